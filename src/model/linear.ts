@@ -1,0 +1,47 @@
+/**
+ * The contract between the model, the quantized base and LoRA.
+ *
+ * Every projection in a decoder layer (q/k/v/o/gate/up/down) is a frozen `Linear` addressed by its Hugging Face
+ * module path (`model.layers.3.self_attn.q_proj`). The model computes `y = base.apply(x)` and then asks the
+ * optional `AdapterHook` for a low-rank delta on the same input. Keeping the hook outside the base lets one
+ * loaded base carry any number of adapters that are swapped without touching its weights.
+ */
+import type { Tensor1D, Tensor2D } from '../backend/tf';
+
+/** Storage of a frozen weight: float, or packed low-bit with group-wise scales. */
+export type QuantMode = 'f32' | 'f16' | 'int8' | 'int4' | 'nf4';
+
+/** The projection kinds LoRA can target, named as in the checkpoints. */
+export const LINEAR_MODULE_NAMES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export type LinearModuleName = (typeof LINEAR_MODULE_NAMES)[number];
+
+/** A frozen linear layer `y = x·Wᵀ + b`, W stored `[out, in]` as in the checkpoint. */
+export interface Linear {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly mode: QuantMode;
+  /** Bytes the weight (+ scales, + bias) occupies on its backend. */
+  readonly byteSize: number;
+  /**
+   * x: [rows, in] → [rows, out]. Differentiable with respect to `x` (the gradient is dY·W, computed from the
+   * packed weight) so that LoRA gradients flow through frozen layers; never differentiable w.r.t. W.
+   */
+  apply(x: Tensor2D): Tensor2D;
+  dispose(): void;
+}
+
+/** Supplies the low-rank delta for a module, or null when no adapter targets it. */
+export interface AdapterHook {
+  /** x: [rows, in] → [rows, out] delta added to the base output, or null. */
+  delta(path: string, x: Tensor2D): Tensor2D | null;
+}
+
+/** Builds the base `Linear` for one checkpoint weight. Provided by `src/quant`. */
+export type LinearFactory = (
+  path: string,
+  weight: Float32Array, // [out, in] row-major
+  shape: [out: number, inp: number],
+  bias: Float32Array | null, // [out]
+) => Linear;
+
+export type { Tensor1D };
