@@ -1,0 +1,41 @@
+/** One CLI sub-command: `npm run -s cli -- <name> [args]`. */
+export interface CliCommand {
+  /** One line for `help`. */
+  summary: string;
+  /** Runs with the arguments after the command name; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+/** Minimal `--flag value` / `--flag` parser; repeated flags collect into arrays. */
+export function parseFlags(argv: string[]): { flags: Map<string, string[]>; positional: string[] } {
+  const flags = new Map<string, string[]>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      let value: string;
+      if (eq > 0) value = a.slice(eq + 1);
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
+      else value = 'true';
+      const list = flags.get(name) ?? [];
+      list.push(value);
+      flags.set(name, list);
+    } else {
+      positional.push(a);
+    }
+  }
+  return { flags, positional };
+}
+
+/** Last value of a flag, or `fallback`. */
+export function flag(flags: Map<string, string[]>, name: string, fallback?: string): string | undefined {
+  const v = flags.get(name);
+  return v && v.length ? v[v.length - 1] : fallback;
+}
+
+/** Error whose message is printed to stderr as-is (no stack): bad arguments, bad files. */
+export class CliError extends Error {
+  override name = 'CliError';
+}
