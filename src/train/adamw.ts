@@ -1,0 +1,107 @@
+/**
+ * AdamW (Loshchilov & Hutter, https://arxiv.org/abs/1711.05101) over tf.Variables, written out instead of using
+ * `tf.train.adam` because that has no decoupled weight decay and hides its moments from checkpoints. The update is
+ * `torch.optim.AdamW`'s: p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+ * p ← p − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε).
+ */
+import { tf } from '../backend/tf';
+
+export interface AdamWConfig {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+
+/** One parameter and its two moments; the moments are owned by the optimizer. */
+interface Slot {
+  param: tf.Variable;
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
+/** The optimizer's state as plain arrays, keyed by the caller's parameter names (for checkpoints). */
+export interface AdamWState {
+  step: number;
+  m: Record<string, Float32Array>;
+  v: Record<string, Float32Array>;
+}
+
+export class AdamW {
+  private readonly slots = new Map<string, Slot>();
+  /** Number of updates applied so far (the `t` in the bias corrections). */
+  step = 0;
+
+  constructor(
+    params: ReadonlyMap<string, tf.Variable>,
+    readonly config: AdamWConfig = DEFAULT_ADAMW,
+  ) {
+    for (const [name, param] of params) {
+      this.slots.set(name, {
+        param,
+        m: tf.variable(tf.zerosLike(param), false),
+        v: tf.variable(tf.zerosLike(param), false),
+      });
+    }
+  }
+
+  /** Applies one update with learning rate `lr`. `grads` is keyed like the params; the caller disposes it. */
+  apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+    this.step += 1;
+    const { beta1, beta2, eps, weightDecay } = this.config;
+    const bc1 = 1 - Math.pow(beta1, this.step);
+    const bc2 = 1 - Math.pow(beta2, this.step);
+    for (const [name, slot] of this.slots) {
+      const g = grads.get(name);
+      if (!g) continue;
+      tf.tidy(() => {
+        const m = slot.m.mul(beta1).add(g.mul(1 - beta1));
+        const v = slot.v.mul(beta2).add(g.square().mul(1 - beta2));
+        const decayed = weightDecay > 0 ? slot.param.mul(1 - lr * weightDecay) : slot.param;
+        // Same association as torch: denom = √v/√bc2 + ε, step size lr/bc1.
+        const denom = v.sqrt().div(Math.sqrt(bc2)).add(eps);
+        const update = m.div(denom).mul(lr / bc1);
+        slot.m.assign(m);
+        slot.v.assign(v);
+        slot.param.assign(decayed.sub(update));
+      });
+    }
+  }
+
+  /** Copies the moments out (sync readback: called at checkpoint time only). */
+  getState(): AdamWState {
+    const m: Record<string, Float32Array> = {};
+    const v: Record<string, Float32Array> = {};
+    for (const [name, slot] of this.slots) {
+      m[name] = slot.m.dataSync() as Float32Array;
+      v[name] = slot.v.dataSync() as Float32Array;
+    }
+    return { step: this.step, m, v };
+  }
+
+  /** Restores moments saved by `getState`; every parameter must be present with its exact size. */
+  setState(state: AdamWState): void {
+    for (const [name, slot] of this.slots) {
+      const m = state.m[name];
+      const v = state.v[name];
+      if (!m || !v || m.length !== slot.param.size || v.length !== slot.param.size) {
+        throw new Error(`optimizer state does not match parameter '${name}' (${slot.param.shape.join('×')})`);
+      }
+      tf.tidy(() => {
+        slot.m.assign(tf.tensor(m, slot.param.shape));
+        slot.v.assign(tf.tensor(v, slot.param.shape));
+      });
+    }
+    this.step = state.step;
+  }
+
+  dispose(): void {
+    for (const slot of this.slots.values()) {
+      slot.m.dispose();
+      slot.v.dispose();
+    }
+    this.slots.clear();
+  }
+}
