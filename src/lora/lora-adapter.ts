@@ -1,0 +1,179 @@
+/**
+ * One LoRA adapter: per targeted module a trainable pair `loraA` [rank, in] and `loraB` [out, rank] (fp32
+ * tf.Variables) and its `scale`. It is the model's `AdapterHook`: for a targeted module it returns
+ * `scale · dropout(x)·loraAᵀ·loraBᵀ`, which the model adds to the frozen base output, so
+ * `y = W·x + (B·A·dropout(x))·scale` exactly as PEFT's `lora.Linear.forward`.
+ */
+import { tf, type Tensor2D } from '../backend/tf';
+import type { AdapterHook } from '../model/linear';
+import type { Rng } from '../util/rng';
+import { isTargeted, moduleSettings, validateLoraConfig, type LinearSpec, type LoraConfig, type ModuleSettings } from './config';
+
+/** One adapted module. The variables are owned by the adapter (disposed by `LoraAdapter.dispose`). */
+export interface LoraModule extends ModuleSettings {
+  inFeatures: number;
+  outFeatures: number;
+  loraA: tf.Variable<tf.Rank.R2>; // [rank, in]
+  loraB: tf.Variable<tf.Rank.R2>; // [out, rank]
+}
+
+/** Plain weights of one module (row-major), as read from or written to files and checkpoints. */
+export interface LoraModuleWeights {
+  loraA: Float32Array; // [rank, in]
+  loraB: Float32Array; // [out, rank]
+}
+
+/** Initial `loraA` values for PEFT's two inits (B always starts at zero so the adapter starts as a no-op). */
+function initialA(config: LoraConfig, rank: number, inFeatures: number, rng: Rng): Float32Array {
+  const a = new Float32Array(rank * inFeatures);
+  if (config.init === 'gaussian') {
+    // PEFT: nn.init.normal_(lora_A, std=1/r).
+    for (let i = 0; i < a.length; i++) a[i] = rng.normal(0, 1 / rank);
+  } else {
+    // PEFT: kaiming_uniform_(lora_A, a=√5): gain √(2/(1+5)), bound = gain·√(3/fan_in) = 1/√in.
+    const bound = 1 / Math.sqrt(inFeatures);
+    for (let i = 0; i < a.length; i++) a[i] = (2 * rng.nextFloat() - 1) * bound;
+  }
+  return a;
+}
+
+export class LoraAdapter implements AdapterHook {
+  /** Adapted modules by HF path, in model order. */
+  readonly modules: ReadonlyMap<string, LoraModule>;
+  /** When true (and dropout > 0 and an rng is set) the LoRA input path is dropped out. */
+  training = false;
+  private dropoutRng: Rng | null = null;
+
+  private constructor(
+    readonly config: LoraConfig,
+    modules: Map<string, LoraModule>,
+  ) {
+    this.modules = modules;
+  }
+
+  /** A fresh adapter over the targeted modules of `linears`, initialised from `rng` (module order, A row-major). */
+  static create(config: LoraConfig, linears: readonly LinearSpec[], rng: Rng): LoraAdapter {
+    validateLoraConfig(config);
+    const modules = new Map<string, LoraModule>();
+    for (const spec of linears) {
+      if (!isTargeted(config, spec.path)) continue;
+      const s = moduleSettings(config, spec.path);
+      const a = initialA(config, s.rank, spec.inFeatures, rng);
+      modules.set(spec.path, makeModule(s, spec, a, new Float32Array(spec.outFeatures * s.rank)));
+    }
+    if (modules.size === 0) {
+      throw new Error(`LoRA targets ${JSON.stringify(config.targets)} match no module of the model`);
+    }
+    return new LoraAdapter(config, modules);
+  }
+
+  /** An adapter with given weights (import, checkpoint restore, merge results). */
+  static fromWeights(config: LoraConfig, linears: readonly LinearSpec[], weights: ReadonlyMap<string, LoraModuleWeights>): LoraAdapter {
+    const byPath = new Map(linears.map((l) => [l.path, l]));
+    const modules = new Map<string, LoraModule>();
+    for (const [path, w] of weights) {
+      const spec = byPath.get(path);
+      if (!spec) throw new Error(`adapter module '${path}' does not exist in the base model`);
+      const s = moduleSettings(config, path);
+      if (w.loraA.length !== s.rank * spec.inFeatures || w.loraB.length !== spec.outFeatures * s.rank) {
+        throw new Error(
+          `${path}: adapter weights [${w.loraA.length / s.rank}/${s.rank}] do not fit the base (in ${spec.inFeatures}, out ${spec.outFeatures}, rank ${s.rank})`,
+        );
+      }
+      modules.set(path, makeModule(s, spec, w.loraA, w.loraB));
+    }
+    return new LoraAdapter(config, modules);
+  }
+
+  /** Seeds dropout masks (null disables dropout even in training). */
+  setDropoutRng(rng: Rng | null): void {
+    this.dropoutRng = rng;
+  }
+
+  delta(path: string, x: Tensor2D): Tensor2D | null {
+    return this.weightedDelta(path, x, 1);
+  }
+
+  /** `weight · scale · dropout(x)·Aᵀ·Bᵀ` for one module, or null when this adapter does not target it. */
+  weightedDelta(path: string, x: Tensor2D, weight: number): Tensor2D | null {
+    const m = this.modules.get(path);
+    if (!m) return null;
+    return tf.tidy(() => {
+      const input = this.dropped(x);
+      const down = tf.matMul(input, m.loraA, false, true); // [rows, rank]
+      const up = tf.matMul(down, m.loraB, false, true); // [rows, out]
+      return up.mul(m.scale * weight) as Tensor2D;
+    });
+  }
+
+  private dropped(x: Tensor2D): Tensor2D {
+    const p = this.config.dropout;
+    if (!this.training || p <= 0 || !this.dropoutRng) return x;
+    // Inverted dropout like nn.Dropout: keep with probability 1−p, scale kept values by 1/(1−p).
+    const mask = new Float32Array(x.size);
+    const keep = 1 / (1 - p);
+    for (let i = 0; i < mask.length; i++) mask[i] = this.dropoutRng.nextFloat() < p ? 0 : keep;
+    return x.mul(tf.tensor2d(mask, x.shape as [number, number]));
+  }
+
+  /** Trainable variables by stable name (`<path>.lora_A` / `<path>.lora_B`), for the optimizer and checkpoints. */
+  variables(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const [path, m] of this.modules) {
+      out.set(`${path}.lora_A`, m.loraA);
+      out.set(`${path}.lora_B`, m.loraB);
+    }
+    return out;
+  }
+
+  /** Number of trainable parameters: Σ rank·(in + out). */
+  parameterCount(): number {
+    let n = 0;
+    for (const m of this.modules.values()) n += m.rank * (m.inFeatures + m.outFeatures);
+    return n;
+  }
+
+  /** Reads all weights back (sync; for export, checkpoints and merges). */
+  weights(): Map<string, LoraModuleWeights> {
+    const out = new Map<string, LoraModuleWeights>();
+    for (const [path, m] of this.modules) {
+      out.set(path, { loraA: m.loraA.dataSync() as Float32Array, loraB: m.loraB.dataSync() as Float32Array });
+    }
+    return out;
+  }
+
+  /** Overwrites the weights in place (checkpoint restore); shapes must match. */
+  setWeights(weights: ReadonlyMap<string, LoraModuleWeights>): void {
+    for (const [path, m] of this.modules) {
+      const w = weights.get(path);
+      if (!w) throw new Error(`missing weights for adapter module '${path}'`);
+      tf.tidy(() => {
+        m.loraA.assign(tf.tensor2d(w.loraA, [m.rank, m.inFeatures]));
+        m.loraB.assign(tf.tensor2d(w.loraB, [m.outFeatures, m.rank]));
+      });
+    }
+  }
+
+  dispose(): void {
+    for (const m of this.modules.values()) {
+      m.loraA.dispose();
+      m.loraB.dispose();
+    }
+  }
+}
+
+function makeModule(s: ModuleSettings, spec: LinearSpec, a: Float32Array, b: Float32Array): LoraModule {
+  return {
+    ...s,
+    inFeatures: spec.inFeatures,
+    outFeatures: spec.outFeatures,
+    // tidy disposes the initial tensors; the variables keep their own reference to the data.
+    loraA: tf.tidy(() => tf.variable(tf.tensor2d(a, [s.rank, spec.inFeatures]), true)),
+    loraB: tf.tidy(() => tf.variable(tf.tensor2d(b, [spec.outFeatures, s.rank]), true)),
+  };
+}
+
+/** Trainable share of the base: adapter parameters / base parameters. */
+export function trainableShare(adapter: LoraAdapter, baseParameters: number): number {
+  return baseParameters > 0 ? adapter.parameterCount() / baseParameters : 0;
+}
