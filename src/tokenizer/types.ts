@@ -14,6 +14,13 @@ export interface EncodeOptions {
   addSpecialTokens?: boolean;
 }
 
+export interface ChatTemplateOptions {
+  /** End with the header of an assistant turn, so that generation writes the reply. Default false. */
+  addGenerationPrompt?: boolean;
+  /** Extra template inputs, e.g. `{ enable_thinking: false }` for Qwen3. */
+  templateVariables?: Record<string, unknown>;
+}
+
 export interface TextTokenizer {
   readonly vocabSize: number;
   readonly bosTokenId: number | null;
@@ -24,5 +31,5 @@ export interface TextTokenizer {
   encode(text: string, opts?: EncodeOptions): number[];
   decode(ids: readonly number[], opts?: { skipSpecialTokens?: boolean }): string;
   /** Renders a conversation with the model's chat template; throws a clear error when there is none. */
-  applyChatTemplate(messages: readonly ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string;
+  applyChatTemplate(messages: readonly ChatMessage[], opts?: ChatTemplateOptions): string;
 }
