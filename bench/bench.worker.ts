@@ -1,0 +1,27 @@
+/**
+ * The bench worker: the suites run here, off the page's main thread, as the engine does in the studio. A thin
+ * adapter: validate the request, start the backend, run the suites, post every figure as it is measured.
+ */
+import { initBrowserBackend } from './core/backend-browser';
+import type { BenchEvent, BenchRequest } from './core/protocol';
+import { runSuites } from './suites';
+
+function post(ev: BenchEvent): void {
+  (self as unknown as Worker).postMessage(ev);
+}
+
+self.onmessage = async (e: MessageEvent<BenchRequest>) => {
+  if (e.data?.kind !== 'start') {
+    post({ kind: 'error', message: `bench worker: unexpected message ${JSON.stringify(e.data)}` });
+    return;
+  }
+  try {
+    const device = await initBrowserBackend(e.data.opts.backend);
+    post({ kind: 'log', message: `backend ${e.data.opts.backend}: ${device.label}` });
+    const result = await runSuites(e.data.opts, device, post);
+    post({ kind: 'done', result });
+  } catch (err) {
+    const error = err as Error;
+    post({ kind: 'error', message: error.message, stack: error.stack });
+  }
+};

@@ -1,0 +1,89 @@
+/**
+ * Command-line parsing for `npm run bench`. Pure, so the accepted syntax is unit-tested.
+ *
+ * npm run bench [-- --backend webgpu|wasm|cpu] [--model tiny|small|smollm2-135m] [--quick]
+ *               [--suites peak,kernels,…] [--node] [--out FILE] [--compare A.json B.json]
+ */
+import {
+  BACKEND_NAMES,
+  BENCH_MODEL_NAMES,
+  SUITE_NAMES,
+  type BackendName,
+  type BenchModelName,
+  type SuiteName,
+} from './types';
+
+export type BenchCommand =
+  | {
+      kind: 'run';
+      backend: BackendName;
+      model: BenchModelName;
+      quick: boolean;
+      suites: SuiteName[];
+      /** Run the suites in Node instead of Chromium (cpu/wasm only). */
+      node: boolean;
+      /** Result file path; default bench/results/<date>-<backend>.json. */
+      out: string | null;
+      /** Show the browser window's console output as it runs. */
+      verbose: boolean;
+    }
+  | { kind: 'compare'; a: string; b: string }
+  | { kind: 'help' };
+
+export const USAGE = `npm run bench [-- options]
+  --backend webgpu|wasm|cpu       backend to measure (default wasm)
+  --model tiny|small|smollm2-135m random-weight model for train/generate/memory (default small)
+  --quick                         fewer runs and smaller shapes (needed for SwiftShader WebGPU)
+  --suites peak,kernels,train,generate,memory,data   subset to run (default all)
+  --node                          run in Node instead of headless Chromium (cpu/wasm only)
+  --out FILE                      result file (default bench/results/<date>-<backend>.json)
+  --verbose                       echo the page's console
+  --compare A.json B.json         print B relative to A for matching figures`;
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T {
+  if (value === undefined) throw new Error(`${flag} needs a value (${allowed.join('|')})`);
+  const found = allowed.find((a) => a === value);
+  if (!found) throw new Error(`${flag} ${value}: expected one of ${allowed.join(', ')}`);
+  return found;
+}
+
+function parseSuites(value: string | undefined): SuiteName[] {
+  if (!value) throw new Error(`--suites needs a comma-separated list (${SUITE_NAMES.join(',')})`);
+  return value.split(',').map((s) => oneOf(s.trim(), SUITE_NAMES, '--suites'));
+}
+
+/** Parses argv (without node and script). Throws an Error with a usable message on bad input. */
+export function parseBenchArgs(argv: readonly string[]): BenchCommand {
+  let backend: BackendName = 'wasm';
+  let model: BenchModelName = 'small';
+  let quick = false;
+  let node = false;
+  let verbose = false;
+  let out: string | null = null;
+  let suites: SuiteName[] = [...SUITE_NAMES];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    switch (arg) {
+      case '--backend': backend = oneOf(argv[++i], BACKEND_NAMES, arg); break;
+      case '--model': model = oneOf(argv[++i], BENCH_MODEL_NAMES, arg); break;
+      case '--quick': quick = true; break;
+      case '--node': node = true; break;
+      case '--verbose': verbose = true; break;
+      case '--suites': suites = parseSuites(argv[++i]); break;
+      case '--out':
+        out = argv[++i] ?? null;
+        if (!out) throw new Error('--out needs a file path');
+        break;
+      case '--compare': {
+        const a = argv[i + 1];
+        const b = argv[i + 2];
+        if (!a || !b) throw new Error('--compare needs two result files: --compare A.json B.json');
+        return { kind: 'compare', a, b };
+      }
+      case '--help': case '-h': return { kind: 'help' };
+      default: throw new Error(`unknown option ${arg}\n${USAGE}`);
+    }
+  }
+  if (node && backend === 'webgpu') throw new Error('--node runs cpu or wasm only; WebGPU is measured in Chromium');
+  return { kind: 'run', backend, model, quick, suites, node, out, verbose };
+}

@@ -1,0 +1,42 @@
+/**
+ * Timing: warm-up runs (shader compilation, buffer pools, XNNPACK packing) are discarded, then each timed run
+ * is wall-clock from the first op to the moment its result is known to be computed. On WebGPU ops are queued
+ * asynchronously, so every timed body must end with `syncTensor` (a one-element read-back that waits for the
+ * whole queue) — otherwise we would time command encoding, not compute.
+ */
+import { tf, type Tensor } from '../../src/backend/tf';
+
+export interface RunPlan {
+  warmup: number;
+  runs: number;
+}
+
+/** Warm-up and timed repetitions: --quick trades spread for time. `slow` is for items costing seconds each. */
+export function runPlan(quick: boolean, slow = false): RunPlan {
+  if (slow) return quick ? { warmup: 1, runs: 2 } : { warmup: 1, runs: 3 };
+  return quick ? { warmup: 1, runs: 3 } : { warmup: 2, runs: 7 };
+}
+
+/** Waits until `t` (and everything queued before it) is computed by reading back a single element. */
+export async function syncTensor(t: Tensor): Promise<void> {
+  const one = tf.tidy(() => t.reshape([-1]).slice(0, 1));
+  await one.data();
+  one.dispose();
+}
+
+/** Runs `body` warm-up + timed times; returns the timed durations in ms. `body` must finish its own GPU work. */
+export async function timeRuns(plan: RunPlan, body: () => Promise<void>): Promise<number[]> {
+  for (let i = 0; i < plan.warmup; i++) await body();
+  const samples: number[] = [];
+  for (let i = 0; i < plan.runs; i++) {
+    const t0 = performance.now();
+    await body();
+    samples.push(performance.now() - t0);
+  }
+  return samples;
+}
+
+/** Yields to the event loop so progress messages get out of a busy worker. */
+export function breathe(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -1,0 +1,75 @@
+/**
+ * `npm run bench`: runs the suites (headless Chromium by default, or Node with --node), writes
+ * bench/results/<date>-<backend>.json, and prints a markdown table with the targets; or, with
+ * `--compare A.json B.json`, prints B relative to A.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBenchArgs, USAGE, type BenchCommand } from './core/args';
+import { compareResults } from './core/compare';
+import type { BenchEvent } from './core/protocol';
+import { renderComparison, renderResult, formatValue } from './core/table';
+import { evaluateTargets } from './core/targets';
+import type { BenchResult } from './core/types';
+import { runInBrowser } from './runner/browser.node.js';
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url));
+
+function readResult(file: string): BenchResult {
+  const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchResult;
+  if (parsed.schema !== 1 || !Array.isArray(parsed.figures)) throw new Error(`${file}: not a bench result file`);
+  return parsed;
+}
+
+function progress(ev: BenchEvent): void {
+  if (ev.kind === 'log') console.error(`  ${ev.message}`);
+  if (ev.kind === 'figure') console.error(`  ${ev.figure.label}: ${formatValue(ev.figure.median, ev.figure.unit)}`);
+  if (ev.kind === 'skipped') console.error(`  not measured: ${ev.skipped.suite} ${ev.skipped.what} — ${ev.skipped.reason}`);
+}
+
+function defaultOut(result: BenchResult): string {
+  const day = result.date.slice(0, 10);
+  const suffix = [result.backend, result.model, result.quick ? 'quick' : '', result.device.host === 'node' ? 'node' : '']
+    .filter(Boolean)
+    .join('-');
+  return path.join(benchDir, 'results', `${day}-${suffix}.json`);
+}
+
+async function run(cmd: Extract<BenchCommand, { kind: 'run' }>): Promise<void> {
+  const opts = { backend: cmd.backend, model: cmd.model, quick: cmd.quick, suites: cmd.suites };
+  console.error(`bench: backend ${opts.backend}, model ${opts.model}${opts.quick ? ', quick' : ''}, ${cmd.node ? 'Node' : 'headless Chromium'}`);
+  const result = cmd.node
+    ? await (await import('./runner/node-host.node.js')).runInNode(opts, progress)
+    : await runInBrowser(opts, progress, cmd.verbose);
+  const out = cmd.out ?? defaultOut(result);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  console.log(renderResult(result, evaluateTargets(result)));
+  console.error(`\nwrote ${path.relative(process.cwd(), out)}`);
+}
+
+async function main(): Promise<void> {
+  let cmd: BenchCommand;
+  try {
+    cmd = parseBenchArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+  if (cmd.kind === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (cmd.kind === 'compare') {
+    const cmp = compareResults(readResult(cmd.a), readResult(cmd.b));
+    console.log(renderComparison(cmp, cmd.a, cmd.b));
+    return;
+  }
+  await run(cmd);
+}
+
+main().catch((e: Error) => {
+  console.error(`bench failed: ${e.stack ?? e.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+/**
+ * The Node host (`--node`): the same suites on tfjs's wasm or cpu backend in this process, without a browser.
+ * Handy for a quick look; the browser worker run is the reference because that is where the studio computes.
+ */
+import os from 'node:os';
+import { initNodeBackend } from '../../src/backend/node';
+import { tf } from '../../src/backend/tf';
+import type { BenchEvent } from '../core/protocol';
+import type { BenchOptions, BenchResult, DeviceInfo } from '../core/types';
+import { runSuites } from '../suites';
+
+export async function runInNode(opts: BenchOptions, onEvent: (e: BenchEvent) => void): Promise<BenchResult> {
+  if (opts.backend === 'webgpu') throw new Error('--node measures cpu or wasm only');
+  const got = await initNodeBackend(opts.backend);
+  if (got !== opts.backend) throw new Error(`asked for ${opts.backend}, Node could only start ${got}`);
+  const simd = got === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : false;
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const device: DeviceInfo = {
+    label: `${got === 'wasm' ? `wasm${simd ? ' SIMD' : ''}, 1 thread` : 'tfjs cpu (plain JS)'} in Node ${process.version} on ${cpu}`,
+    userAgent: `node ${process.version}`,
+    hardwareConcurrency: os.cpus().length,
+    crossOriginIsolated: false,
+    host: 'node',
+    ...(got === 'wasm' ? { wasm: { threads: 1, simd } } : {}),
+  };
+  return runSuites(opts, device, onEvent);
+}

@@ -1,0 +1,86 @@
+/**
+ * The suite registry and the loop that runs the chosen suites in order. Shared by the browser worker and the
+ * Node runner; the host only sets up the backend and says what device it is.
+ */
+import type { Suite, SuiteContext } from '../core/context';
+import type { BenchEvent } from '../core/protocol';
+import type { BenchOptions, BenchResult, DeviceInfo, Figure, Skipped, SuiteName } from '../core/types';
+import { runPeakSuite } from './peak';
+
+/** Every suite by name. The peak suite runs first because MFU figures divide by its result. */
+export const SUITES: Record<SuiteName, Suite | null> = {
+  peak: runPeakSuite,
+  kernels: null,
+  train: null,
+  generate: null,
+  memory: null,
+  data: null,
+};
+
+/** Why a registry entry is null (an engine part the suite measures is not in the tree yet). */
+const MISSING_REASON: Partial<Record<SuiteName, string>> = {};
+
+function heapBytes(): number | null {
+  const perf = performance as Performance & { memory?: { usedJSHeapSize: number } };
+  if (perf.memory) return perf.memory.usedJSHeapSize;
+  const proc = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process;
+  return proc?.memoryUsage ? proc.memoryUsage().heapUsed : null;
+}
+
+function makeContext(opts: BenchOptions, figures: Figure[], skipped: Skipped[], emit: (e: BenchEvent) => void): SuiteContext {
+  return {
+    opts,
+    peakFlops: null,
+    report(fig) {
+      figures.push(fig);
+      emit({ kind: 'figure', figure: fig });
+    },
+    skip(suite, what, reason) {
+      const s = { suite, what, reason };
+      skipped.push(s);
+      emit({ kind: 'skipped', skipped: s });
+    },
+    log(message) {
+      emit({ kind: 'log', message });
+    },
+    heapBytes,
+  };
+}
+
+/** Runs the suites named in `opts` (peak always first when MFU is needed); a failing suite is recorded, not fatal. */
+export async function runSuites(opts: BenchOptions, device: DeviceInfo, emit: (e: BenchEvent) => void): Promise<BenchResult> {
+  const started = performance.now();
+  const date = new Date().toISOString();
+  const figures: Figure[] = [];
+  const skipped: Skipped[] = [];
+  const ctx = makeContext(opts, figures, skipped, emit);
+  const order: SuiteName[] = opts.suites.includes('train') && !opts.suites.includes('peak') ? ['peak', ...opts.suites] : opts.suites;
+  for (const name of order) {
+    const suite = SUITES[name];
+    if (!suite) {
+      ctx.skip(name, 'whole suite', MISSING_REASON[name] ?? 'not available');
+      continue;
+    }
+    ctx.log(`suite ${name}…`);
+    const t0 = performance.now();
+    try {
+      await suite(ctx);
+    } catch (e) {
+      const err = e as Error;
+      ctx.skip(name, 'rest of suite', `failed: ${err.message}`);
+      ctx.log(err.stack ?? err.message);
+    }
+    ctx.log(`suite ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  return {
+    schema: 1,
+    date,
+    backend: opts.backend,
+    model: opts.model,
+    quick: opts.quick,
+    device,
+    figures,
+    skipped,
+    durationMs: performance.now() - started,
+  };
+}
