@@ -1,0 +1,67 @@
+/**
+ * Grouped-query self-attention, HF Llama semantics: q/k/v projections (optional bias), Qwen3's per-head RMSNorm on
+ * q and k, RoPE, scaled dot product with an additive causal/padding mask, softmax in f32, o_proj.
+ *
+ * All heads are computed in one batched matMul: the query heads that share a KV head are folded into the row axis
+ * ([batch, kvHeads, group·seq, headDim]), so keys and values are never repeated in memory and there is no per-head
+ * loop in JS. Head h uses KV head ⌊h / group⌋, as `repeat_kv` does.
+ */
+import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../backend/tf';
+import type { ModelConfig } from './config';
+import type { KVCache } from './kv-cache';
+import type { AdapterHook } from './linear';
+import { rmsNorm } from './rms-norm';
+import { applyRope } from './rope';
+import { linearPath, project, type LayerWeights } from './weights';
+
+/** Per-forward inputs shared by every layer. */
+export interface AttentionContext {
+  batch: number;
+  seq: number;
+  cos: Tensor4D; // [batch | 1, seq, 1, headDim/2]
+  sin: Tensor4D; // [batch | 1, seq, 1, headDim/2]
+  /** Additive mask [batch | 1, 1, seq, past + seq], or null when every key is visible. */
+  mask: Tensor | null;
+  hook: AdapterHook | null | undefined;
+  cache: KVCache | null | undefined;
+}
+
+/** x: [batch·seq, hidden] → [batch·seq, hidden]. Caller owns the result. */
+export function attention(
+  config: ModelConfig,
+  layer: LayerWeights,
+  index: number,
+  x: Tensor2D,
+  ctx: AttentionContext,
+): Tensor2D {
+  return tf.tidy(() => {
+    const { batch, seq } = ctx;
+    const { heads, kvHeads, headDim } = config;
+    const group = heads / kvHeads;
+    let q = project(layer.q, linearPath(index, 'q_proj'), x, ctx.hook).reshape([batch, seq, heads, headDim]) as Tensor4D;
+    let k = project(layer.k, linearPath(index, 'k_proj'), x, ctx.hook).reshape([batch, seq, kvHeads, headDim]) as Tensor4D;
+    const v0 = project(layer.v, linearPath(index, 'v_proj'), x, ctx.hook).reshape([batch, seq, kvHeads, headDim]);
+    if (layer.qNorm && layer.kNorm) {
+      q = rmsNorm(q, layer.qNorm, config.rmsNormEps); // normalizes each head's [headDim] vector
+      k = rmsNorm(k, layer.kNorm, config.rmsNormEps);
+    }
+    q = applyRope(q, ctx.cos, ctx.sin);
+    k = applyRope(k, ctx.cos, ctx.sin);
+    let keys = tf.transpose(k, [0, 2, 1, 3]) as Tensor4D; // [batch, kvHeads, seq, headDim]
+    let values = tf.transpose(v0, [0, 2, 1, 3]) as Tensor4D; // [batch, kvHeads, seq, headDim]
+    if (ctx.cache) ({ k: keys, v: values } = ctx.cache.append(index, keys, values)); // [batch, kvHeads, total, headDim]
+    const total = keys.shape[2];
+    // Scale q before the product: seq·headDim multiplies instead of seq·total.
+    const qh = tf.transpose(tf.mul(q, 1 / Math.sqrt(headDim)), [0, 2, 1, 3]); // [batch, heads, seq, headDim]
+    const qg = qh.reshape([batch, kvHeads, group * seq, headDim]);
+    let scores = tf.matMul(qg, keys, false, true).reshape([batch, heads, seq, total]); // [batch, heads, seq, total]
+    if (ctx.mask) scores = tf.add(scores, ctx.mask);
+    const probs = tf.softmax(scores, -1).reshape([batch, kvHeads, group * seq, total]);
+    const out = tf.matMul(probs, values); // [batch, kvHeads, group·seq, headDim]
+    const merged = out
+      .reshape([batch, heads, seq, headDim])
+      .transpose([0, 2, 1, 3]) // [batch, seq, heads, headDim]
+      .reshape([batch * seq, heads * headDim]) as Tensor2D;
+    return project(layer.o, linearPath(index, 'o_proj'), merged, ctx.hook); // [batch·seq, hidden]
+  });
+}

@@ -1,0 +1,204 @@
+/**
+ * The Llama-family decoder (Llama 2/3, Mistral, Qwen2, Qwen3; SmolLM2 and TinyLlama are Llama): token embedding,
+ * `layers` × [RMSNorm → attention → residual → RMSNorm → SwiGLU → residual], final RMSNorm, LM head (tied to the
+ * embedding or separate). Every q/k/v/o/gate/up/down goes through a frozen `Linear` plus an optional adapter hook.
+ */
+import { tf, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
+import { buildAttentionMask, buildPositions } from './attention-mask';
+import { attention, type AttentionContext } from './attention';
+import type { ModelConfig } from './config';
+import { KVCache } from './kv-cache';
+import type { AdapterHook, Linear } from './linear';
+import { countParameters } from './memory-estimate';
+import { mlp } from './mlp';
+import { rmsNorm } from './rms-norm';
+import { RopeTables } from './rope';
+import { disposeWeights, linearPath, type ModelWeights } from './weights';
+import { LINEAR_MODULE_NAMES } from './linear';
+
+/** Options of `forward` / `hiddenStates`. */
+export interface ForwardOptions {
+  /** Adds LoRA (or any low-rank) deltas to the projections; gradients flow to the variables it uses. */
+  hook?: AdapterHook | null;
+  /** Incremental decoding: keys/values are appended to it and positions continue from `cache.length`. */
+  cache?: KVCache | null;
+  /**
+   * Padding mask, 1 = real token, 0 = padding: [batch, seq] for the new tokens (the cache remembers earlier ones)
+   * or [batch, cache.length + seq]. Padded positions never influence real ones, so a right-padded batch gives the
+   * same logits on its real tokens as each row alone. A tensor is read back synchronously; pass arrays to avoid it.
+   */
+  attentionMask?: Tensor2D | ArrayLike<number>[] | null;
+}
+
+/** A loaded decoder. Create with `loadModel` (or `DecoderModel` over weights you built); free with `dispose()`. */
+export class DecoderModel {
+  private readonly rope: RopeTables;
+  private disposed = false;
+
+  constructor(
+    readonly config: ModelConfig,
+    private readonly weights: ModelWeights,
+  ) {
+    this.rope = new RopeTables(config);
+  }
+
+  /**
+   * ids: int32 [batch, seq] → logits [batch, seq, vocab]. Differentiable w.r.t. variables used by `opts.hook`.
+   * Caller owns the result.
+   */
+  forward(ids: Tensor2D, opts: ForwardOptions = {}): Tensor3D {
+    return tf.tidy(() => {
+      const h = this.hiddenStates(ids, opts); // [batch, seq, hidden]
+      return this.logits(h);
+    });
+  }
+
+  /** ids: int32 [batch, seq] → final-normed hidden states [batch, seq, hidden] (for chunked losses). Caller owns it. */
+  hiddenStates(ids: Tensor2D, opts: ForwardOptions = {}): Tensor3D {
+    this.assertAlive();
+    const [batch, seq] = ids.shape;
+    if (seq === 0) throw new Error('forward: empty sequence');
+    const cache = opts.cache ?? null;
+    cache?.check(batch, seq);
+    const past = cache?.length ?? 0;
+    const newMask = readMask(opts.attentionMask, batch, seq, past);
+    const keyMask = cache ? cache.keyMask(newMask, seq) : newMask;
+    const result = tf.tidy(() => {
+      const ctx = this.context(batch, seq, past, keyMask, opts);
+      const { hidden } = this.config;
+      let x = tf.gather(this.weights.embed, ids.flatten().toInt()) as Tensor2D; // [batch·seq, hidden]
+      this.weights.layers.forEach((layer, i) => {
+        const a = attention(this.config, layer, i, rmsNorm(x, layer.inputNorm, this.config.rmsNormEps), ctx);
+        x = tf.add(x, a) as Tensor2D; // [batch·seq, hidden]
+        const m = mlp(layer, i, rmsNorm(x, layer.postAttentionNorm, this.config.rmsNormEps), opts.hook);
+        x = tf.add(x, m) as Tensor2D;
+      });
+      return rmsNorm(x, this.weights.norm, this.config.rmsNormEps).reshape([batch, seq, hidden]) as Tensor3D;
+    });
+    cache?.commit(seq, keyMask);
+    return result;
+  }
+
+  /** h: [batch, seq, hidden] → logits [batch, seq, vocab] through the (tied or separate) LM head. Caller owns it. */
+  logits(h: Tensor3D): Tensor3D {
+    return tf.tidy(() => {
+      const [batch, seq, hidden] = h.shape;
+      const head = this.weights.lmHead ?? this.weights.embed; // [vocab, hidden]
+      const out = tf.matMul(h.reshape([batch * seq, hidden]), head, false, true); // [batch·seq, vocab]
+      return out.reshape([batch, seq, this.config.vocab]) as Tensor3D;
+    });
+  }
+
+  private context(
+    batch: number,
+    seq: number,
+    past: number,
+    keyMask: Uint8Array[] | null,
+    opts: ForwardOptions,
+  ): AttentionContext {
+    const half = this.config.headDim / 2;
+    const table = this.rope.tables(past + seq);
+    const positions = buildPositions(batch, seq, past, keyMask);
+    let cos: Tensor;
+    let sin: Tensor;
+    if (positions) {
+      const pos = tf.tensor1d(positions, 'int32'); // [batch·seq]
+      cos = tf.gather(table.cos, pos).reshape([batch, seq, 1, half]);
+      sin = tf.gather(table.sin, pos).reshape([batch, seq, 1, half]);
+    } else {
+      cos = table.cos.slice([past, 0], [seq, half]).reshape([1, seq, 1, half]);
+      sin = table.sin.slice([past, 0], [seq, half]).reshape([1, seq, 1, half]);
+    }
+    const m = buildAttentionMask({ batch, seq, past, keyMask, slidingWindow: this.config.slidingWindow });
+    const mask = m ? tf.tensor4d(m.data, [m.rows, 1, seq, past + seq]) : null;
+    return { batch, seq, cos: cos as Tensor4D, sin: sin as Tensor4D, mask, hook: opts.hook, cache: opts.cache };
+  }
+
+  /** A cache for `batch` rows and up to `maxLen` tokens in total (prompt + generated). Free with `cache.dispose()`. */
+  createCache(batch: number, maxLen: number): KVCache {
+    this.assertAlive();
+    return new KVCache(batch, maxLen, this.config.layers);
+  }
+
+  /**
+   * Natural-log probability of each `ids[i]` given `ids[0..i)`; entry 0 is null (nothing precedes it).
+   * Computed in one forward pass; `opts.hook` scores with an adapter.
+   */
+  async logProbs(ids: readonly number[], opts: { hook?: AdapterHook | null } = {}): Promise<(number | null)[]> {
+    if (ids.length === 0) return [];
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocab) {
+        throw new Error(`logProbs: token id ${id} is outside the vocabulary [0, ${this.config.vocab})`);
+      }
+    }
+    if (ids.length === 1) return [null];
+    const n = ids.length;
+    const V = this.config.vocab;
+    const picked = tf.tidy(() => {
+      const input = tf.tensor2d(ids.slice(0, n - 1), [1, n - 1], 'int32');
+      const logits = this.forward(input, { hook: opts.hook }).reshape([n - 1, V]); // [n−1, vocab]
+      const lp = tf.logSoftmax(logits, -1).flatten(); // [(n−1)·vocab]
+      const at = Int32Array.from({ length: n - 1 }, (_, i) => i * V + ids[i + 1]);
+      return tf.gather(lp, tf.tensor1d(at, 'int32')); // [n−1]
+    });
+    const values = await picked.data();
+    picked.dispose();
+    return [null, ...Array.from(values)];
+  }
+
+  /** Every frozen projection by HF module path (`model.layers.0.self_attn.q_proj`). */
+  linears(): Map<string, Linear> {
+    const out = new Map<string, Linear>();
+    this.weights.layers.forEach((l, i) => {
+      const byName = { q_proj: l.q, k_proj: l.k, v_proj: l.v, o_proj: l.o, gate_proj: l.gate, up_proj: l.up, down_proj: l.down };
+      for (const name of LINEAR_MODULE_NAMES) out.set(linearPath(i, name), byName[name]);
+    });
+    return out;
+  }
+
+  /** Parameters of the checkpoint (weights + biases + norms; a tied LM head counted once). */
+  parameterCount(): number {
+    return countParameters(this.config);
+  }
+
+  /** Bytes the loaded weights occupy on the backend (linears as stored, float tensors at 4 bytes/value). */
+  byteSize(): number {
+    const w = this.weights;
+    let floats = w.embed.size + w.norm.size + (w.lmHead?.size ?? 0);
+    for (const l of w.layers) floats += l.inputNorm.size + l.postAttentionNorm.size + (l.qNorm?.size ?? 0) + (l.kNorm?.size ?? 0);
+    let bytes = floats * 4;
+    for (const lin of this.linears().values()) bytes += lin.byteSize;
+    return bytes;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.rope.dispose();
+    disposeWeights(this.weights);
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new Error('model used after dispose()');
+  }
+}
+
+/** Normalizes `attentionMask` to per-row 0/1 arrays over the new tokens, or null. */
+function readMask(mask: ForwardOptions['attentionMask'], batch: number, seq: number, past: number): Uint8Array[] | null {
+  if (!mask) return null;
+  const rows: ArrayLike<number>[] = Array.isArray(mask) ? mask : ((mask as Tensor2D).arraySync() as number[][]);
+  if (rows.length !== batch) throw new Error(`attentionMask has ${rows.length} rows, ids have ${batch}`);
+  return rows.map((r, b) => {
+    if (r.length !== seq && r.length !== past + seq) {
+      throw new Error(`attentionMask row ${b} has length ${r.length}; expected ${seq} (new tokens) or ${past + seq}`);
+    }
+    const from = r.length === seq ? 0 : past;
+    const out = new Uint8Array(seq);
+    for (let t = 0; t < seq; t++) out[t] = r[from + t] ? 1 : 0;
+    return out;
+  });
+}

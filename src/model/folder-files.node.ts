@@ -1,0 +1,56 @@
+/**
+ * A `ModelFiles` over a local folder (CLI, tests). Ranged reads go through a file handle so a multi-GB shard is
+ * never read whole just to reach one tensor.
+ */
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ModelFiles } from './model-files';
+
+/** Files directly inside `dir` (no recursion: Hugging Face checkpoints are flat). */
+export function folderFiles(dir: string): ModelFiles {
+  const root = path.resolve(dir);
+  const resolve = (name: string): string => {
+    const p = path.resolve(root, name);
+    if (path.dirname(p) !== root) throw new Error(`${root}: '${name}' is not a file name inside the model folder`);
+    return p;
+  };
+  return {
+    label: root,
+    async list() {
+      const entries = await readdir(root, { withFileTypes: true });
+      return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+    },
+    async size(name) {
+      try {
+        const s = await stat(resolve(name));
+        return s.isFile() ? s.size : null;
+      } catch {
+        return null;
+      }
+    },
+    async read(name, start, end) {
+      let handle;
+      try {
+        handle = await open(resolve(name), 'r');
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Error(code === 'ENOENT' ? `${root}/${name}: file not found` : `${root}/${name}: ${(e as Error).message}`);
+      }
+      try {
+        const size = (await handle.stat()).size;
+        const s = Math.max(0, Math.min(start ?? 0, size));
+        const e = Math.max(s, Math.min(end ?? size, size));
+        const buf = new Uint8Array(e - s);
+        let done = 0;
+        while (done < buf.byteLength) {
+          const { bytesRead } = await handle.read(buf, done, buf.byteLength - done, s + done);
+          if (bytesRead === 0) break;
+          done += bytesRead;
+        }
+        return done === buf.byteLength ? buf : buf.subarray(0, done);
+      } finally {
+        await handle.close();
+      }
+    },
+  };
+}

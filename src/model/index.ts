@@ -1,0 +1,23 @@
+/**
+ * The model engine's public surface (browser and Node). Node-only helpers (`folderFiles`) live in
+ * `folder-files.node.ts` and are imported from there (as `./folder-files.node.js`).
+ */
+export { parseModelConfig, loadModelConfig, ModelConfigError, SUPPORTED_FAMILIES } from './config';
+export type { ModelConfig, ModelFamily, RopeScaling } from './config';
+export { DecoderModel, type ForwardOptions } from './decoder-model';
+export { DenseLinear, denseLinearFactory } from './dense-linear';
+export { KVCache } from './kv-cache';
+export { loadModel, type LoadOptions, type LoadProgress } from './load';
+export { CheckpointError, expectedTensors, openCheckpoint } from './checkpoint';
+export {
+  countParameters,
+  estimateKvCacheBytes,
+  estimateModelBytes,
+  estimateModelMemory,
+  linearParameters,
+  type ModelMemory,
+} from './memory-estimate';
+export { memoryFiles } from './memory-files';
+export { linearPath } from './weights';
+export * from './linear';
+export * from './model-files';

@@ -1,0 +1,77 @@
+/**
+ * Key/value cache for incremental decoding: per layer, the rotated keys and the values of every token seen so far,
+ * [batch, kvHeads, length, headDim], plus each row's padding history so later steps keep masking padded keys.
+ * Tensors are immutable in tfjs, so each step concatenates; the cache owns (keeps) its tensors and frees the
+ * previous ones, whatever `tf.tidy` the forward runs in.
+ */
+import { tf, type Tensor4D } from '../backend/tf';
+
+export class KVCache {
+  /** Tokens stored so far (the next token's absolute index). */
+  length = 0;
+  private readonly keys: (Tensor4D | null)[];
+  private readonly values: (Tensor4D | null)[];
+  /** Per row, 1 = real token, 0 = padding, over [0, length); null while every token has been real. */
+  private padding: Uint8Array[] | null = null;
+  private disposed = false;
+
+  constructor(
+    readonly batch: number,
+    readonly maxLen: number,
+    readonly layers: number,
+  ) {
+    this.keys = new Array(layers).fill(null);
+    this.values = new Array(layers).fill(null);
+  }
+
+  /** Throws unless `seq` more tokens for `batch` rows fit. */
+  check(batch: number, seq: number): void {
+    if (this.disposed) throw new Error('KVCache: used after dispose()');
+    if (batch !== this.batch) throw new Error(`KVCache: created for batch ${this.batch}, forward got batch ${batch}`);
+    if (this.length + seq > this.maxLen) {
+      throw new Error(`KVCache: ${this.length} + ${seq} tokens exceed its maxLen ${this.maxLen}`);
+    }
+  }
+
+  /**
+   * Appends this step's k/v ([batch, kvHeads, seq, headDim]) for `layer` and returns the full history
+   * [batch, kvHeads, length + seq, headDim]. The returned tensors belong to the cache.
+   */
+  append(layer: number, k: Tensor4D, v: Tensor4D): { k: Tensor4D; v: Tensor4D } {
+    const prevK = this.keys[layer];
+    const prevV = this.values[layer];
+    const fullK = tf.keep(prevK ? (tf.concat([prevK, k], 2) as Tensor4D) : k.clone());
+    const fullV = tf.keep(prevV ? (tf.concat([prevV, v], 2) as Tensor4D) : v.clone());
+    prevK?.dispose();
+    prevV?.dispose();
+    this.keys[layer] = fullK;
+    this.values[layer] = fullV;
+    return { k: fullK, v: fullV };
+  }
+
+  /** Padding of [0, length + seq) given the new tokens' mask (null = all real); null when nothing is padding. */
+  keyMask(newMask: Uint8Array[] | null, seq: number): Uint8Array[] | null {
+    if (!newMask && !this.padding) return null;
+    const rows: Uint8Array[] = [];
+    for (let b = 0; b < this.batch; b++) {
+      const row = new Uint8Array(this.length + seq).fill(1);
+      if (this.padding) row.set(this.padding[b].subarray(0, this.length));
+      if (newMask) row.set(newMask[b].subarray(0, seq), this.length);
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  /** Records that `seq` tokens (with mask `fullMask` over the whole history, or null) were appended to every layer. */
+  commit(seq: number, fullMask: Uint8Array[] | null): void {
+    this.length += seq;
+    this.padding = fullMask;
+  }
+
+  dispose(): void {
+    for (const t of [...this.keys, ...this.values]) t?.dispose();
+    this.keys.fill(null);
+    this.values.fill(null);
+    this.disposed = true;
+  }
+}

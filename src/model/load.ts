@@ -1,0 +1,151 @@
+/**
+ * `loadModel`: config → checkpoint headers → validation of every tensor → streaming the weights one tensor at a
+ * time into backend tensors (norms, embeddings) or `Linear`s built by the factory (q/k/v/o/gate/up/down). Nothing
+ * but headers is read before the config and all shapes have been checked, and at most one tensor's bytes (plus
+ * its f32 copy) are on the heap at a time.
+ */
+import { tf, type Tensor1D, type Tensor2D } from '../backend/tf';
+import { readTensorF32 } from '../formats/safetensors';
+import { expectedTensors, openCheckpoint, validateCheckpoint, type Checkpoint } from './checkpoint';
+import { loadModelConfig, type ModelConfig } from './config';
+import { DecoderModel } from './decoder-model';
+import { denseLinearFactory } from './dense-linear';
+import type { Linear, LinearFactory } from './linear';
+import { layerLinearShapes } from './memory-estimate';
+import type { ModelFiles } from './model-files';
+import { linearPath, type LayerWeights, type ModelWeights } from './weights';
+
+/** Loading progress; `bytes*` count stored tensor bytes in the safetensors files. */
+export interface LoadProgress {
+  stage: 'config' | 'weights' | 'done';
+  bytesDone: number;
+  bytesTotal: number;
+  tensorsDone: number;
+  tensorsTotal: number;
+}
+
+export interface LoadOptions {
+  /** Builds each frozen projection; default f32 `DenseLinear`. `src/quant` supplies the packed ones. */
+  linearFactory?: LinearFactory;
+  onProgress?(p: LoadProgress): void;
+  /** Cancels between tensors; everything created so far is freed and the promise rejects with the abort reason. */
+  signal?: AbortSignal;
+}
+
+/** Loads a Llama-family checkpoint from `files`. The caller owns the model (`dispose()`). */
+export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Promise<DecoderModel> {
+  checkAbort(opts.signal);
+  const config = await loadModelConfig(files);
+  const ckpt = await openCheckpoint(files);
+  const expected = expectedTensors(config);
+  validateCheckpoint(files, ckpt, expected);
+  const reader = new TensorReader(files, ckpt, expected, opts);
+  reader.report('config');
+  const created: { tensors: tf.Tensor[]; linears: Linear[] } = { tensors: [], linears: [] };
+  try {
+    const weights = await readWeights(config, reader, opts.linearFactory ?? denseLinearFactory, created);
+    reader.report('done');
+    return new DecoderModel(config, weights);
+  } catch (e) {
+    for (const t of created.tensors) t.dispose();
+    for (const l of created.linears) l.dispose();
+    throw e;
+  }
+}
+
+async function readWeights(
+  config: ModelConfig,
+  reader: TensorReader,
+  factory: LinearFactory,
+  created: { tensors: tf.Tensor[]; linears: Linear[] },
+): Promise<ModelWeights> {
+  const vector = async (name: string): Promise<Tensor1D> => {
+    const t = tf.keep(tf.tensor1d(await reader.read(name)));
+    created.tensors.push(t);
+    return t;
+  };
+  const matrix = async (name: string, shape: [number, number]): Promise<Tensor2D> => {
+    const t = tf.keep(tf.tensor2d(await reader.read(name), shape));
+    created.tensors.push(t);
+    return t;
+  };
+  const embed = await matrix('model.embed_tokens.weight', [config.vocab, config.hidden]);
+  const layers: LayerWeights[] = [];
+  for (let i = 0; i < config.layers; i++) {
+    const p = `model.layers.${i}`;
+    const inputNorm = await vector(`${p}.input_layernorm.weight`);
+    const lin: Record<string, Linear> = {};
+    for (const l of layerLinearShapes(config)) {
+      const path = linearPath(i, l.name);
+      const weight = await reader.read(`${path}.weight`);
+      const bias = l.bias ? await reader.read(`${path}.bias`) : null;
+      lin[l.name] = factory(path, weight, l.shape, bias);
+      created.linears.push(lin[l.name]);
+    }
+    const qNorm = config.qkNorm ? await vector(`${p}.self_attn.q_norm.weight`) : null;
+    const kNorm = config.qkNorm ? await vector(`${p}.self_attn.k_norm.weight`) : null;
+    const postAttentionNorm = await vector(`${p}.post_attention_layernorm.weight`);
+    layers.push({
+      inputNorm,
+      postAttentionNorm,
+      q: lin.q_proj,
+      k: lin.k_proj,
+      v: lin.v_proj,
+      o: lin.o_proj,
+      gate: lin.gate_proj,
+      up: lin.up_proj,
+      down: lin.down_proj,
+      qNorm,
+      kNorm,
+    });
+  }
+  const norm = await vector('model.norm.weight');
+  const lmHead = config.tieWordEmbeddings ? null : await matrix('lm_head.weight', [config.vocab, config.hidden]);
+  return { embed, layers, norm, lmHead };
+}
+
+/** Reads expected tensors by name, counting progress and checking for cancellation before each one. */
+class TensorReader {
+  private bytesDone = 0;
+  private tensorsDone = 0;
+  private readonly bytesTotal: number;
+
+  constructor(
+    private readonly files: ModelFiles,
+    private readonly ckpt: Checkpoint,
+    private readonly expected: readonly { name: string }[],
+    private readonly opts: LoadOptions,
+  ) {
+    this.bytesTotal = expected.reduce((a, e) => {
+      const info = ckpt.locate(e.name)!.info;
+      return a + (info.end - info.begin);
+    }, 0);
+  }
+
+  async read(name: string): Promise<Float32Array> {
+    checkAbort(this.opts.signal);
+    const { header, info } = this.ckpt.locate(name)!;
+    const data = await readTensorF32(this.files, header, name);
+    checkAbort(this.opts.signal);
+    this.bytesDone += info.end - info.begin;
+    this.tensorsDone++;
+    this.report('weights');
+    return data;
+  }
+
+  report(stage: LoadProgress['stage']): void {
+    this.opts.onProgress?.({
+      stage,
+      bytesDone: this.bytesDone,
+      bytesTotal: this.bytesTotal,
+      tensorsDone: this.tensorsDone,
+      tensorsTotal: this.expected.length,
+    });
+  }
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw signal.reason instanceof Error ? signal.reason : new DOMException('model loading was cancelled', 'AbortError');
+}
+

@@ -1,0 +1,27 @@
+/**
+ * A `ModelFiles` over in-memory buffers: tests, checkpoints built on the fly, and files the browser has already
+ * read into memory. Reads return views (no copy), so callers must not mutate what they get.
+ */
+import type { ModelFiles } from './model-files';
+
+/** Wraps `name → bytes` (strings are stored as UTF-8) as a `ModelFiles` labelled `label`. */
+export function memoryFiles(entries: Record<string, Uint8Array | string>, label = 'memory'): ModelFiles {
+  const map = new Map<string, Uint8Array>();
+  for (const [name, v] of Object.entries(entries)) map.set(name, typeof v === 'string' ? new TextEncoder().encode(v) : v);
+  return {
+    label,
+    async list() {
+      return [...map.keys()];
+    },
+    async size(name) {
+      return map.get(name)?.byteLength ?? null;
+    },
+    async read(name, start, end) {
+      const bytes = map.get(name);
+      if (!bytes) throw new Error(`${label}/${name}: file not found`);
+      const s = Math.max(0, Math.min(start ?? 0, bytes.byteLength));
+      const e = Math.max(s, Math.min(end ?? bytes.byteLength, bytes.byteLength));
+      return bytes.subarray(s, e);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The loaded tensors of a decoder, named after the checkpoint so loading is a one-to-one map
+ * (`model.layers.{i}.self_attn.q_proj.weight` → `layers[i].q`).
+ */
+import type { Tensor1D, Tensor2D } from '../backend/tf';
+import type { AdapterHook, Linear } from './linear';
+
+export interface LayerWeights {
+  inputNorm: Tensor1D; // [hidden]
+  postAttentionNorm: Tensor1D; // [hidden]
+  q: Linear; // [heads·headDim, hidden]
+  k: Linear; // [kvHeads·headDim, hidden]
+  v: Linear; // [kvHeads·headDim, hidden]
+  o: Linear; // [hidden, heads·headDim]
+  gate: Linear; // [intermediate, hidden]
+  up: Linear; // [intermediate, hidden]
+  down: Linear; // [hidden, intermediate]
+  /** Qwen3 per-head norms, [headDim]. */
+  qNorm: Tensor1D | null;
+  kNorm: Tensor1D | null;
+}
+
+export interface ModelWeights {
+  embed: Tensor2D; // [vocab, hidden]
+  layers: LayerWeights[];
+  norm: Tensor1D; // [hidden]
+  /** [vocab, hidden]; null when tied to `embed`. */
+  lmHead: Tensor2D | null;
+}
+
+/** HF module path of layer `i`'s projection (the key LoRA adapters use). */
+export function linearPath(i: number, name: string): string {
+  const group = name === 'gate_proj' || name === 'up_proj' || name === 'down_proj' ? 'mlp' : 'self_attn';
+  return `model.layers.${i}.${group}.${name}`;
+}
+
+/** `base.apply(x)` plus the hook's low-rank delta for `path`: x [rows, in] → [rows, out]. Caller owns the result. */
+export function project(base: Linear, path: string, x: Tensor2D, hook: AdapterHook | null | undefined): Tensor2D {
+  const y = base.apply(x);
+  const delta = hook?.delta(path, x);
+  if (!delta) return y;
+  const out = y.add(delta) as Tensor2D;
+  y.dispose();
+  delta.dispose();
+  return out;
+}
+
+/** Disposes every tensor and Linear in `w`. */
+export function disposeWeights(w: ModelWeights): void {
+  w.embed.dispose();
+  w.norm.dispose();
+  w.lmHead?.dispose();
+  for (const l of w.layers) {
+    for (const t of [l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm]) t?.dispose();
+    for (const lin of [l.q, l.k, l.v, l.o, l.gate, l.up, l.down]) lin.dispose();
+  }
+}

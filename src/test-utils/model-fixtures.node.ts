@@ -1,0 +1,49 @@
+/**
+ * Shared test helpers for the committed tiny checkpoints under fixtures/models/ (written by
+ * scripts/fixtures/make_model_fixtures.py, golden log-probs from its float64 PyTorch reference).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { folderFiles } from '../model/folder-files.node.js';
+import type { ModelFiles } from '../model/model-files';
+
+export { folderFiles };
+
+/** Repository root (two levels above this file). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Every committed model fixture. */
+export const MODEL_FIXTURES = [
+  'llama-tied',
+  'llama3-rope-untied',
+  'mistral',
+  'qwen2',
+  'qwen3',
+  'llama-sharded',
+  'llama-bf16',
+  'qwen2-f16',
+] as const;
+export type ModelFixture = (typeof MODEL_FIXTURES)[number];
+
+/** Published configs (no weights) under fixtures/configs/ for `inspect` and memory estimates. */
+export const CONFIG_FIXTURES = ['smollm2-135m', 'smollm2-360m', 'qwen2.5-0.5b', 'qwen3-0.6b', 'llama-3.2-1b'] as const;
+
+export function modelFixtureDir(name: ModelFixture): string {
+  return path.join(REPO_ROOT, 'fixtures', 'models', name);
+}
+
+export function modelFixtureFiles(name: ModelFixture): ModelFiles {
+  return folderFiles(modelFixtureDir(name));
+}
+
+export interface GoldenSequence {
+  ids: number[];
+  logprobs: (number | null)[];
+}
+
+/** Golden per-token log-probabilities of the fixture (natural log, entry 0 null). */
+export function goldenLogProbs(name: ModelFixture): GoldenSequence[] {
+  const json = JSON.parse(readFileSync(path.join(modelFixtureDir(name), 'golden.json'), 'utf8')) as { sequences: GoldenSequence[] };
+  return json.sequences;
+}
