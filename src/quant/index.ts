@@ -1,0 +1,26 @@
+/**
+ * The quantized base: packing (int8, int4, NF4, f16) with per-group scales, the reference decoder, the byte
+ * format for caching, and `Linear` layers whose weights stay packed on the backend, computed by our own kernels
+ * (WGSL on webgpu, table-driven JS + BatchMatMul on cpu/wasm).
+ */
+export { createLinearFactory, createPackedLinear, type LinearFactoryOptions } from './linear-factory';
+export { QuantLinear } from './quant-linear';
+export { FloatLinear } from './float-linear';
+export { quantize, quantizeInt8, quantizeInt4, quantizeNf4, quantizeF16 } from './quantize';
+export { dequantize, dequantizeInt8, dequantizeInt4, dequantizeNf4, dequantizeF16 } from './dequantize';
+export { serializePacked, deserializePacked } from './serialize';
+export {
+  packedByteSize,
+  packedLayout,
+  DEFAULT_GROUP_SIZE,
+  GROUP_SIZES,
+  PACKED_MODES,
+  type PackedWeight,
+  type PackedMode,
+  type PackedLayout,
+  type GroupSize,
+} from './packed';
+export { NF4_LEVELS } from './levels';
+export { registerQuantKernels } from './kernels/register';
+export { QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD, type QuantKernelAttrs } from './kernels/names';
+export { assertFitsDevice, maxStorageBindingBytes } from './device-limits';

@@ -1,0 +1,152 @@
+/**
+ * cpu and wasm implementations of QuantMatMul and QuantMatMulInputGrad, so the CLI, the Node tests and the
+ * browser fallback also keep the base packed.
+ *
+ * Two regimes, chosen by the number of rows M:
+ * - M ≤ smallM (decode): one weight row at a time is decoded into a scratch row and dotted with every input
+ *   row. No transient weight tensor; cost ≈ one decode of W.
+ * - M > smallM (prefill, training): rows of W are decoded block by block into a transient float32 tensor and
+ *   multiplied with the backend's own BatchMatMul kernel (XNNPACK on wasm, ~30 GFLOP/s, far faster than a JS
+ *   loop). Memory cost: one block of at most `blockFloats` floats (64 MiB) alive at a time, plus the result.
+ */
+import { tf } from '../../../backend/tf';
+import { quantAttrs, type QuantKernelAttrs } from '../names';
+import { dequantizeRowsInto, type PackedView } from './dequant-rows';
+import { hostIO, type HostIO } from './host-io';
+
+/** Tuning of the host kernels; tests shrink `blockFloats` to exercise the multi-block path on tiny shapes. */
+export const hostKernelSettings = {
+  /** Row count up to which the row-by-row path is used. */
+  smallM: 4,
+  /** Largest transient decoded block, in floats (16 Mi floats = 64 MiB). */
+  blockFloats: 16 * 1024 * 1024,
+};
+
+type HostBackendName = 'cpu' | 'wasm';
+
+/** The named input, or a clear error when the caller left it out. */
+function need(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`quant host kernel: missing input '${name}'`);
+  return t;
+}
+
+function packedView(io: HostIO, inputs: tf.NamedTensorInfoMap, a: QuantKernelAttrs): PackedView {
+  const scales = inputs.scales ? (io.view(inputs.scales) as Float32Array) : new Float32Array(0);
+  return { ...a, words: io.view(need(inputs, 'words')) as Int32Array, scales };
+}
+
+function batchMatMul(name: HostBackendName, backend: object, a: tf.TensorInfo, b: tf.TensorInfo, transposeB: boolean): tf.TensorInfo {
+  const kernel = tf.getKernel('BatchMatMul', name);
+  if (!kernel) throw new Error(`quant host kernel: no BatchMatMul kernel on ${name}`);
+  return kernel.kernelFunc({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB } }) as tf.TensorInfo;
+}
+
+/** y [M, out] = x [M, in] · Wᵀ (+ bias). */
+function forward(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const a = quantAttrs(args.attrs);
+  const io = hostIO(args.backend);
+  const x = need(args.inputs, 'x');
+  const bias = args.inputs.bias;
+  const m = x.shape[0];
+  const y = io.alloc([m, a.outFeatures]);
+  if (m <= hostKernelSettings.smallM) {
+    const w = packedView(io, args.inputs, a);
+    const xs = io.view(x) as Float32Array;
+    const ys = io.view(y) as Float32Array;
+    const row = new Float32Array(a.inFeatures);
+    for (let o = 0; o < a.outFeatures; o++) {
+      dequantizeRowsInto(w, o, o + 1, row);
+      for (let r = 0; r < m; r++) ys[r * a.outFeatures + o] = dot(xs, r * a.inFeatures, row);
+    }
+  } else {
+    const rowsPerBlock = Math.max(1, Math.floor(hostKernelSettings.blockFloats / a.inFeatures));
+    for (let o0 = 0; o0 < a.outFeatures; o0 += rowsPerBlock) {
+      const o1 = Math.min(o0 + rowsPerBlock, a.outFeatures);
+      const wt = io.alloc([o1 - o0, a.inFeatures]); // [block, in], transient
+      dequantizeRowsInto(packedView(io, args.inputs, a), o0, o1, io.view(wt) as Float32Array);
+      const part = batchMatMul(name, args.backend, x, wt, true); // [M, block]
+      copyColumns(io.view(part) as Float32Array, io.view(y) as Float32Array, m, o1 - o0, a.outFeatures, o0);
+      io.dispose(wt);
+      io.dispose(part);
+    }
+  }
+  if (bias) addBias(io.view(y) as Float32Array, io.view(bias) as Float32Array, m);
+  return y;
+}
+
+/** dx [M, in] = dy [M, out] · W. */
+function inputGrad(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const a = quantAttrs(args.attrs);
+  const io = hostIO(args.backend);
+  const dy = need(args.inputs, 'dy');
+  const m = dy.shape[0];
+  const dx = io.alloc([m, a.inFeatures]);
+  (io.view(dx) as Float32Array).fill(0);
+  if (m <= hostKernelSettings.smallM) {
+    const w = packedView(io, args.inputs, a);
+    const dys = io.view(dy) as Float32Array;
+    const dxs = io.view(dx) as Float32Array;
+    const row = new Float32Array(a.inFeatures);
+    for (let o = 0; o < a.outFeatures; o++) {
+      dequantizeRowsInto(w, o, o + 1, row);
+      for (let r = 0; r < m; r++) axpy(dys[r * a.outFeatures + o], row, dxs, r * a.inFeatures);
+    }
+    return dx;
+  }
+  const rowsPerBlock = Math.max(1, Math.floor(hostKernelSettings.blockFloats / a.inFeatures));
+  for (let o0 = 0; o0 < a.outFeatures; o0 += rowsPerBlock) {
+    const o1 = Math.min(o0 + rowsPerBlock, a.outFeatures);
+    const wt = io.alloc([o1 - o0, a.inFeatures]); // [block, in], transient
+    const dyBlock = io.alloc([m, o1 - o0]); // [M, block], transient
+    dequantizeRowsInto(packedView(io, args.inputs, a), o0, o1, io.view(wt) as Float32Array);
+    sliceColumns(io.view(dy) as Float32Array, io.view(dyBlock) as Float32Array, m, a.outFeatures, o0, o1);
+    const part = batchMatMul(name, args.backend, dyBlock, wt, false); // [M, in]
+    const ps = io.view(part) as Float32Array;
+    const dxs = io.view(dx) as Float32Array;
+    for (let i = 0; i < ps.length; i++) dxs[i] += ps[i];
+    io.dispose(wt);
+    io.dispose(dyBlock);
+    io.dispose(part);
+  }
+  return dx;
+}
+
+function dot(xs: Float32Array, offset: number, row: Float32Array): number {
+  let s0 = 0;
+  let s1 = 0;
+  const n = row.length;
+  let c = 0;
+  for (; c + 1 < n; c += 2) {
+    s0 += xs[offset + c] * row[c];
+    s1 += xs[offset + c + 1] * row[c + 1];
+  }
+  if (c < n) s0 += xs[offset + c] * row[c];
+  return s0 + s1;
+}
+
+function axpy(alpha: number, row: Float32Array, dst: Float32Array, offset: number): void {
+  if (alpha === 0) return;
+  for (let c = 0; c < row.length; c++) dst[offset + c] += alpha * row[c];
+}
+
+function copyColumns(src: Float32Array, dst: Float32Array, rows: number, cols: number, dstCols: number, col0: number): void {
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(r * cols, (r + 1) * cols), r * dstCols + col0);
+}
+
+function sliceColumns(src: Float32Array, dst: Float32Array, rows: number, srcCols: number, c0: number, c1: number): void {
+  for (let r = 0; r < rows; r++) dst.set(src.subarray(r * srcCols + c0, r * srcCols + c1), r * (c1 - c0));
+}
+
+function addBias(ys: Float32Array, bias: Float32Array, rows: number): void {
+  const n = bias.length;
+  for (let r = 0; r < rows; r++) for (let o = 0; o < n; o++) ys[r * n + o] += bias[o];
+}
+
+/** Kernel configs for one host backend (registered by `../register.ts`). */
+export function hostKernelConfigs(name: HostBackendName, forwardName: string, gradName: string): tf.KernelConfig[] {
+  return [
+    { kernelName: forwardName, backendName: name, kernelFunc: (args) => forward(name, args) },
+    { kernelName: gradName, backendName: name, kernelFunc: (args) => inputGrad(name, args) },
+  ];
+}

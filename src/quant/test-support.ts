@@ -1,0 +1,70 @@
+/**
+ * Helpers shared by the quant tests (unit, host kernels, webgpu kernels): seeded data and float64 reference
+ * products computed from the plain-JS `dequantize`, never from the code under test.
+ */
+
+/** mulberry32: small seeded PRNG so every test sees the same data on every machine. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Normal(0, std) values (Box–Muller), like trained weights; a few rows get an outlier to stress absmax. */
+export function randomWeight(n: number, seed: number, std = 0.05): Float32Array {
+  const next = rng(seed);
+  const w = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = Math.max(next(), 1e-12);
+    w[i] = std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+  }
+  return w;
+}
+
+/** Uniform [-1, 1) values. */
+export function randomUniform(n: number, seed: number): Float32Array {
+  const next = rng(seed);
+  return Float32Array.from({ length: n }, () => next() * 2 - 1);
+}
+
+/** y [m, out] = x [m, in] · Wᵀ (+ b), accumulated in float64. */
+export function refForward(x: Float32Array, w: Float32Array, m: number, inp: number, out: number, bias?: Float32Array | null): Float64Array {
+  const y = new Float64Array(m * out);
+  for (let r = 0; r < m; r++) {
+    for (let o = 0; o < out; o++) {
+      let s = bias ? bias[o] : 0;
+      for (let c = 0; c < inp; c++) s += x[r * inp + c] * w[o * inp + c];
+      y[r * out + o] = s;
+    }
+  }
+  return y;
+}
+
+/** dx [m, in] = dy [m, out] · W, accumulated in float64. */
+export function refInputGrad(dy: Float32Array, w: Float32Array, m: number, inp: number, out: number): Float64Array {
+  const dx = new Float64Array(m * inp);
+  for (let r = 0; r < m; r++) {
+    for (let o = 0; o < out; o++) {
+      const g = dy[r * out + o];
+      for (let c = 0; c < inp; c++) dx[r * inp + c] += g * w[o * inp + c];
+    }
+  }
+  return dx;
+}
+
+/** Largest |a - b| relative to the largest |b| (1 when b is all zeros): a scale-free kernel error. */
+export function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`);
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < a.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+    maxRef = Math.max(maxRef, Math.abs(b[i]));
+  }
+  return maxDiff / (maxRef || 1);
+}
