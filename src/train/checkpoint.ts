@@ -1,0 +1,91 @@
+/**
+ * A training checkpoint: trainable weights, AdamW moments, step, RNG streams, data position, metric history and
+ * config — everything a new `Trainer` needs to continue the loss curve bit-exactly. Encoded as one safetensors
+ * buffer (tensors `param/<name>`, `adam_m/<name>`, `adam_v/<name>`, the rest as JSON metadata) so it is a
+ * single ArrayBuffer for IndexedDB or a file, and readable by standard tools.
+ */
+import { encodeSafetensors, readSafetensorsHeader, readTensorF32 } from '../formats/safetensors';
+import { memoryFiles } from '../model/memory-files';
+import type { DataPosition } from './data-cursor';
+import type { StepMetrics } from './metrics';
+
+export const CHECKPOINT_VERSION = 1;
+
+export interface CheckpointTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface Checkpoint {
+  version: number;
+  /** Optimizer steps completed. */
+  step: number;
+  /** Trainable tensors by stable name (LoRA: `<module path>.lora_A`). */
+  params: Record<string, CheckpointTensor>;
+  adam: { step: number; m: Record<string, Float32Array>; v: Record<string, Float32Array> };
+  /** Dropout stream state. */
+  rng: number[];
+  data: DataPosition;
+  metrics: StepMetrics[];
+  /** Learning-rate multiplier (halved by NaN retries). */
+  lrScale: number;
+  elapsedMs: number;
+  /** Run configuration (train + adapter config), as given by the caller. */
+  config: unknown;
+}
+
+/** Stores checkpoints of runs. A Node file store and an IndexedDB store implement it. */
+export interface CheckpointStore {
+  save(runId: string, cp: Checkpoint): Promise<void>;
+  /** The most recent checkpoint of the run, or null when there is none. */
+  loadLatest(runId: string): Promise<Checkpoint | null>;
+}
+
+/** Serializes a checkpoint into one safetensors buffer. */
+export function encodeCheckpoint(cp: Checkpoint): Uint8Array {
+  const entries = [];
+  for (const [name, t] of Object.entries(cp.params)) {
+    entries.push({ name: `param/${name}`, dtype: 'F32' as const, shape: t.shape, data: t.data });
+    entries.push({ name: `adam_m/${name}`, dtype: 'F32' as const, shape: t.shape, data: cp.adam.m[name] });
+    entries.push({ name: `adam_v/${name}`, dtype: 'F32' as const, shape: t.shape, data: cp.adam.v[name] });
+  }
+  const { params: _p, adam, ...rest } = cp;
+  const meta = { ...rest, adamStep: adam.step, names: Object.keys(cp.params) };
+  return encodeSafetensors(entries, { format: 'lora-studio-checkpoint', checkpoint: JSON.stringify(meta) });
+}
+
+/** Parses a buffer written by `encodeCheckpoint`; throws a clear error for anything else. */
+export async function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Promise<Checkpoint> {
+  const files = memoryFiles({ 'checkpoint.safetensors': bytes }, label);
+  const header = await readSafetensorsHeader(files, 'checkpoint.safetensors');
+  if (header.metadata.format !== 'lora-studio-checkpoint' || !header.metadata.checkpoint) {
+    throw new Error(`${label}: not a LoRA Studio checkpoint`);
+  }
+  const meta = JSON.parse(header.metadata.checkpoint) as Omit<Checkpoint, 'params' | 'adam'> & { adamStep: number; names: string[] };
+  if (meta.version !== CHECKPOINT_VERSION) throw new Error(`${label}: checkpoint version ${meta.version} is not supported`);
+  const params: Checkpoint['params'] = {};
+  const adam: Checkpoint['adam'] = { step: meta.adamStep, m: {}, v: {} };
+  for (const name of meta.names) {
+    const info = header.tensors.get(`param/${name}`);
+    if (!info) throw new Error(`${label}: tensor '${name}' is missing`);
+    params[name] = { shape: [...info.shape], data: await readTensorF32(files, header, `param/${name}`) };
+    adam.m[name] = await readTensorF32(files, header, `adam_m/${name}`);
+    adam.v[name] = await readTensorF32(files, header, `adam_v/${name}`);
+  }
+  const { adamStep: _s, names: _n, ...rest } = meta;
+  return { ...rest, params, adam };
+}
+
+/** Keeps checkpoints in memory (tests, and the trainer's own rollback copy). */
+export class MemoryCheckpointStore implements CheckpointStore {
+  private readonly runs = new Map<string, Uint8Array>();
+
+  async save(runId: string, cp: Checkpoint): Promise<void> {
+    this.runs.set(runId, encodeCheckpoint(cp));
+  }
+
+  async loadLatest(runId: string): Promise<Checkpoint | null> {
+    const bytes = this.runs.get(runId);
+    return bytes ? decodeCheckpoint(bytes, `checkpoint ${runId}`) : null;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * One optimizer step's gradients: every micro-batch's loss is divided by the label count of the *whole* step, so
+ * the accumulated gradient is exactly that of the mean token loss over all micro-batches; then global-norm
+ * clipping. Only the named trainable variables are differentiated — the base is frozen and its `Linear`s pass
+ * gradients to their inputs only.
+ */
+import { tf } from '../backend/tf';
+import type { LmBatch } from './batch';
+import { clipByGlobalNorm } from './clip';
+import type { TrainObjective } from './objective';
+
+export interface StepGradients {
+  /** Mean token loss of the step. */
+  loss: number;
+  /** Global norm before clipping. */
+  gradNorm: number;
+  /** Clipped gradients by variable name; the caller disposes them. */
+  grads: Map<string, tf.Tensor>;
+  labels: number;
+}
+
+export function computeStepGradients(objective: TrainObjective, microBatches: readonly LmBatch[], maxGradNorm: number): StepGradients {
+  const labels = microBatches.reduce((n, b) => n + b.labels.length, 0);
+  const denom = Math.max(1, labels);
+  const names = new Map<string, string>(); // tf variable name → our name
+  const varList: tf.Variable[] = [];
+  for (const [name, v] of objective.variables) {
+    names.set(v.name, name);
+    varList.push(v);
+  }
+  let lossSum = 0;
+  const acc = new Map<string, tf.Tensor>();
+  for (const mb of microBatches) {
+    if (mb.labels.length === 0) continue;
+    const { value, grads } = tf.variableGrads(() => objective.lossSum(mb, true).div(denom) as tf.Scalar, varList);
+    lossSum += value.dataSync()[0];
+    value.dispose();
+    for (const [tfName, g] of Object.entries(grads)) {
+      const name = names.get(tfName)!;
+      const prev = acc.get(name);
+      if (prev) {
+        acc.set(name, prev.add(g));
+        prev.dispose();
+        g.dispose();
+      } else {
+        acc.set(name, g);
+      }
+    }
+  }
+  const { grads, norm } = clipByGlobalNorm(acc, maxGradNorm);
+  return { loss: lossSum, gradNorm: norm, grads, labels };
+}
+
+/** Mean token loss over `batches` without gradients or dropout. */
+export function evaluate(objective: TrainObjective, batches: readonly LmBatch[]): number {
+  let sum = 0;
+  let labels = 0;
+  for (const b of batches) {
+    if (b.labels.length === 0) continue;
+    const s = tf.tidy(() => objective.lossSum(b, false));
+    sum += s.dataSync()[0];
+    s.dispose();
+    labels += b.labels.length;
+  }
+  return labels > 0 ? sum / labels : NaN;
+}

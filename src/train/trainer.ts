@@ -1,0 +1,304 @@
+/**
+ * The training loop as an object a worker can drive: `run()` trains until the last step, `pause()`/`resume()`
+ * hold it at a step boundary (after saving a checkpoint), `stop()` saves and returns. Listeners get per-step
+ * metrics, checkpoints, rollbacks and status changes. A NaN/Inf loss or gradient rolls back to the last good
+ * checkpoint and stops with a message (or retries at half the learning rate).
+ */
+import { tf } from '../backend/tf';
+import type { TokenizedExample } from '../data/types';
+import { Rng } from '../util/rng';
+import { AdamW } from './adamw';
+import { makeBatch, type LmBatch } from './batch';
+import { CHECKPOINT_VERSION, MemoryCheckpointStore, type Checkpoint, type CheckpointStore } from './checkpoint';
+import { DataCursor } from './data-cursor';
+import { computeStepGradients, evaluate } from './grad-step';
+import type { StepMetrics } from './metrics';
+import type { TrainObjective } from './objective';
+import { learningRate } from './schedule';
+import { totalSteps, validateTrainConfig, type TrainConfig } from './train-config';
+
+export type TrainerStatus = 'idle' | 'running' | 'paused' | 'stopped' | 'finished' | 'diverged';
+
+export type TrainerEvent =
+  | { type: 'step'; metrics: StepMetrics }
+  | { type: 'checkpoint'; step: number }
+  | { type: 'rollback'; fromStep: number; toStep: number; message: string }
+  | { type: 'status'; status: TrainerStatus; message?: string };
+
+export interface TrainerOptions {
+  objective: TrainObjective;
+  train: readonly TokenizedExample[];
+  eval?: readonly TokenizedExample[];
+  config: TrainConfig;
+  runId: string;
+  /** Where checkpoints go (default: in memory). */
+  store?: CheckpointStore;
+  /** Extra configuration saved in checkpoints (e.g. the LoRA config). */
+  runConfig?: unknown;
+  /** Clock (tests inject one). */
+  now?: () => number;
+}
+
+export interface TrainResult {
+  status: 'finished' | 'stopped' | 'diverged';
+  step: number;
+  totalSteps: number;
+  metrics: StepMetrics[];
+  /** Rows cut to `maxSeqLen` during this session. */
+  truncated: number;
+  message?: string;
+}
+
+/** Derived seeds: the dropout stream and the data order must not share a stream with the adapter init. */
+export function seedStreams(seed: number): { init: Rng; data: number; dropout: Rng } {
+  return { init: new Rng(seed), data: seed + 1, dropout: new Rng(seed + 2) };
+}
+
+const MAX_HALF_LR_RETRIES = 3;
+
+export class Trainer {
+  readonly totalSteps: number;
+  private readonly cfg: TrainConfig;
+  private readonly optimizer: AdamW;
+  private readonly cursor: DataCursor;
+  private readonly dropoutRng: Rng;
+  private readonly store: CheckpointStore;
+  private readonly listeners = new Set<(e: TrainerEvent) => void>();
+  private readonly now: () => number;
+  private step = 0;
+  private metrics: StepMetrics[] = [];
+  private lrScale = 1;
+  private elapsedMs = 0;
+  private truncated = 0;
+  private retries = 0;
+  private lastGood: Checkpoint | null = null;
+  private status: TrainerStatus = 'idle';
+  private pauseRequested = false;
+  private stopRequested = false;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly opts: TrainerOptions) {
+    validateTrainConfig(opts.config);
+    this.cfg = opts.config;
+    const seeds = seedStreams(opts.config.seed);
+    this.cursor = new DataCursor(opts.train.length, seeds.data);
+    this.dropoutRng = seeds.dropout;
+    opts.objective.setDropoutRng(this.dropoutRng);
+    this.optimizer = new AdamW(opts.objective.variables, opts.config.adamw);
+    this.store = opts.store ?? new MemoryCheckpointStore();
+    this.now = opts.now ?? (() => performance.now());
+    this.totalSteps = totalSteps(opts.config, opts.train.length);
+  }
+
+  /** Subscribes to events; returns the unsubscribe function. */
+  on(listener: (e: TrainerEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get currentStep(): number {
+    return this.step;
+  }
+
+  get currentStatus(): TrainerStatus {
+    return this.status;
+  }
+
+  /** Holds the run at the next step boundary, after a checkpoint. */
+  pause(): void {
+    this.pauseRequested = true;
+  }
+
+  resume(): void {
+    this.pauseRequested = false;
+    this.wake?.();
+  }
+
+  /** Ends the run at the next step boundary, after a checkpoint. */
+  stop(): void {
+    this.stopRequested = true;
+    this.wake?.();
+  }
+
+  /** Continues from `cp`, or from the store's latest checkpoint of this run; false when there is none. */
+  async restore(cp?: Checkpoint): Promise<boolean> {
+    const found = cp ?? (await this.store.loadLatest(this.opts.runId));
+    if (!found) return false;
+    this.applyCheckpoint(found);
+    this.lastGood = found;
+    return true;
+  }
+
+  /** The complete current state. Reads variables back synchronously. */
+  snapshot(): Checkpoint {
+    const params: Checkpoint['params'] = {};
+    for (const [name, v] of this.opts.objective.variables) params[name] = { shape: [...v.shape], data: v.dataSync() as Float32Array };
+    return {
+      version: CHECKPOINT_VERSION,
+      step: this.step,
+      params,
+      adam: this.optimizer.getState(),
+      rng: this.dropoutRng.getState(),
+      data: this.cursor.getPosition(),
+      metrics: this.metrics.map((m) => ({ ...m })),
+      lrScale: this.lrScale,
+      elapsedMs: this.elapsedMs,
+      config: { train: this.cfg, run: this.opts.runConfig ?? null },
+    };
+  }
+
+  private applyCheckpoint(cp: Checkpoint): void {
+    for (const [name, v] of this.opts.objective.variables) {
+      const t = cp.params[name];
+      if (!t || t.data.length !== v.size) throw new Error(`checkpoint does not match trainable tensor '${name}' [${v.shape}]`);
+      tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
+    }
+    this.optimizer.setState(cp.adam);
+    this.dropoutRng.setState(cp.rng);
+    this.cursor.setPosition(cp.data);
+    this.step = cp.step;
+    this.metrics = cp.metrics.map((m) => ({ ...m }));
+    this.lrScale = cp.lrScale;
+    this.elapsedMs = cp.elapsedMs;
+  }
+
+  private emit(e: TrainerEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private setStatus(status: TrainerStatus, message?: string): void {
+    this.status = status;
+    this.emit({ type: 'status', status, message });
+  }
+
+  private async saveCheckpoint(): Promise<void> {
+    const cp = this.snapshot();
+    await this.store.save(this.opts.runId, cp);
+    this.lastGood = cp;
+    this.emit({ type: 'checkpoint', step: cp.step });
+  }
+
+  /** Trains to the last step (or until stopped/diverged). */
+  async run(): Promise<TrainResult> {
+    if (this.status === 'running' || this.status === 'paused') throw new Error('this run is already in progress');
+    this.stopRequested = false;
+    this.setStatus('running');
+    if (!this.lastGood) this.lastGood = this.snapshot();
+    while (this.step < this.totalSteps) {
+      await new Promise((r) => setTimeout(r, 0)); // let pause/stop messages in
+      if (this.pauseRequested && !this.stopRequested) await this.holdPaused();
+      if (this.stopRequested) return this.finish('stopped');
+      const outcome = this.trainOneStep();
+      if (outcome !== 'ok') {
+        const result = this.recover(outcome);
+        if (result) return result;
+        continue;
+      }
+      if (this.cfg.checkpointEvery > 0 && this.step % this.cfg.checkpointEvery === 0) await this.saveCheckpoint();
+    }
+    return this.finish('finished');
+  }
+
+  private async holdPaused(): Promise<void> {
+    await this.saveCheckpoint();
+    this.setStatus('paused');
+    while (this.pauseRequested && !this.stopRequested) await new Promise<void>((r) => (this.wake = r));
+    this.wake = null;
+    if (!this.stopRequested) this.setStatus('running');
+  }
+
+  private async finish(status: 'finished' | 'stopped'): Promise<TrainResult> {
+    if (this.lastGood?.step !== this.step) await this.saveCheckpoint();
+    this.setStatus(status);
+    return { status, step: this.step, totalSteps: this.totalSteps, metrics: this.metrics, truncated: this.truncated };
+  }
+
+  private nextMicroBatches(): LmBatch[] {
+    const out: LmBatch[] = [];
+    for (let g = 0; g < this.cfg.gradAccum; g++) {
+      const examples = this.cursor.take(this.cfg.batchSize).map((i) => this.opts.train[i]);
+      const b = makeBatch(examples, { maxSeqLen: this.cfg.maxSeqLen, bucket: this.cfg.bucket });
+      this.truncated += b.truncated;
+      out.push(b);
+    }
+    return out;
+  }
+
+  /** One optimizer step; returns a description of the failure when the loss or gradient is not finite. */
+  private trainOneStep(): 'ok' | string {
+    const t0 = this.now();
+    const batches = this.nextMicroBatches();
+    const lr = learningRate({ kind: this.cfg.schedule, lr: this.cfg.lr, warmupSteps: this.cfg.warmupSteps, totalSteps: this.totalSteps }, this.step) * this.lrScale;
+    const { loss, gradNorm, grads } = computeStepGradients(this.opts.objective, batches, this.cfg.maxGradNorm);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      for (const g of grads.values()) g.dispose();
+      return `step ${this.step + 1}: loss ${loss}, gradient norm ${gradNorm}`;
+    }
+    this.optimizer.apply(grads, lr);
+    for (const g of grads.values()) g.dispose();
+    this.step += 1;
+    const stepMs = this.now() - t0;
+    this.elapsedMs += stepMs;
+    const tokens = batches.reduce((n, b) => n + b.tokens, 0);
+    const m: StepMetrics = {
+      step: this.step,
+      loss,
+      lr,
+      gradNorm,
+      tokensPerSec: stepMs > 0 ? (tokens * 1000) / stepMs : 0,
+      elapsedMs: this.elapsedMs,
+      etaMs: (this.elapsedMs / this.step) * (this.totalSteps - this.step),
+      epoch: this.cursor.epochProgress,
+    };
+    const gpu = gpuBytes();
+    if (gpu !== undefined) m.gpuBytes = gpu;
+    this.maybeEvaluate(m);
+    this.metrics.push(m);
+    this.emit({ type: 'step', metrics: m });
+    return 'ok';
+  }
+
+  private maybeEvaluate(m: StepMetrics): void {
+    const evalSet = this.opts.eval ?? [];
+    if (evalSet.length === 0) return;
+    const due = this.cfg.evalEvery > 0 ? this.step % this.cfg.evalEvery === 0 : false;
+    if (!due && this.step !== this.totalSteps) return;
+    const cap = this.cfg.evalMaxExamples > 0 ? Math.min(this.cfg.evalMaxExamples, evalSet.length) : evalSet.length;
+    const batches: LmBatch[] = [];
+    for (let i = 0; i < cap; i += this.cfg.batchSize) {
+      batches.push(makeBatch(evalSet.slice(i, Math.min(cap, i + this.cfg.batchSize)), { maxSeqLen: this.cfg.maxSeqLen, bucket: this.cfg.bucket }));
+    }
+    m.evalLoss = evaluate(this.opts.objective, batches);
+  }
+
+  /** Rolls back after a non-finite step; returns the final result when the run ends here. */
+  private recover(problem: string): TrainResult | null {
+    const good = this.lastGood!;
+    const fromStep = this.step + 1;
+    this.applyCheckpoint(good);
+    const retry = this.cfg.onNonFinite === 'retry-half-lr' && this.retries < MAX_HALF_LR_RETRIES;
+    const message = retry
+      ? `${problem} — rolled back to step ${good.step}, retrying at half the learning rate`
+      : `${problem} — training diverged and was rolled back to the last good checkpoint (step ${good.step}). ` +
+        'Lower the learning rate, enable gradient clipping, or retry with "retry at half LR".';
+    this.emit({ type: 'rollback', fromStep, toStep: good.step, message });
+    if (retry) {
+      this.retries += 1;
+      this.lrScale = good.lrScale * Math.pow(0.5, this.retries);
+      return null;
+    }
+    this.setStatus('diverged', message);
+    return { status: 'diverged', step: this.step, totalSteps: this.totalSteps, metrics: this.metrics, truncated: this.truncated, message };
+  }
+
+  /** Frees the optimizer state (the objective's variables belong to the caller). */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+}
+
+/** GPU bytes held by the backend when it reports them (WebGPU/WebGL), else undefined. */
+function gpuBytes(): number | undefined {
+  const mem = tf.memory() as unknown as Record<string, unknown>;
+  return typeof mem.numBytesInGPU === 'number' ? mem.numBytesInGPU : undefined;
+}
