@@ -1,0 +1,257 @@
+/**
+ * A local stand-in for huggingface.co serving the URL layout the hub loader and @huggingface/hub use, from
+ * folders on disk: `GET /api/models/{repo}[/revision/{rev}]`, `GET /api/models/{repo}/tree/{rev}`, and
+ * `GET|HEAD /{repo}/resolve/{rev}/{path}` with HTTP Range. Gated and private repos, unknown revisions and a
+ * "drop the connection after N bytes" switch reproduce the failures the loader must explain or resume from.
+ *
+ * Library: `startHubServer({ repos: { 'org/name': { dir } } })`. Command line (e2e):
+ *   npx tsx scripts/hub-server.ts --repo org/name=DIR [--repo …] [--gated org/name] [--port 0] [--chunk-delay-ms 0]
+ * prints one JSON line `{"url": "http://127.0.0.1:PORT"}`; `POST /__control/drop?file=F&after=N` arms a drop.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface HubServerRepo {
+  dir: string;
+  /** Files need a token (`hf_…`); a missing one gets 401 GatedRepo, any other than `token` 403. */
+  gated?: boolean;
+  /** Without the right token the repo does not exist (401 RepoNotFound), as on the real hub. */
+  private?: boolean;
+  /** The token that opens a gated/private repo; default `hf_test_token`. */
+  token?: string;
+  /** Revisions served (all the same files); default ['main']. */
+  revisions?: string[];
+}
+
+export interface RequestLogEntry {
+  method: string;
+  url: string;
+  range: string | null;
+  authorization: string | null;
+  status: number;
+  bytesSent: number;
+}
+
+export interface HubServer {
+  url: string;
+  /** Every request served, in order. */
+  readonly requests: RequestLogEntry[];
+  /** The next GET of `file` (a path inside the repo) sends `afterBytes` body bytes, then kills the socket. */
+  dropNext(file: string, afterBytes: number): void;
+  close(): Promise<void>;
+}
+
+export interface HubServerOptions {
+  repos: Record<string, HubServerRepo>;
+  port?: number;
+  /** Sends bodies in 64 KiB slices with this pause between them (lets a browser test cancel mid-file). */
+  chunkDelayMs?: number;
+}
+
+interface FileInfo {
+  path: string;
+  size: number;
+  oid: string;
+  sha256: string;
+}
+
+const LFS = /\.(safetensors|bin|gguf|pt|pth|onnx)$/;
+
+function listDir(dir: string, prefix = ''): FileInfo[] {
+  const out: FileInfo[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (e.name.startsWith('.')) continue;
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listDir(full, rel));
+    else if (e.isFile()) {
+      const data = readFileSync(full);
+      out.push({
+        path: rel,
+        size: statSync(full).size,
+        oid: createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex'),
+        sha256: createHash('sha256').update(data).digest('hex'),
+      });
+    }
+  }
+  return out;
+}
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Range, Authorization, Content-Type, Accept',
+  'Access-Control-Expose-Headers': 'Content-Range, Content-Length, ETag, X-Error-Code, X-Repo-Commit, Accept-Ranges, Link',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
+};
+
+/** Starts the server on 127.0.0.1 (random port unless `port` is given). */
+export async function startHubServer(opts: HubServerOptions): Promise<HubServer> {
+  const requests: RequestLogEntry[] = [];
+  const drops = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    const entry: RequestLogEntry = { method: req.method ?? 'GET', url: req.url ?? '/', range: req.headers.range ?? null,
+      authorization: req.headers.authorization ?? null, status: 0, bytesSent: 0 };
+    requests.push(entry);
+    res.on('finish', () => (entry.status = res.statusCode));
+    res.on('close', () => (entry.status ||= res.statusCode));
+    try {
+      route(req, res, entry);
+    } catch (e) {
+      send(res, 500, { error: (e as Error).message });
+    }
+  });
+
+  const route = (req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry): void => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (req.method === 'OPTIONS') return void res.writeHead(204, CORS).end();
+    if (parts[0] === '__control' && parts[1] === 'drop') {
+      drops.set(url.searchParams.get('file') ?? '', Number(url.searchParams.get('after') ?? 0));
+      return send(res, 200, { ok: true });
+    }
+    if (parts[0] === 'api' && parts[1] === 'models') return api(req, res, parts.slice(2));
+    if (parts[2] === 'resolve') return resolve(req, res, entry, parts);
+    send(res, 404, { error: 'Not found' });
+  };
+
+  const repoOf = (req: http.IncomingMessage, res: http.ServerResponse, id: string, files: boolean): HubServerRepo | null => {
+    const repo = opts.repos[id];
+    const auth = req.headers.authorization ?? '';
+    const ok = repo && auth === `Bearer ${repo.token ?? 'hf_test_token'}`;
+    if (!repo || (repo.private && !ok)) {
+      send(res, repo ? 401 : 404, { error: 'Repository not found' }, { 'X-Error-Code': 'RepoNotFound' });
+      return null;
+    }
+    if (files && repo.gated && !ok) {
+      send(res, auth ? 403 : 401, { error: `Access to model ${id} is restricted. You must have access to it and be authenticated to access it. Please log in.` },
+        { 'X-Error-Code': 'GatedRepo' });
+      return null;
+    }
+    return repo;
+  };
+
+  const revisionOk = (repo: HubServerRepo, rev: string, res: http.ServerResponse): boolean => {
+    if ((repo.revisions ?? ['main']).includes(rev)) return true;
+    send(res, 404, { error: `Invalid rev id: ${rev}` }, { 'X-Error-Code': 'RevisionNotFound' });
+    return false;
+  };
+
+  const api = (req: http.IncomingMessage, res: http.ServerResponse, p: string[]): void => {
+    const id = `${p[0]}/${p[1]}`;
+    const repo = repoOf(req, res, id, false);
+    if (!repo) return;
+    const rev = p[2] === 'tree' || p[2] === 'revision' ? p[3] ?? 'main' : 'main';
+    if (!revisionOk(repo, rev, res)) return;
+    const files = listDir(repo.dir);
+    const sha = createHash('sha1').update(files.map((f) => f.oid).join()).digest('hex');
+    if (p[2] === 'tree') {
+      const sub = p.slice(4).join('/');
+      const inSub = files.filter((f) => !sub || f.path.startsWith(`${sub}/`));
+      return send(res, 200, inSub.map((f) => ({
+        type: 'file', oid: f.oid, size: f.size, path: f.path,
+        ...(LFS.test(f.path) ? { lfs: { oid: f.sha256, size: f.size, pointerSize: 134 } } : {}),
+      })));
+    }
+    send(res, 200, { _id: sha.slice(0, 24), id, modelId: id, sha, private: !!repo.private, gated: repo.gated ? 'auto' : false,
+      disabled: false, tags: ['transformers', 'safetensors'], library_name: 'transformers',
+      siblings: files.map((f) => ({ rfilename: f.path })) });
+  };
+
+  const resolve = (req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, p: string[]): void => {
+    const id = `${p[0]}/${p[1]}`;
+    const repo = repoOf(req, res, id, true);
+    if (!repo || !revisionOk(repo, p[3] ?? '', res)) return;
+    const file = p.slice(4).join('/');
+    const info = listDir(repo.dir).find((f) => f.path === file);
+    if (!info) return send(res, 404, { error: 'Entry not found' }, { 'X-Error-Code': 'EntryNotFound' });
+    const data = readFileSync(path.join(repo.dir, ...file.split('/')));
+    let [start, end] = [0, data.length - 1];
+    let status = 200;
+    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    if (m) {
+      start = Number(m[1]);
+      end = m[2] ? Math.min(Number(m[2]), data.length - 1) : data.length - 1;
+      if (start >= data.length) {
+        return send(res, 416, { error: 'Range Not Satisfiable' }, { 'Content-Range': `bytes */${data.length}` });
+      }
+      status = 206;
+    }
+    const headers: Record<string, string | number> = { ...CORS, 'Content-Type': 'application/octet-stream',
+      'Content-Length': end - start + 1, 'Accept-Ranges': 'bytes', ETag: `"${LFS.test(file) ? info.sha256 : info.oid}"`,
+      'X-Repo-Commit': 'local' };
+    if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${data.length}`;
+    res.writeHead(status, headers);
+    if (req.method === 'HEAD') return void res.end();
+    const body = data.subarray(start, end + 1);
+    const dropAfter = drops.get(file);
+    if (dropAfter !== undefined) drops.delete(file);
+    stream(res, entry, body, dropAfter ?? null);
+  };
+
+  const stream = (res: http.ServerResponse, entry: RequestLogEntry, body: Buffer, dropAfter: number | null): void => {
+    const limit = dropAfter === null ? body.length : Math.min(dropAfter, body.length);
+    const slice = opts.chunkDelayMs ? 64 * 1024 : body.length;
+    let o = 0;
+    const next = (): void => {
+      if (res.destroyed) return;
+      if (o >= limit) {
+        if (dropAfter !== null) res.socket?.destroy();
+        else res.end();
+        return;
+      }
+      const chunk = body.subarray(o, Math.min(limit, o + slice));
+      o += chunk.length;
+      entry.bytesSent += chunk.length;
+      res.write(chunk, () => (opts.chunkDelayMs ? setTimeout(next, opts.chunkDelayMs) : next()));
+    };
+    next();
+  };
+
+  await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    dropNext: (file, afterBytes) => void drops.set(file, afterBytes),
+    close: () => new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
+  };
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...CORS, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const repos: Record<string, HubServerRepo> = {};
+  let port = 0;
+  let chunkDelayMs = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, value] = [argv[i], argv[i + 1] ?? ''];
+    if (flag === '--repo') {
+      const [id, dir] = value.split('=');
+      repos[id] = { ...repos[id], dir: path.resolve(dir) };
+    } else if (flag === '--gated') repos[value] = { ...repos[value], gated: true };
+    else if (flag === '--port') port = Number(value);
+    else if (flag === '--chunk-delay-ms') chunkDelayMs = Number(value);
+    else throw new Error(`hub-server: unknown flag ${flag}`);
+    i++;
+  }
+  const server = await startHubServer({ repos, port, chunkDelayMs });
+  process.stdout.write(JSON.stringify({ url: server.url }) + '\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main(process.argv.slice(2)).catch((e) => {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}
