@@ -1,0 +1,66 @@
+/**
+ * Streams lines out of byte chunks with bounded memory: only the unfinished last line is carried between chunks.
+ * Lines are split on the byte 0x0A, which never occurs inside a multi-byte UTF-8 sequence, so a character split
+ * across two chunks is reassembled before decoding; each line is then decoded strictly, so a non-UTF-8 byte is
+ * reported on its own line instead of poisoning the rest of the file.
+ */
+import { FileProblem } from './problems';
+import { binaryReason } from './sniff';
+import { decodeUtf8 } from './utf8';
+
+/** A line of a text file: decoded, or the reason it could not be. `line` is 1-based. */
+export type TextLine = { line: number; text: string; error?: undefined } | { line: number; text?: undefined; error: string };
+
+/** Longest line we hold in memory; a longer one is almost always a binary or a minified single-line file. */
+export const MAX_LINE_BYTES = 256 << 20;
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+function decodeLine(bytes: Uint8Array, line: number): TextLine {
+  let end = bytes.length;
+  if (end > 0 && bytes[end - 1] === 0x0d) end--; // CRLF files
+  let start = 0;
+  // A UTF-8 byte-order mark on the first line is not content.
+  if (line === 1 && end >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+  const r = decodeUtf8(bytes.subarray(start, end));
+  return r.ok ? { line, text: r.text } : { line, error: r.message };
+}
+
+/**
+ * Lines of a text file, in order. Throws `FileProblem` when the first bytes show a binary file. A final line
+ * without a trailing newline is still a line; an empty file yields nothing.
+ */
+export async function* readLines(chunks: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<TextLine> {
+  let carry: Uint8Array = new Uint8Array(0);
+  let line = 0;
+  let first = true;
+  for await (const chunk of chunks) {
+    if (first && chunk.length > 0) {
+      const reason = binaryReason(chunk);
+      if (reason) throw new FileProblem({ file, message: reason });
+      first = false;
+    }
+    let start = 0;
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, nl);
+      const bytes = carry.length ? concat(carry, piece) : piece;
+      carry = new Uint8Array(0);
+      yield decodeLine(bytes, ++line);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      // Copy: the producer may reuse its chunk buffer after we return.
+      carry = concat(carry, chunk.slice(start));
+      if (carry.length > MAX_LINE_BYTES) {
+        throw new FileProblem({ file, line: line + 1, message: `line longer than ${MAX_LINE_BYTES >> 20} MiB` });
+      }
+    }
+  }
+  if (carry.length > 0) yield decodeLine(carry, ++line);
+}

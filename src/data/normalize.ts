@@ -1,0 +1,158 @@
+/**
+ * Validation of one record against its file's mapping, producing one of three canonical forms (text, prompt,
+ * chat). Every failure names the field at fault and what was expected.
+ */
+import type { ChatMessage, ChatRole } from '../tokenizer/types';
+import type { ColumnMapping, NormalizedExample } from './types';
+
+/** A problem with one field of one record. */
+export interface FieldError {
+  field?: string;
+  message: string;
+}
+
+export type NormalizeResult = { example: NormalizedExample; error?: undefined } | { example?: undefined; error: FieldError };
+
+/** Role names seen in the wild, mapped onto the chat-template roles. */
+const ROLE_ALIASES: Record<string, ChatRole> = {
+  system: 'system',
+  user: 'user',
+  human: 'user',
+  assistant: 'assistant',
+  gpt: 'assistant',
+  bot: 'assistant',
+  model: 'assistant',
+  chatgpt: 'assistant',
+  tool: 'tool',
+  function: 'tool',
+  observation: 'tool',
+  ipython: 'tool',
+};
+
+function typeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+class RecordError extends Error {
+  constructor(readonly fieldError: FieldError) {
+    super(fieldError.message);
+  }
+}
+
+function fail(field: string | undefined, message: string): never {
+  throw new RecordError({ field, message });
+}
+
+function str(rec: Record<string, unknown>, key: string | undefined, required: boolean): string | undefined {
+  if (key === undefined) return undefined;
+  const v = rec[key];
+  if (v === undefined || v === null) {
+    if (required) fail(key, v === null ? `field "${key}" is null; expected a string` : `missing field "${key}"`);
+    return undefined;
+  }
+  if (typeof v !== 'string') fail(key, `field "${key}" must be a string, got ${typeOf(v)}`);
+  return v;
+}
+
+function nonEmpty(rec: Record<string, unknown>, key: string | undefined, what: string): string {
+  const v = str(rec, key, true) as string;
+  if (v.trim() === '') fail(key, `empty ${what} (field "${key}")`);
+  return v;
+}
+
+/** Message content: a string, or OpenAI's list of parts of which the text parts are kept. */
+function content(v: unknown, path: string): string {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.every((p) => p && typeof p === 'object' && (p as { type?: unknown }).type === 'text')) {
+    return v.map((p) => String((p as { text?: unknown }).text ?? '')).join('');
+  }
+  fail(path, `"${path}" must be a string, got ${typeOf(v)}`);
+}
+
+function messageList(raw: unknown, key: string): unknown[] {
+  let v = raw;
+  // CSV and some Parquet exports keep the conversation as a JSON string.
+  if (typeof v === 'string' && v.trimStart().startsWith('[')) {
+    try {
+      v = JSON.parse(v);
+    } catch (e) {
+      fail(key, `field "${key}" holds a string that is not a valid JSON list of messages: ${(e as Error).message}`);
+    }
+  }
+  if (v === undefined || v === null) fail(key, `missing field "${key}"`);
+  if (!Array.isArray(v)) fail(key, `field "${key}" must be a list of messages, got ${typeOf(v)}`);
+  if (v.length === 0) fail(key, `field "${key}" is an empty conversation`);
+  return v;
+}
+
+function messages(rec: Record<string, unknown>, m: ColumnMapping, key: string): ChatMessage[] {
+  const roleKey = m.roleKey ?? 'role';
+  const contentKey = m.contentKey ?? 'content';
+  return messageList(rec[key], key).map((raw, i) => {
+    const path = `${key}[${i}]`;
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(path, `${path} must be an object, got ${typeOf(raw)}`);
+    const msg = raw as Record<string, unknown>;
+    const r = msg[roleKey];
+    if (typeof r !== 'string') fail(`${path}.${roleKey}`, r === undefined ? `missing "${roleKey}" in ${path}` : `"${path}.${roleKey}" must be a string, got ${typeOf(r)}`);
+    const role = ROLE_ALIASES[r.toLowerCase()];
+    if (!role) fail(`${path}.${roleKey}`, `unknown role "${r}" in ${path}; expected system, user, assistant or tool (ShareGPT: human, gpt)`);
+    if (msg[contentKey] === undefined) fail(`${path}.${contentKey}`, `missing "${contentKey}" in ${path}`);
+    return { role, content: content(msg[contentKey], `${path}.${contentKey}`) };
+  });
+}
+
+function chat(rec: Record<string, unknown>, m: ColumnMapping): NormalizedExample {
+  const key = m.fields.messages ?? 'messages';
+  const msgs = messages(rec, m, key);
+  const system = str(rec, m.fields.system, false);
+  if (system && !msgs.some((x) => x.role === 'system')) msgs.unshift({ role: 'system', content: system });
+  const assistant = msgs.findIndex((x) => x.role === 'assistant');
+  if (assistant < 0) fail(key, `no assistant message in "${key}": nothing to train on`);
+  msgs.forEach((x, i) => {
+    if (x.role === 'assistant' && x.content.trim() === '') fail(`${key}[${i}]`, `empty assistant message (${key}[${i}])`);
+  });
+  return { kind: 'chat', messages: msgs };
+}
+
+function promptCompletion(rec: Record<string, unknown>, m: ColumnMapping): NormalizedExample {
+  const pk = m.fields.prompt;
+  const ck = m.fields.completion;
+  // TRL's conversational prompt-completion: both sides are message lists.
+  if (pk && ck && Array.isArray(rec[pk]) && Array.isArray(rec[ck])) {
+    const chatMap: ColumnMapping = { shape: 'chat', fields: {}, roleKey: m.roleKey, contentKey: m.contentKey };
+    const all = [...messages(rec, chatMap, pk), ...messages(rec, chatMap, ck)];
+    return chat({ messages: all.map((x) => ({ role: x.role, content: x.content })) }, { shape: 'chat', fields: { messages: 'messages' } });
+  }
+  const prompt = str(rec, pk, true) as string;
+  const completion = nonEmpty(rec, ck, 'completion');
+  return { kind: 'prompt', prompt, completion, system: str(rec, m.fields.system, false) };
+}
+
+function alpaca(rec: Record<string, unknown>, m: ColumnMapping): NormalizedExample {
+  const prompt = nonEmpty(rec, m.fields.instruction, 'instruction');
+  const completion = nonEmpty(rec, m.fields.output, 'output');
+  const input = str(rec, m.fields.input, false);
+  return { kind: 'prompt', prompt, completion, input: input || undefined, system: str(rec, m.fields.system, false) };
+}
+
+/** Validates `rec` against `mapping`; never throws. */
+export function normalizeRecord(rec: Record<string, unknown>, mapping: ColumnMapping): NormalizeResult {
+  try {
+    switch (mapping.shape) {
+      case 'text':
+        return { example: { kind: 'text', text: nonEmpty(rec, mapping.fields.text, 'text') } };
+      case 'prompt-completion':
+        return { example: promptCompletion(rec, mapping) };
+      case 'alpaca':
+        return { example: alpaca(rec, mapping) };
+      case 'chat':
+      case 'sharegpt':
+        return { example: chat(rec, mapping) };
+    }
+  } catch (e) {
+    if (e instanceof RecordError) return { error: e.fieldError };
+    throw e;
+  }
+}

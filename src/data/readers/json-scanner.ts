@@ -1,0 +1,144 @@
+/**
+ * Splits a stream of JSON text into its records without holding the whole document: the elements of a top-level
+ * array (`[{...}, {...}]`), or a sequence of top-level values (`{...}\n{...}`: JSON Lines saved as `.json`, which
+ * is what `datasets.Dataset.to_json` writes). Each element's text is handed out with the line it starts on, so
+ * `JSON.parse` errors and validation problems point at the right line. Only string/escape/bracket state is
+ * tracked here; the element text itself is validated by `JSON.parse`.
+ */
+
+/** A complete top-level element (or structural problem) found by the scanner. */
+export type ScanEvent =
+  | { kind: 'element'; text: string; line: number; inArray: boolean }
+  | { kind: 'problem'; line: number; message: string };
+
+const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/** Incremental scanner: feed text pieces with `push`, then `end`; both return the events completed so far. */
+export class JsonScanner {
+  private line = 1;
+  private mode: 'start' | 'array' | 'sequence' | 'closed' = 'start';
+  private depth = 0;
+  private inString = false;
+  private escape = false;
+  private active = false;
+  private elementLine = 0;
+  private pieces: string[] = [];
+  private expectComma = false;
+  private trailingReported = false;
+
+  /** Top-level nesting depth at which elements live: 1 inside the outer array, 0 in a sequence. */
+  private get base(): number {
+    return this.mode === 'array' ? 1 : 0;
+  }
+
+  push(text: string): ScanEvent[] {
+    const out: ScanEvent[] = [];
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (this.active) {
+        const end = this.stepInElement(c);
+        if (end !== 'no') {
+          const stop = end === 'after' ? i + 1 : i;
+          this.pieces.push(text.slice(start, stop));
+          this.finishElement(out);
+          if (end === 'before') {
+            i--; // the delimiter is handled again, between elements
+            continue;
+          }
+        }
+      } else if (this.stepBetween(c, out)) {
+        start = i;
+        this.active = true;
+        this.elementLine = this.line;
+        this.pieces = [];
+        this.stepInElement(c);
+      }
+      if (c === 0x0a) this.line++;
+    }
+    if (this.active) this.pieces.push(text.slice(start));
+    return out;
+  }
+
+  end(): ScanEvent[] {
+    const out: ScanEvent[] = [];
+    if (this.active) {
+      if (this.depth === this.base && !this.inString) this.finishElement(out);
+      else out.push({ kind: 'problem', line: this.elementLine, message: 'invalid JSON: unexpected end of file inside this record' });
+    }
+    if (this.mode === 'array') {
+      out.push({ kind: 'problem', line: this.line, message: "invalid JSON: unexpected end of file, the array's ']' is missing" });
+    }
+    return out;
+  }
+
+  private finishElement(out: ScanEvent[]): void {
+    out.push({ kind: 'element', text: this.pieces.join(''), line: this.elementLine, inArray: this.mode === 'array' });
+    this.pieces = [];
+    this.active = false;
+    this.expectComma = this.mode === 'array';
+  }
+
+  /** Advances the element state; says whether the element ends before or after this char. */
+  private stepInElement(c: number): 'no' | 'before' | 'after' {
+    if (this.inString) {
+      if (this.escape) this.escape = false;
+      else if (c === 0x5c) this.escape = true;
+      else if (c === 0x22) {
+        this.inString = false;
+        if (this.depth === this.base) return 'after';
+      }
+      return 'no';
+    }
+    if (c === 0x22) this.inString = true;
+    else if (c === 0x7b || c === 0x5b) this.depth++;
+    else if (c === 0x7d || c === 0x5d) {
+      if (this.depth === this.base) return 'before';
+      this.depth--;
+      if (this.depth === this.base) return 'after';
+    } else if (this.depth === this.base && (c === 0x2c || WS.has(c))) return 'before';
+    return 'no';
+  }
+
+  /** Handles a char outside any element; true when it starts one. */
+  private stepBetween(c: number, out: ScanEvent[]): boolean {
+    if (WS.has(c)) return false;
+    if (this.mode === 'start') {
+      if (c === 0x5b) {
+        this.mode = 'array';
+        this.depth = 1;
+        return false;
+      }
+      this.mode = 'sequence';
+      return true;
+    }
+    if (this.mode === 'closed') {
+      if (!this.trailingReported) {
+        out.push({ kind: 'problem', line: this.line, message: "invalid JSON: unexpected content after the array's closing ']'" });
+        this.trailingReported = true;
+      }
+      return false;
+    }
+    if (c === 0x7d || c === 0x5d || c === 0x2c) {
+      if (this.mode === 'array') return this.arrayDelimiter(c, out);
+      out.push({ kind: 'problem', line: this.line, message: `invalid JSON: unexpected '${String.fromCharCode(c)}'` });
+      return false;
+    }
+    if (this.expectComma) out.push({ kind: 'problem', line: this.line, message: "invalid JSON: missing ',' before this record" });
+    return true;
+  }
+
+  /** `]`, `}` or `,` between the elements of the outer array. */
+  private arrayDelimiter(c: number, out: ScanEvent[]): false {
+    if (c === 0x5d) {
+      this.mode = 'closed';
+      this.depth = 0;
+    } else if (c === 0x2c) {
+      if (!this.expectComma) out.push({ kind: 'problem', line: this.line, message: "invalid JSON: unexpected ','" });
+      this.expectComma = false;
+    } else {
+      out.push({ kind: 'problem', line: this.line, message: "invalid JSON: unexpected '}'" });
+    }
+    return false;
+  }
+}

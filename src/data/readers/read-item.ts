@@ -1,0 +1,26 @@
+/**
+ * What every format reader yields: one record with its location, or one problem in place of a record. A problem
+ * item counts as a bad record (skipped under the 'skip' policy); problems that end a whole file are thrown as
+ * `FileProblem` instead.
+ */
+import type { DatasetProblem, SourceRecord } from '../types';
+
+export type ReadItem = { record: SourceRecord; problem?: undefined } | { record?: undefined; problem: DatasetProblem };
+
+/** Reason a `JSON.parse` failed, with the line inside `text` where it failed when the engine says a position. */
+export function jsonError(e: unknown, text: string): { reason: string; lineOffset: number } {
+  const reason = (e as Error).message ?? String(e);
+  const m = /position (\d+)/.exec(reason);
+  if (!m) return { reason, lineOffset: 0 };
+  const pos = Number(m[1]);
+  let lines = 0;
+  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;
+  return { reason, lineOffset: lines };
+}
+
+/** Shown for a value that is valid JSON but not a record. */
+export function describeJsonType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}

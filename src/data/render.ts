@@ -1,0 +1,134 @@
+/**
+ * Rendering validated records into token ids and a per-token loss mask.
+ *
+ * Chat: the conversation is rendered once with the model's chat template; each assistant turn is located the way
+ * TRL does it, by rendering the conversation cut just before the turn (with the generation prompt) and just after
+ * it, and checking those renderings are prefixes of the whole. The text is then tokenized segment by segment at
+ * those boundaries: exactly how the studio tokenizes a prompt before the model generates, so training and
+ * inference see the same tokens. Each assistant span is verified to decode back to the message's content.
+ */
+import type { ChatMessage, TextTokenizer } from '../tokenizer/types';
+import { CHAT_TEMPLATE, renderPromptTemplate } from './template';
+import type { NormalizedExample, TokenizedExample } from './types';
+
+/** How examples are rendered. */
+export interface RenderOptions {
+  /** A prompt template, or `'chat'` for the model's chat template. */
+  template: string;
+  /** Loss on completions / assistant turns only (default) or on every token. */
+  completionOnly: boolean;
+}
+
+/** A record that cannot be rendered (the chat template rejected it, the spans do not line up, …). */
+export class RenderError extends Error {
+  override name = 'RenderError';
+}
+
+/** Text segments in order; `loss` marks those the model learns to produce. */
+interface Segment {
+  text: string;
+  loss: boolean;
+}
+
+function build(parts: { ids: number[]; loss: boolean }[], completionOnly: boolean): TokenizedExample {
+  const n = parts.reduce((s, p) => s + p.ids.length, 0);
+  const ids = new Int32Array(n);
+  const lossMask = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    ids.set(p.ids, at);
+    if (p.loss || !completionOnly) lossMask.fill(1, at, at + p.ids.length);
+    at += p.ids.length;
+  }
+  if (n > 0) lossMask[0] = 0; // nothing precedes the first token: it is never a target
+  return { ids, lossMask };
+}
+
+function withEos(tok: TextTokenizer, ids: number[]): number[] {
+  const eos = tok.eosTokenIds[0];
+  if (eos === undefined || ids[ids.length - 1] === eos) return ids;
+  return [...ids, eos];
+}
+
+function render(tok: TextTokenizer, messages: readonly ChatMessage[], addGenerationPrompt: boolean, turn: number): string {
+  try {
+    return tok.applyChatTemplate(messages, { addGenerationPrompt });
+  } catch (e) {
+    throw new RenderError(`the chat template rejected the conversation (up to message ${turn}): ${(e as Error).message}`);
+  }
+}
+
+/** End of the assistant turn that starts at `start` in `full`. */
+function turnEnd(tok: TextTokenizer, messages: readonly ChatMessage[], i: number, full: string, start: number): number {
+  const upTo = render(tok, messages.slice(0, i + 1), false, i);
+  if (full.startsWith(upTo) && upTo.length > start) return upTo.length;
+  // Templates such as Qwen3's render the last assistant turn differently from earlier ones (an empty think block);
+  // then find the content in the full text and extend over the end-of-turn text the template puts after it.
+  const content = messages[i].content.trim();
+  const at = full.indexOf(content, start);
+  if (at < 0) throw new RenderError(`assistant message ${i} is not found in the rendered conversation`);
+  const contentEnd = at + content.length;
+  const tail = upTo.slice(upTo.lastIndexOf(content) + content.length);
+  let k = 0;
+  while (k < tail.length && full[contentEnd + k] === tail[k]) k++;
+  return contentEnd + k;
+}
+
+/** The conversation cut into prompt and assistant segments. */
+export function chatSegments(tok: TextTokenizer, messages: readonly ChatMessage[]): Segment[] {
+  const full = render(tok, messages, false, messages.length - 1);
+  const segments: Segment[] = [];
+  let pos = 0;
+  messages.forEach((m, i) => {
+    if (m.role !== 'assistant') return;
+    const before = render(tok, messages.slice(0, i), true, i);
+    if (!full.startsWith(before) || before.length < pos) {
+      throw new RenderError(`the chat template renders the conversation differently when cut before message ${i}; cannot locate the assistant turn`);
+    }
+    const end = turnEnd(tok, messages, i, full, before.length);
+    segments.push({ text: full.slice(pos, before.length), loss: false }, { text: full.slice(before.length, end), loss: true });
+    pos = end;
+  });
+  segments.push({ text: full.slice(pos), loss: false });
+  return segments.filter((s) => s.text.length > 0);
+}
+
+function renderChat(tok: TextTokenizer, messages: readonly ChatMessage[], completionOnly: boolean): TokenizedExample {
+  const assistants = messages.filter((m) => m.role === 'assistant');
+  const parts = chatSegments(tok, messages).map((s) => ({ ids: tok.encode(s.text, { addSpecialTokens: false }), loss: s.loss }));
+  const spans = parts.filter((p) => p.loss);
+  spans.forEach((p, k) => {
+    const decoded = tok.decode(p.ids, { skipSpecialTokens: true });
+    const want = assistants[k]?.content.trim() ?? '';
+    if (!decoded.includes(want)) {
+      throw new RenderError(`assistant turn ${k + 1} does not decode back to its content (the chat template or tokenizer changes it)`);
+    }
+  });
+  return build(parts, completionOnly);
+}
+
+function promptMessages(ex: Extract<NormalizedExample, { kind: 'prompt' }>): ChatMessage[] {
+  const user = ex.input ? `${ex.prompt}\n\n${ex.input}` : ex.prompt;
+  const msgs: ChatMessage[] = ex.system ? [{ role: 'system', content: ex.system }] : [];
+  msgs.push({ role: 'user', content: user }, { role: 'assistant', content: ex.completion });
+  return msgs;
+}
+
+/** Tokenizes one validated example; throws `RenderError` with a user-facing message when it cannot. */
+export function renderExample(ex: NormalizedExample, tok: TextTokenizer, opts: RenderOptions): TokenizedExample {
+  switch (ex.kind) {
+    case 'text':
+      return build([{ ids: withEos(tok, tok.encode(ex.text, { addSpecialTokens: true })), loss: true }], false);
+    case 'chat':
+      return renderChat(tok, ex.messages, opts.completionOnly);
+    case 'prompt': {
+      if (opts.template === CHAT_TEMPLATE) return renderChat(tok, promptMessages(ex), opts.completionOnly);
+      const promptText = renderPromptTemplate(opts.template, ex);
+      let prompt = tok.encode(promptText, { addSpecialTokens: true });
+      // Post-processors that append EOS (rare for decoders) would end the prompt early.
+      if (prompt.length && tok.eosTokenIds.includes(prompt[prompt.length - 1])) prompt = prompt.slice(0, -1);
+      const completion = withEos(tok, tok.encode(ex.completion, { addSpecialTokens: false }));
+      return build([{ ids: prompt, loss: false }, { ids: completion, loss: true }], opts.completionOnly);
+    }
+  }
+}
