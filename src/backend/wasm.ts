@@ -1,0 +1,38 @@
+/**
+ * wasm backend set-up (XNNPACK, SIMD; threads when the page is cross-origin isolated). The caller says where the
+ * .wasm binaries are served: the worker passes Vite `?url` imports, Node passes the package's dist folder.
+ */
+import { tf } from './tf';
+
+/** The three binaries tfjs-backend-wasm picks from, by file name. */
+export type WasmBinaryPaths = {
+  'tfjs-backend-wasm.wasm'?: string;
+  'tfjs-backend-wasm-simd.wasm'?: string;
+  'tfjs-backend-wasm-threaded-simd.wasm'?: string;
+};
+
+/** What the wasm backend ended up using. */
+export interface WasmInfo {
+  simd: boolean;
+  /** XNNPACK threads actually in use (1 without cross-origin isolation). */
+  threads: number;
+}
+
+let pathsSet = false;
+
+/**
+ * Selects the wasm backend. `paths` is a folder prefix or a per-file map; `threads` caps the thread pool (only
+ * effective when SharedArrayBuffer is available). Returns null when tfjs could not initialise wasm.
+ */
+export async function initWasmBackend(paths: string | WasmBinaryPaths, threads?: number): Promise<WasmInfo | null> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (!pathsSet) {
+    wasm.setWasmPaths(paths);
+    pathsSet = true;
+  }
+  if (threads !== undefined && threads > 0) wasm.setThreadsCount(threads);
+  if (!(await tf.setBackend('wasm'))) return null;
+  await tf.ready();
+  const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  return { simd, threads: wasm.getThreadsCount() };
+}

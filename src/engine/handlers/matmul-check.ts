@@ -1,0 +1,66 @@
+import { tf } from '../../backend/tf';
+import { InvalidRequestError } from '../../protocol/errors';
+import type { HandlerSpec } from '../job';
+
+const MAX_DIM = 512;
+
+/**
+ * `matmulCheck`: multiplies seeded random [m, k]·[k, n] matrices on the current backend and compares with a
+ * float64 product on the CPU. Catches broken drivers and the stale-buffer failure mode before a long run.
+ */
+export const matmulCheckHandler: HandlerSpec<'matmulCheck'> = {
+  gpu: true,
+  async run(params, job) {
+    const m = dim(params.m, 8, 'm');
+    const k = dim(params.k, 64, 'k');
+    const n = dim(params.n, 8, 'n');
+    const rand = mulberry32(params.seed ?? 1);
+    const a = Float32Array.from({ length: m * k }, () => rand() * 2 - 1);
+    const b = Float32Array.from({ length: k * n }, () => rand() * 2 - 1);
+    const started = performance.now();
+    const product = tf.tidy(() => tf.matMul(tf.tensor2d(a, [m, k]), tf.tensor2d(b, [k, n]))); // [m, n]
+    // We own `product` (it left the tidy); dispose after the read.
+    const got = await product.data();
+    product.dispose();
+    const millis = performance.now() - started;
+    const want = referenceMatmul(a, b, m, k, n);
+    let maxAbsDiff = 0;
+    for (let i = 0; i < want.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(got[i] - want[i]));
+    // fp32 accumulation of k products of values in [-1, 1]: error grows about linearly in k.
+    const tolerance = 4 * k * 2 ** -23 + 1e-6;
+    job.log('info', `matmul ${m}×${k}×${n} on ${tf.getBackend()}: max |Δ| ${maxAbsDiff.toExponential(2)}`);
+    return { backend: tf.getBackend(), shape: [m, k, n], maxAbsDiff, tolerance, ok: maxAbsDiff <= tolerance, millis };
+  },
+};
+
+function dim(v: number | undefined, fallback: number, name: string): number {
+  const x = v ?? fallback;
+  if (!Number.isInteger(x) || x < 1 || x > MAX_DIM) {
+    throw new InvalidRequestError(`matmulCheck: ${name} must be an integer in 1..${MAX_DIM}, got ${x}.`);
+  }
+  return x;
+}
+
+/** Row-major float64 product [m, k]·[k, n] → [m, n]. */
+export function referenceMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const av = a[i * k + p];
+      for (let j = 0; j < n; j++) out[i * n + j] += av * b[p * n + j];
+    }
+  }
+  return out;
+}
+
+/** Small seeded PRNG (mulberry32) so the check is reproducible across backends. */
+function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * What a request handler gets besides its params: its job id, an AbortSignal, ways to report progress, and the
+ * engine state it works on. Handlers are plain async functions; one file per request in `handlers/`.
+ */
+import type { BackendReport } from '../backend/select';
+import type { WasmBinaryPaths } from '../backend/wasm';
+import type { EngineEventMap, JobEventInput, Params, RequestKind, Result } from '../protocol/messages';
+
+/** Environment the engine runs in, supplied by its host (worker entry, CLI, test). */
+export interface EngineDeps {
+  /** Where the wasm backend's binaries are served (worker: Vite `?url` imports; Node: package dist folder). */
+  wasmPaths: string | WasmBinaryPaths;
+  /** `navigator.gpu` (browser) or Dawn's `GPU` (Node tests); null where WebGPU does not exist. */
+  gpu: () => GPU | null;
+  crossOriginIsolated: boolean;
+  /** `navigator.storage` where available. */
+  storage: StorageManager | null;
+}
+
+/**
+ * Mutable engine state shared by handlers. Later requests add their resources here (loaded model, tokenizer,
+ * adapters), each documented with who creates and who disposes it.
+ */
+export class EngineState {
+  /** Set by `init`; null before. */
+  backend: BackendReport | null = null;
+  constructor(readonly deps: EngineDeps) {}
+}
+
+/** Per-job services for a handler. */
+export interface JobContext {
+  readonly jobId: number;
+  /** Fires on cancel and on a GPU fault; long loops check `signal.aborted` (or call `throwIfAborted`). */
+  readonly signal: AbortSignal;
+  readonly state: EngineState;
+  /** Emits an event tagged with this job's id. */
+  emit(event: JobEventInput): void;
+  /** Shorthand for a `progress` event. */
+  progress(stage: string, done: number, total: number | null, unit?: EngineEventMap['progress']['unit']): void;
+  /** Shorthand for a `log` event. */
+  log(level: EngineEventMap['log']['level'], message: string): void;
+  /** Marks buffers in the result to be transferred to the client instead of copied (no-op in-process). */
+  transfer(...buffers: ArrayBuffer[]): void;
+  /**
+   * Runs GPU work inside WebGPU error scopes (on webgpu; plain call elsewhere) so a failed allocation becomes a
+   * `GpuError` right here instead of stale data. Use it per training step / generation chunk.
+   */
+  gpuScope<T>(fn: () => Promise<T> | T): Promise<T>;
+  /** Throws the abort reason (CancelledError or GpuError) when the job was aborted. */
+  throwIfAborted(): void;
+}
+
+/** A request's implementation. */
+export interface HandlerSpec<K extends RequestKind> {
+  /**
+   * True when the handler uses the GPU: such jobs run one at a time (WebGPU error scopes are a per-device stack)
+   * inside an error scope, and fail with `GpuError` when the device reports a fault while they run.
+   */
+  gpu: boolean;
+  run(params: Params<K>, job: JobContext): Promise<Result<K>>;
+}
+
+/** Every request's handler; the mapped type makes a missing handler a compile error. */
+export type EngineHandlers = { [K in RequestKind]: HandlerSpec<K> };

@@ -1,0 +1,164 @@
+/**
+ * THE worker protocol: every request, response and event between the UI and the engine worker.
+ *
+ * To add a request: one entry in {@link EngineRequestMap} (its params and result), one key in
+ * {@link REQUEST_KINDS}, and one handler in `src/engine/handlers/` registered in `src/engine/handlers/index.ts`
+ * (the compiler points at each place). To add an event: one entry in {@link EngineEventMap}.
+ *
+ * Shape: requests and results are tagged by `kind` and carry the `id` the client chose; the id is also the job id
+ * that the job's events carry. Errors cross as {@link WireError}. Large arrays travel as transferred ArrayBuffers
+ * (see `RequestOptions.transfer` and `JobContext.transfer`).
+ */
+import type { BackendPreference, BackendReport } from '../backend/select';
+import type { GpuFaultKind, WireError } from './errors';
+
+/** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
+export const PROTOCOL_VERSION = 1;
+
+/** Params of `init`: which backend the user wants (persisted in the UI store). */
+export interface InitParams {
+  preference: BackendPreference;
+  /** wasm threads to use when cross-origin isolated; default: hardware concurrency, capped. */
+  threads?: number;
+}
+
+/** What `env` reports about the engine's current state. */
+export interface EnvReport {
+  protocolVersion: number;
+  /** Null until `init` succeeded. */
+  backend: BackendReport | null;
+  /** tfjs memory counters on the current backend. */
+  memory: { numTensors: number; numBytes: number; numBytesInGPU: number | null };
+  tfjsVersion: string;
+  userAgent: string;
+  hardwareConcurrency: number;
+}
+
+/** Result of `matmulCheck`: the backend's matmul against a float64 CPU reference. */
+export interface MatmulCheckResult {
+  backend: string;
+  shape: [m: number, k: number, n: number];
+  maxAbsDiff: number;
+  /** The tolerance `ok` was judged with (fp32 accumulation error grows with k). */
+  tolerance: number;
+  ok: boolean;
+  millis: number;
+}
+
+/** Browser storage use, from `navigator.storage.estimate()` (null fields where the API is missing). */
+export interface StorageEstimateResult {
+  usageBytes: number | null;
+  quotaBytes: number | null;
+  persisted: boolean | null;
+}
+
+/** Every request: name → params and result. */
+export interface EngineRequestMap {
+  /** Picks and initialises the tensor backend (call first, and again to switch). */
+  init: { params: InitParams; result: BackendReport };
+  /** Reports the backend and memory. */
+  env: { params: Record<string, never>; result: EnvReport };
+  /** Multiplies two small random matrices on the backend and compares with a CPU float64 product. */
+  matmulCheck: { params: { m?: number; k?: number; n?: number; seed?: number }; result: MatmulCheckResult };
+  /** `navigator.storage.estimate()` where the engine runs. */
+  storageEstimate: { params: Record<string, never>; result: StorageEstimateResult };
+}
+
+export type RequestKind = keyof EngineRequestMap;
+export type Params<K extends RequestKind> = EngineRequestMap[K]['params'];
+export type Result<K extends RequestKind> = EngineRequestMap[K]['result'];
+
+/** Runtime list of request names; the mapped type makes a missing or extra key a compile error. */
+export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
+  init: true,
+  env: true,
+  matmulCheck: true,
+  storageEstimate: true,
+};
+
+/** Runtime check that a string names a request. */
+export function isRequestKind(kind: unknown): kind is RequestKind {
+  return typeof kind === 'string' && Object.prototype.hasOwnProperty.call(REQUEST_KINDS, kind);
+}
+
+/** Every event: name → payload. Each event also carries `kind` and `jobId` (null: not tied to a job). */
+export interface EngineEventMap {
+  /** A long job advanced; `total` null when unknown. */
+  progress: { stage: string; done: number; total: number | null; unit: 'bytes' | 'items' | 'steps' | 'tokens' };
+  /** A line for the log panel. */
+  log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
+  /** The GPU reported a fault (out of memory, validation, device lost). */
+  gpuError: { fault: GpuFaultKind; error: WireError };
+}
+
+export type EventKind = keyof EngineEventMap;
+
+/** One event, discriminated by `kind`. */
+export type EngineEvent = { [K in EventKind]: { kind: K; jobId: number | null } & EngineEventMap[K] }[EventKind];
+
+/** An event as a job emits it: the engine stamps the `jobId`. */
+export type JobEventInput = { [K in EventKind]: { kind: K } & EngineEventMap[K] }[EventKind];
+
+// ---- Messages on the wire -----------------------------------------------------------------------------------------
+
+/** Client → worker: run a request. `K` defaults to the union; a specific `K` correlates kind and params. */
+export interface RequestMessage<K extends RequestKind = RequestKind> {
+  type: 'request';
+  id: number;
+  kind: K;
+  params: Params<K>;
+}
+
+/** Client → worker: abort the job with this id (its AbortSignal fires; it answers with a CancelledError). */
+export interface CancelMessage {
+  type: 'cancel';
+  id: number;
+}
+
+/** Client → worker: liveness probe, answered by `pong` even while jobs run. */
+export interface PingMessage {
+  type: 'ping';
+  seq: number;
+}
+
+export type ClientMessage = RequestMessage | CancelMessage | PingMessage;
+
+/** Worker → client: the job succeeded. */
+export interface ResultMessage<K extends RequestKind = RequestKind> {
+  type: 'result';
+  id: number;
+  kind: K;
+  result: Result<K>;
+}
+
+/** Worker → client: the job failed. */
+export interface ErrorMessage {
+  type: 'error';
+  id: number;
+  error: WireError;
+}
+
+/** Worker → client: sent once when the worker is listening. */
+export interface ReadyMessage {
+  type: 'ready';
+  protocolVersion: number;
+}
+
+/** Worker → client: an event. */
+export interface EventMessage {
+  type: 'event';
+  event: EngineEvent;
+}
+
+/** Worker → client: answer to a ping. */
+export interface PongMessage {
+  type: 'pong';
+  seq: number;
+}
+
+export type WorkerMessage = ResultMessage | ErrorMessage | ReadyMessage | EventMessage | PongMessage;
+
+/** Narrows a result to the request kind the client is waiting for (runtime check of the correlation). */
+export function isResultFor<K extends RequestKind>(kind: K, msg: ResultMessage): msg is ResultMessage<K> {
+  return msg.kind === kind;
+}
