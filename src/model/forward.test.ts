@@ -1,0 +1,171 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initNodeBackend } from '../backend/node';
+import { tf, type Tensor2D } from '../backend/tf';
+import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
+import { maxAbsDiff } from '../test-utils/tolerance';
+import type { DecoderModel } from './decoder-model';
+import type { AdapterHook } from './linear';
+import { loadModel } from './load';
+
+const models = new Map<ModelFixture, DecoderModel>();
+async function model(name: ModelFixture): Promise<DecoderModel> {
+  if (!models.has(name)) models.set(name, await loadModel(modelFixtureFiles(name)));
+  return models.get(name)!;
+}
+
+/** Logits of `ids` (one row) as a flat array [seq·vocab]. */
+async function logitsOf(m: DecoderModel, ids: number[]): Promise<Float32Array> {
+  const out = tf.tidy(() => m.forward(tf.tensor2d([ids], [1, ids.length], 'int32')));
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return data;
+}
+
+beforeAll(async () => {
+  await initNodeBackend('wasm');
+});
+
+describe('padding', () => {
+  for (const name of ['qwen3', 'mistral', 'llama3-rope-untied'] as ModelFixture[]) {
+    it(`${name}: right-padded batch gives the unpadded logits on real tokens`, async () => {
+      const m = await model(name);
+      const rows = [
+        [1, 17, 33, 90, 4, 61, 12, 8, 150, 3],
+        [1, 40, 7, 7],
+        [1, 99, 23, 5, 180, 44],
+      ];
+      const len = Math.max(...rows.map((r) => r.length));
+      const padded = rows.map((r) => [...r, ...new Array(len - r.length).fill(0)]);
+      const mask = rows.map((r) => Array.from({ length: len }, (_, t) => (t < r.length ? 1 : 0)));
+      const V = m.config.vocab;
+      const batch = tf.tidy(() => m.forward(tf.tensor2d(padded, [rows.length, len], 'int32'), { attentionMask: mask }));
+      const all = (await batch.data()) as Float32Array;
+      batch.dispose();
+      for (let b = 0; b < rows.length; b++) {
+        const alone = await logitsOf(m, rows[b]);
+        const got = all.subarray(b * len * V, (b * len + rows[b].length) * V);
+        expect(maxAbsDiff(got, alone)).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  it('left-padded rows (as generate pads) match the unpadded row', async () => {
+    const m = await model('qwen2');
+    const row = [1, 40, 7, 9, 100];
+    const padded = [0, 0, 0, ...row];
+    const mask = [[0, 0, 0, 1, 1, 1, 1, 1]];
+    const out = tf.tidy(() => m.forward(tf.tensor2d([padded], [1, 8], 'int32'), { attentionMask: tf.tensor2d(mask) as Tensor2D }));
+    const got = ((await out.data()) as Float32Array).subarray(3 * m.config.vocab);
+    out.dispose();
+    expect(maxAbsDiff(got, await logitsOf(m, row))).toBeLessThan(1e-4);
+  });
+});
+
+describe('KV cache', () => {
+  for (const name of ['llama-tied', 'qwen3', 'mistral'] as ModelFixture[]) {
+    it(`${name}: prefill + one token at a time equals the full forward`, async () => {
+      const m = await model(name);
+      const ids = [1, 5, 77, 31, 2, 64, 64, 9, 120, 33, 18];
+      const full = await logitsOf(m, ids);
+      const cache = m.createCache(1, 16);
+      const V = m.config.vocab;
+      const steps: Float32Array[] = [];
+      const prefill = tf.tidy(() => m.forward(tf.tensor2d([ids.slice(0, 4)], [1, 4], 'int32'), { cache }));
+      steps.push((await prefill.data()) as Float32Array);
+      prefill.dispose();
+      for (let t = 4; t < ids.length; t++) {
+        const step = tf.tidy(() => m.forward(tf.tensor2d([[ids[t]]], [1, 1], 'int32'), { cache }));
+        steps.push((await step.data()) as Float32Array);
+        step.dispose();
+      }
+      expect(cache.length).toBe(ids.length);
+      const joined = new Float32Array(ids.length * V);
+      let at = 0;
+      for (const s of steps) {
+        joined.set(s, at);
+        at += s.length;
+      }
+      expect(maxAbsDiff(joined, full)).toBeLessThan(1e-4);
+      cache.dispose();
+    });
+  }
+
+  it('batched cache with padded prompts continues each row correctly', async () => {
+    const m = await model('llama3-rope-untied');
+    const a = [1, 12, 30, 44];
+    const b = [1, 60];
+    const cache = m.createCache(2, 8);
+    const mask = [
+      [1, 1, 1, 1],
+      [1, 1, 0, 0],
+    ];
+    tf.tidy(() => {
+      m.forward(tf.tensor2d([a, [...b, 0, 0]], [2, 4], 'int32'), { cache, attentionMask: mask });
+    });
+    // Row b's next token lands after two padding slots; the cache must keep masking them.
+    const next = tf.tidy(() => m.forward(tf.tensor2d([[7], [8]], [2, 1], 'int32'), { cache }));
+    const got = (await next.data()) as Float32Array;
+    next.dispose();
+    cache.dispose();
+    const V = m.config.vocab;
+    const fullA = await logitsOf(m, [...a, 7]);
+    const fullB = await logitsOf(m, [...b, 8]);
+    expect(maxAbsDiff(got.subarray(0, V), fullA.subarray(4 * V))).toBeLessThan(1e-4);
+    expect(maxAbsDiff(got.subarray(V), fullB.subarray(2 * V))).toBeLessThan(1e-4);
+  });
+
+  it('refuses to grow past maxLen and after dispose', async () => {
+    const m = await model('llama-tied');
+    const cache = m.createCache(1, 3);
+    expect(() => m.forward(tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32'), { cache })).toThrow(/maxLen 3/);
+    cache.dispose();
+    expect(() => m.forward(tf.tensor2d([[1]], [1, 1], 'int32'), { cache })).toThrow(/dispose/);
+  });
+});
+
+describe('adapter hook', () => {
+  it('receives every projection path and its gradient flows to hook variables', async () => {
+    const m = await model('qwen3');
+    const seen = new Set<string>();
+    const rank = 2;
+    const vars = new Map<string, { a: tf.Variable; b: tf.Variable }>();
+    for (const [path, lin] of m.linears()) {
+      vars.set(path, {
+        a: tf.variable(tf.randomNormal([rank, lin.inFeatures], 0, 0.1, 'float32', 1)),
+        b: tf.variable(tf.randomNormal([lin.outFeatures, rank], 0, 0.1, 'float32', 2)),
+      });
+    }
+    const hook: AdapterHook = {
+      delta(path, x) {
+        seen.add(path);
+        const v = vars.get(path)!;
+        return tf.matMul(tf.matMul(x, v.a, false, true), v.b, false, true) as Tensor2D; // [rows, out]
+      },
+    };
+    const ids = tf.tensor2d([[1, 5, 9, 13, 20]], [1, 5], 'int32');
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(m.forward(ids, { hook }))) as tf.Scalar);
+    expect(seen.size).toBe(7 * m.config.layers);
+    expect([...seen]).toContain('model.layers.1.mlp.down_proj');
+    const g = grads[vars.get('model.layers.0.self_attn.q_proj')!.a.name];
+    expect(g.shape).toEqual([rank, m.config.hidden]);
+    expect((await tf.abs(g).sum().data())[0]).toBeGreaterThan(0);
+    // The hook changes the output: scoring with it differs from the base.
+    const base = await m.logProbs([1, 5, 9, 13, 20]);
+    const adapted = await m.logProbs([1, 5, 9, 13, 20], { hook });
+    expect(maxAbsDiff(base, adapted)).toBeGreaterThan(1e-3);
+    tf.dispose([value, ids, ...Object.values(grads)]);
+    for (const v of vars.values()) tf.dispose([v.a, v.b]);
+  });
+
+  it('frees every intermediate tensor', async () => {
+    const m = await model('llama-tied');
+    const before = tf.memory().numTensors;
+    await m.logProbs([1, 2, 3, 4, 5, 6]);
+    const cache = m.createCache(1, 4);
+    tf.tidy(() => {
+      m.forward(tf.tensor2d([[1, 2]], [1, 2], 'int32'), { cache });
+    });
+    cache.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
