@@ -1,0 +1,172 @@
+/**
+ * generate() on the committed tiny HF checkpoints (fixtures/models, random weights) with a real byte-level
+ * tokenizer whose 256 ids match the fixtures' vocabulary.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initNodeBackend } from '../backend/node';
+import { tf } from '../backend/tf';
+import type { DecoderModel } from '../model/decoder-model';
+import { loadModel } from '../model/load';
+import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node';
+import { byteLevelTokenizerJson } from '../tokenizer/byte-vocab';
+import { createTokenizer } from '../tokenizer/load';
+import { generate, promptIds } from './generate';
+import type { TokenEvent } from './types';
+
+const tokenizer = createTokenizer(byteLevelTokenizerJson(), {});
+const models = new Map<ModelFixture, DecoderModel>();
+
+beforeAll(async () => {
+  await initNodeBackend('wasm');
+  for (const name of ['qwen3', 'llama3-rope-untied', 'mistral'] as const) models.set(name, await loadModel(modelFixtureFiles(name)));
+});
+afterAll(() => {
+  for (const m of models.values()) m.dispose();
+});
+
+/** Greedy decoding the slow way: a full forward over the whole sequence for every new token, no cache. */
+function greedyNoCache(model: DecoderModel, prompt: number[], steps: number): number[] {
+  const ids = [...prompt];
+  for (let s = 0; s < steps; s++) {
+    const next = tf.tidy(() => {
+      const logits = model.forward(tf.tensor2d(ids, [1, ids.length], 'int32')); // [1, seq, vocab]
+      return logits.slice([0, ids.length - 1, 0], [1, 1, model.config.vocab]).flatten().argMax().dataSync()[0];
+    });
+    ids.push(next);
+  }
+  return ids.slice(prompt.length);
+}
+
+describe('generate with the KV cache', () => {
+  it.each(['qwen3', 'llama3-rope-untied', 'mistral'] as const)('greedy equals argmax over repeated full forwards (%s)', async (name) => {
+    const model = models.get(name)!;
+    const prompt = 'The quick brown fox';
+    const result = await generate(model, tokenizer, { prompt, maxNewTokens: 24 });
+    expect(result.finishReason).toBe('length');
+    expect(result.newTokens).toBe(24);
+    expect(result.promptTokens).toBe(19);
+    expect(result.ids).toEqual(greedyNoCache(model, tokenizer.encode(prompt), 24));
+  });
+
+  it('keeps the tensor count flat across steps and frees everything at the end', async () => {
+    const model = models.get('qwen3')!;
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    await generate(model, tokenizer, { prompt: 'abc', maxNewTokens: 12, temperature: 0.8, topK: 50, topP: 0.9, seed: 1 }, {
+      onToken: () => counts.push(tf.memory().numTensors),
+    });
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('streams pieces that join to the final text, which is the decoded ids', async () => {
+    const events: TokenEvent[] = [];
+    const result = await generate(models.get('qwen3')!, tokenizer, { prompt: 'Hi', maxNewTokens: 40, temperature: 1.2, seed: 7 }, {
+      onToken: (ev) => events.push(ev),
+    });
+    expect(events.map((e) => e.index)).toEqual([...Array(40).keys()]);
+    expect(events.map((e) => e.id)).toEqual(result.ids);
+    expect(events.map((e) => e.text).join('')).toBe(result.text);
+    expect(result.text).toBe(tokenizer.decode(result.ids));
+    for (const e of events) expect(e.text.endsWith('\uFFFD') && e.index < 39).toBe(false);
+  });
+
+  it('is reproducible per seed', async () => {
+    const model = models.get('llama3-rope-untied')!;
+    const req = { prompt: 'Once upon', maxNewTokens: 16, temperature: 1, topP: 0.95, repetitionPenalty: 1.2 };
+    const a = await generate(model, tokenizer, { ...req, seed: 42 });
+    const b = await generate(model, tokenizer, { ...req, seed: 42 });
+    const c = await generate(model, tokenizer, { ...req, seed: 43 });
+    expect(a.ids).toEqual(b.ids);
+    expect(a.seed).toBe(42);
+    expect(c.ids).not.toEqual(a.ids);
+  });
+});
+
+describe('generate stop conditions', () => {
+  const model = () => models.get('qwen3')!;
+  const base = { prompt: 'Tell me', maxNewTokens: 16 };
+
+  it('stops at an EOS id from generation_config and keeps it in ids but not in text', async () => {
+    const free = await generate(model(), tokenizer, base);
+    const eosId = free.ids[5];
+    const first = free.ids.indexOf(eosId);
+    const withEos = createTokenizer(byteLevelTokenizerJson(), {}, { eos_token_id: [eosId] });
+    const result = await generate(model(), withEos, base);
+    expect(result.finishReason).toBe('eos');
+    expect(result.ids).toEqual(free.ids.slice(0, first + 1));
+    expect(result.text).toBe(tokenizer.decode(free.ids.slice(0, first)));
+  });
+
+  it('stops at a stop string and trims it', async () => {
+    const m = models.get('mistral')!;
+    const free = await generate(m, tokenizer, base);
+    // A 2-character stop string from the middle of the free-running text, avoiding replacement characters.
+    const chars = [...free.text];
+    let k = 3;
+    while (chars[k] === '\uFFFD' || chars[k + 1] === '\uFFFD') k++;
+    const stop = chars[k] + chars[k + 1];
+    const cut = free.text.indexOf(stop);
+    const events: string[] = [];
+    const result = await generate(m, tokenizer, { ...base, stop: ['never-appears', stop] }, { onToken: (e) => events.push(e.text) });
+    expect(result.finishReason).toBe('stop');
+    expect(result.text).toBe(free.text.slice(0, cut));
+    expect(events.join('')).toBe(result.text);
+    expect(result.ids).toEqual(free.ids.slice(0, result.ids.length));
+    expect(result.ids.length).toBeLessThan(free.ids.length);
+  });
+
+  it('aborts: before the first token nothing is generated; mid-way it ends after the step in flight', async () => {
+    const pre = new AbortController();
+    pre.abort();
+    const none = await generate(model(), tokenizer, base, { signal: pre.signal });
+    expect(none).toMatchObject({ finishReason: 'aborted', ids: [], text: '', newTokens: 0 });
+    const mid = new AbortController();
+    const parts: string[] = [];
+    const result = await generate(model(), tokenizer, base, {
+      signal: mid.signal,
+      onToken: (e) => {
+        parts.push(e.text);
+        if (e.index === 2) mid.abort();
+      },
+    });
+    expect(result.finishReason).toBe('aborted');
+    expect(result.newTokens).toBe(4);
+    expect(parts.join('')).toBe(result.text);
+  });
+
+  it('clamps to the context length and rejects bad requests clearly', async () => {
+    const m = model();
+    const long = 'x'.repeat(m.config.maxPositionEmbeddings - 3);
+    const clamped = await generate(m, tokenizer, { prompt: long, maxNewTokens: 50 });
+    expect(clamped.newTokens).toBe(3);
+    await expect(generate(m, tokenizer, { prompt: long + 'xyz', maxNewTokens: 5 })).rejects.toThrow(/context is 256 tokens/);
+    await expect(generate(m, tokenizer, { prompt: 'a', maxNewTokens: 0 })).rejects.toThrow(/maxNewTokens/);
+    await expect(generate(m, tokenizer, { prompt: 'a', maxNewTokens: 2, topP: 2 })).rejects.toThrow(/top-p/);
+    await expect(generate(m, tokenizer, { prompt: '', maxNewTokens: 2 })).rejects.toThrow(/prompt is empty/);
+    await expect(generate(m, tokenizer, { promptIds: [300], maxNewTokens: 2 })).rejects.toThrow(/outside the vocabulary/);
+    await expect(generate(m, tokenizer, { prompt: 'a', promptIds: [1], maxNewTokens: 2 })).rejects.toThrow(/exactly one/);
+  });
+});
+
+describe('generate inputs', () => {
+  it('renders messages with the chat template and the assistant header, without adding special tokens again', async () => {
+    const chat = createTokenizer(byteLevelTokenizerJson(), {
+      chat_template: "{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}",
+    });
+    const messages = [{ role: 'user' as const, content: 'hello' }];
+    expect(promptIds(chat, { messages, maxNewTokens: 1 })).toEqual(chat.encode('<user>hello\n<assistant>', { addSpecialTokens: false }));
+    const result = await generate(models.get('qwen3')!, chat, { messages, maxNewTokens: 3 });
+    expect(result.promptTokens).toBe('<user>hello\n<assistant>'.length);
+    await expect(generate(models.get('qwen3')!, tokenizer, { messages, maxNewTokens: 3 })).rejects.toThrow(/no chat template/);
+  });
+
+  it('never samples ids beyond the tokenizer vocabulary', async () => {
+    const json = byteLevelTokenizerJson() as { model: { vocab: Record<string, number> } };
+    json.model.vocab = Object.fromEntries(Object.entries(json.model.vocab).filter(([, id]) => id < 128));
+    const ascii = createTokenizer(json, {});
+    expect(ascii.vocabSize).toBe(128);
+    const result = await generate(models.get('mistral')!, ascii, { prompt: 'abc', maxNewTokens: 60, temperature: 2, seed: 3 });
+    expect(Math.max(...result.ids)).toBeLessThan(128);
+  });
+});

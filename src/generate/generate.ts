@@ -1,0 +1,118 @@
+/**
+ * Autoregressive generation with a KV cache: the prompt goes through the model once (prefill), then each step
+ * feeds only the newest token. Only the last position's logits are read back, and every tensor made per step is
+ * freed, so memory stays flat however long the output.
+ */
+import { tf } from '../backend/tf';
+import type { TextTokenizer } from '../tokenizer/types';
+import { Rng } from '../util/rng';
+import { sampleToken, validateSamplingParams } from './sampler';
+import { TextStream } from './text-stream';
+import type { FinishReason, GenerateCallbacks, GenerateRequest, GenerateResult, GenerationCache, GenerationModel } from './types';
+
+/** Tokenizes the request's input (prompt text, conversation, or ids). */
+export function promptIds(tokenizer: TextTokenizer, request: GenerateRequest): number[] {
+  const given = [request.prompt !== undefined, request.messages !== undefined, request.promptIds !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new Error('generate: give exactly one of prompt, messages or promptIds');
+  if (request.promptIds) return [...request.promptIds];
+  if (request.messages) {
+    const text = tokenizer.applyChatTemplate(request.messages, { addGenerationPrompt: true, templateVariables: request.templateVariables });
+    // The rendered template already holds its special tokens (BOS included), as transformers tokenizes it.
+    return tokenizer.encode(text, { addSpecialTokens: false });
+  }
+  return tokenizer.encode(request.prompt ?? '');
+}
+
+function validate(request: GenerateRequest, ids: number[], vocab: number, maxPositions: number): void {
+  validateSamplingParams(request);
+  if (!Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 1) {
+    throw new Error(`maxNewTokens must be an integer ≥ 1, got ${request.maxNewTokens}`);
+  }
+  if (ids.length === 0) throw new Error('generate: the prompt is empty (no tokens); give some text or a BOS token');
+  const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
+  if (bad !== undefined) throw new Error(`generate: prompt token id ${bad} is outside the vocabulary [0, ${vocab})`);
+  if (ids.length >= maxPositions) {
+    throw new Error(`generate: the prompt is ${ids.length} tokens; this model's context is ${maxPositions} tokens`);
+  }
+}
+
+/** Runs `ids` through the model (appending to `cache`) and reads back the last position's logits [vocab]. */
+async function lastLogits<C extends GenerationCache>(
+  model: GenerationModel<C>, ids: number[], cache: C, request: GenerateRequest, allowed: number,
+): Promise<Float32Array> {
+  const vocab = model.config.vocab;
+  const last = tf.tidy(() => {
+    const input = tf.tensor2d(ids, [1, ids.length], 'int32'); // [1, seq]
+    const logits = model.forward(input, { cache, hook: request.hook ?? null }); // [1, seq, vocab]
+    return logits.slice([0, ids.length - 1, 0], [1, 1, vocab]).reshape([vocab]); // [vocab]
+  });
+  const data = (await last.data()) as Float32Array;
+  last.dispose();
+  // Ids past the tokenizer's vocabulary are padding rows of the embedding: they have no text, never sample them.
+  if (allowed < vocab) data.fill(-Infinity, allowed);
+  return data;
+}
+
+/**
+ * Generates a continuation of `request`'s prompt. Tokens stream through `callbacks.onToken` as they are produced;
+ * `callbacks.signal` stops after the current step. The streamed texts concatenate to the result's `text`. The cache
+ * is freed whatever happens.
+ */
+export async function generate<C extends GenerationCache>(
+  model: GenerationModel<C>, tokenizer: TextTokenizer, request: GenerateRequest, callbacks: GenerateCallbacks = {},
+): Promise<GenerateResult> {
+  const prompt = promptIds(tokenizer, request);
+  const { vocab, maxPositionEmbeddings } = model.config;
+  validate(request, prompt, vocab, maxPositionEmbeddings);
+  const maxNew = Math.min(request.maxNewTokens, maxPositionEmbeddings - prompt.length);
+  const seed = request.seed ?? Math.floor(Math.random() * 2 ** 32);
+  const rng = new Rng(seed);
+  const allowed = tokenizer.vocabSize > 0 ? Math.min(tokenizer.vocabSize, vocab) : vocab;
+  const eos = new Set(tokenizer.eosTokenIds);
+  const stream = new TextStream(tokenizer, request.stop ?? []);
+  const context = [...prompt];
+  const ids: number[] = [];
+  let finishReason: FinishReason = 'length';
+
+  const cache = model.createCache(1, prompt.length + maxNew);
+  const t0 = performance.now();
+  let t1 = t0;
+  try {
+    let logits = await lastLogits(model, prompt, cache, request, allowed);
+    t1 = performance.now();
+    for (let index = 0; index < maxNew; index++) {
+      // An abort during a forward pass still samples from the logits it produced, so the held-back text can be
+      // flushed with a token; only an abort before the first token ends with nothing.
+      const aborted = callbacks.signal?.aborted ?? false;
+      if (aborted && index === 0) {
+        finishReason = 'aborted';
+        break;
+      }
+      const id = sampleToken(logits, context, request, rng);
+      ids.push(id);
+      context.push(id);
+      const isEos = eos.has(id);
+      const step = isEos ? { text: '', stopped: false } : stream.push(id);
+      const last = isEos || step.stopped || aborted || index + 1 === maxNew;
+      const text = last && !step.stopped ? step.text + stream.finish() : step.text;
+      callbacks.onToken?.({ id, text, index });
+      if (last) {
+        finishReason = isEos ? 'eos' : step.stopped ? 'stop' : aborted ? 'aborted' : 'length';
+        break;
+      }
+      logits = await lastLogits(model, [id], cache, request, allowed);
+    }
+  } finally {
+    cache.dispose();
+  }
+  return {
+    text: stream.text,
+    ids,
+    finishReason,
+    promptTokens: prompt.length,
+    newTokens: ids.length,
+    prefillMs: t1 - t0,
+    decodeMs: performance.now() - t1,
+    seed,
+  };
+}
