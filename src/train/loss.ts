@@ -27,11 +27,22 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
     const attentionMask = batch.attention.some((row) => row.includes(0)) ? batch.attention : null;
     const h = model.hiddenStates(ids, { hook, attentionMask }); // [batch, seq, hidden]
     const hidden = h.shape[2];
-    const picked = tf.gather(h.reshape([batch.batch * batch.seq, hidden]), tf.tensor1d(batch.predictRows, 'int32')); // [n, hidden]
+    const picked = selectRows(h.reshape([batch.batch * batch.seq, hidden]) as Tensor2D, batch.predictRows); // [n, hidden]
     const logits = model.logits(picked.reshape([1, n, hidden]) as Tensor3D).reshape([n, -1]) as Tensor2D; // [n, vocab]
     const vocab = logits.shape[1];
-    const at = Int32Array.from(batch.labels, (label, i) => i * vocab + label);
-    const target = tf.gather(logits.flatten(), tf.tensor1d(at, 'int32')); // [n]
-    return tf.logSumExp(logits, 1).sub(target).sum() as tf.Scalar;
+    // Σ logit[label] through a one-hot product: differentiable on every backend (gather's gradient is not).
+    const target = logits.mul(tf.oneHot(tf.tensor1d(batch.labels, 'int32'), vocab)).sum();
+    return tf.logSumExp(logits, 1).sum().sub(target) as tf.Scalar;
   });
+}
+
+/**
+ * rows of `x` at `indices` ([n, cols]), differentiable. `gather`'s gradient needs the UnsortedSegmentSum kernel,
+ * which the wasm backend lacks; there a one-hot selection matrix does the same through matMul.
+ */
+function selectRows(x: Tensor2D, indices: Int32Array): Tensor2D {
+  const idx = tf.tensor1d(indices, 'int32');
+  if (tf.getKernel('UnsortedSegmentSum', tf.getBackend())) return tf.gather(x, idx) as Tensor2D;
+  const select = tf.oneHot(idx, x.shape[0]).toFloat() as Tensor2D; // [n, rows]
+  return tf.matMul(select, x); // [n, cols]
 }
