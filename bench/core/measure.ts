@@ -36,6 +36,34 @@ export async function timeRuns(plan: RunPlan, body: () => Promise<void>): Promis
   return samples;
 }
 
+/**
+ * Times a tensor op that may be too small to time alone (a decode GEMV is ~1 MFLOP): runs it `inner` times
+ * back to back and syncs once, so launch overhead is amortized the way it is in a real decode loop. `inner` is
+ * calibrated from one call so a timed run lasts about `targetMs`. Returns per-call durations (ms).
+ */
+export async function timeOpRuns(plan: RunPlan, op: () => Tensor, targetMs = 25, maxInner = 256): Promise<number[]> {
+  const once = async (): Promise<number> => {
+    const t0 = performance.now();
+    const y = op();
+    await syncTensor(y);
+    y.dispose();
+    return performance.now() - t0;
+  };
+  await once(); // first call compiles shaders / packs weights
+  const single = await once();
+  const inner = Math.max(1, Math.min(maxInner, Math.ceil(targetMs / Math.max(single, 0.01))));
+  const samples = await timeRuns(plan, async () => {
+    let y: Tensor | null = null;
+    for (let i = 0; i < inner; i++) {
+      y?.dispose();
+      y = op();
+    }
+    await syncTensor(y!);
+    y!.dispose();
+  });
+  return samples.map((ms) => ms / inner);
+}
+
 /** Yields to the event loop so progress messages get out of a busy worker. */
 export function breathe(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

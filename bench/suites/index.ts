@@ -5,12 +5,13 @@
 import type { Suite, SuiteContext } from '../core/context';
 import type { BenchEvent } from '../core/protocol';
 import type { BenchOptions, BenchResult, DeviceInfo, Figure, Skipped, SuiteName } from '../core/types';
+import { runKernelSuite } from './kernels';
 import { runPeakSuite } from './peak';
 
 /** Every suite by name. The peak suite runs first because MFU figures divide by its result. */
 export const SUITES: Record<SuiteName, Suite | null> = {
   peak: runPeakSuite,
-  kernels: null,
+  kernels: runKernelSuite,
   train: null,
   generate: null,
   memory: null,
