@@ -126,7 +126,7 @@ export async function runKernelSuite(ctx: SuiteContext): Promise<void> {
     if (mine.length === 0) continue;
     const host = uniform(out * inp, out * 7 + inp, 1 / Math.sqrt(inp)); // [out, in] row-major
     const w = tf.tensor2d(host, [out, inp]); // [out, in]
-    const wt = tf.tidy(() => w.transpose()); // [in, out]
+    const wt = tf.tidy(() => w.transpose() as Tensor2D); // [in, out]
     const packed = KERNEL_MODES.map((mode) => uploadPacked(host, out, inp, mode));
     try {
       for (const c of mine) await measureCase(ctx, c, w, wt, packed);
