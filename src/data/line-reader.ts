@@ -5,7 +5,7 @@
  * reported on its own line instead of poisoning the rest of the file.
  */
 import { FileProblem } from './problems';
-import { binaryReason } from './sniff';
+import { textGuard } from './sniff';
 import { decodeUtf8 } from './utf8';
 
 /** A line of a text file: decoded, or the reason it could not be. `line` is 1-based. */
@@ -39,13 +39,7 @@ function decodeLine(bytes: Uint8Array, line: number): TextLine {
 export async function* readLines(chunks: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<TextLine> {
   let carry: Uint8Array = new Uint8Array(0);
   let line = 0;
-  let first = true;
-  for await (const chunk of chunks) {
-    if (first && chunk.length > 0) {
-      const reason = binaryReason(chunk);
-      if (reason) throw new FileProblem({ file, message: reason });
-      first = false;
-    }
+  for await (const chunk of textGuard(chunks, file)) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);

@@ -2,6 +2,7 @@
  * Format from the file name, and the checks on a file's first bytes that catch the classic mistakes before any
  * parsing: a zip/gzip/Parquet/image saved as `.jsonl`, a UTF-16 export from Excel, a file that is not text at all.
  */
+import { FileProblem } from './problems';
 import type { DatasetFormat } from './types';
 
 const EXTENSIONS: Record<string, DatasetFormat> = {
@@ -80,4 +81,36 @@ export function binaryReason(head: Uint8Array): string | null {
 /** True when the Parquet magic `PAR1` opens the file. */
 export function hasParquetMagic(head: Uint8Array): boolean {
   return startsWith(head, [0x50, 0x41, 0x52, 0x31]);
+}
+
+/**
+ * Passes chunks through after checking the first `SNIFF_BYTES` (gathered across chunks however small) with
+ * `binaryReason`; throws `FileProblem` for a binary file.
+ */
+export async function* textGuard(chunks: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<Uint8Array> {
+  const head: Uint8Array[] = [];
+  let size = 0;
+  let checked = false;
+  const check = (): Uint8Array[] => {
+    const all = new Uint8Array(size);
+    let at = 0;
+    for (const h of head) {
+      all.set(h, at);
+      at += h.length;
+    }
+    const reason = binaryReason(all);
+    if (reason) throw new FileProblem({ file, message: reason });
+    checked = true;
+    return head;
+  };
+  for await (const chunk of chunks) {
+    if (checked) {
+      yield chunk;
+      continue;
+    }
+    head.push(chunk);
+    size += chunk.length;
+    if (size >= SNIFF_BYTES) yield* check();
+  }
+  if (!checked && size > 0) yield* check();
 }

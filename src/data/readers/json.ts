@@ -3,7 +3,7 @@
  * (`{"data": [...]}`, also `rows`/`examples`/`records`/`train`), a single record, or JSON Lines saved as `.json`.
  */
 import { FileProblem } from '../problems';
-import { binaryReason } from '../sniff';
+import { textGuard } from '../sniff';
 import type { SourceRecord } from '../types';
 import { JsonScanner, type ScanEvent } from './json-scanner';
 import { describeJsonType, jsonError, type ReadItem } from './read-item';
@@ -19,7 +19,7 @@ function parseElement(el: Element, file: string): ReadItem & { value?: unknown }
     value = JSON.parse(el.text);
   } catch (e) {
     const { reason, lineOffset } = jsonError(e, el.text);
-    return { problem: { file, line: el.line + lineOffset, message: `invalid JSON: ${reason}` } };
+    return { problem: { file, line: el.line + lineOffset, message: `invalid JSON ${reason}` } };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const where = el.inArray ? 'array element' : 'value';
@@ -53,14 +53,8 @@ function* unwrap(item: ReadItem, file: string): Generator<ReadItem> {
 
 async function* decodeText(chunks: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  let first = true;
   let lines = 1;
-  for await (const chunk of chunks) {
-    if (first && chunk.length > 0) {
-      const reason = binaryReason(chunk);
-      if (reason) throw new FileProblem({ file, message: reason });
-      first = false;
-    }
+  for await (const chunk of textGuard(chunks, file)) {
     let text: string;
     try {
       text = decoder.decode(chunk, { stream: true });

