@@ -4,9 +4,13 @@
  */
 import { CliError, type CliCommand } from './command';
 import { envCommand } from './commands/env';
+import { inspectCommand } from './commands/inspect';
+import { scoreCommand } from './commands/score';
 
 const commands: Record<string, CliCommand> = {
   env: envCommand,
+  inspect: inspectCommand,
+  score: scoreCommand,
 };
 
 function help(): string {

@@ -54,3 +54,16 @@ export function folderFiles(dir: string): ModelFiles {
     },
   };
 }
+
+/** `folderFiles(dir)` after checking that `dir` is an existing directory (clear error otherwise). */
+export async function openModelFolder(dir: string): Promise<ModelFiles> {
+  const root = path.resolve(dir);
+  let isDir = false;
+  try {
+    isDir = (await stat(root)).isDirectory();
+  } catch {
+    throw new Error(`${root}: model folder not found`);
+  }
+  if (!isDir) throw new Error(`${root}: not a folder (pass the folder holding config.json)`);
+  return folderFiles(root);
+}

@@ -27,7 +27,15 @@ export const MODEL_FIXTURES = [
 export type ModelFixture = (typeof MODEL_FIXTURES)[number];
 
 /** Published configs (no weights) under fixtures/configs/ for `inspect` and memory estimates. */
-export const CONFIG_FIXTURES = ['smollm2-135m', 'smollm2-360m', 'qwen2.5-0.5b', 'qwen3-0.6b', 'llama-3.2-1b'] as const;
+export const CONFIG_FIXTURES = [
+  'smollm2-135m',
+  'smollm2-360m',
+  'qwen2.5-0.5b',
+  'qwen3-0.6b',
+  'llama-3.2-1b',
+  'tinyllama-1.1b',
+  'mistral-7b-v0.1',
+] as const;
 
 export function modelFixtureDir(name: ModelFixture): string {
   return path.join(REPO_ROOT, 'fixtures', 'models', name);

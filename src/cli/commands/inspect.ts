@@ -1,0 +1,121 @@
+/**
+ * `inspect --model DIR [--json] [--group-size 32|64|128]`: architecture, parameter count and the memory the frozen
+ * base needs in each storage mode. Works on a folder holding only config.json (sizing a model before downloading
+ * it); when weights are present their files and stored dtypes are listed from the headers (no tensor data read).
+ */
+import { openCheckpoint } from '../../model/checkpoint';
+import { loadModelConfig, type ModelConfig } from '../../model/config';
+import type { QuantMode } from '../../model/linear';
+import { countParameters, estimateModelMemory, linearParameters, type ModelMemory } from '../../model/memory-estimate';
+import type { ModelFiles } from '../../model/model-files';
+import type { GroupSize } from '../../quant/packed';
+import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { asCliError, modelFolderFlag } from './score';
+
+const MODES: readonly QuantMode[] = ['f32', 'f16', 'int8', 'int4', 'nf4'];
+
+/** What `inspect --json` prints. */
+export interface InspectReport {
+  model: string;
+  architecture: string;
+  family: ModelConfig['family'];
+  config: ModelConfig;
+  parameters: number;
+  linearParameters: number;
+  groupSize: number;
+  memory: Record<QuantMode, ModelMemory>;
+  /** Weight files and the dtypes stored in them; null when the folder has no weights. */
+  checkpoint: { files: string[]; dtypes: string[]; bytes: number } | null;
+}
+
+async function describeCheckpoint(files: ModelFiles): Promise<InspectReport['checkpoint']> {
+  const names = await files.list();
+  if (!names.some((n) => n.endsWith('.safetensors') || n === 'model.safetensors.index.json')) return null;
+  const ckpt = await openCheckpoint(files);
+  const dtypes = new Set<string>();
+  let bytes = 0;
+  for (const h of ckpt.headers.values()) {
+    bytes += h.fileSize;
+    for (const t of h.tensors.values()) dtypes.add(t.dtype);
+  }
+  return { files: [...ckpt.headers.keys()], dtypes: [...dtypes].sort(), bytes };
+}
+
+/** Builds the report for a model folder (config.json required, weights optional). */
+export async function inspectModel(files: ModelFiles, groupSize: GroupSize = 64): Promise<InspectReport> {
+  const config = await loadModelConfig(files);
+  const memory = Object.fromEntries(MODES.map((m) => [m, estimateModelMemory(config, m, groupSize)])) as Record<QuantMode, ModelMemory>;
+  return {
+    model: files.label,
+    architecture: config.architecture,
+    family: config.family,
+    config,
+    parameters: countParameters(config),
+    linearParameters: linearParameters(config),
+    groupSize,
+    memory,
+    checkpoint: await describeCheckpoint(files),
+  };
+}
+
+/** 1234567 → "1.23M". */
+export function formatCount(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}K`;
+  return String(n);
+}
+
+/** Bytes in binary units ("512.0 MiB"). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+/** The human-readable form of a report. */
+export function formatReport(r: InspectReport): string {
+  const c = r.config;
+  const rope = c.ropeScaling ? `${c.ropeScaling.type} ×${c.ropeScaling.factor}` : 'none';
+  const extras = [
+    c.tieWordEmbeddings ? 'tied embeddings' : 'untied LM head',
+    c.qkvBias ? 'q/k/v bias' : null,
+    c.qkNorm ? 'q/k RMSNorm' : null,
+    c.slidingWindow ? `sliding window ${c.slidingWindow}` : null,
+  ].filter(Boolean);
+  const lines = [
+    `model         ${r.model}`,
+    `architecture  ${r.architecture} (${r.family})`,
+    `shape         ${c.layers} layers, hidden ${c.hidden}, ${c.heads} heads / ${c.kvHeads} KV heads × ${c.headDim}, ` +
+      `intermediate ${c.intermediate}, vocab ${c.vocab}`,
+    `attention     RoPE θ=${c.ropeTheta}, scaling ${rope}, max positions ${c.maxPositionEmbeddings}; ${extras.join(', ')}`,
+    `parameters    ${formatCount(r.parameters)} (${r.parameters}; linear layers ${formatCount(r.linearParameters)})`,
+  ];
+  if (r.checkpoint) {
+    lines.push(`checkpoint    ${r.checkpoint.files.join(', ')} (${r.checkpoint.dtypes.join('/')}, ${formatBytes(r.checkpoint.bytes)})`);
+  }
+  lines.push(`memory        frozen base, group size ${r.groupSize} (embeddings, norms and biases stay f32):`);
+  for (const m of MODES) {
+    const e = r.memory[m];
+    lines.push(`  ${m.padEnd(5)} ${formatBytes(e.total).padStart(10)}   (linear ${formatBytes(e.linearBytes)}, float ${formatBytes(e.floatBytes)})`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export const inspectCommand: CliCommand = {
+  summary: 'architecture, parameter count and memory per quant mode (config.json alone is enough)',
+  async run(argv) {
+    const { flags } = parseFlags(argv);
+    const files = await modelFolderFlag(flags);
+    const groupSize = Number(flag(flags, 'group-size', '64'));
+    if (groupSize !== 32 && groupSize !== 64 && groupSize !== 128) throw new CliError('--group-size must be 32, 64 or 128');
+    const report = await inspectModel(files, groupSize).catch(asCliError);
+    process.stdout.write(flags.has('json') ? JSON.stringify(report) + '\n' : formatReport(report));
+    return 0;
+  },
+};

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { goldenLogProbs, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { maxAbsDiff, meanAbsDiff } from '../../test-utils/tolerance';
+import { CliError } from '../command';
+import { scoreCommand } from './score';
+
+/** Runs `score` with `args`, returning its exit code and everything it wrote to stdout. */
+async function score(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    const code = await scoreCommand.run(args);
+    return { code, out };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('score', () => {
+  it('prints exactly one JSON line matching the PyTorch golden log-probs (f32 default)', async () => {
+    const golden = goldenLogProbs('qwen3')[1];
+    const { code, out } = await score(['--model', modelFixtureDir('qwen3'), '--ids', golden.ids.join(',')]);
+    expect(code).toBe(0);
+    expect(out.endsWith('\n')).toBe(true);
+    expect(out.trim().split('\n')).toHaveLength(1);
+    const json = JSON.parse(out) as { ids: number[]; logprobs: (number | null)[] };
+    expect(Object.keys(json)).toEqual(['ids', 'logprobs']);
+    expect(json.ids).toEqual(golden.ids);
+    expect(json.logprobs[0]).toBeNull();
+    expect(maxAbsDiff(json.logprobs, golden.logprobs)).toBeLessThan(1e-4);
+  });
+
+  it('--quant int8 stays close to the f32 reference', async () => {
+    const golden = goldenLogProbs('llama-tied')[1];
+    const { out } = await score(['--model', modelFixtureDir('llama-tied'), '--quant', 'int8', '--ids', golden.ids.join(',')]);
+    const json = JSON.parse(out) as { logprobs: (number | null)[] };
+    expect(meanAbsDiff(json.logprobs, golden.logprobs)).toBeLessThan(0.05);
+  });
+
+  it('--text tokenizes with the model tokenizer, BOS included', async () => {
+    const dir = modelFixtureDir('llama-tied');
+    const byText = JSON.parse((await score(['--model', dir, '--text', 'hi there'])).out);
+    expect(byText.ids).toEqual([1, 7, 9, 10]);
+    const byIds = JSON.parse((await score(['--model', dir, '--ids', '1,7,9,10'])).out);
+    expect(byText.logprobs).toEqual(byIds.logprobs);
+  });
+
+  it('rejects bad arguments with clear messages', async () => {
+    const dir = modelFixtureDir('llama-tied');
+    await expect(score(['--ids', '1,2'])).rejects.toThrow(new CliError('--model DIR is required'));
+    await expect(score(['--model', dir])).rejects.toThrow('pass exactly one of --ids 1,2,3 or --text STR');
+    await expect(score(['--model', dir, '--ids', '1,x'])).rejects.toThrow(/--ids must be comma-separated/);
+    await expect(score(['--model', dir, '--ids', '1,999'])).rejects.toThrow(/token id 999 is outside the model's vocabulary \(256\)/);
+    await expect(score(['--model', dir, '--quant', 'int3', '--ids', '1'])).rejects.toThrow(/--quant must be one of/);
+    await expect(score(['--model', dir, '--adapter', '/a', '--ids', '1'])).rejects.toThrow('adapters: not available');
+    await expect(score(['--model', '/nonexistent/model', '--ids', '1'])).rejects.toThrow(/\/nonexistent\/model: model folder not found/);
+    await expect(score(['--model', modelFixtureDir('qwen3'), '--text', 'hi'])).rejects.toThrow(/tokenizer\.json is missing/);
+  });
+});
