@@ -1,0 +1,114 @@
+/**
+ * `adapter_config.json` ⇄ `LoraConfig`. Field names and defaults follow PEFT's `LoraConfig` so that PEFT, vLLM
+ * and llama.cpp's `convert_lora_to_gguf.py` read what we write, and we read what PEFT writes.
+ */
+import { LINEAR_MODULE_NAMES } from '../model/linear';
+import type { LoraConfig } from '../lora/config';
+
+/** The subset of PEFT's adapter_config.json we write and understand. */
+export interface PeftAdapterConfig {
+  peft_type: 'LORA';
+  task_type: 'CAUSAL_LM';
+  base_model_name_or_path: string | null;
+  revision: string | null;
+  r: number;
+  lora_alpha: number;
+  lora_dropout: number;
+  target_modules: string[];
+  layers_to_transform: number[] | null;
+  layers_pattern: string | null;
+  use_rslora: boolean;
+  use_dora: false;
+  bias: 'none';
+  fan_in_fan_out: false;
+  init_lora_weights: boolean | 'gaussian';
+  rank_pattern: Record<string, number>;
+  alpha_pattern: Record<string, number>;
+  modules_to_save: null;
+  inference_mode: boolean;
+}
+
+/** Thrown when an adapter cannot be used with the loaded base or is not a LoRA we support. */
+export class PeftFormatError extends Error {
+  override name = 'PeftFormatError';
+}
+
+/** Module names in canonical (model) order, unknown ones after. */
+function orderedNames(names: readonly string[]): string[] {
+  const known = LINEAR_MODULE_NAMES.filter((n) => names.includes(n));
+  return [...known, ...names.filter((n) => !(LINEAR_MODULE_NAMES as readonly string[]).includes(n)).sort()];
+}
+
+/** The PEFT config for an adapter whose modules use the given names. */
+export function toPeftConfig(c: LoraConfig, moduleNames: readonly string[], baseModel: string | null): PeftAdapterConfig {
+  return {
+    peft_type: 'LORA',
+    task_type: 'CAUSAL_LM',
+    base_model_name_or_path: baseModel,
+    revision: null,
+    r: c.rank,
+    lora_alpha: c.alpha,
+    lora_dropout: c.dropout,
+    target_modules: orderedNames([...new Set(moduleNames)]),
+    layers_to_transform: c.layers ? [...c.layers] : null,
+    layers_pattern: null,
+    use_rslora: c.useRslora,
+    use_dora: false,
+    bias: 'none',
+    fan_in_fan_out: false,
+    init_lora_weights: c.init === 'gaussian' ? 'gaussian' : true,
+    rank_pattern: { ...c.rankPattern },
+    alpha_pattern: { ...c.alphaPattern },
+    modules_to_save: null,
+    inference_mode: true,
+  };
+}
+
+function numberMap(v: unknown, field: string, where: string): Record<string, number> {
+  if (v == null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new PeftFormatError(`${where}: ${field} must be an object`);
+  const out: Record<string, number> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x !== 'number') throw new PeftFormatError(`${where}: ${field}.${k} must be a number`);
+    out[k] = x;
+  }
+  return out;
+}
+
+/**
+ * Reads a PEFT adapter_config.json into a `LoraConfig`. `presentNames` (module names found in the weights) stand
+ * in for `target_modules` when that is a regex string. Unsupported features fail with a message saying which.
+ */
+export function fromPeftConfig(json: unknown, presentNames: readonly string[], where = 'adapter_config.json'): { config: LoraConfig; baseModel: string | null } {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new PeftFormatError(`${where}: not a JSON object`);
+  const raw = json as Record<string, unknown>;
+  const type = raw.peft_type ?? 'LORA';
+  if (type !== 'LORA') throw new PeftFormatError(`${where}: peft_type ${JSON.stringify(type)} is not supported (only LORA)`);
+  if (raw.use_dora === true) throw new PeftFormatError(`${where}: DoRA adapters (use_dora: true) are not supported`);
+  if (raw.fan_in_fan_out === true) throw new PeftFormatError(`${where}: fan_in_fan_out adapters (GPT-2 Conv1D layout) are not supported`);
+  if (raw.bias !== undefined && raw.bias !== 'none') throw new PeftFormatError(`${where}: bias ${JSON.stringify(raw.bias)} is not supported (only "none")`);
+  const mts = raw.modules_to_save;
+  if (Array.isArray(mts) && mts.length > 0) {
+    throw new PeftFormatError(`${where}: modules_to_save (${mts.join(', ')}) is not supported: only LoRA matrices can be loaded`);
+  }
+  const rank = raw.r;
+  if (typeof rank !== 'number' || !Number.isInteger(rank) || rank <= 0) throw new PeftFormatError(`${where}: r must be a positive integer`);
+  const alpha = typeof raw.lora_alpha === 'number' ? raw.lora_alpha : 8; // PEFT's default lora_alpha
+  const tm = raw.target_modules;
+  const targets = Array.isArray(tm) ? (tm.filter((x) => typeof x === 'string') as string[]) : [...presentNames];
+  const ltt = raw.layers_to_transform;
+  const layers = typeof ltt === 'number' ? [ltt] : Array.isArray(ltt) ? (ltt as number[]) : null;
+  const config: LoraConfig = {
+    rank,
+    alpha,
+    dropout: typeof raw.lora_dropout === 'number' ? raw.lora_dropout : 0,
+    targets: targets.length ? targets : [...presentNames],
+    layers,
+    useRslora: raw.use_rslora === true,
+    init: raw.init_lora_weights === 'gaussian' ? 'gaussian' : 'kaiming',
+    rankPattern: numberMap(raw.rank_pattern, 'rank_pattern', where),
+    alphaPattern: numberMap(raw.alpha_pattern, 'alpha_pattern', where),
+  };
+  const baseModel = typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : null;
+  return { config, baseModel };
+}
