@@ -3,11 +3,13 @@
  * `commands/`; this file is only the registry (add one line per command).
  */
 import { CliError, type CliCommand } from './command';
+import { dataCommand } from './commands/data';
 import { envCommand } from './commands/env';
 import { inspectCommand } from './commands/inspect';
 import { scoreCommand } from './commands/score';
 
 const commands: Record<string, CliCommand> = {
+  data: dataCommand,
   env: envCommand,
   inspect: inspectCommand,
   score: scoreCommand,
