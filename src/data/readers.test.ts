@@ -135,7 +135,7 @@ describe('plain text', () => {
   });
 });
 
-function chatParquet(messages: unknown[][], extra: { name: string; data: unknown[] }[] = []): Uint8Array {
+function chatParquet(messages: unknown[][], extra: { name: string; data: unknown[] }[] = []): Uint8Array<ArrayBuffer> {
   const buf = parquetWriteBuffer({
     columnData: [{ name: 'messages', data: messages }, ...extra],
     schema: [
