@@ -1,0 +1,35 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../backend/tf';
+import { goldenLogProbs, modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
+import { maxAbsDiff } from '../test-utils/tolerance';
+import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
+import { loadModel } from './load';
+
+// The same float64 PyTorch goldens as golden.test.ts, through the tfjs WebGPU backend (SwiftShader in CI).
+describe('golden log-probs (webgpu)', () => {
+  beforeAll(async () => {
+    expect(await initNodeWebGpu()).toBe(true);
+  });
+
+  for (const name of ['qwen3', 'llama3-rope-untied'] as ModelFixture[]) {
+    it(`${name} matches PyTorch within 1e-4, KV cache included`, async () => {
+      expect(tf.getBackend()).toBe('webgpu');
+      const model = await loadModel(modelFixtureFiles(name));
+      const seq = goldenLogProbs(name)[2];
+      expect(maxAbsDiff(await model.logProbs(seq.ids), seq.logprobs)).toBeLessThan(1e-4);
+      // Decode the last token through the cache and compare its log-prob with the golden one.
+      const n = seq.ids.length;
+      const cache = model.createCache(1, n);
+      const logits = tf.tidy(() => {
+        model.forward(tf.tensor2d([seq.ids.slice(0, n - 2)], [1, n - 2], 'int32'), { cache });
+        const last = model.forward(tf.tensor2d([[seq.ids[n - 2]]], [1, 1], 'int32'), { cache }); // [1, 1, vocab]
+        return tf.logSoftmax(last.reshape([-1]));
+      });
+      const lp = (await logits.data())[seq.ids[n - 1]];
+      expect(Math.abs(lp - (seq.logprobs[n - 1] as number))).toBeLessThan(1e-4);
+      tf.dispose(logits);
+      cache.dispose();
+      model.dispose();
+    });
+  }
+});
