@@ -110,3 +110,8 @@ export function validateLoraConfig(config: LoraConfig): void {
   if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1), got ${config.dropout}`);
   if (config.targets !== 'all-linear' && config.targets.length === 0) throw new Error('LoRA targets: name at least one module');
 }
+
+/** LoRA-attachable specs of a model's frozen linears (`DecoderModel.linears()`), in model order. */
+export function specsOf(linears: ReadonlyMap<string, { inFeatures: number; outFeatures: number }>): LinearSpec[] {
+  return [...linears].map(([path, l]) => ({ path, inFeatures: l.inFeatures, outFeatures: l.outFeatures }));
+}
