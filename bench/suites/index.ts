@@ -7,12 +7,13 @@ import type { BenchEvent } from '../core/protocol';
 import type { BenchOptions, BenchResult, DeviceInfo, Figure, Skipped, SuiteName } from '../core/types';
 import { runKernelSuite } from './kernels';
 import { runPeakSuite } from './peak';
+import { runTrainSuite } from './train';
 
 /** Every suite by name. The peak suite runs first because MFU figures divide by its result. */
 export const SUITES: Record<SuiteName, Suite | null> = {
   peak: runPeakSuite,
   kernels: runKernelSuite,
-  train: null,
+  train: runTrainSuite,
   generate: null,
   memory: null,
   data: null,
