@@ -5,12 +5,14 @@
 import { CliError, type CliCommand } from './command';
 import { dataCommand } from './commands/data';
 import { envCommand } from './commands/env';
+import { generateCommand } from './commands/generate';
 import { inspectCommand } from './commands/inspect';
 import { scoreCommand } from './commands/score';
 
 const commands: Record<string, CliCommand> = {
   data: dataCommand,
   env: envCommand,
+  generate: generateCommand,
   inspect: inspectCommand,
   score: scoreCommand,
 };

@@ -165,3 +165,15 @@ describe('categorical draw and the composed sampler', () => {
     expect(() => validateSamplingParams({ temperature: 0.7, topK: 40, topP: 0.9, minP: 0.05, repetitionPenalty: 1.1 })).not.toThrow();
   });
 });
+
+describe('generation_config.json defaults', () => {
+  it('maps do_sample and the sampling fields like transformers', async () => {
+    const { generationDefaults } = await import('./generation-config');
+    expect(generationDefaults({ eos_token_id: 2 })).toEqual({ temperature: 0 });
+    expect(generationDefaults({ do_sample: false, temperature: 0.6, repetition_penalty: 1.1 })).toEqual({ temperature: 0, repetitionPenalty: 1.1 });
+    expect(generationDefaults({ do_sample: true, temperature: 0.6, top_k: 20, top_p: 0.95, min_p: 0 })).toEqual({ temperature: 0.6, topK: 20, topP: 0.95 });
+    expect(generationDefaults({ do_sample: true })).toEqual({ temperature: 1, topK: 50, topP: 1 });
+    expect(generationDefaults({ do_sample: true, top_k: 0, max_new_tokens: 256 })).toEqual({ temperature: 1, topK: 0, topP: 1, maxNewTokens: 256 });
+    expect(generationDefaults(null)).toEqual({});
+  });
+});

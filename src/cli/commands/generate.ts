@@ -1,0 +1,120 @@
+/**
+ * `generate --model DIR [--quant f32|f16|int8|int4|nf4] [--group-size 32|64|128] --prompt STR [--chat [--system STR]]
+ *  [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repetition-penalty R] [--seed S]
+ *  [--stop STR]... [--adapter DIR[:WEIGHT]]... [--backend wasm|cpu] [--stats]`
+ * Streams the generated text to stdout as it is produced. Sampling settings not given on the command line come
+ * from the checkpoint's generation_config.json (greedy when it does not ask for sampling). Ctrl-C stops
+ * generation and keeps what was produced. `--stats` prints token counts and speed to stderr.
+ */
+import { initNodeBackend, type NodeBackendName } from '../../backend/node';
+import { generate } from '../../generate/generate';
+import { generationDefaults } from '../../generate/generation-config';
+import type { GenerateRequest, GenerateResult } from '../../generate/types';
+import { loadModel } from '../../model/load';
+import { readJson, type ModelFiles } from '../../model/model-files';
+import { ChatTemplateError } from '../../tokenizer/chat-template';
+import { loadTokenizer } from '../../tokenizer/load';
+import type { ChatMessage } from '../../tokenizer/types';
+import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { asCliError, modelFolderFlag, quantFlags } from './score';
+
+const DEFAULT_MAX_NEW_TOKENS = 256;
+
+/** One `--adapter DIR[:WEIGHT]` (weight defaults to 1 and may be negative). */
+export interface AdapterSpec {
+  dir: string;
+  weight: number;
+}
+
+/** Parses every `--adapter` flag. */
+export function parseAdapterFlags(flags: Map<string, string[]>): AdapterSpec[] {
+  return (flags.get('adapter') ?? []).map((value) => {
+    const m = /^(.*?)(?::(-?\d+(?:\.\d+)?(?:e-?\d+)?))?$/i.exec(value);
+    if (!m || !m[1] || m[1] === 'true') throw new CliError(`--adapter must be DIR or DIR:WEIGHT; got '${value}'`);
+    return { dir: m[1], weight: m[2] === undefined ? 1 : Number(m[2]) };
+  });
+}
+
+function numberFlag(flags: Map<string, string[]>, name: string, check: (v: number) => boolean, range: string): number | undefined {
+  const raw = flag(flags, name);
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw === 'true' || !Number.isFinite(v) || !check(v)) throw new CliError(`--${name} must be ${range}; got '${raw}'`);
+  return v;
+}
+
+/** Sampling flags over generation_config defaults. */
+async function buildRequest(flags: Map<string, string[]>, files: ModelFiles): Promise<GenerateRequest> {
+  const prompt = flag(flags, 'prompt');
+  if (prompt === undefined || prompt === 'true') throw new CliError('--prompt STR is required');
+  const hasGenConfig = (await files.size('generation_config.json')) !== null;
+  const defaults = hasGenConfig ? generationDefaults(await readJson(files, 'generation_config.json').catch(asCliError)) : {};
+  const int = (v: number) => Number.isInteger(v);
+  const request: GenerateRequest = {
+    maxNewTokens: numberFlag(flags, 'max-new-tokens', (v) => int(v) && v >= 1, 'an integer ≥ 1') ??
+      defaults.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
+    temperature: numberFlag(flags, 'temperature', (v) => v >= 0, 'a number ≥ 0 (0 = greedy)') ?? defaults.temperature ?? 0,
+    topK: numberFlag(flags, 'top-k', (v) => int(v) && v >= 0, 'an integer ≥ 0 (0 = off)') ?? defaults.topK,
+    topP: numberFlag(flags, 'top-p', (v) => v > 0 && v <= 1, 'in (0, 1]') ?? defaults.topP,
+    minP: numberFlag(flags, 'min-p', (v) => v >= 0 && v <= 1, 'in [0, 1]') ?? defaults.minP,
+    repetitionPenalty: numberFlag(flags, 'repetition-penalty', (v) => v > 0, 'a number > 0 (1 = off)') ?? defaults.repetitionPenalty,
+    seed: numberFlag(flags, 'seed', (v) => int(v) && v >= 0, 'a non-negative integer'),
+    stop: flags.get('stop')?.filter((s) => s !== 'true'),
+  };
+  if (flags.has('chat')) {
+    const system = flag(flags, 'system');
+    const messages: ChatMessage[] = system ? [{ role: 'system', content: system }] : [];
+    messages.push({ role: 'user', content: prompt });
+    request.messages = messages;
+  } else {
+    request.prompt = prompt;
+  }
+  return request;
+}
+
+function stats(r: GenerateResult): string {
+  const perSecond = r.newTokens > 1 && r.decodeMs > 0 ? ((r.newTokens - 1) / r.decodeMs) * 1000 : 0;
+  return `[prompt ${r.promptTokens} tokens, prefill ${r.prefillMs.toFixed(0)} ms; ${r.newTokens} new tokens, ` +
+    `${perSecond.toFixed(1)} tokens/s; finish: ${r.finishReason}; seed ${r.seed}]\n`;
+}
+
+export const generateCommand: CliCommand = {
+  summary: 'generate text from a prompt (streamed), optionally as a chat turn',
+  async run(argv) {
+    const { flags } = parseFlags(argv);
+    const files = await modelFolderFlag(flags);
+    const { factory } = quantFlags(flags, 'int4');
+    if (parseAdapterFlags(flags).length > 0) {
+      throw new CliError('--adapter: applying PEFT adapters is not available in this build; run without --adapter');
+    }
+    const request = await buildRequest(flags, files);
+    const tokenizer = await loadTokenizer(files).catch((e: Error) => {
+      throw new CliError(e.message);
+    });
+    if (request.messages && !tokenizer.hasChatTemplate) {
+      throw new CliError(`${files.label}: this model has no chat template; use plain prompt/completion (drop --chat)`);
+    }
+    await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
+    const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
+    const abort = new AbortController();
+    const onSigint = () => abort.abort();
+    process.once('SIGINT', onSigint);
+    try {
+      const result = await generate(model, tokenizer, request, {
+        signal: abort.signal,
+        onToken: (ev) => {
+          if (ev.text) process.stdout.write(ev.text);
+        },
+      }).catch((e: Error) => {
+        // Bad input (prompt too long, template refusing the conversation) reads as a message, not a stack.
+        throw e instanceof ChatTemplateError || e.message.startsWith('generate:') ? new CliError(e.message) : e;
+      });
+      process.stdout.write('\n');
+      if (flags.has('stats')) process.stderr.write(stats(result));
+      return 0;
+    } finally {
+      process.off('SIGINT', onSigint);
+      model.dispose();
+    }
+  },
+};

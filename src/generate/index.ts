@@ -1,0 +1,22 @@
+/** Text generation: sampling, streaming detokenization, and the KV-cache decode loop. */
+export { generate, promptIds } from './generate';
+export { generationDefaults, type GenerationDefaults } from './generation-config';
+export { sampleToken, validateSamplingParams, type SamplingParams } from './sampler';
+export { TextStream, type StreamStep } from './text-stream';
+export { greedy } from './greedy';
+export { applyTemperature } from './temperature';
+export { topKFilter, kthLargest } from './top-k';
+export { topPFilter } from './top-p';
+export { minPFilter } from './min-p';
+export { applyRepetitionPenalty } from './repetition-penalty';
+export { sampleCategorical } from './categorical';
+export { argmax, softmax } from './softmax';
+export type {
+  FinishReason,
+  GenerateCallbacks,
+  GenerateRequest,
+  GenerateResult,
+  GenerationCache,
+  GenerationModel,
+  TokenEvent,
+} from './types';
