@@ -58,3 +58,22 @@ export function qwen3Tokenizer(withChatTemplate = true): TextTokenizer {
   const config = withChatTemplate ? qwen.config : { ...qwen.config, chat_template: undefined };
   return createTokenizer(qwen.json, config, { eos_token_id: [151645, 151643] }, { label: 'qwen3' });
 }
+
+/**
+ * A character-level tokenizer (one token per UTF-16 code unit, EOS = 0, no chat template): lengths are exactly
+ * the text lengths, which makes statistics, truncation and packing tests easy to reason about.
+ */
+export function charTokenizer(): TextTokenizer {
+  return {
+    vocabSize: 65536,
+    bosTokenId: null,
+    eosTokenIds: [0],
+    padTokenId: null,
+    hasChatTemplate: false,
+    encode: (text: string) => Array.from({ length: text.length }, (_, i) => text.charCodeAt(i)),
+    decode: (ids: readonly number[]) => String.fromCharCode(...ids.filter((i) => i !== 0)),
+    applyChatTemplate: () => {
+      throw new Error('this tokenizer has no chat template');
+    },
+  };
+}
