@@ -5,6 +5,7 @@
 import type { Suite, SuiteContext } from '../core/context';
 import type { BenchEvent } from '../core/protocol';
 import type { BenchOptions, BenchResult, DeviceInfo, Figure, Skipped, SuiteName } from '../core/types';
+import { runGenerateSuite } from './generate';
 import { runKernelSuite } from './kernels';
 import { runPeakSuite } from './peak';
 import { runTrainSuite } from './train';
@@ -14,7 +15,7 @@ export const SUITES: Record<SuiteName, Suite | null> = {
   peak: runPeakSuite,
   kernels: runKernelSuite,
   train: runTrainSuite,
-  generate: null,
+  generate: runGenerateSuite,
   memory: null,
   data: null,
 };

@@ -1,0 +1,94 @@
+/**
+ * Suite 4 — generation: prefill tokens/s and greedy decode tokens/s with the KV cache at context 64 / 256 / 1024,
+ * against decoding without the cache (the whole sequence re-run through the model for every new token). Uses the
+ * model API the studio's `generate` uses — `createCache`, `hiddenStates` with the cache, LM head on the last row
+ * only, argmax read back every token (a real decode loop must read each token before feeding it back).
+ */
+import { tf, type Tensor2D, type Tensor3D } from '../../src/backend/tf';
+import type { DecoderModel, KVCache, QuantMode } from '../../src/model';
+import { createLinearFactory } from '../../src/quant';
+import { figure, rate, type SuiteContext } from '../core/context';
+import { runPlan, timeRuns } from '../core/measure';
+import { randomIds } from '../core/random';
+import { ratioOf, type Summary } from '../core/stats';
+import { benchModelConfig, buildModel, randomWeights } from '../models/bench-models';
+
+export const GEN_CONTEXTS = [64, 256, 1024] as const;
+/** The base the studio generates with by default (the `generate` CLI's default --quant). */
+export const GEN_MODE: QuantMode = 'int4';
+
+/** Greedy next token from the last position of `ids` (+ cache); reads one int back. */
+async function nextToken(model: DecoderModel, ids: number[], cache: KVCache | null): Promise<number> {
+  const next = tf.tidy(() => {
+    const input = tf.tensor2d(Int32Array.from(ids), [1, ids.length], 'int32') as Tensor2D;
+    const h = model.hiddenStates(input, { cache }); // [1, seq, hidden]
+    const last = h.slice([0, ids.length - 1, 0], [1, 1, -1]) as Tensor3D; // [1, 1, hidden]
+    return model.logits(last).reshape([-1]).argMax(); // scalar int32
+  });
+  const id = (await next.data())[0];
+  next.dispose();
+  return id;
+}
+
+interface GenTimes {
+  prefill: Summary;
+  cached: Summary;
+  uncached: Summary;
+}
+
+/** One prefill of `prompt` then `newTokens − 1` cached decode steps; returns both durations (ms). */
+async function cachedRun(model: DecoderModel, prompt: number[], newTokens: number): Promise<{ prefill: number; decode: number }> {
+  const cache = model.createCache(1, prompt.length + newTokens);
+  try {
+    const t0 = performance.now();
+    let tok = await nextToken(model, prompt, cache);
+    const t1 = performance.now();
+    for (let i = 1; i < newTokens; i++) tok = await nextToken(model, [tok], cache);
+    return { prefill: t1 - t0, decode: performance.now() - t1 };
+  } finally {
+    cache.dispose();
+  }
+}
+
+async function measureContext(ctx: SuiteContext, model: DecoderModel, context: number): Promise<GenTimes> {
+  const quick = ctx.opts.quick;
+  const newTokens = quick ? 6 : 16;
+  const uncachedTokens = quick ? 2 : 4;
+  const prompt = Array.from(randomIds(context, model.config.vocab, context));
+  const plan = runPlan(quick, true);
+  const prefillMs: number[] = [];
+  const decodeMs: number[] = [];
+  for (let i = 0; i < plan.warmup + plan.runs; i++) {
+    const r = await cachedRun(model, prompt, newTokens);
+    if (i < plan.warmup) continue;
+    prefillMs.push(r.prefill);
+    decodeMs.push(r.decode);
+  }
+  const uncachedMs = await timeRuns(plan, async () => {
+    const seq = [...prompt];
+    for (let i = 0; i < uncachedTokens; i++) seq.push(await nextToken(model, seq, null));
+  });
+  return {
+    prefill: rate(prefillMs, context),
+    cached: rate(decodeMs, newTokens - 1),
+    uncached: rate(uncachedMs, uncachedTokens),
+  };
+}
+
+export async function runGenerateSuite(ctx: SuiteContext): Promise<void> {
+  const c = benchModelConfig(ctx.opts.model);
+  const model = buildModel(c, randomWeights(c), createLinearFactory(GEN_MODE));
+  try {
+    for (const context of GEN_CONTEXTS) {
+      const t = await measureContext(ctx, model, context);
+      const base = `generate/ctx${context}`;
+      const what = `${GEN_MODE} base, context ${context}`;
+      ctx.report(figure('generate', `${base}/prefill-tok-s`, `${what}: prefill`, 'tok/s', t.prefill, true));
+      ctx.report(figure('generate', `${base}/decode-cache-tok-s`, `${what}: decode with KV cache`, 'tok/s', t.cached, true));
+      ctx.report(figure('generate', `${base}/decode-nocache-tok-s`, `${what}: decode without cache (full re-run)`, 'tok/s', t.uncached, true));
+      ctx.report(figure('generate', `${base}/cache-speedup`, `${what}: KV-cache speed-up`, '×', ratioOf(t.cached, t.uncached), true));
+    }
+  } finally {
+    model.dispose();
+  }
+}
