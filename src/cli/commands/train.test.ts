@@ -1,0 +1,71 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { trainCommand } from './train';
+
+let dir: string;
+const model = modelFixtureDir('llama-tied');
+
+/** Runs `train` in-process, capturing stdout and stderr. */
+async function train(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const so = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const se = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  try {
+    return { code: await trainCommand.run(args), out, err };
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+  }
+}
+
+const steps = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number; lr: number; evalLoss?: number });
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'train-cli-'));
+  const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: 'hi '.repeat((i % 3) + 1), completion: 'there '.repeat((i % 4) + 1) }));
+  await writeFile(path.join(dir, 'data.jsonl'), rows.join('\n') + '\n');
+  await writeFile(path.join(dir, 'bad.jsonl'), '{"prompt":"hi","completion":"there"}\n{"prompt": 3}\n');
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const common = ['--model', model, '--data', '', '--batch', '2', '--lr', '1e-2', '--seed', '3', '--schedule', 'constant'];
+const withData = (file: string) => common.map((a, i) => (i === 3 ? path.join(dir, file) : a));
+
+describe('train CLI', () => {
+  it('prints one JSON object per step and writes a PEFT adapter folder', async () => {
+    const out = path.join(dir, 'a');
+    const r = await train([...withData('data.jsonl'), '--out', out, '--steps', '4', '--rank', '4', '--alpha', '8', '--targets', 'q_proj,v_proj', '--eval-split', '0.2', '--eval-every', '2']);
+    expect(r.code).toBe(0);
+    const lines = steps(r.out);
+    expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4]);
+    expect(lines.every((l) => Number.isFinite(l.loss) && l.lr === 1e-2)).toBe(true);
+    expect(lines[1].evalLoss).toBeGreaterThan(0);
+    expect(lines[3].loss).toBeLessThan(lines[0].loss);
+    const cfg = JSON.parse(await readFile(path.join(out, 'adapter_config.json'), 'utf8'));
+    expect(cfg).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj'] });
+    expect(r.err).toMatch(/trainable: \d+ parameters/);
+  });
+
+  it('stops before training on bad rows, printing FILE:LINE problems', async () => {
+    const r = await train([...withData('bad.jsonl'), '--out', path.join(dir, 'bad'), '--steps', '2']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/bad\.jsonl:2: /);
+    const skipped = await train([...withData('bad.jsonl'), '--out', path.join(dir, 'skip'), '--steps', '1', '--skip-invalid']);
+    expect(skipped.code).toBe(0);
+  });
+
+  it('--resume continues the same loss curve from the checkpoint', async () => {
+    const straight = await train([...withData('data.jsonl'), '--out', path.join(dir, 's'), '--steps', '4']);
+    const out = path.join(dir, 'r');
+    const first = await train([...withData('data.jsonl'), '--out', out, '--steps', '2', '--checkpoint-every', '1']);
+    const second = await train([...withData('data.jsonl'), '--out', out, '--steps', '4', '--resume']);
+    expect(second.err).toMatch(/resuming at step 2 of 4/);
+    const all = [...steps(first.out), ...steps(second.out)].map((l) => l.loss);
+    expect(all).toEqual(steps(straight.out).map((l) => l.loss));
+  });
+});

@@ -1,0 +1,202 @@
+/**
+ * `train --model DIR --data FILE... --out DIR [--rank 8] [--alpha 16] [--dropout 0.05]
+ *  [--targets all-linear|q_proj,v_proj] [--layers 0,1,..] [--rslora] [--init kaiming|gaussian] [--lr 2e-4]
+ *  [--steps N | --epochs E] [--batch B] [--grad-accum G] [--seq-len L] [--warmup W] [--schedule cosine|linear|constant]
+ *  [--weight-decay WD] [--max-grad-norm N] [--quant f32|f16|int8|int4|nf4] [--group-size G] [--eval-split F]
+ *  [--eval-every N] [--seed S] [--skip-invalid] [--checkpoint-every N] [--resume] [--on-nan stop|retry-half-lr]
+ *  [--dtype F32|F16|BF16] [--llama-cpp] [--backend wasm|cpu]` (+ the dataset flags of `data check`)
+ *
+ * Trains a LoRA adapter and writes it as a PEFT folder (adapter_config.json, adapter_model.safetensors) plus
+ * trainer_state.json. stdout carries exactly one JSON object per optimizer step; everything else goes to stderr.
+ * Checkpoints go to OUT/checkpoints; Ctrl-C stops at the next step boundary after saving one, and --resume continues
+ * the same loss curve.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { initNodeBackend, type NodeBackendName } from '../../backend/node';
+import { fileDatasetInput } from '../../data/node-input.node.js';
+import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
+import { reportForTraining } from '../../data/report';
+import { exportPeft } from '../../formats/peft';
+import type { FloatDtype } from '../../formats/safetensors';
+import { DEFAULT_LORA_CONFIG, specsOf, type LoraConfig } from '../../lora/config';
+import { LoraAdapter } from '../../lora/lora-adapter';
+import type { DecoderModel } from '../../model/decoder-model';
+import { loadModel } from '../../model/load';
+import { readJson, type ModelFiles } from '../../model/model-files';
+import { loadTokenizer } from '../../tokenizer/load';
+import { FileCheckpointStore } from '../../train/checkpoint-store.node.js';
+import { loraObjective } from '../../train/objective';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../train/train-config';
+import { seedStreams, Trainer, type TrainResult } from '../../train/trainer';
+import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { datasetOptionsFromFlags } from './data';
+import { asCliError, modelFolderFlag, quantFlags } from './score';
+
+type Flags = Map<string, string[]>;
+
+function num(flags: Flags, name: string, fallback: number, ok: (v: number) => boolean = Number.isFinite, what = 'a number'): number {
+  const raw = flag(flags, name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (raw === 'true' || !Number.isFinite(v) || !ok(v)) throw new CliError(`--${name} must be ${what}; got '${raw}'`);
+  return v;
+}
+
+const posInt = (v: number) => Number.isInteger(v) && v > 0;
+
+/** LoRA settings from the flags. */
+export function loraConfigFromFlags(flags: Flags): LoraConfig {
+  const targets = flag(flags, 'targets', 'all-linear')!;
+  const layers = flag(flags, 'layers');
+  const init = flag(flags, 'init', 'kaiming');
+  if (init !== 'kaiming' && init !== 'gaussian') throw new CliError(`--init must be kaiming or gaussian; got '${init}'`);
+  return {
+    ...DEFAULT_LORA_CONFIG,
+    rank: num(flags, 'rank', DEFAULT_LORA_CONFIG.rank, posInt, 'a positive integer'),
+    alpha: num(flags, 'alpha', DEFAULT_LORA_CONFIG.alpha),
+    dropout: num(flags, 'dropout', DEFAULT_LORA_CONFIG.dropout, (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    targets: targets === 'all-linear' ? 'all-linear' : targets.split(',').map((s) => s.trim()).filter(Boolean),
+    layers: layers ? layers.split(',').map((s) => Number(s)) : null,
+    useRslora: flags.has('rslora'),
+    init,
+  };
+}
+
+/** Training hyper-parameters from the flags. */
+export function trainConfigFromFlags(flags: Flags): TrainConfig {
+  const d = DEFAULT_TRAIN_CONFIG;
+  const schedule = flag(flags, 'schedule', d.schedule) as TrainConfig['schedule'];
+  if (!['constant', 'linear', 'cosine'].includes(schedule)) throw new CliError(`--schedule must be constant, linear or cosine; got '${schedule}'`);
+  const onNan = flag(flags, 'on-nan', d.onNonFinite) as TrainConfig['onNonFinite'];
+  if (onNan !== 'stop' && onNan !== 'retry-half-lr') throw new CliError(`--on-nan must be stop or retry-half-lr; got '${onNan}'`);
+  if (flags.has('steps') && flags.has('epochs')) throw new CliError('pass --steps or --epochs, not both');
+  return {
+    ...d,
+    lr: num(flags, 'lr', d.lr, (v) => v > 0, 'a number > 0'),
+    schedule,
+    warmupSteps: num(flags, 'warmup', d.warmupSteps, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
+    steps: flags.has('steps') ? num(flags, 'steps', 1, posInt, 'a positive integer') : null,
+    epochs: num(flags, 'epochs', d.epochs, (v) => v > 0, 'a number > 0'),
+    batchSize: num(flags, 'batch', d.batchSize, posInt, 'a positive integer'),
+    gradAccum: num(flags, 'grad-accum', d.gradAccum, posInt, 'a positive integer'),
+    maxSeqLen: num(flags, 'seq-len', d.maxSeqLen, posInt, 'a positive integer'),
+    maxGradNorm: num(flags, 'max-grad-norm', d.maxGradNorm, (v) => v >= 0, 'a number ≥ 0 (0 = off)'),
+    adamw: { ...d.adamw, weightDecay: num(flags, 'weight-decay', d.adamw.weightDecay, (v) => v >= 0, 'a number ≥ 0') },
+    evalEvery: num(flags, 'eval-every', d.evalEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
+    checkpointEvery: num(flags, 'checkpoint-every', d.checkpointEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
+    seed: num(flags, 'seed', d.seed, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
+    onNonFinite: onNan,
+  };
+}
+
+async function prepareData(flags: Flags, files: ModelFiles, train: TrainConfig) {
+  const dataFiles = flags.get('data')?.filter((v) => v !== 'true') ?? [];
+  if (dataFiles.length === 0) throw new CliError('--data FILE is required (repeat it for several files)');
+  const tokenizer = await loadTokenizer(files).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+  const inputs = await Promise.all(dataFiles.map((f) => fileDatasetInput(f))).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+  const options = { ...datasetOptionsFromFlags(flags), maxSeqLen: train.maxSeqLen, seed: train.seed };
+  const result = await prepareDataset(inputs, tokenizer, options).catch((e: Error) => {
+    throw e instanceof DatasetOptionsError ? new CliError(e.message) : e;
+  });
+  if (!reportForTraining(result, (l) => process.stderr.write(`${l}\n`))) return null;
+  const s = result.stats;
+  process.stderr.write(
+    `data: ${result.train.length} train / ${result.eval.length} eval examples, ${s.trainableTokens} loss tokens, ` +
+      `${s.truncated} truncated to ${train.maxSeqLen} tokens\n`,
+  );
+  return result;
+}
+
+async function baseModelName(files: ModelFiles, dir: string): Promise<string> {
+  const cfg = await readJson<Record<string, unknown>>(files, 'config.json').catch(() => ({}) as Record<string, unknown>);
+  return typeof cfg._name_or_path === 'string' && cfg._name_or_path ? cfg._name_or_path : path.resolve(dir);
+}
+
+async function writeOutputs(out: string, adapter: LoraAdapter, flags: Flags, base: string, result: TrainResult, config: object) {
+  const dtype = flag(flags, 'dtype', 'F32')!.toUpperCase() as FloatDtype;
+  const files = exportPeft(adapter, { baseModel: base, dtype, llamaCpp: flags.has('llama-cpp') });
+  await mkdir(out, { recursive: true });
+  for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(out, name), bytes);
+  const state = { status: result.status, step: result.step, totalSteps: result.totalSteps, truncated: result.truncated, message: result.message ?? null, config, metrics: result.metrics };
+  await writeFile(path.join(out, 'trainer_state.json'), JSON.stringify(state, null, 1) + '\n');
+}
+
+function runTrainer(trainer: Trainer): Promise<TrainResult> {
+  trainer.on((e) => {
+    if (e.type === 'step') process.stdout.write(JSON.stringify(e.metrics) + '\n');
+    else if (e.type === 'rollback') process.stderr.write(`${e.message}\n`);
+  });
+  const onSigint = () => {
+    process.stderr.write('stopping after this step (checkpoint will be saved)…\n');
+    trainer.stop();
+  };
+  process.once('SIGINT', onSigint);
+  return trainer.run().finally(() => process.off('SIGINT', onSigint));
+}
+
+async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data: NonNullable<Awaited<ReturnType<typeof prepareData>>>, cfg: { lora: LoraConfig; train: TrainConfig }): Promise<number> {
+  const out = flag(flags, 'out')!;
+  const adapter = LoraAdapter.create(cfg.lora, specsOf(model.linears()), seedStreams(cfg.train.seed).init);
+  const share = adapter.parameterCount() / model.parameterCount();
+  process.stderr.write(`trainable: ${adapter.parameterCount()} parameters (${(share * 100).toFixed(3)}% of ${model.parameterCount()}) in ${adapter.modules.size} modules\n`);
+  const trainer = new Trainer({
+    objective: loraObjective(model, adapter),
+    train: data.train,
+    eval: data.eval,
+    config: cfg.train,
+    runId: 'run',
+    store: new FileCheckpointStore(path.join(out, 'checkpoints')),
+    runConfig: cfg.lora,
+  });
+  try {
+    if (flags.has('resume')) {
+      const ok = await trainer.restore().catch((e: Error) => {
+        throw new CliError(`--resume: ${e.message}`);
+      });
+      process.stderr.write(ok ? `resuming at step ${trainer.currentStep} of ${trainer.totalSteps}\n` : 'no checkpoint found: starting from step 0\n');
+    }
+    const result = await runTrainer(trainer);
+    await writeOutputs(out, adapter, flags, await baseModelName(files, flag(flags, 'model')!), result, cfg);
+    if (result.status === 'diverged') {
+      process.stderr.write(`${result.message}\n`);
+      return 1;
+    }
+    const done = result.status === 'stopped' ? `stopped at step ${result.step}; continue with --resume` : `finished ${result.step} steps`;
+    process.stderr.write(`${done}; adapter written to ${path.resolve(out)}\n`);
+    return 0;
+  } finally {
+    trainer.dispose();
+    adapter.dispose();
+  }
+}
+
+export const trainCommand: CliCommand = {
+  summary: 'train a LoRA adapter on a dataset; writes a PEFT folder, one JSON line per step',
+  async run(argv) {
+    const { flags } = parseFlags(argv);
+    const out = flag(flags, 'out');
+    if (!out || out === 'true') throw new CliError('--out DIR is required');
+    const files = await modelFolderFlag(flags);
+    const { factory } = quantFlags(flags, 'f32');
+    const cfg = { lora: loraConfigFromFlags(flags), train: trainConfigFromFlags(flags) };
+    const dtype = flag(flags, 'dtype', 'F32')!.toUpperCase();
+    if (!['F32', 'F16', 'BF16'].includes(dtype)) throw new CliError(`--dtype must be F32, F16 or BF16; got '${dtype}'`);
+    const data = await prepareData(flags, files, cfg.train);
+    if (!data) return 1;
+    await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
+    const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
+    try {
+      return await train(flags, model, files, data, cfg);
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw new CliError((e as Error).message);
+    } finally {
+      model.dispose();
+    }
+  },
+};
