@@ -8,6 +8,7 @@ import { envCommand } from './commands/env';
 import { generateCommand } from './commands/generate';
 import { inspectCommand } from './commands/inspect';
 import { scoreCommand } from './commands/score';
+import { trainCommand } from './commands/train';
 
 const commands: Record<string, CliCommand> = {
   data: dataCommand,
@@ -15,6 +16,7 @@ const commands: Record<string, CliCommand> = {
   generate: generateCommand,
   inspect: inspectCommand,
   score: scoreCommand,
+  train: trainCommand,
 };
 
 function help(): string {
