@@ -8,7 +8,7 @@ import { argmax } from './softmax';
 import { minPFilter } from './min-p';
 import { applyRepetitionPenalty } from './repetition-penalty';
 import { applyTemperature } from './temperature';
-import { topKFilter } from './top-k';
+import { topKCandidates } from './top-k';
 import { topPFilter } from './top-p';
 
 /** Sampling settings. Defaults give greedy decoding. */
@@ -51,8 +51,12 @@ export function sampleToken(logits: Float32Array, contextIds: Iterable<number>, 
   const temperature = params.temperature ?? 0;
   if (temperature <= 0) return argmax(x);
   x = applyTemperature(x, temperature);
-  if ((params.topK ?? 0) > 0) x = topKFilter(x, params.topK ?? 0);
+  // With top-k the rest of the pipeline runs over the k survivors only (same result, no full-vocabulary passes).
+  const topK = params.topK ?? 0;
+  const candidates = topK > 0 ? topKCandidates(x, topK) : null;
+  if (candidates) x = candidates.values;
   if ((params.topP ?? 1) < 1) x = topPFilter(x, params.topP ?? 1);
   if ((params.minP ?? 0) > 0) x = minPFilter(x, params.minP ?? 0);
-  return sampleCategorical(x, rng);
+  const drawn = sampleCategorical(x, rng);
+  return candidates ? candidates.ids[drawn] : drawn;
 }

@@ -156,6 +156,18 @@ describe('categorical draw and the composed sampler', () => {
     expect([...seen].sort()).toEqual([0, 1]);
   });
 
+  it('the compact top-k path draws exactly what the dense filter pipeline draws', () => {
+    const source = new Rng(21);
+    for (let trial = 0; trial < 30; trial++) {
+      const logits = Float32Array.from({ length: 500 }, () => source.normal() * 2);
+      const params = { temperature: 0.8, topK: 1 + source.nextInt(60), topP: 0.5 + 0.5 * source.nextFloat(), minP: 0.02 };
+      const seed = source.next();
+      let dense = applyTemperature(logits, params.temperature);
+      dense = minPFilter(topPFilter(topKFilter(dense, params.topK), params.topP), params.minP);
+      expect(sampleToken(logits, [], params, new Rng(seed))).toBe(sampleCategorical(dense, new Rng(seed)));
+    }
+  });
+
   it('rejects out-of-range settings with a readable message', () => {
     expect(() => validateSamplingParams({ temperature: -1 })).toThrow('temperature must be a finite number ≥ 0, got -1');
     expect(() => validateSamplingParams({ topK: 1.5 })).toThrow(/top-k/);

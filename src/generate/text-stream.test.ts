@@ -61,6 +61,17 @@ describe('TextStream with a real byte-level tokenizer', () => {
   });
 });
 
+describe('TextStream over long outputs', () => {
+  it('stays exact when decoding from a window, with a decoder that strips the first leading space', () => {
+    // SentencePiece decoders drop the leading space of the first token only (Strip{start:1} after Fuse).
+    const words = [' The', ' cat', ' sat', ' on', ' the', ' mat', '.', ' It', ' was', ' happy', ','];
+    const sp = { decode: (ids: readonly number[]) => ids.map((i) => words[i]).join('').replace(/^ /, '') };
+    const ids = Array.from({ length: 200 }, (_, i) => (i * 7) % words.length);
+    const { parts } = streamAll(new TextStream(sp), ids);
+    expect(parts.join('')).toBe(sp.decode(ids));
+  });
+});
+
 describe('TextStream stop strings', () => {
   it('holds back a possible stop prefix and releases it when it diverges', () => {
     const stream = new TextStream(pieces(['Hello ', 'ST', 'X', ' end']), ['STOP']);

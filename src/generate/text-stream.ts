@@ -10,6 +10,10 @@
  */
 import type { TextTokenizer } from '../tokenizer/types';
 
+/** Tokens re-decoded before the settled boundary, and how many new tokens settle at once. */
+const WINDOW_OVERLAP = 4;
+const SETTLE_EVERY = 8;
+
 /** Result of feeding one token. */
 export interface StreamStep {
   /** Newly final text (may be empty while characters or a possible stop string are held back). */
@@ -21,6 +25,9 @@ export interface StreamStep {
 /** Incremental decoder for one generation. */
 export class TextStream {
   private readonly ids: number[] = [];
+  /** Tokens whose text is settled (ends on a whole character): `settledText` is their decoding. */
+  private settled = 0;
+  private settledText = '';
   private readonly stop: string[];
   private readonly maxStop: number;
   private emitted = '';
@@ -40,7 +47,7 @@ export class TextStream {
   push(id: number): StreamStep {
     if (this.done) return { text: '', stopped: true };
     this.ids.push(id);
-    const full = this.tokenizer.decode(this.ids, { skipSpecialTokens: true });
+    const full = this.decodeAll();
     let stableEnd = full.length;
     while (stableEnd > 0 && full.charCodeAt(stableEnd - 1) === 0xfffd) stableEnd--;
     const stable = full.slice(0, stableEnd);
@@ -58,8 +65,29 @@ export class TextStream {
     if (this.done) return '';
     this.done = true;
     if (this.ids.length === 0) return '';
-    const full = this.tokenizer.decode(this.ids, { skipSpecialTokens: true });
+    const full = this.decodeAll();
     return this.emit(full, full.length);
+  }
+
+  /**
+   * decode(ids), computed from a short window so that a long generation does not re-decode everything per token:
+   * the text after the settled tokens is decode(window) minus decode(window's settled part), where the window
+   * starts a few tokens before the settled boundary so decoders that treat the first token specially (the
+   * SentencePiece leading-space strip) see the same first token both times.
+   */
+  private decodeAll(): string {
+    const opts = { skipSpecialTokens: true };
+    let full: string;
+    const from = Math.max(0, this.settled - WINDOW_OVERLAP);
+    const head = this.settled > 0 ? this.tokenizer.decode(this.ids.slice(from, this.settled), opts) : '';
+    const tail = this.tokenizer.decode(this.ids.slice(from), opts);
+    if (this.settled > 0 && tail.startsWith(head)) full = this.settledText + tail.slice(head.length);
+    else full = this.tokenizer.decode(this.ids, opts);
+    if (this.ids.length - this.settled >= SETTLE_EVERY && full.charCodeAt(full.length - 1) !== 0xfffd) {
+      this.settled = this.ids.length;
+      this.settledText = full;
+    }
+    return full;
   }
 
   /** Emits `decoded[emitted.length, end)`; returns the new piece. */

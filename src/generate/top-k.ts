@@ -39,9 +39,23 @@ export function kthLargest(values: Float32Array, k: number): number {
 
 /** Returns a new array where every logit below the k-th largest is -Infinity. k ≤ 0 or k ≥ vocab is a no-op. */
 export function topKFilter(logits: Float32Array, k: number): Float32Array {
-  const out = Float32Array.from(logits);
+  const out = logits.slice();
   if (!Number.isFinite(k) || k <= 0 || k >= logits.length) return out;
   const threshold = kthLargest(logits, Math.floor(k));
   for (let i = 0; i < out.length; i++) if (out[i] < threshold) out[i] = -Infinity;
   return out;
+}
+
+/**
+ * The top-k survivors as a compact list (ids ascending, their logits): the sampler runs top-p, min-p and the draw
+ * over these few entries instead of the whole vocabulary.
+ */
+export function topKCandidates(logits: Float32Array, k: number): { ids: Int32Array; values: Float32Array } {
+  const threshold = k > 0 && k < logits.length ? kthLargest(logits, Math.floor(k)) : -Infinity;
+  const ids: number[] = [];
+  for (let i = 0; i < logits.length; i++) if (logits[i] >= threshold && logits[i] > -Infinity) ids.push(i);
+  const idArray = Int32Array.from(ids);
+  const values = new Float32Array(idArray.length);
+  for (let j = 0; j < idArray.length; j++) values[j] = logits[idArray[j]];
+  return { ids: idArray, values };
 }
