@@ -6,10 +6,14 @@
 import { tf } from '../../backend/tf';
 import { hostKernelConfigs } from './host/quant-matmul-host';
 import { QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD } from './names';
+import { quantMatMulInputGradWebGPUConfig } from './webgpu/quant-matmul-input-grad-webgpu';
+import { quantMatMulWebGPUConfig } from './webgpu/quant-matmul-webgpu';
 
 const KERNEL_CONFIGS: tf.KernelConfig[] = [
   ...hostKernelConfigs('cpu', QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD),
   ...hostKernelConfigs('wasm', QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD),
+  quantMatMulWebGPUConfig,
+  quantMatMulInputGradWebGPUConfig,
 ];
 
 let registered = false;

@@ -1,0 +1,34 @@
+/** QuantMatMulInputGrad on webgpu: column-GEMV for M = 1, the tiled program for M > 1. */
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { tf } from '../../../backend/tf';
+import { packedLayout } from '../../packed';
+import { QUANT_MATMUL_INPUT_GRAD, quantAttrs } from '../names';
+import { QuantGemvTProgram } from './quant-gemv-t-webgpu';
+import { needInput } from './quant-matmul-webgpu';
+import { QuantTiledProgram } from './quant-tiled-webgpu';
+
+/** dx [M, in] = dy [M, out] · W. The caller (engine) owns the returned tensor. */
+export function quantMatMulInputGradWebGPU(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const a = quantAttrs(args.attrs);
+  const backend = args.backend as WebGPUBackend;
+  const dy = needInput(args.inputs, 'dy');
+  const weights = a.mode === 'f16' ? [needInput(args.inputs, 'words')] : [needInput(args.inputs, 'words'), needInput(args.inputs, 'scales')];
+  const l = packedLayout(a.mode, a.inFeatures, a.groupSize);
+  const m = dy.shape[0];
+  let program: WebGPUProgram;
+  let uniforms: number[];
+  if (m === 1) {
+    program = new QuantGemvTProgram(a.mode, a.inFeatures, l.rowWords);
+    uniforms = [a.inFeatures, a.outFeatures, l.rowWords, l.groupsPerRow, a.groupSize];
+  } else {
+    program = new QuantTiledProgram('inputGrad', a.mode, m, a.inFeatures, false);
+    uniforms = [m, a.outFeatures, a.inFeatures, a.outFeatures, l.rowWords / 4, l.groupsPerRow, a.groupSize];
+  }
+  return backend.runWebGPUProgram(program, [dy, ...weights], 'float32', uniforms.map((v) => ({ type: 'int32', data: [v] })));
+}
+
+export const quantMatMulInputGradWebGPUConfig: tf.KernelConfig = {
+  kernelName: QUANT_MATMUL_INPUT_GRAD,
+  backendName: 'webgpu',
+  kernelFunc: quantMatMulInputGradWebGPU,
+};

@@ -1,0 +1,43 @@
+/** QuantMatMul on webgpu: GEMV for M = 1 (decode), the tiled program for M > 1. Tensor bookkeeping only. */
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { tf } from '../../../backend/tf';
+import { packedLayout } from '../../packed';
+import { QUANT_MATMUL, quantAttrs } from '../names';
+import { QuantGemvProgram } from './quant-gemv-webgpu';
+import { QuantTiledProgram } from './quant-tiled-webgpu';
+
+/** The named input, or a clear error. */
+export function needInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`quant webgpu kernel: missing input '${name}'`);
+  return t;
+}
+
+/** y [M, out] = x [M, in] · Wᵀ (+ bias). The caller (engine) owns the returned tensor. */
+export function quantMatMulWebGPU(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const a = quantAttrs(args.attrs);
+  const backend = args.backend as WebGPUBackend;
+  const x = needInput(args.inputs, 'x');
+  const bias = args.inputs.bias;
+  const weights = a.mode === 'f16' ? [needInput(args.inputs, 'words')] : [needInput(args.inputs, 'words'), needInput(args.inputs, 'scales')];
+  const inputs = [x, ...weights, ...(bias ? [bias] : [])];
+  const l = packedLayout(a.mode, a.inFeatures, a.groupSize);
+  const m = x.shape[0];
+  const rowVec4s = l.rowWords / 4;
+  let program: WebGPUProgram;
+  let uniforms: number[];
+  if (m === 1) {
+    program = new QuantGemvProgram(a.mode, a.inFeatures, a.outFeatures, !!bias);
+    uniforms = [a.inFeatures, a.outFeatures, rowVec4s, l.groupsPerRow, a.groupSize];
+  } else {
+    program = new QuantTiledProgram('forward', a.mode, m, a.outFeatures, !!bias);
+    uniforms = [m, a.inFeatures, a.outFeatures, a.outFeatures, rowVec4s, l.groupsPerRow, a.groupSize];
+  }
+  return backend.runWebGPUProgram(program, inputs, 'float32', uniforms.map((v) => ({ type: 'int32', data: [v] })));
+}
+
+export const quantMatMulWebGPUConfig: tf.KernelConfig = {
+  kernelName: QUANT_MATMUL,
+  backendName: 'webgpu',
+  kernelFunc: quantMatMulWebGPU,
+};

@@ -1,0 +1,72 @@
+/**
+ * The WGSL kernels against the plain-JS reference, on tfjs's webgpu backend in Node (Dawn + SwiftShader, ~1
+ * GFLOP/s: tiny shapes). Shapes are off every tile (GEMV 8 rows × 32 lanes; tiled 32×64×32; GEMV-T 64 words)
+ * and every group size (M = 1, 3, 5, 17, 40); M = 1 runs the GEMV programs, M > 1 the tiled ones.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../backend/tf';
+import { assertFitsDevice } from './device-limits';
+import { dequantize } from './dequantize';
+import { PACKED_MODES, type GroupSize, type PackedMode } from './packed';
+import { QuantLinear } from './quant-linear';
+import { quantize } from './quantize';
+import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './test-support';
+import { initDawnWebGpu } from './webgpu-dawn.node';
+
+// Bias alternates with the seed (odd → bias), chosen so each program variant compiles once per mode: SwiftShader
+// spends seconds compiling a pipeline, milliseconds running these shapes.
+const CASES: { out: number; inp: number; g: GroupSize; rows: number[]; seed: number }[] = [
+  { out: 17, inp: 33, g: 32, rows: [1, 3], seed: 101 }, // x not vec4-aligned; bias
+  { out: 40, inp: 72, g: 64, rows: [1, 17], seed: 102 }, // no bias
+  { out: 80, inp: 96, g: 128, rows: [1, 40], seed: 103 }, // 2 × 2 output tiles at M = 40; bias
+  { out: 9, inp: 520, g: 64, rows: [1, 5], seed: 104 }, // several GEMV-T workgroups (int8: 132 words > 64)
+];
+
+async function check(mode: PackedMode, out: number, inp: number, g: GroupSize, m: number, seed: number): Promise<void> {
+  const w = randomWeight(out * inp, seed);
+  const bias = seed % 2 ? randomUniform(out, seed + 1) : null;
+  const packed = quantize(w, [out, inp], mode, g);
+  const ref = dequantize(packed);
+  const lin = new QuantLinear(packed, bias);
+  const xv = randomUniform(m * inp, seed + 2);
+  const dyv = randomUniform(m * out, seed + 3);
+  const x = tf.tensor2d(xv, [m, inp]);
+  const dy = tf.tensor2d(dyv, [m, out]);
+  const y = lin.apply(x);
+  const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(lin.apply(xx as tf.Tensor2D), dy)))(x);
+  const label = `${mode} [${out}, ${inp}] g${g} M=${m}`;
+  expect(y.shape, label).toEqual([m, out]);
+  expect(maxRelError(await y.data(), refForward(xv, ref, m, inp, out, bias)), `forward ${label}`).toBeLessThan(1e-5);
+  expect(maxRelError(await dx.data(), refInputGrad(dyv, ref, m, inp, out)), `input grad ${label}`).toBeLessThan(1e-5);
+  tf.dispose([x, dy, y, dx]);
+  lin.dispose();
+}
+
+describe('quant WGSL kernels (webgpu via Dawn)', () => {
+  beforeAll(async () => {
+    const adapter = await initDawnWebGpu();
+    expect(tf.getBackend(), `webgpu backend did not start on ${adapter}`).toBe('webgpu');
+  }, 120_000);
+
+  for (const mode of PACKED_MODES) {
+    it(`${mode}: forward (GEMV, tiled) and input gradient (GEMV-T, tiled) match the reference`, async () => {
+      for (const { out, inp, g, rows, seed } of CASES) for (const m of rows) await check(mode, out, inp, g, m, seed);
+    }, 120_000);
+  }
+
+  it('leaves no tensors behind', async () => {
+    const lin = new QuantLinear(quantize(randomWeight(20 * 40, 1), [20, 40], 'nf4', 32), null);
+    const x = tf.randomNormal([4, 40]) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    tf.dispose(lin.apply(x));
+    tf.dispose(tf.grad((xx: tf.Tensor) => tf.sum(lin.apply(xx as tf.Tensor2D)))(x));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(x);
+    lin.dispose();
+  });
+
+  it('refuses a packed buffer larger than the device can bind, naming the weight', () => {
+    expect(() => assertFitsDevice(2 ** 40, 'packed int4 weight [1, 2]')).toThrow(/packed int4 weight \[1, 2\] needs .*maxStorageBufferBindingSize/);
+    expect(() => assertFitsDevice(1024, 'small')).not.toThrow();
+  });
+});

@@ -1,0 +1,28 @@
+/**
+ * Test set-up: tfjs's webgpu backend in Node on Dawn (the `webgpu` package). On machines without a GPU, Dawn
+ * runs on SwiftShader's Vulkan driver shipped with Debian's Chromium. Fails loudly, never skips: a kernel test
+ * that silently did not run would prove nothing.
+ */
+import { initWebGpuBackend } from '../backend/webgpu';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+/** Makes 'webgpu' the active tfjs backend on a Dawn device; resolves to the adapter description. */
+export async function initDawnWebGpu(): Promise<string> {
+  process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
+  const { create, globals } = await import('webgpu');
+  Object.assign(globalThis, globals);
+  const gpu = create([]);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  const adapter = await gpu.requestAdapter();
+  if (!adapter) {
+    throw new Error(
+      `Dawn could not create a WebGPU adapter (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}). ` +
+        'Install Debian chromium (SwiftShader Vulkan ICD) and libvulkan1, or point VK_ICD_FILENAMES at a Vulkan driver.',
+    );
+  }
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await initWebGpuBackend(adapter);
+  const info = adapter.info;
+  return `${info.vendor} ${info.architecture} ${info.description}`.trim();
+}
