@@ -66,7 +66,7 @@ describe('cli generate', () => {
     await expect(runCli(['--model', dir, '--prompt', 'x', '--top-p', '3'])).rejects.toThrow("--top-p must be in (0, 1]; got '3'");
     await expect(runCli(['--model', dir, '--prompt', 'x', '--max-new-tokens', '0'])).rejects.toThrow(/--max-new-tokens must be an integer/);
     await expect(runCli(['--model', dir, '--prompt', 'x', '--quant', 'int3'])).rejects.toThrow(/--quant must be one of/);
-    await expect(runCli(['--model', dir, '--prompt', 'x', '--adapter', 'a/b:0.5'])).rejects.toThrow(/--adapter: applying PEFT adapters is not available/);
+    await expect(runCli(['--model', dir, '--prompt', 'x', '--adapter', 'a/b:0.5'])).rejects.toThrow(/a\/b: adapter not found/);
     await expect(runCli(['--model', modelFixtureDir('qwen3'), '--prompt', 'x'])).rejects.toThrow(/tokenizer\.json is missing/);
   });
 

@@ -16,24 +16,12 @@ import { ChatTemplateError } from '../../tokenizer/chat-template';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { ChatMessage } from '../../tokenizer/types';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { loadAdapterFlags, parseAdapterFlags } from './adapter-flags';
 import { asCliError, modelFolderFlag, quantFlags } from './score';
 
 const DEFAULT_MAX_NEW_TOKENS = 256;
 
-/** One `--adapter DIR[:WEIGHT]` (weight defaults to 1 and may be negative). */
-export interface AdapterSpec {
-  dir: string;
-  weight: number;
-}
-
-/** Parses every `--adapter` flag. */
-export function parseAdapterFlags(flags: Map<string, string[]>): AdapterSpec[] {
-  return (flags.get('adapter') ?? []).map((value) => {
-    const m = /^(.*?)(?::(-?\d+(?:\.\d+)?(?:e-?\d+)?))?$/i.exec(value);
-    if (!m || !m[1] || m[1] === 'true') throw new CliError(`--adapter must be DIR or DIR:WEIGHT; got '${value}'`);
-    return { dir: m[1], weight: m[2] === undefined ? 1 : Number(m[2]) };
-  });
-}
+export { parseAdapterFlags, type AdapterSpec } from './adapter-flags';
 
 function numberFlag(flags: Map<string, string[]>, name: string, check: (v: number) => boolean, range: string): number | undefined {
   const raw = flag(flags, name);
@@ -84,9 +72,7 @@ export const generateCommand: CliCommand = {
     const { flags } = parseFlags(argv);
     const files = await modelFolderFlag(flags);
     const { factory } = quantFlags(flags, 'int4');
-    if (parseAdapterFlags(flags).length > 0) {
-      throw new CliError('--adapter: applying PEFT adapters is not available in this build; run without --adapter');
-    }
+    const adapterSpecs = parseAdapterFlags(flags);
     const request = await buildRequest(flags, files);
     const tokenizer = await loadTokenizer(files).catch((e: Error) => {
       throw new CliError(e.message);
@@ -96,6 +82,11 @@ export const generateCommand: CliCommand = {
     }
     await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
     const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
+    const adapters = await loadAdapterFlags(adapterSpecs, model).catch((e) => {
+      model.dispose();
+      throw e;
+    });
+    request.hook = adapters?.stack ?? null;
     const abort = new AbortController();
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
@@ -114,6 +105,7 @@ export const generateCommand: CliCommand = {
       return 0;
     } finally {
       process.off('SIGINT', onSigint);
+      adapters?.dispose();
       model.dispose();
     }
   },

@@ -57,7 +57,7 @@ describe('score', () => {
     await expect(score(['--model', dir, '--ids', '1,x'])).rejects.toThrow(/--ids must be comma-separated/);
     await expect(score(['--model', dir, '--ids', '1,999'])).rejects.toThrow(/token id 999 is outside the model's vocabulary \(256\)/);
     await expect(score(['--model', dir, '--quant', 'int3', '--ids', '1'])).rejects.toThrow(/--quant must be one of/);
-    await expect(score(['--model', dir, '--adapter', '/a', '--ids', '1'])).rejects.toThrow('adapters: not available');
+    await expect(score(['--model', dir, '--adapter', '/a', '--ids', '1'])).rejects.toThrow('/a: adapter not found');
     await expect(score(['--model', '/nonexistent/model', '--ids', '1'])).rejects.toThrow(/\/nonexistent\/model: model folder not found/);
     await expect(score(['--model', modelFixtureDir('qwen3'), '--text', 'hi'])).rejects.toThrow(/tokenizer\.json is missing/);
   });

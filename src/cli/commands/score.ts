@@ -15,7 +15,9 @@ import { SafetensorsError } from '../../formats/safetensors';
 import { createLinearFactory } from '../../quant/linear-factory';
 import type { GroupSize } from '../../quant/packed';
 import { loadTokenizer } from '../../tokenizer/load';
+import type { LoadedAdapters } from '../../lora/adapter-folders.node.js';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { loadAdapterFlags, parseAdapterFlags } from './adapter-flags';
 
 const QUANT_MODES: readonly QuantMode[] = ['f32', 'f16', 'int8', 'int4', 'nf4'];
 
@@ -72,18 +74,21 @@ export const scoreCommand: CliCommand = {
     const { flags } = parseFlags(argv);
     const files = await modelFolderFlag(flags);
     const { factory } = quantFlags(flags, 'f32');
-    if (flags.has('adapter')) throw new CliError('adapters: not available');
+    const adapterSpecs = parseAdapterFlags(flags);
     const ids = await resolveIds(flags, files);
     await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
     const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
+    let adapters: LoadedAdapters | null = null;
     try {
+      adapters = await loadAdapterFlags(adapterSpecs, model);
       if (ids.some((id) => id >= model.config.vocab)) {
         throw new CliError(`token id ${Math.max(...ids)} is outside the model's vocabulary (${model.config.vocab})`);
       }
-      const logprobs = await model.logProbs(ids);
+      const logprobs = await model.logProbs(ids, { hook: adapters?.stack ?? null });
       process.stdout.write(JSON.stringify({ ids, logprobs }) + '\n');
       return 0;
     } finally {
+      adapters?.dispose();
       model.dispose();
     }
   },

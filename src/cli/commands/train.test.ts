@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { scoreCommand } from './score';
 import { trainCommand } from './train';
 
 let dir: string;
@@ -67,5 +68,26 @@ describe('train CLI', () => {
     expect(second.err).toMatch(/resuming at step 2 of 4/);
     const all = [...steps(first.out), ...steps(second.out)].map((l) => l.loss);
     expect(all).toEqual(steps(straight.out).map((l) => l.loss));
+  });
+
+  it('score --adapter applies trained adapters, weighted and stacked', async () => {
+    const a = path.join(dir, 'a'); // written by the first test
+    const run = async (args: string[]) => {
+      let out = '';
+      const so = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+      try {
+        expect(await scoreCommand.run(['--model', model, '--ids', '1,7,9,10,7,9', '--backend', 'cpu', ...args])).toBe(0);
+      } finally {
+        so.mockRestore();
+      }
+      return (JSON.parse(out) as { logprobs: (number | null)[] }).logprobs.slice(1) as number[];
+    };
+    const base = await run([]);
+    const full = await run(['--adapter', a]);
+    const zero = await run(['--adapter', `${a}:0`]);
+    const twiceHalf = await run(['--adapter', `${a}:0.5`, '--adapter', `${a}:0.5`]);
+    expect(full).not.toEqual(base);
+    expect(zero).toEqual(base);
+    full.forEach((v, i) => expect(twiceHalf[i]).toBeCloseTo(v, 5));
   });
 });
