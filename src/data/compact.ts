@@ -3,7 +3,7 @@
  * `Uint8Array`, and `offsets` (n + 1 entries) marking where each example starts. This is what crosses the worker
  * boundary (its buffers are transferred, not copied) and what IndexedDB stores, in chunks of bounded size.
  */
-import type { TokenizedExample } from './types';
+import type { PreparedDataset, TokenizedExample } from './types';
 
 /** Examples flattened into typed arrays. Example i is `ids.subarray(offsets[i], offsets[i + 1])`. */
 export interface CompactExamples {
@@ -84,4 +84,17 @@ export function chunkCompact(examples: readonly TokenizedExample[], maxTokens = 
 export function compactTransferables(c: CompactExamples): ArrayBuffer[] {
   const arrays = [c.ids, c.lossMask, c.offsets, c.segmentIds, c.positionIds].filter((a) => a !== undefined);
   return arrays.map((a) => a.buffer as ArrayBuffer);
+}
+
+/** A `PreparedDataset` with its examples flattened: what the dataset worker posts back. */
+export type CompactPrepared = Omit<PreparedDataset, 'train' | 'eval'> & { train: CompactExamples; eval: CompactExamples };
+
+/** Flattens a prepared dataset's splits; pass `compactPreparedTransferables` as the transfer list. */
+export function compactPrepared(result: PreparedDataset): CompactPrepared {
+  return { ...result, train: toCompact(result.train), eval: toCompact(result.eval) };
+}
+
+/** Buffers of both splits, to transfer instead of copy. */
+export function compactPreparedTransferables(c: CompactPrepared): ArrayBuffer[] {
+  return [...compactTransferables(c.train), ...compactTransferables(c.eval)];
 }

@@ -13,7 +13,7 @@ import { readJsonl } from './readers/jsonl';
 import { readParquet } from './readers/parquet';
 import type { ReadItem } from './readers/read-item';
 import { readText } from './readers/text';
-import { describeMapping, detectMapping, hasRequiredKeys, noShapeMessage, SHAPE_LABELS } from './shape';
+import { detectMapping, hasRequiredKeys, missingKey, noShapeMessage, requiredKeys, SHAPE_LABELS } from './shape';
 import { formatFromName, SUPPORTED_EXTENSIONS } from './sniff';
 import type { ColumnMapping, DatasetFormat, DatasetInput, FileSummary, NormalizedExample, SourceRecord } from './types';
 
@@ -62,7 +62,7 @@ function check(
     const message =
       own && own.shape !== mapping.shape
         ? `mixed shapes: this record is ${SHAPE_LABELS[own.shape]} but the file's first record (${where(first)}) is ${SHAPE_LABELS[mapping.shape]}`
-        : `missing field: expected ${describeMapping(mapping)}; found ${Object.keys(value).map((k) => `"${k}"`).join(', ') || 'no fields'}`;
+        : `missing field "${missingKey(mapping, value)}": ${SHAPE_LABELS[mapping.shape]} records need ${requiredKeys(mapping)}; found ${Object.keys(value).map((k) => `"${k}"`).join(', ') || 'no fields'}`;
     log.add({ ...at, message });
     return null;
   }

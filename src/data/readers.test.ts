@@ -107,7 +107,7 @@ describe('CSV and TSV', () => {
 
   it('maps CSV columns question/answer to prompt/completion, and reports a CSV without a usable column', async () => {
     const qa = await check(chunkedInput('qa.csv', 'Question,Answer\nwhat,that\n'));
-    expect(qa.files[0].mapping).toEqual({ shape: 'prompt-completion', fields: { prompt: 'Question', completion: 'Answer' } });
+    expect(qa.files[0].mapping).toEqual({ shape: 'prompt-completion', fields: { prompt: 'Question', completion: 'Answer', system: 'system' } });
     const none = await check(chunkedInput('n.csv', 'id,score\n1,2\n3,4\n'));
     expect(none.ok).toBe(false);
     expect(none.problems[0].message).toMatch(/^no usable column \(found "id", "score"\)/);

@@ -47,11 +47,16 @@ function chatMapping(key: string, sample: unknown): ColumnMapping {
     : { shape: 'chat', fields: { messages: key }, roleKey: 'role', contentKey: 'content' };
 }
 
+/**
+ * Adds optional fields: the key found in this record, else the canonical name, because the first record may
+ * simply lack an optional field ("input", "system") that later records have.
+ */
 function withOptional(m: ColumnMapping, find: (n: string) => string | undefined, extra: [FieldRole, string][]): ColumnMapping {
   for (const [role, name] of extra) {
     const k = find(name);
-    if (k !== undefined && !Object.values(m.fields).includes(k)) m.fields[role] = k;
+    if (k !== undefined && m.fields[role] === undefined && !Object.values(m.fields).includes(k)) m.fields[role] = k;
   }
+  for (const [role, name] of extra) if (m.fields[role] === undefined && !Object.values(m.fields).includes(name)) m.fields[role] = name;
   return m;
 }
 
@@ -98,6 +103,11 @@ export function missingKey(mapping: ColumnMapping, record: Record<string, unknow
     if (record[k] === undefined) return k;
   }
   return undefined;
+}
+
+/** The required keys of `mapping`, quoted: `"prompt" and "completion"`. */
+export function requiredKeys(m: ColumnMapping): string {
+  return REQUIRED_FIELDS[m.shape].map((f) => `"${m.fields[f] ?? f}"`).join(' and ');
 }
 
 /** `prompt ← "question", completion ← "answer"`: what the UI shows next to the detected shape. */

@@ -45,7 +45,7 @@ describe('record validation: every problem names line, field and expectation', (
     expect(r.ok).toBe(false);
     expect(r.train).toEqual([]);
     expect(lines(r)).toEqual([
-      '2: missing field: expected prompt-completion (prompt, completion); found "prompt"',
+      '2: missing field "completion": prompt/completion {"prompt","completion"} records need "prompt" and "completion"; found "prompt"',
       '3 [completion]: field "completion" must be a string, got a number',
       '4 [completion]: empty completion (field "completion")',
       '5: mixed shapes: this record is plain text {"text"} but the file\'s first record (line 1) is prompt/completion {"prompt","completion"}',

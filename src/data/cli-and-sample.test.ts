@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { dataCommand } from '../cli/commands/data';
+import { sampleDataset } from './sample';
+import { chunkedInput, jsonl } from './test-inputs';
+
+const dir = mkdtempSync(join(tmpdir(), 'data-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  try {
+    const code = await dataCommand.run(args);
+    return { code, out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('data check (CLI)', () => {
+  it('prints shape and counts, exits 0 for a clean file', async () => {
+    const f = join(dir, 'ok.jsonl');
+    writeFileSync(f, jsonl([{ instruction: 'a', output: 'b' }, { instruction: 'c', input: 'd', output: 'e' }]));
+    const r = await runCli(['check', f]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`${f}: jsonl, alpaca (instruction, output, input, system); 2 records, 2 valid`);
+    expect(r.out).not.toContain("input ←");
+    expect(r.out).toContain('ok: no problems found');
+  });
+
+  it('prints FILE:LINE problems (first 20, then a count) and exits 1; --skip-invalid exits 0', async () => {
+    const f = join(dir, 'bad.jsonl');
+    const bad = Array.from({ length: 23 }, (_, i) => (i % 2 ? '{"text": 1}' : '{broken'));
+    writeFileSync(f, ['{"text": "fine"}', ...bad].join('\n'));
+    const r = await runCli(['check', f]);
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^${f}:2: invalid JSON`));
+    expect(lines[1]).toBe(`${f}:3: field "text" must be a string, got a number`);
+    expect(lines[20]).toBe('... and 3 more');
+    const s = await runCli(['check', f, '--skip-invalid']);
+    expect(s.code).toBe(0);
+    expect(s.err).toContain('skipped 23 invalid records (--skip-invalid)');
+  });
+
+  it('rejects bad arguments', async () => {
+    const r = await runCli(['nope']);
+    expect(r.code).toBe(2);
+    await expect(dataCommand.run(['check'])).rejects.toThrow(/usage: data check/);
+  });
+});
+
+describe('sampleDataset', () => {
+  it('returns the first records, keys and mapping without reading the rest', async () => {
+    const recs = Array.from({ length: 1000 }, (_, i) => ({ question: `q${i}`, answer: `a${i}` }));
+    let pulled = 0;
+    const input = chunkedInput('big.jsonl', jsonl(recs), 256);
+    const inner = input.stream as AsyncIterable<Uint8Array>;
+    input.stream = (async function* () {
+      for await (const c of inner) {
+        pulled += c.length;
+        yield c;
+      }
+    })();
+    const s = await sampleDataset(input, 3);
+    expect(s).toMatchObject({ format: 'jsonl', keys: ['question', 'answer'], mapping: { shape: 'prompt-completion' } });
+    expect(s.records.map((r) => r.line)).toEqual([1, 2, 3]);
+    expect(pulled).toBeLessThan(10_000);
+  });
+});

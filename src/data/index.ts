@@ -1,0 +1,32 @@
+/**
+ * Datasets: read `.jsonl`/`.json`/`.csv`/`.tsv`/`.txt`/`.md`/`.parquet` (streamed, bounded memory), detect the
+ * record shape, validate every record (`FILE:LINE: what is wrong`), render with the chat or prompt template,
+ * tokenize with a per-token loss mask, gather statistics, split, shuffle and pack. Framework-free and DOM-free:
+ * runs in a worker, on the main thread and in Node. Node-only helpers live in `node-input.node.ts`.
+ */
+export { prepareDataset, resolveOptions, DatasetOptionsError, type ResolvedOptions } from './prepare';
+export { sampleDataset, type DatasetSample } from './sample';
+export { previewExample, type PreviewOptions, type PreviewResult, type PreviewToken } from './preview';
+export { renderExample, RenderError, type RenderOptions } from './render';
+export { normalizeRecord } from './normalize';
+export { detectMapping, describeMapping, REQUIRED_FIELDS, SHAPE_LABELS } from './shape';
+export { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, defaultTemplate, renderPromptTemplate, templateError } from './template';
+export { formatFromName, SUPPORTED_EXTENSIONS } from './sniff';
+export { formatProblem, formatProblems, problemLocation } from './problems';
+export { formatFiles, formatProblemSummary, formatStats, reportForTraining, PRINTED_PROBLEMS } from './report';
+export { splitTrainEval, evalCount } from './split';
+export { packExamples, planPacking } from './pack';
+export {
+  chunkCompact,
+  compactExample,
+  compactLength,
+  compactPrepared,
+  compactPreparedTransferables,
+  compactTransferables,
+  fromCompact,
+  toCompact,
+  type CompactExamples,
+  type CompactPrepared,
+} from './compact';
+export { generateSyntheticJsonl } from './synthetic';
+export type * from './types';
