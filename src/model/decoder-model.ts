@@ -10,6 +10,7 @@ import type { ModelConfig } from './config';
 import { KVCache } from './kv-cache';
 import type { AdapterHook, Linear } from './linear';
 import { countParameters } from './memory-estimate';
+import { matMulFrozenT } from './frozen-matmul';
 import { mlp } from './mlp';
 import { rmsNorm } from './rms-norm';
 import { RopeTables } from './rope';
@@ -84,7 +85,7 @@ export class DecoderModel {
     return tf.tidy(() => {
       const [batch, seq, hidden] = h.shape;
       const head = this.weights.lmHead ?? this.weights.embed; // [vocab, hidden]
-      const out = tf.matMul(h.reshape([batch * seq, hidden]), head, false, true); // [batch·seq, vocab]
+      const out = matMulFrozenT(h.reshape([batch * seq, hidden]) as Tensor2D, head); // [batch·seq, vocab]
       return out.reshape([batch, seq, this.config.vocab]) as Tensor3D;
     });
   }

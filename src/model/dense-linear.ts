@@ -3,6 +3,7 @@
  * default `LinearFactory` (exact scoring, reference for the quantized kernels in `src/quant`).
  */
 import { tf, type Tensor1D, type Tensor2D } from '../backend/tf';
+import { matMulFrozenT } from './frozen-matmul';
 import type { Linear, LinearFactory } from './linear';
 
 export class DenseLinear implements Linear {
@@ -28,7 +29,7 @@ export class DenseLinear implements Linear {
   /** x: [rows, in] → [rows, out]. Caller owns the result. */
   apply(x: Tensor2D): Tensor2D {
     return tf.tidy(() => {
-      const y = tf.matMul(x, this.weight, false, true); // [rows, out]
+      const y = matMulFrozenT(x, this.weight); // [rows, out]
       return (this.bias ? tf.add(y, this.bias) : y) as Tensor2D;
     });
   }
