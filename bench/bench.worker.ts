@@ -10,7 +10,24 @@ function post(ev: BenchEvent): void {
   (self as unknown as Worker).postMessage(ev);
 }
 
+const heapReplies = new Map<number, (bytes: number | null) => void>();
+let nextHeapId = 1;
+
+/** Asks the page to measure JS memory (the page and this worker); workers cannot measure it themselves. */
+function heapFromPage(): Promise<number | null> {
+  const id = nextHeapId++;
+  return new Promise((resolve) => {
+    heapReplies.set(id, resolve);
+    post({ kind: 'heapRequest', id });
+  });
+}
+
 self.onmessage = async (e: MessageEvent<BenchRequest>) => {
+  if (e.data?.kind === 'heapReply') {
+    heapReplies.get(e.data.id)?.(e.data.bytes);
+    heapReplies.delete(e.data.id);
+    return;
+  }
   if (e.data?.kind !== 'start') {
     post({ kind: 'error', message: `bench worker: unexpected message ${JSON.stringify(e.data)}` });
     return;
@@ -18,7 +35,7 @@ self.onmessage = async (e: MessageEvent<BenchRequest>) => {
   try {
     const device = await initBrowserBackend(e.data.opts.backend);
     post({ kind: 'log', message: `backend ${e.data.opts.backend}: ${device.label}` });
-    const result = await runSuites(e.data.opts, device, post);
+    const result = await runSuites(e.data.opts, device, post, heapFromPage);
     post({ kind: 'done', result });
   } catch (err) {
     const error = err as Error;

@@ -28,7 +28,27 @@ function forward(ev: BenchEvent): void {
 }
 
 const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module' });
-worker.onmessage = (e: MessageEvent<BenchEvent>) => forward(e.data);
+type MeasureMemory = () => Promise<{ bytes: number }>;
+
+/** JS memory of this page and its workers; null where the browser does not offer the measurement. */
+async function measureHeap(): Promise<number | null> {
+  const measure = (performance as Performance & { measureUserAgentSpecificMemory?: MeasureMemory }).measureUserAgentSpecificMemory;
+  if (!measure || !crossOriginIsolated) return null;
+  try {
+    return (await measure.call(performance)).bytes;
+  } catch {
+    return null;
+  }
+}
+
+worker.onmessage = async (e: MessageEvent<BenchEvent>) => {
+  if (e.data.kind === 'heapRequest') {
+    const reply: BenchRequest = { kind: 'heapReply', id: e.data.id, bytes: await measureHeap() };
+    worker.postMessage(reply);
+    return;
+  }
+  forward(e.data);
+};
 worker.onerror = (e) => forward({ kind: 'error', message: `worker failed: ${e.message || 'script error'}` });
 const request: BenchRequest = { kind: 'start', opts: optionsFromQuery(new URLSearchParams(location.search)) };
 worker.postMessage(request);

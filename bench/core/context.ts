@@ -14,8 +14,8 @@ export interface SuiteContext {
   log(message: string): void;
   /** fp32 matMul FLOP/s measured by the peak suite in this run; null until it ran. */
   peakFlops: number | null;
-  /** JS heap in use, bytes, when the host exposes it. */
-  heapBytes(): number | null;
+  /** JS heap in use, bytes, when the host exposes it (may take a moment: it can wait for a GC). */
+  heapBytes(): Promise<number | null>;
 }
 
 export type Suite = (ctx: SuiteContext) => Promise<void>;

@@ -4,13 +4,18 @@
  */
 import type { BenchOptions, BenchResult, Figure, Skipped } from './types';
 
-export type BenchRequest = { kind: 'start'; opts: BenchOptions };
+export type BenchRequest =
+  | { kind: 'start'; opts: BenchOptions }
+  /** The page's answer to a `heapRequest`: bytes of JS memory of the page and its workers, or null. */
+  | { kind: 'heapReply'; id: number; bytes: number | null };
 
 export type BenchEvent =
   | { kind: 'log'; message: string }
   | { kind: 'figure'; figure: Figure }
   | { kind: 'skipped'; skipped: Skipped }
   | { kind: 'done'; result: BenchResult }
+  /** The worker asks the page to measure memory (measureUserAgentSpecificMemory exists on the page only). */
+  | { kind: 'heapRequest'; id: number }
   | { kind: 'error'; message: string; stack?: string };
 
 /** Name of the function the runner exposes on the page. */

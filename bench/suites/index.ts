@@ -7,6 +7,7 @@ import type { BenchEvent } from '../core/protocol';
 import type { BenchOptions, BenchResult, DeviceInfo, Figure, Skipped, SuiteName } from '../core/types';
 import { runGenerateSuite } from './generate';
 import { runKernelSuite } from './kernels';
+import { runMemorySuite } from './memory';
 import { runPeakSuite } from './peak';
 import { runTrainSuite } from './train';
 
@@ -16,21 +17,42 @@ export const SUITES: Record<SuiteName, Suite | null> = {
   kernels: runKernelSuite,
   train: runTrainSuite,
   generate: runGenerateSuite,
-  memory: null,
+  memory: runMemorySuite,
   data: null,
 };
 
 /** Why a registry entry is null (an engine part the suite measures is not in the tree yet). */
 const MISSING_REASON: Partial<Record<SuiteName, string>> = {};
 
-function heapBytes(): number | null {
-  const perf = performance as Performance & { memory?: { usedJSHeapSize: number } };
-  if (perf.memory) return perf.memory.usedJSHeapSize;
+type MemoryMeasurement = { bytes: number };
+
+/**
+ * JS heap in use: Node's `process.memoryUsage()`, Chromium's `performance.memory` where exposed, else
+ * `performance.measureUserAgentSpecificMemory()` (cross-origin isolated pages; the runner passes
+ * --enable-blink-features=ForceEagerMeasureMemory so it answers at once instead of at the next GC). A worker
+ * has neither, so the bench worker asks its page (see bench.worker.ts).
+ */
+export async function heapBytes(): Promise<number | null> {
   const proc = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process;
-  return proc?.memoryUsage ? proc.memoryUsage().heapUsed : null;
+  if (proc?.memoryUsage) return proc.memoryUsage().heapUsed;
+  const perf = performance as Performance & {
+    memory?: { usedJSHeapSize: number };
+    measureUserAgentSpecificMemory?: () => Promise<MemoryMeasurement>;
+  };
+  if (perf.memory) return perf.memory.usedJSHeapSize;
+  if (!perf.measureUserAgentSpecificMemory || !globalThis.crossOriginIsolated) return null;
+  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000));
+  const measured = await Promise.race([perf.measureUserAgentSpecificMemory().catch(() => null), timeout]);
+  return measured ? measured.bytes : null;
 }
 
-function makeContext(opts: BenchOptions, figures: Figure[], skipped: Skipped[], emit: (e: BenchEvent) => void): SuiteContext {
+function makeContext(
+  opts: BenchOptions,
+  figures: Figure[],
+  skipped: Skipped[],
+  emit: (e: BenchEvent) => void,
+  heap: () => Promise<number | null>,
+): SuiteContext {
   return {
     opts,
     peakFlops: null,
@@ -46,17 +68,22 @@ function makeContext(opts: BenchOptions, figures: Figure[], skipped: Skipped[], 
     log(message) {
       emit({ kind: 'log', message });
     },
-    heapBytes,
+    heapBytes: heap,
   };
 }
 
 /** Runs the suites named in `opts` (peak always first when MFU is needed); a failing suite is recorded, not fatal. */
-export async function runSuites(opts: BenchOptions, device: DeviceInfo, emit: (e: BenchEvent) => void): Promise<BenchResult> {
+export async function runSuites(
+  opts: BenchOptions,
+  device: DeviceInfo,
+  emit: (e: BenchEvent) => void,
+  heap: () => Promise<number | null> = heapBytes,
+): Promise<BenchResult> {
   const started = performance.now();
   const date = new Date().toISOString();
   const figures: Figure[] = [];
   const skipped: Skipped[] = [];
-  const ctx = makeContext(opts, figures, skipped, emit);
+  const ctx = makeContext(opts, figures, skipped, emit, heap);
   const order: SuiteName[] = opts.suites.includes('train') && !opts.suites.includes('peak') ? ['peak', ...opts.suites] : opts.suites;
   for (const name of order) {
     const suite = SUITES[name];
