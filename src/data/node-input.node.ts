@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import type { DatasetInput } from './types';
 
 /** Read size for text files: large enough to be fast, small enough to keep memory flat. */
-const HIGH_WATER_MARK = 1 << 20;
+const HIGH_WATER_MARK = 256 << 10;
 
 /**
  * A `DatasetInput` streaming `path` from disk. Problems name the file as given on the command line (so the

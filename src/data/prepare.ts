@@ -16,6 +16,9 @@ import { CHAT_TEMPLATE, defaultTemplate, templateError } from './template';
 import { TextChunker } from './text-chunker';
 import type { DatasetInput, DatasetRunHooks, FileSummary, PreparedDataset, PrepareOptions, TokenizedExample } from './types';
 
+/** Progress (and a cancel check) at least every this many records. */
+const RECORDS_PER_PROGRESS = 256;
+
 /** Options that cannot work (not a data problem): thrown before any file is read. */
 export class DatasetOptionsError extends Error {
   override name = 'DatasetOptionsError';
@@ -112,13 +115,21 @@ async function readOne(run: Run, input: DatasetInput, index: number, count: numb
   const summary: FileSummary = { file: input.name, format: 'jsonl', mapping: null, records: 0, badRecords: 0 };
   run.files.push(summary);
   const totalBytes = inputSize(input);
-  const onBytes = (bytesRead: number): void =>
+  let lastBytes = 0;
+  const onBytes = (bytesRead: number): void => {
+    lastBytes = bytesRead;
     hooks.onProgress?.({ file: input.name, fileIndex: index, fileCount: count, bytesRead, totalBytes, records: summary.records });
+  };
   const { opts, tok } = run;
   const ropts: RenderOptions = { template: opts.template, completionOnly: opts.completionOnly };
   const state = { chatless: false };
   let chunker: TextChunker | null = null;
   for await (const item of readFileExamples(input, opts.mapping, run.log, summary, onBytes, hooks.signal)) {
+    // Tokenizing is far slower than reading: report (and honour cancel) between chunks too.
+    if (summary.records % RECORDS_PER_PROGRESS === 0) {
+      hooks.signal?.throwIfAborted();
+      onBytes(lastBytes);
+    }
     if (!tok) continue;
     if (summary.format === 'text' && opts.textMode.kind === 'chunk' && item.example.kind === 'text') {
       chunker ??= new TextChunker(tok, opts.textMode.tokens);

@@ -60,7 +60,8 @@ function render(tok: TextTokenizer, messages: readonly ChatMessage[], addGenerat
 
 /** End of the assistant turn that starts at `start` in `full`. */
 function turnEnd(tok: TextTokenizer, messages: readonly ChatMessage[], i: number, full: string, start: number): number {
-  const upTo = render(tok, messages.slice(0, i + 1), false, i);
+  // The last turn ends the conversation: its rendering is the full text (saves one template render per example).
+  const upTo = i === messages.length - 1 ? full : render(tok, messages.slice(0, i + 1), false, i);
   if (full.startsWith(upTo) && upTo.length > start) return upTo.length;
   // Templates such as Qwen3's render the last assistant turn differently from earlier ones (an empty think block);
   // then find the content in the full text and extend over the end-of-turn text the template puts after it.
