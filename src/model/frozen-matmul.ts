@@ -21,8 +21,8 @@ function forward(x: Tensor2D, w: Tensor2D): Tensor2D {
  * for it). Caller owns the result.
  */
 export function matMulFrozenT(x: Tensor2D, w: Tensor2D): Tensor2D {
-  const op = tf.customGrad((xIn: Tensor, save: tf.GradSaveFunc) => {
-    save([]);
+  const op = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+    const xIn = args[0] as Tensor;
     return {
       value: forward(xIn as Tensor2D, w),
       gradFunc: (dy: Tensor) => tf.matMul(dy as Tensor2D, w), // [rows, out] · [out, in] → [rows, in]
