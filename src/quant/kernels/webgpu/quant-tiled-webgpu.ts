@@ -85,7 +85,10 @@ export class QuantTiledProgram implements WebGPUProgram {
         let tx = i32(localId.x);
         let ty = i32(localId.y);
         let t = i32(localIndex);
-        var acc : array<vec4<f32>, 4>;
+        var acc0 = vec4<f32>(0.0);
+        var acc1 = vec4<f32>(0.0);
+        var acc2 = vec4<f32>(0.0);
+        var acc3 = vec4<f32>(0.0);
         let numTiles = (uniforms.dimK + ${TILE_K - 1}) / ${TILE_K};
         for (var kt = 0; kt < numTiles; kt++) {
           loadTileA(m0, kt * ${TILE_K}, t);
@@ -94,24 +97,33 @@ export class QuantTiledProgram implements WebGPUProgram {
           for (var kk = 0; kk < ${TILE_K}; kk++) {
             let av = vec4<f32>(tileA[kk][ty * 4], tileA[kk][ty * 4 + 1], tileA[kk][ty * 4 + 2], tileA[kk][ty * 4 + 3]);
             let bv = vec4<f32>(tileB[kk][tx * 4], tileB[kk][tx * 4 + 1], tileB[kk][tx * 4 + 2], tileB[kk][tx * 4 + 3]);
-            acc[0] += av.x * bv;
-            acc[1] += av.y * bv;
-            acc[2] += av.z * bv;
-            acc[3] += av.w * bv;
+            acc0 += av.x * bv;
+            acc1 += av.y * bv;
+            acc2 += av.z * bv;
+            acc3 += av.w * bv;
           }
           workgroupBarrier();
         }
-        for (var i = 0; i < 4; i++) {
-          let row = m0 + ty * 4 + i;
-          for (var c = 0; c < 4; c++) {
-            let col = n0 + tx * 4 + c;
-            if (row < uniforms.dimM && col < uniforms.dimN) {
-              setOutputAtIndex(row * uniforms.dimN + col, acc[i][c]${this.hasBias ? ' + bias[col]' : ''});
-            }
-          }
+        writeRow(m0 + ty * 4, n0 + tx * 4, acc0);
+        writeRow(m0 + ty * 4 + 1, n0 + tx * 4, acc1);
+        writeRow(m0 + ty * 4 + 2, n0 + tx * 4, acc2);
+        writeRow(m0 + ty * 4 + 3, n0 + tx * 4, acc3);
+      }
+
+      fn writeRow(row : i32, col0 : i32, v : vec4<f32>) {
+        if (row >= uniforms.dimM) {
+          return;
         }
+        if (col0 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0, v.x${this.bias(0)}); }
+        if (col0 + 1 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 1, v.y${this.bias(1)}); }
+        if (col0 + 2 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 2, v.z${this.bias(2)}); }
+        if (col0 + 3 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 3, v.w${this.bias(3)}); }
       }
     `;
+  }
+
+  private bias(c: number): string {
+    return this.hasBias ? ` + bias[col0 + ${c}]` : '';
   }
 
   /** B[k, n] = W[n0 + n, k0 + k]: TILE_N packed rows, a TILE_K-column strip of each, written transposed. */
