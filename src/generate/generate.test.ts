@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import type { DecoderModel } from '../model/decoder-model';
+import type { AdapterHook } from '../model/linear';
 import { loadModel } from '../model/load';
 import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node';
 import { byteLevelTokenizerJson } from '../tokenizer/byte-vocab';
@@ -25,11 +26,11 @@ afterAll(() => {
 });
 
 /** Greedy decoding the slow way: a full forward over the whole sequence for every new token, no cache. */
-function greedyNoCache(model: DecoderModel, prompt: number[], steps: number): number[] {
+function greedyNoCache(model: DecoderModel, prompt: number[], steps: number, hook?: AdapterHook): number[] {
   const ids = [...prompt];
   for (let s = 0; s < steps; s++) {
     const next = tf.tidy(() => {
-      const logits = model.forward(tf.tensor2d(ids, [1, ids.length], 'int32')); // [1, seq, vocab]
+      const logits = model.forward(tf.tensor2d(ids, [1, ids.length], 'int32'), { hook }); // [1, seq, vocab]
       return logits.slice([0, ids.length - 1, 0], [1, 1, model.config.vocab]).flatten().argMax().dataSync()[0];
     });
     ids.push(next);
@@ -42,10 +43,29 @@ describe('generate with the KV cache', () => {
     const model = models.get(name)!;
     const prompt = 'The quick brown fox';
     const result = await generate(model, tokenizer, { prompt, maxNewTokens: 24 });
-    expect(result.finishReason).toBe('length');
-    expect(result.newTokens).toBe(24);
+    const reference = greedyNoCache(model, tokenizer.encode(prompt), 24);
+    // config.json's eos_token_id ends generation, as in transformers.
+    const eosAt = reference.findIndex((id) => model.config.eosTokenIds.includes(id));
+    expect(result.finishReason).toBe(eosAt >= 0 ? 'eos' : 'length');
+    expect(result.ids).toEqual(eosAt >= 0 ? reference.slice(0, eosAt + 1) : reference);
+    expect(result.newTokens).toBe(result.ids.length);
     expect(result.promptTokens).toBe(19);
-    expect(result.ids).toEqual(greedyNoCache(model, tokenizer.encode(prompt), 24));
+  });
+
+  it('applies an adapter hook in prefill and in every cached step', async () => {
+    const model = models.get('llama3-rope-untied')!;
+    const { hidden, intermediate } = model.config;
+    const r = tf.randomNormal([intermediate, hidden], 0, 0.5, 'float32', 17) as tf.Tensor2D; // [in, out]
+    const hook: AdapterHook = { delta: (path, x) => (path.endsWith('mlp.down_proj') ? (tf.matMul(x, r) as tf.Tensor2D) : null) };
+    try {
+      const prompt = 'Adapters!';
+      const plain = await generate(model, tokenizer, { prompt, maxNewTokens: 16 });
+      const adapted = await generate(model, tokenizer, { prompt, maxNewTokens: 16, hook });
+      expect(adapted.ids).toEqual(greedyNoCache(model, tokenizer.encode(prompt), 16, hook));
+      expect(adapted.ids).not.toEqual(plain.ids);
+    } finally {
+      r.dispose();
+    }
   });
 
   it('keeps the tensor count flat across steps and frees everything at the end', async () => {
@@ -114,6 +134,21 @@ describe('generate stop conditions', () => {
     expect(events.join('')).toBe(result.text);
     expect(result.ids).toEqual(free.ids.slice(0, result.ids.length));
     expect(result.ids.length).toBeLessThan(free.ids.length);
+  });
+
+  it('stops on a stop string that is one special token, by id', async () => {
+    const free = await generate(model(), tokenizer, base);
+    const special = free.ids[6];
+    const first = free.ids.indexOf(special);
+    const json = byteLevelTokenizerJson() as { added_tokens: object[] };
+    json.added_tokens = [{ id: special, content: '<|end|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }];
+    const withSpecial = createTokenizer(json, {});
+    const parts: string[] = [];
+    const result = await generate(model(), withSpecial, { ...base, stop: ['<|end|>'] }, { onToken: (e) => parts.push(e.text) });
+    expect(result.finishReason).toBe('stop');
+    expect(result.ids).toEqual(free.ids.slice(0, first + 1));
+    expect(result.text).toBe(tokenizer.decode(free.ids.slice(0, first)));
+    expect(parts.join('')).toBe(result.text);
   });
 
   it('aborts: before the first token nothing is generated; mid-way it ends after the step in flight', async () => {

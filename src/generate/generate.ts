@@ -36,6 +36,22 @@ function validate(request: GenerateRequest, ids: number[], vocab: number, maxPos
   }
 }
 
+/**
+ * Splits stop strings into text to watch for and token ids: a stop string that is one special token (e.g.
+ * "<|im_end|>", "<|eot_id|>") never shows in the decoded text, which skips special tokens, so it stops on the id.
+ */
+export function splitStops(tokenizer: TextTokenizer, stop: readonly string[]): { strings: string[]; ids: Set<number> } {
+  const strings: string[] = [];
+  const ids = new Set<number>();
+  for (const s of stop) {
+    if (s.length === 0) continue;
+    const encoded = tokenizer.encode(s, { addSpecialTokens: false });
+    if (encoded.length === 1 && tokenizer.decode(encoded, { skipSpecialTokens: true }) === '') ids.add(encoded[0]);
+    else strings.push(s);
+  }
+  return { strings, ids };
+}
+
 /** Runs `ids` through the model (appending to `cache`) and reads back the last position's logits [vocab]. */
 async function lastLogits<C extends GenerationCache>(
   model: GenerationModel<C>, ids: number[], cache: C, request: GenerateRequest, allowed: number,
@@ -68,8 +84,9 @@ export async function generate<C extends GenerationCache>(
   const seed = request.seed ?? Math.floor(Math.random() * 2 ** 32);
   const rng = new Rng(seed);
   const allowed = tokenizer.vocabSize > 0 ? Math.min(tokenizer.vocabSize, vocab) : vocab;
-  const eos = new Set(tokenizer.eosTokenIds);
-  const stream = new TextStream(tokenizer, request.stop ?? []);
+  const eos = new Set([...tokenizer.eosTokenIds, ...(model.config.eosTokenIds ?? [])]);
+  const stops = splitStops(tokenizer, request.stop ?? []);
+  const stream = new TextStream(tokenizer, stops.strings);
   const context = [...prompt];
   const ids: number[] = [];
   let finishReason: FinishReason = 'length';
@@ -92,9 +109,11 @@ export async function generate<C extends GenerationCache>(
       ids.push(id);
       context.push(id);
       const isEos = eos.has(id);
-      const step = isEos ? { text: '', stopped: false } : stream.push(id);
+      const isStopId = !isEos && stops.ids.has(id);
+      const step = isEos || isStopId ? { text: '', stopped: isStopId } : stream.push(id);
       const last = isEos || step.stopped || aborted || index + 1 === maxNew;
-      const text = last && !step.stopped ? step.text + stream.finish() : step.text;
+      // A stop id ends like EOS (held-back text is kept); a stop string drops what it matched.
+      const text = last && (isStopId || !step.stopped) ? step.text + stream.finish() : step.text;
       callbacks.onToken?.({ id, text, index });
       if (last) {
         finishReason = isEos ? 'eos' : step.stopped ? 'stop' : aborted ? 'aborted' : 'length';

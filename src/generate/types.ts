@@ -14,7 +14,12 @@ export interface GenerationCache {
  * appends to the cache and returns logits [batch, seq, vocab], owned by the caller.
  */
 export interface GenerationModel<C extends GenerationCache = GenerationCache> {
-  readonly config: { readonly vocab: number; readonly maxPositionEmbeddings: number };
+  readonly config: {
+    readonly vocab: number;
+    readonly maxPositionEmbeddings: number;
+    /** config.json's `eos_token_id`(s), for checkpoints whose tokenizer files name no EOS. */
+    readonly eosTokenIds?: readonly number[];
+  };
   createCache(batch: number, maxLen: number): C;
   forward(ids: Tensor2D, opts: { cache?: C | null; hook?: AdapterHook | null }): Tensor3D;
 }
