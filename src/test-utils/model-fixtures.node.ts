@@ -50,8 +50,31 @@ export interface GoldenSequence {
   logprobs: (number | null)[];
 }
 
+interface GoldenFile {
+  sequences: GoldenSequence[];
+  /** `${mode}-g${groupSize}` → per sequence, log-probs with the linear weights fake-quantized in PyTorch. */
+  quantized?: Record<string, (number | null)[][]>;
+}
+
+function readGolden(name: ModelFixture): GoldenFile {
+  return JSON.parse(readFileSync(path.join(modelFixtureDir(name), 'golden.json'), 'utf8')) as GoldenFile;
+}
+
 /** Golden per-token log-probabilities of the fixture (natural log, entry 0 null). */
 export function goldenLogProbs(name: ModelFixture): GoldenSequence[] {
-  const json = JSON.parse(readFileSync(path.join(modelFixtureDir(name), 'golden.json'), 'utf8')) as { sequences: GoldenSequence[] };
-  return json.sequences;
+  return readGolden(name).sequences;
+}
+
+/** Fixtures with quantized goldens (llama-tied, llama3-rope-untied, qwen3; group size 64). */
+export const QUANT_GOLDEN_FIXTURES = ['llama-tied', 'llama3-rope-untied', 'qwen3'] as const satisfies readonly ModelFixture[];
+
+/**
+ * Golden log-probs of the fixture's sequences with its q/k/v/o/gate/up/down weights packed as `mode` (group 64),
+ * simulated in PyTorch by make_model_fixtures.py (same sequences as `goldenLogProbs`).
+ */
+export function goldenQuantizedLogProbs(name: ModelFixture, mode: 'int8' | 'int4' | 'nf4'): GoldenSequence[] {
+  const g = readGolden(name);
+  const q = g.quantized?.[`${mode}-g64`];
+  if (!q) throw new Error(`fixture ${name} has no ${mode}-g64 golden`);
+  return g.sequences.map((s, i) => ({ ids: s.ids, logprobs: q[i] }));
 }
