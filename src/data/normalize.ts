@@ -87,7 +87,16 @@ function messageList(raw: unknown, key: string): unknown[] {
   return v;
 }
 
-function messages(rec: Record<string, unknown>, m: ColumnMapping, key: string): ChatMessage[] {
+/** OpenAI fine-tuning's per-message `weight`: 0 keeps an assistant turn as context only. */
+function weightOf(msg: Record<string, unknown>, path: string, role: ChatRole): 0 | 1 {
+  const w = msg.weight;
+  if (w === undefined || w === null) return 1;
+  if (w !== 0 && w !== 1) fail(`${path}.weight`, `"${path}.weight" must be 0 or 1, got ${JSON.stringify(w)}`);
+  if (role !== 'assistant' && w === 0) return 1;
+  return w;
+}
+
+function messages(rec: Record<string, unknown>, m: ColumnMapping, key: string, untrained: number[] = []): ChatMessage[] {
   const roleKey = m.roleKey ?? 'role';
   const contentKey = m.contentKey ?? 'content';
   return messageList(rec[key], key).map((raw, i) => {
@@ -99,21 +108,29 @@ function messages(rec: Record<string, unknown>, m: ColumnMapping, key: string): 
     const role = ROLE_ALIASES[r.toLowerCase()];
     if (!role) fail(`${path}.${roleKey}`, `unknown role "${r}" in ${path}; expected system, user, assistant or tool (ShareGPT: human, gpt)`);
     if (msg[contentKey] === undefined) fail(`${path}.${contentKey}`, `missing "${contentKey}" in ${path}`);
+    if (weightOf(msg, path, role) === 0) untrained.push(i);
     return { role, content: content(msg[contentKey], `${path}.${contentKey}`) };
   });
 }
 
 function chat(rec: Record<string, unknown>, m: ColumnMapping): NormalizedExample {
   const key = m.fields.messages ?? 'messages';
-  const msgs = messages(rec, m, key);
-  const system = str(rec, m.fields.system, false);
-  if (system && !msgs.some((x) => x.role === 'system')) msgs.unshift({ role: 'system', content: system });
-  const assistant = msgs.findIndex((x) => x.role === 'assistant');
-  if (assistant < 0) fail(key, `no assistant message in "${key}": nothing to train on`);
+  let untrained: number[] = [];
+  const msgs = messages(rec, m, key, untrained);
   msgs.forEach((x, i) => {
     if (x.role === 'assistant' && x.content.trim() === '') fail(`${key}[${i}]`, `empty assistant message (${key}[${i}])`);
   });
-  return { kind: 'chat', messages: msgs };
+  const trained = msgs.filter((x, i) => x.role === 'assistant' && !untrained.includes(i));
+  if (trained.length === 0) {
+    const why = msgs.some((x) => x.role === 'assistant') ? 'every assistant message has weight 0' : 'no assistant message';
+    fail(key, `${why} in "${key}": nothing to train on`);
+  }
+  const system = str(rec, m.fields.system, false);
+  if (system && !msgs.some((x) => x.role === 'system')) {
+    msgs.unshift({ role: 'system', content: system });
+    untrained = untrained.map((i) => i + 1);
+  }
+  return untrained.length ? { kind: 'chat', messages: msgs, untrained } : { kind: 'chat', messages: msgs };
 }
 
 function promptCompletion(rec: Record<string, unknown>, m: ColumnMapping): NormalizedExample {

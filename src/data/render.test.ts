@@ -3,7 +3,8 @@ import type { ChatMessage, TextTokenizer } from '../tokenizer/types';
 import { previewExample } from './preview';
 import { chatSegments, renderExample } from './render';
 import { DEFAULT_PROMPT_TEMPLATE, renderPromptTemplate } from './template';
-import { llama3Tokenizer, qwen3Tokenizer } from './test-inputs';
+import { prepareDataset } from './prepare';
+import { chunkedInput, jsonl, llama3Tokenizer, qwen3Tokenizer } from './test-inputs';
 import type { TokenizedExample } from './types';
 
 const qwen = qwen3Tokenizer();
@@ -67,6 +68,13 @@ describe('chat rendering with the real Qwen3 chat template', () => {
     expect(ex.ids[0]).toBe(llama.bosTokenId);
     expect(lossSpans(llama, ex)).toEqual(['Hello! 🙂<|eot_id|>', 'Ciao.<|eot_id|>']);
     expect(Array.from(ex.ids)).toEqual(llama.encode(llama.applyChatTemplate(msgs), { addSpecialTokens: false }));
+  });
+
+  it('keeps assistant turns with OpenAI "weight": 0 as context only', async () => {
+    const rec = { messages: CONVERSATION.map((m, i) => (i === 2 ? { ...m, weight: 0 } : m)) };
+    const r = await prepareDataset([chunkedInput('w.jsonl', jsonl([rec, { messages: [CONVERSATION[1], { ...CONVERSATION[2], weight: 0 }] }]))], qwen, { policy: 'skip' });
+    expect(r.problems.map((p) => p.message)).toEqual(['every assistant message has weight 0 in "messages": nothing to train on']);
+    expect(lossSpans(qwen, r.train[0])).toEqual(['<think>\n\n</think>\n\n6 です 🙂<|im_end|>']);
   });
 
   it('gives every token loss (except the first) when completion-only is off', () => {

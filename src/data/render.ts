@@ -28,6 +28,8 @@ export class RenderError extends Error {
 interface Segment {
   text: string;
   loss: boolean;
+  /** Index of the assistant message an assistant segment renders. */
+  turn?: number;
 }
 
 function build(parts: { ids: number[]; loss: boolean }[], completionOnly: boolean): TokenizedExample {
@@ -116,23 +118,25 @@ export function chatSegments(tok: TextTokenizer, messages: readonly ChatMessage[
       throw new RenderError(`the chat template renders the conversation differently when cut before message ${i}; cannot locate the assistant turn`);
     }
     const end = clipAtEndOfTurn(tok, full, before.length, turnEnd(tok, messages, i, full, before.length), m.content);
-    segments.push({ text: full.slice(pos, before.length), loss: false }, { text: full.slice(before.length, end), loss: true });
+    segments.push({ text: full.slice(pos, before.length), loss: false }, { text: full.slice(before.length, end), loss: true, turn: i });
     pos = end;
   });
   segments.push({ text: full.slice(pos), loss: false });
   return segments.filter((s) => s.text.length > 0);
 }
 
-function renderChat(tok: TextTokenizer, messages: readonly ChatMessage[], completionOnly: boolean): TokenizedExample {
-  const assistants = messages.filter((m) => m.role === 'assistant');
-  const parts = chatSegments(tok, messages).map((s) => ({ ids: tok.encode(s.text, { addSpecialTokens: false }), loss: s.loss }));
-  const spans = parts.filter((p) => p.loss);
-  spans.forEach((p, k) => {
-    const decoded = tok.decode(p.ids, { skipSpecialTokens: true });
-    const want = assistants[k]?.content.trim() ?? '';
-    if (!decoded.includes(want)) {
-      throw new RenderError(`assistant turn ${k + 1} does not decode back to its content (the chat template or tokenizer changes it)`);
+function renderChat(
+  tok: TextTokenizer,
+  messages: readonly ChatMessage[],
+  completionOnly: boolean,
+  untrained: readonly number[] = [],
+): TokenizedExample {
+  const parts = chatSegments(tok, messages).map((s) => {
+    const ids = tok.encode(s.text, { addSpecialTokens: false });
+    if (s.turn !== undefined && !tok.decode(ids, { skipSpecialTokens: true }).includes(messages[s.turn].content.trim())) {
+      throw new RenderError(`assistant message ${s.turn} does not decode back to its content (the chat template or tokenizer changes it)`);
     }
+    return { ids, loss: s.loss && !untrained.includes(s.turn ?? -1) };
   });
   return build(parts, completionOnly);
 }
@@ -150,7 +154,7 @@ export function renderExample(ex: NormalizedExample, tok: TextTokenizer, opts: R
     case 'text':
       return build([{ ids: withEos(tok, tok.encode(ex.text, { addSpecialTokens: true })), loss: true }], false);
     case 'chat':
-      return renderChat(tok, ex.messages, opts.completionOnly);
+      return renderChat(tok, ex.messages, opts.completionOnly, ex.untrained);
     case 'prompt': {
       if (opts.template === CHAT_TEMPLATE) return renderChat(tok, promptMessages(ex), opts.completionOnly);
       const promptText = renderPromptTemplate(opts.template, ex);

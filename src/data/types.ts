@@ -74,7 +74,8 @@ export interface SourceRecord {
 export type NormalizedExample =
   | { kind: 'text'; text: string }
   | { kind: 'prompt'; prompt: string; completion: string; input?: string; system?: string }
-  | { kind: 'chat'; messages: ChatMessage[] };
+  /** `untrained`: indices of assistant messages kept as context without loss (OpenAI `"weight": 0`). */
+  | { kind: 'chat'; messages: ChatMessage[]; untrained?: number[] };
 
 /**
  * One training example. `lossMask[t] = 1` means the model is trained to predict `ids[t]` from `ids[<t]` (so
