@@ -7,7 +7,7 @@ import { tf } from '../backend/tf';
 import type { TextTokenizer } from '../tokenizer/types';
 import { Rng } from '../util/rng';
 import { sampleToken, validateSamplingParams } from './sampler';
-import { TextStream } from './text-stream';
+import { OutputTracker } from './output-tracker';
 import type { FinishReason, GenerateCallbacks, GenerateRequest, GenerateResult, GenerationCache, GenerationModel } from './types';
 
 /** Tokenizes the request's input (prompt text, conversation, or ids). */
@@ -34,22 +34,6 @@ function validate(request: GenerateRequest, ids: number[], vocab: number, maxPos
   if (ids.length >= maxPositions) {
     throw new Error(`generate: the prompt is ${ids.length} tokens; this model's context is ${maxPositions} tokens`);
   }
-}
-
-/**
- * Splits stop strings into text to watch for and token ids: a stop string that is one special token (e.g.
- * "<|im_end|>", "<|eot_id|>") never shows in the decoded text, which skips special tokens, so it stops on the id.
- */
-export function splitStops(tokenizer: TextTokenizer, stop: readonly string[]): { strings: string[]; ids: Set<number> } {
-  const strings: string[] = [];
-  const ids = new Set<number>();
-  for (const s of stop) {
-    if (s.length === 0) continue;
-    const encoded = tokenizer.encode(s, { addSpecialTokens: false });
-    if (encoded.length === 1 && tokenizer.decode(encoded, { skipSpecialTokens: true }) === '') ids.add(encoded[0]);
-    else strings.push(s);
-  }
-  return { strings, ids };
 }
 
 /** Runs `ids` through the model (appending to `cache`) and reads back the last position's logits [vocab]. */
@@ -84,11 +68,9 @@ export async function generate<C extends GenerationCache>(
   const seed = request.seed ?? Math.floor(Math.random() * 2 ** 32);
   const rng = new Rng(seed);
   const allowed = tokenizer.vocabSize > 0 ? Math.min(tokenizer.vocabSize, vocab) : vocab;
-  const eos = new Set([...tokenizer.eosTokenIds, ...(model.config.eosTokenIds ?? [])]);
-  const stops = splitStops(tokenizer, request.stop ?? []);
-  const stream = new TextStream(tokenizer, stops.strings);
+  const eos = [...tokenizer.eosTokenIds, ...(model.config.eosTokenIds ?? [])];
+  const output = new OutputTracker(tokenizer, eos, request.stop ?? [], maxNew);
   const context = [...prompt];
-  const ids: number[] = [];
   let finishReason: FinishReason = 'length';
 
   const cache = model.createCache(1, prompt.length + maxNew);
@@ -97,26 +79,20 @@ export async function generate<C extends GenerationCache>(
   try {
     let logits = await lastLogits(model, prompt, cache, request, allowed);
     t1 = performance.now();
-    for (let index = 0; index < maxNew; index++) {
-      // An abort during a forward pass still samples from the logits it produced, so the held-back text can be
+    for (;;) {
+      // An abort during a forward pass still samples from the logits it produced, so the held-back text is
       // flushed with a token; only an abort before the first token ends with nothing.
       const aborted = callbacks.signal?.aborted ?? false;
-      if (aborted && index === 0) {
+      if (aborted && output.ids.length === 0) {
         finishReason = 'aborted';
         break;
       }
       const id = sampleToken(logits, context, request, rng);
-      ids.push(id);
       context.push(id);
-      const isEos = eos.has(id);
-      const isStopId = !isEos && stops.ids.has(id);
-      const step = isEos || isStopId ? { text: '', stopped: isStopId } : stream.push(id);
-      const last = isEos || step.stopped || aborted || index + 1 === maxNew;
-      // A stop id ends like EOS (held-back text is kept); a stop string drops what it matched.
-      const text = last && (isStopId || !step.stopped) ? step.text + stream.finish() : step.text;
-      callbacks.onToken?.({ id, text, index });
-      if (last) {
-        finishReason = isEos ? 'eos' : step.stopped ? 'stop' : aborted ? 'aborted' : 'length';
+      const { text, finish } = output.add(id, aborted);
+      callbacks.onToken?.({ id, text, index: output.ids.length - 1 });
+      if (finish) {
+        finishReason = finish;
         break;
       }
       logits = await lastLogits(model, [id], cache, request, allowed);
@@ -124,14 +100,7 @@ export async function generate<C extends GenerationCache>(
   } finally {
     cache.dispose();
   }
-  return {
-    text: stream.text,
-    ids,
-    finishReason,
-    promptTokens: prompt.length,
-    newTokens: ids.length,
-    prefillMs: t1 - t0,
-    decodeMs: performance.now() - t1,
-    seed,
-  };
+  const ids = output.ids;
+  const decodeMs = performance.now() - t1;
+  return { text: output.text, ids, finishReason, promptTokens: prompt.length, newTokens: ids.length, prefillMs: t1 - t0, decodeMs, seed };
 }

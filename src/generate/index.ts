@@ -1,5 +1,6 @@
 /** Text generation: sampling, streaming detokenization, and the KV-cache decode loop. */
 export { generate, promptIds } from './generate';
+export { OutputTracker, splitStops } from './output-tracker';
 export { generationDefaults, type GenerationDefaults } from './generation-config';
 export { sampleToken, validateSamplingParams, type SamplingParams } from './sampler';
 export { TextStream, type StreamStep } from './text-stream';
