@@ -10,7 +10,7 @@ import { packExamples } from './pack';
 import { ProblemLog } from './problems';
 import { readFileExamples, type LocatedExample } from './read-file';
 import { RenderError, renderExample, type RenderOptions } from './render';
-import { splitTrainEval } from './split';
+import { evalCount, splitTrainEval } from './split';
 import { DuplicateFinder, StatsAccumulator } from './stats';
 import { CHAT_TEMPLATE, defaultTemplate, templateError } from './template';
 import { TextChunker } from './text-chunker';
@@ -158,6 +158,7 @@ export async function prepareDataset(
   run.stats.records = run.files.reduce((s, f) => s + f.records, 0);
   const skipped = run.files.reduce((s, f) => s + f.badRecords, 0) + run.renderFailures;
   const ok = run.log.count === 0 || opts.policy === 'skip';
+  const evalN = evalCount(run.kept.length, opts.evalSplit);
   const split = ok ? splitTrainEval(run.kept, opts.evalSplit, opts.seed, opts.shuffle) : { train: [], eval: [] };
   const train = opts.pack ? packExamples(split.train, opts.maxSeqLen) : split.train;
   const evalSet = opts.pack ? packExamples(split.eval, opts.maxSeqLen) : split.eval;
@@ -169,7 +170,8 @@ export async function prepareDataset(
     problems: run.log.problems,
     problemCount: run.log.count,
     skipped,
-    stats: run.stats.finish(split.train.length, split.eval.length, packedRows),
+    // Counts of the split the examples get (or would get, when 'fail' withholds them): `data check` shows them.
+    stats: run.stats.finish(run.kept.length - evalN, evalN, packedRows),
     shape: run.files.find((f) => f.mapping)?.mapping?.shape ?? null,
     files: run.files,
   };

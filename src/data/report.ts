@@ -17,7 +17,7 @@ function pct(n: number, of: number): string {
 export function formatStats(s: DatasetStats, maxSeqLen: number): string[] {
   const kept = s.trainExamples + s.evalExamples;
   const lines = [
-    `examples: ${kept} kept (${s.trainExamples} train, ${s.evalExamples} eval) of ${s.examples} rendered`,
+    `examples: ${kept} usable (${s.trainExamples} train, ${s.evalExamples} eval) of ${s.examples} rendered`,
     `tokens: ${s.totalTokens} total, ${s.trainableTokens} with loss (${pct(s.trainableTokens, s.totalTokens)}), mean ${s.meanTokens.toFixed(1)}, max ${s.maxTokens}`,
     `longer than ${maxSeqLen}: ${s.overLength} (${s.truncated} truncated, ${s.droppedOverLength} dropped, ${s.droppedNoLoss} dropped with no loss left)`,
     `exact duplicates: ${s.duplicates}${s.droppedDuplicates ? ` (${s.droppedDuplicates} dropped)` : ''}`,

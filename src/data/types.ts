@@ -167,6 +167,7 @@ export interface DatasetStats {
   /** Examples identical (token for token) to an earlier one. */
   duplicates: number;
   droppedDuplicates: number;
+  /** Examples in each split (also when policy 'fail' withheld them because of problems). */
   trainExamples: number;
   evalExamples: number;
   /** Rows after packing (0 when not packing). */
