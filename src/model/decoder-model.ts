@@ -11,6 +11,7 @@ import { KVCache } from './kv-cache';
 import type { AdapterHook, Linear } from './linear';
 import { countParameters } from './memory-estimate';
 import { matMulFrozenT } from './frozen-matmul';
+import { sequenceLogProbs } from './log-probs';
 import { mlp } from './mlp';
 import { rmsNorm } from './rms-norm';
 import { RopeTables } from './rope';
@@ -126,25 +127,7 @@ export class DecoderModel {
    * Computed in one forward pass; `opts.hook` scores with an adapter.
    */
   async logProbs(ids: readonly number[], opts: { hook?: AdapterHook | null } = {}): Promise<(number | null)[]> {
-    if (ids.length === 0) return [];
-    for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= this.config.vocab) {
-        throw new Error(`logProbs: token id ${id} is outside the vocabulary [0, ${this.config.vocab})`);
-      }
-    }
-    if (ids.length === 1) return [null];
-    const n = ids.length;
-    const V = this.config.vocab;
-    const picked = tf.tidy(() => {
-      const input = tf.tensor2d(ids.slice(0, n - 1), [1, n - 1], 'int32');
-      const logits = this.forward(input, { hook: opts.hook }).reshape([n - 1, V]); // [n−1, vocab]
-      const lp = tf.logSoftmax(logits, -1).flatten(); // [(n−1)·vocab]
-      const at = Int32Array.from({ length: n - 1 }, (_, i) => i * V + ids[i + 1]);
-      return tf.gather(lp, tf.tensor1d(at, 'int32')); // [n−1]
-    });
-    const values = await picked.data();
-    picked.dispose();
-    return [null, ...Array.from(values)];
+    return sequenceLogProbs(this, ids, opts.hook);
   }
 
   /** Every frozen projection by HF module path (`model.layers.0.self_attn.q_proj`). */

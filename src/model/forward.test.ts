@@ -169,3 +169,17 @@ describe('adapter hook', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 });
+
+describe('logProbs', () => {
+  it('scores in row chunks with the same values as one pass', async () => {
+    const { sequenceLogProbs } = await import('./log-probs');
+    const m = await model('qwen2');
+    const ids = [1, 5, 9, 200, 13, 7, 7, 64];
+    const whole = await m.logProbs(ids);
+    const chunked = await sequenceLogProbs(m, ids, null, 3 * m.config.vocab); // 3 rows per chunk
+    expect(maxAbsDiff(chunked, whole)).toBeLessThan(1e-6);
+    expect(await m.logProbs([3])).toEqual([null]);
+    expect(await m.logProbs([])).toEqual([]);
+    await expect(m.logProbs([1, 9999])).rejects.toThrow(/token id 9999 is outside the vocabulary \[0, 256\)/);
+  });
+});
