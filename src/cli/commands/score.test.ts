@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { goldenLogProbs, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { goldenLogProbs, modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
 import { maxAbsDiff, meanAbsDiff } from '../../test-utils/tolerance';
 import { CliError } from '../command';
 import { scoreCommand } from './score';
@@ -60,5 +62,16 @@ describe('score', () => {
     await expect(score(['--model', dir, '--adapter', '/a', '--ids', '1'])).rejects.toThrow('/a: adapter not found');
     await expect(score(['--model', '/nonexistent/model', '--ids', '1'])).rejects.toThrow(/\/nonexistent\/model: model folder not found/);
     await expect(score(['--model', modelFixtureDir('qwen3'), '--text', 'hi'])).rejects.toThrow(/tokenizer\.json is missing/);
+  });
+
+  it('`npm run -s cli -- score` prints only the JSON line on stdout', async () => {
+    const golden = goldenLogProbs('mistral')[0];
+    const args = ['run', '-s', 'cli', '--', 'score', '--model', modelFixtureDir('mistral'), '--ids', golden.ids.join(',')];
+    const { stdout } = await promisify(execFile)('npm', args, { cwd: REPO_ROOT, timeout: 60_000 });
+    const lines = stdout.split('\n').filter((l) => l.length > 0);
+    expect(lines).toHaveLength(1);
+    const json = JSON.parse(lines[0]) as { ids: number[]; logprobs: (number | null)[] };
+    expect(json.ids).toEqual(golden.ids);
+    expect(maxAbsDiff(json.logprobs, golden.logprobs)).toBeLessThan(1e-4);
   });
 });
