@@ -22,10 +22,10 @@ beforeAll(async () => {
 afterAll(() => model.dispose());
 
 /** An adapter with random (non-zero) A and B. */
-function trained(lora: Partial<LoraConfig>, seed = 1): LoraAdapter {
+async function trained(lora: Partial<LoraConfig>, seed = 1): Promise<LoraAdapter> {
   const ad = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, dropout: 0, ...lora }, linears, new Rng(seed));
   const rng = new Rng(seed + 1);
-  const w = ad.weights();
+  const w = (await ad.weights());
   for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.2);
   ad.setWeights(w);
   return ad;
@@ -39,8 +39,8 @@ const folder = (files: Record<string, Uint8Array>, label = 'adapter') => memoryF
 
 describe('PEFT export/import', () => {
   it('writes PEFT config fields and key layout', async () => {
-    const ad = trained({ rank: 4, alpha: 8, targets: ['q_proj', 'v_proj'], useRslora: true });
-    const files = exportPeft(ad, { baseModel: 'HuggingFaceTB/SmolLM2-135M' });
+    const ad = await trained({ rank: 4, alpha: 8, targets: ['q_proj', 'v_proj'], useRslora: true });
+    const files = await exportPeft(ad, { baseModel: 'HuggingFaceTB/SmolLM2-135M' });
     const json = JSON.parse(new TextDecoder().decode(files[ADAPTER_CONFIG_FILE]));
     expect(json).toMatchObject({
       peft_type: 'LORA',
@@ -65,8 +65,8 @@ describe('PEFT export/import', () => {
   });
 
   it('round trip export → import → score is bit-identical (F32, rsLoRA, rank/alpha patterns)', async () => {
-    const ad = trained({ rank: 4, alpha: 8, useRslora: true, rankPattern: { down_proj: 2 }, alphaPattern: { 'layers\\.1\\.self_attn\\.q_proj': 3 } });
-    const back = await importPeft(folder(exportPeft(ad, { baseModel: null })), linears);
+    const ad = await trained({ rank: 4, alpha: 8, useRslora: true, rankPattern: { down_proj: 2 }, alphaPattern: { 'layers\\.1\\.self_attn\\.q_proj': 3 } });
+    const back = await importPeft(folder(await exportPeft(ad, { baseModel: null })), linears);
     expect(back.adapter.modules.get('model.layers.0.mlp.down_proj')!.rank).toBe(2);
     expect(back.adapter.modules.get('model.layers.1.self_attn.q_proj')!.scale).toBe(ad.modules.get('model.layers.1.self_attn.q_proj')!.scale);
     expect(logits(back.adapter)).toEqual(logits(ad));
@@ -76,10 +76,10 @@ describe('PEFT export/import', () => {
   });
 
   it('F16/BF16 exports load back within their precision', async () => {
-    const ad = trained({ rank: 2, alpha: 4 });
+    const ad = await trained({ rank: 2, alpha: 4 });
     const ref = logits(ad);
     for (const [dtype, tol] of [['F16', 2e-3], ['BF16', 6e-2]] as const) {
-      const back = await importPeft(folder(exportPeft(ad, { baseModel: null, dtype })), linears);
+      const back = await importPeft(folder(await exportPeft(ad, { baseModel: null, dtype })), linears);
       const got = logits(back.adapter);
       expect(Math.max(...got.map((x, i) => Math.abs(x - ref[i])))).toBeLessThan(tol);
       back.adapter.dispose();
@@ -88,8 +88,8 @@ describe('PEFT export/import', () => {
   });
 
   it('llama.cpp-ready export folds the true scale into lora_B with one lora_alpha', async () => {
-    const ad = trained({ rank: 4, alpha: 32, useRslora: true, rankPattern: { up_proj: 2 }, alphaPattern: { k_proj: 5 } });
-    const files = exportPeft(ad, { baseModel: 'x', llamaCpp: true });
+    const ad = await trained({ rank: 4, alpha: 32, useRslora: true, rankPattern: { up_proj: 2 }, alphaPattern: { k_proj: 5 } });
+    const files = await exportPeft(ad, { baseModel: 'x', llamaCpp: true });
     const json = JSON.parse(new TextDecoder().decode(files[ADAPTER_CONFIG_FILE]));
     expect(json).toMatchObject({ lora_alpha: 4, use_rslora: false, alpha_pattern: {}, rank_pattern: { up_proj: 2 } });
     const back = await importPeft(folder(files), linears);
@@ -102,8 +102,8 @@ describe('PEFT export/import', () => {
 
   it('accepts PEFT ".default" adapter-name keys and string target_modules', async () => {
     expect(parseLoraKey('base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight')).toEqual({ path: 'model.layers.0.self_attn.q_proj', factor: 'A' });
-    const ad = trained({ rank: 2, alpha: 2, targets: ['o_proj'] });
-    const w = ad.weights().get('model.layers.0.self_attn.o_proj')!;
+    const ad = await trained({ rank: 2, alpha: 2, targets: ['o_proj'] });
+    const w = (await ad.weights()).get('model.layers.0.self_attn.o_proj')!;
     const st = encodeSafetensors([
       { name: 'base_model.model.model.layers.0.self_attn.o_proj.lora_A.default.weight', dtype: 'F32', shape: [2, 16], data: w.loraA },
       { name: 'base_model.model.model.layers.0.self_attn.o_proj.lora_B.default.weight', dtype: 'F32', shape: [16, 2], data: w.loraB },
@@ -118,12 +118,12 @@ describe('PEFT export/import', () => {
 
   it('rejects adapters that do not fit the loaded base with a clear message', async () => {
     const bigger = tinyConfig({ hidden: 24, headDim: 6, layers: 3 });
-    const other = trained({ rank: 2 });
-    const files = exportPeft(other, { baseModel: null });
+    const other = await trained({ rank: 2 });
+    const files = await exportPeft(other, { baseModel: null });
     other.dispose();
     await expect(importPeft(folder(files), linearSpecs(bigger))).rejects.toThrow(/trained for a different model/);
     const deeper = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank: 2 }, linearSpecs(tinyConfig({ layers: 3 })), new Rng(1));
-    const deepFiles = exportPeft(deeper, { baseModel: null });
+    const deepFiles = await exportPeft(deeper, { baseModel: null });
     deeper.dispose();
     await expect(importPeft(folder(deepFiles), linears)).rejects.toThrow(/model\.layers\.2\..*does not have/);
     const dora = { [ADAPTER_CONFIG_FILE]: new TextEncoder().encode('{"peft_type":"LORA","r":2,"use_dora":true}'), [ADAPTER_WEIGHTS_FILE]: files[ADAPTER_WEIGHTS_FILE] };
@@ -132,8 +132,8 @@ describe('PEFT export/import', () => {
   });
 
   it('zips the folder and imports from the zip', async () => {
-    const ad = trained({ rank: 2, alpha: 4 });
-    const zip = zipFolder(exportPeft(ad, { baseModel: null }), 'my-adapter');
+    const ad = await trained({ rank: 2, alpha: 4 });
+    const zip = zipFolder(await exportPeft(ad, { baseModel: null }), 'my-adapter');
     const back = await importPeft(unzipFiles(zip), linears);
     expect(logits(back.adapter)).toEqual(logits(ad));
     back.adapter.dispose();

@@ -33,10 +33,10 @@ export interface PeftExportOptions {
 /** The two files of a PEFT adapter folder, by file name. */
 export type PeftFiles = Record<typeof ADAPTER_CONFIG_FILE | typeof ADAPTER_WEIGHTS_FILE, Uint8Array>;
 
-/** Writes `adapter` in PEFT format. Reads the weights back synchronously. */
-export function exportPeft(adapter: LoraAdapter, opts: PeftExportOptions): PeftFiles {
+/** Writes `adapter` in PEFT format (reads the weights back from the backend). */
+export async function exportPeft(adapter: LoraAdapter, opts: PeftExportOptions): Promise<PeftFiles> {
   const dtype = opts.dtype ?? 'F32';
-  const weights = adapter.weights();
+  const weights = await adapter.weights();
   let config: LoraConfig = adapter.config;
   const fold = new Map<string, number>();
   if (opts.llamaCpp) {

@@ -42,8 +42,8 @@ describe.each(['llama', 'qwen2-rslora'])('LoRA vs PyTorch golden: %s', (name) =>
   it('loss and every lora_A/lora_B gradient match (one batch, padded; and split into accumulated micro-batches)', async () => {
     const { model, adapter } = await load();
     const objective = loraObjective(model, adapter);
-    const whole = computeStepGradients(objective, [makeBatch(examples, { maxSeqLen: 64, bucket: 8 })], 0);
-    const split = computeStepGradients(
+    const whole = await computeStepGradients(objective, [makeBatch(examples, { maxSeqLen: 64, bucket: 8 })], 0);
+    const split = await computeStepGradients(
       objective,
       [makeBatch(examples.slice(0, 2), { maxSeqLen: 64, bucket: 8 }), makeBatch(examples.slice(2), { maxSeqLen: 64, bucket: 1 })],
       0,

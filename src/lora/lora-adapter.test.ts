@@ -48,11 +48,11 @@ describe('LoraAdapter', () => {
     qv.dispose();
   });
 
-  it('initialises like PEFT: A within ±1/√in (Kaiming a=√5) or N(0, 1/r), B zero; same seed same weights', () => {
+  it('initialises like PEFT: A within ±1/√in (Kaiming a=√5) or N(0, 1/r), B zero; same seed same weights', async () => {
     const a1 = LoraAdapter.create(cfg({ rank: 4 }), LINEARS, new Rng(7));
     const a2 = LoraAdapter.create(cfg({ rank: 4 }), LINEARS, new Rng(7));
-    const w1 = a1.weights();
-    const w2 = a2.weights();
+    const w1 = (await a1.weights());
+    const w2 = (await a2.weights());
     for (const [path, w] of w1) {
       const bound = 1 / Math.sqrt(a1.modules.get(path)!.inFeatures);
       expect(Math.max(...w.loraA.map(Math.abs))).toBeLessThanOrEqual(bound);
@@ -60,7 +60,7 @@ describe('LoraAdapter', () => {
       expect(w2.get(path)!.loraA).toEqual(w.loraA);
     }
     const g = LoraAdapter.create(cfg({ rank: 4, init: 'gaussian' }), [{ path: 'model.layers.0.mlp.up_proj', inFeatures: 4000, outFeatures: 1 }], new Rng(3));
-    const a = g.weights().get('model.layers.0.mlp.up_proj')!.loraA;
+    const a = (await g.weights()).get('model.layers.0.mlp.up_proj')!.loraA;
     const std = Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
     expect(std).toBeCloseTo(0.25, 2);
     [a1, a2, g].forEach((x) => x.dispose());

@@ -133,11 +133,11 @@ export class LoraAdapter implements AdapterHook {
     return n;
   }
 
-  /** Reads all weights back (sync; for export, checkpoints and merges). */
-  weights(): Map<string, LoraModuleWeights> {
+  /** Reads all weights back (async: never a sync GPU readback) for export, checkpoints and merges. */
+  async weights(): Promise<Map<string, LoraModuleWeights>> {
     const out = new Map<string, LoraModuleWeights>();
     for (const [path, m] of this.modules) {
-      out.set(path, { loraA: m.loraA.dataSync() as Float32Array, loraB: m.loraB.dataSync() as Float32Array });
+      out.set(path, { loraA: (await m.loraA.data()) as Float32Array, loraB: (await m.loraB.data()) as Float32Array });
     }
     return out;
   }

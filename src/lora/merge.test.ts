@@ -15,22 +15,22 @@ beforeAll(async () => {
   await initNodeBackend('cpu');
 });
 
-function randomAdapter(seed: number, rank: number, alpha: number, rslora = false): LoraAdapter {
+async function randomAdapter(seed: number, rank: number, alpha: number, rslora = false): Promise<LoraAdapter> {
   const ad = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank, alpha, useRslora: rslora, dropout: 0 }, LINEARS, new Rng(seed));
   const rng = new Rng(seed + 100);
-  const w = ad.weights();
+  const w = (await ad.weights());
   for (const v of w.values()) for (let i = 0; i < v.loraB.length; i++) v.loraB[i] = rng.normal();
   ad.setWeights(w);
   return ad;
 }
 
 /** ΔW = Σ wᵢ·scaleᵢ·Bᵢ·Aᵢ in Float64, [out, in]. */
-function deltaW(parts: Array<{ adapter: LoraAdapter; weight: number }>, path: string): Float64Array {
+async function deltaW(parts: Array<{ adapter: LoraAdapter; weight: number }>, path: string): Promise<Float64Array> {
   const spec = LINEARS.find((l) => l.path === path)!;
   const out = new Float64Array(spec.outFeatures * spec.inFeatures);
   for (const { adapter, weight } of parts) {
     const m = adapter.modules.get(path)!;
-    const w = adapter.weights().get(path)!;
+    const w = (await adapter.weights()).get(path)!;
     for (let o = 0; o < spec.outFeatures; o++)
       for (let i = 0; i < spec.inFeatures; i++)
         for (let r = 0; r < m.rank; r++)
@@ -41,39 +41,39 @@ function deltaW(parts: Array<{ adapter: LoraAdapter; weight: number }>, path: st
 
 const maxDiff = (a: Float64Array, b: Float64Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
-describe('adapter merges', () => {
-  it('concatenation is exact: rank = Σ rᵢ, weights and scales folded in', () => {
-    const a = randomAdapter(1, 2, 4);
-    const b = randomAdapter(2, 3, 6, true);
+describe('adapter merges', async () => {
+  it('concatenation is exact: rank = Σ rᵢ, weights and scales folded in', async () => {
+    const a = await randomAdapter(1, 2, 4);
+    const b = await randomAdapter(2, 3, 6, true);
     const inputs = [
       { adapter: a, weight: 0.7 },
       { adapter: b, weight: -0.4 },
     ];
-    const merged = mergeConcat(inputs, LINEARS);
+    const merged = await mergeConcat(inputs, LINEARS);
     for (const l of LINEARS) {
       expect(merged.modules.get(l.path)!.rank).toBe(5);
       expect(merged.modules.get(l.path)!.scale).toBe(1);
-      expect(maxDiff(deltaW([{ adapter: merged, weight: 1 }], l.path), deltaW(inputs, l.path))).toBeLessThan(1e-5);
+      expect(maxDiff(await deltaW([{ adapter: merged, weight: 1 }], l.path), await deltaW(inputs, l.path))).toBeLessThan(1e-5);
     }
     [a, b, merged].forEach((x) => x.dispose());
   });
 
-  it('SVD merge at full combined rank reproduces ΔW; at lower rank it is the optimal truncation', () => {
-    const a = randomAdapter(3, 2, 2);
-    const b = randomAdapter(4, 2, 8);
+  it('SVD merge at full combined rank reproduces ΔW; at lower rank it is the optimal truncation', async () => {
+    const a = await randomAdapter(3, 2, 2);
+    const b = await randomAdapter(4, 2, 8);
     const inputs = [
       { adapter: a, weight: 1 },
       { adapter: b, weight: 0.5 },
     ];
-    const full = mergeSvd(inputs, 4, LINEARS);
-    const low = mergeSvd(inputs, 2, LINEARS);
-    const pad = mergeSvd(inputs, 6, LINEARS);
+    const full = await mergeSvd(inputs, 4, LINEARS);
+    const low = await mergeSvd(inputs, 2, LINEARS);
+    const pad = await mergeSvd(inputs, 6, LINEARS);
     for (const l of LINEARS) {
-      const want = deltaW(inputs, l.path);
+      const want = await deltaW(inputs, l.path);
       const scaleRef = Math.max(...want.map(Math.abs));
-      expect(maxDiff(deltaW([{ adapter: full, weight: 1 }], l.path), want) / scaleRef).toBeLessThan(1e-5);
-      expect(maxDiff(deltaW([{ adapter: pad, weight: 1 }], l.path), want) / scaleRef).toBeLessThan(1e-5);
-      const approx = deltaW([{ adapter: low, weight: 1 }], l.path);
+      expect(maxDiff(await deltaW([{ adapter: full, weight: 1 }], l.path), want) / scaleRef).toBeLessThan(1e-5);
+      expect(maxDiff(await deltaW([{ adapter: pad, weight: 1 }], l.path), want) / scaleRef).toBeLessThan(1e-5);
+      const approx = await deltaW([{ adapter: low, weight: 1 }], l.path);
       const err = want.reduce((s, x, i) => s + (x - approx[i]) ** 2, 0);
       const total = want.reduce((s, x) => s + x * x, 0);
       expect(err).toBeGreaterThan(0);

@@ -24,10 +24,10 @@ interface Stacked {
   b: Float32Array; // [out, R]
 }
 
-function stackFactors(inputs: readonly MergeInput[]): Map<string, Stacked> {
+async function stackFactors(inputs: readonly MergeInput[]): Promise<Map<string, Stacked>> {
   const perPath = new Map<string, Array<{ w: LoraModuleWeights; rank: number; inF: number; outF: number; f: number }>>();
   for (const { adapter, weight } of inputs) {
-    const weights = adapter.weights();
+    const weights = await adapter.weights();
     for (const [path, m] of adapter.modules) {
       const list = perPath.get(path) ?? [];
       list.push({ w: weights.get(path)!, rank: m.rank, inF: m.inFeatures, outF: m.outFeatures, f: weight * m.scale });
@@ -75,9 +75,9 @@ export function configForRanks(ranks: ReadonlyMap<string, number>, linears: read
 }
 
 /** Exact merge by concatenation (rank = Σ rᵢ per module). The caller owns the returned adapter. */
-export function mergeConcat(inputs: readonly MergeInput[], linears: readonly LinearSpec[]): LoraAdapter {
+export async function mergeConcat(inputs: readonly MergeInput[], linears: readonly LinearSpec[]): Promise<LoraAdapter> {
   if (inputs.length === 0) throw new Error('merge: no adapters given');
-  const stacked = stackFactors(inputs);
+  const stacked = await stackFactors(inputs);
   const ranks = new Map([...stacked].map(([p, s]) => [p, s.rank]));
   const weights = new Map([...stacked].map(([p, s]) => [p, { loraA: s.a, loraB: s.b }]));
   return LoraAdapter.fromWeights(configForRanks(ranks, linears), linears, weights);
@@ -87,12 +87,12 @@ export function mergeConcat(inputs: readonly MergeInput[], linears: readonly Lin
  * Weighted sum of ΔW re-factorised to `rank` by truncated SVD: loraB = U·diag(S), loraA = Vᵀ (PEFT's layout).
  * Where a module's combined rank is below `rank`, the extra directions are zero. The caller owns the result.
  */
-export function mergeSvd(inputs: readonly MergeInput[], rank: number, linears: readonly LinearSpec[]): LoraAdapter {
+export async function mergeSvd(inputs: readonly MergeInput[], rank: number, linears: readonly LinearSpec[]): Promise<LoraAdapter> {
   if (inputs.length === 0) throw new Error('merge: no adapters given');
   if (!Number.isInteger(rank) || rank <= 0) throw new Error(`merge: rank must be a positive integer, got ${rank}`);
   const weights = new Map<string, LoraModuleWeights>();
   const ranks = new Map<string, number>();
-  for (const [path, s] of stackFactors(inputs)) {
+  for (const [path, s] of await stackFactors(inputs)) {
     const { u, s: sigma, v } = lowRankSvd(mat(s.outFeatures, s.rank, s.b), mat(s.rank, s.inFeatures, s.a));
     const k = Math.min(rank, sigma.length);
     const loraA = new Float32Array(rank * s.inFeatures);

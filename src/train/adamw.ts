@@ -70,13 +70,13 @@ export class AdamW {
     }
   }
 
-  /** Copies the moments out (sync readback: called at checkpoint time only). */
-  getState(): AdamWState {
+  /** Copies the moments out (async readback; called at checkpoint time only). */
+  async getState(): Promise<AdamWState> {
     const m: Record<string, Float32Array> = {};
     const v: Record<string, Float32Array> = {};
     for (const [name, slot] of this.slots) {
-      m[name] = slot.m.dataSync() as Float32Array;
-      v[name] = slot.v.dataSync() as Float32Array;
+      m[name] = (await slot.m.data()) as Float32Array;
+      v[name] = (await slot.v.data()) as Float32Array;
     }
     return { step: this.step, m, v };
   }

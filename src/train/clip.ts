@@ -4,12 +4,12 @@
  */
 import { tf } from '../backend/tf';
 
-/** L2 norm over all tensors in `grads` (sync readback of one scalar). */
-export function globalNorm(grads: Iterable<tf.Tensor>): number {
+/** L2 norm over all tensors in `grads` (async readback of one scalar). */
+export async function globalNorm(grads: Iterable<tf.Tensor>): Promise<number> {
   const list = [...grads];
   if (list.length === 0) return 0;
   const norm = tf.tidy(() => tf.addN(list.map((g) => g.square().sum())).sqrt()); // scalar, disposed here
-  const value = norm.dataSync()[0];
+  const value = (await norm.data())[0];
   norm.dispose();
   return value;
 }
@@ -18,11 +18,11 @@ export function globalNorm(grads: Iterable<tf.Tensor>): number {
  * Returns clipped copies of `grads` (new tensors owned by the caller; the inputs are disposed) and the norm before
  * clipping. With `maxNorm` ≤ 0 or a non-finite norm the gradients are returned as they are.
  */
-export function clipByGlobalNorm(
+export async function clipByGlobalNorm(
   grads: Map<string, tf.Tensor>,
   maxNorm: number,
-): { grads: Map<string, tf.Tensor>; norm: number } {
-  const norm = globalNorm(grads.values());
+): Promise<{ grads: Map<string, tf.Tensor>; norm: number }> {
+  const norm = await globalNorm(grads.values());
   if (!(maxNorm > 0) || !Number.isFinite(norm) || norm <= maxNorm) return { grads, norm };
   const factor = maxNorm / (norm + 1e-6);
   const out = new Map<string, tf.Tensor>();

@@ -19,7 +19,11 @@ export interface StepGradients {
   labels: number;
 }
 
-export function computeStepGradients(objective: TrainObjective, microBatches: readonly LmBatch[], maxGradNorm: number): StepGradients {
+export async function computeStepGradients(
+  objective: TrainObjective,
+  microBatches: readonly LmBatch[],
+  maxGradNorm: number,
+): Promise<StepGradients> {
   const labels = microBatches.reduce((n, b) => n + b.labels.length, 0);
   const denom = Math.max(1, labels);
   const names = new Map<string, string>(); // tf variable name → our name
@@ -30,35 +34,43 @@ export function computeStepGradients(objective: TrainObjective, microBatches: re
   }
   let lossSum = 0;
   const acc = new Map<string, tf.Tensor>();
-  for (const mb of microBatches) {
-    if (mb.labels.length === 0) continue;
-    const { value, grads } = tf.variableGrads(() => objective.lossSum(mb, true).div(denom) as tf.Scalar, varList);
-    lossSum += value.dataSync()[0];
-    value.dispose();
-    for (const [tfName, g] of Object.entries(grads)) {
-      const name = names.get(tfName)!;
-      const prev = acc.get(name);
-      if (prev) {
-        acc.set(name, prev.add(g));
-        prev.dispose();
-        g.dispose();
-      } else {
-        acc.set(name, g);
-      }
+  try {
+    for (const mb of microBatches) {
+      if (mb.labels.length === 0) continue;
+      const { value, grads } = tf.variableGrads(() => objective.lossSum(mb, true).div(denom) as tf.Scalar, varList);
+      lossSum += (await value.data())[0];
+      value.dispose();
+      for (const [tfName, g] of Object.entries(grads)) accumulate(acc, names.get(tfName)!, g);
     }
+  } catch (e) {
+    // A failing micro-batch (lost device, OOM) must not strand the earlier ones' gradients.
+    for (const g of acc.values()) g.dispose();
+    throw e;
   }
-  const { grads, norm } = clipByGlobalNorm(acc, maxGradNorm);
+  const { grads, norm } = await clipByGlobalNorm(acc, maxGradNorm);
   return { loss: lossSum, gradNorm: norm, grads, labels };
 }
 
+/** acc[name] += g, taking ownership of g. */
+function accumulate(acc: Map<string, tf.Tensor>, name: string, g: tf.Tensor): void {
+  const prev = acc.get(name);
+  if (!prev) {
+    acc.set(name, g);
+    return;
+  }
+  acc.set(name, prev.add(g));
+  prev.dispose();
+  g.dispose();
+}
+
 /** Mean token loss over `batches` without gradients or dropout. */
-export function evaluate(objective: TrainObjective, batches: readonly LmBatch[]): number {
+export async function evaluate(objective: TrainObjective, batches: readonly LmBatch[]): Promise<number> {
   let sum = 0;
   let labels = 0;
   for (const b of batches) {
     if (b.labels.length === 0) continue;
     const s = tf.tidy(() => objective.lossSum(b, false));
-    sum += s.dataSync()[0];
+    sum += (await s.data())[0];
     s.dispose();
     labels += b.labels.length;
   }

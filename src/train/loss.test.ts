@@ -49,11 +49,11 @@ describe('causal LM loss', () => {
     got.dispose();
   });
 
-  it('LoRA gradients match central finite differences for every module type (f32, dropout off)', () => {
+  it('LoRA gradients match central finite differences for every module type (f32, dropout off)', async () => {
     const lora = { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 };
     const adapter = LoraAdapter.create(lora, linearSpecs(config), new Rng(3));
     // Non-zero B so that gradients w.r.t. A are non-trivial too.
-    const w = adapter.weights();
+    const w = (await adapter.weights());
     const rng = new Rng(4);
     for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.3);
     adapter.setWeights(w);

@@ -127,7 +127,7 @@ describe('Trainer', () => {
     expect(r.message).toMatch(/step 4: loss NaN.*rolled back to the last good checkpoint \(step 2\)/);
     expect(events.some((e) => e.type === 'rollback' && e.fromStep === 4 && e.toStep === 2)).toBe(true);
     // The weights are those of step 2 (finite), not the poisoned ones.
-    for (const w of adapter.weights().values()) expect(w.loraB.every(Number.isFinite)).toBe(true);
+    for (const w of (await adapter.weights()).values()) expect(w.loraB.every(Number.isFinite)).toBe(true);
     dispose();
   });
 
@@ -149,6 +149,32 @@ describe('Trainer', () => {
     dispose();
   });
 
+  it('a backend failure mid-step ends the run as failed; a new trainer resumes from the stored checkpoint', async () => {
+    let calls = 0;
+    const lose = (o: TrainObjective): TrainObjective => ({
+      ...o,
+      lossSum(batch, training) {
+        if (++calls === 4) throw new Error('GPU device was lost');
+        return o.lossSum(batch, training);
+      },
+    });
+    const store = new MemoryCheckpointStore();
+    const broken = setup({ steps: 6, checkpointEvery: 2 }, { store, objective: lose });
+    const r = await broken.trainer.run();
+    broken.dispose();
+    expect(r.status).toBe('failed');
+    expect(r.message).toMatch(/step 4: GPU device was lost\. The run can resume from its checkpoint at step 2/);
+    const again = setup({ steps: 6, checkpointEvery: 2 }, { store });
+    expect(await again.trainer.restore()).toBe(true);
+    expect(again.trainer.currentStep).toBe(2);
+    const done = await again.trainer.run();
+    again.dispose();
+    const whole = setup({ steps: 6 });
+    const ref = await whole.trainer.run();
+    whole.dispose();
+    expect(done.metrics.map((m) => m.loss)).toEqual(ref.metrics.map((m) => m.loss));
+  });
+
   it('does not grow tensor memory per step, reports eval loss and metrics', async () => {
     const { trainer, dispose } = setup({ steps: 6, gradAccum: 2, evalEvery: 3 }, { evalSet: dataset(5) });
     const counts: number[] = [];
@@ -168,7 +194,7 @@ describe('Trainer', () => {
   it('checkpoints round-trip through bytes and the atomic file store', async () => {
     const { trainer, dispose } = setup({ steps: 2 });
     await trainer.run();
-    const cp = trainer.snapshot();
+    const cp = await trainer.snapshot();
     const back = await decodeCheckpoint(encodeCheckpoint(cp));
     expect(back).toEqual(cp);
     const dir = await mkdtemp(path.join(tmpdir(), 'ckpt-'));

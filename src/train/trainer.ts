@@ -17,7 +17,7 @@ import type { TrainObjective } from './objective';
 import { learningRate } from './schedule';
 import { totalSteps, validateTrainConfig, type TrainConfig } from './train-config';
 
-export type TrainerStatus = 'idle' | 'running' | 'paused' | 'stopped' | 'finished' | 'diverged';
+export type TrainerStatus = 'idle' | 'running' | 'paused' | 'stopped' | 'finished' | 'diverged' | 'failed';
 
 export type TrainerEvent =
   | { type: 'step'; metrics: StepMetrics }
@@ -40,7 +40,8 @@ export interface TrainerOptions {
 }
 
 export interface TrainResult {
-  status: 'finished' | 'stopped' | 'diverged';
+  /** 'failed': the backend threw (lost GPU device, allocation failure); the last checkpoint is intact. */
+  status: 'finished' | 'stopped' | 'diverged' | 'failed';
   step: number;
   totalSteps: number;
   metrics: StepMetrics[];
@@ -129,15 +130,15 @@ export class Trainer {
     return true;
   }
 
-  /** The complete current state. Reads variables back synchronously. */
-  snapshot(): Checkpoint {
+  /** The complete current state (async GPU readback). */
+  async snapshot(): Promise<Checkpoint> {
     const params: Checkpoint['params'] = {};
-    for (const [name, v] of this.opts.objective.variables) params[name] = { shape: [...v.shape], data: v.dataSync() as Float32Array };
+    for (const [name, v] of this.opts.objective.variables) params[name] = { shape: [...v.shape], data: (await v.data()) as Float32Array };
     return {
       version: CHECKPOINT_VERSION,
       step: this.step,
       params,
-      adam: this.optimizer.getState(),
+      adam: await this.optimizer.getState(),
       rng: this.dropoutRng.getState(),
       data: this.cursor.getPosition(),
       metrics: this.metrics.map((m) => ({ ...m })),
@@ -172,7 +173,7 @@ export class Trainer {
   }
 
   private async saveCheckpoint(): Promise<void> {
-    const cp = this.snapshot();
+    const cp = await this.snapshot();
     await this.store.save(this.opts.runId, cp);
     this.lastGood = cp;
     this.emit({ type: 'checkpoint', step: cp.step });
@@ -183,12 +184,17 @@ export class Trainer {
     if (this.status === 'running' || this.status === 'paused') throw new Error('this run is already in progress');
     this.stopRequested = false;
     this.setStatus('running');
-    if (!this.lastGood) this.lastGood = this.snapshot();
+    if (!this.lastGood) this.lastGood = await this.snapshot();
     while (this.step < this.totalSteps) {
       await new Promise((r) => setTimeout(r, 0)); // let pause/stop messages in
       if (this.pauseRequested && !this.stopRequested) await this.holdPaused();
       if (this.stopRequested) return this.finish('stopped');
-      const outcome = this.trainOneStep();
+      let outcome: string;
+      try {
+        outcome = await this.trainOneStep();
+      } catch (e) {
+        return this.fail(e as Error);
+      }
       if (outcome !== 'ok') {
         const result = this.recover(outcome);
         if (result) return result;
@@ -225,11 +231,11 @@ export class Trainer {
   }
 
   /** One optimizer step; returns a description of the failure when the loss or gradient is not finite. */
-  private trainOneStep(): 'ok' | string {
+  private async trainOneStep(): Promise<'ok' | string> {
     const t0 = this.now();
     const batches = this.nextMicroBatches();
     const lr = learningRate({ kind: this.cfg.schedule, lr: this.cfg.lr, warmupSteps: this.cfg.warmupSteps, totalSteps: this.totalSteps }, this.step) * this.lrScale;
-    const { loss, gradNorm, grads } = computeStepGradients(this.opts.objective, batches, this.cfg.maxGradNorm);
+    const { loss, gradNorm, grads } = await computeStepGradients(this.opts.objective, batches, this.cfg.maxGradNorm);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       for (const g of grads.values()) g.dispose();
       return `step ${this.step + 1}: loss ${loss}, gradient norm ${gradNorm}`;
@@ -252,13 +258,13 @@ export class Trainer {
     };
     const gpu = gpuBytes();
     if (gpu !== undefined) m.gpuBytes = gpu;
-    this.maybeEvaluate(m);
+    await this.maybeEvaluate(m);
     this.metrics.push(m);
     this.emit({ type: 'step', metrics: m });
     return 'ok';
   }
 
-  private maybeEvaluate(m: StepMetrics): void {
+  private async maybeEvaluate(m: StepMetrics): Promise<void> {
     const evalSet = this.opts.eval ?? [];
     if (evalSet.length === 0) return;
     const due = this.cfg.evalEvery > 0 ? this.step % this.cfg.evalEvery === 0 : false;
@@ -268,7 +274,19 @@ export class Trainer {
     for (let i = 0; i < cap; i += this.cfg.batchSize) {
       batches.push(makeBatch(evalSet.slice(i, Math.min(cap, i + this.cfg.batchSize)), { maxSeqLen: this.cfg.maxSeqLen, bucket: this.cfg.bucket }));
     }
-    m.evalLoss = evaluate(this.opts.objective, batches);
+    m.evalLoss = await evaluate(this.opts.objective, batches);
+  }
+
+  /**
+   * A step threw (WebGPU device lost, out of memory, a kernel failure): nothing after the last checkpoint is
+   * trusted. The run ends as 'failed' with a message saying where it can resume from; the store keeps that
+   * checkpoint, so a new Trainer (after a page reload or on a fresh device) continues with `restore()`.
+   */
+  private fail(e: Error): TrainResult {
+    const good = this.lastGood?.step ?? 0;
+    const message = `training stopped at step ${this.step + 1}: ${e.message}. The run can resume from its checkpoint at step ${good}.`;
+    this.setStatus('failed', message);
+    return { status: 'failed', step: this.step, totalSteps: this.totalSteps, metrics: this.metrics, truncated: this.truncated, message };
   }
 
   /** Rolls back after a non-finite step; returns the final result when the run ends here. */

@@ -119,7 +119,7 @@ async function baseModelName(files: ModelFiles, dir: string): Promise<string> {
 
 async function writeOutputs(out: string, adapter: LoraAdapter, flags: Flags, base: string, result: TrainResult, config: object) {
   const dtype = flag(flags, 'dtype', 'F32')!.toUpperCase() as FloatDtype;
-  const files = exportPeft(adapter, { baseModel: base, dtype, llamaCpp: flags.has('llama-cpp') });
+  const files = await exportPeft(adapter, { baseModel: base, dtype, llamaCpp: flags.has('llama-cpp') });
   await mkdir(out, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(out, name), bytes);
   const state = { status: result.status, step: result.step, totalSteps: result.totalSteps, truncated: result.truncated, message: result.message ?? null, config, metrics: result.metrics };
@@ -161,6 +161,7 @@ async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data:
       process.stderr.write(ok ? `resuming at step ${trainer.currentStep} of ${trainer.totalSteps}\n` : 'no checkpoint found: starting from step 0\n');
     }
     const result = await runTrainer(trainer);
+    if (result.status === 'failed') throw new CliError(`${result.message} Run again with --resume.`);
     await writeOutputs(out, adapter, flags, await baseModelName(files, flag(flags, 'model')!), result, cfg);
     if (result.status === 'diverged') {
       process.stderr.write(`${result.message}\n`);
