@@ -9,7 +9,7 @@ import { folderFiles, modelFixtureDir } from '../../test-utils/model-fixtures.no
 import { byteLevelTokenizerJson } from '../../tokenizer/byte-vocab';
 import { loadTokenizer } from '../../tokenizer/load';
 import { parseFlags } from '../command';
-import { generateCommand, parseAdapterFlags } from './generate';
+import { generateCommand, parseAdapterFlags, templateVariables } from './generate';
 
 let dir = '';
 
@@ -68,6 +68,12 @@ describe('cli generate', () => {
     await expect(runCli(['--model', dir, '--prompt', 'x', '--quant', 'int3'])).rejects.toThrow(/--quant must be one of/);
     await expect(runCli(['--model', dir, '--prompt', 'x', '--adapter', 'a/b:0.5'])).rejects.toThrow(/a\/b: adapter not found/);
     await expect(runCli(['--model', modelFixtureDir('qwen3'), '--prompt', 'x'])).rejects.toThrow(/tokenizer\.json is missing/);
+  });
+
+  it('parses --template-var NAME=VALUE as JSON or string', () => {
+    const { flags } = parseFlags(['--template-var', 'enable_thinking=false', '--template-var', 'name=Ada', '--template-var', 'n=3']);
+    expect(templateVariables(flags)).toEqual({ enable_thinking: false, name: 'Ada', n: 3 });
+    expect(() => templateVariables(parseFlags(['--template-var', 'oops']).flags)).toThrow(/NAME=VALUE/);
   });
 
   it('parses --adapter DIR[:WEIGHT]', () => {

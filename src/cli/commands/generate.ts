@@ -1,10 +1,11 @@
 /**
  * `generate --model DIR [--quant f32|f16|int8|int4|nf4] [--group-size 32|64|128] --prompt STR [--chat [--system STR]]
  *  [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repetition-penalty R] [--seed S]
- *  [--stop STR]... [--adapter DIR[:WEIGHT]]... [--backend wasm|cpu] [--stats]`
+ *  [--stop STR]... [--template-var NAME=VALUE]... [--adapter DIR[:WEIGHT]]... [--backend wasm|cpu] [--stats]`
  * Streams the generated text to stdout as it is produced. Sampling settings not given on the command line come
  * from the checkpoint's generation_config.json (greedy when it does not ask for sampling). Ctrl-C stops
- * generation and keeps what was produced. `--stats` prints token counts and speed to stderr.
+ * generation and keeps what was produced. `--stats` prints token counts and speed to stderr. `--template-var`
+ * passes chat-template inputs with `--chat`, e.g. `enable_thinking=false` for Qwen3.
  */
 import { initNodeBackend, type NodeBackendName } from '../../backend/node';
 import { generate } from '../../generate/generate';
@@ -31,6 +32,24 @@ function numberFlag(flags: Map<string, string[]>, name: string, check: (v: numbe
   return v;
 }
 
+/** `--template-var NAME=VALUE` (repeatable): VALUE as JSON when it parses (`false`, `3`), else as a string. */
+export function templateVariables(flags: Map<string, string[]>): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const item of flags.get('template-var') ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new CliError(`--template-var must be NAME=VALUE (e.g. enable_thinking=false); got '${item}'`);
+    const raw = item.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // not JSON: keep the string
+    }
+    vars[item.slice(0, eq)] = value;
+  }
+  return vars;
+}
+
 /** Sampling flags over generation_config defaults. */
 async function buildRequest(flags: Map<string, string[]>, files: ModelFiles): Promise<GenerateRequest> {
   const prompt = flag(flags, 'prompt');
@@ -54,6 +73,7 @@ async function buildRequest(flags: Map<string, string[]>, files: ModelFiles): Pr
     const messages: ChatMessage[] = system ? [{ role: 'system', content: system }] : [];
     messages.push({ role: 'user', content: prompt });
     request.messages = messages;
+    request.templateVariables = templateVariables(flags);
   } else {
     request.prompt = prompt;
   }
