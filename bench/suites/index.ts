@@ -2,9 +2,10 @@
  * The suite registry and the loop that runs the chosen suites in order. Shared by the browser worker and the
  * Node runner; the host only sets up the backend and says what device it is.
  */
-import type { Suite, SuiteContext } from '../core/context';
+import type { BenchHost, Suite, SuiteContext } from '../core/context';
 import type { BenchEvent } from '../core/protocol';
 import type { BenchOptions, BenchResult, DeviceInfo, Figure, Skipped, SuiteName } from '../core/types';
+import { runDataSuite } from './data';
 import { runGenerateSuite } from './generate';
 import { runKernelSuite } from './kernels';
 import { runMemorySuite } from './memory';
@@ -18,40 +19,18 @@ export const SUITES: Record<SuiteName, Suite | null> = {
   train: runTrainSuite,
   generate: runGenerateSuite,
   memory: runMemorySuite,
-  data: null,
+  data: runDataSuite,
 };
 
 /** Why a registry entry is null (an engine part the suite measures is not in the tree yet). */
 const MISSING_REASON: Partial<Record<SuiteName, string>> = {};
-
-type MemoryMeasurement = { bytes: number };
-
-/**
- * JS heap in use: Node's `process.memoryUsage()`, Chromium's `performance.memory` where exposed, else
- * `performance.measureUserAgentSpecificMemory()` (cross-origin isolated pages; the runner passes
- * --enable-blink-features=ForceEagerMeasureMemory so it answers at once instead of at the next GC). A worker
- * has neither, so the bench worker asks its page (see bench.worker.ts).
- */
-export async function heapBytes(): Promise<number | null> {
-  const proc = (globalThis as { process?: { memoryUsage?: () => { heapUsed: number } } }).process;
-  if (proc?.memoryUsage) return proc.memoryUsage().heapUsed;
-  const perf = performance as Performance & {
-    memory?: { usedJSHeapSize: number };
-    measureUserAgentSpecificMemory?: () => Promise<MemoryMeasurement>;
-  };
-  if (perf.memory) return perf.memory.usedJSHeapSize;
-  if (!perf.measureUserAgentSpecificMemory || !globalThis.crossOriginIsolated) return null;
-  const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000));
-  const measured = await Promise.race([perf.measureUserAgentSpecificMemory().catch(() => null), timeout]);
-  return measured ? measured.bytes : null;
-}
 
 function makeContext(
   opts: BenchOptions,
   figures: Figure[],
   skipped: Skipped[],
   emit: (e: BenchEvent) => void,
-  heap: () => Promise<number | null>,
+  host: BenchHost,
 ): SuiteContext {
   return {
     opts,
@@ -68,7 +47,8 @@ function makeContext(
     log(message) {
       emit({ kind: 'log', message });
     },
-    heapBytes: heap,
+    heapBytes: () => host.heapBytes(),
+    host,
   };
 }
 
@@ -77,13 +57,13 @@ export async function runSuites(
   opts: BenchOptions,
   device: DeviceInfo,
   emit: (e: BenchEvent) => void,
-  heap: () => Promise<number | null> = heapBytes,
+  host: BenchHost,
 ): Promise<BenchResult> {
   const started = performance.now();
   const date = new Date().toISOString();
   const figures: Figure[] = [];
   const skipped: Skipped[] = [];
-  const ctx = makeContext(opts, figures, skipped, emit, heap);
+  const ctx = makeContext(opts, figures, skipped, emit, host);
   const order: SuiteName[] = opts.suites.includes('train') && !opts.suites.includes('peak') ? ['peak', ...opts.suites] : opts.suites;
   for (const name of order) {
     const suite = SUITES[name];

@@ -54,7 +54,7 @@ export function loraStepper(model: DecoderModel, batch: number, seq: number) {
   return {
     tokens: batch * seq,
     async step(): Promise<void> {
-      const { grads } = computeStepGradients(objective, [lmBatch], 1.0);
+      const { grads } = await computeStepGradients(objective, [lmBatch], 1.0);
       optimizer.apply(grads, 2e-4);
       for (const g of grads.values()) g.dispose();
       await syncTensor(anyVar);
