@@ -9,12 +9,14 @@ import { generateCommand } from './commands/generate';
 import { inspectCommand } from './commands/inspect';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
+import { quantCommand } from '../quant/quant-command.node.js';
 
 const commands: Record<string, CliCommand> = {
   data: dataCommand,
   env: envCommand,
   generate: generateCommand,
   inspect: inspectCommand,
+  quant: quantCommand,
   score: scoreCommand,
   train: trainCommand,
 };

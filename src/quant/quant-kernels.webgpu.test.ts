@@ -11,7 +11,7 @@ import { PACKED_MODES, type GroupSize, type PackedMode } from './packed';
 import { QuantLinear } from './quant-linear';
 import { quantize } from './quantize';
 import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './test-support';
-import { initDawnWebGpu } from './webgpu-dawn.node';
+import { initDawnWebGpu } from './webgpu-dawn.node.js';
 
 // SwiftShader spends seconds compiling a pipeline and milliseconds running these shapes, so the cases are chosen
 // to compile each program once per mode: every mode runs the bias + vec4-aligned-x variants; the variants that

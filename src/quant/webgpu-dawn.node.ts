@@ -7,9 +7,13 @@ import { initWebGpuBackend } from '../backend/webgpu';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-/** Makes 'webgpu' the active tfjs backend on a Dawn device; resolves to the adapter description. */
-export async function initDawnWebGpu(): Promise<string> {
-  process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
+/**
+ * Makes 'webgpu' the active tfjs backend on a Dawn device; resolves to the adapter description. `swiftshader`
+ * (tests, CI) selects SwiftShader unless VK_ICD_FILENAMES is already set; `system` leaves the Vulkan loader to
+ * find the machine's GPU driver (benchmarks on real hardware).
+ */
+export async function initDawnWebGpu(driver: 'swiftshader' | 'system' = 'swiftshader'): Promise<string> {
+  if (driver === 'swiftshader') process.env.VK_ICD_FILENAMES ??= SWIFTSHADER_ICD;
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
   const gpu = create([]);

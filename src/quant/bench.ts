@@ -1,0 +1,110 @@
+/**
+ * Micro-benchmark of one quantized layer against tfjs's f32 matMul on the active backend: bytes, output error
+ * and time per call at several row counts. Used by the `quant` CLI command; runs anywhere the engine runs.
+ */
+import { tf, type Tensor, type Tensor2D } from '../backend/tf';
+import type { QuantMode } from '../model/linear';
+import { createLinearFactory } from './linear-factory';
+import { packedByteSize, type GroupSize } from './packed';
+import { randomUniform, randomWeight } from './test-support';
+
+export interface QuantBenchOptions {
+  mode: QuantMode;
+  groupSize: GroupSize;
+  outFeatures: number;
+  inFeatures: number;
+  /** Row counts M to time (1 = decode, larger = prefill/training). */
+  rows: number[];
+  /** Timed calls per row count (after one untimed warm-up call that also compiles GPU pipelines). */
+  reps: number;
+}
+
+export interface QuantBenchRow {
+  rows: number;
+  /** ms per QuantLinear.apply. */
+  quantMs: number;
+  /** ms per tf.matMul(x, W_f32, false, true). */
+  f32Ms: number;
+  /** f32Ms / quantMs (> 1: the quantized kernel is faster). */
+  speedup: number;
+  /** ms per input-gradient call (dy·W from the packed weight). */
+  inputGradMs: number;
+}
+
+export interface QuantBenchResult {
+  backend: string;
+  mode: QuantMode;
+  groupSize: GroupSize;
+  shape: [number, number];
+  bytes: number;
+  f32Bytes: number;
+  /** ‖y_quant − y_f32‖ / ‖y_f32‖ on random inputs. */
+  outputRelError: number;
+  quantizeMs: number;
+  results: QuantBenchRow[];
+}
+
+/** Mean ms per call of `f`, over `reps` calls queued back to back and synchronised once at the end. */
+async function timePerCall(f: () => Tensor, reps: number): Promise<number> {
+  tf.dispose(await syncResult(f()));
+  const start = performance.now();
+  const outs: Tensor[] = [];
+  for (let i = 0; i < reps; i++) outs.push(f());
+  await outs[outs.length - 1].data();
+  const ms = (performance.now() - start) / reps;
+  tf.dispose(outs);
+  return ms;
+}
+
+async function syncResult(t: Tensor): Promise<Tensor> {
+  await t.data();
+  return t;
+}
+
+function relError(a: Float32Array, b: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / (den || 1));
+}
+
+/** Benchmarks one [out, in] layer in `mode`; the caller chooses the backend beforehand. */
+export async function benchQuantLinear(o: QuantBenchOptions): Promise<QuantBenchResult> {
+  const shape: [number, number] = [o.outFeatures, o.inFeatures];
+  const w = randomWeight(o.outFeatures * o.inFeatures, 1);
+  const t0 = performance.now();
+  const lin = createLinearFactory(o.mode, { groupSize: o.groupSize })('bench', w, shape, null);
+  const quantizeMs = performance.now() - t0;
+  const wf = tf.tensor2d(w, shape); // [out, in] f32 baseline
+  const results: QuantBenchRow[] = [];
+  let outputRelError = 0;
+  for (const m of o.rows) {
+    const x = tf.tensor2d(randomUniform(m * o.inFeatures, m), [m, o.inFeatures]);
+    const dy = tf.tensor2d(randomUniform(m * o.outFeatures, m + 1), [m, o.outFeatures]);
+    const quantMs = await timePerCall(() => lin.apply(x), o.reps);
+    const f32Ms = await timePerCall(() => tf.matMul(x, wf, false, true), o.reps);
+    const grad = tf.grad((xx: Tensor) => tf.sum(tf.mul(lin.apply(xx as Tensor2D), dy)));
+    const inputGradMs = await timePerCall(() => grad(x), Math.max(1, Math.ceil(o.reps / 2)));
+    const yq = lin.apply(x);
+    const yf = tf.matMul(x, wf, false, true);
+    outputRelError = Math.max(outputRelError, relError((await yq.data()) as Float32Array, (await yf.data()) as Float32Array));
+    tf.dispose([x, dy, yq, yf]);
+    results.push({ rows: m, quantMs, f32Ms, speedup: f32Ms / quantMs, inputGradMs });
+  }
+  wf.dispose();
+  lin.dispose();
+  return {
+    backend: tf.getBackend(),
+    mode: o.mode,
+    groupSize: o.groupSize,
+    shape,
+    bytes: lin.byteSize,
+    f32Bytes: packedByteSize(shape, 'f32'),
+    outputRelError,
+    quantizeMs,
+    results,
+  };
+}
