@@ -14,11 +14,15 @@ export type TextLine = { line: number; text: string; error?: undefined } | { lin
 /** Longest line we hold in memory; a longer one is almost always a binary or a minified single-line file. */
 export const MAX_LINE_BYTES = 256 << 20;
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
+/** Joins the pieces of a line that spans chunks (once, at its end: no quadratic re-copying of long lines). */
+function join(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -37,24 +41,27 @@ function decodeLine(bytes: Uint8Array, line: number): TextLine {
  * without a trailing newline is still a line; an empty file yields nothing.
  */
 export async function* readLines(chunks: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<TextLine> {
-  let carry: Uint8Array = new Uint8Array(0);
+  let carry: Uint8Array[] = [];
+  let carryBytes = 0;
   let line = 0;
   for await (const chunk of textGuard(chunks, file)) {
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);
-      const bytes = carry.length ? concat(carry, piece) : piece;
-      carry = new Uint8Array(0);
+      const bytes = carry.length ? join([...carry, piece], carryBytes + piece.length) : piece;
+      carry = [];
+      carryBytes = 0;
       yield decodeLine(bytes, ++line);
       start = nl + 1;
     }
     if (start < chunk.length) {
-      // Copy: the producer may reuse its chunk buffer after we return.
-      carry = concat(carry, chunk.slice(start));
-      if (carry.length > MAX_LINE_BYTES) {
+      // Copy (Uint8Array's slice, also for Node Buffers): the producer may reuse its chunk buffer.
+      carry.push(Uint8Array.prototype.slice.call(chunk, start));
+      carryBytes += chunk.length - start;
+      if (carryBytes > MAX_LINE_BYTES) {
         throw new FileProblem({ file, line: line + 1, message: `line longer than ${MAX_LINE_BYTES >> 20} MiB` });
       }
     }
   }
-  if (carry.length > 0) yield decodeLine(carry, ++line);
+  if (carryBytes > 0) yield decodeLine(join(carry, carryBytes), ++line);
 }

@@ -60,6 +60,13 @@ describe('JSONL', () => {
     const web = await check(webStreamInput('a.jsonl', text, 3));
     expect(valid(web)).toBe(7);
   });
+
+  it('reassembles a long line spread over many chunks', async () => {
+    const long = { prompt: 'p', completion: 'ü'.repeat(100_000) };
+    const r = await check(chunkedInput('a.jsonl', jsonl([PC(1), long, PC(2)]), 997));
+    expect(r.problems).toEqual([]);
+    expect(valid(r)).toBe(3);
+  });
 });
 
 describe('JSON', () => {
