@@ -52,6 +52,13 @@ describe('generate with the KV cache', () => {
     expect(result.promptTokens).toBe(19);
   });
 
+  it('gives the same tokens through a model that only offers forward()', async () => {
+    const m = models.get('mistral')!;
+    const forwardOnly = { config: m.config, createCache: (b: number, n: number) => m.createCache(b, n), forward: m.forward.bind(m) };
+    const req = { prompt: 'Same path?', maxNewTokens: 12 };
+    expect((await generate(forwardOnly, tokenizer, req)).ids).toEqual((await generate(m, tokenizer, req)).ids);
+  });
+
   it('applies an adapter hook in prefill and in every cached step', async () => {
     const model = models.get('llama3-rope-untied')!;
     const { hidden, intermediate } = model.config;

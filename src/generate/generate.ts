@@ -3,7 +3,7 @@
  * feeds only the newest token. Only the last position's logits are read back, and every tensor made per step is
  * freed, so memory stays flat however long the output.
  */
-import { tf } from '../backend/tf';
+import { tf, type Tensor3D } from '../backend/tf';
 import type { TextTokenizer } from '../tokenizer/types';
 import { Rng } from '../util/rng';
 import { sampleToken, validateSamplingParams } from './sampler';
@@ -43,8 +43,13 @@ async function lastLogits<C extends GenerationCache>(
   const vocab = model.config.vocab;
   const last = tf.tidy(() => {
     const input = tf.tensor2d(ids, [1, ids.length], 'int32'); // [1, seq]
-    const logits = model.forward(input, { cache, hook: request.hook ?? null }); // [1, seq, vocab]
-    return logits.slice([0, ids.length - 1, 0], [1, 1, vocab]).reshape([vocab]); // [vocab]
+    const opts = { cache, hook: request.hook ?? null };
+    const pick = (t: Tensor3D) => t.slice([0, ids.length - 1, 0], [1, 1, -1]) as Tensor3D; // [1, 1, ·]
+    if (model.hiddenStates && model.logits) {
+      const h = model.hiddenStates(input, opts); // [1, seq, hidden]
+      return model.logits(pick(h)).reshape([vocab]); // [vocab]
+    }
+    return pick(model.forward(input, opts)).reshape([vocab]); // [vocab]
   });
   const data = (await last.data()) as Float32Array;
   last.dispose();

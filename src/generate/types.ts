@@ -22,6 +22,13 @@ export interface GenerationModel<C extends GenerationCache = GenerationCache> {
   };
   createCache(batch: number, maxLen: number): C;
   forward(ids: Tensor2D, opts: { cache?: C | null; hook?: AdapterHook | null }): Tensor3D;
+  /**
+   * Optional split of `forward` into the decoder stack ([batch, seq, hidden]) and the LM head. When both exist,
+   * prefill projects only the last position onto the vocabulary instead of every prompt position (a 1k-token
+   * prompt on a 150k vocabulary would otherwise materialize a 600 MB logits tensor).
+   */
+  hiddenStates?(ids: Tensor2D, opts: { cache?: C | null; hook?: AdapterHook | null }): Tensor3D;
+  logits?(h: Tensor3D): Tensor3D;
 }
 
 /** One generation request. Exactly one of `prompt`, `messages`, `promptIds` gives the input. */
