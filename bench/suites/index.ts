@@ -52,7 +52,7 @@ function makeContext(
   };
 }
 
-/** Runs the suites named in `opts` (peak always first when MFU is needed); a failing suite is recorded, not fatal. */
+/** Runs the suites named in `opts` in order; a failing suite is recorded, not fatal. */
 export async function runSuites(
   opts: BenchOptions,
   device: DeviceInfo,
@@ -64,8 +64,7 @@ export async function runSuites(
   const figures: Figure[] = [];
   const skipped: Skipped[] = [];
   const ctx = makeContext(opts, figures, skipped, emit, host);
-  const order: SuiteName[] = opts.suites.includes('train') && !opts.suites.includes('peak') ? ['peak', ...opts.suites] : opts.suites;
-  for (const name of order) {
+  for (const name of opts.suites) {
     const suite = SUITES[name];
     if (!suite) {
       ctx.skip(name, 'whole suite', MISSING_REASON[name] ?? 'not available');

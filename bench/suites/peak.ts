@@ -17,7 +17,12 @@ export function peakSize(backend: BackendName, quick: boolean): number {
   return quick ? 1024 : 2048;
 }
 
-export async function runPeakSuite(ctx: SuiteContext): Promise<void> {
+/**
+ * Measures the fp32 matMul peak and stores it in `ctx.peakFlops`. `key` distinguishes a re-measurement (the train
+ * suite re-measures right before it trains: on a shared machine the load drifts during a long run, and MFU
+ * should be held against the peak of the same minutes).
+ */
+export async function measurePeak(ctx: SuiteContext, suite: 'peak' | 'train', key: string, note: string): Promise<void> {
   const n = peakSize(ctx.opts.backend, ctx.opts.quick);
   const a = tf.randomUniform([n, n], -1, 1, 'float32', 1); // [n, n]
   const b = tf.randomUniform([n, n], -1, 1, 'float32', 2); // [n, n]
@@ -31,5 +36,9 @@ export async function runPeakSuite(ctx: SuiteContext): Promise<void> {
   b.dispose();
   const s = rate(samples, matmulFlops(n, n, n), 1e-9);
   ctx.peakFlops = s.median * 1e9;
-  ctx.report(figure('peak', `peak/matmul-f32/${n}`, `fp32 tf.matMul ${n}×${n}×${n}`, 'GFLOP/s', s, true, 'the limit for MFU'));
+  ctx.report(figure(suite, `${key}/${n}`, `fp32 tf.matMul ${n}×${n}×${n}`, 'GFLOP/s', s, true, note));
+}
+
+export async function runPeakSuite(ctx: SuiteContext): Promise<void> {
+  await measurePeak(ctx, 'peak', 'peak/matmul-f32', 'the limit');
 }

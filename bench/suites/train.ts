@@ -21,6 +21,7 @@ import { runPlan, syncTensor, timeRuns } from '../core/measure';
 import { randomIds } from '../core/random';
 import { ratioOf, summarize, type Summary } from '../core/stats';
 import { NaiveLoraLlama } from '../naive/naive-lora';
+import { measurePeak } from './peak';
 import { allLinearLoraParameters, benchModelConfig, buildModel, matmulParameters, randomWeights, type RandomWeights } from '../models/bench-models';
 
 export const TRAIN_RANK = 16;
@@ -129,6 +130,7 @@ export async function runTrainSuite(ctx: SuiteContext): Promise<void> {
   const batches = trainBatches(ctx.opts.quick);
   ctx.report(figure('train', 'train/params/base-matmul', `N_base (projections + LM head), ${ctx.opts.model}`, 'params', exact(matmulParameters(c)), true));
   ctx.report(figure('train', 'train/params/lora', `N_lora (all-linear, r=${TRAIN_RANK})`, 'params', exact(allLinearLoraParameters(c, TRAIN_RANK)), true));
+  await measurePeak(ctx, 'train', 'train/peak-before', 're-measured now: the MFU denominator');
   const ours = new Map<QuantMode, Map<number, Summary>>();
   for (const mode of TRAIN_MODES) ours.set(mode, await measureOurs(ctx, c, w, mode, batches));
   const naive = await measureNaive(ctx, c, w, batches);
