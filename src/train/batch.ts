@@ -29,9 +29,33 @@ export interface BatchOptions {
   bucket: number;
 }
 
-/** Builds a padded micro-batch from `examples` (at least one). */
-export function makeBatch(examples: readonly TokenizedExample[], opts: BatchOptions): LmBatch {
-  if (examples.length === 0) throw new Error('makeBatch: no examples');
+/**
+ * Splits a packed row (`segmentIds` 1, 1, 2, 2, 2, …) back into its examples. The decoder's attention mask is
+ * causal + padding only, so a packed row would let one example attend to the previous one and continue its
+ * positions; one row per segment keeps the loss exactly that of the examples alone.
+ */
+export function unpack(example: TokenizedExample): TokenizedExample[] {
+  const seg = example.segmentIds;
+  if (!seg || seg.length === 0) return [example];
+  const out: TokenizedExample[] = [];
+  let start = 0;
+  for (let t = 1; t <= seg.length; t++) {
+    if (t === seg.length || seg[t] !== seg[start]) {
+      if (seg[start] > 0) {
+        const lossMask = example.lossMask.slice(start, t);
+        lossMask[0] = 0; // nothing precedes a segment's first token
+        out.push({ ids: example.ids.slice(start, t), lossMask });
+      }
+      start = t;
+    }
+  }
+  return out.length ? out : [example];
+}
+
+/** Builds a padded micro-batch from `examples` (at least one; packed rows are split into their examples). */
+export function makeBatch(input: readonly TokenizedExample[], opts: BatchOptions): LmBatch {
+  if (input.length === 0) throw new Error('makeBatch: no examples');
+  const examples = input.flatMap(unpack);
   const lens = examples.map((e) => Math.min(e.ids.length, opts.maxSeqLen));
   const longest = Math.max(1, ...lens);
   const seq = Math.min(Math.max(opts.maxSeqLen, 1), Math.ceil(longest / Math.max(1, opts.bucket)) * Math.max(1, opts.bucket));

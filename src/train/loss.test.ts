@@ -32,6 +32,16 @@ describe('batching', () => {
   });
 });
 
+describe('packed rows', () => {
+  it('are split into their segments (segment id 0 = padding), each scored alone', () => {
+    const packed = { ids: Int32Array.from([1, 2, 3, 4, 5, 6, 0]), lossMask: Uint8Array.from([0, 1, 1, 1, 1, 1, 0]), segmentIds: Int32Array.from([1, 1, 1, 2, 2, 2, 0]) };
+    const b = makeBatch([packed], { maxSeqLen: 16, bucket: 1 });
+    expect(b.batch).toBe(2);
+    expect([...b.ids]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect([...b.labels]).toEqual([2, 3, 5, 6]);
+  });
+});
+
 describe('causal LM loss', () => {
   it('equals a naive full-logits masked cross-entropy, padding excluded', () => {
     const examples = [ex([1, 5, 9, 3, 7, 2], [0, 0, 1, 1, 1, 1]), ex([4, 8, 15], [0, 1, 1])];
