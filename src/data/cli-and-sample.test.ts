@@ -49,6 +49,15 @@ describe('data check (CLI)', () => {
     expect(s.err).toContain('skipped 23 invalid records (--skip-invalid)');
   });
 
+  it('data synth writes a JSONL that data check accepts', async () => {
+    const f = join(dir, 'synth.jsonl');
+    const w = await runCli(['synth', f, '--mb', '0.05', '--shape', 'sharegpt', '--seed', '3']);
+    expect(w.code).toBe(0);
+    const r = await runCli(['check', f]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/jsonl, sharegpt .* records, \d+ valid/);
+  });
+
   it('rejects bad arguments', async () => {
     const r = await runCli(['nope']);
     expect(r.code).toBe(2);

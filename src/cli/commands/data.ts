@@ -5,13 +5,16 @@
  * as `FILE:LINE: what is wrong` (first 20, then a count). Exits 1 when there are problems (unless
  * --skip-invalid), 2 on bad arguments.
  */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { folderFiles } from '../../model/folder-files.node.js';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { TextTokenizer } from '../../tokenizer/types';
 import { fileDatasetInput } from '../../data/node-input.node.js';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { formatFiles, formatProblemSummary, formatStats } from '../../data/report';
-import type { ColumnMapping, PrepareOptions } from '../../data/types';
+import { generateSyntheticJsonl } from '../../data/synthetic';
+import type { ColumnMapping, PrepareOptions, RecordShape } from '../../data/types';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 
 const USAGE =
@@ -77,13 +80,36 @@ async function check(argv: string[]): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
-/** `data <subcommand>`; only `check` for now. */
+const SHAPES: RecordShape[] = ['text', 'prompt-completion', 'alpaca', 'chat', 'sharegpt'];
+
+/** `data synth FILE [--mb N] [--seed S] [--shape S]`: writes a synthetic JSONL (benchmarks, manual checks). */
+async function synth(argv: string[]): Promise<number> {
+  const { flags, positional } = parseFlags(argv);
+  if (positional.length !== 1) throw new CliError(`usage: data synth FILE [--mb N] [--seed S] [--shape ${SHAPES.join('|')}]`);
+  const shape = (flag(flags, 'shape', 'chat') as RecordShape);
+  if (!SHAPES.includes(shape)) throw new CliError(`--shape must be one of ${SHAPES.join(', ')}`);
+  const bytes = (numberFlag(flags, 'mb') ?? 100) * (1 << 20);
+  const out = createWriteStream(positional[0]);
+  const gen = generateSyntheticJsonl(bytes, numberFlag(flags, 'seed') ?? 0, shape);
+  let step = gen.next();
+  while (!step.done) {
+    if (!out.write(step.value)) await once(out, 'drain');
+    step = gen.next();
+  }
+  out.end();
+  await once(out, 'finish');
+  process.stdout.write(`${positional[0]}: ${step.value} ${shape} records, ${bytes} bytes asked\n`);
+  return 0;
+}
+
+/** `data check` and `data synth`. */
 export const dataCommand: CliCommand = {
-  summary: 'check dataset files: shape, counts, token stats, problems as FILE:LINE',
+  summary: 'check dataset files (shape, counts, token stats, problems as FILE:LINE); synth a test JSONL',
   async run(argv) {
     const [sub, ...rest] = argv;
     if (sub === 'check') return check(rest);
-    process.stderr.write(`${USAGE}\n`);
+    if (sub === 'synth') return synth(rest);
+    process.stderr.write(`${USAGE}\n       data synth FILE [--mb N] [--seed S] [--shape S]\n`);
     return 2;
   },
 };
