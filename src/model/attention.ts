@@ -7,6 +7,7 @@
  * loop in JS. Head h uses KV head ⌊h / group⌋, as `repeat_kv` does.
  */
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../backend/tf';
+import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
 import type { ModelConfig } from './config';
 import type { KVCache } from './kv-cache';
 import type { AdapterHook } from './linear';
@@ -54,10 +55,10 @@ export function attention(
     // Scale q before the product: seq·headDim multiplies instead of seq·total.
     const qh = tf.transpose(tf.mul(q, 1 / Math.sqrt(headDim)), [0, 2, 1, 3]); // [batch, heads, seq, headDim]
     const qg = qh.reshape([batch, kvHeads, group * seq, headDim]);
-    let scores = tf.matMul(qg, keys, false, true).reshape([batch, heads, seq, total]); // [batch, heads, seq, total]
+    let scores = batchedMatMulTransposeB(qg, keys).reshape([batch, heads, seq, total]); // [batch, heads, seq, total]
     if (ctx.mask) scores = tf.add(scores, ctx.mask);
     const probs = tf.softmax(scores, -1).reshape([batch, kvHeads, group * seq, total]);
-    const out = tf.matMul(probs, values); // [batch, kvHeads, group·seq, headDim]
+    const out = batchedMatMul(probs, values); // [batch, kvHeads, group·seq, headDim]
     const merged = out
       .reshape([batch, heads, seq, headDim])
       .transpose([0, 2, 1, 3]) // [batch, seq, heads, headDim]
