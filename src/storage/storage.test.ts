@@ -184,7 +184,7 @@ describe('datasets, models, runs', () => {
     const cp: Checkpoint = {
       version: 1, step: 5, params: { 'l.lora_A': { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) } },
       adam: { step: 5, m: { 'l.lora_A': new Float32Array(6).fill(0.1) }, v: { 'l.lora_A': new Float32Array(6).fill(0.2) } },
-      rng: [1, 2, 3, 4], data: { epoch: 0, index: 3 } as Checkpoint['data'], metrics: [], lrScale: 1, elapsedMs: 10, config: { r: 2 },
+      rng: [1, 2, 3, 4], data: { epoch: 0, cursor: 1, order: [2, 0, 1], rng: [5, 6, 7, 8] }, metrics: [], lrScale: 1, elapsedMs: 10, config: { r: 2 },
     };
     const store = new IdbCheckpointStore(db);
     expect(await store.loadLatest('none')).toBeNull();
