@@ -1,17 +1,21 @@
 /**
  * Prefill / training, M > 1: C [M, N] = A [M, K] · B [K, N] where B is the packed weight, decoded once per
- * workgroup tile into workgroup memory and reused by all TM rows of A.
+ * workgroup tile into workgroup memory and reused by all TILE_M rows of A.
  *
  *   forward     A = x [M, in],   B[k, n] = W[n, k]   (K = in,  N = out)   → y = x·Wᵀ (+ b)
  *   inputGrad   A = dy [M, out], B[k, n] = W[k, n]   (K = out, N = in)    → dx = dy·W
  *
- * Tile TM×TN = 32×64 with TK = 32; 128 threads each accumulate a 4×4 block as an outer product of one
- * vec4 of A (4 rows) and one vec4 of B (4 columns) per k. Workgroup memory:
- * A 4 KiB + B 8 KiB (+ 64 B NF4 table), inside WebGPU's 16 KiB default. The tiles are scalar
- * arrays on purpose: threads write single elements of them (the forward B tile is written transposed), and a
- * per-component store into a shared vec4 may be lowered to a racy read-modify-write of the whole vector. The weight tile is fetched as
- * `vec4<u32>` (a 32-column strip of a row is 1/2/4 such loads for int4·nf4/int8/f16) and never exists as
- * float outside workgroup memory. Rows are padded to 32 columns, so a k-tile never reads past a packed row.
+ * Tile 32 (M) × 64 (N) × 32 (K), 128 threads, 4 × 4 outputs per thread. Both tiles hold vec4s that one thread
+ * writes whole (a per-component store into a shared vec4 can be lowered to a racy read-modify-write of the
+ * vector, e.g. by Tint's HLSL writer), and both are read as vec4: 8 shared vec4 loads per 64 FMAs.
+ * - A is stored [m][k/4] (vec4 along k).
+ * - forward: W rows are n, so the decoded strip of a row is already a run along k: stored [n][k/4] and consumed
+ *   as dot products; a thread's 4 columns are n = tx + 16·j, so neighbouring threads read neighbouring rows
+ *   (rows padded by one vec4 against bank conflicts) and write neighbouring outputs.
+ * - inputGrad: W rows are k and the decoded strip runs along n: stored [k][n/4] and consumed as outer products;
+ *   a thread's 4 columns are n = 4·tx .. 4·tx + 3.
+ * The weight tile is fetched as `vec4<u32>` and never exists as float outside workgroup memory. Packed rows are
+ * padded to 32 columns, so a forward k-tile never reads past a row. Workgroup memory ≤ 14 KiB (+64 B NF4 table).
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { PackedMode } from '../../packed';
@@ -21,6 +25,7 @@ import { decodeSnippet, weightVariableNames } from './quant-wgsl';
 export const TILE_M = 32;
 export const TILE_N = 64;
 const TILE_K = 32;
+const K4 = TILE_K / 4;
 const THREADS = 128;
 
 export type TiledDirection = 'forward' | 'inputGrad';
@@ -28,11 +33,11 @@ export type TiledDirection = 'forward' | 'inputGrad';
 export class QuantTiledProgram implements WebGPUProgram {
   /** Inputs in binding order: A (x or dy), packed words, scales (not for f16), bias (forward, when present). */
   variableNames: string[];
-  /** A and scales scalar; words as vec4<i32>. */
+  /** A, scales and bias scalar; words as vec4<i32>. */
   variableComponents: number[];
   /** [M, N]. */
   outputShape: number[];
-  /** Direction, mode, group size, bias. */
+  /** Direction, mode, bias. */
   shaderKey: string;
   /** Output dim 1 (N) on x, dim 0 (M) on y. */
   dispatchLayout = { x: [1], y: [0] };
@@ -40,7 +45,7 @@ export class QuantTiledProgram implements WebGPUProgram {
   dispatch: [number, number, number];
   /** 16 × 8 threads, 4 × 4 outputs each. */
   workgroupSize: [number, number, number] = [TILE_N / 4, TILE_M / 4, 1];
-  /** Runtime sizes: one pipeline per (direction, mode, group, bias) whatever the layer. */
+  /** Runtime sizes: one pipeline per (direction, mode, bias) whatever the layer. */
   uniforms = 'dimM : i32, dimK : i32, dimN : i32, dimOut : i32, rowVec4s : i32, groupsPerRow : i32, groupSize : i32,';
   private readonly direction: TiledDirection;
   private readonly mode: PackedMode;
@@ -59,24 +64,63 @@ export class QuantTiledProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
-    const a = this.variableNames[0];
+    const forward = this.direction === 'forward';
     return `
       ${decodeSnippet(this.mode)}
-      var<workgroup> tileA : array<array<f32, ${TILE_M}>, ${TILE_K}>; // [k][m]
-      var<workgroup> tileB : array<array<f32, ${TILE_N}>, ${TILE_K}>; // [k][n]
+      var<workgroup> tileA : array<array<vec4<f32>, ${K4 + 1}>, ${TILE_M}>; // [m][k / 4], padded
+      ${forward ? `var<workgroup> tileW : array<array<vec4<f32>, ${K4 + 1}>, ${TILE_N}>; // [n][k / 4], padded` : `var<workgroup> tileW : array<array<vec4<f32>, ${TILE_N / 4}>, ${TILE_K}>; // [k][n / 4]`}
 
+      fn readA(m : i32, k : i32) -> f32 {
+        if (m < uniforms.dimM && k < uniforms.dimK) {
+          return ${this.variableNames[0]}[m * uniforms.dimK + k];
+        }
+        return 0.0;
+      }
+
+      // TILE_M × TILE_K floats as vec4s along k; neighbouring threads take neighbouring k (coalesced reads).
       fn loadTileA(m0 : i32, k0 : i32, t : i32) {
-        for (var e = t; e < ${TILE_M * TILE_K}; e += ${THREADS}) {
-          let mm = e / ${TILE_K};
-          let kk = e % ${TILE_K};
-          var v = 0.0;
-          if (m0 + mm < uniforms.dimM && k0 + kk < uniforms.dimK) {
-            v = ${a}[(m0 + mm) * uniforms.dimK + k0 + kk];
-          }
-          tileA[kk][mm] = v;
+        for (var e = t; e < ${TILE_M * K4}; e += ${THREADS}) {
+          let mm = e / ${K4};
+          let k = k0 + (e % ${K4}) * 4;
+          tileA[mm][e % ${K4}] = vec4<f32>(readA(m0 + mm, k), readA(m0 + mm, k + 1), readA(m0 + mm, k + 2), readA(m0 + mm, k + 3));
         }
       }
-      ${this.direction === 'forward' ? this.loadTileBForward() : this.loadTileBInputGrad()}
+      ${forward ? this.forwardBody() : this.inputGradBody()}
+    `;
+  }
+
+  /** B[k, n] = W[n0 + n, k0 + k]: TILE_N packed rows, a TILE_K-column strip of each, kept row-major. */
+  private forwardBody(): string {
+    const vecCols = 4 * codesPerWord(this.mode);
+    const perRow = TILE_K / vecCols;
+    const bias = (j: number) => (this.hasBias ? ` + bias[col0 + ${16 * j}]` : '');
+    return `
+      fn loadTileW(k0 : i32, n0 : i32, t : i32) {
+        for (var e = t; e < ${TILE_N * perRow}; e += ${THREADS}) {
+          let nn = e / ${perRow};
+          let q = e % ${perRow};
+          let row = n0 + nn;
+          var w4 = vec4<u32>(0u);
+          var s = 0.0;
+          if (row < uniforms.dimOut) {
+            w4 = bitcast<vec4<u32>>(words[row * uniforms.rowVec4s + k0 / ${vecCols} + q]);
+            s = scaleAt(row, k0 + q * ${vecCols});
+          }
+          for (var j = 0u; j < Q_CPW; j++) {
+            tileW[nn][q * ${codesPerWord(this.mode)} + i32(j)] = decodeVec(w4, j) * s;
+          }
+        }
+      }
+
+      fn writeRow(row : i32, col0 : i32, v : vec4<f32>) {
+        if (row >= uniforms.dimM) {
+          return;
+        }
+        if (col0 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0, v.x${bias(0)}); }
+        if (col0 + 16 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 16, v.y${bias(1)}); }
+        if (col0 + 32 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 32, v.z${bias(2)}); }
+        if (col0 + 48 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 48, v.w${bias(3)}); }
+      }
 
       fn main() {
         initLut();
@@ -84,82 +128,44 @@ export class QuantTiledProgram implements WebGPUProgram {
         let n0 = i32(workgroupId.x) * ${TILE_N};
         let tx = i32(localId.x);
         let ty = i32(localId.y);
-        let t = i32(localIndex);
-        var acc0 = vec4<f32>(0.0);
-        var acc1 = vec4<f32>(0.0);
-        var acc2 = vec4<f32>(0.0);
-        var acc3 = vec4<f32>(0.0);
+        var acc0 = vec4<f32>(0.0); // row ty, columns tx + 16·j
+        var acc1 = vec4<f32>(0.0); // row ty + 8
+        var acc2 = vec4<f32>(0.0); // row ty + 16
+        var acc3 = vec4<f32>(0.0); // row ty + 24
         let numTiles = (uniforms.dimK + ${TILE_K - 1}) / ${TILE_K};
         for (var kt = 0; kt < numTiles; kt++) {
-          loadTileA(m0, kt * ${TILE_K}, t);
-          loadTileB(kt * ${TILE_K}, n0, t);
+          loadTileA(m0, kt * ${TILE_K}, i32(localIndex));
+          loadTileW(kt * ${TILE_K}, n0, i32(localIndex));
           workgroupBarrier();
-          for (var kk = 0; kk < ${TILE_K}; kk++) {
-            let av = vec4<f32>(tileA[kk][ty * 4], tileA[kk][ty * 4 + 1], tileA[kk][ty * 4 + 2], tileA[kk][ty * 4 + 3]);
-            let bv = vec4<f32>(tileB[kk][tx * 4], tileB[kk][tx * 4 + 1], tileB[kk][tx * 4 + 2], tileB[kk][tx * 4 + 3]);
-            acc0 += av.x * bv;
-            acc1 += av.y * bv;
-            acc2 += av.z * bv;
-            acc3 += av.w * bv;
+          for (var k4 = 0; k4 < ${K4}; k4++) {
+            let b0 = tileW[tx][k4];
+            let b1 = tileW[tx + 16][k4];
+            let b2 = tileW[tx + 32][k4];
+            let b3 = tileW[tx + 48][k4];
+            let a0 = tileA[ty][k4];
+            let a1 = tileA[ty + 8][k4];
+            let a2 = tileA[ty + 16][k4];
+            let a3 = tileA[ty + 24][k4];
+            acc0 += vec4<f32>(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
+            acc1 += vec4<f32>(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
+            acc2 += vec4<f32>(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
+            acc3 += vec4<f32>(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
           }
           workgroupBarrier();
         }
-        writeRow(m0 + ty * 4, n0 + tx * 4, acc0);
-        writeRow(m0 + ty * 4 + 1, n0 + tx * 4, acc1);
-        writeRow(m0 + ty * 4 + 2, n0 + tx * 4, acc2);
-        writeRow(m0 + ty * 4 + 3, n0 + tx * 4, acc3);
-      }
-
-      fn writeRow(row : i32, col0 : i32, v : vec4<f32>) {
-        if (row >= uniforms.dimM) {
-          return;
-        }
-        if (col0 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0, v.x${this.bias(0)}); }
-        if (col0 + 1 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 1, v.y${this.bias(1)}); }
-        if (col0 + 2 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 2, v.z${this.bias(2)}); }
-        if (col0 + 3 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 3, v.w${this.bias(3)}); }
-      }
-    `;
-  }
-
-  private bias(c: number): string {
-    return this.hasBias ? ` + bias[col0 + ${c}]` : '';
-  }
-
-  /** B[k, n] = W[n0 + n, k0 + k]: TILE_N packed rows, a TILE_K-column strip of each, written transposed. */
-  private loadTileBForward(): string {
-    const vecCols = 4 * codesPerWord(this.mode);
-    const perRow = TILE_K / vecCols;
-    return `
-      fn loadTileB(k0 : i32, n0 : i32, t : i32) {
-        for (var e = t; e < ${TILE_N * perRow}; e += ${THREADS}) {
-          let nn = e / ${perRow};
-          let kq = (e % ${perRow}) * ${vecCols};
-          let row = n0 + nn;
-          var w4 = vec4<u32>(0u);
-          var s = 0.0;
-          if (row < uniforms.dimOut) {
-            w4 = bitcast<vec4<u32>>(words[row * uniforms.rowVec4s + (k0 + kq) / ${vecCols}]);
-            s = scaleAt(row, k0 + kq);
-          }
-          for (var j = 0u; j < Q_CPW; j++) {
-            let v = decodeVec(w4, j) * s;
-            let kk = kq + i32(j) * 4;
-            tileB[kk][nn] = v.x;
-            tileB[kk + 1][nn] = v.y;
-            tileB[kk + 2][nn] = v.z;
-            tileB[kk + 3][nn] = v.w;
-          }
-        }
+        writeRow(m0 + ty, n0 + tx, acc0);
+        writeRow(m0 + ty + 8, n0 + tx, acc1);
+        writeRow(m0 + ty + 16, n0 + tx, acc2);
+        writeRow(m0 + ty + 24, n0 + tx, acc3);
       }`;
   }
 
   /** B[k, n] = W[k0 + k, n0 + n]: TILE_K packed rows, a TILE_N-column strip of each, in natural order. */
-  private loadTileBInputGrad(): string {
+  private inputGradBody(): string {
     const vecCols = 4 * codesPerWord(this.mode);
     const perRow = TILE_N / vecCols;
     return `
-      fn loadTileB(k0 : i32, n0 : i32, t : i32) {
+      fn loadTileW(k0 : i32, n0 : i32, t : i32) {
         for (var e = t; e < ${TILE_K * perRow}; e += ${THREADS}) {
           let kk = e / ${perRow};
           let q = e % ${perRow};
@@ -172,14 +178,55 @@ export class QuantTiledProgram implements WebGPUProgram {
             s = scaleAt(row, col);
           }
           for (var j = 0u; j < Q_CPW; j++) {
-            let v = decodeVec(w4, j) * s;
-            let nn = q * ${vecCols} + i32(j) * 4;
-            tileB[kk][nn] = v.x;
-            tileB[kk][nn + 1] = v.y;
-            tileB[kk][nn + 2] = v.z;
-            tileB[kk][nn + 3] = v.w;
+            tileW[kk][q * ${codesPerWord(this.mode)} + i32(j)] = decodeVec(w4, j) * s;
           }
         }
+      }
+
+      fn writeRow(row : i32, col0 : i32, v : vec4<f32>) {
+        if (row >= uniforms.dimM) {
+          return;
+        }
+        if (col0 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0, v.x); }
+        if (col0 + 1 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 1, v.y); }
+        if (col0 + 2 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 2, v.z); }
+        if (col0 + 3 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 3, v.w); }
+      }
+
+      fn main() {
+        initLut();
+        let m0 = i32(workgroupId.y) * ${TILE_M};
+        let n0 = i32(workgroupId.x) * ${TILE_N};
+        let tx = i32(localId.x);
+        let ty = i32(localId.y);
+        var acc0 = vec4<f32>(0.0); // row ty, columns 4·tx .. 4·tx + 3
+        var acc1 = vec4<f32>(0.0); // row ty + 8
+        var acc2 = vec4<f32>(0.0); // row ty + 16
+        var acc3 = vec4<f32>(0.0); // row ty + 24
+        let numTiles = (uniforms.dimK + ${TILE_K - 1}) / ${TILE_K};
+        for (var kt = 0; kt < numTiles; kt++) {
+          loadTileA(m0, kt * ${TILE_K}, i32(localIndex));
+          loadTileW(kt * ${TILE_K}, n0, i32(localIndex));
+          workgroupBarrier();
+          for (var k4 = 0; k4 < ${K4}; k4++) {
+            let a0 = tileA[ty][k4];
+            let a1 = tileA[ty + 8][k4];
+            let a2 = tileA[ty + 16][k4];
+            let a3 = tileA[ty + 24][k4];
+            for (var c = 0; c < 4; c++) {
+              let b = tileW[k4 * 4 + c][tx];
+              acc0 += a0[c] * b;
+              acc1 += a1[c] * b;
+              acc2 += a2[c] * b;
+              acc3 += a3[c] * b;
+            }
+          }
+          workgroupBarrier();
+        }
+        writeRow(m0 + ty, n0 + tx * 4, acc0);
+        writeRow(m0 + ty + 8, n0 + tx * 4, acc1);
+        writeRow(m0 + ty + 16, n0 + tx * 4, acc2);
+        writeRow(m0 + ty + 24, n0 + tx * 4, acc3);
       }`;
   }
 }
