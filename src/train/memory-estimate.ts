@@ -1,0 +1,62 @@
+/**
+ * How much memory a LoRA training step needs, from the config alone, so the UI can promise a number that holds
+ * (the most common QLoRA complaint is memory above what was promised). tfjs keeps every intermediate tensor of the
+ * forward pass on the gradient tape, so activations dominate: the coefficients below are bytes/4 per element,
+ * fitted by least squares to `tf.profile` peak bytes of real steps (all-linear LoRA, f32 activations) over shapes
+ * varying hidden, q/kv widths, intermediate, heads, layers, sequence, batch and vocabulary; held-out shapes land
+ * within ±2% (see memory-estimate.test.ts, which re-measures one).
+ */
+import type { ModelConfig } from '../model/config';
+import type { QuantMode } from '../model/linear';
+import { estimateModelBytes } from '../model/memory-estimate';
+import type { GroupSize } from '../quant/packed';
+
+/** Per layer, per token: floats kept per unit of each width. */
+const PER_HIDDEN = 62.7;
+const PER_Q = 32.8;
+const PER_KV = 33.1;
+const PER_INTERMEDIATE = 25.3;
+/** Per layer, per attention score element (batch × heads × seq × seq). */
+const PER_SCORE = 11.0;
+/** Per label token, per vocabulary entry (LM head logits, softmax and their gradients). */
+const PER_LABEL_VOCAB = 21.3;
+
+export interface TrainingMemoryInput {
+  quant: QuantMode;
+  groupSize?: GroupSize;
+  /** Trainable parameters (`LoraAdapter.parameterCount()`). */
+  trainableParameters: number;
+  /** Rows per micro-batch. */
+  batch: number;
+  /** Padded sequence length of a micro-batch. */
+  seqLen: number;
+  /** Label tokens per micro-batch; default every position (batch × (seqLen − 1)). */
+  labelTokens?: number;
+  /** Gradient accumulation > 1 keeps one more gradient-sized buffer. */
+  gradAccum?: number;
+}
+
+export interface TrainingMemory {
+  /** Frozen (quantized) base weights. */
+  baseBytes: number;
+  /** Trainable weights, their gradients and AdamW's two moments. */
+  trainableBytes: number;
+  /** Peak activations and gradients of one micro-batch. */
+  activationBytes: number;
+  totalBytes: number;
+}
+
+/** Estimated peak memory of one training step. */
+export function estimateTrainingMemory(c: ModelConfig, o: TrainingMemoryInput): TrainingMemory {
+  const tokens = o.batch * o.seqLen;
+  const labels = o.labelTokens ?? o.batch * Math.max(0, o.seqLen - 1);
+  const q = c.heads * c.headDim;
+  const kv = c.kvHeads * c.headDim;
+  const perLayer = tokens * (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate) +
+    PER_SCORE * o.batch * c.heads * o.seqLen * o.seqLen;
+  const activationBytes = Math.round(4 * (c.layers * perLayer + PER_LABEL_VOCAB * labels * c.vocab));
+  // weights + gradient + m + v (+ the accumulation buffer)
+  const trainableBytes = 4 * o.trainableParameters * (4 + ((o.gradAccum ?? 1) > 1 ? 1 : 0));
+  const baseBytes = estimateModelBytes(c, o.quant, o.groupSize ?? 64);
+  return { baseBytes, trainableBytes, activationBytes, totalBytes: baseBytes + trainableBytes + activationBytes };
+}
