@@ -22,3 +22,4 @@ export { AdamW, DEFAULT_ADAMW, type AdamWConfig, type AdamWState } from './adamw
 export { learningRate, type ScheduleConfig, type ScheduleKind } from './schedule';
 export { clipByGlobalNorm, globalNorm } from './clip';
 export { DataCursor, type DataPosition } from './data-cursor';
+export { estimateTrainingMemory, type TrainingMemory, type TrainingMemoryInput } from './memory-estimate';
