@@ -24,10 +24,11 @@ function loopMatMul(a: Tensor, b: Tensor): Tensor {
   const n = b.shape[b.rank - 1];
   const count = lead.reduce((x, y) => x * y, 1);
   return tf.tidy(() => {
-    const as = tf.unstack(a.reshape([count, m, k])); // count × [m, k]
-    const bs = tf.unstack(b.reshape([count, k, n])); // count × [k, n]
+    // split along a flattened leading axis: tf.unstack's wasm kernel copies element by element in JS.
+    const as = tf.split(a.reshape([count * m, k]), count, 0); // count × [m, k]
+    const bs = tf.split(b.reshape([count * k, n]), count, 0); // count × [k, n]
     const outs = as.map((ai, i) => tf.matMul(ai, bs[i])); // count × [m, n]
-    return tf.stack(outs).reshape([...lead, m, n]);
+    return tf.concat(outs, 0).reshape([...lead, m, n]);
   });
 }
 
