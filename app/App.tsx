@@ -1,0 +1,30 @@
+/** The studio frame: header with navigation, the open section, and the status bar. */
+import { useEffect } from 'react';
+import { SectionNav } from './components/SectionNav';
+import { StatusBar } from './components/StatusBar';
+import { ThemeToggle } from './components/ThemeToggle';
+import { useHashSection } from './hooks/use-hash-section';
+import { useTheme } from './hooks/use-theme';
+import { SectionView } from './sections/SectionView';
+import { startEngine } from './store/engine-actions';
+
+export function App() {
+  useTheme();
+  useHashSection();
+  useEffect(() => {
+    void startEngine();
+  }, []);
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1 className="brand">LoRA Studio</h1>
+        <SectionNav />
+        <ThemeToggle />
+      </header>
+      <main className="app-main" id="main">
+        <SectionView />
+      </main>
+      <StatusBar />
+    </div>
+  );
+}

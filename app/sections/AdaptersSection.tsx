@@ -1,0 +1,6 @@
+import { SectionFrame } from './SectionFrame';
+
+/** The Adapters section. */
+export function AdaptersSection() {
+  return <SectionFrame id="adapters" />;
+}

@@ -1,0 +1,6 @@
+import { SectionFrame } from './SectionFrame';
+
+/** The Data section. */
+export function DataSection() {
+  return <SectionFrame id="data" />;
+}

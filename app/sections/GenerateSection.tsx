@@ -1,0 +1,6 @@
+import { SectionFrame } from './SectionFrame';
+
+/** The Generate section. */
+export function GenerateSection() {
+  return <SectionFrame id="generate" />;
+}

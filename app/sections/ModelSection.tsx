@@ -1,0 +1,6 @@
+import { SectionFrame } from './SectionFrame';
+
+/** The Model section. */
+export function ModelSection() {
+  return <SectionFrame id="model" />;
+}

@@ -1,0 +1,19 @@
+import type { ReactNode } from 'react';
+import type { SectionId } from '../store/ui-slice';
+import { EngineStatusLine } from '../components/EngineStatusLine';
+import { SECTION_INFO } from './section-info';
+
+/** Common frame of a section: heading, purpose, engine status, then the section's own content. */
+export function SectionFrame({ id, children }: { id: SectionId; children?: ReactNode }) {
+  const info = SECTION_INFO[id];
+  return (
+    <section className="section" aria-labelledby={`${id}-heading`} data-section={id}>
+      <header className="section-header">
+        <h2 id={`${id}-heading`}>{info.title}</h2>
+        <p className="section-purpose">{info.purpose}</p>
+      </header>
+      <EngineStatusLine />
+      {children}
+    </section>
+  );
+}

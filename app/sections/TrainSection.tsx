@@ -1,0 +1,6 @@
+import { SectionFrame } from './SectionFrame';
+
+/** The Train section. */
+export function TrainSection() {
+  return <SectionFrame id="train" />;
+}

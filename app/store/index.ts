@@ -1,0 +1,30 @@
+/**
+ * The studio's one zustand store, built from slices (engine, settings, ui; later model, data, train, generate,
+ * adapters). Only `settings` is persisted (localStorage). Components read through selectors (./selectors.ts) and
+ * change things through slice setters or the async actions in ./engine-actions.ts; no engine logic in components.
+ */
+import { create } from 'zustand';
+import { persist } from 'zustand/middleware';
+import { createEngineSlice, type EngineSlice } from './engine-slice';
+import { createSettingsSlice, type SettingsSlice } from './settings-slice';
+import { createUiSlice, type UiSlice } from './ui-slice';
+
+export type StudioState = EngineSlice & SettingsSlice & UiSlice;
+
+/** localStorage key of the persisted settings. */
+export const SETTINGS_KEY = 'lora-studio-settings';
+
+export const useStudio = create<StudioState>()(
+  persist(
+    (...a) => ({
+      ...createEngineSlice(...a),
+      ...createSettingsSlice(...a),
+      ...createUiSlice(...a),
+    }),
+    {
+      name: SETTINGS_KEY,
+      version: 1,
+      partialize: (s) => ({ settings: s.settings }),
+    },
+  ),
+);
