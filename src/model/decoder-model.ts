@@ -32,6 +32,18 @@ export interface ForwardOptions {
   attentionMask?: Tensor2D | ArrayLike<number>[] | null;
 }
 
+/** `DecoderModel.stages`: the forward pass one layer at a time (rows are [batch·seq, hidden]). */
+export interface DecoderStages {
+  readonly layers: number;
+  /** Token embeddings [batch·seq, hidden]. */
+  embed(): Tensor2D;
+  /** Decoder layer `i`: [batch·seq, hidden] → [batch·seq, hidden]. */
+  layer(i: number, x: Tensor2D): Tensor2D;
+  /** The final RMSNorm, row-wise: [rows, hidden] → [rows, hidden] (rows may be any subset). */
+  finalNorm(x: Tensor2D): Tensor2D;
+  dispose(): void;
+}
+
 /** A loaded decoder. Create with `loadModel` (or `DecoderModel` over weights you built); free with `dispose()`. */
 export class DecoderModel {
   private readonly rope: RopeTables;
@@ -79,6 +91,33 @@ export class DecoderModel {
     });
     cache?.commit(seq, keyMask);
     return result;
+  }
+
+  /**
+   * The forward pass split at layer boundaries, for activation checkpointing in src/train: `embed()` →
+   * `layer(i, x)` for each layer → `finalNorm(x)`. Each call is differentiable on its own, so a trainer can keep
+   * only the layer inputs and recompute one layer at a time in the backward pass. No KV cache. The caller owns
+   * every returned tensor and must `dispose()` the stages (RoPE slices, mask).
+   */
+  stages(ids: Tensor2D, opts: Pick<ForwardOptions, 'hook' | 'attentionMask'> = {}): DecoderStages {
+    this.assertAlive();
+    const [batch, seq] = ids.shape;
+    if (seq === 0) throw new Error('forward: empty sequence');
+    const keyMask = readMask(opts.attentionMask, batch, seq, 0);
+    const ctx = this.context(batch, seq, 0, keyMask, opts);
+    const eps = this.config.rmsNormEps;
+    return {
+      layers: this.weights.layers.length,
+      embed: () => tf.tidy(() => tf.gather(this.weights.embed, ids.flatten().toInt()) as Tensor2D), // [batch·seq, hidden]
+      layer: (i, x) =>
+        tf.tidy(() => {
+          const layer = this.weights.layers[i];
+          const h = tf.add(x, attention(this.config, layer, i, rmsNorm(x, layer.inputNorm, eps), ctx)) as Tensor2D;
+          return tf.add(h, mlp(layer, i, rmsNorm(h, layer.postAttentionNorm, eps), opts.hook)) as Tensor2D;
+        }),
+      finalNorm: (x) => rmsNorm(x, this.weights.norm, eps),
+      dispose: () => tf.dispose([ctx.cos, ctx.sin, ...(ctx.mask ? [ctx.mask] : [])]),
+    };
   }
 
   /** h: [batch, seq, hidden] → logits [batch, seq, vocab] through the (tied or separate) LM head. Caller owns it. */
