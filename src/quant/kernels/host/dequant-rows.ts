@@ -30,6 +30,45 @@ function nibbleTables(levels: (code: number) => number): [Float32Array, Float32A
 const INT4_TABLES = nibbleTables((c) => (c >= 8 ? c - 16 : c));
 const NF4_TABLES = nibbleTables((c) => NF4_LEVELS[c]);
 
+/**
+ * Σ_c W[r, c] · x[xOffset + c] without materializing the row: the decode-time (M = 1) product. Codes are
+ * multiplied by x first and the group scale applied once per group, as the GEMV shader does.
+ */
+export function dotRow(v: PackedView, r: number, x: Float32Array, xOffset: number): number {
+  const l = packedLayout(v.mode, v.inFeatures, v.groupSize);
+  const rowByte = v.words.byteOffset + r * l.rowWords * 4;
+  const inp = v.inFeatures;
+  if (v.mode === 'f16') {
+    const table = f16Table65536();
+    const halves = new Uint16Array(v.words.buffer, rowByte, inp);
+    let sum = 0;
+    for (let c = 0; c < inp; c++) sum += table[halves[c]] * x[xOffset + c];
+    return sum;
+  }
+  const g = v.groupSize;
+  const [lo, hi] = v.mode === 'int4' ? INT4_TABLES : NF4_TABLES;
+  const codes = new Int8Array(v.words.buffer, rowByte, l.rowWords * 4);
+  const bytes = new Uint8Array(v.words.buffer, rowByte, l.rowWords * 4);
+  let total = 0;
+  for (let gi = 0; gi < l.groupsPerRow; gi++) {
+    const c0 = gi * g;
+    const c1 = Math.min(c0 + g, inp);
+    let sum = 0;
+    if (v.mode === 'int8') {
+      for (let c = c0; c < c1; c++) sum += codes[c] * x[xOffset + c];
+    } else {
+      let c = c0;
+      for (; c + 1 < c1; c += 2) {
+        const b = bytes[c >> 1];
+        sum += lo[b] * x[xOffset + c] + hi[b] * x[xOffset + c + 1];
+      }
+      if (c < c1) sum += lo[bytes[c >> 1]] * x[xOffset + c];
+    }
+    total += sum * v.scales[r * l.groupsPerRow + gi];
+  }
+  return total;
+}
+
 /** Writes rows [r0, r1) of W as float32 into `dst` starting at `dstOffset`, row-major [r1 - r0, in]. */
 export function dequantizeRowsInto(v: PackedView, r0: number, r1: number, dst: Float32Array, dstOffset = 0): void {
   const l = packedLayout(v.mode, v.inFeatures, v.groupSize);

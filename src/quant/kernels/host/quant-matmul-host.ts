@@ -3,19 +3,20 @@
  * browser fallback also keep the base packed.
  *
  * Two regimes, chosen by the number of rows M:
- * - M ≤ smallM (decode): one weight row at a time is decoded into a scratch row and dotted with every input
- *   row. No transient weight tensor; cost ≈ one decode of W.
+ * - M ≤ smallM (decode): each weight row is decoded on the fly inside the dot product with x (`dotRow`).
+ *   No transient weight tensor; cost ≈ one table-driven pass over the packed bytes.
  * - M > smallM (prefill, training): rows of W are decoded block by block into a transient float32 tensor and
  *   multiplied with the backend's own BatchMatMul kernel (XNNPACK on wasm, far faster than a JS loop). Memory
  *   cost: one block of at most `blockFloats` floats (64 MiB) alive at a time, plus the result.
- * Measured on wasm, W [1536, 576] (SmolLM2 up_proj), best of 9 on a loaded 2-core machine: at M = 1 both paths
- * take ≈ 3–4 ms (the decode dominates; tfjs f32 matMul 0.8 ms); at M = 2 rows 5–7 ms vs block 4–12 ms; at M = 8
- * rows 25–57 ms vs block 22–40 ms; at M = 64 rows 266–289 ms vs block 165–182 ms (f32 matMul 163–170 ms). So
- * the row path is kept only for M = 1, where it costs the same and needs no transient buffer.
+ * Measured (W [1536, 576], SmolLM2's up_proj, best of 30, one core): the fused row path takes 1.5–1.75 ms at
+ * M = 1 for every mode (≈ 1.8 ns per weight), 1.9× faster than decoding the row then dotting it; on wasm,
+ * tfjs's f32 matMul takes ≈ 0.8 ms and the block path ≈ 3 ms at M = 1. From M = 2 the block path wins
+ * (the row path re-decodes W per row): M = 8 rows 25–57 ms vs block 15–40 ms, M = 64 rows 266–555 ms vs block
+ * 165–228 ms vs f32 matMul 163–200 ms (ranges: repeated runs on a loaded 2-core machine). Hence smallM = 1.
  */
 import { tf } from '../../../backend/tf';
 import { quantAttrs, type QuantKernelAttrs } from '../names';
-import { dequantizeRowsInto, type PackedView } from './dequant-rows';
+import { dequantizeRowsInto, dotRow, type PackedView } from './dequant-rows';
 import { hostIO, type HostIO } from './host-io';
 
 /** Tuning of the host kernels; tests shrink `blockFloats` to exercise the multi-block path on tiny shapes. */
@@ -58,10 +59,8 @@ function forward(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap; b
     const w = packedView(io, args.inputs, a);
     const xs = io.view(x) as Float32Array;
     const ys = io.view(y) as Float32Array;
-    const row = new Float32Array(a.inFeatures);
     for (let o = 0; o < a.outFeatures; o++) {
-      dequantizeRowsInto(w, o, o + 1, row);
-      for (let r = 0; r < m; r++) ys[r * a.outFeatures + o] = dot(xs, r * a.inFeatures, row);
+      for (let r = 0; r < m; r++) ys[r * a.outFeatures + o] = dotRow(w, o, xs, r * a.inFeatures);
     }
   } else {
     const rowsPerBlock = Math.max(1, Math.floor(hostKernelSettings.blockFloats / a.inFeatures));
@@ -114,19 +113,6 @@ function inputGrad(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap;
     io.dispose(part);
   }
   return dx;
-}
-
-function dot(xs: Float32Array, offset: number, row: Float32Array): number {
-  let s0 = 0;
-  let s1 = 0;
-  const n = row.length;
-  let c = 0;
-  for (; c + 1 < n; c += 2) {
-    s0 += xs[offset + c] * row[c];
-    s1 += xs[offset + c + 1] * row[c + 1];
-  }
-  if (c < n) s0 += xs[offset + c] * row[c];
-  return s0 + s1;
 }
 
 function axpy(alpha: number, row: Float32Array, dst: Float32Array, offset: number): void {
