@@ -4,7 +4,8 @@ import { previewExample } from './preview';
 import { chatSegments, renderExample } from './render';
 import { DEFAULT_PROMPT_TEMPLATE, renderPromptTemplate } from './template';
 import { prepareDataset } from './prepare';
-import { chunkedInput, jsonl, llama3Tokenizer, qwen3Tokenizer } from './test-inputs';
+import { segmentwiseSafe, tokenizeSegments } from './segment-tokens';
+import { chunkedInput, jsonl, llama3Tokenizer, qwen3Tokenizer, sentencePieceTokenizer } from './test-inputs';
 import type { TokenizedExample } from './types';
 
 const qwen = qwen3Tokenizer();
@@ -109,6 +110,32 @@ describe('prompt templates (base model without a chat template)', () => {
     expect(ex.lossMask[0]).toBe(0);
     expect(Array.from(ex.lossMask.subarray(1)).every((v) => v === 1)).toBe(true);
     expect(qwenBase.decode(Array.from(ex.ids))).toBe('Once upon a time.<|im_end|>');
+  });
+});
+
+describe('SentencePiece-style tokenizers (a "▁" prepended on every encode call)', () => {
+  const sp = sentencePieceTokenizer();
+
+  it('are detected, and segments are cut from the joint encoding instead of encoded alone', () => {
+    expect(segmentwiseSafe(sp)).toBe(false);
+    expect(segmentwiseSafe(qwen)).toBe(true);
+    const segs = tokenizeSegments(sp, [{ text: 'Q: Hi\nA:\n', loss: false }, { text: 'Paris', loss: true }], true);
+    expect(segs.flatMap((s) => s.ids)).toEqual(sp.encode('Q: Hi\nA:\nParis'));
+    expect(segs[1].ids).not.toEqual(sp.encode('Paris', { addSpecialTokens: false })); // alone it would gain a "▁"
+  });
+
+  it('prompt template: the tokens are those of the whole text, loss on the completion and EOS', () => {
+    const ex = renderExample({ kind: 'prompt', prompt: 'Capital?', completion: 'Paris' }, sp, { template: DEFAULT_PROMPT_TEMPLATE, completionOnly: true });
+    const text = renderPromptTemplate(DEFAULT_PROMPT_TEMPLATE, { prompt: 'Capital?' }) + 'Paris';
+    expect(Array.from(ex.ids)).toEqual([...sp.encode(text), 2]);
+    expect(lossSpans(sp, ex)).toEqual(['Paris</s>']);
+  });
+
+  it('chat template: loss on the assistant turns through </s>, tokens as the whole text', () => {
+    const msgs: ChatMessage[] = [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Paris' }, { role: 'user', content: 'Again' }, { role: 'assistant', content: 'Hi Paris' }];
+    const ex = renderExample({ kind: 'chat', messages: msgs }, sp, { template: 'chat', completionOnly: true });
+    expect(Array.from(ex.ids)).toEqual(sp.encode(sp.applyChatTemplate(msgs), { addSpecialTokens: false }));
+    expect(lossSpans(sp, ex)).toEqual(['Paris</s>', 'Hi Paris</s>']);
   });
 });
 

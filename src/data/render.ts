@@ -3,11 +3,12 @@
  *
  * Chat: the conversation is rendered once with the model's chat template; each assistant turn is located the way
  * TRL does it, by rendering the conversation cut just before the turn (with the generation prompt) and just after
- * it, and checking those renderings are prefixes of the whole. The text is then tokenized segment by segment at
- * those boundaries: exactly how the studio tokenizes a prompt before the model generates, so training and
- * inference see the same tokens. Each assistant span is verified to decode back to the message's content.
+ * it, and checking those renderings are prefixes of the whole; each span ends at the turn's end-of-turn token.
+ * The text is tokenized so token boundaries fall on those text boundaries (`segment-tokens.ts`), and each
+ * assistant span is verified to decode back to the message's content.
  */
 import type { ChatMessage, TextTokenizer } from '../tokenizer/types';
+import { tokenizeSegments, type TextSegment } from './segment-tokens';
 import { CHAT_TEMPLATE, renderPromptTemplate } from './template';
 import type { NormalizedExample, TokenizedExample } from './types';
 
@@ -22,14 +23,6 @@ export interface RenderOptions {
 /** A record that cannot be rendered (the chat template rejected it, the spans do not line up, …). */
 export class RenderError extends Error {
   override name = 'RenderError';
-}
-
-/** Text segments in order; `loss` marks those the model learns to produce. */
-interface Segment {
-  text: string;
-  loss: boolean;
-  /** Index of the assistant message an assistant segment renders. */
-  turn?: number;
 }
 
 function build(parts: { ids: number[]; loss: boolean }[], completionOnly: boolean): TokenizedExample {
@@ -107,9 +100,9 @@ function clipAtEndOfTurn(tok: TextTokenizer, full: string, start: number, end: n
 }
 
 /** The conversation cut into prompt and assistant segments. */
-export function chatSegments(tok: TextTokenizer, messages: readonly ChatMessage[]): Segment[] {
+export function chatSegments(tok: TextTokenizer, messages: readonly ChatMessage[]): TextSegment[] {
   const full = render(tok, messages, false, messages.length - 1);
-  const segments: Segment[] = [];
+  const segments: TextSegment[] = [];
   let pos = 0;
   messages.forEach((m, i) => {
     if (m.role !== 'assistant') return;
@@ -131,12 +124,12 @@ function renderChat(
   completionOnly: boolean,
   untrained: readonly number[] = [],
 ): TokenizedExample {
-  const parts = chatSegments(tok, messages).map((s) => {
-    const ids = tok.encode(s.text, { addSpecialTokens: false });
-    if (s.turn !== undefined && !tok.decode(ids, { skipSpecialTokens: true }).includes(messages[s.turn].content.trim())) {
-      throw new RenderError(`assistant message ${s.turn} does not decode back to its content (the chat template or tokenizer changes it)`);
+  // Templates write BOS themselves (`{{ bos_token }}`): special tokens are not added again, as in transformers.
+  const parts = tokenizeSegments(tok, chatSegments(tok, messages), false).map((p) => {
+    if (p.turn !== undefined && !tok.decode(p.ids, { skipSpecialTokens: true }).includes(messages[p.turn].content.trim())) {
+      throw new RenderError(`assistant message ${p.turn} does not decode back to its content (the chat template or tokenizer changes it)`);
     }
-    return { ids, loss: s.loss && !untrained.includes(s.turn ?? -1) };
+    return { ids: p.ids, loss: p.loss && !untrained.includes(p.turn ?? -1) };
   });
   return build(parts, completionOnly);
 }
@@ -157,12 +150,11 @@ export function renderExample(ex: NormalizedExample, tok: TextTokenizer, opts: R
       return renderChat(tok, ex.messages, opts.completionOnly, ex.untrained);
     case 'prompt': {
       if (opts.template === CHAT_TEMPLATE) return renderChat(tok, promptMessages(ex), opts.completionOnly);
-      const promptText = renderPromptTemplate(opts.template, ex);
-      let prompt = tok.encode(promptText, { addSpecialTokens: true });
+      const segments = [{ text: renderPromptTemplate(opts.template, ex), loss: false }, { text: ex.completion, loss: true }];
+      const [prompt, completion] = tokenizeSegments(tok, segments, true);
       // Post-processors that append EOS (rare for decoders) would end the prompt early.
-      if (prompt.length && tok.eosTokenIds.includes(prompt[prompt.length - 1])) prompt = prompt.slice(0, -1);
-      const completion = withEos(tok, tok.encode(ex.completion, { addSpecialTokens: false }));
-      return build([{ ids: prompt, loss: false }, { ids: completion, loss: true }], opts.completionOnly);
+      if (prompt.ids.length && tok.eosTokenIds.includes(prompt.ids[prompt.ids.length - 1])) prompt.ids.pop();
+      return build([prompt, { ids: withEos(tok, completion.ids), loss: true }], opts.completionOnly);
     }
   }
 }

@@ -85,3 +85,39 @@ export function charTokenizer(): TextTokenizer {
     },
   };
 }
+
+/**
+ * A SentencePiece-style tokenizer like Llama 2's and Mistral's (normalizer prepends "▁" to every encode call and
+ * turns spaces into "▁"; BPE with byte fallback), with Mistral's `[INST]` chat template. Encoding segments one by
+ * one would add spaces here, which is what the joint-encoding path exists for.
+ */
+export function sentencePieceTokenizer(): TextTokenizer {
+  const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2, '▁': 3 };
+  for (let b = 0; b < 256; b++) vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] = Object.keys(vocab).length;
+  for (let c = 33; c < 127; c++) vocab[String.fromCharCode(c)] = Object.keys(vocab).length;
+  const merges = ['▁ P', 'a r', '▁P ar', 'i s', '▁Par is', 'P ar', 'Par is', '▁ H', '▁H i'];
+  for (const m of merges) vocab[m.replace(' ', '')] = Object.keys(vocab).length;
+  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const json = {
+    version: '1.0',
+    added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
+    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    pre_tokenizer: null,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
+    },
+    decoder: {
+      type: 'Sequence',
+      decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+    },
+    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, vocab, merges },
+  };
+  const chatTemplate =
+    "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}" +
+    "{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token }}{% endif %}{% endfor %}";
+  const config = { bos_token: '<s>', eos_token: '</s>', unk_token: '<unk>', chat_template: chatTemplate };
+  return createTokenizer(json, config, undefined, { label: 'sentencepiece' });
+}
