@@ -3,11 +3,11 @@
  * selection in src/backend prefers wasm over a software GPU; here we want to measure exactly what was named) and
  * describes the device so every result file says what it was measured on.
  */
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { tf } from '../../src/backend/tf';
+import { initWasmBackend } from '../../src/backend/wasm';
 import type { BackendName, DeviceInfo } from './types';
 
 async function gpuAdapter(): Promise<DeviceInfo['adapter']> {
@@ -46,20 +46,23 @@ async function initWebGpu(): Promise<DeviceInfo> {
   return { ...baseInfo(label), adapter };
 }
 
+/**
+ * wasm as the studio starts it (src/backend/wasm.ts): SIMD, and a thread per logical core (max 8) when the page is
+ * cross-origin isolated — the same choice as src/backend/select.ts, so the bench measures what users get. tfjs's
+ * threaded build sizes its pthread pool at hardwareConcurrency / 2, so a 2-core machine still gets 1 thread; the
+ * device label reports the count actually in use.
+ */
 async function initWasm(): Promise<DeviceInfo> {
-  setWasmPaths({
+  const paths = {
     'tfjs-backend-wasm.wasm': wasmUrl,
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
-  });
-  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not start the wasm backend');
-  await tf.ready();
-  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const threaded = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  const { getThreadsCount } = await import('@tensorflow/tfjs-backend-wasm');
-  const threads = threaded ? getThreadsCount() : 1;
-  const label = `wasm${simd ? ' SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'}, headless Chromium ${chromiumVersion()}`;
-  return { ...baseInfo(label), wasm: { threads, simd: Boolean(simd) } };
+  };
+  const threads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 4)) : 1;
+  const info = await initWasmBackend(paths, threads);
+  if (!info) throw new Error('tfjs could not start the wasm backend');
+  const label = `wasm${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'}, headless Chromium ${chromiumVersion()}`;
+  return { ...baseInfo(label), wasm: { threads: info.threads, simd: info.simd } };
 }
 
 /** Starts `backend` in this worker and describes the device. Throws when that backend cannot start. */
