@@ -13,6 +13,28 @@ export type ScanEvent =
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
+/** Next position of '"', '\\' or '\n' at or after i, with each search cached until passed (linear overall). */
+class NextChar {
+  private quote = -1;
+  private backslash = -1;
+  private newline = -1;
+
+  constructor(private readonly text: string) {}
+
+  private find(cached: number, ch: string, i: number): number {
+    if (cached >= i) return cached;
+    const k = this.text.indexOf(ch, i);
+    return k < 0 ? this.text.length : k;
+  }
+
+  special(i: number): number {
+    this.quote = this.find(this.quote, '"', i);
+    this.backslash = this.find(this.backslash, '\\', i);
+    this.newline = this.find(this.newline, '\n', i);
+    return Math.min(this.quote, this.backslash, this.newline);
+  }
+}
+
 /** Incremental scanner: feed text pieces with `push`, then `end`; both return the events completed so far. */
 export class JsonScanner {
   private line = 1;
@@ -34,7 +56,16 @@ export class JsonScanner {
   push(text: string): ScanEvent[] {
     const out: ScanEvent[] = [];
     let start = 0;
+    const next = new NextChar(text);
     for (let i = 0; i < text.length; i++) {
+      // Inside a string only '"', '\\' and newlines matter: jump to the next one (strings are most of the bytes).
+      if (this.inString && !this.escape) {
+        const j = next.special(i);
+        if (j > i) {
+          i = j - 1;
+          continue;
+        }
+      }
       const c = text.charCodeAt(i);
       if (this.active) {
         const end = this.stepInElement(c);
