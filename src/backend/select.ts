@@ -4,41 +4,12 @@
  * last. The user may force any backend; what we got and why is reported to the UI.
  */
 import { tf } from './tf';
-import { initWasmBackend, type WasmBinaryPaths, type WasmInfo } from './wasm';
+import type { AdapterReport, BackendPreference, BackendReport } from './report';
+import { initWasmBackend, type WasmBinaryPaths } from './wasm';
 import { initWebGpuBackend, releaseWebGpu } from './webgpu';
 
-export type BackendName = 'webgpu' | 'wasm' | 'cpu';
-/** What the user asked for; 'auto' lets {@link selectBackend} decide. */
-export type BackendPreference = 'auto' | BackendName;
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'webgpu', 'wasm', 'cpu'];
-
-/** The WebGPU adapter as the UI shows it. */
-export interface AdapterReport {
-  vendor: string;
-  architecture: string;
-  description: string;
-  /** True for SwiftShader / fallback adapters (CPU-emulated WebGPU). */
-  software: boolean;
-  limits: { maxBufferSize: number; maxStorageBufferBindingSize: number; maxComputeWorkgroupStorageSize: number };
-  features: { shaderF16: boolean; subgroups: boolean; timestampQuery: boolean };
-}
-
-/** Outcome of backend selection, sent to the UI by `init`. */
-export interface BackendReport {
-  backend: BackendName;
-  preference: BackendPreference;
-  /** One sentence: why this backend. */
-  reason: string;
-  /** The WebGPU adapter seen, or null (no WebGPU, or not probed). */
-  adapter: AdapterReport | null;
-  crossOriginIsolated: boolean;
-  /** wasm details when the backend is wasm. */
-  wasm: WasmInfo | null;
-  /** Compute threads the backend uses (wasm XNNPACK pool; 1 for cpu; GPU: 1 submitting thread). */
-  threads: number;
-  /** Backends tried before this one and why each failed. */
-  attempts: { backend: BackendName; error: string }[];
-}
+export { BACKEND_PREFERENCES } from './report';
+export type { AdapterReport, BackendName, BackendPreference, BackendReport } from './report';
 
 /** Environment the selection runs in; injectable so Node tests can pass the Dawn `GPU`. */
 export interface SelectOptions {
