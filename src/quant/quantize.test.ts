@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { dequantize } from './dequantize';
 import { f16BitsToF32, f32ToF16Bits } from './f16';
-import { dequantizeRowsInto } from './kernels/host/dequant-rows';
+import { dequantizeRowsInto, dotRow } from './kernels/host/dequant-rows';
 import { INT4_QMAX, INT8_QMAX, NF4_LEVELS } from './levels';
 import { GROUP_SIZES, PACKED_MODES, packedByteSize, packedLayout, type PackedMode } from './packed';
 import { quantize } from './quantize';
 import { deserializePacked, serializePacked } from './serialize';
-import { randomWeight } from './test-support';
+import { maxRelError, randomUniform, randomWeight, refForward } from './test-support';
 
 /** Relative Frobenius error ‖W − Ŵ‖ / ‖W‖. */
 function relFrobenius(w: Float32Array, q: Float32Array): number {
@@ -151,6 +151,17 @@ describe('fast host decode', () => {
         const tail = new Float32Array((out - 1) * inp);
         dequantizeRowsInto(p, 1, out, tail);
         expect(tail).toEqual(ref.subarray(inp));
+      }
+    }
+  });
+
+  it('dotRow (decode fused into the dot product) equals x·dequant(W)ᵀ', () => {
+    for (const mode of PACKED_MODES) {
+      for (const [out, inp] of SHAPES) {
+        const p = quantize(randomWeight(out * inp, inp + 1), [out, inp], mode, 32);
+        const x = randomUniform(2 * inp, out); // two rows: the second checks xOffset
+        const got = Array.from({ length: 2 * out }, (_, i) => dotRow(p, i % out, x, Math.floor(i / out) * inp));
+        expect(maxRelError(got, refForward(x, dequantize(p), 2, inp, out))).toBeLessThan(1e-6);
       }
     }
   });

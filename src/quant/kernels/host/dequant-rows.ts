@@ -1,5 +1,6 @@
 /**
- * Fast CPU decode of a row range of a packed weight, used by the cpu/wasm kernels. Table-driven: int4/nf4
+ * Fast CPU decode of a packed weight for the cpu/wasm kernels: a row range to floats (`dequantizeRowsInto`),
+ * or one row straight into a dot product (`dotRow`). Table-driven: int4/nf4
  * decode a whole byte (two codes) with two lookups, f16 one lookup in a 65536-entry table, int8 reads an
  * Int8Array view. Produces exactly the values of the reference `dequantize` (same float32 rounding).
  */
