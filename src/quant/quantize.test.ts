@@ -58,7 +58,8 @@ describe('packing layout', () => {
   it('rejects bad group sizes and mismatched shapes', () => {
     expect(() => quantize(new Float32Array(8), [2, 4], 'int8', 48 as never)).toThrow(/group size/);
     expect(() => quantize(new Float32Array(7), [2, 4], 'int8')).toThrow(/needs 8/);
-    expect(() => quantize(Float32Array.of(1, NaN), [1, 2], 'int4')).toThrow(/non-finite/);
+    for (const mode of PACKED_MODES) expect(() => quantize(Float32Array.of(1, NaN), [1, 2], mode)).toThrow(/non-finite/);
+    expect(() => quantize(Float32Array.of(Infinity, 0), [1, 2], 'f16')).toThrow(/non-finite/);
   });
 });
 

@@ -37,7 +37,7 @@ export function quantizeNf4(weight: Float32Array, shape: Shape, groupSize: Group
   return quantizeGrouped(weight, shape, 'nf4', groupSize, (absmax) => absmax, (v, inv) => nearestNf4Code(v * inv));
 }
 
-/** f16: half floats 2 per word (round to nearest even, saturating at ±65504); no scales. */
+/** f16: half floats 2 per word (round to nearest even, saturating at ±65504; NaN/±Inf rejected); no scales. */
 export function quantizeF16(weight: Float32Array, shape: Shape, groupSize: GroupSize = DEFAULT_GROUP_SIZE): PackedWeight {
   const [out, inp] = checkShape(weight, shape);
   const l = packedLayout('f16', inp, groupSize);
@@ -46,7 +46,11 @@ export function quantizeF16(weight: Float32Array, shape: Shape, groupSize: Group
   for (let r = 0; r < out; r++) {
     const src = r * inp;
     const dst = r * l.paddedIn;
-    for (let c = 0; c < inp; c++) halves[dst + c] = f32ToF16Bits(weight[src + c]);
+    for (let c = 0; c < inp; c++) {
+      const v = weight[src + c];
+      if (!Number.isFinite(v)) throw new Error(`quantize: non-finite weight at row ${r}, column ${c}`);
+      halves[dst + c] = f32ToF16Bits(v);
+    }
   }
   return { mode: 'f16', outFeatures: out, inFeatures: inp, groupSize, words, scales: new Float32Array(0) };
 }
