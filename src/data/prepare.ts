@@ -14,7 +14,7 @@ import { evalCount, splitTrainEval } from './split';
 import { DuplicateFinder, StatsAccumulator } from './stats';
 import { CHAT_TEMPLATE, defaultTemplate, templateError } from './template';
 import { TextChunker } from './text-chunker';
-import type { DatasetInput, DatasetRunHooks, FileSummary, PreparedDataset, PrepareOptions, TokenizedExample } from './types';
+import type { DatasetInput, DatasetProblem, DatasetRunHooks, FileSummary, PreparedDataset, PrepareOptions, TokenizedExample } from './types';
 
 /** Progress (and a cancel check) at least every this many records. */
 const RECORDS_PER_PROGRESS = 256;
@@ -92,13 +92,18 @@ class Run {
     this.kept.push(out);
   }
 
-  render(item: LocatedExample, ropts: RenderOptions, state: { chatless: boolean }): void {
+  render(item: LocatedExample, ropts: RenderOptions, chatless: { problem: DatasetProblem | null; count: number }): void {
     const tok = this.tok!;
     const { source } = item;
     if (item.example.kind === 'chat' && !tok.hasChatTemplate) {
+      // One problem for the file (its message counts the records), not one per record.
       this.renderFailures++;
-      if (!state.chatless) this.log.add({ file: source.file, message: 'chat records need a chat template, and the model has none' });
-      state.chatless = true;
+      chatless.count++;
+      if (!chatless.problem) {
+        chatless.problem = { file: source.file, line: source.line, row: source.row, message: '' };
+        this.log.add(chatless.problem);
+      }
+      chatless.problem.message = `${chatless.count} chat record${chatless.count > 1 ? 's' : ''} (from here on) need a chat template, and the model has none`;
       return;
     }
     try {
@@ -112,7 +117,7 @@ class Run {
 }
 
 async function readOne(run: Run, input: DatasetInput, index: number, count: number, hooks: DatasetRunHooks): Promise<void> {
-  const summary: FileSummary = { file: input.name, format: 'jsonl', mapping: null, records: 0, badRecords: 0 };
+  const summary: FileSummary = { file: input.name, format: null, mapping: null, records: 0, badRecords: 0 };
   run.files.push(summary);
   const totalBytes = inputSize(input);
   let lastBytes = 0;
@@ -122,7 +127,7 @@ async function readOne(run: Run, input: DatasetInput, index: number, count: numb
   };
   const { opts, tok } = run;
   const ropts: RenderOptions = { template: opts.template, completionOnly: opts.completionOnly };
-  const state = { chatless: false };
+  const chatless = { problem: null as DatasetProblem | null, count: 0 };
   let chunker: TextChunker | null = null;
   for await (const item of readFileExamples(input, opts.mapping, run.log, summary, onBytes, hooks.signal)) {
     // Tokenizing is far slower than reading: report (and honour cancel) between chunks too.
@@ -134,7 +139,7 @@ async function readOne(run: Run, input: DatasetInput, index: number, count: numb
     if (summary.format === 'text' && opts.textMode.kind === 'chunk' && item.example.kind === 'text') {
       chunker ??= new TextChunker(tok, opts.textMode.tokens);
       for (const w of chunker.push(item.example.text)) run.add(w);
-    } else run.render(item, ropts, state);
+    } else run.render(item, ropts, chatless);
   }
   for (const w of chunker?.end() ?? []) run.add(w);
 }

@@ -38,7 +38,7 @@ export function formatStats(s: DatasetStats, maxSeqLen: number): string[] {
 export function formatFiles(result: PreparedDataset): string[] {
   return result.files.map((f) => {
     const shape = f.mapping ? describeMapping(f.mapping) : 'shape not detected';
-    return `${f.file}: ${f.format}, ${shape}; ${f.records} records, ${f.records - f.badRecords} valid`;
+    return `${f.file}: ${f.format ?? 'unsupported type'}, ${shape}; ${f.records} records, ${f.records - f.badRecords} valid`;
   });
 }
 

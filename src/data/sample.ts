@@ -29,7 +29,7 @@ export async function sampleDataset(
   signal?: AbortSignal,
 ): Promise<DatasetSample> {
   const log = new ProblemLog(100);
-  const summary: FileSummary = { file: input.name, format: 'jsonl', mapping: null, records: 0, badRecords: 0 };
+  const summary: FileSummary = { file: input.name, format: null, mapping: null, records: 0, badRecords: 0 };
   const records: SourceRecord[] = [];
   for await (const item of readFileExamples(input, mapping, log, summary, undefined, signal)) {
     records.push(item.source);

@@ -177,7 +177,8 @@ export interface DatasetStats {
 /** What we found in one file. */
 export interface FileSummary {
   file: string;
-  format: DatasetFormat;
+  /** Null for an extension we do not read. */
+  format: DatasetFormat | null;
   mapping: ColumnMapping | null;
   records: number;
   badRecords: number;

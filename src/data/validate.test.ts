@@ -91,6 +91,13 @@ describe('record validation: every problem names line, field and expectation', (
     expect(fail).toMatchObject({ ok: false, skipped: 2, train: [], eval: [] });
   });
 
+  it('chat data for a model without a chat template: one problem counting the records', async () => {
+    const conv = { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] };
+    const r = await prepareDataset([chunkedInput('c.jsonl', jsonl([conv, conv, conv]))], charTokenizer(), { policy: 'skip' });
+    expect(lines(r)).toEqual(['1: 3 chat records (from here on) need a chat template, and the model has none']);
+    expect(r).toMatchObject({ skipped: 3, problemCount: 1, train: [] });
+  });
+
   it('a user mapping overrides detection (CSV question/answer under other names)', async () => {
     const csv = 'Frage,Antwort,id\nWie?,So.,1\nWarum?,,2\n';
     const mapping = { shape: 'prompt-completion' as const, fields: { prompt: 'Frage', completion: 'Antwort' } };
