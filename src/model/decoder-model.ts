@@ -79,15 +79,9 @@ export class DecoderModel {
     const keyMask = cache ? cache.keyMask(newMask, seq) : newMask;
     const result = tf.tidy(() => {
       const ctx = this.context(batch, seq, past, keyMask, opts);
-      const { hidden } = this.config;
-      let x = tf.gather(this.weights.embed, ids.flatten().toInt()) as Tensor2D; // [batch·seq, hidden]
-      this.weights.layers.forEach((layer, i) => {
-        const a = attention(this.config, layer, i, rmsNorm(x, layer.inputNorm, this.config.rmsNormEps), ctx);
-        x = tf.add(x, a) as Tensor2D; // [batch·seq, hidden]
-        const m = mlp(layer, i, rmsNorm(x, layer.postAttentionNorm, this.config.rmsNormEps), opts.hook);
-        x = tf.add(x, m) as Tensor2D;
-      });
-      return rmsNorm(x, this.weights.norm, this.config.rmsNormEps).reshape([batch, seq, hidden]) as Tensor3D;
+      let x = this.embedRows(ids); // [batch·seq, hidden]
+      for (let i = 0; i < this.config.layers; i++) x = this.decoderLayer(i, x, ctx);
+      return rmsNorm(x, this.weights.norm, this.config.rmsNormEps).reshape([batch, seq, this.config.hidden]) as Tensor3D;
     });
     cache?.commit(seq, keyMask);
     return result;
@@ -104,20 +98,35 @@ export class DecoderModel {
     const [batch, seq] = ids.shape;
     if (seq === 0) throw new Error('forward: empty sequence');
     const keyMask = readMask(opts.attentionMask, batch, seq, 0);
-    const ctx = this.context(batch, seq, 0, keyMask, opts);
+    // Keep only the context's tensors (cos, sin, mask); its intermediates (position gathers) are freed here.
+    const [cos, sin, mask] = tf.tidy(() => {
+      const c = this.context(batch, seq, 0, keyMask, opts);
+      return [c.cos, c.sin, c.mask ?? tf.scalar(0)];
+    });
+    const ctx: AttentionContext = { batch, seq, cos, sin, mask: mask.rank === 0 ? null : mask, hook: opts.hook, cache: null };
     const eps = this.config.rmsNormEps;
     return {
       layers: this.weights.layers.length,
-      embed: () => tf.tidy(() => tf.gather(this.weights.embed, ids.flatten().toInt()) as Tensor2D), // [batch·seq, hidden]
-      layer: (i, x) =>
-        tf.tidy(() => {
-          const layer = this.weights.layers[i];
-          const h = tf.add(x, attention(this.config, layer, i, rmsNorm(x, layer.inputNorm, eps), ctx)) as Tensor2D;
-          return tf.add(h, mlp(layer, i, rmsNorm(h, layer.postAttentionNorm, eps), opts.hook)) as Tensor2D;
-        }),
+      embed: () => this.embedRows(ids), // [batch·seq, hidden]
+      layer: (i, x) => this.decoderLayer(i, x, ctx),
       finalNorm: (x) => rmsNorm(x, this.weights.norm, eps),
-      dispose: () => tf.dispose([ctx.cos, ctx.sin, ...(ctx.mask ? [ctx.mask] : [])]),
+      dispose: () => tf.dispose([cos, sin, mask]),
     };
+  }
+
+  /** ids [batch, seq] → token embeddings [batch·seq, hidden]. Caller owns the result. */
+  private embedRows(ids: Tensor2D): Tensor2D {
+    return tf.tidy(() => tf.gather(this.weights.embed, ids.flatten().toInt()) as Tensor2D);
+  }
+
+  /** Pre-norm decoder layer `i`: x + attn(norm(x)), then + mlp(norm(·)). [batch·seq, hidden] → same. Caller owns it. */
+  private decoderLayer(i: number, x: Tensor2D, ctx: AttentionContext): Tensor2D {
+    return tf.tidy(() => {
+      const layer = this.weights.layers[i];
+      const eps = this.config.rmsNormEps;
+      const h = tf.add(x, attention(this.config, layer, i, rmsNorm(x, layer.inputNorm, eps), ctx)) as Tensor2D;
+      return tf.add(h, mlp(layer, i, rmsNorm(h, layer.postAttentionNorm, eps), ctx.hook)) as Tensor2D;
+    });
   }
 
   /** h: [batch, seq, hidden] → logits [batch, seq, vocab] through the (tied or separate) LM head. Caller owns it. */
