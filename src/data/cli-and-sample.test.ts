@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { dataCommand } from '../cli/commands/data';
 import { sampleDataset } from './sample';
-import { chunkedInput, jsonl } from './test-inputs';
+import { chunkedInput, jsonl } from './test-inputs.node';
 
 const dir = mkdtempSync(join(tmpdir(), 'data-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

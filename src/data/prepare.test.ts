@@ -9,7 +9,7 @@ import { formatProblems } from './problems';
 import { reportForTraining } from './report';
 import { splitTrainEval } from './split';
 import { generateSyntheticJsonl } from './synthetic';
-import { charTokenizer, chunkedInput, jsonl, qwen3Tokenizer } from './test-inputs';
+import { charTokenizer, chunkedInput, jsonl, qwen3Tokenizer } from './test-inputs.node';
 import type { DatasetInput, RecordShape, TokenizedExample } from './types';
 
 const tok = charTokenizer();

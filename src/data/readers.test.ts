@@ -1,7 +1,7 @@
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { prepareDataset } from './prepare';
-import { bytesOf, chunkedInput, jsonl, webStreamInput } from './test-inputs';
+import { bytesOf, chunkedInput, jsonl, webStreamInput } from './test-inputs.node';
 import type { DatasetInput, PreparedDataset } from './types';
 
 /** Validates only (no tokenizer): what the readers and validation produce. */
