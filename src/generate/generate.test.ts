@@ -10,7 +10,7 @@ import type { AdapterHook } from '../model/linear';
 import { loadModel } from '../model/load';
 import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node';
 import { byteLevelTokenizerJson } from '../tokenizer/byte-vocab';
-import { createTokenizer } from '../tokenizer/load';
+import { createTokenizer, loadTokenizer } from '../tokenizer/load';
 import { generate, promptIds } from './generate';
 import type { TokenEvent } from './types';
 
@@ -201,6 +201,25 @@ describe('generate inputs', () => {
     const result = await generate(models.get('qwen3')!, chat, { messages, maxNewTokens: 3 });
     expect(result.promptTokens).toBe('<user>hello\n<assistant>'.length);
     await expect(generate(models.get('qwen3')!, tokenizer, { messages, maxNewTokens: 3 })).rejects.toThrow(/no chat template/);
+  });
+
+  it("runs on a checkpoint folder's own SentencePiece-style tokenizer (BOS added, 15-token vocab on a 256 embedding)", async () => {
+    const files = modelFixtureFiles('llama-tied');
+    const model = await loadModel(files);
+    try {
+      const tok = await loadTokenizer(files);
+      expect(promptIds(tok, { prompt: 'hi there', maxNewTokens: 1 })[0]).toBe(tok.bosTokenId);
+      const parts: string[] = [];
+      const result = await generate(model, tok, { prompt: 'hi there', maxNewTokens: 20, temperature: 1.5, seed: 2 }, {
+        onToken: (e) => parts.push(e.text),
+      });
+      expect(Math.max(...result.ids)).toBeLessThan(tok.vocabSize);
+      expect(parts.join('')).toBe(result.text);
+      const body = result.finishReason === 'eos' ? result.ids.slice(0, -1) : result.ids;
+      expect(result.text).toBe(tok.decode(body, { skipSpecialTokens: true }));
+    } finally {
+      model.dispose();
+    }
   });
 
   it('never samples ids beyond the tokenizer vocabulary', async () => {
