@@ -45,8 +45,11 @@ async function run(cmd: Extract<BenchCommand, { kind: 'run' }>): Promise<void> {
   const out = cmd.out ?? defaultOut(result);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-  console.log(renderResult(result, evaluateTargets(result)));
-  console.error(`\nwrote ${path.relative(process.cwd(), out)}`);
+  const report = renderResult(result, evaluateTargets(result));
+  const mdOut = out.replace(/\.json$/, '') + '.md';
+  fs.writeFileSync(mdOut, report + '\n');
+  console.log(report);
+  console.error(`\nwrote ${path.relative(process.cwd(), out)} and ${path.relative(process.cwd(), mdOut)}`);
 }
 
 async function main(): Promise<void> {

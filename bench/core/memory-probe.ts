@@ -1,18 +1,30 @@
 /**
- * A high-water mark of backend memory during a piece of work. tfjs only reports the current totals, so the probe
- * hooks the engine's `trackTensor` (called for every tensor the engine allocates) and samples there: the peak of
- * `tf.memory().numBytes` (all live tensors, any backend) is exact at tensor granularity, and on WebGPU
- * `numBytesInGPU` (buffers in use by the backend) is sampled at the same moments.
+ * A high-water mark of backend memory during a piece of work. tfjs only reports current totals, and its
+ * `tf.memory().numBytes` counts bytes per tensor *handle* — a reshape or identity view of a buffer counts again —
+ * so it over-states what is allocated. The probe hooks the engine where data buffers come and go (`trackTensor`
+ * registers a new dataId, `removeDataId` drops one) and keeps the sum over distinct live buffers: exact, per
+ * allocation, any backend. On WebGPU `numBytesInGPU` (buffers the backend holds in use) is sampled at the same
+ * moments.
  */
 import { tf } from '../../src/backend/tf';
 
+interface TensorLike {
+  dataId: object;
+  dtype: string;
+  size: number;
+}
+
 interface Hookable {
-  trackTensor(a: unknown, backend: unknown): void;
+  trackTensor(a: TensorLike, backend: unknown): void;
+  removeDataId(dataId: object, backend: unknown): void;
+  state: { tensorInfo: WeakMap<object, { bytes: number }> };
 }
 
 export interface MemoryPeak {
-  /** Peak bytes of live tensors (tf.memory().numBytes) above the level at start. */
+  /** Peak bytes of distinct live tensor buffers above the level at start. */
   tensorBytes: number;
+  /** Bytes of distinct live buffers at the end above the level at start (what the work left allocated). */
+  retainedBytes: number;
   /** Peak GPU bytes in use (numBytesInGPU), absolute; null off WebGPU. */
   gpuBytes: number | null;
 }
@@ -25,25 +37,35 @@ function gpuBytesNow(): number | null {
 /** Runs `fn` and returns its result with the memory high-water marks reached while it ran. */
 export async function withMemoryPeak<T>(fn: () => Promise<T>): Promise<{ result: T; peak: MemoryPeak }> {
   const engine = tf.engine() as unknown as Hookable;
-  const original = engine.trackTensor;
-  const base = tf.memory().numBytes;
-  let peakTensor = base;
+  const { trackTensor, removeDataId } = engine;
+  const infos = engine.state.tensorInfo;
+  // Relative to the start: tensorInfo is a WeakMap, so the level before cannot be summed, only changes tracked.
+  let live = 0;
+  let peak = 0;
   let peakGpu = gpuBytesNow();
   const sample = (): void => {
-    peakTensor = Math.max(peakTensor, tf.memory().numBytes);
+    peak = Math.max(peak, live);
     const g = gpuBytesNow();
     if (g !== null) peakGpu = Math.max(peakGpu ?? 0, g);
   };
-  engine.trackTensor = function (this: Hookable, a: unknown, backend: unknown) {
-    original.call(this, a, backend);
+  engine.trackTensor = function (this: Hookable, a, backend) {
+    const isNew = !infos.has(a.dataId);
+    trackTensor.call(this, a, backend);
+    if (isNew) live += infos.get(a.dataId)?.bytes ?? 0;
     sample();
+  };
+  engine.removeDataId = function (this: Hookable, dataId, backend) {
+    const bytes = infos.get(dataId)?.bytes ?? 0;
+    removeDataId.call(this, dataId, backend);
+    if (!infos.has(dataId)) live -= bytes;
   };
   try {
     const result = await fn();
     sample();
-    return { result, peak: { tensorBytes: peakTensor - base, gpuBytes: peakGpu } };
+    return { result, peak: { tensorBytes: peak, retainedBytes: live, gpuBytes: peakGpu } };
   } finally {
-    engine.trackTensor = original;
+    engine.trackTensor = trackTensor;
+    engine.removeDataId = removeDataId;
   }
 }
 

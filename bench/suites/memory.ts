@@ -18,10 +18,9 @@ interface ModeBytes {
 }
 
 async function measureMode(ctx: SuiteContext, c: ModelConfig, w: RandomWeights, mode: QuantMode): Promise<ModeBytes> {
-  const before = tf.memory().numBytes;
-  const model = buildModel(c, w, createLinearFactory(mode));
+  const { result: model, peak: built } = await withMemoryPeak(async () => buildModel(c, w, createLinearFactory(mode)));
   try {
-    const device = tf.memory().numBytes - before;
+    const device = built.retainedBytes;
     let linear = 0;
     for (const l of model.linears().values()) linear += l.byteSize;
     ctx.report(figure('memory', `memory/base-bytes/${mode}`, `${mode}: projection weights (Linear.byteSize)`, 'B', exact(linear), false));
@@ -33,7 +32,7 @@ async function measureMode(ctx: SuiteContext, c: ModelConfig, w: RandomWeights, 
         const { peak } = await withMemoryPeak(() => stepper.step());
         const key = `memory/train-peak/${mode}/b${batch}`;
         const what = `${mode}: train step batch ${batch}×${TRAIN_SEQ}`;
-        ctx.report(figure('memory', `${key}/tensors`, `${what}, peak tensor bytes above the model`, 'B', exact(peak.tensorBytes), false));
+        ctx.report(figure('memory', `${key}/tensors`, `${what}, peak tensor memory above the model (distinct buffers)`, 'B', exact(peak.tensorBytes), false));
         if (peak.gpuBytes !== null) ctx.report(figure('memory', `${key}/gpu`, `${what}, peak numBytesInGPU`, 'B', exact(peak.gpuBytes), false));
       } finally {
         stepper.dispose();
@@ -59,6 +58,6 @@ export async function runMemorySuite(ctx: SuiteContext): Promise<void> {
   const wasm = wasmHeapBytes();
   if (wasm !== null) ctx.report(figure('memory', 'memory/wasm-heap', 'wasm linear memory (high-water)', 'B', exact(wasm), false));
   const heap = await ctx.heapBytes();
-  if (heap !== null) ctx.report(figure('memory', 'memory/js-heap', 'JS memory of page + bench worker after the suite (incl. ArrayBuffers and wasm memory)', 'B', exact(heap), false));
+  if (heap !== null) ctx.report(figure('memory', 'memory/js-heap', `${ctx.host.heapTiming === 'live' ? 'Node heap + ArrayBuffers' : 'JS memory of page + bench worker (incl. ArrayBuffers and wasm memory)'} after the suite`, 'B', exact(heap), false));
   else ctx.skip('memory', 'JS heap', 'this host exposes no heap size (performance.memory / measureUserAgentSpecificMemory)');
 }
