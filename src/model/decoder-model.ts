@@ -224,13 +224,19 @@ function readMask(mask: ForwardOptions['attentionMask'], batch: number, seq: num
   if (!mask) return null;
   const rows: ArrayLike<number>[] = Array.isArray(mask) ? mask : ((mask as Tensor2D).arraySync() as number[][]);
   if (rows.length !== batch) throw new Error(`attentionMask has ${rows.length} rows, ids have ${batch}`);
-  return rows.map((r, b) => {
+  let padded = false;
+  const out = rows.map((r, b) => {
     if (r.length !== seq && r.length !== past + seq) {
       throw new Error(`attentionMask row ${b} has length ${r.length}; expected ${seq} (new tokens) or ${past + seq}`);
     }
     const from = r.length === seq ? 0 : past;
-    const out = new Uint8Array(seq);
-    for (let t = 0; t < seq; t++) out[t] = r[from + t] ? 1 : 0;
-    return out;
+    const row = new Uint8Array(seq);
+    for (let t = 0; t < seq; t++) {
+      row[t] = r[from + t] ? 1 : 0;
+      if (!row[t]) padded = true;
+    }
+    return row;
   });
+  // An all-ones mask changes nothing: skip the per-row positions and mask upload.
+  return padded ? out : null;
 }
