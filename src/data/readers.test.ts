@@ -121,6 +121,15 @@ describe('CSV and TSV', () => {
     expect(none.problems[0].line).toBeUndefined();
   });
 
+  it('strips the byte-order mark Excel writes, in CSV and JSON alike', async () => {
+    const csv = await check(chunkedInput('bom.csv', '\uFEFFprompt,completion\r\nq,a\r\n', 2));
+    expect(csv.files[0].mapping?.fields.prompt).toBe('prompt');
+    expect(valid(csv)).toBe(1);
+    const json = await check(chunkedInput('bom.json', '\uFEFF[{"text": "x"}]', 2));
+    expect(json.problems).toEqual([]);
+    expect(valid(json)).toBe(1);
+  });
+
   it('reports an unclosed quote', async () => {
     const r = await check(chunkedInput('a.csv', 'text\n"never closed\nmore\n'));
     expect(where(r)).toEqual([expect.stringMatching(/^2: invalid CSV row: a quoted field is never closed/)]);
