@@ -3,6 +3,7 @@
  * binding only at dispatch time, with an error that does not name the layer; we check at load time instead.
  */
 import { tf } from '../backend/tf';
+import { currentGpuDevice } from '../backend/webgpu';
 
 interface WithDevice {
   device?: { limits?: { maxStorageBufferBindingSize?: number; maxBufferSize?: number } };
@@ -11,7 +12,8 @@ interface WithDevice {
 /** The largest storage buffer the active backend can bind, or Infinity off WebGPU. */
 export function maxStorageBindingBytes(): number {
   if (tf.getBackend() !== 'webgpu') return Infinity;
-  const limits = (tf.backend() as unknown as WithDevice).device?.limits;
+  // The device src/backend created; else (tfjs created its own) the one the backend instance holds.
+  const limits = currentGpuDevice()?.limits ?? (tf.backend() as unknown as WithDevice).device?.limits;
   return Math.min(limits?.maxStorageBufferBindingSize ?? Infinity, limits?.maxBufferSize ?? Infinity);
 }
 
