@@ -4,7 +4,10 @@
  */
 export { parseModelConfig, loadModelConfig, ModelConfigError, SUPPORTED_FAMILIES } from './config';
 export type { ModelConfig, ModelFamily, RopeScaling } from './config';
-export { DecoderModel, type ForwardOptions } from './decoder-model';
+export { DecoderModel, type DecoderStages, type ForwardOptions } from './decoder-model';
+export { sequenceLogProbs } from './log-probs';
+export { matMulFrozenT } from './frozen-matmul';
+export { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
 export { DenseLinear, denseLinearFactory } from './dense-linear';
 export { KVCache } from './kv-cache';
 export { loadModel, type LoadOptions, type LoadProgress } from './load';
@@ -18,6 +21,6 @@ export {
   type ModelMemory,
 } from './memory-estimate';
 export { memoryFiles } from './memory-files';
-export { linearPath } from './weights';
+export { linearPath, project, type LayerWeights, type ModelWeights } from './weights';
 export * from './linear';
 export * from './model-files';
