@@ -11,7 +11,12 @@ export default defineConfig({
   plugins: [react()],
   server: { headers: isolation, host: '127.0.0.1' },
   preview: { headers: isolation, host: '127.0.0.1' },
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // Unminified worker bundle: tfjs-backend-wasm starts its pthreads from the source text of its Emscripten
+    // factory (Function.toString), which minification breaks ("e is not defined" in every thread).
+    rolldownOptions: { output: { minify: false } },
+  },
   optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
   test: {
