@@ -58,7 +58,7 @@ const RULES: readonly TargetRule[] = [
   },
   {
     target: 'decode with KV cache ≥ 20× faster than without, context 256',
-    match: /^generate\/ctx256\/cache-speedup$/,
+    match: /^generate\/[\w-]+\/ctx256\/cache-speedup$/,
     comparator: '≥',
     threshold: 20,
     unit: '×',

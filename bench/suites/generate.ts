@@ -1,6 +1,7 @@
 /**
- * Suite 4 — generation: prefill tokens/s and greedy decode tokens/s with the KV cache at context 64 / 256 / 1024,
- * against decoding without the cache (the whole sequence re-run through the model for every new token). Uses the
+ * Suite 4 — generation, on an int4 and an f32 base: prefill tokens/s and greedy decode tokens/s with the KV cache
+ * at context 64 / 256 / 1024, against decoding without the cache (the whole sequence re-run through the model for
+ * every new token). Uses the
  * model API the studio's `generate` uses — `createCache`, `hiddenStates` with the cache, LM head on the last row
  * only, argmax read back every token (a real decode loop must read each token before feeding it back).
  */
@@ -14,8 +15,8 @@ import { ratioOf, type Summary } from '../core/stats';
 import { benchModelConfig, buildModel, randomWeights } from '../models/bench-models';
 
 export const GEN_CONTEXTS = [64, 256, 1024] as const;
-/** The base the studio generates with by default (the `generate` CLI's default --quant). */
-export const GEN_MODE: QuantMode = 'int4';
+/** int4 is the base the studio generates with by default (the `generate` CLI's default --quant); f32 for contrast. */
+export const GEN_MODES: readonly QuantMode[] = ['int4', 'f32'];
 
 /** Greedy next token from the last position of `ids` (+ cache); reads one int back. */
 async function nextToken(model: DecoderModel, ids: number[], cache: KVCache | null): Promise<number> {
@@ -75,14 +76,14 @@ async function measureContext(ctx: SuiteContext, model: DecoderModel, context: n
   };
 }
 
-export async function runGenerateSuite(ctx: SuiteContext): Promise<void> {
+async function measureMode(ctx: SuiteContext, mode: QuantMode): Promise<void> {
   const c = benchModelConfig(ctx.opts.model);
-  const model = buildModel(c, randomWeights(c), createLinearFactory(GEN_MODE));
+  const model = buildModel(c, randomWeights(c), createLinearFactory(mode));
   try {
     for (const context of GEN_CONTEXTS) {
       const t = await measureContext(ctx, model, context);
-      const base = `generate/ctx${context}`;
-      const what = `${GEN_MODE} base, context ${context}`;
+      const base = `generate/${mode}/ctx${context}`;
+      const what = `${mode} base, context ${context}`;
       ctx.report(figure('generate', `${base}/prefill-tok-s`, `${what}: prefill`, 'tok/s', t.prefill, true));
       ctx.report(figure('generate', `${base}/decode-cache-tok-s`, `${what}: decode with KV cache`, 'tok/s', t.cached, true));
       ctx.report(figure('generate', `${base}/decode-nocache-tok-s`, `${what}: decode without cache (full re-run)`, 'tok/s', t.uncached, true));
@@ -91,4 +92,8 @@ export async function runGenerateSuite(ctx: SuiteContext): Promise<void> {
   } finally {
     model.dispose();
   }
+}
+
+export async function runGenerateSuite(ctx: SuiteContext): Promise<void> {
+  for (const mode of GEN_MODES) await measureMode(ctx, mode);
 }
