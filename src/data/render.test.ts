@@ -78,6 +78,13 @@ describe('chat rendering with the real Qwen3 chat template', () => {
     expect(lossSpans(qwen, r.train[0])).toEqual(['<think>\n\n</think>\n\n6 です 🙂<|im_end|>']);
   });
 
+  it('keeps an assistant message that opens the conversation as context', () => {
+    const msgs: ChatMessage[] = [{ role: 'assistant', content: 'Hi! Ask me.' }, { role: 'user', content: 'Why?' }, { role: 'assistant', content: 'Because.' }];
+    const ex = renderExample({ kind: 'chat', messages: msgs }, qwen, { template: 'chat', completionOnly: true });
+    expect(lossSpans(qwen, ex)).toEqual(['<think>\n\n</think>\n\nBecause.<|im_end|>']);
+    expect(() => renderExample({ kind: 'chat', messages: msgs.slice(0, 2) }, qwen, { template: 'chat', completionOnly: true })).toThrow(/no assistant message to train on/);
+  });
+
   it('gives every token loss (except the first) when completion-only is off', () => {
     const ex = renderExample({ kind: 'chat', messages: CONVERSATION }, qwen, { template: 'chat', completionOnly: false });
     expect(ex.lossMask.reduce((s, v) => s + v, 0)).toBe(ex.ids.length - 1);

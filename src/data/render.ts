@@ -105,7 +105,8 @@ export function chatSegments(tok: TextTokenizer, messages: readonly ChatMessage[
   const segments: TextSegment[] = [];
   let pos = 0;
   messages.forEach((m, i) => {
-    if (m.role !== 'assistant') return;
+    // An assistant message that opens the conversation has no prompt to answer: it stays context.
+    if (m.role !== 'assistant' || i === 0) return;
     const before = render(tok, messages.slice(0, i), true, i);
     if (!full.startsWith(before) || before.length < pos) {
       throw new RenderError(`the chat template renders the conversation differently when cut before message ${i}; cannot locate the assistant turn`);
@@ -131,6 +132,7 @@ function renderChat(
     }
     return { ids: p.ids, loss: p.loss && !untrained.includes(p.turn ?? -1) };
   });
+  if (!parts.some((p) => p.loss)) throw new RenderError('no assistant message to train on (an assistant message opening the conversation is context only)');
   return build(parts, completionOnly);
 }
 
