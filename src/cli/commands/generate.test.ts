@@ -9,7 +9,7 @@ import { folderFiles, modelFixtureDir } from '../../test-utils/model-fixtures.no
 import { byteLevelTokenizerJson } from '../../tokenizer/byte-vocab';
 import { loadTokenizer } from '../../tokenizer/load';
 import { parseFlags } from '../command';
-import { generateCommand, parseAdapterFlags, templateVariables } from './generate';
+import { generateCommand, parseAdapterFlags, templateVariables, unescapeStop } from './generate';
 
 let dir = '';
 
@@ -68,6 +68,12 @@ describe('cli generate', () => {
     await expect(runCli(['--model', dir, '--prompt', 'x', '--quant', 'int3'])).rejects.toThrow(/--quant must be one of/);
     await expect(runCli(['--model', dir, '--prompt', 'x', '--adapter', 'a/b:0.5'])).rejects.toThrow(/a\/b: adapter not found/);
     await expect(runCli(['--model', modelFixtureDir('qwen3'), '--prompt', 'x'])).rejects.toThrow(/tokenizer\.json is missing/);
+  });
+
+  it('unescapes \\n and \\t in --stop', () => {
+    expect(unescapeStop('\\n\\nUser:')).toBe('\n\nUser:');
+    expect(unescapeStop('a\\tb\\\\n')).toBe('a\tb\\n');
+    expect(unescapeStop('plain')).toBe('plain');
   });
 
   it('parses --template-var NAME=VALUE as JSON or string', () => {

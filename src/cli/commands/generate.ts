@@ -1,7 +1,7 @@
 /**
  * `generate --model DIR [--quant f32|f16|int8|int4|nf4] [--group-size 32|64|128] --prompt STR [--chat [--system STR]]
  *  [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repetition-penalty R] [--seed S]
- *  [--stop STR]... [--template-var NAME=VALUE]... [--adapter DIR[:WEIGHT]]... [--backend wasm|cpu] [--stats]`
+ *  [--stop STR (\n, \t unescaped)]... [--template-var NAME=VALUE]... [--adapter DIR[:WEIGHT]]... [--backend wasm|cpu] [--stats]`
  * Streams the generated text to stdout as it is produced. Sampling settings not given on the command line come
  * from the checkpoint's generation_config.json (greedy when it does not ask for sampling). Ctrl-C stops
  * generation and keeps what was produced. `--stats` prints token counts and speed to stderr. `--template-var`
@@ -50,6 +50,11 @@ export function templateVariables(flags: Map<string, string[]>): Record<string, 
   return vars;
 }
 
+/** `--stop` values may spell newlines and tabs as `\n` and `\t` (shells pass them literally); `\\` is a backslash. */
+export function unescapeStop(s: string): string {
+  return s.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
+}
+
 /** Sampling flags over generation_config defaults. */
 async function buildRequest(flags: Map<string, string[]>, files: ModelFiles): Promise<GenerateRequest> {
   const prompt = flag(flags, 'prompt');
@@ -66,7 +71,7 @@ async function buildRequest(flags: Map<string, string[]>, files: ModelFiles): Pr
     minP: numberFlag(flags, 'min-p', (v) => v >= 0 && v <= 1, 'in [0, 1]') ?? defaults.minP,
     repetitionPenalty: numberFlag(flags, 'repetition-penalty', (v) => v > 0, 'a number > 0 (1 = off)') ?? defaults.repetitionPenalty,
     seed: numberFlag(flags, 'seed', (v) => int(v) && v >= 0, 'a non-negative integer'),
-    stop: flags.get('stop')?.filter((s) => s !== 'true'),
+    stop: flags.get('stop')?.filter((s) => s !== 'true').map(unescapeStop),
   };
   if (flags.has('chat')) {
     const system = flag(flags, 'system');
