@@ -1,7 +1,8 @@
 /**
  * `generate --model DIR [--quant f32|f16|int8|int4|nf4] [--group-size 32|64|128] --prompt STR [--chat [--system STR]]
  *  [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repetition-penalty R] [--seed S]
- *  [--stop STR (\n, \t unescaped)]... [--template-var NAME=VALUE]... [--adapter DIR[:WEIGHT]]... [--backend wasm|cpu] [--stats]`
+ *  [--stop STR (\n, \t unescaped)]... [--template-var NAME=VALUE]... [--adapter DIR[:WEIGHT]]...
+ *  [--backend wasm|cpu] [--stats]`
  * Streams the generated text to stdout as it is produced. Sampling settings not given on the command line come
  * from the checkpoint's generation_config.json (greedy when it does not ask for sampling). Ctrl-C stops
  * generation and keeps what was produced. `--stats` prints token counts and speed to stderr. `--template-var`
