@@ -1,0 +1,33 @@
+// The engine worker starts, picks its backend, and computes correctly; the choice can be overridden and persists.
+import { ARTIFACTS, expect, test } from './fixtures';
+
+test('the engine worker reports wasm on a software WebGPU adapter (SwiftShader)', async ({ page, requests }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('engine-backend')).toHaveText('wasm');
+  await expect(page.getByTestId('engine-status')).toContainText('software WebGPU adapter');
+  await expect(page.getByTestId('status-backend')).toContainText('wasm · SIMD');
+  // The worker fetched its wasm binary from our server (proves worker requests are observed too).
+  expect(requests.some((u) => u.endsWith('.wasm'))).toBe(true);
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  await page.getByRole('button', { name: /Show engine details/ }).click();
+  await expect(page.getByTestId('panel-backend')).toHaveText('wasm');
+  await page.getByRole('button', { name: 'Check backend' }).click();
+  await expect(page.getByTestId('check-result')).toContainText(/^OK: wasm matmul 8×64×8/);
+  await page.screenshot({ path: `${ARTIFACTS}/engine-wasm.png` });
+});
+
+test('forcing WebGPU runs a matmul in the worker that matches the CPU, and the choice persists', async ({ page, requests }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('engine-backend')).toHaveText('wasm');
+  await page.getByRole('button', { name: /Show engine details/ }).click();
+  await page.getByLabel('Compute backend').selectOption('webgpu');
+  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
+  await expect(page.getByTestId('engine-status')).toContainText('WebGPU chosen by the user');
+  await expect(page.getByTestId('status-backend')).toContainText('webgpu · google swiftshader');
+  await page.getByRole('button', { name: 'Check backend' }).click();
+  await expect(page.getByTestId('check-result')).toContainText(/^OK: webgpu matmul 8×64×8, max \|Δ\| /);
+  await page.screenshot({ path: `${ARTIFACTS}/engine-webgpu.png` });
+  await page.reload();
+  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
+  expect(requests.length).toBeGreaterThan(0);
+});
