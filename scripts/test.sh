@@ -1,19 +1,59 @@
 #!/usr/bin/env bash
 # `npm test`: installs what a fresh Debian machine lacks, then runs unit tests (Vitest, Node) and e2e (Playwright,
-# Debian Chromium). Exit status is non-zero when anything fails.
-set -euo pipefail
+# Debian Chromium) against the production build. Ends with one line "N passed, N failed"; exit status is non-zero
+# when anything failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# --- install what is missing -------------------------------------------------------------------------------------
 need_apt=()
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing ${need_apt[*]} with apt-get" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null \
+    || { echo "apt-get install ${need_apt[*]} failed" >&2; exit 1; }
 fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # Browsers come from Debian; Playwright must never download its own.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund || { echo "npm ci failed" >&2; exit 1; }
 fi
 
-npx vitest run
+# WebGPU unit tests run Dawn (the `webgpu` package) on SwiftShader, the Vulkan CPU driver shipped with Chromium.
+export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_icd.json}"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+mkdir -p test-results e2e-artifacts
+rm -f test-results/vitest.json test-results/e2e.json
+
+# --- unit tests ----------------------------------------------------------------------------------------------------
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
+unit_rc=$?
+
+# --- e2e: build, then Playwright against `vite preview` ------------------------------------------------------------
+bash scripts/e2e.sh
+e2e_rc=$?
+
+# --- summary -------------------------------------------------------------------------------------------------------
+node --input-type=module - "$unit_rc" "$e2e_rc" <<'JS'
+import { existsSync, readFileSync } from 'node:fs';
+const [unitRc, e2eRc] = process.argv.slice(2).map(Number);
+const read = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null);
+let passed = 0, failed = 0;
+const unit = read('test-results/vitest.json');
+if (unit) {
+  passed += unit.numPassedTests;
+  failed += unit.numFailedTests;
+  // A file that failed to load has no tests but still fails the run.
+  failed += unit.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
+} else if (unitRc !== 0) failed += 1;
+const e2e = read('test-results/e2e.json');
+if (e2e) {
+  passed += e2e.stats.expected + e2e.stats.flaky;
+  failed += e2e.stats.unexpected;
+} else if (e2eRc !== 0) failed += 1;
+// A non-zero exit with zero counted failures (crash, build error) still counts as one failure.
+if (failed === 0 && (unitRc !== 0 || e2eRc !== 0)) failed = 1;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
+JS
