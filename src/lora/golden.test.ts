@@ -39,7 +39,7 @@ describe.each(['llama', 'qwen2-rslora'])('LoRA vs PyTorch golden: %s', (name) =>
     return { model, adapter };
   }
 
-  it('loss and every lora_A/lora_B gradient match (one batch, padded; and split into accumulated micro-batches)', async () => {
+  it('loss and every lora_A/lora_B gradient match (one padded batch; accumulated micro-batches; activation checkpointing)', async () => {
     const { model, adapter } = await load();
     const objective = loraObjective(model, adapter);
     const whole = await computeStepGradients(objective, [makeBatch(examples, { maxSeqLen: 64, bucket: 8 })], 0);
@@ -48,13 +48,15 @@ describe.each(['llama', 'qwen2-rslora'])('LoRA vs PyTorch golden: %s', (name) =>
       [makeBatch(examples.slice(0, 2), { maxSeqLen: 64, bucket: 8 }), makeBatch(examples.slice(2), { maxSeqLen: 64, bucket: 1 })],
       0,
     );
+    const recomputed = await computeStepGradients(loraObjective(model, adapter, { checkpointing: true }), [makeBatch(examples, { maxSeqLen: 64, bucket: 8 })], 0);
     expect(whole.loss).toBeCloseTo(golden.loss, 4);
+    expect(recomputed.loss).toBeCloseTo(golden.loss, 4);
     expect(split.loss).toBeCloseTo(golden.loss, 4);
     expect([...whole.grads.keys()].sort()).toEqual(Object.keys(golden.grads).sort());
     const types = new Set<string>();
     for (const [key, want] of Object.entries(golden.grads)) {
       const scale = Math.max(...want.map(Math.abs));
-      for (const got of [whole.grads.get(key)!.dataSync(), split.grads.get(key)!.dataSync()]) {
+      for (const got of [whole.grads.get(key)!.dataSync(), split.grads.get(key)!.dataSync(), recomputed.grads.get(key)!.dataSync()]) {
         let err = 0;
         for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i] - want[i]));
         expect(err / scale, key).toBeLessThan(1e-4);
@@ -62,7 +64,7 @@ describe.each(['llama', 'qwen2-rslora'])('LoRA vs PyTorch golden: %s', (name) =>
       types.add(key.replace(/^model\.layers\.\d+\.\w+\./, ''));
     }
     if (name === 'llama') expect(types.size).toBe(14); // q,k,v,o,gate,up,down × A,B
-    for (const g of [...whole.grads.values(), ...split.grads.values()]) g.dispose();
+    for (const g of [...whole.grads.values(), ...split.grads.values(), ...recomputed.grads.values()]) g.dispose();
     adapter.dispose();
     model.dispose();
   });

@@ -37,6 +37,12 @@ export async function computeStepGradients(
   try {
     for (const mb of microBatches) {
       if (mb.labels.length === 0) continue;
+      if (objective.gradients) {
+        const r = await objective.gradients(mb, denom);
+        lossSum += r.lossSum / denom;
+        for (const [name, g] of r.grads) accumulate(acc, name, g);
+        continue;
+      }
       const { value, grads } = tf.variableGrads(() => objective.lossSum(mb, true).div(denom) as tf.Scalar, varList);
       lossSum += (await value.data())[0];
       value.dispose();

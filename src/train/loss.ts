@@ -29,9 +29,15 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
     const hidden = h.shape[2];
     const picked = selectRows(h.reshape([batch.batch * batch.seq, hidden]) as Tensor2D, batch.predictRows); // [n, hidden]
     const logits = model.logits(picked.reshape([1, n, hidden]) as Tensor3D).reshape([n, -1]) as Tensor2D; // [n, vocab]
-    const vocab = logits.shape[1];
+    return tokenNllSum(logits, batch.labels);
+  });
+}
+
+/** Σ −log softmax(logits)[label] over rows: logits [n, vocab], labels [n]. Caller owns the result. */
+export function tokenNllSum(logits: Tensor2D, labels: Int32Array): tf.Scalar {
+  return tf.tidy(() => {
     // Σ logit[label] through a one-hot product: differentiable on every backend (gather's gradient is not).
-    const target = logits.mul(tf.oneHot(tf.tensor1d(batch.labels, 'int32'), vocab)).sum();
+    const target = logits.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1])).sum();
     return tf.logSumExp(logits, 1).sum().sub(target) as tf.Scalar;
   });
 }
@@ -40,7 +46,7 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
  * rows of `x` at `indices` ([n, cols]), differentiable. `gather`'s gradient needs the UnsortedSegmentSum kernel,
  * which the wasm backend lacks; there a one-hot selection matrix does the same through matMul.
  */
-function selectRows(x: Tensor2D, indices: Int32Array): Tensor2D {
+export function selectRows(x: Tensor2D, indices: Int32Array): Tensor2D {
   const idx = tf.tensor1d(indices, 'int32');
   if (tf.getKernel('UnsortedSegmentSum', tf.getBackend())) return tf.gather(x, idx) as Tensor2D;
   const select = tf.oneHot(idx, x.shape[0]).toFloat() as Tensor2D; // [n, rows]

@@ -8,6 +8,7 @@ import { Rng } from '../util/rng';
 import { makeBatch } from './batch';
 import { causalLmLossSum } from './loss';
 import { estimateTrainingMemory } from './memory-estimate';
+import { loraObjective } from './objective';
 import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
 
 describe('training memory estimate', () => {
@@ -28,9 +29,21 @@ describe('training memory estimate', () => {
       value.dispose();
       Object.values(grads).forEach((g) => g.dispose());
     });
-    const est = estimateTrainingMemory(c, { quant: 'f32', trainableParameters: adapter.parameterCount(), batch: 2, seqLen: 40, labelTokens: batch.labels.length });
+    const input = { quant: 'f32' as const, trainableParameters: adapter.parameterCount(), batch: 2, seqLen: 40, labelTokens: batch.labels.length };
+    const est = estimateTrainingMemory(c, input);
     const measured = prof.peakBytes - weightBytes;
     expect(Math.abs(est.activationBytes - measured) / measured).toBeLessThan(0.1);
+    // With activation checkpointing: inputs per layer + one layer's tape + one LM-head chunk.
+    const objective = loraObjective(model, adapter, { checkpointing: true });
+    let grads: Map<string, tf.Tensor> = new Map();
+    const ck = await tf.profile(async () => {
+      grads = (await objective.gradients!(batch, 1)).grads;
+    });
+    grads.forEach((g) => g.dispose());
+    const estCk = estimateTrainingMemory(c, { ...input, checkpointing: true });
+    const measuredCk = ck.peakBytes - weightBytes;
+    expect(measuredCk).toBeLessThan(measured);
+    expect(Math.abs(estCk.activationBytes - measuredCk) / measuredCk).toBeLessThan(0.3);
     adapter.dispose();
     model.dispose();
   });

@@ -10,6 +10,7 @@ import type { ModelConfig } from '../model/config';
 import type { QuantMode } from '../model/linear';
 import { estimateModelBytes } from '../model/memory-estimate';
 import type { GroupSize } from '../quant/packed';
+import { HEAD_CHUNK } from './checkpointed-grads';
 
 /** Per layer, per token: floats kept per unit of each width. */
 const PER_HIDDEN = 62.7;
@@ -34,6 +35,8 @@ export interface TrainingMemoryInput {
   labelTokens?: number;
   /** Gradient accumulation > 1 keeps one more gradient-sized buffer. */
   gradAccum?: number;
+  /** Activation checkpointing (layer recomputation, `loraObjective(..., { checkpointing: true })`). */
+  checkpointing?: boolean;
 }
 
 export interface TrainingMemory {
@@ -54,7 +57,11 @@ export function estimateTrainingMemory(c: ModelConfig, o: TrainingMemoryInput): 
   const kv = c.kvHeads * c.headDim;
   const perLayer = tokens * (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate) +
     PER_SCORE * o.batch * c.heads * o.seqLen * o.seqLen;
-  const activationBytes = Math.round(4 * (c.layers * perLayer + PER_LABEL_VOCAB * labels * c.vocab));
+  // Checkpointing keeps one [tokens, hidden] input per layer, one layer's tape, and one LM-head chunk of labels.
+  const activationFloats = o.checkpointing
+    ? c.layers * tokens * c.hidden + perLayer + PER_LABEL_VOCAB * Math.min(labels, HEAD_CHUNK) * c.vocab
+    : c.layers * perLayer + PER_LABEL_VOCAB * labels * c.vocab;
+  const activationBytes = Math.round(4 * activationFloats);
   // weights + gradient + m + v (+ the accumulation buffer)
   const trainableBytes = 4 * o.trainableParameters * (4 + ((o.gradAccum ?? 1) > 1 ? 1 : 0));
   const baseBytes = estimateModelBytes(c, o.quant, o.groupSize ?? 64);

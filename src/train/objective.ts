@@ -7,6 +7,7 @@ import type { tf } from '../backend/tf';
 import type { LoraAdapter } from '../lora/lora-adapter';
 import type { Rng } from '../util/rng';
 import type { LmBatch } from './batch';
+import { checkpointedGradients, type LayerwiseLm } from './checkpointed-grads';
 import { causalLmLossSum, type CausalLm } from './loss';
 
 export interface TrainObjective {
@@ -16,11 +17,26 @@ export interface TrainObjective {
   lossSum(batch: LmBatch, training: boolean): tf.Scalar;
   /** Gives the objective the trainer's dropout stream (restored from checkpoints with the rest). */
   setDropoutRng(rng: Rng | null): void;
+  /**
+   * Optional own gradient path (activation checkpointing): Σ NLL of the batch and the gradients of Σ NLL / denom by
+   * variable name (caller owns them). When absent the trainer differentiates `lossSum` on one tape.
+   */
+  gradients?(batch: LmBatch, denom: number): Promise<{ lossSum: number; grads: Map<string, tf.Tensor> }>;
+}
+
+export interface LoraObjectiveOptions {
+  /**
+   * Recompute each layer in the backward pass instead of keeping its activations (needs `model.stages`): memory
+   * drops from every intermediate of every layer to one [rows, hidden] tensor per layer, for about one more
+   * forward pass of compute. Same losses and gradients (up to float summation order).
+   */
+  checkpointing?: boolean;
 }
 
 /** Trains `adapter` on top of the frozen `model`. */
-export function loraObjective(model: CausalLm, adapter: LoraAdapter): TrainObjective {
-  return {
+export function loraObjective(model: CausalLm, adapter: LoraAdapter, opts: LoraObjectiveOptions = {}): TrainObjective {
+  let rng: Rng | null = null;
+  const objective: TrainObjective = {
     variables: adapter.variables(),
     lossSum(batch, training) {
       adapter.training = training;
@@ -30,10 +46,27 @@ export function loraObjective(model: CausalLm, adapter: LoraAdapter): TrainObjec
         adapter.training = false;
       }
     },
-    setDropoutRng(rng) {
-      adapter.setDropoutRng(rng);
+    setDropoutRng(r) {
+      rng = r;
+      adapter.setDropoutRng(r);
     },
   };
+  if (opts.checkpointing) {
+    if (!isLayerwise(model)) throw new Error('activation checkpointing needs a model that runs layer by layer (stages())');
+    objective.gradients = async (batch, denom) => {
+      adapter.training = true;
+      try {
+        return await checkpointedGradients(model, batch, adapter, objective.variables, denom, rng);
+      } finally {
+        adapter.training = false;
+      }
+    };
+  }
+  return objective;
+}
+
+function isLayerwise(model: CausalLm): model is LayerwiseLm {
+  return typeof (model as Partial<LayerwiseLm>).stages === 'function';
 }
 
 /** Full-parameter training: `variables` are the weights `model` reads (no adapter, no dropout). */

@@ -4,7 +4,7 @@
  *  [--steps N | --epochs E] [--batch B] [--grad-accum G] [--seq-len L] [--warmup W] [--schedule cosine|linear|constant]
  *  [--weight-decay WD] [--max-grad-norm N] [--quant f32|f16|int8|int4|nf4] [--group-size G] [--eval-split F]
  *  [--eval-every N] [--seed S] [--skip-invalid] [--checkpoint-every N] [--resume] [--on-nan stop|retry-half-lr]
- *  [--dtype F32|F16|BF16] [--llama-cpp] [--backend wasm|cpu]` (+ the dataset flags of `data check`)
+ *  [--dtype F32|F16|BF16] [--llama-cpp] [--no-checkpointing] [--backend wasm|cpu]` (+ the dataset flags of `data check`)
  *
  * Trains a LoRA adapter and writes it as a PEFT folder (adapter_config.json, adapter_model.safetensors) plus
  * trainer_state.json. stdout carries exactly one JSON object per optimizer step; everything else goes to stderr.
@@ -145,7 +145,8 @@ async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data:
   const share = adapter.parameterCount() / model.parameterCount();
   process.stderr.write(`trainable: ${adapter.parameterCount()} parameters (${(share * 100).toFixed(3)}% of ${model.parameterCount()}) in ${adapter.modules.size} modules\n`);
   const trainer = new Trainer({
-    objective: loraObjective(model, adapter),
+    // Layer recomputation is the default (as in unsloth): activations would otherwise be kept for every layer.
+    objective: loraObjective(model, adapter, { checkpointing: !flags.has('no-checkpointing') }),
     train: data.train,
     eval: data.eval,
     config: cfg.train,
