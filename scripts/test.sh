@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # --- install what is missing -------------------------------------------------------------------------------------
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-ldconfig -p 2>/dev/null | grep -q libvulkan.so.1 || need_apt+=(libvulkan1)
+# No `grep -q`: its early exit SIGPIPEs ldconfig, which pipefail would report as "missing".
+ldconfig -p 2>/dev/null | grep libvulkan.so.1 >/dev/null || need_apt+=(libvulkan1)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing ${need_apt[*]} with apt-get" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
