@@ -6,7 +6,7 @@ export { sampleToken, validateSamplingParams, type SamplingParams } from './samp
 export { TextStream, type StreamStep } from './text-stream';
 export { greedy } from './greedy';
 export { applyTemperature } from './temperature';
-export { topKFilter, kthLargest } from './top-k';
+export { topKFilter, topKCandidates, kthLargest } from './top-k';
 export { topPFilter } from './top-p';
 export { minPFilter } from './min-p';
 export { applyRepetitionPenalty } from './repetition-penalty';
