@@ -9,7 +9,7 @@ import { inputSize } from './byte-source';
 import { packExamples } from './pack';
 import { ProblemLog } from './problems';
 import { readFileExamples, type LocatedExample } from './read-file';
-import { RenderError, renderExample, type RenderOptions } from './render';
+import { RenderError, renderExample, withTemplateVariables, type RenderOptions } from './render';
 import { evalCount, splitTrainEval } from './split';
 import { DuplicateFinder, StatsAccumulator } from './stats';
 import { CHAT_TEMPLATE, defaultTemplate, templateError } from './template';
@@ -38,6 +38,8 @@ export function resolveOptions(opts: PrepareOptions, tok: TextTokenizer | null):
     shuffle: opts.shuffle ?? true,
     template: opts.template ?? defaultTemplate(tok?.hasChatTemplate ?? false),
     mapping: opts.mapping,
+    fileMappings: opts.fileMappings ?? {},
+    templateVariables: opts.templateVariables ?? {},
     pack: opts.pack ?? false,
     completionOnly: opts.completionOnly ?? true,
     textMode: opts.textMode ?? { kind: 'paragraph' },
@@ -129,7 +131,8 @@ async function readOne(run: Run, input: DatasetInput, index: number, count: numb
   const ropts: RenderOptions = { template: opts.template, completionOnly: opts.completionOnly };
   const chatless = { problem: null as DatasetProblem | null, count: 0 };
   let chunker: TextChunker | null = null;
-  for await (const item of readFileExamples(input, opts.mapping, run.log, summary, onBytes, hooks.signal)) {
+  const mapping = opts.fileMappings[input.name] ?? opts.mapping;
+  for await (const item of readFileExamples(input, mapping, run.log, summary, onBytes, hooks.signal)) {
     // Tokenizing is far slower than reading: report (and honour cancel) between chunks too.
     if (summary.records % RECORDS_PER_PROGRESS === 0) {
       hooks.signal?.throwIfAborted();
@@ -157,7 +160,7 @@ export async function prepareDataset(
   hooks: DatasetRunHooks = {},
 ): Promise<PreparedDataset> {
   const opts = resolveOptions(options, tokenizer);
-  const run = new Run(tokenizer, opts);
+  const run = new Run(tokenizer && withTemplateVariables(tokenizer, opts.templateVariables), opts);
   for (let i = 0; i < inputs.length; i++) await readOne(run, inputs[i], i, inputs.length, hooks);
   hooks.signal?.throwIfAborted();
   run.stats.records = run.files.reduce((s, f) => s + f.records, 0);

@@ -5,7 +5,7 @@
  */
 import type { TextTokenizer } from '../tokenizer/types';
 import { normalizeRecord } from './normalize';
-import { renderExample } from './render';
+import { renderExample, withTemplateVariables } from './render';
 import { detectMapping } from './shape';
 import { defaultTemplate } from './template';
 import type { ColumnMapping, NormalizedExample } from './types';
@@ -29,6 +29,8 @@ export interface PreviewOptions {
   template?: string;
   mapping?: ColumnMapping;
   completionOnly?: boolean;
+  /** Extra chat-template inputs, as in `prepareDataset`. */
+  templateVariables?: Record<string, unknown>;
   /** Tokens shown at most (the rest are not decoded). Default 4096. */
   maxTokens?: number;
 }
@@ -57,7 +59,8 @@ function tokenTexts(tok: TextTokenizer, ids: Int32Array, n: number): string[] {
 }
 
 /** Renders one raw record (a parsed JSON object or CSV row) for the preview. */
-export function previewExample(record: Record<string, unknown>, tok: TextTokenizer, opts: PreviewOptions = {}): PreviewResult {
+export function previewExample(record: Record<string, unknown>, baseTok: TextTokenizer, opts: PreviewOptions = {}): PreviewResult {
+  const tok = withTemplateVariables(baseTok, opts.templateVariables);
   const mapping = opts.mapping ?? detectMapping(Object.keys(record), record);
   if (!mapping) return { ok: false, message: 'no usable field: cannot tell the record shape; set a column mapping' };
   const r = normalizeRecord(record, mapping);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage, TextTokenizer } from '../tokenizer/types';
 import { previewExample } from './preview';
-import { chatSegments, renderExample } from './render';
+import { chatSegments, renderExample, withTemplateVariables } from './render';
 import { DEFAULT_PROMPT_TEMPLATE, renderPromptTemplate } from './template';
 import { prepareDataset } from './prepare';
 import { segmentwiseSafe, tokenizeSegments } from './segment-tokens';
@@ -76,6 +76,14 @@ describe('chat rendering with the real Qwen3 chat template', () => {
     const r = await prepareDataset([chunkedInput('w.jsonl', jsonl([rec, { messages: [CONVERSATION[1], { ...CONVERSATION[2], weight: 0 }] }]))], qwen, { policy: 'skip' });
     expect(r.problems.map((p) => p.message)).toEqual(['every assistant message has weight 0 in "messages": nothing to train on']);
     expect(lossSpans(qwen, r.train[0])).toEqual(['<think>\n\n</think>\n\n6 です 🙂<|im_end|>']);
+  });
+
+  it('passes template variables: Qwen3 enable_thinking=false puts the empty think block in the prompt', () => {
+    const noThink = withTemplateVariables(qwen, { enable_thinking: false });
+    const ex = renderExample({ kind: 'chat', messages: CONVERSATION }, noThink, { template: 'chat', completionOnly: true });
+    expect(lossSpans(qwen, ex)).toEqual(['It is 4.<|im_end|>', '6 です 🙂<|im_end|>']);
+    const p = previewExample({ prompt: 'Q?', completion: 'A.' }, qwen, { templateVariables: { enable_thinking: false } });
+    expect(p.ok && p.tokens.filter((t) => t.loss).map((t) => t.text).join('')).toBe('A.<|im_end|>');
   });
 
   it('keeps an assistant message that opens the conversation as context', () => {

@@ -25,6 +25,25 @@ export class RenderError extends Error {
   override name = 'RenderError';
 }
 
+/**
+ * The tokenizer with extra chat-template inputs applied to every render (e.g. Qwen3's `enable_thinking: false`,
+ * which moves the empty think block into the prompt so only the answer is a target).
+ */
+export function withTemplateVariables(tok: TextTokenizer, variables?: Record<string, unknown>): TextTokenizer {
+  if (!variables || Object.keys(variables).length === 0) return tok;
+  return {
+    vocabSize: tok.vocabSize,
+    bosTokenId: tok.bosTokenId,
+    eosTokenIds: tok.eosTokenIds,
+    padTokenId: tok.padTokenId,
+    hasChatTemplate: tok.hasChatTemplate,
+    encode: (text, opts) => tok.encode(text, opts),
+    decode: (ids, opts) => tok.decode(ids, opts),
+    applyChatTemplate: (messages, opts) =>
+      tok.applyChatTemplate(messages, { ...opts, templateVariables: { ...variables, ...opts?.templateVariables } }),
+  };
+}
+
 function build(parts: { ids: number[]; loss: boolean }[], completionOnly: boolean): TokenizedExample {
   const n = parts.reduce((s, p) => s + p.ids.length, 0);
   const ids = new Int32Array(n);
@@ -70,6 +89,20 @@ function turnEnd(tok: TextTokenizer, messages: readonly ChatMessage[], i: number
   return contentEnd + k;
 }
 
+/**
+ * Start of an assistant turn in `full`, given the conversation rendered up to it with the generation prompt.
+ * Normally that rendering is a prefix of the whole. Some templates render earlier turns differently from the
+ * generation prompt (Qwen3 with `enable_thinking: false` adds an empty think block to the prompt only); then the
+ * turn starts where the two renderings part, provided the message's content follows right there.
+ */
+function turnStart(before: string, full: string, pos: number, content: string, i: number): number {
+  if (full.startsWith(before) && before.length >= pos) return before.length;
+  let lcp = 0;
+  while (lcp < before.length && before.charCodeAt(lcp) === full.charCodeAt(lcp)) lcp++;
+  if (lcp >= pos && full.slice(lcp).trimStart().startsWith(content.trim())) return lcp;
+  throw new RenderError(`the chat template renders the conversation differently when cut before message ${i}; cannot locate the assistant turn`);
+}
+
 const endMarkerCache = new WeakMap<TextTokenizer, string[]>();
 
 /** Texts of the tokenizer's EOS tokens (`<|im_end|>`, `<|eot_id|>`, …): where a generated turn stops. */
@@ -107,12 +140,9 @@ export function chatSegments(tok: TextTokenizer, messages: readonly ChatMessage[
   messages.forEach((m, i) => {
     // An assistant message that opens the conversation has no prompt to answer: it stays context.
     if (m.role !== 'assistant' || i === 0) return;
-    const before = render(tok, messages.slice(0, i), true, i);
-    if (!full.startsWith(before) || before.length < pos) {
-      throw new RenderError(`the chat template renders the conversation differently when cut before message ${i}; cannot locate the assistant turn`);
-    }
-    const end = clipAtEndOfTurn(tok, full, before.length, turnEnd(tok, messages, i, full, before.length), m.content);
-    segments.push({ text: full.slice(pos, before.length), loss: false }, { text: full.slice(before.length, end), loss: true, turn: i });
+    const start = turnStart(render(tok, messages.slice(0, i), true, i), full, pos, m.content, i);
+    const end = clipAtEndOfTurn(tok, full, start, turnEnd(tok, messages, i, full, start), m.content);
+    segments.push({ text: full.slice(pos, start), loss: false }, { text: full.slice(start, end), loss: true, turn: i });
     pos = end;
   });
   segments.push({ text: full.slice(pos), loss: false });

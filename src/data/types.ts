@@ -110,6 +110,10 @@ export interface PrepareOptions {
   template?: string;
   /** Overrides the detected mapping for every file. */
   mapping?: ColumnMapping;
+  /** Overrides the detected mapping per file name (takes precedence over `mapping`). */
+  fileMappings?: Record<string, ColumnMapping>;
+  /** Extra chat-template inputs, e.g. `{ enable_thinking: false }` for Qwen3. */
+  templateVariables?: Record<string, unknown>;
   /** Pack examples into rows of `maxSeqLen` tokens (with segment/position ids). Default false. */
   pack?: boolean;
   /** Train on completions / assistant turns only (prompt tokens masked). Default true. */

@@ -106,6 +106,14 @@ describe('record validation: every problem names line, field and expectation', (
     expect(lines(r)).toEqual(['3 [Antwort]: empty completion (field "Antwort")']);
   });
 
+  it('per-file mappings take precedence over the global one', async () => {
+    const a = chunkedInput('a.csv', 'q,r\nx,y\n');
+    const b = chunkedInput('b.csv', 'text\nhello\n');
+    const r = await prepareDataset([a, b], null, { fileMappings: { 'a.csv': { shape: 'prompt-completion', fields: { prompt: 'q', completion: 'r' } } } });
+    expect(r.problems).toEqual([]);
+    expect(r.files.map((f) => f.mapping?.shape)).toEqual(['prompt-completion', 'text']);
+  });
+
   it('keeps only the first maxProblems problems but counts all', async () => {
     const recs = Array.from({ length: 50 }, () => ({ prompt: 'a', completion: '' }));
     const r = await prepareDataset([chunkedInput('d.jsonl', jsonl([{ prompt: 'a', completion: 'b' }, ...recs]))], null, { maxProblems: 10 });

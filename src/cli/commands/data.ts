@@ -1,9 +1,11 @@
 /**
- * `data check FILE... [--model DIR] [--seq-len L] [--template T|chat] [--mapping JSON] [--text-chunk N]
- *  [--eval-split F] [--pack] [--skip-invalid] [--max-problems N]`: reads dataset files through the same code as
- * training and the studio, prints the detected shape, counts, token statistics (with --model) and every problem
- * as `FILE:LINE: what is wrong` (first 20, then a count). Exits 1 when there are problems (unless
- * --skip-invalid), 2 on bad arguments.
+ * `data check FILE... [--model DIR] [--seq-len L] [--template T|chat] [--template-vars JSON] [--mapping JSON]
+ *  [--text-chunk N] [--eval-split F] [--seed S] [--pack] [--dedupe] [--over-length drop] [--skip-invalid]`:
+ * reads dataset files through the same code as training and the studio, prints the detected shape, counts,
+ * token statistics (with --model) and every problem as `FILE:LINE: what is wrong` (first 20, then a count).
+ * Exits 1 when there are problems (unless --skip-invalid) or the arguments are wrong.
+ *
+ * `data synth FILE [--mb N] [--seed S] [--shape S]`: writes a synthetic JSONL for benchmarks.
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -19,7 +21,7 @@ import { CliError, flag, parseFlags, type CliCommand } from '../command';
 
 const USAGE =
   'usage: data check FILE... [--model DIR] [--seq-len L] [--template T|chat] [--mapping JSON] [--text-chunk N] ' +
-  '[--eval-split F] [--pack] [--skip-invalid]';
+  '[--template-vars JSON] [--eval-split F] [--seed S] [--pack] [--dedupe] [--over-length drop] [--skip-invalid]';
 
 function numberFlag(flags: Map<string, string[]>, name: string): number | undefined {
   const v = flag(flags, name);
@@ -29,13 +31,13 @@ function numberFlag(flags: Map<string, string[]>, name: string): number | undefi
   return n;
 }
 
-function mappingFlag(flags: Map<string, string[]>): ColumnMapping | undefined {
-  const v = flag(flags, 'mapping');
+function jsonFlag<T>(flags: Map<string, string[]>, name: string, example: string): T | undefined {
+  const v = flag(flags, name);
   if (v === undefined) return undefined;
   try {
-    return JSON.parse(v) as ColumnMapping;
+    return JSON.parse(v) as T;
   } catch (e) {
-    throw new CliError(`--mapping expects JSON like '{"shape":"prompt-completion","fields":{"prompt":"question","completion":"answer"}}': ${(e as Error).message}`);
+    throw new CliError(`--${name} expects JSON like '${example}': ${(e as Error).message}`);
   }
 }
 
@@ -49,7 +51,8 @@ export function datasetOptionsFromFlags(flags: Map<string, string[]>): PrepareOp
     evalSplit: numberFlag(flags, 'eval-split'),
     seed: numberFlag(flags, 'seed'),
     template: flag(flags, 'template')?.replace(/\\n/g, '\n'),
-    mapping: mappingFlag(flags),
+    mapping: jsonFlag<ColumnMapping>(flags, 'mapping', '{"shape":"prompt-completion","fields":{"prompt":"question","completion":"answer"}}'),
+    templateVariables: jsonFlag<Record<string, unknown>>(flags, 'template-vars', '{"enable_thinking":false}'),
     pack: flags.has('pack'),
     textMode: chunk ? { kind: 'chunk', tokens: chunk } : undefined,
     dedupe: flags.has('dedupe'),
