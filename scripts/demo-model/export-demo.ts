@@ -79,8 +79,27 @@ async function main(): Promise<void> {
     finalTrainLoss: facts.finalLoss, steps: facts.steps, samples,
   }, null, 2) + '\n');
   writeModelCard(path.join(DEMO_DIR, 'README.md'), facts);
+  writeBuiltInIndex(facts, full.perplexity);
   model.dispose();
   process.stdout.write(JSON.stringify({ heldOut: full, slice, samples, backend: tf.getBackend() }, null, 1) + '\n');
+}
+
+/** public/models/index.json: the built-in models the studio offers without a download. */
+function writeBuiltInIndex(f: CardFacts, perplexity: number): void {
+  const dir = path.basename(DEMO_DIR);
+  const files = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+  const entry = {
+    id: dir,
+    name: 'LoRA Studio demo (Llama, 4M)',
+    path: `models/${dir}/`,
+    files,
+    description: `A ${(f.parameters / 1e6).toFixed(1)}M-parameter Llama pretrained here on Moby-Dick and State of the Union ` +
+      `addresses; built in, no download. Held-out perplexity ${perplexity.toFixed(1)}.`,
+    parameters: f.parameters,
+    bytes: files.reduce((s, n) => s + statSync(path.join(DEMO_DIR, n)).size, 0),
+    license: 'cc0-1.0',
+  };
+  writeFileSync(path.join(DEMO_DIR, '..', 'index.json'), JSON.stringify({ version: 1, models: [entry] }, null, 2) + '\n');
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {

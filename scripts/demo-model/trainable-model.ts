@@ -58,12 +58,12 @@ export function createTrainableModel(config: ModelConfig, seed: number): Trainab
   const rng = new Rng(seed);
   const variables = new Map<string, tf.Variable>();
   const mat = (name: string, rows: number, cols: number, std: number): tf.Variable<tf.Rank.R2> => {
-    const v = tf.variable(tf.tensor2d(normal(rng, rows * cols, std), [rows, cols]), true, name);
+    const v = tf.variable(tf.tensor2d(normal(rng, rows * cols, std), [rows, cols]), true); // [rows, cols]
     variables.set(name, v);
     return v;
   };
   const ones = (name: string, n: number): tf.Variable<tf.Rank.R1> => {
-    const v = tf.variable(tf.ones([n]) as tf.Tensor1D, true, name);
+    const v = tf.variable(tf.ones([n]) as tf.Tensor1D, true);
     variables.set(name, v);
     return v;
   };
