@@ -7,6 +7,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { LocalEngine } from '../src/engine/local-engine';
 import { serveEngine, type ServerEndpoint } from '../src/engine/serve';
+import { getStudioDb } from '../src/storage';
 
 const engine = new LocalEngine({
   wasmPaths: {
@@ -17,6 +18,7 @@ const engine = new LocalEngine({
   gpu: () => (typeof navigator !== 'undefined' && 'gpu' in navigator ? navigator.gpu : null),
   crossOriginIsolated: globalThis.crossOriginIsolated === true,
   storage: typeof navigator !== 'undefined' && navigator.storage ? navigator.storage : null,
+  openDb: getStudioDb,
 });
 
 // The worker global scope, seen through the two-way interface serveEngine needs.

@@ -12,9 +12,9 @@ export function nodeWasmDir(): string {
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + path.sep;
 }
 
-/** Deps for a LocalEngine in Node; pass `gpu` to let it see a WebGPU adapter. */
-export function nodeEngineDeps(gpu: GPU | null = null): EngineDeps {
-  return { wasmPaths: nodeWasmDir(), gpu: () => gpu, crossOriginIsolated: false, storage: null };
+/** Deps for a LocalEngine in Node; pass `gpu` to let it see a WebGPU adapter, `openDb` for storage (fake-indexeddb). */
+export function nodeEngineDeps(gpu: GPU | null = null, openDb: EngineDeps['openDb'] = null): EngineDeps {
+  return { wasmPaths: nodeWasmDir(), gpu: () => gpu, crossOriginIsolated: false, storage: null, openDb };
 }
 
 /**

@@ -4,7 +4,10 @@
  */
 import type { BackendReport } from '../backend/select';
 import type { WasmBinaryPaths } from '../backend/wasm';
+import type { StudioDb } from '../storage/schema';
+import { EngineError } from '../protocol/errors';
 import type { EngineEventMap, JobEventInput, Params, RequestKind, Result } from '../protocol/messages';
+import { EngineSession } from './session';
 
 /** Environment the engine runs in, supplied by its host (worker entry, CLI, test). */
 export interface EngineDeps {
@@ -15,6 +18,8 @@ export interface EngineDeps {
   crossOriginIsolated: boolean;
   /** `navigator.storage` where available. */
   storage: StorageManager | null;
+  /** Opens the studio's IndexedDB (worker: `getStudioDb`); null where there is none (plain Node). */
+  openDb: (() => Promise<StudioDb>) | null;
 }
 
 /**
@@ -24,7 +29,15 @@ export interface EngineDeps {
 export class EngineState {
   /** Set by `init`; null before. */
   backend: BackendReport | null = null;
+  /** The loaded base model, its tokenizer and the adapters on the device (see session.ts for ownership). */
+  readonly session = new EngineSession();
   constructor(readonly deps: EngineDeps) {}
+
+  /** The studio database; throws a clear error where the host has none. */
+  async db(): Promise<StudioDb> {
+    if (!this.deps.openDb) throw new EngineError('Browser storage (IndexedDB) is not available here.');
+    return this.deps.openDb();
+  }
 }
 
 /** Per-job services for a handler. */

@@ -10,7 +10,9 @@
  * (see `RequestOptions.transfer` and `JobContext.transfer`).
  */
 import type { BackendPreference, BackendReport } from '../backend/select';
+import type { AdapterRecord } from '../storage/records';
 import type { GpuFaultKind, WireError } from './errors';
+import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource } from './model-types';
 
 /** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
 export const PROTOCOL_VERSION = 1;
@@ -62,7 +64,18 @@ export interface EngineRequestMap {
   matmulCheck: { params: { m?: number; k?: number; n?: number; seed?: number }; result: MatmulCheckResult };
   /** `navigator.storage.estimate()` where the engine runs. */
   storageEstimate: { params: Record<string, never>; result: StorageEstimateResult };
+  /** Saved adapters, most recently updated first (metadata only). */
+  listAdapters: { params: Record<string, never>; result: AdapterRecord[] };
+  /** One adapter with its `adapter_model.safetensors` bytes (transferred). */
+  getAdapter: { params: { id: string }; result: { record: AdapterRecord; weights: ArrayBuffer } };
+  renameAdapter: { params: { id: string; name: string }; result: AdapterRecord };
+  deleteAdapter: { params: { id: string }; result: { id: string } };
+  /** Count and bytes per kind of stored data, for the storage manager. */
+  storageSummary: { params: Record<string, never>; result: StorageSummary };
 }
+
+/** What the studio stores, by kind. */
+export type StorageSummary = Record<'adapters' | 'datasets' | 'runs' | 'checkpoints' | 'models', { count: number; bytes: number }>;
 
 export type RequestKind = keyof EngineRequestMap;
 export type Params<K extends RequestKind> = EngineRequestMap[K]['params'];
@@ -74,6 +87,11 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   env: true,
   matmulCheck: true,
   storageEstimate: true,
+  listAdapters: true,
+  getAdapter: true,
+  renameAdapter: true,
+  deleteAdapter: true,
+  storageSummary: true,
 };
 
 /** Runtime check that a string names a request. */
@@ -84,7 +102,16 @@ export function isRequestKind(kind: unknown): kind is RequestKind {
 /** Every event: name → payload. Each event also carries `kind` and `jobId` (null: not tied to a job). */
 export interface EngineEventMap {
   /** A long job advanced; `total` null when unknown. */
-  progress: { stage: string; done: number; total: number | null; unit: 'bytes' | 'items' | 'steps' | 'tokens' };
+  progress: {
+    stage: string;
+    done: number;
+    total: number | null;
+    unit: 'bytes' | 'items' | 'steps' | 'tokens';
+    /** Units per second over the last few seconds, when the job measures it (downloads, quantization). */
+    rate?: number;
+    /** What is being worked on (a file name, a tensor), for the progress line. */
+    detail?: string;
+  };
   /** A line for the log panel. */
   log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
   /** The GPU reported a fault (out of memory, validation, device lost). */

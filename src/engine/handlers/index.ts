@@ -3,14 +3,24 @@
  * so a request without a handler does not compile.
  */
 import type { EngineHandlers } from '../job';
+import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
 import { envHandler } from './env';
 import { initHandler } from './init';
+import { inspectModelHandler } from './inspect-model';
+import { loadModelHandler } from './load-model';
+import { modelInfoHandler, unloadModelHandler } from './model-info';
 import { matmulCheckHandler } from './matmul-check';
 import { storageEstimateHandler } from './storage-estimate';
+import { storageSummaryHandler } from './storage-summary';
 
 export const coreHandlers: EngineHandlers = {
   init: initHandler,
   env: envHandler,
   matmulCheck: matmulCheckHandler,
   storageEstimate: storageEstimateHandler,
+  listAdapters: listAdaptersHandler,
+  getAdapter: getAdapterHandler,
+  renameAdapter: renameAdapterHandler,
+  deleteAdapter: deleteAdapterHandler,
+  storageSummary: storageSummaryHandler,
 };

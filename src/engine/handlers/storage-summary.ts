@@ -1,0 +1,27 @@
+import type { StorageSummary } from '../../protocol/messages';
+import type { HandlerSpec } from '../job';
+
+/** `storageSummary`: count and bytes of each kind of stored data (metadata reads only, no blobs). */
+export const storageSummaryHandler: HandlerSpec<'storageSummary'> = {
+  gpu: false,
+  async run(_params, job) {
+    const db = await job.state.db();
+    const [adapters, datasets, runs, checkpoints, models] = await Promise.all([
+      db.getAll('adapters'),
+      db.getAll('datasets'),
+      db.getAll('runs'),
+      db.getAll('checkpoints'),
+      db.getAll('models'),
+    ]);
+    const sum = (rows: { sizeBytes: number }[]) => ({ count: rows.length, bytes: rows.reduce((s, r) => s + r.sizeBytes, 0) });
+    const summary: StorageSummary = {
+      adapters: sum(adapters),
+      datasets: sum(datasets),
+      // Runs hold config and metrics only; their weight lives in checkpoints.
+      runs: { count: runs.length, bytes: 0 },
+      checkpoints: sum(checkpoints),
+      models: sum(models),
+    };
+    return summary;
+  },
+};
