@@ -45,6 +45,7 @@ export function resolveOptions(opts: PrepareOptions, tok: TextTokenizer | null):
     textMode: opts.textMode ?? { kind: 'paragraph' },
     dedupe: opts.dedupe ?? false,
     maxProblems: opts.maxProblems ?? 1000,
+    statsOnFail: opts.statsOnFail ?? false,
   };
   if (!Number.isInteger(r.maxSeqLen) || r.maxSeqLen < 2) throw new DatasetOptionsError(`maxSeqLen must be an integer ≥ 2, got ${r.maxSeqLen}`);
   if (!(r.evalSplit >= 0) || (r.evalSplit >= 1 && !Number.isInteger(r.evalSplit))) {
@@ -66,6 +67,8 @@ class Run {
   readonly kept: TokenizedExample[] = [];
   readonly files: FileSummary[] = [];
   renderFailures = 0;
+  /** Set when policy 'fail' met a problem and tokenizing stopped (validation went on). */
+  stoppedTokenizing = false;
 
   constructor(
     readonly tok: TextTokenizer | null,
@@ -139,6 +142,10 @@ async function readOne(run: Run, input: DatasetInput, index: number, count: numb
       onBytes(lastBytes);
     }
     if (!tok) continue;
+    if (opts.policy === 'fail' && run.log.count > 0 && !opts.statsOnFail) {
+      run.stoppedTokenizing = true;
+      continue;
+    }
     if (summary.format === 'text' && opts.textMode.kind === 'chunk' && item.example.kind === 'text') {
       chunker ??= new TextChunker(tok, opts.textMode.tokens);
       for (const w of chunker.push(item.example.text)) run.add(w);
@@ -179,7 +186,7 @@ export async function prepareDataset(
     problemCount: run.log.count,
     skipped,
     // Counts of the split the examples get (or would get, when 'fail' withholds them): `data check` shows them.
-    stats: run.stats.finish(run.kept.length - evalN, evalN, packedRows),
+    stats: run.stats.finish(run.kept.length - evalN, evalN, packedRows, !run.stoppedTokenizing),
     shape: run.files.find((f) => f.mapping)?.mapping?.shape ?? null,
     files: run.files,
   };

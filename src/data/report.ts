@@ -23,6 +23,7 @@ export function formatStats(s: DatasetStats, maxSeqLen: number): string[] {
     `exact duplicates: ${s.duplicates}${s.droppedDuplicates ? ` (${s.droppedDuplicates} dropped)` : ''}`,
   ];
   if (s.packedRows) lines.push(`packed into ${s.packedRows} rows of ≤ ${maxSeqLen} tokens`);
+  if (!s.complete) lines.push('(tokenizing stopped at the first problem: token figures cover the records before it)');
   const { edges, counts } = s.histogram;
   const peak = Math.max(1, ...counts);
   lines.push('length histogram (tokens):');

@@ -80,7 +80,7 @@ export class StatsAccumulator {
     for (let i = 0; i < ex.lossMask.length; i++) this.trainableTokens += ex.lossMask[i];
   }
 
-  finish(train: number, evalCount: number, packedRows: number): DatasetStats {
+  finish(train: number, evalCount: number, packedRows: number, complete: boolean): DatasetStats {
     const kept = train + evalCount;
     return {
       records: this.records,
@@ -99,6 +99,7 @@ export class StatsAccumulator {
       trainExamples: train,
       evalExamples: evalCount,
       packedRows,
+      complete,
     };
   }
 }

@@ -124,6 +124,12 @@ export interface PrepareOptions {
   dedupe?: boolean;
   /** Problems kept in full (all are counted). Default 1000. */
   maxProblems?: number;
+  /**
+   * Under policy 'fail', keep tokenizing after the first problem so the token statistics cover every valid
+   * record (`data check`). Default false: validation goes on (every problem is still reported) but the slow
+   * tokenizing stops, since the dataset is rejected anyway.
+   */
+  statsOnFail?: boolean;
 }
 
 /** Progress of a running `prepareDataset`/`scanDataset`, in bytes of input read. */
@@ -176,6 +182,8 @@ export interface DatasetStats {
   evalExamples: number;
   /** Rows after packing (0 when not packing). */
   packedRows: number;
+  /** False when tokenizing stopped at the first problem (policy 'fail'): token figures cover the records before it. */
+  complete: boolean;
 }
 
 /** What we found in one file. */

@@ -98,6 +98,18 @@ describe('record validation: every problem names line, field and expectation', (
     expect(r).toMatchObject({ skipped: 3, problemCount: 1, train: [] });
   });
 
+  it("'fail' stops tokenizing at the first problem (still reporting every problem) unless statsOnFail", async () => {
+    const recs = [{ text: 'a' }, { text: '' }, ...Array.from({ length: 10 }, (_, i) => ({ text: `t${i}` })), { text: 5 }];
+    const tok = charTokenizer();
+    let encodes = 0;
+    const counting = { ...tok, encode: (t: string) => (encodes++, tok.encode(t)) };
+    const fast = await prepareDataset([chunkedInput('f.jsonl', jsonl(recs))], counting);
+    expect(fast).toMatchObject({ ok: false, problemCount: 2, stats: { complete: false, examples: 1 } });
+    expect(encodes).toBe(1);
+    const full = await prepareDataset([chunkedInput('f.jsonl', jsonl(recs))], counting, { statsOnFail: true });
+    expect(full).toMatchObject({ ok: false, problemCount: 2, stats: { complete: true, examples: 11 } });
+  });
+
   it('a user mapping overrides detection (CSV question/answer under other names)', async () => {
     const csv = 'Frage,Antwort,id\nWie?,So.,1\nWarum?,,2\n';
     const mapping = { shape: 'prompt-completion' as const, fields: { prompt: 'Frage', completion: 'Antwort' } };

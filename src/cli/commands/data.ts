@@ -62,7 +62,8 @@ export function datasetOptionsFromFlags(flags: Map<string, string[]>): PrepareOp
 async function check(argv: string[]): Promise<number> {
   const { flags, positional } = parseFlags(argv);
   if (positional.length === 0) throw new CliError(USAGE);
-  const opts = datasetOptionsFromFlags(flags);
+  // A check reports token statistics over every valid record, even when some records are bad.
+  const opts = { ...datasetOptionsFromFlags(flags), statsOnFail: true };
   const modelDir = flag(flags, 'model');
   const tok: TextTokenizer | null = modelDir ? await loadTokenizer(folderFiles(modelDir)) : null;
   const inputs = await Promise.all(positional.map((p) => fileDatasetInput(p)));
