@@ -65,8 +65,13 @@ async function main(): Promise<void> {
     return;
   }
   if (cmd.kind === 'compare') {
-    const cmp = compareResults(readResult(cmd.a), readResult(cmd.b));
-    console.log(renderComparison(cmp, cmd.a, cmd.b));
+    const [a, b] = [readResult(cmd.a), readResult(cmd.b)];
+    console.log(renderComparison(compareResults(a, b), cmd.a, cmd.b));
+    console.log(`\nA: ${a.backend}, ${a.model}${a.quick ? ', quick' : ''} on ${a.device.label}`);
+    console.log(`B: ${b.backend}, ${b.model}${b.quick ? ', quick' : ''} on ${b.device.label}`);
+    if (a.device.label !== b.device.label || a.model !== b.model || a.quick !== b.quick) {
+      console.log('Note: the runs differ in device, model or --quick; ratios compare different set-ups.');
+    }
     return;
   }
   await run(cmd);
