@@ -37,7 +37,7 @@ export const quantCommand: CliCommand = {
     if (backend === 'webgpu') {
       const icd = flag(flags, 'gpu', 'swiftshader');
       if (icd !== 'system' && icd !== 'swiftshader') throw new CliError('--gpu must be system or swiftshader');
-      device = await initDawnWebGpu(icd);
+      device = await initDawnWebGpu({ driver: icd });
     } else if (backend === 'wasm' || backend === 'cpu') {
       const got = await initNodeBackend(backend as NodeBackendName);
       if (got !== backend) throw new CliError(`backend ${backend} is not available here (got ${got})`);
