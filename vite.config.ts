@@ -17,7 +17,9 @@ export default defineConfig({
     // factory (Function.toString), which minification breaks ("e is not defined" in every thread).
     rolldownOptions: { output: { minify: false } },
   },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  // Pre-bundle the wasm backend with the rest of tfjs: excluded, it would bind to a second copy of tfjs-core and
+  // never register its backend with the engine the app uses. Its .wasm binaries are passed explicitly (?url).
+  optimizeDeps: { include: ['@tensorflow/tfjs-backend-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
   test: {
     include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'app/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
