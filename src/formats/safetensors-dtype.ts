@@ -34,7 +34,7 @@ export function isSafetensorsDtype(s: unknown): s is SafetensorsDtype {
 let halfTable: Float32Array | null = null;
 
 /** All 65536 half-precision values as f32, built once (256 KiB) so decoding is one lookup per element. */
-function halfToFloatTable(): Float32Array {
+export function halfToFloatTable(): Float32Array {
   if (halfTable) return halfTable;
   const t = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {

@@ -4,6 +4,7 @@
  * embedding or separate). Every q/k/v/o/gate/up/down goes through a frozen `Linear` plus an optional adapter hook.
  */
 import { tf, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
+import { halfToFloatTable } from '../formats/safetensors-dtype';
 import { buildAttentionMask, buildPositions } from './attention-mask';
 import { attention, type AttentionContext } from './attention';
 import type { ModelConfig } from './config';
@@ -116,7 +117,11 @@ export class DecoderModel {
 
   /** ids [batch, seq] → token embeddings [batch·seq, hidden]. Caller owns the result. */
   private embedRows(ids: Tensor2D): Tensor2D {
-    return tf.tidy(() => tf.gather(this.weights.embed, ids.flatten().toInt()) as Tensor2D);
+    const host = this.weights.hostEmbeddings;
+    if (host) return hostEmbeddingRows(host.table, ids, this.config.vocab, this.config.hidden);
+    const embed = this.weights.embed;
+    if (!embed) throw new Error('model weights have neither an embedding tensor nor host embeddings');
+    return tf.tidy(() => tf.gather(embed, ids.flatten().toInt()) as Tensor2D);
   }
 
   /** Pre-norm decoder layer `i`: x + attn(norm(x)), then + mlp(norm(·)). [batch·seq, hidden] → same. Caller owns it. */
@@ -133,8 +138,11 @@ export class DecoderModel {
   logits(h: Tensor3D): Tensor3D {
     return tf.tidy(() => {
       const [batch, seq, hidden] = h.shape;
+      const rows = h.reshape([batch * seq, hidden]) as Tensor2D;
+      const host = this.weights.hostEmbeddings;
       const head = this.weights.lmHead ?? this.weights.embed; // [vocab, hidden]
-      const out = matMulFrozenT(h.reshape([batch * seq, hidden]) as Tensor2D, head); // [batch·seq, vocab]
+      if (!host && !head) throw new Error('model weights have no LM head');
+      const out = host ? host.head.apply(rows) : matMulFrozenT(rows, head!); // [batch·seq, vocab]
       return out.reshape([batch, seq, this.config.vocab]) as Tensor3D;
     });
   }
@@ -193,14 +201,22 @@ export class DecoderModel {
     return countParameters(this.config);
   }
 
-  /** Bytes the loaded weights occupy on the backend (linears as stored, float tensors at 4 bytes/value). */
+  /**
+   * Bytes the loaded weights occupy on the backend (linears as stored, float tensors at 4 bytes/value, a compact
+   * f16 LM head as packed); host-side embedding tables are reported by `hostByteSize()`.
+   */
   byteSize(): number {
     const w = this.weights;
-    let floats = w.embed.size + w.norm.size + (w.lmHead?.size ?? 0);
+    let floats = (w.embed?.size ?? 0) + w.norm.size + (w.lmHead?.size ?? 0);
     for (const l of w.layers) floats += l.inputNorm.size + l.postAttentionNorm.size + (l.qNorm?.size ?? 0) + (l.kNorm?.size ?? 0);
-    let bytes = floats * 4;
+    let bytes = floats * 4 + (w.hostEmbeddings?.head.byteSize ?? 0);
     for (const lin of this.linears().values()) bytes += lin.byteSize;
     return bytes;
+  }
+
+  /** Bytes held in host memory: the f16 embedding table of compact embeddings, else 0. */
+  hostByteSize(): number {
+    return this.weights.hostEmbeddings?.table.byteLength ?? 0;
   }
 
   get isDisposed(): boolean {
@@ -217,6 +233,24 @@ export class DecoderModel {
   private assertAlive(): void {
     if (this.disposed) throw new Error('model used after dispose()');
   }
+}
+
+/**
+ * Gathers embedding rows from the host f16 table and uploads them: [batch·seq, hidden]. The ids are read on the host
+ * (callers build them from JS arrays, so no device readback happens). Caller owns the result.
+ */
+function hostEmbeddingRows(table: Uint16Array, ids: Tensor2D, vocab: number, hidden: number): Tensor2D {
+  const values = ids.dataSync();
+  const half = halfToFloatTable();
+  const rows = new Float32Array(values.length * hidden);
+  for (let r = 0; r < values.length; r++) {
+    const id = values[r];
+    if (!(id >= 0 && id < vocab)) throw new Error(`token id ${id} is outside the vocabulary [0, ${vocab})`);
+    const src = id * hidden;
+    const dst = r * hidden;
+    for (let c = 0; c < hidden; c++) rows[dst + c] = half[table[src + c]];
+  }
+  return tf.tensor2d(rows, [values.length, hidden]);
 }
 
 /** Normalizes `attentionMask` to per-row 0/1 arrays over the new tokens, or null. */

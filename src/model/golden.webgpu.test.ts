@@ -12,7 +12,7 @@ describe('golden log-probs (webgpu)', () => {
     expect(await initNodeWebGpu()).toBe(true);
   });
 
-  for (const name of ['qwen3', 'llama3-rope-untied'] as ModelFixture[]) {
+  for (const name of ['qwen3'] as ModelFixture[]) {
     it(`${name} matches PyTorch within 1e-4, KV cache included`, async () => {
       expect(tf.getBackend()).toBe('webgpu');
       const model = await loadModel(modelFixtureFiles(name));
@@ -41,5 +41,12 @@ describe('golden log-probs (webgpu)', () => {
       expect(maxAbsDiff(await model.logProbs(seq.ids), seq.logprobs)).toBeLessThan(1e-4);
       model.dispose();
     }
+  });
+
+  it("llama-bf16 with embeddings 'f16' (packed f16 LM head on WGSL) is lossless", async () => {
+    const model = await loadModel(modelFixtureFiles('llama-bf16'), { embeddings: 'f16' });
+    const seq = goldenLogProbs('llama-bf16')[0];
+    expect(maxAbsDiff(await model.logProbs(seq.ids), seq.logprobs)).toBeLessThan(1e-4);
+    model.dispose();
   });
 });

@@ -6,6 +6,8 @@
  */
 import { tf, type Tensor1D, type Tensor2D } from '../backend/tf';
 import { readTensorF32 } from '../formats/safetensors';
+import { encodeFloats } from '../formats/safetensors-dtype';
+import { createLinearFactory } from '../quant/linear-factory';
 import { expectedTensors, openCheckpoint, validateCheckpoint, type Checkpoint } from './checkpoint';
 import { loadModelConfig, type ModelConfig } from './config';
 import { DecoderModel } from './decoder-model';
@@ -13,7 +15,7 @@ import { denseLinearFactory } from './dense-linear';
 import type { Linear, LinearFactory } from './linear';
 import { layerLinearShapes } from './memory-estimate';
 import type { ModelFiles } from './model-files';
-import { linearPath, type LayerWeights, type ModelWeights } from './weights';
+import { linearPath, type HostEmbeddings, type LayerWeights, type ModelWeights } from './weights';
 
 /** Loading progress; `bytes*` count stored tensor bytes in the safetensors files. */
 export interface LoadProgress {
@@ -30,6 +32,12 @@ export interface LoadOptions {
   onProgress?(p: LoadProgress): void;
   /** Cancels between tensors; everything created so far is freed and the promise rejects with the abort reason. */
   signal?: AbortSignal;
+  /**
+   * `f32` (default): embedding (and untied LM head) as f32 tensors. `f16`: the lookup table stays on the host as
+   * half floats and the LM head becomes a packed f16 `Linear`, halving the largest float tensors; the head then
+   * runs on src/quant's kernels, so prefer it on WebGPU (the cpu/wasm f16 kernel decodes the head per call).
+   */
+  embeddings?: 'f32' | 'f16';
 }
 
 /** Loads a Llama-family checkpoint from `files`. The caller owns the model (`dispose()`). */
@@ -69,7 +77,19 @@ async function readWeights(
     created.tensors.push(t);
     return t;
   };
-  const embed = await matrix('model.embed_tokens.weight', [config.vocab, config.hidden]);
+  const compact = reader.embeddings === 'f16';
+  const embedShape: [number, number] = [config.vocab, config.hidden];
+  let hostEmbeddings: HostEmbeddings | null = null;
+  let embed: Tensor2D | null = null;
+  if (compact) {
+    const values = await reader.read('model.embed_tokens.weight');
+    const table = new Uint16Array(encodeFloats(values, 'F16').buffer);
+    const head = config.tieWordEmbeddings ? createLinearFactory('f16')('lm_head', values, embedShape, null) : null;
+    if (head) created.linears.push(head);
+    hostEmbeddings = { table, head: head as Linear };
+  } else {
+    embed = await matrix('model.embed_tokens.weight', embedShape);
+  }
   const layers: LayerWeights[] = [];
   for (let i = 0; i < config.layers; i++) {
     const p = `model.layers.${i}`;
@@ -100,8 +120,12 @@ async function readWeights(
     });
   }
   const norm = await vector('model.norm.weight');
-  const lmHead = config.tieWordEmbeddings ? null : await matrix('lm_head.weight', [config.vocab, config.hidden]);
-  return { embed, layers, norm, lmHead };
+  if (hostEmbeddings && !config.tieWordEmbeddings) {
+    hostEmbeddings.head = createLinearFactory('f16')('lm_head', await reader.read('lm_head.weight'), embedShape, null);
+    created.linears.push(hostEmbeddings.head);
+  }
+  const lmHead = config.tieWordEmbeddings || compact ? null : await matrix('lm_head.weight', embedShape);
+  return { embed, layers, norm, lmHead, hostEmbeddings };
 }
 
 /** Reads expected tensors by name, counting progress and checking for cancellation before each one. */
@@ -110,12 +134,15 @@ class TensorReader {
   private tensorsDone = 0;
   private readonly bytesTotal: number;
 
+  readonly embeddings: 'f32' | 'f16';
+
   constructor(
     private readonly files: ModelFiles,
     private readonly ckpt: Checkpoint,
     private readonly expected: readonly { name: string }[],
     private readonly opts: LoadOptions,
   ) {
+    this.embeddings = opts.embeddings ?? 'f32';
     this.bytesTotal = expected.reduce((a, e) => {
       const info = ckpt.locate(e.name)!.info;
       return a + (info.end - info.begin);

@@ -23,9 +23,9 @@ export function layerLinearShapes(c: ModelConfig): { name: string; shape: [numbe
   ];
 }
 
-/** Parameters kept as float tensors: embedding, untied LM head, norms, biases. */
-function floatParameters(c: ModelConfig): number {
-  let n = c.vocab * c.hidden * (c.tieWordEmbeddings ? 1 : 2) + c.hidden; // embed (+ lm_head) + final norm
+/** Parameters kept as float tensors: embedding and untied LM head (unless compact), norms, biases. */
+function floatParameters(c: ModelConfig, withEmbeddings = true): number {
+  let n = (withEmbeddings ? c.vocab * c.hidden * (c.tieWordEmbeddings ? 1 : 2) : 0) + c.hidden; // embed (+ lm_head) + final norm
   let perLayer = 2 * c.hidden + (c.qkNorm ? 2 * c.headDim : 0);
   for (const l of layerLinearShapes(c)) if (l.bias) perLayer += l.shape[0];
   n += perLayer * c.layers;
@@ -46,23 +46,43 @@ export function countParameters(c: ModelConfig): number {
 export interface ModelMemory {
   mode: QuantMode;
   groupSize: number;
+  /** How embeddings are stored (`loadModel`'s `embeddings` option). */
+  embeddings: 'f32' | 'f16';
   /** Packed (or float) q/k/v/o/gate/up/down weights incl. scales. */
   linearBytes: number;
-  /** Embedding, LM head, norms and biases (f32). */
+  /** Norms, biases and, with f32 embeddings, the embedding and untied LM head (all f32). */
   floatBytes: number;
+  /** With f16 embeddings: the packed f16 LM head on the device; else 0. */
+  headBytes: number;
+  /** Device (GPU) total: linear + float + head. */
   total: number;
+  /** Host memory: with f16 embeddings the half-float lookup table; else 0. */
+  hostBytes: number;
 }
 
 /** Memory of the frozen base in `mode` (KV cache, activations and LoRA state excluded). */
-export function estimateModelMemory(c: ModelConfig, mode: QuantMode, groupSize: GroupSize = 64): ModelMemory {
+export function estimateModelMemory(
+  c: ModelConfig,
+  mode: QuantMode,
+  groupSize: GroupSize = 64,
+  embeddings: 'f32' | 'f16' = 'f32',
+): ModelMemory {
   const linearBytes = c.layers * layerLinearShapes(c).reduce((a, l) => a + packedByteSize(l.shape, mode, groupSize), 0);
-  const floatBytes = 4 * floatParameters(c);
-  return { mode, groupSize, linearBytes, floatBytes, total: linearBytes + floatBytes };
+  const compact = embeddings === 'f16';
+  const floatBytes = 4 * floatParameters(c, !compact);
+  const headBytes = compact ? packedByteSize([c.vocab, c.hidden], 'f16') : 0;
+  const hostBytes = compact ? 2 * c.vocab * c.hidden : 0;
+  return { mode, groupSize, embeddings, linearBytes, floatBytes, headBytes, total: linearBytes + floatBytes + headBytes, hostBytes };
 }
 
-/** Total bytes of the frozen base in `mode`; see `estimateModelMemory` for the breakdown. */
-export function estimateModelBytes(c: ModelConfig, mode: QuantMode, groupSize: GroupSize = 64): number {
-  return estimateModelMemory(c, mode, groupSize).total;
+/** Device bytes of the frozen base in `mode`; see `estimateModelMemory` for the breakdown. */
+export function estimateModelBytes(
+  c: ModelConfig,
+  mode: QuantMode,
+  groupSize: GroupSize = 64,
+  embeddings: 'f32' | 'f16' = 'f32',
+): number {
+  return estimateModelMemory(c, mode, groupSize, embeddings).total;
 }
 
 /** Bytes of a KV cache for `batch` rows of `tokens` tokens (f32 keys and values, every layer). */

@@ -20,12 +20,26 @@ export interface LayerWeights {
   kNorm: Tensor1D | null;
 }
 
+/**
+ * Compact token embeddings (`loadModel(..., { embeddings: 'f16' })`): the lookup table stays on the host as half
+ * floats and the LM head is a packed f16 `Linear` on the backend, halving the largest float tensors of small models
+ * (Qwen3-0.6B: 594 MiB of f32 embedding on the GPU → 297 MiB f16 head + a host table).
+ */
+export interface HostEmbeddings {
+  /** [vocab, hidden] IEEE half bits, row-major. */
+  table: Uint16Array;
+  /** LM head [vocab, hidden] (the embedding itself when tied), packed f16. */
+  head: Linear;
+}
+
 export interface ModelWeights {
-  embed: Tensor2D; // [vocab, hidden]
+  /** [vocab, hidden] f32 on the backend; null when `hostEmbeddings` holds the embeddings. */
+  embed: Tensor2D | null;
   layers: LayerWeights[];
   norm: Tensor1D; // [hidden]
-  /** [vocab, hidden]; null when tied to `embed`. */
+  /** [vocab, hidden]; null when tied to `embed` (or when `hostEmbeddings` is set). */
   lmHead: Tensor2D | null;
+  hostEmbeddings?: HostEmbeddings | null;
 }
 
 /** HF module path of layer `i`'s projection (the key LoRA adapters use). */
@@ -47,9 +61,10 @@ export function project(base: Linear, path: string, x: Tensor2D, hook: AdapterHo
 
 /** Disposes every tensor and Linear in `w`. */
 export function disposeWeights(w: ModelWeights): void {
-  w.embed.dispose();
+  w.embed?.dispose();
   w.norm.dispose();
   w.lmHead?.dispose();
+  w.hostEmbeddings?.head.dispose();
   for (const l of w.layers) {
     for (const t of [l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm]) t?.dispose();
     for (const lin of [l.q, l.k, l.v, l.o, l.gate, l.up, l.down]) lin.dispose();

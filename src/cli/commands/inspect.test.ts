@@ -41,6 +41,9 @@ describe('inspect', () => {
       expect(m.int8.total).toBeGreaterThan(m.int4.total);
       expect(m.nf4.total).toBe(m.int4.total);
       expect(m.f32.linearBytes).toBe(4 * report.linearParameters);
+      const compact = report.memoryF16Embeddings;
+      expect(compact.int4.total).toBeLessThan(m.int4.total);
+      expect(compact.int4.hostBytes).toBe(2 * report.config.vocab * report.config.hidden);
     });
   }
 

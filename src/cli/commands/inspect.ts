@@ -23,7 +23,10 @@ export interface InspectReport {
   parameters: number;
   linearParameters: number;
   groupSize: number;
+  /** Per mode, embeddings (and untied LM head) as f32 tensors: `loadModel`'s default. */
   memory: Record<QuantMode, ModelMemory>;
+  /** Per mode, with `embeddings: 'f16'` (host lookup table, packed f16 LM head). */
+  memoryF16Embeddings: Record<QuantMode, ModelMemory>;
   /** Weight files and the dtypes stored in them; null when the folder has no weights. */
   checkpoint: { files: string[]; dtypes: string[]; bytes: number } | null;
 }
@@ -44,7 +47,8 @@ async function describeCheckpoint(files: ModelFiles): Promise<InspectReport['che
 /** Builds the report for a model folder (config.json required, weights optional). */
 export async function inspectModel(files: ModelFiles, groupSize: GroupSize = 64): Promise<InspectReport> {
   const config = await loadModelConfig(files);
-  const memory = Object.fromEntries(MODES.map((m) => [m, estimateModelMemory(config, m, groupSize)])) as Record<QuantMode, ModelMemory>;
+  const table = (emb: 'f32' | 'f16') =>
+    Object.fromEntries(MODES.map((m) => [m, estimateModelMemory(config, m, groupSize, emb)])) as Record<QuantMode, ModelMemory>;
   return {
     model: files.label,
     architecture: config.architecture,
@@ -53,7 +57,8 @@ export async function inspectModel(files: ModelFiles, groupSize: GroupSize = 64)
     parameters: countParameters(config),
     linearParameters: linearParameters(config),
     groupSize,
-    memory,
+    memory: table('f32'),
+    memoryF16Embeddings: table('f16'),
     checkpoint: await describeCheckpoint(files),
   };
 }
@@ -99,11 +104,13 @@ export function formatReport(r: InspectReport): string {
   if (r.checkpoint) {
     lines.push(`checkpoint    ${r.checkpoint.files.join(', ')} (${r.checkpoint.dtypes.join('/')}, ${formatBytes(r.checkpoint.bytes)})`);
   }
-  lines.push(`memory        frozen base, group size ${r.groupSize} (embeddings, norms and biases stay f32):`);
+  lines.push(`memory        frozen base on the device (group size ${r.groupSize}; norms and biases f32):`);
+  lines.push(`  ${'mode'.padEnd(6)}${'linear'.padStart(12)}${'total, f32 emb.'.padStart(18)}${'total, f16 emb.*'.padStart(18)}`);
   for (const m of MODES) {
-    const e = r.memory[m];
-    lines.push(`  ${m.padEnd(5)} ${formatBytes(e.total).padStart(10)}   (linear ${formatBytes(e.linearBytes)}, float ${formatBytes(e.floatBytes)})`);
+    const [a, b] = [r.memory[m], r.memoryF16Embeddings[m]];
+    lines.push(`  ${m.padEnd(6)}${formatBytes(a.linearBytes).padStart(12)}${formatBytes(a.total).padStart(18)}${formatBytes(b.total).padStart(18)}`);
   }
+  lines.push(`  * embeddings: 'f16': LM head packed f16, lookup table (${formatBytes(r.memoryF16Embeddings.f32.hostBytes)}) in host memory`);
   return lines.join('\n') + '\n';
 }
 

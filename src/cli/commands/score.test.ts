@@ -44,6 +44,12 @@ describe('score', () => {
     expect(meanAbsDiff(json.logprobs, golden.logprobs)).toBeLessThan(0.05);
   });
 
+  it('--embeddings f16 is lossless on a BF16 checkpoint', async () => {
+    const golden = goldenLogProbs('llama-bf16')[2];
+    const { out } = await score(['--model', modelFixtureDir('llama-bf16'), '--embeddings', 'f16', '--ids', golden.ids.join(',')]);
+    expect(maxAbsDiff(JSON.parse(out).logprobs, golden.logprobs)).toBeLessThan(1e-4);
+  });
+
   it('--text tokenizes with the model tokenizer, BOS included', async () => {
     const dir = modelFixtureDir('llama-tied');
     const byText = JSON.parse((await score(['--model', dir, '--text', 'hi there'])).out);

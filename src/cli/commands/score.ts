@@ -1,6 +1,6 @@
 /**
  * `score --model DIR [--quant f32|f16|int8|int4|nf4] (--ids 1,2,3 | --text STR) [--adapter DIR[:W]]...
- *  [--group-size 32|64|128] [--backend wasm|cpu]`
+ *  [--group-size 32|64|128] [--embeddings f32|f16] [--backend wasm|cpu]`
  * Prints exactly one JSON line `{"ids":[...],"logprobs":[null, lp1, ...]}`: natural-log probability of each token
  * given the ones before it. Default storage is f32 so scores are exact; packed modes use src/quant's kernels.
  */
@@ -77,7 +77,9 @@ export const scoreCommand: CliCommand = {
     const adapterSpecs = parseAdapterFlags(flags);
     const ids = await resolveIds(flags, files);
     await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
-    const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
+    const embeddings = flag(flags, 'embeddings', 'f32');
+    if (embeddings !== 'f32' && embeddings !== 'f16') throw new CliError(`--embeddings must be f32 or f16; got '${embeddings}'`);
+    const model = await loadModel(files, { linearFactory: factory, embeddings }).catch(asCliError);
     let adapters: LoadedAdapters | null = null;
     try {
       adapters = await loadAdapterFlags(adapterSpecs, model);
