@@ -2,7 +2,7 @@ import Papa from 'papaparse';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/rng';
-import { chunkCompact, compactTransferables, fromCompact, toCompact } from './compact';
+import { chunkCompact, compactPrepared, compactPreparedTransferables, compactTransferables, fromCompact, toCompact } from './compact';
 import { packExamples, planPacking } from './pack';
 import { DatasetOptionsError, prepareDataset } from './prepare';
 import { formatProblems } from './problems';
@@ -93,6 +93,16 @@ describe('split, shuffle, packing', () => {
 });
 
 describe('compact form', () => {
+  it('a prepared dataset crosses a worker boundary by transfer, with nothing lost', async () => {
+    const r = await prepareDataset([texts(...Array.from({ length: 12 }, (_, i) => `row ${i}`))], tok, { evalSplit: 0.25, pack: true, maxSeqLen: 32 });
+    const c = compactPrepared(r);
+    const moved = structuredClone(c, { transfer: compactPreparedTransferables(c) });
+    expect(c.train.ids.byteLength).toBe(0); // transferred, not copied
+    expect(fromCompact(moved.train)).toEqual(r.train);
+    expect(fromCompact(moved.eval)).toEqual(r.eval);
+    expect(moved.stats).toEqual(r.stats);
+  });
+
   it('round-trips examples (packed or not) and chunks them by token budget', () => {
     const ex = (n: number, v: number): TokenizedExample => ({ ids: new Int32Array(n).fill(v), lossMask: new Uint8Array(n).fill(1) });
     const list = [ex(3, 1), ex(5, 2), ex(2, 3), ex(9, 4)];
