@@ -72,6 +72,14 @@ export interface EngineRequestMap {
   deleteAdapter: { params: { id: string }; result: { id: string } };
   /** Count and bytes per kind of stored data, for the storage manager. */
   storageSummary: { params: Record<string, never>; result: StorageSummary };
+  /** Reads a model's config.json (only that, from the hub): facts and memory per quantization. */
+  inspectModel: { params: { source: ModelSource }; result: ModelInspection };
+  /** Loads a base model (stages download → parse → quantize → upload), replacing the current one. */
+  loadModel: { params: LoadModelParams; result: ModelInfo };
+  /** The loaded model's facts, or null. */
+  modelInfo: { params: Record<string, never>; result: ModelInfo | null };
+  /** Frees the base model and every adapter held on the device. */
+  unloadModel: { params: Record<string, never>; result: null };
 }
 
 /** What the studio stores, by kind. */
@@ -92,6 +100,10 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   renameAdapter: true,
   deleteAdapter: true,
   storageSummary: true,
+  inspectModel: true,
+  loadModel: true,
+  modelInfo: true,
+  unloadModel: true,
 };
 
 /** Runtime check that a string names a request. */

@@ -23,4 +23,8 @@ export const coreHandlers: EngineHandlers = {
   renameAdapter: renameAdapterHandler,
   deleteAdapter: deleteAdapterHandler,
   storageSummary: storageSummaryHandler,
+  inspectModel: inspectModelHandler,
+  loadModel: loadModelHandler,
+  modelInfo: modelInfoHandler,
+  unloadModel: unloadModelHandler,
 };

@@ -3,11 +3,12 @@
  * safetensors file is never held whole: the loader pulls one tensor's byte range at a time.
  */
 import type { ModelFiles } from '../../model/model-files';
+import type { NamedBlob } from '../../protocol/model-types';
 
 /** Wraps dropped files; names are the files' base names (folder drops keep only the last path segment). */
-export function blobModelFiles(files: readonly File[], label: string): ModelFiles {
+export function blobModelFiles(files: readonly NamedBlob[], label: string): ModelFiles {
   const byName = new Map<string, Blob>();
-  for (const f of files) byName.set(baseName(f.name), f);
+  for (const f of files) byName.set(baseName(f.name), f.blob);
   return {
     label,
     async list() {

@@ -9,7 +9,7 @@ import { memoryFiles } from '../../model/memory-files';
 import type { ModelFiles } from '../../model/model-files';
 import { EngineError, InvalidRequestError } from '../../protocol/errors';
 import type { ModelSource } from '../../protocol/model-types';
-import { getStudioDb, idbHubCache } from '../../storage';
+import { idbHubCache } from '../../storage/hub-cache';
 import type { JobContext } from '../job';
 import { blobModelFiles } from './blob-files';
 import { httpModelFiles } from './http-files';
@@ -71,10 +71,10 @@ async function openHub(source: Extract<ModelSource, { kind: 'hub' }>, job: JobCo
   return { files: hub.files, id: repo, label: `${repo}@${revision}`, downloadedBytes: hub.fetchedBytes };
 }
 
-/** The browser's IndexedDB hub cache; an in-memory one where IndexedDB is missing (Node). */
+/** The studio database's hub cache; an in-memory one where the host has no database (plain Node). */
 async function hubCache(job: JobContext): Promise<HubCache> {
-  if (typeof indexedDB === 'undefined') return memoryHubCache();
-  return idbHubCache(await getStudioDb(), job.state.deps.storage);
+  if (!job.state.deps.openDb) return memoryHubCache();
+  return idbHubCache(await job.state.db(), job.state.deps.storage);
 }
 
 /**
