@@ -8,6 +8,7 @@ import { envCommand } from './commands/env';
 import { generateCommand } from './commands/generate';
 import { hubCommand } from './commands/hub';
 import { inspectCommand } from './commands/inspect';
+import { mergeCommand } from './commands/merge';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
 import { quantCommand } from '../quant/quant-command.node.js';
@@ -18,6 +19,7 @@ const commands: Record<string, CliCommand> = {
   generate: generateCommand,
   hub: hubCommand,
   inspect: inspectCommand,
+  merge: mergeCommand,
   quant: quantCommand,
   score: scoreCommand,
   train: trainCommand,
