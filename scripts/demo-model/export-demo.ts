@@ -27,8 +27,9 @@ import { assignVariables, createTrainableModel, saveSafetensors } from './traina
 import { DEMO_DIR } from './train-bpe';
 import { writeModelCard, type CardFacts } from './model-card';
 
-/** pretrain.ts's default `--tokens-per-step`, which the shipped model was trained with. */
-const TOKENS_PER_STEP = 1024;
+/** The shipped run: started with 1024-token steps, resumed at step 75 with 512-token steps for more updates. */
+const BATCHING = 'Steps 1–75: 1024 tokens each (8 × 128-token windows); then 512 tokens each: 4 × 128-token ' +
+  'windows up to 85% of the run, 2 × 256-token windows after, so every position up to the context is trained.';
 
 export const PROMPTS = ['The whale', 'Fellow-Citizens of the Senate and House of Representatives:', 'It was a dark', 'The ship'];
 
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
     parameters: model.parameterCount(),
     steps: cp.state.step,
     trainTokens: encodeStream(tok, pretrainingCorpus().train).length,
-    tokensSeen: cp.state.step * TOKENS_PER_STEP,
+    tokensSeen: cp.state.tokensSeen ?? cp.state.step * 1024,
     finalLoss: lastTrain.reduce((s, h) => s + h.loss, 0) / Math.max(1, lastTrain.length),
     heldOut: full,
     testSlice: slice,
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
     weightsBytes: statSync(path.join(DEMO_DIR, 'model.safetensors')).size,
     samples,
     history,
+    batching: BATCHING,
   };
   writeFileSync(path.join(DEMO_DIR, 'eval.json'), JSON.stringify({
     heldOutPerplexity: full.perplexity, heldOutTokens: full.tokens,

@@ -16,6 +16,8 @@ export interface CardFacts {
   weightsBytes: number;
   samples: { prompt: string; greedy: string }[];
   history: PretrainState['history'];
+  /** How the run was batched (it changed once, at a resume). */
+  batching: string;
 }
 
 const f2 = (x: number): string => x.toFixed(2);
@@ -57,8 +59,7 @@ trained on): chapters 15, 30, …, 135 and seven other addresses, ${f.heldOut.to
 
 ## Training
 AdamW (β 0.9/0.95, weight decay 0.01) from \`src/train\`, cosine schedule, peak LR 3e-3, 20 warmup steps,
-global-norm clipping 1.0, 1024 tokens per step: 128-token windows for the first 80% of steps, then full
-256-token windows so every position is trained. ${f.steps} steps, ${f.tokensSeen.toLocaleString('en')} tokens seen,
+global-norm clipping 1.0. ${f.batching} ${f.steps} steps, ${f.tokensSeen.toLocaleString('en')} tokens seen,
 ${(f.elapsedMs / 60000).toFixed(0)} minutes of wall time.
 
 | step | train loss | held-out loss (16 windows) | minutes |

@@ -13,6 +13,8 @@ export interface PretrainState {
   step: number;
   rngState: number[];
   elapsedMs: number;
+  /** Tokens trained on so far (older checkpoints lack it: all their steps were 1024 tokens). */
+  tokensSeen?: number;
   history: { step: number; loss: number; evalLoss?: number; lr: number; elapsedMs: number }[];
 }
 

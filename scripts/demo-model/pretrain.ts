@@ -88,14 +88,14 @@ async function loadData(): Promise<Data> {
 
 function resume(args: PretrainArgs, m: TrainableModel, adam: AdamW, rng: Rng): PretrainState {
   const cp = loadCheckpoint(args.ckpt);
-  if (!cp) return { step: 0, rngState: rng.getState(), elapsedMs: 0, history: [] };
+  if (!cp) return { step: 0, rngState: rng.getState(), elapsedMs: 0, tokensSeen: 0, history: [] };
   const pick = (prefix: string): Record<string, Float32Array> =>
     Object.fromEntries([...m.variables.keys()].map((k) => [k, cp.tensors.get(`${prefix}/${k}`)!]));
   assignVariables(m.variables, pick('param'));
   adam.setState({ step: cp.adamStep, m: pick('m'), v: pick('v') });
   rng.setState(cp.state.rngState);
   log({ resumed: cp.state.step, from: args.ckpt });
-  return cp.state;
+  return { ...cp.state, tokensSeen: cp.state.tokensSeen ?? cp.state.step * 1024 };
 }
 
 async function trainLoop(args: PretrainArgs, m: TrainableModel, data: Data): Promise<PretrainState> {
@@ -120,6 +120,7 @@ async function trainLoop(args: PretrainArgs, m: TrainableModel, data: Data): Pro
     for (const t of g.grads.values()) t.dispose();
     state.step++;
     windowTokens += batch.tokens;
+    state.tokensSeen = (state.tokensSeen ?? 0) + batch.tokens;
     state.elapsedMs = Date.now() - started;
     const entry: PretrainState['history'][number] = { step: state.step, loss: g.loss, lr, elapsedMs: state.elapsedMs };
     if (state.step % args.evalEvery === 0 || state.step === args.steps) entry.evalLoss = await evaluate(objective, evalBatches);
