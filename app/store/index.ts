@@ -4,7 +4,7 @@
  * change things through slice setters or the async actions in ./engine-actions.ts; no engine logic in components.
  */
 import { create } from 'zustand';
-import { persist } from 'zustand/middleware';
+import { persist, type PersistOptions } from 'zustand/middleware';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
@@ -14,6 +14,13 @@ export type StudioState = EngineSlice & SettingsSlice & UiSlice;
 /** localStorage key of the persisted settings. */
 export const SETTINGS_KEY = 'lora-studio-settings';
 
+/** What survives a reload: the user's settings only (engine state is rebuilt from the worker). */
+export const persistOptions: PersistOptions<StudioState, Pick<StudioState, 'settings'>> = {
+  name: SETTINGS_KEY,
+  version: 1,
+  partialize: (s) => ({ settings: s.settings }),
+};
+
 export const useStudio = create<StudioState>()(
   persist(
     (...a) => ({
@@ -21,10 +28,6 @@ export const useStudio = create<StudioState>()(
       ...createSettingsSlice(...a),
       ...createUiSlice(...a),
     }),
-    {
-      name: SETTINGS_KEY,
-      version: 1,
-      partialize: (s) => ({ settings: s.settings }),
-    },
+    persistOptions,
   ),
 );
