@@ -1,3 +1,4 @@
+import { gzipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { prepareDataset } from './prepare';
@@ -189,6 +190,19 @@ describe('Parquet', () => {
       expect(r.shape).toBe('chat');
       expect(where(r)).toEqual(['row 3: no assistant message in "messages": nothing to train on']);
     }
+  });
+
+  it('reads GZIP-compressed pages (through hyparquet-compressors), in several row groups', async () => {
+    const text = Array.from({ length: 30 }, (_, i) => `row ${i} ${'x'.repeat(i)}`);
+    const buf = new Uint8Array(parquetWriteBuffer({
+      columnData: [{ name: 'text', data: text, type: 'STRING' }],
+      codec: 'GZIP',
+      compressors: { GZIP: (b: Uint8Array) => gzipSync(b) },
+      rowGroupSize: 7,
+    }));
+    const r = await check({ name: 'g.parquet', bytes: buf });
+    expect(r.problems).toEqual([]);
+    expect(valid(r)).toBe(30);
   });
 
   it('rejects unsupported schemas and files that are not Parquet', async () => {

@@ -5,6 +5,8 @@
  * schema" problem for the whole file.
  */
 import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaTree } from 'hyparquet';
+// hyparquet alone reads Snappy and uncompressed pages; datasets also come with ZSTD, GZIP, Brotli and LZ4.
+import { compressors } from 'hyparquet-compressors';
 import { readAll, type ByteProgress } from '../byte-source';
 import { FileProblem } from '../problems';
 import { hasParquetMagic } from '../sniff';
@@ -82,7 +84,7 @@ function usableColumns(metadata: FileMetaData, file: string): string[] {
   return usable;
 }
 
-/** Records of a Parquet file, row group by row group; `onRows` reports progress as a fraction of bytes. */
+/** Records of a Parquet file, row group by row group; `onBytes` gets progress as the share of rows read. */
 export async function* readParquet(
   input: DatasetInput,
   onBytes?: ByteProgress,
@@ -106,7 +108,12 @@ export async function* readParquet(
   for (const group of metadata.row_groups) {
     signal?.throwIfAborted();
     const rowEnd = rowStart + Number(group.num_rows);
-    const rows = await parquetReadObjects({ file: buf, metadata, columns, rowStart, rowEnd });
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await parquetReadObjects({ file: buf, metadata, columns, rowStart, rowEnd, compressors });
+    } catch (e) {
+      throw new FileProblem({ file, row: rowStart + 1, message: `unreadable Parquet row group: ${(e as Error).message}` });
+    }
     for (let i = 0; i < rows.length; i++) yield { record: { file, row: rowStart + i + 1, value: rows[i] } };
     rowStart = rowEnd;
     onBytes?.(Math.round((buf.byteLength * rowStart) / total));
