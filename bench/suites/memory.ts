@@ -10,7 +10,7 @@ import { exact, figure, type SuiteContext } from '../core/context';
 import { withMemoryPeak, wasmHeapBytes } from '../core/memory-probe';
 import { benchModelConfig, buildModel, randomWeights, type RandomWeights } from '../models/bench-models';
 import type { ModelConfig } from '../../src/model';
-import { loraStepper, TRAIN_MODES, TRAIN_SEQ, trainBatches } from './train';
+import { loraStepper, TRAIN_MODES, TRAIN_SEQ, trainBatches, trainStepBlocker } from './train';
 
 interface ModeBytes {
   linear: number;
@@ -25,7 +25,9 @@ async function measureMode(ctx: SuiteContext, c: ModelConfig, w: RandomWeights, 
     for (const l of model.linears().values()) linear += l.byteSize;
     ctx.report(figure('memory', `memory/base-bytes/${mode}`, `${mode}: projection weights (Linear.byteSize)`, 'B', exact(linear), false));
     ctx.report(figure('memory', `memory/model-device-bytes/${mode}`, `${mode}: whole model as allocated on ${tf.getBackend()}`, 'B', exact(device), false, `estimate ${estimateModelBytes(c, mode)} B`));
-    for (const batch of trainBatches(ctx.opts.quick)) {
+    const blocker = trainStepBlocker(ctx.opts.backend, ctx.opts.model);
+    if (blocker) ctx.skip('memory', `${mode}: train-step peak`, blocker);
+    for (const batch of blocker ? [] : trainBatches(ctx.opts.quick)) {
       const stepper = loraStepper(model, batch, TRAIN_SEQ);
       try {
         await stepper.step(); // warm-up: kernels compiled, buffer pools filled

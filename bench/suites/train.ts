@@ -29,6 +29,18 @@ export const TRAIN_ALPHA = 32;
 export const TRAIN_SEQ = 256;
 export const TRAIN_MODES: readonly QuantMode[] = ['f32', 'int8', 'int4', 'nf4'];
 
+/**
+ * Why a LoRA step cannot run on this backend/model, or null. Measured, not guessed: SmolLM2-135M at seq 256 aborts
+ * the wasm backend (its linear memory is capped at 4 GiB by wasm32; the step's live tensors exceed it — the small
+ * model already peaks at ~300 MiB above its weights), which kills the backend for every later suite too.
+ */
+export function trainStepBlocker(backend: string, model: string): string | null {
+  if ((backend === 'wasm' || backend === 'cpu') && model === 'smollm2-135m') {
+    return 'a SmolLM2-135M LoRA step at seq 256 exceeds the wasm32 4 GiB heap (measured: the wasm backend aborts in malloc)';
+  }
+  return null;
+}
+
 export function trainBatches(quick: boolean): number[] {
   return quick ? [1] : [1, 4];
 }
@@ -125,6 +137,8 @@ async function measureNaive(ctx: SuiteContext, c: ModelConfig, w: RandomWeights,
 }
 
 export async function runTrainSuite(ctx: SuiteContext): Promise<void> {
+  const blocker = trainStepBlocker(ctx.opts.backend, ctx.opts.model);
+  if (blocker) return ctx.skip('train', 'whole suite', blocker);
   const c = benchModelConfig(ctx.opts.model);
   const w = randomWeights(c);
   const batches = trainBatches(ctx.opts.quick);
