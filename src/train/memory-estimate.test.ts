@@ -12,7 +12,7 @@ import { loraObjective } from './objective';
 import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
 
 describe('training memory estimate', () => {
-  it('predicts the measured peak of a step on a shape it was not fitted on (±10%)', async () => {
+  it('bounds the measured peak of a step on a shape it was not fitted on (taped and checkpointed)', async () => {
     await initNodeBackend('cpu');
     const c = tinyConfig({ hidden: 40, intermediate: 72, layers: 2, heads: 5, kvHeads: 1, headDim: 8, vocab: 96 });
     const model = buildModel(c, randomWeights(c, 1));
@@ -32,7 +32,9 @@ describe('training memory estimate', () => {
     const input = { quant: 'f32' as const, trainableParameters: adapter.parameterCount(), batch: 2, seqLen: 40, labelTokens: batch.labels.length };
     const est = estimateTrainingMemory(c, input);
     const measured = prof.peakBytes - weightBytes;
-    expect(Math.abs(est.activationBytes - measured) / measured).toBeLessThan(0.1);
+    // Never below the measurement, at most 30% above it (the estimate carries a 15% margin).
+    expect(est.activationBytes).toBeGreaterThan(measured);
+    expect(est.activationBytes).toBeLessThan(1.3 * measured);
     // With activation checkpointing: inputs per layer + one layer's tape + one LM-head chunk.
     const objective = loraObjective(model, adapter, { checkpointing: true });
     let grads: Map<string, tf.Tensor> = new Map();
@@ -43,7 +45,8 @@ describe('training memory estimate', () => {
     const estCk = estimateTrainingMemory(c, { ...input, checkpointing: true });
     const measuredCk = ck.peakBytes - weightBytes;
     expect(measuredCk).toBeLessThan(measured);
-    expect(Math.abs(estCk.activationBytes - measuredCk) / measuredCk).toBeLessThan(0.3);
+    expect(estCk.activationBytes).toBeGreaterThan(0.9 * measuredCk);
+    expect(estCk.activationBytes).toBeLessThan(1.4 * measuredCk);
     adapter.dispose();
     model.dispose();
   });
