@@ -1,5 +1,5 @@
 /**
- * Micro-benchmark of one quantized layer against tfjs's f32 matMul on the active backend: bytes, output error
+ * Micro-benchmark of one quantized layer against the f32 layer (tfjs matMul) on the active backend: bytes, output error
  * and time per call at several row counts. Used by the `quant` CLI command; runs anywhere the engine runs.
  */
 import { tf, type Tensor, type Tensor2D } from '../backend/tf';
@@ -23,7 +23,7 @@ export interface QuantBenchRow {
   rows: number;
   /** ms per QuantLinear.apply. */
   quantMs: number;
-  /** ms per tf.matMul(x, W_f32, false, true). */
+  /** ms per apply of the f32 base layer (the model's DenseLinear: the fastest matMul form per backend). */
   f32Ms: number;
   /** f32Ms / quantMs (> 1: the quantized kernel is faster). */
   speedup: number;
@@ -78,23 +78,23 @@ export async function benchQuantLinear(o: QuantBenchOptions): Promise<QuantBench
   const t0 = performance.now();
   const lin = createLinearFactory(o.mode, { groupSize: o.groupSize })('bench', w, shape, null);
   const quantizeMs = performance.now() - t0;
-  const wf = tf.tensor2d(w, shape); // [out, in] f32 baseline
+  const dense = createLinearFactory('f32')('bench-f32', w, shape, null); // f32 baseline
   const results: QuantBenchRow[] = [];
   let outputRelError = 0;
   for (const m of o.rows) {
     const x = tf.tensor2d(randomUniform(m * o.inFeatures, m), [m, o.inFeatures]);
     const dy = tf.tensor2d(randomUniform(m * o.outFeatures, m + 1), [m, o.outFeatures]);
     const quantMs = await timePerCall(() => lin.apply(x), o.reps);
-    const f32Ms = await timePerCall(() => tf.matMul(x, wf, false, true), o.reps);
+    const f32Ms = await timePerCall(() => dense.apply(x), o.reps);
     const grad = tf.grad((xx: Tensor) => tf.sum(tf.mul(lin.apply(xx as Tensor2D), dy)));
     const inputGradMs = await timePerCall(() => grad(x), Math.max(1, Math.ceil(o.reps / 2)));
     const yq = lin.apply(x);
-    const yf = tf.matMul(x, wf, false, true);
+    const yf = dense.apply(x);
     outputRelError = Math.max(outputRelError, relError((await yq.data()) as Float32Array, (await yf.data()) as Float32Array));
     tf.dispose([x, dy, yq, yf]);
     results.push({ rows: m, quantMs, f32Ms, speedup: f32Ms / quantMs, inputGradMs });
   }
-  wf.dispose();
+  dense.dispose();
   lin.dispose();
   return {
     backend: tf.getBackend(),

@@ -5,7 +5,6 @@
  */
 export { createLinearFactory, createPackedLinear, type LinearFactoryOptions } from './linear-factory';
 export { QuantLinear } from './quant-linear';
-export { FloatLinear } from './float-linear';
 export { quantize, quantizeInt8, quantizeInt4, quantizeNf4, quantizeF16 } from './quantize';
 export { dequantize, dequantizeInt8, dequantizeInt4, dequantizeNf4, dequantizeF16 } from './dequantize';
 export { serializePacked, deserializePacked } from './serialize';

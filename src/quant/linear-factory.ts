@@ -1,6 +1,7 @@
 /** Builds the frozen base layers for the model loader (the `LinearFactory` contract of `model/linear.ts`). */
 import type { Linear, LinearFactory, QuantMode } from '../model/linear';
-import { FloatLinear } from './float-linear';
+import { DenseLinear } from '../model/dense-linear';
+import { assertFitsDevice } from './device-limits';
 import { assertGroupSize, DEFAULT_GROUP_SIZE, type GroupSize, type PackedWeight } from './packed';
 import { QuantLinear } from './quant-linear';
 import { quantize } from './quantize';
@@ -22,7 +23,11 @@ export function createLinearFactory(mode: QuantMode, opts: LinearFactoryOptions 
   assertGroupSize(groupSize);
   return (path, weight, shape, bias) => {
     try {
-      if (mode === 'f32') return new FloatLinear(weight, shape, bias);
+      if (mode === 'f32') {
+        // The model's own f32 layer (its matMul form is the fast one on every backend); we only add the size guard.
+        assertFitsDevice(weight.byteLength, `weight [${shape[0]}, ${shape[1]}] f32`);
+        return new DenseLinear(weight, shape, bias);
+      }
       const packed = quantize(weight, shape, mode, groupSize);
       opts.onPacked?.(path, packed);
       return new QuantLinear(packed, bias);

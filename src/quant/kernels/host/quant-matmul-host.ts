@@ -8,11 +8,11 @@
  * - M > smallM (prefill, training): rows of W are decoded block by block into a transient float32 tensor and
  *   multiplied with the backend's own BatchMatMul kernel (XNNPACK on wasm, far faster than a JS loop). Memory
  *   cost: one block of at most `blockFloats` floats (64 MiB) alive at a time, plus the result.
- * Measured (W [1536, 576], SmolLM2's up_proj, best of 30, one core): the fused row path takes 1.5–1.75 ms at
- * M = 1 for every mode (≈ 1.8 ns per weight), 1.9× faster than decoding the row then dotting it; on wasm,
- * tfjs's f32 matMul takes ≈ 0.8 ms and the block path ≈ 3 ms at M = 1. From M = 2 the block path wins
- * (the row path re-decodes W per row): M = 8 rows 25–57 ms vs block 15–40 ms, M = 64 rows 266–555 ms vs block
- * 165–228 ms vs f32 matMul 163–200 ms (ranges: repeated runs on a loaded 2-core machine). Hence smallM = 1.
+ * Measured (W [1536, 576], SmolLM2's up_proj): the fused row path takes 1.5–2.5 ms at M = 1 for every mode
+ * (≈ 1.8 ns per weight, 1.9× faster than decoding the row then dotting it; block path ≈ 3 ms; tfjs f32 matMul
+ * ≈ 0.8 ms). From M = 2 the block path wins, the row path re-decoding W per row: on wasm int4 M = 8 3 ms vs
+ * 45 ms, M = 64 21 ms vs 546 ms, M = 256 55 ms (tfjs `matMul(x, W, false, true)` in f32: 644 ms, because a
+ * transposed matMul misses XNNPACK). Hence smallM = 1. Best of 5 on a loaded 2-core machine.
  */
 import { tf } from '../../../backend/tf';
 import { quantAttrs, type QuantKernelAttrs } from '../names';
@@ -41,10 +41,11 @@ function packedView(io: HostIO, inputs: tf.NamedTensorInfoMap, a: QuantKernelAtt
   return { ...a, words: io.view(need(inputs, 'words')) as Int32Array, scales };
 }
 
-function batchMatMul(name: HostBackendName, backend: object, a: tf.TensorInfo, b: tf.TensorInfo, transposeB: boolean): tf.TensorInfo {
+/** a · b through the backend's own kernel, untransposed (the only form XNNPACK serves on wasm). */
+function batchMatMul(name: HostBackendName, backend: object, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
   const kernel = tf.getKernel('BatchMatMul', name);
   if (!kernel) throw new Error(`quant host kernel: no BatchMatMul kernel on ${name}`);
-  return kernel.kernelFunc({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB } }) as tf.TensorInfo;
+  return kernel.kernelFunc({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
 }
 
 /** y [M, out] = x [M, in] · Wᵀ (+ bias). */
@@ -63,16 +64,21 @@ function forward(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap; b
       for (let r = 0; r < m; r++) ys[r * a.outFeatures + o] = dotRow(w, o, xs, r * a.inFeatures);
     }
   } else {
+    // (W_block · xᵀ)ᵀ rather than x · W_blockᵀ: on wasm only an untransposed BatchMatMul reaches XNNPACK (the
+    // transposed one is a naive loop, measured 184 ms vs 12 ms for [64, 576] · [1536, 576]ᵀ).
+    const xT = io.alloc([a.inFeatures, m]); // [in, M], transient
+    transposeInto(io.view(x) as Float32Array, io.view(xT) as Float32Array, m, a.inFeatures);
     const rowsPerBlock = Math.max(1, Math.floor(hostKernelSettings.blockFloats / a.inFeatures));
     for (let o0 = 0; o0 < a.outFeatures; o0 += rowsPerBlock) {
       const o1 = Math.min(o0 + rowsPerBlock, a.outFeatures);
       const wt = io.alloc([o1 - o0, a.inFeatures]); // [block, in], transient
       dequantizeRowsInto(packedView(io, args.inputs, a), o0, o1, io.view(wt) as Float32Array);
-      const part = batchMatMul(name, args.backend, x, wt, true); // [M, block]
-      copyColumns(io.view(part) as Float32Array, io.view(y) as Float32Array, m, o1 - o0, a.outFeatures, o0);
+      const part = batchMatMul(name, args.backend, wt, xT); // [block, M]
+      scatterTransposed(io.view(part) as Float32Array, io.view(y) as Float32Array, o1 - o0, m, a.outFeatures, o0);
       io.dispose(wt);
       io.dispose(part);
     }
+    io.dispose(xT);
   }
   if (bias) addBias(io.view(y) as Float32Array, io.view(bias) as Float32Array, m);
   return y;
@@ -104,7 +110,7 @@ function inputGrad(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap;
     const dyBlock = io.alloc([m, o1 - o0]); // [M, block], transient
     dequantizeRowsInto(packedView(io, args.inputs, a), o0, o1, io.view(wt) as Float32Array);
     sliceColumns(io.view(dy) as Float32Array, io.view(dyBlock) as Float32Array, m, a.outFeatures, o0, o1);
-    const part = batchMatMul(name, args.backend, dyBlock, wt, false); // [M, in]
+    const part = batchMatMul(name, args.backend, dyBlock, wt); // [M, in]
     const ps = io.view(part) as Float32Array;
     const dxs = io.view(dx) as Float32Array;
     for (let i = 0; i < ps.length; i++) dxs[i] += ps[i];
@@ -120,8 +126,14 @@ function axpy(alpha: number, row: Float32Array, dst: Float32Array, offset: numbe
   for (let c = 0; c < row.length; c++) dst[offset + c] += alpha * row[c];
 }
 
-function copyColumns(src: Float32Array, dst: Float32Array, rows: number, cols: number, dstCols: number, col0: number): void {
-  for (let r = 0; r < rows; r++) dst.set(src.subarray(r * cols, (r + 1) * cols), r * dstCols + col0);
+/** dst[c, r] = src[r, c] for src [rows, cols]. */
+function transposeInto(src: Float32Array, dst: Float32Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[c * rows + r] = src[r * cols + c];
+}
+
+/** dst[c, col0 + r] = src[r, c] for src [rows, cols] and dst [cols, dstCols]. */
+function scatterTransposed(src: Float32Array, dst: Float32Array, rows: number, cols: number, dstCols: number, col0: number): void {
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[c * dstCols + col0 + r] = src[r * cols + c];
 }
 
 function sliceColumns(src: Float32Array, dst: Float32Array, rows: number, srcCols: number, c0: number, c1: number): void {
