@@ -5,6 +5,7 @@
  * the file (empty, binary, no usable column) are logged once and the file yields nothing more.
  */
 import { byteChunks, type ByteProgress } from './byte-source';
+import { gunzipChunks, isGzipName, stripGzip } from './gzip';
 import { normalizeRecord } from './normalize';
 import { FileProblem, type ProblemLog } from './problems';
 import { readCsv } from './readers/csv';
@@ -25,7 +26,9 @@ export interface LocatedExample {
 
 function reader(input: DatasetInput, format: DatasetFormat, onBytes?: ByteProgress, signal?: AbortSignal): AsyncGenerator<ReadItem> {
   if (format === 'parquet') return readParquet(input, onBytes, signal);
-  const chunks = byteChunks(input, onBytes, signal);
+  // Progress counts compressed bytes, which is what the file size is in.
+  const raw = byteChunks(input, onBytes, signal);
+  const chunks = isGzipName(input.name) ? gunzipChunks(raw, input.name) : raw;
   switch (format) {
     case 'jsonl':
       return readJsonl(chunks, input.name);
@@ -86,8 +89,8 @@ export async function* readFileExamples(
   onBytes?: ByteProgress,
   signal?: AbortSignal,
 ): AsyncGenerator<LocatedExample> {
-  const format = formatFromName(input.name);
-  if (!format) {
+  const format = formatFromName(stripGzip(input.name));
+  if (!format || (format === 'parquet' && isGzipName(input.name))) {
     log.add({ file: input.name, message: `unsupported file type; expected one of ${SUPPORTED_EXTENSIONS.join(', ')}` });
     return;
   }

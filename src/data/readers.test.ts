@@ -217,9 +217,24 @@ describe('Parquet', () => {
   });
 });
 
+describe('gzip-compressed text files', () => {
+  it('streams train.jsonl.gz and data.csv.gz, and reports a corrupt archive', async () => {
+    const gz = gzipSync(bytesOf(jsonl([PC(1), PC(2), PC(3)])));
+    const r = await check(chunkedInput('train.jsonl.gz', gz, 5));
+    expect(r.problems).toEqual([]);
+    expect(r.files[0]).toMatchObject({ format: 'jsonl', records: 3 });
+    const csv = await check(chunkedInput('d.csv.gz', gzipSync(bytesOf('text\nhello\n'))));
+    expect(valid(csv)).toBe(1);
+    const bad = await check(chunkedInput('bad.jsonl.gz', Uint8Array.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7])));
+    expect(bad.problems[0].message).toMatch(/^not a valid gzip file/);
+    const pq = await check(chunkedInput('x.parquet.gz', gz));
+    expect(pq.problems[0].message).toMatch(/^unsupported file type/);
+  });
+});
+
 describe('file-level problems', () => {
   const cases: [string, Uint8Array | string, RegExp][] = [
-    ['gz.jsonl', Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0]), /binary file with a text extension: this is a gzip archive; decompress it first/],
+    ['gz.jsonl', Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0]), /binary file with a text extension: this is a gzip archive; add \.gz to its name \(train\.jsonl\.gz\) or decompress it/],
     ['zip.csv', Uint8Array.from([0x50, 0x4b, 3, 4, 20, 0]), /this is a zip archive/],
     ['p.json', Uint8Array.from([0x50, 0x41, 0x52, 0x31, 0, 0]), /this is a Parquet file; rename it to \.parquet/],
     ['nul.txt', Uint8Array.from([0x68, 0x69, 0, 0x21]), /NUL byte at offset 2/],

@@ -5,6 +5,7 @@
  */
 import { ProblemLog } from './problems';
 import { readFileExamples } from './read-file';
+import { stripGzip } from './gzip';
 import { formatFromName } from './sniff';
 import type { ColumnMapping, DatasetFormat, DatasetInput, DatasetProblem, FileSummary, SourceRecord } from './types';
 
@@ -37,5 +38,5 @@ export async function sampleDataset(
     if (records.length >= count) break;
   }
   const keys = records.length ? Object.keys(records[0].value as object) : [];
-  return { file: input.name, format: formatFromName(input.name), keys, mapping: summary.mapping, records, problems: log.problems };
+  return { file: input.name, format: formatFromName(stripGzip(input.name)), keys, mapping: summary.mapping, records, problems: log.problems };
 }

@@ -25,8 +25,8 @@ export function formatFromName(name: string): DatasetFormat | null {
   return EXTENSIONS[name.slice(dot + 1).toLowerCase()] ?? null;
 }
 
-/** Extensions we accept, for file pickers and error messages. */
-export const SUPPORTED_EXTENSIONS = Object.keys(EXTENSIONS).map((e) => `.${e}`);
+/** Extensions we accept, for file pickers and error messages (text formats may also end in `.gz`). */
+export const SUPPORTED_EXTENSIONS = [...Object.keys(EXTENSIONS).map((e) => `.${e}`), '.gz'];
 
 interface Magic {
   bytes: number[];
@@ -36,7 +36,7 @@ interface Magic {
 
 const MAGICS: Magic[] = [
   { bytes: [0x50, 0x4b, 0x03, 0x04], what: 'a zip archive (or .xlsx/.docx)', hint: 'unzip it, or export as CSV/JSONL' },
-  { bytes: [0x1f, 0x8b], what: 'a gzip archive', hint: 'decompress it first' },
+  { bytes: [0x1f, 0x8b], what: 'a gzip archive', hint: 'add .gz to its name (train.jsonl.gz) or decompress it' },
   { bytes: [0x28, 0xb5, 0x2f, 0xfd], what: 'a zstd archive', hint: 'decompress it first' },
   { bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], what: 'an xz archive', hint: 'decompress it first' },
   { bytes: [0x42, 0x5a, 0x68], what: 'a bzip2 archive', hint: 'decompress it first' },
