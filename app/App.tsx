@@ -7,6 +7,7 @@ import { useHashSection } from './hooks/use-hash-section';
 import { useTheme } from './hooks/use-theme';
 import { SectionView } from './sections/SectionView';
 import { startEngine } from './store/engine-actions';
+import { watchModelBoot } from './store/model-actions';
 
 export function App() {
   useTheme();
@@ -14,6 +15,7 @@ export function App() {
   useEffect(() => {
     void startEngine();
   }, []);
+  useEffect(() => watchModelBoot(), []);
   return (
     <div className="app">
       <header className="app-header">

@@ -6,10 +6,11 @@
 import { create } from 'zustand';
 import { persist, type PersistOptions } from 'zustand/middleware';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
+import { createModelSlice, type ModelSlice } from './model-slice';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type StudioState = EngineSlice & SettingsSlice & UiSlice;
+export type StudioState = EngineSlice & SettingsSlice & UiSlice & ModelSlice;
 
 /** localStorage key of the persisted settings. */
 export const SETTINGS_KEY = 'lora-studio-settings';
@@ -27,6 +28,7 @@ export const useStudio = create<StudioState>()(
       ...createEngineSlice(...a),
       ...createSettingsSlice(...a),
       ...createUiSlice(...a),
+      ...createModelSlice(...a),
     }),
     persistOptions,
   ),

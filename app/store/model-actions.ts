@@ -54,7 +54,13 @@ export function selectedSource(): ModelSource | null {
     }
     case 'hub':
       if (!/^[\w.-]+\/[\w.-]+/.test(model.hub.repo.trim().replace(/^https?:\/\/(www\.)?huggingface\.co\//, ''))) return null;
-      return { kind: 'hub', repo: model.hub.repo.trim(), revision: model.hub.revision.trim() || 'main', token: model.hub.token.trim() || null };
+      return {
+        kind: 'hub',
+        repo: model.hub.repo.trim(),
+        revision: model.hub.revision.trim() || 'main',
+        token: model.hub.token.trim() || null,
+        ...(model.hub.endpoint.trim() ? { hubUrl: model.hub.endpoint.trim() } : {}),
+      };
     case 'files':
       return model.dropped && model.dropped.files.length > 0 ? { kind: 'files', ...model.dropped } : null;
   }

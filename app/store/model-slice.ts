@@ -24,7 +24,8 @@ export interface ModelSlice {
     builtins: BuiltinModel[];
     sourceKind: ModelSourceKind;
     builtinId: string | null;
-    hub: { repo: string; revision: string; token: string };
+    /** `endpoint`: empty for huggingface.co, else a mirror (like HF_ENDPOINT). */
+    hub: { repo: string; revision: string; token: string; endpoint: string };
     dropped: { name: string; files: NamedBlob[] } | null;
     quant: QuantMode;
     /** True once the user picked a mode (the suggestion no longer overrides it). */
@@ -45,7 +46,7 @@ export const createModelSlice: StateCreator<StudioState, [['zustand/persist', un
     builtins: [],
     sourceKind: 'builtin',
     builtinId: null,
-    hub: { repo: '', revision: 'main', token: '' },
+    hub: { repo: '', revision: 'main', token: '', endpoint: '' },
     dropped: null,
     quant: 'int8',
     quantChosen: false,
