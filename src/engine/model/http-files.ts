@@ -20,8 +20,10 @@ export function httpModelFiles(baseUrl: string, names: readonly string[], label:
     const res = await fetchFn(url(name), { method: 'HEAD', signal });
     const length = res.headers.get('content-length');
     let n: number | null = null;
-    if (res.ok && length !== null) n = Number(length);
-    else if (res.ok) n = (await readWhole(name)).byteLength;
+    // A single-page-app server answers a missing file with index.html and 200: that is "absent" here.
+    const spaFallback = (res.headers.get('content-type') ?? '').includes('text/html');
+    if (res.ok && !spaFallback && length !== null) n = Number(length);
+    else if (res.ok && !spaFallback) n = (await readWhole(name)).byteLength;
     sizes.set(name, n);
     return n;
   };
