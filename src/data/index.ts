@@ -7,11 +7,12 @@
 export { prepareDataset, resolveOptions, DatasetOptionsError, type ResolvedOptions } from './prepare';
 export { sampleDataset, type DatasetSample } from './sample';
 export { previewExample, type PreviewOptions, type PreviewResult, type PreviewToken } from './preview';
-export { renderExample, RenderError, type RenderOptions } from './render';
+export { renderExample, RenderError, withTemplateVariables, type RenderOptions } from './render';
 export { normalizeRecord } from './normalize';
 export { detectMapping, describeMapping, REQUIRED_FIELDS, SHAPE_LABELS } from './shape';
 export { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, defaultTemplate, renderPromptTemplate, templateError } from './template';
 export { formatFromName, SUPPORTED_EXTENSIONS } from './sniff';
+export { isGzipName, stripGzip } from './gzip';
 export { formatProblem, formatProblems, problemLocation } from './problems';
 export { formatFiles, formatProblemSummary, formatStats, reportForTraining, PRINTED_PROBLEMS } from './report';
 export { splitTrainEval, evalCount } from './split';

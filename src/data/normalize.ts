@@ -11,6 +11,7 @@ export interface FieldError {
   message: string;
 }
 
+/** A canonical example, or the field error that prevents one. */
 export type NormalizeResult = { example: NormalizedExample; error?: undefined } | { example?: undefined; error: FieldError };
 
 /** Role names seen in the wild, mapped onto the chat-template roles. */

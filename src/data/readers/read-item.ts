@@ -5,6 +5,7 @@
  */
 import type { DatasetProblem, SourceRecord } from '../types';
 
+/** One item of a reader's output: a record, or a problem standing for a bad record. */
 export type ReadItem = { record: SourceRecord; problem?: undefined } | { record?: undefined; problem: DatasetProblem };
 
 /**
