@@ -64,6 +64,11 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  if (cmd.kind === 'show') {
+    const result = readResult(cmd.file);
+    console.log(renderResult(result, evaluateTargets(result)));
+    return;
+  }
   if (cmd.kind === 'compare') {
     const [a, b] = [readResult(cmd.a), readResult(cmd.b)];
     console.log(renderComparison(compareResults(a, b), cmd.a, cmd.b));

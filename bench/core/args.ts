@@ -2,7 +2,7 @@
  * Command-line parsing for `npm run bench`. Pure, so the accepted syntax is unit-tested.
  *
  * npm run bench [-- --backend webgpu|wasm|cpu] [--model tiny|small|smollm2-135m] [--quick]
- *               [--suites peak,kernels,…] [--node] [--out FILE] [--compare A.json B.json]
+ *               [--suites peak,kernels,…] [--node] [--out FILE] | --compare A.json B.json | --show FILE
  */
 import {
   BACKEND_NAMES,
@@ -28,6 +28,7 @@ export type BenchCommand =
       verbose: boolean;
     }
   | { kind: 'compare'; a: string; b: string }
+  | { kind: 'show'; file: string }
   | { kind: 'help' };
 
 export const USAGE = `npm run bench [-- options]
@@ -38,7 +39,8 @@ export const USAGE = `npm run bench [-- options]
   --node                          run in Node instead of headless Chromium (cpu/wasm only)
   --out FILE                      result file (default bench/results/<date>-<backend>.json)
   --verbose                       echo the page's console
-  --compare A.json B.json         print B relative to A for matching figures`;
+  --compare A.json B.json         print B relative to A for matching figures
+  --show FILE.json                print the report of a result file again`;
 
 function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T {
   if (value === undefined) throw new Error(`${flag} needs a value (${allowed.join('|')})`);
@@ -79,6 +81,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
         const b = argv[i + 2];
         if (!a || !b) throw new Error('--compare needs two result files: --compare A.json B.json');
         return { kind: 'compare', a, b };
+      }
+      case '--show': {
+        const file = argv[i + 1];
+        if (!file) throw new Error('--show needs a result file');
+        return { kind: 'show', file };
       }
       case '--help': case '-h': return { kind: 'help' };
       default: throw new Error(`unknown option ${arg}\n${USAGE}`);

@@ -3,7 +3,7 @@ import { parseBenchArgs } from './args';
 import { compareResults } from './compare';
 import { backendMfu, loraParams, matmulFlops, trainFlopsPerToken } from './flops';
 import { median, ratioOf, summarize, summarizeRate } from './stats';
-import { formatBytes, formatValue, markdownTable, renderComparison, renderResult } from './table';
+import { formatBytes, formatValue, markdownTable, renderComparison, renderKernelMatrix, renderResult } from './table';
 import { evaluateTargets } from './targets';
 import type { BenchResult, Figure } from './types';
 
@@ -133,6 +133,24 @@ describe('table', () => {
   });
 });
 
+describe('kernel matrix', () => {
+  it('pivots vs-f32 ratios into shape × M rows and mode × direction columns', () => {
+    const text = renderKernelMatrix([
+      fig('kernels/int4/576x576/M1/forward/vs-f32', 3.5, '×'),
+      fig('kernels/int4/576x576/M1/input-grad/vs-f32', 0.5, '×'),
+      fig('kernels/nf4/576x576/M16/forward/vs-f32', 1.25, '×'),
+      fig('kernels/int4/576x576/M1/forward', 12, 'GFLOP/s'),
+    ]);
+    expect(text.split('\n')).toEqual([
+      '| in×out, rows | int4 fwd | int4 dx | nf4 fwd |',
+      '| --- | --- | --- | --- |',
+      '| 576x576 M=1 | 3.5× | 0.5× |  |',
+      '| 576x576 M=16 |  |  | 1.25× |',
+    ]);
+    expect(renderKernelMatrix([fig('peak/x', 1)])).toBe('');
+  });
+});
+
 describe('args', () => {
   it('defaults and flags', () => {
     expect(parseBenchArgs([])).toMatchObject({ kind: 'run', backend: 'wasm', model: 'small', quick: false, node: false });
@@ -143,6 +161,7 @@ describe('args', () => {
       suites: ['peak', 'kernels'],
     });
     expect(parseBenchArgs(['--compare', 'a.json', 'b.json'])).toEqual({ kind: 'compare', a: 'a.json', b: 'b.json' });
+    expect(parseBenchArgs(['--show', 'a.json'])).toEqual({ kind: 'show', file: 'a.json' });
   });
   it('rejects bad values with a message naming the flag', () => {
     expect(() => parseBenchArgs(['--backend', 'cuda'])).toThrow(/--backend cuda: expected one of webgpu, wasm, cpu/);

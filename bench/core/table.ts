@@ -78,6 +78,30 @@ export function renderTargets(checks: readonly TargetCheck[]): string {
   return markdownTable(['target', 'figure', 'measured', 'goal', 'result', 'note'], rows);
 }
 
+const KERNEL_RATIO = /^kernels\/(\w+)\/(\d+x\d+)\/M(\d+)\/(forward|input-grad)\/vs-f32$/;
+
+/**
+ * The kernel ratios at a glance: one row per shape × M, one column per mode × direction, each cell the median
+ * speed of our kernel over the best tfjs fp32 matMul (≥ 1× = faster). Empty when no ratio was measured.
+ */
+export function renderKernelMatrix(figures: readonly Figure[]): string {
+  const cells = new Map<string, Map<string, number>>();
+  const columns: string[] = [];
+  for (const f of figures) {
+    const m = KERNEL_RATIO.exec(f.key);
+    if (!m) continue;
+    const [, mode, shape, rows, dir] = m;
+    const row = `${shape} M=${rows}`;
+    const col = `${mode} ${dir === 'forward' ? 'fwd' : 'dx'}`;
+    if (!columns.includes(col)) columns.push(col);
+    if (!cells.has(row)) cells.set(row, new Map());
+    cells.get(row)!.set(col, f.median);
+  }
+  if (cells.size === 0) return '';
+  const rows = [...cells].map(([row, byCol]) => [row, ...columns.map((c) => (byCol.has(c) ? `${formatNumber(byCol.get(c)!)}×` : ''))]);
+  return markdownTable(['in×out, rows', ...columns], rows);
+}
+
 /** The whole report of one run: device header, one table per suite, the targets, and what was skipped. */
 export function renderResult(result: BenchResult, checks: readonly TargetCheck[]): string {
   const d = result.device;
@@ -91,6 +115,8 @@ export function renderResult(result: BenchResult, checks: readonly TargetCheck[]
     const figs = result.figures.filter((f) => f.suite === suite);
     if (figs.length === 0) continue;
     out.push('', `### ${SUITE_TITLES[suite]}`, '');
+    const matrix = suite === 'kernels' ? renderKernelMatrix(figs) : '';
+    if (matrix) out.push('Speed relative to the best tfjs fp32 matMul (fwd = y = x·Wᵀ, dx = dy·W):', '', matrix, '');
     out.push(markdownTable(['figure', 'median', 'min – max', 'runs', 'note'], figs.map(figureRow)));
   }
   out.push('', '### Targets', '', renderTargets(checks));

@@ -4,9 +4,9 @@
  * SmolLM2-135M's projections (in×out): q/o 576×576, gate/up 576×1536, down 1536×576, LM head 576×49152; rows
  * M = 1 (decode), 16 (small batch), 256 (prefill / training). Both sides run the registered op exactly as the
  * model does (`tf.engine().runKernel` with the packed words and scales, `tf.matMul` with a float W). The fp32
- * forward is timed in both layouts — x·Wᵀ on W [out, in] (`f32`, as the f32 Linear calls it) and x·Wt on a
- * pre-transposed W [in, out] (`f32-wt`) — and ratios are taken against the faster one, so a ratio ≥ 1 means we
- * beat the best fp32 tfjs can do here, not a strawman.
+ * side is timed in both weight layouts — W [out, in] (`f32`, as the f32 Linear stores it) and a pre-transposed
+ * Wt [in, out] (`f32-wt`) — and ratios are taken against the faster one, so a ratio ≥ 1 means we beat the best
+ * fp32 tfjs can do here, not a strawman.
  */
 import { tf, type Tensor, type Tensor2D } from '../../src/backend/tf';
 import { DEFAULT_GROUP_SIZE, packedLayout, quantize, registerQuantKernels, QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD, type PackedMode } from '../../src/quant';
@@ -90,16 +90,21 @@ function reportPair(ctx: SuiteContext, c: KernelCase, name: string, dir: Directi
   }
 }
 
-/** fp32 baselines: x·Wᵀ with W [out, in] (how FloatLinear/DenseLinear call it) and x·Wt with W pre-transposed. */
+/**
+ * fp32 baselines in both weight layouts: W [out, in] (`f32`: forward x·Wᵀ as FloatLinear/DenseLinear call it, input
+ * gradient dy·W) and Wt [in, out] (`f32-wt`: x·Wt and dy·Wtᵀ). The faster of each pair is the ratio's denominator.
+ */
 async function measureF32(ctx: SuiteContext, c: KernelCase, w: Tensor2D, wt: Tensor2D, x: Tensor2D, dy: Tensor2D) {
   const flops = matmulFlops(c.m, c.inFeatures, c.outFeatures);
   const fwdT = await timeOp(ctx.opts.quick, flops, () => tf.matMul(x, w, false, true)); // [M, out]
   reportPair(ctx, c, 'f32', 'forward', fwdT, null);
   const fwdWt = await timeOp(ctx.opts.quick, flops, () => tf.matMul(x, wt)); // [M, out]
   reportPair(ctx, c, 'f32-wt', 'forward', fwdWt, null);
-  const grad = await timeOp(ctx.opts.quick, flops, () => tf.matMul(dy, w)); // [M, in]
-  reportPair(ctx, c, 'f32', 'input-grad', grad, null);
-  return { forward: best(fwdT, fwdWt), grad };
+  const gradW = await timeOp(ctx.opts.quick, flops, () => tf.matMul(dy, w)); // [M, in]
+  reportPair(ctx, c, 'f32', 'input-grad', gradW, null);
+  const gradWt = await timeOp(ctx.opts.quick, flops, () => tf.matMul(dy, wt, false, true)); // [M, in]
+  reportPair(ctx, c, 'f32-wt', 'input-grad', gradWt, null);
+  return { forward: best(fwdT, fwdWt), grad: best(gradW, gradWt) };
 }
 
 async function measureCase(ctx: SuiteContext, c: KernelCase, w: Tensor2D, wt: Tensor2D, packed: PackedTensors[]): Promise<void> {
