@@ -23,3 +23,4 @@ export { NF4_LEVELS } from './levels';
 export { registerQuantKernels } from './kernels/register';
 export { QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD, type QuantKernelAttrs } from './kernels/names';
 export { assertFitsDevice, maxStorageBindingBytes } from './device-limits';
+export { benchQuantLinear, type QuantBenchOptions, type QuantBenchResult, type QuantBenchRow } from './bench';
