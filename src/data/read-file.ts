@@ -100,12 +100,15 @@ export async function* readFileExamples(
   let first: SourceRecord | null = null;
   try {
     for await (const item of reader(input, format, onBytes, signal)) {
-      summary.records++;
       if (item.problem) {
-        summary.badRecords++;
         log.add(item.problem);
+        if (!item.structural) {
+          summary.records++;
+          summary.badRecords++;
+        }
         continue;
       }
+      summary.records++;
       const rec = item.record;
       if (!mapping) {
         const keys = Object.keys(rec.value as object);

@@ -91,6 +91,9 @@ describe('JSON', () => {
       "8: invalid JSON: unexpected end of file, the array's ']' is missing",
     ]);
     expect(valid(r)).toBe(3);
+    expect(r.files[0].records).toBe(5); // structural slips are problems, not records
+    const cut = await check(chunkedInput('cut.json', '[{"text": "a"},\n{"text": "b'));
+    expect(cut.files[0]).toMatchObject({ records: 2, badRecords: 1 });
   });
 
   it('reads {"data": [...]} wrappers by row, a single record, and JSON Lines saved as .json', async () => {

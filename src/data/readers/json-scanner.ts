@@ -9,7 +9,8 @@
 /** A complete top-level element (or structural problem) found by the scanner. */
 export type ScanEvent =
   | { kind: 'element'; text: string; line: number; inArray: boolean }
-  | { kind: 'problem'; line: number; message: string };
+  /** `record`: the problem stands for a lost record (cut off by the end of the file), not a structural slip. */
+  | { kind: 'problem'; line: number; message: string; record?: boolean };
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
 
@@ -95,7 +96,7 @@ export class JsonScanner {
     const out: ScanEvent[] = [];
     if (this.active) {
       if (this.depth === this.base && !this.inString) this.finishElement(out);
-      else out.push({ kind: 'problem', line: this.elementLine, message: 'invalid JSON: unexpected end of file inside this record' });
+      else out.push({ kind: 'problem', line: this.elementLine, message: 'invalid JSON: unexpected end of file inside this record', record: true });
     }
     if (this.mode === 'array') {
       out.push({ kind: 'problem', line: this.line, message: "invalid JSON: unexpected end of file, the array's ']' is missing" });

@@ -77,7 +77,7 @@ export async function* readJson(chunks: AsyncIterable<Uint8Array>, file: string)
     for (const ev of events) {
       any = true;
       if (ev.kind === 'problem') {
-        yield { problem: { file, line: ev.line, message: ev.message } };
+        yield { problem: { file, line: ev.line, message: ev.message }, structural: !ev.record };
       } else if (ev.inArray || sequence) {
         yield parseElement(ev, file);
       } else if (pending) {

@@ -6,7 +6,10 @@
 import type { DatasetProblem, SourceRecord } from '../types';
 
 /** One item of a reader's output: a record, or a problem standing for a bad record. */
-export type ReadItem = { record: SourceRecord; problem?: undefined } | { record?: undefined; problem: DatasetProblem };
+export type ReadItem =
+  | { record: SourceRecord; problem?: undefined }
+  /** `structural`: a problem between records (a missing ','), not a record of its own. */
+  | { record?: undefined; problem: DatasetProblem; structural?: boolean };
 
 /**
  * Reason a `JSON.parse` failed, with the line (relative to the start of `text`) and column where it failed when
