@@ -6,7 +6,7 @@ import { tf, type Tensor, type Tensor2D } from '../backend/tf';
 import type { QuantMode } from '../model/linear';
 import { createLinearFactory } from './linear-factory';
 import { packedByteSize, type GroupSize } from './packed';
-import { randomUniform, randomWeight } from './test-support';
+import { randomUniform, randomWeight } from './synthetic';
 
 export interface QuantBenchOptions {
   mode: QuantMode;

@@ -11,7 +11,7 @@ import { dequantize } from './dequantize';
 import { PACKED_MODES, type GroupSize, type PackedMode } from './packed';
 import { QuantLinear } from './quant-linear';
 import { quantize } from './quantize';
-import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './test-support';
+import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './synthetic';
 import { initDawnWebGpu } from './webgpu-dawn.node.js';
 
 // Every mode runs every program variant: GEMV and tiled forward with and without bias, vec4-aligned and scalar

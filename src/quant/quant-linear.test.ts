@@ -7,7 +7,7 @@ import { createLinearFactory, createPackedLinear } from './linear-factory';
 import { PACKED_MODES, type PackedMode } from './packed';
 import { QuantLinear } from './quant-linear';
 import { quantize } from './quantize';
-import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './test-support';
+import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './synthetic';
 
 // Shapes deliberately off every tile and group size: in 33/72/96 vs groups 32/64/128, out 17/40/80.
 const CASES: { out: number; inp: number; g: 32 | 64 | 128 }[] = [

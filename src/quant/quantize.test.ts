@@ -6,7 +6,7 @@ import { INT4_QMAX, INT8_QMAX, NF4_LEVELS } from './levels';
 import { GROUP_SIZES, PACKED_MODES, packedByteSize, packedLayout, type PackedMode } from './packed';
 import { quantize } from './quantize';
 import { deserializePacked, serializePacked } from './serialize';
-import { maxRelError, randomUniform, randomWeight, refForward } from './test-support';
+import { maxRelError, randomUniform, randomWeight, refForward } from './synthetic';
 
 /** Relative Frobenius error ‖W − Ŵ‖ / ‖W‖. */
 function relFrobenius(w: Float32Array, q: Float32Array): number {

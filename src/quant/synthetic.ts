@@ -1,6 +1,7 @@
 /**
- * Helpers shared by the quant tests (unit, host kernels, webgpu kernels): seeded data and float64 reference
- * products computed from the plain-JS `dequantize`, never from the code under test.
+ * Seeded synthetic weights and inputs, and float64 reference products, for the quant tests (unit, host kernels,
+ * webgpu kernels) and the benchmark. References are computed from the plain-JS `dequantize`, never from the code
+ * under test.
  */
 
 /** mulberry32: small seeded PRNG so every test sees the same data on every machine. */
