@@ -19,8 +19,10 @@ import { linearPath, project, type LayerWeights } from './weights';
 export interface AttentionContext {
   batch: number;
   seq: number;
-  cos: Tensor4D; // [batch | 1, seq, 1, headDim/2]
-  sin: Tensor4D; // [batch | 1, seq, 1, headDim/2]
+  cos: Tensor4D; // [batch | 1, seq, 1, headDim]
+  sin: Tensor4D; // [batch | 1, seq, 1, headDim]
+  /** rotate_half as a [headDim, headDim] matrix (owned by the model's RoPE tables). */
+  rotation: Tensor2D;
   /** Additive mask [batch | 1, 1, seq, past + seq], or null when every key is visible. */
   mask: Tensor | null;
   hook: AdapterHook | null | undefined;
@@ -46,8 +48,8 @@ export function attention(
       q = rmsNorm(q, layer.qNorm, config.rmsNormEps); // normalizes each head's [headDim] vector
       k = rmsNorm(k, layer.kNorm, config.rmsNormEps);
     }
-    q = applyRope(q, ctx.cos, ctx.sin);
-    k = applyRope(k, ctx.cos, ctx.sin);
+    q = applyRope(q, ctx.cos, ctx.sin, ctx.rotation);
+    k = applyRope(k, ctx.cos, ctx.sin, ctx.rotation);
     let keys = tf.transpose(k, [0, 2, 1, 3]) as Tensor4D; // [batch, kvHeads, seq, headDim]
     let values = tf.transpose(v0, [0, 2, 1, 3]) as Tensor4D; // [batch, kvHeads, seq, headDim]
     if (ctx.cache) ({ k: keys, v: values } = ctx.cache.append(index, keys, values)); // [batch, kvHeads, total, headDim]

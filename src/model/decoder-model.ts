@@ -104,7 +104,8 @@ export class DecoderModel {
       const c = this.context(batch, seq, 0, keyMask, opts);
       return [c.cos, c.sin, c.mask ?? tf.scalar(0)];
     });
-    const ctx: AttentionContext = { batch, seq, cos, sin, mask: mask.rank === 0 ? null : mask, hook: opts.hook, cache: null };
+    const rotation = this.rope.tables(seq).rotation; // owned by the RoPE tables, not by the stages
+    const ctx: AttentionContext = { batch, seq, cos, sin, rotation, mask: mask.rank === 0 ? null : mask, hook: opts.hook, cache: null };
     const eps = this.config.rmsNormEps;
     return {
       layers: this.weights.layers.length,
@@ -154,22 +155,22 @@ export class DecoderModel {
     keyMask: Uint8Array[] | null,
     opts: ForwardOptions,
   ): AttentionContext {
-    const half = this.config.headDim / 2;
+    const dim = this.config.headDim;
     const table = this.rope.tables(past + seq);
     const positions = buildPositions(batch, seq, past, keyMask);
     let cos: Tensor;
     let sin: Tensor;
     if (positions) {
       const pos = tf.tensor1d(positions, 'int32'); // [batch·seq]
-      cos = tf.gather(table.cos, pos).reshape([batch, seq, 1, half]);
-      sin = tf.gather(table.sin, pos).reshape([batch, seq, 1, half]);
+      cos = tf.gather(table.cos, pos).reshape([batch, seq, 1, dim]);
+      sin = tf.gather(table.sin, pos).reshape([batch, seq, 1, dim]);
     } else {
-      cos = table.cos.slice([past, 0], [seq, half]).reshape([1, seq, 1, half]);
-      sin = table.sin.slice([past, 0], [seq, half]).reshape([1, seq, 1, half]);
+      cos = table.cos.slice([past, 0], [seq, dim]).reshape([1, seq, 1, dim]);
+      sin = table.sin.slice([past, 0], [seq, dim]).reshape([1, seq, 1, dim]);
     }
     const m = buildAttentionMask({ batch, seq, past, keyMask, slidingWindow: this.config.slidingWindow });
     const mask = m ? tf.tensor4d(m.data, [m.rows, 1, seq, past + seq]) : null;
-    return { batch, seq, cos: cos as Tensor4D, sin: sin as Tensor4D, mask, hook: opts.hook, cache: opts.cache };
+    return { batch, seq, cos: cos as Tensor4D, sin: sin as Tensor4D, rotation: table.rotation, mask, hook: opts.hook, cache: opts.cache };
   }
 
   /** A cache for `batch` rows and up to `maxLen` tokens in total (prompt + generated). Free with `cache.dispose()`. */

@@ -5,6 +5,7 @@
  */
 import { tf, type Tensor2D, type Tensor4D } from '../backend/tf';
 import type { ModelConfig, RopeScaling } from './config';
+import { matMulFrozenT } from './frozen-matmul';
 
 /**
  * Inverse frequencies θ^(−2i/d) for i < d/2, remapped by `rope_scaling`. Values are rounded to f32 like the
@@ -39,60 +40,79 @@ function llama3Remap(inv: Float64Array, s: Extract<RopeScaling, { type: 'llama3'
 }
 
 /**
- * cos/sin tables for positions [0, length), one row per position, kept on the backend and grown (doubling) when a
- * longer sequence arrives. Owned by the model; `dispose()` frees them.
+ * cos/sin tables for positions [0, length), one row per position with each frequency written twice
+ * ([cos θ, cos θ] over the two halves, as HF's `emb = cat(freqs, freqs)`), kept on the backend and grown (doubling)
+ * when a longer sequence arrives; plus the rotate-half map as a matrix. Owned by the model; `dispose()` frees them.
  */
 export class RopeTables {
   private readonly inv: Float64Array;
-  private cosTable: Tensor2D | null = null; // [length, headDim/2]
-  private sinTable: Tensor2D | null = null; // [length, headDim/2]
+  private cosTable: Tensor2D | null = null; // [length, headDim]
+  private sinTable: Tensor2D | null = null; // [length, headDim]
+  private rotation: Tensor2D | null = null; // [headDim, headDim]
   private length = 0;
 
   constructor(config: Pick<ModelConfig, 'headDim' | 'ropeTheta' | 'ropeScaling'>) {
     this.inv = ropeInverseFrequencies(config.headDim, config.ropeTheta, config.ropeScaling);
   }
 
-  /** Tables covering at least `needed` positions: [length, half] each, owned by this object. */
-  tables(needed: number): { cos: Tensor2D; sin: Tensor2D } {
+  /** Tables covering at least `needed` positions ([length, headDim] each) and the rotation; owned by this object. */
+  tables(needed: number): { cos: Tensor2D; sin: Tensor2D; rotation: Tensor2D } {
     if (needed > this.length || !this.cosTable || !this.sinTable) this.grow(Math.max(needed, 2 * this.length, 64));
-    return { cos: this.cosTable!, sin: this.sinTable! };
+    this.rotation ??= tf.keep(rotateHalfMatrix(2 * this.inv.length));
+    return { cos: this.cosTable!, sin: this.sinTable!, rotation: this.rotation };
   }
 
   private grow(length: number): void {
     const half = this.inv.length;
-    const cos = new Float32Array(length * half);
-    const sin = new Float32Array(length * half);
+    const dim = 2 * half;
+    const cos = new Float32Array(length * dim);
+    const sin = new Float32Array(length * dim);
     for (let p = 0; p < length; p++) {
       for (let i = 0; i < half; i++) {
         const angle = Math.fround(p * this.inv[i]); // HF multiplies positions by inv_freq in f32
-        cos[p * half + i] = Math.cos(angle);
-        sin[p * half + i] = Math.sin(angle);
+        cos[p * dim + i] = cos[p * dim + half + i] = Math.cos(angle);
+        sin[p * dim + i] = sin[p * dim + half + i] = Math.sin(angle);
       }
     }
-    this.dispose();
-    this.cosTable = tf.keep(tf.tensor2d(cos, [length, half]));
-    this.sinTable = tf.keep(tf.tensor2d(sin, [length, half]));
+    this.cosTable?.dispose();
+    this.sinTable?.dispose();
+    this.cosTable = tf.keep(tf.tensor2d(cos, [length, dim]));
+    this.sinTable = tf.keep(tf.tensor2d(sin, [length, dim]));
     this.length = length;
   }
 
   dispose(): void {
     this.cosTable?.dispose();
     this.sinTable?.dispose();
-    this.cosTable = this.sinTable = null;
+    this.rotation?.dispose();
+    this.cosTable = this.sinTable = this.rotation = null;
     this.length = 0;
   }
 }
 
 /**
- * Rotates x: [batch, seq, heads, headDim] by cos/sin: [batch | 1, seq, 1, headDim/2] (broadcast over heads).
- * Caller owns the result.
+ * W [dim, dim] with x·Wᵀ = rotate_half(x) = [−x₂, x₁], stored in the [out, in] layout `matMulFrozenT` takes.
+ * Entries are 0/±1, so the product is exact.
  */
-export function applyRope(x: Tensor4D, cos: Tensor4D, sin: Tensor4D): Tensor4D {
+export function rotateHalfMatrix(dim: number): Tensor2D {
+  const half = dim / 2;
+  const w = new Float32Array(dim * dim);
+  for (let j = 0; j < half; j++) {
+    w[j * dim + j + half] = -1; // out j < half takes −x[j + half]
+    w[(j + half) * dim + j] = 1; // out j + half takes x[j]
+  }
+  return tf.tensor2d(w, [dim, dim]);
+}
+
+/**
+ * Rotates x: [batch, seq, heads, headDim] by cos/sin: [batch | 1, seq, 1, headDim] (broadcast over heads):
+ * x·cos + rotate_half(x)·sin, with rotate_half as one exact matMul (4 kernels instead of split/concat's 9, which
+ * matters for WebGPU dispatch counts in decoding). Caller owns the result.
+ */
+export function applyRope(x: Tensor4D, cos: Tensor4D, sin: Tensor4D, rotation: Tensor2D): Tensor4D {
   return tf.tidy(() => {
-    const half = x.shape[3] / 2;
-    const [x1, x2] = tf.split(x, [half, half], 3); // [batch, seq, heads, half] each
-    const r1 = tf.sub(tf.mul(x1, cos), tf.mul(x2, sin));
-    const r2 = tf.add(tf.mul(x2, cos), tf.mul(x1, sin));
-    return tf.concat([r1, r2], 3) as Tensor4D; // [batch, seq, heads, headDim]
+    const dim = x.shape[3];
+    const rotated = matMulFrozenT(x.reshape([-1, dim]) as Tensor2D, rotation).reshape(x.shape); // [batch, seq, heads, headDim]
+    return tf.add(tf.mul(x, cos), tf.mul(rotated, sin)) as Tensor4D;
   });
 }
