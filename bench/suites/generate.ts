@@ -1,13 +1,14 @@
 /**
  * Suite 4 — generation, on an int4 and an f32 base: prefill tokens/s and greedy decode tokens/s with the KV cache
  * at context 64 / 256 / 1024, against decoding without the cache (the whole sequence re-run through the model for
- * every new token). Uses the
- * model API the studio's `generate` uses — `createCache`, `hiddenStates` with the cache, LM head on the last row
- * only, argmax read back every token (a real decode loop must read each token before feeding it back).
+ * every new token). The cached path is the studio's own `generate` (greedy, prompt given as ids); the uncached
+ * path re-runs `hiddenStates` over the whole sequence and the LM head on the last row, reading each token back.
  */
 import { tf, type Tensor2D, type Tensor3D } from '../../src/backend/tf';
-import type { DecoderModel, KVCache, QuantMode } from '../../src/model';
+import type { DecoderModel, QuantMode } from '../../src/model';
+import { generate } from '../../src/generate';
 import { createLinearFactory } from '../../src/quant';
+import { byteLevelTokenizerJson, createTokenizer } from '../../src/tokenizer';
 import { figure, rate, type SuiteContext } from '../core/context';
 import { runPlan, timeRuns } from '../core/measure';
 import { randomIds } from '../core/random';
@@ -18,11 +19,11 @@ export const GEN_CONTEXTS = [64, 256, 1024] as const;
 /** int4 is the base the studio generates with by default (the `generate` CLI's default --quant); f32 for contrast. */
 export const GEN_MODES: readonly QuantMode[] = ['int4', 'f32'];
 
-/** Greedy next token from the last position of `ids` (+ cache); reads one int back. */
-async function nextToken(model: DecoderModel, ids: number[], cache: KVCache | null): Promise<number> {
+/** Greedy next token after `ids` by a full forward without a cache; reads one int back. */
+async function nextTokenNoCache(model: DecoderModel, ids: number[]): Promise<number> {
   const next = tf.tidy(() => {
     const input = tf.tensor2d(Int32Array.from(ids), [1, ids.length], 'int32') as Tensor2D;
-    const h = model.hiddenStates(input, { cache }); // [1, seq, hidden]
+    const h = model.hiddenStates(input); // [1, seq, hidden]
     const last = h.slice([0, ids.length - 1, 0], [1, 1, -1]) as Tensor3D; // [1, 1, hidden]
     return model.logits(last).reshape([-1]).argMax(); // scalar int32
   });
@@ -37,18 +38,18 @@ interface GenTimes {
   uncached: Summary;
 }
 
-/** One prefill of `prompt` then `newTokens − 1` cached decode steps; returns both durations (ms). */
+/** Byte-level tokenizer (ids 0–255, no EOS), so `generate` streams text and never stops early on a random model. */
+const BYTE_TOKENIZER = createTokenizer(byteLevelTokenizerJson(), {}, undefined, { label: 'bytes' });
+
+/**
+ * The studio's own `generate` (src/generate): prefill, then greedy decode through the KV cache with sampling,
+ * streaming detokenization and stop checks per token. Returns its prefill time and the time of the
+ * `newTokens − 1` cached decode steps (ms).
+ */
 async function cachedRun(model: DecoderModel, prompt: number[], newTokens: number): Promise<{ prefill: number; decode: number }> {
-  const cache = model.createCache(1, prompt.length + newTokens);
-  try {
-    const t0 = performance.now();
-    let tok = await nextToken(model, prompt, cache);
-    const t1 = performance.now();
-    for (let i = 1; i < newTokens; i++) tok = await nextToken(model, [tok], cache);
-    return { prefill: t1 - t0, decode: performance.now() - t1 };
-  } finally {
-    cache.dispose();
-  }
+  const r = await generate(model, BYTE_TOKENIZER, { promptIds: prompt, maxNewTokens: newTokens, temperature: 0, seed: 1 });
+  if (r.newTokens !== newTokens) throw new Error(`generate stopped after ${r.newTokens} of ${newTokens} tokens (${r.finishReason})`);
+  return { prefill: r.prefillMs, decode: r.decodeMs };
 }
 
 async function measureContext(ctx: SuiteContext, model: DecoderModel, context: number): Promise<GenTimes> {
@@ -67,7 +68,7 @@ async function measureContext(ctx: SuiteContext, model: DecoderModel, context: n
   }
   const uncachedMs = await timeRuns(plan, async () => {
     const seq = [...prompt];
-    for (let i = 0; i < uncachedTokens; i++) seq.push(await nextToken(model, seq, null));
+    for (let i = 0; i < uncachedTokens; i++) seq.push(await nextTokenNoCache(model, seq));
   });
   return {
     prefill: rate(prefillMs, context),
