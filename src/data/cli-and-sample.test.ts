@@ -58,6 +58,16 @@ describe('data check (CLI)', () => {
     expect(r.out).toMatch(/jsonl, sharegpt .* records, \d+ valid/);
   });
 
+  it('--json prints the result without token arrays', async () => {
+    const f = join(dir, 'j.jsonl');
+    writeFileSync(f, jsonl([{ text: 'a' }, { text: '' }]));
+    const r = await runCli(['check', f, '--json']);
+    expect(r.code).toBe(1);
+    const parsed = JSON.parse(r.out);
+    expect(parsed).toMatchObject({ ok: false, problemCount: 1, problems: [{ file: f, line: 2, field: 'text' }], shape: 'text' });
+    expect(parsed.train).toBeUndefined();
+  });
+
   it('rejects bad arguments', async () => {
     const r = await runCli(['nope']);
     expect(r.code).toBe(2);

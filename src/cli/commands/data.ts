@@ -1,6 +1,6 @@
 /**
  * `data check FILE... [--model DIR] [--seq-len L] [--template T|chat] [--template-vars JSON] [--mapping JSON]
- *  [--text-chunk N] [--eval-split F] [--seed S] [--pack] [--dedupe] [--over-length drop] [--skip-invalid]`:
+ *  [--text-chunk N] [--eval-split F] [--seed S] [--pack] [--dedupe] [--over-length drop] [--skip-invalid] [--json]`:
  * reads dataset files through the same code as training and the studio, prints the detected shape, counts,
  * token statistics (with --model) and every problem as `FILE:LINE: what is wrong` (first 20, then a count).
  * Exits 1 when there are problems (unless --skip-invalid) or the arguments are wrong.
@@ -21,7 +21,7 @@ import { CliError, flag, parseFlags, type CliCommand } from '../command';
 
 const USAGE =
   'usage: data check FILE... [--model DIR] [--seq-len L] [--template T|chat] [--mapping JSON] [--text-chunk N] ' +
-  '[--template-vars JSON] [--eval-split F] [--seed S] [--pack] [--dedupe] [--over-length drop] [--skip-invalid]';
+  '[--template-vars JSON] [--eval-split F] [--seed S] [--pack] [--dedupe] [--over-length drop] [--skip-invalid] [--json]';
 
 function numberFlag(flags: Map<string, string[]>, name: string): number | undefined {
   const v = flag(flags, name);
@@ -75,6 +75,12 @@ async function check(argv: string[]): Promise<number> {
     throw e;
   }
   const out = (l: string): boolean => process.stdout.write(`${l}\n`);
+  if (flags.has('json')) {
+    // Machine-readable: everything but the token arrays.
+    const { train, eval: evalSet, ...rest } = result;
+    out(JSON.stringify({ ...rest, trainExamples: train.length, evalExamples: evalSet.length }));
+    return result.ok ? 0 : 1;
+  }
   formatFiles(result).forEach(out);
   if (tok) formatStats(result.stats, opts.maxSeqLen ?? 1024).forEach(out);
   else out('(no --model: token statistics need a tokenizer)');
