@@ -199,7 +199,9 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
     const next = (): void => {
       if (res.destroyed) return;
       if (o >= limit) {
-        if (dropAfter !== null) res.socket?.destroy();
+        // A short pause before the drop lets the client read what was sent, as on a real network; destroying at
+        // once can turn into a TCP reset that discards the bytes still in the client's receive buffer.
+        if (dropAfter !== null) setTimeout(() => res.socket?.destroy(), 150);
         else res.end();
         return;
       }
