@@ -11,8 +11,9 @@ export function ModelDropZone() {
   const patchModel = useStudio((s) => s.patchModel);
   const onDrop = (files: File[]) => {
     const kept = files.filter((f) => WANTED.test(f.name));
-    const folder = (files[0] as File & { path?: string })?.path?.split('/').filter(Boolean).at(-2);
-    patchModel({ dropped: { name: folder ?? kept[0]?.name ?? 'local model', files: kept.map((f) => ({ name: f.name, blob: f })) } });
+    // react-dropzone gives folder drops a `path` ("/my-model/config.json"); picked files get "./config.json".
+    const folder = (files[0] as File & { path?: string })?.path?.split('/').filter((p) => p && p !== '.').at(-2);
+    patchModel({ dropped: { name: folder ?? 'local model', files: kept.map((f) => ({ name: f.name, blob: f })) } });
     void inspectSelected();
   };
   const { getRootProps, getInputProps, isDragActive, open } = useDropzone({ onDrop, noClick: true, noKeyboard: true });
