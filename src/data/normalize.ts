@@ -97,6 +97,16 @@ function weightOf(msg: Record<string, unknown>, path: string, role: ChatRole): 0
   return w;
 }
 
+function roleOf(msg: Record<string, unknown>, roleKey: string, path: string): ChatRole {
+  const r = msg[roleKey];
+  const field = `${path}.${roleKey}`;
+  if (r === undefined) fail(field, `missing "${roleKey}" in ${path}`);
+  if (typeof r !== 'string') fail(field, `"${field}" must be a string, got ${typeOf(r)}`);
+  const role = ROLE_ALIASES[r.toLowerCase()];
+  if (!role) fail(field, `unknown role "${r}" in ${path}; expected system, user, assistant or tool (ShareGPT: human, gpt)`);
+  return role;
+}
+
 function messages(rec: Record<string, unknown>, m: ColumnMapping, key: string, untrained: number[] = []): ChatMessage[] {
   const roleKey = m.roleKey ?? 'role';
   const contentKey = m.contentKey ?? 'content';
@@ -104,10 +114,7 @@ function messages(rec: Record<string, unknown>, m: ColumnMapping, key: string, u
     const path = `${key}[${i}]`;
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(path, `${path} must be an object, got ${typeOf(raw)}`);
     const msg = raw as Record<string, unknown>;
-    const r = msg[roleKey];
-    if (typeof r !== 'string') fail(`${path}.${roleKey}`, r === undefined ? `missing "${roleKey}" in ${path}` : `"${path}.${roleKey}" must be a string, got ${typeOf(r)}`);
-    const role = ROLE_ALIASES[r.toLowerCase()];
-    if (!role) fail(`${path}.${roleKey}`, `unknown role "${r}" in ${path}; expected system, user, assistant or tool (ShareGPT: human, gpt)`);
+    const role = roleOf(msg, roleKey, path);
     if (msg[contentKey] === undefined) fail(`${path}.${contentKey}`, `missing "${contentKey}" in ${path}`);
     if (weightOf(msg, path, role) === 0) untrained.push(i);
     return { role, content: content(msg[contentKey], `${path}.${contentKey}`) };
