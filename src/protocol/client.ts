@@ -64,7 +64,8 @@ export class EngineClient implements Engine {
   private readonly stateListeners = new Set<(state: EngineClientState, error?: EngineError) => void>();
   private nextId = 1;
   private pingSeq = 0;
-  private lastHeard = Date.now();
+  /** When the oldest ping still without any answer was sent; null when the worker spoke since. */
+  private unansweredSince: number | null = null;
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private crashError: EngineError | null = null;
   private _state: EngineClientState = 'starting';
@@ -149,7 +150,7 @@ export class EngineClient implements Engine {
     endpoint.addEventListener('error', this.onFailure);
     endpoint.addEventListener('messageerror', this.onFailure);
     endpoint.start?.();
-    this.lastHeard = Date.now();
+    this.unansweredSince = null;
     this.ready = new Promise<void>((resolve, reject) => {
       const timeoutMs = this.options.readyTimeoutMs ?? 30_000;
       const timer = setTimeout(() => {
@@ -165,7 +166,7 @@ export class EngineClient implements Engine {
   }
 
   private receive(data: unknown): void {
-    this.lastHeard = Date.now();
+    this.unansweredSince = null;
     if (!isWorkerMessage(data)) {
       this.emitLocal({ kind: 'log', jobId: null, level: 'warn', message: 'Ignored a malformed message from the engine worker.' });
       return;
@@ -234,11 +235,15 @@ export class EngineClient implements Engine {
     const every = this.options.heartbeatMs ?? 0;
     if (every <= 0) return;
     const timeout = this.options.heartbeatTimeoutMs ?? every * 6;
+    // Judge silence from the oldest unanswered ping, not from the last message: a throttled background tab or a
+    // sleeping laptop delays our timer too, and that must not look like a dead worker.
     this.heartbeat = setInterval(() => {
-      if (Date.now() - this.lastHeard > timeout) {
-        this.crash(new WorkerCrashedError(CRASH_MESSAGE, `no answer for ${Date.now() - this.lastHeard} ms`));
+      const now = Date.now();
+      if (this.unansweredSince !== null && now - this.unansweredSince > timeout) {
+        this.crash(new WorkerCrashedError(CRASH_MESSAGE, `no answer to a ping for ${now - this.unansweredSince} ms`));
         return;
       }
+      this.unansweredSince ??= now;
       this.post({ type: 'ping', seq: this.pingSeq++ }, []);
     }, every);
   }

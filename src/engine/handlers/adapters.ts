@@ -8,6 +8,7 @@ function requireId(id: unknown): string {
   return id;
 }
 
+/** `listAdapters`: metadata of every saved adapter, newest first. */
 export const listAdaptersHandler: HandlerSpec<'listAdapters'> = {
   gpu: false,
   async run(_params, job) {
@@ -15,6 +16,7 @@ export const listAdaptersHandler: HandlerSpec<'listAdapters'> = {
   },
 };
 
+/** `getAdapter`: record plus `adapter_model.safetensors` bytes, transferred to the caller. */
 export const getAdapterHandler: HandlerSpec<'getAdapter'> = {
   gpu: false,
   async run(params, job) {
@@ -29,6 +31,7 @@ export const getAdapterHandler: HandlerSpec<'getAdapter'> = {
   },
 };
 
+/** `renameAdapter`: new display name (weights untouched). */
 export const renameAdapterHandler: HandlerSpec<'renameAdapter'> = {
   gpu: false,
   async run(params, job) {
@@ -36,6 +39,7 @@ export const renameAdapterHandler: HandlerSpec<'renameAdapter'> = {
   },
 };
 
+/** `deleteAdapter`: removes the record and its weight chunks in one transaction. */
 export const deleteAdapterHandler: HandlerSpec<'deleteAdapter'> = {
   gpu: false,
   async run(params, job) {
