@@ -22,6 +22,7 @@ import { randomIds } from '../core/random';
 import { ratioOf, summarize, type Summary } from '../core/stats';
 import { NaiveLoraLlama } from '../naive/naive-lora';
 import { measurePeak } from './peak';
+import { profileStep } from '../core/profile';
 import { allLinearLoraParameters, benchModelConfig, buildModel, matmulParameters, randomWeights, type RandomWeights } from '../models/bench-models';
 
 export const TRAIN_RANK = 16;
@@ -92,6 +93,21 @@ function reportStep(ctx: SuiteContext, name: string, batch: number, ms: number[]
   return tps;
 }
 
+/** One profiled step (not timed): the top kernels by time and the share spent outside kernels. */
+async function reportProfile(ctx: SuiteContext, name: string, batch: number, step: () => Promise<void>): Promise<void> {
+  if (ctx.opts.backend === 'webgpu') return; // no per-kernel times without timestamp queries
+  const p = await profileStep(step);
+  if (!p) return ctx.skip('train', `${name} b${batch} kernel profile`, 'the backend reports no kernel times');
+  const key = `train/${name}/b${batch}/profile`;
+  const what = `${name} b${batch} profiled step`;
+  const outside = Math.max(0, p.wallMs - p.kernelMs);
+  ctx.report(figure('train', `${key}/outside-kernels`, `${what}: time outside kernels (JS, tape)`, 'ms', exact(outside), false, `of ${Math.round(p.wallMs)} ms, ${p.kernels} kernels`));
+  for (const [kernel, ms] of p.byKernel.slice(0, 5)) {
+    const share = `${Math.round((100 * ms) / p.wallMs)}% of the step`;
+    ctx.report(figure('train', `${key}/${kernel}`, `${what}: ${kernel}`, 'ms', exact(ms), false, share));
+  }
+}
+
 async function measureOurs(ctx: SuiteContext, c: ModelConfig, w: RandomWeights, mode: QuantMode, batches: number[]) {
   const model = buildModel(c, w, createLinearFactory(mode));
   const out = new Map<number, Summary>();
@@ -101,6 +117,7 @@ async function measureOurs(ctx: SuiteContext, c: ModelConfig, w: RandomWeights, 
       try {
         const ms = await timeRuns(runPlan(ctx.opts.quick, true), () => stepper.step());
         out.set(batch, reportStep(ctx, mode, batch, ms, stepper.tokens, c));
+        if (mode === 'f32' || mode === 'int4') await reportProfile(ctx, mode, batch, () => stepper.step());
       } finally {
         stepper.dispose();
       }
