@@ -27,9 +27,16 @@ import { assignVariables, createTrainableModel, saveSafetensors } from './traina
 import { DEMO_DIR } from './train-bpe';
 import { writeModelCard, type CardFacts } from './model-card';
 
-/** The shipped run: started with 1024-token steps, resumed at step 75 with 512-token steps for more updates. */
-const BATCHING = 'Steps 1–75: 1024 tokens each (8 × 128-token windows); then 512 tokens each: 4 × 128-token ' +
-  'windows up to 85% of the run, 2 × 256-token windows after, so every position up to the context is trained.';
+/**
+ * The shipped run, resumed twice with new settings (`pretrain.ts` resumes from its checkpoint with whatever flags
+ * it is given): the first settings learnt too slowly for the time budget, the last ones less noisily.
+ */
+const BATCHING = 'Steps 1–75: 1024 tokens per step (8 × 128-token windows), peak LR 3e-3, cosine over 300 steps. ' +
+  'Steps 76–175: 512 tokens per step (4 × 128), same peak, cosine over 560 steps. Steps 176–400: 2048 tokens per ' +
+  'step with a lower rate (cosine from 1e-3 at step 176 to 0 at step 400): 16 × 128-token windows up to step 340, ' +
+  'then 8 × 256-token windows so every position up to the context is trained. Commands: `pretrain.ts --steps 300`, ' +
+  'then `--steps 560 --tokens-per-step 512 --long-from 0.85`, then `--steps 400 --tokens-per-step 2048 --lr 1.6e-3 ' +
+  '--long-from 0.85`, each resuming the previous checkpoint.';
 
 export const PROMPTS = ['The whale', 'Fellow-Citizens of the Senate and House of Representatives:', 'It was a dark', 'The ship'];
 

@@ -58,8 +58,8 @@ address (1790–2021), about equal parts. ${f.trainTokens.toLocaleString('en')} 
 trained on): chapters 15, 30, …, 135 and seven other addresses, ${f.heldOut.tokens.toLocaleString('en')} scored tokens.
 
 ## Training
-AdamW (β 0.9/0.95, weight decay 0.01) from \`src/train\`, cosine schedule, peak LR 3e-3, 20 warmup steps,
-global-norm clipping 1.0. ${f.batching} ${f.steps} steps, ${f.tokensSeen.toLocaleString('en')} tokens seen,
+AdamW (β 0.9/0.95, weight decay 0.01) from \`src/train\`, cosine schedule after 20 warmup steps, global-norm
+clipping 1.0. ${f.batching} ${f.steps} steps, ${f.tokensSeen.toLocaleString('en')} tokens seen,
 ${(f.elapsedMs / 60000).toFixed(0)} minutes of wall time.
 
 | step | train loss | held-out loss (16 windows) | minutes |
