@@ -19,8 +19,13 @@ const PER_KV = 33.1;
 const PER_INTERMEDIATE = 25.3;
 /** Per layer, per attention score element (batch × heads × seq × seq). */
 const PER_SCORE = 11.0;
-/** Per label token, per vocabulary entry (LM head logits, softmax and their gradients). */
-const PER_LABEL_VOCAB = 21.3;
+/** Per label token, per vocabulary entry: logits on the tape, softmax − one-hot in the backward (loss.ts). */
+const PER_LABEL_VOCAB = 8.0;
+/**
+ * Per vocabulary entry × hidden, taped passes only: a head-sized transient of the logits matMul's gradient. The
+ * chunked head of a checkpointed pass does not show it in measurements (wasm, 32k vocabulary).
+ */
+const PER_VOCAB_HIDDEN = 1.0;
 /**
  * The fit is exact on the small shapes it came from and runs 13–16% low at real widths (576 hidden, 1536
  * intermediate: measured on wasm and cpu); a promise must not be exceeded, so activations carry this margin.
@@ -70,7 +75,7 @@ export function estimateTrainingMemory(c: ModelConfig, o: TrainingMemoryInput): 
   // chunk of labels (they are never alive together).
   const activationFloats = MARGIN * (o.checkpointing
     ? c.layers * tokens * c.hidden + Math.max(perLayer, PER_LABEL_VOCAB * Math.min(labels, HEAD_CHUNK) * c.vocab)
-    : c.layers * perLayer + PER_LABEL_VOCAB * labels * c.vocab);
+    : c.layers * perLayer + PER_LABEL_VOCAB * labels * c.vocab + PER_VOCAB_HIDDEN * c.vocab * c.hidden);
   const activationBytes = Math.round(4 * activationFloats);
   // weights + gradient + m + v (+ the accumulation buffer)
   const trainableBytes = 4 * o.trainableParameters * (4 + ((o.gradAccum ?? 1) > 1 ? 1 : 0));
