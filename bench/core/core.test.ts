@@ -128,6 +128,8 @@ describe('table', () => {
     expect(text).toContain('Device: wasm SIMD, 1 thread');
     expect(text).toContain('### 1. Backend peak');
     expect(text).toContain('| peak/matmul-f32/1024 | 30 GFLOP/s | 28 GFLOP/s – 31 GFLOP/s | 3 |');
+    const withTarget = renderResult({ ...result, figures: [fig('generate/int4/ctx256/cache-speedup', 25, '×')] }, evaluateTargets({ backend: 'wasm', figures: [fig('generate/int4/ctx256/cache-speedup', 25, '×')] }));
+    expect(withTarget).toContain('| 25× | 25× – 25× | 3 | target ≥ 20×: PASS |');
     expect(text).toContain('- data: whole suite — parser not available');
     expect(text).toContain('not measured');
   });

@@ -55,9 +55,11 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-function figureRow(f: Figure): string[] {
+function figureRow(f: Figure, check: TargetCheck | undefined): string[] {
   const spread = f.runs > 1 ? `${formatValue(f.min, f.unit)} – ${formatValue(f.max, f.unit)}` : '';
-  return [f.label, formatValue(f.median, f.unit), spread, String(f.runs), f.note ?? ''];
+  const target = check ? `target ${check.comparator} ${formatValue(check.threshold, check.unit)}: ${targetMark(check.pass)}` : '';
+  const note = [f.note ?? '', target].filter(Boolean).join('; ');
+  return [f.label, formatValue(f.median, f.unit), spread, String(f.runs), note];
 }
 
 function targetMark(pass: boolean | null): string {
@@ -117,7 +119,8 @@ export function renderResult(result: BenchResult, checks: readonly TargetCheck[]
     out.push('', `### ${SUITE_TITLES[suite]}`, '');
     const matrix = suite === 'kernels' ? renderKernelMatrix(figs) : '';
     if (matrix) out.push('Speed relative to the best tfjs fp32 matMul (fwd = y = x·Wᵀ, dx = dy·W):', '', matrix, '');
-    out.push(markdownTable(['figure', 'median', 'min – max', 'runs', 'note'], figs.map(figureRow)));
+    const byKey = new Map(checks.map((c) => [c.figureKey, c]));
+    out.push(markdownTable(['figure', 'median', 'min – max', 'runs', 'note'], figs.map((f) => figureRow(f, byKey.get(f.key)))));
   }
   out.push('', '### Targets', '', renderTargets(checks));
   if (result.skipped.length > 0) {
