@@ -1,7 +1,8 @@
 /**
  * The WGSL kernels against the plain-JS reference, on tfjs's webgpu backend in Node (Dawn + SwiftShader, ~1
  * GFLOP/s: tiny shapes). Shapes are off every tile (GEMV 8 rows × 32 lanes; tiled 32×64×32; GEMV-T 64 words)
- * and every group size; M = 1 runs the GEMV programs, M > 1 the tiled ones. Workgroup memory is not
+ * and every group size; M ≤ 8 runs the GEMV program forward, M = 1 the column GEMV backward, larger M the
+ * tiled ones. Workgroup memory is not
  * zero-initialized here (see `DawnOptions`), so a kernel reading a tile element it never wrote would fail.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +15,14 @@ import { quantize } from './quantize';
 import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './synthetic';
 import { initDawnWebGpu } from './webgpu-dawn.node.js';
 
-// Every mode runs every program variant: GEMV and tiled forward with and without bias, vec4-aligned and scalar
-// x loads, column-GEMV and tiled input gradient; all three group sizes; M = 1, 3, 17 and 40 (2 × 2 tiles).
+// Every mode runs every program variant: GEMV (R = 1, 2, 4, 8 rows) and tiled forward, with and without bias,
+// vec4-aligned and scalar x loads, column-GEMV and tiled input gradient; all three group sizes; M = 1, 2, 3, 8
+// (GEMV), 17 and 40 (tiled; 40 gives 2 × 2 output tiles).
 const CASES: { out: number; inp: number; g: GroupSize; rows: number[]; bias: boolean }[] = [
-  { out: 17, inp: 33, g: 32, rows: [1, 3, 17], bias: false }, // x not vec4-aligned, in and out off every tile
+  { out: 17, inp: 33, g: 32, rows: [1, 2, 17], bias: false }, // x not vec4-aligned, in and out off every tile
   { out: 40, inp: 72, g: 64, rows: [1, 3, 17], bias: true },
   { out: 80, inp: 96, g: 128, rows: [1, 40], bias: false },
-  { out: 9, inp: 520, g: 64, rows: [1, 17], bias: true }, // several GEMV-T workgroups (int8: 132 words > 64)
+  { out: 9, inp: 520, g: 64, rows: [1, 8, 17], bias: true }, // several GEMV-T workgroups (int8: 132 words > 64)
 ];
 
 async function check(mode: PackedMode, out: number, inp: number, g: GroupSize, m: number, seed: number, withBias: boolean): Promise<void> {
@@ -50,7 +52,7 @@ describe('quant WGSL kernels (webgpu via Dawn)', () => {
   }, 120_000);
 
   for (const mode of PACKED_MODES) {
-    it(`${mode}: forward (GEMV, tiled) and input gradient (GEMV-T, tiled) match the reference`, async () => {
+    it(`${mode}: forward (GEMV, tiled) and input gradient (column GEMV, tiled) match the reference`, async () => {
       let seed = 100;
       for (const { out, inp, g, rows, bias } of CASES) for (const m of rows) await check(mode, out, inp, g, m, seed++, bias);
     }, 120_000);

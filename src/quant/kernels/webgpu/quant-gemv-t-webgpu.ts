@@ -51,7 +51,7 @@ export class QuantGemvTProgram implements WebGPUProgram {
         initLut();
         let wordCol = i32(workgroupId.x) * ${COLS} + i32(localId.x);
         let slice = i32(localId.y);
-        var acc : array<f32, ${cpw}>;
+        var acc = array<f32, ${cpw}>();
         if (wordCol < uniforms.rowWords) {
           let col = wordCol * ${cpw};
           for (var o = slice; o < uniforms.dimOut; o += ${SLICES}) {

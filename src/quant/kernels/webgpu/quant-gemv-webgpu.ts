@@ -1,10 +1,12 @@
 /**
- * Decode-time forward, M = 1: y [1, out] = x [1, in] · Wᵀ (+ b) straight from the packed weight (GEMV).
+ * Decode-time forward, small M (1 ≤ M ≤ 8): y [M, out] = x [M, in] · Wᵀ (+ b) straight from the packed weight
+ * (GEMV; M > 1 covers short prompts, where the 32×64 tiled program would launch only out/64 workgroups).
  *
  * One workgroup computes ROWS_PER_WG output features; the 32 lanes of each row walk the packed row in
  * `vec4<u32>` steps (16 bytes: 32 int4/nf4, 16 int8 or 8 f16 codes), so the 32 lanes of a row read 512
  * contiguous bytes per step (coalesced). Each lane multiplies the decoded codes by x, applies the group scale
  * once per vec4 (a vec4 never straddles a group), then the lanes are summed with a tree in workgroup memory.
+ * The x rows are a compile-time count R (1, 2, 4 or 8 ≥ M): each decoded vec4 is reused for all R rows.
  * The weight is only ever decoded into registers.
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
@@ -14,83 +16,110 @@ import { decodeSnippet, weightVariableNames } from './quant-wgsl';
 
 const LANES = 32;
 const ROWS_PER_WG = 8;
+/** Largest M served by the GEMV program; larger M goes to the tiled program. */
+export const GEMV_MAX_ROWS = 8;
+
+/** The compiled row count for `m` rows: 1, 2, 4 or 8. */
+export function gemvRowsFor(m: number): number {
+  return m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
+}
 
 export class QuantGemvProgram implements WebGPUProgram {
   /** Inputs in binding order: x, packed words, scales (not for f16), bias (when present). */
   variableNames: string[];
   /** x is read as vec4<f32> when `in` is a multiple of 4; words always as vec4<i32>. */
   variableComponents: number[];
-  /** [1, out]. */
+  /** [M, out]. */
   outputShape: number[];
-  /** Everything baked into the WGSL: mode, group size, x alignment, bias. */
+  /** Everything baked into the WGSL: mode, row count R, x alignment, bias. */
   shaderKey: string;
   /** Output dim 1 on x, dim 0 on y (only used by tfjs's unused getOutputCoords helper). */
   dispatchLayout = { x: [1], y: [0] };
   /** One workgroup per ROWS_PER_WG output features. */
   dispatch: [number, number, number];
-  /** x: lanes along `in`; y: output rows of the workgroup. */
+  /** x: lanes along `in`; y: output features of the workgroup. */
   workgroupSize: [number, number, number] = [LANES, ROWS_PER_WG, 1];
   /** Runtime sizes, so one compiled pipeline serves every layer of the same mode. */
-  uniforms = 'dimIn : i32, dimOut : i32, rowVec4s : i32, groupsPerRow : i32, groupSize : i32,';
+  uniforms = 'dimM : i32, dimIn : i32, dimOut : i32, rowVec4s : i32, groupsPerRow : i32, groupSize : i32,';
   private readonly mode: PackedMode;
+  private readonly rows: number;
   private readonly xAligned: boolean;
   private readonly hasBias: boolean;
 
-  constructor(mode: PackedMode, inFeatures: number, outFeatures: number, hasBias: boolean) {
+  constructor(mode: PackedMode, m: number, inFeatures: number, outFeatures: number, hasBias: boolean) {
+    if (m > GEMV_MAX_ROWS) throw new Error(`QuantGemvProgram: ${m} rows exceeds ${GEMV_MAX_ROWS}`);
     this.mode = mode;
+    this.rows = gemvRowsFor(m);
     this.xAligned = inFeatures % 4 === 0;
     this.hasBias = hasBias;
     this.variableNames = ['x', ...weightVariableNames(mode), ...(hasBias ? ['bias'] : [])];
     this.variableComponents = [this.xAligned ? 4 : 1, 4, ...this.variableNames.slice(2).map(() => 1)];
-    this.outputShape = [1, outFeatures];
+    this.outputShape = [m, outFeatures];
     this.dispatch = [Math.ceil(outFeatures / ROWS_PER_WG), 1, 1];
-    this.shaderKey = `lsQuantGemv_${mode}_${this.xAligned}_${hasBias}`;
+    this.shaderKey = `lsQuantGemv_${mode}_${this.rows}_${this.xAligned}_${hasBias}`;
   }
 
   getUserCode(): string {
     const vecCols = 4 * codesPerWord(this.mode);
+    const wg = LANES * ROWS_PER_WG;
     const loadX4 = this.xAligned
-      ? `fn loadX4(col : i32) -> vec4<f32> {
-          if (col < uniforms.dimIn) { return x[col / 4]; }
+      ? `fn loadX4(r : i32, col : i32) -> vec4<f32> {
+          if (r < uniforms.dimM && col < uniforms.dimIn) { return x[(r * uniforms.dimIn + col) / 4]; }
           return vec4<f32>(0.0);
         }`
-      : `fn loadX1(col : i32) -> f32 {
-          if (col < uniforms.dimIn) { return x[col]; }
+      : `fn loadX1(r : i32, col : i32) -> f32 {
+          if (r < uniforms.dimM && col < uniforms.dimIn) { return x[r * uniforms.dimIn + col]; }
           return 0.0;
         }
-        fn loadX4(col : i32) -> vec4<f32> {
-          return vec4<f32>(loadX1(col), loadX1(col + 1), loadX1(col + 2), loadX1(col + 3));
+        fn loadX4(r : i32, col : i32) -> vec4<f32> {
+          return vec4<f32>(loadX1(r, col), loadX1(r, col + 1), loadX1(r, col + 2), loadX1(r, col + 3));
         }`;
     return `
       ${decodeSnippet(this.mode)}
       ${loadX4}
-      var<workgroup> partial : array<f32, ${LANES * ROWS_PER_WG}>;
+      const R = ${this.rows};
+      var<workgroup> partial : array<f32, ${wg * this.rows}>; // [r][feature in workgroup][lane]
 
       fn main() {
         initLut();
-        let row = i32(workgroupId.x) * ${ROWS_PER_WG} + i32(localId.y);
-        var total = 0.0;
-        if (row < uniforms.dimOut) {
+        let o = i32(workgroupId.x) * ${ROWS_PER_WG} + i32(localId.y); // output feature
+        var total = array<f32, R>();
+        if (o < uniforms.dimOut) {
           for (var v = i32(localId.x); v < uniforms.rowVec4s; v += ${LANES}) {
-            let w4 = bitcast<vec4<u32>>(words[row * uniforms.rowVec4s + v]);
+            let w4 = bitcast<vec4<u32>>(words[o * uniforms.rowVec4s + v]);
             let col = v * ${vecCols};
-            var acc = 0.0;
+            var acc = array<f32, R>(); // explicit zero: without an initializer, SwiftShader did not re-zero it on each loop iteration
             for (var j = 0u; j < Q_CPW; j++) {
-              acc += dot(decodeVec(w4, j), loadX4(col + i32(j) * 4));
+              let wv = decodeVec(w4, j);
+              for (var r = 0; r < R; r++) {
+                acc[r] += dot(wv, loadX4(r, col + i32(j) * 4));
+              }
             }
-            total += acc * scaleAt(row, col);
+            let s = scaleAt(o, col);
+            for (var r = 0; r < R; r++) {
+              total[r] += acc[r] * s;
+            }
           }
         }
-        partial[localIndex] = total;
+        for (var r = 0; r < R; r++) {
+          partial[r * ${wg} + i32(localIndex)] = total[r];
+        }
         workgroupBarrier();
         for (var s = ${LANES / 2}u; s > 0u; s >>= 1u) {
           if (localId.x < s) {
-            partial[localIndex] += partial[localIndex + s];
+            for (var r = 0; r < R; r++) {
+              let i = r * ${wg} + i32(localIndex);
+              partial[i] += partial[i + i32(s)];
+            }
           }
           workgroupBarrier();
         }
-        if (localId.x == 0u && row < uniforms.dimOut) {
-          setOutputAtIndex(row, partial[localIndex]${this.hasBias ? ' + bias[row]' : ''});
+        if (localId.x == 0u && o < uniforms.dimOut) {
+          for (var r = 0; r < R; r++) {
+            if (r < uniforms.dimM) {
+              setOutputAtIndex(r * uniforms.dimOut + o, partial[r * ${wg} + i32(localIndex)]${this.hasBias ? ' + bias[o]' : ''});
+            }
+          }
         }
       }
     `;

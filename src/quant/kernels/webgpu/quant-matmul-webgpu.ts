@@ -1,9 +1,9 @@
-/** QuantMatMul on webgpu: GEMV for M = 1 (decode), the tiled program for M > 1. Tensor bookkeeping only. */
+/** QuantMatMul on webgpu: GEMV for M ≤ 8 (decode, short prompts), the tiled program above. Tensor bookkeeping only. */
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { tf } from '../../../backend/tf';
 import { packedLayout } from '../../packed';
 import { QUANT_MATMUL, quantAttrs } from '../names';
-import { QuantGemvProgram } from './quant-gemv-webgpu';
+import { GEMV_MAX_ROWS, QuantGemvProgram } from './quant-gemv-webgpu';
 import { QuantTiledProgram } from './quant-tiled-webgpu';
 
 /** The named input, or a clear error. */
@@ -26,9 +26,9 @@ export function quantMatMulWebGPU(args: { inputs: tf.NamedTensorInfoMap; backend
   const rowVec4s = l.rowWords / 4;
   let program: WebGPUProgram;
   let uniforms: number[];
-  if (m === 1) {
-    program = new QuantGemvProgram(a.mode, a.inFeatures, a.outFeatures, !!bias);
-    uniforms = [a.inFeatures, a.outFeatures, rowVec4s, l.groupsPerRow, a.groupSize];
+  if (m <= GEMV_MAX_ROWS) {
+    program = new QuantGemvProgram(a.mode, m, a.inFeatures, a.outFeatures, !!bias);
+    uniforms = [m, a.inFeatures, a.outFeatures, rowVec4s, l.groupsPerRow, a.groupSize];
   } else {
     program = new QuantTiledProgram('forward', a.mode, m, a.outFeatures, !!bias);
     uniforms = [m, a.inFeatures, a.outFeatures, a.outFeatures, rowVec4s, l.groupsPerRow, a.groupSize];
