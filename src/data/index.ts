@@ -4,7 +4,10 @@
  * tokenize with a per-token loss mask, gather statistics, split, shuffle and pack. Framework-free and DOM-free:
  * runs in a worker, on the main thread and in Node. Node-only helpers live in `node-input.node.ts`.
  */
-export { prepareDataset, resolveOptions, DatasetOptionsError, type ResolvedOptions } from './prepare';
+export { prepareDataset } from './prepare';
+export { DatasetOptionsError, resolveOptions, type ResolvedOptions } from './options';
+export { prepareShard, type DatasetShard, type ShardSpec } from './shard';
+export { mergeShards } from './merge';
 export { sampleDataset, type DatasetSample } from './sample';
 export { previewExample, type PreviewOptions, type PreviewResult, type PreviewToken } from './preview';
 export { renderExample, RenderError, withTemplateVariables, type RenderOptions } from './render';

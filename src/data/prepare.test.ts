@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/rng';
 import { chunkCompact, compactPrepared, compactPreparedTransferables, compactTransferables, fromCompact, toCompact } from './compact';
 import { packExamples, planPacking } from './pack';
-import { DatasetOptionsError, prepareDataset } from './prepare';
+import { DatasetOptionsError, mergeShards, prepareDataset, prepareShard } from './prepare';
 import { formatProblems } from './problems';
 import { reportForTraining } from './report';
 import { splitTrainEval } from './split';
@@ -89,6 +89,30 @@ describe('split, shuffle, packing', () => {
     expect(r.stats.trainExamples + r.stats.evalExamples).toBe(30);
     expect(r.stats.packedRows).toBe(r.train.length + r.eval.length);
     expect(r.train.every((row) => row.segmentIds && row.ids.length <= 64)).toBe(true);
+  });
+});
+
+describe('shards (tokenizing on several workers)', () => {
+  it('give exactly the result of one pass, whatever the shard count', async () => {
+    const recs = [...randomRecords('prompt-completion', 30, 5), { prompt: 'p' }, { prompt: 'x', completion: '' }];
+    const dupes = [{ prompt: 'same', completion: 'same' }, { prompt: 'same', completion: 'same' }];
+    const inputs = () => [
+      chunkedInput('a.jsonl', jsonl([...recs, ...dupes]), 50),
+      chunkedInput('b.txt', 'para one\n\npara two is longer\n\nthree\n'),
+      chunkedInput('c.csv', Papa.unparse(randomRecords('text', 9, 6))),
+    ];
+    const opts = { policy: 'skip' as const, maxSeqLen: 40, evalSplit: 0.2, seed: 3, dedupe: true };
+    const whole = await prepareDataset(inputs(), tok, opts);
+    expect(whole.stats.duplicates).toBe(1);
+    for (const count of [2, 3]) {
+      const shards = await Promise.all(Array.from({ length: count }, (_, index) => prepareShard(inputs(), tok, opts, { index, count })));
+      expect(mergeShards(shards.reverse(), opts), `${count} shards`).toEqual(whole);
+    }
+    const chunked = { ...opts, textMode: { kind: 'chunk' as const, tokens: 8 } };
+    const wholeChunked = await prepareDataset(inputs(), tok, chunked);
+    const two = await Promise.all([0, 1].map((index) => prepareShard(inputs(), tok, chunked, { index, count: 2 })));
+    expect(mergeShards(two, chunked)).toEqual(wholeChunked);
+    expect(() => mergeShards([two[0]], chunked)).toThrow(/shards 0\.\.1/);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * Statistics gathered while examples stream by: lengths (for the histogram), exact duplicates, over-length
- * counts. Lengths are the rendered lengths before truncation, so the histogram shows what the data really is.
+ * Dataset statistics: lengths (for the histogram), exact duplicates, over-length counts, gathered per shard and
+ * merged.
  */
 import type { DatasetStats, LengthHistogram, TokenizedExample } from './types';
 
@@ -48,58 +48,86 @@ export class DuplicateFinder {
   }
 }
 
-/** Running totals; `finish` turns them into `DatasetStats`. */
-export class StatsAccumulator {
-  records = 0;
-  examples = 0;
-  totalTokens = 0;
-  trainableTokens = 0;
-  maxTokens = 0;
-  overLength = 0;
-  truncated = 0;
-  droppedOverLength = 0;
-  droppedNoLoss = 0;
-  duplicates = 0;
-  droppedDuplicates = 0;
-  private lengths = new Int32Array(1024);
+/**
+ * Per-shard counts gathered while examples stream by (plain data, so a shard's counts cross a worker boundary).
+ * Lengths are the rendered lengths before truncation, so the histogram shows what the data really is.
+ */
+export interface ShardCounters {
+  examples: number;
+  lengths: Int32Array;
+  overLength: number;
+  truncated: number;
+  droppedOverLength: number;
+  droppedNoLoss: number;
+}
 
-  /** Records one rendered example's length (before truncation). */
-  addLength(n: number): void {
-    if (this.examples === this.lengths.length) {
-      const grown = new Int32Array(this.lengths.length * 2);
-      grown.set(this.lengths);
-      this.lengths = grown;
-    }
-    this.lengths[this.examples++] = n;
-    this.maxTokens = Math.max(this.maxTokens, n);
-  }
+/** Fresh counters. */
+export function newCounters(): ShardCounters {
+  return { examples: 0, lengths: new Int32Array(1024), overLength: 0, truncated: 0, droppedOverLength: 0, droppedNoLoss: 0 };
+}
 
-  /** Counts the tokens of an example that is kept. */
-  addKept(ex: TokenizedExample): void {
-    this.totalTokens += ex.ids.length;
-    for (let i = 0; i < ex.lossMask.length; i++) this.trainableTokens += ex.lossMask[i];
+/** Records one rendered example's length (before truncation). */
+export function addLength(c: ShardCounters, n: number): void {
+  if (c.examples === c.lengths.length) {
+    const grown = new Int32Array(c.lengths.length * 2);
+    grown.set(c.lengths);
+    c.lengths = grown;
   }
+  c.lengths[c.examples++] = n;
+}
 
-  finish(train: number, evalCount: number, packedRows: number, complete: boolean): DatasetStats {
-    const kept = train + evalCount;
-    return {
-      records: this.records,
-      examples: this.examples,
-      totalTokens: this.totalTokens,
-      trainableTokens: this.trainableTokens,
-      meanTokens: kept ? this.totalTokens / kept : 0,
-      maxTokens: this.maxTokens,
-      histogram: lengthHistogram(this.lengths.subarray(0, this.examples)),
-      overLength: this.overLength,
-      truncated: this.truncated,
-      droppedOverLength: this.droppedOverLength,
-      droppedNoLoss: this.droppedNoLoss,
-      duplicates: this.duplicates,
-      droppedDuplicates: this.droppedDuplicates,
-      trainExamples: train,
-      evalExamples: evalCount,
-      packedRows,
-      complete,
-    };
+/** Counters without the unused tail of `lengths` (what a shard hands back). */
+export function trimCounters(c: ShardCounters): ShardCounters {
+  return { ...c, lengths: c.lengths.slice(0, c.examples) };
+}
+
+/** What the merge knows beyond the shards' counters. */
+export interface MergedCounts {
+  records: number;
+  kept: readonly TokenizedExample[];
+  duplicates: number;
+  droppedDuplicates: number;
+  trainExamples: number;
+  evalExamples: number;
+  packedRows: number;
+  complete: boolean;
+}
+
+/** Final statistics of a dataset from its shards' counters and the merged, kept examples. */
+export function finishStats(shards: readonly ShardCounters[], m: MergedCounts): DatasetStats {
+  const sum = (f: (c: ShardCounters) => number): number => shards.reduce((s, c) => s + f(c), 0);
+  const lengths = new Int32Array(sum((c) => c.examples));
+  let at = 0;
+  let maxTokens = 0;
+  for (const c of shards) {
+    const l = c.lengths.subarray(0, c.examples);
+    lengths.set(l, at);
+    at += l.length;
+    for (let i = 0; i < l.length; i++) maxTokens = Math.max(maxTokens, l[i]);
   }
+  let totalTokens = 0;
+  let trainableTokens = 0;
+  for (const ex of m.kept) {
+    totalTokens += ex.ids.length;
+    for (let i = 0; i < ex.lossMask.length; i++) trainableTokens += ex.lossMask[i];
+  }
+  return {
+    records: m.records,
+    examples: lengths.length,
+    totalTokens,
+    trainableTokens,
+    meanTokens: m.kept.length ? totalTokens / m.kept.length : 0,
+    maxTokens,
+    histogram: lengthHistogram(lengths),
+    overLength: sum((c) => c.overLength),
+    truncated: sum((c) => c.truncated),
+    droppedOverLength: sum((c) => c.droppedOverLength),
+    droppedNoLoss: sum((c) => c.droppedNoLoss),
+    duplicates: m.duplicates,
+    droppedDuplicates: m.droppedDuplicates,
+    trainExamples: m.trainExamples,
+    evalExamples: m.evalExamples,
+    packedRows: m.packedRows,
+    complete: m.complete,
+  };
 }

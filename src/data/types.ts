@@ -174,7 +174,7 @@ export interface DatasetStats {
   droppedOverLength: number;
   /** Truncation left no token with loss (the prompt alone filled `maxSeqLen`): dropped, counted here. */
   droppedNoLoss: number;
-  /** Examples identical (token for token) to an earlier one. */
+  /** Examples identical (token for token, after truncation) to an earlier one. */
   duplicates: number;
   droppedDuplicates: number;
   /** Examples in each split (also when policy 'fail' withheld them because of problems). */
