@@ -6,7 +6,7 @@
 import { currentGpuDevice, currentGpuWatch } from '../backend/webgpu';
 import { withGpuErrorScope, type GpuFault, type GpuWatch } from '../backend/gpu-watch';
 import type { Engine, EngineListener, RequestOptions } from '../protocol/engine';
-import { CancelledError, EngineError, GpuError, WorkerCrashedError, toWireError } from '../protocol/errors';
+import { CancelledError, EngineError, GpuError, InvalidRequestError, WorkerCrashedError, toWireError } from '../protocol/errors';
 import type { EngineEvent, Params, RequestKind, Result } from '../protocol/messages';
 import { coreHandlers } from './handlers';
 import { EngineState, type EngineDeps, type EngineHandlers, type JobContext } from './job';
@@ -34,7 +34,11 @@ export class LocalEngine implements Engine {
   private nextId = 1;
   private disposed = false;
 
-  constructor(deps: EngineDeps, private readonly handlers: EngineHandlers = coreHandlers) {
+  /**
+   * `handlers`: every request by default; a worker that serves only some requests (the data worker) passes its
+   * subset, and the others fail with `InvalidRequestError`.
+   */
+  constructor(deps: EngineDeps, private readonly handlers: Partial<EngineHandlers> = coreHandlers) {
     this.state = new EngineState(deps);
   }
 
@@ -54,6 +58,7 @@ export class LocalEngine implements Engine {
     this.running.set(id, job);
     try {
       const spec = this.handlers[kind];
+      if (!spec) throw new InvalidRequestError(`This worker does not serve '${kind}' requests.`);
       const ctx = this.context(id, options.transferOut);
       const run = () => spec.run(params, ctx);
       const work = spec.gpu ? this.onGpuQueue(run) : run();

@@ -12,7 +12,10 @@
 import type { BackendPreference, BackendReport } from '../backend/select';
 import type { AdapterRecord } from '../storage/records';
 import type { GpuFaultKind, WireError } from './errors';
-import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource } from './model-types';
+import type { DataFileSample, PrepareDataParams, PrepareDataResult, PreviewDataParams, PreviewResult } from './data-types';
+import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
+import type { ColumnMapping } from '../data/types';
+import type { DatasetRecord } from '../storage/records';
 
 /** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
 export const PROTOCOL_VERSION = 1;
@@ -80,6 +83,15 @@ export interface EngineRequestMap {
   modelInfo: { params: Record<string, never>; result: ModelInfo | null };
   /** Frees the base model and every adapter held on the device. */
   unloadModel: { params: Record<string, never>; result: null };
+  /** Data worker: the first records of each file, its keys and the detected shape (for the mapping editor). */
+  sampleData: { params: { files: NamedBlob[]; mapping?: ColumnMapping }; result: DataFileSample[] };
+  /** Data worker: one record rendered and tokenized as training will see it, each token with its loss flag. */
+  previewData: { params: PreviewDataParams; result: PreviewResult };
+  /** Data worker: validate every record, tokenize, gather stats, and store the dataset (chunked) in IndexedDB. */
+  prepareData: { params: PrepareDataParams; result: PrepareDataResult };
+  /** Stored datasets, newest first (metadata only). */
+  listDatasets: { params: Record<string, never>; result: DatasetRecord[] };
+  deleteDataset: { params: { id: string }; result: { id: string } };
 }
 
 /** What the studio stores, by kind. */
@@ -104,6 +116,11 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   loadModel: true,
   modelInfo: true,
   unloadModel: true,
+  sampleData: true,
+  previewData: true,
+  prepareData: true,
+  listDatasets: true,
+  deleteDataset: true,
 };
 
 /** Runtime check that a string names a request. */

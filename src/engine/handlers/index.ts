@@ -4,6 +4,7 @@
  */
 import type { EngineHandlers } from '../job';
 import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
+import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
@@ -27,4 +28,10 @@ export const coreHandlers: EngineHandlers = {
   loadModel: loadModelHandler,
   modelInfo: modelInfoHandler,
   unloadModel: unloadModelHandler,
+  // Served by the data worker in the studio; registered here too so an in-process engine (CLI, tests) has them.
+  sampleData: sampleDataHandler,
+  previewData: previewDataHandler,
+  prepareData: prepareDataHandler,
+  listDatasets: listDatasetsHandler,
+  deleteDataset: deleteDatasetHandler,
 };

@@ -1,0 +1,13 @@
+/**
+ * The data worker's handlers: dataset sampling, preview, preparation and the dataset library.
+ */
+import type { EngineHandlers } from '../job';
+import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, previewDataHandler, sampleDataHandler } from './data';
+
+export const dataHandlers: Partial<EngineHandlers> = {
+  sampleData: sampleDataHandler,
+  previewData: previewDataHandler,
+  prepareData: prepareDataHandler,
+  listDatasets: listDatasetsHandler,
+  deleteDataset: deleteDatasetHandler,
+};

@@ -1,0 +1,93 @@
+// Data worker requests through the real protocol (client ⇄ MessageChannel ⇄ data handlers) on fake-indexeddb,
+// with the llama-tied fixture's tokenizer given as dropped files.
+import 'fake-indexeddb/auto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compactLength } from '../../data/compact';
+import { EngineClient } from '../../protocol/client';
+import { InvalidRequestError } from '../../protocol/errors';
+import type { ModelSource } from '../../protocol/model-types';
+import { openStudioDb, type StudioDb } from '../../storage';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { loadStoredDataset } from '../data/dataset-store';
+import { nodeEngineDeps } from '../deps.node.js';
+import { LocalEngine } from '../local-engine';
+import { serveEngine } from '../serve';
+import { dataHandlers } from './data-handlers';
+
+const DIR = modelFixtureDir('llama-tied');
+const tokenizer: ModelSource = {
+  kind: 'files',
+  name: 'tiny',
+  files: readdirSync(DIR)
+    .filter((n) => n.startsWith('tokenizer') || n === 'config.json')
+    .map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) })),
+};
+
+const good = (i: number) => JSON.stringify({ prompt: `question ${i}`, completion: ` answer ${i}` });
+const LINES = [good(1), good(2), '{"prompt": "broken', good(3), '{"prompt": "x"}', good(4), 'not json', good(5)];
+const jsonl = { name: 'qa.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
+
+let client: EngineClient;
+let db: StudioDb;
+beforeAll(async () => {
+  db = await openStudioDb({ name: `engine-data-${Math.random()}` });
+  client = new EngineClient({
+    connect: () => {
+      const { port1, port2 } = new MessageChannel();
+      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db), dataHandlers));
+      return port2;
+    },
+  });
+});
+afterAll(() => client.dispose());
+
+describe('data requests', () => {
+  it('samples a file: keys, detected shape, first records and their problems', async () => {
+    const [s] = await client.request('sampleData', { files: [jsonl] });
+    expect(s.format).toBe('jsonl');
+    expect(s.keys).toEqual(['prompt', 'completion']);
+    expect(s.shapeLabel).toMatch(/prompt/i);
+    expect(s.records.length).toBe(5);
+  });
+
+  it('previews a record with loss only on the completion', async () => {
+    const r = await client.request('previewData', { tokenizer, record: { prompt: 'Hi', completion: ' there' }, options: {} });
+    if (!r.ok) throw new Error(r.message);
+    expect(r.tokens.some((t) => t.loss)).toBe(true);
+    expect(r.tokens[0].loss).toBe(false);
+  });
+
+  it('fails on 3 bad lines with their line numbers, stores nothing', async () => {
+    const r = await client.request('prepareData', { name: 'qa', files: [jsonl], tokenizer, tokenizerId: 'tiny', options: {} });
+    expect(r.ok).toBe(false);
+    expect(r.datasetId).toBeNull();
+    expect(r.problems.map((p) => p.line)).toEqual([3, 5, 7]);
+    expect(await client.request('listDatasets', {})).toEqual([]);
+  });
+
+  it('with skip: stores the 5 good examples in chunks that read back; lists and deletes', async () => {
+    const events: string[] = [];
+    const r = await client.request(
+      'prepareData',
+      { name: 'qa', files: [jsonl], tokenizer, tokenizerId: 'tiny', options: { policy: 'skip', evalSplit: 1, seed: 3 } },
+      { onEvent: (e) => e.kind === 'progress' && events.push(e.stage) },
+    );
+    expect(r).toMatchObject({ ok: true, skipped: 3, problemCount: 3 });
+    expect(events).toContain('read');
+    expect(events).toContain('store');
+    const stored = await loadStoredDataset(db, r.datasetId!);
+    expect(stored.record).toMatchObject({ name: 'qa', exampleCount: 5, tokenizer: 'tiny' });
+    expect(compactLength(stored.train)).toBe(4);
+    expect(compactLength(stored.eval)).toBe(1);
+    expect(stored.train.ids.length).toBe(stored.train.offsets[4]);
+    expect((await client.request('listDatasets', {})).map((d) => d.id)).toEqual([r.datasetId]);
+    await client.request('deleteDataset', { id: r.datasetId! });
+    expect(await client.request('listDatasets', {})).toEqual([]);
+  });
+
+  it('refuses requests this worker does not serve', async () => {
+    await expect(client.request('modelInfo', {})).rejects.toBeInstanceOf(InvalidRequestError);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Types of the dataset requests served by the data worker (`sampleData`, `previewData`, `prepareData`) and the
+ * dataset library (`listDatasets`, `deleteDataset`). Plain structured-clone data.
+ */
+import type { PreviewOptions, PreviewResult } from '../data/preview';
+import type {
+  ColumnMapping,
+  DatasetFormat,
+  DatasetProblem,
+  DatasetStats,
+  FileSummary,
+  PrepareOptions,
+  RecordShape,
+  SourceRecord,
+} from '../data/types';
+import type { ModelSource, NamedBlob } from './model-types';
+
+/** What a quick look at one dropped file found. */
+export interface DataFileSample {
+  file: string;
+  format: DatasetFormat | null;
+  /** Keys/columns of the first valid record. */
+  keys: string[];
+  /** Detected (or overridden) mapping; null when no shape fits. */
+  mapping: ColumnMapping | null;
+  /** "Chat (messages)", "Prompt / completion", … or null. */
+  shapeLabel: string | null;
+  /** The first valid records, raw. */
+  records: SourceRecord[];
+  /** Problems among the records read for the sample. */
+  problems: DatasetProblem[];
+}
+
+/** Params of `previewData`: one record rendered with the model's tokenizer. */
+export interface PreviewDataParams {
+  /** Where the tokenizer comes from (the loaded base model's source). */
+  tokenizer: ModelSource;
+  record: Record<string, unknown>;
+  options: PreviewOptions;
+}
+
+/** Params of `prepareData`: validate, tokenize and (when `save`) store a dataset. */
+export interface PrepareDataParams {
+  /** Display name of the stored dataset. */
+  name: string;
+  files: NamedBlob[];
+  tokenizer: ModelSource;
+  /** Id of the base model the ids belong to (stored with the dataset; training checks it). */
+  tokenizerId: string;
+  options: PrepareOptions;
+  /** Store in IndexedDB when the preparation succeeded (default true). */
+  save?: boolean;
+}
+
+/** What `prepareData` found, and the stored dataset when it was saved. */
+export interface PrepareDataResult {
+  ok: boolean;
+  problems: DatasetProblem[];
+  problemCount: number;
+  skipped: number;
+  stats: DatasetStats;
+  shape: RecordShape | null;
+  files: FileSummary[];
+  /** Id of the stored dataset, or null (not ok, or `save: false`). */
+  datasetId: string | null;
+}
+
+export type { PreviewResult };

@@ -1,0 +1,28 @@
+/**
+ * The data worker: parses, validates and tokenizes datasets and stores them in IndexedDB, off the UI thread and
+ * away from the engine worker's training loop. A thin adapter over src/engine's data handlers.
+ */
+import { dataHandlers } from '../src/engine/handlers/data-handlers';
+import { LocalEngine } from '../src/engine/local-engine';
+import { serveEngine, type ServerEndpoint } from '../src/engine/serve';
+import { getStudioDb } from '../src/storage';
+
+const engine = new LocalEngine(
+  {
+    // No tensor backend here: the data worker never calls `init`.
+    wasmPaths: '',
+    gpu: () => null,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    storage: typeof navigator !== 'undefined' && navigator.storage ? navigator.storage : null,
+    openDb: getStudioDb,
+  },
+  dataHandlers,
+);
+
+const scope: ServerEndpoint = {
+  postMessage: (message, transfer) => postMessage(message, { transfer }),
+  addEventListener: (type, listener) => addEventListener(type, listener),
+  removeEventListener: (type, listener) => removeEventListener(type, listener),
+};
+
+serveEngine(scope, engine);
