@@ -9,6 +9,7 @@ import {
 } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff, meanAbsDiff } from '../test-utils/tolerance';
 import { loadModel } from './load';
+import { estimateModelBytes } from './memory-estimate';
 
 /**
  * Quantized scoring end to end: the model loaded through src/quant's packed Linears must reproduce PyTorch run on
@@ -36,6 +37,8 @@ describe('quantized log-probs (wasm, group 64)', () => {
           degradation += meanAbsDiff(lp, exact[i].logprobs) / exact.length;
         }
         expect(degradation).toBeLessThan(DEGRADATION_BOUND[mode]);
+        // The config-only estimate (inspect, UI) is exactly what the packed model holds.
+        expect(estimateModelBytes(model.config, mode, 64)).toBe(model.byteSize());
         model.dispose();
       });
     }

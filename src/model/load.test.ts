@@ -184,4 +184,11 @@ describe('memory estimates', () => {
     expect(int4.linearBytes).toBeLessThan(int8.linearBytes);
     expect(estimateModelBytes(config, 'nf4')).toBe(int4.total);
   });
+
+  it('predicts the loaded byte size exactly for packed bases with biases (qwen2, int8, group 32)', async () => {
+    const { createLinearFactory } = await import('../quant/linear-factory');
+    const model = await loadModel(modelFixtureFiles('qwen2'), { linearFactory: createLinearFactory('int8', { groupSize: 32 }) });
+    expect(estimateModelBytes(model.config, 'int8', 32)).toBe(model.byteSize());
+    model.dispose();
+  });
 });
