@@ -23,3 +23,7 @@ export { learningRate, type ScheduleConfig, type ScheduleKind } from './schedule
 export { clipByGlobalNorm, globalNorm } from './clip';
 export { DataCursor, type DataPosition } from './data-cursor';
 export { estimateTrainingMemory, type TrainingMemory, type TrainingMemoryInput } from './memory-estimate';
+export { createLoraRun, type LoraRun, type LoraRunOptions } from './lora-run';
+export { checkpointedGradients, type LayerwiseLm } from './checkpointed-grads';
+export { tokenNllSum } from './loss';
+export type { LoraObjectiveOptions } from './objective';

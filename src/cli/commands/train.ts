@@ -19,16 +19,16 @@ import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { reportForTraining } from '../../data/report';
 import { exportPeft } from '../../formats/peft';
 import type { FloatDtype } from '../../formats/safetensors';
-import { DEFAULT_LORA_CONFIG, specsOf, type LoraConfig } from '../../lora/config';
-import { LoraAdapter } from '../../lora/lora-adapter';
+import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../lora/config';
+import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { DecoderModel } from '../../model/decoder-model';
 import { loadModel } from '../../model/load';
 import { readJson, type ModelFiles } from '../../model/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
 import { FileCheckpointStore } from '../../train/checkpoint-store.node.js';
-import { loraObjective } from '../../train/objective';
+import { createLoraRun } from '../../train/lora-run';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../train/train-config';
-import { seedStreams, Trainer, type TrainResult } from '../../train/trainer';
+import type { Trainer, TrainResult } from '../../train/trainer';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
 import { asCliError, modelFolderFlag, quantFlags } from './score';
@@ -141,26 +141,27 @@ function runTrainer(trainer: Trainer): Promise<TrainResult> {
 
 async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data: NonNullable<Awaited<ReturnType<typeof prepareData>>>, cfg: { lora: LoraConfig; train: TrainConfig }): Promise<number> {
   const out = flag(flags, 'out')!;
-  const adapter = LoraAdapter.create(cfg.lora, specsOf(model.linears()), seedStreams(cfg.train.seed).init);
-  const share = adapter.parameterCount() / model.parameterCount();
-  process.stderr.write(`trainable: ${adapter.parameterCount()} parameters (${(share * 100).toFixed(3)}% of ${model.parameterCount()}) in ${adapter.modules.size} modules\n`);
-  const trainer = new Trainer({
-    // Layer recomputation is the default (as in unsloth): activations would otherwise be kept for every layer.
-    objective: loraObjective(model, adapter, { checkpointing: !flags.has('no-checkpointing') }),
-    train: data.train,
-    eval: data.eval,
-    config: cfg.train,
+  const run = await createLoraRun({
+    model,
+    lora: cfg.lora,
+    train: cfg.train,
+    data: { train: data.train, eval: data.eval },
     runId: 'run',
     store: new FileCheckpointStore(path.join(out, 'checkpoints')),
-    runConfig: cfg.lora,
+    resume: flags.has('resume'),
+    // Layer recomputation is the default (as in unsloth): activations would otherwise be kept for every layer.
+    checkpointing: !flags.has('no-checkpointing'),
+  }).catch((e: Error) => {
+    throw new CliError(flags.has('resume') ? `--resume: ${e.message}` : e.message);
   });
+  const { trainer, adapter } = run;
+  process.stderr.write(
+    `trainable: ${run.trainableParameters} parameters (${(run.trainableShare * 100).toFixed(3)}% of ${model.parameterCount()}) in ${adapter.modules.size} modules\n`,
+  );
+  if (flags.has('resume')) {
+    process.stderr.write(run.resumedAt > 0 ? `resuming at step ${run.resumedAt} of ${trainer.totalSteps}\n` : 'no checkpoint found: starting from step 0\n');
+  }
   try {
-    if (flags.has('resume')) {
-      const ok = await trainer.restore().catch((e: Error) => {
-        throw new CliError(`--resume: ${e.message}`);
-      });
-      process.stderr.write(ok ? `resuming at step ${trainer.currentStep} of ${trainer.totalSteps}\n` : 'no checkpoint found: starting from step 0\n');
-    }
     const result = await runTrainer(trainer);
     if (result.status === 'failed') throw new CliError(`${result.message} Run again with --resume.`);
     await writeOutputs(out, adapter, flags, await baseModelName(files, flag(flags, 'model')!), result, cfg);
@@ -172,8 +173,7 @@ async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data:
     process.stderr.write(`${done}; adapter written to ${path.resolve(out)}\n`);
     return 0;
   } finally {
-    trainer.dispose();
-    adapter.dispose();
+    run.dispose();
   }
 }
 

@@ -1,0 +1,73 @@
+/**
+ * One LoRA training run over a loaded base, as the engine worker and the CLI both start it: a fresh adapter
+ * (seeded), the objective (activation checkpointing by default), a `Trainer` wired to a checkpoint store, and —
+ * when the store already holds this run — the state to resume from. Browser-safe.
+ */
+import type { TokenizedExample } from '../data/types';
+import { specsOf, type LoraConfig } from '../lora/config';
+import { LoraAdapter } from '../lora/lora-adapter';
+import type { DecoderModel } from '../model/decoder-model';
+import type { CheckpointStore } from './checkpoint';
+import { loraObjective } from './objective';
+import type { TrainConfig } from './train-config';
+import { seedStreams, Trainer } from './trainer';
+
+export interface LoraRunOptions {
+  model: DecoderModel;
+  lora: LoraConfig;
+  train: TrainConfig;
+  data: { train: readonly TokenizedExample[]; eval?: readonly TokenizedExample[] };
+  runId: string;
+  store: CheckpointStore;
+  /** Continue from the store's latest checkpoint of `runId` when there is one (default true). */
+  resume?: boolean;
+  /** Layer recomputation in the backward pass (default true; see checkpointed-grads.ts). */
+  checkpointing?: boolean;
+}
+
+export interface LoraRun {
+  trainer: Trainer;
+  /** The adapter being trained (export it with `exportPeft` at any step boundary). */
+  adapter: LoraAdapter;
+  /** Step the run continues from (0 for a new run). */
+  resumedAt: number;
+  trainableParameters: number;
+  /** Trainable share of the base's parameters. */
+  trainableShare: number;
+  /** Frees the trainer's optimizer state and the adapter (the base model stays). */
+  dispose(): void;
+}
+
+/** Builds (and, when asked and possible, restores) a LoRA run. */
+export async function createLoraRun(o: LoraRunOptions): Promise<LoraRun> {
+  const adapter = LoraAdapter.create(o.lora, specsOf(o.model.linears()), seedStreams(o.train.seed).init);
+  let trainer: Trainer | null = null;
+  try {
+    trainer = new Trainer({
+      objective: loraObjective(o.model, adapter, { checkpointing: o.checkpointing ?? true }),
+      train: o.data.train,
+      eval: o.data.eval,
+      config: o.train,
+      runId: o.runId,
+      store: o.store,
+      runConfig: { lora: o.lora },
+    });
+    const resumed = (o.resume ?? true) && (await trainer.restore());
+    const t = trainer;
+    return {
+      trainer: t,
+      adapter,
+      resumedAt: resumed ? t.currentStep : 0,
+      trainableParameters: adapter.parameterCount(),
+      trainableShare: adapter.parameterCount() / o.model.parameterCount(),
+      dispose() {
+        t.dispose();
+        adapter.dispose();
+      },
+    };
+  } catch (e) {
+    trainer?.dispose();
+    adapter.dispose();
+    throw e;
+  }
+}
