@@ -6,7 +6,7 @@
  */
 export { prepareDataset } from './prepare';
 export { DatasetOptionsError, resolveOptions, type ResolvedOptions } from './options';
-export { prepareShard, type DatasetShard, type ShardSpec } from './shard';
+export { prepareShard, shardTransferables, type DatasetShard, type ShardSpec } from './shard';
 export { mergeShards } from './merge';
 export { sampleDataset, type DatasetSample } from './sample';
 export { previewExample, type PreviewOptions, type PreviewResult, type PreviewToken } from './preview';

@@ -5,6 +5,7 @@ import { Rng } from '../util/rng';
 import { chunkCompact, compactPrepared, compactPreparedTransferables, compactTransferables, fromCompact, toCompact } from './compact';
 import { packExamples, planPacking } from './pack';
 import { DatasetOptionsError, mergeShards, prepareDataset, prepareShard } from './prepare';
+import { shardTransferables } from './shard';
 import { formatProblems } from './problems';
 import { reportForTraining } from './report';
 import { splitTrainEval } from './split';
@@ -106,7 +107,9 @@ describe('shards (tokenizing on several workers)', () => {
     expect(whole.stats.duplicates).toBe(1);
     for (const count of [2, 3]) {
       const shards = await Promise.all(Array.from({ length: count }, (_, index) => prepareShard(inputs(), tok, opts, { index, count })));
-      expect(mergeShards(shards.reverse(), opts), `${count} shards`).toEqual(whole);
+      // As they would arrive from workers: transferred, in any order.
+      const moved = shards.map((sh) => structuredClone(sh, { transfer: shardTransferables(sh) })).reverse();
+      expect(mergeShards(moved, opts), `${count} shards`).toEqual(whole);
     }
     const chunked = { ...opts, textMode: { kind: 'chunk' as const, tokens: 8 } };
     const wholeChunked = await prepareDataset(inputs(), tok, chunked);

@@ -180,3 +180,13 @@ export async function prepareShard(
     complete: !run.stoppedTokenizing,
   };
 }
+
+/** Buffers of a shard, for `postMessage(shard, transfer)`: each example owns its arrays, so nothing is shared. */
+export function shardTransferables(shard: DatasetShard): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>([shard.order.buffer as ArrayBuffer, shard.counters.lengths.buffer as ArrayBuffer]);
+  for (const ex of shard.examples) {
+    buffers.add(ex.ids.buffer as ArrayBuffer);
+    buffers.add(ex.lossMask.buffer as ArrayBuffer);
+  }
+  return [...buffers];
+}
