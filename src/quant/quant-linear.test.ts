@@ -112,6 +112,13 @@ describe('createLinearFactory', () => {
     again.dispose();
   });
 
+  it('survives being built inside a tf.tidy (the layer owns its tensors until dispose)', () => {
+    const lin = tf.tidy(() => createLinearFactory('int4')('t', randomWeight(6 * 32, 3), [6, 32], randomUniform(6, 4)));
+    const y = lin.apply(tf.ones([1, 32]) as tf.Tensor2D);
+    expect(y.shape).toEqual([1, 6]);
+    lin.dispose();
+  });
+
   it('names the module in errors and checks input shapes', () => {
     const factory = createLinearFactory('int8');
     expect(() => factory('model.layers.3.mlp.down_proj', new Float32Array(5), [2, 3], null)).toThrow(/model\.layers\.3\.mlp\.down_proj: .*needs 6/);

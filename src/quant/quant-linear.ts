@@ -34,9 +34,10 @@ export class QuantLinear implements Linear {
     this.outFeatures = out;
     this.attrs = { mode, groupSize, inFeatures: inp, outFeatures: out };
     const bits = new Int32Array(packed.words.buffer, packed.words.byteOffset, packed.words.length);
-    this.words = tf.tensor2d(bits, [out, l.rowWords], 'int32');
-    this.scales = l.groupsPerRow ? tf.tensor2d(packed.scales, [out, l.groupsPerRow]) : null;
-    this.bias = bias ? tf.tensor1d(bias) : null;
+    // tf.keep: the layer owns these until dispose(), even when it is built inside a caller's tf.tidy.
+    this.words = tf.keep(tf.tensor2d(bits, [out, l.rowWords], 'int32'));
+    this.scales = l.groupsPerRow ? tf.keep(tf.tensor2d(packed.scales, [out, l.groupsPerRow])) : null;
+    this.bias = bias ? tf.keep(tf.tensor1d(bias)) : null;
     this.byteSize = packed.words.byteLength + packed.scales.byteLength + (bias ? bias.byteLength : 0);
     this.op = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
       const x = args[0] as Tensor; // [rows, in]
