@@ -88,38 +88,54 @@ const CORS = {
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
-/** Starts the server on 127.0.0.1 (random port unless `port` is given). */
-export async function startHubServer(opts: HubServerOptions): Promise<HubServer> {
-  const requests: RequestLogEntry[] = [];
-  const drops = new Map<string, number>();
-  const server = http.createServer((req, res) => {
+type Req = http.IncomingMessage;
+type Res = http.ServerResponse;
+
+/** `bytes=a-` / `bytes=a-b` → [start, end] (inclusive), 'unsatisfiable', or null for no/other Range header. */
+function parseRange(header: string | undefined, size: number): [number, number] | 'unsatisfiable' | null {
+  const m = /^bytes=(\d+)-(\d*)$/.exec(header ?? '');
+  if (!m) return null;
+  const start = Number(m[1]);
+  if (start >= size) return 'unsatisfiable';
+  return [start, m[2] ? Math.min(Number(m[2]), size - 1) : size - 1];
+}
+
+/** The request handling, one method per route. */
+class LocalHub {
+  readonly requests: RequestLogEntry[] = [];
+  readonly drops = new Map<string, number>();
+
+  constructor(private readonly opts: HubServerOptions) {}
+
+  handle(req: Req, res: Res): void {
     const entry: RequestLogEntry = { method: req.method ?? 'GET', url: req.url ?? '/', range: req.headers.range ?? null,
       authorization: req.headers.authorization ?? null, status: 0, bytesSent: 0 };
-    requests.push(entry);
+    this.requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
     res.on('close', () => (entry.status ||= res.statusCode));
     try {
-      route(req, res, entry);
+      this.route(req, res, entry);
     } catch (e) {
       send(res, 500, { error: (e as Error).message });
     }
-  });
+  }
 
-  const route = (req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry): void => {
+  private route(req: Req, res: Res, entry: RequestLogEntry): void {
     const url = new URL(req.url ?? '/', 'http://local');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     if (req.method === 'OPTIONS') return void res.writeHead(204, CORS).end();
     if (parts[0] === '__control' && parts[1] === 'drop') {
-      drops.set(url.searchParams.get('file') ?? '', Number(url.searchParams.get('after') ?? 0));
+      this.drops.set(url.searchParams.get('file') ?? '', Number(url.searchParams.get('after') ?? 0));
       return send(res, 200, { ok: true });
     }
-    if (parts[0] === 'api' && parts[1] === 'models') return api(req, res, parts.slice(2));
-    if (parts[2] === 'resolve') return resolve(req, res, entry, parts);
+    if (parts[0] === 'api' && parts[1] === 'models') return this.api(req, res, parts.slice(2));
+    if (parts[2] === 'resolve') return this.resolve(req, res, entry, parts);
     send(res, 404, { error: 'Not found' });
-  };
+  }
 
-  const repoOf = (req: http.IncomingMessage, res: http.ServerResponse, id: string, files: boolean): HubServerRepo | null => {
-    const repo = opts.repos[id];
+  /** The repo if the request may see it (and, for file downloads, read it); otherwise answers as the hub does. */
+  private repoOf(req: Req, res: Res, id: string, files: boolean): HubServerRepo | null {
+    const repo = this.opts.repos[id];
     const auth = req.headers.authorization ?? '';
     const ok = repo && auth === `Bearer ${repo.token ?? 'hf_test_token'}`;
     if (!repo || (repo.private && !ok)) {
@@ -127,74 +143,69 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
       return null;
     }
     if (files && repo.gated && !ok) {
-      send(res, auth ? 403 : 401, { error: `Access to model ${id} is restricted. You must have access to it and be authenticated to access it. Please log in.` },
-        { 'X-Error-Code': 'GatedRepo' });
+      send(res, auth ? 403 : 401, { error: `Access to model ${id} is restricted. You must have access to it and be ` +
+        'authenticated to access it. Please log in.' }, { 'X-Error-Code': 'GatedRepo' });
       return null;
     }
     return repo;
-  };
+  }
 
-  const revisionOk = (repo: HubServerRepo, rev: string, res: http.ServerResponse): boolean => {
+  private revisionOk(repo: HubServerRepo, rev: string, res: Res): boolean {
     if ((repo.revisions ?? ['main']).includes(rev)) return true;
     send(res, 404, { error: `Invalid rev id: ${rev}` }, { 'X-Error-Code': 'RevisionNotFound' });
     return false;
-  };
+  }
 
-  const api = (req: http.IncomingMessage, res: http.ServerResponse, p: string[]): void => {
+  /** `/api/models/{repo}`, `/api/models/{repo}/revision/{rev}`, `/api/models/{repo}/tree/{rev}[/{path}]`. */
+  private api(req: Req, res: Res, p: string[]): void {
     const id = `${p[0]}/${p[1]}`;
-    const repo = repoOf(req, res, id, false);
+    const repo = this.repoOf(req, res, id, false);
     if (!repo) return;
     const rev = p[2] === 'tree' || p[2] === 'revision' ? p[3] ?? 'main' : 'main';
-    if (!revisionOk(repo, rev, res)) return;
+    if (!this.revisionOk(repo, rev, res)) return;
     const files = listDir(repo.dir);
-    const sha = createHash('sha1').update(files.map((f) => f.oid).join()).digest('hex');
     if (p[2] === 'tree') {
       const sub = p.slice(4).join('/');
-      const inSub = files.filter((f) => !sub || f.path.startsWith(`${sub}/`));
-      return send(res, 200, inSub.map((f) => ({
+      return send(res, 200, files.filter((f) => !sub || f.path.startsWith(`${sub}/`)).map((f) => ({
         type: 'file', oid: f.oid, size: f.size, path: f.path,
         ...(LFS.test(f.path) ? { lfs: { oid: f.sha256, size: f.size, pointerSize: 134 } } : {}),
       })));
     }
+    const sha = createHash('sha1').update(files.map((f) => f.oid).join()).digest('hex');
     send(res, 200, { _id: sha.slice(0, 24), id, modelId: id, sha, private: !!repo.private, gated: repo.gated ? 'auto' : false,
       disabled: false, tags: ['transformers', 'safetensors'], library_name: 'transformers',
       siblings: files.map((f) => ({ rfilename: f.path })) });
-  };
+  }
 
-  const resolve = (req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, p: string[]): void => {
-    const id = `${p[0]}/${p[1]}`;
-    const repo = repoOf(req, res, id, true);
-    if (!repo || !revisionOk(repo, p[3] ?? '', res)) return;
+  /** `GET|HEAD /{repo}/resolve/{rev}/{path}` with Range. */
+  private resolve(req: Req, res: Res, entry: RequestLogEntry, p: string[]): void {
+    const repo = this.repoOf(req, res, `${p[0]}/${p[1]}`, true);
+    if (!repo || !this.revisionOk(repo, p[3] ?? '', res)) return;
     const file = p.slice(4).join('/');
     const info = listDir(repo.dir).find((f) => f.path === file);
     if (!info) return send(res, 404, { error: 'Entry not found' }, { 'X-Error-Code': 'EntryNotFound' });
     const data = readFileSync(path.join(repo.dir, ...file.split('/')));
-    let [start, end] = [0, data.length - 1];
-    let status = 200;
-    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
-    if (m) {
-      start = Number(m[1]);
-      end = m[2] ? Math.min(Number(m[2]), data.length - 1) : data.length - 1;
-      if (start >= data.length) {
-        return send(res, 416, { error: 'Range Not Satisfiable' }, { 'Content-Range': `bytes */${data.length}` });
-      }
-      status = 206;
+    const range = parseRange(req.headers.range, data.length);
+    if (range === 'unsatisfiable') {
+      return send(res, 416, { error: 'Range Not Satisfiable' }, { 'Content-Range': `bytes */${data.length}` });
     }
+    const [start, end] = range ?? [0, data.length - 1];
     const headers: Record<string, string | number> = { ...CORS, 'Content-Type': 'application/octet-stream',
       'Content-Length': end - start + 1, 'Accept-Ranges': 'bytes', ETag: `"${LFS.test(file) ? info.sha256 : info.oid}"`,
       'X-Repo-Commit': 'local' };
-    if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${data.length}`;
-    res.writeHead(status, headers);
+    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${data.length}`;
+    res.writeHead(range ? 206 : 200, headers);
     if (req.method === 'HEAD') return void res.end();
-    const body = data.subarray(start, end + 1);
-    const dropAfter = drops.get(file);
-    if (dropAfter !== undefined) drops.delete(file);
-    stream(res, entry, body, dropAfter ?? null);
-  };
+    const dropAfter = this.drops.get(file);
+    this.drops.delete(file);
+    this.stream(res, entry, data.subarray(start, end + 1), dropAfter ?? null);
+  }
 
-  const stream = (res: http.ServerResponse, entry: RequestLogEntry, body: Buffer, dropAfter: number | null): void => {
+  /** Sends `body` (in slices when `chunkDelayMs` is set), or only `dropAfter` bytes and then kills the socket. */
+  private stream(res: Res, entry: RequestLogEntry, body: Buffer, dropAfter: number | null): void {
     const limit = dropAfter === null ? body.length : Math.min(dropAfter, body.length);
-    const slice = opts.chunkDelayMs ? 64 * 1024 : body.length;
+    const delay = this.opts.chunkDelayMs ?? 0;
+    const slice = delay ? 64 * 1024 : body.length;
     let o = 0;
     const next = (): void => {
       if (res.destroyed) return;
@@ -208,17 +219,22 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
       const chunk = body.subarray(o, Math.min(limit, o + slice));
       o += chunk.length;
       entry.bytesSent += chunk.length;
-      res.write(chunk, () => (opts.chunkDelayMs ? setTimeout(next, opts.chunkDelayMs) : next()));
+      res.write(chunk, () => (delay ? setTimeout(next, delay) : next()));
     };
     next();
-  };
+  }
+}
 
+/** Starts the server on 127.0.0.1 (random port unless `port` is given). */
+export async function startHubServer(opts: HubServerOptions): Promise<HubServer> {
+  const hub = new LocalHub(opts);
+  const server = http.createServer((req, res) => hub.handle(req, res));
   await new Promise<void>((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    requests,
-    dropNext: (file, afterBytes) => void drops.set(file, afterBytes),
+    requests: hub.requests,
+    dropNext: (file, afterBytes) => void hub.drops.set(file, afterBytes),
     close: () => new Promise<void>((ok) => {
       server.closeAllConnections();
       server.close(() => ok());
