@@ -32,11 +32,11 @@ import { writeModelCard, type CardFacts } from './model-card';
  * it is given): the first settings learnt too slowly for the time budget, the last ones less noisily.
  */
 const BATCHING = 'Steps 1–75: 1024 tokens per step (8 × 128-token windows), peak LR 3e-3, cosine over 300 steps. ' +
-  'Steps 76–175: 512 tokens per step (4 × 128), same peak, cosine over 560 steps. Steps 176–400: 1024 tokens per ' +
-  'step with a lower rate (cosine from 1e-3 at step 176 to 0 at step 400): 8 × 128-token windows up to step 340, ' +
+  'Steps 76–175: 512 tokens per step (4 × 128), same peak, cosine over 560 steps. Steps 176–330: 1024 tokens per ' +
+  'step with a lower rate (cosine from 8e-4 at step 176 to 0 at step 330): 8 × 128-token windows up to step 280, ' +
   'then 4 × 256-token windows so every position up to the context is trained. Commands: `pretrain.ts --steps 300`, ' +
-  'then `--steps 560 --tokens-per-step 512 --long-from 0.85`, then `--steps 400 --tokens-per-step 1024 --lr 1.6e-3 ' +
-  '--long-from 0.85`, each resuming the previous checkpoint.';
+  'then `--steps 560 --tokens-per-step 512 --long-from 0.85`, then `--steps 330 --tokens-per-step 1024 --lr 1.6e-3 ' +
+  '--long-from 0.85`, each resuming the previous checkpoint (the first two learnt too slowly for the time budget).';
 
 export const PROMPTS = ['The whale', 'Fellow-Citizens of the Senate and House of Representatives:', 'It was a dark', 'The ship'];
 
