@@ -19,8 +19,13 @@ export default defineConfig({
   server: { headers: isolation, host: '127.0.0.1', fs: { allow: [path.resolve(benchDir, '..')] }, hmr: false },
   preview: { headers: isolation, host: '127.0.0.1' },
   worker: { format: 'es' },
-  // Pre-bundled (not excluded): the wasm backend's emscripten glue is CommonJS and needs the conversion.
-  optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu'] },
+  optimizeDeps: {
+    // Scan the worker too: a dependency discovered only at run time makes Vite re-bundle and reload, which kills
+    // the bench worker mid-load ("worker failed: script error").
+    entries: ['index.html', 'bench.worker.ts'],
+    // Pre-bundled (not excluded): the wasm backend's emscripten glue is CommonJS and needs the conversion.
+    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu'],
+  },
   // Own cache so the bench server never races the app's dev server over node_modules/.vite.
   cacheDir: path.resolve(benchDir, '../node_modules/.vite-bench'),
   logLevel: 'warn',
