@@ -4,6 +4,7 @@ import { tf } from '../backend/tf';
 import { dequantize } from './dequantize';
 import { hostKernelSettings } from './kernels/host/quant-matmul-host';
 import { createLinearFactory, createPackedLinear } from './linear-factory';
+import type { Linear } from '../model/linear';
 import { PACKED_MODES, type PackedMode } from './packed';
 import { QuantLinear } from './quant-linear';
 import { quantize } from './quantize';
@@ -113,7 +114,11 @@ describe('createLinearFactory', () => {
   });
 
   it('survives being built inside a tf.tidy (the layer owns its tensors until dispose)', () => {
-    const lin = tf.tidy(() => createLinearFactory('int4')('t', randomWeight(6 * 32, 3), [6, 32], randomUniform(6, 4)));
+    const built: Linear[] = [];
+    tf.tidy(() => {
+      built.push(createLinearFactory('int4')('t', randomWeight(6 * 32, 3), [6, 32], randomUniform(6, 4)));
+    });
+    const lin = built[0];
     const y = lin.apply(tf.ones([1, 32]) as tf.Tensor2D);
     expect(y.shape).toEqual([1, 6]);
     lin.dispose();
