@@ -43,7 +43,8 @@ async function* csvRows(
 }
 
 function splitRow(text: string, delimiter: string, quoted: boolean): { fields: string[]; error?: string } {
-  if (!quoted) return { fields: text.split(delimiter) };
+  // Without a quote character there is nothing for a CSV parser to do beyond the split.
+  if (!quoted || !text.includes('"')) return { fields: text.split(delimiter) };
   const r = Papa.parse<string[]>(text, { delimiter, quoteChar: '"', header: false });
   const err = r.errors[0];
   return { fields: r.data[0] ?? [''], error: err ? `${err.message}` : undefined };
