@@ -117,6 +117,30 @@ describe('LocalEngine on WebGPU (SwiftShader)', () => {
   });
 });
 
+describe('LocalEngine fault watch', () => {
+  it('turns an uncaptured GPU error into a gpuError event and a GpuError for the job in flight', async () => {
+    const events: EngineEvent[] = [];
+    const engine = new LocalEngine(nodeEngineDeps(gpu), {
+      ...coreHandlers,
+      // Not a `gpu` job, so no error scope: the fault escapes to the device's uncapturederror handler.
+      storageEstimate: {
+        gpu: false,
+        run: (_params, job) =>
+          new Promise((_resolve, reject) => {
+            job.signal.addEventListener('abort', () => reject(job.signal.reason));
+            currentGpuDevice()?.createBuffer({ size: 16, usage: 0xffff_ffff });
+          }),
+      },
+    });
+    engine.subscribe((e) => events.push(e));
+    await engine.request('init', { preference: 'webgpu' });
+    const err = await engine.request('storageEstimate', {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GpuError);
+    expect((err as GpuError).fault).toBe('validation');
+    expect(events).toContainEqual(expect.objectContaining({ kind: 'gpuError', jobId: null, fault: 'validation' }));
+  });
+});
+
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
   const start = Date.now();
   while (!cond()) {

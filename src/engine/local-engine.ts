@@ -151,7 +151,11 @@ export class LocalEngine implements Engine {
 
 /** Resolves/rejects with `work`, or rejects with the signal's reason as soon as it aborts. */
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The work's own rejection is superseded by the abort reason; keep it from surfacing as unhandled.
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
