@@ -5,55 +5,18 @@
  * checkpoint and stops with a message (or retries at half the learning rate).
  */
 import { tf } from '../backend/tf';
-import type { TokenizedExample } from '../data/types';
-import { Rng } from '../util/rng';
+import type { Rng } from '../util/rng';
 import { AdamW } from './adamw';
 import { makeBatch, type LmBatch } from './batch';
 import { CHECKPOINT_VERSION, MemoryCheckpointStore, type Checkpoint, type CheckpointStore } from './checkpoint';
+import { seedStreams, type TrainerEvent, type TrainerOptions, type TrainerStatus, type TrainResult } from './trainer-types';
 import { DataCursor } from './data-cursor';
 import { computeStepGradients, evaluate } from './grad-step';
 import type { StepMetrics } from './metrics';
-import type { TrainObjective } from './objective';
 import { learningRate } from './schedule';
 import { totalSteps, validateTrainConfig, type TrainConfig } from './train-config';
 
-export type TrainerStatus = 'idle' | 'running' | 'paused' | 'stopped' | 'finished' | 'diverged' | 'failed';
-
-export type TrainerEvent =
-  | { type: 'step'; metrics: StepMetrics }
-  | { type: 'checkpoint'; step: number }
-  | { type: 'rollback'; fromStep: number; toStep: number; message: string }
-  | { type: 'status'; status: TrainerStatus; message?: string };
-
-export interface TrainerOptions {
-  objective: TrainObjective;
-  train: readonly TokenizedExample[];
-  eval?: readonly TokenizedExample[];
-  config: TrainConfig;
-  runId: string;
-  /** Where checkpoints go (default: in memory). */
-  store?: CheckpointStore;
-  /** Extra configuration saved in checkpoints (e.g. the LoRA config). */
-  runConfig?: unknown;
-  /** Clock (tests inject one). */
-  now?: () => number;
-}
-
-export interface TrainResult {
-  /** 'failed': the backend threw (lost GPU device, allocation failure); the last checkpoint is intact. */
-  status: 'finished' | 'stopped' | 'diverged' | 'failed';
-  step: number;
-  totalSteps: number;
-  metrics: StepMetrics[];
-  /** Rows cut to `maxSeqLen` during this session. */
-  truncated: number;
-  message?: string;
-}
-
-/** Derived seeds: the dropout stream and the data order must not share a stream with the adapter init. */
-export function seedStreams(seed: number): { init: Rng; data: number; dropout: Rng } {
-  return { init: new Rng(seed), data: seed + 1, dropout: new Rng(seed + 2) };
-}
+export { seedStreams, type TrainerEvent, type TrainerOptions, type TrainerStatus, type TrainResult } from './trainer-types';
 
 const MAX_HALF_LR_RETRIES = 3;
 

@@ -1,6 +1,7 @@
 /**
  * LoRA training on the webgpu backend (Dawn + SwiftShader in Node: tiny shapes only) over a QLoRA-style NF4 base
- * whose WGSL kernels pass gradients to their inputs: the loss curve matches the same run on the cpu backend.
+ * whose WGSL kernels pass gradients to their inputs, with activation checkpointing (the default): the loss curve
+ * matches the same run on the cpu backend.
  */
 import { describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
@@ -28,7 +29,7 @@ async function curve(): Promise<{ losses: number[]; gpuBytes: number | undefined
   const model = await loadModel(files, { linearFactory: createLinearFactory('nf4', { groupSize: 32 }) });
   const adapter = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 }, specsOf(model.linears()), seedStreams(1).init);
   const trainer = new Trainer({
-    objective: loraObjective(model, adapter),
+    objective: loraObjective(model, adapter, { checkpointing: true }),
     train: data,
     config: { ...DEFAULT_TRAIN_CONFIG, lr: 5e-2, schedule: 'constant', steps: 3, batchSize: 2, maxSeqLen: 8, bucket: 8, seed: 1 },
     runId: 'gpu',
