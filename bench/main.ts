@@ -24,7 +24,7 @@ const hook = (globalThis as unknown as Record<string, unknown>)[BENCH_EVENT_HOOK
 
 function forward(ev: BenchEvent): void {
   if (typeof hook === 'function') void (hook as (e: BenchEvent) => Promise<void>)(ev);
-  if (logEl) logEl.textContent += `${ev.kind === 'figure' ? `${ev.figure.label}: ${ev.figure.median} ${ev.figure.unit}` : ev.kind === 'log' ? ev.message : ev.kind}\n`;
+  if (logEl) logEl.textContent += `${ev.kind === 'figure' ? `${ev.figure.label}: ${ev.figure.median} ${ev.figure.unit}` : ev.kind === 'log' ? ev.message : ev.kind === 'device' ? ev.device.label : ev.kind}\n`;
 }
 
 const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module' });

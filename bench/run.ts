@@ -22,6 +22,30 @@ function readResult(file: string): BenchResult {
   return parsed;
 }
 
+/** Figures seen so far, so a run that dies (page crash, out of memory) still leaves what it measured. */
+class PartialResult {
+  private device: BenchResult['device'] | null = null;
+  private readonly figures: BenchResult['figures'] = [];
+  private readonly skipped: BenchResult['skipped'] = [];
+  private readonly started = Date.now();
+
+  constructor(private readonly opts: { backend: BenchResult['backend']; model: BenchResult['model']; quick: boolean }) {}
+
+  see(ev: BenchEvent): void {
+    if (ev.kind === 'device') this.device = ev.device;
+    if (ev.kind === 'figure') this.figures.push(ev.figure);
+    if (ev.kind === 'skipped') this.skipped.push(ev.skipped);
+  }
+
+  /** The result so far with the failure recorded, or null when nothing was measured. */
+  finish(error: Error): BenchResult | null {
+    if (!this.device || this.figures.length === 0) return null;
+    const skipped = [...this.skipped, { suite: this.figures[this.figures.length - 1].suite, what: 'rest of the run', reason: `run aborted: ${error.message.split('\n')[0]}` }];
+    const date = new Date(this.started).toISOString();
+    return { schema: 1, date, ...this.opts, device: this.device, figures: this.figures, skipped, durationMs: Date.now() - this.started };
+  }
+}
+
 function progress(ev: BenchEvent): void {
   if (ev.kind === 'log') console.error(`  ${ev.message}`);
   if (ev.kind === 'figure') console.error(`  ${ev.figure.label}: ${formatValue(ev.figure.median, ev.figure.unit)}`);
@@ -39,10 +63,27 @@ function defaultOut(result: BenchResult): string {
 async function run(cmd: Extract<BenchCommand, { kind: 'run' }>): Promise<void> {
   const opts = { backend: cmd.backend, model: cmd.model, quick: cmd.quick, suites: cmd.suites };
   console.error(`bench: backend ${opts.backend}, model ${opts.model}${opts.quick ? ', quick' : ''}, ${cmd.node ? 'Node' : 'headless Chromium'}`);
-  const result = cmd.node
-    ? await (await import('./runner/node-host.node.js')).runInNode(opts, progress)
-    : await runInBrowser(opts, progress, cmd.verbose);
-  const out = cmd.out ?? defaultOut(result);
+  const partial = new PartialResult(opts);
+  const onEvent = (ev: BenchEvent) => {
+    partial.see(ev);
+    progress(ev);
+  };
+  let result: BenchResult;
+  try {
+    result = cmd.node
+      ? await (await import('./runner/node-host.node.js')).runInNode(opts, onEvent)
+      : await runInBrowser(opts, onEvent, cmd.verbose);
+  } catch (e) {
+    const saved = partial.finish(e as Error);
+    if (saved) save(saved, cmd.out);
+    throw e;
+  }
+  save(result, cmd.out);
+}
+
+/** Writes the JSON and its markdown report, and prints the report. */
+function save(result: BenchResult, outArg: string | null): void {
+  const out = outArg ?? defaultOut(result);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
   const report = renderResult(result, evaluateTargets(result));

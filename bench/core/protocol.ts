@@ -2,7 +2,7 @@
  * Messages between the bench page, its worker and the Node runner (the page forwards worker messages to the
  * runner unchanged through `window.__benchEvent`).
  */
-import type { BenchOptions, BenchResult, Figure, Skipped } from './types';
+import type { BenchOptions, BenchResult, DeviceInfo, Figure, Skipped } from './types';
 
 export type BenchRequest =
   | { kind: 'start'; opts: BenchOptions }
@@ -11,6 +11,8 @@ export type BenchRequest =
 
 export type BenchEvent =
   | { kind: 'log'; message: string }
+  /** The backend started; lets the runner save a partial result if the run dies later. */
+  | { kind: 'device'; device: DeviceInfo }
   | { kind: 'figure'; figure: Figure }
   | { kind: 'skipped'; skipped: Skipped }
   | { kind: 'done'; result: BenchResult }

@@ -64,6 +64,7 @@ export async function runSuites(
   const figures: Figure[] = [];
   const skipped: Skipped[] = [];
   const ctx = makeContext(opts, figures, skipped, emit, host);
+  emit({ kind: 'device', device });
   for (const name of opts.suites) {
     const suite = SUITES[name];
     if (!suite) {
