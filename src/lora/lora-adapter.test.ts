@@ -4,7 +4,7 @@ import { tf } from '../backend/tf';
 import { Rng } from '../util/rng';
 import { AdapterStack } from './adapter-stack';
 import { DEFAULT_LORA_CONFIG, moduleSettings, patternValue, type LinearSpec, type LoraConfig } from './config';
-import { LoraAdapter } from './lora-adapter';
+import { dropoutMask, LoraAdapter } from './lora-adapter';
 
 const LINEARS: LinearSpec[] = [0, 1].flatMap((i) => [
   { path: `model.layers.${i}.self_attn.q_proj`, inFeatures: 8, outFeatures: 8 },
@@ -91,6 +91,18 @@ describe('LoraAdapter', () => {
     dropped.dispose();
     x.dispose();
     ad.dispose();
+  });
+
+  it('dropout masks drop a fraction p, scale the rest by 1/(1−p), and replay from the same rng state', () => {
+    const rng = new Rng(5);
+    const state = rng.getState();
+    const m = dropoutMask(200_000, 0.1, rng);
+    const dropped = m.reduce((n, v) => n + (v === 0 ? 1 : 0), 0) / m.length;
+    expect(dropped).toBeGreaterThan(0.097);
+    expect(dropped).toBeLessThan(0.103);
+    expect(m.find((v) => v !== 0)).toBeCloseTo(1 / 0.9, 6);
+    rng.setState(state);
+    expect(dropoutMask(200_000, 0.1, rng)).toEqual(m);
   });
 
   it('AdapterStack sums weighted deltas and switches adapters without touching them', () => {
