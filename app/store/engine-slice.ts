@@ -54,6 +54,12 @@ export const createEngineSlice: StateCreator<StudioState, [['zustand/persist', u
         get().pushLog('error', event.error.message);
         return get().patchEngine({ error: event.error.message });
       case 'progress':
+      // Training events reach the Train section through its own request's onEvent (app/store/train-actions.ts).
+      case 'trainStart':
+      case 'trainStep':
+      case 'trainSample':
+      case 'checkpointSaved':
+      case 'trainStatus':
         return;
       default: {
         const never: never = event;

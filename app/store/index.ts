@@ -5,12 +5,13 @@
  */
 import { create } from 'zustand';
 import { persist, type PersistOptions } from 'zustand/middleware';
+import { createDataSlice, type DataSlice } from './data-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type StudioState = EngineSlice & SettingsSlice & UiSlice & ModelSlice;
+export type StudioState = EngineSlice & SettingsSlice & UiSlice & ModelSlice & DataSlice;
 
 /** localStorage key of the persisted settings. */
 export const SETTINGS_KEY = 'lora-studio-settings';
@@ -29,6 +30,7 @@ export const useStudio = create<StudioState>()(
       ...createSettingsSlice(...a),
       ...createUiSlice(...a),
       ...createModelSlice(...a),
+      ...createDataSlice(...a),
     }),
     persistOptions,
   ),

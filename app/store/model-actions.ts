@@ -100,11 +100,11 @@ export async function loadSelectedModel(): Promise<void> {
         if (p) patch({ loading: p });
       },
     });
-    patch({ info, loading: null });
+    patch({ info, loading: null, loadedSource: source });
   } catch (e) {
     // A failed or cancelled load freed the previous model too (the engine unloads before reading weights).
     const info = await getEngine().request('modelInfo', {}).catch(() => null);
-    patch({ loading: null, info, loadError: e instanceof CancelledError ? 'Loading was cancelled.' : errorText(e) });
+    patch({ loading: null, info, loadedSource: info ? useStudio.getState().model.loadedSource : null, loadError: e instanceof CancelledError ? 'Loading was cancelled.' : errorText(e) });
   } finally {
     if (loadController === controller) loadController = null;
   }

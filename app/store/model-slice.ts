@@ -1,7 +1,7 @@
 /** Model section state: where the base comes from, the quantization choice, the load job and the loaded model. */
 import type { StateCreator } from 'zustand';
 import type { QuantMode } from '../../src/model/linear';
-import type { ModelInfo, ModelInspection, NamedBlob } from '../../src/protocol/model-types';
+import type { ModelInfo, ModelInspection, ModelSource, NamedBlob } from '../../src/protocol/model-types';
 import type { StudioState } from './index';
 import type { JobProgress } from './job-progress';
 
@@ -37,6 +37,8 @@ export interface ModelSlice {
     loading: JobProgress | null;
     loadError: string | null;
     info: ModelInfo | null;
+    /** Where the loaded model came from (the data worker loads its tokenizer from the same place). */
+    loadedSource: ModelSource | null;
   };
   patchModel(patch: Partial<ModelSlice['model']>): void;
 }
@@ -56,6 +58,7 @@ export const createModelSlice: StateCreator<StudioState, [['zustand/persist', un
     loading: null,
     loadError: null,
     info: null,
+    loadedSource: null,
   },
   patchModel: (patch) => set((s) => ({ model: { ...s.model, ...patch } })),
 });

@@ -1,0 +1,71 @@
+import type { LengthHistogram } from '../../../src/data/types';
+import { useStudio } from '../../store';
+
+/** Token statistics of the prepared dataset and its length histogram. */
+export function DatasetStats() {
+  const result = useStudio((s) => s.data.result);
+  if (!result) return null;
+  const st = result.stats;
+  return (
+    <section className="card" aria-labelledby="stats-heading" data-testid="data-stats">
+      <h3 id="stats-heading">{result.ok ? (result.datasetId ? 'Stored' : 'Checked') : 'Not stored'}</h3>
+      <dl className="facts">
+        <dt>Examples</dt>
+        <dd data-testid="data-example-count">
+          {(st.trainExamples + st.evalExamples).toLocaleString('en-US')} ({st.trainExamples} train, {st.evalExamples} eval)
+        </dd>
+        <dt>Tokens</dt>
+        <dd>
+          {st.totalTokens.toLocaleString('en-US')} ({st.trainableTokens.toLocaleString('en-US')} with loss)
+        </dd>
+        <dt>Length</dt>
+        <dd>
+          mean {st.meanTokens.toFixed(0)}, max {st.maxTokens}
+        </dd>
+        {st.overLength > 0 ? (
+          <>
+            <dt>Too long</dt>
+            <dd>
+              {st.overLength} ({st.truncated} truncated, {st.droppedOverLength + st.droppedNoLoss} dropped)
+            </dd>
+          </>
+        ) : null}
+        {st.duplicates > 0 ? (
+          <>
+            <dt>Duplicates</dt>
+            <dd>{st.duplicates}</dd>
+          </>
+        ) : null}
+        {result.skipped > 0 ? (
+          <>
+            <dt>Skipped</dt>
+            <dd>{result.skipped} bad records</dd>
+          </>
+        ) : null}
+      </dl>
+      <Histogram histogram={st.histogram} />
+    </section>
+  );
+}
+
+/** Bars of example lengths (tokens); an SVG with a text alternative. */
+function Histogram({ histogram }: { histogram: LengthHistogram }) {
+  const max = Math.max(1, ...histogram.counts);
+  const n = histogram.counts.length;
+  if (n === 0) return null;
+  const summary = histogram.counts.map((c, i) => `${histogram.edges[i]}–${histogram.edges[i + 1]}: ${c}`).join(', ');
+  return (
+    <figure className="histogram">
+      <svg viewBox={`0 0 ${n * 10} 60`} preserveAspectRatio="none" role="img" aria-label={`Example lengths in tokens: ${summary}`}>
+        {histogram.counts.map((c, i) => (
+          <rect key={i} x={i * 10 + 1} width={8} y={60 - (c / max) * 58} height={(c / max) * 58}>
+            <title>{`${histogram.edges[i]}–${histogram.edges[i + 1]} tokens: ${c} examples`}</title>
+          </rect>
+        ))}
+      </svg>
+      <figcaption className="muted small">
+        Example lengths: {histogram.edges[0]} to {histogram.edges[n]} tokens
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,66 @@
+import { useStudio } from '../../store';
+import { cancelPrepare, prepareData } from '../../store/data-actions';
+import { ProgressBar } from '../ProgressBar';
+
+/** Preparation options (what to do with bad rows, length, eval split) and the Prepare button with progress. */
+export function PrepareForm() {
+  const data = useStudio((s) => s.data);
+  const modelReady = useStudio((s) => s.model.info !== null);
+  const setOptions = useStudio((s) => s.setDataOptions);
+  const patchData = useStudio((s) => s.patchData);
+  const { options } = data;
+  return (
+    <fieldset className="card">
+      <legend>Prepare</legend>
+      <div className="form-grid">
+        <label htmlFor="data-name">Dataset name</label>
+        <input id="data-name" value={data.name} onChange={(e) => patchData({ name: e.target.value })} />
+        <span id="bad-rows-label">Bad records</span>
+        <div className="segmented" role="radiogroup" aria-labelledby="bad-rows-label">
+          <label className={options.policy === 'fail' ? 'selected' : undefined}>
+            <input type="radio" name="bad-rows" checked={options.policy === 'fail'} onChange={() => setOptions({ policy: 'fail' })} />
+            Stop and list them
+          </label>
+          <label className={options.policy === 'skip' ? 'selected' : undefined}>
+            <input type="radio" name="bad-rows" checked={options.policy === 'skip'} onChange={() => setOptions({ policy: 'skip' })} />
+            Skip bad rows
+          </label>
+        </div>
+        <label htmlFor="data-max-len">Max tokens per example</label>
+        <input
+          id="data-max-len"
+          type="number"
+          min={16}
+          max={32768}
+          step={16}
+          value={options.maxSeqLen}
+          onChange={(e) => setOptions({ maxSeqLen: Math.max(16, Number(e.target.value) || 256) })}
+        />
+        <label htmlFor="data-eval">Held out for evaluation</label>
+        <input
+          id="data-eval"
+          type="number"
+          min={0}
+          max={0.5}
+          step={0.05}
+          value={options.evalSplit}
+          onChange={(e) => setOptions({ evalSplit: Math.min(0.5, Math.max(0, Number(e.target.value) || 0)) })}
+        />
+        <label htmlFor="data-completion-only">Loss on answers only</label>
+        <input
+          id="data-completion-only"
+          type="checkbox"
+          checked={options.completionOnly}
+          onChange={(e) => setOptions({ completionOnly: e.target.checked })}
+        />
+      </div>
+      <div className="actions">
+        <button type="button" className="primary" disabled={!modelReady || data.files.length === 0 || data.preparing !== null} onClick={() => void prepareData()}>
+          Prepare dataset
+        </button>
+        {!modelReady ? <span className="muted">Load a base model first: data is tokenized with its tokenizer.</span> : null}
+      </div>
+      {data.preparing ? <ProgressBar progress={data.preparing} label="Dataset preparation" onCancel={cancelPrepare} /> : null}
+    </fieldset>
+  );
+}

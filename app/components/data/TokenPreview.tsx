@@ -1,0 +1,36 @@
+import { useStudio } from '../../store';
+
+/** The first records rendered as training sees them: tokens that carry loss are highlighted. */
+export function TokenPreview() {
+  const previews = useStudio((s) => s.data.previews);
+  const hasModel = useStudio((s) => s.model.info !== null);
+  const hasSample = useStudio((s) => (s.data.sample?.length ?? 0) > 0);
+  if (!hasSample) return null;
+  return (
+    <section className="card" aria-labelledby="preview-heading" data-testid="data-preview">
+      <h3 id="preview-heading">Preview</h3>
+      <p className="hint">
+        <span className="tok tok-loss">Highlighted</span> tokens are what the model learns to write; the rest is context.
+      </p>
+      {!hasModel ? <p className="muted">Load a base model to see how its tokenizer splits the records.</p> : null}
+      {previews.map((p, i) =>
+        p.ok ? (
+          <div key={i} className="token-preview" aria-label={`Example ${i + 1}: ${p.lossTokens} of ${p.tokens.length} tokens carry loss`}>
+            {p.tokens.map((t, j) => (
+              <span key={j} className={t.loss ? 'tok tok-loss' : 'tok'} title={`token ${t.id}`}>
+                {t.text}
+              </span>
+            ))}
+            <div className="muted small">
+              {p.tokens.length} tokens, {p.lossTokens} with loss
+            </div>
+          </div>
+        ) : (
+          <p key={i} className="engine-error">
+            Example {i + 1}: {p.message}
+          </p>
+        ),
+      )}
+    </section>
+  );
+}
