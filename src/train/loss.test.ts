@@ -59,6 +59,19 @@ describe('causal LM loss', () => {
     got.dispose();
   });
 
+  it('sums over several LM-head chunks (> 128 label rows) exactly like one block', async () => {
+    const long = Array.from({ length: 2 }, (_, r) => ex(Array.from({ length: 100 }, (_, t) => (t * 7 + r) % 32), Array.from({ length: 100 }, (_, t) => (t > 0 ? 1 : 0))));
+    const batch = makeBatch(long, { maxSeqLen: 128, bucket: 8 });
+    expect(batch.labels.length).toBe(198);
+    const got = causalLmLossSum(model, batch, null);
+    const logits = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d(batch.ids, [2, batch.seq], 'int32')).reshape([2 * batch.seq, -1])));
+    const lp = (await logits.data()) as Float32Array;
+    let want = 0;
+    batch.predictRows.forEach((row, i) => (want -= lp[row * config.vocab + batch.labels[i]]));
+    expect((await got.data())[0]).toBeCloseTo(want, 2);
+    tf.dispose([got, logits]);
+  });
+
   it('LoRA gradients match central finite differences for every module type (f32, dropout off)', async () => {
     const lora = { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 };
     const adapter = LoraAdapter.create(lora, linearSpecs(config), new Rng(3));

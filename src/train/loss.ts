@@ -28,10 +28,24 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
     const h = model.hiddenStates(ids, { hook, attentionMask }); // [batch, seq, hidden]
     const hidden = h.shape[2];
     const picked = selectRows(h.reshape([batch.batch * batch.seq, hidden]) as Tensor2D, batch.predictRows); // [n, hidden]
-    const logits = model.logits(picked.reshape([1, n, hidden]) as Tensor3D).reshape([n, -1]) as Tensor2D; // [n, vocab]
-    return tokenNllSum(logits, batch.labels);
+    // Chunks of label rows: without a tape (eval) only one [chunk, vocab] block is alive at a time.
+    const parts: tf.Scalar[] = [];
+    for (let start = 0; start < n; start += LOSS_CHUNK_ROWS) {
+      const rows = Math.min(LOSS_CHUNK_ROWS, n - start);
+      parts.push(
+        tf.tidy(() => {
+          const chunk = picked.slice([start, 0], [rows, hidden]).reshape([1, rows, hidden]) as Tensor3D;
+          const logits = model.logits(chunk).reshape([rows, -1]) as Tensor2D; // [rows, vocab]
+          return tokenNllSum(logits, batch.labels.subarray(start, start + rows));
+        }),
+      );
+    }
+    return (parts.length === 1 ? parts[0] : tf.addN(parts)) as tf.Scalar;
   });
 }
+
+/** Label rows per LM-head block in `causalLmLossSum`. */
+const LOSS_CHUNK_ROWS = 128;
 
 /**
  * Σ −log softmax(logits)[label] over rows: logits [n, vocab], labels [n]. A custom gradient (softmax − one-hot)
