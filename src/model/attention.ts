@@ -27,7 +27,12 @@ export interface AttentionContext {
   mask: Tensor | null;
   hook: AdapterHook | null | undefined;
   cache: KVCache | null | undefined;
+  /** Most attention scores (batch·heads·queries·keys) materialized at once; longer inputs go in query chunks. */
+  scoreBudget?: number;
 }
+
+/** Default `scoreBudget`: 32 M scores (128 MiB in f32, twice that with the softmax). */
+export const DEFAULT_SCORE_BUDGET = 1 << 25;
 
 /** x: [batch·seq, hidden] → [batch·seq, hidden]. Caller owns the result. */
 export function attention(
@@ -40,7 +45,6 @@ export function attention(
   return tf.tidy(() => {
     const { batch, seq } = ctx;
     const { heads, kvHeads, headDim } = config;
-    const group = heads / kvHeads;
     let q = project(layer.q, linearPath(index, 'q_proj'), x, ctx.hook).reshape([batch, seq, heads, headDim]) as Tensor4D;
     let k = project(layer.k, linearPath(index, 'k_proj'), x, ctx.hook).reshape([batch, seq, kvHeads, headDim]) as Tensor4D;
     const v0 = project(layer.v, linearPath(index, 'v_proj'), x, ctx.hook).reshape([batch, seq, kvHeads, headDim]);
@@ -53,17 +57,50 @@ export function attention(
     let keys = swapAxes12(k); // [batch, kvHeads, seq, headDim]
     let values = swapAxes12(v0 as Tensor4D); // [batch, kvHeads, seq, headDim]
     if (ctx.cache) ({ k: keys, v: values } = ctx.cache.append(index, keys, values)); // [batch, kvHeads, total, headDim]
-    const total = keys.shape[2];
     // Scale q before the product: seq·headDim multiplies instead of seq·total.
     const qh = swapAxes12(tf.mul(q, 1 / Math.sqrt(headDim)) as Tensor4D); // [batch, heads, seq, headDim]
-    const qg = qh.reshape([batch, kvHeads, group * seq, headDim]);
-    let scores = batchedMatMulTransposeB(qg, keys).reshape([batch, heads, seq, total]); // [batch, heads, seq, total]
-    if (ctx.mask) scores = tf.add(scores, ctx.mask);
-    const probs = tf.softmax(scores, -1).reshape([batch, kvHeads, group * seq, total]);
-    const out = batchedMatMul(probs, values); // [batch, kvHeads, group·seq, headDim]
-    const merged = swapAxes12(out.reshape([batch, heads, seq, headDim]) as Tensor4D) // [batch, seq, heads, headDim]
-      .reshape([batch * seq, heads * headDim]) as Tensor2D;
+    const out = chunkedAttend(qh, keys, values, ctx.mask, ctx.scoreBudget ?? DEFAULT_SCORE_BUDGET); // [batch, heads, seq, headDim]
+    const merged = swapAxes12(out).reshape([batch * seq, heads * headDim]) as Tensor2D; // [batch·seq, heads·headDim]
     return project(layer.o, linearPath(index, 'o_proj'), merged, ctx.hook); // [batch·seq, hidden]
+  });
+}
+
+/**
+ * softmax(q·kᵀ + mask)·v for q: [batch, heads, seq, headDim] (pre-scaled), keys/values: [batch, kvHeads, total,
+ * headDim], mask: [batch | 1, 1, seq, total] → [batch, heads, seq, headDim]. Caller owns the result.
+ */
+function attend(qh: Tensor4D, keys: Tensor4D, values: Tensor4D, mask: Tensor | null): Tensor4D {
+  return tf.tidy(() => {
+    const [batch, heads, seq, headDim] = qh.shape;
+    const [, kvHeads, total] = keys.shape;
+    const group = heads / kvHeads;
+    const qg = qh.reshape([batch, kvHeads, group * seq, headDim]); // query heads sharing a KV head become rows
+    let scores = batchedMatMulTransposeB(qg, keys).reshape([batch, heads, seq, total]); // [batch, heads, seq, total]
+    if (mask) scores = tf.add(scores, mask);
+    const probs = tf.softmax(scores, -1).reshape([batch, kvHeads, group * seq, total]);
+    return batchedMatMul(probs, values).reshape([batch, heads, seq, headDim]) as Tensor4D; // [batch, heads, seq, headDim]
+  });
+}
+
+/**
+ * `attend` over query chunks so at most `budget` scores exist at once: scoring or prefilling thousands of tokens
+ * would otherwise hold heads·seq² floats (16 heads × 4096² = 1 GiB). Exact (each query row is independent) and
+ * differentiable; inputs within budget take one pass.
+ */
+function chunkedAttend(qh: Tensor4D, keys: Tensor4D, values: Tensor4D, mask: Tensor | null, budget: number): Tensor4D {
+  const [batch, heads, seq, headDim] = qh.shape;
+  const total = keys.shape[2];
+  const rows = Math.max(1, Math.floor(budget / (batch * heads * total)));
+  if (rows >= seq) return attend(qh, keys, values, mask);
+  return tf.tidy(() => {
+    const parts: Tensor4D[] = [];
+    for (let s0 = 0; s0 < seq; s0 += rows) {
+      const c = Math.min(rows, seq - s0);
+      const q = qh.slice([0, 0, s0, 0], [batch, heads, c, headDim]);
+      const m = mask ? mask.slice([0, 0, s0, 0], [mask.shape[0], 1, c, total]) : null;
+      parts.push(attend(q, keys, values, m));
+    }
+    return tf.concat(parts, 2) as Tensor4D; // [batch, heads, seq, headDim]
   });
 }
 

@@ -6,7 +6,7 @@
 import { tf, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
 import { halfToFloatTable } from '../formats/safetensors-dtype';
 import { buildAttentionMask, buildPositions } from './attention-mask';
-import { attention, type AttentionContext } from './attention';
+import { attention, DEFAULT_SCORE_BUDGET, type AttentionContext } from './attention';
 import type { ModelConfig } from './config';
 import { KVCache } from './kv-cache';
 import type { AdapterHook, Linear } from './linear';
@@ -47,6 +47,11 @@ export interface DecoderStages {
 
 /** A loaded decoder. Create with `loadModel` (or `DecoderModel` over weights you built); free with `dispose()`. */
 export class DecoderModel {
+  /**
+   * Most attention scores (batch·heads·queries·keys) one layer materializes at once; longer inputs are attended in
+   * query chunks (exact). Lower it to trade speed for memory on long prompts.
+   */
+  maxAttentionScores = DEFAULT_SCORE_BUDGET;
   private readonly rope: RopeTables;
   private disposed = false;
 
@@ -105,7 +110,10 @@ export class DecoderModel {
       return [c.cos, c.sin, c.mask ?? tf.scalar(0)];
     });
     const rotation = this.rope.tables(seq).rotation; // owned by the RoPE tables, not by the stages
-    const ctx: AttentionContext = { batch, seq, cos, sin, rotation, mask: mask.rank === 0 ? null : mask, hook: opts.hook, cache: null };
+    const ctx: AttentionContext = {
+      ...{ batch, seq, cos, sin, rotation, mask: mask.rank === 0 ? null : mask, hook: opts.hook, cache: null },
+      scoreBudget: this.maxAttentionScores,
+    };
     const eps = this.config.rmsNormEps;
     return {
       layers: this.weights.layers.length,
@@ -170,7 +178,9 @@ export class DecoderModel {
     }
     const m = buildAttentionMask({ batch, seq, past, keyMask, slidingWindow: this.config.slidingWindow });
     const mask = m ? tf.tensor4d(m.data, [m.rows, 1, seq, past + seq]) : null;
-    return { batch, seq, cos: cos as Tensor4D, sin: sin as Tensor4D, rotation: table.rotation, mask, hook: opts.hook, cache: opts.cache };
+    const { hook, cache } = opts;
+    const scoreBudget = this.maxAttentionScores;
+    return { batch, seq, cos: cos as Tensor4D, sin: sin as Tensor4D, rotation: table.rotation, mask, hook, cache, scoreBudget };
   }
 
   /** A cache for `batch` rows and up to `maxLen` tokens in total (prompt + generated). Free with `cache.dispose()`. */

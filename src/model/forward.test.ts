@@ -183,3 +183,36 @@ describe('logProbs', () => {
     await expect(m.logProbs([1, 9999])).rejects.toThrow(/token id 9999 is outside the vocabulary \[0, 256\)/);
   });
 });
+
+describe('long inputs', () => {
+  it('attention in query chunks (tiny score budget) equals one pass: logits, padding, cache and gradients', async () => {
+    const m = await model('qwen3');
+    const ids = [1, 5, 9, 200, 13, 7, 7, 64, 30, 2, 99];
+    const mask = [ids.map((_, t) => (t < 9 ? 1 : 0))];
+    const w = tf.variable(tf.randomNormal([m.config.hidden, m.config.heads * m.config.headDim], 0, 0.1, 'float32', 7));
+    const hook: AdapterHook = { delta: (p, rows) => (p.endsWith('q_proj') ? (tf.matMul(rows, w) as Tensor2D) : null) };
+    const input = tf.tensor2d([ids], [1, ids.length], 'int32');
+    const run = async () => {
+      const logits = tf.tidy(() => m.forward(input, { attentionMask: mask, hook }));
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(m.forward(input, { hook }))) as tf.Scalar, [w]);
+      const out = { logits: await logits.data(), grad: await grads[w.name].data() };
+      tf.dispose([logits, value, grads[w.name]]);
+      return out;
+    };
+    const whole = await run();
+    m.maxAttentionScores = 3 * m.config.heads * ids.length; // 3 query rows per chunk
+    try {
+      const chunked = await run();
+      expect(maxAbsDiff(chunked.logits, whole.logits)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(chunked.grad, whole.grad)).toBeLessThan(1e-6);
+      const cache = m.createCache(1, 16);
+      const pre = tf.tidy(() => m.forward(input.slice([0, 0], [1, 8]), { cache, hook }));
+      expect(maxAbsDiff(await pre.data(), whole.logits.subarray(0, 8 * m.config.vocab))).toBeLessThan(1e-4);
+      tf.dispose([pre]);
+      cache.dispose();
+    } finally {
+      m.maxAttentionScores = 1 << 25;
+      tf.dispose([w, input]);
+    }
+  });
+});
