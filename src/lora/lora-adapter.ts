@@ -101,7 +101,8 @@ export class LoraAdapter implements AdapterHook {
       const s = moduleSettings(config, path);
       if (w.loraA.length !== s.rank * spec.inFeatures || w.loraB.length !== spec.outFeatures * s.rank) {
         throw new Error(
-          `${path}: adapter weights [${w.loraA.length / s.rank}/${s.rank}] do not fit the base (in ${spec.inFeatures}, out ${spec.outFeatures}, rank ${s.rank})`,
+          `${path}: adapter weights (${w.loraA.length} + ${w.loraB.length} values) do not fit rank ${s.rank} on a ` +
+            `${spec.outFeatures}×${spec.inFeatures} base module`,
         );
       }
       modules.set(path, makeModule(s, spec, w.loraA, w.loraB));

@@ -57,7 +57,11 @@ export function loraConfigFromFlags(flags: Flags): LoraConfig {
     alpha: num(flags, 'alpha', DEFAULT_LORA_CONFIG.alpha),
     dropout: num(flags, 'dropout', DEFAULT_LORA_CONFIG.dropout, (v) => v >= 0 && v < 1, 'in [0, 1)'),
     targets: targets === 'all-linear' ? 'all-linear' : targets.split(',').map((s) => s.trim()).filter(Boolean),
-    layers: layers ? layers.split(',').map((s) => Number(s)) : null,
+    layers: layers ? layers.split(',').map((s) => {
+      const i = Number(s);
+      if (!Number.isInteger(i) || i < 0) throw new CliError(`--layers must be comma-separated layer indices; got '${layers}'`);
+      return i;
+    }) : null,
     useRslora: flags.has('rslora'),
     init,
   };
