@@ -13,9 +13,12 @@ import type { BackendPreference, BackendReport } from '../backend/select';
 import type { AdapterRecord } from '../storage/records';
 import type { GpuFaultKind, WireError } from './errors';
 import type { DataFileSample, PrepareDataParams, PrepareDataResult, PreviewDataParams, PreviewResult } from './data-types';
+import type { ActiveAdapter, ExportedAdapter, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
 import type { ColumnMapping } from '../data/types';
 import type { DatasetRecord } from '../storage/records';
+import type { RunRecord } from '../storage/records';
+import type { EstimateTrainingParams, TrainAction, TrainEventMap, TrainingEstimate, TrainParams, TrainRunResult } from './train-types';
 
 /** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
 export const PROTOCOL_VERSION = 1;
@@ -67,6 +70,18 @@ export interface EngineRequestMap {
   matmulCheck: { params: { m?: number; k?: number; n?: number; seed?: number }; result: MatmulCheckResult };
   /** `navigator.storage.estimate()` where the engine runs. */
   storageEstimate: { params: Record<string, never>; result: StorageEstimateResult };
+  /** Generates from the loaded base, alone or with the active adapter mix; streams `token` events. */
+  generate: { params: GenerateParams; result: GenerateOutcome };
+  /** Sets the adapter mix used by `generate` (opens adapters from storage as needed; applies live). */
+  setActiveAdapters: { params: { adapters: ActiveAdapter[] }; result: ActiveAdapter[] };
+  /** Copies a saved adapter under a new id and name. */
+  duplicateAdapter: { params: { id: string; name?: string }; result: AdapterRecord };
+  /** The PEFT files of a saved adapter and a zip of both (buffers transferred). */
+  exportAdapter: { params: { id: string }; result: ExportedAdapter };
+  /** Imports a PEFT adapter (folder files or a .zip), checked against the loaded base model. */
+  importAdapter: { params: ImportAdapterParams; result: AdapterRecord };
+  /** Merges saved adapters into a new one (concat or weighted SVD), saved to the library. */
+  mergeAdapters: { params: MergeAdaptersParams; result: AdapterRecord };
   /** Saved adapters, most recently updated first (metadata only). */
   listAdapters: { params: Record<string, never>; result: AdapterRecord[] };
   /** One adapter with its `adapter_model.safetensors` bytes (transferred). */
@@ -92,6 +107,18 @@ export interface EngineRequestMap {
   /** Stored datasets, newest first (metadata only). */
   listDatasets: { params: Record<string, never>; result: DatasetRecord[] };
   deleteDataset: { params: { id: string }; result: { id: string } };
+  /** Memory, trainable parameters and steps of a run with these settings on the loaded model (before starting). */
+  estimateTraining: { params: EstimateTrainingParams; result: TrainingEstimate };
+  /** Trains a LoRA adapter (or resumes a run) until it ends; events: trainStart, trainStep, trainSample, checkpointSaved, trainStatus. */
+  train: { params: TrainParams; result: TrainRunResult };
+  /** Pauses, resumes or stops the running training run (answers at once; the run reacts at its next step boundary). */
+  trainControl: { params: { runId: string; action: TrainAction }; result: { runId: string; accepted: boolean } };
+  /** Training runs, newest first, with their metric history. */
+  listRuns: { params: Record<string, never>; result: RunRecord[] };
+  /** One run with its metric history (re-open a run's loss chart). */
+  getRun: { params: { id: string }; result: RunRecord };
+  /** Deletes a run and its checkpoints (its saved adapter stays). */
+  deleteRun: { params: { id: string }; result: { id: string } };
 }
 
 /** What the studio stores, by kind. */
@@ -107,6 +134,12 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   env: true,
   matmulCheck: true,
   storageEstimate: true,
+  generate: true,
+  setActiveAdapters: true,
+  duplicateAdapter: true,
+  exportAdapter: true,
+  importAdapter: true,
+  mergeAdapters: true,
   listAdapters: true,
   getAdapter: true,
   renameAdapter: true,
@@ -121,6 +154,12 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   prepareData: true,
   listDatasets: true,
   deleteDataset: true,
+  estimateTraining: true,
+  train: true,
+  trainControl: true,
+  listRuns: true,
+  getRun: true,
+  deleteRun: true,
 };
 
 /** Runtime check that a string names a request. */
@@ -129,7 +168,7 @@ export function isRequestKind(kind: unknown): kind is RequestKind {
 }
 
 /** Every event: name → payload. Each event also carries `kind` and `jobId` (null: not tied to a job). */
-export interface EngineEventMap {
+export interface EngineEventMap extends TrainEventMap {
   /** A long job advanced; `total` null when unknown. */
   progress: {
     stage: string;
@@ -141,6 +180,8 @@ export interface EngineEventMap {
     /** What is being worked on (a file name, a tensor), for the progress line. */
     detail?: string;
   };
+  /** `generate`: a piece of text that became final (may be '' while a character or stop string is held back). */
+  token: { index: number; id: number; text: string };
   /** A line for the log panel. */
   log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
   /** The GPU reported a fault (out of memory, validation, device lost). */

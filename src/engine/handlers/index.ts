@@ -4,6 +4,8 @@
  */
 import type { EngineHandlers } from '../job';
 import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
+import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
+import { generateHandler, setActiveAdaptersHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
 import { initHandler } from './init';
@@ -13,12 +15,20 @@ import { modelInfoHandler, unloadModelHandler } from './model-info';
 import { matmulCheckHandler } from './matmul-check';
 import { storageEstimateHandler } from './storage-estimate';
 import { storageSummaryHandler } from './storage-summary';
+import { trainHandler } from './train';
+import { deleteRunHandler, estimateTrainingHandler, getRunHandler, listRunsHandler, trainControlHandler } from './train-runs';
 
 export const coreHandlers: EngineHandlers = {
   init: initHandler,
   env: envHandler,
   matmulCheck: matmulCheckHandler,
   storageEstimate: storageEstimateHandler,
+  generate: generateHandler,
+  setActiveAdapters: setActiveAdaptersHandler,
+  duplicateAdapter: duplicateAdapterHandler,
+  exportAdapter: exportAdapterHandler,
+  importAdapter: importAdapterHandler,
+  mergeAdapters: mergeAdaptersHandler,
   listAdapters: listAdaptersHandler,
   getAdapter: getAdapterHandler,
   renameAdapter: renameAdapterHandler,
@@ -34,4 +44,10 @@ export const coreHandlers: EngineHandlers = {
   prepareData: prepareDataHandler,
   listDatasets: listDatasetsHandler,
   deleteDataset: deleteDatasetHandler,
+  estimateTraining: estimateTrainingHandler,
+  train: trainHandler,
+  trainControl: trainControlHandler,
+  listRuns: listRunsHandler,
+  getRun: getRunHandler,
+  deleteRun: deleteRunHandler,
 };

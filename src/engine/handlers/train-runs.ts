@@ -1,0 +1,105 @@
+/**
+ * Requests around training runs that answer at once, beside a run holding the GPU queue: `trainControl` (pause,
+ * resume, stop), `estimateTraining` (memory and steps before starting), and the run library (`listRuns`,
+ * `getRun`, `deleteRun`).
+ */
+import { isTargeted, moduleSettings, validateLoraConfig } from '../../lora/config';
+import { InvalidRequestError } from '../../protocol/errors';
+import type { TrainingEstimate } from '../../protocol/train-types';
+import { deleteRun, getRun, listRuns } from '../../storage';
+import { estimateTrainingMemory } from '../../train/memory-estimate';
+import { totalSteps, validateTrainConfig } from '../../train/train-config';
+import type { HandlerSpec } from '../job';
+import { deviceBudget } from '../model/device-budget';
+import { activeRun } from '../train/active-runs';
+import { trainingData } from '../train/train-inputs';
+
+/** `trainControl`: forwards pause/resume/stop to the running run; `accepted` false when no such run is going. */
+export const trainControlHandler: HandlerSpec<'trainControl'> = {
+  gpu: false,
+  async run(params, job) {
+    if (!['pause', 'resume', 'stop'].includes(params.action)) throw new InvalidRequestError(`Unknown training action '${String(params.action)}'.`);
+    const run = activeRun(job.state);
+    if (!run || run.runId !== params.runId) return { runId: params.runId, accepted: false };
+    run.control(params.action);
+    return { runId: params.runId, accepted: true };
+  },
+};
+
+/** `estimateTraining`: peak memory of one step with these settings, trainable parameters, and steps for the dataset. */
+export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
+  gpu: false,
+  async run(params, job) {
+    const loaded = job.state.session.requireModel();
+    try {
+      validateLoraConfig(params.lora);
+      validateTrainConfig(params.train);
+    } catch (e) {
+      throw new InvalidRequestError(e instanceof Error ? e.message : String(e));
+    }
+    const { model, info } = loaded;
+    let trainable = 0;
+    let modules = 0;
+    for (const [path, lin] of model.linears()) {
+      if (!isTargeted(params.lora, path)) continue;
+      const rank = moduleSettings(params.lora, path).rank;
+      trainable += rank * (lin.inFeatures + lin.outFeatures);
+      modules += 1;
+    }
+    if (modules === 0) throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
+    const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id) : null;
+    const t = params.train;
+    const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : t.maxSeqLen;
+    const seqLen = Math.min(Math.ceil(Math.min(longest, t.maxSeqLen) / t.bucket) * t.bucket, Math.max(t.maxSeqLen, 1));
+    const memory = estimateTrainingMemory(model.config, {
+      quant: info.quant,
+      trainableParameters: trainable,
+      batch: t.batchSize,
+      seqLen,
+      gradAccum: t.gradAccum,
+      checkpointing: true,
+      dropout: params.lora.dropout > 0,
+    });
+    const result: TrainingEstimate = {
+      memory,
+      trainableParameters: trainable,
+      trainableShare: trainable / model.parameterCount(),
+      modules,
+      trainExamples: data ? data.train.length : null,
+      evalExamples: data ? data.eval.length : null,
+      totalSteps: data ? totalSteps(t, data.train.length) : t.steps,
+      seqLen,
+      budget: deviceBudget(),
+    };
+    return result;
+  },
+};
+
+/** `listRuns`: every run, newest first, with its metric history. */
+export const listRunsHandler: HandlerSpec<'listRuns'> = {
+  gpu: false,
+  async run(_params, job) {
+    return listRuns(await job.state.db());
+  },
+};
+
+/** `getRun`: one run with its metric history. */
+export const getRunHandler: HandlerSpec<'getRun'> = {
+  gpu: false,
+  async run(params, job) {
+    const run = await getRun(await job.state.db(), String(params.id ?? ''));
+    if (!run) throw new InvalidRequestError(`No training run with id '${String(params.id)}'.`);
+    return run;
+  },
+};
+
+/** `deleteRun`: a run and its checkpoints (not the adapter it saved); refuses the run in progress. */
+export const deleteRunHandler: HandlerSpec<'deleteRun'> = {
+  gpu: false,
+  async run(params, job) {
+    const id = String(params.id ?? '');
+    if (activeRun(job.state)?.runId === id) throw new InvalidRequestError('This run is in progress. Stop it before deleting it.');
+    await deleteRun(await job.state.db(), id);
+    return { id };
+  },
+};

@@ -1,0 +1,139 @@
+// Training requests through the real protocol (client ⇄ MessageChannel ⇄ LocalEngine) on the wasm backend, with
+// the llama-tied fixture as dropped files and fake-indexeddb for datasets, runs, checkpoints and the library.
+import 'fake-indexeddb/auto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LORA_CONFIG } from '../../lora/config';
+import { EngineClient } from '../../protocol/client';
+import { InvalidRequestError } from '../../protocol/errors';
+import type { EngineEvent } from '../../protocol/messages';
+import type { ModelSource } from '../../protocol/model-types';
+import type { TrainRunSpec } from '../../protocol/train-types';
+import { openStudioDb, type StudioDb } from '../../storage';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
+import { nodeEngineDeps } from '../deps.node.js';
+import { LocalEngine } from '../local-engine';
+import { serveEngine } from '../serve';
+
+const DIR = modelFixtureDir('llama-tied');
+const source: ModelSource = {
+  kind: 'files',
+  name: 'tiny',
+  files: readdirSync(DIR)
+    .filter((n) => n !== 'golden.json')
+    .map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) })),
+};
+const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
+const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
+
+let client: EngineClient;
+let db: StudioDb;
+let datasetId = '';
+
+function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every = 0): TrainRunSpec {
+  return {
+    name: 'abc run',
+    datasetId,
+    lora: { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0 },
+    train: { ...DEFAULT_TRAIN_CONFIG, steps, lr: 1e-2, schedule: 'constant', batchSize: 2, maxSeqLen: 32, seed: 1, ...extra },
+    samples: { prompts: ['Q1:'], every, maxNewTokens: 4, temperature: 0, seed: 0 },
+  };
+}
+
+beforeAll(async () => {
+  db = await openStudioDb({ name: `engine-train-${Math.random()}` });
+  client = new EngineClient({
+    connect: () => {
+      const { port1, port2 } = new MessageChannel();
+      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db)));
+      return port2;
+    },
+  });
+  await client.request('init', { preference: 'wasm' });
+  const info = await client.request('loadModel', { source, quant: 'f32' });
+  const prepared = await client.request('prepareData', { name: 'abc', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0.25, seed: 1 } });
+  datasetId = prepared.datasetId!;
+}, 60_000);
+afterAll(() => client.dispose());
+
+describe('train requests', () => {
+  it('estimates memory, trainable parameters and steps before starting', async () => {
+    const s = spec(10);
+    const e = await client.request('estimateTraining', { lora: s.lora, train: s.train, datasetId });
+    // 2 layers × (q,k,v,o,gate,up,down) adapted; rank 4 × (in + out) each.
+    expect(e.modules).toBe(14);
+    expect(e.trainableParameters).toBeGreaterThan(0);
+    expect(e.memory.totalBytes).toBeGreaterThan(e.memory.baseBytes);
+    expect(e).toMatchObject({ trainExamples: 12, evalExamples: 4, totalSteps: 10 });
+    await expect(client.request('estimateTraining', { lora: { ...s.lora, targets: ['nope_proj'] }, train: s.train, datasetId })).rejects.toBeInstanceOf(InvalidRequestError);
+  });
+
+  it('trains: steps stream, loss falls, samples every N steps, checkpoints, adapter saved with its run history', async () => {
+    const events: EngineEvent[] = [];
+    const r = await client.request('train', { spec: spec(12, { checkpointEvery: 4, evalEvery: 6 }, 4) }, { onEvent: (e) => events.push(e) });
+    const steps = events.flatMap((e) => (e.kind === 'trainStep' ? [e.metrics] : []));
+    expect(steps.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(steps[11].loss).toBeLessThan(steps[0].loss * 0.7);
+    expect(steps[5].evalLoss).toBeGreaterThan(0);
+    expect(events.filter((e) => e.kind === 'trainSample').map((e) => (e.kind === 'trainSample' ? e.step : 0))).toEqual([4, 8, 12]);
+    expect(events.filter((e) => e.kind === 'checkpointSaved').length).toBeGreaterThanOrEqual(3);
+    expect(r).toMatchObject({ status: 'finished', step: 12, totalSteps: 12 });
+    expect(r.adapterId).toBeTruthy();
+    const [adapter] = await client.request('listAdapters', {});
+    expect(adapter).toMatchObject({ id: r.adapterId, name: 'abc run', rank: 4, alpha: 8, runId: r.runId, dataset: { id: datasetId, name: 'abc' } });
+    expect(adapter.targets).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
+    expect(adapter.finalLoss?.train).toBeCloseTo(steps[11].loss, 5);
+    const run = await client.request('getRun', { id: r.runId });
+    expect(run).toMatchObject({ status: 'completed', adapterId: r.adapterId });
+    expect(run.metrics.map((p) => p.step)).toEqual(steps.map((m) => m.step));
+  }, 60_000);
+
+  it('pauses, resumes and stops at a step boundary; a stopped run saves its adapter', async () => {
+    const statuses: string[] = [];
+    let runId = '';
+    const done = client.request('train', { spec: spec(200) }, {
+      onEvent: (e) => {
+        if (e.kind === 'trainStart') runId = e.runId;
+        if (e.kind === 'trainStatus') statuses.push(e.status);
+        if (e.kind === 'trainStep' && e.metrics.step === 2) void client.request('trainControl', { runId, action: 'pause' });
+      },
+    });
+    await expect.poll(() => statuses.includes('paused'), { timeout: 20_000 }).toBe(true);
+    expect((await client.request('trainControl', { runId, action: 'resume' })).accepted).toBe(true);
+    await expect.poll(() => statuses.filter((s) => s === 'running').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await client.request('trainControl', { runId, action: 'stop' });
+    const r = await done;
+    expect(r.status).toBe('stopped');
+    expect(r.step).toBeLessThan(200);
+    expect(r.adapterId).toBeTruthy();
+    expect((await client.request('trainControl', { runId, action: 'stop' })).accepted).toBe(false);
+  }, 60_000);
+
+  it('an interrupted run resumes from its checkpoint and the loss curve continues', async () => {
+    const controller = new AbortController();
+    let runId = '';
+    const first = client.request('train', { spec: spec(10, { checkpointEvery: 3 }) }, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.kind === 'trainStart') runId = e.runId;
+        if (e.kind === 'checkpointSaved' && e.step >= 6) controller.abort();
+      },
+    });
+    await expect(first).rejects.toThrow();
+    // The aborted job ends at a step boundary; wait until the engine takes a new run.
+    await expect.poll(async () => (await client.request('getRun', { id: runId })).status, { timeout: 20_000 }).toBe('paused');
+    const events: EngineEvent[] = [];
+    const r = await client.request('train', { resumeRunId: runId }, { onEvent: (e) => events.push(e) });
+    const start = events.find((e) => e.kind === 'trainStart');
+    if (start?.kind !== 'trainStart') throw new Error('no trainStart');
+    expect(start.resumedAt).toBeGreaterThanOrEqual(6);
+    expect(start.history.map((m) => m.step)).toEqual(Array.from({ length: start.resumedAt }, (_, i) => i + 1));
+    const steps = events.flatMap((e) => (e.kind === 'trainStep' ? [e.metrics.step] : []));
+    expect(steps[0]).toBe(start.resumedAt + 1);
+    expect(r).toMatchObject({ runId, status: 'finished', step: 10 });
+    expect((await client.request('getRun', { id: runId })).metrics.map((p) => p.step)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    await expect(client.request('train', { resumeRunId: runId })).rejects.toThrow(/already finished/);
+  }, 60_000);
+});

@@ -1,0 +1,106 @@
+/**
+ * `train`: trains a LoRA adapter on the session's base with a dataset stored by the data worker, or resumes an
+ * unfinished run from its last IndexedDB checkpoint (after a reload, a crash, a lost GPU). Streams trainStart,
+ * trainStep, trainSample, checkpointSaved and trainStatus events; `trainControl` pauses, resumes or stops it.
+ * When the run finishes (or the user stops it) the adapter is saved to the library with its run's history.
+ */
+import { InvalidRequestError } from '../../protocol/errors';
+import type { TrainParams, TrainRunResult, TrainRunSpec } from '../../protocol/train-types';
+import { IdbCheckpointStore, putRun, updateRun, type StudioDb } from '../../storage';
+import type { RunRecord } from '../../storage/records';
+import { createLoraRun, type LoraRun } from '../../train/lora-run';
+import type { TrainResult } from '../../train/trainer';
+import type { HandlerSpec, JobContext } from '../job';
+import type { LoadedModel } from '../session';
+import { activeRun, registerRun } from '../train/active-runs';
+import { historyPoints, RunDriver } from '../train/run-driver';
+import { createRunRecord, finalLosses, runToResume, saveTrainedAdapter, specOf } from '../train/run-records';
+import { checkSpec, trainingData, WatchedStore, type TrainingData } from '../train/train-inputs';
+
+export const trainHandler: HandlerSpec<'train'> = {
+  gpu: true,
+  async run(params, job) {
+    const session = job.state.session;
+    const loaded = session.requireModel();
+    if (session.busyTraining || activeRun(job.state)) throw new InvalidRequestError('A training run is already going. Stop it before starting another.');
+    const db = await job.state.db();
+    const { run, spec } = await openRun(db, params, loaded.info.id);
+    const data = await trainingData(db, spec.datasetId, loaded.info.id);
+    const record = run ?? (await createRunRecord(db, spec, loaded.info.id));
+    session.busyTraining = true;
+    let lora: LoraRun | null = null;
+    let unregister = () => undefined as unknown;
+    try {
+      const store = new WatchedStore(new IdbCheckpointStore(db));
+      lora = await createLoraRun({ model: loaded.model, lora: spec.lora, train: spec.train, data, runId: record.id, store, resume: run !== null });
+      const history = store.loaded?.metrics ?? [];
+      store.loaded = null;
+      // Steps after the checkpoint were lost with the tab; the record's history restarts from the checkpoint's.
+      await putRun(db, { ...record, status: 'running', error: null, metrics: historyPoints(history), updatedAt: Date.now() });
+      job.emit({
+        kind: 'trainStart', runId: record.id, name: spec.name, totalSteps: lora.trainer.totalSteps, resumedAt: lora.resumedAt, history,
+        trainableParameters: lora.trainableParameters, trainableShare: lora.trainableShare, trainExamples: data.train.length, evalExamples: data.eval.length,
+      });
+      if (run) job.log('info', `resuming '${spec.name}' at step ${lora.resumedAt} of ${lora.trainer.totalSteps}`);
+      const driver = new RunDriver({ job, db, runId: record.id, spec, trainer: lora.trainer, adapter: lora.adapter, loaded, chat: data.chat });
+      unregister = registerRun(job.state, driver);
+      const result = await driver.run();
+      return await endRun({ job, db, driver, lora, loaded, spec, data, runId: record.id, result });
+    } catch (e) {
+      await updateRun(db, record.id, { status: 'failed', error: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
+      throw e;
+    } finally {
+      unregister();
+      lora?.dispose();
+      session.busyTraining = false;
+    }
+  },
+};
+
+async function openRun(db: StudioDb, params: TrainParams, baseModel: string): Promise<{ run: RunRecord | null; spec: TrainRunSpec }> {
+  if (typeof params.resumeRunId === 'string') {
+    const run = await runToResume(db, params.resumeRunId, baseModel);
+    return { run, spec: checkSpec(specOf(run)) };
+  }
+  return { run: null, spec: checkSpec(params.spec) };
+}
+
+interface EndRunInput {
+  job: JobContext;
+  db: StudioDb;
+  driver: RunDriver;
+  lora: LoraRun;
+  loaded: LoadedModel;
+  spec: TrainRunSpec;
+  data: TrainingData;
+  runId: string;
+  result: TrainResult;
+}
+
+/** Saves the adapter of a finished or stopped run and records how the run ended. */
+async function endRun(o: EndRunInput): Promise<TrainRunResult> {
+  const { job, db, driver, result } = o;
+  const finalLoss = finalLosses(result.metrics);
+  const base = { runId: o.runId, status: result.status, step: result.step, totalSteps: result.totalSteps, finalLoss };
+  // A cancelled request (the page went away) stops at a checkpoint: the run stays resumable, nothing is saved.
+  if (job.signal.aborted) {
+    await driver.flush({ status: 'paused' });
+    return { ...base, adapterId: null, message: 'The run was interrupted; resume it from its last checkpoint.' };
+  }
+  if (result.status === 'finished' || result.status === 'stopped') {
+    const saved = await saveTrainedAdapter(db, o.lora.adapter, {
+      name: o.spec.name,
+      baseModel: o.loaded.info.id,
+      dataset: { id: o.spec.datasetId, name: o.data.name },
+      finalLoss,
+      runId: o.runId,
+    });
+    await driver.flush({ status: 'completed', adapterId: saved.id, error: null });
+    job.log('info', `saved adapter '${saved.name}' (${result.step} steps)`);
+    const message = result.status === 'stopped' ? `Stopped at step ${result.step} of ${result.totalSteps}; the adapter was saved as it was.` : null;
+    return { ...base, adapterId: saved.id, message };
+  }
+  const message = result.message ?? `Training ${result.status} at step ${result.step}.`;
+  await driver.flush({ status: 'failed', error: message });
+  return { ...base, adapterId: null, message };
+}

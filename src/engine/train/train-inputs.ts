@@ -1,0 +1,78 @@
+/**
+ * What a `train` request starts from, checked before any compute: the run spec (LoRA + trainer settings, sample
+ * prompts) and the stored dataset, which must have been tokenized for the loaded base.
+ */
+import { fromCompact } from '../../data/compact';
+import type { TokenizedExample } from '../../data/types';
+import { validateLoraConfig } from '../../lora/config';
+import { InvalidRequestError } from '../../protocol/errors';
+import type { SampleSettings, TrainRunSpec } from '../../protocol/train-types';
+import type { StudioDb } from '../../storage';
+import type { CheckpointStore, Checkpoint } from '../../train/checkpoint';
+import { validateTrainConfig } from '../../train/train-config';
+import { loadStoredDataset } from '../data/dataset-store';
+
+/** Most sample prompts a run takes (each costs a generation every N steps). */
+export const MAX_SAMPLE_PROMPTS = 8;
+
+function invalid(e: unknown): never {
+  throw new InvalidRequestError(e instanceof Error ? e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.' : String(e));
+}
+
+/** The spec with its sample prompts cleaned; throws a user-facing error for settings a run cannot start with. */
+export function checkSpec(spec: TrainRunSpec | undefined): TrainRunSpec {
+  if (!spec || typeof spec !== 'object') throw new InvalidRequestError('Training settings are missing.');
+  if (typeof spec.datasetId !== 'string' || !spec.datasetId) throw new InvalidRequestError('Choose a prepared dataset in the Data section first.');
+  try {
+    validateLoraConfig(spec.lora);
+    validateTrainConfig(spec.train);
+  } catch (e) {
+    invalid(e);
+  }
+  const s = spec.samples;
+  const prompts = Array.isArray(s?.prompts) ? s.prompts.filter((p) => typeof p === 'string' && p.trim() !== '').slice(0, MAX_SAMPLE_PROMPTS) : [];
+  const samples: SampleSettings = {
+    prompts,
+    every: Number.isInteger(s?.every) && s.every >= 0 ? s.every : 0,
+    maxNewTokens: Number.isFinite(s?.maxNewTokens) && s.maxNewTokens >= 1 ? s.maxNewTokens : 32,
+    temperature: Number.isFinite(s?.temperature) && s.temperature >= 0 ? s.temperature : 0,
+    seed: Number.isInteger(s?.seed) ? s.seed : 0,
+  };
+  return { ...spec, name: String(spec.name ?? '').trim() || 'LoRA run', samples };
+}
+
+/** A stored dataset's splits as the trainer takes them. */
+export interface TrainingData {
+  name: string;
+  train: TokenizedExample[];
+  eval: TokenizedExample[];
+  /** Chat-shaped records (sample prompts then go through the chat template). */
+  chat: boolean;
+}
+
+/** Reads dataset `id` and checks it was tokenized by the loaded base's tokenizer. */
+export async function trainingData(db: StudioDb, id: string, baseModel: string): Promise<TrainingData> {
+  const stored = await loadStoredDataset(db, id);
+  const { record } = stored;
+  if (record.tokenizer && record.tokenizer !== baseModel) {
+    throw new InvalidRequestError(
+      `Dataset '${record.name}' was tokenized for '${record.tokenizer}', but '${baseModel}' is loaded. Prepare the data again in the Data section.`,
+    );
+  }
+  const train = fromCompact(stored.train);
+  if (train.length === 0) throw new InvalidRequestError(`Dataset '${record.name}' has no training examples.`);
+  return { name: record.name, train, eval: fromCompact(stored.eval), chat: record.shape === 'chat' || record.shape === 'sharegpt' };
+}
+
+/** A checkpoint store that remembers the checkpoint it last loaded (the resumed run's metric history). */
+export class WatchedStore implements CheckpointStore {
+  loaded: Checkpoint | null = null;
+  constructor(private readonly inner: CheckpointStore) {}
+  save(runId: string, cp: Checkpoint): Promise<void> {
+    return this.inner.save(runId, cp);
+  }
+  async loadLatest(runId: string): Promise<Checkpoint | null> {
+    this.loaded = await this.inner.loadLatest(runId);
+    return this.loaded;
+  }
+}
