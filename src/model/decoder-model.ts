@@ -110,10 +110,9 @@ export class DecoderModel {
       return [c.cos, c.sin, c.mask ?? tf.scalar(0)];
     });
     const rotation = this.rope.tables(seq).rotation; // owned by the RoPE tables, not by the stages
-    const ctx: AttentionContext = {
-      ...{ batch, seq, cos, sin, rotation, mask: mask.rank === 0 ? null : mask, hook: opts.hook, cache: null },
-      scoreBudget: this.maxAttentionScores,
-    };
+    const { hook } = opts;
+    const scoreBudget = this.maxAttentionScores;
+    const ctx: AttentionContext = { batch, seq, cos, sin, rotation, mask: mask.rank === 0 ? null : mask, hook, cache: null, scoreBudget };
     const eps = this.config.rmsNormEps;
     return {
       layers: this.weights.layers.length,
