@@ -5,6 +5,7 @@
  */
 import { tf } from './tf';
 import { GpuWatch } from './gpu-watch';
+import { registerWebGpuKernelOverrides } from './kernels/register-webgpu';
 
 let active: { device: GPUDevice; watch: GpuWatch } | null = null;
 
@@ -35,6 +36,8 @@ const RAISED_LIMITS = [
  */
 export async function initWebGpuBackend(adapter: GPUAdapter): Promise<GPUDevice> {
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  // After the package's own registrations, which would otherwise win.
+  registerWebGpuKernelOverrides();
   const requiredFeatures: GPUFeatureName[] = [];
   for (const f of ['shader-f16', 'timestamp-query'] as const) {
     if (adapter.features.has(f)) requiredFeatures.push(f);
