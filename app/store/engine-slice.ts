@@ -54,6 +54,8 @@ export const createEngineSlice: StateCreator<StudioState, [['zustand/persist', u
         get().pushLog('error', event.error.message);
         return get().patchEngine({ error: event.error.message });
       case 'progress':
+      // Tokens reach the Generate section through its request's onEvent (app/store/generate-actions.ts).
+      case 'token':
       // Training events reach the Train section through its own request's onEvent (app/store/train-actions.ts).
       case 'trainStart':
       case 'trainStep':

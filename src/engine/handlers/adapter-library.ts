@@ -1,0 +1,114 @@
+/**
+ * Adapter library requests beyond list/rename/delete (./adapters.ts): duplicate, export as PEFT files and zip,
+ * import a PEFT folder or zip, and merge (concat or weighted SVD) into a new saved adapter.
+ */
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft } from '../../formats/peft';
+import { unzipFiles, zipFolder } from '../../formats/zip';
+import { mergeConcat, mergeSvd } from '../../lora/merge';
+import type { LoraAdapter } from '../../lora/lora-adapter';
+import { memoryFiles } from '../../model/memory-files';
+import { InvalidRequestError } from '../../protocol/errors';
+import { putAdapter } from '../../storage';
+import type { AdapterRecord } from '../../storage/records';
+import { baseSpecs, openAdapter, readStoredAdapter } from '../adapters/open-adapter';
+import type { HandlerSpec, JobContext } from '../job';
+
+function newId(): string {
+  return `ad-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A file-system-safe folder name for an adapter. */
+export function folderName(name: string): string {
+  return name.trim().replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'adapter';
+}
+
+function exactBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : (bytes.slice().buffer as ArrayBuffer);
+}
+
+/** Saves `adapter` as a new library entry built from its PEFT export. */
+async function saveNew(job: JobContext, adapter: LoraAdapter, meta: Pick<AdapterRecord, 'name' | 'baseModel' | 'dataset' | 'runId'>): Promise<AdapterRecord> {
+  const files = await exportPeft(adapter, { baseModel: meta.baseModel });
+  const config = JSON.parse(new TextDecoder().decode(files[ADAPTER_CONFIG_FILE])) as Record<string, unknown>;
+  return putAdapter(await job.state.db(), {
+    id: newId(),
+    name: meta.name,
+    baseModel: meta.baseModel,
+    rank: adapter.config.rank,
+    alpha: adapter.config.alpha,
+    targets: (config.target_modules as string[]) ?? [],
+    dataset: meta.dataset,
+    finalLoss: null,
+    runId: meta.runId,
+    config,
+  }, files[ADAPTER_WEIGHTS_FILE]);
+}
+
+export const duplicateAdapterHandler: HandlerSpec<'duplicateAdapter'> = {
+  gpu: false,
+  async run(params, job) {
+    const db = await job.state.db();
+    const { record, weights } = await readStoredAdapter(db, String(params.id));
+    const { id: _id, parts: _p, sizeBytes: _s, createdAt: _c, updatedAt: _u, ...rest } = record;
+    return putAdapter(db, { ...rest, id: newId(), name: params.name?.trim() || `${record.name} (copy)` }, weights);
+  },
+};
+
+export const exportAdapterHandler: HandlerSpec<'exportAdapter'> = {
+  gpu: false,
+  async run(params, job) {
+    const { record, weights } = await readStoredAdapter(await job.state.db(), String(params.id));
+    const folder = folderName(record.name);
+    const configBytes = new TextEncoder().encode(JSON.stringify(record.config, null, 2) + '\n');
+    const zip = zipFolder({ [ADAPTER_CONFIG_FILE]: configBytes, [ADAPTER_WEIGHTS_FILE]: weights }, folder);
+    const out = { folder, config: exactBuffer(configBytes), weights: exactBuffer(weights.slice()), zip: exactBuffer(zip) };
+    job.transfer(out.config, out.weights, out.zip);
+    return out;
+  },
+};
+
+export const importAdapterHandler: HandlerSpec<'importAdapter'> = {
+  gpu: true,
+  async run(params, job) {
+    const loaded = job.state.session.requireModel();
+    if (!params.files?.length) throw new InvalidRequestError('Drop the adapter folder, its two files, or a .zip.');
+    const zip = params.files.find((f) => f.name.toLowerCase().endsWith('.zip'));
+    const label = params.name?.trim() || (zip ? zip.name.replace(/\.zip$/i, '') : 'imported adapter');
+    const files = zip
+      ? unzipFiles(new Uint8Array(await zip.blob.arrayBuffer()), zip.name)
+      : memoryFiles(Object.fromEntries(await Promise.all(params.files.map(async (f) => [f.name.split('/').pop()!, new Uint8Array(await f.blob.arrayBuffer())]))), label);
+    const imported = await importPeft(files, baseSpecs(loaded));
+    try {
+      return await saveNew(job, imported.adapter, { name: label, baseModel: imported.baseModel ?? loaded.info.id, dataset: null, runId: null });
+    } finally {
+      imported.adapter.dispose();
+    }
+  },
+};
+
+export const mergeAdaptersHandler: HandlerSpec<'mergeAdapters'> = {
+  gpu: true,
+  async run(params, job) {
+    const session = job.state.session;
+    const loaded = session.requireModel();
+    if (!Array.isArray(params.inputs) || params.inputs.length < 2) throw new InvalidRequestError('Pick at least two adapters to merge.');
+    const inputs = [];
+    for (const i of params.inputs) inputs.push({ adapter: await openAdapter(session, () => job.state.db(), i.id), weight: i.weight });
+    job.throwIfAborted();
+    let merged: LoraAdapter;
+    if (params.method === 'svd') {
+      const rank = params.rank ?? Math.max(...inputs.map((i) => i.adapter.config.rank));
+      if (!Number.isInteger(rank) || rank < 1) throw new InvalidRequestError('The merged rank must be a whole number ≥ 1.');
+      merged = await mergeSvd(inputs, rank, baseSpecs(loaded));
+    } else {
+      merged = await mergeConcat(inputs, baseSpecs(loaded));
+    }
+    try {
+      return await saveNew(job, merged, { name: params.name?.trim() || 'merged adapter', baseModel: loaded.info.id, dataset: null, runId: null });
+    } finally {
+      merged.dispose();
+    }
+  },
+};
