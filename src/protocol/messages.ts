@@ -14,6 +14,7 @@ import type { AdapterRecord } from '../storage/records';
 import type { GpuFaultKind, WireError } from './errors';
 import type { DataFileSample, PrepareDataParams, PrepareDataResult, PreviewDataParams, PreviewResult } from './data-types';
 import type { ActiveAdapter, ExportedAdapter, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
+import type { ScoreParams, ScoreResult } from './score-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
 import type { ColumnMapping } from '../data/types';
 import type { DatasetRecord } from '../storage/records';
@@ -70,6 +71,8 @@ export interface EngineRequestMap {
   matmulCheck: { params: { m?: number; k?: number; n?: number; seed?: number }; result: MatmulCheckResult };
   /** `navigator.storage.estimate()` where the engine runs. */
   storageEstimate: { params: Record<string, never>; result: StorageEstimateResult };
+  /** Per-token log-probabilities of a sequence under the loaded base (or with the active adapter mix). */
+  score: { params: ScoreParams; result: ScoreResult };
   /** Generates from the loaded base, alone or with the active adapter mix; streams `token` events. */
   generate: { params: GenerateParams; result: GenerateOutcome };
   /** Sets the adapter mix used by `generate` (opens adapters from storage as needed; applies live). */
@@ -134,6 +137,7 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   env: true,
   matmulCheck: true,
   storageEstimate: true,
+  score: true,
   generate: true,
   setActiveAdapters: true,
   duplicateAdapter: true,

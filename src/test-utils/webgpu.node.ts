@@ -1,8 +1,11 @@
 /**
  * WebGPU in Node for tests: Dawn through the `webgpu` package, on SwiftShader when no GPU is present
  * (VK_ICD_FILENAMES points at Chromium's SwiftShader ICD). ~1 GFLOP/s there, so tests keep shapes tiny.
+ * The device is made by src/backend's initWebGpuBackend, as in the studio: the adapter's raised limits, our
+ * kernel overrides (chunked AddN) and the GPU fault watch.
  */
 import { tf } from '../backend/tf';
+import { initWebGpuBackend } from '../backend/webgpu';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
@@ -15,10 +18,13 @@ export function initNodeWebGpu(): Promise<boolean> {
     process.env.XDG_RUNTIME_DIR ??= '/tmp';
     const { create, globals } = await import('webgpu');
     Object.assign(globalThis, globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
-    await import('@tensorflow/tfjs-backend-webgpu');
+    const gpu = create([]);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) return false;
     try {
-      return await tf.setBackend('webgpu');
+      await initWebGpuBackend(adapter);
+      return true;
     } catch {
       return false;
     }

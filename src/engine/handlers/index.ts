@@ -13,6 +13,7 @@ import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
 import { modelInfoHandler, unloadModelHandler } from './model-info';
 import { matmulCheckHandler } from './matmul-check';
+import { scoreHandler } from './score';
 import { storageEstimateHandler } from './storage-estimate';
 import { storageSummaryHandler } from './storage-summary';
 import { trainHandler } from './train';
@@ -23,6 +24,7 @@ export const coreHandlers: EngineHandlers = {
   env: envHandler,
   matmulCheck: matmulCheckHandler,
   storageEstimate: storageEstimateHandler,
+  score: scoreHandler,
   generate: generateHandler,
   setActiveAdapters: setActiveAdaptersHandler,
   duplicateAdapter: duplicateAdapterHandler,
