@@ -1,6 +1,47 @@
+import { useEffect } from 'react';
+import { LossChart } from '../components/train/LossChart';
+import { MemoryEstimate } from '../components/train/MemoryEstimate';
+import { ResumeRuns } from '../components/train/ResumeRuns';
+import { SampleTimeline } from '../components/train/SampleTimeline';
+import { SmallChart } from '../components/train/SmallChart';
+import { TrainControls } from '../components/train/TrainControls';
+import { TrainForm } from '../components/train/TrainForm';
+import '../components/train/train.css';
+import { useStudio } from '../store';
+import { refreshDatasets } from '../store/data-actions';
+import { watchTrainBoot } from '../store/train-actions';
 import { SectionFrame } from './SectionFrame';
 
-/** The Train section. */
+/** The Train section: settings and estimate, the run's controls and progress, live charts and the sample timeline. */
 export function TrainSection() {
-  return <SectionFrame id="train" />;
+  const viewing = useStudio((s) => s.train.viewing);
+  useEffect(() => {
+    void refreshDatasets();
+    return watchTrainBoot();
+  }, []);
+  return (
+    <SectionFrame id="train">
+      <ResumeRuns />
+      <div className="two-col">
+        <div className="col">
+          <TrainForm />
+        </div>
+        <div className="col train-side">
+          <MemoryEstimate />
+          <TrainControls />
+          {viewing ? (
+            <p className="muted" data-testid="train-viewing">
+              Showing the stored history of <strong>{viewing.name}</strong>.
+            </p>
+          ) : null}
+          <LossChart />
+          <div className="small-charts">
+            <SmallChart metric="lr" />
+            <SmallChart metric="tokensPerSec" />
+          </div>
+          <SampleTimeline />
+        </div>
+      </div>
+    </SectionFrame>
+  );
 }

@@ -5,13 +5,16 @@
  */
 import { create } from 'zustand';
 import { persist, type PersistOptions } from 'zustand/middleware';
+import { createAdaptersSlice, type AdaptersSlice } from './adapters-slice';
 import { createDataSlice, type DataSlice } from './data-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
+import { createGenerateSlice, type GenerateSlice } from './generate-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice';
+import { createTrainSlice, type TrainSlice } from './train-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type StudioState = EngineSlice & SettingsSlice & UiSlice & ModelSlice & DataSlice;
+export type StudioState = EngineSlice & SettingsSlice & UiSlice & ModelSlice & DataSlice & GenerateSlice & AdaptersSlice & TrainSlice;
 
 /** localStorage key of the persisted settings. */
 export const SETTINGS_KEY = 'lora-studio-settings';
@@ -31,6 +34,9 @@ export const useStudio = create<StudioState>()(
       ...createUiSlice(...a),
       ...createModelSlice(...a),
       ...createDataSlice(...a),
+      ...createGenerateSlice(...a),
+      ...createAdaptersSlice(...a),
+      ...createTrainSlice(...a),
     }),
     persistOptions,
   ),

@@ -1,0 +1,47 @@
+import { LINEAR_MODULE_NAMES } from '../../../src/model/linear';
+import { useStudio } from '../../store';
+import { NumberField } from './NumberField';
+import { useFormEdit } from './use-form-edit';
+
+/** LoRA settings: rank, alpha, dropout, target modules, rsLoRA, init. */
+export function LoraFields() {
+  const lora = useStudio((s) => s.train.form.lora);
+  const edit = useFormEdit();
+  const targets = lora.targets === 'all-linear' ? [...LINEAR_MODULE_NAMES] : lora.targets;
+  const toggle = (name: string, on: boolean) => {
+    const next = LINEAR_MODULE_NAMES.filter((n) => (n === name ? on : targets.includes(n)));
+    edit.lora({ targets: next.length === LINEAR_MODULE_NAMES.length ? 'all-linear' : next });
+  };
+  const scale = lora.useRslora ? lora.alpha / Math.sqrt(lora.rank) : lora.alpha / lora.rank;
+  return (
+    <fieldset className="card">
+      <legend>LoRA</legend>
+      <div className="form-grid">
+        <NumberField id="lora-rank" label="Rank" value={lora.rank} integer min={1} max={512} onChange={(rank) => edit.lora({ rank })} />
+        <NumberField id="lora-alpha" label="Alpha" value={lora.alpha} min={0.01} onChange={(alpha) => edit.lora({ alpha })} hint={`scale ${scale.toFixed(3)}`} />
+        <NumberField id="lora-dropout" label="Dropout" value={lora.dropout} min={0} max={0.9} step={0.05} onChange={(dropout) => edit.lora({ dropout })} />
+        <span id="lora-targets-label">Target modules</span>
+        <div className="target-list" role="group" aria-labelledby="lora-targets-label">
+          {LINEAR_MODULE_NAMES.map((name) => (
+            <label key={name} className="choice-inline">
+              <input
+                type="checkbox"
+                checked={targets.includes(name)}
+                disabled={targets.length === 1 && targets.includes(name)}
+                onChange={(e) => toggle(name, e.target.checked)}
+              />
+              <span className="mono">{name}</span>
+            </label>
+          ))}
+        </div>
+        <label htmlFor="lora-rslora">rsLoRA (scale α/√r)</label>
+        <input id="lora-rslora" type="checkbox" checked={lora.useRslora} onChange={(e) => edit.lora({ useRslora: e.target.checked })} />
+        <label htmlFor="lora-init">Initialisation</label>
+        <select id="lora-init" value={lora.init} onChange={(e) => edit.lora({ init: e.target.value === 'gaussian' ? 'gaussian' : 'kaiming' })}>
+          <option value="kaiming">Kaiming-uniform A, zero B (PEFT default)</option>
+          <option value="gaussian">Gaussian A, zero B</option>
+        </select>
+      </div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,55 @@
+import { useMemo } from 'react';
+import type uPlot from 'uplot';
+import { useStudio } from '../../store';
+import { hasEval, lossColumns } from './chart-data';
+import { cssVar, themedAxes, useDocumentTheme, useUplot } from './use-uplot';
+
+/** Train loss (raw and smoothed) and eval loss over steps; smoothing slider and log-scale toggle. */
+export function LossChart() {
+  const series = useStudio((s) => s.train.series);
+  const version = useStudio((s) => s.train.seriesVersion);
+  const { smoothing, logScale } = useStudio((s) => s.train.chart);
+  const patchTrain = useStudio((s) => s.patchTrain);
+  const theme = useDocumentTheme();
+  const opts = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(() => {
+    const accent = cssVar('--accent');
+    const evalColor = cssVar('--warn');
+    return {
+      scales: { x: { time: false }, y: { distr: logScale ? 3 : 1 } },
+      series: [
+        { label: 'step' },
+        { label: 'train loss', stroke: `color-mix(in srgb, ${accent} 30%, transparent)`, width: 1 },
+        { label: 'train loss (smoothed)', stroke: accent, width: 2 },
+        { label: 'eval loss', stroke: evalColor, width: 2, spanGaps: true, points: { show: true, size: 6, fill: evalColor } },
+      ],
+      axes: themedAxes('loss'),
+      legend: { show: true },
+      cursor: { drag: { x: true, y: false } },
+    };
+  }, [logScale, theme]);
+  const ref = useUplot(opts, () => lossColumns(series, smoothing, logScale), `${version}:${smoothing}`, 280);
+  const range = series.lossRange();
+  const summary = range
+    ? `${series.length.toLocaleString('en-US')} steps · loss ${range.first.toFixed(3)} → ${range.last.toFixed(3)}${hasEval(series) ? ' · eval loss shown' : ''}`
+    : 'No steps yet.';
+  return (
+    <div className="card chart-card">
+      <div className="chart-head">
+        <h3>Loss</h3>
+        <label className="chart-control">
+          Smoothing
+          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => patchTrain({ chart: { smoothing: Number(e.target.value), logScale } })} />
+          <span className="mono">{smoothing.toFixed(2)}</span>
+        </label>
+        <label className="chart-control">
+          <input type="checkbox" checked={logScale} onChange={(e) => patchTrain({ chart: { smoothing, logScale: e.target.checked } })} />
+          Log scale
+        </label>
+      </div>
+      <p className="muted small" data-testid="loss-summary" data-points={series.length} data-first-loss={range?.first} data-last-loss={range?.last}>
+        {summary}
+      </p>
+      <div ref={ref} className="chart" role="img" aria-label={`Loss chart: ${summary}`} data-testid="loss-chart" />
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+import type { TrainConfig } from '../../../src/train/train-config';
+import { useStudio } from '../../store';
+import { NumberField } from './NumberField';
+import { useFormEdit } from './use-form-edit';
+
+/** Optimizer, schedule, length, batching, eval, checkpoints, seed and what to do on NaN. */
+export function OptimFields() {
+  const t = useStudio((s) => s.train.form.train);
+  const edit = useFormEdit();
+  const bySteps = t.steps !== null;
+  return (
+    <fieldset className="card">
+      <legend>Training</legend>
+      <div className="form-grid">
+        <NumberField id="train-lr" label="Learning rate" value={t.lr} min={1e-7} max={1} onChange={(lr) => edit.train({ lr })} />
+        <label htmlFor="train-schedule">Schedule</label>
+        <select id="train-schedule" value={t.schedule} onChange={(e) => edit.train({ schedule: e.target.value as TrainConfig['schedule'] })}>
+          <option value="cosine">Cosine decay</option>
+          <option value="linear">Linear decay</option>
+          <option value="constant">Constant</option>
+        </select>
+        <NumberField id="train-warmup" label="Warmup steps" value={t.warmupSteps} integer min={0} onChange={(warmupSteps) => edit.train({ warmupSteps })} />
+        <span id="train-length-label">Length</span>
+        <div className="segmented" role="radiogroup" aria-labelledby="train-length-label">
+          <label className={bySteps ? 'selected' : undefined}>
+            <input type="radio" name="train-length" checked={bySteps} onChange={() => edit.train({ steps: t.steps ?? 100 })} />
+            Steps
+          </label>
+          <label className={!bySteps ? 'selected' : undefined}>
+            <input type="radio" name="train-length" checked={!bySteps} onChange={() => edit.train({ steps: null })} />
+            Epochs
+          </label>
+        </div>
+        {bySteps ? (
+          <NumberField id="train-steps" label="Steps" value={t.steps ?? 100} integer min={1} onChange={(steps) => edit.train({ steps })} />
+        ) : (
+          <NumberField id="train-epochs" label="Epochs" value={t.epochs} min={0.01} onChange={(epochs) => edit.train({ epochs })} />
+        )}
+        <NumberField id="train-batch" label="Batch size" value={t.batchSize} integer min={1} max={256} onChange={(batchSize) => edit.train({ batchSize })} />
+        <NumberField id="train-accum" label="Gradient accumulation" value={t.gradAccum} integer min={1} max={256} onChange={(gradAccum) => edit.train({ gradAccum })} />
+        <NumberField id="train-seq" label="Max sequence length" value={t.maxSeqLen} integer min={8} max={32768} step={16} onChange={(maxSeqLen) => edit.train({ maxSeqLen })} />
+        <NumberField id="train-clip" label="Gradient clipping (norm)" value={t.maxGradNorm} min={0} onChange={(maxGradNorm) => edit.train({ maxGradNorm })} hint="0 = off" />
+        <NumberField id="train-wd" label="Weight decay" value={t.adamw.weightDecay} min={0} max={1} onChange={(weightDecay) => edit.train({ adamw: { ...t.adamw, weightDecay } })} />
+        <NumberField id="train-eval-every" label="Eval every (steps)" value={t.evalEvery} integer min={0} onChange={(evalEvery) => edit.train({ evalEvery })} hint="0 = at the end" />
+        <NumberField id="train-ckpt-every" label="Checkpoint every (steps)" value={t.checkpointEvery} integer min={0} onChange={(checkpointEvery) => edit.train({ checkpointEvery })} hint="also on pause and stop" />
+        <NumberField id="train-seed" label="Seed" value={t.seed} integer min={0} onChange={(seed) => edit.train({ seed })} />
+        <label htmlFor="train-nan">On NaN loss</label>
+        <select id="train-nan" value={t.onNonFinite} onChange={(e) => edit.train({ onNonFinite: e.target.value === 'retry-half-lr' ? 'retry-half-lr' : 'stop' })}>
+          <option value="stop">Roll back and stop</option>
+          <option value="retry-half-lr">Roll back, retry at half the learning rate</option>
+        </select>
+      </div>
+    </fieldset>
+  );
+}

@@ -1,0 +1,85 @@
+import { formatBytes, formatDuration } from '../../format';
+import { useStudio } from '../../store';
+import { controlRun, startTraining } from '../../store/train-actions';
+import { isLive, type TrainRunView } from '../../store/train-slice';
+import { ErrorNote } from '../ErrorNote';
+
+const STATUS_TEXT: Record<TrainRunView['status'], string> = {
+  starting: 'Starting…',
+  idle: 'Starting…',
+  running: 'Training',
+  sampling: 'Generating samples',
+  paused: 'Paused',
+  stopped: 'Stopped',
+  finished: 'Finished',
+  diverged: 'Diverged',
+  failed: 'Failed',
+};
+
+function RunProgress({ run }: { run: TrainRunView }) {
+  const fraction = run.totalSteps > 0 ? run.step / run.totalSteps : null;
+  return (
+    <div className="progress" data-testid="train-progress" data-status={run.status}>
+      <div className="progress-line">
+        <strong data-testid="train-status">{STATUS_TEXT[run.status]}</strong>
+        <span data-testid="train-step">
+          step {run.step.toLocaleString('en-US')} of {run.totalSteps ? run.totalSteps.toLocaleString('en-US') : '…'}
+        </span>
+        {run.etaMs !== null && isLive(run) ? <span className="muted">{formatDuration(run.etaMs)} left</span> : null}
+        {run.tokensPerSec !== null ? <span className="muted">{Math.round(run.tokensPerSec).toLocaleString('en-US')} tokens/s</span> : null}
+        {run.gpuBytes !== null ? <span className="muted">{formatBytes(run.gpuBytes)} on the device</span> : null}
+        {run.lastCheckpoint !== null ? <span className="muted" data-testid="train-checkpoint">checkpoint at step {run.lastCheckpoint}</span> : null}
+      </div>
+      <progress aria-label="Training progress" max={1} value={fraction ?? undefined} />
+    </div>
+  );
+}
+
+function Outcome({ run }: { run: TrainRunView }) {
+  const setSection = useStudio((s) => s.setSection);
+  if (run.status === 'failed' || run.status === 'diverged') return <ErrorNote message={run.message ?? 'Training failed.'} testId="train-failure" />;
+  if (!run.adapterId) return null;
+  return (
+    <p className="ok-note" data-testid="train-saved">
+      {run.message ?? `Finished ${run.step} steps.`} The adapter <strong>{run.name}</strong> is in the library.{' '}
+      <button type="button" className="link-button" onClick={() => setSection('generate')}>
+        Try it in Generate
+      </button>
+    </p>
+  );
+}
+
+/** Start, pause/resume and stop, with the run's progress, ETA, speed and outcome. */
+export function TrainControls() {
+  const run = useStudio((s) => s.train.run);
+  const error = useStudio((s) => s.train.error);
+  const ready = useStudio((s) => s.model.info !== null && s.data.selectedDatasetId !== null);
+  const patchTrain = useStudio((s) => s.patchTrain);
+  const live = isLive(run);
+  const paused = run?.status === 'paused';
+  return (
+    <div className="card train-controls">
+      <h3>Run</h3>
+      <div className="actions">
+        {!live ? (
+          <button type="button" className="primary" disabled={!ready} onClick={() => void startTraining()}>
+            Start training
+          </button>
+        ) : (
+          <>
+            <button type="button" disabled={!run?.runId} onClick={() => void controlRun(paused ? 'resume' : 'pause')}>
+              {paused ? 'Resume' : 'Pause'}
+            </button>
+            <button type="button" className="danger" disabled={!run?.runId} onClick={() => void controlRun('stop')}>
+              Stop and save
+            </button>
+          </>
+        )}
+        {!ready && !live ? <span className="muted">Needs a loaded model and a prepared dataset.</span> : null}
+      </div>
+      <ErrorNote message={error} onDismiss={() => patchTrain({ error: null })} testId="train-error" />
+      {run ? <RunProgress run={run} /> : null}
+      {run ? <Outcome run={run} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+/**
+ * From a {@link MetricSeries} to what uPlot draws: columns aligned on the step axis, the train loss smoothed as
+ * TensorBoard does (exponential moving average, debiased so the curve starts at the first point), and values a log
+ * axis cannot show turned into gaps. Pure and linear in the number of points: 10 000 points take a few ms.
+ */
+import type { MetricSeries } from '../../store/metric-series';
+
+/** uPlot's aligned data: x values, then one column per series (null = gap). */
+export type Columns = [number[], ...(number | null)[][]];
+
+/**
+ * Debiased EMA of `values` with weight `smoothing` in [0, 1) (0 = raw). Non-finite values are skipped (their slot
+ * gets null) so a NaN step never poisons the rest of the curve.
+ */
+export function smooth(values: readonly number[], smoothing: number): (number | null)[] {
+  const w = Math.min(Math.max(smoothing, 0), 0.999);
+  const out: (number | null)[] = new Array(values.length);
+  let last = 0;
+  let seen = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isFinite(v)) {
+      out[i] = null;
+      continue;
+    }
+    last = last * w + (1 - w) * v;
+    seen++;
+    out[i] = w === 0 ? v : last / (1 - Math.pow(w, seen));
+  }
+  return out;
+}
+
+/** On a log axis, values ≤ 0 (and non-finite ones) cannot be drawn: they become gaps. */
+function forScale(col: readonly (number | null)[], log: boolean): (number | null)[] {
+  return col.map((v) => (v === null || !Number.isFinite(v) || (log && v <= 0) ? null : v));
+}
+
+/** Loss chart columns: step, train loss (raw, faint), train loss (smoothed), eval loss. */
+export function lossColumns(s: MetricSeries, smoothing: number, log: boolean): Columns {
+  return [s.step.slice(), forScale(s.loss, log), forScale(smooth(s.loss, smoothing), log), forScale(s.evalLoss, log)];
+}
+
+/** A small chart's columns: step and one metric. */
+export function metricColumns(s: MetricSeries, metric: 'lr' | 'tokensPerSec'): Columns {
+  return [s.step.slice(), forScale(s[metric], false)];
+}
+
+/** Whether eval loss exists anywhere (the legend hides the series otherwise). */
+export function hasEval(s: MetricSeries): boolean {
+  return s.evalLoss.some((v) => v !== null);
+}

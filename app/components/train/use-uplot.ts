@@ -1,0 +1,60 @@
+/**
+ * uPlot in React: the chart is created when its options change (log scale, theme) and otherwise only gets
+ * `setData` — at most once per animation frame however fast steps arrive — so 10 000+ points stay smooth.
+ */
+import { useEffect, useRef, useState } from 'react';
+import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+/** The resolved theme (`<html data-theme>`), followed live so charts can pick their colours from CSS variables. */
+export function useDocumentTheme(): string {
+  const read = () => document.documentElement.dataset.theme ?? 'light';
+  const [theme, setTheme] = useState(read);
+  useEffect(() => {
+    const observer = new MutationObserver(() => setTheme(read()));
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+    return () => observer.disconnect();
+  }, []);
+  return theme;
+}
+
+/** A CSS custom property of the document (theme colours). */
+export function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
+}
+
+/** Axis styling in the current theme. */
+export function themedAxes(yLabel: string, yValues?: uPlot.Axis['values']): uPlot.Axis[] {
+  const stroke = cssVar('--muted');
+  const grid = { stroke: cssVar('--border'), width: 1 };
+  return [
+    { stroke, grid, ticks: grid, label: 'step', labelSize: 18 },
+    { stroke, grid, ticks: grid, label: yLabel, labelSize: 18, size: 56, ...(yValues ? { values: yValues } : {}) },
+  ];
+}
+
+/** Mounts a uPlot chart in the returned ref's element; `data()` is read again whenever `dataKey` changes. */
+export function useUplot(opts: Omit<uPlot.Options, 'width' | 'height'>, data: () => uPlot.AlignedData, dataKey: string | number, height: number) {
+  const ref = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const dataRef = useRef(data);
+  dataRef.current = data;
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const u = new uPlot({ ...opts, width: Math.max(200, el.clientWidth), height }, dataRef.current(), el);
+    plot.current = u;
+    const observer = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
+    observer.observe(el);
+    return () => {
+      observer.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+  }, [opts, height]);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => plot.current?.setData(dataRef.current()));
+    return () => cancelAnimationFrame(frame);
+  }, [dataKey]);
+  return ref;
+}

@@ -1,0 +1,144 @@
+/**
+ * Train section actions: estimate before starting, start / resume a run and stream its events into the store,
+ * pause / resume / stop, list unfinished runs after a reload, and re-open a stored run's loss history (the
+ * Adapters section calls {@link openRunHistory}). All training happens in the engine worker.
+ */
+import { CancelledError } from '../../src/protocol/errors';
+import type { TrainAction, TrainParams } from '../../src/protocol/train-types';
+import { getEngine } from '../engine';
+import { useStudio } from './index';
+import { errorText } from './job-progress';
+import { isLive, startingRun } from './train-slice';
+
+const ESTIMATE_DELAY_MS = 250;
+let estimateTimer: ReturnType<typeof setTimeout> | null = null;
+let estimateController: AbortController | null = null;
+
+const train = () => useStudio.getState().train;
+const patch = (p: Parameters<ReturnType<typeof useStudio.getState>['patchTrain']>[0]) => useStudio.getState().patchTrain(p);
+
+/** Re-estimates memory and steps for the current form, a moment after the last change. */
+export function scheduleEstimate(): void {
+  if (estimateTimer) clearTimeout(estimateTimer);
+  estimateTimer = setTimeout(() => void refreshEstimate(), ESTIMATE_DELAY_MS);
+}
+
+/** Asks the engine for the memory, trainable parameters and steps of the current settings. */
+export async function refreshEstimate(): Promise<void> {
+  const { model, data } = useStudio.getState();
+  if (!model.info) return patch({ estimate: null, estimateError: null });
+  estimateController?.abort();
+  const controller = new AbortController();
+  estimateController = controller;
+  const { form } = train();
+  patch({ estimating: true });
+  try {
+    const estimate = await getEngine().request(
+      'estimateTraining',
+      { lora: form.lora, train: form.train, datasetId: data.selectedDatasetId },
+      { signal: controller.signal },
+    );
+    patch({ estimate, estimating: false, estimateError: null });
+  } catch (e) {
+    if (e instanceof CancelledError) return;
+    patch({ estimating: false, estimateError: errorText(e) });
+  }
+}
+
+/** Starts a new run with the form's settings on the dataset chosen in the Data section. */
+export async function startTraining(): Promise<void> {
+  const { data, model } = useStudio.getState();
+  const { form } = train();
+  if (!model.info) return patch({ error: 'Load a base model first (Model section).' });
+  if (!data.selectedDatasetId) return patch({ error: 'Prepare or choose a dataset in the Data section first.' });
+  const dataset = data.datasets.find((d) => d.id === data.selectedDatasetId);
+  const name = form.name.trim() || `${dataset?.name ?? 'dataset'} · r${form.lora.rank}`;
+  await runRequest({ spec: { name, datasetId: data.selectedDatasetId, lora: form.lora, train: form.train, samples: form.samples } }, name, true);
+}
+
+/** Continues an unfinished run from its last checkpoint (its chart continues where it was). */
+export async function resumeRun(runId: string): Promise<void> {
+  const record = train().unfinished.find((r) => r.id === runId);
+  await runRequest({ resumeRunId: runId }, record?.name ?? 'run', false);
+}
+
+async function runRequest(params: TrainParams, name: string, fresh: boolean): Promise<void> {
+  if (isLive(train().run)) return;
+  const { series } = train();
+  if (fresh) series.reset();
+  patch({ run: startingRun(name), error: null, viewing: null, samples: fresh ? [] : train().samples, seriesVersion: train().seriesVersion + 1 });
+  try {
+    const result = await getEngine().request('train', params, { onEvent: (e) => useStudio.getState().applyTrainEvent(e) });
+    const run = train().run;
+    if (run) patch({ run: { ...run, status: result.status, step: result.step, totalSteps: result.totalSteps, adapterId: result.adapterId, message: result.message } });
+  } catch (e) {
+    const run = train().run;
+    patch({ run: run ? { ...run, status: 'failed', message: errorText(e) } : null, error: errorText(e) });
+  } finally {
+    void refreshUnfinished();
+  }
+}
+
+/** Pause, resume or stop the running run (it reacts at the next step boundary). */
+export async function controlRun(action: TrainAction): Promise<void> {
+  const run = train().run;
+  if (!run?.runId) return;
+  try {
+    await getEngine().request('trainControl', { runId: run.runId, action });
+  } catch (e) {
+    patch({ error: errorText(e) });
+  }
+}
+
+/** Reads the runs that ended without finishing (offered as "Resume run"). */
+export async function refreshUnfinished(): Promise<void> {
+  try {
+    const runs = await getEngine().request('listRuns', {});
+    const live = train().run;
+    const unfinished = runs.filter((r) => r.adapterId === null && r.status !== 'completed' && !(isLive(live) && live?.runId === r.id));
+    patch({ unfinished });
+  } catch (e) {
+    patch({ error: errorText(e) });
+  }
+}
+
+/** Deletes an unfinished run and its checkpoints. */
+export async function discardRun(runId: string): Promise<void> {
+  try {
+    await getEngine().request('deleteRun', { id: runId });
+  } catch (e) {
+    patch({ error: errorText(e) });
+  }
+  await refreshUnfinished();
+}
+
+/** Shows a stored run's loss history in the Train section's charts (from the Adapters library). */
+export async function openRunHistory(runId: string): Promise<void> {
+  if (isLive(train().run)) return patch({ error: 'A run is in progress; its chart stays on screen until it ends.' });
+  try {
+    const record = await getEngine().request('getRun', { id: runId });
+    train().series.reset(record.metrics);
+    patch({ viewing: { runId, name: record.name }, seriesVersion: train().seriesVersion + 1, run: null, samples: [] });
+    useStudio.getState().setSection('train');
+  } catch (e) {
+    patch({ error: errorText(e) });
+  }
+}
+
+/**
+ * Keeps the section current: when a model is loaded, looks for unfinished runs; when the model, the chosen
+ * dataset or the form changes, re-estimates.
+ */
+export function watchTrainBoot(): () => void {
+  let last = { info: useStudio.getState().model.info, dataset: useStudio.getState().data.selectedDatasetId, form: train().form };
+  if (last.info) {
+    void refreshUnfinished();
+    scheduleEstimate();
+  }
+  return useStudio.subscribe((s) => {
+    const now = { info: s.model.info, dataset: s.data.selectedDatasetId, form: s.train.form };
+    if (now.info !== last.info && now.info) void refreshUnfinished();
+    if (now.info !== last.info || now.dataset !== last.dataset || now.form !== last.form) scheduleEstimate();
+    last = now;
+  });
+}

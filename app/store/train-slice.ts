@@ -1,0 +1,134 @@
+/**
+ * Train section state: the form, the estimate, the live (or last) run with its metric series and sample timeline,
+ * unfinished runs that can be resumed, and chart options. Engine events of the `train` request are folded in by
+ * {@link TrainSlice.applyTrainEvent}; the async work lives in ./train-actions.ts.
+ */
+import type { StateCreator } from 'zustand';
+import type { EngineEvent } from '../../src/protocol/messages';
+import type { TrainingEstimate } from '../../src/protocol/train-types';
+import type { RunRecord } from '../../src/storage/records';
+import type { TrainerStatus } from '../../src/train/trainer';
+import type { StudioState } from './index';
+import { MetricSeries } from './metric-series';
+import { DEFAULT_TRAIN_FORM, type TrainForm } from './train-presets';
+
+export type RunStatus = 'starting' | 'sampling' | TrainerStatus;
+
+/** The run the section shows: live while `status` is starting/running/sampling/paused. */
+export interface TrainRunView {
+  runId: string | null;
+  name: string;
+  status: RunStatus;
+  step: number;
+  totalSteps: number;
+  resumedAt: number;
+  trainableParameters: number;
+  trainableShare: number;
+  trainExamples: number;
+  evalExamples: number;
+  lastCheckpoint: number | null;
+  elapsedMs: number;
+  etaMs: number | null;
+  tokensPerSec: number | null;
+  gpuBytes: number | null;
+  /** Why the run ended early or what happened (rollback, stop), in the engine's words. */
+  message: string | null;
+  adapterId: string | null;
+}
+
+/** One sample generation on the timeline. */
+export interface SampleEntry {
+  step: number;
+  index: number;
+  prompt: string;
+  text: string;
+}
+
+export interface TrainSlice {
+  train: {
+    form: TrainForm;
+    estimate: TrainingEstimate | null;
+    estimating: boolean;
+    estimateError: string | null;
+    run: TrainRunView | null;
+    /** Set when the chart shows a stored run's history instead of a live run. */
+    viewing: { runId: string; name: string } | null;
+    series: MetricSeries;
+    /** Bumped whenever `series` changed in place (charts redraw on it). */
+    seriesVersion: number;
+    samples: SampleEntry[];
+    /** Runs that stopped without finishing (reload, crash, lost GPU): offered for resuming. */
+    unfinished: RunRecord[];
+    chart: { smoothing: number; logScale: boolean };
+    error: string | null;
+  };
+  patchTrain(patch: Partial<TrainSlice['train']>): void;
+  setTrainForm(update: (form: TrainForm) => TrainForm): void;
+  /** Folds a `train` job event into the run view, the series and the timeline. */
+  applyTrainEvent(event: EngineEvent): void;
+}
+
+/** A run view before the engine answered. */
+export function startingRun(name: string): TrainRunView {
+  return {
+    runId: null, name, status: 'starting', step: 0, totalSteps: 0, resumedAt: 0, trainableParameters: 0, trainableShare: 0,
+    trainExamples: 0, evalExamples: 0, lastCheckpoint: null, elapsedMs: 0, etaMs: null, tokensPerSec: null, gpuBytes: null,
+    message: null, adapterId: null,
+  };
+}
+
+/** True while a run is in progress (the form is locked and the controls show). */
+export function isLive(run: TrainRunView | null): boolean {
+  return run !== null && ['starting', 'running', 'sampling', 'paused', 'idle'].includes(run.status);
+}
+
+export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], TrainSlice> = (set, get) => ({
+  train: {
+    form: DEFAULT_TRAIN_FORM,
+    estimate: null,
+    estimating: false,
+    estimateError: null,
+    run: null,
+    viewing: null,
+    series: new MetricSeries(),
+    seriesVersion: 0,
+    samples: [],
+    unfinished: [],
+    chart: { smoothing: 0.6, logScale: false },
+    error: null,
+  },
+  patchTrain: (patch) => set((s) => ({ train: { ...s.train, ...patch } })),
+  setTrainForm: (update) => set((s) => ({ train: { ...s.train, form: update(s.train.form) } })),
+  applyTrainEvent: (event) => {
+    const t = get().train;
+    const run = t.run ?? startingRun('');
+    const patchRun = (p: Partial<TrainRunView>, extra: Partial<TrainSlice['train']> = {}) =>
+      set((s) => ({ train: { ...s.train, ...extra, run: { ...run, ...p } } }));
+    switch (event.kind) {
+      case 'trainStart':
+        t.series.reset(event.history);
+        return patchRun(
+          { runId: event.runId, name: event.name, status: 'running', step: event.resumedAt, totalSteps: event.totalSteps, resumedAt: event.resumedAt,
+            trainableParameters: event.trainableParameters, trainableShare: event.trainableShare, trainExamples: event.trainExamples,
+            evalExamples: event.evalExamples, lastCheckpoint: event.resumedAt > 0 ? event.resumedAt : null },
+          { seriesVersion: t.seriesVersion + 1, viewing: null, samples: t.samples.filter((x) => x.step <= event.resumedAt) },
+        );
+      case 'trainStep': {
+        const m = event.metrics;
+        t.series.append(m);
+        return patchRun(
+          { step: m.step, totalSteps: event.totalSteps, elapsedMs: m.elapsedMs, etaMs: m.etaMs, tokensPerSec: m.tokensPerSec, gpuBytes: m.gpuBytes ?? run.gpuBytes },
+          { seriesVersion: t.seriesVersion + 1 },
+        );
+      }
+      case 'trainSample':
+        return set((s) => ({ train: { ...s.train, samples: [...s.train.samples, { step: event.step, index: event.index, prompt: event.prompt, text: event.text }] } }));
+      case 'checkpointSaved':
+        return patchRun({ lastCheckpoint: event.step });
+      case 'trainStatus':
+        return patchRun({ status: event.status, step: event.step, message: event.message ?? run.message });
+      default:
+        return;
+    }
+  },
+});
