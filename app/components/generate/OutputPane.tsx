@@ -1,0 +1,37 @@
+import type { PaneId } from '../../store/generate-slice';
+import { useStudio } from '../../store';
+import { formatDuration } from '../../format';
+
+const TITLES: Record<PaneId, string> = { base: 'Base model', adapters: 'With adapters' };
+const FINISH: Record<string, string> = { eos: 'ended', stop: 'stop string', length: 'length limit', aborted: 'stopped' };
+
+/** One streamed output, rendered as plain text (never HTML), with timing once done. */
+export function OutputPane({ id }: { id: PaneId }) {
+  const pane = useStudio((s) => s.generate.panes[id]);
+  const names = useStudio((s) => s.generate.mix.map((m) => `${s.adapters.list.find((a) => a.id === m.id)?.name ?? m.id} × ${m.weight}`).join(', '));
+  const r = pane.result;
+  const tokPerSec = r && r.decodeMs > 0 ? (r.newTokens / r.decodeMs) * 1000 : null;
+  return (
+    <section className="card output-pane" aria-labelledby={`out-${id}-title`} data-testid={`output-${id}`} aria-busy={pane.running}>
+      <h3 id={`out-${id}-title`}>
+        {TITLES[id]}
+        {id === 'adapters' ? <span className="muted small"> {names || '(no adapter selected: same as base)'}</span> : null}
+      </h3>
+      <div className="gen-text output-text" data-testid={`output-${id}-text`} aria-live="polite">
+        {pane.text}
+        {pane.running ? <span className="caret" aria-hidden="true" /> : null}
+      </div>
+      {pane.error ? (
+        <p className="engine-error" role="alert">
+          {pane.error}
+        </p>
+      ) : null}
+      {r ? (
+        <p className="muted small" data-testid={`output-${id}-stats`}>
+          {r.newTokens} tokens · {FINISH[r.finishReason] ?? r.finishReason} · prompt {r.promptTokens} tokens in {formatDuration(r.prefillMs)}
+          {tokPerSec !== null ? ` · ${tokPerSec.toFixed(1)} tokens/s` : ''} · seed {r.seed}
+        </p>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,72 @@
+import { useStudio } from '../../store';
+import { clearChat, runGeneration, stopGeneration } from '../../store/generate-actions';
+
+/** The prompt (text mode) or the conversation and next message (chat mode), with Generate and Stop. */
+export function PromptEditor() {
+  const g = useStudio((s) => s.generate);
+  const hasChat = useStudio((s) => s.model.info?.hasChatTemplate ?? false);
+  const modelReady = useStudio((s) => s.model.info !== null);
+  const patch = useStudio((s) => s.patchGenerate);
+  const running = g.panes.base.running || g.panes.adapters.running;
+  const chat = g.mode === 'chat' && hasChat;
+  return (
+    <fieldset className="card">
+      <legend>Prompt</legend>
+      <div className="segmented" role="radiogroup" aria-label="Prompt mode">
+        <label className={!chat ? 'selected' : undefined}>
+          <input type="radio" name="gen-mode" checked={!chat} onChange={() => patch({ mode: 'text' })} />
+          Text
+        </label>
+        <label className={chat ? 'selected' : undefined} title={hasChat ? undefined : 'This model has no chat template'}>
+          <input type="radio" name="gen-mode" checked={chat} disabled={!hasChat} onChange={() => patch({ mode: 'chat' })} />
+          Chat
+        </label>
+      </div>
+      {chat ? (
+        <>
+          <label htmlFor="gen-system">System prompt</label>
+          <input id="gen-system" className="wide" value={g.system} onChange={(e) => patch({ system: e.target.value })} placeholder="(optional)" />
+          <ol className="chat-log" aria-label="Conversation">
+            {g.messages.map((m, i) => (
+              <li key={i} className={`chat-${m.role}`}>
+                <strong>{m.role}</strong>
+                <span className="gen-text">{m.content}</span>
+              </li>
+            ))}
+          </ol>
+        </>
+      ) : null}
+      <label htmlFor="gen-prompt" className="visually-hidden">
+        {chat ? 'Your message' : 'Prompt'}
+      </label>
+      <textarea
+        id="gen-prompt"
+        rows={chat ? 3 : 5}
+        value={g.prompt}
+        placeholder={chat ? 'Your message…' : 'Text to continue…'}
+        onChange={(e) => patch({ prompt: e.target.value })}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !running) void runGeneration();
+        }}
+      />
+      <div className="actions">
+        <button type="button" className="primary" disabled={!modelReady || running} onClick={() => void runGeneration()}>
+          {chat ? 'Send' : 'Generate'}
+        </button>
+        <button type="button" disabled={!running} onClick={stopGeneration}>
+          Stop
+        </button>
+        {chat && g.messages.length > 0 ? (
+          <button type="button" onClick={clearChat}>
+            New conversation
+          </button>
+        ) : null}
+        <label className="inline">
+          <input type="checkbox" checked={g.compare} onChange={(e) => patch({ compare: e.target.checked })} />
+          Base and adapters side by side
+        </label>
+        {!modelReady ? <span className="muted">Load a model in the Model section first.</span> : null}
+      </div>
+    </fieldset>
+  );
+}

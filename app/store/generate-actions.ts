@@ -1,0 +1,113 @@
+/**
+ * Generate section actions: run the playground (one pane, or base and adapters side by side with one seed),
+ * stop, and keep the engine's adapter mix in step with the sliders (sent as they move: the engine applies a new
+ * weight from the next token, so a running generation follows the slider).
+ */
+import { CancelledError } from '../../src/protocol/errors';
+import type { GenerateParams } from '../../src/protocol/generate-types';
+import type { ChatMessage } from '../../src/tokenizer/types';
+import { getEngine } from '../engine';
+import { useStudio } from './index';
+import { errorText } from './job-progress';
+import type { PaneId } from './generate-slice';
+
+let controllers: AbortController[] = [];
+let mixTimer: ReturnType<typeof setTimeout> | null = null;
+
+const state = () => useStudio.getState();
+
+function params(use: PaneId, messages: ChatMessage[] | null): GenerateParams {
+  const g = state().generate;
+  const stop = g.stop.split('\n').map((s) => s.replace(/\\n/g, '\n')).filter((s) => s.length > 0);
+  return {
+    ...(messages ? { messages } : { prompt: g.prompt }),
+    sampling: g.sampling,
+    maxNewTokens: g.maxNewTokens,
+    seed: g.seed,
+    stop,
+    use,
+  };
+}
+
+/** Streams one pane; resolves with its text (null when it failed or was stopped before the end). */
+async function runPane(id: PaneId, messages: ChatMessage[] | null): Promise<string | null> {
+  const controller = new AbortController();
+  controllers.push(controller);
+  state().patchPane(id, { text: '', running: true, result: null, error: null });
+  let text = '';
+  try {
+    const result = await getEngine().request('generate', params(id, messages), {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.kind !== 'token' || !e.text) return;
+        text += e.text;
+        state().patchPane(id, { text });
+      },
+    });
+    state().patchPane(id, { text: result.text, running: false, result });
+    return result.text;
+  } catch (e) {
+    state().patchPane(id, { running: false, error: e instanceof CancelledError ? null : errorText(e) });
+    return null;
+  }
+}
+
+/** Runs the playground: base and adapters side by side (same prompt and seed), or the one that applies. */
+export async function runGeneration(): Promise<void> {
+  stopGeneration();
+  controllers = [];
+  const g = state().generate;
+  const messages = g.mode === 'chat' ? chatMessages() : null;
+  if (messages && messages.length === 0) return;
+  const panes: PaneId[] = g.compare ? ['base', 'adapters'] : [g.mix.length > 0 ? 'adapters' : 'base'];
+  // The engine runs GPU jobs one at a time, so the second pane streams after the first.
+  const texts = await Promise.all(panes.map((p) => runPane(p, messages)));
+  const reply = texts[texts.length - 1];
+  if (messages && reply !== null) {
+    state().patchGenerate({ messages: [...state().generate.messages, { role: 'assistant', content: reply }], prompt: '' });
+  }
+}
+
+/** Chat mode: the history plus the new user message (which is added to the history). */
+function chatMessages(): ChatMessage[] {
+  const g = state().generate;
+  const history = g.prompt.trim() ? [...g.messages, { role: 'user' as const, content: g.prompt.trim() }] : g.messages;
+  state().patchGenerate({ messages: history });
+  return g.system.trim() ? [{ role: 'system', content: g.system.trim() }, ...history] : history;
+}
+
+/** Stops every running pane (what was generated so far stays). */
+export function stopGeneration(): void {
+  for (const c of controllers) c.abort();
+}
+
+/** Starts a new conversation. */
+export function clearChat(): void {
+  state().patchGenerate({ messages: [], prompt: '' });
+}
+
+/** Adds an adapter to the mix (weight 1) or removes it. */
+export function toggleInMix(id: string): void {
+  const { mix } = state().generate;
+  const next = mix.some((m) => m.id === id) ? mix.filter((m) => m.id !== id) : [...mix, { id, weight: 1 }];
+  state().patchGenerate({ mix: next });
+  syncMix(0);
+}
+
+/** Changes one adapter's weight in the mix. */
+export function setMixWeight(id: string, weight: number): void {
+  state().patchGenerate({ mix: state().generate.mix.map((m) => (m.id === id ? { ...m, weight } : m)) });
+  syncMix(60);
+}
+
+/** Sends the mix to the engine (after `delayMs`, coalescing slider moves). */
+export function syncMix(delayMs = 0): void {
+  if (mixTimer) clearTimeout(mixTimer);
+  mixTimer = setTimeout(() => {
+    mixTimer = null;
+    void getEngine()
+      .request('setActiveAdapters', { adapters: state().generate.mix })
+      .then(() => state().patchGenerate({ mixError: null }))
+      .catch((e: unknown) => state().patchGenerate({ mixError: errorText(e) }));
+  }, delayMs);
+}

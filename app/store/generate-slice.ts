@@ -1,0 +1,63 @@
+/** Generate section state: prompt or chat, sampling controls, the adapter mix and the streamed outputs. */
+import type { StateCreator } from 'zustand';
+import type { ActiveAdapter, GenerateOutcome, SamplingControls } from '../../src/protocol/generate-types';
+import type { ChatMessage } from '../../src/tokenizer/types';
+import type { StudioState } from './index';
+
+/** One output column (base or with adapters). */
+export interface OutputPane {
+  text: string;
+  running: boolean;
+  result: GenerateOutcome | null;
+  error: string | null;
+}
+
+export type PaneId = 'base' | 'adapters';
+
+export interface GenerateSlice {
+  generate: {
+    mode: 'text' | 'chat';
+    prompt: string;
+    /** Chat mode: the conversation so far (the system prompt first, when set). */
+    messages: ChatMessage[];
+    system: string;
+    sampling: SamplingControls;
+    maxNewTokens: number;
+    seed: number;
+    /** Stop strings, one per line. */
+    stop: string;
+    /** Run base and adapters side by side with the same prompt and seed. */
+    compare: boolean;
+    mix: ActiveAdapter[];
+    mixError: string | null;
+    panes: Record<PaneId, OutputPane>;
+  };
+  patchGenerate(patch: Partial<GenerateSlice['generate']>): void;
+  patchPane(id: PaneId, patch: Partial<OutputPane>): void;
+  setSampling(patch: Partial<SamplingControls>): void;
+}
+
+const EMPTY_PANE: OutputPane = { text: '', running: false, result: null, error: null };
+
+export const DEFAULT_SAMPLING: SamplingControls = { temperature: 0.7, topK: 40, topP: 0.95, minP: 0, repetitionPenalty: 1.1 };
+
+export const createGenerateSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], GenerateSlice> = (set) => ({
+  generate: {
+    mode: 'text',
+    prompt: 'The whale',
+    messages: [],
+    system: '',
+    sampling: DEFAULT_SAMPLING,
+    maxNewTokens: 64,
+    seed: 42,
+    stop: '',
+    compare: true,
+    mix: [],
+    mixError: null,
+    panes: { base: EMPTY_PANE, adapters: EMPTY_PANE },
+  },
+  patchGenerate: (patch) => set((s) => ({ generate: { ...s.generate, ...patch } })),
+  patchPane: (id, patch) =>
+    set((s) => ({ generate: { ...s.generate, panes: { ...s.generate.panes, [id]: { ...s.generate.panes[id], ...patch } } } })),
+  setSampling: (patch) => set((s) => ({ generate: { ...s.generate, sampling: { ...s.generate.sampling, ...patch } } })),
+});
