@@ -1,0 +1,73 @@
+import { generate } from '../../generate/generate';
+import { InvalidRequestError } from '../../protocol/errors';
+import type { ActiveAdapter } from '../../protocol/generate-types';
+import { openAdapter } from '../adapters/open-adapter';
+import type { HandlerSpec } from '../job';
+
+/**
+ * `generate`: streams `token` events from the loaded base, alone or with the session's adapter stack. The stack
+ * is read at every forward pass, so `setActiveAdapters` during a generation changes the mix from the next token.
+ */
+export const generateHandler: HandlerSpec<'generate'> = {
+  gpu: true,
+  async run(params, job) {
+    const loaded = job.state.session.requireModel();
+    if ((params.prompt === undefined) === (params.messages === undefined)) {
+      throw new InvalidRequestError('Give either a prompt or chat messages.');
+    }
+    if (params.messages && !loaded.tokenizer.hasChatTemplate) {
+      throw new InvalidRequestError('This model has no chat template: use plain text mode.');
+    }
+    const stack = job.state.session.stack;
+    const hook = params.use === 'adapters' && stack.size > 0 ? stack : null;
+    const adapters = hook ? stack.list().map((e) => ({ id: e.id, weight: e.weight })) : [];
+    const s = params.sampling;
+    const result = await generate(
+      loaded.model,
+      loaded.tokenizer,
+      {
+        ...(params.prompt !== undefined ? { prompt: params.prompt } : { messages: params.messages }),
+        maxNewTokens: params.maxNewTokens,
+        seed: params.seed,
+        stop: params.stop?.filter((x) => x.length > 0),
+        hook,
+        temperature: s.temperature,
+        topK: s.topK > 0 ? s.topK : undefined,
+        topP: s.topP < 1 ? s.topP : undefined,
+        minP: s.minP > 0 ? s.minP : undefined,
+        repetitionPenalty: s.repetitionPenalty !== 1 ? s.repetitionPenalty : undefined,
+      },
+      { signal: job.signal, onToken: (t) => job.emit({ kind: 'token', index: t.index, id: t.id, text: t.text }) },
+    );
+    return {
+      text: result.text,
+      finishReason: result.finishReason,
+      promptTokens: result.promptTokens,
+      newTokens: result.newTokens,
+      prefillMs: result.prefillMs,
+      decodeMs: result.decodeMs,
+      seed: result.seed,
+      adapters,
+    };
+  },
+};
+
+/**
+ * `setActiveAdapters`: the mix `generate` applies. Adapters not yet on the device are opened from storage;
+ * ones left out are removed from the stack (kept open for a quick return). Not a GPU-queue job, so a weight
+ * change reaches a generation that is running.
+ */
+export const setActiveAdaptersHandler: HandlerSpec<'setActiveAdapters'> = {
+  gpu: false,
+  async run(params, job) {
+    const session = job.state.session;
+    const wanted: ActiveAdapter[] = (params.adapters ?? []).filter((a) => typeof a.id === 'string' && Number.isFinite(a.weight));
+    for (const a of wanted) {
+      const adapter = await openAdapter(session, () => job.state.db(), a.id);
+      if (session.stack.list().some((e) => e.id === a.id)) session.stack.setWeight(a.id, a.weight);
+      else session.stack.set(a.id, adapter, a.weight);
+    }
+    for (const e of session.stack.list()) if (!wanted.some((a) => a.id === e.id)) session.stack.remove(e.id);
+    return session.stack.list().map((e) => ({ id: e.id, weight: e.weight }));
+  },
+};
