@@ -52,6 +52,7 @@ describe('inspect', () => {
     expect(text).toContain('Qwen3ForCausalLM (qwen3)');
     expect(text).toContain('16 heads / 8 KV heads × 128');
     expect(text).toContain('596.05M');
+    expect(text).toContain('kv cache      224.0 MiB per 1024 tokens'); // 28 layers × (k, v) × 8 KV heads × 128 × 4 B × 1024
     for (const mode of ['f32', 'f16', 'int8', 'int4', 'nf4']) expect(text).toMatch(new RegExp(`^  ${mode}\\s+\\d`, 'm'));
   });
 

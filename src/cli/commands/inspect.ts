@@ -6,7 +6,7 @@
 import { openCheckpoint } from '../../model/checkpoint';
 import { loadModelConfig, type ModelConfig } from '../../model/config';
 import type { QuantMode } from '../../model/linear';
-import { countParameters, estimateModelMemory, linearParameters, type ModelMemory } from '../../model/memory-estimate';
+import { countParameters, estimateKvCacheBytes, estimateModelMemory, linearParameters, type ModelMemory } from '../../model/memory-estimate';
 import type { ModelFiles } from '../../model/model-files';
 import type { GroupSize } from '../../quant/packed';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
@@ -27,6 +27,8 @@ export interface InspectReport {
   memory: Record<QuantMode, ModelMemory>;
   /** Per mode, with `embeddings: 'f16'` (host lookup table, packed f16 LM head). */
   memoryF16Embeddings: Record<QuantMode, ModelMemory>;
+  /** f32 keys + values of every layer for 1024 tokens of one sequence (grows linearly). */
+  kvCacheBytesPer1kTokens: number;
   /** Weight files and the dtypes stored in them; null when the folder has no weights. */
   checkpoint: { files: string[]; dtypes: string[]; bytes: number } | null;
 }
@@ -59,6 +61,7 @@ export async function inspectModel(files: ModelFiles, groupSize: GroupSize = 64)
     groupSize,
     memory: table('f32'),
     memoryF16Embeddings: table('f16'),
+    kvCacheBytesPer1kTokens: estimateKvCacheBytes(config, 1, 1024),
     checkpoint: await describeCheckpoint(files),
   };
 }
@@ -111,6 +114,7 @@ export function formatReport(r: InspectReport): string {
     lines.push(`  ${m.padEnd(6)}${formatBytes(a.linearBytes).padStart(12)}${formatBytes(a.total).padStart(18)}${formatBytes(b.total).padStart(18)}`);
   }
   lines.push(`  * embeddings: 'f16': LM head packed f16, lookup table (${formatBytes(r.memoryF16Embeddings.f32.hostBytes)}) in host memory`);
+  lines.push(`kv cache      ${formatBytes(r.kvCacheBytesPer1kTokens)} per 1024 tokens of one sequence (f32)`);
   return lines.join('\n') + '\n';
 }
 
