@@ -8,12 +8,17 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { tf } from '../../src/backend/tf';
 import { initWasmBackend } from '../../src/backend/wasm';
+import { initWebGpuBackend } from '../../src/backend/webgpu';
 import type { BackendName, DeviceInfo } from './types';
 
-async function gpuAdapter(): Promise<DeviceInfo['adapter']> {
+async function gpuAdapter(): Promise<GPUAdapter> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  const adapter = gpu ? await gpu.requestAdapter() : null;
+  const adapter = gpu ? await gpu.requestAdapter({ powerPreference: 'high-performance' }) : null;
   if (!adapter) throw new Error('WebGPU: no adapter (is Chromium started with --enable-unsafe-webgpu?)');
+  return adapter;
+}
+
+function describeAdapter(adapter: GPUAdapter): NonNullable<DeviceInfo['adapter']> {
   const info = adapter.info;
   const isFallbackAdapter = Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter);
   return { vendor: info.vendor, architecture: info.architecture, description: info.description, isFallbackAdapter };
@@ -33,13 +38,16 @@ function baseInfo(label: string): DeviceInfo {
   };
 }
 
+/**
+ * WebGPU as the studio starts it (src/backend/webgpu.ts): our device with the adapter's raised limits and
+ * optional features, the kernel overrides (chunked AddN) and the GPU fault watch.
+ */
 async function initWebGpu(): Promise<DeviceInfo> {
-  const adapter = await gpuAdapter();
-  await import('@tensorflow/tfjs-backend-webgpu');
-  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start the webgpu backend');
-  await tf.ready();
-  const software = adapter?.isFallbackAdapter || /swiftshader/i.test(`${adapter?.architecture} ${adapter?.vendor} ${adapter?.description}`);
-  const name = [adapter?.vendor, adapter?.architecture, adapter?.description].filter(Boolean).join(' ');
+  const gpuAdapterHandle = await gpuAdapter();
+  await initWebGpuBackend(gpuAdapterHandle);
+  const adapter = describeAdapter(gpuAdapterHandle);
+  const software = adapter.isFallbackAdapter || /swiftshader/i.test(`${adapter.architecture} ${adapter.vendor} ${adapter.description}`);
+  const name = [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ');
   const label = software
     ? `WebGPU on SwiftShader (software Vulkan on the CPU), headless Chromium ${chromiumVersion()}`
     : `WebGPU on ${name}, headless Chromium ${chromiumVersion()}`;

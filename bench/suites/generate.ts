@@ -16,8 +16,10 @@ import { ratioOf, type Summary } from '../core/stats';
 import { benchModelConfig, buildModel, randomWeights } from '../models/bench-models';
 
 export const GEN_CONTEXTS = [64, 256, 1024] as const;
-/** int4 is the base the studio generates with by default (the `generate` CLI's default --quant); f32 for contrast. */
-export const GEN_MODES: readonly QuantMode[] = ['int4', 'f32'];
+/** int4 is the base the studio generates with by default (the `generate` CLI's default --quant); f32 for contrast (not with --quick). */
+export function genModes(quick: boolean): QuantMode[] {
+  return quick ? ['int4'] : ['int4', 'f32'];
+}
 
 /** Greedy next token after `ids` by a full forward without a cache; reads one int back. */
 async function nextTokenNoCache(model: DecoderModel, ids: number[]): Promise<number> {
@@ -96,5 +98,6 @@ async function measureMode(ctx: SuiteContext, mode: QuantMode): Promise<void> {
 }
 
 export async function runGenerateSuite(ctx: SuiteContext): Promise<void> {
-  for (const mode of GEN_MODES) await measureMode(ctx, mode);
+  for (const mode of genModes(ctx.opts.quick)) await measureMode(ctx, mode);
+  if (ctx.opts.quick) ctx.skip('generate', 'f32 base', '--quick');
 }
