@@ -12,7 +12,10 @@ import { refreshDatasets } from '../store/data-actions';
 import { watchTrainBoot } from '../store/train-actions';
 import { SectionFrame } from './SectionFrame';
 
-/** The Train section: settings and estimate, the run's controls and progress, live charts and the sample timeline. */
+/**
+ * The Train section: settings (preset first, details folded) beside the estimate and the run's controls, then the
+ * live charts across the full width, then the sample timeline.
+ */
 export function TrainSection() {
   const viewing = useStudio((s) => s.train.viewing);
   useEffect(() => {
@@ -26,21 +29,23 @@ export function TrainSection() {
         <div className="col">
           <TrainForm />
         </div>
-        <div className="col train-side">
-          <MemoryEstimate />
+        <div className="col">
           <TrainControls />
-          {viewing ? (
-            <p className="muted" data-testid="train-viewing">
-              Showing the stored history of <strong>{viewing.name}</strong>.
-            </p>
-          ) : null}
-          <LossChart />
-          <div className="small-charts">
-            <SmallChart metric="lr" />
-            <SmallChart metric="tokensPerSec" />
-          </div>
-          <SampleTimeline />
+          <MemoryEstimate />
         </div>
+      </div>
+      <div className="train-charts">
+        {viewing ? (
+          <p className="muted" data-testid="train-viewing">
+            Showing the stored history of <strong>{viewing.name}</strong>.
+          </p>
+        ) : null}
+        <LossChart />
+        <div className="small-charts">
+          <SmallChart metric="lr" />
+          <SmallChart metric="tokensPerSec" />
+        </div>
+        <SampleTimeline />
       </div>
     </SectionFrame>
   );

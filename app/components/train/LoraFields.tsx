@@ -14,8 +14,10 @@ export function LoraFields() {
   };
   const scale = lora.useRslora ? lora.alpha / Math.sqrt(lora.rank) : lora.alpha / lora.rank;
   return (
-    <fieldset className="card">
-      <legend>LoRA</legend>
+    <details className="card form-group">
+      <summary>
+        LoRA <span className="muted small">rank {lora.rank}, alpha {lora.alpha}, {lora.targets === 'all-linear' ? 'all linear layers' : lora.targets.join(', ')}</span>
+      </summary>
       <div className="form-grid">
         <NumberField id="lora-rank" label="Rank" value={lora.rank} integer min={1} max={512} onChange={(rank) => edit.lora({ rank })} />
         <NumberField id="lora-alpha" label="Alpha" value={lora.alpha} min={0.01} onChange={(alpha) => edit.lora({ alpha })} hint={`scale ${scale.toFixed(3)}`} />
@@ -42,6 +44,6 @@ export function LoraFields() {
           <option value="gaussian">Gaussian A, zero B</option>
         </select>
       </div>
-    </fieldset>
+    </details>
   );
 }

@@ -9,8 +9,13 @@ export function OptimFields() {
   const edit = useFormEdit();
   const bySteps = t.steps !== null;
   return (
-    <fieldset className="card">
-      <legend>Training</legend>
+    <details className="card form-group">
+      <summary>
+        Training{' '}
+        <span className="muted small">
+          {bySteps ? `${t.steps} steps` : `${t.epochs} epoch${t.epochs === 1 ? '' : 's'}`}, lr {t.lr}, batch {t.batchSize}×{t.gradAccum}, {t.schedule}
+        </span>
+      </summary>
       <div className="form-grid">
         <NumberField id="train-lr" label="Learning rate" value={t.lr} min={1e-7} max={1} onChange={(lr) => edit.train({ lr })} />
         <label htmlFor="train-schedule">Schedule</label>
@@ -32,9 +37,9 @@ export function OptimFields() {
           </label>
         </div>
         {bySteps ? (
-          <NumberField id="train-steps" label="Steps" value={t.steps ?? 100} integer min={1} onChange={(steps) => edit.train({ steps })} />
+          <NumberField id="train-steps" label="Total steps" value={t.steps ?? 100} integer min={1} onChange={(steps) => edit.train({ steps })} />
         ) : (
-          <NumberField id="train-epochs" label="Epochs" value={t.epochs} min={0.01} onChange={(epochs) => edit.train({ epochs })} />
+          <NumberField id="train-epochs" label="Number of epochs" value={t.epochs} min={0.01} onChange={(epochs) => edit.train({ epochs })} />
         )}
         <NumberField id="train-batch" label="Batch size" value={t.batchSize} integer min={1} max={256} onChange={(batchSize) => edit.train({ batchSize })} />
         <NumberField id="train-accum" label="Gradient accumulation" value={t.gradAccum} integer min={1} max={256} onChange={(gradAccum) => edit.train({ gradAccum })} />
@@ -50,6 +55,6 @@ export function OptimFields() {
           <option value="retry-half-lr">Roll back, retry at half the learning rate</option>
         </select>
       </div>
-    </fieldset>
+    </details>
   );
 }

@@ -2,25 +2,33 @@ import { useStudio } from '../../store';
 import { NumberField } from './NumberField';
 import { useFormEdit } from './use-form-edit';
 
+/**
+ * Prompts are separated by blank lines, so one prompt may span lines (a log entry, then "Record:"). Trailing
+ * whitespace is kept while typing; the engine drops empty prompts.
+ */
+export function splitPrompts(text: string): string[] {
+  return text.split(/\n[ \t]*\n/);
+}
+
 /** Prompts generated from every N steps while training, so the timeline shows the adapter learn. */
 export function SampleFields() {
   const samples = useStudio((s) => s.train.form.samples);
   const edit = useFormEdit();
   return (
-    <fieldset className="card">
-      <legend>Sample generations</legend>
+    <details className="card form-group" open>
+      <summary>Sample generations</summary>
       <div className="form-grid">
-        <label htmlFor="sample-prompts">Prompts (one per line)</label>
+        <label htmlFor="sample-prompts">Prompts (a blank line between two)</label>
         <textarea
           id="sample-prompts"
-          rows={3}
-          value={samples.prompts.join('\n')}
-          onChange={(e) => edit.samples({ prompts: e.target.value.split('\n') })}
+          rows={4}
+          value={samples.prompts.join('\n\n')}
+          onChange={(e) => edit.samples({ prompts: splitPrompts(e.target.value) })}
         />
-        <NumberField id="sample-every" label="Every (steps)" value={samples.every} integer min={0} onChange={(every) => edit.samples({ every })} hint="0 = only at the end" />
-        <NumberField id="sample-tokens" label="New tokens" value={samples.maxNewTokens} integer min={1} max={256} onChange={(maxNewTokens) => edit.samples({ maxNewTokens })} />
-        <NumberField id="sample-temperature" label="Temperature" value={samples.temperature} min={0} max={2} step={0.1} onChange={(temperature) => edit.samples({ temperature })} hint="0 = greedy" />
+        <NumberField id="sample-every" label="Sample every (steps)" value={samples.every} integer min={0} onChange={(every) => edit.samples({ every })} hint="0 = only at the end" />
+        <NumberField id="sample-tokens" label="Sample length (tokens)" value={samples.maxNewTokens} integer min={1} max={256} onChange={(maxNewTokens) => edit.samples({ maxNewTokens })} />
+        <NumberField id="sample-temperature" label="Sample temperature" value={samples.temperature} min={0} max={2} step={0.1} onChange={(temperature) => edit.samples({ temperature })} hint="0 = greedy" />
       </div>
-    </fieldset>
+    </details>
   );
 }

@@ -29,6 +29,7 @@ function RunProgress({ run }: { run: TrainRunView }) {
         {run.tokensPerSec !== null ? <span className="muted">{Math.round(run.tokensPerSec).toLocaleString('en-US')} tokens/s</span> : null}
         {run.gpuBytes !== null ? <span className="muted">{formatBytes(run.gpuBytes)} on the device</span> : null}
         {run.lastCheckpoint !== null ? <span className="muted" data-testid="train-checkpoint">checkpoint at step {run.lastCheckpoint}</span> : null}
+        {run.resumedAt > 0 ? <span className="muted" data-testid="train-resumed">resumed at step {run.resumedAt}</span> : null}
       </div>
       <progress aria-label="Training progress" max={1} value={fraction ?? undefined} />
     </div>

@@ -1,0 +1,84 @@
+/** Steps the training journeys share: a base model, a prepared sample dataset, tiny training settings, a run. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect } from './fixtures';
+import { loadFixtureModel, openSection } from './helpers';
+
+/** The demo's weights are built by scripts/demo-model; a checkout without them trains the committed tiny fixture. */
+export const DEMO_PRESENT = existsSync(path.resolve('public/models/lorastudio-demo/model.safetensors'));
+export const SHIP_LOG = path.resolve('public/datasets/ship-log-json.jsonl');
+export const SAMPLE_PROMPT = "Ship's log: 3 May 1840. Captain Peleg of the Pequod took two whales off Cape Horn.\nRecord:";
+
+/** Opens the studio with a base model loaded: the built-in demo (loaded on open) or the dropped fixture. */
+export async function openWithModel(page: Page): Promise<string> {
+  if (!DEMO_PRESENT) {
+    await loadFixtureModel(page);
+    return 'local model (INT8)';
+  }
+  await page.goto('/#model');
+  await expect(page.getByTestId('model-loaded')).toContainText('lorastudio-demo', { timeout: 90_000 });
+  return 'lorastudio-demo';
+}
+
+/** Drops the ship's-log sample file on the Data section and prepares it (stored in IndexedDB). */
+export async function prepareShipLog(page: Page, maxTokens = 256): Promise<void> {
+  await openSection(page, 'Data');
+  await page.getByLabel('Data files').setInputFiles(SHIP_LOG);
+  await expect(page.getByTestId('data-files')).toContainText('ship-log-json.jsonl');
+  await page.getByLabel('Max tokens per example').fill(String(maxTokens));
+  await page.getByRole('button', { name: 'Prepare dataset' }).click();
+  await expect(page.getByTestId('data-stats')).toContainText('Stored', { timeout: 90_000 });
+}
+
+/** Tiny training settings a 2-core machine runs in seconds. */
+export interface TinySettings {
+  steps: number;
+  name: string;
+  sampleEvery: number;
+  checkpointEvery: number;
+  seqLen?: number;
+  lr?: number;
+}
+
+/** Fills the Train form with `s` (starting from the quick preset). */
+export async function fillTrainForm(page: Page, s: TinySettings): Promise<void> {
+  await openSection(page, 'Train');
+  await page.getByRole('radio', { name: 'Quick' }).check();
+  // The LoRA and Training groups are folded by default (the preset sets them); open them to edit.
+  await page.locator('details.form-group').evaluateAll((groups) => groups.forEach((g) => ((g as HTMLDetailsElement).open = true)));
+  await page.getByLabel('Adapter name').fill(s.name);
+  await page.getByRole('radio', { name: 'Steps', exact: true }).check();
+  await page.getByLabel('Total steps').fill(String(s.steps));
+  await page.getByLabel('Rank', { exact: true }).fill('4');
+  await page.getByLabel('Alpha', { exact: true }).fill('8');
+  await page.getByLabel('Batch size').fill('2');
+  await page.getByLabel('Max sequence length').fill(String(s.seqLen ?? 128));
+  await page.getByRole('spinbutton', { name: 'Learning rate' }).fill(String(s.lr ?? 3e-3));
+  await page.getByLabel('Warmup steps').fill('2');
+  await page.getByLabel('Eval every (steps)').fill('10');
+  await page.getByLabel('Checkpoint every (steps)').fill(String(s.checkpointEvery));
+  await page.getByLabel('Prompts (a blank line between two)').fill(SAMPLE_PROMPT);
+  await page.getByLabel('Sample every (steps)').fill(String(s.sampleEvery));
+  await page.getByLabel('Sample length (tokens)').fill('16');
+  await expect(page.getByTestId('train-estimate')).toContainText(`${s.steps} over`);
+}
+
+/** Loss of the first and last step as the chart reports them. */
+export async function lossRange(page: Page): Promise<{ points: number; first: number; last: number }> {
+  const summary = page.getByTestId('loss-summary');
+  return {
+    points: Number(await summary.getAttribute('data-points')),
+    first: Number(await summary.getAttribute('data-first-loss')),
+    last: Number(await summary.getAttribute('data-last-loss')),
+  };
+}
+
+/** Screenshot of the whole open section (the app scrolls inside <main>, so the viewport grows to fit it first). */
+export async function shoot(page: Page, name: string): Promise<void> {
+  const size = page.viewportSize() ?? { width: 1280, height: 720 };
+  const height = await page.evaluate(() => document.querySelector('.app-main')?.scrollHeight ?? 0);
+  await page.setViewportSize({ width: size.width, height: Math.min(4000, Math.max(size.height, height + 120)) });
+  await page.screenshot({ path: `e2e-artifacts/${name}.png` });
+  await page.setViewportSize(size);
+}
