@@ -1,0 +1,89 @@
+// A GPU validation error during an engine job fails that job with a GpuError; it can never pass silently with
+// stale data. The fault injected is the real one this project hit: tfjs's own AddN kernel, which binds every input
+// and so makes an invalid pipeline for the global gradient norm over 28 LoRA matrices. Runs the real `train`
+// handler (in-process LocalEngine, Dawn on SwiftShader, fake-indexeddb), tiny shapes.
+import 'fake-indexeddb/auto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node.js';
+import { coreHandlers } from '../engine/handlers';
+import { LocalEngine } from '../engine/local-engine';
+import { DEFAULT_LORA_CONFIG } from '../lora/config';
+import { GpuError } from '../protocol/errors';
+import type { EngineEvent, RequestKind } from '../protocol/messages';
+import type { ModelSource } from '../protocol/model-types';
+import type { TrainRunSpec } from '../protocol/train-types';
+import { openStudioDb } from '../storage';
+import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
+import { DEFAULT_TRAIN_CONFIG } from '../train/train-config';
+import { registerWebGpuKernelOverrides } from './kernels/register-webgpu';
+import { tf } from './tf';
+
+const DIR = modelFixtureDir('llama-tied');
+const source: ModelSource = {
+  kind: 'files',
+  name: 'tiny',
+  files: readdirSync(DIR)
+    .filter((n) => n !== 'golden.json')
+    .map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) })),
+};
+const jsonl = { name: 'ab.jsonl', blob: new Blob([Array.from({ length: 4 }, (_, i) => JSON.stringify({ prompt: `Q${i}:`, completion: ' abcabc' })).join('\n')]) };
+
+let engine: LocalEngine;
+let datasetId = '';
+let tfjsAddN: tf.KernelConfig;
+
+function spec(): TrainRunSpec {
+  return {
+    name: 'fault run',
+    datasetId,
+    // Every projection of both layers: 14 adapted modules, 28 gradients summed by one addN for the norm.
+    lora: { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 },
+    train: { ...DEFAULT_TRAIN_CONFIG, steps: 1, lr: 1e-2, schedule: 'constant', batchSize: 1, maxSeqLen: 32, seed: 1, maxGradNorm: 1 },
+    samples: { prompts: [], every: 0, maxNewTokens: 1, temperature: 0, seed: 0 },
+  };
+}
+
+beforeAll(async () => {
+  // tfjs's own kernel, captured before initWebGpuBackend replaces it, to inject the historical fault.
+  await import('@tensorflow/tfjs-backend-webgpu');
+  tfjsAddN = { ...(tf.getKernel('AddN', 'webgpu') as tf.KernelConfig) };
+  const gpu = await installNodeWebGpu();
+  const db = await openStudioDb({ name: `gpu-fault-${Math.random()}` });
+  engine = new LocalEngine(nodeEngineDeps(gpu, async () => db));
+  expect((await engine.request('init', { preference: 'webgpu' })).backend).toBe('webgpu');
+  const info = await engine.request('loadModel', { source, quant: 'f32', embeddings: 'f32' });
+  const prepared = await engine.request('prepareData', { name: 'ab', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0, seed: 1 } });
+  datasetId = prepared.datasetId!;
+}, 120_000);
+
+afterAll(() => {
+  registerWebGpuKernelOverrides();
+  engine?.dispose();
+});
+
+describe('GPU faults fail engine jobs', () => {
+  it('every request that computes on the GPU runs as a GPU job (inside error scopes, one at a time)', () => {
+    const gpuJobs: RequestKind[] = ['init', 'matmulCheck', 'loadModel', 'score', 'generate', 'train'];
+    for (const kind of gpuJobs) expect(coreHandlers[kind].gpu, kind).toBe(true);
+  });
+
+  it('a training step with an invalid pipeline fails the train job with a validation GpuError', async () => {
+    tf.unregisterKernel('AddN', 'webgpu');
+    tf.registerKernel(tfjsAddN);
+    const events: EngineEvent[] = [];
+    try {
+      const err = await engine.request('train', { spec: spec() }, { onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
+      expect(err, JSON.stringify(err)).toBeInstanceOf(GpuError);
+      expect((err as GpuError).fault).toBe('validation');
+      expect((err as GpuError).detail).toMatch(/storage buffers/i);
+    } finally {
+      registerWebGpuKernelOverrides();
+    }
+    // The same run with our chunked AddN trains cleanly.
+    const ok = await engine.request('train', { spec: { ...spec(), name: 'clean run' } });
+    expect(ok).toMatchObject({ status: 'finished', step: 1 });
+    expect(ok.finalLoss.train).toBeGreaterThan(0); // the step had labels: gradients were really summed
+  }, 180_000);
+});
