@@ -11,7 +11,7 @@ import { useStudio } from './index';
 import { errorText } from './job-progress';
 import type { PaneId } from './generate-slice';
 
-let controllers: AbortController[] = [];
+let controllers = new Map<PaneId, AbortController>();
 let mixTimer: ReturnType<typeof setTimeout> | null = null;
 
 const state = () => useStudio.getState();
@@ -32,7 +32,7 @@ function params(use: PaneId, messages: ChatMessage[] | null): GenerateParams {
 /** Streams one pane; resolves with its text (null when it failed or was stopped before the end). */
 async function runPane(id: PaneId, messages: ChatMessage[] | null): Promise<string | null> {
   const controller = new AbortController();
-  controllers.push(controller);
+  controllers.set(id, controller);
   state().patchPane(id, { text: '', running: true, result: null, error: null });
   let text = '';
   try {
@@ -54,8 +54,8 @@ async function runPane(id: PaneId, messages: ChatMessage[] | null): Promise<stri
 
 /** Runs the playground: base and adapters side by side (same prompt and seed), or the one that applies. */
 export async function runGeneration(): Promise<void> {
-  stopGeneration();
-  controllers = [];
+  for (const c of controllers.values()) c.abort();
+  controllers = new Map();
   const g = state().generate;
   const messages = g.mode === 'chat' ? chatMessages() : null;
   if (messages && messages.length === 0) return;
@@ -76,9 +76,16 @@ function chatMessages(): ChatMessage[] {
   return g.system.trim() ? [{ role: 'system', content: g.system.trim() }, ...history] : history;
 }
 
-/** Stops every running pane (what was generated so far stays). */
+/** Stops every running pane after its current token; what was generated so far stays, with its stats. */
 export function stopGeneration(): void {
-  for (const c of controllers) c.abort();
+  // A pane still waiting for the engine (side by side runs one after the other) is cancelled outright.
+  for (const [id, c] of controllers) if (state().generate.panes[id].text === '') c.abort();
+  void getEngine()
+    .request('stopGeneration', {})
+    .catch(() => {
+      // The engine is gone or busy: cancel the requests outright instead.
+      for (const c of controllers.values()) c.abort();
+    });
 }
 
 /** Starts a new conversation. */

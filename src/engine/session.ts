@@ -38,6 +38,8 @@ export class EngineSession {
   readonly adapters = new Map<string, LoraAdapter>();
   /** Adapters applied to the base during generation, with their weights. */
   readonly stack = new AdapterStack();
+  /** Soft stops of the generations running now: `stopGeneration` fires them and each returns what it wrote. */
+  readonly generationStops = new Set<AbortController>();
   /** True while a training run holds the model (other model-changing requests wait or refuse). */
   busyTraining = false;
 

@@ -58,6 +58,19 @@ async function lastLogits<C extends GenerationCache>(
   return data;
 }
 
+/** Resolves after queued macrotasks (worker messages) had their turn; setImmediate in Node, a MessageChannel elsewhere. */
+function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 /**
  * Generates a continuation of `request`'s prompt. Tokens stream through `callbacks.onToken` as they are produced;
  * `callbacks.signal` stops after the current step. The streamed texts concatenate to the result's `text`. The cache
@@ -100,6 +113,8 @@ export async function generate<C extends GenerationCache>(
         finishReason = finish;
         break;
       }
+      // wasm/cpu reads resolve as microtasks: yield so a stop, a cancel or a new adapter weight can arrive.
+      await yieldToEventLoop();
       logits = await lastLogits(model, [id], cache, request, allowed);
     }
   } finally {

@@ -75,6 +75,8 @@ export interface EngineRequestMap {
   score: { params: ScoreParams; result: ScoreResult };
   /** Generates from the loaded base, alone or with the active adapter mix; streams `token` events. */
   generate: { params: GenerateParams; result: GenerateOutcome };
+  /** Ends running generations after their current token; each answers with the text it wrote (finish 'aborted'). */
+  stopGeneration: { params: Record<string, never>; result: { stopped: number } };
   /** Sets the adapter mix used by `generate` (opens adapters from storage as needed; applies live). */
   setActiveAdapters: { params: { adapters: ActiveAdapter[] }; result: ActiveAdapter[] };
   /** Copies a saved adapter under a new id and name. */
@@ -140,6 +142,7 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   score: true,
   generate: true,
   setActiveAdapters: true,
+  stopGeneration: true,
   duplicateAdapter: true,
   exportAdapter: true,
   importAdapter: true,

@@ -111,3 +111,17 @@ describe('adapter library', () => {
     expect((err as Error).message).toMatch(/adapter_model\.safetensors is missing/);
   });
 });
+
+describe('stopGeneration', () => {
+  it('ends a running generation, which answers with what it wrote', async () => {
+    let tokens = 0;
+    const running = client.request('generate', { ...ask('base'), maxNewTokens: 200 }, {
+      onEvent: (e) => {
+        if (e.kind === 'token' && ++tokens === 3) void client.request('stopGeneration', {});
+      },
+    });
+    const r = await running;
+    expect(r.finishReason).toBe('aborted');
+    expect(r.newTokens).toBeLessThan(200);
+  });
+});

@@ -22,6 +22,9 @@ export const generateHandler: HandlerSpec<'generate'> = {
     const hook = params.use === 'adapters' && stack.size > 0 ? stack : null;
     const adapters = hook ? stack.list().map((e) => ({ id: e.id, weight: e.weight })) : [];
     const s = params.sampling;
+    // A soft stop ends the loop and returns the text so far; a cancel (job.signal) rejects the request.
+    const stop = new AbortController();
+    job.state.session.generationStops.add(stop);
     const result = await generate(
       loaded.model,
       loaded.tokenizer,
@@ -37,8 +40,8 @@ export const generateHandler: HandlerSpec<'generate'> = {
         minP: s.minP > 0 ? s.minP : undefined,
         repetitionPenalty: s.repetitionPenalty !== 1 ? s.repetitionPenalty : undefined,
       },
-      { signal: job.signal, onToken: (t) => job.emit({ kind: 'token', index: t.index, id: t.id, text: t.text }) },
-    );
+      { signal: AbortSignal.any([job.signal, stop.signal]), onToken: (t) => job.emit({ kind: 'token', index: t.index, id: t.id, text: t.text }) },
+    ).finally(() => job.state.session.generationStops.delete(stop));
     return {
       text: result.text,
       finishReason: result.finishReason,
@@ -69,5 +72,15 @@ export const setActiveAdaptersHandler: HandlerSpec<'setActiveAdapters'> = {
     }
     for (const e of session.stack.list()) if (!wanted.some((a) => a.id === e.id)) session.stack.remove(e.id);
     return session.stack.list().map((e) => ({ id: e.id, weight: e.weight }));
+  },
+};
+
+/** `stopGeneration`: ends every running generation after its current token; each returns what it wrote. */
+export const stopGenerationHandler: HandlerSpec<'stopGeneration'> = {
+  gpu: false,
+  async run(_params, job) {
+    const stops = [...job.state.session.generationStops];
+    for (const s of stops) s.abort();
+    return { stopped: stops.length };
   },
 };

@@ -5,7 +5,7 @@
 import type { EngineHandlers } from '../job';
 import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
 import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
-import { generateHandler, setActiveAdaptersHandler } from './generate';
+import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
 import { initHandler } from './init';
@@ -27,6 +27,7 @@ export const coreHandlers: EngineHandlers = {
   score: scoreHandler,
   generate: generateHandler,
   setActiveAdapters: setActiveAdaptersHandler,
+  stopGeneration: stopGenerationHandler,
   duplicateAdapter: duplicateAdapterHandler,
   exportAdapter: exportAdapterHandler,
   importAdapter: importAdapterHandler,
