@@ -1,0 +1,58 @@
+// Generate section: streaming, base vs adapter side by side with one seed (they differ), the mixer's weight
+// applied without reloading (weight 0 = the base's text), stop, and chat mode only when the model has a template.
+import { ARTIFACTS, expect, test } from './fixtures';
+import { loadFixtureModel, openSection } from './helpers';
+import { peftZip } from './peft-fixture';
+
+test('base vs adapter with one seed; the mix weight applies live; text stays text', async ({ page }) => {
+  await loadFixtureModel(page);
+  await openSection(page, 'Adapters');
+  await page.getByLabel('Adapter files').setInputFiles({ name: 'style.zip', mimeType: 'application/zip', buffer: peftZip('style', 4, 5) });
+  await expect(page.getByTestId('adapters-notice')).toContainText('Imported style');
+
+  await openSection(page, 'Generate');
+  // The fixture has no chat template: chat mode is offered only when there is one.
+  await expect(page.getByRole('radio', { name: 'Chat' })).toBeDisabled();
+  await page.getByLabel('Use adapter style').check();
+  await expect(page.getByLabel('Weight of style')).toHaveValue('1');
+  await page.getByLabel('Prompt', { exact: true }).fill('<b>hello</b> the');
+  await page.getByLabel('Max new tokens').fill('24');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  const base = page.getByTestId('output-base-text');
+  const tuned = page.getByTestId('output-adapters-text');
+  await expect(page.getByTestId('output-base-stats')).toContainText('seed 42');
+  await expect(page.getByTestId('output-adapters-stats')).toContainText('seed 42');
+  const baseText = await base.textContent();
+  const tunedText = await tuned.textContent();
+  expect(baseText!.length).toBeGreaterThan(0);
+  expect(tunedText).not.toBe(baseText);
+  // Generated text is never HTML: nothing but text nodes (and the caret while running) inside the output.
+  expect(await page.getByTestId('output-base').locator('.output-text b, .output-text script').count()).toBe(0);
+  await page.screenshot({ path: `${ARTIFACTS}/generate-compare.png` });
+
+  // Same seed again: the base repeats itself exactly.
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('output-base-stats')).toContainText('seed 42');
+  await expect(page.getByTestId('output-adapters-stats')).toContainText('seed 42');
+  expect(await base.textContent()).toBe(baseText);
+
+  // Weight 0 on the only adapter: the "with adapters" side now writes exactly what the base writes.
+  await page.getByLabel('Weight of style').fill('0');
+  await expect(page.getByText('0.00')).toBeVisible();
+  await page.waitForTimeout(300);
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('output-adapters-stats')).toContainText('seed 42');
+  expect(await tuned.textContent()).toBe(baseText);
+});
+
+test('stop ends a long generation and keeps what was written', async ({ page }) => {
+  await loadFixtureModel(page);
+  await openSection(page, 'Generate');
+  await page.getByLabel('Base and adapters side by side').uncheck();
+  await page.getByLabel('Max new tokens').fill('2000');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('output-base-text')).not.toBeEmpty();
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(page.getByTestId('output-base-stats')).toContainText('stopped');
+  await page.screenshot({ path: `${ARTIFACTS}/generate-stopped.png` });
+});
