@@ -54,6 +54,13 @@ describe('AddN on webgpu', () => {
     expect(device.limits.maxStorageBuffersPerShaderStage).toBeGreaterThanOrEqual(8);
   });
 
+  it('the device has the adapter\'s limits, not WebGPU\'s defaults', async () => {
+    const adapter = (await navigator.gpu.requestAdapter()) as GPUAdapter;
+    const names = ['maxStorageBuffersPerShaderStage', 'maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup'] as const;
+    // (SwiftShader offers 12 storage buffers per stage; a device created without requiredLimits gets 8.)
+    for (const name of names) expect(device.limits[name], name).toBe(adapter.limits[name]);
+  });
+
   it("reproduces tfjs's kernel: 14 inputs make an invalid pipeline (validation error), ours does not", async () => {
     const { tensors, sum } = operands(14, [3, 5]);
     tf.unregisterKernel('AddN', 'webgpu');
