@@ -39,6 +39,9 @@ export interface TinySettings {
   checkpointEvery: number;
   seqLen?: number;
   lr?: number;
+  batch?: number;
+  prompt?: string;
+  sampleTokens?: number;
 }
 
 /** Fills the Train form with `s` (starting from the quick preset). */
@@ -52,15 +55,15 @@ export async function fillTrainForm(page: Page, s: TinySettings): Promise<void> 
   await page.getByLabel('Total steps').fill(String(s.steps));
   await page.getByLabel('Rank', { exact: true }).fill('4');
   await page.getByLabel('Alpha', { exact: true }).fill('8');
-  await page.getByLabel('Batch size').fill('2');
+  await page.getByLabel('Batch size').fill(String(s.batch ?? 2));
   await page.getByLabel('Max sequence length').fill(String(s.seqLen ?? 128));
   await page.getByRole('spinbutton', { name: 'Learning rate' }).fill(String(s.lr ?? 3e-3));
   await page.getByLabel('Warmup steps').fill('2');
   await page.getByLabel('Eval every (steps)').fill('10');
   await page.getByLabel('Checkpoint every (steps)').fill(String(s.checkpointEvery));
-  await page.getByLabel('Prompts (a blank line between two)').fill(SAMPLE_PROMPT);
+  await page.getByLabel('Prompts (a blank line between two)').fill(s.prompt ?? SAMPLE_PROMPT);
   await page.getByLabel('Sample every (steps)').fill(String(s.sampleEvery));
-  await page.getByLabel('Sample length (tokens)').fill('16');
+  await page.getByLabel('Sample length (tokens)').fill(String(s.sampleTokens ?? 16));
   await expect(page.getByTestId('train-estimate')).toContainText(`${s.steps} over`);
 }
 

@@ -1,0 +1,46 @@
+// The training step on the WebGPU backend (SwiftShader in headless Chromium): the committed tiny Llama fixture
+// (hidden 32, 2 layers) learns a dataset the test writes itself, with checkpoints and an end-of-run sample, and the
+// adapter is saved. Tiny shapes and an F32 base: SwiftShader compiles each WGSL pipeline slowly (an INT8 base's
+// kernels add ~30 s of compiling to the first step); quantized-base training on WebGPU is covered by
+// src/train/trainer.webgpu.test.ts (NF4, Dawn).
+import { expect, test } from './fixtures';
+import { FIXTURE_MODEL_FILES, openSection } from './helpers';
+import { fillTrainForm, lossRange, shoot } from './train-helpers';
+
+const STEPS = 4;
+const LINES = Array.from({ length: 24 }, (_, i) => JSON.stringify({ prompt: `Q${i % 3}:`, completion: ' yes yes yes' }));
+
+test('a LoRA run trains on WebGPU (SwiftShader): loss falls, checkpoints, end sample, adapter saved', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 })));
+  await page.goto('/#model');
+  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
+  await page.getByRole('radio', { name: 'Local files' }).check();
+  await page.getByLabel('Model files').setInputFiles(FIXTURE_MODEL_FILES);
+  await expect(page.getByTestId('model-facts')).toContainText('llama');
+  await page.getByRole('radio', { name: /^F32/ }).check();
+  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
+  await expect(page.getByTestId('model-loaded')).toContainText('local model (F32)');
+  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
+  await openSection(page, 'Data');
+  await page.getByLabel('Data files').setInputFiles({ name: 'yes.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(LINES.join('\n') + '\n') });
+  await expect(page.getByTestId('data-files')).toContainText('yes.jsonl');
+  await page.getByLabel('Max tokens per example').fill('32');
+  await page.getByLabel('Held out for evaluation').fill('0');
+  await page.getByRole('button', { name: 'Prepare dataset' }).click();
+  await expect(page.getByTestId('data-stats')).toContainText('Stored');
+
+  await fillTrainForm(page, { steps: STEPS, name: 'webgpu yes', sampleEvery: 0, checkpointEvery: 2, seqLen: 32, lr: 1e-2, batch: 4, prompt: 'Q1:', sampleTokens: 4 });
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText(/Training|Finished/);
+  await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout: 200_000 });
+  await expect(page.getByTestId('train-saved')).toContainText('webgpu yes');
+  const loss = await lossRange(page);
+  expect(loss.points).toBe(STEPS);
+  expect(loss.last).toBeLessThan(loss.first * 0.8);
+  await expect(page.getByTestId('train-checkpoint')).toHaveText(`checkpoint at step ${STEPS}`);
+  await expect(page.getByTestId('sample-step')).toHaveCount(1);
+  // WebGPU reports the bytes it holds; the run shows them (GPU memory per step).
+  await expect(page.getByTestId('train-progress')).toContainText('on the device');
+  await shoot(page, 'train-webgpu');
+});
