@@ -32,6 +32,7 @@ test('a JSONL with 3 bad lines: three located errors, then skip stores the good 
   await openSection(page, 'Data');
   await page.getByLabel('Data files').setInputFiles({ name: 'sums.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n') + '\n') });
   await expect(page.getByTestId('data-files')).toContainText('sums.jsonl');
+  await expect(page.getByTestId('data-shape')).toContainText('prompt/completion');
   await page.getByRole('button', { name: 'Prepare dataset' }).click();
   const problems = page.getByTestId('data-problems');
   await expect(problems).toContainText('3 problems — nothing was stored');

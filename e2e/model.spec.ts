@@ -58,7 +58,10 @@ test.describe('Hugging Face', () => {
     await expect(page.getByTestId('model-facts')).toContainText('llama');
     await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
     await expect(page.getByTestId('model-loaded')).toContainText('studio-test/tiny-llama@main');
-    await expect(page.getByTestId('model-facts')).toContainText('downloaded');
+    // The weights came from the hub endpoint, with the token (and only there: the fixture checks no other host).
+    const weights = hub.requests.filter((r) => r.url.includes('/resolve/main/model.safetensors') && r.method === 'GET');
+    expect(weights.length).toBeGreaterThan(0);
+    expect(weights.every((r) => r.authorization === 'Bearer hf_test_token')).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/model-hub.png`, fullPage: true });
   });
 });

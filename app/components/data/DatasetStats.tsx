@@ -36,7 +36,7 @@ export function DatasetStats() {
             <dd>{st.duplicates}</dd>
           </>
         ) : null}
-        {result.skipped > 0 ? (
+        {result.ok && result.skipped > 0 ? (
           <>
             <dt>Skipped</dt>
             <dd>{result.skipped} bad records</dd>

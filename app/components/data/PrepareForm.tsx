@@ -55,7 +55,7 @@ export function PrepareForm() {
         />
       </div>
       <div className="actions">
-        <button type="button" className="primary" disabled={!modelReady || data.files.length === 0 || data.preparing !== null} onClick={() => void prepareData()}>
+        <button type="button" className="primary" disabled={!modelReady || data.files.length === 0 || data.preparing !== null || data.sampling} onClick={() => void prepareData()}>
           Prepare dataset
         </button>
         {!modelReady ? <span className="muted">Load a base model first: data is tokenized with its tokenizer.</span> : null}
