@@ -4,9 +4,23 @@
 // 127.0.0.1 (the `requests` fixture); a screenshot of every section lands in e2e-artifacts/.
 import { expect, test } from './fixtures';
 import { openSection } from './helpers';
-import { fillTrainForm, lossRange, openWithModel, prepareShipLog, shoot } from './train-helpers';
+import { unzipSync } from 'fflate';
+import { fillTrainForm, layerCount, lossRange, openWithModel, prepareShipLog, SAMPLE_PROMPT, shoot, targetShapes } from './train-helpers';
 
 const STEPS = 30;
+const RANK = 4;
+
+/** The JSON header of a safetensors file: tensor name → dtype and shape. */
+function safetensorsHeader(bytes: Uint8Array): Record<string, { dtype: string; shape: number[] }> {
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  return JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  return new Uint8Array(Buffer.concat(chunks));
+}
 
 test('journey: train an adapter, watch it learn, and find it in the library after a reload', async ({ page, requests }) => {
   test.setTimeout(300_000);
@@ -33,5 +47,51 @@ test('journey: train an adapter, watch it learn, and find it in the library afte
   await expect(page.getByTestId('train-step')).toContainText(`step ${STEPS} of ${STEPS}`);
   await shoot(page, 'journey-4-train-done');
 
+
+  // Generate with the adapter: base and adapter side by side, same prompt and seed, different text.
+  await page.getByRole('button', { name: 'Try it in Generate' }).click();
+  await expect(page.getByRole('heading', { level: 2, name: 'Generate' })).toBeVisible();
+  await page.getByLabel('Use adapter ship log journey').check();
+  await page.getByLabel('Prompt', { exact: true }).fill(SAMPLE_PROMPT);
+  await page.getByLabel('Max new tokens').fill('24');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  await expect(page.getByTestId('output-base-stats')).toContainText('seed');
+  await expect(page.getByTestId('output-adapters-stats')).toContainText('seed');
+  const baseText = await page.getByTestId('output-base-text').textContent();
+  const tunedText = await page.getByTestId('output-adapters-text').textContent();
+  expect(tunedText).not.toBe(baseText);
+  await shoot(page, 'journey-5-generate');
+
+  // After a reload the adapter is in the library with its facts, and its run's loss history re-opens.
+  await page.reload();
+  await openWithModel(page);
+  await openSection(page, 'Adapters');
+  const row = page.getByTestId('adapter-row').filter({ hasText: 'ship log journey' });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText(`r ${RANK}`);
+  await expect(row).toContainText('data: ship-log-json');
+  await shoot(page, 'journey-6-adapters');
+  const download = page.waitForEvent('download');
+  await row.getByRole('button', { name: 'Download ship log journey as a PEFT zip' }).click();
+  const file = await download;
+  const entries = unzipSync(await readAll(await file.createReadStream()));
+  const folder = file.suggestedFilename().replace(/\.zip$/, '');
+  const config = JSON.parse(new TextDecoder().decode(entries[`${folder}/adapter_config.json`]));
+  expect(config).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: RANK, lora_alpha: 8, bias: 'none' });
+  expect([...config.target_modules].sort()).toEqual(['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj']);
+  const header = safetensorsHeader(entries[`${folder}/adapter_model.safetensors`]);
+  const shapes = targetShapes();
+  for (let layer = 0; layer < layerCount(); layer++) {
+    for (const [module, [out, inF]] of Object.entries(shapes)) {
+      const key = `base_model.model.model.layers.${layer}.${module}`;
+      expect(header[`${key}.lora_A.weight`], key).toMatchObject({ dtype: 'F32', shape: [RANK, inF] });
+      expect(header[`${key}.lora_B.weight`], key).toMatchObject({ dtype: 'F32', shape: [out, RANK] });
+    }
+  }
+  expect(Object.keys(header).filter((k) => k !== '__metadata__')).toHaveLength(layerCount() * 14);
+
+  await row.getByRole('button', { name: 'Loss history of ship log journey' }).click();
+  await expect(page.getByTestId('train-viewing')).toContainText('ship log journey');
+  expect((await lossRange(page)).points).toBe(STEPS);
   expect(requests.length).toBeGreaterThan(0);
 });

@@ -1,5 +1,5 @@
 /** Steps the training journeys share: a base model, a prepared sample dataset, tiny training settings, a run. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect } from './fixtures';
@@ -84,4 +84,25 @@ export async function shoot(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: size.width, height: Math.min(4000, Math.max(size.height, height + 120)) });
   await page.screenshot({ path: `e2e-artifacts/${name}.png` });
   await page.setViewportSize(size);
+}
+
+/** [out, in] of every LoRA target module of the model the journey trains (from its config.json). */
+export function targetShapes(): Record<string, [number, number]> {
+  const dir = DEMO_PRESENT ? 'public/models/lorastudio-demo' : 'fixtures/models/llama-tied';
+  const c = JSON.parse(readFileSync(path.resolve(dir, 'config.json'), 'utf8')) as Record<string, number>;
+  const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
+  const q = c.num_attention_heads * headDim;
+  const kv = c.num_key_value_heads * headDim;
+  const h = c.hidden_size;
+  const i = c.intermediate_size;
+  return {
+    'self_attn.q_proj': [q, h], 'self_attn.k_proj': [kv, h], 'self_attn.v_proj': [kv, h], 'self_attn.o_proj': [h, q],
+    'mlp.gate_proj': [i, h], 'mlp.up_proj': [i, h], 'mlp.down_proj': [h, i],
+  };
+}
+
+/** Number of decoder layers of that model. */
+export function layerCount(): number {
+  const dir = DEMO_PRESENT ? 'public/models/lorastudio-demo' : 'fixtures/models/llama-tied';
+  return (JSON.parse(readFileSync(path.resolve(dir, 'config.json'), 'utf8')) as { num_hidden_layers: number }).num_hidden_layers;
 }

@@ -27,7 +27,7 @@ export function SampleTimeline() {
               {entries.map((e) => (
                 <p key={e.index} className="sample">
                   <span className="sample-prompt">{e.prompt}</span>
-                  <span className="sample-text">{e.text}</span>
+                  {e.text ? <span className="sample-text">{e.text}</span> : <span className="muted"> (no text: the model ended at once)</span>}
                 </p>
               ))}
             </li>

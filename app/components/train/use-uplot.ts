@@ -23,12 +23,15 @@ export function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#888';
 }
 
+/** Step axis tick spacings: whole steps only. */
+const STEP_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000];
+
 /** Axis styling in the current theme. */
 export function themedAxes(yLabel: string, yValues?: uPlot.Axis['values']): uPlot.Axis[] {
   const stroke = cssVar('--muted');
   const grid = { stroke: cssVar('--border'), width: 1 };
   return [
-    { stroke, grid, ticks: grid, label: 'step', labelSize: 18 },
+    { stroke, grid, ticks: grid, label: 'step', labelSize: 18, incrs: STEP_INCRS },
     { stroke, grid, ticks: grid, label: yLabel, labelSize: 18, size: 56, ...(yValues ? { values: yValues } : {}) },
   ];
 }
