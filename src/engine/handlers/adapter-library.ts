@@ -81,7 +81,9 @@ export const importAdapterHandler: HandlerSpec<'importAdapter'> = {
       : memoryFiles(Object.fromEntries(await Promise.all(params.files.map(async (f) => [f.name.split('/').pop()!, new Uint8Array(await f.blob.arrayBuffer())]))), label);
     const imported = await importPeft(files, baseSpecs(loaded));
     try {
-      return await saveNew(job, imported.adapter, { name: label, baseModel: imported.baseModel ?? loaded.info.id, dataset: null, runId: null });
+      // Shapes were checked against the loaded base, so that is the base it belongs to here (the file's
+      // base_model_name_or_path may be a path on another machine).
+      return await saveNew(job, imported.adapter, { name: label, baseModel: loaded.info.id, dataset: null, runId: null });
     } finally {
       imported.adapter.dispose();
     }

@@ -45,6 +45,8 @@ export const deleteAdapterHandler: HandlerSpec<'deleteAdapter'> = {
   async run(params, job) {
     const id = requireId(params.id);
     await deleteAdapter(await job.state.db(), id);
+    // Free its tensors if generation had it open.
+    job.state.session.dropAdapter(id);
     return { id };
   },
 };
