@@ -73,7 +73,8 @@ async function runRequest(params: TrainParams, name: string, fresh: boolean): Pr
     if (run) patch({ run: { ...run, status: result.status, step: result.step, totalSteps: result.totalSteps, adapterId: result.adapterId, message: result.message } });
   } catch (e) {
     const run = train().run;
-    patch({ run: run ? { ...run, status: 'failed', message: errorText(e) } : null, error: errorText(e) });
+    // Shown once: in the run's outcome when there is a run view, else as the section's error.
+    patch({ run: run ? { ...run, status: 'failed', message: errorText(e) } : null, error: run ? null : errorText(e) });
   } finally {
     void refreshUnfinished();
   }

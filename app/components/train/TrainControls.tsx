@@ -39,6 +39,8 @@ function RunProgress({ run }: { run: TrainRunView }) {
 function Outcome({ run }: { run: TrainRunView }) {
   const setSection = useStudio((s) => s.setSection);
   if (run.status === 'failed' || run.status === 'diverged') return <ErrorNote message={run.message ?? 'Training failed.'} testId="train-failure" />;
+  // A rollback that retries at half the learning rate keeps running: say what happened.
+  if (isLive(run) && run.message) return <p className="warn-note" role="status" data-testid="train-notice">{run.message}</p>;
   if (!run.adapterId) return null;
   return (
     <p className="ok-note" data-testid="train-saved">

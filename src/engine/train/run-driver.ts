@@ -107,8 +107,10 @@ export class RunDriver implements RunController {
         void this.flush();
         return;
       case 'rollback':
+        // The UI drops the points after `toStep` when the next step arrives; the record drops them here.
         this.pending = this.pending.filter((p) => p.step <= e.toStep);
         job.log('warn', e.message);
+        this.status(trainer.currentStatus, e.toStep, e.message);
         return;
       case 'status':
         return this.onStatus(e.status, e.message ?? null);
