@@ -7,6 +7,7 @@ import type { ModelSource } from '../../src/protocol/model-types';
 import { CancelledError } from '../../src/protocol/errors';
 import { getEngine } from '../engine';
 import { useStudio } from './index';
+import { syncMix } from './generate-actions';
 import { errorText, progressOf } from './job-progress';
 import type { BuiltinModel } from './model-slice';
 
@@ -101,6 +102,7 @@ export async function loadSelectedModel(): Promise<void> {
       },
     });
     patch({ info, loading: null, loadedSource: source });
+    restoreMix(info.id);
   } catch (e) {
     // A failed or cancelled load freed the previous model too (the engine unloads before reading weights).
     const info = await getEngine().request('modelInfo', {}).catch(() => null);
@@ -108,6 +110,17 @@ export async function loadSelectedModel(): Promise<void> {
   } finally {
     if (loadController === controller) loadController = null;
   }
+}
+
+/**
+ * A new base starts with no adapters on the device: the mix keeps the adapters made for this base (sent to the
+ * engine again) and drops the others.
+ */
+function restoreMix(baseId: string): void {
+  const { adapters, generate, patchGenerate } = useStudio.getState();
+  const mix = generate.mix.filter((m) => adapters.list.find((a) => a.id === m.id)?.baseModel === baseId);
+  patchGenerate({ mix });
+  if (mix.length > 0) syncMix(0);
 }
 
 /** Cancels a running load. */
