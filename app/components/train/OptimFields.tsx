@@ -46,7 +46,7 @@ export function OptimFields() {
         <NumberField id="train-seq" label="Max sequence length" value={t.maxSeqLen} integer min={8} max={32768} step={16} onChange={(maxSeqLen) => edit.train({ maxSeqLen })} />
         <NumberField id="train-clip" label="Gradient clipping (norm)" value={t.maxGradNorm} min={0} onChange={(maxGradNorm) => edit.train({ maxGradNorm })} hint="0 = off" />
         <NumberField id="train-wd" label="Weight decay" value={t.adamw.weightDecay} min={0} max={1} onChange={(weightDecay) => edit.train({ adamw: { ...t.adamw, weightDecay } })} />
-        <NumberField id="train-eval-every" label="Eval every (steps)" value={t.evalEvery} integer min={0} onChange={(evalEvery) => edit.train({ evalEvery })} hint="0 = at the end" />
+        <NumberField id="train-eval-every" label="Eval every (steps)" value={t.evalEvery} integer min={0} onChange={(evalEvery) => edit.train({ evalEvery })} hint="0 = at the end; the held-out share is set in Data" />
         <NumberField id="train-ckpt-every" label="Checkpoint every (steps)" value={t.checkpointEvery} integer min={0} onChange={(checkpointEvery) => edit.train({ checkpointEvery })} hint="also on pause and stop" />
         <NumberField id="train-seed" label="Seed" value={t.seed} integer min={0} onChange={(seed) => edit.train({ seed })} />
         <label htmlFor="train-nan">On NaN loss</label>

@@ -72,7 +72,12 @@ describe('train requests', () => {
 
   it('trains: steps stream, loss falls, samples every N steps, checkpoints, adapter saved with its run history', async () => {
     const events: EngineEvent[] = [];
-    const r = await client.request('train', { spec: spec(12, { checkpointEvery: 4, evalEvery: 6 }, 4) }, { onEvent: (e) => events.push(e) });
+    const s = spec(12, { checkpointEvery: 4, evalEvery: 6 }, 4);
+    const estimate = await client.request('estimateTraining', { lora: s.lora, train: s.train, datasetId });
+    const r = await client.request('train', { spec: s }, { onEvent: (e) => events.push(e) });
+    const start = events.find((e) => e.kind === 'trainStart');
+    // The estimate counts exactly the parameters the run trains.
+    expect(start?.kind === 'trainStart' && start.trainableParameters).toBe(estimate.trainableParameters);
     const steps = events.flatMap((e) => (e.kind === 'trainStep' ? [e.metrics] : []));
     expect(steps.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(steps[11].loss).toBeLessThan(steps[0].loss * 0.7);
