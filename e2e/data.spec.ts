@@ -18,7 +18,11 @@ test('a sample dataset: shape detected, tokens previewed, prepared and stored', 
   expect(Number(count.replace(',', ''))).toBeGreaterThan(1400);
   await expect(page.getByTestId('data-stats').getByRole('img', { name: /Example lengths/ })).toBeVisible();
   await expect(page.getByTestId('dataset-library').getByRole('row', { name: /Ship's log/ })).toContainText(count);
+  await page.getByTestId('data-stats').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${ARTIFACTS}/data-sample.png` });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: `${ARTIFACTS}/data-sample-dark.png` });
+  await page.emulateMedia({ colorScheme: 'light' });
   // The library survives a reload (IndexedDB), and the new dataset is the one selected for training.
   await page.reload();
   await openSection(page, 'Data');
@@ -40,6 +44,7 @@ test('a JSONL with 3 bad lines: three located errors, then skip stores the good 
   await expect(problems.getByRole('listitem').nth(0)).toContainText('sums.jsonl:3:');
   await expect(problems.getByRole('listitem').nth(1)).toContainText('sums.jsonl:5:');
   await expect(problems.getByRole('listitem').nth(2)).toContainText('sums.jsonl:8:');
+  await page.getByTestId('data-problems').scrollIntoViewIfNeeded();
   await page.screenshot({ path: `${ARTIFACTS}/data-problems.png` });
   await page.getByRole('button', { name: 'Skip the 3 bad records and prepare' }).click();
   await expect(page.getByTestId('data-stats')).toContainText('Stored');

@@ -29,6 +29,9 @@ test('base vs adapter with one seed; the mix weight applies live; text stays tex
   // Generated text is never HTML: nothing but text nodes (and the caret while running) inside the output.
   expect(await page.getByTestId('output-base').locator('.output-text b, .output-text script').count()).toBe(0);
   await page.screenshot({ path: `${ARTIFACTS}/generate-compare.png` });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: `${ARTIFACTS}/generate-compare-dark.png` });
+  await page.emulateMedia({ colorScheme: 'light' });
 
   // Same seed again: the base repeats itself exactly.
   await page.getByRole('button', { name: 'Generate' }).click();
