@@ -5,13 +5,17 @@
 import { test as base, expect } from '@playwright/test';
 
 export const test = base.extend<{ requests: string[] }>({
-  requests: async ({ context }, use) => {
-    const urls: string[] = [];
-    context.on('request', (r) => urls.push(r.url()));
-    await use(urls);
-    const external = urls.filter((u) => !/^(https?:\/\/127\.0\.0\.1[:/]|data:|blob:)/.test(u));
-    expect(external, 'requests that left 127.0.0.1').toEqual([]);
-  },
+  // auto: every test checks it, whether or not it reads the list.
+  requests: [
+    async ({ context }, use) => {
+      const urls: string[] = [];
+      context.on('request', (r) => urls.push(r.url()));
+      await use(urls);
+      const external = urls.filter((u) => !/^(https?:\/\/127\.0\.0\.1[:/]|data:|blob:)/.test(u));
+      expect(external, 'requests that left 127.0.0.1').toEqual([]);
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };
