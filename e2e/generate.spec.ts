@@ -3,6 +3,7 @@
 import { ARTIFACTS, expect, test } from './fixtures';
 import { loadFixtureModel, openSection } from './helpers';
 import { peftZip } from './peft-fixture';
+import { tinyChatModelFiles } from './tiny-chat-model';
 
 test('base vs adapter with one seed; the mix weight applies live; text stays text', async ({ page }) => {
   await loadFixtureModel(page);
@@ -58,4 +59,28 @@ test('stop ends a long generation and keeps what was written', async ({ page }) 
   await page.getByRole('button', { name: 'Stop' }).click();
   await expect(page.getByTestId('output-base-stats')).toContainText('stopped');
   await page.screenshot({ path: `${ARTIFACTS}/generate-stopped.png` });
+});
+
+test('chat mode with a model that has a chat template: the conversation grows turn by turn', async ({ page }) => {
+  await page.goto('/#model');
+  await expect(page.getByTestId('engine-backend')).toHaveText(/wasm|webgpu/);
+  await page.getByRole('radio', { name: 'Local files' }).check();
+  await page.getByLabel('Model files').setInputFiles(tinyChatModelFiles());
+  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
+  await expect(page.getByTestId('model-chat-template')).toContainText('chat mode available');
+  await openSection(page, 'Generate');
+  await page.getByRole('radio', { name: 'Chat' }).check();
+  await page.getByLabel('Base and adapters side by side').uncheck();
+  await page.getByLabel('System prompt').fill('You are terse.');
+  await page.getByLabel('Max new tokens').fill('8');
+  await page.getByLabel('Your message').fill('Ahoy there');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const log = page.getByRole('list', { name: 'Conversation' });
+  await expect(log.getByRole('listitem')).toHaveCount(2);
+  await expect(log.getByRole('listitem').nth(0)).toContainText('Ahoy there');
+  await expect(page.getByTestId('output-base-stats')).toContainText('prompt');
+  await page.getByLabel('Your message').fill('And then?');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await expect(log.getByRole('listitem')).toHaveCount(4);
+  await page.screenshot({ path: `${ARTIFACTS}/generate-chat.png` });
 });

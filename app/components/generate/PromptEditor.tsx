@@ -24,7 +24,9 @@ export function PromptEditor() {
       </div>
       {chat ? (
         <>
-          <label htmlFor="gen-system">System prompt</label>
+          <label htmlFor="gen-system" className="block">
+            System prompt
+          </label>
           <input id="gen-system" className="wide" value={g.system} onChange={(e) => patch({ system: e.target.value })} placeholder="(optional)" />
           <ol className="chat-log" aria-label="Conversation">
             {g.messages.map((m, i) => (
