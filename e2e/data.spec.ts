@@ -2,6 +2,7 @@
 // JSONL with 3 bad lines: three errors with line numbers, then "skip" stores the right number of examples.
 import { ARTIFACTS, expect, test } from './fixtures';
 import { loadFixtureModel, openSection } from './helpers';
+import { tinyChatModelFiles } from './tiny-chat-model';
 
 test('a sample dataset: shape detected, tokens previewed, prepared and stored', async ({ page }) => {
   await loadFixtureModel(page);
@@ -53,4 +54,23 @@ test('a JSONL with 3 bad lines: three located errors, then skip stores the good 
   await expect(page.getByRole('radio', { name: 'Skip bad rows' })).toBeChecked();
   await expect(page.getByTestId('dataset-library').getByRole('row', { name: /sums/ })).toContainText('6');
   await page.screenshot({ path: `${ARTIFACTS}/data-skipped.png` });
+});
+
+test('a chat sample with a chat-template model: trains on the assistant turns only', async ({ page }) => {
+  await page.goto('/#model');
+  await expect(page.getByTestId('engine-backend')).toHaveText(/wasm|webgpu/);
+  await page.getByRole('radio', { name: 'Local files' }).check();
+  await page.getByLabel('Model files').setInputFiles(tinyChatModelFiles());
+  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
+  await expect(page.getByTestId('model-chat-template')).toContainText('chat mode available');
+  await openSection(page, 'Data');
+  await page.getByRole('button', { name: /Use sample dataset: Ship's log → JSON \(chat\)/ }).click();
+  await expect(page.getByTestId('data-shape')).toContainText('chat');
+  const preview = page.getByTestId('data-preview');
+  await expect(preview.locator('.tok-loss').first()).toBeVisible();
+  // The system and user turns are context: the first tokens carry no loss.
+  await expect(preview.locator('.token-preview').first().locator('.tok').first()).not.toHaveClass(/tok-loss/);
+  await page.getByRole('button', { name: 'Prepare dataset' }).click();
+  await expect(page.getByTestId('data-stats')).toContainText('Stored');
+  await expect(page.getByTestId('data-example-count')).toContainText('800');
 });
