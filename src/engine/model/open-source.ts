@@ -31,6 +31,15 @@ export async function openSource(source: ModelSource, job: JobContext): Promise<
         throw new InvalidRequestError(`Built-in model URL must be absolute and end in '/': ${source.baseUrl}`);
       }
       const files = httpModelFiles(source.baseUrl, source.files, source.id, fetch, job.signal);
+      const missing = [];
+      for (const name of ['config.json', ...source.files.filter((n) => n.endsWith('.safetensors'))]) {
+        if ((await files.size(name)) === null) missing.push(`${source.id}/${name}`);
+      }
+      if (missing.length > 0) {
+        throw new EngineError(
+          `The built-in model is not complete in this build (${missing.join(', ')} missing). Load a model from Hugging Face or from local files instead.`,
+        );
+      }
       return { files, id: source.id, label: source.id, downloadedBytes: 0 };
     }
     case 'files': {
