@@ -27,6 +27,8 @@ test('reload mid-run: the run resumes from its checkpoint and finishes', async (
   await shoot(page, 'train-resume-offer');
   await unfinished.getByRole('button', { name: 'Resume run ship log resumed' }).click();
   await expect(page.getByTestId('train-resumed')).toHaveText(/resumed at step (1\d|2\d)/);
+  // The form shows the run's own settings.
+  await expect(page.getByLabel('Adapter name')).toHaveValue('ship log resumed');
   const resumedAt = Number((await page.getByTestId('train-resumed').textContent())!.replace(/\D+/g, ''));
   expect(resumedAt).toBeGreaterThanOrEqual(10);
   await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout: 240_000 });

@@ -4,7 +4,7 @@
  * Adapters section calls {@link openRunHistory}). All training happens in the engine worker.
  */
 import { CancelledError } from '../../src/protocol/errors';
-import type { TrainAction, TrainParams } from '../../src/protocol/train-types';
+import type { TrainAction, TrainParams, TrainRunSpec } from '../../src/protocol/train-types';
 import { getEngine } from '../engine';
 import { useStudio } from './index';
 import { errorText } from './job-progress';
@@ -59,6 +59,12 @@ export async function startTraining(): Promise<void> {
 /** Continues an unfinished run from its last checkpoint (its chart continues where it was). */
 export async function resumeRun(runId: string): Promise<void> {
   const record = train().unfinished.find((r) => r.id === runId);
+  // The form shows the settings the run trains with (it is locked while the run goes on).
+  const spec = (record?.config as { spec?: TrainRunSpec } | undefined)?.spec;
+  if (spec?.lora && spec.train && spec.samples) {
+    useStudio.getState().setTrainForm(() => ({ preset: 'custom', name: spec.name, lora: spec.lora, train: spec.train, samples: spec.samples }));
+    useStudio.getState().patchData({ selectedDatasetId: spec.datasetId });
+  }
   await runRequest({ resumeRunId: runId }, record?.name ?? 'run', false);
 }
 
