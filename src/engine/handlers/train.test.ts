@@ -141,4 +141,20 @@ describe('train requests', () => {
     expect((await client.request('getRun', { id: runId })).metrics.map((p) => p.step)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
     await expect(client.request('train', { resumeRunId: runId })).rejects.toThrow(/already finished/);
   }, 60_000);
+
+  it('a NaN/Inf loss rolls back to the last good checkpoint and ends with a message; nothing is saved', async () => {
+    const events: EngineEvent[] = [];
+    const before = (await client.request('listAdapters', {})).length;
+    // An absurd learning rate: Adam's first update moves lora_B by ±lr, the next forward pass overflows float32.
+    const r = await client.request('train', { spec: spec(6, { lr: 1e30, maxGradNorm: 0 }) }, { onEvent: (e) => events.push(e) });
+    expect(r.status).toBe('diverged');
+    expect(r.adapterId).toBeNull();
+    expect(r.message).toMatch(/rolled back to the last good checkpoint \(step \d+\)/);
+    expect(events.some((e) => e.kind === 'trainStatus' && e.status === 'diverged' && e.message === r.message)).toBe(true);
+    const run = await client.request('getRun', { id: r.runId });
+    expect(run).toMatchObject({ status: 'failed', adapterId: null, error: r.message });
+    expect(await client.request('listAdapters', {})).toHaveLength(before);
+    await client.request('deleteRun', { id: r.runId });
+    await expect(client.request('getRun', { id: r.runId })).rejects.toBeInstanceOf(InvalidRequestError);
+  }, 60_000);
 });
