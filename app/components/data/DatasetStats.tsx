@@ -43,6 +43,7 @@ export function DatasetStats() {
           </>
         ) : null}
       </dl>
+      {!st.complete ? <p className="hint">Tokenizing stopped at the first problem: these figures cover the records before it.</p> : null}
       <Histogram histogram={st.histogram} />
     </section>
   );
