@@ -8,6 +8,7 @@ import type { TrainAction, TrainParams, TrainRunSpec } from '../../src/protocol/
 import { getEngine } from '../engine';
 import { useStudio } from './index';
 import { errorText } from './job-progress';
+import { saveTrainForm } from './train-form-storage';
 import { isLive, startingRun } from './train-slice';
 
 const ESTIMATE_DELAY_MS = 250;
@@ -146,6 +147,7 @@ export function watchTrainBoot(): () => void {
     const now = { info: s.model.info, dataset: s.data.selectedDatasetId, form: s.train.form };
     if (now.info !== last.info && now.info) void refreshUnfinished();
     if (now.info !== last.info || now.dataset !== last.dataset || now.form !== last.form) scheduleEstimate();
+    if (now.form !== last.form) saveTrainForm(now.form);
     last = now;
   });
 }

@@ -94,3 +94,26 @@ describe('chart data', () => {
     expect(ms).toBeLessThan(100);
   });
 });
+
+describe('train form storage', () => {
+  it('merges a saved form over the defaults and ignores junk', async () => {
+    const items = new Map<string, string>();
+    const fake = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
+    Object.defineProperty(globalThis, 'localStorage', { value: fake, configurable: true });
+    try {
+      const { loadTrainForm, saveTrainForm, TRAIN_FORM_KEY } = await import('./train-form-storage');
+      expect(loadTrainForm()).toEqual(DEFAULT_TRAIN_FORM);
+      saveTrainForm({ ...DEFAULT_TRAIN_FORM, name: 'mine', lora: { ...DEFAULT_TRAIN_FORM.lora, rank: 12 } });
+      const loaded = loadTrainForm();
+      expect(loaded.name).toBe('mine');
+      expect(loaded.lora.rank).toBe(12);
+      // An older save without newer fields still loads, with the defaults filling in.
+      items.set(TRAIN_FORM_KEY, JSON.stringify({ version: 1, form: { lora: { rank: 2 } } }));
+      expect(loadTrainForm()).toMatchObject({ lora: { ...DEFAULT_TRAIN_FORM.lora, rank: 2 }, train: DEFAULT_TRAIN_FORM.train });
+      items.set(TRAIN_FORM_KEY, '{not json');
+      expect(loadTrainForm()).toEqual(DEFAULT_TRAIN_FORM);
+    } finally {
+      Reflect.deleteProperty(globalThis, 'localStorage');
+    }
+  });
+});

@@ -10,7 +10,8 @@ import type { RunRecord } from '../../src/storage/records';
 import type { TrainerStatus } from '../../src/train/trainer';
 import type { StudioState } from './index';
 import { MetricSeries } from './metric-series';
-import { DEFAULT_TRAIN_FORM, type TrainForm } from './train-presets';
+import { loadTrainForm } from './train-form-storage';
+import type { TrainForm } from './train-presets';
 
 export type RunStatus = 'starting' | 'sampling' | TrainerStatus;
 
@@ -84,7 +85,7 @@ export function isLive(run: TrainRunView | null): boolean {
 
 export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], TrainSlice> = (set, get) => ({
   train: {
-    form: DEFAULT_TRAIN_FORM,
+    form: loadTrainForm(),
     estimate: null,
     estimating: false,
     estimateError: null,
