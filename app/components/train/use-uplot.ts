@@ -32,7 +32,7 @@ export function themedAxes(yLabel: string, yValues?: uPlot.Axis['values']): uPlo
   const grid = { stroke: cssVar('--border'), width: 1 };
   return [
     { stroke, grid, ticks: grid, label: 'step', labelSize: 18, incrs: STEP_INCRS },
-    { stroke, grid, ticks: grid, label: yLabel, labelSize: 18, size: 56, ...(yValues ? { values: yValues } : {}) },
+    { stroke, grid, ticks: grid, label: yLabel, labelSize: 18, size: 64, ...(yValues ? { values: yValues } : {}) },
   ];
 }
 
