@@ -50,6 +50,8 @@ export interface PretrainArgs {
   checkpointEvery: number;
   evalEvery: number;
   logEvery: number;
+  /** Step at which the LR schedule (warmup + cosine) restarts, for a resumed run with a new rate. */
+  scheduleStart: number;
 }
 
 function parseArgs(argv: string[]): PretrainArgs {
@@ -67,6 +69,7 @@ function parseArgs(argv: string[]): PretrainArgs {
     checkpointEvery: n('checkpoint-every', 25),
     evalEvery: n('eval-every', 50),
     logEvery: n('log-every', 10),
+    scheduleStart: n('schedule-start', 0),
   };
 }
 
@@ -104,7 +107,8 @@ async function trainLoop(args: PretrainArgs, m: TrainableModel, data: Data): Pro
   const adam = new AdamW(m.variables, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 });
   const rng = new Rng(args.seed + 1);
   const state = resume(args, m, adam, rng);
-  const schedule: ScheduleConfig = { kind: 'cosine', lr: args.lr, warmupSteps: args.warmup, totalSteps: args.steps };
+  const schedule: ScheduleConfig = { kind: 'cosine', lr: args.lr, warmupSteps: args.warmup,
+    totalSteps: args.steps - args.scheduleStart };
   const evalBatches = chunk(evalWindows(data.heldOut, context, 16 * context), 4)
     .map((ex) => makeBatch(ex, { maxSeqLen: context, bucket: 1 }));
   const started = Date.now() - state.elapsedMs;
@@ -114,7 +118,7 @@ async function trainLoop(args: PretrainArgs, m: TrainableModel, data: Data): Pro
     const seq = state.step < args.longFrom * args.steps ? args.shortSeq : context;
     const rows = Math.max(1, Math.round(args.tokensPerStep / seq));
     const batch = makeBatch(randomWindows(data.train, seq, rows, rng), { maxSeqLen: seq, bucket: 1 });
-    const lr = learningRate(schedule, state.step);
+    const lr = learningRate(schedule, state.step - args.scheduleStart);
     const g = await computeStepGradients(objective, [batch], 1.0);
     adam.apply(g.grads, lr);
     for (const t of g.grads.values()) t.dispose();
