@@ -1,8 +1,8 @@
 /**
  * Where a step's time goes: one run under `tf.profile`, kernel times summed per kernel name. On cpu/wasm a
- * kernel's time is its synchronous wall time, so "step − Σ kernels" is the time spent outside kernels (JS
- * bookkeeping, tape, tensor creation). On WebGPU kernel times need timestamp queries, which tfjs only reads when
- * the adapter offers them; without them there is no per-kernel split and the profile returns null.
+ * kernel's time is its synchronous wall time; nested kernels (inside a custom-gradient scope or a kernel that
+ * runs other kernels) are timed both inside and on their own, so sums overlap. On WebGPU kernel times need
+ * timestamp queries; without them there is no per-kernel split and the profile returns null.
  */
 import { tf } from '../../src/backend/tf';
 
