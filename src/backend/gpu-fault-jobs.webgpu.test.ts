@@ -81,6 +81,12 @@ describe('GPU faults fail engine jobs', () => {
     } finally {
       registerWebGpuKernelOverrides();
     }
+    // The fault stopped the run at its first step: nothing trained on stale data was saved, and the run record says
+    // it failed and where it can resume from.
+    expect(await engine.request('listAdapters', {})).toHaveLength(0);
+    const [failedRun] = await engine.request('listRuns', {});
+    expect(failedRun.status).toBe('failed');
+    expect(failedRun.error).toMatch(/resume from its checkpoint at step 0/);
     // The same run with our chunked AddN trains cleanly.
     const ok = await engine.request('train', { spec: { ...spec(), name: 'clean run' } });
     expect(ok).toMatchObject({ status: 'finished', step: 1 });

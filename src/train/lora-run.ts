@@ -11,6 +11,7 @@ import type { CheckpointStore } from './checkpoint';
 import { loraObjective } from './objective';
 import type { TrainConfig } from './train-config';
 import { seedStreams, Trainer } from './trainer';
+import type { TrainerOptions } from './trainer-types';
 
 export interface LoraRunOptions {
   model: DecoderModel;
@@ -23,6 +24,8 @@ export interface LoraRunOptions {
   resume?: boolean;
   /** Layer recomputation in the backward pass (default true; see checkpointed-grads.ts). */
   checkpointing?: boolean;
+  /** Wraps each optimizer step (see `TrainerOptions.stepScope`). */
+  stepScope?: TrainerOptions['stepScope'];
 }
 
 export interface LoraRun {
@@ -51,6 +54,7 @@ export async function createLoraRun(o: LoraRunOptions): Promise<LoraRun> {
       runId: o.runId,
       store: o.store,
       runConfig: { lora: o.lora },
+      stepScope: o.stepScope,
     });
     const resumed = (o.resume ?? true) && (await trainer.restore());
     const t = trainer;

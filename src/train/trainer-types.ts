@@ -26,6 +26,11 @@ export interface TrainerOptions {
   runConfig?: unknown;
   /** Clock (tests inject one). */
   now?: () => number;
+  /**
+   * Wraps each optimizer step (the engine passes its WebGPU error scope): a GPU fault inside a step throws there,
+   * so the run fails at the first bad step with its last checkpoint intact, instead of training on stale data.
+   */
+  stepScope?: <T>(step: () => Promise<T>) => Promise<T>;
 }
 
 export interface TrainResult {

@@ -154,7 +154,8 @@ export class Trainer {
       if (this.stopRequested) return this.finish('stopped');
       let outcome: string;
       try {
-        outcome = await this.trainOneStep();
+        const step = () => this.trainOneStep();
+        outcome = await (this.opts.stepScope ? this.opts.stepScope(step) : step());
       } catch (e) {
         return this.fail(e as Error);
       }

@@ -4,7 +4,7 @@
  * trainStep, trainSample, checkpointSaved and trainStatus events; `trainControl` pauses, resumes or stops it.
  * When the run finishes (or the user stops it) the adapter is saved to the library with its run's history.
  */
-import { InvalidRequestError } from '../../protocol/errors';
+import { GpuError, InvalidRequestError } from '../../protocol/errors';
 import type { TrainParams, TrainRunResult, TrainRunSpec } from '../../protocol/train-types';
 import { IdbCheckpointStore, putRun, updateRun, type StudioDb } from '../../storage';
 import type { RunRecord } from '../../storage/records';
@@ -30,9 +30,20 @@ export const trainHandler: HandlerSpec<'train'> = {
     session.busyTraining = true;
     let lora: LoraRun | null = null;
     let unregister = () => undefined as unknown;
+    let gpuFault: GpuError | null = null;
     try {
       const store = new WatchedStore(new IdbCheckpointStore(db));
-      lora = await createLoraRun({ model: loaded.model, lora: spec.lora, train: spec.train, data, runId: record.id, store, resume: run !== null });
+      // Each step runs in its own GPU error scope: a fault ends the run at that step (checkpoint intact, nothing
+      // saved from stale data) and the job then fails with the GpuError itself.
+      const stepScope = async <T>(step: () => Promise<T>): Promise<T> => {
+        try {
+          return await job.gpuScope(step);
+        } catch (e) {
+          if (e instanceof GpuError) gpuFault = e;
+          throw e;
+        }
+      };
+      lora = await createLoraRun({ model: loaded.model, lora: spec.lora, train: spec.train, data, runId: record.id, store, resume: run !== null, stepScope });
       const history = store.loaded?.metrics ?? [];
       store.loaded = null;
       // Steps after the checkpoint were lost with the tab; the record's history restarts from the checkpoint's.
@@ -45,9 +56,12 @@ export const trainHandler: HandlerSpec<'train'> = {
       const driver = new RunDriver({ job, db, runId: record.id, spec, trainer: lora.trainer, adapter: lora.adapter, loaded, chat: data.chat });
       unregister = registerRun(job.state, driver);
       const result = await driver.run();
-      return await endRun({ job, db, driver, lora, loaded, spec, data, runId: record.id, result });
+      const ended = await endRun({ job, db, driver, lora, loaded, spec, data, runId: record.id, result });
+      if (gpuFault) throw gpuFault;
+      return ended;
     } catch (e) {
-      await updateRun(db, record.id, { status: 'failed', error: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
+      // endRun already recorded a GPU fault with the step it stopped at and where the run resumes from.
+      if (e !== gpuFault) await updateRun(db, record.id, { status: 'failed', error: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
       throw e;
     } finally {
       unregister();
