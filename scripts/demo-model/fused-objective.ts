@@ -33,6 +33,7 @@ export function softmaxCrossEntropySum(logits: Tensor2D, labels: Int32Array): tf
 
 /** Full-parameter objective over `variables` (the weights `model` reads); no dropout. */
 export function fusedFullObjective(model: DecoderModel, variables: ReadonlyMap<string, tf.Variable>): TrainObjective {
+  const head = variables.get('lm_head.weight') ?? variables.get('model.embed_tokens.weight') ?? null; // [vocab, hidden]
   return {
     variables,
     lossSum(batch: LmBatch) {
@@ -44,7 +45,10 @@ export function fusedFullObjective(model: DecoderModel, variables: ReadonlyMap<s
         const h = model.hiddenStates(ids, { attentionMask: mask }); // [batch, seq, hidden]
         const hidden = h.shape[2];
         const rows = tf.gather(h.reshape([batch.batch * batch.seq, hidden]), tf.tensor1d(batch.predictRows, 'int32')); // [n, hidden]
-        const logits = model.logits(rows.reshape([1, n, hidden]) as Tensor3D).reshape([n, -1]) as Tensor2D; // [n, vocab]
+        // Not model.logits(): the engine's LM head is frozen (matMulFrozenT passes no gradient to W, right for LoRA),
+        // which left the tied embedding untrained as an output layer. Pretraining needs the head's gradient.
+        const logits = head ? (tf.matMul(rows, head, false, true) as Tensor2D) // [n, vocab]
+          : (model.logits(rows.reshape([1, n, hidden]) as Tensor3D).reshape([n, -1]) as Tensor2D);
         return softmaxCrossEntropySum(logits, batch.labels);
       });
     },
