@@ -32,11 +32,13 @@ async function gradients(backend: 'cpu' | 'wasm', fused: boolean): Promise<{ los
 }
 
 describe('trainable model', () => {
-  it('gets the reference gradients for every weight on wasm with the fused loss', async () => {
-    const ref = await gradients('cpu', false);
-    expect(ref.grads.size).toBe(1 + 2 * 9 + 1); // embed, 2 × (7 linears + 2 norms), final norm
-    for (const [backend, fused] of [['cpu', true], ['wasm', false], ['wasm', true]] as const) {
-      const got = await gradients(backend, fused);
+  it('gets the cpu reference gradients for every weight on wasm (generic and fused loss)', async () => {
+    // The generic loss goes through the engine's frozen LM head (no gradient to the tied embedding as output
+    // layer); the fused objective trains it. Each is checked against itself on the pure-JS cpu backend.
+    for (const fused of [false, true]) {
+      const ref = await gradients('cpu', fused);
+      expect(ref.grads.size).toBe(1 + 2 * 9 + 1); // embed, 2 × (7 linears + 2 norms), final norm
+      const got = await gradients('wasm', fused);
       expect(got.loss).toBeCloseTo(ref.loss, 3);
       for (const [name, g] of ref.grads) {
         const h = got.grads.get(name)!;
@@ -46,7 +48,7 @@ describe('trainable model', () => {
           diff = Math.max(diff, Math.abs(g[i] - h[i]));
           scale = Math.max(scale, Math.abs(g[i]));
         }
-        expect(diff / scale, `${backend} ${fused ? 'fused' : 'generic'} ${name}`).toBeLessThan(1e-4);
+        expect(diff / scale, `${fused ? 'fused' : 'generic'} ${name}`).toBeLessThan(1e-4);
       }
     }
   });
