@@ -31,14 +31,13 @@ import { writeModelCard, type CardFacts } from './model-card';
  * The shipped run, resumed twice with new settings (`pretrain.ts` resumes from its checkpoint with whatever flags
  * it is given): the first settings learnt too slowly for the time budget, the last ones less noisily.
  */
-const BATCHING = 'Steps 1–75: 1024 tokens per step (8 × 128-token windows), peak LR 3e-3. Steps 76–175: 512 ' +
-  'tokens per step (4 × 128), same peak. Steps 176–330: 1024 tokens per step, cosine from 8e-4 to 0. These rates ' +
-  'proved far too low for this init (loss stayed near 7, above the unigram entropy), so steps 331–480 restart the ' +
-  'schedule at a peak of 1e-2 (10 warmup steps, cosine to 0), 512 tokens per step: 4 × 128-token windows, then ' +
-  '2 × 256-token windows from step 447 so every position up to the context is trained. Commands: ' +
-  '`pretrain.ts --steps 300`; `--steps 560 --tokens-per-step 512 --long-from 0.85`; `--steps 330 --tokens-per-step ' +
-  '1024 --lr 1.6e-3 --long-from 0.85`; `--steps 480 --schedule-start 330 --lr 1e-2 --warmup 10 --tokens-per-step 512 ' +
-  '--long-from 0.93`, each resuming the previous checkpoint. A from-scratch rerun should simply use the last rate.';
+const BATCHING = 'Steps 1–480 ran with the LM head passed through the engine\'s frozen matMul, so the tied ' +
+  'embedding never trained as the output layer and the loss stayed near 7 (above the unigram entropy) whatever the ' +
+  'rate (3e-3 → 1e-2, 512–1024 tokens per step; details in git history). Steps 481–780 train the head ' +
+  '(fused-objective.ts): 512 tokens per step, LR warmup 10 steps to 3e-3 then cosine to 0; 4 × 128-token windows, ' +
+  'then 2 × 256-token windows from step 741 so every position up to the context is trained. Last command: ' +
+  '`pretrain.ts --steps 780 --schedule-start 480 --lr 3e-3 --warmup 10 --tokens-per-step 512 --long-from 0.95`, ' +
+  'resuming the step-480 checkpoint. A from-scratch rerun should use those settings from step 0.';
 
 const HELD_OUT_EVERY = 3;
 

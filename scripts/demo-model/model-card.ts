@@ -75,11 +75,10 @@ ${evals.join('\n')}
 - Unit-test slice (first ${f.testSlice.tokens + 2} held-out tokens): perplexity ${f2(f.testSlice.perplexity)}; checked by
   \`scripts/demo-model/demo-model.test.ts\`.
 
-**Limitations (honest status).** The run was cut short by a shared 2-core CPU (about 56 minutes of wall time,
-well under one epoch) and its early learning rates were too low for this initialisation: the held-out perplexity
-is still *above* the unigram baseline, and greedy decoding falls into loops of common words and commas. It is
-enough to see adapters change the output, not a fluent model; rerunning \`pretrain.ts\` from scratch with
-\`--lr 1e-2\` for longer is the fix.
+**Limitations.** A toy trained for about an hour on a shared 2-core CPU, well under a few epochs of a small
+corpus, and 480 of its steps were wasted by an untrained output head (see Training): expect English words and
+punctuation with loops, not fluent text. Enough to see adapters change the output; a longer from-scratch run of
+\`pretrain.ts\` with the last settings is the way to a better base.
 
 Greedy continuations (no sampling):
 ${samples.join('\n')}
