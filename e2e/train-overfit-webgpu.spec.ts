@@ -3,12 +3,14 @@
 // itself learns a 20-example repetitive dataset through the studio's UI and its engine worker, and the training
 // loss falls by ≥ 90% from the first step to the last. Full-batch steps (batch 20 = the whole set) keep the descent
 // smooth; an F32 base keeps SwiftShader's WGSL compiling short (an INT8 base adds ~30 s to the first step).
+// Measured on the shared 2-core machine: 18.77 → 0.81 (−95.7%) in 12 steps, ~62 s of training (~5 s a step); the
+// constant schedule makes the first 12 steps the same at any length (14 steps: 0.29, 20 steps: 0.05).
 import { expect, test } from './fixtures';
 import { openSection } from './helpers';
 import { overfitDataset, overfitModelFiles } from './overfit-fixture';
 import { fillTrainForm, lossRange, shoot } from './train-helpers';
 
-const STEPS = 20;
+const STEPS = 12;
 const EXAMPLES = 20;
 
 test('overfit on WebGPU: LoRA r8 on a tiny random Llama learns 20 examples, training loss falls ≥ 90%', async ({ page }) => {
