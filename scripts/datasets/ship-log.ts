@@ -3,18 +3,7 @@
  * The demo base model never saw JSON, so after a few minutes of LoRA training the change is visible at a glance
  * (braces, quoted keys, ISO dates) even where the copied values are still imperfect.
  */
-
-/** Seeded PRNG (mulberry32): the same seed always writes the same file. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/util/rng';
 
 const SHIPS = [
   'Pequod', 'Rachel', 'Bachelor', 'Jeroboam', 'Samuel Enderby', 'Albatross', 'Town-Ho', 'Virgin', 'Rose-Bud',

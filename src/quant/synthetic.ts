@@ -3,18 +3,9 @@
  * webgpu kernels) and the benchmark. References are computed from the plain-JS `dequantize`, never from the code
  * under test.
  */
+import { mulberry32 as rng } from '../util/rng';
 
-/** mulberry32: small seeded PRNG so every test sees the same data on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** Normal(0, std) values (Box–Muller), like trained weights; a few rows get an outlier to stress absmax. */
 export function randomWeight(n: number, seed: number, std = 0.05): Float32Array {

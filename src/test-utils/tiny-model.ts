@@ -8,6 +8,7 @@ import { expectedTensors } from '../model/checkpoint';
 import { parseModelConfig, type ModelFamily } from '../model/config';
 import { memoryFiles } from '../model/memory-files';
 import type { ModelFiles } from '../model/model-files';
+import { mulberry32 as rng } from '../util/rng';
 
 /** A small HF-style config.json object for `family` (hidden 32, 2 layers, 4 heads / 2 KV heads, vocab 128). */
 export function tinyConfigJson(family: ModelFamily = 'llama', overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -30,18 +31,6 @@ export function tinyConfigJson(family: ModelFamily = 'llama', overrides: Record<
     eos_token_id: 2,
     ...(family === 'qwen3' ? { head_dim: 16 } : {}),
     ...overrides,
-  };
-}
-
-/** Mulberry32: a tiny seeded PRNG, enough for test weights. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

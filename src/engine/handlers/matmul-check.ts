@@ -1,6 +1,7 @@
 import { tf } from '../../backend/tf';
 import { InvalidRequestError } from '../../protocol/errors';
 import type { HandlerSpec } from '../job';
+import { mulberry32 } from '../../util/rng';
 
 const MAX_DIM = 512;
 
@@ -51,16 +52,4 @@ export function referenceMatmul(a: Float32Array, b: Float32Array, m: number, k: 
     }
   }
   return out;
-}
-
-/** Small seeded PRNG (mulberry32) so the check is reproducible across backends. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
