@@ -19,6 +19,7 @@ import { loadModel } from '../../src/model/load';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import { pretrainingCorpus } from '../datasets/corpus';
 import { DEMO_SHAPE, demoConfigJson, GENERATION_CONFIG } from './demo-config';
+import { generate } from '../../src/generate/generate';
 import { greedyContinue } from './greedy';
 import { heldOutPerplexity, TEST_SLICE_TOKENS } from './perplexity';
 import { loadCheckpoint } from './pretrain-checkpoint';
@@ -27,17 +28,10 @@ import { assignVariables, createTrainableModel, saveSafetensors } from './traina
 import { DEMO_DIR } from './train-bpe';
 import { writeModelCard, type CardFacts } from './model-card';
 
-/**
- * The shipped run, resumed twice with new settings (`pretrain.ts` resumes from its checkpoint with whatever flags
- * it is given): the first settings learnt too slowly for the time budget, the last ones less noisily.
- */
-const BATCHING = 'Steps 1–480 ran with the LM head passed through the engine\'s frozen matMul, so the tied ' +
-  'embedding never trained as the output layer and the loss stayed near 7 (above the unigram entropy) whatever the ' +
-  'rate (3e-3 → 1e-2, 512–1024 tokens per step; details in git history). Steps 481–780 train the head ' +
-  '(fused-objective.ts): 512 tokens per step, LR warmup 10 steps to 3e-3 then cosine to 0; 4 × 128-token windows, ' +
-  'then 2 × 256-token windows from step 741 so every position up to the context is trained. Last command: ' +
-  '`pretrain.ts --steps 780 --schedule-start 480 --lr 3e-3 --warmup 10 --tokens-per-step 512 --long-from 0.95`, ' +
-  'resuming the step-480 checkpoint. A from-scratch rerun should use those settings from step 0.';
+/** How the shipped run was batched and scheduled: `pretrain.ts`'s defaults, so a bare rerun reproduces it. */
+const BATCHING = '512 tokens per step: 4 × 128-token windows for the first 90% of steps, then 2 × 256-token ' +
+  'windows so every position up to the context is trained. LR warmup 50 steps to 3e-3, then cosine to 0. The tied ' +
+  'embedding trains as both the input table and the output head (fused-objective.ts).';
 
 const HELD_OUT_EVERY = 3;
 
@@ -69,8 +63,17 @@ async function main(): Promise<void> {
   const full = await heldOutPerplexity(model, heldOut, DEMO_SHAPE.context,
     Number(flag(flags, 'heldout-tokens', String(heldOut.length))), HELD_OUT_EVERY);
   const slice = await heldOutPerplexity(model, heldOut, DEMO_SHAPE.context, TEST_SLICE_TOKENS);
-  const samples: { prompt: string; greedy: string }[] = [];
-  for (const prompt of PROMPTS) samples.push({ prompt, greedy: await greedyContinue(model, tok, prompt, 48) });
+  const samples: CardFacts['samples'] = [];
+  for (const prompt of PROMPTS) {
+    samples.push({
+      prompt,
+      greedy: await greedyContinue(model, tok, prompt, 48),
+      // What the Generate tab gives: repetition penalty 1.3 keeps greedy decoding out of loops; then the sampling
+      // defaults of generation_config.json with a fixed seed.
+      penalized: (await generate(model, tok, { prompt, maxNewTokens: 48, temperature: 0, repetitionPenalty: 1.3 })).text,
+      sampled: (await generate(model, tok, { prompt, maxNewTokens: 48, temperature: GENERATION_CONFIG.temperature, topP: GENERATION_CONFIG.top_p, seed: 0 })).text,
+    });
+  }
   const history = cp.state.history;
   const lastTrain = history.slice(-5);
   const facts: CardFacts = {

@@ -14,9 +14,10 @@ export interface CardFacts {
   testSlice: Perplexity;
   elapsedMs: number;
   weightsBytes: number;
-  samples: { prompt: string; greedy: string }[];
+  /** Per prompt: plain greedy, greedy with repetition penalty 1.3, and seeded sampling (T 0.8, top-p 0.95). */
+  samples: { prompt: string; greedy: string; penalized: string; sampled: string }[];
   history: PretrainState['history'];
-  /** How the run was batched (it changed once, at a resume). */
+  /** How the run was batched and scheduled. */
   batching: string;
 }
 
@@ -26,7 +27,8 @@ export function writeModelCard(file: string, f: CardFacts): void {
   const s = DEMO_SHAPE;
   const evals = f.history.filter((h) => h.evalLoss !== undefined)
     .map((h) => `| ${h.step} | ${f2(h.loss)} | ${f2(h.evalLoss!)} | ${(h.elapsedMs / 60000).toFixed(1)} |`);
-  const samples = f.samples.map((x) => `- **${x.prompt}** →${JSON.stringify(x.greedy).slice(1, -1)}`);
+  const q = (text: string): string => JSON.stringify(text).slice(1, -1);
+  const samples = f.samples.map((x) => `- **${x.prompt}**\n  - greedy: →${q(x.greedy)}\n  - greedy, repetition penalty 1.3: →${q(x.penalized)}\n  - sampled (T 0.8, top-p 0.95, seed 0): →${q(x.sampled)}`);
   const text = `---
 license: cc0-1.0
 language: en
@@ -37,7 +39,7 @@ pipeline_tag: text-generation
 
 The base model LoRA Studio opens with: a ${(f.parameters / 1e6).toFixed(2)} M-parameter Llama-architecture model,
 pretrained from scratch by \`scripts/demo-model/pretrain.ts\` with the studio's own engine (full-parameter mode,
-tfjs wasm backend in Node, 2 shared CPU cores). It is a toy: it knows some English words, punctuation and the
+tfjs wasm backend in Node, one CPU core). It is a toy: it knows some English words, punctuation and the
 register of its two sources, which is what makes a LoRA adapter's effect visible within minutes.
 
 ## Architecture
@@ -58,8 +60,7 @@ address (1790–2021), about equal parts. ${f.trainTokens.toLocaleString('en')} 
 trained on): chapters 15, 30, …, 135 and seven other addresses (88,945 tokens).
 
 ## Training
-AdamW (β 0.9/0.95, weight decay 0.01) from \`src/train\`, cosine schedule after 20 warmup steps, global-norm
-clipping 1.0. ${f.batching} ${f.steps} steps, ${f.tokensSeen.toLocaleString('en')} tokens seen,
+AdamW (β 0.9/0.95, weight decay 0.01) from \`src/train\`, global-norm clipping 1.0. ${f.batching} ${f.steps} steps, ${f.tokensSeen.toLocaleString('en')} tokens seen,
 ${(f.elapsedMs / 60000).toFixed(0)} minutes of wall time.
 
 | step | train loss | held-out loss (16 windows) | minutes |
@@ -75,12 +76,12 @@ ${evals.join('\n')}
 - Unit-test slice (first ${f.testSlice.tokens + 2} held-out tokens): perplexity ${f2(f.testSlice.perplexity)}; checked by
   \`scripts/demo-model/demo-model.test.ts\`.
 
-**Limitations.** A toy trained for about an hour on a shared 2-core CPU, well under a few epochs of a small
-corpus, and 480 of its steps were wasted by an untrained output head (see Training): expect English words and
-punctuation with loops, not fluent text. Enough to see adapters change the output; a longer from-scratch run of
-\`pretrain.ts\` with the last settings is the way to a better base.
+**Limitations.** A toy: ${(f.parameters / 1e6).toFixed(1)}M parameters trained for ${(f.elapsedMs / 3.6e6).toFixed(1)} hours on one CPU core, about
+${(f.tokensSeen / f.trainTokens).toFixed(1)} passes over a small corpus. Expect English words and punctuation in a plausible order without
+meaning, and loops under plain greedy decoding (a repetition penalty or sampling avoids them). Enough to see
+an adapter change the output within minutes: public/datasets/EFFECTS.md shows what each sample dataset does.
 
-Greedy continuations (no sampling):
+Continuations of four prompts:
 ${samples.join('\n')}
 
 ## Reproduce

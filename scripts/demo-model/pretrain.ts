@@ -4,11 +4,11 @@
  * on the wasm backend in Node. Resumable: a checkpoint every `--checkpoint-every` steps; rerun with the same
  * `--ckpt` to continue. At the end `export-demo.ts` writes the shipped files.
  *
- *   npx tsx scripts/demo-model/pretrain.ts [--steps 300] [--tokens-per-step 1024] [--short-seq 128]
- *     [--long-from 0.8] [--lr 3e-3] [--warmup 20] [--ckpt DIR] [--seed 7]
+ *   npx tsx scripts/demo-model/pretrain.ts [--steps 5000] [--tokens-per-step 512] [--short-seq 128]
+ *     [--long-from 0.9] [--lr 3e-3] [--warmup 50] [--ckpt DIR] [--seed 7]
  *
- * Windows are `--short-seq` tokens for the first 80% of steps and the full context (256) after, so every RoPE
- * position is trained while most steps pay for the cheaper short attention.
+ * The defaults are the shipped run's settings. Windows are `--short-seq` tokens for the first 90% of steps and the
+ * full context (256) after, so every RoPE position is trained while most steps pay for the cheaper short attention.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -58,12 +58,12 @@ function parseArgs(argv: string[]): PretrainArgs {
   const { flags } = parseFlags(argv);
   const n = (name: string, d: number): number => Number(flag(flags, name, String(d)));
   return {
-    steps: n('steps', 300),
-    tokensPerStep: n('tokens-per-step', 1024),
+    steps: n('steps', 5000),
+    tokensPerStep: n('tokens-per-step', 512),
     shortSeq: n('short-seq', 128),
-    longFrom: n('long-from', 0.8),
+    longFrom: n('long-from', 0.9),
     lr: n('lr', 3e-3),
-    warmup: n('warmup', 20),
+    warmup: n('warmup', 50),
     seed: n('seed', 7),
     ckpt: flag(flags, 'ckpt', path.join(os.tmpdir(), 'lorastudio-demo-pretrain'))!,
     checkpointEvery: n('checkpoint-every', 25),
