@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useStudio } from '../store';
-import { selectBackendLabel, selectEngineStatus, selectMemoryLabel, selectStorageLabel } from '../store/selectors';
+import { selectBackendLabel, selectEngineStatus, selectMemory, selectMemoryDetail, selectMemoryLabel, selectStorageLabel } from '../store/selectors';
 import { EnginePanel } from './EnginePanel';
 
 /** Bottom bar: backend, tensor memory, browser storage; opens the engine panel. */
@@ -8,6 +8,9 @@ export function StatusBar() {
   const status = useStudio(selectEngineStatus);
   const backend = useStudio(selectBackendLabel);
   const memory = useStudio(selectMemoryLabel);
+  const memoryDetail = useStudio(selectMemoryDetail);
+  // The raw counters ride along as data attributes: tests check the label against the engine's own figures.
+  const report = useStudio(selectMemory);
   const storage = useStudio(selectStorageLabel);
   const [open, setOpen] = useState(false);
   return (
@@ -24,7 +27,15 @@ export function StatusBar() {
         <span className="dot" aria-hidden="true" />
         <span data-testid="status-backend">{backend}</span>
       </button>
-      <span className="status-item" title="Tensor memory held by the engine">
+      <span
+        className="status-item"
+        data-testid="status-memory"
+        title={memoryDetail}
+        data-num-bytes={report?.numBytes}
+        data-num-tensors={report?.numTensors}
+        data-gpu-bytes={report?.numBytesInGPU ?? undefined}
+        data-gpu-allocated={report?.numBytesAllocatedInGPU ?? undefined}
+      >
         Memory: {memory ?? '—'}
       </span>
       <span className="status-item" title="Browser storage used by this site (models, datasets, adapters)">

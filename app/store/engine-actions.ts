@@ -23,7 +23,8 @@ export async function startEngine(): Promise<void> {
   engine.subscribe((event) => useStudio.getState().applyEngineEvent(event));
   engine.onStateChange((state, error) => {
     if (state === 'crashed') {
-      useStudio.getState().patchEngine({ status: 'crashed', backend: null, error: error?.message ?? 'The engine stopped.' });
+      // The dead worker's tensors are gone with it: no memory figure until the next one reports.
+      useStudio.getState().patchEngine({ status: 'crashed', backend: null, memory: null, error: error?.message ?? 'The engine stopped.' });
       useStudio.getState().pushLog('error', error?.detail ? `${error.message} (${error.detail})` : (error?.message ?? 'engine stopped'));
     } else if (state === 'starting') {
       useStudio.getState().patchEngine({ status: 'starting' });

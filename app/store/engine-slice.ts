@@ -1,7 +1,7 @@
 /** Engine status as the UI mirrors it: worker life, backend report, memory, storage, checks, GPU faults, log. */
 import type { StateCreator } from 'zustand';
 import type { BackendReport } from '../../src/backend/select';
-import type { EngineEvent, EnvReport, MatmulCheckResult, StorageEstimateResult } from '../../src/protocol/messages';
+import type { EngineEvent, MatmulCheckResult, MemoryReport, StorageEstimateResult } from '../../src/protocol/messages';
 import type { StudioState } from './index';
 
 export type EngineStatus = 'starting' | 'initializing' | 'ready' | 'crashed' | 'error';
@@ -20,13 +20,14 @@ export interface EngineSlice {
     backend: BackendReport | null;
     /** User-facing error of the last failure (crash, init failure, GPU fault). */
     error: string | null;
-    memory: EnvReport['memory'] | null;
+    /** Last memory counters: from the `env` poll and from the `memory` event sent after each GPU job and step. */
+    memory: MemoryReport | null;
     storage: StorageEstimateResult | null;
     check: { running: boolean; result: MatmulCheckResult | null; error: string | null };
     log: LogLine[];
   };
   patchEngine(patch: Partial<EngineSlice['engine']>): void;
-  /** Folds an engine event into the state (log lines, GPU faults). */
+  /** Folds an engine event into the state (log lines, GPU faults, memory counters). */
   applyEngineEvent(event: EngineEvent): void;
   pushLog(level: LogLine['level'], message: string): void;
 }
@@ -53,6 +54,8 @@ export const createEngineSlice: StateCreator<StudioState, [['zustand/persist', u
       case 'gpuError':
         get().pushLog('error', event.error.message);
         return get().patchEngine({ error: event.error.message });
+      case 'memory':
+        return get().patchEngine({ memory: event.memory });
       case 'progress':
       // Tokens reach the Generate section through its request's onEvent (app/store/generate-actions.ts).
       case 'token':

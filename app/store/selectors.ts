@@ -7,6 +7,7 @@ export const selectEngineStatus = (s: StudioState) => s.engine.status;
 export const selectBackend = (s: StudioState) => s.engine.backend;
 export const selectBackendName = (s: StudioState) => s.engine.backend?.backend ?? null;
 export const selectEngineError = (s: StudioState) => s.engine.error;
+export const selectMemory = (s: StudioState) => s.engine.memory;
 export const selectCheck = (s: StudioState) => s.engine.check;
 export const selectLog = (s: StudioState) => s.engine.log;
 export const selectTheme = (s: StudioState) => s.settings.theme;
@@ -23,11 +24,31 @@ export function selectBackendLabel(s: StudioState): string {
   return b.backend;
 }
 
-/** "12.3 MiB in 41 tensors" or null before the first poll. */
+/**
+ * "12.3 MiB in 41 tensors" (wasm), "12.3 MiB in 41 tensors · GPU 9.8 MiB" (WebGPU), "no tensors" before a model
+ * loads, or null before the first report. The first figure is every live tensor's bytes: on WebGPU tfjs uploads a
+ * tensor on its first kernel, so GPU bytes alone read 0 B right after a load although the weights are held.
+ */
 export function selectMemoryLabel(s: StudioState): string | null {
   const m = s.engine.memory;
   if (!m) return null;
-  return `${formatBytes(m.numBytesInGPU ?? m.numBytes)} in ${m.numTensors} tensors`;
+  if (m.numTensors === 0) return 'no tensors';
+  const gpu = m.numBytesInGPU !== null && m.numBytesInGPU > 0 ? ` · GPU ${formatBytes(m.numBytesInGPU)}` : '';
+  return `${formatBytes(m.numBytes)} in ${m.numTensors} tensor${m.numTensors === 1 ? '' : 's'}${gpu}`;
+}
+
+/** The status bar's memory tooltip: each counter and what it means. */
+export function selectMemoryDetail(s: StudioState): string {
+  const m = s.engine.memory;
+  if (!m) return 'Tensor memory held by the engine (not reported yet)';
+  const lines = [`Tensors: ${m.numTensors}, ${formatBytes(m.numBytes)} (all live tensors, wherever their data is)`];
+  if (m.numBytesInGPU !== null) {
+    lines.push(`GPU buffers in use: ${formatBytes(m.numBytesInGPU)} (tensors are uploaded on first use)`);
+  }
+  if (m.numBytesAllocatedInGPU !== null) {
+    lines.push(`GPU buffers allocated: ${formatBytes(m.numBytesAllocatedInGPU)} (including the pool kept for reuse)`);
+  }
+  return lines.join('\n');
 }
 
 /** "1.2 GiB of 50 GiB" or null when the browser cannot tell. */

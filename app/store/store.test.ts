@@ -2,7 +2,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../src/backend/report';
 import { persistOptions, useStudio } from './index';
-import { selectBackendLabel, selectMemoryLabel, selectStorageLabel } from './selectors';
+import { selectBackendLabel, selectMemoryDetail, selectMemoryLabel, selectStorageLabel } from './selectors';
 
 const wasmReport: BackendReport = {
   backend: 'wasm', preference: 'auto', reason: 'r', adapter: null, crossOriginIsolated: true,
@@ -16,7 +16,7 @@ describe('studio store', () => {
     expect(selectBackendLabel(useStudio.getState())).toBe('starting…');
     useStudio.getState().patchEngine({
       status: 'ready', backend: wasmReport,
-      memory: { numTensors: 3, numBytes: 3 * 1024 * 1024, numBytesInGPU: null },
+      memory: { numTensors: 3, numBytes: 3 * 1024 * 1024, numBytesInGPU: null, numBytesAllocatedInGPU: null },
       storage: { usageBytes: 1536, quotaBytes: 10 * 1024 ** 3, persisted: false },
     });
     const s = useStudio.getState();
@@ -25,6 +25,31 @@ describe('studio store', () => {
     expect(selectStorageLabel(s)).toBe('1.5 KiB of 10 GiB');
     useStudio.getState().patchEngine({ status: 'crashed', backend: null });
     expect(selectBackendLabel(useStudio.getState())).toBe('engine stopped');
+  });
+
+  it('memory: tensor bytes always, GPU buffers on WebGPU when there are any, never "0 B" with tensors held', () => {
+    const { applyEngineEvent } = useStudio.getState();
+    expect(selectMemoryLabel(useStudio.getState())).toBeNull();
+    applyEngineEvent({ kind: 'memory', jobId: null, memory: { numTensors: 0, numBytes: 0, numBytesInGPU: 0, numBytesAllocatedInGPU: 0 } });
+    expect(selectMemoryLabel(useStudio.getState())).toBe('no tensors');
+    // WebGPU right after a load: tfjs has not uploaded the weights yet (GPU 0), but the engine holds them.
+    const staged = { numTensors: 66, numBytes: 7.3 * 1024 * 1024, numBytesInGPU: 0, numBytesAllocatedInGPU: 0 };
+    applyEngineEvent({ kind: 'memory', jobId: null, memory: staged });
+    expect(selectMemoryLabel(useStudio.getState())).toBe('7.3 MiB in 66 tensors');
+    // After the first step: the weights and activations live in GPU buffers; the pool keeps some for reuse.
+    const running = { numTensors: 80, numBytes: 9 * 1024 * 1024, numBytesInGPU: 8.5 * 1024 * 1024, numBytesAllocatedInGPU: 12 * 1024 * 1024 };
+    applyEngineEvent({ kind: 'memory', jobId: 4, memory: running });
+    const s = useStudio.getState();
+    expect(s.engine.memory).toEqual(running);
+    expect(selectMemoryLabel(s)).toBe('9.0 MiB in 80 tensors · GPU 8.5 MiB');
+    expect(selectMemoryDetail(s).split('\n')).toEqual([
+      'Tensors: 80, 9.0 MiB (all live tensors, wherever their data is)',
+      'GPU buffers in use: 8.5 MiB (tensors are uploaded on first use)',
+      'GPU buffers allocated: 12 MiB (including the pool kept for reuse)',
+    ]);
+    applyEngineEvent({ kind: 'memory', jobId: null, memory: { numTensors: 1, numBytes: 4, numBytesInGPU: null, numBytesAllocatedInGPU: null } });
+    expect(selectMemoryLabel(useStudio.getState())).toBe('4 B in 1 tensor');
+    expect(selectMemoryDetail(useStudio.getState())).toBe('Tensors: 1, 4 B (all live tensors, wherever their data is)');
   });
 
   it('folds engine events into the log and surfaces GPU faults', () => {

@@ -61,6 +61,8 @@ export interface JobContext {
   gpuScope<T>(fn: () => Promise<T> | T): Promise<T>;
   /** Throws the abort reason (CancelledError or GpuError) when the job was aborted. */
   throwIfAborted(): void;
+  /** Emits a job-less `memory` event with the engine's current counters (long jobs call it as memory moves). */
+  reportMemory(): void;
 }
 
 /** A request's implementation. */

@@ -9,6 +9,7 @@ import type { Engine, EngineListener, RequestOptions } from '../protocol/engine'
 import { CancelledError, EngineError, GpuError, InvalidRequestError, WorkerCrashedError, toWireError } from '../protocol/errors';
 import type { EngineEvent, Params, RequestKind, Result } from '../protocol/messages';
 import { coreHandlers } from './handlers';
+import { memoryReport } from './memory-report';
 import { EngineState, type EngineDeps, type EngineHandlers, type JobContext } from './job';
 
 interface RunningJob {
@@ -56,8 +57,8 @@ export class LocalEngine implements Engine {
     if (options.signal?.aborted) onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     this.running.set(id, job);
+    const spec = this.handlers[kind];
     try {
-      const spec = this.handlers[kind];
       if (!spec) throw new InvalidRequestError(`This worker does not serve '${kind}' requests.`);
       const ctx = this.context(id, options.transferOut);
       const run = () => spec.run(params, ctx);
@@ -73,6 +74,8 @@ export class LocalEngine implements Engine {
       options.signal?.removeEventListener('abort', onAbort);
       this.running.delete(id);
       this.syncWatch();
+      // GPU jobs are the ones that allocate (a load, a run, a generation): the status bar hears at once.
+      if (spec?.gpu) this.reportMemory();
     }
   }
 
@@ -111,7 +114,13 @@ export class LocalEngine implements Engine {
       throwIfAborted: () => {
         if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
       },
+      reportMemory: () => this.reportMemory(),
     };
+  }
+
+  private reportMemory(): void {
+    if (this.listeners.size === 0 || this.disposed) return;
+    this.emit({ kind: 'memory', jobId: null, memory: memoryReport() });
   }
 
   private emit(event: EngineEvent): void {

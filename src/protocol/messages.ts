@@ -37,10 +37,24 @@ export interface EnvReport {
   /** Null until `init` succeeded. */
   backend: BackendReport | null;
   /** tfjs memory counters on the current backend. */
-  memory: { numTensors: number; numBytes: number; numBytesInGPU: number | null };
+  memory: MemoryReport;
   tfjsVersion: string;
   userAgent: string;
   hardwareConcurrency: number;
+}
+
+/** The engine's memory counters (tfjs `tf.memory()` on the current backend). */
+export interface MemoryReport {
+  numTensors: number;
+  /** Bytes of every live tensor, wherever its data is (host memory, wasm heap, GPU buffers). */
+  numBytes: number;
+  /**
+   * WebGPU: bytes of the GPU buffers tensors use now (tfjs uploads a tensor on its first kernel, so a model that has
+   * not run yet shows less here than in `numBytes`). Null on backends without GPU buffers (wasm, cpu).
+   */
+  numBytesInGPU: number | null;
+  /** WebGPU: bytes of GPU buffers allocated, including the pool kept for reuse. Null off WebGPU. */
+  numBytesAllocatedInGPU: number | null;
 }
 
 /** Result of `matmulCheck`: the backend's matmul against a float64 CPU reference. */
@@ -193,6 +207,11 @@ export interface EngineEventMap extends TrainEventMap {
   log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
   /** The GPU reported a fault (out of memory, validation, device lost). */
   gpuError: { fault: GpuFaultKind; error: WireError };
+  /**
+   * The engine's memory changed: sent (job-less) after every GPU job and after every training step, so the status
+   * bar follows a load or a run without waiting for its poll.
+   */
+  memory: { memory: MemoryReport };
 }
 
 export type EventKind = keyof EngineEventMap;

@@ -1,19 +1,17 @@
 import { tf } from '../../backend/tf';
 import { PROTOCOL_VERSION } from '../../protocol/messages';
 import type { HandlerSpec } from '../job';
+import { memoryReport } from '../memory-report';
 
 /** `env`: the backend report plus live tfjs memory counters (the status bar polls it). */
 export const envHandler: HandlerSpec<'env'> = {
   gpu: false,
   async run(_params, job) {
-    const memory = tf.memory();
-    // numBytesInGPU exists on the webgl/webgpu memory info only.
-    const inGpu = 'numBytesInGPU' in memory && typeof memory.numBytesInGPU === 'number' ? memory.numBytesInGPU : null;
     const nav = typeof navigator === 'undefined' ? null : navigator;
     return {
       protocolVersion: PROTOCOL_VERSION,
       backend: job.state.backend,
-      memory: { numTensors: memory.numTensors, numBytes: memory.numBytes, numBytesInGPU: inGpu },
+      memory: memoryReport(),
       tfjsVersion: tf.version.tfjs,
       userAgent: nav?.userAgent ?? `node ${typeof process === 'undefined' ? '' : process.version}`,
       hardwareConcurrency: nav?.hardwareConcurrency ?? 1,

@@ -97,6 +97,7 @@ export class RunDriver implements RunController {
       case 'step':
         this.pending.push(metricPoint(e.metrics));
         job.emit({ kind: 'trainStep', runId: this.runId, totalSteps: trainer.totalSteps, metrics: e.metrics });
+        job.reportMemory();
         if (e.metrics.step < trainer.totalSteps && samplesDue(spec.samples, e.metrics.step, trainer.totalSteps)) {
           this.samplingAt = e.metrics.step;
           trainer.pause();
