@@ -10,7 +10,8 @@ let client: EngineClient | null = null;
 export function getEngine(): EngineClient {
   client ??= new EngineClient({
     connect: () => new Worker(new URL('../workers/engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' }),
-    // A worker killed by the browser (out of memory) sends nothing; silence for 90 s while jobs run means dead.
+    // A worker killed by the browser (out of memory) sends nothing; 90 s without any message means dead. A busy
+    // worker cannot answer pings during a long wasm step, but its model beats `alive` before every layer.
     heartbeatMs: 15_000,
     heartbeatTimeoutMs: 90_000,
   });

@@ -7,6 +7,7 @@ import type { WasmBinaryPaths } from '../backend/wasm';
 import type { StudioDb } from '../storage/schema';
 import { EngineError } from '../protocol/errors';
 import type { EngineEventMap, JobEventInput, Params, RequestKind, Result } from '../protocol/messages';
+import { Liveness } from './liveness';
 import { EngineSession } from './session';
 
 /** Environment the engine runs in, supplied by its host (worker entry, CLI, test). */
@@ -20,6 +21,8 @@ export interface EngineDeps {
   storage: StorageManager | null;
   /** Opens the studio's IndexedDB (worker: `getStudioDb`); null where there is none (plain Node). */
   openDb: (() => Promise<StudioDb>) | null;
+  /** Least time between two liveness beats (default 1000 ms; see liveness.ts). */
+  pulseMs?: number;
 }
 
 /**
@@ -29,9 +32,14 @@ export interface EngineDeps {
 export class EngineState {
   /** Set by `init`; null before. */
   backend: BackendReport | null = null;
+  /** Beats while long synchronous work runs (the worker posts them as `alive` messages). */
+  readonly liveness: Liveness;
   /** The loaded base model, its tokenizer and the adapters on the device (see session.ts for ownership). */
-  readonly session = new EngineSession();
-  constructor(readonly deps: EngineDeps) {}
+  readonly session: EngineSession;
+  constructor(readonly deps: EngineDeps) {
+    this.liveness = new Liveness(deps.pulseMs ?? 1000);
+    this.session = new EngineSession(this.liveness);
+  }
 
   /** The studio database; throws a clear error where the host has none. */
   async db(): Promise<StudioDb> {

@@ -20,6 +20,8 @@ export interface ServerEndpoint {
 export function serveEngine(endpoint: ServerEndpoint, engine: LocalEngine): () => void {
   const post = (message: WorkerMessage, transfer: Transferable[] = []) => endpoint.postMessage(message, transfer);
   const unsubscribe = engine.subscribe((event) => post({ type: 'event', event }));
+  // Long synchronous work (a wasm training step) cannot answer pings; its per-layer beats keep the page informed.
+  const offBeat = engine.state.liveness.on(() => post({ type: 'alive' }));
   const onMessage = (event: MessageEvent) => {
     const data: unknown = event.data;
     if (!isClientMessage(data)) {
@@ -56,5 +58,6 @@ export function serveEngine(endpoint: ServerEndpoint, engine: LocalEngine): () =
   return () => {
     endpoint.removeEventListener('message', onMessage);
     unsubscribe();
+    offBeat();
   };
 }

@@ -13,6 +13,7 @@ import { AdapterStack } from '../lora/adapter-stack';
 import type { TextTokenizer } from '../tokenizer/types';
 import { EngineError } from '../protocol/errors';
 import type { ModelInfo } from '../protocol/model-types';
+import type { Liveness } from './liveness';
 
 /** A base model ready to run. */
 export interface LoadedModel {
@@ -43,6 +44,9 @@ export class EngineSession {
   /** True while a training run holds the model (other model-changing requests wait or refuse). */
   busyTraining = false;
 
+  /** `liveness`: beaten before every decoder layer of the loaded model (see liveness.ts). */
+  constructor(private readonly liveness: Liveness | null = null) {}
+
   get loaded(): LoadedModel | null {
     return this.current;
   }
@@ -56,6 +60,8 @@ export class EngineSession {
   /** Installs a freshly loaded model, releasing the previous one and every adapter built for it. */
   setModel(next: LoadedModel): void {
     this.unload();
+    const liveness = this.liveness;
+    if (liveness) next.model.onLayer = () => liveness.beat();
     this.current = next;
   }
 

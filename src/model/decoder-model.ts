@@ -52,6 +52,11 @@ export class DecoderModel {
    * query chunks (exact). Lower it to trade speed for memory on long prompts.
    */
   maxAttentionScores = DEFAULT_SCORE_BUDGET;
+  /**
+   * Called before each decoder layer runs (forward, `stages().layer`, the backward pass's recomputation). The engine
+   * worker beats its liveness pulse here: a synchronous wasm training step sends no other message for minutes.
+   */
+  onLayer: ((layer: number) => void) | null = null;
   private readonly rope: RopeTables;
   private disposed = false;
 
@@ -134,6 +139,7 @@ export class DecoderModel {
 
   /** Pre-norm decoder layer `i`: x + attn(norm(x)), then + mlp(norm(·)). [batch·seq, hidden] → same. Caller owns it. */
   private decoderLayer(i: number, x: Tensor2D, ctx: AttentionContext): Tensor2D {
+    this.onLayer?.(i);
     return tf.tidy(() => {
       const layer = this.weights.layers[i];
       const eps = this.config.rmsNormEps;

@@ -1,7 +1,8 @@
 /**
  * `EngineClient`: the {@link Engine} that forwards to the engine worker. It owns the worker's life: waits for its
  * `ready` (checking PROTOCOL_VERSION), matches results to calls by id, routes job events, turns wire errors back
- * into typed errors, cancels through AbortSignal, and notices a dead worker (error event or missed heartbeats) so
+ * into typed errors, cancels through AbortSignal, and notices a dead worker (error event, or silence: no message of
+ * any kind — pong, event, result or `alive` beat — for the heartbeat timeout) so
  * that pending calls reject with `WorkerCrashedError` instead of hanging. `restart()` brings up a fresh worker.
  */
 import type { Engine, EngineListener, RequestOptions } from './engine';
@@ -190,7 +191,9 @@ export class EngineClient implements Engine {
       }
       case 'event':
         return this.emitLocal(msg.event);
+      // Both only prove the worker lives; receive() already noted that.
       case 'pong':
+      case 'alive':
         return;
       default:
         return assertNever(msg, 'worker message');
@@ -235,9 +238,13 @@ export class EngineClient implements Engine {
     const every = this.options.heartbeatMs ?? 0;
     if (every <= 0) return;
     const timeout = this.options.heartbeatTimeoutMs ?? every * 6;
-    // Judge silence from the oldest unanswered ping, not from the last message: a throttled background tab or a
-    // sleeping laptop delays our timer too, and that must not look like a dead worker.
+    // Death = no message of any kind (pong, event, result, `alive`) since the oldest unanswered ping, for longer than
+    // the timeout. A busy worker whose loop is blocked by a long step answers no ping but posts `alive` beats.
+    // Measured from that ping rather than from the last message: a throttled background tab or a sleeping laptop
+    // delays our timer too, and that must not look like a dead worker.
     this.heartbeat = setInterval(() => {
+      // Until `ready`, the ready timeout judges the worker (its first load compiles wasm and can take a while).
+      if (this._state !== 'ready') return;
       const now = Date.now();
       if (this.unansweredSince !== null && now - this.unansweredSince > timeout) {
         this.crash(new WorkerCrashedError(CRASH_MESSAGE, `no answer to a ping for ${now - this.unansweredSince} ms`));

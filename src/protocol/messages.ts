@@ -279,7 +279,15 @@ export interface PongMessage {
   seq: number;
 }
 
-export type WorkerMessage = ResultMessage | ErrorMessage | ReadyMessage | EventMessage | PongMessage;
+/**
+ * Worker → client: unprompted sign of life, sent (at most about once a second) from inside long synchronous work —
+ * a wasm training step blocks the worker's event loop, so pings wait unanswered until the step ends.
+ */
+export interface AliveMessage {
+  type: 'alive';
+}
+
+export type WorkerMessage = ResultMessage | ErrorMessage | ReadyMessage | EventMessage | PongMessage | AliveMessage;
 
 /** Narrows a result to the request kind the client is waiting for (runtime check of the correlation). */
 export function isResultFor<K extends RequestKind>(kind: K, msg: ResultMessage): msg is ResultMessage<K> {

@@ -52,6 +52,8 @@ export function isWorkerMessage(x: unknown): x is WorkerMessage {
       return isEvent(x.event);
     case 'pong':
       return isId(x.seq);
+    case 'alive':
+      return true;
     default:
       return false;
   }
