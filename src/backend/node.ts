@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { registerWasmKernelOverrides } from './kernels/register-wasm';
 import { tf } from './tf';
 
 export type NodeBackendName = 'wasm' | 'cpu';
@@ -25,6 +26,8 @@ export async function initNodeBackend(name: NodeBackendName = 'wasm'): Promise<N
       }
       if (await tf.setBackend('wasm')) {
         await tf.ready();
+        // Transposed and batched matMuls on XNNPACK (stock wasm runs them in a scalar loop).
+        registerWasmKernelOverrides();
         return 'wasm';
       }
     } catch {

@@ -2,6 +2,7 @@
  * wasm backend set-up (XNNPACK, SIMD; threads when the page is cross-origin isolated). The caller says where the
  * .wasm binaries are served: the worker passes Vite `?url` imports, Node passes the package's dist folder.
  */
+import { registerWasmKernelOverrides } from './kernels/register-wasm';
 import { tf } from './tf';
 
 /** The three binaries tfjs-backend-wasm picks from, by file name. */
@@ -33,6 +34,8 @@ export async function initWasmBackend(paths: string | WasmBinaryPaths, threads?:
   if (threads !== undefined && threads > 0) wasm.setThreadsCount(threads);
   if (!(await tf.setBackend('wasm'))) return null;
   await tf.ready();
+  // Transposed and batched matMuls on XNNPACK (stock wasm runs them in a scalar loop).
+  registerWasmKernelOverrides();
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   return { simd, threads: wasm.getThreadsCount() };
 }

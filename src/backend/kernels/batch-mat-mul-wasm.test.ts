@@ -1,0 +1,182 @@
+// The wasm BatchMatMul/_FusedMatMul overrides against tfjs's own kernels and a float64 reference: every route
+// (fold, slices, stock fallback), both transpose flags, batched and broadcast batch dims, gradients, no leaks.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initNodeBackend } from '../node';
+import { tf } from '../tf';
+import { chooseMatMulRoute, matMulGeometry, operandBatchIndex, type MatMulRoute } from './matmul-route';
+import { registerWasmKernelOverrides, unregisterWasmKernelOverrides, wasmKernelOverridesActive } from './register-wasm';
+
+const REL_TOL = 1e-5;
+
+/** ‖x − y‖∞ / ‖y‖∞: the kernels sum in different orders, so element-wise relative error means nothing near 0. */
+function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  expect(x.length).toBe(y.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < y.length; i++) {
+    diff = Math.max(diff, Math.abs(x[i] - y[i]));
+    scale = Math.max(scale, Math.abs(y[i]));
+  }
+  return diff / scale;
+}
+
+/** a·b in float64 on plain arrays, any batch broadcasting, straight from the definition. */
+function reference(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): Float64Array {
+  const g = matMulGeometry(a.shape, b.shape, ta, tb);
+  const av = a.dataSync();
+  const bv = b.dataSync();
+  const out = new Float64Array(g.batch * g.m * g.n);
+  for (let i = 0; i < g.batch; i++) {
+    const ao = operandBatchIndex(i, g.batchShape, g.aBatchShape) * g.m * g.k;
+    const bo = operandBatchIndex(i, g.batchShape, g.bBatchShape) * g.k * g.n;
+    for (let r = 0; r < g.m; r++) {
+      for (let c = 0; c < g.n; c++) {
+        let s = 0;
+        for (let j = 0; j < g.k; j++) s += av[ao + (ta ? j * g.m + r : r * g.k + j)] * bv[bo + (tb ? c * g.k + j : j * g.n + c)];
+        out[(i * g.m + r) * g.n + c] = s;
+      }
+    }
+  }
+  return out;
+}
+
+/** Runs `f` with tfjs's stock kernels, then restores ours. */
+function withStock<T>(f: () => T): T {
+  unregisterWasmKernelOverrides();
+  try {
+    return f();
+  } finally {
+    registerWasmKernelOverrides();
+  }
+}
+
+interface Case {
+  a: number[];
+  b: number[];
+  ta: boolean;
+  tb: boolean;
+  route: MatMulRoute;
+  /** tfjs-backend-wasm 4.22's own kernel fills only max(batchA, batchB) slices when both sides broadcast. */
+  stockWrong?: boolean;
+}
+
+const CASES: Case[] = [
+  { a: [96, 80], b: [72, 80], ta: false, tb: true, route: 'fold' }, // x·Wᵀ (LoRA down)
+  { a: [80, 96], b: [80, 72], ta: true, tb: false, route: 'fold' }, // xᵀ·dy (weight gradient)
+  { a: [80, 96], b: [72, 80], ta: true, tb: true, route: 'fold' },
+  { a: [3, 40, 64], b: [64, 48], ta: false, tb: false, route: 'fold' }, // batched x · single W
+  { a: [3, 64, 40], b: [48, 64], ta: true, tb: true, route: 'fold' },
+  { a: [2, 3, 40, 64], b: [1, 48, 64], ta: false, tb: true, route: 'fold' },
+  { a: [4, 40, 32], b: [4, 36, 32], ta: false, tb: true, route: 'slices' }, // attention q·kᵀ
+  { a: [4, 36, 40], b: [4, 36, 32], ta: true, tb: false, route: 'slices' }, // its key gradient
+  { a: [4, 40, 36], b: [4, 36, 32], ta: false, tb: false, route: 'slices' }, // p·v (batched, untransposed)
+  { a: [4, 36, 40], b: [4, 32, 36], ta: true, tb: true, route: 'slices' },
+  { a: [2, 1, 40, 36], b: [1, 3, 36, 32], ta: false, tb: false, route: 'slices', stockWrong: true }, // broadcasts both ways
+  { a: [40, 36], b: [3, 32, 36], ta: false, tb: true, route: 'slices' }, // 2-D a against a batch
+  { a: [1, 40, 36], b: [2, 2, 36, 32], ta: false, tb: false, route: 'slices' },
+  { a: [12, 10], b: [8, 10], ta: false, tb: true, route: 'stock' }, // too small to pay for a copy
+  { a: [3, 12, 10], b: [3, 8, 10], ta: false, tb: true, route: 'stock' },
+  { a: [64, 48], b: [48, 40], ta: false, tb: false, route: 'stock' }, // already on XNNPACK
+];
+
+const label = (c: Case): string => `[${c.a}]${c.ta ? 'ᵀ' : ''}·[${c.b}]${c.tb ? 'ᵀ' : ''}`;
+
+beforeAll(async () => {
+  expect(await initNodeBackend('wasm')).toBe('wasm');
+});
+
+describe('wasm matMul overrides', () => {
+  it('are registered by initNodeBackend and can be removed and restored', () => {
+    expect(wasmKernelOverridesActive()).toBe(true);
+    unregisterWasmKernelOverrides();
+    expect(wasmKernelOverridesActive()).toBe(false);
+    expect(registerWasmKernelOverrides()).toBe(true);
+    expect(registerWasmKernelOverrides()).toBe(true); // idempotent: never wraps itself
+    expect(wasmKernelOverridesActive()).toBe(true);
+  });
+
+  it.each(CASES)('$route: %#', (c) => {
+    expect(chooseMatMulRoute(matMulGeometry(c.a, c.b, c.ta, c.tb), c.ta, c.tb), label(c)).toBe(c.route);
+    const a = tf.randomUniform(c.a, -1, 1, 'float32', 11);
+    const b = tf.randomUniform(c.b, -1, 1, 'float32', 12);
+    const ours = tf.matMul(a, b, c.ta, c.tb);
+    const stock = withStock(() => tf.matMul(a, b, c.ta, c.tb));
+    expect(ours.shape).toEqual(stock.shape);
+    const exact = reference(a, b, c.ta, c.tb);
+    expect(relErr(ours.dataSync(), exact), `${label(c)} vs float64`).toBeLessThan(REL_TOL);
+    if (!c.stockWrong) expect(relErr(ours.dataSync(), stock.dataSync()), `${label(c)} vs stock`).toBeLessThan(REL_TOL);
+    tf.dispose([a, b, ours, stock]);
+  });
+
+  it('gives the same gradients as the stock kernels', () => {
+    // tfjs-core's BatchMatMul gradient does not reduce broadcast batch dims (it throws on any kernel): equal batches only.
+    const cases = CASES.filter((c) => {
+      const g = matMulGeometry(c.a, c.b, c.ta, c.tb);
+      return c.route !== 'stock' && g.aBatch === g.batch && g.bBatch === g.batch && c.a.length === c.b.length;
+    });
+    expect(cases.length).toBeGreaterThanOrEqual(7);
+    for (const c of cases) {
+      const a = tf.randomUniform(c.a, -1, 1, 'float32', 21);
+      const b = tf.randomUniform(c.b, -1, 1, 'float32', 22);
+      const g = matMulGeometry(c.a, c.b, c.ta, c.tb);
+      const w = tf.randomUniform([...g.batchShape, g.m, g.n], -1, 1, 'float32', 23); // weights a scalar loss
+      const loss = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, c.ta, c.tb), w));
+      const ours = tf.grads(loss)([a, b]);
+      const stock = withStock(() => tf.grads(loss)([a, b]));
+      for (let i = 0; i < 2; i++) {
+        expect(ours[i].shape).toEqual(stock[i].shape);
+        expect(relErr(ours[i].dataSync(), stock[i].dataSync()), `${label(c)} d${'ab'[i]}`).toBeLessThan(REL_TOL);
+      }
+      tf.dispose([a, b, w, ...ours, ...stock]);
+    }
+  });
+
+  it.each([
+    { a: [80, 96], b: [72, 80], ta: true, tb: true }, // single matrices: copied into place, XNNPACK fuses the rest
+    { a: [3, 40, 100], b: [3, 100, 30], ta: false, tb: false }, // batched: matMul, Add, activation
+    { a: [3, 100, 40], b: [30, 100], ta: true, tb: true },
+  ])('fused matMul with bias and every activation equals the unfused ops: %#', (c) => {
+    const a = tf.randomUniform(c.a, -1, 1, 'float32', 31);
+    const b = tf.randomUniform(c.b, -1, 1, 'float32', 32);
+    const n = c.tb ? c.b[c.b.length - 2] : c.b[c.b.length - 1];
+    const bias = tf.randomUniform([n], -1, 1, 'float32', 33);
+    const alpha = tf.randomUniform([n], 0, 1, 'float32', 34);
+    const plain = tf.add(tf.matMul(a, b, c.ta, c.tb), bias);
+    const expected: Record<string, tf.Tensor> = {
+      linear: plain, relu: tf.relu(plain), relu6: tf.relu6(plain), elu: tf.elu(plain),
+      sigmoid: tf.sigmoid(plain), leakyrelu: tf.leakyRelu(plain, 0.3), prelu: tf.prelu(plain, alpha),
+    };
+    for (const [activation, want] of Object.entries(expected)) {
+      const got = tf.fused.matMul({
+        a, b, transposeA: c.ta, transposeB: c.tb, bias, activation: activation as tf.fused.Activation,
+        preluActivationWeights: alpha, leakyreluAlpha: 0.3,
+      });
+      expect(got.shape).toEqual(want.shape);
+      expect(relErr(got.dataSync(), want.dataSync()), activation).toBeLessThan(REL_TOL);
+      got.dispose();
+    }
+    tf.dispose([a, b, bias, alpha, ...Object.values(expected)]);
+  });
+
+  it('leaks no tensors and no wasm heap (views and XNNPACK operators are released)', () => {
+    const a = tf.randomUniform([8, 128, 128], -1, 1, 'float32', 41);
+    const b = tf.randomUniform([8, 128, 128], -1, 1, 'float32', 42);
+    const w = tf.randomUniform([128, 128], -1, 1, 'float32', 43);
+    const step = () => {
+      tf.matMul(a, b, false, true).dispose(); // slices: 8 operators packed per call
+      tf.matMul(a, w, true, false).dispose(); // fold
+      const grads = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.matMul(x, y, true, true)))([a, b]);
+      tf.dispose(grads);
+    };
+    for (let i = 0; i < 10; i++) step();
+    const heap = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
+    const before = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, heap: heap.buffer.byteLength };
+    // 100 steps would leak ≥ 100 · 8 · 128·128·4 B ≈ 50 MB of packed weights if operators were kept.
+    for (let i = 0; i < 100; i++) step();
+    const heapNow = (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8;
+    expect(tf.memory().numTensors).toBe(before.tensors);
+    expect(tf.memory().numBytes).toBe(before.bytes);
+    expect(heapNow.buffer.byteLength).toBe(before.heap);
+    tf.dispose([a, b, w]);
+  });
+});

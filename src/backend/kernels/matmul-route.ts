@@ -1,0 +1,133 @@
+/**
+ * Shape bookkeeping and the per-shape choice of path for the wasm `BatchMatMul` override
+ * (see `batch-mat-mul-wasm.ts`). Pure functions on shapes: no tensors, no backend.
+ *
+ * tfjs-backend-wasm 4.22 gives a product to XNNPACK only when it is untransposed and both operands have one batch;
+ * everything else runs a scalar blocked loop (measured 0.6–2.4 GFLOP/s against 7–19 GFLOP/s for XNNPACK on the
+ * same shapes, Node 20, 1 thread). The override copies transposed operands into place and runs each batch slice on
+ * XNNPACK. That costs a copy per transposed operand and an XNNPACK operator (weight packing) per slice, which does
+ * not pay on tiny products: below the thresholds here the stock kernel runs.
+ */
+
+/** Dimensions of `a·b` after the transpose flags, with the batch dims broadcast as tfjs broadcasts them. */
+export interface MatMulGeometry {
+  /** Rows of the output (of `a`, after `transposeA`). */
+  m: number;
+  /** Shared (contracted) dimension. */
+  k: number;
+  /** Columns of the output (of `b`, after `transposeB`). */
+  n: number;
+  /** Broadcast batch dims of the output (empty for 2-D). */
+  batchShape: number[];
+  /** Product of `batchShape` (1 for 2-D). */
+  batch: number;
+  /** `a`'s batch dims, left-padded with 1 to `batchShape.length`. */
+  aBatchShape: number[];
+  /** `b`'s batch dims, left-padded with 1 to `batchShape.length`. */
+  bBatchShape: number[];
+  /** Number of `a` matrices (product of its batch dims). */
+  aBatch: number;
+  /** Number of `b` matrices. */
+  bBatch: number;
+}
+
+/** Which implementation runs one product. */
+export type MatMulRoute =
+  /** tfjs's own kernel: already on XNNPACK (untransposed, unbatched), empty, or too small to pay for copies. */
+  | 'stock'
+  /** `b` is one matrix: the batch of `a` folds into the rows of a single XNNPACK product. */
+  | 'fold'
+  /** One XNNPACK product per output batch slice (batched `b`, broadcasting as needed). */
+  | 'slices';
+
+/**
+ * Smallest m·k·n (per product) worth a copy of a transposed operand. Measured on the dev box (Node 20 wasm SIMD,
+ * 1 thread, one core loaded): break-even between 24³ and 40³; below it the stock loop is as fast.
+ */
+export const MIN_FOLD_WORK = 32 * 32 * 32;
+
+/**
+ * Smallest m·k·n per batch slice worth its own XNNPACK operator (creation packs the slice's `b`). Measured
+ * break-even for batched attention-like shapes lies near 24³.
+ */
+export const MIN_SLICE_WORK = 32 * 32 * 32;
+
+const product = (dims: readonly number[]): number => dims.reduce((x, y) => x * y, 1);
+
+function leftPad(dims: readonly number[], rank: number): number[] {
+  return [...new Array<number>(rank - dims.length).fill(1), ...dims];
+}
+
+/** Broadcasts two batch shapes like numpy/tfjs; throws on a mismatch (as tfjs does). */
+export function broadcastBatch(a: readonly number[], b: readonly number[]): number[] {
+  const rank = Math.max(a.length, b.length);
+  const pa = leftPad(a, rank);
+  const pb = leftPad(b, rank);
+  return pa.map((da, i) => {
+    const db = pb[i];
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(`matMul: batch dims [${a.join(',')}] and [${b.join(',')}] do not broadcast`);
+    }
+    return da === 1 ? db : da;
+  });
+}
+
+/** Geometry of `a·b` for rank ≥ 2 shapes; throws when the inner dims differ. */
+export function matMulGeometry(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): MatMulGeometry {
+  if (aShape.length < 2 || bShape.length < 2) throw new Error('matMul: operands must have rank ≥ 2');
+  const [a0, a1] = aShape.slice(-2);
+  const [b0, b1] = bShape.slice(-2);
+  const m = transposeA ? a1 : a0;
+  const k = transposeA ? a0 : a1;
+  const kb = transposeB ? b1 : b0;
+  const n = transposeB ? b0 : b1;
+  if (k !== kb) {
+    throw new Error(`matMul: inner dims ${k} and ${kb} of [${aShape.join(',')}] and [${bShape.join(',')}] differ`);
+  }
+  const aBatchDims = aShape.slice(0, -2);
+  const bBatchDims = bShape.slice(0, -2);
+  const batchShape = broadcastBatch(aBatchDims, bBatchDims);
+  return {
+    m,
+    k,
+    n,
+    batchShape,
+    batch: product(batchShape),
+    aBatchShape: leftPad(aBatchDims, batchShape.length),
+    bBatchShape: leftPad(bBatchDims, batchShape.length),
+    aBatch: product(aBatchDims),
+    bBatch: product(bBatchDims),
+  };
+}
+
+/**
+ * Index of the operand matrix that output batch `index` reads, for an operand with (padded) batch dims
+ * `operandShape` broadcast to `batchShape` (row-major flat indices on both sides).
+ */
+export function operandBatchIndex(index: number, batchShape: readonly number[], operandShape: readonly number[]): number {
+  let rest = index;
+  let flat = 0;
+  let stride = 1;
+  for (let d = batchShape.length - 1; d >= 0; d--) {
+    const coord = rest % batchShape[d];
+    rest = Math.floor(rest / batchShape[d]);
+    if (operandShape[d] !== 1) flat += coord * stride;
+    stride *= operandShape[d];
+  }
+  return flat;
+}
+
+/** Picks the path for one product (see {@link MatMulRoute}). */
+export function chooseMatMulRoute(g: MatMulGeometry, transposeA: boolean, transposeB: boolean): MatMulRoute {
+  const work = g.m * g.k * g.n;
+  if (work === 0 || g.batch === 0) return 'stock';
+  // Stock already runs these on XNNPACK: nothing to gain, and identical results.
+  if (!transposeA && !transposeB && g.aBatch === 1 && g.bBatch === 1) return 'stock';
+  if (g.bBatch === 1) return work * g.batch >= MIN_FOLD_WORK ? 'fold' : 'stock';
+  return work >= MIN_SLICE_WORK ? 'slices' : 'stock';
+}

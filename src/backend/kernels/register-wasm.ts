@@ -1,0 +1,60 @@
+/**
+ * Our wrappers around tfjs-backend-wasm kernels (fast transposed and batched matMuls, see `batch-mat-mul-wasm.ts`).
+ * The package registers its kernels when it is imported and tfjs's registry keeps one kernel per name, so this
+ * runs after that import: `initWasmBackend` (browser, worker) and `initNodeBackend('wasm')` call it once the
+ * backend is up. Each wrapper keeps the stock kernel it replaced, for its own fallbacks and for
+ * {@link unregisterWasmKernelOverrides} (the bench's "before" figures).
+ */
+import { tf } from '../tf';
+import { batchMatMulWasmConfig } from './batch-mat-mul-wasm';
+import { fusedMatMulWasmConfig } from './fused-mat-mul-wasm';
+import { readWasmInternals } from './wasm-heap-views';
+
+/** A registered override and the stock config it wraps. */
+interface Override extends tf.KernelConfig {
+  stock: tf.KernelConfig;
+}
+
+type OverrideFactory = (stock: tf.KernelConfig, transpose: tf.KernelConfig) => tf.KernelConfig;
+
+/** Every override, one line each. */
+const FACTORIES: Array<[kernelName: string, make: OverrideFactory]> = [
+  ['BatchMatMul', batchMatMulWasmConfig],
+  ['_FusedMatMul', fusedMatMulWasmConfig],
+];
+
+const isOverride = (config: tf.KernelConfig | undefined): config is Override =>
+  config !== undefined && 'stock' in config && (config as Partial<Override>).stock !== undefined;
+
+/**
+ * Installs the overrides for backend 'wasm' (idempotent). Returns false, changing nothing, when the wasm kernels
+ * are not registered or the live wasm backend lacks the internals the overrides rely on (another tfjs version).
+ */
+export function registerWasmKernelOverrides(): boolean {
+  const transpose = tf.getKernel('Transpose', 'wasm');
+  if (!transpose) return false;
+  if (tf.findBackend('wasm') && !readWasmInternals(tf.findBackend('wasm'))) return false;
+  for (const [name, make] of FACTORIES) {
+    const current = tf.getKernel(name, 'wasm');
+    if (!current || isOverride(current)) continue;
+    const override: Override = { ...make(current, transpose), stock: current };
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(override);
+  }
+  return true;
+}
+
+/** Puts tfjs's own kernels back (for before/after measurements). */
+export function unregisterWasmKernelOverrides(): void {
+  for (const [name] of FACTORIES) {
+    const current = tf.getKernel(name, 'wasm');
+    if (!isOverride(current)) continue;
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(current.stock);
+  }
+}
+
+/** True while our wasm matMul overrides are registered. */
+export function wasmKernelOverridesActive(): boolean {
+  return FACTORIES.every(([name]) => isOverride(tf.getKernel(name, 'wasm')));
+}
