@@ -11,7 +11,7 @@
  * rounding (tests: 1e-5 relative).
  */
 import { tf } from '../tf';
-import { chooseMatMulRoute, matMulGeometry, operandBatchIndex, type MatMulGeometry } from './matmul-route';
+import { chooseMatMulRoute, matMulGeometry, operandBatchIndex, type MatMulGeometry, type MatMulRoute } from './matmul-route';
 import { HeapViews, heapOffset, readWasmInternals, xnnMatMul, type WasmBackendInternals } from './wasm-heap-views';
 
 interface MatMulAttrs {
@@ -60,12 +60,15 @@ function xnnBatchMatMul(backend: WasmBackendInternals, a: tf.TensorInfo, b: tf.T
   }
 }
 
+/** Picks the path of one product; {@link chooseMatMulRoute} unless a measurement forces one. */
+export type RoutePolicy = (g: MatMulGeometry, transposeA: boolean, transposeB: boolean) => MatMulRoute;
+
 /**
  * The override's kernel function over `stock` (tfjs's BatchMatMul for wasm) and `transpose` (tfjs's Transpose for
  * wasm). Falls back to `stock` for non-float32 inputs, for products stock already runs on XNNPACK, and for small
- * ones.
+ * ones; `route` is replaceable so the crossover bench can time each path on the same shape.
  */
-export function batchMatMulWasm(stock: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelFunc {
+export function batchMatMulWasm(stock: tf.KernelConfig, transpose: tf.KernelConfig, route: RoutePolicy = chooseMatMulRoute): tf.KernelFunc {
   return (args) => {
     const { inputs, attrs } = args;
     const backend = args.backend as tf.KernelBackend;
@@ -74,12 +77,12 @@ export function batchMatMulWasm(stock: tf.KernelConfig, transpose: tf.KernelConf
     const internals = readWasmInternals(backend);
     if (!internals || a.dtype !== 'float32' || b.dtype !== 'float32') return stock.kernelFunc(args);
     const g = matMulGeometry(a.shape, b.shape, transposeA, transposeB);
-    const route = chooseMatMulRoute(g, transposeA, transposeB);
-    if (route === 'stock') return stock.kernelFunc(args);
+    const path = route(g, transposeA, transposeB);
+    if (path === 'stock') return stock.kernelFunc(args);
     const aT = transposeA ? swapLastTwo(transpose, backend, a) : a; // [..., m, k]
     const bT = transposeB ? swapLastTwo(transpose, backend, b) : b; // [..., k, n]
     try {
-      return xnnBatchMatMul(internals, aT, bT, g, route === 'fold');
+      return xnnBatchMatMul(internals, aT, bT, g, path === 'fold');
     } finally {
       if (aT !== a) internals.disposeData(aT.dataId);
       if (bT !== b) internals.disposeData(bT.dataId);

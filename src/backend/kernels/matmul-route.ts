@@ -6,7 +6,7 @@
  * everything else runs a scalar blocked loop (measured 0.6–2.4 GFLOP/s against 7–19 GFLOP/s for XNNPACK on the
  * same shapes, Node 20, 1 thread). The override copies transposed operands into place and runs each batch slice on
  * XNNPACK. That costs a copy per transposed operand and an XNNPACK operator (weight packing) per slice, which does
- * not pay on tiny products: below the thresholds here the stock kernel runs.
+ * not pay on tiny products (below 16³): there the stock kernel runs.
  */
 
 /** Dimensions of `a·b` after the transpose flags, with the batch dims broadcast as tfjs broadcasts them. */
@@ -41,16 +41,17 @@ export type MatMulRoute =
   | 'slices';
 
 /**
- * Smallest m·k·n (per product) worth a copy of a transposed operand. Measured on the dev box (Node 20 wasm SIMD,
- * 1 thread, one core loaded): break-even between 24³ and 40³; below it the stock loop is as fast.
+ * Smallest m·k·n (per product) worth a copy of a transposed operand and an XNNPACK call. Measured with
+ * `bench/crossover/wasm-matmul-routes.node.ts` (Node 20 wasm SIMD, 1 thread, one core busy with another job):
+ * at 8³ stock is 2.5–8× faster (fixed costs), at 16³ ours is 1.1× faster, at 32³ 2.7×, at 64³ 6–7×.
  */
-export const MIN_FOLD_WORK = 32 * 32 * 32;
+export const MIN_FOLD_WORK = 16 * 16 * 16;
 
 /**
- * Smallest m·k·n per batch slice worth its own XNNPACK operator (creation packs the slice's `b`). Measured
- * break-even for batched attention-like shapes lies near 24³.
+ * Smallest m·k·n per batch slice worth its own XNNPACK operator (creation packs the slice's `b`). Same measurement,
+ * 8 slices: 0.4–0.5× at 8³, 1.4–1.7× at 16³, 3.7–4× at 32³, 7–7.6× at 64³.
  */
-export const MIN_SLICE_WORK = 32 * 32 * 32;
+export const MIN_SLICE_WORK = 16 * 16 * 16;
 
 const product = (dims: readonly number[]): number => dims.reduce((x, y) => x * y, 1);
 

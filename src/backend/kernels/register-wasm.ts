@@ -58,3 +58,9 @@ export function unregisterWasmKernelOverrides(): void {
 export function wasmKernelOverridesActive(): boolean {
   return FACTORIES.every(([name]) => isOverride(tf.getKernel(name, 'wasm')));
 }
+
+/** tfjs's own wasm kernel `name` (what an override wraps), whether or not the override is registered. */
+export function stockWasmKernel(name: string): tf.KernelConfig | undefined {
+  const current = tf.getKernel(name, 'wasm');
+  return isOverride(current) ? current.stock : current;
+}

@@ -1,0 +1,50 @@
+// Shape bookkeeping of the wasm matMul override: geometry, broadcast batch indices, and the route per shape.
+import { describe, expect, it } from 'vitest';
+import { broadcastBatch, chooseMatMulRoute, matMulGeometry, MIN_FOLD_WORK, operandBatchIndex } from './matmul-route';
+
+describe('matMulGeometry', () => {
+  it('reads m, k, n through the transpose flags and broadcasts batch dims', () => {
+    const g = matMulGeometry([2, 1, 5, 3], [4, 7, 5], true, true);
+    expect(g).toMatchObject({ m: 3, k: 5, n: 7, batchShape: [2, 4], batch: 8, aBatchShape: [2, 1], bBatchShape: [1, 4], aBatch: 2, bBatch: 4 });
+    expect(matMulGeometry([6, 4], [4, 9], false, false)).toMatchObject({ m: 6, k: 4, n: 9, batchShape: [], batch: 1 });
+  });
+
+  it('rejects mismatched inner dims and batch dims that do not broadcast', () => {
+    expect(() => matMulGeometry([6, 4], [5, 9], false, false)).toThrow(/inner dims 4 and 5/);
+    expect(() => broadcastBatch([2, 3], [3, 3])).toThrow(/do not broadcast/);
+    expect(() => matMulGeometry([4], [4, 2], false, false)).toThrow(/rank/);
+  });
+});
+
+describe('operandBatchIndex', () => {
+  it('maps an output batch index to the matrix each operand contributes', () => {
+    // out batch [2, 3]: a is [2, 1] (one matrix per row), b is [1, 3] (one per column).
+    const a = [0, 1, 2, 3, 4, 5].map((i) => operandBatchIndex(i, [2, 3], [2, 1]));
+    const b = [0, 1, 2, 3, 4, 5].map((i) => operandBatchIndex(i, [2, 3], [1, 3]));
+    expect(a).toEqual([0, 0, 0, 1, 1, 1]);
+    expect(b).toEqual([0, 1, 2, 0, 1, 2]);
+    expect(operandBatchIndex(5, [2, 3], [2, 3])).toBe(5);
+    expect(operandBatchIndex(0, [], [])).toBe(0);
+  });
+});
+
+describe('chooseMatMulRoute', () => {
+  const route = (a: number[], b: number[], ta: boolean, tb: boolean) => chooseMatMulRoute(matMulGeometry(a, b, ta, tb), ta, tb);
+
+  it('keeps stock where it is already on XNNPACK, empty or too small', () => {
+    expect(route([256, 256], [256, 256], false, false)).toBe('stock');
+    expect(route([0, 8], [8, 8], false, true)).toBe('stock');
+    expect(route([8, 8], [8, 8], false, true)).toBe('stock');
+    expect(route([4, 8, 8], [4, 8, 8], false, true)).toBe('stock');
+  });
+
+  it('folds a batch of a over one b, slices a batched b', () => {
+    expect(route([16, 16], [16, 16], false, true)).toBe('fold'); // exactly the threshold
+    expect(16 ** 3).toBe(MIN_FOLD_WORK);
+    expect(route([8, 8, 8], [8, 8], false, false)).toBe('fold'); // the batch folds into 64 rows: 8·8³ = 16³
+    expect(route([4, 8, 8], [8, 8], false, false)).toBe('stock'); // 4·8³ < 16³
+    expect(route([1, 64, 64], [1, 64, 64], true, false)).toBe('fold');
+    expect(route([4, 64, 32], [4, 64, 32], false, true)).toBe('slices');
+    expect(route([64, 32], [4, 32, 64], false, false)).toBe('slices');
+  });
+});
