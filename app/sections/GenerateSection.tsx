@@ -3,14 +3,18 @@ import { AdapterMixer } from '../components/generate/AdapterMixer';
 import { OutputPane } from '../components/generate/OutputPane';
 import { PromptEditor } from '../components/generate/PromptEditor';
 import { SamplingPanel } from '../components/generate/SamplingPanel';
+import { TrainingNote } from '../components/generate/TrainingNote';
 import { useStudio } from '../store';
 import { refreshAdapters } from '../store/adapters-actions';
+import { panesOf, selectPaneSet } from '../store/selectors';
 import { SectionFrame } from './SectionFrame';
 
-/** The Generate section: streaming playground, base vs adapters side by side, adapter mix with weights. */
+/**
+ * The Generate section: streaming playground, base vs adapters side by side, adapter mix with weights; during a
+ * training run, generation between its steps, with the adapter being trained if the user wants.
+ */
 export function GenerateSection() {
-  const compare = useStudio((s) => s.generate.compare);
-  const single = useStudio((s) => (s.generate.mix.length > 0 ? 'adapters' : 'base'));
+  const panes = panesOf(useStudio(selectPaneSet));
   useEffect(() => {
     void refreshAdapters();
   }, []);
@@ -18,16 +22,12 @@ export function GenerateSection() {
     <SectionFrame id="generate">
       <div className="generate-layout">
         <div className="col">
+          <TrainingNote />
           <PromptEditor />
-          <div className={compare ? 'outputs compare' : 'outputs'}>
-            {compare ? (
-              <>
-                <OutputPane id="base" />
-                <OutputPane id="adapters" />
-              </>
-            ) : (
-              <OutputPane id={single} />
-            )}
+          <div className={panes.length > 1 ? 'outputs compare' : 'outputs'}>
+            {panes.map((id) => (
+              <OutputPane key={id} id={id} />
+            ))}
           </div>
         </div>
         <div className="col">

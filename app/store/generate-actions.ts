@@ -10,6 +10,7 @@ import { getEngine } from '../engine';
 import { useStudio } from './index';
 import { errorText } from './job-progress';
 import type { PaneId } from './generate-slice';
+import { panesOf, selectPaneSet } from './selectors';
 
 let controllers = new Map<PaneId, AbortController>();
 let mixTimer: ReturnType<typeof setTimeout> | null = null;
@@ -59,8 +60,9 @@ export async function runGeneration(): Promise<void> {
   const g = state().generate;
   const messages = g.mode === 'chat' ? chatMessages() : null;
   if (messages && messages.length === 0) return;
-  const panes: PaneId[] = g.compare ? ['base', 'adapters'] : [g.mix.length > 0 ? 'adapters' : 'base'];
-  // The engine runs GPU jobs one at a time, so the second pane streams after the first.
+  const panes = panesOf(selectPaneSet(state()));
+  // The engine runs GPU jobs one at a time, so the second pane streams after the first. During a training run
+  // both run at the run's next step boundary (the run waits for them).
   const texts = await Promise.all(panes.map((p) => runPane(p, messages)));
   const reply = texts[texts.length - 1];
   if (messages && reply !== null) {

@@ -4,7 +4,7 @@ import type { ActiveAdapter, GenerateOutcome, SamplingControls } from '../../src
 import type { ChatMessage } from '../../src/tokenizer/types';
 import type { StudioState } from './index';
 
-/** One output column (base or with adapters). */
+/** One output column (base, with the adapter mix, or with the adapter a running training run trains). */
 export interface OutputPane {
   text: string;
   running: boolean;
@@ -12,7 +12,7 @@ export interface OutputPane {
   error: string | null;
 }
 
-export type PaneId = 'base' | 'adapters';
+export type PaneId = 'base' | 'adapters' | 'training';
 
 export interface GenerateSlice {
   generate: {
@@ -30,6 +30,8 @@ export interface GenerateSlice {
     compare: boolean;
     mix: ActiveAdapter[];
     mixError: string | null;
+    /** While a training run is going: generate with the adapter it trains (live) instead of the mix. */
+    useTraining: boolean;
     panes: Record<PaneId, OutputPane>;
   };
   patchGenerate(patch: Partial<GenerateSlice['generate']>): void;
@@ -54,7 +56,8 @@ export const createGenerateSlice: StateCreator<StudioState, [['zustand/persist',
     compare: true,
     mix: [],
     mixError: null,
-    panes: { base: EMPTY_PANE, adapters: EMPTY_PANE },
+    useTraining: true,
+    panes: { base: EMPTY_PANE, adapters: EMPTY_PANE, training: EMPTY_PANE },
   },
   patchGenerate: (patch) => set((s) => ({ generate: { ...s.generate, ...patch } })),
   patchPane: (id, patch) =>

@@ -1,6 +1,8 @@
 /** Selectors: the only way components read the store (keeps re-renders narrow and names the derived values). */
 import type { StudioState } from './index';
 import { formatBytes } from '../../src/backend/gpu-watch';
+import type { PaneId } from './generate-slice';
+import { isLive, type TrainRunView } from './train-slice';
 
 export const selectEngine = (s: StudioState) => s.engine;
 export const selectEngineStatus = (s: StudioState) => s.engine.status;
@@ -56,4 +58,37 @@ export function selectStorageLabel(s: StudioState): string | null {
   const st = s.engine.storage;
   if (!st || st.usageBytes === null || st.quotaBytes === null) return null;
   return `${formatBytes(st.usageBytes)} of ${formatBytes(st.quotaBytes)}`;
+}
+
+/** The training run in progress (its generations run between its steps), or null. */
+export function selectLiveRun(s: StudioState): TrainRunView | null {
+  return isLive(s.train.run) ? s.train.run : null;
+}
+
+/** Which output panes the Generate section shows: base and a tuned one side by side, or the one that applies. */
+export type PaneSet = 'base' | 'adapters' | 'training' | 'base,adapters' | 'base,training';
+
+const PANES: Record<PaneSet, PaneId[]> = {
+  base: ['base'],
+  adapters: ['adapters'],
+  training: ['training'],
+  'base,adapters': ['base', 'adapters'],
+  'base,training': ['base', 'training'],
+};
+
+/**
+ * The Generate section's panes (a string, so the store's equality check keeps renders narrow). The tuned pane is
+ * the adapter of the training run going on when the user chose it, else the adapter mix.
+ */
+export function selectPaneSet(s: StudioState): PaneSet {
+  const g = s.generate;
+  const training = g.useTraining && selectLiveRun(s) !== null;
+  if (g.compare) return training ? 'base,training' : 'base,adapters';
+  if (training) return 'training';
+  return g.mix.length > 0 ? 'adapters' : 'base';
+}
+
+/** The pane ids of a {@link PaneSet}, in display order. */
+export function panesOf(set: PaneSet): PaneId[] {
+  return PANES[set];
 }

@@ -2,7 +2,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../src/backend/report';
 import { persistOptions, useStudio } from './index';
-import { selectBackendLabel, selectMemoryDetail, selectMemoryLabel, selectStorageLabel } from './selectors';
+import { panesOf, selectBackendLabel, selectLiveRun, selectMemoryDetail, selectMemoryLabel, selectPaneSet, selectStorageLabel } from './selectors';
+import { startingRun } from './train-slice';
 
 const wasmReport: BackendReport = {
   backend: 'wasm', preference: 'auto', reason: 'r', adapter: null, crossOriginIsolated: true,
@@ -50,6 +51,26 @@ describe('studio store', () => {
     applyEngineEvent({ kind: 'memory', jobId: null, memory: { numTensors: 1, numBytes: 4, numBytesInGPU: null, numBytesAllocatedInGPU: null } });
     expect(selectMemoryLabel(useStudio.getState())).toBe('4 B in 1 tensor');
     expect(selectMemoryDetail(useStudio.getState())).toBe('Tensors: 1, 4 B (all live tensors, wherever their data is)');
+  });
+
+  it('Generate panes: the adapter being trained replaces the mix while a run is going, if the user wants it', () => {
+    const { patchGenerate, patchTrain } = useStudio.getState();
+    expect(selectPaneSet(useStudio.getState())).toBe('base,adapters');
+    patchGenerate({ compare: false });
+    expect(selectPaneSet(useStudio.getState())).toBe('base');
+    patchGenerate({ mix: [{ id: 'a', weight: 1 }] });
+    expect(selectPaneSet(useStudio.getState())).toBe('adapters');
+    patchTrain({ run: { ...startingRun('r'), status: 'running', step: 3, totalSteps: 10 } });
+    expect(selectLiveRun(useStudio.getState())?.name).toBe('r');
+    expect(selectPaneSet(useStudio.getState())).toBe('training');
+    patchGenerate({ compare: true });
+    expect(panesOf(selectPaneSet(useStudio.getState()))).toEqual(['base', 'training']);
+    patchGenerate({ useTraining: false });
+    expect(selectPaneSet(useStudio.getState())).toBe('base,adapters');
+    patchGenerate({ useTraining: true });
+    patchTrain({ run: { ...startingRun('r'), status: 'finished', step: 10, totalSteps: 10 } });
+    expect(selectLiveRun(useStudio.getState())).toBeNull();
+    expect(selectPaneSet(useStudio.getState())).toBe('base,adapters');
   });
 
   it('folds engine events into the log and surfaces GPU faults', () => {

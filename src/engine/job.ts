@@ -9,6 +9,7 @@ import { EngineError } from '../protocol/errors';
 import type { EngineEventMap, JobEventInput, Params, RequestKind, Result } from '../protocol/messages';
 import { Liveness } from './liveness';
 import { EngineSession } from './session';
+import type { StepBoundary } from './step-boundary';
 
 /** Environment the engine runs in, supplied by its host (worker entry, CLI, test). */
 export interface EngineDeps {
@@ -71,6 +72,12 @@ export interface JobContext {
   throwIfAborted(): void;
   /** Emits a job-less `memory` event with the engine's current counters (long jobs call it as memory moves). */
   reportMemory(): void;
+  /**
+   * For a GPU job that holds the queue for long with safe points in between (a training run): opens its step
+   * boundary, where `betweenSteps` jobs asked for meanwhile run (see step-boundary.ts). The engine closes it when
+   * the job ends; the job closes it earlier when guests need something the job is about to free.
+   */
+  stepBoundary(): StepBoundary;
 }
 
 /** A request's implementation. */
@@ -80,6 +87,11 @@ export interface HandlerSpec<K extends RequestKind> {
    * inside an error scope, and fail with `GpuError` when the device reports a fault while they run.
    */
   gpu: boolean;
+  /**
+   * A GPU job that may run at a training run's step boundary when a run holds the queue (read-only on the model and
+   * adapters: generate, score), instead of waiting for the run to end.
+   */
+  betweenSteps?: boolean;
   run(params: Params<K>, job: JobContext): Promise<Result<K>>;
 }
 

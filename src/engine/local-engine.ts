@@ -10,6 +10,7 @@ import { CancelledError, EngineError, GpuError, InvalidRequestError, WorkerCrash
 import type { EngineEvent, Params, RequestKind, Result } from '../protocol/messages';
 import { coreHandlers } from './handlers';
 import { memoryReport } from './memory-report';
+import { StepBoundary } from './step-boundary';
 import { EngineState, type EngineDeps, type EngineHandlers, type JobContext } from './job';
 
 interface RunningJob {
@@ -31,6 +32,8 @@ export class LocalEngine implements Engine {
   private readonly listeners = new Set<EngineListener>();
   private readonly running = new Map<number, RunningJob>();
   private gpuQueue: Promise<unknown> = Promise.resolve();
+  /** The step boundary of the training run holding the GPU queue, with the job id that opened it; null when none. */
+  private boundary: { jobId: number; boundary: StepBoundary } | null = null;
   private watched: { watch: GpuWatch; off: () => void } | null = null;
   private nextId = 1;
   private disposed = false;
@@ -62,7 +65,7 @@ export class LocalEngine implements Engine {
       if (!spec) throw new InvalidRequestError(`This worker does not serve '${kind}' requests.`);
       const ctx = this.context(id, options.transferOut);
       const run = () => spec.run(params, ctx);
-      const work = spec.gpu ? this.onGpuQueue(run) : run();
+      const work = spec.gpu ? this.onGpuQueue(id, run, spec.betweenSteps === true, signal) : run();
       const result = await raceAbort(work, signal);
       if (job.fault) throw job.fault;
       return result;
@@ -115,6 +118,7 @@ export class LocalEngine implements Engine {
         if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
       },
       reportMemory: () => this.reportMemory(),
+      stepBoundary: () => this.stepBoundary(jobId),
     };
   }
 
@@ -128,16 +132,38 @@ export class LocalEngine implements Engine {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** Chains GPU jobs so only one holds the device's error-scope stack at a time. */
-  private onGpuQueue<T>(run: () => Promise<T>): Promise<T> {
+  /**
+   * Chains GPU jobs so only one holds the device's error-scope stack at a time. A `betweenSteps` job asked for while
+   * a training run holds the queue runs at that run's next step boundary instead (see step-boundary.ts).
+   */
+  private onGpuQueue<T>(jobId: number, run: () => Promise<T>, betweenSteps: boolean, signal: AbortSignal): Promise<T> {
     this.syncWatch();
     const scoped = async () => {
       const device = currentGpuDevice();
       return device ? withGpuErrorScope(device, run) : run();
     };
-    const next = this.gpuQueue.then(scoped, scoped);
+    const host = this.boundary?.boundary;
+    if (betweenSteps && host && !host.closed) return host.admit(scoped, signal);
+    const owned = async () => {
+      try {
+        return await scoped();
+      } finally {
+        // Guests still waiting when a run's job ends run now, before the next queued job gets the device.
+        if (this.boundary?.jobId === jobId) {
+          await this.boundary.boundary.close();
+          this.boundary = null;
+        }
+      }
+    };
+    const next = this.gpuQueue.then(owned, owned);
     this.gpuQueue = next.catch(() => undefined);
     return next;
+  }
+
+  /** Opens (or returns) the step boundary of GPU job `jobId`, which must be holding the queue. */
+  private stepBoundary(jobId: number): StepBoundary {
+    if (this.boundary?.jobId !== jobId) this.boundary = { jobId, boundary: new StepBoundary() };
+    return this.boundary.boundary;
   }
 
   /** Follows the current device's fault watch (it changes when `init` switches backend). */

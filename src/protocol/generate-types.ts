@@ -28,9 +28,10 @@ export interface GenerateParams {
   stop?: string[];
   /**
    * `base`: the frozen base alone. `adapters`: the base with the active adapter mix (see `setActiveAdapters`),
-   * whose weights may change while generating.
+   * whose weights may change while generating. `training`: the base with the adapter a training run is training,
+   * as it stands at the step boundary where the generation runs (fails when no run is going).
    */
-  use: 'base' | 'adapters';
+  use: 'base' | 'adapters' | 'training';
 }
 
 /** Result of `generate` (the text also streamed as `token` events). */

@@ -1,14 +1,19 @@
 import type { PaneId } from '../../store/generate-slice';
 import { useStudio } from '../../store';
 import { formatDuration } from '../../format';
+import { selectLiveRun } from '../../store/selectors';
 
-const TITLES: Record<PaneId, string> = { base: 'Base model', adapters: 'With adapters' };
+const TITLES: Record<PaneId, string> = { base: 'Base model', adapters: 'With adapters', training: 'With the adapter in training' };
 const FINISH: Record<string, string> = { eos: 'ended', stop: 'stop string', length: 'length limit', aborted: 'stopped' };
 
 /** One streamed output, rendered as plain text (never HTML), with timing once done. */
 export function OutputPane({ id }: { id: PaneId }) {
   const pane = useStudio((s) => s.generate.panes[id]);
   const names = useStudio((s) => s.generate.mix.map((m) => `${s.adapters.list.find((a) => a.id === m.id)?.name ?? m.id} × ${m.weight}`).join(', '));
+  const live = useStudio(selectLiveRun);
+  // Asked for during a run and nothing streamed yet: it waits for the run's current step to end (a paused run
+  // lets it through at once).
+  const waiting = pane.running && pane.text === '' && live !== null && live.status !== 'paused';
   const r = pane.result;
   const tokPerSec = r && r.decodeMs > 0 ? (r.newTokens / r.decodeMs) * 1000 : null;
   return (
@@ -16,7 +21,13 @@ export function OutputPane({ id }: { id: PaneId }) {
       <h3 id={`out-${id}-title`}>
         {TITLES[id]}
         {id === 'adapters' ? <span className="muted small"> {names || '(no adapter selected: same as base)'}</span> : null}
+        {id === 'training' && live ? <span className="muted small"> {live.name}, live</span> : null}
       </h3>
+      {waiting ? (
+        <p className="muted small" role="status" data-testid={`output-${id}-waiting`}>
+          Queued behind training: starts when step {live.step + 1} ends… (Stop cancels it)
+        </p>
+      ) : null}
       <div className="gen-text output-text" data-testid={`output-${id}-text`} aria-live="polite">
         {pane.text}
         {pane.running ? <span className="caret" aria-hidden="true" /> : null}

@@ -7,7 +7,7 @@ export function PromptEditor() {
   const hasChat = useStudio((s) => s.model.info?.hasChatTemplate ?? false);
   const modelReady = useStudio((s) => s.model.info !== null);
   const patch = useStudio((s) => s.patchGenerate);
-  const running = g.panes.base.running || g.panes.adapters.running;
+  const running = Object.values(g.panes).some((p) => p.running);
   const chat = g.mode === 'chat' && hasChat;
   return (
     <fieldset className="card">

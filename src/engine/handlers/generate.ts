@@ -1,15 +1,19 @@
 import { generate } from '../../generate/generate';
 import { InvalidRequestError } from '../../protocol/errors';
 import type { ActiveAdapter } from '../../protocol/generate-types';
+import type { LoraAdapter } from '../../lora/lora-adapter';
 import { openAdapter } from '../adapters/open-adapter';
-import type { HandlerSpec } from '../job';
+import type { EngineState, HandlerSpec } from '../job';
+import { activeRun } from '../train/active-runs';
 
 /**
- * `generate`: streams `token` events from the loaded base, alone or with the session's adapter stack. The stack
- * is read at every forward pass, so `setActiveAdapters` during a generation changes the mix from the next token.
+ * `generate`: streams `token` events from the loaded base, alone, with the session's adapter stack, or with the
+ * adapter of the training run going on. The stack is read at every forward pass, so `setActiveAdapters` during a
+ * generation changes the mix from the next token. During a run it runs at a step boundary (`betweenSteps`).
  */
 export const generateHandler: HandlerSpec<'generate'> = {
   gpu: true,
+  betweenSteps: true,
   async run(params, job) {
     const loaded = job.state.session.requireModel();
     if ((params.prompt === undefined) === (params.messages === undefined)) {
@@ -19,8 +23,9 @@ export const generateHandler: HandlerSpec<'generate'> = {
       throw new InvalidRequestError('This model has no chat template: use plain text mode.');
     }
     const stack = job.state.session.stack;
-    const hook = params.use === 'adapters' && stack.size > 0 ? stack : null;
-    const adapters = hook ? stack.list().map((e) => ({ id: e.id, weight: e.weight })) : [];
+    const training = params.use === 'training' ? trainingAdapter(job.state) : null;
+    const hook = training ?? (params.use === 'adapters' && stack.size > 0 ? stack : null);
+    const adapters = hook === stack ? stack.list().map((e) => ({ id: e.id, weight: e.weight })) : [];
     const s = params.sampling;
     // A soft stop ends the loop and returns the text so far; a cancel (job.signal) rejects the request.
     const stop = new AbortController();
@@ -54,6 +59,16 @@ export const generateHandler: HandlerSpec<'generate'> = {
     };
   },
 };
+
+/**
+ * The adapter the running training run trains. Safe to read here: this handler runs at the run's step boundary
+ * (or while it is paused), never during a step, so the matrices hold still and dropout is off.
+ */
+function trainingAdapter(state: EngineState): LoraAdapter {
+  const run = activeRun(state);
+  if (!run) throw new InvalidRequestError('No training run is going: generate with the base or with saved adapters.');
+  return run.adapter;
+}
 
 /**
  * `setActiveAdapters`: the mix `generate` applies. Adapters not yet on the device are opened from storage;

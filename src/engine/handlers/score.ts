@@ -21,6 +21,8 @@ function idsOf(params: ScoreParams, loaded: LoadedModel): number[] {
 
 export const scoreHandler: HandlerSpec<'score'> = {
   gpu: true,
+  // Read-only on the model: during a training run it runs at a step boundary instead of after the run.
+  betweenSteps: true,
   async run(params, job) {
     const loaded = job.state.session.requireModel();
     const ids = idsOf(params, loaded);

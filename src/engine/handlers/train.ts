@@ -31,11 +31,14 @@ export const trainHandler: HandlerSpec<'train'> = {
     let lora: LoraRun | null = null;
     let unregister = () => undefined as unknown;
     let gpuFault: GpuError | null = null;
+    // Generations asked for during the run run here, between two steps (see step-boundary.ts).
+    const boundary = job.stepBoundary();
     try {
       const store = new WatchedStore(new IdbCheckpointStore(db));
       // Each step runs in its own GPU error scope: a fault ends the run at that step (checkpoint intact, nothing
       // saved from stale data) and the job then fails with the GpuError itself.
       const stepScope = async <T>(step: () => Promise<T>): Promise<T> => {
+        await boundary.cross();
         try {
           return await job.gpuScope(step);
         } catch (e) {
@@ -53,7 +56,7 @@ export const trainHandler: HandlerSpec<'train'> = {
         trainableParameters: lora.trainableParameters, trainableShare: lora.trainableShare, trainExamples: data.train.length, evalExamples: data.eval.length,
       });
       if (run) job.log('info', `resuming '${spec.name}' at step ${lora.resumedAt} of ${lora.trainer.totalSteps}`);
-      const driver = new RunDriver({ job, db, runId: record.id, spec, trainer: lora.trainer, adapter: lora.adapter, loaded, chat: data.chat });
+      const driver = new RunDriver({ job, db, runId: record.id, spec, trainer: lora.trainer, adapter: lora.adapter, loaded, chat: data.chat, boundary });
       unregister = registerRun(job.state, driver);
       const result = await driver.run();
       const ended = await endRun({ job, db, driver, lora, loaded, spec, data, runId: record.id, result });
@@ -64,6 +67,8 @@ export const trainHandler: HandlerSpec<'train'> = {
       if (e !== gpuFault) await updateRun(db, record.id, { status: 'failed', error: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
       throw e;
     } finally {
+      // Generations still waiting may use the run's adapter: they run before it is freed.
+      await boundary.close();
       unregister();
       lora?.dispose();
       session.busyTraining = false;

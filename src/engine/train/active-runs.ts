@@ -2,12 +2,15 @@
  * The training run in progress, per engine. `train` registers its controller here and `trainControl` (a separate,
  * non-GPU request that answers while the run holds the GPU queue) finds it by run id.
  */
+import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { TrainAction } from '../../protocol/train-types';
 import type { EngineState } from '../job';
 
-/** What `trainControl` can do to a running run. */
+/** What `trainControl` (and a generation with the live adapter) can do with a running run. */
 export interface RunController {
   readonly runId: string;
+  /** The adapter being trained; read it only at a step boundary (a `betweenSteps` job) or while paused. */
+  readonly adapter: LoraAdapter;
   control(action: TrainAction): void;
 }
 

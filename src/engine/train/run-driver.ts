@@ -4,7 +4,9 @@
  * generations, and applies the user's pause / resume / stop.
  *
  * Samples use the trainer's own pause: the run saves a checkpoint, waits, and resumes after the samples, so the
- * pause is excluded from the step times and an interruption while sampling loses nothing.
+ * pause is excluded from the step times and an interruption while sampling loses nothing. Generations the user
+ * asks for during the run wait at the run's step boundary (see step-boundary.ts); while the user holds the run
+ * the boundary is parked and they run at once.
  */
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { TrainAction, TrainRunSpec } from '../../protocol/train-types';
@@ -14,6 +16,7 @@ import type { StepMetrics } from '../../train/metrics';
 import type { Trainer, TrainerEvent, TrainerStatus, TrainResult } from '../../train/trainer';
 import type { JobContext } from '../job';
 import type { LoadedModel } from '../session';
+import type { StepBoundary } from '../step-boundary';
 import type { RunController } from './active-runs';
 import { metricPoint } from './run-records';
 import { generateSamples, samplesDue } from './run-samples';
@@ -28,6 +31,8 @@ export interface RunDriverOptions {
   loaded: LoadedModel;
   /** Render sample prompts as a user turn (chat datasets). */
   chat: boolean;
+  /** Where generations asked for during the run wait; parked (they run at once) while the user holds the run. */
+  boundary: StepBoundary;
 }
 
 /** One run's event wiring and controls. */
@@ -43,6 +48,10 @@ export class RunDriver implements RunController {
 
   constructor(private readonly o: RunDriverOptions) {
     this.runId = o.runId;
+  }
+
+  get adapter(): LoraAdapter {
+    return this.o.adapter;
   }
 
   /** Runs the trainer to its end (and the final samples); the trainer's result. */
@@ -125,13 +134,24 @@ export class RunDriver implements RunController {
       this.status('sampling', step, null);
       this.sampling = this.sample(at).finally(() => {
         this.samplingAt = null;
-        if (this.userPaused) this.status('paused', step, null);
+        if (this.userPaused) this.hold(step);
         else this.o.trainer.resume();
       });
       return;
     }
+    if (status === 'paused') return this.hold(step);
     this.status(status, step, message);
-    if (status === 'paused' || status === 'running') void this.flush({ status });
+    if (status === 'running') {
+      this.o.boundary.unpark();
+      void this.flush({ status });
+    }
+  }
+
+  /** The user holds the run: generations asked for meanwhile run at once instead of at the next step. */
+  private hold(step: number): void {
+    this.o.boundary.park();
+    this.status('paused', step, null);
+    void this.flush({ status: 'paused' });
   }
 
   private status(status: TrainerStatus | 'sampling', step: number, message: string | null): void {
