@@ -3,7 +3,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { openSection } from './helpers';
-import { openWithModel } from './train-helpers';
+import { fillTrainForm, lossRange, openWithModel, prepareShipLog } from './train-helpers';
 
 const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
 
@@ -67,4 +67,23 @@ test('WebGPU: tensor bytes after the load, GPU buffer bytes once the model ran',
   expectAbout(gpuFigure, ran.gpu!);
   // The weights are on the GPU now: most of the tensor bytes sit in GPU buffers.
   expect(ran.gpu!).toBeGreaterThan(loaded.numBytes! * 0.5);
+});
+
+test('wasm, during training: the figure follows the run (adapter and optimizer state on top of the base)', async ({ page }) => {
+  test.setTimeout(90_000);
+  await openWithModel(page);
+  await expect(page.getByTestId('status-memory')).toHaveText(LABEL, { timeout: 5_000 });
+  const loaded = await memory(page);
+  await prepareShipLog(page);
+  await fillTrainForm(page, { steps: 200, name: 'memory watch', sampleEvery: 0, checkpointEvery: 50, seqLen: 64 });
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect.poll(async () => (await lossRange(page)).points, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+  // The engine reports after every step: LoRA matrices and AdamW moments are live tensors now.
+  await expect.poll(async () => (await memory(page)).numBytes ?? 0, { timeout: 10_000 }).toBeGreaterThan(loaded.numBytes!);
+  const during = await memory(page);
+  expectAbout(LABEL.exec(during.text)![1], during.numBytes!);
+  await page.getByRole('button', { name: 'Stop and save' }).click();
+  await expect(page.getByTestId('train-saved')).toContainText('memory watch', { timeout: 30_000 });
+  // The run's tensors are freed when it ends: back to about the loaded model (generation caches aside).
+  await expect.poll(async () => (await memory(page)).numBytes ?? 0, { timeout: 10_000 }).toBeLessThan(during.numBytes!);
 });
