@@ -35,7 +35,7 @@ export const USAGE = `npm run bench [-- options]
   --backend webgpu|wasm|cpu       backend to measure (default wasm)
   --model tiny|small|smollm2-135m random-weight model for train/generate/memory (default small)
   --quick                         fewer runs and smaller shapes (needed for SwiftShader WebGPU)
-  --suites peak,kernels,train,generate,memory,data   subset to run (default all)
+  --suites peak,kernels,train,generate,memory,data,wasm-matmul   subset to run (default all)
   --node                          run in Node instead of headless Chromium (cpu/wasm only)
   --out FILE                      result file (default bench/results/<date>-<backend>.json)
   --verbose                       echo the page's console

@@ -13,6 +13,7 @@ const SUITE_TITLES: Record<(typeof SUITE_NAMES)[number], string> = {
   generate: '4. Generation',
   memory: '5. Memory',
   data: '6. Data (parse + tokenize)',
+  'wasm-matmul': '7. wasm matMul override (tfjs kernel before, ours after)',
 };
 
 /** 3 significant digits, without exponent for everyday magnitudes. */

@@ -4,8 +4,8 @@
  * it names the device it was measured on and every figure carries its spread.
  */
 
-/** The six suites of issue 8, in the order they run. */
-export const SUITE_NAMES = ['peak', 'kernels', 'train', 'generate', 'memory', 'data'] as const;
+/** The six suites of issue 8, in the order they run, then the wasm matMul override's before/after. */
+export const SUITE_NAMES = ['peak', 'kernels', 'train', 'generate', 'memory', 'data', 'wasm-matmul'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';

@@ -14,6 +14,8 @@ import { timeOpRuns } from '../core/measure';
 
 interface Shape {
   what: string;
+  /** The route forced for "ours" (default: fold for 2-D, slices for batched). */
+  route?: MatMulRoute;
   a: number[];
   b: number[];
   ta: boolean;
@@ -46,6 +48,11 @@ function shapes(): Shape[] {
   for (const [rows, inF, r] of [[16, 64, 8], [64, 64, 8], [64, 256, 8], [256, 256, 16]]) {
     out.push({ what: `fold  LoRA x[${rows},${inF}]·A[${r},${inF}]ᵀ`, a: [rows, inF], b: [r, inF], ta: false, tb: true });
   }
+  for (const [m, k, n] of [[1, 576, 1536], [4, 576, 1536], [16, 576, 1536], [64, 576, 1536], [256, 576, 576]]) {
+    for (const route of ['fold', 'swap'] as const) {
+      out.push({ what: `${route} x[${m},${k}]·W[${n},${k}]ᵀ`, a: [m, k], b: [n, k], ta: false, tb: true, route });
+    }
+  }
   for (const n of [8, 16, 24, 32, 40, 48, 64]) {
     out.push({ what: `slices 8×${n}³ ·Bᵀ`, a: [8, n, n], b: [8, n, n], ta: false, tb: true });
     out.push({ what: `slices 8×${n}³ ·B`, a: [8, n, n], b: [8, n, n], ta: false, tb: false });
@@ -61,7 +68,7 @@ async function main(): Promise<void> {
   console.log('| product | m·k·n per slice | stock µs | ours µs | stock ÷ ours |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const s of shapes()) {
-    const route: MatMulRoute = s.a.length > 2 ? 'slices' : 'fold';
+    const route: MatMulRoute = s.route ?? (s.a.length > 2 ? 'slices' : 'fold');
     useKernel(stock, 'stock');
     const before = await perCallUs(s);
     useKernel(stock, route);

@@ -11,6 +11,7 @@ import { runKernelSuite } from './kernels';
 import { runMemorySuite } from './memory';
 import { runPeakSuite } from './peak';
 import { runTrainSuite } from './train';
+import { runWasmMatMulSuite } from './wasm-matmul';
 
 /** Every suite by name. The peak suite runs first because MFU figures divide by its result. */
 export const SUITES: Record<SuiteName, Suite | null> = {
@@ -20,6 +21,7 @@ export const SUITES: Record<SuiteName, Suite | null> = {
   generate: runGenerateSuite,
   memory: runMemorySuite,
   data: runDataSuite,
+  'wasm-matmul': runWasmMatMulSuite,
 };
 
 /** Why a registry entry is null (an engine part the suite measures is not in the tree yet). */

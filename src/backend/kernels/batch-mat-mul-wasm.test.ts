@@ -63,7 +63,11 @@ interface Case {
 const CASES: Case[] = [
   { a: [96, 80], b: [72, 80], ta: false, tb: true, route: 'fold' }, // x·Wᵀ (LoRA down)
   { a: [80, 96], b: [80, 72], ta: true, tb: false, route: 'fold' }, // xᵀ·dy (weight gradient)
-  { a: [80, 96], b: [72, 80], ta: true, tb: true, route: 'fold' },
+  { a: [80, 96], b: [72, 80], ta: true, tb: true, route: 'swap' }, // (b·a)ᵀ: no operand copy at all
+  { a: [1, 96], b: [72, 96], ta: false, tb: true, route: 'swap' }, // decode x·Wᵀ: W stays as stored
+  { a: [6, 96], b: [80, 96], ta: false, tb: true, route: 'swap' },
+  { a: [1, 6, 96], b: [1, 80, 96], ta: false, tb: true, route: 'swap' },
+  { a: [96, 1], b: [72, 96], ta: true, tb: true, route: 'swap' },
   { a: [3, 40, 64], b: [64, 48], ta: false, tb: false, route: 'fold' }, // batched x · single W
   { a: [3, 64, 40], b: [48, 64], ta: true, tb: true, route: 'fold' },
   { a: [2, 3, 40, 64], b: [1, 48, 64], ta: false, tb: true, route: 'fold' },

@@ -64,6 +64,28 @@ function xnnBatchMatMul(backend: WasmBackendInternals, a: tf.TensorInfo, b: tf.T
 export type RoutePolicy = (g: MatMulGeometry, transposeA: boolean, transposeB: boolean) => MatMulRoute;
 
 /**
+ * a·bᵀ for single matrices as (b·aᵀ)ᵀ: `b` [n, k] as stored is the row operand, `aT` [k, m] the weights, the
+ * [n, m] product is transposed into a new [m, n] output, which the caller owns.
+ */
+function swappedMatMul(backend: WasmBackendInternals, transpose: tf.KernelConfig, aT: tf.TensorInfo, b: tf.TensorInfo, g: MatMulGeometry): tf.TensorInfo {
+  const { m, k, n } = g;
+  const product = backend.makeOutput([n, m], 'float32'); // (a·bᵀ)ᵀ
+  const views = new HeapViews(backend);
+  try {
+    const ids = { a: views.view(heapOffset(backend, b), 0, n * k), b: views.view(heapOffset(backend, aT), 0, k * m), out: views.view(heapOffset(backend, product), 0, n * m) };
+    xnnMatMul(backend, ids, n, k, m); // [n, k]·[k, m] → [n, m]
+  } finally {
+    views.release();
+  }
+  try {
+    const out = swapLastTwo(transpose, backend as unknown as tf.KernelBackend, product); // [m, n]
+    return { ...out, shape: [...g.batchShape, m, n] };
+  } finally {
+    backend.disposeData(product.dataId);
+  }
+}
+
+/**
  * The override's kernel function over `stock` (tfjs's BatchMatMul for wasm) and `transpose` (tfjs's Transpose for
  * wasm). Falls back to `stock` for non-float32 inputs, for products stock already runs on XNNPACK, and for small
  * ones; `route` is replaceable so the crossover bench can time each path on the same shape.
@@ -79,6 +101,15 @@ export function batchMatMulWasm(stock: tf.KernelConfig, transpose: tf.KernelConf
     const g = matMulGeometry(a.shape, b.shape, transposeA, transposeB);
     const path = route(g, transposeA, transposeB);
     if (path === 'stock') return stock.kernelFunc(args);
+    if (path === 'swap') {
+      // a as [k, m]: already so when transposeA, else one copy; b stays as stored.
+      const aKM = transposeA ? a : swapLastTwo(transpose, backend, a);
+      try {
+        return swappedMatMul(internals, transpose, aKM, b, g);
+      } finally {
+        if (aKM !== a) internals.disposeData(aKM.dataId);
+      }
+    }
     const aT = transposeA ? swapLastTwo(transpose, backend, a) : a; // [..., m, k]
     const bT = transposeB ? swapLastTwo(transpose, backend, b) : b; // [..., k, n]
     try {

@@ -47,4 +47,12 @@ describe('chooseMatMulRoute', () => {
     expect(route([4, 64, 32], [4, 64, 32], false, true)).toBe('slices');
     expect(route([64, 32], [4, 32, 64], false, false)).toBe('slices');
   });
+
+  it('swaps operands of x·Wᵀ when that copies less than moving W into place', () => {
+    expect(route([1, 576], [1536, 576], false, true)).toBe('swap'); // decode: copies 2·576 + 1536 vs 2·576·1536
+    expect(route([256, 576], [16, 576], false, true)).toBe('fold'); // LoRA down: A is tiny
+    expect(route([576, 1], [1536, 576], true, true)).toBe('swap');
+    expect(route([1, 576], [576, 1536], false, false)).toBe('stock');
+    expect(route([2, 1, 576], [1536, 576], false, true)).toBe('fold'); // a batch: fold (no swap across a batch)
+  });
 });

@@ -38,7 +38,14 @@ export type MatMulRoute =
   /** `b` is one matrix: the batch of `a` folds into the rows of a single XNNPACK product. */
   | 'fold'
   /** One XNNPACK product per output batch slice (batched `b`, broadcasting as needed). */
-  | 'slices';
+  | 'slices'
+  /**
+   * Single matrices with `transposeB`: computes (a·bᵀ)ᵀ = b·aᵀ, where b as stored is already the row operand, then
+   * transposes the [n, m] result. XNNPACK packs (copies) its weight operand on every call, so this trades packing
+   * b (and copying it into place) for packing aᵀ and one output transpose: the way to go when m is small (a
+   * decode step's x·Wᵀ has m = 1), see {@link foldCopies} and {@link swapCopies}.
+   */
+  | 'swap';
 
 /**
  * Smallest m·k·n (per product) worth a copy of a transposed operand and an XNNPACK call. Measured with
@@ -123,12 +130,26 @@ export function operandBatchIndex(index: number, batchShape: readonly number[], 
   return flat;
 }
 
+/** Floats copied by 'fold' on one product: operands moved into place, then `b` packed by XNNPACK. */
+export function foldCopies(g: MatMulGeometry, transposeA: boolean, transposeB: boolean): number {
+  return (transposeA ? g.m * g.k : 0) + (transposeB ? g.n * g.k : 0) + g.k * g.n;
+}
+
+/** Floats copied by 'swap' (needs `transposeB`): `a` moved to [k, m] unless already so, packed, the output transposed. */
+export function swapCopies(g: MatMulGeometry, transposeA: boolean): number {
+  return (transposeA ? 0 : g.m * g.k) + g.m * g.k + g.m * g.n;
+}
+
 /** Picks the path for one product (see {@link MatMulRoute}). */
 export function chooseMatMulRoute(g: MatMulGeometry, transposeA: boolean, transposeB: boolean): MatMulRoute {
   const work = g.m * g.k * g.n;
   if (work === 0 || g.batch === 0) return 'stock';
   // Stock already runs these on XNNPACK: nothing to gain, and identical results.
   if (!transposeA && !transposeB && g.aBatch === 1 && g.bBatch === 1) return 'stock';
-  if (g.bBatch === 1) return work * g.batch >= MIN_FOLD_WORK ? 'fold' : 'stock';
+  if (g.bBatch === 1) {
+    if (work * g.batch < MIN_FOLD_WORK) return 'stock';
+    const swap = transposeB && g.aBatch === 1 && swapCopies(g, transposeA) < foldCopies(g, transposeA, transposeB);
+    return swap ? 'swap' : 'fold';
+  }
   return work >= MIN_SLICE_WORK ? 'slices' : 'stock';
 }
