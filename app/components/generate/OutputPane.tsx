@@ -25,7 +25,8 @@ export function OutputPane({ id }: { id: PaneId }) {
       </h3>
       {waiting ? (
         <p className="muted small" role="status" data-testid={`output-${id}-waiting`}>
-          Queued behind training: starts when step {live.step + 1} ends… (Stop cancels it)
+          Queued behind training: starts {live.status === 'sampling' ? "after the run's samples" : `when step ${live.step + 1} ends`}… (Stop
+          cancels it)
         </p>
       ) : null}
       <div className="gen-text output-text" data-testid={`output-${id}-text`} aria-live="polite">
