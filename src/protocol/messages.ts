@@ -21,8 +21,11 @@ import type { DatasetRecord } from '../storage/records';
 import type { RunRecord } from '../storage/records';
 import type { EstimateTrainingParams, TrainAction, TrainEventMap, TrainingEstimate, TrainParams, TrainRunResult } from './train-types';
 
-/** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Bumped on any incompatible change; the client refuses a worker that speaks another version.
+ * 2: the worker's `alive` message, the `memory` event, `generate` with `use: 'training'`.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Params of `init`: which backend the user wants (persisted in the UI store). */
 export interface InitParams {
