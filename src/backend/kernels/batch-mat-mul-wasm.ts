@@ -6,8 +6,9 @@
  *
  * Here a transposed operand is copied into place once (tfjs's Transpose kernel, ~1 GB/s), then each product goes
  * to XNNPACK through heap views: a single `b` lets the whole batch of `a` fold into rows (one call), a batched `b`
- * gives one call per output slice, broadcasting batch dims as tfjs does. Small products keep the stock kernel
- * (`matmul-route.ts`). Results are the same sums in a different order: equal to the stock kernel within float32
+ * gives one call per output slice, broadcasting batch dims as tfjs does. A single x·Wᵀ with few rows is computed
+ * as (W·xᵀ)ᵀ instead, so the big W is neither copied nor packed (XNNPACK packs its weight operand on every call).
+ * Small products keep the stock kernel (`matmul-route.ts`). Results are the same sums in a different order: equal to the stock kernel within float32
  * rounding (tests: 1e-5 relative).
  */
 import { tf } from '../tf';
