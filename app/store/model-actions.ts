@@ -10,6 +10,7 @@ import { useStudio } from './index';
 import { syncMix } from './generate-actions';
 import { errorText, progressOf } from './job-progress';
 import type { BuiltinModel } from './model-slice';
+import { fitPresetToBase } from './train-presets';
 
 /** Used when public/models/index.json is missing (a build without the demo's index). */
 const FALLBACK_BUILTIN: BuiltinModel = {
@@ -102,6 +103,7 @@ export async function loadSelectedModel(): Promise<void> {
       },
     });
     patch({ info, loading: null, loadedSource: source });
+    useStudio.getState().setTrainForm((form) => fitPresetToBase(form, info.facts.parameters));
     restoreMix(info.id);
   } catch (e) {
     // A failed or cancelled load freed the previous model too (the engine unloads before reading weights).
@@ -147,6 +149,7 @@ export function watchModelBoot(): () => void {
     booted = true;
     const info = await getEngine().request('modelInfo', {}).catch(() => null);
     patch({ info });
+    if (info) useStudio.getState().setTrainForm((form) => fitPresetToBase(form, info.facts.parameters));
     void inspectSelected();
     if (!info && !useStudio.getState().model.loading && builtins.length > 0) await loadSelectedModel();
   };

@@ -1,9 +1,10 @@
 /**
  * What a LoRA adapter trained on each sample dataset does to the demo model, measured rather than claimed: the
- * studio's "Quick" preset (rank 8 on every linear layer, 60 steps of 4 examples of at most 192 tokens, so the longest
- * sample JSON example, 185 tokens, is never cut) per dataset, then the held-out loss and a greedy continuation with
- * the base alone and with the adapter; for the JSON datasets, the share of held-out prompts answered with a valid
- * record; for the two styles, a weight sweep of the pair in one `AdapterStack` (the studio's mixer).
+ * studio's "Quick" preset (rank 8 on every linear layer, 4 examples of at most 192 tokens per step, so the longest
+ * sample JSON example, 185 tokens, is never cut; 60 steps for a style, 240 for a new format) per dataset, then the
+ * held-out loss and a greedy continuation with the base alone and with the adapter; for the JSON datasets, how many
+ * held-out prompts get an answer in the record's shape; for the two styles, a weight sweep of the pair in one
+ * `AdapterStack` (the studio's mixer).
  * `report-effects.ts` turns the result into public/datasets/EFFECTS.md.
  */
 import { readFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { fileDatasetInput } from '../../src/data/node-input.node.js';
 import { prepareDataset } from '../../src/data/prepare';
 import type { TokenizedExample } from '../../src/data/types';
 import { generate } from '../../src/generate/generate';
+import { PRESETS, quickLearningRate } from '../../app/store/train-presets';
 import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../src/lora/config';
 import { AdapterStack } from '../../src/lora/adapter-stack';
 import type { LoraAdapter } from '../../src/lora/lora-adapter';
@@ -24,10 +26,10 @@ import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/train/train-co
 
 export const DATASETS_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../public/datasets');
 
-/** The studio's Quick preset (app/store/train-presets.ts), restated so this script runs without the app. */
-export const QUICK_LORA: LoraConfig = { ...DEFAULT_LORA_CONFIG, rank: 8, alpha: 16, dropout: 0, targets: 'all-linear' };
+/** The studio's Quick preset as the Train form applies it to the demo model (3.95M parameters). */
+export const QUICK_LORA: LoraConfig = { ...DEFAULT_LORA_CONFIG, ...PRESETS.quick.lora };
 export const QUICK_TRAIN: TrainConfig = {
-  ...DEFAULT_TRAIN_CONFIG, lr: 1e-3, schedule: 'linear', warmupSteps: 5, steps: 60, batchSize: 4, maxSeqLen: 192,
+  ...DEFAULT_TRAIN_CONFIG, ...PRESETS.quick.train, lr: quickLearningRate(3.95e6), evalEvery: 0, checkpointEvery: 0,
 };
 
 export interface SampleData {
@@ -56,10 +58,12 @@ export interface TrainedAdapter {
   dispose(): void;
 }
 
-/** Trains one adapter on `data.train` with the Quick preset (steps overridable). */
-export async function trainQuick(model: DecoderModel, data: SampleData, steps = QUICK_TRAIN.steps!): Promise<TrainedAdapter> {
+/** Trains one adapter on `data.train` with the Quick preset (steps and other settings overridable). */
+export async function trainQuick(
+  model: DecoderModel, data: SampleData, steps = QUICK_TRAIN.steps!, overrides: Partial<TrainConfig> = {},
+): Promise<TrainedAdapter> {
   const run = await createLoraRun({
-    model, lora: QUICK_LORA, train: { ...QUICK_TRAIN, steps }, data: { train: data.train },
+    model, lora: QUICK_LORA, train: { ...QUICK_TRAIN, ...overrides, steps }, data: { train: data.train },
     runId: data.id, store: new MemoryCheckpointStore(), resume: false,
   });
   const t0 = performance.now();
@@ -120,6 +124,8 @@ export function firstJsonRecord(text: string): Record<string, unknown> | null {
 }
 
 export interface JsonScore {
+  /** Completions that open with `{` and name the reference's keys, in order, as `"key":` (values may be wrong). */
+  shaped: number;
   /** Completions that hold a parseable JSON object. */
   valid: number;
   /** …whose keys equal the reference completion's keys. */
@@ -132,6 +138,7 @@ export interface JsonScore {
 export async function jsonScore(
   model: DecoderModel, tok: TextTokenizer, examples: readonly TokenizedExample[], hook: AdapterHook | null, maxNewTokens = 96,
 ): Promise<JsonScore> {
+  let shaped = 0;
   let valid = 0;
   let sameKeys = 0;
   let example: JsonScore['example'] | null = null;
@@ -141,11 +148,24 @@ export async function jsonScore(
     const output = await greedyText(model, tok, { ids: prompt }, hook, maxNewTokens);
     const got = firstJsonRecord(output);
     const want = firstJsonRecord(reference);
+    if (want && hasShape(output, Object.keys(want))) shaped++;
     if (got) valid++;
     if (got && want && Object.keys(got).join() === Object.keys(want).join()) sameKeys++;
     example ??= { prompt: tok.decode(prompt, { skipSpecialTokens: false }), reference, output };
   }
-  return { valid, sameKeys, total: examples.length, example: example! };
+  return { shaped, valid, sameKeys, total: examples.length, example: example! };
+}
+
+/** True when `text` starts (after spaces) with `{` and contains `"k":` for every key, in order. */
+export function hasShape(text: string, keys: readonly string[]): boolean {
+  if (!text.trimStart().startsWith('{')) return false;
+  let at = 0;
+  for (const k of keys) {
+    const i = text.indexOf(`"${k}":`, at);
+    if (i < 0) return false;
+    at = i + k.length + 3;
+  }
+  return true;
 }
 
 /** A stack holding `adapters` at `weights` (the studio's adapter mixer). */

@@ -21,6 +21,8 @@ export interface EffectsReport {
   backend: string;
   cpu: string;
   steps: number;
+  formatSteps: number;
+  lr: number;
   evalCount: number;
   minutes: number;
   styles: {
@@ -61,7 +63,9 @@ function continuationTable(r: EffectsReport): string[] {
 }
 
 function formatSection(f: FormatRow): string[] {
-  const score = (s: JsonScore) => `${s.valid}/${s.total} parse as JSON, ${s.sameKeys}/${s.total} with the reference's keys`;
+  const score = (s: JsonScore) =>
+    `${s.shaped}/${s.total} in the record's shape (\`{\` then every key in order), ${s.valid}/${s.total} parse as JSON, ` +
+    `${s.sameKeys}/${s.total} parse with exactly the reference's keys`;
   return [
     `### ${f.id}`,
     '',
@@ -82,8 +86,10 @@ export function renderEffects(r: EffectsReport): string {
     '',
     `Measured by \`npx tsx scripts/datasets/report-effects.ts\` on ${r.generated} (tfjs ${r.backend} backend in Node, one core`,
     `of ${r.cpu}; ${r.minutes.toFixed(1)} minutes in all). Each adapter is the studio's **Quick** preset: rank 8 on every`,
-    `linear layer, ${r.steps} steps of 4 examples × ≤ 192 tokens, lr 1e-3, linear decay. Held-out numbers use ${r.evalCount}`,
-    'examples of each dataset that the adapter never trained on. Greedy decoding (temperature 0), no repetition penalty.',
+    `linear layer, 4 examples × ≤ 192 tokens per step, lr ${r.lr} (Quick's rate for a base under 50M parameters), linear`,
+    `decay; ${r.steps} steps for a style, ${r.formatSteps} for a new format (Quick with more steps). Held-out numbers use`,
+    `${r.evalCount} examples of each dataset that the adapter never trained on. Greedy decoding (temperature 0), no`,
+    'repetition penalty.',
     '',
     '## Training',
     '',
