@@ -1,13 +1,16 @@
 /**
  * The data worker: parses, validates and tokenizes datasets and stores them in IndexedDB, off the UI thread and
  * away from the engine worker's training loop. A thin adapter over src/engine's data handlers.
+ *
+ * It runs a tensor-free `JobEngine` (not `LocalEngine`, which brings every handler and tfjs): nothing here may
+ * import `@tensorflow`, which `workers/data-bundle.test.ts` checks on the built bundle.
  */
 import { dataHandlers } from '../src/engine/handlers/data-handlers';
-import { LocalEngine } from '../src/engine/local-engine';
+import { JobEngine } from '../src/engine/job-engine';
 import { serveEngine, type ServerEndpoint } from '../src/engine/serve';
 import { getStudioDb } from '../src/storage';
 
-const engine = new LocalEngine(
+const engine = new JobEngine(
   {
     // No tensor backend here: the data worker never calls `init`.
     wasmPaths: '',

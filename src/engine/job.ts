@@ -8,7 +8,7 @@ import type { StudioDb } from '../storage/schema';
 import { EngineError } from '../protocol/errors';
 import type { EngineEventMap, JobEventInput, Params, RequestKind, Result } from '../protocol/messages';
 import { Liveness } from './liveness';
-import { EngineSession } from './session';
+import type { EngineSession } from './session';
 import type { StepBoundary } from './step-boundary';
 
 /** Environment the engine runs in, supplied by its host (worker entry, CLI, test). */
@@ -35,11 +35,23 @@ export class EngineState {
   backend: BackendReport | null = null;
   /** Beats while long synchronous work runs (the worker posts them as `alive` messages). */
   readonly liveness: Liveness;
-  /** The loaded base model, its tokenizer and the adapters on the device (see session.ts for ownership). */
-  readonly session: EngineSession;
-  constructor(readonly deps: EngineDeps) {
+  private ownSession: EngineSession | null = null;
+
+  /**
+   * `newSession` makes the model session on first use: the engine passes one that builds an `EngineSession`, which
+   * brings tfjs with it, so a host without tensors (the data worker) never imports that code.
+   */
+  constructor(
+    readonly deps: EngineDeps,
+    private readonly newSession: (liveness: Liveness) => EngineSession,
+  ) {
     this.liveness = new Liveness(deps.pulseMs ?? 1000);
-    this.session = new EngineSession(this.liveness);
+  }
+
+  /** The loaded base model, its tokenizer and the adapters on the device (see session.ts for ownership). */
+  get session(): EngineSession {
+    this.ownSession ??= this.newSession(this.liveness);
+    return this.ownSession;
   }
 
   /** The studio database; throws a clear error where the host has none. */

@@ -1,12 +1,12 @@
 /**
- * The worker side of the protocol: validates incoming messages, runs them on a {@link LocalEngine}, posts results,
- * typed errors and every event. Transport-agnostic (a Worker's `self`, or a MessagePort in tests).
+ * The worker side of the protocol: validates incoming messages, runs them on a {@link JobEngine} (`LocalEngine`, or
+ * the data worker's tensor-free one), posts results, typed errors and every event. Transport-agnostic (a Worker's `self`, or a MessagePort in tests).
  */
 import { ProtocolError, assertNever, toWireError } from '../protocol/errors';
 import { PROTOCOL_VERSION, type ClientMessage, type RequestMessage, type WorkerMessage } from '../protocol/messages';
 import { isClientMessage } from '../protocol/validate';
 import type { RequestKind } from '../protocol/messages';
-import type { LocalEngine } from './local-engine';
+import type { JobEngine } from './job-engine';
 
 /** The subset of `DedicatedWorkerGlobalScope` / `MessagePort` the server needs. */
 export interface ServerEndpoint {
@@ -17,7 +17,7 @@ export interface ServerEndpoint {
 }
 
 /** Serves `engine` on `endpoint`; posts `ready` immediately. Returns a function that stops serving. */
-export function serveEngine(endpoint: ServerEndpoint, engine: LocalEngine): () => void {
+export function serveEngine(endpoint: ServerEndpoint, engine: JobEngine): () => void {
   const post = (message: WorkerMessage, transfer: Transferable[] = []) => endpoint.postMessage(message, transfer);
   const unsubscribe = engine.subscribe((event) => post({ type: 'event', event }));
   // Long synchronous work (a wasm training step) cannot answer pings; its per-layer beats keep the page informed.
