@@ -54,6 +54,19 @@ function dedupe(examples: readonly TokenizedExample[], drop: boolean): { kept: T
 }
 
 /**
+ * Whether `mergeShards(shards)` is exactly what one pass would give. It is, except in one case: under policy 'fail'
+ * tokenizing stops at the first problem, and a render problem is met only by the shard that rendered the record,
+ * so the other shards went on past it and their figures cover more records. The caller then re-runs one shard
+ * (`prepareDatasetPooled` and the data worker do): the result says "not stored" either way, but its figures stay
+ * the ones a single pass gives.
+ */
+export function shardsAgree(shards: readonly DatasetShard[], options: PrepareOptions = {}): boolean {
+  const opts = resolveOptions(options, null);
+  if (shards.length <= 1 || opts.policy === 'skip' || opts.statsOnFail) return true;
+  return shards.every((s) => s.renderProblems === 0);
+}
+
+/**
  * The prepared dataset from all shards of one pass (same inputs and options). Under policy 'fail' any problem
  * makes `ok` false and leaves `train`/`eval` empty.
  */

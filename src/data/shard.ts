@@ -39,6 +39,11 @@ export interface DatasetShard {
   counters: ShardCounters;
   /** False when policy 'fail' met a problem and tokenizing stopped. */
   complete: boolean;
+  /**
+   * Render problems (a template that fails on a record): unlike validation problems, only the shard that rendered
+   * the record meets them, so under policy 'fail' the other shards tokenize past it (see `shardsAgree` in merge.ts).
+   */
+  renderProblems: number;
 }
 
 /** Progress (and a cancel check) at least every this many records. */
@@ -54,6 +59,8 @@ class ShardRun {
   readonly order: number[] = [];
   readonly files: FileSummary[] = [];
   renderFailures = 0;
+  /** Problems met while rendering this shard's records (only this shard knows of them). */
+  renderProblems = 0;
   stoppedTokenizing = false;
   /** Global index of the next validated record. */
   next = 0;
@@ -87,25 +94,31 @@ class ShardRun {
     this.order.push(order);
   }
 
-  render(item: LocatedExample, order: number, ropts: RenderOptions, chatless: { problem: DatasetProblem | null; count: number }): void {
-    const tok = this.tok!;
+  /**
+   * A chat record and a model without a chat template: known from the record alone, so every shard sees it the
+   * same way. Shard 0 reports it (one problem per file, its message counting the records), for every record as a
+   * single pass would; the others count it only where policy 'fail' asks whether a problem was met.
+   */
+  chatless(item: LocatedExample, chatless: { problem: DatasetProblem | null; count: number }): void {
+    if (this.spec.index !== 0) return void this.validationLog.count++;
     const { source } = item;
-    if (item.example.kind === 'chat' && !tok.hasChatTemplate) {
-      // One problem for the file (its message counts the records), not one per record.
-      this.renderFailures++;
-      chatless.count++;
-      if (!chatless.problem) {
-        chatless.problem = { file: source.file, line: source.line, row: source.row, message: '' };
-        this.log.add(chatless.problem);
-      }
-      chatless.problem.message = `${chatless.count} chat record${chatless.count > 1 ? 's' : ''} (from here on) need a chat template, and the model has none`;
-      return;
+    this.renderFailures++;
+    chatless.count++;
+    if (!chatless.problem) {
+      chatless.problem = { file: source.file, line: source.line, row: source.row, message: '' };
+      this.log.add(chatless.problem);
     }
+    chatless.problem.message = `${chatless.count} chat record${chatless.count > 1 ? 's' : ''} (from here on) need a chat template, and the model has none`;
+  }
+
+  render(item: LocatedExample, order: number, ropts: RenderOptions): void {
+    const { source } = item;
     try {
-      this.add(renderExample(item.example, tok, ropts), order);
+      this.add(renderExample(item.example, this.tok!, ropts), order);
     } catch (e) {
       if (!(e instanceof RenderError)) throw e;
       this.renderFailures++;
+      this.renderProblems++;
       this.log.add({ file: source.file, line: source.line, row: source.row, message: e.message });
     }
   }
@@ -139,11 +152,12 @@ async function readOne(run: ShardRun, input: DatasetInput, index: number, count:
       run.stoppedTokenizing = true;
       continue;
     }
-    if (summary.format === 'text' && opts.textMode.kind === 'chunk' && item.example.kind === 'text') {
+    if (item.example.kind === 'chat' && !tok.hasChatTemplate) run.chatless(item, chatless);
+    else if (summary.format === 'text' && opts.textMode.kind === 'chunk' && item.example.kind === 'text') {
       if (!windows) continue;
       chunker ??= new TextChunker(tok, opts.textMode.tokens);
       chunker.push(item.example.text).forEach((w, k) => run.add(w, g + k / 1e6));
-    } else if (g % spec.count === spec.index) run.render(item, g, ropts, chatless);
+    } else if (g % spec.count === spec.index) run.render(item, g, ropts);
   }
   chunker?.end().forEach((w, k) => run.add(w, run.next - 1 + 0.5 + k / 1e6));
 }
@@ -178,6 +192,7 @@ export async function prepareShard(
     files: run.files,
     counters: trimCounters(run.counters),
     complete: !run.stoppedTokenizing,
+    renderProblems: run.renderProblems,
   };
 }
 

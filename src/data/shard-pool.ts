@@ -1,0 +1,137 @@
+/**
+ * Tokenizing across a pool of workers, apart from how a shard reaches a worker: `runShards` starts shard i of N on
+ * runner i, folds their progress into one, stops every runner when the caller cancels or one of them fails, and
+ * returns the shards in index order for `mergeShards`, whose result does not depend on N (see shard.ts).
+ *
+ * The studio's runners are data workers (app/data-pool.ts); `prepareDatasetPooled` runs the same logic in-process
+ * over `prepareShard`, which is how tests prove the pooled result equals the single-worker one.
+ */
+import type { TextTokenizer } from '../tokenizer/types';
+import { inputSize } from './byte-source';
+import { compactExample, compactLength, compactTransferables, toCompact, type CompactExamples } from './compact';
+import { mergeShards, shardsAgree } from './merge';
+import { prepareShard, type DatasetShard, type ShardSpec } from './shard';
+import type { DatasetInput, DatasetProgress, PreparedDataset, PrepareOptions } from './types';
+
+/** Where one shard's pass is: bytes of all inputs read so far (every shard reads every file). */
+export interface ShardPosition {
+  /** Bytes read across all inputs, in input order. */
+  done: number;
+  total: number | null;
+  /** Records this shard has seen in the current file. */
+  records: number;
+  file: string;
+}
+
+/** The pool's progress: the slowest shard's position (the pass ends when it does), and how many shards run. */
+export interface PoolProgress extends ShardPosition {
+  shards: number;
+}
+
+/** Starts one shard; it reports its position and stops (rejecting) when `signal` aborts. */
+export type ShardRunner<T> = (spec: ShardSpec, hooks: { onPosition: (p: ShardPosition) => void; signal: AbortSignal }) => Promise<T>;
+
+/** Hooks of a pooled pass. */
+export interface PoolHooks {
+  onProgress?: (p: PoolProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs shards 0..count-1 concurrently and returns their results in index order. The first failure (or the caller's
+ * abort) aborts every other shard; the promise rejects with that first error, not with the siblings' cancellations.
+ */
+export async function runShards<T>(count: number, run: ShardRunner<T>, hooks: PoolHooks = {}): Promise<T[]> {
+  if (!(Number.isInteger(count) && count >= 1)) throw new Error(`a pool needs at least one shard, got ${count}`);
+  hooks.signal?.throwIfAborted();
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(hooks.signal?.reason);
+  hooks.signal?.addEventListener('abort', onAbort, { once: true });
+  const positions: (ShardPosition | null)[] = Array.from({ length: count }, () => null);
+  let reported = -1;
+  const onPosition = (index: number, p: ShardPosition): void => {
+    positions[index] = p;
+    const slowest = slowestOf(positions);
+    // Positions only grow; the pool's moves when its slowest shard does (N shards, one bar that never goes back).
+    if (slowest && slowest.done >= reported) {
+      reported = slowest.done;
+      hooks.onProgress?.({ ...slowest, shards: count });
+    }
+  };
+  let firstError: { error: unknown } | null = null;
+  const runs = Array.from({ length: count }, (_, index) =>
+    run({ index, count }, { onPosition: (p) => onPosition(index, p), signal: stop.signal }).catch((error: unknown) => {
+      firstError ??= { error };
+      stop.abort(error);
+      throw error;
+    }),
+  );
+  try {
+    const settled = await Promise.allSettled(runs);
+    if (firstError) throw (firstError as { error: unknown }).error;
+    return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+  } finally {
+    hooks.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The position furthest behind; a shard that has not reported yet is at 0. */
+function slowestOf(positions: readonly (ShardPosition | null)[]): ShardPosition | null {
+  const known = positions.filter((p): p is ShardPosition => p !== null);
+  if (known.length === 0) return null;
+  const slowest = known.reduce((a, b) => (b.done < a.done ? b : a));
+  return known.length < positions.length ? { ...slowest, done: 0, records: 0 } : slowest;
+}
+
+/** Turns `prepareShard`'s per-file progress into a position over all inputs. */
+export function positionTracker(inputs: readonly DatasetInput[], onPosition: (p: ShardPosition) => void): (p: DatasetProgress) => void {
+  const sizes = inputs.map((i) => inputSize(i));
+  const total = sizes.every((s) => s !== null) ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : null;
+  return (p) => {
+    const before = sizes.slice(0, p.fileIndex).reduce<number>((a, s) => a + (s ?? 0), 0);
+    onPosition({ done: before + p.bytesRead, total, records: p.records, file: p.file });
+  };
+}
+
+/** A shard as it crosses a worker boundary: its examples flattened into three transferable arrays. */
+export type CompactShard = Omit<DatasetShard, 'examples'> & { examples: CompactExamples };
+
+/** Flattens a shard's examples (one copy, so that ~3 buffers cross instead of two per example). */
+export function compactShard(shard: DatasetShard): CompactShard {
+  return { ...shard, examples: toCompact(shard.examples) };
+}
+
+/** The shard back with one example per record (views into the compact arrays). */
+export function expandShard(shard: CompactShard): DatasetShard {
+  const examples = Array.from({ length: compactLength(shard.examples) }, (_, i) => compactExample(shard.examples, i));
+  return { ...shard, examples };
+}
+
+/** Buffers of a compact shard, for `postMessage(shard, transfer)`. */
+export function compactShardTransferables(shard: CompactShard): ArrayBuffer[] {
+  return [...compactTransferables(shard.examples), shard.order.buffer as ArrayBuffer, shard.counters.lengths.buffer as ArrayBuffer];
+}
+
+/**
+ * `prepareDataset` split into `count` shards run concurrently in this thread, then merged: the same result as
+ * `prepareDataset` for any count. (Interleaved on one thread it is no faster; workers make it so.) Every shard
+ * reads every input, so inputs must be bytes or Blobs.
+ */
+export async function prepareDatasetPooled(
+  inputs: readonly DatasetInput[],
+  tokenizer: TextTokenizer | null,
+  options: PrepareOptions,
+  count: number,
+  hooks: PoolHooks = {},
+): Promise<PreparedDataset> {
+  if (count > 1 && inputs.some((i) => !i.bytes && !i.blob)) {
+    throw new Error('a pooled pass reads every input once per shard: give bytes or a Blob, not a stream');
+  }
+  const run: ShardRunner<DatasetShard> = (spec, h) =>
+    prepareShard(inputs, tokenizer, options, spec, { signal: h.signal, onProgress: positionTracker(inputs, h.onPosition) });
+  const shards = await runShards(count, run, hooks);
+  if (shardsAgree(shards, options)) return mergeShards(shards, options);
+  // A render problem under policy 'fail' (see shardsAgree): one shard gives the figures a single pass does.
+  const [whole] = await runShards(1, run, hooks);
+  return mergeShards([whole], options);
+}
