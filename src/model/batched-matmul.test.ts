@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { initNodeBackend, type NodeBackendName } from '../backend/node';
 import { tf } from '../backend/tf';
+import { registerWasmKernelOverrides, unregisterWasmKernelOverrides } from '../backend/kernels/register-wasm';
 import { maxAbsDiff } from '../test-utils/tolerance';
 import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
 
-for (const backend of ['wasm', 'cpu'] as NodeBackendName[]) {
-  describe(`batched attention matMuls (${backend})`, () => {
+// 'wasm-stock': wasm with tfjs's own BatchMatMul (our override unregistered), where the 2-D loop path runs.
+for (const variant of ['wasm', 'wasm-stock', 'cpu'] as const) {
+  describe(`batched attention matMuls (${variant})`, () => {
     it('match tf.matMul in value and in both gradients', async () => {
-      await initNodeBackend(backend);
+      await initNodeBackend(variant === 'cpu' ? 'cpu' : ('wasm' as NodeBackendName));
+      if (variant === 'wasm-stock') unregisterWasmKernelOverrides();
       const a = tf.randomNormal([2, 3, 5, 7], 0, 1, 'float32', 1);
       const b = tf.randomNormal([2, 3, 7, 4], 0, 1, 'float32', 2);
       const bt = tf.randomNormal([2, 3, 4, 7], 0, 1, 'float32', 3);
@@ -25,6 +28,7 @@ for (const backend of ['wasm', 'cpu'] as NodeBackendName[]) {
         expect(maxAbsDiff(await gb.data(), await rb.data())).toBeLessThan(1e-5);
       }
       tf.disposeVariables();
+      if (variant === 'wasm-stock') registerWasmKernelOverrides();
     });
   });
 }

@@ -1,14 +1,19 @@
 /**
- * Batched matMuls of attention (`q·kᵀ`, `p·v`) in the fastest form per backend.
+ * Batched matMuls of attention (`q·kᵀ`, `p·v`): one batched `tf.matMul` on every backend.
  *
- * tfjs-wasm sends only untransposed, unbatched (2-D) matMuls to XNNPACK; batched or transposed ones take a naive
- * loop measured ~10× slower. On wasm we therefore split the batch into 2-D products (one per batch·KV-head slice,
- * a handful per layer) and give the op a custom gradient whose products are untransposed too (the transposes are
- * explicit, on activations). Other backends use one batched `tf.matMul`, whose transposes are free.
+ * Stock tfjs-wasm runs a batched or transposed product in a scalar loop ~10× slower than XNNPACK, which is why
+ * this file used to split the batch into 2-D products there. Our wasm BatchMatMul override
+ * (src/backend/kernels/batch-mat-mul-wasm.ts, registered by both wasm set-ups) now sends such products to XNNPACK
+ * itself, and the loop lost to it (measured `bench/profile/attention-matmul.node.ts`, Node wasm, seq 256, forward +
+ * both gradients: q·kᵀ 10.7 → 6.9 ms, p·v 12.9 → 6.9 ms on the small bench model; 17.2 → 13.0 and 13.6 → 11.1 ms
+ * at SmolLM2-135M's 9/3 heads). Decode products (a few query rows over the cache) go to the stock kernel by the
+ * override's own route choice. Only a wasm backend without the override (another tfjs version) keeps the loop.
  */
 import { tf, type Tensor } from '../backend/tf';
+import { wasmKernelOverridesActive } from '../backend/kernels/register-wasm';
 
-const onWasm = (): boolean => tf.getBackend() === 'wasm';
+/** True where batched products need splitting: wasm whose BatchMatMul is still tfjs's own. */
+const needsLoop = (): boolean => tf.getBackend() === 'wasm' && !wasmKernelOverridesActive();
 
 /** Swaps the last two axes (an explicit copy). */
 function swapLast(x: Tensor): Tensor {
@@ -32,7 +37,7 @@ function loopMatMul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
-const wasmMatMul = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
+const loopedMatMul = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
   const [a, b] = args as [Tensor, Tensor];
   const save = args[2] as tf.GradSaveFunc;
   save([a, b]);
@@ -47,10 +52,10 @@ const wasmMatMul = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
 
 /** a [..., m, k] · b [..., k, n] → [..., m, n]; leading dims equal. Differentiable w.r.t. both. Caller owns it. */
 export function batchedMatMul(a: Tensor, b: Tensor): Tensor {
-  return onWasm() ? wasmMatMul(a, b) : tf.matMul(a, b);
+  return needsLoop() ? loopedMatMul(a, b) : tf.matMul(a, b);
 }
 
 /** a [..., m, k] · b[..., n, k]ᵀ → [..., m, n]; leading dims equal. Differentiable w.r.t. both. Caller owns it. */
 export function batchedMatMulTransposeB(a: Tensor, b: Tensor): Tensor {
-  return onWasm() ? tf.tidy(() => wasmMatMul(a, swapLast(b))) : tf.matMul(a, b, false, true);
+  return needsLoop() ? tf.tidy(() => loopedMatMul(a, swapLast(b))) : tf.matMul(a, b, false, true);
 }

@@ -1,6 +1,6 @@
 // Shape bookkeeping of the wasm matMul override: geometry, broadcast batch indices, and the route per shape.
 import { describe, expect, it } from 'vitest';
-import { broadcastBatch, chooseMatMulRoute, matMulGeometry, MIN_FOLD_WORK, operandBatchIndex } from './matmul-route';
+import { broadcastBatch, chooseMatMulRoute, matMulGeometry, MIN_FOLD_WORK, MIN_SLICE_ROWS, operandBatchIndex } from './matmul-route';
 
 describe('matMulGeometry', () => {
   it('reads m, k, n through the transpose flags and broadcasts batch dims', () => {
@@ -46,6 +46,12 @@ describe('chooseMatMulRoute', () => {
     expect(route([1, 64, 64], [1, 64, 64], true, false)).toBe('fold');
     expect(route([4, 64, 32], [4, 64, 32], false, true)).toBe('slices');
     expect(route([64, 32], [4, 32, 64], false, false)).toBe('slices');
+  });
+
+  it('keeps the stock kernel for a batched b with few rows per slice (decode attention)', () => {
+    expect(route([3, 2, 64], [3, 1024, 64], false, true)).toBe('stock'); // q·kᵀ, 2 query heads per KV head
+    expect(route([3, 4, 1024], [3, 1024, 64], false, false)).toBe('stock'); // p·v
+    expect(route([3, MIN_SLICE_ROWS, 64], [3, 1024, 64], false, true)).toBe('slices');
   });
 
   it('swaps operands of x·Wᵀ when that copies less than moving W into place', () => {

@@ -60,6 +60,14 @@ export const MIN_FOLD_WORK = 16 * 16 * 16;
  */
 export const MIN_SLICE_WORK = 16 * 16 * 16;
 
+/**
+ * Fewest rows (m) per batch slice for 'slices': each slice copies/packs its whole `b`, which a few rows cannot pay
+ * back. A decode step's attention has m = query heads per KV head (1–8) against a cache of n keys: measured with
+ * `bench/crossover/wasm-matmul-small-m.node.ts` (3 slices, k = 64), stock is 2–8× faster at m = 1–2 and
+ * 0.5–1.05× at m = 4; slices wins from m = 8 (0.94–1.9×) and 3–5× at m = 16–32.
+ */
+export const MIN_SLICE_ROWS = 8;
+
 const product = (dims: readonly number[]): number => dims.reduce((x, y) => x * y, 1);
 
 function leftPad(dims: readonly number[], rank: number): number[] {
@@ -151,5 +159,5 @@ export function chooseMatMulRoute(g: MatMulGeometry, transposeA: boolean, transp
     const swap = transposeB && g.aBatch === 1 && swapCopies(g, transposeA) < foldCopies(g, transposeA, transposeB);
     return swap ? 'swap' : 'fold';
   }
-  return work >= MIN_SLICE_WORK ? 'slices' : 'stock';
+  return work >= MIN_SLICE_WORK && g.m >= MIN_SLICE_ROWS ? 'slices' : 'stock';
 }
