@@ -8,7 +8,7 @@ import { toCompact } from './compact';
 import { mergeShards, shardsAgree } from './merge';
 import { prepareDataset } from './prepare';
 import { prepareShard } from './shard';
-import { compactShard, compactShardTransferables, expandShard, prepareDatasetPooled, runShards, type PoolProgress } from './shard-pool';
+import { compactShard, compactShardTransferables, expandShard, positionTracker, prepareDatasetPooled, runShards, type PoolProgress } from './shard-pool';
 import { jsonl, qwen3Tokenizer } from './test-inputs.node';
 import type { DatasetInput, PreparedDataset, PrepareOptions } from './types';
 
@@ -43,7 +43,7 @@ describe('pooled tokenizing equals one worker', () => {
     const shards = await runShards(
       3,
       async (spec, h) => {
-        const shard = await prepareShard(inputs, tok, STUDIO, spec, { signal: h.signal, onProgress: (p) => h.onPosition({ done: p.bytesRead, total: null, records: p.records, file: p.file }) });
+        const shard = await prepareShard(inputs, tok, STUDIO, spec, { signal: h.signal, onProgress: positionTracker(inputs, h.onPosition) });
         const wire = compactShard(shard);
         return expandShard(structuredClone(wire, { transfer: compactShardTransferables(wire) }));
       },
@@ -100,7 +100,7 @@ describe('runShards', () => {
       async (spec, h) => {
         for (let d = 1; d <= 5; d++) {
           await new Promise((r) => setTimeout(r, spec.index));
-          h.onPosition({ done: d * 10 * (spec.index + 1), total: 150, records: d, file: 'f' });
+          h.onPosition({ done: d * 10 * (spec.index + 1), total: 150, detail: 'f' });
         }
         return spec.index;
       },

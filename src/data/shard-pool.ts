@@ -3,7 +3,7 @@
  * runner i, folds their progress into one, stops every runner when the caller cancels or one of them fails, and
  * returns the shards in index order for `mergeShards`, whose result does not depend on N (see shard.ts).
  *
- * The studio's runners are data workers (app/data-pool.ts); `prepareDatasetPooled` runs the same logic in-process
+ * The studio's runners are data workers (src/engine/data/pooled-prepare.ts, app/data-pool.ts); `prepareDatasetPooled` runs the same logic in-process
  * over `prepareShard`, which is how tests prove the pooled result equals the single-worker one.
  */
 import type { TextTokenizer } from '../tokenizer/types';
@@ -18,9 +18,8 @@ export interface ShardPosition {
   /** Bytes read across all inputs, in input order. */
   done: number;
   total: number | null;
-  /** Records this shard has seen in the current file. */
-  records: number;
-  file: string;
+  /** "FILE · N records" (records of the current file read so far). */
+  detail: string;
 }
 
 /** The pool's progress: the slowest shard's position (the pass ends when it does), and how many shards run. */
@@ -80,7 +79,7 @@ function slowestOf(positions: readonly (ShardPosition | null)[]): ShardPosition 
   const known = positions.filter((p): p is ShardPosition => p !== null);
   if (known.length === 0) return null;
   const slowest = known.reduce((a, b) => (b.done < a.done ? b : a));
-  return known.length < positions.length ? { ...slowest, done: 0, records: 0 } : slowest;
+  return known.length < positions.length ? { ...slowest, done: 0 } : slowest;
 }
 
 /** Turns `prepareShard`'s per-file progress into a position over all inputs. */
@@ -89,7 +88,7 @@ export function positionTracker(inputs: readonly DatasetInput[], onPosition: (p:
   const total = sizes.every((s) => s !== null) ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : null;
   return (p) => {
     const before = sizes.slice(0, p.fileIndex).reduce<number>((a, s) => a + (s ?? 0), 0);
-    onPosition({ done: before + p.bytesRead, total, records: p.records, file: p.file });
+    onPosition({ done: before + p.bytesRead, total, detail: `${p.file} · ${p.records.toLocaleString('en-US')} records` });
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * Types of the dataset requests served by the data worker (`sampleData`, `previewData`, `prepareData`) and the
+ * Types of the dataset requests served by the data worker (`sampleData`, `previewData`, `prepareData`,
+ * `prepareShard`) and the
  * dataset library (`listDatasets`, `deleteDataset`). Plain structured-clone data.
  */
 import type { PreviewOptions, PreviewResult } from '../data/preview';
@@ -13,6 +14,8 @@ import type {
   RecordShape,
   SourceRecord,
 } from '../data/types';
+import type { ShardSpec } from '../data/shard';
+import type { CompactShard } from '../data/shard-pool';
 import type { ModelSource, NamedBlob } from './model-types';
 
 /** What a quick look at one dropped file found. */
@@ -50,6 +53,19 @@ export interface PrepareDataParams {
   options: PrepareOptions;
   /** Store in IndexedDB when the preparation succeeded (default true). */
   save?: boolean;
+  /**
+   * Shards 0..N-1 of these same files and options, from `prepareShard` on N data workers (buffers transferred):
+   * the worker merges them instead of reading the files, giving exactly the one-worker result.
+   */
+  shards?: CompactShard[];
+}
+
+/** Params of `prepareShard`: read and validate every file, tokenize shard `shard.index` of `shard.count`. */
+export interface PrepareShardParams {
+  files: NamedBlob[];
+  tokenizer: ModelSource;
+  options: PrepareOptions;
+  shard: ShardSpec;
 }
 
 /** What `prepareData` found, and the stored dataset when it was saved. */
@@ -65,4 +81,4 @@ export interface PrepareDataResult {
   datasetId: string | null;
 }
 
-export type { PreviewResult };
+export type { CompactShard, PreviewResult };

@@ -12,7 +12,7 @@
 import type { BackendPreference, BackendReport } from '../backend/select';
 import type { AdapterRecord } from '../storage/records';
 import type { GpuFaultKind, WireError } from './errors';
-import type { DataFileSample, PrepareDataParams, PrepareDataResult, PreviewDataParams, PreviewResult } from './data-types';
+import type { CompactShard, DataFileSample, PrepareDataParams, PrepareDataResult, PrepareShardParams, PreviewDataParams, PreviewResult } from './data-types';
 import type { ActiveAdapter, ExportedAdapter, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
 import type { ScoreParams, ScoreResult } from './score-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
@@ -24,8 +24,9 @@ import type { EstimateTrainingParams, TrainAction, TrainEventMap, TrainingEstima
 /**
  * Bumped on any incompatible change; the client refuses a worker that speaks another version.
  * 2: the worker's `alive` message, the `memory` event, `generate` with `use: 'training'`.
+ * 3: `prepareShard`, and `prepareData` merging shards (the studio tokenizes on a pool of data workers).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Params of `init`: which backend the user wants (persisted in the UI store). */
 export interface InitParams {
@@ -126,6 +127,8 @@ export interface EngineRequestMap {
   previewData: { params: PreviewDataParams; result: PreviewResult };
   /** Data worker: validate every record, tokenize, gather stats, and store the dataset (chunked) in IndexedDB. */
   prepareData: { params: PrepareDataParams; result: PrepareDataResult };
+  /** Data worker: one shard of a pooled preparation (every file read and validated, every Nth record tokenized). */
+  prepareShard: { params: PrepareShardParams; result: CompactShard };
   /** Stored datasets, newest first (metadata only). */
   listDatasets: { params: Record<string, never>; result: DatasetRecord[] };
   deleteDataset: { params: { id: string }; result: { id: string } };
@@ -176,6 +179,7 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   sampleData: true,
   previewData: true,
   prepareData: true,
+  prepareShard: true,
   listDatasets: true,
   deleteDataset: true,
   estimateTraining: true,

@@ -2,12 +2,13 @@
  * The data worker's handlers: dataset sampling, preview, preparation and the dataset library.
  */
 import type { EngineHandlers } from '../job';
-import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, previewDataHandler, sampleDataHandler } from './data';
+import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
 
 export const dataHandlers: Partial<EngineHandlers> = {
   sampleData: sampleDataHandler,
   previewData: previewDataHandler,
   prepareData: prepareDataHandler,
+  prepareShard: prepareShardHandler,
   listDatasets: listDatasetsHandler,
   deleteDataset: deleteDatasetHandler,
 };

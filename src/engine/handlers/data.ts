@@ -1,18 +1,24 @@
 /**
- * Dataset requests. `sampleData`, `previewData` and `prepareData` run in the data worker (parsing and
- * tokenizing never touch the engine worker's training loop or the UI thread); `listDatasets` and `deleteDataset`
- * are plain storage and are served by both workers.
+ * Dataset requests. `sampleData`, `previewData`, `prepareData` and `prepareShard` run in the data workers (parsing
+ * and tokenizing never touch the engine worker's training loop or the UI thread); `listDatasets` and
+ * `deleteDataset` are plain storage and are served by both kinds of worker. A pooled preparation is `prepareShard`
+ * on each of N data workers, then `prepareData` with the shards on the first (src/engine/data/pooled-prepare.ts).
  */
+import { mergeShards, shardsAgree } from '../../data/merge';
 import { prepareDataset } from '../../data/prepare';
+import { prepareShard } from '../../data/shard';
+import { compactShard, compactShardTransferables, expandShard, positionTracker, type CompactShard } from '../../data/shard-pool';
 import { previewExample } from '../../data/preview';
 import { sampleDataset } from '../../data/sample';
 import { SHAPE_LABELS } from '../../data/shape';
-import type { DatasetInput } from '../../data/types';
+import type { DatasetInput, DatasetRunHooks, PreparedDataset } from '../../data/types';
+import type { PrepareDataParams } from '../../protocol/data-types';
+import type { NamedBlob } from '../../protocol/model-types';
 import { InvalidRequestError } from '../../protocol/errors';
 import { deleteDataset, listDatasets } from '../../storage';
 import { saveDataset } from '../data/dataset-store';
 import { tokenizerFor } from '../data/tokenizer-cache';
-import type { HandlerSpec } from '../job';
+import type { HandlerSpec, JobContext } from '../job';
 import { RateMeter } from '../rate-meter';
 
 /** Records shown per file in the sample. */
@@ -39,29 +45,56 @@ export const previewDataHandler: HandlerSpec<'previewData'> = {
   },
 };
 
+/** The dropped files as dataset inputs (Blobs: every shard of a pooled pass reads them again). */
+function inputsOf(files: readonly NamedBlob[]): DatasetInput[] {
+  if (!files?.length) throw new InvalidRequestError('Drop at least one data file.');
+  return files.map((f) => ({ name: f.name, blob: f.blob, size: f.blob.size }));
+}
+
+/** Progress hooks of one pass: bytes of all files read, with speed and the current file's record count. */
+function readProgress(inputs: readonly DatasetInput[], job: JobContext): DatasetRunHooks {
+  const meter = new RateMeter();
+  const onProgress = positionTracker(inputs, (p) =>
+    job.emit({ kind: 'progress', stage: 'read', done: p.done, total: p.total, unit: 'bytes', rate: meter.update(p.done), detail: p.detail }),
+  );
+  return { signal: job.signal, onProgress };
+}
+
+/** Reads, validates and tokenizes the files in this worker alone. */
+async function prepareHere(params: PrepareDataParams, inputs: DatasetInput[], job: JobContext): Promise<PreparedDataset> {
+  job.progress('tokenizer', 0, 1);
+  const tokenizer = await tokenizerFor(params.tokenizer, job);
+  return prepareDataset(inputs, tokenizer, params.options, readProgress(inputs, job));
+}
+
+/** Merges the shards N workers tokenized; when they cannot agree (see `shardsAgree`) this worker does one pass. */
+function prepareFromShards(params: PrepareDataParams, shards: CompactShard[], inputs: DatasetInput[], job: JobContext): Promise<PreparedDataset> {
+  const expanded = shards.map(expandShard);
+  if (!shardsAgree(expanded, params.options)) return prepareHere(params, inputs, job);
+  return Promise.resolve(mergeShards(expanded, params.options));
+}
+
+/** One shard of a pooled preparation: read and validate every file, tokenize every `count`th record. */
+export const prepareShardHandler: HandlerSpec<'prepareShard'> = {
+  gpu: false,
+  async run(params, job) {
+    const inputs = inputsOf(params.files);
+    job.progress('tokenizer', 0, 1);
+    const tokenizer = await tokenizerFor(params.tokenizer, job);
+    const shard = compactShard(await prepareShard(inputs, tokenizer, params.options, params.shard, readProgress(inputs, job)));
+    job.transfer(...compactShardTransferables(shard));
+    return shard;
+  },
+};
+
 export const prepareDataHandler: HandlerSpec<'prepareData'> = {
   gpu: false,
   async run(params, job) {
-    if (!params.files?.length) throw new InvalidRequestError('Drop at least one data file.');
-    job.progress('tokenizer', 0, 1);
-    const tokenizer = await tokenizerFor(params.tokenizer, job);
-    const inputs: DatasetInput[] = params.files.map((f) => ({ name: f.name, blob: f.blob, size: f.blob.size }));
+    const inputs = inputsOf(params.files);
     const totalBytes = inputs.reduce((s, i) => s + (i.size ?? 0), 0);
-    const meter = new RateMeter();
-    let before = 0;
-    let lastFile = -1;
-    const prepared = await prepareDataset(inputs, tokenizer, params.options, {
-      signal: job.signal,
-      onProgress: (p) => {
-        if (p.fileIndex !== lastFile) {
-          before = inputs.slice(0, p.fileIndex).reduce((s, i) => s + (i.size ?? 0), 0);
-          lastFile = p.fileIndex;
-        }
-        const done = before + p.bytesRead;
-        job.emit({ kind: 'progress', stage: 'read', done, total: totalBytes, unit: 'bytes', rate: meter.update(done),
-          detail: `${p.file} · ${p.records.toLocaleString('en-US')} records` });
-      },
-    });
+    const prepared = params.shards?.length
+      ? await prepareFromShards(params, params.shards, inputs, job)
+      : await prepareHere(params, inputs, job);
     const { train: _train, eval: _eval, ...report } = prepared;
     if (!prepared.ok || params.save === false) return { ...report, datasetId: null };
     const db = await job.state.db();
