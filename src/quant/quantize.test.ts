@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dequantize } from './dequantize';
 import { f16BitsToF32, f32ToF16Bits } from './f16';
 import { dequantizeRowsInto, dotRow } from './kernels/host/dequant-rows';
+import { packedGemv } from './kernels/host/packed-gemv';
 import { INT4_QMAX, INT8_QMAX, NF4_LEVELS } from './levels';
 import { GROUP_SIZES, PACKED_MODES, packedByteSize, packedLayout, type PackedMode } from './packed';
 import { quantize } from './quantize';
@@ -163,6 +164,23 @@ describe('fast host decode', () => {
         const x = randomUniform(2 * inp, out); // two rows: the second checks xOffset
         const got = Array.from({ length: 2 * out }, (_, i) => dotRow(p, i % out, x, Math.floor(i / out) * inp));
         expect(maxRelError(got, refForward(x, dequantize(p), 2, inp, out))).toBeLessThan(1e-6);
+      }
+    }
+  });
+});
+
+describe('packed GEMV (decode, M = 1)', () => {
+  it('packedGemv equals x·dequant(W)ᵀ for every mode, group size and a ragged last group', () => {
+    for (const mode of PACKED_MODES) {
+      for (const group of [32, 64, 128] as const) {
+        for (const [out, inp] of [...SHAPES, [7, 200], [3, 37]] as [number, number][]) {
+          const p = quantize(randomWeight(out * inp, inp + 3), [out, inp], mode, group);
+          const x = randomUniform(2 * inp, out + 1); // two rows: the second checks the offsets
+          const got = new Float32Array(2 * out);
+          packedGemv(p, x, 0, got, 0);
+          packedGemv(p, x, inp, got, out);
+          expect(maxRelError(Array.from(got), refForward(x, dequantize(p), 2, inp, out))).toBeLessThan(1e-6);
+        }
       }
     }
   });

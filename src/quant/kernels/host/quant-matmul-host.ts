@@ -3,7 +3,7 @@
  * browser fallback also keep the base packed.
  *
  * Two regimes, chosen by the number of rows M:
- * - M ≤ smallM (decode): each weight row is decoded on the fly inside the dot product with x (`dotRow`).
+ * - M ≤ smallM (decode): each weight row is decoded on the fly inside the dot product with x (`packedGemv`).
  *   No transient weight tensor; cost ≈ one table-driven pass over the packed bytes.
  * - M > smallM (prefill, training): rows of W are decoded block by block into a transient float32 tensor and
  *   multiplied with the backend's own BatchMatMul kernel (XNNPACK on wasm, far faster than a JS loop). Memory
@@ -16,7 +16,8 @@
  */
 import { tf } from '../../../backend/tf';
 import { quantAttrs, type QuantKernelAttrs } from '../names';
-import { dequantizeRowsInto, dotRow, type PackedView } from './dequant-rows';
+import { dequantizeRowsInto, type PackedView } from './dequant-rows';
+import { packedGemv } from './packed-gemv';
 import { hostIO, type HostIO } from './host-io';
 
 /** Tuning of the host kernels; tests shrink `blockFloats` to exercise the multi-block path on tiny shapes. */
@@ -60,9 +61,7 @@ function forward(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap; b
     const w = packedView(io, args.inputs, a);
     const xs = io.view(x) as Float32Array;
     const ys = io.view(y) as Float32Array;
-    for (let o = 0; o < a.outFeatures; o++) {
-      for (let r = 0; r < m; r++) ys[r * a.outFeatures + o] = dotRow(w, o, xs, r * a.inFeatures);
-    }
+    for (let r = 0; r < m; r++) packedGemv(w, xs, r * a.inFeatures, ys, r * a.outFeatures);
   } else {
     // (W_block · xᵀ)ᵀ rather than x · W_blockᵀ: on wasm only an untransposed BatchMatMul reaches XNNPACK (the
     // transposed one is a naive loop, measured 184 ms vs 12 ms for [64, 576] · [1536, 576]ᵀ).

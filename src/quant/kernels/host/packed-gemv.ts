@@ -1,0 +1,96 @@
+/**
+ * The decode-time (M = 1) product y = x·Wᵀ straight from a packed weight on the host (cpu/wasm kernels): every row
+ * decoded inside its dot product, as `dotRow` does, but over the whole weight with one set of array views and the
+ * codes unpacked from 32-bit words by shifts instead of byte-table loads. `dotRow` built two typed-array views per
+ * row (two allocations × out rows per call) and loaded two table entries per byte; this is what a wasm decode step
+ * spends most of its time in (bench/profile/decode-step.node.ts: int4 GEMVs of the small bench model 8.6 ms of a
+ * 15 ms step before this).
+ *
+ * Within a group the codes are multiplied by x first and the group's scale applied once, as the GEMV shader does;
+ * the sum runs in a different order than `dotRow` (per word, not per byte pair), so results agree to f32 rounding.
+ */
+import { f16Table65536 } from '../../f16';
+import { NF4_LEVELS } from '../../levels';
+import { packedLayout } from '../../packed';
+import type { PackedView } from './dequant-rows';
+
+const NF4 = Float32Array.from(NF4_LEVELS);
+
+/** y[yOffset + o] = Σ_c W[o, c] · x[xOffset + c] for every row o of `v`. */
+export function packedGemv(v: PackedView, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number): void {
+  if (v.mode === 'f16') return gemvF16(v, x, xOffset, y, yOffset);
+  const l = packedLayout(v.mode, v.inFeatures, v.groupSize);
+  const words = new Int32Array(v.words.buffer, v.words.byteOffset, v.words.length);
+  const wordsPerGroup = v.groupSize / l.codesPerWord;
+  const dot = v.mode === 'int8' ? dotInt8 : v.mode === 'int4' ? dotInt4 : dotNf4;
+  for (let o = 0; o < v.outFeatures; o++) {
+    let total = 0;
+    for (let gi = 0; gi < l.groupsPerRow; gi++) {
+      const c0 = gi * v.groupSize;
+      const count = Math.min(v.groupSize, v.inFeatures - c0); // the last group may run past the real columns
+      const w0 = o * l.rowWords + gi * wordsPerGroup;
+      total += dot(words, w0, count, x, xOffset + c0) * v.scales[o * l.groupsPerRow + gi];
+    }
+    y[yOffset + o] = total;
+  }
+}
+
+/** Σ code·x over `count` int4 codes from word `w0` (8 per word, low nibble first, two's complement). */
+function dotInt4(words: Int32Array, w0: number, count: number, x: Float32Array, xi: number): number {
+  let sum = 0;
+  let w = w0;
+  let c = 0;
+  for (; c + 8 <= count; c += 8, w++) {
+    const b = words[w];
+    const i = xi + c;
+    sum +=
+      ((b << 28) >> 28) * x[i] + ((b << 24) >> 28) * x[i + 1] + ((b << 20) >> 28) * x[i + 2] + ((b << 16) >> 28) * x[i + 3] +
+      ((b << 12) >> 28) * x[i + 4] + ((b << 8) >> 28) * x[i + 5] + ((b << 4) >> 28) * x[i + 6] + (b >> 28) * x[i + 7];
+  }
+  for (let j = 0; c < count; c++, j++) sum += ((words[w] << (28 - 4 * j)) >> 28) * x[xi + c];
+  return sum;
+}
+
+/** Σ level·x over `count` NF4 codes from word `w0` (8 per word, low nibble first). */
+function dotNf4(words: Int32Array, w0: number, count: number, x: Float32Array, xi: number): number {
+  let sum = 0;
+  let w = w0;
+  let c = 0;
+  for (; c + 8 <= count; c += 8, w++) {
+    const b = words[w];
+    const i = xi + c;
+    sum +=
+      NF4[b & 15] * x[i] + NF4[(b >>> 4) & 15] * x[i + 1] + NF4[(b >>> 8) & 15] * x[i + 2] + NF4[(b >>> 12) & 15] * x[i + 3] +
+      NF4[(b >>> 16) & 15] * x[i + 4] + NF4[(b >>> 20) & 15] * x[i + 5] + NF4[(b >>> 24) & 15] * x[i + 6] + NF4[b >>> 28] * x[i + 7];
+  }
+  for (let j = 0; c < count; c++, j++) sum += NF4[(words[w] >>> (4 * j)) & 15] * x[xi + c];
+  return sum;
+}
+
+/** Σ code·x over `count` int8 codes from word `w0` (4 per word, low byte first, two's complement). */
+function dotInt8(words: Int32Array, w0: number, count: number, x: Float32Array, xi: number): number {
+  let sum = 0;
+  let w = w0;
+  let c = 0;
+  for (; c + 4 <= count; c += 4, w++) {
+    const b = words[w];
+    const i = xi + c;
+    sum += ((b << 24) >> 24) * x[i] + ((b << 16) >> 24) * x[i + 1] + ((b << 8) >> 24) * x[i + 2] + (b >> 24) * x[i + 3];
+  }
+  for (let j = 0; c < count; c++, j++) sum += ((words[w] << (24 - 8 * j)) >> 24) * x[xi + c];
+  return sum;
+}
+
+/** f16 rows (no scales): one 65536-entry table lookup per weight. */
+function gemvF16(v: PackedView, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number): void {
+  const l = packedLayout(v.mode, v.inFeatures, v.groupSize);
+  const table = f16Table65536();
+  const halves = new Uint16Array(v.words.buffer, v.words.byteOffset, v.words.length * 2);
+  const inp = v.inFeatures;
+  for (let o = 0; o < v.outFeatures; o++) {
+    const h0 = o * l.paddedIn;
+    let sum = 0;
+    for (let c = 0; c < inp; c++) sum += table[halves[h0 + c]] * x[xOffset + c];
+    y[yOffset + o] = sum;
+  }
+}
