@@ -3,7 +3,8 @@
  * away from the engine worker's training loop. A thin adapter over src/engine's data handlers.
  *
  * It runs a tensor-free `JobEngine` (not `LocalEngine`, which brings every handler and tfjs): nothing here may
- * import `@tensorflow`, which `workers/data-bundle.test.ts` checks on the built bundle.
+ * import `@tensorflow`, which `workers/data-bundle.test.ts` checks on the built bundle. The page starts several of
+ * these for a big preparation (app/data-engine.ts), each tokenizing a shard (`prepareShard`).
  */
 import { dataHandlers } from '../src/engine/handlers/data-handlers';
 import { JobEngine } from '../src/engine/job-engine';

@@ -5,9 +5,10 @@
 import { CancelledError } from '../../src/protocol/errors';
 import type { ColumnMapping } from '../../src/data/types';
 import type { NamedBlob } from '../../src/protocol/model-types';
-import { getDataEngine } from '../data-engine';
+import { prepareOnPool } from '../../src/engine/data/pooled-prepare';
+import { dataPoolSizeFor, getDataEngine, getDataPool, releaseDataPool } from '../data-engine';
 import { useStudio } from './index';
-import { errorText, progressOf } from './job-progress';
+import { errorText } from './job-progress';
 import type { SampleDataset } from './data-slice';
 
 /** Records rendered in the token preview. */
@@ -93,10 +94,13 @@ export async function prepareData(): Promise<void> {
   const controller = new AbortController();
   prepareController = controller;
   const { options } = data;
-  patch({ preparing: { stage: 'read', done: 0, total: null, unit: 'bytes', rate: null, detail: null }, prepareError: null, result: null });
+  patch({ preparing: { stage: 'read', done: 0, total: null, unit: 'bytes', rate: null, detail: null }, prepareError: null, result: null, preparedWith: null });
+  // Big files tokenize on a pool of data workers; the stored result is the same as on one (src/data/shard-pool.ts).
+  const workers = dataPoolSizeFor(data.files.reduce((s, f) => s + f.blob.size, 0));
+  const started = performance.now();
   try {
-    const result = await getDataEngine().request(
-      'prepareData',
+    const result = await prepareOnPool(
+      workers > 1 ? getDataPool(workers) : [getDataEngine()],
       {
         name: data.name || data.files[0].name,
         files: data.files,
@@ -111,13 +115,15 @@ export async function prepareData(): Promise<void> {
           ...(options.template ? { template: options.template } : {}),
         },
       },
-      { signal: controller.signal, onEvent: (e) => { const p = progressOf(e); if (p) patch({ preparing: p }); } },
+      { signal: controller.signal, onProgress: (p) => patch({ preparing: { ...p, rate: p.rate ?? null, detail: p.detail ?? null } }) },
     );
-    patch({ result, preparing: null, ...(result.datasetId ? { selectedDatasetId: result.datasetId } : {}) });
+    const preparedWith = { workers, ms: performance.now() - started };
+    patch({ result, preparedWith, preparing: null, ...(result.datasetId ? { selectedDatasetId: result.datasetId } : {}) });
     await refreshDatasets();
   } catch (e) {
     patch({ preparing: null, prepareError: e instanceof CancelledError ? 'Preparation was cancelled.' : errorText(e) });
   } finally {
+    if (workers > 1) releaseDataPool();
     if (prepareController === controller) prepareController = null;
   }
 }

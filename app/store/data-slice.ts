@@ -44,6 +44,8 @@ export interface DataSlice {
     previews: PreviewResult[];
     preparing: JobProgress | null;
     result: PrepareDataResult | null;
+    /** How the last preparation ran: data workers it tokenized on, and its wall time. */
+    preparedWith: { workers: number; ms: number } | null;
     prepareError: string | null;
     datasets: DatasetRecord[];
     /** The dataset the Train section trains on. */
@@ -68,6 +70,7 @@ export const createDataSlice: StateCreator<StudioState, [['zustand/persist', unk
     previews: [],
     preparing: null,
     result: null,
+    preparedWith: null,
     prepareError: null,
     datasets: [],
     selectedDatasetId: null,

@@ -8,19 +8,8 @@ export { prepareDataset } from './prepare';
 export { DatasetOptionsError, resolveOptions, type ResolvedOptions } from './options';
 export { prepareShard, shardTransferables, type DatasetShard, type ShardSpec } from './shard';
 export { mergeShards, shardsAgree } from './merge';
-export {
-  compactShard,
-  compactShardTransferables,
-  expandShard,
-  positionTracker,
-  prepareDatasetPooled,
-  runShards,
-  type CompactShard,
-  type PoolHooks,
-  type PoolProgress,
-  type ShardPosition,
-  type ShardRunner,
-} from './shard-pool';
+export { compactShardTransferables, runShards, type CompactShard, type PoolHooks, type PoolProgress, type ShardPosition, type ShardRunner } from './shard-pool';
+export { compactShard, expandShard, positionTracker, prepareDatasetPooled } from './prepare-pooled';
 export { sampleDataset, type DatasetSample } from './sample';
 export { previewExample, type PreviewOptions, type PreviewResult, type PreviewToken } from './preview';
 export { renderExample, RenderError, withTemplateVariables, type RenderOptions } from './render';

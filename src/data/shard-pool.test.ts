@@ -8,7 +8,8 @@ import { toCompact } from './compact';
 import { mergeShards, shardsAgree } from './merge';
 import { prepareDataset } from './prepare';
 import { prepareShard } from './shard';
-import { compactShard, compactShardTransferables, expandShard, positionTracker, prepareDatasetPooled, runShards, type PoolProgress } from './shard-pool';
+import { compactShard, expandShard, positionTracker, prepareDatasetPooled } from './prepare-pooled';
+import { compactShardTransferables, runShards, type PoolProgress } from './shard-pool';
 import { jsonl, qwen3Tokenizer } from './test-inputs.node';
 import type { DatasetInput, PreparedDataset, PrepareOptions } from './types';
 

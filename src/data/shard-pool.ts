@@ -3,15 +3,12 @@
  * runner i, folds their progress into one, stops every runner when the caller cancels or one of them fails, and
  * returns the shards in index order for `mergeShards`, whose result does not depend on N (see shard.ts).
  *
- * The studio's runners are data workers (src/engine/data/pooled-prepare.ts, app/data-pool.ts); `prepareDatasetPooled` runs the same logic in-process
- * over `prepareShard`, which is how tests prove the pooled result equals the single-worker one.
+ * The studio's runners are data workers (src/engine/data/pooled-prepare.ts, app/data-pool.ts);
+ * `prepareDatasetPooled` (prepare-pooled.ts) runs the same logic in-process over `prepareShard`. This file imports
+ * no reader or tokenizer code: the page runs it.
  */
-import type { TextTokenizer } from '../tokenizer/types';
-import { inputSize } from './byte-source';
-import { compactExample, compactLength, compactTransferables, toCompact, type CompactExamples } from './compact';
-import { mergeShards, shardsAgree } from './merge';
-import { prepareShard, type DatasetShard, type ShardSpec } from './shard';
-import type { DatasetInput, DatasetProgress, PreparedDataset, PrepareOptions } from './types';
+import { compactTransferables, type CompactExamples } from './compact';
+import type { DatasetShard, ShardSpec } from './shard';
 
 /** Where one shard's pass is: bytes of all inputs read so far (every shard reads every file). */
 export interface ShardPosition {
@@ -82,55 +79,10 @@ function slowestOf(positions: readonly (ShardPosition | null)[]): ShardPosition 
   return known.length < positions.length ? { ...slowest, done: 0 } : slowest;
 }
 
-/** Turns `prepareShard`'s per-file progress into a position over all inputs. */
-export function positionTracker(inputs: readonly DatasetInput[], onPosition: (p: ShardPosition) => void): (p: DatasetProgress) => void {
-  const sizes = inputs.map((i) => inputSize(i));
-  const total = sizes.every((s) => s !== null) ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : null;
-  return (p) => {
-    const before = sizes.slice(0, p.fileIndex).reduce<number>((a, s) => a + (s ?? 0), 0);
-    onPosition({ done: before + p.bytesRead, total, detail: `${p.file} · ${p.records.toLocaleString('en-US')} records` });
-  };
-}
-
 /** A shard as it crosses a worker boundary: its examples flattened into three transferable arrays. */
 export type CompactShard = Omit<DatasetShard, 'examples'> & { examples: CompactExamples };
-
-/** Flattens a shard's examples (one copy, so that ~3 buffers cross instead of two per example). */
-export function compactShard(shard: DatasetShard): CompactShard {
-  return { ...shard, examples: toCompact(shard.examples) };
-}
-
-/** The shard back with one example per record (views into the compact arrays). */
-export function expandShard(shard: CompactShard): DatasetShard {
-  const examples = Array.from({ length: compactLength(shard.examples) }, (_, i) => compactExample(shard.examples, i));
-  return { ...shard, examples };
-}
 
 /** Buffers of a compact shard, for `postMessage(shard, transfer)`. */
 export function compactShardTransferables(shard: CompactShard): ArrayBuffer[] {
   return [...compactTransferables(shard.examples), shard.order.buffer as ArrayBuffer, shard.counters.lengths.buffer as ArrayBuffer];
-}
-
-/**
- * `prepareDataset` split into `count` shards run concurrently in this thread, then merged: the same result as
- * `prepareDataset` for any count. (Interleaved on one thread it is no faster; workers make it so.) Every shard
- * reads every input, so inputs must be bytes or Blobs.
- */
-export async function prepareDatasetPooled(
-  inputs: readonly DatasetInput[],
-  tokenizer: TextTokenizer | null,
-  options: PrepareOptions,
-  count: number,
-  hooks: PoolHooks = {},
-): Promise<PreparedDataset> {
-  if (count > 1 && inputs.some((i) => !i.bytes && !i.blob)) {
-    throw new Error('a pooled pass reads every input once per shard: give bytes or a Blob, not a stream');
-  }
-  const run: ShardRunner<DatasetShard> = (spec, h) =>
-    prepareShard(inputs, tokenizer, options, spec, { signal: h.signal, onProgress: positionTracker(inputs, h.onPosition) });
-  const shards = await runShards(count, run, hooks);
-  if (shardsAgree(shards, options)) return mergeShards(shards, options);
-  // A render problem under policy 'fail' (see shardsAgree): one shard gives the figures a single pass does.
-  const [whole] = await runShards(1, run, hooks);
-  return mergeShards([whole], options);
 }

@@ -1,9 +1,11 @@
 import type { LengthHistogram } from '../../../src/data/types';
+import { formatDuration } from '../../format';
 import { useStudio } from '../../store';
 
 /** Token statistics of the prepared dataset and its length histogram. */
 export function DatasetStats() {
   const result = useStudio((s) => s.data.result);
+  const preparedWith = useStudio((s) => s.data.preparedWith);
   if (!result) return null;
   const st = result.stats;
   return (
@@ -40,6 +42,14 @@ export function DatasetStats() {
           <>
             <dt>Skipped</dt>
             <dd>{result.skipped} bad records</dd>
+          </>
+        ) : null}
+        {preparedWith ? (
+          <>
+            <dt>Prepared</dt>
+            <dd data-testid="data-prepared-with">
+              in {formatDuration(preparedWith.ms)} on {preparedWith.workers} data worker{preparedWith.workers > 1 ? 's' : ''}
+            </dd>
           </>
         ) : null}
       </dl>

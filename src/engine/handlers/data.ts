@@ -7,7 +7,8 @@
 import { mergeShards, shardsAgree } from '../../data/merge';
 import { prepareDataset } from '../../data/prepare';
 import { prepareShard } from '../../data/shard';
-import { compactShard, compactShardTransferables, expandShard, positionTracker, type CompactShard } from '../../data/shard-pool';
+import { compactShard, expandShard, positionTracker } from '../../data/prepare-pooled';
+import { compactShardTransferables, type CompactShard } from '../../data/shard-pool';
 import { previewExample } from '../../data/preview';
 import { sampleDataset } from '../../data/sample';
 import { SHAPE_LABELS } from '../../data/shape';
