@@ -6,7 +6,7 @@
  * ([batch, kvHeads, group·seq, headDim]), so keys and values are never repeated in memory and there is no per-head
  * loop in JS. Head h uses KV head ⌊h / group⌋, as `repeat_kv` does.
  */
-import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../backend/tf';
+import { tf, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
 import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
 import type { ModelConfig } from './config';
 import type { KVCache } from './kv-cache';
@@ -23,6 +23,11 @@ export interface AttentionContext {
   sin: Tensor4D; // [batch | 1, seq, 1, headDim]
   /** rotate_half as a [headDim, headDim] matrix (owned by the model's RoPE tables). */
   rotation: Tensor2D;
+  /**
+   * One new token per row (decoding): RoPE as [batch | 1, headDim, headDim] matrices (`RopeTables.matrices`), q's
+   * with the 1/√headDim score scale folded in. When set, cos/sin/rotation are not used: one matMul per q and k.
+   */
+  ropeMatrices?: { q: Tensor3D; k: Tensor3D } | null;
   /** Additive mask [batch | 1, 1, seq, past + seq], or null when every key is visible. */
   mask: Tensor | null;
   hook: AdapterHook | null | undefined;
@@ -52,13 +57,14 @@ export function attention(
       q = rmsNorm(q, layer.qNorm, config.rmsNormEps); // normalizes each head's [headDim] vector
       k = rmsNorm(k, layer.kNorm, config.rmsNormEps);
     }
-    q = applyRope(q, ctx.cos, ctx.sin, ctx.rotation);
-    k = applyRope(k, ctx.cos, ctx.sin, ctx.rotation);
+    const byMatrix = ctx.ropeMatrices;
+    q = byMatrix ? rotateRows(q, byMatrix.q) : applyRope(q, ctx.cos, ctx.sin, ctx.rotation);
+    k = byMatrix ? rotateRows(k, byMatrix.k) : applyRope(k, ctx.cos, ctx.sin, ctx.rotation);
     let keys = swapAxes12(k); // [batch, kvHeads, seq, headDim]
     let values = swapAxes12(v0 as Tensor4D); // [batch, kvHeads, seq, headDim]
     if (ctx.cache) ({ k: keys, v: values } = ctx.cache.append(index, keys, values)); // [batch, kvHeads, total, headDim]
-    // Scale q before the product: seq·headDim multiplies instead of seq·total.
-    const qh = swapAxes12(tf.mul(q, 1 / Math.sqrt(headDim)) as Tensor4D); // [batch, heads, seq, headDim]
+    // Scale q before the product: seq·headDim multiplies instead of seq·total (the decode matrices hold it already).
+    const qh = swapAxes12(byMatrix ? q : (tf.mul(q, 1 / Math.sqrt(headDim)) as Tensor4D)); // [batch, heads, seq, headDim]
     const out = chunkedAttend(qh, keys, values, ctx.mask, ctx.scoreBudget ?? DEFAULT_SCORE_BUDGET); // [batch, heads, seq, headDim]
     const merged = swapAxes12(out).reshape([batch * seq, heads * headDim]) as Tensor2D; // [batch·seq, heads·headDim]
     return project(layer.o, linearPath(index, 'o_proj'), merged, ctx.hook); // [batch·seq, hidden]
@@ -101,6 +107,18 @@ function chunkedAttend(qh: Tensor4D, keys: Tensor4D, values: Tensor4D, mask: Ten
       parts.push(attend(q, keys, values, m));
     }
     return tf.concat(parts, 2) as Tensor4D; // [batch, heads, seq, headDim]
+  });
+}
+
+/**
+ * x: [batch, 1, heads, headDim] (one token per row) · m: [batch | 1, headDim, headDim] → [batch, 1, heads, headDim].
+ * A shared m makes one 2-D product over every head of every row. Caller owns the result.
+ */
+function rotateRows(x: Tensor4D, m: Tensor3D): Tensor4D {
+  return tf.tidy(() => {
+    const [batch, , heads, dim] = x.shape;
+    if (m.shape[0] === 1) return tf.matMul(x.reshape([batch * heads, dim]) as Tensor2D, m.reshape([dim, dim]) as Tensor2D).reshape(x.shape) as Tensor4D;
+    return tf.matMul(x.reshape([batch, heads, dim]) as Tensor3D, m).reshape(x.shape) as Tensor4D; // [batch, heads, headDim]
   });
 }
 

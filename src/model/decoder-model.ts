@@ -185,7 +185,21 @@ export class DecoderModel {
     const mask = m ? tf.tensor4d(m.data, [m.rows, 1, seq, past + seq]) : null;
     const { hook, cache } = opts;
     const scoreBudget = this.maxAttentionScores;
-    return { batch, seq, cos: cos as Tensor4D, sin: sin as Tensor4D, rotation: table.rotation, mask, hook, cache, scoreBudget };
+    const ropeMatrices = seq === 1 ? this.decodeRope(positions ?? [past]) : null;
+    return { batch, seq, cos: cos as Tensor4D, sin: sin as Tensor4D, rotation: table.rotation, ropeMatrices, mask, hook, cache, scoreBudget };
+  }
+
+  /**
+   * RoPE matrices for one new token per row at `positions` (one shared matrix when every row is at the same
+   * position), q's carrying the 1/√headDim score scale. [rows, headDim, headDim] each; freed by the forward's tidy.
+   */
+  private decodeRope(positions: ArrayLike<number>): { q: Tensor3D; k: Tensor3D } {
+    const dim = this.config.headDim;
+    const same = Array.prototype.every.call(positions, (p: number) => p === positions[0]);
+    const at = same ? [positions[0]] : positions;
+    const q = tf.tensor3d(this.rope.matrices(at, 1 / Math.sqrt(dim)), [at.length, dim, dim]);
+    const k = tf.tensor3d(this.rope.matrices(at), [at.length, dim, dim]);
+    return { q, k };
   }
 
   /** A cache for `batch` rows and up to `maxLen` tokens in total (prompt + generated). Free with `cache.dispose()`. */

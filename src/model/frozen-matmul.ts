@@ -8,9 +8,12 @@
  * backward `dy · W` is untransposed already. On webgpu and cpu the transposed matMul costs nothing extra.
  */
 import { tf, type Tensor, type Tensor2D } from '../backend/tf';
+import { wasmKernelOverridesActive } from '../backend/kernels/register-wasm';
 
 function forward(x: Tensor2D, w: Tensor2D): Tensor2D {
-  if (tf.getBackend() === 'wasm') {
+  // Our wasm BatchMatMul override computes exactly this (W·xᵀ)ᵀ for few rows (its 'swap' route) in one kernel
+  // call instead of three, and picks the cheaper orientation for many.
+  if (tf.getBackend() === 'wasm' && !wasmKernelOverridesActive()) {
     return tf.tidy(() => tf.transpose(tf.matMul(w, tf.transpose(x))) as Tensor2D); // [out, rows] → [rows, out]
   }
   return tf.matMul(x, w, false, true); // [rows, out]

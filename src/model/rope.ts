@@ -62,6 +62,32 @@ export class RopeTables {
     return { cos: this.cosTable!, sin: this.sinTable!, rotation: this.rotation };
   }
 
+  /**
+   * RoPE at each of `positions` as a matrix, times `scale`: rope(x)·scale = x · M[p] for a row x [headDim] at
+   * position p, with M = (diag(cos) + Rᵀ·diag(sin))·scale where x·Rᵀ = rotate_half(x). Returned on the host,
+   * [positions.length, headDim, headDim] row-major. Decoding rotates one token per row, and one matMul with M
+   * replaces `applyRope`'s rotate, two products and sum; each output is x_j·cos_j ± x_{j±d/2}·sin_j plus exact
+   * zeros, the same two products and one addition as `applyRope`.
+   */
+  matrices(positions: ArrayLike<number>, scale = 1): Float32Array {
+    const half = this.inv.length;
+    const dim = 2 * half;
+    const out = new Float32Array(positions.length * dim * dim);
+    for (let n = 0; n < positions.length; n++) {
+      const base = n * dim * dim;
+      for (let j = 0; j < half; j++) {
+        const angle = Math.fround(positions[n] * this.inv[j]); // as in grow(): HF multiplies in f32
+        const cos = Math.fround(Math.cos(angle)) * scale;
+        const sin = Math.fround(Math.sin(angle)) * scale;
+        out[base + j * dim + j] = cos; // out j ← x_j·cos
+        out[base + (j + half) * dim + j] = -sin; // out j ← −x_{j+d/2}·sin
+        out[base + (j + half) * dim + j + half] = cos; // out j+d/2 ← x_{j+d/2}·cos
+        out[base + j * dim + j + half] = sin; // out j+d/2 ← x_j·sin
+      }
+    }
+    return out;
+  }
+
   private grow(length: number): void {
     const half = this.inv.length;
     const dim = 2 * half;
