@@ -41,7 +41,7 @@ interface Job {
 
 async function workerMain(job: Job): Promise<void> {
   const shard = compactShard(await prepareShard(inputs(job.mb), qwen3Tokenizer(), OPTIONS, job.spec));
-  process.send!(shard, () => process.disconnect());
+  process.send!(shard, () => process.disconnect?.());
 }
 
 function runWorker(job: Job, signal: AbortSignal): Promise<CompactShard> {
