@@ -57,7 +57,15 @@ export class DecoderModel {
    * worker beats its liveness pulse here: a synchronous wasm training step sends no other message for minutes.
    */
   onLayer: ((layer: number) => void) | null = null;
+  /**
+   * Largest f32 LM head (vocab·hidden values) that gets a transposed copy for decoding on wasm (see `decodeHead`);
+   * 0 turns it off. The default (8 Mi values, 32 MiB) covers the demo model and small vocabularies, not 150k-token
+   * ones, where the copy and XNNPACK's packed copy of it would add ≥ 2× the head's bytes.
+   */
+  decodeHeadMaxValues = 8 * 1024 * 1024;
   private readonly rope: RopeTables;
+  /** [hidden, vocab]: the LM head transposed for decoding on wasm, built on first use; null until then. */
+  private headT: Tensor2D | null = null;
   private disposed = false;
 
   constructor(
@@ -156,9 +164,28 @@ export class DecoderModel {
       const host = this.weights.hostEmbeddings;
       const head = this.weights.lmHead ?? this.weights.embed; // [vocab, hidden]
       if (!host && !head) throw new Error('model weights have no LM head');
-      const out = host ? host.head.apply(rows) : matMulFrozenT(rows, head!); // [batch·seq, vocab]
+      const out = host ? host.head.apply(rows) : this.headProduct(rows, head!); // [batch·seq, vocab]
       return out.reshape([batch, seq, this.config.vocab]) as Tensor3D;
     });
+  }
+
+  /**
+   * rows [n, hidden] · head [vocab, hidden]ᵀ → [n, vocab], no gradient to the head. A decode step (n ≤ 4) on wasm
+   * uses the transposed copy: XNNPACK packs a matMul's right operand once per tensor and keeps it, so x·headᵀ from
+   * [hidden, vocab] runs its GEMM at full width, while x·headᵀ from [vocab, hidden] must run as (head·xᵀ)ᵀ with a
+   * one-column right operand (the small bench model's 4096-token head: ~1 ms → ~0.15 ms per token, Node).
+   */
+  private headProduct(rows: Tensor2D, head: Tensor2D): Tensor2D {
+    const headT = rows.shape[0] <= 4 ? this.decodeHead(head) : null;
+    return headT ? tf.matMul(rows, headT) : matMulFrozenT(rows, head);
+  }
+
+  /** The transposed head for decoding, built once; null off wasm or above `decodeHeadMaxValues`. */
+  private decodeHead(head: Tensor2D): Tensor2D | null {
+    if (this.headT) return this.headT;
+    if (tf.getBackend() !== 'wasm' || head.size > this.decodeHeadMaxValues) return null;
+    this.headT = tf.keep(tf.transpose(head) as Tensor2D); // [hidden, vocab], owned by the model
+    return this.headT;
   }
 
   private context(
@@ -257,6 +284,8 @@ export class DecoderModel {
     if (this.disposed) return;
     this.disposed = true;
     this.rope.dispose();
+    this.headT?.dispose();
+    this.headT = null;
     disposeWeights(this.weights);
   }
 
