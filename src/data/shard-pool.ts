@@ -71,12 +71,12 @@ export async function runShards<T>(count: number, run: ShardRunner<T>, hooks: Po
   }
 }
 
-/** The position furthest behind; a shard that has not reported yet is at 0. */
+/** The position furthest behind; a shard that has not reported yet is at 0 (still loading its tokenizer). */
 function slowestOf(positions: readonly (ShardPosition | null)[]): ShardPosition | null {
   const known = positions.filter((p): p is ShardPosition => p !== null);
   if (known.length === 0) return null;
   const slowest = known.reduce((a, b) => (b.done < a.done ? b : a));
-  return known.length < positions.length ? { ...slowest, done: 0 } : slowest;
+  return known.length < positions.length ? { ...slowest, done: 0, detail: 'loading the tokenizer' } : slowest;
 }
 
 /** A shard as it crosses a worker boundary: its examples flattened into three transferable arrays. */
