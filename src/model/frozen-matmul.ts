@@ -24,6 +24,8 @@ function forward(x: Tensor2D, w: Tensor2D): Tensor2D {
  * for it). Caller owns the result.
  */
 export function matMulFrozenT(x: Tensor2D, w: Tensor2D): Tensor2D {
+  // No gradient being recorded (generation, scoring): skip the custom-gradient bookkeeping.
+  if (!tf.engine().isTapeOn()) return forward(x, w);
   const op = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
     const xIn = args[0] as Tensor;
     return {
