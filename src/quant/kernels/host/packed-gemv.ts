@@ -4,7 +4,7 @@
  * codes unpacked from 32-bit words by shifts instead of byte-table loads. `dotRow` built two typed-array views per
  * row (two allocations × out rows per call) and loaded two table entries per byte; this is what a wasm decode step
  * spends most of its time in (bench/profile/decode-step.node.ts: int4 GEMVs of the small bench model 8.6 ms of a
- * 15 ms step before this). int4 rows go in pairs, sharing each loaded x value.
+ * 15 ms step before this). int4 rows go four at a time, sharing each loaded x value.
  *
  * Within a group the codes are multiplied by x first and the group's scale applied once, as the GEMV shader does;
  * the sum runs in a different order than `dotRow` (per word, not per byte pair), so results agree to f32 rounding.
@@ -23,25 +23,8 @@ export function packedGemv(v: PackedView, x: Float32Array, xOffset: number, y: F
   const words = new Int32Array(v.words.buffer, v.words.byteOffset, v.words.length);
   const wordsPerGroup = v.groupSize / l.codesPerWord;
   const dot = v.mode === 'int8' ? dotInt8 : v.mode === 'int4' ? dotInt4 : dotNf4;
-  const pair = v.mode === 'int4' ? pairInt4 : null;
-  const sums = new Float64Array(2);
-  let o = 0;
-  // int4 rows two at a time: each x value loaded once for both (measured 0.87 → 0.66 ns/weight).
-  for (; pair && o + 2 <= v.outFeatures; o += 2) {
-    let t0 = 0;
-    let t1 = 0;
-    for (let gi = 0; gi < l.groupsPerRow; gi++) {
-      const c0 = gi * v.groupSize;
-      const count = Math.min(v.groupSize, v.inFeatures - c0);
-      const w0 = o * l.rowWords + gi * wordsPerGroup;
-      pair(words, w0, w0 + l.rowWords, count, x, xOffset + c0, sums);
-      t0 += sums[0] * v.scales[o * l.groupsPerRow + gi];
-      t1 += sums[1] * v.scales[(o + 1) * l.groupsPerRow + gi];
-    }
-    y[yOffset + o] = t0;
-    y[yOffset + o + 1] = t1;
-  }
-  for (; o < v.outFeatures; o++) {
+  const first = v.mode === 'int4' ? quadsInt4(v, words, l.rowWords, l.groupsPerRow, x, xOffset, y, yOffset) : 0;
+  for (let o = first; o < v.outFeatures; o++) {
     let total = 0;
     for (let gi = 0; gi < l.groupsPerRow; gi++) {
       const c0 = gi * v.groupSize;
@@ -53,31 +36,59 @@ export function packedGemv(v: PackedView, x: Float32Array, xOffset: number, y: F
   }
 }
 
-/** `dotInt4` of two rows at once (words from `wa` and `wb`) into sums[0], sums[1]. */
-function pairInt4(words: Int32Array, wa: number, wb: number, count: number, x: Float32Array, xi: number, sums: Float64Array): void {
-  let sa = 0;
-  let sb = 0;
-  let c = 0;
-  for (let k = 0; c + 8 <= count; c += 8, k++) {
-    const a = words[wa + k];
-    const b = words[wb + k];
-    const i = xi + c;
-    const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
-    const x4 = x[i + 4], x5 = x[i + 5], x6 = x[i + 6], x7 = x[i + 7];
-    sa +=
-      ((a << 28) >> 28) * x0 + ((a << 24) >> 28) * x1 + ((a << 20) >> 28) * x2 + ((a << 16) >> 28) * x3 +
-      ((a << 12) >> 28) * x4 + ((a << 8) >> 28) * x5 + ((a << 4) >> 28) * x6 + (a >> 28) * x7;
-    sb +=
-      ((b << 28) >> 28) * x0 + ((b << 24) >> 28) * x1 + ((b << 20) >> 28) * x2 + ((b << 16) >> 28) * x3 +
-      ((b << 12) >> 28) * x4 + ((b << 8) >> 28) * x5 + ((b << 4) >> 28) * x6 + (b >> 28) * x7;
+/**
+ * int4 rows four at a time, each loaded x value used for all four (0.87 → 0.61 ns/weight on the bench shapes,
+ * Node). Writes rows [0, 4⌊out/4⌋) and returns the first row left for the one-row path.
+ */
+function quadsInt4(
+  v: PackedView, words: Int32Array, rowWords: number, groups: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number,
+): number {
+  const g = v.groupSize;
+  const wpg = g / 8;
+  const sc = v.scales;
+  const end = v.outFeatures - (v.outFeatures % 4);
+  for (let o = 0; o < end; o += 4) {
+    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (let gi = 0; gi < groups; gi++) {
+      const c0 = gi * g;
+      const count = Math.min(g, v.inFeatures - c0);
+      const w0 = o * rowWords + gi * wpg;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      if (count === g) {
+        for (let k = 0, i = xOffset + c0; k < wpg; k++, i += 8) {
+          const a = words[w0 + k], b = words[w0 + rowWords + k], c = words[w0 + 2 * rowWords + k], d = words[w0 + 3 * rowWords + k];
+          const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3], x4 = x[i + 4], x5 = x[i + 5], x6 = x[i + 6], x7 = x[i + 7];
+          s0 +=
+            ((a << 28) >> 28) * x0 + ((a << 24) >> 28) * x1 + ((a << 20) >> 28) * x2 + ((a << 16) >> 28) * x3 +
+            ((a << 12) >> 28) * x4 + ((a << 8) >> 28) * x5 + ((a << 4) >> 28) * x6 + (a >> 28) * x7;
+          s1 +=
+            ((b << 28) >> 28) * x0 + ((b << 24) >> 28) * x1 + ((b << 20) >> 28) * x2 + ((b << 16) >> 28) * x3 +
+            ((b << 12) >> 28) * x4 + ((b << 8) >> 28) * x5 + ((b << 4) >> 28) * x6 + (b >> 28) * x7;
+          s2 +=
+            ((c << 28) >> 28) * x0 + ((c << 24) >> 28) * x1 + ((c << 20) >> 28) * x2 + ((c << 16) >> 28) * x3 +
+            ((c << 12) >> 28) * x4 + ((c << 8) >> 28) * x5 + ((c << 4) >> 28) * x6 + (c >> 28) * x7;
+          s3 +=
+            ((d << 28) >> 28) * x0 + ((d << 24) >> 28) * x1 + ((d << 20) >> 28) * x2 + ((d << 16) >> 28) * x3 +
+            ((d << 12) >> 28) * x4 + ((d << 8) >> 28) * x5 + ((d << 4) >> 28) * x6 + (d >> 28) * x7;
+        }
+      } else {
+        // Ragged last group (inFeatures not a multiple of the group size): one row at a time.
+        s0 = dotInt4(words, w0, count, x, xOffset + c0);
+        s1 = dotInt4(words, w0 + rowWords, count, x, xOffset + c0);
+        s2 = dotInt4(words, w0 + 2 * rowWords, count, x, xOffset + c0);
+        s3 = dotInt4(words, w0 + 3 * rowWords, count, x, xOffset + c0);
+      }
+      t0 += s0 * sc[o * groups + gi];
+      t1 += s1 * sc[(o + 1) * groups + gi];
+      t2 += s2 * sc[(o + 2) * groups + gi];
+      t3 += s3 * sc[(o + 3) * groups + gi];
+    }
+    y[yOffset + o] = t0;
+    y[yOffset + o + 1] = t1;
+    y[yOffset + o + 2] = t2;
+    y[yOffset + o + 3] = t3;
   }
-  if (c < count) {
-    // Ragged last group: the remaining codes of both rows one at a time (c is a multiple of 8 here).
-    sa += dotInt4(words, wa + (c >> 3), count - c, x, xi + c);
-    sb += dotInt4(words, wb + (c >> 3), count - c, x, xi + c);
-  }
-  sums[0] = sa;
-  sums[1] = sb;
+  return end;
 }
 
 /** Σ code·x over `count` int4 codes from word `w0` (8 per word, low nibble first, two's complement). */
