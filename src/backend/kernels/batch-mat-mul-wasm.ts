@@ -78,6 +78,8 @@ function swappedMatMul(backend: WasmBackendInternals, transpose: tf.KernelConfig
   } finally {
     views.release();
   }
+  // One row (a decode step's x·Wᵀ): [n, 1] and [1, n] are the same bytes, no transpose needed.
+  if (m === 1) return { ...product, shape: [...g.batchShape, m, n] };
   try {
     const out = swapLastTwo(transpose, backend as unknown as tf.KernelBackend, product); // [m, n]
     return { ...out, shape: [...g.batchShape, m, n] };
@@ -103,8 +105,8 @@ export function batchMatMulWasm(stock: tf.KernelConfig, transpose: tf.KernelConf
     const path = route(g, transposeA, transposeB);
     if (path === 'stock') return stock.kernelFunc(args);
     if (path === 'swap') {
-      // a as [k, m]: already so when transposeA, else one copy; b stays as stored.
-      const aKM = transposeA ? a : swapLastTwo(transpose, backend, a);
+      // a as [k, m]: already so when transposeA or when m = 1 (same bytes), else one copy; b stays as stored.
+      const aKM = transposeA || g.m === 1 ? a : swapLastTwo(transpose, backend, a);
       try {
         return swappedMatMul(internals, transpose, aKM, b, g);
       } finally {
