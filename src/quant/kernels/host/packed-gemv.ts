@@ -23,7 +23,8 @@ export function packedGemv(v: PackedView, x: Float32Array, xOffset: number, y: F
   const words = new Int32Array(v.words.buffer, v.words.byteOffset, v.words.length);
   const wordsPerGroup = v.groupSize / l.codesPerWord;
   const dot = v.mode === 'int8' ? dotInt8 : v.mode === 'int4' ? dotInt4 : dotNf4;
-  const first = v.mode === 'int4' ? quadsInt4(v, words, l.rowWords, l.groupsPerRow, x, xOffset, y, yOffset) : 0;
+  const quads = v.mode === 'int4' ? quadsInt4 : v.mode === 'nf4' ? quadsNf4 : null;
+  const first = quads ? quads(v, words, l.rowWords, l.groupsPerRow, x, xOffset, y, yOffset) : 0;
   for (let o = first; o < v.outFeatures; o++) {
     let total = 0;
     for (let gi = 0; gi < l.groupsPerRow; gi++) {
@@ -77,6 +78,58 @@ function quadsInt4(
         s1 = dotInt4(words, w0 + rowWords, count, x, xOffset + c0);
         s2 = dotInt4(words, w0 + 2 * rowWords, count, x, xOffset + c0);
         s3 = dotInt4(words, w0 + 3 * rowWords, count, x, xOffset + c0);
+      }
+      t0 += s0 * sc[o * groups + gi];
+      t1 += s1 * sc[(o + 1) * groups + gi];
+      t2 += s2 * sc[(o + 2) * groups + gi];
+      t3 += s3 * sc[(o + 3) * groups + gi];
+    }
+    y[yOffset + o] = t0;
+    y[yOffset + o + 1] = t1;
+    y[yOffset + o + 2] = t2;
+    y[yOffset + o + 3] = t3;
+  }
+  return end;
+}
+
+/** `quadsInt4` for NF4 codes (16-entry level table instead of the sign extension): 1.0 → 0.62 ns/weight. */
+function quadsNf4(
+  v: PackedView, words: Int32Array, rowWords: number, groups: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number,
+): number {
+  const g = v.groupSize;
+  const wpg = g / 8;
+  const sc = v.scales;
+  const L = NF4;
+  const end = v.outFeatures - (v.outFeatures % 4);
+  for (let o = 0; o < end; o += 4) {
+    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    for (let gi = 0; gi < groups; gi++) {
+      const c0 = gi * g;
+      const count = Math.min(g, v.inFeatures - c0);
+      const w0 = o * rowWords + gi * wpg;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      if (count === g) {
+        for (let k = 0, i = xOffset + c0; k < wpg; k++, i += 8) {
+          const a = words[w0 + k], b = words[w0 + rowWords + k], c = words[w0 + 2 * rowWords + k], d = words[w0 + 3 * rowWords + k];
+          const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3], x4 = x[i + 4], x5 = x[i + 5], x6 = x[i + 6], x7 = x[i + 7];
+          s0 +=
+            L[a & 15] * x0 + L[(a >>> 4) & 15] * x1 + L[(a >>> 8) & 15] * x2 + L[(a >>> 12) & 15] * x3 +
+            L[(a >>> 16) & 15] * x4 + L[(a >>> 20) & 15] * x5 + L[(a >>> 24) & 15] * x6 + L[a >>> 28] * x7;
+          s1 +=
+            L[b & 15] * x0 + L[(b >>> 4) & 15] * x1 + L[(b >>> 8) & 15] * x2 + L[(b >>> 12) & 15] * x3 +
+            L[(b >>> 16) & 15] * x4 + L[(b >>> 20) & 15] * x5 + L[(b >>> 24) & 15] * x6 + L[b >>> 28] * x7;
+          s2 +=
+            L[c & 15] * x0 + L[(c >>> 4) & 15] * x1 + L[(c >>> 8) & 15] * x2 + L[(c >>> 12) & 15] * x3 +
+            L[(c >>> 16) & 15] * x4 + L[(c >>> 20) & 15] * x5 + L[(c >>> 24) & 15] * x6 + L[c >>> 28] * x7;
+          s3 +=
+            L[d & 15] * x0 + L[(d >>> 4) & 15] * x1 + L[(d >>> 8) & 15] * x2 + L[(d >>> 12) & 15] * x3 +
+            L[(d >>> 16) & 15] * x4 + L[(d >>> 20) & 15] * x5 + L[(d >>> 24) & 15] * x6 + L[d >>> 28] * x7;
+        }
+      } else {
+        s0 = dotNf4(words, w0, count, x, xOffset + c0);
+        s1 = dotNf4(words, w0 + rowWords, count, x, xOffset + c0);
+        s2 = dotNf4(words, w0 + 2 * rowWords, count, x, xOffset + c0);
+        s3 = dotNf4(words, w0 + 3 * rowWords, count, x, xOffset + c0);
       }
       t0 += s0 * sc[o * groups + gi];
       t1 += s1 * sc[(o + 1) * groups + gi];
