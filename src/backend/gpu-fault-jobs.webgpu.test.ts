@@ -3,8 +3,6 @@
 // and so makes an invalid pipeline for the global gradient norm over 28 LoRA matrices. Runs the real `train`
 // handler (in-process LocalEngine, Dawn on SwiftShader, fake-indexeddb), tiny shapes.
 import 'fake-indexeddb/auto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node.js';
 import { coreHandlers } from '../engine/handlers';
@@ -12,22 +10,14 @@ import { LocalEngine } from '../engine/local-engine';
 import { DEFAULT_LORA_CONFIG } from '../lora/config';
 import { GpuError } from '../protocol/errors';
 import type { EngineEvent, RequestKind } from '../protocol/messages';
-import type { ModelSource } from '../protocol/model-types';
 import type { TrainRunSpec } from '../protocol/train-types';
 import { openStudioDb } from '../storage';
-import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource } from '../test-utils/model-fixtures.node.js';
 import { DEFAULT_TRAIN_CONFIG } from '../train/train-config';
 import { registerWebGpuKernelOverrides } from './kernels/register-webgpu';
 import { tf } from './tf';
 
-const DIR = modelFixtureDir('llama-tied');
-const source: ModelSource = {
-  kind: 'files',
-  name: 'tiny',
-  files: readdirSync(DIR)
-    .filter((n) => n !== 'golden.json')
-    .map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) })),
-};
+const source = fixtureFilesSource('llama-tied');
 const jsonl = { name: 'ab.jsonl', blob: new Blob([Array.from({ length: 4 }, (_, i) => JSON.stringify({ prompt: `Q${i}:`, completion: ' abcabc' })).join('\n')]) };
 
 let engine: LocalEngine;

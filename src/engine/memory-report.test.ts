@@ -1,17 +1,17 @@
 // The status bar's memory figure: the engine reports tfjs's counters in `env` and in a job-less `memory` event after
 // every GPU job, and a loaded model never reads as 0 B (on wasm here; the WebGPU path is the e2e's).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import type { EngineEvent, MemoryReport } from '../protocol/messages';
-import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource, modelFixtureDir } from '../test-utils/model-fixtures.node.js';
 import { nodeEngineDeps } from './deps.node.js';
 import { LocalEngine } from './local-engine';
 import { memoryReport } from './memory-report';
 
 const DIR = modelFixtureDir('llama-tied');
-const files = readdirSync(DIR).filter((n) => n !== 'golden.json').map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) }));
+const { files } = fixtureFilesSource('llama-tied');
 
 let engine: LocalEngine;
 const reports: MemoryReport[] = [];

@@ -2,14 +2,12 @@
 // (as a tfjs-wasm training step blocks the engine worker) cannot answer pings. With the engine's liveness beats
 // it stays alive for the client; without them the client declares it dead. Then the model wiring: the loaded
 // model beats before every decoder layer, and the worker adapter posts due beats as `alive` messages.
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeEngineDeps } from '../engine/deps.node.js';
 import { LocalEngine } from '../engine/local-engine';
 import { serveEngine, type ServerEndpoint } from '../engine/serve';
-import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource } from '../test-utils/model-fixtures.node.js';
 import type { BlockedWorkerData } from './blocked-worker.testkit.node.js';
 import { EngineClient, type ClientEndpoint } from './client';
 import { WorkerCrashedError } from './errors';
@@ -90,9 +88,7 @@ describe('liveness beats from the model', () => {
     const stop = serveEngine(endpoint, engine);
     try {
       await engine.request('init', { preference: 'wasm' });
-      const dir = modelFixtureDir('llama-tied');
-      const files = readdirSync(dir).filter((n) => n !== 'golden.json').map((name) => ({ name, blob: new Blob([readFileSync(path.join(dir, name))]) }));
-      const info = await engine.request('loadModel', { source: { kind: 'files', name: 'tiny', files }, quant: 'f32' });
+      const info = await engine.request('loadModel', { source: fixtureFilesSource('llama-tied'), quant: 'f32' });
       posted.length = 0;
       // One forward pass over the whole sequence: one beat per layer (pulseMs 0 lets every beat through).
       await engine.request('score', { text: 'hello there', use: 'base' });

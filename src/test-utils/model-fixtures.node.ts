@@ -2,11 +2,12 @@
  * Shared test helpers for the committed tiny checkpoints under fixtures/models/ (written by
  * scripts/fixtures/make_model_fixtures.py, golden log-probs from its float64 PyTorch reference).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { folderFiles } from '../model/folder-files.node.js';
 import type { ModelFiles } from '../model/model-files';
+import type { LocalModelSource } from '../protocol/model-types';
 
 export { folderFiles };
 
@@ -43,6 +44,18 @@ export function modelFixtureDir(name: ModelFixture): string {
 
 export function modelFixtureFiles(name: ModelFixture): ModelFiles {
   return folderFiles(modelFixtureDir(name));
+}
+
+/**
+ * A fixture as the engine receives dropped files (source 'tiny'): every file but golden.json, or only those `keep`
+ * accepts (e.g. the tokenizer files a data worker needs).
+ */
+export function fixtureFilesSource(name: ModelFixture, keep: (file: string) => boolean = () => true): LocalModelSource {
+  const dir = modelFixtureDir(name);
+  const files = readdirSync(dir)
+    .filter((n) => n !== 'golden.json' && keep(n))
+    .map((n) => ({ name: n, blob: new Blob([readFileSync(path.join(dir, n))]) }));
+  return { kind: 'files', name: 'tiny', files };
 }
 
 export interface GoldenSequence {

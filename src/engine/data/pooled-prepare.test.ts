@@ -2,7 +2,7 @@
 // its own MessageChannel and EngineClient, as the studio's workers are), shards transferred to the page and on to
 // the first engine, stored in (fake) IndexedDB. Checked against one engine's `prepareData` on a shipped sample.
 import 'fake-indexeddb/auto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../protocol/client';
@@ -10,7 +10,7 @@ import { CancelledError } from '../../protocol/errors';
 import type { PrepareDataParams } from '../../protocol/data-types';
 import type { ModelSource } from '../../protocol/model-types';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
 import { nodeEngineDeps } from '../deps.node.js';
 import { dataHandlers } from '../handlers/data-handlers';
 import { JobEngine } from '../job-engine';
@@ -18,14 +18,7 @@ import { serveEngine, type ServerEndpoint } from '../serve';
 import { loadStoredDataset } from './dataset-store';
 import { prepareOnPool, type PoolJobProgress } from './pooled-prepare';
 
-const DIR = modelFixtureDir('llama-tied');
-const tokenizer: ModelSource = {
-  kind: 'files',
-  name: 'tiny',
-  files: readdirSync(DIR)
-    .filter((n) => n.startsWith('tokenizer') || n === 'config.json')
-    .map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) })),
-};
+const tokenizer = fixtureFilesSource('llama-tied', (n) => n.startsWith('tokenizer') || n === 'config.json');
 const file = (name: string) => ({ name, blob: new Blob([readFileSync(path.join(REPO_ROOT, 'public', 'datasets', name))]) });
 const params = (name: string): PrepareDataParams => ({
   name,

@@ -1,29 +1,19 @@
 // Data worker requests through the real protocol (client ⇄ MessageChannel ⇄ data handlers) on fake-indexeddb,
 // with the llama-tied fixture's tokenizer given as dropped files.
 import 'fake-indexeddb/auto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactLength } from '../../data/compact';
 import { EngineClient } from '../../protocol/client';
 import { InvalidRequestError } from '../../protocol/errors';
-import type { ModelSource } from '../../protocol/model-types';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { loadStoredDataset } from '../data/dataset-store';
 import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
 import { dataHandlers } from './data-handlers';
 
-const DIR = modelFixtureDir('llama-tied');
-const tokenizer: ModelSource = {
-  kind: 'files',
-  name: 'tiny',
-  files: readdirSync(DIR)
-    .filter((n) => n.startsWith('tokenizer') || n === 'config.json')
-    .map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) })),
-};
+const tokenizer = fixtureFilesSource('llama-tied', (n) => n.startsWith('tokenizer') || n === 'config.json');
 
 const good = (i: number) => JSON.stringify({ prompt: `question ${i}`, completion: ` answer ${i}` });
 const LINES = [good(1), good(2), '{"prompt": "broken', good(3), '{"prompt": "x"}', good(4), 'not json', good(5)];

@@ -1,7 +1,7 @@
 // Generation and the adapter library through the real protocol (client ⇄ MessageChannel ⇄ engine) on wasm and
 // fake-indexeddb: base vs adapter with one seed, the live mix, export → zip → import, duplicate, merges.
 import 'fake-indexeddb/auto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../formats/peft';
@@ -15,14 +15,14 @@ import { linearPath } from '../../model/weights';
 import { EngineClient } from '../../protocol/client';
 import type { GenerateParams } from '../../protocol/generate-types';
 import { openStudioDb, putAdapter, type StudioDb } from '../../storage';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 import { Rng } from '../../util/rng';
 import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
 
 const DIR = modelFixtureDir('llama-tied');
-const files = readdirSync(DIR).filter((n) => n !== 'golden.json').map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) }));
+const { files } = fixtureFilesSource('llama-tied');
 const config = parseModelConfig(JSON.parse(readFileSync(path.join(DIR, 'config.json'), 'utf8')));
 const specs: LinearSpec[] = Array.from({ length: config.layers }, (_, i) =>
   layerLinearShapes(config).map((l) => ({ path: linearPath(i, l.name), inFeatures: l.shape[1], outFeatures: l.shape[0] })),

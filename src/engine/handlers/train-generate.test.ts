@@ -3,28 +3,20 @@
 // adapter being trained, live), one asked for while the user paused the run completes during the pause, and the
 // run's losses are exactly those of the same run (same seed) without them. No tensor is left behind.
 import 'fake-indexeddb/auto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backend/tf';
 import { DEFAULT_LORA_CONFIG } from '../../lora/config';
 import { InvalidRequestError } from '../../protocol/errors';
 import type { GenerateOutcome, GenerateParams } from '../../protocol/generate-types';
 import type { EngineEvent } from '../../protocol/messages';
-import type { ModelSource } from '../../protocol/model-types';
 import type { TrainRunResult, TrainRunSpec } from '../../protocol/train-types';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
 import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 
-const DIR = modelFixtureDir('llama-tied');
-const source: ModelSource = {
-  kind: 'files',
-  name: 'tiny',
-  files: readdirSync(DIR).filter((n) => n !== 'golden.json').map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) })),
-};
+const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
 const STEPS = 16;
 

@@ -2,26 +2,18 @@
 // a generation asked for mid-run runs at a step boundary in its own error scope nested in the run's, completes
 // while the run goes on, and leaves the run's losses exactly as without it. The memory events report GPU buffers.
 import 'fake-indexeddb/auto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LORA_CONFIG } from '../../lora/config';
 import type { GenerateParams } from '../../protocol/generate-types';
 import type { MemoryReport } from '../../protocol/messages';
-import type { ModelSource } from '../../protocol/model-types';
 import type { TrainRunResult, TrainRunSpec } from '../../protocol/train-types';
 import { openStudioDb } from '../../storage';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
 import { installNodeWebGpu, nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 
-const DIR = modelFixtureDir('llama-tied');
-const source: ModelSource = {
-  kind: 'files',
-  name: 'tiny',
-  files: readdirSync(DIR).filter((n) => n !== 'golden.json').map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) })),
-};
+const source = fixtureFilesSource('llama-tied');
 const jsonl = { name: 'ab.jsonl', blob: new Blob([Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabc' })).join('\n')]) };
 const STEPS = 5;
 

@@ -1,30 +1,20 @@
 // Training requests through the real protocol (client ⇄ MessageChannel ⇄ LocalEngine) on the wasm backend, with
 // the llama-tied fixture as dropped files and fake-indexeddb for datasets, runs, checkpoints and the library.
 import 'fake-indexeddb/auto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LORA_CONFIG } from '../../lora/config';
 import { EngineClient } from '../../protocol/client';
 import { InvalidRequestError } from '../../protocol/errors';
 import type { EngineEvent } from '../../protocol/messages';
-import type { ModelSource } from '../../protocol/model-types';
 import type { TrainRunSpec } from '../../protocol/train-types';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
 import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
 
-const DIR = modelFixtureDir('llama-tied');
-const source: ModelSource = {
-  kind: 'files',
-  name: 'tiny',
-  files: readdirSync(DIR)
-    .filter((n) => n !== 'golden.json')
-    .map((name) => ({ name, blob: new Blob([readFileSync(path.join(DIR, name))]) })),
-};
+const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
 const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
 
