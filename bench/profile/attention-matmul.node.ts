@@ -8,32 +8,13 @@
 import { initNodeBackend } from '../../src/backend/node';
 import { tf, type Tensor } from '../../src/backend/tf';
 import { registerWasmKernelOverrides, unregisterWasmKernelOverrides } from '../../src/backend/kernels/register-wasm';
+import { loopedProducts } from '../../src/model/batched-matmul';
 import { timeOpRuns } from '../core/measure';
 
-/** The pre-override wasm path: one 2-D matMul per batch slice, split/concat around them. */
-function loopMatMul(a: Tensor, b: Tensor): Tensor {
-  const lead = a.shape.slice(0, -2);
-  const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.rank - 1];
-  const count = lead.reduce((x, y) => x * y, 1);
-  return tf.tidy(() => {
-    const as = tf.split(a.reshape([count * m, k]), count, 0);
-    const bs = tf.split(b.reshape([count * k, n]), count, 0);
-    return tf.concat(as.map((ai, i) => tf.matMul(ai, bs[i])), 0).reshape([...lead, m, n]);
-  });
-}
-const swapLast = (x: Tensor): Tensor => tf.transpose(x, [0, 1, 3, 2]);
-const loopOp = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) => {
-  const [a, b] = args as [Tensor, Tensor];
-  (args[2] as tf.GradSaveFunc)([a, b]);
-  return {
-    value: loopMatMul(a, b),
-    gradFunc: (dy: Tensor, [sa, sb]: Tensor[]) => [loopMatMul(dy, swapLast(sb)), loopMatMul(swapLast(sa), dy)],
-  };
-});
-const loopT = (a: Tensor, b: Tensor): Tensor => tf.tidy(() => loopOp(a, swapLast(b)));
+/** The pre-override wasm path (one 2-D matMul per batch slice), as src/model/batched-matmul.ts still runs it. */
+const loopT = loopedProducts.matMulTransposeB;
+const loop = loopedProducts.matMul;
 const plainT = (a: Tensor, b: Tensor): Tensor => tf.matMul(a, b, false, true);
-const loop = (a: Tensor, b: Tensor): Tensor => loopOp(a, b);
 const plain = (a: Tensor, b: Tensor): Tensor => tf.matMul(a, b);
 
 type Product = (a: Tensor, b: Tensor) => Tensor;

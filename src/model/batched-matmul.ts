@@ -50,12 +50,21 @@ const loopedMatMul = tf.customGrad((...args: Array<Tensor | tf.GradSaveFunc>) =>
   };
 });
 
+/**
+ * The loop path forced, whatever the backend (bench/profile/attention-matmul.node.ts weighs it against a plain
+ * `tf.matMul`): `batchedMatMul` and `batchedMatMulTransposeB` as a wasm backend without our override runs them.
+ */
+export const loopedProducts = {
+  matMul: (a: Tensor, b: Tensor): Tensor => loopedMatMul(a, b),
+  matMulTransposeB: (a: Tensor, b: Tensor): Tensor => tf.tidy(() => loopedMatMul(a, swapLast(b))),
+};
+
 /** a [..., m, k] · b [..., k, n] → [..., m, n]; leading dims equal. Differentiable w.r.t. both. Caller owns it. */
 export function batchedMatMul(a: Tensor, b: Tensor): Tensor {
-  return needsLoop() ? loopedMatMul(a, b) : tf.matMul(a, b);
+  return needsLoop() ? loopedProducts.matMul(a, b) : tf.matMul(a, b);
 }
 
 /** a [..., m, k] · b[..., n, k]ᵀ → [..., m, n]; leading dims equal. Differentiable w.r.t. both. Caller owns it. */
 export function batchedMatMulTransposeB(a: Tensor, b: Tensor): Tensor {
-  return needsLoop() ? tf.tidy(() => loopedMatMul(a, swapLast(b))) : tf.matMul(a, b, false, true);
+  return needsLoop() ? loopedProducts.matMulTransposeB(a, b) : tf.matMul(a, b, false, true);
 }
