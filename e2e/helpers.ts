@@ -1,7 +1,7 @@
 /** Steps several journeys share. */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
+import type { Locator, Page } from '@playwright/test';
 import { expect } from './fixtures';
 
 /** The committed tiny Llama (random weights, its own byte-level tokenizer): loads in a second on wasm. */
@@ -20,6 +20,23 @@ export async function loadFixtureModel(page: Page): Promise<void> {
   await page.getByRole('radio', { name: /^INT8/ }).check();
   await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
   await expect(page.getByTestId('model-loaded')).toContainText('local model (INT8)');
+}
+
+/**
+ * Opens the studio with WebGPU chosen in its saved settings and loads `files` through "Local files" as F32, checking
+ * the engine stayed on WebGPU.
+ */
+export async function loadLocalModelOnWebGpu(page: Page, files: Parameters<Locator['setInputFiles']>[0]): Promise<void> {
+  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 })));
+  await page.goto('/#model');
+  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
+  await page.getByRole('radio', { name: 'Local files' }).check();
+  await page.getByLabel('Model files').setInputFiles(files);
+  await expect(page.getByTestId('model-facts')).toContainText('llama');
+  await page.getByRole('radio', { name: /^F32/ }).check();
+  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
+  await expect(page.getByTestId('model-loaded')).toContainText('local model (F32)');
+  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
 }
 
 /** Opens a section by its navigation link. */

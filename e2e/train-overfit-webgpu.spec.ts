@@ -6,7 +6,7 @@
 // Measured on the shared 2-core machine: 18.77 → 0.81 (−95.7%) in 12 steps, ~62 s of training (~5 s a step); the
 // constant schedule makes the first 12 steps the same at any length (14 steps: 0.29, 20 steps: 0.05).
 import { expect, test } from './fixtures';
-import { openSection } from './helpers';
+import { loadLocalModelOnWebGpu, openSection } from './helpers';
 import { overfitDataset, overfitModelFiles } from './overfit-fixture';
 import { fillTrainForm, lossRange, shoot } from './train-helpers';
 
@@ -15,16 +15,7 @@ const EXAMPLES = 20;
 
 test('overfit on WebGPU: LoRA r8 on a tiny random Llama learns 20 examples, training loss falls ≥ 90%', async ({ page }) => {
   test.setTimeout(180_000);
-  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 })));
-  await page.goto('/#model');
-  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
-  await page.getByRole('radio', { name: 'Local files' }).check();
-  await page.getByLabel('Model files').setInputFiles(overfitModelFiles());
-  await expect(page.getByTestId('model-facts')).toContainText('llama');
-  await page.getByRole('radio', { name: /^F32/ }).check();
-  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
-  await expect(page.getByTestId('model-loaded')).toContainText('local model (F32)');
-  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
+  await loadLocalModelOnWebGpu(page, overfitModelFiles());
 
   await openSection(page, 'Data');
   await page.getByLabel('Data files').setInputFiles(overfitDataset(EXAMPLES));

@@ -4,7 +4,7 @@
 // kernels add ~30 s of compiling to the first step); quantized-base training on WebGPU is covered by
 // src/train/trainer.webgpu.test.ts (NF4, Dawn).
 import { expect, test } from './fixtures';
-import { FIXTURE_MODEL_FILES, openSection } from './helpers';
+import { FIXTURE_MODEL_FILES, loadLocalModelOnWebGpu, openSection } from './helpers';
 import { fillTrainForm, lossRange, shoot } from './train-helpers';
 
 const STEPS = 4;
@@ -12,16 +12,7 @@ const LINES = Array.from({ length: 24 }, (_, i) => JSON.stringify({ prompt: `Q${
 
 test('a LoRA run trains on WebGPU (SwiftShader): loss falls, checkpoints, end sample, adapter saved', async ({ page }) => {
   test.setTimeout(240_000);
-  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 })));
-  await page.goto('/#model');
-  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
-  await page.getByRole('radio', { name: 'Local files' }).check();
-  await page.getByLabel('Model files').setInputFiles(FIXTURE_MODEL_FILES);
-  await expect(page.getByTestId('model-facts')).toContainText('llama');
-  await page.getByRole('radio', { name: /^F32/ }).check();
-  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
-  await expect(page.getByTestId('model-loaded')).toContainText('local model (F32)');
-  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
+  await loadLocalModelOnWebGpu(page, FIXTURE_MODEL_FILES);
   await openSection(page, 'Data');
   await page.getByLabel('Data files').setInputFiles({ name: 'yes.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(LINES.join('\n') + '\n') });
   await expect(page.getByTestId('data-files')).toContainText('yes.jsonl');
