@@ -19,7 +19,7 @@ import { loadTokenizer } from '../../tokenizer/load';
 import type { ChatMessage } from '../../tokenizer/types';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { loadAdapterFlags, parseAdapterFlags } from './adapter-flags';
-import { asCliError, modelFolderFlag, quantFlags } from './score';
+import { asCliError, modelFolderFlag, quantFlags, warn } from './score';
 
 const DEFAULT_MAX_NEW_TOKENS = 256;
 
@@ -107,7 +107,7 @@ export const generateCommand: CliCommand = {
       throw new CliError(`${files.label}: this model has no chat template; use plain prompt/completion (drop --chat)`);
     }
     await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
-    const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
+    const model = await loadModel(files, { linearFactory: factory, onWarning: warn }).catch(asCliError);
     const adapters = await loadAdapterFlags(adapterSpecs, model).catch((e) => {
       model.dispose();
       throw e;

@@ -31,7 +31,7 @@ import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../train/train-config
 import type { Trainer, TrainResult } from '../../train/trainer';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
-import { asCliError, modelFolderFlag, quantFlags } from './score';
+import { asCliError, modelFolderFlag, quantFlags, warn } from './score';
 
 type Flags = Map<string, string[]>;
 
@@ -195,7 +195,7 @@ export const trainCommand: CliCommand = {
     const data = await prepareData(flags, files, cfg.train);
     if (!data) return 1;
     await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
-    const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
+    const model = await loadModel(files, { linearFactory: factory, onWarning: warn }).catch(asCliError);
     try {
       return await train(flags, model, files, data, cfg);
     } catch (e) {
