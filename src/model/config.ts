@@ -77,6 +77,18 @@ function posInt(raw: Raw, key: string, where: string, fallback?: number): number
   return v;
 }
 
+/**
+ * The deepest published decoders have ~126 layers; a config claiming more than this is corrupt or hostile, and
+ * code that builds per-layer lists from it (merge, expected tensors) would run out of memory.
+ */
+export const MAX_LAYERS = 1024;
+
+function layerCount(raw: Raw, where: string): number {
+  const n = posInt(raw, 'num_hidden_layers', where);
+  if (n > MAX_LAYERS) throw new ModelConfigError(`${where}: "num_hidden_layers" is ${n}, more than the ${MAX_LAYERS} any real model has`);
+  return n;
+}
+
 function familyOf(raw: Raw, where: string): ModelFamily {
   const type = raw.model_type;
   const supported = SUPPORTED_FAMILIES.join(', ');
@@ -147,7 +159,7 @@ export function parseModelConfig(json: unknown, where = 'config.json'): ModelCon
     family,
     architecture: Array.isArray(raw.architectures) && typeof raw.architectures[0] === 'string' ? raw.architectures[0] : family,
     hidden,
-    layers: posInt(raw, 'num_hidden_layers', where),
+    layers: layerCount(raw, where),
     heads,
     kvHeads,
     headDim,

@@ -18,6 +18,8 @@ export interface HostileCase {
   setup(dir: string): string[] | Promise<string[]>;
   /** Words (or patterns) stderr must contain, case-insensitive for strings. */
   says: (string | RegExp)[];
+  /** Words stderr must not contain (a banner, a doubled path). */
+  never?: (string | RegExp)[];
   /** Expected exit code; default 1. A 0 row is a warning case: the command runs and stderr says the words. */
   code?: number;
   /** Paths (relative to `dir`) the command may create or change; everything else must stay byte-identical. */
@@ -101,6 +103,7 @@ export async function expectHostile(c: HostileCase): Promise<HostileResult> {
       if (typeof w === 'string') expect(r.err.toLowerCase(), 'stderr').toContain(w.toLowerCase());
       else expect(r.err, 'stderr').toMatch(w);
     }
+    for (const w of c.never ?? []) expect(r.err).not.toMatch(typeof w === 'string' ? new RegExp(w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : w);
     expect(r.err, 'no stack trace for a user error').not.toMatch(/\n\s+at /);
     if (code !== 0) {
       expect(r.out, 'nothing on stdout').toBe('');
