@@ -4,22 +4,10 @@
  * TypeError three calls later. Shared by every store (file, IndexedDB, memory) through `decodeCheckpoint`.
  */
 import { InputError } from '../util/input-error';
-import type { DataPosition } from './data-cursor';
-import type { StepMetrics } from './metrics';
+import type { Checkpoint } from './checkpoint';
 
 /** The metadata as `encodeCheckpoint` writes it (tensors live beside it in the safetensors body). */
-export interface CheckpointMeta {
-  version: number;
-  step: number;
-  adamStep: number;
-  names: string[];
-  rng: number[];
-  data: DataPosition;
-  metrics: StepMetrics[];
-  lrScale: number;
-  elapsedMs: number;
-  config: unknown;
-}
+export type CheckpointMeta = Omit<Checkpoint, 'params' | 'adam'> & { adamStep: number; names: string[] };
 
 type Raw = Record<string, unknown>;
 
