@@ -71,6 +71,22 @@ describe('hostile inputs: training and data', () => {
     await expectHostile(c);
   });
 
+  it('a 10 MB text field is cut to a character budget before tokenizing (bounded time)', async () => {
+    const t0 = performance.now();
+    const r = await expectHostile({
+      name: '10 MB field',
+      setup: (d) => {
+        const file = path.join(d, 'big.jsonl');
+        writeFileSync(file, JSON.stringify({ prompt: 'hi', completion: 'there '.repeat(10 * 2 ** 20 / 6) }) + '\n');
+        return ['data', 'check', file, '--model', MODEL, '--seq-len', '64', '--json'];
+      },
+      says: [],
+      code: 0,
+    });
+    expect(performance.now() - t0).toBeLessThan(20_000);
+    expect(JSON.parse(r.out).stats).toMatchObject({ truncated: 1 });
+  });
+
   it('--lr 1e30 diverges, writes nothing and prints the rollback message once', async () => {
     const r = await expectHostile({ name: 'lr 1e30', setup: (d) => train(d, '--lr', '1e30', '--steps', '3'), says: ['diverged', 'no adapter was written'], stdoutOk: true });
     expect(r.err.match(/rolled back/g)).toHaveLength(1);

@@ -1,5 +1,5 @@
-/** Dataset inputs from local files (CLI): streamed from disk, never read whole (except Parquet). */
-import { createReadStream } from 'node:fs';
+/** Dataset inputs from local files (CLI): streamed from disk, or (Parquet) read by ranges; never read whole. */
+import { createReadStream, openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { InputError } from '../util/input-error';
 import type { DatasetInput } from './types';
@@ -17,6 +17,8 @@ export async function fileDatasetInput(path: string, label = path): Promise<Data
     throw new InputError(`${path}: dataset file not found`);
   });
   if (!info.isFile()) throw new InputError(`${path}: not a file (give a dataset file, not a folder)`);
+  // Parquet is read by ranges (footer first, then row groups): a file-backed Blob reads just those from disk.
+  if (label.toLowerCase().endsWith('.parquet')) return { name: label, blob: await openAsBlob(path), size: info.size };
   const stream = createReadStream(path, { highWaterMark: HIGH_WATER_MARK }) as AsyncIterable<Uint8Array>;
   return { name: label, stream, size: info.size };
 }
