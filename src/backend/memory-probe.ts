@@ -37,8 +37,13 @@ function gpuBytesNow(): { inUse: number; allocated: number } | null {
   return { inUse: m.numBytesInGPU, allocated: m.numBytesAllocatedInGPU ?? m.numBytesInGPU };
 }
 
-/** Runs `fn` and returns its result with the memory high-water marks reached while it ran. */
-export async function withMemoryPeak<T>(fn: () => Promise<T>): Promise<{ result: T; peak: MemoryPeak }> {
+/** A running probe: `stop()` unhooks the engine and returns the high-water marks since it started. */
+export interface MemoryProbe {
+  stop(): MemoryPeak;
+}
+
+/** Starts sampling memory at every tensor allocation (see the file comment). Stop it exactly once. */
+export function startMemoryProbe(): MemoryProbe {
   const engine = tf.engine() as unknown as Hookable;
   const { trackTensor, removeDataId } = engine;
   const infos = engine.state.tensorInfo;
@@ -66,13 +71,26 @@ export async function withMemoryPeak<T>(fn: () => Promise<T>): Promise<{ result:
     removeDataId.call(this, dataId, backend);
     if (!infos.has(dataId)) live -= bytes;
   };
+  return {
+    stop() {
+      sample();
+      engine.trackTensor = trackTensor;
+      engine.removeDataId = removeDataId;
+      return { tensorBytes: peak, retainedBytes: live, gpuBytes: peakGpu, gpuAllocatedBytes: peakAllocated };
+    },
+  };
+}
+
+/** Runs `fn` and returns its result with the memory high-water marks reached while it ran. */
+export async function withMemoryPeak<T>(fn: () => Promise<T>): Promise<{ result: T; peak: MemoryPeak }> {
+  const probe = startMemoryProbe();
+  let peak: MemoryPeak | null = null;
   try {
     const result = await fn();
-    sample();
-    return { result, peak: { tensorBytes: peak, retainedBytes: live, gpuBytes: peakGpu, gpuAllocatedBytes: peakAllocated } };
+    peak = probe.stop();
+    return { result, peak };
   } finally {
-    engine.trackTensor = trackTensor;
-    engine.removeDataId = removeDataId;
+    if (!peak) probe.stop();
   }
 }
 
