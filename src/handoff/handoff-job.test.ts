@@ -158,12 +158,19 @@ describe('hand-off job files', () => {
     const bin = path.join(dir, 'fake-bin');
     mkdirSync(bin);
     // A stand-in for accelerate: records its arguments and makes the output folder axolotl would.
-    writeFileSync(path.join(bin, 'accelerate'), `#!/bin/sh\necho "$@" > "${dir}/accelerate-args"\nmkdir -p outputs/run-xyz\n`);
+    const out = 'outputs/run-xyz';
+    const fake = [`echo "$@" > "${dir}/accelerate-args"`, `mkdir -p ${out}/checkpoint-5 ${out}/checkpoint-10`, `echo '{"r":1}' > ${out}/adapter_config.json`, `echo w > ${out}/adapter_model.safetensors`,
+      `echo '{"log_history":[{"step":5}]}' > ${out}/checkpoint-5/trainer_state.json`, `echo '{"log_history":[{"step":10}]}' > ${out}/checkpoint-10/trainer_state.json`];
+    writeFileSync(path.join(bin, 'accelerate'), `#!/bin/sh\n${fake.join('\n')}\n`);
     chmodSync(path.join(bin, 'accelerate'), 0o755);
     const r = spawnSync('bash', ['launch.sh', '3'], { cwd: dir, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
     expect(r.status, r.stderr.toString()).toBe(0);
     expect(readFileSync(path.join(dir, 'accelerate-args'), 'utf8').trim()).toBe('launch --num_processes 3 -m axolotl.cli.train axolotl.yaml');
     expect(JSON.parse(readFileSync(path.join(dir, 'outputs/run-xyz/lora-studio-run.json'), 'utf8'))).toMatchObject({ format: 'lora-studio-run', runId: 'run-xyz' });
+    // The zip to import holds the adapter, the marker and the NEWEST checkpoint's trainer state (10, not 5).
+    const zipped = unzipSync(readFileSync(path.join(dir, 'outputs/run-xyz.zip')));
+    expect(Object.keys(zipped).sort()).toEqual(['adapter_config.json', 'adapter_model.safetensors', 'lora-studio-run.json', 'trainer_state.json']);
+    expect(strFromU8(zipped['trainer_state.json'])).toContain('"step":10');
   });
 
   it('without a hub id, launch.sh and train_trl.py refuse to start and say what to fill in', () => {

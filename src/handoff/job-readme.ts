@@ -39,9 +39,10 @@ accelerate launch --num_processes N --use_deepspeed --deepspeed_config_file deep
 TRL's chat format trains the last assistant turn of each conversation; axolotl (like the studio) trains every one.
 
 ## Bring the adapter back
-Zip \`outputs/${spec.runId}/\` (it holds \`adapter_config.json\`, \`adapter_model.safetensors\`, \`lora-studio-run.json\`
-and, from TRL or the last axolotl checkpoint, \`trainer_state.json\`) and drop it on the studio's Library → Import.
-The studio files it under this run and draws its loss curve from \`trainer_state.json\`.
+Both scripts end by writing \`outputs/${spec.runId}.zip\`: \`adapter_config.json\`, \`adapter_model.safetensors\`,
+\`lora-studio-run.json\` and \`trainer_state.json\` (from TRL, or the newest axolotl checkpoint). Drop it on the studio's
+Library → Import: the studio files the adapter under this run and draws the cluster's loss curve.
+(Zipping the whole output folder works too, but it carries every checkpoint's optimizer state.)
 
 ## What differs from the studio
 ${notes}

@@ -60,8 +60,20 @@ fi
 N="\${1:-$(nvidia-smi -L 2>/dev/null | wc -l)}"
 [ "$N" -ge 1 ] 2>/dev/null || N=1
 accelerate launch --num_processes "$N" -m axolotl.cli.train axolotl.yaml
+# What the studio imports: the adapter, the run marker, and the newest checkpoint's loss history.
 cp ${RUN_MARKER_FILE} ${out}/
-echo "adapter in ${out}: zip that folder and import it in LoRA Studio (Library → Import)"
+last=-1
+for d in ${out}/checkpoint-*; do
+  n="\${d##*-}"
+  if [ -f "$d/trainer_state.json" ] && [ "$n" -gt "$last" ] 2>/dev/null; then last="$n"; fi
+done
+if [ "$last" -ge 0 ]; then cp "${out}/checkpoint-$last/trainer_state.json" ${out}/; fi
+files=""
+for f in adapter_config.json adapter_model.safetensors ${RUN_MARKER_FILE} trainer_state.json; do
+  [ -f "${out}/$f" ] && files="$files ${out}/$f"
+done
+python3 -m zipfile -c ${out}.zip $files
+echo "adapter in ${out}.zip: import it in LoRA Studio (Library → Import)"
 `;
 }
 

@@ -195,7 +195,14 @@ def main():
     trainer.save_model(str(out))
     trainer.state.save_to_json(str(out / "trainer_state.json"))
     shutil.copy(HERE / S["run_marker"], out / S["run_marker"])
-    print("adapter in", out, "- zip that folder and import it in LoRA Studio (Library -> Import)")
+    if trainer.is_world_process_zero():
+        import zipfile
+
+        with zipfile.ZipFile(str(out) + ".zip", "w") as z:
+            for name in ("adapter_config.json", "adapter_model.safetensors", S["run_marker"], "trainer_state.json"):
+                if (out / name).exists():
+                    z.write(out / name, name)
+        print("adapter in", str(out) + ".zip", "- import it in LoRA Studio (Library -> Import)")
 
 
 if __name__ == "__main__":
