@@ -13,10 +13,17 @@ import { hasUntrainedTurns, preferenceRecord, sftKind, sftRecord, type JobDataKi
 import type { HandoffSpec } from './job-spec';
 import { deepspeedZero2, launchScript, runMarker, RUN_MARKER_FILE, trlRequirements } from './launch-files';
 import type { PreferenceExample } from './preference-records';
+import type { Segment } from './rendered-records';
 import { TRL_SCRIPT, TRL_SETTINGS_FILE, trlSettings } from './trl-script';
 
-/** The records of a job: SFT examples, or preference pairs for DPO/ORPO. */
-export type JobData = { kind: 'sft'; examples: readonly NormalizedExample[] } | { kind: 'preference'; pairs: readonly PreferenceExample[] };
+/**
+ * The records of a job: SFT examples or preference pairs (split here, with the studio's seeded split), or a
+ * studio dataset already rendered, masked and split (`rendered`: input_output segments per example).
+ */
+export type JobData =
+  | { kind: 'sft'; examples: readonly NormalizedExample[] }
+  | { kind: 'preference'; pairs: readonly PreferenceExample[] }
+  | { kind: 'rendered'; train: readonly Segment[][]; eval: readonly Segment[][] };
 
 /** A job that cannot be built; the message is for the user. */
 export class HandoffError extends Error {
@@ -33,6 +40,10 @@ export interface HandoffJob {
 }
 
 function dataKind(spec: HandoffSpec, data: JobData): JobDataKind {
+  if (data.kind === 'rendered') {
+    if (spec.method !== 'sft') throw new HandoffError(`a ${spec.method} job needs preference pairs; the stored dataset is supervised`);
+    return 'segments';
+  }
   if (spec.method !== 'sft') {
     if (data.kind !== 'preference') throw new HandoffError(`--method ${spec.method} needs preference pairs ({"prompt","chosen","rejected"})`);
     return spec.method;
@@ -48,15 +59,27 @@ function dataKind(spec: HandoffSpec, data: JobData): JobDataKind {
 
 const jsonl = (records: readonly Record<string, unknown>[]) => records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
 
+type Item = NormalizedExample | PreferenceExample | Segment[];
+
+/** Train and eval items: the studio's split (same seed, same PRNG, file order) unless the data comes split. */
+function splitItems(spec: HandoffSpec, data: JobData): { train: readonly Item[]; eval: readonly Item[] } {
+  if (data.kind === 'rendered') return { train: data.train, eval: data.eval };
+  const items: readonly Item[] = data.kind === 'sft' ? data.examples : data.pairs;
+  return splitTrainEval(items, spec.render.evalSplit, spec.train.seed, false);
+}
+
+function recordOf(x: Item, data: JobData, kind: JobDataKind, spec: HandoffSpec): Record<string, unknown> {
+  if (data.kind === 'rendered') return { segments: x as Segment[] };
+  return data.kind === 'sft' ? sftRecord(x as NormalizedExample, spec) : preferenceRecord(x as PreferenceExample, kind as 'dpo' | 'orpo');
+}
+
 /** Every file of the job. Throws `HandoffError` for data that cannot be handed over. */
 export function buildHandoffJob(spec: HandoffSpec, data: JobData, createdAt = new Date().toISOString()): HandoffJob {
-  const items = data.kind === 'sft' ? data.examples : data.pairs;
-  if (items.length === 0) throw new HandoffError('no usable records to hand over');
   const kind = dataKind(spec, data);
-  // The studio's split (same seed, same PRNG), in file order: the cluster evaluates exactly the studio's eval set.
-  const split = splitTrainEval<NormalizedExample | PreferenceExample>(items, spec.render.evalSplit, spec.train.seed, false);
-  const toRecord = (x: NormalizedExample | PreferenceExample) =>
-    data.kind === 'sft' ? sftRecord(x as NormalizedExample, spec) : preferenceRecord(x as PreferenceExample, kind as 'dpo' | 'orpo');
+  // The cluster evaluates exactly the studio's eval set.
+  const split = splitItems(spec, data);
+  if (split.train.length === 0) throw new HandoffError('no usable records to hand over');
+  const toRecord = (x: Item) => recordOf(x, data, kind, spec);
   const hasEval = split.eval.length > 0;
   const untrained = data.kind === 'sft' && hasUntrainedTurns(data.examples);
   const { config, warnings } = axolotlConfig(spec, kind, hasEval, untrained);
