@@ -34,7 +34,10 @@ export function ScaleOutPanel() {
   useEffect(() => {
     if (info && liveRate) rememberThroughput(info.id, liveRate);
   }, [info, liveRate]);
-  useEffect(() => setHubId(info?.sourceKind === 'hub' ? info.id : ''), [info]);
+  const modelId = info?.id ?? null;
+  const fromHub = info?.sourceKind === 'hub';
+  // Only a new base resets the field (the info object is replaced on every memory report).
+  useEffect(() => setHubId(fromHub && modelId ? modelId : ''), [modelId, fromHub]);
   if (!info) return null;
   const rate = liveRate ?? measuredThroughput(info.id);
   const estimate = tokens !== null ? scaleOutEstimate({ parameters: info.facts.parameters, trainTokens: tokens, checkpointing: true, measuredTokensPerSec: rate }) : null;
@@ -61,7 +64,7 @@ export function ScaleOutPanel() {
             {estimate.gpus.map((g) => (
               <Fragment key={g.label}>
                 <dt>{g.label}</dt>
-                <dd>about {formatDuration(Math.max(1000, g.seconds * 1000))}</dd>
+                <dd>{g.seconds < 1 ? 'under 1 s' : `about ${formatDuration(g.seconds * 1000)}`}</dd>
               </Fragment>
             ))}
           </dl>
