@@ -16,6 +16,7 @@ import { InputError } from '../util/input-error';
 import { CliError, type CliCommand } from './command';
 import { dataCommand } from './commands/data';
 import { envCommand } from './commands/env';
+import { exportJobCommand } from './commands/export-job';
 import { generateCommand } from './commands/generate';
 import { hubCommand } from './commands/hub';
 import { inspectCommand } from './commands/inspect';
@@ -27,6 +28,7 @@ import { quantCommand } from '../quant/quant-command.node.js';
 export const commands: Record<string, CliCommand> = {
   data: dataCommand,
   env: envCommand,
+  'export-job': exportJobCommand,
   generate: generateCommand,
   hub: hubCommand,
   inspect: inspectCommand,

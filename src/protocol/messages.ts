@@ -14,6 +14,7 @@ import type { AdapterRecord } from '../storage/records';
 import type { GpuFaultKind, WireError } from './errors';
 import type { CompactShard, DataFileSample, PrepareDataParams, PrepareDataResult, PrepareShardParams, PreviewDataParams, PreviewResult } from './data-types';
 import type { ActiveAdapter, ExportedAdapter, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
+import type { ExportJobParams, ExportJobResult } from './handoff-types';
 import type { ScoreParams, ScoreResult } from './score-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
 import type { ColumnMapping } from '../data/types';
@@ -102,6 +103,8 @@ export interface EngineRequestMap {
   /** The PEFT files of a saved adapter and a zip of both (buffers transferred). */
   exportAdapter: { params: { id: string }; result: ExportedAdapter };
   /** Imports a PEFT adapter (folder files or a .zip), checked against the loaded base model. */
+  /** A run (or the Train form) as a job zip for axolotl / TRL on a GPU cluster. */
+  exportJob: { params: ExportJobParams; result: ExportJobResult };
   importAdapter: { params: ImportAdapterParams; result: AdapterRecord };
   /** Merges saved adapters into a new one (concat or weighted SVD), saved to the library. */
   mergeAdapters: { params: MergeAdaptersParams; result: AdapterRecord };
@@ -165,6 +168,7 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   stopGeneration: true,
   duplicateAdapter: true,
   exportAdapter: true,
+  exportJob: true,
   importAdapter: true,
   mergeAdapters: true,
   listAdapters: true,

@@ -8,6 +8,7 @@ import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, me
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
+import { exportJobHandler } from './export-job';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
@@ -30,6 +31,7 @@ export const coreHandlers: EngineHandlers = {
   stopGeneration: stopGenerationHandler,
   duplicateAdapter: duplicateAdapterHandler,
   exportAdapter: exportAdapterHandler,
+  exportJob: exportJobHandler,
   importAdapter: importAdapterHandler,
   mergeAdapters: mergeAdaptersHandler,
   listAdapters: listAdaptersHandler,
