@@ -21,8 +21,6 @@ export interface GgufTokenizer {
   /** Text of every end-of-generation token (for `PARAMETER stop`). */
   stopTokens: string[];
   chatTemplate: string | null;
-  /** Set when the GGUF carries no usable vocabulary (llama.cpp then runs it on token ids only). */
-  warning?: string;
 }
 
 const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
@@ -34,6 +32,7 @@ const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|
  * split pattern, or SmolLM's individual digits before ByteLevel.
  */
 export function preTokenizerName(tokenizer: Json): string {
+  const merges = (tokenizer.model as Json | undefined)?.merges;
   const pre = tokenizer.pre_tokenizer as Json | null | undefined;
   if (!pre) throw new GgufExportError('tokenizer.json has no pre_tokenizer: not a byte-level BPE tokenizer llama.cpp can take as gpt2');
   const steps = (pre.type === 'Sequence' ? (pre.pretokenizers as Json[]) : [pre]) ?? [];
@@ -44,7 +43,8 @@ export function preTokenizerName(tokenizer: Json): string {
   if (pattern === LLAMA3_SPLIT) return 'llama-bpe';
   if (pattern === QWEN2_SPLIT) return 'qwen2';
   if (steps.some((s) => s.type === 'Digits' && s.individual_digits === true) && byteLevel.use_regex !== false) return 'smollm';
-  if (steps.length === 1 && byteLevel.use_regex !== false) return 'gpt-2';
+  // Without merges every byte stays its own token, so where the text is split cannot matter.
+  if (steps.length === 1 && (byteLevel.use_regex !== false || (Array.isArray(merges) && merges.length === 0))) return 'gpt-2';
   throw new GgufExportError(`tokenizer.json's pre-tokenizer (${steps.map((s) => String(s.type)).join(' + ')}) is not one llama.cpp knows (gpt-2, llama-bpe, qwen2, smollm)`);
 }
 
@@ -61,9 +61,8 @@ function looksSpecial(token: string): boolean {
 /** Reads the tokenizer files of a checkpoint and builds its GGUF KVs. Throws when llama.cpp could not use them. */
 export async function ggufTokenizer(files: ModelFiles, config: ModelConfig): Promise<GgufTokenizer> {
   if ((await files.size('tokenizer.json')) === null) {
-    // llama.cpp's "none" vocabulary: the model runs on token ids (llama-cli and Ollama need a real tokenizer).
-    const warning = `${files.label} has no tokenizer.json: the GGUF has no vocabulary and runs on token ids only`;
-    return { kvs: [['tokenizer.ggml.model', gguf.str('none')]], stopTokens: [], chatTemplate: null, warning };
+    // llama.cpp's "none" vocabulary loads, but llama-cli, Ollama and node-llama-cpp abort on it.
+    throw new GgufExportError(`${files.label}: tokenizer.json is missing; a GGUF model carries its tokenizer, so export needs it`);
   }
   const tokenizer = await readJson<Json>(files, 'tokenizer.json');
   const tc = (await files.size('tokenizer_config.json')) !== null ? await readJson<Json>(files, 'tokenizer_config.json') : {};

@@ -3,7 +3,7 @@
  * downloaded here): per-position log-probabilities and greedy continuations of a GGUF model, optionally with
  * GGUF LoRA adapters applied by llama.cpp itself.
  */
-import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
+import { getLlama, type ControlledEvaluateInputItem, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 
 let llama: Promise<Llama> | null = null;
 
@@ -37,6 +37,11 @@ async function withContext<T>(modelPath: string, tokens: number, opts: JudgeOpti
   }
 }
 
+/** Tokens to evaluate, asking for the next-token logits after those at `want`. */
+function evalItems(ids: readonly number[], want: (i: number) => boolean): ControlledEvaluateInputItem[] {
+  return ids.map((id, i) => (want(i) ? [id as Token, { generateNext: { logits: true } }] : (id as Token)));
+}
+
 /** log-softmax over a logits map (the full vocabulary), in float64. */
 function logProbOf(logits: Map<number, number>, token: number): number {
   let max = -Infinity;
@@ -49,8 +54,7 @@ function logProbOf(logits: Map<number, number>, token: number): number {
 /** llama.cpp's log p(ids[t] | ids[<t]) for t ≥ 1, with `null` first like our engine's `logProbs`. */
 export async function llamaCppLogProbs(modelPath: string, ids: readonly number[], opts: JudgeOptions = {}): Promise<(number | null)[]> {
   return withContext(modelPath, ids.length, opts, async (seq) => {
-    const input = ids.map((id, i) => (i < ids.length - 1 ? ([id, { generateNext: { logits: true } }] as [number, { generateNext: { logits: true } }]) : id));
-    const out = await seq.controlledEvaluate(input);
+    const out = await seq.controlledEvaluate(evalItems(ids, (i) => i < ids.length - 1));
     const lps: (number | null)[] = [null];
     for (let t = 1; t < ids.length; t++) lps.push(logProbOf(out[t - 1]!.next.logits!, ids[t]));
     return lps;
@@ -63,8 +67,7 @@ export async function llamaCppGreedy(modelPath: string, prompt: readonly number[
     const out: number[] = [];
     let input: number[] = [...prompt];
     for (let i = 0; i < n; i++) {
-      const items = input.map((id, j) => (j === input.length - 1 ? ([id, { generateNext: { logits: true } }] as [number, { generateNext: { logits: true } }]) : id));
-      const res = await seq.controlledEvaluate(items);
+      const res = await seq.controlledEvaluate(evalItems(input, (j) => j === input.length - 1));
       const logits = res[res.length - 1]!.next.logits!;
       let best = -1;
       let bestV = -Infinity;
@@ -76,11 +79,16 @@ export async function llamaCppGreedy(modelPath: string, prompt: readonly number[
   });
 }
 
-/** llama.cpp's own tokenization of `text` (special tokens parsed), for checking the GGUF tokenizer KVs. */
-export async function llamaCppTokenize(modelPath: string, text: string): Promise<number[]> {
+/**
+ * llama.cpp's own tokenization of `text` (special tokens parsed, BOS prepended when the GGUF says add_bos), and
+ * its BOS/EOS ids, for checking the GGUF tokenizer KVs.
+ */
+export async function llamaCppTokenize(modelPath: string, text: string): Promise<{ ids: number[]; bos: number | null; eos: number | null }> {
   const model = await (await llamaCpp()).loadModel({ modelPath, gpuLayers: 0 });
   try {
-    return [...model.tokenize(text, true)];
+    const bos = model.tokens.bos;
+    const ids = [...model.tokenize(text, true)];
+    return { ids: model.tokens.shouldPrependBosToken && bos !== null ? [bos, ...ids] : ids, bos, eos: model.tokens.eos };
   } finally {
     await model.dispose();
   }
