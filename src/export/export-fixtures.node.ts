@@ -2,7 +2,7 @@
  * Test helpers for the export tests: random non-trivial adapters on a loaded base, and our engine's own
  * log-probabilities and greedy continuations to hold llama.cpp's against.
  */
-import { cpSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tf, type Tensor2D } from '../backend/tf';
@@ -19,14 +19,17 @@ export function tempDir(prefix: string): string {
 }
 
 /**
- * `dir` itself when it has a tokenizer, else a copy with the one-token-per-byte tokenizer the vocab-256 fixtures
- * pair with (a GGUF model must carry a tokenizer).
+ * `dir` itself when it has a tokenizer, else a copy with a one-token-per-byte tokenizer cut to the model's
+ * vocabulary (a GGUF model must carry a tokenizer; the tiny fixtures have none).
  */
 export function withTokenizer(dir: string): string {
   if (existsSync(path.join(dir, 'tokenizer.json'))) return dir;
   const copy = path.join(tempDir('model'), path.basename(dir));
   cpSync(dir, copy, { recursive: true });
-  writeFileSync(path.join(copy, 'tokenizer.json'), JSON.stringify(byteLevelTokenizerJson()));
+  const vocabSize = (JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { vocab_size: number }).vocab_size;
+  const json = byteLevelTokenizerJson() as { model: { vocab: Record<string, number> } };
+  json.model.vocab = Object.fromEntries(Object.entries(json.model.vocab).filter(([, id]) => id < vocabSize));
+  writeFileSync(path.join(copy, 'tokenizer.json'), JSON.stringify(json));
   return copy;
 }
 
