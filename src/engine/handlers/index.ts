@@ -4,6 +4,7 @@
  */
 import type { EngineHandlers } from '../job';
 import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
+import { exportBundleHandler } from './export-bundle';
 import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
@@ -32,6 +33,7 @@ export const coreHandlers: EngineHandlers = {
   duplicateAdapter: duplicateAdapterHandler,
   exportAdapter: exportAdapterHandler,
   exportJob: exportJobHandler,
+  exportBundle: exportBundleHandler,
   importAdapter: importAdapterHandler,
   mergeAdapters: mergeAdaptersHandler,
   listAdapters: listAdaptersHandler,
