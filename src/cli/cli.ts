@@ -16,6 +16,8 @@ import { InputError } from '../util/input-error';
 import { CliError, type CliCommand } from './command';
 import { dataCommand } from './commands/data';
 import { envCommand } from './commands/env';
+import { exportCommand } from './commands/export';
+import { exportJobCommand } from './commands/export-job';
 import { generateCommand } from './commands/generate';
 import { hubCommand } from './commands/hub';
 import { inspectCommand } from './commands/inspect';
@@ -27,6 +29,8 @@ import { quantCommand } from '../quant/quant-command.node.js';
 export const commands: Record<string, CliCommand> = {
   data: dataCommand,
   env: envCommand,
+  export: exportCommand,
+  'export-job': exportJobCommand,
   generate: generateCommand,
   hub: hubCommand,
   inspect: inspectCommand,
