@@ -5,6 +5,7 @@
 import { CliError, type CliCommand } from './command';
 import { dataCommand } from './commands/data';
 import { envCommand } from './commands/env';
+import { evalCommand } from './commands/eval';
 import { generateCommand } from './commands/generate';
 import { hubCommand } from './commands/hub';
 import { inspectCommand } from './commands/inspect';
@@ -16,6 +17,7 @@ import { quantCommand } from '../quant/quant-command.node.js';
 const commands: Record<string, CliCommand> = {
   data: dataCommand,
   env: envCommand,
+  eval: evalCommand,
   generate: generateCommand,
   hub: hubCommand,
   inspect: inspectCommand,
