@@ -123,6 +123,7 @@ async function decodeBatch(
     }
   } finally {
     cache.dispose();
+    if (hook instanceof MultiplexHook) hook.dispose();
   }
   return state.map((st) => ({ ids: st.output.ids, text: st.output.text, finishReason: st.finish ?? 'length' }));
 }

@@ -3,10 +3,13 @@
  * https://arxiv.org/abs/2311.03285). The model computes the frozen base projection once for every row; this hook
  * then adds each row's LoRA delta from its own adapter. Rows are grouped by adapter (callers lay batch items out
  * variant by variant, so each group is one contiguous slice) and each group's delta is the very computation that
- * variant runs alone, on its own rows only. A variant without an adapter (the base) gets a zero delta.
+ * variant runs alone, on its own rows only. A variant without an adapter (the base) gets a zero delta. When every
+ * variant is a stack of plain LoRA adapters, one stacked product serves all groups instead (StackedLora).
+ * Adapter weights are read when the hook is built: make a new one after changing the variants. Free with dispose().
  */
 import { tf, type Tensor2D } from '../backend/tf';
 import type { AdapterHook } from '../model/linear';
+import { StackedLora } from './stacked-lora';
 
 /** A run of consecutive batch items that share one hook. */
 interface ItemGroup {
@@ -17,6 +20,7 @@ interface ItemGroup {
 
 export class MultiplexHook implements AdapterHook {
   private readonly groups: ItemGroup[] = [];
+  private readonly stacked: StackedLora | null = null;
 
   /** `itemHooks[b]`: the hook of batch item b (null = base only). Items sharing a hook should sit next to each other. */
   constructor(readonly itemHooks: readonly (AdapterHook | null)[]) {
@@ -25,6 +29,12 @@ export class MultiplexHook implements AdapterHook {
       if (last && last.hook === hook) last.count++;
       else this.groups.push({ hook, first: b, count: 1 });
     });
+    if (this.groups.length > 1) {
+      this.stacked = StackedLora.tryCreate(
+        this.groups.map((g) => g.hook),
+        this.groups.map((g) => g.count),
+      );
+    }
   }
 
   get batch(): number {
@@ -37,6 +47,7 @@ export class MultiplexHook implements AdapterHook {
     if (rows % this.batch !== 0) throw new Error(`MultiplexHook: ${rows} rows do not split into ${this.batch} batch items`);
     const seq = rows / this.batch;
     if (this.groups.length === 1) return this.groups[0].hook?.delta(path, x) ?? null;
+    if (this.stacked) return this.stacked.delta(path, x);
     const parts: (Tensor2D | null)[] = this.groups.map((g) => {
       if (!g.hook) return null;
       const xs = x.slice([g.first * seq, 0], [g.count * seq, x.shape[1]]) as Tensor2D; // [count·seq, in]
@@ -53,5 +64,10 @@ export class MultiplexHook implements AdapterHook {
     });
     tf.dispose(parts.filter((p): p is Tensor2D => p !== null));
     return result;
+  }
+
+  /** Frees the stacked copies of the adapters' matrices (the adapters themselves are not owned). */
+  dispose(): void {
+    this.stacked?.dispose();
   }
 }

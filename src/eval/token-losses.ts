@@ -4,12 +4,12 @@
  * the same cross-entropy, −log softmax(logits)[label] = logSumExp(logits) − logits[label], only without a tape.
  * Several variants run in one forward pass: batch items carry their own adapter hook (see MultiplexHook).
  */
-import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
-import type { TokenizedExample } from '../data/types';
-import type { AdapterHook } from '../model/linear';
-import { makeBatch } from '../train/batch';
-import type { CausalLm } from '../train/loss';
-import { MultiplexHook } from './multiplex-hook';
+import { tf, type Tensor2D, type Tensor3D } from "../backend/tf";
+import type { TokenizedExample } from "../data/types";
+import type { AdapterHook } from "../model/linear";
+import { makeBatch } from "../train/batch";
+import type { CausalLm } from "../train/loss";
+import { MultiplexHook } from "./multiplex-hook";
 
 /** One example to score and the adapter to score it with (null = the base). */
 export interface ScoreItem {
@@ -31,13 +31,20 @@ const HEAD_ROWS = 128;
  * −ln p(label) of every loss-carrying token of each item, in position order ([labels] per item). Items that share a
  * hook should be adjacent so each batch groups them into one slice. Examples must be unpacked (no `segmentIds`).
  */
-export async function tokenLosses(model: CausalLm, items: readonly ScoreItem[], opts: TokenLossOptions = {}): Promise<Float32Array[]> {
+export async function tokenLosses(
+  model: CausalLm,
+  items: readonly ScoreItem[],
+  opts: TokenLossOptions = {},
+): Promise<Float32Array[]> {
   const rowsPerBatch = Math.max(1, opts.batchRows ?? 8);
   const out: Float32Array[] = [];
   for (let start = 0; start < items.length; start += rowsPerBatch) {
     const chunk = items.slice(start, start + rowsPerBatch);
     out.push(...(await batchLosses(model, chunk)));
-    await opts.onBatch?.(Math.min(items.length, start + rowsPerBatch), items.length);
+    await opts.onBatch?.(
+      Math.min(items.length, start + rowsPerBatch),
+      items.length,
+    );
   }
   return out;
 }
@@ -50,22 +57,27 @@ async function batchLosses(model: CausalLm, items: readonly ScoreItem[]): Promis
   if (n === 0) return counts.map(() => new Float32Array(0));
   const hooks = items.map((it) => it.hook);
   const hook = hooks.every((h) => h === hooks[0]) ? hooks[0] : new MultiplexHook(hooks);
-  const nll = tf.tidy(() => {
-    const ids = tf.tensor2d(batch.ids, [batch.batch, batch.seq], 'int32'); // [batch, seq]
-    const attentionMask = batch.attention.some((row) => row.includes(0)) ? batch.attention : null;
-    const h = model.hiddenStates(ids, { hook, attentionMask }); // [batch, seq, hidden]
-    const hidden = h.shape[2];
-    const picked = tf.gather(h.reshape([batch.batch * batch.seq, hidden]), tf.tensor1d(batch.predictRows, 'int32')) as Tensor2D; // [n, hidden]
-    const parts: tf.Tensor1D[] = [];
-    for (let s = 0; s < n; s += HEAD_ROWS) {
-      const rows = Math.min(HEAD_ROWS, n - s);
-      const chunk = picked.slice([s, 0], [rows, hidden]).reshape([1, rows, hidden]) as Tensor3D;
-      const logits = model.logits(chunk).reshape([rows, -1]) as Tensor2D; // [rows, vocab]
-      const target = logits.mul(tf.oneHot(tf.tensor1d(batch.labels.subarray(s, s + rows), 'int32'), logits.shape[1])).sum(1); // [rows]
-      parts.push(tf.logSumExp(logits, 1).sub(target) as tf.Tensor1D); // [rows]
-    }
-    return parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor1D); // [n]
-  });
+  let nll: tf.Tensor1D;
+  try {
+    nll = tf.tidy(() => {
+      const ids = tf.tensor2d(batch.ids, [batch.batch, batch.seq], 'int32'); // [batch, seq]
+      const attentionMask = batch.attention.some((row) => row.includes(0)) ? batch.attention : null;
+      const h = model.hiddenStates(ids, { hook, attentionMask }); // [batch, seq, hidden]
+      const hidden = h.shape[2];
+      const picked = tf.gather(h.reshape([batch.batch * batch.seq, hidden]), tf.tensor1d(batch.predictRows, 'int32')) as Tensor2D; // [n, hidden]
+      const parts: tf.Tensor1D[] = [];
+      for (let s = 0; s < n; s += HEAD_ROWS) {
+        const rows = Math.min(HEAD_ROWS, n - s);
+        const chunk = picked.slice([s, 0], [rows, hidden]).reshape([1, rows, hidden]) as Tensor3D;
+        const logits = model.logits(chunk).reshape([rows, -1]) as Tensor2D; // [rows, vocab]
+        const target = logits.mul(tf.oneHot(tf.tensor1d(batch.labels.subarray(s, s + rows), 'int32'), logits.shape[1])).sum(1); // [rows]
+        parts.push(tf.logSumExp(logits, 1).sub(target) as tf.Tensor1D); // [rows]
+      }
+      return parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor1D); // [n]
+    });
+  } finally {
+    if (hook instanceof MultiplexHook) hook.dispose();
+  }
   const values = (await nll.data()) as Float32Array;
   nll.dispose();
   // makeBatch lists labels item by item, positions ascending.
