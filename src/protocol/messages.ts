@@ -15,6 +15,7 @@ import type { GpuFaultKind, WireError } from './errors';
 import type { CompactShard, DataFileSample, PrepareDataParams, PrepareDataResult, PrepareShardParams, PreviewDataParams, PreviewResult } from './data-types';
 import type { ActiveAdapter, ExportedAdapter, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
 import type { ScoreParams, ScoreResult } from './score-types';
+import type { EvaluateParams, EvaluateResult } from './eval-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
 import type { ColumnMapping } from '../data/types';
 import type { DatasetRecord } from '../storage/records';
@@ -91,6 +92,8 @@ export interface EngineRequestMap {
   storageEstimate: { params: Record<string, never>; result: StorageEstimateResult };
   /** Per-token log-probabilities of a sequence under the loaded base (or with the active adapter mix). */
   score: { params: ScoreParams; result: ScoreResult };
+  /** Scores variants (base, adapters, mixes) on a stored dataset; optional Predict grid (multiplexed batches). */
+  evaluate: { params: EvaluateParams; result: EvaluateResult };
   /** Generates from the loaded base, alone or with the active adapter mix; streams `token` events. */
   generate: { params: GenerateParams; result: GenerateOutcome };
   /** Ends running generations after their current token; each answers with the text it wrote (finish 'aborted'). */
@@ -160,6 +163,7 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   matmulCheck: true,
   storageEstimate: true,
   score: true,
+  evaluate: true,
   generate: true,
   setActiveAdapters: true,
   stopGeneration: true,

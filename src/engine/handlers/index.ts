@@ -8,6 +8,7 @@ import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, me
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
+import { evaluateHandler } from './evaluate';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
@@ -25,6 +26,7 @@ export const coreHandlers: EngineHandlers = {
   matmulCheck: matmulCheckHandler,
   storageEstimate: storageEstimateHandler,
   score: scoreHandler,
+  evaluate: evaluateHandler,
   generate: generateHandler,
   setActiveAdapters: setActiveAdaptersHandler,
   stopGeneration: stopGenerationHandler,
