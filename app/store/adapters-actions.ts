@@ -65,7 +65,8 @@ export function downloadAdapter(id: string, as: 'zip' | 'files'): Promise<void> 
   });
 }
 
-function save(blob: Blob, fileName: string): void {
+/** Hands `blob` to the browser as a download named `fileName`. */
+export function save(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
