@@ -6,10 +6,10 @@
  * are those of the same prompt and variant generated alone (`generate`, used for `batched: false`).
  */
 import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
-import { generate } from '../generate/generate';
+import { generate, yieldToEventLoop } from '../generate/generate';
 import { OutputTracker } from '../generate/output-tracker';
 import { sampleToken, validateSamplingParams, type SamplingParams } from '../generate/sampler';
-import type { FinishReason } from '../generate/types';
+import type { FinishReason, TokenEvent } from '../generate/types';
 import type { KVCache } from '../model/kv-cache';
 import type { AdapterHook } from '../model/linear';
 import type { TextTokenizer } from '../tokenizer/types';
@@ -42,6 +42,30 @@ export interface GridCell {
   finishReason: FinishReason;
 }
 
+/** One row of a batch: its prompt ids and the adapter it runs with (rows sharing a hook must be adjacent). */
+export interface DecodeRow {
+  hook: AdapterHook | null;
+  ids: readonly number[];
+}
+
+/** `decodeRows` options beyond the sampling settings. */
+export interface DecodeOptions {
+  /** Called for every token of every row as it is sampled (the texts of a row concatenate to its result). */
+  onToken?: (row: number, ev: TokenEvent) => void;
+  /**
+   * Read the adapters' weights at every forward pass (a slider moved mid-generation applies from the next token)
+   * instead of stacking them once for speed (StackedLora). Default false.
+   */
+  live?: boolean;
+}
+
+/** A decoded row with its timing (prefill: prompt pass to its logits; decode: the rest). */
+export interface DecodedRow extends GridCell {
+  promptTokens: number;
+  prefillMs: number;
+  decodeMs: number;
+}
+
 /** cells[v][p]: prompt p (token ids) generated under variant v. */
 export async function generateGrid(
   model: GridModel,
@@ -55,7 +79,7 @@ export async function generateGrid(
   if (prompts.some((p) => p.length === 0)) throw new Error('generateGrid: a prompt has no tokens');
   if (!(settings.batched ?? true)) return sequentialGrid(model, tokenizer, prompts, variants, settings);
   const rows = variants.flatMap((v) => prompts.map((ids) => ({ hook: v.hook, ids })));
-  const cells = await decodeBatch(model, tokenizer, rows, settings);
+  const cells = (await decodeRows(model, tokenizer, rows, settings)).map(({ ids, text, finishReason }) => ({ ids, text, finishReason }));
   return variants.map((_, v) => cells.slice(v * prompts.length, (v + 1) * prompts.length));
 }
 
@@ -74,10 +98,13 @@ async function sequentialGrid(
   return out;
 }
 
-/** Decodes every row together; rows sharing a hook must be adjacent (see MultiplexHook). */
-async function decodeBatch(
-  model: GridModel, tokenizer: TextTokenizer, rows: ReadonlyArray<{ hook: AdapterHook | null; ids: number[] }>, s: GridSettings,
-): Promise<GridCell[]> {
+/**
+ * Decodes every row together in one multiplexed batch (the Predict grid, Generate's side by side); rows sharing a
+ * hook must be adjacent (see MultiplexHook). Each row samples with its own generator seeded with `s.seed`.
+ */
+export async function decodeRows(
+  model: GridModel, tokenizer: TextTokenizer, rows: readonly DecodeRow[], s: GridSettings, opts: DecodeOptions = {},
+): Promise<DecodedRow[]> {
   const { vocab, maxPositionEmbeddings } = model.config;
   const width = Math.max(...rows.map((r) => r.ids.length));
   const maxNew = Math.min(s.maxNewTokens, maxPositionEmbeddings - width);
@@ -91,8 +118,10 @@ async function decodeBatch(
     finish: null as FinishReason | null,
   }));
   const hooks = rows.map((r) => r.hook);
-  const hook = hooks.every((h) => h === hooks[0]) ? hooks[0] : new MultiplexHook(hooks);
+  const hook = hooks.every((h) => h === hooks[0]) ? hooks[0] : new MultiplexHook(hooks, { stacked: !opts.live });
   const batch = rows.length;
+  const t0 = performance.now();
+  let t1 = t0;
   const cache = model.createCache(batch, width + maxNew);
   try {
     // Prefill: left padding, so every row's last position is its last prompt token. [batch, width]
@@ -102,6 +131,7 @@ async function decodeBatch(
       return Uint8Array.from({ length: width }, (_, t) => (t >= width - r.ids.length ? 1 : 0));
     });
     let logits = await lastLogits(model, ids, width, batch, { cache, hook, attentionMask: mask.some((m) => m.includes(0)) ? mask : null });
+    t1 = performance.now();
     for (let step = 0; ; step++) {
       const next = new Int32Array(batch);
       for (let b = 0; b < batch; b++) {
@@ -116,16 +146,23 @@ async function decodeBatch(
         const id = sampleToken(row, st.context, s, st.rng);
         st.context.push(id);
         next[b] = id;
-        st.finish = st.output.add(id, aborted).finish ?? (aborted ? 'aborted' : null);
+        const added = st.output.add(id, aborted);
+        st.finish = added.finish ?? (aborted ? 'aborted' : null);
+        opts.onToken?.(b, { id, text: added.text, index: st.output.ids.length - 1 });
       }
       if (state.every((st) => st.finish) || step + 1 >= maxNew) break;
+      // wasm reads resolve as microtasks: let a stop, a cancel or a new adapter weight arrive between steps.
+      await yieldToEventLoop();
       logits = await lastLogits(model, next, 1, batch, { cache, hook, attentionMask: null });
     }
   } finally {
     cache.dispose();
     if (hook instanceof MultiplexHook) hook.dispose();
   }
-  return state.map((st) => ({ ids: st.output.ids, text: st.output.text, finishReason: st.finish ?? 'length' }));
+  const decodeMs = performance.now() - t1;
+  return state.map((st, b) => ({
+    ids: st.output.ids, text: st.output.text, finishReason: st.finish ?? 'length', promptTokens: rows[b].ids.length, prefillMs: t1 - t0, decodeMs,
+  }));
 }
 
 /** One forward over ids [batch, seq]; the last position's logits of every row, [batch·vocab] on the host. */

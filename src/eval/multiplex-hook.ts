@@ -23,13 +23,17 @@ export class MultiplexHook implements AdapterHook {
   private readonly stacked: StackedLora | null = null;
 
   /** `itemHooks[b]`: the hook of batch item b (null = base only). Items sharing a hook should sit next to each other. */
-  constructor(readonly itemHooks: readonly (AdapterHook | null)[]) {
+  /** `opts.stacked` (default true): use the StackedLora fast path when it applies (weights read once). */
+  constructor(
+    readonly itemHooks: readonly (AdapterHook | null)[],
+    opts: { stacked?: boolean } = {},
+  ) {
     itemHooks.forEach((hook, b) => {
       const last = this.groups[this.groups.length - 1];
       if (last && last.hook === hook) last.count++;
       else this.groups.push({ hook, first: b, count: 1 });
     });
-    if (this.groups.length > 1) {
+    if (this.groups.length > 1 && (opts.stacked ?? true)) {
       this.stacked = StackedLora.tryCreate(
         this.groups.map((g) => g.hook),
         this.groups.map((g) => g.count),

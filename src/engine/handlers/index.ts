@@ -8,6 +8,7 @@ import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, me
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
+import { generateCompareHandler } from './generate-compare';
 import { evaluateHandler } from './evaluate';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
@@ -28,6 +29,7 @@ export const coreHandlers: EngineHandlers = {
   score: scoreHandler,
   evaluate: evaluateHandler,
   generate: generateHandler,
+  generateCompare: generateCompareHandler,
   setActiveAdapters: setActiveAdaptersHandler,
   stopGeneration: stopGenerationHandler,
   duplicateAdapter: duplicateAdapterHandler,
