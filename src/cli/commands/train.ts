@@ -41,6 +41,7 @@ import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
 import { asCliError, modelFolderFlag, quantFlags, warn } from './score';
 import { JsHeapPeak, trainSummary } from './train-summary';
+import { jsonLine } from '../../util/json-line';
 
 type Flags = Map<string, string[]>;
 
@@ -52,7 +53,8 @@ function num(flags: Flags, name: string, fallback: number, ok: (v: number) => bo
   return v;
 }
 
-const posInt = (v: number) => Number.isInteger(v) && v > 0;
+// Safe integers only: 1e30 is an "integer" to Number.isInteger and would reach the job files or the loops.
+const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
 
 /** LoRA settings from the flags. */
 export function loraConfigFromFlags(flags: Flags): LoraConfig {
@@ -136,13 +138,13 @@ async function writeOutputs(out: string, adapter: LoraAdapter, flags: Flags, bas
   await mkdir(out, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(out, name), bytes);
   const state = { status: result.status, step: result.step, totalSteps: result.totalSteps, truncated: result.truncated, message: result.message ?? null, config, metrics: result.metrics };
-  await writeFile(path.join(out, 'trainer_state.json'), JSON.stringify(state, null, 1) + '\n');
+  await writeFile(path.join(out, 'trainer_state.json'), JSON.stringify(JSON.parse(jsonLine(state)), null, 1) + '\n');
 }
 
 function runTrainer(trainer: Trainer, jsHeap: JsHeapPeak): Promise<TrainResult> {
   trainer.on((e) => {
     if (e.type === 'step') {
-      process.stdout.write(JSON.stringify(e.metrics) + '\n');
+      process.stdout.write(jsonLine(e.metrics) + '\n');
       jsHeap.sample();
     }
     else if (e.type === 'rollback') process.stderr.write(`${e.message}\n`);
@@ -292,7 +294,7 @@ export const trainCommand: CliCommand = {
       });
       const settings = { quant: mode, embeddings, seqLen: run.estimate.seqLen, checkpointing };
       const summary = trainSummary({ backend, steps: run.result.step, status: run.result.status, peak, estimate: run.estimate.memory, jsHeap, settings });
-      process.stdout.write(JSON.stringify(summary) + '\n');
+      process.stdout.write(jsonLine(summary) + '\n');
       return run.code;
     } catch (e) {
       // A run that ends without an adapter leaves no folder behind that it created; saved checkpoints (for
