@@ -4,8 +4,8 @@
  */
 import { CancelledError } from '../../src/protocol/errors';
 import type { EvalVariantSpec } from '../../src/protocol/eval-types';
+import { saveBlob } from '../download';
 import { getEngine } from '../engine';
-import { save } from './adapters-actions';
 import { resultCsv, resultJsonl } from './evaluate-export';
 import type { MixDraft } from './evaluate-slice';
 import { useStudio } from './index';
@@ -98,6 +98,6 @@ export function exportResult(kind: 'csv' | 'jsonl'): void {
   const r = state().evaluate.result;
   if (!r) return;
   const base = r.dataset.replace(/[^\w.-]+/g, '_') || 'evaluation';
-  if (kind === 'csv') save(new Blob([resultCsv(r)], { type: 'text/csv' }), `${base}-eval.csv`);
-  else save(new Blob([resultJsonl(r)], { type: 'application/jsonl' }), `${base}-eval.jsonl`);
+  if (kind === 'csv') saveBlob(new Blob([resultCsv(r)], { type: 'text/csv' }), `${base}-eval.csv`);
+  else saveBlob(new Blob([resultJsonl(r)], { type: 'application/jsonl' }), `${base}-eval.jsonl`);
 }

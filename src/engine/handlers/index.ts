@@ -4,12 +4,14 @@
  */
 import type { EngineHandlers } from '../job';
 import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
+import { exportBundleHandler } from './export-bundle';
 import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
 import { generateCompareHandler } from './generate-compare';
 import { evaluateHandler } from './evaluate';
+import { exportJobHandler } from './export-job';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
@@ -34,6 +36,8 @@ export const coreHandlers: EngineHandlers = {
   stopGeneration: stopGenerationHandler,
   duplicateAdapter: duplicateAdapterHandler,
   exportAdapter: exportAdapterHandler,
+  exportJob: exportJobHandler,
+  exportBundle: exportBundleHandler,
   importAdapter: importAdapterHandler,
   mergeAdapters: mergeAdaptersHandler,
   listAdapters: listAdaptersHandler,
