@@ -69,6 +69,19 @@ describe('multiplexed batches', () => {
     expect(grid[0][0].ids).not.toEqual(grid[1][0].ids);
   });
 
+  it('near the context limit each row writes as many tokens as it would alone', async () => {
+    const long = [1, ...Array.from({ length: 249 }, (_, i) => 5 + (i % 7))]; // 250 of the fixture's 256 positions
+    const short = [1, 5, 6];
+    const grid = await generateGrid(model, tokenizer, [long, short], variants.slice(0, 2), { maxNewTokens: 10, seed: 2, temperature: 0.9 });
+    for (const [v, variant] of variants.slice(0, 2).entries()) {
+      for (const [p, ids] of [long, short].entries()) {
+        const alone = await generate(model, tokenizer, { promptIds: ids, maxNewTokens: 10, seed: 2, temperature: 0.9, hook: variant.hook });
+        expect(grid[v][p].ids).toEqual(alone.ids);
+        expect(grid[v][p].finishReason).toBe(alone.finishReason);
+      }
+    }
+  });
+
   it('sampled grid (same seed per row) equals every cell alone', async () => {
     const prompts = PROMPTS.slice(0, 2).map((p) => tokenizer.encode(p));
     const sampling = { maxNewTokens: 8, seed: 5, temperature: 0.8, topK: 20 };
