@@ -9,9 +9,9 @@ import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, me
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
+import { exportJobHandler } from './export-job';
 import { generateCompareHandler } from './generate-compare';
 import { evaluateHandler } from './evaluate';
-import { exportJobHandler } from './export-job';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
