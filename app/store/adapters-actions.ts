@@ -23,7 +23,8 @@ export async function refreshAdapters(): Promise<void> {
   }
 }
 
-async function run(busy: string, work: () => Promise<string | null>): Promise<void> {
+/** Runs one library action: busy text while it runs, then its notice or error, then a fresh library. */
+export async function run(busy: string, work: () => Promise<string | null>): Promise<void> {
   patch({ busy, error: null, notice: null });
   try {
     const notice = await work();
@@ -65,7 +66,8 @@ export function downloadAdapter(id: string, as: 'zip' | 'files'): Promise<void> 
   });
 }
 
-function save(blob: Blob, fileName: string): void {
+/** Hands a Blob to the browser as a download named `fileName`. */
+export function save(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;

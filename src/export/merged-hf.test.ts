@@ -93,5 +93,9 @@ describe('Modelfile and "use it with" commands', () => {
     expect(by['llama.cpp']).toContain('llama-cli -m base.gguf --lora ship-log-json.gguf');
     expect(by.ollama).toContain('ollama create ship-log-json -f Modelfile');
     expect(by.transformers).toContain('PeftModel.from_pretrained(model, "./ship-log-json")');
+    const pinned = useWithCommands({ name: 'a', baseModel: 'Qwen/Qwen3-0.6B@v2', rank: 8 });
+    expect(pinned[0].code).toContain('from_pretrained("Qwen/Qwen3-0.6B", revision="v2")');
+    expect(pinned[1].code).toContain('vllm serve Qwen/Qwen3-0.6B --revision v2 --enable-lora');
+    expect(useWithCommands({ name: 'a', baseModel: 'HuggingFaceTB/SmolLM2-135M@main', rank: 8 })[1].code).toMatch(/^vllm serve HuggingFaceTB\/SmolLM2-135M --enable-lora/);
   });
 });
