@@ -59,6 +59,17 @@ describe('merged Hugging Face folder', () => {
     }
   });
 
+  it('row blocks of any size concatenate to the whole merged tensor', async () => {
+    const config = await loadModelConfig(files);
+    const weights = await openMergedWeights(files, config, await stackFactors([{ adapter: adapters[0], weight: 0.5 }]));
+    for (const name of ['model.embed_tokens.weight', 'model.layers.1.mlp.down_proj.weight', 'model.layers.0.self_attn.q_proj.bias', 'model.norm.weight']) {
+      const whole = await weights.read(name);
+      const parts: number[] = [];
+      for await (const block of weights.rows(name, 3 * 4 * 32)) parts.push(...block);
+      expect(Float32Array.from(parts)).toEqual(whole);
+    }
+  });
+
   it('bf16 halves the weight bytes and says so in config.json', async () => {
     const config = await loadModelConfig(files);
     const weights = await openMergedWeights(files, config, await stackFactors([{ adapter: adapters[0], weight: 1 }]));
