@@ -6,7 +6,8 @@
 import type { ExportBundleFormat } from '../../src/protocol/export-types';
 import { getEngine } from '../engine';
 import { formatBytes } from '../format';
-import { run, save } from './adapters-actions';
+import { saveBlob } from '../download';
+import { run } from './adapters-actions';
 import { progressOf, type JobProgress } from './job-progress';
 
 /** Exports this large or larger go to a picked file when the browser can. */
@@ -39,7 +40,7 @@ export function exportForTool(choice: ExportChoice, onProgress: (p: JobProgress 
         { id: choice.id, format: choice.format, dtype: choice.dtype, target, bare: single },
         { onEvent: (e) => onProgress(progressOf(e)) },
       );
-      if (out.blob) save(out.blob, out.fileName);
+      if (out.blob) saveBlob(out.blob, out.fileName);
       return `Exported ${out.fileName} (${formatBytes(out.bytes)}).`;
     } finally {
       onProgress(null);

@@ -9,6 +9,9 @@ import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, me
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
+import { exportJobHandler } from './export-job';
+import { generateCompareHandler } from './generate-compare';
+import { evaluateHandler } from './evaluate';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
@@ -26,11 +29,14 @@ export const coreHandlers: EngineHandlers = {
   matmulCheck: matmulCheckHandler,
   storageEstimate: storageEstimateHandler,
   score: scoreHandler,
+  evaluate: evaluateHandler,
   generate: generateHandler,
+  generateCompare: generateCompareHandler,
   setActiveAdapters: setActiveAdaptersHandler,
   stopGeneration: stopGenerationHandler,
   duplicateAdapter: duplicateAdapterHandler,
   exportAdapter: exportAdapterHandler,
+  exportJob: exportJobHandler,
   exportBundle: exportBundleHandler,
   importAdapter: importAdapterHandler,
   mergeAdapters: mergeAdaptersHandler,
