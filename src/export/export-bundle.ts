@@ -10,7 +10,7 @@ import type { ModelConfig } from '../model/config';
 import type { ModelFiles } from '../model/model-files';
 import { writeGgufAdapter, type AdapterGgufType } from './gguf-adapter';
 import { writeGgufModel, type ModelGgufType } from './gguf-model';
-import { ggufTokenizer } from './gguf-tokenizer';
+import { modelfileTokenFacts } from './gguf-tokenizer';
 import { writeWholeFile } from './folder-sink';
 import { writeMergedHf } from './merged-hf';
 import { openMergedWeights } from './merged-weights';
@@ -55,7 +55,7 @@ export async function writeBundle(out: ByteSink, req: BundleRequest): Promise<vo
     const f = await zip.file(names.adapterGguf);
     await writeGgufAdapter(f, req.config, req.factors, { type: req.dtype as AdapterGgufType, name: req.facts.name });
     await f.close();
-    const tok = await ggufTokenizer(req.files, req.config);
+    const tok = await modelfileTokenFacts(req.files, req.config);
     await writeWholeFile(zip, names.modelfile, modelfile({ from: `./${names.baseGguf}`, adapter: `./${names.adapterGguf}`, stopTokens: tok.stopTokens, chatTemplate: tok.chatTemplate }));
     await writeWholeFile(zip, 'README.md', card(`GGUF LoRA adapter (${req.dtype}) for llama.cpp and Ollama; ${names.baseGguf} is the base as a merged GGUF export with no adapter`));
   } else {
