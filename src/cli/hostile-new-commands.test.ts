@@ -5,9 +5,9 @@
  */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../formats/safetensors';
-import { expectHostile, type HostileCase } from '../test-utils/hostile.node.js';
+import { expectHostile, runHostile, type HostileCase } from '../test-utils/hostile.node.js';
 import { modelFixtureDir, REPO_ROOT } from '../test-utils/model-fixtures.node.js';
 
 const MODEL = modelFixtureDir('llama-tied'); // hidden 32: q_proj 32×32
@@ -134,6 +134,17 @@ const jobCases: HostileCase[] = [
 describe('hostile inputs: eval', () => {
   it.each(evalCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
     await expectHostile(c);
+  });
+
+  it('an adapter weighted 1e30 scores non-finite, printed as "NaN"/"Infinity" strings, never null', async () => {
+    await runHostile({ name: 'huge weight', setup: () => evalCmd('--data', DATA, '--adapter', `${ADAPTER}:1e30`), says: [] }, (r) => {
+      expect(r.code, r.err).toBe(0);
+      const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines.map((l) => l.variant)).toHaveLength(2);
+      expect(typeof lines[0].loss).toBe('number'); // the base is finite
+      expect(['NaN', 'Infinity']).toContain(lines[1].loss);
+      expect(r.out).not.toContain('null');
+    });
   });
 });
 
