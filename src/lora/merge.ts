@@ -27,6 +27,8 @@ interface Stacked {
 async function stackFactors(inputs: readonly MergeInput[]): Promise<Map<string, Stacked>> {
   const perPath = new Map<string, Array<{ w: LoraModuleWeights; rank: number; inF: number; outF: number; f: number }>>();
   for (const { adapter, weight } of inputs) {
+    // DoRA's magnitude rescales whole rows of W + s·BA: no low-rank sum of factors represents it.
+    if (adapter.isDora) throw new Error('a DoRA adapter cannot be merged into a LoRA adapter; fold it into the base weights instead (merged export)');
     const weights = await adapter.weights();
     for (const [path, m] of adapter.modules) {
       const list = perPath.get(path) ?? [];

@@ -5,6 +5,7 @@
  */
 import type { TokenizedExample } from '../data/types';
 import { specsOf, type LoraConfig } from '../lora/config';
+import { doraRowNorms } from '../lora/dora';
 import { LoraAdapter } from '../lora/lora-adapter';
 import type { DecoderModel } from '../model/decoder-model';
 import type { CheckpointStore } from './checkpoint';
@@ -43,7 +44,8 @@ export interface LoraRun {
 
 /** Builds (and, when asked and possible, restores) a LoRA run. */
 export async function createLoraRun(o: LoraRunOptions): Promise<LoraRun> {
-  const adapter = LoraAdapter.create(o.lora, specsOf(o.model.linears()), seedStreams(o.train.seed).init);
+  const specs = specsOf(o.model.linears());
+  const adapter = LoraAdapter.create(o.lora, specs, seedStreams(o.train.seed).init, await doraRowNorms(o.lora, specs));
   let trainer: Trainer | null = null;
   try {
     trainer = new Trainer({
