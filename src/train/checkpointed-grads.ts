@@ -52,7 +52,7 @@ async function headGradient(model: CausalLm, st: DecoderStages, h: Tensor2D, bat
       const { value, grads } = tf.variableGrads(() => {
         const normed = st.finalNorm(selectRows(hv, rows)); // [chunk, hidden]
         const logits = model.logits(normed.reshape([1, rows.length, -1]) as Tensor3D).reshape([rows.length, -1]) as Tensor2D;
-        return tokenNllSum(logits, labels).div(denom) as tf.Scalar;
+        return tokenNllSum(logits, labels, batch.labelWeights?.subarray(start, start + HEAD_CHUNK)).div(denom) as tf.Scalar;
       }, [hv]);
       lossSum += (await value.data())[0] * denom;
       const next = g.add(grads[hv.name]) as Tensor2D;

@@ -221,6 +221,7 @@ export class Trainer {
       etaMs: (this.elapsedMs / this.step) * (this.totalSteps - this.step),
       epoch: this.cursor.epochProgress,
     };
+    Object.assign(m, this.opts.objective.takeMetrics?.());
     const gpu = gpuBytes();
     if (gpu !== undefined) m.gpuBytes = gpu;
     await this.maybeEvaluate(m);
