@@ -3,6 +3,7 @@
  * stored in checkpoints and shown in the UI as-is.
  */
 import { DEFAULT_ADAMW, type AdamWConfig } from './adamw';
+import { PREFERENCE_LOSSES, TRAIN_METHODS, type PreferenceLoss, type TrainMethod } from './method';
 import type { ScheduleKind } from './schedule';
 
 export interface TrainConfig {
@@ -44,12 +45,7 @@ export interface TrainConfig {
   loraPlusRatio?: number;
 }
 
-export type TrainMethod = 'sft' | 'dpo' | 'orpo';
-export type PreferenceLoss = 'sigmoid' | 'ipo';
-export const TRAIN_METHODS: readonly TrainMethod[] = ['sft', 'dpo', 'orpo'];
-export const PREFERENCE_LOSSES: readonly PreferenceLoss[] = ['sigmoid', 'ipo'];
-/** TRL's default β (DPOConfig.beta, ORPOConfig.beta). */
-export const DEFAULT_BETA = 0.1;
+export { DEFAULT_BETA, PREFERENCE_LOSSES, TRAIN_METHODS, type PreferenceLoss, type TrainMethod } from './method';
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   lr: 2e-4,

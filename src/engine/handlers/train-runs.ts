@@ -3,6 +3,7 @@
  * resume, stop), `estimateTraining` (memory and steps before starting), and the run library (`listRuns`,
  * `getRun`, `deleteRun`).
  */
+import type { TokenizedExample } from '../../data/types';
 import { isTargeted, moduleSettings, validateLoraConfig } from '../../lora/config';
 import { InvalidRequestError } from '../../protocol/errors';
 import type { TrainingEstimate } from '../../protocol/train-types';
@@ -43,18 +44,21 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
     for (const [path, lin] of model.linears()) {
       if (!isTargeted(params.lora, path)) continue;
       const rank = moduleSettings(params.lora, path).rank;
-      trainable += rank * (lin.inFeatures + lin.outFeatures);
+      trainable += rank * (lin.inFeatures + lin.outFeatures) + (params.lora.useDora ? lin.outFeatures : 0);
       modules += 1;
     }
     if (modules === 0) throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
     const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id) : null;
     const t = params.train;
-    const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : t.maxSeqLen;
+    // A preference pair is two rows (chosen, rejected), each as long as its own segment. The reference pass runs
+    // untaped before the gradient pass, so it does not add to the step's peak; its cache is 4 bytes per sequence.
+    const pairs = t.method === 'dpo' || t.method === 'orpo';
+    const longest = data ? data.train.reduce((m, e) => Math.max(m, ...(pairs ? sideLengths(e) : [e.ids.length])), 0) : t.maxSeqLen;
     const seqLen = Math.min(Math.ceil(Math.min(longest, t.maxSeqLen) / t.bucket) * t.bucket, Math.max(t.maxSeqLen, 1));
     const memory = estimateTrainingMemory(model.config, {
       quant: info.quant,
       trainableParameters: trainable,
-      batch: t.batchSize,
+      batch: pairs ? 2 * t.batchSize : t.batchSize,
       seqLen,
       gradAccum: t.gradAccum,
       checkpointing: true,
@@ -103,3 +107,11 @@ export const deleteRunHandler: HandlerSpec<'deleteRun'> = {
     return { id };
   },
 };
+
+/** Lengths of the segments of a (pair) example. */
+function sideLengths(e: TokenizedExample): number[] {
+  const seg = e.segmentIds;
+  if (!seg) return [e.ids.length];
+  const at = seg.indexOf(2);
+  return at > 0 ? [at, e.ids.length - at] : [e.ids.length];
+}
