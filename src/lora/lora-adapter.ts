@@ -8,7 +8,7 @@
 import { tf, type Tensor2D } from '../backend/tf';
 import type { AdapterHook, BaseOutput } from '../model/linear';
 import type { Rng } from '../util/rng';
-import { isTargeted, moduleSettings, validateLoraConfig, type LinearSpec, type LoraConfig, type ModuleSettings } from './config';
+import { checkRankFits, isTargeted, moduleSettings, validateLoraConfig, type LinearSpec, type LoraConfig, type ModuleSettings } from './config';
 import { baseProductOf, doraDelta, magnitudeScale, type DoraParts } from './dora';
 
 /** One adapted module. The variables are owned by the adapter (disposed by `LoraAdapter.dispose`). */
@@ -87,9 +87,10 @@ export class LoraAdapter implements AdapterHook {
    */
   static create(config: LoraConfig, linears: readonly LinearSpec[], rng: Rng, rowNorms?: ReadonlyMap<string, Float32Array>): LoraAdapter {
     validateLoraConfig(config);
+    const targeted = linears.filter((spec) => isTargeted(config, spec.path));
+    for (const spec of targeted) checkRankFits(moduleSettings(config, spec.path).rank, spec);
     const modules = new Map<string, LoraModule>();
-    for (const spec of linears) {
-      if (!isTargeted(config, spec.path)) continue;
+    for (const spec of targeted) {
       const s = moduleSettings(config, spec.path);
       const a = initialA(config, s.rank, spec.inFeatures, rng);
       const norms = normsFor(config, rowNorms, spec);

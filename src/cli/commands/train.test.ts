@@ -23,7 +23,9 @@ async function train(args: string[]): Promise<{ code: number; out: string; err: 
   }
 }
 
-const steps = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number; lr: number; evalLoss?: number });
+const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+/** The per-step lines (every stdout line but the summary). */
+const steps = (out: string) => jsonLines(out).filter((l) => !l.summary) as Array<{ step: number; loss: number; lr: number; evalLoss?: number }>;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'train-cli-'));
@@ -51,13 +53,29 @@ describe('train CLI', () => {
     const cfg = JSON.parse(await readFile(path.join(out, 'adapter_config.json'), 'utf8'));
     expect(cfg).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj'] });
     expect(r.err).toMatch(/trainable: \d+ parameters/);
+    // Last line: the summary, measured peak (wasm heap high-water) against the studio's estimate.
+    const summary = jsonLines(r.out).at(-1)!;
+    expect(summary).toMatchObject({ summary: true, steps: 4, backend: 'wasm', status: 'finished', quant: 'f32', embeddings: 'f32', checkpointing: true });
+    expect(summary.peakBytes).toBe(summary.wasmHeapBytes);
+    expect(summary.peakBytes as number).toBeGreaterThan(summary.tensorPeakBytes as number);
+    expect(summary.estimateBytes as number).toBeGreaterThan(0);
+    expect(Object.keys(summary).slice(0, 5)).toEqual(['summary', 'steps', 'backend', 'peakBytes', 'estimateBytes']);
+  });
+
+  it('on the cpu backend the summary peak is the peak of live tensor bytes, base included', async () => {
+    const r = await train([...withData('data.jsonl'), '--out', path.join(dir, 'cpu'), '--steps', '1', '--rank', '2', '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    const summary = jsonLines(r.out).at(-1)!;
+    expect(summary).toMatchObject({ summary: true, steps: 1, backend: 'cpu', wasmHeapBytes: null, gpuAllocatedBytes: null });
+    expect(summary.peakBytes).toBe(summary.tensorPeakBytes);
+    expect(summary.peakBytes as number).toBeGreaterThan((summary.estimate as { baseBytes: number }).baseBytes);
   });
 
   it('--method dpo --dora --lora-plus-ratio: ln 2 first, TRL metrics per step, a DoRA PEFT folder', async () => {
     const out = path.join(dir, 'dpo');
     const r = await train([...withData('pairs.jsonl'), '--out', out, '--steps', '3', '--rank', '2', '--method', 'dpo', '--beta', '0.1', '--loss', 'sigmoid', '--dora', '--lora-plus-ratio', '4']);
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).filter((l) => !l.summary);
     expect(lines).toHaveLength(3);
     expect(Math.abs(lines[0].loss - Math.LN2)).toBeLessThan(1e-4);
     for (const k of ['rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected']) {
@@ -68,7 +86,7 @@ describe('train CLI', () => {
     expect(cfg.use_dora).toBe(true);
     const orpo = await train([...withData('pairs.jsonl'), '--out', path.join(dir, 'orpo'), '--steps', '1', '--method', 'orpo']);
     expect(orpo.code).toBe(0);
-    expect(JSON.parse(orpo.out)['rewards/chosen']).toBeLessThan(0);
+    expect((JSON.parse(orpo.out.split('\n')[0]) as Record<string, number>)['rewards/chosen']).toBeLessThan(0);
   });
 
   it('refuses a method that does not fit the data, and bad method flags', async () => {
