@@ -3,6 +3,7 @@
  * comes from the dequantized weight; PEFT export/import round-trips (both magnitude key forms); the folded weight
  * equals the adapter's forward; llama.cpp export is refused with the merged export offered.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
@@ -102,5 +103,20 @@ describe('DoRA', () => {
     expect(maxAbsDiff(await viaAdapter.data(), await viaFold.data())).toBeLessThan(1e-5);
     tf.dispose([x, viaAdapter, viaFold]);
     adapter.dispose();
+  });
+});
+
+describe('a DoRA adapter we trained, read back by the PyTorch reference', () => {
+  it('scores identically (1e-4) in float64 PyTorch reading our PEFT files (scripts/fixtures/train-dora-adapter.ts)', async () => {
+    const root = path.resolve(__dirname, '../../fixtures/lora');
+    const golden = JSON.parse(readFileSync(path.join(root, 'dora-trained/golden.json'), 'utf8')) as { scores: Array<{ ids: number[]; logprobs: (number | null)[] }> };
+    const model = await loadModel(folderFiles(path.join(root, 'dora-llama')));
+    const { adapter, config } = await importPeft(folderFiles(path.join(root, 'dora-trained/adapter')), specsOf(model.linears()));
+    expect(config.useDora).toBe(true);
+    const base = await model.logProbs(golden.scores[0].ids);
+    for (const s of golden.scores) expect(maxAbsDiff(await model.logProbs(s.ids, { hook: adapter }), s.logprobs)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(base, golden.scores[0].logprobs)).toBeGreaterThan(0.1); // training moved it: not a no-op adapter
+    adapter.dispose();
+    model.dispose();
   });
 });
