@@ -18,6 +18,8 @@ test('DPO on the demo model with the sample preference pairs: first loss ln 2, t
   await page.getByLabel('Data files').setInputFiles(PAIRS);
   await expect(page.getByTestId('data-files')).toContainText('sea-preference.jsonl');
   await expect(page.locator('main')).toContainText(/preference/i);
+  await expect(page.getByTestId('preview-chosen').first()).toContainText('Chosen');
+  await expect(page.getByTestId('preview-rejected').first()).toContainText('Rejected');
   await page.getByLabel('Max tokens per example').fill('64');
   await page.getByRole('button', { name: 'Prepare dataset' }).click();
   await expect(page.getByTestId('data-stats')).toContainText('Stored', { timeout: 90_000 });

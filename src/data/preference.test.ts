@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPreferencePair } from '../train/preference/sequence-logps';
 import { splitPair } from './pair';
+import { previewExample } from './preview';
 import { prepareDataset } from './prepare';
 import { formatProblems } from './problems';
 import { detectMapping } from './shape';
@@ -51,6 +52,16 @@ describe('preference data', () => {
       expect(decodeLoss(tok, chosen)).not.toContain('Is water wet?');
     }
     expect([...r.train[0].ids]).toEqual([...r.train[1].ids]); // both forms give the same pair
+  });
+
+  it('the preview shows the chosen and the rejected sequence apart', () => {
+    const tok = charTokenizer();
+    const p = previewExample({ prompt: 'Sky?', chosen: 'blue', rejected: 'green' }, tok);
+    if (!p.ok) throw new Error(p.message);
+    expect(p.rejectedAt).toBeGreaterThan(0);
+    const text = (from: number, to?: number) => p.tokens.slice(from, to).filter((t) => t.loss).map((t) => t.text).join('');
+    expect(text(0, p.rejectedAt)).toBe('blue');
+    expect(text(p.rejectedAt!)).toMatch(/^green/);
   });
 
   it('reports bad records by line, with the field at fault', async () => {
