@@ -15,8 +15,8 @@ export interface MergeInput {
   weight: number;
 }
 
-/** Per-module stacked factors: Bc [out, R] with wᵢ·scaleᵢ folded in, Ac [R, in]. */
-interface Stacked {
+/** Per-module stacked factors: Bc [out, R] with wᵢ·scaleᵢ folded in, Ac [R, in], so ΔW = Bc·Ac exactly. */
+export interface Stacked {
   rank: number;
   inFeatures: number;
   outFeatures: number;
@@ -24,7 +24,8 @@ interface Stacked {
   b: Float32Array; // [out, R]
 }
 
-async function stackFactors(inputs: readonly MergeInput[]): Promise<Map<string, Stacked>> {
+/** Σ wᵢ·scaleᵢ·Bᵢ·Aᵢ per module as one stacked pair (scale 1); exports and merges start here. */
+export async function stackFactors(inputs: readonly MergeInput[]): Promise<Map<string, Stacked>> {
   const perPath = new Map<string, Array<{ w: LoraModuleWeights; rank: number; inF: number; outF: number; f: number }>>();
   for (const { adapter, weight } of inputs) {
     // DoRA's magnitude rescales whole rows of W + s·BA: no low-rank sum of factors represents it.
