@@ -4,6 +4,7 @@
  * tensor being read and the adapters' small factors are in memory, so a merge streams straight into a file.
  */
 import { readTensorF32 } from '../formats/safetensors';
+import { rescaleRows } from '../lora/dora';
 import type { Stacked } from '../lora/merge';
 import { expectedTensors, openCheckpoint, validateCheckpoint, type ExpectedTensor } from '../model/checkpoint';
 import type { ModelConfig } from '../model/config';
@@ -55,6 +56,7 @@ export async function openMergedWeights(files: ModelFiles, config: ModelConfig, 
       const values = await readTensorF32(files, header, name);
       const s = name.endsWith('.weight') ? factors.get(name.slice(0, -'.weight'.length)) : undefined;
       if (s) addLowRank(values, s);
+      if (s?.magnitude) rescaleRows(values, s.inFeatures, s.magnitude); // DoRA folded in (lora/dora.ts)
       return values;
     },
   };

@@ -3,15 +3,21 @@
  * comes from the dequantized weight; PEFT export/import round-trips (both magnitude key forms); the folded weight
  * equals the adapter's forward; llama.cpp export is refused with the merged export offered.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import { initNodeBackend } from '../backend/node';
+import { writeFolderAtomically } from '../export/file-sink.node';
+import { writeGgufAdapter } from '../export/gguf-adapter';
+import { writeMergedHf } from '../export/merged-hf';
+import { openMergedWeights } from '../export/merged-weights';
 import { exportPeft, importPeft, parseMagnitudeKey } from '../formats/peft';
 import { DenseLinear } from '../model/dense-linear';
 import { folderFiles } from '../model/folder-files.node.js';
 import type { LinearFactory } from '../model/linear';
+import { loadModelConfig } from '../model/config';
 import { loadModel } from '../model/load';
 import { memoryFiles } from '../model/memory-files';
 import { project } from '../model/weights';
@@ -23,6 +29,7 @@ import { Rng } from '../util/rng';
 import { DEFAULT_LORA_CONFIG, specsOf, type LoraConfig } from './config';
 import { doraRowNorms, foldDora } from './dora';
 import { LoraAdapter } from './lora-adapter';
+import { stackFactors } from './merge';
 
 const DIR = path.resolve(__dirname, '../../fixtures/lora/dora-qwen2');
 const IDS = [1, 33, 33, 12, 60, 2, 17, 17, 50, 4];
@@ -116,6 +123,26 @@ describe('a DoRA adapter we trained, read back by the PyTorch reference', () => 
     const base = await model.logProbs(golden.scores[0].ids);
     for (const s of golden.scores) expect(maxAbsDiff(await model.logProbs(s.ids, { hook: adapter }), s.logprobs)).toBeLessThan(1e-4);
     expect(maxAbsDiff(base, golden.scores[0].logprobs)).toBeGreaterThan(0.1); // training moved it: not a no-op adapter
+    adapter.dispose();
+    model.dispose();
+  });
+});
+
+describe('DoRA in exports', () => {
+  it('the merged folder folds DoRA into the weights (scores like base + adapter); GGUF adapter and LoRA merges refuse it', async () => {
+    const files = folderFiles(DIR);
+    const model = await loadModel(files);
+    const { adapter } = await importPeft(folderFiles(path.join(DIR, 'adapter')), specsOf(model.linears()));
+    const factors = await stackFactors([{ adapter, weight: 1 }], { dora: 'fold' });
+    const weights = await openMergedWeights(files, await loadModelConfig(files), factors);
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'dora-merged-')), 'merged');
+    await writeFolderAtomically(out, (sink) => writeMergedHf(sink, files, weights, { dtype: 'F32' }));
+    const merged = await loadModel(folderFiles(out));
+    expect(maxAbsDiff(await merged.logProbs(IDS), await model.logProbs(IDS, { hook: adapter }))).toBeLessThan(1e-4);
+    await expect(writeGgufAdapter({ write: async () => undefined }, model.config, factors, { type: 'F32', name: 'x' })).rejects.toThrow(/llama\.cpp has no DoRA.*merged/);
+    await expect(stackFactors([{ adapter, weight: 1 }])).rejects.toThrow(/DoRA/);
+    await expect(stackFactors([{ adapter, weight: 0.5 }], { dora: 'fold' })).rejects.toThrow(/DoRA/);
+    merged.dispose();
     adapter.dispose();
     model.dispose();
   });

@@ -82,24 +82,29 @@ export async function doraRowNorms(config: LoraConfig, linears: readonly LinearS
   return out;
 }
 
+/** Rows of w [out, in] rescaled in place to the norms `magnitude` [out]: the last step of folding DoRA. */
+export function rescaleRows(w: Float32Array, inFeatures: number, magnitude: Float32Array): void {
+  for (let o = 0; o < magnitude.length; o++) {
+    let sq = 0;
+    for (let i = o * inFeatures; i < (o + 1) * inFeatures; i++) sq += w[i] * w[i];
+    const g = magnitude[o] / Math.sqrt(sq);
+    for (let i = o * inFeatures; i < (o + 1) * inFeatures; i++) w[i] *= g;
+  }
+}
+
 /**
- * W' = m / ‖W + s·B·A‖_row ⊙ (W + s·B·A): DoRA folded into a dense weight [out, in] (merged export). Host f64
- * arithmetic; `w` is not modified.
+ * W' = m / ‖W + s·B·A‖_row ⊙ (W + s·B·A): DoRA folded into a dense weight [out, in] (merged export). `w` is not
+ * modified.
  */
 export function foldDora(w: Float32Array, shape: readonly [number, number], a: Float32Array, b: Float32Array, rank: number, scale: number, magnitude: Float32Array): Float32Array {
   const [out, inp] = shape;
-  const merged = new Float32Array(out * inp);
-  const row = new Float64Array(inp);
+  const merged = Float32Array.from(w);
   for (let o = 0; o < out; o++) {
-    let sq = 0;
-    for (let i = 0; i < inp; i++) {
-      let d = 0;
-      for (let k = 0; k < rank; k++) d += b[o * rank + k] * a[k * inp + i];
-      row[i] = w[o * inp + i] + scale * d;
-      sq += row[i] * row[i];
+    for (let k = 0; k < rank; k++) {
+      const c = scale * b[o * rank + k];
+      for (let i = 0; i < inp; i++) merged[o * inp + i] += c * a[k * inp + i];
     }
-    const g = magnitude[o] / Math.sqrt(sq);
-    for (let i = 0; i < inp; i++) merged[o * inp + i] = g * row[i];
   }
+  rescaleRows(merged, inp, magnitude);
   return merged;
 }
