@@ -9,6 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import { initNodeBackend } from '../backend/node';
+import { MultiplexHook } from '../eval/multiplex-hook';
 import { writeFolderAtomically } from '../export/file-sink.node';
 import { writeGgufAdapter } from '../export/gguf-adapter';
 import { writeMergedHf } from '../export/merged-hf';
@@ -143,6 +144,25 @@ describe('DoRA in exports', () => {
     await expect(stackFactors([{ adapter, weight: 1 }])).rejects.toThrow(/DoRA/);
     await expect(stackFactors([{ adapter, weight: 0.5 }], { dora: 'fold' })).rejects.toThrow(/DoRA/);
     merged.dispose();
+    adapter.dispose();
+    model.dispose();
+  });
+});
+
+describe('DoRA in a multiplexed batch (eval)', () => {
+  it('rows using a DoRA adapter next to base rows score as each alone', async () => {
+    const model = await loadModel(folderFiles(DIR));
+    const { adapter } = await importPeft(folderFiles(path.join(DIR, 'adapter')), specsOf(model.linears()));
+    const ids = IDS.slice(0, 8);
+    const hook = new MultiplexHook([adapter, null]);
+    const both = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids, ids], [2, ids.length], 'int32'), { hook }), -1));
+    const alone = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { hook: adapter }), -1));
+    const base = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')), -1));
+    const [b, a, z] = await Promise.all([both.data(), alone.data(), base.data()]);
+    expect(maxAbsDiff(b.subarray(0, a.length), a)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(b.subarray(a.length), z)).toBeLessThan(1e-4);
+    tf.dispose([both, alone, base]);
+    hook.dispose();
     adapter.dispose();
     model.dispose();
   });
