@@ -91,7 +91,7 @@ function modelfileBeside(out: string, body: string): Promise<void> {
 async function run(format: Format, dtype: string, out: string, files: ModelFiles, config: ModelConfig, loaded: Loaded): Promise<Record<string, unknown>> {
   const name = path.basename(out).replace(/\.gguf$/i, '');
   const mixes = loaded.inputs.map(({ adapter, weight }) => ({ adapter, weight }));
-  const factors: Map<string, Stacked> = mixes.length ? await stackFactors(mixes) : new Map();
+  const factors: Map<string, Stacked> = mixes.length ? await stackFactors(mixes, { dora: 'fold' }) : new Map();
   if (format === 'gguf-adapter') {
     const type = dtype.toUpperCase() as AdapterGgufType;
     const layout = await writeFileAtomically(out, (sink) => writeGgufAdapter(sink, config, factors, { type, name }));

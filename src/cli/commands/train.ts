@@ -5,7 +5,12 @@
  *  [--weight-decay WD] [--max-grad-norm N] [--quant f32|f16|int8|int4|nf4] [--group-size G] [--eval-split F]
  *  [--eval-every N] [--seed S] [--skip-invalid] [--checkpoint-every N] [--resume] [--on-nan stop|retry-half-lr]
  *  [--dtype F32|F16|BF16] [--llama-cpp] [--no-checkpointing] [--backend wasm|cpu|webgpu] [--gpu swiftshader|system]
- *  [--embeddings f32|f16]` (+ the dataset flags of `data check`)
+ *  [--embeddings f32|f16] [--method sft|dpo|orpo] [--beta 0.1] [--loss sigmoid|ipo] [--dora] [--lora-plus-ratio R]`
+ *  (+ the dataset flags of `data check`)
+ *
+ * `--method dpo|orpo` trains on preference pairs ({"prompt","chosen","rejected"}); each step's JSON then also carries
+ * TRL's metrics (rewards/chosen, rewards/rejected, rewards/accuracies, rewards/margins, logps/chosen, logps/rejected).
+ * `--beta` is DPO's β or ORPO's λ; `--dora` trains DoRA; `--lora-plus-ratio` gives B that many times the lr.
  *
  * Trains a LoRA adapter and writes it as a PEFT folder (adapter_config.json, adapter_model.safetensors) plus
  * trainer_state.json. stdout carries one JSON object per optimizer step and, last, one summary line with the
@@ -32,7 +37,15 @@ import { readJson, type ModelFiles } from '../../model/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
 import { FileCheckpointStore } from '../../train/checkpoint-store.node.js';
 import { createLoraRun } from '../../train/lora-run';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../train/train-config';
+import {
+  DEFAULT_BETA,
+  DEFAULT_TRAIN_CONFIG,
+  PREFERENCE_LOSSES,
+  TRAIN_METHODS,
+  type PreferenceLoss,
+  type TrainConfig,
+  type TrainMethod,
+} from '../../train/train-config';
 import type { Trainer, TrainResult } from '../../train/trainer';
 import { defaultEmbeddings } from '../../engine/model/facts';
 import { estimateRunMemory } from '../../train/run-estimate';
@@ -75,7 +88,26 @@ export function loraConfigFromFlags(flags: Flags): LoraConfig {
     }) : null,
     useRslora: flags.has('rslora'),
     init,
+    ...(flags.has('dora') ? { useDora: true } : {}),
   };
+}
+
+/** `--method`, `--beta`, `--loss`, `--lora-plus-ratio` (issue 19), absent ones left out of the config. */
+function methodFromFlags(flags: Flags): Pick<TrainConfig, 'method' | 'beta' | 'preferenceLoss' | 'loraPlusRatio'> {
+  const out: Pick<TrainConfig, 'method' | 'beta' | 'preferenceLoss' | 'loraPlusRatio'> = {};
+  const method = flag(flags, 'method');
+  if (method !== undefined) {
+    if (!TRAIN_METHODS.some((m) => m === method)) throw new CliError(`--method must be ${TRAIN_METHODS.join(', ')}; got '${method}'`);
+    out.method = method as TrainMethod;
+  }
+  const loss = flag(flags, 'loss');
+  if (loss !== undefined) {
+    if (!PREFERENCE_LOSSES.some((l) => l === loss)) throw new CliError(`--loss must be ${PREFERENCE_LOSSES.join(' or ')}; got '${loss}'`);
+    out.preferenceLoss = loss as PreferenceLoss;
+  }
+  if (flags.has('beta')) out.beta = num(flags, 'beta', DEFAULT_BETA, (v) => v > 0, 'a number > 0');
+  if (flags.has('lora-plus-ratio')) out.loraPlusRatio = num(flags, 'lora-plus-ratio', 1, (v) => v > 0, 'a number > 0');
+  return out;
 }
 
 /** Training hyper-parameters from the flags. */
@@ -102,6 +134,7 @@ export function trainConfigFromFlags(flags: Flags): TrainConfig {
     checkpointEvery: num(flags, 'checkpoint-every', d.checkpointEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
     seed: num(flags, 'seed', d.seed, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
     onNonFinite: onNan,
+    ...methodFromFlags(flags),
   };
 }
 
