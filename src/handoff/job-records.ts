@@ -92,7 +92,8 @@ export function sftRecord(ex: NormalizedExample, spec: HandoffSpec): Record<stri
       };
     }
     case 'preference':
-      throw new Error('preference pairs (DPO/ORPO) cannot be handed off yet: the export job writes SFT records only');
+      // buildHandoffJob routes pairs through preferenceRecord; an SFT job never gets here with one.
+      throw new Error('a preference pair is not an SFT record');
   }
 }
 

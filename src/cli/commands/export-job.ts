@@ -19,7 +19,7 @@ import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, templateError } from '../../dat
 import type { DatasetInput, FileSummary, NormalizedExample } from '../../data/types';
 import { buildHandoffJob, HandoffError, zipJob, type JobData } from '../../handoff/handoff-job';
 import { isHubId, type HandoffSpec, type TokenMarkers, type TrainMethod } from '../../handoff/job-spec';
-import { readPreferenceExamples, type PreferenceExample } from '../../handoff/preference-records';
+import { preferencePair } from '../../handoff/preference-records';
 import { readJson, type ModelFiles } from '../../model/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
 import { CliError, flag, parseFlags, refuseControlChars, type CliCommand } from '../command';
@@ -98,7 +98,7 @@ export function handoffSpecFromFlags(flags: Flags, facts: BaseFacts): HandoffSpe
   };
 }
 
-async function readSft(inputs: DatasetInput[], flags: Flags, log: ProblemLog): Promise<NormalizedExample[]> {
+async function readExamples(inputs: DatasetInput[], flags: Flags, log: ProblemLog): Promise<NormalizedExample[]> {
   const mapping = datasetOptionsFromFlags(flags).mapping;
   const out: NormalizedExample[] = [];
   for (const input of inputs) {
@@ -115,18 +115,16 @@ async function readData(flags: Flags, spec: HandoffSpec): Promise<JobData> {
     throw new CliError(e.message);
   });
   const log = new ProblemLog();
-  let data: JobData;
-  if (spec.method === 'sft') data = { kind: 'sft', examples: await readSft(inputs, flags, log) };
-  else {
-    const pairs: PreferenceExample[] = [];
-    for (const input of inputs) pairs.push(...(await readPreferenceExamples(input, log)));
-    data = { kind: 'preference', pairs };
-  }
+  // The same detection and FILE:LINE problems as `train` and `data check`.
+  const examples = await readExamples(inputs, flags, log);
   if (log.count > 0) {
     for (const line of formatProblems(log.problems, log.count)) process.stderr.write(`${line}\n`);
     if (!flags.has('skip-invalid')) throw new CliError(`${log.count} problem(s) in the data; fix them or pass --skip-invalid to leave those records out`);
   }
-  return data;
+  const pairs = examples.flatMap((ex) => (ex.kind === 'preference' ? [preferencePair(ex)] : []));
+  if (pairs.length > 0 && pairs.length < examples.length) throw new CliError('the data mixes preference pairs with other records; hand them over as separate jobs');
+  if (spec.method === 'sft' && pairs.length > 0) throw new CliError('the data holds preference pairs ({"prompt","chosen","rejected"}): pass --method dpo or orpo');
+  return pairs.length > 0 ? { kind: 'preference', pairs } : { kind: 'sft', examples };
 }
 
 async function refuseExisting(out: string, zip: boolean): Promise<void> {
