@@ -3,7 +3,7 @@
  * stop, and keep the engine's adapter mix in step with the sliders (sent as they move: the engine applies a new
  * weight from the next token, so a running generation follows the slider).
  */
-import { CancelledError } from '../../src/protocol/errors';
+import { CancelledError } from '../../src/spec/errors';
 import type { GenerateParams } from '../../src/protocol/generate-types';
 import type { ChatMessage } from '../../src/tokenizer/types';
 import { getEngine } from '../engine';

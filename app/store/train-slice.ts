@@ -6,12 +6,12 @@
 import type { StateCreator } from 'zustand';
 import type { EngineEvent } from '../../src/protocol/messages';
 import type { TrainingEstimate } from '../../src/protocol/train-types';
-import type { RunRecord } from '../../src/storage/records';
+import type { RunRecord } from '../../src/spec/records';
 import type { TrainerStatus } from '../../src/train/trainer';
 import type { StudioState } from './index';
 import { MetricSeries } from './metric-series';
 import { loadTrainForm } from './train-form-storage';
-import type { TrainForm } from './train-presets';
+import type { TrainForm } from '../../src/spec/presets';
 
 export type RunStatus = 'starting' | 'sampling' | TrainerStatus;
 

@@ -1,7 +1,7 @@
 // GPU fault detection on a real WebGPU implementation: Dawn (`webgpu` package) on SwiftShader, in Node.
 // Needs VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (scripts/test.sh sets it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuError } from '../protocol/errors';
+import { GpuError } from '../spec/errors';
 import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node.js';
 import { LocalEngine } from '../engine/local-engine';
 import { coreHandlers } from '../engine/handlers';

@@ -6,7 +6,7 @@
  * - {@link GpuWatch} listens for errors that escaped every scope (`uncapturederror`) and for device loss, and
  *   tells its listeners (the engine turns them into `gpuError` events and fails the jobs in flight).
  */
-import { GpuError, type GpuFaultKind } from '../protocol/errors';
+import { GpuError, type GpuFaultKind } from '../spec/errors';
 
 /** A fault as the watch reports it. */
 export interface GpuFault {

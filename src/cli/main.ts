@@ -11,7 +11,7 @@ import { inspectCommand } from './commands/inspect';
 import { mergeCommand } from './commands/merge';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
-import { quantCommand } from '../quant/quant-command.node.js';
+import { quantCommand } from './commands/quant';
 
 const commands: Record<string, CliCommand> = {
   data: dataCommand,

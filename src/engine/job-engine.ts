@@ -9,7 +9,8 @@
  */
 import { withGpuErrorScope, type GpuFault, type GpuWatch } from '../backend/gpu-watch';
 import type { Engine, EngineListener, RequestOptions } from '../protocol/engine';
-import { CancelledError, EngineError, GpuError, InvalidRequestError, WorkerCrashedError, toWireError } from '../protocol/errors';
+import { CancelledError, EngineError, GpuError, InvalidRequestError, WorkerCrashedError } from '../spec/errors';
+import { toWireError } from '../spec/wire-error';
 import type { EngineEvent, MemoryReport, Params, RequestKind, Result } from '../protocol/messages';
 import { StepBoundary } from './step-boundary';
 import { EngineState, type EngineDeps, type EngineHandlers, type JobContext } from './job';

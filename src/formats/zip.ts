@@ -3,8 +3,8 @@
  * without compression: safetensors of f32 noise barely compress and storing keeps export instant.
  */
 import { unzipSync, zipSync, type Zippable } from 'fflate';
-import { memoryFiles } from '../model/memory-files';
-import type { ModelFiles } from '../model/model-files';
+import { memoryFiles } from './memory-files';
+import type { ModelFiles } from '../spec/model-files';
 
 /** Zips `files` (name → bytes or text) into one archive, optionally under a folder name. */
 export function zipFolder(files: Record<string, Uint8Array | string>, folder?: string): Uint8Array {

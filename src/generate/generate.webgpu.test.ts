@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import type { DecoderModel } from '../model/decoder-model';
 import { loadModel } from '../model/load';
-import { createLinearFactory } from '../quant/linear-factory';
+import { createLinearFactory } from '../model/linear-factory';
 import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
 import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
 import { byteLevelTokenizerJson } from '../tokenizer/byte-vocab';

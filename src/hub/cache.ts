@@ -3,7 +3,7 @@
  * Files grow by appends so that an interrupted download keeps its prefix and resumes with an HTTP Range request;
  * small JSON records hold each model's manifest, which is what lets a second load run with no network at all.
  */
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 
 /** A byte store for hub downloads. Keys are slash-separated paths (`org/name/main/model.safetensors`). */
 export interface HubCache {

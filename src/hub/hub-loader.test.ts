@@ -15,7 +15,7 @@ import {
   HubRevisionNotFoundError,
   HubStorageError,
   HubUnsupportedArchitectureError,
-} from './errors';
+} from '../spec/hub-errors';
 import { folderHubCache } from './folder-cache.node.js';
 import { loadFromHub, openCachedModel, parseRepoInput, type HubProgress } from './hub-loader';
 import { memoryHubCache } from './memory-cache';

@@ -1,41 +1,9 @@
 /**
- * What a LoRA adapter is, independent of its weights: rank, alpha, scaling rule, which modules it targets, and
- * PEFT's per-module overrides. Names follow PEFT's `LoraConfig` so `adapter_config.json` maps one-to-one.
+ * Which modules of a model a `LoraConfig` (src/spec/lora-config.ts) adapts, and with what rank, alpha and scale
+ * once PEFT's per-module patterns are applied.
  */
-import { LINEAR_MODULE_NAMES } from '../model/linear';
-
-/** PEFT `init_lora_weights`: `true` = Kaiming-uniform A, `"gaussian"` = N(0, (1/r)²) A; B is zero in both. */
-export type LoraInit = 'kaiming' | 'gaussian';
-
-export interface LoraConfig {
-  rank: number;
-  alpha: number;
-  /** Dropout probability on the LoRA input path (training only). */
-  dropout: number;
-  /** 'all-linear' (q,k,v,o,gate,up,down) or module names such as ['q_proj', 'v_proj']. */
-  targets: 'all-linear' | string[];
-  /** Layer indices to adapt (PEFT `layers_to_transform`); null = all layers. */
-  layers: number[] | null;
-  /** rsLoRA: scale = alpha/√rank instead of alpha/rank (https://arxiv.org/abs/2312.03732). */
-  useRslora: boolean;
-  init: LoraInit;
-  /** PEFT `rank_pattern`: key (module name or regex suffix of the path) → rank. */
-  rankPattern: Record<string, number>;
-  /** PEFT `alpha_pattern`: key → alpha. */
-  alphaPattern: Record<string, number>;
-}
-
-export const DEFAULT_LORA_CONFIG: LoraConfig = {
-  rank: 8,
-  alpha: 16,
-  dropout: 0.05,
-  targets: 'all-linear',
-  layers: null,
-  useRslora: false,
-  init: 'kaiming',
-  rankPattern: {},
-  alphaPattern: {},
-};
+import { loraScale, type LoraConfig } from '../spec/lora-config';
+import { LINEAR_MODULE_NAMES } from '../spec/modules';
 
 /** A frozen linear the adapter may attach to. */
 export interface LinearSpec {
@@ -51,11 +19,6 @@ export interface ModuleSettings {
   rank: number;
   alpha: number;
   scale: number;
-}
-
-/** LoRA scale for a rank/alpha pair. */
-export function loraScale(rank: number, alpha: number, useRslora: boolean): number {
-  return useRslora ? alpha / Math.sqrt(rank) : alpha / rank;
 }
 
 /** The module names a config targets. */
@@ -101,14 +64,6 @@ export function moduleSettings(config: LoraConfig, path: string): ModuleSettings
   const alpha = patternValue(config.alphaPattern, path) ?? config.alpha;
   if (!Number.isInteger(rank) || rank <= 0) throw new Error(`${path}: LoRA rank must be a positive integer, got ${rank}`);
   return { path, rank, alpha, scale: loraScale(rank, alpha, config.useRslora) };
-}
-
-/** Throws a clear error for configs no trainer should start with. */
-export function validateLoraConfig(config: LoraConfig): void {
-  if (!Number.isInteger(config.rank) || config.rank <= 0) throw new Error(`LoRA rank must be a positive integer, got ${config.rank}`);
-  if (!Number.isFinite(config.alpha)) throw new Error(`LoRA alpha must be a number, got ${config.alpha}`);
-  if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1), got ${config.dropout}`);
-  if (config.targets !== 'all-linear' && config.targets.length === 0) throw new Error('LoRA targets: name at least one module');
 }
 
 /** LoRA-attachable specs of a model's frozen linears (`DecoderModel.linears()`), in model order. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
-import { importPeft } from '../formats/peft';
+import { importPeft } from './peft';
 import { folderFiles } from '../model/folder-files.node.js';
 import { loadModel } from '../model/load';
 import { makeBatch } from '../train/batch';

@@ -7,7 +7,9 @@
 import { tf, type Tensor2D } from '../backend/tf';
 import type { AdapterHook } from '../model/linear';
 import type { Rng } from '../util/rng';
-import { isTargeted, moduleSettings, validateLoraConfig, type LinearSpec, type LoraConfig, type ModuleSettings } from './config';
+import { isTargeted, moduleSettings, type LinearSpec, type ModuleSettings } from './config';
+import { validateLoraConfig } from '../spec/lora-config';
+import { type LoraConfig } from '../spec/lora-config';
 
 /** One adapted module. The variables are owned by the adapter (disposed by `LoraAdapter.dispose`). */
 export interface LoraModule extends ModuleSettings {

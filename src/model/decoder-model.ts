@@ -17,7 +17,7 @@ import { mlp } from './mlp';
 import { rmsNorm } from './rms-norm';
 import { RopeTables } from './rope';
 import { disposeWeights, linearPath, type ModelWeights } from './weights';
-import { LINEAR_MODULE_NAMES } from './linear';
+import { LINEAR_MODULE_NAMES } from '../spec/modules';
 
 /** Options of `forward` / `hiddenStates`. */
 export interface ForwardOptions {

@@ -4,7 +4,7 @@
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelFiles } from './model-files';
+import type { ModelFiles } from '../spec/model-files';
 
 /** Files directly inside `dir` (no recursion: Hugging Face checkpoints are flat). */
 export function folderFiles(dir: string): ModelFiles {

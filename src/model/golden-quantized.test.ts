@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
-import { createLinearFactory } from '../quant/linear-factory';
+import { createLinearFactory } from './linear-factory';
 import {
   goldenLogProbs,
   goldenQuantizedLogProbs,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
-import { createLinearFactory } from '../quant/linear-factory';
+import { createLinearFactory } from './linear-factory';
 import { goldenLogProbs, goldenQuantizedLogProbs, modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
 import { initNodeWebGpu } from '../test-utils/webgpu.node.js';

@@ -10,7 +10,7 @@ import { serveEngine, type ServerEndpoint } from '../engine/serve';
 import { fixtureFilesSource } from '../test-utils/model-fixtures.node.js';
 import type { BlockedWorkerData } from './blocked-worker.testkit.node.js';
 import { EngineClient, type ClientEndpoint } from './client';
-import { WorkerCrashedError } from './errors';
+import { WorkerCrashedError } from '../spec/errors';
 import type { WorkerMessage } from './messages';
 
 const clients: EngineClient[] = [];

@@ -6,7 +6,8 @@
  * that pending calls reject with `WorkerCrashedError` instead of hanging. `restart()` brings up a fresh worker.
  */
 import type { Engine, EngineListener, RequestOptions } from './engine';
-import { CancelledError, EngineError, ProtocolError, WorkerCrashedError, assertNever, fromWireError } from './errors';
+import { CancelledError, EngineError, ProtocolError, WorkerCrashedError, assertNever } from '../spec/errors';
+import { fromWireError } from '../spec/wire-error';
 import {
   PROTOCOL_VERSION,
   isResultFor,

@@ -10,7 +10,7 @@ import { tf } from '../backend/tf';
 import { assertFitsDevice } from './device-limits';
 import { dequantize } from './dequantize';
 import { PACKED_MODES, type GroupSize, type PackedMode } from './packed';
-import { QuantLinear } from './quant-linear';
+import { QuantLinear } from '../model/quant-linear';
 import { quantize } from './quantize';
 import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './synthetic';
 import { initDawnWebGpu } from './webgpu-dawn.node.js';

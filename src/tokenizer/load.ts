@@ -4,7 +4,7 @@
  * transformers save the template) and `generation_config.json` (extra EOS ids, e.g. Llama 3's `<|eot_id|>`).
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { readJson, readText, type ModelFiles } from '../model/model-files';
+import { readJson, readText, type ModelFiles } from '../spec/model-files';
 import { ChatTemplate, selectChatTemplate, type TemplateSpecialTokens } from './chat-template';
 import { HfTokenizer } from './hf-tokenizer';
 import { optionalFlag, specialTokenText, specialTokenTexts, tokenIdList } from './special-tokens';

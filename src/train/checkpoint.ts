@@ -5,7 +5,7 @@
  * single ArrayBuffer for IndexedDB or a file, and readable by standard tools.
  */
 import { encodeSafetensors, readSafetensorsHeader, readTensorF32 } from '../formats/safetensors';
-import { memoryFiles } from '../model/memory-files';
+import { memoryFiles } from '../formats/memory-files';
 import type { DataPosition } from './data-cursor';
 import type { StepMetrics } from './metrics';
 

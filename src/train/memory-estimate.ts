@@ -7,7 +7,7 @@
  * within ±2% (see memory-estimate.test.ts, which re-measures one); see MARGIN for real widths.
  */
 import type { ModelConfig } from '../model/config';
-import type { QuantMode } from '../model/linear';
+import type { QuantMode } from '../spec/modules';
 import { estimateModelBytes } from '../model/memory-estimate';
 import type { GroupSize } from '../quant/packed';
 import { HEAD_CHUNK } from './checkpointed-grads';

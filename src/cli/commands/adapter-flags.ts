@@ -2,7 +2,7 @@
  * `--adapter DIR[:WEIGHT]` (repeatable) for `score` and `generate`: PEFT folders or .zip files stacked on the loaded
  * base with their weights, y = W·x + Σ wᵢ·scaleᵢ·Bᵢ·Aᵢ·x.
  */
-import { PeftFormatError } from '../../formats/peft';
+import { PeftFormatError } from '../../lora/peft';
 import { loadAdapterStack, type LoadedAdapters } from '../../lora/adapter-folders.node.js';
 import { specsOf } from '../../lora/config';
 import type { DecoderModel } from '../../model/decoder-model';

@@ -13,7 +13,7 @@ import { generate } from '../../generate/generate';
 import { generationDefaults } from '../../generate/generation-config';
 import type { GenerateRequest, GenerateResult } from '../../generate/types';
 import { loadModel } from '../../model/load';
-import { readJson, type ModelFiles } from '../../model/model-files';
+import { readJson, type ModelFiles } from '../../spec/model-files';
 import { ChatTemplateError } from '../../tokenizer/chat-template';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { ChatMessage } from '../../tokenizer/types';

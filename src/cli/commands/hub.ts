@@ -11,7 +11,7 @@ import { mkdirSync, symlinkSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { deleteCachedModel, fileKey, listCachedModels } from '../../hub/cache';
-import { HubError } from '../../hub/errors';
+import { HubError } from '../../spec/hub-errors';
 import { folderHubCache } from '../../hub/folder-cache.node.js';
 import { loadFromHub, parseRepoInput, type HubModel, type HubProgress } from '../../hub/hub-loader';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';

@@ -5,9 +5,9 @@
  */
 import { openCheckpoint } from '../../model/checkpoint';
 import { loadModelConfig, type ModelConfig } from '../../model/config';
-import type { QuantMode } from '../../model/linear';
+import type { QuantMode } from '../../spec/modules';
 import { countParameters, estimateKvCacheBytes, estimateModelMemory, linearParameters, type ModelMemory } from '../../model/memory-estimate';
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 import type { GroupSize } from '../../quant/packed';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { asCliError, modelFolderFlag } from './score';

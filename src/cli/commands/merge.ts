@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initNodeBackend } from '../../backend/node';
-import { exportPeft } from '../../formats/peft';
+import { exportPeft } from '../../lora/peft';
 import type { FloatDtype } from '../../formats/safetensors';
 import { loadAdapterStack } from '../../lora/adapter-folders.node.js';
 import type { LinearSpec } from '../../lora/config';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../protocol/client';
-import { CancelledError } from '../../protocol/errors';
+import { CancelledError } from '../../spec/errors';
 import type { PrepareDataParams } from '../../protocol/data-types';
 import type { ModelSource } from '../../protocol/model-types';
 import { openStudioDb, type StudioDb } from '../../storage';

@@ -2,14 +2,14 @@
  * Adapter library requests beyond list/rename/delete (./adapters.ts): duplicate, export as PEFT files and zip,
  * import a PEFT folder or zip, and merge (concat or weighted SVD) into a new saved adapter.
  */
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft } from '../../formats/peft';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft } from '../../lora/peft';
 import { unzipFiles, zipFolder } from '../../formats/zip';
 import { mergeConcat, mergeSvd } from '../../lora/merge';
 import type { LoraAdapter } from '../../lora/lora-adapter';
-import { memoryFiles } from '../../model/memory-files';
-import { InvalidRequestError } from '../../protocol/errors';
+import { memoryFiles } from '../../formats/memory-files';
+import { InvalidRequestError } from '../../spec/errors';
 import { putAdapter } from '../../storage';
-import type { AdapterRecord } from '../../storage/records';
+import type { AdapterRecord } from '../../spec/records';
 import { baseSpecs, openAdapter, readStoredAdapter } from '../adapters/open-adapter';
 import type { HandlerSpec, JobContext } from '../job';
 

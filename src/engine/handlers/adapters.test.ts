@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../protocol/client';
-import { EngineError, InvalidRequestError } from '../../protocol/errors';
+import { EngineError, InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, putAdapter, putCheckpoint, type StudioDb } from '../../storage';
 import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';

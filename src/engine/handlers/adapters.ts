@@ -1,5 +1,5 @@
 /** Adapter library requests: list, fetch (weights transferred), rename, delete. Storage lives in src/storage. */
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import { deleteAdapter, getAdapter, listAdapters, renameAdapter } from '../../storage/adapters';
 import type { HandlerSpec } from '../job';
 

@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactLength } from '../../data/compact';
 import { EngineClient } from '../../protocol/client';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, type StudioDb } from '../../storage';
 import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { loadStoredDataset } from '../data/dataset-store';

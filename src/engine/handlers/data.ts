@@ -15,7 +15,7 @@ import { SHAPE_LABELS } from '../../data/shape';
 import type { DatasetInput, DatasetRunHooks, PreparedDataset } from '../../data/types';
 import type { PrepareDataParams } from '../../protocol/data-types';
 import type { NamedBlob } from '../../protocol/model-types';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import { deleteDataset, listDatasets } from '../../storage';
 import { saveDataset } from '../data/dataset-store';
 import { tokenizerFor } from '../data/tokenizer-cache';

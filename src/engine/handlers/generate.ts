@@ -1,5 +1,5 @@
 import { generate } from '../../generate/generate';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import type { ActiveAdapter } from '../../protocol/generate-types';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { openAdapter } from '../adapters/open-adapter';

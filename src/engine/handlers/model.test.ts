@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../protocol/client';
-import { CancelledError, EngineError } from '../../protocol/errors';
+import { CancelledError, EngineError } from '../../spec/errors';
 import type { EngineEvent } from '../../protocol/messages';
 import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 import { nodeEngineDeps } from '../deps.node.js';

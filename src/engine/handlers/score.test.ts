@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import { goldenLogProbs, goldenQuantizedLogProbs, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../../test-utils/tolerance';
 import { nodeEngineDeps } from '../deps.node.js';

@@ -3,12 +3,13 @@
  * resume, stop), `estimateTraining` (memory and steps before starting), and the run library (`listRuns`,
  * `getRun`, `deleteRun`).
  */
-import { isTargeted, moduleSettings, validateLoraConfig } from '../../lora/config';
-import { InvalidRequestError } from '../../protocol/errors';
+import { isTargeted, moduleSettings } from '../../lora/config';
+import { validateLoraConfig } from '../../spec/lora-config';
+import { InvalidRequestError } from '../../spec/errors';
 import type { TrainingEstimate } from '../../protocol/train-types';
 import { deleteRun, getRun, listRuns } from '../../storage';
 import { estimateTrainingMemory } from '../../train/memory-estimate';
-import { totalSteps, validateTrainConfig } from '../../train/train-config';
+import { totalSteps, validateTrainConfig } from '../../spec/train-config';
 import type { HandlerSpec } from '../job';
 import { deviceBudget } from '../model/device-budget';
 import { activeRun } from '../train/active-runs';

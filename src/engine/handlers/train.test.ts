@@ -2,14 +2,14 @@
 // the llama-tied fixture as dropped files and fake-indexeddb for datasets, runs, checkpoints and the library.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LORA_CONFIG } from '../../lora/config';
+import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { EngineClient } from '../../protocol/client';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import type { EngineEvent } from '../../protocol/messages';
-import type { TrainRunSpec } from '../../protocol/train-types';
+import type { TrainRunSpec } from '../../spec/run-spec';
 import { openStudioDb, type StudioDb } from '../../storage';
 import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
+import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
 import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';

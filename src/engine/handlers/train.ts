@@ -4,10 +4,11 @@
  * trainStep, trainSample, checkpointSaved and trainStatus events; `trainControl` pauses, resumes or stops it.
  * When the run finishes (or the user stops it) the adapter is saved to the library with its run's history.
  */
-import { GpuError, InvalidRequestError } from '../../protocol/errors';
-import type { TrainParams, TrainRunResult, TrainRunSpec } from '../../protocol/train-types';
+import { GpuError, InvalidRequestError } from '../../spec/errors';
+import type { TrainParams, TrainRunResult } from '../../protocol/train-types';
+import type { TrainRunSpec } from '../../spec/run-spec';
 import { IdbCheckpointStore, putRun, updateRun, type StudioDb } from '../../storage';
-import type { RunRecord } from '../../storage/records';
+import type { RunRecord } from '../../spec/records';
 import { createLoraRun, type LoraRun } from '../../train/lora-run';
 import type { TrainResult } from '../../train/trainer';
 import type { HandlerSpec, JobContext } from '../job';

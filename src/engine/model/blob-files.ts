@@ -2,7 +2,7 @@
  * `ModelFiles` over `File`/`Blob` objects the user dropped or picked. Reads slice the blob, so a multi-GiB
  * safetensors file is never held whole: the loader pulls one tensor's byte range at a time.
  */
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 import type { NamedBlob } from '../../protocol/model-types';
 
 /** Wraps dropped files; names are the files' base names (folder drops keep only the last path segment). */

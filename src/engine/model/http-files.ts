@@ -3,7 +3,7 @@
  * A static server cannot list a folder, so the caller names the files. Tensors are read with Range requests so
  * the loader streams one tensor at a time; a server that ignores Range gets the whole file read once and sliced.
  */
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 
 /** Files under `baseUrl` (absolute, ending in `/`). `fetchFn` defaults to the global fetch. */
 export function httpModelFiles(baseUrl: string, names: readonly string[], label: string, fetchFn: typeof fetch = fetch,

@@ -2,7 +2,7 @@
  * A `ModelFiles` over in-memory buffers: tests, checkpoints built on the fly, and files the browser has already
  * read into memory. Reads return views (no copy), so callers must not mutate what they get.
  */
-import type { ModelFiles } from './model-files';
+import type { ModelFiles } from '../spec/model-files';
 
 /** Wraps `name → bytes` (strings are stored as UTF-8) as a `ModelFiles` labelled `label`. */
 export function memoryFiles(entries: Record<string, Uint8Array | string>, label = 'memory'): ModelFiles {

@@ -2,11 +2,11 @@
  * Micro-benchmark of one quantized layer against the f32 layer (tfjs matMul) on the active backend: bytes, output error
  * and time per call at several row counts. Used by the `quant` CLI command; runs anywhere the engine runs.
  */
-import { tf, type Tensor, type Tensor2D } from '../backend/tf';
-import type { QuantMode } from '../model/linear';
-import { createLinearFactory } from './linear-factory';
-import { packedByteSize, type GroupSize } from './packed';
-import { randomUniform, randomWeight } from './synthetic';
+import { tf, type Tensor, type Tensor2D } from '../../backend/tf';
+import type { QuantMode } from '../../spec/modules';
+import { createLinearFactory } from '../../model/linear-factory';
+import { packedByteSize, type GroupSize } from '../../quant/packed';
+import { randomUniform, randomWeight } from '../../quant/synthetic';
 
 export interface QuantBenchOptions {
   mode: QuantMode;

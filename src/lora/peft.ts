@@ -9,13 +9,14 @@
  * Import accepts PEFT's `.default` adapter-name keys, rsLoRA, rank/alpha patterns, F16/BF16, and checks every
  * module against the loaded base so a wrong adapter fails with a message instead of garbage output.
  */
-import { loraScale, moduleSettings, type LinearSpec, type LoraConfig } from '../lora/config';
-import { LoraAdapter, type LoraModuleWeights } from '../lora/lora-adapter';
-import { readJson, type ModelFiles } from '../model/model-files';
-import { fromPeftConfig, PeftFormatError, toPeftConfig, type PeftAdapterConfig } from './peft-config';
-import { encodeSafetensors, readSafetensorsHeader, readTensorF32, type FloatDtype, type SafetensorsEntry } from './safetensors';
+import { moduleSettings, type LinearSpec } from './config';
+import { loraScale, type LoraConfig } from '../spec/lora-config';
+import { LoraAdapter, type LoraModuleWeights } from './lora-adapter';
+import { readJson, type ModelFiles } from '../spec/model-files';
+import { fromPeftConfig, PeftFormatError, toPeftConfig, type PeftAdapterConfig } from '../formats/peft-config';
+import { encodeSafetensors, readSafetensorsHeader, readTensorF32, type FloatDtype, type SafetensorsEntry } from '../formats/safetensors';
 
-export { PeftFormatError, type PeftAdapterConfig } from './peft-config';
+export { PeftFormatError, type PeftAdapterConfig } from '../formats/peft-config';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';
