@@ -14,6 +14,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true }],
       // Empty cases grouped under one comment (events handled elsewhere) are not fall-through bugs.
       'no-fallthrough': ['error', { allowEmptyCase: true }],
+      // One import style: extensionless relative paths (tsconfig's "bundler" resolution, Vite, Vitest and tsx).
+      'no-restricted-imports': ['error', { patterns: [{ group: ['./**/*.js', '../**/*.js', './*.js', '../*.js'], message: 'Import TypeScript modules without an extension.' }] }],
     },
   },
 );

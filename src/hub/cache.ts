@@ -1,5 +1,6 @@
 /**
- * Where downloaded hub files live: a pluggable byte store (OPFS in the browser, a folder or memory in Node).
+ * Where downloaded hub files live: a pluggable byte store (IndexedDB in the browser, a folder or memory in Node;
+ * the OPFS one, opfs-cache.ts, is tested but not wired in).
  * Files grow by appends so that an interrupted download keeps its prefix and resumes with an HTTP Range request;
  * small JSON records hold each model's manifest, which is what lets a second load run with no network at all.
  */

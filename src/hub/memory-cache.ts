@@ -1,5 +1,5 @@
 /**
- * A `HubCache` in memory: tests, and the browser's last resort when neither OPFS nor IndexedDB is available
+ * A `HubCache` in memory: tests, and the browser's last resort when IndexedDB is unavailable
  * (the download then lasts only as long as the page).
  */
 import { clampRange, type HubCache } from './cache';

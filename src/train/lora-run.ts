@@ -43,28 +43,28 @@ export interface LoraRun {
 }
 
 /** Builds (and, when asked and possible, restores) a LoRA run. */
-export async function createLoraRun(o: LoraRunOptions): Promise<LoraRun> {
-  const adapter = LoraAdapter.create(o.lora, specsOf(o.model.linears()), seedStreams(o.train.seed).init);
+export async function createLoraRun(options: LoraRunOptions): Promise<LoraRun> {
+  const adapter = LoraAdapter.create(options.lora, specsOf(options.model.linears()), seedStreams(options.train.seed).init);
   let trainer: Trainer | null = null;
   try {
     trainer = new Trainer({
-      objective: loraObjective(o.model, adapter, { checkpointing: o.checkpointing ?? true }),
-      train: o.data.train,
-      eval: o.data.eval,
-      config: o.train,
-      runId: o.runId,
-      store: o.store,
-      runConfig: { lora: o.lora },
-      stepScope: o.stepScope,
+      objective: loraObjective(options.model, adapter, { checkpointing: options.checkpointing ?? true }),
+      train: options.data.train,
+      eval: options.data.eval,
+      config: options.train,
+      runId: options.runId,
+      store: options.store,
+      runConfig: { lora: options.lora },
+      stepScope: options.stepScope,
     });
-    const resumed = (o.resume ?? true) && (await trainer.restore());
+    const resumed = (options.resume ?? true) && (await trainer.restore());
     const t = trainer;
     return {
       trainer: t,
       adapter,
       resumedAt: resumed ? t.currentStep : 0,
       trainableParameters: adapter.parameterCount(),
-      trainableShare: adapter.parameterCount() / o.model.parameterCount(),
+      trainableShare: adapter.parameterCount() / options.model.parameterCount(),
       dispose() {
         t.dispose();
         adapter.dispose();

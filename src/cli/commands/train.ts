@@ -14,7 +14,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initNodeBackend, type NodeBackendName } from '../../backend/node';
-import { fileDatasetInput } from '../../data/node-input.node.js';
+import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { reportForTraining } from '../../data/report';
 import { exportPeft } from '../../lora/peft';
@@ -26,7 +26,7 @@ import type { DecoderModel } from '../../model/decoder-model';
 import { loadModel } from '../../model/load';
 import { readJson, type ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
-import { FileCheckpointStore } from '../../train/checkpoint-store.node.js';
+import { FileCheckpointStore } from '../../train/checkpoint-store.node';
 import { createLoraRun } from '../../train/lora-run';
 import { DEFAULT_TRAIN_CONFIG, trainConfigProblems, type TrainConfig } from '../../spec/train-config';
 import type { Trainer, TrainResult } from '../../train/trainer';

@@ -6,12 +6,12 @@ import { compactLength } from '../../data/compact';
 import { EngineClient } from '../../protocol/client';
 import { InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
 import { loadStoredDataset } from '../data/dataset-store';
-import { nodeEngineDeps } from '../deps.node.js';
+import { nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
-import { dataHandlers } from './data-handlers';
+import { dataHandlers } from './data';
 
 const tokenizer = fixtureFilesSource('llama-tied', (n) => n.startsWith('tokenizer') || n === 'config.json');
 

@@ -16,9 +16,9 @@ import { linearPath } from '../../model/weights';
 import { EngineClient } from '../../protocol/client';
 import type { GenerateParams } from '../../protocol/generate-types';
 import { openStudioDb, putAdapter, type StudioDb } from '../../storage';
-import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node';
 import { Rng } from '../../util/rng';
-import { nodeEngineDeps } from '../deps.node.js';
+import { nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
 

@@ -26,7 +26,7 @@ export const generateHandler: HandlerSpec<'generate'> = {
     const training = params.use === 'training' ? trainingAdapter(job.state) : null;
     const hook = training ?? (params.use === 'adapters' && stack.size > 0 ? stack : null);
     const adapters = hook === stack ? stack.list().map((e) => ({ id: e.id, weight: e.weight })) : [];
-    const s = params.sampling;
+    const sampling = params.sampling;
     // A soft stop ends the loop and returns the text so far; a cancel (job.signal) rejects the request.
     const stop = new AbortController();
     job.state.session.generationStops.add(stop);
@@ -39,11 +39,11 @@ export const generateHandler: HandlerSpec<'generate'> = {
         seed: params.seed,
         stop: params.stop?.filter((x) => x.length > 0),
         hook,
-        temperature: s.temperature,
-        topK: s.topK > 0 ? s.topK : undefined,
-        topP: s.topP < 1 ? s.topP : undefined,
-        minP: s.minP > 0 ? s.minP : undefined,
-        repetitionPenalty: s.repetitionPenalty !== 1 ? s.repetitionPenalty : undefined,
+        temperature: sampling.temperature,
+        topK: sampling.topK > 0 ? sampling.topK : undefined,
+        topP: sampling.topP < 1 ? sampling.topP : undefined,
+        minP: sampling.minP > 0 ? sampling.minP : undefined,
+        repetitionPenalty: sampling.repetitionPenalty !== 1 ? sampling.repetitionPenalty : undefined,
       },
       { signal: AbortSignal.any([job.signal, stop.signal]), onToken: (t) => job.emit({ kind: 'token', index: t.index, id: t.id, text: t.text }) },
     ).finally(() => job.state.session.generationStops.delete(stop));

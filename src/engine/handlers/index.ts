@@ -3,10 +3,18 @@
  * so a request without a handler does not compile.
  */
 import type { EngineHandlers } from '../job';
-import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
-import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
+import {
+  deleteAdapterHandler,
+  duplicateAdapterHandler,
+  exportAdapterHandler,
+  getAdapterHandler,
+  importAdapterHandler,
+  listAdaptersHandler,
+  mergeAdaptersHandler,
+  renameAdapterHandler,
+} from './adapter-library';
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
-import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
+import { dataHandlers } from './data';
 import { envHandler } from './env';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
@@ -42,12 +50,7 @@ export const coreHandlers: EngineHandlers = {
   modelInfo: modelInfoHandler,
   unloadModel: unloadModelHandler,
   // Served by the data worker in the studio; registered here too so an in-process engine (CLI, tests) has them.
-  sampleData: sampleDataHandler,
-  previewData: previewDataHandler,
-  prepareData: prepareDataHandler,
-  prepareShard: prepareShardHandler,
-  listDatasets: listDatasetsHandler,
-  deleteDataset: deleteDatasetHandler,
+  ...dataHandlers,
   estimateTraining: estimateTrainingHandler,
   train: trainHandler,
   trainControl: trainControlHandler,

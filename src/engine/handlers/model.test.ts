@@ -7,8 +7,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../protocol/client';
 import { CancelledError, EngineError } from '../../spec/errors';
 import type { EngineEvent } from '../../protocol/messages';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
-import { nodeEngineDeps } from '../deps.node.js';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node';
+import { nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
 

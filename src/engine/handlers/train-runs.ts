@@ -49,15 +49,15 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
     }
     if (modules === 0) throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
     const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id) : null;
-    const t = params.train;
-    const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : t.maxSeqLen;
-    const seqLen = Math.min(Math.ceil(Math.min(longest, t.maxSeqLen) / t.bucket) * t.bucket, Math.max(t.maxSeqLen, 1));
+    const train = params.train;
+    const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : train.maxSeqLen;
+    const seqLen = Math.min(Math.ceil(Math.min(longest, train.maxSeqLen) / train.bucket) * train.bucket, Math.max(train.maxSeqLen, 1));
     const memory = estimateTrainingMemory(model.config, {
       quant: info.quant,
       trainableParameters: trainable,
-      batch: t.batchSize,
+      batch: train.batchSize,
       seqLen,
-      gradAccum: t.gradAccum,
+      gradAccum: train.gradAccum,
       checkpointing: true,
       dropout: params.lora.dropout > 0,
     });
@@ -68,7 +68,7 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
       modules,
       trainExamples: data ? data.train.length : null,
       evalExamples: data ? data.eval.length : null,
-      totalSteps: data ? totalSteps(t, data.train.length) : t.steps,
+      totalSteps: data ? totalSteps(train, data.train.length) : train.steps,
       seqLen,
       budget: deviceBudget(),
     };

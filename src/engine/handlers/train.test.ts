@@ -8,9 +8,9 @@ import { InvalidRequestError } from '../../spec/errors';
 import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunSpec } from '../../spec/run-spec';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
 import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
-import { nodeEngineDeps } from '../deps.node.js';
+import { nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EngineClient } from '../../protocol/client';
 import { EngineError, InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, putAdapter, putCheckpoint, type StudioDb } from '../../storage';
-import { nodeEngineDeps } from '../deps.node.js';
+import { nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
 
