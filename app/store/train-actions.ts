@@ -76,7 +76,9 @@ async function runRequest(params: TrainParams, name: string, fresh: boolean): Pr
   if (fresh) series.reset();
   patch({ run: startingRun(name), error: null, viewing: null, samples: fresh ? [] : train().samples, seriesVersion: train().seriesVersion + 1 });
   try {
-    const result = await getEngine().request('train', params, { onEvent: (e) => useStudio.getState().applyTrainEvent(e) });
+    const events = getEngine().stream('train', params);
+    for await (const event of events) useStudio.getState().applyTrainEvent(event);
+    const result = await events.result;
     const run = train().run;
     if (run) patch({ run: { ...run, status: result.status, step: result.step, totalSteps: result.totalSteps, adapterId: result.adapterId, message: result.message } });
   } catch (e) {

@@ -67,6 +67,17 @@ beforeAll(async () => {
 afterAll(() => client.dispose());
 
 describe('generate', () => {
+  it('streams as an AsyncIterable too: the tokens read with for-await through the worker client join to the result', async () => {
+    const tokens = client.stream('generate', ask('base', 11));
+    const pieces: string[] = [];
+    for await (const token of tokens) pieces.push(token.text);
+    const result = await tokens.result;
+    expect(result.newTokens).toBeGreaterThan(0);
+    expect(pieces.join('')).toBe(result.text);
+    // The same seed through the callback form gives the same text: the stream is the callback's events.
+    expect((await client.request('generate', ask('base', 11))).text).toBe(result.text);
+  });
+
   it('streams tokens; one seed gives one text; the adapter mix changes it and applies live', async () => {
     const pieces: string[] = [];
     const base = await client.request('generate', ask('base'), { onEvent: (e) => e.kind === 'token' && pieces.push(e.text) });
