@@ -75,10 +75,17 @@ describe('the rules catch planted violations', () => {
   });
 
   it('finds folder cycles through any number of folders, and none in a one-way graph', () => {
-    const oneWay = edges('src/model/load → src/quant/packed', 'src/quant/packed → src/spec/modules', 'src/lora/peft → src/formats/safetensors', 'src/model/load → src/model/linear');
+    const oneWay = edges(
+      'src/model/load → src/quant/packed',
+      'src/quant/packed → src/spec/modules',
+      'src/lora/peft → src/formats/safetensors',
+      'src/model/load → src/model/linear',
+    );
     expect(folderCycles(oneWay, LOWER)).toEqual([]);
     const loop = [...oneWay, ...edges('src/formats/zip → src/model/memory-files', 'src/model/load → src/lora/config')];
-    expect(folderCycles(loop, LOWER).map((c) => c.join(' → '))).toEqual(['src/formats → src/model → src/lora → src/formats']);
+    expect(folderCycles(loop, LOWER).map((c) => c.join(' → '))).toEqual([
+      'src/formats → src/model → src/lora → src/formats',
+    ]);
     // Folders outside the given layers do not count (the engine may import model, and model engine-side helpers).
     expect(folderCycles(edges('src/engine/a → src/model/b', 'src/model/b → src/engine/a'), LOWER)).toEqual([]);
   });
@@ -86,7 +93,13 @@ describe('the rules catch planted violations', () => {
   it('reads type-only, re-export and dynamic imports with the TypeScript pre-processor', () => {
     // src/model/linear.ts imports its tensor types `import type`; src/quant/index.ts re-exports with `export … from`.
     const read = importEdges(ROOT, ['src/model/linear.ts', 'src/quant/index.ts']);
-    expect(read.map((e) => e.to)).toEqual(expect.arrayContaining(['src/backend/tf', 'src/spec/modules', 'src/quant/quantize']));
-    expect(packageImports(ROOT, ['src/backend/tf.ts']).some((p) => p.endsWith('@tensorflow/tfjs-core') || p.includes('@tensorflow/'))).toBe(true);
+    expect(read.map((e) => e.to)).toEqual(
+      expect.arrayContaining(['src/backend/tf', 'src/spec/modules', 'src/quant/quantize']),
+    );
+    expect(
+      packageImports(ROOT, ['src/backend/tf.ts']).some(
+        (p) => p.endsWith('@tensorflow/tfjs-core') || p.includes('@tensorflow/'),
+      ),
+    ).toBe(true);
   });
 });

@@ -2,8 +2,7 @@
  * Which modules of a model a `LoraConfig` (src/spec/lora-config.ts) adapts, and with what rank, alpha and scale
  * once PEFT's per-module patterns are applied.
  */
-import { loraScale, type LoraConfig } from '../spec/lora-config';
-import { LINEAR_MODULE_NAMES } from '../spec/modules';
+import { loraScale, targetNames, type LoraConfig } from '../spec/lora-config';
 
 /** A frozen linear the adapter may attach to. */
 export interface LinearSpec {
@@ -19,11 +18,6 @@ export interface ModuleSettings {
   rank: number;
   alpha: number;
   scale: number;
-}
-
-/** The module names a config targets. */
-export function targetNames(config: Pick<LoraConfig, 'targets'>): string[] {
-  return config.targets === 'all-linear' ? [...LINEAR_MODULE_NAMES] : config.targets;
 }
 
 /** Layer index of a module path (`model.layers.12.mlp.up_proj` → 12), or null. */

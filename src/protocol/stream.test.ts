@@ -22,9 +22,19 @@ const handlers: EngineHandlers = {
         job.emit({ kind: 'token', index, id: index, text });
         await new Promise((r) => setTimeout(r, 1));
         if (params.prompt === 'fail') throw new InvalidRequestError('Stopped on purpose.');
-        if (params.prompt === 'slow') await new Promise((_r, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason)));
+        if (params.prompt === 'slow')
+          await new Promise((_r, reject) => job.signal.addEventListener('abort', () => reject(job.signal.reason)));
       }
-      return { text: pieces.join(''), finishReason: 'length', promptTokens: 1, newTokens: 3, prefillMs: 0, decodeMs: 0, seed: 0, adapters: [] };
+      return {
+        text: pieces.join(''),
+        finishReason: 'length',
+        promptTokens: 1,
+        newTokens: 3,
+        prefillMs: 0,
+        decodeMs: 0,
+        seed: 0,
+        adapters: [],
+      };
     },
   },
 };

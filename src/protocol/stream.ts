@@ -38,7 +38,12 @@ const KINDS: { [K in StreamKind]: ReadonlySet<string> } = {
 };
 
 /** Starts `kind` on `engine` at once; events that arrive before the loop reads them wait in order. */
-export function streamRequest<K extends StreamKind>(engine: Engine, kind: K, params: Params<K>, options: StreamOptions = {}): EngineStream<K> {
+export function streamRequest<K extends StreamKind>(
+  engine: Engine,
+  kind: K,
+  params: Params<K>,
+  options: StreamOptions = {},
+): EngineStream<K> {
   const queue: StreamEvent<K>[] = [];
   let wake: (() => void) | null = null;
   let settled = false;

@@ -4,6 +4,7 @@
  * one-to-one; which modules of a given model this selects is `src/lora/config.ts`.
  */
 import { InvalidRequestError } from './errors';
+import { LINEAR_MODULE_NAMES } from './modules';
 import { ProblemList, problemsMessage, show, type SpecProblem } from './problems';
 
 /** PEFT `init_lora_weights`: `true` = Kaiming-uniform A, `"gaussian"` = N(0, (1/r)²) A; B is zero in both. */
@@ -44,13 +45,26 @@ export function loraScale(rank: number, alpha: number, useRslora: boolean): numb
   return useRslora ? alpha / Math.sqrt(rank) : alpha / rank;
 }
 
+/** The module names a config targets. */
+export function targetNames(config: Pick<LoraConfig, 'targets'>): string[] {
+  return config.targets === 'all-linear' ? [...LINEAR_MODULE_NAMES] : config.targets;
+}
+
 /** Everything wrong with `config` for a trainer to start with; empty when it is fine. */
 export function loraConfigProblems(config: LoraConfig): SpecProblem[] {
   const p = new ProblemList();
   p.integer(config.rank, 'lora.rank', 'LoRA rank');
   p.check(Number.isFinite(config.alpha), 'lora.alpha', `LoRA alpha must be a number (got ${show(config.alpha)}).`);
-  p.check(config.dropout >= 0 && config.dropout < 1, 'lora.dropout', `LoRA dropout must be at least 0 and below 1 (got ${show(config.dropout)}).`);
-  p.check(config.targets === 'all-linear' || (Array.isArray(config.targets) && config.targets.length > 0), 'lora.targets', 'LoRA targets: pick at least one module.');
+  p.check(
+    config.dropout >= 0 && config.dropout < 1,
+    'lora.dropout',
+    `LoRA dropout must be at least 0 and below 1 (got ${show(config.dropout)}).`,
+  );
+  p.check(
+    config.targets === 'all-linear' || (Array.isArray(config.targets) && config.targets.length > 0),
+    'lora.targets',
+    'LoRA targets: pick at least one module.',
+  );
   return p.problems;
 }
 

@@ -7,5 +7,13 @@
 export type QuantMode = 'f32' | 'f16' | 'int8' | 'int4' | 'nf4';
 
 /** The projection kinds LoRA can target, named as in the checkpoints. */
-export const LINEAR_MODULE_NAMES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export const LINEAR_MODULE_NAMES = [
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'o_proj',
+  'gate_proj',
+  'up_proj',
+  'down_proj',
+] as const;
 export type LinearModuleName = (typeof LINEAR_MODULE_NAMES)[number];

@@ -25,7 +25,11 @@ export class ProblemList {
 
   /** A whole number ≥ `min` (default 1). */
   integer(v: unknown, field: string, label: string, min = 1): void {
-    this.check(typeof v === 'number' && Number.isInteger(v) && v >= min, field, `${label} must be a whole number ≥ ${min} (got ${show(v)}).`);
+    this.check(
+      typeof v === 'number' && Number.isInteger(v) && v >= min,
+      field,
+      `${label} must be a whole number ≥ ${min} (got ${show(v)}).`,
+    );
   }
 }
 

@@ -17,12 +17,20 @@ const spec = (over: Partial<TrainRunSpec> = {}): TrainRunSpec => ({
 describe('parseRunSpec', () => {
   it('accepts the defaults and every preset, cleaning name and prompts', () => {
     const r = parseRunSpec(spec());
-    expect(r).toEqual({ ok: true, spec: { ...spec(), name: 'my run', samples: { ...spec().samples, prompts: ['a', 'b'] } } });
+    expect(r).toEqual({
+      ok: true,
+      spec: { ...spec(), name: 'my run', samples: { ...spec().samples, prompts: ['a', 'b'] } },
+    });
     expect(settingsProblems(DEFAULT_TRAIN_FORM)).toEqual([]);
   });
 
   it('names each bad setting with one wording, a field and the value given', () => {
-    const r = parseRunSpec(spec({ lora: { ...DEFAULT_LORA_CONFIG, rank: 0, dropout: 1 }, train: { ...DEFAULT_TRAIN_CONFIG, lr: -1, batchSize: 1.5 } }));
+    const r = parseRunSpec(
+      spec({
+        lora: { ...DEFAULT_LORA_CONFIG, rank: 0, dropout: 1 },
+        train: { ...DEFAULT_TRAIN_CONFIG, lr: -1, batchSize: 1.5 },
+      }),
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.problems.map((p) => p.field)).toEqual(['lora.rank', 'lora.dropout', 'train.lr', 'train.batchSize']);
@@ -34,18 +42,28 @@ describe('parseRunSpec', () => {
 
   it('refuses a missing dataset or spec before looking at the settings', () => {
     expect(parseRunSpec(undefined)).toMatchObject({ ok: false, problems: [{ field: 'spec' }] });
-    expect(parseRunSpec(spec({ datasetId: '' }))).toMatchObject({ ok: false, message: 'Choose a prepared dataset in the Data section first.' });
+    expect(parseRunSpec(spec({ datasetId: '' }))).toMatchObject({
+      ok: false,
+      message: 'Choose a prepared dataset in the Data section first.',
+    });
   });
 
   it('resets unusable sample settings instead of refusing the run, and caps the prompts', () => {
     const prompts = Array.from({ length: 12 }, (_, i) => `p${i}`);
-    const r = parseRunSpec(spec({ name: '', samples: { prompts, every: -1, maxNewTokens: 0, temperature: NaN, seed: 1.5 } }));
-    expect(r).toMatchObject({ ok: true, spec: { name: 'LoRA run', samples: { every: 0, maxNewTokens: 32, temperature: 0, seed: 0 } } });
+    const r = parseRunSpec(
+      spec({ name: '', samples: { prompts, every: -1, maxNewTokens: 0, temperature: NaN, seed: 1.5 } }),
+    );
+    expect(r).toMatchObject({
+      ok: true,
+      spec: { name: 'LoRA run', samples: { every: 0, maxNewTokens: 32, temperature: 0, seed: 0 } },
+    });
     if (r.ok) expect(r.spec.samples.prompts).toHaveLength(MAX_SAMPLE_PROMPTS);
   });
 
   it('lets epochs be anything while steps decide, and checks epochs otherwise', () => {
     expect(trainConfigProblems({ ...DEFAULT_TRAIN_CONFIG, steps: 10, epochs: 0 })).toEqual([]);
-    expect(trainConfigProblems({ ...DEFAULT_TRAIN_CONFIG, steps: null, epochs: 0 }).map((p) => p.field)).toEqual(['train.epochs']);
+    expect(trainConfigProblems({ ...DEFAULT_TRAIN_CONFIG, steps: null, epochs: 0 }).map((p) => p.field)).toEqual([
+      'train.epochs',
+    ]);
   });
 });

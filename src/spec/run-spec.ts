@@ -47,9 +47,11 @@ export function settingsProblems(s: Pick<TrainRunSpec, 'lora' | 'train'>): SpecP
  * blank name replaced.
  */
 export function parseRunSpec(input: unknown): ParsedRunSpec {
-  if (typeof input !== 'object' || input === null) return failed([{ field: 'spec', message: 'Training settings are missing.' }]);
+  if (typeof input !== 'object' || input === null)
+    return failed([{ field: 'spec', message: 'Training settings are missing.' }]);
   const spec = input as Partial<TrainRunSpec>;
-  if (typeof spec.datasetId !== 'string' || !spec.datasetId) return failed([{ field: 'datasetId', message: 'Choose a prepared dataset in the Data section first.' }]);
+  if (typeof spec.datasetId !== 'string' || !spec.datasetId)
+    return failed([{ field: 'datasetId', message: 'Choose a prepared dataset in the Data section first.' }]);
   if (typeof spec.lora !== 'object' || spec.lora === null || typeof spec.train !== 'object' || spec.train === null) {
     return failed([{ field: 'spec', message: 'Training settings are missing their LoRA or trainer part.' }]);
   }
@@ -57,7 +59,13 @@ export function parseRunSpec(input: unknown): ParsedRunSpec {
   if (problems.length) return failed(problems);
   return {
     ok: true,
-    spec: { name: String(spec.name ?? '').trim() || DEFAULT_RUN_NAME, datasetId: spec.datasetId, lora: spec.lora, train: spec.train, samples: cleanSamples(spec.samples) },
+    spec: {
+      name: String(spec.name ?? '').trim() || DEFAULT_RUN_NAME,
+      datasetId: spec.datasetId,
+      lora: spec.lora,
+      train: spec.train,
+      samples: cleanSamples(spec.samples),
+    },
   };
 }
 
@@ -67,8 +75,11 @@ function failed(problems: SpecProblem[]): ParsedRunSpec {
 
 /** Sample settings with unusable values reset: they only shape the timeline, so they never stop a run. */
 function cleanSamples(s: Partial<SampleSettings> | undefined): SampleSettings {
-  const prompts = Array.isArray(s?.prompts) ? s.prompts.filter((p) => typeof p === 'string' && p.trim() !== '').slice(0, MAX_SAMPLE_PROMPTS) : [];
-  const ok = (v: unknown, min: number, integer: boolean): v is number => typeof v === 'number' && Number.isFinite(v) && v >= min && (!integer || Number.isInteger(v));
+  const prompts = Array.isArray(s?.prompts)
+    ? s.prompts.filter((p) => typeof p === 'string' && p.trim() !== '').slice(0, MAX_SAMPLE_PROMPTS)
+    : [];
+  const ok = (v: unknown, min: number, integer: boolean): v is number =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min && (!integer || Number.isInteger(v));
   return {
     prompts,
     every: ok(s?.every, 0, true) ? s.every : 0,

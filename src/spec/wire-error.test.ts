@@ -9,14 +9,26 @@ const crossed = (e: unknown) => fromWireError(structuredClone(toWireError(e)));
 
 describe('wire errors', () => {
   it('rebuilds hub errors typed, with their fields', () => {
-    const access = crossed(new HubAccessError('Accept the licence on huggingface.co, then retry.', 'org/gated', 403, true));
+    const access = crossed(
+      new HubAccessError('Accept the licence on huggingface.co, then retry.', 'org/gated', 403, true),
+    );
     expect(access).toBeInstanceOf(HubAccessError);
     expect(access).toBeInstanceOf(EngineError);
-    expect(access).toMatchObject({ repo: 'org/gated', status: 403, gated: true, message: 'Accept the licence on huggingface.co, then retry.' });
-    const net = crossed(new HubNetworkError('Connection lost; retry to resume.', 'org/m', 'model.safetensors', 1234, true));
+    expect(access).toMatchObject({
+      repo: 'org/gated',
+      status: 403,
+      gated: true,
+      message: 'Accept the licence on huggingface.co, then retry.',
+    });
+    const net = crossed(
+      new HubNetworkError('Connection lost; retry to resume.', 'org/m', 'model.safetensors', 1234, true),
+    );
     expect(net).toBeInstanceOf(HubNetworkError);
     expect(net).toMatchObject({ file: 'model.safetensors', bytesDone: 1234, resumable: true });
-    expect(crossed(new HubStorageError('Full.', 'org/m', 10, null))).toMatchObject({ neededBytes: 10, availableBytes: null });
+    expect(crossed(new HubStorageError('Full.', 'org/m', 10, null))).toMatchObject({
+      neededBytes: 10,
+      availableBytes: null,
+    });
     expect(crossed(new HubError('Hub failed.', 'org/m'))).toBeInstanceOf(HubError);
   });
 

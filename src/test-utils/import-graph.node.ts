@@ -15,14 +15,28 @@ export interface ImportEdge {
 }
 
 /** Layers that sit below the worker protocol: none of them may import what is built on top of them. */
-export const LOWER_LAYERS = ['spec', 'util', 'backend', 'model', 'quant', 'lora', 'tokenizer', 'formats', 'storage'] as const;
+export const LOWER_LAYERS = [
+  'spec',
+  'util',
+  'backend',
+  'model',
+  'quant',
+  'lora',
+  'tokenizer',
+  'formats',
+  'storage',
+] as const;
 
 /** What the lower layers must never import: the protocol, the engine, the CLI and the app. */
 export const UPPER_LAYERS = ['src/protocol', 'src/engine', 'src/cli', 'app'] as const;
 
 /** Tests and test kits may drive the whole stack (an integration test beside the code it checks); code may not. */
 export function isTestFile(file: string): boolean {
-  return /\.(test|spec)\.tsx?$|\.testkit(\.node)?\.ts$/.test(file) || file.includes('/test-utils/') || file.includes('/testing/');
+  return (
+    /\.(test|spec)\.tsx?$|\.testkit(\.node)?\.ts$/.test(file) ||
+    file.includes('/test-utils/') ||
+    file.includes('/testing/')
+  );
 }
 
 /** Every `.ts`/`.tsx` file under `dir` (repository-relative), sorted. */
@@ -41,12 +55,18 @@ export function sourceFiles(root: string, dir: string): string[] {
 
 /** Every module specifier `file` imports, as written. */
 function specifiers(root: string, file: string): string[] {
-  return ts.preProcessFile(readFileSync(path.join(root, file), 'utf8'), true, true).importedFiles.map((f) => f.fileName);
+  return ts
+    .preProcessFile(readFileSync(path.join(root, file), 'utf8'), true, true)
+    .importedFiles.map((f) => f.fileName);
 }
 
 /** The package (bare) imports of `files`, as `file: package`. */
 export function packageImports(root: string, files: readonly string[]): string[] {
-  return files.flatMap((file) => specifiers(root, file).filter((s) => !s.startsWith('.')).map((s) => `${file}: ${s}`));
+  return files.flatMap((file) =>
+    specifiers(root, file)
+      .filter((s) => !s.startsWith('.'))
+      .map((s) => `${file}: ${s}`),
+  );
 }
 
 /** The relative imports of `files`, resolved to repository paths (`.js` and the extension dropped). */
@@ -75,8 +95,10 @@ export function layerViolations(edges: readonly ImportEdge[]): { edge: ImportEdg
   for (const edge of edges) {
     const from = layerOf(edge.from);
     const to = layerOf(edge.to);
-    if (from !== 'app' && to === 'app') out.push({ edge, rule: `${from.startsWith('src/') ? 'src' : from} imports nothing from app` });
-    else if (lower.has(from) && (UPPER_LAYERS as readonly string[]).includes(to)) out.push({ edge, rule: `${from} imports nothing from ${to}` });
+    if (from !== 'app' && to === 'app')
+      out.push({ edge, rule: `${from.startsWith('src/') ? 'src' : from} imports nothing from app` });
+    else if (lower.has(from) && (UPPER_LAYERS as readonly string[]).includes(to))
+      out.push({ edge, rule: `${from} imports nothing from ${to}` });
     else if (from === 'src/spec' && to !== 'src/spec') out.push({ edge, rule: 'src/spec imports only src/spec' });
   }
   return out;

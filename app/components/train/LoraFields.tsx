@@ -1,4 +1,4 @@
-import { loraScale } from '../../../src/spec/lora-config';
+import { loraScale, targetNames } from '../../../src/spec/lora-config';
 import { LINEAR_MODULE_NAMES } from '../../../src/spec/modules';
 import { useStudio } from '../../store';
 import { NumberField } from './NumberField';
@@ -8,7 +8,7 @@ import { useFormEdit, useSettingsProblems } from './use-form-edit';
 export function LoraFields() {
   const lora = useStudio((s) => s.train.form.lora);
   const edit = useFormEdit();
-  const targets = lora.targets === 'all-linear' ? [...LINEAR_MODULE_NAMES] : lora.targets;
+  const targets = targetNames(lora);
   const toggle = (name: string, on: boolean) => {
     const next = LINEAR_MODULE_NAMES.filter((n) => (n === name ? on : targets.includes(n)));
     edit.lora({ targets: next.length === LINEAR_MODULE_NAMES.length ? 'all-linear' : next });
