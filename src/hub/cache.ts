@@ -129,9 +129,3 @@ export function cachedModelFiles(cache: HubCache, manifest: HubManifest): ModelF
     },
   };
 }
-
-/** Clamps a [start, end) request to a file of `size` bytes. */
-export function clampRange(size: number, start?: number, end?: number): [number, number] {
-  const s = Math.max(0, Math.min(start ?? 0, size));
-  return [s, Math.max(s, Math.min(end ?? size, size))];
-}

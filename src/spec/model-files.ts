@@ -28,3 +28,9 @@ export async function readJson<T = unknown>(files: ModelFiles, name: string): Pr
     throw new Error(`${files.label}/${name}: not valid JSON (${(e as Error).message})`);
   }
 }
+
+/** Clamps a [start, end) request to a file of `size` bytes, as every `ModelFiles.read` does. */
+export function clampRange(size: number, start?: number, end?: number): [number, number] {
+  const s = Math.max(0, Math.min(start ?? 0, size));
+  return [s, Math.max(s, Math.min(end ?? size, size))];
+}
