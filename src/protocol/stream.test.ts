@@ -5,9 +5,8 @@ import { nodeEngineDeps } from '../engine/deps.node';
 import { coreHandlers } from '../engine/handlers';
 import type { EngineHandlers } from '../engine/job';
 import { LocalEngine } from '../engine/local-engine';
-import { serveEngine } from '../engine/serve';
 import { CancelledError, InvalidRequestError } from '../spec/errors';
-import { EngineClient } from './client';
+import { servedClient } from '../test-utils/served-engine.node';
 import type { Engine } from './engine';
 
 /** A `generate` that writes "a", "b", "c" (with a progress event the stream leaves out), or fails after "a". */
@@ -49,13 +48,7 @@ function inProcess(): Engine {
   return engine;
 }
 function overWorkerProtocol(): Engine {
-  const client = new EngineClient({
-    connect: () => {
-      const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps(), handlers));
-      return port2;
-    },
-  });
+  const client = servedClient(null, handlers);
   engines.push(client);
   return client;
 }

@@ -3,6 +3,7 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { servedClient } from '../../test-utils/served-engine.node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../lora/peft';
 import { readSafetensorsHeader } from '../../formats/safetensors';
@@ -13,14 +14,11 @@ import { LoraAdapter, type LoraModuleWeights } from '../../lora/lora-adapter';
 import { parseModelConfig } from '../../model/config';
 import { layerLinearShapes } from '../../model/memory-estimate';
 import { linearPath } from '../../model/weights';
-import { EngineClient } from '../../protocol/client';
+import type { EngineClient } from '../../protocol/client';
 import type { GenerateParams } from '../../protocol/generate-types';
 import { openStudioDb, putAdapter, type StudioDb } from '../../storage';
 import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node';
 import { Rng } from '../../util/rng';
-import { nodeEngineDeps } from '../deps.node';
-import { LocalEngine } from '../local-engine';
-import { serveEngine } from '../serve';
 
 const DIR = modelFixtureDir('llama-tied');
 const { files } = fixtureFilesSource('llama-tied');
@@ -52,13 +50,7 @@ const ask = (use: 'base' | 'adapters', seed = 7): GenerateParams => ({
 
 beforeAll(async () => {
   db = await openStudioDb({ name: `engine-generate-${Math.random()}` });
-  client = new EngineClient({
-    connect: () => {
-      const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db)));
-      return port2;
-    },
-  });
+  client = servedClient(async () => db);
   await client.request('init', { preference: 'wasm' });
   await client.request('loadModel', { source: { kind: 'files', name: 'tiny', files }, quant: 'f32' });
   await saveRandomAdapter(db, 'a', 4, 1);
