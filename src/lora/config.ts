@@ -3,6 +3,8 @@
  * once PEFT's per-module patterns are applied.
  */
 import { loraScale, targetNames, type LoraConfig } from '../spec/lora-config';
+import { InputError } from '../spec/input-error';
+import { compilePattern, type PatternMatcher } from '../formats/pattern-match';
 
 /** A frozen linear the adapter may attach to. */
 export interface LinearSpec {
@@ -27,20 +29,27 @@ export function layerIndex(path: string): number | null {
 }
 
 /**
- * PEFT's pattern lookup (`peft.utils.other.get_pattern_key`): the first key that matches the end of the module
- * path at a dot boundary, treated as a regex, wins.
+ * PEFT's pattern lookup (`get_pattern_key`): the first key that matches the end of the module path at a dot
+ * boundary, treated as a regex, wins. Keys go through a backtracking-free matcher (see pattern-match.ts), so a key
+ * like `(.+)+X` costs linear time instead of hanging.
  */
 export function patternValue(pattern: Record<string, number>, path: string): number | undefined {
   for (const [key, value] of Object.entries(pattern)) {
-    let re: RegExp;
-    try {
-      re = new RegExp(`(^|.*\\.)${key}$`);
-    } catch {
-      throw new Error(`invalid rank/alpha pattern key '${key}'`);
-    }
-    if (re.test(path)) return value;
+    if (compiledPattern(key).matches(path)) return value;
   }
   return undefined;
+}
+
+const compiled = new Map<string, PatternMatcher>();
+
+function compiledPattern(key: string): PatternMatcher {
+  let m = compiled.get(key);
+  if (!m) {
+    m = compilePattern(key);
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(key, m);
+  }
+  return m;
 }
 
 /** Whether `path` is adapted under `config`. */
@@ -58,6 +67,17 @@ export function moduleSettings(config: LoraConfig, path: string): ModuleSettings
   const alpha = patternValue(config.alphaPattern, path) ?? config.alpha;
   if (!Number.isInteger(rank) || rank <= 0) throw new Error(`${path}: LoRA rank must be a positive integer, got ${rank}`);
   return { path, rank, alpha, scale: loraScale(rank, alpha, config.useRslora) };
+}
+
+/**
+ * A rank above min(in, out) adds parameters but no expressiveness (B·A has rank ≤ min(in, out)) and a huge one
+ * runs out of memory allocating A, so it is refused before anything is allocated.
+ */
+export function checkRankFits(rank: number, spec: LinearSpec, what = 'LoRA rank'): void {
+  const most = Math.min(spec.inFeatures, spec.outFeatures);
+  if (rank > most) {
+    throw new InputError(`${what} ${rank} is larger than ${spec.path} (${spec.outFeatures}×${spec.inFeatures}) allows; use a rank ≤ ${most}`);
+  }
 }
 
 /** LoRA-attachable specs of a model's frozen linears (`DecoderModel.linears()`), in model order. */

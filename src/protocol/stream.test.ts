@@ -6,7 +6,7 @@ import { coreHandlers } from '../engine/handlers';
 import type { EngineHandlers } from '../engine/job';
 import { LocalEngine } from '../engine/local-engine';
 import { CancelledError, InvalidRequestError } from '../spec/errors';
-import { servedClient } from '../test-utils/served-engine.node';
+import { servedClient } from '../test-utils/channel-engine.node';
 import type { Engine } from './engine';
 
 /** A `generate` that writes "a", "b", "c" (with a progress event the stream leaves out), or fails after "a". */

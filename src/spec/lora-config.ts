@@ -4,6 +4,7 @@
  * one-to-one; which modules of a given model this selects is `src/lora/config.ts`.
  */
 import { InvalidRequestError } from './errors';
+import { InputError } from './input-error';
 import { LINEAR_MODULE_NAMES } from './modules';
 import { ProblemList, problemsMessage, show, type SpecProblem } from './problems';
 
@@ -45,6 +46,21 @@ export function loraScale(rank: number, alpha: number, useRslora: boolean): numb
   return useRslora ? alpha / Math.sqrt(rank) : alpha / rank;
 }
 
+/** The largest lora_alpha accepted: far above any published adapter (≤ 1024), far below float32 overflow. */
+export const MAX_LORA_ALPHA = 1e6;
+
+/** Whether `alpha` is finite, > 0 and ≤ {@link MAX_LORA_ALPHA}. */
+function alphaFits(alpha: number): boolean {
+  return Number.isFinite(alpha) && alpha > 0 && alpha <= MAX_LORA_ALPHA;
+}
+
+/** Throws unless `alpha` is finite, > 0 and ≤ {@link MAX_LORA_ALPHA}; `what` names the field. */
+export function checkAlpha(alpha: number, what: string): void {
+  if (!alphaFits(alpha)) {
+    throw new InputError(`${what} must be a number in (0, ${MAX_LORA_ALPHA}], got ${alpha} (a huge alpha turns every output into NaN)`);
+  }
+}
+
 /** The module names a config targets. */
 export function targetNames(config: Pick<LoraConfig, 'targets'>): string[] {
   return config.targets === 'all-linear' ? [...LINEAR_MODULE_NAMES] : config.targets;
@@ -54,7 +70,11 @@ export function targetNames(config: Pick<LoraConfig, 'targets'>): string[] {
 export function loraConfigProblems(config: LoraConfig): SpecProblem[] {
   const p = new ProblemList();
   p.integer(config.rank, 'lora.rank', 'LoRA rank');
-  p.check(Number.isFinite(config.alpha), 'lora.alpha', `LoRA alpha must be a number (got ${show(config.alpha)}).`);
+  p.check(
+    alphaFits(config.alpha),
+    'lora.alpha',
+    `LoRA alpha must be a number above 0 and at most ${MAX_LORA_ALPHA} (got ${show(config.alpha)}); a huge alpha turns every output into NaN.`,
+  );
   p.check(
     config.dropout >= 0 && config.dropout < 1,
     'lora.dropout',

@@ -71,10 +71,11 @@ export interface MetricPoint {
 
 /**
  * What a run record keeps of its settings. The spec is wrapped (not stored as `config` itself) because records
- * already in users' databases have this shape; unwrapping it would need a schema migration for no gain.
+ * already in users' databases have this shape; unwrapping it would need a schema migration for no gain. A run
+ * filed from a cluster hand-off's loss curve, with no studio run behind it, has no spec.
  */
 export interface RunConfig {
-  spec: TrainRunSpec;
+  spec?: TrainRunSpec;
 }
 
 /** A training run: its config and metric history (checkpoints are separate records). */
@@ -92,6 +93,8 @@ export interface RunRecord {
   adapterId: string | null;
   metrics: MetricPoint[];
   error: string | null;
+  /** For a run trained elsewhere (a cluster hand-off): the studio run its job was exported from. */
+  handoffOf?: string | null;
 }
 
 /** One checkpoint of a run (part `state`: the trainer's encoded checkpoint). */

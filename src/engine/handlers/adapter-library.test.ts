@@ -1,7 +1,7 @@
 // Adapter library requests through the real protocol (client ⇄ MessageChannel ⇄ worker side) on fake-indexeddb.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { servedClient } from '../../test-utils/served-engine.node';
+import { servedClient } from '../../test-utils/channel-engine.node';
 import type { EngineClient } from '../../protocol/client';
 import { EngineError, InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, putAdapter, putCheckpoint, type StudioDb } from '../../storage';

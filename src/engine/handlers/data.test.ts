@@ -1,7 +1,7 @@
 // Data worker requests through the real protocol (client ⇄ MessageChannel ⇄ data handlers) on fake-indexeddb,
 // with the llama-tied fixture's tokenizer given as dropped files.
 import 'fake-indexeddb/auto';
-import { servedClient } from '../../test-utils/served-engine.node';
+import { servedClient } from '../../test-utils/channel-engine.node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactLength } from '../../data/compact';
 import type { EngineClient } from '../../protocol/client';

@@ -3,7 +3,6 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { servedClient } from '../../test-utils/served-engine.node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../lora/peft';
 import { readSafetensorsHeader } from '../../formats/safetensors';
@@ -16,9 +15,10 @@ import { layerLinearShapes } from '../../model/memory-estimate';
 import { linearPath } from '../../model/weights';
 import type { EngineClient } from '../../protocol/client';
 import type { GenerateParams } from '../../protocol/generate-types';
-import { openStudioDb, putAdapter, type StudioDb } from '../../storage';
+import { putAdapter, type StudioDb } from '../../storage';
 import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node';
 import { Rng } from '../../util/rng';
+import { channelEngine } from '../../test-utils/channel-engine.node';
 
 const DIR = modelFixtureDir('llama-tied');
 const { files } = fixtureFilesSource('llama-tied');
@@ -49,9 +49,7 @@ const ask = (use: 'base' | 'adapters', seed = 7): GenerateParams => ({
 });
 
 beforeAll(async () => {
-  db = await openStudioDb({ name: `engine-generate-${Math.random()}` });
-  client = servedClient(async () => db);
-  await client.request('init', { preference: 'wasm' });
+  ({ client, db } = await channelEngine('engine-generate'));
   await client.request('loadModel', { source: { kind: 'files', name: 'tiny', files }, quant: 'f32' });
   await saveRandomAdapter(db, 'a', 4, 1);
   await saveRandomAdapter(db, 'b', 2, 2);

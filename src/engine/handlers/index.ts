@@ -3,19 +3,13 @@
  * so a request without a handler does not compile.
  */
 import type { EngineHandlers } from '../job';
-import {
-  deleteAdapterHandler,
-  duplicateAdapterHandler,
-  exportAdapterHandler,
-  getAdapterHandler,
-  importAdapterHandler,
-  listAdaptersHandler,
-  mergeAdaptersHandler,
-  renameAdapterHandler,
-} from './adapter-library';
+import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapter-library';
+import { exportBundleHandler } from './export-bundle';
+import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { dataHandlers } from './data';
 import { envHandler } from './env';
+import { exportJobHandler } from './export-job';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
@@ -38,6 +32,8 @@ export const coreHandlers: EngineHandlers = {
   stopGeneration: stopGenerationHandler,
   duplicateAdapter: duplicateAdapterHandler,
   exportAdapter: exportAdapterHandler,
+  exportJob: exportJobHandler,
+  exportBundle: exportBundleHandler,
   importAdapter: importAdapterHandler,
   mergeAdapters: mergeAdaptersHandler,
   listAdapters: listAdaptersHandler,

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { servedClient } from '../../test-utils/served-engine.node';
+import { servedClient } from '../../test-utils/channel-engine.node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineClient } from '../../protocol/client';
 import { CancelledError, EngineError } from '../../spec/errors';

@@ -3,12 +3,11 @@
  * resume, stop), `estimateTraining` (memory and steps before starting), and the run library (`listRuns`,
  * `getRun`, `deleteRun`).
  */
-import { isTargeted, moduleSettings } from '../../lora/config';
 import { validateLoraConfig } from '../../spec/lora-config';
 import { InvalidRequestError } from '../../spec/errors';
 import type { TrainingEstimate } from '../../protocol/train-types';
 import { deleteRun, getRun, listRuns } from '../../storage';
-import { estimateTrainingMemory } from '../../train/memory-estimate';
+import { estimateRunMemory, loraTrainable } from '../../train/run-estimate';
 import { totalSteps, validateTrainConfig } from '../../spec/train-config';
 import type { HandlerSpec } from '../job';
 import { deviceBudget } from '../model/device-budget';
@@ -39,27 +38,17 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
       throw new InvalidRequestError(e instanceof Error ? e.message : String(e));
     }
     const { model, info } = loaded;
-    let trainable = 0;
-    let modules = 0;
-    for (const [path, lin] of model.linears()) {
-      if (!isTargeted(params.lora, path)) continue;
-      const rank = moduleSettings(params.lora, path).rank;
-      trainable += rank * (lin.inFeatures + lin.outFeatures);
-      modules += 1;
-    }
+    const { parameters: trainable, modules } = loraTrainable(model, params.lora);
     if (modules === 0) throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
     const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id) : null;
-    const train = params.train;
-    const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : train.maxSeqLen;
-    const seqLen = Math.min(Math.ceil(Math.min(longest, train.maxSeqLen) / train.bucket) * train.bucket, Math.max(train.maxSeqLen, 1));
-    const memory = estimateTrainingMemory(model.config, {
+    const t = params.train;
+    const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : null;
+    const { seqLen, memory } = estimateRunMemory(model, params.lora, {
       quant: info.quant,
-      trainableParameters: trainable,
-      batch: train.batchSize,
-      seqLen,
-      gradAccum: train.gradAccum,
+      embeddings: info.embeddings,
+      train: t,
+      longestExample: longest,
       checkpointing: true,
-      dropout: params.lora.dropout > 0,
     });
     const result: TrainingEstimate = {
       memory,
@@ -68,7 +57,7 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
       modules,
       trainExamples: data ? data.train.length : null,
       evalExamples: data ? data.eval.length : null,
-      totalSteps: data ? totalSteps(train, data.train.length) : train.steps,
+      totalSteps: data ? totalSteps(t, data.train.length) : t.steps,
       seqLen,
       budget: deviceBudget(),
     };

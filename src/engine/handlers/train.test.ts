@@ -1,23 +1,21 @@
 // Training requests through the real protocol (client ⇄ MessageChannel ⇄ LocalEngine) on the wasm backend, with
 // the llama-tied fixture as dropped files and fake-indexeddb for datasets, runs, checkpoints and the library.
 import 'fake-indexeddb/auto';
-import { servedClient } from '../../test-utils/served-engine.node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import type { EngineClient } from '../../protocol/client';
 import { InvalidRequestError } from '../../spec/errors';
 import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunSpec } from '../../spec/run-spec';
-import { openStudioDb, type StudioDb } from '../../storage';
 import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
 import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
+import { channelEngine } from '../../test-utils/channel-engine.node';
 
 const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
 const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
 
 let client: EngineClient;
-let db: StudioDb;
 let datasetId = '';
 
 function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every = 0): TrainRunSpec {
@@ -31,9 +29,7 @@ function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every =
 }
 
 beforeAll(async () => {
-  db = await openStudioDb({ name: `engine-train-${Math.random()}` });
-  client = servedClient(async () => db);
-  await client.request('init', { preference: 'wasm' });
+  ({ client } = await channelEngine('engine-train'));
   const info = await client.request('loadModel', { source, quant: 'f32' });
   const prepared = await client.request('prepareData', { name: 'abc', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0.25, seed: 1 } });
   datasetId = prepared.datasetId!;
