@@ -3,7 +3,7 @@
  * stop, and keep the engine's adapter mix in step with the sliders (sent as they move: the engine applies a new
  * weight from the next token, so a running generation follows the slider).
  */
-import { CancelledError } from '../../src/protocol/errors';
+import { CancelledError } from '../../src/spec/errors';
 import type { GenerateParams } from '../../src/protocol/generate-types';
 import type { ChatMessage } from '../../src/tokenizer/types';
 import { getEngine } from '../engine';
@@ -37,14 +37,13 @@ async function runPane(id: PaneId, messages: ChatMessage[] | null): Promise<stri
   state().patchPane(id, { text: '', running: true, result: null, error: null });
   let text = '';
   try {
-    const result = await getEngine().request('generate', params(id, messages), {
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.kind !== 'token' || !e.text) return;
-        text += e.text;
-        state().patchPane(id, { text });
-      },
-    });
+    const tokens = getEngine().stream('generate', params(id, messages), { signal: controller.signal });
+    for await (const token of tokens) {
+      if (!token.text) continue;
+      text += token.text;
+      state().patchPane(id, { text });
+    }
+    const result = await tokens.result;
     state().patchPane(id, { text: result.text, running: false, result });
     return result.text;
   } catch (e) {

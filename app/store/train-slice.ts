@@ -4,14 +4,15 @@
  * {@link TrainSlice.applyTrainEvent}; the async work lives in ./train-actions.ts.
  */
 import type { StateCreator } from 'zustand';
-import type { EngineEvent } from '../../src/protocol/messages';
+import type { StreamEvent } from '../../src/protocol/stream';
+import { assertNever } from '../../src/spec/errors';
 import type { TrainingEstimate } from '../../src/protocol/train-types';
-import type { RunRecord } from '../../src/storage/records';
+import type { RunRecord } from '../../src/spec/records';
 import type { TrainerStatus } from '../../src/train/trainer';
 import type { StudioState } from './index';
 import { MetricSeries } from './metric-series';
 import { loadTrainForm } from './train-form-storage';
-import type { TrainForm } from './train-presets';
+import type { TrainForm } from '../../src/spec/presets';
 
 export type RunStatus = 'starting' | 'sampling' | TrainerStatus;
 
@@ -66,7 +67,7 @@ export interface TrainSlice {
   patchTrain(patch: Partial<TrainSlice['train']>): void;
   setTrainForm(update: (form: TrainForm) => TrainForm): void;
   /** Folds a `train` job event into the run view, the series and the timeline. */
-  applyTrainEvent(event: EngineEvent): void;
+  applyTrainEvent(event: StreamEvent<'train'>): void;
 }
 
 /** A run view before the engine answered. */
@@ -129,7 +130,7 @@ export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', un
       case 'trainStatus':
         return patchRun({ status: event.status, step: event.step, message: event.message ?? run.message });
       default:
-        return;
+        return assertNever(event, 'training event');
     }
   },
 });

@@ -9,7 +9,7 @@ import { rescaleRows } from '../lora/dora';
 import type { Stacked } from '../lora/merge';
 import { expectedTensors, openCheckpoint, validateCheckpoint, type ExpectedTensor } from '../model/checkpoint';
 import type { ModelConfig } from '../model/config';
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 
 /** A checkpoint opened for merging. */
 export interface MergedWeights {

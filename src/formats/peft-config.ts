@@ -2,9 +2,10 @@
  * `adapter_config.json` ⇄ `LoraConfig`. Field names and defaults follow PEFT's `LoraConfig` so that PEFT, vLLM
  * and llama.cpp's `convert_lora_to_gguf.py` read what we write, and we read what PEFT writes.
  */
-import { LINEAR_MODULE_NAMES } from '../model/linear';
-import { checkAlpha, type LoraConfig } from '../lora/config';
-import { compilePattern } from '../lora/pattern-match';
+import { LINEAR_MODULE_NAMES } from '../spec/modules';
+import { type LoraConfig } from '../spec/lora-config';
+import { checkAlpha } from '../spec/lora-config';
+import { compilePattern } from './pattern-match';
 
 /** The subset of PEFT's adapter_config.json we write and understand. */
 export interface PeftAdapterConfig {

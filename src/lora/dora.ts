@@ -14,7 +14,8 @@
  */
 import { tf, type Tensor1D, type Tensor2D } from '../backend/tf';
 import type { Linear } from '../model/linear';
-import type { LinearSpec, LoraConfig } from './config';
+import type { LinearSpec } from './config';
+import type { LoraConfig } from '../spec/lora-config';
 import { isTargeted } from './config';
 
 /** The DoRA state of one module: the trainable magnitude and the constant squared row norms of W. */

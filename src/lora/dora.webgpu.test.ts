@@ -2,16 +2,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
-import { importPeft } from '../formats/peft';
+import { importPeft } from './peft';
 import { DenseLinear } from '../model/dense-linear';
-import { folderFiles } from '../model/folder-files.node.js';
+import { folderFiles } from '../model/folder-files.node';
 import type { LinearFactory } from '../model/linear';
 import { loadModel } from '../model/load';
 import { dequantize } from '../quant/dequantize';
-import { createLinearFactory } from '../quant/linear-factory';
+import { createLinearFactory } from '../model/linear-factory';
 import { quantize } from '../quant/quantize';
 import { maxAbsDiff } from '../test-utils/tolerance';
-import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
+import { initNodeWebGpu } from '../test-utils/webgpu.node';
 import { specsOf } from './config';
 
 // DoRA through the tfjs WebGPU backend (SwiftShader here): the PEFT-written dora-qwen2 adapter (biased q/k/v) scores

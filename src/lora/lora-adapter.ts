@@ -8,7 +8,8 @@
 import { tf, type Tensor2D } from '../backend/tf';
 import type { AdapterHook, BaseOutput } from '../model/linear';
 import type { Rng } from '../util/rng';
-import { checkRankFits, isTargeted, moduleSettings, validateLoraConfig, type LinearSpec, type LoraConfig, type ModuleSettings } from './config';
+import { checkRankFits, isTargeted, moduleSettings, type LinearSpec, type ModuleSettings } from './config';
+import { validateLoraConfig, type LoraConfig } from '../spec/lora-config';
 import { baseProductOf, doraDelta, magnitudeScale, type DoraParts } from './dora';
 
 /** One adapted module. The variables are owned by the adapter (disposed by `LoraAdapter.dispose`). */

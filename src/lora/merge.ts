@@ -6,7 +6,8 @@
  *   Eckart–Young). The product is never formed: `lowRankSvd` works on the stacked factors.
  * Both return a new adapter with `alpha = rank` (scale 1) and `rank_pattern`/`alpha_pattern` where modules differ.
  */
-import { checkRankFits, layerIndex, type LinearSpec, type LoraConfig } from './config';
+import { checkRankFits, layerIndex, type LinearSpec } from './config';
+import { type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter, type LoraModuleWeights } from './lora-adapter';
 import { lowRankSvd, mat } from './svd';
 

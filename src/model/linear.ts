@@ -7,13 +7,7 @@
  * loaded base carry any number of adapters that are swapped without touching its weights.
  */
 import type { Tensor1D, Tensor2D } from '../backend/tf';
-
-/** Storage of a frozen weight: float, or packed low-bit with group-wise scales. */
-export type QuantMode = 'f32' | 'f16' | 'int8' | 'int4' | 'nf4';
-
-/** The projection kinds LoRA can target, named as in the checkpoints. */
-export const LINEAR_MODULE_NAMES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-export type LinearModuleName = (typeof LINEAR_MODULE_NAMES)[number];
+import type { QuantMode } from '../spec/modules';
 
 /** A frozen linear layer `y = x·Wᵀ + b`, W stored `[out, in]` as in the checkpoint. */
 export interface Linear {
@@ -50,7 +44,7 @@ export interface AdapterHook {
   delta(path: string, x: Tensor2D, base?: BaseOutput): Tensor2D | null;
 }
 
-/** Builds the base `Linear` for one checkpoint weight. Provided by `src/quant`. */
+/** Builds the base `Linear` for one checkpoint weight: dense or packed (`linear-factory.ts`). */
 export type LinearFactory = (
   path: string,
   weight: Float32Array, // [out, in] row-major

@@ -5,15 +5,7 @@
  * p ← p − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε).
  */
 import { tf } from '../backend/tf';
-
-export interface AdamWConfig {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-}
-
-export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+import { DEFAULT_ADAMW, type AdamWConfig } from '../spec/train-config';
 
 /** One parameter and its two moments; the moments are owned by the optimizer. */
 interface Slot {

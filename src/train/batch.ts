@@ -85,11 +85,3 @@ export function makeBatch(input: readonly TokenizedExample[], opts: BatchOptions
   });
   return { batch, seq, ids, attention, predictRows: Int32Array.from(rows), labels: Int32Array.from(labels), tokens, truncated };
 }
-
-/** Label tokens an example contributes once cut to `maxSeqLen`. */
-export function labelCount(example: TokenizedExample, maxSeqLen: number): number {
-  let n = 0;
-  const len = Math.min(example.ids.length, maxSeqLen);
-  for (let t = 1; t < len; t++) n += example.lossMask[t] ? 1 : 0;
-  return n;
-}

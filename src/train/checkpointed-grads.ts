@@ -6,7 +6,7 @@
  * the recomputation unsloth and HF `gradient_checkpointing` do. Dropout masks are reproduced exactly by replaying
  * the dropout stream from the state saved before each layer.
  */
-import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
+import { tf, type Tensor2D } from '../backend/tf';
 import type { AdapterHook } from '../model/linear';
 import type { DecoderStages } from '../model/decoder-model';
 import type { Rng } from '../util/rng';

@@ -4,14 +4,15 @@
  * when the store already holds this run — the state to resume from. Browser-safe.
  */
 import type { TokenizedExample } from '../data/types';
-import { specsOf, type LoraConfig } from '../lora/config';
+import { specsOf } from '../lora/config';
+import { type LoraConfig } from '../spec/lora-config';
 import { doraRowNorms } from '../lora/dora';
 import { LoraAdapter } from '../lora/lora-adapter';
 import type { DecoderModel } from '../model/decoder-model';
 import type { CheckpointStore } from './checkpoint';
 import { loraObjective, type TrainObjective } from './objective';
 import { checkPreferenceData, preferenceObjective, preferenceSpecOf } from './preference/preference-objective';
-import type { TrainConfig } from './train-config';
+import type { TrainConfig } from '../spec/train-config';
 import { seedStreams, Trainer } from './trainer';
 import type { TrainerOptions } from './trainer-types';
 

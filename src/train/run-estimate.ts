@@ -2,11 +2,12 @@
  * The memory a LoRA run will need, as the studio shows it before training (`estimateTraining`) and the CLI's
  * `train` prints in its summary line: one function, so both promise the same number for the same settings.
  */
-import { isTargeted, moduleSettings, type LoraConfig } from '../lora/config';
+import { isTargeted, moduleSettings } from '../lora/config';
+import { type LoraConfig } from '../spec/lora-config';
 import type { ModelConfig } from '../model/config';
-import type { QuantMode } from '../model/linear';
+import type { QuantMode } from '../spec/modules';
 import { estimateTrainingMemory, type TrainingMemory } from './memory-estimate';
-import type { TrainConfig } from './train-config';
+import type { TrainConfig } from '../spec/train-config';
 
 /** What the estimate needs from a loaded base: its config and its projections' sizes by module path. */
 export interface EstimatedBase {

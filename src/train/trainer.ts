@@ -15,7 +15,7 @@ import { computeStepGradients, evaluate } from './grad-step';
 import type { StepMetrics } from './metrics';
 import { loraPlusMultipliers } from './lora-plus';
 import { learningRate } from './schedule';
-import { totalSteps, validateTrainConfig, type TrainConfig } from './train-config';
+import { totalSteps, validateTrainConfig, type TrainConfig } from '../spec/train-config';
 
 export { seedStreams, type TrainerEvent, type TrainerOptions, type TrainerStatus, type TrainResult } from './trainer-types';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_BETA, type PreferenceLoss, type TrainMethod } from '../../../src/train/method';
+import { DEFAULT_BETA, type PreferenceLoss, type TrainMethod } from '../../../src/spec/method';
 import { useStudio } from '../../store';
 import { NumberField } from './NumberField';
 import { useFormEdit } from './use-form-edit';

@@ -2,8 +2,8 @@
  * `--adapter DIR[:WEIGHT]` (repeatable) for `score` and `generate`: PEFT folders or .zip files stacked on the loaded
  * base with their weights, y = W·x + Σ wᵢ·scaleᵢ·Bᵢ·Aᵢ·x.
  */
-import { PeftFormatError } from '../../formats/peft';
-import { loadAdapterStack, type LoadedAdapters } from '../../lora/adapter-folders.node.js';
+import { PeftFormatError } from '../../lora/peft';
+import { loadAdapterStack, type LoadedAdapters } from '../../lora/adapter-folders.node';
 import { specsOf } from '../../lora/config';
 import type { DecoderModel } from '../../model/decoder-model';
 import { CliError } from '../command';

@@ -9,10 +9,10 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { openModelFolder } from '../../model/folder-files.node.js';
+import { openModelFolder } from '../../model/folder-files.node';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { TextTokenizer } from '../../tokenizer/types';
-import { fileDatasetInput } from '../../data/node-input.node.js';
+import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { formatFiles, formatProblemSummary, formatStats } from '../../data/report';
 import { generateSyntheticJsonl } from '../../data/synthetic';

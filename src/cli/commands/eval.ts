@@ -10,19 +10,20 @@
  * `--all` scores every record. `--dump-tokens FILE` writes `{"ids","lossMask"}` per scored example.
  * `--data` may also be such a dump (pre-tokenized JSONL), then checked against the model's vocabulary.
  */
-import { initNodeBackend } from '../../backend/node';
-import { fileDatasetInput } from '../../data/node-input.node.js';
+import { writeFile } from 'node:fs/promises';
+import { initNodeBackend, type NodeBackendName } from '../../backend/node';
+import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { formatProblemSummary } from '../../data/report';
 import type { TokenizedExample } from '../../data/types';
-import { writeFileAtomically } from '../../export/file-sink.node.js';
+import { writeFileAtomically } from '../../export/file-sink.node';
 import { jsonLine } from '../../util/json-line';
 import { EvalInputError } from '../../eval/errors';
 import { evaluateVariants, scoredExamples, type VariantScore } from '../../eval/evaluate';
 import { predictGrid, type PredictResult } from '../../eval/predict-grid';
-import { readTokenDump, tokenDumpLines } from '../../eval/token-dump.node.js';
+import { readTokenDump, tokenDumpLines } from '../../eval/token-dump.node';
 import { loadModel } from '../../model/load';
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { TextTokenizer } from '../../tokenizer/types';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';

@@ -11,8 +11,8 @@
  */
 import { mkdir, writeFile, chmod, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomically } from '../../export/file-sink.node.js';
-import { fileDatasetInput } from '../../data/node-input.node.js';
+import { writeFileAtomically } from '../../export/file-sink.node';
+import { fileDatasetInput } from '../../data/node-input.node';
 import { formatProblems, ProblemLog } from '../../data/problems';
 import { readFileExamples } from '../../data/read-file';
 import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, templateError } from '../../data/template';
@@ -20,7 +20,7 @@ import type { DatasetInput, FileSummary, NormalizedExample } from '../../data/ty
 import { buildHandoffJob, HandoffError, zipJob, type JobData } from '../../handoff/handoff-job';
 import { isHubId, type HandoffSpec, type TokenMarkers, type TrainMethod } from '../../handoff/job-spec';
 import { preferencePair } from '../../handoff/preference-records';
-import { readJson, type ModelFiles } from '../../model/model-files';
+import { readJson, type ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
 import { CliError, flag, parseFlags, refuseControlChars, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';

@@ -21,31 +21,34 @@
 import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withMemoryPeak } from '../../backend/memory-probe';
-import { fileDatasetInput } from '../../data/node-input.node.js';
+import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { reportForTraining } from '../../data/report';
 import { findOutOfVocab, outOfVocabMessage } from '../../data/vocab-check';
-import { exportPeft } from '../../formats/peft';
+import { exportPeft } from '../../lora/peft';
 import type { FloatDtype } from '../../formats/safetensors';
-import { checkRankFits, DEFAULT_LORA_CONFIG, targetNames, type LoraConfig } from '../../lora/config';
+import { checkRankFits } from '../../lora/config';
+import { DEFAULT_LORA_CONFIG, loraConfigProblems, targetNames, type LoraConfig } from '../../spec/lora-config';
+import type { SpecProblem } from '../../spec/problems';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { DecoderModel } from '../../model/decoder-model';
 import { loadModelConfig, type ModelConfig } from '../../model/config';
 import { layerLinearShapes } from '../../model/memory-estimate';
 import { loadModel } from '../../model/load';
-import { readJson, type ModelFiles } from '../../model/model-files';
+import { readJson, type ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
-import { FileCheckpointStore } from '../../train/checkpoint-store.node.js';
+import { FileCheckpointStore } from '../../train/checkpoint-store.node';
 import { createLoraRun } from '../../train/lora-run';
 import {
   DEFAULT_BETA,
   DEFAULT_TRAIN_CONFIG,
   PREFERENCE_LOSSES,
   TRAIN_METHODS,
+  trainConfigProblems,
   type PreferenceLoss,
   type TrainConfig,
   type TrainMethod,
-} from '../../train/train-config';
+} from '../../spec/train-config';
 import type { Trainer, TrainResult } from '../../train/trainer';
 import { defaultEmbeddings } from '../../engine/model/facts';
 import { estimateRunMemory } from '../../train/run-estimate';
@@ -69,17 +72,29 @@ function num(flags: Flags, name: string, fallback: number, ok: (v: number) => bo
 // Safe integers only: 1e30 is an "integer" to Number.isInteger and would reach the job files or the loops.
 const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
 
+/** The flag of each setting src/spec checks, so its message can name what to change on the command line. */
+const FLAG_OF: Record<string, string> = {
+  'lora.rank': 'rank', 'lora.alpha': 'alpha', 'lora.dropout': 'dropout', 'lora.targets': 'targets', 'train.lr': 'lr',
+  'train.warmupSteps': 'warmup', 'train.steps': 'steps', 'train.epochs': 'epochs', 'train.batchSize': 'batch',
+  'train.gradAccum': 'grad-accum', 'train.maxSeqLen': 'seq-len', 'train.maxGradNorm': 'max-grad-norm',
+};
+
+/** Throws the spec's own messages (one validation for the form, the engine and the CLI), each naming its flag. */
+function throwProblems(problems: SpecProblem[]): void {
+  if (problems.length) throw new CliError(problems.map((p) => (FLAG_OF[p.field] ? `--${FLAG_OF[p.field]}: ${p.message}` : p.message)).join('\n'));
+}
+
 /** LoRA settings from the flags. */
 export function loraConfigFromFlags(flags: Flags): LoraConfig {
   const targets = flag(flags, 'targets', 'all-linear')!;
   const layers = flag(flags, 'layers');
   const init = flag(flags, 'init', 'kaiming');
   if (init !== 'kaiming' && init !== 'gaussian') throw new CliError(`--init must be kaiming or gaussian; got '${init}'`);
-  return {
+  const config: LoraConfig = {
     ...DEFAULT_LORA_CONFIG,
-    rank: num(flags, 'rank', DEFAULT_LORA_CONFIG.rank, posInt, 'a positive integer'),
+    rank: num(flags, 'rank', DEFAULT_LORA_CONFIG.rank),
     alpha: num(flags, 'alpha', DEFAULT_LORA_CONFIG.alpha),
-    dropout: num(flags, 'dropout', DEFAULT_LORA_CONFIG.dropout, (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    dropout: num(flags, 'dropout', DEFAULT_LORA_CONFIG.dropout),
     targets: targets === 'all-linear' ? 'all-linear' : targets.split(',').map((s) => s.trim()).filter(Boolean),
     layers: layers ? layers.split(',').map((s) => {
       const i = Number(s);
@@ -90,6 +105,8 @@ export function loraConfigFromFlags(flags: Flags): LoraConfig {
     init,
     ...(flags.has('dora') ? { useDora: true } : {}),
   };
+  throwProblems(loraConfigProblems(config));
+  return config;
 }
 
 /** `--method`, `--beta`, `--loss`, `--lora-plus-ratio` (issue 19), absent ones left out of the config. */
@@ -118,17 +135,17 @@ export function trainConfigFromFlags(flags: Flags): TrainConfig {
   const onNan = flag(flags, 'on-nan', d.onNonFinite) as TrainConfig['onNonFinite'];
   if (onNan !== 'stop' && onNan !== 'retry-half-lr') throw new CliError(`--on-nan must be stop or retry-half-lr; got '${onNan}'`);
   if (flags.has('steps') && flags.has('epochs')) throw new CliError('pass --steps or --epochs, not both');
-  return {
+  const config: TrainConfig = {
     ...d,
-    lr: num(flags, 'lr', d.lr, (v) => v > 0, 'a number > 0'),
+    lr: num(flags, 'lr', d.lr),
     schedule,
-    warmupSteps: num(flags, 'warmup', d.warmupSteps, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
-    steps: flags.has('steps') ? num(flags, 'steps', 1, posInt, 'a positive integer') : null,
-    epochs: num(flags, 'epochs', d.epochs, (v) => v > 0, 'a number > 0'),
-    batchSize: num(flags, 'batch', d.batchSize, posInt, 'a positive integer'),
-    gradAccum: num(flags, 'grad-accum', d.gradAccum, posInt, 'a positive integer'),
-    maxSeqLen: num(flags, 'seq-len', d.maxSeqLen, posInt, 'a positive integer'),
-    maxGradNorm: num(flags, 'max-grad-norm', d.maxGradNorm, (v) => v >= 0, 'a number ≥ 0 (0 = off)'),
+    warmupSteps: num(flags, 'warmup', d.warmupSteps),
+    steps: flags.has('steps') ? num(flags, 'steps', 1) : null,
+    epochs: num(flags, 'epochs', d.epochs),
+    batchSize: num(flags, 'batch', d.batchSize),
+    gradAccum: num(flags, 'grad-accum', d.gradAccum),
+    maxSeqLen: num(flags, 'seq-len', d.maxSeqLen),
+    maxGradNorm: num(flags, 'max-grad-norm', d.maxGradNorm),
     adamw: { ...d.adamw, weightDecay: num(flags, 'weight-decay', d.adamw.weightDecay, (v) => v >= 0, 'a number ≥ 0') },
     evalEvery: num(flags, 'eval-every', d.evalEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
     checkpointEvery: num(flags, 'checkpoint-every', d.checkpointEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
@@ -136,6 +153,8 @@ export function trainConfigFromFlags(flags: Flags): TrainConfig {
     onNonFinite: onNan,
     ...methodFromFlags(flags),
   };
+  throwProblems(trainConfigProblems(config));
+  return config;
 }
 
 async function prepareData(flags: Flags, files: ModelFiles, train: TrainConfig) {

@@ -15,11 +15,11 @@ import { SHAPE_LABELS } from '../../data/shape';
 import type { DatasetInput, DatasetRunHooks, PreparedDataset } from '../../data/types';
 import type { PrepareDataParams } from '../../protocol/data-types';
 import type { NamedBlob } from '../../protocol/model-types';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import { deleteDataset, listDatasets } from '../../storage';
 import { saveDataset } from '../data/dataset-store';
 import { tokenizerFor } from '../data/tokenizer-cache';
-import type { HandlerSpec, JobContext } from '../job';
+import type { EngineHandlers, HandlerSpec, JobContext } from '../job';
 import { RateMeter } from '../rate-meter';
 
 /** Records shown per file in the sample. */
@@ -132,4 +132,20 @@ export const deleteDatasetHandler: HandlerSpec<'deleteDataset'> = {
     await deleteDataset(await job.state.db(), params.id);
     return { id: params.id };
   },
+};
+
+/** The requests the data worker serves. */
+type DataRequest = 'sampleData' | 'previewData' | 'prepareData' | 'prepareShard' | 'listDatasets' | 'deleteDataset';
+
+/**
+ * The data worker's handlers: dataset sampling, preview, preparation and the dataset library. The engine worker
+ * registers them too, so an in-process engine (CLI, tests) has them.
+ */
+export const dataHandlers: Pick<EngineHandlers, DataRequest> = {
+  sampleData: sampleDataHandler,
+  previewData: previewDataHandler,
+  prepareData: prepareDataHandler,
+  prepareShard: prepareShardHandler,
+  listDatasets: listDatasetsHandler,
+  deleteDataset: deleteDatasetHandler,
 };

@@ -7,7 +7,7 @@
 import { bundleFileName, writeBundle, type BundleFormat } from '../../export/export-bundle';
 import type { ByteSink } from '../../formats/gguf-writer';
 import { stackFactors, type Stacked } from '../../lora/merge';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import { openAdapter, readStoredAdapter } from '../adapters/open-adapter';
 import type { HandlerSpec } from '../job';
 

@@ -3,12 +3,12 @@
  * resume, stop), `estimateTraining` (memory and steps before starting), and the run library (`listRuns`,
  * `getRun`, `deleteRun`).
  */
-import { validateLoraConfig } from '../../lora/config';
-import { InvalidRequestError } from '../../protocol/errors';
+import { validateLoraConfig } from '../../spec/lora-config';
+import { InvalidRequestError } from '../../spec/errors';
 import type { TrainingEstimate } from '../../protocol/train-types';
 import { deleteRun, getRun, listRuns } from '../../storage';
 import { estimateRunMemory, loraTrainable, sequenceLengths } from '../../train/run-estimate';
-import { totalSteps, validateTrainConfig } from '../../train/train-config';
+import { totalSteps, validateTrainConfig } from '../../spec/train-config';
 import type { HandlerSpec } from '../job';
 import { deviceBudget } from '../model/device-budget';
 import { activeRun } from '../train/active-runs';

@@ -2,15 +2,13 @@
 // the llama-tied fixture as dropped files and fake-indexeddb for datasets, runs, checkpoints and the library.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LORA_CONFIG } from '../../lora/config';
-import { EngineClient } from '../../protocol/client';
-import { InvalidRequestError } from '../../protocol/errors';
+import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
+import type { EngineClient } from '../../protocol/client';
+import { InvalidRequestError } from '../../spec/errors';
 import type { EngineEvent } from '../../protocol/messages';
-import type { TrainRunSpec } from '../../protocol/train-types';
-import type { StudioDb } from '../../storage';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
-import { LocalEngine } from '../local-engine';
+import type { TrainRunSpec } from '../../spec/run-spec';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
+import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
 import { channelEngine } from '../../test-utils/channel-engine.node';
 
 const source = fixtureFilesSource('llama-tied');
@@ -18,7 +16,6 @@ const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${
 const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
 
 let client: EngineClient;
-let db: StudioDb;
 let datasetId = '';
 
 function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every = 0): TrainRunSpec {
@@ -32,7 +29,7 @@ function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every =
 }
 
 beforeAll(async () => {
-  ({ client, db } = await channelEngine('engine-train'));
+  ({ client } = await channelEngine('engine-train'));
   const info = await client.request('loadModel', { source, quant: 'f32' });
   const prepared = await client.request('prepareData', { name: 'abc', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0.25, seed: 1 } });
   datasetId = prepared.datasetId!;

@@ -5,7 +5,7 @@
  */
 import { generate } from '../../generate/generate';
 import type { LoraAdapter } from '../../lora/lora-adapter';
-import type { SampleSettings } from '../../protocol/train-types';
+import type { SampleSettings } from '../../spec/run-spec';
 import type { LoadedModel } from '../session';
 
 /** Longest sample the studio asks for (a sample is a glance, not an essay). */

@@ -15,7 +15,7 @@ import type { TokenizedExample } from '../../data/types';
 import type { LmBatch } from '../batch';
 import type { CausalLm } from '../loss';
 import type { TrainObjective } from '../objective';
-import { DEFAULT_BETA, type TrainConfig } from '../train-config';
+import { DEFAULT_BETA, type TrainConfig } from '../../spec/train-config';
 import { preferenceLoss, preferenceMetrics, type PreferenceMetrics, type PreferenceSpec } from './preference-loss';
 import { isPreferencePair, labelRows, rowLabelCounts, rowLogProbSums } from './sequence-logps';
 

@@ -5,12 +5,12 @@
  * `--backend webgpu` the WGSL kernels run on Dawn (`--gpu system`: the machine's Vulkan driver; default
  * swiftshader, the software rasterizer).
  */
-import { initNodeBackend, type NodeBackendName } from '../backend/node';
-import { CliError, flag, parseFlags, type CliCommand } from '../cli/command';
-import type { QuantMode } from '../model/linear';
-import { benchQuantLinear } from './bench';
-import { GROUP_SIZES, type GroupSize } from './packed';
-import { initDawnWebGpu } from './webgpu-dawn.node.js';
+import { initNodeBackend, type NodeBackendName } from '../../backend/node';
+import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import type { QuantMode } from '../../spec/modules';
+import { benchQuantLinear } from './quant-bench';
+import { GROUP_SIZES, type GroupSize } from '../../quant/packed';
+import { initDawnWebGpu } from '../../quant/webgpu-dawn.node';
 
 const MODES: QuantMode[] = ['f32', 'f16', 'int8', 'int4', 'nf4'];
 

@@ -1,21 +1,12 @@
 /**
- * The Train form's settings and its three presets. Quick gets a visible effect in a couple of minutes on a small
+ * The Train form's settings and its three presets (here, below the app, so the page, the CLI and the scripts share
+ * them without pulling tensor code). Quick gets a visible effect in a couple of minutes on a small
  * model in the browser; balanced is one epoch at PEFT/unsloth's usual rank; thorough trains longer at a higher
  * rank with a lower learning rate. Every field stays editable; editing one turns the preset into "custom".
  */
-import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../src/lora/config';
-import type { SampleSettings } from '../../src/protocol/train-types';
-import type { TrainConfig } from '../../src/train/train-config';
-
-/**
- * src/train's DEFAULT_TRAIN_CONFIG, restated: importing its value would pull tfjs (through adamw.ts) into the page,
- * which never runs tensor code. The engine validates whatever the form sends.
- */
-const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  lr: 2e-4, schedule: 'cosine', warmupSteps: 0, steps: null, epochs: 1, batchSize: 1, gradAccum: 1, maxSeqLen: 512, bucket: 16,
-  maxGradNorm: 1, adamw: { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }, evalEvery: 0, evalMaxExamples: 0, checkpointEvery: 0,
-  seed: 0, onNonFinite: 'stop',
-};
+import { DEFAULT_LORA_CONFIG, type LoraConfig } from './lora-config';
+import type { SampleSettings } from './run-spec';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train-config';
 
 export type PresetId = 'quick' | 'balanced' | 'thorough';
 

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
-import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../lora/config';
-import { LoraAdapter } from '../lora/lora-adapter';
+import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
+import { LoraAdapter } from './lora-adapter';
 import type { DecoderModel } from '../model/decoder-model';
-import { memoryFiles } from '../model/memory-files';
+import { memoryFiles } from '../formats/memory-files';
 import { buildModel, linearSpecs, randomWeights, tinyConfig } from '../train/testing/tiny-model';
 import { Rng } from '../util/rng';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft, parseLoraKey } from './peft';
-import { encodeSafetensors, readSafetensorsHeader } from './safetensors';
-import { unzipFiles, zipFolder } from './zip';
+import { encodeSafetensors, readSafetensorsHeader } from '../formats/safetensors';
+import { unzipFiles, zipFolder } from '../formats/zip';
 
 const config = tinyConfig();
 const linears = linearSpecs(config);

@@ -3,7 +3,7 @@
  * tests) reads a folder, the browser reads dropped files, the hub cache or the built-in demo model, all through
  * this interface. Ranged reads let safetensors stream tensor by tensor instead of holding a whole shard twice.
  */
-import { InputError } from '../util/input-error';
+import { InputError } from './input-error';
 
 export interface ModelFiles {
   /** Human-readable origin for error messages ("/path/to/dir", "hf:org/name@main", "demo"). */
@@ -29,4 +29,10 @@ export async function readJson<T = unknown>(files: ModelFiles, name: string): Pr
   } catch (e) {
     throw new InputError(`${files.label}/${name}: not valid JSON (${(e as Error).message})`);
   }
+}
+
+/** Clamps a [start, end) request to a file of `size` bytes, as every `ModelFiles.read` does. */
+export function clampRange(size: number, start?: number, end?: number): [number, number] {
+  const s = Math.max(0, Math.min(start ?? 0, size));
+  return [s, Math.max(s, Math.min(end ?? size, size))];
 }

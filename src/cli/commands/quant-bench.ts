@@ -2,11 +2,11 @@
  * Micro-benchmark of one quantized layer against the f32 layer (tfjs matMul) on the active backend: bytes, output error
  * and time per call at several row counts. Used by the `quant` CLI command; runs anywhere the engine runs.
  */
-import { tf, type Tensor, type Tensor2D } from '../backend/tf';
-import type { QuantMode } from '../model/linear';
-import { createLinearFactory } from './linear-factory';
-import { packedByteSize, type GroupSize } from './packed';
-import { randomUniform, randomWeight } from './synthetic';
+import { tf, type Tensor, type Tensor2D } from '../../backend/tf';
+import type { QuantMode } from '../../spec/modules';
+import { createLinearFactory } from '../../model/linear-factory';
+import { packedByteSize, type GroupSize } from '../../quant/packed';
+import { randomUniform, randomWeight } from '../../quant/synthetic';
 
 export interface QuantBenchOptions {
   mode: QuantMode;
@@ -72,22 +72,22 @@ function relError(a: Float32Array, b: Float32Array): number {
 }
 
 /** Benchmarks one [out, in] layer in `mode`; the caller chooses the backend beforehand. */
-export async function benchQuantLinear(o: QuantBenchOptions): Promise<QuantBenchResult> {
-  const shape: [number, number] = [o.outFeatures, o.inFeatures];
-  const w = randomWeight(o.outFeatures * o.inFeatures, 1);
+export async function benchQuantLinear(options: QuantBenchOptions): Promise<QuantBenchResult> {
+  const shape: [number, number] = [options.outFeatures, options.inFeatures];
+  const w = randomWeight(options.outFeatures * options.inFeatures, 1);
   const t0 = performance.now();
-  const lin = createLinearFactory(o.mode, { groupSize: o.groupSize })('bench', w, shape, null);
+  const lin = createLinearFactory(options.mode, { groupSize: options.groupSize })('bench', w, shape, null);
   const quantizeMs = performance.now() - t0;
   const dense = createLinearFactory('f32')('bench-f32', w, shape, null); // f32 baseline
   const results: QuantBenchRow[] = [];
   let outputRelError = 0;
-  for (const m of o.rows) {
-    const x = tf.tensor2d(randomUniform(m * o.inFeatures, m), [m, o.inFeatures]);
-    const dy = tf.tensor2d(randomUniform(m * o.outFeatures, m + 1), [m, o.outFeatures]);
-    const quantMs = await timePerCall(() => lin.apply(x), o.reps);
-    const f32Ms = await timePerCall(() => dense.apply(x), o.reps);
+  for (const m of options.rows) {
+    const x = tf.tensor2d(randomUniform(m * options.inFeatures, m), [m, options.inFeatures]);
+    const dy = tf.tensor2d(randomUniform(m * options.outFeatures, m + 1), [m, options.outFeatures]);
+    const quantMs = await timePerCall(() => lin.apply(x), options.reps);
+    const f32Ms = await timePerCall(() => dense.apply(x), options.reps);
     const grad = tf.grad((xx: Tensor) => tf.sum(tf.mul(lin.apply(xx as Tensor2D), dy)));
-    const inputGradMs = await timePerCall(() => grad(x), Math.max(1, Math.ceil(o.reps / 2)));
+    const inputGradMs = await timePerCall(() => grad(x), Math.max(1, Math.ceil(options.reps / 2)));
     const yq = lin.apply(x);
     const yf = dense.apply(x);
     outputRelError = Math.max(outputRelError, relError((await yq.data()) as Float32Array, (await yf.data()) as Float32Array));
@@ -98,8 +98,8 @@ export async function benchQuantLinear(o: QuantBenchOptions): Promise<QuantBench
   lin.dispose();
   return {
     backend: tf.getBackend(),
-    mode: o.mode,
-    groupSize: o.groupSize,
+    mode: options.mode,
+    groupSize: options.groupSize,
     shape,
     bytes: lin.byteSize,
     f32Bytes: packedByteSize(shape, 'f32'),

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
-import { dequantize } from './dequantize';
-import { hostKernelSettings } from './kernels/host/quant-matmul-host';
+import { dequantize } from '../quant/dequantize';
+import { hostKernelSettings } from '../quant/kernels/host/quant-matmul-host';
 import { createLinearFactory, createPackedLinear } from './linear-factory';
-import type { Linear } from '../model/linear';
-import { PACKED_MODES, type PackedMode } from './packed';
+import type { Linear } from './linear';
+import { PACKED_MODES, type PackedMode } from '../quant/packed';
 import { QuantLinear } from './quant-linear';
-import { quantize } from './quantize';
-import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './synthetic';
+import { quantize } from '../quant/quantize';
+import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from '../quant/synthetic';
 
 // Shapes deliberately off every tile and group size: in 33/72/96 vs groups 32/64/128, out 17/40/80.
 const CASES: { out: number; inp: number; g: 32 | 64 | 128 }[] = [

@@ -2,6 +2,7 @@
  * Shapes of the records the studio stores. Metadata only: blobs live in chunk parts listed in `parts`.
  * Records are plain structured-clone data (no class instances, no typed arrays outside `chunks`).
  */
+import type { TrainRunSpec } from './run-spec';
 
 /** Where one named blob of a record is stored. */
 export interface PartInfo {
@@ -68,6 +69,15 @@ export interface MetricPoint {
   time: number;
 }
 
+/**
+ * What a run record keeps of its settings. The spec is wrapped (not stored as `config` itself) because records
+ * already in users' databases have this shape; unwrapping it would need a schema migration for no gain. A run
+ * filed from a cluster hand-off's loss curve, with no studio run behind it, has no spec.
+ */
+export interface RunConfig {
+  spec?: TrainRunSpec;
+}
+
 /** A training run: its config and metric history (checkpoints are separate records). */
 export interface RunRecord {
   id: string;
@@ -76,7 +86,7 @@ export interface RunRecord {
   updatedAt: number;
   status: 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
   /** Train + adapter config as the trainer took it. */
-  config: Record<string, unknown>;
+  config: RunConfig;
   baseModel: string;
   datasetId: string | null;
   /** Adapter saved from this run, once there is one. */

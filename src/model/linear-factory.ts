@@ -1,10 +1,11 @@
 /** Builds the frozen base layers for the model loader (the `LinearFactory` contract of `model/linear.ts`). */
-import type { Linear, LinearFactory, QuantMode } from '../model/linear';
-import { DenseLinear } from '../model/dense-linear';
-import { assertFitsDevice } from './device-limits';
-import { assertGroupSize, DEFAULT_GROUP_SIZE, type GroupSize, type PackedWeight } from './packed';
+import type { Linear, LinearFactory } from './linear';
+import type { QuantMode } from '../spec/modules';
+import { DenseLinear } from './dense-linear';
+import { assertFitsDevice } from '../quant/device-limits';
+import { assertGroupSize, DEFAULT_GROUP_SIZE, type GroupSize, type PackedWeight } from '../quant/packed';
 import { QuantLinear } from './quant-linear';
-import { quantize } from './quantize';
+import { quantize } from '../quant/quantize';
 
 /** Options of `createLinearFactory`. */
 export interface LinearFactoryOptions {

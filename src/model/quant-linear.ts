@@ -1,15 +1,15 @@
 /**
  * `QuantLinear`: a frozen linear layer whose weight stays packed on its backend (an int32 tensor of packed
- * words + an f32 scales tensor, see `packed.ts`). Forward and input gradient both run our own kernels
- * (`kernels/`), which decode the weight on the fly: no float copy of W ever lives on the device.
+ * words + an f32 scales tensor, see `src/quant/packed.ts`). Forward and input gradient both run our own kernels
+ * (`src/quant/kernels/`), which decode the weight on the fly: no float copy of W ever lives on the device.
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../backend/tf';
-import type { Linear } from '../model/linear';
-import { dequantize } from './dequantize';
-import { assertFitsDevice } from './device-limits';
-import { QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD, type QuantKernelAttrs } from './kernels/names';
-import { registerQuantKernels } from './kernels/register';
-import { assertPackedConsistent, packedLayout, type PackedMode, type PackedWeight } from './packed';
+import type { Linear } from './linear';
+import { dequantize } from '../quant/dequantize';
+import { assertFitsDevice } from '../quant/device-limits';
+import { QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD, type QuantKernelAttrs } from '../quant/kernels/names';
+import { registerQuantKernels } from '../quant/kernels/register';
+import { assertPackedConsistent, packedLayout, type PackedMode, type PackedWeight } from '../quant/packed';
 
 /** Frozen linear layer over a packed weight; `apply` is differentiable w.r.t. x only. */
 export class QuantLinear implements Linear {

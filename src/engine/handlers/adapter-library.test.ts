@@ -1,26 +1,21 @@
 // Adapter library requests through the real protocol (client ⇄ MessageChannel ⇄ worker side) on fake-indexeddb.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineClient } from '../../protocol/client';
-import { EngineError, InvalidRequestError } from '../../protocol/errors';
+import { servedClient } from '../../test-utils/channel-engine.node';
+import type { EngineClient } from '../../protocol/client';
+import { EngineError, InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, putAdapter, putCheckpoint, type StudioDb } from '../../storage';
-import { nodeEngineDeps } from '../deps.node.js';
+import { nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
-import { serveEngine } from '../serve';
 
 let client: EngineClient | null = null;
 afterEach(() => client?.dispose());
 
 async function setup(): Promise<{ client: EngineClient; db: StudioDb }> {
   const db = await openStudioDb({ name: `engine-adapters-${Math.random()}` });
-  client = new EngineClient({
-    connect: () => {
-      const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db)));
-      return port2;
-    },
-  });
-  return { client, db };
+  const served = servedClient(async () => db);
+  client = served;
+  return { client: served, db };
 }
 
 const input = (id: string, name: string) => ({

@@ -1,10 +1,12 @@
 /**
- * Errors of the Hugging Face hub loader. Each says what went wrong and what the user can do about it; the
- * worker protocol carries them as `{ name, message, detail }`, so `name` is stable and `detail` is plain data.
+ * Errors of the Hugging Face hub loader. Each says what went wrong and what the user can do about it. They are
+ * engine errors like any other, so they cross the worker typed: the wire form carries their fields
+ * ({@link HubErrorFields}) and the client rebuilds the same class (src/spec/wire-error.ts).
  */
+import { EngineError } from './errors';
 
 /** Base class: every hub failure is one of these (or an `AbortError` when the caller cancelled). */
-export class HubError extends Error {
+export class HubError extends EngineError {
   override name = 'HubError';
   constructor(message: string, readonly repo: string) {
     super(message);
@@ -73,4 +75,54 @@ export class HubResponseError extends HubError {
 /** True for the error `fetch` and streams raise when an `AbortSignal` fires. */
 export function isAbortError(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { name?: string }).name === 'AbortError';
+}
+
+/** The fields of any hub error, as plain data for the wire. */
+export interface HubErrorFields {
+  repo: string;
+  status?: number;
+  gated?: boolean;
+  otherWeights?: string[];
+  neededBytes?: number;
+  availableBytes?: number | null;
+  file?: string | null;
+  bytesDone?: number;
+  resumable?: boolean;
+}
+
+/** The wire fields of `e`. */
+export function hubErrorFields(e: HubError): HubErrorFields {
+  const fields: HubErrorFields = { repo: e.repo };
+  if (e instanceof HubAccessError) Object.assign(fields, { status: e.status, gated: e.gated });
+  if (e instanceof HubResponseError) fields.status = e.status;
+  if (e instanceof HubNoSafetensorsError) fields.otherWeights = e.otherWeights;
+  if (e instanceof HubStorageError) Object.assign(fields, { neededBytes: e.neededBytes, availableBytes: e.availableBytes });
+  if (e instanceof HubNetworkError) Object.assign(fields, { file: e.file, bytesDone: e.bytesDone, resumable: e.resumable });
+  return fields;
+}
+
+/** Rebuilds the hub error called `name`; null when `name` is not one. */
+export function hubErrorFromFields(name: string, message: string, f: HubErrorFields): HubError | null {
+  switch (name) {
+    case 'HubError':
+      return new HubError(message, f.repo);
+    case 'HubRepoNotFoundError':
+      return new HubRepoNotFoundError(message, f.repo);
+    case 'HubRevisionNotFoundError':
+      return new HubRevisionNotFoundError(message, f.repo);
+    case 'HubAccessError':
+      return new HubAccessError(message, f.repo, f.status ?? 0, f.gated ?? false);
+    case 'HubNoSafetensorsError':
+      return new HubNoSafetensorsError(message, f.repo, f.otherWeights ?? []);
+    case 'HubUnsupportedArchitectureError':
+      return new HubUnsupportedArchitectureError(message, f.repo);
+    case 'HubStorageError':
+      return new HubStorageError(message, f.repo, f.neededBytes ?? 0, f.availableBytes ?? null);
+    case 'HubNetworkError':
+      return new HubNetworkError(message, f.repo, f.file ?? null, f.bytesDone ?? 0, f.resumable ?? false);
+    case 'HubResponseError':
+      return new HubResponseError(message, f.repo, f.status ?? 0);
+    default:
+      return null;
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPreset, DEFAULT_TRAIN_FORM, fitPresetToBase, quickLearningRate } from './train-presets';
+import { applyPreset, DEFAULT_TRAIN_FORM, fitPresetToBase, quickLearningRate } from './presets';
 
 describe('train presets', () => {
   it('Quick steps harder on a tiny base than on a 100M+ one', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { quantCommand } from './quant-command.node';
+import { quantCommand } from './quant';
 
 describe('quant CLI command', () => {
   afterEach(() => vi.restoreAllMocks());

@@ -13,14 +13,15 @@
  * `save_and_load.py` writes (it strips the `.weight` of the `lora_magnitude_vector.<name>.weight` parameter; both
  * forms are read). llama.cpp has no DoRA adapters, so the llama.cpp-ready export refuses them.
  */
-import { loraScale, moduleSettings, type LinearSpec, type LoraConfig } from '../lora/config';
-import { doraRowNorms } from '../lora/dora';
-import { LoraAdapter, type LoraModuleWeights } from '../lora/lora-adapter';
-import { readJson, type ModelFiles } from '../model/model-files';
-import { fromPeftConfig, PeftFormatError, toPeftConfig, type PeftAdapterConfig } from './peft-config';
-import { encodeSafetensors, readSafetensorsHeader, readTensorF32, type FloatDtype, type SafetensorsEntry } from './safetensors';
+import { moduleSettings, type LinearSpec } from './config';
+import { loraScale, type LoraConfig } from '../spec/lora-config';
+import { doraRowNorms } from './dora';
+import { LoraAdapter, type LoraModuleWeights } from './lora-adapter';
+import { readJson, type ModelFiles } from '../spec/model-files';
+import { fromPeftConfig, PeftFormatError, toPeftConfig, type PeftAdapterConfig } from '../formats/peft-config';
+import { encodeSafetensors, readSafetensorsHeader, readTensorF32, type FloatDtype, type SafetensorsEntry } from '../formats/safetensors';
 
-export { PeftFormatError, type PeftAdapterConfig } from './peft-config';
+export { PeftFormatError, type PeftAdapterConfig } from '../formats/peft-config';
 
 export const ADAPTER_CONFIG_FILE = 'adapter_config.json';
 export const ADAPTER_WEIGHTS_FILE = 'adapter_model.safetensors';

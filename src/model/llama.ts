@@ -1,19 +1,34 @@
 /**
- * Grouped-query self-attention, HF Llama semantics: q/k/v projections (optional bias), Qwen3's per-head RMSNorm on
- * q and k, RoPE, scaled dot product with an additive causal/padding mask, softmax in f32, o_proj.
+ * One Llama-family decoder layer, top to bottom (Llama 2/3, Mistral, Qwen2, Qwen3; SmolLM2 and TinyLlama are
+ * Llama), as HF's `modeling_llama.py` writes it: RMSNorm, grouped-query self-attention, SwiGLU MLP, and the
+ * pre-norm residual block that chains them. `decoder-model.ts` stacks these blocks between the embedding and the
+ * LM head; the matmul kernels (batched-matmul.ts, frozen-matmul.ts) and the quantized linears stay apart.
  *
- * All heads are computed in one batched matMul: the query heads that share a KV head are folded into the row axis
+ * Attention, HF Llama semantics: q/k/v projections (optional bias), Qwen3's per-head RMSNorm on q and k, RoPE,
+ * scaled dot product with an additive causal/padding mask, softmax in f32, o_proj. All heads are computed in one
+ * batched matMul: the query heads that share a KV head are folded into the row axis
  * ([batch, kvHeads, group·seq, headDim]), so keys and values are never repeated in memory and there is no per-head
  * loop in JS. Head h uses KV head ⌊h / group⌋, as `repeat_kv` does.
  */
-import { tf, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
+import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
 import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
 import type { ModelConfig } from './config';
 import type { KVCache } from './kv-cache';
 import type { AdapterHook } from './linear';
-import { rmsNorm } from './rms-norm';
 import { applyRope } from './rope';
 import { linearPath, project, type LayerWeights } from './weights';
+
+/**
+ * RMSNorm as in HF `LlamaRMSNorm`: `weight * x / sqrt(mean(x²) + eps)` over the last axis, computed in f32 (our
+ * tensors are f32 already, so there is no up/down cast to mirror). x: [..., dim], weight: [dim] → [..., dim].
+ * Caller owns the result.
+ */
+export function rmsNorm<T extends Tensor>(x: T, weight: Tensor1D, eps: number): T {
+  return tf.tidy(() => {
+    const variance = tf.mean(tf.square(x), -1, true); // [..., 1]
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight) as T;
+  });
+}
 
 /** Per-forward inputs shared by every layer. */
 export interface AttentionContext {
@@ -39,7 +54,7 @@ export interface AttentionContext {
 /** Default `scoreBudget`: 32 M scores (128 MiB in f32, twice that with the softmax). */
 export const DEFAULT_SCORE_BUDGET = 1 << 25;
 
-/** x: [batch·seq, hidden] → [batch·seq, hidden]. Caller owns the result. */
+/** Self-attention. x: [batch·seq, hidden] → [batch·seq, hidden]. Caller owns the result. */
 export function attention(
   config: ModelConfig,
   layer: LayerWeights,
@@ -130,4 +145,26 @@ function swapAxes12(x: Tensor4D): Tensor4D {
   const [a, b, c, d] = x.shape;
   if (b === 1 || c === 1) return x.reshape([a, c, b, d]);
   return tf.transpose(x, [0, 2, 1, 3]);
+}
+
+/** SwiGLU feed-forward: down(silu(gate(x)) ⊙ up(x)), as in HF `LlamaMLP`. x: [rows, hidden] → [rows, hidden]. */
+export function mlp(layer: LayerWeights, index: number, x: Tensor2D, hook: AdapterHook | null | undefined): Tensor2D {
+  return tf.tidy(() => {
+    const gate = project(layer.gate, linearPath(index, 'gate_proj'), x, hook); // [rows, intermediate]
+    const up = project(layer.up, linearPath(index, 'up_proj'), x, hook); // [rows, intermediate]
+    const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as Tensor2D; // silu(gate) ⊙ up
+    return project(layer.down, linearPath(index, 'down_proj'), act, hook); // [rows, hidden]
+  });
+}
+
+/**
+ * The pre-norm decoder layer (HF `LlamaDecoderLayer`): x + attn(norm(x)), then + mlp(norm(·)).
+ * x: [batch·seq, hidden] → [batch·seq, hidden]. Caller owns the result.
+ */
+export function decoderLayer(config: ModelConfig, layer: LayerWeights, index: number, x: Tensor2D, ctx: AttentionContext): Tensor2D {
+  return tf.tidy(() => {
+    const eps = config.rmsNormEps;
+    const h = tf.add(x, attention(config, layer, index, rmsNorm(x, layer.inputNorm, eps), ctx)) as Tensor2D; // [batch·seq, hidden]
+    return tf.add(h, mlp(layer, index, rmsNorm(h, layer.postAttentionNorm, eps), ctx.hook)) as Tensor2D; // [batch·seq, hidden]
+  });
 }

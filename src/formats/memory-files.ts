@@ -2,7 +2,7 @@
  * A `ModelFiles` over in-memory buffers: tests, checkpoints built on the fly, and files the browser has already
  * read into memory. Reads return views (no copy), so callers must not mutate what they get.
  */
-import type { ModelFiles } from './model-files';
+import { clampRange, type ModelFiles } from '../spec/model-files';
 
 /** Wraps `name → bytes` (strings are stored as UTF-8) as a `ModelFiles` labelled `label`. */
 export function memoryFiles(entries: Record<string, Uint8Array | string>, label = 'memory'): ModelFiles {
@@ -19,9 +19,7 @@ export function memoryFiles(entries: Record<string, Uint8Array | string>, label 
     async read(name, start, end) {
       const bytes = map.get(name);
       if (!bytes) throw new Error(`${label}/${name}: file not found`);
-      const s = Math.max(0, Math.min(start ?? 0, bytes.byteLength));
-      const e = Math.max(s, Math.min(end ?? bytes.byteLength, bytes.byteLength));
-      return bytes.subarray(s, e);
+      return bytes.subarray(...clampRange(bytes.byteLength, start, end));
     },
   };
 }
