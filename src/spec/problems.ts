@@ -23,10 +23,10 @@ export class ProblemList {
     if (!ok) this.problems.push({ field, message });
   }
 
-  /** A whole number ≥ `min` (default 1). */
+  /** A whole number ≥ `min` (default 1), and a safe one: 1e30 passes `Number.isInteger` but breaks every loop. */
   integer(v: unknown, field: string, label: string, min = 1): void {
     this.check(
-      typeof v === 'number' && Number.isInteger(v) && v >= min,
+      typeof v === 'number' && Number.isSafeInteger(v) && v >= min,
       field,
       `${label} must be a whole number ≥ ${min} (got ${show(v)}).`,
     );

@@ -10,8 +10,7 @@
  * `--all` scores every record. `--dump-tokens FILE` writes `{"ids","lossMask"}` per scored example.
  * `--data` may also be such a dump (pre-tokenized JSONL), then checked against the model's vocabulary.
  */
-import { writeFile } from 'node:fs/promises';
-import { initNodeBackend, type NodeBackendName } from '../../backend/node';
+import { initNodeBackend } from '../../backend/node';
 import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { formatProblemSummary } from '../../data/report';

@@ -69,8 +69,6 @@ function num(flags: Flags, name: string, fallback: number, ok: (v: number) => bo
   return v;
 }
 
-// Safe integers only: 1e30 is an "integer" to Number.isInteger and would reach the job files or the loops.
-const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
 
 /** The flag of each setting src/spec checks, so its message can name what to change on the command line. */
 const FLAG_OF: Record<string, string> = {
