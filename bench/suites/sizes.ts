@@ -27,6 +27,7 @@ const GPU_WORK_FIGURES: [keyof GpuWork, string, string][] = [
   ['readbacks', 'GPU→CPU read-backs (target ≤ 2: loss and finite check)', 'n'],
   ['uploads', 'host→GPU uploads', 'n'],
   ['uploadBytes', 'host→GPU upload bytes (no weights after load)', 'B'],
+  ['largestUpload', 'largest single upload (a weight would show here)', 'B'],
   ['pipelines', 'pipeline compilations (target 0 after step 1)', 'n'],
 ];
 
@@ -48,6 +49,7 @@ async function measureStep(ctx: SuiteContext, name: string, model: DecoderModel,
     let t = performance.now();
     const { peak } = await withMemoryPeak(() => stepper.step());
     const firstMs = performance.now() - t;
+    counter?.resetLargest();
     const w1 = counter?.snapshot();
     t = performance.now();
     await stepper.step();

@@ -13,17 +13,20 @@ export interface GpuWork {
   readbackBytes: number;
   uploads: number;
   uploadBytes: number;
+  /** The largest single upload (a weight re-uploaded would show here). */
+  largestUpload: number;
   uniformWrites: number;
   pipelines: number;
   submits: number;
 }
 
-const zero = (): GpuWork => ({ dispatches: 0, readbacks: 0, readbackBytes: 0, uploads: 0, uploadBytes: 0, uniformWrites: 0, pipelines: 0, submits: 0 });
+const zero = (): GpuWork => ({ dispatches: 0, readbacks: 0, readbackBytes: 0, uploads: 0, uploadBytes: 0, largestUpload: 0, uniformWrites: 0, pipelines: 0, submits: 0 });
 
 /** `b − a`, field by field. */
 export function gpuWorkDelta(a: GpuWork, b: GpuWork): GpuWork {
   const out = zero();
   for (const k of Object.keys(out) as (keyof GpuWork)[]) out[k] = b[k] - a[k];
+  out.largestUpload = b.largestUpload; // a maximum, not a count: the caller resets it per interval
   return out;
 }
 
@@ -65,23 +68,8 @@ export class GpuWorkCounter {
         return orig(desc);
       }),
       patch(device, 'createBuffer', (orig) => (desc) => {
-        const buffer = orig(desc);
-        if (!on()) return buffer;
-        if (desc.mappedAtCreation) {
-          w.uploads++;
-          w.uploadBytes += desc.size;
-        }
-        if (desc.usage & MAP_READ) {
-          const map = buffer.mapAsync.bind(buffer);
-          buffer.mapAsync = (mode, offset, size) => {
-            if (on() && mode & MODE_READ) {
-              w.readbacks++;
-              w.readbackBytes += size ?? buffer.size - (offset ?? 0);
-            }
-            return map(mode, offset, size);
-          };
-        }
-        return buffer;
+        if (on() && desc.mappedAtCreation) this.upload(desc.size);
+        return orig(desc);
       }),
       patch(device, 'createCommandEncoder', (orig) => (desc) => {
         const encoder = orig(desc);
@@ -104,14 +92,39 @@ export class GpuWorkCounter {
       patch(device.queue, 'writeBuffer', (orig) => (buffer, offset, data, dataOffset, size) => {
         if (on()) {
           if (buffer.usage & UNIFORM) w.uniformWrites++;
-          else {
-            w.uploads++;
-            w.uploadBytes += size ?? ('byteLength' in data ? data.byteLength : 0);
-          }
+          else this.upload(size ?? ('byteLength' in data ? data.byteLength : 0));
         }
         orig(buffer, offset, data, dataOffset, size);
       }),
     );
+    // Read-backs: staging buffers are pooled by tfjs and may predate this counter, so `mapAsync` is counted on the
+    // buffer prototype (found through a probe buffer) rather than per buffer.
+    const probe = device.createBuffer({ size: 4, usage: MAP_READ | 0x8 /* COPY_DST */ });
+    const proto = Object.getPrototypeOf(probe) as GPUBuffer;
+    probe.destroy();
+    this.restores.push(
+      patch(proto, 'mapAsync', () => {
+        const map = Object.getOwnPropertyDescriptor(proto, 'mapAsync')?.value as GPUBuffer['mapAsync'];
+        return function (this: GPUBuffer, mode, offset, size) {
+          if (on() && mode & MODE_READ && this.usage & MAP_READ) {
+            w.readbacks++;
+            w.readbackBytes += size ?? this.size - (offset ?? 0);
+          }
+          return map.call(this, mode, offset, size);
+        };
+      }),
+    );
+  }
+
+  private upload(bytes: number): void {
+    this.work.uploads++;
+    this.work.uploadBytes += bytes;
+    this.work.largestUpload = Math.max(this.work.largestUpload, bytes);
+  }
+
+  /** Starts a new interval for `largestUpload`. */
+  resetLargest(): void {
+    this.work.largestUpload = 0;
   }
 
   /** Counts so far. */
