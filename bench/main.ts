@@ -16,6 +16,7 @@ function optionsFromQuery(q: URLSearchParams): BenchOptions {
     model: pick(q.get('model'), BENCH_MODEL_NAMES, 'tiny'),
     quick: q.get('quick') === '1',
     suites: suites.length > 0 ? SUITE_NAMES.filter((s) => suites.includes(s)) : [...SUITE_NAMES],
+    ...(q.has('realShapes') ? { realShapes: JSON.parse(q.get('realShapes')!) as BenchOptions['realShapes'] } : {}),
   };
 }
 

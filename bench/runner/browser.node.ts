@@ -45,6 +45,7 @@ async function startServer(): Promise<{ server: ViteDevServer; url: string }> {
 
 function queryOf(opts: BenchOptions): string {
   const q = new URLSearchParams({ backend: opts.backend, model: opts.model, quick: opts.quick ? '1' : '0', suites: opts.suites.join(',') });
+  if (opts.realShapes?.length) q.set('realShapes', JSON.stringify(opts.realShapes));
   return q.toString();
 }
 
