@@ -5,6 +5,7 @@
 import { isTargeted, moduleSettings, type LoraConfig } from '../lora/config';
 import type { ModelConfig } from '../model/config';
 import type { QuantMode } from '../model/linear';
+import type { GroupSize } from '../quant/packed';
 import { estimateTrainingMemory, type TrainingMemory } from './memory-estimate';
 import type { TrainConfig } from './train-config';
 
@@ -37,6 +38,7 @@ export function estimatedSeqLen(train: Pick<TrainConfig, 'maxSeqLen' | 'bucket'>
 
 export interface RunEstimateInput {
   quant: QuantMode;
+  groupSize?: GroupSize;
   /** How the base holds its embeddings (`loadModel`'s option; the studio uses f16 on WebGPU). */
   embeddings: 'f32' | 'f16';
   train: Pick<TrainConfig, 'batchSize' | 'gradAccum' | 'maxSeqLen' | 'bucket'>;
@@ -44,6 +46,8 @@ export interface RunEstimateInput {
   longestExample: number | null;
   /** Activation checkpointing (the default of every run). */
   checkpointing: boolean;
+  /** The backend the run computes on ('wasm' promises heap bytes, see `estimateTrainingMemory`). */
+  backend: string;
 }
 
 /** Peak memory of one training step of `lora` on `base` with these settings. */
@@ -52,6 +56,7 @@ export function estimateRunMemory(base: EstimatedBase, lora: LoraConfig, o: RunE
   const seqLen = estimatedSeqLen(o.train, o.longestExample);
   const memory = estimateTrainingMemory(base.config, {
     quant: o.quant,
+    groupSize: o.groupSize,
     embeddings: o.embeddings,
     trainableParameters: trainable,
     batch: o.train.batchSize,
@@ -59,6 +64,7 @@ export function estimateRunMemory(base: EstimatedBase, lora: LoraConfig, o: RunE
     gradAccum: o.train.gradAccum,
     checkpointing: o.checkpointing,
     dropout: lora.dropout > 0,
+    backend: o.backend,
   });
   return { memory, seqLen, trainableParameters: trainable };
 }

@@ -5,28 +5,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backend/tf';
 import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
-import type { CliCommand } from '../command';
+import { runCommand as run } from '../../test-utils/run-cli';
 import { generateCommand } from './generate';
 import { trainCommand } from './train';
 
 let dir = '';
 const model = modelFixtureDir('llama-tied');
-
-async function run(command: CliCommand, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  try {
-    return { code: await command.run(args), out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cli-webgpu-'));
