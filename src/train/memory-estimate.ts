@@ -32,7 +32,7 @@ const HEAD_BLOCKS = 4;
  * wasm heap ÷ distinct tensor bytes at a step's peak: the heap only grows, so freed buffers between differently
  * sized tensors, XNNPACK's packed operands and transposed copies stay as heap (measured on SmolLM2-135M).
  */
-export const WASM_HEAP_FACTOR = 1.15;
+export const WASM_HEAP_FACTOR = 1.1;
 
 export interface TrainingMemoryInput {
   quant: QuantMode;
