@@ -13,8 +13,11 @@ import type { BackendPreference, BackendReport } from '../backend/select';
 import type { AdapterRecord } from '../storage/records';
 import type { GpuFaultKind, WireError } from './errors';
 import type { CompactShard, DataFileSample, PrepareDataParams, PrepareDataResult, PrepareShardParams, PreviewDataParams, PreviewResult } from './data-types';
-import type { ActiveAdapter, ExportedAdapter, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
+import type { ExportJobParams, ExportJobResult } from './handoff-types';
+import type { ExportBundleParams, ExportBundleResult } from './export-types';
+import type { ActiveAdapter, ExportedAdapter, GenerateCompareParams, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
 import type { ScoreParams, ScoreResult } from './score-types';
+import type { EvaluateParams, EvaluateResult } from './eval-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
 import type { ColumnMapping } from '../data/types';
 import type { DatasetRecord } from '../storage/records';
@@ -91,8 +94,12 @@ export interface EngineRequestMap {
   storageEstimate: { params: Record<string, never>; result: StorageEstimateResult };
   /** Per-token log-probabilities of a sequence under the loaded base (or with the active adapter mix). */
   score: { params: ScoreParams; result: ScoreResult };
+  /** Scores variants (base, adapters, mixes) on a stored dataset; optional Predict grid (multiplexed batches). */
+  evaluate: { params: EvaluateParams; result: EvaluateResult };
   /** Generates from the loaded base, alone or with the active adapter mix; streams `token` events. */
   generate: { params: GenerateParams; result: GenerateOutcome };
+  /** One prompt under several uses (base, adapters, training) in one multiplexed batch, same seed; `token` events carry `row`. */
+  generateCompare: { params: GenerateCompareParams; result: GenerateOutcome[] };
   /** Ends running generations after their current token; each answers with the text it wrote (finish 'aborted'). */
   stopGeneration: { params: Record<string, never>; result: { stopped: number } };
   /** Sets the adapter mix used by `generate` (opens adapters from storage as needed; applies live). */
@@ -101,7 +108,11 @@ export interface EngineRequestMap {
   duplicateAdapter: { params: { id: string; name?: string }; result: AdapterRecord };
   /** The PEFT files of a saved adapter and a zip of both (buffers transferred). */
   exportAdapter: { params: { id: string }; result: ExportedAdapter };
+  /** A saved adapter for another tool (GGUF adapter, merged GGUF, merged HF folder) or the base as GGUF; streamed. */
+  exportBundle: { params: ExportBundleParams; result: ExportBundleResult };
   /** Imports a PEFT adapter (folder files or a .zip), checked against the loaded base model. */
+  /** A run (or the Train form) as a job zip for axolotl / TRL on a GPU cluster. */
+  exportJob: { params: ExportJobParams; result: ExportJobResult };
   importAdapter: { params: ImportAdapterParams; result: AdapterRecord };
   /** Merges saved adapters into a new one (concat or weighted SVD), saved to the library. */
   mergeAdapters: { params: MergeAdaptersParams; result: AdapterRecord };
@@ -160,11 +171,15 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   matmulCheck: true,
   storageEstimate: true,
   score: true,
+  evaluate: true,
   generate: true,
+  generateCompare: true,
   setActiveAdapters: true,
   stopGeneration: true,
   duplicateAdapter: true,
   exportAdapter: true,
+  exportJob: true,
+  exportBundle: true,
   importAdapter: true,
   mergeAdapters: true,
   listAdapters: true,
@@ -209,7 +224,7 @@ export interface EngineEventMap extends TrainEventMap {
     detail?: string;
   };
   /** `generate`: a piece of text that became final (may be '' while a character or stop string is held back). */
-  token: { index: number; id: number; text: string };
+  token: { index: number; id: number; text: string; /** `generateCompare`: the row (index into `uses`). */ row?: number };
   /** A line for the log panel. */
   log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
   /** The GPU reported a fault (out of memory, validation, device lost). */

@@ -24,7 +24,7 @@ import type { ChatMessage, TextTokenizer } from '../../tokenizer/types';
 import { initBackendFlag } from '../backend-flag';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { loadAdapterFlags, parseAdapterFlags } from './adapter-flags';
-import { asCliError, modelFolderFlag, quantFlags } from './score';
+import { asCliError, modelFolderFlag, quantFlags, warn } from './score';
 import { backendPeakBytes } from './train-summary';
 
 const DEFAULT_MAX_NEW_TOKENS = 256;
@@ -141,7 +141,7 @@ export const generateCommand: CliCommand = {
     const backend = await initBackendFlag(flags);
     // Memory is measured from before the weights load to the last token (printed with --stats).
     const { result: run, peak } = await withMemoryPeak(async () => {
-      const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
+      const model = await loadModel(files, { linearFactory: factory, onWarning: warn }).catch(asCliError);
       try {
         const adapters = await loadAdapterFlags(adapterSpecs, model);
         try {

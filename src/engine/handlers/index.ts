@@ -4,10 +4,14 @@
  */
 import type { EngineHandlers } from '../job';
 import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
+import { exportBundleHandler } from './export-bundle';
 import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
 import { envHandler } from './env';
+import { exportJobHandler } from './export-job';
+import { generateCompareHandler } from './generate-compare';
+import { evaluateHandler } from './evaluate';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
@@ -25,11 +29,15 @@ export const coreHandlers: EngineHandlers = {
   matmulCheck: matmulCheckHandler,
   storageEstimate: storageEstimateHandler,
   score: scoreHandler,
+  evaluate: evaluateHandler,
   generate: generateHandler,
+  generateCompare: generateCompareHandler,
   setActiveAdapters: setActiveAdaptersHandler,
   stopGeneration: stopGenerationHandler,
   duplicateAdapter: duplicateAdapterHandler,
   exportAdapter: exportAdapterHandler,
+  exportJob: exportJobHandler,
+  exportBundle: exportBundleHandler,
   importAdapter: importAdapterHandler,
   mergeAdapters: mergeAdaptersHandler,
   listAdapters: listAdaptersHandler,
