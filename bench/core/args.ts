@@ -26,6 +26,8 @@ export type BenchCommand =
       out: string | null;
       /** Show the browser window's console output as it runs. */
       verbose: boolean;
+      /** Real-shape models for the `sizes` suite (names from scripts/real-shapes/catalog.ts); null = the default set. */
+      sizes: string[] | null;
     }
   | { kind: 'compare'; a: string; b: string }
   | { kind: 'show'; file: string }
@@ -35,9 +37,11 @@ export const USAGE = `npm run bench [-- options]
   --backend webgpu|wasm|cpu       backend to measure (default wasm)
   --model tiny|small|smollm2-135m random-weight model for train/generate/memory (default small)
   --quick                         fewer runs and smaller shapes (needed for SwiftShader WebGPU)
-  --suites peak,kernels,train,generate,memory,data,wasm-matmul   subset to run (default all)
+  --suites peak,kernels,train,generate,memory,data,wasm-matmul,sizes   subset to run (default all)
   --node                          run in Node instead of headless Chromium (cpu/wasm only)
   --out FILE                      result file (default bench/results/<date>-<backend>.json)
+  --sizes smollm2-135m,qwen2.5-0.5b,…   real-shape models for the sizes suite (default: SmolLM2-135M/360M,
+                                  Qwen2.5-0.5B, Qwen3-0.6B, Llama-3.2-1B; --quick: SmolLM2-135M, Qwen2.5-0.5B)
   --verbose                       echo the page's console
   --compare A.json B.json         print B relative to A for matching figures
   --show FILE.json                print the report of a result file again`;
@@ -54,6 +58,11 @@ function parseSuites(value: string | undefined): SuiteName[] {
   return value.split(',').map((s) => oneOf(s.trim(), SUITE_NAMES, '--suites'));
 }
 
+/** Real-shape models the `sizes` suite measures when `--sizes` is not given. */
+export function defaultSizes(quick: boolean): string[] {
+  return quick ? ['smollm2-135m', 'qwen2.5-0.5b'] : ['smollm2-135m', 'smollm2-360m', 'qwen2.5-0.5b', 'qwen3-0.6b', 'llama-3.2-1b'];
+}
+
 /** Parses argv (without node and script). Throws an Error with a usable message on bad input. */
 export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   let backend: BackendName = 'wasm';
@@ -62,7 +71,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   let node = false;
   let verbose = false;
   let out: string | null = null;
-  let suites: SuiteName[] = [...SUITE_NAMES];
+  let suites: SuiteName[] = SUITE_NAMES.filter((s) => s !== 'sizes');
+  let sizes: string[] | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     switch (arg) {
@@ -72,6 +82,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
       case '--node': node = true; break;
       case '--verbose': verbose = true; break;
       case '--suites': suites = parseSuites(argv[++i]); break;
+      case '--sizes':
+        sizes = (argv[++i] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        if (!sizes.length) throw new Error('--sizes needs a comma-separated list of real-shape model names');
+        break;
       case '--out':
         out = argv[++i] ?? null;
         if (!out) throw new Error('--out needs a file path');
@@ -92,5 +106,5 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
     }
   }
   if (node && backend === 'webgpu') throw new Error('--node runs cpu or wasm only; WebGPU is measured in Chromium');
-  return { kind: 'run', backend, model, quick, suites, node, out, verbose };
+  return { kind: 'run', backend, model, quick, suites, node, out, verbose, sizes };
 }

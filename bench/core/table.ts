@@ -14,6 +14,7 @@ const SUITE_TITLES: Record<(typeof SUITE_NAMES)[number], string> = {
   memory: '5. Memory',
   data: '6. Data (parse + tokenize)',
   'wasm-matmul': '7. wasm matMul override (tfjs kernel before, ours after)',
+  sizes: '8. Real model sizes (published shapes, random weights)',
 };
 
 /** 3 significant digits, without exponent for everyday magnitudes. */

@@ -5,7 +5,7 @@
  */
 
 /** The six suites of issue 8, in the order they run, then the wasm matMul override's before/after. */
-export const SUITE_NAMES = ['peak', 'kernels', 'train', 'generate', 'memory', 'data', 'wasm-matmul'] as const;
+export const SUITE_NAMES = ['peak', 'kernels', 'train', 'generate', 'memory', 'data', 'wasm-matmul', 'sizes'] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
@@ -75,4 +75,13 @@ export interface BenchOptions {
   quick: boolean;
   /** Restrict to these suites (default all). */
   suites: SuiteName[];
+  /** Real-shape checkpoints for the `sizes` suite, written by the runner (scripts/real-shapes) before it starts. */
+  realShapes?: RealShapeRef[];
+}
+
+/** One generated checkpoint folder: its catalog name, absolute path and file names. */
+export interface RealShapeRef {
+  name: string;
+  dir: string;
+  files: string[];
 }

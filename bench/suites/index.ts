@@ -10,6 +10,7 @@ import { runGenerateSuite } from './generate';
 import { runKernelSuite } from './kernels';
 import { runMemorySuite } from './memory';
 import { runPeakSuite } from './peak';
+import { runSizesSuite } from './sizes';
 import { runTrainSuite } from './train';
 import { runWasmMatMulSuite } from './wasm-matmul';
 
@@ -22,6 +23,7 @@ export const SUITES: Record<SuiteName, Suite | null> = {
   memory: runMemorySuite,
   data: runDataSuite,
   'wasm-matmul': runWasmMatMulSuite,
+  sizes: runSizesSuite,
 };
 
 /** Why a registry entry is null (an engine part the suite measures is not in the tree yet). */
