@@ -19,6 +19,8 @@ import { SectionFrame } from './SectionFrame';
  */
 export function TrainSection() {
   const viewing = useStudio((s) => s.train.viewing);
+  // DPO/ORPO runs log TRL's rewards: their margin and accuracy get charts of their own.
+  const rewards = useStudio((s) => s.train.seriesVersion >= 0 && s.train.series.hasRewards);
   useEffect(() => {
     void refreshDatasets();
     return watchTrainBoot();
@@ -46,6 +48,8 @@ export function TrainSection() {
         <div className="small-charts">
           <SmallChart metric="lr" />
           <SmallChart metric="tokensPerSec" />
+          {rewards ? <SmallChart metric="margins" /> : null}
+          {rewards ? <SmallChart metric="accuracies" /> : null}
         </div>
         <SampleTimeline />
       </div>

@@ -19,7 +19,7 @@ export interface PeftAdapterConfig {
   layers_to_transform: number[] | null;
   layers_pattern: string | null;
   use_rslora: boolean;
-  use_dora: false;
+  use_dora: boolean;
   bias: 'none';
   fan_in_fan_out: false;
   init_lora_weights: boolean | 'gaussian';
@@ -54,7 +54,7 @@ export function toPeftConfig(c: LoraConfig, moduleNames: readonly string[], base
     layers_to_transform: c.layers ? [...c.layers] : null,
     layers_pattern: null,
     use_rslora: c.useRslora,
-    use_dora: false,
+    use_dora: c.useDora === true,
     bias: 'none',
     fan_in_fan_out: false,
     init_lora_weights: c.init === 'gaussian' ? 'gaussian' : true,
@@ -106,7 +106,6 @@ export function fromPeftConfig(json: unknown, presentNames: readonly string[], w
   const raw = json as Record<string, unknown>;
   const type = raw.peft_type ?? 'LORA';
   if (type !== 'LORA') throw new PeftFormatError(`${where}: peft_type ${JSON.stringify(type)} is not supported (only LORA)`);
-  if (raw.use_dora === true) throw new PeftFormatError(`${where}: DoRA adapters (use_dora: true) are not supported`);
   if (raw.fan_in_fan_out === true) throw new PeftFormatError(`${where}: fan_in_fan_out adapters (GPT-2 Conv1D layout) are not supported`);
   if (raw.bias !== undefined && raw.bias !== 'none') throw new PeftFormatError(`${where}: bias ${JSON.stringify(raw.bias)} is not supported (only "none")`);
   const mts = raw.modules_to_save;
@@ -138,6 +137,7 @@ export function fromPeftConfig(json: unknown, presentNames: readonly string[], w
     rankPattern: numberMap(raw.rank_pattern, 'rank_pattern', where, checkRank),
     alphaPattern: numberMap(raw.alpha_pattern, 'alpha_pattern', where, checkAlpha),
   };
+  if (raw.use_dora === true) config.useDora = true;
   const baseModel = typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : null;
   return { config, baseModel };
 }

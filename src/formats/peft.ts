@@ -8,8 +8,13 @@
  *
  * Import accepts PEFT's `.default` adapter-name keys, rsLoRA, rank/alpha patterns, F16/BF16, and checks every
  * module against the loaded base so a wrong adapter fails with a message instead of garbage output.
+ *
+ * DoRA (`use_dora: true`): each module also has `<module>.lora_magnitude_vector` [out], the key PEFT's
+ * `save_and_load.py` writes (it strips the `.weight` of the `lora_magnitude_vector.<name>.weight` parameter; both
+ * forms are read). llama.cpp has no DoRA adapters, so the llama.cpp-ready export refuses them.
  */
 import { loraScale, moduleSettings, type LinearSpec, type LoraConfig } from '../lora/config';
+import { doraRowNorms } from '../lora/dora';
 import { LoraAdapter, type LoraModuleWeights } from '../lora/lora-adapter';
 import { readJson, type ModelFiles } from '../model/model-files';
 import { fromPeftConfig, PeftFormatError, toPeftConfig, type PeftAdapterConfig } from './peft-config';
@@ -39,6 +44,9 @@ export async function exportPeft(adapter: LoraAdapter, opts: PeftExportOptions):
   const weights = await adapter.weights();
   let config: LoraConfig = adapter.config;
   const fold = new Map<string, number>();
+  if (opts.llamaCpp && adapter.isDora) {
+    throw new PeftFormatError('llama.cpp has no DoRA adapters: export the merged model instead (DoRA folded into the weights)');
+  }
   if (opts.llamaCpp) {
     // One alpha for every module; each lora_B absorbs true scale ÷ (alpha / its rank).
     config = { ...config, alpha: config.rank, useRslora: false, alphaPattern: {} };
@@ -51,6 +59,7 @@ export async function exportPeft(adapter: LoraAdapter, opts: PeftExportOptions):
     const b = f === 1 ? w.loraB : w.loraB.map((x) => x * f);
     entries.push({ name: `${PREFIX}${path}.lora_A.weight`, dtype, shape: [m.rank, m.inFeatures], data: w.loraA });
     entries.push({ name: `${PREFIX}${path}.lora_B.weight`, dtype, shape: [m.outFeatures, m.rank], data: b });
+    if (w.magnitude) entries.push({ name: `${PREFIX}${path}.lora_magnitude_vector`, dtype, shape: [m.outFeatures], data: w.magnitude });
   }
   const names = [...adapter.modules.keys()].map((p) => p.slice(p.lastIndexOf('.') + 1));
   const json: PeftAdapterConfig = toPeftConfig(config, names, opts.baseModel);
@@ -64,6 +73,12 @@ export async function exportPeft(adapter: LoraAdapter, opts: PeftExportOptions):
 export function parseLoraKey(key: string): { path: string; factor: 'A' | 'B' } | null {
   const m = /^(?:base_model\.model\.)?(.+)\.lora_([AB])(?:\.[\w-]+)?\.weight$/.exec(key);
   return m ? { path: m[1], factor: m[2] as 'A' | 'B' } : null;
+}
+
+/** `base_model.model.<path>.lora_magnitude_vector[.<adapter name>][.weight]` → path; null for other keys. */
+export function parseMagnitudeKey(key: string): string | null {
+  const m = /^(?:base_model\.model\.)?(.+)\.lora_magnitude_vector(?:\.(?!weight$)[\w-]+)?(?:\.weight)?$/.exec(key);
+  return m ? m[1] : null;
 }
 
 export interface ImportedAdapter {
@@ -83,10 +98,15 @@ export async function importPeft(files: ModelFiles, linears: readonly LinearSpec
   }
   const header = await readSafetensorsHeader(files, ADAPTER_WEIGHTS_FILE);
   const pairs = new Map<string, { A?: string; B?: string }>();
+  const magnitudes = new Map<string, string>();
   for (const key of header.tensors.keys()) {
     const parsed = parseLoraKey(key);
+    const magnitudeOf = parsed ? null : parseMagnitudeKey(key);
+    if (magnitudeOf !== null) {
+      magnitudes.set(magnitudeOf, key);
+      continue;
+    }
     if (!parsed) {
-      if (/lora_magnitude_vector/.test(key)) throw new PeftFormatError(`${where}: '${key}' is a DoRA tensor; DoRA is not supported`);
       if (/lora_embedding_[AB]/.test(key)) throw new PeftFormatError(`${where}: '${key}': LoRA on embeddings is not supported`);
       throw new PeftFormatError(`${where}: unexpected tensor '${key}' (only lora_A/lora_B weights can be loaded)`);
     }
@@ -96,6 +116,7 @@ export async function importPeft(files: ModelFiles, linears: readonly LinearSpec
   }
   const names = [...new Set([...pairs.keys()].map((p) => p.slice(p.lastIndexOf('.') + 1)))];
   const { config, baseModel } = fromPeftConfig(await readJson(files, ADAPTER_CONFIG_FILE), names, `${where}/${ADAPTER_CONFIG_FILE}`);
+  if (magnitudes.size > 0 && !config.useDora) throw new PeftFormatError(`${where}: DoRA magnitude tensors found but adapter_config.json has no "use_dora": true`);
   const byPath = new Map(linears.map((l) => [l.path, l]));
   const weights = new Map<string, LoraModuleWeights>();
   for (const [path, p] of pairs) {
@@ -114,8 +135,18 @@ export async function importPeft(files: ModelFiles, linears: readonly LinearSpec
     }
     const implied = moduleSettings(config, path).rank;
     if (rank !== implied) throw new PeftFormatError(`${where}: '${path}' has rank ${rank} but adapter_config.json implies ${implied} (r / rank_pattern)`);
-    weights.set(path, { loraA: await readTensorF32(files, header, p.A), loraB: await readTensorF32(files, header, p.B) });
+    const w: LoraModuleWeights = { loraA: await readTensorF32(files, header, p.A), loraB: await readTensorF32(files, header, p.B) };
+    if (config.useDora) w.magnitude = await readMagnitude(files, header, magnitudes.get(path), spec.outFeatures, `${where}: '${path}'`);
+    weights.set(path, w);
   }
   if (weights.size === 0) throw new PeftFormatError(`${where}: ${ADAPTER_WEIGHTS_FILE} holds no LoRA weights`);
-  return { adapter: LoraAdapter.fromWeights(config, linears, weights), config, baseModel };
+  const rowNorms = await doraRowNorms(config, linears, new Set(weights.keys()));
+  return { adapter: LoraAdapter.fromWeights(config, linears, weights, rowNorms), config, baseModel };
+}
+
+async function readMagnitude(files: ModelFiles, header: Awaited<ReturnType<typeof readSafetensorsHeader>>, key: string | undefined, out: number, where: string): Promise<Float32Array> {
+  if (!key) throw new PeftFormatError(`${where} has no lora_magnitude_vector, which a DoRA adapter (use_dora: true) needs`);
+  const shape = header.tensors.get(key)!.shape;
+  if (shape.reduce((n, d) => n * d, 1) !== out) throw new PeftFormatError(`${where}: lora_magnitude_vector [${shape}] does not match the ${out} outputs of the base module`);
+  return readTensorF32(files, header, key);
 }

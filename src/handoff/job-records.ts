@@ -91,6 +91,8 @@ export function sftRecord(ex: NormalizedExample, spec: HandoffSpec): Record<stri
         ],
       };
     }
+    case 'preference':
+      throw new Error('preference pairs (DPO/ORPO) cannot be handed off yet: the export job writes SFT records only');
   }
 }
 

@@ -25,6 +25,11 @@ export interface LoraConfig {
   rankPattern: Record<string, number>;
   /** PEFT `alpha_pattern`: key → alpha. */
   alphaPattern: Record<string, number>;
+  /**
+   * DoRA (PEFT `use_dora`, https://arxiv.org/abs/2402.09353): a trainable magnitude per output feature rescales
+   * the adapted weight's row norms (`dora.ts`). Optional so configs saved before DoRA read as plain LoRA.
+   */
+  useDora?: boolean;
 }
 
 export const DEFAULT_LORA_CONFIG: LoraConfig = {
@@ -45,6 +50,8 @@ export interface LinearSpec {
   path: string;
   inFeatures: number;
   outFeatures: number;
+  /** ‖W_o‖ of the base weight per output row (dequantized); needed to create or load a DoRA module. */
+  rowNorms?: () => Promise<Float32Array>;
 }
 
 /** The resolved settings of one adapted module. */
@@ -142,6 +149,13 @@ export function validateLoraConfig(config: LoraConfig): void {
 }
 
 /** LoRA-attachable specs of a model's frozen linears (`DecoderModel.linears()`), in model order. */
-export function specsOf(linears: ReadonlyMap<string, { inFeatures: number; outFeatures: number }>): LinearSpec[] {
-  return [...linears].map(([path, l]) => ({ path, inFeatures: l.inFeatures, outFeatures: l.outFeatures }));
+export function specsOf(
+  linears: ReadonlyMap<string, { inFeatures: number; outFeatures: number; weightRowNorms?: () => Promise<Float32Array> }>,
+): LinearSpec[] {
+  return [...linears].map(([path, l]) => ({
+    path,
+    inFeatures: l.inFeatures,
+    outFeatures: l.outFeatures,
+    ...(l.weightRowNorms ? { rowNorms: () => l.weightRowNorms!() } : {}),
+  }));
 }

@@ -5,6 +5,7 @@
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D } from '../backend/tf';
 import type { Linear } from '../model/linear';
+import { dequantize } from './dequantize';
 import { assertFitsDevice } from './device-limits';
 import { QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD, type QuantKernelAttrs } from './kernels/names';
 import { registerQuantKernels } from './kernels/register';
@@ -19,7 +20,7 @@ export class QuantLinear implements Linear {
   private readonly attrs: QuantKernelAttrs;
   private readonly words: Tensor2D; // [out, rowWords] int32 (u32 bits)
   private readonly scales: Tensor2D | null; // [out, groupsPerRow] f32; null for f16
-  private readonly bias: Tensor1D | null; // [out]
+  readonly bias: Tensor1D | null; // [out]
   private readonly op: (x: Tensor) => Tensor;
 
   constructor(packed: PackedWeight, bias: Float32Array | null) {
@@ -65,6 +66,18 @@ export class QuantLinear implements Linear {
     const scales = this.scales ? ((await this.scales.data()) as Float32Array) : new Float32Array(0);
     const words = new Uint32Array(bits.buffer.slice(bits.byteOffset, bits.byteOffset + bits.byteLength));
     return { ...this.attrs, words, scales: new Float32Array(scales) };
+  }
+
+  /** Row norms of the dequantized weight (read back and decoded on the host once, row by row). */
+  async weightRowNorms(): Promise<Float32Array> {
+    const w = dequantize(await this.readPacked()); // [out, in]
+    const norms = new Float32Array(this.outFeatures);
+    for (let o = 0; o < this.outFeatures; o++) {
+      let s = 0;
+      for (let i = o * this.inFeatures; i < (o + 1) * this.inFeatures; i++) s += w[i] * w[i];
+      norms[o] = Math.sqrt(s);
+    }
+    return norms;
   }
 
   dispose(): void {

@@ -17,6 +17,8 @@ export interface LmBatch {
   predictRows: Int32Array;
   /** The label token for each entry of `predictRows`. */
   labels: Int32Array;
+  /** Optional weight of each label's NLL (preference tuning's per-sequence loss gradients); absent = 1. */
+  labelWeights?: Float32Array;
   /** Real (unpadded) tokens in the batch. */
   tokens: number;
   /** Rows that were longer than `maxSeqLen` and got cut. */

@@ -44,7 +44,7 @@ async function headGradient(model: CausalLm, st: DecoderStages, h: Tensor2D, bat
   try {
     const { value, grads } = tf.variableGrads(() => {
       const normed = st.finalNorm(selectRows(hv, batch.predictRows)); // [labels, hidden]
-      return chunkedHeadNllSum(headOf(model), normed, batch.labels, model.config.vocab).div(denom) as tf.Scalar;
+      return chunkedHeadNllSum(headOf(model), normed, batch.labels, model.config.vocab, undefined, batch.labelWeights).div(denom) as tf.Scalar;
     }, [hv]);
     const lossSum = (await value.data())[0] * denom;
     value.dispose();

@@ -3,6 +3,7 @@
  * stored in checkpoints and shown in the UI as-is.
  */
 import { DEFAULT_ADAMW, type AdamWConfig } from './adamw';
+import { PREFERENCE_LOSSES, TRAIN_METHODS, type PreferenceLoss, type TrainMethod } from './method';
 import type { ScheduleKind } from './schedule';
 
 export interface TrainConfig {
@@ -33,7 +34,18 @@ export interface TrainConfig {
   seed: number;
   /** On NaN/Inf: roll back and stop, or roll back and continue at half the learning rate (up to 3 times). */
   onNonFinite: 'stop' | 'retry-half-lr';
+  // Issue 19 (optional so runs saved before it read as SFT with one learning rate):
+  /** Objective: supervised fine-tuning, DPO or ORPO (preference pairs). Default 'sft'. */
+  method?: TrainMethod;
+  /** DPO β (strength of the pull towards the reference) or ORPO λ (weight of the odds-ratio term). Default 0.1. */
+  beta?: number;
+  /** DPO loss: 'sigmoid' (the DPO paper) or 'ipo' (https://arxiv.org/abs/2310.12036). Default 'sigmoid'. */
+  preferenceLoss?: PreferenceLoss;
+  /** LoRA+ `loraplus_lr_ratio`: B (and DoRA magnitudes) learn at lr × this (e.g. 16). Absent or 1 = off. */
+  loraPlusRatio?: number;
 }
+
+export { DEFAULT_BETA, PREFERENCE_LOSSES, TRAIN_METHODS, type PreferenceLoss, type TrainMethod } from './method';
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   lr: 2e-4,
@@ -74,4 +86,12 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (!(c.epochs > 0)) throw new Error(`epochs must be > 0, got ${c.epochs}`);
   if (!(c.lr > 0) || !Number.isFinite(c.lr)) throw new Error(`learning rate must be > 0, got ${c.lr}`);
   if (!Number.isInteger(c.warmupSteps) || c.warmupSteps < 0) throw new Error(`warmup steps must be ≥ 0, got ${c.warmupSteps}`);
+  if (c.method !== undefined && !TRAIN_METHODS.includes(c.method)) throw new Error(`method must be one of ${TRAIN_METHODS.join(', ')}, got ${c.method}`);
+  if (c.beta !== undefined && !(c.beta > 0 && Number.isFinite(c.beta))) throw new Error(`beta must be > 0, got ${c.beta}`);
+  if (c.preferenceLoss !== undefined && !PREFERENCE_LOSSES.includes(c.preferenceLoss)) {
+    throw new Error(`preference loss must be one of ${PREFERENCE_LOSSES.join(', ')}, got ${c.preferenceLoss}`);
+  }
+  if (c.loraPlusRatio !== undefined && !(c.loraPlusRatio > 0 && Number.isFinite(c.loraPlusRatio))) {
+    throw new Error(`LoRA+ ratio must be > 0, got ${c.loraPlusRatio}`);
+  }
 }

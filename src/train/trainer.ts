@@ -13,6 +13,7 @@ import { seedStreams, type TrainerEvent, type TrainerOptions, type TrainerStatus
 import { DataCursor } from './data-cursor';
 import { computeStepGradients, evaluate } from './grad-step';
 import type { StepMetrics } from './metrics';
+import { loraPlusMultipliers } from './lora-plus';
 import { learningRate } from './schedule';
 import { totalSteps, validateTrainConfig, type TrainConfig } from './train-config';
 
@@ -48,7 +49,7 @@ export class Trainer {
     this.cursor = new DataCursor(opts.train.length, seeds.data);
     this.dropoutRng = seeds.dropout;
     opts.objective.setDropoutRng(this.dropoutRng);
-    this.optimizer = new AdamW(opts.objective.variables, opts.config.adamw);
+    this.optimizer = new AdamW(opts.objective.variables, opts.config.adamw, loraPlusMultipliers(opts.objective.variables, opts.config.loraPlusRatio));
     this.store = opts.store ?? new MemoryCheckpointStore();
     this.now = opts.now ?? (() => performance.now());
     this.totalSteps = totalSteps(opts.config, opts.train.length);
@@ -227,6 +228,7 @@ export class Trainer {
       etaMs: (this.elapsedMs / this.step) * (this.totalSteps - this.step),
       epoch: this.cursor.epochProgress,
     };
+    Object.assign(m, this.opts.objective.takeMetrics?.());
     const gpu = gpuBytes();
     if (gpu !== undefined) m.gpuBytes = gpu;
     await this.maybeEvaluate(m);

@@ -41,9 +41,12 @@ export function lossColumns(s: MetricSeries, smoothing: number, log: boolean): C
 }
 
 /** A small chart's columns: step and one metric. */
-export function metricColumns(s: MetricSeries, metric: 'lr' | 'tokensPerSec'): Columns {
+export function metricColumns(s: MetricSeries, metric: SmallMetric): Columns {
   return [s.step.slice(), forScale(s[metric], false)];
 }
+
+/** The per-step metrics a small chart can show. */
+export type SmallMetric = 'lr' | 'tokensPerSec' | 'margins' | 'accuracies';
 
 /** Whether eval loss exists anywhere (the legend hides the series otherwise). */
 export function hasEval(s: MetricSeries): boolean {

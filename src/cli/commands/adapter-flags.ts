@@ -19,7 +19,10 @@ export function parseAdapterFlags(flags: Map<string, string[]>): AdapterSpec[] {
   return (flags.get('adapter') ?? []).map((value) => {
     const m = /^(.*?)(?::(-?\d+(?:\.\d+)?(?:e-?\d+)?))?$/i.exec(value);
     if (!m || !m[1] || m[1] === 'true') throw new CliError(`--adapter must be DIR or DIR:WEIGHT; got '${value}'`);
-    return { dir: m[1], weight: m[2] === undefined ? 1 : Number(m[2]) };
+    const weight = m[2] === undefined ? 1 : Number(m[2]);
+    // 1e999 parses to Infinity, which would turn every merged weight into Inf/NaN.
+    if (!Number.isFinite(weight)) throw new CliError(`--adapter weight must be a finite number; got '${m[2]}' in '${value}'`);
+    return { dir: m[1], weight };
   });
 }
 

@@ -90,7 +90,7 @@ async function check(argv: string[]): Promise<number> {
   return result.ok ? 0 : 1;
 }
 
-const SHAPES: RecordShape[] = ['text', 'prompt-completion', 'alpaca', 'chat', 'sharegpt'];
+const SHAPES: RecordShape[] = ['text', 'prompt-completion', 'alpaca', 'chat', 'sharegpt', 'preference'];
 
 /** `data synth FILE [--mb N] [--seed S] [--shape S]`: writes a synthetic JSONL (benchmarks, manual checks). */
 async function synth(argv: string[]): Promise<number> {

@@ -9,8 +9,9 @@
  * and with `--zip` also `DIR.zip`. Warnings for settings the cluster trainers cannot express go to stderr; stdout
  * carries one JSON line: `{"out", "zip", "kind", "train", "eval", "warnings"}`.
  */
-import { mkdir, writeFile, chmod, stat } from 'node:fs/promises';
+import { mkdir, writeFile, chmod, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../../export/file-sink.node.js';
 import { fileDatasetInput } from '../../data/node-input.node.js';
 import { formatProblems, ProblemLog } from '../../data/problems';
 import { readFileExamples } from '../../data/read-file';
@@ -21,7 +22,7 @@ import { isHubId, type HandoffSpec, type TokenMarkers, type TrainMethod } from '
 import { readPreferenceExamples, type PreferenceExample } from '../../handoff/preference-records';
 import { readJson, type ModelFiles } from '../../model/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
-import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { CliError, flag, parseFlags, refuseControlChars, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
 import { modelFolderFlag, quantFlags } from './score';
 import { loraConfigFromFlags, trainConfigFromFlags } from './train';
@@ -128,12 +129,35 @@ async function readData(flags: Flags, spec: HandoffSpec): Promise<JobData> {
   return data;
 }
 
-async function refuseExisting(out: string): Promise<void> {
+async function refuseExisting(out: string, zip: boolean): Promise<void> {
+  refuseControlChars('out', out);
+  const zipFile = `${out.replace(/[\\/]+$/, '')}.zip`;
+  if (zip && (await stat(zipFile).catch(() => null))?.isDirectory()) throw new CliError(`--zip: ${zipFile} is a folder; move it or leave out --zip`);
   const info = await stat(out).catch(() => null);
   if (info && !info.isDirectory()) throw new CliError(`--out ${out} is a file; give a folder`);
   if (info) {
     const marker = await stat(path.join(out, 'axolotl.yaml')).catch(() => null);
     if (!marker) throw new CliError(`--out ${out} exists and is not a job folder; give a new folder`);
+  }
+}
+
+/**
+ * Writes the job folder (and the zip) or nothing: on any failure the folder is removed when this run created it,
+ * and a half-written zip is removed, so a retry starts clean.
+ */
+async function writeJob(out: string, files: Record<string, string>, zip: { file: string; bytes(): Uint8Array } | null): Promise<void> {
+  const created = !(await stat(out).catch(() => null));
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      const file = path.join(out, name);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+      if (name === 'launch.sh' || name === 'train_trl.py') await chmod(file, 0o755);
+    }
+    if (zip) await writeFileAtomically(zip.file, (sink) => sink.write(zip.bytes()));
+  } catch (e) {
+    if (created) await rm(out, { recursive: true, force: true });
+    throw e;
   }
 }
 
@@ -143,7 +167,7 @@ export const exportJobCommand: CliCommand = {
     const { flags } = parseFlags(argv);
     const out = flag(flags, 'out');
     if (!out || out === 'true') throw new CliError('--out DIR is required');
-    await refuseExisting(out);
+    await refuseExisting(out, flags.has('zip'));
     const spec = handoffSpecFromFlags(flags, await baseFacts(flags));
     const data = await readData(flags, spec);
     let job;
@@ -154,17 +178,8 @@ export const exportJobCommand: CliCommand = {
       throw e;
     }
     for (const w of job.warnings) process.stderr.write(`warning: ${w}\n`);
-    for (const [name, text] of Object.entries(job.files)) {
-      const file = path.join(out, name);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, text);
-      if (name === 'launch.sh' || name === 'train_trl.py') await chmod(file, 0o755);
-    }
-    let zip: string | null = null;
-    if (flags.has('zip')) {
-      zip = `${out.replace(/[\\/]+$/, '')}.zip`;
-      await writeFile(zip, zipJob(job, spec.runId));
-    }
+    const zip = flags.has('zip') ? `${out.replace(/[\\/]+$/, '')}.zip` : null;
+    await writeJob(out, job.files, zip === null ? null : { file: zip, bytes: () => zipJob(job, spec.runId) });
     const line = { out: path.resolve(out), zip: zip && path.resolve(zip), runId: spec.runId, kind: job.kind, train: job.trainCount, eval: job.evalCount, warnings: job.warnings };
     process.stdout.write(JSON.stringify(line) + '\n');
     process.stderr.write(`job written to ${path.resolve(out)}: bash launch.sh (axolotl) or python train_trl.py (TRL); see README.md\n`);

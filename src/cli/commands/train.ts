@@ -5,7 +5,12 @@
  *  [--weight-decay WD] [--max-grad-norm N] [--quant f32|f16|int8|int4|nf4] [--group-size G] [--eval-split F]
  *  [--eval-every N] [--seed S] [--skip-invalid] [--checkpoint-every N] [--resume] [--on-nan stop|retry-half-lr]
  *  [--dtype F32|F16|BF16] [--llama-cpp] [--no-checkpointing] [--backend wasm|cpu|webgpu] [--gpu swiftshader|system]
- *  [--embeddings f32|f16]` (+ the dataset flags of `data check`)
+ *  [--embeddings f32|f16] [--method sft|dpo|orpo] [--beta 0.1] [--loss sigmoid|ipo] [--dora] [--lora-plus-ratio R]`
+ *  (+ the dataset flags of `data check`)
+ *
+ * `--method dpo|orpo` trains on preference pairs ({"prompt","chosen","rejected"}); each step's JSON then also carries
+ * TRL's metrics (rewards/chosen, rewards/rejected, rewards/accuracies, rewards/margins, logps/chosen, logps/rejected).
+ * `--beta` is DPO's β or ORPO's λ; `--dora` trains DoRA; `--lora-plus-ratio` gives B that many times the lr.
  *
  * Trains a LoRA adapter and writes it as a PEFT folder (adapter_config.json, adapter_model.safetensors) plus
  * trainer_state.json. stdout carries one JSON object per optimizer step and, last, one summary line with the
@@ -32,7 +37,15 @@ import { readJson, type ModelFiles } from '../../model/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
 import { FileCheckpointStore } from '../../train/checkpoint-store.node.js';
 import { createLoraRun } from '../../train/lora-run';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../train/train-config';
+import {
+  DEFAULT_BETA,
+  DEFAULT_TRAIN_CONFIG,
+  PREFERENCE_LOSSES,
+  TRAIN_METHODS,
+  type PreferenceLoss,
+  type TrainConfig,
+  type TrainMethod,
+} from '../../train/train-config';
 import type { Trainer, TrainResult } from '../../train/trainer';
 import { defaultEmbeddings } from '../../engine/model/facts';
 import { estimateRunMemory } from '../../train/run-estimate';
@@ -41,6 +54,7 @@ import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
 import { asCliError, modelFolderFlag, quantFlags, warn } from './score';
 import { JsHeapPeak, trainSummary } from './train-summary';
+import { jsonLine } from '../../util/json-line';
 
 type Flags = Map<string, string[]>;
 
@@ -52,7 +66,8 @@ function num(flags: Flags, name: string, fallback: number, ok: (v: number) => bo
   return v;
 }
 
-const posInt = (v: number) => Number.isInteger(v) && v > 0;
+// Safe integers only: 1e30 is an "integer" to Number.isInteger and would reach the job files or the loops.
+const posInt = (v: number) => Number.isSafeInteger(v) && v > 0;
 
 /** LoRA settings from the flags. */
 export function loraConfigFromFlags(flags: Flags): LoraConfig {
@@ -73,7 +88,26 @@ export function loraConfigFromFlags(flags: Flags): LoraConfig {
     }) : null,
     useRslora: flags.has('rslora'),
     init,
+    ...(flags.has('dora') ? { useDora: true } : {}),
   };
+}
+
+/** `--method`, `--beta`, `--loss`, `--lora-plus-ratio` (issue 19), absent ones left out of the config. */
+function methodFromFlags(flags: Flags): Pick<TrainConfig, 'method' | 'beta' | 'preferenceLoss' | 'loraPlusRatio'> {
+  const out: Pick<TrainConfig, 'method' | 'beta' | 'preferenceLoss' | 'loraPlusRatio'> = {};
+  const method = flag(flags, 'method');
+  if (method !== undefined) {
+    if (!TRAIN_METHODS.some((m) => m === method)) throw new CliError(`--method must be ${TRAIN_METHODS.join(', ')}; got '${method}'`);
+    out.method = method as TrainMethod;
+  }
+  const loss = flag(flags, 'loss');
+  if (loss !== undefined) {
+    if (!PREFERENCE_LOSSES.some((l) => l === loss)) throw new CliError(`--loss must be ${PREFERENCE_LOSSES.join(' or ')}; got '${loss}'`);
+    out.preferenceLoss = loss as PreferenceLoss;
+  }
+  if (flags.has('beta')) out.beta = num(flags, 'beta', DEFAULT_BETA, (v) => v > 0, 'a number > 0');
+  if (flags.has('lora-plus-ratio')) out.loraPlusRatio = num(flags, 'lora-plus-ratio', 1, (v) => v > 0, 'a number > 0');
+  return out;
 }
 
 /** Training hyper-parameters from the flags. */
@@ -100,6 +134,7 @@ export function trainConfigFromFlags(flags: Flags): TrainConfig {
     checkpointEvery: num(flags, 'checkpoint-every', d.checkpointEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
     seed: num(flags, 'seed', d.seed, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
     onNonFinite: onNan,
+    ...methodFromFlags(flags),
   };
 }
 
@@ -136,13 +171,13 @@ async function writeOutputs(out: string, adapter: LoraAdapter, flags: Flags, bas
   await mkdir(out, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(out, name), bytes);
   const state = { status: result.status, step: result.step, totalSteps: result.totalSteps, truncated: result.truncated, message: result.message ?? null, config, metrics: result.metrics };
-  await writeFile(path.join(out, 'trainer_state.json'), JSON.stringify(state, null, 1) + '\n');
+  await writeFile(path.join(out, 'trainer_state.json'), JSON.stringify(JSON.parse(jsonLine(state)), null, 1) + '\n');
 }
 
 function runTrainer(trainer: Trainer, jsHeap: JsHeapPeak): Promise<TrainResult> {
   trainer.on((e) => {
     if (e.type === 'step') {
-      process.stdout.write(JSON.stringify(e.metrics) + '\n');
+      process.stdout.write(jsonLine(e.metrics) + '\n');
       jsHeap.sample();
     }
     else if (e.type === 'rollback') process.stderr.write(`${e.message}\n`);
@@ -292,7 +327,7 @@ export const trainCommand: CliCommand = {
       });
       const settings = { quant: mode, embeddings, seqLen: run.estimate.seqLen, checkpointing };
       const summary = trainSummary({ backend, steps: run.result.step, status: run.result.status, peak, estimate: run.estimate.memory, jsHeap, settings });
-      process.stdout.write(JSON.stringify(summary) + '\n');
+      process.stdout.write(jsonLine(summary) + '\n');
       return run.code;
     } catch (e) {
       // A run that ends without an adapter leaves no folder behind that it created; saved checkpoints (for

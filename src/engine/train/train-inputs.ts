@@ -4,6 +4,7 @@
  */
 import { fromCompact } from '../../data/compact';
 import type { TokenizedExample } from '../../data/types';
+import { findOutOfVocab, outOfVocabMessage } from '../../data/vocab-check';
 import { validateLoraConfig } from '../../lora/config';
 import { InvalidRequestError } from '../../protocol/errors';
 import type { SampleSettings, TrainRunSpec } from '../../protocol/train-types';
@@ -50,8 +51,11 @@ export interface TrainingData {
   chat: boolean;
 }
 
-/** Reads dataset `id` and checks it was tokenized by the loaded base's tokenizer. */
-export async function trainingData(db: StudioDb, id: string, baseModel: string): Promise<TrainingData> {
+/**
+ * Reads dataset `id` and checks it was tokenized by the loaded base's tokenizer; with `vocab`, also that every id
+ * fits the model's vocabulary (caught here, not as a failed step with advice to resume).
+ */
+export async function trainingData(db: StudioDb, id: string, baseModel: string, vocab?: number): Promise<TrainingData> {
   const stored = await loadStoredDataset(db, id);
   const { record } = stored;
   if (record.tokenizer && record.tokenizer !== baseModel) {
@@ -61,7 +65,10 @@ export async function trainingData(db: StudioDb, id: string, baseModel: string):
   }
   const train = fromCompact(stored.train);
   if (train.length === 0) throw new InvalidRequestError(`Dataset '${record.name}' has no training examples.`);
-  return { name: record.name, train, eval: fromCompact(stored.eval), chat: record.shape === 'chat' || record.shape === 'sharegpt' };
+  const evalSet = fromCompact(stored.eval);
+  const bad = vocab === undefined ? null : (findOutOfVocab(train, vocab) ?? findOutOfVocab(evalSet, vocab));
+  if (bad) throw new InvalidRequestError(outOfVocabMessage(bad, vocab!, `the tokenizer of dataset '${record.name}'`, `the model's config.json`));
+  return { name: record.name, train, eval: evalSet, chat: record.shape === 'chat' || record.shape === 'sharegpt' };
 }
 
 /** A checkpoint store that remembers the checkpoint it last loaded (the resumed run's metric history). */
