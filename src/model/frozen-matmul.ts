@@ -19,6 +19,31 @@ function forward(x: Tensor2D, w: Tensor2D): Tensor2D {
   return tf.matMul(x, w, false, true); // [rows, out]
 }
 
+/** Values of W above which the wasm input gradient runs in row blocks (see `inputGradient`): 16 MiB of f32. */
+const WASM_PACK_BLOCK_VALUES = 1 << 22;
+
+/**
+ * dx = dy · W: dy [rows, out], w [out, in] → [rows, in]. On wasm, tfjs hands an untransposed product to XNNPACK,
+ * which packs `b` (here W) into an operator cached under W's id for as long as W lives: for an f32 LM head that is
+ * a second head-sized copy in the wasm heap after the first backward pass (113 MB at SmolLM2's 49k × 576, 544 MB at
+ * Qwen2.5's 152k × 896), which only grows. A big W is therefore multiplied in row blocks of at most 16 MiB, each a
+ * fresh slice whose packed operator is freed with it: the same sum, blocked along `out`.
+ */
+function inputGradient(dy: Tensor2D, w: Tensor2D): Tensor2D {
+  if (tf.getBackend() !== 'wasm' || w.size <= WASM_PACK_BLOCK_VALUES) return tf.matMul(dy, w); // [rows, in]
+  const [out, inp] = w.shape;
+  const block = Math.max(1, Math.floor(WASM_PACK_BLOCK_VALUES / inp));
+  let acc: Tensor2D | null = null;
+  for (let start = 0; start < out; start += block) {
+    const size = Math.min(block, out - start);
+    const part = tf.tidy(() => tf.matMul(dy.slice([0, start], [-1, size]), w.slice([start, 0], [size, inp]))); // [rows, in]
+    const next = (acc ? tf.add(acc, part) : part) as Tensor2D;
+    if (acc) tf.dispose([acc, part]);
+    acc = next;
+  }
+  return acc!;
+}
+
 /**
  * x: [rows, in], w: [out, in] → [rows, out]. Differentiable w.r.t. x only (w is frozen: no gradient is produced
  * for it). Caller owns the result.
@@ -30,7 +55,7 @@ export function matMulFrozenT(x: Tensor2D, w: Tensor2D): Tensor2D {
     const xIn = args[0] as Tensor;
     return {
       value: forward(xIn as Tensor2D, w),
-      gradFunc: (dy: Tensor) => tf.matMul(dy as Tensor2D, w), // [rows, out] · [out, in] → [rows, in]
+      gradFunc: (dy: Tensor) => inputGradient(dy as Tensor2D, w), // [rows, out] · [out, in] → [rows, in]
     };
   });
   return op(x) as Tensor2D;

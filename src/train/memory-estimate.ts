@@ -1,10 +1,15 @@
 /**
  * How much memory a LoRA training step needs, from the config alone, so the UI can promise a number that holds
- * (the most common QLoRA complaint is memory above what was promised). tfjs keeps every intermediate tensor of the
- * forward pass on the gradient tape, so activations dominate: the coefficients below are bytes/4 per element,
- * fitted by least squares to `tf.profile` peak bytes of real steps (all-linear LoRA, f32 activations) over shapes
- * varying hidden, q/kv widths, intermediate, heads, layers, sequence, batch and vocabulary; held-out shapes land
- * within ±2% (see memory-estimate.test.ts, which re-measures one); see MARGIN for real widths.
+ * (the most common QLoRA complaint is memory above what was promised). Measured as the peak of distinct live
+ * tensor buffers (src/backend/memory-probe.ts) from before the base loads to the end of the step, which on WebGPU
+ * is the GPU buffer bytes in use; the wasm heap holds more (see WASM_HEAP_FACTOR).
+ *
+ * tfjs keeps what each op saves for its gradient until the backward pass: activations dominate. One layer's tape
+ * is modelled as floats per token per unit of each width (the weights of an earlier fit over many small shapes)
+ * times TAPE_SCALE, plus PER_SCORE per attention score; TAPE_SCALE and PER_SCORE are refitted (issue 12) to the
+ * distinct-buffer peaks of SmolLM2-135M's real widths at seq 256 and 512 (README has the table). Small shapes whose
+ * layer tape dominates come out 15–20% high with them; where the LM head dominates, its HEAD_BLOCKS [chunk, vocab]
+ * blocks (head-loss.ts) hold within a few % (memory-estimate.test.ts re-measures those).
  */
 import type { ModelConfig } from '../model/config';
 import type { QuantMode } from '../spec/modules';
@@ -12,25 +17,22 @@ import { estimateModelBytes } from '../model/memory-estimate';
 import type { GroupSize } from '../quant/packed';
 import { headChunkRows } from './head-loss';
 
-/** Per layer, per token: floats kept per unit of each width. */
+/** Per layer, per token: relative floats kept per unit of each width. */
 const PER_HIDDEN = 62.7;
 const PER_Q = 32.8;
 const PER_KV = 33.1;
 const PER_INTERMEDIATE = 25.3;
+/** Scale of the width terms above, measured in distinct buffers. */
+const TAPE_SCALE = 0.91;
 /** Per layer, per attention score element (batch × heads × seq × seq). */
-const PER_SCORE = 11.0;
-/** Per label token, per vocabulary entry: logits on the tape, softmax − one-hot in the backward (loss.ts). */
-const PER_LABEL_VOCAB = 8.0;
+const PER_SCORE = 8.1;
+/** [chunk, vocab] blocks alive at the LM head's peak: logits or softmax, one-hot (int and float), their difference. */
+const HEAD_BLOCKS = 4;
 /**
- * Per vocabulary entry × hidden, taped passes only: a head-sized transient of the logits matMul's gradient. The
- * chunked head of a checkpointed pass does not show it in measurements (wasm, 32k vocabulary).
+ * wasm heap ÷ distinct tensor bytes at a step's peak: the heap only grows, so freed buffers between differently
+ * sized tensors, XNNPACK's packed operands and transposed copies stay as heap (measured on SmolLM2-135M).
  */
-const PER_VOCAB_HIDDEN = 1.0;
-/**
- * The fit is exact on the small shapes it came from and runs 13–16% low at real widths (576 hidden, 1536
- * intermediate: measured on wasm and cpu); a promise must not be exceeded, so activations carry this margin.
- */
-const MARGIN = 1.15;
+export const WASM_HEAP_FACTOR = 1.1;
 
 export interface TrainingMemoryInput {
   quant: QuantMode;
@@ -39,6 +41,8 @@ export interface TrainingMemoryInput {
   embeddings?: 'f32' | 'f16';
   /** Trainable parameters (`LoraAdapter.parameterCount()`). */
   trainableParameters: number;
+  /** The backend's measure: 'wasm' promises its heap (WASM_HEAP_FACTOR); others the tensor / GPU buffer bytes. */
+  backend?: string;
   /** Rows per micro-batch. */
   batch: number;
   /** Padded sequence length of a micro-batch. */
@@ -60,6 +64,7 @@ export interface TrainingMemory {
   trainableBytes: number;
   /** Peak activations and gradients of one micro-batch. */
   activationBytes: number;
+  /** What the backend will hold at the step's peak: the sum of the above, times WASM_HEAP_FACTOR on wasm. */
   totalBytes: number;
 }
 
@@ -71,16 +76,16 @@ export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInpu
   const kv = c.kvHeads * c.headDim;
   // Dropout on all-linear targets: mask + masked input for q,k,v,gate,up (hidden wide), o (q wide), down (intermediate).
   const dropoutPerToken = input.dropout ? 2 * (5 * c.hidden + q + c.intermediate) : 0;
-  const perLayer = tokens * (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) +
+  const perLayer = TAPE_SCALE * tokens * (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) +
     PER_SCORE * input.batch * c.heads * input.seqLen * input.seqLen;
-  // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and one LM-head
-  // chunk of labels (they are never alive together).
-  const activationFloats = MARGIN * (input.checkpointing
-    ? c.layers * tokens * c.hidden + Math.max(perLayer, PER_LABEL_VOCAB * Math.min(labels, headChunkRows(c.vocab)) * c.vocab)
-    : c.layers * perLayer + PER_LABEL_VOCAB * labels * c.vocab + PER_VOCAB_HIDDEN * c.vocab * c.hidden);
+  const head = HEAD_BLOCKS * Math.min(labels, headChunkRows(c.vocab)) * c.vocab;
+  // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and the LM head's
+  // chunk (they are never alive together); without it every layer's tape is alive when the head runs.
+  const activationFloats = input.checkpointing ? c.layers * tokens * c.hidden + Math.max(perLayer, head) : c.layers * perLayer + head;
   const activationBytes = Math.round(4 * activationFloats);
   // weights + gradient + m + v (+ the accumulation buffer)
   const trainableBytes = 4 * input.trainableParameters * (4 + ((input.gradAccum ?? 1) > 1 ? 1 : 0));
   const baseBytes = estimateModelBytes(c, input.quant, input.groupSize ?? 64, input.embeddings ?? 'f32');
-  return { baseBytes, trainableBytes, activationBytes, totalBytes: baseBytes + trainableBytes + activationBytes };
+  const tensors = baseBytes + trainableBytes + activationBytes;
+  return { baseBytes, trainableBytes, activationBytes, totalBytes: input.backend === 'wasm' ? Math.round(WASM_HEAP_FACTOR * tensors) : tensors };
 }

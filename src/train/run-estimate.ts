@@ -6,6 +6,7 @@ import { isTargeted, moduleSettings } from '../lora/config';
 import { type LoraConfig } from '../spec/lora-config';
 import type { ModelConfig } from '../model/config';
 import type { QuantMode } from '../spec/modules';
+import type { GroupSize } from '../quant/packed';
 import { estimateTrainingMemory, type TrainingMemory } from './memory-estimate';
 import type { TrainConfig } from '../spec/train-config';
 
@@ -44,6 +45,7 @@ export function estimatedSeqLen(train: Pick<TrainConfig, 'maxSeqLen' | 'bucket'>
 
 export interface RunEstimateInput {
   quant: QuantMode;
+  groupSize?: GroupSize;
   /** How the base holds its embeddings (`loadModel`'s option; the studio uses f16 on WebGPU). */
   embeddings: 'f32' | 'f16';
   train: Pick<TrainConfig, 'batchSize' | 'gradAccum' | 'maxSeqLen' | 'bucket' | 'method'>;
@@ -51,6 +53,8 @@ export interface RunEstimateInput {
   longestExample: number | null;
   /** Activation checkpointing (the default of every run). */
   checkpointing: boolean;
+  /** The backend the run computes on ('wasm' promises heap bytes, see `estimateTrainingMemory`). */
+  backend: string;
 }
 
 /** Peak memory of one training step of `lora` on `base` with these settings. */
@@ -59,6 +63,7 @@ export function estimateRunMemory(base: EstimatedBase, lora: LoraConfig, o: RunE
   const seqLen = estimatedSeqLen(o.train, o.longestExample);
   const memory = estimateTrainingMemory(base.config, {
     quant: o.quant,
+    groupSize: o.groupSize,
     embeddings: o.embeddings,
     trainableParameters: trainable,
     // A preference pair is two rows (chosen, rejected). The reference pass runs untaped before the gradient pass, so
@@ -68,6 +73,7 @@ export function estimateRunMemory(base: EstimatedBase, lora: LoraConfig, o: RunE
     gradAccum: o.train.gradAccum,
     checkpointing: o.checkpointing,
     dropout: lora.dropout > 0,
+    backend: o.backend,
   });
   return { memory, seqLen, trainableParameters: trainable };
 }

@@ -5,28 +5,15 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backend/tf';
 import { modelFixtureDir } from '../../test-utils/model-fixtures.node';
-import type { CliCommand } from '../command';
+import { runCommand as run } from '../../test-utils/run-cli';
 import { generateCommand } from './generate';
 import { trainCommand } from './train';
 
 let dir = '';
 const model = modelFixtureDir('llama-tied');
-
-async function run(command: CliCommand, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  try {
-    return { code: await command.run(args), out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'cli-webgpu-'));
@@ -47,7 +34,7 @@ describe('CLI on webgpu (Dawn)', () => {
     expect(summary).toMatchObject({ summary: true, steps: 1, backend: 'webgpu', embeddings: 'f16', quant: 'nf4', wasmHeapBytes: null });
     expect(summary.peakBytes as number).toBeGreaterThan(0);
     expect(summary.gpuAllocatedBytes as number).toBeGreaterThanOrEqual(summary.peakBytes as number);
-  }, 240_000);
+  }, 600_000);
 
   it('generate: tokens and the measured GPU peak', async () => {
     const r = await run(generateCommand, ['--model', model, '--prompt', 'hi', '--max-new-tokens', '3', '--quant', 'int4', '--group-size', '32', '--backend', 'webgpu', '--stats']);
@@ -56,5 +43,5 @@ describe('CLI on webgpu (Dawn)', () => {
     const memory = JSON.parse(r.err.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(memory).toMatchObject({ memory: true, backend: 'webgpu', wasmHeapBytes: null });
     expect(memory.peakBytes as number).toBeGreaterThan(0);
-  }, 240_000);
+  }, 600_000);
 });

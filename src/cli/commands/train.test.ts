@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { modelFixtureDir } from '../../test-utils/model-fixtures.node';
+import { runCommand } from '../../test-utils/run-cli';
 import { scoreCommand } from './score';
 import { trainCommand } from './train';
 
@@ -10,18 +11,7 @@ let dir: string;
 const model = modelFixtureDir('llama-tied');
 
 /** Runs `train` in-process, capturing stdout and stderr. */
-async function train(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  try {
-    return { code: await trainCommand.run(args), out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-}
+const train = (args: string[]) => runCommand(trainCommand, args);
 
 const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 /** The per-step lines (every stdout line but the summary). */

@@ -333,7 +333,7 @@ export const trainCommand: CliCommand = {
         const model = await loadModel(files, { linearFactory: factory, embeddings, onWarning: warn }).catch(asCliError);
         try {
           const longestExample = data.train.reduce((m, e) => Math.max(m, e.ids.length), 0);
-          const estimate = estimateRunMemory(model, cfg.lora, { quant: mode, embeddings, train: cfg.train, longestExample, checkpointing });
+          const estimate = estimateRunMemory(model, cfg.lora, { quant: mode, embeddings, train: cfg.train, longestExample, checkpointing, backend });
           return { ...(await train(flags, model, files, data, cfg, jsHeap)), estimate };
         } catch (e) {
           if (e instanceof CliError) throw e;

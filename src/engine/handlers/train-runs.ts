@@ -49,6 +49,7 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
       train: t,
       longestExample: longest,
       checkpointing: true,
+      backend: info.backend,
     });
     const result: TrainingEstimate = {
       memory,

@@ -1,0 +1,51 @@
+/**
+ * The measured peak of one LoRA training step, from before the base loads, beside the estimate the studio would
+ * show (`estimateRunMemory`): the check behind the estimate's promise, on any backend (tensor bytes on cpu/wasm,
+ * GPU buffer bytes on WebGPU).
+ */
+import { withMemoryPeak, type MemoryPeak } from '../../backend/memory-probe';
+import { specsOf } from '../../lora/config';
+import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
+import { LoraAdapter } from '../../lora/lora-adapter';
+import type { QuantMode } from '../../spec/modules';
+import { loadModel } from '../../model/load';
+import type { ModelFiles } from '../../spec/model-files';
+import { createLinearFactory } from '../../model/linear-factory';
+import type { TrainingMemory } from '../memory-estimate';
+import { loraObjective } from '../objective';
+import { estimateRunMemory } from '../run-estimate';
+import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
+import { seedStreams, Trainer } from '../trainer';
+
+export interface StepMeasurement {
+  peak: MemoryPeak;
+  estimate: TrainingMemory;
+  loss: number;
+}
+
+/** One step of LoRA r`rank` all-linear at batch 1 × `seq` tokens (every position a label) over `files`. */
+export async function measureLoraStep(
+  files: ModelFiles,
+  o: { quant: QuantMode; seq: number; embeddings: 'f32' | 'f16'; checkpointing: boolean; rank?: number; groupSize?: 32 | 64 },
+): Promise<StepMeasurement> {
+  const lora = { ...DEFAULT_LORA_CONFIG, rank: o.rank ?? 16, alpha: 2 * (o.rank ?? 16) };
+  const train = { ...DEFAULT_TRAIN_CONFIG, steps: 1, batchSize: 1, maxSeqLen: o.seq, bucket: 1, seed: 1 };
+  const example = { ids: Int32Array.from({ length: o.seq }, (_, t) => (t * 7 + 3) % 97), lossMask: new Uint8Array(o.seq).fill(1) };
+  const groupSize = o.groupSize ?? 64;
+  const { result, peak } = await withMemoryPeak(async () => {
+    const factory = o.quant === 'f32' ? undefined : createLinearFactory(o.quant, { groupSize });
+    const model = await loadModel(files, { linearFactory: factory, embeddings: o.embeddings });
+    const adapter = LoraAdapter.create(lora, specsOf(model.linears()), seedStreams(1).init);
+    const trainer = new Trainer({ objective: loraObjective(model, adapter, { checkpointing: o.checkpointing }), train: [example], config: train, runId: 'measure' });
+    try {
+      const estimate = estimateRunMemory(model, lora, { quant: o.quant, embeddings: o.embeddings, groupSize, train, longestExample: o.seq, checkpointing: o.checkpointing, backend: 'cpu' }).memory;
+      const r = await trainer.run();
+      return { estimate, loss: r.metrics[0].loss };
+    } finally {
+      trainer.dispose();
+      adapter.dispose();
+      model.dispose();
+    }
+  });
+  return { peak, ...result };
+}
