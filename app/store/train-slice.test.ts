@@ -17,13 +17,13 @@ describe('train slice', () => {
   it('folds a run: start, steps, samples, checkpoints, status', () => {
     const apply = useStudio.getState().applyTrainEvent;
     apply({ kind: 'trainStart', jobId: 1, runId: 'r1', name: 'abc', totalSteps: 100, resumedAt: 0, history: [], trainableParameters: 1000,
-      trainableShare: 0.01, trainExamples: 90, evalExamples: 10 });
+      trainableShare: 0.01, trainExamples: 90, evalExamples: 10, promptFormat: { template: 'chat' } });
     for (let i = 1; i <= 20; i++) apply({ kind: 'trainStep', jobId: 1, runId: 'r1', totalSteps: 100, metrics: step(i, i % 10 === 0 ? { evalLoss: 2 } : {}) });
     apply({ kind: 'checkpointSaved', jobId: 1, runId: 'r1', step: 20 });
     apply({ kind: 'trainSample', jobId: 1, runId: 'r1', step: 20, index: 0, prompt: 'The sea', text: ' <b>is</b> wide' });
     apply({ kind: 'trainStatus', jobId: 1, runId: 'r1', status: 'paused', step: 20, message: null });
     const t = useStudio.getState().train;
-    expect(t.run).toMatchObject({ runId: 'r1', status: 'paused', step: 20, totalSteps: 100, lastCheckpoint: 20, tokensPerSec: 520 });
+    expect(t.run).toMatchObject({ runId: 'r1', status: 'paused', step: 20, totalSteps: 100, lastCheckpoint: 20, tokensPerSec: 520, promptFormat: { template: 'chat' } });
     expect(isLive(t.run)).toBe(true);
     expect(t.series.length).toBe(20);
     expect(t.seriesVersion).toBeGreaterThanOrEqual(21);
@@ -36,7 +36,7 @@ describe('train slice', () => {
     for (let i = 1; i <= 12; i++) useStudio.getState().train.series.append(step(i));
     useStudio.getState().patchTrain({ samples: [{ step: 5, index: 0, prompt: 'p', text: 'a' }, { step: 10, index: 0, prompt: 'p', text: 'b' }] });
     apply({ kind: 'trainStart', jobId: 2, runId: 'r1', name: 'abc', totalSteps: 30, resumedAt: 9, history: Array.from({ length: 9 }, (_, i) => step(i + 1)),
-      trainableParameters: 1, trainableShare: 0, trainExamples: 1, evalExamples: 0 });
+      trainableParameters: 1, trainableShare: 0, trainExamples: 1, evalExamples: 0, promptFormat: { template: '{prompt}' } });
     const t = useStudio.getState().train;
     expect(t.series.step).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(t.samples.map((s) => s.step)).toEqual([5]);

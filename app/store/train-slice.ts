@@ -4,6 +4,7 @@
  * {@link TrainSlice.applyTrainEvent}; the async work lives in ./train-actions.ts.
  */
 import type { StateCreator } from 'zustand';
+import type { PromptFormat } from '../../src/data/prompt-format';
 import type { EngineEvent } from '../../src/protocol/messages';
 import type { TrainingEstimate } from '../../src/protocol/train-types';
 import type { RunRecord } from '../../src/storage/records';
@@ -35,6 +36,8 @@ export interface TrainRunView {
   /** Why the run ended early or what happened (rollback, stop), in the engine's words. */
   message: string | null;
   adapterId: string | null;
+  /** How sample prompts are rendered (the dataset's format), once the engine said. */
+  promptFormat: PromptFormat | null;
 }
 
 /** One sample generation on the timeline. */
@@ -74,7 +77,7 @@ export function startingRun(name: string): TrainRunView {
   return {
     runId: null, name, status: 'starting', step: 0, totalSteps: 0, resumedAt: 0, trainableParameters: 0, trainableShare: 0,
     trainExamples: 0, evalExamples: 0, lastCheckpoint: null, elapsedMs: 0, etaMs: null, tokensPerSec: null, gpuBytes: null,
-    message: null, adapterId: null,
+    message: null, adapterId: null, promptFormat: null,
   };
 }
 
@@ -111,7 +114,7 @@ export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', un
         return patchRun(
           { runId: event.runId, name: event.name, status: 'running', step: event.resumedAt, totalSteps: event.totalSteps, resumedAt: event.resumedAt,
             trainableParameters: event.trainableParameters, trainableShare: event.trainableShare, trainExamples: event.trainExamples,
-            evalExamples: event.evalExamples, lastCheckpoint: event.resumedAt > 0 ? event.resumedAt : null },
+            evalExamples: event.evalExamples, lastCheckpoint: event.resumedAt > 0 ? event.resumedAt : null, promptFormat: event.promptFormat },
           { seriesVersion: t.seriesVersion + 1, viewing: null, samples: t.samples.filter((x) => x.step <= event.resumedAt) },
         );
       case 'trainStep': {

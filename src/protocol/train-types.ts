@@ -3,6 +3,7 @@
  * and their events. Plain structured-clone data; the configs are src/lora's and src/train's own, so the UI form,
  * the checkpoints and the CLI share one vocabulary.
  */
+import type { PromptFormat } from '../data/prompt-format';
 import type { LoraConfig } from '../lora/config';
 import type { StepMetrics } from '../train/metrics';
 import type { TrainingMemory } from '../train/memory-estimate';
@@ -86,6 +87,8 @@ export interface TrainEventMap {
     trainableShare: number;
     trainExamples: number;
     evalExamples: number;
+    /** How sample prompts are rendered: the way the dataset's prompts were. */
+    promptFormat: PromptFormat;
   };
   /** One optimizer step finished. */
   trainStep: { runId: string; totalSteps: number; metrics: StepMetrics };

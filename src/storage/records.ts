@@ -3,6 +3,8 @@
  * Records are plain structured-clone data (no class instances, no typed arrays outside `chunks`).
  */
 
+import type { PromptFormat } from '../data/prompt-format';
+
 /** Where one named blob of a record is stored. */
 export interface PartInfo {
   byteLength: number;
@@ -31,6 +33,8 @@ export interface AdapterRecord {
   finalLoss: { train: number | null; eval: number | null } | null;
   /** The run that produced it. */
   runId: string | null;
+  /** How its training prompts were rendered (samples and Generate render prompts the same way); absent if unknown. */
+  promptFormat?: PromptFormat;
   /** `adapter_config.json` as PEFT writes it. */
   config: Record<string, unknown>;
   /** Total bytes of the parts. */
@@ -53,6 +57,8 @@ export interface DatasetRecord {
   tokenizer: string | null;
   /** Free-form stats/settings from src/data (template, max length, split). */
   info: Record<string, unknown>;
+  /** How prompts were rendered (chat template, a prompt template, plain); absent in records from before it was kept. */
+  promptFormat?: PromptFormat;
   sizeBytes: number;
   parts: Parts;
 }

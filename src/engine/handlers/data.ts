@@ -10,6 +10,7 @@ import { prepareShard } from '../../data/shard';
 import { compactShard, expandShard, positionTracker } from '../../data/prepare-pooled';
 import { compactShardTransferables, type CompactShard } from '../../data/shard-pool';
 import { previewExample } from '../../data/preview';
+import { promptFormatOf } from '../../data/prompt-format';
 import { sampleDataset } from '../../data/sample';
 import { SHAPE_LABELS } from '../../data/shape';
 import type { DatasetInput, DatasetRunHooks, PreparedDataset } from '../../data/types';
@@ -98,6 +99,9 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
       : await prepareHere(params, inputs, job);
     const { train: _train, eval: _eval, ...report } = prepared;
     if (!prepared.ok || params.save === false) return { ...report, datasetId: null };
+    // Samples and Generate render prompts as this preparation did (the tokenizer is cached from the pass).
+    const { hasChatTemplate } = await tokenizerFor(params.tokenizer, job);
+    const promptFormat = promptFormatOf(prepared.shape, params.options.template, hasChatTemplate, params.options.templateVariables);
     const db = await job.state.db();
     const id = `ds-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const first = params.files[0];
@@ -108,6 +112,7 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
         name: params.name || first.name,
         source: { fileName: params.files.map((f) => f.name).join(', '), format: report.files[0]?.format ?? 'unknown', byteLength: totalBytes },
         tokenizer: params.tokenizerId,
+        promptFormat,
         info: { stats: report.stats, files: report.files, skipped: report.skipped, problemCount: report.problemCount, options: params.options },
       },
       prepared,

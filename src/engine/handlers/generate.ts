@@ -1,6 +1,8 @@
+import { formatPrompt, type FormattedPrompt } from '../../data/prompt-format';
+import { templateError } from '../../data/template';
 import { generate } from '../../generate/generate';
 import { InvalidRequestError } from '../../protocol/errors';
-import type { ActiveAdapter } from '../../protocol/generate-types';
+import type { ActiveAdapter, GenerateParams } from '../../protocol/generate-types';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { openAdapter } from '../adapters/open-adapter';
 import type { EngineState, HandlerSpec } from '../job';
@@ -34,7 +36,7 @@ export const generateHandler: HandlerSpec<'generate'> = {
       loaded.model,
       loaded.tokenizer,
       {
-        ...(params.prompt !== undefined ? { prompt: params.prompt } : { messages: params.messages }),
+        ...inputOf(params, loaded.tokenizer.hasChatTemplate),
         maxNewTokens: params.maxNewTokens,
         seed: params.seed,
         stop: params.stop?.filter((x) => x.length > 0),
@@ -59,6 +61,16 @@ export const generateHandler: HandlerSpec<'generate'> = {
     };
   },
 };
+
+/** The prompt as `generate` takes it: rendered in `format` when one is given, or the conversation. */
+function inputOf(params: GenerateParams, hasChatTemplate: boolean): FormattedPrompt {
+  if (params.prompt === undefined) return { messages: params.messages ?? [], ...(params.templateVariables ? { templateVariables: params.templateVariables } : {}) };
+  if (!params.format) return { prompt: params.prompt };
+  if (typeof params.format.template !== 'string') throw new InvalidRequestError('The prompt format has no template.');
+  const error = templateError(params.format.template);
+  if (error) throw new InvalidRequestError(error.charAt(0).toUpperCase() + error.slice(1) + '.');
+  return formatPrompt(params.format, params.prompt, hasChatTemplate);
+}
 
 /**
  * The adapter the running training run trains. Safe to read here: this handler runs at the run's step boundary

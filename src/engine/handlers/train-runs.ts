@@ -47,7 +47,7 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
       modules += 1;
     }
     if (modules === 0) throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
-    const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id) : null;
+    const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id, loaded.tokenizer.hasChatTemplate) : null;
     const t = params.train;
     const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : t.maxSeqLen;
     const seqLen = Math.min(Math.ceil(Math.min(longest, t.maxSeqLen) / t.bucket) * t.bucket, Math.max(t.maxSeqLen, 1));

@@ -2,9 +2,11 @@
 // the llama-tied fixture as dropped files and fake-indexeddb for datasets, runs, checkpoints and the library.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PROMPT_TEMPLATE } from '../../data/template';
 import { DEFAULT_LORA_CONFIG } from '../../lora/config';
 import { EngineClient } from '../../protocol/client';
 import { InvalidRequestError } from '../../protocol/errors';
+import type { GenerateParams } from '../../protocol/generate-types';
 import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunSpec } from '../../protocol/train-types';
 import { openStudioDb, type StudioDb } from '../../storage';
@@ -17,6 +19,8 @@ import { serveEngine } from '../serve';
 const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
 const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
+
+const GREEDY = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 };
 
 let client: EngineClient;
 let db: StudioDb;
@@ -83,6 +87,26 @@ describe('train requests', () => {
     const run = await client.request('getRun', { id: r.runId });
     expect(run).toMatchObject({ status: 'completed', adapterId: r.adapterId });
     expect(run.metrics.map((p) => p.step)).toEqual(steps.map((m) => m.step));
+
+    // The fixture has no chat template, so prompt/completion data was rendered with the default prompt template;
+    // the run, the adapter record and the samples all use that format (issue 15).
+    const format = { template: DEFAULT_PROMPT_TEMPLATE };
+    expect(start?.kind === 'trainStart' && start.promptFormat).toEqual(format);
+    expect(adapter.promptFormat).toEqual(format);
+    const last = events.findLast((e) => e.kind === 'trainSample');
+    if (last?.kind !== 'trainSample') throw new Error('no sample');
+    expect(last.prompt).toBe('Q1:');
+    // The last sample is the final adapter on the templated prompt: a greedy generation in that format repeats it.
+    await client.request('setActiveAdapters', { adapters: [{ id: adapter.id, weight: 1 }] });
+    const gen = (extra: Partial<GenerateParams>) =>
+      client.request('generate', { prompt: 'Q1:', sampling: GREEDY, maxNewTokens: 4, seed: 0, use: 'adapters', ...extra });
+    const templated = await gen({ format });
+    const plain = await gen({});
+    expect(templated.text).toBe(last.text);
+    // The template is really applied: the prompt is longer than the bare one.
+    expect(templated.promptTokens).toBeGreaterThan(plain.promptTokens);
+    await expect(gen({ format: { template: 'no placeholder' } })).rejects.toThrow(/\{prompt\}/);
+    await client.request('setActiveAdapters', { adapters: [] });
   }, 60_000);
 
   it('pauses, resumes and stops at a step boundary; a stopped run saves its adapter', async () => {

@@ -3,11 +3,13 @@
  * prompts) and the stored dataset, which must have been tokenized for the loaded base.
  */
 import { fromCompact } from '../../data/compact';
+import { isPromptFormat, promptFormatOf, type PromptFormat } from '../../data/prompt-format';
 import type { TokenizedExample } from '../../data/types';
 import { validateLoraConfig } from '../../lora/config';
 import { InvalidRequestError } from '../../protocol/errors';
 import type { SampleSettings, TrainRunSpec } from '../../protocol/train-types';
 import type { StudioDb } from '../../storage';
+import type { DatasetRecord } from '../../storage/records';
 import type { CheckpointStore, Checkpoint } from '../../train/checkpoint';
 import { validateTrainConfig } from '../../train/train-config';
 import { loadStoredDataset } from '../data/dataset-store';
@@ -46,12 +48,22 @@ export interface TrainingData {
   name: string;
   train: TokenizedExample[];
   eval: TokenizedExample[];
-  /** Chat-shaped records (sample prompts then go through the chat template). */
-  chat: boolean;
+  /** How the examples' prompts were rendered: sample prompts are rendered the same way. */
+  promptFormat: PromptFormat;
 }
 
-/** Reads dataset `id` and checks it was tokenized by the loaded base's tokenizer. */
-export async function trainingData(db: StudioDb, id: string, baseModel: string): Promise<TrainingData> {
+/** The format a stored dataset's prompts were rendered in; records from before it was kept get it from their shape and options. */
+export function storedPromptFormat(record: DatasetRecord, hasChatTemplate: boolean): PromptFormat {
+  if (isPromptFormat(record.promptFormat)) return record.promptFormat;
+  const options = (record.info.options ?? {}) as { template?: string; templateVariables?: Record<string, unknown> };
+  return promptFormatOf(record.shape, options.template, hasChatTemplate, options.templateVariables);
+}
+
+/**
+ * Reads dataset `id` and checks it was tokenized by the loaded base's tokenizer (`baseModel`; `hasChatTemplate`
+ * tells how records from before the prompt format was stored were rendered).
+ */
+export async function trainingData(db: StudioDb, id: string, baseModel: string, hasChatTemplate: boolean): Promise<TrainingData> {
   const stored = await loadStoredDataset(db, id);
   const { record } = stored;
   if (record.tokenizer && record.tokenizer !== baseModel) {
@@ -61,7 +73,7 @@ export async function trainingData(db: StudioDb, id: string, baseModel: string):
   }
   const train = fromCompact(stored.train);
   if (train.length === 0) throw new InvalidRequestError(`Dataset '${record.name}' has no training examples.`);
-  return { name: record.name, train, eval: fromCompact(stored.eval), chat: record.shape === 'chat' || record.shape === 'sharegpt' };
+  return { name: record.name, train, eval: fromCompact(stored.eval), promptFormat: storedPromptFormat(record, hasChatTemplate) };
 }
 
 /** A checkpoint store that remembers the checkpoint it last loaded (the resumed run's metric history). */
