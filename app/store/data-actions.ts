@@ -3,6 +3,7 @@
  * blobs and results between it and the store (the sample files are fetched as Blobs, never parsed here).
  */
 import { CancelledError } from '../../src/protocol/errors';
+import { templateError } from '../../src/data/template';
 import type { ColumnMapping } from '../../src/data/types';
 import type { NamedBlob } from '../../src/protocol/model-types';
 import { prepareOnPool } from '../../src/engine/data/pooled-prepare';
@@ -65,6 +66,13 @@ export async function resample(): Promise<void> {
 export async function setMapping(mapping: ColumnMapping | null): Promise<void> {
   patch({ mapping });
   await resample();
+}
+
+/** Sets the prompt template for prompt/completion data and re-renders the preview with it. */
+export async function setPromptTemplate(template: string): Promise<void> {
+  useStudio.getState().setDataOptions({ template });
+  // A template that cannot work is shown as an error by the form; the preview keeps the last good rendering.
+  if (templateError(template) === null) await refreshPreviews();
 }
 
 /** Renders the first sampled records with the loaded model's tokenizer. */

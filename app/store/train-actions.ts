@@ -6,6 +6,8 @@
 import { CancelledError } from '../../src/protocol/errors';
 import type { TrainAction, TrainParams, TrainRunSpec } from '../../src/protocol/train-types';
 import { getEngine } from '../engine';
+import { refreshAdapters } from './adapters-actions';
+import { putAdapterInGenerate } from './generate-actions';
 import { useStudio } from './index';
 import { errorText } from './job-progress';
 import { saveTrainForm } from './train-form-storage';
@@ -78,6 +80,11 @@ async function runRequest(params: TrainParams, name: string, fresh: boolean): Pr
     const result = await getEngine().request('train', params, { onEvent: (e) => useStudio.getState().applyTrainEvent(e) });
     const run = train().run;
     if (run) patch({ run: { ...run, status: result.status, step: result.step, totalSteps: result.totalSteps, adapterId: result.adapterId, message: result.message } });
+    // The new adapter is ready to try in Generate, prompted the way its data was rendered.
+    if (result.adapterId) {
+      await refreshAdapters();
+      putAdapterInGenerate(result.adapterId);
+    }
   } catch (e) {
     const run = train().run;
     // Shown once: in the run's outcome when there is a run view, else as the section's error.

@@ -15,16 +15,19 @@ export function TokenPreview() {
       {!hasModel ? <p className="muted">Load a base model to see how its tokenizer splits the records.</p> : null}
       {previews.map((p, i) =>
         p.ok ? (
-          <div key={i} className="token-preview" aria-label={`Example ${i + 1}: ${p.lossTokens} of ${p.tokens.length} tokens carry loss`}>
-            {p.tokens.map((t, j) => (
-              <span key={j} className={t.loss ? 'tok tok-loss' : 'tok'} title={`token ${t.id}`}>
-                {t.text}
-              </span>
-            ))}
-            <div className="muted small">
-              {p.tokens.length} tokens, {p.lossTokens} with loss
+          <figure key={i} className="token-card" data-testid="token-card">
+            {/* The text scrolls in whole lines; the caption stays below it, never cut. */}
+            <div className="token-preview" aria-label={`Example ${i + 1}: ${p.lossTokens} of ${p.tokens.length} tokens carry loss`}>
+              {p.tokens.map((t, j) => (
+                <span key={j} className={t.loss ? 'tok tok-loss' : 'tok'} title={`token ${t.id}`}>
+                  {t.text}
+                </span>
+              ))}
             </div>
-          </div>
+            <figcaption className="muted small">
+              {p.tokens.length} tokens, {p.lossTokens} with loss
+            </figcaption>
+          </figure>
         ) : (
           <p key={i} className="engine-error">
             Example {i + 1}: {p.message}
