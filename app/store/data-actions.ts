@@ -44,8 +44,25 @@ export async function pickSampleDataset(sample: SampleDataset): Promise<void> {
 
 /** New files: forget the previous result, sample them in the data worker, then preview a few records. */
 export async function setDataFiles(files: NamedBlob[], name?: string): Promise<void> {
-  patch({ files, name: name ?? files[0]?.name.replace(/\.[^.]+$/, '') ?? '', sample: null, mapping: null, result: null, prepareError: null, previews: [] });
+  patch({ files, name: name ?? files[0]?.name.replace(/\.[^.]+$/, '') ?? '', sample: null, mapping: null, result: null, check: null, prepareError: null, previews: [] });
   await resample();
+}
+
+let checkController: AbortController | null = null;
+
+/** Validates every record of the files in the data worker (no tokenizer), so bad lines show before "Prepare". */
+async function checkFiles(): Promise<void> {
+  checkController?.abort();
+  const controller = new AbortController();
+  checkController = controller;
+  const { files, mapping } = useStudio.getState().data;
+  try {
+    const check = await getDataEngine().request('validateData', { files, options: { ...(mapping ? { mapping } : {}), maxProblems: 200 } }, { signal: controller.signal });
+    if (checkController === controller) patch({ check });
+  } catch (e) {
+    // A newer check or a Prepare replaced it; any other failure shows again when preparing.
+    if (!(e instanceof CancelledError) && checkController === controller) patch({ check: null });
+  }
 }
 
 /** Samples the current files with the current mapping override. */
@@ -55,8 +72,8 @@ export async function resample(): Promise<void> {
   patch({ sampling: true, sampleError: null });
   try {
     const sample = await getDataEngine().request('sampleData', { files, ...(mapping ? { mapping } : {}) });
-    patch({ sample, sampling: false });
-    await refreshPreviews();
+    patch({ sample, sampling: false, check: null });
+    await Promise.all([refreshPreviews(), checkFiles()]);
   } catch (e) {
     patch({ sampling: false, sampleError: errorText(e) });
   }
@@ -99,6 +116,7 @@ export async function prepareData(): Promise<void> {
   if (!model.loadedSource || !model.info) return patch({ prepareError: 'Load a base model first: the data is tokenized with its tokenizer.' });
   if (data.files.length === 0) return patch({ prepareError: 'Drop a data file or pick a sample dataset first.' });
   prepareController?.abort();
+  checkController?.abort();
   const controller = new AbortController();
   prepareController = controller;
   const { options } = data;

@@ -19,7 +19,8 @@ export { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, defaultTemplate, renderPromptTe
 export { formatFromName, SUPPORTED_EXTENSIONS } from './sniff';
 export { isGzipName, stripGzip } from './gzip';
 export { formatProblem, formatProblems, problemLocation } from './problems';
-export { formatFiles, formatProblemSummary, formatStats, reportForTraining, PRINTED_PROBLEMS } from './report';
+export { formatFiles, formatProblemSummary, formatStats, noExamplesReason, reportForTraining, PRINTED_PROBLEMS, type ReasonContext } from './report';
+export { describePromptFormat, formatPrompt, isPromptFormat, PLAIN_TEMPLATE, promptFormatOf, type FormattedPrompt, type PromptFormat } from './prompt-format';
 export { splitTrainEval, evalCount } from './split';
 export { packExamples, planPacking } from './pack';
 export {

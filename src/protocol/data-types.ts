@@ -77,8 +77,19 @@ export interface PrepareDataResult {
   stats: DatasetStats;
   shape: RecordShape | null;
   files: FileSummary[];
-  /** Id of the stored dataset, or null (not ok, or `save: false`). */
+  /** Id of the stored dataset, or null (not ok, nothing usable, or `save: false`). */
   datasetId: string | null;
+  /** Why no example is usable (then nothing is stored), in words that say what to change; null otherwise. */
+  emptyReason: string | null;
+}
+
+/**
+ * Params of `validateData`: read and validate every record of the files, without a tokenizer and without storing
+ * (the studio runs it as soon as files are dropped, so bad lines show before "Prepare").
+ */
+export interface ValidateDataParams {
+  files: NamedBlob[];
+  options: PrepareOptions;
 }
 
 export type { CompactShard, PreviewResult };

@@ -12,7 +12,16 @@
 import type { BackendPreference, BackendReport } from '../backend/select';
 import type { AdapterRecord } from '../storage/records';
 import type { GpuFaultKind, WireError } from './errors';
-import type { CompactShard, DataFileSample, PrepareDataParams, PrepareDataResult, PrepareShardParams, PreviewDataParams, PreviewResult } from './data-types';
+import type {
+  CompactShard,
+  DataFileSample,
+  PrepareDataParams,
+  PrepareDataResult,
+  PrepareShardParams,
+  PreviewDataParams,
+  PreviewResult,
+  ValidateDataParams,
+} from './data-types';
 import type { ActiveAdapter, ExportedAdapter, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
 import type { ScoreParams, ScoreResult } from './score-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
@@ -129,6 +138,8 @@ export interface EngineRequestMap {
   prepareData: { params: PrepareDataParams; result: PrepareDataResult };
   /** Data worker: one shard of a pooled preparation (every file read and validated, every Nth record tokenized). */
   prepareShard: { params: PrepareShardParams; result: CompactShard };
+  /** Data worker: read and validate every record (no tokenizer, nothing stored): problems as soon as files drop. */
+  validateData: { params: ValidateDataParams; result: PrepareDataResult };
   /** Stored datasets, newest first (metadata only). */
   listDatasets: { params: Record<string, never>; result: DatasetRecord[] };
   deleteDataset: { params: { id: string }; result: { id: string } };
@@ -180,6 +191,7 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   previewData: true,
   prepareData: true,
   prepareShard: true,
+  validateData: true,
   listDatasets: true,
   deleteDataset: true,
   estimateTraining: true,

@@ -10,7 +10,9 @@ import { prepareShard } from '../../data/shard';
 import { compactShard, expandShard, positionTracker } from '../../data/prepare-pooled';
 import { compactShardTransferables, type CompactShard } from '../../data/shard-pool';
 import { previewExample } from '../../data/preview';
+import { DEFAULT_MAX_SEQ_LEN } from '../../data/options';
 import { promptFormatOf } from '../../data/prompt-format';
+import { noExamplesReason } from '../../data/report';
 import { sampleDataset } from '../../data/sample';
 import { SHAPE_LABELS } from '../../data/shape';
 import type { DatasetInput, DatasetRunHooks, PreparedDataset } from '../../data/types';
@@ -98,10 +100,14 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
       ? await prepareFromShards(params, params.shards, inputs, job)
       : await prepareHere(params, inputs, job);
     const { train: _train, eval: _eval, ...report } = prepared;
-    if (!prepared.ok || params.save === false) return { ...report, datasetId: null };
+    if (!prepared.ok) return { ...report, datasetId: null, emptyReason: null };
     // Samples and Generate render prompts as this preparation did (the tokenizer is cached from the pass).
     const { hasChatTemplate } = await tokenizerFor(params.tokenizer, job);
     const promptFormat = promptFormatOf(prepared.shape, params.options.template, hasChatTemplate, params.options.templateVariables);
+    const reasonContext = { maxSeqLen: params.options.maxSeqLen ?? DEFAULT_MAX_SEQ_LEN, lengthName: 'the max tokens per example', format: promptFormat };
+    const emptyReason = noExamplesReason(prepared, reasonContext);
+    if (emptyReason) return { ...report, datasetId: null, emptyReason: `Nothing to train on: ${emptyReason}.` };
+    if (params.save === false) return { ...report, datasetId: null, emptyReason: null };
     const db = await job.state.db();
     const id = `ds-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const first = params.files[0];
@@ -119,7 +125,17 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
       { signal: job.signal, onProgress: (done, total) => job.progress('store', done, total, 'bytes') },
     );
     job.log('info', `stored dataset ${record.name}: ${record.exampleCount} examples, ${record.tokenCount} tokens`);
-    return { ...report, datasetId: record.id };
+    return { ...report, datasetId: record.id, emptyReason: null };
+  },
+};
+
+/** Every record read and validated, nothing tokenized or stored: problems as soon as files are dropped. */
+export const validateDataHandler: HandlerSpec<'validateData'> = {
+  gpu: false,
+  async run(params, job) {
+    const inputs = inputsOf(params.files);
+    const { train: _train, eval: _eval, ...checked } = await prepareDataset(inputs, null, params.options, readProgress(inputs, job));
+    return { ...checked, datasetId: null, emptyReason: null };
   },
 };
 

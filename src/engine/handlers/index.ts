@@ -6,7 +6,7 @@ import type { EngineHandlers } from '../job';
 import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
 import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
-import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler } from './data';
+import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler, validateDataHandler } from './data';
 import { envHandler } from './env';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
@@ -46,6 +46,7 @@ export const coreHandlers: EngineHandlers = {
   previewData: previewDataHandler,
   prepareData: prepareDataHandler,
   prepareShard: prepareShardHandler,
+  validateData: validateDataHandler,
   listDatasets: listDatasetsHandler,
   deleteDataset: deleteDatasetHandler,
   estimateTraining: estimateTrainingHandler,
