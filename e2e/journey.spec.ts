@@ -94,6 +94,9 @@ test('journey: train an adapter, watch it learn, and find it in the library afte
 
   await row.getByRole('button', { name: 'Loss history of ship log journey' }).click();
   await expect(page.getByTestId('train-viewing')).toContainText('ship log journey');
+  // The run's own settings, not the form's.
+  await expect(page.getByTestId('train-viewing-settings')).toContainText(`rank ${RANK}, alpha 8`);
+  await expect(page.getByTestId('train-viewing-settings')).toContainText(`${STEPS} steps`);
   expect((await lossRange(page)).points).toBe(STEPS);
   expect(requests.length).toBeGreaterThan(0);
 });

@@ -6,8 +6,8 @@ import { SampleTimeline } from '../components/train/SampleTimeline';
 import { SmallChart } from '../components/train/SmallChart';
 import { TrainControls } from '../components/train/TrainControls';
 import { TrainForm } from '../components/train/TrainForm';
+import { ViewingNote } from '../components/train/ViewingNote';
 import '../components/train/train.css';
-import { useStudio } from '../store';
 import { refreshDatasets } from '../store/data-actions';
 import { watchTrainBoot } from '../store/train-actions';
 import { SectionFrame } from './SectionFrame';
@@ -17,7 +17,6 @@ import { SectionFrame } from './SectionFrame';
  * live charts across the full width, then the sample timeline.
  */
 export function TrainSection() {
-  const viewing = useStudio((s) => s.train.viewing);
   useEffect(() => {
     void refreshDatasets();
     return watchTrainBoot();
@@ -35,14 +34,11 @@ export function TrainSection() {
         </div>
       </div>
       <div className="train-charts">
-        {viewing ? (
-          <p className="muted" data-testid="train-viewing">
-            Showing the stored history of <strong>{viewing.name}</strong>.
-          </p>
-        ) : null}
+        <ViewingNote />
         <LossChart />
         <div className="small-charts">
           <SmallChart metric="lr" />
+          <SmallChart metric="gradNorm" />
           <SmallChart metric="tokensPerSec" />
         </div>
         <SampleTimeline />

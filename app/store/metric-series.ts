@@ -1,5 +1,5 @@
 /**
- * A run's metric history as columns (step, loss, eval loss, lr, tokens/s), appended in place. Training streams a
+ * A run's metric history as columns (step, loss, eval loss, lr, grad norm, tokens/s), appended in place. Training streams a
  * point per step and runs reach 10 000+ steps, so the store keeps ONE mutable series and bumps a version number
  * instead of copying arrays on every step; charts read the columns when the version changes.
  */
@@ -10,6 +10,7 @@ export interface SeriesPoint {
   loss: number;
   evalLoss?: number;
   lr?: number;
+  gradNorm?: number;
   tokensPerSec?: number;
 }
 
@@ -19,6 +20,7 @@ export class MetricSeries {
   readonly loss: number[] = [];
   readonly evalLoss: (number | null)[] = [];
   readonly lr: (number | null)[] = [];
+  readonly gradNorm: (number | null)[] = [];
   readonly tokensPerSec: (number | null)[] = [];
 
   get length(): number {
@@ -32,6 +34,7 @@ export class MetricSeries {
     this.loss.push(p.loss);
     this.evalLoss.push(p.evalLoss ?? null);
     this.lr.push(p.lr ?? null);
+    this.gradNorm.push(p.gradNorm ?? null);
     this.tokensPerSec.push(p.tokensPerSec ?? null);
   }
 
@@ -45,7 +48,7 @@ export class MetricSeries {
   truncate(lastStep: number): void {
     let n = this.length;
     while (n > 0 && this.step[n - 1] > lastStep) n--;
-    for (const col of [this.step, this.loss, this.evalLoss, this.lr, this.tokensPerSec]) col.length = n;
+    for (const col of [this.step, this.loss, this.evalLoss, this.lr, this.gradNorm, this.tokensPerSec]) col.length = n;
   }
 
   /** Loss of the first and the last step (for "loss went from … to …"), or null when empty. */

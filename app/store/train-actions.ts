@@ -5,6 +5,7 @@
  */
 import { CancelledError } from '../../src/protocol/errors';
 import type { TrainAction, TrainParams, TrainRunSpec } from '../../src/protocol/train-types';
+import type { RunRecord } from '../../src/storage/records';
 import { getEngine } from '../engine';
 import { refreshAdapters } from './adapters-actions';
 import { putAdapterInGenerate } from './generate-actions';
@@ -112,6 +113,10 @@ export async function refreshUnfinished(): Promise<void> {
     const live = train().run;
     const unfinished = runs.filter((r) => r.adapterId === null && r.status !== 'completed' && !(isLive(live) && live?.runId === r.id));
     patch({ unfinished });
+    // After a reload the interrupted run's curve shows at once, not only once it is resumed.
+    const newest = [...unfinished].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+    const t = train();
+    if (newest && newest.metrics.length > 0 && t.run === null && t.viewing === null && t.series.length === 0) showStoredRun(newest, true);
   } catch (e) {
     patch({ error: errorText(e) });
   }
@@ -119,6 +124,10 @@ export async function refreshUnfinished(): Promise<void> {
 
 /** Deletes an unfinished run and its checkpoints. */
 export async function discardRun(runId: string): Promise<void> {
+  if (train().viewing?.runId === runId) {
+    train().series.reset();
+    patch({ viewing: null, seriesVersion: train().seriesVersion + 1 });
+  }
   try {
     await getEngine().request('deleteRun', { id: runId });
   } catch (e) {
@@ -131,13 +140,19 @@ export async function discardRun(runId: string): Promise<void> {
 export async function openRunHistory(runId: string): Promise<void> {
   if (isLive(train().run)) return patch({ error: 'A run is in progress; its chart stays on screen until it ends.' });
   try {
-    const record = await getEngine().request('getRun', { id: runId });
-    train().series.reset(record.metrics);
-    patch({ viewing: { runId, name: record.name }, seriesVersion: train().seriesVersion + 1, run: null, samples: [] });
+    showStoredRun(await getEngine().request('getRun', { id: runId }), false);
     useStudio.getState().setSection('train');
   } catch (e) {
     patch({ error: errorText(e) });
   }
+}
+
+/** Draws a stored run's curve, with the settings it trained with beside it (not the form's). */
+function showStoredRun(record: RunRecord, interrupted: boolean): void {
+  train().series.reset(record.metrics);
+  const spec = (record.config as { spec?: TrainRunSpec }).spec;
+  const viewing = { runId: record.id, name: record.name, spec: spec?.lora && spec.train ? spec : null, interrupted };
+  patch({ viewing, seriesVersion: train().seriesVersion + 1, run: null, samples: [] });
 }
 
 /**

@@ -94,6 +94,8 @@ export interface TrainEventMap {
   trainStep: { runId: string; totalSteps: number; metrics: StepMetrics };
   /** A sample generation at `step` from prompt `index`. Text is plain text (never render it as HTML). */
   trainSample: { runId: string; step: number; index: number; prompt: string; text: string };
+  /** Evaluating the eval split after `step`: `done` of `total` batches (the run's status reads "Evaluating…"). */
+  trainEval: { runId: string; step: number; done: number; total: number };
   /** A checkpoint of `step` is in IndexedDB. */
   checkpointSaved: { runId: string; step: number };
   /** The run's status changed ('running', 'paused', 'diverged', …); `message` says why when it ended early. */

@@ -1,28 +1,34 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { useStudio } from '../../store';
-import { metricColumns } from './chart-data';
+import { metricColumns, zeroBasedRange, type SmallMetric } from './chart-data';
 import { cssVar, themedAxes, useDocumentTheme, useUplot } from './use-uplot';
 
-const LABELS = { lr: 'Learning rate', tokensPerSec: 'Tokens / s' } as const;
+const LABELS: Record<SmallMetric, string> = { lr: 'Learning rate', gradNorm: 'Gradient norm', tokensPerSec: 'Tokens / s' };
+const COLORS: Record<SmallMetric, string> = { lr: '--ok', gradNorm: '--warn', tokensPerSec: '--muted' };
 
-/** A small chart of one per-step metric on its own axis (learning rate, tokens/s). */
-export function SmallChart({ metric }: { metric: 'lr' | 'tokensPerSec' }) {
+function format(metric: SmallMetric, v: number): string {
+  if (metric === 'lr') return v.toExponential(1);
+  return metric === 'gradNorm' ? (v >= 100 ? v.toFixed(0) : v.toPrecision(2)) : Math.round(v).toLocaleString('en-US');
+}
+
+/** A small chart of one per-step metric on its own axis from 0 (learning rate, gradient norm, tokens/s). */
+export function SmallChart({ metric }: { metric: SmallMetric }) {
   const series = useStudio((s) => s.train.series);
   const version = useStudio((s) => s.train.seriesVersion);
   const theme = useDocumentTheme();
   const opts = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(() => {
-    const values: uPlot.Axis['values'] = (_u, ticks) => ticks.map((v) => (metric === 'lr' ? v.toExponential(1) : Math.round(v).toLocaleString('en-US')));
+    const values: uPlot.Axis['values'] = (_u, ticks) => ticks.map((v) => format(metric, v));
     return {
-      scales: { x: { time: false } },
-      series: [{ label: 'step' }, { label: LABELS[metric], stroke: cssVar(metric === 'lr' ? '--ok' : '--muted'), width: 1.5 }],
+      scales: { x: { time: false }, y: { range: (_u, min, max) => zeroBasedRange(min, max) } },
+      series: [{ label: 'step' }, { label: LABELS[metric], stroke: cssVar(COLORS[metric]), width: 1.5 }],
       axes: themedAxes(LABELS[metric], values),
       legend: { show: false },
     };
   }, [metric, theme]);
   const ref = useUplot(opts, () => metricColumns(series, metric), version, 140);
   const last = series.length > 0 ? series[metric][series.length - 1] : null;
-  const text = last === null ? '–' : metric === 'lr' ? last.toExponential(2) : Math.round(last).toLocaleString('en-US');
+  const text = last === null ? '–' : metric === 'lr' ? last.toExponential(2) : format(metric, last);
   return (
     <div className="card chart-card small-chart">
       <h3>

@@ -76,6 +76,11 @@ describe('train requests', () => {
     expect(steps.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(steps[11].loss).toBeLessThan(steps[0].loss * 0.7);
     expect(steps[5].evalLoss).toBeGreaterThan(0);
+    // Each evaluation (steps 6 and 12) reports its progress, from 0 to every batch done, before its step's metrics.
+    const evals = events.flatMap((e) => (e.kind === 'trainEval' ? [e] : []));
+    expect(evals.filter((e) => e.done === 0).map((e) => e.step)).toEqual([6, 12]);
+    expect(evals.filter((e) => e.done === e.total).map((e) => e.step)).toEqual([6, 12]);
+    expect(events.findIndex((e) => e.kind === 'trainEval' && e.step === 6)).toBeLessThan(events.findIndex((e) => e.kind === 'trainStep' && e.metrics.step === 6));
     expect(events.filter((e) => e.kind === 'trainSample').map((e) => (e.kind === 'trainSample' ? e.step : 0))).toEqual([4, 8, 12]);
     expect(events.filter((e) => e.kind === 'checkpointSaved').length).toBeGreaterThanOrEqual(3);
     expect(r).toMatchObject({ status: 'finished', step: 12, totalSteps: 12 });

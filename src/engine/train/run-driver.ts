@@ -113,6 +113,9 @@ export class RunDriver implements RunController {
           trainer.pause();
         }
         return;
+      case 'evaluating':
+        job.emit({ kind: 'trainEval', runId: this.runId, step: e.step, done: e.done, total: e.total });
+        return;
       case 'checkpoint':
         job.emit({ kind: 'checkpointSaved', runId: this.runId, step: e.step });
         void this.flush();
