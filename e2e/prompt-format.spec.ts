@@ -2,9 +2,24 @@
 // way its dataset was. The Data section shows and chooses the prompt format (chat template, plain, custom) with
 // the token preview following; the run's samples say which format they use; the finished adapter opens in
 // Generate in that format. On wasm with the built-in demo (ChatML template), or the tiny fixture without one.
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 import { openSection } from './helpers';
 import { DEMO_PRESENT, fillTrainForm, openWithModel, shoot, SHIP_LOG } from './train-helpers';
+
+/** The open section at 1366 px in light and dark, and at phone width (390 px), for a person to look at. */
+async function shootThemes(page: Page, name: string): Promise<void> {
+  const setTheme = (t: string) => page.evaluate((theme) => (document.documentElement.dataset.theme = theme), t);
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await setTheme('light');
+  await shoot(page, `${name}-light`);
+  await setTheme('dark');
+  await shoot(page, `${name}-dark`);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shoot(page, `${name}-phone-dark`);
+  await setTheme('light');
+  await page.setViewportSize({ width: 1366, height: 900 });
+}
 
 test('the Data section chooses the prompt format; samples and Generate use it', async ({ page }) => {
   test.setTimeout(240_000);
@@ -40,6 +55,11 @@ test('the Data section chooses the prompt format; samples and Generate use it', 
   await page.getByRole('button', { name: 'Prepare dataset' }).click();
   await expect(page.getByTestId('data-stats')).toContainText('Stored', { timeout: 90_000 });
   const described = DEMO_PRESENT ? 'the chat template' : 'the template "{system}';
+  if (DEMO_PRESENT) {
+    // The default sample prompt is one of the dataset's held-out prompts, as written (not "The sea", not templated).
+    await openSection(page, 'Train');
+    await expect(page.getByLabel('Prompts (a blank line between two)')).toHaveValue(/^Ship's log: .*Record:/s);
+  }
   await fillTrainForm(page, { steps: 2, name: 'format run', sampleEvery: 0, checkpointEvery: 10, sampleTokens: 4 });
   await expect(page.getByTestId('sample-format')).toContainText(described);
   await page.getByRole('button', { name: 'Start training' }).click();
@@ -70,4 +90,15 @@ test('the Data section chooses the prompt format; samples and Generate use it', 
   await expect(page.getByTestId('output-adapters-stats')).toContainText('seed');
   const plain = Number((await page.getByTestId('output-adapters-stats').textContent())?.match(/prompt (\d+) tokens/)?.[1]);
   expect(templated).toBeGreaterThan(plain);
+
+  await page.getByRole('radio', { name: 'Template' }).check();
+  await shootThemes(page, 'polish-generate');
+  await openSection(page, 'Train');
+  await expect(page.getByTestId('train-elapsed')).toBeVisible();
+  await expect(page.getByTestId('chart-gradNorm')).toBeVisible();
+  await shootThemes(page, 'polish-train');
+  await openSection(page, 'Data');
+  await shootThemes(page, 'polish-data');
+  await openSection(page, 'Model');
+  await shootThemes(page, 'polish-model');
 });

@@ -13,6 +13,7 @@ import { useStudio } from './index';
 import { errorText } from './job-progress';
 import { saveTrainForm } from './train-form-storage';
 import { isLive, startingRun } from './train-slice';
+import { DEFAULT_TRAIN_FORM } from './train-presets';
 
 const ESTIMATE_DELAY_MS = 250;
 let estimateTimer: ReturnType<typeof setTimeout> | null = null;
@@ -147,6 +148,25 @@ export async function openRunHistory(runId: string): Promise<void> {
   }
 }
 
+/** The sample prompts last filled in from a dataset (replaced again when the dataset changes, unless edited). */
+let offeredPrompts: string[] | null = null;
+
+/**
+ * Sample prompts default to the chosen dataset's own (from its eval split), not a fixed "The sea" whatever the
+ * data: filled in while the prompts are the preset's or ones filled in here before; prompts the user wrote stay.
+ */
+function offerDatasetPrompts(): void {
+  const { data, train: t, setTrainForm } = useStudio.getState();
+  const prompts = data.datasets.find((d) => d.id === data.selectedDatasetId)?.samplePrompts;
+  if (!prompts?.length || isLive(t.run)) return;
+  const current = t.form.samples.prompts;
+  const same = (a: readonly string[] | null) => a !== null && a.length === current.length && a.every((p, i) => p === current[i]);
+  const auto = same(DEFAULT_TRAIN_FORM.samples.prompts) || same(offeredPrompts) || data.datasets.some((d) => same(d.samplePrompts ?? null));
+  if (!auto) return;
+  offeredPrompts = prompts;
+  if (!same(prompts)) setTrainForm((form) => ({ ...form, samples: { ...form.samples, prompts } }));
+}
+
 /** Draws a stored run's curve, with the settings it trained with beside it (not the form's). */
 function showStoredRun(record: RunRecord, interrupted: boolean): void {
   train().series.reset(record.metrics);
@@ -161,11 +181,15 @@ function showStoredRun(record: RunRecord, interrupted: boolean): void {
  */
 export function watchTrainBoot(): () => void {
   let last = { info: useStudio.getState().model.info, dataset: useStudio.getState().data.selectedDatasetId, form: train().form };
+  let lastDatasets = useStudio.getState().data.datasets;
+  offerDatasetPrompts();
   if (last.info) {
     void refreshUnfinished();
     scheduleEstimate();
   }
   return useStudio.subscribe((s) => {
+    if (s.data.selectedDatasetId !== last.dataset || s.data.datasets !== lastDatasets) offerDatasetPrompts();
+    lastDatasets = s.data.datasets;
     const now = { info: s.model.info, dataset: s.data.selectedDatasetId, form: s.train.form };
     if (now.info !== last.info && now.info) void refreshUnfinished();
     if (now.info !== last.info || now.dataset !== last.dataset || now.form !== last.form) scheduleEstimate();

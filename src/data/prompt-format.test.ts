@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { describePromptFormat, formatPrompt, isPromptFormat, PLAIN_TEMPLATE, promptFormatOf } from './prompt-format';
+import { describePromptFormat, formatPrompt, isPromptFormat, PLAIN_TEMPLATE, promptFormatOf, promptOfExample } from './prompt-format';
+import { renderExample } from './render';
+import { charTokenizer, qwen3Tokenizer } from './test-inputs.node';
 import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE } from './template';
 
 describe('prompt format', () => {
@@ -33,5 +35,27 @@ describe('prompt format', () => {
     expect(isPromptFormat({ template: 'chat' })).toBe(true);
     expect(isPromptFormat(undefined)).toBe(false);
     expect(isPromptFormat({ template: 3 })).toBe(false);
+  });
+});
+
+describe('prompt of a tokenized example', () => {
+  const pair = { kind: 'prompt' as const, prompt: "Ship's log: 3 May.", completion: ' {"ship":"x"}' };
+
+  it('recovers the user prompt from the chat template, the instruction template, a custom one and plain', () => {
+    const qwen = qwen3Tokenizer();
+    const chat = renderExample(pair, qwen, { template: CHAT_TEMPLATE, completionOnly: true });
+    expect(promptOfExample({ template: CHAT_TEMPLATE }, qwen, chat)).toBe("Ship's log: 3 May.");
+    const tok = charTokenizer();
+    for (const template of [DEFAULT_PROMPT_TEMPLATE, 'Log: {prompt}\nJSON:', PLAIN_TEMPLATE]) {
+      const ex = renderExample(pair, tok, { template, completionOnly: true });
+      expect(promptOfExample({ template }, tok, ex), template).toBe("Ship's log: 3 May.");
+    }
+  });
+
+  it('plain text offers its opening tokens; an example with no prompt gives null', () => {
+    const tok = charTokenizer();
+    const text = renderExample({ kind: 'text', text: 'Call me Ishmael. Some years ago' }, tok, { template: PLAIN_TEMPLATE, completionOnly: true });
+    expect(promptOfExample({ template: PLAIN_TEMPLATE }, tok, text)).toBe('Call me');
+    expect(promptOfExample({ template: PLAIN_TEMPLATE }, tok, { ids: new Int32Array([1, 2]), lossMask: new Uint8Array([1, 1]) })).toBeNull();
   });
 });

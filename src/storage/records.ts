@@ -59,6 +59,8 @@ export interface DatasetRecord {
   info: Record<string, unknown>;
   /** How prompts were rendered (chat template, a prompt template, plain); absent in records from before it was kept. */
   promptFormat?: PromptFormat;
+  /** A few prompts of the eval split (of train when there is none): the Train section's default sample prompts. */
+  samplePrompts?: string[];
   sizeBytes: number;
   parts: Parts;
 }

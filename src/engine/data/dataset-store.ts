@@ -37,6 +37,7 @@ export interface DatasetMeta {
   tokenizer: string;
   info: Record<string, unknown>;
   promptFormat: PromptFormat;
+  samplePrompts: string[];
 }
 
 /** Stores a prepared dataset (both splits) under `meta.id`. */
@@ -55,6 +56,7 @@ export async function saveDataset(db: StudioDb, meta: DatasetMeta, prepared: Pre
       tokenCount,
       tokenizer: meta.tokenizer,
       promptFormat: meta.promptFormat,
+      samplePrompts: meta.samplePrompts,
       info: { ...meta.info, trainExamples: prepared.train.length, evalExamples: prepared.eval.length, packed: Boolean(train.segmentIds) },
     },
     { ...splitParts('train', train), ...splitParts('eval', evalSet) },

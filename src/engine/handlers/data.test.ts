@@ -84,6 +84,9 @@ describe('data requests', () => {
     const r = await client.request('prepareData', { name: 'qa', files: [jsonl], tokenizer, tokenizerId: 'tiny', options });
     const stored = await loadStoredDataset(db, r.datasetId!);
     expect(stored.record.promptFormat).toEqual({ template: 'Q: {prompt}\nA:' });
+    // The fixture's byte tokenizer (256 ids, most bytes unknown) cannot decode text back: no prompt is recovered,
+    // and none is made up (promptOfExample's round trips are in src/data/prompt-format.test.ts).
+    expect(stored.record.samplePrompts).toEqual([]);
     await client.request('deleteDataset', { id: r.datasetId! });
   });
 

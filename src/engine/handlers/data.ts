@@ -11,12 +11,13 @@ import { compactShard, expandShard, positionTracker } from '../../data/prepare-p
 import { compactShardTransferables, type CompactShard } from '../../data/shard-pool';
 import { previewExample } from '../../data/preview';
 import { DEFAULT_MAX_SEQ_LEN } from '../../data/options';
-import { promptFormatOf } from '../../data/prompt-format';
+import { promptFormatOf, promptOfExample, type PromptFormat } from '../../data/prompt-format';
 import { noExamplesReason } from '../../data/report';
 import { sampleDataset } from '../../data/sample';
 import { SHAPE_LABELS } from '../../data/shape';
 import type { DatasetInput, DatasetRunHooks, PreparedDataset } from '../../data/types';
 import type { PrepareDataParams } from '../../protocol/data-types';
+import type { TextTokenizer } from '../../tokenizer/types';
 import type { NamedBlob } from '../../protocol/model-types';
 import { InvalidRequestError } from '../../protocol/errors';
 import { deleteDataset, listDatasets } from '../../storage';
@@ -102,8 +103,8 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
     const { train: _train, eval: _eval, ...report } = prepared;
     if (!prepared.ok) return { ...report, datasetId: null, emptyReason: null };
     // Samples and Generate render prompts as this preparation did (the tokenizer is cached from the pass).
-    const { hasChatTemplate } = await tokenizerFor(params.tokenizer, job);
-    const promptFormat = promptFormatOf(prepared.shape, params.options.template, hasChatTemplate, params.options.templateVariables);
+    const tokenizer = await tokenizerFor(params.tokenizer, job);
+    const promptFormat = promptFormatOf(prepared.shape, params.options.template, tokenizer.hasChatTemplate, params.options.templateVariables);
     const reasonContext = { maxSeqLen: params.options.maxSeqLen ?? DEFAULT_MAX_SEQ_LEN, lengthName: 'the max tokens per example', format: promptFormat };
     const emptyReason = noExamplesReason(prepared, reasonContext);
     if (emptyReason) return { ...report, datasetId: null, emptyReason: `Nothing to train on: ${emptyReason}.` };
@@ -119,6 +120,7 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
         source: { fileName: params.files.map((f) => f.name).join(', '), format: report.files[0]?.format ?? 'unknown', byteLength: totalBytes },
         tokenizer: params.tokenizerId,
         promptFormat,
+        samplePrompts: samplePromptsOf(prepared, promptFormat, tokenizer),
         info: { stats: report.stats, files: report.files, skipped: report.skipped, problemCount: report.problemCount, options: params.options },
       },
       prepared,
@@ -128,6 +130,13 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
     return { ...report, datasetId: record.id, emptyReason: null };
   },
 };
+
+/** Sample prompts a run offers by default: the prompts of the first eval examples (held out from training). */
+function samplePromptsOf(prepared: PreparedDataset, format: PromptFormat, tokenizer: TextTokenizer): string[] {
+  const from = prepared.eval.length > 0 ? prepared.eval : prepared.train;
+  const prompts = from.slice(0, 8).map((ex) => promptOfExample(format, tokenizer, ex));
+  return [...new Set(prompts.filter((p): p is string => p !== null))].slice(0, 2);
+}
 
 /** Every record read and validated, nothing tokenized or stored: problems as soon as files are dropped. */
 export const validateDataHandler: HandlerSpec<'validateData'> = {
