@@ -31,6 +31,17 @@ export async function prepareShipLog(page: Page, maxTokens = 256): Promise<void>
   await expect(page.getByTestId('data-stats')).toContainText('Stored', { timeout: 90_000 });
 }
 
+/** Drops `lines` as one JSONL file on the Data section and prepares it with nothing held out. */
+export async function prepareJsonlLines(page: Page, name: string, lines: readonly string[], maxTokens: number): Promise<void> {
+  await openSection(page, 'Data');
+  await page.getByLabel('Data files').setInputFiles({ name, mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n') + '\n') });
+  await expect(page.getByTestId('data-files')).toContainText(name);
+  await page.getByLabel('Max tokens per example').fill(String(maxTokens));
+  await page.getByLabel('Held out for evaluation').fill('0');
+  await page.getByRole('button', { name: 'Prepare dataset' }).click();
+  await expect(page.getByTestId('data-stats')).toContainText('Stored');
+}
+
 /** Tiny training settings a 2-core machine runs in seconds. */
 export interface TinySettings {
   steps: number;

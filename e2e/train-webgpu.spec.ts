@@ -4,8 +4,8 @@
 // kernels add ~30 s of compiling to the first step); quantized-base training on WebGPU is covered by
 // src/train/trainer.webgpu.test.ts (NF4, Dawn).
 import { expect, test } from './fixtures';
-import { FIXTURE_MODEL_FILES, loadLocalModelOnWebGpu, openSection } from './helpers';
-import { fillTrainForm, lossRange, shoot } from './train-helpers';
+import { FIXTURE_MODEL_FILES, loadLocalModelOnWebGpu } from './helpers';
+import { fillTrainForm, lossRange, prepareJsonlLines, shoot } from './train-helpers';
 
 const STEPS = 4;
 const LINES = Array.from({ length: 24 }, (_, i) => JSON.stringify({ prompt: `Q${i % 3}:`, completion: ' yes yes yes' }));
@@ -13,13 +13,7 @@ const LINES = Array.from({ length: 24 }, (_, i) => JSON.stringify({ prompt: `Q${
 test('a LoRA run trains on WebGPU (SwiftShader): loss falls, checkpoints, end sample, adapter saved', async ({ page }) => {
   test.setTimeout(240_000);
   await loadLocalModelOnWebGpu(page, FIXTURE_MODEL_FILES);
-  await openSection(page, 'Data');
-  await page.getByLabel('Data files').setInputFiles({ name: 'yes.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(LINES.join('\n') + '\n') });
-  await expect(page.getByTestId('data-files')).toContainText('yes.jsonl');
-  await page.getByLabel('Max tokens per example').fill('32');
-  await page.getByLabel('Held out for evaluation').fill('0');
-  await page.getByRole('button', { name: 'Prepare dataset' }).click();
-  await expect(page.getByTestId('data-stats')).toContainText('Stored');
+  await prepareJsonlLines(page, 'yes.jsonl', LINES, 32);
 
   await fillTrainForm(page, { steps: STEPS, name: 'webgpu yes', sampleEvery: 0, checkpointEvery: 2, seqLen: 32, lr: 1e-2, batch: 4, prompt: 'Q1:', sampleTokens: 4 });
   await page.getByRole('button', { name: 'Start training' }).click();

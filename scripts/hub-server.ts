@@ -9,7 +9,7 @@
  * prints one JSON line `{"url": "http://127.0.0.1:PORT"}`; `POST /__control/drop?file=F&after=N` arms a drop.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -61,6 +61,31 @@ interface FileInfo {
 
 const LFS = /\.(safetensors|bin|gguf|pt|pth|onnx)$/;
 
+const infoCache = new Map<string, FileInfo>();
+
+/** sha1 (git blob id) and sha256 of a file, read 8 MiB at a time; cached per path, size and mtime. */
+function fileInfo(full: string, rel: string): FileInfo {
+  const st = statSync(full);
+  const key = `${full}:${st.size}:${st.mtimeMs}`;
+  const cached = infoCache.get(key);
+  if (cached) return { ...cached, path: rel };
+  const sha1 = createHash('sha1').update(`blob ${st.size}\0`);
+  const sha256 = createHash('sha256');
+  const buf = Buffer.alloc(8 << 20);
+  const fd = openSync(full, 'r');
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+      sha1.update(buf.subarray(0, n));
+      sha256.update(buf.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  const info = { path: rel, size: st.size, oid: sha1.digest('hex'), sha256: sha256.digest('hex') };
+  infoCache.set(key, info);
+  return info;
+}
+
 function listDir(dir: string, prefix = ''): FileInfo[] {
   const out: FileInfo[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -68,15 +93,7 @@ function listDir(dir: string, prefix = ''): FileInfo[] {
     const rel = prefix ? `${prefix}/${e.name}` : e.name;
     const full = path.join(dir, e.name);
     if (e.isDirectory()) out.push(...listDir(full, rel));
-    else if (e.isFile()) {
-      const data = readFileSync(full);
-      out.push({
-        path: rel,
-        size: statSync(full).size,
-        oid: createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex'),
-        sha256: createHash('sha256').update(data).digest('hex'),
-      });
-    }
+    else if (e.isFile()) out.push(fileInfo(full, rel));
   }
   return out;
 }
@@ -184,30 +201,35 @@ class LocalHub {
     const file = p.slice(4).join('/');
     const info = listDir(repo.dir).find((f) => f.path === file);
     if (!info) return send(res, 404, { error: 'Entry not found' }, { 'X-Error-Code': 'EntryNotFound' });
-    const data = readFileSync(path.join(repo.dir, ...file.split('/')));
-    const range = parseRange(req.headers.range, data.length);
+    const size = info.size;
+    const range = parseRange(req.headers.range, size);
     if (range === 'unsatisfiable') {
-      return send(res, 416, { error: 'Range Not Satisfiable' }, { 'Content-Range': `bytes */${data.length}` });
+      return send(res, 416, { error: 'Range Not Satisfiable' }, { 'Content-Range': `bytes */${size}` });
     }
-    const [start, end] = range ?? [0, data.length - 1];
+    const [start, end] = range ?? [0, size - 1];
     const headers: Record<string, string | number> = { ...CORS, 'Content-Type': 'application/octet-stream',
       'Content-Length': end - start + 1, 'Accept-Ranges': 'bytes', ETag: `"${LFS.test(file) ? info.sha256 : info.oid}"`,
       'X-Repo-Commit': 'local' };
-    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${data.length}`;
+    if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     res.writeHead(range ? 206 : 200, headers);
     if (req.method === 'HEAD') return void res.end();
     const dropAfter = this.drops.get(file);
     this.drops.delete(file);
-    this.stream(res, entry, data.subarray(start, end + 1), dropAfter ?? null);
+    this.stream(res, entry, path.join(repo.dir, ...file.split('/')), [start, end + 1], dropAfter ?? null);
   }
 
-  /** Sends `body` (in slices when `chunkDelayMs` is set), or only `dropAfter` bytes and then kills the socket. */
-  private stream(res: Res, entry: RequestLogEntry, body: Buffer, dropAfter: number | null): void {
-    const limit = dropAfter === null ? body.length : Math.min(dropAfter, body.length);
+  /**
+   * Sends bytes [from, to) of `file` in slices read as the socket drains (64 KiB with `chunkDelayMs`, else 4 MiB: a
+   * GB-sized shard is never held whole), or only `dropAfter` bytes and then kills the socket.
+   */
+  private stream(res: Res, entry: RequestLogEntry, file: string, [from, to]: [number, number], dropAfter: number | null): void {
+    const limit = dropAfter === null ? to - from : Math.min(dropAfter, to - from);
     const delay = this.opts.chunkDelayMs ?? 0;
-    const slice = delay ? 64 * 1024 : body.length;
+    const slice = delay ? 64 * 1024 : 4 << 20;
+    const fd = openSync(file, 'r');
     let o = 0;
     const next = (): void => {
+      if (res.destroyed || o >= limit) closeSync(fd);
       if (res.destroyed) return;
       if (o >= limit) {
         // A short pause before the drop lets the client read what was sent, as on a real network; destroying at
@@ -216,10 +238,15 @@ class LocalHub {
         else res.end();
         return;
       }
-      const chunk = body.subarray(o, Math.min(limit, o + slice));
-      o += chunk.length;
-      entry.bytesSent += chunk.length;
-      res.write(chunk, () => (delay ? setTimeout(next, delay) : next()));
+      const chunk = Buffer.alloc(Math.min(slice, limit - o));
+      const n = readSync(fd, chunk, 0, chunk.length, from + o);
+      if (n === 0) {
+        closeSync(fd);
+        return void res.destroy(); // the file shrank under us
+      }
+      o += n;
+      entry.bytesSent += n;
+      res.write(chunk.subarray(0, n), () => (delay ? setTimeout(next, delay) : next()));
     };
     next();
   }

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { LossChart } from '../components/train/LossChart';
 import { MemoryEstimate } from '../components/train/MemoryEstimate';
 import { ResumeRuns } from '../components/train/ResumeRuns';
+import { ScaleOutPanel } from '../components/train/ScaleOutPanel';
 import { SampleTimeline } from '../components/train/SampleTimeline';
 import { SmallChart } from '../components/train/SmallChart';
 import { TrainControls } from '../components/train/TrainControls';
@@ -31,6 +32,7 @@ export function TrainSection() {
         <div className="col">
           <TrainControls />
           <MemoryEstimate />
+          <ScaleOutPanel />
         </div>
       </div>
       <div className="train-charts">

@@ -3,6 +3,7 @@
  * PEFT folder or zip, merge. The worker builds the files; the page only wraps the returned buffers in Blobs.
  */
 import type { NamedBlob } from '../../src/protocol/model-types';
+import { saveBlob } from '../download';
 import { getEngine } from '../engine';
 import { useStudio } from './index';
 import { errorText } from './job-progress';
@@ -56,24 +57,15 @@ export function deleteAdapter(id: string): Promise<void> {
 export function downloadAdapter(id: string, as: 'zip' | 'files'): Promise<void> {
   return run('Preparing the download…', async () => {
     const out = await getEngine().request('exportAdapter', { id });
-    if (as === 'zip') save(new Blob([out.zip], { type: 'application/zip' }), `${out.folder}.zip`);
+    if (as === 'zip') saveBlob(new Blob([out.zip], { type: 'application/zip' }), `${out.folder}.zip`);
     else {
-      save(new Blob([out.config], { type: 'application/json' }), 'adapter_config.json');
-      save(new Blob([out.weights], { type: 'application/octet-stream' }), 'adapter_model.safetensors');
+      saveBlob(new Blob([out.config], { type: 'application/json' }), 'adapter_config.json');
+      saveBlob(new Blob([out.weights], { type: 'application/octet-stream' }), 'adapter_model.safetensors');
     }
     return null;
   });
 }
 
-function save(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.click();
-  // Revoke after the browser has started the download.
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** Imports a dropped PEFT folder (its files) or a .zip. */
 export function importAdapter(files: NamedBlob[]): Promise<void> {

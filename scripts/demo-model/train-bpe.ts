@@ -41,11 +41,11 @@ export function trainTokenizer(texts: string[], vocabSize: number): { tokenizer:
   return { tokenizer: tokenizerJson(vocab, mergeStrings), config: tokenizerConfig() };
 }
 
-function addedToken(id: number, content: string): object {
+export function addedToken(id: number, content: string): object {
   return { id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
 }
 
-function tokenizerJson(vocab: Record<string, number>, merges: string[]): object {
+export function tokenizerJson(vocab: Record<string, number>, merges: string[]): object {
   const eot = SPECIAL_TOKENS[0];
   return {
     version: '1.0',
@@ -82,7 +82,7 @@ function tokenizerJson(vocab: Record<string, number>, merges: string[]): object 
   };
 }
 
-function tokenizerConfig(): object {
+export function tokenizerConfig(): object {
   const decoder: Record<string, object> = {};
   SPECIAL_TOKENS.forEach((t, i) => {
     const { id: _id, ...rest } = addedToken(i, t) as { id: number };

@@ -14,6 +14,9 @@ let wasmPathsSet = false;
 
 /** Selects `name` (default wasm, falling back to cpu) and returns the backend actually in use. */
 export async function initNodeBackend(name: NodeBackendName = 'wasm'): Promise<NodeBackendName> {
+  // Production mode silences tfjs's console banners ("Hi, looks like you are running TensorFlow.js in Node.js"),
+  // which the CLI would otherwise print into its output.
+  tf.enableProdMode();
   if (name === 'wasm') {
     try {
       const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');

@@ -68,6 +68,18 @@ export async function* byteChunks(
 /** Reads a whole input into one buffer (Parquet needs random access to its footer). */
 export async function readAll(input: DatasetInput, onBytes?: ByteProgress, signal?: AbortSignal): Promise<Uint8Array> {
   if (input.bytes) return input.bytes;
+  const size = inputSize(input);
+  if (size !== null) {
+    // Known size: one buffer filled in place (collecting chunks and concatenating held the file twice).
+    const out = new Uint8Array(size);
+    let at = 0;
+    for await (const c of byteChunks(input, onBytes, signal)) {
+      if (at + c.byteLength > size) throw new Error(`${input.name}: grew while being read (more than ${size} bytes)`);
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    return at === size ? out : out.subarray(0, at);
+  }
   const parts: Uint8Array[] = [];
   let total = 0;
   for await (const c of byteChunks(input, onBytes, signal)) {

@@ -1,6 +1,7 @@
-/** Dataset inputs from local files (CLI): streamed from disk, never read whole (except Parquet). */
-import { createReadStream } from 'node:fs';
+/** Dataset inputs from local files (CLI): streamed from disk, or (Parquet) read by ranges; never read whole. */
+import { createReadStream, openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { InputError } from '../util/input-error';
 import type { DatasetInput } from './types';
 
 /** Read size for text files: large enough to be fast, small enough to keep memory flat. */
@@ -12,8 +13,12 @@ const HIGH_WATER_MARK = 256 << 10;
  * the format.
  */
 export async function fileDatasetInput(path: string, label = path): Promise<DatasetInput> {
-  const info = await stat(path);
-  if (!info.isFile()) throw new Error(`${path}: not a file`);
+  const info = await stat(path).catch(() => {
+    throw new InputError(`${path}: dataset file not found`);
+  });
+  if (!info.isFile()) throw new InputError(`${path}: not a file (give a dataset file, not a folder)`);
+  // Parquet is read by ranges (footer first, then row groups): a file-backed Blob reads just those from disk.
+  if (label.toLowerCase().endsWith('.parquet')) return { name: label, blob: await openAsBlob(path), size: info.size };
   const stream = createReadStream(path, { highWaterMark: HIGH_WATER_MARK }) as AsyncIterable<Uint8Array>;
   return { name: label, stream, size: info.size };
 }

@@ -166,7 +166,8 @@ function renderChat(
   return build(parts, completionOnly);
 }
 
-function promptMessages(ex: Extract<NormalizedExample, { kind: 'prompt' }>): ChatMessage[] {
+/** A prompt/completion pair as the conversation the chat template renders: system → user (prompt + input) → assistant. */
+export function promptMessages(ex: Extract<NormalizedExample, { kind: 'prompt' }>): ChatMessage[] {
   const user = ex.input ? `${ex.prompt}\n\n${ex.input}` : ex.prompt;
   const msgs: ChatMessage[] = ex.system ? [{ role: 'system', content: ex.system }] : [];
   msgs.push({ role: 'user', content: user }, { role: 'assistant', content: ex.completion });

@@ -10,6 +10,7 @@
  */
 import type { TextTokenizer } from '../tokenizer/types';
 import { inputSize } from './byte-source';
+import { boundExample } from './char-budget';
 import { resolveOptions, type ResolvedOptions } from './options';
 import { ProblemLog } from './problems';
 import { readFileExamples, type LocatedExample } from './read-file';
@@ -118,7 +119,7 @@ class ShardRun {
   render(item: LocatedExample, order: number, ropts: RenderOptions): void {
     const { source } = item;
     try {
-      this.add(renderExample(item.example, this.tok!, ropts), order);
+      this.add(renderExample(boundExample(item.example, this.opts.maxSeqLen), this.tok!, ropts), order);
     } catch (e) {
       if (!(e instanceof RenderError)) throw e;
       this.renderFailures++;

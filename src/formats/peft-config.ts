@@ -3,7 +3,8 @@
  * and llama.cpp's `convert_lora_to_gguf.py` read what we write, and we read what PEFT writes.
  */
 import { LINEAR_MODULE_NAMES } from '../model/linear';
-import type { LoraConfig } from '../lora/config';
+import { checkAlpha, type LoraConfig } from '../lora/config';
+import { compilePattern } from '../lora/pattern-match';
 
 /** The subset of PEFT's adapter_config.json we write and understand. */
 export interface PeftAdapterConfig {
@@ -64,15 +65,36 @@ export function toPeftConfig(c: LoraConfig, moduleNames: readonly string[], base
   };
 }
 
-function numberMap(v: unknown, field: string, where: string): Record<string, number> {
+/** rank_pattern / alpha_pattern: every key compiles (bounded matcher) and every value passes `check`. */
+function numberMap(v: unknown, field: string, where: string, check: (x: number, what: string) => void): Record<string, number> {
   if (v == null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new PeftFormatError(`${where}: ${field} must be an object`);
   const out: Record<string, number> = {};
   for (const [k, x] of Object.entries(v)) {
     if (typeof x !== 'number') throw new PeftFormatError(`${where}: ${field}.${k} must be a number`);
+    try {
+      compilePattern(k);
+      check(x, `${field}.${k}`);
+    } catch (e) {
+      throw new PeftFormatError(`${where}: ${(e as Error).message}`);
+    }
     out[k] = x;
   }
   return out;
+}
+
+function checkRank(r: number, what: string): void {
+  if (!Number.isInteger(r) || r <= 0) throw new Error(`${what} must be a positive integer, got ${r}`);
+}
+
+/**
+ * PEFT refuses a config whose target_modules match no module ("Target modules … not found in the base model");
+ * here the modules are those the adapter's weights name. A name matches a module name or a dotted suffix of it.
+ */
+function checkTargetsMatch(targets: readonly string[], presentNames: readonly string[], where: string): void {
+  if (presentNames.length === 0 || targets.some((t) => presentNames.includes(t.slice(t.lastIndexOf('.') + 1)))) return;
+  throw new PeftFormatError(`${where}: target_modules [${targets.join(', ')}] match none of the adapter's modules ` +
+    `(${presentNames.join(', ')}); the config does not belong to these weights`);
 }
 
 /**
@@ -93,9 +115,16 @@ export function fromPeftConfig(json: unknown, presentNames: readonly string[], w
   }
   const rank = raw.r;
   if (typeof rank !== 'number' || !Number.isInteger(rank) || rank <= 0) throw new PeftFormatError(`${where}: r must be a positive integer`);
+  if (raw.lora_alpha !== undefined && typeof raw.lora_alpha !== 'number') throw new PeftFormatError(`${where}: lora_alpha must be a number`);
   const alpha = typeof raw.lora_alpha === 'number' ? raw.lora_alpha : 8; // PEFT's default lora_alpha
+  try {
+    checkAlpha(alpha, 'lora_alpha');
+  } catch (e) {
+    throw new PeftFormatError(`${where}: ${(e as Error).message}`);
+  }
   const tm = raw.target_modules;
   const targets = Array.isArray(tm) ? (tm.filter((x) => typeof x === 'string') as string[]) : [...presentNames];
+  if (Array.isArray(tm)) checkTargetsMatch(targets, presentNames, where);
   const ltt = raw.layers_to_transform;
   const layers = typeof ltt === 'number' ? [ltt] : Array.isArray(ltt) ? (ltt as number[]) : null;
   const config: LoraConfig = {
@@ -106,8 +135,8 @@ export function fromPeftConfig(json: unknown, presentNames: readonly string[], w
     layers,
     useRslora: raw.use_rslora === true,
     init: raw.init_lora_weights === 'gaussian' ? 'gaussian' : 'kaiming',
-    rankPattern: numberMap(raw.rank_pattern, 'rank_pattern', where),
-    alphaPattern: numberMap(raw.alpha_pattern, 'alpha_pattern', where),
+    rankPattern: numberMap(raw.rank_pattern, 'rank_pattern', where, checkRank),
+    alphaPattern: numberMap(raw.alpha_pattern, 'alpha_pattern', where, checkAlpha),
   };
   const baseModel = typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : null;
   return { config, baseModel };

@@ -56,11 +56,13 @@ export async function readSafetensorsHeader(files: ModelFiles, file: string): Pr
   const lenBytes = await files.read(file, 0, 8);
   if (lenBytes.byteLength < 8) fail(files, file, 'truncated: could not read the 8-byte header length');
   const view = new DataView(lenBytes.buffer, lenBytes.byteOffset, 8);
-  const headerLen = Number(view.getBigUint64(0, true));
-  if (headerLen > fileSize - 8) {
-    fail(files, file, `header length ${headerLen} is larger than the file (${fileSize} bytes): truncated or not safetensors`);
+  // Compared as a BigInt: Number() would round lengths above 2^53 and print a different value than the file holds.
+  const declared = view.getBigUint64(0, true);
+  if (declared > BigInt(fileSize - 8)) {
+    fail(files, file, `header length ${declared} is larger than the file (${fileSize} bytes): truncated or not safetensors`);
   }
-  if (headerLen > MAX_HEADER_BYTES) fail(files, file, `header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (declared > BigInt(MAX_HEADER_BYTES)) fail(files, file, `header length ${declared} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  const headerLen = Number(declared);
   const headerBytes = await files.read(file, 8, 8 + headerLen);
   if (headerBytes.byteLength !== headerLen) fail(files, file, 'truncated: header shorter than its declared length');
   let json: unknown;
@@ -89,7 +91,33 @@ function parseHeaderObject(
     }
     tensors.set(name, parseEntry(files, file, fileSize, dataStart, name, entry));
   }
+  checkCoverage(files, file, fileSize, dataStart, tensors);
   return { file, fileSize, tensors, metadata };
+}
+
+/**
+ * As the reference reader (`SafeTensors::validate`): the tensors' byte ranges, sorted, must tile the data section
+ * exactly — no overlap (two tensors sharing bytes), no hole, nothing after the last tensor.
+ */
+function checkCoverage(files: ModelFiles, file: string, fileSize: number, dataStart: number,
+  tensors: ReadonlyMap<string, SafetensorsTensorInfo>): void {
+  const sorted = [...tensors.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = dataStart;
+  let previous: string | null = null;
+  for (const t of sorted) {
+    if (t.begin < at) {
+      fail(files, file, `tensor '${t.name}' [${t.begin - dataStart}, ${t.end - dataStart}) overlaps '${previous}'`);
+    }
+    if (t.begin > at) {
+      fail(files, file, `${t.begin - at} bytes before tensor '${t.name}' are not covered by any tensor (a hole in data_offsets)`);
+    }
+    at = t.end;
+    previous = t.name;
+  }
+  if (at !== fileSize) {
+    fail(files, file, `the last ${fileSize - at} bytes of the file are not covered by any tensor (data_offsets end at ` +
+      `${at - dataStart}; truncated header or trailing data)`);
+  }
 }
 
 function parseMetadata(files: ModelFiles, file: string, entry: unknown): Record<string, string> {

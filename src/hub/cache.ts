@@ -4,6 +4,7 @@
  * small JSON records hold each model's manifest, which is what lets a second load run with no network at all.
  */
 import type { ModelFiles } from '../model/model-files';
+import { checkRepoFilePath, checkRepoId, checkRevision } from './names';
 
 /** A byte store for hub downloads. Keys are slash-separated paths (`org/name/main/model.safetensors`). */
 export interface HubCache {
@@ -50,13 +51,18 @@ export interface HubManifest {
 
 const MANIFESTS = 'manifests/';
 
-/** Cache key of a file's bytes. */
+/** Cache key of a file's bytes. Throws a `HubError` for a name that could leave its folder (`..`, `/`). */
 export function fileKey(repo: string, revision: string, path: string): string {
-  return `files/${repo}/${encodeURIComponent(revision)}/${path}`;
+  return `${revisionKey(repo, revision)}/${checkRepoFilePath(path, repo)}`;
+}
+
+/** `files/<repo>/<revision>`, after checking both are plain names. */
+function revisionKey(repo: string, revision: string): string {
+  return `files/${checkRepoId(repo)}/${encodeURIComponent(checkRevision(revision, repo))}`;
 }
 
 function manifestKey(repo: string, revision: string): string {
-  return `${MANIFESTS}${repo}/${encodeURIComponent(revision)}`;
+  return `${MANIFESTS}${checkRepoId(repo)}/${encodeURIComponent(checkRevision(revision, repo))}`;
 }
 
 export async function readManifest(cache: HubCache, repo: string, revision: string): Promise<HubManifest | null> {
@@ -103,7 +109,7 @@ export async function listCachedModels(cache: HubCache): Promise<CachedModel[]> 
 
 /** Frees a cached model (files, partial downloads and manifest). */
 export async function deleteCachedModel(cache: HubCache, repo: string, revision: string): Promise<void> {
-  const files = `files/${repo}/${encodeURIComponent(revision)}/`;
+  const files = `${revisionKey(repo, revision)}/`;
   await cache.remove(files);
   await cache.remove(`state/${files}`); // per-file download state (see download-file.ts)
   await cache.remove(manifestKey(repo, revision));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -49,5 +49,31 @@ describe('cli hub', () => {
 
   it('turns hub errors into one-line CLI errors', async () => {
     await expect(run(['download', 'test/missing', '--hub-url', server.url, '--cache', cache])).rejects.toThrow(/repository not found/);
+  });
+});
+
+describe('cli hub: names that could leave their folder are refused before anything is touched', () => {
+  const bad: [string, string[]][] = [
+    ['revision ..', ['rm', 'a/b', '--revision', '..']],
+    ['revision .', ['rm', 'a/b', '--revision', '.']],
+    ['revision with /', ['rm', 'a/b', '--revision', '../../x']],
+    ['revision with \\', ['rm', 'a/b', '--revision', '..\\x']],
+    ['repo part .', ['rm', 'a/.']],
+    ['repo part . (owner)', ['rm', './b']],
+    ['repo part ..', ['rm', 'a/..']],
+    ['download revision ..', ['download', 'a/b', '--revision', '..']],
+    ['url tree revision ..', ['rm', 'https://huggingface.co/a/b/tree/..']],
+  ];
+  it.each(bad)('%s', async (_, args) => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'hub-rm-'));
+    const keep = path.join(root, 'models', 'other--model', 'main');
+    mkdirSync(keep, { recursive: true });
+    writeFileSync(path.join(keep, 'config.json'), '{}');
+    try {
+      await expect(run([...args, '--cache', root, '--hub-url', server.url])).rejects.toThrow(/not allowed|not a model id/);
+      expect(readFileSync(path.join(keep, 'config.json'), 'utf8')).toBe('{}');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -27,6 +27,7 @@ import {
   isAbortError,
 } from './errors';
 import { checkResponse, errorFor, makeRequest, type HubRequest } from './http';
+import { checkRepoFilePath, checkRepoId, checkRevision } from './names';
 import { SpeedMeter } from './speed';
 import { selectFiles, shardsFromIndex, SHARD_INDEX } from './select-files';
 
@@ -84,11 +85,13 @@ export function parseRepoInput(input: string): { repo: string; revision: string 
   if (!/^([\w.-]+\/)?[\w.-]+$/.test(s) || s.includes('..') || s.includes('--')) {
     throw new HubError(`'${input}' is not a model id; expected owner/name, e.g. HuggingFaceTB/SmolLM2-135M`, input);
   }
-  return { repo: s, revision };
+  checkRepoId(s);
+  return { repo: s, revision: revision === null ? null : checkRevision(revision, s) };
 }
 
 /** Opens a completely downloaded repo revision from the cache (no network), or null. */
 export async function openCachedModel(cache: HubCache, repo: string, revision = 'main'): Promise<HubModel | null> {
+  checkRevision(revision, checkRepoId(repo));
   const manifest = await readManifest(cache, repo, revision);
   if (!manifest?.complete) return null;
   const files = cachedModelFiles(cache, manifest);
@@ -100,7 +103,7 @@ export async function openCachedModel(cache: HubCache, repo: string, revision = 
 /** Loads a model from the hub into `cache` (or straight from it when complete) and returns its files. */
 export async function loadFromHub(opts: HubLoadOptions): Promise<HubModel> {
   const parsed = parseRepoInput(opts.repo);
-  const revision = opts.revision?.trim() || parsed.revision || 'main';
+  const revision = checkRevision(opts.revision?.trim() || parsed.revision || 'main', parsed.repo);
   if (!opts.refresh) {
     const cached = await openCachedModel(opts.cache, parsed.repo, revision);
     if (cached) {

@@ -4,6 +4,7 @@
  * other precisions in sub-folders) is left on the server.
  */
 import type { ManifestFile } from './cache';
+import { isPlainSegment } from './names';
 
 /** Small files fetched when present; config.json is the only required one. */
 export const AUX_FILES = [
@@ -56,6 +57,9 @@ export function shardsFromIndex(indexJson: unknown, listing: ManifestFile[]): Ma
   const byPath = new Map(listing.map((f) => [f.path, f]));
   const names = [...new Set(Object.values(map))].sort();
   return names.map((n) => {
+    if (typeof n !== 'string' || !isPlainSegment(n)) {
+      throw new Error(`${SHARD_INDEX} names shard '${String(n)}', which is not a plain file name in the repo's top folder`);
+    }
     const f = byPath.get(n);
     if (!f) throw new Error(`${SHARD_INDEX} names shard '${n}', which is not in the repo`);
     return f;

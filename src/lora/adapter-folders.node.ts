@@ -8,6 +8,7 @@ import { importPeft } from '../formats/peft';
 import { unzipFiles } from '../formats/zip';
 import { folderFiles } from '../model/folder-files.node.js';
 import type { ModelFiles } from '../model/model-files';
+import { InputError } from '../util/input-error';
 import { AdapterStack } from './adapter-stack';
 import type { LinearSpec } from './config';
 import type { LoraAdapter } from './lora-adapter';
@@ -16,6 +17,8 @@ import type { LoraAdapter } from './lora-adapter';
 export interface LoadedAdapters {
   stack: AdapterStack;
   adapters: LoraAdapter[];
+  /** Each adapter's `base_model_name_or_path` (null when its config has none), in `specs` order. */
+  baseModels: (string | null)[];
   dispose(): void;
 }
 
@@ -23,26 +26,28 @@ export interface LoadedAdapters {
 export async function openAdapterSource(p: string): Promise<ModelFiles> {
   const full = path.resolve(p);
   const info = await stat(full).catch(() => null);
-  if (!info) throw new Error(`${full}: adapter not found`);
+  if (!info) throw new InputError(`${full}: adapter not found`);
   if (info.isDirectory()) return folderFiles(full);
   if (full.endsWith('.zip')) return unzipFiles(new Uint8Array(await readFile(full)), full);
-  throw new Error(`${full}: expected an adapter folder or a .zip of one`);
+  throw new InputError(`${full}: expected an adapter folder or a .zip of one`);
 }
 
 /** Loads every adapter and stacks it with its weight (the same folder twice is loaded twice). */
 export async function loadAdapterStack(specs: ReadonlyArray<{ dir: string; weight: number }>, linears: readonly LinearSpec[]): Promise<LoadedAdapters> {
   const stack = new AdapterStack();
   const adapters: LoraAdapter[] = [];
+  const baseModels: (string | null)[] = [];
   const dispose = () => adapters.forEach((a) => a.dispose());
   try {
     for (const [i, spec] of specs.entries()) {
-      const { adapter } = await importPeft(await openAdapterSource(spec.dir), linears);
+      const { adapter, baseModel } = await importPeft(await openAdapterSource(spec.dir), linears);
       adapters.push(adapter);
+      baseModels.push(baseModel);
       stack.set(`${i}:${spec.dir}`, adapter, spec.weight);
     }
   } catch (e) {
     dispose();
     throw e;
   }
-  return { stack, adapters, dispose };
+  return { stack, adapters, baseModels, dispose };
 }

@@ -3,6 +3,8 @@
  * PEFT's per-module overrides. Names follow PEFT's `LoraConfig` so `adapter_config.json` maps one-to-one.
  */
 import { LINEAR_MODULE_NAMES } from '../model/linear';
+import { InputError } from '../util/input-error';
+import { compilePattern, type PatternMatcher } from './pattern-match';
 
 /** PEFT `init_lora_weights`: `true` = Kaiming-uniform A, `"gaussian"` = N(0, (1/r)²) A; B is zero in both. */
 export type LoraInit = 'kaiming' | 'gaussian';
@@ -70,20 +72,37 @@ export function layerIndex(path: string): number | null {
 }
 
 /**
- * PEFT's pattern lookup (`peft.utils.other.get_pattern_key`): the first key that matches the end of the module
- * path at a dot boundary, treated as a regex, wins.
+ * PEFT's pattern lookup (`get_pattern_key`): the first key that matches the end of the module path at a dot
+ * boundary, treated as a regex, wins. Keys go through a backtracking-free matcher (see pattern-match.ts), so a key
+ * like `(.+)+X` costs linear time instead of hanging.
  */
 export function patternValue(pattern: Record<string, number>, path: string): number | undefined {
   for (const [key, value] of Object.entries(pattern)) {
-    let re: RegExp;
-    try {
-      re = new RegExp(`(^|.*\\.)${key}$`);
-    } catch {
-      throw new Error(`invalid rank/alpha pattern key '${key}'`);
-    }
-    if (re.test(path)) return value;
+    if (compiledPattern(key).matches(path)) return value;
   }
   return undefined;
+}
+
+const compiled = new Map<string, PatternMatcher>();
+
+function compiledPattern(key: string): PatternMatcher {
+  let m = compiled.get(key);
+  if (!m) {
+    m = compilePattern(key);
+    if (compiled.size > 1000) compiled.clear();
+    compiled.set(key, m);
+  }
+  return m;
+}
+
+/** The largest lora_alpha accepted: far above any published adapter (≤ 1024), far below float32 overflow. */
+export const MAX_LORA_ALPHA = 1e6;
+
+/** Throws unless `alpha` is finite, > 0 and ≤ {@link MAX_LORA_ALPHA}; `what` names the field. */
+export function checkAlpha(alpha: number, what: string): void {
+  if (!(Number.isFinite(alpha) && alpha > 0 && alpha <= MAX_LORA_ALPHA)) {
+    throw new InputError(`${what} must be a number in (0, ${MAX_LORA_ALPHA}], got ${alpha} (a huge alpha turns every output into NaN)`);
+  }
 }
 
 /** Whether `path` is adapted under `config`. */
@@ -103,10 +122,21 @@ export function moduleSettings(config: LoraConfig, path: string): ModuleSettings
   return { path, rank, alpha, scale: loraScale(rank, alpha, config.useRslora) };
 }
 
+/**
+ * A rank above min(in, out) adds parameters but no expressiveness (B·A has rank ≤ min(in, out)) and a huge one
+ * runs out of memory allocating A, so it is refused before anything is allocated.
+ */
+export function checkRankFits(rank: number, spec: LinearSpec, what = 'LoRA rank'): void {
+  const most = Math.min(spec.inFeatures, spec.outFeatures);
+  if (rank > most) {
+    throw new InputError(`${what} ${rank} is larger than ${spec.path} (${spec.outFeatures}×${spec.inFeatures}) allows; use a rank ≤ ${most}`);
+  }
+}
+
 /** Throws a clear error for configs no trainer should start with. */
 export function validateLoraConfig(config: LoraConfig): void {
   if (!Number.isInteger(config.rank) || config.rank <= 0) throw new Error(`LoRA rank must be a positive integer, got ${config.rank}`);
-  if (!Number.isFinite(config.alpha)) throw new Error(`LoRA alpha must be a number, got ${config.alpha}`);
+  checkAlpha(config.alpha, 'LoRA alpha');
   if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1), got ${config.dropout}`);
   if (config.targets !== 'all-linear' && config.targets.length === 0) throw new Error('LoRA targets: name at least one module');
 }

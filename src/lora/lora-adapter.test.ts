@@ -59,7 +59,7 @@ describe('LoraAdapter', () => {
       expect(w.loraB.every((x) => x === 0)).toBe(true);
       expect(w2.get(path)!.loraA).toEqual(w.loraA);
     }
-    const g = LoraAdapter.create(cfg({ rank: 4, init: 'gaussian' }), [{ path: 'model.layers.0.mlp.up_proj', inFeatures: 4000, outFeatures: 1 }], new Rng(3));
+    const g = LoraAdapter.create(cfg({ rank: 4, init: 'gaussian' }), [{ path: 'model.layers.0.mlp.up_proj', inFeatures: 4000, outFeatures: 4 }], new Rng(3));
     const a = (await g.weights()).get('model.layers.0.mlp.up_proj')!.loraA;
     const std = Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
     expect(std).toBeCloseTo(0.25, 2);

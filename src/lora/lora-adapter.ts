@@ -7,7 +7,7 @@
 import { tf, type Tensor2D } from '../backend/tf';
 import type { AdapterHook } from '../model/linear';
 import type { Rng } from '../util/rng';
-import { isTargeted, moduleSettings, validateLoraConfig, type LinearSpec, type LoraConfig, type ModuleSettings } from './config';
+import { checkRankFits, isTargeted, moduleSettings, validateLoraConfig, type LinearSpec, type LoraConfig, type ModuleSettings } from './config';
 
 /** One adapted module. The variables are owned by the adapter (disposed by `LoraAdapter.dispose`). */
 export interface LoraModule extends ModuleSettings {
@@ -78,9 +78,10 @@ export class LoraAdapter implements AdapterHook {
   /** A fresh adapter over the targeted modules of `linears`, initialised from `rng` (module order, A row-major). */
   static create(config: LoraConfig, linears: readonly LinearSpec[], rng: Rng): LoraAdapter {
     validateLoraConfig(config);
+    const targeted = linears.filter((spec) => isTargeted(config, spec.path));
+    for (const spec of targeted) checkRankFits(moduleSettings(config, spec.path).rank, spec);
     const modules = new Map<string, LoraModule>();
-    for (const spec of linears) {
-      if (!isTargeted(config, spec.path)) continue;
+    for (const spec of targeted) {
       const s = moduleSettings(config, spec.path);
       const a = initialA(config, s.rank, spec.inFeatures, rng);
       modules.set(spec.path, makeModule(s, spec, a, new Float32Array(spec.outFeatures * s.rank)));

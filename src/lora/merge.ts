@@ -6,7 +6,7 @@
  *   Eckart–Young). The product is never formed: `lowRankSvd` works on the stacked factors.
  * Both return a new adapter with `alpha = rank` (scale 1) and `rank_pattern`/`alpha_pattern` where modules differ.
  */
-import { layerIndex, type LinearSpec, type LoraConfig } from './config';
+import { checkRankFits, layerIndex, type LinearSpec, type LoraConfig } from './config';
 import { LoraAdapter, type LoraModuleWeights } from './lora-adapter';
 import { lowRankSvd, mat } from './svd';
 
@@ -15,8 +15,8 @@ export interface MergeInput {
   weight: number;
 }
 
-/** Per-module stacked factors: Bc [out, R] with wᵢ·scaleᵢ folded in, Ac [R, in]. */
-interface Stacked {
+/** Per-module stacked factors: Bc [out, R] with wᵢ·scaleᵢ folded in, Ac [R, in], so ΔW = Bc·Ac exactly. */
+export interface Stacked {
   rank: number;
   inFeatures: number;
   outFeatures: number;
@@ -24,7 +24,8 @@ interface Stacked {
   b: Float32Array; // [out, R]
 }
 
-async function stackFactors(inputs: readonly MergeInput[]): Promise<Map<string, Stacked>> {
+/** Σ wᵢ·scaleᵢ·Bᵢ·Aᵢ per module as one stacked pair (scale 1); exports and merges start here. */
+export async function stackFactors(inputs: readonly MergeInput[]): Promise<Map<string, Stacked>> {
   const perPath = new Map<string, Array<{ w: LoraModuleWeights; rank: number; inF: number; outF: number; f: number }>>();
   for (const { adapter, weight } of inputs) {
     const weights = await adapter.weights();
@@ -90,9 +91,11 @@ export async function mergeConcat(inputs: readonly MergeInput[], linears: readon
 export async function mergeSvd(inputs: readonly MergeInput[], rank: number, linears: readonly LinearSpec[]): Promise<LoraAdapter> {
   if (inputs.length === 0) throw new Error('merge: no adapters given');
   if (!Number.isInteger(rank) || rank <= 0) throw new Error(`merge: rank must be a positive integer, got ${rank}`);
+  const stacked = await stackFactors(inputs);
+  for (const [path, s] of stacked) checkRankFits(rank, { path, inFeatures: s.inFeatures, outFeatures: s.outFeatures }, 'merge: --rank');
   const weights = new Map<string, LoraModuleWeights>();
   const ranks = new Map<string, number>();
-  for (const [path, s] of await stackFactors(inputs)) {
+  for (const [path, s] of stacked) {
     const { u, s: sigma, v } = lowRankSvd(mat(s.outFeatures, s.rank, s.b), mat(s.rank, s.inFeatures, s.a));
     const k = Math.min(rank, sigma.length);
     const loraA = new Float32Array(rank * s.inFeatures);

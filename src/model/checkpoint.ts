@@ -47,6 +47,11 @@ async function weightFileNames(files: ModelFiles): Promise<string[]> {
     if (!map || typeof map !== 'object') throw new CheckpointError(`${files.label}/${INDEX_FILE}: no "weight_map" object`);
     const shards = [...new Set(Object.values(map).map(String))];
     for (const shard of shards) {
+      // The reference loader joins shard names onto the folder; a name with a separator or '..' would reach
+      // outside it, so only plain file names are accepted.
+      if (shard === '' || shard === '.' || shard === '..' || /[/\\]/.test(shard)) {
+        throw new CheckpointError(`${files.label}/${INDEX_FILE}: shard name '${shard}' is not a plain file name in the model folder`);
+      }
       if ((await files.size(shard)) === null) {
         throw new CheckpointError(`${files.label}/${shard}: missing shard (listed in ${INDEX_FILE})`);
       }
@@ -55,6 +60,29 @@ async function weightFileNames(files: ModelFiles): Promise<string[]> {
   }
   if ((await files.size(SINGLE_FILE)) !== null) return [SINGLE_FILE];
   throw new CheckpointError(`${files.label}: no ${SINGLE_FILE} or ${INDEX_FILE} (weights must be in safetensors format)`);
+}
+
+/**
+ * Checks the config's sizes against the checkpoint headers before `expectedTensors` builds a list from them: a
+ * config claiming 1e9 layers would otherwise allocate that list (and run out of memory) before any check.
+ */
+export function checkConfigAgainstCheckpoint(files: ModelFiles, ckpt: Checkpoint, c: ModelConfig): void {
+  const layers = new Set<number>();
+  for (const h of ckpt.headers.values()) {
+    for (const name of h.tensors.keys()) {
+      const m = /^model\.layers\.(\d+)\./.exec(name);
+      if (m) layers.add(Number(m[1]));
+    }
+  }
+  if (c.layers !== layers.size) {
+    throw new CheckpointError(`${files.label}: config.json says num_hidden_layers ${c.layers} but the checkpoint has ` +
+      `${layers.size} layers; config.json does not belong to these weights`);
+  }
+  const embed = ckpt.locate('model.embed_tokens.weight')?.info.shape;
+  if (embed && (embed.length !== 2 || embed[0] !== c.vocab || embed[1] !== c.hidden)) {
+    throw new CheckpointError(`${files.label}: config.json says vocab_size ${c.vocab} and hidden_size ${c.hidden} but ` +
+      `model.embed_tokens.weight is [${embed}]; config.json does not belong to these weights`);
+  }
 }
 
 /** One tensor the config says the checkpoint must have. */

@@ -64,10 +64,29 @@ function num(raw: Raw, key: string, where: string, fallback?: number): number {
   return v;
 }
 
+/** A number that must be > 0 (eps, theta, scaling factors): ≤ 0 gives NaN or infinite activations. */
+function positive(raw: Raw, key: string, where: string, fallback?: number): number {
+  const v = num(raw, key, where, fallback);
+  if (!(v > 0)) throw new ModelConfigError(`${where}: "${key}" must be > 0, got ${v}`);
+  return v;
+}
+
 function posInt(raw: Raw, key: string, where: string, fallback?: number): number {
   const v = num(raw, key, where, fallback);
   if (!Number.isInteger(v) || v <= 0) throw new ModelConfigError(`${where}: "${key}" must be a positive integer, got ${v}`);
   return v;
+}
+
+/**
+ * The deepest published decoders have ~126 layers; a config claiming more than this is corrupt or hostile, and
+ * code that builds per-layer lists from it (merge, expected tensors) would run out of memory.
+ */
+export const MAX_LAYERS = 1024;
+
+function layerCount(raw: Raw, where: string): number {
+  const n = posInt(raw, 'num_hidden_layers', where);
+  if (n > MAX_LAYERS) throw new ModelConfigError(`${where}: "num_hidden_layers" is ${n}, more than the ${MAX_LAYERS} any real model has`);
+  return n;
 }
 
 function familyOf(raw: Raw, where: string): ModelFamily {
@@ -88,15 +107,21 @@ function parseRopeScaling(raw: Raw, where: string): RopeScaling | null {
   const type = rs.rope_type ?? rs.type;
   const w = `${where}: rope_scaling`;
   if (type === 'default') return null;
-  if (type === 'linear') return { type: 'linear', factor: num(rs, 'factor', w) };
+  if (type === 'linear') return { type: 'linear', factor: positive(rs, 'factor', w) };
   if (type === 'llama3') {
-    return {
-      type: 'llama3',
-      factor: num(rs, 'factor', w),
-      lowFreqFactor: num(rs, 'low_freq_factor', w),
-      highFreqFactor: num(rs, 'high_freq_factor', w),
+    // transformers' _validate_llama3_parameters: positive factors and high_freq_factor > low_freq_factor (the
+    // smoothing between them divides by their difference).
+    const scaling = {
+      type: 'llama3' as const,
+      factor: positive(rs, 'factor', w),
+      lowFreqFactor: positive(rs, 'low_freq_factor', w),
+      highFreqFactor: positive(rs, 'high_freq_factor', w),
       originalMaxPositionEmbeddings: posInt(rs, 'original_max_position_embeddings', w),
     };
+    if (scaling.highFreqFactor <= scaling.lowFreqFactor) {
+      throw new ModelConfigError(`${w}: high_freq_factor (${scaling.highFreqFactor}) must be greater than low_freq_factor (${scaling.lowFreqFactor})`);
+    }
+    return scaling;
   }
   throw new ModelConfigError(`${w}: type ${JSON.stringify(type)} is not supported (supported: default, linear, llama3)`);
 }
@@ -134,14 +159,14 @@ export function parseModelConfig(json: unknown, where = 'config.json'): ModelCon
     family,
     architecture: Array.isArray(raw.architectures) && typeof raw.architectures[0] === 'string' ? raw.architectures[0] : family,
     hidden,
-    layers: posInt(raw, 'num_hidden_layers', where),
+    layers: layerCount(raw, where),
     heads,
     kvHeads,
     headDim,
     intermediate: posInt(raw, 'intermediate_size', where),
     vocab: posInt(raw, 'vocab_size', where),
-    rmsNormEps: num(raw, 'rms_norm_eps', where, 1e-6),
-    ropeTheta: num(raw, 'rope_theta', where, 10000),
+    rmsNormEps: positive(raw, 'rms_norm_eps', where, 1e-6),
+    ropeTheta: positive(raw, 'rope_theta', where, 10000),
     ropeScaling: parseRopeScaling(raw, where),
     // transformers defaults tie_word_embeddings to false for all four families.
     tieWordEmbeddings: raw.tie_word_embeddings === true,
@@ -156,10 +181,32 @@ export function parseModelConfig(json: unknown, where = 'config.json'): ModelCon
   };
 }
 
-/** Reads and normalizes `config.json`; fails before any weight is touched. */
-export async function loadModelConfig(files: ModelFiles): Promise<ModelConfig> {
+/** The `architectures[0]` class transformers uses for each family. */
+const ARCHITECTURE_OF: Record<ModelFamily, string> = {
+  llama: 'LlamaForCausalLM',
+  mistral: 'MistralForCausalLM',
+  qwen2: 'Qwen2ForCausalLM',
+  qwen3: 'Qwen3ForCausalLM',
+};
+
+/**
+ * A warning when `architectures[0]` names another model class than `model_type` implies (a hand-edited or
+ * mislabelled config): the engine follows model_type, as transformers' AutoConfig does.
+ */
+export function architectureWarning(c: ModelConfig, where = 'config.json'): string | null {
+  const expected = ARCHITECTURE_OF[c.family];
+  if (c.architecture === c.family || c.architecture === expected) return null;
+  return `${where}: architectures says ${c.architecture} but model_type is ${c.family} (${expected}); loading it as ${c.family}`;
+}
+
+/** Reads and normalizes `config.json`; fails before any weight is touched. Warnings go to `onWarning`. */
+export async function loadModelConfig(files: ModelFiles, onWarning?: (message: string) => void): Promise<ModelConfig> {
   if ((await files.size('config.json')) === null) {
     throw new ModelConfigError(`${files.label}/config.json: missing (a Hugging Face model folder needs config.json)`);
   }
-  return parseModelConfig(await readJson(files, 'config.json'), `${files.label}/config.json`);
+  const where = `${files.label}/config.json`;
+  const config = parseModelConfig(await readJson(files, 'config.json'), where);
+  const warning = architectureWarning(config, where);
+  if (warning) onWarning?.(warning);
+  return config;
 }

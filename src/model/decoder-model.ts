@@ -13,6 +13,7 @@ import type { AdapterHook, Linear } from './linear';
 import { countParameters } from './memory-estimate';
 import { matMulFrozenT } from './frozen-matmul';
 import { sequenceLogProbs } from './log-probs';
+import { checkTokenIds } from './token-ids';
 import { mlp } from './mlp';
 import { rmsNorm } from './rms-norm';
 import { RopeTables } from './rope';
@@ -138,8 +139,11 @@ export class DecoderModel {
 
   /** ids [batch, seq] → token embeddings [batch·seq, hidden]. Caller owns the result. */
   private embedRows(ids: Tensor2D): Tensor2D {
+    // Ids come from host arrays (their values stay on the host), so this read is free; WebGPU's gather would
+    // turn an out-of-range id into a zero row instead of failing.
+    checkTokenIds(ids.dataSync(), this.config.vocab, 'embedding lookup');
     const host = this.weights.hostEmbeddings;
-    if (host) return hostEmbeddingRows(host.table, ids, this.config.vocab, this.config.hidden);
+    if (host) return hostEmbeddingRows(host.table, ids, this.config.hidden);
     const embed = this.weights.embed;
     if (!embed) throw new Error('model weights have neither an embedding tensor nor host embeddings');
     return tf.tidy(() => tf.gather(embed, ids.flatten().toInt()) as Tensor2D);
@@ -298,13 +302,12 @@ export class DecoderModel {
  * Gathers embedding rows from the host f16 table and uploads them: [batch·seq, hidden]. The ids are read on the host
  * (callers build them from JS arrays, so no device readback happens). Caller owns the result.
  */
-function hostEmbeddingRows(table: Uint16Array, ids: Tensor2D, vocab: number, hidden: number): Tensor2D {
+function hostEmbeddingRows(table: Uint16Array, ids: Tensor2D, hidden: number): Tensor2D {
   const values = ids.dataSync();
   const half = halfToFloatTable();
   const rows = new Float32Array(values.length * hidden);
   for (let r = 0; r < values.length; r++) {
     const id = values[r];
-    if (!(id >= 0 && id < vocab)) throw new Error(`token id ${id} is outside the vocabulary [0, ${vocab})`);
     const src = id * hidden;
     const dst = r * hidden;
     for (let c = 0; c < hidden; c++) rows[dst + c] = half[table[src + c]];

@@ -4,6 +4,7 @@
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { InputError } from '../util/input-error';
 import type { ModelFiles } from './model-files';
 
 /** Files directly inside `dir` (no recursion: Hugging Face checkpoints are flat). */
@@ -11,7 +12,7 @@ export function folderFiles(dir: string): ModelFiles {
   const root = path.resolve(dir);
   const resolve = (name: string): string => {
     const p = path.resolve(root, name);
-    if (path.dirname(p) !== root) throw new Error(`${root}: '${name}' is not a file name inside the model folder`);
+    if (path.dirname(p) !== root) throw new InputError(`${root}: '${name}' is not a file name inside the model folder`);
     return p;
   };
   return {
@@ -34,7 +35,7 @@ export function folderFiles(dir: string): ModelFiles {
         handle = await open(resolve(name), 'r');
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new Error(code === 'ENOENT' ? `${root}/${name}: file not found` : `${root}/${name}: ${(e as Error).message}`);
+        throw new InputError(code === 'ENOENT' ? `${root}/${name}: file not found` : `${root}/${name}: ${(e as Error).message}`);
       }
       try {
         const size = (await handle.stat()).size;
@@ -62,8 +63,8 @@ export async function openModelFolder(dir: string): Promise<ModelFiles> {
   try {
     isDir = (await stat(root)).isDirectory();
   } catch {
-    throw new Error(`${root}: model folder not found`);
+    throw new InputError(`${root}: model folder not found`);
   }
-  if (!isDir) throw new Error(`${root}: not a folder (pass the folder holding config.json)`);
+  if (!isDir) throw new InputError(`${root}: not a folder (pass the folder holding config.json)`);
   return folderFiles(root);
 }

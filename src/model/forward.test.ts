@@ -216,3 +216,17 @@ describe('long inputs', () => {
     }
   });
 });
+
+describe('embedding lookup checks ids on the host (#13: WebGPU gather returns zeros for a bad id)', () => {
+  it('refuses an id ≥ vocab in forward(), before any gather', async () => {
+    const model = await loadModel(modelFixtureFiles('llama-tied'));
+    const ids = tf.tensor2d([[1, 256]], [1, 2], 'int32');
+    try {
+      expect(() => model.forward(ids)).toThrow(/embedding lookup: token id 256 is outside the vocabulary \[0, 256\)/);
+      expect(() => model.forward(tf.tensor2d([[-1]], [1, 1], 'int32'))).toThrow(/token id -1/);
+    } finally {
+      ids.dispose();
+      model.dispose();
+    }
+  });
+});

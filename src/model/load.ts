@@ -8,7 +8,7 @@ import { tf, type Tensor1D, type Tensor2D } from '../backend/tf';
 import { readTensorF32 } from '../formats/safetensors';
 import { encodeFloats } from '../formats/safetensors-dtype';
 import { createLinearFactory } from '../quant/linear-factory';
-import { expectedTensors, openCheckpoint, validateCheckpoint, type Checkpoint } from './checkpoint';
+import { CheckpointError, checkConfigAgainstCheckpoint, expectedTensors, openCheckpoint, validateCheckpoint, type Checkpoint } from './checkpoint';
 import { loadModelConfig, type ModelConfig } from './config';
 import { DecoderModel } from './decoder-model';
 import { denseLinearFactory } from './dense-linear';
@@ -38,13 +38,16 @@ export interface LoadOptions {
    * runs on src/quant's kernels, so prefer it on WebGPU (the cpu/wasm f16 kernel decodes the head per call).
    */
   embeddings?: 'f32' | 'f16';
+  /** Non-fatal problems (config.json's architectures vs model_type). */
+  onWarning?(message: string): void;
 }
 
 /** Loads a Llama-family checkpoint from `files`. The caller owns the model (`dispose()`). */
 export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Promise<DecoderModel> {
   checkAbort(opts.signal);
-  const config = await loadModelConfig(files);
+  const config = await loadModelConfig(files, opts.onWarning);
   const ckpt = await openCheckpoint(files);
+  checkConfigAgainstCheckpoint(files, ckpt, config);
   const expected = expectedTensors(config);
   validateCheckpoint(files, ckpt, expected);
   const reader = new TensorReader(files, ckpt, expected, opts);
@@ -153,6 +156,7 @@ class TensorReader {
     checkAbort(this.opts.signal);
     const { header, info } = this.ckpt.locate(name)!;
     const data = await readTensorF32(this.files, header, name);
+    checkFinite(this.files.label, header.file, name, data);
     checkAbort(this.opts.signal);
     this.bytesDone += info.end - info.begin;
     this.tensorsDone++;
@@ -168,6 +172,20 @@ class TensorReader {
       tensorsDone: this.tensorsDone,
       tensorsTotal: this.expected.length,
     });
+  }
+}
+
+/**
+ * NaN or ±Infinity in a weight makes every log-prob NaN; refuse at load, naming the tensor. One pass over values
+ * already decoded on the host (x − x is 0 only for finite x), far cheaper than the matmuls that follow.
+ */
+function checkFinite(label: string, file: string, name: string, data: Float32Array): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v !== 0) {
+      throw new CheckpointError(`${label}/${file}: tensor '${name}' holds ${v} at index ${i}; the checkpoint is corrupt ` +
+        '(weights must be finite)');
+    }
   }
 }
 

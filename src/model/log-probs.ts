@@ -4,11 +4,13 @@
  * (2048 tokens × 151 936 vocab would be 1.2 GB in f32).
  */
 import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
+import { InputError } from '../util/input-error';
 import type { AdapterHook } from './linear';
+import { checkContextLength, checkTokenIds } from './token-ids';
 
 /** What scoring needs from a model. */
 export interface ScoringModel {
-  readonly config: { vocab: number; hidden: number };
+  readonly config: { vocab: number; hidden: number; maxPositionEmbeddings?: number };
   hiddenStates(ids: Tensor2D, opts?: { hook?: AdapterHook | null }): Tensor3D;
   logits(h: Tensor3D): Tensor3D;
 }
@@ -23,12 +25,9 @@ export async function sequenceLogProbs(
   hook?: AdapterHook | null,
   chunkValues = CHUNK_VALUES,
 ): Promise<(number | null)[]> {
-  const { vocab, hidden } = model.config;
-  for (const id of ids) {
-    if (!Number.isInteger(id) || id < 0 || id >= vocab) {
-      throw new Error(`logProbs: token id ${id} is outside the vocabulary [0, ${vocab})`);
-    }
-  }
+  const { vocab, hidden, maxPositionEmbeddings } = model.config;
+  checkTokenIds(ids, vocab, 'logProbs');
+  if (maxPositionEmbeddings !== undefined) checkContextLength(ids.length, maxPositionEmbeddings, 'logProbs');
   if (ids.length <= 1) return ids.length ? [null] : [];
   const n = ids.length - 1; // positions that predict a next token
   const h = tf.tidy(() => model.hiddenStates(tf.tensor2d([ids.slice(0, n)], [1, n], 'int32'), { hook }).reshape([n, hidden]));
@@ -49,5 +48,20 @@ export async function sequenceLogProbs(
   } finally {
     h.dispose();
   }
+  checkFinite(out);
   return out;
+}
+
+/**
+ * JSON writes NaN as null, which the format already uses for "no prediction" at position 0, so a NaN must never
+ * leave here looking like a value: refuse with the position instead.
+ */
+function checkFinite(logprobs: readonly (number | null)[]): void {
+  for (let i = 1; i < logprobs.length; i++) {
+    const v = logprobs[i] as number;
+    if (!Number.isFinite(v)) {
+      throw new InputError(`logProbs: the model produced a non-finite log-probability (${v}) at position ${i}; its ` +
+        'weights, config.json numbers or adapter overflow float32');
+    }
+  }
 }

@@ -3,6 +3,8 @@
  * tests) reads a folder, the browser reads dropped files, the hub cache or the built-in demo model, all through
  * this interface. Ranged reads let safetensors stream tensor by tensor instead of holding a whole shard twice.
  */
+import { InputError } from '../util/input-error';
+
 export interface ModelFiles {
   /** Human-readable origin for error messages ("/path/to/dir", "hf:org/name@main", "demo"). */
   readonly label: string;
@@ -25,6 +27,6 @@ export async function readJson<T = unknown>(files: ModelFiles, name: string): Pr
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    throw new Error(`${files.label}/${name}: not valid JSON (${(e as Error).message})`);
+    throw new InputError(`${files.label}/${name}: not valid JSON (${(e as Error).message})`);
   }
 }

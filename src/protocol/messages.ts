@@ -23,7 +23,9 @@ import type {
   ValidateDataParams,
 } from './data-types';
 import type { ActiveAdapter, ExportedAdapter, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
+import type { ExportJobParams, ExportJobResult } from './handoff-types';
 import type { ScoreParams, ScoreResult } from './score-types';
+import type { ExportBundleParams, ExportBundleResult } from './export-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
 import type { ColumnMapping } from '../data/types';
 import type { DatasetRecord } from '../storage/records';
@@ -110,7 +112,11 @@ export interface EngineRequestMap {
   duplicateAdapter: { params: { id: string; name?: string }; result: AdapterRecord };
   /** The PEFT files of a saved adapter and a zip of both (buffers transferred). */
   exportAdapter: { params: { id: string }; result: ExportedAdapter };
+  /** A saved adapter for another tool (GGUF adapter, merged GGUF, merged HF folder) or the base as GGUF; streamed. */
+  exportBundle: { params: ExportBundleParams; result: ExportBundleResult };
   /** Imports a PEFT adapter (folder files or a .zip), checked against the loaded base model. */
+  /** A run (or the Train form) as a job zip for axolotl / TRL on a GPU cluster. */
+  exportJob: { params: ExportJobParams; result: ExportJobResult };
   importAdapter: { params: ImportAdapterParams; result: AdapterRecord };
   /** Merges saved adapters into a new one (concat or weighted SVD), saved to the library. */
   mergeAdapters: { params: MergeAdaptersParams; result: AdapterRecord };
@@ -176,6 +182,8 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   stopGeneration: true,
   duplicateAdapter: true,
   exportAdapter: true,
+  exportJob: true,
+  exportBundle: true,
   importAdapter: true,
   mergeAdapters: true,
   listAdapters: true,

@@ -91,6 +91,8 @@ export interface RunRecord {
   adapterId: string | null;
   metrics: MetricPoint[];
   error: string | null;
+  /** For a run trained elsewhere (a cluster hand-off): the studio run its job was exported from. */
+  handoffOf?: string | null;
 }
 
 /** One checkpoint of a run (part `state`: the trainer's encoded checkpoint). */

@@ -3,6 +3,7 @@
  * `tokenizer_config.json` (special tokens, flags, chat template), `chat_template.jinja` (where newer
  * transformers save the template) and `generation_config.json` (extra EOS ids, e.g. Llama 3's `<|eot_id|>`).
  */
+import { InputError } from '../util/input-error';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { readJson, readText, type ModelFiles } from '../model/model-files';
 import { ChatTemplate, selectChatTemplate, type TemplateSpecialTokens } from './chat-template';
@@ -21,7 +22,7 @@ export interface CreateTokenizerOptions {
 type Json = Record<string, unknown>;
 
 function asObject(value: unknown, what: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${what}: expected a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${what}: expected a JSON object`);
   return value as Json;
 }
 
@@ -31,17 +32,17 @@ function buildBackend(tokenizerJson: unknown, config: Json, label: string): Toke
   const json = asObject(tokenizerJson, file);
   const model = json.model;
   if (typeof model !== 'object' || model === null || !('vocab' in model)) {
-    throw new Error(`${file}: malformed tokenizer.json (missing "model" with a "vocab")`);
+    throw new InputError(`${file}: malformed tokenizer.json (missing "model" with a "vocab")`);
   }
   if (json.added_tokens !== undefined && !Array.isArray(json.added_tokens)) {
-    throw new Error(`${file}: malformed tokenizer.json ("added_tokens" must be a list)`);
+    throw new InputError(`${file}: malformed tokenizer.json ("added_tokens" must be a list)`);
   }
   // Optional pipeline stages may be omitted by hand-written files; the library wants every key present.
   const complete = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...json };
   try {
     return new Tokenizer(complete, config);
   } catch (e) {
-    throw new Error(`${file}: malformed tokenizer.json (${(e as Error).message})`);
+    throw new InputError(`${file}: malformed tokenizer.json (${(e as Error).message})`);
   }
 }
 
@@ -90,7 +91,7 @@ export function createTokenizer(tokenizerJson: object, tokenizerConfig: object, 
 export async function loadTokenizer(files: ModelFiles): Promise<TextTokenizer> {
   const names = new Set(await files.list());
   if (!names.has('tokenizer.json')) {
-    throw new Error(`${files.label}: tokenizer.json is missing (this engine needs the fast-tokenizer file, not only tokenizer.model)`);
+    throw new InputError(`${files.label}: tokenizer.json is missing (this engine needs the fast-tokenizer file, not only tokenizer.model)`);
   }
   const tokenizerJson = await readJson<object>(files, 'tokenizer.json');
   const tokenizerConfig = names.has('tokenizer_config.json') ? await readJson<object>(files, 'tokenizer_config.json') : {};

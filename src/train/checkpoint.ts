@@ -6,6 +6,8 @@
  */
 import { encodeSafetensors, readSafetensorsHeader, readTensorF32 } from '../formats/safetensors';
 import { memoryFiles } from '../model/memory-files';
+import { InputError } from '../util/input-error';
+import { checkCheckpointTensor, parseCheckpointMeta } from './checkpoint-meta';
 import type { DataPosition } from './data-cursor';
 import type { StepMetrics } from './metrics';
 
@@ -54,23 +56,38 @@ export function encodeCheckpoint(cp: Checkpoint): Uint8Array {
   return encodeSafetensors(entries, { format: 'lora-studio-checkpoint', checkpoint: JSON.stringify(meta) });
 }
 
-/** Parses a buffer written by `encodeCheckpoint`; throws a clear error for anything else. */
+/**
+ * Parses a buffer written by `encodeCheckpoint`; throws a clear error for anything else. `label` names where the
+ * bytes came from (a file path, an IndexedDB record) and starts every message.
+ */
 export async function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'): Promise<Checkpoint> {
-  const files = memoryFiles({ 'checkpoint.safetensors': bytes }, label);
-  const header = await readSafetensorsHeader(files, 'checkpoint.safetensors');
+  // The label is the whole name: memoryFiles would otherwise print '<label>/checkpoint.safetensors'.
+  const files = memoryFiles({ [label]: bytes }, '');
+  const header = await readSafetensorsHeader(files, label).catch((e: Error) => {
+    throw new InputError(e.message.replace(/^\//, ''));
+  });
   if (header.metadata.format !== 'lora-studio-checkpoint' || !header.metadata.checkpoint) {
-    throw new Error(`${label}: not a LoRA Studio checkpoint`);
+    throw new InputError(`${label}: not a LoRA Studio checkpoint`);
   }
-  const meta = JSON.parse(header.metadata.checkpoint) as Omit<Checkpoint, 'params' | 'adam'> & { adamStep: number; names: string[] };
-  if (meta.version !== CHECKPOINT_VERSION) throw new Error(`${label}: checkpoint version ${meta.version} is not supported`);
+  const meta = parseCheckpointMeta(header.metadata.checkpoint, label, CHECKPOINT_VERSION);
   const params: Checkpoint['params'] = {};
   const adam: Checkpoint['adam'] = { step: meta.adamStep, m: {}, v: {} };
+  const read = async (kind: 'param' | 'adam_m' | 'adam_v', name: string, shape?: readonly number[]): Promise<Float32Array> => {
+    const info = header.tensors.get(`${kind}/${name}`);
+    if (!info) throw new InputError(`${label}: tensor '${kind}/${name}' is missing; the checkpoint is corrupt`);
+    if (shape && (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i]))) {
+      throw new InputError(`${label}: '${kind}/${name}' has shape [${info.shape}] but its parameter is [${shape}]`);
+    }
+    const data = await readTensorF32(files, header, `${kind}/${name}`);
+    checkCheckpointTensor(label, name, kind, data);
+    return data;
+  };
   for (const name of meta.names) {
-    const info = header.tensors.get(`param/${name}`);
-    if (!info) throw new Error(`${label}: tensor '${name}' is missing`);
-    params[name] = { shape: [...info.shape], data: await readTensorF32(files, header, `param/${name}`) };
-    adam.m[name] = await readTensorF32(files, header, `adam_m/${name}`);
-    adam.v[name] = await readTensorF32(files, header, `adam_v/${name}`);
+    const data = await read('param', name);
+    const shape = [...header.tensors.get(`param/${name}`)!.shape];
+    params[name] = { shape, data };
+    adam.m[name] = await read('adam_m', name, shape);
+    adam.v[name] = await read('adam_v', name, shape);
   }
   const { adamStep: _s, names: _n, ...rest } = meta;
   return { ...rest, params, adam };

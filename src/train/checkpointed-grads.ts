@@ -1,7 +1,7 @@
 /**
  * LoRA gradients with activation checkpointing. tfjs keeps every intermediate of a taped forward pass until the
  * backward pass, which for a 30-layer model is gigabytes (see memory-estimate.ts). Here the forward runs untaped,
- * keeping only each layer's input [rows, hidden]; the LM head and loss run in chunks of label rows; then each layer
+ * keeping only each layer's input [rows, hidden]; the LM head and loss run in chunks of label rows (head-loss.ts); then each layer
  * is recomputed under its own small tape, newest first, to get its LoRA gradients and the gradient of its input —
  * the recomputation unsloth and HF `gradient_checkpointing` do. Dropout masks are reproduced exactly by replaying
  * the dropout stream from the state saved before each layer.
@@ -11,7 +11,8 @@ import type { AdapterHook } from '../model/linear';
 import type { DecoderStages } from '../model/decoder-model';
 import type { Rng } from '../util/rng';
 import type { LmBatch } from './batch';
-import { selectRows, tokenNllSum, type CausalLm } from './loss';
+import { chunkedHeadNllSum } from './head-loss';
+import { headOf, selectRows, type CausalLm } from './loss';
 
 /** A model that can run one layer at a time (`DecoderModel` is one). */
 export interface LayerwiseLm extends CausalLm {
@@ -25,9 +26,6 @@ export interface CheckpointedResult {
   grads: Map<string, tf.Tensor>;
 }
 
-/** Label rows per LM-head chunk: bounds the [rows, vocab] logits block alive at once. */
-export const HEAD_CHUNK = 64;
-
 /** Groups variables by the decoder layer their name points into (`model.layers.<i>.…`). */
 function variablesByLayer(variables: ReadonlyMap<string, tf.Variable>, layers: number): Array<Array<[string, tf.Variable]>> {
   const out = Array.from({ length: layers }, () => [] as Array<[string, tf.Variable]>);
@@ -40,29 +38,20 @@ function variablesByLayer(variables: ReadonlyMap<string, tf.Variable>, layers: n
   return out;
 }
 
-/** dLoss/dh for the last layer's output h, by chunks of label rows; returns the loss sum too. */
+/** dLoss/dh for the last layer's output h [rows, hidden] (the LM head and loss in chunks, head-loss.ts), and the loss sum. */
 async function headGradient(model: CausalLm, st: DecoderStages, h: Tensor2D, batch: LmBatch, denom: number): Promise<{ lossSum: number; g: Tensor2D }> {
   const hv = tf.variable(h, true);
-  let g = tf.zerosLike(h) as Tensor2D;
-  let lossSum = 0;
   try {
-    for (let start = 0; start < batch.labels.length; start += HEAD_CHUNK) {
-      const rows = batch.predictRows.subarray(start, start + HEAD_CHUNK);
-      const labels = batch.labels.subarray(start, start + HEAD_CHUNK);
-      const { value, grads } = tf.variableGrads(() => {
-        const normed = st.finalNorm(selectRows(hv, rows)); // [chunk, hidden]
-        const logits = model.logits(normed.reshape([1, rows.length, -1]) as Tensor3D).reshape([rows.length, -1]) as Tensor2D;
-        return tokenNllSum(logits, labels).div(denom) as tf.Scalar;
-      }, [hv]);
-      lossSum += (await value.data())[0] * denom;
-      const next = g.add(grads[hv.name]) as Tensor2D;
-      tf.dispose([value, grads[hv.name], g]);
-      g = next;
-    }
+    const { value, grads } = tf.variableGrads(() => {
+      const normed = st.finalNorm(selectRows(hv, batch.predictRows)); // [labels, hidden]
+      return chunkedHeadNllSum(headOf(model), normed, batch.labels, model.config.vocab).div(denom) as tf.Scalar;
+    }, [hv]);
+    const lossSum = (await value.data())[0] * denom;
+    value.dispose();
+    return { lossSum, g: grads[hv.name] as Tensor2D };
   } finally {
     hv.dispose();
   }
-  return { lossSum, g };
 }
 
 /** Loss and LoRA gradients of one micro-batch with activation checkpointing. */

@@ -8,18 +8,30 @@
 import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
 import type { AdapterHook } from '../model/linear';
 import type { LmBatch } from './batch';
+import { chunkedHeadNllSum, type HeadFn } from './head-loss';
 
 /** What the loss needs from a model: `DecoderModel` satisfies it, and so can a full-parameter training model. */
 export interface CausalLm {
+  readonly config: { vocab: number };
   hiddenStates(ids: Tensor2D, opts: { hook?: AdapterHook | null; attentionMask?: ArrayLike<number>[] | null }): Tensor3D;
   logits(h: Tensor3D): Tensor3D;
+}
+
+/** Options of `causalLmLossSum`. */
+export interface LossOptions {
+  /**
+   * The LM head's weight is being trained (full-parameter training): each chunk's logits stay on the tape so the
+   * head gets its gradient. Otherwise (LoRA: the head is frozen) the head and loss run as one chunked custom
+   * gradient (head-loss.ts) and no [labels, vocab] block outlives its chunk, forward or backward.
+   */
+  trainsHead?: boolean;
 }
 
 /**
  * Σ −log p(label) over the batch's label tokens, as a scalar (0 when there are none). Differentiable through the
  * hook's variables; call inside `tf.variableGrads`/`tf.tidy`. Caller owns the result.
  */
-export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHook | null): tf.Scalar {
+export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHook | null, opts: LossOptions = {}): tf.Scalar {
   return tf.tidy(() => {
     const n = batch.labels.length;
     if (n === 0) return tf.scalar(0);
@@ -28,6 +40,7 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
     const h = model.hiddenStates(ids, { hook, attentionMask }); // [batch, seq, hidden]
     const hidden = h.shape[2];
     const picked = selectRows(h.reshape([batch.batch * batch.seq, hidden]) as Tensor2D, batch.predictRows); // [n, hidden]
+    if (!opts.trainsHead) return chunkedHeadNllSum(headOf(model), picked, batch.labels, model.config.vocab);
     // Chunks of label rows: without a tape (eval) only one [chunk, vocab] block is alive at a time.
     const parts: tf.Scalar[] = [];
     for (let start = 0; start < n; start += LOSS_CHUNK_ROWS) {
@@ -44,7 +57,12 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
   });
 }
 
-/** Label rows per LM-head block in `causalLmLossSum`. */
+/** The model's LM head as a rows → logits function: [r, hidden] → [r, vocab]. */
+export function headOf(model: CausalLm): HeadFn {
+  return (rows) => model.logits(rows.reshape([1, rows.shape[0], rows.shape[1]]) as Tensor3D).reshape([rows.shape[0], -1]) as Tensor2D;
+}
+
+/** Label rows per LM-head block in `causalLmLossSum` when the head is trained. */
 const LOSS_CHUNK_ROWS = 128;
 
 /**

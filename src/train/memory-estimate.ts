@@ -10,7 +10,7 @@ import type { ModelConfig } from '../model/config';
 import type { QuantMode } from '../model/linear';
 import { estimateModelBytes } from '../model/memory-estimate';
 import type { GroupSize } from '../quant/packed';
-import { HEAD_CHUNK } from './checkpointed-grads';
+import { headChunkRows } from './head-loss';
 
 /** Per layer, per token: floats kept per unit of each width. */
 const PER_HIDDEN = 62.7;
@@ -35,6 +35,8 @@ const MARGIN = 1.15;
 export interface TrainingMemoryInput {
   quant: QuantMode;
   groupSize?: GroupSize;
+  /** How the base holds its embeddings (default f32; f16 = a packed head on the device, the table on the host). */
+  embeddings?: 'f32' | 'f16';
   /** Trainable parameters (`LoraAdapter.parameterCount()`). */
   trainableParameters: number;
   /** Rows per micro-batch. */
@@ -74,11 +76,11 @@ export function estimateTrainingMemory(c: ModelConfig, o: TrainingMemoryInput): 
   // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and one LM-head
   // chunk of labels (they are never alive together).
   const activationFloats = MARGIN * (o.checkpointing
-    ? c.layers * tokens * c.hidden + Math.max(perLayer, PER_LABEL_VOCAB * Math.min(labels, HEAD_CHUNK) * c.vocab)
+    ? c.layers * tokens * c.hidden + Math.max(perLayer, PER_LABEL_VOCAB * Math.min(labels, headChunkRows(c.vocab)) * c.vocab)
     : c.layers * perLayer + PER_LABEL_VOCAB * labels * c.vocab + PER_VOCAB_HIDDEN * c.vocab * c.hidden);
   const activationBytes = Math.round(4 * activationFloats);
   // weights + gradient + m + v (+ the accumulation buffer)
   const trainableBytes = 4 * o.trainableParameters * (4 + ((o.gradAccum ?? 1) > 1 ? 1 : 0));
-  const baseBytes = estimateModelBytes(c, o.quant, o.groupSize ?? 64);
+  const baseBytes = estimateModelBytes(c, o.quant, o.groupSize ?? 64, o.embeddings ?? 'f32');
   return { baseBytes, trainableBytes, activationBytes, totalBytes: baseBytes + trainableBytes + activationBytes };
 }

@@ -73,7 +73,7 @@ function isLayerwise(model: CausalLm): model is LayerwiseLm {
 export function fullObjective(model: CausalLm, variables: ReadonlyMap<string, tf.Variable>): TrainObjective {
   return {
     variables,
-    lossSum: (batch) => causalLmLossSum(model, batch, null),
+    lossSum: (batch) => causalLmLossSum(model, batch, null, { trainsHead: true }),
     setDropoutRng: () => undefined,
   };
 }

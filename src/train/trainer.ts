@@ -159,18 +159,25 @@ export class Trainer {
       await new Promise((r) => setTimeout(r, 0)); // let pause/stop messages in
       if (this.pauseRequested && !this.stopRequested) await this.holdPaused();
       if (this.stopRequested) return this.finish('stopped');
-      let outcome: string;
+      let outcome: StepMetrics | string;
+      const before = this.step;
       try {
         const step = () => this.trainOneStep();
         outcome = await (this.opts.stepScope ? this.opts.stepScope(step) : step());
       } catch (e) {
+        // A GPU fault reported as the step's error scope closes arrives after the step ran on stale data: it never
+        // happened (no metrics, no count); the run resumes from the last checkpoint.
+        this.step = before;
         return this.fail(e as Error);
       }
-      if (outcome !== 'ok') {
+      if (typeof outcome === 'string') {
         const result = this.recover(outcome);
         if (result) return result;
         continue;
       }
+      // Published only once the step's scope closed without a fault.
+      this.metrics.push(outcome);
+      this.emit({ type: 'step', metrics: outcome });
       if (this.cfg.checkpointEvery > 0 && this.step % this.cfg.checkpointEvery === 0) await this.saveCheckpoint();
     }
     return this.finish('finished');
@@ -202,7 +209,7 @@ export class Trainer {
   }
 
   /** One optimizer step; returns a description of the failure when the loss or gradient is not finite. */
-  private async trainOneStep(): Promise<'ok' | string> {
+  private async trainOneStep(): Promise<StepMetrics | string> {
     const t0 = this.now();
     const batches = this.nextMicroBatches();
     const lr = learningRate({ kind: this.cfg.schedule, lr: this.cfg.lr, warmupSteps: this.cfg.warmupSteps, totalSteps: this.totalSteps }, this.step) * this.lrScale;
@@ -235,9 +242,7 @@ export class Trainer {
       evals: this.evals.count, evalMs: this.evals.ms, evalEvery: this.cfg.evalEvery, hasEval: (this.opts.eval?.length ?? 0) > 0,
       checkpoints: this.saves.count, checkpointMs: this.saves.ms, checkpointEvery: this.cfg.checkpointEvery,
     });
-    this.metrics.push(m);
-    this.emit({ type: 'step', metrics: m });
-    return 'ok';
+    return m;
   }
 
   private async maybeEvaluate(m: StepMetrics): Promise<void> {

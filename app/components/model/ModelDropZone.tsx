@@ -13,7 +13,9 @@ export function ModelDropZone() {
     const kept = files.filter((f) => WANTED.test(f.name));
     // react-dropzone gives folder drops a `path` ("/my-model/config.json"); picked files get "./config.json".
     const folder = (files[0] as File & { path?: string })?.path?.split('/').filter((p) => p && p !== '.').at(-2);
-    patchModel({ dropped: { name: folder ?? 'local model', files: kept.map((f) => ({ name: f.name, blob: f })) } });
+    // Relative paths, not base names: the engine keys files by them, so `onnx/config.json` cannot replace `config.json`.
+    const relative = (f: File) => ((f as File & { path?: string }).path ?? f.name).replace(/^(\.?\/)+/, '');
+    patchModel({ dropped: { name: folder ?? 'local model', files: kept.map((f) => ({ name: relative(f), blob: f })) } });
     void inspectSelected();
   };
   const { getRootProps, getInputProps, isDragActive, open } = useDropzone({ onDrop, noClick: true, noKeyboard: true });

@@ -9,7 +9,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { folderFiles } from '../../model/folder-files.node.js';
+import { openModelFolder } from '../../model/folder-files.node.js';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { TextTokenizer } from '../../tokenizer/types';
 import { fileDatasetInput } from '../../data/node-input.node.js';
@@ -66,7 +66,7 @@ async function check(argv: string[]): Promise<number> {
   // A check reports token statistics over every valid record, even when some records are bad.
   const opts = { ...datasetOptionsFromFlags(flags), statsOnFail: true };
   const modelDir = flag(flags, 'model');
-  const tok: TextTokenizer | null = modelDir ? await loadTokenizer(folderFiles(modelDir)) : null;
+  const tok: TextTokenizer | null = modelDir ? await loadTokenizer(await openModelFolder(modelDir)) : null;
   const inputs = await Promise.all(positional.map((p) => fileDatasetInput(p)));
   let result;
   try {

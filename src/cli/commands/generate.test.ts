@@ -59,6 +59,12 @@ describe('cli generate', () => {
     const r = await runCli(['--model', dir, '--prompt', 'Hi', '--max-new-tokens', '4', '--group-size', '32', '--stats']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/4 new tokens/);
+    // --stats ends with the measured peak (wasm heap high-water) against the base + KV-cache estimate.
+    const memory = JSON.parse(r.stderr.trim().split('\n').at(-1)!) as Record<string, number | string | null>;
+    expect(memory).toMatchObject({ memory: true, backend: 'wasm' });
+    expect(memory.peakBytes).toBe(memory.wasmHeapBytes);
+    expect(memory.tensorPeakBytes as number).toBeGreaterThan(0);
+    expect(memory.estimateBytes as number).toBeGreaterThan(0);
   });
 
   it('rejects bad flags with clear messages', async () => {

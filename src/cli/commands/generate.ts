@@ -2,24 +2,30 @@
  * `generate --model DIR [--quant f32|f16|int8|int4|nf4] [--group-size 32|64|128] --prompt STR [--chat [--system STR]]
  *  [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--repetition-penalty R] [--seed S]
  *  [--stop STR (\n, \t unescaped)]... [--template-var NAME=VALUE]... [--adapter DIR[:WEIGHT]]...
- *  [--backend wasm|cpu] [--stats]`
+ *  [--backend wasm|cpu|webgpu] [--gpu swiftshader|system] [--stats]`
  * Streams the generated text to stdout as it is produced. Sampling settings not given on the command line come
  * from the checkpoint's generation_config.json (greedy when it does not ask for sampling). Ctrl-C stops
- * generation and keeps what was produced. `--stats` prints token counts and speed to stderr. `--template-var`
+ * generation and keeps what was produced. `--stats` prints token counts and speed to stderr, then one JSON line with
+ * the measured peak memory (as `train`'s summary measures it) against the base + KV-cache estimate. `--template-var`
  * passes chat-template inputs with `--chat`, e.g. `enable_thinking=false` for Qwen3.
  */
-import { initNodeBackend, type NodeBackendName } from '../../backend/node';
 import { generate } from '../../generate/generate';
 import { generationDefaults } from '../../generate/generation-config';
 import type { GenerateRequest, GenerateResult } from '../../generate/types';
+import { wasmHeapBytes, withMemoryPeak } from '../../backend/memory-probe';
+import type { DecoderModel } from '../../model/decoder-model';
+import type { QuantMode } from '../../model/linear';
 import { loadModel } from '../../model/load';
+import { estimateKvCacheBytes, estimateModelBytes } from '../../model/memory-estimate';
 import { readJson, type ModelFiles } from '../../model/model-files';
 import { ChatTemplateError } from '../../tokenizer/chat-template';
 import { loadTokenizer } from '../../tokenizer/load';
-import type { ChatMessage } from '../../tokenizer/types';
+import type { ChatMessage, TextTokenizer } from '../../tokenizer/types';
+import { initBackendFlag } from '../backend-flag';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { loadAdapterFlags, parseAdapterFlags } from './adapter-flags';
-import { asCliError, modelFolderFlag, quantFlags } from './score';
+import { asCliError, modelFolderFlag, quantFlags, warn } from './score';
+import { backendPeakBytes } from './train-summary';
 
 const DEFAULT_MAX_NEW_TOKENS = 256;
 
@@ -86,6 +92,32 @@ async function buildRequest(flags: Map<string, string[]>, files: ModelFiles): Pr
   return request;
 }
 
+/** Generates, streaming text to stdout; Ctrl-C stops at the next token. */
+async function streamGeneration(model: DecoderModel, tokenizer: TextTokenizer, request: GenerateRequest): Promise<GenerateResult> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    return await generate(model, tokenizer, request, {
+      signal: abort.signal,
+      onToken: (ev) => {
+        if (ev.text) process.stdout.write(ev.text);
+      },
+    }).catch((e: Error) => {
+      // Bad input (prompt too long, template refusing the conversation) reads as a message, not a stack.
+      throw e instanceof ChatTemplateError || e.message.startsWith('generate:') ? new CliError(e.message) : e;
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** What a generation should take: the base as stored plus the KV cache generate() allocates (prompt + new tokens). */
+function generationEstimate(model: DecoderModel, quant: QuantMode, r: GenerateResult, maxNewTokens: number): number {
+  const base = estimateModelBytes(model.config, quant, 64, model.hostByteSize() > 0 ? 'f16' : 'f32');
+  return base + estimateKvCacheBytes(model.config, 1, r.promptTokens + maxNewTokens);
+}
+
 function stats(r: GenerateResult): string {
   const perSecond = r.newTokens > 1 && r.decodeMs > 0 ? ((r.newTokens - 1) / r.decodeMs) * 1000 : 0;
   return `[prompt ${r.promptTokens} tokens, prefill ${r.prefillMs.toFixed(0)} ms; ${r.newTokens} new tokens, ` +
@@ -97,7 +129,7 @@ export const generateCommand: CliCommand = {
   async run(argv) {
     const { flags } = parseFlags(argv);
     const files = await modelFolderFlag(flags);
-    const { factory } = quantFlags(flags, 'int4');
+    const { mode, factory } = quantFlags(flags, 'int4');
     const adapterSpecs = parseAdapterFlags(flags);
     const request = await buildRequest(flags, files);
     const tokenizer = await loadTokenizer(files).catch((e: Error) => {
@@ -106,33 +138,28 @@ export const generateCommand: CliCommand = {
     if (request.messages && !tokenizer.hasChatTemplate) {
       throw new CliError(`${files.label}: this model has no chat template; use plain prompt/completion (drop --chat)`);
     }
-    await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
-    const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
-    const adapters = await loadAdapterFlags(adapterSpecs, model).catch((e) => {
-      model.dispose();
-      throw e;
+    const backend = await initBackendFlag(flags);
+    // Memory is measured from before the weights load to the last token (printed with --stats).
+    const { result: run, peak } = await withMemoryPeak(async () => {
+      const model = await loadModel(files, { linearFactory: factory, onWarning: warn }).catch(asCliError);
+      try {
+        const adapters = await loadAdapterFlags(adapterSpecs, model);
+        try {
+          request.hook = adapters?.stack ?? null;
+          const result = await streamGeneration(model, tokenizer, request);
+          return { result, estimate: generationEstimate(model, mode, result, request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS) };
+        } finally {
+          adapters?.dispose();
+        }
+      } finally {
+        model.dispose();
+      }
     });
-    request.hook = adapters?.stack ?? null;
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once('SIGINT', onSigint);
-    try {
-      const result = await generate(model, tokenizer, request, {
-        signal: abort.signal,
-        onToken: (ev) => {
-          if (ev.text) process.stdout.write(ev.text);
-        },
-      }).catch((e: Error) => {
-        // Bad input (prompt too long, template refusing the conversation) reads as a message, not a stack.
-        throw e instanceof ChatTemplateError || e.message.startsWith('generate:') ? new CliError(e.message) : e;
-      });
-      process.stdout.write('\n');
-      if (flags.has('stats')) process.stderr.write(stats(result));
-      return 0;
-    } finally {
-      process.off('SIGINT', onSigint);
-      adapters?.dispose();
-      model.dispose();
+    process.stdout.write('\n');
+    if (flags.has('stats')) {
+      process.stderr.write(stats(run.result));
+      process.stderr.write(JSON.stringify({ memory: true, backend, peakBytes: backendPeakBytes(backend, peak), estimateBytes: run.estimate, tensorPeakBytes: peak.tensorBytes, gpuAllocatedBytes: peak.gpuAllocatedBytes, wasmHeapBytes: wasmHeapBytes() }) + '\n');
     }
+    return 0;
   },
 };

@@ -14,6 +14,7 @@ import { deleteCachedModel, fileKey, listCachedModels } from '../../hub/cache';
 import { HubError } from '../../hub/errors';
 import { folderHubCache } from '../../hub/folder-cache.node.js';
 import { loadFromHub, parseRepoInput, type HubModel, type HubProgress } from '../../hub/hub-loader';
+import { checkRepoFilePath, checkRepoId, checkRevision } from '../../hub/names';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 
 const DEFAULT_CACHE = path.join(os.homedir(), '.cache', 'lora-studio', 'hub');
@@ -30,12 +31,24 @@ function progressLine(p: HubProgress): string {
  */
 function linkFolder(cacheDir: string, hub: HubModel): string {
   const { repo, revision } = hub.manifest;
-  const dir = path.join(cacheDir, 'models', repo.replace('/', '--'), encodeURIComponent(revision));
+  const dir = modelsDir(cacheDir, repo, revision);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const f of hub.manifest.files) {
-    symlinkSync(path.join(cacheDir, ...fileKey(repo, revision, f.path).split('/')), path.join(dir, f.path));
+    symlinkSync(path.join(cacheDir, ...fileKey(repo, revision, f.path).split('/')),
+      path.join(dir, checkRepoFilePath(f.path, repo)));
   }
+  return dir;
+}
+
+/**
+ * `<cache>/models/<owner>--<name>/<revision>`, the folder `linkFolder` fills and `hub rm` deletes. Both names are
+ * checked first: with `..` as the revision this path was `<cache>/models` itself.
+ */
+function modelsDir(cacheDir: string, repo: string, revision: string): string {
+  const models = path.join(cacheDir, 'models');
+  const dir = path.join(models, checkRepoId(repo).replace('/', '--'), encodeURIComponent(checkRevision(revision, repo)));
+  if (path.dirname(path.dirname(dir)) !== models) throw new HubError(`${repo}@${revision}: not a folder inside ${models}`, repo);
   return dir;
 }
 
@@ -80,8 +93,9 @@ export const hubCommand: CliCommand = {
         if (!positional[0]) throw new CliError('hub rm: give a repo id');
         const { repo, revision } = parseRepoInput(positional[0]);
         const rev = flag(flags, 'revision') ?? revision ?? 'main';
+        const dir = modelsDir(cacheDir, repo, rev); // checks the names before anything is deleted
         await deleteCachedModel(folderHubCache(cacheDir), repo, rev);
-        rmSync(path.join(cacheDir, 'models', repo.replace('/', '--'), encodeURIComponent(rev)), { recursive: true, force: true });
+        rmSync(dir, { recursive: true, force: true });
         return 0;
       }
     } catch (e) {

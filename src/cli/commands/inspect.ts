@@ -3,14 +3,14 @@
  * base needs in each storage mode. Works on a folder holding only config.json (sizing a model before downloading
  * it); when weights are present their files and stored dtypes are listed from the headers (no tensor data read).
  */
-import { openCheckpoint } from '../../model/checkpoint';
+import { checkConfigAgainstCheckpoint, openCheckpoint } from '../../model/checkpoint';
 import { loadModelConfig, type ModelConfig } from '../../model/config';
 import type { QuantMode } from '../../model/linear';
 import { countParameters, estimateKvCacheBytes, estimateModelMemory, linearParameters, type ModelMemory } from '../../model/memory-estimate';
 import type { ModelFiles } from '../../model/model-files';
 import type { GroupSize } from '../../quant/packed';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
-import { asCliError, modelFolderFlag } from './score';
+import { asCliError, modelFolderFlag, warn } from './score';
 
 const MODES: readonly QuantMode[] = ['f32', 'f16', 'int8', 'int4', 'nf4'];
 
@@ -33,10 +33,12 @@ export interface InspectReport {
   checkpoint: { files: string[]; dtypes: string[]; bytes: number } | null;
 }
 
-async function describeCheckpoint(files: ModelFiles): Promise<InspectReport['checkpoint']> {
+async function describeCheckpoint(files: ModelFiles, config: ModelConfig): Promise<InspectReport['checkpoint']> {
   const names = await files.list();
   if (!names.some((n) => n.endsWith('.safetensors') || n === 'model.safetensors.index.json')) return null;
   const ckpt = await openCheckpoint(files);
+  // Counts below come from config.json; with weights at hand, make sure they describe these weights.
+  checkConfigAgainstCheckpoint(files, ckpt, config);
   const dtypes = new Set<string>();
   let bytes = 0;
   for (const h of ckpt.headers.values()) {
@@ -47,8 +49,8 @@ async function describeCheckpoint(files: ModelFiles): Promise<InspectReport['che
 }
 
 /** Builds the report for a model folder (config.json required, weights optional). */
-export async function inspectModel(files: ModelFiles, groupSize: GroupSize = 64): Promise<InspectReport> {
-  const config = await loadModelConfig(files);
+export async function inspectModel(files: ModelFiles, groupSize: GroupSize = 64, onWarning?: (m: string) => void): Promise<InspectReport> {
+  const config = await loadModelConfig(files, onWarning);
   const table = (emb: 'f32' | 'f16') =>
     Object.fromEntries(MODES.map((m) => [m, estimateModelMemory(config, m, groupSize, emb)])) as Record<QuantMode, ModelMemory>;
   return {
@@ -62,7 +64,7 @@ export async function inspectModel(files: ModelFiles, groupSize: GroupSize = 64)
     memory: table('f32'),
     memoryF16Embeddings: table('f16'),
     kvCacheBytesPer1kTokens: estimateKvCacheBytes(config, 1, 1024),
-    checkpoint: await describeCheckpoint(files),
+    checkpoint: await describeCheckpoint(files, config),
   };
 }
 
@@ -125,7 +127,7 @@ export const inspectCommand: CliCommand = {
     const files = await modelFolderFlag(flags);
     const groupSize = Number(flag(flags, 'group-size', '64'));
     if (groupSize !== 32 && groupSize !== 64 && groupSize !== 128) throw new CliError('--group-size must be 32, 64 or 128');
-    const report = await inspectModel(files, groupSize).catch(asCliError);
+    const report = await inspectModel(files, groupSize, warn).catch(asCliError);
     process.stdout.write(flags.has('json') ? JSON.stringify(report) + '\n' : formatReport(report));
     return 0;
   },

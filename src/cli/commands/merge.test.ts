@@ -1,24 +1,14 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeCommand } from './merge';
 import { scoreCommand } from './score';
+import { capture } from '../../test-utils/capture-stdout';
 
 const base = path.resolve(__dirname, '../../../fixtures/lora/llama');
 const adapter = path.join(base, 'adapter'); // written by scripts/fixtures/make_lora_fixtures.py
 let dir: string;
-
-async function capture(run: () => Promise<number>): Promise<string> {
-  let out = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  try {
-    expect(await run()).toBe(0);
-  } finally {
-    so.mockRestore();
-  }
-  return out;
-}
 
 const score = async (adapterArg: string) =>
   (JSON.parse(await capture(() => scoreCommand.run(['--model', base, '--ids', '1,5,9,13,40,42,7', '--backend', 'cpu', '--adapter', adapterArg]))) as {

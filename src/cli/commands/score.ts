@@ -31,6 +31,11 @@ export function asCliError(e: unknown): never {
   throw err;
 }
 
+/** A non-fatal problem, on stderr. */
+export function warn(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
+}
+
 /** `--model DIR`, required, opened as a ModelFiles. */
 export async function modelFolderFlag(flags: Map<string, string[]>): Promise<ModelFiles> {
   const dir = flag(flags, 'model');
@@ -79,7 +84,7 @@ export const scoreCommand: CliCommand = {
     await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
     const embeddings = flag(flags, 'embeddings', 'f32');
     if (embeddings !== 'f32' && embeddings !== 'f16') throw new CliError(`--embeddings must be f32 or f16; got '${embeddings}'`);
-    const model = await loadModel(files, { linearFactory: factory, embeddings }).catch(asCliError);
+    const model = await loadModel(files, { linearFactory: factory, embeddings, onWarning: warn }).catch(asCliError);
     let adapters: LoadedAdapters | null = null;
     try {
       adapters = await loadAdapterFlags(adapterSpecs, model);

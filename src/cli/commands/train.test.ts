@@ -23,7 +23,9 @@ async function train(args: string[]): Promise<{ code: number; out: string; err: 
   }
 }
 
-const steps = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { step: number; loss: number; lr: number; evalLoss?: number });
+const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+/** The per-step lines (every stdout line but the summary). */
+const steps = (out: string) => jsonLines(out).filter((l) => !l.summary) as Array<{ step: number; loss: number; lr: number; evalLoss?: number }>;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'train-cli-'));
@@ -49,6 +51,22 @@ describe('train CLI', () => {
     const cfg = JSON.parse(await readFile(path.join(out, 'adapter_config.json'), 'utf8'));
     expect(cfg).toMatchObject({ peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj', 'v_proj'] });
     expect(r.err).toMatch(/trainable: \d+ parameters/);
+    // Last line: the summary, measured peak (wasm heap high-water) against the studio's estimate.
+    const summary = jsonLines(r.out).at(-1)!;
+    expect(summary).toMatchObject({ summary: true, steps: 4, backend: 'wasm', status: 'finished', quant: 'f32', embeddings: 'f32', checkpointing: true });
+    expect(summary.peakBytes).toBe(summary.wasmHeapBytes);
+    expect(summary.peakBytes as number).toBeGreaterThan(summary.tensorPeakBytes as number);
+    expect(summary.estimateBytes as number).toBeGreaterThan(0);
+    expect(Object.keys(summary).slice(0, 5)).toEqual(['summary', 'steps', 'backend', 'peakBytes', 'estimateBytes']);
+  });
+
+  it('on the cpu backend the summary peak is the peak of live tensor bytes, base included', async () => {
+    const r = await train([...withData('data.jsonl'), '--out', path.join(dir, 'cpu'), '--steps', '1', '--rank', '2', '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    const summary = jsonLines(r.out).at(-1)!;
+    expect(summary).toMatchObject({ summary: true, steps: 1, backend: 'cpu', wasmHeapBytes: null, gpuAllocatedBytes: null });
+    expect(summary.peakBytes).toBe(summary.tensorPeakBytes);
+    expect(summary.peakBytes as number).toBeGreaterThan((summary.estimate as { baseBytes: number }).baseBytes);
   });
 
   it('stops before training on bad rows, printing FILE:LINE problems', async () => {

@@ -4,25 +4,30 @@
  *  [--steps N | --epochs E] [--batch B] [--grad-accum G] [--seq-len L] [--warmup W] [--schedule cosine|linear|constant]
  *  [--weight-decay WD] [--max-grad-norm N] [--quant f32|f16|int8|int4|nf4] [--group-size G] [--eval-split F]
  *  [--eval-every N] [--seed S] [--skip-invalid] [--checkpoint-every N] [--resume] [--on-nan stop|retry-half-lr]
- *  [--dtype F32|F16|BF16] [--llama-cpp] [--no-checkpointing] [--backend wasm|cpu]` (+ the dataset flags of `data check`)
+ *  [--dtype F32|F16|BF16] [--llama-cpp] [--no-checkpointing] [--backend wasm|cpu|webgpu] [--gpu swiftshader|system]
+ *  [--embeddings f32|f16]` (+ the dataset flags of `data check`)
  *
  * Trains a LoRA adapter and writes it as a PEFT folder (adapter_config.json, adapter_model.safetensors) plus
- * trainer_state.json. stdout carries exactly one JSON object per optimizer step; everything else goes to stderr.
+ * trainer_state.json. stdout carries one JSON object per optimizer step and, last, one summary line with the
+ * measured peak memory against the studio's estimate (train-summary.ts); everything else goes to stderr.
  * Checkpoints go to OUT/checkpoints; Ctrl-C stops at the next step boundary after saving one, and --resume continues
  * the same loss curve.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { initNodeBackend, type NodeBackendName } from '../../backend/node';
+import { withMemoryPeak } from '../../backend/memory-probe';
 import { fileDatasetInput } from '../../data/node-input.node.js';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { promptFormatOf } from '../../data/prompt-format';
 import { reportForTraining } from '../../data/report';
+import { findOutOfVocab, outOfVocabMessage } from '../../data/vocab-check';
 import { exportPeft } from '../../formats/peft';
 import type { FloatDtype } from '../../formats/safetensors';
-import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../lora/config';
+import { checkRankFits, DEFAULT_LORA_CONFIG, targetNames, type LoraConfig } from '../../lora/config';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { DecoderModel } from '../../model/decoder-model';
+import { loadModelConfig, type ModelConfig } from '../../model/config';
+import { layerLinearShapes } from '../../model/memory-estimate';
 import { loadModel } from '../../model/load';
 import { readJson, type ModelFiles } from '../../model/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
@@ -30,9 +35,13 @@ import { FileCheckpointStore } from '../../train/checkpoint-store.node.js';
 import { createLoraRun } from '../../train/lora-run';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../train/train-config';
 import type { Trainer, TrainResult } from '../../train/trainer';
+import { defaultEmbeddings } from '../../engine/model/facts';
+import { estimateRunMemory } from '../../train/run-estimate';
+import { initBackendFlag } from '../backend-flag';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
-import { asCliError, modelFolderFlag, quantFlags } from './score';
+import { asCliError, modelFolderFlag, quantFlags, warn } from './score';
+import { JsHeapPeak, trainSummary } from './train-summary';
 
 type Flags = Map<string, string[]>;
 
@@ -133,9 +142,12 @@ async function writeOutputs(out: string, adapter: LoraAdapter, flags: Flags, bas
   await writeFile(path.join(out, 'trainer_state.json'), JSON.stringify(state, null, 1) + '\n');
 }
 
-function runTrainer(trainer: Trainer): Promise<TrainResult> {
+function runTrainer(trainer: Trainer, jsHeap: JsHeapPeak): Promise<TrainResult> {
   trainer.on((e) => {
-    if (e.type === 'step') process.stdout.write(JSON.stringify(e.metrics) + '\n');
+    if (e.type === 'step') {
+      process.stdout.write(JSON.stringify(e.metrics) + '\n');
+      jsHeap.sample();
+    }
     else if (e.type === 'rollback') process.stderr.write(`${e.message}\n`);
   });
   const onSigint = () => {
@@ -146,7 +158,17 @@ function runTrainer(trainer: Trainer): Promise<TrainResult> {
   return trainer.run().finally(() => process.off('SIGINT', onSigint));
 }
 
-async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data: NonNullable<Awaited<ReturnType<typeof prepareData>>>, cfg: { lora: LoraConfig; train: TrainConfig }): Promise<number> {
+/** `--embeddings f32|f16`; the default is the studio's for the backend (f16 on WebGPU). */
+function embeddingsFlag(flags: Flags, fallback: 'f32' | 'f16'): 'f32' | 'f16' {
+  const v = flag(flags, 'embeddings', fallback);
+  if (v !== 'f32' && v !== 'f16') throw new CliError(`--embeddings must be f32 or f16; got '${v}'`);
+  return v;
+}
+
+type Prepared = NonNullable<Awaited<ReturnType<typeof prepareData>>>;
+
+/** Trains; resolves to the exit code and the trainer's result (for the summary line). */
+async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data: Prepared, cfg: { lora: LoraConfig; train: TrainConfig }, jsHeap: JsHeapPeak): Promise<{ code: number; result: TrainResult }> {
   const out = flag(flags, 'out')!;
   const run = await createLoraRun({
     model,
@@ -169,19 +191,68 @@ async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data:
     process.stderr.write(run.resumedAt > 0 ? `resuming at step ${run.resumedAt} of ${trainer.totalSteps}\n` : 'no checkpoint found: starting from step 0\n');
   }
   try {
-    const result = await runTrainer(trainer);
+    const result = await runTrainer(trainer, jsHeap);
     if (result.status === 'failed') throw new CliError(`${result.message} Run again with --resume.`);
-    await writeOutputs(out, adapter, flags, await baseModelName(files, flag(flags, 'model')!), result, cfg);
     if (result.status === 'diverged') {
-      process.stderr.write(`${result.message}\n`);
-      return 1;
+      // The rollback message was printed as it happened; the adapter is the untrained (or last good) one, so
+      // writing it would pass a failed run off as a result.
+      throw new CliError(`training diverged at step ${result.step + 1}; no adapter was written to ${out}`);
     }
+    await writeOutputs(out, adapter, flags, await baseModelName(files, flag(flags, 'model')!), result, cfg);
     const done = result.status === 'stopped' ? `stopped at step ${result.step}; continue with --resume` : `finished ${result.step} steps`;
     process.stderr.write(`${done}; adapter written to ${path.resolve(out)}\n`);
-    return 0;
+    return { code: 0, result };
   } finally {
     run.dispose();
   }
+}
+
+/**
+ * `--seq-len` against the model's context: an explicit value above max_position_embeddings is refused (training
+ * past the context teaches positions the model never had); the default is clamped to it with a note.
+ */
+function fitSeqLen(flags: Flags, train: TrainConfig, context: number): TrainConfig {
+  if (train.maxSeqLen <= context) return train;
+  if (flags.has('seq-len')) throw new CliError(`--seq-len ${train.maxSeqLen} is longer than the model's context (${context} tokens, max_position_embeddings)`);
+  process.stderr.write(`note: sequence length ${train.maxSeqLen} clamped to the model's context of ${context} tokens\n`);
+  return { ...train, maxSeqLen: context };
+}
+
+/** `--rank` against the targeted projections' shapes, from config.json alone (before anything is allocated). */
+function checkRankAgainstShapes(lora: LoraConfig, c: ModelConfig): void {
+  for (const l of layerLinearShapes(c)) {
+    if (!targetNames(lora).includes(l.name)) continue;
+    try {
+      checkRankFits(lora.rank, { path: l.name, inFeatures: l.shape[1], outFeatures: l.shape[0] }, '--rank');
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+  }
+}
+
+/** A batch larger than the training set is capped to it (a huge one would exhaust memory building rows). */
+function fitBatch(train: TrainConfig, examples: number): TrainConfig {
+  if (train.batchSize <= examples) return train;
+  process.stderr.write(`note: --batch ${train.batchSize} is larger than the ${examples} training examples; using ${examples}\n`);
+  return { ...train, batchSize: examples };
+}
+
+/**
+ * `--out` must be a folder we can write, checked before step 1 (it used to fail after the whole run). Returns
+ * whether the folder was created here, so a run that writes nothing can remove it again.
+ */
+async function checkOutWritable(out: string): Promise<boolean> {
+  const info = await stat(out).catch(() => null);
+  if (info && !info.isDirectory()) throw new CliError(`--out ${out} is a file; give a folder for the adapter`);
+  try {
+    if (!info) await mkdir(out, { recursive: true });
+    const probe = path.join(out, `.write-test-${process.pid}`);
+    await writeFile(probe, '');
+    await rm(probe);
+  } catch (e) {
+    throw new CliError(`--out ${out} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was trained`);
+  }
+  return !info;
 }
 
 export const trainCommand: CliCommand = {
@@ -191,21 +262,46 @@ export const trainCommand: CliCommand = {
     const out = flag(flags, 'out');
     if (!out || out === 'true') throw new CliError('--out DIR is required');
     const files = await modelFolderFlag(flags);
-    const { factory } = quantFlags(flags, 'f32');
-    const cfg = { lora: loraConfigFromFlags(flags), train: trainConfigFromFlags(flags) };
+    const { mode, factory } = quantFlags(flags, 'f32');
+    const modelConfig = await loadModelConfig(files).catch(asCliError);
+    const cfg = { lora: loraConfigFromFlags(flags), train: fitSeqLen(flags, trainConfigFromFlags(flags), modelConfig.maxPositionEmbeddings) };
+    checkRankAgainstShapes(cfg.lora, modelConfig);
     const dtype = flag(flags, 'dtype', 'F32')!.toUpperCase();
     if (!['F32', 'F16', 'BF16'].includes(dtype)) throw new CliError(`--dtype must be F32, F16 or BF16; got '${dtype}'`);
     const data = await prepareData(flags, files, cfg.train);
     if (!data) return 1;
-    await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
-    const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
+    const bad = findOutOfVocab(data.train, modelConfig.vocab) ?? findOutOfVocab(data.eval, modelConfig.vocab);
+    if (bad) throw new CliError(outOfVocabMessage(bad, modelConfig.vocab, `${files.label}/tokenizer.json`, `${files.label}/config.json`));
+    cfg.train = fitBatch(cfg.train, data.train.length);
+    const created = await checkOutWritable(out);
     try {
-      return await train(flags, model, files, data, cfg);
+      const backend = await initBackendFlag(flags);
+      const embeddings = embeddingsFlag(flags, defaultEmbeddings(backend));
+      const checkpointing = !flags.has('no-checkpointing');
+      const jsHeap = new JsHeapPeak();
+      // Measured from before the weights load, so the peak holds the base as well as the step.
+      const { result: run, peak } = await withMemoryPeak(async () => {
+        const model = await loadModel(files, { linearFactory: factory, embeddings, onWarning: warn }).catch(asCliError);
+        try {
+          const longestExample = data.train.reduce((m, e) => Math.max(m, e.ids.length), 0);
+          const estimate = estimateRunMemory(model, cfg.lora, { quant: mode, embeddings, train: cfg.train, longestExample, checkpointing });
+          return { ...(await train(flags, model, files, data, cfg, jsHeap)), estimate };
+        } catch (e) {
+          if (e instanceof CliError) throw e;
+          throw new CliError((e as Error).message);
+        } finally {
+          model.dispose();
+        }
+      });
+      const settings = { quant: mode, embeddings, seqLen: run.estimate.seqLen, checkpointing };
+      const summary = trainSummary({ backend, steps: run.result.step, status: run.result.status, peak, estimate: run.estimate.memory, jsHeap, settings });
+      process.stdout.write(JSON.stringify(summary) + '\n');
+      return run.code;
     } catch (e) {
-      if (e instanceof CliError) throw e;
-      throw new CliError((e as Error).message);
-    } finally {
-      model.dispose();
+      // A run that ends without an adapter leaves no folder behind that it created; saved checkpoints (for
+      // --resume) keep theirs, since rmdir only removes empty folders.
+      if (created) for (const d of [path.join(out, 'checkpoints', 'run'), path.join(out, 'checkpoints'), out]) await rmdir(d).catch(() => undefined);
+      throw e;
     }
   },
 };

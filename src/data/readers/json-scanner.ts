@@ -6,6 +6,12 @@
  * tracked here; the element text itself is validated by `JSON.parse`.
  */
 
+/**
+ * The largest element (one record, or a lone top-level object) held as text. Beyond it the element is skipped
+ * and reported instead of being built into one string near V8's string limit.
+ */
+export const MAX_ELEMENT_CHARS = 64 << 20;
+
 /** A complete top-level element (or structural problem) found by the scanner. */
 export type ScanEvent =
   | { kind: 'element'; text: string; line: number; inArray: boolean }
@@ -46,8 +52,12 @@ export class JsonScanner {
   private active = false;
   private elementLine = 0;
   private pieces: string[] = [];
+  /** Characters of the current element so far; past MAX_ELEMENT_CHARS its text is no longer kept. */
+  private elementChars = 0;
   private expectComma = false;
   private trailingReported = false;
+
+  constructor(private readonly maxElementChars = MAX_ELEMENT_CHARS) {}
 
   /** Top-level nesting depth at which elements live: 1 inside the outer array, 0 in a sequence. */
   private get base(): number {
@@ -72,7 +82,7 @@ export class JsonScanner {
         const end = this.stepInElement(c);
         if (end !== 'no') {
           const stop = end === 'after' ? i + 1 : i;
-          this.pieces.push(text.slice(start, stop));
+          this.keep(text, start, stop);
           this.finishElement(out);
           if (end === 'before') {
             i--; // the delimiter is handled again, between elements
@@ -84,12 +94,19 @@ export class JsonScanner {
         this.active = true;
         this.elementLine = this.line;
         this.pieces = [];
+        this.elementChars = 0;
         this.stepInElement(c);
       }
       if (c === 0x0a) this.line++;
     }
-    if (this.active) this.pieces.push(text.slice(start));
+    if (this.active) this.keep(text, start, text.length);
     return out;
+  }
+
+  private keep(text: string, start: number, stop: number): void {
+    this.elementChars += stop - start;
+    if (this.elementChars <= this.maxElementChars) this.pieces.push(text.slice(start, stop));
+    else this.pieces = [];
   }
 
   end(): ScanEvent[] {
@@ -105,7 +122,12 @@ export class JsonScanner {
   }
 
   private finishElement(out: ScanEvent[]): void {
-    out.push({ kind: 'element', text: this.pieces.join(''), line: this.elementLine, inArray: this.mode === 'array' });
+    if (this.elementChars > this.maxElementChars) {
+      out.push({ kind: 'problem', line: this.elementLine, record: true, message: `a JSON value of ${this.elementChars} characters ` +
+        `(more than ${this.maxElementChars}) starts here; save large datasets as a JSON array of records or as JSON Lines` });
+    } else {
+      out.push({ kind: 'element', text: this.pieces.join(''), line: this.elementLine, inArray: this.mode === 'array' });
+    }
     this.pieces = [];
     this.active = false;
     this.expectComma = this.mode === 'array';

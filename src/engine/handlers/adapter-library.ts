@@ -8,8 +8,9 @@ import { mergeConcat, mergeSvd } from '../../lora/merge';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { memoryFiles } from '../../model/memory-files';
 import { InvalidRequestError } from '../../protocol/errors';
-import { putAdapter } from '../../storage';
-import type { AdapterRecord } from '../../storage/records';
+import { readReturnedRun, type ReturnedRun } from '../../handoff/returned-run';
+import { getDataset, getRun, putAdapter, putRun, updateRun } from '../../storage';
+import type { AdapterRecord, RunRecord } from '../../storage/records';
 import { baseSpecs, openAdapter, readStoredAdapter } from '../adapters/open-adapter';
 import type { HandlerSpec, JobContext } from '../job';
 
@@ -69,6 +70,37 @@ export const exportAdapterHandler: HandlerSpec<'exportAdapter'> = {
   },
 };
 
+type Db = Awaited<ReturnType<JobContext['state']['db']>>;
+
+/**
+ * Ties an adapter that came back from a cluster hand-off to the studio run its job was exported from (by the run
+ * marker), and files the cluster's loss curve (trainer_state.json) as a run of its own, so "Loss history" shows it.
+ */
+async function linkReturnedRun(db: Db, returned: ReturnedRun, baseModel: string): Promise<{ runId: string | null; curveRunId: string | null; dataset: AdapterRecord['dataset'] }> {
+  const studioRun = returned.marker ? await getRun(db, returned.marker.runId) : null;
+  const datasetRecord = studioRun?.datasetId ? await getDataset(db, studioRun.datasetId) : null;
+  const dataset = datasetRecord ? { id: datasetRecord.id, name: datasetRecord.name } : null;
+  if (!returned.curve) return { runId: returned.marker?.runId ?? null, curveRunId: null, dataset };
+  const now = Date.now();
+  const from = returned.marker?.runId ?? null;
+  const run: RunRecord = {
+    id: `${from ?? 'import'}-cluster-${now.toString(36)}`,
+    name: `${studioRun?.name ?? from ?? 'imported run'} (cluster)`,
+    createdAt: now,
+    updatedAt: now,
+    status: 'completed',
+    config: studioRun?.config ?? {},
+    baseModel,
+    datasetId: studioRun?.datasetId ?? null,
+    adapterId: null,
+    metrics: returned.curve,
+    error: null,
+    handoffOf: from,
+  };
+  await putRun(db, run);
+  return { runId: run.id, curveRunId: run.id, dataset };
+}
+
 export const importAdapterHandler: HandlerSpec<'importAdapter'> = {
   gpu: true,
   async run(params, job) {
@@ -81,9 +113,15 @@ export const importAdapterHandler: HandlerSpec<'importAdapter'> = {
       : memoryFiles(Object.fromEntries(await Promise.all(params.files.map(async (f) => [f.name.split('/').pop()!, new Uint8Array(await f.blob.arrayBuffer())]))), label);
     const imported = await importPeft(files, baseSpecs(loaded));
     try {
+      const returned = await readReturnedRun(files);
+      for (const note of returned.notes) job.log('warn', note);
+      const db = await job.state.db();
+      const origin = await linkReturnedRun(db, returned, loaded.info.id);
       // Shapes were checked against the loaded base, so that is the base it belongs to here (the file's
       // base_model_name_or_path may be a path on another machine).
-      return await saveNew(job, imported.adapter, { name: label, baseModel: loaded.info.id, dataset: null, runId: null });
+      const record = await saveNew(job, imported.adapter, { name: label, baseModel: loaded.info.id, dataset: origin.dataset, runId: origin.runId });
+      if (origin.curveRunId) await updateRun(db, origin.curveRunId, { adapterId: record.id });
+      return record;
     } finally {
       imported.adapter.dispose();
     }

@@ -14,12 +14,10 @@ import { layerLinearShapes } from '../../model/memory-estimate';
 import { linearPath } from '../../model/weights';
 import { EngineClient } from '../../protocol/client';
 import type { GenerateParams } from '../../protocol/generate-types';
-import { openStudioDb, putAdapter, type StudioDb } from '../../storage';
+import { putAdapter, type StudioDb } from '../../storage';
 import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 import { Rng } from '../../util/rng';
-import { nodeEngineDeps } from '../deps.node.js';
-import { LocalEngine } from '../local-engine';
-import { serveEngine } from '../serve';
+import { channelEngine } from '../../test-utils/channel-engine.node';
 
 const DIR = modelFixtureDir('llama-tied');
 const { files } = fixtureFilesSource('llama-tied');
@@ -50,15 +48,7 @@ const ask = (use: 'base' | 'adapters', seed = 7): GenerateParams => ({
 });
 
 beforeAll(async () => {
-  db = await openStudioDb({ name: `engine-generate-${Math.random()}` });
-  client = new EngineClient({
-    connect: () => {
-      const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db)));
-      return port2;
-    },
-  });
-  await client.request('init', { preference: 'wasm' });
+  ({ client, db } = await channelEngine('engine-generate'));
   await client.request('loadModel', { source: { kind: 'files', name: 'tiny', files }, quant: 'f32' });
   await saveRandomAdapter(db, 'a', 4, 1);
   await saveRandomAdapter(db, 'b', 2, 2);

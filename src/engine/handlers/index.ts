@@ -4,10 +4,12 @@
  */
 import type { EngineHandlers } from '../job';
 import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
+import { exportBundleHandler } from './export-bundle';
 import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler, validateDataHandler } from './data';
 import { envHandler } from './env';
+import { exportJobHandler } from './export-job';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
@@ -30,6 +32,8 @@ export const coreHandlers: EngineHandlers = {
   stopGeneration: stopGenerationHandler,
   duplicateAdapter: duplicateAdapterHandler,
   exportAdapter: exportAdapterHandler,
+  exportJob: exportJobHandler,
+  exportBundle: exportBundleHandler,
   importAdapter: importAdapterHandler,
   mergeAdapters: mergeAdaptersHandler,
   listAdapters: listAdaptersHandler,

@@ -1,5 +1,5 @@
 import { tf } from '../../backend/tf';
-import { loadModelConfig } from '../../model/config';
+import { loadModelConfig, type ModelConfig } from '../../model/config';
 import { loadModel } from '../../model/load';
 import { estimateModelBytes } from '../../model/memory-estimate';
 import { createLinearFactory } from '../../quant/linear-factory';
@@ -8,7 +8,9 @@ import type { ModelInfo } from '../../protocol/model-types';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { HandlerSpec, JobContext } from '../job';
 import { defaultEmbeddings, modelFacts, QUANT_CHOICES } from '../model/facts';
-import { openSource } from '../model/open-source';
+import { deviceBudget } from '../model/device-budget';
+import { loadRefusal } from '../model/fit';
+import { openSource, sourceConfigFiles } from '../model/open-source';
 import { RateMeter } from '../rate-meter';
 
 /**
@@ -25,15 +27,25 @@ export const loadModelHandler: HandlerSpec<'loadModel'> = {
     const session = job.state.session;
     if (session.busyTraining) throw new InvalidRequestError('A training run is using the model. Stop it before loading another.');
     const started = performance.now();
+    const backend = tf.getBackend();
+    const embeddings = params.embeddings ?? defaultEmbeddings(backend);
+    const refuseIfTooLarge = (config: ModelConfig, label: string): void => {
+      const refusal = loadRefusal(config, params.quant, embeddings, deviceBudget().budgetBytes, label);
+      if (refusal) throw new InvalidRequestError(refusal);
+    };
+    // A hub repo is sized from its config.json alone, before a single weight byte downloads.
+    if (params.source.kind === 'hub') {
+      const head = await sourceConfigFiles(params.source, job);
+      refuseIfTooLarge(await loadModelConfig(head.files), head.label);
+    }
     const opened = await openSource(params.source, job);
     job.progress('parse', 0, 2, 'items');
     const config = await loadModelConfig(opened.files);
+    refuseIfTooLarge(config, opened.label);
     const tokenizer = await loadTokenizer(opened.files);
     job.progress('parse', 2, 2, 'items');
     job.throwIfAborted();
     session.unload();
-    const backend = tf.getBackend();
-    const embeddings = params.embeddings ?? defaultEmbeddings(backend);
     const model = await loadModel(opened.files, {
       linearFactory: createLinearFactory(params.quant),
       embeddings,

@@ -3,11 +3,11 @@
  * resume, stop), `estimateTraining` (memory and steps before starting), and the run library (`listRuns`,
  * `getRun`, `deleteRun`).
  */
-import { isTargeted, moduleSettings, validateLoraConfig } from '../../lora/config';
+import { validateLoraConfig } from '../../lora/config';
 import { InvalidRequestError } from '../../protocol/errors';
 import type { TrainingEstimate } from '../../protocol/train-types';
 import { deleteRun, getRun, listRuns } from '../../storage';
-import { estimateTrainingMemory } from '../../train/memory-estimate';
+import { estimateRunMemory, loraTrainable } from '../../train/run-estimate';
 import { totalSteps, validateTrainConfig } from '../../train/train-config';
 import type { HandlerSpec } from '../job';
 import { deviceBudget } from '../model/device-budget';
@@ -38,27 +38,17 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
       throw new InvalidRequestError(e instanceof Error ? e.message : String(e));
     }
     const { model, info } = loaded;
-    let trainable = 0;
-    let modules = 0;
-    for (const [path, lin] of model.linears()) {
-      if (!isTargeted(params.lora, path)) continue;
-      const rank = moduleSettings(params.lora, path).rank;
-      trainable += rank * (lin.inFeatures + lin.outFeatures);
-      modules += 1;
-    }
+    const { parameters: trainable, modules } = loraTrainable(model, params.lora);
     if (modules === 0) throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
     const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id, loaded.tokenizer.hasChatTemplate) : null;
     const t = params.train;
-    const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : t.maxSeqLen;
-    const seqLen = Math.min(Math.ceil(Math.min(longest, t.maxSeqLen) / t.bucket) * t.bucket, Math.max(t.maxSeqLen, 1));
-    const memory = estimateTrainingMemory(model.config, {
+    const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : null;
+    const { seqLen, memory } = estimateRunMemory(model, params.lora, {
       quant: info.quant,
-      trainableParameters: trainable,
-      batch: t.batchSize,
-      seqLen,
-      gradAccum: t.gradAccum,
+      embeddings: info.embeddings,
+      train: t,
+      longestExample: longest,
       checkpointing: true,
-      dropout: params.lora.dropout > 0,
     });
     const result: TrainingEstimate = {
       memory,

@@ -9,12 +9,11 @@ import { InvalidRequestError } from '../../protocol/errors';
 import type { GenerateParams } from '../../protocol/generate-types';
 import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunSpec } from '../../protocol/train-types';
-import { openStudioDb, type StudioDb } from '../../storage';
+import type { StudioDb } from '../../storage';
 import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
-import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
-import { serveEngine } from '../serve';
+import { channelEngine } from '../../test-utils/channel-engine.node';
 
 const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
@@ -37,15 +36,7 @@ function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every =
 }
 
 beforeAll(async () => {
-  db = await openStudioDb({ name: `engine-train-${Math.random()}` });
-  client = new EngineClient({
-    connect: () => {
-      const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db)));
-      return port2;
-    },
-  });
-  await client.request('init', { preference: 'wasm' });
+  ({ client, db } = await channelEngine('engine-train'));
   const info = await client.request('loadModel', { source, quant: 'f32' });
   const prepared = await client.request('prepareData', { name: 'abc', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0.25, seed: 1 } });
   datasetId = prepared.datasetId!;

@@ -11,6 +11,8 @@ import type { RunRecord } from '../../storage/records';
 import { createLoraRun, type LoraRun } from '../../train/lora-run';
 import type { TrainResult } from '../../train/trainer';
 import type { HandlerSpec, JobContext } from '../job';
+import { deviceBudget } from '../model/device-budget';
+import { fitAdvice, formatGiB, loraParameters, trainingBytes } from '../model/fit';
 import type { LoadedModel } from '../session';
 import { activeRun, registerRun } from '../train/active-runs';
 import { historyPoints, RunDriver } from '../train/run-driver';
@@ -39,11 +41,12 @@ export const trainHandler: HandlerSpec<'train'> = {
       // saved from stale data) and the job then fails with the GpuError itself.
       const stepScope = async <T>(step: () => Promise<T>): Promise<T> => {
         await boundary.cross();
+        const at = (lora?.trainer.currentStep ?? 0) + 1;
         try {
           return await job.gpuScope(step);
         } catch (e) {
-          if (e instanceof GpuError) gpuFault = e;
-          throw e;
+          if (e instanceof GpuError) gpuFault = e.fault === 'out-of-memory' ? outOfMemoryAt(at, e, loaded, spec) : e;
+          throw gpuFault ?? e;
         }
       };
       lora = await createLoraRun({ model: loaded.model, lora: spec.lora, train: spec.train, data, runId: record.id, store, resume: run !== null, stepScope });
@@ -76,6 +79,23 @@ export const trainHandler: HandlerSpec<'train'> = {
     }
   },
 };
+
+/**
+ * "out of GPU memory at step 12: needed ≈ 2.1 GiB, device budget 1.5 GiB; try seq 256 or nf4": the fault the error
+ * scope caught (tfjs-webgpu itself never checks), with the studio's estimate for this run and what would fit.
+ */
+function outOfMemoryAt(step: number, e: GpuError, loaded: LoadedModel, spec: TrainRunSpec): GpuError {
+  const { config } = loaded.model;
+  const { quant, embeddings } = loaded.info;
+  const shape = { seqLen: spec.train.maxSeqLen, batch: spec.train.batchSize, trainableParameters: loraParameters(config, spec.lora.rank) };
+  const needed = trainingBytes(config, quant, embeddings, shape);
+  const budget = deviceBudget().budgetBytes;
+  // The step evidently needs more than the device gave it, whatever the estimate said: advise settings that need
+  // at most the budget and at most three quarters of this run's estimate.
+  const advice = fitAdvice(config, embeddings, Math.min(budget ?? Infinity, 0.75 * needed), { quant, ...shape });
+  const against = budget === null ? 'the device does not report its budget' : `device budget ${formatGiB(budget)}`;
+  return new GpuError('out-of-memory', `out of GPU memory at step ${step}: needed ≈ ${formatGiB(needed)}, ${against}; ${advice}`, e.detail);
+}
 
 async function openRun(db: StudioDb, params: TrainParams, baseModel: string): Promise<{ run: RunRecord | null; spec: TrainRunSpec }> {
   if (typeof params.resumeRunId === 'string') {

@@ -30,12 +30,37 @@ describe('httpModelFiles', () => {
     expect(calls).toContain('GET model.safetensors bytes=10-12');
   });
 
-  it('reads the whole file once when the server ignores Range', async () => {
+  it('streams only the asked range when the server ignores Range (#13: it used to hold the whole file)', async () => {
     const { fetchFn, calls } = server({ ranges: false });
     const files = httpModelFiles('http://127.0.0.1/models/m/', ['model.safetensors'], 'm', fetchFn);
     expect([...(await files.read('model.safetensors', 5, 7))]).toEqual([5, 6]);
     expect([...(await files.read('model.safetensors', 98, 100))]).toEqual([98, 99]);
-    expect(calls.filter((c) => c.startsWith('GET'))).toHaveLength(1);
+    expect(calls.filter((c) => c.startsWith('GET'))).toHaveLength(2);
+  });
+
+  it('stops pulling the body once the range is read', async () => {
+    let pulled = 0;
+    const fetchFn = (async (_: RequestInfo | URL, init?: RequestInit) => init?.method === 'HEAD'
+      ? new Response(null, { headers: { 'content-length': '10000' } })
+      : new Response(new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled++;
+        c.enqueue(new Uint8Array(10).fill(pulled));
+        if (pulled === 1000) c.close();
+      },
+    }))) as typeof fetch;
+    const files = httpModelFiles('http://127.0.0.1/m/', ['model.safetensors'], 'm', fetchFn);
+    expect([...(await files.read('model.safetensors', 15, 25))]).toEqual([2, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
+    expect(pulled).toBeLessThan(10);
+  });
+
+  it('a NaN or negative Content-Length is not a size: the body is counted instead', async () => {
+    for (const bad of ['abc', '-5', '1e3', '']) {
+      const fetchFn = (async (_: RequestInfo | URL, init?: RequestInit) =>
+        init?.method === 'HEAD' ? new Response(null, { headers: { 'content-length': bad } }) : new Response(BODY.slice())) as typeof fetch;
+      const files = httpModelFiles('http://127.0.0.1/m/', ['model.safetensors'], 'm', fetchFn);
+      expect(await files.size('model.safetensors'), bad).toBe(100);
+    }
   });
 
   it('treats an index.html fallback or a 404 as a missing file', async () => {

@@ -60,10 +60,10 @@ export function storedPromptFormat(record: DatasetRecord, hasChatTemplate: boole
 }
 
 /**
- * Reads dataset `id` and checks it was tokenized by the loaded base's tokenizer (`baseModel`; `hasChatTemplate`
- * tells how records from before the prompt format was stored were rendered).
+ * Reads dataset `id` and checks it was tokenized by the loaded base's tokenizer (`baseModel`; `hasChatTemplate`,
+ * whether it has a chat template, tells how records from before the prompt format was stored were rendered).
  */
-export async function trainingData(db: StudioDb, id: string, baseModel: string, hasChatTemplate: boolean): Promise<TrainingData> {
+export async function trainingData(db: StudioDb, id: string, baseModel: string, hasChatTemplate = false): Promise<TrainingData> {
   const stored = await loadStoredDataset(db, id);
   const { record } = stored;
   if (record.tokenizer && record.tokenizer !== baseModel) {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initNodeBackend } from '../../src/backend/node';
-import { tf } from '../../src/backend/tf';
+import { initNodeBackend } from './node';
+import { tf } from './tf';
 import { withMemoryPeak } from './memory-probe';
 
 describe('withMemoryPeak', () => {
@@ -21,6 +21,7 @@ describe('withMemoryPeak', () => {
     expect(peak.tensorBytes).toBe(6000);
     expect(peak.retainedBytes).toBe(1000);
     expect(peak.gpuBytes).toBeNull();
+    expect(peak.gpuAllocatedBytes).toBeNull();
     result.dispose();
     expect((tf.engine() as unknown as { trackTensor: unknown }).trackTensor).toBe(trackBefore);
   });

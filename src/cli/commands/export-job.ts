@@ -1,0 +1,173 @@
+/**
+ * `export-job (--model DIR | --model-id HF_ID) --data FILE... --out DIR [--zip]` plus the training flags of `train`
+ * (`--rank --alpha --dropout --targets --layers --rslora --dora --init --lr --schedule --warmup --steps|--epochs
+ * --batch --grad-accum --seq-len --weight-decay --max-grad-norm --quant --eval-split --seed --method sft|dpo|orpo
+ * --beta --loss sigmoid|ipo --lora-plus-ratio R --no-checkpointing`) and the dataset flags of `data check`
+ * (`--template --mapping --pack --skip-invalid …`).
+ *
+ * Writes a folder that runs the same training on a GPU cluster with axolotl (`launch.sh`) or TRL (`train_trl.py`),
+ * and with `--zip` also `DIR.zip`. Warnings for settings the cluster trainers cannot express go to stderr; stdout
+ * carries one JSON line: `{"out", "zip", "kind", "train", "eval", "warnings"}`.
+ */
+import { mkdir, writeFile, chmod, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileDatasetInput } from '../../data/node-input.node.js';
+import { formatProblems, ProblemLog } from '../../data/problems';
+import { readFileExamples } from '../../data/read-file';
+import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, templateError } from '../../data/template';
+import type { DatasetInput, FileSummary, NormalizedExample } from '../../data/types';
+import { buildHandoffJob, HandoffError, zipJob, type JobData } from '../../handoff/handoff-job';
+import { isHubId, type HandoffSpec, type TokenMarkers, type TrainMethod } from '../../handoff/job-spec';
+import { readPreferenceExamples, type PreferenceExample } from '../../handoff/preference-records';
+import { readJson, type ModelFiles } from '../../model/model-files';
+import { loadTokenizer } from '../../tokenizer/load';
+import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { datasetOptionsFromFlags } from './data';
+import { modelFolderFlag, quantFlags } from './score';
+import { loraConfigFromFlags, trainConfigFromFlags } from './train';
+
+type Flags = Map<string, string[]>;
+
+/** What the base folder tells: its hub id, the template default, and the tokenizer's special-token text. */
+interface BaseFacts {
+  modelId: string | null;
+  hasChatTemplate: boolean;
+  markers: TokenMarkers;
+}
+
+async function baseFacts(flags: Flags): Promise<BaseFacts> {
+  const id = flag(flags, 'model-id');
+  if (flags.has('model') && id !== undefined) throw new CliError('pass --model DIR or --model-id HF_ID, not both');
+  if (id !== undefined) {
+    if (!isHubId(id)) throw new CliError(`--model-id must be a Hugging Face id like Qwen/Qwen2.5-0.5B-Instruct; got '${id}'`);
+    // Without the files we cannot see the tokenizer: assume an instruct base with a chat template.
+    return { modelId: id, hasChatTemplate: true, markers: {} };
+  }
+  if (!flags.has('model')) throw new CliError('--model DIR or --model-id HF_ID is required');
+  const files: ModelFiles = await modelFolderFlag(flags);
+  const cfg = await readJson<Record<string, unknown>>(files, 'config.json').catch(() => ({}) as Record<string, unknown>);
+  const named = typeof cfg._name_or_path === 'string' ? cfg._name_or_path : '';
+  const tok = await loadTokenizer(files).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+  const bos = tok.bosTokenId !== null ? tok.decode([tok.bosTokenId], { skipSpecialTokens: false }) : undefined;
+  const eos = tok.eosTokenIds.length ? tok.decode([tok.eosTokenIds[0]], { skipSpecialTokens: false }) : undefined;
+  const addBos = tok.bosTokenId !== null && tok.encode('a')[0] === tok.bosTokenId;
+  return { modelId: isHubId(named) ? named : null, hasChatTemplate: tok.hasChatTemplate, markers: { bos, eos, addBos } };
+}
+
+function method(flags: Flags): TrainMethod {
+  const m = flag(flags, 'method', 'sft')!;
+  if (m !== 'sft' && m !== 'dpo' && m !== 'orpo') throw new CliError(`--method must be sft, dpo or orpo; got '${m}'`);
+  return m;
+}
+
+function positive(flags: Flags, name: string, fallback: number | null): number | null {
+  const raw = flag(flags, name);
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!(v > 0) || !Number.isFinite(v)) throw new CliError(`--${name} must be a number > 0; got '${raw}'`);
+  return v;
+}
+
+/** The run as a hand-off spec; `runId` is fresh unless `--run-id` names the studio run. */
+export function handoffSpecFromFlags(flags: Flags, facts: BaseFacts): HandoffSpec {
+  const data = datasetOptionsFromFlags(flags);
+  const template = data.template ?? (facts.hasChatTemplate ? CHAT_TEMPLATE : DEFAULT_PROMPT_TEMPLATE);
+  const problem = templateError(template);
+  if (problem) throw new CliError(`--template: ${problem}`);
+  const loss = flag(flags, 'loss', 'sigmoid');
+  if (loss !== 'sigmoid' && loss !== 'ipo') throw new CliError(`--loss must be sigmoid or ipo; got '${loss}'`);
+  const train = trainConfigFromFlags(flags);
+  const runId = flag(flags, 'run-id') ?? `run-${Date.now().toString(36)}`;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$/.test(runId)) throw new CliError(`--run-id must be letters, digits, '.', '_' or '-'; got '${runId}'`);
+  return {
+    runId,
+    modelId: facts.modelId,
+    lora: loraConfigFromFlags(flags),
+    dora: flags.has('dora'),
+    loraPlusRatio: positive(flags, 'lora-plus-ratio', null),
+    train,
+    quant: quantFlags(flags, 'f32').mode,
+    checkpointing: !flags.has('no-checkpointing'),
+    method: method(flags),
+    preference: { beta: positive(flags, 'beta', 0.1)!, loss },
+    render: { template, completionOnly: true, pack: data.pack ?? false, evalSplit: data.evalSplit ?? 0 },
+    markers: facts.markers,
+  };
+}
+
+async function readSft(inputs: DatasetInput[], flags: Flags, log: ProblemLog): Promise<NormalizedExample[]> {
+  const mapping = datasetOptionsFromFlags(flags).mapping;
+  const out: NormalizedExample[] = [];
+  for (const input of inputs) {
+    const summary: FileSummary = { file: input.name, format: null, mapping: null, records: 0, badRecords: 0 };
+    for await (const { example } of readFileExamples(input, mapping, log, summary)) out.push(example);
+  }
+  return out;
+}
+
+async function readData(flags: Flags, spec: HandoffSpec): Promise<JobData> {
+  const dataFiles = flags.get('data')?.filter((v) => v !== 'true') ?? [];
+  if (dataFiles.length === 0) throw new CliError('--data FILE is required (repeat it for several files)');
+  const inputs = await Promise.all(dataFiles.map((f) => fileDatasetInput(f))).catch((e: Error) => {
+    throw new CliError(e.message);
+  });
+  const log = new ProblemLog();
+  let data: JobData;
+  if (spec.method === 'sft') data = { kind: 'sft', examples: await readSft(inputs, flags, log) };
+  else {
+    const pairs: PreferenceExample[] = [];
+    for (const input of inputs) pairs.push(...(await readPreferenceExamples(input, log)));
+    data = { kind: 'preference', pairs };
+  }
+  if (log.count > 0) {
+    for (const line of formatProblems(log.problems, log.count)) process.stderr.write(`${line}\n`);
+    if (!flags.has('skip-invalid')) throw new CliError(`${log.count} problem(s) in the data; fix them or pass --skip-invalid to leave those records out`);
+  }
+  return data;
+}
+
+async function refuseExisting(out: string): Promise<void> {
+  const info = await stat(out).catch(() => null);
+  if (info && !info.isDirectory()) throw new CliError(`--out ${out} is a file; give a folder`);
+  if (info) {
+    const marker = await stat(path.join(out, 'axolotl.yaml')).catch(() => null);
+    if (!marker) throw new CliError(`--out ${out} exists and is not a job folder; give a new folder`);
+  }
+}
+
+export const exportJobCommand: CliCommand = {
+  summary: 'write an axolotl / TRL job folder that runs this training on a GPU cluster',
+  async run(argv) {
+    const { flags } = parseFlags(argv);
+    const out = flag(flags, 'out');
+    if (!out || out === 'true') throw new CliError('--out DIR is required');
+    await refuseExisting(out);
+    const spec = handoffSpecFromFlags(flags, await baseFacts(flags));
+    const data = await readData(flags, spec);
+    let job;
+    try {
+      job = buildHandoffJob(spec, data);
+    } catch (e) {
+      if (e instanceof HandoffError) throw new CliError(e.message);
+      throw e;
+    }
+    for (const w of job.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const [name, text] of Object.entries(job.files)) {
+      const file = path.join(out, name);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+      if (name === 'launch.sh' || name === 'train_trl.py') await chmod(file, 0o755);
+    }
+    let zip: string | null = null;
+    if (flags.has('zip')) {
+      zip = `${out.replace(/[\\/]+$/, '')}.zip`;
+      await writeFile(zip, zipJob(job, spec.runId));
+    }
+    const line = { out: path.resolve(out), zip: zip && path.resolve(zip), runId: spec.runId, kind: job.kind, train: job.trainCount, eval: job.evalCount, warnings: job.warnings };
+    process.stdout.write(JSON.stringify(line) + '\n');
+    process.stderr.write(`job written to ${path.resolve(out)}: bash launch.sh (axolotl) or python train_trl.py (TRL); see README.md\n`);
+    return 0;
+  },
+};

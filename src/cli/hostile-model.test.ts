@@ -1,0 +1,123 @@
+/**
+ * Hostile inputs around the base model (#13): config.json, safetensors, context length, non-finite numbers.
+ * One row per case; each row builds its inputs, runs the CLI in-process and checks message, exit code and that
+ * nothing was written (see src/test-utils/hostile.node.ts).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'vitest';
+import { copyFixture, editJson, expectHostile, type HostileCase } from '../test-utils/hostile.node.js';
+
+/** A model folder whose config.json got `patch`. */
+function withConfig(dir: string, patch: Record<string, unknown>): string {
+  const m = copyFixture(dir);
+  editJson(path.join(m, 'config.json'), (j) => Object.assign(j, patch));
+  return m;
+}
+
+/** Header JSON of a safetensors file and the byte offset where its data starts. */
+function readHeader(file: string): { header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>; dataStart: number; bytes: Buffer } {
+  const bytes = readFileSync(file);
+  const len = Number(bytes.readBigUInt64LE(0));
+  return { header: JSON.parse(bytes.subarray(8, 8 + len).toString('utf8')), dataStart: 8 + len, bytes };
+}
+
+/** Rewrites a safetensors file with an edited header (data bytes kept as they are). */
+function rewriteHeader(file: string, edit: (h: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>) => void, extraData = 0): void {
+  const { header, dataStart, bytes } = readHeader(file);
+  edit(header);
+  let json = Buffer.from(JSON.stringify(header));
+  json = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, 0x20)]);
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  writeFileSync(file, Buffer.concat([len, json, bytes.subarray(dataStart), Buffer.alloc(extraData)]));
+}
+
+/** Overwrites tensor `name`'s f32 values in place. */
+function fillTensor(file: string, name: string, value: number): void {
+  const { header, dataStart, bytes } = readHeader(file);
+  const [b, e] = header[name].data_offsets;
+  for (let o = dataStart + b; o < dataStart + e; o += 4) bytes.writeFloatLE(value, o);
+  writeFileSync(file, bytes);
+}
+
+const score = (m: string, ids = '1,7,9,10') => ['score', '--model', m, '--ids', ids, '--backend', 'cpu'];
+const st = (m: string) => path.join(m, 'model.safetensors');
+
+const cases: HostileCase[] = [
+  // config.json: numbers out of range would print NaN log-probs
+  { name: 'negative rms_norm_eps', setup: (d) => score(withConfig(d, { rms_norm_eps: -1e-5 })), says: ['rms_norm_eps', '> 0'] },
+  { name: 'zero rms_norm_eps', setup: (d) => score(withConfig(d, { rms_norm_eps: 0 })), says: ['rms_norm_eps'] },
+  { name: 'negative rope_theta', setup: (d) => score(withConfig(d, { rope_theta: -10000 })), says: ['rope_theta', '> 0'] },
+  { name: 'rope_theta as a string', setup: (d) => score(withConfig(d, { rope_theta: '1e4' })), says: ['rope_theta', 'not a number'] },
+  { name: 'linear rope factor 0', setup: (d) => score(withConfig(d, { rope_scaling: { type: 'linear', factor: 0 } })), says: ['rope_scaling', 'factor'] },
+  {
+    name: 'llama3 rope high ≤ low freq factor',
+    setup: (d) => score(withConfig(d, { rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 4, high_freq_factor: 1, original_max_position_embeddings: 128 } })),
+    says: ['high_freq_factor', 'low_freq_factor'],
+  },
+  { name: '1e9 layers fails fast, before any tensor list', setup: (d) => score(withConfig(d, { num_hidden_layers: 1e9 })), says: ['num_hidden_layers', '1000000000'] },
+  { name: 'layer count disagrees with the checkpoint', setup: (d) => score(withConfig(d, { num_hidden_layers: 3 })), says: ['num_hidden_layers 3', 'checkpoint has 2 layers'] },
+  { name: 'vocab_size disagrees with the embedding', setup: (d) => score(withConfig(d, { vocab_size: 1e9 })), says: ['vocab_size', '1000000000', '256'] },
+  { name: 'config.json not valid JSON', setup: (d) => { const m = copyFixture(d); writeFileSync(path.join(m, 'config.json'), '{"model_type": "llama",'); return score(m); }, says: ['config.json', 'not valid JSON'] },
+  { name: 'config.json is a folder', setup: (d) => { const m = copyFixture(d); require('node:fs').rmSync(path.join(m, 'config.json')); require('node:fs').mkdirSync(path.join(m, 'config.json')); return score(m); }, says: ['config.json'] },
+  { name: 'model folder is a file', setup: (d) => score(path.join(copyFixture(d), 'config.json')), says: ['not a folder'] },
+  { name: 'missing model folder', setup: (d) => score(path.join(d, 'nope')), says: ['model folder not found'] },
+  // weights
+  { name: 'NaN weights', setup: (d) => { const m = copyFixture(d); fillTensor(st(m), 'model.norm.weight', NaN); return score(m); }, says: ['model.norm.weight', 'NaN'] },
+  { name: 'Infinity weights', setup: (d) => { const m = copyFixture(d); fillTensor(st(m), 'model.layers.1.mlp.down_proj.weight', Infinity); return score(m); }, says: ['down_proj', 'Infinity'] },
+  { name: 'finite weights that overflow give no null log-probs', setup: (d) => { const m = copyFixture(d); fillTensor(st(m), 'model.norm.weight', 3e38); return score(m); }, says: ['non-finite'] },
+  // safetensors structure
+  {
+    name: 'overlapping data_offsets',
+    setup: (d) => {
+      const m = copyFixture(d);
+      rewriteHeader(st(m), (h) => {
+        // the last-stored of the two moves onto the first one's bytes
+        h['model.norm.weight'].data_offsets = [...h['model.layers.0.input_layernorm.weight'].data_offsets];
+      });
+      return score(m);
+    },
+    says: ['model.safetensors', 'overlap'],
+  },
+  { name: 'a hole after the last tensor', setup: (d) => { const m = copyFixture(d); rewriteHeader(st(m), () => undefined, 64); return score(m); }, says: ['model.safetensors', '64 bytes', 'not covered'] },
+  {
+    name: '64-bit header length is read exactly',
+    setup: (d) => {
+      const m = copyFixture(d);
+      const bytes = readFileSync(st(m));
+      bytes.writeBigUInt64LE(2n ** 63n + 1n, 0);
+      writeFileSync(st(m), bytes);
+      return score(m);
+    },
+    says: ['9223372036854775809'],
+  },
+  {
+    name: 'shard index naming a path outside the folder',
+    setup: (d) => {
+      const m = copyFixture(d, 'llama-sharded');
+      editJson(path.join(m, 'model.safetensors.index.json'), (j) => {
+        const map = j.weight_map as Record<string, string>;
+        for (const k of Object.keys(map)) map[k] = '../' + map[k];
+      });
+      return score(m);
+    },
+    says: ['model.safetensors.index.json', 'plain file name'],
+  },
+  // context length
+  { name: 'score beyond max_position_embeddings', setup: (d) => score(copyFixture(d), Array.from({ length: 300 }, () => 7).join(',')), says: ['300 tokens', "the model's context is 256"] },
+  { name: 'score far beyond the context (no RangeError)', setup: (d) => score(copyFixture(d), Array.from({ length: 100_000 }, () => 7).join(',')), says: ['100000 tokens', "the model's context is 256"] },
+  // warnings
+  { name: 'architectures disagree with model_type (warning)', setup: (d) => ['inspect', '--model', withConfig(d, { architectures: ['Qwen2ForCausalLM'] })], says: ['warning', 'Qwen2ForCausalLM', 'llama'], code: 0 },
+  {
+    name: 'inspect checks the config against present weights',
+    setup: (d) => ['inspect', '--model', withConfig(d, { num_hidden_layers: 48, hidden_size: 4096, intermediate_size: 11008, num_attention_heads: 32, num_key_value_heads: 32 })],
+    says: ['config.json', 'checkpoint'],
+  },
+];
+
+describe('hostile inputs: base model', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    await expectHostile(c);
+  });
+});

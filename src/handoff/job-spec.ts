@@ -1,0 +1,65 @@
+/**
+ * What a cluster hand-off carries: the exact settings of a studio run, in our own vocabulary, before they are
+ * mapped onto axolotl's or TRL's. Plain JSON, tensor-free, so the studio, the worker and the CLI build it alike.
+ */
+import type { LoraConfig } from '../lora/config';
+import type { QuantMode } from '../model/linear';
+import type { TrainConfig } from '../train/train-config';
+
+/** Supervised fine-tuning, or preference tuning against the adapter-off base (DPO) or without a reference (ORPO). */
+export type TrainMethod = 'sft' | 'dpo' | 'orpo';
+
+/** Preference-tuning settings (TRL's names: β, and the DPO loss variant). */
+export interface PreferenceSettings {
+  beta: number;
+  loss: 'sigmoid' | 'ipo';
+}
+
+/** How records were turned into text for training. */
+export interface RenderSettings {
+  /** `'chat'` for the model's chat template, else a prompt template with `{system}`, `{prompt}`, `{input}`. */
+  template: string;
+  /** Loss on completions / assistant turns only. */
+  completionOnly: boolean;
+  /** Several examples packed into one row of `maxSeqLen` tokens. */
+  pack: boolean;
+  /** Fraction (< 1) or count (≥ 1) of records held out for evaluation. */
+  evalSplit: number;
+}
+
+/** Special-token text the base's tokenizer uses (from `tokenizer_config.json`), where known. */
+export interface TokenMarkers {
+  bos?: string;
+  eos?: string;
+  /** Whether the tokenizer puts `bos` before every sequence (Llama: yes; Qwen: no). */
+  addBos?: boolean;
+}
+
+/** One training run, as handed to a cluster. */
+export interface HandoffSpec {
+  /** Ties the adapter the cluster returns to this run. */
+  runId: string;
+  /** Hugging Face id of the base; null when unknown (the job then refuses to launch until it is filled in). */
+  modelId: string | null;
+  lora: LoraConfig;
+  /** DoRA (PEFT `use_dora`). */
+  dora: boolean;
+  /** LoRA+: learning rate of B = ratio × that of A; null = plain LoRA. */
+  loraPlusRatio: number | null;
+  train: TrainConfig;
+  quant: QuantMode;
+  /** Activation (gradient) checkpointing. */
+  checkpointing: boolean;
+  method: TrainMethod;
+  preference: PreferenceSettings;
+  render: RenderSettings;
+  markers: TokenMarkers;
+}
+
+/** The placeholder written where the hub id is unknown; `launch.sh` and `train_trl.py` refuse to run with it. */
+export const MODEL_ID_PLACEHOLDER = 'REPLACE_WITH_HF_MODEL_ID';
+
+/** A hub id as the Hub spells one: `owner/name`, no path tricks. */
+export function isHubId(s: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s) && !s.split('/').some((p) => p === '.' || p === '..');
+}

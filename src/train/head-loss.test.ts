@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { initNodeBackend } from '../backend/node';
+import { tf } from '../backend/tf';
+import { DEFAULT_LORA_CONFIG } from '../lora/config';
+import { LoraAdapter } from '../lora/lora-adapter';
+import { Rng } from '../util/rng';
+import { makeBatch } from './batch';
+import { headChunkRows } from './head-loss';
+import { causalLmLossSum } from './loss';
+import { compareHeadLoss } from './testing/head-loss-case';
+import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
+
+describe.each(['cpu', 'wasm'] as const)('chunked LM head + cross-entropy (%s)', (backend) => {
+  it('gives the unchunked loss and hidden-state gradient, with no [rows, vocab] block on the tape', async () => {
+    expect(await initNodeBackend(backend)).toBe(backend);
+    // 600 rows × 2048 vocab in chunks of 48 rows (the last one ragged): 4.7 MiB of logits whole, 384 KiB a chunk.
+    const r = await compareHeadLoss(600, 32, 2048, 48 * 2048);
+    expect(r.lossRelErr).toBeLessThan(1e-6);
+    expect(r.gradRelErr).toBeLessThan(1e-6);
+    // The whole loss keeps logits and their gradient; the chunked one a few 48-row blocks at most (logits, softmax,
+    // one-hot, their difference).
+    expect(r.wholePeak).toBeGreaterThan(2 * r.logitsBytes);
+    expect(r.chunkedPeak).toBeLessThan(4 * 48 * 2048 * 4);
+  });
+
+  it('leaves LoRA gradients of a whole model as they were (frozen head, chunked vs trained-head path)', async () => {
+    await initNodeBackend(backend);
+    const c = tinyConfig({ vocab: 64 });
+    const model = buildModel(c, randomWeights(c, 2));
+    const adapter = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 }, linearSpecs(c), new Rng(3));
+    const w = await adapter.weights();
+    const rng = new Rng(4);
+    for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.3);
+    adapter.setWeights(w);
+    const ids = Array.from({ length: 40 }, (_, t) => (t * 11 + 3) % 64);
+    const batch = makeBatch([{ ids: Int32Array.from(ids), lossMask: Uint8Array.from(ids, (_, t) => (t > 4 ? 1 : 0)) }], { maxSeqLen: 64, bucket: 1 });
+    expect(batch.labels.length).toBeGreaterThan(headChunkRows(64, 1 << 10)); // several chunks at a small budget
+    const vars = [...adapter.variables().values()];
+    const taped = tf.variableGrads(() => causalLmLossSum(model, batch, adapter, { trainsHead: true }), vars);
+    const chunked = tf.variableGrads(() => causalLmLossSum(model, batch, adapter), vars);
+    expect(Math.abs(chunked.value.dataSync()[0] - taped.value.dataSync()[0]) / taped.value.dataSync()[0]).toBeLessThan(1e-6);
+    for (const v of vars) {
+      const a = taped.grads[v.name].dataSync();
+      const b = chunked.grads[v.name].dataSync();
+      const scale = Math.max(...Array.from(a, Math.abs));
+      a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThanOrEqual(1e-6 * scale));
+    }
+    tf.dispose([taped.value, chunked.value, ...Object.values(taped.grads), ...Object.values(chunked.grads)]);
+    adapter.dispose();
+    model.dispose();
+  });
+});

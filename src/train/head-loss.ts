@@ -1,0 +1,105 @@
+/**
+ * The LM head and cross-entropy in row chunks, forward *and* backward, so the [labels, vocab] logits and their
+ * gradient never exist whole (issue 12): at a 150k vocabulary and 512 label rows that pair would be 600 MiB.
+ *
+ * tfjs's tape keeps what each op saves for its gradient until the whole backward pass is done, so chunking the
+ * forward alone (as the loss did before) still leaves every chunk's logits alive at the peak. Here one custom
+ * gradient covers head + loss: the forward keeps only the input rows [n, hidden]; the backward recomputes each
+ * chunk's logits, turns them into softmax − one-hot and pushes that through the head's input gradient at once.
+ * Costs one more head matMul per label row; the head itself is frozen (no gradient to its weight).
+ */
+import { tf, type Tensor2D } from '../backend/tf';
+
+/** Logit values per [rows, vocab] block: 4 Mi f32 = 16 MiB, whatever the vocabulary. */
+export const HEAD_CHUNK_VALUES = 1 << 22;
+
+/** Label rows per LM-head chunk at `vocab` (at least 1). */
+export function headChunkRows(vocab: number, chunkValues = HEAD_CHUNK_VALUES): number {
+  return Math.max(1, Math.floor(chunkValues / vocab));
+}
+
+/** Rows [r, hidden] → logits [r, vocab] through a frozen LM head (differentiable w.r.t. the rows only). */
+export type HeadFn = (rows: Tensor2D) => Tensor2D;
+
+/**
+ * Σ −log softmax(head(h))[label] over the rows of h [n, hidden] (labels [n]), differentiable w.r.t. h only, with
+ * at most one [chunk, vocab] block (plus its softmax and one-hot in the backward) alive at a time. Same value and
+ * gradient as the unchunked loss up to float summation order. Caller owns the result.
+ */
+export function chunkedHeadNllSum(head: HeadFn, h: Tensor2D, labels: Int32Array, vocab: number, chunkValues = HEAD_CHUNK_VALUES): tf.Scalar {
+  const n = h.shape[0];
+  if (labels.length !== n) throw new Error(`chunkedHeadNllSum: ${n} rows but ${labels.length} labels`);
+  const rows = headChunkRows(vocab, chunkValues);
+  const forward = (x: Tensor2D): tf.Scalar => {
+    let sum = tf.scalar(0);
+    for (let start = 0; start < n; start += rows) {
+      const count = Math.min(rows, n - start);
+      const part = tf.tidy(() => chunkNll(head(x.slice([start, 0], [count, -1])), labels.subarray(start, start + count)));
+      const next = sum.add(part) as tf.Scalar;
+      tf.dispose([sum, part]);
+      sum = next;
+    }
+    return sum;
+  };
+  // No gradient recorded (evaluation): the forward alone.
+  if (!tf.engine().isTapeOn()) return forward(h);
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const x = args[0] as Tensor2D;
+    (args[1] as tf.GradSaveFunc)([x]);
+    return {
+      value: forward(x),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const xs = saved[0] as Tensor2D;
+        const parts: Tensor2D[] = [];
+        for (let start = 0; start < n; start += rows) {
+          const count = Math.min(rows, n - start);
+          parts.push(tf.tidy(() => chunkInputGradient(head, xs.slice([start, 0], [count, -1]), labels.subarray(start, start + count), vocab, dy as tf.Scalar)));
+        }
+        const g = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as Tensor2D); // [n, hidden]
+        if (parts.length > 1) tf.dispose(parts);
+        return g;
+      },
+    };
+  });
+  return op(h) as tf.Scalar;
+}
+
+/** Σ (logSumExp(row) − row[label]) of one chunk: logits [r, vocab] → scalar. */
+function chunkNll(logits: Tensor2D, labels: Int32Array): tf.Scalar {
+  const vocab = logits.shape[1];
+  // The label logits by flat index (gather, not a one-hot product: no second [r, vocab] block).
+  const at = Int32Array.from(labels, (label, i) => i * vocab + label);
+  const target = tf.gather(logits.flatten(), tf.tensor1d(at, 'int32')).sum();
+  return tf.logSumExp(logits, 1).sum().sub(target) as tf.Scalar;
+}
+
+/** d(dy · Σ NLL)/d(rows) for one chunk: (softmax − one-hot)·dy pushed back through the head. [r, hidden]. */
+function chunkInputGradient(head: HeadFn, rows: Tensor2D, labels: Int32Array, vocab: number, dy: tf.Scalar): Tensor2D {
+  const logits = head(rows); // [r, vocab]
+  const p = tf.softmax(logits) as Tensor2D; // [r, vocab]
+  logits.dispose();
+  const codes = tf.oneHot(tf.tensor1d(labels, 'int32'), vocab); // [r, vocab] int32 (wasm's OneHot ignores a float dtype)
+  const oneHot = codes.toFloat(); // [r, vocab]
+  codes.dispose();
+  const diff = p.sub(oneHot) as Tensor2D;
+  tf.dispose([p, oneHot]);
+  const dLogits = diff.mul(dy) as Tensor2D; // [r, vocab]
+  diff.dispose();
+  return headInputGradient(head, rows, dLogits);
+}
+
+/**
+ * dLogits [r, vocab] → d rows [r, hidden] through the head's own gradient (a frozen matMul's, or a packed f16
+ * head's kernel). This runs inside the outer backward pass, where tfjs's engine has no tape open: `tf.grad` opens
+ * its own and, when done, clears `activeTape` — the field the outer pass still needs for its own clean-up — so the
+ * outer tape is put back afterwards.
+ */
+function headInputGradient(head: HeadFn, rows: Tensor2D, dLogits: Tensor2D): Tensor2D {
+  const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
+  const outer = state.activeTape;
+  try {
+    return tf.grad((x: tf.Tensor) => head(x as Tensor2D))(rows, dLogits) as Tensor2D;
+  } finally {
+    state.activeTape = outer;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The memory a LoRA run will need, as the studio shows it before training (`estimateTraining`) and the CLI's
+ * `train` prints in its summary line: one function, so both promise the same number for the same settings.
+ */
+import { isTargeted, moduleSettings, type LoraConfig } from '../lora/config';
+import type { ModelConfig } from '../model/config';
+import type { QuantMode } from '../model/linear';
+import { estimateTrainingMemory, type TrainingMemory } from './memory-estimate';
+import type { TrainConfig } from './train-config';
+
+/** What the estimate needs from a loaded base: its config and its projections' sizes by module path. */
+export interface EstimatedBase {
+  readonly config: ModelConfig;
+  linears(): ReadonlyMap<string, { readonly inFeatures: number; readonly outFeatures: number }>;
+}
+
+/** LoRA parameters and adapted modules of `lora` on `base`. */
+export function loraTrainable(base: EstimatedBase, lora: LoraConfig): { parameters: number; modules: number } {
+  let parameters = 0;
+  let modules = 0;
+  for (const [path, lin] of base.linears()) {
+    if (!isTargeted(lora, path)) continue;
+    parameters += moduleSettings(lora, path).rank * (lin.inFeatures + lin.outFeatures);
+    modules += 1;
+  }
+  return { parameters, modules };
+}
+
+/**
+ * Padded length of the longest micro-batch: the longest example (`maxSeqLen` without data) rounded up to the
+ * length bucket, never above `maxSeqLen`.
+ */
+export function estimatedSeqLen(train: Pick<TrainConfig, 'maxSeqLen' | 'bucket'>, longestExample: number | null): number {
+  const longest = longestExample ?? train.maxSeqLen;
+  return Math.min(Math.ceil(Math.min(longest, train.maxSeqLen) / train.bucket) * train.bucket, Math.max(train.maxSeqLen, 1));
+}
+
+export interface RunEstimateInput {
+  quant: QuantMode;
+  /** How the base holds its embeddings (`loadModel`'s option; the studio uses f16 on WebGPU). */
+  embeddings: 'f32' | 'f16';
+  train: Pick<TrainConfig, 'batchSize' | 'gradAccum' | 'maxSeqLen' | 'bucket'>;
+  /** Longest tokenized training example; null = `maxSeqLen`. */
+  longestExample: number | null;
+  /** Activation checkpointing (the default of every run). */
+  checkpointing: boolean;
+}
+
+/** Peak memory of one training step of `lora` on `base` with these settings. */
+export function estimateRunMemory(base: EstimatedBase, lora: LoraConfig, o: RunEstimateInput): { memory: TrainingMemory; seqLen: number; trainableParameters: number } {
+  const trainable = loraTrainable(base, lora).parameters;
+  const seqLen = estimatedSeqLen(o.train, o.longestExample);
+  const memory = estimateTrainingMemory(base.config, {
+    quant: o.quant,
+    embeddings: o.embeddings,
+    trainableParameters: trainable,
+    batch: o.train.batchSize,
+    seqLen,
+    gradAccum: o.train.gradAccum,
+    checkpointing: o.checkpointing,
+    dropout: lora.dropout > 0,
+  });
+  return { memory, seqLen, trainableParameters: trainable };
+}
