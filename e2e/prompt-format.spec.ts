@@ -16,6 +16,13 @@ async function shootThemes(page: Page, name: string): Promise<void> {
   await setTheme('dark');
   await shoot(page, `${name}-dark`);
   await page.setViewportSize({ width: 390, height: 844 });
+  // Nothing scrolls sideways at phone width: not the page, not the main area (#15 defect 10).
+  const widths = await page.evaluate(() => {
+    const main = document.querySelector('.app-main')!;
+    return { doc: document.documentElement.scrollWidth, main: main.scrollWidth, mainClient: main.clientWidth };
+  });
+  expect(widths.doc, `${name}: page width at 390 px`).toBeLessThanOrEqual(390);
+  expect(widths.main, `${name}: main area width at 390 px`).toBeLessThanOrEqual(widths.mainClient);
   await shoot(page, `${name}-phone-dark`);
   await setTheme('light');
   await page.setViewportSize({ width: 1366, height: 900 });
