@@ -40,7 +40,7 @@ export async function loadLocalModelOnWebGpu(page: Page, files: Parameters<Locat
 }
 
 /** Opens a section by its navigation link. */
-export async function openSection(page: Page, name: 'Model' | 'Data' | 'Train' | 'Generate' | 'Adapters'): Promise<void> {
+export async function openSection(page: Page, name: 'Model' | 'Data' | 'Train' | 'Generate' | 'Evaluate' | 'Adapters'): Promise<void> {
   await page.getByRole('navigation', { name: 'Studio sections' }).getByRole('link', { name }).click();
   await expect(page.getByRole('heading', { level: 2, name })).toBeVisible();
 }

@@ -1,7 +1,7 @@
 // The studio frame: every section opens, themes switch and persist, status bar shows backend and storage.
 import { ARTIFACTS, expect, test } from './fixtures';
 
-const SECTIONS = ['Model', 'Data', 'Train', 'Generate', 'Adapters'];
+const SECTIONS = ['Model', 'Data', 'Train', 'Generate', 'Evaluate', 'Adapters'];
 
 test('every section opens and is screenshotted, in light and dark', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'light' });

@@ -3,6 +3,7 @@ import { selectSection } from '../store/selectors';
 import type { SectionId } from '../store/ui-slice';
 import { AdaptersSection } from './AdaptersSection';
 import { DataSection } from './DataSection';
+import { EvaluateSection } from './EvaluateSection';
 import { GenerateSection } from './GenerateSection';
 import { ModelSection } from './ModelSection';
 import { TrainSection } from './TrainSection';
@@ -12,6 +13,7 @@ const VIEWS: Record<SectionId, () => React.JSX.Element> = {
   data: DataSection,
   train: TrainSection,
   generate: GenerateSection,
+  evaluate: EvaluateSection,
   adapters: AdaptersSection,
 };
 

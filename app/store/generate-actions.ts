@@ -63,6 +63,32 @@ async function runPane(id: PaneId, messages: ChatMessage[] | null): Promise<stri
   }
 }
 
+/** Streams several panes from one `generateCompare` request; resolves with their texts (null on failure or stop). */
+async function runPanesTogether(ids: PaneId[], messages: ChatMessage[] | null): Promise<(string | null)[]> {
+  const controller = new AbortController();
+  for (const id of ids) {
+    controllers.set(id, controller);
+    state().patchPane(id, { text: '', running: true, result: null, error: null });
+  }
+  const texts = ids.map(() => '');
+  try {
+    const { use: _use, ...rest } = params(ids[0], messages);
+    const results = await getEngine().request('generateCompare', { ...rest, uses: ids }, {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.kind !== 'token' || !e.text || e.row === undefined) return;
+        texts[e.row] += e.text;
+        state().patchPane(ids[e.row], { text: texts[e.row] });
+      },
+    });
+    ids.forEach((id, i) => state().patchPane(id, { text: results[i].text, running: false, result: results[i] }));
+    return results.map((r) => r.text);
+  } catch (e) {
+    for (const id of ids) state().patchPane(id, { running: false, error: e instanceof CancelledError ? null : errorText(e) });
+    return ids.map(() => null);
+  }
+}
+
 /** Runs the playground: base and adapters side by side (same prompt and seed), or the one that applies. */
 export async function runGeneration(): Promise<void> {
   for (const c of controllers.values()) c.abort();
@@ -71,9 +97,9 @@ export async function runGeneration(): Promise<void> {
   const messages = g.mode === 'chat' ? chatMessages() : null;
   if (messages && messages.length === 0) return;
   const panes = panesOf(selectPaneSet(state()));
-  // The engine runs GPU jobs one at a time, so the second pane streams after the first. During a training run
-  // both run at the run's next step boundary (the run waits for them).
-  const texts = await Promise.all(panes.map((p) => runPane(p, messages)));
+  // Side by side, the panes decode together in one multiplexed batch (the base computed once, each pane adding its
+  // own adapter); during a training run they run at the run's next step boundary (the run waits for them).
+  const texts = panes.length > 1 ? await runPanesTogether(panes, messages) : [await runPane(panes[0], messages)];
   const reply = texts[texts.length - 1];
   if (messages && reply !== null) {
     state().patchGenerate({ messages: [...state().generate.messages, { role: 'assistant', content: reply }], prompt: '' });

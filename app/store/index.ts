@@ -8,13 +8,14 @@ import { persist, type PersistOptions } from 'zustand/middleware';
 import { createAdaptersSlice, type AdaptersSlice } from './adapters-slice';
 import { createDataSlice, type DataSlice } from './data-slice';
 import { createEngineSlice, type EngineSlice } from './engine-slice';
+import { createEvaluateSlice, type EvaluateSlice } from './evaluate-slice';
 import { createGenerateSlice, type GenerateSlice } from './generate-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
 import { createSettingsSlice, type SettingsSlice } from './settings-slice';
 import { createTrainSlice, type TrainSlice } from './train-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type StudioState = EngineSlice & SettingsSlice & UiSlice & ModelSlice & DataSlice & GenerateSlice & AdaptersSlice & TrainSlice;
+export type StudioState = EngineSlice & SettingsSlice & UiSlice & ModelSlice & DataSlice & GenerateSlice & AdaptersSlice & TrainSlice & EvaluateSlice;
 
 /** localStorage key of the persisted settings. */
 export const SETTINGS_KEY = 'lora-studio-settings';
@@ -37,6 +38,7 @@ export const useStudio = create<StudioState>()(
       ...createGenerateSlice(...a),
       ...createAdaptersSlice(...a),
       ...createTrainSlice(...a),
+      ...createEvaluateSlice(...a),
     }),
     persistOptions,
   ),

@@ -3,7 +3,7 @@ import type { StateCreator } from 'zustand';
 import type { StudioState } from './index';
 
 /** The studio's sections, in navigation order. */
-export const SECTIONS = ['model', 'data', 'train', 'generate', 'adapters'] as const;
+export const SECTIONS = ['model', 'data', 'train', 'generate', 'evaluate', 'adapters'] as const;
 export type SectionId = (typeof SECTIONS)[number];
 
 export function isSectionId(x: string): x is SectionId {

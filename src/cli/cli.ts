@@ -16,6 +16,7 @@ import { InputError } from '../util/input-error';
 import { CliError, type CliCommand } from './command';
 import { dataCommand } from './commands/data';
 import { envCommand } from './commands/env';
+import { evalCommand } from './commands/eval';
 import { exportCommand } from './commands/export';
 import { exportJobCommand } from './commands/export-job';
 import { generateCommand } from './commands/generate';
@@ -29,6 +30,7 @@ import { quantCommand } from '../quant/quant-command.node.js';
 export const commands: Record<string, CliCommand> = {
   data: dataCommand,
   env: envCommand,
+  eval: evalCommand,
   export: exportCommand,
   'export-job': exportJobCommand,
   generate: generateCommand,

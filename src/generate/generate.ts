@@ -59,7 +59,7 @@ async function lastLogits<C extends GenerationCache>(
 }
 
 /** Resolves after queued macrotasks (worker messages) had their turn; setImmediate in Node, a MessageChannel elsewhere. */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   if (typeof setImmediate === 'function') return new Promise((resolve) => setImmediate(resolve));
   return new Promise((resolve) => {
     const channel = new MessageChannel();

@@ -42,6 +42,11 @@ export interface GenerateParams {
   use: 'base' | 'adapters' | 'training';
 }
 
+/** Params of `generateCompare`: a `generate` for each of `uses`, run side by side in one batch. */
+export interface GenerateCompareParams extends Omit<GenerateParams, 'use'> {
+  uses: GenerateParams['use'][];
+}
+
 /** Result of `generate` (the text also streamed as `token` events). */
 export interface GenerateOutcome {
   text: string;

@@ -22,10 +22,11 @@ import type {
   PreviewResult,
   ValidateDataParams,
 } from './data-types';
-import type { ActiveAdapter, ExportedAdapter, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
 import type { ExportJobParams, ExportJobResult } from './handoff-types';
-import type { ScoreParams, ScoreResult } from './score-types';
 import type { ExportBundleParams, ExportBundleResult } from './export-types';
+import type { ActiveAdapter, ExportedAdapter, GenerateCompareParams, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
+import type { ScoreParams, ScoreResult } from './score-types';
+import type { EvaluateParams, EvaluateResult } from './eval-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
 import type { ColumnMapping } from '../data/types';
 import type { DatasetRecord } from '../storage/records';
@@ -102,8 +103,12 @@ export interface EngineRequestMap {
   storageEstimate: { params: Record<string, never>; result: StorageEstimateResult };
   /** Per-token log-probabilities of a sequence under the loaded base (or with the active adapter mix). */
   score: { params: ScoreParams; result: ScoreResult };
+  /** Scores variants (base, adapters, mixes) on a stored dataset; optional Predict grid (multiplexed batches). */
+  evaluate: { params: EvaluateParams; result: EvaluateResult };
   /** Generates from the loaded base, alone or with the active adapter mix; streams `token` events. */
   generate: { params: GenerateParams; result: GenerateOutcome };
+  /** One prompt under several uses (base, adapters, training) in one multiplexed batch, same seed; `token` events carry `row`. */
+  generateCompare: { params: GenerateCompareParams; result: GenerateOutcome[] };
   /** Ends running generations after their current token; each answers with the text it wrote (finish 'aborted'). */
   stopGeneration: { params: Record<string, never>; result: { stopped: number } };
   /** Sets the adapter mix used by `generate` (opens adapters from storage as needed; applies live). */
@@ -177,7 +182,9 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   matmulCheck: true,
   storageEstimate: true,
   score: true,
+  evaluate: true,
   generate: true,
+  generateCompare: true,
   setActiveAdapters: true,
   stopGeneration: true,
   duplicateAdapter: true,
@@ -229,7 +236,7 @@ export interface EngineEventMap extends TrainEventMap {
     detail?: string;
   };
   /** `generate`: a piece of text that became final (may be '' while a character or stop string is held back). */
-  token: { index: number; id: number; text: string };
+  token: { index: number; id: number; text: string; /** `generateCompare`: the row (index into `uses`). */ row?: number };
   /** A line for the log panel. */
   log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
   /** The GPU reported a fault (out of memory, validation, device lost). */

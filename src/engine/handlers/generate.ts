@@ -2,7 +2,8 @@ import { formatPrompt, type FormattedPrompt } from '../../data/prompt-format';
 import { templateError } from '../../data/template';
 import { generate } from '../../generate/generate';
 import { InvalidRequestError } from '../../protocol/errors';
-import type { ActiveAdapter, GenerateParams } from '../../protocol/generate-types';
+import type { ActiveAdapter, GenerateParams, SamplingControls } from '../../protocol/generate-types';
+import type { SamplingParams } from '../../generate/sampler';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { openAdapter } from '../adapters/open-adapter';
 import type { EngineState, HandlerSpec } from '../job';
@@ -41,11 +42,7 @@ export const generateHandler: HandlerSpec<'generate'> = {
         seed: params.seed,
         stop: params.stop?.filter((x) => x.length > 0),
         hook,
-        temperature: s.temperature,
-        topK: s.topK > 0 ? s.topK : undefined,
-        topP: s.topP < 1 ? s.topP : undefined,
-        minP: s.minP > 0 ? s.minP : undefined,
-        repetitionPenalty: s.repetitionPenalty !== 1 ? s.repetitionPenalty : undefined,
+        ...samplingOf(s),
       },
       { signal: AbortSignal.any([job.signal, stop.signal]), onToken: (t) => job.emit({ kind: 'token', index: t.index, id: t.id, text: t.text }) },
     ).finally(() => job.state.session.generationStops.delete(stop));
@@ -72,11 +69,22 @@ function inputOf(params: GenerateParams, hasChatTemplate: boolean): FormattedPro
   return formatPrompt(params.format, params.prompt, hasChatTemplate);
 }
 
+/** The playground's sampling controls as generation settings (neutral values left out). */
+export function samplingOf(s: SamplingControls): SamplingParams {
+  return {
+    temperature: s.temperature,
+    topK: s.topK > 0 ? s.topK : undefined,
+    topP: s.topP < 1 ? s.topP : undefined,
+    minP: s.minP > 0 ? s.minP : undefined,
+    repetitionPenalty: s.repetitionPenalty !== 1 ? s.repetitionPenalty : undefined,
+  };
+}
+
 /**
  * The adapter the running training run trains. Safe to read here: this handler runs at the run's step boundary
  * (or while it is paused), never during a step, so the matrices hold still and dropout is off.
  */
-function trainingAdapter(state: EngineState): LoraAdapter {
+export function trainingAdapter(state: EngineState): LoraAdapter {
   const run = activeRun(state);
   if (!run) throw new InvalidRequestError('No training run is going: generate with the base or with saved adapters.');
   return run.adapter;

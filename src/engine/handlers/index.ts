@@ -10,6 +10,8 @@ import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from
 import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler, validateDataHandler } from './data';
 import { envHandler } from './env';
 import { exportJobHandler } from './export-job';
+import { generateCompareHandler } from './generate-compare';
+import { evaluateHandler } from './evaluate';
 import { initHandler } from './init';
 import { inspectModelHandler } from './inspect-model';
 import { loadModelHandler } from './load-model';
@@ -27,7 +29,9 @@ export const coreHandlers: EngineHandlers = {
   matmulCheck: matmulCheckHandler,
   storageEstimate: storageEstimateHandler,
   score: scoreHandler,
+  evaluate: evaluateHandler,
   generate: generateHandler,
+  generateCompare: generateCompareHandler,
   setActiveAdapters: setActiveAdaptersHandler,
   stopGeneration: stopGenerationHandler,
   duplicateAdapter: duplicateAdapterHandler,
