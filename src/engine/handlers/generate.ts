@@ -60,7 +60,7 @@ export const generateHandler: HandlerSpec<'generate'> = {
 };
 
 /** The prompt as `generate` takes it: rendered in `format` when one is given, or the conversation. */
-function inputOf(params: GenerateParams, hasChatTemplate: boolean): FormattedPrompt {
+export function inputOf(params: Pick<GenerateParams, 'prompt' | 'messages' | 'format' | 'templateVariables'>, hasChatTemplate: boolean): FormattedPrompt {
   if (params.prompt === undefined) return { messages: params.messages ?? [], ...(params.templateVariables ? { templateVariables: params.templateVariables } : {}) };
   if (!params.format) return { prompt: params.prompt };
   if (typeof params.format.template !== 'string') throw new InvalidRequestError('The prompt format has no template.');
