@@ -1,6 +1,6 @@
 /**
- * PEFT adapters for the fixture model, written by the test itself: random A and B (B non-zero, so the adapter
- * changes the model's output) for every q/k/v/o/gate/up/down of fixtures/models/llama-tied.
+ * PEFT adapters for a model folder (default the fixture model fixtures/models/llama-tied), written by the test
+ * itself: random A and B (B non-zero, so the adapter changes the model's output) for every q/k/v/o/gate/up/down.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,36 +14,41 @@ interface FixtureConfig {
   num_hidden_layers: number;
   num_attention_heads: number;
   num_key_value_heads: number;
+  head_dim?: number;
 }
 
-const config = JSON.parse(readFileSync(path.join(FIXTURE_MODEL, 'config.json'), 'utf8')) as FixtureConfig;
+const configOf = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as FixtureConfig;
 
-/** [out, in] of each adapted projection. */
-export function fixtureShapes(): Record<string, [number, number]> {
+/** [out, in] of each adapted projection of the model in `dir`. */
+export function fixtureShapes(dir = FIXTURE_MODEL): Record<string, [number, number]> {
+  const config = configOf(dir);
   const h = config.hidden_size;
-  const kv = (h / config.num_attention_heads) * config.num_key_value_heads;
+  const headDim = config.head_dim ?? h / config.num_attention_heads;
+  const q = headDim * config.num_attention_heads;
+  const kv = headDim * config.num_key_value_heads;
   const i = config.intermediate_size;
   return {
-    'self_attn.q_proj': [h, h],
+    'self_attn.q_proj': [q, h],
     'self_attn.k_proj': [kv, h],
     'self_attn.v_proj': [kv, h],
-    'self_attn.o_proj': [h, h],
+    'self_attn.o_proj': [h, q],
     'mlp.gate_proj': [i, h],
     'mlp.up_proj': [i, h],
     'mlp.down_proj': [h, i],
   };
 }
 
-/** The two PEFT files of a rank-`rank` adapter, seeded. */
-export function peftFiles(rank: number, seed: number): { config: Buffer; weights: Buffer } {
+/** The two PEFT files of a rank-`rank` adapter for the model in `dir`, seeded; `scale` sizes the values. */
+export function peftFiles(rank: number, seed: number, dir = FIXTURE_MODEL, scale = 1.5): { config: Buffer; weights: Buffer } {
+  const config = configOf(dir);
   let s = seed >>> 0;
   const rand = () => {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return (s / 2 ** 32 - 0.5) * 1.5;
+    return (s / 2 ** 32 - 0.5) * scale;
   };
   const entries: SafetensorsEntry[] = [];
   for (let layer = 0; layer < config.num_hidden_layers; layer++) {
-    for (const [name, [out, inF]] of Object.entries(fixtureShapes())) {
+    for (const [name, [out, inF]] of Object.entries(fixtureShapes(dir))) {
       const p = `base_model.model.model.layers.${layer}.${name}`;
       entries.push({ name: `${p}.lora_A.weight`, dtype: 'F32', shape: [rank, inF], data: Float32Array.from({ length: rank * inF }, rand) });
       entries.push({ name: `${p}.lora_B.weight`, dtype: 'F32', shape: [out, rank], data: Float32Array.from({ length: out * rank }, rand) });

@@ -1,13 +1,14 @@
 import { useEffect } from 'react';
 import { AdapterImport } from '../components/adapters/AdapterImport';
 import { AdapterRow } from '../components/adapters/AdapterRow';
+import { ExportPanel } from '../components/adapters/ExportPanel';
 import { MergePanel } from '../components/adapters/MergePanel';
 import { ErrorNote } from '../components/ErrorNote';
 import { useStudio } from '../store';
 import { refreshAdapters } from '../store/adapters-actions';
 import { SectionFrame } from './SectionFrame';
 
-/** The Adapters section: the library in IndexedDB, import, merge, download. */
+/** The Adapters section: the library in IndexedDB, export for other tools with their commands, import, merge, download. */
 export function AdaptersSection() {
   const { list, loaded, busy, error, notice } = useStudio((s) => s.adapters);
   const patch = useStudio((s) => s.patchAdapters);
@@ -54,6 +55,7 @@ export function AdaptersSection() {
           </div>
         ) : null}
       </section>
+      <ExportPanel />
       <div className="two-col">
         <MergePanel />
         <AdapterImport />

@@ -24,7 +24,8 @@ export async function refreshAdapters(): Promise<void> {
   }
 }
 
-async function run(busy: string, work: () => Promise<string | null>): Promise<void> {
+/** Runs one library action: busy text while it runs, then its notice or error, then a fresh library. */
+export async function run(busy: string, work: () => Promise<string | null>): Promise<void> {
   patch({ busy, error: null, notice: null });
   try {
     const notice = await work();

@@ -4,8 +4,8 @@
  */
 import { CancelledError } from '../../src/protocol/errors';
 import type { EvalVariantSpec } from '../../src/protocol/eval-types';
-import { getEngine } from '../engine';
 import { saveBlob } from '../download';
+import { getEngine } from '../engine';
 import { resultCsv, resultJsonl } from './evaluate-export';
 import type { MixDraft } from './evaluate-slice';
 import { useStudio } from './index';

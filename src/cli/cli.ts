@@ -12,6 +12,8 @@ import { DatasetOptionsError } from '../data/options';
 import { RenderError } from '../data/render';
 import { ChatTemplateError } from '../tokenizer/chat-template';
 import { InvalidRequestError, QuotaError } from '../protocol/errors';
+import { GgufExportError } from '../export/gguf-arch';
+import { HandoffError } from '../handoff/handoff-job';
 import { InputError } from '../util/input-error';
 import { CliError, type CliCommand } from './command';
 import { dataCommand } from './commands/data';
@@ -44,7 +46,7 @@ export const commands: Record<string, CliCommand> = {
 
 /** Errors whose message is written for the user: what is wrong with which input, and what to do. */
 const USER_ERRORS = [CliError, InputError, ModelConfigError, CheckpointError, SafetensorsError, PeftFormatError,
-  DatasetOptionsError, RenderError, ChatTemplateError, HubError, InvalidRequestError, QuotaError];
+  DatasetOptionsError, RenderError, ChatTemplateError, HubError, InvalidRequestError, QuotaError, GgufExportError, HandoffError];
 
 /** Node file-system failures caused by the path the user gave (Node's message names the path). */
 const USER_FS_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EEXIST', 'EROFS', 'ENOSPC', 'ENAMETOOLONG', 'ELOOP']);

@@ -107,6 +107,17 @@ const cases: HostileCase[] = [
   // context length
   { name: 'score beyond max_position_embeddings', setup: (d) => score(copyFixture(d), Array.from({ length: 300 }, () => 7).join(',')), says: ['300 tokens', "the model's context is 256"] },
   { name: 'score far beyond the context (no RangeError)', setup: (d) => score(copyFixture(d), Array.from({ length: 100_000 }, () => 7).join(',')), says: ['100000 tokens', "the model's context is 256"] },
+  // families around them: truncation, wrong types, encodings
+  { name: 'safetensors cut in half', setup: (d) => { const m = copyFixture(d); const b = readFileSync(st(m)); writeFileSync(st(m), b.subarray(0, b.length >> 1)); return score(m); }, says: ['model.safetensors', 'truncated'] },
+  { name: 'safetensors header not JSON', setup: (d) => { const m = copyFixture(d); const b = readFileSync(st(m)); b[8] = 0x21; writeFileSync(st(m), b); return score(m); }, says: ['model.safetensors', 'header is not valid JSON'] },
+  { name: 'safetensors of 3 bytes', setup: (d) => { const m = copyFixture(d); writeFileSync(st(m), 'abc'); return score(m); }, says: ['model.safetensors', 'too small'] },
+  { name: 'hidden_size as a string', setup: (d) => score(withConfig(d, { hidden_size: '32' })), says: ['hidden_size', 'not a number'] },
+  { name: 'config.json is an array', setup: (d) => { const m = copyFixture(d); writeFileSync(path.join(m, 'config.json'), '[1]'); return score(m); }, says: ['config.json', 'not a JSON object'] },
+  { name: 'config.json in UTF-16', setup: (d) => { const m = copyFixture(d); const t = readFileSync(path.join(m, 'config.json'), 'utf8'); writeFileSync(path.join(m, 'config.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(t, 'utf16le')])); return score(m); }, says: ['config.json', 'not valid JSON'] },
+  { name: 'tokenizer.json truncated (score --text)', setup: (d) => { const m = copyFixture(d); const t = readFileSync(path.join(m, 'tokenizer.json')); writeFileSync(path.join(m, 'tokenizer.json'), t.subarray(0, 100)); return ['score', '--model', m, '--text', 'hi']; }, says: ['tokenizer.json'] },
+  { name: '--ids with a huge number', setup: (d) => score(copyFixture(d), '1,1e400'), says: ['--ids must be'] },
+  { name: '--ids with a negative id', setup: (d) => score(copyFixture(d), '1,-3'), says: ['--ids must be'] },
+  { name: '--ids beyond the vocabulary', setup: (d) => score(copyFixture(d), '1,256'), says: ['256', 'vocabulary'] },
   // warnings
   { name: 'architectures disagree with model_type (warning)', setup: (d) => ['inspect', '--model', withConfig(d, { architectures: ['Qwen2ForCausalLM'] })], says: ['warning', 'Qwen2ForCausalLM', 'llama'], code: 0 },
   {

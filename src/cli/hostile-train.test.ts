@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gzipSync } from 'fflate';
 import { encodeSafetensors } from '../formats/safetensors';
 import { copyFixture, editJson, expectHostile, type HostileCase } from '../test-utils/hostile.node.js';
 import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
@@ -63,6 +64,26 @@ const cases: HostileCase[] = [
   { name: 'resume: metrics missing', setup: (d) => (checkpoint(d, { ...goodMeta, metrics: undefined }), [...train(d), '--resume']), says: ['"metrics"'] },
   { name: 'resume: negative Adam second moment', setup: (d) => (checkpoint(d, goodMeta, -1), [...train(d), '--resume']), says: ['adam_v/x', '-1'] },
   { name: 'resume: NaN Adam moment', setup: (d) => (checkpoint(d, goodMeta, NaN), [...train(d), '--resume']), says: ['adam_v/x', 'NaN'] },
+  {
+    name: 'dataset in UTF-16',
+    setup: (d) => {
+      const file = path.join(d, 'utf16.jsonl');
+      writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('{"prompt":"hi","completion":"there"}\n', 'utf16le')]));
+      return ['data', 'check', file];
+    },
+    says: ['utf16.jsonl', 'UTF-16', 'save it as UTF-8'],
+    problemReport: true,
+  },
+  {
+    name: 'gzip bomb dataset is streamed, not inflated whole',
+    setup: (d) => {
+      const file = path.join(d, 'bomb.jsonl.gz');
+      writeFileSync(file, gzipSync(new Uint8Array(16 << 20), { level: 9 }));
+      return ['data', 'check', file];
+    },
+    says: ['bomb.jsonl', 'binary file'],
+    problemReport: true,
+  },
   { name: '--batch 1e9 is capped at the dataset size', setup: (d) => train(d, '--batch', '1e9'), says: ['--batch 1000000000', 'training examples; using 12'], code: 0, mayWrite: ['out'] },
 ];
 

@@ -5,6 +5,8 @@
 import { Gunzip } from 'fflate';
 import { FileProblem } from './problems';
 
+const GUNZIP_PIECE = 16 << 10;
+
 /** True for names like `train.jsonl.gz`. */
 export function isGzipName(name: string): boolean {
   return name.toLowerCase().endsWith('.gz');
@@ -27,8 +29,12 @@ export async function* gunzipChunks(chunks: AsyncIterable<Uint8Array>, file: str
     }
   };
   for await (const chunk of chunks) {
-    push(chunk, false);
-    yield* out.splice(0);
+    // Fed in small pieces: deflate expands up to ~1032×, so a 256 KiB read chunk of a gzip bomb would inflate
+    // to ~264 MB before the first yield; 16 KiB pieces keep that under ~17 MB.
+    for (let at = 0; at < chunk.byteLength; at += GUNZIP_PIECE) {
+      push(chunk.subarray(at, at + GUNZIP_PIECE), false);
+      yield* out.splice(0);
+    }
   }
   push(new Uint8Array(0), true);
   yield* out.splice(0);

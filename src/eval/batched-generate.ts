@@ -107,14 +107,17 @@ export async function decodeRows(
 ): Promise<DecodedRow[]> {
   const { vocab, maxPositionEmbeddings } = model.config;
   const width = Math.max(...rows.map((r) => r.ids.length));
-  const maxNew = Math.min(s.maxNewTokens, maxPositionEmbeddings - width);
-  if (maxNew < 1) throw new Error(`generateGrid: the longest prompt is ${width} tokens; this model's context is ${maxPositionEmbeddings} tokens`);
+  // Each row may write what it would alone (its prompt plus new tokens within the context); the batch runs until
+  // the row with the most room is done.
+  const rowMax = rows.map((r) => Math.min(s.maxNewTokens, maxPositionEmbeddings - r.ids.length));
+  if (Math.min(...rowMax) < 1) throw new Error(`generateGrid: a prompt is ${width} tokens; this model's context is ${maxPositionEmbeddings} tokens`);
+  const maxNew = Math.max(...rowMax);
   const allowed = tokenizer.vocabSize > 0 ? Math.min(tokenizer.vocabSize, vocab) : vocab;
   const eos = [...tokenizer.eosTokenIds, ...(model.config.eosTokenIds ?? [])];
-  const state = rows.map((r) => ({
+  const state = rows.map((r, b) => ({
     context: [...r.ids],
     rng: new Rng(s.seed),
-    output: new OutputTracker(tokenizer, eos, s.stop ?? [], s.maxNewTokens),
+    output: new OutputTracker(tokenizer, eos, s.stop ?? [], rowMax[b]),
     finish: null as FinishReason | null,
   }));
   const hooks = rows.map((r) => r.hook);

@@ -16,6 +16,7 @@ import { modelFixtureDir, REPO_ROOT } from '../test-utils/model-fixtures.node.js
 import { loadTokenizer } from '../tokenizer/load';
 import type { TextTokenizer } from '../tokenizer/types';
 import { generateGrid } from './batched-generate';
+import { MultiplexHook } from './multiplex-hook';
 import type { EvalVariant } from './evaluate';
 import { tokenLosses } from './token-losses';
 
@@ -68,6 +69,19 @@ describe('multiplexed batches', () => {
     expect(grid[0][0].ids).not.toEqual(grid[1][0].ids);
   });
 
+  it('near the context limit each row writes as many tokens as it would alone', async () => {
+    const long = [1, ...Array.from({ length: 249 }, (_, i) => 5 + (i % 7))]; // 250 of the fixture's 256 positions
+    const short = [1, 5, 6];
+    const grid = await generateGrid(model, tokenizer, [long, short], variants.slice(0, 2), { maxNewTokens: 10, seed: 2, temperature: 0.9 });
+    for (const [v, variant] of variants.slice(0, 2).entries()) {
+      for (const [p, ids] of [long, short].entries()) {
+        const alone = await generate(model, tokenizer, { promptIds: ids, maxNewTokens: 10, seed: 2, temperature: 0.9, hook: variant.hook });
+        expect(grid[v][p].ids).toEqual(alone.ids);
+        expect(grid[v][p].finishReason).toBe(alone.finishReason);
+      }
+    }
+  });
+
   it('sampled grid (same seed per row) equals every cell alone', async () => {
     const prompts = PROMPTS.slice(0, 2).map((p) => tokenizer.encode(p));
     const sampling = { maxNewTokens: 8, seed: 5, temperature: 0.8, topK: 20 };
@@ -90,5 +104,27 @@ describe('multiplexed batches', () => {
         got.forEach((x, t) => expect(Math.abs(x - nll[t])).toBeLessThan(1e-5));
       });
     }
+  });
+
+  it('a module delta: stacked product and per-group slices both give each row its own variant\'s delta', () => {
+    const hooks = variants.flatMap((v) => [v.hook, v.hook]); // 2 items per variant
+    const path = 'model.layers.1.self_attn.q_proj';
+    const seq = 3;
+    const x = tf.randomNormal([hooks.length * seq, 32], 0, 1, 'float32', 5) as tf.Tensor2D; // [items·seq, in]
+    const stacked = new MultiplexHook(hooks);
+    const sliced = new MultiplexHook(hooks, { stacked: false });
+    const a = stacked.delta(path, x)!.arraySync();
+    const b = sliced.delta(path, x)!.arraySync();
+    hooks.forEach((hook, item) => {
+      const rows = x.slice([item * seq, 0], [seq, 32]) as tf.Tensor2D;
+      const own = hook?.delta(path, rows)?.arraySync() ?? Array.from({ length: seq }, () => new Array(32).fill(0));
+      for (let r = 0; r < seq; r++) {
+        for (let c = 0; c < 32; c++) {
+          expect(Math.abs(a[item * seq + r][c] - own[r][c])).toBeLessThan(1e-5);
+          expect(b[item * seq + r][c]).toBe(own[r][c]); // the sliced path runs the variant's own ops
+        }
+      }
+    });
+    stacked.dispose();
   });
 });

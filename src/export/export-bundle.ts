@@ -10,7 +10,7 @@ import type { ModelConfig } from '../model/config';
 import type { ModelFiles } from '../model/model-files';
 import { writeGgufAdapter, type AdapterGgufType } from './gguf-adapter';
 import { writeGgufModel, type ModelGgufType } from './gguf-model';
-import { ggufTokenizer } from './gguf-tokenizer';
+import { modelfileTokenFacts } from './gguf-tokenizer';
 import { writeWholeFile } from './folder-sink';
 import { writeMergedHf } from './merged-hf';
 import { openMergedWeights } from './merged-weights';
@@ -18,9 +18,10 @@ import { modelCard, type AdapterFacts } from './model-card';
 import { modelfile } from './modelfile';
 import { exportFileNames } from './use-with';
 import { zipSink } from './zip-sink';
-import type { FloatDtype } from '../formats/safetensors-dtype';
+import { BUNDLE_DTYPES, type BundleFormat } from './bundle-names';
 
-export type BundleFormat = 'gguf-adapter' | 'merged-gguf' | 'merged';
+export { BUNDLE_DTYPES, bundleFileName, type BundleFormat } from './bundle-names';
+import type { FloatDtype } from '../formats/safetensors-dtype';
 
 export interface BundleRequest {
   format: BundleFormat;
@@ -33,21 +34,6 @@ export interface BundleRequest {
   /** false: write the single GGUF itself (a picked file) instead of a zip. */
   zip: boolean;
   onTensor?(done: number, total: number): void;
-}
-
-/** Which dtypes each format takes. */
-export const BUNDLE_DTYPES: Record<BundleFormat, readonly string[]> = {
-  'gguf-adapter': ['F32', 'F16', 'Q8_0'],
-  'merged-gguf': ['F32', 'F16', 'BF16', 'Q8_0', 'Q4_0'],
-  merged: ['F32', 'F16', 'BF16'],
-};
-
-/** The download's file name. */
-export function bundleFileName(name: string, format: BundleFormat, zip: boolean): string {
-  const f = exportFileNames(name);
-  if (format === 'gguf-adapter') return zip ? `${f.stem}-gguf.zip` : f.adapterGguf;
-  if (format === 'merged-gguf') return zip ? `${f.stem}-merged-gguf.zip` : f.mergedGguf;
-  return `${f.mergedFolder}.zip`;
 }
 
 /** Writes the export to `out`. */
@@ -69,7 +55,7 @@ export async function writeBundle(out: ByteSink, req: BundleRequest): Promise<vo
     const f = await zip.file(names.adapterGguf);
     await writeGgufAdapter(f, req.config, req.factors, { type: req.dtype as AdapterGgufType, name: req.facts.name });
     await f.close();
-    const tok = await ggufTokenizer(req.files, req.config);
+    const tok = await modelfileTokenFacts(req.files, req.config);
     await writeWholeFile(zip, names.modelfile, modelfile({ from: `./${names.baseGguf}`, adapter: `./${names.adapterGguf}`, stopTokens: tok.stopTokens, chatTemplate: tok.chatTemplate }));
     await writeWholeFile(zip, 'README.md', card(`GGUF LoRA adapter (${req.dtype}) for llama.cpp and Ollama; ${names.baseGguf} is the base as a merged GGUF export with no adapter`));
   } else {

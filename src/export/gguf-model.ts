@@ -54,22 +54,31 @@ export async function writeGgufModel(
   if (opts.type === 'Q8_0' || opts.type === 'Q4_0') kvs.push(['general.quantization_version', gguf.u32(2)]);
   kvs.push(...tokenizer.kvs);
   const specs: GgufTensorSpec[] = [];
-  const sources: Array<() => Promise<Float32Array>> = [];
+  const sources: Array<() => AsyncIterable<Float32Array>> = [];
   const ropeFreqs = llama3RopeFreqs(config);
   for (const t of weights.tensors) {
     const name = ggufTensorName(t.name)!;
     const type = t.shape.length === 1 ? 'F32' : matrixType(opts.type, name, t.shape[1]);
     specs.push({ name, shape: t.shape, type });
     const heads = permutedHeads(arch, config, t.name.replace(/\.(weight|bias)$/, ''));
-    sources.push(async () => {
-      const v = await weights.read(t.name);
-      return heads === null ? v : permuteRows(v, t.shape[0], t.shape.length === 2 ? t.shape[1] : 1, heads);
-    });
+    // q/k move rows across each head, so they are permuted whole (they are small); the rest stream in row blocks.
+    sources.push(
+      heads === null
+        ? () => weights.rows(t.name)
+        : async function* () {
+            yield permuteRows(await weights.read(t.name), t.shape[0], t.shape.length === 2 ? t.shape[1] : 1, heads);
+          },
+    );
     if (ropeFreqs && name === 'token_embd.weight') {
       specs.push({ name: 'rope_freqs.weight', shape: [ropeFreqs.length], type: 'F32' });
-      sources.push(async () => ropeFreqs);
+      sources.push(async function* () {
+        yield ropeFreqs;
+      });
     }
   }
-  const layout = await writeGguf(sink, kvs, specs, async (i, spec) => encodeGgml(await sources[i](), spec.type), opts.onTensor);
+  const encoded = async function* (i: number, spec: GgufTensorSpec) {
+    for await (const block of sources[i]()) yield encodeGgml(block, spec.type);
+  };
+  const layout = await writeGguf(sink, kvs, specs, encoded, opts.onTensor);
   return { layout, tokenizer };
 }

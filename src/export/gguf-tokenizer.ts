@@ -108,6 +108,19 @@ export async function ggufTokenizer(files: ModelFiles, config: ModelConfig): Pro
   return { kvs, stopTokens: stopIds.map((id) => byId.get(id)).filter((t): t is string => t !== undefined), chatTemplate };
 }
 
+/**
+ * What an adapter's Modelfile needs from the base's tokenizer (stop tokens, template); an adapter GGUF itself needs
+ * no tokenizer, so a base without a usable one just gives a Modelfile without them.
+ */
+export async function modelfileTokenFacts(files: ModelFiles, config: ModelConfig): Promise<Pick<GgufTokenizer, 'stopTokens' | 'chatTemplate'>> {
+  try {
+    return await ggufTokenizer(files, config);
+  } catch (e) {
+    if (e instanceof GgufExportError) return { stopTokens: [], chatTemplate: null };
+    throw e;
+  }
+}
+
 /** tokenizer_config's add_bos_token, else whether the post-processor's single template starts with a special token. */
 function addsBos(tokenizer: Json, tc: Json): boolean {
   if (typeof tc.add_bos_token === 'boolean') return tc.add_bos_token;

@@ -59,6 +59,17 @@ describe('merged Hugging Face folder', () => {
     }
   });
 
+  it('row blocks of any size concatenate to the whole merged tensor', async () => {
+    const config = await loadModelConfig(files);
+    const weights = await openMergedWeights(files, config, await stackFactors([{ adapter: adapters[0], weight: 0.5 }]));
+    for (const name of ['model.embed_tokens.weight', 'model.layers.1.mlp.down_proj.weight', 'model.layers.0.self_attn.q_proj.bias', 'model.norm.weight']) {
+      const whole = await weights.read(name);
+      const parts: number[] = [];
+      for await (const block of weights.rows(name, 3 * 4 * 32)) parts.push(...block);
+      expect(Float32Array.from(parts)).toEqual(whole);
+    }
+  });
+
   it('bf16 halves the weight bytes and says so in config.json', async () => {
     const config = await loadModelConfig(files);
     const weights = await openMergedWeights(files, config, await stackFactors([{ adapter: adapters[0], weight: 1 }]));
@@ -93,5 +104,9 @@ describe('Modelfile and "use it with" commands', () => {
     expect(by['llama.cpp']).toContain('llama-cli -m base.gguf --lora ship-log-json.gguf');
     expect(by.ollama).toContain('ollama create ship-log-json -f Modelfile');
     expect(by.transformers).toContain('PeftModel.from_pretrained(model, "./ship-log-json")');
+    const pinned = useWithCommands({ name: 'a', baseModel: 'Qwen/Qwen3-0.6B@v2', rank: 8 });
+    expect(pinned[0].code).toContain('from_pretrained("Qwen/Qwen3-0.6B", revision="v2")');
+    expect(pinned[1].code).toContain('vllm serve Qwen/Qwen3-0.6B --revision v2 --enable-lora');
+    expect(useWithCommands({ name: 'a', baseModel: 'HuggingFaceTB/SmolLM2-135M@main', rank: 8 })[1].code).toMatch(/^vllm serve HuggingFaceTB\/SmolLM2-135M --enable-lora/);
   });
 });

@@ -77,7 +77,7 @@ export async function writeMergedHf(sink: FolderSink, files: ModelFiles, weights
     const f = await sink.file(shardName(i));
     await f.write(safetensorsHeader(shard, opts.dtype));
     for (const e of shard) {
-      await f.write(encodeFloats(await weights.read(e.name), opts.dtype));
+      for await (const block of weights.rows(e.name)) await f.write(encodeFloats(block, opts.dtype));
       opts.onTensor?.(++done, entries.length);
     }
     await f.close();

@@ -4,6 +4,7 @@
  * tensor being read and the adapters' small factors are in memory, so a merge streams straight into a file.
  */
 import { readTensorF32 } from '../formats/safetensors';
+import { decodeFloats, SAFETENSORS_DTYPE_BYTES, type FloatDtype } from '../formats/safetensors-dtype';
 import type { Stacked } from '../lora/merge';
 import { expectedTensors, openCheckpoint, validateCheckpoint, type ExpectedTensor } from '../model/checkpoint';
 import type { ModelConfig } from '../model/config';
@@ -15,14 +16,23 @@ export interface MergedWeights {
   tensors: readonly ExpectedTensor[];
   /** f32 values of one tensor with the adapter delta added when it is an adapted projection's weight. */
   read(name: string): Promise<Float32Array>;
+  /**
+   * The same values as consecutive blocks of whole rows, each at most about `maxBytes` of f32, so an embedding of
+   * a billion-parameter model (1 GiB in f32) never sits in memory at once.
+   */
+  rows(name: string, maxBytes?: number): AsyncIterable<Float32Array>;
 }
 
-/** w[out, in] += b[out, R] · a[R, in], in place. */
-export function addLowRank(w: Float32Array, s: Stacked): void {
-  const { rank: r, inFeatures: n, outFeatures: m } = s;
-  if (w.length !== m * n) throw new Error(`low-rank update of ${m}×${n} applied to ${w.length} values`);
-  for (let o = 0; o < m; o++) {
-    const row = o * n;
+/** Row blocks of 16 MiB of f32 by default. */
+export const ROW_BLOCK_BYTES = 16 * 2 ** 20;
+
+/** w[rows, in] += b[rowStart.., R] · a[R, in] in place: the update of output rows [rowStart, rowStart + rows). */
+export function addLowRank(w: Float32Array, s: Stacked, rowStart = 0): void {
+  const { rank: r, inFeatures: n } = s;
+  const m = w.length / n;
+  if (!Number.isInteger(m) || rowStart + m > s.outFeatures) throw new Error(`low-rank update of ${s.outFeatures}×${n} applied to ${w.length} values at row ${rowStart}`);
+  for (let o = rowStart; o < rowStart + m; o++) {
+    const row = (o - rowStart) * n;
     for (let k = 0; k < r; k++) {
       const c = s.b[o * r + k];
       if (c === 0) continue;
@@ -48,14 +58,31 @@ export async function openMergedWeights(files: ModelFiles, config: ModelConfig, 
       throw new Error(`the adapter's '${path}' is ${s.outFeatures}×${s.inFeatures} but the base's is ${shape[0]}×${shape[1]}: a different base`);
     }
   }
+  const factorOf = (name: string) => (name.endsWith('.weight') ? factors.get(name.slice(0, -'.weight'.length)) : undefined);
   return {
     tensors,
     async read(name) {
       const { header } = ckpt.locate(name)!;
       const values = await readTensorF32(files, header, name);
-      const s = name.endsWith('.weight') ? factors.get(name.slice(0, -'.weight'.length)) : undefined;
+      const s = factorOf(name);
       if (s) addLowRank(values, s);
       return values;
+    },
+    async *rows(name, maxBytes = ROW_BLOCK_BYTES) {
+      const { header, info } = ckpt.locate(name)!;
+      const cols = info.shape.length === 2 ? info.shape[1] : info.shape[0];
+      const rows = info.shape.length === 2 ? info.shape[0] : 1;
+      const width = SAFETENSORS_DTYPE_BYTES[info.dtype];
+      const step = Math.max(1, Math.floor(maxBytes / (4 * cols)));
+      const s = factorOf(name);
+      for (let r = 0; r < rows; r += step) {
+        const end = Math.min(rows, r + step);
+        const bytes = await files.read(header.file, info.begin + r * cols * width, info.begin + end * cols * width);
+        if (bytes.byteLength !== (end - r) * cols * width) throw new Error(`${files.label}/${header.file}: truncated tensor '${name}'`);
+        const block = decodeFloats(bytes, info.dtype as FloatDtype); // [end − r, cols]
+        if (s) addLowRank(block, s, r);
+        yield block;
+      }
     },
   };
 }

@@ -49,10 +49,24 @@ function vllmRank(rank: number): number {
   return [8, 16, 32, 64, 128, 256, 320, 512].find((r) => r >= rank) ?? rank;
 }
 
+/**
+ * The base as transformers/vLLM name it: the studio's ids are `org/name@revision` (hub), `local:<name>` (dropped
+ * files: the user's own folder) or a built-in name.
+ */
+function baseName(baseModel: string | null): { id: string; revision: string | null } {
+  if (!baseModel) return { id: '<base model id or folder>', revision: null };
+  if (baseModel.startsWith('local:')) return { id: `./${baseModel.slice('local:'.length)}`, revision: null };
+  const at = baseModel.lastIndexOf('@');
+  if (at <= 0) return { id: baseModel, revision: null };
+  const revision = baseModel.slice(at + 1);
+  return { id: baseModel.slice(0, at), revision: revision === 'main' ? null : revision };
+}
+
 /** The commands for every target. */
 export function useWithCommands(input: UseWithInput): UseWithEntry[] {
   const f = exportFileNames(input.name);
-  const base = input.baseModel ?? '<base model id or folder>';
+  const { id: base, revision } = baseName(input.baseModel);
+  const rev = revision ? `, revision=${JSON.stringify(revision)}` : '';
   return [
     {
       target: 'transformers',
@@ -63,8 +77,8 @@ export function useWithCommands(input: UseWithInput): UseWithEntry[] {
         'from transformers import AutoModelForCausalLM, AutoTokenizer',
         'from peft import PeftModel',
         '',
-        `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(base)})`,
-        `model = AutoModelForCausalLM.from_pretrained(${JSON.stringify(base)})`,
+        `tokenizer = AutoTokenizer.from_pretrained(${JSON.stringify(base)}${rev})`,
+        `model = AutoModelForCausalLM.from_pretrained(${JSON.stringify(base)}${rev})`,
         `model = PeftModel.from_pretrained(model, "./${f.peftFolder}")`,
         '# or load the merged folder directly:',
         `# model = AutoModelForCausalLM.from_pretrained("./${f.mergedFolder}")`,
@@ -75,7 +89,7 @@ export function useWithCommands(input: UseWithInput): UseWithEntry[] {
       title: 'vLLM',
       needs: `the PEFT folder ${f.peftFolder}/`,
       language: 'shell',
-      code: `vllm serve ${base} --enable-lora --lora-modules ${f.stem}=./${f.peftFolder} --max-lora-rank ${vllmRank(input.rank)}\n# then request "model": "${f.stem}"`,
+      code: `vllm serve ${base}${revision ? ` --revision ${revision}` : ''} --enable-lora --lora-modules ${f.stem}=./${f.peftFolder} --max-lora-rank ${vllmRank(input.rank)}\n# then request "model": "${f.stem}"`,
     },
     {
       target: 'llama.cpp',

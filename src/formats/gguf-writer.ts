@@ -162,23 +162,29 @@ export interface ByteSink {
 }
 
 /**
- * Writes a whole GGUF to `sink`: the header, then `produce(i)`'s bytes for each tensor in order (each checked
- * against its planned size), padded to the alignment. Only one tensor's bytes exist at a time.
+ * Writes a whole GGUF to `sink`: the header, then `produce(i)`'s bytes for each tensor in order — one array, or
+ * chunks of whole rows — each tensor checked against its planned size and padded to the alignment. Only what
+ * `produce` holds at a time is in memory.
  */
 export async function writeGguf(
   sink: ByteSink,
   kvs: ReadonlyArray<readonly [string, GgufValue]>,
   tensors: readonly GgufTensorSpec[],
-  produce: (index: number, spec: GgufTensorSpec) => Promise<Uint8Array> | Uint8Array,
+  produce: (index: number, spec: GgufTensorSpec) => Promise<Uint8Array> | Uint8Array | AsyncIterable<Uint8Array>,
   onTensor?: (done: number, total: number) => void,
 ): Promise<GgufLayout> {
   const layout = ggufLayout(kvs, tensors);
   await sink.write(layout.header);
   for (const [i, spec] of tensors.entries()) {
-    const bytes = await produce(i, spec);
+    const produced = await produce(i, spec);
     const want = layout.tensors[i].bytes;
-    if (bytes.byteLength !== want) throw new Error(`gguf: ${spec.name}: produced ${bytes.byteLength} bytes, planned ${want}`);
-    await sink.write(bytes);
+    let got = 0;
+    for await (const chunk of produced instanceof Uint8Array ? [produced] : produced) {
+      got += chunk.byteLength;
+      if (got > want) break;
+      await sink.write(chunk);
+    }
+    if (got !== want) throw new Error(`gguf: ${spec.name}: produced ${got} bytes, planned ${want}`);
     const pad = (GGUF_ALIGNMENT - (want % GGUF_ALIGNMENT)) % GGUF_ALIGNMENT;
     if (pad) await sink.write(new Uint8Array(pad)); // gguf-py pads the last tensor too
     onTensor?.(i + 1, tensors.length);

@@ -5,7 +5,7 @@
  * arrive: when the connection drops, everything received so far survives and the next call asks only for the rest.
  */
 import { fileKey, type HubCache, type ManifestFile } from './cache';
-import { HubNetworkError, HubStorageError, isAbortError } from './errors';
+import { HubNetworkError, HubResponseError, HubStorageError, isAbortError } from './errors';
 import { checkResponse, type HubRequest } from './http';
 
 /** Flush granularity: large enough for few cache writes, small enough to lose little on a drop. */
@@ -93,6 +93,12 @@ async function pump(req: HubRequest, cache: HubCache, key: string, file: Manifes
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      if (stored + pendingBytes + value.byteLength > file.size) {
+        // More than the listing promised: a wrong or hostile server would otherwise fill the cache.
+        await reader.cancel().catch(() => undefined);
+        throw new HubResponseError(`${req.repo}: the server sent more than the ${file.size} bytes listed for ${file.path}; ` +
+          'nothing past them was stored', req.repo, 200);
+      }
       pending.push(value);
       pendingBytes += value.byteLength;
       fetched += value.byteLength;
@@ -101,6 +107,7 @@ async function pump(req: HubRequest, cache: HubCache, key: string, file: Manifes
     }
   } catch (e) {
     await flush(); // keep what arrived: the next attempt resumes after it
+    if (e instanceof HubResponseError) throw e;
     if (isAbortError(e) || req.signal?.aborted) throw abortError(req.signal);
     throw new HubNetworkError(`${req.repo}: the connection dropped during ${file.path} at ${stored} of ${file.size} ` +
       `bytes (${(e as Error).message}); load again to resume from there`, req.repo, file.path, stored, true);

@@ -161,7 +161,7 @@ async function listRepo(req: HubRequest): Promise<ManifestFile[]> {
   try {
     for await (const e of listFiles({ repo: req.repo, revision: req.revision, hubUrl: req.hubUrl, recursive: true,
       fetch: tracked })) {
-      if (e.type === 'file') out.push({ path: e.path, size: e.lfs?.size ?? e.size, oid: e.lfs?.oid ?? e.oid ?? null });
+      if (e.type === 'file') out.push({ path: e.path, size: listedSize(req, e.path, e.lfs?.size ?? e.size), oid: e.lfs?.oid ?? e.oid ?? null });
     }
   } catch (e) {
     if (isAbortError(e)) throw e;
@@ -172,6 +172,15 @@ async function listRepo(req: HubRequest): Promise<ManifestFile[]> {
       'connection and try again', req.repo, null, 0, true);
   }
   return out;
+}
+
+/**
+ * A listed size must be a plain byte count: NaN or a negative size made every room and completeness check pass
+ * (`needed > free` is false for NaN).
+ */
+function listedSize(req: HubRequest, path: string, size: unknown): number {
+  if (typeof size === 'number' && Number.isSafeInteger(size) && size >= 0) return size;
+  throw new HubResponseError(`${req.repo}: the file listing gives ${path} the size ${JSON.stringify(size)}, which is not a byte count`, req.repo, 200);
 }
 
 async function readCachedJson(req: HubRequest, cache: HubCache, path: string): Promise<unknown> {

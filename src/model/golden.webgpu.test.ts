@@ -50,3 +50,19 @@ describe('golden log-probs (webgpu)', () => {
     model.dispose();
   });
 });
+
+// #13: WebGPU's gather returns a zero row for an out-of-range id; the host check must fire first.
+describe('embedding lookup on webgpu', () => {
+  it('refuses an id ≥ vocab instead of embedding zeros', async () => {
+    expect(await initNodeWebGpu()).toBe(true);
+    const model = await loadModel(modelFixtureFiles('llama-tied'));
+    const ids = tf.tensor2d([[1, 300]], [1, 2], 'int32');
+    try {
+      expect(() => model.forward(ids)).toThrow(/embedding lookup: token id 300 is outside the vocabulary \[0, 256\)/);
+      await expect(model.logProbs([1, 300])).rejects.toThrow(/token id 300 is outside the vocabulary/);
+    } finally {
+      ids.dispose();
+      model.dispose();
+    }
+  });
+});

@@ -69,3 +69,17 @@ describe('hub loader on IndexedDB: path-like names are refused before any reques
     db.close();
   });
 });
+
+describe('stored datasets: ids beyond the model vocabulary are refused before training starts', () => {
+  it('names the dataset, the id and the vocabulary', async () => {
+    const { saveDataset } = await import('../engine/data/dataset-store');
+    const { trainingData } = await import('../engine/train/train-inputs');
+    const db = await openStudioDb({ name: freshName() });
+    const ex = (ids: number[]) => ({ ids: Int32Array.from(ids), lossMask: Uint8Array.from(ids.map((_, i) => (i ? 1 : 0))) });
+    const prepared = { train: [ex([1, 7, 9]), ex([1, 270, 9])], eval: [], shape: 'text' } as unknown as Parameters<typeof saveDataset>[2];
+    await saveDataset(db, { id: 'd', name: 'ships', source: { kind: 'files', files: [] } as never, tokenizer: 'm', info: {} }, prepared);
+    await expect(trainingData(db, 'd', 'm', 256)).rejects.toThrow(/dataset 'ships' produces id 270 \(example 2\) but the model's config.json vocab_size is 256/);
+    expect((await trainingData(db, 'd', 'm', 300)).train).toHaveLength(2);
+    db.close();
+  });
+});

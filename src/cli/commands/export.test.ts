@@ -75,6 +75,12 @@ describe('export CLI', () => {
     }, 120_000);
   }
 
+  it('an adapter GGUF needs no tokenizer: its Modelfile then has no stop tokens', async () => {
+    const out = path.join(dir, 'no-tokenizer.gguf');
+    await exportJson(['--model', path.join(root, 'lora/llama'), '--adapter', adapterOf(llama), '--format', 'gguf-adapter', '--dtype', 'q8_0', '--out', out]);
+    expect(readFileSync(path.join(dir, 'no-tokenizer.Modelfile'), 'utf8')).toBe('FROM ./base.gguf\nADAPTER ./no-tokenizer.gguf\n');
+  });
+
   describe('bad input: a clear error and no partial file', () => {
     async function expectRefused(args: string[], message: RegExp, out: string): Promise<void> {
       const before = listing(path.dirname(out));

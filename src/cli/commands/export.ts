@@ -16,7 +16,7 @@ import { writeWholeFile } from '../../export/folder-sink';
 import { ggufArchitecture, GgufExportError } from '../../export/gguf-arch';
 import { writeGgufAdapter, type AdapterGgufType } from '../../export/gguf-adapter';
 import { writeGgufModel, type ModelGgufType } from '../../export/gguf-model';
-import { ggufTokenizer } from '../../export/gguf-tokenizer';
+import { modelfileTokenFacts } from '../../export/gguf-tokenizer';
 import { writeMergedHf } from '../../export/merged-hf';
 import { openMergedWeights } from '../../export/merged-weights';
 import { modelfile } from '../../export/modelfile';
@@ -94,7 +94,7 @@ async function run(format: Format, dtype: string, out: string, files: ModelFiles
   if (format === 'gguf-adapter') {
     const type = dtype.toUpperCase() as AdapterGgufType;
     const layout = await writeFileAtomically(out, (sink) => writeGgufAdapter(sink, config, factors, { type, name }));
-    const tok = await ggufTokenizer(files, config);
+    const tok = await modelfileTokenFacts(files, config);
     await modelfileBeside(out, modelfile({ from: './base.gguf', adapter: `./${path.basename(out)}`, stopTokens: tok.stopTokens, chatTemplate: tok.chatTemplate }));
     return { bytes: layout.totalBytes, modules: factors.size };
   }

@@ -36,8 +36,9 @@ export interface DatasetMeta {
   source: DatasetRecord['source'];
   tokenizer: string;
   info: Record<string, unknown>;
-  promptFormat: PromptFormat;
-  samplePrompts: string[];
+  /** How prompts were rendered and a few eval prompts (the data handler always gives them). */
+  promptFormat?: PromptFormat;
+  samplePrompts?: string[];
 }
 
 /** Stores a prepared dataset (both splits) under `meta.id`. */

@@ -4,6 +4,7 @@
  */
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft } from '../../formats/peft';
 import { unzipFiles, zipFolder } from '../../formats/zip';
+import { modelCard } from '../../export/model-card';
 import { mergeConcat, mergeSvd } from '../../lora/merge';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { memoryFiles } from '../../model/memory-files';
@@ -63,7 +64,12 @@ export const exportAdapterHandler: HandlerSpec<'exportAdapter'> = {
     const { record, weights } = await readStoredAdapter(await job.state.db(), String(params.id));
     const folder = folderName(record.name);
     const configBytes = new TextEncoder().encode(JSON.stringify(record.config, null, 2) + '\n');
-    const zip = zipFolder({ [ADAPTER_CONFIG_FILE]: configBytes, [ADAPTER_WEIGHTS_FILE]: weights }, folder);
+    const card = modelCard({
+      name: record.name, baseModel: record.baseModel, rank: record.rank, alpha: record.alpha, targets: record.targets,
+      useRslora: record.config.use_rslora === true, dataset: record.dataset?.name ?? null, finalLoss: record.finalLoss ?? null,
+      contents: 'the PEFT adapter folder (adapter_config.json + adapter_model.safetensors)',
+    });
+    const zip = zipFolder({ [ADAPTER_CONFIG_FILE]: configBytes, [ADAPTER_WEIGHTS_FILE]: weights, 'README.md': card }, folder);
     const out = { folder, config: exactBuffer(configBytes), weights: exactBuffer(weights.slice()), zip: exactBuffer(zip) };
     job.transfer(out.config, out.weights, out.zip);
     return out;

@@ -27,7 +27,7 @@ export const trainHandler: HandlerSpec<'train'> = {
     if (session.busyTraining || activeRun(job.state)) throw new InvalidRequestError('A training run is already going. Stop it before starting another.');
     const db = await job.state.db();
     const { run, spec } = await openRun(db, params, loaded.info.id);
-    const data = await trainingData(db, spec.datasetId, loaded.info.id, loaded.tokenizer.hasChatTemplate);
+    const data = await trainingData(db, spec.datasetId, loaded.info.id, loaded.model.config.vocab, loaded.tokenizer.hasChatTemplate);
     const record = run ?? (await createRunRecord(db, spec, loaded.info.id));
     session.busyTraining = true;
     let lora: LoraRun | null = null;

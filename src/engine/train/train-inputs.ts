@@ -5,6 +5,7 @@
 import { fromCompact } from '../../data/compact';
 import { isPromptFormat, promptFormatOf, type PromptFormat } from '../../data/prompt-format';
 import type { TokenizedExample } from '../../data/types';
+import { findOutOfVocab, outOfVocabMessage } from '../../data/vocab-check';
 import { validateLoraConfig } from '../../lora/config';
 import { InvalidRequestError } from '../../protocol/errors';
 import type { SampleSettings, TrainRunSpec } from '../../protocol/train-types';
@@ -60,10 +61,11 @@ export function storedPromptFormat(record: DatasetRecord, hasChatTemplate: boole
 }
 
 /**
- * Reads dataset `id` and checks it was tokenized by the loaded base's tokenizer (`baseModel`; `hasChatTemplate`,
- * whether it has a chat template, tells how records from before the prompt format was stored were rendered).
+ * Reads dataset `id` and checks it was tokenized by the loaded base's tokenizer; with `vocab`, also that every id
+ * fits the model's vocabulary (caught here, not as a failed step with advice to resume). `hasChatTemplate`, whether
+ * the base has a chat template, tells how records from before the prompt format was stored were rendered.
  */
-export async function trainingData(db: StudioDb, id: string, baseModel: string, hasChatTemplate = false): Promise<TrainingData> {
+export async function trainingData(db: StudioDb, id: string, baseModel: string, vocab?: number, hasChatTemplate = false): Promise<TrainingData> {
   const stored = await loadStoredDataset(db, id);
   const { record } = stored;
   if (record.tokenizer && record.tokenizer !== baseModel) {
