@@ -75,7 +75,10 @@ export async function trainingData(db: StudioDb, id: string, baseModel: string, 
   }
   const train = fromCompact(stored.train);
   if (train.length === 0) throw new InvalidRequestError(`Dataset '${record.name}' has no training examples.`);
-  return { name: record.name, train, eval: fromCompact(stored.eval), promptFormat: storedPromptFormat(record, hasChatTemplate) };
+  const evalSet = fromCompact(stored.eval);
+  const bad = vocab === undefined ? null : (findOutOfVocab(train, vocab) ?? findOutOfVocab(evalSet, vocab));
+  if (bad) throw new InvalidRequestError(outOfVocabMessage(bad, vocab!, `the tokenizer of dataset '${record.name}'`, `the model's config.json`));
+  return { name: record.name, train, eval: evalSet, promptFormat: storedPromptFormat(record, hasChatTemplate) };
 }
 
 /** A checkpoint store that remembers the checkpoint it last loaded (the resumed run's metric history). */
