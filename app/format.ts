@@ -1,5 +1,5 @@
 /** Display formatting shared by the sections (numbers a user reads, not machine values). */
-import { formatBytes } from '../src/backend/gpu-watch';
+import { formatBytes } from '../src/util/format-bytes';
 
 export { formatBytes };
 

@@ -12,7 +12,7 @@ import type { BenchEvent } from './core/protocol';
 import { renderComparison, renderResult, formatValue } from './core/table';
 import { evaluateTargets } from './core/targets';
 import type { BenchResult } from './core/types';
-import { runInBrowser } from './runner/browser.node.js';
+import { runInBrowser } from './runner/browser.node';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -71,7 +71,7 @@ async function run(cmd: Extract<BenchCommand, { kind: 'run' }>): Promise<void> {
   let result: BenchResult;
   try {
     result = cmd.node
-      ? await (await import('./runner/node-host.node.js')).runInNode(opts, onEvent)
+      ? await (await import('./runner/node-host.node')).runInNode(opts, onEvent)
       : await runInBrowser(opts, onEvent, cmd.verbose);
   } catch (e) {
     const saved = partial.finish(e as Error);

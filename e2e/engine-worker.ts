@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import type { EngineEvent, Params, RequestKind, Result } from '../src/protocol/messages';
-import type { QuantMode } from '../src/model/linear';
+import type { QuantMode } from '../src/spec/modules';
 import type { EmbeddingMode, ModelInfo } from '../src/protocol/model-types';
 
 /** The built worker's URL path, found in the production build that scripts/e2e.sh made. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: installs what a fresh Debian machine lacks, then runs unit tests (Vitest, Node) and e2e (Playwright,
-# Debian Chromium) against the production build. Ends with one line "N passed, N failed"; exit status is non-zero
-# when anything failed.
+# `npm test`: installs what a fresh Debian machine lacks, then runs lint (ESLint) and typecheck (tsc), unit tests
+# (Vitest, Node) and e2e (Playwright, Debian Chromium) against the production build. Ends with one line
+# "N passed, N failed" (lint and typecheck count as one check each); exit status is non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +27,12 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 mkdir -p test-results e2e-artifacts
 rm -f test-results/vitest.json test-results/e2e.json
 
+# --- lint and typecheck: each is one check in the summary -------------------------------------------------------
+npm run -s lint
+lint_rc=$?
+npm run -s typecheck
+typecheck_rc=$?
+
 # --- unit tests ----------------------------------------------------------------------------------------------------
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 unit_rc=$?
@@ -36,11 +42,18 @@ bash scripts/e2e.sh
 e2e_rc=$?
 
 # --- summary -------------------------------------------------------------------------------------------------------
-node --input-type=module - "$unit_rc" "$e2e_rc" <<'JS'
+node --input-type=module - "$unit_rc" "$e2e_rc" "$lint_rc" "$typecheck_rc" <<'JS'
 import { existsSync, readFileSync } from 'node:fs';
-const [unitRc, e2eRc] = process.argv.slice(2).map(Number);
+const [unitRc, e2eRc, lintRc, typecheckRc] = process.argv.slice(2).map(Number);
 const read = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null);
 let passed = 0, failed = 0;
+for (const [name, rc] of [['lint', lintRc], ['typecheck', typecheckRc]]) {
+  if (rc === 0) passed += 1;
+  else {
+    failed += 1;
+    console.log(`${name} failed (see above)`);
+  }
+}
 const unit = read('test-results/vitest.json');
 if (unit) {
   passed += unit.numPassedTests;

@@ -6,7 +6,7 @@
  * import `@tensorflow`, which `workers/data-bundle.test.ts` checks on the built bundle. The page starts several of
  * these for a big preparation (app/data-engine.ts), each tokenizing a shard (`prepareShard`).
  */
-import { dataHandlers } from '../src/engine/handlers/data-handlers';
+import { dataHandlers } from '../src/engine/handlers/data';
 import { JobEngine } from '../src/engine/job-engine';
 import { serveEngine, type ServerEndpoint } from '../src/engine/serve';
 import { getStudioDb } from '../src/storage';

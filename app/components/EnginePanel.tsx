@@ -2,7 +2,7 @@ import { useStudio } from '../store';
 import { selectBackend, selectBackendPreference, selectCheck, selectEngineStatus, selectLog } from '../store/selectors';
 import { applyBackendPreference, restartEngine, runBackendCheck } from '../store/engine-actions';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../src/backend/report';
-import { formatBytes } from '../../src/backend/gpu-watch';
+import { formatBytes } from '../format';
 
 const LABELS: Record<BackendPreference, string> = {
   auto: 'Automatic (best available)',

@@ -9,6 +9,7 @@ import { TrainControls } from '../components/train/TrainControls';
 import { TrainForm } from '../components/train/TrainForm';
 import { ViewingNote } from '../components/train/ViewingNote';
 import '../components/train/train.css';
+import { useStudio } from '../store';
 import { refreshDatasets } from '../store/data-actions';
 import { watchTrainBoot } from '../store/train-actions';
 import { SectionFrame } from './SectionFrame';
@@ -18,6 +19,8 @@ import { SectionFrame } from './SectionFrame';
  * live charts across the full width, then the sample timeline.
  */
 export function TrainSection() {
+  // DPO/ORPO runs log TRL's rewards: their margin and accuracy get charts of their own.
+  const rewards = useStudio((s) => s.train.seriesVersion >= 0 && s.train.series.hasRewards);
   useEffect(() => {
     void refreshDatasets();
     return watchTrainBoot();
@@ -42,6 +45,8 @@ export function TrainSection() {
           <SmallChart metric="lr" />
           <SmallChart metric="gradNorm" />
           <SmallChart metric="tokensPerSec" />
+          {rewards ? <SmallChart metric="margins" /> : null}
+          {rewards ? <SmallChart metric="accuracies" /> : null}
         </div>
         <SampleTimeline />
       </div>

@@ -1,6 +1,6 @@
 /** Adapters section state: the library, the merge form, and the state of each long action. */
 import type { StateCreator } from 'zustand';
-import type { AdapterRecord } from '../../src/storage/records';
+import type { AdapterRecord } from '../../src/spec/records';
 import type { StudioState } from './index';
 
 export interface MergeForm {

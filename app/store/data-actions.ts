@@ -2,7 +2,7 @@
  * Data section actions. All parsing, validation and tokenizing runs in the data worker; this file only moves
  * blobs and results between it and the store (the sample files are fetched as Blobs, never parsed here).
  */
-import { CancelledError } from '../../src/protocol/errors';
+import { CancelledError } from '../../src/spec/errors';
 import { templateError } from '../../src/data/template';
 import type { ColumnMapping } from '../../src/data/types';
 import type { NamedBlob } from '../../src/protocol/model-types';

@@ -3,7 +3,7 @@ import type { StateCreator } from 'zustand';
 import type { ColumnMapping, ProblemPolicy } from '../../src/data/types';
 import type { DataFileSample, PrepareDataResult, PreviewResult } from '../../src/protocol/data-types';
 import type { NamedBlob } from '../../src/protocol/model-types';
-import type { DatasetRecord } from '../../src/storage/records';
+import type { DatasetRecord } from '../../src/spec/records';
 import type { StudioState } from './index';
 import type { JobProgress } from './job-progress';
 

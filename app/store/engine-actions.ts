@@ -3,7 +3,7 @@
  * hold the client themselves.
  */
 import type { BackendPreference } from '../../src/backend/select';
-import { EngineError } from '../../src/protocol/errors';
+import { EngineError } from '../../src/spec/errors';
 import { getEngine } from '../engine';
 import { useStudio } from './index';
 

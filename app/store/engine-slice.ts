@@ -1,7 +1,8 @@
 /** Engine status as the UI mirrors it: worker life, backend report, memory, storage, checks, GPU faults, log. */
 import type { StateCreator } from 'zustand';
 import type { BackendReport } from '../../src/backend/select';
-import type { EngineEvent, MatmulCheckResult, MemoryReport, StorageEstimateResult } from '../../src/protocol/messages';
+import type { EngineEvent, MatmulCheckResult, MemoryReport } from '../../src/protocol/messages';
+import type { StorageEstimateResult } from '../../src/storage/estimate';
 import type { StudioState } from './index';
 
 export type EngineStatus = 'starting' | 'initializing' | 'ready' | 'crashed' | 'error';

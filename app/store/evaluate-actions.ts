@@ -2,7 +2,7 @@
  * Evaluate section actions: build the variants (base, adapters alone, mixes) from the form, run `evaluate` on
  * the selected stored dataset with progress, and export the result.
  */
-import { CancelledError } from '../../src/protocol/errors';
+import { CancelledError } from '../../src/spec/errors';
 import type { EvalVariantSpec } from '../../src/protocol/eval-types';
 import { saveBlob } from '../download';
 import { getEngine } from '../engine';

@@ -5,7 +5,7 @@
  */
 import { isPromptFormat, PLAIN_TEMPLATE } from '../../src/data/prompt-format';
 import { CHAT_TEMPLATE } from '../../src/data/template';
-import { CancelledError } from '../../src/protocol/errors';
+import { CancelledError } from '../../src/spec/errors';
 import type { GenerateParams } from '../../src/protocol/generate-types';
 import type { ChatMessage } from '../../src/tokenizer/types';
 import { getEngine } from '../engine';
@@ -47,14 +47,13 @@ async function runPane(id: PaneId, messages: ChatMessage[] | null): Promise<stri
   state().patchPane(id, { text: '', running: true, result: null, error: null });
   let text = '';
   try {
-    const result = await getEngine().request('generate', params(id, messages), {
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.kind !== 'token' || !e.text) return;
-        text += e.text;
-        state().patchPane(id, { text });
-      },
-    });
+    const tokens = getEngine().stream('generate', params(id, messages), { signal: controller.signal });
+    for await (const token of tokens) {
+      if (!token.text) continue;
+      text += token.text;
+      state().patchPane(id, { text });
+    }
+    const result = await tokens.result;
     state().patchPane(id, { text: result.text, running: false, result });
     return result.text;
   } catch (e) {

@@ -1,7 +1,9 @@
 /**
- * The studio's one zustand store, built from slices (engine, settings, ui; later model, data, train, generate,
- * adapters). Only `settings` is persisted (localStorage). Components read through selectors (./selectors.ts) and
- * change things through slice setters or the async actions in ./engine-actions.ts; no engine logic in components.
+ * The studio's one zustand store, built from slices: engine, settings, ui, model, data, generate, adapters, train.
+ * This store persists only `settings` (localStorage); the Train form is saved on its own (./train-form-storage.ts).
+ * Components read through selectors (./selectors.ts) or narrow `useStudio` picks, and change things through slice
+ * setters or the async actions (./engine-actions.ts, ./model-actions.ts, ./data-actions.ts, ./train-actions.ts,
+ * ./generate-actions.ts, ./adapters-actions.ts); no engine logic in components.
  */
 import { create } from 'zustand';
 import { persist, type PersistOptions } from 'zustand/middleware';

@@ -1,5 +1,6 @@
 /**
- * A run's metric history as columns (step, loss, eval loss, lr, grad norm, tokens/s), appended in place. Training streams a
+ * A run's metric history as columns (step, loss, eval loss, lr, grad norm, tokens/s; DPO/ORPO reward margin and
+ * accuracy), appended in place. Training streams a
  * point per step and runs reach 10 000+ steps, so the store keeps ONE mutable series and bumps a version number
  * instead of copying arrays on every step; charts read the columns when the version changes.
  */
@@ -12,6 +13,8 @@ export interface SeriesPoint {
   lr?: number;
   gradNorm?: number;
   tokensPerSec?: number;
+  'rewards/margins'?: number;
+  'rewards/accuracies'?: number;
 }
 
 /** Append-only columns of one run's metrics; `null` marks a step without that metric (uPlot draws a gap). */
@@ -22,6 +25,8 @@ export class MetricSeries {
   readonly lr: (number | null)[] = [];
   readonly gradNorm: (number | null)[] = [];
   readonly tokensPerSec: (number | null)[] = [];
+  readonly margins: (number | null)[] = [];
+  readonly accuracies: (number | null)[] = [];
 
   get length(): number {
     return this.step.length;
@@ -36,6 +41,8 @@ export class MetricSeries {
     this.lr.push(p.lr ?? null);
     this.gradNorm.push(p.gradNorm ?? null);
     this.tokensPerSec.push(p.tokensPerSec ?? null);
+    this.margins.push(p['rewards/margins'] ?? null);
+    this.accuracies.push(p['rewards/accuracies'] ?? null);
   }
 
   /** Replaces everything with `points`. */
@@ -48,7 +55,12 @@ export class MetricSeries {
   truncate(lastStep: number): void {
     let n = this.length;
     while (n > 0 && this.step[n - 1] > lastStep) n--;
-    for (const col of [this.step, this.loss, this.evalLoss, this.lr, this.gradNorm, this.tokensPerSec]) col.length = n;
+    for (const col of [this.step, this.loss, this.evalLoss, this.lr, this.gradNorm, this.tokensPerSec, this.margins, this.accuracies]) col.length = n;
+  }
+
+  /** Whether the run logged preference metrics (DPO/ORPO). */
+  get hasRewards(): boolean {
+    return this.margins.some((v) => v !== null);
   }
 
   /** Loss of the first and the last step (for "loss went from … to …"), or null when empty. */

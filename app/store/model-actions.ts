@@ -4,13 +4,13 @@
  * engine may hold no model: the built-in demo is loaded again so the studio opens ready to use).
  */
 import type { ModelSource } from '../../src/protocol/model-types';
-import { CancelledError } from '../../src/protocol/errors';
+import { CancelledError } from '../../src/spec/errors';
 import { getEngine } from '../engine';
 import { useStudio } from './index';
 import { syncMix } from './generate-actions';
 import { errorText, progressOf } from './job-progress';
 import type { BuiltinModel } from './model-slice';
-import { fitPresetToBase } from './train-presets';
+import { fitPresetToBase } from '../../src/spec/presets';
 
 /** Used when public/models/index.json is missing (a build without the demo's index). */
 const FALLBACK_BUILTIN: BuiltinModel = {

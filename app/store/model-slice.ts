@@ -1,6 +1,6 @@
 /** Model section state: where the base comes from, the quantization choice, the load job and the loaded model. */
 import type { StateCreator } from 'zustand';
-import type { QuantMode } from '../../src/model/linear';
+import type { QuantMode } from '../../src/spec/modules';
 import type { ModelInfo, ModelInspection, ModelSource, NamedBlob } from '../../src/protocol/model-types';
 import type { StudioState } from './index';
 import type { JobProgress } from './job-progress';

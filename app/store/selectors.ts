@@ -1,14 +1,12 @@
 /** Selectors: the only way components read the store (keeps re-renders narrow and names the derived values). */
 import type { StudioState } from './index';
-import { formatBytes } from '../../src/backend/gpu-watch';
+import { formatBytes } from '../format';
 import { isPromptFormat, type PromptFormat } from '../../src/data/prompt-format';
 import type { PaneId } from './generate-slice';
 import { isLive, type TrainRunView } from './train-slice';
 
-export const selectEngine = (s: StudioState) => s.engine;
 export const selectEngineStatus = (s: StudioState) => s.engine.status;
 export const selectBackend = (s: StudioState) => s.engine.backend;
-export const selectBackendName = (s: StudioState) => s.engine.backend?.backend ?? null;
 export const selectEngineError = (s: StudioState) => s.engine.error;
 export const selectMemory = (s: StudioState) => s.engine.memory;
 export const selectCheck = (s: StudioState) => s.engine.check;

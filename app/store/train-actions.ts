@@ -3,9 +3,10 @@
  * pause / resume / stop, list unfinished runs after a reload, and re-open a stored run's loss history (the
  * Adapters section calls {@link openRunHistory}). All training happens in the engine worker.
  */
-import { CancelledError } from '../../src/protocol/errors';
-import type { TrainAction, TrainParams, TrainRunSpec } from '../../src/protocol/train-types';
-import type { RunRecord } from '../../src/storage/records';
+import { CancelledError } from '../../src/spec/errors';
+import type { TrainAction, TrainParams } from '../../src/protocol/train-types';
+import type { TrainRunSpec } from '../../src/spec/run-spec';
+import type { RunRecord } from '../../src/spec/records';
 import { getEngine } from '../engine';
 import { refreshAdapters } from './adapters-actions';
 import { putAdapterInGenerate } from './generate-actions';
@@ -13,7 +14,7 @@ import { useStudio } from './index';
 import { errorText } from './job-progress';
 import { saveTrainForm } from './train-form-storage';
 import { isLive, startingRun } from './train-slice';
-import { DEFAULT_TRAIN_FORM } from './train-presets';
+import { DEFAULT_TRAIN_FORM } from '../../src/spec/presets';
 
 const ESTIMATE_DELAY_MS = 250;
 let estimateTimer: ReturnType<typeof setTimeout> | null = null;
@@ -65,7 +66,7 @@ export async function startTraining(): Promise<void> {
 export async function resumeRun(runId: string): Promise<void> {
   const record = train().unfinished.find((r) => r.id === runId);
   // The form shows the settings the run trains with (it is locked while the run goes on).
-  const spec = (record?.config as { spec?: TrainRunSpec } | undefined)?.spec;
+  const spec: TrainRunSpec | undefined = record?.config?.spec;
   if (spec?.lora && spec.train && spec.samples) {
     useStudio.getState().setTrainForm(() => ({ preset: 'custom', name: spec.name, lora: spec.lora, train: spec.train, samples: spec.samples }));
     useStudio.getState().patchData({ selectedDatasetId: spec.datasetId });
@@ -79,7 +80,9 @@ async function runRequest(params: TrainParams, name: string, fresh: boolean): Pr
   if (fresh) series.reset();
   patch({ run: startingRun(name), error: null, viewing: null, samples: fresh ? [] : train().samples, seriesVersion: train().seriesVersion + 1 });
   try {
-    const result = await getEngine().request('train', params, { onEvent: (e) => useStudio.getState().applyTrainEvent(e) });
+    const events = getEngine().stream('train', params);
+    for await (const event of events) useStudio.getState().applyTrainEvent(event);
+    const result = await events.result;
     const run = train().run;
     if (run) patch({ run: { ...run, status: result.status, step: result.step, totalSteps: result.totalSteps, adapterId: result.adapterId, message: result.message } });
     // The new adapter is ready to try in Generate, prompted the way its data was rendered.

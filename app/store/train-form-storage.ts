@@ -3,7 +3,7 @@
  * learning rate and sample prompts finds them again. Stored values are merged over the defaults, so a form saved
  * by an older build gains new fields instead of breaking; the engine validates whatever is sent.
  */
-import { DEFAULT_TRAIN_FORM, type TrainForm } from './train-presets';
+import { DEFAULT_TRAIN_FORM, type TrainForm } from '../../src/spec/presets';
 
 export const TRAIN_FORM_KEY = 'lora-studio-train-form';
 const VERSION = 1;

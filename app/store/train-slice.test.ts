@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { hasEval, lossColumns, metricColumns, smooth, withAlpha, zeroBasedRange } from '../components/train/chart-data';
 import { useStudio } from './index';
 import { MetricSeries } from './metric-series';
-import { applyPreset, DEFAULT_TRAIN_FORM } from './train-presets';
+import { applyPreset, DEFAULT_TRAIN_FORM } from '../../src/spec/presets';
 import { isLive } from './train-slice';
 
 beforeEach(() => useStudio.setState(useStudio.getInitialState(), true));

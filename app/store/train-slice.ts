@@ -5,14 +5,16 @@
  */
 import type { StateCreator } from 'zustand';
 import type { PromptFormat } from '../../src/data/prompt-format';
-import type { EngineEvent } from '../../src/protocol/messages';
-import type { TrainingEstimate, TrainRunSpec } from '../../src/protocol/train-types';
-import type { RunRecord } from '../../src/storage/records';
+import type { StreamEvent } from '../../src/protocol/stream';
+import { assertNever } from '../../src/spec/errors';
+import type { TrainingEstimate } from '../../src/protocol/train-types';
+import type { TrainRunSpec } from '../../src/spec/run-spec';
+import type { RunRecord } from '../../src/spec/records';
 import type { TrainerStatus } from '../../src/train/trainer';
 import type { StudioState } from './index';
 import { MetricSeries } from './metric-series';
 import { loadTrainForm } from './train-form-storage';
-import type { TrainForm } from './train-presets';
+import type { TrainForm } from '../../src/spec/presets';
 
 export type RunStatus = 'starting' | 'sampling' | 'evaluating' | TrainerStatus;
 
@@ -74,7 +76,7 @@ export interface TrainSlice {
   patchTrain(patch: Partial<TrainSlice['train']>): void;
   setTrainForm(update: (form: TrainForm) => TrainForm): void;
   /** Folds a `train` job event into the run view, the series and the timeline. */
-  applyTrainEvent(event: EngineEvent): void;
+  applyTrainEvent(event: StreamEvent<'train'>): void;
 }
 
 /** A run view before the engine answered. */
@@ -141,7 +143,7 @@ export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', un
       case 'trainStatus':
         return patchRun({ status: event.status, step: event.step, message: event.message ?? run.message });
       default:
-        return;
+        return assertNever(event, 'training event');
     }
   },
 });

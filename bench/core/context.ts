@@ -2,7 +2,7 @@
  * What a suite receives: the options, sinks for figures / skips / log lines, and state shared between suites
  * (the backend peak measured by suite 1 is the denominator of every MFU figure).
  */
-import type { BenchOptions, Figure, Skipped, SuiteName } from './types';
+import type { BenchOptions, Figure, SuiteName } from './types';
 import { summarize, summarizeRate, type Summary } from './stats';
 
 /** What only the host (browser worker or Node) can provide. */

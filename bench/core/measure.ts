@@ -64,7 +64,3 @@ export async function timeOpRuns(plan: RunPlan, op: () => Tensor, targetMs = 25,
   return samples.map((ms) => ms / inner);
 }
 
-/** Yields to the event loop so progress messages get out of a busy worker. */
-export function breathe(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}

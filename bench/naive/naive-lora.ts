@@ -114,6 +114,12 @@ export class NaiveLoraLlama {
     this.cos.dispose();
     this.sin.dispose();
     this.optimizer.dispose();
-    for (const m of this.layers) for (const l of m.values()) (l.w.dispose(), l.a.dispose(), l.b.dispose());
+    for (const m of this.layers) {
+      for (const l of m.values()) {
+        l.w.dispose();
+        l.a.dispose();
+        l.b.dispose();
+      }
+    }
   }
 }

@@ -9,7 +9,7 @@ import { initNodeBackend, type NodeBackendName } from '../../src/backend/node';
 import { tf, type Tensor2D, type Tensor3D } from '../../src/backend/tf';
 import type { DecoderModel, QuantMode } from '../../src/model';
 import type { KVCache } from '../../src/model/kv-cache';
-import { createLinearFactory } from '../../src/quant';
+import { createLinearFactory } from '../../src/model/linear-factory';
 import { randomIds } from '../core/random';
 import type { BenchModelName } from '../core/types';
 import { benchModelConfig, buildModel, randomWeights } from '../models/bench-models';

@@ -7,7 +7,7 @@
 import { tf, type Tensor2D, type Tensor3D } from '../../src/backend/tf';
 import type { DecoderModel, QuantMode } from '../../src/model';
 import { generate } from '../../src/generate';
-import { createLinearFactory } from '../../src/quant';
+import { createLinearFactory } from '../../src/model/linear-factory';
 import { byteLevelTokenizerJson, createTokenizer } from '../../src/tokenizer';
 import { figure, rate, type SuiteContext } from '../core/context';
 import { runPlan, timeRuns } from '../core/measure';

@@ -5,7 +5,7 @@
  */
 import { tf } from '../../src/backend/tf';
 import { estimateModelBytes, type QuantMode } from '../../src/model';
-import { createLinearFactory } from '../../src/quant';
+import { createLinearFactory } from '../../src/model/linear-factory';
 import { exact, figure, type SuiteContext } from '../core/context';
 import { withMemoryPeak, wasmHeapBytes } from '../core/memory-probe';
 import { benchModelConfig, buildModel, randomWeights, type RandomWeights } from '../models/bench-models';

@@ -7,9 +7,9 @@
  */
 import { tf } from '../../src/backend/tf';
 import { LoraAdapter } from '../../src/lora/lora-adapter';
-import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../src/lora/config';
+import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../src/spec/lora-config';
 import type { DecoderModel, ModelConfig, QuantMode } from '../../src/model';
-import { createLinearFactory } from '../../src/quant';
+import { createLinearFactory } from '../../src/model/linear-factory';
 import { AdamW } from '../../src/train/adamw';
 import { makeBatch } from '../../src/train/batch';
 import { computeStepGradients } from '../../src/train/grad-step';

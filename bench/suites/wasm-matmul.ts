@@ -8,7 +8,7 @@
 import { tf } from '../../src/backend/tf';
 import { registerWasmKernelOverrides, unregisterWasmKernelOverrides, wasmKernelOverridesActive } from '../../src/backend/kernels/register-wasm';
 import type { ModelConfig, QuantMode } from '../../src/model';
-import { createLinearFactory } from '../../src/quant';
+import { createLinearFactory } from '../../src/model/linear-factory';
 import { figure, rate, type SuiteContext } from '../core/context';
 import { matmulFlops } from '../core/flops';
 import { runPlan, timeOpRuns, type RunPlan } from '../core/measure';

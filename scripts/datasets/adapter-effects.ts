@@ -9,12 +9,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileDatasetInput } from '../../src/data/node-input.node.js';
+import { fileDatasetInput } from '../../src/data/node-input.node';
 import { prepareDataset } from '../../src/data/prepare';
 import type { TokenizedExample } from '../../src/data/types';
 import { generate } from '../../src/generate/generate';
-import { PRESETS, quickLearningRate } from '../../app/store/train-presets';
-import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../src/lora/config';
+import { PRESETS, quickLearningRate } from '../../src/spec/presets';
+import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../src/spec/lora-config';
 import { AdapterStack } from '../../src/lora/adapter-stack';
 import type { LoraAdapter } from '../../src/lora/lora-adapter';
 import type { DecoderModel } from '../../src/model/decoder-model';
@@ -22,7 +22,7 @@ import type { AdapterHook } from '../../src/model/linear';
 import type { TextTokenizer } from '../../src/tokenizer/types';
 import { MemoryCheckpointStore } from '../../src/train/checkpoint';
 import { createLoraRun } from '../../src/train/lora-run';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/train/train-config';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../src/spec/train-config';
 
 export const DATASETS_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../public/datasets');
 

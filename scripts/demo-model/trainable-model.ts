@@ -8,6 +8,7 @@ import { tf, type Tensor2D } from '../../src/backend/tf';
 import { encodeSafetensors } from '../../src/formats/safetensors-write';
 import type { ModelConfig } from '../../src/model/config';
 import { DecoderModel } from '../../src/model/decoder-model';
+import { rowNorms } from '../../src/model/dense-linear';
 import type { Linear } from '../../src/model/linear';
 import { linearPath, type LayerWeights } from '../../src/model/weights';
 import { Rng } from '../../src/util/rng';
@@ -18,6 +19,7 @@ export class TrainableLinear implements Linear {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly byteSize: number;
+  readonly bias = null;
 
   constructor(readonly weight: tf.Variable<tf.Rank.R2>) {
     [this.outFeatures, this.inFeatures] = weight.shape;
@@ -27,6 +29,10 @@ export class TrainableLinear implements Linear {
   /** x: [rows, in] → [rows, out]; differentiable w.r.t. x and the weight. Caller owns the result. */
   apply(x: Tensor2D): Tensor2D {
     return tf.matMul(x, this.weight, false, true); // [rows, out]
+  }
+
+  weightRowNorms(): Promise<Float32Array> {
+    return rowNorms(this.weight);
   }
 
   dispose(): void {

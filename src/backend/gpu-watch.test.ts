@@ -1,8 +1,8 @@
 // GPU fault detection on a real WebGPU implementation: Dawn (`webgpu` package) on SwiftShader, in Node.
 // Needs VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (scripts/test.sh sets it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuError } from '../protocol/errors';
-import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node.js';
+import { GpuError } from '../spec/errors';
+import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node';
 import { LocalEngine } from '../engine/local-engine';
 import { coreHandlers } from '../engine/handlers';
 import type { EngineEvent } from '../protocol/messages';

@@ -6,7 +6,8 @@
  * - {@link GpuWatch} listens for errors that escaped every scope (`uncapturederror`) and for device loss, and
  *   tells its listeners (the engine turns them into `gpuError` events and fails the jobs in flight).
  */
-import { GpuError, type GpuFaultKind } from '../protocol/errors';
+import { GpuError, type GpuFaultKind } from '../spec/errors';
+import { formatBytes } from '../util/format-bytes';
 
 /** A fault as the watch reports it. */
 export interface GpuFault {
@@ -122,16 +123,4 @@ export class GpuWatch {
     this._faults++;
     for (const listener of this.listeners) listener(fault);
   }
-}
-
-/** "1.5 GiB"-style size for messages. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 && i > 0 ? 1 : 0)} ${units[i]}`;
 }

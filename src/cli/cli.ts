@@ -3,7 +3,7 @@
  * line `error: …` and exits 1; anything else is a bug and prints its stack. `main.ts` only calls {@link runCli},
  * so tests run the exact same path in-process.
  */
-import { HubError } from '../hub/errors';
+import { HubError } from '../spec/hub-errors';
 import { CheckpointError } from '../model/checkpoint';
 import { ModelConfigError } from '../model/config';
 import { PeftFormatError } from '../formats/peft-config';
@@ -11,10 +11,10 @@ import { SafetensorsError } from '../formats/safetensors';
 import { DatasetOptionsError } from '../data/options';
 import { RenderError } from '../data/render';
 import { ChatTemplateError } from '../tokenizer/chat-template';
-import { InvalidRequestError, QuotaError } from '../protocol/errors';
+import { InvalidRequestError, QuotaError } from '../spec/errors';
 import { GgufExportError } from '../export/gguf-arch';
 import { HandoffError } from '../handoff/handoff-job';
-import { InputError } from '../util/input-error';
+import { InputError } from '../spec/input-error';
 import { CliError, type CliCommand } from './command';
 import { dataCommand } from './commands/data';
 import { envCommand } from './commands/env';
@@ -27,7 +27,7 @@ import { inspectCommand } from './commands/inspect';
 import { mergeCommand } from './commands/merge';
 import { scoreCommand } from './commands/score';
 import { trainCommand } from './commands/train';
-import { quantCommand } from '../quant/quant-command.node.js';
+import { quantCommand } from './commands/quant';
 
 export const commands: Record<string, CliCommand> = {
   data: dataCommand,

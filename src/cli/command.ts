@@ -39,3 +39,9 @@ export function flag(flags: Map<string, string[]>, name: string, fallback?: stri
 export class CliError extends Error {
   override name = 'CliError';
 }
+
+/** Refuses a path with control characters: names end up in job files and Modelfiles, one directive a line. */
+export function refuseControlChars(name: string, value: string): void {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new CliError(`--${name} must not contain a control character (newline, tab…); got ${JSON.stringify(value)}`);
+}

@@ -3,10 +3,10 @@
  * One row per case; each row builds its inputs, runs the CLI in-process and checks message, exit code and that
  * nothing was written (see src/test-utils/hostile.node.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'vitest';
-import { copyFixture, editJson, expectHostile, type HostileCase } from '../test-utils/hostile.node.js';
+import { copyFixture, editJson, expectHostile, type HostileCase } from '../test-utils/hostile.node';
 
 /** A model folder whose config.json got `patch`. */
 function withConfig(dir: string, patch: Record<string, unknown>): string {
@@ -60,7 +60,7 @@ const cases: HostileCase[] = [
   { name: 'layer count disagrees with the checkpoint', setup: (d) => score(withConfig(d, { num_hidden_layers: 3 })), says: ['num_hidden_layers 3', 'checkpoint has 2 layers'] },
   { name: 'vocab_size disagrees with the embedding', setup: (d) => score(withConfig(d, { vocab_size: 1e9 })), says: ['vocab_size', '1000000000', '256'] },
   { name: 'config.json not valid JSON', setup: (d) => { const m = copyFixture(d); writeFileSync(path.join(m, 'config.json'), '{"model_type": "llama",'); return score(m); }, says: ['config.json', 'not valid JSON'] },
-  { name: 'config.json is a folder', setup: (d) => { const m = copyFixture(d); require('node:fs').rmSync(path.join(m, 'config.json')); require('node:fs').mkdirSync(path.join(m, 'config.json')); return score(m); }, says: ['config.json'] },
+  { name: 'config.json is a folder', setup: (d) => { const m = copyFixture(d); rmSync(path.join(m, 'config.json')); mkdirSync(path.join(m, 'config.json')); return score(m); }, says: ['config.json'] },
   { name: 'model folder is a file', setup: (d) => score(path.join(copyFixture(d), 'config.json')), says: ['not a folder'] },
   { name: 'missing model folder', setup: (d) => score(path.join(d, 'nope')), says: ['model folder not found'] },
   // weights

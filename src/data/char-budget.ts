@@ -5,7 +5,7 @@
  * `(maxSeqLen + margin) × MAX_CHARS_PER_TOKEN` characters of one field: cutting there leaves the kept tokens (and the
  * fact that the example is over length) unchanged.
  */
-import type { NormalizedExample } from './types';
+import type { AnswerExample, NormalizedExample } from './types';
 
 /** Longest token text in any vocabulary we load (byte-level BPE runs of spaces/dashes stay well under this). */
 export const MAX_CHARS_PER_TOKEN = 256;
@@ -32,5 +32,7 @@ export function boundExample(ex: NormalizedExample, maxSeqLen: number): Normaliz
       return { ...ex, prompt: cut(ex.prompt, b), completion: cut(ex.completion, b), input: ex.input && cut(ex.input, b), system: ex.system && cut(ex.system, b) };
     case 'chat':
       return { ...ex, messages: ex.messages.map((m) => (m.content.length <= b ? m : { ...m, content: cut(m.content, b) })) };
+    case 'preference':
+      return { ...ex, chosen: boundExample(ex.chosen, maxSeqLen) as AnswerExample, rejected: boundExample(ex.rejected, maxSeqLen) as AnswerExample };
   }
 }

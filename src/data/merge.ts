@@ -80,8 +80,10 @@ export function mergeShards(shards: readonly DatasetShard[], options: PrepareOpt
   const ok = problemCount === 0 || opts.policy === 'skip';
   const evalN = evalCount(kept.length, opts.evalSplit);
   const split = ok ? splitTrainEval(kept, opts.evalSplit, opts.seed, opts.shuffle) : { train: [], eval: [] };
-  const train = opts.pack ? packExamples(split.train, opts.maxSeqLen) : split.train;
-  const evalSet = opts.pack ? packExamples(split.eval, opts.maxSeqLen) : split.eval;
+  // Preference pairs are already two-segment rows; packing them together would mix pairs.
+  const pack = opts.pack && !split.train.concat(split.eval).some((e) => e.segmentIds);
+  const train = pack ? packExamples(split.train, opts.maxSeqLen) : split.train;
+  const evalSet = pack ? packExamples(split.eval, opts.maxSeqLen) : split.eval;
   const stats = finishStats(
     ordered.map((s) => s.counters),
     {
@@ -92,7 +94,7 @@ export function mergeShards(shards: readonly DatasetShard[], options: PrepareOpt
       // Counts of the split the examples get (or would get, when 'fail' withholds them): `data check` shows them.
       trainExamples: kept.length - evalN,
       evalExamples: evalN,
-      packedRows: opts.pack ? train.length + evalSet.length : 0,
+      packedRows: pack ? train.length + evalSet.length : 0,
       complete: ordered.every((s) => s.complete),
     },
   );

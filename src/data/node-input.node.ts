@@ -1,7 +1,7 @@
 /** Dataset inputs from local files (CLI): streamed from disk, or (Parquet) read by ranges; never read whole. */
 import { createReadStream, openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { InputError } from '../util/input-error';
+import { InputError } from '../spec/input-error';
 import type { DatasetInput } from './types';
 
 /** Read size for text files: large enough to be fast, small enough to keep memory flat. */

@@ -1,9 +1,9 @@
 /**
- * Validation of one record against its file's mapping, producing one of three canonical forms (text, prompt,
- * chat). Every failure names the field at fault and what was expected.
+ * Validation of one record against its file's mapping, producing one of the canonical forms (text, prompt, chat,
+ * and preference pairs of prompt or chat answers). Every failure names the field at fault and what was expected.
  */
 import type { ChatMessage, ChatRole } from '../tokenizer/types';
-import type { ColumnMapping, NormalizedExample } from './types';
+import type { AnswerExample, ColumnMapping, NormalizedExample } from './types';
 
 /** A problem with one field of one record. */
 export interface FieldError {
@@ -162,6 +162,68 @@ function alpaca(rec: Record<string, unknown>, m: ColumnMapping): NormalizedExamp
   return { kind: 'prompt', prompt, completion, input: input || undefined, system: str(rec, m.fields.system, false) };
 }
 
+/** A chosen/rejected value as messages: a list of messages, or a string meaning one assistant turn. */
+function answerMessages(rec: Record<string, unknown>, m: ColumnMapping, key: string): ChatMessage[] {
+  const v = rec[key];
+  if (typeof v === 'string') {
+    if (v.trim() === '') fail(key, `empty answer (field "${key}")`);
+    return [{ role: 'assistant', content: v }];
+  }
+  return messages(rec, m, key);
+}
+
+/** The side of a pair: the prompt messages then the answer; only the answer's assistant turns are trained. */
+function side(prompt: ChatMessage[], answer: ChatMessage[], key: string): AnswerExample {
+  if (!answer.some((x) => x.role === 'assistant')) fail(key, `"${key}" has no assistant message to score`);
+  answer.forEach((x, i) => {
+    if (x.role === 'assistant' && x.content.trim() === '') fail(key, `empty assistant message (${key}[${i}])`);
+  });
+  const all = [...prompt, ...answer];
+  const untrained = prompt.flatMap((x, i) => (x.role === 'assistant' ? [i] : []));
+  return untrained.length ? { kind: 'chat', messages: all, untrained } : { kind: 'chat', messages: all };
+}
+
+/**
+ * TRL's preference records: an explicit prompt (string or messages) with two answers (strings or messages), or,
+ * without a prompt, two whole conversations whose shared opening is the prompt (TRL's `maybe_extract_prompt`).
+ * Plain strings throughout give two prompt/completion examples, rendered with the dataset's template.
+ */
+function preference(rec: Record<string, unknown>, m: ColumnMapping): NormalizedExample {
+  const ck = m.fields.chosen ?? 'chosen';
+  const rk = m.fields.rejected ?? 'rejected';
+  const pk = m.fields.prompt;
+  const system = str(rec, m.fields.system, false);
+  const promptValue = pk === undefined ? undefined : rec[pk];
+  if (typeof promptValue === 'string' && typeof rec[ck] === 'string' && typeof rec[rk] === 'string') {
+    const completion = (key: string) => nonEmpty(rec, key, 'answer');
+    return {
+      kind: 'preference',
+      chosen: { kind: 'prompt', prompt: promptValue, completion: completion(ck), system },
+      rejected: { kind: 'prompt', prompt: promptValue, completion: completion(rk), system },
+    };
+  }
+  let prompt: ChatMessage[];
+  let chosen = answerMessages(rec, m, ck);
+  let rejected = answerMessages(rec, m, rk);
+  if (promptValue === undefined || promptValue === null) {
+    if (typeof rec[ck] === 'string') fail(pk ?? 'prompt', `missing field "${pk ?? 'prompt'}": plain-text answers need a prompt`);
+    let shared = 0;
+    while (shared < Math.min(chosen.length, rejected.length) - 1 && sameMessage(chosen[shared], rejected[shared])) shared++;
+    if (shared === 0) fail(ck, `"${ck}" and "${rk}" share no opening messages and there is no "prompt": nothing says what they answer`);
+    prompt = chosen.slice(0, shared);
+    chosen = chosen.slice(shared);
+    rejected = rejected.slice(shared);
+  } else {
+    prompt = typeof promptValue === 'string' ? [{ role: 'user', content: promptValue }] : messages(rec, m, pk!);
+  }
+  if (system && !prompt.some((x) => x.role === 'system')) prompt.unshift({ role: 'system', content: system });
+  return { kind: 'preference', chosen: side(prompt, chosen, ck), rejected: side(prompt, rejected, rk) };
+}
+
+function sameMessage(a: ChatMessage, b: ChatMessage): boolean {
+  return a.role === b.role && a.content === b.content;
+}
+
 /** Validates `rec` against `mapping`; never throws. */
 export function normalizeRecord(rec: Record<string, unknown>, mapping: ColumnMapping): NormalizeResult {
   try {
@@ -175,6 +237,8 @@ export function normalizeRecord(rec: Record<string, unknown>, mapping: ColumnMap
       case 'chat':
       case 'sharegpt':
         return { example: chat(rec, mapping) };
+      case 'preference':
+        return { example: preference(rec, mapping) };
     }
   } catch (e) {
     if (e instanceof RecordError) return { error: e.fieldError };

@@ -164,6 +164,8 @@ function randomRecords(shape: RecordShape, n: number, seed: number): Record<stri
         return { messages: [{ role: 'user', content: s() }, { role: 'assistant', content: s() }] };
       case 'sharegpt':
         return { conversations: [{ from: 'human', value: s() }, { from: 'gpt', value: s() }] };
+      case 'preference':
+        return { prompt: s(), chosen: s(), rejected: s() };
     }
   });
 }

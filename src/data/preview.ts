@@ -8,7 +8,8 @@ import { normalizeRecord } from './normalize';
 import { renderExample, withTemplateVariables } from './render';
 import { detectMapping } from './shape';
 import { defaultTemplate } from './template';
-import type { ColumnMapping, NormalizedExample } from './types';
+import { splitPair } from './pair';
+import type { ColumnMapping, NormalizedExample, TokenizedExample } from './types';
 
 /** One token of the preview. */
 export interface PreviewToken {
@@ -21,7 +22,8 @@ export interface PreviewToken {
 
 /** A rendered record, or why it cannot be rendered. */
 export type PreviewResult =
-  | { ok: true; tokens: PreviewToken[]; example: NormalizedExample; mapping: ColumnMapping; lossTokens: number }
+  /** `rejectedAt`: for a preference pair, the index in `tokens` where the rejected sequence starts (chosen before). */
+  | { ok: true; tokens: PreviewToken[]; example: NormalizedExample; mapping: ColumnMapping; lossTokens: number; rejectedAt?: number }
   | { ok: false; message: string; field?: string };
 
 /** Options of `previewExample`; defaults as in `prepareDataset`. */
@@ -68,11 +70,17 @@ export function previewExample(record: Record<string, unknown>, baseTok: TextTok
   try {
     const template = opts.template ?? defaultTemplate(tok.hasChatTemplate);
     const ex = renderExample(r.example, tok, { template, completionOnly: opts.completionOnly ?? true });
-    const n = Math.min(ex.ids.length, opts.maxTokens ?? 4096);
-    const texts = tokenTexts(tok, ex.ids, n);
-    const tokens = texts.map((text, i) => ({ id: ex.ids[i], text, loss: ex.lossMask[i] === 1 }));
+    const max = opts.maxTokens ?? 4096;
+    const tokensOf = (e: TokenizedExample) => {
+      const texts = tokenTexts(tok, e.ids, Math.min(e.ids.length, max));
+      return texts.map((text, i) => ({ id: e.ids[i], text, loss: e.lossMask[i] === 1 }));
+    };
     const lossTokens = ex.lossMask.reduce((s, v) => s + v, 0);
-    return { ok: true, tokens, example: r.example, mapping, lossTokens };
+    if (!ex.segmentIds) return { ok: true, tokens: tokensOf(ex), example: r.example, mapping, lossTokens };
+    // A preference pair: each side decoded on its own, chosen first.
+    const { chosen, rejected } = splitPair(ex);
+    const first = tokensOf(chosen);
+    return { ok: true, tokens: [...first, ...tokensOf(rejected)], example: r.example, mapping, lossTokens, rejectedAt: first.length };
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }

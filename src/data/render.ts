@@ -8,6 +8,7 @@
  * assistant span is verified to decode back to the message's content.
  */
 import type { ChatMessage, TextTokenizer } from '../tokenizer/types';
+import { pairExample } from './pair';
 import { tokenizeSegments, type TextSegment } from './segment-tokens';
 import { CHAT_TEMPLATE, renderPromptTemplate } from './template';
 import type { NormalizedExample, TokenizedExample } from './types';
@@ -177,6 +178,9 @@ export function promptMessages(ex: Extract<NormalizedExample, { kind: 'prompt' }
 /** Tokenizes one validated example; throws `RenderError` with a user-facing message when it cannot. */
 export function renderExample(ex: NormalizedExample, tok: TextTokenizer, opts: RenderOptions): TokenizedExample {
   switch (ex.kind) {
+    case 'preference':
+      // Loss marks only the answers (completion-only), whatever `completionOnly` says: they are what is scored.
+      return pairExample(renderExample(ex.chosen, tok, { ...opts, completionOnly: true }), renderExample(ex.rejected, tok, { ...opts, completionOnly: true }));
     case 'text':
       return build([{ ids: withEos(tok, tok.encode(ex.text, { addSpecialTokens: true })), loss: true }], false);
     case 'chat':

@@ -11,6 +11,7 @@ export const REQUIRED_FIELDS: Record<RecordShape, FieldRole[]> = {
   alpaca: ['instruction', 'output'],
   chat: ['messages'],
   sharegpt: ['messages'],
+  preference: ['chosen', 'rejected'],
 };
 
 /** Human names of the shapes, for the UI and the CLI. */
@@ -20,6 +21,7 @@ export const SHAPE_LABELS: Record<RecordShape, string> = {
   alpaca: 'Alpaca {"instruction","input","output"}',
   chat: 'chat {"messages":[{"role","content"}]}',
   sharegpt: 'ShareGPT {"conversations":[{"from","value"}]}',
+  preference: 'preference {"prompt","chosen","rejected"}',
 };
 
 /** Column-name pairs accepted as prompt/completion, in order of preference. */
@@ -66,6 +68,12 @@ function withOptional(m: ColumnMapping, find: (n: string) => string | undefined,
  */
 export function detectMapping(keys: readonly string[], value?: Record<string, unknown>): ColumnMapping | null {
   const find = keyFinder(keys);
+  const chosen = find('chosen');
+  const rejected = find('rejected');
+  if (chosen !== undefined && rejected !== undefined) {
+    const m: ColumnMapping = { shape: 'preference', fields: { chosen, rejected }, roleKey: 'role', contentKey: 'content' };
+    return withOptional(m, find, [['prompt', 'prompt'], ['prompt', 'question'], ['prompt', 'instruction'], ['system', 'system']]);
+  }
   for (const name of ['messages', 'conversations', 'conversation', 'chat']) {
     const k = find(name);
     if (k !== undefined) return withOptional(chatMapping(k, value?.[k]), find, [['system', 'system']]);
@@ -122,6 +130,6 @@ export function noShapeMessage(keys: readonly string[], what: 'keys' | 'columns'
   const found = keys.length ? keys.map((k) => `"${k}"`).join(', ') : 'none';
   return (
     `no usable ${what === 'columns' ? 'column' : 'field'} (found ${found}); expected "text", "prompt"+"completion", ` +
-    `"instruction"+"output", "messages" or "conversations" — or set a column mapping`
+    `"instruction"+"output", "messages", "conversations" or "chosen"+"rejected" — or set a column mapping`
   );
 }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../test-utils/model-fixtures.node.js';
+import { REPO_ROOT } from '../test-utils/model-fixtures.node';
 import { toCompact } from './compact';
 import { mergeShards, shardsAgree } from './merge';
 import { prepareDataset } from './prepare';

@@ -15,6 +15,7 @@ import { resolveOptions, type ResolvedOptions } from './options';
 import { ProblemLog } from './problems';
 import { readFileExamples, type LocatedExample } from './read-file';
 import { RenderError, renderExample, withTemplateVariables, type RenderOptions } from './render';
+import { pairExample, splitPair } from './pair';
 import { addLength, newCounters, trimCounters, type ShardCounters } from './stats';
 import { TextChunker } from './text-chunker';
 import type { DatasetInput, DatasetProblem, DatasetRunHooks, FileSummary, PrepareOptions, TokenizedExample } from './types';
@@ -81,6 +82,7 @@ class ShardRun {
 
   /** Applies the over-length and no-loss policies to one rendered example. */
   add(ex: TokenizedExample, order: number): void {
+    if (ex.segmentIds) return this.addPair(ex, order);
     const { counters: c, opts } = this;
     addLength(c, ex.ids.length);
     let out = ex;
@@ -96,6 +98,26 @@ class ShardRun {
       }
     }
     this.examples.push(out);
+    this.order.push(order);
+  }
+
+  /** A preference pair: `maxSeqLen` bounds each sequence (chosen, rejected), as TRL's `max_length` does. */
+  private addPair(ex: TokenizedExample, order: number): void {
+    const { counters: c, opts } = this;
+    const { chosen, rejected } = splitPair(ex);
+    addLength(c, Math.max(chosen.ids.length, rejected.ids.length));
+    if (Math.max(chosen.ids.length, rejected.ids.length) <= opts.maxSeqLen) {
+      this.examples.push(ex);
+      this.order.push(order);
+      return;
+    }
+    c.overLength++;
+    if (opts.overLength === 'drop') return void c.droppedOverLength++;
+    const cut = (s: TokenizedExample) => ({ ids: s.ids.slice(0, opts.maxSeqLen), lossMask: s.lossMask.slice(0, opts.maxSeqLen) });
+    const [a, b] = [cut(chosen), cut(rejected)];
+    c.truncated++;
+    if (!a.lossMask.includes(1) || !b.lossMask.includes(1)) return void c.droppedNoLoss++;
+    this.examples.push(pairExample(a, b));
     this.order.push(order);
   }
 

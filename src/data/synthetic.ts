@@ -31,6 +31,8 @@ function record(rng: Rng, shape: RecordShape): object {
       return { messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] };
     case 'sharegpt':
       return { conversations: [{ from: 'human', value: q }, { from: 'gpt', value: a }] };
+    case 'preference':
+      return { prompt: q, chosen: a, rejected: sentence(rng, 4, 120) };
   }
 }
 

@@ -20,8 +20,11 @@ export interface DatasetInput {
 /** File formats we read. */
 export type DatasetFormat = 'jsonl' | 'json' | 'csv' | 'tsv' | 'text' | 'parquet';
 
-/** Record shapes we recognise. `sharegpt` is chat with `from`/`value` keys and human/gpt role names. */
-export type RecordShape = 'text' | 'prompt-completion' | 'alpaca' | 'chat' | 'sharegpt';
+/**
+ * Record shapes we recognise. `sharegpt` is chat with `from`/`value` keys and human/gpt role names; `preference` is
+ * TRL's preference data: `{prompt?, chosen, rejected}`, each a string or a list of chat messages.
+ */
+export type RecordShape = 'text' | 'prompt-completion' | 'alpaca' | 'chat' | 'sharegpt' | 'preference';
 
 /** The logical fields a shape reads; a `ColumnMapping` says which column/key holds each. */
 export type FieldRole =
@@ -32,7 +35,9 @@ export type FieldRole =
   | 'input'
   | 'output'
   | 'system'
-  | 'messages';
+  | 'messages'
+  | 'chosen'
+  | 'rejected';
 
 /**
  * Which record keys (JSON) or columns (CSV/Parquet) feed which field. Detected automatically; a user override
@@ -75,7 +80,12 @@ export type NormalizedExample =
   | { kind: 'text'; text: string }
   | { kind: 'prompt'; prompt: string; completion: string; input?: string; system?: string }
   /** `untrained`: indices of assistant messages kept as context without loss (OpenAI `"weight": 0`). */
-  | { kind: 'chat'; messages: ChatMessage[]; untrained?: number[] };
+  | { kind: 'chat'; messages: ChatMessage[]; untrained?: number[] }
+  /** Two answers to one prompt, each a prompt or chat example whose trained part is that answer. */
+  | { kind: 'preference'; chosen: AnswerExample; rejected: AnswerExample };
+
+/** One side of a preference pair. */
+export type AnswerExample = Extract<NormalizedExample, { kind: 'prompt' } | { kind: 'chat' }>;
 
 /**
  * One training example. `lossMask[t] = 1` means the model is trained to predict `ids[t]` from `ids[<t]` (so

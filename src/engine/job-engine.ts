@@ -9,7 +9,9 @@
  */
 import { withGpuErrorScope, type GpuFault, type GpuWatch } from '../backend/gpu-watch';
 import type { Engine, EngineListener, RequestOptions } from '../protocol/engine';
-import { CancelledError, EngineError, GpuError, InvalidRequestError, WorkerCrashedError, toWireError } from '../protocol/errors';
+import { streamRequest, type EngineStream, type StreamKind, type StreamOptions } from '../protocol/stream';
+import { CancelledError, EngineError, GpuError, InvalidRequestError, WorkerCrashedError } from '../spec/errors';
+import { toWireError } from '../spec/wire-error';
 import type { EngineEvent, MemoryReport, Params, RequestKind, Result } from '../protocol/messages';
 import { StepBoundary } from './step-boundary';
 import { EngineState, type EngineDeps, type EngineHandlers, type JobContext } from './job';
@@ -74,6 +76,10 @@ export class JobEngine implements Engine {
 
   request<K extends RequestKind>(kind: K, params: Params<K>, options: RequestOptions = {}): Promise<Result<K>> {
     return this.execute(this.nextId++, kind, params, options);
+  }
+
+  stream<K extends StreamKind>(kind: K, params: Params<K>, options?: StreamOptions): EngineStream<K> {
+    return streamRequest(this, kind, params, options);
   }
 
   /** Runs a request under a caller-chosen job id (the worker uses the client's id). */

@@ -5,7 +5,7 @@
 import type { BackendReport } from '../backend/select';
 import type { WasmBinaryPaths } from '../backend/wasm';
 import type { StudioDb } from '../storage/schema';
-import { EngineError } from '../protocol/errors';
+import { EngineError } from '../spec/errors';
 import type { EngineEventMap, JobEventInput, Params, RequestKind, Result } from '../protocol/messages';
 import { Liveness } from './liveness';
 import type { EngineSession } from './session';

@@ -2,7 +2,8 @@
  * The worker side of the protocol: validates incoming messages, runs them on a {@link JobEngine} (`LocalEngine`, or
  * the data worker's tensor-free one), posts results, typed errors and every event. Transport-agnostic (a Worker's `self`, or a MessagePort in tests).
  */
-import { ProtocolError, assertNever, toWireError } from '../protocol/errors';
+import { ProtocolError, assertNever } from '../spec/errors';
+import { toWireError } from '../spec/wire-error';
 import { PROTOCOL_VERSION, type ClientMessage, type RequestMessage, type WorkerMessage } from '../protocol/messages';
 import { isClientMessage } from '../protocol/validate';
 import type { RequestKind } from '../protocol/messages';

@@ -7,11 +7,11 @@
  * The train handler's own trainable adapter is not in `adapters` until it is saved and re-opened.
  */
 import type { DecoderModel } from '../model/decoder-model';
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 import type { LoraAdapter } from '../lora/lora-adapter';
 import { AdapterStack } from '../lora/adapter-stack';
 import type { TextTokenizer } from '../tokenizer/types';
-import { EngineError } from '../protocol/errors';
+import { EngineError } from '../spec/errors';
 import type { ModelInfo } from '../protocol/model-types';
 import type { Liveness } from './liveness';
 

@@ -1,7 +1,7 @@
 // StepBoundary on its own: guests wait for a boundary, run one at a time in order, run at once while parked, are
 // skipped when cancelled before their turn, and the ones left run on close.
 import { describe, expect, it } from 'vitest';
-import { CancelledError } from '../protocol/errors';
+import { CancelledError } from '../spec/errors';
 import { StepBoundary } from './step-boundary';
 
 const tick = () => new Promise((r) => setTimeout(r, 0));

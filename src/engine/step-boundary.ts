@@ -11,7 +11,7 @@
  * generation, and the adapter's dropout is off (it is on only inside a step), so a guest draws nothing from the
  * run's random streams and the run's losses are exactly those of a run without guests.
  */
-import { CancelledError } from '../protocol/errors';
+import { CancelledError } from '../spec/errors';
 
 interface Guest {
   run(): Promise<void>;

@@ -8,7 +8,7 @@
  * Adapter weights are read when the hook is built: make a new one after changing the variants. Free with dispose().
  */
 import { tf, type Tensor2D } from '../backend/tf';
-import type { AdapterHook } from '../model/linear';
+import type { AdapterHook, BaseOutput } from '../model/linear';
 import { StackedLora } from './stacked-lora';
 
 /** A run of consecutive batch items that share one hook. */
@@ -46,17 +46,20 @@ export class MultiplexHook implements AdapterHook {
   }
 
   /** x: [batch·seq, in] (item-major, as the decoder lays rows out) → [batch·seq, out] delta, or null when no row has one. */
-  delta(path: string, x: Tensor2D): Tensor2D | null {
+  delta(path: string, x: Tensor2D, base?: BaseOutput): Tensor2D | null {
     const rows = x.shape[0];
     if (rows % this.batch !== 0) throw new Error(`MultiplexHook: ${rows} rows do not split into ${this.batch} batch items`);
     const seq = rows / this.batch;
-    if (this.groups.length === 1) return this.groups[0].hook?.delta(path, x) ?? null;
+    if (this.groups.length === 1) return this.groups[0].hook?.delta(path, x, base) ?? null;
     if (this.stacked) return this.stacked.delta(path, x);
     const parts: (Tensor2D | null)[] = this.groups.map((g) => {
       if (!g.hook) return null;
       const xs = x.slice([g.first * seq, 0], [g.count * seq, x.shape[1]]) as Tensor2D; // [count·seq, in]
-      const d = g.hook.delta(path, xs); // [count·seq, out] or null; ours to dispose
+      // DoRA rescales the base output: each group gets its own rows of it.
+      const ys = base ? (base.y.slice([g.first * seq, 0], [g.count * seq, base.y.shape[1]]) as Tensor2D) : null; // [count·seq, out]
+      const d = g.hook.delta(path, xs, ys && base ? { linear: base.linear, y: ys } : undefined); // [count·seq, out] or null; ours to dispose
       xs.dispose();
+      ys?.dispose();
       return d;
     });
     const out = parts.find((p) => p !== null)?.shape[1];

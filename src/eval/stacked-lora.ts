@@ -13,8 +13,8 @@ import { AdapterStack } from '../lora/adapter-stack';
 import { LoraAdapter, type LoraModule } from '../lora/lora-adapter';
 import type { AdapterHook } from '../model/linear';
 
-/** Keys of a plain LoRA module; an adapter whose modules carry more (e.g. a DoRA magnitude) takes the general path. */
-const PLAIN_MODULE_KEYS = new Set(['path', 'rank', 'alpha', 'scale', 'inFeatures', 'outFeatures', 'loraA', 'loraB']);
+/** Keys of a plain LoRA module (`dora` null: DoRA adapters are excluded above); anything more takes the general path. */
+const PLAIN_MODULE_KEYS = new Set(['path', 'rank', 'alpha', 'scale', 'inFeatures', 'outFeatures', 'loraA', 'loraB', 'dora']);
 
 interface Block {
   /** The variant group it belongs to. */
@@ -119,7 +119,7 @@ export class StackedLora {
 }
 
 function isPlainLora(adapter: LoraAdapter): boolean {
-  if (!(adapter instanceof LoraAdapter) || adapter.training) return false;
+  if (!(adapter instanceof LoraAdapter) || adapter.training || adapter.isDora) return false;
   for (const m of adapter.modules.values()) {
     if (!Object.keys(m).every((k) => PLAIN_MODULE_KEYS.has(k))) return false;
   }

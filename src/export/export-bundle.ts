@@ -7,7 +7,7 @@
 import type { ByteSink } from '../formats/gguf-writer';
 import type { Stacked } from '../lora/merge';
 import type { ModelConfig } from '../model/config';
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 import { writeGgufAdapter, type AdapterGgufType } from './gguf-adapter';
 import { writeGgufModel, type ModelGgufType } from './gguf-model';
 import { modelfileTokenFacts } from './gguf-tokenizer';

@@ -50,6 +50,9 @@ export async function writeGgufAdapter(
 ): Promise<GgufLayout> {
   const arch = ggufArchitecture(config);
   if (factors.size === 0) throw new Error('adapter has no modules to export');
+  if ([...factors.values()].some((f) => f.magnitude)) {
+    throw new Error('llama.cpp has no DoRA adapters: export the merged model instead (merged GGUF or merged folder), which folds DoRA into the weights');
+  }
   const alpha = opts.alpha ?? mostCommonRank(factors);
   const kvs: [string, GgufValue][] = [
     ['general.architecture', gguf.str(arch)],

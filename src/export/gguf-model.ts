@@ -8,7 +8,7 @@
 import { encodeGgml, ggmlBlockSize, type GgmlTypeName } from '../formats/ggml-quants';
 import { gguf, writeGguf, type ByteSink, type GgufLayout, type GgufTensorSpec, type GgufValue } from '../formats/gguf-writer';
 import type { ModelConfig } from '../model/config';
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 import { ggufArchitecture, ggufHyperParameters, ggufTensorName, llama3RopeFreqs, permutedHeads, permuteRows } from './gguf-arch';
 import { ggufTokenizer, type GgufTokenizer } from './gguf-tokenizer';
 import type { MergedWeights } from './merged-weights';

@@ -6,7 +6,7 @@
  */
 import { gguf, type GgufValue } from '../formats/gguf-writer';
 import type { ModelConfig } from '../model/config';
-import { readJson, readText, type ModelFiles } from '../model/model-files';
+import { readJson, readText, type ModelFiles } from '../spec/model-files';
 import { specialTokenText } from '../tokenizer/special-tokens';
 import { GgufExportError } from './gguf-arch';
 

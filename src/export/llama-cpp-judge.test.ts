@@ -14,7 +14,7 @@ import type { LoraAdapter } from '../lora/lora-adapter';
 import { loadModelConfig, type ModelConfig } from '../model/config';
 import type { DecoderModel } from '../model/decoder-model';
 import { loadModel } from '../model/load';
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 import { folderFiles, REPO_ROOT } from '../test-utils/model-fixtures.node';
 import { llamaCppGreedy, llamaCppLogProbs, llamaCppTokenize } from '../test-utils/llama-cpp.node';
 import { loadTokenizer } from '../tokenizer/load';

@@ -5,8 +5,8 @@
  * Each shard's header is computed from shapes alone, then its tensors stream in one at a time.
  */
 import { encodeFloats, type FloatDtype } from '../formats/safetensors-dtype';
-import type { ModelFiles } from '../model/model-files';
-import { readJson } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
+import { readJson } from '../spec/model-files';
 import { writeWholeFile, type FolderSink } from './folder-sink';
 import type { MergedWeights } from './merged-weights';
 

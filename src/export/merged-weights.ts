@@ -5,10 +5,11 @@
  */
 import { readTensorF32 } from '../formats/safetensors';
 import { decodeFloats, SAFETENSORS_DTYPE_BYTES, type FloatDtype } from '../formats/safetensors-dtype';
+import { rescaleRows } from '../lora/dora';
 import type { Stacked } from '../lora/merge';
 import { expectedTensors, openCheckpoint, validateCheckpoint, type ExpectedTensor } from '../model/checkpoint';
 import type { ModelConfig } from '../model/config';
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 
 /** A checkpoint opened for merging. */
 export interface MergedWeights {
@@ -66,6 +67,7 @@ export async function openMergedWeights(files: ModelFiles, config: ModelConfig, 
       const values = await readTensorF32(files, header, name);
       const s = factorOf(name);
       if (s) addLowRank(values, s);
+      if (s?.magnitude) rescaleRows(values, s.inFeatures, s.magnitude); // DoRA folded in (lora/dora.ts)
       return values;
     },
     async *rows(name, maxBytes = ROW_BLOCK_BYTES) {
@@ -81,6 +83,7 @@ export async function openMergedWeights(files: ModelFiles, config: ModelConfig, 
         if (bytes.byteLength !== (end - r) * cols * width) throw new Error(`${files.label}/${header.file}: truncated tensor '${name}'`);
         const block = decodeFloats(bytes, info.dtype as FloatDtype); // [end − r, cols]
         if (s) addLowRank(block, s, r);
+        if (s?.magnitude) rescaleRows(block, cols, s.magnitude.subarray(r, end)); // DoRA folded in, these rows
         yield block;
       }
     },

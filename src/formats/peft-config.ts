@@ -2,9 +2,10 @@
  * `adapter_config.json` ⇄ `LoraConfig`. Field names and defaults follow PEFT's `LoraConfig` so that PEFT, vLLM
  * and llama.cpp's `convert_lora_to_gguf.py` read what we write, and we read what PEFT writes.
  */
-import { LINEAR_MODULE_NAMES } from '../model/linear';
-import { checkAlpha, type LoraConfig } from '../lora/config';
-import { compilePattern } from '../lora/pattern-match';
+import { LINEAR_MODULE_NAMES } from '../spec/modules';
+import { type LoraConfig } from '../spec/lora-config';
+import { checkAlpha } from '../spec/lora-config';
+import { compilePattern } from './pattern-match';
 
 /** The subset of PEFT's adapter_config.json we write and understand. */
 export interface PeftAdapterConfig {
@@ -19,7 +20,7 @@ export interface PeftAdapterConfig {
   layers_to_transform: number[] | null;
   layers_pattern: string | null;
   use_rslora: boolean;
-  use_dora: false;
+  use_dora: boolean;
   bias: 'none';
   fan_in_fan_out: false;
   init_lora_weights: boolean | 'gaussian';
@@ -54,7 +55,7 @@ export function toPeftConfig(c: LoraConfig, moduleNames: readonly string[], base
     layers_to_transform: c.layers ? [...c.layers] : null,
     layers_pattern: null,
     use_rslora: c.useRslora,
-    use_dora: false,
+    use_dora: c.useDora === true,
     bias: 'none',
     fan_in_fan_out: false,
     init_lora_weights: c.init === 'gaussian' ? 'gaussian' : true,
@@ -106,7 +107,6 @@ export function fromPeftConfig(json: unknown, presentNames: readonly string[], w
   const raw = json as Record<string, unknown>;
   const type = raw.peft_type ?? 'LORA';
   if (type !== 'LORA') throw new PeftFormatError(`${where}: peft_type ${JSON.stringify(type)} is not supported (only LORA)`);
-  if (raw.use_dora === true) throw new PeftFormatError(`${where}: DoRA adapters (use_dora: true) are not supported`);
   if (raw.fan_in_fan_out === true) throw new PeftFormatError(`${where}: fan_in_fan_out adapters (GPT-2 Conv1D layout) are not supported`);
   if (raw.bias !== undefined && raw.bias !== 'none') throw new PeftFormatError(`${where}: bias ${JSON.stringify(raw.bias)} is not supported (only "none")`);
   const mts = raw.modules_to_save;
@@ -138,6 +138,7 @@ export function fromPeftConfig(json: unknown, presentNames: readonly string[], w
     rankPattern: numberMap(raw.rank_pattern, 'rank_pattern', where, checkRank),
     alphaPattern: numberMap(raw.alpha_pattern, 'alpha_pattern', where, checkAlpha),
   };
+  if (raw.use_dora === true) config.useDora = true;
   const baseModel = typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : null;
   return { config, baseModel };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryFiles } from '../model/memory-files';
+import { memoryFiles } from './memory-files';
 import { decodeFloats, encodeFloats, floatToBf16Bits, floatToHalfBits } from './safetensors-dtype';
 import { encodeSafetensors, readSafetensorsHeader, readTensorF32 } from './safetensors';
 

@@ -5,7 +5,7 @@
  * size before it is allocated, so a corrupt or hostile file fails fast with a message naming the file.
  * Spec: https://github.com/huggingface/safetensors#format
  */
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 import {
   SAFETENSORS_DTYPE_BYTES,
   decodeFloats,

@@ -3,9 +3,9 @@
  * without compression: safetensors of f32 noise barely compress and storing keeps export instant.
  */
 import { unzipSync, zipSync, type UnzipFileInfo, type Zippable } from 'fflate';
-import { memoryFiles } from '../model/memory-files';
-import type { ModelFiles } from '../model/model-files';
-import { InputError } from '../util/input-error';
+import { memoryFiles } from './memory-files';
+import type { ModelFiles } from '../spec/model-files';
+import { InputError } from '../spec/input-error';
 
 /**
  * Caps checked on the central directory before anything is inflated, as zip tools guard against bombs (a 1.5 MB

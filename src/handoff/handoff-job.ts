@@ -48,7 +48,9 @@ function dataKind(spec: HandoffSpec, data: JobData): JobDataKind {
     if (data.kind !== 'preference') throw new HandoffError(`--method ${spec.method} needs preference pairs ({"prompt","chosen","rejected"})`);
     return spec.method;
   }
-  if (data.kind !== 'sft') throw new HandoffError('preference pairs train with --method dpo or orpo, not sft');
+  if (data.kind !== 'sft' || data.examples.some((ex) => ex.kind === 'preference')) {
+    throw new HandoffError('preference pairs train with --method dpo or orpo, not sft');
+  }
   const kinds = new Set(data.examples.map((ex) => sftKind(ex, spec.render.template)));
   if (kinds.size > 1) {
     throw new HandoffError(`the records mix shapes that axolotl reads with different dataset types (${[...kinds].join(', ')}); export one job per shape`);

@@ -91,6 +91,9 @@ export function sftRecord(ex: NormalizedExample, spec: HandoffSpec): Record<stri
         ],
       };
     }
+    case 'preference':
+      // buildHandoffJob routes pairs through preferenceRecord; an SFT job never gets here with one.
+      throw new Error('a preference pair is not an SFT record');
   }
 }
 

@@ -2,9 +2,9 @@
  * What a cluster hand-off carries: the exact settings of a studio run, in our own vocabulary, before they are
  * mapped onto axolotl's or TRL's. Plain JSON, tensor-free, so the studio, the worker and the CLI build it alike.
  */
-import type { LoraConfig } from '../lora/config';
-import type { QuantMode } from '../model/linear';
-import type { TrainConfig } from '../train/train-config';
+import type { LoraConfig } from '../spec/lora-config';
+import type { QuantMode } from '../spec/modules';
+import type { TrainConfig } from '../spec/train-config';
 
 /** Supervised fine-tuning, or preference tuning against the adapter-off base (DPO) or without a reference (ORPO). */
 export type TrainMethod = 'sft' | 'dpo' | 'orpo';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { memoryFiles } from '../model/memory-files';
+import { memoryFiles } from '../formats/memory-files';
 import { curveFromTrainerState, parseMarker, readReturnedRun } from './returned-run';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));

@@ -4,8 +4,8 @@
  * `log_history` is the loss curve. Both are optional and untrusted: anything malformed is ignored with a reason,
  * never allowed to fail the adapter import itself.
  */
-import type { ModelFiles } from '../model/model-files';
-import type { MetricPoint } from '../storage/records';
+import type { ModelFiles } from '../spec/model-files';
+import type { MetricPoint } from '../spec/records';
 import { RUN_MARKER_FILE } from './launch-files';
 
 /** `trainer_state.json` as transformers writes it (the fields we read). */

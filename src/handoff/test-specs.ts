@@ -1,6 +1,6 @@
 /** Hand-off specs for tests: the studio defaults, with overrides. */
-import { DEFAULT_LORA_CONFIG } from '../lora/config';
-import { DEFAULT_TRAIN_CONFIG } from '../train/train-config';
+import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
+import { DEFAULT_TRAIN_CONFIG } from '../spec/train-config';
 import type { HandoffSpec } from './job-spec';
 
 export function testSpec(over: Partial<HandoffSpec> = {}): HandoffSpec {

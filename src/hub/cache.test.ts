@@ -1,12 +1,12 @@
 // The HubCache contract on every implementation that runs in Node: memory, folder, and the studio's IndexedDB
-// cache (src/storage, on fake-indexeddb) that the browser uses when OPFS is unavailable.
+// cache (src/storage, on fake-indexeddb) that the browser uses.
 import 'fake-indexeddb/auto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { idbHubCache, openStudioDb } from '../storage';
 import { describeHubCache } from './cache-contract.testkit';
-import { folderHubCache } from './folder-cache.node.js';
+import { folderHubCache } from './folder-cache.node';
 import { memoryHubCache } from './memory-cache';
 
 let n = 0;

@@ -1,9 +1,10 @@
 /**
- * Where downloaded hub files live: a pluggable byte store (OPFS in the browser, a folder or memory in Node).
+ * Where downloaded hub files live: a pluggable byte store (IndexedDB in the browser, a folder or memory in Node;
+ * the OPFS one, opfs-cache.ts, is tested but not wired in).
  * Files grow by appends so that an interrupted download keeps its prefix and resumes with an HTTP Range request;
  * small JSON records hold each model's manifest, which is what lets a second load run with no network at all.
  */
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 import { checkRepoFilePath, checkRepoId, checkRevision } from './names';
 
 /** A byte store for hub downloads. Keys are slash-separated paths (`org/name/main/model.safetensors`). */
@@ -133,10 +134,4 @@ export function cachedModelFiles(cache: HubCache, manifest: HubManifest): ModelF
       return cache.read(fileKey(manifest.repo, manifest.revision, name), start, end);
     },
   };
-}
-
-/** Clamps a [start, end) request to a file of `size` bytes. */
-export function clampRange(size: number, start?: number, end?: number): [number, number] {
-  const s = Math.max(0, Math.min(start ?? 0, size));
-  return [s, Math.max(s, Math.min(end ?? size, size))];
 }

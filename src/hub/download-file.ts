@@ -5,7 +5,7 @@
  * arrive: when the connection drops, everything received so far survives and the next call asks only for the rest.
  */
 import { fileKey, type HubCache, type ManifestFile } from './cache';
-import { HubNetworkError, HubResponseError, HubStorageError, isAbortError } from './errors';
+import { HubNetworkError, HubResponseError, HubStorageError, isAbortError } from '../spec/hub-errors';
 import { checkResponse, type HubRequest } from './http';
 
 /** Flush granularity: large enough for few cache writes, small enough to lose little on a drop. */

@@ -4,7 +4,8 @@
  */
 import { appendFile, mkdir, open, readFile, readdir, rm, stat, statfs, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { clampRange, type HubCache } from './cache';
+import { readRange } from '../formats/read-range.node';
+import type { HubCache } from './cache';
 
 const RECORD = '.record.json';
 
@@ -49,15 +50,7 @@ export function folderHubCache(root: string): HubCache {
     async read(key, start, end) {
       const handle = await open(resolve(key), 'r');
       try {
-        const [s, e] = clampRange((await handle.stat()).size, start, end);
-        const buf = new Uint8Array(e - s);
-        let done = 0;
-        while (done < buf.byteLength) {
-          const { bytesRead } = await handle.read(buf, done, buf.byteLength - done, s + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return buf.subarray(0, done);
+        return await readRange(handle, start, end);
       } finally {
         await handle.close();
       }

@@ -8,7 +8,7 @@ import {
   HubRepoNotFoundError,
   HubResponseError,
   HubRevisionNotFoundError,
-} from './errors';
+} from '../spec/hub-errors';
 
 /** Everything a hub request needs; built once per load. */
 export interface HubRequest {

@@ -15,8 +15,8 @@ import {
   HubRevisionNotFoundError,
   HubStorageError,
   HubUnsupportedArchitectureError,
-} from './errors';
-import { folderHubCache } from './folder-cache.node.js';
+} from '../spec/hub-errors';
+import { folderHubCache } from './folder-cache.node';
 import { loadFromHub, openCachedModel, parseRepoInput, type HubProgress } from './hub-loader';
 import { memoryHubCache } from './memory-cache';
 

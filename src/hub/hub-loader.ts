@@ -6,7 +6,7 @@
  */
 import { listFiles } from '@huggingface/hub';
 import { parseModelConfig, type ModelConfig } from '../model/config';
-import type { ModelFiles } from '../model/model-files';
+import type { ModelFiles } from '../spec/model-files';
 import {
   cachedModelFiles,
   fileKey,
@@ -25,9 +25,9 @@ import {
   HubStorageError,
   HubUnsupportedArchitectureError,
   isAbortError,
-} from './errors';
+} from '../spec/hub-errors';
 import { checkResponse, errorFor, makeRequest, type HubRequest } from './http';
-import { checkRepoFilePath, checkRepoId, checkRevision } from './names';
+import { checkRepoId, checkRevision } from './names';
 import { SpeedMeter } from './speed';
 import { selectFiles, shardsFromIndex, SHARD_INDEX } from './select-files';
 

@@ -1,8 +1,9 @@
 /**
- * A `HubCache` in memory: tests, and the browser's last resort when neither OPFS nor IndexedDB is available
+ * A `HubCache` in memory: tests, and the browser's last resort when IndexedDB is unavailable
  * (the download then lasts only as long as the page).
  */
-import { clampRange, type HubCache } from './cache';
+import { type HubCache } from './cache';
+import { clampRange } from '../spec/model-files';
 
 /** Creates an in-memory cache; `capacityBytes` simulates a storage quota (default: unlimited). */
 export function memoryHubCache(capacityBytes: number | null = null): HubCache {

@@ -4,7 +4,7 @@
  * of them could reach outside its folder — `hub rm a/b --revision ..` once deleted the whole `models` folder.
  * One check per kind of name, one wording, used by every hub path.
  */
-import { HubError } from './errors';
+import { HubError } from '../spec/hub-errors';
 
 /** True when `s` is a plain path segment: non-empty, not `.`/`..`, no separator, no control character. */
 export function isPlainSegment(s: string): boolean {
@@ -40,6 +40,5 @@ export function checkRepoFilePath(file: string, repo: string): string {
 
 /** Control characters shown escaped, so a hostile name cannot rewrite the terminal line. */
 function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return JSON.stringify(s).slice(1, -1).slice(0, 200);
 }

@@ -4,7 +4,8 @@
  * the ranged reads the safetensors loader asks for. Works on the main thread and in workers (Chromium, Firefox,
  * Safari 17+). Layout: `<root>/bytes/<key>` for file bytes, `<root>/records/<key>.json` for manifests.
  */
-import { clampRange, type HubCache } from './cache';
+import { type HubCache } from './cache';
+import { clampRange } from '../spec/model-files';
 
 type Dir = FileSystemDirectoryHandle;
 

@@ -4,11 +4,11 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { importPeft } from '../formats/peft';
+import { importPeft } from './peft';
 import { unzipFiles } from '../formats/zip';
-import { folderFiles } from '../model/folder-files.node.js';
-import type { ModelFiles } from '../model/model-files';
-import { InputError } from '../util/input-error';
+import { folderFiles } from '../model/folder-files.node';
+import type { ModelFiles } from '../spec/model-files';
+import { InputError } from '../spec/input-error';
 import { AdapterStack } from './adapter-stack';
 import type { LinearSpec } from './config';
 import type { LoraAdapter } from './lora-adapter';

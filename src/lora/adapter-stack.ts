@@ -5,7 +5,7 @@
  * own or dispose them.
  */
 import { tf, type Tensor2D } from '../backend/tf';
-import type { AdapterHook } from '../model/linear';
+import type { AdapterHook, BaseOutput } from '../model/linear';
 import type { LoraAdapter } from './lora-adapter';
 
 export interface StackEntry {
@@ -44,11 +44,12 @@ export class AdapterStack implements AdapterHook {
     return this.entries.size;
   }
 
-  delta(path: string, x: Tensor2D): Tensor2D | null {
+  /** Σ of each adapter's delta; DoRA adapters each rescale the same base output (exact for one DoRA adapter). */
+  delta(path: string, x: Tensor2D, base?: BaseOutput): Tensor2D | null {
     const parts: Tensor2D[] = []; // each [rows, out], disposed below once summed
     for (const { adapter, weight } of this.entries.values()) {
       if (weight === 0) continue;
-      const d = adapter.weightedDelta(path, x, weight);
+      const d = adapter.weightedDelta(path, x, weight, base);
       if (d) parts.push(d);
     }
     if (parts.length <= 1) return parts[0] ?? null;

@@ -1,43 +1,10 @@
 /**
- * What a LoRA adapter is, independent of its weights: rank, alpha, scaling rule, which modules it targets, and
- * PEFT's per-module overrides. Names follow PEFT's `LoraConfig` so `adapter_config.json` maps one-to-one.
+ * Which modules of a model a `LoraConfig` (src/spec/lora-config.ts) adapts, and with what rank, alpha and scale
+ * once PEFT's per-module patterns are applied.
  */
-import { LINEAR_MODULE_NAMES } from '../model/linear';
-import { InputError } from '../util/input-error';
-import { compilePattern, type PatternMatcher } from './pattern-match';
-
-/** PEFT `init_lora_weights`: `true` = Kaiming-uniform A, `"gaussian"` = N(0, (1/r)²) A; B is zero in both. */
-export type LoraInit = 'kaiming' | 'gaussian';
-
-export interface LoraConfig {
-  rank: number;
-  alpha: number;
-  /** Dropout probability on the LoRA input path (training only). */
-  dropout: number;
-  /** 'all-linear' (q,k,v,o,gate,up,down) or module names such as ['q_proj', 'v_proj']. */
-  targets: 'all-linear' | string[];
-  /** Layer indices to adapt (PEFT `layers_to_transform`); null = all layers. */
-  layers: number[] | null;
-  /** rsLoRA: scale = alpha/√rank instead of alpha/rank (https://arxiv.org/abs/2312.03732). */
-  useRslora: boolean;
-  init: LoraInit;
-  /** PEFT `rank_pattern`: key (module name or regex suffix of the path) → rank. */
-  rankPattern: Record<string, number>;
-  /** PEFT `alpha_pattern`: key → alpha. */
-  alphaPattern: Record<string, number>;
-}
-
-export const DEFAULT_LORA_CONFIG: LoraConfig = {
-  rank: 8,
-  alpha: 16,
-  dropout: 0.05,
-  targets: 'all-linear',
-  layers: null,
-  useRslora: false,
-  init: 'kaiming',
-  rankPattern: {},
-  alphaPattern: {},
-};
+import { loraScale, targetNames, type LoraConfig } from '../spec/lora-config';
+import { InputError } from '../spec/input-error';
+import { compilePattern, type PatternMatcher } from '../formats/pattern-match';
 
 /** A frozen linear the adapter may attach to. */
 export interface LinearSpec {
@@ -45,6 +12,8 @@ export interface LinearSpec {
   path: string;
   inFeatures: number;
   outFeatures: number;
+  /** ‖W_o‖ of the base weight per output row (dequantized); needed to create or load a DoRA module. */
+  rowNorms?: () => Promise<Float32Array>;
 }
 
 /** The resolved settings of one adapted module. */
@@ -53,16 +22,6 @@ export interface ModuleSettings {
   rank: number;
   alpha: number;
   scale: number;
-}
-
-/** LoRA scale for a rank/alpha pair. */
-export function loraScale(rank: number, alpha: number, useRslora: boolean): number {
-  return useRslora ? alpha / Math.sqrt(rank) : alpha / rank;
-}
-
-/** The module names a config targets. */
-export function targetNames(config: Pick<LoraConfig, 'targets'>): string[] {
-  return config.targets === 'all-linear' ? [...LINEAR_MODULE_NAMES] : config.targets;
 }
 
 /** Layer index of a module path (`model.layers.12.mlp.up_proj` → 12), or null. */
@@ -95,16 +54,6 @@ function compiledPattern(key: string): PatternMatcher {
   return m;
 }
 
-/** The largest lora_alpha accepted: far above any published adapter (≤ 1024), far below float32 overflow. */
-export const MAX_LORA_ALPHA = 1e6;
-
-/** Throws unless `alpha` is finite, > 0 and ≤ {@link MAX_LORA_ALPHA}; `what` names the field. */
-export function checkAlpha(alpha: number, what: string): void {
-  if (!(Number.isFinite(alpha) && alpha > 0 && alpha <= MAX_LORA_ALPHA)) {
-    throw new InputError(`${what} must be a number in (0, ${MAX_LORA_ALPHA}], got ${alpha} (a huge alpha turns every output into NaN)`);
-  }
-}
-
 /** Whether `path` is adapted under `config`. */
 export function isTargeted(config: LoraConfig, path: string): boolean {
   const name = path.slice(path.lastIndexOf('.') + 1);
@@ -133,15 +82,14 @@ export function checkRankFits(rank: number, spec: LinearSpec, what = 'LoRA rank'
   }
 }
 
-/** Throws a clear error for configs no trainer should start with. */
-export function validateLoraConfig(config: LoraConfig): void {
-  if (!Number.isInteger(config.rank) || config.rank <= 0) throw new Error(`LoRA rank must be a positive integer, got ${config.rank}`);
-  checkAlpha(config.alpha, 'LoRA alpha');
-  if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1), got ${config.dropout}`);
-  if (config.targets !== 'all-linear' && config.targets.length === 0) throw new Error('LoRA targets: name at least one module');
-}
-
 /** LoRA-attachable specs of a model's frozen linears (`DecoderModel.linears()`), in model order. */
-export function specsOf(linears: ReadonlyMap<string, { inFeatures: number; outFeatures: number }>): LinearSpec[] {
-  return [...linears].map(([path, l]) => ({ path, inFeatures: l.inFeatures, outFeatures: l.outFeatures }));
+export function specsOf(
+  linears: ReadonlyMap<string, { inFeatures: number; outFeatures: number; weightRowNorms?: () => Promise<Float32Array> }>,
+): LinearSpec[] {
+  return [...linears].map(([path, l]) => ({
+    path,
+    inFeatures: l.inFeatures,
+    outFeatures: l.outFeatures,
+    ...(l.weightRowNorms ? { rowNorms: () => l.weightRowNorms!() } : {}),
+  }));
 }

@@ -1,14 +1,15 @@
 /**
  * The engine against PyTorch: fixtures/lora/* hold a tiny base, a PEFT adapter written by
  * scripts/fixtures/make_lora_fixtures.py, and float64 autograd results (loss, dLoss/dA, dLoss/dB per module,
- * adapter log-probabilities).
+ * adapter log-probabilities). The dora-* cases (scripts/fixtures/make_dora_dpo_fixtures.py) are DoRA adapters as
+ * PEFT writes them, with the magnitude gradients checked too; dora-qwen2 has biased q/k/v.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
-import { importPeft } from '../formats/peft';
-import { folderFiles } from '../model/folder-files.node.js';
+import { importPeft } from './peft';
+import { folderFiles } from '../model/folder-files.node';
 import { loadModel } from '../model/load';
 import { makeBatch } from '../train/batch';
 import { computeStepGradients } from '../train/grad-step';
@@ -28,7 +29,7 @@ beforeAll(async () => {
   await initNodeBackend('cpu');
 });
 
-describe.each(['llama', 'qwen2-rslora'])('LoRA vs PyTorch golden: %s', (name) => {
+describe.each(['llama', 'qwen2-rslora', 'dora-llama', 'dora-qwen2'])('LoRA vs PyTorch golden: %s', (name) => {
   const dir = path.join(ROOT, name);
   const golden = JSON.parse(readFileSync(path.join(dir, 'golden.json'), 'utf8')) as Golden;
   const examples = golden.examples.map((e) => ({ ids: Int32Array.from(e.ids), lossMask: Uint8Array.from(e.lossMask) }));
@@ -64,6 +65,7 @@ describe.each(['llama', 'qwen2-rslora'])('LoRA vs PyTorch golden: %s', (name) =>
       types.add(key.replace(/^model\.layers\.\d+\.\w+\./, ''));
     }
     if (name === 'llama') expect(types.size).toBe(14); // q,k,v,o,gate,up,down × A,B
+    if (name === 'dora-llama') expect(types.size).toBe(21); // … × A, B, magnitude
     for (const g of [...whole.grads.values(), ...split.grads.values(), ...recomputed.grads.values()]) g.dispose();
     adapter.dispose();
     model.dispose();

@@ -3,7 +3,8 @@ import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { Rng } from '../util/rng';
 import { AdapterStack } from './adapter-stack';
-import { DEFAULT_LORA_CONFIG, moduleSettings, patternValue, type LinearSpec, type LoraConfig } from './config';
+import { moduleSettings, patternValue, type LinearSpec } from './config';
+import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
 import { dropoutMask, LoraAdapter } from './lora-adapter';
 
 const LINEARS: LinearSpec[] = [0, 1].flatMap((i) => [

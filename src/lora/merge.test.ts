@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { Rng } from '../util/rng';
-import { DEFAULT_LORA_CONFIG, type LinearSpec } from './config';
+import { type LinearSpec } from './config';
+import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
 import { LoraAdapter } from './lora-adapter';
 import { mergeConcat, mergeSvd } from './merge';
 

@@ -6,7 +6,8 @@
  *   Eckart–Young). The product is never formed: `lowRankSvd` works on the stacked factors.
  * Both return a new adapter with `alpha = rank` (scale 1) and `rank_pattern`/`alpha_pattern` where modules differ.
  */
-import { checkRankFits, layerIndex, type LinearSpec, type LoraConfig } from './config';
+import { checkRankFits, layerIndex, type LinearSpec } from './config';
+import { type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter, type LoraModuleWeights } from './lora-adapter';
 import { lowRankSvd, mat } from './svd';
 
@@ -22,12 +23,22 @@ export interface Stacked {
   outFeatures: number;
   a: Float32Array; // [R, in]
   b: Float32Array; // [out, R]
+  /** DoRA (`stackFactors(…, { dora: 'fold' })`): rows of W + b·a are rescaled to these norms [out] (foldDora). */
+  magnitude?: Float32Array;
 }
 
-/** Σ wᵢ·scaleᵢ·Bᵢ·Aᵢ per module as one stacked pair (scale 1); exports and merges start here. */
-export async function stackFactors(inputs: readonly MergeInput[]): Promise<Map<string, Stacked>> {
+/**
+ * Σ wᵢ·scaleᵢ·Bᵢ·Aᵢ per module as one stacked pair (scale 1); exports and merges start here. A DoRA adapter's
+ * magnitude rescales whole rows of W + s·BA, which no low-rank sum represents: it is refused, except alone at
+ * weight 1 with `dora: 'fold'` (merged exports, which fold it into the weights; the GGUF adapter writer refuses it).
+ */
+export async function stackFactors(inputs: readonly MergeInput[], opts: { dora?: 'refuse' | 'fold' } = {}): Promise<Map<string, Stacked>> {
   const perPath = new Map<string, Array<{ w: LoraModuleWeights; rank: number; inF: number; outF: number; f: number }>>();
+  const fold = inputs.length === 1 && inputs[0].weight === 1 && opts.dora === 'fold';
   for (const { adapter, weight } of inputs) {
+    if (adapter.isDora && !fold) {
+      throw new Error('a DoRA adapter cannot be merged into a LoRA adapter or mixed with others; export it alone as a merged model (DoRA folded into the weights)');
+    }
     const weights = await adapter.weights();
     for (const [path, m] of adapter.modules) {
       const list = perPath.get(path) ?? [];
@@ -50,7 +61,8 @@ export async function stackFactors(inputs: readonly MergeInput[]): Promise<Map<s
       }
       r0 += p.rank;
     }
-    out.set(path, { rank, inFeatures: inF, outFeatures: outF, a, b });
+    const magnitude = fold ? parts[0].w.magnitude : undefined;
+    out.set(path, magnitude ? { rank, inFeatures: inF, outFeatures: outF, a, b, magnitude } : { rank, inFeatures: inF, outFeatures: outF, a, b });
   }
   return out;
 }

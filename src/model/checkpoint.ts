@@ -5,7 +5,7 @@
 import { readSafetensorsHeader, type SafetensorsHeader, type SafetensorsTensorInfo } from '../formats/safetensors';
 import type { ModelConfig } from './config';
 import { layerLinearShapes } from './memory-estimate';
-import { readJson, type ModelFiles } from './model-files';
+import { readJson, type ModelFiles } from '../spec/model-files';
 import { linearPath } from './weights';
 
 export const SINGLE_FILE = 'model.safetensors';

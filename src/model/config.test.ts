@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tinyConfigJson } from '../test-utils/tiny-model';
 import { loadModelConfig, parseModelConfig } from './config';
-import { memoryFiles } from './memory-files';
+import { memoryFiles } from '../formats/memory-files';
 import { ropeInverseFrequencies } from './rope';
 
 describe('parseModelConfig', () => {

@@ -3,7 +3,7 @@
  * (GQA, head_dim ≠ hidden/heads, q/k/v bias, per-head q/k RMSNorm, rope scaling, tied embeddings) becomes an
  * explicit field here, so the forward code never reads raw config keys.
  */
-import { readJson, type ModelFiles } from './model-files';
+import { readJson, type ModelFiles } from '../spec/model-files';
 
 export const SUPPORTED_FAMILIES = ['llama', 'mistral', 'qwen2', 'qwen3'] as const;
 export type ModelFamily = (typeof SUPPORTED_FAMILIES)[number];

@@ -1,12 +1,12 @@
 /**
  * The Llama-family decoder (Llama 2/3, Mistral, Qwen2, Qwen3; SmolLM2 and TinyLlama are Llama): token embedding,
- * `layers` × [RMSNorm → attention → residual → RMSNorm → SwiGLU → residual], final RMSNorm, LM head (tied to the
- * embedding or separate). Every q/k/v/o/gate/up/down goes through a frozen `Linear` plus an optional adapter hook.
+ * `layers` × the block of `llama.ts` [RMSNorm → attention → residual → RMSNorm → SwiGLU → residual], final
+ * RMSNorm, LM head (tied to the embedding or separate). Every q/k/v/o/gate/up/down goes through a frozen `Linear` plus an optional adapter hook.
  */
 import { tf, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
 import { halfToFloatTable } from '../formats/safetensors-dtype';
 import { buildAttentionMask, buildPositions } from './attention-mask';
-import { attention, DEFAULT_SCORE_BUDGET, type AttentionContext } from './attention';
+import { decoderLayer, DEFAULT_SCORE_BUDGET, rmsNorm, type AttentionContext } from './llama';
 import type { ModelConfig } from './config';
 import { KVCache } from './kv-cache';
 import type { AdapterHook, Linear } from './linear';
@@ -14,11 +14,9 @@ import { countParameters } from './memory-estimate';
 import { matMulFrozenT } from './frozen-matmul';
 import { sequenceLogProbs } from './log-probs';
 import { checkTokenIds } from './token-ids';
-import { mlp } from './mlp';
-import { rmsNorm } from './rms-norm';
 import { RopeTables } from './rope';
 import { disposeWeights, linearPath, type ModelWeights } from './weights';
-import { LINEAR_MODULE_NAMES } from './linear';
+import { LINEAR_MODULE_NAMES } from '../spec/modules';
 
 /** Options of `forward` / `hiddenStates`. */
 export interface ForwardOptions {
@@ -152,12 +150,7 @@ export class DecoderModel {
   /** Pre-norm decoder layer `i`: x + attn(norm(x)), then + mlp(norm(·)). [batch·seq, hidden] → same. Caller owns it. */
   private decoderLayer(i: number, x: Tensor2D, ctx: AttentionContext): Tensor2D {
     this.onLayer?.(i);
-    return tf.tidy(() => {
-      const layer = this.weights.layers[i];
-      const eps = this.config.rmsNormEps;
-      const h = tf.add(x, attention(this.config, layer, i, rmsNorm(x, layer.inputNorm, eps), ctx)) as Tensor2D;
-      return tf.add(h, mlp(layer, i, rmsNorm(h, layer.postAttentionNorm, eps), ctx.hook)) as Tensor2D;
-    });
+    return decoderLayer(this.config, this.weights.layers[i], i, x, ctx);
   }
 
   /** h: [batch, seq, hidden] → logits [batch, seq, vocab] through the (tied or separate) LM head. Caller owns it. */

@@ -12,7 +12,7 @@ export class DenseLinear implements Linear {
   readonly outFeatures: number;
   readonly byteSize: number;
   private readonly weight: Tensor2D; // [out, in]
-  private readonly bias: Tensor1D | null; // [out]
+  readonly bias: Tensor1D | null; // [out]
 
   /** weight: [out, in] row-major as in the checkpoint; bias: [out] or null. Takes no ownership of the arrays. */
   constructor(weight: Float32Array, shape: readonly [number, number], bias: Float32Array | null) {
@@ -34,6 +34,10 @@ export class DenseLinear implements Linear {
     });
   }
 
+  weightRowNorms(): Promise<Float32Array> {
+    return rowNorms(this.weight);
+  }
+
   dispose(): void {
     this.weight.dispose();
     this.bias?.dispose();
@@ -42,3 +46,11 @@ export class DenseLinear implements Linear {
 
 /** `LinearFactory` building `DenseLinear`s (f32, no quantization). */
 export const denseLinearFactory: LinearFactory = (_path, weight, shape, bias) => new DenseLinear(weight, shape, bias);
+
+/** ‖W_o‖₂ of each row of a weight [out, in] on the backend, read back. */
+export async function rowNorms(weight: Tensor2D): Promise<Float32Array> {
+  const norms = tf.tidy(() => weight.square().sum(1).sqrt()); // [out]
+  const out = (await norms.data()) as Float32Array;
+  norms.dispose();
+  return out;
+}

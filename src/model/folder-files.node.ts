@@ -4,8 +4,9 @@
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InputError } from '../util/input-error';
-import type { ModelFiles } from './model-files';
+import { InputError } from '../spec/input-error';
+import { readRange } from '../formats/read-range.node';
+import type { ModelFiles } from '../spec/model-files';
 
 /** Files directly inside `dir` (no recursion: Hugging Face checkpoints are flat). */
 export function folderFiles(dir: string): ModelFiles {
@@ -38,17 +39,7 @@ export function folderFiles(dir: string): ModelFiles {
         throw new InputError(code === 'ENOENT' ? `${root}/${name}: file not found` : `${root}/${name}: ${(e as Error).message}`);
       }
       try {
-        const size = (await handle.stat()).size;
-        const s = Math.max(0, Math.min(start ?? 0, size));
-        const e = Math.max(s, Math.min(end ?? size, size));
-        const buf = new Uint8Array(e - s);
-        let done = 0;
-        while (done < buf.byteLength) {
-          const { bytesRead } = await handle.read(buf, done, buf.byteLength - done, s + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return done === buf.byteLength ? buf : buf.subarray(0, done);
+        return await readRange(handle, start, end);
       } finally {
         await handle.close();
       }

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
-import { createLinearFactory } from '../quant/linear-factory';
+import { createLinearFactory } from './linear-factory';
 import {
   goldenLogProbs,
   goldenQuantizedLogProbs,
   modelFixtureFiles,
   QUANT_GOLDEN_FIXTURES,
-} from '../test-utils/model-fixtures.node.js';
+} from '../test-utils/model-fixtures.node';
 import { maxAbsDiff, meanAbsDiff } from '../test-utils/tolerance';
 import { loadModel } from './load';
 import { estimateModelBytes } from './memory-estimate';

@@ -20,7 +20,8 @@ export {
   linearParameters,
   type ModelMemory,
 } from './memory-estimate';
-export { memoryFiles } from './memory-files';
+export { memoryFiles } from '../formats/memory-files';
 export { linearPath, project, type LayerWeights, type ModelWeights } from './weights';
 export * from './linear';
-export * from './model-files';
+export * from '../spec/model-files';
+export * from '../spec/modules';

@@ -7,13 +7,7 @@
  * loaded base carry any number of adapters that are swapped without touching its weights.
  */
 import type { Tensor1D, Tensor2D } from '../backend/tf';
-
-/** Storage of a frozen weight: float, or packed low-bit with group-wise scales. */
-export type QuantMode = 'f32' | 'f16' | 'int8' | 'int4' | 'nf4';
-
-/** The projection kinds LoRA can target, named as in the checkpoints. */
-export const LINEAR_MODULE_NAMES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
-export type LinearModuleName = (typeof LINEAR_MODULE_NAMES)[number];
+import type { QuantMode } from '../spec/modules';
 
 /** A frozen linear layer `y = x·Wᵀ + b`, W stored `[out, in]` as in the checkpoint. */
 export interface Linear {
@@ -27,16 +21,30 @@ export interface Linear {
    * packed weight) so that LoRA gradients flow through frozen layers; never differentiable w.r.t. W.
    */
   apply(x: Tensor2D): Tensor2D;
+  /** The bias [out] that `apply` adds, or null (DoRA rescales only the `x·Wᵀ` part). */
+  readonly bias: Tensor1D | null;
+  /** ‖W_o‖₂ per output row of the weight as the layer stores it (dequantized): DoRA's initial magnitude. */
+  weightRowNorms(): Promise<Float32Array>;
   dispose(): void;
+}
+
+/** The base layer's output for the input the hook sees: DoRA rescales it instead of only adding to it. */
+export interface BaseOutput {
+  linear: Linear;
+  /** `linear.apply(x)`: [rows, out], bias included. Owned by the caller of the hook. */
+  y: Tensor2D;
 }
 
 /** Supplies the low-rank delta for a module, or null when no adapter targets it. */
 export interface AdapterHook {
-  /** x: [rows, in] → [rows, out] delta added to the base output, or null. */
-  delta(path: string, x: Tensor2D): Tensor2D | null;
+  /**
+   * x: [rows, in] → [rows, out] delta added to the base output, or null. `base` (always given by the model) is
+   * the frozen layer and its output on `x`, which DoRA needs; plain LoRA ignores it.
+   */
+  delta(path: string, x: Tensor2D, base?: BaseOutput): Tensor2D | null;
 }
 
-/** Builds the base `Linear` for one checkpoint weight. Provided by `src/quant`. */
+/** Builds the base `Linear` for one checkpoint weight: dense or packed (`linear-factory.ts`). */
 export type LinearFactory = (
   path: string,
   weight: Float32Array, // [out, in] row-major

@@ -4,14 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { encodeSafetensors } from '../formats/safetensors';
-import { modelFixtureDir, modelFixtureFiles } from '../test-utils/model-fixtures.node.js';
+import { modelFixtureDir, modelFixtureFiles } from '../test-utils/model-fixtures.node';
 import { tinyConfigJson, tinyCheckpointBytes, tinyModelFiles } from '../test-utils/tiny-model';
 import { parseModelConfig } from './config';
 import { countParameters, estimateModelBytes, estimateModelMemory } from './memory-estimate';
 import type { LinearFactory } from './linear';
 import { loadModel, type LoadProgress } from './load';
-import { memoryFiles } from './memory-files';
-import type { ModelFiles } from './model-files';
+import { memoryFiles } from '../formats/memory-files';
+import type { ModelFiles } from '../spec/model-files';
 
 beforeAll(async () => {
   await initNodeBackend('wasm');
@@ -186,7 +186,7 @@ describe('memory estimates', () => {
   });
 
   it('predicts the loaded byte size exactly for packed bases with biases (qwen2, int8, group 32)', async () => {
-    const { createLinearFactory } = await import('../quant/linear-factory');
+    const { createLinearFactory } = await import('./linear-factory');
     const model = await loadModel(modelFixtureFiles('qwen2'), { linearFactory: createLinearFactory('int8', { groupSize: 32 }) });
     expect(estimateModelBytes(model.config, 'int8', 32)).toBe(model.byteSize());
     model.dispose();

@@ -7,14 +7,14 @@
 import { tf, type Tensor1D, type Tensor2D } from '../backend/tf';
 import { readTensorF32 } from '../formats/safetensors';
 import { encodeFloats } from '../formats/safetensors-dtype';
-import { createLinearFactory } from '../quant/linear-factory';
+import { createLinearFactory } from './linear-factory';
 import { CheckpointError, checkConfigAgainstCheckpoint, expectedTensors, openCheckpoint, validateCheckpoint, type Checkpoint } from './checkpoint';
 import { loadModelConfig, type ModelConfig } from './config';
 import { DecoderModel } from './decoder-model';
 import { denseLinearFactory } from './dense-linear';
 import type { Linear, LinearFactory } from './linear';
 import { layerLinearShapes } from './memory-estimate';
-import type { ModelFiles } from './model-files';
+import type { ModelFiles } from '../spec/model-files';
 import { linearPath, type HostEmbeddings, type LayerWeights, type ModelWeights } from './weights';
 
 /** Loading progress; `bytes*` count stored tensor bytes in the safetensors files. */

@@ -4,7 +4,7 @@
  * (2048 tokens × 151 936 vocab would be 1.2 GB in f32).
  */
 import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
-import { InputError } from '../util/input-error';
+import { InputError } from '../spec/input-error';
 import type { AdapterHook } from './linear';
 import { checkContextLength, checkTokenIds } from './token-ids';
 

@@ -6,7 +6,7 @@
  */
 import { packedByteSize, type GroupSize } from '../quant/packed';
 import type { ModelConfig } from './config';
-import type { QuantMode } from './linear';
+import type { QuantMode } from '../spec/modules';
 
 /** [out, in] of each projection of one layer, with whether it carries a bias. */
 export function layerLinearShapes(c: ModelConfig): { name: string; shape: [number, number]; bias: boolean }[] {

@@ -3,7 +3,7 @@
  * cpu/wasm throw deep inside GatherV2, WebGPU's gather silently returns a row of zeros. So every lookup checks first,
  * with one wording that says which id and which vocabulary.
  */
-import { InputError } from '../util/input-error';
+import { InputError } from '../spec/input-error';
 
 /** Throws unless every id is an integer in [0, vocab). `where` names the caller in the message. */
 export function checkTokenIds(ids: ArrayLike<number>, vocab: number, where: string): void {

@@ -51,7 +51,7 @@ export function linearPath(i: number, name: string): string {
 /** `base.apply(x)` plus the hook's low-rank delta for `path`: x [rows, in] → [rows, out]. Caller owns the result. */
 export function project(base: Linear, path: string, x: Tensor2D, hook: AdapterHook | null | undefined): Tensor2D {
   const y = base.apply(x);
-  const delta = hook?.delta(path, x);
+  const delta = hook?.delta(path, x, { linear: base, y });
   if (!delta) return y;
   const out = y.add(delta) as Tensor2D;
   y.dispose();

@@ -2,11 +2,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../engine/local-engine';
 import { serveEngine, type ServerEndpoint } from '../engine/serve';
-import { nodeEngineDeps } from '../engine/deps.node.js';
+import { nodeEngineDeps } from '../engine/deps.node';
 import { coreHandlers } from '../engine/handlers';
 import type { EngineHandlers } from '../engine/job';
 import { EngineClient, type ClientEndpoint } from './client';
-import { CancelledError, InvalidRequestError, ProtocolError, WorkerCrashedError } from './errors';
+import { CancelledError, InvalidRequestError, ProtocolError, WorkerCrashedError } from '../spec/errors';
 import { PROTOCOL_VERSION, type EngineEvent } from './messages';
 
 /** A matmulCheck that only ends when cancelled, reporting progress first: a stand-in for a long job. */

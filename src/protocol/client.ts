@@ -6,7 +6,9 @@
  * that pending calls reject with `WorkerCrashedError` instead of hanging. `restart()` brings up a fresh worker.
  */
 import type { Engine, EngineListener, RequestOptions } from './engine';
-import { CancelledError, EngineError, ProtocolError, WorkerCrashedError, assertNever, fromWireError } from './errors';
+import { streamRequest, type EngineStream, type StreamKind, type StreamOptions } from './stream';
+import { CancelledError, EngineError, ProtocolError, WorkerCrashedError, assertNever } from '../spec/errors';
+import { fromWireError } from '../spec/wire-error';
 import {
   PROTOCOL_VERSION,
   isResultFor,
@@ -117,6 +119,10 @@ export class EngineClient implements Engine {
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.post({ type: 'request', id, kind, params }, options.transfer ?? []);
     });
+  }
+
+  stream<K extends StreamKind>(kind: K, params: Params<K>, options?: StreamOptions): EngineStream<K> {
+    return streamRequest(this, kind, params, options);
   }
 
   subscribe(listener: EngineListener): () => void {

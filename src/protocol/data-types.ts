@@ -8,10 +8,8 @@ import type {
   ColumnMapping,
   DatasetFormat,
   DatasetProblem,
-  DatasetStats,
-  FileSummary,
+  PreparedDataset,
   PrepareOptions,
-  RecordShape,
   SourceRecord,
 } from '../data/types';
 import type { ShardSpec } from '../data/shard';
@@ -69,19 +67,12 @@ export interface PrepareShardParams {
 }
 
 /** What `prepareData` found, and the stored dataset when it was saved. */
-export interface PrepareDataResult {
-  ok: boolean;
-  problems: DatasetProblem[];
-  problemCount: number;
-  skipped: number;
-  stats: DatasetStats;
-  shape: RecordShape | null;
-  files: FileSummary[];
+export type PrepareDataResult = Omit<PreparedDataset, 'train' | 'eval'> & {
   /** Id of the stored dataset, or null (not ok, nothing usable, or `save: false`). */
   datasetId: string | null;
   /** Why no example is usable (then nothing is stored), in words that say what to change; null otherwise. */
   emptyReason: string | null;
-}
+};
 
 /**
  * Params of `validateData`: read and validate every record of the files, without a tokenizer and without storing

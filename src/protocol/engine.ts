@@ -4,6 +4,7 @@
  * The UI never knows which one it holds.
  */
 import type { EngineEvent, Params, RequestKind, Result } from './messages';
+import type { EngineStream, StreamKind, StreamOptions } from './stream';
 
 /** Per-call options. */
 export interface RequestOptions {
@@ -24,6 +25,8 @@ export type EngineListener = (event: EngineEvent) => void;
 export interface Engine {
   /** Runs `kind`; resolves with its result or rejects with an `EngineError` subclass. */
   request<K extends RequestKind>(kind: K, params: Params<K>, options?: RequestOptions): Promise<Result<K>>;
+  /** Runs a streaming request (`generate`, `train`) as an `AsyncIterable` of its events plus its `result`. */
+  stream<K extends StreamKind>(kind: K, params: Params<K>, options?: StreamOptions): EngineStream<K>;
   /** Subscribes to all events; returns the unsubscribe function. */
   subscribe(listener: EngineListener): () => void;
   /** Releases the engine (terminates the worker / disposes tensors). Pending calls reject. */

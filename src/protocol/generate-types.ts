@@ -1,6 +1,6 @@
 /** Types of the generation and adapter requests (`generate`, `setActiveAdapters`, adapter library extras). */
 import type { PromptFormat } from '../data/prompt-format';
-import type { FinishReason } from '../generate/types';
+import type { GenerateResult } from '../generate/types';
 import type { ChatMessage } from '../tokenizer/types';
 import type { NamedBlob } from './model-types';
 
@@ -48,17 +48,10 @@ export interface GenerateCompareParams extends Omit<GenerateParams, 'use'> {
 }
 
 /** Result of `generate` (the text also streamed as `token` events). */
-export interface GenerateOutcome {
-  text: string;
-  finishReason: FinishReason;
-  promptTokens: number;
-  newTokens: number;
-  prefillMs: number;
-  decodeMs: number;
-  seed: number;
+export type GenerateOutcome = Omit<GenerateResult, 'ids'> & {
   /** The adapters and weights that were active when generation started. */
   adapters: ActiveAdapter[];
-}
+};
 
 /** One adapter in the mix. */
 export interface ActiveAdapter {

@@ -1,6 +1,6 @@
 /** Types of `exportJob`: a studio run (or the Train form's settings) handed to a GPU cluster as a job zip. */
 import type { TrainMethod } from '../handoff/job-spec';
-import type { TrainRunSpec } from './train-types';
+import type { TrainRunSpec } from '../spec/run-spec';
 
 /** Params of `exportJob`: a stored run, or the form's spec; the base's hub id when the studio does not know it. */
 export interface ExportJobParams {

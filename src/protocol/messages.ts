@@ -10,18 +10,11 @@
  * (see `RequestOptions.transfer` and `JobContext.transfer`).
  */
 import type { BackendPreference, BackendReport } from '../backend/select';
-import type { AdapterRecord } from '../storage/records';
-import type { GpuFaultKind, WireError } from './errors';
-import type {
-  CompactShard,
-  DataFileSample,
-  PrepareDataParams,
-  PrepareDataResult,
-  PrepareShardParams,
-  PreviewDataParams,
-  PreviewResult,
-  ValidateDataParams,
-} from './data-types';
+import type { AdapterRecord, DatasetRecord, RunRecord } from '../spec/records';
+import type { StorageEstimateResult } from '../storage/estimate';
+import type { GpuFaultKind } from '../spec/errors';
+import type { WireError } from '../spec/wire-error';
+import type { CompactShard, DataFileSample, PrepareDataParams, PrepareDataResult, PrepareShardParams, PreviewDataParams, PreviewResult, ValidateDataParams } from './data-types';
 import type { ExportJobParams, ExportJobResult } from './handoff-types';
 import type { ExportBundleParams, ExportBundleResult } from './export-types';
 import type { ActiveAdapter, ExportedAdapter, GenerateCompareParams, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
@@ -29,8 +22,6 @@ import type { ScoreParams, ScoreResult } from './score-types';
 import type { EvaluateParams, EvaluateResult } from './eval-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
 import type { ColumnMapping } from '../data/types';
-import type { DatasetRecord } from '../storage/records';
-import type { RunRecord } from '../storage/records';
 import type { EstimateTrainingParams, TrainAction, TrainEventMap, TrainingEstimate, TrainParams, TrainRunResult } from './train-types';
 
 /**
@@ -82,13 +73,6 @@ export interface MatmulCheckResult {
   tolerance: number;
   ok: boolean;
   millis: number;
-}
-
-/** Browser storage use, from `navigator.storage.estimate()` (null fields where the API is missing). */
-export interface StorageEstimateResult {
-  usageBytes: number | null;
-  quotaBytes: number | null;
-  persisted: boolean | null;
 }
 
 /** Every request: name → params and result. */

@@ -2,7 +2,7 @@
  * Types of the model requests (`inspectModel`, `loadModel`, `modelInfo`, `unloadModel`): where a base model comes
  * from, how it is stored on the device, and the facts the Model section shows. Plain structured-clone data.
  */
-import type { QuantMode } from '../model/linear';
+import type { QuantMode } from '../spec/modules';
 
 /** A model shipped with the studio under `public/models/` (fetched from the page's own origin). */
 export interface BuiltinModelSource {

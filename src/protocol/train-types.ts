@@ -1,35 +1,14 @@
 /**
  * Types of the training requests (`estimateTraining`, `train`, `trainControl`, `listRuns`, `getRun`, `deleteRun`)
- * and their events. Plain structured-clone data; the configs are src/lora's and src/train's own, so the UI form,
- * the checkpoints and the CLI share one vocabulary.
+ * and their events. Plain structured-clone data derived from src/spec's run spec, so the UI form, the run records
+ * and the CLI share one vocabulary.
  */
 import type { PromptFormat } from '../data/prompt-format';
-import type { LoraConfig } from '../lora/config';
 import type { StepMetrics } from '../train/metrics';
 import type { TrainingMemory } from '../train/memory-estimate';
-import type { TrainConfig } from '../train/train-config';
 import type { TrainerStatus } from '../train/trainer';
+import type { TrainRunSpec } from '../spec/run-spec';
 import type { DeviceBudget } from './model-types';
-
-/** Sample generations during a run: from these prompts, every `every` steps (0 = only at the end). */
-export interface SampleSettings {
-  prompts: string[];
-  every: number;
-  maxNewTokens: number;
-  /** 0 = greedy (the default: the timeline then shows only what the adapter changed). */
-  temperature: number;
-  seed: number;
-}
-
-/** Everything a new run needs; stored in the run record so a reload can resume it. */
-export interface TrainRunSpec {
-  /** Display name of the run and of the adapter it saves. */
-  name: string;
-  datasetId: string;
-  lora: LoraConfig;
-  train: TrainConfig;
-  samples: SampleSettings;
-}
 
 /** Params of `train`: a new run, or `resumeRunId` to continue an unfinished one from its last checkpoint. */
 export type TrainParams = { spec: TrainRunSpec; resumeRunId?: undefined } | { resumeRunId: string; spec?: undefined };
@@ -48,11 +27,7 @@ export interface TrainRunResult {
 }
 
 /** Params of `estimateTraining`: the form's settings, and the dataset when one is chosen. */
-export interface EstimateTrainingParams {
-  lora: LoraConfig;
-  train: TrainConfig;
-  datasetId: string | null;
-}
+export type EstimateTrainingParams = Pick<TrainRunSpec, 'lora' | 'train'> & { datasetId: string | null };
 
 /** The memory a run will need before it starts, against what the device has. */
 export interface TrainingEstimate {

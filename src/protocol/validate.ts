@@ -3,7 +3,7 @@
  * build (checked through PROTOCOL_VERSION), so these guard against stale workers and foreign messages (extensions,
  * devtools), not against a hostile peer: they check the envelope, and handlers check the values they use.
  */
-import type { WireError } from './errors';
+import type { WireError } from '../spec/wire-error';
 import { isRequestKind, type ClientMessage, type EngineEvent, type WorkerMessage } from './messages';
 
 function isRecord(x: unknown): x is Record<string, unknown> {

@@ -1,10 +1,9 @@
 /**
  * The quantized base: packing (int8, int4, NF4, f16) with per-group scales, the reference decoder, the byte
- * format for caching, and `Linear` layers whose weights stay packed on the backend, computed by our own kernels
- * (WGSL on webgpu, table-driven JS + BatchMatMul on cpu/wasm).
+ * format for caching, and the kernels that compute with weights that stay packed on the backend (WGSL on webgpu,
+ * table-driven JS + BatchMatMul on cpu/wasm). The `Linear` layers built on them are src/model's
+ * (`quant-linear.ts`, `linear-factory.ts`).
  */
-export { createLinearFactory, createPackedLinear, type LinearFactoryOptions } from './linear-factory';
-export { QuantLinear } from './quant-linear';
 export { quantize, quantizeInt8, quantizeInt4, quantizeNf4, quantizeF16 } from './quantize';
 export { dequantize, dequantizeInt8, dequantizeInt4, dequantizeNf4, dequantizeF16 } from './dequantize';
 export { serializePacked, deserializePacked } from './serialize';
@@ -23,4 +22,3 @@ export { NF4_LEVELS } from './levels';
 export { registerQuantKernels } from './kernels/register';
 export { QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD, type QuantKernelAttrs } from './kernels/names';
 export { assertFitsDevice, maxStorageBindingBytes } from './device-limits';
-export { benchQuantLinear, type QuantBenchOptions, type QuantBenchResult, type QuantBenchRow } from './bench';

@@ -9,7 +9,7 @@
  * 32 columns) so that every row starts on a 16-byte boundary, a `vec4<u32>` never straddles a group and the
  * kernels need no tail handling on the weight side. Padded columns dequantize to exactly 0.
  */
-import type { QuantMode } from '../model/linear';
+import type { QuantMode } from '../spec/modules';
 
 /** Modes that pack (everything but f32). */
 export type PackedMode = Exclude<QuantMode, 'f32'>;

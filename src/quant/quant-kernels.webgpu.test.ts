@@ -10,10 +10,10 @@ import { tf } from '../backend/tf';
 import { assertFitsDevice } from './device-limits';
 import { dequantize } from './dequantize';
 import { PACKED_MODES, type GroupSize, type PackedMode } from './packed';
-import { QuantLinear } from './quant-linear';
+import { QuantLinear } from '../model/quant-linear';
 import { quantize } from './quantize';
 import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './synthetic';
-import { initDawnWebGpu } from './webgpu-dawn.node.js';
+import { initDawnWebGpu } from './webgpu-dawn.node';
 
 // Every mode runs every program variant: GEMV (R = 1, 2, 4, 8 rows) and tiled forward, with and without bias,
 // vec4-aligned and scalar x loads, column-GEMV and tiled input gradient; all three group sizes; M = 1, 2, 3, 8

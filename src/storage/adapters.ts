@@ -2,9 +2,9 @@
  * Saved adapters: PEFT config + safetensors weights + what the Adapters tab lists. The weights are one part
  * (`weights`), chunked; the record and its chunks are written in one transaction.
  */
-import { EngineError } from '../protocol/errors';
+import { EngineError } from '../spec/errors';
 import { deleteRecordWithParts, readPart, writeRecordWithParts, type WriteOptions } from './blobs';
-import type { AdapterRecord } from './records';
+import type { AdapterRecord } from '../spec/records';
 import type { StudioDb } from './schema';
 
 /** Metadata the caller provides; ids, sizes and timestamps are filled in. */

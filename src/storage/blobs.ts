@@ -3,8 +3,8 @@
  * and every chunk or nothing: an abort (signal, quota, crash, closed tab) rolls the whole transaction back, and the
  * previous version of the record, if any, stays intact.
  */
-import { CancelledError, EngineError, QuotaError, quotaMessage } from '../protocol/errors';
-import type { Parts } from './records';
+import { CancelledError, EngineError, QuotaError, quotaMessage } from '../spec/errors';
+import type { Parts } from '../spec/records';
 import { CHUNK_BYTES, type BlobOwner, type ChunkKey, type StudioDB, type StudioDb } from './schema';
 
 /** Options for writes that may be large. */

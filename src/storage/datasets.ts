@@ -3,7 +3,7 @@
  * compact form, each a typed array's bytes), so a reload trains without re-parsing or re-tokenizing.
  */
 import { deleteRecordWithParts, readPart, writeRecordWithParts, type WriteOptions } from './blobs';
-import type { DatasetRecord } from './records';
+import type { DatasetRecord } from '../spec/records';
 import type { StudioDb } from './schema';
 
 export type DatasetInput = Omit<DatasetRecord, 'parts' | 'sizeBytes' | 'createdAt'> & { createdAt?: number };

@@ -2,7 +2,12 @@
  * Storage usage for the status bar. `navigator.storage.estimate()` exists in windows and workers of secure
  * contexts; elsewhere every field is null rather than a guess.
  */
-import type { StorageEstimateResult } from '../protocol/messages';
+/** Browser storage use, from `navigator.storage.estimate()` (null fields where the API is missing). */
+export interface StorageEstimateResult {
+  usageBytes: number | null;
+  quotaBytes: number | null;
+  persisted: boolean | null;
+}
 
 /** Usage/quota of this origin's storage, and whether it is persistent (not evicted under pressure). */
 export async function storageEstimate(storage: StorageManager | null | undefined = defaultStorage()): Promise<StorageEstimateResult> {

@@ -4,7 +4,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../formats/safetensors';
 import { deleteCachedModel } from '../hub/cache';
-import { HubError } from '../hub/errors';
+import { HubError } from '../spec/hub-errors';
 import { loadFromHub, openCachedModel } from '../hub/hub-loader';
 import { encodeCheckpoint, type Checkpoint } from '../train/checkpoint';
 import { IdbCheckpointStore, idbHubCache, latestCheckpoint, openStudioDb, putCheckpoint } from './index';

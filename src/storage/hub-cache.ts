@@ -3,7 +3,8 @@
  * transaction per append, so an interrupted download keeps a consistent prefix to resume from), and small JSON
  * records (manifests) sit beside them. Quota errors keep their `QuotaExceededError` name, as the loader expects.
  */
-import { clampRange, type HubCache } from '../hub/cache';
+import { type HubCache } from '../hub/cache';
+import { clampRange } from '../spec/model-files';
 import { readPartRange } from './blobs';
 import { storageEstimate } from './estimate';
 import type { StudioDb } from './schema';

@@ -5,7 +5,7 @@
 import { openStudioDb, type StudioDb } from './schema';
 
 export { DB_NAME, DB_VERSION, CHUNK_BYTES, openStudioDb, type StudioDb } from './schema';
-export type * from './records';
+export type * from '../spec/records';
 export { putAdapter, listAdapters, listAdaptersForBase, getAdapter, deleteAdapter, renameAdapter } from './adapters';
 export type { AdapterInput, StoredAdapter } from './adapters';
 export { putDataset, listDatasets, getDataset, readDatasetPart, deleteDataset, type DatasetInput } from './datasets';

@@ -3,7 +3,7 @@
  * reload skips download and quantization. Least-recently-used first when the user needs space.
  */
 import { deleteRecordWithParts, readPart, writeRecordWithParts, type WriteOptions } from './blobs';
-import type { CachedModelRecord } from './records';
+import type { CachedModelRecord } from '../spec/records';
 import type { StudioDb } from './schema';
 
 export type CachedModelInput = Omit<CachedModelRecord, 'parts' | 'sizeBytes' | 'createdAt' | 'lastUsedAt'>;

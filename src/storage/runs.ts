@@ -2,9 +2,9 @@
  * Training runs (config, status, metric history) and their checkpoints. A checkpoint is one record plus its
  * `state` part (the trainer's encoded checkpoint); only the newest few per run are kept.
  */
-import { EngineError } from '../protocol/errors';
+import { EngineError } from '../spec/errors';
 import { chunkRange, deleteRecordWithParts, readPart, writeRecordWithParts, type WriteOptions } from './blobs';
-import type { CheckpointRecord, MetricPoint, RunRecord } from './records';
+import type { CheckpointRecord, MetricPoint, RunRecord } from '../spec/records';
 import type { StudioDb } from './schema';
 
 /** Checkpoints kept per run unless the caller says otherwise. */

@@ -1,7 +1,10 @@
 // Storage on a real IndexedDB implementation (fake-indexeddb): CRUD, chunking, migration v1 → v2, atomic writes.
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { CancelledError, EngineError, QuotaError } from '../protocol/errors';
+import { CancelledError, EngineError, QuotaError } from '../spec/errors';
+import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
+import type { TrainRunSpec } from '../spec/run-spec';
+import { DEFAULT_TRAIN_CONFIG } from '../spec/train-config';
 import { MemoryCheckpointStore, type Checkpoint } from '../train/checkpoint';
 import { storageError } from './blobs';
 import {
@@ -54,6 +57,8 @@ function bytes(n: number, seed = 1): Uint8Array {
   for (let i = 0; i < n; i++) out[i] = (i * 31 + seed) & 0xff;
   return out;
 }
+
+const DEFAULT_SPEC: TrainRunSpec = { name: 'run', datasetId: 'd', lora: DEFAULT_LORA_CONFIG, train: DEFAULT_TRAIN_CONFIG, samples: { prompts: [], every: 0, maxNewTokens: 8, temperature: 0, seed: 0 } };
 
 describe('adapters', () => {
   it('saves, lists, reads, renames and deletes, chunking large weights', async () => {
@@ -173,7 +178,7 @@ describe('datasets, models, runs', () => {
 
   it('keeps run metrics and the newest checkpoints; implements the trainer CheckpointStore', async () => {
     const db = await openStudioDb({ name: freshName() });
-    await putRun(db, { id: 'r', name: 'run', createdAt: 1, updatedAt: 1, status: 'running', config: {}, baseModel: 'm', datasetId: null, adapterId: null, metrics: [], error: null });
+    await putRun(db, { id: 'r', name: 'run', createdAt: 1, updatedAt: 1, status: 'running', config: { spec: DEFAULT_SPEC }, baseModel: 'm', datasetId: null, adapterId: null, metrics: [], error: null });
     await updateRun(db, 'r', {}, [{ step: 1, loss: 2, time: 1 }]);
     const run = await updateRun(db, 'r', { status: 'completed' }, [{ step: 2, loss: 1.5, time: 2 }]);
     expect(run.metrics.map((m) => m.loss)).toEqual([2, 1.5]);

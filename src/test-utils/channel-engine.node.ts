@@ -1,22 +1,30 @@
 /**
- * An engine served over an in-memory MessageChannel with its own fake-indexeddb database (the caller imports
- * 'fake-indexeddb/auto'), initialised on wasm: the worker protocol exactly as the page uses it.
+ * The worker protocol exactly as the page uses it, in Node: an `EngineClient` talking over an in-memory
+ * `MessageChannel` to an engine served as the engine worker serves it (`serveEngine`). Each (re)connect serves a
+ * fresh engine, as a restarted worker would.
  */
-import { nodeEngineDeps } from '../engine/deps.node.js';
+import { nodeEngineDeps } from '../engine/deps.node';
+import type { EngineDeps, EngineHandlers } from '../engine/job';
 import { LocalEngine } from '../engine/local-engine';
 import { serveEngine } from '../engine/serve';
 import { EngineClient } from '../protocol/client';
 import { openStudioDb, type StudioDb } from '../storage';
 
-export async function channelEngine(dbName: string): Promise<{ client: EngineClient; db: StudioDb }> {
-  const db = await openStudioDb({ name: `${dbName}-${Math.random()}` });
-  const client = new EngineClient({
+/** A client of a served `LocalEngine` with Node's deps (`openDb` for storage) and `handlers` (default: all). */
+export function servedClient(openDb: EngineDeps['openDb'] = null, handlers?: Partial<EngineHandlers>): EngineClient {
+  return new EngineClient({
     connect: () => {
       const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db)));
+      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, openDb), handlers));
       return port2;
     },
   });
+}
+
+/** A served engine with its own fake-indexeddb database (the caller imports 'fake-indexeddb/auto'), on wasm. */
+export async function channelEngine(dbName: string): Promise<{ client: EngineClient; db: StudioDb }> {
+  const db = await openStudioDb({ name: `${dbName}-${Math.random()}` });
+  const client = servedClient(async () => db);
   await client.request('init', { preference: 'wasm' });
   return { client, db };
 }

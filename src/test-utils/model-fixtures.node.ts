@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { folderFiles } from '../model/folder-files.node.js';
-import type { ModelFiles } from '../model/model-files';
+import { folderFiles } from '../model/folder-files.node';
+import type { ModelFiles } from '../spec/model-files';
 import type { LocalModelSource } from '../protocol/model-types';
 
 export { folderFiles };

@@ -6,8 +6,8 @@
 import { encodeSafetensors, type FloatDtype } from '../formats/safetensors';
 import { expectedTensors } from '../model/checkpoint';
 import { parseModelConfig, type ModelFamily } from '../model/config';
-import { memoryFiles } from '../model/memory-files';
-import type { ModelFiles } from '../model/model-files';
+import { memoryFiles } from '../formats/memory-files';
+import type { ModelFiles } from '../spec/model-files';
 import { mulberry32 as rng } from '../util/rng';
 
 /** A small HF-style config.json object for `family` (hidden 32, 2 layers, 4 heads / 2 KV heads, vocab 128). */

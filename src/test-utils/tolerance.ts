@@ -30,9 +30,3 @@ export function meanAbsDiff(a: ArrayLike<number | null>, b: ArrayLike<number | n
   }
   return n ? sum / n : 0;
 }
-
-/** Throws with the worst index when any |a − b| > tol. */
-export function assertClose(a: ArrayLike<number | null>, b: ArrayLike<number | null>, tol: number, what = 'values'): void {
-  const d = maxAbsDiff(a, b);
-  if (d > tol) throw new Error(`${what}: max abs diff ${d} > ${tol}`);
-}

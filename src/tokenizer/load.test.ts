@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenizer, loadTokenizer } from './load';
-import { memoryFiles } from '../model/memory-files';
+import { memoryFiles } from '../formats/memory-files';
 import { strftime } from './strftime';
 
 /** A tiny SentencePiece-style BPE (Metaspace + byte fallback) with Llama-2 special tokens. */

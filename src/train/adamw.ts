@@ -5,15 +5,7 @@
  * p ← p − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε).
  */
 import { tf } from '../backend/tf';
-
-export interface AdamWConfig {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-}
-
-export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 };
+import { DEFAULT_ADAMW, type AdamWConfig } from '../spec/train-config';
 
 /** One parameter and its two moments; the moments are owned by the optimizer. */
 interface Slot {
@@ -34,9 +26,14 @@ export class AdamW {
   /** Number of updates applied so far (the `t` in the bias corrections). */
   step = 0;
 
+  /**
+   * `lrMultipliers`: per-parameter factor on the learning rate (torch param groups with their own lr; LoRA+ gives
+   * the B matrices `loraplus_lr_ratio`). Absent names use the step's lr as is.
+   */
   constructor(
     params: ReadonlyMap<string, tf.Variable>,
     readonly config: AdamWConfig = DEFAULT_ADAMW,
+    private readonly lrMultipliers: ReadonlyMap<string, number> = new Map(),
   ) {
     for (const [name, param] of params) {
       this.slots.set(name, {
@@ -48,7 +45,7 @@ export class AdamW {
   }
 
   /** Applies one update with learning rate `lr`. `grads` is keyed like the params; the caller disposes it. */
-  apply(grads: ReadonlyMap<string, tf.Tensor>, lr: number): void {
+  apply(grads: ReadonlyMap<string, tf.Tensor>, stepLr: number): void {
     this.step += 1;
     const { beta1, beta2, eps, weightDecay } = this.config;
     const bc1 = 1 - Math.pow(beta1, this.step);
@@ -56,6 +53,7 @@ export class AdamW {
     for (const [name, slot] of this.slots) {
       const g = grads.get(name);
       if (!g) continue;
+      const lr = stepLr * (this.lrMultipliers.get(name) ?? 1);
       tf.tidy(() => {
         const m = slot.m.mul(beta1).add(g.mul(1 - beta1));
         const v = slot.v.mul(beta2).add(g.square().mul(1 - beta2));

@@ -17,6 +17,8 @@ export interface LmBatch {
   predictRows: Int32Array;
   /** The label token for each entry of `predictRows`. */
   labels: Int32Array;
+  /** Optional weight of each label's NLL (preference tuning's per-sequence loss gradients); absent = 1. */
+  labelWeights?: Float32Array;
   /** Real (unpadded) tokens in the batch. */
   tokens: number;
   /** Rows that were longer than `maxSeqLen` and got cut. */
@@ -82,12 +84,4 @@ export function makeBatch(input: readonly TokenizedExample[], opts: BatchOptions
     }
   });
   return { batch, seq, ids, attention, predictRows: Int32Array.from(rows), labels: Int32Array.from(labels), tokens, truncated };
-}
-
-/** Label tokens an example contributes once cut to `maxSeqLen`. */
-export function labelCount(example: TokenizedExample, maxSeqLen: number): number {
-  let n = 0;
-  const len = Math.min(example.ids.length, maxSeqLen);
-  for (let t = 1; t < len; t++) n += example.lossMask[t] ? 1 : 0;
-  return n;
 }

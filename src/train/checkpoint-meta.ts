@@ -3,7 +3,7 @@
  * hand-edited checkpoint must fail with the file and the field named, not with a bare JSON parse error or a
  * TypeError three calls later. Shared by every store (file, IndexedDB, memory) through `decodeCheckpoint`.
  */
-import { InputError } from '../util/input-error';
+import { InputError } from '../spec/input-error';
 import type { Checkpoint } from './checkpoint';
 
 /** The metadata as `encodeCheckpoint` writes it (tensors live beside it in the safetensors body). */

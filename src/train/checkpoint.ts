@@ -5,8 +5,8 @@
  * single ArrayBuffer for IndexedDB or a file, and readable by standard tools.
  */
 import { encodeSafetensors, readSafetensorsHeader, readTensorF32 } from '../formats/safetensors';
-import { memoryFiles } from '../model/memory-files';
-import { InputError } from '../util/input-error';
+import { memoryFiles } from '../formats/memory-files';
+import { InputError } from '../spec/input-error';
 import { checkCheckpointTensor, parseCheckpointMeta } from './checkpoint-meta';
 import type { DataPosition } from './data-cursor';
 import type { StepMetrics } from './metrics';

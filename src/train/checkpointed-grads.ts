@@ -6,7 +6,7 @@
  * the recomputation unsloth and HF `gradient_checkpointing` do. Dropout masks are reproduced exactly by replaying
  * the dropout stream from the state saved before each layer.
  */
-import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
+import { tf, type Tensor2D } from '../backend/tf';
 import type { AdapterHook } from '../model/linear';
 import type { DecoderStages } from '../model/decoder-model';
 import type { Rng } from '../util/rng';
@@ -44,7 +44,7 @@ async function headGradient(model: CausalLm, st: DecoderStages, h: Tensor2D, bat
   try {
     const { value, grads } = tf.variableGrads(() => {
       const normed = st.finalNorm(selectRows(hv, batch.predictRows)); // [labels, hidden]
-      return chunkedHeadNllSum(headOf(model), normed, batch.labels, model.config.vocab).div(denom) as tf.Scalar;
+      return chunkedHeadNllSum(headOf(model), normed, batch.labels, model.config.vocab, undefined, batch.labelWeights).div(denom) as tf.Scalar;
     }, [hv]);
     const lossSum = (await value.data())[0] * denom;
     value.dispose();

@@ -25,7 +25,7 @@ export async function computeStepGradients(
   maxGradNorm: number,
 ): Promise<StepGradients> {
   const labels = microBatches.reduce((n, b) => n + b.labels.length, 0);
-  const denom = Math.max(1, labels);
+  const denom = Math.max(1, microBatches.reduce((n, b) => n + (b.labels.length ? unitsOf(objective, b) : 0), 0));
   const names = new Map<string, string>(); // tf variable name → our name
   const varList: tf.Variable[] = [];
   for (const [name, v] of objective.variables) {
@@ -57,6 +57,11 @@ export async function computeStepGradients(
   return { loss: lossSum, gradNorm: norm, grads, labels };
 }
 
+/** The micro-batch's weight in the step mean: label tokens unless the objective says otherwise. */
+function unitsOf(objective: TrainObjective, batch: LmBatch): number {
+  return objective.units ? objective.units(batch) : batch.labels.length;
+}
+
 /** acc[name] += g, taking ownership of g. */
 function accumulate(acc: Map<string, tf.Tensor>, name: string, g: tf.Tensor): void {
   const prev = acc.get(name);
@@ -69,17 +74,17 @@ function accumulate(acc: Map<string, tf.Tensor>, name: string, g: tf.Tensor): vo
   g.dispose();
 }
 
-/** Mean token loss over `batches` without gradients or dropout. */
+/** Mean loss (per token, or per micro-batch for preference objectives) over `batches`, without gradients or dropout. */
 export async function evaluate(objective: TrainObjective, batches: readonly LmBatch[], onBatch?: (done: number) => void): Promise<number> {
   let sum = 0;
-  let labels = 0;
+  let units = 0;
   for (const [i, b] of batches.entries()) {
     if (b.labels.length === 0) continue;
     const s = tf.tidy(() => objective.lossSum(b, false));
     sum += (await s.data())[0];
     s.dispose();
-    labels += b.labels.length;
+    units += unitsOf(objective, b);
     onBatch?.(i + 1);
   }
-  return labels > 0 ? sum / labels : NaN;
+  return units > 0 ? sum / units : NaN;
 }

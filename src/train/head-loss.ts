@@ -24,9 +24,17 @@ export type HeadFn = (rows: Tensor2D) => Tensor2D;
 /**
  * Σ −log softmax(head(h))[label] over the rows of h [n, hidden] (labels [n]), differentiable w.r.t. h only, with
  * at most one [chunk, vocab] block (plus its softmax and one-hot in the backward) alive at a time. Same value and
- * gradient as the unchunked loss up to float summation order. Caller owns the result.
+ * gradient as the unchunked loss up to float summation order. With `weights` [n]: Σ wᵢ·NLLᵢ (preference tuning's
+ * per-sequence gradients, preference/preference-objective.ts). Caller owns the result.
  */
-export function chunkedHeadNllSum(head: HeadFn, h: Tensor2D, labels: Int32Array, vocab: number, chunkValues = HEAD_CHUNK_VALUES): tf.Scalar {
+export function chunkedHeadNllSum(
+  head: HeadFn,
+  h: Tensor2D,
+  labels: Int32Array,
+  vocab: number,
+  chunkValues = HEAD_CHUNK_VALUES,
+  weights?: Float32Array,
+): tf.Scalar {
   const n = h.shape[0];
   if (labels.length !== n) throw new Error(`chunkedHeadNllSum: ${n} rows but ${labels.length} labels`);
   const rows = headChunkRows(vocab, chunkValues);
@@ -34,7 +42,7 @@ export function chunkedHeadNllSum(head: HeadFn, h: Tensor2D, labels: Int32Array,
     let sum = tf.scalar(0);
     for (let start = 0; start < n; start += rows) {
       const count = Math.min(rows, n - start);
-      const part = tf.tidy(() => chunkNll(head(x.slice([start, 0], [count, -1])), labels.subarray(start, start + count)));
+      const part = tf.tidy(() => chunkNll(head(x.slice([start, 0], [count, -1])), labels.subarray(start, start + count), weights?.subarray(start, start + count)));
       const next = sum.add(part) as tf.Scalar;
       tf.dispose([sum, part]);
       sum = next;
@@ -53,7 +61,7 @@ export function chunkedHeadNllSum(head: HeadFn, h: Tensor2D, labels: Int32Array,
         const parts: Tensor2D[] = [];
         for (let start = 0; start < n; start += rows) {
           const count = Math.min(rows, n - start);
-          parts.push(tf.tidy(() => chunkInputGradient(head, xs.slice([start, 0], [count, -1]), labels.subarray(start, start + count), vocab, dy as tf.Scalar)));
+          parts.push(tf.tidy(() => chunkInputGradient(head, xs.slice([start, 0], [count, -1]), labels.subarray(start, start + count), vocab, dy as tf.Scalar, weights?.subarray(start, start + count))));
         }
         const g = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as Tensor2D); // [n, hidden]
         if (parts.length > 1) tf.dispose(parts);
@@ -64,17 +72,18 @@ export function chunkedHeadNllSum(head: HeadFn, h: Tensor2D, labels: Int32Array,
   return op(h) as tf.Scalar;
 }
 
-/** Σ (logSumExp(row) − row[label]) of one chunk: logits [r, vocab] → scalar. */
-function chunkNll(logits: Tensor2D, labels: Int32Array): tf.Scalar {
+/** Σ wᵢ·(logSumExp(row) − row[label]) of one chunk (w = 1 when absent): logits [r, vocab] → scalar. */
+function chunkNll(logits: Tensor2D, labels: Int32Array, weights?: Float32Array): tf.Scalar {
   const vocab = logits.shape[1];
   // The label logits by flat index (gather, not a one-hot product: no second [r, vocab] block).
   const at = Int32Array.from(labels, (label, i) => i * vocab + label);
-  const target = tf.gather(logits.flatten(), tf.tensor1d(at, 'int32')).sum();
-  return tf.logSumExp(logits, 1).sum().sub(target) as tf.Scalar;
+  const target = tf.gather(logits.flatten(), tf.tensor1d(at, 'int32')); // [r]
+  const perRow = tf.logSumExp(logits, 1).sub(target); // [r]
+  return (weights ? perRow.mul(tf.tensor1d(weights)) : perRow).sum() as tf.Scalar;
 }
 
 /** d(dy · Σ NLL)/d(rows) for one chunk: (softmax − one-hot)·dy pushed back through the head. [r, hidden]. */
-function chunkInputGradient(head: HeadFn, rows: Tensor2D, labels: Int32Array, vocab: number, dy: tf.Scalar): Tensor2D {
+function chunkInputGradient(head: HeadFn, rows: Tensor2D, labels: Int32Array, vocab: number, dy: tf.Scalar, weights?: Float32Array): Tensor2D {
   const logits = head(rows); // [r, vocab]
   const p = tf.softmax(logits) as Tensor2D; // [r, vocab]
   logits.dispose();
@@ -83,8 +92,9 @@ function chunkInputGradient(head: HeadFn, rows: Tensor2D, labels: Int32Array, vo
   codes.dispose();
   const diff = p.sub(oneHot) as Tensor2D;
   tf.dispose([p, oneHot]);
-  const dLogits = diff.mul(dy) as Tensor2D; // [r, vocab]
-  diff.dispose();
+  const scale = weights ? tf.tensor2d(weights, [weights.length, 1]).mul(dy) : dy; // [r, 1] or scalar
+  const dLogits = diff.mul(scale) as Tensor2D; // [r, vocab]
+  tf.dispose(weights ? [diff, scale] : [diff]);
   return headInputGradient(head, rows, dLogits);
 }
 

@@ -4,12 +4,15 @@
  * when the store already holds this run — the state to resume from. Browser-safe.
  */
 import type { TokenizedExample } from '../data/types';
-import { specsOf, type LoraConfig } from '../lora/config';
+import { specsOf } from '../lora/config';
+import { type LoraConfig } from '../spec/lora-config';
+import { doraRowNorms } from '../lora/dora';
 import { LoraAdapter } from '../lora/lora-adapter';
 import type { DecoderModel } from '../model/decoder-model';
 import type { CheckpointStore } from './checkpoint';
-import { loraObjective } from './objective';
-import type { TrainConfig } from './train-config';
+import { loraObjective, type TrainObjective } from './objective';
+import { checkPreferenceData, preferenceObjective, preferenceSpecOf } from './preference/preference-objective';
+import type { TrainConfig } from '../spec/train-config';
 import { seedStreams, Trainer } from './trainer';
 import type { TrainerOptions } from './trainer-types';
 
@@ -41,13 +44,22 @@ export interface LoraRun {
   dispose(): void;
 }
 
+/** SFT, or DPO/ORPO around it (same adapter and gradient path), as the train config asks. */
+function objectiveFor(o: LoraRunOptions, adapter: LoraAdapter): TrainObjective {
+  const sft = loraObjective(o.model, adapter, { checkpointing: o.checkpointing ?? true });
+  const spec = preferenceSpecOf(o.train);
+  return spec ? preferenceObjective(o.model, adapter, sft, spec) : sft;
+}
+
 /** Builds (and, when asked and possible, restores) a LoRA run. */
 export async function createLoraRun(o: LoraRunOptions): Promise<LoraRun> {
-  const adapter = LoraAdapter.create(o.lora, specsOf(o.model.linears()), seedStreams(o.train.seed).init);
+  checkPreferenceData(o.train, o.data.train);
+  const specs = specsOf(o.model.linears());
+  const adapter = LoraAdapter.create(o.lora, specs, seedStreams(o.train.seed).init, await doraRowNorms(o.lora, specs));
   let trainer: Trainer | null = null;
   try {
     trainer = new Trainer({
-      objective: loraObjective(o.model, adapter, { checkpointing: o.checkpointing ?? true }),
+      objective: objectiveFor(o, adapter),
       train: o.data.train,
       eval: o.data.eval,
       config: o.train,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
-import { DEFAULT_LORA_CONFIG } from '../lora/config';
+import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
 import type { DecoderModel } from '../model/decoder-model';
 import { Rng } from '../util/rng';

@@ -40,7 +40,7 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
     const h = model.hiddenStates(ids, { hook, attentionMask }); // [batch, seq, hidden]
     const hidden = h.shape[2];
     const picked = selectRows(h.reshape([batch.batch * batch.seq, hidden]) as Tensor2D, batch.predictRows); // [n, hidden]
-    if (!opts.trainsHead) return chunkedHeadNllSum(headOf(model), picked, batch.labels, model.config.vocab);
+    if (!opts.trainsHead) return chunkedHeadNllSum(headOf(model), picked, batch.labels, model.config.vocab, undefined, batch.labelWeights);
     // Chunks of label rows: without a tape (eval) only one [chunk, vocab] block is alive at a time.
     const parts: tf.Scalar[] = [];
     for (let start = 0; start < n; start += LOSS_CHUNK_ROWS) {
@@ -49,7 +49,7 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
         tf.tidy(() => {
           const chunk = picked.slice([start, 0], [rows, hidden]).reshape([1, rows, hidden]) as Tensor3D;
           const logits = model.logits(chunk).reshape([rows, -1]) as Tensor2D; // [rows, vocab]
-          return tokenNllSum(logits, batch.labels.subarray(start, start + rows));
+          return tokenNllSum(logits, batch.labels.subarray(start, start + rows), batch.labelWeights?.subarray(start, start + rows));
         }),
       );
     }
@@ -66,23 +66,30 @@ export function headOf(model: CausalLm): HeadFn {
 const LOSS_CHUNK_ROWS = 128;
 
 /**
- * Σ −log softmax(logits)[label] over rows: logits [n, vocab], labels [n]. A custom gradient (softmax − one-hot)
- * keeps only the logits on the tape instead of every intermediate of log-sum-exp, which at a 150k vocabulary is
- * the difference between a few and twenty [n, vocab] blocks. Caller owns the result.
+ * Σ −log softmax(logits)[label] over rows: logits [n, vocab], labels [n]; with `weights` [n], Σ wᵢ·NLLᵢ (preference
+ * tuning backpropagates its loss as weighted token NLLs, see preference/objective.ts). A custom gradient
+ * (softmax − one-hot) keeps only the logits on the tape instead of every intermediate of log-sum-exp, which at a
+ * 150k vocabulary is the difference between a few and twenty [n, vocab] blocks. Caller owns the result.
  */
-export function tokenNllSum(logits: Tensor2D, labels: Int32Array): tf.Scalar {
+export function tokenNllSum(logits: Tensor2D, labels: Int32Array, weights?: Float32Array): tf.Scalar {
   const nll = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const l = args[0] as Tensor2D;
     (args[1] as tf.GradSaveFunc)([l]);
+    // [n, 1]; made inside each closure: a tensor made here would be gone (tidied) by the backward pass.
+    const weightOf = () => (weights ? tf.tensor2d(weights, [weights.length, 1]) : null);
     const value = tf.tidy(() => {
-      // Σ logit[label] through a one-hot product: works on every backend (gather has no wasm gradient kernel).
-      const target = l.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), l.shape[1])).sum();
-      return tf.logSumExp(l, 1).sum().sub(target) as tf.Scalar;
+      const w = weightOf();
+      // logit[label] through a one-hot product: works on every backend (gather has no wasm gradient kernel).
+      const target = l.mul(tf.oneHot(tf.tensor1d(labels, 'int32'), l.shape[1])).sum(1, true); // [n, 1]
+      const perRow = tf.logSumExp(l, 1, true).sub(target); // [n, 1]
+      return (w ? perRow.mul(w) : perRow).sum() as tf.Scalar;
     });
     const gradFunc = (dy: tf.Scalar, saved: tf.Tensor[]) =>
       tf.tidy(() => {
         const s = saved[0] as Tensor2D;
-        return tf.softmax(s).sub(tf.oneHot(tf.tensor1d(labels, 'int32'), s.shape[1])).mul(dy);
+        const g = tf.softmax(s).sub(tf.oneHot(tf.tensor1d(labels, 'int32'), s.shape[1])).mul(dy);
+        const w = weightOf();
+        return w ? g.mul(w) : g;
       });
     return { value, gradFunc };
   });

@@ -7,7 +7,7 @@
  * within ±2% (see memory-estimate.test.ts, which re-measures one); see MARGIN for real widths.
  */
 import type { ModelConfig } from '../model/config';
-import type { QuantMode } from '../model/linear';
+import type { QuantMode } from '../spec/modules';
 import { estimateModelBytes } from '../model/memory-estimate';
 import type { GroupSize } from '../quant/packed';
 import { headChunkRows } from './head-loss';
@@ -64,23 +64,23 @@ export interface TrainingMemory {
 }
 
 /** Estimated peak memory of one training step. */
-export function estimateTrainingMemory(c: ModelConfig, o: TrainingMemoryInput): TrainingMemory {
-  const tokens = o.batch * o.seqLen;
-  const labels = o.labelTokens ?? o.batch * Math.max(0, o.seqLen - 1);
+export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInput): TrainingMemory {
+  const tokens = input.batch * input.seqLen;
+  const labels = input.labelTokens ?? input.batch * Math.max(0, input.seqLen - 1);
   const q = c.heads * c.headDim;
   const kv = c.kvHeads * c.headDim;
   // Dropout on all-linear targets: mask + masked input for q,k,v,gate,up (hidden wide), o (q wide), down (intermediate).
-  const dropoutPerToken = o.dropout ? 2 * (5 * c.hidden + q + c.intermediate) : 0;
+  const dropoutPerToken = input.dropout ? 2 * (5 * c.hidden + q + c.intermediate) : 0;
   const perLayer = tokens * (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) +
-    PER_SCORE * o.batch * c.heads * o.seqLen * o.seqLen;
+    PER_SCORE * input.batch * c.heads * input.seqLen * input.seqLen;
   // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and one LM-head
   // chunk of labels (they are never alive together).
-  const activationFloats = MARGIN * (o.checkpointing
+  const activationFloats = MARGIN * (input.checkpointing
     ? c.layers * tokens * c.hidden + Math.max(perLayer, PER_LABEL_VOCAB * Math.min(labels, headChunkRows(c.vocab)) * c.vocab)
     : c.layers * perLayer + PER_LABEL_VOCAB * labels * c.vocab + PER_VOCAB_HIDDEN * c.vocab * c.hidden);
   const activationBytes = Math.round(4 * activationFloats);
   // weights + gradient + m + v (+ the accumulation buffer)
-  const trainableBytes = 4 * o.trainableParameters * (4 + ((o.gradAccum ?? 1) > 1 ? 1 : 0));
-  const baseBytes = estimateModelBytes(c, o.quant, o.groupSize ?? 64, o.embeddings ?? 'f32');
+  const trainableBytes = 4 * input.trainableParameters * (4 + ((input.gradAccum ?? 1) > 1 ? 1 : 0));
+  const baseBytes = estimateModelBytes(c, input.quant, input.groupSize ?? 64, input.embeddings ?? 'f32');
   return { baseBytes, trainableBytes, activationBytes, totalBytes: baseBytes + trainableBytes + activationBytes };
 }

@@ -1,5 +1,10 @@
-/** What the trainer reports after each optimizer step (streamed to the UI, printed by the CLI). */
-export interface StepMetrics {
+import type { PreferenceMetrics } from './preference/preference-loss';
+
+/**
+ * What the trainer reports after each optimizer step (streamed to the UI, printed by the CLI). DPO/ORPO runs add
+ * TRL's metrics under TRL's names (`rewards/chosen`, …).
+ */
+export interface StepMetrics extends Partial<PreferenceMetrics> {
   /** 1-based optimizer step just completed. */
   step: number;
   /** Mean NLL per label token over the step's micro-batches. */

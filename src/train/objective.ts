@@ -7,6 +7,7 @@ import type { tf } from '../backend/tf';
 import type { LoraAdapter } from '../lora/lora-adapter';
 import type { Rng } from '../util/rng';
 import type { LmBatch } from './batch';
+import type { PreferenceMetrics } from './preference/preference-loss';
 import { checkpointedGradients, type LayerwiseLm } from './checkpointed-grads';
 import { causalLmLossSum, type CausalLm } from './loss';
 
@@ -22,6 +23,13 @@ export interface TrainObjective {
    * variable name (caller owns them). When absent the trainer differentiates `lossSum` on one tape.
    */
   gradients?(batch: LmBatch, denom: number): Promise<{ lossSum: number; grads: Map<string, tf.Tensor> }>;
+  /**
+   * What a micro-batch counts for in the step's mean (default: its label tokens, the token-mean NLL). Preference
+   * objectives count 1 per micro-batch: their `lossSum` is already the micro-batch mean, as TRL averages it.
+   */
+  units?(batch: LmBatch): number;
+  /** Extra per-step metrics (TRL's names), averaged over the micro-batches since the last call. */
+  takeMetrics?(): Partial<PreferenceMetrics> | undefined;
 }
 
 export interface LoraObjectiveOptions {

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
-import { DEFAULT_LORA_CONFIG } from '../lora/config';
+import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
 import { loraObjective } from './objective';
 import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
-import { DEFAULT_TRAIN_CONFIG } from './train-config';
+import { DEFAULT_TRAIN_CONFIG } from '../spec/train-config';
 import { seedStreams, Trainer } from './trainer';
 
 it('overfits 20 examples: loss falls by ≥ 90% (LoRA r8 on a frozen tiny base, wasm backend)', async () => {

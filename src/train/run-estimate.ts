@@ -2,11 +2,12 @@
  * The memory a LoRA run will need, as the studio shows it before training (`estimateTraining`) and the CLI's
  * `train` prints in its summary line: one function, so both promise the same number for the same settings.
  */
-import { isTargeted, moduleSettings, type LoraConfig } from '../lora/config';
+import { isTargeted, moduleSettings } from '../lora/config';
+import { type LoraConfig } from '../spec/lora-config';
 import type { ModelConfig } from '../model/config';
-import type { QuantMode } from '../model/linear';
+import type { QuantMode } from '../spec/modules';
 import { estimateTrainingMemory, type TrainingMemory } from './memory-estimate';
-import type { TrainConfig } from './train-config';
+import type { TrainConfig } from '../spec/train-config';
 
 /** What the estimate needs from a loaded base: its config and its projections' sizes by module path. */
 export interface EstimatedBase {
@@ -20,10 +21,16 @@ export function loraTrainable(base: EstimatedBase, lora: LoraConfig): { paramete
   let modules = 0;
   for (const [path, lin] of base.linears()) {
     if (!isTargeted(lora, path)) continue;
-    parameters += moduleSettings(lora, path).rank * (lin.inFeatures + lin.outFeatures);
+    parameters += moduleSettings(lora, path).rank * (lin.inFeatures + lin.outFeatures) + (lora.useDora ? lin.outFeatures : 0); // + DoRA magnitude
     modules += 1;
   }
   return { parameters, modules };
+}
+
+/** Lengths of the sequences an example holds: its own, or each side of a preference pair (segments 1 and 2). */
+export function sequenceLengths(e: { ids: ArrayLike<number>; segmentIds?: Int32Array }): number[] {
+  const at = e.segmentIds ? e.segmentIds.indexOf(2) : -1;
+  return at > 0 ? [at, e.ids.length - at] : [e.ids.length];
 }
 
 /**
@@ -39,7 +46,7 @@ export interface RunEstimateInput {
   quant: QuantMode;
   /** How the base holds its embeddings (`loadModel`'s option; the studio uses f16 on WebGPU). */
   embeddings: 'f32' | 'f16';
-  train: Pick<TrainConfig, 'batchSize' | 'gradAccum' | 'maxSeqLen' | 'bucket'>;
+  train: Pick<TrainConfig, 'batchSize' | 'gradAccum' | 'maxSeqLen' | 'bucket' | 'method'>;
   /** Longest tokenized training example; null = `maxSeqLen`. */
   longestExample: number | null;
   /** Activation checkpointing (the default of every run). */
@@ -54,7 +61,9 @@ export function estimateRunMemory(base: EstimatedBase, lora: LoraConfig, o: RunE
     quant: o.quant,
     embeddings: o.embeddings,
     trainableParameters: trainable,
-    batch: o.train.batchSize,
+    // A preference pair is two rows (chosen, rejected). The reference pass runs untaped before the gradient pass, so
+    // it does not add to the step's peak; its cache holds 4 bytes per sequence.
+    batch: o.train.method === 'dpo' || o.train.method === 'orpo' ? 2 * o.train.batchSize : o.train.batchSize,
     seqLen,
     gradAccum: o.train.gradAccum,
     checkpointing: o.checkpointing,

@@ -3,7 +3,7 @@
  * linear, cosine): the rate ramps from 0 to `lr` over `warmupSteps`, then stays, decays linearly to 0, or
  * follows half a cosine to 0 at `totalSteps`.
  */
-export type ScheduleKind = 'constant' | 'linear' | 'cosine';
+import type { ScheduleKind } from '../spec/train-config';
 
 export interface ScheduleConfig {
   kind: ScheduleKind;

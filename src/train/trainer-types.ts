@@ -4,7 +4,7 @@ import { Rng } from '../util/rng';
 import type { CheckpointStore } from './checkpoint';
 import type { StepMetrics } from './metrics';
 import type { TrainObjective } from './objective';
-import type { TrainConfig } from './train-config';
+import type { TrainConfig } from '../spec/train-config';
 
 export type TrainerStatus = 'idle' | 'running' | 'paused' | 'stopped' | 'finished' | 'diverged' | 'failed';
 

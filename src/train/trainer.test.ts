@@ -5,14 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import type { TokenizedExample } from '../data/types';
-import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../lora/config';
+import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
 import type { DecoderModel } from '../model/decoder-model';
 import { decodeCheckpoint, encodeCheckpoint, MemoryCheckpointStore } from './checkpoint';
-import { FileCheckpointStore } from './checkpoint-store.node.js';
+import { FileCheckpointStore } from './checkpoint-store.node';
 import { loraObjective, type TrainObjective } from './objective';
 import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './train-config';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../spec/train-config';
 import { seedStreams, Trainer, type TrainerEvent } from './trainer';
 
 const config = tinyConfig();

@@ -14,8 +14,9 @@ import { DataCursor } from './data-cursor';
 import { computeStepGradients, evaluate } from './grad-step';
 import type { StepMetrics } from './metrics';
 import { remainingMs } from './eta';
+import { loraPlusMultipliers } from './lora-plus';
 import { learningRate } from './schedule';
-import { totalSteps, validateTrainConfig, type TrainConfig } from './train-config';
+import { totalSteps, validateTrainConfig, type TrainConfig } from '../spec/train-config';
 
 export { seedStreams, type TrainerEvent, type TrainerOptions, type TrainerStatus, type TrainResult } from './trainer-types';
 
@@ -52,7 +53,7 @@ export class Trainer {
     this.cursor = new DataCursor(opts.train.length, seeds.data);
     this.dropoutRng = seeds.dropout;
     opts.objective.setDropoutRng(this.dropoutRng);
-    this.optimizer = new AdamW(opts.objective.variables, opts.config.adamw);
+    this.optimizer = new AdamW(opts.objective.variables, opts.config.adamw, loraPlusMultipliers(opts.objective.variables, opts.config.loraPlusRatio));
     this.store = opts.store ?? new MemoryCheckpointStore();
     this.now = opts.now ?? (() => performance.now());
     this.totalSteps = totalSteps(opts.config, opts.train.length);
@@ -234,6 +235,7 @@ export class Trainer {
       etaMs: 0,
       epoch: this.cursor.epochProgress,
     };
+    Object.assign(m, this.opts.objective.takeMetrics?.());
     const gpu = gpuBytes();
     if (gpu !== undefined) m.gpuBytes = gpu;
     await this.maybeEvaluate(m);

@@ -6,14 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
-import { DEFAULT_LORA_CONFIG, specsOf } from '../lora/config';
+import { specsOf } from '../lora/config';
+import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
 import { loadModel } from '../model/load';
-import { createLinearFactory } from '../quant/linear-factory';
+import { createLinearFactory } from '../model/linear-factory';
 import { tinyModelFiles } from '../test-utils/tiny-model';
-import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
+import { initNodeWebGpu } from '../test-utils/webgpu.node';
 import { loraObjective } from './objective';
-import { DEFAULT_TRAIN_CONFIG } from './train-config';
+import { DEFAULT_TRAIN_CONFIG } from '../spec/train-config';
 import { seedStreams, Trainer } from './trainer';
 
 const files = tinyModelFiles('llama', {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AdapterRecord } from '../../../src/storage/records';
+import type { AdapterRecord } from '../../../src/spec/records';
 import { useStudio } from '../../store';
 import { deleteAdapter, downloadAdapter, duplicateAdapter, renameAdapter, toggleSelected } from '../../store/adapters-actions';
 import { openRunHistory } from '../../store/train-actions';

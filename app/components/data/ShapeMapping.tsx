@@ -9,6 +9,7 @@ const SHAPE_FIELDS: Record<RecordShape, { role: FieldRole; optional?: boolean }[
   alpaca: [{ role: 'instruction' }, { role: 'input', optional: true }, { role: 'output' }, { role: 'system', optional: true }],
   chat: [{ role: 'messages' }],
   sharegpt: [{ role: 'messages' }],
+  preference: [{ role: 'prompt', optional: true }, { role: 'chosen' }, { role: 'rejected' }, { role: 'system', optional: true }],
 };
 const SHAPE_NAMES: Record<RecordShape, string> = {
   text: 'Plain text',
@@ -16,6 +17,7 @@ const SHAPE_NAMES: Record<RecordShape, string> = {
   alpaca: 'Alpaca (instruction, input, output)',
   chat: 'Chat messages',
   sharegpt: 'ShareGPT conversations',
+  preference: 'Preference pairs (prompt, chosen, rejected)',
 };
 const SHAPES = Object.keys(SHAPE_NAMES) as RecordShape[];
 

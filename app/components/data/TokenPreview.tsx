@@ -1,6 +1,23 @@
+import type { PreviewToken } from '../../../src/data/preview';
 import { useStudio } from '../../store';
 
-/** The first records rendered as training sees them: tokens that carry loss are highlighted. */
+/** Tokens as spans, the loss-carrying ones highlighted. */
+function Tokens({ tokens }: { tokens: PreviewToken[] }) {
+  return (
+    <>
+      {tokens.map((t, j) => (
+        <span key={j} className={t.loss ? 'tok tok-loss' : 'tok'} title={`token ${t.id}`}>
+          {t.text}
+        </span>
+      ))}
+    </>
+  );
+}
+
+/**
+ * The first records rendered as training sees them: tokens that carry loss are highlighted; a preference pair shows
+ * its chosen and its rejected sequence one under the other.
+ */
 export function TokenPreview() {
   const previews = useStudio((s) => s.data.previews);
   const hasModel = useStudio((s) => s.model.info !== null);
@@ -18,11 +35,18 @@ export function TokenPreview() {
           <figure key={i} className="token-card" data-testid="token-card">
             {/* The text scrolls in whole lines; the caption stays below it, never cut. */}
             <div className="token-preview" aria-label={`Example ${i + 1}: ${p.lossTokens} of ${p.tokens.length} tokens carry loss`}>
-              {p.tokens.map((t, j) => (
-                <span key={j} className={t.loss ? 'tok tok-loss' : 'tok'} title={`token ${t.id}`}>
-                  {t.text}
-                </span>
-              ))}
+              {p.rejectedAt === undefined ? (
+                <Tokens tokens={p.tokens} />
+              ) : (
+                <>
+                  <div className="pair-side" data-testid="preview-chosen">
+                    <strong className="small">Chosen</strong> <Tokens tokens={p.tokens.slice(0, p.rejectedAt)} />
+                  </div>
+                  <div className="pair-side" data-testid="preview-rejected">
+                    <strong className="small">Rejected</strong> <Tokens tokens={p.tokens.slice(p.rejectedAt)} />
+                  </div>
+                </>
+              )}
             </div>
             <figcaption className="muted small">
               {p.tokens.length} tokens, {p.lossTokens} with loss

@@ -1,4 +1,4 @@
-import type { AdapterRecord } from '../../../src/storage/records';
+import type { AdapterRecord } from '../../../src/spec/records';
 import { useStudio } from '../../store';
 import { addMix, setEvalAdapterWeight, toggleEvalAdapter, updateMix } from '../../store/evaluate-actions';
 

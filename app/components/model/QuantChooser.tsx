@@ -1,4 +1,4 @@
-import type { QuantMode } from '../../../src/model/linear';
+import type { QuantMode } from '../../../src/spec/modules';
 import { useStudio } from '../../store';
 import { formatBytes } from '../../format';
 

@@ -1,27 +1,29 @@
-import { LINEAR_MODULE_NAMES } from '../../../src/model/linear';
+import { loraScale, targetNames } from '../../../src/spec/lora-config';
+import { LINEAR_MODULE_NAMES } from '../../../src/spec/modules';
 import { useStudio } from '../../store';
 import { NumberField } from './NumberField';
-import { useFormEdit } from './use-form-edit';
+import { useFormEdit, useSettingsProblems } from './use-form-edit';
 
 /** LoRA settings: rank, alpha, dropout, target modules, rsLoRA, init. */
 export function LoraFields() {
   const lora = useStudio((s) => s.train.form.lora);
   const edit = useFormEdit();
-  const targets = lora.targets === 'all-linear' ? [...LINEAR_MODULE_NAMES] : lora.targets;
+  const targets = targetNames(lora);
   const toggle = (name: string, on: boolean) => {
     const next = LINEAR_MODULE_NAMES.filter((n) => (n === name ? on : targets.includes(n)));
     edit.lora({ targets: next.length === LINEAR_MODULE_NAMES.length ? 'all-linear' : next });
   };
-  const scale = lora.useRslora ? lora.alpha / Math.sqrt(lora.rank) : lora.alpha / lora.rank;
+  const problems = useSettingsProblems();
+  const scale = loraScale(lora.rank, lora.alpha, lora.useRslora);
   return (
     <details className="card form-group">
       <summary>
         LoRA <span className="muted small">rank {lora.rank}, alpha {lora.alpha}, {lora.targets === 'all-linear' ? 'all linear layers' : lora.targets.join(', ')}</span>
       </summary>
       <div className="form-grid">
-        <NumberField id="lora-rank" label="Rank" value={lora.rank} integer min={1} max={512} onChange={(rank) => edit.lora({ rank })} />
-        <NumberField id="lora-alpha" label="Alpha" value={lora.alpha} min={0.01} onChange={(alpha) => edit.lora({ alpha })} hint={`scale ${scale.toFixed(3)}`} />
-        <NumberField id="lora-dropout" label="Dropout" value={lora.dropout} min={0} max={0.9} step={0.05} onChange={(dropout) => edit.lora({ dropout })} />
+        <NumberField id="lora-rank" label="Rank" value={lora.rank} max={512} error={problems['lora.rank']} onChange={(rank) => edit.lora({ rank })} />
+        <NumberField id="lora-alpha" label="Alpha" value={lora.alpha} min={0.01} onChange={(alpha) => edit.lora({ alpha })} hint={`scale ${scale.toFixed(3)}`} error={problems['lora.alpha']} />
+        <NumberField id="lora-dropout" label="Dropout" value={lora.dropout} max={0.9} step={0.05} error={problems['lora.dropout']} onChange={(dropout) => edit.lora({ dropout })} />
         <span id="lora-targets-label">Target modules</span>
         <div className="target-list" role="group" aria-labelledby="lora-targets-label">
           {LINEAR_MODULE_NAMES.map((name) => (

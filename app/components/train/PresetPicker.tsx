@@ -1,5 +1,5 @@
 import { useStudio } from '../../store';
-import { applyPreset, PRESETS, type PresetId } from '../../store/train-presets';
+import { applyPreset, PRESETS, type PresetId } from '../../../src/spec/presets';
 
 /** Quick / balanced / thorough: one click sets every field (which stay editable). */
 export function PresetPicker() {

@@ -3,6 +3,7 @@ import { useStudio } from '../../store';
 import { controlRun, startTraining } from '../../store/train-actions';
 import { isLive, type TrainRunView } from '../../store/train-slice';
 import { ErrorNote } from '../ErrorNote';
+import { useSettingsProblems } from './use-form-edit';
 
 const STATUS_TEXT: Record<TrainRunView['status'], string> = {
   starting: 'Starting…',
@@ -65,6 +66,7 @@ export function TrainControls() {
   const error = useStudio((s) => s.train.error);
   const ready = useStudio((s) => s.model.info !== null && s.data.selectedDatasetId !== null);
   const patchTrain = useStudio((s) => s.patchTrain);
+  const problems = Object.values(useSettingsProblems());
   const live = isLive(run);
   const paused = run?.status === 'paused';
   return (
@@ -72,7 +74,7 @@ export function TrainControls() {
       <h3>Run</h3>
       <div className="actions">
         {!live ? (
-          <button type="button" className="primary" disabled={!ready} onClick={() => void startTraining()}>
+          <button type="button" className="primary" disabled={!ready || problems.length > 0} title={problems[0]} onClick={() => void startTraining()}>
             Start training
           </button>
         ) : (

@@ -1,6 +1,7 @@
 import { useStudio } from '../../store';
 import { isLive } from '../../store/train-slice';
 import { LoraFields } from './LoraFields';
+import { MethodFields } from './MethodFields';
 import { OptimFields } from './OptimFields';
 import { PresetPicker } from './PresetPicker';
 import { SampleFields } from './SampleFields';
@@ -33,6 +34,7 @@ export function TrainForm() {
           <input id="train-name" placeholder="named after the dataset" value={name} onChange={(e) => edit.name(e.target.value)} />
         </div>
       </div>
+      <MethodFields />
       <LoraFields />
       <OptimFields />
       <SampleFields />

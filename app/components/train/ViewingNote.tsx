@@ -1,4 +1,4 @@
-import type { TrainRunSpec } from '../../../src/protocol/train-types';
+import type { TrainRunSpec } from '../../../src/spec/run-spec';
 import { useStudio } from '../../store';
 
 /** The settings a stored run trained with, in one line (the form beside it shows other, current settings). */

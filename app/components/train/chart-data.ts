@@ -40,8 +40,8 @@ export function lossColumns(s: MetricSeries, smoothing: number, log: boolean): C
   return [s.step.slice(), forScale(s.loss, log), forScale(smooth(s.loss, smoothing), log), forScale(s.evalLoss, log)];
 }
 
-/** The per-step metrics a small chart shows. */
-export type SmallMetric = 'lr' | 'gradNorm' | 'tokensPerSec';
+/** The per-step metrics a small chart can show. */
+export type SmallMetric = 'lr' | 'gradNorm' | 'tokensPerSec' | 'margins' | 'accuracies';
 
 /** A small chart's columns: step and one metric. */
 export function metricColumns(s: MetricSeries, metric: SmallMetric): Columns {

@@ -1,7 +1,9 @@
-/** Setters for the Train form's parts; any edit turns the preset into "custom". */
-import type { LoraConfig } from '../../../src/lora/config';
-import type { SampleSettings } from '../../../src/protocol/train-types';
-import type { TrainConfig } from '../../../src/train/train-config';
+/** Setters for the Train form's parts (any edit turns the preset into "custom"), and what is wrong with it. */
+import { useMemo } from 'react';
+import type { LoraConfig } from '../../../src/spec/lora-config';
+import type { SampleSettings } from '../../../src/spec/run-spec';
+import { settingsProblems } from '../../../src/spec/run-spec';
+import type { TrainConfig } from '../../../src/spec/train-config';
 import { useStudio } from '../../store';
 
 export function useFormEdit() {
@@ -12,4 +14,14 @@ export function useFormEdit() {
     samples: (p: Partial<SampleSettings>) => setForm((f) => ({ ...f, samples: { ...f.samples, ...p } })),
     name: (name: string) => setForm((f) => ({ ...f, name })),
   };
+}
+
+/**
+ * The form's problems by field (`train.lr` → message), from src/spec's one check of a run spec: what the engine
+ * would refuse, shown as the user types.
+ */
+export function useSettingsProblems(): Record<string, string> {
+  const lora = useStudio((s) => s.train.form.lora);
+  const train = useStudio((s) => s.train.form.train);
+  return useMemo(() => Object.fromEntries(settingsProblems({ lora, train }).map((p) => [p.field, p.message])), [lora, train]);
 }

@@ -2,8 +2,8 @@
 // invalid pipeline for an addN over more inputs than the device has storage-buffer bindings, and checks that our
 // chunked kernel sums right on a device with the adapter's raised limit and on one with WebGPU's default 8.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GpuError } from '../../protocol/errors';
-import { initDawnWebGpu } from '../../quant/webgpu-dawn.node.js';
+import { GpuError } from '../../spec/errors';
+import { initDawnWebGpu } from '../../quant/webgpu-dawn.node';
 import { withGpuErrorScope } from '../gpu-watch';
 import { tf } from '../tf';
 import { currentGpuDevice } from '../webgpu';

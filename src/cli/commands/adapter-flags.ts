@@ -2,8 +2,8 @@
  * `--adapter DIR[:WEIGHT]` (repeatable) for `score` and `generate`: PEFT folders or .zip files stacked on the loaded
  * base with their weights, y = W·x + Σ wᵢ·scaleᵢ·Bᵢ·Aᵢ·x.
  */
-import { PeftFormatError } from '../../formats/peft';
-import { loadAdapterStack, type LoadedAdapters } from '../../lora/adapter-folders.node.js';
+import { PeftFormatError } from '../../lora/peft';
+import { loadAdapterStack, type LoadedAdapters } from '../../lora/adapter-folders.node';
 import { specsOf } from '../../lora/config';
 import type { DecoderModel } from '../../model/decoder-model';
 import { CliError } from '../command';
@@ -19,7 +19,10 @@ export function parseAdapterFlags(flags: Map<string, string[]>): AdapterSpec[] {
   return (flags.get('adapter') ?? []).map((value) => {
     const m = /^(.*?)(?::(-?\d+(?:\.\d+)?(?:e-?\d+)?))?$/i.exec(value);
     if (!m || !m[1] || m[1] === 'true') throw new CliError(`--adapter must be DIR or DIR:WEIGHT; got '${value}'`);
-    return { dir: m[1], weight: m[2] === undefined ? 1 : Number(m[2]) };
+    const weight = m[2] === undefined ? 1 : Number(m[2]);
+    // 1e999 parses to Infinity, which would turn every merged weight into Inf/NaN.
+    if (!Number.isFinite(weight)) throw new CliError(`--adapter weight must be a finite number; got '${m[2]}' in '${value}'`);
+    return { dir: m[1], weight };
   });
 }
 

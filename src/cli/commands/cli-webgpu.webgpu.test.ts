@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tf } from '../../backend/tf';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node';
 import type { CliCommand } from '../command';
 import { generateCommand } from './generate';
 import { trainCommand } from './train';

@@ -9,10 +9,10 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { openModelFolder } from '../../model/folder-files.node.js';
+import { openModelFolder } from '../../model/folder-files.node';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { TextTokenizer } from '../../tokenizer/types';
-import { fileDatasetInput } from '../../data/node-input.node.js';
+import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { formatFiles, formatProblemSummary, formatStats, noExamplesReason } from '../../data/report';
 import { promptFormatOf } from '../../data/prompt-format';
@@ -95,7 +95,7 @@ async function check(argv: string[]): Promise<number> {
   return result.ok && !empty ? 0 : 1;
 }
 
-const SHAPES: RecordShape[] = ['text', 'prompt-completion', 'alpaca', 'chat', 'sharegpt'];
+const SHAPES: RecordShape[] = ['text', 'prompt-completion', 'alpaca', 'chat', 'sharegpt', 'preference'];
 
 /** `data synth FILE [--mb N] [--seed S] [--shape S]`: writes a synthetic JSONL (benchmarks, manual checks). */
 async function synth(argv: string[]): Promise<number> {

@@ -2,9 +2,9 @@
  * The variants of `eval`: the base, each `--adapter DIR[:W]` alone, and each `--mix NAME=DIR:W,DIR:W` (a weighted
  * stack of adapters). Every folder is read once, whatever number of variants use it.
  */
-import { importPeft, PeftFormatError } from '../../formats/peft';
+import { importPeft, PeftFormatError } from '../../lora/peft';
 import { AdapterStack } from '../../lora/adapter-stack';
-import { openAdapterSource } from '../../lora/adapter-folders.node.js';
+import { openAdapterSource } from '../../lora/adapter-folders.node';
 import { specsOf } from '../../lora/config';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { DecoderModel } from '../../model/decoder-model';

@@ -10,18 +10,19 @@
  * `--all` scores every record. `--dump-tokens FILE` writes `{"ids","lossMask"}` per scored example.
  * `--data` may also be such a dump (pre-tokenized JSONL), then checked against the model's vocabulary.
  */
-import { writeFile } from 'node:fs/promises';
-import { initNodeBackend, type NodeBackendName } from '../../backend/node';
-import { fileDatasetInput } from '../../data/node-input.node.js';
+import { initNodeBackend } from '../../backend/node';
+import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { formatProblemSummary } from '../../data/report';
 import type { TokenizedExample } from '../../data/types';
+import { writeFileAtomically } from '../../export/file-sink.node';
+import { jsonLine } from '../../util/json-line';
 import { EvalInputError } from '../../eval/errors';
 import { evaluateVariants, scoredExamples, type VariantScore } from '../../eval/evaluate';
 import { predictGrid, type PredictResult } from '../../eval/predict-grid';
-import { readTokenDump, tokenDumpLines } from '../../eval/token-dump.node.js';
+import { readTokenDump, tokenDumpLines } from '../../eval/token-dump.node';
 import { loadModel } from '../../model/load';
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { TextTokenizer } from '../../tokenizer/types';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
@@ -34,11 +35,15 @@ type Flags = Map<string, string[]>;
 const DEFAULT_EVAL_SPLIT = 0.1;
 const DEFAULT_SEQ_LEN = 1024;
 
+/** Upper bounds that keep a typo (1e30) from turning into an endless loop or a huge allocation. */
+const INT_MAX: Record<string, number> = { 'seq-len': 1 << 20, batch: 4096, predict: 100_000, 'max-new-tokens': 1 << 16, seed: 2 ** 32 - 1 };
+
 function intFlag(flags: Flags, name: string, fallback: number, min: number): number {
   const raw = flag(flags, name);
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (raw === 'true' || !Number.isInteger(v) || v < min) throw new CliError(`--${name} must be an integer ≥ ${min}; got '${raw}'`);
+  const max = INT_MAX[name] ?? Number.MAX_SAFE_INTEGER;
+  if (raw === 'true' || !Number.isInteger(v) || v < min || v > max) throw new CliError(`--${name} must be an integer in [${min}, ${max}]; got '${raw}'`);
   return v;
 }
 
@@ -83,31 +88,36 @@ function outputLine(score: VariantScore, v: number, predict: PredictResult | nul
     line.predictions = predict.cells[v].map((cell, p) => ({ index: predict.prompts[p].index, text: cell.text, finishReason: cell.finishReason, ...predict.scores[v][p] }));
     line.metrics = predict.metrics[v];
   }
-  return JSON.stringify(line);
+  return jsonLine(line);
 }
 
 async function run(flags: Flags, files: ModelFiles): Promise<number> {
   const { factory } = quantFlags(flags, 'f32');
   const specs = parseVariantFlags(flags);
+  // Every numeric flag is checked before the model loads, so a typo fails in milliseconds.
   const predictN = intFlag(flags, 'predict', 0, 1);
+  const seed = intFlag(flags, 'seed', 0, 0);
+  const batchRows = intFlag(flags, 'batch', 8, 1);
+  const maxNewTokens = intFlag(flags, 'max-new-tokens', 64, 1);
   const batched = !flags.has('no-batch');
   const tokenizer = await loadTokenizer(files).catch((e: Error) => {
     throw new CliError(e.message);
   });
-  await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
+  const backend = flag(flags, 'backend', 'wasm');
+  if (backend !== 'wasm' && backend !== 'cpu') throw new CliError(`--backend must be wasm or cpu; got '${backend}'`);
+  await initNodeBackend(backend);
   const model = await loadModel(files, { linearFactory: factory }).catch(asCliError);
   let loaded: Awaited<ReturnType<typeof loadVariants>> | null = null;
   try {
     const examples = await evalExamples(flags, tokenizer, model.config.vocab);
     loaded = await loadVariants(specs, model);
-    const dump = flag(flags, 'dump-tokens');
-    if (dump && dump !== 'true') await writeFile(dump, tokenDumpLines(examples));
-    const seed = intFlag(flags, 'seed', 0, 0);
-    const batchRows = intFlag(flags, 'batch', 8, 1);
     const scores = await evaluateVariants(model, examples, loaded.variants, { batched, batchRows, seed });
     const predict = predictN > 0
-      ? await predictGrid(model, tokenizer, examples, loaded.variants, predictN, { maxNewTokens: intFlag(flags, 'max-new-tokens', 64, 1), seed, batched })
+      ? await predictGrid(model, tokenizer, examples, loaded.variants, predictN, { maxNewTokens, seed, batched })
       : null;
+    // Written only once everything scored, and atomically: a failed run leaves no dump behind.
+    const dump = flag(flags, 'dump-tokens');
+    if (dump && dump !== 'true') await writeFileAtomically(dump, (sink) => sink.write(new TextEncoder().encode(tokenDumpLines(examples))));
     scores.forEach((s, v) => process.stdout.write(outputLine(s, v, predict) + '\n'));
     return 0;
   } catch (e) {

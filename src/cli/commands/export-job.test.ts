@@ -57,8 +57,8 @@ describe('export-job CLI', () => {
     [['--model-id', '../etc', '--data', chatData], /--model-id must be a Hugging Face id/],
     [['--model-id', 'a/b', '--model', demo, '--data', chatData], /not both/],
     [['--model-id', 'a/b'], /--data FILE is required/],
-    [['--model-id', 'a/b', '--data', chatData, '--method', 'ppo'], /--method must be sft, dpo or orpo/],
-    [['--model-id', 'a/b', '--data', chatData, '--method', 'dpo'], /problem\(s\) in the data/],
+    [['--model-id', 'a/b', '--data', chatData, '--method', 'ppo'], /--method must be sft, dpo,? (or )?orpo/],
+    [['--model-id', 'a/b', '--data', chatData, '--method', 'dpo'], /--method dpo needs preference pairs/],
     [['--model-id', 'a/b', '--data', chatData, '--loss', 'hinge'], /--loss must be sigmoid or ipo/],
     [['--model-id', 'a/b', '--data', chatData, '--template', 'no placeholder'], /--template: the prompt template has no \{prompt\}/],
     [['--model-id', 'a/b', '--data', chatData, '--lora-plus-ratio', '-1'], /--lora-plus-ratio must be a number > 0/],
@@ -76,5 +76,24 @@ describe('export-job CLI', () => {
     await expect(run(['--model-id', 'a/b', '--data', chatData, '--out', file])).rejects.toThrow(/is a file/);
     expect(readFileSync(file, 'utf8')).toBe('keep');
     await expect(run(['--model-id', 'a/b', '--data', chatData, '--out', root])).rejects.toThrow(/not a job folder/);
+  });
+});
+
+describe('export-job CLI, preference pairs', () => {
+  it('DPO from the shipped sample pairs: detected by the data pipeline, written for chat_template.default', async () => {
+    const out = path.join(dir, 'job-dpo');
+    const r = await run(['--model-id', 'a/b', '--data', path.join(root, 'public/datasets/sea-preference.jsonl'), '--method', 'dpo', '--beta', '0.2', '--out', out]);
+    expect(r.code).toBe(0);
+    const yaml = load(readFileSync(path.join(out, 'axolotl.yaml'), 'utf8'), { schema: YAML11_SCHEMA }) as Record<string, unknown>;
+    expect(yaml).toMatchObject({ rl: 'dpo', rl_beta: 0.2, datasets: [{ type: 'chat_template.default' }] });
+    const first = JSON.parse(readFileSync(path.join(out, 'data/train.jsonl'), 'utf8').split('\n')[0]) as Record<string, unknown>;
+    expect(first).toMatchObject({ chosen: { role: 'assistant' }, rejected: { role: 'assistant' } });
+    expect((first.messages as { role: string }[]).some((m) => m.role === 'user')).toBe(true);
+  });
+
+  it('preference pairs with --method sft are refused with the fix', async () => {
+    const out = path.join(dir, 'job-sft-pairs');
+    await expect(run(['--model-id', 'a/b', '--data', path.join(root, 'public/datasets/sea-preference.jsonl'), '--out', out])).rejects.toThrow(/pass --method dpo or orpo/);
+    expect(existsSync(out)).toBe(false);
   });
 });

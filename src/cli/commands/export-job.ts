@@ -9,19 +9,20 @@
  * and with `--zip` also `DIR.zip`. Warnings for settings the cluster trainers cannot express go to stderr; stdout
  * carries one JSON line: `{"out", "zip", "kind", "train", "eval", "warnings"}`.
  */
-import { mkdir, writeFile, chmod, stat } from 'node:fs/promises';
+import { mkdir, writeFile, chmod, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileDatasetInput } from '../../data/node-input.node.js';
+import { writeFileAtomically } from '../../export/file-sink.node';
+import { fileDatasetInput } from '../../data/node-input.node';
 import { formatProblems, ProblemLog } from '../../data/problems';
 import { readFileExamples } from '../../data/read-file';
 import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, templateError } from '../../data/template';
 import type { DatasetInput, FileSummary, NormalizedExample } from '../../data/types';
 import { buildHandoffJob, HandoffError, zipJob, type JobData } from '../../handoff/handoff-job';
 import { isHubId, type HandoffSpec, type TokenMarkers, type TrainMethod } from '../../handoff/job-spec';
-import { readPreferenceExamples, type PreferenceExample } from '../../handoff/preference-records';
-import { readJson, type ModelFiles } from '../../model/model-files';
+import { preferencePair } from '../../handoff/preference-records';
+import { readJson, type ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
-import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { CliError, flag, parseFlags, refuseControlChars, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
 import { modelFolderFlag, quantFlags } from './score';
 import { loraConfigFromFlags, trainConfigFromFlags } from './train';
@@ -97,7 +98,7 @@ export function handoffSpecFromFlags(flags: Flags, facts: BaseFacts): HandoffSpe
   };
 }
 
-async function readSft(inputs: DatasetInput[], flags: Flags, log: ProblemLog): Promise<NormalizedExample[]> {
+async function readExamples(inputs: DatasetInput[], flags: Flags, log: ProblemLog): Promise<NormalizedExample[]> {
   const mapping = datasetOptionsFromFlags(flags).mapping;
   const out: NormalizedExample[] = [];
   for (const input of inputs) {
@@ -114,26 +115,47 @@ async function readData(flags: Flags, spec: HandoffSpec): Promise<JobData> {
     throw new CliError(e.message);
   });
   const log = new ProblemLog();
-  let data: JobData;
-  if (spec.method === 'sft') data = { kind: 'sft', examples: await readSft(inputs, flags, log) };
-  else {
-    const pairs: PreferenceExample[] = [];
-    for (const input of inputs) pairs.push(...(await readPreferenceExamples(input, log)));
-    data = { kind: 'preference', pairs };
-  }
+  // The same detection and FILE:LINE problems as `train` and `data check`.
+  const examples = await readExamples(inputs, flags, log);
   if (log.count > 0) {
     for (const line of formatProblems(log.problems, log.count)) process.stderr.write(`${line}\n`);
     if (!flags.has('skip-invalid')) throw new CliError(`${log.count} problem(s) in the data; fix them or pass --skip-invalid to leave those records out`);
   }
-  return data;
+  const pairs = examples.flatMap((ex) => (ex.kind === 'preference' ? [preferencePair(ex)] : []));
+  if (pairs.length > 0 && pairs.length < examples.length) throw new CliError('the data mixes preference pairs with other records; hand them over as separate jobs');
+  if (spec.method === 'sft' && pairs.length > 0) throw new CliError('the data holds preference pairs ({"prompt","chosen","rejected"}): pass --method dpo or orpo');
+  return pairs.length > 0 ? { kind: 'preference', pairs } : { kind: 'sft', examples };
 }
 
-async function refuseExisting(out: string): Promise<void> {
+async function refuseExisting(out: string, zip: boolean): Promise<void> {
+  refuseControlChars('out', out);
+  const zipFile = `${out.replace(/[\\/]+$/, '')}.zip`;
+  if (zip && (await stat(zipFile).catch(() => null))?.isDirectory()) throw new CliError(`--zip: ${zipFile} is a folder; move it or leave out --zip`);
   const info = await stat(out).catch(() => null);
   if (info && !info.isDirectory()) throw new CliError(`--out ${out} is a file; give a folder`);
   if (info) {
     const marker = await stat(path.join(out, 'axolotl.yaml')).catch(() => null);
     if (!marker) throw new CliError(`--out ${out} exists and is not a job folder; give a new folder`);
+  }
+}
+
+/**
+ * Writes the job folder (and the zip) or nothing: on any failure the folder is removed when this run created it,
+ * and a half-written zip is removed, so a retry starts clean.
+ */
+async function writeJob(out: string, files: Record<string, string>, zip: { file: string; bytes(): Uint8Array } | null): Promise<void> {
+  const created = !(await stat(out).catch(() => null));
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      const file = path.join(out, name);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+      if (name === 'launch.sh' || name === 'train_trl.py') await chmod(file, 0o755);
+    }
+    if (zip) await writeFileAtomically(zip.file, (sink) => sink.write(zip.bytes()));
+  } catch (e) {
+    if (created) await rm(out, { recursive: true, force: true });
+    throw e;
   }
 }
 
@@ -143,7 +165,7 @@ export const exportJobCommand: CliCommand = {
     const { flags } = parseFlags(argv);
     const out = flag(flags, 'out');
     if (!out || out === 'true') throw new CliError('--out DIR is required');
-    await refuseExisting(out);
+    await refuseExisting(out, flags.has('zip'));
     const spec = handoffSpecFromFlags(flags, await baseFacts(flags));
     const data = await readData(flags, spec);
     let job;
@@ -154,17 +176,8 @@ export const exportJobCommand: CliCommand = {
       throw e;
     }
     for (const w of job.warnings) process.stderr.write(`warning: ${w}\n`);
-    for (const [name, text] of Object.entries(job.files)) {
-      const file = path.join(out, name);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, text);
-      if (name === 'launch.sh' || name === 'train_trl.py') await chmod(file, 0o755);
-    }
-    let zip: string | null = null;
-    if (flags.has('zip')) {
-      zip = `${out.replace(/[\\/]+$/, '')}.zip`;
-      await writeFile(zip, zipJob(job, spec.runId));
-    }
+    const zip = flags.has('zip') ? `${out.replace(/[\\/]+$/, '')}.zip` : null;
+    await writeJob(out, job.files, zip === null ? null : { file: zip, bytes: () => zipJob(job, spec.runId) });
     const line = { out: path.resolve(out), zip: zip && path.resolve(zip), runId: spec.runId, kind: job.kind, train: job.trainCount, eval: job.evalCount, warnings: job.warnings };
     process.stdout.write(JSON.stringify(line) + '\n');
     process.stderr.write(`job written to ${path.resolve(out)}: bash launch.sh (axolotl) or python train_trl.py (TRL); see README.md\n`);

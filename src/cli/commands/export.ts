@@ -8,10 +8,11 @@
  *   `<out>.Modelfile`. With no `--adapter` it converts the base alone (the `FROM` of an adapter's Modelfile).
  * Nothing partial is left behind on any failure.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { initNodeBackend } from '../../backend/node';
-import { exportPeft, importPeft } from '../../formats/peft';
-import { writeFileAtomically, writeFolderAtomically } from '../../export/file-sink.node.js';
+import { exportPeft, importPeft } from '../../lora/peft';
+import { writeFileAtomically, writeFolderAtomically } from '../../export/file-sink.node';
 import { writeWholeFile } from '../../export/folder-sink';
 import { ggufArchitecture, GgufExportError } from '../../export/gguf-arch';
 import { writeGgufAdapter, type AdapterGgufType } from '../../export/gguf-adapter';
@@ -22,16 +23,16 @@ import { openMergedWeights } from '../../export/merged-weights';
 import { modelfile } from '../../export/modelfile';
 import { checkSameBase } from '../../export/same-base';
 import type { FloatDtype } from '../../formats/safetensors';
-import { openAdapterSource } from '../../lora/adapter-folders.node.js';
+import { openAdapterSource } from '../../lora/adapter-folders.node';
 import type { LinearSpec } from '../../lora/config';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { mergeConcat, stackFactors, type Stacked } from '../../lora/merge';
 import { openCheckpoint } from '../../model/checkpoint';
 import { loadModelConfig, type ModelConfig } from '../../model/config';
 import { layerLinearShapes } from '../../model/memory-estimate';
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 import { linearPath } from '../../model/weights';
-import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { CliError, flag, parseFlags, refuseControlChars, type CliCommand } from '../command';
 import { parseAdapterFlags, type AdapterSpec } from './adapter-flags';
 import { asCliError, modelFolderFlag } from './score';
 
@@ -90,7 +91,7 @@ function modelfileBeside(out: string, body: string): Promise<void> {
 async function run(format: Format, dtype: string, out: string, files: ModelFiles, config: ModelConfig, loaded: Loaded): Promise<Record<string, unknown>> {
   const name = path.basename(out).replace(/\.gguf$/i, '');
   const mixes = loaded.inputs.map(({ adapter, weight }) => ({ adapter, weight }));
-  const factors: Map<string, Stacked> = mixes.length ? await stackFactors(mixes) : new Map();
+  const factors: Map<string, Stacked> = mixes.length ? await stackFactors(mixes, { dora: 'fold' }) : new Map();
   if (format === 'gguf-adapter') {
     const type = dtype.toUpperCase() as AdapterGgufType;
     const layout = await writeFileAtomically(out, (sink) => writeGgufAdapter(sink, config, factors, { type, name }));
@@ -123,6 +124,18 @@ async function run(format: Format, dtype: string, out: string, files: ModelFiles
   }
 }
 
+/**
+ * Refuses an `--out` the format cannot use, before any work: a folder format onto a file, a file format onto a
+ * folder, and control characters in the name (the name is written into the Modelfile, one directive a line).
+ */
+async function checkOut(out: string, format: Format): Promise<void> {
+  refuseControlChars('out', out);
+  const info = await stat(out).catch(() => null);
+  const folder = format === 'peft' || format === 'merged';
+  if (info && folder && !info.isDirectory()) throw new CliError(`--out ${out} is a file; ${format} writes a folder, give a folder path`);
+  if (info && !folder && info.isDirectory()) throw new CliError(`--out ${out} is a folder; ${format} writes one file, give a FILE.gguf path`);
+}
+
 export const exportCommand: CliCommand = {
   summary: 'export adapters for other tools: PEFT, llama.cpp GGUF adapter, merged HF folder, merged GGUF',
   async run(argv) {
@@ -131,6 +144,7 @@ export const exportCommand: CliCommand = {
     if (!format || !FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}; got '${format ?? ''}'`);
     const out = flag(flags, 'out');
     if (!out || out === 'true') throw new CliError(`--out ${format === 'merged' || format === 'peft' ? 'DIR' : 'FILE.gguf'} is required`);
+    await checkOut(out, format);
     const specs = parseAdapterFlags(flags);
     if (specs.length === 0 && (format === 'peft' || format === 'gguf-adapter')) throw new CliError('pass at least one --adapter DIR[:WEIGHT]');
     const files = await modelFolderFlag(flags);

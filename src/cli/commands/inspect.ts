@@ -5,10 +5,11 @@
  */
 import { checkConfigAgainstCheckpoint, openCheckpoint } from '../../model/checkpoint';
 import { loadModelConfig, type ModelConfig } from '../../model/config';
-import type { QuantMode } from '../../model/linear';
+import type { QuantMode } from '../../spec/modules';
 import { countParameters, estimateKvCacheBytes, estimateModelMemory, linearParameters, type ModelMemory } from '../../model/memory-estimate';
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 import type { GroupSize } from '../../quant/packed';
+import { formatBytes } from '../../util/format-bytes';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { asCliError, modelFolderFlag, warn } from './score';
 
@@ -76,18 +77,6 @@ export function formatCount(n: number): string {
   return String(n);
 }
 
-/** Bytes in binary units ("512.0 MiB"). */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
-}
-
 /** The human-readable form of a report. */
 export function formatReport(r: InspectReport): string {
   const c = r.config;
@@ -107,16 +96,16 @@ export function formatReport(r: InspectReport): string {
     `parameters    ${formatCount(r.parameters)} (${r.parameters}; linear layers ${formatCount(r.linearParameters)})`,
   ];
   if (r.checkpoint) {
-    lines.push(`checkpoint    ${r.checkpoint.files.join(', ')} (${r.checkpoint.dtypes.join('/')}, ${formatBytes(r.checkpoint.bytes)})`);
+    lines.push(`checkpoint    ${r.checkpoint.files.join(', ')} (${r.checkpoint.dtypes.join('/')}, ${formatBytes(r.checkpoint.bytes, 1)})`);
   }
   lines.push(`memory        frozen base on the device (group size ${r.groupSize}; norms and biases f32):`);
   lines.push(`  ${'mode'.padEnd(6)}${'linear'.padStart(12)}${'total, f32 emb.'.padStart(18)}${'total, f16 emb.*'.padStart(18)}`);
   for (const m of MODES) {
     const [a, b] = [r.memory[m], r.memoryF16Embeddings[m]];
-    lines.push(`  ${m.padEnd(6)}${formatBytes(a.linearBytes).padStart(12)}${formatBytes(a.total).padStart(18)}${formatBytes(b.total).padStart(18)}`);
+    lines.push(`  ${m.padEnd(6)}${formatBytes(a.linearBytes, 1).padStart(12)}${formatBytes(a.total, 1).padStart(18)}${formatBytes(b.total, 1).padStart(18)}`);
   }
-  lines.push(`  * embeddings: 'f16': LM head packed f16, lookup table (${formatBytes(r.memoryF16Embeddings.f32.hostBytes)}) in host memory`);
-  lines.push(`kv cache      ${formatBytes(r.kvCacheBytesPer1kTokens)} per 1024 tokens of one sequence (f32)`);
+  lines.push(`  * embeddings: 'f16': LM head packed f16, lookup table (${formatBytes(r.memoryF16Embeddings.f32.hostBytes, 1)}) in host memory`);
+  lines.push(`kv cache      ${formatBytes(r.kvCacheBytesPer1kTokens, 1)} per 1024 tokens of one sequence (f32)`);
   return lines.join('\n') + '\n';
 }
 

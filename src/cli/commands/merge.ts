@@ -8,9 +8,9 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initNodeBackend } from '../../backend/node';
-import { exportPeft } from '../../formats/peft';
+import { exportPeft } from '../../lora/peft';
 import type { FloatDtype } from '../../formats/safetensors';
-import { loadAdapterStack } from '../../lora/adapter-folders.node.js';
+import { loadAdapterStack } from '../../lora/adapter-folders.node';
 import type { LinearSpec } from '../../lora/config';
 import { mergeConcat, mergeSvd } from '../../lora/merge';
 import { loadModelConfig } from '../../model/config';

@@ -7,15 +7,16 @@
 import { initNodeBackend, type NodeBackendName } from '../../backend/node';
 import { CheckpointError } from '../../model/checkpoint';
 import { ModelConfigError } from '../../model/config';
-import { openModelFolder } from '../../model/folder-files.node.js';
-import type { LinearFactory, QuantMode } from '../../model/linear';
+import { openModelFolder } from '../../model/folder-files.node';
+import type { LinearFactory } from '../../model/linear';
+import type { QuantMode } from '../../spec/modules';
 import { loadModel } from '../../model/load';
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 import { SafetensorsError } from '../../formats/safetensors';
-import { createLinearFactory } from '../../quant/linear-factory';
+import { createLinearFactory } from '../../model/linear-factory';
 import type { GroupSize } from '../../quant/packed';
 import { loadTokenizer } from '../../tokenizer/load';
-import type { LoadedAdapters } from '../../lora/adapter-folders.node.js';
+import type { LoadedAdapters } from '../../lora/adapter-folders.node';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { loadAdapterFlags, parseAdapterFlags } from './adapter-flags';
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node';
 import { scoreCommand } from './score';
 import { trainCommand } from './train';
 
@@ -32,6 +32,8 @@ beforeAll(async () => {
   const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: 'hi '.repeat((i % 3) + 1), completion: 'there '.repeat((i % 4) + 1) }));
   await writeFile(path.join(dir, 'data.jsonl'), rows.join('\n') + '\n');
   await writeFile(path.join(dir, 'bad.jsonl'), '{"prompt":"hi","completion":"there"}\n{"prompt": 3}\n');
+  const pairs = Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: 'hi '.repeat((i % 3) + 1), chosen: 'there', rejected: 'away' }));
+  await writeFile(path.join(dir, 'pairs.jsonl'), pairs.join('\n') + '\n');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -67,6 +69,31 @@ describe('train CLI', () => {
     expect(summary).toMatchObject({ summary: true, steps: 1, backend: 'cpu', wasmHeapBytes: null, gpuAllocatedBytes: null });
     expect(summary.peakBytes).toBe(summary.tensorPeakBytes);
     expect(summary.peakBytes as number).toBeGreaterThan((summary.estimate as { baseBytes: number }).baseBytes);
+  });
+
+  it('--method dpo --dora --lora-plus-ratio: ln 2 first, TRL metrics per step, a DoRA PEFT folder', async () => {
+    const out = path.join(dir, 'dpo');
+    const r = await train([...withData('pairs.jsonl'), '--out', out, '--steps', '3', '--rank', '2', '--method', 'dpo', '--beta', '0.1', '--loss', 'sigmoid', '--dora', '--lora-plus-ratio', '4']);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).filter((l) => !l.summary);
+    expect(lines).toHaveLength(3);
+    expect(Math.abs(lines[0].loss - Math.LN2)).toBeLessThan(1e-4);
+    for (const k of ['rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected']) {
+      expect(lines.every((l) => Number.isFinite(l[k])), k).toBe(true);
+    }
+    expect(lines[2]['rewards/margins']).toBeGreaterThan(lines[0]['rewards/margins']);
+    const cfg = JSON.parse(await readFile(path.join(out, 'adapter_config.json'), 'utf8'));
+    expect(cfg.use_dora).toBe(true);
+    const orpo = await train([...withData('pairs.jsonl'), '--out', path.join(dir, 'orpo'), '--steps', '1', '--method', 'orpo']);
+    expect(orpo.code).toBe(0);
+    expect((JSON.parse(orpo.out.split('\n')[0]) as Record<string, number>)['rewards/chosen']).toBeLessThan(0);
+  });
+
+  it('refuses a method that does not fit the data, and bad method flags', async () => {
+    await expect(train([...withData('data.jsonl'), '--out', path.join(dir, 'x'), '--steps', '1', '--method', 'dpo'])).rejects.toThrow(/DPO trains on preference pairs/);
+    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'y'), '--steps', '1'])).rejects.toThrow(/preference dataset.*DPO or ORPO/);
+    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'z'), '--method', 'kto'])).rejects.toThrow(/--method must be sft, dpo, orpo/);
+    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'z'), '--method', 'dpo', '--loss', 'hinge'])).rejects.toThrow(/--loss must be sigmoid or ipo/);
   });
 
   it('stops before training on bad rows, printing FILE:LINE problems', async () => {

@@ -5,7 +5,12 @@
  *  [--weight-decay WD] [--max-grad-norm N] [--quant f32|f16|int8|int4|nf4] [--group-size G] [--eval-split F]
  *  [--eval-every N] [--seed S] [--skip-invalid] [--checkpoint-every N] [--resume] [--on-nan stop|retry-half-lr]
  *  [--dtype F32|F16|BF16] [--llama-cpp] [--no-checkpointing] [--backend wasm|cpu|webgpu] [--gpu swiftshader|system]
- *  [--embeddings f32|f16]` (+ the dataset flags of `data check`)
+ *  [--embeddings f32|f16] [--method sft|dpo|orpo] [--beta 0.1] [--loss sigmoid|ipo] [--dora] [--lora-plus-ratio R]`
+ *  (+ the dataset flags of `data check`)
+ *
+ * `--method dpo|orpo` trains on preference pairs ({"prompt","chosen","rejected"}); each step's JSON then also carries
+ * TRL's metrics (rewards/chosen, rewards/rejected, rewards/accuracies, rewards/margins, logps/chosen, logps/rejected).
+ * `--beta` is DPO's β or ORPO's λ; `--dora` trains DoRA; `--lora-plus-ratio` gives B that many times the lr.
  *
  * Trains a LoRA adapter and writes it as a PEFT folder (adapter_config.json, adapter_model.safetensors) plus
  * trainer_state.json. stdout carries one JSON object per optimizer step and, last, one summary line with the
@@ -16,24 +21,35 @@
 import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withMemoryPeak } from '../../backend/memory-probe';
-import { fileDatasetInput } from '../../data/node-input.node.js';
+import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { promptFormatOf } from '../../data/prompt-format';
 import { reportForTraining } from '../../data/report';
 import { findOutOfVocab, outOfVocabMessage } from '../../data/vocab-check';
-import { exportPeft } from '../../formats/peft';
+import { exportPeft } from '../../lora/peft';
 import type { FloatDtype } from '../../formats/safetensors';
-import { checkRankFits, DEFAULT_LORA_CONFIG, targetNames, type LoraConfig } from '../../lora/config';
+import { checkRankFits } from '../../lora/config';
+import { DEFAULT_LORA_CONFIG, loraConfigProblems, targetNames, type LoraConfig } from '../../spec/lora-config';
+import type { SpecProblem } from '../../spec/problems';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { DecoderModel } from '../../model/decoder-model';
 import { loadModelConfig, type ModelConfig } from '../../model/config';
 import { layerLinearShapes } from '../../model/memory-estimate';
 import { loadModel } from '../../model/load';
-import { readJson, type ModelFiles } from '../../model/model-files';
+import { readJson, type ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
-import { FileCheckpointStore } from '../../train/checkpoint-store.node.js';
+import { FileCheckpointStore } from '../../train/checkpoint-store.node';
 import { createLoraRun } from '../../train/lora-run';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../../train/train-config';
+import {
+  DEFAULT_BETA,
+  DEFAULT_TRAIN_CONFIG,
+  PREFERENCE_LOSSES,
+  TRAIN_METHODS,
+  trainConfigProblems,
+  type PreferenceLoss,
+  type TrainConfig,
+  type TrainMethod,
+} from '../../spec/train-config';
 import type { Trainer, TrainResult } from '../../train/trainer';
 import { defaultEmbeddings } from '../../engine/model/facts';
 import { estimateRunMemory } from '../../train/run-estimate';
@@ -42,6 +58,7 @@ import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
 import { asCliError, modelFolderFlag, quantFlags, warn } from './score';
 import { JsHeapPeak, trainSummary } from './train-summary';
+import { jsonLine } from '../../util/json-line';
 
 type Flags = Map<string, string[]>;
 
@@ -53,7 +70,18 @@ function num(flags: Flags, name: string, fallback: number, ok: (v: number) => bo
   return v;
 }
 
-const posInt = (v: number) => Number.isInteger(v) && v > 0;
+
+/** The flag of each setting src/spec checks, so its message can name what to change on the command line. */
+const FLAG_OF: Record<string, string> = {
+  'lora.rank': 'rank', 'lora.alpha': 'alpha', 'lora.dropout': 'dropout', 'lora.targets': 'targets', 'train.lr': 'lr',
+  'train.warmupSteps': 'warmup', 'train.steps': 'steps', 'train.epochs': 'epochs', 'train.batchSize': 'batch',
+  'train.gradAccum': 'grad-accum', 'train.maxSeqLen': 'seq-len', 'train.maxGradNorm': 'max-grad-norm',
+};
+
+/** Throws the spec's own messages (one validation for the form, the engine and the CLI), each naming its flag. */
+function throwProblems(problems: SpecProblem[]): void {
+  if (problems.length) throw new CliError(problems.map((p) => (FLAG_OF[p.field] ? `--${FLAG_OF[p.field]}: ${p.message}` : p.message)).join('\n'));
+}
 
 /** LoRA settings from the flags. */
 export function loraConfigFromFlags(flags: Flags): LoraConfig {
@@ -61,11 +89,11 @@ export function loraConfigFromFlags(flags: Flags): LoraConfig {
   const layers = flag(flags, 'layers');
   const init = flag(flags, 'init', 'kaiming');
   if (init !== 'kaiming' && init !== 'gaussian') throw new CliError(`--init must be kaiming or gaussian; got '${init}'`);
-  return {
+  const config: LoraConfig = {
     ...DEFAULT_LORA_CONFIG,
-    rank: num(flags, 'rank', DEFAULT_LORA_CONFIG.rank, posInt, 'a positive integer'),
+    rank: num(flags, 'rank', DEFAULT_LORA_CONFIG.rank),
     alpha: num(flags, 'alpha', DEFAULT_LORA_CONFIG.alpha),
-    dropout: num(flags, 'dropout', DEFAULT_LORA_CONFIG.dropout, (v) => v >= 0 && v < 1, 'in [0, 1)'),
+    dropout: num(flags, 'dropout', DEFAULT_LORA_CONFIG.dropout),
     targets: targets === 'all-linear' ? 'all-linear' : targets.split(',').map((s) => s.trim()).filter(Boolean),
     layers: layers ? layers.split(',').map((s) => {
       const i = Number(s);
@@ -74,7 +102,28 @@ export function loraConfigFromFlags(flags: Flags): LoraConfig {
     }) : null,
     useRslora: flags.has('rslora'),
     init,
+    ...(flags.has('dora') ? { useDora: true } : {}),
   };
+  throwProblems(loraConfigProblems(config));
+  return config;
+}
+
+/** `--method`, `--beta`, `--loss`, `--lora-plus-ratio` (issue 19), absent ones left out of the config. */
+function methodFromFlags(flags: Flags): Pick<TrainConfig, 'method' | 'beta' | 'preferenceLoss' | 'loraPlusRatio'> {
+  const out: Pick<TrainConfig, 'method' | 'beta' | 'preferenceLoss' | 'loraPlusRatio'> = {};
+  const method = flag(flags, 'method');
+  if (method !== undefined) {
+    if (!TRAIN_METHODS.some((m) => m === method)) throw new CliError(`--method must be ${TRAIN_METHODS.join(', ')}; got '${method}'`);
+    out.method = method as TrainMethod;
+  }
+  const loss = flag(flags, 'loss');
+  if (loss !== undefined) {
+    if (!PREFERENCE_LOSSES.some((l) => l === loss)) throw new CliError(`--loss must be ${PREFERENCE_LOSSES.join(' or ')}; got '${loss}'`);
+    out.preferenceLoss = loss as PreferenceLoss;
+  }
+  if (flags.has('beta')) out.beta = num(flags, 'beta', DEFAULT_BETA, (v) => v > 0, 'a number > 0');
+  if (flags.has('lora-plus-ratio')) out.loraPlusRatio = num(flags, 'lora-plus-ratio', 1, (v) => v > 0, 'a number > 0');
+  return out;
 }
 
 /** Training hyper-parameters from the flags. */
@@ -85,23 +134,26 @@ export function trainConfigFromFlags(flags: Flags): TrainConfig {
   const onNan = flag(flags, 'on-nan', d.onNonFinite) as TrainConfig['onNonFinite'];
   if (onNan !== 'stop' && onNan !== 'retry-half-lr') throw new CliError(`--on-nan must be stop or retry-half-lr; got '${onNan}'`);
   if (flags.has('steps') && flags.has('epochs')) throw new CliError('pass --steps or --epochs, not both');
-  return {
+  const config: TrainConfig = {
     ...d,
-    lr: num(flags, 'lr', d.lr, (v) => v > 0, 'a number > 0'),
+    lr: num(flags, 'lr', d.lr),
     schedule,
-    warmupSteps: num(flags, 'warmup', d.warmupSteps, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
-    steps: flags.has('steps') ? num(flags, 'steps', 1, posInt, 'a positive integer') : null,
-    epochs: num(flags, 'epochs', d.epochs, (v) => v > 0, 'a number > 0'),
-    batchSize: num(flags, 'batch', d.batchSize, posInt, 'a positive integer'),
-    gradAccum: num(flags, 'grad-accum', d.gradAccum, posInt, 'a positive integer'),
-    maxSeqLen: num(flags, 'seq-len', d.maxSeqLen, posInt, 'a positive integer'),
-    maxGradNorm: num(flags, 'max-grad-norm', d.maxGradNorm, (v) => v >= 0, 'a number ≥ 0 (0 = off)'),
+    warmupSteps: num(flags, 'warmup', d.warmupSteps),
+    steps: flags.has('steps') ? num(flags, 'steps', 1) : null,
+    epochs: num(flags, 'epochs', d.epochs),
+    batchSize: num(flags, 'batch', d.batchSize),
+    gradAccum: num(flags, 'grad-accum', d.gradAccum),
+    maxSeqLen: num(flags, 'seq-len', d.maxSeqLen),
+    maxGradNorm: num(flags, 'max-grad-norm', d.maxGradNorm),
     adamw: { ...d.adamw, weightDecay: num(flags, 'weight-decay', d.adamw.weightDecay, (v) => v >= 0, 'a number ≥ 0') },
     evalEvery: num(flags, 'eval-every', d.evalEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
     checkpointEvery: num(flags, 'checkpoint-every', d.checkpointEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
     seed: num(flags, 'seed', d.seed, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
     onNonFinite: onNan,
+    ...methodFromFlags(flags),
   };
+  throwProblems(trainConfigProblems(config));
+  return config;
 }
 
 async function prepareData(flags: Flags, files: ModelFiles, train: TrainConfig) {
@@ -139,13 +191,13 @@ async function writeOutputs(out: string, adapter: LoraAdapter, flags: Flags, bas
   await mkdir(out, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(out, name), bytes);
   const state = { status: result.status, step: result.step, totalSteps: result.totalSteps, truncated: result.truncated, message: result.message ?? null, config, metrics: result.metrics };
-  await writeFile(path.join(out, 'trainer_state.json'), JSON.stringify(state, null, 1) + '\n');
+  await writeFile(path.join(out, 'trainer_state.json'), JSON.stringify(JSON.parse(jsonLine(state)), null, 1) + '\n');
 }
 
 function runTrainer(trainer: Trainer, jsHeap: JsHeapPeak): Promise<TrainResult> {
   trainer.on((e) => {
     if (e.type === 'step') {
-      process.stdout.write(JSON.stringify(e.metrics) + '\n');
+      process.stdout.write(jsonLine(e.metrics) + '\n');
       jsHeap.sample();
     }
     else if (e.type === 'rollback') process.stderr.write(`${e.message}\n`);
@@ -295,7 +347,7 @@ export const trainCommand: CliCommand = {
       });
       const settings = { quant: mode, embeddings, seqLen: run.estimate.seqLen, checkpointing };
       const summary = trainSummary({ backend, steps: run.result.step, status: run.result.status, peak, estimate: run.estimate.memory, jsHeap, settings });
-      process.stdout.write(JSON.stringify(summary) + '\n');
+      process.stdout.write(jsonLine(summary) + '\n');
       return run.code;
     } catch (e) {
       // A run that ends without an adapter leaves no folder behind that it created; saved checkpoints (for

@@ -86,8 +86,3 @@ export async function* readCsv(
   }
   if (!header) throw new FileProblem({ file, message: 'empty file: no header row and no records' });
 }
-
-/** Column names of a CSV/TSV header line (for mapping UIs that show the columns before reading rows). */
-export function parseHeader(line: string, delimiter: ',' | '\t'): string[] {
-  return splitRow(line, delimiter, delimiter === ',').fields.map((f) => f.trim());
-}

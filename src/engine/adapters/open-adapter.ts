@@ -3,13 +3,13 @@
  * adapter_config.json, the `weights` part is adapter_model.safetensors), so opening one is a PEFT import checked
  * against the base's linear shapes: an adapter trained for another model fails with a message saying so.
  */
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeft } from '../../formats/peft';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, importPeft } from '../../lora/peft';
 import { specsOf } from '../../lora/config';
 import type { LoraAdapter } from '../../lora/lora-adapter';
-import { memoryFiles } from '../../model/memory-files';
-import { InvalidRequestError } from '../../protocol/errors';
+import { memoryFiles } from '../../formats/memory-files';
+import { InvalidRequestError } from '../../spec/errors';
 import { getAdapter, type StudioDb } from '../../storage';
-import type { AdapterRecord } from '../../storage/records';
+import type { AdapterRecord } from '../../spec/records';
 import type { EngineSession, LoadedModel } from '../session';
 
 /** The PEFT folder of a stored adapter, as `ModelFiles`. */

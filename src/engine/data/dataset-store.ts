@@ -8,9 +8,9 @@ import type { CompactExamples } from '../../data/compact';
 import { toCompact } from '../../data/compact';
 import type { PromptFormat } from '../../data/prompt-format';
 import type { PreparedDataset } from '../../data/types';
-import { EngineError } from '../../protocol/errors';
+import { EngineError } from '../../spec/errors';
 import { getDataset, putDataset, readDatasetPart, type StudioDb, type WriteOptions } from '../../storage';
-import type { DatasetRecord } from '../../storage/records';
+import type { DatasetRecord } from '../../spec/records';
 
 const FIELDS = ['ids', 'lossMask', 'offsets', 'segmentIds', 'positionIds'] as const;
 type Field = (typeof FIELDS)[number];

@@ -1,18 +1,16 @@
 // Data worker requests through the real protocol (client ⇄ MessageChannel ⇄ data handlers) on fake-indexeddb,
 // with the llama-tied fixture's tokenizer given as dropped files.
 import 'fake-indexeddb/auto';
+import { servedClient } from '../../test-utils/channel-engine.node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactLength } from '../../data/compact';
 import { DEFAULT_PROMPT_TEMPLATE } from '../../data/template';
-import { EngineClient } from '../../protocol/client';
-import { InvalidRequestError } from '../../protocol/errors';
+import type { EngineClient } from '../../protocol/client';
+import { InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
 import { loadStoredDataset } from '../data/dataset-store';
-import { nodeEngineDeps } from '../deps.node.js';
-import { LocalEngine } from '../local-engine';
-import { serveEngine } from '../serve';
-import { dataHandlers } from './data-handlers';
+import { dataHandlers } from './data';
 
 const tokenizer = fixtureFilesSource('llama-tied', (n) => n.startsWith('tokenizer') || n === 'config.json');
 
@@ -24,13 +22,7 @@ let client: EngineClient;
 let db: StudioDb;
 beforeAll(async () => {
   db = await openStudioDb({ name: `engine-data-${Math.random()}` });
-  client = new EngineClient({
-    connect: () => {
-      const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db), dataHandlers));
-      return port2;
-    },
-  });
+  client = servedClient(async () => db, dataHandlers);
 });
 afterAll(() => client.dispose());
 

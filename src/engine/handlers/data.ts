@@ -1,5 +1,5 @@
 /**
- * Dataset requests. `sampleData`, `previewData`, `prepareData` and `prepareShard` run in the data workers (parsing
+ * Dataset requests. `sampleData`, `previewData`, `validateData`, `prepareData` and `prepareShard` run in the data workers (parsing
  * and tokenizing never touch the engine worker's training loop or the UI thread); `listDatasets` and
  * `deleteDataset` are plain storage and are served by both kinds of worker. A pooled preparation is `prepareShard`
  * on each of N data workers, then `prepareData` with the shards on the first (src/engine/data/pooled-prepare.ts).
@@ -19,11 +19,11 @@ import type { DatasetInput, DatasetRunHooks, PreparedDataset } from '../../data/
 import type { PrepareDataParams } from '../../protocol/data-types';
 import type { TextTokenizer } from '../../tokenizer/types';
 import type { NamedBlob } from '../../protocol/model-types';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import { deleteDataset, listDatasets } from '../../storage';
 import { saveDataset } from '../data/dataset-store';
 import { tokenizerFor } from '../data/tokenizer-cache';
-import type { HandlerSpec, JobContext } from '../job';
+import type { EngineHandlers, HandlerSpec, JobContext } from '../job';
 import { RateMeter } from '../rate-meter';
 
 /** Records shown per file in the sample. */
@@ -162,4 +162,21 @@ export const deleteDatasetHandler: HandlerSpec<'deleteDataset'> = {
     await deleteDataset(await job.state.db(), params.id);
     return { id: params.id };
   },
+};
+
+/** The requests the data worker serves. */
+type DataRequest = 'sampleData' | 'previewData' | 'prepareData' | 'prepareShard' | 'validateData' | 'listDatasets' | 'deleteDataset';
+
+/**
+ * The data worker's handlers: dataset sampling, preview, preparation and the dataset library. The engine worker
+ * registers them too, so an in-process engine (CLI, tests) has them.
+ */
+export const dataHandlers: Pick<EngineHandlers, DataRequest> = {
+  sampleData: sampleDataHandler,
+  previewData: previewDataHandler,
+  prepareData: prepareDataHandler,
+  prepareShard: prepareShardHandler,
+  validateData: validateDataHandler,
+  listDatasets: listDatasetsHandler,
+  deleteDataset: deleteDatasetHandler,
 };

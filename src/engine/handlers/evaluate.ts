@@ -12,7 +12,7 @@ import { evaluateVariants, scoredExamples, type EvalVariant, type VariantScore }
 import { predictGrid } from '../../eval/predict-grid';
 import { AdapterStack } from '../../lora/adapter-stack';
 import type { EvaluateParams, ExampleDetail, PredictOutcome, VariantSummary } from '../../protocol/eval-types';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import type { TextTokenizer } from '../../tokenizer/types';
 import { openAdapter } from '../adapters/open-adapter';
 import { loadStoredDataset } from '../data/dataset-store';

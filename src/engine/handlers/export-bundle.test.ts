@@ -7,8 +7,9 @@ import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logProbGap, tempDir } from '../../export/export-fixtures.node';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../formats/peft';
-import { DEFAULT_LORA_CONFIG, type LinearSpec } from '../../lora/config';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../lora/peft';
+import { type LinearSpec } from '../../lora/config';
+import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { LoraAdapter, type LoraModuleWeights } from '../../lora/lora-adapter';
 import { parseModelConfig } from '../../model/config';
 import { layerLinearShapes } from '../../model/memory-estimate';
@@ -101,8 +102,8 @@ describe('exportBundle', () => {
 async function scoreF32WithAdapter(): Promise<(number | null)[]> {
   const { initNodeBackend } = await import('../../backend/node');
   const { loadModel } = await import('../../model/load');
-  const { folderFiles } = await import('../../model/folder-files.node.js');
-  const { importPeft } = await import('../../formats/peft');
+  const { folderFiles } = await import('../../model/folder-files.node');
+  const { importPeft } = await import('../../lora/peft');
   const { storedPeftFiles } = await import('../adapters/open-adapter');
   const { getAdapter } = await import('../../storage');
   await initNodeBackend('wasm');

@@ -7,7 +7,7 @@
 import { bundleFileName, writeBundle, type BundleFormat } from '../../export/export-bundle';
 import type { ByteSink } from '../../formats/gguf-writer';
 import { stackFactors, type Stacked } from '../../lora/merge';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import { openAdapter, readStoredAdapter } from '../adapters/open-adapter';
 import type { HandlerSpec } from '../job';
 
@@ -54,7 +54,7 @@ export const exportBundleHandler: HandlerSpec<'exportBundle'> = {
       if (record.baseModel !== loaded.info.id) {
         throw new InvalidRequestError(`'${record.name}' was trained on ${record.baseModel}, but ${loaded.info.id} is loaded; load its base to export it.`);
       }
-      factors = await stackFactors([{ adapter: await openAdapter(session, () => job.state.db(), params.id), weight: 1 }]);
+      factors = await stackFactors([{ adapter: await openAdapter(session, () => job.state.db(), params.id), weight: 1 }], { dora: 'fold' });
       name = record.name;
       facts = { ...facts, name, rank: record.rank, alpha: record.alpha, targets: record.targets, useRslora: record.config.use_rslora === true, dataset: record.dataset?.name ?? null, finalLoss: record.finalLoss ?? null };
     }

@@ -9,8 +9,8 @@ import { buildHandoffJob, HandoffError, zipJob } from '../../handoff/handoff-job
 import { isHubId, type HandoffSpec } from '../../handoff/job-spec';
 import { countRoundTripMismatches, renderedRecords } from '../../handoff/rendered-records';
 import type { ExportJobParams } from '../../protocol/handoff-types';
-import type { TrainRunSpec } from '../../protocol/train-types';
-import { InvalidRequestError } from '../../protocol/errors';
+import type { TrainRunSpec } from '../../spec/run-spec';
+import { InvalidRequestError } from '../../spec/errors';
 import { getRun, getDataset } from '../../storage';
 import type { HandlerSpec } from '../job';
 import type { LoadedModel } from '../session';

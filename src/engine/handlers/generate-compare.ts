@@ -7,7 +7,7 @@
 import { decodeRows, type DecodeRow } from '../../eval/batched-generate';
 import { promptIds } from '../../generate/generate';
 import type { AdapterHook } from '../../model/linear';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import type { GenerateOutcome } from '../../protocol/generate-types';
 import type { HandlerSpec } from '../job';
 import { inputOf, samplingOf, trainingAdapter } from './generate';

@@ -4,18 +4,19 @@ import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../formats/peft';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../lora/peft';
 import { readSafetensorsHeader } from '../../formats/safetensors';
 import { unzipFiles } from '../../formats/zip';
-import { DEFAULT_LORA_CONFIG, type LinearSpec } from '../../lora/config';
+import { type LinearSpec } from '../../lora/config';
+import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { LoraAdapter, type LoraModuleWeights } from '../../lora/lora-adapter';
 import { parseModelConfig } from '../../model/config';
 import { layerLinearShapes } from '../../model/memory-estimate';
 import { linearPath } from '../../model/weights';
-import { EngineClient } from '../../protocol/client';
+import type { EngineClient } from '../../protocol/client';
 import type { GenerateParams } from '../../protocol/generate-types';
 import { putAdapter, type StudioDb } from '../../storage';
-import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node';
 import { Rng } from '../../util/rng';
 import { channelEngine } from '../../test-utils/channel-engine.node';
 
@@ -56,6 +57,17 @@ beforeAll(async () => {
 afterAll(() => client.dispose());
 
 describe('generate', () => {
+  it('streams as an AsyncIterable too: the tokens read with for-await through the worker client join to the result', async () => {
+    const tokens = client.stream('generate', ask('base', 11));
+    const pieces: string[] = [];
+    for await (const token of tokens) pieces.push(token.text);
+    const result = await tokens.result;
+    expect(result.newTokens).toBeGreaterThan(0);
+    expect(pieces.join('')).toBe(result.text);
+    // The same seed through the callback form gives the same text: the stream is the callback's events.
+    expect((await client.request('generate', ask('base', 11))).text).toBe(result.text);
+  });
+
   it('streams tokens; one seed gives one text; the adapter mix changes it and applies live', async () => {
     const pieces: string[] = [];
     const base = await client.request('generate', ask('base'), { onEvent: (e) => e.kind === 'token' && pieces.push(e.text) });

@@ -1,7 +1,7 @@
 import { formatPrompt, type FormattedPrompt } from '../../data/prompt-format';
 import { templateError } from '../../data/template';
 import { generate } from '../../generate/generate';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import type { ActiveAdapter, GenerateParams, SamplingControls } from '../../protocol/generate-types';
 import type { SamplingParams } from '../../generate/sampler';
 import type { LoraAdapter } from '../../lora/lora-adapter';
@@ -29,7 +29,7 @@ export const generateHandler: HandlerSpec<'generate'> = {
     const training = params.use === 'training' ? trainingAdapter(job.state) : null;
     const hook = training ?? (params.use === 'adapters' && stack.size > 0 ? stack : null);
     const adapters = hook === stack ? stack.list().map((e) => ({ id: e.id, weight: e.weight })) : [];
-    const s = params.sampling;
+    const sampling = params.sampling;
     // A soft stop ends the loop and returns the text so far; a cancel (job.signal) rejects the request.
     const stop = new AbortController();
     job.state.session.generationStops.add(stop);
@@ -42,7 +42,7 @@ export const generateHandler: HandlerSpec<'generate'> = {
         seed: params.seed,
         stop: params.stop?.filter((x) => x.length > 0),
         hook,
-        ...samplingOf(s),
+        ...samplingOf(sampling),
       },
       { signal: AbortSignal.any([job.signal, stop.signal]), onToken: (t) => job.emit({ kind: 'token', index: t.index, id: t.id, text: t.text }) },
     ).finally(() => job.state.session.generationStops.delete(stop));

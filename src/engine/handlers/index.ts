@@ -3,11 +3,11 @@
  * so a request without a handler does not compile.
  */
 import type { EngineHandlers } from '../job';
-import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapters';
+import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapter-library';
 import { exportBundleHandler } from './export-bundle';
 import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
-import { deleteDatasetHandler, listDatasetsHandler, prepareDataHandler, prepareShardHandler, previewDataHandler, sampleDataHandler, validateDataHandler } from './data';
+import { dataHandlers } from './data';
 import { envHandler } from './env';
 import { exportJobHandler } from './export-job';
 import { generateCompareHandler } from './generate-compare';
@@ -50,13 +50,7 @@ export const coreHandlers: EngineHandlers = {
   modelInfo: modelInfoHandler,
   unloadModel: unloadModelHandler,
   // Served by the data worker in the studio; registered here too so an in-process engine (CLI, tests) has them.
-  sampleData: sampleDataHandler,
-  previewData: previewDataHandler,
-  prepareData: prepareDataHandler,
-  prepareShard: prepareShardHandler,
-  validateData: validateDataHandler,
-  listDatasets: listDatasetsHandler,
-  deleteDataset: deleteDatasetHandler,
+  ...dataHandlers,
   estimateTraining: estimateTrainingHandler,
   train: trainHandler,
   trainControl: trainControlHandler,

@@ -1,5 +1,5 @@
 import { BACKEND_PREFERENCES, selectBackend } from '../../backend/select';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import type { HandlerSpec } from '../job';
 
 /** `init`: selects the tensor backend the user prefers (or the best available) and records the report. */

@@ -1,5 +1,5 @@
 import { tf } from '../../backend/tf';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import type { HandlerSpec } from '../job';
 import { mulberry32 } from '../../util/rng';
 

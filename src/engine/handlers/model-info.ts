@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import type { HandlerSpec } from '../job';
 
 /** `modelInfo`: the loaded model's facts, or null (the UI asks after a reload or a worker restart). */

@@ -3,14 +3,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import { servedClient } from '../../test-utils/channel-engine.node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EngineClient } from '../../protocol/client';
-import { CancelledError, EngineError } from '../../protocol/errors';
+import type { EngineClient } from '../../protocol/client';
+import { CancelledError, EngineError } from '../../spec/errors';
 import type { EngineEvent } from '../../protocol/messages';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
-import { nodeEngineDeps } from '../deps.node.js';
-import { LocalEngine } from '../local-engine';
-import { serveEngine } from '../serve';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node';
 
 const DIR = modelFixtureDir('llama-tied');
 const NAMES = readdirSync(DIR).filter((n) => n !== 'golden.json');
@@ -21,13 +19,7 @@ let server: Server;
 let baseUrl = '';
 
 beforeAll(async () => {
-  client = new EngineClient({
-    connect: () => {
-      const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps()));
-      return port2;
-    },
-  });
+  client = servedClient();
   await client.request('init', { preference: 'wasm' });
   // A static server that honours Range, like `vite preview` serving public/models/.
   server = createServer((req, res) => {

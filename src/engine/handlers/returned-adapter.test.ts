@@ -5,20 +5,30 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../formats/peft';
-import { DEFAULT_LORA_CONFIG } from '../../lora/config';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../lora/peft';
+import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
+import type { TrainRunSpec } from '../../spec/run-spec';
+import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
 import { LoraAdapter, type LoraModuleWeights } from '../../lora/lora-adapter';
 import { parseModelConfig } from '../../model/config';
 import { layerLinearShapes } from '../../model/memory-estimate';
 import { linearPath } from '../../model/weights';
 import { EngineClient } from '../../protocol/client';
 import { getRun, openStudioDb, putDataset, putRun, type StudioDb } from '../../storage';
-import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
-import { nodeEngineDeps } from '../deps.node.js';
+import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node';
+import { nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
 
 const DIR = modelFixtureDir('llama-tied');
+/** The settings the studio run 'run-abc' was exported with. */
+const RUN_SPEC: TrainRunSpec = {
+  name: 'ship logs r4',
+  datasetId: 'ds-1',
+  lora: { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8 },
+  train: DEFAULT_TRAIN_CONFIG,
+  samples: { prompts: [], every: 0, maxNewTokens: 8, temperature: 0, seed: 0 },
+};
 const config = parseModelConfig(JSON.parse(readFileSync(path.join(DIR, 'config.json'), 'utf8')));
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -45,7 +55,7 @@ beforeAll(async () => {
   peft = await exportPeft(adapter, { baseModel: 'HuggingFaceTB/SmolLM2-135M' });
   adapter.dispose();
   const dataset = await putDataset(db, { id: 'ds-1', name: 'ship logs', source: { fileName: 'a.jsonl', format: 'jsonl', byteLength: 1 }, shape: 'chat', exampleCount: 1, tokenCount: 1, tokenizer: 'tiny', info: {} }, {});
-  await putRun(db, { id: 'run-abc', name: 'ship logs r4', createdAt: 1, updatedAt: 1, status: 'completed', config: { lora: { rank: 4 } }, baseModel: 'tiny', datasetId: dataset.id, adapterId: null, metrics: [{ step: 1, loss: 3, time: 0 }], error: null });
+  await putRun(db, { id: 'run-abc', name: 'ship logs r4', createdAt: 1, updatedAt: 1, status: 'completed', config: { spec: RUN_SPEC }, baseModel: 'tiny', datasetId: dataset.id, adapterId: null, metrics: [{ step: 1, loss: 3, time: 0 }], error: null });
 });
 afterAll(() => client.dispose());
 
@@ -62,7 +72,7 @@ describe('importing an adapter back from a cluster', () => {
     const imported = await client.request('importAdapter', { files: [{ name: 'run-abc.zip', blob: clusterZip({ 'lora-studio-run.json': marker, 'checkpoint-2/trainer_state.json': state }) }] });
     expect(imported.dataset).toEqual({ id: 'ds-1', name: 'ship logs' });
     const run = await client.request('getRun', { id: imported.runId! });
-    expect(run).toMatchObject({ name: 'ship logs r4 (cluster)', status: 'completed', handoffOf: 'run-abc', adapterId: imported.id, datasetId: 'ds-1', config: { lora: { rank: 4 } } });
+    expect(run).toMatchObject({ name: 'ship logs r4 (cluster)', status: 'completed', handoffOf: 'run-abc', adapterId: imported.id, datasetId: 'ds-1', config: { spec: RUN_SPEC } });
     expect(run.metrics.map((p) => [p.step, p.loss, p.evalLoss])).toEqual([[1, 2.4, undefined], [2, 2.0, 2.2]]);
     // The studio's own run keeps its own curve.
     expect((await getRun(db, 'run-abc'))!.metrics).toHaveLength(1);

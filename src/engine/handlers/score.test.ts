@@ -3,10 +3,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../protocol/errors';
-import { goldenLogProbs, goldenQuantizedLogProbs, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { InvalidRequestError } from '../../spec/errors';
+import { goldenLogProbs, goldenQuantizedLogProbs, modelFixtureDir } from '../../test-utils/model-fixtures.node';
 import { maxAbsDiff } from '../../test-utils/tolerance';
-import { nodeEngineDeps } from '../deps.node.js';
+import { nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
 import { NoModelError } from '../session';
 

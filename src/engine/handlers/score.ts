@@ -3,7 +3,7 @@
  * mix), one forward pass. The browser twin of the CLI's `score` command; the e2e tests compare it with PyTorch.
  */
 import { tf } from '../../backend/tf';
-import { InvalidRequestError } from '../../protocol/errors';
+import { InvalidRequestError } from '../../spec/errors';
 import type { ScoreParams } from '../../protocol/score-types';
 import type { HandlerSpec } from '../job';
 import type { LoadedModel } from '../session';

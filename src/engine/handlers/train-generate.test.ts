@@ -5,15 +5,16 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backend/tf';
-import { DEFAULT_LORA_CONFIG } from '../../lora/config';
-import { InvalidRequestError } from '../../protocol/errors';
+import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
+import { InvalidRequestError } from '../../spec/errors';
 import type { GenerateOutcome, GenerateParams } from '../../protocol/generate-types';
 import type { EngineEvent } from '../../protocol/messages';
-import type { TrainRunResult, TrainRunSpec } from '../../protocol/train-types';
+import type { TrainRunResult } from '../../protocol/train-types';
+import type { TrainRunSpec } from '../../spec/run-spec';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
-import { nodeEngineDeps } from '../deps.node.js';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
+import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
+import { nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
 
 const source = fixtureFilesSource('llama-tied');

@@ -3,14 +3,15 @@
 // while the run goes on, and leaves the run's losses exactly as without it. The memory events report GPU buffers.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LORA_CONFIG } from '../../lora/config';
+import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import type { GenerateParams } from '../../protocol/generate-types';
 import type { MemoryReport } from '../../protocol/messages';
-import type { TrainRunResult, TrainRunSpec } from '../../protocol/train-types';
+import type { TrainRunResult } from '../../protocol/train-types';
+import type { TrainRunSpec } from '../../spec/run-spec';
 import { openStudioDb } from '../../storage';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
-import { installNodeWebGpu, nodeEngineDeps } from '../deps.node.js';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
+import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
+import { installNodeWebGpu, nodeEngineDeps } from '../deps.node';
 import { LocalEngine } from '../local-engine';
 
 const source = fixtureFilesSource('llama-tied');

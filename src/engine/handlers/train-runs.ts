@@ -3,12 +3,12 @@
  * resume, stop), `estimateTraining` (memory and steps before starting), and the run library (`listRuns`,
  * `getRun`, `deleteRun`).
  */
-import { validateLoraConfig } from '../../lora/config';
-import { InvalidRequestError } from '../../protocol/errors';
+import { validateLoraConfig } from '../../spec/lora-config';
+import { InvalidRequestError } from '../../spec/errors';
 import type { TrainingEstimate } from '../../protocol/train-types';
 import { deleteRun, getRun, listRuns } from '../../storage';
-import { estimateRunMemory, loraTrainable } from '../../train/run-estimate';
-import { totalSteps, validateTrainConfig } from '../../train/train-config';
+import { estimateRunMemory, loraTrainable, sequenceLengths } from '../../train/run-estimate';
+import { totalSteps, validateTrainConfig } from '../../spec/train-config';
 import type { HandlerSpec } from '../job';
 import { deviceBudget } from '../model/device-budget';
 import { activeRun } from '../train/active-runs';
@@ -42,7 +42,7 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
     if (modules === 0) throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
     const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id, undefined, loaded.tokenizer.hasChatTemplate) : null;
     const t = params.train;
-    const longest = data ? data.train.reduce((m, e) => Math.max(m, e.ids.length), 0) : null;
+    const longest = data ? data.train.reduce((m, e) => Math.max(m, ...sequenceLengths(e)), 0) : null;
     const { seqLen, memory } = estimateRunMemory(model, params.lora, {
       quant: info.quant,
       embeddings: info.embeddings,
@@ -93,3 +93,4 @@ export const deleteRunHandler: HandlerSpec<'deleteRun'> = {
     return { id };
   },
 };
+

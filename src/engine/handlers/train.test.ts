@@ -3,16 +3,14 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROMPT_TEMPLATE } from '../../data/template';
-import { DEFAULT_LORA_CONFIG } from '../../lora/config';
-import { EngineClient } from '../../protocol/client';
-import { InvalidRequestError } from '../../protocol/errors';
+import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
+import type { EngineClient } from '../../protocol/client';
+import { InvalidRequestError } from '../../spec/errors';
 import type { GenerateParams } from '../../protocol/generate-types';
 import type { EngineEvent } from '../../protocol/messages';
-import type { TrainRunSpec } from '../../protocol/train-types';
-import type { StudioDb } from '../../storage';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../train/train-config';
-import { LocalEngine } from '../local-engine';
+import type { TrainRunSpec } from '../../spec/run-spec';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
+import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
 import { channelEngine } from '../../test-utils/channel-engine.node';
 
 const source = fixtureFilesSource('llama-tied');
@@ -22,7 +20,6 @@ const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
 const GREEDY = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 };
 
 let client: EngineClient;
-let db: StudioDb;
 let datasetId = '';
 
 function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every = 0): TrainRunSpec {
@@ -36,7 +33,7 @@ function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every =
 }
 
 beforeAll(async () => {
-  ({ client, db } = await channelEngine('engine-train'));
+  ({ client } = await channelEngine('engine-train'));
   const info = await client.request('loadModel', { source, quant: 'f32' });
   const prepared = await client.request('prepareData', { name: 'abc', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0.25, seed: 1 } });
   datasetId = prepared.datasetId!;

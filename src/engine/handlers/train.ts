@@ -4,10 +4,11 @@
  * trainStep, trainSample, checkpointSaved and trainStatus events; `trainControl` pauses, resumes or stops it.
  * When the run finishes (or the user stops it) the adapter is saved to the library with its run's history.
  */
-import { GpuError, InvalidRequestError } from '../../protocol/errors';
-import type { TrainParams, TrainRunResult, TrainRunSpec } from '../../protocol/train-types';
+import { GpuError, InvalidRequestError } from '../../spec/errors';
+import type { TrainParams, TrainRunResult } from '../../protocol/train-types';
+import type { TrainRunSpec } from '../../spec/run-spec';
 import { IdbCheckpointStore, putRun, updateRun, type StudioDb } from '../../storage';
-import type { RunRecord } from '../../storage/records';
+import type { RunRecord } from '../../spec/records';
 import { createLoraRun, type LoraRun } from '../../train/lora-run';
 import type { TrainResult } from '../../train/trainer';
 import type { HandlerSpec, JobContext } from '../job';
@@ -118,23 +119,23 @@ interface EndRunInput {
 }
 
 /** Saves the adapter of a finished or stopped run and records how the run ended. */
-async function endRun(o: EndRunInput): Promise<TrainRunResult> {
-  const { job, db, driver, result } = o;
+async function endRun(input: EndRunInput): Promise<TrainRunResult> {
+  const { job, db, driver, result } = input;
   const finalLoss = finalLosses(result.metrics);
-  const base = { runId: o.runId, status: result.status, step: result.step, totalSteps: result.totalSteps, finalLoss };
+  const base = { runId: input.runId, status: result.status, step: result.step, totalSteps: result.totalSteps, finalLoss };
   // A cancelled request (the page went away) stops at a checkpoint: the run stays resumable, nothing is saved.
   if (job.signal.aborted) {
     await driver.flush({ status: 'paused' });
     return { ...base, adapterId: null, message: 'The run was interrupted; resume it from its last checkpoint.' };
   }
   if (result.status === 'finished' || result.status === 'stopped') {
-    const saved = await saveTrainedAdapter(db, o.lora.adapter, {
-      name: o.spec.name,
-      baseModel: o.loaded.info.id,
-      dataset: { id: o.spec.datasetId, name: o.data.name },
+    const saved = await saveTrainedAdapter(db, input.lora.adapter, {
+      name: input.spec.name,
+      baseModel: input.loaded.info.id,
+      dataset: { id: input.spec.datasetId, name: input.data.name },
       finalLoss,
-      runId: o.runId,
-      promptFormat: o.data.promptFormat,
+      runId: input.runId,
+      promptFormat: input.data.promptFormat,
     });
     await driver.flush({ status: 'completed', adapterId: saved.id, error: null });
     job.log('info', `saved adapter '${saved.name}' (${result.step} steps)`);

@@ -2,9 +2,9 @@
  * `ModelFiles` over `File`/`Blob` objects the user dropped or picked. Reads slice the blob, so a multi-GiB
  * safetensors file is never held whole: the loader pulls one tensor's byte range at a time.
  */
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 import type { NamedBlob } from '../../protocol/model-types';
-import { InputError } from '../../util/input-error';
+import { InputError } from '../../spec/input-error';
 
 /**
  * Dropped files keyed by their path relative to the dropped folder (#13: keyed by base name, a same-named file

@@ -1,6 +1,6 @@
 /** Model facts and per-mode memory estimates from a parsed config (no weights needed). */
 import type { ModelConfig } from '../../model/config';
-import type { QuantMode } from '../../model/linear';
+import type { QuantMode } from '../../spec/modules';
 import { countParameters, estimateModelMemory } from '../../model/memory-estimate';
 import type { DeviceBudget, EmbeddingMode, ModelFacts, QuantEstimate } from '../../protocol/model-types';
 

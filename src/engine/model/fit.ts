@@ -4,7 +4,7 @@
  * allocation that failed mid-training.
  */
 import type { ModelConfig } from '../../model/config';
-import type { QuantMode } from '../../model/linear';
+import type { QuantMode } from '../../spec/modules';
 import { estimateModelBytes, layerLinearShapes } from '../../model/memory-estimate';
 import type { EmbeddingMode } from '../../protocol/model-types';
 import { estimateTrainingMemory } from '../../train/memory-estimate';

@@ -5,7 +5,7 @@
  * asked bytes and stops after them (holding the whole file could take gigabytes). A missing or malformed
  * Content-Length (NaN made every size check pass) is replaced by counting the body as it streams by.
  */
-import type { ModelFiles } from '../../model/model-files';
+import type { ModelFiles } from '../../spec/model-files';
 
 /** Files under `baseUrl` (absolute, ending in `/`). `fetchFn` defaults to the global fetch. */
 export function httpModelFiles(baseUrl: string, names: readonly string[], label: string, fetchFn: typeof fetch = fetch,

@@ -5,9 +5,9 @@
 import { DEFAULT_HUB_URL, loadFromHub, parseRepoInput } from '../../hub/hub-loader';
 import type { HubCache } from '../../hub/cache';
 import { memoryHubCache } from '../../hub/memory-cache';
-import { memoryFiles } from '../../model/memory-files';
-import type { ModelFiles } from '../../model/model-files';
-import { EngineError, InvalidRequestError } from '../../protocol/errors';
+import { memoryFiles } from '../../formats/memory-files';
+import type { ModelFiles } from '../../spec/model-files';
+import { EngineError, InvalidRequestError } from '../../spec/errors';
 import type { ModelSource } from '../../protocol/model-types';
 import { idbHubCache } from '../../storage/hub-cache';
 import type { JobContext } from '../job';

@@ -10,9 +10,10 @@
  */
 import type { PromptFormat } from '../../data/prompt-format';
 import type { LoraAdapter } from '../../lora/lora-adapter';
-import type { TrainAction, TrainRunSpec } from '../../protocol/train-types';
+import type { TrainAction } from '../../protocol/train-types';
+import type { TrainRunSpec } from '../../spec/run-spec';
 import { updateRun, type StudioDb } from '../../storage';
-import type { MetricPoint, RunRecord } from '../../storage/records';
+import type { MetricPoint, RunRecord } from '../../spec/records';
 import type { StepMetrics } from '../../train/metrics';
 import type { Trainer, TrainerEvent, TrainerStatus, TrainResult } from '../../train/trainer';
 import type { JobContext } from '../job';

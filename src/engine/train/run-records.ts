@@ -3,13 +3,13 @@
  * section re-draws after a reload and the Adapters section re-opens) and, when it ends well, the adapter it saves
  * to the library in PEFT form.
  */
-import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../formats/peft';
+import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../lora/peft';
 import type { PromptFormat } from '../../data/prompt-format';
 import type { LoraAdapter } from '../../lora/lora-adapter';
-import { InvalidRequestError } from '../../protocol/errors';
-import type { TrainRunSpec } from '../../protocol/train-types';
+import { InvalidRequestError } from '../../spec/errors';
+import type { TrainRunSpec } from '../../spec/run-spec';
 import { getRun, putAdapter, putRun, type StudioDb } from '../../storage';
-import type { AdapterRecord, MetricPoint, RunRecord } from '../../storage/records';
+import type { AdapterRecord, MetricPoint, RunRecord } from '../../spec/records';
 import type { StepMetrics } from '../../train/metrics';
 
 /** A fresh id for a run or an adapter: time-ordered, unique across tabs. */
@@ -47,7 +47,8 @@ export async function createRunRecord(db: StudioDb, spec: TrainRunSpec, baseMode
 
 /** The spec a run was started with (stored by {@link createRunRecord}). */
 export function specOf(run: RunRecord): TrainRunSpec {
-  const spec = (run.config as { spec?: TrainRunSpec }).spec;
+  // Typed, but a record written by an older draft may lack it: check before resuming.
+  const spec: TrainRunSpec | undefined = run.config?.spec;
   if (!spec || typeof spec !== 'object' || !spec.lora || !spec.train) {
     throw new InvalidRequestError(`Run '${run.name}' was not started from the studio and cannot be resumed here.`);
   }

@@ -6,7 +6,7 @@
 import { formatPrompt, type PromptFormat } from '../../data/prompt-format';
 import { generate } from '../../generate/generate';
 import type { LoraAdapter } from '../../lora/lora-adapter';
-import type { SampleSettings } from '../../protocol/train-types';
+import type { SampleSettings } from '../../spec/run-spec';
 import type { LoadedModel } from '../session';
 
 /** Longest sample the studio asks for (a sample is a glance, not an essay). */

@@ -6,42 +6,18 @@ import { fromCompact } from '../../data/compact';
 import { isPromptFormat, promptFormatOf, type PromptFormat } from '../../data/prompt-format';
 import type { TokenizedExample } from '../../data/types';
 import { findOutOfVocab, outOfVocabMessage } from '../../data/vocab-check';
-import { validateLoraConfig } from '../../lora/config';
-import { InvalidRequestError } from '../../protocol/errors';
-import type { SampleSettings, TrainRunSpec } from '../../protocol/train-types';
+import { InvalidRequestError } from '../../spec/errors';
+import { parseRunSpec, type TrainRunSpec } from '../../spec/run-spec';
 import type { StudioDb } from '../../storage';
-import type { DatasetRecord } from '../../storage/records';
+import type { DatasetRecord } from '../../spec/records';
 import type { CheckpointStore, Checkpoint } from '../../train/checkpoint';
-import { validateTrainConfig } from '../../train/train-config';
 import { loadStoredDataset } from '../data/dataset-store';
 
-/** Most sample prompts a run takes (each costs a generation every N steps). */
-export const MAX_SAMPLE_PROMPTS = 8;
-
-function invalid(e: unknown): never {
-  throw new InvalidRequestError(e instanceof Error ? e.message.charAt(0).toUpperCase() + e.message.slice(1) + '.' : String(e));
-}
-
-/** The spec with its sample prompts cleaned; throws a user-facing error for settings a run cannot start with. */
+/** The run spec cleaned, or an `InvalidRequestError` naming every setting a run cannot start with. */
 export function checkSpec(spec: TrainRunSpec | undefined): TrainRunSpec {
-  if (!spec || typeof spec !== 'object') throw new InvalidRequestError('Training settings are missing.');
-  if (typeof spec.datasetId !== 'string' || !spec.datasetId) throw new InvalidRequestError('Choose a prepared dataset in the Data section first.');
-  try {
-    validateLoraConfig(spec.lora);
-    validateTrainConfig(spec.train);
-  } catch (e) {
-    invalid(e);
-  }
-  const s = spec.samples;
-  const prompts = Array.isArray(s?.prompts) ? s.prompts.filter((p) => typeof p === 'string' && p.trim() !== '').slice(0, MAX_SAMPLE_PROMPTS) : [];
-  const samples: SampleSettings = {
-    prompts,
-    every: Number.isInteger(s?.every) && s.every >= 0 ? s.every : 0,
-    maxNewTokens: Number.isFinite(s?.maxNewTokens) && s.maxNewTokens >= 1 ? s.maxNewTokens : 32,
-    temperature: Number.isFinite(s?.temperature) && s.temperature >= 0 ? s.temperature : 0,
-    seed: Number.isInteger(s?.seed) ? s.seed : 0,
-  };
-  return { ...spec, name: String(spec.name ?? '').trim() || 'LoRA run', samples };
+  const parsed = parseRunSpec(spec);
+  if (!parsed.ok) throw new InvalidRequestError(parsed.message);
+  return parsed.spec;
 }
 
 /** A stored dataset's splits as the trainer takes them. */

@@ -21,13 +21,6 @@ export interface QuantKernelAttrs {
   outFeatures: number;
 }
 
-/** The arguments tfjs passes to a kernel function, with our attrs typed. */
-export interface QuantKernelArgs {
-  inputs: tf.NamedTensorInfoMap;
-  backend: object;
-  attrs: QuantKernelAttrs;
-}
-
 /** Reads the attrs tfjs hands to a kernel function back into their typed form. */
 export function quantAttrs(attrs: tf.NamedAttrMap | undefined): QuantKernelAttrs {
   if (!attrs) throw new Error('quant kernel: missing attributes');

@@ -7,7 +7,7 @@ import { tf } from '../../backend/tf';
 import type { ModelConfig } from '../../model/config';
 import { DecoderModel } from '../../model/decoder-model';
 import { DenseLinear } from '../../model/dense-linear';
-import { LINEAR_MODULE_NAMES, type LinearModuleName } from '../../model/linear';
+import { LINEAR_MODULE_NAMES, type LinearModuleName } from '../../spec/modules';
 import { linearPath, type LayerWeights, type ModelWeights } from '../../model/weights';
 import type { LinearSpec } from '../../lora/config';
 import { Rng } from '../../util/rng';

@@ -1,0 +1,52 @@
+// Adapter library requests through the real protocol (client ⇄ MessageChannel ⇄ worker side) on fake-indexeddb.
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { servedClient } from '../../test-utils/channel-engine.node';
+import type { EngineClient } from '../../protocol/client';
+import { EngineError, InvalidRequestError } from '../../spec/errors';
+import { openStudioDb, putAdapter, putCheckpoint, type StudioDb } from '../../storage';
+import { nodeEngineDeps } from '../deps.node';
+import { LocalEngine } from '../local-engine';
+
+let client: EngineClient | null = null;
+afterEach(() => client?.dispose());
+
+async function setup(): Promise<{ client: EngineClient; db: StudioDb }> {
+  const db = await openStudioDb({ name: `engine-adapters-${Math.random()}` });
+  const served = servedClient(async () => db);
+  client = served;
+  return { client: served, db };
+}
+
+const input = (id: string, name: string) => ({
+  id, name, baseModel: 'tiny', rank: 4, alpha: 8, targets: ['q_proj'], dataset: null, finalLoss: null, runId: null,
+  config: { peft_type: 'LORA', r: 4 },
+});
+
+describe('adapter requests', () => {
+  it('lists, fetches (weights as an ArrayBuffer), renames and deletes; summarises storage', async () => {
+    const { client, db } = await setup();
+    await putAdapter(db, input('a', 'alpha'), new Uint8Array([1, 2, 3, 4]));
+    await putCheckpoint(db, 'run', 3, new Uint8Array(10));
+    expect((await client.request('listAdapters', {})).map((a) => a.name)).toEqual(['alpha']);
+    const got = await client.request('getAdapter', { id: 'a' });
+    expect(got.weights).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(got.weights)]).toEqual([1, 2, 3, 4]);
+    expect((await client.request('renameAdapter', { id: 'a', name: 'beta' })).name).toBe('beta');
+    expect(await client.request('storageSummary', {})).toMatchObject({
+      adapters: { count: 1, bytes: 4 },
+      checkpoints: { count: 1, bytes: 10 },
+      models: { count: 0, bytes: 0 },
+    });
+    await client.request('deleteAdapter', { id: 'a' });
+    await expect(client.request('getAdapter', { id: 'a' })).rejects.toBeInstanceOf(InvalidRequestError);
+    expect(await client.request('listAdapters', {})).toEqual([]);
+  });
+
+  it('says clearly when the host has no storage', async () => {
+    const engine = new LocalEngine(nodeEngineDeps());
+    const err = await engine.request('listAdapters', {}).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as Error).message).toMatch(/IndexedDB\) is not available/);
+  });
+});
