@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { dataCommand } from '../cli/commands/data';
-import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
+import { modelFixtureDir } from '../test-utils/model-fixtures.node';
 import { sampleDataset } from './sample';
 import { chunkedInput, jsonl } from './test-inputs.node';
 

@@ -4,6 +4,7 @@
  * A prompt/completion pair trained inside the chat template and sampled as plain text looks broken, though the
  * adapter is fine (issue 15).
  */
+import type { PromptFormat } from '../spec/prompt-format';
 import type { ChatMessage, TextTokenizer } from '../tokenizer/types';
 import { CHAT_TEMPLATE, defaultTemplate, renderPromptTemplate } from './template';
 import type { RecordShape, TokenizedExample } from './types';
@@ -11,13 +12,7 @@ import type { RecordShape, TokenizedExample } from './types';
 /** The prompt template that leaves a prompt as it is: plain `{prompt}{completion}`, and plain text data. */
 export const PLAIN_TEMPLATE = '{prompt}';
 
-/** How prompts are rendered: through the model's chat template (`'chat'`) or a prompt template. */
-export interface PromptFormat {
-  /** `'chat'`, or a prompt template with `{prompt}` (`'{prompt}'` = plain text). */
-  template: string;
-  /** Extra chat-template inputs the data was rendered with (Qwen3's `enable_thinking: false`). */
-  templateVariables?: Record<string, unknown>;
-}
+export type { PromptFormat };
 
 /** What a generation takes for one prompt in a given format: plain text, or a conversation. */
 export type FormattedPrompt = { prompt: string } | { messages: ChatMessage[]; templateVariables?: Record<string, unknown> };

@@ -2,9 +2,8 @@
  * Shapes of the records the studio stores. Metadata only: blobs live in chunk parts listed in `parts`.
  * Records are plain structured-clone data (no class instances, no typed arrays outside `chunks`).
  */
+import type { PromptFormat } from './prompt-format';
 import type { TrainRunSpec } from './run-spec';
-
-import type { PromptFormat } from '../data/prompt-format';
 
 /** Where one named blob of a record is stored. */
 export interface PartInfo {
