@@ -38,8 +38,12 @@ test('a JSONL with 3 bad lines: three located errors, then skip stores the good 
   await page.getByLabel('Data files').setInputFiles({ name: 'sums.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n') + '\n') });
   await expect(page.getByTestId('data-files')).toContainText('sums.jsonl');
   await expect(page.getByTestId('data-shape')).toContainText('prompt/completion');
-  await page.getByRole('button', { name: 'Prepare dataset' }).click();
+  // Every record is checked as soon as the file is dropped: the three bad lines show before "Prepare".
   const problems = page.getByTestId('data-problems');
+  await expect(problems).toContainText('3 problems in the file');
+  await expect(problems.getByRole('listitem')).toHaveCount(3);
+  await expect(problems.getByRole('listitem').nth(2)).toContainText('sums.jsonl:8:');
+  await page.getByRole('button', { name: 'Prepare dataset' }).click();
   await expect(problems).toContainText('3 problems — nothing was stored');
   await expect(problems.getByRole('listitem')).toHaveCount(3);
   await expect(problems.getByRole('listitem').nth(0)).toContainText('sums.jsonl:3:');
@@ -54,6 +58,30 @@ test('a JSONL with 3 bad lines: three located errors, then skip stores the good 
   await expect(page.getByRole('radio', { name: 'Skip bad rows' })).toBeChecked();
   await expect(page.getByTestId('dataset-library').getByRole('row', { name: /sums/ })).toContainText('6');
   await page.screenshot({ path: `${ARTIFACTS}/data-skipped.png` });
+});
+
+test('0 usable examples: nothing is stored and the reason is the message', async ({ page }) => {
+  const long = (i: number) => JSON.stringify({ prompt: `A rather long question number ${i}, asked with many words?`, completion: ` ${i}.` });
+  await loadFixtureModel(page);
+  await openSection(page, 'Data');
+  await page.getByLabel('Data files').setInputFiles({ name: 'long.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from([1, 2, 3, 4].map(long).join('\n')) });
+  await expect(page.getByTestId('data-shape')).toContainText('prompt/completion');
+  await page.getByLabel('Max tokens per example').fill('16');
+  await page.getByRole('button', { name: 'Prepare dataset' }).click();
+  await expect(page.getByTestId('data-stats')).toContainText('Not stored');
+  await expect(page.getByTestId('data-empty-reason')).toContainText(
+    /Nothing to train on: the shortest prompt renders to \d+ tokens with the template .* and the max tokens per example is 16; every example lost its answer/,
+  );
+  await expect(page.getByTestId('dataset-library')).toHaveCount(0);
+});
+
+test('the sample list links EFFECTS.md, served beside the samples', async ({ page }) => {
+  await page.goto('/#data');
+  const link = page.getByRole('link', { name: 'EFFECTS.md' }).first();
+  await expect(link).toHaveAttribute('href', 'datasets/EFFECTS.md');
+  const res = await page.request.get('/datasets/EFFECTS.md');
+  expect(res.ok()).toBe(true);
+  expect(await res.text()).toContain('#');
 });
 
 test('a chat sample with a chat-template model: trains on the assistant turns only', async ({ page }) => {

@@ -14,6 +14,15 @@ test('the engine worker reports wasm on a software WebGPU adapter (SwiftShader)'
   await page.getByRole('button', { name: 'Check backend' }).click();
   await expect(page.getByTestId('check-result')).toContainText(/^OK: wasm matmul 8×64×8/);
   await page.screenshot({ path: `${ARTIFACTS}/engine-wasm.png` });
+  // Escape closes the panel and gives focus back to its button; so does going to another section.
+  const panel = page.getByRole('dialog', { name: 'Engine details' });
+  await page.keyboard.press('Escape');
+  await expect(panel).toHaveCount(0);
+  await expect(page.getByRole('button', { name: /Show engine details/ })).toBeFocused();
+  await page.getByRole('button', { name: /Show engine details/ }).click();
+  await expect(panel).toBeVisible();
+  await page.getByRole('navigation', { name: 'Studio sections' }).getByRole('link', { name: 'Train' }).click();
+  await expect(panel).toHaveCount(0);
 });
 
 test('forcing WebGPU runs a matmul in the worker that matches the CPU, and the choice persists', async ({ page, requests }) => {

@@ -48,13 +48,15 @@ test('journey: train an adapter, watch it learn, and find it in the library afte
   await shoot(page, 'journey-4-train-done');
 
 
-  // Generate with the adapter: base and adapter side by side, same prompt and seed, different text.
+  // Generate with the adapter: base and adapter side by side, same prompt and seed, different text. The new
+  // adapter is already in the mix, prompted in its training format (the chat template on the demo).
   await page.getByRole('button', { name: 'Try it in Generate' }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'Generate' })).toBeVisible();
-  await page.getByLabel('Use adapter ship log journey').check();
-  await page.getByLabel('Prompt', { exact: true }).fill(SAMPLE_PROMPT);
+  await expect(page.getByLabel('Use adapter ship log journey')).toBeChecked();
+  await expect(page.getByTestId('gen-format-note')).toContainText('ship log journey');
+  await page.getByLabel(/^(Prompt|Your message)$/).fill(SAMPLE_PROMPT);
   await page.getByLabel('Max new tokens').fill('24');
-  await page.getByRole('button', { name: 'Generate' }).click();
+  await page.getByRole('button', { name: /^(Generate|Send)$/ }).click();
   await expect(page.getByTestId('output-base-stats')).toContainText('seed');
   await expect(page.getByTestId('output-adapters-stats')).toContainText('seed');
   const baseText = await page.getByTestId('output-base-text').textContent();
@@ -92,6 +94,9 @@ test('journey: train an adapter, watch it learn, and find it in the library afte
 
   await row.getByRole('button', { name: 'Loss history of ship log journey' }).click();
   await expect(page.getByTestId('train-viewing')).toContainText('ship log journey');
+  // The run's own settings, not the form's.
+  await expect(page.getByTestId('train-viewing-settings')).toContainText(`rank ${RANK}, alpha 8`);
+  await expect(page.getByTestId('train-viewing-settings')).toContainText(`${STEPS} steps`);
   expect((await lossRange(page)).points).toBe(STEPS);
   expect(requests.length).toBeGreaterThan(0);
 });

@@ -13,9 +13,15 @@ test('the built-in demo is the default and loads on open (or says exactly what i
   await page.goto('/#model');
   await expect(page.getByRole('heading', { level: 2, name: 'Model' })).toBeVisible();
   await expect(page.getByRole('radio', { name: 'Built-in demo' })).toBeChecked();
+  // The section does not promise a GPU the machine may not have.
+  await expect(page.getByText('how its frozen weights are quantized')).toBeVisible();
   if (existsSync(DEMO_WEIGHTS)) {
     await expect(page.getByTestId('model-loaded')).toContainText('lorastudio-demo');
     await expect(page.getByTestId('model-facts')).toContainText('LlamaForCausalLM');
+    // The mode shown selected (the suggested one) is the mode it loaded in.
+    const loaded = (await page.getByTestId('model-loaded').textContent())!.match(/\((\w+)\)/)![1];
+    await expect(page.getByRole('radio', { name: new RegExp(`^${loaded}`) })).toBeChecked();
+    await expect(page.locator('.quant-choice.selected')).toContainText('Suggested.');
   } else {
     // A build without the demo's weights: the error names the file, where the load happened.
     await expect(page.getByTestId('model-error')).toContainText(/lorastudio-demo\/(config\.json|model\.safetensors)/);

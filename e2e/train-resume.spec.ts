@@ -24,6 +24,15 @@ test('reload mid-run: the run resumes from its checkpoint and finishes', async (
   await openSection(page, 'Train');
   const unfinished = page.getByTestId('unfinished-runs');
   await expect(unfinished).toContainText('ship log resumed');
+  // Its curve (up to the last checkpoint) and its own settings show at once, before "Resume run".
+  await expect(page.getByTestId('train-viewing')).toContainText('ship log resumed was interrupted');
+  await expect(page.getByTestId('train-viewing-settings')).toContainText('rank 4, alpha 8');
+  await expect(page.getByTestId('train-viewing-settings')).toContainText(`${STEPS} steps`);
+  // The run record gets its points at each checkpoint (written just after it), so it may lag the last one.
+  const shown = await lossRange(page);
+  expect(shown.points).toBeGreaterThanOrEqual(5);
+  expect(shown.points).toBeLessThanOrEqual(before.points);
+  expect(shown.first).toBeCloseTo(before.first, 5);
   await shoot(page, 'train-resume-offer');
   await unfinished.getByRole('button', { name: 'Resume run ship log resumed' }).click();
   await expect(page.getByTestId('train-resumed')).toHaveText(/resumed at step ([1-3]\d)/);

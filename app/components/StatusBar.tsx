@@ -1,9 +1,9 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useStudio } from '../store';
-import { selectBackendLabel, selectEngineStatus, selectMemory, selectMemoryDetail, selectMemoryLabel, selectStorageLabel } from '../store/selectors';
+import { selectBackendLabel, selectEngineStatus, selectSection, selectMemory, selectMemoryDetail, selectMemoryLabel, selectStorageLabel } from '../store/selectors';
 import { EnginePanel } from './EnginePanel';
 
-/** Bottom bar: backend, tensor memory, browser storage; opens the engine panel. */
+/** Bottom bar: backend, tensor memory, browser storage; opens the engine panel (Escape or another section closes it). */
 export function StatusBar() {
   const status = useStudio(selectEngineStatus);
   const backend = useStudio(selectBackendLabel);
@@ -13,10 +13,25 @@ export function StatusBar() {
   const report = useStudio(selectMemory);
   const storage = useStudio(selectStorageLabel);
   const [open, setOpen] = useState(false);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const section = useStudio(selectSection);
+  // The panel floats over the page: it closes on another section (it covered charts and the Merge/Import panels).
+  useEffect(() => setOpen(false), [section]);
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      toggle.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [open]);
   return (
     <footer className="status-bar">
       {open ? <EnginePanel onClose={() => setOpen(false)} /> : null}
       <button
+        ref={toggle}
         type="button"
         className={`status-item status-engine engine-${status}`}
         aria-expanded={open}

@@ -7,6 +7,7 @@ import { SampleTimeline } from '../components/train/SampleTimeline';
 import { SmallChart } from '../components/train/SmallChart';
 import { TrainControls } from '../components/train/TrainControls';
 import { TrainForm } from '../components/train/TrainForm';
+import { ViewingNote } from '../components/train/ViewingNote';
 import '../components/train/train.css';
 import { useStudio } from '../store';
 import { refreshDatasets } from '../store/data-actions';
@@ -18,7 +19,6 @@ import { SectionFrame } from './SectionFrame';
  * live charts across the full width, then the sample timeline.
  */
 export function TrainSection() {
-  const viewing = useStudio((s) => s.train.viewing);
   // DPO/ORPO runs log TRL's rewards: their margin and accuracy get charts of their own.
   const rewards = useStudio((s) => s.train.seriesVersion >= 0 && s.train.series.hasRewards);
   useEffect(() => {
@@ -39,14 +39,11 @@ export function TrainSection() {
         </div>
       </div>
       <div className="train-charts">
-        {viewing ? (
-          <p className="muted" data-testid="train-viewing">
-            Showing the stored history of <strong>{viewing.name}</strong>.
-          </p>
-        ) : null}
+        <ViewingNote />
         <LossChart />
         <div className="small-charts">
           <SmallChart metric="lr" />
+          <SmallChart metric="gradNorm" />
           <SmallChart metric="tokensPerSec" />
           {rewards ? <SmallChart metric="margins" /> : null}
           {rewards ? <SmallChart metric="accuracies" /> : null}

@@ -3,6 +3,7 @@
  * blobs and results between it and the store (the sample files are fetched as Blobs, never parsed here).
  */
 import { CancelledError } from '../../src/spec/errors';
+import { templateError } from '../../src/data/template';
 import type { ColumnMapping } from '../../src/data/types';
 import type { NamedBlob } from '../../src/protocol/model-types';
 import { prepareOnPool } from '../../src/engine/data/pooled-prepare';
@@ -43,8 +44,25 @@ export async function pickSampleDataset(sample: SampleDataset): Promise<void> {
 
 /** New files: forget the previous result, sample them in the data worker, then preview a few records. */
 export async function setDataFiles(files: NamedBlob[], name?: string): Promise<void> {
-  patch({ files, name: name ?? files[0]?.name.replace(/\.[^.]+$/, '') ?? '', sample: null, mapping: null, result: null, prepareError: null, previews: [] });
+  patch({ files, name: name ?? files[0]?.name.replace(/\.[^.]+$/, '') ?? '', sample: null, mapping: null, result: null, check: null, prepareError: null, previews: [] });
   await resample();
+}
+
+let checkController: AbortController | null = null;
+
+/** Validates every record of the files in the data worker (no tokenizer), so bad lines show before "Prepare". */
+async function checkFiles(): Promise<void> {
+  checkController?.abort();
+  const controller = new AbortController();
+  checkController = controller;
+  const { files, mapping } = useStudio.getState().data;
+  try {
+    const check = await getDataEngine().request('validateData', { files, options: { ...(mapping ? { mapping } : {}), maxProblems: 200 } }, { signal: controller.signal });
+    if (checkController === controller) patch({ check });
+  } catch (e) {
+    // A newer check or a Prepare replaced it; any other failure shows again when preparing.
+    if (!(e instanceof CancelledError) && checkController === controller) patch({ check: null });
+  }
 }
 
 /** Samples the current files with the current mapping override. */
@@ -54,8 +72,8 @@ export async function resample(): Promise<void> {
   patch({ sampling: true, sampleError: null });
   try {
     const sample = await getDataEngine().request('sampleData', { files, ...(mapping ? { mapping } : {}) });
-    patch({ sample, sampling: false });
-    await refreshPreviews();
+    patch({ sample, sampling: false, check: null });
+    await Promise.all([refreshPreviews(), checkFiles()]);
   } catch (e) {
     patch({ sampling: false, sampleError: errorText(e) });
   }
@@ -65,6 +83,13 @@ export async function resample(): Promise<void> {
 export async function setMapping(mapping: ColumnMapping | null): Promise<void> {
   patch({ mapping });
   await resample();
+}
+
+/** Sets the prompt template for prompt/completion data and re-renders the preview with it. */
+export async function setPromptTemplate(template: string): Promise<void> {
+  useStudio.getState().setDataOptions({ template });
+  // A template that cannot work is shown as an error by the form; the preview keeps the last good rendering.
+  if (templateError(template) === null) await refreshPreviews();
 }
 
 /** Renders the first sampled records with the loaded model's tokenizer. */
@@ -91,6 +116,7 @@ export async function prepareData(): Promise<void> {
   if (!model.loadedSource || !model.info) return patch({ prepareError: 'Load a base model first: the data is tokenized with its tokenizer.' });
   if (data.files.length === 0) return patch({ prepareError: 'Drop a data file or pick a sample dataset first.' });
   prepareController?.abort();
+  checkController?.abort();
   const controller = new AbortController();
   prepareController = controller;
   const { options } = data;

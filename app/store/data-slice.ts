@@ -44,6 +44,8 @@ export interface DataSlice {
     previews: PreviewResult[];
     preparing: JobProgress | null;
     result: PrepareDataResult | null;
+    /** Every record validated (no tokenizer) as soon as the files were dropped: problems before "Prepare". */
+    check: PrepareDataResult | null;
     /** How the last preparation ran: data workers it tokenized on, and its wall time. */
     preparedWith: { workers: number; ms: number } | null;
     prepareError: string | null;
@@ -70,6 +72,7 @@ export const createDataSlice: StateCreator<StudioState, [['zustand/persist', unk
     previews: [],
     preparing: null,
     result: null,
+    check: null,
     preparedWith: null,
     prepareError: null,
     datasets: [],

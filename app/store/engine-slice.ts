@@ -64,6 +64,7 @@ export const createEngineSlice: StateCreator<StudioState, [['zustand/persist', u
       case 'trainStart':
       case 'trainStep':
       case 'trainSample':
+      case 'trainEval':
       case 'checkpointSaved':
       case 'trainStatus':
         return;

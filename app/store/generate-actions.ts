@@ -3,6 +3,8 @@
  * stop, and keep the engine's adapter mix in step with the sliders (sent as they move: the engine applies a new
  * weight from the next token, so a running generation follows the slider).
  */
+import { isPromptFormat, PLAIN_TEMPLATE } from '../../src/data/prompt-format';
+import { CHAT_TEMPLATE } from '../../src/data/template';
 import { CancelledError } from '../../src/spec/errors';
 import type { GenerateParams } from '../../src/protocol/generate-types';
 import type { ChatMessage } from '../../src/tokenizer/types';
@@ -17,11 +19,19 @@ let mixTimer: ReturnType<typeof setTimeout> | null = null;
 
 const state = () => useStudio.getState();
 
+/** The prompt as the request takes it, in the chosen mode. */
+function input(messages: ChatMessage[] | null): Pick<GenerateParams, 'prompt' | 'messages' | 'format' | 'templateVariables'> {
+  const g = state().generate;
+  const variables = g.formatFrom?.format.templateVariables;
+  if (messages) return variables ? { messages, templateVariables: variables } : { messages };
+  return g.mode === 'template' ? { prompt: g.prompt, format: { template: g.template } } : { prompt: g.prompt };
+}
+
 function params(use: PaneId, messages: ChatMessage[] | null): GenerateParams {
   const g = state().generate;
   const stop = g.stop.split('\n').map((s) => s.replace(/\\n/g, '\n')).filter((s) => s.length > 0);
   return {
-    ...(messages ? { messages } : { prompt: g.prompt }),
+    ...input(messages),
     sampling: g.sampling,
     maxNewTokens: g.maxNewTokens,
     seed: g.seed,
@@ -120,12 +130,36 @@ export function clearChat(): void {
   state().patchGenerate({ messages: [], prompt: '' });
 }
 
-/** Adds an adapter to the mix (weight 1) or removes it. */
+/** Adds an adapter to the mix (weight 1) or removes it; an added adapter sets the prompt mode to its format. */
 export function toggleInMix(id: string): void {
   const { mix } = state().generate;
-  const next = mix.some((m) => m.id === id) ? mix.filter((m) => m.id !== id) : [...mix, { id, weight: 1 }];
-  state().patchGenerate({ mix: next });
+  const adding = !mix.some((m) => m.id === id);
+  state().patchGenerate({ mix: adding ? [...mix, { id, weight: 1 }] : mix.filter((m) => m.id !== id) });
+  if (adding) adoptAdapterFormat(id);
   syncMix(0);
+}
+
+/** Puts an adapter in the mix (if it is not there) and prompts the way it was trained: what "try it" means. */
+export function putAdapterInGenerate(id: string): void {
+  if (!state().generate.mix.some((m) => m.id === id)) state().patchGenerate({ mix: [...state().generate.mix, { id, weight: 1 }] });
+  adoptAdapterFormat(id);
+  syncMix(0);
+}
+
+/**
+ * Sets the prompt mode to the format adapter `id`'s training data was rendered in (chat template, a prompt
+ * template, or plain text), so the adapter sees prompts as it learned them. Adapters with no known format (imported
+ * ones) leave the mode as it is.
+ */
+export function adoptAdapterFormat(id: string): void {
+  const record = state().adapters.list.find((a) => a.id === id);
+  const format = record?.promptFormat;
+  if (!record || !isPromptFormat(format)) return;
+  const hasChat = state().model.info?.hasChatTemplate ?? false;
+  const formatFrom = { adapter: record.name, format };
+  if (format.template === CHAT_TEMPLATE) return state().patchGenerate({ mode: hasChat ? 'chat' : 'text', formatFrom });
+  if (format.template === PLAIN_TEMPLATE) return state().patchGenerate({ mode: 'text', formatFrom });
+  state().patchGenerate({ mode: 'template', template: format.template, formatFrom });
 }
 
 /** Changes one adapter's weight in the mix. */

@@ -1,5 +1,6 @@
 /** Generate section state: prompt or chat, sampling controls, the adapter mix and the streamed outputs. */
 import type { StateCreator } from 'zustand';
+import type { PromptFormat } from '../../src/data/prompt-format';
 import type { ActiveAdapter, GenerateOutcome, SamplingControls } from '../../src/protocol/generate-types';
 import type { ChatMessage } from '../../src/tokenizer/types';
 import type { StudioState } from './index';
@@ -14,9 +15,19 @@ export interface OutputPane {
 
 export type PaneId = 'base' | 'adapters' | 'training';
 
+/**
+ * How the prompt is sent: continued as plain text, as a conversation in the chat template, or filled into a prompt
+ * template (the format a prompt/completion adapter was trained in).
+ */
+export type PromptMode = 'text' | 'chat' | 'template';
+
 export interface GenerateSlice {
   generate: {
-    mode: 'text' | 'chat';
+    mode: PromptMode;
+    /** Template mode: the prompt template (`{prompt}` marks where the prompt goes). */
+    template: string;
+    /** The adapter whose training format the mode was set from, and that format; null when the user chose. */
+    formatFrom: { adapter: string; format: PromptFormat } | null;
     prompt: string;
     /** Chat mode: the conversation so far (the system prompt first, when set). */
     messages: ChatMessage[];
@@ -46,6 +57,8 @@ export const DEFAULT_SAMPLING: SamplingControls = { temperature: 0.7, topK: 40, 
 export const createGenerateSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], GenerateSlice> = (set) => ({
   generate: {
     mode: 'text',
+    template: '{prompt}',
+    formatFrom: null,
     prompt: 'The whale',
     messages: [],
     system: '',

@@ -1,6 +1,6 @@
 /**
- * A run's metric history as columns (step, loss, eval loss, lr, tokens/s; DPO/ORPO reward margin and accuracy),
- * appended in place. Training streams a
+ * A run's metric history as columns (step, loss, eval loss, lr, grad norm, tokens/s; DPO/ORPO reward margin and
+ * accuracy), appended in place. Training streams a
  * point per step and runs reach 10 000+ steps, so the store keeps ONE mutable series and bumps a version number
  * instead of copying arrays on every step; charts read the columns when the version changes.
  */
@@ -11,6 +11,7 @@ export interface SeriesPoint {
   loss: number;
   evalLoss?: number;
   lr?: number;
+  gradNorm?: number;
   tokensPerSec?: number;
   'rewards/margins'?: number;
   'rewards/accuracies'?: number;
@@ -22,6 +23,7 @@ export class MetricSeries {
   readonly loss: number[] = [];
   readonly evalLoss: (number | null)[] = [];
   readonly lr: (number | null)[] = [];
+  readonly gradNorm: (number | null)[] = [];
   readonly tokensPerSec: (number | null)[] = [];
   readonly margins: (number | null)[] = [];
   readonly accuracies: (number | null)[] = [];
@@ -37,6 +39,7 @@ export class MetricSeries {
     this.loss.push(p.loss);
     this.evalLoss.push(p.evalLoss ?? null);
     this.lr.push(p.lr ?? null);
+    this.gradNorm.push(p.gradNorm ?? null);
     this.tokensPerSec.push(p.tokensPerSec ?? null);
     this.margins.push(p['rewards/margins'] ?? null);
     this.accuracies.push(p['rewards/accuracies'] ?? null);
@@ -52,7 +55,7 @@ export class MetricSeries {
   truncate(lastStep: number): void {
     let n = this.length;
     while (n > 0 && this.step[n - 1] > lastStep) n--;
-    for (const col of [this.step, this.loss, this.evalLoss, this.lr, this.tokensPerSec, this.margins, this.accuracies]) col.length = n;
+    for (const col of [this.step, this.loss, this.evalLoss, this.lr, this.gradNorm, this.tokensPerSec, this.margins, this.accuracies]) col.length = n;
   }
 
   /** Whether the run logged preference metrics (DPO/ORPO). */

@@ -150,7 +150,11 @@ export function watchModelBoot(): () => void {
     const info = await getEngine().request('modelInfo', {}).catch(() => null);
     patch({ info });
     if (info) useStudio.getState().setTrainForm((form) => fitPresetToBase(form, info.facts.parameters));
-    void inspectSelected();
+    // The suggestion comes first: the demo then loads in the mode the chooser shows (it loaded as INT8 while the
+    // suggested F16 showed selected, #15).
+    await inspectSelected();
+    // A model already in the engine shows its own mode, unless the user picked one for the next load.
+    if (info && !useStudio.getState().model.quantChosen) patch({ quant: info.quant });
     if (!info && !useStudio.getState().model.loading && builtins.length > 0) await loadSelectedModel();
   };
   if (last === 'ready') void onReady();

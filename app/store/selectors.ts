@@ -1,6 +1,7 @@
 /** Selectors: the only way components read the store (keeps re-renders narrow and names the derived values). */
 import type { StudioState } from './index';
 import { formatBytes } from '../format';
+import { isPromptFormat, type PromptFormat } from '../../src/data/prompt-format';
 import type { PaneId } from './generate-slice';
 import { isLive, type TrainRunView } from './train-slice';
 
@@ -56,6 +57,16 @@ export function selectStorageLabel(s: StudioState): string | null {
   const st = s.engine.storage;
   if (!st || st.usageBytes === null || st.quotaBytes === null) return null;
   return `${formatBytes(st.usageBytes)} of ${formatBytes(st.quotaBytes)}`;
+}
+
+/**
+ * The format sample prompts are rendered in: the live run's (from the engine), else the chosen dataset's record's;
+ * null for datasets stored before the format was kept (the engine then works it out from the shape).
+ */
+export function selectSampleFormat(s: StudioState): PromptFormat | null {
+  if (s.train.run?.promptFormat) return s.train.run.promptFormat;
+  const record = s.data.datasets.find((d) => d.id === s.data.selectedDatasetId);
+  return isPromptFormat(record?.promptFormat) ? record.promptFormat : null;
 }
 
 /** The training run in progress (its generations run between its steps), or null. */

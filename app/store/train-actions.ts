@@ -6,11 +6,15 @@
 import { CancelledError } from '../../src/spec/errors';
 import type { TrainAction, TrainParams } from '../../src/protocol/train-types';
 import type { TrainRunSpec } from '../../src/spec/run-spec';
+import type { RunRecord } from '../../src/spec/records';
 import { getEngine } from '../engine';
+import { refreshAdapters } from './adapters-actions';
+import { putAdapterInGenerate } from './generate-actions';
 import { useStudio } from './index';
 import { errorText } from './job-progress';
 import { saveTrainForm } from './train-form-storage';
 import { isLive, startingRun } from './train-slice';
+import { DEFAULT_TRAIN_FORM } from '../../src/spec/presets';
 
 const ESTIMATE_DELAY_MS = 250;
 let estimateTimer: ReturnType<typeof setTimeout> | null = null;
@@ -81,6 +85,11 @@ async function runRequest(params: TrainParams, name: string, fresh: boolean): Pr
     const result = await events.result;
     const run = train().run;
     if (run) patch({ run: { ...run, status: result.status, step: result.step, totalSteps: result.totalSteps, adapterId: result.adapterId, message: result.message } });
+    // The new adapter is ready to try in Generate, prompted the way its data was rendered.
+    if (result.adapterId) {
+      await refreshAdapters();
+      putAdapterInGenerate(result.adapterId);
+    }
   } catch (e) {
     const run = train().run;
     // Shown once: in the run's outcome when there is a run view, else as the section's error.
@@ -108,6 +117,10 @@ export async function refreshUnfinished(): Promise<void> {
     const live = train().run;
     const unfinished = runs.filter((r) => r.adapterId === null && r.status !== 'completed' && !(isLive(live) && live?.runId === r.id));
     patch({ unfinished });
+    // After a reload the interrupted run's curve shows at once, not only once it is resumed.
+    const newest = [...unfinished].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+    const t = train();
+    if (newest && newest.metrics.length > 0 && t.run === null && t.viewing === null && t.series.length === 0) showStoredRun(newest, true);
   } catch (e) {
     patch({ error: errorText(e) });
   }
@@ -115,6 +128,10 @@ export async function refreshUnfinished(): Promise<void> {
 
 /** Deletes an unfinished run and its checkpoints. */
 export async function discardRun(runId: string): Promise<void> {
+  if (train().viewing?.runId === runId) {
+    train().series.reset();
+    patch({ viewing: null, seriesVersion: train().seriesVersion + 1 });
+  }
   try {
     await getEngine().request('deleteRun', { id: runId });
   } catch (e) {
@@ -127,13 +144,38 @@ export async function discardRun(runId: string): Promise<void> {
 export async function openRunHistory(runId: string): Promise<void> {
   if (isLive(train().run)) return patch({ error: 'A run is in progress; its chart stays on screen until it ends.' });
   try {
-    const record = await getEngine().request('getRun', { id: runId });
-    train().series.reset(record.metrics);
-    patch({ viewing: { runId, name: record.name }, seriesVersion: train().seriesVersion + 1, run: null, samples: [] });
+    showStoredRun(await getEngine().request('getRun', { id: runId }), false);
     useStudio.getState().setSection('train');
   } catch (e) {
     patch({ error: errorText(e) });
   }
+}
+
+/** The sample prompts last filled in from a dataset (replaced again when the dataset changes, unless edited). */
+let offeredPrompts: string[] | null = null;
+
+/**
+ * Sample prompts default to the chosen dataset's own (from its eval split), not a fixed "The sea" whatever the
+ * data: filled in while the prompts are the preset's or ones filled in here before; prompts the user wrote stay.
+ */
+function offerDatasetPrompts(): void {
+  const { data, train: t, setTrainForm } = useStudio.getState();
+  const prompts = data.datasets.find((d) => d.id === data.selectedDatasetId)?.samplePrompts;
+  if (!prompts?.length || isLive(t.run)) return;
+  const current = t.form.samples.prompts;
+  const same = (a: readonly string[] | null) => a !== null && a.length === current.length && a.every((p, i) => p === current[i]);
+  const auto = same(DEFAULT_TRAIN_FORM.samples.prompts) || same(offeredPrompts) || data.datasets.some((d) => same(d.samplePrompts ?? null));
+  if (!auto) return;
+  offeredPrompts = prompts;
+  if (!same(prompts)) setTrainForm((form) => ({ ...form, samples: { ...form.samples, prompts } }));
+}
+
+/** Draws a stored run's curve, with the settings it trained with beside it (not the form's). */
+function showStoredRun(record: RunRecord, interrupted: boolean): void {
+  train().series.reset(record.metrics);
+  const spec = (record.config as { spec?: TrainRunSpec }).spec;
+  const viewing = { runId: record.id, name: record.name, spec: spec?.lora && spec.train ? spec : null, interrupted };
+  patch({ viewing, seriesVersion: train().seriesVersion + 1, run: null, samples: [] });
 }
 
 /**
@@ -142,11 +184,15 @@ export async function openRunHistory(runId: string): Promise<void> {
  */
 export function watchTrainBoot(): () => void {
   let last = { info: useStudio.getState().model.info, dataset: useStudio.getState().data.selectedDatasetId, form: train().form };
+  let lastDatasets = useStudio.getState().data.datasets;
+  offerDatasetPrompts();
   if (last.info) {
     void refreshUnfinished();
     scheduleEstimate();
   }
   return useStudio.subscribe((s) => {
+    if (s.data.selectedDatasetId !== last.dataset || s.data.datasets !== lastDatasets) offerDatasetPrompts();
+    lastDatasets = s.data.datasets;
     const now = { info: s.model.info, dataset: s.data.selectedDatasetId, form: s.train.form };
     if (now.info !== last.info && now.info) void refreshUnfinished();
     if (now.info !== last.info || now.dataset !== last.dataset || now.form !== last.form) scheduleEstimate();

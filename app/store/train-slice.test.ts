@@ -1,7 +1,7 @@
 // The Train section's state: engine events fold into the run view, the metric series and the sample timeline;
 // the chart data path (series → uPlot columns with smoothing and log scale) stays fast at 10 000+ points.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hasEval, lossColumns, metricColumns, smooth } from '../components/train/chart-data';
+import { hasEval, lossColumns, metricColumns, smooth, withAlpha, zeroBasedRange } from '../components/train/chart-data';
 import { useStudio } from './index';
 import { MetricSeries } from './metric-series';
 import { applyPreset, DEFAULT_TRAIN_FORM } from '../../src/spec/presets';
@@ -17,13 +17,13 @@ describe('train slice', () => {
   it('folds a run: start, steps, samples, checkpoints, status', () => {
     const apply = useStudio.getState().applyTrainEvent;
     apply({ kind: 'trainStart', jobId: 1, runId: 'r1', name: 'abc', totalSteps: 100, resumedAt: 0, history: [], trainableParameters: 1000,
-      trainableShare: 0.01, trainExamples: 90, evalExamples: 10 });
+      trainableShare: 0.01, trainExamples: 90, evalExamples: 10, promptFormat: { template: 'chat' } });
     for (let i = 1; i <= 20; i++) apply({ kind: 'trainStep', jobId: 1, runId: 'r1', totalSteps: 100, metrics: step(i, i % 10 === 0 ? { evalLoss: 2 } : {}) });
     apply({ kind: 'checkpointSaved', jobId: 1, runId: 'r1', step: 20 });
     apply({ kind: 'trainSample', jobId: 1, runId: 'r1', step: 20, index: 0, prompt: 'The sea', text: ' <b>is</b> wide' });
     apply({ kind: 'trainStatus', jobId: 1, runId: 'r1', status: 'paused', step: 20, message: null });
     const t = useStudio.getState().train;
-    expect(t.run).toMatchObject({ runId: 'r1', status: 'paused', step: 20, totalSteps: 100, lastCheckpoint: 20, tokensPerSec: 520 });
+    expect(t.run).toMatchObject({ runId: 'r1', status: 'paused', step: 20, totalSteps: 100, lastCheckpoint: 20, tokensPerSec: 520, promptFormat: { template: 'chat' } });
     expect(isLive(t.run)).toBe(true);
     expect(t.series.length).toBe(20);
     expect(t.seriesVersion).toBeGreaterThanOrEqual(21);
@@ -31,12 +31,22 @@ describe('train slice', () => {
     expect(hasEval(t.series)).toBe(true);
   });
 
+  it('an evaluation shows as evaluating with its progress until the metrics of its step arrive', () => {
+    const apply = useStudio.getState().applyTrainEvent;
+    apply({ kind: 'trainStatus', jobId: 3, runId: 'r2', status: 'running', step: 4, message: null });
+    apply({ kind: 'trainEval', jobId: 3, runId: 'r2', step: 5, done: 1, total: 3 });
+    expect(useStudio.getState().train.run).toMatchObject({ status: 'evaluating', evalProgress: { done: 1, total: 3 } });
+    expect(isLive(useStudio.getState().train.run)).toBe(true);
+    apply({ kind: 'trainStep', jobId: 3, runId: 'r2', totalSteps: 10, metrics: step(5, { evalLoss: 2 }) });
+    expect(useStudio.getState().train.run).toMatchObject({ status: 'running', evalProgress: null, step: 5 });
+  });
+
   it('a resumed run replaces the series with its checkpoint history and drops later samples', () => {
     const apply = useStudio.getState().applyTrainEvent;
     for (let i = 1; i <= 12; i++) useStudio.getState().train.series.append(step(i));
     useStudio.getState().patchTrain({ samples: [{ step: 5, index: 0, prompt: 'p', text: 'a' }, { step: 10, index: 0, prompt: 'p', text: 'b' }] });
     apply({ kind: 'trainStart', jobId: 2, runId: 'r1', name: 'abc', totalSteps: 30, resumedAt: 9, history: Array.from({ length: 9 }, (_, i) => step(i + 1)),
-      trainableParameters: 1, trainableShare: 0, trainExamples: 1, evalExamples: 0 });
+      trainableParameters: 1, trainableShare: 0, trainExamples: 1, evalExamples: 0, promptFormat: { template: '{prompt}' } });
     const t = useStudio.getState().train;
     expect(t.series.step).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(t.samples.map((s) => s.step)).toEqual([5]);
@@ -60,6 +70,23 @@ describe('chart data', () => {
     const s = smooth([1, NaN, 3], 0.5);
     expect(s[1]).toBeNull();
     expect(s[2]).toBeCloseTo((0.25 * 1 + 0.5 * 3) / 0.75, 12);
+  });
+
+  it('small charts start at 0 and fit a single point (no 0 to 1e+2 axis at step 1); grad norm is a column', () => {
+    expect(zeroBasedRange(3e-4, 3e-4)).toEqual([0, expect.closeTo(3.3e-4, 12)]);
+    expect(zeroBasedRange(0, 0)).toEqual([0, 1]);
+    expect(zeroBasedRange(null, null)).toEqual([0, 1]);
+    expect(zeroBasedRange(-2, 1)).toEqual([-2, expect.closeTo(2.2, 12)]);
+    const s = new MetricSeries();
+    s.append({ step: 1, loss: 2, gradNorm: 0.5 });
+    s.append({ step: 2, loss: 1.5 });
+    expect(metricColumns(s, 'gradNorm')).toEqual([[1, 2], [0.5, null]]);
+  });
+
+  it('the faint raw-loss colour is a canvas colour with alpha (canvas ignores color-mix())', () => {
+    expect(withAlpha('#5b5bd6', 0.5)).toBe('rgba(91, 91, 214, 0.5)');
+    expect(withAlpha('#abc', 0.25)).toBe('rgba(170, 187, 204, 0.25)');
+    expect(withAlpha('rgb(1, 2, 3)', 0.5)).toBe('rgb(1, 2, 3)');
   });
 
   it('a rollback or resume truncates the series before appending', () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { dataCommand } from '../cli/commands/data';
+import { modelFixtureDir } from '../test-utils/model-fixtures.node';
 import { sampleDataset } from './sample';
 import { chunkedInput, jsonl } from './test-inputs.node';
 
@@ -32,6 +33,18 @@ describe('data check (CLI)', () => {
     expect(r.out).toContain(`${f}: jsonl, alpaca (instruction, output, input, system); 2 records, 2 valid`);
     expect(r.out).not.toContain("input ←");
     expect(r.out).toContain('ok: no problems found');
+  });
+
+  it('0 usable examples is not "ok": the reason is the verdict, exit 1', async () => {
+    const f = join(dir, 'long-prompts.jsonl');
+    writeFileSync(f, jsonl([{ prompt: 'a long question '.repeat(4), completion: 'yes' }, { prompt: 'another long one '.repeat(4), completion: 'no' }]));
+    const r = await runCli(['check', f, '--model', modelFixtureDir('llama-tied'), '--seq-len', '16']);
+    expect(r.code).toBe(1);
+    expect(r.out).not.toContain('ok: no problems found');
+    expect(r.err).toMatch(/^error: nothing to train on: the shortest prompt renders to \d+ tokens with the template .* and --seq-len is 16; every example lost its answer/m);
+    const fine = await runCli(['check', f, '--model', modelFixtureDir('llama-tied'), '--seq-len', '256']);
+    expect(fine.code).toBe(0);
+    expect(fine.out).toContain('ok: no problems found');
   });
 
   it('prints FILE:LINE problems (first 20, then a count) and exits 1; --skip-invalid exits 0', async () => {

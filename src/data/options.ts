@@ -10,6 +10,9 @@ export class DatasetOptionsError extends Error {
   override name = 'DatasetOptionsError';
 }
 
+/** Longest example (tokens) when the options name none. */
+export const DEFAULT_MAX_SEQ_LEN = 1024;
+
 /** `PrepareOptions` with every default filled in. */
 export type ResolvedOptions = Required<Omit<PrepareOptions, 'mapping'>> & Pick<PrepareOptions, 'mapping'>;
 
@@ -17,7 +20,7 @@ export type ResolvedOptions = Required<Omit<PrepareOptions, 'mapping'>> & Pick<P
 export function resolveOptions(opts: PrepareOptions, tok: TextTokenizer | null): ResolvedOptions {
   const r: ResolvedOptions = {
     policy: opts.policy ?? 'fail',
-    maxSeqLen: opts.maxSeqLen ?? 1024,
+    maxSeqLen: opts.maxSeqLen ?? DEFAULT_MAX_SEQ_LEN,
     overLength: opts.overLength ?? 'truncate',
     evalSplit: opts.evalSplit ?? 0,
     seed: opts.seed ?? 0,

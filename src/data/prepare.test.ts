@@ -7,13 +7,15 @@ import { packExamples, planPacking } from './pack';
 import { DatasetOptionsError, mergeShards, prepareDataset, prepareShard } from './prepare';
 import { shardTransferables } from './shard';
 import { formatProblems } from './problems';
-import { reportForTraining } from './report';
+import { noExamplesReason, reportForTraining } from './report';
+import { DEFAULT_PROMPT_TEMPLATE } from './template';
 import { splitTrainEval } from './split';
 import { generateSyntheticJsonl } from './synthetic';
 import { charTokenizer, chunkedInput, jsonl, qwen3Tokenizer } from './test-inputs.node';
 import type { DatasetInput, RecordShape, TokenizedExample } from './types';
 
 const tok = charTokenizer();
+const CTX = { maxSeqLen: 32, lengthName: '--seq-len', format: null };
 const texts = (...t: string[]) => chunkedInput('t.jsonl', jsonl(t.map((text) => ({ text }))));
 
 describe('statistics and length policies', () => {
@@ -255,15 +257,37 @@ describe('reports', () => {
     const recs = [{ text: 'ok' }, ...Array.from({ length: 25 }, () => ({ text: '' }))];
     const r = await prepareDataset([chunkedInput('bad.jsonl', jsonl(recs))], tok);
     const out: string[] = [];
-    expect(reportForTraining(r, (l) => out.push(l))).toBe(false);
+    expect(reportForTraining(r, CTX, (l) => out.push(l))).toBe(false);
     expect(out[0]).toBe('bad.jsonl:2: empty text (field "text")');
     expect(out[19]).toBe('bad.jsonl:21: empty text (field "text")');
     expect(out[20]).toBe('... and 5 more');
     expect(out[21]).toMatch(/^25 problems: fix the file, or pass --skip-invalid/);
     const skipped = await prepareDataset([chunkedInput('bad.jsonl', jsonl(recs))], tok, { policy: 'skip' });
     const out2: string[] = [];
-    expect(reportForTraining(skipped, (l) => out2.push(l))).toBe(true);
+    expect(reportForTraining(skipped, CTX, (l) => out2.push(l))).toBe(true);
     expect(out2.at(-1)).toBe('skipped 25 invalid records (--skip-invalid)');
     expect(formatProblems([{ file: 'x.parquet', row: 3, message: 'm' }, { file: 'y.csv', message: 'n' }])).toEqual(['x.parquet:row 3: m', 'y.csv: n']);
+  });
+
+  it('says why nothing is left to train on: every answer truncated away, with the prompt length and the format', async () => {
+    // The default template wraps a 40-character prompt into 73 prompt tokens; a limit of 32 leaves no answer.
+    const recs = [{ prompt: 'p'.repeat(40), completion: 'c' }, { prompt: 'q'.repeat(45), completion: 'c' }];
+    const r = await prepareDataset([chunkedInput('p.jsonl', jsonl(recs))], tok, { maxSeqLen: 32 });
+    expect(r.stats).toMatchObject({ droppedNoLoss: 2, trainExamples: 0, shortestLostPrompt: 73 });
+    const out: string[] = [];
+    const ctx = { ...CTX, format: { template: DEFAULT_PROMPT_TEMPLATE } };
+    expect(reportForTraining(r, ctx, (l) => out.push(l))).toBe(false);
+    expect(out).toEqual([
+      `nothing to train on: the shortest prompt renders to 73 tokens with the template ${JSON.stringify(DEFAULT_PROMPT_TEMPLATE)} and --seq-len is 32; every example lost its answer. Raise --seq-len or shorten the prompts`,
+    ]);
+    expect(noExamplesReason(r, { ...CTX, format: { template: 'chat' } })).toMatch(/^the shortest prompt renders to 73 tokens with the chat template and --seq-len is 32/);
+  });
+
+  it('says why for the other ways a dataset ends up empty', async () => {
+    const dropped = await prepareDataset([texts('x'.repeat(40))], tok, { maxSeqLen: 10, overLength: 'drop' });
+    expect(noExamplesReason(dropped, { ...CTX, maxSeqLen: 10 })).toBe('every example is longer than 10 tokens (--seq-len) and over-long examples are dropped: raise --seq-len or truncate them');
+    const bad = await prepareDataset([chunkedInput('bad.jsonl', jsonl([{ text: '' }, { text: '' }]))], tok, { policy: 'skip' });
+    expect(noExamplesReason(bad, CTX)).toBe('every record has a problem (2 problems, 2 skipped): fix the records listed');
+    expect(noExamplesReason(await prepareDataset([texts('abc')], tok), CTX)).toBeNull();
   });
 });

@@ -91,7 +91,11 @@ class ShardRun {
       if (opts.overLength === 'drop') return void c.droppedOverLength++;
       out = { ids: ex.ids.slice(0, opts.maxSeqLen), lossMask: ex.lossMask.slice(0, opts.maxSeqLen) };
       c.truncated++;
-      if (!out.lossMask.includes(1)) return void c.droppedNoLoss++;
+      if (!out.lossMask.includes(1)) {
+        const prompt = ex.lossMask.indexOf(1);
+        if (prompt > 0 && (c.shortestLostPrompt === 0 || prompt < c.shortestLostPrompt)) c.shortestLostPrompt = prompt;
+        return void c.droppedNoLoss++;
+      }
     }
     this.examples.push(out);
     this.order.push(order);

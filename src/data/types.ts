@@ -184,6 +184,8 @@ export interface DatasetStats {
   droppedOverLength: number;
   /** Truncation left no token with loss (the prompt alone filled `maxSeqLen`): dropped, counted here. */
   droppedNoLoss: number;
+  /** Fewest prompt tokens among the examples dropped with no loss left (0 when none): why they lost their answer. */
+  shortestLostPrompt: number;
   /** Examples identical (token for token, after truncation) to an earlier one. */
   duplicates: number;
   droppedDuplicates: number;

@@ -68,8 +68,19 @@ export interface PrepareShardParams {
 
 /** What `prepareData` found, and the stored dataset when it was saved. */
 export type PrepareDataResult = Omit<PreparedDataset, 'train' | 'eval'> & {
-  /** Id of the stored dataset, or null (not ok, or `save: false`). */
+  /** Id of the stored dataset, or null (not ok, nothing usable, or `save: false`). */
   datasetId: string | null;
+  /** Why no example is usable (then nothing is stored), in words that say what to change; null otherwise. */
+  emptyReason: string | null;
 };
+
+/**
+ * Params of `validateData`: read and validate every record of the files, without a tokenizer and without storing
+ * (the studio runs it as soon as files are dropped, so bad lines show before "Prepare").
+ */
+export interface ValidateDataParams {
+  files: NamedBlob[];
+  options: PrepareOptions;
+}
 
 export type { CompactShard, PreviewResult };

@@ -1,4 +1,5 @@
 /** Types of the generation and adapter requests (`generate`, `setActiveAdapters`, adapter library extras). */
+import type { PromptFormat } from '../data/prompt-format';
 import type { GenerateResult } from '../generate/types';
 import type { ChatMessage } from '../tokenizer/types';
 import type { NamedBlob } from './model-types';
@@ -20,7 +21,14 @@ export interface SamplingControls {
 /** Params of `generate`. Exactly one of `prompt` and `messages`. */
 export interface GenerateParams {
   prompt?: string;
+  /**
+   * Renders `prompt` in this format first (an adapter's training format: a user turn in the chat template, or a
+   * prompt template filled in). Without it the prompt is continued as plain text.
+   */
+  format?: PromptFormat;
   messages?: ChatMessage[];
+  /** Extra chat-template inputs for `messages` (Qwen3's `enable_thinking: false`). */
+  templateVariables?: Record<string, unknown>;
   sampling: SamplingControls;
   maxNewTokens: number;
   /** Same seed + same prompt + same weights → same text (base vs adapter comparisons use one seed). */

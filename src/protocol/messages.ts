@@ -14,7 +14,7 @@ import type { AdapterRecord, DatasetRecord, RunRecord } from '../spec/records';
 import type { StorageEstimateResult } from '../storage/estimate';
 import type { GpuFaultKind } from '../spec/errors';
 import type { WireError } from '../spec/wire-error';
-import type { CompactShard, DataFileSample, PrepareDataParams, PrepareDataResult, PrepareShardParams, PreviewDataParams, PreviewResult } from './data-types';
+import type { CompactShard, DataFileSample, PrepareDataParams, PrepareDataResult, PrepareShardParams, PreviewDataParams, PreviewResult, ValidateDataParams } from './data-types';
 import type { ExportJobParams, ExportJobResult } from './handoff-types';
 import type { ExportBundleParams, ExportBundleResult } from './export-types';
 import type { ActiveAdapter, ExportedAdapter, GenerateCompareParams, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
@@ -133,6 +133,8 @@ export interface EngineRequestMap {
   prepareData: { params: PrepareDataParams; result: PrepareDataResult };
   /** Data worker: one shard of a pooled preparation (every file read and validated, every Nth record tokenized). */
   prepareShard: { params: PrepareShardParams; result: CompactShard };
+  /** Data worker: read and validate every record (no tokenizer, nothing stored): problems as soon as files drop. */
+  validateData: { params: ValidateDataParams; result: PrepareDataResult };
   /** Stored datasets, newest first (metadata only). */
   listDatasets: { params: Record<string, never>; result: DatasetRecord[] };
   deleteDataset: { params: { id: string }; result: { id: string } };
@@ -188,6 +190,7 @@ export const REQUEST_KINDS: { readonly [K in RequestKind]: true } = {
   previewData: true,
   prepareData: true,
   prepareShard: true,
+  validateData: true,
   listDatasets: true,
   deleteDataset: true,
   estimateTraining: true,

@@ -3,6 +3,7 @@
  * and their events. Plain structured-clone data derived from src/spec's run spec, so the UI form, the run records
  * and the CLI share one vocabulary.
  */
+import type { PromptFormat } from '../data/prompt-format';
 import type { StepMetrics } from '../train/metrics';
 import type { TrainingMemory } from '../train/memory-estimate';
 import type { TrainerStatus } from '../train/trainer';
@@ -61,11 +62,15 @@ export interface TrainEventMap {
     trainableShare: number;
     trainExamples: number;
     evalExamples: number;
+    /** How sample prompts are rendered: the way the dataset's prompts were. */
+    promptFormat: PromptFormat;
   };
   /** One optimizer step finished. */
   trainStep: { runId: string; totalSteps: number; metrics: StepMetrics };
   /** A sample generation at `step` from prompt `index`. Text is plain text (never render it as HTML). */
   trainSample: { runId: string; step: number; index: number; prompt: string; text: string };
+  /** Evaluating the eval split after `step`: `done` of `total` batches (the run's status reads "Evaluating…"). */
+  trainEval: { runId: string; step: number; done: number; total: number };
   /** A checkpoint of `step` is in IndexedDB. */
   checkpointSaved: { runId: string; step: number };
   /** The run's status changed ('running', 'paused', 'diverged', …); `message` says why when it ended early. */

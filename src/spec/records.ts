@@ -2,6 +2,7 @@
  * Shapes of the records the studio stores. Metadata only: blobs live in chunk parts listed in `parts`.
  * Records are plain structured-clone data (no class instances, no typed arrays outside `chunks`).
  */
+import type { PromptFormat } from './prompt-format';
 import type { TrainRunSpec } from './run-spec';
 
 /** Where one named blob of a record is stored. */
@@ -32,6 +33,8 @@ export interface AdapterRecord {
   finalLoss: { train: number | null; eval: number | null } | null;
   /** The run that produced it. */
   runId: string | null;
+  /** How its training prompts were rendered (samples and Generate render prompts the same way); absent if unknown. */
+  promptFormat?: PromptFormat;
   /** `adapter_config.json` as PEFT writes it. */
   config: Record<string, unknown>;
   /** Total bytes of the parts. */
@@ -54,6 +57,10 @@ export interface DatasetRecord {
   tokenizer: string | null;
   /** Free-form stats/settings from src/data (template, max length, split). */
   info: Record<string, unknown>;
+  /** How prompts were rendered (chat template, a prompt template, plain); absent in records from before it was kept. */
+  promptFormat?: PromptFormat;
+  /** A few prompts of the eval split (of train when there is none): the Train section's default sample prompts. */
+  samplePrompts?: string[];
   sizeBytes: number;
   parts: Parts;
 }

@@ -75,15 +75,16 @@ function accumulate(acc: Map<string, tf.Tensor>, name: string, g: tf.Tensor): vo
 }
 
 /** Mean loss (per token, or per micro-batch for preference objectives) over `batches`, without gradients or dropout. */
-export async function evaluate(objective: TrainObjective, batches: readonly LmBatch[]): Promise<number> {
+export async function evaluate(objective: TrainObjective, batches: readonly LmBatch[], onBatch?: (done: number) => void): Promise<number> {
   let sum = 0;
   let units = 0;
-  for (const b of batches) {
+  for (const [i, b] of batches.entries()) {
     if (b.labels.length === 0) continue;
     const s = tf.tidy(() => objective.lossSum(b, false));
     sum += (await s.data())[0];
     s.dispose();
     units += unitsOf(objective, b);
+    onBatch?.(i + 1);
   }
   return units > 0 ? sum / units : NaN;
 }

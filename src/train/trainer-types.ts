@@ -11,6 +11,8 @@ export type TrainerStatus = 'idle' | 'running' | 'paused' | 'stopped' | 'finishe
 export type TrainerEvent =
   | { type: 'step'; metrics: StepMetrics }
   | { type: 'checkpoint'; step: number }
+  /** Evaluating the eval split after `step`: `done` of `total` batches (0 of N when it starts). */
+  | { type: 'evaluating'; step: number; done: number; total: number }
   | { type: 'rollback'; fromStep: number; toStep: number; message: string }
   | { type: 'status'; status: TrainerStatus; message?: string };
 

@@ -13,6 +13,7 @@ import { seedStreams, type TrainerEvent, type TrainerOptions, type TrainerStatus
 import { DataCursor } from './data-cursor';
 import { computeStepGradients, evaluate } from './grad-step';
 import type { StepMetrics } from './metrics';
+import { remainingMs } from './eta';
 import { loraPlusMultipliers } from './lora-plus';
 import { learningRate } from './schedule';
 import { totalSteps, validateTrainConfig, type TrainConfig } from '../spec/train-config';
@@ -34,6 +35,9 @@ export class Trainer {
   private metrics: StepMetrics[] = [];
   private lrScale = 1;
   private elapsedMs = 0;
+  /** Evaluations and checkpoint saves timed in this session (the ETA counts what is still due of each). */
+  private evals = { count: 0, ms: 0 };
+  private saves = { count: 0, ms: 0 };
   private truncated = 0;
   private retries = 0;
   private lastGood: Checkpoint | null = null;
@@ -137,8 +141,11 @@ export class Trainer {
   }
 
   private async saveCheckpoint(): Promise<void> {
+    const t0 = this.now();
     const cp = await this.snapshot();
     await this.store.save(this.opts.runId, cp);
+    this.saves.count += 1;
+    this.saves.ms += this.now() - t0;
     this.lastGood = cp;
     this.emit({ type: 'checkpoint', step: cp.step });
   }
@@ -225,13 +232,18 @@ export class Trainer {
       gradNorm,
       tokensPerSec: stepMs > 0 ? (tokens * 1000) / stepMs : 0,
       elapsedMs: this.elapsedMs,
-      etaMs: (this.elapsedMs / this.step) * (this.totalSteps - this.step),
+      etaMs: 0,
       epoch: this.cursor.epochProgress,
     };
     Object.assign(m, this.opts.objective.takeMetrics?.());
     const gpu = gpuBytes();
     if (gpu !== undefined) m.gpuBytes = gpu;
     await this.maybeEvaluate(m);
+    m.etaMs = remainingMs({
+      step: this.step, totalSteps: this.totalSteps, stepMs: this.elapsedMs,
+      evals: this.evals.count, evalMs: this.evals.ms, evalEvery: this.cfg.evalEvery, hasEval: (this.opts.eval?.length ?? 0) > 0,
+      checkpoints: this.saves.count, checkpointMs: this.saves.ms, checkpointEvery: this.cfg.checkpointEvery,
+    });
     return m;
   }
 
@@ -245,7 +257,12 @@ export class Trainer {
     for (let i = 0; i < cap; i += this.cfg.batchSize) {
       batches.push(makeBatch(evalSet.slice(i, Math.min(cap, i + this.cfg.batchSize)), { maxSeqLen: this.cfg.maxSeqLen, bucket: this.cfg.bucket }));
     }
-    m.evalLoss = await evaluate(this.opts.objective, batches);
+    const t0 = this.now();
+    const progress = (done: number) => this.emit({ type: 'evaluating', step: this.step, done, total: batches.length });
+    progress(0);
+    m.evalLoss = await evaluate(this.opts.objective, batches, progress);
+    this.evals.count += 1;
+    this.evals.ms += this.now() - t0;
   }
 
   /**

@@ -3,6 +3,21 @@ import { useStudio } from '../../store';
 import { setDataFiles, pickSampleDataset } from '../../store/data-actions';
 import { formatBytes } from '../../format';
 
+/** The sample texts cite EFFECTS.md (the measured effects, shipped beside the samples): make that a link. */
+function withEffectsLink(text: string) {
+  const parts = text.split('EFFECTS.md');
+  return parts.flatMap((part, i) =>
+    i === 0
+      ? [part]
+      : [
+          <a key={i} href="datasets/EFFECTS.md" target="_blank" rel="noopener">
+            EFFECTS.md
+          </a>,
+          part,
+        ],
+  );
+}
+
 /** Drop zone and file picker for data files, plus the sample datasets shipped with the studio. */
 export function DataDropZone() {
   const files = useStudio((s) => s.data.files);
@@ -40,7 +55,7 @@ export function DataDropZone() {
                   · {s.records.toLocaleString('en-US')} records · {formatBytes(s.bytes)}
                 </span>
                 <div className="muted small">{s.description}</div>
-                <div className="small">Effect: {s.expectedEffect}</div>
+                <div className="small">Effect: {withEffectsLink(s.expectedEffect)}</div>
               </li>
             ))}
           </ul>

@@ -1,3 +1,4 @@
+import { describePromptFormat, isPromptFormat } from '../../../src/data/prompt-format';
 import { useStudio } from '../../store';
 import { removeDataset } from '../../store/data-actions';
 import { formatBytes, formatDate } from '../../format';
@@ -12,13 +13,14 @@ export function DatasetLibrary() {
   return (
     <section className="card" aria-labelledby="datasets-heading" data-testid="dataset-library">
       <h3 id="datasets-heading">Stored datasets</h3>
-      <table className="table">
+      {/* Narrow screens scroll the table inside the card, never the page. */}
+      <div className="table-scroll">
+      <table className="table dataset-table">
         <thead>
           <tr>
             <th scope="col">Train on</th>
             <th scope="col">Name</th>
             <th scope="col">Examples</th>
-            <th scope="col">Tokenizer</th>
             <th scope="col">Size</th>
             <th scope="col">
               <span className="visually-hidden">Actions</span>
@@ -37,15 +39,15 @@ export function DatasetLibrary() {
                   onChange={() => patchData({ selectedDatasetId: d.id })}
                 />
               </td>
-              <td>
+              <td className="name-cell">
                 {d.name}
-                <div className="muted small">{formatDate(d.createdAt)}</div>
+                <div className="muted small">
+                  {formatDate(d.createdAt)} · {d.tokenizer}
+                  {isPromptFormat(d.promptFormat) ? ` · ${describePromptFormat(d.promptFormat)}` : ''}
+                </div>
+                {modelId && d.tokenizer !== modelId ? <div className="engine-error small">tokenized for another model</div> : null}
               </td>
               <td>{d.exampleCount.toLocaleString('en-US')}</td>
-              <td>
-                {d.tokenizer}
-                {modelId && d.tokenizer !== modelId ? <div className="engine-error small">not the loaded model's</div> : null}
-              </td>
               <td>{formatBytes(d.sizeBytes)}</td>
               <td>
                 <button type="button" className="danger" aria-label={`Delete dataset ${d.name}`} onClick={() => void removeDataset(d.id)}>
@@ -56,6 +58,7 @@ export function DatasetLibrary() {
           ))}
         </tbody>
       </table>
+      </div>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useStudio } from '../../store';
-import { cancelPrepare, prepareData } from '../../store/data-actions';
+import { cancelPrepare, prepareData, refreshPreviews } from '../../store/data-actions';
 import { ProgressBar } from '../ProgressBar';
+import { PromptFormatField } from './PromptFormatField';
 
 /** Preparation options (what to do with bad rows, length, eval split) and the Prepare button with progress. */
 export function PrepareForm() {
@@ -46,13 +47,19 @@ export function PrepareForm() {
           value={options.evalSplit}
           onChange={(e) => setOptions({ evalSplit: Math.min(0.5, Math.max(0, Number(e.target.value) || 0)) })}
         />
-        <label htmlFor="data-completion-only">Loss on answers only</label>
-        <input
-          id="data-completion-only"
-          type="checkbox"
-          checked={options.completionOnly}
-          onChange={(e) => setOptions({ completionOnly: e.target.checked })}
-        />
+        <PromptFormatField />
+        <label className="inline span-2" htmlFor="data-completion-only">
+          <input
+            id="data-completion-only"
+            type="checkbox"
+            checked={options.completionOnly}
+            onChange={(e) => {
+              setOptions({ completionOnly: e.target.checked });
+              void refreshPreviews();
+            }}
+          />
+          Loss on answers only <span className="muted small">(prompts and earlier turns are context)</span>
+        </label>
       </div>
       <div className="actions">
         <button type="button" className="primary" disabled={!modelReady || data.files.length === 0 || data.preparing !== null || data.sampling} onClick={() => void prepareData()}>

@@ -2,19 +2,23 @@ import { formatProblem } from '../../../src/data/problems';
 import { useStudio } from '../../store';
 import { prepareSkippingBad } from '../../store/data-actions';
 
-/** Problems found while preparing, each as FILE:LINE: message, with the way out (skip them). */
+/** Problems found in the dropped files or while preparing, each as FILE:LINE: message, with the way out (skip them). */
 export function ProblemList() {
-  const result = useStudio((s) => s.data.result);
+  const prepared = useStudio((s) => s.data.result);
+  const check = useStudio((s) => s.data.check);
   const sample = useStudio((s) => s.data.sample);
   const sampleProblems = sample?.flatMap((f) => f.problems) ?? [];
+  // The preparation's list, else the whole-file check run when the files were dropped, else the sample's.
+  const result = prepared ?? check;
   const problems = result?.problems ?? sampleProblems;
   const total = result?.problemCount ?? problems.length;
   if (problems.length === 0) return null;
   const failed = result !== null && !result.ok;
+  const where = prepared ? (failed ? '— nothing was stored' : `— ${prepared.skipped} skipped`) : check ? 'in the file' : 'in the first records';
   return (
     <section className="card problems" aria-labelledby="problems-heading" data-testid="data-problems">
       <h3 id="problems-heading">
-        {total} problem{total === 1 ? '' : 's'} {result ? (failed ? '— nothing was stored' : `— ${result.skipped} skipped`) : 'in the first records'}
+        {total} problem{total === 1 ? '' : 's'} {where}
       </h3>
       <ul className="problem-list mono">
         {problems.slice(0, 50).map((p, i) => (

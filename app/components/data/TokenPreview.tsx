@@ -32,23 +32,26 @@ export function TokenPreview() {
       {!hasModel ? <p className="muted">Load a base model to see how its tokenizer splits the records.</p> : null}
       {previews.map((p, i) =>
         p.ok ? (
-          <div key={i} className="token-preview" aria-label={`Example ${i + 1}: ${p.lossTokens} of ${p.tokens.length} tokens carry loss`}>
-            {p.rejectedAt === undefined ? (
-              <Tokens tokens={p.tokens} />
-            ) : (
-              <>
-                <div className="pair-side" data-testid="preview-chosen">
-                  <strong className="small">Chosen</strong> <Tokens tokens={p.tokens.slice(0, p.rejectedAt)} />
-                </div>
-                <div className="pair-side" data-testid="preview-rejected">
-                  <strong className="small">Rejected</strong> <Tokens tokens={p.tokens.slice(p.rejectedAt)} />
-                </div>
-              </>
-            )}
-            <div className="muted small">
-              {p.tokens.length} tokens, {p.lossTokens} with loss
+          <figure key={i} className="token-card" data-testid="token-card">
+            {/* The text scrolls in whole lines; the caption stays below it, never cut. */}
+            <div className="token-preview" aria-label={`Example ${i + 1}: ${p.lossTokens} of ${p.tokens.length} tokens carry loss`}>
+              {p.rejectedAt === undefined ? (
+                <Tokens tokens={p.tokens} />
+              ) : (
+                <>
+                  <div className="pair-side" data-testid="preview-chosen">
+                    <strong className="small">Chosen</strong> <Tokens tokens={p.tokens.slice(0, p.rejectedAt)} />
+                  </div>
+                  <div className="pair-side" data-testid="preview-rejected">
+                    <strong className="small">Rejected</strong> <Tokens tokens={p.tokens.slice(p.rejectedAt)} />
+                  </div>
+                </>
+              )}
             </div>
-          </div>
+            <figcaption className="muted small">
+              {p.tokens.length} tokens, {p.lossTokens} with loss
+            </figcaption>
+          </figure>
         ) : (
           <p key={i} className="engine-error">
             Example {i + 1}: {p.message}

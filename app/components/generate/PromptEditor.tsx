@@ -1,7 +1,8 @@
 import { useStudio } from '../../store';
 import { clearChat, runGeneration, stopGeneration } from '../../store/generate-actions';
+import { PromptModePicker } from './PromptModePicker';
 
-/** The prompt (text mode) or the conversation and next message (chat mode), with Generate and Stop. */
+/** The prompt (text or template mode) or the conversation and next message (chat mode), with Generate and Stop. */
 export function PromptEditor() {
   const g = useStudio((s) => s.generate);
   const hasChat = useStudio((s) => s.model.info?.hasChatTemplate ?? false);
@@ -12,16 +13,7 @@ export function PromptEditor() {
   return (
     <fieldset className="card">
       <legend>Prompt</legend>
-      <div className="segmented" role="radiogroup" aria-label="Prompt mode">
-        <label className={!chat ? 'selected' : undefined}>
-          <input type="radio" name="gen-mode" checked={!chat} onChange={() => patch({ mode: 'text' })} />
-          Text
-        </label>
-        <label className={chat ? 'selected' : undefined} title={hasChat ? undefined : 'This model has no chat template'}>
-          <input type="radio" name="gen-mode" checked={chat} disabled={!hasChat} onChange={() => patch({ mode: 'chat' })} />
-          Chat
-        </label>
-      </div>
+      <PromptModePicker />
       {chat ? (
         <>
           <label htmlFor="gen-system" className="block">
@@ -45,7 +37,7 @@ export function PromptEditor() {
         id="gen-prompt"
         rows={chat ? 3 : 5}
         value={g.prompt}
-        placeholder={chat ? 'Your message…' : 'Text to continue…'}
+        placeholder={chat ? 'Your message…' : g.mode === 'template' ? 'Your prompt…' : 'Text to continue…'}
         onChange={(e) => patch({ prompt: e.target.value })}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !running) void runGeneration();

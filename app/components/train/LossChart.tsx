@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { useStudio } from '../../store';
-import { hasEval, lossColumns } from './chart-data';
+import { hasEval, lossColumns, withAlpha } from './chart-data';
 import { cssVar, themedAxes, useDocumentTheme, useUplot } from './use-uplot';
 
 /** Train loss (raw and smoothed) and eval loss over steps; smoothing slider and log-scale toggle. */
@@ -18,7 +18,8 @@ export function LossChart() {
       scales: { x: { time: false }, y: { distr: logScale ? 3 : 1 } },
       series: [
         { label: 'step' },
-        { label: 'train loss', stroke: `color-mix(in srgb, ${accent} 30%, transparent)`, width: 1 },
+        // Canvas takes no color-mix(): the raw line is the accent at half opacity, visible in both themes.
+        { label: 'train loss', stroke: withAlpha(accent, 0.5), width: 1.25 },
         { label: 'train loss (smoothed)', stroke: accent, width: 2 },
         { label: 'eval loss', stroke: evalColor, width: 2, spanGaps: true, points: { show: true, size: 6, fill: evalColor } },
       ],

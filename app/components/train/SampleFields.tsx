@@ -1,4 +1,6 @@
+import { describePromptFormat } from '../../../src/data/prompt-format';
 import { useStudio } from '../../store';
+import { selectSampleFormat } from '../../store/selectors';
 import { NumberField } from './NumberField';
 import { useFormEdit } from './use-form-edit';
 
@@ -13,6 +15,7 @@ export function splitPrompts(text: string): string[] {
 /** Prompts generated from every N steps while training, so the timeline shows the adapter learn. */
 export function SampleFields() {
   const samples = useStudio((s) => s.train.form.samples);
+  const format = useStudio(selectSampleFormat);
   const edit = useFormEdit();
   return (
     <details className="card form-group" open>
@@ -29,6 +32,11 @@ export function SampleFields() {
         <NumberField id="sample-tokens" label="Sample length (tokens)" value={samples.maxNewTokens} integer min={1} max={256} onChange={(maxNewTokens) => edit.samples({ maxNewTokens })} />
         <NumberField id="sample-temperature" label="Sample temperature" value={samples.temperature} min={0} max={2} step={0.1} onChange={(temperature) => edit.samples({ temperature })} hint="0 = greedy" />
       </div>
+      {format ? (
+        <p className="hint" data-testid="sample-format">
+          Prompts are rendered with {describePromptFormat(format)}, as the dataset was.
+        </p>
+      ) : null}
     </details>
   );
 }

@@ -1,25 +1,30 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { useStudio } from '../../store';
-import { metricColumns, type SmallMetric } from './chart-data';
+import { metricColumns, zeroBasedRange, type SmallMetric } from './chart-data';
 import { cssVar, themedAxes, useDocumentTheme, useUplot } from './use-uplot';
 
 const LABELS: Record<SmallMetric, string> = {
   lr: 'Learning rate',
+  gradNorm: 'Gradient norm',
   tokensPerSec: 'Tokens / s',
   margins: 'Reward margin (chosen − rejected)',
   accuracies: 'Reward accuracy',
 };
-const COLORS: Record<SmallMetric, string> = { lr: '--ok', tokensPerSec: '--muted', margins: '--accent', accuracies: '--ok' };
+const COLORS: Record<SmallMetric, string> = { lr: '--ok', gradNorm: '--warn', tokensPerSec: '--muted', margins: '--accent', accuracies: '--ok' };
 
 /** Axis and headline text of a value. */
 function format(metric: SmallMetric, v: number): string {
   if (metric === 'lr') return v.toExponential(2);
   if (metric === 'tokensPerSec') return Math.round(v).toLocaleString('en-US');
+  if (metric === 'gradNorm') return v >= 100 ? v.toFixed(0) : v.toPrecision(2);
   return metric === 'accuracies' ? `${Math.round(v * 100)}%` : v.toFixed(3);
 }
 
-/** A small chart of one per-step metric on its own axis (learning rate, tokens/s, DPO/ORPO rewards). */
+/**
+ * A small chart of one per-step metric on its own axis from 0 (learning rate, gradient norm, tokens/s, DPO/ORPO
+ * rewards).
+ */
 export function SmallChart({ metric }: { metric: SmallMetric }) {
   const series = useStudio((s) => s.train.series);
   const version = useStudio((s) => s.train.seriesVersion);
@@ -27,7 +32,7 @@ export function SmallChart({ metric }: { metric: SmallMetric }) {
   const opts = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(() => {
     const values: uPlot.Axis['values'] = (_u, ticks) => ticks.map((v) => (metric === 'lr' ? v.toExponential(1) : format(metric, v)));
     return {
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: { range: (_u, min, max) => zeroBasedRange(min, max) } },
       series: [{ label: 'step' }, { label: LABELS[metric], stroke: cssVar(COLORS[metric]), width: 1.5 }],
       axes: themedAxes(LABELS[metric], values),
       legend: { show: false },

@@ -10,6 +10,7 @@ const STATUS_TEXT: Record<TrainRunView['status'], string> = {
   idle: 'Starting…',
   running: 'Training',
   sampling: 'Generating samples',
+  evaluating: 'Evaluating…',
   paused: 'Paused',
   stopped: 'Stopped',
   finished: 'Finished',
@@ -26,6 +27,12 @@ function RunProgress({ run }: { run: TrainRunView }) {
         <span data-testid="train-step">
           step {run.step.toLocaleString('en-US')} of {run.totalSteps ? run.totalSteps.toLocaleString('en-US') : '…'}
         </span>
+        {run.status === 'evaluating' && run.evalProgress ? (
+          <span className="muted" data-testid="train-eval-progress">
+            eval batch {run.evalProgress.done} of {run.evalProgress.total}
+          </span>
+        ) : null}
+        {run.elapsedMs > 0 ? <span className="muted" data-testid="train-elapsed">{formatDuration(run.elapsedMs)} elapsed</span> : null}
         {run.etaMs !== null && isLive(run) ? <span className="muted">{formatDuration(run.etaMs)} left</span> : null}
         {run.tokensPerSec !== null ? <span className="muted">{Math.round(run.tokensPerSec).toLocaleString('en-US')} tokens/s</span> : null}
         {run.gpuBytes !== null ? <span className="muted">{formatBytes(run.gpuBytes)} on the device</span> : null}

@@ -40,13 +40,31 @@ export function lossColumns(s: MetricSeries, smoothing: number, log: boolean): C
   return [s.step.slice(), forScale(s.loss, log), forScale(smooth(s.loss, smoothing), log), forScale(s.evalLoss, log)];
 }
 
+/** The per-step metrics a small chart can show. */
+export type SmallMetric = 'lr' | 'gradNorm' | 'tokensPerSec' | 'margins' | 'accuracies';
+
 /** A small chart's columns: step and one metric. */
 export function metricColumns(s: MetricSeries, metric: SmallMetric): Columns {
   return [s.step.slice(), forScale(s[metric], false)];
 }
 
-/** The per-step metrics a small chart can show. */
-export type SmallMetric = 'lr' | 'tokensPerSec' | 'margins' | 'accuracies';
+/**
+ * The y range of a small chart: from 0 to a little above the largest value. uPlot's own range for a single point
+ * (step 1) or a flat line is far too wide (a learning rate of 3e-4 drew an axis up to 1e+2).
+ */
+export function zeroBasedRange(min: number | null, max: number | null): [number, number] {
+  const top = Math.max(Math.abs(min ?? 0), Math.abs(max ?? 0));
+  return [Math.min(0, min ?? 0), top > 0 ? top * 1.1 : 1];
+}
+
+/** `#rrggbb` (or `#rgb`) with an alpha, as canvas takes it; other colour syntaxes are returned unchanged. */
+export function withAlpha(color: string, alpha: number): string {
+  const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color.trim());
+  if (!m) return color;
+  const hex = m[1].length === 3 ? [...m[1]].map((c) => c + c).join('') : m[1];
+  const [r, g, b] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
 
 /** Whether eval loss exists anywhere (the legend hides the series otherwise). */
 export function hasEval(s: MetricSeries): boolean {

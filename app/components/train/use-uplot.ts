@@ -36,6 +36,12 @@ export function themedAxes(yLabel: string, yValues?: uPlot.Axis['values']): uPlo
   ];
 }
 
+/** With no cursor on the plot, the legend shows the last point's values. */
+function showLastWhenIdle(u: uPlot): void {
+  const n = u.data[0]?.length ?? 0;
+  if (u.cursor.idx == null && n > 0) u.setLegend({ idx: n - 1 });
+}
+
 /** Mounts a uPlot chart in the returned ref's element; `data()` is read again whenever `dataKey` changes. */
 export function useUplot(opts: Omit<uPlot.Options, 'width' | 'height'>, data: () => uPlot.AlignedData, dataKey: string | number, height: number) {
   const ref = useRef<HTMLDivElement>(null);
@@ -45,7 +51,10 @@ export function useUplot(opts: Omit<uPlot.Options, 'width' | 'height'>, data: ()
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const u = new uPlot({ ...opts, width: Math.max(200, el.clientWidth), height }, dataRef.current(), el);
+    // The legend shows the hovered step, or the last one when the cursor is off the plot (not "--").
+    const hooks: uPlot.Hooks.Arrays = { ...opts.hooks, setCursor: [...(opts.hooks?.setCursor ?? []), showLastWhenIdle] };
+    const u = new uPlot({ ...opts, hooks, width: Math.max(200, el.clientWidth), height }, dataRef.current(), el);
+    showLastWhenIdle(u);
     plot.current = u;
     const observer = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height }));
     observer.observe(el);
@@ -56,7 +65,12 @@ export function useUplot(opts: Omit<uPlot.Options, 'width' | 'height'>, data: ()
     };
   }, [opts, height]);
   useEffect(() => {
-    const frame = requestAnimationFrame(() => plot.current?.setData(dataRef.current()));
+    const frame = requestAnimationFrame(() => {
+      const u = plot.current;
+      if (!u) return;
+      u.setData(dataRef.current());
+      showLastWhenIdle(u);
+    });
     return () => cancelAnimationFrame(frame);
   }, [dataKey]);
   return ref;

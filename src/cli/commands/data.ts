@@ -14,7 +14,8 @@ import { loadTokenizer } from '../../tokenizer/load';
 import type { TextTokenizer } from '../../tokenizer/types';
 import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
-import { formatFiles, formatProblemSummary, formatStats } from '../../data/report';
+import { formatFiles, formatProblemSummary, formatStats, noExamplesReason } from '../../data/report';
+import { promptFormatOf } from '../../data/prompt-format';
 import { generateSyntheticJsonl } from '../../data/synthetic';
 import type { ColumnMapping, PrepareOptions, RecordShape } from '../../data/types';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
@@ -86,8 +87,12 @@ async function check(argv: string[]): Promise<number> {
   else out('(no --model: token statistics need a tokenizer)');
   const problems = formatProblemSummary(result);
   problems.forEach((l) => process.stderr.write(`${l}\n`));
-  if (result.problemCount === 0) out('ok: no problems found');
-  return result.ok ? 0 : 1;
+  // "ok" only when something can be trained on; otherwise the reason is the verdict (and the exit status).
+  const format = tok ? promptFormatOf(result.shape, opts.template, tok.hasChatTemplate, opts.templateVariables) : null;
+  const empty = tok ? noExamplesReason(result, { maxSeqLen: opts.maxSeqLen ?? 1024, lengthName: '--seq-len', format }) : null;
+  if (empty) process.stderr.write(`error: nothing to train on: ${empty}\n`);
+  else if (result.problemCount === 0) out('ok: no problems found');
+  return result.ok && !empty ? 0 : 1;
 }
 
 const SHAPES: RecordShape[] = ['text', 'prompt-completion', 'alpaca', 'chat', 'sharegpt', 'preference'];

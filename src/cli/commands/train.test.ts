@@ -95,6 +95,14 @@ describe('train CLI', () => {
     expect(skipped.code).toBe(0);
   });
 
+  it('nothing to train on says why: the templated prompt fills --seq-len', async () => {
+    const r = await train([...withData('data.jsonl'), '--out', path.join(dir, 'empty'), '--steps', '1', '--seq-len', '8']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    // The fixture has no chat template: 'hi ' in the default instruction template is 30+ byte tokens.
+    expect(r.err).toMatch(/nothing to train on: the shortest prompt renders to \d+ tokens with the template "\{system\}[^\n]*and --seq-len is 8; every example lost its answer/);
+  });
+
   it('--resume continues the same loss curve from the checkpoint', async () => {
     const straight = await train([...withData('data.jsonl'), '--out', path.join(dir, 's'), '--steps', '4']);
     const out = path.join(dir, 'r');

@@ -23,6 +23,7 @@ import path from 'node:path';
 import { withMemoryPeak } from '../../backend/memory-probe';
 import { fileDatasetInput } from '../../data/node-input.node';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
+import { promptFormatOf } from '../../data/prompt-format';
 import { reportForTraining } from '../../data/report';
 import { findOutOfVocab, outOfVocabMessage } from '../../data/vocab-check';
 import { exportPeft } from '../../lora/peft';
@@ -168,7 +169,9 @@ async function prepareData(flags: Flags, files: ModelFiles, train: TrainConfig) 
   const result = await prepareDataset(inputs, tokenizer, options).catch((e: Error) => {
     throw e instanceof DatasetOptionsError ? new CliError(e.message) : e;
   });
-  if (!reportForTraining(result, (l) => process.stderr.write(`${l}\n`))) return null;
+  const format = promptFormatOf(result.shape, options.template, tokenizer.hasChatTemplate, options.templateVariables);
+  const ctx = { maxSeqLen: train.maxSeqLen, lengthName: '--seq-len', format };
+  if (!reportForTraining(result, ctx, (l) => process.stderr.write(`${l}\n`))) return null;
   const s = result.stats;
   process.stderr.write(
     `data: ${result.train.length} train / ${result.eval.length} eval examples, ${s.trainableTokens} loss tokens, ` +

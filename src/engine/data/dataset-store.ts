@@ -6,6 +6,7 @@
  */
 import type { CompactExamples } from '../../data/compact';
 import { toCompact } from '../../data/compact';
+import type { PromptFormat } from '../../data/prompt-format';
 import type { PreparedDataset } from '../../data/types';
 import { EngineError } from '../../spec/errors';
 import { getDataset, putDataset, readDatasetPart, type StudioDb, type WriteOptions } from '../../storage';
@@ -35,6 +36,9 @@ export interface DatasetMeta {
   source: DatasetRecord['source'];
   tokenizer: string;
   info: Record<string, unknown>;
+  /** How prompts were rendered and a few eval prompts (the data handler always gives them). */
+  promptFormat?: PromptFormat;
+  samplePrompts?: string[];
 }
 
 /** Stores a prepared dataset (both splits) under `meta.id`. */
@@ -52,6 +56,8 @@ export async function saveDataset(db: StudioDb, meta: DatasetMeta, prepared: Pre
       exampleCount: prepared.train.length + prepared.eval.length,
       tokenCount,
       tokenizer: meta.tokenizer,
+      promptFormat: meta.promptFormat,
+      samplePrompts: meta.samplePrompts,
       info: { ...meta.info, trainExamples: prepared.train.length, evalExamples: prepared.eval.length, packed: Boolean(train.segmentIds) },
     },
     { ...splitParts('train', train), ...splitParts('eval', evalSet) },

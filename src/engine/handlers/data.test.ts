@@ -4,6 +4,7 @@ import 'fake-indexeddb/auto';
 import { servedClient } from '../../test-utils/channel-engine.node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactLength } from '../../data/compact';
+import { DEFAULT_PROMPT_TEMPLATE } from '../../data/template';
 import type { EngineClient } from '../../protocol/client';
 import { InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, type StudioDb } from '../../storage';
@@ -60,13 +61,25 @@ describe('data requests', () => {
     expect(events).toContain('read');
     expect(events).toContain('store');
     const stored = await loadStoredDataset(db, r.datasetId!);
-    expect(stored.record).toMatchObject({ name: 'qa', exampleCount: 5, tokenizer: 'tiny' });
+    // No chat template in the fixture: prompt pairs were rendered with the default prompt template, and the record says so.
+    expect(stored.record).toMatchObject({ name: 'qa', exampleCount: 5, tokenizer: 'tiny', promptFormat: { template: DEFAULT_PROMPT_TEMPLATE } });
     expect(compactLength(stored.train)).toBe(4);
     expect(compactLength(stored.eval)).toBe(1);
     expect(stored.train.ids.length).toBe(stored.train.offsets[4]);
     expect((await client.request('listDatasets', {})).map((d) => d.id)).toEqual([r.datasetId]);
     await client.request('deleteDataset', { id: r.datasetId! });
     expect(await client.request('listDatasets', {})).toEqual([]);
+  });
+
+  it('stores the prompt template the user chose as the prompt format of the dataset', async () => {
+    const options = { policy: 'skip' as const, template: 'Q: {prompt}\nA:' };
+    const r = await client.request('prepareData', { name: 'qa', files: [jsonl], tokenizer, tokenizerId: 'tiny', options });
+    const stored = await loadStoredDataset(db, r.datasetId!);
+    expect(stored.record.promptFormat).toEqual({ template: 'Q: {prompt}\nA:' });
+    // The fixture's byte tokenizer (256 ids, most bytes unknown) cannot decode text back: no prompt is recovered,
+    // and none is made up (promptOfExample's round trips are in src/data/prompt-format.test.ts).
+    expect(stored.record.samplePrompts).toEqual([]);
+    await client.request('deleteDataset', { id: r.datasetId! });
   });
 
   it('refuses requests this worker does not serve', async () => {

@@ -1,5 +1,5 @@
 /**
- * Dataset requests. `sampleData`, `previewData`, `prepareData` and `prepareShard` run in the data workers (parsing
+ * Dataset requests. `sampleData`, `previewData`, `validateData`, `prepareData` and `prepareShard` run in the data workers (parsing
  * and tokenizing never touch the engine worker's training loop or the UI thread); `listDatasets` and
  * `deleteDataset` are plain storage and are served by both kinds of worker. A pooled preparation is `prepareShard`
  * on each of N data workers, then `prepareData` with the shards on the first (src/engine/data/pooled-prepare.ts).
@@ -10,10 +10,14 @@ import { prepareShard } from '../../data/shard';
 import { compactShard, expandShard, positionTracker } from '../../data/prepare-pooled';
 import { compactShardTransferables, type CompactShard } from '../../data/shard-pool';
 import { previewExample } from '../../data/preview';
+import { DEFAULT_MAX_SEQ_LEN } from '../../data/options';
+import { promptFormatOf, promptOfExample, type PromptFormat } from '../../data/prompt-format';
+import { noExamplesReason } from '../../data/report';
 import { sampleDataset } from '../../data/sample';
 import { SHAPE_LABELS } from '../../data/shape';
 import type { DatasetInput, DatasetRunHooks, PreparedDataset } from '../../data/types';
 import type { PrepareDataParams } from '../../protocol/data-types';
+import type { TextTokenizer } from '../../tokenizer/types';
 import type { NamedBlob } from '../../protocol/model-types';
 import { InvalidRequestError } from '../../spec/errors';
 import { deleteDataset, listDatasets } from '../../storage';
@@ -97,7 +101,14 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
       ? await prepareFromShards(params, params.shards, inputs, job)
       : await prepareHere(params, inputs, job);
     const { train: _train, eval: _eval, ...report } = prepared;
-    if (!prepared.ok || params.save === false) return { ...report, datasetId: null };
+    if (!prepared.ok) return { ...report, datasetId: null, emptyReason: null };
+    // Samples and Generate render prompts as this preparation did (the tokenizer is cached from the pass).
+    const tokenizer = await tokenizerFor(params.tokenizer, job);
+    const promptFormat = promptFormatOf(prepared.shape, params.options.template, tokenizer.hasChatTemplate, params.options.templateVariables);
+    const reasonContext = { maxSeqLen: params.options.maxSeqLen ?? DEFAULT_MAX_SEQ_LEN, lengthName: 'the max tokens per example', format: promptFormat };
+    const emptyReason = noExamplesReason(prepared, reasonContext);
+    if (emptyReason) return { ...report, datasetId: null, emptyReason: `Nothing to train on: ${emptyReason}.` };
+    if (params.save === false) return { ...report, datasetId: null, emptyReason: null };
     const db = await job.state.db();
     const id = `ds-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const first = params.files[0];
@@ -108,13 +119,32 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
         name: params.name || first.name,
         source: { fileName: params.files.map((f) => f.name).join(', '), format: report.files[0]?.format ?? 'unknown', byteLength: totalBytes },
         tokenizer: params.tokenizerId,
+        promptFormat,
+        samplePrompts: samplePromptsOf(prepared, promptFormat, tokenizer),
         info: { stats: report.stats, files: report.files, skipped: report.skipped, problemCount: report.problemCount, options: params.options },
       },
       prepared,
       { signal: job.signal, onProgress: (done, total) => job.progress('store', done, total, 'bytes') },
     );
     job.log('info', `stored dataset ${record.name}: ${record.exampleCount} examples, ${record.tokenCount} tokens`);
-    return { ...report, datasetId: record.id };
+    return { ...report, datasetId: record.id, emptyReason: null };
+  },
+};
+
+/** Sample prompts a run offers by default: the prompts of the first eval examples (held out from training). */
+function samplePromptsOf(prepared: PreparedDataset, format: PromptFormat, tokenizer: TextTokenizer): string[] {
+  const from = prepared.eval.length > 0 ? prepared.eval : prepared.train;
+  const prompts = from.slice(0, 8).map((ex) => promptOfExample(format, tokenizer, ex));
+  return [...new Set(prompts.filter((p): p is string => p !== null))].slice(0, 2);
+}
+
+/** Every record read and validated, nothing tokenized or stored: problems as soon as files are dropped. */
+export const validateDataHandler: HandlerSpec<'validateData'> = {
+  gpu: false,
+  async run(params, job) {
+    const inputs = inputsOf(params.files);
+    const { train: _train, eval: _eval, ...checked } = await prepareDataset(inputs, null, params.options, readProgress(inputs, job));
+    return { ...checked, datasetId: null, emptyReason: null };
   },
 };
 
@@ -135,7 +165,7 @@ export const deleteDatasetHandler: HandlerSpec<'deleteDataset'> = {
 };
 
 /** The requests the data worker serves. */
-type DataRequest = 'sampleData' | 'previewData' | 'prepareData' | 'prepareShard' | 'listDatasets' | 'deleteDataset';
+type DataRequest = 'sampleData' | 'previewData' | 'prepareData' | 'prepareShard' | 'validateData' | 'listDatasets' | 'deleteDataset';
 
 /**
  * The data worker's handlers: dataset sampling, preview, preparation and the dataset library. The engine worker
@@ -146,6 +176,7 @@ export const dataHandlers: Pick<EngineHandlers, DataRequest> = {
   previewData: previewDataHandler,
   prepareData: prepareDataHandler,
   prepareShard: prepareShardHandler,
+  validateData: validateDataHandler,
   listDatasets: listDatasetsHandler,
   deleteDataset: deleteDatasetHandler,
 };

@@ -65,7 +65,7 @@ export const exportJobHandler: HandlerSpec<'exportJob'> = {
       throw new InvalidRequestError('Export a job from a run, or from the Train form with a dataset chosen.');
     }
     if (!spec.datasetId) throw new InvalidRequestError('Choose a prepared dataset first.');
-    const data = await trainingData(db, spec.datasetId, loaded.info.id);
+    const data = await trainingData(db, spec.datasetId, loaded.info.id, undefined, loaded.tokenizer.hasChatTemplate);
     const record = await getDataset(db, spec.datasetId);
     // What the Data section prepared it with (stored by the data handler as `info.options`).
     const options = (record?.info.options ?? {}) as PrepareOptions;

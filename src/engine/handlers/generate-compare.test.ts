@@ -53,4 +53,13 @@ describe('generateCompare', () => {
     expect(both[1].text).toBe(both[0].text);
     await engine.request('setActiveAdapters', { adapters: [{ id: adapterId, weight: 1 }] });
   });
+
+  it('renders the prompt in the given format, as generate does (an adapter trained on templated prompts)', async () => {
+    const format = { template: 'Question: {prompt}\nAnswer:' };
+    const [plain] = await engine.request('generateCompare', { ...ask(0), uses: ['base'] });
+    const [templated] = await engine.request('generateCompare', { ...ask(0), format, uses: ['base'] });
+    const single = await engine.request('generate', { ...ask(0), format, use: 'base' });
+    expect(templated.promptTokens).toBeGreaterThan(plain.promptTokens);
+    expect(templated).toMatchObject({ text: single.text, promptTokens: single.promptTokens });
+  });
 });

@@ -10,7 +10,7 @@ import type { AdapterHook } from '../../model/linear';
 import { InvalidRequestError } from '../../spec/errors';
 import type { GenerateOutcome } from '../../protocol/generate-types';
 import type { HandlerSpec } from '../job';
-import { samplingOf, trainingAdapter } from './generate';
+import { inputOf, samplingOf, trainingAdapter } from './generate';
 
 export const generateCompareHandler: HandlerSpec<'generateCompare'> = {
   gpu: true,
@@ -24,7 +24,8 @@ export const generateCompareHandler: HandlerSpec<'generateCompare'> = {
     const stack = job.state.session.stack;
     const hookOf = (use: (typeof uses)[number]): AdapterHook | null =>
       use === 'training' ? trainingAdapter(job.state) : use === 'adapters' && stack.size > 0 ? stack : null;
-    const request = { ...(params.prompt !== undefined ? { prompt: params.prompt } : { messages: params.messages }), maxNewTokens: params.maxNewTokens };
+    // The prompt in the chosen format (an adapter's training format), as `generate` renders it.
+    const request = { ...inputOf(params, loaded.tokenizer.hasChatTemplate), maxNewTokens: params.maxNewTokens };
     let ids: number[];
     try {
       ids = promptIds(loaded.tokenizer, request);

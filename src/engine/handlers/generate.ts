@@ -1,6 +1,8 @@
+import { formatPrompt, type FormattedPrompt } from '../../data/prompt-format';
+import { templateError } from '../../data/template';
 import { generate } from '../../generate/generate';
 import { InvalidRequestError } from '../../spec/errors';
-import type { ActiveAdapter, SamplingControls } from '../../protocol/generate-types';
+import type { ActiveAdapter, GenerateParams, SamplingControls } from '../../protocol/generate-types';
 import type { SamplingParams } from '../../generate/sampler';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { openAdapter } from '../adapters/open-adapter';
@@ -35,7 +37,7 @@ export const generateHandler: HandlerSpec<'generate'> = {
       loaded.model,
       loaded.tokenizer,
       {
-        ...(params.prompt !== undefined ? { prompt: params.prompt } : { messages: params.messages }),
+        ...inputOf(params, loaded.tokenizer.hasChatTemplate),
         maxNewTokens: params.maxNewTokens,
         seed: params.seed,
         stop: params.stop?.filter((x) => x.length > 0),
@@ -56,6 +58,16 @@ export const generateHandler: HandlerSpec<'generate'> = {
     };
   },
 };
+
+/** The prompt as `generate` takes it: rendered in `format` when one is given, or the conversation. */
+export function inputOf(params: Pick<GenerateParams, 'prompt' | 'messages' | 'format' | 'templateVariables'>, hasChatTemplate: boolean): FormattedPrompt {
+  if (params.prompt === undefined) return { messages: params.messages ?? [], ...(params.templateVariables ? { templateVariables: params.templateVariables } : {}) };
+  if (!params.format) return { prompt: params.prompt };
+  if (typeof params.format.template !== 'string') throw new InvalidRequestError('The prompt format has no template.');
+  const error = templateError(params.format.template);
+  if (error) throw new InvalidRequestError(error.charAt(0).toUpperCase() + error.slice(1) + '.');
+  return formatPrompt(params.format, params.prompt, hasChatTemplate);
+}
 
 /** The playground's sampling controls as generation settings (neutral values left out). */
 export function samplingOf(s: SamplingControls): SamplingParams {

@@ -40,7 +40,7 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
     const { model, info } = loaded;
     const { parameters: trainable, modules } = loraTrainable(model, params.lora);
     if (modules === 0) throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
-    const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id) : null;
+    const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id, undefined, loaded.tokenizer.hasChatTemplate) : null;
     const t = params.train;
     const longest = data ? data.train.reduce((m, e) => Math.max(m, ...sequenceLengths(e)), 0) : null;
     const { seqLen, memory } = estimateRunMemory(model, params.lora, {

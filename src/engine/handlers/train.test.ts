@@ -2,9 +2,11 @@
 // the llama-tied fixture as dropped files and fake-indexeddb for datasets, runs, checkpoints and the library.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_PROMPT_TEMPLATE } from '../../data/template';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import type { EngineClient } from '../../protocol/client';
 import { InvalidRequestError } from '../../spec/errors';
+import type { GenerateParams } from '../../protocol/generate-types';
 import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunSpec } from '../../spec/run-spec';
 import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
@@ -14,6 +16,8 @@ import { channelEngine } from '../../test-utils/channel-engine.node';
 const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
 const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
+
+const GREEDY = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 };
 
 let client: EngineClient;
 let datasetId = '';
@@ -60,6 +64,11 @@ describe('train requests', () => {
     expect(steps.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(steps[11].loss).toBeLessThan(steps[0].loss * 0.7);
     expect(steps[5].evalLoss).toBeGreaterThan(0);
+    // Each evaluation (steps 6 and 12) reports its progress, from 0 to every batch done, before its step's metrics.
+    const evals = events.flatMap((e) => (e.kind === 'trainEval' ? [e] : []));
+    expect(evals.filter((e) => e.done === 0).map((e) => e.step)).toEqual([6, 12]);
+    expect(evals.filter((e) => e.done === e.total).map((e) => e.step)).toEqual([6, 12]);
+    expect(events.findIndex((e) => e.kind === 'trainEval' && e.step === 6)).toBeLessThan(events.findIndex((e) => e.kind === 'trainStep' && e.metrics.step === 6));
     expect(events.filter((e) => e.kind === 'trainSample').map((e) => (e.kind === 'trainSample' ? e.step : 0))).toEqual([4, 8, 12]);
     expect(events.filter((e) => e.kind === 'checkpointSaved').length).toBeGreaterThanOrEqual(3);
     expect(r).toMatchObject({ status: 'finished', step: 12, totalSteps: 12 });
@@ -71,6 +80,26 @@ describe('train requests', () => {
     const run = await client.request('getRun', { id: r.runId });
     expect(run).toMatchObject({ status: 'completed', adapterId: r.adapterId });
     expect(run.metrics.map((p) => p.step)).toEqual(steps.map((m) => m.step));
+
+    // The fixture has no chat template, so prompt/completion data was rendered with the default prompt template;
+    // the run, the adapter record and the samples all use that format (issue 15).
+    const format = { template: DEFAULT_PROMPT_TEMPLATE };
+    expect(start?.kind === 'trainStart' && start.promptFormat).toEqual(format);
+    expect(adapter.promptFormat).toEqual(format);
+    const last = events.findLast((e) => e.kind === 'trainSample');
+    if (last?.kind !== 'trainSample') throw new Error('no sample');
+    expect(last.prompt).toBe('Q1:');
+    // The last sample is the final adapter on the templated prompt: a greedy generation in that format repeats it.
+    await client.request('setActiveAdapters', { adapters: [{ id: adapter.id, weight: 1 }] });
+    const gen = (extra: Partial<GenerateParams>) =>
+      client.request('generate', { prompt: 'Q1:', sampling: GREEDY, maxNewTokens: 4, seed: 0, use: 'adapters', ...extra });
+    const templated = await gen({ format });
+    const plain = await gen({});
+    expect(templated.text).toBe(last.text);
+    // The template is really applied: the prompt is longer than the bare one.
+    expect(templated.promptTokens).toBeGreaterThan(plain.promptTokens);
+    await expect(gen({ format: { template: 'no placeholder' } })).rejects.toThrow(/\{prompt\}/);
+    await client.request('setActiveAdapters', { adapters: [] });
   }, 60_000);
 
   it('pauses, resumes and stops at a step boundary; a stopped run saves its adapter', async () => {

@@ -28,7 +28,7 @@ export const trainHandler: HandlerSpec<'train'> = {
     if (session.busyTraining || activeRun(job.state)) throw new InvalidRequestError('A training run is already going. Stop it before starting another.');
     const db = await job.state.db();
     const { run, spec } = await openRun(db, params, loaded.info.id);
-    const data = await trainingData(db, spec.datasetId, loaded.info.id, loaded.model.config.vocab);
+    const data = await trainingData(db, spec.datasetId, loaded.info.id, loaded.model.config.vocab, loaded.tokenizer.hasChatTemplate);
     const record = run ?? (await createRunRecord(db, spec, loaded.info.id));
     session.busyTraining = true;
     let lora: LoraRun | null = null;
@@ -58,9 +58,10 @@ export const trainHandler: HandlerSpec<'train'> = {
       job.emit({
         kind: 'trainStart', runId: record.id, name: spec.name, totalSteps: lora.trainer.totalSteps, resumedAt: lora.resumedAt, history,
         trainableParameters: lora.trainableParameters, trainableShare: lora.trainableShare, trainExamples: data.train.length, evalExamples: data.eval.length,
+        promptFormat: data.promptFormat,
       });
       if (run) job.log('info', `resuming '${spec.name}' at step ${lora.resumedAt} of ${lora.trainer.totalSteps}`);
-      const driver = new RunDriver({ job, db, runId: record.id, spec, trainer: lora.trainer, adapter: lora.adapter, loaded, chat: data.chat, boundary });
+      const driver = new RunDriver({ job, db, runId: record.id, spec, trainer: lora.trainer, adapter: lora.adapter, loaded, promptFormat: data.promptFormat, boundary });
       unregister = registerRun(job.state, driver);
       const result = await driver.run();
       const ended = await endRun({ job, db, driver, lora, loaded, spec, data, runId: record.id, result });
@@ -134,6 +135,7 @@ async function endRun(input: EndRunInput): Promise<TrainRunResult> {
       dataset: { id: input.spec.datasetId, name: input.data.name },
       finalLoss,
       runId: input.runId,
+      promptFormat: input.data.promptFormat,
     });
     await driver.flush({ status: 'completed', adapterId: saved.id, error: null });
     job.log('info', `saved adapter '${saved.name}' (${result.step} steps)`);

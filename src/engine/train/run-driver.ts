@@ -8,6 +8,7 @@
  * asks for during the run wait at the run's step boundary (see step-boundary.ts); while the user holds the run
  * the boundary is parked and they run at once.
  */
+import type { PromptFormat } from '../../data/prompt-format';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { TrainAction } from '../../protocol/train-types';
 import type { TrainRunSpec } from '../../spec/run-spec';
@@ -30,8 +31,8 @@ export interface RunDriverOptions {
   trainer: Trainer;
   adapter: LoraAdapter;
   loaded: LoadedModel;
-  /** Render sample prompts as a user turn (chat datasets). */
-  chat: boolean;
+  /** How the dataset's prompts were rendered: sample prompts are rendered the same way. */
+  promptFormat: PromptFormat;
   /** Where generations asked for during the run wait; parked (they run at once) while the user holds the run. */
   boundary: StepBoundary;
 }
@@ -113,6 +114,9 @@ export class RunDriver implements RunController {
           trainer.pause();
         }
         return;
+      case 'evaluating':
+        job.emit({ kind: 'trainEval', runId: this.runId, step: e.step, done: e.done, total: e.total });
+        return;
       case 'checkpoint':
         job.emit({ kind: 'checkpointSaved', runId: this.runId, step: e.step });
         void this.flush();
@@ -160,10 +164,10 @@ export class RunDriver implements RunController {
   }
 
   private async sample(step: number): Promise<void> {
-    const { job, loaded, adapter, spec, chat } = this.o;
+    const { job, loaded, adapter, spec, promptFormat } = this.o;
     this.lastSampled = step;
     try {
-      await generateSamples(loaded, adapter, spec.samples, chat, (s) => job.emit({ kind: 'trainSample', runId: this.runId, step, ...s }), job.signal);
+      await generateSamples(loaded, adapter, spec.samples, promptFormat, (s) => job.emit({ kind: 'trainSample', runId: this.runId, step, ...s }), job.signal);
     } catch (e) {
       job.log('warn', `sample generation at step ${step} failed: ${e instanceof Error ? e.message : String(e)}`);
     }

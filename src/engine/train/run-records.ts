@@ -4,6 +4,7 @@
  * to the library in PEFT form.
  */
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../lora/peft';
+import type { PromptFormat } from '../../data/prompt-format';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { InvalidRequestError } from '../../spec/errors';
 import type { TrainRunSpec } from '../../spec/run-spec';
@@ -72,6 +73,7 @@ export interface SavedAdapterInfo {
   dataset: { id: string | null; name: string } | null;
   finalLoss: { train: number | null; eval: number | null };
   runId: string;
+  promptFormat: PromptFormat;
 }
 
 /** Exports `adapter` as PEFT files and stores it in the adapter library; returns the record. */
@@ -91,6 +93,7 @@ export async function saveTrainedAdapter(db: StudioDb, adapter: LoraAdapter, inf
       dataset: info.dataset,
       finalLoss: info.finalLoss,
       runId: info.runId,
+      promptFormat: info.promptFormat,
       config,
     },
     files[ADAPTER_WEIGHTS_FILE],

@@ -3,6 +3,7 @@
  * Train section can show the adapter learn. They run between optimizer steps (the run is held at a step boundary),
  * never interleaved with a step, so dropout is off and the weights do not move under the generation.
  */
+import { formatPrompt, type PromptFormat } from '../../data/prompt-format';
 import { generate } from '../../generate/generate';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { SampleSettings } from '../../spec/run-spec';
@@ -26,21 +27,21 @@ export interface RunSample {
 }
 
 /**
- * Generates one continuation per prompt with `adapter` applied. Chat datasets on a model with a chat template get
- * the prompt as a user turn (as training rendered it); everything else continues the plain text.
+ * Generates one continuation per prompt with `adapter` applied, each prompt rendered in the dataset's format (a
+ * user turn in the chat template, a prompt template filled in, or plain text), as training rendered its prompts.
  */
 export async function generateSamples(
   loaded: LoadedModel,
   adapter: LoraAdapter,
   settings: SampleSettings,
-  chat: boolean,
+  format: PromptFormat,
   onSample: (s: RunSample) => void,
   signal?: AbortSignal,
 ): Promise<void> {
   const maxNewTokens = Math.max(1, Math.min(MAX_SAMPLE_TOKENS, Math.floor(settings.maxNewTokens)));
   for (const [index, prompt] of settings.prompts.entries()) {
     if (signal?.aborted) return;
-    const input = chat && loaded.tokenizer.hasChatTemplate ? { messages: [{ role: 'user' as const, content: prompt }] } : { prompt };
+    const input = formatPrompt(format, prompt, loaded.tokenizer.hasChatTemplate);
     const result = await generate(loaded.model, loaded.tokenizer, {
       ...input,
       maxNewTokens,

@@ -1,0 +1,64 @@
+import { describePromptFormat } from '../../../src/data/prompt-format';
+import { templateError } from '../../../src/data/template';
+import { useStudio } from '../../store';
+import type { PromptMode } from '../../store/generate-slice';
+
+const MODES: { mode: PromptMode; label: string; title: string }[] = [
+  { mode: 'text', label: 'Text', title: 'The prompt is continued as it is' },
+  { mode: 'chat', label: 'Chat', title: "A conversation in the model's chat template" },
+  { mode: 'template', label: 'Template', title: 'The prompt is filled into a prompt template' },
+];
+
+/**
+ * How the prompt reaches the model: plain text, the chat template, or a prompt template. Putting an adapter in the
+ * mix sets it to the format the adapter's data was rendered in; the note says so, and any choice here overrides it.
+ */
+export function PromptModePicker() {
+  const mode = useStudio((s) => s.generate.mode);
+  const template = useStudio((s) => s.generate.template);
+  const from = useStudio((s) => s.generate.formatFrom);
+  const hasChat = useStudio((s) => s.model.info?.hasChatTemplate ?? false);
+  const patch = useStudio((s) => s.patchGenerate);
+  const shown: PromptMode = mode === 'chat' && !hasChat ? 'text' : mode;
+  const error = shown === 'template' ? templateError(template) : null;
+  return (
+    <>
+      <div className="segmented" role="radiogroup" aria-label="Prompt mode">
+        {MODES.map((m) => {
+          const disabled = m.mode === 'chat' && !hasChat;
+          return (
+            <label key={m.mode} className={shown === m.mode ? 'selected' : undefined} title={disabled ? 'This model has no chat template' : m.title}>
+              <input type="radio" name="gen-mode" checked={shown === m.mode} disabled={disabled} onChange={() => patch({ mode: m.mode, formatFrom: null })} />
+              {m.label}
+            </label>
+          );
+        })}
+      </div>
+      {from ? (
+        <p className="hint" data-testid="gen-format-note">
+          Prompts go through {describePromptFormat(from.format)}, as <strong>{from.adapter}</strong> was trained.
+        </p>
+      ) : null}
+      {shown === 'template' ? (
+        <>
+          <label htmlFor="gen-template" className="block">
+            Prompt template <span className="muted small">({'{prompt}'} marks where your prompt goes)</span>
+          </label>
+          <textarea
+            id="gen-template"
+            className="wide mono"
+            rows={3}
+            value={template}
+            aria-invalid={error !== null}
+            onChange={(e) => patch({ template: e.target.value, formatFrom: null })}
+          />
+          {error ? (
+            <p className="engine-error" role="alert">
+              {error.charAt(0).toUpperCase() + error.slice(1)}.
+            </p>
+          ) : null}
+        </>
+      ) : null}
+    </>
+  );
+}
