@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomically, writeFolderAtomically } from '../src/export/file-sink.node';
+import { writeFileAtomically, writeFolderAtomically } from '../src/export/file-sink.node.js';
 import { writeGgufModel } from '../src/export/gguf-model';
 import { writeMergedHf } from '../src/export/merged-hf';
 import { openMergedWeights, type MergedWeights } from '../src/export/merged-weights';
@@ -15,7 +15,7 @@ import type { Stacked } from '../src/lora/merge';
 import { expectedTensors } from '../src/model/checkpoint';
 import { parseModelConfig } from '../src/model/config';
 import { layerLinearShapes } from '../src/model/memory-estimate';
-import { folderFiles } from '../src/model/folder-files.node';
+import { folderFiles } from '../src/model/folder-files.node.js';
 import { linearPath } from '../src/model/weights';
 import { byteLevelTokenizerJson } from '../src/tokenizer/byte-vocab';
 import { Rng } from '../src/util/rng';

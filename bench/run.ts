@@ -14,7 +14,7 @@ import { evaluateTargets } from './core/targets';
 import type { BenchOptions, BenchResult, RealShapeRef } from './core/types';
 import { defaultSizes } from './core/args';
 import { ensureRealShapes } from '../scripts/real-shapes/real-shapes';
-import { runInBrowser } from './runner/browser.node';
+import { runInBrowser } from './runner/browser.node.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -74,7 +74,7 @@ async function run(cmd: Extract<BenchCommand, { kind: 'run' }>): Promise<void> {
   let result: BenchResult;
   try {
     result = cmd.node
-      ? await (await import('./runner/node-host.node')).runInNode(opts, onEvent)
+      ? await (await import('./runner/node-host.node.js')).runInNode(opts, onEvent)
       : await runInBrowser(opts, onEvent, cmd.verbose);
   } catch (e) {
     const saved = partial.finish(e as Error);

@@ -18,7 +18,7 @@ import { mergeShards } from '../src/data/merge';
 import { compactShard, expandShard } from '../src/data/prepare-pooled';
 import { prepareShard, type ShardSpec } from '../src/data/shard';
 import { runShards, type CompactShard } from '../src/data/shard-pool';
-import { qwen3Tokenizer } from '../src/data/test-inputs.node';
+import { qwen3Tokenizer } from '../src/data/test-inputs.node.js';
 import type { DatasetInput, PreparedDataset, PrepareOptions } from '../src/data/types';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

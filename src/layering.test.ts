@@ -11,7 +11,7 @@ import {
   packageImports,
   sourceFiles,
   type ImportEdge,
-} from './test-utils/import-graph.node';
+} from './test-utils/import-graph.node.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const LOWER = LOWER_LAYERS.map((l) => `src/${l}`);

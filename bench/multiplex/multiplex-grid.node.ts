@@ -16,7 +16,7 @@ import { AdapterStack } from '../../src/lora/adapter-stack';
 import { specsOf } from '../../src/lora/config';
 import { DEFAULT_LORA_CONFIG } from '../../src/spec/lora-config';
 import { LoraAdapter } from '../../src/lora/lora-adapter';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import { loadModel } from '../../src/model/load';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import { Rng } from '../../src/util/rng';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import { initNodeBackend } from '../../src/backend/node';
 import { tf } from '../../src/backend/tf';
 import type { BenchHost } from '../core/context';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import type { BenchEvent } from '../core/protocol';
 import type { BenchOptions, BenchResult, DeviceInfo } from '../core/types';
 import { runSuites } from '../suites';

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../src/backend/node';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import { loadModel } from '../../src/model/load';
 import type { DecoderModel } from '../../src/model/decoder-model';
 import { loadTokenizer } from '../../src/tokenizer/load';

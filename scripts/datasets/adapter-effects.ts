@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileDatasetInput } from '../../src/data/node-input.node';
+import { fileDatasetInput } from '../../src/data/node-input.node.js';
 import { prepareDataset } from '../../src/data/prepare';
 import type { TokenizedExample } from '../../src/data/types';
 import { generate } from '../../src/generate/generate';

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { initNodeBackend } from '../../src/backend/node';
 import { flag, parseFlags } from '../../src/cli/command';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import { loadModel } from '../../src/model/load';
 import type { DecoderModel } from '../../src/model/decoder-model';
 import { loadTokenizer } from '../../src/tokenizer/load';

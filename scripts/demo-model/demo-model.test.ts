@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../src/backend/node';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import { generate } from '../../src/generate/generate';
 import { loadModel } from '../../src/model/load';
 import { loadTokenizer } from '../../src/tokenizer/load';

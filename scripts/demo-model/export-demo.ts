@@ -14,7 +14,7 @@ import { initNodeBackend } from '../../src/backend/node';
 import { tf } from '../../src/backend/tf';
 import { flag, parseFlags } from '../../src/cli/command';
 import { parseModelConfig } from '../../src/model/config';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import { loadModel } from '../../src/model/load';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import { pretrainingCorpus } from '../datasets/corpus';

@@ -17,7 +17,7 @@ import { initNodeBackend } from '../../src/backend/node';
 import { tf } from '../../src/backend/tf';
 import { flag, parseFlags } from '../../src/cli/command';
 import { parseModelConfig } from '../../src/model/config';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import type { TextTokenizer } from '../../src/tokenizer/types';
 import { AdamW } from '../../src/train/adamw';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import { pretrainingCorpus } from '../datasets/corpus';
 import { learnMerges } from './bpe-trainer';

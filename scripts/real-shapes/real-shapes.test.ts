@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readTensorF32 } from '../../src/formats/safetensors';
 import { expectedTensors, openCheckpoint, validateCheckpoint } from '../../src/model/checkpoint';
 import { loadModelConfig } from '../../src/model/config';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import { countParameters } from '../../src/model/memory-estimate';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import { ensureRealShapes } from './real-shapes';

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expectedTensors } from '../../src/model/checkpoint';
 import { loadModelConfig } from '../../src/model/config';
-import { folderFiles } from '../../src/model/folder-files.node';
+import { folderFiles } from '../../src/model/folder-files.node.js';
 import { CACHE_DIR, CONFIGS_DIR, REAL_SHAPES, realShape } from './catalog';
 import { syntheticBpeTokenizer } from './synthetic-bpe';
 import { writeRandomWeights } from './write-weights';

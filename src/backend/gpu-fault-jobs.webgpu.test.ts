@@ -4,7 +4,7 @@
 // handler (in-process LocalEngine, Dawn on SwiftShader, fake-indexeddb), tiny shapes.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node';
+import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node.js';
 import { coreHandlers } from '../engine/handlers';
 import { LocalEngine } from '../engine/local-engine';
 import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
@@ -12,7 +12,7 @@ import { GpuError } from '../spec/errors';
 import type { EngineEvent, RequestKind } from '../protocol/messages';
 import type { TrainRunSpec } from '../spec/run-spec';
 import { openStudioDb } from '../storage';
-import { fixtureFilesSource } from '../test-utils/model-fixtures.node';
+import { fixtureFilesSource } from '../test-utils/model-fixtures.node.js';
 import { DEFAULT_TRAIN_CONFIG } from '../spec/train-config';
 import { registerWebGpuKernelOverrides } from './kernels/register-webgpu';
 import { tf } from './tf';

@@ -2,7 +2,7 @@
 // Needs VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json (scripts/test.sh sets it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuError } from '../spec/errors';
-import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node';
+import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node.js';
 import { LocalEngine } from '../engine/local-engine';
 import { coreHandlers } from '../engine/handlers';
 import type { EngineEvent } from '../protocol/messages';

@@ -1,6 +1,6 @@
 // Backend choice without a GPU: adapter classification and the fallbacks' reasons (wasm/cpu in Node).
 import { describe, expect, it } from 'vitest';
-import { nodeWasmDir } from '../engine/deps.node';
+import { nodeWasmDir } from '../engine/deps.node.js';
 import { isSoftwareAdapter, selectBackend } from './select';
 
 function info(vendor: string, architecture: string, description = '', isFallbackAdapter = false): GPUAdapterInfo {

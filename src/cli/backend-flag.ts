@@ -4,7 +4,7 @@
  * machine's Vulkan driver — the same device set-up as `env --backend webgpu` and `quant --backend webgpu`.
  */
 import { initNodeBackend } from '../backend/node';
-import { initDawnWebGpu } from '../quant/webgpu-dawn.node';
+import { initDawnWebGpu } from '../quant/webgpu-dawn.node.js';
 import { CliError, flag } from './command';
 
 export type CliBackend = 'wasm' | 'cpu' | 'webgpu';

@@ -8,8 +8,8 @@ import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../formats/safetensors';
 import { zipFolder } from '../formats/zip';
-import { expectHostile, type HostileCase } from '../test-utils/hostile.node';
-import { modelFixtureDir } from '../test-utils/model-fixtures.node';
+import { expectHostile, type HostileCase } from '../test-utils/hostile.node.js';
+import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
 
 const MODEL = modelFixtureDir('llama-tied'); // hidden 32, 4 heads × 8, 2 KV heads: q_proj 32×32, v_proj 16×32
 

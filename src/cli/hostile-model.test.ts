@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'vitest';
-import { copyFixture, editJson, expectHostile, type HostileCase } from '../test-utils/hostile.node';
+import { copyFixture, editJson, expectHostile, type HostileCase } from '../test-utils/hostile.node.js';
 
 /** A model folder whose config.json got `patch`. */
 function withConfig(dir: string, patch: Record<string, unknown>): string {

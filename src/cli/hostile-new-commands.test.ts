@@ -7,8 +7,8 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../formats/safetensors';
-import { expectHostile, runHostile, type HostileCase } from '../test-utils/hostile.node';
-import { modelFixtureDir, REPO_ROOT } from '../test-utils/model-fixtures.node';
+import { expectHostile, runHostile, type HostileCase } from '../test-utils/hostile.node.js';
+import { modelFixtureDir, REPO_ROOT } from '../test-utils/model-fixtures.node.js';
 
 const MODEL = modelFixtureDir('llama-tied'); // hidden 32: q_proj 32×32
 const EVAL = path.join(REPO_ROOT, 'fixtures', 'eval');

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gzipSync } from 'fflate';
 import { encodeSafetensors } from '../formats/safetensors';
-import { copyFixture, editJson, expectHostile, type HostileCase } from '../test-utils/hostile.node';
-import { modelFixtureDir } from '../test-utils/model-fixtures.node';
+import { copyFixture, editJson, expectHostile, type HostileCase } from '../test-utils/hostile.node.js';
+import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
 
 const MODEL = modelFixtureDir('llama-tied');
 

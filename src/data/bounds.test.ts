@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../tokenizer/load';
-import { modelFixtureFiles } from '../test-utils/model-fixtures.node';
+import { modelFixtureFiles } from '../test-utils/model-fixtures.node.js';
 import { boundExample, charBudget } from './char-budget';
 import { JsonScanner } from './readers/json-scanner';
 import { readText } from './readers/text';

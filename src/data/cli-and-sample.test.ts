@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { dataCommand } from '../cli/commands/data';
-import { modelFixtureDir } from '../test-utils/model-fixtures.node';
+import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
 import { sampleDataset } from './sample';
-import { chunkedInput, jsonl } from './test-inputs.node';
+import { chunkedInput, jsonl } from './test-inputs.node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'data-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

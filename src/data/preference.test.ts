@@ -9,7 +9,7 @@ import { previewExample } from './preview';
 import { prepareDataset } from './prepare';
 import { formatProblems } from './problems';
 import { detectMapping } from './shape';
-import { charTokenizer, chunkedInput, jsonl, qwen3Tokenizer } from './test-inputs.node';
+import { charTokenizer, chunkedInput, jsonl, qwen3Tokenizer } from './test-inputs.node.js';
 import type { TokenizedExample } from './types';
 
 const decodeLoss = (tok: ReturnType<typeof charTokenizer>, ex: TokenizedExample) => tok.decode([...ex.ids].filter((_, i) => ex.lossMask[i] === 1), { skipSpecialTokens: true });

@@ -11,7 +11,7 @@ import { noExamplesReason, reportForTraining } from './report';
 import { DEFAULT_PROMPT_TEMPLATE } from './template';
 import { splitTrainEval } from './split';
 import { generateSyntheticJsonl } from './synthetic';
-import { charTokenizer, chunkedInput, jsonl, qwen3Tokenizer } from './test-inputs.node';
+import { charTokenizer, chunkedInput, jsonl, qwen3Tokenizer } from './test-inputs.node.js';
 import type { DatasetInput, RecordShape, TokenizedExample } from './types';
 
 const tok = charTokenizer();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { describePromptFormat, formatPrompt, isPromptFormat, PLAIN_TEMPLATE, promptFormatOf, promptOfExample } from './prompt-format';
 import { renderExample } from './render';
-import { charTokenizer, qwen3Tokenizer } from './test-inputs.node';
+import { charTokenizer, qwen3Tokenizer } from './test-inputs.node.js';
 import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE } from './template';
 
 describe('prompt format', () => {

@@ -2,7 +2,7 @@ import { gzipSync } from 'fflate';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { prepareDataset } from './prepare';
-import { bytesOf, chunkedInput, jsonl, webStreamInput } from './test-inputs.node';
+import { bytesOf, chunkedInput, jsonl, webStreamInput } from './test-inputs.node.js';
 import type { DatasetInput, PreparedDataset } from './types';
 
 /** Validates only (no tokenizer): what the readers and validation produce. */

@@ -5,7 +5,7 @@ import { chatSegments, renderExample, withTemplateVariables } from './render';
 import { DEFAULT_PROMPT_TEMPLATE, renderPromptTemplate } from './template';
 import { prepareDataset } from './prepare';
 import { segmentwiseSafe, tokenizeSegments } from './segment-tokens';
-import { chunkedInput, jsonl, llama3Tokenizer, qwen3Tokenizer, sentencePieceTokenizer } from './test-inputs.node';
+import { chunkedInput, jsonl, llama3Tokenizer, qwen3Tokenizer, sentencePieceTokenizer } from './test-inputs.node.js';
 import type { TokenizedExample } from './types';
 
 const qwen = qwen3Tokenizer();

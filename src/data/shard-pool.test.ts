@@ -3,14 +3,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../test-utils/model-fixtures.node';
+import { REPO_ROOT } from '../test-utils/model-fixtures.node.js';
 import { toCompact } from './compact';
 import { mergeShards, shardsAgree } from './merge';
 import { prepareDataset } from './prepare';
 import { prepareShard } from './shard';
 import { compactShard, expandShard, positionTracker, prepareDatasetPooled } from './prepare-pooled';
 import { compactShardTransferables, runShards, type PoolProgress } from './shard-pool';
-import { jsonl, qwen3Tokenizer } from './test-inputs.node';
+import { jsonl, qwen3Tokenizer } from './test-inputs.node.js';
 import type { DatasetInput, PreparedDataset, PrepareOptions } from './types';
 
 const SAMPLES = ['melville.jsonl', 'sotu.jsonl', 'ship-log-json.jsonl', 'ship-log-chat.jsonl'];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectMapping } from './shape';
 import { prepareDataset } from './prepare';
-import { charTokenizer, chunkedInput, jsonl } from './test-inputs.node';
+import { charTokenizer, chunkedInput, jsonl } from './test-inputs.node.js';
 import type { PreparedDataset } from './types';
 
 async function checkJsonl(records: unknown[], policy: 'fail' | 'skip' = 'fail', name = 'd.jsonl'): Promise<PreparedDataset> {

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import type { EngineEvent, MemoryReport } from '../protocol/messages';
-import { fixtureFilesSource, modelFixtureDir } from '../test-utils/model-fixtures.node';
-import { nodeEngineDeps } from './deps.node';
+import { fixtureFilesSource, modelFixtureDir } from '../test-utils/model-fixtures.node.js';
+import { nodeEngineDeps } from './deps.node.js';
 import { LocalEngine } from './local-engine';
 import { memoryReport } from './memory-report';
 

@@ -5,13 +5,13 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadAdapterStack, type LoadedAdapters } from '../lora/adapter-folders.node';
+import { loadAdapterStack, type LoadedAdapters } from '../lora/adapter-folders.node.js';
 import { specsOf } from '../lora/config';
 import type { DecoderModel } from '../model/decoder-model';
-import { folderFiles } from '../model/folder-files.node';
+import { folderFiles } from '../model/folder-files.node.js';
 import { loadModel } from '../model/load';
-import { modelFixtureDir, REPO_ROOT } from '../test-utils/model-fixtures.node';
-import { initNodeWebGpu } from '../test-utils/webgpu.node';
+import { modelFixtureDir, REPO_ROOT } from '../test-utils/model-fixtures.node.js';
+import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
 import { loadTokenizer } from '../tokenizer/load';
 import type { TextTokenizer } from '../tokenizer/types';
 import { generateGrid } from './batched-generate';

@@ -6,7 +6,7 @@ import { gguf as parseGguf, GGMLQuantizationType } from '@huggingface/gguf';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../export/export-fixtures.node';
+import { tempDir } from '../export/export-fixtures.node.js';
 import { decodeGgml, encodeGgml, ggmlByteSize } from './ggml-quants';
 import { gguf, GGUF_ALIGNMENT, writeGguf, type GgufTensorSpec } from './gguf-writer';
 import { halfToFloatTable } from './safetensors-dtype';

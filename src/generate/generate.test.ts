@@ -8,7 +8,7 @@ import { tf } from '../backend/tf';
 import type { DecoderModel } from '../model/decoder-model';
 import type { AdapterHook } from '../model/linear';
 import { loadModel } from '../model/load';
-import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node';
+import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
 import { byteLevelTokenizerJson } from '../tokenizer/byte-vocab';
 import { createTokenizer, loadTokenizer } from '../tokenizer/load';
 import { generate, promptIds } from './generate';

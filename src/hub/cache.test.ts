@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { idbHubCache, openStudioDb } from '../storage';
 import { describeHubCache } from './cache-contract.testkit';
-import { folderHubCache } from './folder-cache.node';
+import { folderHubCache } from './folder-cache.node.js';
 import { memoryHubCache } from './memory-cache';
 
 let n = 0;

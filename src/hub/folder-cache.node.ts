@@ -4,7 +4,7 @@
  */
 import { appendFile, mkdir, open, readFile, readdir, rm, stat, statfs, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { readRange } from '../formats/read-range.node';
+import { readRange } from '../formats/read-range.node.js';
 import type { HubCache } from './cache';
 
 const RECORD = '.record.json';

@@ -16,7 +16,7 @@ import {
   HubStorageError,
   HubUnsupportedArchitectureError,
 } from '../spec/hub-errors';
-import { folderHubCache } from './folder-cache.node';
+import { folderHubCache } from './folder-cache.node.js';
 import { loadFromHub, openCachedModel, parseRepoInput, type HubProgress } from './hub-loader';
 import { memoryHubCache } from './memory-cache';
 

@@ -6,7 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { importPeft } from './peft';
 import { unzipFiles } from '../formats/zip';
-import { folderFiles } from '../model/folder-files.node';
+import { folderFiles } from '../model/folder-files.node.js';
 import type { ModelFiles } from '../spec/model-files';
 import { InputError } from '../spec/input-error';
 import { AdapterStack } from './adapter-stack';

@@ -4,14 +4,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import { importPeft } from './peft';
 import { DenseLinear } from '../model/dense-linear';
-import { folderFiles } from '../model/folder-files.node';
+import { folderFiles } from '../model/folder-files.node.js';
 import type { LinearFactory } from '../model/linear';
 import { loadModel } from '../model/load';
 import { dequantize } from '../quant/dequantize';
 import { createLinearFactory } from '../model/linear-factory';
 import { quantize } from '../quant/quantize';
 import { maxAbsDiff } from '../test-utils/tolerance';
-import { initNodeWebGpu } from '../test-utils/webgpu.node';
+import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
 import { specsOf } from './config';
 
 // DoRA through the tfjs WebGPU backend (SwiftShader here): the PEFT-written dora-qwen2 adapter (biased q/k/v) scores

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { importPeft } from './peft';
-import { folderFiles } from '../model/folder-files.node';
+import { folderFiles } from '../model/folder-files.node.js';
 import { loadModel } from '../model/load';
 import { makeBatch } from '../train/batch';
 import { computeStepGradients } from '../train/grad-step';

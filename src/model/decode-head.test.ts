@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
-import { modelFixtureFiles } from '../test-utils/model-fixtures.node';
+import { modelFixtureFiles } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
 import type { DecoderModel } from './decoder-model';
 import { loadModel } from './load';

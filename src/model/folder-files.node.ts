@@ -5,7 +5,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../spec/input-error';
-import { readRange } from '../formats/read-range.node';
+import { readRange } from '../formats/read-range.node.js';
 import type { ModelFiles } from '../spec/model-files';
 
 /** Files directly inside `dir` (no recursion: Hugging Face checkpoints are flat). */

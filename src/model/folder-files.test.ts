@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { folderFiles, openModelFolder } from './folder-files.node';
+import { folderFiles, openModelFolder } from './folder-files.node.js';
 
 describe('folderFiles', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'lora-studio-folder-'));

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf, type Tensor2D } from '../backend/tf';
-import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node';
+import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
 import type { DecoderModel } from './decoder-model';
 import type { AdapterHook } from './linear';

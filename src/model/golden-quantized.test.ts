@@ -6,7 +6,7 @@ import {
   goldenQuantizedLogProbs,
   modelFixtureFiles,
   QUANT_GOLDEN_FIXTURES,
-} from '../test-utils/model-fixtures.node';
+} from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff, meanAbsDiff } from '../test-utils/tolerance';
 import { loadModel } from './load';
 import { estimateModelBytes } from './memory-estimate';

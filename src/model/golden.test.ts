@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { initNodeBackend, type NodeBackendName } from '../backend/node';
 import { tf } from '../backend/tf';
-import { goldenLogProbs, MODEL_FIXTURES, modelFixtureFiles } from '../test-utils/model-fixtures.node';
+import { goldenLogProbs, MODEL_FIXTURES, modelFixtureFiles } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
 import { loadModel } from './load';
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import { createLinearFactory } from './linear-factory';
-import { goldenLogProbs, goldenQuantizedLogProbs, modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node';
+import { goldenLogProbs, goldenQuantizedLogProbs, modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
-import { initNodeWebGpu } from '../test-utils/webgpu.node';
+import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
 import { loadModel } from './load';
 
 // The same float64 PyTorch goldens as golden.test.ts, through the tfjs WebGPU backend (SwiftShader in CI).

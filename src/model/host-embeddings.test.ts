@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
-import { goldenLogProbs, modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node';
+import { goldenLogProbs, modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff, meanAbsDiff } from '../test-utils/tolerance';
 import { loadModel } from './load';
 import { estimateModelMemory } from './memory-estimate';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { encodeSafetensors } from '../formats/safetensors';
-import { modelFixtureDir, modelFixtureFiles } from '../test-utils/model-fixtures.node';
+import { modelFixtureDir, modelFixtureFiles } from '../test-utils/model-fixtures.node.js';
 import { tinyConfigJson, tinyCheckpointBytes, tinyModelFiles } from '../test-utils/tiny-model';
 import { parseModelConfig } from './config';
 import { countParameters, estimateModelBytes, estimateModelMemory } from './memory-estimate';

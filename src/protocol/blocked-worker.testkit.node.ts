@@ -5,7 +5,7 @@
  * loop does, or not at all when `beats` is false. Started through tsx's `tsImport` (see the test's bootstrap).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { nodeEngineDeps } from '../engine/deps.node';
+import { nodeEngineDeps } from '../engine/deps.node.js';
 import { coreHandlers } from '../engine/handlers';
 import type { EngineHandlers } from '../engine/job';
 import { LocalEngine } from '../engine/local-engine';

@@ -4,11 +4,11 @@
 // model beats before every decoder layer, and the worker adapter posts due beats as `alive` messages.
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeEngineDeps } from '../engine/deps.node';
+import { nodeEngineDeps } from '../engine/deps.node.js';
 import { LocalEngine } from '../engine/local-engine';
 import { serveEngine, type ServerEndpoint } from '../engine/serve';
-import { fixtureFilesSource } from '../test-utils/model-fixtures.node';
-import type { BlockedWorkerData } from './blocked-worker.testkit.node';
+import { fixtureFilesSource } from '../test-utils/model-fixtures.node.js';
+import type { BlockedWorkerData } from './blocked-worker.testkit.node.js';
 import { EngineClient, type ClientEndpoint } from './client';
 import { WorkerCrashedError } from '../spec/errors';
 import type { WorkerMessage } from './messages';

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../engine/local-engine';
 import { serveEngine, type ServerEndpoint } from '../engine/serve';
-import { nodeEngineDeps } from '../engine/deps.node';
+import { nodeEngineDeps } from '../engine/deps.node.js';
 import { coreHandlers } from '../engine/handlers';
 import type { EngineHandlers } from '../engine/job';
 import { EngineClient, type ClientEndpoint } from './client';

@@ -1,12 +1,12 @@
 // Engine.stream: the events of a streaming request as an AsyncIterable plus its result, the same from the
 // in-process engine and from the worker client over a MessageChannel.
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeEngineDeps } from '../engine/deps.node';
+import { nodeEngineDeps } from '../engine/deps.node.js';
 import { coreHandlers } from '../engine/handlers';
 import type { EngineHandlers } from '../engine/job';
 import { LocalEngine } from '../engine/local-engine';
 import { CancelledError, InvalidRequestError } from '../spec/errors';
-import { servedClient } from '../test-utils/channel-engine.node';
+import { servedClient } from '../test-utils/channel-engine.node.js';
 import type { Engine } from './engine';
 
 /** A `generate` that writes "a", "b", "c" (with a progress event the stream leaves out), or fails after "a". */

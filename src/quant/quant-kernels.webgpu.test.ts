@@ -13,7 +13,7 @@ import { PACKED_MODES, type GroupSize, type PackedMode } from './packed';
 import { QuantLinear } from '../model/quant-linear';
 import { quantize } from './quantize';
 import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './synthetic';
-import { initDawnWebGpu } from './webgpu-dawn.node';
+import { initDawnWebGpu } from './webgpu-dawn.node.js';
 
 // Every mode runs every program variant: GEMV (R = 1, 2, 4, 8 rows) and tiled forward, with and without bias,
 // vec4-aligned and scalar x loads, column-GEMV and tiled input gradient; all three group sizes; M = 1, 2, 3, 8

@@ -3,7 +3,7 @@
  * `MessageChannel` to an engine served as the engine worker serves it (`serveEngine`). Each (re)connect serves a
  * fresh engine, as a restarted worker would.
  */
-import { nodeEngineDeps } from '../engine/deps.node';
+import { nodeEngineDeps } from '../engine/deps.node.js';
 import type { EngineDeps, EngineHandlers } from '../engine/job';
 import { LocalEngine } from '../engine/local-engine';
 import { serveEngine } from '../engine/serve';

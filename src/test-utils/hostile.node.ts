@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, vi } from 'vitest';
 import { runCli } from '../cli/cli';
-import { modelFixtureDir } from './model-fixtures.node';
+import { modelFixtureDir } from './model-fixtures.node.js';
 
 /** One row of a hostile-input table. */
 export interface HostileCase {

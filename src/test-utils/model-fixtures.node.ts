@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { folderFiles } from '../model/folder-files.node';
+import { folderFiles } from '../model/folder-files.node.js';
 import type { ModelFiles } from '../spec/model-files';
 import type { LocalModelSource } from '../protocol/model-types';
 

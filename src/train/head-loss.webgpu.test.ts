@@ -1,7 +1,7 @@
 /** The chunked LM head + cross-entropy on WebGPU (Dawn + SwiftShader in Node): same loss and gradient as unchunked. */
 import { describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
-import { initNodeWebGpu } from '../test-utils/webgpu.node';
+import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
 import { compareHeadLoss } from './testing/head-loss-case';
 
 describe('chunked LM head + cross-entropy on webgpu', () => {

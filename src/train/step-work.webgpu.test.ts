@@ -13,7 +13,7 @@ import { LoraAdapter } from '../lora/lora-adapter';
 import { loadModel } from '../model/load';
 import { createLinearFactory } from '../model/linear-factory';
 import { tinyModelFiles } from '../test-utils/tiny-model';
-import { initNodeWebGpu } from '../test-utils/webgpu.node';
+import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
 import { loraObjective } from './objective';
 import { DEFAULT_TRAIN_CONFIG } from '../spec/train-config';
 import { seedStreams, Trainer } from './trainer';

@@ -9,7 +9,7 @@ import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
 import type { DecoderModel } from '../model/decoder-model';
 import { decodeCheckpoint, encodeCheckpoint, MemoryCheckpointStore } from './checkpoint';
-import { FileCheckpointStore } from './checkpoint-store.node';
+import { FileCheckpointStore } from './checkpoint-store.node.js';
 import { loraObjective, type TrainObjective } from './objective';
 import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../spec/train-config';

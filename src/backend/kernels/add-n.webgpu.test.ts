@@ -3,7 +3,7 @@
 // chunked kernel sums right on a device with the adapter's raised limit and on one with WebGPU's default 8.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GpuError } from '../../spec/errors';
-import { initDawnWebGpu } from '../../quant/webgpu-dawn.node';
+import { initDawnWebGpu } from '../../quant/webgpu-dawn.node.js';
 import { withGpuErrorScope } from '../gpu-watch';
 import { tf } from '../tf';
 import { currentGpuDevice } from '../webgpu';

@@ -3,7 +3,7 @@
  * base with their weights, y = W·x + Σ wᵢ·scaleᵢ·Bᵢ·Aᵢ·x.
  */
 import { PeftFormatError } from '../../lora/peft';
-import { loadAdapterStack, type LoadedAdapters } from '../../lora/adapter-folders.node';
+import { loadAdapterStack, type LoadedAdapters } from '../../lora/adapter-folders.node.js';
 import { specsOf } from '../../lora/config';
 import type { DecoderModel } from '../../model/decoder-model';
 import { CliError } from '../command';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backend/tf';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 import { runCommand as run } from '../../test-utils/run-cli';
 import { generateCommand } from './generate';
 import { trainCommand } from './train';

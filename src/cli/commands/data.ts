@@ -9,10 +9,10 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { openModelFolder } from '../../model/folder-files.node';
+import { openModelFolder } from '../../model/folder-files.node.js';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { TextTokenizer } from '../../tokenizer/types';
-import { fileDatasetInput } from '../../data/node-input.node';
+import { fileDatasetInput } from '../../data/node-input.node.js';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { formatFiles, formatProblemSummary, formatStats, noExamplesReason } from '../../data/report';
 import { promptFormatOf } from '../../data/prompt-format';

@@ -1,6 +1,6 @@
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../backend/report';
 import { tf } from '../../backend/tf';
-import { installNodeWebGpu, nodeEngineDeps } from '../../engine/deps.node';
+import { installNodeWebGpu, nodeEngineDeps } from '../../engine/deps.node.js';
 import { LocalEngine } from '../../engine/local-engine';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 

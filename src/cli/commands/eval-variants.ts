@@ -4,7 +4,7 @@
  */
 import { importPeft, PeftFormatError } from '../../lora/peft';
 import { AdapterStack } from '../../lora/adapter-stack';
-import { openAdapterSource } from '../../lora/adapter-folders.node';
+import { openAdapterSource } from '../../lora/adapter-folders.node.js';
 import { specsOf } from '../../lora/config';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import type { DecoderModel } from '../../model/decoder-model';

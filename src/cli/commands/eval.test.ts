@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node';
+import { modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
 import { CliError } from '../command';
 import { evalCommand } from './eval';
 

@@ -11,16 +11,16 @@
  * `--data` may also be such a dump (pre-tokenized JSONL), then checked against the model's vocabulary.
  */
 import { initNodeBackend } from '../../backend/node';
-import { fileDatasetInput } from '../../data/node-input.node';
+import { fileDatasetInput } from '../../data/node-input.node.js';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { formatProblemSummary } from '../../data/report';
 import type { TokenizedExample } from '../../data/types';
-import { writeFileAtomically } from '../../export/file-sink.node';
+import { writeFileAtomically } from '../../export/file-sink.node.js';
 import { jsonLine } from '../../util/json-line';
 import { EvalInputError } from '../../eval/errors';
 import { evaluateVariants, scoredExamples, type VariantScore } from '../../eval/evaluate';
 import { predictGrid, type PredictResult } from '../../eval/predict-grid';
-import { readTokenDump, tokenDumpLines } from '../../eval/token-dump.node';
+import { readTokenDump, tokenDumpLines } from '../../eval/token-dump.node.js';
 import { loadModel } from '../../model/load';
 import type { ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';

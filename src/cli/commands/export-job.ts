@@ -11,8 +11,8 @@
  */
 import { mkdir, writeFile, chmod, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomically } from '../../export/file-sink.node';
-import { fileDatasetInput } from '../../data/node-input.node';
+import { writeFileAtomically } from '../../export/file-sink.node.js';
+import { fileDatasetInput } from '../../data/node-input.node.js';
 import { formatProblems, ProblemLog } from '../../data/problems';
 import { readFileExamples } from '../../data/read-file';
 import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, templateError } from '../../data/template';

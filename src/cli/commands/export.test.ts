@@ -8,13 +8,13 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, cpSync } from 'no
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initNodeBackend } from '../../backend/node';
-import { logProbGap, tempDir, withTokenizer } from '../../export/export-fixtures.node';
-import { writeFileAtomically, writeFolderAtomically } from '../../export/file-sink.node';
+import { logProbGap, tempDir, withTokenizer } from '../../export/export-fixtures.node.js';
+import { writeFileAtomically, writeFolderAtomically } from '../../export/file-sink.node.js';
 import { exportPeft } from '../../lora/peft';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { LoraAdapter } from '../../lora/lora-adapter';
 import { Rng } from '../../util/rng';
-import { llamaCppLogProbs } from '../../test-utils/llama-cpp.node';
+import { llamaCppLogProbs } from '../../test-utils/llama-cpp.node.js';
 import { CliError } from '../command';
 import { exportCommand } from './export';
 import { scoreCommand } from './score';

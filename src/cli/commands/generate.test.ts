@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { initNodeBackend } from '../../backend/node';
 import { generate } from '../../generate/generate';
 import { loadModel } from '../../model/load';
-import { folderFiles, modelFixtureDir } from '../../test-utils/model-fixtures.node';
+import { folderFiles, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 import { byteLevelTokenizerJson } from '../../tokenizer/byte-vocab';
 import { loadTokenizer } from '../../tokenizer/load';
 import { parseFlags } from '../command';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { deleteCachedModel, fileKey, listCachedModels } from '../../hub/cache';
 import { HubError } from '../../spec/hub-errors';
-import { folderHubCache } from '../../hub/folder-cache.node';
+import { folderHubCache } from '../../hub/folder-cache.node.js';
 import { loadFromHub, parseRepoInput, type HubModel, type HubProgress } from '../../hub/hub-loader';
 import { checkRepoFilePath, checkRepoId, checkRevision } from '../../hub/names';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';

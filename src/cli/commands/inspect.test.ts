@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { CONFIG_FIXTURES, modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node';
+import { CONFIG_FIXTURES, modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
 import { inspectCommand, type InspectReport } from './inspect';
 
 async function inspect(args: string[]): Promise<string> {

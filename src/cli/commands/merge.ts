@@ -10,7 +10,7 @@ import path from 'node:path';
 import { initNodeBackend } from '../../backend/node';
 import { exportPeft } from '../../lora/peft';
 import type { FloatDtype } from '../../formats/safetensors';
-import { loadAdapterStack } from '../../lora/adapter-folders.node';
+import { loadAdapterStack } from '../../lora/adapter-folders.node.js';
 import type { LinearSpec } from '../../lora/config';
 import { mergeConcat, mergeSvd } from '../../lora/merge';
 import { loadModelConfig } from '../../model/config';

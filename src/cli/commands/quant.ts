@@ -10,7 +10,7 @@ import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import type { QuantMode } from '../../spec/modules';
 import { benchQuantLinear } from './quant-bench';
 import { GROUP_SIZES, type GroupSize } from '../../quant/packed';
-import { initDawnWebGpu } from '../../quant/webgpu-dawn.node';
+import { initDawnWebGpu } from '../../quant/webgpu-dawn.node.js';
 
 const MODES: QuantMode[] = ['f32', 'f16', 'int8', 'int4', 'nf4'];
 

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { goldenLogProbs, modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node';
+import { goldenLogProbs, modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
 import { maxAbsDiff, meanAbsDiff } from '../../test-utils/tolerance';
 import { CliError } from '../command';
 import { scoreCommand } from './score';

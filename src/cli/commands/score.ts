@@ -7,7 +7,7 @@
 import { initNodeBackend, type NodeBackendName } from '../../backend/node';
 import { CheckpointError } from '../../model/checkpoint';
 import { ModelConfigError } from '../../model/config';
-import { openModelFolder } from '../../model/folder-files.node';
+import { openModelFolder } from '../../model/folder-files.node.js';
 import type { LinearFactory } from '../../model/linear';
 import type { QuantMode } from '../../spec/modules';
 import { loadModel } from '../../model/load';
@@ -16,7 +16,7 @@ import { SafetensorsError } from '../../formats/safetensors';
 import { createLinearFactory } from '../../model/linear-factory';
 import type { GroupSize } from '../../quant/packed';
 import { loadTokenizer } from '../../tokenizer/load';
-import type { LoadedAdapters } from '../../lora/adapter-folders.node';
+import type { LoadedAdapters } from '../../lora/adapter-folders.node.js';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 import { loadAdapterFlags, parseAdapterFlags } from './adapter-flags';
 

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 import { runCommand } from '../../test-utils/run-cli';
 import { scoreCommand } from './score';
 import { trainCommand } from './train';

@@ -21,7 +21,7 @@
 import { mkdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { withMemoryPeak } from '../../backend/memory-probe';
-import { fileDatasetInput } from '../../data/node-input.node';
+import { fileDatasetInput } from '../../data/node-input.node.js';
 import { DatasetOptionsError, prepareDataset } from '../../data/prepare';
 import { promptFormatOf } from '../../data/prompt-format';
 import { reportForTraining } from '../../data/report';
@@ -38,7 +38,7 @@ import { layerLinearShapes } from '../../model/memory-estimate';
 import { loadModel } from '../../model/load';
 import { readJson, type ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
-import { FileCheckpointStore } from '../../train/checkpoint-store.node';
+import { FileCheckpointStore } from '../../train/checkpoint-store.node.js';
 import { createLoraRun } from '../../train/lora-run';
 import {
   DEFAULT_BETA,

@@ -1,11 +1,11 @@
 // Adapter library requests through the real protocol (client ⇄ MessageChannel ⇄ worker side) on fake-indexeddb.
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { servedClient } from '../../test-utils/channel-engine.node';
+import { servedClient } from '../../test-utils/channel-engine.node.js';
 import type { EngineClient } from '../../protocol/client';
 import { EngineError, InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, putAdapter, putCheckpoint, type StudioDb } from '../../storage';
-import { nodeEngineDeps } from '../deps.node';
+import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 
 let client: EngineClient | null = null;

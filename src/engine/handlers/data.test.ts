@@ -1,14 +1,14 @@
 // Data worker requests through the real protocol (client ⇄ MessageChannel ⇄ data handlers) on fake-indexeddb,
 // with the llama-tied fixture's tokenizer given as dropped files.
 import 'fake-indexeddb/auto';
-import { servedClient } from '../../test-utils/channel-engine.node';
+import { servedClient } from '../../test-utils/channel-engine.node.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactLength } from '../../data/compact';
 import { DEFAULT_PROMPT_TEMPLATE } from '../../data/template';
 import type { EngineClient } from '../../protocol/client';
 import { InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { loadStoredDataset } from '../data/dataset-store';
 import { dataHandlers } from './data';
 

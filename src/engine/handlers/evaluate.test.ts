@@ -7,8 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluateParams } from '../../protocol/eval-types';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { fixtureFilesSource, REPO_ROOT } from '../../test-utils/model-fixtures.node';
-import { nodeEngineDeps } from '../deps.node';
+import { fixtureFilesSource, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
+import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 
 const EVAL = path.join(REPO_ROOT, 'fixtures', 'eval');

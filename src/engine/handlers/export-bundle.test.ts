@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logProbGap, tempDir } from '../../export/export-fixtures.node';
+import { logProbGap, tempDir } from '../../export/export-fixtures.node.js';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft } from '../../lora/peft';
 import { type LinearSpec } from '../../lora/config';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
@@ -16,10 +16,10 @@ import { layerLinearShapes } from '../../model/memory-estimate';
 import { linearPath } from '../../model/weights';
 import { EngineClient } from '../../protocol/client';
 import { putAdapter, type StudioDb } from '../../storage';
-import { llamaCppLogProbs } from '../../test-utils/llama-cpp.node';
-import { REPO_ROOT } from '../../test-utils/model-fixtures.node';
+import { llamaCppLogProbs } from '../../test-utils/llama-cpp.node.js';
+import { REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
 import { Rng } from '../../util/rng';
-import { channelEngine } from '../../test-utils/channel-engine.node';
+import { channelEngine } from '../../test-utils/channel-engine.node.js';
 
 const DEMO = path.join(REPO_ROOT, 'public/models/lorastudio-demo');
 const config = parseModelConfig(JSON.parse(readFileSync(path.join(DEMO, 'config.json'), 'utf8')));
@@ -102,7 +102,7 @@ describe('exportBundle', () => {
 async function scoreF32WithAdapter(): Promise<(number | null)[]> {
   const { initNodeBackend } = await import('../../backend/node');
   const { loadModel } = await import('../../model/load');
-  const { folderFiles } = await import('../../model/folder-files.node');
+  const { folderFiles } = await import('../../model/folder-files.node.js');
   const { importPeft } = await import('../../lora/peft');
   const { storedPeftFiles } = await import('../adapters/open-adapter');
   const { getAdapter } = await import('../../storage');

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateParams } from '../../protocol/generate-types';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { fixtureFilesSource, REPO_ROOT } from '../../test-utils/model-fixtures.node';
-import { nodeEngineDeps } from '../deps.node';
+import { fixtureFilesSource, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
+import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 
 const ADAPTER = path.join(REPO_ROOT, 'fixtures', 'eval', 'adapter-a');

@@ -16,9 +16,9 @@ import { linearPath } from '../../model/weights';
 import type { EngineClient } from '../../protocol/client';
 import type { GenerateParams } from '../../protocol/generate-types';
 import { putAdapter, type StudioDb } from '../../storage';
-import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node';
+import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 import { Rng } from '../../util/rng';
-import { channelEngine } from '../../test-utils/channel-engine.node';
+import { channelEngine } from '../../test-utils/channel-engine.node.js';
 
 const DIR = modelFixtureDir('llama-tied');
 const { files } = fixtureFilesSource('llama-tied');

@@ -3,12 +3,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { servedClient } from '../../test-utils/channel-engine.node';
+import { servedClient } from '../../test-utils/channel-engine.node.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineClient } from '../../protocol/client';
 import { CancelledError, EngineError } from '../../spec/errors';
 import type { EngineEvent } from '../../protocol/messages';
-import { modelFixtureDir } from '../../test-utils/model-fixtures.node';
+import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 
 const DIR = modelFixtureDir('llama-tied');
 const NAMES = readdirSync(DIR).filter((n) => n !== 'golden.json');

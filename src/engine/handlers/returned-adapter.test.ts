@@ -15,8 +15,8 @@ import { layerLinearShapes } from '../../model/memory-estimate';
 import { linearPath } from '../../model/weights';
 import { EngineClient } from '../../protocol/client';
 import { getRun, openStudioDb, putDataset, putRun, type StudioDb } from '../../storage';
-import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node';
-import { nodeEngineDeps } from '../deps.node';
+import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 import { serveEngine } from '../serve';
 

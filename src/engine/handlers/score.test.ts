@@ -4,9 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidRequestError } from '../../spec/errors';
-import { goldenLogProbs, goldenQuantizedLogProbs, modelFixtureDir } from '../../test-utils/model-fixtures.node';
+import { goldenLogProbs, goldenQuantizedLogProbs, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../../test-utils/tolerance';
-import { nodeEngineDeps } from '../deps.node';
+import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 import { NoModelError } from '../session';
 

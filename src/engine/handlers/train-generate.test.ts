@@ -12,9 +12,9 @@ import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunResult } from '../../protocol/train-types';
 import type { TrainRunSpec } from '../../spec/run-spec';
 import { openStudioDb, type StudioDb } from '../../storage';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
-import { nodeEngineDeps } from '../deps.node';
+import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 
 const source = fixtureFilesSource('llama-tied');

@@ -9,9 +9,9 @@ import { InvalidRequestError } from '../../spec/errors';
 import type { GenerateParams } from '../../protocol/generate-types';
 import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunSpec } from '../../spec/run-spec';
-import { fixtureFilesSource } from '../../test-utils/model-fixtures.node';
+import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
-import { channelEngine } from '../../test-utils/channel-engine.node';
+import { channelEngine } from '../../test-utils/channel-engine.node.js';
 
 const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));

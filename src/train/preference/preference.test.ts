@@ -17,7 +17,7 @@ import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { doraRowNorms } from '../../lora/dora';
 import { LoraAdapter } from '../../lora/lora-adapter';
 import type { DecoderModel } from '../../model/decoder-model';
-import { folderFiles } from '../../model/folder-files.node';
+import { folderFiles } from '../../model/folder-files.node.js';
 import { loadModel } from '../../model/load';
 import { Rng } from '../../util/rng';
 import { makeBatch } from '../batch';
