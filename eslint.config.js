@@ -40,7 +40,16 @@ export default tseslint.config(
             {
               // Except `*.node.js`: Node's own resolver (tsx, worker threads) reads an extensionless `x.node` as a
               // native addon, so Node-only modules are imported as `x.node.js` (tsx maps it to x.node.ts).
-              group: ['./**/*.js', '../**/*.js', './*.js', '../*.js', '!./**/*.node.js', '!../**/*.node.js', '!./*.node.js', '!../*.node.js'],
+              group: [
+                './**/*.js',
+                '../**/*.js',
+                './*.js',
+                '../*.js',
+                '!./**/*.node.js',
+                '!../**/*.node.js',
+                '!./*.node.js',
+                '!../*.node.js',
+              ],
               message: 'Import TypeScript modules without an extension (Node-only `*.node` modules as `*.node.js`).',
             },
           ],

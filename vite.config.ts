@@ -22,7 +22,13 @@ export default defineConfig({
   optimizeDeps: { include: ['@tensorflow/tfjs-backend-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
   test: {
-    include: ['src/**/*.test.ts', 'workers/**/*.test.ts', 'app/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'workers/**/*.test.ts',
+      'app/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'bench/**/*.test.ts',
+    ],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,

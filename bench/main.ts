@@ -25,7 +25,8 @@ const hook = (globalThis as unknown as Record<string, unknown>)[BENCH_EVENT_HOOK
 
 function forward(ev: BenchEvent): void {
   if (typeof hook === 'function') void (hook as (e: BenchEvent) => Promise<void>)(ev);
-  if (logEl) logEl.textContent += `${ev.kind === 'figure' ? `${ev.figure.label}: ${ev.figure.median} ${ev.figure.unit}` : ev.kind === 'log' ? ev.message : ev.kind === 'device' ? ev.device.label : ev.kind}\n`;
+  if (logEl)
+    logEl.textContent += `${ev.kind === 'figure' ? `${ev.figure.label}: ${ev.figure.median} ${ev.figure.unit}` : ev.kind === 'log' ? ev.message : ev.kind === 'device' ? ev.device.label : ev.kind}\n`;
 }
 
 const worker = new Worker(new URL('./bench.worker.ts', import.meta.url), { type: 'module' });
@@ -33,7 +34,8 @@ type MeasureMemory = () => Promise<{ bytes: number }>;
 
 /** JS memory of this page and its workers; null where the browser does not offer the measurement. */
 async function measureHeap(): Promise<number | null> {
-  const measure = (performance as Performance & { measureUserAgentSpecificMemory?: MeasureMemory }).measureUserAgentSpecificMemory;
+  const measure = (performance as Performance & { measureUserAgentSpecificMemory?: MeasureMemory })
+    .measureUserAgentSpecificMemory;
   if (!measure || !crossOriginIsolated) return null;
   try {
     return (await measure.call(performance)).bytes;

@@ -31,7 +31,9 @@ class PartialResult {
   private readonly skipped: BenchResult['skipped'] = [];
   private readonly started = Date.now();
 
-  constructor(private readonly opts: { backend: BenchResult['backend']; model: BenchResult['model']; quick: boolean }) {}
+  constructor(
+    private readonly opts: { backend: BenchResult['backend']; model: BenchResult['model']; quick: boolean },
+  ) {}
 
   see(ev: BenchEvent): void {
     if (ev.kind === 'device') this.device = ev.device;
@@ -42,21 +44,42 @@ class PartialResult {
   /** The result so far with the failure recorded, or null when nothing was measured. */
   finish(error: Error): BenchResult | null {
     if (!this.device || this.figures.length === 0) return null;
-    const skipped = [...this.skipped, { suite: this.figures[this.figures.length - 1].suite, what: 'rest of the run', reason: `run aborted: ${error.message.split('\n')[0]}` }];
+    const skipped = [
+      ...this.skipped,
+      {
+        suite: this.figures[this.figures.length - 1].suite,
+        what: 'rest of the run',
+        reason: `run aborted: ${error.message.split('\n')[0]}`,
+      },
+    ];
     const date = new Date(this.started).toISOString();
-    return { schema: 1, date, ...this.opts, device: this.device, figures: this.figures, skipped, durationMs: Date.now() - this.started };
+    return {
+      schema: 1,
+      date,
+      ...this.opts,
+      device: this.device,
+      figures: this.figures,
+      skipped,
+      durationMs: Date.now() - this.started,
+    };
   }
 }
 
 function progress(ev: BenchEvent): void {
   if (ev.kind === 'log') console.error(`  ${ev.message}`);
   if (ev.kind === 'figure') console.error(`  ${ev.figure.label}: ${formatValue(ev.figure.median, ev.figure.unit)}`);
-  if (ev.kind === 'skipped') console.error(`  not measured: ${ev.skipped.suite} ${ev.skipped.what} — ${ev.skipped.reason}`);
+  if (ev.kind === 'skipped')
+    console.error(`  not measured: ${ev.skipped.suite} ${ev.skipped.what} — ${ev.skipped.reason}`);
 }
 
 function defaultOut(result: BenchResult): string {
   const day = result.date.slice(0, 10);
-  const suffix = [result.backend, result.model, result.quick ? 'quick' : '', result.device.host === 'node' ? 'node' : '']
+  const suffix = [
+    result.backend,
+    result.model,
+    result.quick ? 'quick' : '',
+    result.device.host === 'node' ? 'node' : '',
+  ]
     .filter(Boolean)
     .join('-');
   return path.join(benchDir, 'results', `${day}-${suffix}.json`);
@@ -65,7 +88,9 @@ function defaultOut(result: BenchResult): string {
 async function run(cmd: Extract<BenchCommand, { kind: 'run' }>): Promise<void> {
   const opts: BenchOptions = { backend: cmd.backend, model: cmd.model, quick: cmd.quick, suites: cmd.suites };
   if (cmd.suites.includes('sizes')) opts.realShapes = await realShapeRefs(cmd.sizes ?? defaultSizes(cmd.quick));
-  console.error(`bench: backend ${opts.backend}, model ${opts.model}${opts.quick ? ', quick' : ''}, ${cmd.node ? 'Node' : 'headless Chromium'}`);
+  console.error(
+    `bench: backend ${opts.backend}, model ${opts.model}${opts.quick ? ', quick' : ''}, ${cmd.node ? 'Node' : 'headless Chromium'}`,
+  );
   const partial = new PartialResult(opts);
   const onEvent = (ev: BenchEvent) => {
     partial.see(ev);

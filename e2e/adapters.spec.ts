@@ -21,7 +21,9 @@ test('import, rename, duplicate, merge, download, and the library after a reload
     { name: 'adapter_model.safetensors', mimeType: 'application/octet-stream', buffer: folder.weights },
   ]);
   await expect(page.getByTestId('adapters-notice')).toContainText('Imported imported adapter');
-  await page.getByLabel('Adapter files').setInputFiles({ name: 'style-b.zip', mimeType: 'application/zip', buffer: peftZip('style-b', 2, 22) });
+  await page
+    .getByLabel('Adapter files')
+    .setInputFiles({ name: 'style-b.zip', mimeType: 'application/zip', buffer: peftZip('style-b', 2, 22) });
   await expect(page.getByTestId('adapters-notice')).toContainText('Imported style-b');
   const rows = page.getByTestId('adapter-row');
   await expect(rows).toHaveCount(2);

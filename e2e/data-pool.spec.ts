@@ -7,7 +7,10 @@ import { loadFixtureModel, openSection } from './helpers';
 
 /** Makes the page (not its workers) see `cores` logical cores, as a laptop with that many would report. */
 async function emulateCores(page: Page, cores: number): Promise<void> {
-  await page.addInitScript((n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }), cores);
+  await page.addInitScript(
+    (n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }),
+    cores,
+  );
 }
 
 /** Prepares the Ship's log JSON sample (512 KB: above the pool threshold); returns what the stats card shows. */
@@ -22,7 +25,10 @@ async function prepareSample(page: Page): Promise<{ stats: string; histogram: st
   // Everything but the timing line.
   const facts = page.getByTestId('data-stats').locator('dl.facts > :not(:nth-last-child(-n+2))');
   const stats = (await facts.allTextContents()).join(' | ');
-  const histogram = await page.getByTestId('data-stats').getByRole('img', { name: /Example lengths/ }).getAttribute('aria-label');
+  const histogram = await page
+    .getByTestId('data-stats')
+    .getByRole('img', { name: /Example lengths/ })
+    .getAttribute('aria-label');
   return { stats, histogram, preparedWith };
 }
 
@@ -42,7 +48,12 @@ test('a sample prepared on 4 data workers gives the same figures as on one', asy
   expect(pooled.stats).toContain('Examples');
   expect(pooled.stats).toBe(single.stats);
   expect(pooled.histogram).toBe(single.histogram);
-  test.info().annotations.push({ type: 'timing', description: `1 core: ${single.preparedWith}; 8 cores: ${pooled.preparedWith}` });
+  test
+    .info()
+    .annotations.push({
+      type: 'timing',
+      description: `1 core: ${single.preparedWith}; 8 cores: ${pooled.preparedWith}`,
+    });
   await four.getByTestId('data-stats').scrollIntoViewIfNeeded();
   await four.screenshot({ path: `${ARTIFACTS}/data-pool.png` });
   // Both stored (one IndexedDB for the context): two library rows, same examples, tokenizer and stored size.
@@ -50,7 +61,9 @@ test('a sample prepared on 4 data workers gives the same figures as on one', asy
   await four.reload();
   await openSection(four, 'Data');
   await expect(rows).toHaveCount(2);
-  const cells = await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].slice(2, 5).map((td) => td.textContent)));
+  const cells = await rows.evaluateAll((trs) =>
+    trs.map((tr) => [...tr.querySelectorAll('td')].slice(2, 5).map((td) => td.textContent)),
+  );
   expect(cells[0]).toEqual(cells[1]);
   await context.close();
 });
@@ -59,9 +72,12 @@ test('cancelling a pooled preparation stops it; the pool prepares again afterwar
   await emulateCores(page, 8);
   await loadFixtureModel(page);
   await openSection(page, 'Data');
-  const record = (i: number) => JSON.stringify({ prompt: `Entry ${i}: the ship sailed ${i % 97} leagues.`, completion: ` {"leagues": ${i % 97}}` });
+  const record = (i: number) =>
+    JSON.stringify({ prompt: `Entry ${i}: the ship sailed ${i % 97} leagues.`, completion: ` {"leagues": ${i % 97}}` });
   const big = Array.from({ length: 20_000 }, (_, i) => record(i)).join('\n') + '\n';
-  await page.getByLabel('Data files').setInputFiles({ name: 'big.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(big) });
+  await page
+    .getByLabel('Data files')
+    .setInputFiles({ name: 'big.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(big) });
   await expect(page.getByTestId('data-shape')).toContainText('prompt/completion');
   await page.getByRole('button', { name: 'Prepare dataset' }).click();
   const progress = page.getByTestId('progress');
@@ -74,5 +90,10 @@ test('cancelling a pooled preparation stops it; the pool prepares again afterwar
   await expect(page.getByTestId('data-stats')).toContainText('Stored', { timeout: 90_000 });
   await expect(page.getByTestId('data-example-count')).toContainText(/^20,000 \(/);
   await expect(page.getByTestId('data-prepared-with')).toContainText('on 4 data workers');
-  test.info().annotations.push({ type: 'timing', description: `20,000 records: ${await page.getByTestId('data-prepared-with').textContent()}` });
+  test
+    .info()
+    .annotations.push({
+      type: 'timing',
+      description: `20,000 records: ${await page.getByTestId('data-prepared-with').textContent()}`,
+    });
 });

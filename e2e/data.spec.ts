@@ -32,10 +32,22 @@ test('a sample dataset: shape detected, tokens previewed, prepared and stored', 
 
 test('a JSONL with 3 bad lines: three located errors, then skip stores the good records', async ({ page }) => {
   const good = (i: number) => JSON.stringify({ prompt: `What is ${i} + ${i}?`, completion: ` ${2 * i}.` });
-  const lines = [good(1), good(2), '{"prompt": "unterminated', good(3), '{"prompt": "no completion"}', good(4), good(5), 'plain words', good(6)];
+  const lines = [
+    good(1),
+    good(2),
+    '{"prompt": "unterminated',
+    good(3),
+    '{"prompt": "no completion"}',
+    good(4),
+    good(5),
+    'plain words',
+    good(6),
+  ];
   await loadFixtureModel(page);
   await openSection(page, 'Data');
-  await page.getByLabel('Data files').setInputFiles({ name: 'sums.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n') + '\n') });
+  await page
+    .getByLabel('Data files')
+    .setInputFiles({ name: 'sums.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n') + '\n') });
   await expect(page.getByTestId('data-files')).toContainText('sums.jsonl');
   await expect(page.getByTestId('data-shape')).toContainText('prompt/completion');
   // Every record is checked as soon as the file is dropped: the three bad lines show before "Prepare".
@@ -61,10 +73,17 @@ test('a JSONL with 3 bad lines: three located errors, then skip stores the good 
 });
 
 test('0 usable examples: nothing is stored and the reason is the message', async ({ page }) => {
-  const long = (i: number) => JSON.stringify({ prompt: `A rather long question number ${i}, asked with many words?`, completion: ` ${i}.` });
+  const long = (i: number) =>
+    JSON.stringify({ prompt: `A rather long question number ${i}, asked with many words?`, completion: ` ${i}.` });
   await loadFixtureModel(page);
   await openSection(page, 'Data');
-  await page.getByLabel('Data files').setInputFiles({ name: 'long.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from([1, 2, 3, 4].map(long).join('\n')) });
+  await page
+    .getByLabel('Data files')
+    .setInputFiles({
+      name: 'long.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from([1, 2, 3, 4].map(long).join('\n')),
+    });
   await expect(page.getByTestId('data-shape')).toContainText('prompt/completion');
   await page.getByLabel('Max tokens per example').fill('16');
   await page.getByRole('button', { name: 'Prepare dataset' }).click();

@@ -25,7 +25,10 @@ test('the engine worker reports wasm on a software WebGPU adapter (SwiftShader)'
   await expect(panel).toHaveCount(0);
 });
 
-test('forcing WebGPU runs a matmul in the worker that matches the CPU, and the choice persists', async ({ page, requests }) => {
+test('forcing WebGPU runs a matmul in the worker that matches the CPU, and the choice persists', async ({
+  page,
+  requests,
+}) => {
   await page.goto('/');
   await expect(page.getByTestId('engine-backend')).toHaveText('wasm');
   await page.getByRole('button', { name: /Show engine details/ }).click();

@@ -6,7 +6,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GenerateOutcome } from '../src/protocol/generate-types';
 import { maxAbsDiff, meanAbsDiff } from '../src/test-utils/tolerance';
-import { engineEvents, engineRequest, fixtureFiles, loadModelFiles, startEngineWorker, type FixtureFile } from './engine-worker';
+import {
+  engineEvents,
+  engineRequest,
+  fixtureFiles,
+  loadModelFiles,
+  startEngineWorker,
+  type FixtureFile,
+} from './engine-worker';
 import { ARTIFACTS, expect, test } from './fixtures';
 
 interface Golden {
@@ -37,7 +44,10 @@ const MODELS: { label: string; arch: string; dir: string; files: () => FixtureFi
     arch: 'Qwen3ForCausalLM',
     dir: path.resolve('fixtures/models/qwen3'),
     files: () =>
-      fixtureFiles(path.resolve('fixtures/models/qwen3'), [path.join(LLAMA_TIED, 'tokenizer.json'), path.join(LLAMA_TIED, 'tokenizer_config.json')]),
+      fixtureFiles(path.resolve('fixtures/models/qwen3'), [
+        path.join(LLAMA_TIED, 'tokenizer.json'),
+        path.join(LLAMA_TIED, 'tokenizer_config.json'),
+      ]),
   },
 ];
 
@@ -86,7 +96,13 @@ test.describe('engine worker on WebGPU', () => {
 
       // Generation in the worker (prefill through the tiled kernel, decode through the GEMV kernel, KV cache).
       const sampling = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 };
-      const gen: GenerateOutcome = await engineRequest(page, 'generate', { prompt: 'The sea', sampling, maxNewTokens: 6, seed: 1, use: 'base' });
+      const gen: GenerateOutcome = await engineRequest(page, 'generate', {
+        prompt: 'The sea',
+        sampling,
+        maxNewTokens: 6,
+        seed: 1,
+        use: 'base',
+      });
       expect(gen.newTokens).toBeGreaterThan(0);
       expect(gen.promptTokens).toBeGreaterThan(1); // BOS + the prompt's bytes
       expect(['length', 'eos']).toContain(gen.finishReason);
@@ -95,7 +111,13 @@ test.describe('engine worker on WebGPU', () => {
       const ids = tokens.map((e) => (e.kind === 'token' ? e.id : -1));
       expect(ids.every((id) => id >= 0 && id < int4.facts.vocab)).toBe(true);
       // Greedy is deterministic: the same request gives the same text.
-      const again = await engineRequest(page, 'generate', { prompt: 'The sea', sampling, maxNewTokens: 6, seed: 1, use: 'base' });
+      const again = await engineRequest(page, 'generate', {
+        prompt: 'The sea',
+        sampling,
+        maxNewTokens: 6,
+        seed: 1,
+        use: 'base',
+      });
       expect(again.text).toBe(gen.text);
       // No GPU fault reached the engine while it worked (each job also ran inside WebGPU error scopes).
       expect((await engineEvents(page)).filter((e) => e.kind === 'gpuError')).toEqual([]);

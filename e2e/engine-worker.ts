@@ -15,7 +15,8 @@ import type { EmbeddingMode, ModelInfo } from '../src/protocol/model-types';
 export function builtEngineWorkerPath(): string {
   const assets = path.resolve('dist/assets');
   const file = readdirSync(assets).find((n) => /^engine\.worker-[\w-]+\.js$/.test(n));
-  if (!file) throw new Error(`no engine.worker-*.js in ${assets}: run the production build first (scripts/e2e.sh does)`);
+  if (!file)
+    throw new Error(`no engine.worker-*.js in ${assets}: run the production build first (scripts/e2e.sh does)`);
   return `/assets/${file}`;
 }
 
@@ -27,7 +28,9 @@ export interface FixtureFile {
 
 /** Reads `dir`'s model files (not golden.json), plus `extra` files from elsewhere, by file name. */
 export function fixtureFiles(dir: string, extra: string[] = []): FixtureFile[] {
-  const names = readdirSync(dir).filter((n) => n !== 'golden.json').map((n) => path.join(dir, n));
+  const names = readdirSync(dir)
+    .filter((n) => n !== 'golden.json')
+    .map((n) => path.join(dir, n));
   return [...names, ...extra].map((p) => ({ name: path.basename(p), base64: readFileSync(p).toString('base64') }));
 }
 
@@ -52,7 +55,10 @@ export async function startEngineWorker(page: Page): Promise<void> {
       if (m.type === 'ready') onReady();
       else if (m.type === 'event') events.push(m.event);
       else if (m.type === 'result') pending.get(m.id)?.resolve(m.result);
-      else if (m.type === 'error') pending.get(m.id)?.reject(Object.assign(new Error(`${m.error.name}: ${m.error.message} ${m.error.detail ?? ''}`)));
+      else if (m.type === 'error')
+        pending
+          .get(m.id)
+          ?.reject(Object.assign(new Error(`${m.error.name}: ${m.error.message} ${m.error.detail ?? ''}`)));
     });
     const request = (kind: string, params: unknown) =>
       new Promise<unknown>((resolve, reject) => {
@@ -61,7 +67,10 @@ export async function startEngineWorker(page: Page): Promise<void> {
         worker.postMessage({ type: 'request', id, kind, params });
       });
     const loadFiles = (name: string, files: FixtureFile[], quant: string, embeddings: string) => {
-      const named = files.map((f) => ({ name: f.name, blob: new Blob([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))]) }));
+      const named = files.map((f) => ({
+        name: f.name,
+        blob: new Blob([Uint8Array.from(atob(f.base64), (c) => c.charCodeAt(0))]),
+      }));
       return request('loadModel', { source: { kind: 'files', name, files: named }, quant, embeddings });
     };
     const raw: RawEngine = { request, loadFiles, events };
@@ -80,7 +89,13 @@ export async function engineRequest<K extends RequestKind>(page: Page, kind: K, 
 }
 
 /** `loadModel` with the files dropped as Blobs (the Model section's "Local files" source). */
-export async function loadModelFiles(page: Page, name: string, files: FixtureFile[], quant: QuantMode, embeddings: EmbeddingMode): Promise<ModelInfo> {
+export async function loadModelFiles(
+  page: Page,
+  name: string,
+  files: FixtureFile[],
+  quant: QuantMode,
+  embeddings: EmbeddingMode,
+): Promise<ModelInfo> {
   const info = await page.evaluate(
     ([n, f, q, e]) => (globalThis as unknown as { rawEngine: RawEngine }).rawEngine.loadFiles(n, f, q, e),
     [name, files, quant, embeddings] as const,

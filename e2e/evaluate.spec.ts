@@ -19,12 +19,33 @@ function adapterZip(folder: string, rank: number, seed: number): Buffer {
   for (let layer = 0; layer < layerCount(); layer++) {
     for (const [name, [out, inF]] of Object.entries(targetShapes())) {
       const p = `base_model.model.model.layers.${layer}.${name}`;
-      entries.push({ name: `${p}.lora_A.weight`, dtype: 'F32', shape: [rank, inF], data: Float32Array.from({ length: rank * inF }, rand(0.2)) });
-      entries.push({ name: `${p}.lora_B.weight`, dtype: 'F32', shape: [out, rank], data: Float32Array.from({ length: out * rank }, rand(0.2)) });
+      entries.push({
+        name: `${p}.lora_A.weight`,
+        dtype: 'F32',
+        shape: [rank, inF],
+        data: Float32Array.from({ length: rank * inF }, rand(0.2)),
+      });
+      entries.push({
+        name: `${p}.lora_B.weight`,
+        dtype: 'F32',
+        shape: [out, rank],
+        data: Float32Array.from({ length: out * rank }, rand(0.2)),
+      });
     }
   }
-  const config = { peft_type: 'LORA', task_type: 'CAUSAL_LM', r: rank, lora_alpha: 2 * rank, lora_dropout: 0, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], bias: 'none' };
-  const files = { [`${folder}/adapter_config.json`]: new TextEncoder().encode(JSON.stringify(config)), [`${folder}/adapter_model.safetensors`]: encodeSafetensors(entries, { format: 'pt' }) };
+  const config = {
+    peft_type: 'LORA',
+    task_type: 'CAUSAL_LM',
+    r: rank,
+    lora_alpha: 2 * rank,
+    lora_dropout: 0,
+    target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+    bias: 'none',
+  };
+  const files = {
+    [`${folder}/adapter_config.json`]: new TextEncoder().encode(JSON.stringify(config)),
+    [`${folder}/adapter_model.safetensors`]: encodeSafetensors(entries, { format: 'pt' }),
+  };
   return Buffer.from(zipSync(files));
 }
 
@@ -32,8 +53,13 @@ test('Evaluate and Predict: base, two adapters and a mix on held-out ship logs',
   test.setTimeout(240_000);
   await openWithModel(page);
   await openSection(page, 'Adapters');
-  for (const [name, seed] of [['north', 3], ['south', 4]] as const) {
-    await page.getByLabel('Adapter files').setInputFiles({ name: `${name}.zip`, mimeType: 'application/zip', buffer: adapterZip(name, 4, seed) });
+  for (const [name, seed] of [
+    ['north', 3],
+    ['south', 4],
+  ] as const) {
+    await page
+      .getByLabel('Adapter files')
+      .setInputFiles({ name: `${name}.zip`, mimeType: 'application/zip', buffer: adapterZip(name, 4, seed) });
     await expect(page.getByTestId('adapters-notice')).toContainText(`Imported ${name}`);
   }
   await prepareShipLog(page);
@@ -65,8 +91,12 @@ test('Evaluate and Predict: base, two adapters and a mix on held-out ship logs',
 
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export CSV' }).click();
-  const csv = readFileSync(await (await download).path(), 'utf8').trim().split('\n');
-  expect(csv[0]).toBe('variant,loss,perplexity,ci95_low,ci95_high,tokens,examples,exactMatch,rougeL,bleu4,validJson,sameKeys');
+  const csv = readFileSync(await (await download).path(), 'utf8')
+    .trim()
+    .split('\n');
+  expect(csv[0]).toBe(
+    'variant,loss,perplexity,ci95_low,ci95_high,tokens,examples,exactMatch,rougeL,bleu4,validJson,sameKeys',
+  );
   expect(csv).toHaveLength(5);
 
   // One variant at a time: the same grid, token for token.

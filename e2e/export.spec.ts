@@ -14,7 +14,10 @@ import { openWithModel } from './train-helpers';
 const DEMO = path.resolve('public/models/lorastudio-demo');
 const OUT = mkdtempSync(path.join(os.tmpdir(), 'e2e-export-'));
 
-async function downloaded(page: import('@playwright/test').Page, click: () => Promise<void>): Promise<{ name: string; bytes: Uint8Array }> {
+async function downloaded(
+  page: import('@playwright/test').Page,
+  click: () => Promise<void>,
+): Promise<{ name: string; bytes: Uint8Array }> {
   const download = page.waitForEvent('download', { timeout: 60_000 });
   await click();
   const file = await download;
@@ -40,22 +43,34 @@ test('GGUF adapter and base GGUF downloads, and copy-paste commands for each too
 
   const panel = page.getByTestId('export-panel');
   await expect(panel.getByTestId('use-with-ollama')).toContainText('ollama create ship-log-style -f Modelfile');
-  await expect(panel.getByTestId('use-with-llama.cpp')).toContainText('llama-cli -m base.gguf --lora ship-log-style.gguf');
+  await expect(panel.getByTestId('use-with-llama.cpp')).toContainText(
+    'llama-cli -m base.gguf --lora ship-log-style.gguf',
+  );
   await expect(panel.getByTestId('use-with-vllm')).toContainText('--lora-modules ship-log-style=./ship-log-style');
   await page.screenshot({ path: `${ARTIFACTS}/adapters-export.png`, fullPage: true });
 
   await panel.getByLabel('Format').selectOption('gguf-adapter');
   await panel.getByLabel('Precision').selectOption('F16');
-  const zip = await downloaded(page, () => panel.getByRole('button', { name: /^Export ship-log-style-gguf\.zip/ }).click());
+  const zip = await downloaded(page, () =>
+    panel.getByRole('button', { name: /^Export ship-log-style-gguf\.zip/ }).click(),
+  );
   expect(zip.name).toBe('ship-log-style-gguf.zip');
   await expect(page.getByTestId('adapters-notice')).toContainText('Exported ship-log-style-gguf.zip');
   const entries = unzipSync(zip.bytes);
-  expect(Object.keys(entries).sort()).toEqual(['ship-log-style/Modelfile', 'ship-log-style/README.md', 'ship-log-style/ship-log-style.gguf']);
+  expect(Object.keys(entries).sort()).toEqual([
+    'ship-log-style/Modelfile',
+    'ship-log-style/README.md',
+    'ship-log-style/ship-log-style.gguf',
+  ]);
   expect(new TextDecoder().decode(entries['ship-log-style/Modelfile'])).toContain('ADAPTER ./ship-log-style.gguf');
   const ggufFile = path.join(OUT, 'ship-log-style.gguf');
   writeFileSync(ggufFile, entries['ship-log-style/ship-log-style.gguf']);
   const adapter = await parseGguf(ggufFile, { allowLocalFile: true });
-  expect(adapter.metadata).toMatchObject({ 'general.architecture': 'llama', 'general.type': 'adapter', 'adapter.type': 'lora' });
+  expect(adapter.metadata).toMatchObject({
+    'general.architecture': 'llama',
+    'general.type': 'adapter',
+    'adapter.type': 'lora',
+  });
   expect(adapter.tensorInfos.map((t) => t.name)).toContain('blk.3.ffn_down.weight.lora_b');
 
   await panel.getByLabel('Format').selectOption('base-gguf');
@@ -65,5 +80,9 @@ test('GGUF adapter and base GGUF downloads, and copy-paste commands for each too
   const baseFile = path.join(OUT, 'base.gguf');
   writeFileSync(baseFile, base.bytes);
   const parsed = await parseGguf(baseFile, { allowLocalFile: true });
-  expect(parsed.metadata).toMatchObject({ 'general.architecture': 'llama', 'tokenizer.ggml.model': 'gpt2', 'llama.block_count': 4 });
+  expect(parsed.metadata).toMatchObject({
+    'general.architecture': 'llama',
+    'tokenizer.ggml.model': 'gpt2',
+    'llama.block_count': 4,
+  });
 });

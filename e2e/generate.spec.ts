@@ -8,7 +8,9 @@ import { tinyChatModelFiles } from './tiny-chat-model';
 test('base vs adapter with one seed; the mix weight applies live; text stays text', async ({ page }) => {
   await loadFixtureModel(page);
   await openSection(page, 'Adapters');
-  await page.getByLabel('Adapter files').setInputFiles({ name: 'style.zip', mimeType: 'application/zip', buffer: peftZip('style', 4, 5) });
+  await page
+    .getByLabel('Adapter files')
+    .setInputFiles({ name: 'style.zip', mimeType: 'application/zip', buffer: peftZip('style', 4, 5) });
   await expect(page.getByTestId('adapters-notice')).toContainText('Imported style');
 
   await openSection(page, 'Generate');

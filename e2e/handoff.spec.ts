@@ -15,7 +15,12 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
 
 test('hand-off: export the run as a job, then import what the cluster returns', async ({ page }) => {
   test.setTimeout(300_000);
-  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: 'wasm' } }, version: 1 })));
+  await page.addInitScript(() =>
+    localStorage.setItem(
+      'lora-studio-settings',
+      JSON.stringify({ state: { settings: { theme: 'light', backend: 'wasm' } }, version: 1 }),
+    ),
+  );
   await openWithModel(page);
   await prepareShipLog(page, 128);
   await fillTrainForm(page, { steps: 4, name: 'ship log cluster', sampleEvery: 0, checkpointEvery: 0, seqLen: 64 });
@@ -35,9 +40,21 @@ test('hand-off: export the run as a job, then import what the cluster returns', 
   const folder = file.suggestedFilename().replace(/\.zip$/, '');
   const read = (name: string) => strFromU8(entries[`${folder}/${name}`]);
   const yaml = load(read('axolotl.yaml')) as Record<string, unknown>;
-  expect(yaml).toMatchObject({ base_model: 'HuggingFaceTB/SmolLM2-135M-Instruct', lora_r: 4, lora_alpha: 8, max_steps: 4, sequence_len: 64, train_on_inputs: false });
-  const train = read('data/train.jsonl').trim().split('\n').map((l) => JSON.parse(l) as { segments: { label: boolean; text: string }[] });
-  const trainExamples = Number((await page.getByTestId('train-estimate').textContent())!.match(/over ([\d,]+) examples/)![1].replace(/,/g, ''));
+  expect(yaml).toMatchObject({
+    base_model: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+    lora_r: 4,
+    lora_alpha: 8,
+    max_steps: 4,
+    sequence_len: 64,
+    train_on_inputs: false,
+  });
+  const train = read('data/train.jsonl')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { segments: { label: boolean; text: string }[] });
+  const trainExamples = Number(
+    (await page.getByTestId('train-estimate').textContent())!.match(/over ([\d,]+) examples/)![1].replace(/,/g, ''),
+  );
   expect(train).toHaveLength(trainExamples);
   // Every record: an untrained prompt, then the trained JSON answer.
   expect(train[0].segments.some((s) => s.label && s.text.includes('"ship"'))).toBe(true);
@@ -58,14 +75,18 @@ test('hand-off: export the run as a job, then import what the cluster returns', 
   await row.getByRole('button', { name: 'Download ship log cluster as a PEFT zip' }).click();
   const adapter = unzipSync(await readAll(await (await adapterZip).createReadStream()));
   const pick = (suffix: string) => Object.entries(adapter).find(([n]) => n.endsWith(suffix))![1];
-  const state = { log_history: [1, 2, 3, 4, 5, 6].map((step) => ({ step, loss: 3 - step * 0.3, learning_rate: 1e-4 })) };
+  const state = {
+    log_history: [1, 2, 3, 4, 5, 6].map((step) => ({ step, loss: 3 - step * 0.3, learning_rate: 1e-4 })),
+  };
   const returned = zipSync({
     [`${marker.runId}/adapter_config.json`]: pick('adapter_config.json'),
     [`${marker.runId}/adapter_model.safetensors`]: pick('adapter_model.safetensors'),
     [`${marker.runId}/lora-studio-run.json`]: new TextEncoder().encode(read('lora-studio-run.json')),
     [`${marker.runId}/trainer_state.json`]: new TextEncoder().encode(JSON.stringify(state)),
   });
-  await page.getByLabel('Adapter files').setInputFiles({ name: `${marker.runId}.zip`, mimeType: 'application/zip', buffer: Buffer.from(returned) });
+  await page
+    .getByLabel('Adapter files')
+    .setInputFiles({ name: `${marker.runId}.zip`, mimeType: 'application/zip', buffer: Buffer.from(returned) });
   await expect(page.getByTestId('adapters-notice')).toContainText(`Imported ${marker.runId}`);
   const back = page.getByTestId('adapter-row').filter({ hasText: marker.runId });
   await back.getByRole('button', { name: `Loss history of ${marker.runId}` }).click();

@@ -26,8 +26,16 @@ export async function loadFixtureModel(page: Page): Promise<void> {
  * Opens the studio with WebGPU chosen in its saved settings and loads `files` through "Local files" as F32, checking
  * the engine stayed on WebGPU.
  */
-export async function loadLocalModelOnWebGpu(page: Page, files: Parameters<Locator['setInputFiles']>[0]): Promise<void> {
-  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 })));
+export async function loadLocalModelOnWebGpu(
+  page: Page,
+  files: Parameters<Locator['setInputFiles']>[0],
+): Promise<void> {
+  await page.addInitScript(() =>
+    localStorage.setItem(
+      'lora-studio-settings',
+      JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 }),
+    ),
+  );
   await page.goto('/#model');
   await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
   await page.getByRole('radio', { name: 'Local files' }).check();
@@ -40,7 +48,10 @@ export async function loadLocalModelOnWebGpu(page: Page, files: Parameters<Locat
 }
 
 /** Opens a section by its navigation link. */
-export async function openSection(page: Page, name: 'Model' | 'Data' | 'Train' | 'Generate' | 'Evaluate' | 'Adapters'): Promise<void> {
+export async function openSection(
+  page: Page,
+  name: 'Model' | 'Data' | 'Train' | 'Generate' | 'Evaluate' | 'Adapters',
+): Promise<void> {
   await page.getByRole('navigation', { name: 'Studio sections' }).getByRole('link', { name }).click();
   await expect(page.getByRole('heading', { level: 2, name })).toBeVisible();
 }

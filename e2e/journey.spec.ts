@@ -5,7 +5,16 @@
 import { expect, test } from './fixtures';
 import { openSection } from './helpers';
 import { unzipSync } from 'fflate';
-import { fillTrainForm, layerCount, lossRange, openWithModel, prepareShipLog, SAMPLE_PROMPT, shoot, targetShapes } from './train-helpers';
+import {
+  fillTrainForm,
+  layerCount,
+  lossRange,
+  openWithModel,
+  prepareShipLog,
+  SAMPLE_PROMPT,
+  shoot,
+  targetShapes,
+} from './train-helpers';
 
 const STEPS = 30;
 const RANK = 4;
@@ -22,9 +31,17 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(chunks));
 }
 
-test('journey: train an adapter, watch it learn, and find it in the library after a reload', async ({ page, requests }) => {
+test('journey: train an adapter, watch it learn, and find it in the library after a reload', async ({
+  page,
+  requests,
+}) => {
   test.setTimeout(300_000);
-  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: 'wasm' } }, version: 1 })));
+  await page.addInitScript(() =>
+    localStorage.setItem(
+      'lora-studio-settings',
+      JSON.stringify({ state: { settings: { theme: 'light', backend: 'wasm' } }, version: 1 }),
+    ),
+  );
   await openWithModel(page);
   await expect(page.getByTestId('engine-backend')).toHaveText(/wasm/);
   await shoot(page, 'journey-1-model');
@@ -46,7 +63,6 @@ test('journey: train an adapter, watch it learn, and find it in the library afte
   await expect(page.getByTestId('sample-step')).toHaveCount(3);
   await expect(page.getByTestId('train-step')).toContainText(`step ${STEPS} of ${STEPS}`);
   await shoot(page, 'journey-4-train-done');
-
 
   // Generate with the adapter: base and adapter side by side, same prompt and seed, different text. The new
   // adapter is already in the mix, prompted in its training format (the chat template on the demo).
@@ -80,7 +96,15 @@ test('journey: train an adapter, watch it learn, and find it in the library afte
   const folder = file.suggestedFilename().replace(/\.zip$/, '');
   const config = JSON.parse(new TextDecoder().decode(entries[`${folder}/adapter_config.json`]));
   expect(config).toMatchObject({ peft_type: 'LORA', task_type: 'CAUSAL_LM', r: RANK, lora_alpha: 8, bias: 'none' });
-  expect([...config.target_modules].sort()).toEqual(['down_proj', 'gate_proj', 'k_proj', 'o_proj', 'q_proj', 'up_proj', 'v_proj']);
+  expect([...config.target_modules].sort()).toEqual([
+    'down_proj',
+    'gate_proj',
+    'k_proj',
+    'o_proj',
+    'q_proj',
+    'up_proj',
+    'v_proj',
+  ]);
   const header = safetensorsHeader(entries[`${folder}/adapter_model.safetensors`]);
   const shapes = targetShapes();
   for (let layer = 0; layer < layerCount(); layer++) {

@@ -6,7 +6,9 @@ import { startHubServer, type HubServer } from '../scripts/hub-server';
 import { ARTIFACTS, expect, test } from './fixtures';
 
 const FIXTURE = path.resolve('fixtures/models/llama-tied');
-const FIXTURE_FILES = readdirSync(FIXTURE).filter((n) => n !== 'golden.json').map((n) => path.join(FIXTURE, n));
+const FIXTURE_FILES = readdirSync(FIXTURE)
+  .filter((n) => n !== 'golden.json')
+  .map((n) => path.join(FIXTURE, n));
 const DEMO_WEIGHTS = path.resolve('public/models/lorastudio-demo/model.safetensors');
 
 test('the built-in demo is the default and loads on open (or says exactly what is missing)', async ({ page }) => {

@@ -30,7 +30,12 @@ function lcg(seed: number): (n: number, scale: number) => Float32Array {
 function layerEntries(rand: (n: number, scale: number) => Float32Array): SafetensorsEntry[] {
   const { hidden: h, intermediate: i } = SHAPE;
   const kv = (h / SHAPE.heads) * SHAPE.kvHeads;
-  const t = (name: string, shape: number[], data: Float32Array): SafetensorsEntry => ({ name, dtype: 'F32', shape, data });
+  const t = (name: string, shape: number[], data: Float32Array): SafetensorsEntry => ({
+    name,
+    dtype: 'F32',
+    shape,
+    data,
+  });
   const ones = (n: number) => new Float32Array(n).fill(1);
   const out: SafetensorsEntry[] = [];
   for (let l = 0; l < SHAPE.layers; l++) {
@@ -60,15 +65,30 @@ export function overfitModelFiles(): Payload[] {
     ...layerEntries(rand),
   ];
   const config = {
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: h, intermediate_size: SHAPE.intermediate,
-    num_hidden_layers: SHAPE.layers, num_attention_heads: SHAPE.heads, num_key_value_heads: SHAPE.kvHeads, vocab_size: v,
-    max_position_embeddings: 256, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true, hidden_act: 'silu',
-    bos_token_id: 1, eos_token_id: 2,
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_size: h,
+    intermediate_size: SHAPE.intermediate,
+    num_hidden_layers: SHAPE.layers,
+    num_attention_heads: SHAPE.heads,
+    num_key_value_heads: SHAPE.kvHeads,
+    vocab_size: v,
+    max_position_embeddings: 256,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    tie_word_embeddings: true,
+    hidden_act: 'silu',
+    bos_token_id: 1,
+    eos_token_id: 2,
   };
   const json = (name: string, body: Buffer): Payload => ({ name, mimeType: 'application/json', buffer: body });
   return [
     json('config.json', Buffer.from(JSON.stringify(config))),
-    { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeSafetensors(entries, { format: 'pt' })) },
+    {
+      name: 'model.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(encodeSafetensors(entries, { format: 'pt' })),
+    },
     json('tokenizer.json', readFileSync(path.join(FIXTURE_MODEL, 'tokenizer.json'))),
     json('tokenizer_config.json', readFileSync(path.join(FIXTURE_MODEL, 'tokenizer_config.json'))),
   ];
@@ -77,6 +97,8 @@ export function overfitModelFiles(): Payload[] {
 /** `count` JSONL lines: four prompts, one short completion each (the prompt decides it), repeated. */
 export function overfitDataset(count = 20): Payload {
   const completions = [' aaaa', ' bbbb', ' abab', ' baba'];
-  const lines = Array.from({ length: count }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: completions[i % 4] }));
+  const lines = Array.from({ length: count }, (_, i) =>
+    JSON.stringify({ prompt: `Q${i % 4}:`, completion: completions[i % 4] }),
+  );
   return { name: 'overfit.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n') + '\n') };
 }

@@ -39,7 +39,12 @@ export function fixtureShapes(dir = FIXTURE_MODEL): Record<string, [number, numb
 }
 
 /** The two PEFT files of a rank-`rank` adapter for the model in `dir`, seeded; `scale` sizes the values. */
-export function peftFiles(rank: number, seed: number, dir = FIXTURE_MODEL, scale = 1.5): { config: Buffer; weights: Buffer } {
+export function peftFiles(
+  rank: number,
+  seed: number,
+  dir = FIXTURE_MODEL,
+  scale = 1.5,
+): { config: Buffer; weights: Buffer } {
   const config = configOf(dir);
   let s = seed >>> 0;
   const rand = () => {
@@ -50,19 +55,44 @@ export function peftFiles(rank: number, seed: number, dir = FIXTURE_MODEL, scale
   for (let layer = 0; layer < config.num_hidden_layers; layer++) {
     for (const [name, [out, inF]] of Object.entries(fixtureShapes(dir))) {
       const p = `base_model.model.model.layers.${layer}.${name}`;
-      entries.push({ name: `${p}.lora_A.weight`, dtype: 'F32', shape: [rank, inF], data: Float32Array.from({ length: rank * inF }, rand) });
-      entries.push({ name: `${p}.lora_B.weight`, dtype: 'F32', shape: [out, rank], data: Float32Array.from({ length: out * rank }, rand) });
+      entries.push({
+        name: `${p}.lora_A.weight`,
+        dtype: 'F32',
+        shape: [rank, inF],
+        data: Float32Array.from({ length: rank * inF }, rand),
+      });
+      entries.push({
+        name: `${p}.lora_B.weight`,
+        dtype: 'F32',
+        shape: [out, rank],
+        data: Float32Array.from({ length: out * rank }, rand),
+      });
     }
   }
   const peftConfig = {
-    peft_type: 'LORA', task_type: 'CAUSAL_LM', base_model_name_or_path: null, r: rank, lora_alpha: 2 * rank, lora_dropout: 0,
-    target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], bias: 'none', use_rslora: false,
+    peft_type: 'LORA',
+    task_type: 'CAUSAL_LM',
+    base_model_name_or_path: null,
+    r: rank,
+    lora_alpha: 2 * rank,
+    lora_dropout: 0,
+    target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+    bias: 'none',
+    use_rslora: false,
   };
-  return { config: Buffer.from(JSON.stringify(peftConfig)), weights: Buffer.from(encodeSafetensors(entries, { format: 'pt' })) };
+  return {
+    config: Buffer.from(JSON.stringify(peftConfig)),
+    weights: Buffer.from(encodeSafetensors(entries, { format: 'pt' })),
+  };
 }
 
 /** A zipped PEFT folder `folder/` with both files. */
 export function peftZip(folder: string, rank: number, seed: number): Buffer {
   const f = peftFiles(rank, seed);
-  return Buffer.from(zipSync({ [`${folder}/adapter_config.json`]: new Uint8Array(f.config), [`${folder}/adapter_model.safetensors`]: new Uint8Array(f.weights) }));
+  return Buffer.from(
+    zipSync({
+      [`${folder}/adapter_config.json`]: new Uint8Array(f.config),
+      [`${folder}/adapter_model.safetensors`]: new Uint8Array(f.weights),
+    }),
+  );
 }

@@ -30,7 +30,12 @@ async function shootThemes(page: Page, name: string): Promise<void> {
 
 test('the Data section chooses the prompt format; samples and Generate use it', async ({ page }) => {
   test.setTimeout(240_000);
-  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: 'wasm' } }, version: 1 })));
+  await page.addInitScript(() =>
+    localStorage.setItem(
+      'lora-studio-settings',
+      JSON.stringify({ state: { settings: { theme: 'light', backend: 'wasm' } }, version: 1 }),
+    ),
+  );
   await openWithModel(page);
   await openSection(page, 'Data');
   await page.getByLabel('Data files').setInputFiles(SHIP_LOG);
@@ -91,11 +96,15 @@ test('the Data section chooses the prompt format; samples and Generate use it', 
   await page.getByLabel('Max new tokens').fill('2');
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('output-adapters-stats')).toContainText('seed');
-  const templated = Number((await page.getByTestId('output-adapters-stats').textContent())?.match(/prompt (\d+) tokens/)?.[1]);
+  const templated = Number(
+    (await page.getByTestId('output-adapters-stats').textContent())?.match(/prompt (\d+) tokens/)?.[1],
+  );
   await page.getByRole('radio', { name: 'Text' }).check();
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('output-adapters-stats')).toContainText('seed');
-  const plain = Number((await page.getByTestId('output-adapters-stats').textContent())?.match(/prompt (\d+) tokens/)?.[1]);
+  const plain = Number(
+    (await page.getByTestId('output-adapters-stats').textContent())?.match(/prompt (\d+) tokens/)?.[1],
+  );
   expect(templated).toBeGreaterThan(plain);
 
   await page.getByRole('radio', { name: 'Template' }).check();

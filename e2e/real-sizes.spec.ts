@@ -11,7 +11,9 @@ import { expect, test } from './fixtures';
 import { fillTrainForm, lossRange, prepareJsonlLines, shoot } from './train-helpers';
 
 const MODELS = { smollm2: 'HuggingFaceTB/SmolLM2-135M', qwen: 'Qwen/Qwen2.5-0.5B' } as const;
-const LINES = Array.from({ length: 8 }, (_, i) => JSON.stringify({ text: `Call me Ishmael ${i}. The whale swam north and the ship followed.` }));
+const LINES = Array.from({ length: 8 }, (_, i) =>
+  JSON.stringify({ text: `Call me Ishmael ${i}. The whale swam north and the ship followed.` }),
+);
 
 let hub: HubServer;
 test.beforeAll(async () => {
@@ -22,8 +24,21 @@ test.beforeAll(async () => {
 test.afterAll(async () => hub?.close());
 
 /** Opens the studio on `backend` and loads `repo` from the local hub as `quant`. */
-async function loadFromHub(page: Page, backend: 'webgpu' | 'wasm', repo: string, quant: 'F32' | 'INT8', family: string): Promise<void> {
-  await page.addInitScript((b) => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: b } }, version: 1 })), backend);
+async function loadFromHub(
+  page: Page,
+  backend: 'webgpu' | 'wasm',
+  repo: string,
+  quant: 'F32' | 'INT8',
+  family: string,
+): Promise<void> {
+  await page.addInitScript(
+    (b) =>
+      localStorage.setItem(
+        'lora-studio-settings',
+        JSON.stringify({ state: { settings: { theme: 'light', backend: b } }, version: 1 }),
+      ),
+    backend,
+  );
   await page.goto('/#model');
   await expect(page.getByTestId('engine-backend')).toHaveText(backend);
   await page.getByRole('radio', { name: 'Hugging Face' }).check();
@@ -36,7 +51,9 @@ async function loadFromHub(page: Page, backend: 'webgpu' | 'wasm', repo: string,
   await expect(page.getByTestId('model-loaded')).toContainText(`${repo}@main (${quant})`, { timeout: 600_000 });
   await expect(page.getByTestId('engine-backend')).toHaveText(backend);
   // The weights came through the hub's resolve endpoint (the studio's download path), not a dropped file.
-  const weights = hub.requests.filter((r) => r.url.startsWith(`/${repo}/resolve/main/model.safetensors`) && r.method === 'GET' && r.status < 300);
+  const weights = hub.requests.filter(
+    (r) => r.url.startsWith(`/${repo}/resolve/main/model.safetensors`) && r.method === 'GET' && r.status < 300,
+  );
   expect(weights.length).toBeGreaterThan(0);
 }
 
@@ -44,7 +61,17 @@ async function loadFromHub(page: Page, backend: 'webgpu' | 'wasm', repo: string,
 async function trainTwoSteps(page: Page, name: string): Promise<void> {
   await prepareJsonlLines(page, 'ishmael.jsonl', LINES, 8);
 
-  await fillTrainForm(page, { steps: 2, name, sampleEvery: 0, checkpointEvery: 1, seqLen: 8, lr: 1e-3, batch: 1, prompt: 'The whale', sampleTokens: 4 });
+  await fillTrainForm(page, {
+    steps: 2,
+    name,
+    sampleEvery: 0,
+    checkpointEvery: 1,
+    seqLen: 8,
+    lr: 1e-3,
+    batch: 1,
+    prompt: 'The whale',
+    sampleTokens: 4,
+  });
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveText(/Training|Finished/);
   await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout: 1_200_000 });
@@ -72,7 +99,9 @@ test('SmolLM2-135M shapes: hub download, wasm (INT8), 2 LoRA steps at seq 8, 4-t
   await trainTwoSteps(page, 'smollm2 wasm');
 });
 
-test('Qwen2.5-0.5B shapes (151936-token vocab, q/k/v biases): hub download, WebGPU (F32), 2 LoRA steps, 4-token sample', async ({ page }) => {
+test('Qwen2.5-0.5B shapes (151936-token vocab, q/k/v biases): hub download, WebGPU (F32), 2 LoRA steps, 4-token sample', async ({
+  page,
+}) => {
   test.setTimeout(2_400_000);
   await loadFromHub(page, 'webgpu', MODELS.qwen, 'F32', 'qwen2');
   await trainTwoSteps(page, 'qwen webgpu');

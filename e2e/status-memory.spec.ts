@@ -53,7 +53,12 @@ test('wasm: the loaded demo model shows its tensor bytes, as the engine reports 
 
 test('WebGPU: tensor bytes after the load, GPU buffer bytes once the model ran', async ({ page }) => {
   test.setTimeout(90_000);
-  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 })));
+  await page.addInitScript(() =>
+    localStorage.setItem(
+      'lora-studio-settings',
+      JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 }),
+    ),
+  );
   await openWithModel(page);
   await expect(page.getByTestId('status-backend')).toContainText('webgpu');
   await expect(page.getByTestId('status-memory')).toHaveText(LABEL, { timeout: 5_000 });
@@ -75,7 +80,9 @@ test('WebGPU: tensor bytes after the load, GPU buffer bytes once the model ran',
   expect(ran.gpu!).toBeGreaterThan(loaded.numBytes! * 0.5);
 });
 
-test('wasm, during training: the figure follows the run (adapter and optimizer state on top of the base)', async ({ page }) => {
+test('wasm, during training: the figure follows the run (adapter and optimizer state on top of the base)', async ({
+  page,
+}) => {
   test.setTimeout(90_000);
   await openWithModel(page);
   await expect(page.getByTestId('status-memory')).toHaveText(LABEL, { timeout: 5_000 });
@@ -85,7 +92,9 @@ test('wasm, during training: the figure follows the run (adapter and optimizer s
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect.poll(async () => (await lossRange(page)).points, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
   // The engine reports after every step: LoRA matrices and AdamW moments are live tensors now.
-  await expect.poll(async () => (await memory(page)).numBytes ?? 0, { timeout: 10_000 }).toBeGreaterThan(loaded.numBytes!);
+  await expect
+    .poll(async () => (await memory(page)).numBytes ?? 0, { timeout: 10_000 })
+    .toBeGreaterThan(loaded.numBytes!);
   const during = await memory(page);
   expectAbout(LABEL.exec(during.text)![1], during.numBytes!);
   await page.getByRole('button', { name: 'Stop and save' }).click();

@@ -19,9 +19,17 @@ export function tinyChatModelFiles(): { name: string; mimeType: string; buffer: 
     });
   const { hidden: h, intermediate: i, vocab: v } = SHAPE;
   const kv = (h / SHAPE.heads) * SHAPE.kvHeads;
-  const t = (name: string, shape: number[], data: Float32Array): SafetensorsEntry => ({ name, dtype: 'F32', shape, data });
+  const t = (name: string, shape: number[], data: Float32Array): SafetensorsEntry => ({
+    name,
+    dtype: 'F32',
+    shape,
+    data,
+  });
   const ones = (n: number) => new Float32Array(n).fill(1);
-  const entries: SafetensorsEntry[] = [t('model.embed_tokens.weight', [v, h], rand(v * h, 1)), t('model.norm.weight', [h], ones(h))];
+  const entries: SafetensorsEntry[] = [
+    t('model.embed_tokens.weight', [v, h], rand(v * h, 1)),
+    t('model.norm.weight', [h], ones(h)),
+  ];
   for (let l = 0; l < SHAPE.layers; l++) {
     const p = `model.layers.${l}`;
     entries.push(
@@ -37,15 +45,30 @@ export function tinyChatModelFiles(): { name: string; mimeType: string; buffer: 
     );
   }
   const config = {
-    architectures: ['LlamaForCausalLM'], model_type: 'llama', hidden_size: h, intermediate_size: i,
-    num_hidden_layers: SHAPE.layers, num_attention_heads: SHAPE.heads, num_key_value_heads: SHAPE.kvHeads, vocab_size: v,
-    max_position_embeddings: 512, rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: true, hidden_act: 'silu',
-    bos_token_id: 0, eos_token_id: 0,
+    architectures: ['LlamaForCausalLM'],
+    model_type: 'llama',
+    hidden_size: h,
+    intermediate_size: i,
+    num_hidden_layers: SHAPE.layers,
+    num_attention_heads: SHAPE.heads,
+    num_key_value_heads: SHAPE.kvHeads,
+    vocab_size: v,
+    max_position_embeddings: 512,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    tie_word_embeddings: true,
+    hidden_act: 'silu',
+    bos_token_id: 0,
+    eos_token_id: 0,
   };
   const json = (name: string, body: Buffer) => ({ name, mimeType: 'application/json', buffer: body });
   return [
     json('config.json', Buffer.from(JSON.stringify(config))),
-    { name: 'model.safetensors', mimeType: 'application/octet-stream', buffer: Buffer.from(encodeSafetensors(entries, { format: 'pt' })) },
+    {
+      name: 'model.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(encodeSafetensors(entries, { format: 'pt' })),
+    },
     json('tokenizer.json', readFileSync(path.join(TOKENIZER_DIR, 'tokenizer.json'))),
     json('tokenizer_config.json', readFileSync(path.join(TOKENIZER_DIR, 'tokenizer_config.json'))),
   ];

@@ -9,9 +9,16 @@ import { fillTrainForm, lossRange, openWithModel, shoot } from './train-helpers'
 const PAIRS = path.resolve('public/datasets/sea-preference.jsonl');
 const STEPS = 6;
 
-test('DPO on the demo model with the sample preference pairs: first loss ln 2, then lower; reward charts', async ({ page }) => {
+test('DPO on the demo model with the sample preference pairs: first loss ln 2, then lower; reward charts', async ({
+  page,
+}) => {
   test.setTimeout(300_000);
-  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'dark', backend: 'wasm' } }, version: 1 })));
+  await page.addInitScript(() =>
+    localStorage.setItem(
+      'lora-studio-settings',
+      JSON.stringify({ state: { settings: { theme: 'dark', backend: 'wasm' } }, version: 1 }),
+    ),
+  );
   await openWithModel(page);
 
   await openSection(page, 'Data');
@@ -24,7 +31,17 @@ test('DPO on the demo model with the sample preference pairs: first loss ln 2, t
   await page.getByRole('button', { name: 'Prepare dataset' }).click();
   await expect(page.getByTestId('data-stats')).toContainText('Stored', { timeout: 90_000 });
 
-  await fillTrainForm(page, { steps: STEPS, name: 'sea dpo', sampleEvery: 0, checkpointEvery: 0, seqLen: 64, lr: 1e-3, batch: 2, prompt: 'The', sampleTokens: 8 });
+  await fillTrainForm(page, {
+    steps: STEPS,
+    name: 'sea dpo',
+    sampleEvery: 0,
+    checkpointEvery: 0,
+    seqLen: 64,
+    lr: 1e-3,
+    batch: 2,
+    prompt: 'The',
+    sampleTokens: 8,
+  });
   await page.getByLabel('Method', { exact: true }).selectOption('dpo');
   await page.getByLabel('β (DPO)').fill('0.1');
   await page.getByLabel('DPO loss').selectOption('sigmoid');
@@ -40,7 +57,12 @@ test('DPO on the demo model with the sample preference pairs: first loss ln 2, t
   expect(loss.last).toBeLessThan(loss.first);
   await expect(page.getByTestId('chart-margins')).toBeVisible();
   await expect(page.getByTestId('chart-accuracies')).toBeVisible();
-  test.info().annotations.push({ type: 'measured', description: `DPO on the demo: loss ${loss.first.toFixed(4)} → ${loss.last.toFixed(4)} in ${STEPS} steps` });
+  test
+    .info()
+    .annotations.push({
+      type: 'measured',
+      description: `DPO on the demo: loss ${loss.first.toFixed(4)} → ${loss.last.toFixed(4)} in ${STEPS} steps`,
+    });
   console.log(test.info().annotations.at(-1)?.description);
   await shoot(page, 'train-dpo');
 });

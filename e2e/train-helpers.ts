@@ -8,7 +8,8 @@ import { loadFixtureModel, openSection } from './helpers';
 /** The demo's weights are built by scripts/demo-model; a checkout without them trains the committed tiny fixture. */
 export const DEMO_PRESENT = existsSync(path.resolve('public/models/lorastudio-demo/model.safetensors'));
 export const SHIP_LOG = path.resolve('public/datasets/ship-log-json.jsonl');
-export const SAMPLE_PROMPT = "Ship's log: 3 May 1840. Captain Peleg of the Pequod took two whales off Cape Horn.\nRecord:";
+export const SAMPLE_PROMPT =
+  "Ship's log: 3 May 1840. Captain Peleg of the Pequod took two whales off Cape Horn.\nRecord:";
 
 /** Opens the studio with a base model loaded: the built-in demo (loaded on open) or the dropped fixture. */
 export async function openWithModel(page: Page): Promise<string> {
@@ -32,9 +33,16 @@ export async function prepareShipLog(page: Page, maxTokens = 256): Promise<void>
 }
 
 /** Drops `lines` as one JSONL file on the Data section and prepares it with nothing held out. */
-export async function prepareJsonlLines(page: Page, name: string, lines: readonly string[], maxTokens: number): Promise<void> {
+export async function prepareJsonlLines(
+  page: Page,
+  name: string,
+  lines: readonly string[],
+  maxTokens: number,
+): Promise<void> {
   await openSection(page, 'Data');
-  await page.getByLabel('Data files').setInputFiles({ name, mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n') + '\n') });
+  await page
+    .getByLabel('Data files')
+    .setInputFiles({ name, mimeType: 'application/jsonl', buffer: Buffer.from(lines.join('\n') + '\n') });
   await expect(page.getByTestId('data-files')).toContainText(name);
   await page.getByLabel('Max tokens per example').fill(String(maxTokens));
   await page.getByLabel('Held out for evaluation').fill('0');
@@ -60,7 +68,9 @@ export async function fillTrainForm(page: Page, s: TinySettings): Promise<void> 
   await openSection(page, 'Train');
   await page.getByRole('radio', { name: 'Quick' }).check();
   // The LoRA and Training groups are folded by default (the preset sets them); open them to edit.
-  await page.locator('details.form-group').evaluateAll((groups) => groups.forEach((g) => ((g as HTMLDetailsElement).open = true)));
+  await page
+    .locator('details.form-group')
+    .evaluateAll((groups) => groups.forEach((g) => ((g as HTMLDetailsElement).open = true)));
   await page.getByLabel('Adapter name').fill(s.name);
   await page.getByRole('radio', { name: 'Steps', exact: true }).check();
   await page.getByLabel('Total steps').fill(String(s.steps));
@@ -107,13 +117,19 @@ export function targetShapes(): Record<string, [number, number]> {
   const h = c.hidden_size;
   const i = c.intermediate_size;
   return {
-    'self_attn.q_proj': [q, h], 'self_attn.k_proj': [kv, h], 'self_attn.v_proj': [kv, h], 'self_attn.o_proj': [h, q],
-    'mlp.gate_proj': [i, h], 'mlp.up_proj': [i, h], 'mlp.down_proj': [h, i],
+    'self_attn.q_proj': [q, h],
+    'self_attn.k_proj': [kv, h],
+    'self_attn.v_proj': [kv, h],
+    'self_attn.o_proj': [h, q],
+    'mlp.gate_proj': [i, h],
+    'mlp.up_proj': [i, h],
+    'mlp.down_proj': [h, i],
   };
 }
 
 /** Number of decoder layers of that model. */
 export function layerCount(): number {
   const dir = DEMO_PRESENT ? 'public/models/lorastudio-demo' : 'fixtures/models/llama-tied';
-  return (JSON.parse(readFileSync(path.resolve(dir, 'config.json'), 'utf8')) as { num_hidden_layers: number }).num_hidden_layers;
+  return (JSON.parse(readFileSync(path.resolve(dir, 'config.json'), 'utf8')) as { num_hidden_layers: number })
+    .num_hidden_layers;
 }

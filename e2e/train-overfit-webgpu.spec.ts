@@ -13,7 +13,9 @@ import { fillTrainForm, lossRange, shoot } from './train-helpers';
 const STEPS = 12;
 const EXAMPLES = 20;
 
-test('overfit on WebGPU: LoRA r8 on a tiny random Llama learns 20 examples, training loss falls ≥ 90%', async ({ page }) => {
+test('overfit on WebGPU: LoRA r8 on a tiny random Llama learns 20 examples, training loss falls ≥ 90%', async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   await loadLocalModelOnWebGpu(page, overfitModelFiles());
 
@@ -25,7 +27,17 @@ test('overfit on WebGPU: LoRA r8 on a tiny random Llama learns 20 examples, trai
   await page.getByRole('button', { name: 'Prepare dataset' }).click();
   await expect(page.getByTestId('data-stats')).toContainText('Stored');
 
-  await fillTrainForm(page, { steps: STEPS, name: 'webgpu overfit', sampleEvery: 0, checkpointEvery: 0, seqLen: 32, lr: 2e-2, batch: EXAMPLES, prompt: 'Q1:', sampleTokens: 4 });
+  await fillTrainForm(page, {
+    steps: STEPS,
+    name: 'webgpu overfit',
+    sampleEvery: 0,
+    checkpointEvery: 0,
+    seqLen: 32,
+    lr: 2e-2,
+    batch: EXAMPLES,
+    prompt: 'Q1:',
+    sampleTokens: 4,
+  });
   // The overfit settings the shared form helper leaves at its defaults: rank 8, no dropout, constant lr, no warmup.
   await page.getByLabel('Rank', { exact: true }).fill('8');
   await page.getByLabel('Alpha', { exact: true }).fill('16');

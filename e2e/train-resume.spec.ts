@@ -9,7 +9,12 @@ const STEPS = 40;
 
 test('reload mid-run: the run resumes from its checkpoint and finishes', async ({ page }) => {
   test.setTimeout(300_000);
-  await page.addInitScript(() => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: { theme: 'dark', backend: 'wasm' } }, version: 1 })));
+  await page.addInitScript(() =>
+    localStorage.setItem(
+      'lora-studio-settings',
+      JSON.stringify({ state: { settings: { theme: 'dark', backend: 'wasm' } }, version: 1 }),
+    ),
+  );
   await openWithModel(page);
   await prepareShipLog(page);
   await fillTrainForm(page, { steps: STEPS, name: 'ship log resumed', sampleEvery: 0, checkpointEvery: 5, lr: 2e-3 });

@@ -8,14 +8,28 @@ import { FIXTURE_MODEL_FILES, loadLocalModelOnWebGpu } from './helpers';
 import { fillTrainForm, lossRange, prepareJsonlLines, shoot } from './train-helpers';
 
 const STEPS = 4;
-const LINES = Array.from({ length: 24 }, (_, i) => JSON.stringify({ prompt: `Q${i % 3}:`, completion: ' yes yes yes' }));
+const LINES = Array.from({ length: 24 }, (_, i) =>
+  JSON.stringify({ prompt: `Q${i % 3}:`, completion: ' yes yes yes' }),
+);
 
-test('a LoRA run trains on WebGPU (SwiftShader): loss falls, checkpoints, end sample, adapter saved', async ({ page }) => {
+test('a LoRA run trains on WebGPU (SwiftShader): loss falls, checkpoints, end sample, adapter saved', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   await loadLocalModelOnWebGpu(page, FIXTURE_MODEL_FILES);
   await prepareJsonlLines(page, 'yes.jsonl', LINES, 32);
 
-  await fillTrainForm(page, { steps: STEPS, name: 'webgpu yes', sampleEvery: 0, checkpointEvery: 2, seqLen: 32, lr: 1e-2, batch: 4, prompt: 'Q1:', sampleTokens: 4 });
+  await fillTrainForm(page, {
+    steps: STEPS,
+    name: 'webgpu yes',
+    sampleEvery: 0,
+    checkpointEvery: 2,
+    seqLen: 32,
+    lr: 1e-2,
+    batch: 4,
+    prompt: 'Q1:',
+    sampleTokens: 4,
+  });
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveText(/Training|Finished/);
   await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout: 200_000 });

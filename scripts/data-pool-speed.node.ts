@@ -28,10 +28,15 @@ const OPTIONS: PrepareOptions = { policy: 'fail', maxSeqLen: 256, evalSplit: 0.1
 
 /** The samples, each repeated until the whole is about `mb` megabytes (as separate files, like a multi-drop). */
 function inputs(mb: number): DatasetInput[] {
-  const files = SAMPLES.map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(ROOT, 'public', 'datasets', name))) }));
+  const files = SAMPLES.map((name) => ({
+    name,
+    bytes: new Uint8Array(readFileSync(path.join(ROOT, 'public', 'datasets', name))),
+  }));
   const once = files.reduce((s, f) => s + f.bytes.byteLength, 0);
   const copies = Math.max(1, Math.round((mb * 1e6) / once));
-  return Array.from({ length: copies }, (_, c) => files.map((f) => ({ name: `${c}-${f.name}`, bytes: f.bytes }))).flat();
+  return Array.from({ length: copies }, (_, c) =>
+    files.map((f) => ({ name: `${c}-${f.name}`, bytes: f.bytes })),
+  ).flat();
 }
 
 interface Job {
@@ -47,7 +52,10 @@ async function workerMain(job: Job): Promise<void> {
 function runWorker(job: Job, signal: AbortSignal): Promise<CompactShard> {
   return new Promise((resolve, reject) => {
     // A process per worker (tsx's loader does not reach worker threads); structured clone over IPC, like postMessage.
-    const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(job)], { execArgv: ['--import', 'tsx'], serialization: 'advanced' });
+    const child = fork(fileURLToPath(import.meta.url), [JSON.stringify(job)], {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+    });
     signal.addEventListener('abort', () => child.kill(), { once: true });
     child.once('message', (shard) => resolve(shard as CompactShard));
     child.once('error', reject);
@@ -93,7 +101,9 @@ async function main(): Promise<void> {
   const runs = counts.length ? counts : [1, 2, 4];
   await costs(mb);
   let base: { ms: number; result: PreparedDataset } | null = null;
-  console.log(`${inputs(mb).length} files, ${mb} MB, Qwen3 tokenizer; machine: ${(await import('node:os')).availableParallelism()} cores`);
+  console.log(
+    `${inputs(mb).length} files, ${mb} MB, Qwen3 tokenizer; machine: ${(await import('node:os')).availableParallelism()} cores`,
+  );
   for (const count of runs) {
     const run = await pooled(count, mb);
     base ??= run;

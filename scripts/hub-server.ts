@@ -74,7 +74,7 @@ function fileInfo(full: string, rel: string): FileInfo {
   const buf = Buffer.alloc(8 << 20);
   const fd = openSync(full, 'r');
   try {
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) {
       sha1.update(buf.subarray(0, n));
       sha256.update(buf.subarray(0, n));
     }
@@ -101,7 +101,8 @@ function listDir(dir: string, prefix = ''): FileInfo[] {
 const CORS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Allow-Headers': 'Range, Authorization, Content-Type, Accept',
-  'Access-Control-Expose-Headers': 'Content-Range, Content-Length, ETag, X-Error-Code, X-Repo-Commit, Accept-Ranges, Link',
+  'Access-Control-Expose-Headers':
+    'Content-Range, Content-Length, ETag, X-Error-Code, X-Repo-Commit, Accept-Ranges, Link',
   'Cross-Origin-Resource-Policy': 'cross-origin',
 };
 
@@ -125,8 +126,14 @@ class LocalHub {
   constructor(private readonly opts: HubServerOptions) {}
 
   handle(req: Req, res: Res): void {
-    const entry: RequestLogEntry = { method: req.method ?? 'GET', url: req.url ?? '/', range: req.headers.range ?? null,
-      authorization: req.headers.authorization ?? null, status: 0, bytesSent: 0 };
+    const entry: RequestLogEntry = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      range: req.headers.range ?? null,
+      authorization: req.headers.authorization ?? null,
+      status: 0,
+      bytesSent: 0,
+    };
     this.requests.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
     res.on('close', () => (entry.status ||= res.statusCode));
@@ -160,8 +167,16 @@ class LocalHub {
       return null;
     }
     if (files && repo.gated && !ok) {
-      send(res, auth ? 403 : 401, { error: `Access to model ${id} is restricted. You must have access to it and be ` +
-        'authenticated to access it. Please log in.' }, { 'X-Error-Code': 'GatedRepo' });
+      send(
+        res,
+        auth ? 403 : 401,
+        {
+          error:
+            `Access to model ${id} is restricted. You must have access to it and be ` +
+            'authenticated to access it. Please log in.',
+        },
+        { 'X-Error-Code': 'GatedRepo' },
+      );
       return null;
     }
     return repo;
@@ -178,20 +193,40 @@ class LocalHub {
     const id = `${p[0]}/${p[1]}`;
     const repo = this.repoOf(req, res, id, false);
     if (!repo) return;
-    const rev = p[2] === 'tree' || p[2] === 'revision' ? p[3] ?? 'main' : 'main';
+    const rev = p[2] === 'tree' || p[2] === 'revision' ? (p[3] ?? 'main') : 'main';
     if (!this.revisionOk(repo, rev, res)) return;
     const files = listDir(repo.dir);
     if (p[2] === 'tree') {
       const sub = p.slice(4).join('/');
-      return send(res, 200, files.filter((f) => !sub || f.path.startsWith(`${sub}/`)).map((f) => ({
-        type: 'file', oid: f.oid, size: f.size, path: f.path,
-        ...(LFS.test(f.path) ? { lfs: { oid: f.sha256, size: f.size, pointerSize: 134 } } : {}),
-      })));
+      return send(
+        res,
+        200,
+        files
+          .filter((f) => !sub || f.path.startsWith(`${sub}/`))
+          .map((f) => ({
+            type: 'file',
+            oid: f.oid,
+            size: f.size,
+            path: f.path,
+            ...(LFS.test(f.path) ? { lfs: { oid: f.sha256, size: f.size, pointerSize: 134 } } : {}),
+          })),
+      );
     }
-    const sha = createHash('sha1').update(files.map((f) => f.oid).join()).digest('hex');
-    send(res, 200, { _id: sha.slice(0, 24), id, modelId: id, sha, private: !!repo.private, gated: repo.gated ? 'auto' : false,
-      disabled: false, tags: ['transformers', 'safetensors'], library_name: 'transformers',
-      siblings: files.map((f) => ({ rfilename: f.path })) });
+    const sha = createHash('sha1')
+      .update(files.map((f) => f.oid).join())
+      .digest('hex');
+    send(res, 200, {
+      _id: sha.slice(0, 24),
+      id,
+      modelId: id,
+      sha,
+      private: !!repo.private,
+      gated: repo.gated ? 'auto' : false,
+      disabled: false,
+      tags: ['transformers', 'safetensors'],
+      library_name: 'transformers',
+      siblings: files.map((f) => ({ rfilename: f.path })),
+    });
   }
 
   /** `GET|HEAD /{repo}/resolve/{rev}/{path}` with Range. */
@@ -207,9 +242,14 @@ class LocalHub {
       return send(res, 416, { error: 'Range Not Satisfiable' }, { 'Content-Range': `bytes */${size}` });
     }
     const [start, end] = range ?? [0, size - 1];
-    const headers: Record<string, string | number> = { ...CORS, 'Content-Type': 'application/octet-stream',
-      'Content-Length': end - start + 1, 'Accept-Ranges': 'bytes', ETag: `"${LFS.test(file) ? info.sha256 : info.oid}"`,
-      'X-Repo-Commit': 'local' };
+    const headers: Record<string, string | number> = {
+      ...CORS,
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': end - start + 1,
+      'Accept-Ranges': 'bytes',
+      ETag: `"${LFS.test(file) ? info.sha256 : info.oid}"`,
+      'X-Repo-Commit': 'local',
+    };
     if (range) headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
     res.writeHead(range ? 206 : 200, headers);
     if (req.method === 'HEAD') return void res.end();
@@ -222,7 +262,13 @@ class LocalHub {
    * Sends bytes [from, to) of `file` in slices read as the socket drains (64 KiB with `chunkDelayMs`, else 4 MiB: a
    * GB-sized shard is never held whole), or only `dropAfter` bytes and then kills the socket.
    */
-  private stream(res: Res, entry: RequestLogEntry, file: string, [from, to]: [number, number], dropAfter: number | null): void {
+  private stream(
+    res: Res,
+    entry: RequestLogEntry,
+    file: string,
+    [from, to]: [number, number],
+    dropAfter: number | null,
+  ): void {
     const limit = dropAfter === null ? to - from : Math.min(dropAfter, to - from);
     const delay = this.opts.chunkDelayMs ?? 0;
     const slice = delay ? 64 * 1024 : 4 << 20;
@@ -262,16 +308,22 @@ export async function startHubServer(opts: HubServerOptions): Promise<HubServer>
     url: `http://127.0.0.1:${port}`,
     requests: hub.requests,
     dropNext: (file, afterBytes) => void hub.drops.set(file, afterBytes),
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...CORS, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...extra });
+  res.writeHead(status, {
+    ...CORS,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...extra,
+  });
   res.end(text);
 }
 

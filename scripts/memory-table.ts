@@ -38,8 +38,11 @@ function arg(argv: string[], name: string, fallback: string): string {
 
 /** Text rows long enough to fill `seq` tokens with every position a label (the estimate's default). */
 function writeData(dir: string): string {
-  const words = 'the ship sailed over the grey sea while whales rose and the captain watched from the deck at dawn'.split(' ');
-  const rows = Array.from({ length: 4 }, (_, r) => ({ text: Array.from({ length: 1500 }, (_, i) => `${words[(i * 7 + r) % words.length]}${(i * 13 + r) % 97}`).join(' ') }));
+  const words =
+    'the ship sailed over the grey sea while whales rose and the captain watched from the deck at dawn'.split(' ');
+  const rows = Array.from({ length: 4 }, (_, r) => ({
+    text: Array.from({ length: 1500 }, (_, i) => `${words[(i * 7 + r) % words.length]}${(i * 13 + r) % 97}`).join(' '),
+  }));
   const file = path.join(dir, 'long.jsonl');
   writeFileSync(file, rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
   return file;
@@ -50,14 +53,46 @@ function cli(args: string[]): { stdout: string; stderr: string; status: number |
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
-const lastJson = (text: string): Record<string, unknown> => JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
+const lastJson = (text: string): Record<string, unknown> =>
+  JSON.parse(text.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
-function measureRow(o: { model: string; dir: string; quant: string; seq: number; backend: string; checkpointing: boolean; data: string; extra: string[] }): Row {
+function measureRow(o: {
+  model: string;
+  dir: string;
+  quant: string;
+  seq: number;
+  backend: string;
+  checkpointing: boolean;
+  data: string;
+  extra: string[];
+}): Row {
   const common = ['--model', o.dir, '--quant', o.quant, '--backend', o.backend, ...o.extra];
   const out = mkdtempSync(path.join(tmpdir(), 'memory-table-'));
-  const t = cli(['train', ...common, '--data', o.data, '--out', out, '--steps', '1', '--batch', '1', '--seq-len', String(o.seq), '--rank', '16', '--alpha', '32', ...(o.checkpointing ? [] : ['--no-checkpointing'])]);
-  if (t.status !== 0) throw new Error(`train ${o.model} ${o.quant} ${o.seq} failed (${t.status}):\n${t.stderr.slice(-2000)}`);
-  const lines = t.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const t = cli([
+    'train',
+    ...common,
+    '--data',
+    o.data,
+    '--out',
+    out,
+    '--steps',
+    '1',
+    '--batch',
+    '1',
+    '--seq-len',
+    String(o.seq),
+    '--rank',
+    '16',
+    '--alpha',
+    '32',
+    ...(o.checkpointing ? [] : ['--no-checkpointing']),
+  ]);
+  if (t.status !== 0)
+    throw new Error(`train ${o.model} ${o.quant} ${o.seq} failed (${t.status}):\n${t.stderr.slice(-2000)}`);
+  const lines = t.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const step = lines[0];
   const summary = lines.at(-1)!;
   const g = cli(['generate', ...common, '--prompt', 'The ship sailed', '--max-new-tokens', '4', '--stats']);
@@ -82,7 +117,8 @@ const mib = (b: number | null | undefined) => (typeof b === 'number' ? `${Math.r
 
 /** The README table: estimate against measured peak, per row. */
 export function markdownTable(rows: readonly Row[]): string {
-  const head = '| model | backend | quant | seq | estimate (MiB) | measured peak (MiB) | measured ÷ estimate | tensors peak | JS heap | generation peak / est. |';
+  const head =
+    '| model | backend | quant | seq | estimate (MiB) | measured peak (MiB) | measured ÷ estimate | tensors peak | JS heap | generation peak / est. |';
   const lines = rows.map((r) => {
     const g = r.generate;
     const gen = g ? `${mib(g.peakBytes as number)} / ${mib(g.estimateBytes as number)}` : '—';

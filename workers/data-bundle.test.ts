@@ -36,7 +36,9 @@ describe('data worker bundle', () => {
   it('contains no @tensorflow module, stays small, and still has the data pipeline', async () => {
     const chunks = await buildDataWorker();
     const modules = chunks.flatMap((c) => c.moduleIds).map((id) => path.relative(root, id));
-    const tensorflow = modules.filter((id) => id.includes('@tensorflow/') || id === path.join('src', 'backend', 'tf.ts'));
+    const tensorflow = modules.filter(
+      (id) => id.includes('@tensorflow/') || id === path.join('src', 'backend', 'tf.ts'),
+    );
     expect(tensorflow).toEqual([]);
     // The graph is really the worker's: its pipeline and tokenizer are in it.
     expect(modules).toContain(path.join('src', 'data', 'shard.ts'));

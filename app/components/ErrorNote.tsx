@@ -1,5 +1,13 @@
 /** An error shown where it happened, in the words the engine chose for the user; dismissible when handled. */
-export function ErrorNote({ message, onDismiss, testId }: { message: string | null; onDismiss?: () => void; testId?: string }) {
+export function ErrorNote({
+  message,
+  onDismiss,
+  testId,
+}: {
+  message: string | null;
+  onDismiss?: () => void;
+  testId?: string;
+}) {
   if (!message) return null;
   return (
     <div className="error-note" role="alert" data-testid={testId}>

@@ -22,12 +22,21 @@ function amount(p: JobProgress): string {
 function speed(p: JobProgress): string | null {
   if (!p.rate || p.rate <= 0) return null;
   const rate = p.unit === 'bytes' ? formatRate(p.rate) : `${p.rate.toFixed(0)} ${p.unit}/s`;
-  const eta = p.total !== null && p.total > p.done ? ` · ${formatDuration(((p.total - p.done) / p.rate) * 1000)} left` : '';
+  const eta =
+    p.total !== null && p.total > p.done ? ` · ${formatDuration(((p.total - p.done) / p.rate) * 1000)} left` : '';
   return rate + eta;
 }
 
 /** A labelled progress bar for one job: stage, amount, speed and ETA; optional cancel. */
-export function ProgressBar({ progress, label, onCancel }: { progress: JobProgress; label: string; onCancel?: () => void }) {
+export function ProgressBar({
+  progress,
+  label,
+  onCancel,
+}: {
+  progress: JobProgress;
+  label: string;
+  onCancel?: () => void;
+}) {
   const fraction = progress.total ? Math.min(1, progress.done / progress.total) : null;
   const stage = STAGE_NAMES[progress.stage] ?? progress.stage;
   const rate = speed(progress);

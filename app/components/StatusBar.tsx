@@ -1,6 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
 import { useStudio } from '../store';
-import { selectBackendLabel, selectEngineStatus, selectSection, selectMemory, selectMemoryDetail, selectMemoryLabel, selectStorageLabel } from '../store/selectors';
+import {
+  selectBackendLabel,
+  selectEngineStatus,
+  selectSection,
+  selectMemory,
+  selectMemoryDetail,
+  selectMemoryLabel,
+  selectStorageLabel,
+} from '../store/selectors';
 import { EnginePanel } from './EnginePanel';
 
 /** Bottom bar: backend, tensor memory, browser storage; opens the engine panel (Escape or another section closes it). */

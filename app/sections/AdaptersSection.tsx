@@ -30,7 +30,9 @@ export function AdaptersSection() {
           </p>
         ) : null}
         <ErrorNote message={error} onDismiss={() => patch({ error: null })} testId="adapters-error" />
-        {loaded && list.length === 0 ? <p className="muted">No adapters yet. Train one in the Train section, or import one below.</p> : null}
+        {loaded && list.length === 0 ? (
+          <p className="muted">No adapters yet. Train one in the Train section, or import one below.</p>
+        ) : null}
         {list.length > 0 ? (
           <div className="table-scroll">
             <table className="table" data-testid="adapter-library">

@@ -30,8 +30,16 @@ export function DataSection() {
       <div className="two-col">
         <div className="col">
           <DataDropZone />
-          {sampling ? <p className="muted" role="status">Reading the file…</p> : null}
-          <ErrorNote message={sampleError} onDismiss={() => patchData({ sampleError: null })} testId="data-sample-error" />
+          {sampling ? (
+            <p className="muted" role="status">
+              Reading the file…
+            </p>
+          ) : null}
+          <ErrorNote
+            message={sampleError}
+            onDismiss={() => patchData({ sampleError: null })}
+            testId="data-sample-error"
+          />
           <ShapeMapping />
           <PrepareForm />
           <ErrorNote message={prepareError} onDismiss={() => patchData({ prepareError: null })} testId="data-error" />

@@ -19,7 +19,12 @@ export function ModelSection() {
           <ModelSourcePicker />
           <QuantChooser />
           <div className="actions">
-            <button type="button" className="primary" disabled={!engineReady || model.loading !== null} onClick={() => void loadSelectedModel()}>
+            <button
+              type="button"
+              className="primary"
+              disabled={!engineReady || model.loading !== null}
+              onClick={() => void loadSelectedModel()}
+            >
               {model.info ? 'Load this model instead' : 'Load model'}
             </button>
             {model.info ? (
@@ -28,7 +33,9 @@ export function ModelSection() {
               </span>
             ) : null}
           </div>
-          {model.loading ? <ProgressBar progress={model.loading} label="Model loading" onCancel={cancelModelLoad} /> : null}
+          {model.loading ? (
+            <ProgressBar progress={model.loading} label="Model loading" onCancel={cancelModelLoad} />
+          ) : null}
           <ErrorNote message={model.loadError} onDismiss={() => patchModel({ loadError: null })} testId="model-error" />
           <ErrorNote message={model.inspectError} testId="model-inspect-error" />
         </div>

@@ -67,7 +67,6 @@ export function downloadAdapter(id: string, as: 'zip' | 'files'): Promise<void> 
   });
 }
 
-
 /** Imports a dropped PEFT folder (its files) or a .zip. */
 export function importAdapter(files: NamedBlob[]): Promise<void> {
   return run('Importing…', async () => `Imported ${(await getEngine().request('importAdapter', { files })).name}.`);

@@ -26,7 +26,9 @@ export interface AdaptersSlice {
   patchAdapters(patch: Partial<AdaptersSlice['adapters']>): void;
 }
 
-export const createAdaptersSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], AdaptersSlice> = (set) => ({
+export const createAdaptersSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], AdaptersSlice> = (
+  set,
+) => ({
   adapters: {
     list: [],
     loaded: false,

@@ -16,7 +16,8 @@ import type { SampleDataset } from './data-slice';
 const PREVIEW_COUNT = 3;
 
 let prepareController: AbortController | null = null;
-const patch = (p: Parameters<ReturnType<typeof useStudio.getState>['patchData']>[0]) => useStudio.getState().patchData(p);
+const patch = (p: Parameters<ReturnType<typeof useStudio.getState>['patchData']>[0]) =>
+  useStudio.getState().patchData(p);
 
 /** Reads public/datasets/index.json (the sample datasets and their descriptions). */
 export async function loadSampleIndex(): Promise<void> {
@@ -44,7 +45,16 @@ export async function pickSampleDataset(sample: SampleDataset): Promise<void> {
 
 /** New files: forget the previous result, sample them in the data worker, then preview a few records. */
 export async function setDataFiles(files: NamedBlob[], name?: string): Promise<void> {
-  patch({ files, name: name ?? files[0]?.name.replace(/\.[^.]+$/, '') ?? '', sample: null, mapping: null, result: null, check: null, prepareError: null, previews: [] });
+  patch({
+    files,
+    name: name ?? files[0]?.name.replace(/\.[^.]+$/, '') ?? '',
+    sample: null,
+    mapping: null,
+    result: null,
+    check: null,
+    prepareError: null,
+    previews: [],
+  });
   await resample();
 }
 
@@ -57,7 +67,11 @@ async function checkFiles(): Promise<void> {
   checkController = controller;
   const { files, mapping } = useStudio.getState().data;
   try {
-    const check = await getDataEngine().request('validateData', { files, options: { ...(mapping ? { mapping } : {}), maxProblems: 200 } }, { signal: controller.signal });
+    const check = await getDataEngine().request(
+      'validateData',
+      { files, options: { ...(mapping ? { mapping } : {}), maxProblems: 200 } },
+      { signal: controller.signal },
+    );
     if (checkController === controller) patch({ check });
   } catch (e) {
     // A newer check or a Prepare replaced it; any other failure shows again when preparing.
@@ -99,10 +113,20 @@ export async function refreshPreviews(): Promise<void> {
   const records = (data.sample ?? []).flatMap((s) => s.records).slice(0, PREVIEW_COUNT);
   if (!source || records.length === 0) return patch({ previews: [] });
   const mapping = data.mapping ?? data.sample?.[0]?.mapping ?? undefined;
-  const options = { mapping, completionOnly: data.options.completionOnly, ...(data.options.template ? { template: data.options.template } : {}) };
+  const options = {
+    mapping,
+    completionOnly: data.options.completionOnly,
+    ...(data.options.template ? { template: data.options.template } : {}),
+  };
   try {
     const previews = await Promise.all(
-      records.map((r) => getDataEngine().request('previewData', { tokenizer: source, record: r.value as Record<string, unknown>, options })),
+      records.map((r) =>
+        getDataEngine().request('previewData', {
+          tokenizer: source,
+          record: r.value as Record<string, unknown>,
+          options,
+        }),
+      ),
     );
     patch({ previews });
   } catch (e) {
@@ -113,14 +137,20 @@ export async function refreshPreviews(): Promise<void> {
 /** Validates, tokenizes and stores the dataset; on success it becomes the one the Train section uses. */
 export async function prepareData(): Promise<void> {
   const { data, model } = useStudio.getState();
-  if (!model.loadedSource || !model.info) return patch({ prepareError: 'Load a base model first: the data is tokenized with its tokenizer.' });
+  if (!model.loadedSource || !model.info)
+    return patch({ prepareError: 'Load a base model first: the data is tokenized with its tokenizer.' });
   if (data.files.length === 0) return patch({ prepareError: 'Drop a data file or pick a sample dataset first.' });
   prepareController?.abort();
   checkController?.abort();
   const controller = new AbortController();
   prepareController = controller;
   const { options } = data;
-  patch({ preparing: { stage: 'read', done: 0, total: null, unit: 'bytes', rate: null, detail: null }, prepareError: null, result: null, preparedWith: null });
+  patch({
+    preparing: { stage: 'read', done: 0, total: null, unit: 'bytes', rate: null, detail: null },
+    prepareError: null,
+    result: null,
+    preparedWith: null,
+  });
   // Big files tokenize on a pool of data workers; the stored result is the same as on one (src/data/shard-pool.ts).
   const workers = dataPoolSizeFor(data.files.reduce((s, f) => s + f.blob.size, 0));
   const started = performance.now();
@@ -141,10 +171,18 @@ export async function prepareData(): Promise<void> {
           ...(options.template ? { template: options.template } : {}),
         },
       },
-      { signal: controller.signal, onProgress: (p) => patch({ preparing: { ...p, rate: p.rate ?? null, detail: p.detail ?? null } }) },
+      {
+        signal: controller.signal,
+        onProgress: (p) => patch({ preparing: { ...p, rate: p.rate ?? null, detail: p.detail ?? null } }),
+      },
     );
     const preparedWith = { workers, ms: performance.now() - started };
-    patch({ result, preparedWith, preparing: null, ...(result.datasetId ? { selectedDatasetId: result.datasetId } : {}) });
+    patch({
+      result,
+      preparedWith,
+      preparing: null,
+      ...(result.datasetId ? { selectedDatasetId: result.datasetId } : {}),
+    });
     await refreshDatasets();
   } catch (e) {
     patch({ preparing: null, prepareError: e instanceof CancelledError ? 'Preparation was cancelled.' : errorText(e) });

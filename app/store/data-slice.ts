@@ -57,7 +57,13 @@ export interface DataSlice {
   setDataOptions(patch: Partial<DataOptions>): void;
 }
 
-export const DEFAULT_DATA_OPTIONS: DataOptions = { policy: 'fail', maxSeqLen: 256, evalSplit: 0.1, completionOnly: true, template: '' };
+export const DEFAULT_DATA_OPTIONS: DataOptions = {
+  policy: 'fail',
+  maxSeqLen: 256,
+  evalSplit: 0.1,
+  completionOnly: true,
+  template: '',
+};
 
 export const createDataSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], DataSlice> = (set) => ({
   data: {

@@ -24,8 +24,17 @@ export async function startEngine(): Promise<void> {
   engine.onStateChange((state, error) => {
     if (state === 'crashed') {
       // The dead worker's tensors are gone with it: no memory figure until the next one reports.
-      useStudio.getState().patchEngine({ status: 'crashed', backend: null, memory: null, error: error?.message ?? 'The engine stopped.' });
-      useStudio.getState().pushLog('error', error?.detail ? `${error.message} (${error.detail})` : (error?.message ?? 'engine stopped'));
+      useStudio
+        .getState()
+        .patchEngine({
+          status: 'crashed',
+          backend: null,
+          memory: null,
+          error: error?.message ?? 'The engine stopped.',
+        });
+      useStudio
+        .getState()
+        .pushLog('error', error?.detail ? `${error.message} (${error.detail})` : (error?.message ?? 'engine stopped'));
     } else if (state === 'starting') {
       useStudio.getState().patchEngine({ status: 'starting' });
     }
@@ -41,7 +50,12 @@ export async function initBackend(): Promise<void> {
   patchEngine({ status: 'initializing', error: null });
   try {
     const report = await getEngine().request('init', { preference: settings.backend });
-    patchEngine({ status: 'ready', backend: report, error: null, check: { running: false, result: null, error: null } });
+    patchEngine({
+      status: 'ready',
+      backend: report,
+      error: null,
+      check: { running: false, result: null, error: null },
+    });
     for (const a of report.attempts) pushLog('warn', `${a.backend} failed: ${a.error}`);
     await refreshStatus();
   } catch (e) {

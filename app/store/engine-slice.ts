@@ -35,7 +35,10 @@ export interface EngineSlice {
 
 const MAX_LOG = 200;
 
-export const createEngineSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], EngineSlice> = (set, get) => ({
+export const createEngineSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], EngineSlice> = (
+  set,
+  get,
+) => ({
   engine: {
     status: 'starting',
     backend: null,
@@ -47,7 +50,9 @@ export const createEngineSlice: StateCreator<StudioState, [['zustand/persist', u
   },
   patchEngine: (patch) => set((s) => ({ engine: { ...s.engine, ...patch } })),
   pushLog: (level, message) =>
-    set((s) => ({ engine: { ...s.engine, log: [...s.engine.log, { at: Date.now(), level, message }].slice(-MAX_LOG) } })),
+    set((s) => ({
+      engine: { ...s.engine, log: [...s.engine.log, { at: Date.now(), level, message }].slice(-MAX_LOG) },
+    })),
   applyEngineEvent: (event) => {
     switch (event.kind) {
       case 'log':

@@ -49,12 +49,21 @@ export async function runEvaluation(): Promise<void> {
         maxExamples: e.maxExamples > 0 ? e.maxExamples : undefined,
         batched: e.batched,
         seed: e.seed,
-        predict: e.predictCount > 0 ? { count: e.predictCount, maxNewTokens: e.maxNewTokens, temperature: e.temperature } : undefined,
+        predict:
+          e.predictCount > 0
+            ? { count: e.predictCount, maxNewTokens: e.maxNewTokens, temperature: e.temperature }
+            : undefined,
       },
       {
         signal: controller.signal,
         onEvent: (ev) => {
-          if (ev.kind === 'progress') patch({ progress: ev.stage === 'predict' ? 'Generating the Predict grid…' : `Scoring ${ev.done} / ${ev.total ?? '?'} example × variant` });
+          if (ev.kind === 'progress')
+            patch({
+              progress:
+                ev.stage === 'predict'
+                  ? 'Generating the Predict grid…'
+                  : `Scoring ${ev.done} / ${ev.total ?? '?'} example × variant`,
+            });
         },
       },
     );
@@ -83,7 +92,9 @@ export function setEvalAdapterWeight(id: string, weight: number): void {
 /** Adds a mix of every adapter in the library at weight 0.5 (the user edits it), or of none. */
 export function addMix(): void {
   const { mixes } = state().evaluate;
-  const adapters = state().adapters.list.slice(0, 2).map((a) => ({ id: a.id, weight: 0.5 }));
+  const adapters = state()
+    .adapters.list.slice(0, 2)
+    .map((a) => ({ id: a.id, weight: 0.5 }));
   patch({ mixes: [...mixes, { name: `mix ${mixes.length + 1}`, adapters }] });
 }
 

@@ -5,8 +5,24 @@ import { resultCsv, resultJsonl } from './evaluate-export';
 const result: EvaluateResult = {
   dataset: 'qa',
   variants: [
-    { variant: 'base', loss: 2, perplexity: Math.exp(2), tokens: 10, examples: 2, ci95: [1.5, 2.5], exampleLosses: [1.8, 2.2] },
-    { variant: 'tone, "warm"', loss: 1, perplexity: Math.exp(1), tokens: 10, examples: 2, ci95: [0.5, 1.5], exampleLosses: [0.9, 1.1] },
+    {
+      variant: 'base',
+      loss: 2,
+      perplexity: Math.exp(2),
+      tokens: 10,
+      examples: 2,
+      ci95: [1.5, 2.5],
+      exampleLosses: [1.8, 2.2],
+    },
+    {
+      variant: 'tone, "warm"',
+      loss: 1,
+      perplexity: Math.exp(1),
+      tokens: 10,
+      examples: 2,
+      ci95: [0.5, 1.5],
+      exampleLosses: [0.9, 1.1],
+    },
   ],
   details: [],
   predict: {
@@ -28,14 +44,21 @@ const result: EvaluateResult = {
 describe('evaluate export', () => {
   it('CSV: one row per variant, quoted where needed, grid metrics appended', () => {
     const lines = resultCsv(result).trim().split('\n');
-    expect(lines[0]).toBe('variant,loss,perplexity,ci95_low,ci95_high,tokens,examples,exactMatch,rougeL,bleu4,validJson,sameKeys');
+    expect(lines[0]).toBe(
+      'variant,loss,perplexity,ci95_low,ci95_high,tokens,examples,exactMatch,rougeL,bleu4,validJson,sameKeys',
+    );
     expect(lines[1]).toBe(`base,2,${Math.exp(2)},1.5,2.5,10,2,0,0,0,0,0`);
     expect(lines[2].startsWith('"tone, ""warm""",1,')).toBe(true);
-    expect(resultCsv({ ...result, predict: null }).split('\n')[0]).toBe('variant,loss,perplexity,ci95_low,ci95_high,tokens,examples');
+    expect(resultCsv({ ...result, predict: null }).split('\n')[0]).toBe(
+      'variant,loss,perplexity,ci95_low,ci95_high,tokens,examples',
+    );
   });
 
   it('JSONL: the CLI line per variant plus per-example losses and predictions', () => {
-    const lines = resultJsonl(result).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = resultJsonl(result)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(Object.keys(lines[0]).slice(0, 6)).toEqual(['variant', 'loss', 'perplexity', 'tokens', 'examples', 'ci95']);
     expect(lines[1].exampleLosses).toEqual([0.9, 1.1]);
     expect(lines[1].predictions).toEqual([{ index: 0, reference: '{"a":1}', ...result.predict!.cells[1][0] }]);

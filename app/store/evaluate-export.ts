@@ -9,9 +9,24 @@ function csvCell(v: unknown): string {
 /** variant, loss, perplexity, ci95 low/high, tokens, examples, and the grid's metrics when there is one. */
 export function resultCsv(r: EvaluateResult): string {
   const metricKeys = ['exactMatch', 'rougeL', 'bleu4', 'validJson', 'sameKeys'] as const;
-  const header = ['variant', 'loss', 'perplexity', 'ci95_low', 'ci95_high', 'tokens', 'examples', ...(r.predict ? metricKeys : [])];
+  const header = [
+    'variant',
+    'loss',
+    'perplexity',
+    'ci95_low',
+    'ci95_high',
+    'tokens',
+    'examples',
+    ...(r.predict ? metricKeys : []),
+  ];
   const rows = r.variants.map((v, i) => [
-    v.variant, v.loss, v.perplexity, v.ci95[0], v.ci95[1], v.tokens, v.examples,
+    v.variant,
+    v.loss,
+    v.perplexity,
+    v.ci95[0],
+    v.ci95[1],
+    v.tokens,
+    v.examples,
     ...(r.predict ? metricKeys.map((k) => r.predict!.metrics[i][k]) : []),
   ]);
   return [header, ...rows].map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
@@ -24,7 +39,11 @@ export function resultJsonl(r: EvaluateResult): string {
       const { variant, loss, perplexity, tokens, examples, ci95, exampleLosses } = v;
       const line: Record<string, unknown> = { variant, loss, perplexity, tokens, examples, ci95, exampleLosses };
       if (r.predict) {
-        line.predictions = r.predict.cells[i].map((c, p) => ({ index: r.predict!.prompts[p].index, reference: r.predict!.prompts[p].reference, ...c }));
+        line.predictions = r.predict.cells[i].map((c, p) => ({
+          index: r.predict!.prompts[p].index,
+          reference: r.predict!.prompts[p].reference,
+          ...c,
+        }));
         line.metrics = r.predict.metrics[i];
       }
       return JSON.stringify(line) + '\n';

@@ -36,7 +36,9 @@ export interface EvaluateSlice {
   patchEvaluate(patch: Partial<EvaluateSlice['evaluate']>): void;
 }
 
-export const createEvaluateSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], EvaluateSlice> = (set) => ({
+export const createEvaluateSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], EvaluateSlice> = (
+  set,
+) => ({
   evaluate: {
     split: 'eval',
     maxExamples: 0,

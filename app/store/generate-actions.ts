@@ -20,7 +20,9 @@ let mixTimer: ReturnType<typeof setTimeout> | null = null;
 const state = () => useStudio.getState();
 
 /** The prompt as the request takes it, in the chosen mode. */
-function input(messages: ChatMessage[] | null): Pick<GenerateParams, 'prompt' | 'messages' | 'format' | 'templateVariables'> {
+function input(
+  messages: ChatMessage[] | null,
+): Pick<GenerateParams, 'prompt' | 'messages' | 'format' | 'templateVariables'> {
   const g = state().generate;
   const variables = g.formatFrom?.format.templateVariables;
   if (messages) return variables ? { messages, templateVariables: variables } : { messages };
@@ -29,7 +31,10 @@ function input(messages: ChatMessage[] | null): Pick<GenerateParams, 'prompt' | 
 
 function params(use: PaneId, messages: ChatMessage[] | null): GenerateParams {
   const g = state().generate;
-  const stop = g.stop.split('\n').map((s) => s.replace(/\\n/g, '\n')).filter((s) => s.length > 0);
+  const stop = g.stop
+    .split('\n')
+    .map((s) => s.replace(/\\n/g, '\n'))
+    .filter((s) => s.length > 0);
   return {
     ...input(messages),
     sampling: g.sampling,
@@ -72,18 +77,23 @@ async function runPanesTogether(ids: PaneId[], messages: ChatMessage[] | null): 
   const texts = ids.map(() => '');
   try {
     const { use: _use, ...rest } = params(ids[0], messages);
-    const results = await getEngine().request('generateCompare', { ...rest, uses: ids }, {
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.kind !== 'token' || !e.text || e.row === undefined) return;
-        texts[e.row] += e.text;
-        state().patchPane(ids[e.row], { text: texts[e.row] });
+    const results = await getEngine().request(
+      'generateCompare',
+      { ...rest, uses: ids },
+      {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.kind !== 'token' || !e.text || e.row === undefined) return;
+          texts[e.row] += e.text;
+          state().patchPane(ids[e.row], { text: texts[e.row] });
+        },
       },
-    });
+    );
     ids.forEach((id, i) => state().patchPane(id, { text: results[i].text, running: false, result: results[i] }));
     return results.map((r) => r.text);
   } catch (e) {
-    for (const id of ids) state().patchPane(id, { running: false, error: e instanceof CancelledError ? null : errorText(e) });
+    for (const id of ids)
+      state().patchPane(id, { running: false, error: e instanceof CancelledError ? null : errorText(e) });
     return ids.map(() => null);
   }
 }
@@ -101,7 +111,10 @@ export async function runGeneration(): Promise<void> {
   const texts = panes.length > 1 ? await runPanesTogether(panes, messages) : [await runPane(panes[0], messages)];
   const reply = texts[texts.length - 1];
   if (messages && reply !== null) {
-    state().patchGenerate({ messages: [...state().generate.messages, { role: 'assistant', content: reply }], prompt: '' });
+    state().patchGenerate({
+      messages: [...state().generate.messages, { role: 'assistant', content: reply }],
+      prompt: '',
+    });
   }
 }
 
@@ -141,7 +154,8 @@ export function toggleInMix(id: string): void {
 
 /** Puts an adapter in the mix (if it is not there) and prompts the way it was trained: what "try it" means. */
 export function putAdapterInGenerate(id: string): void {
-  if (!state().generate.mix.some((m) => m.id === id)) state().patchGenerate({ mix: [...state().generate.mix, { id, weight: 1 }] });
+  if (!state().generate.mix.some((m) => m.id === id))
+    state().patchGenerate({ mix: [...state().generate.mix, { id, weight: 1 }] });
   adoptAdapterFormat(id);
   syncMix(0);
 }

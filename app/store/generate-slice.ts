@@ -52,9 +52,17 @@ export interface GenerateSlice {
 
 const EMPTY_PANE: OutputPane = { text: '', running: false, result: null, error: null };
 
-export const DEFAULT_SAMPLING: SamplingControls = { temperature: 0.7, topK: 40, topP: 0.95, minP: 0, repetitionPenalty: 1.1 };
+export const DEFAULT_SAMPLING: SamplingControls = {
+  temperature: 0.7,
+  topK: 40,
+  topP: 0.95,
+  minP: 0,
+  repetitionPenalty: 1.1,
+};
 
-export const createGenerateSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], GenerateSlice> = (set) => ({
+export const createGenerateSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], GenerateSlice> = (
+  set,
+) => ({
   generate: {
     mode: 'text',
     template: '{prompt}',
@@ -74,6 +82,8 @@ export const createGenerateSlice: StateCreator<StudioState, [['zustand/persist',
   },
   patchGenerate: (patch) => set((s) => ({ generate: { ...s.generate, ...patch } })),
   patchPane: (id, patch) =>
-    set((s) => ({ generate: { ...s.generate, panes: { ...s.generate.panes, [id]: { ...s.generate.panes[id], ...patch } } } })),
+    set((s) => ({
+      generate: { ...s.generate, panes: { ...s.generate.panes, [id]: { ...s.generate.panes[id], ...patch } } },
+    })),
   setSampling: (patch) => set((s) => ({ generate: { ...s.generate, sampling: { ...s.generate.sampling, ...patch } } })),
 });

@@ -17,7 +17,15 @@ import { createSettingsSlice, type SettingsSlice } from './settings-slice';
 import { createTrainSlice, type TrainSlice } from './train-slice';
 import { createUiSlice, type UiSlice } from './ui-slice';
 
-export type StudioState = EngineSlice & SettingsSlice & UiSlice & ModelSlice & DataSlice & GenerateSlice & AdaptersSlice & TrainSlice & EvaluateSlice;
+export type StudioState = EngineSlice &
+  SettingsSlice &
+  UiSlice &
+  ModelSlice &
+  DataSlice &
+  GenerateSlice &
+  AdaptersSlice &
+  TrainSlice &
+  EvaluateSlice;
 
 /** localStorage key of the persisted settings. */
 export const SETTINGS_KEY = 'lora-studio-settings';

@@ -14,7 +14,14 @@ export interface JobProgress {
 /** The progress in `event`, or null when it is not a progress event. */
 export function progressOf(event: EngineEvent): JobProgress | null {
   if (event.kind !== 'progress') return null;
-  return { stage: event.stage, done: event.done, total: event.total, unit: event.unit, rate: event.rate ?? null, detail: event.detail ?? null };
+  return {
+    stage: event.stage,
+    done: event.done,
+    total: event.total,
+    unit: event.unit,
+    rate: event.rate ?? null,
+    detail: event.detail ?? null,
+  };
 }
 
 /** Message of anything thrown, for the place in the UI where the action was started. */

@@ -55,7 +55,17 @@ export class MetricSeries {
   truncate(lastStep: number): void {
     let n = this.length;
     while (n > 0 && this.step[n - 1] > lastStep) n--;
-    for (const col of [this.step, this.loss, this.evalLoss, this.lr, this.gradNorm, this.tokensPerSec, this.margins, this.accuracies]) col.length = n;
+    for (const col of [
+      this.step,
+      this.loss,
+      this.evalLoss,
+      this.lr,
+      this.gradNorm,
+      this.tokensPerSec,
+      this.margins,
+      this.accuracies,
+    ])
+      col.length = n;
   }
 
   /** Whether the run logged preference metrics (DPO/ORPO). */

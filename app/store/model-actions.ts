@@ -26,7 +26,8 @@ const FALLBACK_BUILTIN: BuiltinModel = {
 let loadController: AbortController | null = null;
 let inspectController: AbortController | null = null;
 
-const patch = (p: Parameters<ReturnType<typeof useStudio.getState>['patchModel']>[0]) => useStudio.getState().patchModel(p);
+const patch = (p: Parameters<ReturnType<typeof useStudio.getState>['patchModel']>[0]) =>
+  useStudio.getState().patchModel(p);
 
 /** Reads public/models/index.json (a few hundred bytes) into the store. */
 export async function loadBuiltinIndex(): Promise<BuiltinModel[]> {
@@ -55,7 +56,8 @@ export function selectedSource(): ModelSource | null {
       return { kind: 'builtin', id: b.id, baseUrl: new URL(b.path, document.baseURI).href, files: b.files };
     }
     case 'hub':
-      if (!/^[\w.-]+\/[\w.-]+/.test(model.hub.repo.trim().replace(/^https?:\/\/(www\.)?huggingface\.co\//, ''))) return null;
+      if (!/^[\w.-]+\/[\w.-]+/.test(model.hub.repo.trim().replace(/^https?:\/\/(www\.)?huggingface\.co\//, '')))
+        return null;
       return {
         kind: 'hub',
         repo: model.hub.repo.trim(),
@@ -93,22 +95,43 @@ export async function loadSelectedModel(): Promise<void> {
   loadController?.abort();
   const controller = new AbortController();
   loadController = controller;
-  patch({ loading: { stage: source.kind === 'hub' ? 'download' : 'parse', done: 0, total: null, unit: 'items', rate: null, detail: null }, loadError: null });
+  patch({
+    loading: {
+      stage: source.kind === 'hub' ? 'download' : 'parse',
+      done: 0,
+      total: null,
+      unit: 'items',
+      rate: null,
+      detail: null,
+    },
+    loadError: null,
+  });
   try {
-    const info = await getEngine().request('loadModel', { source, quant: useStudio.getState().model.quant }, {
-      signal: controller.signal,
-      onEvent: (event) => {
-        const p = progressOf(event);
-        if (p) patch({ loading: p });
+    const info = await getEngine().request(
+      'loadModel',
+      { source, quant: useStudio.getState().model.quant },
+      {
+        signal: controller.signal,
+        onEvent: (event) => {
+          const p = progressOf(event);
+          if (p) patch({ loading: p });
+        },
       },
-    });
+    );
     patch({ info, loading: null, loadedSource: source });
     useStudio.getState().setTrainForm((form) => fitPresetToBase(form, info.facts.parameters));
     restoreMix(info.id);
   } catch (e) {
     // A failed or cancelled load freed the previous model too (the engine unloads before reading weights).
-    const info = await getEngine().request('modelInfo', {}).catch(() => null);
-    patch({ loading: null, info, loadedSource: info ? useStudio.getState().model.loadedSource : null, loadError: e instanceof CancelledError ? 'Loading was cancelled.' : errorText(e) });
+    const info = await getEngine()
+      .request('modelInfo', {})
+      .catch(() => null);
+    patch({
+      loading: null,
+      info,
+      loadedSource: info ? useStudio.getState().model.loadedSource : null,
+      loadError: e instanceof CancelledError ? 'Loading was cancelled.' : errorText(e),
+    });
   } finally {
     if (loadController === controller) loadController = null;
   }
@@ -147,7 +170,9 @@ export function watchModelBoot(): () => void {
   const onReady = async () => {
     const builtins = booted ? useStudio.getState().model.builtins : await loadBuiltinIndex();
     booted = true;
-    const info = await getEngine().request('modelInfo', {}).catch(() => null);
+    const info = await getEngine()
+      .request('modelInfo', {})
+      .catch(() => null);
     patch({ info });
     if (info) useStudio.getState().setTrainForm((form) => fitPresetToBase(form, info.facts.parameters));
     // The suggestion comes first: the demo then loads in the mode the chooser shows (it loaded as INT8 while the

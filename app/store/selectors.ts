@@ -20,8 +20,10 @@ export function selectBackendLabel(s: StudioState): string {
   const b = s.engine.backend;
   if (s.engine.status === 'crashed') return 'engine stopped';
   if (!b) return s.engine.status === 'error' ? 'no backend' : 'starting…';
-  if (b.backend === 'webgpu' && b.adapter) return `webgpu · ${[b.adapter.vendor, b.adapter.architecture].filter(Boolean).join(' ')}`;
-  if (b.backend === 'wasm') return `wasm · ${b.wasm?.simd ? 'SIMD' : 'no SIMD'} · ${b.threads} thread${b.threads === 1 ? '' : 's'}`;
+  if (b.backend === 'webgpu' && b.adapter)
+    return `webgpu · ${[b.adapter.vendor, b.adapter.architecture].filter(Boolean).join(' ')}`;
+  if (b.backend === 'wasm')
+    return `wasm · ${b.wasm?.simd ? 'SIMD' : 'no SIMD'} · ${b.threads} thread${b.threads === 1 ? '' : 's'}`;
   return b.backend;
 }
 

@@ -12,7 +12,9 @@ export interface SettingsSlice {
   setBackendPreference(backend: BackendPreference): void;
 }
 
-export const createSettingsSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], SettingsSlice> = (set) => ({
+export const createSettingsSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], SettingsSlice> = (
+  set,
+) => ({
   settings: { theme: 'system', backend: 'auto' },
   setTheme: (theme) => set((s) => ({ settings: { ...s.settings, theme } })),
   setBackendPreference: (backend) => set((s) => ({ settings: { ...s.settings, backend } })),

@@ -2,12 +2,26 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BackendReport } from '../../src/backend/report';
 import { persistOptions, useStudio } from './index';
-import { panesOf, selectBackendLabel, selectLiveRun, selectMemoryDetail, selectMemoryLabel, selectPaneSet, selectStorageLabel } from './selectors';
+import {
+  panesOf,
+  selectBackendLabel,
+  selectLiveRun,
+  selectMemoryDetail,
+  selectMemoryLabel,
+  selectPaneSet,
+  selectStorageLabel,
+} from './selectors';
 import { startingRun } from './train-slice';
 
 const wasmReport: BackendReport = {
-  backend: 'wasm', preference: 'auto', reason: 'r', adapter: null, crossOriginIsolated: true,
-  wasm: { simd: true, threads: 4 }, threads: 4, attempts: [],
+  backend: 'wasm',
+  preference: 'auto',
+  reason: 'r',
+  adapter: null,
+  crossOriginIsolated: true,
+  wasm: { simd: true, threads: 4 },
+  threads: 4,
+  attempts: [],
 };
 
 beforeEach(() => useStudio.setState(useStudio.getInitialState(), true));
@@ -16,7 +30,8 @@ describe('studio store', () => {
   it('labels the backend, memory and storage for the status bar', () => {
     expect(selectBackendLabel(useStudio.getState())).toBe('starting…');
     useStudio.getState().patchEngine({
-      status: 'ready', backend: wasmReport,
+      status: 'ready',
+      backend: wasmReport,
       memory: { numTensors: 3, numBytes: 3 * 1024 * 1024, numBytesInGPU: null, numBytesAllocatedInGPU: null },
       storage: { usageBytes: 1536, quotaBytes: 10 * 1024 ** 3, persisted: false },
     });
@@ -31,14 +46,23 @@ describe('studio store', () => {
   it('memory: tensor bytes always, GPU buffers on WebGPU when there are any, never "0 B" with tensors held', () => {
     const { applyEngineEvent } = useStudio.getState();
     expect(selectMemoryLabel(useStudio.getState())).toBeNull();
-    applyEngineEvent({ kind: 'memory', jobId: null, memory: { numTensors: 0, numBytes: 0, numBytesInGPU: 0, numBytesAllocatedInGPU: 0 } });
+    applyEngineEvent({
+      kind: 'memory',
+      jobId: null,
+      memory: { numTensors: 0, numBytes: 0, numBytesInGPU: 0, numBytesAllocatedInGPU: 0 },
+    });
     expect(selectMemoryLabel(useStudio.getState())).toBe('no tensors');
     // WebGPU right after a load: tfjs has not uploaded the weights yet (GPU 0), but the engine holds them.
     const staged = { numTensors: 66, numBytes: 7.3 * 1024 * 1024, numBytesInGPU: 0, numBytesAllocatedInGPU: 0 };
     applyEngineEvent({ kind: 'memory', jobId: null, memory: staged });
     expect(selectMemoryLabel(useStudio.getState())).toBe('7.3 MiB in 66 tensors');
     // After the first step: the weights and activations live in GPU buffers; the pool keeps some for reuse.
-    const running = { numTensors: 80, numBytes: 9 * 1024 * 1024, numBytesInGPU: 8.5 * 1024 * 1024, numBytesAllocatedInGPU: 12 * 1024 * 1024 };
+    const running = {
+      numTensors: 80,
+      numBytes: 9 * 1024 * 1024,
+      numBytesInGPU: 8.5 * 1024 * 1024,
+      numBytesAllocatedInGPU: 12 * 1024 * 1024,
+    };
     applyEngineEvent({ kind: 'memory', jobId: 4, memory: running });
     const s = useStudio.getState();
     expect(s.engine.memory).toEqual(running);
@@ -48,7 +72,11 @@ describe('studio store', () => {
       'GPU buffers in use: 8.5 MiB (tensors are uploaded on first use)',
       'GPU buffers allocated: 12 MiB (including the pool kept for reuse)',
     ]);
-    applyEngineEvent({ kind: 'memory', jobId: null, memory: { numTensors: 1, numBytes: 4, numBytesInGPU: null, numBytesAllocatedInGPU: null } });
+    applyEngineEvent({
+      kind: 'memory',
+      jobId: null,
+      memory: { numTensors: 1, numBytes: 4, numBytesInGPU: null, numBytesAllocatedInGPU: null },
+    });
     expect(selectMemoryLabel(useStudio.getState())).toBe('4 B in 1 tensor');
     expect(selectMemoryDetail(useStudio.getState())).toBe('Tensors: 1, 4 B (all live tensors, wherever their data is)');
   });
@@ -76,7 +104,12 @@ describe('studio store', () => {
   it('folds engine events into the log and surfaces GPU faults', () => {
     const { applyEngineEvent } = useStudio.getState();
     applyEngineEvent({ kind: 'log', jobId: 1, level: 'info', message: 'hello' });
-    applyEngineEvent({ kind: 'gpuError', jobId: null, fault: 'out-of-memory', error: { name: 'GpuError', message: 'The GPU ran out of memory.' } });
+    applyEngineEvent({
+      kind: 'gpuError',
+      jobId: null,
+      fault: 'out-of-memory',
+      error: { name: 'GpuError', message: 'The GPU ran out of memory.' },
+    });
     const { engine } = useStudio.getState();
     expect(engine.log.map((l) => l.message)).toEqual(['hello', 'The GPU ran out of memory.']);
     expect(engine.error).toBe('The GPU ran out of memory.');

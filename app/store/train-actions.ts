@@ -21,7 +21,8 @@ let estimateTimer: ReturnType<typeof setTimeout> | null = null;
 let estimateController: AbortController | null = null;
 
 const train = () => useStudio.getState().train;
-const patch = (p: Parameters<ReturnType<typeof useStudio.getState>['patchTrain']>[0]) => useStudio.getState().patchTrain(p);
+const patch = (p: Parameters<ReturnType<typeof useStudio.getState>['patchTrain']>[0]) =>
+  useStudio.getState().patchTrain(p);
 
 /** Re-estimates memory and steps for the current form, a moment after the last change. */
 export function scheduleEstimate(): void {
@@ -59,7 +60,11 @@ export async function startTraining(): Promise<void> {
   if (!data.selectedDatasetId) return patch({ error: 'Prepare or choose a dataset in the Data section first.' });
   const dataset = data.datasets.find((d) => d.id === data.selectedDatasetId);
   const name = form.name.trim() || `${dataset?.name ?? 'dataset'} · r${form.lora.rank}`;
-  await runRequest({ spec: { name, datasetId: data.selectedDatasetId, lora: form.lora, train: form.train, samples: form.samples } }, name, true);
+  await runRequest(
+    { spec: { name, datasetId: data.selectedDatasetId, lora: form.lora, train: form.train, samples: form.samples } },
+    name,
+    true,
+  );
 }
 
 /** Continues an unfinished run from its last checkpoint (its chart continues where it was). */
@@ -68,7 +73,15 @@ export async function resumeRun(runId: string): Promise<void> {
   // The form shows the settings the run trains with (it is locked while the run goes on).
   const spec: TrainRunSpec | undefined = record?.config?.spec;
   if (spec?.lora && spec.train && spec.samples) {
-    useStudio.getState().setTrainForm(() => ({ preset: 'custom', name: spec.name, lora: spec.lora, train: spec.train, samples: spec.samples }));
+    useStudio
+      .getState()
+      .setTrainForm(() => ({
+        preset: 'custom',
+        name: spec.name,
+        lora: spec.lora,
+        train: spec.train,
+        samples: spec.samples,
+      }));
     useStudio.getState().patchData({ selectedDatasetId: spec.datasetId });
   }
   await runRequest({ resumeRunId: runId }, record?.name ?? 'run', false);
@@ -78,13 +91,29 @@ async function runRequest(params: TrainParams, name: string, fresh: boolean): Pr
   if (isLive(train().run)) return;
   const { series } = train();
   if (fresh) series.reset();
-  patch({ run: startingRun(name), error: null, viewing: null, samples: fresh ? [] : train().samples, seriesVersion: train().seriesVersion + 1 });
+  patch({
+    run: startingRun(name),
+    error: null,
+    viewing: null,
+    samples: fresh ? [] : train().samples,
+    seriesVersion: train().seriesVersion + 1,
+  });
   try {
     const events = getEngine().stream('train', params);
     for await (const event of events) useStudio.getState().applyTrainEvent(event);
     const result = await events.result;
     const run = train().run;
-    if (run) patch({ run: { ...run, status: result.status, step: result.step, totalSteps: result.totalSteps, adapterId: result.adapterId, message: result.message } });
+    if (run)
+      patch({
+        run: {
+          ...run,
+          status: result.status,
+          step: result.step,
+          totalSteps: result.totalSteps,
+          adapterId: result.adapterId,
+          message: result.message,
+        },
+      });
     // The new adapter is ready to try in Generate, prompted the way its data was rendered.
     if (result.adapterId) {
       await refreshAdapters();
@@ -115,12 +144,15 @@ export async function refreshUnfinished(): Promise<void> {
   try {
     const runs = await getEngine().request('listRuns', {});
     const live = train().run;
-    const unfinished = runs.filter((r) => r.adapterId === null && r.status !== 'completed' && !(isLive(live) && live?.runId === r.id));
+    const unfinished = runs.filter(
+      (r) => r.adapterId === null && r.status !== 'completed' && !(isLive(live) && live?.runId === r.id),
+    );
     patch({ unfinished });
     // After a reload the interrupted run's curve shows at once, not only once it is resumed.
     const newest = [...unfinished].sort((a, b) => b.updatedAt - a.updatedAt)[0];
     const t = train();
-    if (newest && newest.metrics.length > 0 && t.run === null && t.viewing === null && t.series.length === 0) showStoredRun(newest, true);
+    if (newest && newest.metrics.length > 0 && t.run === null && t.viewing === null && t.series.length === 0)
+      showStoredRun(newest, true);
   } catch (e) {
     patch({ error: errorText(e) });
   }
@@ -163,8 +195,12 @@ function offerDatasetPrompts(): void {
   const prompts = data.datasets.find((d) => d.id === data.selectedDatasetId)?.samplePrompts;
   if (!prompts?.length || isLive(t.run)) return;
   const current = t.form.samples.prompts;
-  const same = (a: readonly string[] | null) => a !== null && a.length === current.length && a.every((p, i) => p === current[i]);
-  const auto = same(DEFAULT_TRAIN_FORM.samples.prompts) || same(offeredPrompts) || data.datasets.some((d) => same(d.samplePrompts ?? null));
+  const same = (a: readonly string[] | null) =>
+    a !== null && a.length === current.length && a.every((p, i) => p === current[i]);
+  const auto =
+    same(DEFAULT_TRAIN_FORM.samples.prompts) ||
+    same(offeredPrompts) ||
+    data.datasets.some((d) => same(d.samplePrompts ?? null));
   if (!auto) return;
   offeredPrompts = prompts;
   if (!same(prompts)) setTrainForm((form) => ({ ...form, samples: { ...form.samples, prompts } }));
@@ -183,7 +219,11 @@ function showStoredRun(record: RunRecord, interrupted: boolean): void {
  * dataset or the form changes, re-estimates.
  */
 export function watchTrainBoot(): () => void {
-  let last = { info: useStudio.getState().model.info, dataset: useStudio.getState().data.selectedDatasetId, form: train().form };
+  let last = {
+    info: useStudio.getState().model.info,
+    dataset: useStudio.getState().data.selectedDatasetId,
+    form: train().form,
+  };
   let lastDatasets = useStudio.getState().data.datasets;
   offerDatasetPrompts();
   if (last.info) {

@@ -30,7 +30,11 @@ export function loadTrainForm(): TrainForm {
       name: typeof f.name === 'string' ? f.name : d.name,
       lora: { ...d.lora, ...f.lora },
       train: { ...d.train, ...f.train, adamw: { ...d.train.adamw, ...f.train?.adamw } },
-      samples: { ...d.samples, ...f.samples, prompts: Array.isArray(f.samples?.prompts) ? f.samples.prompts : d.samples.prompts },
+      samples: {
+        ...d.samples,
+        ...f.samples,
+        prompts: Array.isArray(f.samples?.prompts) ? f.samples.prompts : d.samples.prompts,
+      },
     };
   } catch {
     return DEFAULT_TRAIN_FORM;

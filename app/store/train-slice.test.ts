@@ -10,20 +10,63 @@ import { isLive } from './train-slice';
 beforeEach(() => useStudio.setState(useStudio.getInitialState(), true));
 
 const step = (i: number, extra: { evalLoss?: number } = {}) => ({
-  step: i, loss: 4 / Math.sqrt(i), lr: 1e-3, gradNorm: 1, tokensPerSec: 500 + i, elapsedMs: i * 10, etaMs: (100 - i) * 10, epoch: i / 100, ...extra,
+  step: i,
+  loss: 4 / Math.sqrt(i),
+  lr: 1e-3,
+  gradNorm: 1,
+  tokensPerSec: 500 + i,
+  elapsedMs: i * 10,
+  etaMs: (100 - i) * 10,
+  epoch: i / 100,
+  ...extra,
 });
 
 describe('train slice', () => {
   it('folds a run: start, steps, samples, checkpoints, status', () => {
     const apply = useStudio.getState().applyTrainEvent;
-    apply({ kind: 'trainStart', jobId: 1, runId: 'r1', name: 'abc', totalSteps: 100, resumedAt: 0, history: [], trainableParameters: 1000,
-      trainableShare: 0.01, trainExamples: 90, evalExamples: 10, promptFormat: { template: 'chat' } });
-    for (let i = 1; i <= 20; i++) apply({ kind: 'trainStep', jobId: 1, runId: 'r1', totalSteps: 100, metrics: step(i, i % 10 === 0 ? { evalLoss: 2 } : {}) });
+    apply({
+      kind: 'trainStart',
+      jobId: 1,
+      runId: 'r1',
+      name: 'abc',
+      totalSteps: 100,
+      resumedAt: 0,
+      history: [],
+      trainableParameters: 1000,
+      trainableShare: 0.01,
+      trainExamples: 90,
+      evalExamples: 10,
+      promptFormat: { template: 'chat' },
+    });
+    for (let i = 1; i <= 20; i++)
+      apply({
+        kind: 'trainStep',
+        jobId: 1,
+        runId: 'r1',
+        totalSteps: 100,
+        metrics: step(i, i % 10 === 0 ? { evalLoss: 2 } : {}),
+      });
     apply({ kind: 'checkpointSaved', jobId: 1, runId: 'r1', step: 20 });
-    apply({ kind: 'trainSample', jobId: 1, runId: 'r1', step: 20, index: 0, prompt: 'The sea', text: ' <b>is</b> wide' });
+    apply({
+      kind: 'trainSample',
+      jobId: 1,
+      runId: 'r1',
+      step: 20,
+      index: 0,
+      prompt: 'The sea',
+      text: ' <b>is</b> wide',
+    });
     apply({ kind: 'trainStatus', jobId: 1, runId: 'r1', status: 'paused', step: 20, message: null });
     const t = useStudio.getState().train;
-    expect(t.run).toMatchObject({ runId: 'r1', status: 'paused', step: 20, totalSteps: 100, lastCheckpoint: 20, tokensPerSec: 520, promptFormat: { template: 'chat' } });
+    expect(t.run).toMatchObject({
+      runId: 'r1',
+      status: 'paused',
+      step: 20,
+      totalSteps: 100,
+      lastCheckpoint: 20,
+      tokensPerSec: 520,
+      promptFormat: { template: 'chat' },
+    });
     expect(isLive(t.run)).toBe(true);
     expect(t.series.length).toBe(20);
     expect(t.seriesVersion).toBeGreaterThanOrEqual(21);
@@ -44,9 +87,26 @@ describe('train slice', () => {
   it('a resumed run replaces the series with its checkpoint history and drops later samples', () => {
     const apply = useStudio.getState().applyTrainEvent;
     for (let i = 1; i <= 12; i++) useStudio.getState().train.series.append(step(i));
-    useStudio.getState().patchTrain({ samples: [{ step: 5, index: 0, prompt: 'p', text: 'a' }, { step: 10, index: 0, prompt: 'p', text: 'b' }] });
-    apply({ kind: 'trainStart', jobId: 2, runId: 'r1', name: 'abc', totalSteps: 30, resumedAt: 9, history: Array.from({ length: 9 }, (_, i) => step(i + 1)),
-      trainableParameters: 1, trainableShare: 0, trainExamples: 1, evalExamples: 0, promptFormat: { template: '{prompt}' } });
+    useStudio.getState().patchTrain({
+      samples: [
+        { step: 5, index: 0, prompt: 'p', text: 'a' },
+        { step: 10, index: 0, prompt: 'p', text: 'b' },
+      ],
+    });
+    apply({
+      kind: 'trainStart',
+      jobId: 2,
+      runId: 'r1',
+      name: 'abc',
+      totalSteps: 30,
+      resumedAt: 9,
+      history: Array.from({ length: 9 }, (_, i) => step(i + 1)),
+      trainableParameters: 1,
+      trainableShare: 0,
+      trainExamples: 1,
+      evalExamples: 0,
+      promptFormat: { template: '{prompt}' },
+    });
     const t = useStudio.getState().train;
     expect(t.series.step).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(t.samples.map((s) => s.step)).toEqual([5]);
@@ -80,7 +140,10 @@ describe('chart data', () => {
     const s = new MetricSeries();
     s.append({ step: 1, loss: 2, gradNorm: 0.5 });
     s.append({ step: 2, loss: 1.5 });
-    expect(metricColumns(s, 'gradNorm')).toEqual([[1, 2], [0.5, null]]);
+    expect(metricColumns(s, 'gradNorm')).toEqual([
+      [1, 2],
+      [0.5, null],
+    ]);
   });
 
   it('the faint raw-loss colour is a canvas colour with alpha (canvas ignores color-mix())', () => {
@@ -125,7 +188,10 @@ describe('chart data', () => {
 describe('train form storage', () => {
   it('merges a saved form over the defaults and ignores junk', async () => {
     const items = new Map<string, string>();
-    const fake = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v) };
+    const fake = {
+      getItem: (k: string) => items.get(k) ?? null,
+      setItem: (k: string, v: string) => void items.set(k, v),
+    };
     Object.defineProperty(globalThis, 'localStorage', { value: fake, configurable: true });
     try {
       const { loadTrainForm, saveTrainForm, TRAIN_FORM_KEY } = await import('./train-form-storage');
@@ -136,7 +202,10 @@ describe('train form storage', () => {
       expect(loaded.lora.rank).toBe(12);
       // An older save without newer fields still loads, with the defaults filling in.
       items.set(TRAIN_FORM_KEY, JSON.stringify({ version: 1, form: { lora: { rank: 2 } } }));
-      expect(loadTrainForm()).toMatchObject({ lora: { ...DEFAULT_TRAIN_FORM.lora, rank: 2 }, train: DEFAULT_TRAIN_FORM.train });
+      expect(loadTrainForm()).toMatchObject({
+        lora: { ...DEFAULT_TRAIN_FORM.lora, rank: 2 },
+        train: DEFAULT_TRAIN_FORM.train,
+      });
       items.set(TRAIN_FORM_KEY, '{not json');
       expect(loadTrainForm()).toEqual(DEFAULT_TRAIN_FORM);
     } finally {

@@ -82,9 +82,25 @@ export interface TrainSlice {
 /** A run view before the engine answered. */
 export function startingRun(name: string): TrainRunView {
   return {
-    runId: null, name, status: 'starting', step: 0, totalSteps: 0, resumedAt: 0, trainableParameters: 0, trainableShare: 0,
-    trainExamples: 0, evalExamples: 0, lastCheckpoint: null, elapsedMs: 0, etaMs: null, tokensPerSec: null, gpuBytes: null,
-    message: null, adapterId: null, promptFormat: null, evalProgress: null,
+    runId: null,
+    name,
+    status: 'starting',
+    step: 0,
+    totalSteps: 0,
+    resumedAt: 0,
+    trainableParameters: 0,
+    trainableShare: 0,
+    trainExamples: 0,
+    evalExamples: 0,
+    lastCheckpoint: null,
+    elapsedMs: 0,
+    etaMs: null,
+    tokensPerSec: null,
+    gpuBytes: null,
+    message: null,
+    adapterId: null,
+    promptFormat: null,
+    evalProgress: null,
   };
 }
 
@@ -93,7 +109,10 @@ export function isLive(run: TrainRunView | null): boolean {
   return run !== null && ['starting', 'running', 'sampling', 'evaluating', 'paused', 'idle'].includes(run.status);
 }
 
-export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], TrainSlice> = (set, get) => ({
+export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', unknown]], [], TrainSlice> = (
+  set,
+  get,
+) => ({
   train: {
     form: loadTrainForm(),
     estimate: null,
@@ -119,10 +138,25 @@ export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', un
       case 'trainStart':
         t.series.reset(event.history);
         return patchRun(
-          { runId: event.runId, name: event.name, status: 'running', step: event.resumedAt, totalSteps: event.totalSteps, resumedAt: event.resumedAt,
-            trainableParameters: event.trainableParameters, trainableShare: event.trainableShare, trainExamples: event.trainExamples,
-            evalExamples: event.evalExamples, lastCheckpoint: event.resumedAt > 0 ? event.resumedAt : null, promptFormat: event.promptFormat },
-          { seriesVersion: t.seriesVersion + 1, viewing: null, samples: t.samples.filter((x) => x.step <= event.resumedAt) },
+          {
+            runId: event.runId,
+            name: event.name,
+            status: 'running',
+            step: event.resumedAt,
+            totalSteps: event.totalSteps,
+            resumedAt: event.resumedAt,
+            trainableParameters: event.trainableParameters,
+            trainableShare: event.trainableShare,
+            trainExamples: event.trainExamples,
+            evalExamples: event.evalExamples,
+            lastCheckpoint: event.resumedAt > 0 ? event.resumedAt : null,
+            promptFormat: event.promptFormat,
+          },
+          {
+            seriesVersion: t.seriesVersion + 1,
+            viewing: null,
+            samples: t.samples.filter((x) => x.step <= event.resumedAt),
+          },
         );
       case 'trainStep': {
         const m = event.metrics;
@@ -130,12 +164,29 @@ export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', un
         // The step's evaluation (if any) is done when its metrics arrive.
         const status = run.status === 'evaluating' ? 'running' : run.status;
         return patchRun(
-          { status, evalProgress: null, step: m.step, totalSteps: event.totalSteps, elapsedMs: m.elapsedMs, etaMs: m.etaMs, tokensPerSec: m.tokensPerSec, gpuBytes: m.gpuBytes ?? run.gpuBytes },
+          {
+            status,
+            evalProgress: null,
+            step: m.step,
+            totalSteps: event.totalSteps,
+            elapsedMs: m.elapsedMs,
+            etaMs: m.etaMs,
+            tokensPerSec: m.tokensPerSec,
+            gpuBytes: m.gpuBytes ?? run.gpuBytes,
+          },
           { seriesVersion: t.seriesVersion + 1 },
         );
       }
       case 'trainSample':
-        return set((s) => ({ train: { ...s.train, samples: [...s.train.samples, { step: event.step, index: event.index, prompt: event.prompt, text: event.text }] } }));
+        return set((s) => ({
+          train: {
+            ...s.train,
+            samples: [
+              ...s.train.samples,
+              { step: event.step, index: event.index, prompt: event.prompt, text: event.text },
+            ],
+          },
+        }));
       case 'trainEval':
         return patchRun({ status: 'evaluating', evalProgress: { done: event.done, total: event.total } });
       case 'checkpointSaved':

@@ -60,7 +60,9 @@ function parseSuites(value: string | undefined): SuiteName[] {
 
 /** Real-shape models the `sizes` suite measures when `--sizes` is not given. */
 export function defaultSizes(quick: boolean): string[] {
-  return quick ? ['smollm2-135m', 'qwen2.5-0.5b'] : ['smollm2-135m', 'smollm2-360m', 'qwen2.5-0.5b', 'qwen3-0.6b', 'llama-3.2-1b'];
+  return quick
+    ? ['smollm2-135m', 'qwen2.5-0.5b']
+    : ['smollm2-135m', 'smollm2-360m', 'qwen2.5-0.5b', 'qwen3-0.6b', 'llama-3.2-1b'];
 }
 
 /** Parses argv (without node and script). Throws an Error with a usable message on bad input. */
@@ -76,14 +78,29 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     switch (arg) {
-      case '--backend': backend = oneOf(argv[++i], BACKEND_NAMES, arg); break;
-      case '--model': model = oneOf(argv[++i], BENCH_MODEL_NAMES, arg); break;
-      case '--quick': quick = true; break;
-      case '--node': node = true; break;
-      case '--verbose': verbose = true; break;
-      case '--suites': suites = parseSuites(argv[++i]); break;
+      case '--backend':
+        backend = oneOf(argv[++i], BACKEND_NAMES, arg);
+        break;
+      case '--model':
+        model = oneOf(argv[++i], BENCH_MODEL_NAMES, arg);
+        break;
+      case '--quick':
+        quick = true;
+        break;
+      case '--node':
+        node = true;
+        break;
+      case '--verbose':
+        verbose = true;
+        break;
+      case '--suites':
+        suites = parseSuites(argv[++i]);
+        break;
       case '--sizes':
-        sizes = (argv[++i] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        sizes = (argv[++i] ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         if (!sizes.length) throw new Error('--sizes needs a comma-separated list of real-shape model names');
         break;
       case '--out':
@@ -101,8 +118,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
         if (!file) throw new Error('--show needs a result file');
         return { kind: 'show', file };
       }
-      case '--help': case '-h': return { kind: 'help' };
-      default: throw new Error(`unknown option ${arg}\n${USAGE}`);
+      case '--help':
+      case '-h':
+        return { kind: 'help' };
+      default:
+        throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
   if (node && backend === 'webgpu') throw new Error('--node runs cpu or wasm only; WebGPU is measured in Chromium');

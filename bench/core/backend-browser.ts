@@ -46,7 +46,9 @@ async function initWebGpu(): Promise<DeviceInfo> {
   const gpuAdapterHandle = await gpuAdapter();
   await initWebGpuBackend(gpuAdapterHandle);
   const adapter = describeAdapter(gpuAdapterHandle);
-  const software = adapter.isFallbackAdapter || /swiftshader/i.test(`${adapter.architecture} ${adapter.vendor} ${adapter.description}`);
+  const software =
+    adapter.isFallbackAdapter ||
+    /swiftshader/i.test(`${adapter.architecture} ${adapter.vendor} ${adapter.description}`);
   const name = [adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ');
   const label = software
     ? `WebGPU on SwiftShader (software Vulkan on the CPU), headless Chromium ${chromiumVersion()}`

@@ -47,7 +47,18 @@ export function figure(
   higherIsBetter: boolean,
   note?: string,
 ): Figure {
-  return { suite, key, label, unit, median: s.median, min: s.min, max: s.max, runs: s.runs, higherIsBetter, ...(note ? { note } : {}) };
+  return {
+    suite,
+    key,
+    label,
+    unit,
+    median: s.median,
+    min: s.min,
+    max: s.max,
+    runs: s.runs,
+    higherIsBetter,
+    ...(note ? { note } : {}),
+  };
 }
 
 /** A single exact value (a byte count, a parameter count): runs = 1, min = max = median. */

@@ -8,7 +8,17 @@ import { evaluateTargets } from './targets';
 import type { BenchResult, Figure } from './types';
 
 function fig(key: string, median: number, unit = 'GFLOP/s', higherIsBetter = true, min = median, max = median): Figure {
-  return { suite: key.split('/')[0] as Figure['suite'], key, label: key, unit, median, min, max, runs: 3, higherIsBetter };
+  return {
+    suite: key.split('/')[0] as Figure['suite'],
+    key,
+    label: key,
+    unit,
+    median,
+    min,
+    max,
+    runs: 3,
+    higherIsBetter,
+  };
 }
 
 describe('stats', () => {
@@ -53,8 +63,20 @@ describe('flops and MFU', () => {
 
 describe('compare', () => {
   it('matches by key, orients improvement by direction, flags non-overlapping spreads', () => {
-    const a = { figures: [fig('peak/x', 10, 'GFLOP/s', true, 9, 11), fig('train/f32/b1/ms-per-step', 200, 'ms', false, 190, 210), fig('data/gone', 1)] };
-    const b = { figures: [fig('peak/x', 20, 'GFLOP/s', true, 19, 21), fig('train/f32/b1/ms-per-step', 205, 'ms', false, 195, 215), fig('memory/new', 1, 'B')] };
+    const a = {
+      figures: [
+        fig('peak/x', 10, 'GFLOP/s', true, 9, 11),
+        fig('train/f32/b1/ms-per-step', 200, 'ms', false, 190, 210),
+        fig('data/gone', 1),
+      ],
+    };
+    const b = {
+      figures: [
+        fig('peak/x', 20, 'GFLOP/s', true, 19, 21),
+        fig('train/f32/b1/ms-per-step', 205, 'ms', false, 195, 215),
+        fig('memory/new', 1, 'B'),
+      ],
+    };
     const cmp = compareResults(a, b);
     expect(cmp.matched).toHaveLength(2);
     const [peak, step] = cmp.matched;
@@ -119,7 +141,13 @@ describe('table', () => {
       backend: 'wasm',
       model: 'tiny',
       quick: true,
-      device: { label: 'wasm SIMD, 1 thread', userAgent: 'x', hardwareConcurrency: 2, crossOriginIsolated: true, host: 'browser-worker' },
+      device: {
+        label: 'wasm SIMD, 1 thread',
+        userAgent: 'x',
+        hardwareConcurrency: 2,
+        crossOriginIsolated: true,
+        host: 'browser-worker',
+      },
       figures: [fig('peak/matmul-f32/1024', 30, 'GFLOP/s', true, 28, 31)],
       skipped: [{ suite: 'data', what: 'whole suite', reason: 'parser not available' }],
       durationMs: 1234,
@@ -128,7 +156,10 @@ describe('table', () => {
     expect(text).toContain('Device: wasm SIMD, 1 thread');
     expect(text).toContain('### 1. Backend peak');
     expect(text).toContain('| peak/matmul-f32/1024 | 30 GFLOP/s | 28 GFLOP/s – 31 GFLOP/s | 3 |');
-    const withTarget = renderResult({ ...result, figures: [fig('generate/int4/ctx256/cache-speedup', 25, '×')] }, evaluateTargets({ backend: 'wasm', figures: [fig('generate/int4/ctx256/cache-speedup', 25, '×')] }));
+    const withTarget = renderResult(
+      { ...result, figures: [fig('generate/int4/ctx256/cache-speedup', 25, '×')] },
+      evaluateTargets({ backend: 'wasm', figures: [fig('generate/int4/ctx256/cache-speedup', 25, '×')] }),
+    );
     expect(withTarget).toContain('| 25× | 25× – 25× | 3 | target ≥ 20×: PASS |');
     expect(text).toContain('- data: whole suite — parser not available');
     expect(text).toContain('not measured');
@@ -155,8 +186,16 @@ describe('kernel matrix', () => {
 
 describe('args', () => {
   it('defaults and flags', () => {
-    expect(parseBenchArgs([])).toMatchObject({ kind: 'run', backend: 'wasm', model: 'small', quick: false, node: false });
-    expect(parseBenchArgs(['--backend', 'webgpu', '--model', 'tiny', '--quick', '--suites', 'peak,kernels'])).toMatchObject({
+    expect(parseBenchArgs([])).toMatchObject({
+      kind: 'run',
+      backend: 'wasm',
+      model: 'small',
+      quick: false,
+      node: false,
+    });
+    expect(
+      parseBenchArgs(['--backend', 'webgpu', '--model', 'tiny', '--quick', '--suites', 'peak,kernels']),
+    ).toMatchObject({
       backend: 'webgpu',
       model: 'tiny',
       quick: true,

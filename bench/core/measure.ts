@@ -63,4 +63,3 @@ export async function timeOpRuns(plan: RunPlan, op: () => Tensor, targetMs = 25,
   });
   return samples.map((ms) => ms / inner);
 }
-

@@ -59,7 +59,9 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 
 function figureRow(f: Figure, check: TargetCheck | undefined): string[] {
   const spread = f.runs > 1 ? `${formatValue(f.min, f.unit)} – ${formatValue(f.max, f.unit)}` : '';
-  const target = check ? `target ${check.comparator} ${formatValue(check.threshold, check.unit)}: ${targetMark(check.pass)}` : '';
+  const target = check
+    ? `target ${check.comparator} ${formatValue(check.threshold, check.unit)}: ${targetMark(check.pass)}`
+    : '';
   const note = [f.note ?? '', target].filter(Boolean).join('; ');
   return [f.label, formatValue(f.median, f.unit), spread, String(f.runs), note];
 }
@@ -102,7 +104,10 @@ export function renderKernelMatrix(figures: readonly Figure[]): string {
     cells.get(row)!.set(col, f.median);
   }
   if (cells.size === 0) return '';
-  const rows = [...cells].map(([row, byCol]) => [row, ...columns.map((c) => (byCol.has(c) ? `${formatNumber(byCol.get(c)!)}×` : ''))]);
+  const rows = [...cells].map(([row, byCol]) => [
+    row,
+    ...columns.map((c) => (byCol.has(c) ? `${formatNumber(byCol.get(c)!)}×` : '')),
+  ]);
   return markdownTable(['in×out, rows', ...columns], rows);
 }
 
@@ -122,7 +127,12 @@ export function renderResult(result: BenchResult, checks: readonly TargetCheck[]
     const matrix = suite === 'kernels' ? renderKernelMatrix(figs) : '';
     if (matrix) out.push('Speed relative to the best tfjs fp32 matMul (fwd = y = x·Wᵀ, dx = dy·W):', '', matrix, '');
     const byKey = new Map(checks.map((c) => [c.figureKey, c]));
-    out.push(markdownTable(['figure', 'median', 'min – max', 'runs', 'note'], figs.map((f) => figureRow(f, byKey.get(f.key)))));
+    out.push(
+      markdownTable(
+        ['figure', 'median', 'min – max', 'runs', 'note'],
+        figs.map((f) => figureRow(f, byKey.get(f.key))),
+      ),
+    );
   }
   out.push('', '### Targets', '', renderTargets(checks));
   if (result.skipped.length > 0) {

@@ -9,7 +9,11 @@ import { initNodeBackend } from '../../src/backend/node';
 import { tf } from '../../src/backend/tf';
 import { batchMatMulWasm } from '../../src/backend/kernels/batch-mat-mul-wasm';
 import { type MatMulRoute } from '../../src/backend/kernels/matmul-route';
-import { registerWasmKernelOverrides, stockWasmKernel, unregisterWasmKernelOverrides } from '../../src/backend/kernels/register-wasm';
+import {
+  registerWasmKernelOverrides,
+  stockWasmKernel,
+  unregisterWasmKernelOverrides,
+} from '../../src/backend/kernels/register-wasm';
 import { timeOpRuns } from '../core/measure';
 
 interface Shape {
@@ -45,10 +49,27 @@ function shapes(): Shape[] {
     out.push({ what: `fold  ${n}³ ·Bᵀ`, a: [n, n], b: [n, n], ta: false, tb: true });
     out.push({ what: `fold  ${n}³ Aᵀ·`, a: [n, n], b: [n, n], ta: true, tb: false });
   }
-  for (const [rows, inF, r] of [[16, 64, 8], [64, 64, 8], [64, 256, 8], [256, 256, 16]]) {
-    out.push({ what: `fold  LoRA x[${rows},${inF}]·A[${r},${inF}]ᵀ`, a: [rows, inF], b: [r, inF], ta: false, tb: true });
+  for (const [rows, inF, r] of [
+    [16, 64, 8],
+    [64, 64, 8],
+    [64, 256, 8],
+    [256, 256, 16],
+  ]) {
+    out.push({
+      what: `fold  LoRA x[${rows},${inF}]·A[${r},${inF}]ᵀ`,
+      a: [rows, inF],
+      b: [r, inF],
+      ta: false,
+      tb: true,
+    });
   }
-  for (const [m, k, n] of [[1, 576, 1536], [4, 576, 1536], [16, 576, 1536], [64, 576, 1536], [256, 576, 576]]) {
+  for (const [m, k, n] of [
+    [1, 576, 1536],
+    [4, 576, 1536],
+    [16, 576, 1536],
+    [64, 576, 1536],
+    [256, 576, 576],
+  ]) {
     for (const route of ['fold', 'swap'] as const) {
       out.push({ what: `${route} x[${m},${k}]·W[${n},${k}]ᵀ`, a: [m, k], b: [n, k], ta: false, tb: true, route });
     }
@@ -75,7 +96,9 @@ async function main(): Promise<void> {
     const ours = await perCallUs(s);
     const [m, k] = s.ta ? [s.a[s.a.length - 1], s.a[s.a.length - 2]] : s.a.slice(-2);
     const n = s.tb ? s.b[s.b.length - 2] : s.b[s.b.length - 1];
-    console.log(`| ${s.what} | ${m * k * n} | ${before.toFixed(1)} | ${ours.toFixed(1)} | ${(before / ours).toFixed(2)}× |`);
+    console.log(
+      `| ${s.what} | ${m * k * n} | ${before.toFixed(1)} | ${ours.toFixed(1)} | ${(before / ours).toFixed(2)}× |`,
+    );
   }
   useKernel(stock, 'stock');
   registerWasmKernelOverrides();

@@ -8,14 +8,21 @@
 import { initNodeBackend } from '../../src/backend/node';
 import { tf } from '../../src/backend/tf';
 import { batchMatMulWasm } from '../../src/backend/kernels/batch-mat-mul-wasm';
-import { registerWasmKernelOverrides, stockWasmKernel, unregisterWasmKernelOverrides } from '../../src/backend/kernels/register-wasm';
+import {
+  registerWasmKernelOverrides,
+  stockWasmKernel,
+  unregisterWasmKernelOverrides,
+} from '../../src/backend/kernels/register-wasm';
 import { timeOpRuns } from '../core/measure';
 
 function useKernel(stock: tf.KernelConfig, forced: 'stock' | 'slices'): void {
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (!transpose) throw new Error('wasm Transpose kernel missing');
   tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ ...stock, kernelFunc: forced === 'stock' ? stock.kernelFunc : batchMatMulWasm(stock, transpose, () => 'slices') });
+  tf.registerKernel({
+    ...stock,
+    kernelFunc: forced === 'stock' ? stock.kernelFunc : batchMatMulWasm(stock, transpose, () => 'slices'),
+  });
 }
 
 async function perCallUs(a: number[], b: number[], tb: boolean): Promise<number> {

@@ -17,10 +17,26 @@ export const BENCH_MODEL_CONFIGS: Record<BenchModelName, Record<string, unknown>
   tiny: llama({ hidden: 64, layers: 2, heads: 4, kvHeads: 2, intermediate: 176, vocab: 512 }),
   small: llama({ hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 768, vocab: 4096 }),
   // https://huggingface.co/HuggingFaceTB/SmolLM2-135M/blob/main/config.json
-  'smollm2-135m': llama({ hidden: 576, layers: 30, heads: 9, kvHeads: 3, intermediate: 1536, vocab: 49152, ropeTheta: 100000 }),
+  'smollm2-135m': llama({
+    hidden: 576,
+    layers: 30,
+    heads: 9,
+    kvHeads: 3,
+    intermediate: 1536,
+    vocab: 49152,
+    ropeTheta: 100000,
+  }),
 };
 
-function llama(s: { hidden: number; layers: number; heads: number; kvHeads: number; intermediate: number; vocab: number; ropeTheta?: number }) {
+function llama(s: {
+  hidden: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  intermediate: number;
+  vocab: number;
+  ropeTheta?: number;
+}) {
   return {
     model_type: 'llama',
     architectures: ['LlamaForCausalLM'],

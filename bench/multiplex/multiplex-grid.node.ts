@@ -22,8 +22,14 @@ import { loadTokenizer } from '../../src/tokenizer/load';
 import { Rng } from '../../src/util/rng';
 
 const PROMPTS = [
-  'Call me Ishmael.', 'The whale', 'Mr. Speaker, the state of the Union', 'It was a dark night at sea and',
-  'Our economy', 'The captain said', 'We the people', 'Whenever I find myself growing grim',
+  'Call me Ishmael.',
+  'The whale',
+  'Mr. Speaker, the state of the Union',
+  'It was a dark night at sea and',
+  'Our economy',
+  'The captain said',
+  'We the people',
+  'Whenever I find myself growing grim',
 ];
 
 function arg(name: string, fallback: string): string {
@@ -73,20 +79,31 @@ async function main(): Promise<void> {
   let multiplexed: GridCell[][] = [];
   let perVariant: GridCell[][] = [];
   let alone: GridCell[][] = [];
-  const tMux = await fastest(runs, async () => (multiplexed = await generateGrid(model, tokenizer, prompts, variants, settings)));
+  const tMux = await fastest(
+    runs,
+    async () => (multiplexed = await generateGrid(model, tokenizer, prompts, variants, settings)),
+  );
   const tVar = await fastest(runs, async () => {
     perVariant = [];
     for (const v of variants) perVariant.push((await generateGrid(model, tokenizer, prompts, [v], settings))[0]);
   });
-  const tOne = await fastest(runs, async () => (alone = await generateGrid(model, tokenizer, prompts, variants, { ...settings, batched: false })));
+  const tOne = await fastest(
+    runs,
+    async () => (alone = await generateGrid(model, tokenizer, prompts, variants, { ...settings, batched: false })),
+  );
   const same = ids(multiplexed) === ids(alone) && ids(perVariant) === ids(alone);
   const tokens = alone.flat().reduce((n, c) => n + c.ids.length, 0);
-  const line = (what: string, ms: number) => `${what.padEnd(16)} ${ms.toFixed(0).padStart(7)} ms  ${((tokens / ms) * 1000).toFixed(0).padStart(5)} tok/s`;
-  console.log(`backend ${backend}, demo model, 4 variants × 8 prompts, ≤ 32 greedy tokens (${tokens} generated), fastest of ${runs}`);
+  const line = (what: string, ms: number) =>
+    `${what.padEnd(16)} ${ms.toFixed(0).padStart(7)} ms  ${((tokens / ms) * 1000).toFixed(0).padStart(5)} tok/s`;
+  console.log(
+    `backend ${backend}, demo model, 4 variants × 8 prompts, ≤ 32 greedy tokens (${tokens} generated), fastest of ${runs}`,
+  );
   console.log(line('multiplexed', tMux));
   console.log(line('per-variant', tVar));
   console.log(line('one-at-a-time', tOne));
-  console.log(`speed-up vs one-at-a-time ${(tOne / tMux).toFixed(2)}×, vs per-variant batches ${(tVar / tMux).toFixed(2)}×; grids identical: ${same}`);
+  console.log(
+    `speed-up vs one-at-a-time ${(tOne / tMux).toFixed(2)}×, vs per-variant batches ${(tVar / tMux).toFixed(2)}×; grids identical: ${same}`,
+  );
   adapters.forEach((a) => a.dispose());
   model.dispose();
   if (!same) process.exitCode = 1;

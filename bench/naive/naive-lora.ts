@@ -65,8 +65,14 @@ export class NaiveLoraLlama {
 
   private rope(x: Tensor, seq: number): Tensor {
     const half = this.c.headDim / 2;
-    const cos = this.cos.slice([0, 0], [seq, half]).concat(this.cos.slice([0, 0], [seq, half]), 1).reshape([1, 1, seq, -1]);
-    const sin = this.sin.slice([0, 0], [seq, half]).concat(this.sin.slice([0, 0], [seq, half]), 1).reshape([1, 1, seq, -1]);
+    const cos = this.cos
+      .slice([0, 0], [seq, half])
+      .concat(this.cos.slice([0, 0], [seq, half]), 1)
+      .reshape([1, 1, seq, -1]);
+    const sin = this.sin
+      .slice([0, 0], [seq, half])
+      .concat(this.sin.slice([0, 0], [seq, half]), 1)
+      .reshape([1, 1, seq, -1]);
     const [x1, x2] = tf.split(x, 2, -1);
     return x.mul(cos).add(tf.concat([x2.neg(), x1], -1).mul(sin));
   }
@@ -76,12 +82,19 @@ export class NaiveLoraLlama {
     const split = (t: Tensor, n: number) => t.reshape([batch, seq, n, headDim]).transpose([0, 2, 1, 3]);
     const q = this.rope(split(this.linear(x, m.get('q_proj')!), heads), seq); // [b, h, s, d]
     // GQA: each KV head serves heads/kvHeads query heads (rank-4 tile: tfjs has no rank-5 tile gradient).
-    const repeat = (t: Tensor) => t.reshape([batch, kvHeads, 1, seq * headDim]).tile([1, 1, heads / kvHeads, 1]).reshape([batch, heads, seq, headDim]);
+    const repeat = (t: Tensor) =>
+      t
+        .reshape([batch, kvHeads, 1, seq * headDim])
+        .tile([1, 1, heads / kvHeads, 1])
+        .reshape([batch, heads, seq, headDim]);
     const k = repeat(this.rope(split(this.linear(x, m.get('k_proj')!), kvHeads), seq)); // [b, h, s, d]
     const v = repeat(split(this.linear(x, m.get('v_proj')!), kvHeads)); // [b, h, s, d]
     const causal = tf.linalg.bandPart(tf.ones([seq, seq]), -1, 0); // [s, s] lower triangle
     const scores = tf.matMul(q, k, false, true).div(Math.sqrt(headDim)).add(tf.sub(1, causal).mul(-1e9));
-    const ctx = tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape([batch * seq, heads * headDim]);
+    const ctx = tf
+      .matMul(tf.softmax(scores), v)
+      .transpose([0, 2, 1, 3])
+      .reshape([batch * seq, heads * headDim]);
     return this.linear(ctx, m.get('o_proj')!);
   }
 
@@ -102,11 +115,15 @@ export class NaiveLoraLlama {
   /** One training step on next-token prediction over every position; returns the loss. */
   step(ids: Tensor2D, labels: Tensor2D): tf.Scalar {
     const vars = this.layers.flatMap((m) => [...m.values()].flatMap((l) => [l.a, l.b]));
-    return this.optimizer.minimize(() => {
-      const logits = this.logits(ids);
-      const oneHot = tf.oneHot(labels.flatten(), this.c.vocab); // [b·s, vocab]
-      return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
-    }, true, vars)!;
+    return this.optimizer.minimize(
+      () => {
+        const logits = this.logits(ids);
+        const oneHot = tf.oneHot(labels.flatten(), this.c.vocab); // [b·s, vocab]
+        return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+      },
+      true,
+      vars,
+    )!;
   }
 
   dispose(): void {

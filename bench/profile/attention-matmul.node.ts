@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   const r = (s: number[], seed: number) => tf.randomUniform(s, -1, 1, 'float32', seed);
   // [batch, kvHeads, group·seq, headDim] — small (4 heads / 2 KV) and smollm2-135m (9 / 3) at seq 256.
   const rows: string[] = [];
-  for (const [name, kv, group, seq, d] of [['small', 2, 2, 256, 64], ['smollm2', 3, 3, 256, 64]] as const) {
+  for (const [name, kv, group, seq, d] of [
+    ['small', 2, 2, 256, 64],
+    ['smollm2', 3, 3, 256, 64],
+  ] as const) {
     const q = r([1, kv, group * seq, d], 1);
     const k = r([1, kv, seq, d], 2);
     const v = r([1, kv, seq, d], 3);
@@ -59,7 +62,9 @@ async function main(): Promise<void> {
       unregisterWasmKernelOverrides();
       const [loopStock, plainStock] = [await best(l), await best(p2)];
       registerWasmKernelOverrides();
-      rows.push(`${what.padEnd(30)} override: loop ${loopOv.toFixed(3)} plain ${plainOv.toFixed(3)} ms | stock: loop ${loopStock.toFixed(3)} plain ${plainStock.toFixed(3)} ms`);
+      rows.push(
+        `${what.padEnd(30)} override: loop ${loopOv.toFixed(3)} plain ${plainOv.toFixed(3)} ms | stock: loop ${loopStock.toFixed(3)} plain ${plainStock.toFixed(3)} ms`,
+      );
       console.log(rows[rows.length - 1]);
     }
   }

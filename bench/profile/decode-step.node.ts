@@ -60,12 +60,18 @@ async function profileMode(name: BenchModelName, mode: QuantMode, ctx: number): 
   const prof = await profileSteps(8, async () => void (id = await step(model, [id], cache)));
   cache.dispose();
   model.dispose();
-  const f = (t: { median: number; fastest: number }, d: number) => `${t.median.toFixed(d)} ms (fastest ${t.fastest.toFixed(d)})`;
-  console.log(`\n${name} ${mode} ctx ${ctx}: cached step ${f(cachedMs, 2)}, uncached ${f(uncachedMs, 1)}, ` +
-    `speed-up ${(uncachedMs.median / cachedMs.median).toFixed(1)}× (fastest ÷ fastest ${(uncachedMs.fastest / cachedMs.fastest).toFixed(1)}×), ` +
-    `tensors leaked per step ${(leaked / (steps + 1)).toFixed(1)}`);
-  console.log(`  profiled step (each kernel call: fastest of 8 steps): ${prof.kernels} kernels, ${prof.totalMs.toFixed(2)} ms outside custom-gradient scopes`);
-  for (const [k, v] of prof.byKernel.slice(0, 20)) console.log(`    ${k.padEnd(44)} ${v.calls.toString().padStart(4)} calls ${v.ms.toFixed(3)} ms`);
+  const f = (t: { median: number; fastest: number }, d: number) =>
+    `${t.median.toFixed(d)} ms (fastest ${t.fastest.toFixed(d)})`;
+  console.log(
+    `\n${name} ${mode} ctx ${ctx}: cached step ${f(cachedMs, 2)}, uncached ${f(uncachedMs, 1)}, ` +
+      `speed-up ${(uncachedMs.median / cachedMs.median).toFixed(1)}× (fastest ÷ fastest ${(uncachedMs.fastest / cachedMs.fastest).toFixed(1)}×), ` +
+      `tensors leaked per step ${(leaked / (steps + 1)).toFixed(1)}`,
+  );
+  console.log(
+    `  profiled step (each kernel call: fastest of 8 steps): ${prof.kernels} kernels, ${prof.totalMs.toFixed(2)} ms outside custom-gradient scopes`,
+  );
+  for (const [k, v] of prof.byKernel.slice(0, 20))
+    console.log(`    ${k.padEnd(44)} ${v.calls.toString().padStart(4)} calls ${v.ms.toFixed(3)} ms`);
 }
 
 /** Kernel name, with the operand shapes for matMuls (which product costs what). */
@@ -77,11 +83,16 @@ function label(k: { name: string; inputShapes: number[][] }): string {
  * `tf.profile` of `runs` identical steps; each kernel call's time is the fastest of its `runs` occurrences (a
  * neighbour's burst on this shared machine lands on one run, not all), then summed per kernel name.
  */
-async function profileSteps(runs: number, body: () => Promise<void>): Promise<{ kernels: number; totalMs: number; byKernel: [string, { calls: number; ms: number }][] }> {
+async function profileSteps(
+  runs: number,
+  body: () => Promise<void>,
+): Promise<{ kernels: number; totalMs: number; byKernel: [string, { calls: number; ms: number }][] }> {
   const perRun: { name: string; ms: number }[][] = [];
   for (let r = 0; r < runs; r++) {
     const info = await tf.profile(body);
-    perRun.push(await Promise.all(info.kernels.map(async (k) => ({ name: label(k), ms: Number(await k.kernelTimeMs) }))));
+    perRun.push(
+      await Promise.all(info.kernels.map(async (k) => ({ name: label(k), ms: Number(await k.kernelTimeMs) }))),
+    );
   }
   const calls = Math.min(...perRun.map((p) => p.length));
   const sums = new Map<string, { calls: number; ms: number }>();

@@ -36,7 +36,10 @@ export function chromiumArgs(hardwareGpu: boolean): string[] {
 }
 
 async function startServer(): Promise<{ server: ViteDevServer; url: string }> {
-  const server = await createServer({ configFile: path.join(benchDir, 'vite.config.ts'), server: { port: 0, strictPort: false } });
+  const server = await createServer({
+    configFile: path.join(benchDir, 'vite.config.ts'),
+    server: { port: 0, strictPort: false },
+  });
   await server.listen();
   const address = server.httpServer?.address();
   if (!address || typeof address === 'string') throw new Error('bench: Vite did not report a TCP port');
@@ -44,7 +47,12 @@ async function startServer(): Promise<{ server: ViteDevServer; url: string }> {
 }
 
 function queryOf(opts: BenchOptions): string {
-  const q = new URLSearchParams({ backend: opts.backend, model: opts.model, quick: opts.quick ? '1' : '0', suites: opts.suites.join(',') });
+  const q = new URLSearchParams({
+    backend: opts.backend,
+    model: opts.model,
+    quick: opts.quick ? '1' : '0',
+    suites: opts.suites.join(','),
+  });
   if (opts.realShapes?.length) q.set('realShapes', JSON.stringify(opts.realShapes));
   return q.toString();
 }

@@ -34,17 +34,23 @@ async function prepareOnce(ctx: SuiteContext, blob: Blob, tok: TextTokenizer | n
   const heapSamples: Promise<number | null>[] = [ctx.heapBytes()];
   let nextSampleAt = live ? 0 : Infinity;
   const t0 = performance.now();
-  const result = await prepareDataset([{ name: 'synthetic.jsonl', blob }], tok, { policy: 'fail', maxSeqLen: 4096, shuffle: false }, {
-    onProgress(p) {
-      if (p.bytesRead < nextSampleAt) return;
-      nextSampleAt = p.bytesRead + blob.size / 12; // about a dozen samples per run
-      heapSamples.push(ctx.heapBytes());
+  const result = await prepareDataset(
+    [{ name: 'synthetic.jsonl', blob }],
+    tok,
+    { policy: 'fail', maxSeqLen: 4096, shuffle: false },
+    {
+      onProgress(p) {
+        if (p.bytesRead < nextSampleAt) return;
+        nextSampleAt = p.bytesRead + blob.size / 12; // about a dozen samples per run
+        heapSamples.push(ctx.heapBytes());
+      },
     },
-  });
+  );
   const ms = performance.now() - t0;
   // Measured while `result` (every tokenized example) is still referenced.
   heapSamples.push(ctx.heapBytes());
-  if (!result.ok) throw new Error(`prepareDataset reported ${result.problemCount} problem(s): ${result.problems[0]?.message ?? ''}`);
+  if (!result.ok)
+    throw new Error(`prepareDataset reported ${result.problemCount} problem(s): ${result.problems[0]?.message ?? ''}`);
   const samples = await Promise.all(heapSamples);
   const heaps = samples.filter((h): h is number => h !== null);
   const tokens = result.train.reduce((n, e) => n + e.ids.length, 0);
@@ -68,15 +74,32 @@ async function measure(ctx: SuiteContext, blob: Blob, tok: TextTokenizer | null,
 }
 
 function report(ctx: SuiteContext, key: string, what: string, runs: DataRun[], bytes: number): void {
-  const heapWhat = ctx.host.heapTiming === 'live' ? 'peak JS memory (sampled while streaming)' : 'JS memory of page + worker right after the run, result held';
+  const heapWhat =
+    ctx.host.heapTiming === 'live'
+      ? 'peak JS memory (sampled while streaming)'
+      : 'JS memory of page + worker right after the run, result held';
   const ms = runs.map((r) => r.ms);
   ctx.report(figure('data', `data/${key}/mb-per-s`, `${what}: throughput`, 'MB/s', rate(ms, bytes / MB), true));
-  if (runs[0].tokens > 0) ctx.report(figure('data', `data/${key}/tokens-per-s`, `${what}: tokens/s`, 'tok/s', rate(ms, runs[0].tokens), true));
+  if (runs[0].tokens > 0)
+    ctx.report(
+      figure('data', `data/${key}/tokens-per-s`, `${what}: tokens/s`, 'tok/s', rate(ms, runs[0].tokens), true),
+    );
   const heaps = runs.map((r) => r.peakHeap).filter((h): h is number => h !== null);
   const growth = runs.map((r) => r.heapGrowth).filter((h): h is number => h !== null);
-  if (heaps.length > 0) ctx.report(figure('data', `data/${key}/peak-heap`, `${what}: ${heapWhat}`, 'B', summarize(heaps), false));
+  if (heaps.length > 0)
+    ctx.report(figure('data', `data/${key}/peak-heap`, `${what}: ${heapWhat}`, 'B', summarize(heaps), false));
   else ctx.skip('data', `${what}: peak memory`, 'the host exposes no heap size');
-  if (growth.length > 0) ctx.report(figure('data', `data/${key}/heap-growth`, `${what}: peak JS memory above the level before the run`, 'B', summarize(growth), false));
+  if (growth.length > 0)
+    ctx.report(
+      figure(
+        'data',
+        `data/${key}/heap-growth`,
+        `${what}: peak JS memory above the level before the run`,
+        'B',
+        summarize(growth),
+        false,
+      ),
+    );
 }
 
 /**
@@ -93,13 +116,26 @@ export async function runDataSuite(ctx: SuiteContext): Promise<void> {
   const tokBlob = blob.slice(0, tokenizeBytes(ctx.opts.quick));
   const warm = syntheticBlob(1 * MB, 7);
   ctx.log(`data: ${(blob.size / MB).toFixed(1)} MB synthetic chat JSONL`);
-  ctx.report(figure('data', 'data/input-bytes', 'input: synthetic chat JSONL (generateSyntheticJsonl)', 'B', exact(blob.size), true));
+  ctx.report(
+    figure(
+      'data',
+      'data/input-bytes',
+      'input: synthetic chat JSONL (generateSyntheticJsonl)',
+      'B',
+      exact(blob.size),
+      true,
+    ),
+  );
   report(ctx, 'validate', 'parse + validate (no tokenizer)', await measure(ctx, blob, null, warm), blob.size);
   const files = await ctx.host.tokenizerFiles();
   const tok = createTokenizer(files.tokenizerJson, files.tokenizerConfig, undefined, { label: files.label });
   const tokInput = await wholeLines(tokBlob);
   const runs = await measure(ctx, tokInput, tok, warm);
-  ctx.skip('data', `tokenization of all ${(blob.size / MB).toFixed(0)} MB`, `tokenized the first ${(tokInput.size / MB).toFixed(1)} MB per run (rate per byte is the same; the whole file would take minutes per run)`);
+  ctx.skip(
+    'data',
+    `tokenization of all ${(blob.size / MB).toFixed(0)} MB`,
+    `tokenized the first ${(tokInput.size / MB).toFixed(1)} MB per run (rate per byte is the same; the whole file would take minutes per run)`,
+  );
   ctx.report(figure('data', 'data/examples', 'examples produced', 'examples', exact(runs[0].examples), true));
   ctx.report(figure('data', 'data/tokens', `tokens produced (${files.label})`, 'tokens', exact(runs[0].tokens), true));
   report(ctx, 'tokenize', `parse + chat template + tokenize (${files.label})`, runs, tokInput.size);

@@ -48,9 +48,19 @@ const BYTE_TOKENIZER = createTokenizer(byteLevelTokenizerJson(), {}, undefined, 
  * streaming detokenization and stop checks per token. Returns its prefill time and the time of the
  * `newTokens − 1` cached decode steps (ms).
  */
-async function cachedRun(model: DecoderModel, prompt: number[], newTokens: number): Promise<{ prefill: number; decode: number }> {
-  const r = await generate(model, BYTE_TOKENIZER, { promptIds: prompt, maxNewTokens: newTokens, temperature: 0, seed: 1 });
-  if (r.newTokens !== newTokens) throw new Error(`generate stopped after ${r.newTokens} of ${newTokens} tokens (${r.finishReason})`);
+async function cachedRun(
+  model: DecoderModel,
+  prompt: number[],
+  newTokens: number,
+): Promise<{ prefill: number; decode: number }> {
+  const r = await generate(model, BYTE_TOKENIZER, {
+    promptIds: prompt,
+    maxNewTokens: newTokens,
+    temperature: 0,
+    seed: 1,
+  });
+  if (r.newTokens !== newTokens)
+    throw new Error(`generate stopped after ${r.newTokens} of ${newTokens} tokens (${r.finishReason})`);
   return { prefill: r.prefillMs, decode: r.decodeMs };
 }
 
@@ -88,9 +98,29 @@ async function measureMode(ctx: SuiteContext, mode: QuantMode): Promise<void> {
       const base = `generate/${mode}/ctx${context}`;
       const what = `${mode} base, context ${context}`;
       ctx.report(figure('generate', `${base}/prefill-tok-s`, `${what}: prefill`, 'tok/s', t.prefill, true));
-      ctx.report(figure('generate', `${base}/decode-cache-tok-s`, `${what}: decode with KV cache`, 'tok/s', t.cached, true));
-      ctx.report(figure('generate', `${base}/decode-nocache-tok-s`, `${what}: decode without cache (full re-run)`, 'tok/s', t.uncached, true));
-      ctx.report(figure('generate', `${base}/cache-speedup`, `${what}: KV-cache speed-up`, '×', ratioOf(t.cached, t.uncached), true));
+      ctx.report(
+        figure('generate', `${base}/decode-cache-tok-s`, `${what}: decode with KV cache`, 'tok/s', t.cached, true),
+      );
+      ctx.report(
+        figure(
+          'generate',
+          `${base}/decode-nocache-tok-s`,
+          `${what}: decode without cache (full re-run)`,
+          'tok/s',
+          t.uncached,
+          true,
+        ),
+      );
+      ctx.report(
+        figure(
+          'generate',
+          `${base}/cache-speedup`,
+          `${what}: KV-cache speed-up`,
+          '×',
+          ratioOf(t.cached, t.uncached),
+          true,
+        ),
+      );
     }
   } finally {
     model.dispose();

@@ -9,7 +9,15 @@
  * fp32 tfjs can do here, not a strawman.
  */
 import { tf, type Tensor, type Tensor2D } from '../../src/backend/tf';
-import { DEFAULT_GROUP_SIZE, packedLayout, quantize, registerQuantKernels, QUANT_MATMUL, QUANT_MATMUL_INPUT_GRAD, type PackedMode } from '../../src/quant';
+import {
+  DEFAULT_GROUP_SIZE,
+  packedLayout,
+  quantize,
+  registerQuantKernels,
+  QUANT_MATMUL,
+  QUANT_MATMUL_INPUT_GRAD,
+  type PackedMode,
+} from '../../src/quant';
 import { figure, rate, type SuiteContext } from '../core/context';
 import { matmulFlops } from '../core/flops';
 import { runPlan, timeOpRuns } from '../core/measure';
@@ -79,7 +87,14 @@ function best(a: Summary, b: Summary): Summary {
 
 type Direction = 'forward' | 'input-grad';
 
-function reportPair(ctx: SuiteContext, c: KernelCase, name: string, dir: Direction, s: Summary, base: Summary | null): void {
+function reportPair(
+  ctx: SuiteContext,
+  c: KernelCase,
+  name: string,
+  dir: Direction,
+  s: Summary,
+  base: Summary | null,
+): void {
   const shape = `${c.inFeatures}x${c.outFeatures}`;
   const key = `kernels/${name}/${shape}/M${c.m}/${dir}`;
   const what = dir === 'forward' ? 'y = x·Wᵀ' : 'dx = dy·W';
@@ -107,16 +122,30 @@ async function measureF32(ctx: SuiteContext, c: KernelCase, w: Tensor2D, wt: Ten
   return { forward: best(fwdT, fwdWt), grad: best(gradW, gradWt) };
 }
 
-async function measureCase(ctx: SuiteContext, c: KernelCase, w: Tensor2D, wt: Tensor2D, packed: PackedTensors[]): Promise<void> {
+async function measureCase(
+  ctx: SuiteContext,
+  c: KernelCase,
+  w: Tensor2D,
+  wt: Tensor2D,
+  packed: PackedTensors[],
+): Promise<void> {
   const { inFeatures: inp, outFeatures: out, m } = c;
   const flops = matmulFlops(m, inp, out);
   const x = tf.tensor2d(uniform(m * inp, 11 + m), [m, inp]); // [M, in]
   const dy = tf.tensor2d(uniform(m * out, 13 + m), [m, out]); // [M, out]
   const base = await measureF32(ctx, c, w, wt, x, dy);
   for (const p of packed) {
-    const fwd = await timeOp(ctx.opts.quick, flops, () => tf.engine().runKernel(QUANT_MATMUL, { x, ...p.inputs }, { ...p.attrs }) as Tensor);
+    const fwd = await timeOp(
+      ctx.opts.quick,
+      flops,
+      () => tf.engine().runKernel(QUANT_MATMUL, { x, ...p.inputs }, { ...p.attrs }) as Tensor,
+    );
     reportPair(ctx, c, p.mode, 'forward', fwd, base.forward);
-    const grad = await timeOp(ctx.opts.quick, flops, () => tf.engine().runKernel(QUANT_MATMUL_INPUT_GRAD, { dy, ...p.inputs }, { ...p.attrs }) as Tensor);
+    const grad = await timeOp(
+      ctx.opts.quick,
+      flops,
+      () => tf.engine().runKernel(QUANT_MATMUL_INPUT_GRAD, { dy, ...p.inputs }, { ...p.attrs }) as Tensor,
+    );
     reportPair(ctx, c, p.mode, 'input-grad', grad, base.grad);
   }
   x.dispose();
@@ -145,6 +174,7 @@ export async function runKernelSuite(ctx: SuiteContext): Promise<void> {
     }
   }
   const dropped = KERNEL_SHAPES.length * (ctx.opts.quick ? 2 : 3) - cases.length;
-  if (dropped > 0) ctx.skip('kernels', `${dropped} case(s) with M>1 on the 576×49152 head`, '--quick on a slow backend');
+  if (dropped > 0)
+    ctx.skip('kernels', `${dropped} case(s) with M>1 on the 576×49152 head`, '--quick on a slow backend');
   if (ctx.opts.quick) ctx.skip('kernels', 'M = 256', '--quick');
 }

@@ -23,8 +23,27 @@ async function measureMode(ctx: SuiteContext, c: ModelConfig, w: RandomWeights, 
     const device = built.retainedBytes;
     let linear = 0;
     for (const l of model.linears().values()) linear += l.byteSize;
-    ctx.report(figure('memory', `memory/base-bytes/${mode}`, `${mode}: projection weights (Linear.byteSize)`, 'B', exact(linear), false));
-    ctx.report(figure('memory', `memory/model-device-bytes/${mode}`, `${mode}: whole model as allocated on ${tf.getBackend()}`, 'B', exact(device), false, `estimate ${estimateModelBytes(c, mode)} B`));
+    ctx.report(
+      figure(
+        'memory',
+        `memory/base-bytes/${mode}`,
+        `${mode}: projection weights (Linear.byteSize)`,
+        'B',
+        exact(linear),
+        false,
+      ),
+    );
+    ctx.report(
+      figure(
+        'memory',
+        `memory/model-device-bytes/${mode}`,
+        `${mode}: whole model as allocated on ${tf.getBackend()}`,
+        'B',
+        exact(device),
+        false,
+        `estimate ${estimateModelBytes(c, mode)} B`,
+      ),
+    );
     const blocker = trainStepBlocker(ctx.opts.backend, ctx.opts.model);
     if (blocker) ctx.skip('memory', `${mode}: train-step peak`, blocker);
     for (const batch of blocker ? [] : trainBatches(ctx.opts.quick)) {
@@ -34,8 +53,18 @@ async function measureMode(ctx: SuiteContext, c: ModelConfig, w: RandomWeights, 
         const { peak } = await withMemoryPeak(() => stepper.step());
         const key = `memory/train-peak/${mode}/b${batch}`;
         const what = `${mode}: train step batch ${batch}×${TRAIN_SEQ}`;
-        ctx.report(figure('memory', `${key}/tensors`, `${what}, peak tensor memory above the model (distinct buffers)`, 'B', exact(peak.tensorBytes), false));
-        if (peak.gpuBytes !== null) ctx.report(figure('memory', `${key}/gpu`, `${what}, peak numBytesInGPU`, 'B', exact(peak.gpuBytes), false));
+        ctx.report(
+          figure(
+            'memory',
+            `${key}/tensors`,
+            `${what}, peak tensor memory above the model (distinct buffers)`,
+            'B',
+            exact(peak.tensorBytes),
+            false,
+          ),
+        );
+        if (peak.gpuBytes !== null)
+          ctx.report(figure('memory', `${key}/gpu`, `${what}, peak numBytesInGPU`, 'B', exact(peak.gpuBytes), false));
       } finally {
         stepper.dispose();
       }
@@ -54,12 +83,46 @@ export async function runMemorySuite(ctx: SuiteContext): Promise<void> {
   const f32 = bytes.get('f32')!;
   for (const [mode, b] of bytes) {
     if (mode === 'f32') continue;
-    ctx.report(figure('memory', `memory/base-bytes/${mode}/vs-f32`, `${mode} projection weights ÷ fp32`, '×', exact(b.linear / f32.linear), false));
-    ctx.report(figure('memory', `memory/model-device-bytes/${mode}/vs-f32`, `${mode} whole model ÷ fp32 (embeddings stay f32)`, '×', exact(b.device / f32.device), false));
+    ctx.report(
+      figure(
+        'memory',
+        `memory/base-bytes/${mode}/vs-f32`,
+        `${mode} projection weights ÷ fp32`,
+        '×',
+        exact(b.linear / f32.linear),
+        false,
+      ),
+    );
+    ctx.report(
+      figure(
+        'memory',
+        `memory/model-device-bytes/${mode}/vs-f32`,
+        `${mode} whole model ÷ fp32 (embeddings stay f32)`,
+        '×',
+        exact(b.device / f32.device),
+        false,
+      ),
+    );
   }
   const wasm = wasmHeapBytes();
-  if (wasm !== null) ctx.report(figure('memory', 'memory/wasm-heap', 'wasm linear memory (high-water)', 'B', exact(wasm), false));
+  if (wasm !== null)
+    ctx.report(figure('memory', 'memory/wasm-heap', 'wasm linear memory (high-water)', 'B', exact(wasm), false));
   const heap = await ctx.heapBytes();
-  if (heap !== null) ctx.report(figure('memory', 'memory/js-heap', `${ctx.host.heapTiming === 'live' ? 'Node heap + ArrayBuffers' : 'JS memory of page + bench worker (incl. ArrayBuffers and wasm memory)'} after the suite`, 'B', exact(heap), false));
-  else ctx.skip('memory', 'JS heap', 'this host exposes no heap size (performance.memory / measureUserAgentSpecificMemory)');
+  if (heap !== null)
+    ctx.report(
+      figure(
+        'memory',
+        'memory/js-heap',
+        `${ctx.host.heapTiming === 'live' ? 'Node heap + ArrayBuffers' : 'JS memory of page + bench worker (incl. ArrayBuffers and wasm memory)'} after the suite`,
+        'B',
+        exact(heap),
+        false,
+      ),
+    );
+  else
+    ctx.skip(
+      'memory',
+      'JS heap',
+      'this host exposes no heap size (performance.memory / measureUserAgentSpecificMemory)',
+    );
 }

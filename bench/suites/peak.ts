@@ -22,7 +22,12 @@ export function peakSize(backend: BackendName, quick: boolean): number {
  * suite measures again right before it trains (a long run on a shared machine sees the load drift), and MFU is
  * held against the best the backend showed — a peak caught at a loaded moment must never flatter MFU.
  */
-export async function measurePeak(ctx: SuiteContext, suite: 'peak' | 'train', key: string, note: string): Promise<void> {
+export async function measurePeak(
+  ctx: SuiteContext,
+  suite: 'peak' | 'train',
+  key: string,
+  note: string,
+): Promise<void> {
   const n = peakSize(ctx.opts.backend, ctx.opts.quick);
   const a = tf.randomUniform([n, n], -1, 1, 'float32', 1); // [n, n]
   const b = tf.randomUniform([n, n], -1, 1, 'float32', 2); // [n, n]

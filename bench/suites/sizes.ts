@@ -57,16 +57,42 @@ async function measureStep(ctx: SuiteContext, name: string, model: DecoderModel,
     const w2 = counter?.snapshot();
     ctx.report(figure('sizes', `${key}/first-step-ms`, `${what}: first step (compiles)`, 'ms', exact(firstMs), false));
     ctx.report(figure('sizes', `${key}/ms-per-step`, `${what}: second step`, 'ms', exact(secondMs), false));
-    ctx.report(figure('sizes', `${key}/peak-tensors`, `${what}: peak tensor memory above the model`, 'B', exact(peak.tensorBytes), false));
-    if (peak.gpuBytes !== null) ctx.report(figure('sizes', `${key}/peak-gpu`, `${what}: peak numBytesInGPU`, 'B', exact(peak.gpuBytes), false));
+    ctx.report(
+      figure(
+        'sizes',
+        `${key}/peak-tensors`,
+        `${what}: peak tensor memory above the model`,
+        'B',
+        exact(peak.tensorBytes),
+        false,
+      ),
+    );
+    if (peak.gpuBytes !== null)
+      ctx.report(figure('sizes', `${key}/peak-gpu`, `${what}: peak numBytesInGPU`, 'B', exact(peak.gpuBytes), false));
     if (counter && w0 && w1 && w2) {
       const first = gpuWorkDelta(w0, w1);
       const second = gpuWorkDelta(w1, w2);
-      ctx.report(figure('sizes', `${key}/step1/pipelines`, `${what}: step 1 pipeline compilations`, 'n', exact(first.pipelines), false));
+      ctx.report(
+        figure(
+          'sizes',
+          `${key}/step1/pipelines`,
+          `${what}: step 1 pipeline compilations`,
+          'n',
+          exact(first.pipelines),
+          false,
+        ),
+      );
       for (const [field, label, unit] of GPU_WORK_FIGURES) {
-        ctx.report(figure('sizes', `${key}/step2/${field}`, `${what}: step 2 ${label}`, unit, exact(second[field]), false));
+        ctx.report(
+          figure('sizes', `${key}/step2/${field}`, `${what}: step 2 ${label}`, unit, exact(second[field]), false),
+        );
       }
-    } else ctx.skip('sizes', `${name}: device work per step`, 'counted on WebGPU only (wasm has no dispatches or read-backs)');
+    } else
+      ctx.skip(
+        'sizes',
+        `${name}: device work per step`,
+        'counted on WebGPU only (wasm has no dispatches or read-backs)',
+      );
   } finally {
     counter?.dispose();
     stepper.dispose();
@@ -83,14 +109,48 @@ async function measureModel(ctx: SuiteContext, ref: { name: string; dir: string;
     await settle();
     const loadMs = performance.now() - t;
     const key = `sizes/${ref.name}`;
-    ctx.report(figure('sizes', `${key}/load-ms`, `${ref.name}: load + ${SIZES_QUANT} quantize + upload`, 'ms', exact(loadMs), false));
+    ctx.report(
+      figure(
+        'sizes',
+        `${key}/load-ms`,
+        `${ref.name}: load + ${SIZES_QUANT} quantize + upload`,
+        'ms',
+        exact(loadMs),
+        false,
+      ),
+    );
     const estimate = estimateModelBytes(model.config, SIZES_QUANT, 64, embeddings);
     const measured = tf.memory().numBytes - before;
-    ctx.report(figure('sizes', `${key}/device-bytes`, `${ref.name}: base as allocated (${embeddings} embeddings)`, 'B', exact(measured), false, `estimate ${estimate} B (${((100 * measured) / estimate).toFixed(0)}%)`));
+    ctx.report(
+      figure(
+        'sizes',
+        `${key}/device-bytes`,
+        `${ref.name}: base as allocated (${embeddings} embeddings)`,
+        'B',
+        exact(measured),
+        false,
+        `estimate ${estimate} B (${((100 * measured) / estimate).toFixed(0)}%)`,
+      ),
+    );
     await measureStep(ctx, ref.name, model, ctx.opts.quick ? SIZES_SEQ.quick : SIZES_SEQ.full);
     t = performance.now();
-    const out = await generate(model, await loadTokenizer(files), { promptIds: [10, 20, 30, 40], maxNewTokens: NEW_TOKENS, temperature: 0, seed: 1 });
-    ctx.report(figure('sizes', `${key}/generate-ms`, `${ref.name}: ${NEW_TOKENS}-token greedy generation, prompt 4`, 'ms', exact(performance.now() - t), false, `${out.newTokens} tokens`));
+    const out = await generate(model, await loadTokenizer(files), {
+      promptIds: [10, 20, 30, 40],
+      maxNewTokens: NEW_TOKENS,
+      temperature: 0,
+      seed: 1,
+    });
+    ctx.report(
+      figure(
+        'sizes',
+        `${key}/generate-ms`,
+        `${ref.name}: ${NEW_TOKENS}-token greedy generation, prompt 4`,
+        'ms',
+        exact(performance.now() - t),
+        false,
+        `${out.newTokens} tokens`,
+      ),
+    );
   } finally {
     model.dispose();
   }
@@ -98,7 +158,12 @@ async function measureModel(ctx: SuiteContext, ref: { name: string; dir: string;
 
 export async function runSizesSuite(ctx: SuiteContext): Promise<void> {
   const refs = ctx.opts.realShapes ?? [];
-  if (refs.length === 0) return ctx.skip('sizes', 'whole suite', 'no real-shape checkpoints were passed (the runner writes them; see bench/README.md)');
+  if (refs.length === 0)
+    return ctx.skip(
+      'sizes',
+      'whole suite',
+      'no real-shape checkpoints were passed (the runner writes them; see bench/README.md)',
+    );
   for (const ref of refs) {
     try {
       await measureModel(ctx, ref);

@@ -23,7 +23,14 @@ import { ratioOf, summarize, type Summary } from '../core/stats';
 import { NaiveLoraLlama } from '../naive/naive-lora';
 import { measurePeak } from './peak';
 import { profileStep } from '../core/profile';
-import { allLinearLoraParameters, benchModelConfig, buildModel, matmulParameters, randomWeights, type RandomWeights } from '../models/bench-models';
+import {
+  allLinearLoraParameters,
+  benchModelConfig,
+  buildModel,
+  matmulParameters,
+  randomWeights,
+  type RandomWeights,
+} from '../models/bench-models';
 
 export const TRAIN_RANK = 16;
 export const TRAIN_ALPHA = 32;
@@ -53,12 +60,19 @@ export function benchLoraConfig(): LoraConfig {
 
 /** Token rows of `batch` × `seq` random ids, every position a label (plain-text training). */
 export function randomExamples(c: ModelConfig, batch: number, seq: number, seed: number) {
-  return Array.from({ length: batch }, (_, b) => ({ ids: randomIds(seq, c.vocab, seed + b), lossMask: new Uint8Array(seq).fill(1) }));
+  return Array.from({ length: batch }, (_, b) => ({
+    ids: randomIds(seq, c.vocab, seed + b),
+    lossMask: new Uint8Array(seq).fill(1),
+  }));
 }
 
 /** A LoRA train-step harness on `model`: call `step()` for one optimizer step; `dispose()` frees adapter + moments. */
 export function loraStepper(model: DecoderModel, batch: number, seq: number) {
-  const specs = [...model.linears()].map(([path, l]) => ({ path, inFeatures: l.inFeatures, outFeatures: l.outFeatures }));
+  const specs = [...model.linears()].map(([path, l]) => ({
+    path,
+    inFeatures: l.inFeatures,
+    outFeatures: l.outFeatures,
+  }));
   const adapter = LoraAdapter.create(benchLoraConfig(), specs, new Rng(7));
   const objective = loraObjective(model, adapter);
   objective.setDropoutRng(new Rng(8));
@@ -80,7 +94,14 @@ export function loraStepper(model: DecoderModel, batch: number, seq: number) {
   };
 }
 
-function reportStep(ctx: SuiteContext, name: string, batch: number, ms: number[], tokens: number, c: ModelConfig): Summary {
+function reportStep(
+  ctx: SuiteContext,
+  name: string,
+  batch: number,
+  ms: number[],
+  tokens: number,
+  c: ModelConfig,
+): Summary {
   const key = `train/${name}/b${batch}`;
   const what = `${name} base, batch ${batch}×${TRAIN_SEQ}`;
   ctx.report(figure('train', `${key}/ms-per-step`, `${what}: ms/step`, 'ms', summarize(ms), false));
@@ -161,8 +182,26 @@ export async function runTrainSuite(ctx: SuiteContext): Promise<void> {
   const c = benchModelConfig(ctx.opts.model);
   const w = randomWeights(c);
   const batches = trainBatches(ctx.opts.quick);
-  ctx.report(figure('train', 'train/params/base-matmul', `N_base (projections + LM head), ${ctx.opts.model}`, 'params', exact(matmulParameters(c)), true));
-  ctx.report(figure('train', 'train/params/lora', `N_lora (all-linear, r=${TRAIN_RANK})`, 'params', exact(allLinearLoraParameters(c, TRAIN_RANK)), true));
+  ctx.report(
+    figure(
+      'train',
+      'train/params/base-matmul',
+      `N_base (projections + LM head), ${ctx.opts.model}`,
+      'params',
+      exact(matmulParameters(c)),
+      true,
+    ),
+  );
+  ctx.report(
+    figure(
+      'train',
+      'train/params/lora',
+      `N_lora (all-linear, r=${TRAIN_RANK})`,
+      'params',
+      exact(allLinearLoraParameters(c, TRAIN_RANK)),
+      true,
+    ),
+  );
   await measurePeak(ctx, 'train', 'train/peak-before', 're-measured now; MFU uses the highest peak of the run');
   const ours = new Map<QuantMode, Map<number, Summary>>();
   for (const mode of TRAIN_MODES) ours.set(mode, await measureOurs(ctx, c, w, mode, batches));

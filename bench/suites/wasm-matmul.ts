@@ -6,7 +6,11 @@
  * run in the same process, on the same model and tensors, under the same neighbour load. Ratios are after ÷ before.
  */
 import { tf } from '../../src/backend/tf';
-import { registerWasmKernelOverrides, unregisterWasmKernelOverrides, wasmKernelOverridesActive } from '../../src/backend/kernels/register-wasm';
+import {
+  registerWasmKernelOverrides,
+  unregisterWasmKernelOverrides,
+  wasmKernelOverridesActive,
+} from '../../src/backend/kernels/register-wasm';
 import type { ModelConfig, QuantMode } from '../../src/model';
 import { createLinearFactory } from '../../src/model/linear-factory';
 import { figure, rate, type SuiteContext } from '../core/context';
@@ -33,14 +37,70 @@ export function loraStepProducts(c: ModelConfig, rows: number, rank: number): Pr
   const group = c.heads / c.kvHeads;
   const hd = c.headDim;
   return [
-    { key: 'lora-down', what: `LoRA down x·Aᵀ [${rows},${h}]·[${rank},${h}]ᵀ`, a: [rows, h], b: [rank, h], ta: false, tb: true },
-    { key: 'lora-up', what: `LoRA up ·Bᵀ [${rows},${rank}]·[${inter},${rank}]ᵀ`, a: [rows, rank], b: [inter, rank], ta: false, tb: true },
-    { key: 'lora-grad-b', what: `LoRA dB = dyᵀ·down [${rows},${inter}]ᵀ·[${rows},${rank}]`, a: [rows, inter], b: [rows, rank], ta: true, tb: false },
-    { key: 'lora-grad-a', what: `LoRA dA = ddownᵀ·x [${rows},${rank}]ᵀ·[${rows},${h}]`, a: [rows, rank], b: [rows, h], ta: true, tb: false },
-    { key: 'dense-fwd', what: `x·Wᵀ [${rows},${h}]·[${inter},${h}]ᵀ`, a: [rows, h], b: [inter, h], ta: false, tb: true },
-    { key: 'dense-wgrad', what: `xᵀ·dy [${rows},${h}]ᵀ·[${rows},${inter}]`, a: [rows, h], b: [rows, inter], ta: true, tb: false },
-    { key: 'attn-scores', what: `q·kᵀ [${c.kvHeads},${group * rows},${hd}]·[${c.kvHeads},${rows},${hd}]ᵀ`, a: [c.kvHeads, group * rows, hd], b: [c.kvHeads, rows, hd], ta: false, tb: true },
-    { key: 'attn-values', what: `p·v [${c.kvHeads},${group * rows},${rows}]·[${c.kvHeads},${rows},${hd}]`, a: [c.kvHeads, group * rows, rows], b: [c.kvHeads, rows, hd], ta: false, tb: false },
+    {
+      key: 'lora-down',
+      what: `LoRA down x·Aᵀ [${rows},${h}]·[${rank},${h}]ᵀ`,
+      a: [rows, h],
+      b: [rank, h],
+      ta: false,
+      tb: true,
+    },
+    {
+      key: 'lora-up',
+      what: `LoRA up ·Bᵀ [${rows},${rank}]·[${inter},${rank}]ᵀ`,
+      a: [rows, rank],
+      b: [inter, rank],
+      ta: false,
+      tb: true,
+    },
+    {
+      key: 'lora-grad-b',
+      what: `LoRA dB = dyᵀ·down [${rows},${inter}]ᵀ·[${rows},${rank}]`,
+      a: [rows, inter],
+      b: [rows, rank],
+      ta: true,
+      tb: false,
+    },
+    {
+      key: 'lora-grad-a',
+      what: `LoRA dA = ddownᵀ·x [${rows},${rank}]ᵀ·[${rows},${h}]`,
+      a: [rows, rank],
+      b: [rows, h],
+      ta: true,
+      tb: false,
+    },
+    {
+      key: 'dense-fwd',
+      what: `x·Wᵀ [${rows},${h}]·[${inter},${h}]ᵀ`,
+      a: [rows, h],
+      b: [inter, h],
+      ta: false,
+      tb: true,
+    },
+    {
+      key: 'dense-wgrad',
+      what: `xᵀ·dy [${rows},${h}]ᵀ·[${rows},${inter}]`,
+      a: [rows, h],
+      b: [rows, inter],
+      ta: true,
+      tb: false,
+    },
+    {
+      key: 'attn-scores',
+      what: `q·kᵀ [${c.kvHeads},${group * rows},${hd}]·[${c.kvHeads},${rows},${hd}]ᵀ`,
+      a: [c.kvHeads, group * rows, hd],
+      b: [c.kvHeads, rows, hd],
+      ta: false,
+      tb: true,
+    },
+    {
+      key: 'attn-values',
+      what: `p·v [${c.kvHeads},${group * rows},${rows}]·[${c.kvHeads},${rows},${hd}]`,
+      a: [c.kvHeads, group * rows, rows],
+      b: [c.kvHeads, rows, hd],
+      ta: false,
+      tb: false,
+    },
   ];
 }
 
@@ -66,7 +126,10 @@ async function withStock<T>(body: () => Promise<T>): Promise<T> {
  * Times `body` with the stock kernels and with ours, alternating run by run (before, after, before, …) so a
  * neighbour's burst on the shared machine lands on both sides rather than on whichever ran second.
  */
-async function timeBeforeAfter(plan: RunPlan, body: () => Promise<number>): Promise<{ before: number[]; after: number[] }> {
+async function timeBeforeAfter(
+  plan: RunPlan,
+  body: () => Promise<number>,
+): Promise<{ before: number[]; after: number[] }> {
   for (let i = 0; i < plan.warmup; i++) {
     await withStock(body);
     await body();
@@ -125,7 +188,8 @@ async function measureStep(ctx: SuiteContext, c: ModelConfig, mode: QuantMode, b
 }
 
 export async function runWasmMatMulSuite(ctx: SuiteContext): Promise<void> {
-  if (ctx.opts.backend !== 'wasm') return ctx.skip('wasm-matmul', 'whole suite', 'measures the wasm backend override only');
+  if (ctx.opts.backend !== 'wasm')
+    return ctx.skip('wasm-matmul', 'whole suite', 'measures the wasm backend override only');
   if (!wasmKernelOverridesActive()) return ctx.skip('wasm-matmul', 'whole suite', 'the override is not registered');
   const c = benchModelConfig(ctx.opts.model);
   await measureProducts(ctx, c);

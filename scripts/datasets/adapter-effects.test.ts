@@ -10,7 +10,17 @@ import { loadModel } from '../../src/model/load';
 import type { DecoderModel } from '../../src/model/decoder-model';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import type { TextTokenizer } from '../../src/tokenizer/types';
-import { DATASETS_DIR, firstJsonRecord, greedyText, heldOutLoss, loadSample, mix, trainQuick, type SampleData, type TrainedAdapter } from './adapter-effects';
+import {
+  DATASETS_DIR,
+  firstJsonRecord,
+  greedyText,
+  heldOutLoss,
+  loadSample,
+  mix,
+  trainQuick,
+  type SampleData,
+  type TrainedAdapter,
+} from './adapter-effects';
 
 const STEPS = 16;
 let model: DecoderModel;
@@ -35,7 +45,10 @@ afterAll(() => {
 
 describe('style adapters on the demo model', () => {
   it('each adapter fits its own held-out text better than the base and better than the other adapter', async () => {
-    for (const [own, other] of [['melville', 'sotu'], ['sotu', 'melville']]) {
+    for (const [own, other] of [
+      ['melville', 'sotu'],
+      ['sotu', 'melville'],
+    ]) {
       const ev = data[own].eval;
       const base = await heldOutLoss(model, ev, null);
       const mine = await heldOutLoss(model, ev, trained[own].adapter);
@@ -50,7 +63,10 @@ describe('style adapters on the demo model', () => {
     const sweep = [];
     for (const w of [0, 0.5, 1]) {
       const stack = mix(adapters, { melville: w, sotu: 1 - w });
-      sweep.push({ m: await heldOutLoss(model, data.melville.eval, stack), s: await heldOutLoss(model, data.sotu.eval, stack) });
+      sweep.push({
+        m: await heldOutLoss(model, data.melville.eval, stack),
+        s: await heldOutLoss(model, data.sotu.eval, stack),
+      });
     }
     expect(sweep[0].m).toBeGreaterThan(sweep[1].m);
     expect(sweep[1].m).toBeGreaterThan(sweep[2].m);
@@ -60,8 +76,9 @@ describe('style adapters on the demo model', () => {
 
   it('changes what greedy decoding writes', async () => {
     const prompt = { text: 'It is the duty of' };
-    const outs = await Promise.all([null, trained.melville.adapter, trained.sotu.adapter]
-      .map((hook) => greedyText(model, tok, prompt, hook, 16)));
+    const outs = await Promise.all(
+      [null, trained.melville.adapter, trained.sotu.adapter].map((hook) => greedyText(model, tok, prompt, hook, 16)),
+    );
     expect(new Set(outs).size).toBe(3);
   });
 });
@@ -77,7 +94,10 @@ describe('format adapter on the demo model', () => {
   }, 120_000);
 
   it('reads the first JSON record of a completion', () => {
-    expect(firstJsonRecord(' {"ship":"Essex","date":"1820-11-20"} and more')).toEqual({ ship: 'Essex', date: '1820-11-20' });
+    expect(firstJsonRecord(' {"ship":"Essex","date":"1820-11-20"} and more')).toEqual({
+      ship: 'Essex',
+      date: '1820-11-20',
+    });
     expect(firstJsonRecord('{"ship":')).toBeNull();
     expect(firstJsonRecord('no record')).toBeNull();
   });

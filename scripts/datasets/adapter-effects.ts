@@ -29,7 +29,11 @@ export const DATASETS_DIR = path.resolve(path.dirname(new URL(import.meta.url).p
 /** The studio's Quick preset as the Train form applies it to the demo model (3.95M parameters). */
 export const QUICK_LORA: LoraConfig = { ...DEFAULT_LORA_CONFIG, ...PRESETS.quick.lora };
 export const QUICK_TRAIN: TrainConfig = {
-  ...DEFAULT_TRAIN_CONFIG, ...PRESETS.quick.train, lr: quickLearningRate(3.95e6), evalEvery: 0, checkpointEvery: 0,
+  ...DEFAULT_TRAIN_CONFIG,
+  ...PRESETS.quick.train,
+  lr: quickLearningRate(3.95e6),
+  evalEvery: 0,
+  checkpointEvery: 0,
 };
 
 export interface SampleData {
@@ -41,7 +45,9 @@ export interface SampleData {
 
 /** Tokenizes a shipped dataset the way the studio does (completion-only loss, seeded split). */
 export async function loadSample(id: string, tok: TextTokenizer, evalCount = 32, seed = 0): Promise<SampleData> {
-  const index = JSON.parse(await readFile(path.join(DATASETS_DIR, 'index.json'), 'utf8')) as { datasets: Array<{ id: string; file: string }> };
+  const index = JSON.parse(await readFile(path.join(DATASETS_DIR, 'index.json'), 'utf8')) as {
+    datasets: Array<{ id: string; file: string }>;
+  };
   const entry = index.datasets.find((d) => d.id === id);
   if (!entry) throw new Error(`no sample dataset '${id}'`);
   const input = await fileDatasetInput(path.join(DATASETS_DIR, entry.file));
@@ -60,11 +66,19 @@ export interface TrainedAdapter {
 
 /** Trains one adapter on `data.train` with the Quick preset (steps and other settings overridable). */
 export async function trainQuick(
-  model: DecoderModel, data: SampleData, steps = QUICK_TRAIN.steps!, overrides: Partial<TrainConfig> = {},
+  model: DecoderModel,
+  data: SampleData,
+  steps = QUICK_TRAIN.steps!,
+  overrides: Partial<TrainConfig> = {},
 ): Promise<TrainedAdapter> {
   const run = await createLoraRun({
-    model, lora: QUICK_LORA, train: { ...QUICK_TRAIN, ...overrides, steps }, data: { train: data.train },
-    runId: data.id, store: new MemoryCheckpointStore(), resume: false,
+    model,
+    lora: QUICK_LORA,
+    train: { ...QUICK_TRAIN, ...overrides, steps },
+    data: { train: data.train },
+    runId: data.id,
+    store: new MemoryCheckpointStore(),
+    resume: false,
   });
   const t0 = performance.now();
   const result = await run.trainer.run();
@@ -74,14 +88,21 @@ export async function trainQuick(
   const tail = losses.slice(-5);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   return {
-    adapter: run.adapter, steps: result.step, seconds: (performance.now() - t0) / 1000,
-    firstLoss: mean(head), lastLoss: mean(tail),
+    adapter: run.adapter,
+    steps: result.step,
+    seconds: (performance.now() - t0) / 1000,
+    firstLoss: mean(head),
+    lastLoss: mean(tail),
     dispose: () => run.dispose(),
   };
 }
 
 /** Mean negative log-likelihood (nats) over the loss tokens of `examples`, scored with `hook` (null = base). */
-export async function heldOutLoss(model: DecoderModel, examples: readonly TokenizedExample[], hook: AdapterHook | null): Promise<number> {
+export async function heldOutLoss(
+  model: DecoderModel,
+  examples: readonly TokenizedExample[],
+  hook: AdapterHook | null,
+): Promise<number> {
   let sum = 0;
   let n = 0;
   for (const ex of examples) {
@@ -103,7 +124,11 @@ export function promptOf(ex: TokenizedExample): number[] {
 
 /** Greedy continuation (the Generate tab at temperature 0). */
 export async function greedyText(
-  model: DecoderModel, tok: TextTokenizer, prompt: { text: string } | { ids: number[] }, hook: AdapterHook | null, maxNewTokens = 48,
+  model: DecoderModel,
+  tok: TextTokenizer,
+  prompt: { text: string } | { ids: number[] },
+  hook: AdapterHook | null,
+  maxNewTokens = 48,
 ): Promise<string> {
   const request = 'text' in prompt ? { prompt: prompt.text } : { promptIds: prompt.ids };
   const r = await generate(model, tok, { ...request, maxNewTokens, temperature: 0, hook });
@@ -136,7 +161,11 @@ export interface JsonScore {
 
 /** Greedy completions of held-out prompts, checked against the reference record's shape. */
 export async function jsonScore(
-  model: DecoderModel, tok: TextTokenizer, examples: readonly TokenizedExample[], hook: AdapterHook | null, maxNewTokens = 96,
+  model: DecoderModel,
+  tok: TextTokenizer,
+  examples: readonly TokenizedExample[],
+  hook: AdapterHook | null,
+  maxNewTokens = 96,
 ): Promise<JsonScore> {
   let shaped = 0;
   let valid = 0;

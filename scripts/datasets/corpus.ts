@@ -95,10 +95,7 @@ export function sentenceChunks(text: string, target: number): string[] {
 export function pretrainingCorpus(): { train: string[]; heldOut: string[] } {
   const chapters = mobyDickChapters();
   const { train: sotuTrain, heldOut: sotuHeld } = sotuSplit(sotuSpeeches());
-  const train = [
-    ...chapters.filter((d) => !isHeldOutChapter(d)).map((d) => d.text),
-    ...sotuTrain.map((d) => d.text),
-  ];
+  const train = [...chapters.filter((d) => !isHeldOutChapter(d)).map((d) => d.text), ...sotuTrain.map((d) => d.text)];
   const heldOut = [...chapters.filter(isHeldOutChapter).map((d) => d.text), ...sotuHeld.map((d) => d.text)];
   return { train, heldOut };
 }

@@ -40,9 +40,11 @@ function trainingTable(rows: StyleRow[]): string[] {
   return [
     '| dataset | steps | time | train loss (first 5 → last 5 steps) | held-out loss, base → adapter |',
     '|---|---|---|---|---|',
-    ...rows.map((r) =>
-      `| ${r.id} | ${r.steps} | ${r.seconds.toFixed(0)} s | ${f3(r.trainLoss[0])} → ${f3(r.trainLoss[1])} | ` +
-      `${f3(r.heldOut[0])} → ${f3(r.heldOut[1])} (${(((r.heldOut[1] - r.heldOut[0]) / r.heldOut[0]) * 100).toFixed(1)}%) |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.id} | ${r.steps} | ${r.seconds.toFixed(0)} s | ${f3(r.trainLoss[0])} → ${f3(r.trainLoss[1])} | ` +
+        `${f3(r.heldOut[0])} → ${f3(r.heldOut[1])} (${(((r.heldOut[1] - r.heldOut[0]) / r.heldOut[0]) * 100).toFixed(1)}%) |`,
+    ),
   ];
 }
 
@@ -50,7 +52,9 @@ function blendTable(r: EffectsReport): string[] {
   return [
     '| weights (melville / sotu) | held-out loss on Melville | held-out loss on the speeches |',
     '|---|---|---|',
-    ...r.styles.blend.map((b) => `| ${b.melvilleWeight} / ${1 - b.melvilleWeight} | ${f3(b.melvilleLoss)} | ${f3(b.sotuLoss)} |`),
+    ...r.styles.blend.map(
+      (b) => `| ${b.melvilleWeight} / ${1 - b.melvilleWeight} | ${f3(b.melvilleLoss)} | ${f3(b.sotuLoss)} |`,
+    ),
   ];
 }
 
@@ -58,7 +62,9 @@ function continuationTable(r: EffectsReport): string[] {
   return [
     '| prompt | base | + melville | + sotu | + both at 0.5 |',
     '|---|---|---|---|---|',
-    ...r.styles.continuations.map((c) => `| ${quote(c.prompt)} | ${quote(c.base)} | ${quote(c.melville)} | ${quote(c.sotu)} | ${quote(c.blend)} |`),
+    ...r.styles.continuations.map(
+      (c) => `| ${quote(c.prompt)} | ${quote(c.base)} | ${quote(c.melville)} | ${quote(c.sotu)} | ${quote(c.blend)} |`,
+    ),
   ];
 }
 
@@ -97,7 +103,7 @@ export function renderEffects(r: EffectsReport): string {
     '',
     '## Two styles, and a blend',
     '',
-    'Both style adapters live in one adapter stack (the studio\'s mixer); sliding the weight moves the model from one',
+    "Both style adapters live in one adapter stack (the studio's mixer); sliding the weight moves the model from one",
     'register to the other. A lower loss on a text means the mix writes more like it.',
     '',
     ...blendTable(r),

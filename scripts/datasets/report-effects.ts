@@ -15,7 +15,16 @@ import type { DecoderModel } from '../../src/model/decoder-model';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import type { TextTokenizer } from '../../src/tokenizer/types';
 import {
-  DATASETS_DIR, greedyText, heldOutLoss, jsonScore, loadSample, mix, QUICK_TRAIN, trainQuick, type JsonScore, type TrainedAdapter,
+  DATASETS_DIR,
+  greedyText,
+  heldOutLoss,
+  jsonScore,
+  loadSample,
+  mix,
+  QUICK_TRAIN,
+  trainQuick,
+  type JsonScore,
+  type TrainedAdapter,
 } from './adapter-effects';
 import { renderEffects, type EffectsReport, type StyleRow } from './effects-markdown';
 
@@ -29,7 +38,9 @@ function log(line: string): void {
 
 async function styleAdapters(model: DecoderModel, tok: TextTokenizer, steps: number, evalCount: number) {
   const ids = ['melville', 'sotu'] as const;
-  const data = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await loadSample(id, tok, evalCount)] as const)));
+  const data = Object.fromEntries(
+    await Promise.all(ids.map(async (id) => [id, await loadSample(id, tok, evalCount)] as const)),
+  );
   const trained: Record<string, TrainedAdapter> = {};
   const rows: StyleRow[] = [];
   for (const id of ids) {
@@ -37,10 +48,18 @@ async function styleAdapters(model: DecoderModel, tok: TextTokenizer, steps: num
     const t = await trainQuick(model, data[id], steps);
     trained[id] = t;
     rows.push({
-      id, steps: t.steps, seconds: t.seconds, trainLoss: [t.firstLoss, t.lastLoss],
+      id,
+      steps: t.steps,
+      seconds: t.seconds,
+      trainLoss: [t.firstLoss, t.lastLoss],
       heldOut: [await heldOutLoss(model, data[id].eval, null), await heldOutLoss(model, data[id].eval, t.adapter)],
     });
-    log(`${id}: ${t.seconds.toFixed(0)} s, held-out ${rows.at(-1)!.heldOut.map((x) => x.toFixed(3)).join(' → ')}`);
+    log(
+      `${id}: ${t.seconds.toFixed(0)} s, held-out ${rows
+        .at(-1)!
+        .heldOut.map((x) => x.toFixed(3))
+        .join(' → ')}`,
+    );
   }
   const adapters = { melville: trained.melville.adapter, sotu: trained.sotu.adapter };
   const blend = [];
@@ -65,7 +84,14 @@ async function styleAdapters(model: DecoderModel, tok: TextTokenizer, steps: num
   return { rows, blend, continuations };
 }
 
-async function formatAdapter(model: DecoderModel, tok: TextTokenizer, id: string, steps: number, evalCount: number, prompts: number) {
+async function formatAdapter(
+  model: DecoderModel,
+  tok: TextTokenizer,
+  id: string,
+  steps: number,
+  evalCount: number,
+  prompts: number,
+) {
   const data = await loadSample(id, tok, evalCount);
   const probe = data.eval.slice(0, prompts);
   const base: JsonScore = await jsonScore(model, tok, probe, null);
@@ -74,10 +100,17 @@ async function formatAdapter(model: DecoderModel, tok: TextTokenizer, id: string
   const t = await trainQuick(model, data, steps);
   const tuned = await jsonScore(model, tok, probe, t.adapter);
   const row = {
-    id, steps: t.steps, seconds: t.seconds, trainLoss: [t.firstLoss, t.lastLoss] as [number, number],
-    heldOut: [baseLoss, await heldOutLoss(model, data.eval, t.adapter)] as [number, number], base, tuned,
+    id,
+    steps: t.steps,
+    seconds: t.seconds,
+    trainLoss: [t.firstLoss, t.lastLoss] as [number, number],
+    heldOut: [baseLoss, await heldOutLoss(model, data.eval, t.adapter)] as [number, number],
+    base,
+    tuned,
   };
-  log(`${id}: ${t.seconds.toFixed(0)} s, shaped ${base.shaped} → ${tuned.shaped}, valid JSON ${base.valid} → ${tuned.valid} of ${tuned.total}`);
+  log(
+    `${id}: ${t.seconds.toFixed(0)} s, shaped ${base.shaped} → ${tuned.shaped}, valid JSON ${base.valid} → ${tuned.valid} of ${tuned.total}`,
+  );
   t.dispose();
   return row;
 }
@@ -97,10 +130,19 @@ async function main(): Promise<void> {
   const started = Date.now();
   const styles = await styleAdapters(model, tok, steps, evalCount);
   const formats = [];
-  for (const id of ['ship-log-json', 'ship-log-chat']) formats.push(await formatAdapter(model, tok, id, formatSteps, evalCount, prompts));
+  for (const id of ['ship-log-json', 'ship-log-chat'])
+    formats.push(await formatAdapter(model, tok, id, formatSteps, evalCount, prompts));
   const report: EffectsReport = {
-    generated: new Date().toISOString().slice(0, 10), backend, cpu: os.cpus()[0]?.model ?? 'unknown', steps, formatSteps, lr: QUICK_TRAIN.lr, evalCount,
-    minutes: (Date.now() - started) / 60000, styles, formats,
+    generated: new Date().toISOString().slice(0, 10),
+    backend,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    steps,
+    formatSteps,
+    lr: QUICK_TRAIN.lr,
+    evalCount,
+    minutes: (Date.now() - started) / 60000,
+    styles,
+    formats,
   };
   await writeFile(path.join(DATASETS_DIR, 'effects.json'), JSON.stringify(report, null, 1) + '\n');
   await writeFile(path.join(DATASETS_DIR, 'EFFECTS.md'), renderEffects(report));

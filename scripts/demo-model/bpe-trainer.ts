@@ -61,8 +61,12 @@ class PairHeap {
  * Learns `numMerges` merges. `wordCounts` maps a pre-token (as a list of initial symbol ids) to its frequency;
  * `firstNewId` is the id the first merged symbol receives (ids increase by one per merge).
  */
-export function learnMerges(wordCounts: Map<string, number>, toSymbols: (w: string) => number[], firstNewId: number,
-  numMerges: number): Merge[] {
+export function learnMerges(
+  wordCounts: Map<string, number>,
+  toSymbols: (w: string) => number[],
+  firstNewId: number,
+  numMerges: number,
+): Merge[] {
   const words: Word[] = [...wordCounts].map(([w, count]) => ({ symbols: toSymbols(w), count }));
   const pairCount = new Map<number, number>();
   const pairWords = new Map<number, Set<number>>();

@@ -30,13 +30,25 @@ beforeAll(async () => {
 describe('shipped demo model (public/models/lorastudio-demo)', () => {
   it('is a small HF Llama folder the engine loads', async () => {
     const files = folderFiles(DEMO_DIR);
-    for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'generation_config.json', 'README.md']) {
+    for (const f of [
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'generation_config.json',
+      'README.md',
+    ]) {
       expect(await files.size(f), f).not.toBeNull();
     }
     const total = (await files.list()).reduce((s, f) => s + statSync(path.join(DEMO_DIR, f)).size, 0);
     expect(total).toBeLessThan(20e6);
     const model = await loadModel(files);
-    expect(model.config).toMatchObject({ family: 'llama', vocab: 4096, tieWordEmbeddings: true, maxPositionEmbeddings: 256 });
+    expect(model.config).toMatchObject({
+      family: 'llama',
+      vocab: 4096,
+      tieWordEmbeddings: true,
+      maxPositionEmbeddings: 256,
+    });
     model.dispose();
   });
 
@@ -63,7 +75,12 @@ describe('shipped demo model (public/models/lorastudio-demo)', () => {
     const [model, tok] = await Promise.all([loadModel(files), loadTokenizer(files)]);
     const known = new Set(words(pretrainingCorpus().train.join('\n')));
     for (const s of evalJson.samples) {
-      const r = await generate(model, tok, { prompt: s.prompt, maxNewTokens: 48, temperature: 0, repetitionPenalty: 1.3 });
+      const r = await generate(model, tok, {
+        prompt: s.prompt,
+        maxNewTokens: 48,
+        temperature: 0,
+        repetitionPenalty: 1.3,
+      });
       expect(r.text).toBe(s.penalized); // the card shows what the files produce
       const w = words(r.text);
       expect(w.length, s.prompt).toBeGreaterThanOrEqual(15);

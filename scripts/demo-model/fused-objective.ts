@@ -23,7 +23,10 @@ export function softmaxCrossEntropySum(logits: Tensor2D, labels: Int32Array): tf
       value: tf.logSumExp(x, 1).sub(target).sum() as tf.Scalar,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const onehot = tf.oneHot(tf.tensor1d(labels, 'int32'), vocab); // [rows, vocab]
-        return tf.softmax(saved[0] as Tensor2D).sub(onehot).mul(dy) as Tensor2D; // [rows, vocab]
+        return tf
+          .softmax(saved[0] as Tensor2D)
+          .sub(onehot)
+          .mul(dy) as Tensor2D; // [rows, vocab]
       },
     };
   });
@@ -47,7 +50,8 @@ export function fusedFullObjective(model: DecoderModel, variables: ReadonlyMap<s
         const rows = tf.gather(h.reshape([batch.batch * batch.seq, hidden]), tf.tensor1d(batch.predictRows, 'int32')); // [n, hidden]
         // Not model.logits(): the engine's LM head is frozen (matMulFrozenT passes no gradient to W, right for LoRA),
         // which left the tied embedding untrained as an output layer. Pretraining needs the head's gradient.
-        const logits = head ? (tf.matMul(rows, head, false, true) as Tensor2D) // [n, vocab]
+        const logits = head
+          ? (tf.matMul(rows, head, false, true) as Tensor2D) // [n, vocab]
           : (model.logits(rows.reshape([1, n, hidden]) as Tensor3D).reshape([n, -1]) as Tensor2D);
         return softmaxCrossEntropySum(logits, batch.labels);
       });

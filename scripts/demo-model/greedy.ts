@@ -4,14 +4,22 @@ import type { DecoderModel } from '../../src/model/decoder-model';
 import type { TextTokenizer } from '../../src/tokenizer/types';
 
 /** Appends `maxNew` argmax tokens to `prompt` (stopping at an EOS id); returns only the new text. */
-export async function greedyContinue(model: DecoderModel, tok: TextTokenizer, prompt: string, maxNew: number): Promise<string> {
+export async function greedyContinue(
+  model: DecoderModel,
+  tok: TextTokenizer,
+  prompt: string,
+  maxNew: number,
+): Promise<string> {
   const ids = tok.encode(prompt);
   const context = model.config.maxPositionEmbeddings;
   const fresh: number[] = [];
   for (let i = 0; i < maxNew && ids.length < context; i++) {
     const next = tf.tidy(() => {
       const logits = model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')); // [1, seq, vocab]
-      return logits.slice([0, ids.length - 1, 0], [1, 1, -1]).flatten().argMax(); // []
+      return logits
+        .slice([0, ids.length - 1, 0], [1, 1, -1])
+        .flatten()
+        .argMax(); // []
     });
     const id = (await next.data())[0];
     next.dispose();

@@ -25,10 +25,14 @@ const f2 = (x: number): string => x.toFixed(2);
 
 export function writeModelCard(file: string, f: CardFacts): void {
   const s = DEMO_SHAPE;
-  const evals = f.history.filter((h) => h.evalLoss !== undefined)
+  const evals = f.history
+    .filter((h) => h.evalLoss !== undefined)
     .map((h) => `| ${h.step} | ${f2(h.loss)} | ${f2(h.evalLoss!)} | ${(h.elapsedMs / 60000).toFixed(1)} |`);
   const q = (text: string): string => JSON.stringify(text).slice(1, -1);
-  const samples = f.samples.map((x) => `- **${x.prompt}**\n  - greedy: →${q(x.greedy)}\n  - greedy, repetition penalty 1.3: →${q(x.penalized)}\n  - sampled (T 0.8, top-p 0.95, seed 0): →${q(x.sampled)}`);
+  const samples = f.samples.map(
+    (x) =>
+      `- **${x.prompt}**\n  - greedy: →${q(x.greedy)}\n  - greedy, repetition penalty 1.3: →${q(x.penalized)}\n  - sampled (T 0.8, top-p 0.95, seed 0): →${q(x.sampled)}`,
+  );
   const text = `---
 license: cc0-1.0
 language: en

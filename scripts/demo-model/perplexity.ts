@@ -20,8 +20,13 @@ export interface Perplexity {
 }
 
 /** Scores the windows of the first `maxTokens` of `stream`, or every `every`-th of them (a spread sample). */
-export async function heldOutPerplexity(model: DecoderModel, stream: Int32Array, context: number,
-  maxTokens = stream.length, every = 1): Promise<Perplexity> {
+export async function heldOutPerplexity(
+  model: DecoderModel,
+  stream: Int32Array,
+  context: number,
+  maxTokens = stream.length,
+  every = 1,
+): Promise<Perplexity> {
   const windows = evalWindows(stream, context, maxTokens).filter((_, i) => i % every === 0);
   let sum = 0;
   let tokens = 0;

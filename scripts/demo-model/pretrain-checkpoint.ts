@@ -21,13 +21,22 @@ export interface PretrainState {
 const WEIGHTS = 'checkpoint.safetensors';
 const META = 'checkpoint.json';
 
-export async function saveCheckpoint(dir: string, variables: Map<string, tf.Variable>, adam: AdamW,
-  state: PretrainState): Promise<void> {
+export async function saveCheckpoint(
+  dir: string,
+  variables: Map<string, tf.Variable>,
+  adam: AdamW,
+  state: PretrainState,
+): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const opt = await adam.getState();
   const entries = [];
   for (const [name, v] of variables) {
-    entries.push({ name: `param/${name}`, dtype: 'F32' as const, shape: v.shape, data: (await v.data()) as Float32Array });
+    entries.push({
+      name: `param/${name}`,
+      dtype: 'F32' as const,
+      shape: v.shape,
+      data: (await v.data()) as Float32Array,
+    });
     entries.push({ name: `m/${name}`, dtype: 'F32' as const, shape: v.shape, data: opt.m[name] });
     entries.push({ name: `v/${name}`, dtype: 'F32' as const, shape: v.shape, data: opt.v[name] });
   }
@@ -39,13 +48,17 @@ export async function saveCheckpoint(dir: string, variables: Map<string, tf.Vari
 }
 
 /** Reads a checkpoint written by `saveCheckpoint`, or null when there is none. */
-export function loadCheckpoint(dir: string): { state: PretrainState; adamStep: number; tensors: Map<string, Float32Array> } | null {
+export function loadCheckpoint(
+  dir: string,
+): { state: PretrainState; adamStep: number; tensors: Map<string, Float32Array> } | null {
   if (!existsSync(path.join(dir, META)) || !existsSync(path.join(dir, WEIGHTS))) return null;
   const meta = JSON.parse(readFileSync(path.join(dir, META), 'utf8')) as PretrainState & { adamStep: number };
   const buf = readFileSync(path.join(dir, WEIGHTS));
   const headerLen = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + headerLen).toString('utf8')) as Record<string,
-    { dtype: string; data_offsets: [number, number] }>;
+  const header = JSON.parse(buf.subarray(8, 8 + headerLen).toString('utf8')) as Record<
+    string,
+    { dtype: string; data_offsets: [number, number] }
+  >;
   const tensors = new Map<string, Float32Array>();
   for (const [name, t] of Object.entries(header)) {
     if (name === '__metadata__') continue;

@@ -107,10 +107,15 @@ async function trainLoop(args: PretrainArgs, m: TrainableModel, data: Data): Pro
   const adam = new AdamW(m.variables, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.01 });
   const rng = new Rng(args.seed + 1);
   const state = resume(args, m, adam, rng);
-  const schedule: ScheduleConfig = { kind: 'cosine', lr: args.lr, warmupSteps: args.warmup,
-    totalSteps: args.steps - args.scheduleStart };
-  const evalBatches = chunk(evalWindows(data.heldOut, context, 16 * context), 4)
-    .map((ex) => makeBatch(ex, { maxSeqLen: context, bucket: 1 }));
+  const schedule: ScheduleConfig = {
+    kind: 'cosine',
+    lr: args.lr,
+    warmupSteps: args.warmup,
+    totalSteps: args.steps - args.scheduleStart,
+  };
+  const evalBatches = chunk(evalWindows(data.heldOut, context, 16 * context), 4).map((ex) =>
+    makeBatch(ex, { maxSeqLen: context, bucket: 1 }),
+  );
   const started = Date.now() - state.elapsedMs;
   let windowStart = Date.now();
   let windowTokens = 0;
@@ -127,10 +132,17 @@ async function trainLoop(args: PretrainArgs, m: TrainableModel, data: Data): Pro
     state.tokensSeen = (state.tokensSeen ?? 0) + batch.tokens;
     state.elapsedMs = Date.now() - started;
     const entry: PretrainState['history'][number] = { step: state.step, loss: g.loss, lr, elapsedMs: state.elapsedMs };
-    if (state.step % args.evalEvery === 0 || state.step === args.steps) entry.evalLoss = await evaluate(objective, evalBatches);
+    if (state.step % args.evalEvery === 0 || state.step === args.steps)
+      entry.evalLoss = await evaluate(objective, evalBatches);
     if (state.step % args.logEvery === 0 || entry.evalLoss !== undefined) {
       const tps = (windowTokens / (Date.now() - windowStart)) * 1000;
-      log({ ...entry, seq, gradNorm: +g.gradNorm.toFixed(3), tokPerSec: Math.round(tps), tensors: tf.memory().numTensors });
+      log({
+        ...entry,
+        seq,
+        gradNorm: +g.gradNorm.toFixed(3),
+        tokPerSec: Math.round(tps),
+        tensors: tf.memory().numTensors,
+      });
       state.history.push(entry);
       windowStart = Date.now();
       windowTokens = 0;

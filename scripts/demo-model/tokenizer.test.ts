@@ -11,12 +11,18 @@ import { DEMO_DIR, trainTokenizer } from './train-bpe';
 describe('BPE trainer', () => {
   it('merges the most frequent pair first and re-uses merged symbols', () => {
     // "low"×5, "lower"×2, "newest"×6, "widest"×3 (Sennrich et al.'s example): "e s" (9) then "es t" (9).
-    const counts = new Map([['low', 5], ['lower', 2], ['newest', 6], ['widest', 3]]);
+    const counts = new Map([
+      ['low', 5],
+      ['lower', 2],
+      ['newest', 6],
+      ['widest', 3],
+    ]);
     const ids = new Map<string, number>();
-    const toSymbols = (w: string): number[] => [...w].map((c) => {
-      if (!ids.has(c)) ids.set(c, ids.size);
-      return ids.get(c)!;
-    });
+    const toSymbols = (w: string): number[] =>
+      [...w].map((c) => {
+        if (!ids.has(c)) ids.set(c, ids.size);
+        return ids.get(c)!;
+      });
     for (const w of counts.keys()) toSymbols(w);
     const merges = learnMerges(counts, toSymbols, 100, 3);
     const name = (id: number): string => [...ids].find(([, v]) => v === id)?.[0] ?? `#${id}`;

@@ -18,8 +18,14 @@ export const CHATML_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}" +
   "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-export const DEMO_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'public', 'models',
-  'lorastudio-demo');
+export const DEMO_DIR = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'public',
+  'models',
+  'lorastudio-demo',
+);
 
 /** Builds tokenizer.json + tokenizer_config.json contents from the corpus. */
 export function trainTokenizer(texts: string[], vocabSize: number): { tokenizer: object; config: object } {

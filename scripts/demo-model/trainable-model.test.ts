@@ -15,7 +15,10 @@ import { registerWasmTrainingKernels } from './wasm-kernels';
 
 const SHAPE = { hidden: 32, layers: 2, heads: 4, kvHeads: 2, intermediate: 48, vocab: 64, context: 16 };
 
-async function gradients(backend: 'cpu' | 'wasm', fused: boolean): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+async function gradients(
+  backend: 'cpu' | 'wasm',
+  fused: boolean,
+): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
   await initNodeBackend(backend);
   if (backend === 'wasm') registerWasmTrainingKernels();
   const m = createTrainableModel(parseModelConfig(demoConfigJson(SHAPE)), 3);

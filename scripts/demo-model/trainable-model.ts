@@ -110,8 +110,11 @@ export function assignVariables(variables: Map<string, tf.Variable>, values: Rec
 }
 
 /** The variables as a safetensors file in HF layout (sorted keys, F32 or F16). */
-export async function saveSafetensors(variables: Map<string, tf.Variable>, dtype: 'F32' | 'F16',
-  metadata: Record<string, string>): Promise<Uint8Array> {
+export async function saveSafetensors(
+  variables: Map<string, tf.Variable>,
+  dtype: 'F32' | 'F16',
+  metadata: Record<string, string>,
+): Promise<Uint8Array> {
   const names = [...variables.keys()].sort();
   const entries = [];
   for (const name of names) {

@@ -73,8 +73,11 @@ function registerUntransposedMatMul(): void {
       };
       const a2 = transposeA ? swapLast(a) : a;
       const b2 = transposeB ? swapLast(b) : b;
-      const out = original.kernelFunc({ inputs: { a: a2, b: b2 }, backend,
-        attrs: { ...attrs, transposeA: false, transposeB: false } });
+      const out = original.kernelFunc({
+        inputs: { a: a2, b: b2 },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
       for (const t of [a2, b2]) if (t !== a && t !== b) (backend as unknown as TransposeBackend).disposeData(t.dataId);
       return out;
     },

@@ -32,7 +32,9 @@ describe('real-shape checkpoints', () => {
     const dir = await ensureRealShapes('smollm2-135m', { cacheDir });
     const files = folderFiles(dir);
     const config = await loadModelConfig(files);
-    expect(readFileSync(path.join(dir, 'config.json'), 'utf8')).toBe(readFileSync('fixtures/configs/smollm2-135m/config.json', 'utf8'));
+    expect(readFileSync(path.join(dir, 'config.json'), 'utf8')).toBe(
+      readFileSync('fixtures/configs/smollm2-135m/config.json', 'utf8'),
+    );
     expect(countParameters(config)).toBe(134_515_008); // SmolLM2-135M's published parameter count
     const ckpt = await openCheckpoint(files);
     validateCheckpoint(files, ckpt, expectedTensors(config));
@@ -75,8 +77,15 @@ describe('real-shape checkpoints', () => {
       { name: 'x.bias', shape: [7] },
     ];
     const names = writeRandomWeights(dir, tensors, 2);
-    expect(names).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json']);
-    const index = JSON.parse(readFileSync(path.join(dir, 'model.safetensors.index.json'), 'utf8')) as { metadata: { total_size: number }; weight_map: Record<string, string> };
+    expect(names).toEqual([
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+      'model.safetensors.index.json',
+    ]);
+    const index = JSON.parse(readFileSync(path.join(dir, 'model.safetensors.index.json'), 'utf8')) as {
+      metadata: { total_size: number };
+      weight_map: Record<string, string>;
+    };
     expect(index.metadata.total_size).toBe(2 * (64 * 16 * 2 + 16 + 7));
     expect(new Set(Object.values(index.weight_map)).size).toBe(2);
     const ckpt = await openCheckpoint(folderFiles(dir));
@@ -86,7 +95,9 @@ describe('real-shape checkpoints', () => {
   });
 
   it('the synthetic BPE has exactly the vocab size asked for, with valid merges', () => {
-    const { tokenizer } = syntheticBpeTokenizer(32000) as { tokenizer: { model: { vocab: Record<string, number>; merges: string[] } } };
+    const { tokenizer } = syntheticBpeTokenizer(32000) as {
+      tokenizer: { model: { vocab: Record<string, number>; merges: string[] } };
+    };
     const ids = Object.values(tokenizer.model.vocab);
     expect(ids.length).toBe(32000);
     expect(new Set(ids).size).toBe(32000);

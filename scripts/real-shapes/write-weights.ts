@@ -52,7 +52,12 @@ const elementsOf = (t: ExpectedTensor): number => t.shape.reduce((a, d) => a * d
 /** Writes `tensors` (their bytes back to back after the header) to one safetensors file; returns its size. */
 function writeShard(file: string, tensors: readonly ExpectedTensor[]): number {
   tables ??= { weight: bf16Table(0, WEIGHT_STD), norm: bf16Table(1, WEIGHT_STD) };
-  const layout: SafetensorsLayoutEntry[] = tensors.map((t) => ({ name: t.name, dtype: 'BF16', shape: t.shape, byteLength: 2 * elementsOf(t) }));
+  const layout: SafetensorsLayoutEntry[] = tensors.map((t) => ({
+    name: t.name,
+    dtype: 'BF16',
+    shape: t.shape,
+    byteLength: 2 * elementsOf(t),
+  }));
   const head = safetensorsHeaderBytes(layout, { format: 'pt' });
   const fd = openSync(file, 'w');
   let size = 0;

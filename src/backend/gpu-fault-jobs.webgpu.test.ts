@@ -18,7 +18,12 @@ import { registerWebGpuKernelOverrides } from './kernels/register-webgpu';
 import { tf } from './tf';
 
 const source = fixtureFilesSource('llama-tied');
-const jsonl = { name: 'ab.jsonl', blob: new Blob([Array.from({ length: 4 }, (_, i) => JSON.stringify({ prompt: `Q${i}:`, completion: ' abcabc' })).join('\n')]) };
+const jsonl = {
+  name: 'ab.jsonl',
+  blob: new Blob([
+    Array.from({ length: 4 }, (_, i) => JSON.stringify({ prompt: `Q${i}:`, completion: ' abcabc' })).join('\n'),
+  ]),
+};
 
 let engine: LocalEngine;
 let datasetId = '';
@@ -30,7 +35,16 @@ function spec(): TrainRunSpec {
     datasetId,
     // Every projection of both layers: 14 adapted modules, 28 gradients summed by one addN for the norm.
     lora: { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 },
-    train: { ...DEFAULT_TRAIN_CONFIG, steps: 1, lr: 1e-2, schedule: 'constant', batchSize: 1, maxSeqLen: 32, seed: 1, maxGradNorm: 1 },
+    train: {
+      ...DEFAULT_TRAIN_CONFIG,
+      steps: 1,
+      lr: 1e-2,
+      schedule: 'constant',
+      batchSize: 1,
+      maxSeqLen: 32,
+      seed: 1,
+      maxGradNorm: 1,
+    },
     samples: { prompts: [], every: 0, maxNewTokens: 1, temperature: 0, seed: 0 },
   };
 }
@@ -44,7 +58,13 @@ beforeAll(async () => {
   engine = new LocalEngine(nodeEngineDeps(gpu, async () => db));
   expect((await engine.request('init', { preference: 'webgpu' })).backend).toBe('webgpu');
   const info = await engine.request('loadModel', { source, quant: 'f32', embeddings: 'f32' });
-  const prepared = await engine.request('prepareData', { name: 'ab', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0, seed: 1 } });
+  const prepared = await engine.request('prepareData', {
+    name: 'ab',
+    files: [jsonl],
+    tokenizer: source,
+    tokenizerId: info.id,
+    options: { evalSplit: 0, seed: 1 },
+  });
   datasetId = prepared.datasetId!;
 }, 120_000);
 
@@ -64,7 +84,9 @@ describe('GPU faults fail engine jobs', () => {
     tf.registerKernel(tfjsAddN);
     const events: EngineEvent[] = [];
     try {
-      const err = await engine.request('train', { spec: spec() }, { onEvent: (e) => events.push(e) }).catch((e: unknown) => e);
+      const err = await engine
+        .request('train', { spec: spec() }, { onEvent: (e) => events.push(e) })
+        .catch((e: unknown) => e);
       expect(err, JSON.stringify(err)).toBeInstanceOf(GpuError);
       expect((err as GpuError).fault).toBe('validation');
       expect((err as GpuError).detail).toMatch(/storage buffers/i);

@@ -34,16 +34,18 @@ describe('withGpuErrorScope', () => {
 
   it('catches a buffer larger than the device allows, naming the limit', async () => {
     const size = device.limits.maxBufferSize * 2;
-    const err = await withGpuErrorScope(device, () => device.createBuffer({ size, usage: GPUBufferUsage.STORAGE })).catch(
-      (e: unknown) => e,
-    );
+    const err = await withGpuErrorScope(device, () =>
+      device.createBuffer({ size, usage: GPUBufferUsage.STORAGE }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GpuError);
     expect((err as GpuError).message).toMatch(/buffers up to 256 MiB/);
   });
 
   it('passes values and plain errors through when the GPU is fine', async () => {
     await expect(withGpuErrorScope(device, () => 42)).resolves.toBe(42);
-    await expect(withGpuErrorScope(device, () => Promise.reject(new RangeError('x')))).rejects.toBeInstanceOf(RangeError);
+    await expect(withGpuErrorScope(device, () => Promise.reject(new RangeError('x')))).rejects.toBeInstanceOf(
+      RangeError,
+    );
     // The scopes were balanced: a later error is still uncaptured-by-us, not swallowed by a leaked scope.
     device.pushErrorScope('validation');
     expect(await device.popErrorScope()).toBeNull();

@@ -20,7 +20,17 @@ export interface GpuWork {
   submits: number;
 }
 
-const zero = (): GpuWork => ({ dispatches: 0, readbacks: 0, readbackBytes: 0, uploads: 0, uploadBytes: 0, largestUpload: 0, uniformWrites: 0, pipelines: 0, submits: 0 });
+const zero = (): GpuWork => ({
+  dispatches: 0,
+  readbacks: 0,
+  readbackBytes: 0,
+  uploads: 0,
+  uploadBytes: 0,
+  largestUpload: 0,
+  uniformWrites: 0,
+  pipelines: 0,
+  submits: 0,
+});
 
 /** `b − a`, field by field. */
 export function gpuWorkDelta(a: GpuWork, b: GpuWork): GpuWork {

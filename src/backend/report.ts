@@ -36,4 +36,3 @@ export interface BackendReport {
   /** Backends tried before this one and why each failed. */
   attempts: { backend: BackendName; error: string }[];
 }
-

@@ -5,7 +5,16 @@ import { isSoftwareAdapter, selectBackend } from './select';
 
 function info(vendor: string, architecture: string, description = '', isFallbackAdapter = false): GPUAdapterInfo {
   // A plain object with GPUAdapterInfo's fields; only the fields the classifier reads matter.
-  return { vendor, architecture, device: '', description, isFallbackAdapter, subgroupMinSize: 0, subgroupMaxSize: 0, __brand: 'GPUAdapterInfo' } as unknown as GPUAdapterInfo;
+  return {
+    vendor,
+    architecture,
+    device: '',
+    description,
+    isFallbackAdapter,
+    subgroupMinSize: 0,
+    subgroupMaxSize: 0,
+    __brand: 'GPUAdapterInfo',
+  } as unknown as GPUAdapterInfo;
 }
 
 describe('isSoftwareAdapter', () => {
@@ -26,14 +35,21 @@ describe('selectBackend without a usable GPU', () => {
     const none = { requestAdapter: async () => null } as unknown as GPU;
     const a = await selectBackend({ preference: 'auto', wasmPaths, gpu: none });
     expect(a).toMatchObject({ backend: 'wasm', reason: 'WebGPU found no GPU adapter; using wasm', adapter: null });
-    const broken = { requestAdapter: async () => { throw new Error('driver blocklisted'); } } as unknown as GPU;
+    const broken = {
+      requestAdapter: async () => {
+        throw new Error('driver blocklisted');
+      },
+    } as unknown as GPU;
     const b = await selectBackend({ preference: 'webgpu', wasmPaths, gpu: broken });
     expect(b.backend).toBe('wasm');
     expect(b.reason).toBe('WebGPU was requested but WebGPU adapter request failed: driver blocklisted; using wasm');
   });
 
   it('honours wasm and cpu overrides', async () => {
-    expect(await selectBackend({ preference: 'wasm', wasmPaths })).toMatchObject({ backend: 'wasm', reason: 'wasm chosen by the user' });
+    expect(await selectBackend({ preference: 'wasm', wasmPaths })).toMatchObject({
+      backend: 'wasm',
+      reason: 'wasm chosen by the user',
+    });
     const cpu = await selectBackend({ preference: 'cpu', wasmPaths });
     expect(cpu).toMatchObject({ backend: 'cpu', reason: 'cpu chosen by the user', threads: 1, wasm: null });
   });

@@ -58,13 +58,15 @@ export async function selectBackend(options: SelectOptions): Promise<BackendRepo
   const attempts: BackendReport['attempts'] = [];
   const coi = options.crossOriginIsolated ?? false;
   const base = { preference: options.preference, crossOriginIsolated: coi, attempts };
-  const probe = options.preference === 'auto' || options.preference === 'webgpu' ? await probeAdapter(options.gpu) : null;
+  const probe =
+    options.preference === 'auto' || options.preference === 'webgpu' ? await probeAdapter(options.gpu) : null;
   const adapter = probe?.adapter ? describeAdapter(probe.adapter) : null;
 
   if (probe?.adapter && adapter && (options.preference === 'webgpu' || !adapter.software)) {
     try {
       await initWebGpuBackend(probe.adapter);
-      const why = options.preference === 'webgpu' ? 'WebGPU chosen by the user' : 'a hardware WebGPU adapter is available';
+      const why =
+        options.preference === 'webgpu' ? 'WebGPU chosen by the user' : 'a hardware WebGPU adapter is available';
       return { ...base, backend: 'webgpu', reason: why, adapter, wasm: null, threads: 1 };
     } catch (e) {
       attempts.push({ backend: 'webgpu', error: errorText(e) });
@@ -83,7 +85,8 @@ export async function selectBackend(options: SelectOptions): Promise<BackendRepo
   }
   await tf.setBackend('cpu');
   await tf.ready();
-  const reason = options.preference === 'cpu' ? 'cpu chosen by the user' : `${whyNotGpu}; wasm failed, using the slow cpu backend`;
+  const reason =
+    options.preference === 'cpu' ? 'cpu chosen by the user' : `${whyNotGpu}; wasm failed, using the slow cpu backend`;
   return { ...base, backend: 'cpu', reason, adapter, wasm: null, threads: 1 };
 }
 

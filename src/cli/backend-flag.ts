@@ -14,7 +14,8 @@ export async function initBackendFlag(flags: Map<string, string[]>): Promise<Cli
   const asked = flag(flags, 'backend', 'wasm');
   if (asked === 'webgpu') {
     const driver = flag(flags, 'gpu', 'swiftshader');
-    if (driver !== 'system' && driver !== 'swiftshader') throw new CliError(`--gpu must be system or swiftshader; got '${driver}'`);
+    if (driver !== 'system' && driver !== 'swiftshader')
+      throw new CliError(`--gpu must be system or swiftshader; got '${driver}'`);
     process.env.XDG_RUNTIME_DIR ??= '/tmp'; // Dawn's Vulkan loader warns on every start without it
     await initDawnWebGpu({ driver }).catch((e: Error) => {
       throw new CliError(`--backend webgpu: ${e.message}`);

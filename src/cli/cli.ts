@@ -45,11 +45,36 @@ export const commands: Record<string, CliCommand> = {
 };
 
 /** Errors whose message is written for the user: what is wrong with which input, and what to do. */
-const USER_ERRORS = [CliError, InputError, ModelConfigError, CheckpointError, SafetensorsError, PeftFormatError,
-  DatasetOptionsError, RenderError, ChatTemplateError, HubError, InvalidRequestError, QuotaError, GgufExportError, HandoffError];
+const USER_ERRORS = [
+  CliError,
+  InputError,
+  ModelConfigError,
+  CheckpointError,
+  SafetensorsError,
+  PeftFormatError,
+  DatasetOptionsError,
+  RenderError,
+  ChatTemplateError,
+  HubError,
+  InvalidRequestError,
+  QuotaError,
+  GgufExportError,
+  HandoffError,
+];
 
 /** Node file-system failures caused by the path the user gave (Node's message names the path). */
-const USER_FS_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EEXIST', 'EROFS', 'ENOSPC', 'ENAMETOOLONG', 'ELOOP']);
+const USER_FS_CODES = new Set([
+  'ENOENT',
+  'ENOTDIR',
+  'EISDIR',
+  'EACCES',
+  'EPERM',
+  'EEXIST',
+  'EROFS',
+  'ENOSPC',
+  'ENAMETOOLONG',
+  'ELOOP',
+]);
 
 /** True when `e` is the user's to fix (one line, no stack); false for a bug. */
 export function isUserError(e: unknown): boolean {
@@ -87,7 +112,9 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     // One line: a multi-line message (e.g. from a nested cause) is joined so the output stays one record.
-    io.err(isUserError(e) ? `error: ${err.message.replace(/\s*\n\s*/g, ' ')}\n` : `error: ${err.stack ?? err.message}\n`);
+    io.err(
+      isUserError(e) ? `error: ${err.message.replace(/\s*\n\s*/g, ' ')}\n` : `error: ${err.stack ?? err.message}\n`,
+    );
     return 1;
   }
 }

@@ -43,5 +43,6 @@ export class CliError extends Error {
 /** Refuses a path with control characters: names end up in job files and Modelfiles, one directive a line. */
 export function refuseControlChars(name: string, value: string): void {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw new CliError(`--${name} must not contain a control character (newline, tab…); got ${JSON.stringify(value)}`);
+  if (/[\u0000-\u001f\u007f]/.test(value))
+    throw new CliError(`--${name} must not contain a control character (newline, tab…); got ${JSON.stringify(value)}`);
 }

@@ -51,6 +51,13 @@ describe('reader caps', () => {
     const s = new JsonScanner(100);
     const big = JSON.stringify({ data: Array.from({ length: 50 }, (_, i) => ({ text: `row ${i}` })) });
     const events = [...s.push(big.slice(0, 200)), ...s.push(big.slice(200)), ...s.end()];
-    expect(events).toEqual([{ kind: 'problem', line: 1, record: true, message: expect.stringMatching(/a JSON value of \d+ characters \(more than 100\).*JSON Lines/) }]);
+    expect(events).toEqual([
+      {
+        kind: 'problem',
+        line: 1,
+        record: true,
+        message: expect.stringMatching(/a JSON value of \d+ characters \(more than 100\).*JSON Lines/),
+      },
+    ]);
   });
 });

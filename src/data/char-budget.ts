@@ -29,10 +29,23 @@ export function boundExample(ex: NormalizedExample, maxSeqLen: number): Normaliz
     case 'text':
       return ex.text.length <= b ? ex : { ...ex, text: cut(ex.text, b) };
     case 'prompt':
-      return { ...ex, prompt: cut(ex.prompt, b), completion: cut(ex.completion, b), input: ex.input && cut(ex.input, b), system: ex.system && cut(ex.system, b) };
+      return {
+        ...ex,
+        prompt: cut(ex.prompt, b),
+        completion: cut(ex.completion, b),
+        input: ex.input && cut(ex.input, b),
+        system: ex.system && cut(ex.system, b),
+      };
     case 'chat':
-      return { ...ex, messages: ex.messages.map((m) => (m.content.length <= b ? m : { ...m, content: cut(m.content, b) })) };
+      return {
+        ...ex,
+        messages: ex.messages.map((m) => (m.content.length <= b ? m : { ...m, content: cut(m.content, b) })),
+      };
     case 'preference':
-      return { ...ex, chosen: boundExample(ex.chosen, maxSeqLen) as AnswerExample, rejected: boundExample(ex.rejected, maxSeqLen) as AnswerExample };
+      return {
+        ...ex,
+        chosen: boundExample(ex.chosen, maxSeqLen) as AnswerExample,
+        rejected: boundExample(ex.rejected, maxSeqLen) as AnswerExample,
+      };
   }
 }

@@ -27,21 +27,35 @@ async function runCli(args: string[]): Promise<{ code: number; out: string; err:
 describe('data check (CLI)', () => {
   it('prints shape and counts, exits 0 for a clean file', async () => {
     const f = join(dir, 'ok.jsonl');
-    writeFileSync(f, jsonl([{ instruction: 'a', output: 'b' }, { instruction: 'c', input: 'd', output: 'e' }]));
+    writeFileSync(
+      f,
+      jsonl([
+        { instruction: 'a', output: 'b' },
+        { instruction: 'c', input: 'd', output: 'e' },
+      ]),
+    );
     const r = await runCli(['check', f]);
     expect(r.code).toBe(0);
     expect(r.out).toContain(`${f}: jsonl, alpaca (instruction, output, input, system); 2 records, 2 valid`);
-    expect(r.out).not.toContain("input ←");
+    expect(r.out).not.toContain('input ←');
     expect(r.out).toContain('ok: no problems found');
   });
 
   it('0 usable examples is not "ok": the reason is the verdict, exit 1', async () => {
     const f = join(dir, 'long-prompts.jsonl');
-    writeFileSync(f, jsonl([{ prompt: 'a long question '.repeat(4), completion: 'yes' }, { prompt: 'another long one '.repeat(4), completion: 'no' }]));
+    writeFileSync(
+      f,
+      jsonl([
+        { prompt: 'a long question '.repeat(4), completion: 'yes' },
+        { prompt: 'another long one '.repeat(4), completion: 'no' },
+      ]),
+    );
     const r = await runCli(['check', f, '--model', modelFixtureDir('llama-tied'), '--seq-len', '16']);
     expect(r.code).toBe(1);
     expect(r.out).not.toContain('ok: no problems found');
-    expect(r.err).toMatch(/^error: nothing to train on: the shortest prompt renders to \d+ tokens with the template .* and --seq-len is 16; every example lost its answer/m);
+    expect(r.err).toMatch(
+      /^error: nothing to train on: the shortest prompt renders to \d+ tokens with the template .* and --seq-len is 16; every example lost its answer/m,
+    );
     const fine = await runCli(['check', f, '--model', modelFixtureDir('llama-tied'), '--seq-len', '256']);
     expect(fine.code).toBe(0);
     expect(fine.out).toContain('ok: no problems found');
@@ -77,7 +91,12 @@ describe('data check (CLI)', () => {
     const r = await runCli(['check', f, '--json']);
     expect(r.code).toBe(1);
     const parsed = JSON.parse(r.out);
-    expect(parsed).toMatchObject({ ok: false, problemCount: 1, problems: [{ file: f, line: 2, field: 'text' }], shape: 'text' });
+    expect(parsed).toMatchObject({
+      ok: false,
+      problemCount: 1,
+      problems: [{ file: f, line: 2, field: 'text' }],
+      shape: 'text',
+    });
     expect(parsed.train).toBeUndefined();
   });
 

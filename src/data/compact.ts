@@ -87,7 +87,10 @@ export function compactTransferables(c: CompactExamples): ArrayBuffer[] {
 }
 
 /** A `PreparedDataset` with its examples flattened: what the dataset worker posts back. */
-export type CompactPrepared = Omit<PreparedDataset, 'train' | 'eval'> & { train: CompactExamples; eval: CompactExamples };
+export type CompactPrepared = Omit<PreparedDataset, 'train' | 'eval'> & {
+  train: CompactExamples;
+  eval: CompactExamples;
+};
 
 /** Flattens a prepared dataset's splits; pass `compactPreparedTransferables` as the transfer list. */
 export function compactPrepared(result: PreparedDataset): CompactPrepared {

@@ -9,7 +9,8 @@ import { textGuard } from './sniff';
 import { decodeUtf8 } from './utf8';
 
 /** A line of a text file: decoded, or the reason it could not be. `line` is 1-based. */
-export type TextLine = { line: number; text: string; error?: undefined } | { line: number; text?: undefined; error: string };
+export type TextLine =
+  { line: number; text: string; error?: undefined } | { line: number; text?: undefined; error: string };
 
 /** Longest line we hold in memory; a longer one is almost always a binary or a minified single-line file. */
 export const MAX_LINE_BYTES = 256 << 20;

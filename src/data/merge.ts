@@ -39,7 +39,10 @@ function sortedProblems(shards: readonly DatasetShard[], limit: number): Dataset
 }
 
 /** Exact duplicates (token for token, after truncation) across the whole dataset; dropped when `dedupe`. */
-function dedupe(examples: readonly TokenizedExample[], drop: boolean): { kept: TokenizedExample[]; duplicates: number } {
+function dedupe(
+  examples: readonly TokenizedExample[],
+  drop: boolean,
+): { kept: TokenizedExample[]; duplicates: number } {
   const finder = new DuplicateFinder();
   const kept: TokenizedExample[] = [];
   let duplicates = 0;

@@ -12,7 +12,8 @@ export interface FieldError {
 }
 
 /** A canonical example, or the field error that prevents one. */
-export type NormalizeResult = { example: NormalizedExample; error?: undefined } | { example?: undefined; error: FieldError };
+export type NormalizeResult =
+  { example: NormalizedExample; error?: undefined } | { example?: undefined; error: FieldError };
 
 /** Role names seen in the wild, mapped onto the chat-template roles. */
 const ROLE_ALIASES: Record<string, ChatRole> = {
@@ -103,16 +104,23 @@ function roleOf(msg: Record<string, unknown>, roleKey: string, path: string): Ch
   if (r === undefined) fail(field, `missing "${roleKey}" in ${path}`);
   if (typeof r !== 'string') fail(field, `"${field}" must be a string, got ${typeOf(r)}`);
   const role = ROLE_ALIASES[r.toLowerCase()];
-  if (!role) fail(field, `unknown role "${r}" in ${path}; expected system, user, assistant or tool (ShareGPT: human, gpt)`);
+  if (!role)
+    fail(field, `unknown role "${r}" in ${path}; expected system, user, assistant or tool (ShareGPT: human, gpt)`);
   return role;
 }
 
-function messages(rec: Record<string, unknown>, m: ColumnMapping, key: string, untrained: number[] = []): ChatMessage[] {
+function messages(
+  rec: Record<string, unknown>,
+  m: ColumnMapping,
+  key: string,
+  untrained: number[] = [],
+): ChatMessage[] {
   const roleKey = m.roleKey ?? 'role';
   const contentKey = m.contentKey ?? 'content';
   return messageList(rec[key], key).map((raw, i) => {
     const path = `${key}[${i}]`;
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(path, `${path} must be an object, got ${typeOf(raw)}`);
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      fail(path, `${path} must be an object, got ${typeOf(raw)}`);
     const msg = raw as Record<string, unknown>;
     const role = roleOf(msg, roleKey, path);
     if (msg[contentKey] === undefined) fail(`${path}.${contentKey}`, `missing "${contentKey}" in ${path}`);
@@ -126,11 +134,14 @@ function chat(rec: Record<string, unknown>, m: ColumnMapping): NormalizedExample
   let untrained: number[] = [];
   const msgs = messages(rec, m, key, untrained);
   msgs.forEach((x, i) => {
-    if (x.role === 'assistant' && x.content.trim() === '') fail(`${key}[${i}]`, `empty assistant message (${key}[${i}])`);
+    if (x.role === 'assistant' && x.content.trim() === '')
+      fail(`${key}[${i}]`, `empty assistant message (${key}[${i}])`);
   });
   const trained = msgs.filter((x, i) => x.role === 'assistant' && !untrained.includes(i));
   if (trained.length === 0) {
-    const why = msgs.some((x) => x.role === 'assistant') ? 'every assistant message has weight 0' : 'no assistant message';
+    const why = msgs.some((x) => x.role === 'assistant')
+      ? 'every assistant message has weight 0'
+      : 'no assistant message';
     fail(key, `${why} in "${key}": nothing to train on`);
   }
   const system = str(rec, m.fields.system, false);
@@ -148,7 +159,10 @@ function promptCompletion(rec: Record<string, unknown>, m: ColumnMapping): Norma
   if (pk && ck && Array.isArray(rec[pk]) && Array.isArray(rec[ck])) {
     const chatMap: ColumnMapping = { shape: 'chat', fields: {}, roleKey: m.roleKey, contentKey: m.contentKey };
     const all = [...messages(rec, chatMap, pk), ...messages(rec, chatMap, ck)];
-    return chat({ messages: all.map((x) => ({ role: x.role, content: x.content })) }, { shape: 'chat', fields: { messages: 'messages' } });
+    return chat(
+      { messages: all.map((x) => ({ role: x.role, content: x.content })) },
+      { shape: 'chat', fields: { messages: 'messages' } },
+    );
   }
   const prompt = str(rec, pk, true) as string;
   const completion = nonEmpty(rec, ck, 'completion');
@@ -206,10 +220,13 @@ function preference(rec: Record<string, unknown>, m: ColumnMapping): NormalizedE
   let chosen = answerMessages(rec, m, ck);
   let rejected = answerMessages(rec, m, rk);
   if (promptValue === undefined || promptValue === null) {
-    if (typeof rec[ck] === 'string') fail(pk ?? 'prompt', `missing field "${pk ?? 'prompt'}": plain-text answers need a prompt`);
+    if (typeof rec[ck] === 'string')
+      fail(pk ?? 'prompt', `missing field "${pk ?? 'prompt'}": plain-text answers need a prompt`);
     let shared = 0;
-    while (shared < Math.min(chosen.length, rejected.length) - 1 && sameMessage(chosen[shared], rejected[shared])) shared++;
-    if (shared === 0) fail(ck, `"${ck}" and "${rk}" share no opening messages and there is no "prompt": nothing says what they answer`);
+    while (shared < Math.min(chosen.length, rejected.length) - 1 && sameMessage(chosen[shared], rejected[shared]))
+      shared++;
+    if (shared === 0)
+      fail(ck, `"${ck}" and "${rk}" share no opening messages and there is no "prompt": nothing says what they answer`);
     prompt = chosen.slice(0, shared);
     chosen = chosen.slice(shared);
     rejected = rejected.slice(shared);

@@ -36,9 +36,12 @@ export function resolveOptions(opts: PrepareOptions, tok: TextTokenizer | null):
     maxProblems: opts.maxProblems ?? 1000,
     statsOnFail: opts.statsOnFail ?? false,
   };
-  if (!Number.isInteger(r.maxSeqLen) || r.maxSeqLen < 2) throw new DatasetOptionsError(`maxSeqLen must be an integer ≥ 2, got ${r.maxSeqLen}`);
+  if (!Number.isInteger(r.maxSeqLen) || r.maxSeqLen < 2)
+    throw new DatasetOptionsError(`maxSeqLen must be an integer ≥ 2, got ${r.maxSeqLen}`);
   if (!(r.evalSplit >= 0) || (r.evalSplit >= 1 && !Number.isInteger(r.evalSplit))) {
-    throw new DatasetOptionsError(`evalSplit must be a fraction in [0, 1) or a whole number of examples, got ${r.evalSplit}`);
+    throw new DatasetOptionsError(
+      `evalSplit must be a fraction in [0, 1) or a whole number of examples, got ${r.evalSplit}`,
+    );
   }
   const tErr = templateError(r.template);
   if (tErr) throw new DatasetOptionsError(tErr);

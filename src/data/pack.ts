@@ -82,6 +82,9 @@ function packRow(examples: readonly TokenizedExample[], members: readonly number
 
 /** Packs examples (each ≤ `maxSeqLen` tokens) into rows of at most `maxSeqLen` tokens. */
 export function packExamples(examples: readonly TokenizedExample[], maxSeqLen: number): TokenizedExample[] {
-  const plan = planPacking(examples.map((e) => e.ids.length), maxSeqLen);
+  const plan = planPacking(
+    examples.map((e) => e.ids.length),
+    maxSeqLen,
+  );
   return plan.map((members) => packRow(examples, members));
 }

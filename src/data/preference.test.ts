@@ -12,12 +12,22 @@ import { detectMapping } from './shape';
 import { charTokenizer, chunkedInput, jsonl, qwen3Tokenizer } from './test-inputs.node.js';
 import type { TokenizedExample } from './types';
 
-const decodeLoss = (tok: ReturnType<typeof charTokenizer>, ex: TokenizedExample) => tok.decode([...ex.ids].filter((_, i) => ex.lossMask[i] === 1), { skipSpecialTokens: true });
+const decodeLoss = (tok: ReturnType<typeof charTokenizer>, ex: TokenizedExample) =>
+  tok.decode(
+    [...ex.ids].filter((_, i) => ex.lossMask[i] === 1),
+    { skipSpecialTokens: true },
+  );
 
 describe('preference data', () => {
   it('detects {prompt, chosen, rejected} (and question/chosen/rejected) as preference, before other shapes', () => {
-    expect(detectMapping(['prompt', 'chosen', 'rejected'])).toMatchObject({ shape: 'preference', fields: { prompt: 'prompt', chosen: 'chosen', rejected: 'rejected' } });
-    expect(detectMapping(['Question', 'Chosen', 'Rejected'])).toMatchObject({ shape: 'preference', fields: { prompt: 'Question', chosen: 'Chosen', rejected: 'Rejected' } });
+    expect(detectMapping(['prompt', 'chosen', 'rejected'])).toMatchObject({
+      shape: 'preference',
+      fields: { prompt: 'prompt', chosen: 'chosen', rejected: 'rejected' },
+    });
+    expect(detectMapping(['Question', 'Chosen', 'Rejected'])).toMatchObject({
+      shape: 'preference',
+      fields: { prompt: 'Question', chosen: 'Chosen', rejected: 'Rejected' },
+    });
     expect(detectMapping(['chosen', 'rejected'])?.shape).toBe('preference');
   });
 
@@ -39,10 +49,20 @@ describe('preference data', () => {
     const tok = qwen3Tokenizer();
     const user = { role: 'user', content: 'Is water wet?' };
     const recs = [
-      { prompt: [user], chosen: [{ role: 'assistant', content: 'Yes, it wets things.' }], rejected: [{ role: 'assistant', content: 'No.' }] },
-      { chosen: [user, { role: 'assistant', content: 'Yes, it wets things.' }], rejected: [user, { role: 'assistant', content: 'No.' }] },
+      {
+        prompt: [user],
+        chosen: [{ role: 'assistant', content: 'Yes, it wets things.' }],
+        rejected: [{ role: 'assistant', content: 'No.' }],
+      },
+      {
+        chosen: [user, { role: 'assistant', content: 'Yes, it wets things.' }],
+        rejected: [user, { role: 'assistant', content: 'No.' }],
+      },
     ];
-    const r = await prepareDataset([chunkedInput('c.jsonl', jsonl(recs))], tok, { shuffle: false, templateVariables: { enable_thinking: false } });
+    const r = await prepareDataset([chunkedInput('c.jsonl', jsonl(recs))], tok, {
+      shuffle: false,
+      templateVariables: { enable_thinking: false },
+    });
     expect(r.problems).toEqual([]);
     expect(r.train).toHaveLength(2);
     for (const ex of r.train) {
@@ -59,7 +79,12 @@ describe('preference data', () => {
     const p = previewExample({ prompt: 'Sky?', chosen: 'blue', rejected: 'green' }, tok);
     if (!p.ok) throw new Error(p.message);
     expect(p.rejectedAt).toBeGreaterThan(0);
-    const text = (from: number, to?: number) => p.tokens.slice(from, to).filter((t) => t.loss).map((t) => t.text).join('');
+    const text = (from: number, to?: number) =>
+      p.tokens
+        .slice(from, to)
+        .filter((t) => t.loss)
+        .map((t) => t.text)
+        .join('');
     expect(text(0, p.rejectedAt)).toBe('blue');
     expect(text(p.rejectedAt!)).toMatch(/^green/);
   });

@@ -11,12 +11,19 @@ import { runShards, type CompactShard, type PoolHooks, type ShardPosition, type 
 import type { DatasetInput, DatasetProgress, PreparedDataset, PrepareOptions } from './types';
 
 /** Turns `prepareShard`'s per-file progress into a position over all inputs. */
-export function positionTracker(inputs: readonly DatasetInput[], onPosition: (p: ShardPosition) => void): (p: DatasetProgress) => void {
+export function positionTracker(
+  inputs: readonly DatasetInput[],
+  onPosition: (p: ShardPosition) => void,
+): (p: DatasetProgress) => void {
   const sizes = inputs.map((i) => inputSize(i));
   const total = sizes.every((s) => s !== null) ? sizes.reduce<number>((a, s) => a + (s ?? 0), 0) : null;
   return (p) => {
     const before = sizes.slice(0, p.fileIndex).reduce<number>((a, s) => a + (s ?? 0), 0);
-    onPosition({ done: before + p.bytesRead, total, detail: `${p.file} · ${p.records.toLocaleString('en-US')} records` });
+    onPosition({
+      done: before + p.bytesRead,
+      total,
+      detail: `${p.file} · ${p.records.toLocaleString('en-US')} records`,
+    });
   };
 }
 
@@ -47,7 +54,10 @@ export async function prepareDatasetPooled(
     throw new Error('a pooled pass reads every input once per shard: give bytes or a Blob, not a stream');
   }
   const run: ShardRunner<DatasetShard> = (spec, h) =>
-    prepareShard(inputs, tokenizer, options, spec, { signal: h.signal, onProgress: positionTracker(inputs, h.onPosition) });
+    prepareShard(inputs, tokenizer, options, spec, {
+      signal: h.signal,
+      onProgress: positionTracker(inputs, h.onPosition),
+    });
   const shards = await runShards(count, run, hooks);
   if (shardsAgree(shards, options)) return mergeShards(shards, options);
   // A render problem under policy 'fail' (see shardsAgree): one shard gives the figures a single pass does.

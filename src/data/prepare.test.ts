@@ -2,7 +2,14 @@ import Papa from 'papaparse';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/rng';
-import { chunkCompact, compactPrepared, compactPreparedTransferables, compactTransferables, fromCompact, toCompact } from './compact';
+import {
+  chunkCompact,
+  compactPrepared,
+  compactPreparedTransferables,
+  compactTransferables,
+  fromCompact,
+  toCompact,
+} from './compact';
 import { packExamples, planPacking } from './pack';
 import { DatasetOptionsError, mergeShards, prepareDataset, prepareShard } from './prepare';
 import { shardTransferables } from './shard';
@@ -21,8 +28,18 @@ const texts = (...t: string[]) => chunkedInput('t.jsonl', jsonl(t.map((text) => 
 describe('statistics and length policies', () => {
   it('counts tokens, lengths, duplicates and over-length examples (truncate)', async () => {
     // Lengths with EOS: 4, 4 (duplicate), 11, 21.
-    const r = await prepareDataset([texts('abc', 'abc', 'abcdefghij', 'x'.repeat(20))], tok, { maxSeqLen: 10, shuffle: false });
-    expect(r.stats).toMatchObject({ examples: 4, duplicates: 1, overLength: 2, truncated: 2, droppedOverLength: 0, maxTokens: 21 });
+    const r = await prepareDataset([texts('abc', 'abc', 'abcdefghij', 'x'.repeat(20))], tok, {
+      maxSeqLen: 10,
+      shuffle: false,
+    });
+    expect(r.stats).toMatchObject({
+      examples: 4,
+      duplicates: 1,
+      overLength: 2,
+      truncated: 2,
+      droppedOverLength: 0,
+      maxTokens: 21,
+    });
     expect(r.train.map((e) => e.ids.length)).toEqual([4, 4, 10, 10]);
     expect(r.stats.totalTokens).toBe(28);
     expect(r.stats.trainableTokens).toBe(28 - 4);
@@ -31,12 +48,19 @@ describe('statistics and length policies', () => {
   });
 
   it('drops over-length examples and duplicates on request, counting them', async () => {
-    const r = await prepareDataset([texts('abc', 'abc', 'x'.repeat(20))], tok, { maxSeqLen: 10, overLength: 'drop', dedupe: true });
+    const r = await prepareDataset([texts('abc', 'abc', 'x'.repeat(20))], tok, {
+      maxSeqLen: 10,
+      overLength: 'drop',
+      dedupe: true,
+    });
     expect(r.stats).toMatchObject({ droppedOverLength: 1, droppedDuplicates: 1, trainExamples: 1 });
   });
 
   it('drops (and counts) examples whose prompt alone fills maxSeqLen after truncation', async () => {
-    const recs = [{ prompt: 'p'.repeat(40), completion: 'c' }, { prompt: 'p', completion: 'c' }];
+    const recs = [
+      { prompt: 'p'.repeat(40), completion: 'c' },
+      { prompt: 'p', completion: 'c' },
+    ];
     const r = await prepareDataset([chunkedInput('p.jsonl', jsonl(recs))], tok, { maxSeqLen: 40 }); // template: 36 and 73 tokens
     expect(r.stats).toMatchObject({ overLength: 1, truncated: 1, droppedNoLoss: 1, trainExamples: 1 });
   });
@@ -61,7 +85,9 @@ describe('split, shuffle, packing', () => {
     expect(a.eval).toHaveLength(10);
     expect([...a.eval].sort((x, y) => x - y)).toEqual(a.eval);
     expect([...a.train, ...a.eval].sort((x, y) => x - y)).toEqual(items);
-    expect(splitTrainEval(items, 25, 1, false).train).toEqual(items.filter((i) => !splitTrainEval(items, 25, 1, false).eval.includes(i)));
+    expect(splitTrainEval(items, 25, 1, false).train).toEqual(
+      items.filter((i) => !splitTrainEval(items, 25, 1, false).eval.includes(i)),
+    );
     expect(splitTrainEval([1, 2], 5, 0, true).train).toHaveLength(1);
   });
 
@@ -69,7 +95,10 @@ describe('split, shuffle, packing', () => {
     const rng = new Rng(3);
     const examples: TokenizedExample[] = Array.from({ length: 200 }, (_, i) => {
       const n = 2 + rng.nextInt(60);
-      return { ids: Int32Array.from({ length: n }, () => i), lossMask: Uint8Array.from({ length: n }, (_, t) => (t ? 1 : 0)) };
+      return {
+        ids: Int32Array.from({ length: n }, () => i),
+        lossMask: Uint8Array.from({ length: n }, (_, t) => (t ? 1 : 0)),
+      };
     });
     const rows = packExamples(examples, 64);
     const total = examples.reduce((s, e) => s + e.ids.length, 0);
@@ -88,7 +117,12 @@ describe('split, shuffle, packing', () => {
   });
 
   it('prepareDataset packs each split and reports the rows', async () => {
-    const r = await prepareDataset([texts(...Array.from({ length: 30 }, (_, i) => `example ${i}`))], tok, { maxSeqLen: 64, pack: true, evalSplit: 0.2, seed: 1 });
+    const r = await prepareDataset([texts(...Array.from({ length: 30 }, (_, i) => `example ${i}`))], tok, {
+      maxSeqLen: 64,
+      pack: true,
+      evalSplit: 0.2,
+      seed: 1,
+    });
     expect(r.stats.trainExamples + r.stats.evalExamples).toBe(30);
     expect(r.stats.packedRows).toBe(r.train.length + r.eval.length);
     expect(r.train.every((row) => row.segmentIds && row.ids.length <= 64)).toBe(true);
@@ -98,7 +132,10 @@ describe('split, shuffle, packing', () => {
 describe('shards (tokenizing on several workers)', () => {
   it('give exactly the result of one pass, whatever the shard count', async () => {
     const recs = [...randomRecords('prompt-completion', 30, 5), { prompt: 'p' }, { prompt: 'x', completion: '' }];
-    const dupes = [{ prompt: 'same', completion: 'same' }, { prompt: 'same', completion: 'same' }];
+    const dupes = [
+      { prompt: 'same', completion: 'same' },
+      { prompt: 'same', completion: 'same' },
+    ];
     const inputs = () => [
       chunkedInput('a.jsonl', jsonl([...recs, ...dupes]), 50),
       chunkedInput('b.txt', 'para one\n\npara two is longer\n\nthree\n'),
@@ -108,7 +145,9 @@ describe('shards (tokenizing on several workers)', () => {
     const whole = await prepareDataset(inputs(), tok, opts);
     expect(whole.stats.duplicates).toBe(1);
     for (const count of [2, 3]) {
-      const shards = await Promise.all(Array.from({ length: count }, (_, index) => prepareShard(inputs(), tok, opts, { index, count })));
+      const shards = await Promise.all(
+        Array.from({ length: count }, (_, index) => prepareShard(inputs(), tok, opts, { index, count })),
+      );
       // As they would arrive from workers: transferred, in any order.
       const moved = shards.map((sh) => structuredClone(sh, { transfer: shardTransferables(sh) })).reverse();
       expect(mergeShards(moved, opts), `${count} shards`).toEqual(whole);
@@ -123,7 +162,11 @@ describe('shards (tokenizing on several workers)', () => {
 
 describe('compact form', () => {
   it('a prepared dataset crosses a worker boundary by transfer, with nothing lost', async () => {
-    const r = await prepareDataset([texts(...Array.from({ length: 12 }, (_, i) => `row ${i}`))], tok, { evalSplit: 0.25, pack: true, maxSeqLen: 32 });
+    const r = await prepareDataset([texts(...Array.from({ length: 12 }, (_, i) => `row ${i}`))], tok, {
+      evalSplit: 0.25,
+      pack: true,
+      maxSeqLen: 32,
+    });
     const c = compactPrepared(r);
     const moved = structuredClone(c, { transfer: compactPreparedTransferables(c) });
     expect(c.train.ids.byteLength).toBe(0); // transferred, not copied
@@ -133,7 +176,10 @@ describe('compact form', () => {
   });
 
   it('round-trips examples (packed or not) and chunks them by token budget', () => {
-    const ex = (n: number, v: number): TokenizedExample => ({ ids: new Int32Array(n).fill(v), lossMask: new Uint8Array(n).fill(1) });
+    const ex = (n: number, v: number): TokenizedExample => ({
+      ids: new Int32Array(n).fill(v),
+      lossMask: new Uint8Array(n).fill(1),
+    });
     const list = [ex(3, 1), ex(5, 2), ex(2, 3), ex(9, 4)];
     const c = toCompact(list);
     expect(Array.from(c.offsets)).toEqual([0, 3, 8, 10, 19]);
@@ -150,7 +196,18 @@ describe('compact form', () => {
 /** Random valid records of one shape; strings include quotes, commas, newlines and non-ASCII. */
 function randomRecords(shape: RecordShape, n: number, seed: number): Record<string, unknown>[] {
   const rng = new Rng(seed);
-  const pieces = ['word', 'C:\\dir\\"x"\\', 'a "quoted" bit', 'comma, here', 'line\nbreak', 'tab\there', 'café', '東京', '🙂', ' '];
+  const pieces = [
+    'word',
+    'C:\\dir\\"x"\\',
+    'a "quoted" bit',
+    'comma, here',
+    'line\nbreak',
+    'tab\there',
+    'café',
+    '東京',
+    '🙂',
+    ' ',
+  ];
   const s = () => Array.from({ length: 1 + rng.nextInt(6) }, () => pieces[rng.nextInt(pieces.length)]).join(' ') + 'x';
   return Array.from({ length: n }, () => {
     switch (shape) {
@@ -161,9 +218,19 @@ function randomRecords(shape: RecordShape, n: number, seed: number): Record<stri
       case 'alpaca':
         return { instruction: s(), input: rng.nextInt(2) ? s() : '', output: s() };
       case 'chat':
-        return { messages: [{ role: 'user', content: s() }, { role: 'assistant', content: s() }] };
+        return {
+          messages: [
+            { role: 'user', content: s() },
+            { role: 'assistant', content: s() },
+          ],
+        };
       case 'sharegpt':
-        return { conversations: [{ from: 'human', value: s() }, { from: 'gpt', value: s() }] };
+        return {
+          conversations: [
+            { from: 'human', value: s() },
+            { from: 'gpt', value: s() },
+          ],
+        };
       case 'preference':
         return { prompt: s(), chosen: s(), rejected: s() };
     }
@@ -171,10 +238,17 @@ function randomRecords(shape: RecordShape, n: number, seed: number): Record<stri
 }
 
 function asFiles(shape: RecordShape, recs: Record<string, unknown>[], chunk: number): DatasetInput[] {
-  const files = [chunkedInput(`p.jsonl`, jsonl(recs), chunk), chunkedInput(`p.json`, JSON.stringify(recs, null, 1), chunk)];
+  const files = [
+    chunkedInput(`p.jsonl`, jsonl(recs), chunk),
+    chunkedInput(`p.json`, JSON.stringify(recs, null, 1), chunk),
+  ];
   if (shape === 'text' || shape === 'prompt-completion' || shape === 'alpaca') {
     files.push(chunkedInput('p.csv', Papa.unparse(recs), chunk));
-    const cols = Object.keys(recs[0]).map((name) => ({ name, data: recs.map((r) => r[name] as string), type: 'STRING' as const }));
+    const cols = Object.keys(recs[0]).map((name) => ({
+      name,
+      data: recs.map((r) => r[name] as string),
+      type: 'STRING' as const,
+    }));
     files.push({ name: 'p.parquet', bytes: new Uint8Array(parquetWriteBuffer({ columnData: cols })) });
   }
   return files;
@@ -206,7 +280,10 @@ describe('property: values survive every format byte for byte', () => {
     for (const chunk of [1, 5, 64]) {
       for (const input of asFiles('text', recs, chunk)) {
         const r = await prepareDataset([input], tok, { maxSeqLen: 4096, shuffle: false });
-        expect(r.train.map((e) => tok.decode(Array.from(e.ids))), input.name).toEqual(recs.map((x) => x.text));
+        expect(
+          r.train.map((e) => tok.decode(Array.from(e.ids))),
+          input.name,
+        ).toEqual(recs.map((x) => x.text));
       }
     }
   });
@@ -217,15 +294,25 @@ describe('streaming hooks', () => {
     const chunks = [...generateSyntheticJsonl(300_000, 1)];
     const bytes = Uint8Array.from(chunks.flatMap((c) => Array.from(c)));
     const seen: number[] = [];
-    const r = await prepareDataset([{ name: 's.jsonl', bytes }], null, {}, { onProgress: (p) => seen.push(p.bytesRead) });
+    const r = await prepareDataset(
+      [{ name: 's.jsonl', bytes }],
+      null,
+      {},
+      { onProgress: (p) => seen.push(p.bytesRead) },
+    );
     expect(r.problems).toEqual([]);
     expect(seen.at(-1)).toBe(bytes.length);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
     const ctl = new AbortController();
-    const aborted = prepareDataset([chunkedInput('s.jsonl', bytes, 4096)], null, {}, {
-      signal: ctl.signal,
-      onProgress: (p) => p.bytesRead > 50_000 && ctl.abort(new Error('user cancelled')),
-    });
+    const aborted = prepareDataset(
+      [chunkedInput('s.jsonl', bytes, 4096)],
+      null,
+      {},
+      {
+        signal: ctl.signal,
+        onProgress: (p) => p.bytesRead > 50_000 && ctl.abort(new Error('user cancelled')),
+      },
+    );
     await expect(aborted).rejects.toThrow('user cancelled');
   });
 
@@ -245,7 +332,10 @@ describe('streaming hooks', () => {
   });
 
   it('fixed-window text mode cuts a .txt into N-token windows', async () => {
-    const r = await prepareDataset([chunkedInput('book.txt', 'aaaa\n\nbbbb\n\ncccc\n')], tok, { textMode: { kind: 'chunk', tokens: 5 }, shuffle: false });
+    const r = await prepareDataset([chunkedInput('book.txt', 'aaaa\n\nbbbb\n\ncccc\n')], tok, {
+      textMode: { kind: 'chunk', tokens: 5 },
+      shuffle: false,
+    });
     // "aaaa\n\n" "bbbb\n\n" "cccc\n\n" + EOS = 19 tokens → 5, 5, 5, 4.
     expect(r.train.map((e) => e.ids.length)).toEqual([5, 5, 5, 4]);
     expect(r.train[3].ids[3]).toBe(0);
@@ -266,12 +356,20 @@ describe('reports', () => {
     const out2: string[] = [];
     expect(reportForTraining(skipped, CTX, (l) => out2.push(l))).toBe(true);
     expect(out2.at(-1)).toBe('skipped 25 invalid records (--skip-invalid)');
-    expect(formatProblems([{ file: 'x.parquet', row: 3, message: 'm' }, { file: 'y.csv', message: 'n' }])).toEqual(['x.parquet:row 3: m', 'y.csv: n']);
+    expect(
+      formatProblems([
+        { file: 'x.parquet', row: 3, message: 'm' },
+        { file: 'y.csv', message: 'n' },
+      ]),
+    ).toEqual(['x.parquet:row 3: m', 'y.csv: n']);
   });
 
   it('says why nothing is left to train on: every answer truncated away, with the prompt length and the format', async () => {
     // The default template wraps a 40-character prompt into 73 prompt tokens; a limit of 32 leaves no answer.
-    const recs = [{ prompt: 'p'.repeat(40), completion: 'c' }, { prompt: 'q'.repeat(45), completion: 'c' }];
+    const recs = [
+      { prompt: 'p'.repeat(40), completion: 'c' },
+      { prompt: 'q'.repeat(45), completion: 'c' },
+    ];
     const r = await prepareDataset([chunkedInput('p.jsonl', jsonl(recs))], tok, { maxSeqLen: 32 });
     expect(r.stats).toMatchObject({ droppedNoLoss: 2, trainExamples: 0, shortestLostPrompt: 73 });
     const out: string[] = [];
@@ -280,14 +378,22 @@ describe('reports', () => {
     expect(out).toEqual([
       `nothing to train on: the shortest prompt renders to 73 tokens with the template ${JSON.stringify(DEFAULT_PROMPT_TEMPLATE)} and --seq-len is 32; every example lost its answer. Raise --seq-len or shorten the prompts`,
     ]);
-    expect(noExamplesReason(r, { ...CTX, format: { template: 'chat' } })).toMatch(/^the shortest prompt renders to 73 tokens with the chat template and --seq-len is 32/);
+    expect(noExamplesReason(r, { ...CTX, format: { template: 'chat' } })).toMatch(
+      /^the shortest prompt renders to 73 tokens with the chat template and --seq-len is 32/,
+    );
   });
 
   it('says why for the other ways a dataset ends up empty', async () => {
     const dropped = await prepareDataset([texts('x'.repeat(40))], tok, { maxSeqLen: 10, overLength: 'drop' });
-    expect(noExamplesReason(dropped, { ...CTX, maxSeqLen: 10 })).toBe('every example is longer than 10 tokens (--seq-len) and over-long examples are dropped: raise --seq-len or truncate them');
-    const bad = await prepareDataset([chunkedInput('bad.jsonl', jsonl([{ text: '' }, { text: '' }]))], tok, { policy: 'skip' });
-    expect(noExamplesReason(bad, CTX)).toBe('every record has a problem (2 problems, 2 skipped): fix the records listed');
+    expect(noExamplesReason(dropped, { ...CTX, maxSeqLen: 10 })).toBe(
+      'every example is longer than 10 tokens (--seq-len) and over-long examples are dropped: raise --seq-len or truncate them',
+    );
+    const bad = await prepareDataset([chunkedInput('bad.jsonl', jsonl([{ text: '' }, { text: '' }]))], tok, {
+      policy: 'skip',
+    });
+    expect(noExamplesReason(bad, CTX)).toBe(
+      'every record has a problem (2 problems, 2 skipped): fix the records listed',
+    );
     expect(noExamplesReason(await prepareDataset([texts('abc')], tok), CTX)).toBeNull();
   });
 });

@@ -23,7 +23,14 @@ export interface PreviewToken {
 /** A rendered record, or why it cannot be rendered. */
 export type PreviewResult =
   /** `rejectedAt`: for a preference pair, the index in `tokens` where the rejected sequence starts (chosen before). */
-  | { ok: true; tokens: PreviewToken[]; example: NormalizedExample; mapping: ColumnMapping; lossTokens: number; rejectedAt?: number }
+  | {
+      ok: true;
+      tokens: PreviewToken[];
+      example: NormalizedExample;
+      mapping: ColumnMapping;
+      lossTokens: number;
+      rejectedAt?: number;
+    }
   | { ok: false; message: string; field?: string };
 
 /** Options of `previewExample`; defaults as in `prepareDataset`. */
@@ -61,7 +68,11 @@ function tokenTexts(tok: TextTokenizer, ids: Int32Array, n: number): string[] {
 }
 
 /** Renders one raw record (a parsed JSON object or CSV row) for the preview. */
-export function previewExample(record: Record<string, unknown>, baseTok: TextTokenizer, opts: PreviewOptions = {}): PreviewResult {
+export function previewExample(
+  record: Record<string, unknown>,
+  baseTok: TextTokenizer,
+  opts: PreviewOptions = {},
+): PreviewResult {
   const tok = withTemplateVariables(baseTok, opts.templateVariables);
   const mapping = opts.mapping ?? detectMapping(Object.keys(record), record);
   if (!mapping) return { ok: false, message: 'no usable field: cannot tell the record shape; set a column mapping' };
@@ -80,7 +91,14 @@ export function previewExample(record: Record<string, unknown>, baseTok: TextTok
     // A preference pair: each side decoded on its own, chosen first.
     const { chosen, rejected } = splitPair(ex);
     const first = tokensOf(chosen);
-    return { ok: true, tokens: [...first, ...tokensOf(rejected)], example: r.example, mapping, lossTokens, rejectedAt: first.length };
+    return {
+      ok: true,
+      tokens: [...first, ...tokensOf(rejected)],
+      example: r.example,
+      mapping,
+      lossTokens,
+      rejectedAt: first.length,
+    };
   } catch (e) {
     return { ok: false, message: (e as Error).message };
   }

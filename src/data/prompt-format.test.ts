@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { describePromptFormat, formatPrompt, isPromptFormat, PLAIN_TEMPLATE, promptFormatOf, promptOfExample } from './prompt-format';
+import {
+  describePromptFormat,
+  formatPrompt,
+  isPromptFormat,
+  PLAIN_TEMPLATE,
+  promptFormatOf,
+  promptOfExample,
+} from './prompt-format';
 import { renderExample } from './render';
 import { charTokenizer, qwen3Tokenizer } from './test-inputs.node.js';
 import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE } from './template';
@@ -7,16 +14,23 @@ import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE } from './template';
 describe('prompt format', () => {
   it('follows the shape: chat records use the chat template, text stays plain, prompt pairs use the chosen template', () => {
     expect(promptFormatOf('chat', '{prompt}', true)).toEqual({ template: CHAT_TEMPLATE });
-    expect(promptFormatOf('sharegpt', undefined, true, { enable_thinking: false })).toEqual({ template: CHAT_TEMPLATE, templateVariables: { enable_thinking: false } });
+    expect(promptFormatOf('sharegpt', undefined, true, { enable_thinking: false })).toEqual({
+      template: CHAT_TEMPLATE,
+      templateVariables: { enable_thinking: false },
+    });
     expect(promptFormatOf('text', CHAT_TEMPLATE, true)).toEqual({ template: PLAIN_TEMPLATE });
     // Prompt/completion without a choice: the model's chat template when it has one, else the Alpaca default.
     expect(promptFormatOf('prompt-completion', undefined, true)).toEqual({ template: CHAT_TEMPLATE });
     expect(promptFormatOf('alpaca', '', false)).toEqual({ template: DEFAULT_PROMPT_TEMPLATE });
-    expect(promptFormatOf('prompt-completion', 'Q: {prompt}\nA:', true, { enable_thinking: false })).toEqual({ template: 'Q: {prompt}\nA:' });
+    expect(promptFormatOf('prompt-completion', 'Q: {prompt}\nA:', true, { enable_thinking: false })).toEqual({
+      template: 'Q: {prompt}\nA:',
+    });
   });
 
   it('renders a user prompt the way training rendered prompts', () => {
-    expect(formatPrompt({ template: CHAT_TEMPLATE }, 'Hi', true)).toEqual({ messages: [{ role: 'user', content: 'Hi' }] });
+    expect(formatPrompt({ template: CHAT_TEMPLATE }, 'Hi', true)).toEqual({
+      messages: [{ role: 'user', content: 'Hi' }],
+    });
     expect(formatPrompt({ template: CHAT_TEMPLATE, templateVariables: { x: 1 } }, 'Hi', true)).toEqual({
       messages: [{ role: 'user', content: 'Hi' }],
       templateVariables: { x: 1 },
@@ -25,7 +39,9 @@ describe('prompt format', () => {
     expect(formatPrompt({ template: CHAT_TEMPLATE }, 'Hi', false)).toEqual({ prompt: 'Hi' });
     expect(formatPrompt({ template: PLAIN_TEMPLATE }, 'The sea', true)).toEqual({ prompt: 'The sea' });
     // The Alpaca default drops the empty system and input paragraphs.
-    expect(formatPrompt({ template: DEFAULT_PROMPT_TEMPLATE }, 'Add 2 and 2', false)).toEqual({ prompt: '### Instruction:\nAdd 2 and 2\n\n### Response:\n' });
+    expect(formatPrompt({ template: DEFAULT_PROMPT_TEMPLATE }, 'Add 2 and 2', false)).toEqual({
+      prompt: '### Instruction:\nAdd 2 and 2\n\n### Response:\n',
+    });
   });
 
   it('describes itself and recognises stored values', () => {
@@ -54,8 +70,16 @@ describe('prompt of a tokenized example', () => {
 
   it('plain text offers its opening tokens; an example with no prompt gives null', () => {
     const tok = charTokenizer();
-    const text = renderExample({ kind: 'text', text: 'Call me Ishmael. Some years ago' }, tok, { template: PLAIN_TEMPLATE, completionOnly: true });
+    const text = renderExample({ kind: 'text', text: 'Call me Ishmael. Some years ago' }, tok, {
+      template: PLAIN_TEMPLATE,
+      completionOnly: true,
+    });
     expect(promptOfExample({ template: PLAIN_TEMPLATE }, tok, text)).toBe('Call me');
-    expect(promptOfExample({ template: PLAIN_TEMPLATE }, tok, { ids: new Int32Array([1, 2]), lossMask: new Uint8Array([1, 1]) })).toBeNull();
+    expect(
+      promptOfExample({ template: PLAIN_TEMPLATE }, tok, {
+        ids: new Int32Array([1, 2]),
+        lossMask: new Uint8Array([1, 1]),
+      }),
+    ).toBeNull();
   });
 });

@@ -15,7 +15,8 @@ export const PLAIN_TEMPLATE = '{prompt}';
 export type { PromptFormat };
 
 /** What a generation takes for one prompt in a given format: plain text, or a conversation. */
-export type FormattedPrompt = { prompt: string } | { messages: ChatMessage[]; templateVariables?: Record<string, unknown> };
+export type FormattedPrompt =
+  { prompt: string } | { messages: ChatMessage[]; templateVariables?: Record<string, unknown> };
 
 /**
  * The format examples of `shape` were rendered in, given the prompt template the preparation used (`template`,
@@ -78,14 +79,18 @@ const PROBE = '\u0001';
 export function promptOfExample(format: PromptFormat, tok: TextTokenizer, ex: TokenizedExample): string | null {
   const firstLoss = ex.lossMask.indexOf(1);
   // Plain text trains on every token: its opening words make the prompt to continue.
-  const end = format.template === PLAIN_TEMPLATE && firstLoss === 1 ? Math.min(TEXT_PROMPT_TOKENS, ex.ids.length) : firstLoss;
+  const end =
+    format.template === PLAIN_TEMPLATE && firstLoss === 1 ? Math.min(TEXT_PROMPT_TOKENS, ex.ids.length) : firstLoss;
   if (end <= 0) return null;
   const chat = format.template === CHAT_TEMPLATE;
   if (chat && !tok.hasChatTemplate) return null;
   // The chat template's markers are special tokens: keep them to find the user turn.
   const text = tok.decode(Array.from(ex.ids.subarray(0, end)), { skipSpecialTokens: !chat });
   const rendered = chat
-    ? tok.applyChatTemplate([{ role: 'user', content: PROBE }], { addGenerationPrompt: true, templateVariables: format.templateVariables })
+    ? tok.applyChatTemplate([{ role: 'user', content: PROBE }], {
+        addGenerationPrompt: true,
+        templateVariables: format.templateVariables,
+      })
     : renderPromptTemplate(format.template, { prompt: PROBE });
   const at = rendered.indexOf(PROBE);
   const before = rendered.slice(0, at);

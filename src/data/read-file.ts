@@ -24,7 +24,12 @@ export interface LocatedExample {
   source: SourceRecord;
 }
 
-function reader(input: DatasetInput, format: DatasetFormat, onBytes?: ByteProgress, signal?: AbortSignal): AsyncGenerator<ReadItem> {
+function reader(
+  input: DatasetInput,
+  format: DatasetFormat,
+  onBytes?: ByteProgress,
+  signal?: AbortSignal,
+): AsyncGenerator<ReadItem> {
   if (format === 'parquet') return readParquet(input, onBytes, signal);
   // Progress counts compressed bytes, which is what the file size is in.
   const raw = byteChunks(input, onBytes, signal);
@@ -65,7 +70,11 @@ function check(
     const message =
       own && own.shape !== mapping.shape
         ? `mixed shapes: this record is ${SHAPE_LABELS[own.shape]} but the file's first record (${where(first)}) is ${SHAPE_LABELS[mapping.shape]}`
-        : `missing field "${missingKey(mapping, value)}": ${SHAPE_LABELS[mapping.shape]} records need ${requiredKeys(mapping)}; found ${Object.keys(value).map((k) => `"${k}"`).join(', ') || 'no fields'}`;
+        : `missing field "${missingKey(mapping, value)}": ${SHAPE_LABELS[mapping.shape]} records need ${requiredKeys(mapping)}; found ${
+            Object.keys(value)
+              .map((k) => `"${k}"`)
+              .join(', ') || 'no fields'
+          }`;
     log.add({ ...at, message });
     return null;
   }
@@ -115,7 +124,12 @@ export async function* readFileExamples(
         mapping = detectMapping(keys, rec.value as Record<string, unknown>);
         if (!mapping) {
           const columnar = COLUMNAR.has(format);
-          log.add({ file: rec.file, line: columnar ? undefined : rec.line, row: columnar ? undefined : rec.row, message: noShapeMessage(keys, columnar ? 'columns' : 'keys') });
+          log.add({
+            file: rec.file,
+            line: columnar ? undefined : rec.line,
+            row: columnar ? undefined : rec.row,
+            message: noShapeMessage(keys, columnar ? 'columns' : 'keys'),
+          });
           summary.badRecords++;
           if (columnar) return;
           continue;
@@ -131,6 +145,10 @@ export async function* readFileExamples(
     if (!(e instanceof FileProblem)) throw e;
     const p = e.problem;
     // A problem in the middle of a file (a mid-file encoding error) stops the reader: say so, nothing is silent.
-    log.add(summary.records > 0 ? { ...p, message: `${p.message}; reading stopped here, after ${summary.records} records` } : p);
+    log.add(
+      summary.records > 0
+        ? { ...p, message: `${p.message}; reading stopped here, after ${summary.records} records` }
+        : p,
+    );
   }
 }

@@ -6,7 +6,10 @@ import { bytesOf, chunkedInput, jsonl, webStreamInput } from './test-inputs.node
 import type { DatasetInput, PreparedDataset } from './types';
 
 /** Validates only (no tokenizer): what the readers and validation produce. */
-async function check(inputs: DatasetInput | DatasetInput[], policy: 'fail' | 'skip' = 'fail'): Promise<PreparedDataset> {
+async function check(
+  inputs: DatasetInput | DatasetInput[],
+  policy: 'fail' | 'skip' = 'fail',
+): Promise<PreparedDataset> {
   return prepareDataset(Array.isArray(inputs) ? inputs : [inputs], null, { policy });
 }
 
@@ -22,7 +25,8 @@ const PC = (i: number) => ({ prompt: `question ${i} café 東京 🙂`, completi
 
 describe('JSONL', () => {
   it('reads records, ignores blank lines, handles CRLF and a BOM', async () => {
-    const text = '\uFEFF' + JSON.stringify(PC(1)) + '\r\n\r\n' + JSON.stringify(PC(2)) + '\r\n   \n' + JSON.stringify(PC(3));
+    const text =
+      '\uFEFF' + JSON.stringify(PC(1)) + '\r\n\r\n' + JSON.stringify(PC(2)) + '\r\n   \n' + JSON.stringify(PC(3));
     const r = await check(chunkedInput('a.jsonl', text));
     expect(r.problems).toEqual([]);
     expect(r.shape).toBe('prompt-completion');
@@ -30,7 +34,9 @@ describe('JSONL', () => {
   });
 
   it('names the line and the column of invalid JSON, and a non-object line', async () => {
-    const text = [JSON.stringify(PC(1)), '{"prompt": "a", "completion": "b",}', '[1, 2]', JSON.stringify(PC(4))].join('\n');
+    const text = [JSON.stringify(PC(1)), '{"prompt": "a", "completion": "b",}', '[1, 2]', JSON.stringify(PC(4))].join(
+      '\n',
+    );
     const r = await check(chunkedInput('a.jsonl', text));
     expect(r.ok).toBe(false);
     expect(where(r)).toEqual([
@@ -82,10 +88,13 @@ describe('JSON', () => {
   });
 
   it('locates a bad element by line, and structural errors', async () => {
-    const text = '[\n  {"prompt": "a", "completion": "b"},\n  {"prompt": "a",\n   "completion": oops},\n  {"prompt": "c", "completion": "d"}\n  {"prompt": "e", "completion": "f"},\n  "just a string"\n';
+    const text =
+      '[\n  {"prompt": "a", "completion": "b"},\n  {"prompt": "a",\n   "completion": oops},\n  {"prompt": "c", "completion": "d"}\n  {"prompt": "e", "completion": "f"},\n  "just a string"\n';
     const r = await check(chunkedInput('a.json', text, 5));
     expect(where(r)).toEqual([
-      expect.stringMatching(/^(4: invalid JSON at column 18: |3: invalid JSON \(in the record starting on this line\): Unexpected token)/),
+      expect.stringMatching(
+        /^(4: invalid JSON at column 18: |3: invalid JSON \(in the record starting on this line\): Unexpected token)/,
+      ),
       "6: invalid JSON: missing ',' before this record",
       '7: expected a record (JSON object) as array element, got a string',
       "8: invalid JSON: unexpected end of file, the array's ']' is missing",
@@ -118,7 +127,10 @@ describe('CSV and TSV', () => {
 
   it('maps CSV columns question/answer to prompt/completion, and reports a CSV without a usable column', async () => {
     const qa = await check(chunkedInput('qa.csv', 'Question,Answer\nwhat,that\n'));
-    expect(qa.files[0].mapping).toEqual({ shape: 'prompt-completion', fields: { prompt: 'Question', completion: 'Answer', system: 'system' } });
+    expect(qa.files[0].mapping).toEqual({
+      shape: 'prompt-completion',
+      fields: { prompt: 'Question', completion: 'Answer', system: 'system' },
+    });
     const none = await check(chunkedInput('n.csv', 'id,score\n1,2\n3,4\n'));
     expect(none.ok).toBe(false);
     expect(none.problems[0].message).toMatch(/^no usable column \(found "id", "score"\)/);
@@ -173,22 +185,31 @@ function chatParquet(messages: unknown[][], extra: { name: string; data: unknown
 
 describe('Parquet', () => {
   it('reads string columns, row by row', async () => {
-    const buf = new Uint8Array(parquetWriteBuffer({
-      columnData: [
-        { name: 'instruction', data: ['a', 'b', ''], type: 'STRING' },
-        { name: 'output', data: ['x', 'y', 'z'], type: 'STRING' },
-        { name: 'score', data: [1, 2, 3], type: 'INT32' },
-      ],
-    }));
+    const buf = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'instruction', data: ['a', 'b', ''], type: 'STRING' },
+          { name: 'output', data: ['x', 'y', 'z'], type: 'STRING' },
+          { name: 'score', data: [1, 2, 3], type: 'INT32' },
+        ],
+      }),
+    );
     const r = await check({ name: 'd.parquet', bytes: buf });
     expect(r.shape).toBe('alpaca');
     expect(where(r)).toEqual(['row 3: empty instruction (field "instruction")']);
   });
 
   it('reads lists of {role, content} structs as chat, from bytes, a stream or a Blob', async () => {
-    const conv = [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }];
+    const conv = [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'hello' },
+    ];
     const buf = chatParquet([conv, conv, [{ role: 'user', content: 'alone' }]], [{ name: 'id', data: [1n, 2n, 3n] }]);
-    for (const input of [{ name: 'c.parquet', bytes: buf }, chunkedInput('c.parquet', buf, 100), { name: 'c.parquet', blob: new Blob([buf]) }]) {
+    for (const input of [
+      { name: 'c.parquet', bytes: buf },
+      chunkedInput('c.parquet', buf, 100),
+      { name: 'c.parquet', blob: new Blob([buf]) },
+    ]) {
       const r = await check(input);
       expect(r.shape).toBe('chat');
       expect(where(r)).toEqual(['row 3: no assistant message in "messages": nothing to train on']);
@@ -197,12 +218,14 @@ describe('Parquet', () => {
 
   it('reads GZIP-compressed pages (through hyparquet-compressors), in several row groups', async () => {
     const text = Array.from({ length: 30 }, (_, i) => `row ${i} ${'x'.repeat(i)}`);
-    const buf = new Uint8Array(parquetWriteBuffer({
-      columnData: [{ name: 'text', data: text, type: 'STRING' }],
-      codec: 'GZIP',
-      compressors: { GZIP: (b: Uint8Array) => gzipSync(b) },
-      rowGroupSize: 7,
-    }));
+    const buf = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [{ name: 'text', data: text, type: 'STRING' }],
+        codec: 'GZIP',
+        compressors: { GZIP: (b: Uint8Array) => gzipSync(b) },
+        rowGroupSize: 7,
+      }),
+    );
     const r = await check({ name: 'g.parquet', bytes: buf });
     expect(r.problems).toEqual([]);
     expect(valid(r)).toBe(30);
@@ -211,10 +234,15 @@ describe('Parquet', () => {
   it('rejects unsupported schemas and files that are not Parquet', async () => {
     const ints = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'id', data: [1, 2], type: 'INT32' }] }));
     const r1 = await check({ name: 'i.parquet', bytes: ints });
-    expect(r1.problems[0].message).toMatch(/^unsupported Parquet schema: no string or message-list column \(columns: id: INT32\)/);
+    expect(r1.problems[0].message).toMatch(
+      /^unsupported Parquet schema: no string or message-list column \(columns: id: INT32\)/,
+    );
     const badText = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'text', data: [1, 2], type: 'INT32' }] }));
     const r2 = await check({ name: 't.parquet', bytes: badText });
-    expect(r2.problems[0]).toMatchObject({ field: 'text', message: expect.stringMatching(/column "text" is INT32; expected a string/) });
+    expect(r2.problems[0]).toMatchObject({
+      field: 'text',
+      message: expect.stringMatching(/column "text" is INT32; expected a string/),
+    });
     const r3 = await check(chunkedInput('x.parquet', jsonl([PC(1)])));
     expect(r3.problems[0].message).toBe('not a Parquet file: the PAR1 signature is missing');
   });
@@ -237,7 +265,11 @@ describe('gzip-compressed text files', () => {
 
 describe('file-level problems', () => {
   const cases: [string, Uint8Array | string, RegExp][] = [
-    ['gz.jsonl', Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0]), /binary file with a text extension: this is a gzip archive; add \.gz to its name \(train\.jsonl\.gz\) or decompress it/],
+    [
+      'gz.jsonl',
+      Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0]),
+      /binary file with a text extension: this is a gzip archive; add \.gz to its name \(train\.jsonl\.gz\) or decompress it/,
+    ],
     ['zip.csv', Uint8Array.from([0x50, 0x4b, 3, 4, 20, 0]), /this is a zip archive/],
     ['p.json', Uint8Array.from([0x50, 0x41, 0x52, 0x31, 0, 0]), /this is a Parquet file; rename it to \.parquet/],
     ['nul.txt', Uint8Array.from([0x68, 0x69, 0, 0x21]), /NUL byte at offset 2/],

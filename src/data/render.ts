@@ -65,11 +65,18 @@ function withEos(tok: TextTokenizer, ids: number[]): number[] {
   return [...ids, eos];
 }
 
-function render(tok: TextTokenizer, messages: readonly ChatMessage[], addGenerationPrompt: boolean, turn: number): string {
+function render(
+  tok: TextTokenizer,
+  messages: readonly ChatMessage[],
+  addGenerationPrompt: boolean,
+  turn: number,
+): string {
   try {
     return tok.applyChatTemplate(messages, { addGenerationPrompt });
   } catch (e) {
-    throw new RenderError(`the chat template rejected the conversation (up to message ${turn}): ${(e as Error).message}`);
+    throw new RenderError(
+      `the chat template rejected the conversation (up to message ${turn}): ${(e as Error).message}`,
+    );
   }
 }
 
@@ -101,7 +108,9 @@ function turnStart(before: string, full: string, pos: number, content: string, i
   let lcp = 0;
   while (lcp < before.length && before.charCodeAt(lcp) === full.charCodeAt(lcp)) lcp++;
   if (lcp >= pos && full.slice(lcp).trimStart().startsWith(content.trim())) return lcp;
-  throw new RenderError(`the chat template renders the conversation differently when cut before message ${i}; cannot locate the assistant turn`);
+  throw new RenderError(
+    `the chat template renders the conversation differently when cut before message ${i}; cannot locate the assistant turn`,
+  );
 }
 
 const endMarkerCache = new WeakMap<TextTokenizer, string[]>();
@@ -158,12 +167,20 @@ function renderChat(
 ): TokenizedExample {
   // Templates write BOS themselves (`{{ bos_token }}`): special tokens are not added again, as in transformers.
   const parts = tokenizeSegments(tok, chatSegments(tok, messages), false).map((p) => {
-    if (p.turn !== undefined && !tok.decode(p.ids, { skipSpecialTokens: true }).includes(messages[p.turn].content.trim())) {
-      throw new RenderError(`assistant message ${p.turn} does not decode back to its content (the chat template or tokenizer changes it)`);
+    if (
+      p.turn !== undefined &&
+      !tok.decode(p.ids, { skipSpecialTokens: true }).includes(messages[p.turn].content.trim())
+    ) {
+      throw new RenderError(
+        `assistant message ${p.turn} does not decode back to its content (the chat template or tokenizer changes it)`,
+      );
     }
     return { ids: p.ids, loss: p.loss && !untrained.includes(p.turn ?? -1) };
   });
-  if (!parts.some((p) => p.loss)) throw new RenderError('no assistant message to train on (an assistant message opening the conversation is context only)');
+  if (!parts.some((p) => p.loss))
+    throw new RenderError(
+      'no assistant message to train on (an assistant message opening the conversation is context only)',
+    );
   return build(parts, completionOnly);
 }
 
@@ -180,14 +197,20 @@ export function renderExample(ex: NormalizedExample, tok: TextTokenizer, opts: R
   switch (ex.kind) {
     case 'preference':
       // Loss marks only the answers (completion-only), whatever `completionOnly` says: they are what is scored.
-      return pairExample(renderExample(ex.chosen, tok, { ...opts, completionOnly: true }), renderExample(ex.rejected, tok, { ...opts, completionOnly: true }));
+      return pairExample(
+        renderExample(ex.chosen, tok, { ...opts, completionOnly: true }),
+        renderExample(ex.rejected, tok, { ...opts, completionOnly: true }),
+      );
     case 'text':
       return build([{ ids: withEos(tok, tok.encode(ex.text, { addSpecialTokens: true })), loss: true }], false);
     case 'chat':
       return renderChat(tok, ex.messages, opts.completionOnly, ex.untrained);
     case 'prompt': {
       if (opts.template === CHAT_TEMPLATE) return renderChat(tok, promptMessages(ex), opts.completionOnly);
-      const segments = [{ text: renderPromptTemplate(opts.template, ex), loss: false }, { text: ex.completion, loss: true }];
+      const segments = [
+        { text: renderPromptTemplate(opts.template, ex), loss: false },
+        { text: ex.completion, loss: true },
+      ];
       const [prompt, completion] = tokenizeSegments(tok, segments, true);
       // Post-processors that append EOS (rare for decoders) would end the prompt early.
       if (prompt.ids.length && tok.eosTokenIds.includes(prompt.ids[prompt.ids.length - 1])) prompt.ids.pop();

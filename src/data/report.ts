@@ -31,7 +31,9 @@ export function formatStats(s: DatasetStats, maxSeqLen: number): string[] {
   counts.forEach((c, i) => {
     if (c === 0) return;
     const bar = '#'.repeat(Math.max(1, Math.round((30 * c) / peak)));
-    lines.push(`  ${String(edges[i]).padStart(6)}–${String(edges[i + 1] - 1).padEnd(6)} ${String(c).padStart(7)} ${bar}`);
+    lines.push(
+      `  ${String(edges[i]).padStart(6)}–${String(edges[i + 1] - 1).padEnd(6)} ${String(c).padStart(7)} ${bar}`,
+    );
   });
   return lines;
 }
@@ -49,7 +51,10 @@ export function formatProblemSummary(result: PreparedDataset): string[] {
   const lines = formatProblems(result.problems, result.problemCount, PRINTED_PROBLEMS);
   if (result.problemCount === 0) return lines;
   if (result.ok) lines.push(`skipped ${result.skipped} invalid records (--skip-invalid)`);
-  else lines.push(`${result.problemCount} problem${result.problemCount === 1 ? '' : 's'}: fix the file, or pass --skip-invalid to train on the valid records`);
+  else
+    lines.push(
+      `${result.problemCount} problem${result.problemCount === 1 ? '' : 's'}: fix the file, or pass --skip-invalid to train on the valid records`,
+    );
   return lines;
 }
 
@@ -66,17 +71,24 @@ export interface ReasonContext {
  * Why no example can be trained on, as the message itself (what happened, in numbers, and what to change); null
  * when there are training examples. "nothing to train on" alone leaves the user guessing (issue 15).
  */
-export function noExamplesReason(result: Pick<PreparedDataset, 'stats' | 'problemCount' | 'skipped'>, ctx: ReasonContext): string | null {
+export function noExamplesReason(
+  result: Pick<PreparedDataset, 'stats' | 'problemCount' | 'skipped'>,
+  ctx: ReasonContext,
+): string | null {
   const s = result.stats;
   if (s.trainExamples > 0) return null;
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  if (s.records === 0) return 'no records were read: the files are empty, or none of their records has a shape we can train on';
+  if (s.records === 0)
+    return 'no records were read: the files are empty, or none of their records has a shape we can train on';
   if (s.examples === 0 && result.problemCount > 0) {
     return `every record has a problem (${plural(result.problemCount, 'problem')}${result.skipped ? `, ${result.skipped} skipped` : ''}): fix the records listed`;
   }
   if (s.droppedNoLoss > 0 && s.droppedNoLoss + s.droppedOverLength + s.droppedDuplicates >= s.examples) {
     const how = ctx.format ? ` with ${describePromptFormat(ctx.format)}` : '';
-    const prompt = s.shortestLostPrompt > 0 ? `the shortest prompt renders to ${plural(s.shortestLostPrompt, 'token')}${how}` : `the prompts fill the length limit${how}`;
+    const prompt =
+      s.shortestLostPrompt > 0
+        ? `the shortest prompt renders to ${plural(s.shortestLostPrompt, 'token')}${how}`
+        : `the prompts fill the length limit${how}`;
     return `${prompt} and ${ctx.lengthName} is ${ctx.maxSeqLen}; every example lost its answer. Raise ${ctx.lengthName} or shorten the prompts`;
   }
   if (s.droppedOverLength > 0 && s.droppedOverLength + s.droppedDuplicates >= s.examples) {

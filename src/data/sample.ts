@@ -38,5 +38,12 @@ export async function sampleDataset(
     if (records.length >= count) break;
   }
   const keys = records.length ? Object.keys(records[0].value as object) : [];
-  return { file: input.name, format: formatFromName(stripGzip(input.name)), keys, mapping: summary.mapping, records, problems: log.problems };
+  return {
+    file: input.name,
+    format: formatFromName(stripGzip(input.name)),
+    keys,
+    mapping: summary.mapping,
+    records,
+    problems: log.problems,
+  };
 }

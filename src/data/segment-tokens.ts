@@ -93,7 +93,11 @@ function joint(tok: TextTokenizer, segments: readonly TextSegment[], addSpecialT
  * Tokens of each segment; their concatenation is the tokenization of the whole text (`addSpecialTokens` applies
  * to the whole, i.e. to the first segment).
  */
-export function tokenizeSegments(tok: TextTokenizer, segments: readonly TextSegment[], addSpecialTokens: boolean): TokenSegment[] {
+export function tokenizeSegments(
+  tok: TextTokenizer,
+  segments: readonly TextSegment[],
+  addSpecialTokens: boolean,
+): TokenSegment[] {
   if (segmentwiseSafe(tok)) return segmentwise(tok, segments, addSpecialTokens);
   return joint(tok, segments, addSpecialTokens) ?? segmentwise(tok, segments, addSpecialTokens);
 }

@@ -42,7 +42,9 @@ function keyFinder(keys: readonly string[]): (name: string) => string | undefine
 }
 
 function chatMapping(key: string, sample: unknown): ColumnMapping {
-  const first = Array.isArray(sample) ? (sample.find((m) => m && typeof m === 'object') as Record<string, unknown>) : undefined;
+  const first = Array.isArray(sample)
+    ? (sample.find((m) => m && typeof m === 'object') as Record<string, unknown>)
+    : undefined;
   const shareGpt = first ? 'from' in first || 'value' in first : key.toLowerCase() === 'conversations';
   return shareGpt
     ? { shape: 'sharegpt', fields: { messages: key }, roleKey: 'from', contentKey: 'value' }
@@ -53,12 +55,17 @@ function chatMapping(key: string, sample: unknown): ColumnMapping {
  * Adds optional fields: the key found in this record, else the canonical name, because the first record may
  * simply lack an optional field ("input", "system") that later records have.
  */
-function withOptional(m: ColumnMapping, find: (n: string) => string | undefined, extra: [FieldRole, string][]): ColumnMapping {
+function withOptional(
+  m: ColumnMapping,
+  find: (n: string) => string | undefined,
+  extra: [FieldRole, string][],
+): ColumnMapping {
   for (const [role, name] of extra) {
     const k = find(name);
     if (k !== undefined && m.fields[role] === undefined && !Object.values(m.fields).includes(k)) m.fields[role] = k;
   }
-  for (const [role, name] of extra) if (m.fields[role] === undefined && !Object.values(m.fields).includes(name)) m.fields[role] = name;
+  for (const [role, name] of extra)
+    if (m.fields[role] === undefined && !Object.values(m.fields).includes(name)) m.fields[role] = name;
   return m;
 }
 
@@ -71,8 +78,18 @@ export function detectMapping(keys: readonly string[], value?: Record<string, un
   const chosen = find('chosen');
   const rejected = find('rejected');
   if (chosen !== undefined && rejected !== undefined) {
-    const m: ColumnMapping = { shape: 'preference', fields: { chosen, rejected }, roleKey: 'role', contentKey: 'content' };
-    return withOptional(m, find, [['prompt', 'prompt'], ['prompt', 'question'], ['prompt', 'instruction'], ['system', 'system']]);
+    const m: ColumnMapping = {
+      shape: 'preference',
+      fields: { chosen, rejected },
+      roleKey: 'role',
+      contentKey: 'content',
+    };
+    return withOptional(m, find, [
+      ['prompt', 'prompt'],
+      ['prompt', 'question'],
+      ['prompt', 'instruction'],
+      ['system', 'system'],
+    ]);
   }
   for (const name of ['messages', 'conversations', 'conversation', 'chat']) {
     const k = find(name);
@@ -82,7 +99,11 @@ export function detectMapping(keys: readonly string[], value?: Record<string, un
   const output = find('output') ?? find('response');
   if (instruction !== undefined && output !== undefined) {
     const m: ColumnMapping = { shape: 'alpaca', fields: { instruction, output } };
-    return withOptional(m, find, [['input', 'input'], ['input', 'context'], ['system', 'system']]);
+    return withOptional(m, find, [
+      ['input', 'input'],
+      ['input', 'context'],
+      ['system', 'system'],
+    ]);
   }
   for (const [p, c] of PROMPT_PAIRS) {
     const prompt = find(p);

@@ -44,7 +44,10 @@ describe('pooled tokenizing equals one worker', () => {
     const shards = await runShards(
       3,
       async (spec, h) => {
-        const shard = await prepareShard(inputs, tok, STUDIO, spec, { signal: h.signal, onProgress: positionTracker(inputs, h.onPosition) });
+        const shard = await prepareShard(inputs, tok, STUDIO, spec, {
+          signal: h.signal,
+          onProgress: positionTracker(inputs, h.onPosition),
+        });
         const wire = compactShard(shard);
         return expandShard(structuredClone(wire, { transfer: compactShardTransferables(wire) }));
       },
@@ -57,7 +60,9 @@ describe('pooled tokenizing equals one worker', () => {
   });
 
   it('with bad lines: the same problems at the same FILE:LINE, under fail and skip (4 shards)', async () => {
-    const lines = readFileSync(path.join(REPO_ROOT, 'public', 'datasets', 'ship-log-json.jsonl'), 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(path.join(REPO_ROOT, 'public', 'datasets', 'ship-log-json.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n');
     lines[6] = '{"prompt": "unterminated';
     lines[299] = '{"prompt": "no completion"}';
     lines[1199] = 'plain words';
@@ -65,7 +70,11 @@ describe('pooled tokenizing equals one worker', () => {
     for (const policy of ['fail', 'skip'] as const) {
       const opts = { ...STUDIO, policy };
       const single = await prepareDataset([bad], tok, opts);
-      expect(single.problems.map((p) => `${p.file}:${p.line}`)).toEqual(['ship-log-bad.jsonl:7', 'ship-log-bad.jsonl:300', 'ship-log-bad.jsonl:1200']);
+      expect(single.problems.map((p) => `${p.file}:${p.line}`)).toEqual([
+        'ship-log-bad.jsonl:7',
+        'ship-log-bad.jsonl:300',
+        'ship-log-bad.jsonl:1200',
+      ]);
       expectSame(await prepareDatasetPooled([bad], tok, opts, 4), single, policy);
     }
   });
@@ -81,9 +90,16 @@ describe('pooled tokenizing equals one worker', () => {
   });
 
   it("a render problem under 'fail': shards disagree, and the pooled pass still gives one pass's figures", async () => {
-    const chat = (i: number) => ({ messages: [{ role: 'user', content: `Say ${i}.` }, { role: 'assistant', content: `${i}.` }] });
+    const chat = (i: number) => ({
+      messages: [
+        { role: 'user', content: `Say ${i}.` },
+        { role: 'assistant', content: `${i}.` },
+      ],
+    });
     // Valid, but an assistant message opening a conversation is context: nothing to train on (a render problem).
-    const records = Array.from({ length: 24 }, (_, i) => (i === 4 ? { messages: [{ role: 'assistant', content: 'Hello.' }] } : chat(i)));
+    const records = Array.from({ length: 24 }, (_, i) =>
+      i === 4 ? { messages: [{ role: 'assistant', content: 'Hello.' }] } : chat(i),
+    );
     const inputs: DatasetInput[] = [{ name: 'c.jsonl', bytes: new TextEncoder().encode(jsonl(records)) }];
     const shards = await Promise.all([0, 1, 2].map((index) => prepareShard(inputs, tok, STUDIO, { index, count: 3 })));
     expect(shardsAgree(shards, STUDIO)).toBe(false);
@@ -115,7 +131,9 @@ describe('runShards', () => {
     const stopped: number[] = [];
     const run = runShards(4, (spec, h) => {
       if (spec.index === 2) return Promise.reject(new Error('shard 2 broke'));
-      return new Promise((_, reject) => h.signal.addEventListener('abort', () => (stopped.push(spec.index), reject(new Error('aborted')))));
+      return new Promise((_, reject) =>
+        h.signal.addEventListener('abort', () => (stopped.push(spec.index), reject(new Error('aborted')))),
+      );
     });
     await expect(run).rejects.toThrow('shard 2 broke');
     expect(stopped.sort()).toEqual([0, 1, 3]);

@@ -25,7 +25,10 @@ export interface PoolProgress extends ShardPosition {
 }
 
 /** Starts one shard; it reports its position and stops (rejecting) when `signal` aborts. */
-export type ShardRunner<T> = (spec: ShardSpec, hooks: { onPosition: (p: ShardPosition) => void; signal: AbortSignal }) => Promise<T>;
+export type ShardRunner<T> = (
+  spec: ShardSpec,
+  hooks: { onPosition: (p: ShardPosition) => void; signal: AbortSignal },
+) => Promise<T>;
 
 /** Hooks of a pooled pass. */
 export interface PoolHooks {
@@ -84,5 +87,9 @@ export type CompactShard = Omit<DatasetShard, 'examples'> & { examples: CompactE
 
 /** Buffers of a compact shard, for `postMessage(shard, transfer)`. */
 export function compactShardTransferables(shard: CompactShard): ArrayBuffer[] {
-  return [...compactTransferables(shard.examples), shard.order.buffer as ArrayBuffer, shard.counters.lengths.buffer as ArrayBuffer];
+  return [
+    ...compactTransferables(shard.examples),
+    shard.order.buffer as ArrayBuffer,
+    shard.counters.lengths.buffer as ArrayBuffer,
+  ];
 }

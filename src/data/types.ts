@@ -28,16 +28,7 @@ export type RecordShape = 'text' | 'prompt-completion' | 'alpaca' | 'chat' | 'sh
 
 /** The logical fields a shape reads; a `ColumnMapping` says which column/key holds each. */
 export type FieldRole =
-  | 'text'
-  | 'prompt'
-  | 'completion'
-  | 'instruction'
-  | 'input'
-  | 'output'
-  | 'system'
-  | 'messages'
-  | 'chosen'
-  | 'rejected';
+  'text' | 'prompt' | 'completion' | 'instruction' | 'input' | 'output' | 'system' | 'messages' | 'chosen' | 'rejected';
 
 /**
  * Which record keys (JSON) or columns (CSV/Parquet) feed which field. Detected automatically; a user override

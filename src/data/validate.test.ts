@@ -4,7 +4,11 @@ import { prepareDataset } from './prepare';
 import { charTokenizer, chunkedInput, jsonl } from './test-inputs.node.js';
 import type { PreparedDataset } from './types';
 
-async function checkJsonl(records: unknown[], policy: 'fail' | 'skip' = 'fail', name = 'd.jsonl'): Promise<PreparedDataset> {
+async function checkJsonl(
+  records: unknown[],
+  policy: 'fail' | 'skip' = 'fail',
+  name = 'd.jsonl',
+): Promise<PreparedDataset> {
   return prepareDataset([chunkedInput(name, jsonl(records))], null, { policy });
 }
 
@@ -28,7 +32,10 @@ describe('shape detection', () => {
 
   it('keeps optional Alpaca fields in the mapping', () => {
     const m = detectMapping(['instruction', 'input', 'output', 'system'], undefined);
-    expect(m).toEqual({ shape: 'alpaca', fields: { instruction: 'instruction', output: 'output', input: 'input', system: 'system' } });
+    expect(m).toEqual({
+      shape: 'alpaca',
+      fields: { instruction: 'instruction', output: 'output', input: 'input', system: 'system' },
+    });
   });
 });
 
@@ -64,7 +71,18 @@ describe('record validation: every problem names line, field and expectation', (
       { messages: [u('hi'), a('  ')] },
       { messages: 'hello' },
       { messages: [] },
-      { messages: [u('hi'), { role: 'assistant', content: [{ type: 'text', text: 'parts ' }, { type: 'text', text: 'ok' }] }] },
+      {
+        messages: [
+          u('hi'),
+          {
+            role: 'assistant',
+            content: [
+              { type: 'text', text: 'parts ' },
+              { type: 'text', text: 'ok' },
+            ],
+          },
+        ],
+      },
     ]);
     expect(lines(r)).toEqual([
       '2 [messages[1].role]: unknown role "robot" in messages[1]; expected system, user, assistant or tool (ShareGPT: human, gpt)',
@@ -77,7 +95,15 @@ describe('record validation: every problem names line, field and expectation', (
   });
 
   it('ShareGPT roles human/gpt/system map onto user/assistant/system', async () => {
-    const r = await checkJsonl([{ conversations: [{ from: 'system', value: 's' }, { from: 'human', value: 'q' }, { from: 'gpt', value: 'a' }] }]);
+    const r = await checkJsonl([
+      {
+        conversations: [
+          { from: 'system', value: 's' },
+          { from: 'human', value: 'q' },
+          { from: 'gpt', value: 'a' },
+        ],
+      },
+    ]);
     expect(r.problems).toEqual([]);
     expect(r.shape).toBe('sharegpt');
   });
@@ -92,14 +118,26 @@ describe('record validation: every problem names line, field and expectation', (
   });
 
   it('chat data for a model without a chat template: one problem counting the records', async () => {
-    const conv = { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] };
-    const r = await prepareDataset([chunkedInput('c.jsonl', jsonl([conv, conv, conv]))], charTokenizer(), { policy: 'skip' });
+    const conv = {
+      messages: [
+        { role: 'user', content: 'q' },
+        { role: 'assistant', content: 'a' },
+      ],
+    };
+    const r = await prepareDataset([chunkedInput('c.jsonl', jsonl([conv, conv, conv]))], charTokenizer(), {
+      policy: 'skip',
+    });
     expect(lines(r)).toEqual(['1: 3 chat records (from here on) need a chat template, and the model has none']);
     expect(r).toMatchObject({ skipped: 3, problemCount: 1, train: [] });
   });
 
   it("'fail' stops tokenizing at the first problem (still reporting every problem) unless statsOnFail", async () => {
-    const recs = [{ text: 'a' }, { text: '' }, ...Array.from({ length: 10 }, (_, i) => ({ text: `t${i}` })), { text: 5 }];
+    const recs = [
+      { text: 'a' },
+      { text: '' },
+      ...Array.from({ length: 10 }, (_, i) => ({ text: `t${i}` })),
+      { text: 5 },
+    ];
     const tok = charTokenizer();
     let encodes = 0;
     const counting = { ...tok, encode: (t: string) => (encodes++, tok.encode(t)) };
@@ -121,14 +159,20 @@ describe('record validation: every problem names line, field and expectation', (
   it('per-file mappings take precedence over the global one', async () => {
     const a = chunkedInput('a.csv', 'q,r\nx,y\n');
     const b = chunkedInput('b.csv', 'text\nhello\n');
-    const r = await prepareDataset([a, b], null, { fileMappings: { 'a.csv': { shape: 'prompt-completion', fields: { prompt: 'q', completion: 'r' } } } });
+    const r = await prepareDataset([a, b], null, {
+      fileMappings: { 'a.csv': { shape: 'prompt-completion', fields: { prompt: 'q', completion: 'r' } } },
+    });
     expect(r.problems).toEqual([]);
     expect(r.files.map((f) => f.mapping?.shape)).toEqual(['prompt-completion', 'text']);
   });
 
   it('keeps only the first maxProblems problems but counts all', async () => {
     const recs = Array.from({ length: 50 }, () => ({ prompt: 'a', completion: '' }));
-    const r = await prepareDataset([chunkedInput('d.jsonl', jsonl([{ prompt: 'a', completion: 'b' }, ...recs]))], null, { maxProblems: 10 });
+    const r = await prepareDataset(
+      [chunkedInput('d.jsonl', jsonl([{ prompt: 'a', completion: 'b' }, ...recs]))],
+      null,
+      { maxProblems: 10 },
+    );
     expect(r.problems).toHaveLength(10);
     expect(r.problemCount).toBe(50);
   });

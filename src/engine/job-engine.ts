@@ -83,7 +83,12 @@ export class JobEngine implements Engine {
   }
 
   /** Runs a request under a caller-chosen job id (the worker uses the client's id). */
-  async execute<K extends RequestKind>(id: number, kind: K, params: Params<K>, options: ExecuteOptions = {}): Promise<Result<K>> {
+  async execute<K extends RequestKind>(
+    id: number,
+    kind: K,
+    params: Params<K>,
+    options: ExecuteOptions = {},
+  ): Promise<Result<K>> {
     if (this.disposed) throw new WorkerCrashedError('The engine was shut down.');
     if (this.running.has(id)) throw new EngineError(`Job id ${id} is already running.`);
     const job: RunningJob = { controller: new AbortController(), fault: null, onEvent: options.onEvent };
@@ -139,7 +144,8 @@ export class JobEngine implements Engine {
       signal,
       state: this.state,
       emit: (event) => this.emit({ ...event, jobId }),
-      progress: (stage, done, total, unit = 'items') => this.emit({ kind: 'progress', jobId, stage, done, total, unit }),
+      progress: (stage, done, total, unit = 'items') =>
+        this.emit({ kind: 'progress', jobId, stage, done, total, unit }),
       log: (level, message) => this.emit({ kind: 'log', jobId, level, message }),
       transfer: (...buffers) => transferOut?.push(...buffers),
       gpuScope: (fn) => {

@@ -43,13 +43,23 @@ describe('memory report', () => {
     expect((await engine.request('env', {})).memory).toEqual(loaded);
 
     reports.length = 0;
-    const gen = () => engine.request('generate', { prompt: 'hi', maxNewTokens: 3, seed: 1, use: 'base', sampling: { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 } });
+    const gen = () =>
+      engine.request('generate', {
+        prompt: 'hi',
+        maxNewTokens: 3,
+        seed: 1,
+        use: 'base',
+        sampling: { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
+      });
     await gen();
     await gen();
     await gen();
     // One report per generation; the first may keep a cache (a few small tensors) and, on wasm, the model's
     // transposed LM head for decoding (DecoderModel.decodeHeadMaxValues: vocab·hidden f32); later ones hold nothing more.
-    const config = JSON.parse(readFileSync(path.join(DIR, 'config.json'), 'utf8')) as { vocab_size: number; hidden_size: number };
+    const config = JSON.parse(readFileSync(path.join(DIR, 'config.json'), 'utf8')) as {
+      vocab_size: number;
+      hidden_size: number;
+    };
     const decodeHead = 4 * config.vocab_size * config.hidden_size;
     expect(reports).toHaveLength(3);
     expect(reports[0].numBytes - loaded.numBytes).toBeLessThan(loaded.numBytes * 0.1 + decodeHead);

@@ -2,7 +2,10 @@
 export class RateMeter {
   private readonly samples: { at: number; value: number }[] = [];
 
-  constructor(private readonly windowMs = 3000, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly windowMs = 3000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Records the running total `value` and returns units per second over the window (0 until two samples). */
   update(value: number): number {

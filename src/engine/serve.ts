@@ -26,8 +26,14 @@ export function serveEngine(endpoint: ServerEndpoint, engine: JobEngine): () => 
   const onMessage = (event: MessageEvent) => {
     const data: unknown = event.data;
     if (!isClientMessage(data)) {
-      const error = new ProtocolError('The engine worker received a malformed message.', JSON.stringify(data)?.slice(0, 200));
-      post({ type: 'event', event: { kind: 'log', jobId: null, level: 'warn', message: `${error.message} ${error.detail ?? ''}` } });
+      const error = new ProtocolError(
+        'The engine worker received a malformed message.',
+        JSON.stringify(data)?.slice(0, 200),
+      );
+      post({
+        type: 'event',
+        event: { kind: 'log', jobId: null, level: 'warn', message: `${error.message} ${error.detail ?? ''}` },
+      });
       return;
     }
     handle(data);

@@ -21,7 +21,10 @@ import { MultiplexHook } from './multiplex-hook';
 export interface GridModel {
   readonly config: { vocab: number; maxPositionEmbeddings: number; eosTokenIds?: readonly number[] };
   createCache(batch: number, maxLen: number): KVCache;
-  hiddenStates(ids: Tensor2D, opts: { cache?: KVCache | null; hook?: AdapterHook | null; attentionMask?: ArrayLike<number>[] | null }): Tensor3D;
+  hiddenStates(
+    ids: Tensor2D,
+    opts: { cache?: KVCache | null; hook?: AdapterHook | null; attentionMask?: ArrayLike<number>[] | null },
+  ): Tensor3D;
   logits(h: Tensor3D): Tensor3D;
   forward(ids: Tensor2D, opts: { cache?: KVCache | null; hook?: AdapterHook | null }): Tensor3D;
 }
@@ -75,16 +78,25 @@ export async function generateGrid(
   settings: GridSettings,
 ): Promise<GridCell[][]> {
   validateSamplingParams(settings);
-  if (!Number.isInteger(settings.maxNewTokens) || settings.maxNewTokens < 1) throw new Error(`maxNewTokens must be an integer ≥ 1, got ${settings.maxNewTokens}`);
+  if (!Number.isInteger(settings.maxNewTokens) || settings.maxNewTokens < 1)
+    throw new Error(`maxNewTokens must be an integer ≥ 1, got ${settings.maxNewTokens}`);
   if (prompts.some((p) => p.length === 0)) throw new Error('generateGrid: a prompt has no tokens');
   if (!(settings.batched ?? true)) return sequentialGrid(model, tokenizer, prompts, variants, settings);
   const rows = variants.flatMap((v) => prompts.map((ids) => ({ hook: v.hook, ids })));
-  const cells = (await decodeRows(model, tokenizer, rows, settings)).map(({ ids, text, finishReason }) => ({ ids, text, finishReason }));
+  const cells = (await decodeRows(model, tokenizer, rows, settings)).map(({ ids, text, finishReason }) => ({
+    ids,
+    text,
+    finishReason,
+  }));
   return variants.map((_, v) => cells.slice(v * prompts.length, (v + 1) * prompts.length));
 }
 
 async function sequentialGrid(
-  model: GridModel, tokenizer: TextTokenizer, prompts: readonly number[][], variants: readonly EvalVariant[], s: GridSettings,
+  model: GridModel,
+  tokenizer: TextTokenizer,
+  prompts: readonly number[][],
+  variants: readonly EvalVariant[],
+  s: GridSettings,
 ): Promise<GridCell[][]> {
   const out: GridCell[][] = [];
   for (const v of variants) {
@@ -103,14 +115,21 @@ async function sequentialGrid(
  * hook must be adjacent (see MultiplexHook). Each row samples with its own generator seeded with `s.seed`.
  */
 export async function decodeRows(
-  model: GridModel, tokenizer: TextTokenizer, rows: readonly DecodeRow[], s: GridSettings, opts: DecodeOptions = {},
+  model: GridModel,
+  tokenizer: TextTokenizer,
+  rows: readonly DecodeRow[],
+  s: GridSettings,
+  opts: DecodeOptions = {},
 ): Promise<DecodedRow[]> {
   const { vocab, maxPositionEmbeddings } = model.config;
   const width = Math.max(...rows.map((r) => r.ids.length));
   // Each row may write what it would alone (its prompt plus new tokens within the context); the batch runs until
   // the row with the most room is done.
   const rowMax = rows.map((r) => Math.min(s.maxNewTokens, maxPositionEmbeddings - r.ids.length));
-  if (Math.min(...rowMax) < 1) throw new Error(`generateGrid: a prompt is ${width} tokens; this model's context is ${maxPositionEmbeddings} tokens`);
+  if (Math.min(...rowMax) < 1)
+    throw new Error(
+      `generateGrid: a prompt is ${width} tokens; this model's context is ${maxPositionEmbeddings} tokens`,
+    );
   const maxNew = Math.max(...rowMax);
   const allowed = tokenizer.vocabSize > 0 ? Math.min(tokenizer.vocabSize, vocab) : vocab;
   const eos = [...tokenizer.eosTokenIds, ...(model.config.eosTokenIds ?? [])];
@@ -133,7 +152,11 @@ export async function decodeRows(
       ids.set(r.ids, b * width + width - r.ids.length);
       return Uint8Array.from({ length: width }, (_, t) => (t >= width - r.ids.length ? 1 : 0));
     });
-    let logits = await lastLogits(model, ids, width, batch, { cache, hook, attentionMask: mask.some((m) => m.includes(0)) ? mask : null });
+    let logits = await lastLogits(model, ids, width, batch, {
+      cache,
+      hook,
+      attentionMask: mask.some((m) => m.includes(0)) ? mask : null,
+    });
     t1 = performance.now();
     for (let step = 0; ; step++) {
       const next = new Int32Array(batch);
@@ -164,13 +187,21 @@ export async function decodeRows(
   }
   const decodeMs = performance.now() - t1;
   return state.map((st, b) => ({
-    ids: st.output.ids, text: st.output.text, finishReason: st.finish ?? 'length', promptTokens: rows[b].ids.length, prefillMs: t1 - t0, decodeMs,
+    ids: st.output.ids,
+    text: st.output.text,
+    finishReason: st.finish ?? 'length',
+    promptTokens: rows[b].ids.length,
+    prefillMs: t1 - t0,
+    decodeMs,
   }));
 }
 
 /** One forward over ids [batch, seq]; the last position's logits of every row, [batch·vocab] on the host. */
 async function lastLogits(
-  model: GridModel, ids: Int32Array, seq: number, batch: number,
+  model: GridModel,
+  ids: Int32Array,
+  seq: number,
+  batch: number,
   opts: { cache: KVCache; hook: AdapterHook | null; attentionMask: Uint8Array[] | null },
 ): Promise<Float32Array> {
   const last = tf.tidy(() => {

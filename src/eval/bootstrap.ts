@@ -15,7 +15,11 @@ export interface ExampleLoss {
 export const BOOTSTRAP_RESAMPLES = 1000;
 
 /** [low, high] 95% interval of Σ nll / Σ tokens over `examples` (those with no tokens carry no weight). */
-export function bootstrapCi95(examples: readonly ExampleLoss[], seed = 0, resamples = BOOTSTRAP_RESAMPLES): [number, number] {
+export function bootstrapCi95(
+  examples: readonly ExampleLoss[],
+  seed = 0,
+  resamples = BOOTSTRAP_RESAMPLES,
+): [number, number] {
   const n = examples.length;
   if (n === 0) throw new Error('bootstrap: no examples');
   const rng = new Rng(seed);

@@ -59,7 +59,11 @@ export interface EvaluateOptions {
  */
 export function scoredExamples(examples: readonly TokenizedExample[], maxSeqLen: number): TokenizedExample[] {
   if (examples.length === 0) throw new EvalInputError('There are no examples to evaluate.');
-  const cut = examples.flatMap(unpack).map((e) => (e.ids.length > maxSeqLen ? { ids: e.ids.slice(0, maxSeqLen), lossMask: e.lossMask.slice(0, maxSeqLen) } : e));
+  const cut = examples
+    .flatMap(unpack)
+    .map((e) =>
+      e.ids.length > maxSeqLen ? { ids: e.ids.slice(0, maxSeqLen), lossMask: e.lossMask.slice(0, maxSeqLen) } : e,
+    );
   const kept = cut.filter((e) => labelsOf(e) > 0);
   if (kept.length === 0) {
     throw new EvalInputError(

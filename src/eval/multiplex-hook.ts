@@ -48,7 +48,8 @@ export class MultiplexHook implements AdapterHook {
   /** x: [batch·seq, in] (item-major, as the decoder lays rows out) → [batch·seq, out] delta, or null when no row has one. */
   delta(path: string, x: Tensor2D, base?: BaseOutput): Tensor2D | null {
     const rows = x.shape[0];
-    if (rows % this.batch !== 0) throw new Error(`MultiplexHook: ${rows} rows do not split into ${this.batch} batch items`);
+    if (rows % this.batch !== 0)
+      throw new Error(`MultiplexHook: ${rows} rows do not split into ${this.batch} batch items`);
     const seq = rows / this.batch;
     if (this.groups.length === 1) return this.groups[0].hook?.delta(path, x, base) ?? null;
     if (this.stacked) return this.stacked.delta(path, x);

@@ -33,7 +33,10 @@ beforeAll(async () => {
   tokenizer = await loadTokenizer(files);
   const linears = specsOf(model.linears());
   const stack = async (specs: Array<{ dir: string; weight: number }>) => {
-    const l = await loadAdapterStack(specs.map((s) => ({ ...s, dir: path.join(EVAL, s.dir) })), linears);
+    const l = await loadAdapterStack(
+      specs.map((s) => ({ ...s, dir: path.join(EVAL, s.dir) })),
+      linears,
+    );
     loaded.push(l);
     return l.stack;
   };
@@ -41,7 +44,13 @@ beforeAll(async () => {
     { name: 'base', hook: null },
     { name: 'a', hook: await stack([{ dir: 'adapter-a', weight: 1 }]) },
     { name: 'b', hook: await stack([{ dir: 'adapter-b', weight: 0.5 }]) },
-    { name: 'mix', hook: await stack([{ dir: 'adapter-a', weight: 0.7 }, { dir: 'adapter-b', weight: -0.3 }]) },
+    {
+      name: 'mix',
+      hook: await stack([
+        { dir: 'adapter-a', weight: 0.7 },
+        { dir: 'adapter-b', weight: -0.3 },
+      ]),
+    },
   ];
 });
 
@@ -61,7 +70,12 @@ describe('multiplexed batches', () => {
     expect(tf.memory().numTensors).toBe(before); // the cache and every step's tensors are freed
     for (const [v, variant] of variants.entries()) {
       for (const [p, ids] of prompts.entries()) {
-        const alone = await generate(model, tokenizer, { promptIds: ids, maxNewTokens: 12, seed: 1, hook: variant.hook });
+        const alone = await generate(model, tokenizer, {
+          promptIds: ids,
+          maxNewTokens: 12,
+          seed: 1,
+          hook: variant.hook,
+        });
         expect(grid[v][p].ids).toEqual(alone.ids);
         expect(grid[v][p].text).toBe(alone.text);
       }
@@ -72,10 +86,20 @@ describe('multiplexed batches', () => {
   it('near the context limit each row writes as many tokens as it would alone', async () => {
     const long = [1, ...Array.from({ length: 249 }, (_, i) => 5 + (i % 7))]; // 250 of the fixture's 256 positions
     const short = [1, 5, 6];
-    const grid = await generateGrid(model, tokenizer, [long, short], variants.slice(0, 2), { maxNewTokens: 10, seed: 2, temperature: 0.9 });
+    const grid = await generateGrid(model, tokenizer, [long, short], variants.slice(0, 2), {
+      maxNewTokens: 10,
+      seed: 2,
+      temperature: 0.9,
+    });
     for (const [v, variant] of variants.slice(0, 2).entries()) {
       for (const [p, ids] of [long, short].entries()) {
-        const alone = await generate(model, tokenizer, { promptIds: ids, maxNewTokens: 10, seed: 2, temperature: 0.9, hook: variant.hook });
+        const alone = await generate(model, tokenizer, {
+          promptIds: ids,
+          maxNewTokens: 10,
+          seed: 2,
+          temperature: 0.9,
+          hook: variant.hook,
+        });
         expect(grid[v][p].ids).toEqual(alone.ids);
         expect(grid[v][p].finishReason).toBe(alone.finishReason);
       }
@@ -95,9 +119,17 @@ describe('multiplexed batches', () => {
       const ids = Int32Array.from(tokenizer.encode(p));
       return { ids, lossMask: Uint8Array.from(ids, (_, t) => (t > 1 ? 1 : 0)) };
     });
-    const mixed = await tokenLosses(model, variants.flatMap((v) => examples.map((example) => ({ example, hook: v.hook }))), { batchRows: 16 });
+    const mixed = await tokenLosses(
+      model,
+      variants.flatMap((v) => examples.map((example) => ({ example, hook: v.hook }))),
+      { batchRows: 16 },
+    );
     for (const [v, variant] of variants.entries()) {
-      const alone = await tokenLosses(model, examples.map((example) => ({ example, hook: variant.hook })), { batchRows: 1 });
+      const alone = await tokenLosses(
+        model,
+        examples.map((example) => ({ example, hook: variant.hook })),
+        { batchRows: 1 },
+      );
       alone.forEach((nll, i) => {
         const got = mixed[v * examples.length + i];
         expect(got.length).toBe(nll.length);
@@ -106,7 +138,7 @@ describe('multiplexed batches', () => {
     }
   });
 
-  it('a module delta: stacked product and per-group slices both give each row its own variant\'s delta', () => {
+  it("a module delta: stacked product and per-group slices both give each row its own variant's delta", () => {
     const hooks = variants.flatMap((v) => [v.hook, v.hook]); // 2 items per variant
     const path = 'model.layers.1.self_attn.q_proj';
     const seq = 3;

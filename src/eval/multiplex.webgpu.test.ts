@@ -25,7 +25,10 @@ beforeAll(async () => {
   const files = folderFiles(modelFixtureDir('llama-tied'));
   model = await loadModel(files);
   tokenizer = await loadTokenizer(files);
-  adapters = await loadAdapterStack([{ dir: path.join(REPO_ROOT, 'fixtures/eval/adapter-a'), weight: 1 }], specsOf(model.linears()));
+  adapters = await loadAdapterStack(
+    [{ dir: path.join(REPO_ROOT, 'fixtures/eval/adapter-a'), weight: 1 }],
+    specsOf(model.linears()),
+  );
 });
 
 afterAll(() => {
@@ -34,7 +37,10 @@ afterAll(() => {
 });
 
 it('base and adapter rows in one WebGPU batch give the greedy tokens of each alone', async () => {
-  const variants = [{ name: 'base', hook: null }, { name: 'a', hook: adapters.stack }];
+  const variants = [
+    { name: 'base', hook: null },
+    { name: 'a', hook: adapters.stack },
+  ];
   const prompts = [tokenizer.encode('Two plus two is')];
   const settings = { maxNewTokens: 3, seed: 0 };
   const batched = await generateGrid(model, tokenizer, prompts, variants, settings);

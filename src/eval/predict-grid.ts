@@ -56,7 +56,13 @@ export async function predictGrid(
     if (p) prompts.push(p);
   }
   if (prompts.length === 0) throw new EvalInputError('No example has a prompt followed by an answer to predict.');
-  const cells = await generateGrid(model, tokenizer, prompts.map((p) => p.promptIds), variants, settings);
+  const cells = await generateGrid(
+    model,
+    tokenizer,
+    prompts.map((p) => p.promptIds),
+    variants,
+    settings,
+  );
   const scores = cells.map((row) => row.map((cell, p) => scorePrediction(cell.text, prompts[p].reference)));
   return { prompts, cells, scores, metrics: scores.map(meanScores) };
 }

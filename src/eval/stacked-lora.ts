@@ -14,7 +14,17 @@ import { LoraAdapter, type LoraModule } from '../lora/lora-adapter';
 import type { AdapterHook } from '../model/linear';
 
 /** Keys of a plain LoRA module (`dora` null: DoRA adapters are excluded above); anything more takes the general path. */
-const PLAIN_MODULE_KEYS = new Set(['path', 'rank', 'alpha', 'scale', 'inFeatures', 'outFeatures', 'loraA', 'loraB', 'dora']);
+const PLAIN_MODULE_KEYS = new Set([
+  'path',
+  'rank',
+  'alpha',
+  'scale',
+  'inFeatures',
+  'outFeatures',
+  'loraA',
+  'loraB',
+  'dora',
+]);
 
 interface Block {
   /** The variant group it belongs to. */
@@ -87,8 +97,18 @@ export class StackedLora {
         columns[b.group].push({ from: rank, rank: b.module.rank, factor: b.weight * b.module.scale });
         rank += b.module.rank;
       }
-      const a = tf.keep(tf.concat(blocks.map((b) => b.module.loraA), 0) as Tensor2D); // [R, in]
-      const bm = tf.keep(tf.concat(blocks.map((b) => b.module.loraB), 1) as Tensor2D); // [out, R]
+      const a = tf.keep(
+        tf.concat(
+          blocks.map((b) => b.module.loraA),
+          0,
+        ) as Tensor2D,
+      ); // [R, in]
+      const bm = tf.keep(
+        tf.concat(
+          blocks.map((b) => b.module.loraB),
+          1,
+        ) as Tensor2D,
+      ); // [out, R]
       built = { a, b: bm, columns, rank, masks: new Map() };
     }
     this.modules.set(path, built);

@@ -34,13 +34,21 @@ describe('ROUGE-L', () => {
 describe('prediction scores', () => {
   it('exact match, JSON validity and same keys (JSON only for JSON-shaped references)', () => {
     expect(scorePrediction(' Paris. ', 'Paris.')).toMatchObject({ exactMatch: 1, validJson: null, sameKeys: null });
-    expect(scorePrediction('{"b": 1, "a": 2}', '{"a": 0, "b": 0}')).toMatchObject({ exactMatch: 0, validJson: 1, sameKeys: 1 });
+    expect(scorePrediction('{"b": 1, "a": 2}', '{"a": 0, "b": 0}')).toMatchObject({
+      exactMatch: 0,
+      validJson: 1,
+      sameKeys: 1,
+    });
     expect(scorePrediction('{"a": 1}', '{"a": 0, "b": 0}')).toMatchObject({ validJson: 1, sameKeys: 0 });
     expect(scorePrediction('{"a": 1', '{"a": 0}')).toMatchObject({ validJson: 0, sameKeys: 0 });
   });
 
   it('means are ×100, JSON rates over JSON references only', () => {
-    const m = meanScores([scorePrediction('{"a": 1}', '{"a": 2}'), scorePrediction('x', 'y'), scorePrediction('y', 'y')]);
+    const m = meanScores([
+      scorePrediction('{"a": 1}', '{"a": 2}'),
+      scorePrediction('x', 'y'),
+      scorePrediction('y', 'y'),
+    ]);
     expect(m.exactMatch).toBeCloseTo(100 / 3, 3);
     expect(m.validJson).toBe(100);
     expect(m.sameKeys).toBe(100);
@@ -62,7 +70,13 @@ describe('bootstrap', () => {
     const mean = examples.reduce((a, e) => a + e.nllSum, 0) / examples.reduce((a, e) => a + e.tokens, 0);
     expect(lo).toBeLessThan(mean);
     expect(hi).toBeGreaterThan(mean);
-    const same = bootstrapCi95([{ nllSum: 3, tokens: 2 }, { nllSum: 6, tokens: 4 }], 1);
+    const same = bootstrapCi95(
+      [
+        { nllSum: 3, tokens: 2 },
+        { nllSum: 6, tokens: 4 },
+      ],
+      1,
+    );
     expect(same[0]).toBeCloseTo(1.5, 12);
     expect(same[1]).toBeCloseTo(1.5, 12);
   });

@@ -9,7 +9,9 @@ import { EvalInputError } from './errors';
 
 /** The dump of `examples` as JSONL text. */
 export function tokenDumpLines(examples: readonly TokenizedExample[]): string {
-  return examples.map((e) => JSON.stringify({ ids: Array.from(e.ids), lossMask: Array.from(e.lossMask) }) + '\n').join('');
+  return examples
+    .map((e) => JSON.stringify({ ids: Array.from(e.ids), lossMask: Array.from(e.lossMask) }) + '\n')
+    .join('');
 }
 
 /** Parses `file` as a token dump, or null when it is not one (a raw dataset). Throws for ids a `vocab` model lacks. */
@@ -25,11 +27,15 @@ export async function readTokenDump(file: string, vocab: number): Promise<Tokeni
     const ids = rec?.ids;
     const mask = rec?.lossMask;
     if (!Array.isArray(ids) || !Array.isArray(mask) || ids.length !== mask.length || !ids.every(Number.isInteger)) {
-      throw new EvalInputError(`${file}:${i + 1}: a pre-tokenized line needs "ids" and "lossMask" arrays of the same length`);
+      throw new EvalInputError(
+        `${file}:${i + 1}: a pre-tokenized line needs "ids" and "lossMask" arrays of the same length`,
+      );
     }
     const bad = (ids as number[]).find((id) => id < 0 || id >= vocab);
     if (bad !== undefined) {
-      throw new EvalInputError(`${file}:${i + 1}: token id ${bad} is outside this model's vocabulary (${vocab}): the data was prepared with another tokenizer; prepare it again for this model`);
+      throw new EvalInputError(
+        `${file}:${i + 1}: token id ${bad} is outside this model's vocabulary (${vocab}): the data was prepared with another tokenizer; prepare it again for this model`,
+      );
     }
     return { ids: Int32Array.from(ids as number[]), lossMask: Uint8Array.from(mask as number[], (m) => (m ? 1 : 0)) };
   });

@@ -4,12 +4,12 @@
  * the same cross-entropy, −log softmax(logits)[label] = logSumExp(logits) − logits[label], only without a tape.
  * Several variants run in one forward pass: batch items carry their own adapter hook (see MultiplexHook).
  */
-import { tf, type Tensor2D, type Tensor3D } from "../backend/tf";
-import type { TokenizedExample } from "../data/types";
-import type { AdapterHook } from "../model/linear";
-import { makeBatch } from "../train/batch";
-import type { CausalLm } from "../train/loss";
-import { MultiplexHook } from "./multiplex-hook";
+import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
+import type { TokenizedExample } from '../data/types';
+import type { AdapterHook } from '../model/linear';
+import { makeBatch } from '../train/batch';
+import type { CausalLm } from '../train/loss';
+import { MultiplexHook } from './multiplex-hook';
 
 /** One example to score and the adapter to score it with (null = the base). */
 export interface ScoreItem {
@@ -41,17 +41,17 @@ export async function tokenLosses(
   for (let start = 0; start < items.length; start += rowsPerBatch) {
     const chunk = items.slice(start, start + rowsPerBatch);
     out.push(...(await batchLosses(model, chunk)));
-    await opts.onBatch?.(
-      Math.min(items.length, start + rowsPerBatch),
-      items.length,
-    );
+    await opts.onBatch?.(Math.min(items.length, start + rowsPerBatch), items.length);
   }
   return out;
 }
 
 async function batchLosses(model: CausalLm, items: readonly ScoreItem[]): Promise<Float32Array[]> {
   const longest = Math.max(...items.map((it) => it.example.ids.length));
-  const batch = makeBatch(items.map((it) => it.example), { maxSeqLen: longest, bucket: 1 });
+  const batch = makeBatch(
+    items.map((it) => it.example),
+    { maxSeqLen: longest, bucket: 1 },
+  );
   const n = batch.labels.length;
   const counts = items.map((it) => labelsOf(it.example));
   if (n === 0) return counts.map(() => new Float32Array(0));
@@ -64,13 +64,18 @@ async function batchLosses(model: CausalLm, items: readonly ScoreItem[]): Promis
       const attentionMask = batch.attention.some((row) => row.includes(0)) ? batch.attention : null;
       const h = model.hiddenStates(ids, { hook, attentionMask }); // [batch, seq, hidden]
       const hidden = h.shape[2];
-      const picked = tf.gather(h.reshape([batch.batch * batch.seq, hidden]), tf.tensor1d(batch.predictRows, 'int32')) as Tensor2D; // [n, hidden]
+      const picked = tf.gather(
+        h.reshape([batch.batch * batch.seq, hidden]),
+        tf.tensor1d(batch.predictRows, 'int32'),
+      ) as Tensor2D; // [n, hidden]
       const parts: tf.Tensor1D[] = [];
       for (let s = 0; s < n; s += HEAD_ROWS) {
         const rows = Math.min(HEAD_ROWS, n - s);
         const chunk = picked.slice([s, 0], [rows, hidden]).reshape([1, rows, hidden]) as Tensor3D;
         const logits = model.logits(chunk).reshape([rows, -1]) as Tensor2D; // [rows, vocab]
-        const target = logits.mul(tf.oneHot(tf.tensor1d(batch.labels.subarray(s, s + rows), 'int32'), logits.shape[1])).sum(1); // [rows]
+        const target = logits
+          .mul(tf.oneHot(tf.tensor1d(batch.labels.subarray(s, s + rows), 'int32'), logits.shape[1]))
+          .sum(1); // [rows]
         parts.push(tf.logSumExp(logits, 1).sub(target) as tf.Tensor1D); // [rows]
       }
       return parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor1D); // [n]

@@ -17,4 +17,3 @@ export function bundleFileName(name: string, format: BundleFormat, zip: boolean)
   if (format === 'merged-gguf') return zip ? `${f.stem}-merged-gguf.zip` : f.mergedGguf;
   return `${f.mergedFolder}.zip`;
 }
-

@@ -38,33 +38,78 @@ export interface BundleRequest {
 
 /** Writes the export to `out`. */
 export async function writeBundle(out: ByteSink, req: BundleRequest): Promise<void> {
-  if (!BUNDLE_DTYPES[req.format].includes(req.dtype)) throw new Error(`${req.format} takes ${BUNDLE_DTYPES[req.format].join(', ')}; got ${req.dtype}`);
+  if (!BUNDLE_DTYPES[req.format].includes(req.dtype))
+    throw new Error(`${req.format} takes ${BUNDLE_DTYPES[req.format].join(', ')}; got ${req.dtype}`);
   const names = exportFileNames(req.facts.name);
   if (!req.zip && req.format === 'merged') throw new Error('a merged folder is always zipped');
   if (!req.zip) {
-    if (req.format === 'gguf-adapter') await writeGgufAdapter(out, req.config, req.factors, { type: req.dtype as AdapterGgufType, name: req.facts.name });
-    else await writeGgufModel(out, req.files, req.config, await openMergedWeights(req.files, req.config, req.factors), { type: req.dtype as ModelGgufType, name: req.facts.name, onTensor: req.onTensor });
+    if (req.format === 'gguf-adapter')
+      await writeGgufAdapter(out, req.config, req.factors, {
+        type: req.dtype as AdapterGgufType,
+        name: req.facts.name,
+      });
+    else
+      await writeGgufModel(out, req.files, req.config, await openMergedWeights(req.files, req.config, req.factors), {
+        type: req.dtype as ModelGgufType,
+        name: req.facts.name,
+        onTensor: req.onTensor,
+      });
     return;
   }
   const zip = zipSink(out, names.stem);
   const card = (contents: string) => modelCard({ ...req.facts, contents });
   if (req.format === 'merged') {
     const weights = await openMergedWeights(req.files, req.config, req.factors);
-    await writeMergedHf(zip, req.files, weights, { dtype: req.dtype as FloatDtype, onTensor: req.onTensor, extraFiles: { 'README.md': card(`the base with the adapter merged in, a Hugging Face folder (${req.dtype})`) } });
+    await writeMergedHf(zip, req.files, weights, {
+      dtype: req.dtype as FloatDtype,
+      onTensor: req.onTensor,
+      extraFiles: { 'README.md': card(`the base with the adapter merged in, a Hugging Face folder (${req.dtype})`) },
+    });
   } else if (req.format === 'gguf-adapter') {
     const f = await zip.file(names.adapterGguf);
     await writeGgufAdapter(f, req.config, req.factors, { type: req.dtype as AdapterGgufType, name: req.facts.name });
     await f.close();
     const tok = await modelfileTokenFacts(req.files, req.config);
-    await writeWholeFile(zip, names.modelfile, modelfile({ from: `./${names.baseGguf}`, adapter: `./${names.adapterGguf}`, stopTokens: tok.stopTokens, chatTemplate: tok.chatTemplate }));
-    await writeWholeFile(zip, 'README.md', card(`GGUF LoRA adapter (${req.dtype}) for llama.cpp and Ollama; ${names.baseGguf} is the base as a merged GGUF export with no adapter`));
+    await writeWholeFile(
+      zip,
+      names.modelfile,
+      modelfile({
+        from: `./${names.baseGguf}`,
+        adapter: `./${names.adapterGguf}`,
+        stopTokens: tok.stopTokens,
+        chatTemplate: tok.chatTemplate,
+      }),
+    );
+    await writeWholeFile(
+      zip,
+      'README.md',
+      card(
+        `GGUF LoRA adapter (${req.dtype}) for llama.cpp and Ollama; ${names.baseGguf} is the base as a merged GGUF export with no adapter`,
+      ),
+    );
   } else {
     const f = await zip.file(names.mergedGguf);
     const weights = await openMergedWeights(req.files, req.config, req.factors);
-    const { tokenizer } = await writeGgufModel(f, req.files, req.config, weights, { type: req.dtype as ModelGgufType, name: req.facts.name, onTensor: req.onTensor });
+    const { tokenizer } = await writeGgufModel(f, req.files, req.config, weights, {
+      type: req.dtype as ModelGgufType,
+      name: req.facts.name,
+      onTensor: req.onTensor,
+    });
     await f.close();
-    await writeWholeFile(zip, names.modelfile, modelfile({ from: `./${names.mergedGguf}`, stopTokens: tokenizer.stopTokens, chatTemplate: tokenizer.chatTemplate }));
-    await writeWholeFile(zip, 'README.md', card(`the base with the adapter merged in, one GGUF (${req.dtype}) for llama.cpp, Ollama and LM Studio`));
+    await writeWholeFile(
+      zip,
+      names.modelfile,
+      modelfile({
+        from: `./${names.mergedGguf}`,
+        stopTokens: tokenizer.stopTokens,
+        chatTemplate: tokenizer.chatTemplate,
+      }),
+    );
+    await writeWholeFile(
+      zip,
+      'README.md',
+      card(`the base with the adapter merged in, one GGUF (${req.dtype}) for llama.cpp, Ollama and LM Studio`),
+    );
   }
   await zip.finish();
 }

@@ -27,7 +27,8 @@ export function withTokenizer(dir: string): string {
   if (existsSync(path.join(dir, 'tokenizer.json'))) return dir;
   const copy = path.join(tempDir('model'), path.basename(dir));
   cpSync(dir, copy, { recursive: true });
-  const vocabSize = (JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { vocab_size: number }).vocab_size;
+  const vocabSize = (JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as { vocab_size: number })
+    .vocab_size;
   const json = byteLevelTokenizerJson() as { model: { vocab: Record<string, number> } };
   json.model.vocab = Object.fromEntries(Object.entries(json.model.vocab).filter(([, id]) => id < vocabSize));
   writeFileSync(path.join(copy, 'tokenizer.json'), JSON.stringify(json));
@@ -35,7 +36,12 @@ export function withTokenizer(dir: string): string {
 }
 
 /** An adapter over `model` with Kaiming A and N(0, bStd) B, so it visibly changes the model. */
-export async function randomAdapter(model: DecoderModel, seed: number, config: Partial<LoraConfig>, bStd: number): Promise<LoraAdapter> {
+export async function randomAdapter(
+  model: DecoderModel,
+  seed: number,
+  config: Partial<LoraConfig>,
+  bStd: number,
+): Promise<LoraAdapter> {
   const full = { ...DEFAULT_LORA_CONFIG, dropout: 0, ...config };
   const adapter = LoraAdapter.create(full, specsOf(model.linears()), new Rng(seed));
   const rng = new Rng(seed + 1000);
@@ -55,7 +61,12 @@ export function stackOf(parts: ReadonlyArray<{ adapter: LoraAdapter; weight: num
  * Our greedy continuation by full forward passes (argmax of the last position, lowest id on ties), with the gap
  * between the best and second-best logit at each step.
  */
-export async function ourGreedy(model: DecoderModel, prompt: readonly number[], n: number, hook: AdapterHook | null): Promise<{ ids: number[]; margins: number[] }> {
+export async function ourGreedy(
+  model: DecoderModel,
+  prompt: readonly number[],
+  n: number,
+  hook: AdapterHook | null,
+): Promise<{ ids: number[]; margins: number[] }> {
   const ids = [...prompt];
   const margins: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -77,7 +88,10 @@ export async function ourGreedy(model: DecoderModel, prompt: readonly number[], 
 }
 
 /** max and mean |a − b| over the non-null positions. */
-export function logProbGap(a: readonly (number | null)[], b: readonly (number | null)[]): { max: number; mean: number } {
+export function logProbGap(
+  a: readonly (number | null)[],
+  b: readonly (number | null)[],
+): { max: number; mean: number } {
   let max = 0;
   let sum = 0;
   let n = 0;

@@ -17,7 +17,8 @@ export interface FileSink extends ByteSink {
 /** Turns ENOSPC / EDQUOT into a message a user can act on. */
 export function diskError(e: unknown, target: string): Error {
   const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new Error(`${target}: the disk is full (or over quota); nothing was written. Free space and export again.`);
+  if (code === 'ENOSPC' || code === 'EDQUOT')
+    return new Error(`${target}: the disk is full (or over quota); nothing was written. Free space and export again.`);
   return e as Error;
 }
 

@@ -8,7 +8,14 @@
  */
 import type { GgmlTypeName } from '../formats/ggml-quants';
 import { encodeGgml, ggmlBlockSize } from '../formats/ggml-quants';
-import { gguf, writeGguf, type ByteSink, type GgufLayout, type GgufTensorSpec, type GgufValue } from '../formats/gguf-writer';
+import {
+  gguf,
+  writeGguf,
+  type ByteSink,
+  type GgufLayout,
+  type GgufTensorSpec,
+  type GgufValue,
+} from '../formats/gguf-writer';
 import type { Stacked } from '../lora/merge';
 import type { ModelConfig } from '../model/config';
 import { ggufArchitecture, ggufModuleName, permutedHeads, permuteRows } from './gguf-arch';
@@ -51,7 +58,9 @@ export async function writeGgufAdapter(
   const arch = ggufArchitecture(config);
   if (factors.size === 0) throw new Error('adapter has no modules to export');
   if ([...factors.values()].some((f) => f.magnitude)) {
-    throw new Error('llama.cpp has no DoRA adapters: export the merged model instead (merged GGUF or merged folder), which folds DoRA into the weights');
+    throw new Error(
+      'llama.cpp has no DoRA adapters: export the merged model instead (merged GGUF or merged folder), which folds DoRA into the weights',
+    );
   }
   const alpha = opts.alpha ?? mostCommonRank(factors);
   const kvs: [string, GgufValue][] = [

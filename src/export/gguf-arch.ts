@@ -51,9 +51,17 @@ export function ggufTensorName(hfName: string): string | null {
   if (hfName === 'model.embed_tokens.weight') return 'token_embd.weight';
   if (hfName === 'model.norm.weight') return 'output_norm.weight';
   if (hfName === 'lm_head.weight') return 'output.weight';
-  const norm = /^model\.layers\.(\d+)\.(input_layernorm|post_attention_layernorm|self_attn\.q_norm|self_attn\.k_norm)\.weight$/.exec(hfName);
+  const norm =
+    /^model\.layers\.(\d+)\.(input_layernorm|post_attention_layernorm|self_attn\.q_norm|self_attn\.k_norm)\.weight$/.exec(
+      hfName,
+    );
   if (norm) {
-    const n = { input_layernorm: 'attn_norm', post_attention_layernorm: 'ffn_norm', 'self_attn.q_norm': 'attn_q_norm', 'self_attn.k_norm': 'attn_k_norm' }[norm[2]];
+    const n = {
+      input_layernorm: 'attn_norm',
+      post_attention_layernorm: 'ffn_norm',
+      'self_attn.q_norm': 'attn_q_norm',
+      'self_attn.k_norm': 'attn_k_norm',
+    }[norm[2]];
     return `blk.${norm[1]}.${n}.weight`;
   }
   const lin = /^(model\.layers\.\d+\.(?:self_attn|mlp)\.\w+)\.(weight|bias)$/.exec(hfName);
@@ -110,7 +118,10 @@ export function ggufHyperParameters(arch: GgufArchitecture, c: ModelConfig): [st
   ];
   if (arch === 'llama') kv.push([`${arch}.rope.dimension_count`, gguf.u32(c.headDim)]);
   if (c.ropeScaling?.type === 'linear') {
-    kv.push([`${arch}.rope.scaling.type`, gguf.str('linear')], [`${arch}.rope.scaling.factor`, gguf.f32(c.ropeScaling.factor)]);
+    kv.push(
+      [`${arch}.rope.scaling.type`, gguf.str('linear')],
+      [`${arch}.rope.scaling.factor`, gguf.f32(c.ropeScaling.factor)],
+    );
   }
   return kv;
 }
@@ -132,7 +143,8 @@ export function llama3RopeFreqs(c: ModelConfig): Float32Array | null {
     if (wavelen < highWavelen) out[i] = 1;
     else if (wavelen > lowWavelen) out[i] = rs.factor;
     else {
-      const smooth = (rs.originalMaxPositionEmbeddings / wavelen - rs.lowFreqFactor) / (rs.highFreqFactor - rs.lowFreqFactor);
+      const smooth =
+        (rs.originalMaxPositionEmbeddings / wavelen - rs.lowFreqFactor) / (rs.highFreqFactor - rs.lowFreqFactor);
       out[i] = 1 / ((1 - smooth) / rs.factor + smooth);
     }
   }

@@ -6,10 +6,24 @@
  * higher-precision type), and a matrix whose rows do not fill 32-value blocks falls back to F16.
  */
 import { encodeGgml, ggmlBlockSize, type GgmlTypeName } from '../formats/ggml-quants';
-import { gguf, writeGguf, type ByteSink, type GgufLayout, type GgufTensorSpec, type GgufValue } from '../formats/gguf-writer';
+import {
+  gguf,
+  writeGguf,
+  type ByteSink,
+  type GgufLayout,
+  type GgufTensorSpec,
+  type GgufValue,
+} from '../formats/gguf-writer';
 import type { ModelConfig } from '../model/config';
 import type { ModelFiles } from '../spec/model-files';
-import { ggufArchitecture, ggufHyperParameters, ggufTensorName, llama3RopeFreqs, permutedHeads, permuteRows } from './gguf-arch';
+import {
+  ggufArchitecture,
+  ggufHyperParameters,
+  ggufTensorName,
+  llama3RopeFreqs,
+  permutedHeads,
+  permuteRows,
+} from './gguf-arch';
 import { ggufTokenizer, type GgufTokenizer } from './gguf-tokenizer';
 import type { MergedWeights } from './merged-weights';
 
@@ -30,7 +44,8 @@ export interface GgufModelResult {
 }
 
 function matrixType(want: ModelGgufType, ggufName: string, rowLength: number): GgmlTypeName {
-  const type: GgmlTypeName = want === 'Q4_0' && (ggufName === 'token_embd.weight' || ggufName === 'output.weight') ? 'Q8_0' : want;
+  const type: GgmlTypeName =
+    want === 'Q4_0' && (ggufName === 'token_embd.weight' || ggufName === 'output.weight') ? 'Q8_0' : want;
   return rowLength % ggmlBlockSize(type) === 0 ? type : 'F16';
 }
 

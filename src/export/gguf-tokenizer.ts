@@ -23,8 +23,10 @@ export interface GgufTokenizer {
   chatTemplate: string | null;
 }
 
-const LLAMA3_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const LLAMA3_SPLIT =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const QWEN2_SPLIT =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
 /**
  * llama.cpp's name for the pre-tokenizer (`tokenizer.ggml.pre`). The converter hashes the tokens of a probe text;
@@ -34,24 +36,36 @@ const QWEN2_SPLIT = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|
 export function preTokenizerName(tokenizer: Json): string {
   const merges = (tokenizer.model as Json | undefined)?.merges;
   const pre = tokenizer.pre_tokenizer as Json | null | undefined;
-  if (!pre) throw new GgufExportError('tokenizer.json has no pre_tokenizer: not a byte-level BPE tokenizer llama.cpp can take as gpt2');
+  if (!pre)
+    throw new GgufExportError(
+      'tokenizer.json has no pre_tokenizer: not a byte-level BPE tokenizer llama.cpp can take as gpt2',
+    );
   const steps = (pre.type === 'Sequence' ? (pre.pretokenizers as Json[]) : [pre]) ?? [];
   const byteLevel = steps.find((s) => s.type === 'ByteLevel');
-  if (!byteLevel) throw new GgufExportError('tokenizer.json is not byte-level BPE (no ByteLevel pre-tokenizer); GGUF export supports gpt2-style tokenizers only');
+  if (!byteLevel)
+    throw new GgufExportError(
+      'tokenizer.json is not byte-level BPE (no ByteLevel pre-tokenizer); GGUF export supports gpt2-style tokenizers only',
+    );
   const split = steps.find((s) => s.type === 'Split');
   const pattern = split ? ((split.pattern as Json | undefined)?.Regex as string | undefined) : undefined;
   if (pattern === LLAMA3_SPLIT) return 'llama-bpe';
   if (pattern === QWEN2_SPLIT) return 'qwen2';
-  if (steps.some((s) => s.type === 'Digits' && s.individual_digits === true) && byteLevel.use_regex !== false) return 'smollm';
+  if (steps.some((s) => s.type === 'Digits' && s.individual_digits === true) && byteLevel.use_regex !== false)
+    return 'smollm';
   // Without merges every byte stays its own token, so where the text is split cannot matter.
-  if (steps.length === 1 && (byteLevel.use_regex !== false || (Array.isArray(merges) && merges.length === 0))) return 'gpt-2';
-  throw new GgufExportError(`tokenizer.json's pre-tokenizer (${steps.map((s) => String(s.type)).join(' + ')}) is not one llama.cpp knows (gpt-2, llama-bpe, qwen2, smollm)`);
+  if (steps.length === 1 && (byteLevel.use_regex !== false || (Array.isArray(merges) && merges.length === 0)))
+    return 'gpt-2';
+  throw new GgufExportError(
+    `tokenizer.json's pre-tokenizer (${steps.map((s) => String(s.type)).join(' + ')}) is not one llama.cpp knows (gpt-2, llama-bpe, qwen2, smollm)`,
+  );
 }
 
 /** `[a, b]` merges (tokenizers ≥ 0.20) become "a b" with spaces inside a part written as U+0120, like gguf-py. */
 function mergeStrings(merges: unknown): string[] {
   if (!Array.isArray(merges)) throw new GgufExportError('tokenizer.json has no BPE merges');
-  return merges.map((m) => (typeof m === 'string' ? m : (m as string[]).map((p) => p.replaceAll(' ', '\u0120')).join(' ')));
+  return merges.map((m) =>
+    typeof m === 'string' ? m : (m as string[]).map((p) => p.replaceAll(' ', '\u0120')).join(' '),
+  );
 }
 
 function looksSpecial(token: string): boolean {
@@ -62,12 +76,18 @@ function looksSpecial(token: string): boolean {
 export async function ggufTokenizer(files: ModelFiles, config: ModelConfig): Promise<GgufTokenizer> {
   if ((await files.size('tokenizer.json')) === null) {
     // llama.cpp's "none" vocabulary loads, but llama-cli, Ollama and node-llama-cpp abort on it.
-    throw new GgufExportError(`${files.label}: tokenizer.json is missing; a GGUF model carries its tokenizer, so export needs it`);
+    throw new GgufExportError(
+      `${files.label}: tokenizer.json is missing; a GGUF model carries its tokenizer, so export needs it`,
+    );
   }
   const tokenizer = await readJson<Json>(files, 'tokenizer.json');
-  const tc = (await files.size('tokenizer_config.json')) !== null ? await readJson<Json>(files, 'tokenizer_config.json') : {};
+  const tc =
+    (await files.size('tokenizer_config.json')) !== null ? await readJson<Json>(files, 'tokenizer_config.json') : {};
   const model = tokenizer.model as Json;
-  if (model?.type !== 'BPE') throw new GgufExportError(`tokenizer.json model is ${String(model?.type)}; GGUF export supports byte-level BPE only`);
+  if (model?.type !== 'BPE')
+    throw new GgufExportError(
+      `tokenizer.json model is ${String(model?.type)}; GGUF export supports byte-level BPE only`,
+    );
   const pre = preTokenizerName(tokenizer);
   const vocab = model.vocab as Record<string, number>;
   const added = (tokenizer.added_tokens as { id: number; content: string; special: boolean }[] | undefined) ?? [];
@@ -77,16 +97,27 @@ export async function ggufTokenizer(files: ModelFiles, config: ModelConfig): Pro
   for (const [t, id] of Object.entries(vocab)) byId.set(id, t);
   for (const a of added) byId.set(a.id, a.content);
   const maxId = Math.max(...byId.keys());
-  if (maxId >= config.vocab) throw new GgufExportError(`tokenizer has token id ${maxId} but the model's vocabulary is ${config.vocab}`);
+  if (maxId >= config.vocab)
+    throw new GgufExportError(`tokenizer has token id ${maxId} but the model's vocabulary is ${config.vocab}`);
   const addedById = new Map(added.map((a) => [a.id, a]));
   for (let i = 0; i < config.vocab; i++) {
     const t = byId.get(i);
     const a = addedById.get(i);
     tokens.push(t ?? `[PAD${i}]`);
-    types.push(t === undefined ? TOKEN_TYPE.unused : a ? (a.special || looksSpecial(a.content) ? TOKEN_TYPE.control : TOKEN_TYPE.userDefined) : TOKEN_TYPE.normal);
+    types.push(
+      t === undefined
+        ? TOKEN_TYPE.unused
+        : a
+          ? a.special || looksSpecial(a.content)
+            ? TOKEN_TYPE.control
+            : TOKEN_TYPE.userDefined
+          : TOKEN_TYPE.normal,
+    );
   }
-  const idOf = (text: string | null): number | null => (text === null ? null : (added.find((a) => a.content === text)?.id ?? vocab[text] ?? null));
-  const special = (kind: 'bos' | 'eos' | 'pad' | 'unk', fromConfig: number | null): number | null => idOf(specialTokenText(tc[`${kind}_token`])) ?? fromConfig;
+  const idOf = (text: string | null): number | null =>
+    text === null ? null : (added.find((a) => a.content === text)?.id ?? vocab[text] ?? null);
+  const special = (kind: 'bos' | 'eos' | 'pad' | 'unk', fromConfig: number | null): number | null =>
+    idOf(specialTokenText(tc[`${kind}_token`])) ?? fromConfig;
   const bos = special('bos', config.bosTokenId);
   const eos = special('eos', config.eosTokenIds[0] ?? null);
   const pad = special('pad', null);
@@ -104,15 +135,24 @@ export async function ggufTokenizer(files: ModelFiles, config: ModelConfig): Pro
   if (typeof tc.add_eos_token === 'boolean') kvs.push(['tokenizer.ggml.add_eos_token', gguf.bool(tc.add_eos_token)]);
   const chatTemplate = await chatTemplateOf(files, tc);
   if (chatTemplate !== null) kvs.push(['tokenizer.chat_template', gguf.str(chatTemplate)]);
-  const stopIds = [...new Set([...(eos !== null ? [eos] : []), ...config.eosTokenIds, ...(await generationEos(files))])];
-  return { kvs, stopTokens: stopIds.map((id) => byId.get(id)).filter((t): t is string => t !== undefined), chatTemplate };
+  const stopIds = [
+    ...new Set([...(eos !== null ? [eos] : []), ...config.eosTokenIds, ...(await generationEos(files))]),
+  ];
+  return {
+    kvs,
+    stopTokens: stopIds.map((id) => byId.get(id)).filter((t): t is string => t !== undefined),
+    chatTemplate,
+  };
 }
 
 /**
  * What an adapter's Modelfile needs from the base's tokenizer (stop tokens, template); an adapter GGUF itself needs
  * no tokenizer, so a base without a usable one just gives a Modelfile without them.
  */
-export async function modelfileTokenFacts(files: ModelFiles, config: ModelConfig): Promise<Pick<GgufTokenizer, 'stopTokens' | 'chatTemplate'>> {
+export async function modelfileTokenFacts(
+  files: ModelFiles,
+  config: ModelConfig,
+): Promise<Pick<GgufTokenizer, 'stopTokens' | 'chatTemplate'>> {
   try {
     return await ggufTokenizer(files, config);
   } catch (e) {

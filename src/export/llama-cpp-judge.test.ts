@@ -46,7 +46,12 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'demo model (llama, GQA 4/2, tied)', dir: 'public/models/lorastudio-demo', kind: 'trained', bStd: 0.12 },
-  { name: 'llama3-rope-untied (rope_freqs, untied head)', dir: 'fixtures/models/llama3-rope-untied', kind: 'random', bStd: 0.3 },
+  {
+    name: 'llama3-rope-untied (rope_freqs, untied head)',
+    dir: 'fixtures/models/llama3-rope-untied',
+    kind: 'random',
+    bStd: 0.3,
+  },
   { name: 'qwen2 (q/k/v bias)', dir: 'fixtures/models/qwen2', kind: 'random', bStd: 0.3 },
   { name: 'qwen3 (q/k norm, head_dim ≠ hidden/heads)', dir: 'fixtures/models/qwen3', kind: 'random', bStd: 0.3 },
 ];
@@ -65,15 +70,30 @@ afterAll(async () => {
   }
 });
 
-async function writeAdapter(file: string, config: ModelConfig, factors: Map<string, Stacked>, type: AdapterGgufType): Promise<string> {
-  await writeFileAtomically(file, (sink) => writeGgufAdapter(sink, config, factors, { type, name: path.basename(file) }));
+async function writeAdapter(
+  file: string,
+  config: ModelConfig,
+  factors: Map<string, Stacked>,
+  type: AdapterGgufType,
+): Promise<string> {
+  await writeFileAtomically(file, (sink) =>
+    writeGgufAdapter(sink, config, factors, { type, name: path.basename(file) }),
+  );
   ggufs.push(file);
   return file;
 }
 
-async function writeModel(file: string, files: ModelFiles, config: ModelConfig, factors: Map<string, Stacked>, type: ModelGgufType): Promise<string> {
+async function writeModel(
+  file: string,
+  files: ModelFiles,
+  config: ModelConfig,
+  factors: Map<string, Stacked>,
+  type: ModelGgufType,
+): Promise<string> {
   const weights = await openMergedWeights(files, config, factors);
-  await writeFileAtomically(file, (sink) => writeGgufModel(sink, files, config, weights, { type, name: path.basename(file) }));
+  await writeFileAtomically(file, (sink) =>
+    writeGgufModel(sink, files, config, weights, { type, name: path.basename(file) }),
+  );
   ggufs.push(file);
   return file;
 }
@@ -96,7 +116,19 @@ for (const c of CASES) {
       model = await loadModel(files);
       // A plain adapter and an rsLoRA one with rank/alpha patterns, mixed with a negative weight.
       const plain = await randomAdapter(model, 1, { rank: 8, alpha: 16 }, c.bStd);
-      const rs = await randomAdapter(model, 2, { rank: 4, alpha: 8, useRslora: true, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'], rankPattern: { o_proj: 2 }, alphaPattern: { v_proj: 3 } }, c.bStd);
+      const rs = await randomAdapter(
+        model,
+        2,
+        {
+          rank: 4,
+          alpha: 8,
+          useRslora: true,
+          targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
+          rankPattern: { o_proj: 2 },
+          alphaPattern: { v_proj: 3 },
+        },
+        c.bStd,
+      );
       mix = [
         { adapter: plain, weight: 0.7 },
         { adapter: rs, weight: -0.5 },
@@ -104,7 +136,9 @@ for (const c of CASES) {
       factors = await stackFactors(mix);
       if (c.dir.includes('demo')) {
         const tok = await loadTokenizer(files);
-        ids = tok.encode('Call me Ishmael. Some years ago, never mind how long precisely, having little money in my purse');
+        ids = tok.encode(
+          'Call me Ishmael. Some years ago, never mind how long precisely, having little money in my purse',
+        );
       } else {
         const rng = new Rng(7);
         ids = Array.from({ length: 24 }, () => Math.floor(rng.nextFloat() * config.vocab));
@@ -126,7 +160,9 @@ for (const c of CASES) {
       const mine = await ourGreedy(model, prompt, 32, stackOf(mix));
       const split = theirs.findIndex((t, i) => t !== mine.ids[i]);
       if (c.kind === 'trained' || split < 0) return void expect(theirs).toEqual(mine.ids);
-      console.log(`${c.name}: greedy agrees for ${split} tokens, then a near-tie (top-2 gap ${mine.margins[split].toExponential(2)})`);
+      console.log(
+        `${c.name}: greedy agrees for ${split} tokens, then a near-tie (top-2 gap ${mine.margins[split].toExponential(2)})`,
+      );
       expect(mine.margins[split]).toBeLessThan(0.05);
     }
 
@@ -140,7 +176,9 @@ for (const c of CASES) {
       const adapter = await writeAdapter(path.join(dir, 'adapter.gguf'), config, factors, 'F32');
       const theirs = await llamaCppLogProbs(base, ids, { adapters: [{ filePath: adapter }] });
       const gap = logProbGap(ours, theirs);
-      console.log(`${c.name}: base+adapter GGUF F32 max |Δ| ${gap.max.toExponential(2)} mean ${gap.mean.toExponential(2)}`);
+      console.log(
+        `${c.name}: base+adapter GGUF F32 max |Δ| ${gap.max.toExponential(2)} mean ${gap.mean.toExponential(2)}`,
+      );
       expect(gap.max).toBeLessThan(0.02);
       await expectSameGreedy(base, [{ filePath: adapter }]);
     }, 180_000);
@@ -157,7 +195,9 @@ for (const c of CASES) {
       for (const type of ['F16', 'BF16', 'Q8_0', 'Q4_0'] as const) {
         const merged = await writeModel(path.join(dir, `merged-${type}.gguf`), files, config, factors, type);
         const gap = logProbGap(ours, await llamaCppLogProbs(merged, ids));
-        console.log(`${c.name}: merged GGUF ${type} max |Δ| ${gap.max.toExponential(2)} mean ${gap.mean.toExponential(2)}`);
+        console.log(
+          `${c.name}: merged GGUF ${type} max |Δ| ${gap.max.toExponential(2)} mean ${gap.mean.toExponential(2)}`,
+        );
         // Random weights under 4-bit rounding swing single positions by several nats; bound their mean instead.
         if (c.kind === 'random' && type === 'Q4_0') expect(gap.mean, type).toBeLessThan(RANDOM_Q4_0_MEAN);
         else expect(gap.max, type).toBeLessThan(TOLERANCE[c.kind][type]);
@@ -170,13 +210,22 @@ for (const c of CASES) {
         for (const type of ['F16', 'Q8_0'] as const) {
           const adapter = await writeAdapter(path.join(dir, `adapter-${type}.gguf`), config, factors, type);
           const gap = logProbGap(ours, await llamaCppLogProbs(base, ids, { adapters: [{ filePath: adapter }] }));
-          console.log(`${c.name}: adapter GGUF ${type} max |Δ| ${gap.max.toExponential(2)} mean ${gap.mean.toExponential(2)}`);
+          console.log(
+            `${c.name}: adapter GGUF ${type} max |Δ| ${gap.max.toExponential(2)} mean ${gap.mean.toExponential(2)}`,
+          );
           expect(gap.max, type).toBeLessThan(type === 'F16' ? 0.02 : 0.05);
         }
-        const single = await writeAdapter(path.join(dir, 'single.gguf'), config, await stackFactors([{ adapter: mix[0].adapter, weight: 1 }]), 'F32');
+        const single = await writeAdapter(
+          path.join(dir, 'single.gguf'),
+          config,
+          await stackFactors([{ adapter: mix[0].adapter, weight: 1 }]),
+          'F32',
+        );
         const one = await model.logProbs(ids, { hook: stackOf([mix[0]]) });
         // llama.cpp's own --lora-scaled multiplies like our mix weight.
-        expect(logProbGap(one, await llamaCppLogProbs(base, ids, { adapters: [{ filePath: single, scale: 0.7 }] })).max).toBeLessThan(0.02);
+        expect(
+          logProbGap(one, await llamaCppLogProbs(base, ids, { adapters: [{ filePath: single, scale: 0.7 }] })).max,
+        ).toBeLessThan(0.02);
       }, 180_000);
 
       it("llama.cpp tokenizes text exactly as our tokenizer does from the GGUF's tokenizer KVs", async () => {

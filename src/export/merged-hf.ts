@@ -13,7 +13,15 @@ import type { MergedWeights } from './merged-weights';
 export const DEFAULT_MAX_SHARD_BYTES = 2_000_000_000;
 
 /** Files copied as they are when the base has them. */
-const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'chat_template.jinja', 'generation_config.json'];
+const TOKENIZER_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'vocab.json',
+  'merges.txt',
+  'chat_template.jinja',
+  'generation_config.json',
+];
 
 const TORCH_DTYPE: Record<FloatDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 
@@ -65,12 +73,24 @@ function shardPlan(entries: readonly Entry[], max: number): Entry[][] {
 }
 
 /** Writes the merged folder into `sink`. */
-export async function writeMergedHf(sink: FolderSink, files: ModelFiles, weights: MergedWeights, opts: MergedHfOptions): Promise<MergedHfResult> {
+export async function writeMergedHf(
+  sink: FolderSink,
+  files: ModelFiles,
+  weights: MergedWeights,
+  opts: MergedHfOptions,
+): Promise<MergedHfResult> {
   const width = opts.dtype === 'F32' ? 4 : 2;
-  const entries: Entry[] = weights.tensors.map((t) => ({ name: t.name, shape: t.shape, bytes: t.shape.reduce((a, d) => a * d, 1) * width }));
+  const entries: Entry[] = weights.tensors.map((t) => ({
+    name: t.name,
+    shape: t.shape,
+    bytes: t.shape.reduce((a, d) => a * d, 1) * width,
+  }));
   const shards = shardPlan(entries, opts.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES);
   const n = shards.length;
-  const shardName = (i: number) => (n === 1 ? 'model.safetensors' : `model-${String(i + 1).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`);
+  const shardName = (i: number) =>
+    n === 1
+      ? 'model.safetensors'
+      : `model-${String(i + 1).padStart(5, '0')}-of-${String(n).padStart(5, '0')}.safetensors`;
   const written: string[] = [];
   let done = 0;
   for (const [i, shard] of shards.entries()) {
@@ -87,12 +107,20 @@ export async function writeMergedHf(sink: FolderSink, files: ModelFiles, weights
   if (n > 1) {
     const weightMap: Record<string, string> = {};
     shards.forEach((s, i) => s.forEach((e) => (weightMap[e.name] = shardName(i))));
-    await writeWholeFile(sink, 'model.safetensors.index.json', JSON.stringify({ metadata: { total_size: weightBytes }, weight_map: weightMap }, null, 2) + '\n');
+    await writeWholeFile(
+      sink,
+      'model.safetensors.index.json',
+      JSON.stringify({ metadata: { total_size: weightBytes }, weight_map: weightMap }, null, 2) + '\n',
+    );
     written.push('model.safetensors.index.json');
   }
   const config = await readJson<Record<string, unknown>>(files, 'config.json');
   delete config.quantization_config;
-  await writeWholeFile(sink, 'config.json', JSON.stringify({ ...config, torch_dtype: TORCH_DTYPE[opts.dtype] }, null, 2) + '\n');
+  await writeWholeFile(
+    sink,
+    'config.json',
+    JSON.stringify({ ...config, torch_dtype: TORCH_DTYPE[opts.dtype] }, null, 2) + '\n',
+  );
   written.push('config.json');
   const available = await files.list();
   for (const name of TOKENIZER_FILES) {

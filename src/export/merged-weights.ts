@@ -31,7 +31,8 @@ export const ROW_BLOCK_BYTES = 16 * 2 ** 20;
 export function addLowRank(w: Float32Array, s: Stacked, rowStart = 0): void {
   const { rank: r, inFeatures: n } = s;
   const m = w.length / n;
-  if (!Number.isInteger(m) || rowStart + m > s.outFeatures) throw new Error(`low-rank update of ${s.outFeatures}×${n} applied to ${w.length} values at row ${rowStart}`);
+  if (!Number.isInteger(m) || rowStart + m > s.outFeatures)
+    throw new Error(`low-rank update of ${s.outFeatures}×${n} applied to ${w.length} values at row ${rowStart}`);
   for (let o = rowStart; o < rowStart + m; o++) {
     const row = (o - rowStart) * n;
     for (let k = 0; k < r; k++) {
@@ -47,19 +48,27 @@ export function addLowRank(w: Float32Array, s: Stacked, rowStart = 0): void {
  * Opens `files` and checks that every adapted module exists in the base with the adapter's shape (an adapter on
  * layers the base lacks fails here, before anything is written).
  */
-export async function openMergedWeights(files: ModelFiles, config: ModelConfig, factors: ReadonlyMap<string, Stacked>): Promise<MergedWeights> {
+export async function openMergedWeights(
+  files: ModelFiles,
+  config: ModelConfig,
+  factors: ReadonlyMap<string, Stacked>,
+): Promise<MergedWeights> {
   const ckpt = await openCheckpoint(files);
   const tensors = expectedTensors(config);
   validateCheckpoint(files, ckpt, tensors);
   const shapes = new Map(tensors.map((t) => [t.name, t.shape]));
   for (const [path, s] of factors) {
     const shape = shapes.get(`${path}.weight`);
-    if (!shape) throw new Error(`the adapter has weights for '${path}', which the base model ${files.label} does not have`);
+    if (!shape)
+      throw new Error(`the adapter has weights for '${path}', which the base model ${files.label} does not have`);
     if (shape[0] !== s.outFeatures || shape[1] !== s.inFeatures) {
-      throw new Error(`the adapter's '${path}' is ${s.outFeatures}×${s.inFeatures} but the base's is ${shape[0]}×${shape[1]}: a different base`);
+      throw new Error(
+        `the adapter's '${path}' is ${s.outFeatures}×${s.inFeatures} but the base's is ${shape[0]}×${shape[1]}: a different base`,
+      );
     }
   }
-  const factorOf = (name: string) => (name.endsWith('.weight') ? factors.get(name.slice(0, -'.weight'.length)) : undefined);
+  const factorOf = (name: string) =>
+    name.endsWith('.weight') ? factors.get(name.slice(0, -'.weight'.length)) : undefined;
   return {
     tensors,
     async read(name) {
@@ -80,7 +89,8 @@ export async function openMergedWeights(files: ModelFiles, config: ModelConfig, 
       for (let r = 0; r < rows; r += step) {
         const end = Math.min(rows, r + step);
         const bytes = await files.read(header.file, info.begin + r * cols * width, info.begin + end * cols * width);
-        if (bytes.byteLength !== (end - r) * cols * width) throw new Error(`${files.label}/${header.file}: truncated tensor '${name}'`);
+        if (bytes.byteLength !== (end - r) * cols * width)
+          throw new Error(`${files.label}/${header.file}: truncated tensor '${name}'`);
         const block = decodeFloats(bytes, info.dtype as FloatDtype); // [end − r, cols]
         if (s) addLowRank(block, s, r);
         if (s?.magnitude) rescaleRows(block, cols, s.magnitude.subarray(r, end)); // DoRA folded in, these rows

@@ -36,7 +36,16 @@ export function modelCard(f: AdapterFacts): string {
     '## Use it with',
   ];
   for (const c of useWithCommands({ name: f.name, baseModel: f.baseModel, rank: f.rank })) {
-    lines.push('', `### ${c.title}`, '', `Needs ${c.needs}.`, '', '```' + (c.language === 'text' ? '' : c.language === 'shell' ? 'sh' : 'python'), c.code, '```');
+    lines.push(
+      '',
+      `### ${c.title}`,
+      '',
+      `Needs ${c.needs}.`,
+      '',
+      '```' + (c.language === 'text' ? '' : c.language === 'shell' ? 'sh' : 'python'),
+      c.code,
+      '```',
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -26,7 +26,10 @@ export interface UseWithEntry {
 
 /** A file-name-safe stem of an adapter name ("Ship log → JSON" → "ship-log-json"). */
 export function fileStem(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return s || 'adapter';
 }
 
@@ -96,7 +99,11 @@ export function useWithCommands(input: UseWithInput): UseWithEntry[] {
       title: 'llama.cpp',
       needs: `${f.baseGguf} and ${f.adapterGguf} (or ${f.mergedGguf})`,
       language: 'shell',
-      code: [`llama-cli -m ${f.baseGguf} --lora ${f.adapterGguf} -p "Hello"`, `llama-server -m ${f.baseGguf} --lora ${f.adapterGguf}`, `# merged: llama-cli -m ${f.mergedGguf} -p "Hello"`].join('\n'),
+      code: [
+        `llama-cli -m ${f.baseGguf} --lora ${f.adapterGguf} -p "Hello"`,
+        `llama-server -m ${f.baseGguf} --lora ${f.adapterGguf}`,
+        `# merged: llama-cli -m ${f.mergedGguf} -p "Hello"`,
+      ].join('\n'),
     },
     {
       target: 'ollama',

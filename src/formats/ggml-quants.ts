@@ -79,8 +79,10 @@ export function encodeGgml(values: Float32Array, type: GgmlTypeName): Uint8Array
   const out = new Uint8Array(ggmlByteSize(type, values.length));
   const view = new DataView(out.buffer);
   if (type === 'F32') out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-  else if (type === 'F16') for (let i = 0; i < values.length; i++) view.setUint16(2 * i, floatToHalfBits(values[i]), true);
-  else if (type === 'BF16') for (let i = 0; i < values.length; i++) view.setUint16(2 * i, floatToBf16Bits(values[i]), true);
+  else if (type === 'F16')
+    for (let i = 0; i < values.length; i++) view.setUint16(2 * i, floatToHalfBits(values[i]), true);
+  else if (type === 'BF16')
+    for (let i = 0; i < values.length; i++) view.setUint16(2 * i, floatToBf16Bits(values[i]), true);
   else if (type === 'Q8_0') encodeQ8_0(values, view);
   else encodeQ4_0(values, view);
   return out;
@@ -93,7 +95,9 @@ export function decodeGgml(bytes: Uint8Array, type: GgmlTypeName, elements: numb
   const half = halfToFloatTable();
   if (type === 'F32') for (let i = 0; i < elements; i++) out[i] = view.getFloat32(4 * i, true);
   else if (type === 'F16') for (let i = 0; i < elements; i++) out[i] = half[view.getUint16(2 * i, true)];
-  else if (type === 'BF16') for (let i = 0; i < elements; i++) out[i] = new Float32Array(new Uint32Array([view.getUint16(2 * i, true) << 16]).buffer)[0];
+  else if (type === 'BF16')
+    for (let i = 0; i < elements; i++)
+      out[i] = new Float32Array(new Uint32Array([view.getUint16(2 * i, true) << 16]).buffer)[0];
   else if (type === 'Q8_0') {
     for (let b = 0; b < elements / 32; b++) {
       const d = half[view.getUint16(b * 34, true)];

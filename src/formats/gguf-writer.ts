@@ -12,7 +12,21 @@ import { GGML_TYPE, ggmlBlockSize, ggmlByteSize, type GgmlTypeName } from './ggm
 export const GGUF_ALIGNMENT = 32;
 
 /** GGUF metadata value types (gguf-py `GGUFValueType`). */
-const VT = { u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12 } as const;
+const VT = {
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
+} as const;
 type Scalar = 'u32' | 'i32' | 'f32' | 'bool' | 'string' | 'u64';
 
 /** One metadata value; arrays hold scalars of one type. */
@@ -103,7 +117,8 @@ function scalar(out: Bytes, type: Scalar, v: number | string | boolean, key: str
     out.string(v);
   } else if (type === 'bool') out.u8(v ? 1 : 0);
   else {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`gguf: ${key}: expected a finite number, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new Error(`gguf: ${key}: expected a finite number, got ${String(v)}`);
     if (type === 'f32') out.f32(v);
     else if (type === 'i32') out.i32(v);
     else if (type === 'u32') out.u32(v);
@@ -121,7 +136,10 @@ function writeKv(out: Bytes, key: string, v: GgufValue): void {
 }
 
 /** Serializes the header and computes every tensor's offset. Throws on shapes the type cannot hold. */
-export function ggufLayout(kvs: ReadonlyArray<readonly [string, GgufValue]>, tensors: readonly GgufTensorSpec[]): GgufLayout {
+export function ggufLayout(
+  kvs: ReadonlyArray<readonly [string, GgufValue]>,
+  tensors: readonly GgufTensorSpec[],
+): GgufLayout {
   const out = new Bytes();
   out.u32(0x46554747); // "GGUF" little-endian
   out.u32(3);
@@ -140,8 +158,12 @@ export function ggufLayout(kvs: ReadonlyArray<readonly [string, GgufValue]>, ten
     if (names.has(t.name)) throw new Error(`gguf: duplicate tensor '${t.name}'`);
     names.add(t.name);
     const inner = t.shape[t.shape.length - 1];
-    if (inner % ggmlBlockSize(t.type) !== 0) throw new Error(`gguf: ${t.name}: rows of ${inner} do not fit ${t.type} blocks of ${ggmlBlockSize(t.type)}`);
-    const bytes = ggmlByteSize(t.type, t.shape.reduce((a, d) => a * d, 1));
+    if (inner % ggmlBlockSize(t.type) !== 0)
+      throw new Error(`gguf: ${t.name}: rows of ${inner} do not fit ${t.type} blocks of ${ggmlBlockSize(t.type)}`);
+    const bytes = ggmlByteSize(
+      t.type,
+      t.shape.reduce((a, d) => a * d, 1),
+    );
     out.string(t.name);
     out.u32(t.shape.length);
     for (let d = t.shape.length - 1; d >= 0; d--) out.u64(t.shape[d]);

@@ -7,7 +7,8 @@ import { clampRange, type ModelFiles } from '../spec/model-files';
 /** Wraps `name → bytes` (strings are stored as UTF-8) as a `ModelFiles` labelled `label`. */
 export function memoryFiles(entries: Record<string, Uint8Array | string>, label = 'memory'): ModelFiles {
   const map = new Map<string, Uint8Array>();
-  for (const [name, v] of Object.entries(entries)) map.set(name, typeof v === 'string' ? new TextEncoder().encode(v) : v);
+  for (const [name, v] of Object.entries(entries))
+    map.set(name, typeof v === 'string' ? new TextEncoder().encode(v) : v);
   return {
     label,
     async list() {

@@ -152,8 +152,12 @@ function build(node: Node, next: State, count: { n: number }): State {
     case 'seq':
       return node.items.reduceRight<State>((acc, item) => build(item, acc, count), next);
     case 'alt':
-      return node.options.slice(0, -1).reduceRight<State>((acc, o) => ({ kind: 'split', a: build(o, next, count), b: acc }),
-        build(node.options[node.options.length - 1], next, count));
+      return node.options
+        .slice(0, -1)
+        .reduceRight<State>(
+          (acc, o) => ({ kind: 'split', a: build(o, next, count), b: acc }),
+          build(node.options[node.options.length - 1], next, count),
+        );
     case 'repeat': {
       let tail: State;
       if (node.max === Infinity) {

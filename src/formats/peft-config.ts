@@ -42,7 +42,11 @@ function orderedNames(names: readonly string[]): string[] {
 }
 
 /** The PEFT config for an adapter whose modules use the given names. */
-export function toPeftConfig(c: LoraConfig, moduleNames: readonly string[], baseModel: string | null): PeftAdapterConfig {
+export function toPeftConfig(
+  c: LoraConfig,
+  moduleNames: readonly string[],
+  baseModel: string | null,
+): PeftAdapterConfig {
   return {
     peft_type: 'LORA',
     task_type: 'CAUSAL_LM',
@@ -67,7 +71,12 @@ export function toPeftConfig(c: LoraConfig, moduleNames: readonly string[], base
 }
 
 /** rank_pattern / alpha_pattern: every key compiles (bounded matcher) and every value passes `check`. */
-function numberMap(v: unknown, field: string, where: string, check: (x: number, what: string) => void): Record<string, number> {
+function numberMap(
+  v: unknown,
+  field: string,
+  where: string,
+  check: (x: number, what: string) => void,
+): Record<string, number> {
   if (v == null) return {};
   if (typeof v !== 'object' || Array.isArray(v)) throw new PeftFormatError(`${where}: ${field} must be an object`);
   const out: Record<string, number> = {};
@@ -94,28 +103,42 @@ function checkRank(r: number, what: string): void {
  */
 function checkTargetsMatch(targets: readonly string[], presentNames: readonly string[], where: string): void {
   if (presentNames.length === 0 || targets.some((t) => presentNames.includes(t.slice(t.lastIndexOf('.') + 1)))) return;
-  throw new PeftFormatError(`${where}: target_modules [${targets.join(', ')}] match none of the adapter's modules ` +
-    `(${presentNames.join(', ')}); the config does not belong to these weights`);
+  throw new PeftFormatError(
+    `${where}: target_modules [${targets.join(', ')}] match none of the adapter's modules ` +
+      `(${presentNames.join(', ')}); the config does not belong to these weights`,
+  );
 }
 
 /**
  * Reads a PEFT adapter_config.json into a `LoraConfig`. `presentNames` (module names found in the weights) stand
  * in for `target_modules` when that is a regex string. Unsupported features fail with a message saying which.
  */
-export function fromPeftConfig(json: unknown, presentNames: readonly string[], where = 'adapter_config.json'): { config: LoraConfig; baseModel: string | null } {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new PeftFormatError(`${where}: not a JSON object`);
+export function fromPeftConfig(
+  json: unknown,
+  presentNames: readonly string[],
+  where = 'adapter_config.json',
+): { config: LoraConfig; baseModel: string | null } {
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new PeftFormatError(`${where}: not a JSON object`);
   const raw = json as Record<string, unknown>;
   const type = raw.peft_type ?? 'LORA';
-  if (type !== 'LORA') throw new PeftFormatError(`${where}: peft_type ${JSON.stringify(type)} is not supported (only LORA)`);
-  if (raw.fan_in_fan_out === true) throw new PeftFormatError(`${where}: fan_in_fan_out adapters (GPT-2 Conv1D layout) are not supported`);
-  if (raw.bias !== undefined && raw.bias !== 'none') throw new PeftFormatError(`${where}: bias ${JSON.stringify(raw.bias)} is not supported (only "none")`);
+  if (type !== 'LORA')
+    throw new PeftFormatError(`${where}: peft_type ${JSON.stringify(type)} is not supported (only LORA)`);
+  if (raw.fan_in_fan_out === true)
+    throw new PeftFormatError(`${where}: fan_in_fan_out adapters (GPT-2 Conv1D layout) are not supported`);
+  if (raw.bias !== undefined && raw.bias !== 'none')
+    throw new PeftFormatError(`${where}: bias ${JSON.stringify(raw.bias)} is not supported (only "none")`);
   const mts = raw.modules_to_save;
   if (Array.isArray(mts) && mts.length > 0) {
-    throw new PeftFormatError(`${where}: modules_to_save (${mts.join(', ')}) is not supported: only LoRA matrices can be loaded`);
+    throw new PeftFormatError(
+      `${where}: modules_to_save (${mts.join(', ')}) is not supported: only LoRA matrices can be loaded`,
+    );
   }
   const rank = raw.r;
-  if (typeof rank !== 'number' || !Number.isInteger(rank) || rank <= 0) throw new PeftFormatError(`${where}: r must be a positive integer`);
-  if (raw.lora_alpha !== undefined && typeof raw.lora_alpha !== 'number') throw new PeftFormatError(`${where}: lora_alpha must be a number`);
+  if (typeof rank !== 'number' || !Number.isInteger(rank) || rank <= 0)
+    throw new PeftFormatError(`${where}: r must be a positive integer`);
+  if (raw.lora_alpha !== undefined && typeof raw.lora_alpha !== 'number')
+    throw new PeftFormatError(`${where}: lora_alpha must be a number`);
   const alpha = typeof raw.lora_alpha === 'number' ? raw.lora_alpha : 8; // PEFT's default lora_alpha
   try {
     checkAlpha(alpha, 'lora_alpha');

@@ -24,12 +24,16 @@ export interface SafetensorsLayoutEntry {
  * The 8-byte length prefix plus the space-padded JSON header for tensors laid out back to back in the given order.
  * Writers that stream tensor data (multi-GB checkpoints) write this, then each tensor's bytes in order.
  */
-export function safetensorsHeaderBytes(tensors: readonly SafetensorsLayoutEntry[], metadata?: Record<string, string>): Uint8Array {
+export function safetensorsHeaderBytes(
+  tensors: readonly SafetensorsLayoutEntry[],
+  metadata?: Record<string, string>,
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const t of tensors) {
-    if (t.name === '__metadata__' || t.name in header) throw new Error(`safetensors: duplicate or reserved tensor name '${t.name}'`);
+    if (t.name === '__metadata__' || t.name in header)
+      throw new Error(`safetensors: duplicate or reserved tensor name '${t.name}'`);
     header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + t.byteLength] };
     offset += t.byteLength;
   }
@@ -48,7 +52,9 @@ export function encodeSafetensors(tensors: readonly SafetensorsEntry[], metadata
   for (const t of tensors) {
     const elements = t.shape.reduce((a, d) => a * d, 1);
     if (elements !== t.data.length) {
-      throw new Error(`safetensors: tensor '${t.name}' has ${t.data.length} values but shape [${t.shape}] needs ${elements}`);
+      throw new Error(
+        `safetensors: tensor '${t.name}' has ${t.data.length} values but shape [${t.shape}] needs ${elements}`,
+      );
     }
     const bytes = encodeFloats(t.data, t.dtype);
     layout.push({ name: t.name, dtype: t.dtype, shape: t.shape, byteLength: bytes.byteLength });

@@ -71,8 +71,16 @@ describe('safetensors bad inputs (each error names the file)', () => {
     const bytes = rawFile({ t: tensor }, new Uint8Array(8), 2 ** 40);
     const f = files(bytes);
     let requested = 0;
-    const spy = { ...f, read: (n: string, s?: number, e?: number) => ((requested = Math.max(requested, (e ?? 0) - (s ?? 0))), f.read(n, s, e)) };
-    await expect(readSafetensorsHeader(spy, 'w.safetensors')).rejects.toThrow(/w\.safetensors: header length 1099511627776 is larger than the file/);
+    const spy = {
+      ...f,
+      read: (n: string, s?: number, e?: number) => (
+        (requested = Math.max(requested, (e ?? 0) - (s ?? 0))),
+        f.read(n, s, e)
+      ),
+    };
+    await expect(readSafetensorsHeader(spy, 'w.safetensors')).rejects.toThrow(
+      /w\.safetensors: header length 1099511627776 is larger than the file/,
+    );
     expect(requested).toBe(8);
   });
 
@@ -80,7 +88,9 @@ describe('safetensors bad inputs (each error names the file)', () => {
     const bytes = new Uint8Array(20);
     new DataView(bytes.buffer).setBigUint64(0, 12n, true);
     bytes.set(new TextEncoder().encode('{not json!!}'), 8);
-    await expect(readSafetensorsHeader(files(bytes), 'w.safetensors')).rejects.toThrow(/w\.safetensors: header is not valid JSON/);
+    await expect(readSafetensorsHeader(files(bytes), 'w.safetensors')).rejects.toThrow(
+      /w\.safetensors: header is not valid JSON/,
+    );
   });
 
   it('truncated data', async () => {
@@ -97,7 +107,9 @@ describe('safetensors bad inputs (each error names the file)', () => {
 
   it('unknown dtype', async () => {
     const bytes = rawFile({ t: { ...tensor, dtype: 'F13' } }, new Uint8Array(8));
-    await expect(readSafetensorsHeader(files(bytes), 'w.safetensors')).rejects.toThrow(/w\.safetensors: tensor 't': unknown dtype "F13"/);
+    await expect(readSafetensorsHeader(files(bytes), 'w.safetensors')).rejects.toThrow(
+      /w\.safetensors: tensor 't': unknown dtype "F13"/,
+    );
   });
 
   it('shape × dtype ≠ byte length', async () => {
@@ -108,8 +120,15 @@ describe('safetensors bad inputs (each error names the file)', () => {
   });
 
   it('malformed shape and offsets', async () => {
-    await expect(readSafetensorsHeader(files(rawFile({ t: { ...tensor, shape: [-2] } }, new Uint8Array(8))), 'w.safetensors')).rejects.toThrow(/shape/);
-    await expect(readSafetensorsHeader(files(rawFile({ t: { ...tensor, data_offsets: [8, 0] } }, new Uint8Array(8))), 'w.safetensors')).rejects.toThrow(/end before begin/);
+    await expect(
+      readSafetensorsHeader(files(rawFile({ t: { ...tensor, shape: [-2] } }, new Uint8Array(8))), 'w.safetensors'),
+    ).rejects.toThrow(/shape/);
+    await expect(
+      readSafetensorsHeader(
+        files(rawFile({ t: { ...tensor, data_offsets: [8, 0] } }, new Uint8Array(8))),
+        'w.safetensors',
+      ),
+    ).rejects.toThrow(/end before begin/);
   });
 
   it('integer tensors are listed but not read as weights', async () => {
@@ -123,7 +142,9 @@ describe('safetensors bad inputs (each error names the file)', () => {
   it('file that shrank after its header was read', async () => {
     const good = encodeSafetensors([{ name: 't', dtype: 'F32', shape: [2], data: [1, 2] }]);
     const h = await readSafetensorsHeader(files(good), 'w.safetensors');
-    await expect(readTensorF32(files(good.subarray(0, good.length - 4)), h, 't')).rejects.toThrow(/truncated: tensor 't' got 4 of 8 bytes/);
+    await expect(readTensorF32(files(good.subarray(0, good.length - 4)), h, 't')).rejects.toThrow(
+      /truncated: tensor 't' got 4 of 8 bytes/,
+    );
   });
 
   it('missing file', async () => {

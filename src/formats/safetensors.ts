@@ -59,9 +59,14 @@ export async function readSafetensorsHeader(files: ModelFiles, file: string): Pr
   // Compared as a BigInt: Number() would round lengths above 2^53 and print a different value than the file holds.
   const declared = view.getBigUint64(0, true);
   if (declared > BigInt(fileSize - 8)) {
-    fail(files, file, `header length ${declared} is larger than the file (${fileSize} bytes): truncated or not safetensors`);
+    fail(
+      files,
+      file,
+      `header length ${declared} is larger than the file (${fileSize} bytes): truncated or not safetensors`,
+    );
   }
-  if (declared > BigInt(MAX_HEADER_BYTES)) fail(files, file, `header length ${declared} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (declared > BigInt(MAX_HEADER_BYTES))
+    fail(files, file, `header length ${declared} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const headerLen = Number(declared);
   const headerBytes = await files.read(file, 8, 8 + headerLen);
   if (headerBytes.byteLength !== headerLen) fail(files, file, 'truncated: header shorter than its declared length');
@@ -71,7 +76,8 @@ export async function readSafetensorsHeader(files: ModelFiles, file: string): Pr
   } catch (e) {
     fail(files, file, `header is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) fail(files, file, 'header is not a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    fail(files, file, 'header is not a JSON object');
   return parseHeaderObject(files, file, fileSize, 8 + headerLen, json as Record<string, unknown>);
 }
 
@@ -99,8 +105,13 @@ function parseHeaderObject(
  * As the reference reader (`SafeTensors::validate`): the tensors' byte ranges, sorted, must tile the data section
  * exactly — no overlap (two tensors sharing bytes), no hole, nothing after the last tensor.
  */
-function checkCoverage(files: ModelFiles, file: string, fileSize: number, dataStart: number,
-  tensors: ReadonlyMap<string, SafetensorsTensorInfo>): void {
+function checkCoverage(
+  files: ModelFiles,
+  file: string,
+  fileSize: number,
+  dataStart: number,
+  tensors: ReadonlyMap<string, SafetensorsTensorInfo>,
+): void {
   const sorted = [...tensors.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let at = dataStart;
   let previous: string | null = null;
@@ -109,19 +120,28 @@ function checkCoverage(files: ModelFiles, file: string, fileSize: number, dataSt
       fail(files, file, `tensor '${t.name}' [${t.begin - dataStart}, ${t.end - dataStart}) overlaps '${previous}'`);
     }
     if (t.begin > at) {
-      fail(files, file, `${t.begin - at} bytes before tensor '${t.name}' are not covered by any tensor (a hole in data_offsets)`);
+      fail(
+        files,
+        file,
+        `${t.begin - at} bytes before tensor '${t.name}' are not covered by any tensor (a hole in data_offsets)`,
+      );
     }
     at = t.end;
     previous = t.name;
   }
   if (at !== fileSize) {
-    fail(files, file, `the last ${fileSize - at} bytes of the file are not covered by any tensor (data_offsets end at ` +
-      `${at - dataStart}; truncated header or trailing data)`);
+    fail(
+      files,
+      file,
+      `the last ${fileSize - at} bytes of the file are not covered by any tensor (data_offsets end at ` +
+        `${at - dataStart}; truncated header or trailing data)`,
+    );
   }
 }
 
 function parseMetadata(files: ModelFiles, file: string, entry: unknown): Record<string, string> {
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail(files, file, '__metadata__ is not an object');
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    fail(files, file, '__metadata__ is not an object');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
     if (typeof v !== 'string') fail(files, file, `__metadata__.${k} is not a string`);
@@ -164,11 +184,7 @@ function parseEntry(
 }
 
 /** Reads one tensor (F32, F16 or BF16) as a fresh Float32Array. */
-export async function readTensorF32(
-  files: ModelFiles,
-  header: SafetensorsHeader,
-  name: string,
-): Promise<Float32Array> {
+export async function readTensorF32(files: ModelFiles, header: SafetensorsHeader, name: string): Promise<Float32Array> {
   const info = header.tensors.get(name);
   if (!info) fail(files, header.file, `no tensor named '${name}'`);
   if (info.dtype !== 'F32' && info.dtype !== 'F16' && info.dtype !== 'BF16') {
@@ -187,7 +203,11 @@ export async function readRange(
   if (info.end === info.begin) return new Uint8Array(0);
   const bytes = await files.read(header.file, info.begin, info.end);
   if (bytes.byteLength !== info.end - info.begin) {
-    fail(files, header.file, `truncated: tensor '${info.name}' got ${bytes.byteLength} of ${info.end - info.begin} bytes`);
+    fail(
+      files,
+      header.file,
+      `truncated: tensor '${info.name}' got ${bytes.byteLength} of ${info.end - info.begin} bytes`,
+    );
   }
   return bytes;
 }

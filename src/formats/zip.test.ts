@@ -14,9 +14,13 @@ describe('unzipFiles caps', () => {
     const many = zipFolder(Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`f${i}`, 'x'])));
     expect(() => unzipFiles(many, 'many.zip', { ...ZIP_LIMITS, entries: 4 })).toThrow(/many\.zip: more than 4 entries/);
     const big = zipFolder({ a: new Uint8Array(3000) });
-    expect(() => unzipFiles(big, 'big.zip', { ...ZIP_LIMITS, totalBytes: 2000 })).toThrow(/big\.zip: expands to more than 2000 bytes/);
+    expect(() => unzipFiles(big, 'big.zip', { ...ZIP_LIMITS, totalBytes: 2000 })).toThrow(
+      /big\.zip: expands to more than 2000 bytes/,
+    );
     const bomb = zipSync({ w: [new Uint8Array(200_000), { level: 9 }] });
-    expect(() => unzipFiles(bomb, 'bomb.zip', { ...ZIP_LIMITS, ratioFloorBytes: 1000 })).toThrow(/bomb\.zip: 'w' expands \d+× .*zip bomb/);
+    expect(() => unzipFiles(bomb, 'bomb.zip', { ...ZIP_LIMITS, ratioFloorBytes: 1000 })).toThrow(
+      /bomb\.zip: 'w' expands \d+× .*zip bomb/,
+    );
   });
 
   it('names the archive when it is not a zip', () => {

@@ -35,14 +35,17 @@ export function unzipFiles(bytes: Uint8Array, label = 'archive.zip', limits = ZI
   // fflate calls the filter with each entry's declared sizes before inflating it, and inflates into a buffer of
   // exactly the declared size, so these checks bound both time and memory.
   const filter = (f: UnzipFileInfo): boolean => {
-    if (++count > limits.entries) throw new InputError(`${label}: more than ${limits.entries} entries; not an adapter archive`);
+    if (++count > limits.entries)
+      throw new InputError(`${label}: more than ${limits.entries} entries; not an adapter archive`);
     total += f.originalSize;
     if (total > limits.totalBytes) {
       throw new InputError(`${label}: expands to more than ${limits.totalBytes} bytes; refusing to unpack it`);
     }
     if (f.originalSize > limits.ratioFloorBytes && f.originalSize > limits.ratio * Math.max(1, f.size)) {
-      throw new InputError(`${label}: '${f.name}' expands ${Math.round(f.originalSize / Math.max(1, f.size))}× ` +
-        `(${f.size} → ${f.originalSize} bytes), more than the ${limits.ratio}× an adapter can; refusing a zip bomb`);
+      throw new InputError(
+        `${label}: '${f.name}' expands ${Math.round(f.originalSize / Math.max(1, f.size))}× ` +
+          `(${f.size} → ${f.originalSize} bytes), more than the ${limits.ratio}× an adapter can; refusing a zip bomb`,
+      );
     }
     return true;
   };

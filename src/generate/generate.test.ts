@@ -19,7 +19,8 @@ const models = new Map<ModelFixture, DecoderModel>();
 
 beforeAll(async () => {
   await initNodeBackend('wasm');
-  for (const name of ['qwen3', 'llama3-rope-untied', 'mistral'] as const) models.set(name, await loadModel(modelFixtureFiles(name)));
+  for (const name of ['qwen3', 'llama3-rope-untied', 'mistral'] as const)
+    models.set(name, await loadModel(modelFixtureFiles(name)));
 });
 afterAll(() => {
   for (const m of models.values()) m.dispose();
@@ -31,7 +32,11 @@ function greedyNoCache(model: DecoderModel, prompt: number[], steps: number, hoo
   for (let s = 0; s < steps; s++) {
     const next = tf.tidy(() => {
       const logits = model.forward(tf.tensor2d(ids, [1, ids.length], 'int32'), { hook }); // [1, seq, vocab]
-      return logits.slice([0, ids.length - 1, 0], [1, 1, model.config.vocab]).flatten().argMax().dataSync()[0];
+      return logits
+        .slice([0, ids.length - 1, 0], [1, 1, model.config.vocab])
+        .flatten()
+        .argMax()
+        .dataSync()[0];
     });
     ids.push(next);
   }
@@ -39,22 +44,29 @@ function greedyNoCache(model: DecoderModel, prompt: number[], steps: number, hoo
 }
 
 describe('generate with the KV cache', () => {
-  it.each(['qwen3', 'llama3-rope-untied', 'mistral'] as const)('greedy equals argmax over repeated full forwards (%s)', async (name) => {
-    const model = models.get(name)!;
-    const prompt = 'The quick brown fox';
-    const result = await generate(model, tokenizer, { prompt, maxNewTokens: 24 });
-    const reference = greedyNoCache(model, tokenizer.encode(prompt), 24);
-    // config.json's eos_token_id ends generation, as in transformers.
-    const eosAt = reference.findIndex((id) => model.config.eosTokenIds.includes(id));
-    expect(result.finishReason).toBe(eosAt >= 0 ? 'eos' : 'length');
-    expect(result.ids).toEqual(eosAt >= 0 ? reference.slice(0, eosAt + 1) : reference);
-    expect(result.newTokens).toBe(result.ids.length);
-    expect(result.promptTokens).toBe(19);
-  });
+  it.each(['qwen3', 'llama3-rope-untied', 'mistral'] as const)(
+    'greedy equals argmax over repeated full forwards (%s)',
+    async (name) => {
+      const model = models.get(name)!;
+      const prompt = 'The quick brown fox';
+      const result = await generate(model, tokenizer, { prompt, maxNewTokens: 24 });
+      const reference = greedyNoCache(model, tokenizer.encode(prompt), 24);
+      // config.json's eos_token_id ends generation, as in transformers.
+      const eosAt = reference.findIndex((id) => model.config.eosTokenIds.includes(id));
+      expect(result.finishReason).toBe(eosAt >= 0 ? 'eos' : 'length');
+      expect(result.ids).toEqual(eosAt >= 0 ? reference.slice(0, eosAt + 1) : reference);
+      expect(result.newTokens).toBe(result.ids.length);
+      expect(result.promptTokens).toBe(19);
+    },
+  );
 
   it('gives the same tokens through a model that only offers forward()', async () => {
     const m = models.get('mistral')!;
-    const forwardOnly = { config: m.config, createCache: (b: number, n: number) => m.createCache(b, n), forward: m.forward.bind(m) };
+    const forwardOnly = {
+      config: m.config,
+      createCache: (b: number, n: number) => m.createCache(b, n),
+      forward: m.forward.bind(m),
+    };
     const req = { prompt: 'Same path?', maxNewTokens: 12 };
     expect((await generate(forwardOnly, tokenizer, req)).ids).toEqual((await generate(m, tokenizer, req)).ids);
   });
@@ -63,7 +75,9 @@ describe('generate with the KV cache', () => {
     const model = models.get('llama3-rope-untied')!;
     const { hidden, intermediate } = model.config;
     const r = tf.randomNormal([intermediate, hidden], 0, 0.5, 'float32', 17) as tf.Tensor2D; // [in, out]
-    const hook: AdapterHook = { delta: (path, x) => (path.endsWith('mlp.down_proj') ? (tf.matMul(x, r) as tf.Tensor2D) : null) };
+    const hook: AdapterHook = {
+      delta: (path, x) => (path.endsWith('mlp.down_proj') ? (tf.matMul(x, r) as tf.Tensor2D) : null),
+    };
     try {
       const prompt = 'Adapters!';
       const plain = await generate(model, tokenizer, { prompt, maxNewTokens: 16 });
@@ -79,18 +93,28 @@ describe('generate with the KV cache', () => {
     const model = models.get('qwen3')!;
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    await generate(model, tokenizer, { prompt: 'abc', maxNewTokens: 12, temperature: 0.8, topK: 50, topP: 0.9, seed: 1 }, {
-      onToken: () => counts.push(tf.memory().numTensors),
-    });
+    await generate(
+      model,
+      tokenizer,
+      { prompt: 'abc', maxNewTokens: 12, temperature: 0.8, topK: 50, topP: 0.9, seed: 1 },
+      {
+        onToken: () => counts.push(tf.memory().numTensors),
+      },
+    );
     expect(new Set(counts.slice(1)).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('streams pieces that join to the final text, which is the decoded ids', async () => {
     const events: TokenEvent[] = [];
-    const result = await generate(models.get('qwen3')!, tokenizer, { prompt: 'Hi', maxNewTokens: 40, temperature: 1.2, seed: 7 }, {
-      onToken: (ev) => events.push(ev),
-    });
+    const result = await generate(
+      models.get('qwen3')!,
+      tokenizer,
+      { prompt: 'Hi', maxNewTokens: 40, temperature: 1.2, seed: 7 },
+      {
+        onToken: (ev) => events.push(ev),
+      },
+    );
     expect(events.map((e) => e.index)).toEqual([...Array(40).keys()]);
     expect(events.map((e) => e.id)).toEqual(result.ids);
     expect(events.map((e) => e.text).join('')).toBe(result.text);
@@ -135,7 +159,12 @@ describe('generate stop conditions', () => {
     const stop = chars[k] + chars[k + 1];
     const cut = free.text.indexOf(stop);
     const events: string[] = [];
-    const result = await generate(m, tokenizer, { ...base, stop: ['never-appears', stop] }, { onToken: (e) => events.push(e.text) });
+    const result = await generate(
+      m,
+      tokenizer,
+      { ...base, stop: ['never-appears', stop] },
+      { onToken: (e) => events.push(e.text) },
+    );
     expect(result.finishReason).toBe('stop');
     expect(result.text).toBe(free.text.slice(0, cut));
     expect(events.join('')).toBe(result.text);
@@ -148,10 +177,25 @@ describe('generate stop conditions', () => {
     const special = free.ids[6];
     const first = free.ids.indexOf(special);
     const json = byteLevelTokenizerJson() as { added_tokens: object[] };
-    json.added_tokens = [{ id: special, content: '<|end|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }];
+    json.added_tokens = [
+      {
+        id: special,
+        content: '<|end|>',
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      },
+    ];
     const withSpecial = createTokenizer(json, {});
     const parts: string[] = [];
-    const result = await generate(model(), withSpecial, { ...base, stop: ['<|end|>'] }, { onToken: (e) => parts.push(e.text) });
+    const result = await generate(
+      model(),
+      withSpecial,
+      { ...base, stop: ['<|end|>'] },
+      { onToken: (e) => parts.push(e.text) },
+    );
     expect(result.finishReason).toBe('stop');
     expect(result.ids).toEqual(free.ids.slice(0, first + 1));
     expect(result.text).toBe(tokenizer.decode(free.ids.slice(0, first)));
@@ -182,25 +226,36 @@ describe('generate stop conditions', () => {
     const long = 'x'.repeat(m.config.maxPositionEmbeddings - 3);
     const clamped = await generate(m, tokenizer, { prompt: long, maxNewTokens: 50 });
     expect(clamped.newTokens).toBe(3);
-    await expect(generate(m, tokenizer, { prompt: long + 'xyz', maxNewTokens: 5 })).rejects.toThrow(/context is 256 tokens/);
+    await expect(generate(m, tokenizer, { prompt: long + 'xyz', maxNewTokens: 5 })).rejects.toThrow(
+      /context is 256 tokens/,
+    );
     await expect(generate(m, tokenizer, { prompt: 'a', maxNewTokens: 0 })).rejects.toThrow(/maxNewTokens/);
     await expect(generate(m, tokenizer, { prompt: 'a', maxNewTokens: 2, topP: 2 })).rejects.toThrow(/top-p/);
     await expect(generate(m, tokenizer, { prompt: '', maxNewTokens: 2 })).rejects.toThrow(/prompt is empty/);
-    await expect(generate(m, tokenizer, { promptIds: [300], maxNewTokens: 2 })).rejects.toThrow(/outside the vocabulary/);
-    await expect(generate(m, tokenizer, { prompt: 'a', promptIds: [1], maxNewTokens: 2 })).rejects.toThrow(/exactly one/);
+    await expect(generate(m, tokenizer, { promptIds: [300], maxNewTokens: 2 })).rejects.toThrow(
+      /outside the vocabulary/,
+    );
+    await expect(generate(m, tokenizer, { prompt: 'a', promptIds: [1], maxNewTokens: 2 })).rejects.toThrow(
+      /exactly one/,
+    );
   });
 });
 
 describe('generate inputs', () => {
   it('renders messages with the chat template and the assistant header, without adding special tokens again', async () => {
     const chat = createTokenizer(byteLevelTokenizerJson(), {
-      chat_template: "{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}",
+      chat_template:
+        '{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}',
     });
     const messages = [{ role: 'user' as const, content: 'hello' }];
-    expect(promptIds(chat, { messages, maxNewTokens: 1 })).toEqual(chat.encode('<user>hello\n<assistant>', { addSpecialTokens: false }));
+    expect(promptIds(chat, { messages, maxNewTokens: 1 })).toEqual(
+      chat.encode('<user>hello\n<assistant>', { addSpecialTokens: false }),
+    );
     const result = await generate(models.get('qwen3')!, chat, { messages, maxNewTokens: 3 });
     expect(result.promptTokens).toBe('<user>hello\n<assistant>'.length);
-    await expect(generate(models.get('qwen3')!, tokenizer, { messages, maxNewTokens: 3 })).rejects.toThrow(/no chat template/);
+    await expect(generate(models.get('qwen3')!, tokenizer, { messages, maxNewTokens: 3 })).rejects.toThrow(
+      /no chat template/,
+    );
   });
 
   it("runs on a checkpoint folder's own SentencePiece-style tokenizer (BOS added, 15-token vocab on a 256 embedding)", async () => {
@@ -210,9 +265,14 @@ describe('generate inputs', () => {
       const tok = await loadTokenizer(files);
       expect(promptIds(tok, { prompt: 'hi there', maxNewTokens: 1 })[0]).toBe(tok.bosTokenId);
       const parts: string[] = [];
-      const result = await generate(model, tok, { prompt: 'hi there', maxNewTokens: 20, temperature: 1.5, seed: 2 }, {
-        onToken: (e) => parts.push(e.text),
-      });
+      const result = await generate(
+        model,
+        tok,
+        { prompt: 'hi there', maxNewTokens: 20, temperature: 1.5, seed: 2 },
+        {
+          onToken: (e) => parts.push(e.text),
+        },
+      );
       expect(Math.max(...result.ids)).toBeLessThan(tok.vocabSize);
       expect(parts.join('')).toBe(result.text);
       const body = result.finishReason === 'eos' ? result.ids.slice(0, -1) : result.ids;
@@ -227,7 +287,12 @@ describe('generate inputs', () => {
     json.model.vocab = Object.fromEntries(Object.entries(json.model.vocab).filter(([, id]) => id < 128));
     const ascii = createTokenizer(json, {});
     expect(ascii.vocabSize).toBe(128);
-    const result = await generate(models.get('mistral')!, ascii, { prompt: 'abc', maxNewTokens: 60, temperature: 2, seed: 3 });
+    const result = await generate(models.get('mistral')!, ascii, {
+      prompt: 'abc',
+      maxNewTokens: 60,
+      temperature: 2,
+      seed: 3,
+    });
     expect(Math.max(...result.ids)).toBeLessThan(128);
   });
 });

@@ -8,15 +8,27 @@ import type { TextTokenizer } from '../tokenizer/types';
 import { Rng } from '../util/rng';
 import { sampleToken, validateSamplingParams } from './sampler';
 import { OutputTracker } from './output-tracker';
-import type { FinishReason, GenerateCallbacks, GenerateRequest, GenerateResult, GenerationCache, GenerationModel } from './types';
+import type {
+  FinishReason,
+  GenerateCallbacks,
+  GenerateRequest,
+  GenerateResult,
+  GenerationCache,
+  GenerationModel,
+} from './types';
 
 /** Tokenizes the request's input (prompt text, conversation, or ids). */
 export function promptIds(tokenizer: TextTokenizer, request: GenerateRequest): number[] {
-  const given = [request.prompt !== undefined, request.messages !== undefined, request.promptIds !== undefined].filter(Boolean).length;
+  const given = [request.prompt !== undefined, request.messages !== undefined, request.promptIds !== undefined].filter(
+    Boolean,
+  ).length;
   if (given !== 1) throw new Error('generate: give exactly one of prompt, messages or promptIds');
   if (request.promptIds) return [...request.promptIds];
   if (request.messages) {
-    const text = tokenizer.applyChatTemplate(request.messages, { addGenerationPrompt: true, templateVariables: request.templateVariables });
+    const text = tokenizer.applyChatTemplate(request.messages, {
+      addGenerationPrompt: true,
+      templateVariables: request.templateVariables,
+    });
     // The rendered template already holds its special tokens (BOS included), as transformers tokenizes it.
     return tokenizer.encode(text, { addSpecialTokens: false });
   }
@@ -38,7 +50,11 @@ function validate(request: GenerateRequest, ids: number[], vocab: number, maxPos
 
 /** Runs `ids` through the model (appending to `cache`) and reads back the last position's logits [vocab]. */
 async function lastLogits<C extends GenerationCache>(
-  model: GenerationModel<C>, ids: number[], cache: C, request: GenerateRequest, allowed: number,
+  model: GenerationModel<C>,
+  ids: number[],
+  cache: C,
+  request: GenerateRequest,
+  allowed: number,
 ): Promise<Float32Array> {
   const vocab = model.config.vocab;
   const last = tf.tidy(() => {
@@ -77,7 +93,10 @@ export function yieldToEventLoop(): Promise<void> {
  * is freed whatever happens.
  */
 export async function generate<C extends GenerationCache>(
-  model: GenerationModel<C>, tokenizer: TextTokenizer, request: GenerateRequest, callbacks: GenerateCallbacks = {},
+  model: GenerationModel<C>,
+  tokenizer: TextTokenizer,
+  request: GenerateRequest,
+  callbacks: GenerateCallbacks = {},
 ): Promise<GenerateResult> {
   const prompt = promptIds(tokenizer, request);
   const { vocab, maxPositionEmbeddings } = model.config;
@@ -122,5 +141,14 @@ export async function generate<C extends GenerationCache>(
   }
   const ids = output.ids;
   const decodeMs = performance.now() - t1;
-  return { text: output.text, ids, finishReason, promptTokens: prompt.length, newTokens: ids.length, prefillMs: t1 - t0, decodeMs, seed };
+  return {
+    text: output.text,
+    ids,
+    finishReason,
+    promptTokens: prompt.length,
+    newTokens: ids.length,
+    prefillMs: t1 - t0,
+    decodeMs,
+    seed,
+  };
 }

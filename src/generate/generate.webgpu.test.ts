@@ -25,7 +25,10 @@ afterAll(() => {
 });
 
 async function load(name: ModelFixture, quant: 'f32' | 'int4'): Promise<DecoderModel> {
-  const model = await loadModel(modelFixtureFiles(name), quant === 'f32' ? {} : { linearFactory: createLinearFactory(quant, { groupSize: 32 }) });
+  const model = await loadModel(
+    modelFixtureFiles(name),
+    quant === 'f32' ? {} : { linearFactory: createLinearFactory(quant, { groupSize: 32 }) },
+  );
   loaded.push(model);
   return model;
 }
@@ -36,7 +39,10 @@ async function greedyNoCache(model: DecoderModel, prompt: number[], steps: numbe
   for (let s = 0; s < steps; s++) {
     const best = tf.tidy(() => {
       const logits = model.forward(tf.tensor2d(ids, [1, ids.length], 'int32')); // [1, seq, vocab]
-      return logits.slice([0, ids.length - 1, 0], [1, 1, model.config.vocab]).flatten().argMax();
+      return logits
+        .slice([0, ids.length - 1, 0], [1, 1, model.config.vocab])
+        .flatten()
+        .argMax();
     });
     ids.push((await best.data())[0]);
     best.dispose();
@@ -45,7 +51,10 @@ async function greedyNoCache(model: DecoderModel, prompt: number[], steps: numbe
 }
 
 describe('generate on webgpu', () => {
-  const cases: [ModelFixture, 'f32' | 'int4'][] = [['llama-tied', 'f32'], ['qwen3', 'int4']];
+  const cases: [ModelFixture, 'f32' | 'int4'][] = [
+    ['llama-tied', 'f32'],
+    ['qwen3', 'int4'],
+  ];
   it.each(cases)('%s (%s): cached greedy equals full-forward greedy, tensors flat', async (name, quant) => {
     expect(tf.getBackend()).toBe('webgpu');
     const model = await load(name, quant);
@@ -54,9 +63,14 @@ describe('generate on webgpu', () => {
     // The reference run built the model's RoPE tables for this length (kept by the model, not a per-step leak).
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    const result = await generate(model, tokenizer, { prompt, maxNewTokens: 5 }, {
-      onToken: () => counts.push(tf.memory().numTensors),
-    });
+    const result = await generate(
+      model,
+      tokenizer,
+      { prompt, maxNewTokens: 5 },
+      {
+        onToken: () => counts.push(tf.memory().numTensors),
+      },
+    );
     expect(result.ids).toEqual(reference);
     expect(new Set(counts.slice(1)).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);

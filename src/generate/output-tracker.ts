@@ -29,7 +29,12 @@ export class OutputTracker {
   private readonly stopIds: Set<number>;
   private readonly eos: Set<number>;
 
-  constructor(tokenizer: TextTokenizer, eosIds: Iterable<number>, stop: readonly string[], private readonly maxNew: number) {
+  constructor(
+    tokenizer: TextTokenizer,
+    eosIds: Iterable<number>,
+    stop: readonly string[],
+    private readonly maxNew: number,
+  ) {
     const stops = splitStops(tokenizer, stop);
     this.stream = new TextStream(tokenizer, stops.strings);
     this.stopIds = stops.ids;

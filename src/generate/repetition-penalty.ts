@@ -5,8 +5,13 @@
  */
 
 /** Returns a new array with the penalty applied to each distinct id of `contextIds`. penalty 1 is a no-op. */
-export function applyRepetitionPenalty(logits: Float32Array, contextIds: Iterable<number>, penalty: number): Float32Array {
-  if (!(penalty > 0) || !Number.isFinite(penalty)) throw new Error(`repetition penalty must be a finite number > 0, got ${penalty}`);
+export function applyRepetitionPenalty(
+  logits: Float32Array,
+  contextIds: Iterable<number>,
+  penalty: number,
+): Float32Array {
+  if (!(penalty > 0) || !Number.isFinite(penalty))
+    throw new Error(`repetition penalty must be a finite number > 0, got ${penalty}`);
   const out = logits.slice();
   if (penalty === 1) return out;
   const seen = new Set<number>();

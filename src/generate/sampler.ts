@@ -44,7 +44,12 @@ export function validateSamplingParams(p: SamplingParams): void {
  * Picks the next token. `contextIds` (prompt + generated so far) feeds the repetition penalty; `rng` is only
  * consumed when sampling (temperature > 0), so greedy runs leave a shared generator untouched.
  */
-export function sampleToken(logits: Float32Array, contextIds: Iterable<number>, params: SamplingParams, rng: Rng): number {
+export function sampleToken(
+  logits: Float32Array,
+  contextIds: Iterable<number>,
+  params: SamplingParams,
+  rng: Rng,
+): number {
   let x = logits;
   const penalty = params.repetitionPenalty ?? 1;
   if (penalty !== 1) x = applyRepetitionPenalty(x, contextIds, penalty);

@@ -160,7 +160,12 @@ describe('categorical draw and the composed sampler', () => {
     const source = new Rng(21);
     for (let trial = 0; trial < 30; trial++) {
       const logits = Float32Array.from({ length: 500 }, () => source.normal() * 2);
-      const params = { temperature: 0.8, topK: 1 + source.nextInt(60), topP: 0.5 + 0.5 * source.nextFloat(), minP: 0.02 };
+      const params = {
+        temperature: 0.8,
+        topK: 1 + source.nextInt(60),
+        topP: 0.5 + 0.5 * source.nextFloat(),
+        minP: 0.02,
+      };
       const seed = source.next();
       let dense = applyTemperature(logits, params.temperature);
       dense = minPFilter(topPFilter(topKFilter(dense, params.topK), params.topP), params.minP);
@@ -169,12 +174,16 @@ describe('categorical draw and the composed sampler', () => {
   });
 
   it('rejects out-of-range settings with a readable message', () => {
-    expect(() => validateSamplingParams({ temperature: -1 })).toThrow('temperature must be a finite number ≥ 0, got -1');
+    expect(() => validateSamplingParams({ temperature: -1 })).toThrow(
+      'temperature must be a finite number ≥ 0, got -1',
+    );
     expect(() => validateSamplingParams({ topK: 1.5 })).toThrow(/top-k/);
     expect(() => validateSamplingParams({ topP: 1.5 })).toThrow(/top-p/);
     expect(() => validateSamplingParams({ minP: -0.1 })).toThrow(/min-p/);
     expect(() => validateSamplingParams({ repetitionPenalty: 0 })).toThrow(/repetition penalty/);
-    expect(() => validateSamplingParams({ temperature: 0.7, topK: 40, topP: 0.9, minP: 0.05, repetitionPenalty: 1.1 })).not.toThrow();
+    expect(() =>
+      validateSamplingParams({ temperature: 0.7, topK: 40, topP: 0.9, minP: 0.05, repetitionPenalty: 1.1 }),
+    ).not.toThrow();
   });
 });
 
@@ -182,10 +191,22 @@ describe('generation_config.json defaults', () => {
   it('maps do_sample and the sampling fields like transformers', async () => {
     const { generationDefaults } = await import('./generation-config');
     expect(generationDefaults({ eos_token_id: 2 })).toEqual({ temperature: 0 });
-    expect(generationDefaults({ do_sample: false, temperature: 0.6, repetition_penalty: 1.1 })).toEqual({ temperature: 0, repetitionPenalty: 1.1 });
-    expect(generationDefaults({ do_sample: true, temperature: 0.6, top_k: 20, top_p: 0.95, min_p: 0 })).toEqual({ temperature: 0.6, topK: 20, topP: 0.95 });
+    expect(generationDefaults({ do_sample: false, temperature: 0.6, repetition_penalty: 1.1 })).toEqual({
+      temperature: 0,
+      repetitionPenalty: 1.1,
+    });
+    expect(generationDefaults({ do_sample: true, temperature: 0.6, top_k: 20, top_p: 0.95, min_p: 0 })).toEqual({
+      temperature: 0.6,
+      topK: 20,
+      topP: 0.95,
+    });
     expect(generationDefaults({ do_sample: true })).toEqual({ temperature: 1, topK: 50, topP: 1 });
-    expect(generationDefaults({ do_sample: true, top_k: 0, max_new_tokens: 256 })).toEqual({ temperature: 1, topK: 0, topP: 1, maxNewTokens: 256 });
+    expect(generationDefaults({ do_sample: true, top_k: 0, max_new_tokens: 256 })).toEqual({
+      temperature: 1,
+      topK: 0,
+      topP: 1,
+      maxNewTokens: 256,
+    });
     expect(generationDefaults(null)).toEqual({});
   });
 });

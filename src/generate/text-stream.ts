@@ -33,7 +33,10 @@ export class TextStream {
   private emitted = '';
   private done = false;
 
-  constructor(private readonly tokenizer: Pick<TextTokenizer, 'decode'>, stop: readonly string[] = []) {
+  constructor(
+    private readonly tokenizer: Pick<TextTokenizer, 'decode'>,
+    stop: readonly string[] = [],
+  ) {
     this.stop = stop.filter((s) => s.length > 0);
     this.maxStop = Math.max(0, ...this.stop.map((s) => s.length));
   }

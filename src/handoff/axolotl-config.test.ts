@@ -26,7 +26,11 @@ function unknownKeys(config: Record<string, unknown>, kind: JobDataKind): string
   const known = kind === 'dpo' || kind === 'orpo' ? dpoKeys : sftKeys;
   for (const list of ['datasets', 'test_datasets']) {
     for (const entry of (config[list] as Record<string, unknown>[] | undefined) ?? []) {
-      bad.push(...Object.keys(entry).filter((k) => !known.has(k)).map((k) => `${list}[].${k}`));
+      bad.push(
+        ...Object.keys(entry)
+          .filter((k) => !known.has(k))
+          .map((k) => `${list}[].${k}`),
+      );
     }
   }
   return bad;
@@ -36,10 +40,46 @@ const lora = testSpec().lora;
 const train = testSpec().train;
 const cases: [string, Partial<HandoffSpec>, JobDataKind][] = [
   ['defaults, chat', {}, 'chat'],
-  ['prompt template segments', { render: { template: '{prompt}\n', completionOnly: true, pack: true, evalSplit: 0.1 } }, 'segments'],
+  [
+    'prompt template segments',
+    { render: { template: '{prompt}\n', completionOnly: true, pack: true, evalSplit: 0.1 } },
+    'segments',
+  ],
   ['plain text', {}, 'text'],
-  ['nf4 + DoRA + LoRA+ + rsLoRA + patterns + layers', { quant: 'nf4', dora: true, loraPlusRatio: 16, lora: { ...lora, useRslora: true, layers: [0, 2], rankPattern: { q_proj: 4 }, alphaPattern: { v_proj: 8 }, init: 'gaussian', targets: ['q_proj', 'v_proj'] } }, 'chat'],
-  ['int8, epochs, eval + checkpoint cadence', { quant: 'int8', train: { ...train, steps: null, epochs: 3, evalEvery: 5, checkpointEvery: 10, evalMaxExamples: 4, onNonFinite: 'retry-half-lr' } }, 'chat'],
+  [
+    'nf4 + DoRA + LoRA+ + rsLoRA + patterns + layers',
+    {
+      quant: 'nf4',
+      dora: true,
+      loraPlusRatio: 16,
+      lora: {
+        ...lora,
+        useRslora: true,
+        layers: [0, 2],
+        rankPattern: { q_proj: 4 },
+        alphaPattern: { v_proj: 8 },
+        init: 'gaussian',
+        targets: ['q_proj', 'v_proj'],
+      },
+    },
+    'chat',
+  ],
+  [
+    'int8, epochs, eval + checkpoint cadence',
+    {
+      quant: 'int8',
+      train: {
+        ...train,
+        steps: null,
+        epochs: 3,
+        evalEvery: 5,
+        checkpointEvery: 10,
+        evalMaxExamples: 4,
+        onNonFinite: 'retry-half-lr',
+      },
+    },
+    'chat',
+  ],
   ['DPO sigmoid', { method: 'dpo' }, 'dpo'],
   ['DPO IPO', { method: 'dpo', preference: { beta: 0.3, loss: 'ipo' } }, 'dpo'],
   ['ORPO', { method: 'orpo', preference: { beta: 0.2, loss: 'sigmoid' } }, 'orpo'],
@@ -60,7 +100,10 @@ describe(`axolotl config keys (schema at axolotl ${schema.commit.slice(0, 12)})`
 
   it('the check catches a key axolotl does not know', () => {
     const { config } = axolotlConfig(testSpec(), 'chat', true);
-    expect(unknownKeys({ ...config, lora_rank: 8, datasets: [{ path: 'x', field_msgs: 'm' }] }, 'chat')).toEqual(['lora_rank', 'datasets[].field_msgs']);
+    expect(unknownKeys({ ...config, lora_rank: 8, datasets: [{ path: 'x', field_msgs: 'm' }] }, 'chat')).toEqual([
+      'lora_rank',
+      'datasets[].field_msgs',
+    ]);
   });
 });
 
@@ -75,7 +118,11 @@ const rows: [string, Partial<HandoffSpec>, Record<string, unknown>][] = [
   ['rsLoRA', { lora: { ...lora, useRslora: true } }, { peft_use_rslora: true }],
   ['DoRA', { dora: true }, { peft_use_dora: true }],
   ['gaussian init', { lora: { ...lora, init: 'gaussian' } }, { peft_init_lora_weights: 'gaussian' }],
-  ['rank pattern', { lora: { ...lora, rankPattern: { 'layers.0.self_attn.q_proj': 4 } } }, { lora_rank_pattern: { 'layers.0.self_attn.q_proj': 4 } }],
+  [
+    'rank pattern',
+    { lora: { ...lora, rankPattern: { 'layers.0.self_attn.q_proj': 4 } } },
+    { lora_rank_pattern: { 'layers.0.self_attn.q_proj': 4 } },
+  ],
   ['LoRA+', { loraPlusRatio: 16 }, { loraplus_lr_ratio: 16 }],
   ['f32 base', { quant: 'f32' }, { adapter: 'lora' }],
   ['f16 base', { quant: 'f16' }, { adapter: 'lora' }],
@@ -86,7 +133,11 @@ const rows: [string, Partial<HandoffSpec>, Record<string, unknown>][] = [
   ['cosine', {}, { lr_scheduler: 'cosine' }],
   ['linear', { train: { ...train, schedule: 'linear' } }, { lr_scheduler: 'linear' }],
   ['constant', { train: { ...train, schedule: 'constant' } }, { lr_scheduler: 'constant' }],
-  ['constant + warmup', { train: { ...train, schedule: 'constant', warmupSteps: 5 } }, { lr_scheduler: 'constant_with_warmup', warmup_steps: 5 }],
+  [
+    'constant + warmup',
+    { train: { ...train, schedule: 'constant', warmupSteps: 5 } },
+    { lr_scheduler: 'constant_with_warmup', warmup_steps: 5 },
+  ],
   ['steps', { train: { ...train, steps: 200 } }, { max_steps: 200 }],
   ['epochs', { train: { ...train, steps: null, epochs: 2 } }, { num_epochs: 2 }],
   ['batch', { train: { ...train, batchSize: 4 } }, { micro_batch_size: 4 }],
@@ -99,8 +150,16 @@ const rows: [string, Partial<HandoffSpec>, Record<string, unknown>][] = [
   ['eval every', { train: { ...train, evalEvery: 25 } }, { eval_steps: 25 }],
   ['checkpoint every', { train: { ...train, checkpointEvery: 50 } }, { save_steps: 50 }],
   ['completion-only loss', {}, { train_on_inputs: false }],
-  ['loss on everything', { render: { template: 'chat', completionOnly: false, pack: false, evalSplit: 0 } }, { train_on_inputs: true }],
-  ['packing', { render: { template: 'chat', completionOnly: true, pack: true, evalSplit: 0 } }, { sample_packing: true, pad_to_sequence_len: true }],
+  [
+    'loss on everything',
+    { render: { template: 'chat', completionOnly: false, pack: false, evalSplit: 0 } },
+    { train_on_inputs: true },
+  ],
+  [
+    'packing',
+    { render: { template: 'chat', completionOnly: true, pack: true, evalSplit: 0 } },
+    { sample_packing: true, pad_to_sequence_len: true },
+  ],
   ['checkpointing on', {}, { gradient_checkpointing: true }],
   ['checkpointing off', { checkpointing: false }, { gradient_checkpointing: false }],
   ['DPO', { method: 'dpo', preference: { beta: 0.2, loss: 'sigmoid' } }, { rl: 'dpo', rl_beta: 0.2 }],
@@ -120,7 +179,11 @@ describe('our settings → axolotl, one row per setting', () => {
 
   it('a plain run has no warnings; every lossy mapping is named', () => {
     expect(axolotlConfig(testSpec(), 'chat', false).warnings).toEqual([]);
-    const lossy = axolotlConfig(testSpec({ quant: 'int4', modelId: null, train: { ...train, evalMaxExamples: 3, onNonFinite: 'retry-half-lr' } }), 'chat', false);
+    const lossy = axolotlConfig(
+      testSpec({ quant: 'int4', modelId: null, train: { ...train, evalMaxExamples: 3, onNonFinite: 'retry-half-lr' } }),
+      'chat',
+      false,
+    );
     expect(lossy.warnings.join('\n')).toMatch(/int4.*NF4/);
     expect(lossy.warnings.join('\n')).toMatch(/REPLACE_WITH_HF_MODEL_ID/);
     expect(lossy.warnings.join('\n')).toMatch(/evalMaxExamples 3/);
@@ -129,11 +192,39 @@ describe('our settings → axolotl, one row per setting', () => {
 
   it('dataset entries: chat_template mapping, input_output, completion, DPO fields, and the eval file', () => {
     const chat = axolotlConfig(testSpec(), 'chat', true).config;
-    expect(chat.datasets).toEqual([{ path: 'data/train.jsonl', ds_type: 'json', type: 'chat_template', field_messages: 'messages', message_property_mappings: { role: 'role', content: 'content' }, roles_to_train: ['assistant'], train_on_eos: 'turn' }]);
+    expect(chat.datasets).toEqual([
+      {
+        path: 'data/train.jsonl',
+        ds_type: 'json',
+        type: 'chat_template',
+        field_messages: 'messages',
+        message_property_mappings: { role: 'role', content: 'content' },
+        roles_to_train: ['assistant'],
+        train_on_eos: 'turn',
+      },
+    ]);
     expect((chat.test_datasets as { path: string }[])[0].path).toBe('data/eval.jsonl');
-    expect((axolotlConfig(testSpec(), 'segments', false).config.datasets as object[])[0]).toEqual({ path: 'data/train.jsonl', ds_type: 'json', type: 'input_output' });
-    expect((axolotlConfig(testSpec(), 'text', false).config.datasets as object[])[0]).toEqual({ path: 'data/train.jsonl', ds_type: 'json', type: 'completion', field: 'text' });
-    expect((axolotlConfig(testSpec({ method: 'dpo' }), 'dpo', false).config.datasets as object[])[0]).toEqual({ path: 'data/train.jsonl', type: 'chat_template.default', field_messages: 'messages', field_chosen: 'chosen', field_rejected: 'rejected' });
-    expect((axolotlConfig(testSpec({ method: 'orpo' }), 'orpo', false).config.datasets as object[])[0]).toEqual({ path: 'data/train.jsonl', type: 'chat_template.argilla' });
+    expect((axolotlConfig(testSpec(), 'segments', false).config.datasets as object[])[0]).toEqual({
+      path: 'data/train.jsonl',
+      ds_type: 'json',
+      type: 'input_output',
+    });
+    expect((axolotlConfig(testSpec(), 'text', false).config.datasets as object[])[0]).toEqual({
+      path: 'data/train.jsonl',
+      ds_type: 'json',
+      type: 'completion',
+      field: 'text',
+    });
+    expect((axolotlConfig(testSpec({ method: 'dpo' }), 'dpo', false).config.datasets as object[])[0]).toEqual({
+      path: 'data/train.jsonl',
+      type: 'chat_template.default',
+      field_messages: 'messages',
+      field_chosen: 'chosen',
+      field_rejected: 'rejected',
+    });
+    expect((axolotlConfig(testSpec({ method: 'orpo' }), 'orpo', false).config.datasets as object[])[0]).toEqual({
+      path: 'data/train.jsonl',
+      type: 'chat_template.argilla',
+    });
   });
 });

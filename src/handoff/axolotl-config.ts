@@ -30,7 +30,9 @@ function quantKeys(spec: HandoffSpec, warnings: string[]): Record<string, unknow
     case 'nf4':
       return { adapter: 'qlora', load_in_4bit: true };
     case 'int4':
-      warnings.push("quant int4 (the studio's group-wise int4) becomes bitsandbytes 4-bit NF4 (QLoRA): the base is rounded differently");
+      warnings.push(
+        "quant int4 (the studio's group-wise int4) becomes bitsandbytes 4-bit NF4 (QLoRA): the base is rounded differently",
+      );
       return { adapter: 'qlora', load_in_4bit: true };
     case 'int8':
       warnings.push("quant int8 (the studio's group-wise int8) becomes bitsandbytes LLM.int8 (load_in_8bit)");
@@ -53,7 +55,9 @@ function loraKeys(spec: HandoffSpec, warnings: string[]): Record<string, unknown
   if (Object.keys(l.alphaPattern).length) out.lora_alpha_pattern = { ...l.alphaPattern };
   if (spec.loraPlusRatio !== null) out.loraplus_lr_ratio = spec.loraPlusRatio;
   if (spec.dora && spec.quant !== 'f32' && spec.quant !== 'f16') {
-    warnings.push('DoRA on a quantized base: PEFT computes the weight norm from the dequantized base too, but bitsandbytes rounds it differently');
+    warnings.push(
+      'DoRA on a quantized base: PEFT computes the weight norm from the dequantized base too, but bitsandbytes rounds it differently',
+    );
   }
   return out;
 }
@@ -83,8 +87,12 @@ function trainKeys(spec: HandoffSpec, warnings: string[]): Record<string, unknow
   });
   if (t.evalEvery > 0) out.eval_steps = t.evalEvery;
   if (t.checkpointEvery > 0) out.save_steps = t.checkpointEvery;
-  if (t.evalMaxExamples > 0) warnings.push(`evalMaxExamples ${t.evalMaxExamples}: axolotl evaluates the whole eval split; the job's eval file holds all of it`);
-  if (t.onNonFinite === 'retry-half-lr') warnings.push('on-nan retry-half-lr: axolotl has no roll-back-and-halve; a NaN loss there is not retried');
+  if (t.evalMaxExamples > 0)
+    warnings.push(
+      `evalMaxExamples ${t.evalMaxExamples}: axolotl evaluates the whole eval split; the job's eval file holds all of it`,
+    );
+  if (t.onNonFinite === 'retry-half-lr')
+    warnings.push('on-nan retry-half-lr: axolotl has no roll-back-and-halve; a NaN loss there is not retried');
   return out;
 }
 
@@ -103,9 +111,17 @@ function methodKeys(spec: HandoffSpec): Record<string, unknown> {
  * The full axolotl config for `spec`, whose records were written as `kind` (train file, plus eval when `hasEval`;
  * `untrained`: some assistant turns carry `train: false`).
  */
-export function axolotlConfig(spec: HandoffSpec, kind: JobDataKind, hasEval: boolean, untrained = false): AxolotlConfig {
+export function axolotlConfig(
+  spec: HandoffSpec,
+  kind: JobDataKind,
+  hasEval: boolean,
+  untrained = false,
+): AxolotlConfig {
   const warnings: string[] = [];
-  if (!spec.modelId) warnings.push(`no Hugging Face id for the base: axolotl.yaml says ${MODEL_ID_PLACEHOLDER}; launch.sh refuses to start until you replace it`);
+  if (!spec.modelId)
+    warnings.push(
+      `no Hugging Face id for the base: axolotl.yaml says ${MODEL_ID_PLACEHOLDER}; launch.sh refuses to start until you replace it`,
+    );
   const config: Record<string, unknown> = {
     base_model: spec.modelId ?? MODEL_ID_PLACEHOLDER,
     ...quantKeys(spec, warnings),
@@ -127,7 +143,9 @@ export function axolotlConfig(spec: HandoffSpec, kind: JobDataKind, hasEval: boo
     output_dir: `./outputs/${spec.runId}`,
   };
   if (kind === 'segments' && !spec.markers.eos) {
-    warnings.push("the tokenizer's end-of-sequence text is unknown: completions in data/train.jsonl end without it, so the model learns no stop");
+    warnings.push(
+      "the tokenizer's end-of-sequence text is unknown: completions in data/train.jsonl end without it, so the model learns no stop",
+    );
   }
   return { config, warnings };
 }

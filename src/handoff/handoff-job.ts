@@ -41,11 +41,13 @@ export interface HandoffJob {
 
 function dataKind(spec: HandoffSpec, data: JobData): JobDataKind {
   if (data.kind === 'rendered') {
-    if (spec.method !== 'sft') throw new HandoffError(`a ${spec.method} job needs preference pairs; the stored dataset is supervised`);
+    if (spec.method !== 'sft')
+      throw new HandoffError(`a ${spec.method} job needs preference pairs; the stored dataset is supervised`);
     return 'segments';
   }
   if (spec.method !== 'sft') {
-    if (data.kind !== 'preference') throw new HandoffError(`--method ${spec.method} needs preference pairs ({"prompt","chosen","rejected"})`);
+    if (data.kind !== 'preference')
+      throw new HandoffError(`--method ${spec.method} needs preference pairs ({"prompt","chosen","rejected"})`);
     return spec.method;
   }
   if (data.kind !== 'sft' || data.examples.some((ex) => ex.kind === 'preference')) {
@@ -53,13 +55,16 @@ function dataKind(spec: HandoffSpec, data: JobData): JobDataKind {
   }
   const kinds = new Set(data.examples.map((ex) => sftKind(ex, spec.render.template)));
   if (kinds.size > 1) {
-    throw new HandoffError(`the records mix shapes that axolotl reads with different dataset types (${[...kinds].join(', ')}); export one job per shape`);
+    throw new HandoffError(
+      `the records mix shapes that axolotl reads with different dataset types (${[...kinds].join(', ')}); export one job per shape`,
+    );
   }
   const [kind] = kinds;
   return kind ?? 'text';
 }
 
-const jsonl = (records: readonly Record<string, unknown>[]) => records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
+const jsonl = (records: readonly Record<string, unknown>[]) =>
+  records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
 
 type Item = NormalizedExample | PreferenceExample | Segment[];
 
@@ -72,7 +77,9 @@ function splitItems(spec: HandoffSpec, data: JobData): { train: readonly Item[];
 
 function recordOf(x: Item, data: JobData, kind: JobDataKind, spec: HandoffSpec): Record<string, unknown> {
   if (data.kind === 'rendered') return { segments: x as Segment[] };
-  return data.kind === 'sft' ? sftRecord(x as NormalizedExample, spec) : preferenceRecord(x as PreferenceExample, kind as 'dpo' | 'orpo');
+  return data.kind === 'sft'
+    ? sftRecord(x as NormalizedExample, spec)
+    : preferenceRecord(x as PreferenceExample, kind as 'dpo' | 'orpo');
 }
 
 /** Every file of the job. Throws `HandoffError` for data that cannot be handed over. */
@@ -108,7 +115,10 @@ export function zipJob(job: HandoffJob, runId: string): Uint8Array {
   const tree: Zippable = {};
   for (const [name, text] of Object.entries(job.files)) {
     // Unix (os 3) permission bits live in the high half of the external attributes.
-    tree[`job-${runId}/${name}`] = [strToU8(text), { os: 3, attrs: (EXECUTABLE.has(name) ? 0o100755 : 0o100644) << 16 }];
+    tree[`job-${runId}/${name}`] = [
+      strToU8(text),
+      { os: 3, attrs: (EXECUTABLE.has(name) ? 0o100755 : 0o100644) << 16 },
+    ];
   }
   return zipSync(tree, { level: 6 });
 }

@@ -2,9 +2,16 @@
 import type { HandoffSpec } from './job-spec';
 import { AXOLOTL_TYPES, type JobDataKind } from './job-records';
 
-export function jobReadme(spec: HandoffSpec, kind: JobDataKind, counts: { train: number; eval: number }, warnings: readonly string[]): string {
+export function jobReadme(
+  spec: HandoffSpec,
+  kind: JobDataKind,
+  counts: { train: number; eval: number },
+  warnings: readonly string[],
+): string {
   const base = spec.modelId ?? '(not set: replace REPLACE_WITH_HF_MODEL_ID in axolotl.yaml and job.json)';
-  const notes = warnings.length ? warnings.map((w) => `- ${w}`).join('\n') : '- none: every setting of the run is carried over.';
+  const notes = warnings.length
+    ? warnings.map((w) => `- ${w}`).join('\n')
+    : '- none: every setting of the run is carried over.';
   return `# LoRA Studio job ${spec.runId}
 
 The exact run you set up in LoRA Studio, for a GPU machine or cluster: base \`${base}\`, method ${spec.method},

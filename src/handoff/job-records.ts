@@ -40,7 +40,12 @@ export function hasUntrainedTurns(examples: readonly NormalizedExample[]): boole
 }
 
 /** One `datasets[]` entry for `path`. Only keys axolotl's dataset models declare. */
-export function datasetEntry(kind: JobDataKind, path: string, spec: HandoffSpec, untrained = false): Record<string, unknown> {
+export function datasetEntry(
+  kind: JobDataKind,
+  path: string,
+  spec: HandoffSpec,
+  untrained = false,
+): Record<string, unknown> {
   const entry: Record<string, unknown> = { path, type: AXOLOTL_TYPES[kind] };
   // axolotl validates preference entries against its DPO dataset model, which has no `ds_type` (the .jsonl
   // extension tells it); the SFT model has one.

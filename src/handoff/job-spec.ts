@@ -61,5 +61,8 @@ export const MODEL_ID_PLACEHOLDER = 'REPLACE_WITH_HF_MODEL_ID';
 
 /** A hub id as the Hub spells one: `owner/name`, no path tricks. */
 export function isHubId(s: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s) && !s.split('/').some((p) => p === '.' || p === '..');
+  return (
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s) &&
+    !s.split('/').some((p) => p === '.' || p === '..')
+  );
 }

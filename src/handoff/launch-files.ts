@@ -23,7 +23,15 @@ export function deepspeedZero2(): string {
       allgather_bucket_size: 5e8,
     },
     bf16: { enabled: 'auto' },
-    fp16: { enabled: 'auto', auto_cast: false, loss_scale: 0, initial_scale_power: 32, loss_scale_window: 1000, hysteresis: 2, min_loss_scale: 1 },
+    fp16: {
+      enabled: 'auto',
+      auto_cast: false,
+      loss_scale: 0,
+      initial_scale_power: 32,
+      loss_scale_window: 1000,
+      hysteresis: 2,
+      min_loss_scale: 1,
+    },
     gradient_accumulation_steps: 'auto',
     gradient_clipping: 'auto',
     train_batch_size: 'auto',
@@ -35,7 +43,20 @@ export function deepspeedZero2(): string {
 
 /** The run marker: what the studio reads back from a returned adapter folder. */
 export function runMarker(spec: HandoffSpec, createdAt: string): string {
-  return JSON.stringify({ format: 'lora-studio-run', version: 1, runId: spec.runId, baseModel: spec.modelId, method: spec.method, createdAt }, null, 1) + '\n';
+  return (
+    JSON.stringify(
+      {
+        format: 'lora-studio-run',
+        version: 1,
+        runId: spec.runId,
+        baseModel: spec.modelId,
+        method: spec.method,
+        createdAt,
+      },
+      null,
+      1,
+    ) + '\n'
+  );
 }
 
 /**
@@ -79,7 +100,15 @@ echo "adapter in ${out}.zip: import it in LoRA Studio (Library → Import)"
 
 /** Python packages for `train_trl.py`. Lower bounds: TRL's conversational prompt/completion and `max_length`. */
 export function trlRequirements(spec: HandoffSpec): string {
-  const lines = ['torch>=2.3', 'transformers>=4.51', 'peft>=0.15', 'trl>=0.19', 'datasets>=3.0', 'accelerate>=1.3', 'deepspeed>=0.15'];
+  const lines = [
+    'torch>=2.3',
+    'transformers>=4.51',
+    'peft>=0.15',
+    'trl>=0.19',
+    'datasets>=3.0',
+    'accelerate>=1.3',
+    'deepspeed>=0.15',
+  ];
   if (spec.quant === 'nf4' || spec.quant === 'int4' || spec.quant === 'int8') lines.push('bitsandbytes>=0.45');
   return lines.join('\n') + '\n';
 }

@@ -8,11 +8,22 @@ describe('preference pairs for a hand-off', () => {
       chosen: { kind: 'prompt', prompt: 'u', completion: 'good', system: 'S' },
       rejected: { kind: 'prompt', prompt: 'u', completion: 'bad', system: 'S' },
     });
-    expect(pair).toEqual({ prompt: [{ role: 'system', content: 'S' }, { role: 'user', content: 'u' }], chosen: 'good', rejected: 'bad' });
+    expect(pair).toEqual({
+      prompt: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'u' },
+      ],
+      chosen: 'good',
+      rejected: 'bad',
+    });
   });
 
   it('chat sides: the turns before the last assistant turn are the prompt', () => {
-    const turns = [{ role: 'user' as const, content: 'q1' }, { role: 'assistant' as const, content: 'a1' }, { role: 'user' as const, content: 'q2' }];
+    const turns = [
+      { role: 'user' as const, content: 'q1' },
+      { role: 'assistant' as const, content: 'a1' },
+      { role: 'user' as const, content: 'q2' },
+    ];
     const pair = preferencePair({
       kind: 'preference',
       chosen: { kind: 'chat', messages: [...turns, { role: 'assistant', content: 'yes' }] },

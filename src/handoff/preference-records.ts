@@ -23,5 +23,9 @@ function conversation(side: AnswerExample): ChatMessage[] {
 export function preferencePair(ex: Extract<NormalizedExample, { kind: 'preference' }>): PreferenceExample {
   const chosen = conversation(ex.chosen);
   const rejected = conversation(ex.rejected);
-  return { prompt: chosen.slice(0, -1), chosen: chosen[chosen.length - 1].content, rejected: rejected[rejected.length - 1].content };
+  return {
+    prompt: chosen.slice(0, -1),
+    chosen: chosen[chosen.length - 1].content,
+    rejected: rejected[rejected.length - 1].content,
+  };
 }

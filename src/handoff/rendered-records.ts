@@ -58,8 +58,14 @@ export type Encode = (text: string) => number[];
  * How many examples would NOT tokenize back to the same ids and mask when the cluster re-tokenizes their segments
  * (a lossy tokenizer: `<unk>`, normalisation). Byte-level BPE tokenizers (Llama 3, Qwen, SmolLM) give 0.
  */
-export function countRoundTripMismatches(examples: readonly TokenizedExample[], records: readonly Segment[][], encode: Encode): number {
-  const spans = examples.flatMap((ex) => exampleSpansOf(ex).map(([s, e]) => ({ ids: ex.ids.subarray(s, e), mask: ex.lossMask.subarray(s, e) })));
+export function countRoundTripMismatches(
+  examples: readonly TokenizedExample[],
+  records: readonly Segment[][],
+  encode: Encode,
+): number {
+  const spans = examples.flatMap((ex) =>
+    exampleSpansOf(ex).map(([s, e]) => ({ ids: ex.ids.subarray(s, e), mask: ex.lossMask.subarray(s, e) })),
+  );
   let bad = 0;
   records.forEach((segments, i) => {
     const want = spans[i];

@@ -41,11 +41,14 @@ describe('what comes back from a cluster', () => {
   });
 
   it('finds the marker and the newest checkpoint-N trainer state (axolotl) or the top-level one (TRL)', async () => {
-    const axolotl = memoryFiles({
-      'lora-studio-run.json': enc(marker),
-      'checkpoint-2/trainer_state.json': enc({ log_history: [{ step: 1, loss: 5 }] }),
-      'checkpoint-10/trainer_state.json': enc(state),
-    }, 'out');
+    const axolotl = memoryFiles(
+      {
+        'lora-studio-run.json': enc(marker),
+        'checkpoint-2/trainer_state.json': enc({ log_history: [{ step: 1, loss: 5 }] }),
+        'checkpoint-10/trainer_state.json': enc(state),
+      },
+      'out',
+    );
     const got = await readReturnedRun(axolotl);
     expect(got.marker?.runId).toBe('run-abc');
     expect(got.curve?.map((p) => p.step)).toEqual([1, 2, 3]);
@@ -54,9 +57,14 @@ describe('what comes back from a cluster', () => {
   });
 
   it('ignores malformed files with a note instead of failing the import', async () => {
-    const got = await readReturnedRun(memoryFiles({ 'lora-studio-run.json': enc('{not json'), 'trainer_state.json': enc({ log_history: 3 }) }, 'out'));
+    const got = await readReturnedRun(
+      memoryFiles({ 'lora-studio-run.json': enc('{not json'), 'trainer_state.json': enc({ log_history: 3 }) }, 'out'),
+    );
     expect(got.marker).toBeNull();
     expect(got.curve).toBeNull();
-    expect(got.notes).toEqual([expect.stringMatching(/^run marker ignored/), expect.stringMatching(/^loss curve ignored: trainer_state.json has no log_history/)]);
+    expect(got.notes).toEqual([
+      expect.stringMatching(/^run marker ignored/),
+      expect.stringMatching(/^loss curve ignored: trainer_state.json has no log_history/),
+    ]);
   });
 });

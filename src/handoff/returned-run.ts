@@ -40,8 +40,13 @@ async function readSmallJson(files: ModelFiles, name: string): Promise<unknown> 
 export function parseMarker(v: unknown): ReturnedMarker {
   const m = v as Record<string, unknown> | null;
   if (!m || m.format !== 'lora-studio-run') throw new Error(`${RUN_MARKER_FILE} is not a LoRA Studio run marker`);
-  if (typeof m.runId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$/.test(m.runId)) throw new Error(`${RUN_MARKER_FILE} has no valid runId`);
-  return { runId: m.runId, baseModel: typeof m.baseModel === 'string' ? m.baseModel : null, method: typeof m.method === 'string' ? m.method : 'sft' };
+  if (typeof m.runId !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$/.test(m.runId))
+    throw new Error(`${RUN_MARKER_FILE} has no valid runId`);
+  return {
+    runId: m.runId,
+    baseModel: typeof m.baseModel === 'string' ? m.baseModel : null,
+    method: typeof m.method === 'string' ? m.method : 'sft',
+  };
 }
 
 const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);

@@ -68,6 +68,9 @@ export function scaleOutEstimate(input: ScaleOutInput): ScaleOutEstimate {
     return { label: g.count > 1 ? `${g.count}× ${g.name}` : g.name, seconds: flops / perSecond };
   });
   const fastestSingle = Math.min(...gpus.filter((_, i) => TYPICAL_GPUS[i].count === 1).map((g) => g.seconds));
-  const suggest = deviceSeconds !== null && deviceSeconds > SUGGEST_AFTER_HOURS * 3600 && deviceSeconds > SUGGEST_SPEEDUP * fastestSingle;
+  const suggest =
+    deviceSeconds !== null &&
+    deviceSeconds > SUGGEST_AFTER_HOURS * 3600 &&
+    deviceSeconds > SUGGEST_SPEEDUP * fastestSingle;
   return { flops, deviceSeconds, gpus, suggest };
 }

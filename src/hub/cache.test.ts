@@ -12,4 +12,6 @@ import { memoryHubCache } from './memory-cache';
 let n = 0;
 describeHubCache('memory', () => memoryHubCache());
 describeHubCache('folder', () => folderHubCache(mkdtempSync(path.join(os.tmpdir(), 'hub-cache-'))));
-describeHubCache('IndexedDB (src/storage)', async () => idbHubCache(await openStudioDb({ name: `hub-cache-test-${n++}` })));
+describeHubCache('IndexedDB (src/storage)', async () =>
+  idbHubCache(await openStudioDb({ name: `hub-cache-test-${n++}` })),
+);

@@ -22,8 +22,12 @@ export interface FileTransfer {
 }
 
 /** Downloads `file` unless the cache already holds all of it; resolves to the bytes fetched over the network. */
-export async function downloadToCache(req: HubRequest, cache: HubCache, file: ManifestFile,
-  onChunk: (t: FileTransfer) => void): Promise<number> {
+export async function downloadToCache(
+  req: HubRequest,
+  cache: HubCache,
+  file: ManifestFile,
+  onChunk: (t: FileTransfer) => void,
+): Promise<number> {
   const key = fileKey(req.repo, req.revision, file.path);
   const stateKey = `state/${key}`;
   const state = await cache.getRecord<{ oid: string | null }>(stateKey);
@@ -53,21 +57,41 @@ async function openRange(req: HubRequest, path: string, from: number): Promise<R
     response = await req.fetch(req.resolveUrl(path), { headers, signal: req.signal });
   } catch (e) {
     if (isAbortError(e)) throw e;
-    throw new HubNetworkError(`${req.repo}: could not reach ${req.hubUrl} for ${path} (${(e as Error).message}); ` +
-      'check the connection and load again to resume', req.repo, path, from, true);
+    throw new HubNetworkError(
+      `${req.repo}: could not reach ${req.hubUrl} for ${path} (${(e as Error).message}); ` +
+        'check the connection and load again to resume',
+      req.repo,
+      path,
+      from,
+      true,
+    );
   }
   await checkResponse(req, response, path);
   if (from > 0 && response.status === 206) {
     const start = Number(/bytes (\d+)-/.exec(response.headers.get('content-range') ?? '')?.[1]);
-    if (start !== from) throw new HubNetworkError(`${req.repo}/${path}: server resumed at byte ${start}, not ${from}`,
-      req.repo, path, from, false);
+    if (start !== from)
+      throw new HubNetworkError(
+        `${req.repo}/${path}: server resumed at byte ${start}, not ${from}`,
+        req.repo,
+        path,
+        from,
+        false,
+      );
   }
   return response;
 }
 
-async function pump(req: HubRequest, cache: HubCache, key: string, file: ManifestFile, startAt: number,
-  response: Response, onChunk: (t: FileTransfer) => void): Promise<number> {
-  if (!response.body) throw new HubNetworkError(`${req.repo}/${file.path}: empty response`, req.repo, file.path, startAt, true);
+async function pump(
+  req: HubRequest,
+  cache: HubCache,
+  key: string,
+  file: ManifestFile,
+  startAt: number,
+  response: Response,
+  onChunk: (t: FileTransfer) => void,
+): Promise<number> {
+  if (!response.body)
+    throw new HubNetworkError(`${req.repo}/${file.path}: empty response`, req.repo, file.path, startAt, true);
   const reader = response.body.getReader();
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -82,8 +106,13 @@ async function pump(req: HubRequest, cache: HubCache, key: string, file: Manifes
       await cache.append(key, block);
     } catch (e) {
       if ((e as { name?: string }).name === 'QuotaExceededError') {
-        throw new HubStorageError(`${req.repo}: storage is full after ${stored} bytes of ${file.path} (${cache.label}); ` +
-          'free space in the cache manager and load again', req.repo, file.size - stored, 0);
+        throw new HubStorageError(
+          `${req.repo}: storage is full after ${stored} bytes of ${file.path} (${cache.label}); ` +
+            'free space in the cache manager and load again',
+          req.repo,
+          file.size - stored,
+          0,
+        );
       }
       throw e;
     }
@@ -96,8 +125,12 @@ async function pump(req: HubRequest, cache: HubCache, key: string, file: Manifes
       if (stored + pendingBytes + value.byteLength > file.size) {
         // More than the listing promised: a wrong or hostile server would otherwise fill the cache.
         await reader.cancel().catch(() => undefined);
-        throw new HubResponseError(`${req.repo}: the server sent more than the ${file.size} bytes listed for ${file.path}; ` +
-          'nothing past them was stored', req.repo, 200);
+        throw new HubResponseError(
+          `${req.repo}: the server sent more than the ${file.size} bytes listed for ${file.path}; ` +
+            'nothing past them was stored',
+          req.repo,
+          200,
+        );
       }
       pending.push(value);
       pendingBytes += value.byteLength;
@@ -109,13 +142,24 @@ async function pump(req: HubRequest, cache: HubCache, key: string, file: Manifes
     await flush(); // keep what arrived: the next attempt resumes after it
     if (e instanceof HubResponseError) throw e;
     if (isAbortError(e) || req.signal?.aborted) throw abortError(req.signal);
-    throw new HubNetworkError(`${req.repo}: the connection dropped during ${file.path} at ${stored} of ${file.size} ` +
-      `bytes (${(e as Error).message}); load again to resume from there`, req.repo, file.path, stored, true);
+    throw new HubNetworkError(
+      `${req.repo}: the connection dropped during ${file.path} at ${stored} of ${file.size} ` +
+        `bytes (${(e as Error).message}); load again to resume from there`,
+      req.repo,
+      file.path,
+      stored,
+      true,
+    );
   }
   await flush();
   if (stored !== file.size) {
-    throw new HubNetworkError(`${req.repo}: ${file.path} ended at ${stored} of ${file.size} bytes; load again to resume`,
-      req.repo, file.path, stored, true);
+    throw new HubNetworkError(
+      `${req.repo}: ${file.path} ended at ${stored} of ${file.size} bytes; load again to resume`,
+      req.repo,
+      file.path,
+      stored,
+      true,
+    );
   }
   return fetched;
 }

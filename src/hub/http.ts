@@ -3,12 +3,7 @@
  * can act on. The hub marks its refusals with an `X-Error-Code` header (RepoNotFound, RevisionNotFound,
  * EntryNotFound, GatedRepo); a 401 without a token usually means "private or does not exist".
  */
-import {
-  HubAccessError,
-  HubRepoNotFoundError,
-  HubResponseError,
-  HubRevisionNotFoundError,
-} from '../spec/hub-errors';
+import { HubAccessError, HubRepoNotFoundError, HubResponseError, HubRevisionNotFoundError } from '../spec/hub-errors';
 
 /** Everything a hub request needs; built once per load. */
 export interface HubRequest {
@@ -24,8 +19,14 @@ export interface HubRequest {
   resolveUrl(path: string): string;
 }
 
-export function makeRequest(o: { repo: string; revision: string; hubUrl: string; token?: string | null;
-  fetch?: typeof fetch; signal?: AbortSignal }): HubRequest {
+export function makeRequest(o: {
+  repo: string;
+  revision: string;
+  hubUrl: string;
+  token?: string | null;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}): HubRequest {
   const hubUrl = o.hubUrl.replace(/\/+$/, '');
   const token = o.token?.trim() || null;
   return {
@@ -54,26 +55,51 @@ export function errorFor(req: HubRequest, status: number, code: string, what: st
   const { repo, hubUrl } = req;
   const page = `${hubUrl}/${repo}`;
   if (code === 'RevisionNotFound') {
-    return new HubRevisionNotFoundError(`${repo}: revision '${req.revision}' not found (check the branch, tag or commit)`, repo);
+    return new HubRevisionNotFoundError(
+      `${repo}: revision '${req.revision}' not found (check the branch, tag or commit)`,
+      repo,
+    );
   }
   if (code === 'GatedRepo' || (status === 403 && /gated|restricted|accept/i.test(detail))) {
-    return new HubAccessError(`${repo} is gated: accept its terms at ${page} while logged in, then enter a read ` +
-      `access token${req.hasToken ? ' from that account' : ''}`, repo, status, true);
+    return new HubAccessError(
+      `${repo} is gated: accept its terms at ${page} while logged in, then enter a read ` +
+        `access token${req.hasToken ? ' from that account' : ''}`,
+      repo,
+      status,
+      true,
+    );
   }
   if (code === 'RepoNotFound' || status === 404) {
     if (code === 'EntryNotFound') return new HubResponseError(`${repo}: ${what} is missing from the repo`, repo, 404);
-    return new HubRepoNotFoundError(`${repo}: repository not found on ${hubUrl} (check the spelling 'owner/name'` +
-      `${req.hasToken ? '' : '; if it is private, enter an access token'})`, repo);
+    return new HubRepoNotFoundError(
+      `${repo}: repository not found on ${hubUrl} (check the spelling 'owner/name'` +
+        `${req.hasToken ? '' : '; if it is private, enter an access token'})`,
+      repo,
+    );
   }
   if (status === 401) {
-    return new HubAccessError(req.hasToken ? `${repo}: the access token was rejected (expired or revoked?)`
-      : `${repo}: needs an access token (private or gated repository)`, repo, status, false);
+    return new HubAccessError(
+      req.hasToken
+        ? `${repo}: the access token was rejected (expired or revoked?)`
+        : `${repo}: needs an access token (private or gated repository)`,
+      repo,
+      status,
+      false,
+    );
   }
   if (status === 403) {
-    return new HubAccessError(`${repo}: access denied${req.hasToken ? ' for this token' : ''} (${detail || 'forbidden'})`,
-      repo, status, false);
+    return new HubAccessError(
+      `${repo}: access denied${req.hasToken ? ' for this token' : ''} (${detail || 'forbidden'})`,
+      repo,
+      status,
+      false,
+    );
   }
-  return new HubResponseError(`${repo}: ${what}: the hub answered HTTP ${status}${detail ? ` (${detail})` : ''}`, repo, status);
+  return new HubResponseError(
+    `${repo}: ${what}: the hub answered HTTP ${status}${detail ? ` (${detail})` : ''}`,
+    repo,
+    status,
+  );
 }
 
 async function serverMessage(res: Response): Promise<string> {

@@ -37,10 +37,15 @@ describe('cli hub', () => {
     expect(dl.code).toBe(0);
     const res = JSON.parse(dl.out);
     expect(res).toMatchObject({ repo: 'test/tiny', revision: 'main', fromCache: false });
-    expect(readFileSync(path.join(res.dir, 'config.json'), 'utf8')).toBe(readFileSync(path.join(FIXTURE, 'config.json'), 'utf8'));
+    expect(readFileSync(path.join(res.dir, 'config.json'), 'utf8')).toBe(
+      readFileSync(path.join(FIXTURE, 'config.json'), 'utf8'),
+    );
     const again = JSON.parse((await run(['download', 'test/tiny', '--hub-url', server.url, '--cache', cache])).out);
     expect(again.fromCache).toBe(true);
-    const list = (await run(['list', '--cache', cache])).out.trim().split('\n').map((l) => JSON.parse(l));
+    const list = (await run(['list', '--cache', cache])).out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ repo: 'test/tiny', complete: true });
     expect((await run(['rm', 'test/tiny', '--cache', cache])).code).toBe(0);
@@ -48,7 +53,9 @@ describe('cli hub', () => {
   });
 
   it('turns hub errors into one-line CLI errors', async () => {
-    await expect(run(['download', 'test/missing', '--hub-url', server.url, '--cache', cache])).rejects.toThrow(/repository not found/);
+    await expect(run(['download', 'test/missing', '--hub-url', server.url, '--cache', cache])).rejects.toThrow(
+      /repository not found/,
+    );
   });
 });
 
@@ -70,7 +77,9 @@ describe('cli hub: names that could leave their folder are refused before anythi
     mkdirSync(keep, { recursive: true });
     writeFileSync(path.join(keep, 'config.json'), '{}');
     try {
-      await expect(run([...args, '--cache', root, '--hub-url', server.url])).rejects.toThrow(/not allowed|not a model id/);
+      await expect(run([...args, '--cache', root, '--hub-url', server.url])).rejects.toThrow(
+        /not allowed|not a model id/,
+      );
       expect(readFileSync(path.join(keep, 'config.json'), 'utf8')).toBe('{}');
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -26,15 +26,20 @@ function listingEditor(edit: (entry: { size: unknown; lfs?: { size: unknown } })
 }
 
 describe('hub loader against a hostile listing', () => {
-  it.each([[-1], [Number.NaN], ['12'], [2 ** 60]])('refuses a listed size of %s before downloading weights', async (size) => {
-    const cache = memoryHubCache();
-    const f = listingEditor((e) => {
-      e.size = size;
-      if (e.lfs) e.lfs.size = size;
-    });
-    await expect(loadFromHub({ repo: 'test/tiny', hubUrl: server.url, cache, fetch: f })).rejects.toThrow(/model\.safetensors the size .* not a byte count/);
-    expect(await cache.size(fileKey('test/tiny', 'main', 'model.safetensors'))).toBe(0);
-  });
+  it.each([[-1], [Number.NaN], ['12'], [2 ** 60]])(
+    'refuses a listed size of %s before downloading weights',
+    async (size) => {
+      const cache = memoryHubCache();
+      const f = listingEditor((e) => {
+        e.size = size;
+        if (e.lfs) e.lfs.size = size;
+      });
+      await expect(loadFromHub({ repo: 'test/tiny', hubUrl: server.url, cache, fetch: f })).rejects.toThrow(
+        /model\.safetensors the size .* not a byte count/,
+      );
+      expect(await cache.size(fileKey('test/tiny', 'main', 'model.safetensors'))).toBe(0);
+    },
+  );
 
   it('stops a body longer than the listed size and stores nothing past it', async () => {
     const cache = memoryHubCache();
@@ -42,7 +47,9 @@ describe('hub loader against a hostile listing', () => {
       e.size = 100;
       if (e.lfs) e.lfs.size = 100;
     });
-    await expect(loadFromHub({ repo: 'test/tiny', hubUrl: server.url, cache, fetch: f })).rejects.toThrow(/sent more than the 100 bytes listed for model\.safetensors/);
+    await expect(loadFromHub({ repo: 'test/tiny', hubUrl: server.url, cache, fetch: f })).rejects.toThrow(
+      /sent more than the 100 bytes listed for model\.safetensors/,
+    );
     expect(await cache.size(fileKey('test/tiny', 'main', 'model.safetensors'))).toBeLessThanOrEqual(100);
   });
 });

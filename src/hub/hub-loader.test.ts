@@ -32,7 +32,8 @@ let server: HubServer;
 function writeRepos(): Record<string, string> {
   const llama = path.join(tmp, 'repos/llama');
   cpSync(SHARDED, llama, { recursive: true });
-  for (const f of ['tokenizer.json', 'tokenizer_config.json']) cpSync(path.join(DEMO_TOKENIZER, f), path.join(llama, f));
+  for (const f of ['tokenizer.json', 'tokenizer_config.json'])
+    cpSync(path.join(DEMO_TOKENIZER, f), path.join(llama, f));
   mkdirSync(path.join(llama, 'onnx'));
   writeFileSync(path.join(llama, 'onnx/model.onnx'), 'not downloaded');
   writeFileSync(path.join(llama, 'README.md'), '# not downloaded');
@@ -42,7 +43,10 @@ function writeRepos(): Record<string, string> {
   writeFileSync(path.join(bin, 'pytorch_model.bin'), new Uint8Array(1000));
   const gpt2 = path.join(tmp, 'repos/gpt2');
   mkdirSync(gpt2, { recursive: true });
-  writeFileSync(path.join(gpt2, 'config.json'), JSON.stringify({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }));
+  writeFileSync(
+    path.join(gpt2, 'config.json'),
+    JSON.stringify({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'] }),
+  );
   writeFileSync(path.join(gpt2, 'model.safetensors'), new Uint8Array(50_000));
   return { llama, bin, gpt2 };
 }
@@ -79,8 +83,14 @@ describe('hub loader against a local hub', () => {
     const events: HubProgress[] = [];
     const hub = await loadFromHub({ repo: 'test/llama', hubUrl: server.url, cache, onProgress: (p) => events.push(p) });
     expect(hub.fromCache).toBe(false);
-    expect((await hub.files.list()).sort()).toEqual(['config.json', 'model-00001-of-00002.safetensors',
-      'model-00002-of-00002.safetensors', 'model.safetensors.index.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect((await hub.files.list()).sort()).toEqual([
+      'config.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+      'model.safetensors.index.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     expect(server.requests.some((r) => r.url.includes('onnx') || r.url.includes('README'))).toBe(false);
     // config.json is fetched (and checked) before any weight
     const order = server.requests.filter((r) => r.url.includes('/resolve/')).map((r) => path.basename(r.url));
@@ -139,8 +149,15 @@ describe('hub loader against a local hub', () => {
   it('cancels through an AbortSignal and keeps the partial file', async () => {
     const cache = memoryHubCache();
     const ctrl = new AbortController();
-    const p = loadFromHub({ repo: 'test/llama', hubUrl: server.url, cache, signal: ctrl.signal,
-      onProgress: (e) => { if (e.file === SHARD1) ctrl.abort(); } });
+    const p = loadFromHub({
+      repo: 'test/llama',
+      hubUrl: server.url,
+      cache,
+      signal: ctrl.signal,
+      onProgress: (e) => {
+        if (e.file === SHARD1) ctrl.abort();
+      },
+    });
     await expect(p).rejects.toMatchObject({ name: 'AbortError' });
     const hub = await loadFromHub({ repo: 'test/llama', hubUrl: server.url, cache });
     expect(hub.manifest.complete).toBe(true);
@@ -204,7 +221,9 @@ describe('hub loader errors', () => {
 
   it('parses repo ids and hub URLs', () => {
     expect(parseRepoInput('https://huggingface.co/HuggingFaceTB/SmolLM2-135M/tree/v2')).toEqual({
-      repo: 'HuggingFaceTB/SmolLM2-135M', revision: 'v2' });
+      repo: 'HuggingFaceTB/SmolLM2-135M',
+      revision: 'v2',
+    });
     expect(parseRepoInput(' Qwen/Qwen3-0.6B ')).toEqual({ repo: 'Qwen/Qwen3-0.6B', revision: null });
     expect(() => parseRepoInput('not a repo/../x')).toThrow(/not a model id/);
   });

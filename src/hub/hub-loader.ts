@@ -95,8 +95,10 @@ export async function openCachedModel(cache: HubCache, repo: string, revision = 
   const manifest = await readManifest(cache, repo, revision);
   if (!manifest?.complete) return null;
   const files = cachedModelFiles(cache, manifest);
-  const config = parseModelConfig(JSON.parse(new TextDecoder().decode(await files.read('config.json'))),
-    `${files.label}/config.json`);
+  const config = parseModelConfig(
+    JSON.parse(new TextDecoder().decode(await files.read('config.json'))),
+    `${files.label}/config.json`,
+  );
   return { files, manifest, config, fetchedBytes: 0, fromCache: true };
 }
 
@@ -112,16 +114,33 @@ export async function loadFromHub(opts: HubLoadOptions): Promise<HubModel> {
       return cached;
     }
   }
-  const req = makeRequest({ repo: parsed.repo, revision, hubUrl: opts.hubUrl ?? DEFAULT_HUB_URL, token: opts.token,
-    fetch: opts.fetch, signal: opts.signal });
+  const req = makeRequest({
+    repo: parsed.repo,
+    revision,
+    hubUrl: opts.hubUrl ?? DEFAULT_HUB_URL,
+    token: opts.token,
+    fetch: opts.fetch,
+    signal: opts.signal,
+  });
   opts.onProgress?.(progress('listing', null, 0, 0, 0, 0, 0, 0, null));
   const listing = await listRepo(req);
   const selection = selectFiles(listing);
   if (!selection.aux.some((f) => f.path === 'config.json')) {
-    throw new HubResponseError(`${req.repo}: no config.json at the top of the repo (is it a transformers model?)`, req.repo, 404);
+    throw new HubResponseError(
+      `${req.repo}: no config.json at the top of the repo (is it a transformers model?)`,
+      req.repo,
+      404,
+    );
   }
-  const manifest: HubManifest = { repo: req.repo, revision, hubUrl: req.hubUrl, files: [], complete: false,
-    updatedAt: new Date().toISOString(), architecture: null };
+  const manifest: HubManifest = {
+    repo: req.repo,
+    revision,
+    hubUrl: req.hubUrl,
+    files: [],
+    complete: false,
+    updatedAt: new Date().toISOString(),
+    architecture: null,
+  };
   const meter = new SpeedMeter();
   let fetched = 0;
   const small = async (f: ManifestFile): Promise<void> => {
@@ -131,11 +150,21 @@ export async function loadFromHub(opts: HubLoadOptions): Promise<HubModel> {
   opts.onProgress?.(progress('config', 'config.json', 0, 0, 0, 0, 0, 0, null));
   const config = await checkConfig(req, opts.cache, selection.aux[0], small);
   manifest.architecture = config.architecture;
-  const weights = selection.index ? await shardList(req, opts.cache, selection.index, listing, small) : selection.weights;
+  const weights = selection.index
+    ? await shardList(req, opts.cache, selection.index, listing, small)
+    : selection.weights;
   if (weights.length === 0) {
     const other = selection.otherWeights;
-    throw new HubNoSafetensorsError(`${req.repo}: no .safetensors weights${other.length ? ` (found ${other.slice(0, 3).join(', ')}` +
-      `${other.length > 3 ? ', …' : ''}, which this studio cannot read)` : ''}; pick a repo that ships safetensors`, req.repo, other);
+    throw new HubNoSafetensorsError(
+      `${req.repo}: no .safetensors weights${
+        other.length
+          ? ` (found ${other.slice(0, 3).join(', ')}` +
+            `${other.length > 3 ? ', …' : ''}, which this studio cannot read)`
+          : ''
+      }; pick a repo that ships safetensors`,
+      req.repo,
+      other,
+    );
   }
   manifest.files = [...selection.aux, ...(selection.index ? [selection.index] : []), ...weights];
   await writeManifest(opts.cache, manifest);
@@ -152,24 +181,42 @@ async function listRepo(req: HubRequest): Promise<ManifestFile[]> {
   // keeps the failing response so its X-Error-Code survives into our error.
   let failed: Response | null = null;
   const tracked: typeof fetch = async (input, init) => {
-    const res = await req.fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...req.headers },
-      signal: req.signal });
+    const res = await req.fetch(input, {
+      ...init,
+      headers: { ...(init?.headers as Record<string, string>), ...req.headers },
+      signal: req.signal,
+    });
     if (!res.ok) failed = res.clone();
     return res;
   };
   const out: ManifestFile[] = [];
   try {
-    for await (const e of listFiles({ repo: req.repo, revision: req.revision, hubUrl: req.hubUrl, recursive: true,
-      fetch: tracked })) {
-      if (e.type === 'file') out.push({ path: e.path, size: listedSize(req, e.path, e.lfs?.size ?? e.size), oid: e.lfs?.oid ?? e.oid ?? null });
+    for await (const e of listFiles({
+      repo: req.repo,
+      revision: req.revision,
+      hubUrl: req.hubUrl,
+      recursive: true,
+      fetch: tracked,
+    })) {
+      if (e.type === 'file')
+        out.push({
+          path: e.path,
+          size: listedSize(req, e.path, e.lfs?.size ?? e.size),
+          oid: e.lfs?.oid ?? e.oid ?? null,
+        });
     }
   } catch (e) {
     if (isAbortError(e)) throw e;
     if (failed) await checkResponse(req, failed as Response, 'file listing');
     const status = (e as { statusCode?: number }).statusCode;
     if (status) throw errorFor(req, status, '', 'file listing', (e as Error).message);
-    throw new HubNetworkError(`${req.repo}: could not reach ${req.hubUrl} (${(e as Error).message}); check the ` +
-      'connection and try again', req.repo, null, 0, true);
+    throw new HubNetworkError(
+      `${req.repo}: could not reach ${req.hubUrl} (${(e as Error).message}); check the ` + 'connection and try again',
+      req.repo,
+      null,
+      0,
+      true,
+    );
   }
   return out;
 }
@@ -180,7 +227,11 @@ async function listRepo(req: HubRequest): Promise<ManifestFile[]> {
  */
 function listedSize(req: HubRequest, path: string, size: unknown): number {
   if (typeof size === 'number' && Number.isSafeInteger(size) && size >= 0) return size;
-  throw new HubResponseError(`${req.repo}: the file listing gives ${path} the size ${JSON.stringify(size)}, which is not a byte count`, req.repo, 200);
+  throw new HubResponseError(
+    `${req.repo}: the file listing gives ${path} the size ${JSON.stringify(size)}, which is not a byte count`,
+    req.repo,
+    200,
+  );
 }
 
 async function readCachedJson(req: HubRequest, cache: HubCache, path: string): Promise<unknown> {
@@ -192,8 +243,12 @@ async function readCachedJson(req: HubRequest, cache: HubCache, path: string): P
   }
 }
 
-async function checkConfig(req: HubRequest, cache: HubCache, file: ManifestFile,
-  fetchSmall: (f: ManifestFile) => Promise<void>): Promise<ModelConfig> {
+async function checkConfig(
+  req: HubRequest,
+  cache: HubCache,
+  file: ManifestFile,
+  fetchSmall: (f: ManifestFile) => Promise<void>,
+): Promise<ModelConfig> {
   await fetchSmall(file);
   const json = await readCachedJson(req, cache, file.path);
   try {
@@ -203,8 +258,13 @@ async function checkConfig(req: HubRequest, cache: HubCache, file: ManifestFile,
   }
 }
 
-async function shardList(req: HubRequest, cache: HubCache, index: ManifestFile, listing: ManifestFile[],
-  fetchSmall: (f: ManifestFile) => Promise<void>): Promise<ManifestFile[]> {
+async function shardList(
+  req: HubRequest,
+  cache: HubCache,
+  index: ManifestFile,
+  listing: ManifestFile[],
+  fetchSmall: (f: ManifestFile) => Promise<void>,
+): Promise<ManifestFile[]> {
   await fetchSmall(index);
   try {
     return shardsFromIndex(await readCachedJson(req, cache, SHARD_INDEX), listing);
@@ -218,8 +278,13 @@ async function checkRoom(req: HubRequest, cache: HubCache, m: HubManifest): Prom
   for (const f of m.files) needed += f.size - Math.min(f.size, await cache.size(fileKey(m.repo, m.revision, f.path)));
   const free = await cache.freeBytes();
   if (free !== null && needed > free) {
-    throw new HubStorageError(`${req.repo}: not enough storage: ${mb(needed)} still to download but ${cache.label} has ` +
-      `${mb(free)} free; free space in the cache manager (or the browser's site data) and try again`, req.repo, needed, free);
+    throw new HubStorageError(
+      `${req.repo}: not enough storage: ${mb(needed)} still to download but ${cache.label} has ` +
+        `${mb(free)} free; free space in the cache manager (or the browser's site data) and try again`,
+      req.repo,
+      needed,
+      free,
+    );
   }
 }
 
@@ -235,20 +300,53 @@ async function downloadAll(req: HubRequest, opts: HubLoadOptions, m: HubManifest
     fetched += await downloadToCache(req, opts.cache, f, (t) => {
       const done = finished + t.done + rest;
       const speed = meter.sample(fetched + t.fetched);
-      opts.onProgress?.(progress('downloading', f.path, i, m.files.length, done, total, t.done, t.total, speed,
-        speed > 0 ? ((total - done) / speed) * 1000 : null));
+      opts.onProgress?.(
+        progress(
+          'downloading',
+          f.path,
+          i,
+          m.files.length,
+          done,
+          total,
+          t.done,
+          t.total,
+          speed,
+          speed > 0 ? ((total - done) / speed) * 1000 : null,
+        ),
+      );
     });
     finished += f.size;
   }
-  opts.onProgress?.(progress('done', null, m.files.length, m.files.length, total, total, 0, 0, meter.sample(fetched), 0));
+  opts.onProgress?.(
+    progress('done', null, m.files.length, m.files.length, total, total, 0, 0, meter.sample(fetched), 0),
+  );
   return fetched;
 }
 
-function progress(stage: HubProgress['stage'], file: string | null, fileIndex: number, fileCount: number, bytesDone: number,
-  bytesTotal: number, fileBytesDone: number, fileBytesTotal: number, bytesPerSecond: number | null,
-  etaMs: number | null = null): HubProgress {
-  return { stage, file, fileIndex, fileCount, bytesDone, bytesTotal, fileBytesDone, fileBytesTotal,
-    bytesPerSecond: bytesPerSecond ?? 0, etaMs };
+function progress(
+  stage: HubProgress['stage'],
+  file: string | null,
+  fileIndex: number,
+  fileCount: number,
+  bytesDone: number,
+  bytesTotal: number,
+  fileBytesDone: number,
+  fileBytesTotal: number,
+  bytesPerSecond: number | null,
+  etaMs: number | null = null,
+): HubProgress {
+  return {
+    stage,
+    file,
+    fileIndex,
+    fileCount,
+    bytesDone,
+    bytesTotal,
+    fileBytesDone,
+    fileBytesTotal,
+    bytesPerSecond: bytesPerSecond ?? 0,
+    etaMs,
+  };
 }
 
 function mb(bytes: number): string {

@@ -15,8 +15,11 @@ export function isPlainSegment(s: string): boolean {
 /** Throws unless `revision` is a plain branch, tag or commit name that is safe as one folder name. */
 export function checkRevision(revision: string, repo: string): string {
   if (!isPlainSegment(revision)) {
-    throw new HubError(`revision '${printable(revision)}' is not allowed: a revision must be a branch, tag or commit ` +
-      "name without '/', '\\', and not '.' or '..'", repo);
+    throw new HubError(
+      `revision '${printable(revision)}' is not allowed: a revision must be a branch, tag or commit ` +
+        "name without '/', '\\', and not '.' or '..'",
+      repo,
+    );
   }
   return revision;
 }
@@ -25,7 +28,10 @@ export function checkRevision(revision: string, repo: string): string {
 export function checkRepoId(repo: string): string {
   const parts = repo.split('/');
   if (parts.length > 2 || !parts.every(isPlainSegment)) {
-    throw new HubError(`'${printable(repo)}' is not a model id; expected owner/name, e.g. HuggingFaceTB/SmolLM2-135M`, repo);
+    throw new HubError(
+      `'${printable(repo)}' is not a model id; expected owner/name, e.g. HuggingFaceTB/SmolLM2-135M`,
+      repo,
+    );
   }
   return repo;
 }

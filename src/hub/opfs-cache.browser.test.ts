@@ -26,7 +26,9 @@ beforeAll(async () => {
     bundle: true,
     platform: 'browser',
     // The package's `exports` has no browser condition; its `browser` field maps to this build (as Vite does).
-    alias: { '@huggingface/hub': path.resolve(__dirname, '../../node_modules/@huggingface/hub/dist/browser/index.mjs') },
+    alias: {
+      '@huggingface/hub': path.resolve(__dirname, '../../node_modules/@huggingface/hub/dist/browser/index.mjs'),
+    },
     format: 'iife',
     write: false,
   });
@@ -49,7 +51,8 @@ afterAll(async () => {
 
 /** Runs in the page: the same sequence as cache-contract.testkit.ts, returning what it observed. */
 async function scenario(): Promise<Record<string, unknown>> {
-  const make = (globalThis as unknown as { opfsHubCache: (root: string) => Promise<import('./cache').HubCache> }).opfsHubCache;
+  const make = (globalThis as unknown as { opfsHubCache: (root: string) => Promise<import('./cache').HubCache> })
+    .opfsHubCache;
   const c = await make('test-root');
   const k = 'files/a/b/main/x.bin';
   const r: Record<string, unknown> = {};
@@ -59,7 +62,10 @@ async function scenario(): Promise<Record<string, unknown>> {
   r.size = await c.size(k);
   r.all = [...(await c.read(k))];
   r.mid = [...(await c.read(k, 2, 4))];
-  r.missing = await c.read('files/a/b/main/missing').then(() => 'read', (e: Error) => e.message);
+  r.missing = await c.read('files/a/b/main/missing').then(
+    () => 'read',
+    (e: Error) => e.message,
+  );
   await c.putRecord('manifests/a/b/main', { n: 1 });
   await c.putRecord('manifests/a/b/main', { n: 2 });
   await c.putRecord('manifests/c/d/v1', { n: 3 });

@@ -58,7 +58,9 @@ export function shardsFromIndex(indexJson: unknown, listing: ManifestFile[]): Ma
   const names = [...new Set(Object.values(map))].sort();
   return names.map((n) => {
     if (typeof n !== 'string' || !isPlainSegment(n)) {
-      throw new Error(`${SHARD_INDEX} names shard '${String(n)}', which is not a plain file name in the repo's top folder`);
+      throw new Error(
+        `${SHARD_INDEX} names shard '${String(n)}', which is not a plain file name in the repo's top folder`,
+      );
     }
     const f = byPath.get(n);
     if (!f) throw new Error(`${SHARD_INDEX} names shard '${n}', which is not in the repo`);

@@ -2,7 +2,10 @@
 export class SpeedMeter {
   private samples: { t: number; bytes: number }[] = [];
 
-  constructor(private readonly windowMs = 3000, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly windowMs = 3000,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   /** Records the running byte total; returns bytes per second over the window (0 until two samples exist). */
   sample(totalBytes: number): number {

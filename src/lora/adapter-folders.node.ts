@@ -33,7 +33,10 @@ export async function openAdapterSource(p: string): Promise<ModelFiles> {
 }
 
 /** Loads every adapter and stacks it with its weight (the same folder twice is loaded twice). */
-export async function loadAdapterStack(specs: ReadonlyArray<{ dir: string; weight: number }>, linears: readonly LinearSpec[]): Promise<LoadedAdapters> {
+export async function loadAdapterStack(
+  specs: ReadonlyArray<{ dir: string; weight: number }>,
+  linears: readonly LinearSpec[],
+): Promise<LoadedAdapters> {
   const stack = new AdapterStack();
   const adapters: LoraAdapter[] = [];
   const baseModels: (string | null)[] = [];

@@ -67,7 +67,8 @@ export function isTargeted(config: LoraConfig, path: string): boolean {
 export function moduleSettings(config: LoraConfig, path: string): ModuleSettings {
   const rank = patternValue(config.rankPattern, path) ?? config.rank;
   const alpha = patternValue(config.alphaPattern, path) ?? config.alpha;
-  if (!Number.isInteger(rank) || rank <= 0) throw new Error(`${path}: LoRA rank must be a positive integer, got ${rank}`);
+  if (!Number.isInteger(rank) || rank <= 0)
+    throw new Error(`${path}: LoRA rank must be a positive integer, got ${rank}`);
   return { path, rank, alpha, scale: loraScale(rank, alpha, config.useRslora) };
 }
 
@@ -78,13 +79,18 @@ export function moduleSettings(config: LoraConfig, path: string): ModuleSettings
 export function checkRankFits(rank: number, spec: LinearSpec, what = 'LoRA rank'): void {
   const most = Math.min(spec.inFeatures, spec.outFeatures);
   if (rank > most) {
-    throw new InputError(`${what} ${rank} is larger than ${spec.path} (${spec.outFeatures}×${spec.inFeatures}) allows; use a rank ≤ ${most}`);
+    throw new InputError(
+      `${what} ${rank} is larger than ${spec.path} (${spec.outFeatures}×${spec.inFeatures}) allows; use a rank ≤ ${most}`,
+    );
   }
 }
 
 /** LoRA-attachable specs of a model's frozen linears (`DecoderModel.linears()`), in model order. */
 export function specsOf(
-  linears: ReadonlyMap<string, { inFeatures: number; outFeatures: number; weightRowNorms?: () => Promise<Float32Array> }>,
+  linears: ReadonlyMap<
+    string,
+    { inFeatures: number; outFeatures: number; weightRowNorms?: () => Promise<Float32Array> }
+  >,
 ): LinearSpec[] {
   return [...linears].map(([path, l]) => ({
     path,

@@ -58,7 +58,8 @@ describe('DoRA', () => {
 
   it('on an int4 base the norm is that of the dequantized weight (= DoRA on a dense copy of it)', async () => {
     const packedFactory = createLinearFactory('int4', { groupSize: 32 });
-    const dequantizedFactory: LinearFactory = (_p, w, shape, bias) => new DenseLinear(dequantize(quantize(w, shape, 'int4', 32)), shape, bias);
+    const dequantizedFactory: LinearFactory = (_p, w, shape, bias) =>
+      new DenseLinear(dequantize(quantize(w, shape, 'int4', 32)), shape, bias);
     const scores: (number | null)[][] = [];
     for (const linearFactory of [packedFactory, dequantizedFactory]) {
       const model = await loadModel(folderFiles(DIR), { linearFactory });
@@ -80,7 +81,9 @@ describe('DoRA', () => {
     const back = (await importPeft(memoryFiles(files), specs)).adapter;
     const want = await model.logProbs(IDS, { hook: adapter });
     expect(maxAbsDiff(await model.logProbs(IDS, { hook: back }), want)).toBeLessThan(1e-6);
-    await expect(exportPeft(adapter, { baseModel: null, llamaCpp: true })).rejects.toThrow(/llama\.cpp has no DoRA.*merged/);
+    await expect(exportPeft(adapter, { baseModel: null, llamaCpp: true })).rejects.toThrow(
+      /llama\.cpp has no DoRA.*merged/,
+    );
     adapter.dispose();
     back.dispose();
     model.dispose();
@@ -101,11 +104,29 @@ describe('DoRA', () => {
     const w = rand(out * inp);
     const bias = rand(out);
     const base = new DenseLinear(w, [out, inp], bias);
-    const spec = { path: 'model.layers.0.mlp.down_proj', inFeatures: inp, outFeatures: out, rowNorms: () => base.weightRowNorms() };
-    const weights = { loraA: rand(rank * inp), loraB: rand(out * rank), magnitude: Float32Array.from(rand(out), (v) => 2 + v) };
+    const spec = {
+      path: 'model.layers.0.mlp.down_proj',
+      inFeatures: inp,
+      outFeatures: out,
+      rowNorms: () => base.weightRowNorms(),
+    };
+    const weights = {
+      loraA: rand(rank * inp),
+      loraB: rand(out * rank),
+      magnitude: Float32Array.from(rand(out), (v) => 2 + v),
+    };
     const config = { ...DORA, rank, alpha: 3, targets: ['down_proj'] };
-    const adapter = LoraAdapter.fromWeights(config, [spec], new Map([[spec.path, weights]]), await doraRowNorms(config, [spec]));
-    const folded = new DenseLinear(foldDora(w, [out, inp], weights.loraA, weights.loraB, rank, 1.5, weights.magnitude), [out, inp], bias);
+    const adapter = LoraAdapter.fromWeights(
+      config,
+      [spec],
+      new Map([[spec.path, weights]]),
+      await doraRowNorms(config, [spec]),
+    );
+    const folded = new DenseLinear(
+      foldDora(w, [out, inp], weights.loraA, weights.loraB, rank, 1.5, weights.magnitude),
+      [out, inp],
+      bias,
+    );
     const x = tf.tensor2d(rand(3 * inp), [3, inp]);
     const viaAdapter = project(base, spec.path, x, adapter);
     const viaFold = folded.apply(x);
@@ -118,12 +139,18 @@ describe('DoRA', () => {
 describe('a DoRA adapter we trained, read back by the PyTorch reference', () => {
   it('scores identically (1e-4) in float64 PyTorch reading our PEFT files (scripts/fixtures/train-dora-adapter.ts)', async () => {
     const root = path.resolve(__dirname, '../../fixtures/lora');
-    const golden = JSON.parse(readFileSync(path.join(root, 'dora-trained/golden.json'), 'utf8')) as { scores: Array<{ ids: number[]; logprobs: (number | null)[] }> };
+    const golden = JSON.parse(readFileSync(path.join(root, 'dora-trained/golden.json'), 'utf8')) as {
+      scores: Array<{ ids: number[]; logprobs: (number | null)[] }>;
+    };
     const model = await loadModel(folderFiles(path.join(root, 'dora-llama')));
-    const { adapter, config } = await importPeft(folderFiles(path.join(root, 'dora-trained/adapter')), specsOf(model.linears()));
+    const { adapter, config } = await importPeft(
+      folderFiles(path.join(root, 'dora-trained/adapter')),
+      specsOf(model.linears()),
+    );
     expect(config.useDora).toBe(true);
     const base = await model.logProbs(golden.scores[0].ids);
-    for (const s of golden.scores) expect(maxAbsDiff(await model.logProbs(s.ids, { hook: adapter }), s.logprobs)).toBeLessThan(1e-4);
+    for (const s of golden.scores)
+      expect(maxAbsDiff(await model.logProbs(s.ids, { hook: adapter }), s.logprobs)).toBeLessThan(1e-4);
     expect(maxAbsDiff(base, golden.scores[0].logprobs)).toBeGreaterThan(0.1); // training moved it: not a no-op adapter
     adapter.dispose();
     model.dispose();
@@ -141,7 +168,9 @@ describe('DoRA in exports', () => {
     await writeFolderAtomically(out, (sink) => writeMergedHf(sink, files, weights, { dtype: 'F32' }));
     const merged = await loadModel(folderFiles(out));
     expect(maxAbsDiff(await merged.logProbs(IDS), await model.logProbs(IDS, { hook: adapter }))).toBeLessThan(1e-4);
-    await expect(writeGgufAdapter({ write: async () => undefined }, model.config, factors, { type: 'F32', name: 'x' })).rejects.toThrow(/llama\.cpp has no DoRA.*merged/);
+    await expect(
+      writeGgufAdapter({ write: async () => undefined }, model.config, factors, { type: 'F32', name: 'x' }),
+    ).rejects.toThrow(/llama\.cpp has no DoRA.*merged/);
     await expect(stackFactors([{ adapter, weight: 1 }])).rejects.toThrow(/DoRA/);
     await expect(stackFactors([{ adapter, weight: 0.5 }], { dora: 'fold' })).rejects.toThrow(/DoRA/);
     merged.dispose();
@@ -156,8 +185,12 @@ describe('DoRA in a multiplexed batch (eval)', () => {
     const { adapter } = await importPeft(folderFiles(path.join(DIR, 'adapter')), specsOf(model.linears()));
     const ids = IDS.slice(0, 8);
     const hook = new MultiplexHook([adapter, null]);
-    const both = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids, ids], [2, ids.length], 'int32'), { hook }), -1));
-    const alone = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { hook: adapter }), -1));
+    const both = tf.tidy(() =>
+      tf.logSoftmax(model.forward(tf.tensor2d([ids, ids], [2, ids.length], 'int32'), { hook }), -1),
+    );
+    const alone = tf.tidy(() =>
+      tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { hook: adapter }), -1),
+    );
     const base = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')), -1));
     const [b, a, z] = await Promise.all([both.data(), alone.data(), base.data()]);
     expect(maxAbsDiff(b.subarray(0, a.length), a)).toBeLessThan(1e-4);

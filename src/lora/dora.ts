@@ -34,7 +34,10 @@ function adaptedRowNorms(dora: DoraParts, a: Tensor2D, b: Tensor2D, scale: numbe
   return tf.tidy(() => {
     const aw = withoutBias(linear, linear.apply(a)); // [rank, out] = A·Wᵀ
     const cross = b.mul(aw.transpose()).sum(1); // [out]: Σ_k B_ok (A·Wᵀ)_ko
-    const quad = tf.matMul(b, tf.matMul(a, a, false, true)).mul(b).sum(1); // [out]: B_o (A·Aᵀ) B_oᵀ
+    const quad = tf
+      .matMul(b, tf.matMul(a, a, false, true))
+      .mul(b)
+      .sum(1); // [out]: B_o (A·Aᵀ) B_oᵀ
     const sq = dora.weightNormSq.add(cross.mul(2 * scale)).add(quad.mul(scale * scale)); // [out]
     return sq.maximum(0).sqrt() as Tensor1D;
   });
@@ -72,7 +75,11 @@ export function baseProductOf(linear: Linear, y: Tensor2D, x: Tensor2D, dropped:
  * Row norms of the base weight for every module a DoRA config targets (undefined for plain LoRA): the initial
  * magnitude of a new adapter and the constant part of the norm. Needs specs from a loaded model (`specsOf`).
  */
-export async function doraRowNorms(config: LoraConfig, linears: readonly LinearSpec[], paths?: ReadonlySet<string>): Promise<Map<string, Float32Array> | undefined> {
+export async function doraRowNorms(
+  config: LoraConfig,
+  linears: readonly LinearSpec[],
+  paths?: ReadonlySet<string>,
+): Promise<Map<string, Float32Array> | undefined> {
   if (!config.useDora) return undefined;
   const out = new Map<string, Float32Array>();
   for (const spec of linears) {
@@ -97,7 +104,15 @@ export function rescaleRows(w: Float32Array, inFeatures: number, magnitude: Floa
  * W' = m / ‖W + s·B·A‖_row ⊙ (W + s·B·A): DoRA folded into a dense weight [out, in] (merged export). `w` is not
  * modified.
  */
-export function foldDora(w: Float32Array, shape: readonly [number, number], a: Float32Array, b: Float32Array, rank: number, scale: number, magnitude: Float32Array): Float32Array {
+export function foldDora(
+  w: Float32Array,
+  shape: readonly [number, number],
+  a: Float32Array,
+  b: Float32Array,
+  rank: number,
+  scale: number,
+  magnitude: Float32Array,
+): Float32Array {
   const [out, inp] = shape;
   const merged = Float32Array.from(w);
   for (let o = 0; o < out; o++) {

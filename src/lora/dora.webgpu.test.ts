@@ -18,7 +18,9 @@ import { specsOf } from './config';
 // like float64 PyTorch on an f32 base, and on an int4 base (the norm's A·Wᵀ through the WGSL quantized kernel)
 // like DoRA on a dense copy of the dequantized weight.
 const DIR = path.resolve(__dirname, '../../fixtures/lora/dora-qwen2');
-const golden = JSON.parse(readFileSync(path.join(DIR, 'golden.json'), 'utf8')) as { scores: Array<{ ids: number[]; logprobs: (number | null)[] }> };
+const golden = JSON.parse(readFileSync(path.join(DIR, 'golden.json'), 'utf8')) as {
+  scores: Array<{ ids: number[]; logprobs: (number | null)[] }>;
+};
 
 describe('DoRA (webgpu)', () => {
   beforeAll(async () => {
@@ -28,7 +30,8 @@ describe('DoRA (webgpu)', () => {
   it('scores like PyTorch (f32 base) and like the dequantized weight (int4 base)', async () => {
     expect(tf.getBackend()).toBe('webgpu');
     const s = golden.scores[1];
-    const dequantized: LinearFactory = (_p, w, shape, bias) => new DenseLinear(dequantize(quantize(w, shape, 'int4', 32)), shape, bias);
+    const dequantized: LinearFactory = (_p, w, shape, bias) =>
+      new DenseLinear(dequantize(quantize(w, shape, 'int4', 32)), shape, bias);
     const got: (number | null)[][] = [];
     for (const linearFactory of [undefined, createLinearFactory('int4', { groupSize: 32 }), dequantized]) {
       const model = await loadModel(folderFiles(DIR), { linearFactory });

@@ -46,10 +46,17 @@ describe.each(['llama', 'qwen2-rslora', 'dora-llama', 'dora-qwen2'])('LoRA vs Py
     const whole = await computeStepGradients(objective, [makeBatch(examples, { maxSeqLen: 64, bucket: 8 })], 0);
     const split = await computeStepGradients(
       objective,
-      [makeBatch(examples.slice(0, 2), { maxSeqLen: 64, bucket: 8 }), makeBatch(examples.slice(2), { maxSeqLen: 64, bucket: 1 })],
+      [
+        makeBatch(examples.slice(0, 2), { maxSeqLen: 64, bucket: 8 }),
+        makeBatch(examples.slice(2), { maxSeqLen: 64, bucket: 1 }),
+      ],
       0,
     );
-    const recomputed = await computeStepGradients(loraObjective(model, adapter, { checkpointing: true }), [makeBatch(examples, { maxSeqLen: 64, bucket: 8 })], 0);
+    const recomputed = await computeStepGradients(
+      loraObjective(model, adapter, { checkpointing: true }),
+      [makeBatch(examples, { maxSeqLen: 64, bucket: 8 })],
+      0,
+    );
     expect(whole.loss).toBeCloseTo(golden.loss, 4);
     expect(recomputed.loss).toBeCloseTo(golden.loss, 4);
     expect(split.loss).toBeCloseTo(golden.loss, 4);
@@ -57,7 +64,11 @@ describe.each(['llama', 'qwen2-rslora', 'dora-llama', 'dora-qwen2'])('LoRA vs Py
     const types = new Set<string>();
     for (const [key, want] of Object.entries(golden.grads)) {
       const scale = Math.max(...want.map(Math.abs));
-      for (const got of [whole.grads.get(key)!.dataSync(), split.grads.get(key)!.dataSync(), recomputed.grads.get(key)!.dataSync()]) {
+      for (const got of [
+        whole.grads.get(key)!.dataSync(),
+        split.grads.get(key)!.dataSync(),
+        recomputed.grads.get(key)!.dataSync(),
+      ]) {
         let err = 0;
         for (let i = 0; i < want.length; i++) err = Math.max(err, Math.abs(got[i] - want[i]));
         expect(err / scale, key).toBeLessThan(1e-4);

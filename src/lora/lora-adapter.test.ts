@@ -28,12 +28,19 @@ beforeAll(async () => {
 
 describe('LoRA config', () => {
   it('resolves rank/alpha patterns like PEFT (dot-boundary suffix regex)', () => {
-    const c = cfg({ rank: 8, alpha: 16, rankPattern: { q_proj: 4, 'layers\\.1\\.mlp\\.up_proj': 2 }, alphaPattern: { up_proj: 3 } });
+    const c = cfg({
+      rank: 8,
+      alpha: 16,
+      rankPattern: { q_proj: 4, 'layers\\.1\\.mlp\\.up_proj': 2 },
+      alphaPattern: { up_proj: 3 },
+    });
     expect(moduleSettings(c, 'model.layers.0.self_attn.q_proj')).toMatchObject({ rank: 4, alpha: 16, scale: 4 });
     expect(moduleSettings(c, 'model.layers.1.mlp.up_proj')).toMatchObject({ rank: 2, alpha: 3, scale: 1.5 });
     expect(moduleSettings(c, 'model.layers.0.mlp.up_proj')).toMatchObject({ rank: 8, alpha: 3 });
     expect(patternValue({ q_proj: 1 }, 'model.layers.0.self_attn.xq_proj')).toBeUndefined();
-    expect(moduleSettings({ ...c, useRslora: true, rankPattern: {} }, 'model.layers.0.self_attn.v_proj').scale).toBeCloseTo(16 / Math.sqrt(8));
+    expect(
+      moduleSettings({ ...c, useRslora: true, rankPattern: {} }, 'model.layers.0.self_attn.v_proj').scale,
+    ).toBeCloseTo(16 / Math.sqrt(8));
   });
 });
 
@@ -52,15 +59,19 @@ describe('LoraAdapter', () => {
   it('initialises like PEFT: A within ±1/√in (Kaiming a=√5) or N(0, 1/r), B zero; same seed same weights', async () => {
     const a1 = LoraAdapter.create(cfg({ rank: 4 }), LINEARS, new Rng(7));
     const a2 = LoraAdapter.create(cfg({ rank: 4 }), LINEARS, new Rng(7));
-    const w1 = (await a1.weights());
-    const w2 = (await a2.weights());
+    const w1 = await a1.weights();
+    const w2 = await a2.weights();
     for (const [path, w] of w1) {
       const bound = 1 / Math.sqrt(a1.modules.get(path)!.inFeatures);
       expect(Math.max(...w.loraA.map(Math.abs))).toBeLessThanOrEqual(bound);
       expect(w.loraB.every((x) => x === 0)).toBe(true);
       expect(w2.get(path)!.loraA).toEqual(w.loraA);
     }
-    const g = LoraAdapter.create(cfg({ rank: 4, init: 'gaussian' }), [{ path: 'model.layers.0.mlp.up_proj', inFeatures: 4000, outFeatures: 4 }], new Rng(3));
+    const g = LoraAdapter.create(
+      cfg({ rank: 4, init: 'gaussian' }),
+      [{ path: 'model.layers.0.mlp.up_proj', inFeatures: 4000, outFeatures: 4 }],
+      new Rng(3),
+    );
     const a = (await g.weights()).get('model.layers.0.mlp.up_proj')!.loraA;
     const std = Math.sqrt(a.reduce((s, x) => s + x * x, 0) / a.length);
     expect(std).toBeCloseTo(0.25, 2);

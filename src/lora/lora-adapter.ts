@@ -86,7 +86,12 @@ export class LoraAdapter implements AdapterHook {
    * A fresh adapter over the targeted modules of `linears`, initialised from `rng` (module order, A row-major).
    * DoRA needs `rowNorms` (`doraRowNorms`): the magnitude starts at ‖W‖_row, so the adapter starts as a no-op.
    */
-  static create(config: LoraConfig, linears: readonly LinearSpec[], rng: Rng, rowNorms?: ReadonlyMap<string, Float32Array>): LoraAdapter {
+  static create(
+    config: LoraConfig,
+    linears: readonly LinearSpec[],
+    rng: Rng,
+    rowNorms?: ReadonlyMap<string, Float32Array>,
+  ): LoraAdapter {
     validateLoraConfig(config);
     const targeted = linears.filter((spec) => isTargeted(config, spec.path));
     for (const spec of targeted) checkRankFits(moduleSettings(config, spec.path).rank, spec);
@@ -95,7 +100,10 @@ export class LoraAdapter implements AdapterHook {
       const s = moduleSettings(config, spec.path);
       const a = initialA(config, s.rank, spec.inFeatures, rng);
       const norms = normsFor(config, rowNorms, spec);
-      modules.set(spec.path, makeModule(s, spec, { loraA: a, loraB: new Float32Array(spec.outFeatures * s.rank), magnitude: norms }, norms));
+      modules.set(
+        spec.path,
+        makeModule(s, spec, { loraA: a, loraB: new Float32Array(spec.outFeatures * s.rank), magnitude: norms }, norms),
+      );
     }
     if (modules.size === 0) {
       throw new Error(`LoRA targets ${JSON.stringify(config.targets)} match no module of the model`);
@@ -124,7 +132,9 @@ export class LoraAdapter implements AdapterHook {
       }
       const norms = normsFor(config, rowNorms, spec);
       if (norms && w.magnitude?.length !== spec.outFeatures) {
-        throw new Error(`${path}: a DoRA module needs a magnitude of ${spec.outFeatures} values, got ${w.magnitude?.length ?? 'none'}`);
+        throw new Error(
+          `${path}: a DoRA module needs a magnitude of ${spec.outFeatures} values, got ${w.magnitude?.length ?? 'none'}`,
+        );
       }
       modules.set(path, makeModule(s, spec, w, norms));
     }
@@ -192,7 +202,10 @@ export class LoraAdapter implements AdapterHook {
   async weights(): Promise<Map<string, LoraModuleWeights>> {
     const out = new Map<string, LoraModuleWeights>();
     for (const [path, m] of this.modules) {
-      const w: LoraModuleWeights = { loraA: (await m.loraA.data()) as Float32Array, loraB: (await m.loraB.data()) as Float32Array };
+      const w: LoraModuleWeights = {
+        loraA: (await m.loraA.data()) as Float32Array,
+        loraB: (await m.loraB.data()) as Float32Array,
+      };
       if (m.dora) w.magnitude = (await m.dora.magnitude.data()) as Float32Array;
       out.set(path, w);
     }
@@ -223,14 +236,24 @@ export class LoraAdapter implements AdapterHook {
 }
 
 /** The base row norms a DoRA module needs (undefined for plain LoRA). */
-function normsFor(config: LoraConfig, rowNorms: ReadonlyMap<string, Float32Array> | undefined, spec: LinearSpec): Float32Array | undefined {
+function normsFor(
+  config: LoraConfig,
+  rowNorms: ReadonlyMap<string, Float32Array> | undefined,
+  spec: LinearSpec,
+): Float32Array | undefined {
   if (!config.useDora) return undefined;
   const n = rowNorms?.get(spec.path);
-  if (!n || n.length !== spec.outFeatures) throw new Error(`${spec.path}: DoRA needs the base weight's ${spec.outFeatures} row norms (see doraRowNorms)`);
+  if (!n || n.length !== spec.outFeatures)
+    throw new Error(`${spec.path}: DoRA needs the base weight's ${spec.outFeatures} row norms (see doraRowNorms)`);
   return n;
 }
 
-function makeModule(s: ModuleSettings, spec: LinearSpec, w: LoraModuleWeights, rowNorms: Float32Array | undefined): LoraModule {
+function makeModule(
+  s: ModuleSettings,
+  spec: LinearSpec,
+  w: LoraModuleWeights,
+  rowNorms: Float32Array | undefined,
+): LoraModule {
   // tidy disposes the initial tensors; the variables keep their own reference to the data.
   const dora: DoraParts | null =
     rowNorms && w.magnitude

@@ -17,9 +17,13 @@ beforeAll(async () => {
 });
 
 async function randomAdapter(seed: number, rank: number, alpha: number, rslora = false): Promise<LoraAdapter> {
-  const ad = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank, alpha, useRslora: rslora, dropout: 0 }, LINEARS, new Rng(seed));
+  const ad = LoraAdapter.create(
+    { ...DEFAULT_LORA_CONFIG, rank, alpha, useRslora: rslora, dropout: 0 },
+    LINEARS,
+    new Rng(seed),
+  );
   const rng = new Rng(seed + 100);
-  const w = (await ad.weights());
+  const w = await ad.weights();
   for (const v of w.values()) for (let i = 0; i < v.loraB.length; i++) v.loraB[i] = rng.normal();
   ad.setWeights(w);
   return ad;
@@ -54,7 +58,9 @@ describe('adapter merges', async () => {
     for (const l of LINEARS) {
       expect(merged.modules.get(l.path)!.rank).toBe(5);
       expect(merged.modules.get(l.path)!.scale).toBe(1);
-      expect(maxDiff(await deltaW([{ adapter: merged, weight: 1 }], l.path), await deltaW(inputs, l.path))).toBeLessThan(1e-5);
+      expect(
+        maxDiff(await deltaW([{ adapter: merged, weight: 1 }], l.path), await deltaW(inputs, l.path)),
+      ).toBeLessThan(1e-5);
     }
     [a, b, merged].forEach((x) => x.dispose());
   });

@@ -32,12 +32,20 @@ export interface Stacked {
  * magnitude rescales whole rows of W + s·BA, which no low-rank sum represents: it is refused, except alone at
  * weight 1 with `dora: 'fold'` (merged exports, which fold it into the weights; the GGUF adapter writer refuses it).
  */
-export async function stackFactors(inputs: readonly MergeInput[], opts: { dora?: 'refuse' | 'fold' } = {}): Promise<Map<string, Stacked>> {
-  const perPath = new Map<string, Array<{ w: LoraModuleWeights; rank: number; inF: number; outF: number; f: number }>>();
+export async function stackFactors(
+  inputs: readonly MergeInput[],
+  opts: { dora?: 'refuse' | 'fold' } = {},
+): Promise<Map<string, Stacked>> {
+  const perPath = new Map<
+    string,
+    Array<{ w: LoraModuleWeights; rank: number; inF: number; outF: number; f: number }>
+  >();
   const fold = inputs.length === 1 && inputs[0].weight === 1 && opts.dora === 'fold';
   for (const { adapter, weight } of inputs) {
     if (adapter.isDora && !fold) {
-      throw new Error('a DoRA adapter cannot be merged into a LoRA adapter or mixed with others; export it alone as a merged model (DoRA folded into the weights)');
+      throw new Error(
+        'a DoRA adapter cannot be merged into a LoRA adapter or mixed with others; export it alone as a merged model (DoRA folded into the weights)',
+      );
     }
     const weights = await adapter.weights();
     for (const [path, m] of adapter.modules) {
@@ -49,7 +57,8 @@ export async function stackFactors(inputs: readonly MergeInput[], opts: { dora?:
   const out = new Map<string, Stacked>();
   for (const [path, parts] of perPath) {
     const { inF, outF } = parts[0];
-    if (parts.some((p) => p.inF !== inF || p.outF !== outF)) throw new Error(`${path}: adapters disagree on the module shape`);
+    if (parts.some((p) => p.inF !== inF || p.outF !== outF))
+      throw new Error(`${path}: adapters disagree on the module shape`);
     const rank = parts.reduce((n, p) => n + p.rank, 0);
     const a = new Float32Array(rank * inF);
     const b = new Float32Array(outF * rank);
@@ -62,13 +71,22 @@ export async function stackFactors(inputs: readonly MergeInput[], opts: { dora?:
       r0 += p.rank;
     }
     const magnitude = fold ? parts[0].w.magnitude : undefined;
-    out.set(path, magnitude ? { rank, inFeatures: inF, outFeatures: outF, a, b, magnitude } : { rank, inFeatures: inF, outFeatures: outF, a, b });
+    out.set(
+      path,
+      magnitude
+        ? { rank, inFeatures: inF, outFeatures: outF, a, b, magnitude }
+        : { rank, inFeatures: inF, outFeatures: outF, a, b },
+    );
   }
   return out;
 }
 
 /** A scale-1 config whose rank/alpha patterns describe exactly the given per-module ranks. */
-export function configForRanks(ranks: ReadonlyMap<string, number>, linears: readonly LinearSpec[], dropout = 0): LoraConfig {
+export function configForRanks(
+  ranks: ReadonlyMap<string, number>,
+  linears: readonly LinearSpec[],
+  dropout = 0,
+): LoraConfig {
   const counts = new Map<number, number>();
   for (const r of ranks.values()) counts.set(r, (counts.get(r) ?? 0) + 1);
   const rank = [...counts].sort((x, y) => y[1] - x[1] || y[0] - x[0])[0][0];
@@ -84,7 +102,17 @@ export function configForRanks(ranks: ReadonlyMap<string, number>, linears: read
   const allLayers = new Set(linears.map((l) => layerIndex(l.path)).filter((i): i is number => i !== null));
   const used = new Set([...ranks.keys()].map(layerIndex).filter((i): i is number => i !== null));
   const layers = used.size === allLayers.size ? null : [...used].sort((x, y) => x - y);
-  return { rank, alpha: rank, dropout, targets: names, layers, useRslora: false, init: 'kaiming', rankPattern, alphaPattern };
+  return {
+    rank,
+    alpha: rank,
+    dropout,
+    targets: names,
+    layers,
+    useRslora: false,
+    init: 'kaiming',
+    rankPattern,
+    alphaPattern,
+  };
 }
 
 /** Exact merge by concatenation (rank = Σ rᵢ per module). The caller owns the returned adapter. */
@@ -100,11 +128,16 @@ export async function mergeConcat(inputs: readonly MergeInput[], linears: readon
  * Weighted sum of ΔW re-factorised to `rank` by truncated SVD: loraB = U·diag(S), loraA = Vᵀ (PEFT's layout).
  * Where a module's combined rank is below `rank`, the extra directions are zero. The caller owns the result.
  */
-export async function mergeSvd(inputs: readonly MergeInput[], rank: number, linears: readonly LinearSpec[]): Promise<LoraAdapter> {
+export async function mergeSvd(
+  inputs: readonly MergeInput[],
+  rank: number,
+  linears: readonly LinearSpec[],
+): Promise<LoraAdapter> {
   if (inputs.length === 0) throw new Error('merge: no adapters given');
   if (!Number.isInteger(rank) || rank <= 0) throw new Error(`merge: rank must be a positive integer, got ${rank}`);
   const stacked = await stackFactors(inputs);
-  for (const [path, s] of stacked) checkRankFits(rank, { path, inFeatures: s.inFeatures, outFeatures: s.outFeatures }, 'merge: --rank');
+  for (const [path, s] of stacked)
+    checkRankFits(rank, { path, inFeatures: s.inFeatures, outFeatures: s.outFeatures }, 'merge: --rank');
   const weights = new Map<string, LoraModuleWeights>();
   const ranks = new Map<string, number>();
   for (const [path, s] of stacked) {

@@ -19,7 +19,13 @@ import { doraRowNorms } from './dora';
 import { LoraAdapter, type LoraModuleWeights } from './lora-adapter';
 import { readJson, type ModelFiles } from '../spec/model-files';
 import { fromPeftConfig, PeftFormatError, toPeftConfig, type PeftAdapterConfig } from '../formats/peft-config';
-import { encodeSafetensors, readSafetensorsHeader, readTensorF32, type FloatDtype, type SafetensorsEntry } from '../formats/safetensors';
+import {
+  encodeSafetensors,
+  readSafetensorsHeader,
+  readTensorF32,
+  type FloatDtype,
+  type SafetensorsEntry,
+} from '../formats/safetensors';
 
 export { PeftFormatError, type PeftAdapterConfig } from '../formats/peft-config';
 
@@ -46,7 +52,9 @@ export async function exportPeft(adapter: LoraAdapter, opts: PeftExportOptions):
   let config: LoraConfig = adapter.config;
   const fold = new Map<string, number>();
   if (opts.llamaCpp && adapter.isDora) {
-    throw new PeftFormatError('llama.cpp has no DoRA adapters: export the merged model instead (DoRA folded into the weights)');
+    throw new PeftFormatError(
+      'llama.cpp has no DoRA adapters: export the merged model instead (DoRA folded into the weights)',
+    );
   }
   if (opts.llamaCpp) {
     // One alpha for every module; each lora_B absorbs true scale ÷ (alpha / its rank).
@@ -60,7 +68,13 @@ export async function exportPeft(adapter: LoraAdapter, opts: PeftExportOptions):
     const b = f === 1 ? w.loraB : w.loraB.map((x) => x * f);
     entries.push({ name: `${PREFIX}${path}.lora_A.weight`, dtype, shape: [m.rank, m.inFeatures], data: w.loraA });
     entries.push({ name: `${PREFIX}${path}.lora_B.weight`, dtype, shape: [m.outFeatures, m.rank], data: b });
-    if (w.magnitude) entries.push({ name: `${PREFIX}${path}.lora_magnitude_vector`, dtype, shape: [m.outFeatures], data: w.magnitude });
+    if (w.magnitude)
+      entries.push({
+        name: `${PREFIX}${path}.lora_magnitude_vector`,
+        dtype,
+        shape: [m.outFeatures],
+        data: w.magnitude,
+      });
   }
   const names = [...adapter.modules.keys()].map((p) => p.slice(p.lastIndexOf('.') + 1));
   const json: PeftAdapterConfig = toPeftConfig(config, names, opts.baseModel);
@@ -92,9 +106,12 @@ export interface ImportedAdapter {
 export async function importPeft(files: ModelFiles, linears: readonly LinearSpec[]): Promise<ImportedAdapter> {
   const where = files.label;
   const available = await files.list();
-  if (!available.includes(ADAPTER_CONFIG_FILE)) throw new PeftFormatError(`${where}: ${ADAPTER_CONFIG_FILE} is missing`);
+  if (!available.includes(ADAPTER_CONFIG_FILE))
+    throw new PeftFormatError(`${where}: ${ADAPTER_CONFIG_FILE} is missing`);
   if (!available.includes(ADAPTER_WEIGHTS_FILE)) {
-    const bin = available.includes('adapter_model.bin') ? ' (adapter_model.bin is a pickle: re-save it with safe_serialization=True)' : '';
+    const bin = available.includes('adapter_model.bin')
+      ? ' (adapter_model.bin is a pickle: re-save it with safe_serialization=True)'
+      : '';
     throw new PeftFormatError(`${where}: ${ADAPTER_WEIGHTS_FILE} is missing${bin}`);
   }
   const header = await readSafetensorsHeader(files, ADAPTER_WEIGHTS_FILE);
@@ -108,7 +125,8 @@ export async function importPeft(files: ModelFiles, linears: readonly LinearSpec
       continue;
     }
     if (!parsed) {
-      if (/lora_embedding_[AB]/.test(key)) throw new PeftFormatError(`${where}: '${key}': LoRA on embeddings is not supported`);
+      if (/lora_embedding_[AB]/.test(key))
+        throw new PeftFormatError(`${where}: '${key}': LoRA on embeddings is not supported`);
       throw new PeftFormatError(`${where}: unexpected tensor '${key}' (only lora_A/lora_B weights can be loaded)`);
     }
     const p = pairs.get(parsed.path) ?? {};
@@ -116,28 +134,51 @@ export async function importPeft(files: ModelFiles, linears: readonly LinearSpec
     pairs.set(parsed.path, p);
   }
   const names = [...new Set([...pairs.keys()].map((p) => p.slice(p.lastIndexOf('.') + 1)))];
-  const { config, baseModel } = fromPeftConfig(await readJson(files, ADAPTER_CONFIG_FILE), names, `${where}/${ADAPTER_CONFIG_FILE}`);
-  if (magnitudes.size > 0 && !config.useDora) throw new PeftFormatError(`${where}: DoRA magnitude tensors found but adapter_config.json has no "use_dora": true`);
+  const { config, baseModel } = fromPeftConfig(
+    await readJson(files, ADAPTER_CONFIG_FILE),
+    names,
+    `${where}/${ADAPTER_CONFIG_FILE}`,
+  );
+  if (magnitudes.size > 0 && !config.useDora)
+    throw new PeftFormatError(`${where}: DoRA magnitude tensors found but adapter_config.json has no "use_dora": true`);
   const byPath = new Map(linears.map((l) => [l.path, l]));
   const weights = new Map<string, LoraModuleWeights>();
   for (const [path, p] of pairs) {
-    if (!p.A || !p.B) throw new PeftFormatError(`${where}: module '${path}' has lora_${p.A ? 'A' : 'B'} but no lora_${p.A ? 'B' : 'A'}`);
+    if (!p.A || !p.B)
+      throw new PeftFormatError(
+        `${where}: module '${path}' has lora_${p.A ? 'A' : 'B'} but no lora_${p.A ? 'B' : 'A'}`,
+      );
     const spec = byPath.get(path);
     if (!spec) {
-      throw new PeftFormatError(`${where}: the adapter has weights for '${path}', which the loaded base model does not have — it was trained for a different model`);
+      throw new PeftFormatError(
+        `${where}: the adapter has weights for '${path}', which the loaded base model does not have — it was trained for a different model`,
+      );
     }
     const a = header.tensors.get(p.A)!;
     const b = header.tensors.get(p.B)!;
     const rank = a.shape[0];
-    if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== spec.inFeatures || b.shape[0] !== spec.outFeatures || b.shape[1] !== rank) {
+    if (
+      a.shape.length !== 2 ||
+      b.shape.length !== 2 ||
+      a.shape[1] !== spec.inFeatures ||
+      b.shape[0] !== spec.outFeatures ||
+      b.shape[1] !== rank
+    ) {
       throw new PeftFormatError(
         `${where}: '${path}' has lora_A [${a.shape}] and lora_B [${b.shape}], but the base module is ${spec.outFeatures}×${spec.inFeatures} — the adapter was trained for a different model`,
       );
     }
     const implied = moduleSettings(config, path).rank;
-    if (rank !== implied) throw new PeftFormatError(`${where}: '${path}' has rank ${rank} but adapter_config.json implies ${implied} (r / rank_pattern)`);
-    const w: LoraModuleWeights = { loraA: await readTensorF32(files, header, p.A), loraB: await readTensorF32(files, header, p.B) };
-    if (config.useDora) w.magnitude = await readMagnitude(files, header, magnitudes.get(path), spec.outFeatures, `${where}: '${path}'`);
+    if (rank !== implied)
+      throw new PeftFormatError(
+        `${where}: '${path}' has rank ${rank} but adapter_config.json implies ${implied} (r / rank_pattern)`,
+      );
+    const w: LoraModuleWeights = {
+      loraA: await readTensorF32(files, header, p.A),
+      loraB: await readTensorF32(files, header, p.B),
+    };
+    if (config.useDora)
+      w.magnitude = await readMagnitude(files, header, magnitudes.get(path), spec.outFeatures, `${where}: '${path}'`);
     weights.set(path, w);
   }
   if (weights.size === 0) throw new PeftFormatError(`${where}: ${ADAPTER_WEIGHTS_FILE} holds no LoRA weights`);
@@ -145,9 +186,19 @@ export async function importPeft(files: ModelFiles, linears: readonly LinearSpec
   return { adapter: LoraAdapter.fromWeights(config, linears, weights, rowNorms), config, baseModel };
 }
 
-async function readMagnitude(files: ModelFiles, header: Awaited<ReturnType<typeof readSafetensorsHeader>>, key: string | undefined, out: number, where: string): Promise<Float32Array> {
-  if (!key) throw new PeftFormatError(`${where} has no lora_magnitude_vector, which a DoRA adapter (use_dora: true) needs`);
+async function readMagnitude(
+  files: ModelFiles,
+  header: Awaited<ReturnType<typeof readSafetensorsHeader>>,
+  key: string | undefined,
+  out: number,
+  where: string,
+): Promise<Float32Array> {
+  if (!key)
+    throw new PeftFormatError(`${where} has no lora_magnitude_vector, which a DoRA adapter (use_dora: true) needs`);
   const shape = header.tensors.get(key)!.shape;
-  if (shape.reduce((n, d) => n * d, 1) !== out) throw new PeftFormatError(`${where}: lora_magnitude_vector [${shape}] does not match the ${out} outputs of the base module`);
+  if (shape.reduce((n, d) => n * d, 1) !== out)
+    throw new PeftFormatError(
+      `${where}: lora_magnitude_vector [${shape}] does not match the ${out} outputs of the base module`,
+    );
   return readTensorF32(files, header, key);
 }

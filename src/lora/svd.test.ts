@@ -22,7 +22,8 @@ function reconstruct(u: Mat, s: Float64Array, v: Mat): Mat {
 function identityError(q: Mat): number {
   const g = matmul(transpose(q), q);
   let m = 0;
-  for (let i = 0; i < g.rows; i++) for (let j = 0; j < g.cols; j++) m = Math.max(m, Math.abs(g.data[i * g.cols + j] - (i === j ? 1 : 0)));
+  for (let i = 0; i < g.rows; i++)
+    for (let j = 0; j < g.cols; j++) m = Math.max(m, Math.abs(g.data[i * g.cols + j] - (i === j ? 1 : 0)));
   return m;
 }
 
@@ -77,9 +78,17 @@ describe('svd', () => {
     // Eckart–Young: the rank-3 truncation error (Frobenius²) equals the sum of the dropped σ².
     const k = 3;
     const trunc = reconstruct(
-      mat(40, k, Array.from({ length: 40 * k }, (_, i) => low.u.data[Math.floor(i / k) * 6 + (i % k)])),
+      mat(
+        40,
+        k,
+        Array.from({ length: 40 * k }, (_, i) => low.u.data[Math.floor(i / k) * 6 + (i % k)]),
+      ),
       low.s.slice(0, k),
-      mat(30, k, Array.from({ length: 30 * k }, (_, i) => low.v.data[Math.floor(i / k) * 6 + (i % k)])),
+      mat(
+        30,
+        k,
+        Array.from({ length: 30 * k }, (_, i) => low.v.data[Math.floor(i / k) * 6 + (i % k)]),
+      ),
     );
     let err = 0;
     for (let i = 0; i < full.data.length; i++) err += (full.data[i] - trunc.data[i]) ** 2;

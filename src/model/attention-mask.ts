@@ -48,7 +48,12 @@ export function buildAttentionMask(m: MaskInputs): { data: Float32Array; rows: n
  * Position ids [batch, seq] for the new tokens: `cumsum(keyMask) − 1` over the whole history (0 for padding), or
  * null when every row is unpadded (then positions are simply past .. past + seq − 1).
  */
-export function buildPositions(batch: number, seq: number, past: number, keyMask: Uint8Array[] | null): Int32Array | null {
+export function buildPositions(
+  batch: number,
+  seq: number,
+  past: number,
+  keyMask: Uint8Array[] | null,
+): Int32Array | null {
   if (!keyMask) return null;
   const out = new Int32Array(batch * seq);
   for (let b = 0; b < batch; b++) {

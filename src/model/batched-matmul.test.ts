@@ -15,8 +15,14 @@ for (const variant of ['wasm', 'wasm-stock', 'cpu'] as const) {
       const b = tf.randomNormal([2, 3, 7, 4], 0, 1, 'float32', 2);
       const bt = tf.randomNormal([2, 3, 4, 7], 0, 1, 'float32', 3);
       const w = tf.randomNormal([2, 3, 5, 4], 0, 1, 'float32', 4);
-      const loss = (f: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x, y), w));
-      const cases: [string, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor, (x: tf.Tensor, y: tf.Tensor) => tf.Tensor, tf.Tensor][] = [
+      const loss = (f: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(tf.mul(f(x, y), w));
+      const cases: [
+        string,
+        (x: tf.Tensor, y: tf.Tensor) => tf.Tensor,
+        (x: tf.Tensor, y: tf.Tensor) => tf.Tensor,
+        tf.Tensor,
+      ][] = [
         ['a·b', batchedMatMul, (x, y) => tf.matMul(x, y), b],
         ['a·bᵀ', batchedMatMulTransposeB, (x, y) => tf.matMul(x, y, false, true), bt],
       ];

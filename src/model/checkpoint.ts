@@ -44,13 +44,16 @@ async function weightFileNames(files: ModelFiles): Promise<string[]> {
   if ((await files.size(INDEX_FILE)) !== null) {
     const index = await readJson<{ weight_map?: Record<string, unknown> }>(files, INDEX_FILE);
     const map = index?.weight_map;
-    if (!map || typeof map !== 'object') throw new CheckpointError(`${files.label}/${INDEX_FILE}: no "weight_map" object`);
+    if (!map || typeof map !== 'object')
+      throw new CheckpointError(`${files.label}/${INDEX_FILE}: no "weight_map" object`);
     const shards = [...new Set(Object.values(map).map(String))];
     for (const shard of shards) {
       // The reference loader joins shard names onto the folder; a name with a separator or '..' would reach
       // outside it, so only plain file names are accepted.
       if (shard === '' || shard === '.' || shard === '..' || /[/\\]/.test(shard)) {
-        throw new CheckpointError(`${files.label}/${INDEX_FILE}: shard name '${shard}' is not a plain file name in the model folder`);
+        throw new CheckpointError(
+          `${files.label}/${INDEX_FILE}: shard name '${shard}' is not a plain file name in the model folder`,
+        );
       }
       if ((await files.size(shard)) === null) {
         throw new CheckpointError(`${files.label}/${shard}: missing shard (listed in ${INDEX_FILE})`);
@@ -59,7 +62,9 @@ async function weightFileNames(files: ModelFiles): Promise<string[]> {
     return shards;
   }
   if ((await files.size(SINGLE_FILE)) !== null) return [SINGLE_FILE];
-  throw new CheckpointError(`${files.label}: no ${SINGLE_FILE} or ${INDEX_FILE} (weights must be in safetensors format)`);
+  throw new CheckpointError(
+    `${files.label}: no ${SINGLE_FILE} or ${INDEX_FILE} (weights must be in safetensors format)`,
+  );
 }
 
 /**
@@ -75,13 +80,17 @@ export function checkConfigAgainstCheckpoint(files: ModelFiles, ckpt: Checkpoint
     }
   }
   if (c.layers !== layers.size) {
-    throw new CheckpointError(`${files.label}: config.json says num_hidden_layers ${c.layers} but the checkpoint has ` +
-      `${layers.size} layers; config.json does not belong to these weights`);
+    throw new CheckpointError(
+      `${files.label}: config.json says num_hidden_layers ${c.layers} but the checkpoint has ` +
+        `${layers.size} layers; config.json does not belong to these weights`,
+    );
   }
   const embed = ckpt.locate('model.embed_tokens.weight')?.info.shape;
   if (embed && (embed.length !== 2 || embed[0] !== c.vocab || embed[1] !== c.hidden)) {
-    throw new CheckpointError(`${files.label}: config.json says vocab_size ${c.vocab} and hidden_size ${c.hidden} but ` +
-      `model.embed_tokens.weight is [${embed}]; config.json does not belong to these weights`);
+    throw new CheckpointError(
+      `${files.label}: config.json says vocab_size ${c.vocab} and hidden_size ${c.hidden} but ` +
+        `model.embed_tokens.weight is [${embed}]; config.json does not belong to these weights`,
+    );
   }
 }
 
@@ -123,7 +132,9 @@ export function validateCheckpoint(files: ModelFiles, ckpt: Checkpoint, expected
     }
     const { header, info } = found;
     if (info.dtype !== 'F32' && info.dtype !== 'F16' && info.dtype !== 'BF16') {
-      throw new CheckpointError(`${files.label}/${header.file}: tensor '${e.name}' has dtype ${info.dtype}; expected F32, F16 or BF16`);
+      throw new CheckpointError(
+        `${files.label}/${header.file}: tensor '${e.name}' has dtype ${info.dtype}; expected F32, F16 or BF16`,
+      );
     }
     if (info.shape.length !== e.shape.length || info.shape.some((d, i) => d !== e.shape[i])) {
       throw new CheckpointError(

@@ -7,13 +7,29 @@ import { ropeInverseFrequencies } from './rope';
 describe('parseModelConfig', () => {
   it('normalizes a Qwen3 config (head_dim ≠ hidden/heads, q/k norm, tied)', () => {
     const c = parseModelConfig(tinyConfigJson('qwen3'));
-    expect(c).toMatchObject({ family: 'qwen3', hidden: 32, heads: 4, kvHeads: 2, headDim: 16, qkNorm: true, qkvBias: false, tieWordEmbeddings: true });
+    expect(c).toMatchObject({
+      family: 'qwen3',
+      hidden: 32,
+      heads: 4,
+      kvHeads: 2,
+      headDim: 16,
+      qkNorm: true,
+      qkvBias: false,
+      tieWordEmbeddings: true,
+    });
   });
 
   it('qwen2 has q/k/v bias but no o_proj bias; llama attention_bias covers o_proj too', () => {
     expect(parseModelConfig(tinyConfigJson('qwen2'))).toMatchObject({ qkvBias: true, oBias: false });
-    expect(parseModelConfig(tinyConfigJson('llama', { attention_bias: true }))).toMatchObject({ qkvBias: true, oBias: true });
-    expect(parseModelConfig(tinyConfigJson('llama'))).toMatchObject({ qkvBias: false, oBias: false, slidingWindow: null });
+    expect(parseModelConfig(tinyConfigJson('llama', { attention_bias: true }))).toMatchObject({
+      qkvBias: true,
+      oBias: true,
+    });
+    expect(parseModelConfig(tinyConfigJson('llama'))).toMatchObject({
+      qkvBias: false,
+      oBias: false,
+      slidingWindow: null,
+    });
   });
 
   it('defaults num_key_value_heads to heads, head_dim to hidden/heads, tie to false', () => {
@@ -27,7 +43,13 @@ describe('parseModelConfig', () => {
     const rs = { factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 };
     for (const key of ['rope_type', 'type']) {
       const c = parseModelConfig(tinyConfigJson('llama', { rope_scaling: { ...rs, [key]: 'llama3' } }));
-      expect(c.ropeScaling).toEqual({ type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 });
+      expect(c.ropeScaling).toEqual({
+        type: 'llama3',
+        factor: 32,
+        lowFreqFactor: 1,
+        highFreqFactor: 4,
+        originalMaxPositionEmbeddings: 8192,
+      });
     }
   });
 
@@ -35,7 +57,11 @@ describe('parseModelConfig', () => {
     // theta 500000, head_dim 64: frequency 0 is untouched, the lowest frequencies are divided by 32.
     const base = ropeInverseFrequencies(64, 500000, null);
     const scaled = ropeInverseFrequencies(64, 500000, {
-      type: 'llama3', factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192,
+      type: 'llama3',
+      factor: 32,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositionEmbeddings: 8192,
     });
     expect(scaled[0]).toBe(base[0]);
     expect(scaled[31]).toBeCloseTo(base[31] / 32, 12);
@@ -60,8 +86,12 @@ describe('parseModelConfig', () => {
   it('rejects inconsistent shapes and activations', () => {
     expect(() => parseModelConfig(tinyConfigJson('llama', { num_key_value_heads: 3 }))).toThrow(/not a multiple/);
     expect(() => parseModelConfig(tinyConfigJson('llama', { hidden_act: 'gelu' }))).toThrow(/hidden_act "gelu"/);
-    expect(() => parseModelConfig(tinyConfigJson('llama', { hidden_size: undefined }))).toThrow(/missing "hidden_size"/);
-    expect(() => parseModelConfig(tinyConfigJson('llama', { rope_scaling: { type: 'yarn', factor: 4 } }))).toThrow(/"yarn" is not supported/);
+    expect(() => parseModelConfig(tinyConfigJson('llama', { hidden_size: undefined }))).toThrow(
+      /missing "hidden_size"/,
+    );
+    expect(() => parseModelConfig(tinyConfigJson('llama', { rope_scaling: { type: 'yarn', factor: 4 } }))).toThrow(
+      /"yarn" is not supported/,
+    );
   });
 });
 
@@ -71,6 +101,8 @@ describe('loadModelConfig', () => {
   });
 
   it('names the file when config.json is not JSON', async () => {
-    await expect(loadModelConfig(memoryFiles({ 'config.json': '{oops' }, '/m/smol'))).rejects.toThrow(/\/m\/smol\/config\.json: not valid JSON/);
+    await expect(loadModelConfig(memoryFiles({ 'config.json': '{oops' }, '/m/smol'))).rejects.toThrow(
+      /\/m\/smol\/config\.json: not valid JSON/,
+    );
   });
 });

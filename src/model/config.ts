@@ -13,7 +13,13 @@ export type ModelFamily = (typeof SUPPORTED_FAMILIES)[number];
  * `factor` (equivalently every inverse frequency divided by it).
  */
 export type RopeScaling =
-  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number }
+  | {
+      type: 'llama3';
+      factor: number;
+      lowFreqFactor: number;
+      highFreqFactor: number;
+      originalMaxPositionEmbeddings: number;
+    }
   | { type: 'linear'; factor: number };
 
 export interface ModelConfig {
@@ -73,7 +79,8 @@ function positive(raw: Raw, key: string, where: string, fallback?: number): numb
 
 function posInt(raw: Raw, key: string, where: string, fallback?: number): number {
   const v = num(raw, key, where, fallback);
-  if (!Number.isInteger(v) || v <= 0) throw new ModelConfigError(`${where}: "${key}" must be a positive integer, got ${v}`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new ModelConfigError(`${where}: "${key}" must be a positive integer, got ${v}`);
   return v;
 }
 
@@ -85,7 +92,8 @@ export const MAX_LAYERS = 1024;
 
 function layerCount(raw: Raw, where: string): number {
   const n = posInt(raw, 'num_hidden_layers', where);
-  if (n > MAX_LAYERS) throw new ModelConfigError(`${where}: "num_hidden_layers" is ${n}, more than the ${MAX_LAYERS} any real model has`);
+  if (n > MAX_LAYERS)
+    throw new ModelConfigError(`${where}: "num_hidden_layers" is ${n}, more than the ${MAX_LAYERS} any real model has`);
   return n;
 }
 
@@ -119,11 +127,15 @@ function parseRopeScaling(raw: Raw, where: string): RopeScaling | null {
       originalMaxPositionEmbeddings: posInt(rs, 'original_max_position_embeddings', w),
     };
     if (scaling.highFreqFactor <= scaling.lowFreqFactor) {
-      throw new ModelConfigError(`${w}: high_freq_factor (${scaling.highFreqFactor}) must be greater than low_freq_factor (${scaling.lowFreqFactor})`);
+      throw new ModelConfigError(
+        `${w}: high_freq_factor (${scaling.highFreqFactor}) must be greater than low_freq_factor (${scaling.lowFreqFactor})`,
+      );
     }
     return scaling;
   }
-  throw new ModelConfigError(`${w}: type ${JSON.stringify(type)} is not supported (supported: default, linear, llama3)`);
+  throw new ModelConfigError(
+    `${w}: type ${JSON.stringify(type)} is not supported (supported: default, linear, llama3)`,
+  );
 }
 
 function tokenIds(v: unknown): number[] {
@@ -134,7 +146,8 @@ function tokenIds(v: unknown): number[] {
 
 /** Normalizes a parsed config.json. `where` names the source in error messages. */
 export function parseModelConfig(json: unknown, where = 'config.json'): ModelConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelConfigError(`${where}: not a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new ModelConfigError(`${where}: not a JSON object`);
   const raw = json as Raw;
   const family = familyOf(raw, where);
   const act = raw.hidden_act ?? raw.hidden_activation ?? 'silu';
@@ -143,10 +156,13 @@ export function parseModelConfig(json: unknown, where = 'config.json'): ModelCon
   const heads = posInt(raw, 'num_attention_heads', where);
   const kvHeads = posInt(raw, 'num_key_value_heads', where, heads);
   if (heads % kvHeads !== 0) {
-    throw new ModelConfigError(`${where}: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`);
+    throw new ModelConfigError(
+      `${where}: num_attention_heads ${heads} is not a multiple of num_key_value_heads ${kvHeads}`,
+    );
   }
   const headDim = raw.head_dim == null ? hidden / heads : posInt(raw, 'head_dim', where);
-  if (!Number.isInteger(headDim)) throw new ModelConfigError(`${where}: hidden_size ${hidden} is not divisible by ${heads} heads`);
+  if (!Number.isInteger(headDim))
+    throw new ModelConfigError(`${where}: hidden_size ${hidden} is not divisible by ${heads} heads`);
   if (headDim % 2 !== 0) throw new ModelConfigError(`${where}: head_dim ${headDim} must be even for RoPE`);
   const llamaBias = family === 'llama' || family === 'mistral' ? raw.attention_bias === true : false;
   if (family === 'qwen2' && raw.use_sliding_window === true) {
@@ -157,7 +173,8 @@ export function parseModelConfig(json: unknown, where = 'config.json'): ModelCon
   const sliding = raw.sliding_window;
   return {
     family,
-    architecture: Array.isArray(raw.architectures) && typeof raw.architectures[0] === 'string' ? raw.architectures[0] : family,
+    architecture:
+      Array.isArray(raw.architectures) && typeof raw.architectures[0] === 'string' ? raw.architectures[0] : family,
     hidden,
     layers: layerCount(raw, where),
     heads,

@@ -99,7 +99,11 @@ export class DecoderModel {
       const ctx = this.context(batch, seq, past, keyMask, opts);
       let x = this.embedRows(ids); // [batch·seq, hidden]
       for (let i = 0; i < this.config.layers; i++) x = this.decoderLayer(i, x, ctx);
-      return rmsNorm(x, this.weights.norm, this.config.rmsNormEps).reshape([batch, seq, this.config.hidden]) as Tensor3D;
+      return rmsNorm(x, this.weights.norm, this.config.rmsNormEps).reshape([
+        batch,
+        seq,
+        this.config.hidden,
+      ]) as Tensor3D;
     });
     cache?.commit(seq, keyMask);
     return result;
@@ -124,7 +128,17 @@ export class DecoderModel {
     const rotation = this.rope.tables(seq).rotation; // owned by the RoPE tables, not by the stages
     const { hook } = opts;
     const scoreBudget = this.maxAttentionScores;
-    const ctx: AttentionContext = { batch, seq, cos, sin, rotation, mask: mask.rank === 0 ? null : mask, hook, cache: null, scoreBudget };
+    const ctx: AttentionContext = {
+      batch,
+      seq,
+      cos,
+      sin,
+      rotation,
+      mask: mask.rank === 0 ? null : mask,
+      hook,
+      cache: null,
+      scoreBudget,
+    };
     const eps = this.config.rmsNormEps;
     return {
       layers: this.weights.layers.length,
@@ -210,7 +224,18 @@ export class DecoderModel {
     const { hook, cache } = opts;
     const scoreBudget = this.maxAttentionScores;
     const ropeMatrices = seq === 1 ? this.decodeRope(positions ?? [past]) : null;
-    return { batch, seq, cos: cos as Tensor4D, sin: sin as Tensor4D, rotation: table.rotation, ropeMatrices, mask, hook, cache, scoreBudget };
+    return {
+      batch,
+      seq,
+      cos: cos as Tensor4D,
+      sin: sin as Tensor4D,
+      rotation: table.rotation,
+      ropeMatrices,
+      mask,
+      hook,
+      cache,
+      scoreBudget,
+    };
   }
 
   /**
@@ -244,7 +269,15 @@ export class DecoderModel {
   linears(): Map<string, Linear> {
     const out = new Map<string, Linear>();
     this.weights.layers.forEach((l, i) => {
-      const byName = { q_proj: l.q, k_proj: l.k, v_proj: l.v, o_proj: l.o, gate_proj: l.gate, up_proj: l.up, down_proj: l.down };
+      const byName = {
+        q_proj: l.q,
+        k_proj: l.k,
+        v_proj: l.v,
+        o_proj: l.o,
+        gate_proj: l.gate,
+        up_proj: l.up,
+        down_proj: l.down,
+      };
       for (const name of LINEAR_MODULE_NAMES) out.set(linearPath(i, name), byName[name]);
     });
     return out;
@@ -262,7 +295,8 @@ export class DecoderModel {
   byteSize(): number {
     const w = this.weights;
     let floats = (w.embed?.size ?? 0) + w.norm.size + (w.lmHead?.size ?? 0);
-    for (const l of w.layers) floats += l.inputNorm.size + l.postAttentionNorm.size + (l.qNorm?.size ?? 0) + (l.kNorm?.size ?? 0);
+    for (const l of w.layers)
+      floats += l.inputNorm.size + l.postAttentionNorm.size + (l.qNorm?.size ?? 0) + (l.kNorm?.size ?? 0);
     let bytes = floats * 4 + (w.hostEmbeddings?.head.byteSize ?? 0);
     for (const lin of this.linears().values()) bytes += lin.byteSize;
     return bytes;
@@ -309,7 +343,12 @@ function hostEmbeddingRows(table: Uint16Array, ids: Tensor2D, hidden: number): T
 }
 
 /** Normalizes `attentionMask` to per-row 0/1 arrays over the new tokens, or null. */
-function readMask(mask: ForwardOptions['attentionMask'], batch: number, seq: number, past: number): Uint8Array[] | null {
+function readMask(
+  mask: ForwardOptions['attentionMask'],
+  batch: number,
+  seq: number,
+  past: number,
+): Uint8Array[] | null {
   if (!mask) return null;
   const rows: ArrayLike<number>[] = Array.isArray(mask) ? mask : ((mask as Tensor2D).arraySync() as number[][]);
   if (rows.length !== batch) throw new Error(`attentionMask has ${rows.length} rows, ids have ${batch}`);

@@ -17,7 +17,8 @@ export class DenseLinear implements Linear {
   /** weight: [out, in] row-major as in the checkpoint; bias: [out] or null. Takes no ownership of the arrays. */
   constructor(weight: Float32Array, shape: readonly [number, number], bias: Float32Array | null) {
     const [out, inp] = shape;
-    if (weight.length !== out * inp) throw new Error(`DenseLinear: weight has ${weight.length} values, shape [${out}, ${inp}]`);
+    if (weight.length !== out * inp)
+      throw new Error(`DenseLinear: weight has ${weight.length} values, shape [${out}, ${inp}]`);
     if (bias && bias.length !== out) throw new Error(`DenseLinear: bias has ${bias.length} values, expected ${out}`);
     this.outFeatures = out;
     this.inFeatures = inp;

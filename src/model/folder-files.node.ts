@@ -20,7 +20,10 @@ export function folderFiles(dir: string): ModelFiles {
     label: root,
     async list() {
       const entries = await readdir(root, { withFileTypes: true });
-      return entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+      return entries
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+        .sort();
     },
     async size(name) {
       try {
@@ -36,7 +39,9 @@ export function folderFiles(dir: string): ModelFiles {
         handle = await open(resolve(name), 'r');
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new InputError(code === 'ENOENT' ? `${root}/${name}: file not found` : `${root}/${name}: ${(e as Error).message}`);
+        throw new InputError(
+          code === 'ENOENT' ? `${root}/${name}: file not found` : `${root}/${name}: ${(e as Error).message}`,
+        );
       }
       try {
         return await readRange(handle, start, end);

@@ -54,7 +54,9 @@ describe('padding', () => {
     const row = [1, 40, 7, 9, 100];
     const padded = [0, 0, 0, ...row];
     const mask = [[0, 0, 0, 1, 1, 1, 1, 1]];
-    const out = tf.tidy(() => m.forward(tf.tensor2d([padded], [1, 8], 'int32'), { attentionMask: tf.tensor2d(mask) as Tensor2D }));
+    const out = tf.tidy(() =>
+      m.forward(tf.tensor2d([padded], [1, 8], 'int32'), { attentionMask: tf.tensor2d(mask) as Tensor2D }),
+    );
     const got = ((await out.data()) as Float32Array).subarray(3 * m.config.vocab);
     out.dispose();
     expect(maxAbsDiff(got, await logitsOf(m, row))).toBeLessThan(1e-4);

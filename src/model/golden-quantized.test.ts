@@ -28,7 +28,9 @@ describe('quantized log-probs (wasm, group 64)', () => {
   for (const name of QUANT_GOLDEN_FIXTURES) {
     for (const mode of ['int8', 'int4', 'nf4'] as const) {
       it(`${name} ${mode}: matches PyTorch on the same quantized weights`, async () => {
-        const model = await loadModel(modelFixtureFiles(name), { linearFactory: createLinearFactory(mode, { groupSize: 64 }) });
+        const model = await loadModel(modelFixtureFiles(name), {
+          linearFactory: createLinearFactory(mode, { groupSize: 64 }),
+        });
         const exact = goldenLogProbs(name);
         let degradation = 0;
         for (const [i, seq] of goldenQuantizedLogProbs(name, mode).entries()) {

@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import { createLinearFactory } from './linear-factory';
-import { goldenLogProbs, goldenQuantizedLogProbs, modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
+import {
+  goldenLogProbs,
+  goldenQuantizedLogProbs,
+  modelFixtureFiles,
+  type ModelFixture,
+} from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
 import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
 import { loadModel } from './load';
@@ -36,7 +41,9 @@ describe('golden log-probs (webgpu)', () => {
 
   it('qwen3 nf4 through the WGSL kernels matches PyTorch on the same quantized weights', async () => {
     for (const mode of ['nf4'] as const) {
-      const model = await loadModel(modelFixtureFiles('qwen3'), { linearFactory: createLinearFactory(mode, { groupSize: 64 }) });
+      const model = await loadModel(modelFixtureFiles('qwen3'), {
+        linearFactory: createLinearFactory(mode, { groupSize: 64 }),
+      });
       const seq = goldenQuantizedLogProbs('qwen3', mode)[1];
       expect(maxAbsDiff(await model.logProbs(seq.ids), seq.logprobs)).toBeLessThan(1e-4);
       model.dispose();

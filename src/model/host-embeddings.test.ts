@@ -16,7 +16,8 @@ describe("loadModel({ embeddings: 'f16' })", () => {
   for (const name of ['llama-bf16', 'qwen2-f16'] as ModelFixture[]) {
     it(`${name}: lossless, matches PyTorch within 1e-4`, async () => {
       const model = await loadModel(modelFixtureFiles(name), { embeddings: 'f16' });
-      for (const seq of goldenLogProbs(name)) expect(maxAbsDiff(await model.logProbs(seq.ids), seq.logprobs)).toBeLessThan(1e-4);
+      for (const seq of goldenLogProbs(name))
+        expect(maxAbsDiff(await model.logProbs(seq.ids), seq.logprobs)).toBeLessThan(1e-4);
       model.dispose();
     });
   }
@@ -45,7 +46,9 @@ describe("loadModel({ embeddings: 'f16' })", () => {
         compact.forward(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32'), { cache });
         return compact.forward(tf.tensor2d([[4]], [1, 1], 'int32'), { cache });
       });
-      const whole = tf.tidy(() => compact.forward(tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32')).slice([0, 3, 0], [1, 1, vocab]));
+      const whole = tf.tidy(() =>
+        compact.forward(tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32')).slice([0, 3, 0], [1, 1, vocab]),
+      );
       expect(maxAbsDiff(await step.data(), await whole.data())).toBeLessThan(1e-4);
       tf.dispose([step, whole]);
       cache.dispose();

@@ -65,8 +65,18 @@ export function attention(
   return tf.tidy(() => {
     const { batch, seq } = ctx;
     const { heads, kvHeads, headDim } = config;
-    let q = project(layer.q, linearPath(index, 'q_proj'), x, ctx.hook).reshape([batch, seq, heads, headDim]) as Tensor4D;
-    let k = project(layer.k, linearPath(index, 'k_proj'), x, ctx.hook).reshape([batch, seq, kvHeads, headDim]) as Tensor4D;
+    let q = project(layer.q, linearPath(index, 'q_proj'), x, ctx.hook).reshape([
+      batch,
+      seq,
+      heads,
+      headDim,
+    ]) as Tensor4D;
+    let k = project(layer.k, linearPath(index, 'k_proj'), x, ctx.hook).reshape([
+      batch,
+      seq,
+      kvHeads,
+      headDim,
+    ]) as Tensor4D;
     const v0 = project(layer.v, linearPath(index, 'v_proj'), x, ctx.hook).reshape([batch, seq, kvHeads, headDim]);
     if (layer.qNorm && layer.kNorm) {
       q = rmsNorm(q, layer.qNorm, config.rmsNormEps); // normalizes each head's [headDim] vector
@@ -132,7 +142,10 @@ function chunkedAttend(qh: Tensor4D, keys: Tensor4D, values: Tensor4D, mask: Ten
 function rotateRows(x: Tensor4D, m: Tensor3D): Tensor4D {
   return tf.tidy(() => {
     const [batch, , heads, dim] = x.shape;
-    if (m.shape[0] === 1) return tf.matMul(x.reshape([batch * heads, dim]) as Tensor2D, m.reshape([dim, dim]) as Tensor2D).reshape(x.shape) as Tensor4D;
+    if (m.shape[0] === 1)
+      return tf
+        .matMul(x.reshape([batch * heads, dim]) as Tensor2D, m.reshape([dim, dim]) as Tensor2D)
+        .reshape(x.shape) as Tensor4D;
     return tf.matMul(x.reshape([batch, heads, dim]) as Tensor3D, m).reshape(x.shape) as Tensor4D; // [batch, heads, headDim]
   });
 }
@@ -161,7 +174,13 @@ export function mlp(layer: LayerWeights, index: number, x: Tensor2D, hook: Adapt
  * The pre-norm decoder layer (HF `LlamaDecoderLayer`): x + attn(norm(x)), then + mlp(norm(·)).
  * x: [batch·seq, hidden] → [batch·seq, hidden]. Caller owns the result.
  */
-export function decoderLayer(config: ModelConfig, layer: LayerWeights, index: number, x: Tensor2D, ctx: AttentionContext): Tensor2D {
+export function decoderLayer(
+  config: ModelConfig,
+  layer: LayerWeights,
+  index: number,
+  x: Tensor2D,
+  ctx: AttentionContext,
+): Tensor2D {
   return tf.tidy(() => {
     const eps = config.rmsNormEps;
     const h = tf.add(x, attention(config, layer, index, rmsNorm(x, layer.inputNorm, eps), ctx)) as Tensor2D; // [batch·seq, hidden]

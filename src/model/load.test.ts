@@ -81,7 +81,9 @@ describe('loadModel', () => {
       if (++n === 9) throw new Error('quantizer out of memory');
       return denseLinearFactory(...args);
     };
-    await expect(loadModel(tinyModelFiles('qwen3'), { linearFactory: failing })).rejects.toThrow('quantizer out of memory');
+    await expect(loadModel(tinyModelFiles('qwen3'), { linearFactory: failing })).rejects.toThrow(
+      'quantizer out of memory',
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 
@@ -99,22 +101,30 @@ describe('loadModel bad inputs (clear errors naming the file)', () => {
   const names = ['config.json', 'model.safetensors'];
 
   it('missing config.json', async () => {
-    await expect(loadModel(patched(dir, names, { 'config.json': null }))).rejects.toThrow(`${dir}/config.json: missing`);
+    await expect(loadModel(patched(dir, names, { 'config.json': null }))).rejects.toThrow(
+      `${dir}/config.json: missing`,
+    );
   });
 
   it('unsupported architecture, before any weight is read', async () => {
-    const files = patched(dir, names, { 'config.json': JSON.stringify({ ...tinyConfigJson('llama'), model_type: 'gemma2' }) });
+    const files = patched(dir, names, {
+      'config.json': JSON.stringify({ ...tinyConfigJson('llama'), model_type: 'gemma2' }),
+    });
     const read = files.read;
     const touched: string[] = [];
     files.read = (n, s, e) => (touched.push(n), read(n, s, e));
-    await expect(loadModel(files)).rejects.toThrow('unsupported architecture gemma2; supported: llama, mistral, qwen2, qwen3');
+    await expect(loadModel(files)).rejects.toThrow(
+      'unsupported architecture gemma2; supported: llama, mistral, qwen2, qwen3',
+    );
     expect(touched).toEqual(['config.json']);
   });
 
   it('truncated safetensors', async () => {
     const bytes = readFileSync(path.join(dir, 'model.safetensors'));
     const files = patched(dir, names, { 'model.safetensors': bytes.subarray(0, bytes.length - 100) });
-    await expect(loadModel(files)).rejects.toThrow(/model\.safetensors: tensor '.*': data ends at byte \d+ but the file has/);
+    await expect(loadModel(files)).rejects.toThrow(
+      /model\.safetensors: tensor '.*': data ends at byte \d+ but the file has/,
+    );
   });
 
   it('header length larger than the file', async () => {
@@ -137,7 +147,9 @@ describe('loadModel bad inputs (clear errors naming the file)', () => {
     const config = tinyConfigJson('llama');
     const good = tinyCheckpointBytes(config);
     // Re-label one tensor as I32 (same byte size): the loader must refuse it by name.
-    const text = new TextDecoder().decode(good.subarray(8, 8 + Number(new DataView(good.buffer).getBigUint64(0, true))));
+    const text = new TextDecoder().decode(
+      good.subarray(8, 8 + Number(new DataView(good.buffer).getBigUint64(0, true))),
+    );
     const header = text.replace(/"model\.norm\.weight":\{"dtype":"F32"/, '"model.norm.weight":{"dtype":"I32"');
     const bytes = new Uint8Array(good);
     bytes.set(new TextEncoder().encode(header), 8);
@@ -148,12 +160,19 @@ describe('loadModel bad inputs (clear errors naming the file)', () => {
   it('missing tensor (untied config, no lm_head)', async () => {
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
     const files = patched(dir, names, { 'config.json': JSON.stringify({ ...config, tie_word_embeddings: false }) });
-    await expect(loadModel(files)).rejects.toThrow(/tensor 'lm_head\.weight' not found in model\.safetensors \(config\.json says tie_word_embeddings is false\)/);
+    await expect(loadModel(files)).rejects.toThrow(
+      /tensor 'lm_head\.weight' not found in model\.safetensors \(config\.json says tie_word_embeddings is false\)/,
+    );
   });
 
   it('missing shard', async () => {
     const sdir = modelFixtureDir('llama-sharded');
-    const all = ['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
+    const all = [
+      'config.json',
+      'model.safetensors.index.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+    ];
     await expect(loadModel(patched(sdir, all, { 'model-00002-of-00002.safetensors': null }))).rejects.toThrow(
       `${sdir}/model-00002-of-00002.safetensors: missing shard (listed in model.safetensors.index.json)`,
     );
@@ -187,7 +206,9 @@ describe('memory estimates', () => {
 
   it('predicts the loaded byte size exactly for packed bases with biases (qwen2, int8, group 32)', async () => {
     const { createLinearFactory } = await import('./linear-factory');
-    const model = await loadModel(modelFixtureFiles('qwen2'), { linearFactory: createLinearFactory('int8', { groupSize: 32 }) });
+    const model = await loadModel(modelFixtureFiles('qwen2'), {
+      linearFactory: createLinearFactory('int8', { groupSize: 32 }),
+    });
     expect(estimateModelBytes(model.config, 'int8', 32)).toBe(model.byteSize());
     model.dispose();
   });

@@ -8,7 +8,14 @@ import { tf, type Tensor1D, type Tensor2D } from '../backend/tf';
 import { readTensorF32 } from '../formats/safetensors';
 import { encodeFloats } from '../formats/safetensors-dtype';
 import { createLinearFactory } from './linear-factory';
-import { CheckpointError, checkConfigAgainstCheckpoint, expectedTensors, openCheckpoint, validateCheckpoint, type Checkpoint } from './checkpoint';
+import {
+  CheckpointError,
+  checkConfigAgainstCheckpoint,
+  expectedTensors,
+  openCheckpoint,
+  validateCheckpoint,
+  type Checkpoint,
+} from './checkpoint';
 import { loadModelConfig, type ModelConfig } from './config';
 import { DecoderModel } from './decoder-model';
 import { denseLinearFactory } from './dense-linear';
@@ -183,8 +190,10 @@ function checkFinite(label: string, file: string, name: string, data: Float32Arr
   for (let i = 0; i < data.length; i++) {
     const v = data[i];
     if (v - v !== 0) {
-      throw new CheckpointError(`${label}/${file}: tensor '${name}' holds ${v} at index ${i}; the checkpoint is corrupt ` +
-        '(weights must be finite)');
+      throw new CheckpointError(
+        `${label}/${file}: tensor '${name}' holds ${v} at index ${i}; the checkpoint is corrupt ` +
+          '(weights must be finite)',
+      );
     }
   }
 }
@@ -193,4 +202,3 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (!signal?.aborted) return;
   throw signal.reason instanceof Error ? signal.reason : new DOMException('model loading was cancelled', 'AbortError');
 }
-

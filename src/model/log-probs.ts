@@ -30,7 +30,9 @@ export async function sequenceLogProbs(
   if (maxPositionEmbeddings !== undefined) checkContextLength(ids.length, maxPositionEmbeddings, 'logProbs');
   if (ids.length <= 1) return ids.length ? [null] : [];
   const n = ids.length - 1; // positions that predict a next token
-  const h = tf.tidy(() => model.hiddenStates(tf.tensor2d([ids.slice(0, n)], [1, n], 'int32'), { hook }).reshape([n, hidden]));
+  const h = tf.tidy(() =>
+    model.hiddenStates(tf.tensor2d([ids.slice(0, n)], [1, n], 'int32'), { hook }).reshape([n, hidden]),
+  );
   const rows = Math.max(1, Math.floor(chunkValues / vocab));
   const out: (number | null)[] = [null];
   try {
@@ -60,8 +62,10 @@ function checkFinite(logprobs: readonly (number | null)[]): void {
   for (let i = 1; i < logprobs.length; i++) {
     const v = logprobs[i] as number;
     if (!Number.isFinite(v)) {
-      throw new InputError(`logProbs: the model produced a non-finite log-probability (${v}) at position ${i}; its ` +
-        'weights, config.json numbers or adapter overflow float32');
+      throw new InputError(
+        `logProbs: the model produced a non-finite log-probability (${v}) at position ${i}; its ` +
+          'weights, config.json numbers or adapter overflow float32',
+      );
     }
   }
 }

@@ -72,7 +72,16 @@ export function estimateModelMemory(
   const floatBytes = 4 * floatParameters(c, !compact);
   const headBytes = compact ? packedByteSize([c.vocab, c.hidden], 'f16') : 0;
   const hostBytes = compact ? 2 * c.vocab * c.hidden : 0;
-  return { mode, groupSize, embeddings, linearBytes, floatBytes, headBytes, total: linearBytes + floatBytes + headBytes, hostBytes };
+  return {
+    mode,
+    groupSize,
+    embeddings,
+    linearBytes,
+    floatBytes,
+    headBytes,
+    total: linearBytes + floatBytes + headBytes,
+    hostBytes,
+  };
 }
 
 /** Device bytes of the frozen base in `mode`; see `estimateModelMemory` for the breakdown. */

@@ -126,7 +126,9 @@ describe('createLinearFactory', () => {
 
   it('names the module in errors and checks input shapes', () => {
     const factory = createLinearFactory('int8');
-    expect(() => factory('model.layers.3.mlp.down_proj', new Float32Array(5), [2, 3], null)).toThrow(/model\.layers\.3\.mlp\.down_proj: .*needs 6/);
+    expect(() => factory('model.layers.3.mlp.down_proj', new Float32Array(5), [2, 3], null)).toThrow(
+      /model\.layers\.3\.mlp\.down_proj: .*needs 6/,
+    );
     const lin = factory('q', randomWeight(4 * 8, 1), [4, 8], null);
     expect(() => lin.apply(tf.zeros([2, 9]) as tf.Tensor2D)).toThrow(/does not match \[rows, 8\]/);
     lin.dispose();

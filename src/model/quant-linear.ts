@@ -56,7 +56,8 @@ export class QuantLinear implements Linear {
     }
     if (x.dtype !== 'float32') throw new Error(`QuantLinear: input dtype ${x.dtype}, expected float32`);
     // No gradient being recorded (generation, scoring): the custom-gradient wrapper would only add bookkeeping.
-    if (!tf.engine().isTapeOn()) return this.run(QUANT_MATMUL, { x, ...this.weightInputs(), ...(this.bias ? { bias: this.bias } : {}) });
+    if (!tf.engine().isTapeOn())
+      return this.run(QUANT_MATMUL, { x, ...this.weightInputs(), ...(this.bias ? { bias: this.bias } : {}) });
     return this.op(x) as Tensor2D;
   }
 

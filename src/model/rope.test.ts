@@ -10,10 +10,19 @@ beforeAll(async () => {
   await initNodeBackend('cpu');
 });
 
-const llama3: RopeScaling = { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64 };
+const llama3: RopeScaling = {
+  type: 'llama3',
+  factor: 8,
+  lowFreqFactor: 1,
+  highFreqFactor: 4,
+  originalMaxPositionEmbeddings: 64,
+};
 
 describe('RoPE as a matrix', () => {
-  for (const [what, scaling] of [['plain', null], ['llama3 scaling', llama3]] as const) {
+  for (const [what, scaling] of [
+    ['plain', null],
+    ['llama3 scaling', llama3],
+  ] as const) {
     it(`${what}: x·M[p]·scale equals applyRope(x) at p times scale`, async () => {
       const headDim = 16;
       const rope = new RopeTables({ headDim, ropeTheta: 10000, ropeScaling: scaling });

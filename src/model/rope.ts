@@ -33,7 +33,8 @@ function llama3Remap(inv: Float64Array, s: Extract<RopeScaling, { type: 'llama3'
     if (wavelen > lowFreqWavelen) {
       inv[i] = inv[i] / s.factor;
     } else if (wavelen >= highFreqWavelen) {
-      const smooth = (s.originalMaxPositionEmbeddings / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
+      const smooth =
+        (s.originalMaxPositionEmbeddings / wavelen - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor);
       inv[i] = (1 - smooth) * (inv[i] / s.factor) + smooth * inv[i];
     }
   }

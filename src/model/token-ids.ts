@@ -10,8 +10,10 @@ export function checkTokenIds(ids: ArrayLike<number>, vocab: number, where: stri
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
     if (!(Number.isInteger(id) && id >= 0 && id < vocab)) {
-      throw new InputError(`${where}: token id ${id} is outside the vocabulary [0, ${vocab}) of the model (position ` +
-        `${i}; config.json vocab_size): the tokenizer or the ids do not belong to this model`);
+      throw new InputError(
+        `${where}: token id ${id} is outside the vocabulary [0, ${vocab}) of the model (position ` +
+          `${i}; config.json vocab_size): the tokenizer or the ids do not belong to this model`,
+      );
     }
   }
 }

@@ -34,7 +34,8 @@ function threadClient(data: BlockedWorkerData): EngineClient {
       const endpoint: ClientEndpoint = {
         postMessage: (message) => worker.postMessage(message),
         addEventListener: (type, listener) => {
-          const fn = (x: unknown) => listener(type === 'message' ? ({ type, data: x } as unknown as Event) : new Event(type));
+          const fn = (x: unknown) =>
+            listener(type === 'message' ? ({ type, data: x } as unknown as Event) : new Event(type));
           wrapped.set(listener, fn);
           worker.on(type, fn);
         },

@@ -72,8 +72,11 @@ export class EngineClient implements Engine {
   private heartbeat: ReturnType<typeof setInterval> | null = null;
   private crashError: EngineError | null = null;
   private _state: EngineClientState = 'starting';
-  private readyWaiter: { resolve: () => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> } | null =
-    null;
+  private readyWaiter: {
+    resolve: () => void;
+    reject: (e: Error) => void;
+    timer: ReturnType<typeof setTimeout>;
+  } | null = null;
   private readonly onMessage = (event: Event) => this.receive('data' in event ? event.data : undefined);
   private readonly onFailure = (event: Event) => this.crash(new WorkerCrashedError(CRASH_MESSAGE, describe(event)));
 
@@ -175,7 +178,12 @@ export class EngineClient implements Engine {
   private receive(data: unknown): void {
     this.unansweredSince = null;
     if (!isWorkerMessage(data)) {
-      this.emitLocal({ kind: 'log', jobId: null, level: 'warn', message: 'Ignored a malformed message from the engine worker.' });
+      this.emitLocal({
+        kind: 'log',
+        jobId: null,
+        level: 'warn',
+        message: 'Ignored a malformed message from the engine worker.',
+      });
       return;
     }
     this.dispatch(data);
@@ -212,7 +220,9 @@ export class EngineClient implements Engine {
     if (version !== PROTOCOL_VERSION) {
       // crash() rejects the pending `ready` with this error.
       this.crash(
-        new ProtocolError(`The engine worker speaks protocol ${version}, the page ${PROTOCOL_VERSION}: reload the page to update both.`),
+        new ProtocolError(
+          `The engine worker speaks protocol ${version}, the page ${PROTOCOL_VERSION}: reload the page to update both.`,
+        ),
       );
       return;
     }

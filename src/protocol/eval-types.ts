@@ -64,7 +64,13 @@ export interface PredictOutcome {
   prompts: Array<{ index: number; prompt: string; reference: string }>;
   /** cells[v][p]. */
   cells: PredictCell[][];
-  metrics: Array<{ exactMatch: number; rougeL: number; bleu4: number; validJson: number | null; sameKeys: number | null }>;
+  metrics: Array<{
+    exactMatch: number;
+    rougeL: number;
+    bleu4: number;
+    validJson: number | null;
+    sameKeys: number | null;
+  }>;
   millis: number;
 }
 

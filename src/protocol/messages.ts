@@ -14,15 +14,39 @@ import type { AdapterRecord, DatasetRecord, RunRecord } from '../spec/records';
 import type { StorageEstimateResult } from '../storage/estimate';
 import type { GpuFaultKind } from '../spec/errors';
 import type { WireError } from '../spec/wire-error';
-import type { CompactShard, DataFileSample, PrepareDataParams, PrepareDataResult, PrepareShardParams, PreviewDataParams, PreviewResult, ValidateDataParams } from './data-types';
+import type {
+  CompactShard,
+  DataFileSample,
+  PrepareDataParams,
+  PrepareDataResult,
+  PrepareShardParams,
+  PreviewDataParams,
+  PreviewResult,
+  ValidateDataParams,
+} from './data-types';
 import type { ExportJobParams, ExportJobResult } from './handoff-types';
 import type { ExportBundleParams, ExportBundleResult } from './export-types';
-import type { ActiveAdapter, ExportedAdapter, GenerateCompareParams, GenerateOutcome, GenerateParams, ImportAdapterParams, MergeAdaptersParams } from './generate-types';
+import type {
+  ActiveAdapter,
+  ExportedAdapter,
+  GenerateCompareParams,
+  GenerateOutcome,
+  GenerateParams,
+  ImportAdapterParams,
+  MergeAdaptersParams,
+} from './generate-types';
 import type { ScoreParams, ScoreResult } from './score-types';
 import type { EvaluateParams, EvaluateResult } from './eval-types';
 import type { LoadModelParams, ModelInfo, ModelInspection, ModelSource, NamedBlob } from './model-types';
 import type { ColumnMapping } from '../data/types';
-import type { EstimateTrainingParams, TrainAction, TrainEventMap, TrainingEstimate, TrainParams, TrainRunResult } from './train-types';
+import type {
+  EstimateTrainingParams,
+  TrainAction,
+  TrainEventMap,
+  TrainingEstimate,
+  TrainParams,
+  TrainRunResult,
+} from './train-types';
 
 /**
  * Bumped on any incompatible change; the client refuses a worker that speaks another version.
@@ -153,7 +177,10 @@ export interface EngineRequestMap {
 }
 
 /** What the studio stores, by kind. */
-export type StorageSummary = Record<'adapters' | 'datasets' | 'runs' | 'checkpoints' | 'models', { count: number; bytes: number }>;
+export type StorageSummary = Record<
+  'adapters' | 'datasets' | 'runs' | 'checkpoints' | 'models',
+  { count: number; bytes: number }
+>;
 
 export type RequestKind = keyof EngineRequestMap;
 export type Params<K extends RequestKind> = EngineRequestMap[K]['params'];
@@ -220,7 +247,12 @@ export interface EngineEventMap extends TrainEventMap {
     detail?: string;
   };
   /** `generate`: a piece of text that became final (may be '' while a character or stop string is held back). */
-  token: { index: number; id: number; text: string; /** `generateCompare`: the row (index into `uses`). */ row?: number };
+  token: {
+    index: number;
+    id: number;
+    text: string;
+    /** `generateCompare`: the row (index into `uses`). */ row?: number;
+  };
   /** A line for the log panel. */
   log: { level: 'debug' | 'info' | 'warn' | 'error'; message: string };
   /** The GPU reported a fault (out of memory, validation, device lost). */

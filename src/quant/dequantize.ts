@@ -16,7 +16,11 @@ export function dequantize(p: PackedWeight): Float32Array {
     for (let c = 0; c < p.inFeatures; c++) {
       const word = p.words[r * l.rowWords + Math.floor(c / l.codesPerWord)];
       const field = (word >>> ((c % l.codesPerWord) * l.bitsPerCode)) & mask;
-      w[r * p.inFeatures + c] = decodeField(p, field, l.groupsPerRow ? p.scales[r * l.groupsPerRow + Math.floor(c / p.groupSize)] : 1);
+      w[r * p.inFeatures + c] = decodeField(
+        p,
+        field,
+        l.groupsPerRow ? p.scales[r * l.groupsPerRow + Math.floor(c / p.groupSize)] : 1,
+      );
     }
   }
   return w;

@@ -26,12 +26,12 @@ export function f32ToF16Bits(v: number): number {
     const half = 1 << (shift - 1);
     const rest = mant & ((1 << shift) - 1);
     let h = mant >>> shift;
-    if (rest > half || (rest === half && (h & 1))) h++;
+    if (rest > half || (rest === half && h & 1)) h++;
     return sign | h;
   }
   let h = (e << 10) | (mant >>> 13);
   const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (h & 1))) h++;
+  if (rest > 0x1000 || (rest === 0x1000 && h & 1)) h++;
   if ((h & 0x7fff) >= 0x7c00) return sign | 0x7bff; // rounding carried into the infinity exponent
   return sign | h;
 }

@@ -83,7 +83,11 @@ export function assertGroupSize(g: number): asserts g is GroupSize {
  * Bytes a [out, in] weight occupies on the device in `mode` (words + scales; bias not included). For f32 this
  * is the plain float size.
  */
-export function packedByteSize(shape: readonly [number, number], mode: QuantMode, groupSize: GroupSize = DEFAULT_GROUP_SIZE): number {
+export function packedByteSize(
+  shape: readonly [number, number],
+  mode: QuantMode,
+  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
+): number {
   const [out, inp] = shape;
   if (mode === 'f32') return out * inp * 4;
   const l = packedLayout(mode, inp, groupSize);
@@ -93,11 +97,16 @@ export function packedByteSize(shape: readonly [number, number], mode: QuantMode
 /** Checks that the arrays of `p` have the sizes its layout implies. */
 export function assertPackedConsistent(p: PackedWeight): void {
   const l = packedLayout(p.mode, p.inFeatures, p.groupSize);
-  if (!Number.isInteger(p.outFeatures) || p.outFeatures <= 0) throw new Error(`quant: bad output dimension ${p.outFeatures}`);
+  if (!Number.isInteger(p.outFeatures) || p.outFeatures <= 0)
+    throw new Error(`quant: bad output dimension ${p.outFeatures}`);
   if (p.words.length !== p.outFeatures * l.rowWords) {
-    throw new Error(`quant: ${p.mode} [${p.outFeatures}, ${p.inFeatures}] needs ${p.outFeatures * l.rowWords} words, got ${p.words.length}`);
+    throw new Error(
+      `quant: ${p.mode} [${p.outFeatures}, ${p.inFeatures}] needs ${p.outFeatures * l.rowWords} words, got ${p.words.length}`,
+    );
   }
   if (p.scales.length !== p.outFeatures * l.groupsPerRow) {
-    throw new Error(`quant: ${p.mode} [${p.outFeatures}, ${p.inFeatures}] needs ${p.outFeatures * l.groupsPerRow} scales, got ${p.scales.length}`);
+    throw new Error(
+      `quant: ${p.mode} [${p.outFeatures}, ${p.inFeatures}] needs ${p.outFeatures * l.groupsPerRow} scales, got ${p.scales.length}`,
+    );
   }
 }

@@ -25,7 +25,15 @@ const CASES: { out: number; inp: number; g: GroupSize; rows: number[]; bias: boo
   { out: 9, inp: 520, g: 64, rows: [1, 8, 17], bias: true }, // several GEMV-T workgroups (int8: 132 words > 64)
 ];
 
-async function check(mode: PackedMode, out: number, inp: number, g: GroupSize, m: number, seed: number, withBias: boolean): Promise<void> {
+async function check(
+  mode: PackedMode,
+  out: number,
+  inp: number,
+  g: GroupSize,
+  m: number,
+  seed: number,
+  withBias: boolean,
+): Promise<void> {
   const w = randomWeight(out * inp, seed);
   const bias = withBias ? randomUniform(out, seed + 1) : null;
   const packed = quantize(w, [out, inp], mode, g);
@@ -54,7 +62,8 @@ describe('quant WGSL kernels (webgpu via Dawn)', () => {
   for (const mode of PACKED_MODES) {
     it(`${mode}: forward (GEMV, tiled) and input gradient (column GEMV, tiled) match the reference`, async () => {
       let seed = 100;
-      for (const { out, inp, g, rows, bias } of CASES) for (const m of rows) await check(mode, out, inp, g, m, seed++, bias);
+      for (const { out, inp, g, rows, bias } of CASES)
+        for (const m of rows) await check(mode, out, inp, g, m, seed++, bias);
     }, 120_000);
   }
 
@@ -70,7 +79,9 @@ describe('quant WGSL kernels (webgpu via Dawn)', () => {
   });
 
   it('refuses a packed buffer larger than the device can bind, naming the weight', () => {
-    expect(() => assertFitsDevice(2 ** 40, 'packed int4 weight [1, 2]')).toThrow(/packed int4 weight \[1, 2\] needs .*maxStorageBufferBindingSize/);
+    expect(() => assertFitsDevice(2 ** 40, 'packed int4 weight [1, 2]')).toThrow(
+      /packed int4 weight \[1, 2\] needs .*maxStorageBufferBindingSize/,
+    );
     expect(() => assertFitsDevice(1024, 'small')).not.toThrow();
   });
 });

@@ -59,7 +59,8 @@ describe('packing layout', () => {
   it('rejects bad group sizes and mismatched shapes', () => {
     expect(() => quantize(new Float32Array(8), [2, 4], 'int8', 48 as never)).toThrow(/group size/);
     expect(() => quantize(new Float32Array(7), [2, 4], 'int8')).toThrow(/needs 8/);
-    for (const mode of PACKED_MODES) expect(() => quantize(Float32Array.of(1, NaN), [1, 2], mode)).toThrow(/non-finite/);
+    for (const mode of PACKED_MODES)
+      expect(() => quantize(Float32Array.of(1, NaN), [1, 2], mode)).toThrow(/non-finite/);
     expect(() => quantize(Float32Array.of(Infinity, 0), [1, 2], 'f16')).toThrow(/non-finite/);
   });
 });
@@ -95,7 +96,10 @@ describe('quantization error', () => {
 
   it('int codes stay symmetric and the group absmax is exact', () => {
     const w = Float32Array.of(-1, 0.3, 0.25, 1e-3, ...new Array<number>(60).fill(0.1));
-    for (const [mode, qmax] of [['int8', INT8_QMAX], ['int4', INT4_QMAX]] as const) {
+    for (const [mode, qmax] of [
+      ['int8', INT8_QMAX],
+      ['int4', INT4_QMAX],
+    ] as const) {
       const q = dequantize(quantize(w, [1, 64], mode, 64));
       expect(q[0]).toBeCloseTo(-1, 6);
       expect(q[1]).toBeCloseTo(Math.round(0.3 * qmax) / qmax, 6);
@@ -115,7 +119,8 @@ describe('quantization error', () => {
   });
 
   it('an all-zero group stays zero', () => {
-    for (const mode of PACKED_MODES) expect(Array.from(dequantize(quantize(new Float32Array(40), [1, 40], mode, 32)))).toEqual(new Array(40).fill(0));
+    for (const mode of PACKED_MODES)
+      expect(Array.from(dequantize(quantize(new Float32Array(40), [1, 40], mode, 32)))).toEqual(new Array(40).fill(0));
   });
 });
 

@@ -9,7 +9,12 @@ import { DEFAULT_GROUP_SIZE, packedLayout, type GroupSize, type PackedMode, type
 type Shape = readonly [out: number, inp: number];
 
 /** Packs `weight` [out, in] row-major as `mode`. */
-export function quantize(weight: Float32Array, shape: Shape, mode: PackedMode, groupSize: GroupSize = DEFAULT_GROUP_SIZE): PackedWeight {
+export function quantize(
+  weight: Float32Array,
+  shape: Shape,
+  mode: PackedMode,
+  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
+): PackedWeight {
   switch (mode) {
     case 'int8':
       return quantizeInt8(weight, shape, groupSize);
@@ -23,22 +28,59 @@ export function quantize(weight: Float32Array, shape: Shape, mode: PackedMode, g
 }
 
 /** int8: codes in [-127, 127], scale = absmax / 127. */
-export function quantizeInt8(weight: Float32Array, shape: Shape, groupSize: GroupSize = DEFAULT_GROUP_SIZE): PackedWeight {
-  return quantizeGrouped(weight, shape, 'int8', groupSize, (absmax) => absmax / INT8_QMAX, (v, inv) => clampRound(v * inv, INT8_QMAX));
+export function quantizeInt8(
+  weight: Float32Array,
+  shape: Shape,
+  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
+): PackedWeight {
+  return quantizeGrouped(
+    weight,
+    shape,
+    'int8',
+    groupSize,
+    (absmax) => absmax / INT8_QMAX,
+    (v, inv) => clampRound(v * inv, INT8_QMAX),
+  );
 }
 
 /** int4: codes in [-7, 7] (-8 unused, keeping zero exact and the range symmetric), scale = absmax / 7. */
-export function quantizeInt4(weight: Float32Array, shape: Shape, groupSize: GroupSize = DEFAULT_GROUP_SIZE): PackedWeight {
-  return quantizeGrouped(weight, shape, 'int4', groupSize, (absmax) => absmax / INT4_QMAX, (v, inv) => clampRound(v * inv, INT4_QMAX));
+export function quantizeInt4(
+  weight: Float32Array,
+  shape: Shape,
+  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
+): PackedWeight {
+  return quantizeGrouped(
+    weight,
+    shape,
+    'int4',
+    groupSize,
+    (absmax) => absmax / INT4_QMAX,
+    (v, inv) => clampRound(v * inv, INT4_QMAX),
+  );
 }
 
 /** NF4: scale = absmax of the group, code = index of the nearest NormalFloat level of w / absmax. */
-export function quantizeNf4(weight: Float32Array, shape: Shape, groupSize: GroupSize = DEFAULT_GROUP_SIZE): PackedWeight {
-  return quantizeGrouped(weight, shape, 'nf4', groupSize, (absmax) => absmax, (v, inv) => nearestNf4Code(v * inv));
+export function quantizeNf4(
+  weight: Float32Array,
+  shape: Shape,
+  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
+): PackedWeight {
+  return quantizeGrouped(
+    weight,
+    shape,
+    'nf4',
+    groupSize,
+    (absmax) => absmax,
+    (v, inv) => nearestNf4Code(v * inv),
+  );
 }
 
 /** f16: half floats 2 per word (round to nearest even, saturating at ±65504; NaN/±Inf rejected); no scales. */
-export function quantizeF16(weight: Float32Array, shape: Shape, groupSize: GroupSize = DEFAULT_GROUP_SIZE): PackedWeight {
+export function quantizeF16(
+  weight: Float32Array,
+  shape: Shape,
+  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
+): PackedWeight {
   const [out, inp] = checkShape(weight, shape);
   const l = packedLayout('f16', inp, groupSize);
   const words = new Uint32Array(out * l.rowWords);
@@ -80,7 +122,8 @@ function quantizeGrouped(
       const c1 = Math.min(c0 + groupSize, inp);
       let absmax = 0;
       for (let c = c0; c < c1; c++) absmax = Math.max(absmax, Math.abs(weight[r * inp + c]));
-      if (!Number.isFinite(absmax)) throw new Error(`quantize: non-finite weight in row ${r}, columns ${c0}..${c1 - 1}`);
+      if (!Number.isFinite(absmax))
+        throw new Error(`quantize: non-finite weight in row ${r}, columns ${c0}..${c1 - 1}`);
       const scale = Math.fround(scaleOf(absmax));
       scales[r * l.groupsPerRow + g] = scale;
       const inv = scale > 0 ? 1 / scale : 0;

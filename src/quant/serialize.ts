@@ -17,7 +17,16 @@ export function serializePacked(p: PackedWeight): ArrayBuffer {
   assertPackedConsistent(p);
   const buf = new ArrayBuffer(HEADER_BYTES + 4 * (p.words.length + p.scales.length));
   const head = new DataView(buf, 0, HEADER_BYTES);
-  const fields = [MAGIC, VERSION, PACKED_MODES.indexOf(p.mode), p.outFeatures, p.inFeatures, p.groupSize, p.words.length, p.scales.length];
+  const fields = [
+    MAGIC,
+    VERSION,
+    PACKED_MODES.indexOf(p.mode),
+    p.outFeatures,
+    p.inFeatures,
+    p.groupSize,
+    p.words.length,
+    p.scales.length,
+  ];
   fields.forEach((v, i) => head.setUint32(i * 4, v, true));
   new Uint32Array(buf, HEADER_BYTES, p.words.length).set(p.words);
   new Float32Array(buf, HEADER_BYTES + 4 * p.words.length, p.scales.length).set(p.scales);
@@ -29,17 +38,22 @@ export function serializePacked(p: PackedWeight): ArrayBuffer {
  * aligned (no copy); throws a descriptive error on a foreign, truncated or inconsistent buffer.
  */
 export function deserializePacked(buf: ArrayBuffer | ArrayBufferView): PackedWeight {
-  const bytes = buf instanceof ArrayBuffer ? new Uint8Array(buf) : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (bytes.byteLength < HEADER_BYTES) throw new Error(`deserializePacked: ${bytes.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header`);
+  const bytes =
+    buf instanceof ArrayBuffer ? new Uint8Array(buf) : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (bytes.byteLength < HEADER_BYTES)
+    throw new Error(`deserializePacked: ${bytes.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header`);
   const head = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
-  const [magic, version, modeIndex, out, inp, groupSize, nWords, nScales] = Array.from({ length: 8 }, (_, i) => head.getUint32(i * 4, true));
+  const [magic, version, modeIndex, out, inp, groupSize, nWords, nScales] = Array.from({ length: 8 }, (_, i) =>
+    head.getUint32(i * 4, true),
+  );
   if (magic !== MAGIC) throw new Error('deserializePacked: not a packed weight (bad magic)');
   if (version !== VERSION) throw new Error(`deserializePacked: unsupported version ${version} (expected ${VERSION})`);
   const mode = PACKED_MODES[modeIndex];
   if (!mode) throw new Error(`deserializePacked: unknown mode index ${modeIndex}`);
   assertGroupSize(groupSize);
   const need = HEADER_BYTES + 4 * (nWords + nScales);
-  if (bytes.byteLength !== need) throw new Error(`deserializePacked: expected ${need} bytes for ${mode} [${out}, ${inp}], got ${bytes.byteLength}`);
+  if (bytes.byteLength !== need)
+    throw new Error(`deserializePacked: expected ${need} bytes for ${mode} [${out}, ${inp}], got ${bytes.byteLength}`);
   const aligned = bytes.byteOffset % 4 === 0;
   const body = aligned ? bytes : bytes.slice();
   const base = aligned ? bytes.byteOffset : 0;

@@ -25,7 +25,14 @@ export function randomUniform(n: number, seed: number): Float32Array {
 }
 
 /** y [m, out] = x [m, in] · Wᵀ (+ b), accumulated in float64. */
-export function refForward(x: Float32Array, w: Float32Array, m: number, inp: number, out: number, bias?: Float32Array | null): Float64Array {
+export function refForward(
+  x: Float32Array,
+  w: Float32Array,
+  m: number,
+  inp: number,
+  out: number,
+  bias?: Float32Array | null,
+): Float64Array {
   const y = new Float64Array(m * out);
   for (let r = 0; r < m; r++) {
     for (let o = 0; o < out; o++) {

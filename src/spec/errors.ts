@@ -11,7 +11,10 @@ export type GpuFaultKind = 'out-of-memory' | 'validation' | 'internal' | 'device
 /** Base class of every engine error. `detail` holds the technical part that `message` leaves out. */
 export class EngineError extends Error {
   override name = 'EngineError';
-  constructor(message: string, readonly detail?: string) {
+  constructor(
+    message: string,
+    readonly detail?: string,
+  ) {
     super(message);
   }
 }
@@ -22,7 +25,11 @@ export class EngineError extends Error {
  */
 export class GpuError extends EngineError {
   override name = 'GpuError';
-  constructor(readonly fault: GpuFaultKind, message: string, detail?: string) {
+  constructor(
+    readonly fault: GpuFaultKind,
+    message: string,
+    detail?: string,
+  ) {
     super(message, detail);
   }
 }

@@ -8,7 +8,10 @@ import { EngineError } from './errors';
 /** Base class: every hub failure is one of these (or an `AbortError` when the caller cancelled). */
 export class HubError extends EngineError {
   override name = 'HubError';
-  constructor(message: string, readonly repo: string) {
+  constructor(
+    message: string,
+    readonly repo: string,
+  ) {
     super(message);
   }
 }
@@ -26,7 +29,12 @@ export class HubRevisionNotFoundError extends HubError {
 /** 401/403: gated or private repo and no token, a rejected token, or licence not accepted. */
 export class HubAccessError extends HubError {
   override name = 'HubAccessError';
-  constructor(message: string, repo: string, readonly status: number, readonly gated: boolean) {
+  constructor(
+    message: string,
+    repo: string,
+    readonly status: number,
+    readonly gated: boolean,
+  ) {
     super(message, repo);
   }
 }
@@ -34,7 +42,11 @@ export class HubAccessError extends HubError {
 /** The repo has no `.safetensors` weights (only `.bin`, `.gguf`, …), which this engine cannot read. */
 export class HubNoSafetensorsError extends HubError {
   override name = 'HubNoSafetensorsError';
-  constructor(message: string, repo: string, readonly otherWeights: string[]) {
+  constructor(
+    message: string,
+    repo: string,
+    readonly otherWeights: string[],
+  ) {
     super(message, repo);
   }
 }
@@ -47,7 +59,12 @@ export class HubUnsupportedArchitectureError extends HubError {
 /** The cache cannot hold what is left to download. */
 export class HubStorageError extends HubError {
   override name = 'HubStorageError';
-  constructor(message: string, repo: string, readonly neededBytes: number, readonly availableBytes: number | null) {
+  constructor(
+    message: string,
+    repo: string,
+    readonly neededBytes: number,
+    readonly availableBytes: number | null,
+  ) {
     super(message, repo);
   }
 }
@@ -58,8 +75,13 @@ export class HubStorageError extends HubError {
  */
 export class HubNetworkError extends HubError {
   override name = 'HubNetworkError';
-  constructor(message: string, repo: string, readonly file: string | null, readonly bytesDone: number,
-    readonly resumable: boolean) {
+  constructor(
+    message: string,
+    repo: string,
+    readonly file: string | null,
+    readonly bytesDone: number,
+    readonly resumable: boolean,
+  ) {
     super(message, repo);
   }
 }
@@ -67,7 +89,11 @@ export class HubNetworkError extends HubError {
 /** Any other unexpected answer from the server (5xx, malformed listing). */
 export class HubResponseError extends HubError {
   override name = 'HubResponseError';
-  constructor(message: string, repo: string, readonly status: number) {
+  constructor(
+    message: string,
+    repo: string,
+    readonly status: number,
+  ) {
     super(message, repo);
   }
 }
@@ -96,8 +122,10 @@ export function hubErrorFields(e: HubError): HubErrorFields {
   if (e instanceof HubAccessError) Object.assign(fields, { status: e.status, gated: e.gated });
   if (e instanceof HubResponseError) fields.status = e.status;
   if (e instanceof HubNoSafetensorsError) fields.otherWeights = e.otherWeights;
-  if (e instanceof HubStorageError) Object.assign(fields, { neededBytes: e.neededBytes, availableBytes: e.availableBytes });
-  if (e instanceof HubNetworkError) Object.assign(fields, { file: e.file, bytesDone: e.bytesDone, resumable: e.resumable });
+  if (e instanceof HubStorageError)
+    Object.assign(fields, { neededBytes: e.neededBytes, availableBytes: e.availableBytes });
+  if (e instanceof HubNetworkError)
+    Object.assign(fields, { file: e.file, bytesDone: e.bytesDone, resumable: e.resumable });
   return fields;
 }
 

@@ -62,7 +62,9 @@ function alphaFits(alpha: number): boolean {
 /** Throws unless `alpha` is finite, > 0 and ≤ {@link MAX_LORA_ALPHA}; `what` names the field. */
 export function checkAlpha(alpha: number, what: string): void {
   if (!alphaFits(alpha)) {
-    throw new InputError(`${what} must be a number in (0, ${MAX_LORA_ALPHA}], got ${alpha} (a huge alpha turns every output into NaN)`);
+    throw new InputError(
+      `${what} must be a number in (0, ${MAX_LORA_ALPHA}], got ${alpha} (a huge alpha turns every output into NaN)`,
+    );
   }
 }
 

@@ -6,7 +6,12 @@ describe('train presets', () => {
     expect(quickLearningRate(3.95e6)).toBe(3e-3);
     expect(quickLearningRate(134.5e6)).toBe(1e-3);
     expect(quickLearningRate(null)).toBe(1e-3);
-    expect(applyPreset(DEFAULT_TRAIN_FORM, 'quick', 3.95e6).train).toMatchObject({ lr: 3e-3, steps: 60, batchSize: 4, maxSeqLen: 192 });
+    expect(applyPreset(DEFAULT_TRAIN_FORM, 'quick', 3.95e6).train).toMatchObject({
+      lr: 3e-3,
+      steps: 60,
+      batchSize: 4,
+      maxSeqLen: 192,
+    });
     expect(applyPreset(DEFAULT_TRAIN_FORM, 'balanced', 3.95e6).train.lr).toBe(5e-4);
   });
 

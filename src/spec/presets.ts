@@ -31,26 +31,63 @@ export interface TrainForm {
   samples: SampleSettings;
 }
 
-export const PRESETS: Record<PresetId, { label: string; description: string; lora: Partial<LoraConfig>; train: Partial<TrainConfig>; sampleEvery: number }> = {
+export const PRESETS: Record<
+  PresetId,
+  { label: string; description: string; lora: Partial<LoraConfig>; train: Partial<TrainConfig>; sampleEvery: number }
+> = {
   quick: {
     label: 'Quick',
-    description: '60 steps of 4 × ≤192 tokens, rank 8 on every linear layer, lr 1e-3 (3e-3 on bases under 50M parameters): a visible change in minutes.',
+    description:
+      '60 steps of 4 × ≤192 tokens, rank 8 on every linear layer, lr 1e-3 (3e-3 on bases under 50M parameters): a visible change in minutes.',
     lora: { rank: 8, alpha: 16, dropout: 0, targets: 'all-linear' },
-    train: { lr: 1e-3, schedule: 'linear', warmupSteps: 5, steps: 60, epochs: 1, batchSize: 4, gradAccum: 1, maxSeqLen: 192, evalEvery: 20, checkpointEvery: 20 },
+    train: {
+      lr: 1e-3,
+      schedule: 'linear',
+      warmupSteps: 5,
+      steps: 60,
+      epochs: 1,
+      batchSize: 4,
+      gradAccum: 1,
+      maxSeqLen: 192,
+      evalEvery: 20,
+      checkpointEvery: 20,
+    },
     sampleEvery: 20,
   },
   balanced: {
     label: 'Balanced',
     description: 'One epoch, rank 16, cosine schedule: the usual PEFT recipe.',
     lora: { rank: 16, alpha: 32, dropout: 0.05, targets: 'all-linear' },
-    train: { lr: 5e-4, schedule: 'cosine', warmupSteps: 10, steps: null, epochs: 1, batchSize: 4, gradAccum: 2, maxSeqLen: 256, evalEvery: 50, checkpointEvery: 50 },
+    train: {
+      lr: 5e-4,
+      schedule: 'cosine',
+      warmupSteps: 10,
+      steps: null,
+      epochs: 1,
+      batchSize: 4,
+      gradAccum: 2,
+      maxSeqLen: 256,
+      evalEvery: 50,
+      checkpointEvery: 50,
+    },
     sampleEvery: 50,
   },
   thorough: {
     label: 'Thorough',
     description: 'Three epochs, rank 32, lower learning rate: slower, closest fit.',
     lora: { rank: 32, alpha: 64, dropout: 0.05, targets: 'all-linear' },
-    train: { lr: 2e-4, schedule: 'cosine', warmupSteps: 30, steps: null, epochs: 3, batchSize: 4, gradAccum: 4, maxSeqLen: 512, evalEvery: 100, checkpointEvery: 100 },
+    train: {
+      lr: 2e-4,
+      schedule: 'cosine',
+      warmupSteps: 30,
+      steps: null,
+      epochs: 3,
+      batchSize: 4,
+      gradAccum: 4,
+      maxSeqLen: 512,
+      evalEvery: 100,
+      checkpointEvery: 100,
+    },
     sampleEvery: 100,
   },
 };

@@ -92,22 +92,53 @@ export function totalSteps(c: TrainConfig, trainExamples: number): number {
  */
 export function trainConfigProblems(c: TrainConfig): SpecProblem[] {
   const p = new ProblemList();
-  p.check(Number.isFinite(c.lr) && c.lr > 0, 'train.lr', `Learning rate must be a number above 0, such as 2e-4 (got ${show(c.lr)}).`);
+  p.check(
+    Number.isFinite(c.lr) && c.lr > 0,
+    'train.lr',
+    `Learning rate must be a number above 0, such as 2e-4 (got ${show(c.lr)}).`,
+  );
   p.integer(c.warmupSteps, 'train.warmupSteps', 'Warmup steps', 0);
   if (c.steps !== null) p.integer(c.steps, 'train.steps', 'Total steps');
-  else p.check(Number.isFinite(c.epochs) && c.epochs > 0, 'train.epochs', `Number of epochs must be above 0 (got ${show(c.epochs)}).`);
+  else
+    p.check(
+      Number.isFinite(c.epochs) && c.epochs > 0,
+      'train.epochs',
+      `Number of epochs must be above 0 (got ${show(c.epochs)}).`,
+    );
   p.integer(c.batchSize, 'train.batchSize', 'Batch size');
   p.integer(c.gradAccum, 'train.gradAccum', 'Gradient accumulation');
   p.integer(c.maxSeqLen, 'train.maxSeqLen', 'Max sequence length');
   p.integer(c.bucket, 'train.bucket', 'Length bucket');
-  p.check(Number.isFinite(c.maxGradNorm) && c.maxGradNorm >= 0, 'train.maxGradNorm', `Gradient clipping must be 0 (off) or above (got ${show(c.maxGradNorm)}).`);
-  if (c.method !== undefined) p.check(TRAIN_METHODS.includes(c.method), 'train.method', `Method must be one of ${TRAIN_METHODS.join(', ')} (got ${show(c.method)}).`);
-  if (c.beta !== undefined) p.check(Number.isFinite(c.beta) && c.beta > 0, 'train.beta', `β must be a number above 0, such as 0.1 (got ${show(c.beta)}).`);
+  p.check(
+    Number.isFinite(c.maxGradNorm) && c.maxGradNorm >= 0,
+    'train.maxGradNorm',
+    `Gradient clipping must be 0 (off) or above (got ${show(c.maxGradNorm)}).`,
+  );
+  if (c.method !== undefined)
+    p.check(
+      TRAIN_METHODS.includes(c.method),
+      'train.method',
+      `Method must be one of ${TRAIN_METHODS.join(', ')} (got ${show(c.method)}).`,
+    );
+  if (c.beta !== undefined)
+    p.check(
+      Number.isFinite(c.beta) && c.beta > 0,
+      'train.beta',
+      `β must be a number above 0, such as 0.1 (got ${show(c.beta)}).`,
+    );
   if (c.preferenceLoss !== undefined) {
-    p.check(PREFERENCE_LOSSES.includes(c.preferenceLoss), 'train.preferenceLoss', `DPO loss must be one of ${PREFERENCE_LOSSES.join(', ')} (got ${show(c.preferenceLoss)}).`);
+    p.check(
+      PREFERENCE_LOSSES.includes(c.preferenceLoss),
+      'train.preferenceLoss',
+      `DPO loss must be one of ${PREFERENCE_LOSSES.join(', ')} (got ${show(c.preferenceLoss)}).`,
+    );
   }
   if (c.loraPlusRatio !== undefined) {
-    p.check(Number.isFinite(c.loraPlusRatio) && c.loraPlusRatio > 0, 'train.loraPlusRatio', `LoRA+ ratio must be a number above 0, such as 16 (got ${show(c.loraPlusRatio)}).`);
+    p.check(
+      Number.isFinite(c.loraPlusRatio) && c.loraPlusRatio > 0,
+      'train.loraPlusRatio',
+      `LoRA+ ratio must be a number above 0, such as 16 (got ${show(c.loraPlusRatio)}).`,
+    );
   }
   return p.problems;
 }

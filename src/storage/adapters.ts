@@ -8,7 +8,9 @@ import type { AdapterRecord } from '../spec/records';
 import type { StudioDb } from './schema';
 
 /** Metadata the caller provides; ids, sizes and timestamps are filled in. */
-export type AdapterInput = Omit<AdapterRecord, 'parts' | 'sizeBytes' | 'createdAt' | 'updatedAt'> & { createdAt?: number };
+export type AdapterInput = Omit<AdapterRecord, 'parts' | 'sizeBytes' | 'createdAt' | 'updatedAt'> & {
+  createdAt?: number;
+};
 
 /** A stored adapter with its weights (`adapter_model.safetensors` bytes). */
 export interface StoredAdapter {
@@ -17,7 +19,12 @@ export interface StoredAdapter {
 }
 
 /** Saves (or overwrites) an adapter with its weights; returns the stored record. */
-export async function putAdapter(db: StudioDb, input: AdapterInput, weights: Uint8Array, options?: WriteOptions): Promise<AdapterRecord> {
+export async function putAdapter(
+  db: StudioDb,
+  input: AdapterInput,
+  weights: Uint8Array,
+  options?: WriteOptions,
+): Promise<AdapterRecord> {
   const now = Date.now();
   return writeRecordWithParts(
     db,

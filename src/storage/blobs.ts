@@ -68,11 +68,19 @@ export async function writeRecordWithParts<S extends BlobOwner>(
 }
 
 /** Reads one part back as a fresh Uint8Array; throws when chunks are missing (integrity). */
-export async function readPart(db: StudioDb, owner: BlobOwner, id: string, part: string, expected?: number): Promise<Uint8Array> {
+export async function readPart(
+  db: StudioDb,
+  owner: BlobOwner,
+  id: string,
+  part: string,
+  expected?: number,
+): Promise<Uint8Array> {
   const rows = await db.getAll('chunks', chunkRange(owner, id, part));
   const length = rows.reduce((s, r) => s + r.data.byteLength, 0);
   if (expected !== undefined && length !== expected) {
-    throw new EngineError(`Stored data for '${id}' is incomplete (${length} of ${expected} bytes). Delete it and save again.`);
+    throw new EngineError(
+      `Stored data for '${id}' is incomplete (${length} of ${expected} bytes). Delete it and save again.`,
+    );
   }
   const out = new Uint8Array(length);
   for (const r of rows) out.set(new Uint8Array(r.data), r.offset);
@@ -80,10 +88,20 @@ export async function readPart(db: StudioDb, owner: BlobOwner, id: string, part:
 }
 
 /** Reads bytes [start, end) of a part without loading the chunks outside the range. */
-export async function readPartRange(db: StudioDb, owner: BlobOwner, id: string, part: string, start: number, end: number): Promise<Uint8Array> {
+export async function readPartRange(
+  db: StudioDb,
+  owner: BlobOwner,
+  id: string,
+  part: string,
+  start: number,
+  end: number,
+): Promise<Uint8Array> {
   const out = new Uint8Array(Math.max(0, end - start));
   if (out.byteLength === 0) return out;
-  const keys = await db.getAllKeys('chunks', IDBKeyRange.bound([owner, id, part, 0], [owner, id, part, end], false, true));
+  const keys = await db.getAllKeys(
+    'chunks',
+    IDBKeyRange.bound([owner, id, part, 0], [owner, id, part, end], false, true),
+  );
   // The chunk holding `start` is the last one whose offset is ≤ start.
   let first: ChunkKey | undefined;
   for (const k of keys) if (k[3] <= start) first = k;
@@ -104,7 +122,11 @@ export async function readPartRange(db: StudioDb, owner: BlobOwner, id: string, 
 /** Deletes a record and all its chunks in one transaction. */
 export async function deleteRecordWithParts(db: StudioDb, store: BlobOwner, id: string): Promise<void> {
   const tx = db.transaction([store, 'chunks'], 'readwrite');
-  await Promise.all([tx.objectStore(store).delete(id), tx.objectStore('chunks').delete(chunkRange(store, id)), tx.done]);
+  await Promise.all([
+    tx.objectStore(store).delete(id),
+    tx.objectStore('chunks').delete(chunkRange(store, id)),
+    tx.done,
+  ]);
 }
 
 /** Turns IndexedDB failures into engine errors with a message a user can act on. */

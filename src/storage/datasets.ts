@@ -9,9 +9,21 @@ import type { StudioDb } from './schema';
 export type DatasetInput = Omit<DatasetRecord, 'parts' | 'sizeBytes' | 'createdAt'> & { createdAt?: number };
 
 /** Saves a dataset and its parts in one transaction. */
-export function putDataset(db: StudioDb, input: DatasetInput, parts: Record<string, Uint8Array>, options?: WriteOptions): Promise<DatasetRecord> {
+export function putDataset(
+  db: StudioDb,
+  input: DatasetInput,
+  parts: Record<string, Uint8Array>,
+  options?: WriteOptions,
+): Promise<DatasetRecord> {
   const createdAt = input.createdAt ?? Date.now();
-  return writeRecordWithParts(db, 'datasets', input.id, parts, (layout, sizeBytes) => ({ ...input, createdAt, parts: layout, sizeBytes }), options);
+  return writeRecordWithParts(
+    db,
+    'datasets',
+    input.id,
+    parts,
+    (layout, sizeBytes) => ({ ...input, createdAt, parts: layout, sizeBytes }),
+    options,
+  );
 }
 
 /** All datasets, newest first. */

@@ -9,8 +9,24 @@ export type * from '../spec/records';
 export { putAdapter, listAdapters, listAdaptersForBase, getAdapter, deleteAdapter, renameAdapter } from './adapters';
 export type { AdapterInput, StoredAdapter } from './adapters';
 export { putDataset, listDatasets, getDataset, readDatasetPart, deleteDataset, type DatasetInput } from './datasets';
-export { putCachedModel, listCachedModels, getCachedModel, readModelPart, deleteCachedModel, type CachedModelInput } from './models';
-export { putRun, getRun, listRuns, updateRun, deleteRun, putCheckpoint, listCheckpoints, latestCheckpoint } from './runs';
+export {
+  putCachedModel,
+  listCachedModels,
+  getCachedModel,
+  readModelPart,
+  deleteCachedModel,
+  type CachedModelInput,
+} from './models';
+export {
+  putRun,
+  getRun,
+  listRuns,
+  updateRun,
+  deleteRun,
+  putCheckpoint,
+  listCheckpoints,
+  latestCheckpoint,
+} from './runs';
 export { IdbCheckpointStore } from './checkpoint-store';
 export { idbHubCache } from './hub-cache';
 export { storageEstimate, requestPersistentStorage } from './estimate';

@@ -9,9 +9,21 @@ import type { StudioDb } from './schema';
 export type CachedModelInput = Omit<CachedModelRecord, 'parts' | 'sizeBytes' | 'createdAt' | 'lastUsedAt'>;
 
 /** Caches a model's parts (one transaction: a crash never leaves half a model that would load). */
-export function putCachedModel(db: StudioDb, input: CachedModelInput, parts: Record<string, Uint8Array>, options?: WriteOptions): Promise<CachedModelRecord> {
+export function putCachedModel(
+  db: StudioDb,
+  input: CachedModelInput,
+  parts: Record<string, Uint8Array>,
+  options?: WriteOptions,
+): Promise<CachedModelRecord> {
   const now = Date.now();
-  return writeRecordWithParts(db, 'models', input.id, parts, (layout, sizeBytes) => ({ ...input, createdAt: now, lastUsedAt: now, parts: layout, sizeBytes }), options);
+  return writeRecordWithParts(
+    db,
+    'models',
+    input.id,
+    parts,
+    (layout, sizeBytes) => ({ ...input, createdAt: now, lastUsedAt: now, parts: layout, sizeBytes }),
+    options,
+  );
 }
 
 /** Cached models, least recently used first. */

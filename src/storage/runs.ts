@@ -57,10 +57,18 @@ export async function putCheckpoint(
 ): Promise<CheckpointRecord> {
   const id = `${runId}@${String(step).padStart(9, '0')}`;
   const createdAt = Date.now();
-  const record = await writeRecordWithParts(db, 'checkpoints', id, { state }, (parts, sizeBytes) => ({ id, runId, step, createdAt, sizeBytes, parts }), options);
+  const record = await writeRecordWithParts(
+    db,
+    'checkpoints',
+    id,
+    { state },
+    (parts, sizeBytes) => ({ id, runId, step, createdAt, sizeBytes, parts }),
+    options,
+  );
   const all = await listCheckpoints(db, runId);
   const keep = Math.max(1, options.keep ?? DEFAULT_KEEP_CHECKPOINTS);
-  for (const old of all.slice(0, Math.max(0, all.length - keep))) await deleteRecordWithParts(db, 'checkpoints', old.id);
+  for (const old of all.slice(0, Math.max(0, all.length - keep)))
+    await deleteRecordWithParts(db, 'checkpoints', old.id);
   return record;
 }
 
@@ -70,7 +78,10 @@ export function listCheckpoints(db: StudioDb, runId: string): Promise<Checkpoint
 }
 
 /** The newest checkpoint of a run with its state bytes, or null. */
-export async function latestCheckpoint(db: StudioDb, runId: string): Promise<{ record: CheckpointRecord; state: Uint8Array } | null> {
+export async function latestCheckpoint(
+  db: StudioDb,
+  runId: string,
+): Promise<{ record: CheckpointRecord; state: Uint8Array } | null> {
   const all = await listCheckpoints(db, runId);
   const record = all[all.length - 1];
   if (!record) return null;
@@ -78,6 +89,10 @@ export async function latestCheckpoint(db: StudioDb, runId: string): Promise<{ r
 }
 
 /** Number of chunks stored for a record (tests: nothing left behind). */
-export async function countChunks(db: StudioDb, owner: 'adapters' | 'datasets' | 'models' | 'checkpoints' | 'hub', id: string): Promise<number> {
+export async function countChunks(
+  db: StudioDb,
+  owner: 'adapters' | 'datasets' | 'models' | 'checkpoints' | 'hub',
+  id: string,
+): Promise<number> {
   return db.count('chunks', chunkRange(owner, id));
 }

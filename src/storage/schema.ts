@@ -8,7 +8,14 @@
  * in its own store lists its parts. A record and its chunks are always written in one transaction.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { AdapterRecord, CachedModelRecord, CheckpointRecord, DatasetRecord, HubEntryRecord, RunRecord } from '../spec/records';
+import type {
+  AdapterRecord,
+  CachedModelRecord,
+  CheckpointRecord,
+  DatasetRecord,
+  HubEntryRecord,
+  RunRecord,
+} from '../spec/records';
 
 export const DB_NAME = 'lora-studio';
 /** Current schema version; add a migration below to bump it. */

@@ -58,7 +58,13 @@ function bytes(n: number, seed = 1): Uint8Array {
   return out;
 }
 
-const DEFAULT_SPEC: TrainRunSpec = { name: 'run', datasetId: 'd', lora: DEFAULT_LORA_CONFIG, train: DEFAULT_TRAIN_CONFIG, samples: { prompts: [], every: 0, maxNewTokens: 8, temperature: 0, seed: 0 } };
+const DEFAULT_SPEC: TrainRunSpec = {
+  name: 'run',
+  datasetId: 'd',
+  lora: DEFAULT_LORA_CONFIG,
+  train: DEFAULT_TRAIN_CONFIG,
+  samples: { prompts: [], every: 0, maxNewTokens: 8, temperature: 0, seed: 0 },
+};
 
 describe('adapters', () => {
   it('saves, lists, reads, renames and deletes, chunking large weights', async () => {
@@ -129,16 +135,36 @@ describe('migration v1 → v2', () => {
     expect([...v1.objectStoreNames].sort()).toEqual(['adapters', 'chunks', 'datasets']);
     // A record as v1 wrote it: `targetModules`, no `updatedAt`.
     const { targets: _t, ...rest } = adapterInput('old');
-    const legacy = { ...rest, targetModules: ['q_proj'], createdAt: 1000, sizeBytes: 3, parts: { weights: { byteLength: 3, chunks: 1 } } };
+    const legacy = {
+      ...rest,
+      targetModules: ['q_proj'],
+      createdAt: 1000,
+      sizeBytes: 3,
+      parts: { weights: { byteLength: 3, chunks: 1 } },
+    };
     const tx = v1.transaction(['adapters', 'chunks'], 'readwrite');
     // The v1 record type differs from today's on purpose; write it through the untyped IDB store.
     tx.objectStore('adapters').put(legacy as never);
-    tx.objectStore('chunks').put({ owner: 'adapters', id: 'old', part: 'weights', offset: 0, data: new Uint8Array([1, 2, 3]).buffer });
+    tx.objectStore('chunks').put({
+      owner: 'adapters',
+      id: 'old',
+      part: 'weights',
+      offset: 0,
+      data: new Uint8Array([1, 2, 3]).buffer,
+    });
     await tx.done;
     v1.close();
 
     const v2 = await openStudioDb({ name });
-    expect([...v2.objectStoreNames].sort()).toEqual(['adapters', 'checkpoints', 'chunks', 'datasets', 'hub', 'models', 'runs']);
+    expect([...v2.objectStoreNames].sort()).toEqual([
+      'adapters',
+      'checkpoints',
+      'chunks',
+      'datasets',
+      'hub',
+      'models',
+      'runs',
+    ]);
     const got = await getAdapter(v2, 'old');
     expect(got?.record).toMatchObject({ targets: ['q_proj'], updatedAt: 1000, createdAt: 1000 });
     expect(got?.record).not.toHaveProperty('targetModules');
@@ -154,7 +180,16 @@ describe('datasets, models, runs', () => {
     const ids = new Int32Array([1, 2, 3, 50_000]);
     const record = await putDataset(
       db,
-      { id: 'd', name: 'moby', source: { fileName: 'moby.jsonl', format: 'jsonl', byteLength: 99 }, shape: 'text', exampleCount: 1, tokenCount: 4, tokenizer: 'smollm2', info: {} },
+      {
+        id: 'd',
+        name: 'moby',
+        source: { fileName: 'moby.jsonl', format: 'jsonl', byteLength: 99 },
+        shape: 'text',
+        exampleCount: 1,
+        tokenCount: 4,
+        tokenizer: 'smollm2',
+        info: {},
+      },
       { ids: new Uint8Array(ids.buffer), lossMask: new Uint8Array([1, 1, 1, 0]) },
     );
     expect((await listDatasets(db)).map((d) => d.id)).toEqual(['d']);
@@ -166,7 +201,11 @@ describe('datasets, models, runs', () => {
 
   it('caches models and tracks use order', async () => {
     const db = await openStudioDb({ name: freshName() });
-    await putCachedModel(db, { id: 'm1', name: 'a', source: 'x@main', quant: 'nf4', info: {} }, { 'layers.0.q': bytes(64) });
+    await putCachedModel(
+      db,
+      { id: 'm1', name: 'a', source: 'x@main', quant: 'nf4', info: {} },
+      { 'layers.0.q': bytes(64) },
+    );
     await new Promise((r) => setTimeout(r, 5));
     await putCachedModel(db, { id: 'm2', name: 'b', source: 'y@main', quant: 'int8', info: {} }, { w: bytes(8) });
     await new Promise((r) => setTimeout(r, 5));
@@ -178,7 +217,19 @@ describe('datasets, models, runs', () => {
 
   it('keeps run metrics and the newest checkpoints; implements the trainer CheckpointStore', async () => {
     const db = await openStudioDb({ name: freshName() });
-    await putRun(db, { id: 'r', name: 'run', createdAt: 1, updatedAt: 1, status: 'running', config: { spec: DEFAULT_SPEC }, baseModel: 'm', datasetId: null, adapterId: null, metrics: [], error: null });
+    await putRun(db, {
+      id: 'r',
+      name: 'run',
+      createdAt: 1,
+      updatedAt: 1,
+      status: 'running',
+      config: { spec: DEFAULT_SPEC },
+      baseModel: 'm',
+      datasetId: null,
+      adapterId: null,
+      metrics: [],
+      error: null,
+    });
     await updateRun(db, 'r', {}, [{ step: 1, loss: 2, time: 1 }]);
     const run = await updateRun(db, 'r', { status: 'completed' }, [{ step: 2, loss: 1.5, time: 2 }]);
     expect(run.metrics.map((m) => m.loss)).toEqual([2, 1.5]);
@@ -187,9 +238,20 @@ describe('datasets, models, runs', () => {
     expect((await latestCheckpoint(db, 'r'))?.state).toEqual(bytes(16, 30));
 
     const cp: Checkpoint = {
-      version: 1, step: 5, params: { 'l.lora_A': { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) } },
-      adam: { step: 5, m: { 'l.lora_A': new Float32Array(6).fill(0.1) }, v: { 'l.lora_A': new Float32Array(6).fill(0.2) } },
-      rng: [1, 2, 3, 4], data: { epoch: 0, cursor: 1, order: [2, 0, 1], rng: [5, 6, 7, 8] }, metrics: [], lrScale: 1, elapsedMs: 10, config: { r: 2 },
+      version: 1,
+      step: 5,
+      params: { 'l.lora_A': { shape: [2, 3], data: new Float32Array([1, 2, 3, 4, 5, 6]) } },
+      adam: {
+        step: 5,
+        m: { 'l.lora_A': new Float32Array(6).fill(0.1) },
+        v: { 'l.lora_A': new Float32Array(6).fill(0.2) },
+      },
+      rng: [1, 2, 3, 4],
+      data: { epoch: 0, cursor: 1, order: [2, 0, 1], rng: [5, 6, 7, 8] },
+      metrics: [],
+      lrScale: 1,
+      elapsedMs: 10,
+      config: { r: 2 },
     };
     const store = new IdbCheckpointStore(db);
     expect(await store.loadLatest('none')).toBeNull();

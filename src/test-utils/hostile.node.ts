@@ -60,15 +60,22 @@ export function snapshot(dir: string, skip: readonly string[] = []): Map<string,
 }
 
 /** Runs one case; the caller asserts on the result (see `expectHostile`). The temp folder is removed after. */
-export async function runHostile(c: HostileCase, check: (r: HostileResult, before: Map<string, string>) => void): Promise<void> {
+export async function runHostile(
+  c: HostileCase,
+  check: (r: HostileResult, before: Map<string, string>) => void,
+): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hostile-'));
   try {
     const argv = await c.setup(dir);
     const before = snapshot(dir, c.mayWrite);
     let out = '';
     let err = '';
-    const so = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-    const se = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+    const so = vi
+      .spyOn(process.stdout, 'write')
+      .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+    const se = vi
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
     let code: number;
     try {
       code = await runCli(argv);
@@ -107,11 +114,19 @@ export async function expectHostile(c: HostileCase): Promise<HostileResult> {
       if (typeof w === 'string') expect(r.err.toLowerCase(), 'stderr').toContain(w.toLowerCase());
       else expect(r.err, 'stderr').toMatch(w);
     }
-    for (const w of c.never ?? []) expect(r.err).not.toMatch(typeof w === 'string' ? new RegExp(w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : w);
+    for (const w of c.never ?? [])
+      expect(r.err).not.toMatch(typeof w === 'string' ? new RegExp(w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : w);
     expect(r.err, 'no stack trace for a user error').not.toMatch(/\n\s+at /);
     if (code !== 0) {
       if (!c.stdoutOk && !c.problemReport) expect(r.out, 'nothing on stdout').toBe('');
-      if (!c.problemReport) expect(r.err.trim().split('\n').filter((l) => l.startsWith('error:')), 'one error line').toHaveLength(1);
+      if (!c.problemReport)
+        expect(
+          r.err
+            .trim()
+            .split('\n')
+            .filter((l) => l.startsWith('error:')),
+          'one error line',
+        ).toHaveLength(1);
     }
     expect(Object.fromEntries(snapshot(r.dir, c.mayWrite))).toEqual(Object.fromEntries(before));
   });

@@ -17,7 +17,12 @@ export interface JudgeOptions {
 }
 
 /** Runs `fn` with a loaded model and a fresh context (batch covers the sequence), disposing both. */
-async function withContext<T>(modelPath: string, tokens: number, opts: JudgeOptions, fn: (seq: ReturnType<Awaited<ReturnType<LlamaModel['createContext']>>['getSequence']>) => Promise<T>): Promise<T> {
+async function withContext<T>(
+  modelPath: string,
+  tokens: number,
+  opts: JudgeOptions,
+  fn: (seq: ReturnType<Awaited<ReturnType<LlamaModel['createContext']>>['getSequence']>) => Promise<T>,
+): Promise<T> {
   const model = await (await llamaCpp()).loadModel({ modelPath, gpuLayers: 0 });
   try {
     const size = Math.max(64, tokens + 8);
@@ -52,7 +57,11 @@ function logProbOf(logits: Map<number, number>, token: number): number {
 }
 
 /** llama.cpp's log p(ids[t] | ids[<t]) for t ≥ 1, with `null` first like our engine's `logProbs`. */
-export async function llamaCppLogProbs(modelPath: string, ids: readonly number[], opts: JudgeOptions = {}): Promise<(number | null)[]> {
+export async function llamaCppLogProbs(
+  modelPath: string,
+  ids: readonly number[],
+  opts: JudgeOptions = {},
+): Promise<(number | null)[]> {
   return withContext(modelPath, ids.length, opts, async (seq) => {
     const out = await seq.controlledEvaluate(evalItems(ids, (i) => i < ids.length - 1));
     const lps: (number | null)[] = [null];
@@ -62,7 +71,12 @@ export async function llamaCppLogProbs(modelPath: string, ids: readonly number[]
 }
 
 /** llama.cpp's greedy continuation of `prompt` (argmax of the logits, `n` tokens, no stop). */
-export async function llamaCppGreedy(modelPath: string, prompt: readonly number[], n: number, opts: JudgeOptions = {}): Promise<number[]> {
+export async function llamaCppGreedy(
+  modelPath: string,
+  prompt: readonly number[],
+  n: number,
+  opts: JudgeOptions = {},
+): Promise<number[]> {
   return withContext(modelPath, prompt.length + n, opts, async (seq) => {
     const out: number[] = [];
     let input: number[] = [...prompt];
@@ -83,12 +97,19 @@ export async function llamaCppGreedy(modelPath: string, prompt: readonly number[
  * llama.cpp's own tokenization of `text` (special tokens parsed, BOS prepended when the GGUF says add_bos), and
  * its BOS/EOS ids, for checking the GGUF tokenizer KVs.
  */
-export async function llamaCppTokenize(modelPath: string, text: string): Promise<{ ids: number[]; bos: number | null; eos: number | null }> {
+export async function llamaCppTokenize(
+  modelPath: string,
+  text: string,
+): Promise<{ ids: number[]; bos: number | null; eos: number | null }> {
   const model = await (await llamaCpp()).loadModel({ modelPath, gpuLayers: 0 });
   try {
     const bos = model.tokens.bos;
     const ids = [...model.tokenize(text, true)];
-    return { ids: model.tokens.shouldPrependBosToken && bos !== null ? [bos, ...ids] : ids, bos, eos: model.tokens.eos };
+    return {
+      ids: model.tokens.shouldPrependBosToken && bos !== null ? [bos, ...ids] : ids,
+      bos,
+      eos: model.tokens.eos,
+    };
   } finally {
     await model.dispose();
   }

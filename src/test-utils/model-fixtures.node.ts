@@ -79,7 +79,11 @@ export function goldenLogProbs(name: ModelFixture): GoldenSequence[] {
 }
 
 /** Fixtures with quantized goldens (llama-tied, llama3-rope-untied, qwen3; group size 64). */
-export const QUANT_GOLDEN_FIXTURES = ['llama-tied', 'llama3-rope-untied', 'qwen3'] as const satisfies readonly ModelFixture[];
+export const QUANT_GOLDEN_FIXTURES = [
+  'llama-tied',
+  'llama3-rope-untied',
+  'qwen3',
+] as const satisfies readonly ModelFixture[];
 
 /**
  * Golden log-probs of the fixture's sequences with its q/k/v/o/gate/up/down weights packed as `mode` (group 64),

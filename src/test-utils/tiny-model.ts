@@ -11,8 +11,16 @@ import type { ModelFiles } from '../spec/model-files';
 import { mulberry32 as rng } from '../util/rng';
 
 /** A small HF-style config.json object for `family` (hidden 32, 2 layers, 4 heads / 2 KV heads, vocab 128). */
-export function tinyConfigJson(family: ModelFamily = 'llama', overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const arch = { llama: 'LlamaForCausalLM', mistral: 'MistralForCausalLM', qwen2: 'Qwen2ForCausalLM', qwen3: 'Qwen3ForCausalLM' }[family];
+export function tinyConfigJson(
+  family: ModelFamily = 'llama',
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const arch = {
+    llama: 'LlamaForCausalLM',
+    mistral: 'MistralForCausalLM',
+    qwen2: 'Qwen2ForCausalLM',
+    qwen3: 'Qwen3ForCausalLM',
+  }[family];
   return {
     architectures: [arch],
     model_type: family,
@@ -35,7 +43,10 @@ export function tinyConfigJson(family: ModelFamily = 'llama', overrides: Record<
 }
 
 /** Random weights for every tensor `config` implies (norm weights near 1, others ~ U(±1/√fan_in)). */
-export function tinyCheckpointBytes(configJson: Record<string, unknown>, opts: { seed?: number; dtype?: FloatDtype } = {}): Uint8Array {
+export function tinyCheckpointBytes(
+  configJson: Record<string, unknown>,
+  opts: { seed?: number; dtype?: FloatDtype } = {},
+): Uint8Array {
   const config = parseModelConfig(configJson, 'tiny config');
   const rand = rng(opts.seed ?? 1);
   const tensors = expectedTensors(config).map(({ name, shape }) => {

@@ -29,12 +29,16 @@ export function selectChatTemplate(raw: unknown, label: string): string | null {
   if (raw === undefined || raw === null) return null;
   if (typeof raw === 'string') return raw.length > 0 ? raw : null;
   if (Array.isArray(raw)) {
-    const named = raw.filter((t): t is { name: string; template: string } =>
-      typeof t === 'object' && t !== null && typeof t.name === 'string' && typeof t.template === 'string');
+    const named = raw.filter(
+      (t): t is { name: string; template: string } =>
+        typeof t === 'object' && t !== null && typeof t.name === 'string' && typeof t.template === 'string',
+    );
     if (named.length !== raw.length) throw new Error(`${label}: chat_template list entries must be { name, template }`);
     const chosen = named.find((t) => t.name === 'default');
     if (!chosen) {
-      throw new Error(`${label}: chat_template has no 'default' template (found: ${named.map((t) => t.name).join(', ')})`);
+      throw new Error(
+        `${label}: chat_template has no 'default' template (found: ${named.map((t) => t.name).join(', ')})`,
+      );
     }
     return chosen.template;
   }
@@ -56,7 +60,15 @@ function range(start: number, stop?: number, step = 1): number[] {
  */
 function templateEnvironment(inputs: Record<string, unknown>): Environment {
   const env = new Environment();
-  const globals: Record<string, unknown> = { true: true, false: false, none: null, True: true, False: false, None: null, range };
+  const globals: Record<string, unknown> = {
+    true: true,
+    false: false,
+    none: null,
+    True: true,
+    False: false,
+    None: null,
+    range,
+  };
   for (const [name, value] of Object.entries({ ...globals, ...inputs })) env.set(name, value);
   return env;
 }
@@ -65,7 +77,11 @@ function templateEnvironment(inputs: Record<string, unknown>): Environment {
 export class ChatTemplate {
   private readonly template: Template;
 
-  constructor(source: string, private readonly tokens: TemplateSpecialTokens, label: string) {
+  constructor(
+    source: string,
+    private readonly tokens: TemplateSpecialTokens,
+    label: string,
+  ) {
     try {
       this.template = new Template(source);
     } catch (e) {
@@ -74,7 +90,11 @@ export class ChatTemplate {
   }
 
   /** Renders `messages`; `variables` adds template inputs such as Qwen3's `enable_thinking`. */
-  render(messages: readonly ChatMessage[], addGenerationPrompt: boolean, variables: Record<string, unknown> = {}): string {
+  render(
+    messages: readonly ChatMessage[],
+    addGenerationPrompt: boolean,
+    variables: Record<string, unknown> = {},
+  ): string {
     if (messages.length === 0) throw new ChatTemplateError('cannot render an empty conversation');
     const inputs: Record<string, unknown> = {
       ...this.tokens,

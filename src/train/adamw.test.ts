@@ -18,11 +18,18 @@ beforeAll(async () => {
 });
 
 describe('AdamW', () => {
-  const golden = JSON.parse(readFileSync(path.resolve(__dirname, '../../fixtures/lora/adamw.json'), 'utf8')) as AdamGolden;
+  const golden = JSON.parse(
+    readFileSync(path.resolve(__dirname, '../../fixtures/lora/adamw.json'), 'utf8'),
+  ) as AdamGolden;
 
   it.each(golden.cases.map((c, i) => [i, c] as const))('follows torch.optim.AdamW (case %i)', async (_i, c) => {
     const p = tf.variable(tf.tensor1d(golden.p0));
-    const opt = new AdamW(new Map([['p', p]]), { beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay });
+    const opt = new AdamW(new Map([['p', p]]), {
+      beta1: c.beta1,
+      beta2: c.beta2,
+      eps: c.eps,
+      weightDecay: c.weightDecay,
+    });
     for (let s = 0; s < golden.grads.length; s++) {
       const g = tf.tensor1d(golden.grads[s]);
       opt.apply(new Map([['p', g]]), c.lr);
@@ -64,7 +71,11 @@ describe('schedules (transformers get_scheduler semantics)', () => {
 
 describe('global-norm clipping', () => {
   it('scales all gradients together by max/(norm+1e-6) only above the threshold', async () => {
-    const mk = () => new Map([['a', tf.tensor1d([3, 0])], ['b', tf.tensor1d([0, 4])]]);
+    const mk = () =>
+      new Map([
+        ['a', tf.tensor1d([3, 0])],
+        ['b', tf.tensor1d([0, 4])],
+      ]);
     const { grads, norm } = await clipByGlobalNorm(mk(), 1);
     expect(norm).toBeCloseTo(5, 6);
     expect(Array.from(await grads.get('a')!.data())[0]).toBeCloseTo(3 / (5 + 1e-6), 6);

@@ -60,7 +60,10 @@ export function makeBatch(input: readonly TokenizedExample[], opts: BatchOptions
   const examples = input.flatMap(unpack);
   const lens = examples.map((e) => Math.min(e.ids.length, opts.maxSeqLen));
   const longest = Math.max(1, ...lens);
-  const seq = Math.min(Math.max(opts.maxSeqLen, 1), Math.ceil(longest / Math.max(1, opts.bucket)) * Math.max(1, opts.bucket));
+  const seq = Math.min(
+    Math.max(opts.maxSeqLen, 1),
+    Math.ceil(longest / Math.max(1, opts.bucket)) * Math.max(1, opts.bucket),
+  );
   const batch = examples.length;
   const ids = new Int32Array(batch * seq);
   const attention: Uint8Array[] = [];
@@ -83,5 +86,14 @@ export function makeBatch(input: readonly TokenizedExample[], opts: BatchOptions
       }
     }
   });
-  return { batch, seq, ids, attention, predictRows: Int32Array.from(rows), labels: Int32Array.from(labels), tokens, truncated };
+  return {
+    batch,
+    seq,
+    ids,
+    attention,
+    predictRows: Int32Array.from(rows),
+    labels: Int32Array.from(labels),
+    tokens,
+    truncated,
+  };
 }

@@ -72,7 +72,11 @@ export async function decodeCheckpoint(bytes: Uint8Array, label = 'checkpoint'):
   const meta = parseCheckpointMeta(header.metadata.checkpoint, label, CHECKPOINT_VERSION);
   const params: Checkpoint['params'] = {};
   const adam: Checkpoint['adam'] = { step: meta.adamStep, m: {}, v: {} };
-  const read = async (kind: 'param' | 'adam_m' | 'adam_v', name: string, shape?: readonly number[]): Promise<Float32Array> => {
+  const read = async (
+    kind: 'param' | 'adam_m' | 'adam_v',
+    name: string,
+    shape?: readonly number[],
+  ): Promise<Float32Array> => {
     const info = header.tensors.get(`${kind}/${name}`);
     if (!info) throw new InputError(`${label}: tensor '${kind}/${name}' is missing; the checkpoint is corrupt`);
     if (shape && (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i]))) {

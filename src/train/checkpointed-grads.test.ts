@@ -28,7 +28,11 @@ function examples(n: number, len: number) {
 }
 
 async function adapterWithB(dropout: number): Promise<LoraAdapter> {
-  const ad = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout }, linearSpecs(config), new Rng(1));
+  const ad = LoraAdapter.create(
+    { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout },
+    linearSpecs(config),
+    new Rng(1),
+  );
   const w = await ad.weights();
   const rng = new Rng(2);
   for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.2);
@@ -55,7 +59,10 @@ describe('activation checkpointing', () => {
 
   it('gives the taped loss and gradients, dropout masks included, and leaves the dropout stream where the taped pass does', async () => {
     const ad = await adapterWithB(0.2);
-    const batches = [makeBatch(examples(3, 12), { maxSeqLen: 16, bucket: 8 }), makeBatch(examples(2, 9), { maxSeqLen: 16, bucket: 8 })];
+    const batches = [
+      makeBatch(examples(3, 12), { maxSeqLen: 16, bucket: 8 }),
+      makeBatch(examples(2, 9), { maxSeqLen: 16, bucket: 8 }),
+    ];
     const run = async (checkpointing: boolean) => {
       const objective = loraObjective(model, ad, { checkpointing });
       const rng = new Rng(99);
@@ -91,7 +98,11 @@ describe('activation checkpointing', () => {
       const prof = await tf.profile(async () => {
         grads = checkpointing
           ? (await objective.gradients!(batch, 1)).grads
-          : new Map(Object.entries(tf.variableGrads(() => causalLmLossSum(model, batch, ad), [...objective.variables.values()]).grads));
+          : new Map(
+              Object.entries(
+                tf.variableGrads(() => causalLmLossSum(model, batch, ad), [...objective.variables.values()]).grads,
+              ),
+            );
       });
       for (const g of grads!.values()) g.dispose();
       return prof.peakBytes - base;

@@ -27,24 +27,41 @@ export interface CheckpointedResult {
 }
 
 /** Groups variables by the decoder layer their name points into (`model.layers.<i>.…`). */
-function variablesByLayer(variables: ReadonlyMap<string, tf.Variable>, layers: number): Array<Array<[string, tf.Variable]>> {
+function variablesByLayer(
+  variables: ReadonlyMap<string, tf.Variable>,
+  layers: number,
+): Array<Array<[string, tf.Variable]>> {
   const out = Array.from({ length: layers }, () => [] as Array<[string, tf.Variable]>);
   for (const [name, v] of variables) {
     const m = /(?:^|\.)layers\.(\d+)\./.exec(name);
     const i = m ? Number(m[1]) : -1;
-    if (i < 0 || i >= layers) throw new Error(`checkpointed training: variable '${name}' is not inside a decoder layer`);
+    if (i < 0 || i >= layers)
+      throw new Error(`checkpointed training: variable '${name}' is not inside a decoder layer`);
     out[i].push([name, v]);
   }
   return out;
 }
 
 /** dLoss/dh for the last layer's output h [rows, hidden] (the LM head and loss in chunks, head-loss.ts), and the loss sum. */
-async function headGradient(model: CausalLm, st: DecoderStages, h: Tensor2D, batch: LmBatch, denom: number): Promise<{ lossSum: number; g: Tensor2D }> {
+async function headGradient(
+  model: CausalLm,
+  st: DecoderStages,
+  h: Tensor2D,
+  batch: LmBatch,
+  denom: number,
+): Promise<{ lossSum: number; g: Tensor2D }> {
   const hv = tf.variable(h, true);
   try {
     const { value, grads } = tf.variableGrads(() => {
       const normed = st.finalNorm(selectRows(hv, batch.predictRows)); // [labels, hidden]
-      return chunkedHeadNllSum(headOf(model), normed, batch.labels, model.config.vocab, undefined, batch.labelWeights).div(denom) as tf.Scalar;
+      return chunkedHeadNllSum(
+        headOf(model),
+        normed,
+        batch.labels,
+        model.config.vocab,
+        undefined,
+        batch.labelWeights,
+      ).div(denom) as tf.Scalar;
     }, [hv]);
     const lossSum = (await value.data())[0] * denom;
     value.dispose();

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { remainingMs, type EtaInput } from './eta';
 
-const base: EtaInput = { step: 10, totalSteps: 20, stepMs: 1000, evals: 0, evalMs: 0, evalEvery: 0, hasEval: false, checkpoints: 0, checkpointMs: 0, checkpointEvery: 0 };
+const base: EtaInput = {
+  step: 10,
+  totalSteps: 20,
+  stepMs: 1000,
+  evals: 0,
+  evalMs: 0,
+  evalEvery: 0,
+  hasEval: false,
+  checkpoints: 0,
+  checkpointMs: 0,
+  checkpointEvery: 0,
+};
 
 describe('remainingMs', () => {
   it('is the mean step time × steps left without evals or saves measured', () => {

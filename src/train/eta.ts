@@ -33,12 +33,16 @@ export function remainingMs(e: EtaInput): number {
   let ms = (e.stepMs / e.step) * left;
   if (e.hasEval && e.evals > 0) {
     // The last step always evaluates; count it once even when it is also a multiple of evalEvery.
-    const evalsLeft = multiples(e.evalEvery, e.step, e.totalSteps) + (left > 0 && (e.evalEvery === 0 || e.totalSteps % e.evalEvery !== 0) ? 1 : 0);
+    const evalsLeft =
+      multiples(e.evalEvery, e.step, e.totalSteps) +
+      (left > 0 && (e.evalEvery === 0 || e.totalSteps % e.evalEvery !== 0) ? 1 : 0);
     ms += (e.evalMs / e.evals) * evalsLeft;
   }
   if (e.checkpoints > 0 && left > 0) {
     // The final save writes a checkpoint unless the last step already made one.
-    const savesLeft = multiples(e.checkpointEvery, e.step, e.totalSteps) + (e.checkpointEvery === 0 || e.totalSteps % e.checkpointEvery !== 0 ? 1 : 0);
+    const savesLeft =
+      multiples(e.checkpointEvery, e.step, e.totalSteps) +
+      (e.checkpointEvery === 0 || e.totalSteps % e.checkpointEvery !== 0 ? 1 : 0);
     ms += (e.checkpointMs / e.checkpoints) * savesLeft;
   }
   return ms;

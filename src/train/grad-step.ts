@@ -25,7 +25,10 @@ export async function computeStepGradients(
   maxGradNorm: number,
 ): Promise<StepGradients> {
   const labels = microBatches.reduce((n, b) => n + b.labels.length, 0);
-  const denom = Math.max(1, microBatches.reduce((n, b) => n + (b.labels.length ? unitsOf(objective, b) : 0), 0));
+  const denom = Math.max(
+    1,
+    microBatches.reduce((n, b) => n + (b.labels.length ? unitsOf(objective, b) : 0), 0),
+  );
   const names = new Map<string, string>(); // tf variable name → our name
   const varList: tf.Variable[] = [];
   for (const [name, v] of objective.variables) {
@@ -75,7 +78,11 @@ function accumulate(acc: Map<string, tf.Tensor>, name: string, g: tf.Tensor): vo
 }
 
 /** Mean loss (per token, or per micro-batch for preference objectives) over `batches`, without gradients or dropout. */
-export async function evaluate(objective: TrainObjective, batches: readonly LmBatch[], onBatch?: (done: number) => void): Promise<number> {
+export async function evaluate(
+  objective: TrainObjective,
+  batches: readonly LmBatch[],
+  onBatch?: (done: number) => void,
+): Promise<number> {
   let sum = 0;
   let units = 0;
   for (const [i, b] of batches.entries()) {

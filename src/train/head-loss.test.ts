@@ -27,18 +27,27 @@ describe.each(['cpu', 'wasm'] as const)('chunked LM head + cross-entropy (%s)', 
     await initNodeBackend(backend);
     const c = tinyConfig({ vocab: 64 });
     const model = buildModel(c, randomWeights(c, 2));
-    const adapter = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 }, linearSpecs(c), new Rng(3));
+    const adapter = LoraAdapter.create(
+      { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 },
+      linearSpecs(c),
+      new Rng(3),
+    );
     const w = await adapter.weights();
     const rng = new Rng(4);
     for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.3);
     adapter.setWeights(w);
     const ids = Array.from({ length: 40 }, (_, t) => (t * 11 + 3) % 64);
-    const batch = makeBatch([{ ids: Int32Array.from(ids), lossMask: Uint8Array.from(ids, (_, t) => (t > 4 ? 1 : 0)) }], { maxSeqLen: 64, bucket: 1 });
+    const batch = makeBatch(
+      [{ ids: Int32Array.from(ids), lossMask: Uint8Array.from(ids, (_, t) => (t > 4 ? 1 : 0)) }],
+      { maxSeqLen: 64, bucket: 1 },
+    );
     expect(batch.labels.length).toBeGreaterThan(headChunkRows(64, 1 << 10)); // several chunks at a small budget
     const vars = [...adapter.variables().values()];
     const taped = tf.variableGrads(() => causalLmLossSum(model, batch, adapter, { trainsHead: true }), vars);
     const chunked = tf.variableGrads(() => causalLmLossSum(model, batch, adapter), vars);
-    expect(Math.abs(chunked.value.dataSync()[0] - taped.value.dataSync()[0]) / taped.value.dataSync()[0]).toBeLessThan(1e-6);
+    expect(Math.abs(chunked.value.dataSync()[0] - taped.value.dataSync()[0]) / taped.value.dataSync()[0]).toBeLessThan(
+      1e-6,
+    );
     for (const v of vars) {
       const a = taped.grads[v.name].dataSync();
       const b = chunked.grads[v.name].dataSync();

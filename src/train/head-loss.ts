@@ -42,7 +42,13 @@ export function chunkedHeadNllSum(
     let sum = tf.scalar(0);
     for (let start = 0; start < n; start += rows) {
       const count = Math.min(rows, n - start);
-      const part = tf.tidy(() => chunkNll(head(x.slice([start, 0], [count, -1])), labels.subarray(start, start + count), weights?.subarray(start, start + count)));
+      const part = tf.tidy(() =>
+        chunkNll(
+          head(x.slice([start, 0], [count, -1])),
+          labels.subarray(start, start + count),
+          weights?.subarray(start, start + count),
+        ),
+      );
       const next = sum.add(part) as tf.Scalar;
       tf.dispose([sum, part]);
       sum = next;
@@ -61,7 +67,18 @@ export function chunkedHeadNllSum(
         const parts: Tensor2D[] = [];
         for (let start = 0; start < n; start += rows) {
           const count = Math.min(rows, n - start);
-          parts.push(tf.tidy(() => chunkInputGradient(head, xs.slice([start, 0], [count, -1]), labels.subarray(start, start + count), vocab, dy as tf.Scalar, weights?.subarray(start, start + count))));
+          parts.push(
+            tf.tidy(() =>
+              chunkInputGradient(
+                head,
+                xs.slice([start, 0], [count, -1]),
+                labels.subarray(start, start + count),
+                vocab,
+                dy as tf.Scalar,
+                weights?.subarray(start, start + count),
+              ),
+            ),
+          );
         }
         const g = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as Tensor2D); // [n, hidden]
         if (parts.length > 1) tf.dispose(parts);
@@ -83,7 +100,14 @@ function chunkNll(logits: Tensor2D, labels: Int32Array, weights?: Float32Array):
 }
 
 /** d(dy · Σ NLL)/d(rows) for one chunk: (softmax − one-hot)·dy pushed back through the head. [r, hidden]. */
-function chunkInputGradient(head: HeadFn, rows: Tensor2D, labels: Int32Array, vocab: number, dy: tf.Scalar, weights?: Float32Array): Tensor2D {
+function chunkInputGradient(
+  head: HeadFn,
+  rows: Tensor2D,
+  labels: Int32Array,
+  vocab: number,
+  dy: tf.Scalar,
+  weights?: Float32Array,
+): Tensor2D {
   const logits = head(rows); // [r, vocab]
   const p = tf.softmax(logits) as Tensor2D; // [r, vocab]
   logits.dispose();

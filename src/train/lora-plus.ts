@@ -6,7 +6,10 @@
 import type { tf } from '../backend/tf';
 
 /** Learning-rate multipliers by parameter name for `AdamW`; empty when LoRA+ is off (ratio absent or 1). */
-export function loraPlusMultipliers(variables: ReadonlyMap<string, tf.Variable>, ratio: number | undefined): Map<string, number> {
+export function loraPlusMultipliers(
+  variables: ReadonlyMap<string, tf.Variable>,
+  ratio: number | undefined,
+): Map<string, number> {
   const out = new Map<string, number>();
   if (ratio === undefined || ratio === 1) return out;
   for (const [name, v] of variables) if (name.endsWith('.lora_B') || v.rank === 1) out.set(name, ratio);

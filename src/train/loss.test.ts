@@ -34,7 +34,11 @@ describe('batching', () => {
 
 describe('packed rows', () => {
   it('are split into their segments (segment id 0 = padding), each scored alone', () => {
-    const packed = { ids: Int32Array.from([1, 2, 3, 4, 5, 6, 0]), lossMask: Uint8Array.from([0, 1, 1, 1, 1, 1, 0]), segmentIds: Int32Array.from([1, 1, 1, 2, 2, 2, 0]) };
+    const packed = {
+      ids: Int32Array.from([1, 2, 3, 4, 5, 6, 0]),
+      lossMask: Uint8Array.from([0, 1, 1, 1, 1, 1, 0]),
+      segmentIds: Int32Array.from([1, 1, 1, 2, 2, 2, 0]),
+    };
     const b = makeBatch([packed], { maxSeqLen: 16, bucket: 1 });
     expect(b.batch).toBe(2);
     expect([...b.ids]).toEqual([1, 2, 3, 4, 5, 6]);
@@ -50,7 +54,9 @@ describe('causal LM loss', () => {
     // Naive: every row alone, unpadded, full log-softmax, pick masked labels.
     let want = 0;
     for (const e of examples) {
-      const lp = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d(e.ids, [1, e.ids.length], 'int32')).squeeze([0]) as tf.Tensor2D));
+      const lp = tf.tidy(() =>
+        tf.logSoftmax(model.forward(tf.tensor2d(e.ids, [1, e.ids.length], 'int32')).squeeze([0]) as tf.Tensor2D),
+      );
       const rows = lp.arraySync() as number[][];
       for (let t = 1; t < e.ids.length; t++) if (e.lossMask[t]) want -= rows[t - 1][e.ids[t]];
       lp.dispose();
@@ -60,11 +66,18 @@ describe('causal LM loss', () => {
   });
 
   it('sums over several LM-head chunks (> 128 label rows) exactly like one block', async () => {
-    const long = Array.from({ length: 2 }, (_, r) => ex(Array.from({ length: 100 }, (_, t) => (t * 7 + r) % 32), Array.from({ length: 100 }, (_, t) => (t > 0 ? 1 : 0))));
+    const long = Array.from({ length: 2 }, (_, r) =>
+      ex(
+        Array.from({ length: 100 }, (_, t) => (t * 7 + r) % 32),
+        Array.from({ length: 100 }, (_, t) => (t > 0 ? 1 : 0)),
+      ),
+    );
     const batch = makeBatch(long, { maxSeqLen: 128, bucket: 8 });
     expect(batch.labels.length).toBe(198);
     const got = causalLmLossSum(model, batch, null);
-    const logits = tf.tidy(() => tf.logSoftmax(model.forward(tf.tensor2d(batch.ids, [2, batch.seq], 'int32')).reshape([2 * batch.seq, -1])));
+    const logits = tf.tidy(() =>
+      tf.logSoftmax(model.forward(tf.tensor2d(batch.ids, [2, batch.seq], 'int32')).reshape([2 * batch.seq, -1])),
+    );
     const lp = (await logits.data()) as Float32Array;
     let want = 0;
     batch.predictRows.forEach((row, i) => (want -= lp[row * config.vocab + batch.labels[i]]));
@@ -76,7 +89,7 @@ describe('causal LM loss', () => {
     const lora = { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 };
     const adapter = LoraAdapter.create(lora, linearSpecs(config), new Rng(3));
     // Non-zero B so that gradients w.r.t. A are non-trivial too.
-    const w = (await adapter.weights());
+    const w = await adapter.weights();
     const rng = new Rng(4);
     for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.3);
     adapter.setWeights(w);

@@ -13,7 +13,10 @@ import { chunkedHeadNllSum, type HeadFn } from './head-loss';
 /** What the loss needs from a model: `DecoderModel` satisfies it, and so can a full-parameter training model. */
 export interface CausalLm {
   readonly config: { vocab: number };
-  hiddenStates(ids: Tensor2D, opts: { hook?: AdapterHook | null; attentionMask?: ArrayLike<number>[] | null }): Tensor3D;
+  hiddenStates(
+    ids: Tensor2D,
+    opts: { hook?: AdapterHook | null; attentionMask?: ArrayLike<number>[] | null },
+  ): Tensor3D;
   logits(h: Tensor3D): Tensor3D;
 }
 
@@ -31,7 +34,12 @@ export interface LossOptions {
  * Σ −log p(label) over the batch's label tokens, as a scalar (0 when there are none). Differentiable through the
  * hook's variables; call inside `tf.variableGrads`/`tf.tidy`. Caller owns the result.
  */
-export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHook | null, opts: LossOptions = {}): tf.Scalar {
+export function causalLmLossSum(
+  model: CausalLm,
+  batch: LmBatch,
+  hook: AdapterHook | null,
+  opts: LossOptions = {},
+): tf.Scalar {
   return tf.tidy(() => {
     const n = batch.labels.length;
     if (n === 0) return tf.scalar(0);
@@ -40,7 +48,8 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
     const h = model.hiddenStates(ids, { hook, attentionMask }); // [batch, seq, hidden]
     const hidden = h.shape[2];
     const picked = selectRows(h.reshape([batch.batch * batch.seq, hidden]) as Tensor2D, batch.predictRows); // [n, hidden]
-    if (!opts.trainsHead) return chunkedHeadNllSum(headOf(model), picked, batch.labels, model.config.vocab, undefined, batch.labelWeights);
+    if (!opts.trainsHead)
+      return chunkedHeadNllSum(headOf(model), picked, batch.labels, model.config.vocab, undefined, batch.labelWeights);
     // Chunks of label rows: without a tape (eval) only one [chunk, vocab] block is alive at a time.
     const parts: tf.Scalar[] = [];
     for (let start = 0; start < n; start += LOSS_CHUNK_ROWS) {
@@ -49,7 +58,11 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
         tf.tidy(() => {
           const chunk = picked.slice([start, 0], [rows, hidden]).reshape([1, rows, hidden]) as Tensor3D;
           const logits = model.logits(chunk).reshape([rows, -1]) as Tensor2D; // [rows, vocab]
-          return tokenNllSum(logits, batch.labels.subarray(start, start + rows), batch.labelWeights?.subarray(start, start + rows));
+          return tokenNllSum(
+            logits,
+            batch.labels.subarray(start, start + rows),
+            batch.labelWeights?.subarray(start, start + rows),
+          );
         }),
       );
     }
@@ -59,7 +72,8 @@ export function causalLmLossSum(model: CausalLm, batch: LmBatch, hook: AdapterHo
 
 /** The model's LM head as a rows → logits function: [r, hidden] → [r, vocab]. */
 export function headOf(model: CausalLm): HeadFn {
-  return (rows) => model.logits(rows.reshape([1, rows.shape[0], rows.shape[1]]) as Tensor3D).reshape([rows.shape[0], -1]) as Tensor2D;
+  return (rows) =>
+    model.logits(rows.reshape([1, rows.shape[0], rows.shape[1]]) as Tensor3D).reshape([rows.shape[0], -1]) as Tensor2D;
 }
 
 /** Label rows per LM-head block in `causalLmLossSum` when the head is trained. */
@@ -87,7 +101,10 @@ export function tokenNllSum(logits: Tensor2D, labels: Int32Array, weights?: Floa
     const gradFunc = (dy: tf.Scalar, saved: tf.Tensor[]) =>
       tf.tidy(() => {
         const s = saved[0] as Tensor2D;
-        const g = tf.softmax(s).sub(tf.oneHot(tf.tensor1d(labels, 'int32'), s.shape[1])).mul(dy);
+        const g = tf
+          .softmax(s)
+          .sub(tf.oneHot(tf.tensor1d(labels, 'int32'), s.shape[1]))
+          .mul(dy);
         const w = weightOf();
         return w ? g.mul(w) : g;
       });

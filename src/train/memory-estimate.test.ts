@@ -15,7 +15,15 @@ describe('training memory estimate', () => {
     ['int8', 128],
   ] as const)('is within 10 percent of the measured peak of a checkpointed step (%s, seq %i)', async (quant, seq) => {
     await initNodeBackend('cpu');
-    const files = tinyModelFiles('llama', { overrides: { hidden_size: 128, intermediate_size: 320, num_hidden_layers: 3, num_key_value_heads: 1, vocab_size: 8192 } });
+    const files = tinyModelFiles('llama', {
+      overrides: {
+        hidden_size: 128,
+        intermediate_size: 320,
+        num_hidden_layers: 3,
+        num_key_value_heads: 1,
+        vocab_size: 8192,
+      },
+    });
     const m = await measureLoraStep(files, { quant, seq, embeddings: 'f32', checkpointing: true, groupSize: 32 });
     expect(Number.isFinite(m.loss)).toBe(true);
     expect(m.estimate.totalBytes / m.peak.tensorBytes).toBeGreaterThan(0.9);
@@ -24,7 +32,9 @@ describe('training memory estimate', () => {
 
   it('bounds a taped (no checkpointing) step from above, and checkpointing needs less', async () => {
     await initNodeBackend('cpu');
-    const files = tinyModelFiles('llama', { overrides: { hidden_size: 64, intermediate_size: 176, num_hidden_layers: 4, vocab_size: 2048 } });
+    const files = tinyModelFiles('llama', {
+      overrides: { hidden_size: 64, intermediate_size: 176, num_hidden_layers: 4, vocab_size: 2048 },
+    });
     const taped = await measureLoraStep(files, { quant: 'f32', seq: 64, embeddings: 'f32', checkpointing: false });
     const ck = await measureLoraStep(files, { quant: 'f32', seq: 64, embeddings: 'f32', checkpointing: true });
     expect(ck.peak.tensorBytes).toBeLessThan(taped.peak.tensorBytes);
@@ -43,10 +53,22 @@ describe('training memory estimate', () => {
 
   it('sizes a real model: SmolLM2-135M, NF4 base, r16 all-linear, 1×512', () => {
     const c = parseModelConfig({
-      model_type: 'llama', hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9,
-      num_key_value_heads: 3, vocab_size: 49152, tie_word_embeddings: true,
+      model_type: 'llama',
+      hidden_size: 576,
+      intermediate_size: 1536,
+      num_hidden_layers: 30,
+      num_attention_heads: 9,
+      num_key_value_heads: 3,
+      vocab_size: 49152,
+      tie_word_embeddings: true,
     });
-    const m = estimateTrainingMemory(c, { quant: 'nf4', trainableParameters: 4_884_480, batch: 1, seqLen: 512, labelTokens: 256 });
+    const m = estimateTrainingMemory(c, {
+      quant: 'nf4',
+      trainableParameters: 4_884_480,
+      batch: 1,
+      seqLen: 512,
+      labelTokens: 256,
+    });
     expect(m.trainableBytes).toBe(4_884_480 * 16);
     expect(m.activationBytes).toBeGreaterThan(m.baseBytes);
     expect(m.totalBytes).toBe(m.baseBytes + m.trainableBytes + m.activationBytes);

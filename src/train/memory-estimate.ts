@@ -76,16 +76,26 @@ export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInpu
   const kv = c.kvHeads * c.headDim;
   // Dropout on all-linear targets: mask + masked input for q,k,v,gate,up (hidden wide), o (q wide), down (intermediate).
   const dropoutPerToken = input.dropout ? 2 * (5 * c.hidden + q + c.intermediate) : 0;
-  const perLayer = TAPE_SCALE * tokens * (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) +
+  const perLayer =
+    TAPE_SCALE *
+      tokens *
+      (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) +
     PER_SCORE * input.batch * c.heads * input.seqLen * input.seqLen;
   const head = HEAD_BLOCKS * Math.min(labels, headChunkRows(c.vocab)) * c.vocab;
   // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and the LM head's
   // chunk (they are never alive together); without it every layer's tape is alive when the head runs.
-  const activationFloats = input.checkpointing ? c.layers * tokens * c.hidden + Math.max(perLayer, head) : c.layers * perLayer + head;
+  const activationFloats = input.checkpointing
+    ? c.layers * tokens * c.hidden + Math.max(perLayer, head)
+    : c.layers * perLayer + head;
   const activationBytes = Math.round(4 * activationFloats);
   // weights + gradient + m + v (+ the accumulation buffer)
   const trainableBytes = 4 * input.trainableParameters * (4 + ((input.gradAccum ?? 1) > 1 ? 1 : 0));
   const baseBytes = estimateModelBytes(c, input.quant, input.groupSize ?? 64, input.embeddings ?? 'f32');
   const tensors = baseBytes + trainableBytes + activationBytes;
-  return { baseBytes, trainableBytes, activationBytes, totalBytes: input.backend === 'wasm' ? Math.round(WASM_HEAP_FACTOR * tensors) : tensors };
+  return {
+    baseBytes,
+    trainableBytes,
+    activationBytes,
+    totalBytes: input.backend === 'wasm' ? Math.round(WASM_HEAP_FACTOR * tensors) : tensors,
+  };
 }

@@ -60,7 +60,8 @@ export function loraObjective(model: CausalLm, adapter: LoraAdapter, opts: LoraO
     },
   };
   if (opts.checkpointing) {
-    if (!isLayerwise(model)) throw new Error('activation checkpointing needs a model that runs layer by layer (stages())');
+    if (!isLayerwise(model))
+      throw new Error('activation checkpointing needs a model that runs layer by layer (stages())');
     objective.gradients = async (batch, denom) => {
       adapter.training = true;
       try {

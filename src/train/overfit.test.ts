@@ -17,11 +17,24 @@ it('overfits 20 examples: loss falls by ≥ 90% (LoRA r8 on a frozen tiny base, 
     const ids = Int32Array.from({ length: len }, (_, t) => (i * 7 + t * ((i % 5) + 1) + 3) % config.vocab);
     return { ids, lossMask: Uint8Array.from({ length: len }, (_, t) => (t >= 3 ? 1 : 0)) };
   });
-  const adapter = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank: 8, alpha: 16, dropout: 0 }, linearSpecs(config), seedStreams(5).init);
+  const adapter = LoraAdapter.create(
+    { ...DEFAULT_LORA_CONFIG, rank: 8, alpha: 16, dropout: 0 },
+    linearSpecs(config),
+    seedStreams(5).init,
+  );
   const trainer = new Trainer({
     objective: loraObjective(model, adapter),
     train: data,
-    config: { ...DEFAULT_TRAIN_CONFIG, lr: 2e-2, steps: 200, warmupSteps: 5, batchSize: 4, maxSeqLen: 32, bucket: 8, seed: 5 },
+    config: {
+      ...DEFAULT_TRAIN_CONFIG,
+      lr: 2e-2,
+      steps: 200,
+      warmupSteps: 5,
+      batchSize: 4,
+      maxSeqLen: 32,
+      bucket: 8,
+      seed: 5,
+    },
     runId: 'overfit',
   });
   const started = performance.now();

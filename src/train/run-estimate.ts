@@ -22,7 +22,8 @@ export function loraTrainable(base: EstimatedBase, lora: LoraConfig): { paramete
   let modules = 0;
   for (const [path, lin] of base.linears()) {
     if (!isTargeted(lora, path)) continue;
-    parameters += moduleSettings(lora, path).rank * (lin.inFeatures + lin.outFeatures) + (lora.useDora ? lin.outFeatures : 0); // + DoRA magnitude
+    parameters +=
+      moduleSettings(lora, path).rank * (lin.inFeatures + lin.outFeatures) + (lora.useDora ? lin.outFeatures : 0); // + DoRA magnitude
     modules += 1;
   }
   return { parameters, modules };
@@ -38,9 +39,15 @@ export function sequenceLengths(e: { ids: ArrayLike<number>; segmentIds?: Int32A
  * Padded length of the longest micro-batch: the longest example (`maxSeqLen` without data) rounded up to the
  * length bucket, never above `maxSeqLen`.
  */
-export function estimatedSeqLen(train: Pick<TrainConfig, 'maxSeqLen' | 'bucket'>, longestExample: number | null): number {
+export function estimatedSeqLen(
+  train: Pick<TrainConfig, 'maxSeqLen' | 'bucket'>,
+  longestExample: number | null,
+): number {
   const longest = longestExample ?? train.maxSeqLen;
-  return Math.min(Math.ceil(Math.min(longest, train.maxSeqLen) / train.bucket) * train.bucket, Math.max(train.maxSeqLen, 1));
+  return Math.min(
+    Math.ceil(Math.min(longest, train.maxSeqLen) / train.bucket) * train.bucket,
+    Math.max(train.maxSeqLen, 1),
+  );
 }
 
 export interface RunEstimateInput {
@@ -58,7 +65,11 @@ export interface RunEstimateInput {
 }
 
 /** Peak memory of one training step of `lora` on `base` with these settings. */
-export function estimateRunMemory(base: EstimatedBase, lora: LoraConfig, o: RunEstimateInput): { memory: TrainingMemory; seqLen: number; trainableParameters: number } {
+export function estimateRunMemory(
+  base: EstimatedBase,
+  lora: LoraConfig,
+  o: RunEstimateInput,
+): { memory: TrainingMemory; seqLen: number; trainableParameters: number } {
   const trainable = loraTrainable(base, lora).parameters;
   const seqLen = estimatedSeqLen(o.train, o.longestExample);
   const memory = estimateTrainingMemory(base.config, {

@@ -20,7 +20,14 @@ import { seedStreams, Trainer } from './trainer';
 
 const files = tinyModelFiles('llama', {
   seed: 3,
-  overrides: { hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, vocab_size: 48, num_attention_heads: 2, num_key_value_heads: 1 },
+  overrides: {
+    hidden_size: 32,
+    intermediate_size: 64,
+    num_hidden_layers: 2,
+    vocab_size: 48,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+  },
 });
 const data = Array.from({ length: 6 }, (_, i) => ({
   ids: Int32Array.from({ length: 8 }, (_, t) => (i * 5 + t * 3 + 1) % 48),
@@ -28,14 +35,30 @@ const data = Array.from({ length: 6 }, (_, i) => ({
 }));
 
 async function stepWork(checkpointing: boolean): Promise<{ steps: GpuWork[]; weightBytes: number }> {
-  const model = await loadModel(files, { linearFactory: createLinearFactory('nf4', { groupSize: 32 }), embeddings: 'f16' });
-  const adapter = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 }, specsOf(model.linears()), seedStreams(1).init);
+  const model = await loadModel(files, {
+    linearFactory: createLinearFactory('nf4', { groupSize: 32 }),
+    embeddings: 'f16',
+  });
+  const adapter = LoraAdapter.create(
+    { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 },
+    specsOf(model.linears()),
+    seedStreams(1).init,
+  );
   const counter = new GpuWorkCounter(currentGpuDevice()!);
   const steps: GpuWork[] = [];
   const trainer = new Trainer({
     objective: loraObjective(model, adapter, { checkpointing }),
     train: data,
-    config: { ...DEFAULT_TRAIN_CONFIG, lr: 1e-2, steps: 4, batchSize: 2, maxSeqLen: 8, bucket: 8, seed: 1, checkpointEvery: 0 },
+    config: {
+      ...DEFAULT_TRAIN_CONFIG,
+      lr: 1e-2,
+      steps: 4,
+      batchSize: 2,
+      maxSeqLen: 8,
+      bucket: 8,
+      seed: 1,
+      checkpointEvery: 0,
+    },
     runId: 'work',
     stepScope: async (step) => {
       counter.resetLargest();

@@ -28,21 +28,45 @@ afterAll(() => model.dispose());
 function dataset(n = 20): TokenizedExample[] {
   return Array.from({ length: n }, (_, i) => {
     const len = 6 + (i % 4);
-    const ids = Int32Array.from({ length: len }, (_, t) => (i * 7 + t * (i % 5 + 1) + 3) % config.vocab);
+    const ids = Int32Array.from({ length: len }, (_, t) => (i * 7 + t * ((i % 5) + 1) + 3) % config.vocab);
     const lossMask = Uint8Array.from({ length: len }, (_, t) => (t >= 3 ? 1 : 0));
     return { ids, lossMask };
   });
 }
 
 const LORA: LoraConfig = { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0.1 };
-const TRAIN: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, lr: 1e-2, schedule: 'constant', batchSize: 4, maxSeqLen: 32, bucket: 8, steps: 6, seed: 5 };
+const TRAIN: TrainConfig = {
+  ...DEFAULT_TRAIN_CONFIG,
+  lr: 1e-2,
+  schedule: 'constant',
+  batchSize: 4,
+  maxSeqLen: 32,
+  bucket: 8,
+  steps: 6,
+  seed: 5,
+};
 
-function setup(train: Partial<TrainConfig> = {}, extra: { store?: MemoryCheckpointStore; objective?: (o: TrainObjective) => TrainObjective; evalSet?: TokenizedExample[] } = {}) {
+function setup(
+  train: Partial<TrainConfig> = {},
+  extra: {
+    store?: MemoryCheckpointStore;
+    objective?: (o: TrainObjective) => TrainObjective;
+    evalSet?: TokenizedExample[];
+  } = {},
+) {
   const cfg = { ...TRAIN, ...train };
   const adapter = LoraAdapter.create(LORA, linearSpecs(config), seedStreams(cfg.seed).init);
   const base = loraObjective(model, adapter);
   const objective = extra.objective ? extra.objective(base) : base;
-  const trainer = new Trainer({ objective, train: dataset(), eval: extra.evalSet, config: cfg, runId: 'run1', store: extra.store, runConfig: LORA });
+  const trainer = new Trainer({
+    objective,
+    train: dataset(),
+    eval: extra.evalSet,
+    config: cfg,
+    runId: 'run1',
+    store: extra.store,
+    runConfig: LORA,
+  });
   const dispose = () => {
     trainer.dispose();
     adapter.dispose();
@@ -100,7 +124,9 @@ describe('Trainer', () => {
     });
     const r = await trainer.run();
     expect(r.status).toBe('finished');
-    const kinds = events.map((e) => (e.type === 'status' ? e.status : e.type === 'checkpoint' ? `cp${e.step}` : e.type));
+    const kinds = events.map((e) =>
+      e.type === 'status' ? e.status : e.type === 'checkpoint' ? `cp${e.step}` : e.type,
+    );
     expect(kinds).toEqual(['running', 'step', 'step', 'cp2', 'paused', 'running', 'step', 'step', 'cp4', 'finished']);
     expect((await store.loadLatest('run1'))!.step).toBe(4);
     dispose();

@@ -9,7 +9,13 @@ import type { Rng } from '../util/rng';
 import { AdamW } from './adamw';
 import { makeBatch, type LmBatch } from './batch';
 import { CHECKPOINT_VERSION, MemoryCheckpointStore, type Checkpoint, type CheckpointStore } from './checkpoint';
-import { seedStreams, type TrainerEvent, type TrainerOptions, type TrainerStatus, type TrainResult } from './trainer-types';
+import {
+  seedStreams,
+  type TrainerEvent,
+  type TrainerOptions,
+  type TrainerStatus,
+  type TrainResult,
+} from './trainer-types';
 import { DataCursor } from './data-cursor';
 import { computeStepGradients, evaluate } from './grad-step';
 import type { StepMetrics } from './metrics';
@@ -18,7 +24,13 @@ import { loraPlusMultipliers } from './lora-plus';
 import { learningRate } from './schedule';
 import { totalSteps, validateTrainConfig, type TrainConfig } from '../spec/train-config';
 
-export { seedStreams, type TrainerEvent, type TrainerOptions, type TrainerStatus, type TrainResult } from './trainer-types';
+export {
+  seedStreams,
+  type TrainerEvent,
+  type TrainerOptions,
+  type TrainerStatus,
+  type TrainResult,
+} from './trainer-types';
 
 const MAX_HALF_LR_RETRIES = 3;
 
@@ -53,7 +65,11 @@ export class Trainer {
     this.cursor = new DataCursor(opts.train.length, seeds.data);
     this.dropoutRng = seeds.dropout;
     opts.objective.setDropoutRng(this.dropoutRng);
-    this.optimizer = new AdamW(opts.objective.variables, opts.config.adamw, loraPlusMultipliers(opts.objective.variables, opts.config.loraPlusRatio));
+    this.optimizer = new AdamW(
+      opts.objective.variables,
+      opts.config.adamw,
+      loraPlusMultipliers(opts.objective.variables, opts.config.loraPlusRatio),
+    );
     this.store = opts.store ?? new MemoryCheckpointStore();
     this.now = opts.now ?? (() => performance.now());
     this.totalSteps = totalSteps(opts.config, opts.train.length);
@@ -101,7 +117,8 @@ export class Trainer {
   /** The complete current state (async GPU readback). */
   async snapshot(): Promise<Checkpoint> {
     const params: Checkpoint['params'] = {};
-    for (const [name, v] of this.opts.objective.variables) params[name] = { shape: [...v.shape], data: (await v.data()) as Float32Array };
+    for (const [name, v] of this.opts.objective.variables)
+      params[name] = { shape: [...v.shape], data: (await v.data()) as Float32Array };
     return {
       version: CHECKPOINT_VERSION,
       step: this.step,
@@ -119,7 +136,8 @@ export class Trainer {
   private applyCheckpoint(cp: Checkpoint): void {
     for (const [name, v] of this.opts.objective.variables) {
       const t = cp.params[name];
-      if (!t || t.data.length !== v.size) throw new Error(`checkpoint does not match trainable tensor '${name}' [${v.shape}]`);
+      if (!t || t.data.length !== v.size)
+        throw new Error(`checkpoint does not match trainable tensor '${name}' [${v.shape}]`);
       tf.tidy(() => v.assign(tf.tensor(t.data, v.shape)));
     }
     this.optimizer.setState(cp.adam);
@@ -213,7 +231,11 @@ export class Trainer {
   private async trainOneStep(): Promise<StepMetrics | string> {
     const t0 = this.now();
     const batches = this.nextMicroBatches();
-    const lr = learningRate({ kind: this.cfg.schedule, lr: this.cfg.lr, warmupSteps: this.cfg.warmupSteps, totalSteps: this.totalSteps }, this.step) * this.lrScale;
+    const lr =
+      learningRate(
+        { kind: this.cfg.schedule, lr: this.cfg.lr, warmupSteps: this.cfg.warmupSteps, totalSteps: this.totalSteps },
+        this.step,
+      ) * this.lrScale;
     const { loss, gradNorm, grads } = await computeStepGradients(this.opts.objective, batches, this.cfg.maxGradNorm);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       for (const g of grads.values()) g.dispose();
@@ -240,9 +262,16 @@ export class Trainer {
     if (gpu !== undefined) m.gpuBytes = gpu;
     await this.maybeEvaluate(m);
     m.etaMs = remainingMs({
-      step: this.step, totalSteps: this.totalSteps, stepMs: this.elapsedMs,
-      evals: this.evals.count, evalMs: this.evals.ms, evalEvery: this.cfg.evalEvery, hasEval: (this.opts.eval?.length ?? 0) > 0,
-      checkpoints: this.saves.count, checkpointMs: this.saves.ms, checkpointEvery: this.cfg.checkpointEvery,
+      step: this.step,
+      totalSteps: this.totalSteps,
+      stepMs: this.elapsedMs,
+      evals: this.evals.count,
+      evalMs: this.evals.ms,
+      evalEvery: this.cfg.evalEvery,
+      hasEval: (this.opts.eval?.length ?? 0) > 0,
+      checkpoints: this.saves.count,
+      checkpointMs: this.saves.ms,
+      checkpointEvery: this.cfg.checkpointEvery,
     });
     return m;
   }
@@ -255,7 +284,12 @@ export class Trainer {
     const cap = this.cfg.evalMaxExamples > 0 ? Math.min(this.cfg.evalMaxExamples, evalSet.length) : evalSet.length;
     const batches: LmBatch[] = [];
     for (let i = 0; i < cap; i += this.cfg.batchSize) {
-      batches.push(makeBatch(evalSet.slice(i, Math.min(cap, i + this.cfg.batchSize)), { maxSeqLen: this.cfg.maxSeqLen, bucket: this.cfg.bucket }));
+      batches.push(
+        makeBatch(evalSet.slice(i, Math.min(cap, i + this.cfg.batchSize)), {
+          maxSeqLen: this.cfg.maxSeqLen,
+          bucket: this.cfg.bucket,
+        }),
+      );
     }
     const t0 = this.now();
     const progress = (done: number) => this.emit({ type: 'evaluating', step: this.step, done, total: batches.length });
@@ -274,7 +308,14 @@ export class Trainer {
     const good = this.lastGood?.step ?? 0;
     const message = `training stopped at step ${this.step + 1}: ${e.message}. The run can resume from its checkpoint at step ${good}.`;
     this.setStatus('failed', message);
-    return { status: 'failed', step: this.step, totalSteps: this.totalSteps, metrics: this.metrics, truncated: this.truncated, message };
+    return {
+      status: 'failed',
+      step: this.step,
+      totalSteps: this.totalSteps,
+      metrics: this.metrics,
+      truncated: this.truncated,
+      message,
+    };
   }
 
   /** Rolls back after a non-finite step; returns the final result when the run ends here. */
@@ -294,7 +335,14 @@ export class Trainer {
       return null;
     }
     this.setStatus('diverged', message);
-    return { status: 'diverged', step: this.step, totalSteps: this.totalSteps, metrics: this.metrics, truncated: this.truncated, message };
+    return {
+      status: 'diverged',
+      step: this.step,
+      totalSteps: this.totalSteps,
+      metrics: this.metrics,
+      truncated: this.truncated,
+      message,
+    };
   }
 
   /** Frees the optimizer state (the objective's variables belong to the caller). */

@@ -19,7 +19,14 @@ import { seedStreams, Trainer } from './trainer';
 
 const files = tinyModelFiles('llama', {
   seed: 7,
-  overrides: { hidden_size: 16, intermediate_size: 32, num_hidden_layers: 1, vocab_size: 32, num_attention_heads: 2, num_key_value_heads: 1 },
+  overrides: {
+    hidden_size: 16,
+    intermediate_size: 32,
+    num_hidden_layers: 1,
+    vocab_size: 32,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+  },
 });
 const data = Array.from({ length: 4 }, (_, i) => ({
   ids: Int32Array.from({ length: 6 }, (_, t) => (i * 5 + t * 3 + 1) % 32),
@@ -28,11 +35,24 @@ const data = Array.from({ length: 4 }, (_, i) => ({
 
 async function curve(): Promise<{ losses: number[]; gpuBytes: number | undefined }> {
   const model = await loadModel(files, { linearFactory: createLinearFactory('nf4', { groupSize: 32 }) });
-  const adapter = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 }, specsOf(model.linears()), seedStreams(1).init);
+  const adapter = LoraAdapter.create(
+    { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 },
+    specsOf(model.linears()),
+    seedStreams(1).init,
+  );
   const trainer = new Trainer({
     objective: loraObjective(model, adapter, { checkpointing: true }),
     train: data,
-    config: { ...DEFAULT_TRAIN_CONFIG, lr: 5e-2, schedule: 'constant', steps: 3, batchSize: 2, maxSeqLen: 8, bucket: 8, seed: 1 },
+    config: {
+      ...DEFAULT_TRAIN_CONFIG,
+      lr: 5e-2,
+      schedule: 'constant',
+      steps: 3,
+      batchSize: 2,
+      maxSeqLen: 8,
+      bucket: 8,
+      seed: 1,
+    },
     runId: 'gpu',
   });
   const r = await trainer.run();

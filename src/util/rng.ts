@@ -71,7 +71,8 @@ export class Rng {
 
   /** Uniform integer in [0, n), unbiased (rejects the tail of the 32-bit range that would favour small values). */
   nextInt(n: number): number {
-    if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32) throw new Error(`Rng.nextInt: n must be an integer in [1, 2^32], got ${n}`);
+    if (!Number.isInteger(n) || n <= 0 || n > TWO_POW_32)
+      throw new Error(`Rng.nextInt: n must be an integer in [1, 2^32], got ${n}`);
     const limit = TWO_POW_32 - (TWO_POW_32 % n);
     let x = this.next();
     while (x >= limit) x = this.next();

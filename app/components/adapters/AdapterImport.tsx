@@ -8,7 +8,12 @@ export function AdapterImport() {
   const onDrop = (files: File[]) => {
     if (files.length > 0) void importAdapter(files.map((f) => ({ name: f.name, blob: f })));
   };
-  const { getRootProps, getInputProps, isDragActive, open } = useDropzone({ onDrop, noClick: true, noKeyboard: true, disabled: !hasModel });
+  const { getRootProps, getInputProps, isDragActive, open } = useDropzone({
+    onDrop,
+    noClick: true,
+    noKeyboard: true,
+    disabled: !hasModel,
+  });
   return (
     <fieldset className="card">
       <legend>Import a PEFT adapter</legend>

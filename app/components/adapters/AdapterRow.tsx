@@ -1,7 +1,13 @@
 import { useState } from 'react';
 import type { AdapterRecord } from '../../../src/spec/records';
 import { useStudio } from '../../store';
-import { deleteAdapter, downloadAdapter, duplicateAdapter, renameAdapter, toggleSelected } from '../../store/adapters-actions';
+import {
+  deleteAdapter,
+  downloadAdapter,
+  duplicateAdapter,
+  renameAdapter,
+  toggleSelected,
+} from '../../store/adapters-actions';
 import { openRunHistory } from '../../store/train-actions';
 import { formatBytes, formatDate } from '../../format';
 
@@ -23,7 +29,12 @@ export function AdapterRow({ adapter: a }: { adapter: AdapterRecord }) {
   return (
     <tr data-testid="adapter-row">
       <td>
-        <input type="checkbox" checked={selected} onChange={() => toggleSelected(a.id)} aria-label={`Select ${a.name} for merging`} />
+        <input
+          type="checkbox"
+          checked={selected}
+          onChange={() => toggleSelected(a.id)}
+          aria-label={`Select ${a.name} for merging`}
+        />
       </td>
       <td>
         {editing ? (
@@ -55,16 +66,31 @@ export function AdapterRow({ adapter: a }: { adapter: AdapterRecord }) {
       </td>
       <td>{formatBytes(a.sizeBytes)}</td>
       <td className="row-actions">
-        <button type="button" disabled={busy} onClick={() => void downloadAdapter(a.id, 'zip')} aria-label={`Download ${a.name} as a PEFT zip`}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => void downloadAdapter(a.id, 'zip')}
+          aria-label={`Download ${a.name} as a PEFT zip`}
+        >
           Download .zip
         </button>
-        <button type="button" disabled={busy} onClick={() => void downloadAdapter(a.id, 'files')} aria-label={`Download ${a.name} as two files`}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => void downloadAdapter(a.id, 'files')}
+          aria-label={`Download ${a.name} as two files`}
+        >
           2 files
         </button>
         <button type="button" disabled={busy} onClick={() => setEditing(true)} aria-label={`Rename ${a.name}`}>
           Rename
         </button>
-        <button type="button" disabled={busy} onClick={() => void duplicateAdapter(a.id)} aria-label={`Duplicate ${a.name}`}>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => void duplicateAdapter(a.id)}
+          aria-label={`Duplicate ${a.name}`}
+        >
           Duplicate
         </button>
         {a.runId ? (
@@ -74,7 +100,12 @@ export function AdapterRow({ adapter: a }: { adapter: AdapterRecord }) {
         ) : null}
         {confirm ? (
           <>
-            <button type="button" className="danger" onClick={() => void deleteAdapter(a.id)} aria-label={`Really delete ${a.name}`}>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => void deleteAdapter(a.id)}
+              aria-label={`Really delete ${a.name}`}
+            >
               Really delete
             </button>
             <button type="button" onClick={() => setConfirm(false)}>
@@ -82,7 +113,13 @@ export function AdapterRow({ adapter: a }: { adapter: AdapterRecord }) {
             </button>
           </>
         ) : (
-          <button type="button" className="danger" disabled={busy} onClick={() => setConfirm(true)} aria-label={`Delete ${a.name}`}>
+          <button
+            type="button"
+            className="danger"
+            disabled={busy}
+            onClick={() => setConfirm(true)}
+            aria-label={`Delete ${a.name}`}
+          >
             Delete
           </button>
         )}

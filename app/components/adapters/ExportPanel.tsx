@@ -14,7 +14,12 @@ const FORMATS: { value: ExportBundleFormat; label: string }[] = [
   { value: 'base-gguf', label: 'Base model as GGUF (the FROM of an adapter Modelfile)' },
 ];
 
-const DEFAULT_DTYPE: Record<ExportBundleFormat, string> = { 'gguf-adapter': 'F16', 'merged-gguf': 'Q8_0', merged: 'BF16', 'base-gguf': 'Q8_0' };
+const DEFAULT_DTYPE: Record<ExportBundleFormat, string> = {
+  'gguf-adapter': 'F16',
+  'merged-gguf': 'Q8_0',
+  merged: 'BF16',
+  'base-gguf': 'Q8_0',
+};
 
 /** Bytes per parameter of each dtype (Q8_0: 34 bytes per 32, Q4_0: 18 per 32). */
 const BYTES_PER_PARAM: Record<string, number> = { F32: 4, F16: 2, BF16: 2, Q8_0: 34 / 32, Q4_0: 18 / 32 };
@@ -75,12 +80,27 @@ export function ExportPanel() {
           type="button"
           className="primary"
           disabled={busy !== null || !model || mismatch}
-          onClick={() => void exportForTool({ id: adapter.id, format, dtype, fileName, estimatedBytes: format === 'gguf-adapter' ? 0 : params * (BYTES_PER_PARAM[dtype] ?? 4) }, setProgress)}
+          onClick={() =>
+            void exportForTool(
+              {
+                id: adapter.id,
+                format,
+                dtype,
+                fileName,
+                estimatedBytes: format === 'gguf-adapter' ? 0 : params * (BYTES_PER_PARAM[dtype] ?? 4),
+              },
+              setProgress,
+            )
+          }
         >
           Export {fileName}
         </button>
         {!model ? <span className="muted">Load the adapter's base model first: exports read its weights.</span> : null}
-        {mismatch ? <span className="muted">{adapter.name} was trained on {adapter.baseModel}; load that base to export it.</span> : null}
+        {mismatch ? (
+          <span className="muted">
+            {adapter.name} was trained on {adapter.baseModel}; load that base to export it.
+          </span>
+        ) : null}
       </div>
       {progress ? <ProgressBar progress={progress} label="Export" /> : null}
       <UseWithPanel input={{ name: adapter.name, baseModel: adapter.baseModel, rank: adapter.rank }} />

@@ -11,7 +11,9 @@ export function MergePanel() {
   return (
     <fieldset className="card" data-testid="merge-panel">
       <legend>Merge</legend>
-      {picked.length < 2 ? <p className="muted">Tick two or more adapters in the library to merge them into a new one.</p> : null}
+      {picked.length < 2 ? (
+        <p className="muted">Tick two or more adapters in the library to merge them into a new one.</p>
+      ) : null}
       {picked.map((a) => (
         <div key={a.id} className="row">
           <label htmlFor={`merge-w-${a.id}`}>{a.name}</label>
@@ -29,25 +31,47 @@ export function MergePanel() {
         <span id="merge-method-label">Method</span>
         <div className="segmented" role="radiogroup" aria-labelledby="merge-method-label">
           <label className={merge.method === 'cat' ? 'selected' : undefined}>
-            <input type="radio" name="merge-method" checked={merge.method === 'cat'} onChange={() => set({ method: 'cat' })} />
+            <input
+              type="radio"
+              name="merge-method"
+              checked={merge.method === 'cat'}
+              onChange={() => set({ method: 'cat' })}
+            />
             Concatenate (exact)
           </label>
           <label className={merge.method === 'svd' ? 'selected' : undefined}>
-            <input type="radio" name="merge-method" checked={merge.method === 'svd'} onChange={() => set({ method: 'svd' })} />
+            <input
+              type="radio"
+              name="merge-method"
+              checked={merge.method === 'svd'}
+              onChange={() => set({ method: 'svd' })}
+            />
             Weighted SVD
           </label>
         </div>
         {merge.method === 'svd' ? (
           <>
             <label htmlFor="merge-rank">Rank</label>
-            <input id="merge-rank" type="number" min={1} max={256} value={merge.rank} onChange={(e) => set({ rank: Math.max(1, Math.trunc(Number(e.target.value) || 1)) })} />
+            <input
+              id="merge-rank"
+              type="number"
+              min={1}
+              max={256}
+              value={merge.rank}
+              onChange={(e) => set({ rank: Math.max(1, Math.trunc(Number(e.target.value) || 1)) })}
+            />
           </>
         ) : null}
         <label htmlFor="merge-name">New adapter name</label>
         <input id="merge-name" value={merge.name} onChange={(e) => set({ name: e.target.value })} />
       </div>
       <div className="actions">
-        <button type="button" className="primary" disabled={picked.length < 2 || busy !== null || !hasModel} onClick={() => void mergeSelected()}>
+        <button
+          type="button"
+          className="primary"
+          disabled={picked.length < 2 || busy !== null || !hasModel}
+          onClick={() => void mergeSelected()}
+        >
           Merge {picked.length > 1 ? picked.length : ''} adapters
         </button>
         {!hasModel ? <span className="muted">Load their base model first.</span> : null}

@@ -5,7 +5,10 @@ import { useWithCommands, type UseWithInput } from '../../../src/export/use-with
 export function UseWithPanel({ input }: { input: UseWithInput }) {
   const [copied, setCopied] = useState<string | null>(null);
   const copy = (target: string, code: string) => {
-    void navigator.clipboard?.writeText(code).then(() => setCopied(target), () => setCopied(null));
+    void navigator.clipboard?.writeText(code).then(
+      () => setCopied(target),
+      () => setCopied(null),
+    );
   };
   return (
     <section aria-labelledby="use-with-heading" data-testid="use-with-panel">

@@ -47,7 +47,12 @@ export function DataDropZone() {
           <ul className="sample-list">
             {samples.map((s) => (
               <li key={s.id}>
-                <button type="button" className="link-button" onClick={() => void pickSampleDataset(s)} aria-label={`Use sample dataset: ${s.name}`}>
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => void pickSampleDataset(s)}
+                  aria-label={`Use sample dataset: ${s.name}`}
+                >
                   {s.name}
                 </button>
                 <span className="muted">

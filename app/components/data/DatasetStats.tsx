@@ -10,7 +10,9 @@ export function DatasetStats() {
   const st = result.stats;
   return (
     <section className="card" aria-labelledby="stats-heading" data-testid="data-stats">
-      <h3 id="stats-heading">{result.datasetId ? 'Stored' : result.ok && !result.emptyReason ? 'Checked' : 'Not stored'}</h3>
+      <h3 id="stats-heading">
+        {result.datasetId ? 'Stored' : result.ok && !result.emptyReason ? 'Checked' : 'Not stored'}
+      </h3>
       {result.emptyReason ? (
         <p className="engine-error" role="alert" data-testid="data-empty-reason">
           {result.emptyReason}
@@ -19,7 +21,8 @@ export function DatasetStats() {
       <dl className="facts">
         <dt>Examples</dt>
         <dd data-testid="data-example-count">
-          {(st.trainExamples + st.evalExamples).toLocaleString('en-US')} ({st.trainExamples} train, {st.evalExamples} eval)
+          {(st.trainExamples + st.evalExamples).toLocaleString('en-US')} ({st.trainExamples} train, {st.evalExamples}{' '}
+          eval)
         </dd>
         <dt>Tokens</dt>
         <dd>
@@ -53,12 +56,15 @@ export function DatasetStats() {
           <>
             <dt>Prepared</dt>
             <dd data-testid="data-prepared-with">
-              in {formatDuration(preparedWith.ms)} on {preparedWith.workers} data worker{preparedWith.workers > 1 ? 's' : ''}
+              in {formatDuration(preparedWith.ms)} on {preparedWith.workers} data worker
+              {preparedWith.workers > 1 ? 's' : ''}
             </dd>
           </>
         ) : null}
       </dl>
-      {!st.complete ? <p className="hint">Tokenizing stopped at the first problem: these figures cover the records before it.</p> : null}
+      {!st.complete ? (
+        <p className="hint">Tokenizing stopped at the first problem: these figures cover the records before it.</p>
+      ) : null}
       <Histogram histogram={st.histogram} />
     </section>
   );
@@ -79,7 +85,12 @@ function Histogram({ histogram }: { histogram: LengthHistogram }) {
           <span className="hist-y-title">examples</span>
           <span>0</span>
         </div>
-        <svg viewBox={`0 0 ${n * 10} 60`} preserveAspectRatio="none" role="img" aria-label={`Example lengths in tokens: ${summary}`}>
+        <svg
+          viewBox={`0 0 ${n * 10} 60`}
+          preserveAspectRatio="none"
+          role="img"
+          aria-label={`Example lengths in tokens: ${summary}`}
+        >
           {histogram.counts.map((c, i) => (
             <rect key={i} x={i * 10 + 1} width={8} y={60 - (c / max) * 58} height={(c / max) * 58}>
               <title>{`${histogram.edges[i]}–${histogram.edges[i + 1]} tokens: ${c} examples`}</title>

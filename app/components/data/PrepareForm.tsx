@@ -19,11 +19,21 @@ export function PrepareForm() {
         <span id="bad-rows-label">Bad records</span>
         <div className="segmented" role="radiogroup" aria-labelledby="bad-rows-label">
           <label className={options.policy === 'fail' ? 'selected' : undefined}>
-            <input type="radio" name="bad-rows" checked={options.policy === 'fail'} onChange={() => setOptions({ policy: 'fail' })} />
+            <input
+              type="radio"
+              name="bad-rows"
+              checked={options.policy === 'fail'}
+              onChange={() => setOptions({ policy: 'fail' })}
+            />
             Stop and list them
           </label>
           <label className={options.policy === 'skip' ? 'selected' : undefined}>
-            <input type="radio" name="bad-rows" checked={options.policy === 'skip'} onChange={() => setOptions({ policy: 'skip' })} />
+            <input
+              type="radio"
+              name="bad-rows"
+              checked={options.policy === 'skip'}
+              onChange={() => setOptions({ policy: 'skip' })}
+            />
             Skip bad rows
           </label>
         </div>
@@ -62,12 +72,21 @@ export function PrepareForm() {
         </label>
       </div>
       <div className="actions">
-        <button type="button" className="primary" disabled={!modelReady || data.files.length === 0 || data.preparing !== null || data.sampling} onClick={() => void prepareData()}>
+        <button
+          type="button"
+          className="primary"
+          disabled={!modelReady || data.files.length === 0 || data.preparing !== null || data.sampling}
+          onClick={() => void prepareData()}
+        >
           Prepare dataset
         </button>
-        {!modelReady ? <span className="muted">Load a base model first: data is tokenized with its tokenizer.</span> : null}
+        {!modelReady ? (
+          <span className="muted">Load a base model first: data is tokenized with its tokenizer.</span>
+        ) : null}
       </div>
-      {data.preparing ? <ProgressBar progress={data.preparing} label="Dataset preparation" onCancel={cancelPrepare} /> : null}
+      {data.preparing ? (
+        <ProgressBar progress={data.preparing} label="Dataset preparation" onCancel={cancelPrepare} />
+      ) : null}
     </fieldset>
   );
 }

@@ -14,7 +14,13 @@ export function ProblemList() {
   const total = result?.problemCount ?? problems.length;
   if (problems.length === 0) return null;
   const failed = result !== null && !result.ok;
-  const where = prepared ? (failed ? '— nothing was stored' : `— ${prepared.skipped} skipped`) : check ? 'in the file' : 'in the first records';
+  const where = prepared
+    ? failed
+      ? '— nothing was stored'
+      : `— ${prepared.skipped} skipped`
+    : check
+      ? 'in the file'
+      : 'in the first records';
   return (
     <section className="card problems" aria-labelledby="problems-heading" data-testid="data-problems">
       <h3 id="problems-heading">

@@ -13,7 +13,11 @@ function choiceOf(template: string): Choice {
   return template === DEFAULT_PROMPT_TEMPLATE ? 'instruction' : 'custom';
 }
 
-const TEMPLATE_OF: Record<Exclude<Choice, 'custom'>, string> = { chat: CHAT_TEMPLATE, plain: PLAIN_TEMPLATE, instruction: DEFAULT_PROMPT_TEMPLATE };
+const TEMPLATE_OF: Record<Exclude<Choice, 'custom'>, string> = {
+  chat: CHAT_TEMPLATE,
+  plain: PLAIN_TEMPLATE,
+  instruction: DEFAULT_PROMPT_TEMPLATE,
+};
 
 /**
  * How prompt/completion (and Alpaca) records are rendered for training: the model's chat template, plain
@@ -25,10 +29,18 @@ export function PromptFormatField() {
   const chosen = useStudio((s) => s.data.options.template);
   const hasChat = useStudio((s) => s.model.info?.hasChatTemplate ?? false);
   if (shape === 'chat' || shape === 'sharegpt') {
-    return <p className="hint span-2" data-testid="data-format-fixed">Prompt format: conversations are rendered with the model&apos;s chat template.</p>;
+    return (
+      <p className="hint span-2" data-testid="data-format-fixed">
+        Prompt format: conversations are rendered with the model&apos;s chat template.
+      </p>
+    );
   }
   if (shape === 'text') {
-    return <p className="hint span-2" data-testid="data-format-fixed">Prompt format: plain text is trained as it is; samples continue your prompt.</p>;
+    return (
+      <p className="hint span-2" data-testid="data-format-fixed">
+        Prompt format: plain text is trained as it is; samples continue your prompt.
+      </p>
+    );
   }
   if (shape === null) return null;
   const template = chosen || defaultTemplate(hasChat);
@@ -43,7 +55,9 @@ export function PromptFormatField() {
         value={choice}
         onChange={(e) => {
           const c = e.target.value as Choice;
-          setPromptTemplate(c === 'custom' ? (choice === 'plain' || choice === 'chat' ? CUSTOM_START : template) : TEMPLATE_OF[c]);
+          setPromptTemplate(
+            c === 'custom' ? (choice === 'plain' || choice === 'chat' ? CUSTOM_START : template) : TEMPLATE_OF[c],
+          );
         }}
       >
         <option value="chat" disabled={!hasChat}>
@@ -58,9 +72,17 @@ export function PromptFormatField() {
           <label htmlFor="data-template" className="visually-hidden">
             Prompt template
           </label>
-          <textarea id="data-template" className="mono span-2" rows={3} value={template} aria-invalid={error !== null} onChange={(e) => setPromptTemplate(e.target.value)} />
+          <textarea
+            id="data-template"
+            className="mono span-2"
+            rows={3}
+            value={template}
+            aria-invalid={error !== null}
+            onChange={(e) => setPromptTemplate(e.target.value)}
+          />
           <p className="hint span-2">
-            {'{prompt}'} (or {'{instruction}'}), {'{input}'} and {'{system}'} are filled in; the completion follows directly.
+            {'{prompt}'} (or {'{instruction}'}), {'{input}'} and {'{system}'} are filled in; the completion follows
+            directly.
           </p>
         </>
       ) : null}

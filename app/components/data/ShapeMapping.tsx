@@ -6,10 +6,20 @@ import { setMapping } from '../../store/data-actions';
 const SHAPE_FIELDS: Record<RecordShape, { role: FieldRole; optional?: boolean }[]> = {
   text: [{ role: 'text' }],
   'prompt-completion': [{ role: 'prompt' }, { role: 'completion' }, { role: 'system', optional: true }],
-  alpaca: [{ role: 'instruction' }, { role: 'input', optional: true }, { role: 'output' }, { role: 'system', optional: true }],
+  alpaca: [
+    { role: 'instruction' },
+    { role: 'input', optional: true },
+    { role: 'output' },
+    { role: 'system', optional: true },
+  ],
   chat: [{ role: 'messages' }],
   sharegpt: [{ role: 'messages' }],
-  preference: [{ role: 'prompt', optional: true }, { role: 'chosen' }, { role: 'rejected' }, { role: 'system', optional: true }],
+  preference: [
+    { role: 'prompt', optional: true },
+    { role: 'chosen' },
+    { role: 'rejected' },
+    { role: 'system', optional: true },
+  ],
 };
 const SHAPE_NAMES: Record<RecordShape, string> = {
   text: 'Plain text',
@@ -37,8 +47,20 @@ export function ShapeMapping() {
   const setShape = (shape: RecordShape) => {
     const fields: ColumnMapping['fields'] = {};
     for (const f of SHAPE_FIELDS[shape]) if (keys.includes(f.role)) fields[f.role] = f.role;
-    if (shape === 'chat') change({ shape, fields: { messages: keys.find((k) => k === 'messages') ?? keys[0] }, roleKey: 'role', contentKey: 'content' });
-    else if (shape === 'sharegpt') change({ shape, fields: { messages: keys.find((k) => k === 'conversations') ?? keys[0] }, roleKey: 'from', contentKey: 'value' });
+    if (shape === 'chat')
+      change({
+        shape,
+        fields: { messages: keys.find((k) => k === 'messages') ?? keys[0] },
+        roleKey: 'role',
+        contentKey: 'content',
+      });
+    else if (shape === 'sharegpt')
+      change({
+        shape,
+        fields: { messages: keys.find((k) => k === 'conversations') ?? keys[0] },
+        roleKey: 'from',
+        contentKey: 'value',
+      });
     else change({ shape, fields });
   };
   return (
@@ -53,7 +75,11 @@ export function ShapeMapping() {
       </p>
       <div className="form-grid">
         <label htmlFor="data-shape-select">Record shape</label>
-        <select id="data-shape-select" value={mapping?.shape ?? ''} onChange={(e) => isShape(e.target.value) && setShape(e.target.value)}>
+        <select
+          id="data-shape-select"
+          value={mapping?.shape ?? ''}
+          onChange={(e) => isShape(e.target.value) && setShape(e.target.value)}
+        >
           {mapping ? null : <option value="">Choose…</option>}
           {SHAPES.map((s) => (
             <option key={s} value={s}>
@@ -63,7 +89,14 @@ export function ShapeMapping() {
         </select>
         {mapping
           ? SHAPE_FIELDS[mapping.shape].map((f) => (
-              <FieldSelect key={f.role} role={f.role} optional={f.optional} keys={keys} mapping={mapping} onChange={change} />
+              <FieldSelect
+                key={f.role}
+                role={f.role}
+                optional={f.optional}
+                keys={keys}
+                mapping={mapping}
+                onChange={change}
+              />
             ))
           : null}
       </div>
@@ -76,7 +109,13 @@ export function ShapeMapping() {
   );
 }
 
-function FieldSelect(props: { role: FieldRole; optional?: boolean; keys: string[]; mapping: ColumnMapping; onChange: (m: ColumnMapping) => void }) {
+function FieldSelect(props: {
+  role: FieldRole;
+  optional?: boolean;
+  keys: string[];
+  mapping: ColumnMapping;
+  onChange: (m: ColumnMapping) => void;
+}) {
   const { role, optional, keys, mapping, onChange } = props;
   const id = `data-field-${role}`;
   return (

@@ -27,14 +27,18 @@ export function TokenPreview() {
     <section className="card" aria-labelledby="preview-heading" data-testid="data-preview">
       <h3 id="preview-heading">Preview</h3>
       <p className="hint">
-        <span className="tok tok-loss">Highlighted</span> tokens are what the model learns to write; the rest is context.
+        <span className="tok tok-loss">Highlighted</span> tokens are what the model learns to write; the rest is
+        context.
       </p>
       {!hasModel ? <p className="muted">Load a base model to see how its tokenizer splits the records.</p> : null}
       {previews.map((p, i) =>
         p.ok ? (
           <figure key={i} className="token-card" data-testid="token-card">
             {/* The text scrolls in whole lines; the caption stays below it, never cut. */}
-            <div className="token-preview" aria-label={`Example ${i + 1}: ${p.lossTokens} of ${p.tokens.length} tokens carry loss`}>
+            <div
+              className="token-preview"
+              aria-label={`Example ${i + 1}: ${p.lossTokens} of ${p.tokens.length} tokens carry loss`}
+            >
               {p.rejectedAt === undefined ? (
                 <Tokens tokens={p.tokens} />
               ) : (

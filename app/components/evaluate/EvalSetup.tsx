@@ -15,8 +15,14 @@ export function EvalSetup() {
       <legend>Data</legend>
       <div className="form-grid">
         <label htmlFor="eval-dataset">Dataset</label>
-        <select id="eval-dataset" value={datasetId ?? ''} onChange={(ev) => patchData({ selectedDatasetId: ev.target.value || null })}>
-          {datasets.length === 0 ? <option value="">No prepared dataset yet (Data section: a sample or your file)</option> : null}
+        <select
+          id="eval-dataset"
+          value={datasetId ?? ''}
+          onChange={(ev) => patchData({ selectedDatasetId: ev.target.value || null })}
+        >
+          {datasets.length === 0 ? (
+            <option value="">No prepared dataset yet (Data section: a sample or your file)</option>
+          ) : null}
           {datasets.map((d) => (
             <option key={d.id} value={d.id}>
               {d.name}
@@ -28,18 +34,59 @@ export function EvalSetup() {
           <option value="eval">Held-out split</option>
           <option value="all">Every example</option>
         </select>
-        <NumberField id="eval-max" label="At most (0 = all)" value={e.maxExamples} min={0} integer onChange={(v) => patch({ maxExamples: v })} />
-        <NumberField id="eval-predict" label="Predict prompts (0 = none)" value={e.predictCount} min={0} max={64} integer onChange={(v) => patch({ predictCount: v })} />
-        <NumberField id="eval-new-tokens" label="New tokens" value={e.maxNewTokens} min={1} max={512} integer onChange={(v) => patch({ maxNewTokens: v })} />
-        <NumberField id="eval-temperature" label="Temperature (0 = greedy)" value={e.temperature} min={0} max={2} onChange={(v) => patch({ temperature: v })} />
+        <NumberField
+          id="eval-max"
+          label="At most (0 = all)"
+          value={e.maxExamples}
+          min={0}
+          integer
+          onChange={(v) => patch({ maxExamples: v })}
+        />
+        <NumberField
+          id="eval-predict"
+          label="Predict prompts (0 = none)"
+          value={e.predictCount}
+          min={0}
+          max={64}
+          integer
+          onChange={(v) => patch({ predictCount: v })}
+        />
+        <NumberField
+          id="eval-new-tokens"
+          label="New tokens"
+          value={e.maxNewTokens}
+          min={1}
+          max={512}
+          integer
+          onChange={(v) => patch({ maxNewTokens: v })}
+        />
+        <NumberField
+          id="eval-temperature"
+          label="Temperature (0 = greedy)"
+          value={e.temperature}
+          min={0}
+          max={2}
+          onChange={(v) => patch({ temperature: v })}
+        />
         <NumberField id="eval-seed" label="Seed" value={e.seed} min={0} integer onChange={(v) => patch({ seed: v })} />
         <label htmlFor="eval-batched">Batching</label>
         <label className="inline">
-          <input id="eval-batched" type="checkbox" checked={e.batched} onChange={(ev) => patch({ batched: ev.target.checked })} /> all variants in one pass
+          <input
+            id="eval-batched"
+            type="checkbox"
+            checked={e.batched}
+            onChange={(ev) => patch({ batched: ev.target.checked })}
+          />{' '}
+          all variants in one pass
         </label>
       </div>
       <div className="row-actions">
-        <button type="button" className="primary" onClick={() => void runEvaluation()} disabled={!hasModel || e.running}>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void runEvaluation()}
+          disabled={!hasModel || e.running}
+        >
           Evaluate
         </button>
         {e.running ? (

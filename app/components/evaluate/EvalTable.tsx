@@ -11,7 +11,11 @@ export function EvalTable() {
   return (
     <div className="card" data-testid="eval-table">
       <h3>
-        {r.dataset} <span className="muted small">{r.variants[0]?.examples ?? 0} examples, {r.variants[0]?.tokens ?? 0} loss tokens, {r.backend}, {(r.millis / 1000).toFixed(1)} s</span>
+        {r.dataset}{' '}
+        <span className="muted small">
+          {r.variants[0]?.examples ?? 0} examples, {r.variants[0]?.tokens ?? 0} loss tokens, {r.backend},{' '}
+          {(r.millis / 1000).toFixed(1)} s
+        </span>
       </h3>
       <div className="table-scroll">
         <table className="table">

@@ -13,15 +13,30 @@ export function LossBars() {
     const grid = { stroke: cssVar('--border'), width: 1 };
     const ci = { stroke: cssVar('--text'), width: 0, points: { show: true, size: 7, fill: cssVar('--text') } };
     return {
-      scales: { x: { time: false, range: (_u, min, max) => [min - 0.6, max + 0.6] }, y: { range: (_u, _min, max) => [0, max * 1.08] } },
+      scales: {
+        x: { time: false, range: (_u, min, max) => [min - 0.6, max + 0.6] },
+        y: { range: (_u, _min, max) => [0, max * 1.08] },
+      },
       series: [
         { label: 'variant' },
-        { label: 'loss', fill: cssVar('--accent'), stroke: cssVar('--accent'), paths: uPlot.paths.bars!({ size: [0.6, 90] }), points: { show: false } },
+        {
+          label: 'loss',
+          fill: cssVar('--accent'),
+          stroke: cssVar('--accent'),
+          paths: uPlot.paths.bars!({ size: [0.6, 90] }),
+          points: { show: false },
+        },
         { label: 'ci low', ...ci },
         { label: 'ci high', ...ci },
       ],
       axes: [
-        { stroke, grid: { show: false }, ticks: grid, incrs: [1], values: (_u, ticks) => ticks.map((t) => names[t] ?? '') },
+        {
+          stroke,
+          grid: { show: false },
+          ticks: grid,
+          incrs: [1],
+          values: (_u, ticks) => ticks.map((t) => names[t] ?? ''),
+        },
         { stroke, grid, ticks: grid, label: 'loss (nats / token)', labelSize: 18, size: 56 },
       ],
       legend: { show: false },
@@ -38,7 +53,13 @@ export function LossBars() {
   return (
     <div className="card chart-card">
       <h3>Loss by variant</h3>
-      <div ref={ref} className="chart" role="img" aria-label={`Bar chart of loss: ${r.variants.map((v) => `${v.variant} ${v.loss.toFixed(3)}`).join(', ')}`} data-testid="eval-bars" />
+      <div
+        ref={ref}
+        className="chart"
+        role="img"
+        aria-label={`Bar chart of loss: ${r.variants.map((v) => `${v.variant} ${v.loss.toFixed(3)}`).join(', ')}`}
+        data-testid="eval-bars"
+      />
     </div>
   );
 }

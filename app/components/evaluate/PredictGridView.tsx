@@ -29,7 +29,11 @@ export function PredictGridView() {
                 <td className="pre">{prompt.prompt}</td>
                 <td className="pre">{prompt.reference}</td>
                 {p.cells.map((row, v) => (
-                  <td key={v} className={row[i].exactMatch ? 'pre best' : 'pre'} title={`ROUGE-L ${(row[i].rougeL * 100).toFixed(1)}, BLEU-4 ${(row[i].bleu4 * 100).toFixed(1)}`}>
+                  <td
+                    key={v}
+                    className={row[i].exactMatch ? 'pre best' : 'pre'}
+                    title={`ROUGE-L ${(row[i].rougeL * 100).toFixed(1)}, BLEU-4 ${(row[i].bleu4 * 100).toFixed(1)}`}
+                  >
                     {row[i].text}
                   </td>
                 ))}
@@ -39,7 +43,17 @@ export function PredictGridView() {
           <tfoot>
             {(['exactMatch', 'rougeL', 'bleu4', 'validJson', 'sameKeys'] as const).map((k) => (
               <tr key={k} data-testid={`predict-metric-${k}`}>
-                <th colSpan={2}>{{ exactMatch: 'Exact match', rougeL: 'ROUGE-L', bleu4: 'BLEU-4', validJson: 'Valid JSON', sameKeys: 'Same keys' }[k]}</th>
+                <th colSpan={2}>
+                  {
+                    {
+                      exactMatch: 'Exact match',
+                      rougeL: 'ROUGE-L',
+                      bleu4: 'BLEU-4',
+                      validJson: 'Valid JSON',
+                      sameKeys: 'Same keys',
+                    }[k]
+                  }
+                </th>
                 {p.metrics.map((m, v) => (
                   <td key={v} className="mono">
                     {pct(m[k])}

@@ -12,17 +12,31 @@ export function VariantPicker() {
     <fieldset className="card" data-testid="eval-variants">
       <legend>Variants</legend>
       <label className="inline">
-        <input type="checkbox" checked={e.includeBase} onChange={(ev) => patch({ includeBase: ev.target.checked })} /> Base model
+        <input type="checkbox" checked={e.includeBase} onChange={(ev) => patch({ includeBase: ev.target.checked })} />{' '}
+        Base model
       </label>
-      {usable.length === 0 ? <p className="muted">No saved adapters for this base yet: train one, or import one in Adapters.</p> : null}
+      {usable.length === 0 ? (
+        <p className="muted">No saved adapters for this base yet: train one, or import one in Adapters.</p>
+      ) : null}
       <ul className="mixer-list">
         {usable.map((a) => (
           <li key={a.id}>
             <label className="inline">
-              <input type="checkbox" checked={a.id in e.adapters} onChange={() => toggleEvalAdapter(a.id)} aria-label={`Evaluate adapter ${a.name}`} />
+              <input
+                type="checkbox"
+                checked={a.id in e.adapters}
+                onChange={() => toggleEvalAdapter(a.id)}
+                aria-label={`Evaluate adapter ${a.name}`}
+              />
               {a.name} <span className="muted small">rank {a.rank}</span>
             </label>
-            {a.id in e.adapters ? <WeightInput label={`Weight of ${a.name}`} value={e.adapters[a.id]} onChange={(w) => setEvalAdapterWeight(a.id, w)} /> : null}
+            {a.id in e.adapters ? (
+              <WeightInput
+                label={`Weight of ${a.name}`}
+                value={e.adapters[a.id]}
+                onChange={(w) => setEvalAdapterWeight(a.id, w)}
+              />
+            ) : null}
           </li>
         ))}
       </ul>
@@ -60,14 +74,24 @@ function MixEditor({ index, adapters }: { index: number; adapters: AdapterRecord
   return (
     <div className="mix-editor" data-testid="eval-mix">
       <span className="row">
-        <input aria-label={`Name of mix ${index + 1}`} value={mix.name} onChange={(ev) => updateMix(index, { ...mix, name: ev.target.value })} />
-        <button type="button" className="icon-button" aria-label={`Remove mix ${mix.name}`} onClick={() => updateMix(index, null)}>
+        <input
+          aria-label={`Name of mix ${index + 1}`}
+          value={mix.name}
+          onChange={(ev) => updateMix(index, { ...mix, name: ev.target.value })}
+        />
+        <button
+          type="button"
+          className="icon-button"
+          aria-label={`Remove mix ${mix.name}`}
+          onClick={() => updateMix(index, null)}
+        >
           ×
         </button>
       </span>
       {adapters.map((a) => (
         <label key={a.id} className="inline small">
-          {a.name} <WeightInput label={`${a.name} in ${mix.name}`} value={weightOf(a.id)} onChange={(w) => setWeight(a.id, w)} />
+          {a.name}{' '}
+          <WeightInput label={`${a.name} in ${mix.name}`} value={weightOf(a.id)} onChange={(w) => setWeight(a.id, w)} />
         </label>
       ))}
     </div>

@@ -18,7 +18,11 @@ export function WorstExamples() {
       <h3>Hardest examples</h3>
       <label className="inline">
         Colour by{' '}
-        <select value={variant} onChange={(ev) => patch({ heatVariant: Number(ev.target.value) })} aria-label="Variant for the heat map">
+        <select
+          value={variant}
+          onChange={(ev) => patch({ heatVariant: Number(ev.target.value) })}
+          aria-label="Variant for the heat map"
+        >
           {r.variants.map((x, i) => (
             <option key={x.variant} value={i}>
               {x.variant}
@@ -26,12 +30,16 @@ export function WorstExamples() {
           ))}
         </select>
       </label>
-      <p className="hint">Tokens that carry loss are coloured by −ln p (darker = more surprising); the prompt is grey. Hover a token for its loss.</p>
+      <p className="hint">
+        Tokens that carry loss are coloured by −ln p (darker = more surprising); the prompt is grey. Hover a token for
+        its loss.
+      </p>
       <ol className="worst-list">
         {r.details.map((d) => (
           <li key={d.index}>
             <span className="muted small">
-              example {d.index + 1}: {r.variants.map((x) => `${x.variant} ${x.exampleLosses[d.index].toFixed(3)}`).join(' · ')}
+              example {d.index + 1}:{' '}
+              {r.variants.map((x) => `${x.variant} ${x.exampleLosses[d.index].toFixed(3)}`).join(' · ')}
             </span>
             <p className="heat-map" data-testid="heat-map">
               {d.pieces.map((piece, t) => {
@@ -41,7 +49,13 @@ export function WorstExamples() {
                     {piece}
                   </span>
                 ) : (
-                  <span key={t} className="heat-token" style={{ background: heat(nll) }} title={`−ln p = ${nll.toFixed(3)}`} data-nll={nll.toFixed(4)}>
+                  <span
+                    key={t}
+                    className="heat-token"
+                    style={{ background: heat(nll) }}
+                    title={`−ln p = ${nll.toFixed(3)}`}
+                    data-nll={nll.toFixed(4)}
+                  >
                     {piece}
                   </span>
                 );

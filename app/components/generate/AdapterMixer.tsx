@@ -12,7 +12,9 @@ export function AdapterMixer() {
   return (
     <fieldset className="card" data-testid="adapter-mixer">
       <legend>Adapter mix</legend>
-      {usable.length === 0 ? <p className="muted">No saved adapters for this base model yet: train one, or import one in Adapters.</p> : null}
+      {usable.length === 0 ? (
+        <p className="muted">No saved adapters for this base model yet: train one, or import one in Adapters.</p>
+      ) : null}
       <ul className="mixer-list">
         {usable.map((a) => {
           const entry = mix.find((m) => m.id === a.id);
@@ -20,7 +22,12 @@ export function AdapterMixer() {
           return (
             <li key={a.id}>
               <label className="inline">
-                <input type="checkbox" checked={entry !== undefined} onChange={() => toggleInMix(a.id)} aria-label={`Use adapter ${a.name}`} />
+                <input
+                  type="checkbox"
+                  checked={entry !== undefined}
+                  onChange={() => toggleInMix(a.id)}
+                  aria-label={`Use adapter ${a.name}`}
+                />
                 {a.name} <span className="muted small">rank {a.rank}</span>
               </label>
               {entry ? (

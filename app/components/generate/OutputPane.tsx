@@ -3,13 +3,24 @@ import { useStudio } from '../../store';
 import { formatDuration } from '../../format';
 import { selectLiveRun } from '../../store/selectors';
 
-const TITLES: Record<PaneId, string> = { base: 'Base model', adapters: 'With adapters', training: 'With the adapter in training' };
-const FINISH: Record<string, string> = { eos: 'ended', stop: 'stop string', length: 'length limit', aborted: 'stopped' };
+const TITLES: Record<PaneId, string> = {
+  base: 'Base model',
+  adapters: 'With adapters',
+  training: 'With the adapter in training',
+};
+const FINISH: Record<string, string> = {
+  eos: 'ended',
+  stop: 'stop string',
+  length: 'length limit',
+  aborted: 'stopped',
+};
 
 /** One streamed output, rendered as plain text (never HTML), with timing once done. */
 export function OutputPane({ id }: { id: PaneId }) {
   const pane = useStudio((s) => s.generate.panes[id]);
-  const names = useStudio((s) => s.generate.mix.map((m) => `${s.adapters.list.find((a) => a.id === m.id)?.name ?? m.id} × ${m.weight}`).join(', '));
+  const names = useStudio((s) =>
+    s.generate.mix.map((m) => `${s.adapters.list.find((a) => a.id === m.id)?.name ?? m.id} × ${m.weight}`).join(', '),
+  );
   const live = useStudio(selectLiveRun);
   // Asked for during a run and nothing streamed yet: it waits for the run's current step to end (a paused run
   // lets it through at once).
@@ -17,16 +28,24 @@ export function OutputPane({ id }: { id: PaneId }) {
   const r = pane.result;
   const tokPerSec = r && r.decodeMs > 0 ? (r.newTokens / r.decodeMs) * 1000 : null;
   return (
-    <section className="card output-pane" aria-labelledby={`out-${id}-title`} data-testid={`output-${id}`} aria-busy={pane.running}>
+    <section
+      className="card output-pane"
+      aria-labelledby={`out-${id}-title`}
+      data-testid={`output-${id}`}
+      aria-busy={pane.running}
+    >
       <h3 id={`out-${id}-title`}>
         {TITLES[id]}
-        {id === 'adapters' ? <span className="muted small"> {names || '(no adapter selected: same as base)'}</span> : null}
+        {id === 'adapters' ? (
+          <span className="muted small"> {names || '(no adapter selected: same as base)'}</span>
+        ) : null}
         {id === 'training' && live ? <span className="muted small"> {live.name}, live</span> : null}
       </h3>
       {waiting ? (
         <p className="muted small" role="status" data-testid={`output-${id}-waiting`}>
-          Queued behind training: starts {live.status === 'sampling' ? "after the run's samples" : `when step ${live.step + 1} ends`}… (Stop
-          cancels it)
+          Queued behind training: starts{' '}
+          {live.status === 'sampling' ? "after the run's samples" : `when step ${live.step + 1} ends`}… (Stop cancels
+          it)
         </p>
       ) : null}
       <div className="gen-text output-text" data-testid={`output-${id}-text`} aria-live="polite">
@@ -40,7 +59,8 @@ export function OutputPane({ id }: { id: PaneId }) {
       ) : null}
       {r ? (
         <p className="muted small" data-testid={`output-${id}-stats`}>
-          {r.newTokens} tokens · {FINISH[r.finishReason] ?? r.finishReason} · prompt {r.promptTokens} tokens in {formatDuration(r.prefillMs)}
+          {r.newTokens} tokens · {FINISH[r.finishReason] ?? r.finishReason} · prompt {r.promptTokens} tokens in{' '}
+          {formatDuration(r.prefillMs)}
           {tokPerSec !== null ? ` · ${tokPerSec.toFixed(1)} tokens/s` : ''} · seed {r.seed}
         </p>
       ) : null}

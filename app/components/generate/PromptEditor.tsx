@@ -19,7 +19,13 @@ export function PromptEditor() {
           <label htmlFor="gen-system" className="block">
             System prompt
           </label>
-          <input id="gen-system" className="wide" value={g.system} onChange={(e) => patch({ system: e.target.value })} placeholder="(optional)" />
+          <input
+            id="gen-system"
+            className="wide"
+            value={g.system}
+            onChange={(e) => patch({ system: e.target.value })}
+            placeholder="(optional)"
+          />
           <ol className="chat-log" aria-label="Conversation">
             {g.messages.map((m, i) => (
               <li key={i} className={`chat-${m.role}`}>
@@ -44,7 +50,12 @@ export function PromptEditor() {
         }}
       />
       <div className="actions">
-        <button type="button" className="primary" disabled={!modelReady || running} onClick={() => void runGeneration()}>
+        <button
+          type="button"
+          className="primary"
+          disabled={!modelReady || running}
+          onClick={() => void runGeneration()}
+        >
           {chat ? 'Send' : 'Generate'}
         </button>
         <button type="button" disabled={!running} onClick={stopGeneration}>

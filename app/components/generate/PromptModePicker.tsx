@@ -27,8 +27,18 @@ export function PromptModePicker() {
         {MODES.map((m) => {
           const disabled = m.mode === 'chat' && !hasChat;
           return (
-            <label key={m.mode} className={shown === m.mode ? 'selected' : undefined} title={disabled ? 'This model has no chat template' : m.title}>
-              <input type="radio" name="gen-mode" checked={shown === m.mode} disabled={disabled} onChange={() => patch({ mode: m.mode, formatFrom: null })} />
+            <label
+              key={m.mode}
+              className={shown === m.mode ? 'selected' : undefined}
+              title={disabled ? 'This model has no chat template' : m.title}
+            >
+              <input
+                type="radio"
+                name="gen-mode"
+                checked={shown === m.mode}
+                disabled={disabled}
+                onChange={() => patch({ mode: m.mode, formatFrom: null })}
+              />
               {m.label}
             </label>
           );

@@ -14,8 +14,8 @@ export function TrainingNote() {
   return (
     <div className="card training-note" role="status" data-testid="generate-training-note">
       <p>
-        Training “{run.name}” is running{where}. A generation runs between two of its steps{run.status === 'paused' ? ' — now, while it is paused' : ''}; the run waits
-        for it.
+        Training “{run.name}” is running{where}. A generation runs between two of its steps
+        {run.status === 'paused' ? ' — now, while it is paused' : ''}; the run waits for it.
       </p>
       <label className="inline">
         <input type="checkbox" checked={useTraining} onChange={(e) => patch({ useTraining: e.target.checked })} />

@@ -29,10 +29,13 @@ export function ModelFactsCard() {
         {info ? (
           <>
             <dt>Chat template</dt>
-            <dd data-testid="model-chat-template">{info.hasChatTemplate ? 'yes — chat mode available' : 'none — plain text only'}</dd>
+            <dd data-testid="model-chat-template">
+              {info.hasChatTemplate ? 'yes — chat mode available' : 'none — plain text only'}
+            </dd>
             <dt>On the device</dt>
             <dd>
-              {info.quant.toUpperCase()} weights, {info.embeddings.toUpperCase()} embeddings · {formatBytes(info.deviceBytes)} on {info.backend}
+              {info.quant.toUpperCase()} weights, {info.embeddings.toUpperCase()} embeddings ·{' '}
+              {formatBytes(info.deviceBytes)} on {info.backend}
             </dd>
             <dt>Loaded in</dt>
             <dd>

@@ -24,7 +24,13 @@ export function ModelSourcePicker() {
       <div className="segmented" role="radiogroup" aria-label="Model source">
         {KINDS.map((k) => (
           <label key={k.id} className={model.sourceKind === k.id ? 'selected' : undefined}>
-            <input type="radio" name="model-source" value={k.id} checked={model.sourceKind === k.id} onChange={() => choose(k.id)} />
+            <input
+              type="radio"
+              name="model-source"
+              value={k.id}
+              checked={model.sourceKind === k.id}
+              onChange={() => choose(k.id)}
+            />
             {k.label}
           </label>
         ))}
@@ -75,7 +81,13 @@ function HubFields() {
         onBlur={() => void inspectSelected()}
       />
       <label htmlFor="hub-revision">Revision</label>
-      <input id="hub-revision" placeholder="main" value={hub.revision} onChange={(e) => set({ revision: e.target.value })} onBlur={() => void inspectSelected()} />
+      <input
+        id="hub-revision"
+        placeholder="main"
+        value={hub.revision}
+        onChange={(e) => set({ revision: e.target.value })}
+        onBlur={() => void inspectSelected()}
+      />
       <label htmlFor="hub-token">Access token</label>
       <input
         id="hub-token"
@@ -94,7 +106,8 @@ function HubFields() {
         onBlur={() => void inspectSelected()}
       />
       <p className="hint span-2">
-        Downloads once into this browser's storage and resumes if interrupted. The token is used for this download only and is never stored.
+        Downloads once into this browser's storage and resumes if interrupted. The token is used for this download only
+        and is never stored.
       </p>
     </div>
   );

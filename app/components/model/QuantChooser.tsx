@@ -20,26 +20,37 @@ export function QuantChooser() {
     <fieldset className="card">
       <legend>Quantization of the base</legend>
       <div className="quant-list">
-        {(inspection?.estimates ?? (['f32', 'f16', 'int8', 'nf4', 'int4'] as const).map((mode) => ({ mode, bytes: null, fits: true }))).map(
-          (e) => (
-            <label key={e.mode} className={`choice quant-choice${quant === e.mode ? ' selected' : ''}${e.fits ? '' : ' too-big'}`}>
-              <input type="radio" name="quant" value={e.mode} checked={quant === e.mode} onChange={() => patchModel({ quant: e.mode, quantChosen: true })} />
-              <span className="quant-name">{e.mode.toUpperCase()}</span>
-              <span className="quant-bytes">{e.bytes !== null ? formatBytes(e.bytes) : '—'}</span>
-              <span className="muted">
-                {DESCRIPTIONS[e.mode]}
-                {inspection?.suggested === e.mode ? ' Suggested.' : ''}
-                {e.fits ? '' : ' Too large for this device.'}
-              </span>
-            </label>
-          ),
-        )}
+        {(
+          inspection?.estimates ??
+          (['f32', 'f16', 'int8', 'nf4', 'int4'] as const).map((mode) => ({ mode, bytes: null, fits: true }))
+        ).map((e) => (
+          <label
+            key={e.mode}
+            className={`choice quant-choice${quant === e.mode ? ' selected' : ''}${e.fits ? '' : ' too-big'}`}
+          >
+            <input
+              type="radio"
+              name="quant"
+              value={e.mode}
+              checked={quant === e.mode}
+              onChange={() => patchModel({ quant: e.mode, quantChosen: true })}
+            />
+            <span className="quant-name">{e.mode.toUpperCase()}</span>
+            <span className="quant-bytes">{e.bytes !== null ? formatBytes(e.bytes) : '—'}</span>
+            <span className="muted">
+              {DESCRIPTIONS[e.mode]}
+              {inspection?.suggested === e.mode ? ' Suggested.' : ''}
+              {e.fits ? '' : ' Too large for this device.'}
+            </span>
+          </label>
+        ))}
       </div>
       {device ? (
         <p className="hint" data-testid="device-budget">
           Device: {device.backend}
           {device.budgetBytes !== null ? ` · about ${formatBytes(device.budgetBytes)} to work with` : ''}
-          {device.maxBufferBytes !== null ? ` · largest buffer ${formatBytes(device.maxBufferBytes)}` : ''}. {device.note}
+          {device.maxBufferBytes !== null ? ` · largest buffer ${formatBytes(device.maxBufferBytes)}` : ''}.{' '}
+          {device.note}
         </p>
       ) : null}
     </fieldset>

@@ -18,12 +18,39 @@ export function LoraFields() {
   return (
     <details className="card form-group">
       <summary>
-        LoRA <span className="muted small">rank {lora.rank}, alpha {lora.alpha}, {lora.targets === 'all-linear' ? 'all linear layers' : lora.targets.join(', ')}</span>
+        LoRA{' '}
+        <span className="muted small">
+          rank {lora.rank}, alpha {lora.alpha},{' '}
+          {lora.targets === 'all-linear' ? 'all linear layers' : lora.targets.join(', ')}
+        </span>
       </summary>
       <div className="form-grid">
-        <NumberField id="lora-rank" label="Rank" value={lora.rank} max={512} error={problems['lora.rank']} onChange={(rank) => edit.lora({ rank })} />
-        <NumberField id="lora-alpha" label="Alpha" value={lora.alpha} min={0.01} onChange={(alpha) => edit.lora({ alpha })} hint={`scale ${scale.toFixed(3)}`} error={problems['lora.alpha']} />
-        <NumberField id="lora-dropout" label="Dropout" value={lora.dropout} max={0.9} step={0.05} error={problems['lora.dropout']} onChange={(dropout) => edit.lora({ dropout })} />
+        <NumberField
+          id="lora-rank"
+          label="Rank"
+          value={lora.rank}
+          max={512}
+          error={problems['lora.rank']}
+          onChange={(rank) => edit.lora({ rank })}
+        />
+        <NumberField
+          id="lora-alpha"
+          label="Alpha"
+          value={lora.alpha}
+          min={0.01}
+          onChange={(alpha) => edit.lora({ alpha })}
+          hint={`scale ${scale.toFixed(3)}`}
+          error={problems['lora.alpha']}
+        />
+        <NumberField
+          id="lora-dropout"
+          label="Dropout"
+          value={lora.dropout}
+          max={0.9}
+          step={0.05}
+          error={problems['lora.dropout']}
+          onChange={(dropout) => edit.lora({ dropout })}
+        />
         <span id="lora-targets-label">Target modules</span>
         <div className="target-list" role="group" aria-labelledby="lora-targets-label">
           {LINEAR_MODULE_NAMES.map((name) => (
@@ -39,9 +66,18 @@ export function LoraFields() {
           ))}
         </div>
         <label htmlFor="lora-rslora">rsLoRA (scale α/√r)</label>
-        <input id="lora-rslora" type="checkbox" checked={lora.useRslora} onChange={(e) => edit.lora({ useRslora: e.target.checked })} />
+        <input
+          id="lora-rslora"
+          type="checkbox"
+          checked={lora.useRslora}
+          onChange={(e) => edit.lora({ useRslora: e.target.checked })}
+        />
         <label htmlFor="lora-init">Initialisation</label>
-        <select id="lora-init" value={lora.init} onChange={(e) => edit.lora({ init: e.target.value === 'gaussian' ? 'gaussian' : 'kaiming' })}>
+        <select
+          id="lora-init"
+          value={lora.init}
+          onChange={(e) => edit.lora({ init: e.target.value === 'gaussian' ? 'gaussian' : 'kaiming' })}
+        >
           <option value="kaiming">Kaiming-uniform A, zero B (PEFT default)</option>
           <option value="gaussian">Gaussian A, zero B</option>
         </select>

@@ -21,7 +21,13 @@ export function LossChart() {
         // Canvas takes no color-mix(): the raw line is the accent at half opacity, visible in both themes.
         { label: 'train loss', stroke: withAlpha(accent, 0.5), width: 1.25 },
         { label: 'train loss (smoothed)', stroke: accent, width: 2 },
-        { label: 'eval loss', stroke: evalColor, width: 2, spanGaps: true, points: { show: true, size: 6, fill: evalColor } },
+        {
+          label: 'eval loss',
+          stroke: evalColor,
+          width: 2,
+          spanGaps: true,
+          points: { show: true, size: 6, fill: evalColor },
+        },
       ],
       axes: themedAxes('loss'),
       legend: { show: true },
@@ -39,15 +45,32 @@ export function LossChart() {
         <h3>Loss</h3>
         <label className="chart-control">
           Smoothing
-          <input type="range" min={0} max={0.99} step={0.01} value={smoothing} onChange={(e) => patchTrain({ chart: { smoothing: Number(e.target.value), logScale } })} />
+          <input
+            type="range"
+            min={0}
+            max={0.99}
+            step={0.01}
+            value={smoothing}
+            onChange={(e) => patchTrain({ chart: { smoothing: Number(e.target.value), logScale } })}
+          />
           <span className="mono">{smoothing.toFixed(2)}</span>
         </label>
         <label className="chart-control">
-          <input type="checkbox" checked={logScale} onChange={(e) => patchTrain({ chart: { smoothing, logScale: e.target.checked } })} />
+          <input
+            type="checkbox"
+            checked={logScale}
+            onChange={(e) => patchTrain({ chart: { smoothing, logScale: e.target.checked } })}
+          />
           Log scale
         </label>
       </div>
-      <p className="muted small" data-testid="loss-summary" data-points={series.length} data-first-loss={range?.first} data-last-loss={range?.last}>
+      <p
+        className="muted small"
+        data-testid="loss-summary"
+        data-points={series.length}
+        data-first-loss={range?.first}
+        data-last-loss={range?.last}
+      >
         {summary}
       </p>
       <div ref={ref} className="chart" role="img" aria-label={`Loss chart: ${summary}`} data-testid="loss-chart" />

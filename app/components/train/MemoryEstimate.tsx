@@ -17,10 +17,16 @@ export function MemoryEstimate() {
       <h3>Memory estimate</h3>
       <p className={over ? 'error-text' : undefined}>
         About <strong>{formatBytes(memory.totalBytes)}</strong>
-        {budget.budgetBytes !== null ? ` of ${formatBytes(budget.budgetBytes)} on ${budget.backend}` : ` on ${budget.backend}`}
-        {over ? ': more than this device has. Lower the batch size, sequence length or rank, or pick a smaller quantization.' : '.'}
+        {budget.budgetBytes !== null
+          ? ` of ${formatBytes(budget.budgetBytes)} on ${budget.backend}`
+          : ` on ${budget.backend}`}
+        {over
+          ? ': more than this device has. Lower the batch size, sequence length or rank, or pick a smaller quantization.'
+          : '.'}
       </p>
-      {share !== null ? <meter aria-label="Share of device memory" min={0} max={1} low={0.7} high={0.9} optimum={0.3} value={share} /> : null}
+      {share !== null ? (
+        <meter aria-label="Share of device memory" min={0} max={1} low={0.7} high={0.9} optimum={0.3} value={share} />
+      ) : null}
       <dl className="facts">
         <dt>Base weights</dt>
         <dd>{formatBytes(memory.baseBytes)}</dd>
@@ -30,14 +36,17 @@ export function MemoryEstimate() {
         <dd>{formatBytes(memory.activationBytes)}</dd>
         <dt>Trainable</dt>
         <dd data-testid="train-trainable">
-          {formatCount(estimate.trainableParameters)} parameters ({(estimate.trainableShare * 100).toFixed(2)}% of the base) in {estimate.modules} modules
+          {formatCount(estimate.trainableParameters)} parameters ({(estimate.trainableShare * 100).toFixed(2)}% of the
+          base) in {estimate.modules} modules
         </dd>
         {estimate.totalSteps !== null ? (
           <>
             <dt>Steps</dt>
             <dd>
               {estimate.totalSteps.toLocaleString('en-US')}
-              {estimate.trainExamples !== null ? ` over ${estimate.trainExamples.toLocaleString('en-US')} examples (${estimate.evalExamples ?? 0} held out for eval)` : ''}
+              {estimate.trainExamples !== null
+                ? ` over ${estimate.trainExamples.toLocaleString('en-US')} examples (${estimate.evalExamples ?? 0} held out for eval)`
+                : ''}
             </dd>
           </>
         ) : null}

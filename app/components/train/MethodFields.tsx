@@ -32,7 +32,11 @@ export function MethodFields() {
       </summary>
       <div className="form-grid">
         <label htmlFor="train-method">Method</label>
-        <select id="train-method" value={method} onChange={(e) => edit.train({ method: METHODS.find((m) => m.id === e.target.value)?.id ?? 'sft' })}>
+        <select
+          id="train-method"
+          value={method}
+          onChange={(e) => edit.train({ method: METHODS.find((m) => m.id === e.target.value)?.id ?? 'sft' })}
+        >
           {METHODS.map((m) => (
             <option key={m.id} value={m.id}>
               {m.label}
@@ -54,14 +58,23 @@ export function MethodFields() {
         {method === 'dpo' ? (
           <>
             <label htmlFor="train-pref-loss">DPO loss</label>
-            <select id="train-pref-loss" value={train.preferenceLoss ?? 'sigmoid'} onChange={(e) => edit.train({ preferenceLoss: e.target.value as PreferenceLoss })}>
+            <select
+              id="train-pref-loss"
+              value={train.preferenceLoss ?? 'sigmoid'}
+              onChange={(e) => edit.train({ preferenceLoss: e.target.value as PreferenceLoss })}
+            >
               <option value="sigmoid">sigmoid (DPO paper)</option>
               <option value="ipo">IPO</option>
             </select>
           </>
         ) : null}
         <label htmlFor="lora-dora">DoRA (magnitude + direction)</label>
-        <input id="lora-dora" type="checkbox" checked={useDora} onChange={(e) => edit.lora({ useDora: e.target.checked })} />
+        <input
+          id="lora-dora"
+          type="checkbox"
+          checked={useDora}
+          onChange={(e) => edit.lora({ useDora: e.target.checked })}
+        />
         <NumberField
           id="train-lora-plus"
           label="LoRA+ ratio (B lr ÷ A lr)"

@@ -21,13 +21,28 @@ export interface NumberFieldProps {
  * "0.") and reports only numbers (and, when `min`/`max`/`integer` are given, only those in range), so a half-typed
  * learning rate never reaches the engine. Settings src/spec checks pass its message as `error` instead of a range.
  */
-export function NumberField({ id, label, value, onChange, min, max, step = 'any', integer = false, hint, error }: NumberFieldProps) {
+export function NumberField({
+  id,
+  label,
+  value,
+  onChange,
+  min,
+  max,
+  step = 'any',
+  integer = false,
+  hint,
+  error,
+}: NumberFieldProps) {
   const [text, setText] = useState(String(value));
   useEffect(() => {
     if (Number(text) !== value) setText(String(value));
     // Only an outside change (a preset) rewrites the text; typing keeps what the user wrote.
   }, [value]);
-  const valid = (v: number) => Number.isFinite(v) && (!integer || Number.isInteger(v)) && (min === undefined || v >= min) && (max === undefined || v <= max);
+  const valid = (v: number) =>
+    Number.isFinite(v) &&
+    (!integer || Number.isInteger(v)) &&
+    (min === undefined || v >= min) &&
+    (max === undefined || v <= max);
   const invalid = text.trim() === '' || !valid(Number(text)) || error !== undefined;
   const note = error ?? hint;
   return (

@@ -12,7 +12,12 @@ export function PresetPicker() {
       <div className="segmented" role="radiogroup" aria-label="Preset">
         {ids.map((id) => (
           <label key={id} className={preset === id ? 'selected' : undefined}>
-            <input type="radio" name="train-preset" checked={preset === id} onChange={() => setForm((f) => applyPreset(f, id, parameters))} />
+            <input
+              type="radio"
+              name="train-preset"
+              checked={preset === id}
+              onChange={() => setForm((f) => applyPreset(f, id, parameters))}
+            />
             {PRESETS[id].label}
           </label>
         ))}

@@ -19,15 +19,27 @@ export function ResumeRuns() {
           return (
             <li key={r.id}>
               <span>
-                <strong>{r.name}</strong> · {last ? `step ${last.step}, loss ${last.loss.toFixed(3)}` : 'no step yet'} · {formatDate(r.updatedAt)}
+                <strong>{r.name}</strong> · {last ? `step ${last.step}, loss ${last.loss.toFixed(3)}` : 'no step yet'} ·{' '}
+                {formatDate(r.updatedAt)}
                 {r.error ? <span className="muted"> · {r.error}</span> : null}
                 {wrongBase ? <span className="muted"> · trains on {r.baseModel}: load it to resume</span> : null}
               </span>
               <span className="actions">
-                <button type="button" className="primary" disabled={live || wrongBase} onClick={() => void resumeRun(r.id)} aria-label={`Resume run ${r.name}`}>
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={live || wrongBase}
+                  onClick={() => void resumeRun(r.id)}
+                  aria-label={`Resume run ${r.name}`}
+                >
                   Resume run
                 </button>
-                <button type="button" disabled={live} onClick={() => void discardRun(r.id)} aria-label={`Discard run ${r.name}`}>
+                <button
+                  type="button"
+                  disabled={live}
+                  onClick={() => void discardRun(r.id)}
+                  aria-label={`Discard run ${r.name}`}
+                >
                   Discard
                 </button>
               </span>

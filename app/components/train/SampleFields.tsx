@@ -28,9 +28,34 @@ export function SampleFields() {
           value={samples.prompts.join('\n\n')}
           onChange={(e) => edit.samples({ prompts: splitPrompts(e.target.value) })}
         />
-        <NumberField id="sample-every" label="Sample every (steps)" value={samples.every} integer min={0} onChange={(every) => edit.samples({ every })} hint="0 = only at the end" />
-        <NumberField id="sample-tokens" label="Sample length (tokens)" value={samples.maxNewTokens} integer min={1} max={256} onChange={(maxNewTokens) => edit.samples({ maxNewTokens })} />
-        <NumberField id="sample-temperature" label="Sample temperature" value={samples.temperature} min={0} max={2} step={0.1} onChange={(temperature) => edit.samples({ temperature })} hint="0 = greedy" />
+        <NumberField
+          id="sample-every"
+          label="Sample every (steps)"
+          value={samples.every}
+          integer
+          min={0}
+          onChange={(every) => edit.samples({ every })}
+          hint="0 = only at the end"
+        />
+        <NumberField
+          id="sample-tokens"
+          label="Sample length (tokens)"
+          value={samples.maxNewTokens}
+          integer
+          min={1}
+          max={256}
+          onChange={(maxNewTokens) => edit.samples({ maxNewTokens })}
+        />
+        <NumberField
+          id="sample-temperature"
+          label="Sample temperature"
+          value={samples.temperature}
+          min={0}
+          max={2}
+          step={0.1}
+          onChange={(temperature) => edit.samples({ temperature })}
+          hint="0 = greedy"
+        />
       </div>
       {format ? (
         <p className="hint" data-testid="sample-format">

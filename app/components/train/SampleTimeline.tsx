@@ -18,7 +18,9 @@ export function SampleTimeline() {
     <div className="card" data-testid="sample-timeline">
       <h3>Samples</h3>
       {samples.length === 0 ? (
-        <p className="muted">{every > 0 ? `Samples appear every ${every} steps.` : 'Samples appear at the end of the run.'}</p>
+        <p className="muted">
+          {every > 0 ? `Samples appear every ${every} steps.` : 'Samples appear at the end of the run.'}
+        </p>
       ) : (
         <ol className="timeline">
           {byStep(samples).map(([step, entries]) => (
@@ -27,7 +29,11 @@ export function SampleTimeline() {
               {entries.map((e) => (
                 <p key={e.index} className="sample">
                   <span className="sample-prompt">{e.prompt}</span>
-                  {e.text ? <span className="sample-text">{e.text}</span> : <span className="muted"> (no text: the model ended at once)</span>}
+                  {e.text ? (
+                    <span className="sample-text">{e.text}</span>
+                  ) : (
+                    <span className="muted"> (no text: the model ended at once)</span>
+                  )}
                 </p>
               ))}
             </li>

@@ -40,7 +40,15 @@ export function ScaleOutPanel() {
   useEffect(() => setHubId(fromHub && modelId ? modelId : ''), [modelId, fromHub]);
   if (!info) return null;
   const rate = liveRate ?? measuredThroughput(info.id);
-  const estimate = tokens !== null ? scaleOutEstimate({ parameters: info.facts.parameters, trainTokens: tokens, checkpointing: true, measuredTokensPerSec: rate }) : null;
+  const estimate =
+    tokens !== null
+      ? scaleOutEstimate({
+          parameters: info.facts.parameters,
+          trainTokens: tokens,
+          checkpointing: true,
+          measuredTokensPerSec: rate,
+        })
+      : null;
   const canExport = viewing !== null || datasetChosen;
   const onExport = async () => {
     setBusy(true);
@@ -60,7 +68,11 @@ export function ScaleOutPanel() {
         <>
           <dl className="facts" data-testid="scale-out-times">
             <dt>This device</dt>
-            <dd>{estimate.deviceSeconds !== null ? `about ${formatDuration(estimate.deviceSeconds * 1000)} (${Math.round(rate!)} tokens/s measured)` : 'measured after a run has taken a few steps'}</dd>
+            <dd>
+              {estimate.deviceSeconds !== null
+                ? `about ${formatDuration(estimate.deviceSeconds * 1000)} (${Math.round(rate!)} tokens/s measured)`
+                : 'measured after a run has taken a few steps'}
+            </dd>
             {estimate.gpus.map((g) => (
               <Fragment key={g.label}>
                 <dt>{g.label}</dt>
@@ -69,12 +81,13 @@ export function ScaleOutPanel() {
             ))}
           </dl>
           <p className="muted">
-            {Math.round(tokens!).toLocaleString('en-US')} training tokens; GPU times assume 35% of each card's bf16 peak.
+            {Math.round(tokens!).toLocaleString('en-US')} training tokens; GPU times assume 35% of each card's bf16
+            peak.
           </p>
           {estimate.suggest ? (
             <p data-testid="scale-out-suggest">
-              <strong>This run takes over {SUGGEST_AFTER_HOURS} h here.</strong> Export it as a job and run it with axolotl or TRL on a rented GPU, then
-              import the adapter back.
+              <strong>This run takes over {SUGGEST_AFTER_HOURS} h here.</strong> Export it as a job and run it with
+              axolotl or TRL on a rented GPU, then import the adapter back.
             </p>
           ) : null}
         </>
@@ -83,7 +96,12 @@ export function ScaleOutPanel() {
       )}
       <label className="scale-out-field">
         Hugging Face id of the base
-        <input value={hubId} onChange={(e) => setHubId(e.target.value)} placeholder="e.g. HuggingFaceTB/SmolLM2-135M-Instruct" aria-label="Hugging Face id of the base" />
+        <input
+          value={hubId}
+          onChange={(e) => setHubId(e.target.value)}
+          placeholder="e.g. HuggingFaceTB/SmolLM2-135M-Instruct"
+          aria-label="Hugging Face id of the base"
+        />
       </label>
       <button type="button" disabled={!canExport || busy} onClick={() => void onExport()}>
         {busy ? 'Exporting…' : viewing ? `Export job for ${viewing.name}` : 'Export job (axolotl + TRL)'}
@@ -92,8 +110,9 @@ export function ScaleOutPanel() {
       {result ? (
         <div data-testid="scale-out-result">
           <p>
-            Downloaded <code>{result.fileName}</code>: {result.trainRecords.toLocaleString('en-US')} training and {result.evalRecords.toLocaleString('en-US')} eval
-            records. Run <code>bash launch.sh</code> (axolotl) or <code>python train_trl.py</code> (TRL); the zip it writes back imports in Adapters.
+            Downloaded <code>{result.fileName}</code>: {result.trainRecords.toLocaleString('en-US')} training and{' '}
+            {result.evalRecords.toLocaleString('en-US')} eval records. Run <code>bash launch.sh</code> (axolotl) or{' '}
+            <code>python train_trl.py</code> (TRL); the zip it writes back imports in Adapters.
           </p>
           {result.warnings.length ? (
             <ul className="scale-out-warnings">

@@ -11,7 +11,13 @@ const LABELS: Record<SmallMetric, string> = {
   margins: 'Reward margin (chosen − rejected)',
   accuracies: 'Reward accuracy',
 };
-const COLORS: Record<SmallMetric, string> = { lr: '--ok', gradNorm: '--warn', tokensPerSec: '--muted', margins: '--accent', accuracies: '--ok' };
+const COLORS: Record<SmallMetric, string> = {
+  lr: '--ok',
+  gradNorm: '--warn',
+  tokensPerSec: '--muted',
+  margins: '--accent',
+  accuracies: '--ok',
+};
 
 /** Axis and headline text of a value. */
 function format(metric: SmallMetric, v: number): string {
@@ -30,7 +36,8 @@ export function SmallChart({ metric }: { metric: SmallMetric }) {
   const version = useStudio((s) => s.train.seriesVersion);
   const theme = useDocumentTheme();
   const opts = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(() => {
-    const values: uPlot.Axis['values'] = (_u, ticks) => ticks.map((v) => (metric === 'lr' ? v.toExponential(1) : format(metric, v)));
+    const values: uPlot.Axis['values'] = (_u, ticks) =>
+      ticks.map((v) => (metric === 'lr' ? v.toExponential(1) : format(metric, v)));
     return {
       scales: { x: { time: false }, y: { range: (_u, min, max) => zeroBasedRange(min, max) } },
       series: [{ label: 'step' }, { label: LABELS[metric], stroke: cssVar(COLORS[metric]), width: 1.5 }],
@@ -46,7 +53,13 @@ export function SmallChart({ metric }: { metric: SmallMetric }) {
       <h3>
         {LABELS[metric]} <span className="muted mono">{text}</span>
       </h3>
-      <div ref={ref} className="chart" role="img" aria-label={`${LABELS[metric]} chart, latest ${text}`} data-testid={`chart-${metric}`} />
+      <div
+        ref={ref}
+        className="chart"
+        role="img"
+        aria-label={`${LABELS[metric]} chart, latest ${text}`}
+        data-testid={`chart-${metric}`}
+      />
     </div>
   );
 }

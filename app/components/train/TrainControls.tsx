@@ -32,12 +32,26 @@ function RunProgress({ run }: { run: TrainRunView }) {
             eval batch {run.evalProgress.done} of {run.evalProgress.total}
           </span>
         ) : null}
-        {run.elapsedMs > 0 ? <span className="muted" data-testid="train-elapsed">{formatDuration(run.elapsedMs)} elapsed</span> : null}
+        {run.elapsedMs > 0 ? (
+          <span className="muted" data-testid="train-elapsed">
+            {formatDuration(run.elapsedMs)} elapsed
+          </span>
+        ) : null}
         {run.etaMs !== null && isLive(run) ? <span className="muted">{formatDuration(run.etaMs)} left</span> : null}
-        {run.tokensPerSec !== null ? <span className="muted">{Math.round(run.tokensPerSec).toLocaleString('en-US')} tokens/s</span> : null}
+        {run.tokensPerSec !== null ? (
+          <span className="muted">{Math.round(run.tokensPerSec).toLocaleString('en-US')} tokens/s</span>
+        ) : null}
         {run.gpuBytes !== null ? <span className="muted">{formatBytes(run.gpuBytes)} on the device</span> : null}
-        {run.lastCheckpoint !== null ? <span className="muted" data-testid="train-checkpoint">checkpoint at step {run.lastCheckpoint}</span> : null}
-        {run.resumedAt > 0 ? <span className="muted" data-testid="train-resumed">resumed at step {run.resumedAt}</span> : null}
+        {run.lastCheckpoint !== null ? (
+          <span className="muted" data-testid="train-checkpoint">
+            checkpoint at step {run.lastCheckpoint}
+          </span>
+        ) : null}
+        {run.resumedAt > 0 ? (
+          <span className="muted" data-testid="train-resumed">
+            resumed at step {run.resumedAt}
+          </span>
+        ) : null}
       </div>
       <progress aria-label="Training progress" max={1} value={fraction ?? undefined} />
     </div>
@@ -46,9 +60,15 @@ function RunProgress({ run }: { run: TrainRunView }) {
 
 function Outcome({ run }: { run: TrainRunView }) {
   const setSection = useStudio((s) => s.setSection);
-  if (run.status === 'failed' || run.status === 'diverged') return <ErrorNote message={run.message ?? 'Training failed.'} testId="train-failure" />;
+  if (run.status === 'failed' || run.status === 'diverged')
+    return <ErrorNote message={run.message ?? 'Training failed.'} testId="train-failure" />;
   // A rollback that retries at half the learning rate keeps running: say what happened.
-  if (isLive(run) && run.message) return <p className="warn-note" role="status" data-testid="train-notice">{run.message}</p>;
+  if (isLive(run) && run.message)
+    return (
+      <p className="warn-note" role="status" data-testid="train-notice">
+        {run.message}
+      </p>
+    );
   if (!run.adapterId) return null;
   return (
     <p className="ok-note" data-testid="train-saved">
@@ -74,7 +94,13 @@ export function TrainControls() {
       <h3>Run</h3>
       <div className="actions">
         {!live ? (
-          <button type="button" className="primary" disabled={!ready || problems.length > 0} title={problems[0]} onClick={() => void startTraining()}>
+          <button
+            type="button"
+            className="primary"
+            disabled={!ready || problems.length > 0}
+            title={problems[0]}
+            onClick={() => void startTraining()}
+          >
             Start training
           </button>
         ) : (

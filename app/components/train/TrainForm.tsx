@@ -22,7 +22,11 @@ export function TrainForm() {
         <PresetPicker />
         <div className="form-grid">
           <label htmlFor="train-dataset">Dataset</label>
-          <select id="train-dataset" value={datasetId ?? ''} onChange={(e) => patchData({ selectedDatasetId: e.target.value || null })}>
+          <select
+            id="train-dataset"
+            value={datasetId ?? ''}
+            onChange={(e) => patchData({ selectedDatasetId: e.target.value || null })}
+          >
             {datasets.length === 0 ? <option value="">No prepared dataset yet (Data section)</option> : null}
             {datasets.map((d) => (
               <option key={d.id} value={d.id}>
@@ -31,7 +35,12 @@ export function TrainForm() {
             ))}
           </select>
           <label htmlFor="train-name">Adapter name</label>
-          <input id="train-name" placeholder="named after the dataset" value={name} onChange={(e) => edit.name(e.target.value)} />
+          <input
+            id="train-name"
+            placeholder="named after the dataset"
+            value={name}
+            onChange={(e) => edit.name(e.target.value)}
+          />
         </div>
       </div>
       <MethodFields />

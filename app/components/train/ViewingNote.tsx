@@ -4,7 +4,8 @@ import { useStudio } from '../../store';
 /** The settings a stored run trained with, in one line (the form beside it shows other, current settings). */
 export function runSettingsText(spec: TrainRunSpec): string {
   const { lora, train } = spec;
-  const length = train.steps !== null ? `${train.steps} steps` : `${train.epochs} epoch${train.epochs === 1 ? '' : 's'}`;
+  const length =
+    train.steps !== null ? `${train.steps} steps` : `${train.epochs} epoch${train.epochs === 1 ? '' : 's'}`;
   const targets = lora.targets === 'all-linear' ? 'all linear layers' : lora.targets.join(', ');
   return [
     `rank ${lora.rank}, alpha ${lora.alpha}${lora.useRslora ? ' (rsLoRA)' : ''}, dropout ${lora.dropout}`,
@@ -26,7 +27,8 @@ export function ViewingNote() {
       <p>
         {viewing.interrupted ? (
           <>
-            <strong>{viewing.name}</strong> was interrupted: its curve up to the last checkpoint. &ldquo;Resume run&rdquo; continues it.
+            <strong>{viewing.name}</strong> was interrupted: its curve up to the last checkpoint. &ldquo;Resume
+            run&rdquo; continues it.
           </>
         ) : (
           <>

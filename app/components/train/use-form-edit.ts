@@ -23,5 +23,8 @@ export function useFormEdit() {
 export function useSettingsProblems(): Record<string, string> {
   const lora = useStudio((s) => s.train.form.lora);
   const train = useStudio((s) => s.train.form.train);
-  return useMemo(() => Object.fromEntries(settingsProblems({ lora, train }).map((p) => [p.field, p.message])), [lora, train]);
+  return useMemo(
+    () => Object.fromEntries(settingsProblems({ lora, train }).map((p) => [p.field, p.message])),
+    [lora, train],
+  );
 }

@@ -43,7 +43,12 @@ function showLastWhenIdle(u: uPlot): void {
 }
 
 /** Mounts a uPlot chart in the returned ref's element; `data()` is read again whenever `dataKey` changes. */
-export function useUplot(opts: Omit<uPlot.Options, 'width' | 'height'>, data: () => uPlot.AlignedData, dataKey: string | number, height: number) {
+export function useUplot(
+  opts: Omit<uPlot.Options, 'width' | 'height'>,
+  data: () => uPlot.AlignedData,
+  dataKey: string | number,
+  height: number,
+) {
   const ref = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const dataRef = useRef(data);
@@ -52,7 +57,10 @@ export function useUplot(opts: Omit<uPlot.Options, 'width' | 'height'>, data: ()
     const el = ref.current;
     if (!el) return;
     // The legend shows the hovered step, or the last one when the cursor is off the plot (not "--").
-    const hooks: uPlot.Hooks.Arrays = { ...opts.hooks, setCursor: [...(opts.hooks?.setCursor ?? []), showLastWhenIdle] };
+    const hooks: uPlot.Hooks.Arrays = {
+      ...opts.hooks,
+      setCursor: [...(opts.hooks?.setCursor ?? []), showLastWhenIdle],
+    };
     const u = new uPlot({ ...opts, hooks, width: Math.max(200, el.clientWidth), height }, dataRef.current(), el);
     showLastWhenIdle(u);
     plot.current = u;

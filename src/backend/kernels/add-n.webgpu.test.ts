@@ -54,9 +54,15 @@ describe('AddN on webgpu', () => {
     expect(device.limits.maxStorageBuffersPerShaderStage).toBeGreaterThanOrEqual(8);
   });
 
-  it('the device has the adapter\'s limits, not WebGPU\'s defaults', async () => {
+  it("the device has the adapter's limits, not WebGPU's defaults", async () => {
     const adapter = (await navigator.gpu.requestAdapter()) as GPUAdapter;
-    const names = ['maxStorageBuffersPerShaderStage', 'maxBufferSize', 'maxStorageBufferBindingSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup'] as const;
+    const names = [
+      'maxStorageBuffersPerShaderStage',
+      'maxBufferSize',
+      'maxStorageBufferBindingSize',
+      'maxComputeWorkgroupStorageSize',
+      'maxComputeInvocationsPerWorkgroup',
+    ] as const;
     // (SwiftShader offers 12 storage buffers per stage; a device created without requiredLimits gets 8.)
     for (const name of names) expect(device.limits[name], name).toBe(adapter.limits[name]);
   });
@@ -94,7 +100,17 @@ describe('AddN on webgpu', () => {
 
   it('gives the same gradient as cpu where one input feeds 14 addN terms (global-norm pattern)', async () => {
     const x0 = Float32Array.from({ length: 6 }, (_, i) => i / 3 - 0.7);
-    const f = (x: tf.Tensor) => tf.addN(Array.from({ length: 14 }, (_, k) => x.mul(k + 1).square().sum())).sqrt();
+    const f = (x: tf.Tensor) =>
+      tf
+        .addN(
+          Array.from({ length: 14 }, (_, k) =>
+            x
+              .mul(k + 1)
+              .square()
+              .sum(),
+          ),
+        )
+        .sqrt();
     const run = () => tf.tidy(() => tf.grad(f)(tf.tensor(x0, [2, 3])));
     const gpu = await scoped(async () => run().data());
     await tf.setBackend('cpu');

@@ -32,7 +32,8 @@ function reference(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): Float6
     for (let r = 0; r < g.m; r++) {
       for (let c = 0; c < g.n; c++) {
         let s = 0;
-        for (let j = 0; j < g.k; j++) s += av[ao + (ta ? j * g.m + r : r * g.k + j)] * bv[bo + (tb ? c * g.k + j : j * g.n + c)];
+        for (let j = 0; j < g.k; j++)
+          s += av[ao + (ta ? j * g.m + r : r * g.k + j)] * bv[bo + (tb ? c * g.k + j : j * g.n + c)];
         out[(i * g.m + r) * g.n + c] = s;
       }
     }
@@ -147,13 +148,24 @@ describe('wasm matMul overrides', () => {
     const alpha = tf.randomUniform([n], 0, 1, 'float32', 34);
     const plain = tf.add(tf.matMul(a, b, c.ta, c.tb), bias);
     const expected: Record<string, tf.Tensor> = {
-      linear: plain, relu: tf.relu(plain), relu6: tf.relu6(plain), elu: tf.elu(plain),
-      sigmoid: tf.sigmoid(plain), leakyrelu: tf.leakyRelu(plain, 0.3), prelu: tf.prelu(plain, alpha),
+      linear: plain,
+      relu: tf.relu(plain),
+      relu6: tf.relu6(plain),
+      elu: tf.elu(plain),
+      sigmoid: tf.sigmoid(plain),
+      leakyrelu: tf.leakyRelu(plain, 0.3),
+      prelu: tf.prelu(plain, alpha),
     };
     for (const [activation, want] of Object.entries(expected)) {
       const got = tf.fused.matMul({
-        a, b, transposeA: c.ta, transposeB: c.tb, bias, activation: activation as tf.fused.Activation,
-        preluActivationWeights: alpha, leakyreluAlpha: 0.3,
+        a,
+        b,
+        transposeA: c.ta,
+        transposeB: c.tb,
+        bias,
+        activation: activation as tf.fused.Activation,
+        preluActivationWeights: alpha,
+        leakyreluAlpha: 0.3,
       });
       expect(got.shape).toEqual(want.shape);
       expect(relErr(got.dataSync(), want.dataSync()), activation).toBeLessThan(REL_TOL);

@@ -12,7 +12,13 @@
  * rounding (tests: 1e-5 relative).
  */
 import { tf } from '../tf';
-import { chooseMatMulRoute, matMulGeometry, operandBatchIndex, type MatMulGeometry, type MatMulRoute } from './matmul-route';
+import {
+  chooseMatMulRoute,
+  matMulGeometry,
+  operandBatchIndex,
+  type MatMulGeometry,
+  type MatMulRoute,
+} from './matmul-route';
 import { HeapViews, heapOffset, readWasmInternals, xnnMatMul, type WasmBackendInternals } from './wasm-heap-views';
 
 interface MatMulAttrs {
@@ -31,7 +37,13 @@ export function swapLastTwo(transpose: tf.KernelConfig, backend: tf.KernelBacken
  * Runs `a·b` (both already untransposed: a [..., m, k], b [..., k, n]) on XNNPACK into a new output
  * [...batchShape, m, n], which the caller owns.
  */
-function xnnBatchMatMul(backend: WasmBackendInternals, a: tf.TensorInfo, b: tf.TensorInfo, g: MatMulGeometry, fold: boolean): tf.TensorInfo {
+function xnnBatchMatMul(
+  backend: WasmBackendInternals,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  g: MatMulGeometry,
+  fold: boolean,
+): tf.TensorInfo {
   const { m, k, n } = g;
   const out = backend.makeOutput([...g.batchShape, m, n], 'float32');
   const views = new HeapViews(backend);
@@ -40,14 +52,22 @@ function xnnBatchMatMul(backend: WasmBackendInternals, a: tf.TensorInfo, b: tf.T
     if (fold) {
       // One b: a's batch is a stack of rows, [batch·m, k]·[k, n] → [batch·m, n].
       const rows = g.batch * m;
-      const ids = { a: views.view(aBase, 0, rows * k), b: views.view(bBase, 0, k * n), out: views.view(outBase, 0, rows * n) };
+      const ids = {
+        a: views.view(aBase, 0, rows * k),
+        b: views.view(bBase, 0, k * n),
+        out: views.view(outBase, 0, rows * n),
+      };
       xnnMatMul(backend, ids, rows, k, n);
       return out;
     }
     for (let i = 0; i < g.batch; i++) {
       const ai = operandBatchIndex(i, g.batchShape, g.aBatchShape);
       const bi = operandBatchIndex(i, g.batchShape, g.bBatchShape);
-      const ids = { a: views.view(aBase, ai * m * k, m * k), b: views.view(bBase, bi * k * n, k * n), out: views.view(outBase, i * m * n, m * n) };
+      const ids = {
+        a: views.view(aBase, ai * m * k, m * k),
+        b: views.view(bBase, bi * k * n, k * n),
+        out: views.view(outBase, i * m * n, m * n),
+      };
       xnnMatMul(backend, ids, m, k, n); // [m, k]·[k, n] → [m, n]
       // Release per slice: each b view holds a packed XNNPACK operator until it is released.
       views.release();
@@ -68,12 +88,22 @@ export type RoutePolicy = (g: MatMulGeometry, transposeA: boolean, transposeB: b
  * a·bᵀ for single matrices as (b·aᵀ)ᵀ: `b` [n, k] as stored is the row operand, `aT` [k, m] the weights, the
  * [n, m] product is transposed into a new [m, n] output, which the caller owns.
  */
-function swappedMatMul(backend: WasmBackendInternals, transpose: tf.KernelConfig, aT: tf.TensorInfo, b: tf.TensorInfo, g: MatMulGeometry): tf.TensorInfo {
+function swappedMatMul(
+  backend: WasmBackendInternals,
+  transpose: tf.KernelConfig,
+  aT: tf.TensorInfo,
+  b: tf.TensorInfo,
+  g: MatMulGeometry,
+): tf.TensorInfo {
   const { m, k, n } = g;
   const product = backend.makeOutput([n, m], 'float32'); // (a·bᵀ)ᵀ
   const views = new HeapViews(backend);
   try {
-    const ids = { a: views.view(heapOffset(backend, b), 0, n * k), b: views.view(heapOffset(backend, aT), 0, k * m), out: views.view(heapOffset(backend, product), 0, n * m) };
+    const ids = {
+      a: views.view(heapOffset(backend, b), 0, n * k),
+      b: views.view(heapOffset(backend, aT), 0, k * m),
+      out: views.view(heapOffset(backend, product), 0, n * m),
+    };
     xnnMatMul(backend, ids, n, k, m); // [n, k]·[k, m] → [n, m]
   } finally {
     views.release();
@@ -93,7 +123,11 @@ function swappedMatMul(backend: WasmBackendInternals, transpose: tf.KernelConfig
  * wasm). Falls back to `stock` for non-float32 inputs, for products stock already runs on XNNPACK, and for small
  * ones; `route` is replaceable so the crossover bench can time each path on the same shape.
  */
-export function batchMatMulWasm(stock: tf.KernelConfig, transpose: tf.KernelConfig, route: RoutePolicy = chooseMatMulRoute): tf.KernelFunc {
+export function batchMatMulWasm(
+  stock: tf.KernelConfig,
+  transpose: tf.KernelConfig,
+  route: RoutePolicy = chooseMatMulRoute,
+): tf.KernelFunc {
   return (args) => {
     const { inputs, attrs } = args;
     const backend = args.backend as tf.KernelBackend;
@@ -126,5 +160,10 @@ export function batchMatMulWasm(stock: tf.KernelConfig, transpose: tf.KernelConf
 
 /** Registry entry for `BatchMatMul` on 'wasm' wrapping `stock`; its setup is stock's (the fallback needs it). */
 export function batchMatMulWasmConfig(stock: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelConfig {
-  return { kernelName: 'BatchMatMul', backendName: 'wasm', setupFunc: stock.setupFunc, kernelFunc: batchMatMulWasm(stock, transpose) };
+  return {
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    kernelFunc: batchMatMulWasm(stock, transpose),
+  };
 }

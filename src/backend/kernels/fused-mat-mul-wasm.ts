@@ -34,14 +34,27 @@ function kernel(name: string): tf.KernelConfig {
 }
 
 /** Runs `name` on `inputs`, disposing `consumed` (an intermediate the caller no longer needs). */
-function runThenDispose(name: string, backend: tf.KernelBackend, inputs: tf.NamedTensorInfoMap, consumed: tf.TensorInfo, attrs: tf.NamedAttrMap = {}): tf.TensorInfo {
+function runThenDispose(
+  name: string,
+  backend: tf.KernelBackend,
+  inputs: tf.NamedTensorInfoMap,
+  consumed: tf.TensorInfo,
+  attrs: tf.NamedAttrMap = {},
+): tf.TensorInfo {
   const out = kernel(name).kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo;
   backend.disposeData(consumed.dataId);
   return out;
 }
 
 /** Activation kernels by tfjs's fused activation name (as tfjs-core's `applyActivation`). */
-const ACTIVATION_KERNELS: Record<string, string> = { relu: 'Relu', relu6: 'Relu6', elu: 'Elu', sigmoid: 'Sigmoid', leakyrelu: 'LeakyRelu', prelu: 'Prelu' };
+const ACTIVATION_KERNELS: Record<string, string> = {
+  relu: 'Relu',
+  relu6: 'Relu6',
+  elu: 'Elu',
+  sigmoid: 'Sigmoid',
+  leakyrelu: 'LeakyRelu',
+  prelu: 'Prelu',
+};
 
 /** Batched fused product as matMul, then bias, then activation. The caller owns the result. */
 function unfused(backend: tf.KernelBackend, inputs: FusedInputs, attrs: FusedAttrs): tf.TensorInfo {
@@ -90,5 +103,10 @@ export function fusedMatMulWasm(stock: tf.KernelConfig, transpose: tf.KernelConf
 
 /** Registry entry for `_FusedMatMul` on 'wasm' wrapping `stock`; its setup is stock's. */
 export function fusedMatMulWasmConfig(stock: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelConfig {
-  return { kernelName: '_FusedMatMul', backendName: 'wasm', setupFunc: stock.setupFunc, kernelFunc: fusedMatMulWasm(stock, transpose) };
+  return {
+    kernelName: '_FusedMatMul',
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    kernelFunc: fusedMatMulWasm(stock, transpose),
+  };
 }

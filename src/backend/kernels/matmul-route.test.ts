@@ -1,11 +1,28 @@
 // Shape bookkeeping of the wasm matMul override: geometry, broadcast batch indices, and the route per shape.
 import { describe, expect, it } from 'vitest';
-import { broadcastBatch, chooseMatMulRoute, matMulGeometry, MIN_FOLD_WORK, MIN_SLICE_ROWS, operandBatchIndex } from './matmul-route';
+import {
+  broadcastBatch,
+  chooseMatMulRoute,
+  matMulGeometry,
+  MIN_FOLD_WORK,
+  MIN_SLICE_ROWS,
+  operandBatchIndex,
+} from './matmul-route';
 
 describe('matMulGeometry', () => {
   it('reads m, k, n through the transpose flags and broadcasts batch dims', () => {
     const g = matMulGeometry([2, 1, 5, 3], [4, 7, 5], true, true);
-    expect(g).toMatchObject({ m: 3, k: 5, n: 7, batchShape: [2, 4], batch: 8, aBatchShape: [2, 1], bBatchShape: [1, 4], aBatch: 2, bBatch: 4 });
+    expect(g).toMatchObject({
+      m: 3,
+      k: 5,
+      n: 7,
+      batchShape: [2, 4],
+      batch: 8,
+      aBatchShape: [2, 1],
+      bBatchShape: [1, 4],
+      aBatch: 2,
+      bBatch: 4,
+    });
     expect(matMulGeometry([6, 4], [4, 9], false, false)).toMatchObject({ m: 6, k: 4, n: 9, batchShape: [], batch: 1 });
   });
 
@@ -29,7 +46,8 @@ describe('operandBatchIndex', () => {
 });
 
 describe('chooseMatMulRoute', () => {
-  const route = (a: number[], b: number[], ta: boolean, tb: boolean) => chooseMatMulRoute(matMulGeometry(a, b, ta, tb), ta, tb);
+  const route = (a: number[], b: number[], ta: boolean, tb: boolean) =>
+    chooseMatMulRoute(matMulGeometry(a, b, ta, tb), ta, tb);
 
   it('keeps stock where it is already on XNNPACK, empty or too small', () => {
     expect(route([256, 256], [256, 256], false, false)).toBe('stock');

@@ -125,7 +125,11 @@ export function matMulGeometry(
  * Index of the operand matrix that output batch `index` reads, for an operand with (padded) batch dims
  * `operandShape` broadcast to `batchShape` (row-major flat indices on both sides).
  */
-export function operandBatchIndex(index: number, batchShape: readonly number[], operandShape: readonly number[]): number {
+export function operandBatchIndex(
+  index: number,
+  batchShape: readonly number[],
+  operandShape: readonly number[],
+): number {
   let rest = index;
   let flat = 0;
   let stride = 1;

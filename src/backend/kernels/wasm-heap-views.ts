@@ -40,9 +40,15 @@ export function readWasmInternals(backend: unknown): WasmBackendInternals | null
 }
 
 type CMatMul = (
-  aId: number, aShape: Uint8Array, aRank: number,
-  bId: number, bShape: Uint8Array, bRank: number,
-  transposeA: boolean, transposeB: boolean, outId: number,
+  aId: number,
+  aShape: Uint8Array,
+  aRank: number,
+  bId: number,
+  bShape: Uint8Array,
+  bRank: number,
+  transposeA: boolean,
+  transposeB: boolean,
+  outId: number,
 ) => void;
 
 // One cwrap per backend instance (a new backend is a new wasm module).

@@ -21,15 +21,22 @@ export function parseAdapterFlags(flags: Map<string, string[]>): AdapterSpec[] {
     if (!m || !m[1] || m[1] === 'true') throw new CliError(`--adapter must be DIR or DIR:WEIGHT; got '${value}'`);
     const weight = m[2] === undefined ? 1 : Number(m[2]);
     // 1e999 parses to Infinity, which would turn every merged weight into Inf/NaN.
-    if (!Number.isFinite(weight)) throw new CliError(`--adapter weight must be a finite number; got '${m[2]}' in '${value}'`);
+    if (!Number.isFinite(weight))
+      throw new CliError(`--adapter weight must be a finite number; got '${m[2]}' in '${value}'`);
     return { dir: m[1], weight };
   });
 }
 
 /** Loads the adapters onto `model`; null when none were asked for. Errors (missing, wrong base) become CliErrors. */
-export async function loadAdapterFlags(specs: readonly AdapterSpec[], model: DecoderModel): Promise<LoadedAdapters | null> {
+export async function loadAdapterFlags(
+  specs: readonly AdapterSpec[],
+  model: DecoderModel,
+): Promise<LoadedAdapters | null> {
   if (specs.length === 0) return null;
   return loadAdapterStack(specs, specsOf(model.linears())).catch((e: Error) => {
-    throw e instanceof PeftFormatError || /adapter not found|expected an adapter folder|not a readable zip|safetensors/i.test(e.message) ? new CliError(e.message) : e;
+    throw e instanceof PeftFormatError ||
+      /adapter not found|expected an adapter folder|not a readable zip|safetensors/i.test(e.message)
+      ? new CliError(e.message)
+      : e;
   });
 }

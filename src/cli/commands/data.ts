@@ -52,7 +52,11 @@ export function datasetOptionsFromFlags(flags: Map<string, string[]>): PrepareOp
     evalSplit: numberFlag(flags, 'eval-split'),
     seed: numberFlag(flags, 'seed'),
     template: flag(flags, 'template')?.replace(/\\n/g, '\n'),
-    mapping: jsonFlag<ColumnMapping>(flags, 'mapping', '{"shape":"prompt-completion","fields":{"prompt":"question","completion":"answer"}}'),
+    mapping: jsonFlag<ColumnMapping>(
+      flags,
+      'mapping',
+      '{"shape":"prompt-completion","fields":{"prompt":"question","completion":"answer"}}',
+    ),
     templateVariables: jsonFlag<Record<string, unknown>>(flags, 'template-vars', '{"enable_thinking":false}'),
     pack: flags.has('pack'),
     textMode: chunk ? { kind: 'chunk', tokens: chunk } : undefined,
@@ -89,7 +93,9 @@ async function check(argv: string[]): Promise<number> {
   problems.forEach((l) => process.stderr.write(`${l}\n`));
   // "ok" only when something can be trained on; otherwise the reason is the verdict (and the exit status).
   const format = tok ? promptFormatOf(result.shape, opts.template, tok.hasChatTemplate, opts.templateVariables) : null;
-  const empty = tok ? noExamplesReason(result, { maxSeqLen: opts.maxSeqLen ?? 1024, lengthName: '--seq-len', format }) : null;
+  const empty = tok
+    ? noExamplesReason(result, { maxSeqLen: opts.maxSeqLen ?? 1024, lengthName: '--seq-len', format })
+    : null;
   if (empty) process.stderr.write(`error: nothing to train on: ${empty}\n`);
   else if (result.problemCount === 0) out('ok: no problems found');
   return result.ok && !empty ? 0 : 1;
@@ -100,8 +106,9 @@ const SHAPES: RecordShape[] = ['text', 'prompt-completion', 'alpaca', 'chat', 's
 /** `data synth FILE [--mb N] [--seed S] [--shape S]`: writes a synthetic JSONL (benchmarks, manual checks). */
 async function synth(argv: string[]): Promise<number> {
   const { flags, positional } = parseFlags(argv);
-  if (positional.length !== 1) throw new CliError(`usage: data synth FILE [--mb N] [--seed S] [--shape ${SHAPES.join('|')}]`);
-  const shape = (flag(flags, 'shape', 'chat') as RecordShape);
+  if (positional.length !== 1)
+    throw new CliError(`usage: data synth FILE [--mb N] [--seed S] [--shape ${SHAPES.join('|')}]`);
+  const shape = flag(flags, 'shape', 'chat') as RecordShape;
   if (!SHAPES.includes(shape)) throw new CliError(`--shape must be one of ${SHAPES.join(', ')}`);
   const bytes = (numberFlag(flags, 'mb') ?? 100) * (1 << 20);
   const out = createWriteStream(positional[0]);

@@ -30,7 +30,9 @@ export const envCommand: CliCommand = {
       node: process.version,
       threads: report.threads,
       simd: report.wasm?.simd ?? null,
-      adapter: report.adapter ? `${report.adapter.vendor} ${report.adapter.architecture} ${report.adapter.description}`.trim() : null,
+      adapter: report.adapter
+        ? `${report.adapter.vendor} ${report.adapter.architecture} ${report.adapter.description}`.trim()
+        : null,
     };
     if (flags.has('check')) info.check = await engine.request('matmulCheck', {});
     process.stdout.write(JSON.stringify(info) + '\n');

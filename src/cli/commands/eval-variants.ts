@@ -21,7 +21,13 @@ export interface VariantSpec {
 function parseMix(value: string): VariantSpec {
   const eq = value.indexOf('=');
   const name = eq > 0 ? value.slice(0, eq).trim() : '';
-  const parts = eq > 0 ? value.slice(eq + 1).split(',').filter(Boolean) : [];
+  const parts =
+    eq > 0
+      ? value
+          .slice(eq + 1)
+          .split(',')
+          .filter(Boolean)
+      : [];
   if (!name || parts.length === 0) throw new CliError(`--mix must be NAME=DIR:W,DIR:W; got '${value}'`);
   const entries = parts.map((p) => {
     const m = /^(.+):(-?\d+(?:\.\d+)?(?:e-?\d+)?)$/i.exec(p);
@@ -45,7 +51,10 @@ export function parseVariantFlags(flags: Map<string, string[]>): VariantSpec[] {
 }
 
 /** The variants with their hooks on `model`, and a dispose for the adapters they read. */
-export async function loadVariants(specs: readonly VariantSpec[], model: DecoderModel): Promise<{ variants: EvalVariant[]; dispose(): void }> {
+export async function loadVariants(
+  specs: readonly VariantSpec[],
+  model: DecoderModel,
+): Promise<{ variants: EvalVariant[]; dispose(): void }> {
   const linears = specsOf(model.linears());
   const byDir = new Map<string, LoraAdapter>();
   const dispose = () => byDir.forEach((a) => a.dispose());
@@ -71,6 +80,9 @@ export async function loadVariants(specs: readonly VariantSpec[], model: Decoder
   } catch (e) {
     dispose();
     const err = e as Error;
-    throw err instanceof PeftFormatError || /adapter not found|expected an adapter folder|not a readable zip|safetensors/i.test(err.message) ? new CliError(err.message) : err;
+    throw err instanceof PeftFormatError ||
+      /adapter not found|expected an adapter folder|not a readable zip|safetensors/i.test(err.message)
+      ? new CliError(err.message)
+      : err;
   }
 }

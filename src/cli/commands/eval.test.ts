@@ -39,11 +39,26 @@ async function runEval(args: string[]): Promise<Line[]> {
   } finally {
     spy.mockRestore();
   }
-  return out.trim().split('\n').map((l) => JSON.parse(l) as Line);
+  return out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Line);
 }
 
 /** The fixture command of scripts/fixtures/make_eval_fixtures.py, with absolute paths. */
-const FIXTURE_ARGS = ['--model', MODEL, '--data', path.join(EVAL, 'data.jsonl'), '--all', '--adapter', A, '--adapter', `${B}:0.5`, '--mix', `ab=${A}:0.7,${B}:-0.3`];
+const FIXTURE_ARGS = [
+  '--model',
+  MODEL,
+  '--data',
+  path.join(EVAL, 'data.jsonl'),
+  '--all',
+  '--adapter',
+  A,
+  '--adapter',
+  `${B}:0.5`,
+  '--mix',
+  `ab=${A}:0.7,${B}:-0.3`,
+];
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -92,18 +107,23 @@ describe('eval', () => {
   it('refuses an adapter of another base with the reason', async () => {
     // A base of other shapes (Qwen3: head_dim 16, so q_proj is [64, 32]) with a tokenizer to read the data.
     const dir = await mkdtemp(path.join(os.tmpdir(), 'eval-'));
-    for (const f of ['config.json', 'model.safetensors']) await copyFile(path.join(modelFixtureDir('qwen3'), f), path.join(dir, f));
+    for (const f of ['config.json', 'model.safetensors'])
+      await copyFile(path.join(modelFixtureDir('qwen3'), f), path.join(dir, f));
     for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(path.join(MODEL, f), path.join(dir, f));
     const run = evalCommand.run(['--model', dir, '--data', path.join(EVAL, 'data.jsonl'), '--all', '--adapter', A]);
     await expect(run).rejects.toThrow(CliError);
-    await expect(evalCommand.run(['--model', dir, '--data', path.join(EVAL, 'data.jsonl'), '--all', '--adapter', A])).rejects.toThrow(/shape|different model|base/i);
+    await expect(
+      evalCommand.run(['--model', dir, '--data', path.join(EVAL, 'data.jsonl'), '--all', '--adapter', A]),
+    ).rejects.toThrow(/shape|different model|base/i);
   });
 
   it('refuses data prepared with another tokenizer', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'eval-'));
     const file = path.join(dir, 'other.jsonl');
     await writeFile(file, JSON.stringify({ ids: [1, 300, 5], lossMask: [0, 1, 1] }) + '\n');
-    await expect(evalCommand.run(['--model', MODEL, '--data', file])).rejects.toThrow(/prepared with another tokenizer/);
+    await expect(evalCommand.run(['--model', MODEL, '--data', file])).rejects.toThrow(
+      /prepared with another tokenizer/,
+    );
   });
 
   it('scores a token dump as it was scored, and says why when nothing carries loss', async () => {
@@ -112,11 +132,15 @@ describe('eval', () => {
     expect(Math.abs(lines[0].loss - golden.variants.base.loss)).toBeLessThan(1e-5);
     // Completions cut off by the sequence length: the reason, not a NaN.
     const cut = evalCommand.run(['--model', MODEL, '--data', path.join(EVAL, 'data.jsonl'), '--all', '--seq-len', '6']);
-    await expect(cut).rejects.toThrow(/no example has a loss-carrying token within --seq-len 6: the prompt alone fills it/);
+    await expect(cut).rejects.toThrow(
+      /no example has a loss-carrying token within --seq-len 6: the prompt alone fills it/,
+    );
     // A pre-tokenized file whose masks are all 0.
     const dir = await mkdtemp(path.join(os.tmpdir(), 'eval-'));
     const file = path.join(dir, 'no-loss.jsonl');
     await writeFile(file, JSON.stringify({ ids: [1, 5, 6], lossMask: [0, 0, 0] }) + '\n');
-    await expect(evalCommand.run(['--model', MODEL, '--data', file])).rejects.toThrow(/has a loss-carrying token, so there is nothing to score/);
+    await expect(evalCommand.run(['--model', MODEL, '--data', file])).rejects.toThrow(
+      /has a loss-carrying token, so there is nothing to score/,
+    );
   });
 });

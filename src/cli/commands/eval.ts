@@ -36,14 +36,21 @@ const DEFAULT_EVAL_SPLIT = 0.1;
 const DEFAULT_SEQ_LEN = 1024;
 
 /** Upper bounds that keep a typo (1e30) from turning into an endless loop or a huge allocation. */
-const INT_MAX: Record<string, number> = { 'seq-len': 1 << 20, batch: 4096, predict: 100_000, 'max-new-tokens': 1 << 16, seed: 2 ** 32 - 1 };
+const INT_MAX: Record<string, number> = {
+  'seq-len': 1 << 20,
+  batch: 4096,
+  predict: 100_000,
+  'max-new-tokens': 1 << 16,
+  seed: 2 ** 32 - 1,
+};
 
 function intFlag(flags: Flags, name: string, fallback: number, min: number): number {
   const raw = flag(flags, name);
   if (raw === undefined) return fallback;
   const v = Number(raw);
   const max = INT_MAX[name] ?? Number.MAX_SAFE_INTEGER;
-  if (raw === 'true' || !Number.isInteger(v) || v < min || v > max) throw new CliError(`--${name} must be an integer in [${min}, ${max}]; got '${raw}'`);
+  if (raw === 'true' || !Number.isInteger(v) || v < min || v > max)
+    throw new CliError(`--${name} must be an integer in [${min}, ${max}]; got '${raw}'`);
   return v;
 }
 
@@ -54,20 +61,32 @@ async function evalExamples(flags: Flags, tokenizer: TextTokenizer, vocab: numbe
   if (flags.has('all') && flags.has('eval-split')) throw new CliError('pass --all or --eval-split F, not both');
   const maxSeqLen = intFlag(flags, 'seq-len', DEFAULT_SEQ_LEN, 2);
   const dumps = await Promise.all(files.map((f) => readTokenDump(f, vocab)));
-  if (dumps.every((d) => d !== null)) return scoredExamples(dumps.flatMap((d) => d!), maxSeqLen);
+  if (dumps.every((d) => d !== null))
+    return scoredExamples(
+      dumps.flatMap((d) => d!),
+      maxSeqLen,
+    );
   if (dumps.some((d) => d !== null)) throw new CliError('--data: mix of pre-tokenized and raw files; give one kind');
   const all = flags.has('all');
   const evalSplit = all ? 0 : Number(flag(flags, 'eval-split', String(DEFAULT_EVAL_SPLIT)));
-  if (!all && !(evalSplit > 0)) throw new CliError(`--eval-split must be a fraction in (0, 1) or a count ≥ 1; got '${flag(flags, 'eval-split')}'`);
+  if (!all && !(evalSplit > 0))
+    throw new CliError(`--eval-split must be a fraction in (0, 1) or a count ≥ 1; got '${flag(flags, 'eval-split')}'`);
   const inputs = await Promise.all(files.map((f) => fileDatasetInput(f))).catch((e: Error) => {
     throw new CliError(e.message);
   });
-  const options = { ...datasetOptionsFromFlags(flags), maxSeqLen, evalSplit, seed: intFlag(flags, 'seed', 0, 0), shuffle: !all };
+  const options = {
+    ...datasetOptionsFromFlags(flags),
+    maxSeqLen,
+    evalSplit,
+    seed: intFlag(flags, 'seed', 0, 0),
+    shuffle: !all,
+  };
   const result = await prepareDataset(inputs, tokenizer, options).catch((e: Error) => {
     throw e instanceof DatasetOptionsError ? new CliError(e.message) : e;
   });
   for (const line of formatProblemSummary(result)) process.stderr.write(`${line}\n`);
-  if (!result.ok) throw new CliError('the data has problems (see above); fix them or pass --skip-invalid to score the valid records');
+  if (!result.ok)
+    throw new CliError('the data has problems (see above); fix them or pass --skip-invalid to score the valid records');
   const picked = all ? result.train : result.eval;
   if (picked.length === 0 && result.stats.droppedNoLoss > 0) {
     throw new CliError(
@@ -76,7 +95,9 @@ async function evalExamples(flags: Flags, tokenizer: TextTokenizer, vocab: numbe
     );
   }
   if (picked.length === 0) {
-    throw new CliError(`the eval split is empty (${result.train.length} examples, --eval-split ${evalSplit}); pass --all or a larger --eval-split`);
+    throw new CliError(
+      `the eval split is empty (${result.train.length} examples, --eval-split ${evalSplit}); pass --all or a larger --eval-split`,
+    );
   }
   return scoredExamples(picked, maxSeqLen);
 }
@@ -85,7 +106,12 @@ function outputLine(score: VariantScore, v: number, predict: PredictResult | nul
   const { variant, loss, perplexity, tokens, examples, ci95 } = score;
   const line: Record<string, unknown> = { variant, loss, perplexity, tokens, examples, ci95 };
   if (predict) {
-    line.predictions = predict.cells[v].map((cell, p) => ({ index: predict.prompts[p].index, text: cell.text, finishReason: cell.finishReason, ...predict.scores[v][p] }));
+    line.predictions = predict.cells[v].map((cell, p) => ({
+      index: predict.prompts[p].index,
+      text: cell.text,
+      finishReason: cell.finishReason,
+      ...predict.scores[v][p],
+    }));
     line.metrics = predict.metrics[v];
   }
   return jsonLine(line);
@@ -112,12 +138,14 @@ async function run(flags: Flags, files: ModelFiles): Promise<number> {
     const examples = await evalExamples(flags, tokenizer, model.config.vocab);
     loaded = await loadVariants(specs, model);
     const scores = await evaluateVariants(model, examples, loaded.variants, { batched, batchRows, seed });
-    const predict = predictN > 0
-      ? await predictGrid(model, tokenizer, examples, loaded.variants, predictN, { maxNewTokens, seed, batched })
-      : null;
+    const predict =
+      predictN > 0
+        ? await predictGrid(model, tokenizer, examples, loaded.variants, predictN, { maxNewTokens, seed, batched })
+        : null;
     // Written only once everything scored, and atomically: a failed run leaves no dump behind.
     const dump = flag(flags, 'dump-tokens');
-    if (dump && dump !== 'true') await writeFileAtomically(dump, (sink) => sink.write(new TextEncoder().encode(tokenDumpLines(examples))));
+    if (dump && dump !== 'true')
+      await writeFileAtomically(dump, (sink) => sink.write(new TextEncoder().encode(tokenDumpLines(examples))));
     scores.forEach((s, v) => process.stdout.write(outputLine(s, v, predict) + '\n'));
     return 0;
   } catch (e) {

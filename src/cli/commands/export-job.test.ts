@@ -16,8 +16,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  const so = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const se = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
   try {
     return { code: await exportJobCommand.run(args), out, err };
   } finally {
@@ -29,15 +33,78 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 describe('export-job CLI', () => {
   it('writes the job for a hub id with the training flags mapped, plus a zip', async () => {
     const out = path.join(dir, 'job');
-    const args = ['--model-id', 'HuggingFaceTB/SmolLM2-135M-Instruct', '--data', chatData, '--out', out, '--zip', '--rank', '16', '--alpha', '32', '--dropout', '0.1', '--targets', 'q_proj,v_proj', '--rslora', '--dora', '--lr', '1e-4', '--schedule', 'linear', '--warmup', '10', '--epochs', '2', '--batch', '4', '--grad-accum', '2', '--seq-len', '256', '--quant', 'nf4', '--eval-split', '0.1', '--seed', '3', '--lora-plus-ratio', '16', '--run-id', 'run-cli'];
+    const args = [
+      '--model-id',
+      'HuggingFaceTB/SmolLM2-135M-Instruct',
+      '--data',
+      chatData,
+      '--out',
+      out,
+      '--zip',
+      '--rank',
+      '16',
+      '--alpha',
+      '32',
+      '--dropout',
+      '0.1',
+      '--targets',
+      'q_proj,v_proj',
+      '--rslora',
+      '--dora',
+      '--lr',
+      '1e-4',
+      '--schedule',
+      'linear',
+      '--warmup',
+      '10',
+      '--epochs',
+      '2',
+      '--batch',
+      '4',
+      '--grad-accum',
+      '2',
+      '--seq-len',
+      '256',
+      '--quant',
+      'nf4',
+      '--eval-split',
+      '0.1',
+      '--seed',
+      '3',
+      '--lora-plus-ratio',
+      '16',
+      '--run-id',
+      'run-cli',
+    ];
     const r = await run(args);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ runId: 'run-cli', kind: 'chat', train: 720, eval: 80, warnings: [expect.stringMatching(/DoRA on a quantized base/)] });
+    expect(JSON.parse(r.out)).toMatchObject({
+      runId: 'run-cli',
+      kind: 'chat',
+      train: 720,
+      eval: 80,
+      warnings: [expect.stringMatching(/DoRA on a quantized base/)],
+    });
     const yaml = load(readFileSync(path.join(out, 'axolotl.yaml'), 'utf8'), { schema: YAML11_SCHEMA });
     expect(yaml).toMatchObject({
-      base_model: 'HuggingFaceTB/SmolLM2-135M-Instruct', adapter: 'qlora', load_in_4bit: true, lora_r: 16, lora_alpha: 32, lora_dropout: 0.1,
-      lora_target_modules: ['q_proj', 'v_proj'], peft_use_rslora: true, peft_use_dora: true, loraplus_lr_ratio: 16, learning_rate: 1e-4,
-      lr_scheduler: 'linear', warmup_steps: 10, num_epochs: 2, micro_batch_size: 4, gradient_accumulation_steps: 2, sequence_len: 256, seed: 3,
+      base_model: 'HuggingFaceTB/SmolLM2-135M-Instruct',
+      adapter: 'qlora',
+      load_in_4bit: true,
+      lora_r: 16,
+      lora_alpha: 32,
+      lora_dropout: 0.1,
+      lora_target_modules: ['q_proj', 'v_proj'],
+      peft_use_rslora: true,
+      peft_use_dora: true,
+      loraplus_lr_ratio: 16,
+      learning_rate: 1e-4,
+      lr_scheduler: 'linear',
+      warmup_steps: 10,
+      num_epochs: 2,
+      micro_batch_size: 4,
+      gradient_accumulation_steps: 2,
+      sequence_len: 256,
+      seed: 3,
       output_dir: './outputs/run-cli',
     });
     expect(readdirSync(path.join(out, 'data')).sort()).toEqual(['eval.jsonl', 'train.jsonl']);
@@ -60,7 +127,10 @@ describe('export-job CLI', () => {
     [['--model-id', 'a/b', '--data', chatData, '--method', 'ppo'], /--method must be sft, dpo,? (or )?orpo/],
     [['--model-id', 'a/b', '--data', chatData, '--method', 'dpo'], /--method dpo needs preference pairs/],
     [['--model-id', 'a/b', '--data', chatData, '--loss', 'hinge'], /--loss must be sigmoid or ipo/],
-    [['--model-id', 'a/b', '--data', chatData, '--template', 'no placeholder'], /--template: the prompt template has no \{prompt\}/],
+    [
+      ['--model-id', 'a/b', '--data', chatData, '--template', 'no placeholder'],
+      /--template: the prompt template has no \{prompt\}/,
+    ],
     [['--model-id', 'a/b', '--data', chatData, '--lora-plus-ratio', '-1'], /--lora-plus-ratio must be a number > 0/],
     [['--model-id', 'a/b', '--data', chatData, '--run-id', '../x'], /--run-id must be/],
   ])('refuses %j with a clear message and writes nothing', async (args, message) => {
@@ -82,18 +152,37 @@ describe('export-job CLI', () => {
 describe('export-job CLI, preference pairs', () => {
   it('DPO from the shipped sample pairs: detected by the data pipeline, written for chat_template.default', async () => {
     const out = path.join(dir, 'job-dpo');
-    const r = await run(['--model-id', 'a/b', '--data', path.join(root, 'public/datasets/sea-preference.jsonl'), '--method', 'dpo', '--beta', '0.2', '--out', out]);
+    const r = await run([
+      '--model-id',
+      'a/b',
+      '--data',
+      path.join(root, 'public/datasets/sea-preference.jsonl'),
+      '--method',
+      'dpo',
+      '--beta',
+      '0.2',
+      '--out',
+      out,
+    ]);
     expect(r.code).toBe(0);
-    const yaml = load(readFileSync(path.join(out, 'axolotl.yaml'), 'utf8'), { schema: YAML11_SCHEMA }) as Record<string, unknown>;
+    const yaml = load(readFileSync(path.join(out, 'axolotl.yaml'), 'utf8'), { schema: YAML11_SCHEMA }) as Record<
+      string,
+      unknown
+    >;
     expect(yaml).toMatchObject({ rl: 'dpo', rl_beta: 0.2, datasets: [{ type: 'chat_template.default' }] });
-    const first = JSON.parse(readFileSync(path.join(out, 'data/train.jsonl'), 'utf8').split('\n')[0]) as Record<string, unknown>;
+    const first = JSON.parse(readFileSync(path.join(out, 'data/train.jsonl'), 'utf8').split('\n')[0]) as Record<
+      string,
+      unknown
+    >;
     expect(first).toMatchObject({ chosen: { role: 'assistant' }, rejected: { role: 'assistant' } });
     expect((first.messages as { role: string }[]).some((m) => m.role === 'user')).toBe(true);
   });
 
   it('preference pairs with --method sft are refused with the fix', async () => {
     const out = path.join(dir, 'job-sft-pairs');
-    await expect(run(['--model-id', 'a/b', '--data', path.join(root, 'public/datasets/sea-preference.jsonl'), '--out', out])).rejects.toThrow(/pass --method dpo or orpo/);
+    await expect(
+      run(['--model-id', 'a/b', '--data', path.join(root, 'public/datasets/sea-preference.jsonl'), '--out', out]),
+    ).rejects.toThrow(/pass --method dpo or orpo/);
     expect(existsSync(out)).toBe(false);
   });
 });

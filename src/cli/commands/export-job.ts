@@ -40,13 +40,16 @@ async function baseFacts(flags: Flags): Promise<BaseFacts> {
   const id = flag(flags, 'model-id');
   if (flags.has('model') && id !== undefined) throw new CliError('pass --model DIR or --model-id HF_ID, not both');
   if (id !== undefined) {
-    if (!isHubId(id)) throw new CliError(`--model-id must be a Hugging Face id like Qwen/Qwen2.5-0.5B-Instruct; got '${id}'`);
+    if (!isHubId(id))
+      throw new CliError(`--model-id must be a Hugging Face id like Qwen/Qwen2.5-0.5B-Instruct; got '${id}'`);
     // Without the files we cannot see the tokenizer: assume an instruct base with a chat template.
     return { modelId: id, hasChatTemplate: true, markers: {} };
   }
   if (!flags.has('model')) throw new CliError('--model DIR or --model-id HF_ID is required');
   const files: ModelFiles = await modelFolderFlag(flags);
-  const cfg = await readJson<Record<string, unknown>>(files, 'config.json').catch(() => ({}) as Record<string, unknown>);
+  const cfg = await readJson<Record<string, unknown>>(files, 'config.json').catch(
+    () => ({}) as Record<string, unknown>,
+  );
   const named = typeof cfg._name_or_path === 'string' ? cfg._name_or_path : '';
   const tok = await loadTokenizer(files).catch((e: Error) => {
     throw new CliError(e.message);
@@ -54,7 +57,11 @@ async function baseFacts(flags: Flags): Promise<BaseFacts> {
   const bos = tok.bosTokenId !== null ? tok.decode([tok.bosTokenId], { skipSpecialTokens: false }) : undefined;
   const eos = tok.eosTokenIds.length ? tok.decode([tok.eosTokenIds[0]], { skipSpecialTokens: false }) : undefined;
   const addBos = tok.bosTokenId !== null && tok.encode('a')[0] === tok.bosTokenId;
-  return { modelId: isHubId(named) ? named : null, hasChatTemplate: tok.hasChatTemplate, markers: { bos, eos, addBos } };
+  return {
+    modelId: isHubId(named) ? named : null,
+    hasChatTemplate: tok.hasChatTemplate,
+    markers: { bos, eos, addBos },
+  };
 }
 
 function method(flags: Flags): TrainMethod {
@@ -81,7 +88,8 @@ export function handoffSpecFromFlags(flags: Flags, facts: BaseFacts): HandoffSpe
   if (loss !== 'sigmoid' && loss !== 'ipo') throw new CliError(`--loss must be sigmoid or ipo; got '${loss}'`);
   const train = trainConfigFromFlags(flags);
   const runId = flag(flags, 'run-id') ?? `run-${Date.now().toString(36)}`;
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$/.test(runId)) throw new CliError(`--run-id must be letters, digits, '.', '_' or '-'; got '${runId}'`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$/.test(runId))
+    throw new CliError(`--run-id must be letters, digits, '.', '_' or '-'; got '${runId}'`);
   return {
     runId,
     modelId: facts.modelId,
@@ -119,18 +127,24 @@ async function readData(flags: Flags, spec: HandoffSpec): Promise<JobData> {
   const examples = await readExamples(inputs, flags, log);
   if (log.count > 0) {
     for (const line of formatProblems(log.problems, log.count)) process.stderr.write(`${line}\n`);
-    if (!flags.has('skip-invalid')) throw new CliError(`${log.count} problem(s) in the data; fix them or pass --skip-invalid to leave those records out`);
+    if (!flags.has('skip-invalid'))
+      throw new CliError(
+        `${log.count} problem(s) in the data; fix them or pass --skip-invalid to leave those records out`,
+      );
   }
   const pairs = examples.flatMap((ex) => (ex.kind === 'preference' ? [preferencePair(ex)] : []));
-  if (pairs.length > 0 && pairs.length < examples.length) throw new CliError('the data mixes preference pairs with other records; hand them over as separate jobs');
-  if (spec.method === 'sft' && pairs.length > 0) throw new CliError('the data holds preference pairs ({"prompt","chosen","rejected"}): pass --method dpo or orpo');
+  if (pairs.length > 0 && pairs.length < examples.length)
+    throw new CliError('the data mixes preference pairs with other records; hand them over as separate jobs');
+  if (spec.method === 'sft' && pairs.length > 0)
+    throw new CliError('the data holds preference pairs ({"prompt","chosen","rejected"}): pass --method dpo or orpo');
   return pairs.length > 0 ? { kind: 'preference', pairs } : { kind: 'sft', examples };
 }
 
 async function refuseExisting(out: string, zip: boolean): Promise<void> {
   refuseControlChars('out', out);
   const zipFile = `${out.replace(/[\\/]+$/, '')}.zip`;
-  if (zip && (await stat(zipFile).catch(() => null))?.isDirectory()) throw new CliError(`--zip: ${zipFile} is a folder; move it or leave out --zip`);
+  if (zip && (await stat(zipFile).catch(() => null))?.isDirectory())
+    throw new CliError(`--zip: ${zipFile} is a folder; move it or leave out --zip`);
   const info = await stat(out).catch(() => null);
   if (info && !info.isDirectory()) throw new CliError(`--out ${out} is a file; give a folder`);
   if (info) {
@@ -143,7 +157,11 @@ async function refuseExisting(out: string, zip: boolean): Promise<void> {
  * Writes the job folder (and the zip) or nothing: on any failure the folder is removed when this run created it,
  * and a half-written zip is removed, so a retry starts clean.
  */
-async function writeJob(out: string, files: Record<string, string>, zip: { file: string; bytes(): Uint8Array } | null): Promise<void> {
+async function writeJob(
+  out: string,
+  files: Record<string, string>,
+  zip: { file: string; bytes(): Uint8Array } | null,
+): Promise<void> {
   const created = !(await stat(out).catch(() => null));
   try {
     for (const [name, text] of Object.entries(files)) {
@@ -178,9 +196,19 @@ export const exportJobCommand: CliCommand = {
     for (const w of job.warnings) process.stderr.write(`warning: ${w}\n`);
     const zip = flags.has('zip') ? `${out.replace(/[\\/]+$/, '')}.zip` : null;
     await writeJob(out, job.files, zip === null ? null : { file: zip, bytes: () => zipJob(job, spec.runId) });
-    const line = { out: path.resolve(out), zip: zip && path.resolve(zip), runId: spec.runId, kind: job.kind, train: job.trainCount, eval: job.evalCount, warnings: job.warnings };
+    const line = {
+      out: path.resolve(out),
+      zip: zip && path.resolve(zip),
+      runId: spec.runId,
+      kind: job.kind,
+      train: job.trainCount,
+      eval: job.evalCount,
+      warnings: job.warnings,
+    };
     process.stdout.write(JSON.stringify(line) + '\n');
-    process.stderr.write(`job written to ${path.resolve(out)}: bash launch.sh (axolotl) or python train_trl.py (TRL); see README.md\n`);
+    process.stderr.write(
+      `job written to ${path.resolve(out)}: bash launch.sh (axolotl) or python train_trl.py (TRL); see README.md\n`,
+    );
     return 0;
   },
 };

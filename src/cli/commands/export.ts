@@ -50,7 +50,8 @@ const DTYPES: Record<Format, { allowed: string[]; fallback: string | null }> = {
 function linearSpecs(config: ModelConfig): LinearSpec[] {
   const out: LinearSpec[] = [];
   for (let i = 0; i < config.layers; i++) {
-    for (const l of layerLinearShapes(config)) out.push({ path: linearPath(i, l.name), inFeatures: l.shape[1], outFeatures: l.shape[0] });
+    for (const l of layerLinearShapes(config))
+      out.push({ path: linearPath(i, l.name), inFeatures: l.shape[1], outFeatures: l.shape[0] });
   }
   return out;
 }
@@ -88,7 +89,14 @@ function modelfileBeside(out: string, body: string): Promise<void> {
   return writeFileAtomically(target, (sink) => sink.write(new TextEncoder().encode(body)));
 }
 
-async function run(format: Format, dtype: string, out: string, files: ModelFiles, config: ModelConfig, loaded: Loaded): Promise<Record<string, unknown>> {
+async function run(
+  format: Format,
+  dtype: string,
+  out: string,
+  files: ModelFiles,
+  config: ModelConfig,
+  loaded: Loaded,
+): Promise<Record<string, unknown>> {
   const name = path.basename(out).replace(/\.gguf$/i, '');
   const mixes = loaded.inputs.map(({ adapter, weight }) => ({ adapter, weight }));
   const factors: Map<string, Stacked> = mixes.length ? await stackFactors(mixes, { dora: 'fold' }) : new Map();
@@ -96,25 +104,47 @@ async function run(format: Format, dtype: string, out: string, files: ModelFiles
     const type = dtype.toUpperCase() as AdapterGgufType;
     const layout = await writeFileAtomically(out, (sink) => writeGgufAdapter(sink, config, factors, { type, name }));
     const tok = await modelfileTokenFacts(files, config);
-    await modelfileBeside(out, modelfile({ from: './base.gguf', adapter: `./${path.basename(out)}`, stopTokens: tok.stopTokens, chatTemplate: tok.chatTemplate }));
+    await modelfileBeside(
+      out,
+      modelfile({
+        from: './base.gguf',
+        adapter: `./${path.basename(out)}`,
+        stopTokens: tok.stopTokens,
+        chatTemplate: tok.chatTemplate,
+      }),
+    );
     return { bytes: layout.totalBytes, modules: factors.size };
   }
   if (format === 'merged-gguf') {
     const weights = await openMergedWeights(files, config, factors);
     const type = dtype.toUpperCase() as ModelGgufType;
-    const { layout, tokenizer } = await writeFileAtomically(out, (sink) => writeGgufModel(sink, files, config, weights, { type, name }));
-    await modelfileBeside(out, modelfile({ from: `./${path.basename(out)}`, stopTokens: tokenizer.stopTokens, chatTemplate: tokenizer.chatTemplate }));
+    const { layout, tokenizer } = await writeFileAtomically(out, (sink) =>
+      writeGgufModel(sink, files, config, weights, { type, name }),
+    );
+    await modelfileBeside(
+      out,
+      modelfile({
+        from: `./${path.basename(out)}`,
+        stopTokens: tokenizer.stopTokens,
+        chatTemplate: tokenizer.chatTemplate,
+      }),
+    );
     return { bytes: layout.totalBytes, tensors: weights.tensors.length };
   }
   if (format === 'merged') {
     const weights = await openMergedWeights(files, config, factors);
-    const result = await writeFolderAtomically(out, (sink) => writeMergedHf(sink, files, weights, { dtype: dtype.toUpperCase() as FloatDtype }));
+    const result = await writeFolderAtomically(out, (sink) =>
+      writeMergedHf(sink, files, weights, { dtype: dtype.toUpperCase() as FloatDtype }),
+    );
     return { ...result };
   }
   const single = mixes.length === 1 && mixes[0].weight === 1;
   const adapter = single ? mixes[0].adapter : await mergeConcat(mixes, linearSpecs(config));
   try {
-    const written = await exportPeft(adapter, { baseModel: loaded.inputs[0].baseModel ?? files.label, dtype: dtype.toUpperCase() as FloatDtype });
+    const written = await exportPeft(adapter, {
+      baseModel: loaded.inputs[0].baseModel ?? files.label,
+      dtype: dtype.toUpperCase() as FloatDtype,
+    });
     await writeFolderAtomically(out, async (sink) => {
       for (const [file, bytes] of Object.entries(written)) await writeWholeFile(sink, file, bytes);
     });
@@ -132,8 +162,10 @@ async function checkOut(out: string, format: Format): Promise<void> {
   refuseControlChars('out', out);
   const info = await stat(out).catch(() => null);
   const folder = format === 'peft' || format === 'merged';
-  if (info && folder && !info.isDirectory()) throw new CliError(`--out ${out} is a file; ${format} writes a folder, give a folder path`);
-  if (info && !folder && info.isDirectory()) throw new CliError(`--out ${out} is a folder; ${format} writes one file, give a FILE.gguf path`);
+  if (info && folder && !info.isDirectory())
+    throw new CliError(`--out ${out} is a file; ${format} writes a folder, give a folder path`);
+  if (info && !folder && info.isDirectory())
+    throw new CliError(`--out ${out} is a folder; ${format} writes one file, give a FILE.gguf path`);
 }
 
 export const exportCommand: CliCommand = {
@@ -141,16 +173,24 @@ export const exportCommand: CliCommand = {
   async run(argv) {
     const { flags } = parseFlags(argv);
     const format = flag(flags, 'format') as Format | undefined;
-    if (!format || !FORMATS.includes(format)) throw new CliError(`--format must be one of ${FORMATS.join(', ')}; got '${format ?? ''}'`);
+    if (!format || !FORMATS.includes(format))
+      throw new CliError(`--format must be one of ${FORMATS.join(', ')}; got '${format ?? ''}'`);
     const out = flag(flags, 'out');
-    if (!out || out === 'true') throw new CliError(`--out ${format === 'merged' || format === 'peft' ? 'DIR' : 'FILE.gguf'} is required`);
+    if (!out || out === 'true')
+      throw new CliError(`--out ${format === 'merged' || format === 'peft' ? 'DIR' : 'FILE.gguf'} is required`);
     await checkOut(out, format);
     const specs = parseAdapterFlags(flags);
-    if (specs.length === 0 && (format === 'peft' || format === 'gguf-adapter')) throw new CliError('pass at least one --adapter DIR[:WEIGHT]');
+    if (specs.length === 0 && (format === 'peft' || format === 'gguf-adapter'))
+      throw new CliError('pass at least one --adapter DIR[:WEIGHT]');
     const files = await modelFolderFlag(flags);
     const config = await loadModelConfig(files).catch(asCliError);
-    const dtype = (flag(flags, 'dtype') ?? DTYPES[format].fallback ?? (await baseDtype(files).catch(asCliError))).toLowerCase();
-    if (!DTYPES[format].allowed.includes(dtype)) throw new CliError(`--dtype for ${format} must be one of ${DTYPES[format].allowed.join(', ')}; got '${dtype}'`);
+    const dtype = (
+      flag(flags, 'dtype') ??
+      DTYPES[format].fallback ??
+      (await baseDtype(files).catch(asCliError))
+    ).toLowerCase();
+    if (!DTYPES[format].allowed.includes(dtype))
+      throw new CliError(`--dtype for ${format} must be one of ${DTYPES[format].allowed.join(', ')}; got '${dtype}'`);
     try {
       if (format === 'gguf-adapter' || format === 'merged-gguf') ggufArchitecture(config);
     } catch (e) {
@@ -161,10 +201,23 @@ export const exportCommand: CliCommand = {
     const started = Date.now();
     try {
       const result = await run(format, dtype, out, files, config, loaded);
-      process.stdout.write(JSON.stringify({ format, dtype, out: path.resolve(out), adapters: specs.length, ...result, millis: Date.now() - started }) + '\n');
+      process.stdout.write(
+        JSON.stringify({
+          format,
+          dtype,
+          out: path.resolve(out),
+          adapters: specs.length,
+          ...result,
+          millis: Date.now() - started,
+        }) + '\n',
+      );
       return 0;
     } catch (e) {
-      if (e instanceof GgufExportError || /disk is full|does not have|a different base|not found/.test((e as Error).message)) throw new CliError((e as Error).message);
+      if (
+        e instanceof GgufExportError ||
+        /disk is full|does not have|a different base|not found/.test((e as Error).message)
+      )
+        throw new CliError((e as Error).message);
       throw asCliError(e);
     } finally {
       loaded.dispose();

@@ -17,11 +17,16 @@ beforeAll(async () => {
   await initNodeBackend('wasm');
   // The qwen3 fixture plus a byte-level tokenizer (its vocabulary is 256) and a tiny chat template.
   dir = mkdtempSync(path.join(tmpdir(), 'generate-cli-'));
-  for (const f of ['config.json', 'model.safetensors']) copyFileSync(path.join(modelFixtureDir('qwen3'), f), path.join(dir, f));
+  for (const f of ['config.json', 'model.safetensors'])
+    copyFileSync(path.join(modelFixtureDir('qwen3'), f), path.join(dir, f));
   writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(byteLevelTokenizerJson()));
-  writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({
-    chat_template: '{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}',
-  }));
+  writeFileSync(
+    path.join(dir, 'tokenizer_config.json'),
+    JSON.stringify({
+      chat_template:
+        '{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}',
+    }),
+  );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -45,18 +50,47 @@ describe('cli generate', () => {
     const model = await loadModel(files);
     const tokenizer = await loadTokenizer(files);
     const plain = await generate(model, tokenizer, { prompt: 'Hello', maxNewTokens: 10 });
-    const chat = await generate(model, tokenizer, { messages: [{ role: 'user', content: 'Hello' }], maxNewTokens: 10, temperature: 0.9, seed: 5 });
+    const chat = await generate(model, tokenizer, {
+      messages: [{ role: 'user', content: 'Hello' }],
+      maxNewTokens: 10,
+      temperature: 0.9,
+      seed: 5,
+    });
     model.dispose();
     const a = await runCli(['--model', dir, '--quant', 'f32', '--prompt', 'Hello', '--max-new-tokens', '10']);
     expect(a).toMatchObject({ code: 0, stdout: plain.text + '\n' });
-    const b = await runCli(['--model', dir, '--quant', 'f32', '--prompt', 'Hello', '--chat', '--max-new-tokens', '10',
-      '--temperature', '0.9', '--seed', '5', '--stats']);
+    const b = await runCli([
+      '--model',
+      dir,
+      '--quant',
+      'f32',
+      '--prompt',
+      'Hello',
+      '--chat',
+      '--max-new-tokens',
+      '10',
+      '--temperature',
+      '0.9',
+      '--seed',
+      '5',
+      '--stats',
+    ]);
     expect(b.stdout).toBe(chat.text + '\n');
     expect(b.stderr).toMatch(/prompt 23 tokens.*10 new tokens.*finish: length; seed 5/);
   });
 
   it('runs on the default int4 base', async () => {
-    const r = await runCli(['--model', dir, '--prompt', 'Hi', '--max-new-tokens', '4', '--group-size', '32', '--stats']);
+    const r = await runCli([
+      '--model',
+      dir,
+      '--prompt',
+      'Hi',
+      '--max-new-tokens',
+      '4',
+      '--group-size',
+      '32',
+      '--stats',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/4 new tokens/);
     // --stats ends with the measured peak (wasm heap high-water) against the base + KV-cache estimate.
@@ -69,11 +103,21 @@ describe('cli generate', () => {
 
   it('rejects bad flags with clear messages', async () => {
     await expect(runCli(['--model', dir])).rejects.toThrow('--prompt STR is required');
-    await expect(runCli(['--model', dir, '--prompt', 'x', '--top-p', '3'])).rejects.toThrow("--top-p must be in (0, 1]; got '3'");
-    await expect(runCli(['--model', dir, '--prompt', 'x', '--max-new-tokens', '0'])).rejects.toThrow(/--max-new-tokens must be an integer/);
-    await expect(runCli(['--model', dir, '--prompt', 'x', '--quant', 'int3'])).rejects.toThrow(/--quant must be one of/);
-    await expect(runCli(['--model', dir, '--prompt', 'x', '--adapter', 'a/b:0.5'])).rejects.toThrow(/a\/b: adapter not found/);
-    await expect(runCli(['--model', modelFixtureDir('qwen3'), '--prompt', 'x'])).rejects.toThrow(/tokenizer\.json is missing/);
+    await expect(runCli(['--model', dir, '--prompt', 'x', '--top-p', '3'])).rejects.toThrow(
+      "--top-p must be in (0, 1]; got '3'",
+    );
+    await expect(runCli(['--model', dir, '--prompt', 'x', '--max-new-tokens', '0'])).rejects.toThrow(
+      /--max-new-tokens must be an integer/,
+    );
+    await expect(runCli(['--model', dir, '--prompt', 'x', '--quant', 'int3'])).rejects.toThrow(
+      /--quant must be one of/,
+    );
+    await expect(runCli(['--model', dir, '--prompt', 'x', '--adapter', 'a/b:0.5'])).rejects.toThrow(
+      /a\/b: adapter not found/,
+    );
+    await expect(runCli(['--model', modelFixtureDir('qwen3'), '--prompt', 'x'])).rejects.toThrow(
+      /tokenizer\.json is missing/,
+    );
   });
 
   it('unescapes \\n and \\t in --stop', () => {
@@ -83,13 +127,24 @@ describe('cli generate', () => {
   });
 
   it('parses --template-var NAME=VALUE as JSON or string', () => {
-    const { flags } = parseFlags(['--template-var', 'enable_thinking=false', '--template-var', 'name=Ada', '--template-var', 'n=3']);
+    const { flags } = parseFlags([
+      '--template-var',
+      'enable_thinking=false',
+      '--template-var',
+      'name=Ada',
+      '--template-var',
+      'n=3',
+    ]);
     expect(templateVariables(flags)).toEqual({ enable_thinking: false, name: 'Ada', n: 3 });
     expect(() => templateVariables(parseFlags(['--template-var', 'oops']).flags)).toThrow(/NAME=VALUE/);
   });
 
   it('parses --adapter DIR[:WEIGHT]', () => {
     const { flags } = parseFlags(['--adapter', 'runs/a', '--adapter', 'C:/x/b:-0.5', '--adapter', 'c:2e-1']);
-    expect(parseAdapterFlags(flags)).toEqual([{ dir: 'runs/a', weight: 1 }, { dir: 'C:/x/b', weight: -0.5 }, { dir: 'c', weight: 0.2 }]);
+    expect(parseAdapterFlags(flags)).toEqual([
+      { dir: 'runs/a', weight: 1 },
+      { dir: 'C:/x/b', weight: -0.5 },
+      { dir: 'c', weight: 0.2 },
+    ]);
   });
 });

@@ -31,11 +31,17 @@ const DEFAULT_MAX_NEW_TOKENS = 256;
 
 export { parseAdapterFlags, type AdapterSpec } from './adapter-flags';
 
-function numberFlag(flags: Map<string, string[]>, name: string, check: (v: number) => boolean, range: string): number | undefined {
+function numberFlag(
+  flags: Map<string, string[]>,
+  name: string,
+  check: (v: number) => boolean,
+  range: string,
+): number | undefined {
   const raw = flag(flags, name);
   if (raw === undefined) return undefined;
   const v = Number(raw);
-  if (raw === 'true' || !Number.isFinite(v) || !check(v)) throw new CliError(`--${name} must be ${range}; got '${raw}'`);
+  if (raw === 'true' || !Number.isFinite(v) || !check(v))
+    throw new CliError(`--${name} must be ${range}; got '${raw}'`);
   return v;
 }
 
@@ -67,18 +73,27 @@ async function buildRequest(flags: Map<string, string[]>, files: ModelFiles): Pr
   const prompt = flag(flags, 'prompt');
   if (prompt === undefined || prompt === 'true') throw new CliError('--prompt STR is required');
   const hasGenConfig = (await files.size('generation_config.json')) !== null;
-  const defaults = hasGenConfig ? generationDefaults(await readJson(files, 'generation_config.json').catch(asCliError)) : {};
+  const defaults = hasGenConfig
+    ? generationDefaults(await readJson(files, 'generation_config.json').catch(asCliError))
+    : {};
   const int = (v: number) => Number.isInteger(v);
   const request: GenerateRequest = {
-    maxNewTokens: numberFlag(flags, 'max-new-tokens', (v) => int(v) && v >= 1, 'an integer ≥ 1') ??
-      defaults.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
-    temperature: numberFlag(flags, 'temperature', (v) => v >= 0, 'a number ≥ 0 (0 = greedy)') ?? defaults.temperature ?? 0,
+    maxNewTokens:
+      numberFlag(flags, 'max-new-tokens', (v) => int(v) && v >= 1, 'an integer ≥ 1') ??
+      defaults.maxNewTokens ??
+      DEFAULT_MAX_NEW_TOKENS,
+    temperature:
+      numberFlag(flags, 'temperature', (v) => v >= 0, 'a number ≥ 0 (0 = greedy)') ?? defaults.temperature ?? 0,
     topK: numberFlag(flags, 'top-k', (v) => int(v) && v >= 0, 'an integer ≥ 0 (0 = off)') ?? defaults.topK,
     topP: numberFlag(flags, 'top-p', (v) => v > 0 && v <= 1, 'in (0, 1]') ?? defaults.topP,
     minP: numberFlag(flags, 'min-p', (v) => v >= 0 && v <= 1, 'in [0, 1]') ?? defaults.minP,
-    repetitionPenalty: numberFlag(flags, 'repetition-penalty', (v) => v > 0, 'a number > 0 (1 = off)') ?? defaults.repetitionPenalty,
+    repetitionPenalty:
+      numberFlag(flags, 'repetition-penalty', (v) => v > 0, 'a number > 0 (1 = off)') ?? defaults.repetitionPenalty,
     seed: numberFlag(flags, 'seed', (v) => int(v) && v >= 0, 'a non-negative integer'),
-    stop: flags.get('stop')?.filter((s) => s !== 'true').map(unescapeStop),
+    stop: flags
+      .get('stop')
+      ?.filter((s) => s !== 'true')
+      .map(unescapeStop),
   };
   if (flags.has('chat')) {
     const system = flag(flags, 'system');
@@ -93,7 +108,11 @@ async function buildRequest(flags: Map<string, string[]>, files: ModelFiles): Pr
 }
 
 /** Generates, streaming text to stdout; Ctrl-C stops at the next token. */
-async function streamGeneration(model: DecoderModel, tokenizer: TextTokenizer, request: GenerateRequest): Promise<GenerateResult> {
+async function streamGeneration(
+  model: DecoderModel,
+  tokenizer: TextTokenizer,
+  request: GenerateRequest,
+): Promise<GenerateResult> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
@@ -120,8 +139,10 @@ function generationEstimate(model: DecoderModel, quant: QuantMode, r: GenerateRe
 
 function stats(r: GenerateResult): string {
   const perSecond = r.newTokens > 1 && r.decodeMs > 0 ? ((r.newTokens - 1) / r.decodeMs) * 1000 : 0;
-  return `[prompt ${r.promptTokens} tokens, prefill ${r.prefillMs.toFixed(0)} ms; ${r.newTokens} new tokens, ` +
-    `${perSecond.toFixed(1)} tokens/s; finish: ${r.finishReason}; seed ${r.seed}]\n`;
+  return (
+    `[prompt ${r.promptTokens} tokens, prefill ${r.prefillMs.toFixed(0)} ms; ${r.newTokens} new tokens, ` +
+    `${perSecond.toFixed(1)} tokens/s; finish: ${r.finishReason}; seed ${r.seed}]\n`
+  );
 }
 
 export const generateCommand: CliCommand = {
@@ -147,7 +168,10 @@ export const generateCommand: CliCommand = {
         try {
           request.hook = adapters?.stack ?? null;
           const result = await streamGeneration(model, tokenizer, request);
-          return { result, estimate: generationEstimate(model, mode, result, request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS) };
+          return {
+            result,
+            estimate: generationEstimate(model, mode, result, request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS),
+          };
         } finally {
           adapters?.dispose();
         }
@@ -158,7 +182,17 @@ export const generateCommand: CliCommand = {
     process.stdout.write('\n');
     if (flags.has('stats')) {
       process.stderr.write(stats(run.result));
-      process.stderr.write(JSON.stringify({ memory: true, backend, peakBytes: backendPeakBytes(backend, peak), estimateBytes: run.estimate, tensorPeakBytes: peak.tensorBytes, gpuAllocatedBytes: peak.gpuAllocatedBytes, wasmHeapBytes: wasmHeapBytes() }) + '\n');
+      process.stderr.write(
+        JSON.stringify({
+          memory: true,
+          backend,
+          peakBytes: backendPeakBytes(backend, peak),
+          estimateBytes: run.estimate,
+          tensorPeakBytes: peak.tensorBytes,
+          gpuAllocatedBytes: peak.gpuAllocatedBytes,
+          wasmHeapBytes: wasmHeapBytes(),
+        }) + '\n',
+      );
     }
     return 0;
   },

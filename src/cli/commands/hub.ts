@@ -35,8 +35,10 @@ function linkFolder(cacheDir: string, hub: HubModel): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const f of hub.manifest.files) {
-    symlinkSync(path.join(cacheDir, ...fileKey(repo, revision, f.path).split('/')),
-      path.join(dir, checkRepoFilePath(f.path, repo)));
+    symlinkSync(
+      path.join(cacheDir, ...fileKey(repo, revision, f.path).split('/')),
+      path.join(dir, checkRepoFilePath(f.path, repo)),
+    );
   }
   return dir;
 }
@@ -47,8 +49,13 @@ function linkFolder(cacheDir: string, hub: HubModel): string {
  */
 function modelsDir(cacheDir: string, repo: string, revision: string): string {
   const models = path.join(cacheDir, 'models');
-  const dir = path.join(models, checkRepoId(repo).replace('/', '--'), encodeURIComponent(checkRevision(revision, repo)));
-  if (path.dirname(path.dirname(dir)) !== models) throw new HubError(`${repo}@${revision}: not a folder inside ${models}`, repo);
+  const dir = path.join(
+    models,
+    checkRepoId(repo).replace('/', '--'),
+    encodeURIComponent(checkRevision(revision, repo)),
+  );
+  if (path.dirname(path.dirname(dir)) !== models)
+    throw new HubError(`${repo}@${revision}: not a folder inside ${models}`, repo);
   return dir;
 }
 
@@ -71,9 +78,18 @@ async function download(positional: string[], flags: Map<string, string[]>): Pro
     },
   });
   const bytes = hub.manifest.files.reduce((s, f) => s + f.size, 0);
-  process.stdout.write(JSON.stringify({ repo: hub.manifest.repo, revision: hub.manifest.revision,
-    dir: linkFolder(cacheDir, hub), files: hub.manifest.files.map((f) => f.path), bytes,
-    fetchedBytes: hub.fetchedBytes, fromCache: hub.fromCache, architecture: hub.config.architecture }) + '\n');
+  process.stdout.write(
+    JSON.stringify({
+      repo: hub.manifest.repo,
+      revision: hub.manifest.revision,
+      dir: linkFolder(cacheDir, hub),
+      files: hub.manifest.files.map((f) => f.path),
+      bytes,
+      fetchedBytes: hub.fetchedBytes,
+      fromCache: hub.fromCache,
+      architecture: hub.config.architecture,
+    }) + '\n',
+  );
   return 0;
 }
 
@@ -86,7 +102,8 @@ export const hubCommand: CliCommand = {
     try {
       if (sub === 'download') return await download(positional, flags);
       if (sub === 'list') {
-        for (const m of await listCachedModels(folderHubCache(cacheDir))) process.stdout.write(JSON.stringify(m) + '\n');
+        for (const m of await listCachedModels(folderHubCache(cacheDir)))
+          process.stdout.write(JSON.stringify(m) + '\n');
         return 0;
       }
       if (sub === 'rm') {
@@ -102,6 +119,8 @@ export const hubCommand: CliCommand = {
       if (e instanceof HubError) throw new CliError(e.message);
       throw e;
     }
-    throw new CliError('usage: hub download OWNER/NAME [--revision R] [--hub-url URL] [--cache DIR] [--token T] | hub list | hub rm OWNER/NAME');
+    throw new CliError(
+      'usage: hub download OWNER/NAME [--revision R] [--hub-url URL] [--cache DIR] [--token T] | hub list | hub rm OWNER/NAME',
+    );
   },
 };

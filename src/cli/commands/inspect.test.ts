@@ -53,7 +53,8 @@ describe('inspect', () => {
     expect(text).toContain('16 heads / 8 KV heads × 128');
     expect(text).toContain('596.05M');
     expect(text).toContain('kv cache      224.0 MiB per 1024 tokens'); // 28 layers × (k, v) × 8 KV heads × 128 × 4 B × 1024
-    for (const mode of ['f32', 'f16', 'int8', 'int4', 'nf4']) expect(text).toMatch(new RegExp(`^  ${mode}\\s+\\d`, 'm'));
+    for (const mode of ['f32', 'f16', 'int8', 'int4', 'nf4'])
+      expect(text).toMatch(new RegExp(`^  ${mode}\\s+\\d`, 'm'));
   });
 
   it('lists checkpoint files and stored dtypes when weights are present', async () => {
@@ -64,6 +65,8 @@ describe('inspect', () => {
   });
 
   it('fails clearly without config.json or on an unsupported architecture', async () => {
-    await expect(inspectCommand.run(['--model', REPO_ROOT + '/fixtures'])).rejects.toThrow(/fixtures\/config\.json: missing/);
+    await expect(inspectCommand.run(['--model', REPO_ROOT + '/fixtures'])).rejects.toThrow(
+      /fixtures\/config\.json: missing/,
+    );
   });
 });

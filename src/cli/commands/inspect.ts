@@ -6,7 +6,13 @@
 import { checkConfigAgainstCheckpoint, openCheckpoint } from '../../model/checkpoint';
 import { loadModelConfig, type ModelConfig } from '../../model/config';
 import type { QuantMode } from '../../spec/modules';
-import { countParameters, estimateKvCacheBytes, estimateModelMemory, linearParameters, type ModelMemory } from '../../model/memory-estimate';
+import {
+  countParameters,
+  estimateKvCacheBytes,
+  estimateModelMemory,
+  linearParameters,
+  type ModelMemory,
+} from '../../model/memory-estimate';
 import type { ModelFiles } from '../../spec/model-files';
 import type { GroupSize } from '../../quant/packed';
 import { formatBytes } from '../../util/format-bytes';
@@ -50,10 +56,17 @@ async function describeCheckpoint(files: ModelFiles, config: ModelConfig): Promi
 }
 
 /** Builds the report for a model folder (config.json required, weights optional). */
-export async function inspectModel(files: ModelFiles, groupSize: GroupSize = 64, onWarning?: (m: string) => void): Promise<InspectReport> {
+export async function inspectModel(
+  files: ModelFiles,
+  groupSize: GroupSize = 64,
+  onWarning?: (m: string) => void,
+): Promise<InspectReport> {
   const config = await loadModelConfig(files, onWarning);
   const table = (emb: 'f32' | 'f16') =>
-    Object.fromEntries(MODES.map((m) => [m, estimateModelMemory(config, m, groupSize, emb)])) as Record<QuantMode, ModelMemory>;
+    Object.fromEntries(MODES.map((m) => [m, estimateModelMemory(config, m, groupSize, emb)])) as Record<
+      QuantMode,
+      ModelMemory
+    >;
   return {
     model: files.label,
     architecture: config.architecture,
@@ -96,15 +109,23 @@ export function formatReport(r: InspectReport): string {
     `parameters    ${formatCount(r.parameters)} (${r.parameters}; linear layers ${formatCount(r.linearParameters)})`,
   ];
   if (r.checkpoint) {
-    lines.push(`checkpoint    ${r.checkpoint.files.join(', ')} (${r.checkpoint.dtypes.join('/')}, ${formatBytes(r.checkpoint.bytes, 1)})`);
+    lines.push(
+      `checkpoint    ${r.checkpoint.files.join(', ')} (${r.checkpoint.dtypes.join('/')}, ${formatBytes(r.checkpoint.bytes, 1)})`,
+    );
   }
   lines.push(`memory        frozen base on the device (group size ${r.groupSize}; norms and biases f32):`);
-  lines.push(`  ${'mode'.padEnd(6)}${'linear'.padStart(12)}${'total, f32 emb.'.padStart(18)}${'total, f16 emb.*'.padStart(18)}`);
+  lines.push(
+    `  ${'mode'.padEnd(6)}${'linear'.padStart(12)}${'total, f32 emb.'.padStart(18)}${'total, f16 emb.*'.padStart(18)}`,
+  );
   for (const m of MODES) {
     const [a, b] = [r.memory[m], r.memoryF16Embeddings[m]];
-    lines.push(`  ${m.padEnd(6)}${formatBytes(a.linearBytes, 1).padStart(12)}${formatBytes(a.total, 1).padStart(18)}${formatBytes(b.total, 1).padStart(18)}`);
+    lines.push(
+      `  ${m.padEnd(6)}${formatBytes(a.linearBytes, 1).padStart(12)}${formatBytes(a.total, 1).padStart(18)}${formatBytes(b.total, 1).padStart(18)}`,
+    );
   }
-  lines.push(`  * embeddings: 'f16': LM head packed f16, lookup table (${formatBytes(r.memoryF16Embeddings.f32.hostBytes, 1)}) in host memory`);
+  lines.push(
+    `  * embeddings: 'f16': LM head packed f16, lookup table (${formatBytes(r.memoryF16Embeddings.f32.hostBytes, 1)}) in host memory`,
+  );
   lines.push(`kv cache      ${formatBytes(r.kvCacheBytesPer1kTokens, 1)} per 1024 tokens of one sequence (f32)`);
   return lines.join('\n') + '\n';
 }
@@ -115,7 +136,8 @@ export const inspectCommand: CliCommand = {
     const { flags } = parseFlags(argv);
     const files = await modelFolderFlag(flags);
     const groupSize = Number(flag(flags, 'group-size', '64'));
-    if (groupSize !== 32 && groupSize !== 64 && groupSize !== 128) throw new CliError('--group-size must be 32, 64 or 128');
+    if (groupSize !== 32 && groupSize !== 64 && groupSize !== 128)
+      throw new CliError('--group-size must be 32, 64 or 128');
     const report = await inspectModel(files, groupSize, warn).catch(asCliError);
     process.stdout.write(flags.has('json') ? JSON.stringify(report) + '\n' : formatReport(report));
     return 0;

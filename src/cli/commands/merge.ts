@@ -28,7 +28,8 @@ async function checkNewOutFolder(out: string): Promise<void> {
   const info = await stat(out).catch(() => null);
   if (!info) return;
   if (!info.isDirectory()) throw new CliError(`--out ${out} is a file; give a new folder for the merged adapter`);
-  if ((await readdir(out)).length > 0) throw new CliError(`--out ${out} already exists and is not empty; give a new folder (nothing was overwritten)`);
+  if ((await readdir(out)).length > 0)
+    throw new CliError(`--out ${out} already exists and is not empty; give a new folder (nothing was overwritten)`);
 }
 
 export const mergeCommand: CliCommand = {
@@ -48,7 +49,8 @@ export const mergeCommand: CliCommand = {
     const config = await loadModelConfig(files, warn).catch(asCliError);
     const linears: LinearSpec[] = [];
     for (let i = 0; i < config.layers; i++) {
-      for (const l of layerLinearShapes(config)) linears.push({ path: linearPath(i, l.name), inFeatures: l.shape[1], outFeatures: l.shape[0] });
+      for (const l of layerLinearShapes(config))
+        linears.push({ path: linearPath(i, l.name), inFeatures: l.shape[1], outFeatures: l.shape[0] });
     }
     await initNodeBackend('cpu');
     const loaded = await loadAdapterStack(specs, linears).catch((e: Error) => {
@@ -57,19 +59,34 @@ export const mergeCommand: CliCommand = {
     const bases = [...new Set(loaded.baseModels.filter((b): b is string => b !== null))];
     if (bases.length > 1) {
       // Same shapes, different bases: the sum is well defined but means little (PEFT merges per base model).
-      warn(`the adapters were trained on different base models (${bases.join(', ')}); the merge is only meaningful for one base`);
+      warn(
+        `the adapters were trained on different base models (${bases.join(', ')}); the merge is only meaningful for one base`,
+      );
     }
     try {
       const inputs = loaded.stack.list().map(({ adapter, weight }) => ({ adapter, weight }));
       const maxRank = Math.max(...loaded.adapters.flatMap((a) => [...a.modules.values()].map((m) => m.rank)));
       const rank = Number(flag(flags, 'rank', String(maxRank)));
-      if (!Number.isInteger(rank) || rank <= 0) throw new CliError(`--rank must be a positive integer; got '${flag(flags, 'rank')}'`);
+      if (!Number.isInteger(rank) || rank <= 0)
+        throw new CliError(`--rank must be a positive integer; got '${flag(flags, 'rank')}'`);
       const merged = method === 'cat' ? await mergeConcat(inputs, linears) : await mergeSvd(inputs, rank, linears);
       try {
-        const written = await exportPeft(merged, { baseModel: path.resolve(flag(flags, 'model')!), dtype, llamaCpp: flags.has('llama-cpp') });
+        const written = await exportPeft(merged, {
+          baseModel: path.resolve(flag(flags, 'model')!),
+          dtype,
+          llamaCpp: flags.has('llama-cpp'),
+        });
         await mkdir(out, { recursive: true });
         for (const [name, bytes] of Object.entries(written)) await writeFile(path.join(out, name), bytes);
-        process.stdout.write(JSON.stringify({ method, modules: merged.modules.size, rank: merged.config.rank, parameters: merged.parameterCount(), out: path.resolve(out) }) + '\n');
+        process.stdout.write(
+          JSON.stringify({
+            method,
+            modules: merged.modules.size,
+            rank: merged.config.rank,
+            parameters: merged.parameterCount(),
+            out: path.resolve(out),
+          }) + '\n',
+        );
         return 0;
       } finally {
         merged.dispose();

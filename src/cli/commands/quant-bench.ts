@@ -90,7 +90,10 @@ export async function benchQuantLinear(options: QuantBenchOptions): Promise<Quan
     const inputGradMs = await timePerCall(() => grad(x), Math.max(1, Math.ceil(options.reps / 2)));
     const yq = lin.apply(x);
     const yf = dense.apply(x);
-    outputRelError = Math.max(outputRelError, relError((await yq.data()) as Float32Array, (await yf.data()) as Float32Array));
+    outputRelError = Math.max(
+      outputRelError,
+      relError((await yq.data()) as Float32Array, (await yf.data()) as Float32Array),
+    );
     tf.dispose([x, dy, yq, yf]);
     results.push({ rows: m, quantMs, f32Ms, speedup: f32Ms / quantMs, inputGradMs });
   }

@@ -7,7 +7,18 @@ describe('quant CLI command', () => {
   it('prints one JSON object with bytes, error and timings on the cpu backend', async () => {
     const out: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-    const code = await quantCommand.run(['--mode', 'nf4', '--shape', '48x64', '--rows', '1,5', '--reps', '2', '--backend', 'cpu']);
+    const code = await quantCommand.run([
+      '--mode',
+      'nf4',
+      '--shape',
+      '48x64',
+      '--rows',
+      '1,5',
+      '--reps',
+      '2',
+      '--backend',
+      'cpu',
+    ]);
     expect(code).toBe(0);
     const r = JSON.parse(out.join(''));
     expect(r).toMatchObject({ backend: 'cpu', mode: 'nf4', groupSize: 64, shape: [48, 64], f32Bytes: 48 * 64 * 4 });

@@ -16,7 +16,8 @@ const MODES: QuantMode[] = ['f32', 'f16', 'int8', 'int4', 'nf4'];
 
 function parsePositiveList(text: string, name: string, sep: string): number[] {
   const values = text.split(sep).map(Number);
-  if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new CliError(`--${name} must be positive integers separated by '${sep}', got '${text}'`);
+  if (values.some((v) => !Number.isInteger(v) || v <= 0))
+    throw new CliError(`--${name} must be positive integers separated by '${sep}', got '${text}'`);
   return values;
 }
 

@@ -39,14 +39,28 @@ describe('score', () => {
 
   it('--quant int8 stays close to the f32 reference', async () => {
     const golden = goldenLogProbs('llama-tied')[1];
-    const { out } = await score(['--model', modelFixtureDir('llama-tied'), '--quant', 'int8', '--ids', golden.ids.join(',')]);
+    const { out } = await score([
+      '--model',
+      modelFixtureDir('llama-tied'),
+      '--quant',
+      'int8',
+      '--ids',
+      golden.ids.join(','),
+    ]);
     const json = JSON.parse(out) as { logprobs: (number | null)[] };
     expect(meanAbsDiff(json.logprobs, golden.logprobs)).toBeLessThan(0.05);
   });
 
   it('--embeddings f16 is lossless on a BF16 checkpoint', async () => {
     const golden = goldenLogProbs('llama-bf16')[2];
-    const { out } = await score(['--model', modelFixtureDir('llama-bf16'), '--embeddings', 'f16', '--ids', golden.ids.join(',')]);
+    const { out } = await score([
+      '--model',
+      modelFixtureDir('llama-bf16'),
+      '--embeddings',
+      'f16',
+      '--ids',
+      golden.ids.join(','),
+    ]);
     expect(maxAbsDiff(JSON.parse(out).logprobs, golden.logprobs)).toBeLessThan(1e-4);
   });
 
@@ -63,16 +77,32 @@ describe('score', () => {
     await expect(score(['--ids', '1,2'])).rejects.toThrow(new CliError('--model DIR is required'));
     await expect(score(['--model', dir])).rejects.toThrow('pass exactly one of --ids 1,2,3 or --text STR');
     await expect(score(['--model', dir, '--ids', '1,x'])).rejects.toThrow(/--ids must be comma-separated/);
-    await expect(score(['--model', dir, '--ids', '1,999'])).rejects.toThrow(/token id 999 is outside the model's vocabulary \(256\)/);
+    await expect(score(['--model', dir, '--ids', '1,999'])).rejects.toThrow(
+      /token id 999 is outside the model's vocabulary \(256\)/,
+    );
     await expect(score(['--model', dir, '--quant', 'int3', '--ids', '1'])).rejects.toThrow(/--quant must be one of/);
     await expect(score(['--model', dir, '--adapter', '/a', '--ids', '1'])).rejects.toThrow('/a: adapter not found');
-    await expect(score(['--model', '/nonexistent/model', '--ids', '1'])).rejects.toThrow(/\/nonexistent\/model: model folder not found/);
-    await expect(score(['--model', modelFixtureDir('qwen3'), '--text', 'hi'])).rejects.toThrow(/tokenizer\.json is missing/);
+    await expect(score(['--model', '/nonexistent/model', '--ids', '1'])).rejects.toThrow(
+      /\/nonexistent\/model: model folder not found/,
+    );
+    await expect(score(['--model', modelFixtureDir('qwen3'), '--text', 'hi'])).rejects.toThrow(
+      /tokenizer\.json is missing/,
+    );
   });
 
   it('`npm run -s cli -- score` prints only the JSON line on stdout', async () => {
     const golden = goldenLogProbs('mistral')[0];
-    const args = ['run', '-s', 'cli', '--', 'score', '--model', modelFixtureDir('mistral'), '--ids', golden.ids.join(',')];
+    const args = [
+      'run',
+      '-s',
+      'cli',
+      '--',
+      'score',
+      '--model',
+      modelFixtureDir('mistral'),
+      '--ids',
+      golden.ids.join(','),
+    ];
     const { stdout } = await promisify(execFile)('npm', args, { cwd: REPO_ROOT, timeout: 60_000 });
     const lines = stdout.split('\n').filter((l) => l.length > 0);
     expect(lines).toHaveLength(1);

@@ -28,7 +28,8 @@ export function asCliError(e: unknown): never {
   if (err instanceof ModelConfigError || err instanceof CheckpointError || err instanceof SafetensorsError) {
     throw new CliError(err.message);
   }
-  if (/: (model folder not found|not a folder|file not found|missing)/.test(err.message)) throw new CliError(err.message);
+  if (/: (model folder not found|not a folder|file not found|missing)/.test(err.message))
+    throw new CliError(err.message);
   throw err;
 }
 
@@ -45,27 +46,37 @@ export async function modelFolderFlag(flags: Map<string, string[]>): Promise<Mod
 }
 
 /** `--quant` (default `fallback`) and `--group-size` → a LinearFactory (undefined = exact f32 DenseLinear). */
-export function quantFlags(flags: Map<string, string[]>, fallback: QuantMode): { mode: QuantMode; factory?: LinearFactory } {
+export function quantFlags(
+  flags: Map<string, string[]>,
+  fallback: QuantMode,
+): { mode: QuantMode; factory?: LinearFactory } {
   const mode = flag(flags, 'quant', fallback) as QuantMode;
-  if (!QUANT_MODES.includes(mode)) throw new CliError(`--quant must be one of ${QUANT_MODES.join(', ')}; got '${mode}'`);
+  if (!QUANT_MODES.includes(mode))
+    throw new CliError(`--quant must be one of ${QUANT_MODES.join(', ')}; got '${mode}'`);
   const groupSize = Number(flag(flags, 'group-size', '64'));
-  if (![32, 64, 128].includes(groupSize)) throw new CliError(`--group-size must be 32, 64 or 128; got '${flag(flags, 'group-size')}'`);
+  if (![32, 64, 128].includes(groupSize))
+    throw new CliError(`--group-size must be 32, 64 or 128; got '${flag(flags, 'group-size')}'`);
   if (mode === 'f32') return { mode };
   return { mode, factory: createLinearFactory(mode, { groupSize: groupSize as GroupSize }) };
 }
 
 function parseIds(text: string): number[] {
-  const parts = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const ids = parts.map(Number);
   const bad = parts.find((p, i) => !Number.isInteger(ids[i]) || ids[i] < 0);
-  if (bad !== undefined || ids.length === 0) throw new CliError(`--ids must be comma-separated non-negative integers; got '${text}'`);
+  if (bad !== undefined || ids.length === 0)
+    throw new CliError(`--ids must be comma-separated non-negative integers; got '${text}'`);
   return ids;
 }
 
 async function resolveIds(flags: Map<string, string[]>, files: ModelFiles): Promise<number[]> {
   const idsFlag = flag(flags, 'ids');
   const text = flag(flags, 'text');
-  if ((idsFlag === undefined) === (text === undefined)) throw new CliError('pass exactly one of --ids 1,2,3 or --text STR');
+  if ((idsFlag === undefined) === (text === undefined))
+    throw new CliError('pass exactly one of --ids 1,2,3 or --text STR');
   if (idsFlag !== undefined) return parseIds(idsFlag);
   const tokenizer = await loadTokenizer(files).catch((e: Error) => {
     throw new CliError(e.message);
@@ -84,7 +95,8 @@ export const scoreCommand: CliCommand = {
     const ids = await resolveIds(flags, files);
     await initNodeBackend((flag(flags, 'backend', 'wasm') as NodeBackendName) ?? 'wasm');
     const embeddings = flag(flags, 'embeddings', 'f32');
-    if (embeddings !== 'f32' && embeddings !== 'f16') throw new CliError(`--embeddings must be f32 or f16; got '${embeddings}'`);
+    if (embeddings !== 'f32' && embeddings !== 'f16')
+      throw new CliError(`--embeddings must be f32 or f16; got '${embeddings}'`);
     const model = await loadModel(files, { linearFactory: factory, embeddings, onWarning: warn }).catch(asCliError);
     let adapters: LoadedAdapters | null = null;
     try {

@@ -13,27 +13,65 @@ const model = modelFixtureDir('llama-tied');
 /** Runs `train` in-process, capturing stdout and stderr. */
 const train = (args: string[]) => runCommand(trainCommand, args);
 
-const jsonLines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (out: string) =>
+  out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 /** The per-step lines (every stdout line but the summary). */
-const steps = (out: string) => jsonLines(out).filter((l) => !l.summary) as Array<{ step: number; loss: number; lr: number; evalLoss?: number }>;
+const steps = (out: string) =>
+  jsonLines(out).filter((l) => !l.summary) as Array<{ step: number; loss: number; lr: number; evalLoss?: number }>;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'train-cli-'));
-  const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ prompt: 'hi '.repeat((i % 3) + 1), completion: 'there '.repeat((i % 4) + 1) }));
+  const rows = Array.from({ length: 12 }, (_, i) =>
+    JSON.stringify({ prompt: 'hi '.repeat((i % 3) + 1), completion: 'there '.repeat((i % 4) + 1) }),
+  );
   await writeFile(path.join(dir, 'data.jsonl'), rows.join('\n') + '\n');
   await writeFile(path.join(dir, 'bad.jsonl'), '{"prompt":"hi","completion":"there"}\n{"prompt": 3}\n');
-  const pairs = Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: 'hi '.repeat((i % 3) + 1), chosen: 'there', rejected: 'away' }));
+  const pairs = Array.from({ length: 8 }, (_, i) =>
+    JSON.stringify({ prompt: 'hi '.repeat((i % 3) + 1), chosen: 'there', rejected: 'away' }),
+  );
   await writeFile(path.join(dir, 'pairs.jsonl'), pairs.join('\n') + '\n');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const common = ['--model', model, '--data', '', '--batch', '2', '--lr', '1e-2', '--seed', '3', '--schedule', 'constant'];
+const common = [
+  '--model',
+  model,
+  '--data',
+  '',
+  '--batch',
+  '2',
+  '--lr',
+  '1e-2',
+  '--seed',
+  '3',
+  '--schedule',
+  'constant',
+];
 const withData = (file: string) => common.map((a, i) => (i === 3 ? path.join(dir, file) : a));
 
 describe('train CLI', () => {
   it('prints one JSON object per step and writes a PEFT adapter folder', async () => {
     const out = path.join(dir, 'a');
-    const r = await train([...withData('data.jsonl'), '--out', out, '--steps', '4', '--rank', '4', '--alpha', '8', '--targets', 'q_proj,v_proj', '--eval-split', '0.2', '--eval-every', '2']);
+    const r = await train([
+      ...withData('data.jsonl'),
+      '--out',
+      out,
+      '--steps',
+      '4',
+      '--rank',
+      '4',
+      '--alpha',
+      '8',
+      '--targets',
+      'q_proj,v_proj',
+      '--eval-split',
+      '0.2',
+      '--eval-every',
+      '2',
+    ]);
     expect(r.code).toBe(0);
     const lines = steps(r.out);
     expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4]);
@@ -45,7 +83,15 @@ describe('train CLI', () => {
     expect(r.err).toMatch(/trainable: \d+ parameters/);
     // Last line: the summary, measured peak (wasm heap high-water) against the studio's estimate.
     const summary = jsonLines(r.out).at(-1)!;
-    expect(summary).toMatchObject({ summary: true, steps: 4, backend: 'wasm', status: 'finished', quant: 'f32', embeddings: 'f32', checkpointing: true });
+    expect(summary).toMatchObject({
+      summary: true,
+      steps: 4,
+      backend: 'wasm',
+      status: 'finished',
+      quant: 'f32',
+      embeddings: 'f32',
+      checkpointing: true,
+    });
     expect(summary.peakBytes).toBe(summary.wasmHeapBytes);
     expect(summary.peakBytes as number).toBeGreaterThan(summary.tensorPeakBytes as number);
     expect(summary.estimateBytes as number).toBeGreaterThan(0);
@@ -53,37 +99,100 @@ describe('train CLI', () => {
   });
 
   it('on the cpu backend the summary peak is the peak of live tensor bytes, base included', async () => {
-    const r = await train([...withData('data.jsonl'), '--out', path.join(dir, 'cpu'), '--steps', '1', '--rank', '2', '--backend', 'cpu']);
+    const r = await train([
+      ...withData('data.jsonl'),
+      '--out',
+      path.join(dir, 'cpu'),
+      '--steps',
+      '1',
+      '--rank',
+      '2',
+      '--backend',
+      'cpu',
+    ]);
     expect(r.code).toBe(0);
     const summary = jsonLines(r.out).at(-1)!;
-    expect(summary).toMatchObject({ summary: true, steps: 1, backend: 'cpu', wasmHeapBytes: null, gpuAllocatedBytes: null });
+    expect(summary).toMatchObject({
+      summary: true,
+      steps: 1,
+      backend: 'cpu',
+      wasmHeapBytes: null,
+      gpuAllocatedBytes: null,
+    });
     expect(summary.peakBytes).toBe(summary.tensorPeakBytes);
     expect(summary.peakBytes as number).toBeGreaterThan((summary.estimate as { baseBytes: number }).baseBytes);
   });
 
   it('--method dpo --dora --lora-plus-ratio: ln 2 first, TRL metrics per step, a DoRA PEFT folder', async () => {
     const out = path.join(dir, 'dpo');
-    const r = await train([...withData('pairs.jsonl'), '--out', out, '--steps', '3', '--rank', '2', '--method', 'dpo', '--beta', '0.1', '--loss', 'sigmoid', '--dora', '--lora-plus-ratio', '4']);
+    const r = await train([
+      ...withData('pairs.jsonl'),
+      '--out',
+      out,
+      '--steps',
+      '3',
+      '--rank',
+      '2',
+      '--method',
+      'dpo',
+      '--beta',
+      '0.1',
+      '--loss',
+      'sigmoid',
+      '--dora',
+      '--lora-plus-ratio',
+      '4',
+    ]);
     expect(r.code).toBe(0);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).filter((l) => !l.summary);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>)
+      .filter((l) => !l.summary);
     expect(lines).toHaveLength(3);
     expect(Math.abs(lines[0].loss - Math.LN2)).toBeLessThan(1e-4);
-    for (const k of ['rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected']) {
-      expect(lines.every((l) => Number.isFinite(l[k])), k).toBe(true);
+    for (const k of [
+      'rewards/chosen',
+      'rewards/rejected',
+      'rewards/accuracies',
+      'rewards/margins',
+      'logps/chosen',
+      'logps/rejected',
+    ]) {
+      expect(
+        lines.every((l) => Number.isFinite(l[k])),
+        k,
+      ).toBe(true);
     }
     expect(lines[2]['rewards/margins']).toBeGreaterThan(lines[0]['rewards/margins']);
     const cfg = JSON.parse(await readFile(path.join(out, 'adapter_config.json'), 'utf8'));
     expect(cfg.use_dora).toBe(true);
-    const orpo = await train([...withData('pairs.jsonl'), '--out', path.join(dir, 'orpo'), '--steps', '1', '--method', 'orpo']);
+    const orpo = await train([
+      ...withData('pairs.jsonl'),
+      '--out',
+      path.join(dir, 'orpo'),
+      '--steps',
+      '1',
+      '--method',
+      'orpo',
+    ]);
     expect(orpo.code).toBe(0);
     expect((JSON.parse(orpo.out.split('\n')[0]) as Record<string, number>)['rewards/chosen']).toBeLessThan(0);
   });
 
   it('refuses a method that does not fit the data, and bad method flags', async () => {
-    await expect(train([...withData('data.jsonl'), '--out', path.join(dir, 'x'), '--steps', '1', '--method', 'dpo'])).rejects.toThrow(/DPO trains on preference pairs/);
-    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'y'), '--steps', '1'])).rejects.toThrow(/preference dataset.*DPO or ORPO/);
-    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'z'), '--method', 'kto'])).rejects.toThrow(/--method must be sft, dpo, orpo/);
-    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'z'), '--method', 'dpo', '--loss', 'hinge'])).rejects.toThrow(/--loss must be sigmoid or ipo/);
+    await expect(
+      train([...withData('data.jsonl'), '--out', path.join(dir, 'x'), '--steps', '1', '--method', 'dpo']),
+    ).rejects.toThrow(/DPO trains on preference pairs/);
+    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'y'), '--steps', '1'])).rejects.toThrow(
+      /preference dataset.*DPO or ORPO/,
+    );
+    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'z'), '--method', 'kto'])).rejects.toThrow(
+      /--method must be sft, dpo, orpo/,
+    );
+    await expect(
+      train([...withData('pairs.jsonl'), '--out', path.join(dir, 'z'), '--method', 'dpo', '--loss', 'hinge']),
+    ).rejects.toThrow(/--loss must be sigmoid or ipo/);
   });
 
   it('stops before training on bad rows, printing FILE:LINE problems', async () => {
@@ -91,16 +200,33 @@ describe('train CLI', () => {
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toMatch(/bad\.jsonl:2: /);
-    const skipped = await train([...withData('bad.jsonl'), '--out', path.join(dir, 'skip'), '--steps', '1', '--skip-invalid']);
+    const skipped = await train([
+      ...withData('bad.jsonl'),
+      '--out',
+      path.join(dir, 'skip'),
+      '--steps',
+      '1',
+      '--skip-invalid',
+    ]);
     expect(skipped.code).toBe(0);
   });
 
   it('nothing to train on says why: the templated prompt fills --seq-len', async () => {
-    const r = await train([...withData('data.jsonl'), '--out', path.join(dir, 'empty'), '--steps', '1', '--seq-len', '8']);
+    const r = await train([
+      ...withData('data.jsonl'),
+      '--out',
+      path.join(dir, 'empty'),
+      '--steps',
+      '1',
+      '--seq-len',
+      '8',
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     // The fixture has no chat template: 'hi ' in the default instruction template is 30+ byte tokens.
-    expect(r.err).toMatch(/nothing to train on: the shortest prompt renders to \d+ tokens with the template "\{system\}[^\n]*and --seq-len is 8; every example lost its answer/);
+    expect(r.err).toMatch(
+      /nothing to train on: the shortest prompt renders to \d+ tokens with the template "\{system\}[^\n]*and --seq-len is 8; every example lost its answer/,
+    );
   });
 
   it('--resume continues the same loss curve from the checkpoint', async () => {
@@ -117,9 +243,13 @@ describe('train CLI', () => {
     const a = path.join(dir, 'a'); // written by the first test
     const run = async (args: string[]) => {
       let out = '';
-      const so = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+      const so = vi
+        .spyOn(process.stdout, 'write')
+        .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
       try {
-        expect(await scoreCommand.run(['--model', model, '--ids', '1,7,9,10,7,9', '--backend', 'cpu', ...args])).toBe(0);
+        expect(await scoreCommand.run(['--model', model, '--ids', '1,7,9,10,7,9', '--backend', 'cpu', ...args])).toBe(
+          0,
+        );
       } finally {
         so.mockRestore();
       }

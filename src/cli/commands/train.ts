@@ -62,7 +62,13 @@ import { jsonLine } from '../../util/json-line';
 
 type Flags = Map<string, string[]>;
 
-function num(flags: Flags, name: string, fallback: number, ok: (v: number) => boolean = Number.isFinite, what = 'a number'): number {
+function num(
+  flags: Flags,
+  name: string,
+  fallback: number,
+  ok: (v: number) => boolean = Number.isFinite,
+  what = 'a number',
+): number {
   const raw = flag(flags, name);
   if (raw === undefined) return fallback;
   const v = Number(raw);
@@ -70,17 +76,28 @@ function num(flags: Flags, name: string, fallback: number, ok: (v: number) => bo
   return v;
 }
 
-
 /** The flag of each setting src/spec checks, so its message can name what to change on the command line. */
 const FLAG_OF: Record<string, string> = {
-  'lora.rank': 'rank', 'lora.alpha': 'alpha', 'lora.dropout': 'dropout', 'lora.targets': 'targets', 'train.lr': 'lr',
-  'train.warmupSteps': 'warmup', 'train.steps': 'steps', 'train.epochs': 'epochs', 'train.batchSize': 'batch',
-  'train.gradAccum': 'grad-accum', 'train.maxSeqLen': 'seq-len', 'train.maxGradNorm': 'max-grad-norm',
+  'lora.rank': 'rank',
+  'lora.alpha': 'alpha',
+  'lora.dropout': 'dropout',
+  'lora.targets': 'targets',
+  'train.lr': 'lr',
+  'train.warmupSteps': 'warmup',
+  'train.steps': 'steps',
+  'train.epochs': 'epochs',
+  'train.batchSize': 'batch',
+  'train.gradAccum': 'grad-accum',
+  'train.maxSeqLen': 'seq-len',
+  'train.maxGradNorm': 'max-grad-norm',
 };
 
 /** Throws the spec's own messages (one validation for the form, the engine and the CLI), each naming its flag. */
 function throwProblems(problems: SpecProblem[]): void {
-  if (problems.length) throw new CliError(problems.map((p) => (FLAG_OF[p.field] ? `--${FLAG_OF[p.field]}: ${p.message}` : p.message)).join('\n'));
+  if (problems.length)
+    throw new CliError(
+      problems.map((p) => (FLAG_OF[p.field] ? `--${FLAG_OF[p.field]}: ${p.message}` : p.message)).join('\n'),
+    );
 }
 
 /** LoRA settings from the flags. */
@@ -88,18 +105,28 @@ export function loraConfigFromFlags(flags: Flags): LoraConfig {
   const targets = flag(flags, 'targets', 'all-linear')!;
   const layers = flag(flags, 'layers');
   const init = flag(flags, 'init', 'kaiming');
-  if (init !== 'kaiming' && init !== 'gaussian') throw new CliError(`--init must be kaiming or gaussian; got '${init}'`);
+  if (init !== 'kaiming' && init !== 'gaussian')
+    throw new CliError(`--init must be kaiming or gaussian; got '${init}'`);
   const config: LoraConfig = {
     ...DEFAULT_LORA_CONFIG,
     rank: num(flags, 'rank', DEFAULT_LORA_CONFIG.rank),
     alpha: num(flags, 'alpha', DEFAULT_LORA_CONFIG.alpha),
     dropout: num(flags, 'dropout', DEFAULT_LORA_CONFIG.dropout),
-    targets: targets === 'all-linear' ? 'all-linear' : targets.split(',').map((s) => s.trim()).filter(Boolean),
-    layers: layers ? layers.split(',').map((s) => {
-      const i = Number(s);
-      if (!Number.isInteger(i) || i < 0) throw new CliError(`--layers must be comma-separated layer indices; got '${layers}'`);
-      return i;
-    }) : null,
+    targets:
+      targets === 'all-linear'
+        ? 'all-linear'
+        : targets
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    layers: layers
+      ? layers.split(',').map((s) => {
+          const i = Number(s);
+          if (!Number.isInteger(i) || i < 0)
+            throw new CliError(`--layers must be comma-separated layer indices; got '${layers}'`);
+          return i;
+        })
+      : null,
     useRslora: flags.has('rslora'),
     init,
     ...(flags.has('dora') ? { useDora: true } : {}),
@@ -113,12 +140,14 @@ function methodFromFlags(flags: Flags): Pick<TrainConfig, 'method' | 'beta' | 'p
   const out: Pick<TrainConfig, 'method' | 'beta' | 'preferenceLoss' | 'loraPlusRatio'> = {};
   const method = flag(flags, 'method');
   if (method !== undefined) {
-    if (!TRAIN_METHODS.some((m) => m === method)) throw new CliError(`--method must be ${TRAIN_METHODS.join(', ')}; got '${method}'`);
+    if (!TRAIN_METHODS.some((m) => m === method))
+      throw new CliError(`--method must be ${TRAIN_METHODS.join(', ')}; got '${method}'`);
     out.method = method as TrainMethod;
   }
   const loss = flag(flags, 'loss');
   if (loss !== undefined) {
-    if (!PREFERENCE_LOSSES.some((l) => l === loss)) throw new CliError(`--loss must be ${PREFERENCE_LOSSES.join(' or ')}; got '${loss}'`);
+    if (!PREFERENCE_LOSSES.some((l) => l === loss))
+      throw new CliError(`--loss must be ${PREFERENCE_LOSSES.join(' or ')}; got '${loss}'`);
     out.preferenceLoss = loss as PreferenceLoss;
   }
   if (flags.has('beta')) out.beta = num(flags, 'beta', DEFAULT_BETA, (v) => v > 0, 'a number > 0');
@@ -130,9 +159,11 @@ function methodFromFlags(flags: Flags): Pick<TrainConfig, 'method' | 'beta' | 'p
 export function trainConfigFromFlags(flags: Flags): TrainConfig {
   const d = DEFAULT_TRAIN_CONFIG;
   const schedule = flag(flags, 'schedule', d.schedule) as TrainConfig['schedule'];
-  if (!['constant', 'linear', 'cosine'].includes(schedule)) throw new CliError(`--schedule must be constant, linear or cosine; got '${schedule}'`);
+  if (!['constant', 'linear', 'cosine'].includes(schedule))
+    throw new CliError(`--schedule must be constant, linear or cosine; got '${schedule}'`);
   const onNan = flag(flags, 'on-nan', d.onNonFinite) as TrainConfig['onNonFinite'];
-  if (onNan !== 'stop' && onNan !== 'retry-half-lr') throw new CliError(`--on-nan must be stop or retry-half-lr; got '${onNan}'`);
+  if (onNan !== 'stop' && onNan !== 'retry-half-lr')
+    throw new CliError(`--on-nan must be stop or retry-half-lr; got '${onNan}'`);
   if (flags.has('steps') && flags.has('epochs')) throw new CliError('pass --steps or --epochs, not both');
   const config: TrainConfig = {
     ...d,
@@ -147,7 +178,13 @@ export function trainConfigFromFlags(flags: Flags): TrainConfig {
     maxGradNorm: num(flags, 'max-grad-norm', d.maxGradNorm),
     adamw: { ...d.adamw, weightDecay: num(flags, 'weight-decay', d.adamw.weightDecay, (v) => v >= 0, 'a number ≥ 0') },
     evalEvery: num(flags, 'eval-every', d.evalEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
-    checkpointEvery: num(flags, 'checkpoint-every', d.checkpointEvery, (v) => Number.isInteger(v) && v >= 0, 'an integer ≥ 0'),
+    checkpointEvery: num(
+      flags,
+      'checkpoint-every',
+      d.checkpointEvery,
+      (v) => Number.isInteger(v) && v >= 0,
+      'an integer ≥ 0',
+    ),
     seed: num(flags, 'seed', d.seed, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer'),
     onNonFinite: onNan,
     ...methodFromFlags(flags),
@@ -181,16 +218,33 @@ async function prepareData(flags: Flags, files: ModelFiles, train: TrainConfig) 
 }
 
 async function baseModelName(files: ModelFiles, dir: string): Promise<string> {
-  const cfg = await readJson<Record<string, unknown>>(files, 'config.json').catch(() => ({}) as Record<string, unknown>);
+  const cfg = await readJson<Record<string, unknown>>(files, 'config.json').catch(
+    () => ({}) as Record<string, unknown>,
+  );
   return typeof cfg._name_or_path === 'string' && cfg._name_or_path ? cfg._name_or_path : path.resolve(dir);
 }
 
-async function writeOutputs(out: string, adapter: LoraAdapter, flags: Flags, base: string, result: TrainResult, config: object) {
+async function writeOutputs(
+  out: string,
+  adapter: LoraAdapter,
+  flags: Flags,
+  base: string,
+  result: TrainResult,
+  config: object,
+) {
   const dtype = flag(flags, 'dtype', 'F32')!.toUpperCase() as FloatDtype;
   const files = await exportPeft(adapter, { baseModel: base, dtype, llamaCpp: flags.has('llama-cpp') });
   await mkdir(out, { recursive: true });
   for (const [name, bytes] of Object.entries(files)) await writeFile(path.join(out, name), bytes);
-  const state = { status: result.status, step: result.step, totalSteps: result.totalSteps, truncated: result.truncated, message: result.message ?? null, config, metrics: result.metrics };
+  const state = {
+    status: result.status,
+    step: result.step,
+    totalSteps: result.totalSteps,
+    truncated: result.truncated,
+    message: result.message ?? null,
+    config,
+    metrics: result.metrics,
+  };
   await writeFile(path.join(out, 'trainer_state.json'), JSON.stringify(JSON.parse(jsonLine(state)), null, 1) + '\n');
 }
 
@@ -199,8 +253,7 @@ function runTrainer(trainer: Trainer, jsHeap: JsHeapPeak): Promise<TrainResult> 
     if (e.type === 'step') {
       process.stdout.write(jsonLine(e.metrics) + '\n');
       jsHeap.sample();
-    }
-    else if (e.type === 'rollback') process.stderr.write(`${e.message}\n`);
+    } else if (e.type === 'rollback') process.stderr.write(`${e.message}\n`);
   });
   const onSigint = () => {
     process.stderr.write('stopping after this step (checkpoint will be saved)…\n');
@@ -220,7 +273,14 @@ function embeddingsFlag(flags: Flags, fallback: 'f32' | 'f16'): 'f32' | 'f16' {
 type Prepared = NonNullable<Awaited<ReturnType<typeof prepareData>>>;
 
 /** Trains; resolves to the exit code and the trainer's result (for the summary line). */
-async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data: Prepared, cfg: { lora: LoraConfig; train: TrainConfig }, jsHeap: JsHeapPeak): Promise<{ code: number; result: TrainResult }> {
+async function train(
+  flags: Flags,
+  model: DecoderModel,
+  files: ModelFiles,
+  data: Prepared,
+  cfg: { lora: LoraConfig; train: TrainConfig },
+  jsHeap: JsHeapPeak,
+): Promise<{ code: number; result: TrainResult }> {
   const out = flag(flags, 'out')!;
   const run = await createLoraRun({
     model,
@@ -240,7 +300,11 @@ async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data:
     `trainable: ${run.trainableParameters} parameters (${(run.trainableShare * 100).toFixed(3)}% of ${model.parameterCount()}) in ${adapter.modules.size} modules\n`,
   );
   if (flags.has('resume')) {
-    process.stderr.write(run.resumedAt > 0 ? `resuming at step ${run.resumedAt} of ${trainer.totalSteps}\n` : 'no checkpoint found: starting from step 0\n');
+    process.stderr.write(
+      run.resumedAt > 0
+        ? `resuming at step ${run.resumedAt} of ${trainer.totalSteps}\n`
+        : 'no checkpoint found: starting from step 0\n',
+    );
   }
   try {
     const result = await runTrainer(trainer, jsHeap);
@@ -251,7 +315,10 @@ async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data:
       throw new CliError(`training diverged at step ${result.step + 1}; no adapter was written to ${out}`);
     }
     await writeOutputs(out, adapter, flags, await baseModelName(files, flag(flags, 'model')!), result, cfg);
-    const done = result.status === 'stopped' ? `stopped at step ${result.step}; continue with --resume` : `finished ${result.step} steps`;
+    const done =
+      result.status === 'stopped'
+        ? `stopped at step ${result.step}; continue with --resume`
+        : `finished ${result.step} steps`;
     process.stderr.write(`${done}; adapter written to ${path.resolve(out)}\n`);
     return { code: 0, result };
   } finally {
@@ -265,8 +332,13 @@ async function train(flags: Flags, model: DecoderModel, files: ModelFiles, data:
  */
 function fitSeqLen(flags: Flags, train: TrainConfig, context: number): TrainConfig {
   if (train.maxSeqLen <= context) return train;
-  if (flags.has('seq-len')) throw new CliError(`--seq-len ${train.maxSeqLen} is longer than the model's context (${context} tokens, max_position_embeddings)`);
-  process.stderr.write(`note: sequence length ${train.maxSeqLen} clamped to the model's context of ${context} tokens\n`);
+  if (flags.has('seq-len'))
+    throw new CliError(
+      `--seq-len ${train.maxSeqLen} is longer than the model's context (${context} tokens, max_position_embeddings)`,
+    );
+  process.stderr.write(
+    `note: sequence length ${train.maxSeqLen} clamped to the model's context of ${context} tokens\n`,
+  );
   return { ...train, maxSeqLen: context };
 }
 
@@ -285,7 +357,9 @@ function checkRankAgainstShapes(lora: LoraConfig, c: ModelConfig): void {
 /** A batch larger than the training set is capped to it (a huge one would exhaust memory building rows). */
 function fitBatch(train: TrainConfig, examples: number): TrainConfig {
   if (train.batchSize <= examples) return train;
-  process.stderr.write(`note: --batch ${train.batchSize} is larger than the ${examples} training examples; using ${examples}\n`);
+  process.stderr.write(
+    `note: --batch ${train.batchSize} is larger than the ${examples} training examples; using ${examples}\n`,
+  );
   return { ...train, batchSize: examples };
 }
 
@@ -302,7 +376,9 @@ async function checkOutWritable(out: string): Promise<boolean> {
     await writeFile(probe, '');
     await rm(probe);
   } catch (e) {
-    throw new CliError(`--out ${out} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was trained`);
+    throw new CliError(
+      `--out ${out} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); nothing was trained`,
+    );
   }
   return !info;
 }
@@ -316,14 +392,20 @@ export const trainCommand: CliCommand = {
     const files = await modelFolderFlag(flags);
     const { mode, factory } = quantFlags(flags, 'f32');
     const modelConfig = await loadModelConfig(files).catch(asCliError);
-    const cfg = { lora: loraConfigFromFlags(flags), train: fitSeqLen(flags, trainConfigFromFlags(flags), modelConfig.maxPositionEmbeddings) };
+    const cfg = {
+      lora: loraConfigFromFlags(flags),
+      train: fitSeqLen(flags, trainConfigFromFlags(flags), modelConfig.maxPositionEmbeddings),
+    };
     checkRankAgainstShapes(cfg.lora, modelConfig);
     const dtype = flag(flags, 'dtype', 'F32')!.toUpperCase();
     if (!['F32', 'F16', 'BF16'].includes(dtype)) throw new CliError(`--dtype must be F32, F16 or BF16; got '${dtype}'`);
     const data = await prepareData(flags, files, cfg.train);
     if (!data) return 1;
     const bad = findOutOfVocab(data.train, modelConfig.vocab) ?? findOutOfVocab(data.eval, modelConfig.vocab);
-    if (bad) throw new CliError(outOfVocabMessage(bad, modelConfig.vocab, `${files.label}/tokenizer.json`, `${files.label}/config.json`));
+    if (bad)
+      throw new CliError(
+        outOfVocabMessage(bad, modelConfig.vocab, `${files.label}/tokenizer.json`, `${files.label}/config.json`),
+      );
     cfg.train = fitBatch(cfg.train, data.train.length);
     const created = await checkOutWritable(out);
     try {
@@ -336,7 +418,14 @@ export const trainCommand: CliCommand = {
         const model = await loadModel(files, { linearFactory: factory, embeddings, onWarning: warn }).catch(asCliError);
         try {
           const longestExample = data.train.reduce((m, e) => Math.max(m, e.ids.length), 0);
-          const estimate = estimateRunMemory(model, cfg.lora, { quant: mode, embeddings, train: cfg.train, longestExample, checkpointing, backend });
+          const estimate = estimateRunMemory(model, cfg.lora, {
+            quant: mode,
+            embeddings,
+            train: cfg.train,
+            longestExample,
+            checkpointing,
+            backend,
+          });
           return { ...(await train(flags, model, files, data, cfg, jsHeap)), estimate };
         } catch (e) {
           if (e instanceof CliError) throw e;
@@ -346,13 +435,23 @@ export const trainCommand: CliCommand = {
         }
       });
       const settings = { quant: mode, embeddings, seqLen: run.estimate.seqLen, checkpointing };
-      const summary = trainSummary({ backend, steps: run.result.step, status: run.result.status, peak, estimate: run.estimate.memory, jsHeap, settings });
+      const summary = trainSummary({
+        backend,
+        steps: run.result.step,
+        status: run.result.status,
+        peak,
+        estimate: run.estimate.memory,
+        jsHeap,
+        settings,
+      });
       process.stdout.write(jsonLine(summary) + '\n');
       return run.code;
     } catch (e) {
       // A run that ends without an adapter leaves no folder behind that it created; saved checkpoints (for
       // --resume) keep theirs, since rmdir only removes empty folders.
-      if (created) for (const d of [path.join(out, 'checkpoints', 'run'), path.join(out, 'checkpoints'), out]) await rmdir(d).catch(() => undefined);
+      if (created)
+        for (const d of [path.join(out, 'checkpoints', 'run'), path.join(out, 'checkpoints'), out])
+          await rmdir(d).catch(() => undefined);
       throw e;
     }
   },

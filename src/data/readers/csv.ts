@@ -39,7 +39,8 @@ async function* csvRows(
       quotes = 0;
     }
   }
-  if (parts.length) yield { line: startLine, text: parts.join('\n'), error: 'a quoted field is never closed (missing ")' };
+  if (parts.length)
+    yield { line: startLine, text: parts.join('\n'), error: 'a quoted field is never closed (missing ")' };
 }
 
 function splitRow(text: string, delimiter: string, quoted: boolean): { fields: string[]; error?: string } {
@@ -66,7 +67,9 @@ export async function* readCsv(
     if (row.text.trim() === '') continue;
     const { fields, error } = splitRow(row.text, delimiter, quoted);
     if (row.error || error) {
-      yield { problem: { file, line: row.line, message: `invalid ${quoted ? 'CSV' : 'TSV'} row: ${row.error ?? error}` } };
+      yield {
+        problem: { file, line: row.line, message: `invalid ${quoted ? 'CSV' : 'TSV'} row: ${row.error ?? error}` },
+      };
       continue;
     }
     if (!header) {

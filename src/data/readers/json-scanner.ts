@@ -113,18 +113,34 @@ export class JsonScanner {
     const out: ScanEvent[] = [];
     if (this.active) {
       if (this.depth === this.base && !this.inString) this.finishElement(out);
-      else out.push({ kind: 'problem', line: this.elementLine, message: 'invalid JSON: unexpected end of file inside this record', record: true });
+      else
+        out.push({
+          kind: 'problem',
+          line: this.elementLine,
+          message: 'invalid JSON: unexpected end of file inside this record',
+          record: true,
+        });
     }
     if (this.mode === 'array') {
-      out.push({ kind: 'problem', line: this.line, message: "invalid JSON: unexpected end of file, the array's ']' is missing" });
+      out.push({
+        kind: 'problem',
+        line: this.line,
+        message: "invalid JSON: unexpected end of file, the array's ']' is missing",
+      });
     }
     return out;
   }
 
   private finishElement(out: ScanEvent[]): void {
     if (this.elementChars > this.maxElementChars) {
-      out.push({ kind: 'problem', line: this.elementLine, record: true, message: `a JSON value of ${this.elementChars} characters ` +
-        `(more than ${this.maxElementChars}) starts here; save large datasets as a JSON array of records or as JSON Lines` });
+      out.push({
+        kind: 'problem',
+        line: this.elementLine,
+        record: true,
+        message:
+          `a JSON value of ${this.elementChars} characters ` +
+          `(more than ${this.maxElementChars}) starts here; save large datasets as a JSON array of records or as JSON Lines`,
+      });
     } else {
       out.push({ kind: 'element', text: this.pieces.join(''), line: this.elementLine, inArray: this.mode === 'array' });
     }
@@ -168,7 +184,11 @@ export class JsonScanner {
     }
     if (this.mode === 'closed') {
       if (!this.trailingReported) {
-        out.push({ kind: 'problem', line: this.line, message: "invalid JSON: unexpected content after the array's closing ']'" });
+        out.push({
+          kind: 'problem',
+          line: this.line,
+          message: "invalid JSON: unexpected content after the array's closing ']'",
+        });
         this.trailingReported = true;
       }
       return false;
@@ -178,7 +198,8 @@ export class JsonScanner {
       out.push({ kind: 'problem', line: this.line, message: `invalid JSON: unexpected '${String.fromCharCode(c)}'` });
       return false;
     }
-    if (this.expectComma) out.push({ kind: 'problem', line: this.line, message: "invalid JSON: missing ',' before this record" });
+    if (this.expectComma)
+      out.push({ kind: 'problem', line: this.line, message: "invalid JSON: missing ',' before this record" });
     return true;
   }
 

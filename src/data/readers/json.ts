@@ -23,7 +23,13 @@ function parseElement(el: Element, file: string): ReadItem & { value?: unknown }
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const where = el.inArray ? 'array element' : 'value';
-    return { problem: { file, line: el.line, message: `expected a record (JSON object) as ${where}, got ${describeJsonType(value)}` } };
+    return {
+      problem: {
+        file,
+        line: el.line,
+        message: `expected a record (JSON object) as ${where}, got ${describeJsonType(value)}`,
+      },
+    };
   }
   return { record: { file, line: el.line, value } };
 }
@@ -46,7 +52,13 @@ function* unwrap(item: ReadItem, file: string): Generator<ReadItem> {
     const v = rows[i];
     const rec: SourceRecord = { file, row: i + 1, value: v };
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      yield { problem: { file, row: i + 1, message: `expected a record (JSON object) in "${key}", got ${describeJsonType(v)}` } };
+      yield {
+        problem: {
+          file,
+          row: i + 1,
+          message: `expected a record (JSON object) in "${key}", got ${describeJsonType(v)}`,
+        },
+      };
     } else yield { record: rec };
   }
 }
@@ -59,7 +71,11 @@ async function* decodeText(chunks: AsyncIterable<Uint8Array>, file: string): Asy
     try {
       text = decoder.decode(chunk, { stream: true });
     } catch {
-      throw new FileProblem({ file, line: lines, message: 'not valid UTF-8 (at or just after this line); re-save the file as UTF-8' });
+      throw new FileProblem({
+        file,
+        line: lines,
+        message: 'not valid UTF-8 (at or just after this line); re-save the file as UTF-8',
+      });
     }
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
     yield text;

@@ -4,7 +4,14 @@
  * columns (ids, scores, embeddings) are not read at all. A column we need with another type is an "unsupported
  * schema" problem for the whole file.
  */
-import { parquetMetadataAsync, parquetReadObjects, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaTree } from 'hyparquet';
+import {
+  parquetMetadataAsync,
+  parquetReadObjects,
+  parquetSchema,
+  type AsyncBuffer,
+  type FileMetaData,
+  type SchemaTree,
+} from 'hyparquet';
 // hyparquet alone reads Snappy and uncompressed pages; datasets also come with ZSTD, GZIP, Brotli and LZ4.
 import { compressors } from 'hyparquet-compressors';
 import { readAll, type ByteProgress } from '../byte-source';
@@ -18,7 +25,15 @@ export type ParquetColumnKind = 'string' | 'struct-list' | 'other';
 
 /** Names that hold record fields in the shapes we detect; any of these with an unusable type is an error. */
 const FIELD_COLUMNS = new Set([
-  'text', 'prompt', 'completion', 'instruction', 'input', 'output', 'system', 'messages', 'conversations',
+  'text',
+  'prompt',
+  'completion',
+  'instruction',
+  'input',
+  'output',
+  'system',
+  'messages',
+  'conversations',
 ]);
 
 function isString(t: SchemaTree): boolean {
@@ -50,7 +65,8 @@ function typeName(t: SchemaTree): string {
 }
 
 function asyncBuffer(bytes: Uint8Array): AsyncBuffer {
-  const ab = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+  const ab =
+    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
   return ab as ArrayBuffer;
 }
 
@@ -94,7 +110,8 @@ export async function* readParquet(
   const buf = await openFile(input, input.blob ? undefined : onBytes, signal);
   if (buf.byteLength === 0) throw new FileProblem({ file, message: 'empty file' });
   const head = new Uint8Array(await buf.slice(0, 4));
-  if (!hasParquetMagic(head)) throw new FileProblem({ file, message: 'not a Parquet file: the PAR1 signature is missing' });
+  if (!hasParquetMagic(head))
+    throw new FileProblem({ file, message: 'not a Parquet file: the PAR1 signature is missing' });
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(buf);
@@ -112,7 +129,11 @@ export async function* readParquet(
     try {
       rows = await parquetReadObjects({ file: buf, metadata, columns, rowStart, rowEnd, compressors });
     } catch (e) {
-      throw new FileProblem({ file, row: rowStart + 1, message: `unreadable Parquet row group: ${(e as Error).message}` });
+      throw new FileProblem({
+        file,
+        row: rowStart + 1,
+        message: `unreadable Parquet row group: ${(e as Error).message}`,
+      });
     }
     for (let i = 0; i < rows.length; i++) yield { record: { file, row: rowStart + i + 1, value: rows[i] } };
     rowStart = rowEnd;

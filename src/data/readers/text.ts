@@ -14,7 +14,11 @@ import type { ReadItem } from './read-item';
 export const MAX_PARAGRAPH_CHARS = 16 << 20;
 
 /** Paragraph records of a text file; each carries the line its paragraph starts on. */
-export async function* readText(chunks: AsyncIterable<Uint8Array>, file: string, maxParagraphChars = MAX_PARAGRAPH_CHARS): AsyncGenerator<ReadItem> {
+export async function* readText(
+  chunks: AsyncIterable<Uint8Array>,
+  file: string,
+  maxParagraphChars = MAX_PARAGRAPH_CHARS,
+): AsyncGenerator<ReadItem> {
   let para: string[] = [];
   let paraChars = 0;
   let start = 0;

@@ -26,14 +26,21 @@ export function baseSpecs(loaded: LoadedModel) {
 }
 
 /** Reads a stored adapter; a user-facing error when it is gone. */
-export async function readStoredAdapter(db: StudioDb, id: string): Promise<{ record: AdapterRecord; weights: Uint8Array }> {
+export async function readStoredAdapter(
+  db: StudioDb,
+  id: string,
+): Promise<{ record: AdapterRecord; weights: Uint8Array }> {
   const stored = await getAdapter(db, id);
   if (!stored) throw new InvalidRequestError(`No saved adapter with id '${id}' (it may have been deleted).`);
   return stored;
 }
 
 /** The adapter `id` on the session's base, opened from storage on first use (the session owns it). */
-export async function openAdapter(session: EngineSession, db: () => Promise<StudioDb>, id: string): Promise<LoraAdapter> {
+export async function openAdapter(
+  session: EngineSession,
+  db: () => Promise<StudioDb>,
+  id: string,
+): Promise<LoraAdapter> {
   const open = session.adapters.get(id);
   if (open) return open;
   const loaded = session.requireModel();

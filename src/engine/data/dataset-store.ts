@@ -42,7 +42,12 @@ export interface DatasetMeta {
 }
 
 /** Stores a prepared dataset (both splits) under `meta.id`. */
-export async function saveDataset(db: StudioDb, meta: DatasetMeta, prepared: PreparedDataset, options?: WriteOptions): Promise<DatasetRecord> {
+export async function saveDataset(
+  db: StudioDb,
+  meta: DatasetMeta,
+  prepared: PreparedDataset,
+  options?: WriteOptions,
+): Promise<DatasetRecord> {
   const train = toCompact(prepared.train);
   const evalSet = toCompact(prepared.eval);
   const tokenCount = train.ids.length + evalSet.ids.length;
@@ -58,7 +63,12 @@ export async function saveDataset(db: StudioDb, meta: DatasetMeta, prepared: Pre
       tokenizer: meta.tokenizer,
       promptFormat: meta.promptFormat,
       samplePrompts: meta.samplePrompts,
-      info: { ...meta.info, trainExamples: prepared.train.length, evalExamples: prepared.eval.length, packed: Boolean(train.segmentIds) },
+      info: {
+        ...meta.info,
+        trainExamples: prepared.train.length,
+        evalExamples: prepared.eval.length,
+        packed: Boolean(train.segmentIds),
+      },
     },
     { ...splitParts('train', train), ...splitParts('eval', evalSet) },
     options,
@@ -76,7 +86,8 @@ async function readSplit(db: StudioDb, record: DatasetRecord, split: 'train' | '
   const part = async (f: Field): Promise<Uint8Array | null> =>
     record.parts[`${split}.${f}`] ? readDatasetPart(db, record, `${split}.${f}`) : null;
   const [ids, lossMask, offsets, segmentIds, positionIds] = await Promise.all(FIELDS.map(part));
-  if (!ids || !lossMask || !offsets) throw new EngineError(`Dataset '${record.name}' is incomplete in storage; prepare it again.`);
+  if (!ids || !lossMask || !offsets)
+    throw new EngineError(`Dataset '${record.name}' is incomplete in storage; prepare it again.`);
   // readPart returns fresh, exactly-sized arrays, so their buffers can be viewed directly.
   const view = <T>(b: Uint8Array, C: new (buf: ArrayBuffer, off: number, len: number) => T, size: number) =>
     new C(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength / size);

@@ -19,7 +19,10 @@ import { loadStoredDataset } from './dataset-store';
 import { prepareOnPool, type PoolJobProgress } from './pooled-prepare';
 
 const tokenizer = fixtureFilesSource('llama-tied', (n) => n.startsWith('tokenizer') || n === 'config.json');
-const file = (name: string) => ({ name, blob: new Blob([readFileSync(path.join(REPO_ROOT, 'public', 'datasets', name))]) });
+const file = (name: string) => ({
+  name,
+  blob: new Blob([readFileSync(path.join(REPO_ROOT, 'public', 'datasets', name))]),
+});
 const params = (name: string): PrepareDataParams => ({
   name,
   files: [file('ship-log-json.jsonl')],
@@ -50,7 +53,13 @@ beforeAll(async () => {
             removeEventListener: () => undefined,
             start: () => port1.start(),
           };
-          serveEngine(endpoint, new JobEngine(nodeEngineDeps(null, async () => db), dataHandlers));
+          serveEngine(
+            endpoint,
+            new JobEngine(
+              nodeEngineDeps(null, async () => db),
+              dataHandlers,
+            ),
+          );
           return port2;
         },
       }),
@@ -65,12 +74,17 @@ describe('prepareOnPool (3 data-worker engines)', () => {
     const pooled = await prepareOnPool(clients, params('three'), { onProgress: (p) => progress.push(p) });
     expect(single.ok).toBe(true);
     expect({ ...pooled, datasetId: null }).toEqual({ ...single, datasetId: null });
-    const [a, b] = await Promise.all([loadStoredDataset(db, single.datasetId!), loadStoredDataset(db, pooled.datasetId!)]);
+    const [a, b] = await Promise.all([
+      loadStoredDataset(db, single.datasetId!),
+      loadStoredDataset(db, pooled.datasetId!),
+    ]);
     expect(b.record.exampleCount).toBe(a.record.exampleCount);
     expect(b.record.tokenCount).toBe(a.record.tokenCount);
     for (const split of ['train', 'eval'] as const) {
       expect(Buffer.from(b[split].ids.buffer).equals(Buffer.from(a[split].ids.buffer)), `${split} ids`).toBe(true);
-      expect(Buffer.from(b[split].lossMask.buffer).equals(Buffer.from(a[split].lossMask.buffer)), `${split} loss`).toBe(true);
+      expect(Buffer.from(b[split].lossMask.buffer).equals(Buffer.from(a[split].lossMask.buffer)), `${split} loss`).toBe(
+        true,
+      );
       expect(b[split].offsets).toEqual(a[split].offsets);
     }
     // The bar: the pool's reading progress (slowest worker, never back), then the first engine storing it.
@@ -87,11 +101,21 @@ describe('prepareOnPool (3 data-worker engines)', () => {
     const qwen: ModelSource = {
       kind: 'files',
       name: 'qwen3-tokenizer',
-      files: ['tokenizer.json', 'tokenizer_config.json'].map((name) => ({ name, blob: new Blob([readFileSync(path.join(qwenDir, name))]) })),
+      files: ['tokenizer.json', 'tokenizer_config.json'].map((name) => ({
+        name,
+        blob: new Blob([readFileSync(path.join(qwenDir, name))]),
+      })),
     };
-    const chat = (i: number) => ({ messages: [{ role: 'user', content: `Say ${i}.` }, { role: 'assistant', content: `${i}.` }] });
+    const chat = (i: number) => ({
+      messages: [
+        { role: 'user', content: `Say ${i}.` },
+        { role: 'assistant', content: `${i}.` },
+      ],
+    });
     // Valid, but an assistant message opening a conversation is context only: nothing to train on.
-    const records = Array.from({ length: 30 }, (_, i) => (i === 7 ? { messages: [{ role: 'assistant', content: 'Hello.' }] } : chat(i)));
+    const records = Array.from({ length: 30 }, (_, i) =>
+      i === 7 ? { messages: [{ role: 'assistant', content: 'Hello.' }] } : chat(i),
+    );
     const files = [{ name: 'chat.jsonl', blob: new Blob([records.map((r) => JSON.stringify(r)).join('\n') + '\n']) }];
     const p: PrepareDataParams = { ...params('chat'), files, tokenizer: qwen, tokenizerId: 'qwen3' };
     const single = await prepareOnPool([clients[0]], p);

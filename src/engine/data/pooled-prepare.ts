@@ -22,7 +22,15 @@ export interface PooledPrepareHooks {
 /** Passes on the progress events of a job. */
 function forwardProgress(hooks: PooledPrepareHooks): (e: EngineEvent) => void {
   return (e) => {
-    if (e.kind === 'progress') hooks.onProgress?.({ stage: e.stage, done: e.done, total: e.total, unit: e.unit, rate: e.rate, detail: e.detail });
+    if (e.kind === 'progress')
+      hooks.onProgress?.({
+        stage: e.stage,
+        done: e.done,
+        total: e.total,
+        unit: e.unit,
+        rate: e.rate,
+        detail: e.detail,
+      });
   };
 }
 
@@ -30,27 +38,48 @@ function forwardProgress(hooks: PooledPrepareHooks): (e: EngineEvent) => void {
  * Prepares (and, unless `save: false`, stores) a dataset, tokenizing on every engine of `engines`. One engine:
  * plain `prepareData`. Cancelling `hooks.signal` cancels the job on every engine.
  */
-export async function prepareOnPool(engines: readonly Engine[], params: PrepareDataParams, hooks: PooledPrepareHooks = {}): Promise<PrepareDataResult> {
+export async function prepareOnPool(
+  engines: readonly Engine[],
+  params: PrepareDataParams,
+  hooks: PooledPrepareHooks = {},
+): Promise<PrepareDataResult> {
   if (engines.length === 0) throw new Error('prepareOnPool needs at least one engine');
   const { signal } = hooks;
-  if (engines.length === 1) return engines[0].request('prepareData', params, { signal, onEvent: forwardProgress(hooks) });
+  if (engines.length === 1)
+    return engines[0].request('prepareData', params, { signal, onEvent: forwardProgress(hooks) });
   const meter = new RateMeter();
   const { files, tokenizer, options } = params;
   const shards = await runShards<CompactShard>(
     engines.length,
     (shard, h) =>
-      engines[shard.index].request('prepareShard', { files, tokenizer, options, shard }, {
-        signal: h.signal,
-        onEvent: (e) => {
-          if (e.kind === 'progress' && e.stage === 'read') h.onPosition({ done: e.done, total: e.total, detail: e.detail ?? '' });
+      engines[shard.index].request(
+        'prepareShard',
+        { files, tokenizer, options, shard },
+        {
+          signal: h.signal,
+          onEvent: (e) => {
+            if (e.kind === 'progress' && e.stage === 'read')
+              h.onPosition({ done: e.done, total: e.total, detail: e.detail ?? '' });
+          },
         },
-      }),
+      ),
     {
       signal,
       onProgress: (p) =>
-        hooks.onProgress?.({ stage: 'read', done: p.done, total: p.total, unit: 'bytes', rate: meter.update(p.done), detail: `${p.detail} · ${p.shards} workers` }),
+        hooks.onProgress?.({
+          stage: 'read',
+          done: p.done,
+          total: p.total,
+          unit: 'bytes',
+          rate: meter.update(p.done),
+          detail: `${p.detail} · ${p.shards} workers`,
+        }),
     },
   );
   const transfer = shards.flatMap(compactShardTransferables);
-  return engines[0].request('prepareData', { ...params, shards }, { signal, transfer, onEvent: forwardProgress(hooks) });
+  return engines[0].request(
+    'prepareData',
+    { ...params, shards },
+    { signal, transfer, onEvent: forwardProgress(hooks) },
+  );
 }

@@ -19,7 +19,15 @@ async function setup(): Promise<{ client: EngineClient; db: StudioDb }> {
 }
 
 const input = (id: string, name: string) => ({
-  id, name, baseModel: 'tiny', rank: 4, alpha: 8, targets: ['q_proj'], dataset: null, finalLoss: null, runId: null,
+  id,
+  name,
+  baseModel: 'tiny',
+  rank: 4,
+  alpha: 8,
+  targets: ['q_proj'],
+  dataset: null,
+  finalLoss: null,
+  runId: null,
   config: { peft_type: 'LORA', r: 4 },
 });
 

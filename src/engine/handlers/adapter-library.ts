@@ -71,7 +71,12 @@ function newId(): string {
 
 /** A file-system-safe folder name for an adapter. */
 export function folderName(name: string): string {
-  return name.trim().replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'adapter';
+  return (
+    name
+      .trim()
+      .replace(/[^\w.-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'adapter'
+  );
 }
 
 function exactBuffer(bytes: Uint8Array): ArrayBuffer {
@@ -81,21 +86,29 @@ function exactBuffer(bytes: Uint8Array): ArrayBuffer {
 }
 
 /** Saves `adapter` as a new library entry built from its PEFT export. */
-async function saveNew(job: JobContext, adapter: LoraAdapter, meta: Pick<AdapterRecord, 'name' | 'baseModel' | 'dataset' | 'runId'>): Promise<AdapterRecord> {
+async function saveNew(
+  job: JobContext,
+  adapter: LoraAdapter,
+  meta: Pick<AdapterRecord, 'name' | 'baseModel' | 'dataset' | 'runId'>,
+): Promise<AdapterRecord> {
   const files = await exportPeft(adapter, { baseModel: meta.baseModel });
   const config = JSON.parse(new TextDecoder().decode(files[ADAPTER_CONFIG_FILE])) as Record<string, unknown>;
-  return putAdapter(await job.state.db(), {
-    id: newId(),
-    name: meta.name,
-    baseModel: meta.baseModel,
-    rank: adapter.config.rank,
-    alpha: adapter.config.alpha,
-    targets: (config.target_modules as string[]) ?? [],
-    dataset: meta.dataset,
-    finalLoss: null,
-    runId: meta.runId,
-    config,
-  }, files[ADAPTER_WEIGHTS_FILE]);
+  return putAdapter(
+    await job.state.db(),
+    {
+      id: newId(),
+      name: meta.name,
+      baseModel: meta.baseModel,
+      rank: adapter.config.rank,
+      alpha: adapter.config.alpha,
+      targets: (config.target_modules as string[]) ?? [],
+      dataset: meta.dataset,
+      finalLoss: null,
+      runId: meta.runId,
+      config,
+    },
+    files[ADAPTER_WEIGHTS_FILE],
+  );
 }
 
 export const duplicateAdapterHandler: HandlerSpec<'duplicateAdapter'> = {
@@ -115,12 +128,26 @@ export const exportAdapterHandler: HandlerSpec<'exportAdapter'> = {
     const folder = folderName(record.name);
     const configBytes = new TextEncoder().encode(JSON.stringify(record.config, null, 2) + '\n');
     const card = modelCard({
-      name: record.name, baseModel: record.baseModel, rank: record.rank, alpha: record.alpha, targets: record.targets,
-      useRslora: record.config.use_rslora === true, dataset: record.dataset?.name ?? null, finalLoss: record.finalLoss ?? null,
+      name: record.name,
+      baseModel: record.baseModel,
+      rank: record.rank,
+      alpha: record.alpha,
+      targets: record.targets,
+      useRslora: record.config.use_rslora === true,
+      dataset: record.dataset?.name ?? null,
+      finalLoss: record.finalLoss ?? null,
       contents: 'the PEFT adapter folder (adapter_config.json + adapter_model.safetensors)',
     });
-    const zip = zipFolder({ [ADAPTER_CONFIG_FILE]: configBytes, [ADAPTER_WEIGHTS_FILE]: weights, 'README.md': card }, folder);
-    const out = { folder, config: exactBuffer(configBytes), weights: exactBuffer(weights.slice()), zip: exactBuffer(zip) };
+    const zip = zipFolder(
+      { [ADAPTER_CONFIG_FILE]: configBytes, [ADAPTER_WEIGHTS_FILE]: weights, 'README.md': card },
+      folder,
+    );
+    const out = {
+      folder,
+      config: exactBuffer(configBytes),
+      weights: exactBuffer(weights.slice()),
+      zip: exactBuffer(zip),
+    };
     job.transfer(out.config, out.weights, out.zip);
     return out;
   },
@@ -132,7 +159,11 @@ type Db = Awaited<ReturnType<JobContext['state']['db']>>;
  * Ties an adapter that came back from a cluster hand-off to the studio run its job was exported from (by the run
  * marker), and files the cluster's loss curve (trainer_state.json) as a run of its own, so "Loss history" shows it.
  */
-async function linkReturnedRun(db: Db, returned: ReturnedRun, baseModel: string): Promise<{ runId: string | null; curveRunId: string | null; dataset: AdapterRecord['dataset'] }> {
+async function linkReturnedRun(
+  db: Db,
+  returned: ReturnedRun,
+  baseModel: string,
+): Promise<{ runId: string | null; curveRunId: string | null; dataset: AdapterRecord['dataset'] }> {
   const studioRun = returned.marker ? await getRun(db, returned.marker.runId) : null;
   const datasetRecord = studioRun?.datasetId ? await getDataset(db, studioRun.datasetId) : null;
   const dataset = datasetRecord ? { id: datasetRecord.id, name: datasetRecord.name } : null;
@@ -166,7 +197,14 @@ export const importAdapterHandler: HandlerSpec<'importAdapter'> = {
     const label = params.name?.trim() || (zip ? zip.name.replace(/\.zip$/i, '') : 'imported adapter');
     const files = zip
       ? unzipFiles(new Uint8Array(await zip.blob.arrayBuffer()), zip.name)
-      : memoryFiles(Object.fromEntries(await Promise.all(params.files.map(async (f) => [f.name.split('/').pop()!, new Uint8Array(await f.blob.arrayBuffer())]))), label);
+      : memoryFiles(
+          Object.fromEntries(
+            await Promise.all(
+              params.files.map(async (f) => [f.name.split('/').pop()!, new Uint8Array(await f.blob.arrayBuffer())]),
+            ),
+          ),
+          label,
+        );
     const imported = await importPeft(files, baseSpecs(loaded));
     try {
       const returned = await readReturnedRun(files);
@@ -175,7 +213,12 @@ export const importAdapterHandler: HandlerSpec<'importAdapter'> = {
       const origin = await linkReturnedRun(db, returned, loaded.info.id);
       // Shapes were checked against the loaded base, so that is the base it belongs to here (the file's
       // base_model_name_or_path may be a path on another machine).
-      const record = await saveNew(job, imported.adapter, { name: label, baseModel: loaded.info.id, dataset: origin.dataset, runId: origin.runId });
+      const record = await saveNew(job, imported.adapter, {
+        name: label,
+        baseModel: loaded.info.id,
+        dataset: origin.dataset,
+        runId: origin.runId,
+      });
       if (origin.curveRunId) await updateRun(db, origin.curveRunId, { adapterId: record.id });
       return record;
     } finally {
@@ -189,20 +232,28 @@ export const mergeAdaptersHandler: HandlerSpec<'mergeAdapters'> = {
   async run(params, job) {
     const session = job.state.session;
     const loaded = session.requireModel();
-    if (!Array.isArray(params.inputs) || params.inputs.length < 2) throw new InvalidRequestError('Pick at least two adapters to merge.');
+    if (!Array.isArray(params.inputs) || params.inputs.length < 2)
+      throw new InvalidRequestError('Pick at least two adapters to merge.');
     const inputs = [];
-    for (const i of params.inputs) inputs.push({ adapter: await openAdapter(session, () => job.state.db(), i.id), weight: i.weight });
+    for (const i of params.inputs)
+      inputs.push({ adapter: await openAdapter(session, () => job.state.db(), i.id), weight: i.weight });
     job.throwIfAborted();
     let merged: LoraAdapter;
     if (params.method === 'svd') {
       const rank = params.rank ?? Math.max(...inputs.map((i) => i.adapter.config.rank));
-      if (!Number.isInteger(rank) || rank < 1) throw new InvalidRequestError('The merged rank must be a whole number ≥ 1.');
+      if (!Number.isInteger(rank) || rank < 1)
+        throw new InvalidRequestError('The merged rank must be a whole number ≥ 1.');
       merged = await mergeSvd(inputs, rank, baseSpecs(loaded));
     } else {
       merged = await mergeConcat(inputs, baseSpecs(loaded));
     }
     try {
-      return await saveNew(job, merged, { name: params.name?.trim() || 'merged adapter', baseModel: loaded.info.id, dataset: null, runId: null });
+      return await saveNew(job, merged, {
+        name: params.name?.trim() || 'merged adapter',
+        baseModel: loaded.info.id,
+        dataset: null,
+        runId: null,
+      });
     } finally {
       merged.dispose();
     }

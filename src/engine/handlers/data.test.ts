@@ -36,14 +36,24 @@ describe('data requests', () => {
   });
 
   it('previews a record with loss only on the completion', async () => {
-    const r = await client.request('previewData', { tokenizer, record: { prompt: 'Hi', completion: ' there' }, options: {} });
+    const r = await client.request('previewData', {
+      tokenizer,
+      record: { prompt: 'Hi', completion: ' there' },
+      options: {},
+    });
     if (!r.ok) throw new Error(r.message);
     expect(r.tokens.some((t) => t.loss)).toBe(true);
     expect(r.tokens[0].loss).toBe(false);
   });
 
   it('fails on 3 bad lines with their line numbers, stores nothing', async () => {
-    const r = await client.request('prepareData', { name: 'qa', files: [jsonl], tokenizer, tokenizerId: 'tiny', options: {} });
+    const r = await client.request('prepareData', {
+      name: 'qa',
+      files: [jsonl],
+      tokenizer,
+      tokenizerId: 'tiny',
+      options: {},
+    });
     expect(r.ok).toBe(false);
     expect(r.datasetId).toBeNull();
     expect(r.problems.map((p) => p.line)).toEqual([3, 5, 7]);
@@ -54,7 +64,13 @@ describe('data requests', () => {
     const events: string[] = [];
     const r = await client.request(
       'prepareData',
-      { name: 'qa', files: [jsonl], tokenizer, tokenizerId: 'tiny', options: { policy: 'skip', evalSplit: 1, seed: 3 } },
+      {
+        name: 'qa',
+        files: [jsonl],
+        tokenizer,
+        tokenizerId: 'tiny',
+        options: { policy: 'skip', evalSplit: 1, seed: 3 },
+      },
       { onEvent: (e) => e.kind === 'progress' && events.push(e.stage) },
     );
     expect(r).toMatchObject({ ok: true, skipped: 3, problemCount: 3 });
@@ -62,7 +78,12 @@ describe('data requests', () => {
     expect(events).toContain('store');
     const stored = await loadStoredDataset(db, r.datasetId!);
     // No chat template in the fixture: prompt pairs were rendered with the default prompt template, and the record says so.
-    expect(stored.record).toMatchObject({ name: 'qa', exampleCount: 5, tokenizer: 'tiny', promptFormat: { template: DEFAULT_PROMPT_TEMPLATE } });
+    expect(stored.record).toMatchObject({
+      name: 'qa',
+      exampleCount: 5,
+      tokenizer: 'tiny',
+      promptFormat: { template: DEFAULT_PROMPT_TEMPLATE },
+    });
     expect(compactLength(stored.train)).toBe(4);
     expect(compactLength(stored.eval)).toBe(1);
     expect(stored.train.ids.length).toBe(stored.train.offsets[4]);
@@ -73,7 +94,13 @@ describe('data requests', () => {
 
   it('stores the prompt template the user chose as the prompt format of the dataset', async () => {
     const options = { policy: 'skip' as const, template: 'Q: {prompt}\nA:' };
-    const r = await client.request('prepareData', { name: 'qa', files: [jsonl], tokenizer, tokenizerId: 'tiny', options });
+    const r = await client.request('prepareData', {
+      name: 'qa',
+      files: [jsonl],
+      tokenizer,
+      tokenizerId: 'tiny',
+      options,
+    });
     const stored = await loadStoredDataset(db, r.datasetId!);
     expect(stored.record.promptFormat).toEqual({ template: 'Q: {prompt}\nA:' });
     // The fixture's byte tokenizer (256 ids, most bytes unknown) cannot decode text back: no prompt is recovered,

@@ -32,7 +32,8 @@ const SAMPLE_RECORDS = 5;
 export const sampleDataHandler: HandlerSpec<'sampleData'> = {
   gpu: false,
   async run(params, job) {
-    if (!Array.isArray(params.files) || params.files.length === 0) throw new InvalidRequestError('Drop at least one data file.');
+    if (!Array.isArray(params.files) || params.files.length === 0)
+      throw new InvalidRequestError('Drop at least one data file.');
     const out = [];
     for (const f of params.files) {
       const s = await sampleDataset({ name: f.name, blob: f.blob }, SAMPLE_RECORDS, params.mapping, job.signal);
@@ -60,20 +61,37 @@ function inputsOf(files: readonly NamedBlob[]): DatasetInput[] {
 function readProgress(inputs: readonly DatasetInput[], job: JobContext): DatasetRunHooks {
   const meter = new RateMeter();
   const onProgress = positionTracker(inputs, (p) =>
-    job.emit({ kind: 'progress', stage: 'read', done: p.done, total: p.total, unit: 'bytes', rate: meter.update(p.done), detail: p.detail }),
+    job.emit({
+      kind: 'progress',
+      stage: 'read',
+      done: p.done,
+      total: p.total,
+      unit: 'bytes',
+      rate: meter.update(p.done),
+      detail: p.detail,
+    }),
   );
   return { signal: job.signal, onProgress };
 }
 
 /** Reads, validates and tokenizes the files in this worker alone. */
-async function prepareHere(params: PrepareDataParams, inputs: DatasetInput[], job: JobContext): Promise<PreparedDataset> {
+async function prepareHere(
+  params: PrepareDataParams,
+  inputs: DatasetInput[],
+  job: JobContext,
+): Promise<PreparedDataset> {
   job.progress('tokenizer', 0, 1);
   const tokenizer = await tokenizerFor(params.tokenizer, job);
   return prepareDataset(inputs, tokenizer, params.options, readProgress(inputs, job));
 }
 
 /** Merges the shards N workers tokenized; when they cannot agree (see `shardsAgree`) this worker does one pass. */
-function prepareFromShards(params: PrepareDataParams, shards: CompactShard[], inputs: DatasetInput[], job: JobContext): Promise<PreparedDataset> {
+function prepareFromShards(
+  params: PrepareDataParams,
+  shards: CompactShard[],
+  inputs: DatasetInput[],
+  job: JobContext,
+): Promise<PreparedDataset> {
   const expanded = shards.map(expandShard);
   if (!shardsAgree(expanded, params.options)) return prepareHere(params, inputs, job);
   return Promise.resolve(mergeShards(expanded, params.options));
@@ -86,7 +104,9 @@ export const prepareShardHandler: HandlerSpec<'prepareShard'> = {
     const inputs = inputsOf(params.files);
     job.progress('tokenizer', 0, 1);
     const tokenizer = await tokenizerFor(params.tokenizer, job);
-    const shard = compactShard(await prepareShard(inputs, tokenizer, params.options, params.shard, readProgress(inputs, job)));
+    const shard = compactShard(
+      await prepareShard(inputs, tokenizer, params.options, params.shard, readProgress(inputs, job)),
+    );
     job.transfer(...compactShardTransferables(shard));
     return shard;
   },
@@ -104,8 +124,17 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
     if (!prepared.ok) return { ...report, datasetId: null, emptyReason: null };
     // Samples and Generate render prompts as this preparation did (the tokenizer is cached from the pass).
     const tokenizer = await tokenizerFor(params.tokenizer, job);
-    const promptFormat = promptFormatOf(prepared.shape, params.options.template, tokenizer.hasChatTemplate, params.options.templateVariables);
-    const reasonContext = { maxSeqLen: params.options.maxSeqLen ?? DEFAULT_MAX_SEQ_LEN, lengthName: 'the max tokens per example', format: promptFormat };
+    const promptFormat = promptFormatOf(
+      prepared.shape,
+      params.options.template,
+      tokenizer.hasChatTemplate,
+      params.options.templateVariables,
+    );
+    const reasonContext = {
+      maxSeqLen: params.options.maxSeqLen ?? DEFAULT_MAX_SEQ_LEN,
+      lengthName: 'the max tokens per example',
+      format: promptFormat,
+    };
     const emptyReason = noExamplesReason(prepared, reasonContext);
     if (emptyReason) return { ...report, datasetId: null, emptyReason: `Nothing to train on: ${emptyReason}.` };
     if (params.save === false) return { ...report, datasetId: null, emptyReason: null };
@@ -117,11 +146,21 @@ export const prepareDataHandler: HandlerSpec<'prepareData'> = {
       {
         id,
         name: params.name || first.name,
-        source: { fileName: params.files.map((f) => f.name).join(', '), format: report.files[0]?.format ?? 'unknown', byteLength: totalBytes },
+        source: {
+          fileName: params.files.map((f) => f.name).join(', '),
+          format: report.files[0]?.format ?? 'unknown',
+          byteLength: totalBytes,
+        },
         tokenizer: params.tokenizerId,
         promptFormat,
         samplePrompts: samplePromptsOf(prepared, promptFormat, tokenizer),
-        info: { stats: report.stats, files: report.files, skipped: report.skipped, problemCount: report.problemCount, options: params.options },
+        info: {
+          stats: report.stats,
+          files: report.files,
+          skipped: report.skipped,
+          problemCount: report.problemCount,
+          options: params.options,
+        },
       },
       prepared,
       { signal: job.signal, onProgress: (done, total) => job.progress('store', done, total, 'bytes') },
@@ -143,7 +182,11 @@ export const validateDataHandler: HandlerSpec<'validateData'> = {
   gpu: false,
   async run(params, job) {
     const inputs = inputsOf(params.files);
-    const { train: _train, eval: _eval, ...checked } = await prepareDataset(inputs, null, params.options, readProgress(inputs, job));
+    const {
+      train: _train,
+      eval: _eval,
+      ...checked
+    } = await prepareDataset(inputs, null, params.options, readProgress(inputs, job));
     return { ...checked, datasetId: null, emptyReason: null };
   },
 };
@@ -165,7 +208,8 @@ export const deleteDatasetHandler: HandlerSpec<'deleteDataset'> = {
 };
 
 /** The requests the data worker serves. */
-type DataRequest = 'sampleData' | 'previewData' | 'prepareData' | 'prepareShard' | 'validateData' | 'listDatasets' | 'deleteDataset';
+type DataRequest =
+  'sampleData' | 'previewData' | 'prepareData' | 'prepareShard' | 'validateData' | 'listDatasets' | 'deleteDataset';
 
 /**
  * The data worker's handlers: dataset sampling, preview, preparation and the dataset library. The engine worker

@@ -13,8 +13,11 @@ import { LocalEngine } from '../local-engine';
 
 const EVAL = path.join(REPO_ROOT, 'fixtures', 'eval');
 const source = fixtureFilesSource('llama-tied');
-const golden = JSON.parse(readFileSync(path.join(EVAL, 'golden.json'), 'utf8')) as { variants: Record<string, { loss: number; tokens: number }> };
-const folderBlobs = (dir: string) => readdirSync(dir).map((n) => ({ name: n, blob: new Blob([readFileSync(path.join(dir, n))]) }));
+const golden = JSON.parse(readFileSync(path.join(EVAL, 'golden.json'), 'utf8')) as {
+  variants: Record<string, { loss: number; tokens: number }>;
+};
+const folderBlobs = (dir: string) =>
+  readdirSync(dir).map((n) => ({ name: n, blob: new Blob([readFileSync(path.join(dir, n))]) }));
 
 let engine: LocalEngine;
 let db: StudioDb;
@@ -29,7 +32,14 @@ beforeAll(async () => {
   await engine.request('init', { preference: 'wasm' });
   const info = await engine.request('loadModel', { source, quant: 'f32' });
   const data = { name: 'data.jsonl', blob: new Blob([readFileSync(path.join(EVAL, 'data.jsonl'))]) };
-  const prepare = (tokenizerId: string) => engine.request('prepareData', { name: 'qa', files: [data], tokenizer: source, tokenizerId, options: { evalSplit: 2, seed: 1 } });
+  const prepare = (tokenizerId: string) =>
+    engine.request('prepareData', {
+      name: 'qa',
+      files: [data],
+      tokenizer: source,
+      tokenizerId,
+      options: { evalSplit: 2, seed: 1 },
+    });
   datasetId = (await prepare(info.id)).datasetId!;
   foreignId = (await prepare('someone/other-model')).datasetId!;
   a = (await engine.request('importAdapter', { files: folderBlobs(path.join(EVAL, 'adapter-a')), name: 'a' })).id;
@@ -41,13 +51,23 @@ const variants = (): EvaluateParams['variants'] => [
   { name: 'base', adapters: [] },
   { name: 'a', adapters: [{ id: a, weight: 1 }] },
   { name: 'b', adapters: [{ id: b, weight: 0.5 }] },
-  { name: 'ab', adapters: [{ id: a, weight: 0.7 }, { id: b, weight: -0.3 }] },
+  {
+    name: 'ab',
+    adapters: [
+      { id: a, weight: 0.7 },
+      { id: b, weight: -0.3 },
+    ],
+  },
 ];
 
 describe('evaluate', () => {
   it('scores every variant as the float64 golden does, with intervals, per-example losses and heat-map details', async () => {
     const progress: number[] = [];
-    const r = await engine.request('evaluate', { datasetId, variants: variants(), split: 'all', detailCount: 3 }, { onEvent: (e) => e.kind === 'progress' && progress.push(e.done) });
+    const r = await engine.request(
+      'evaluate',
+      { datasetId, variants: variants(), split: 'all', detailCount: 3 },
+      { onEvent: (e) => e.kind === 'progress' && progress.push(e.done) },
+    );
     const expected = Object.values(golden.variants);
     expect(r.dataset).toBe('qa');
     expect(r.variants.map((v) => v.variant)).toEqual(['base', 'a', 'b', 'ab']);
@@ -83,7 +103,9 @@ describe('evaluate', () => {
   });
 
   it('refuses a dataset prepared with another tokenizer, and no variants', async () => {
-    await expect(engine.request('evaluate', { datasetId: foreignId, variants: variants() })).rejects.toThrow(/prepared with the tokenizer of 'someone\/other-model'/);
+    await expect(engine.request('evaluate', { datasetId: foreignId, variants: variants() })).rejects.toThrow(
+      /prepared with the tokenizer of 'someone\/other-model'/,
+    );
     await expect(engine.request('evaluate', { datasetId, variants: [] })).rejects.toThrow(/at least one variant/);
   });
 });

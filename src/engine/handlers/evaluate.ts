@@ -23,7 +23,11 @@ import type { LoadedModel } from '../session';
 export const MAX_EVAL_VARIANTS = 8;
 
 /** The examples to score: the held-out split (or all), tokenized by the loaded base's tokenizer. */
-async function datasetExamples(job: JobContext, params: EvaluateParams, loaded: LoadedModel): Promise<{ name: string; examples: TokenizedExample[] }> {
+async function datasetExamples(
+  job: JobContext,
+  params: EvaluateParams,
+  loaded: LoadedModel,
+): Promise<{ name: string; examples: TokenizedExample[] }> {
   const { record, train, eval: held } = await loadStoredDataset(await job.state.db(), params.datasetId);
   if (record.tokenizer && record.tokenizer !== loaded.info.id) {
     throw new InvalidRequestError(
@@ -33,7 +37,9 @@ async function datasetExamples(job: JobContext, params: EvaluateParams, loaded: 
   const split = params.split ?? 'eval';
   const examples = split === 'all' ? [...fromCompact(train), ...fromCompact(held)] : fromCompact(held);
   if (examples.length === 0) {
-    throw new InvalidRequestError(`Dataset '${record.name}' has no held-out examples: prepare it with an eval split, or evaluate on all examples.`);
+    throw new InvalidRequestError(
+      `Dataset '${record.name}' has no held-out examples: prepare it with an eval split, or evaluate on all examples.`,
+    );
   }
   const max = params.maxExamples && params.maxExamples > 0 ? params.maxExamples : examples.length;
   return { name: record.name, examples: examples.slice(0, max) };
@@ -42,7 +48,8 @@ async function datasetExamples(job: JobContext, params: EvaluateParams, loaded: 
 async function openVariants(job: JobContext, params: EvaluateParams): Promise<EvalVariant[]> {
   const specs = params.variants ?? [];
   if (specs.length === 0) throw new InvalidRequestError('Choose at least one variant to evaluate.');
-  if (specs.length > MAX_EVAL_VARIANTS) throw new InvalidRequestError(`Compare at most ${MAX_EVAL_VARIANTS} variants at once.`);
+  if (specs.length > MAX_EVAL_VARIANTS)
+    throw new InvalidRequestError(`Compare at most ${MAX_EVAL_VARIANTS} variants at once.`);
   const session = job.state.session;
   const variants: EvalVariant[] = [];
   for (const spec of specs) {
@@ -60,7 +67,12 @@ async function openVariants(job: JobContext, params: EvaluateParams): Promise<Ev
 }
 
 /** The `count` examples some variant finds hardest, in full. */
-function worstDetails(scores: VariantScore[], examples: readonly TokenizedExample[], tokenizer: TextTokenizer, count: number): ExampleDetail[] {
+function worstDetails(
+  scores: VariantScore[],
+  examples: readonly TokenizedExample[],
+  tokenizer: TextTokenizer,
+  count: number,
+): ExampleDetail[] {
   const worst = examples.map((_, i) => ({ i, loss: Math.max(...scores.map((s) => s.perExample[i].loss)) }));
   worst.sort((a, b) => b.loss - a.loss);
   return worst.slice(0, count).map(({ i }) => {
@@ -72,7 +84,12 @@ function worstDetails(scores: VariantScore[], examples: readonly TokenizedExampl
       for (let t = 0; t < ex.ids.length; t++) row.push(t > 0 && ex.lossMask[t] ? values[k++] : null);
       return row;
     });
-    return { index: i, pieces: Array.from(ex.ids, (id) => tokenizer.decode([id])), lossMask: Array.from(ex.lossMask), nll };
+    return {
+      index: i,
+      pieces: Array.from(ex.ids, (id) => tokenizer.decode([id])),
+      lossMask: Array.from(ex.lossMask),
+      nll,
+    };
   });
 }
 
@@ -107,17 +124,32 @@ export const evaluateHandler: HandlerSpec<'evaluate'> = {
         const t0 = performance.now();
         const { count, maxNewTokens, temperature } = params.predict;
         job.progress('predict', 0, count * variants.length, 'items');
-        const grid = await predictGrid(loaded.model, loaded.tokenizer, examples, variants, count, { maxNewTokens, seed, temperature, batched, signal: job.signal });
+        const grid = await predictGrid(loaded.model, loaded.tokenizer, examples, variants, count, {
+          maxNewTokens,
+          seed,
+          temperature,
+          batched,
+          signal: job.signal,
+        });
         job.signal.throwIfAborted();
         predict = {
           prompts: grid.prompts.map(({ index, prompt, reference }) => ({ index, prompt, reference })),
-          cells: grid.cells.map((row, v) => row.map((cell, p) => ({ text: cell.text, finishReason: cell.finishReason, ...grid.scores[v][p] }))),
+          cells: grid.cells.map((row, v) =>
+            row.map((cell, p) => ({ text: cell.text, finishReason: cell.finishReason, ...grid.scores[v][p] })),
+          ),
           metrics: grid.metrics,
           millis: performance.now() - t0,
         };
       }
       const details = worstDetails(scores, examples, loaded.tokenizer, params.detailCount ?? 8);
-      return { dataset: name, variants: scores.map(summary), details, predict, backend: tf.getBackend(), millis: performance.now() - started };
+      return {
+        dataset: name,
+        variants: scores.map(summary),
+        details,
+        predict,
+        backend: tf.getBackend(),
+        millis: performance.now() - started,
+      };
     } catch (e) {
       if (e instanceof EvalInputError) throw new InvalidRequestError(e.message);
       throw e;

@@ -24,7 +24,11 @@ import { channelEngine } from '../../test-utils/channel-engine.node.js';
 const DEMO = path.join(REPO_ROOT, 'public/models/lorastudio-demo');
 const config = parseModelConfig(JSON.parse(readFileSync(path.join(DEMO, 'config.json'), 'utf8')));
 const specs: LinearSpec[] = Array.from({ length: config.layers }, (_, i) =>
-  layerLinearShapes(config).map((l) => ({ path: linearPath(i, l.name), inFeatures: l.shape[1], outFeatures: l.shape[0] })),
+  layerLinearShapes(config).map((l) => ({
+    path: linearPath(i, l.name),
+    inFeatures: l.shape[1],
+    outFeatures: l.shape[0],
+  })),
 ).flat();
 const ids = [0, 71, 433, 423, 1931, 3567, 101, 648, 50, 14, 985, 550];
 const work = tempDir('bundle');
@@ -39,13 +43,32 @@ beforeAll(async () => {
   const rng = new Rng(5);
   const weights = new Map<string, LoraModuleWeights>();
   const rand = (n: number, s: number) => Float32Array.from({ length: n }, () => (rng.nextFloat() * 2 - 1) * s);
-  for (const s of specs) weights.set(s.path, { loraA: rand(8 * s.inFeatures, 0.06), loraB: rand(s.outFeatures * 8, 0.15) });
-  const adapter = LoraAdapter.fromWeights({ ...DEFAULT_LORA_CONFIG, rank: 8, alpha: 16, useRslora: true, dropout: 0 }, specs, weights);
+  for (const s of specs)
+    weights.set(s.path, { loraA: rand(8 * s.inFeatures, 0.06), loraB: rand(s.outFeatures * 8, 0.15) });
+  const adapter = LoraAdapter.fromWeights(
+    { ...DEFAULT_LORA_CONFIG, rank: 8, alpha: 16, useRslora: true, dropout: 0 },
+    specs,
+    weights,
+  );
   const peft = await exportPeft(adapter, { baseModel: baseId });
   adapter.dispose();
   const cfg = JSON.parse(new TextDecoder().decode(peft[ADAPTER_CONFIG_FILE])) as Record<string, unknown>;
-  await putAdapter(db, { id: 'm', name: 'Moby style', baseModel: baseId, rank: 8, alpha: 16, targets: cfg.target_modules as string[],
-    dataset: { id: null, name: 'melville.jsonl' }, finalLoss: { train: 2.5, eval: 2.75 }, runId: null, config: cfg }, peft[ADAPTER_WEIGHTS_FILE]);
+  await putAdapter(
+    db,
+    {
+      id: 'm',
+      name: 'Moby style',
+      baseModel: baseId,
+      rank: 8,
+      alpha: 16,
+      targets: cfg.target_modules as string[],
+      dataset: { id: null, name: 'melville.jsonl' },
+      finalLoss: { train: 2.5, eval: 2.75 },
+      runId: null,
+      config: cfg,
+    },
+    peft[ADAPTER_WEIGHTS_FILE],
+  );
 }, 120_000);
 afterAll(() => client.dispose());
 
@@ -58,7 +81,11 @@ describe('exportBundle', () => {
     const bundle = await client.request('exportBundle', { id: 'm', format: 'gguf-adapter', dtype: 'F16' });
     expect(bundle.fileName).toBe('moby-style-gguf.zip');
     const zip = await unzipped(bundle.blob);
-    expect(Object.keys(zip).sort()).toEqual(['moby-style/Modelfile', 'moby-style/README.md', 'moby-style/moby-style.gguf']);
+    expect(Object.keys(zip).sort()).toEqual([
+      'moby-style/Modelfile',
+      'moby-style/README.md',
+      'moby-style/moby-style.gguf',
+    ]);
     const modelfile = new TextDecoder().decode(zip['moby-style/Modelfile']);
     expect(modelfile).toContain('FROM ./base.gguf\nADAPTER ./moby-style.gguf\n');
     expect(modelfile).toContain('PARAMETER stop "<|im_end|>"');
@@ -73,10 +100,15 @@ describe('exportBundle', () => {
     const adapterFile = path.join(work, 'moby-style.gguf');
     writeFileSync(baseFile, new Uint8Array(await base.blob!.arrayBuffer()));
     writeFileSync(adapterFile, zip['moby-style/moby-style.gguf']);
-    expect((await parseGguf(adapterFile, { allowLocalFile: true })).metadata).toMatchObject({ 'general.type': 'adapter', 'adapter.type': 'lora' });
+    expect((await parseGguf(adapterFile, { allowLocalFile: true })).metadata).toMatchObject({
+      'general.type': 'adapter',
+      'adapter.type': 'lora',
+    });
     // Our reference: an f32 load of the same base, the adapter stacked (the session itself runs int8).
     const ours = await scoreF32WithAdapter();
-    expect(logProbGap(await llamaCppLogProbs(baseFile, ids, { adapters: [{ filePath: adapterFile }] }), ours).max).toBeLessThan(0.02);
+    expect(
+      logProbGap(await llamaCppLogProbs(baseFile, ids, { adapters: [{ filePath: adapterFile }] }), ours).max,
+    ).toBeLessThan(0.02);
   }, 180_000);
 
   it('merged GGUF (Q8_0) and merged Hugging Face folder zips', async () => {
@@ -87,14 +119,27 @@ describe('exportBundle', () => {
     expect(new TextDecoder().decode(zip['moby-style/Modelfile'])).toMatch(/^FROM \.\/moby-style-merged\.gguf\n/);
     // Q8_0 rounding of a strongly adapted model (rsLoRA scale 5.7 here); the judge test states 0.1 for a milder one.
     expect(logProbGap(await llamaCppLogProbs(file, ids), await scoreF32WithAdapter()).max).toBeLessThan(0.2);
-    const hf = await unzipped((await client.request('exportBundle', { id: 'm', format: 'merged', dtype: 'BF16' })).blob);
-    expect(Object.keys(hf).map((k) => k.replace('moby-style/', '')).sort()).toEqual(
-      ['README.md', 'config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'],
+    const hf = await unzipped(
+      (await client.request('exportBundle', { id: 'm', format: 'merged', dtype: 'BF16' })).blob,
     );
+    expect(
+      Object.keys(hf)
+        .map((k) => k.replace('moby-style/', ''))
+        .sort(),
+    ).toEqual([
+      'README.md',
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
   }, 180_000);
 
   it('refuses a dtype the format cannot hold', async () => {
-    await expect(client.request('exportBundle', { id: 'm', format: 'gguf-adapter', dtype: 'Q4_0' })).rejects.toThrow(/F32, F16, Q8_0/);
+    await expect(client.request('exportBundle', { id: 'm', format: 'gguf-adapter', dtype: 'Q4_0' })).rejects.toThrow(
+      /F32, F16, Q8_0/,
+    );
   });
 });
 

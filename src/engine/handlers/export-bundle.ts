@@ -48,24 +48,59 @@ export const exportBundleHandler: HandlerSpec<'exportBundle'> = {
     const format: BundleFormat = params.format === 'base-gguf' ? 'merged-gguf' : params.format;
     let factors: Map<string, Stacked> = new Map();
     let name = 'base';
-    let facts = { name, baseModel: loaded.info.id, rank: 0, alpha: 0, targets: [] as string[], useRslora: false, dataset: null as string | null, finalLoss: null as { train: number | null; eval: number | null } | null };
+    let facts = {
+      name,
+      baseModel: loaded.info.id,
+      rank: 0,
+      alpha: 0,
+      targets: [] as string[],
+      useRslora: false,
+      dataset: null as string | null,
+      finalLoss: null as { train: number | null; eval: number | null } | null,
+    };
     if (!base) {
       const { record } = await readStoredAdapter(await job.state.db(), params.id);
       if (record.baseModel !== loaded.info.id) {
-        throw new InvalidRequestError(`'${record.name}' was trained on ${record.baseModel}, but ${loaded.info.id} is loaded; load its base to export it.`);
+        throw new InvalidRequestError(
+          `'${record.name}' was trained on ${record.baseModel}, but ${loaded.info.id} is loaded; load its base to export it.`,
+        );
       }
-      factors = await stackFactors([{ adapter: await openAdapter(session, () => job.state.db(), params.id), weight: 1 }], { dora: 'fold' });
+      factors = await stackFactors(
+        [{ adapter: await openAdapter(session, () => job.state.db(), params.id), weight: 1 }],
+        { dora: 'fold' },
+      );
       name = record.name;
-      facts = { ...facts, name, rank: record.rank, alpha: record.alpha, targets: record.targets, useRslora: record.config.use_rslora === true, dataset: record.dataset?.name ?? null, finalLoss: record.finalLoss ?? null };
+      facts = {
+        ...facts,
+        name,
+        rank: record.rank,
+        alpha: record.alpha,
+        targets: record.targets,
+        useRslora: record.config.use_rslora === true,
+        dataset: record.dataset?.name ?? null,
+        finalLoss: record.finalLoss ?? null,
+      };
     }
     const zip = !(params.target && params.bare) && !base;
     const fileName = base ? 'base.gguf' : bundleFileName(name, format, zip);
-    const request = { format, dtype: params.dtype, facts, files: loaded.files, config: loaded.model.config, factors, zip, onTensor: (d: number, t: number) => job.progress('export', d, t, 'items') };
+    const request = {
+      format,
+      dtype: params.dtype,
+      facts,
+      files: loaded.files,
+      config: loaded.model.config,
+      factors,
+      zip,
+      onTensor: (d: number, t: number) => job.progress('export', d, t, 'items'),
+    };
     if (params.target) {
       const writable = await params.target.createWritable();
       let bytes = 0;
       try {
-        await writeBundle({ write: async (c) => void (await writable.write(c as Uint8Array<ArrayBuffer>), (bytes += c.byteLength)) }, request);
+        await writeBundle(
+          { write: async (c) => void (await writable.write(c as Uint8Array<ArrayBuffer>), (bytes += c.byteLength)) },
+          request,
+        );
         await writable.close();
       } catch (e) {
         await writable.abort().catch(() => undefined);

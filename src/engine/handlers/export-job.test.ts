@@ -22,8 +22,16 @@ import { trainingData } from '../train/train-inputs';
 
 // The demo model: a byte-level BPE tokenizer (like Llama 3, Qwen, SmolLM), so decoded text re-tokenizes exactly.
 const DEMO = path.join(REPO_ROOT, 'public/models/lorastudio-demo');
-const source = { kind: 'files' as const, name: 'demo', files: readdirSync(DEMO).filter((n) => !n.endsWith('.md')).map((n) => ({ name: n, blob: new Blob([readFileSync(path.join(DEMO, n))]) })) };
-const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i}: name a whale`, completion: ` Moby ${i}` }));
+const source = {
+  kind: 'files' as const,
+  name: 'demo',
+  files: readdirSync(DEMO)
+    .filter((n) => !n.endsWith('.md'))
+    .map((n) => ({ name: n, blob: new Blob([readFileSync(path.join(DEMO, n))]) })),
+};
+const LINES = Array.from({ length: 16 }, (_, i) =>
+  JSON.stringify({ prompt: `Q${i}: name a whale`, completion: ` Moby ${i}` }),
+);
 const jsonl = { name: 'whales.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
 
 let client: EngineClient;
@@ -39,7 +47,13 @@ const spec = (datasetId: string): TrainRunSpec => ({
 });
 
 async function prepare(name: string, options: Record<string, unknown>): Promise<string> {
-  const r = await client.request('prepareData', { name, files: [jsonl], tokenizer: source, tokenizerId: modelId, options: { evalSplit: 0.25, seed: 1, ...options } });
+  const r = await client.request('prepareData', {
+    name,
+    files: [jsonl],
+    tokenizer: source,
+    tokenizerId: modelId,
+    options: { evalSplit: 0.25, seed: 1, ...options },
+  });
   return r.datasetId!;
 }
 
@@ -47,7 +61,11 @@ const files = (zip: ArrayBuffer, runId: string) => {
   const all = unzipSync(new Uint8Array(zip));
   return (name: string) => strFromU8(all[`job-${runId}/${name}`]);
 };
-const records = (text: string) => text.trim().split('\n').map((l) => JSON.parse(l) as { segments: { label: boolean; text: string }[] });
+const records = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { segments: { label: boolean; text: string }[] });
 
 beforeAll(async () => {
   db = await openStudioDb({ name: `engine-export-job-${Math.random()}` });
@@ -68,21 +86,40 @@ describe('exportJob', () => {
     const datasetId = await prepare('whales', {});
     const r = await client.request('exportJob', { spec: spec(datasetId), modelId: 'HuggingFaceTB/SmolLM2-135M' });
     // One warning only (int8 rounding): no example is lost in the round trip.
-    expect(r).toMatchObject({ modelId: 'HuggingFaceTB/SmolLM2-135M', trainRecords: 12, evalRecords: 4, warnings: [expect.stringMatching(/int8/)] });
+    expect(r).toMatchObject({
+      modelId: 'HuggingFaceTB/SmolLM2-135M',
+      trainRecords: 12,
+      evalRecords: 4,
+      warnings: [expect.stringMatching(/int8/)],
+    });
     expect(r.fileName).toBe(`job-${r.runId}.zip`);
     const read = files(r.zip, r.runId);
     const yaml = load(read('axolotl.yaml'), { schema: YAML11_SCHEMA }) as Record<string, unknown>;
-    expect(yaml).toMatchObject({ base_model: 'HuggingFaceTB/SmolLM2-135M', adapter: 'lora', load_in_8bit: true, lora_r: 4, max_steps: 30, micro_batch_size: 2, sequence_len: 64, output_dir: `./outputs/${r.runId}` });
+    expect(yaml).toMatchObject({
+      base_model: 'HuggingFaceTB/SmolLM2-135M',
+      adapter: 'lora',
+      load_in_8bit: true,
+      lora_r: 4,
+      max_steps: 30,
+      micro_batch_size: 2,
+      sequence_len: 64,
+      output_dir: `./outputs/${r.runId}`,
+    });
     expect((yaml.datasets as { type: string }[])[0].type).toBe('input_output');
     const tok = await loadTokenizer(folderFiles(DEMO));
     const stored = await trainingData(db, datasetId, modelId);
-    for (const [split, examples] of [['data/train.jsonl', stored.train], ['data/eval.jsonl', stored.eval]] as const) {
+    for (const [split, examples] of [
+      ['data/train.jsonl', stored.train],
+      ['data/eval.jsonl', stored.eval],
+    ] as const) {
       const got = records(read(split));
       expect(got).toHaveLength(examples.length);
       got.forEach((rec, i) => {
         // axolotl's input_output tokenizes each segment without special tokens and labels it as a whole.
         const ids = rec.segments.flatMap((s) => tok.encode(s.text, { addSpecialTokens: false }));
-        const mask = rec.segments.flatMap((s) => tok.encode(s.text, { addSpecialTokens: false }).map(() => (s.label ? 1 : 0)));
+        const mask = rec.segments.flatMap((s) =>
+          tok.encode(s.text, { addSpecialTokens: false }).map(() => (s.label ? 1 : 0)),
+        );
         expect(ids).toEqual([...examples[i].ids]);
         expect(mask).toEqual([...examples[i].lossMask]);
       });
@@ -91,16 +128,33 @@ describe('exportJob', () => {
 
   it('a packed dataset is split back into its examples', async () => {
     const datasetId = await prepare('whales packed', { pack: true, evalSplit: 0 });
-    const r = await client.request('exportJob', { spec: { ...spec(datasetId), train: { ...spec(datasetId).train, maxSeqLen: 64 } } });
+    const r = await client.request('exportJob', {
+      spec: { ...spec(datasetId), train: { ...spec(datasetId).train, maxSeqLen: 64 } },
+    });
     expect(r.trainRecords).toBe(16);
     const texts = records(files(r.zip, r.runId)('data/train.jsonl')).map((x) => x.segments.map((s) => s.text).join(''));
     // Each record is one example in the chat template, none runs into the next.
-    for (const t of texts) expect(t).toMatch(/^<\|im_start\|>user\nQ(\d+): name a whale<\|im_end\|>\n<\|im_start\|>assistant\n Moby \1<\|im_end\|>\n$/);
+    for (const t of texts)
+      expect(t).toMatch(
+        /^<\|im_start\|>user\nQ(\d+): name a whale<\|im_end\|>\n<\|im_start\|>assistant\n Moby \1<\|im_end\|>\n$/,
+      );
   });
 
   it('from a stored run: its id names the job; without a hub id the job carries the placeholder and says so', async () => {
     const datasetId = await prepare('whales run', {});
-    await putRun(db, { id: 'run-kept', name: 'whales', createdAt: 1, updatedAt: 1, status: 'completed', config: { spec: spec(datasetId) }, baseModel: modelId, datasetId, adapterId: null, metrics: [], error: null });
+    await putRun(db, {
+      id: 'run-kept',
+      name: 'whales',
+      createdAt: 1,
+      updatedAt: 1,
+      status: 'completed',
+      config: { spec: spec(datasetId) },
+      baseModel: modelId,
+      datasetId,
+      adapterId: null,
+      metrics: [],
+      error: null,
+    });
     const r = await client.request('exportJob', { runId: 'run-kept' });
     expect(r.runId).toBe('run-kept');
     expect(r.modelId).toBeNull();
@@ -122,7 +176,13 @@ describe('exportJob', () => {
     try {
       await other.request('init', { preference: 'wasm' });
       const id = (await other.request('loadModel', { source: tiny, quant: 'f32' })).id;
-      const prepared = await other.request('prepareData', { name: 'unk', files: [jsonl], tokenizer: tiny, tokenizerId: id, options: { evalSplit: 0 } });
+      const prepared = await other.request('prepareData', {
+        name: 'unk',
+        files: [jsonl],
+        tokenizer: tiny,
+        tokenizerId: id,
+        options: { evalSplit: 0 },
+      });
       const r = await other.request('exportJob', { spec: spec(prepared.datasetId!) });
       expect(r.warnings.join('\n')).toMatch(/16 of 16 examples do not tokenize back to the same tokens/);
     } finally {
@@ -137,6 +197,8 @@ describe('exportJob', () => {
     const err = await client.request('exportJob', { spec: spec(datasetId), modelId: '../x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidRequestError);
     expect((err as Error).message).toMatch(/not a Hugging Face id/);
-    await expect(client.request('exportJob', { spec: spec(datasetId), method: 'dpo' })).rejects.toThrow(/needs preference pairs/);
+    await expect(client.request('exportJob', { spec: spec(datasetId), method: 'dpo' })).rejects.toThrow(
+      /needs preference pairs/,
+    );
   });
 });

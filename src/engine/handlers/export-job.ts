@@ -18,13 +18,22 @@ import { newId, specOf } from '../train/run-records';
 import { trainingData } from '../train/train-inputs';
 
 function exactBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes.buffer as ArrayBuffer)
+    : (bytes.slice().buffer as ArrayBuffer);
 }
 
 /** The hand-off spec of a studio run on the loaded base. */
-function handoffSpec(runId: string, spec: TrainRunSpec, loaded: LoadedModel, params: ExportJobParams, info: { template: string; pack: boolean; completionOnly: boolean }): HandoffSpec {
+function handoffSpec(
+  runId: string,
+  spec: TrainRunSpec,
+  loaded: LoadedModel,
+  params: ExportJobParams,
+  info: { template: string; pack: boolean; completionOnly: boolean },
+): HandoffSpec {
   const given = params.modelId?.trim() || null;
-  if (given !== null && !isHubId(given)) throw new InvalidRequestError(`'${given}' is not a Hugging Face id (owner/name).`);
+  if (given !== null && !isHubId(given))
+    throw new InvalidRequestError(`'${given}' is not a Hugging Face id (owner/name).`);
   const tok = loaded.tokenizer;
   return {
     runId,
@@ -71,7 +80,11 @@ export const exportJobHandler: HandlerSpec<'exportJob'> = {
     const options = (record?.info.options ?? {}) as PrepareOptions;
     const template = options.template ?? defaultTemplate(loaded.info.hasChatTemplate);
     const decode = (ids: readonly number[]) => loaded.tokenizer.decode(ids, { skipSpecialTokens: false });
-    const handoff = handoffSpec(runId, spec, loaded, params, { template, pack: record?.info.packed === true, completionOnly: options.completionOnly ?? true });
+    const handoff = handoffSpec(runId, spec, loaded, params, {
+      template,
+      pack: record?.info.packed === true,
+      completionOnly: options.completionOnly ?? true,
+    });
     const train = renderedRecords(data.train, decode);
     const evalRecords = renderedRecords(data.eval, decode);
     let built;
@@ -82,9 +95,12 @@ export const exportJobHandler: HandlerSpec<'exportJob'> = {
       throw e;
     }
     const encode = (text: string) => loaded.tokenizer.encode(text, { addSpecialTokens: false });
-    const lossy = countRoundTripMismatches(data.train, train, encode) + countRoundTripMismatches(data.eval, evalRecords, encode);
+    const lossy =
+      countRoundTripMismatches(data.train, train, encode) + countRoundTripMismatches(data.eval, evalRecords, encode);
     if (lossy > 0) {
-      built.warnings.push(`${lossy} of ${train.length + evalRecords.length} examples do not tokenize back to the same tokens (this tokenizer loses text, e.g. <unk>): the cluster trains on slightly different tokens`);
+      built.warnings.push(
+        `${lossy} of ${train.length + evalRecords.length} examples do not tokenize back to the same tokens (this tokenizer loses text, e.g. <unk>): the cluster trains on slightly different tokens`,
+      );
     }
     const zip = exactBuffer(zipJob(built, runId));
     job.transfer(zip);

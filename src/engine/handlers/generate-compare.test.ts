@@ -27,17 +27,24 @@ beforeAll(async () => {
 afterAll(() => engine.dispose());
 
 const ask = (temperature: number): Omit<GenerateParams, 'use'> => ({
-  prompt: 'Two plus two is', maxNewTokens: 10, seed: 11, sampling: { temperature, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
+  prompt: 'Two plus two is',
+  maxNewTokens: 10,
+  seed: 11,
+  sampling: { temperature, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
 });
 
 describe('generateCompare', () => {
   it.each([0, 0.8])('each pane equals generate alone (temperature %s), tokens tagged by row', async (temperature) => {
     const streamed = ['', ''];
-    const both = await engine.request('generateCompare', { ...ask(temperature), uses: ['base', 'adapters'] }, {
-      onEvent: (e) => {
-        if (e.kind === 'token' && e.row !== undefined) streamed[e.row] += e.text;
+    const both = await engine.request(
+      'generateCompare',
+      { ...ask(temperature), uses: ['base', 'adapters'] },
+      {
+        onEvent: (e) => {
+          if (e.kind === 'token' && e.row !== undefined) streamed[e.row] += e.text;
+        },
       },
-    });
+    );
     const base = await engine.request('generate', { ...ask(temperature), use: 'base' });
     const tuned = await engine.request('generate', { ...ask(temperature), use: 'adapters' });
     expect(both.map((r) => r.text)).toEqual([base.text, tuned.text]);

@@ -17,8 +17,10 @@ export const generateCompareHandler: HandlerSpec<'generateCompare'> = {
   betweenSteps: true,
   async run(params, job) {
     const loaded = job.state.session.requireModel();
-    if ((params.prompt === undefined) === (params.messages === undefined)) throw new InvalidRequestError('Give either a prompt or chat messages.');
-    if (params.messages && !loaded.tokenizer.hasChatTemplate) throw new InvalidRequestError('This model has no chat template: use plain text mode.');
+    if ((params.prompt === undefined) === (params.messages === undefined))
+      throw new InvalidRequestError('Give either a prompt or chat messages.');
+    if (params.messages && !loaded.tokenizer.hasChatTemplate)
+      throw new InvalidRequestError('This model has no chat template: use plain text mode.');
     const uses = params.uses ?? [];
     if (uses.length === 0) throw new InvalidRequestError('Say which outputs to generate (base, adapters, training).');
     const stack = job.state.session.stack;
@@ -42,7 +44,13 @@ export const generateCompareHandler: HandlerSpec<'generateCompare'> = {
       loaded.model,
       loaded.tokenizer,
       rows,
-      { ...samplingOf(params.sampling), maxNewTokens: params.maxNewTokens, seed, stop: params.stop?.filter((x) => x.length > 0), signal: AbortSignal.any([job.signal, stop.signal]) },
+      {
+        ...samplingOf(params.sampling),
+        maxNewTokens: params.maxNewTokens,
+        seed,
+        stop: params.stop?.filter((x) => x.length > 0),
+        signal: AbortSignal.any([job.signal, stop.signal]),
+      },
       { live: true, onToken: (row, t) => job.emit({ kind: 'token', row, index: t.index, id: t.id, text: t.text }) },
     ).finally(() => job.state.session.generationStops.delete(stop));
     job.signal.throwIfAborted();

@@ -24,7 +24,11 @@ const DIR = modelFixtureDir('llama-tied');
 const { files } = fixtureFilesSource('llama-tied');
 const config = parseModelConfig(JSON.parse(readFileSync(path.join(DIR, 'config.json'), 'utf8')));
 const specs: LinearSpec[] = Array.from({ length: config.layers }, (_, i) =>
-  layerLinearShapes(config).map((l) => ({ path: linearPath(i, l.name), inFeatures: l.shape[1], outFeatures: l.shape[0] })),
+  layerLinearShapes(config).map((l) => ({
+    path: linearPath(i, l.name),
+    inFeatures: l.shape[1],
+    outFeatures: l.shape[0],
+  })),
 ).flat();
 
 /** A rank-`rank` adapter with random A and B (B non-zero, so it changes the output), saved as `id`. */
@@ -33,18 +37,39 @@ async function saveRandomAdapter(db: StudioDb, id: string, rank: number, seed: n
   const weights = new Map<string, LoraModuleWeights>();
   const rand = (n: number) => Float32Array.from({ length: n }, () => (rng.nextFloat() * 2 - 1) * 0.5);
   for (const s of specs) weights.set(s.path, { loraA: rand(rank * s.inFeatures), loraB: rand(s.outFeatures * rank) });
-  const adapter = LoraAdapter.fromWeights({ ...DEFAULT_LORA_CONFIG, rank, alpha: 2 * rank, dropout: 0 }, specs, weights);
+  const adapter = LoraAdapter.fromWeights(
+    { ...DEFAULT_LORA_CONFIG, rank, alpha: 2 * rank, dropout: 0 },
+    specs,
+    weights,
+  );
   const peft = await exportPeft(adapter, { baseModel: 'local:tiny' });
   adapter.dispose();
   const cfg = JSON.parse(new TextDecoder().decode(peft[ADAPTER_CONFIG_FILE])) as Record<string, unknown>;
-  await putAdapter(db, { id, name: `adapter ${id}`, baseModel: 'local:tiny', rank, alpha: 2 * rank, targets: cfg.target_modules as string[],
-    dataset: null, finalLoss: null, runId: null, config: cfg }, peft[ADAPTER_WEIGHTS_FILE]);
+  await putAdapter(
+    db,
+    {
+      id,
+      name: `adapter ${id}`,
+      baseModel: 'local:tiny',
+      rank,
+      alpha: 2 * rank,
+      targets: cfg.target_modules as string[],
+      dataset: null,
+      finalLoss: null,
+      runId: null,
+      config: cfg,
+    },
+    peft[ADAPTER_WEIGHTS_FILE],
+  );
 }
 
 let client: EngineClient;
 let db: StudioDb;
 const ask = (use: 'base' | 'adapters', seed = 7): GenerateParams => ({
-  prompt: 'hello', maxNewTokens: 12, seed, use,
+  prompt: 'hello',
+  maxNewTokens: 12,
+  seed,
+  use,
   sampling: { temperature: 0.8, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
 });
 
@@ -70,11 +95,15 @@ describe('generate', () => {
 
   it('streams tokens; one seed gives one text; the adapter mix changes it and applies live', async () => {
     const pieces: string[] = [];
-    const base = await client.request('generate', ask('base'), { onEvent: (e) => e.kind === 'token' && pieces.push(e.text) });
+    const base = await client.request('generate', ask('base'), {
+      onEvent: (e) => e.kind === 'token' && pieces.push(e.text),
+    });
     expect(pieces.join('')).toBe(base.text);
     expect(base.newTokens).toBeGreaterThan(0);
     expect((await client.request('generate', ask('base'))).text).toBe(base.text);
-    expect(await client.request('setActiveAdapters', { adapters: [{ id: 'a', weight: 1 }] })).toEqual([{ id: 'a', weight: 1 }]);
+    expect(await client.request('setActiveAdapters', { adapters: [{ id: 'a', weight: 1 }] })).toEqual([
+      { id: 'a', weight: 1 },
+    ]);
     const tuned = await client.request('generate', ask('adapters'));
     expect(tuned.adapters).toEqual([{ id: 'a', weight: 1 }]);
     expect(tuned.text).not.toBe(base.text);
@@ -91,8 +120,13 @@ describe('adapter library', () => {
     expect(JSON.parse(new TextDecoder().decode(out.config))).toMatchObject({ peft_type: 'LORA', r: 4 });
     const zipped = unzipFiles(new Uint8Array(out.zip));
     const header = await readSafetensorsHeader(zipped, ADAPTER_WEIGHTS_FILE);
-    expect(header.tensors.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')?.shape).toEqual([4, config.hidden]);
-    const imported = await client.request('importAdapter', { files: [{ name: 'adapter-a.zip', blob: new Blob([out.zip]) }] });
+    expect(header.tensors.get('base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight')?.shape).toEqual([
+      4,
+      config.hidden,
+    ]);
+    const imported = await client.request('importAdapter', {
+      files: [{ name: 'adapter-a.zip', blob: new Blob([out.zip]) }],
+    });
     expect(imported).toMatchObject({ name: 'adapter-a', rank: 4, baseModel: 'local:tiny' });
     const copy = await client.request('duplicateAdapter', { id: 'a' });
     expect(copy.name).toBe('adapter a (copy)');
@@ -100,16 +134,33 @@ describe('adapter library', () => {
   });
 
   it('merges by concat (rank adds up) and by weighted SVD (chosen rank)', async () => {
-    const cat = await client.request('mergeAdapters', { inputs: [{ id: 'a', weight: 1 }, { id: 'b', weight: 0.5 }], method: 'cat', name: 'cat' });
+    const cat = await client.request('mergeAdapters', {
+      inputs: [
+        { id: 'a', weight: 1 },
+        { id: 'b', weight: 0.5 },
+      ],
+      method: 'cat',
+      name: 'cat',
+    });
     expect(cat.rank).toBe(6);
-    const svd = await client.request('mergeAdapters', { inputs: [{ id: 'a', weight: 1 }, { id: 'b', weight: 1 }], method: 'svd', rank: 3, name: 'svd' });
+    const svd = await client.request('mergeAdapters', {
+      inputs: [
+        { id: 'a', weight: 1 },
+        { id: 'b', weight: 1 },
+      ],
+      method: 'svd',
+      rank: 3,
+      name: 'svd',
+    });
     expect(svd.rank).toBe(3);
     expect(svd.config).toMatchObject({ r: 3 });
   });
 
   it('refuses an adapter that does not fit the loaded base, saying why', async () => {
     const bad = new Blob([JSON.stringify({ peft_type: 'LORA', r: 2, lora_alpha: 4, target_modules: ['q_proj'] })]);
-    const err = await client.request('importAdapter', { files: [{ name: 'adapter_config.json', blob: bad }] }).catch((e: unknown) => e);
+    const err = await client
+      .request('importAdapter', { files: [{ name: 'adapter_config.json', blob: bad }] })
+      .catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/adapter_model\.safetensors is missing/);
   });
 });
@@ -117,11 +168,15 @@ describe('adapter library', () => {
 describe('stopGeneration', () => {
   it('ends a running generation, which answers with what it wrote', async () => {
     let tokens = 0;
-    const running = client.request('generate', { ...ask('base'), maxNewTokens: 200 }, {
-      onEvent: (e) => {
-        if (e.kind === 'token' && ++tokens === 3) void client.request('stopGeneration', {});
+    const running = client.request(
+      'generate',
+      { ...ask('base'), maxNewTokens: 200 },
+      {
+        onEvent: (e) => {
+          if (e.kind === 'token' && ++tokens === 3) void client.request('stopGeneration', {});
+        },
       },
-    });
+    );
     const r = await running;
     expect(r.finishReason).toBe('aborted');
     expect(r.newTokens).toBeLessThan(200);

@@ -44,7 +44,10 @@ export const generateHandler: HandlerSpec<'generate'> = {
         hook,
         ...samplingOf(sampling),
       },
-      { signal: AbortSignal.any([job.signal, stop.signal]), onToken: (t) => job.emit({ kind: 'token', index: t.index, id: t.id, text: t.text }) },
+      {
+        signal: AbortSignal.any([job.signal, stop.signal]),
+        onToken: (t) => job.emit({ kind: 'token', index: t.index, id: t.id, text: t.text }),
+      },
     ).finally(() => job.state.session.generationStops.delete(stop));
     return {
       text: result.text,
@@ -60,8 +63,15 @@ export const generateHandler: HandlerSpec<'generate'> = {
 };
 
 /** The prompt as `generate` takes it: rendered in `format` when one is given, or the conversation. */
-export function inputOf(params: Pick<GenerateParams, 'prompt' | 'messages' | 'format' | 'templateVariables'>, hasChatTemplate: boolean): FormattedPrompt {
-  if (params.prompt === undefined) return { messages: params.messages ?? [], ...(params.templateVariables ? { templateVariables: params.templateVariables } : {}) };
+export function inputOf(
+  params: Pick<GenerateParams, 'prompt' | 'messages' | 'format' | 'templateVariables'>,
+  hasChatTemplate: boolean,
+): FormattedPrompt {
+  if (params.prompt === undefined)
+    return {
+      messages: params.messages ?? [],
+      ...(params.templateVariables ? { templateVariables: params.templateVariables } : {}),
+    };
   if (!params.format) return { prompt: params.prompt };
   if (typeof params.format.template !== 'string') throw new InvalidRequestError('The prompt format has no template.');
   const error = templateError(params.format.template);
@@ -99,7 +109,9 @@ export const setActiveAdaptersHandler: HandlerSpec<'setActiveAdapters'> = {
   gpu: false,
   async run(params, job) {
     const session = job.state.session;
-    const wanted: ActiveAdapter[] = (params.adapters ?? []).filter((a) => typeof a.id === 'string' && Number.isFinite(a.weight));
+    const wanted: ActiveAdapter[] = (params.adapters ?? []).filter(
+      (a) => typeof a.id === 'string' && Number.isFinite(a.weight),
+    );
     for (const a of wanted) {
       const adapter = await openAdapter(session, () => job.state.db(), a.id);
       if (session.stack.list().some((e) => e.id === a.id)) session.stack.setWeight(a.id, a.weight);

@@ -5,7 +5,12 @@
 import type { EngineHandlers } from '../job';
 import { deleteAdapterHandler, getAdapterHandler, listAdaptersHandler, renameAdapterHandler } from './adapter-library';
 import { exportBundleHandler } from './export-bundle';
-import { duplicateAdapterHandler, exportAdapterHandler, importAdapterHandler, mergeAdaptersHandler } from './adapter-library';
+import {
+  duplicateAdapterHandler,
+  exportAdapterHandler,
+  importAdapterHandler,
+  mergeAdaptersHandler,
+} from './adapter-library';
 import { generateHandler, setActiveAdaptersHandler, stopGenerationHandler } from './generate';
 import { dataHandlers } from './data';
 import { envHandler } from './env';
@@ -21,7 +26,13 @@ import { scoreHandler } from './score';
 import { storageEstimateHandler } from './storage-estimate';
 import { storageSummaryHandler } from './storage-summary';
 import { trainHandler } from './train';
-import { deleteRunHandler, estimateTrainingHandler, getRunHandler, listRunsHandler, trainControlHandler } from './train-runs';
+import {
+  deleteRunHandler,
+  estimateTrainingHandler,
+  getRunHandler,
+  listRunsHandler,
+  trainControlHandler,
+} from './train-runs';
 
 export const coreHandlers: EngineHandlers = {
   init: initHandler,

@@ -7,7 +7,9 @@ export const initHandler: HandlerSpec<'init'> = {
   gpu: true,
   async run(params, job) {
     if (!BACKEND_PREFERENCES.includes(params.preference)) {
-      throw new InvalidRequestError(`Unknown backend '${String(params.preference)}'; use one of ${BACKEND_PREFERENCES.join(', ')}.`);
+      throw new InvalidRequestError(
+        `Unknown backend '${String(params.preference)}'; use one of ${BACKEND_PREFERENCES.join(', ')}.`,
+      );
     }
     const { deps } = job.state;
     job.progress('backend', 0, 1);

@@ -15,6 +15,12 @@ export const inspectModelHandler: HandlerSpec<'inspectModel'> = {
     const config = await loadModelConfig(opened.files);
     const device = deviceBudget();
     const estimates = quantEstimates(config, defaultEmbeddings(device.backend), device);
-    return { label: opened.label, facts: modelFacts(config), estimates, device, suggested: suggestQuant(estimates, device) };
+    return {
+      label: opened.label,
+      facts: modelFacts(config),
+      estimates,
+      device,
+      suggested: suggestQuant(estimates, device),
+    };
   },
 };

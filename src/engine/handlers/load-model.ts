@@ -22,10 +22,13 @@ export const loadModelHandler: HandlerSpec<'loadModel'> = {
   gpu: true,
   async run(params, job) {
     if (!QUANT_CHOICES.includes(params.quant)) {
-      throw new InvalidRequestError(`Unknown quantization '${String(params.quant)}'; use one of ${QUANT_CHOICES.join(', ')}.`);
+      throw new InvalidRequestError(
+        `Unknown quantization '${String(params.quant)}'; use one of ${QUANT_CHOICES.join(', ')}.`,
+      );
     }
     const session = job.state.session;
-    if (session.busyTraining) throw new InvalidRequestError('A training run is using the model. Stop it before loading another.');
+    if (session.busyTraining)
+      throw new InvalidRequestError('A training run is using the model. Stop it before loading another.');
     const started = performance.now();
     const backend = tf.getBackend();
     const embeddings = params.embeddings ?? defaultEmbeddings(backend);
@@ -71,7 +74,10 @@ export const loadModelHandler: HandlerSpec<'loadModel'> = {
       backend,
     };
     session.setModel({ model, tokenizer, info, files: opened.files });
-    job.log('info', `loaded ${info.label} (${info.facts.architecture}, ${params.quant}) in ${(info.loadMillis / 1000).toFixed(1)} s`);
+    job.log(
+      'info',
+      `loaded ${info.label} (${info.facts.architecture}, ${params.quant}) in ${(info.loadMillis / 1000).toFixed(1)} s`,
+    );
     return info;
   },
 };
@@ -81,8 +87,15 @@ function weightProgress(job: JobContext, stage: 'quantize' | 'upload') {
   const meter = new RateMeter();
   return (p: { stage: string; bytesDone: number; bytesTotal: number; tensorsDone: number; tensorsTotal: number }) => {
     if (p.stage !== 'weights') return;
-    job.emit({ kind: 'progress', stage, done: p.bytesDone, total: p.bytesTotal, unit: 'bytes', rate: meter.update(p.bytesDone),
-      detail: `tensor ${p.tensorsDone} of ${p.tensorsTotal}` });
+    job.emit({
+      kind: 'progress',
+      stage,
+      done: p.bytesDone,
+      total: p.bytesTotal,
+      unit: 'bytes',
+      rate: meter.update(p.bytesDone),
+      detail: `tensor ${p.tensorsDone} of ${p.tensorsTotal}`,
+    });
   };
 }
 

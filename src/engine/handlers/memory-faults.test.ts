@@ -43,14 +43,20 @@ let hub: HubServer;
 
 beforeAll(async () => {
   db = await openStudioDb({ name: `memory-faults-${Math.random()}` });
-  engine = new JobEngine(nodeEngineDeps(null, async () => db), coreHandlers, {
-    gpuDevice: () => device as unknown as GPUDevice,
-    gpuWatch: () => null,
-    memory: memoryReport,
-    newSession: (liveness) => new EngineSession(liveness),
-  });
+  engine = new JobEngine(
+    nodeEngineDeps(null, async () => db),
+    coreHandlers,
+    {
+      gpuDevice: () => device as unknown as GPUDevice,
+      gpuWatch: () => null,
+      memory: memoryReport,
+      newSession: (liveness) => new EngineSession(liveness),
+    },
+  );
   expect((await engine.request('init', { preference: 'wasm' })).backend).toBe('wasm');
-  hub = await startHubServer({ repos: { 'meta-llama/Llama-3.2-1B': { dir: path.resolve('fixtures/configs/llama-3.2-1b') } } });
+  hub = await startHubServer({
+    repos: { 'meta-llama/Llama-3.2-1B': { dir: path.resolve('fixtures/configs/llama-3.2-1b') } },
+  });
 }, 60_000);
 afterAll(async () => {
   engine.dispose();
@@ -64,7 +70,9 @@ describe('memory faults', () => {
     await expect(load).rejects.toBeInstanceOf(InvalidRequestError);
     // Llama-3.2-1B in f32 is 4.9 GB: more than wasm's 4 GiB heap. f16 weights would load (3.0 GB with the f32
     // embedding) but leave too little to train at 512; int8 does.
-    await expect(load).rejects.toThrow(/^meta-llama\/Llama-3\.2-1B@main in F32 needs ≈ 4\.6 GiB before training, more than this device's budget of 4\.0 GiB; try int8\. Nothing was downloaded\.$/);
+    await expect(load).rejects.toThrow(
+      /^meta-llama\/Llama-3\.2-1B@main in F32 needs ≈ 4\.6 GiB before training, more than this device's budget of 4\.0 GiB; try int8\. Nothing was downloaded\.$/,
+    );
     // Only config.json was asked for: no listing, no weights.
     expect(hub.requests.map((r) => r.url)).toEqual(['/meta-llama/Llama-3.2-1B/resolve/main/config.json']);
   });
@@ -72,8 +80,19 @@ describe('memory faults', () => {
   it('an allocation failing at step 3 stops the run there with the estimate and advice; the step-2 checkpoint stays', async () => {
     const source = fixtureFilesSource('llama-tied');
     const info = await engine.request('loadModel', { source, quant: 'f32' });
-    const jsonl = { name: 'ab.jsonl', blob: new Blob([Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abab' })).join('\n')]) };
-    const { datasetId } = await engine.request('prepareData', { name: 'ab', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0, seed: 1 } });
+    const jsonl = {
+      name: 'ab.jsonl',
+      blob: new Blob([
+        Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abab' })).join('\n'),
+      ]),
+    };
+    const { datasetId } = await engine.request('prepareData', {
+      name: 'ab',
+      files: [jsonl],
+      tokenizer: source,
+      tokenizerId: info.id,
+      options: { evalSplit: 0, seed: 1 },
+    });
     const spec = {
       name: 'oom run',
       datasetId: datasetId!,
@@ -82,23 +101,33 @@ describe('memory faults', () => {
       samples: { prompts: [], every: 0, maxNewTokens: 1, temperature: 0, seed: 0 },
     };
     const events: EngineEvent[] = [];
-    const run = engine.request('train', { spec }, {
-      onEvent: (e) => {
-        events.push(e);
-        // After the step-2 checkpoint is stored, the next step's allocation fails.
-        if (e.kind === 'checkpointSaved' && e.step === 2) device.armed = true;
+    const run = engine.request(
+      'train',
+      { spec },
+      {
+        onEvent: (e) => {
+          events.push(e);
+          // After the step-2 checkpoint is stored, the next step's allocation fails.
+          if (e.kind === 'checkpointSaved' && e.step === 2) device.armed = true;
+        },
       },
-    });
+    );
     await expect(run).rejects.toBeInstanceOf(GpuError);
     const error = (await run.catch((e: unknown) => e)) as GpuError;
     expect(error.fault).toBe('out-of-memory');
-    expect(error.message).toMatch(/^out of GPU memory at step 3: needed ≈ \d+ MiB, device budget 4\.0 GiB; try seq \d+/);
+    expect(error.message).toMatch(
+      /^out of GPU memory at step 3: needed ≈ \d+ MiB, device budget 4\.0 GiB; try seq \d+/,
+    );
     expect(error.detail).toContain('301989888-byte buffer');
-    expect(events.filter((e) => e.kind === 'trainStep').map((e) => (e as { metrics: { step: number } }).metrics.step)).toEqual([1, 2]);
+    expect(
+      events.filter((e) => e.kind === 'trainStep').map((e) => (e as { metrics: { step: number } }).metrics.step),
+    ).toEqual([1, 2]);
     const runId = (events.find((e) => e.kind === 'trainStart') as { runId: string }).runId;
     const record = await engine.request('getRun', { id: runId });
     expect(record.status).toBe('failed');
-    expect(record.error).toMatch(/stopped at step 3: out of GPU memory at step 3.*resume from its checkpoint at step 2/);
+    expect(record.error).toMatch(
+      /stopped at step 3: out of GPU memory at step 3.*resume from its checkpoint at step 2/,
+    );
     expect((await latestCheckpoint(db, runId))?.record.step).toBe(2);
     // The checkpoint is whole: the run resumes from it and finishes.
     const resumed = await engine.request('train', { resumeRunId: runId });

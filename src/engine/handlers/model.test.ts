@@ -66,7 +66,13 @@ describe('model requests', () => {
       { source: { kind: 'files', name: 'tiny', files: files() }, quant: 'int8' },
       { onEvent: (e) => events.push(e) },
     );
-    expect(info).toMatchObject({ id: 'local:tiny', quant: 'int8', embeddings: 'f32', backend: 'wasm', sourceKind: 'files' });
+    expect(info).toMatchObject({
+      id: 'local:tiny',
+      quant: 'int8',
+      embeddings: 'f32',
+      backend: 'wasm',
+      sourceKind: 'files',
+    });
     const stages = [...new Set(events.flatMap((e) => (e.kind === 'progress' ? [e.stage] : [])))];
     expect(stages).toEqual(['parse', 'quantize', 'upload']);
     const last = events.filter((e) => e.kind === 'progress' && e.stage === 'quantize').at(-1);
@@ -95,8 +101,11 @@ describe('model requests', () => {
 
   it('cancels through an AbortSignal', async () => {
     const controller = new AbortController();
-    const p = client.request('loadModel', { source: { kind: 'files', name: 'tiny', files: files() }, quant: 'nf4' },
-      { signal: controller.signal, onEvent: (e) => e.kind === 'progress' && e.stage === 'parse' && controller.abort() });
+    const p = client.request(
+      'loadModel',
+      { source: { kind: 'files', name: 'tiny', files: files() }, quant: 'nf4' },
+      { signal: controller.signal, onEvent: (e) => e.kind === 'progress' && e.stage === 'parse' && controller.abort() },
+    );
     await expect(p).rejects.toBeInstanceOf(CancelledError);
   });
 });

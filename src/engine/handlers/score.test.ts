@@ -30,7 +30,11 @@ describe('score', () => {
   });
 
   it('f32: every golden sequence within 1e-4 of PyTorch; int4: within 1e-4 of PyTorch on the same quantized weights', async () => {
-    await engine.request('loadModel', { source: { kind: 'files', name: 'tiny', files: files() }, quant: 'f32', embeddings: 'f32' });
+    await engine.request('loadModel', {
+      source: { kind: 'files', name: 'tiny', files: files() },
+      quant: 'f32',
+      embeddings: 'f32',
+    });
     for (const seq of goldenLogProbs('llama-tied')) {
       const r = await engine.request('score', { ids: seq.ids });
       expect(r.ids).toEqual(seq.ids);
@@ -38,7 +42,11 @@ describe('score', () => {
       expect(maxAbsDiff(r.logprobs, seq.logprobs)).toBeLessThan(1e-4);
       expect(r.backend).toBe('wasm');
     }
-    await engine.request('loadModel', { source: { kind: 'files', name: 'tiny', files: files() }, quant: 'int4', embeddings: 'f32' });
+    await engine.request('loadModel', {
+      source: { kind: 'files', name: 'tiny', files: files() },
+      quant: 'int4',
+      embeddings: 'f32',
+    });
     const q = goldenQuantizedLogProbs('llama-tied', 'int4')[0];
     expect(maxAbsDiff((await engine.request('score', { ids: q.ids })).logprobs, q.logprobs)).toBeLessThan(1e-4);
   });
@@ -48,7 +56,9 @@ describe('score', () => {
     expect(r.ids[0]).toBe(1); // <s>
     expect(r.ids.length).toBeGreaterThan(1);
     expect(r.logprobs.slice(1).every((x) => typeof x === 'number' && x < 0)).toBe(true);
-    await expect(engine.request('score', { ids: [1, 256] })).rejects.toThrow(/256 is outside the vocabulary \[0, 256\)/);
+    await expect(engine.request('score', { ids: [1, 256] })).rejects.toThrow(
+      /256 is outside the vocabulary \[0, 256\)/,
+    );
     await expect(engine.request('score', { ids: [1], text: 'x' })).rejects.toBeInstanceOf(InvalidRequestError);
     await expect(engine.request('score', { ids: [] })).rejects.toThrow(/empty/);
   });

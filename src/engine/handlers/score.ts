@@ -10,11 +10,13 @@ import type { LoadedModel } from '../session';
 
 /** Validated token ids of `params`: given, or encoded by the model's tokenizer. */
 function idsOf(params: ScoreParams, loaded: LoadedModel): number[] {
-  if ((params.ids === undefined) === (params.text === undefined)) throw new InvalidRequestError('Give either token ids or a text to score.');
+  if ((params.ids === undefined) === (params.text === undefined))
+    throw new InvalidRequestError('Give either token ids or a text to score.');
   const ids = params.ids ?? loaded.tokenizer.encode(params.text ?? '');
   const vocab = loaded.info.facts.vocab;
   const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= vocab);
-  if (bad !== undefined) throw new InvalidRequestError(`Token id ${String(bad)} is outside the vocabulary [0, ${vocab}).`);
+  if (bad !== undefined)
+    throw new InvalidRequestError(`Token id ${String(bad)} is outside the vocabulary [0, ${vocab}).`);
   if (ids.length === 0) throw new InvalidRequestError('Nothing to score: the sequence is empty.');
   return ids;
 }

@@ -13,7 +13,10 @@ export const storageSummaryHandler: HandlerSpec<'storageSummary'> = {
       db.getAll('checkpoints'),
       db.getAll('models'),
     ]);
-    const sum = (rows: { sizeBytes: number }[]) => ({ count: rows.length, bytes: rows.reduce((s, r) => s + r.sizeBytes, 0) });
+    const sum = (rows: { sizeBytes: number }[]) => ({
+      count: rows.length,
+      bytes: rows.reduce((s, r) => s + r.sizeBytes, 0),
+    });
     const summary: StorageSummary = {
       adapters: sum(adapters),
       datasets: sum(datasets),

@@ -30,18 +30,37 @@ const spec = (name: string): TrainRunSpec => ({
   name,
   datasetId,
   lora: { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0.1 },
-  train: { ...DEFAULT_TRAIN_CONFIG, steps: STEPS, lr: 1e-2, schedule: 'constant', batchSize: 2, maxSeqLen: 32, seed: 3, checkpointEvery: 0 },
+  train: {
+    ...DEFAULT_TRAIN_CONFIG,
+    steps: STEPS,
+    lr: 1e-2,
+    schedule: 'constant',
+    batchSize: 2,
+    maxSeqLen: 32,
+    seed: 3,
+    checkpointEvery: 0,
+  },
   samples: { prompts: [], every: 0, maxNewTokens: 4, temperature: 0, seed: 0 },
 });
 const ask = (use: GenerateParams['use']): GenerateParams => ({
-  prompt: 'Q1:', maxNewTokens: 6, seed: 5, use, sampling: { temperature: 0.8, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
+  prompt: 'Q1:',
+  maxNewTokens: 6,
+  seed: 5,
+  use,
+  sampling: { temperature: 0.8, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
 });
 
 /** A generation started from inside a train event, with the run's progress when it ended. */
 interface Interleaved {
   use: GenerateParams['use'];
   askedAt: number;
-  done: Promise<{ outcome: GenerateOutcome; tokens: number; stepAtEnd: number; runEnded: boolean; statusAtEnd: string }>;
+  done: Promise<{
+    outcome: GenerateOutcome;
+    tokens: number;
+    stepAtEnd: number;
+    runEnded: boolean;
+    statusAtEnd: string;
+  }>;
 }
 
 beforeAll(async () => {
@@ -50,7 +69,15 @@ beforeAll(async () => {
   await engine.request('init', { preference: 'wasm' });
   const info = await engine.request('loadModel', { source, quant: 'f32' });
   const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
-  datasetId = (await engine.request('prepareData', { name: 'abc', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0, seed: 1 } })).datasetId!;
+  datasetId = (
+    await engine.request('prepareData', {
+      name: 'abc',
+      files: [jsonl],
+      tokenizer: source,
+      tokenizerId: info.id,
+      options: { evalSplit: 0, seed: 1 },
+    })
+  ).datasetId!;
   // Generation keeps a small cache after its first run; take it before counting tensors.
   await engine.request('generate', ask('base'));
 }, 60_000);
@@ -111,7 +138,8 @@ describe('generate during training', () => {
     const b = await engine.request('train', { spec: spec('without generations') });
     expect(a.status).toBe('finished');
     expect(b.status).toBe('finished');
-    const losses = async (r: TrainRunResult) => (await engine.request('getRun', { id: r.runId })).metrics.map((p) => p.loss);
+    const losses = async (r: TrainRunResult) =>
+      (await engine.request('getRun', { id: r.runId })).metrics.map((p) => p.loss);
     const lossesA = await losses(a);
     expect(lossesA).toHaveLength(STEPS);
     expect(lossesA).toEqual(await losses(b));
@@ -122,15 +150,26 @@ describe('generate during training', () => {
   it('the live adapter is the one being trained: it differs from the base, and needs a run', async () => {
     const texts: string[] = [];
     let asked = false;
-    const run = engine.request('train', { spec: spec('live adapter') }, {
-      onEvent: (e) => {
-        if (e.kind !== 'trainStep' || e.metrics.step !== STEPS - 1 || asked) return;
-        asked = true;
-        // Greedy, so the two differ only through the adapter.
-        const greedy = (use: GenerateParams['use']) => ({ ...ask(use), maxNewTokens: 12, sampling: { ...ask(use).sampling, temperature: 0 } });
-        void Promise.all([engine.request('generate', greedy('base')), engine.request('generate', greedy('training'))]).then((r) => texts.push(...r.map((x) => x.text)));
+    const run = engine.request(
+      'train',
+      { spec: spec('live adapter') },
+      {
+        onEvent: (e) => {
+          if (e.kind !== 'trainStep' || e.metrics.step !== STEPS - 1 || asked) return;
+          asked = true;
+          // Greedy, so the two differ only through the adapter.
+          const greedy = (use: GenerateParams['use']) => ({
+            ...ask(use),
+            maxNewTokens: 12,
+            sampling: { ...ask(use).sampling, temperature: 0 },
+          });
+          void Promise.all([
+            engine.request('generate', greedy('base')),
+            engine.request('generate', greedy('training')),
+          ]).then((r) => texts.push(...r.map((x) => x.text)));
+        },
       },
-    });
+    );
     await run;
     expect(texts).toHaveLength(2);
     expect(texts[1]).not.toBe(texts[0]);

@@ -15,7 +15,12 @@ import { installNodeWebGpu, nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 
 const source = fixtureFilesSource('llama-tied');
-const jsonl = { name: 'ab.jsonl', blob: new Blob([Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabc' })).join('\n')]) };
+const jsonl = {
+  name: 'ab.jsonl',
+  blob: new Blob([
+    Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabc' })).join('\n'),
+  ]),
+};
 const STEPS = 5;
 
 let engine: LocalEngine;
@@ -26,10 +31,25 @@ const spec = (name: string): TrainRunSpec => ({
   name,
   datasetId,
   lora: { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0.1 },
-  train: { ...DEFAULT_TRAIN_CONFIG, steps: STEPS, lr: 1e-2, schedule: 'constant', batchSize: 1, maxSeqLen: 16, seed: 2, checkpointEvery: 0 },
+  train: {
+    ...DEFAULT_TRAIN_CONFIG,
+    steps: STEPS,
+    lr: 1e-2,
+    schedule: 'constant',
+    batchSize: 1,
+    maxSeqLen: 16,
+    seed: 2,
+    checkpointEvery: 0,
+  },
   samples: { prompts: [], every: 0, maxNewTokens: 1, temperature: 0, seed: 0 },
 });
-const ask: GenerateParams = { prompt: 'Q1:', maxNewTokens: 3, seed: 1, use: 'training', sampling: { temperature: 0.8, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 } };
+const ask: GenerateParams = {
+  prompt: 'Q1:',
+  maxNewTokens: 3,
+  seed: 1,
+  use: 'training',
+  sampling: { temperature: 0.8, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 },
+};
 
 beforeAll(async () => {
   const gpu = await installNodeWebGpu();
@@ -38,7 +58,15 @@ beforeAll(async () => {
   engine.subscribe((e) => void (e.kind === 'memory' && memory.push(e.memory)));
   expect((await engine.request('init', { preference: 'webgpu' })).backend).toBe('webgpu');
   const info = await engine.request('loadModel', { source, quant: 'nf4', embeddings: 'f32' });
-  datasetId = (await engine.request('prepareData', { name: 'ab', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0, seed: 1 } })).datasetId!;
+  datasetId = (
+    await engine.request('prepareData', {
+      name: 'ab',
+      files: [jsonl],
+      tokenizer: source,
+      tokenizerId: info.id,
+      options: { evalSplit: 0, seed: 1 },
+    })
+  ).datasetId!;
 }, 120_000);
 afterAll(() => engine.dispose());
 
@@ -46,18 +74,24 @@ describe('generate during training (WebGPU)', () => {
   it('runs at a step boundary, mid-run, without changing the losses; memory reports GPU buffers', async () => {
     let step = 0;
     let asked: Promise<{ stepAtEnd: number; newTokens: number }> | null = null;
-    const a = await engine.request('train', { spec: spec('with') }, {
-      onEvent: (e) => {
-        if (e.kind !== 'trainStep') return;
-        step = e.metrics.step;
-        if (step === 2) asked = engine.request('generate', ask).then((r) => ({ stepAtEnd: step, newTokens: r.newTokens }));
+    const a = await engine.request(
+      'train',
+      { spec: spec('with') },
+      {
+        onEvent: (e) => {
+          if (e.kind !== 'trainStep') return;
+          step = e.metrics.step;
+          if (step === 2)
+            asked = engine.request('generate', ask).then((r) => ({ stepAtEnd: step, newTokens: r.newTokens }));
+        },
       },
-    });
+    );
     const g = await asked!;
     expect(g.stepAtEnd).toBe(2);
     expect(g.newTokens).toBeGreaterThan(0);
     const b = await engine.request('train', { spec: spec('without') });
-    const losses = async (r: TrainRunResult) => (await engine.request('getRun', { id: r.runId })).metrics.map((p) => p.loss);
+    const losses = async (r: TrainRunResult) =>
+      (await engine.request('getRun', { id: r.runId })).metrics.map((p) => p.loss);
     expect(await losses(a)).toHaveLength(STEPS);
     expect(await losses(a)).toEqual(await losses(b));
     // On WebGPU the memory events carry the buffer manager's figures, not just tensor bytes.

@@ -18,7 +18,8 @@ import { trainingData } from '../train/train-inputs';
 export const trainControlHandler: HandlerSpec<'trainControl'> = {
   gpu: false,
   async run(params, job) {
-    if (!['pause', 'resume', 'stop'].includes(params.action)) throw new InvalidRequestError(`Unknown training action '${String(params.action)}'.`);
+    if (!['pause', 'resume', 'stop'].includes(params.action))
+      throw new InvalidRequestError(`Unknown training action '${String(params.action)}'.`);
     const run = activeRun(job.state);
     if (!run || run.runId !== params.runId) return { runId: params.runId, accepted: false };
     run.control(params.action);
@@ -39,8 +40,11 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
     }
     const { model, info } = loaded;
     const { parameters: trainable, modules } = loraTrainable(model, params.lora);
-    if (modules === 0) throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
-    const data = params.datasetId ? await trainingData(await job.state.db(), params.datasetId, info.id, undefined, loaded.tokenizer.hasChatTemplate) : null;
+    if (modules === 0)
+      throw new InvalidRequestError('The LoRA targets match no module of this model. Pick other target modules.');
+    const data = params.datasetId
+      ? await trainingData(await job.state.db(), params.datasetId, info.id, undefined, loaded.tokenizer.hasChatTemplate)
+      : null;
     const t = params.train;
     const longest = data ? data.train.reduce((m, e) => Math.max(m, ...sequenceLengths(e)), 0) : null;
     const { seqLen, memory } = estimateRunMemory(model, params.lora, {
@@ -89,9 +93,9 @@ export const deleteRunHandler: HandlerSpec<'deleteRun'> = {
   gpu: false,
   async run(params, job) {
     const id = String(params.id ?? '');
-    if (activeRun(job.state)?.runId === id) throw new InvalidRequestError('This run is in progress. Stop it before deleting it.');
+    if (activeRun(job.state)?.runId === id)
+      throw new InvalidRequestError('This run is in progress. Stop it before deleting it.');
     await deleteRun(await job.state.db(), id);
     return { id };
   },
 };
-

@@ -27,7 +27,16 @@ function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every =
     name: 'abc run',
     datasetId,
     lora: { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0 },
-    train: { ...DEFAULT_TRAIN_CONFIG, steps, lr: 1e-2, schedule: 'constant', batchSize: 2, maxSeqLen: 32, seed: 1, ...extra },
+    train: {
+      ...DEFAULT_TRAIN_CONFIG,
+      steps,
+      lr: 1e-2,
+      schedule: 'constant',
+      batchSize: 2,
+      maxSeqLen: 32,
+      seed: 1,
+      ...extra,
+    },
     samples: { prompts: ['Q1:'], every, maxNewTokens: 4, temperature: 0, seed: 0 },
   };
 }
@@ -35,7 +44,13 @@ function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every =
 beforeAll(async () => {
   ({ client } = await channelEngine('engine-train'));
   const info = await client.request('loadModel', { source, quant: 'f32' });
-  const prepared = await client.request('prepareData', { name: 'abc', files: [jsonl], tokenizer: source, tokenizerId: info.id, options: { evalSplit: 0.25, seed: 1 } });
+  const prepared = await client.request('prepareData', {
+    name: 'abc',
+    files: [jsonl],
+    tokenizer: source,
+    tokenizerId: info.id,
+    options: { evalSplit: 0.25, seed: 1 },
+  });
   datasetId = prepared.datasetId!;
 }, 60_000);
 afterAll(() => client.dispose());
@@ -49,7 +64,9 @@ describe('train requests', () => {
     expect(e.trainableParameters).toBeGreaterThan(0);
     expect(e.memory.totalBytes).toBeGreaterThan(e.memory.baseBytes);
     expect(e).toMatchObject({ trainExamples: 12, evalExamples: 4, totalSteps: 10 });
-    await expect(client.request('estimateTraining', { lora: { ...s.lora, targets: ['nope_proj'] }, train: s.train, datasetId })).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(
+      client.request('estimateTraining', { lora: { ...s.lora, targets: ['nope_proj'] }, train: s.train, datasetId }),
+    ).rejects.toBeInstanceOf(InvalidRequestError);
   });
 
   it('trains: steps stream, loss falls, samples every N steps, checkpoints, adapter saved with its run history', async () => {
@@ -68,13 +85,24 @@ describe('train requests', () => {
     const evals = events.flatMap((e) => (e.kind === 'trainEval' ? [e] : []));
     expect(evals.filter((e) => e.done === 0).map((e) => e.step)).toEqual([6, 12]);
     expect(evals.filter((e) => e.done === e.total).map((e) => e.step)).toEqual([6, 12]);
-    expect(events.findIndex((e) => e.kind === 'trainEval' && e.step === 6)).toBeLessThan(events.findIndex((e) => e.kind === 'trainStep' && e.metrics.step === 6));
-    expect(events.filter((e) => e.kind === 'trainSample').map((e) => (e.kind === 'trainSample' ? e.step : 0))).toEqual([4, 8, 12]);
+    expect(events.findIndex((e) => e.kind === 'trainEval' && e.step === 6)).toBeLessThan(
+      events.findIndex((e) => e.kind === 'trainStep' && e.metrics.step === 6),
+    );
+    expect(events.filter((e) => e.kind === 'trainSample').map((e) => (e.kind === 'trainSample' ? e.step : 0))).toEqual([
+      4, 8, 12,
+    ]);
     expect(events.filter((e) => e.kind === 'checkpointSaved').length).toBeGreaterThanOrEqual(3);
     expect(r).toMatchObject({ status: 'finished', step: 12, totalSteps: 12 });
     expect(r.adapterId).toBeTruthy();
     const [adapter] = await client.request('listAdapters', {});
-    expect(adapter).toMatchObject({ id: r.adapterId, name: 'abc run', rank: 4, alpha: 8, runId: r.runId, dataset: { id: datasetId, name: 'abc' } });
+    expect(adapter).toMatchObject({
+      id: r.adapterId,
+      name: 'abc run',
+      rank: 4,
+      alpha: 8,
+      runId: r.runId,
+      dataset: { id: datasetId, name: 'abc' },
+    });
     expect(adapter.targets).toEqual(['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']);
     expect(adapter.finalLoss?.train).toBeCloseTo(steps[11].loss, 5);
     const run = await client.request('getRun', { id: r.runId });
@@ -92,7 +120,14 @@ describe('train requests', () => {
     // The last sample is the final adapter on the templated prompt: a greedy generation in that format repeats it.
     await client.request('setActiveAdapters', { adapters: [{ id: adapter.id, weight: 1 }] });
     const gen = (extra: Partial<GenerateParams>) =>
-      client.request('generate', { prompt: 'Q1:', sampling: GREEDY, maxNewTokens: 4, seed: 0, use: 'adapters', ...extra });
+      client.request('generate', {
+        prompt: 'Q1:',
+        sampling: GREEDY,
+        maxNewTokens: 4,
+        seed: 0,
+        use: 'adapters',
+        ...extra,
+      });
     const templated = await gen({ format });
     const plain = await gen({});
     expect(templated.text).toBe(last.text);
@@ -105,16 +140,23 @@ describe('train requests', () => {
   it('pauses, resumes and stops at a step boundary; a stopped run saves its adapter', async () => {
     const statuses: string[] = [];
     let runId = '';
-    const done = client.request('train', { spec: spec(200) }, {
-      onEvent: (e) => {
-        if (e.kind === 'trainStart') runId = e.runId;
-        if (e.kind === 'trainStatus') statuses.push(e.status);
-        if (e.kind === 'trainStep' && e.metrics.step === 2) void client.request('trainControl', { runId, action: 'pause' });
+    const done = client.request(
+      'train',
+      { spec: spec(200) },
+      {
+        onEvent: (e) => {
+          if (e.kind === 'trainStart') runId = e.runId;
+          if (e.kind === 'trainStatus') statuses.push(e.status);
+          if (e.kind === 'trainStep' && e.metrics.step === 2)
+            void client.request('trainControl', { runId, action: 'pause' });
+        },
       },
-    });
+    );
     await expect.poll(() => statuses.includes('paused'), { timeout: 20_000 }).toBe(true);
     expect((await client.request('trainControl', { runId, action: 'resume' })).accepted).toBe(true);
-    await expect.poll(() => statuses.filter((s) => s === 'running').length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => statuses.filter((s) => s === 'running').length, { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(2);
     await client.request('trainControl', { runId, action: 'stop' });
     const r = await done;
     expect(r.status).toBe('stopped');
@@ -126,16 +168,22 @@ describe('train requests', () => {
   it('an interrupted run resumes from its checkpoint and the loss curve continues', async () => {
     const controller = new AbortController();
     let runId = '';
-    const first = client.request('train', { spec: spec(10, { checkpointEvery: 3 }) }, {
-      signal: controller.signal,
-      onEvent: (e) => {
-        if (e.kind === 'trainStart') runId = e.runId;
-        if (e.kind === 'checkpointSaved' && e.step >= 6) controller.abort();
+    const first = client.request(
+      'train',
+      { spec: spec(10, { checkpointEvery: 3 }) },
+      {
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.kind === 'trainStart') runId = e.runId;
+          if (e.kind === 'checkpointSaved' && e.step >= 6) controller.abort();
+        },
       },
-    });
+    );
     await expect(first).rejects.toThrow();
     // The aborted job ends at a step boundary; wait until the engine takes a new run.
-    await expect.poll(async () => (await client.request('getRun', { id: runId })).status, { timeout: 20_000 }).toBe('paused');
+    await expect
+      .poll(async () => (await client.request('getRun', { id: runId })).status, { timeout: 20_000 })
+      .toBe('paused');
     const events: EngineEvent[] = [];
     const r = await client.request('train', { resumeRunId: runId }, { onEvent: (e) => events.push(e) });
     const start = events.find((e) => e.kind === 'trainStart');
@@ -145,7 +193,9 @@ describe('train requests', () => {
     const steps = events.flatMap((e) => (e.kind === 'trainStep' ? [e.metrics.step] : []));
     expect(steps[0]).toBe(start.resumedAt + 1);
     expect(r).toMatchObject({ runId, status: 'finished', step: 10 });
-    expect((await client.request('getRun', { id: runId })).metrics.map((p) => p.step)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect((await client.request('getRun', { id: runId })).metrics.map((p) => p.step)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i + 1),
+    );
     await expect(client.request('train', { resumeRunId: runId })).rejects.toThrow(/already finished/);
   }, 60_000);
 
@@ -153,11 +203,17 @@ describe('train requests', () => {
     const events: EngineEvent[] = [];
     const before = (await client.request('listAdapters', {})).length;
     // An absurd learning rate: Adam's first update moves lora_B by ±lr, the next forward pass overflows float32.
-    const r = await client.request('train', { spec: spec(6, { lr: 1e30, maxGradNorm: 0 }) }, { onEvent: (e) => events.push(e) });
+    const r = await client.request(
+      'train',
+      { spec: spec(6, { lr: 1e30, maxGradNorm: 0 }) },
+      { onEvent: (e) => events.push(e) },
+    );
     expect(r.status).toBe('diverged');
     expect(r.adapterId).toBeNull();
     expect(r.message).toMatch(/rolled back to the last good checkpoint \(step \d+\)/);
-    expect(events.some((e) => e.kind === 'trainStatus' && e.status === 'diverged' && e.message === r.message)).toBe(true);
+    expect(events.some((e) => e.kind === 'trainStatus' && e.status === 'diverged' && e.message === r.message)).toBe(
+      true,
+    );
     const run = await client.request('getRun', { id: r.runId });
     expect(run).toMatchObject({ status: 'failed', adapterId: null, error: r.message });
     expect(await client.request('listAdapters', {})).toHaveLength(before);

@@ -25,10 +25,17 @@ export const trainHandler: HandlerSpec<'train'> = {
   async run(params, job) {
     const session = job.state.session;
     const loaded = session.requireModel();
-    if (session.busyTraining || activeRun(job.state)) throw new InvalidRequestError('A training run is already going. Stop it before starting another.');
+    if (session.busyTraining || activeRun(job.state))
+      throw new InvalidRequestError('A training run is already going. Stop it before starting another.');
     const db = await job.state.db();
     const { run, spec } = await openRun(db, params, loaded.info.id);
-    const data = await trainingData(db, spec.datasetId, loaded.info.id, loaded.model.config.vocab, loaded.tokenizer.hasChatTemplate);
+    const data = await trainingData(
+      db,
+      spec.datasetId,
+      loaded.info.id,
+      loaded.model.config.vocab,
+      loaded.tokenizer.hasChatTemplate,
+    );
     const record = run ?? (await createRunRecord(db, spec, loaded.info.id));
     session.busyTraining = true;
     let lora: LoraRun | null = null;
@@ -50,18 +57,51 @@ export const trainHandler: HandlerSpec<'train'> = {
           throw gpuFault ?? e;
         }
       };
-      lora = await createLoraRun({ model: loaded.model, lora: spec.lora, train: spec.train, data, runId: record.id, store, resume: run !== null, stepScope });
+      lora = await createLoraRun({
+        model: loaded.model,
+        lora: spec.lora,
+        train: spec.train,
+        data,
+        runId: record.id,
+        store,
+        resume: run !== null,
+        stepScope,
+      });
       const history = store.loaded?.metrics ?? [];
       store.loaded = null;
       // Steps after the checkpoint were lost with the tab; the record's history restarts from the checkpoint's.
-      await putRun(db, { ...record, status: 'running', error: null, metrics: historyPoints(history), updatedAt: Date.now() });
+      await putRun(db, {
+        ...record,
+        status: 'running',
+        error: null,
+        metrics: historyPoints(history),
+        updatedAt: Date.now(),
+      });
       job.emit({
-        kind: 'trainStart', runId: record.id, name: spec.name, totalSteps: lora.trainer.totalSteps, resumedAt: lora.resumedAt, history,
-        trainableParameters: lora.trainableParameters, trainableShare: lora.trainableShare, trainExamples: data.train.length, evalExamples: data.eval.length,
+        kind: 'trainStart',
+        runId: record.id,
+        name: spec.name,
+        totalSteps: lora.trainer.totalSteps,
+        resumedAt: lora.resumedAt,
+        history,
+        trainableParameters: lora.trainableParameters,
+        trainableShare: lora.trainableShare,
+        trainExamples: data.train.length,
+        evalExamples: data.eval.length,
         promptFormat: data.promptFormat,
       });
       if (run) job.log('info', `resuming '${spec.name}' at step ${lora.resumedAt} of ${lora.trainer.totalSteps}`);
-      const driver = new RunDriver({ job, db, runId: record.id, spec, trainer: lora.trainer, adapter: lora.adapter, loaded, promptFormat: data.promptFormat, boundary });
+      const driver = new RunDriver({
+        job,
+        db,
+        runId: record.id,
+        spec,
+        trainer: lora.trainer,
+        adapter: lora.adapter,
+        loaded,
+        promptFormat: data.promptFormat,
+        boundary,
+      });
       unregister = registerRun(job.state, driver);
       const result = await driver.run();
       const ended = await endRun({ job, db, driver, lora, loaded, spec, data, runId: record.id, result });
@@ -69,7 +109,10 @@ export const trainHandler: HandlerSpec<'train'> = {
       return ended;
     } catch (e) {
       // endRun already recorded a GPU fault with the step it stopped at and where the run resumes from.
-      if (e !== gpuFault) await updateRun(db, record.id, { status: 'failed', error: e instanceof Error ? e.message : String(e) }).catch(() => undefined);
+      if (e !== gpuFault)
+        await updateRun(db, record.id, { status: 'failed', error: e instanceof Error ? e.message : String(e) }).catch(
+          () => undefined,
+        );
       throw e;
     } finally {
       // Generations still waiting may use the run's adapter: they run before it is freed.
@@ -88,17 +131,29 @@ export const trainHandler: HandlerSpec<'train'> = {
 function outOfMemoryAt(step: number, e: GpuError, loaded: LoadedModel, spec: TrainRunSpec): GpuError {
   const { config } = loaded.model;
   const { quant, embeddings } = loaded.info;
-  const shape = { seqLen: spec.train.maxSeqLen, batch: spec.train.batchSize, trainableParameters: loraParameters(config, spec.lora.rank) };
+  const shape = {
+    seqLen: spec.train.maxSeqLen,
+    batch: spec.train.batchSize,
+    trainableParameters: loraParameters(config, spec.lora.rank),
+  };
   const needed = trainingBytes(config, quant, embeddings, shape);
   const budget = deviceBudget().budgetBytes;
   // The step evidently needs more than the device gave it, whatever the estimate said: advise settings that need
   // at most the budget and at most three quarters of this run's estimate.
   const advice = fitAdvice(config, embeddings, Math.min(budget ?? Infinity, 0.75 * needed), { quant, ...shape });
   const against = budget === null ? 'the device does not report its budget' : `device budget ${formatGiB(budget)}`;
-  return new GpuError('out-of-memory', `out of GPU memory at step ${step}: needed ≈ ${formatGiB(needed)}, ${against}; ${advice}`, e.detail);
+  return new GpuError(
+    'out-of-memory',
+    `out of GPU memory at step ${step}: needed ≈ ${formatGiB(needed)}, ${against}; ${advice}`,
+    e.detail,
+  );
 }
 
-async function openRun(db: StudioDb, params: TrainParams, baseModel: string): Promise<{ run: RunRecord | null; spec: TrainRunSpec }> {
+async function openRun(
+  db: StudioDb,
+  params: TrainParams,
+  baseModel: string,
+): Promise<{ run: RunRecord | null; spec: TrainRunSpec }> {
   if (typeof params.resumeRunId === 'string') {
     const run = await runToResume(db, params.resumeRunId, baseModel);
     return { run, spec: checkSpec(specOf(run)) };
@@ -122,7 +177,13 @@ interface EndRunInput {
 async function endRun(input: EndRunInput): Promise<TrainRunResult> {
   const { job, db, driver, result } = input;
   const finalLoss = finalLosses(result.metrics);
-  const base = { runId: input.runId, status: result.status, step: result.step, totalSteps: result.totalSteps, finalLoss };
+  const base = {
+    runId: input.runId,
+    status: result.status,
+    step: result.step,
+    totalSteps: result.totalSteps,
+    finalLoss,
+  };
   // A cancelled request (the page went away) stops at a checkpoint: the run stays resumable, nothing is saved.
   if (job.signal.aborted) {
     await driver.flush({ status: 'paused' });
@@ -139,7 +200,10 @@ async function endRun(input: EndRunInput): Promise<TrainRunResult> {
     });
     await driver.flush({ status: 'completed', adapterId: saved.id, error: null });
     job.log('info', `saved adapter '${saved.name}' (${result.step} steps)`);
-    const message = result.status === 'stopped' ? `Stopped at step ${result.step} of ${result.totalSteps}; the adapter was saved as it was.` : null;
+    const message =
+      result.status === 'stopped'
+        ? `Stopped at step ${result.step} of ${result.totalSteps}; the adapter was saved as it was.`
+        : null;
     return { ...base, adapterId: saved.id, message };
   }
   const message = result.message ?? `Training ${result.status} at step ${result.step}.`;

@@ -22,7 +22,9 @@ export function keyDroppedFiles(files: readonly NamedBlob[], label: string): Map
     const key = oneFolder ? paths[i].slice(paths[i].indexOf('/') + 1) : baseName(paths[i]);
     const other = from.get(key);
     if (other !== undefined) {
-      throw new InputError(`${label}: '${other}' and '${paths[i]}' would both be read as '${key}'; drop one model folder (or its files) at a time`);
+      throw new InputError(
+        `${label}: '${other}' and '${paths[i]}' would both be read as '${key}'; drop one model folder (or its files) at a time`,
+      );
     }
     from.set(key, paths[i]);
     byName.set(key, f.blob);

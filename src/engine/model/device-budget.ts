@@ -27,8 +27,12 @@ export function deviceBudget(): DeviceBudget {
     };
   }
   if (backend === 'wasm') {
-    return { backend, maxBufferBytes: null, budgetBytes: Math.min(WASM_HEAP, deviceMemory ?? WASM_HEAP),
-      note: 'The wasm backend holds everything in one 4 GiB WebAssembly heap.' };
+    return {
+      backend,
+      maxBufferBytes: null,
+      budgetBytes: Math.min(WASM_HEAP, deviceMemory ?? WASM_HEAP),
+      note: 'The wasm backend holds everything in one 4 GiB WebAssembly heap.',
+    };
   }
   return { backend, maxBufferBytes: null, budgetBytes: deviceMemory, note: 'JavaScript heap of this tab.' };
 }

@@ -48,11 +48,17 @@ export function trainingBytes(c: ModelConfig, quant: QuantMode, embeddings: Embe
  * Settings that fit `budget`: the longest sequence (≤ the asked one) in the same mode, and the most precise
  * smaller mode at the asked sequence. Either is null when none fits.
  */
-export function fittingSettings(c: ModelConfig, embeddings: EmbeddingMode, budget: number, asked: { quant: QuantMode } & TrainShape): {
+export function fittingSettings(
+  c: ModelConfig,
+  embeddings: EmbeddingMode,
+  budget: number,
+  asked: { quant: QuantMode } & TrainShape,
+): {
   seqLen: number | null;
   quant: QuantMode | null;
 } {
-  const fits = (quant: QuantMode, seqLen: number) => trainingBytes(c, quant, embeddings, { ...asked, seqLen }) <= budget;
+  const fits = (quant: QuantMode, seqLen: number) =>
+    trainingBytes(c, quant, embeddings, { ...asked, seqLen }) <= budget;
   const seqLen = shorter(asked.seqLen).find((s) => fits(asked.quant, s)) ?? null;
   const smaller = QUANT_CHOICES.slice(QUANT_CHOICES.indexOf(asked.quant) + 1);
   const quant = smaller.find((q) => fits(q, asked.seqLen)) ?? null;
@@ -60,12 +66,19 @@ export function fittingSettings(c: ModelConfig, embeddings: EmbeddingMode, budge
 }
 
 /** "try seq 256 or nf4" / "try nf4" / "try nf4 at seq 128" / "even int4 at seq 8 does not fit: pick a smaller model". */
-export function fitAdvice(c: ModelConfig, embeddings: EmbeddingMode, budget: number, asked: { quant: QuantMode } & TrainShape): string {
+export function fitAdvice(
+  c: ModelConfig,
+  embeddings: EmbeddingMode,
+  budget: number,
+  asked: { quant: QuantMode } & TrainShape,
+): string {
   const f = fittingSettings(c, embeddings, budget, asked);
   const parts = [f.seqLen !== null ? `seq ${f.seqLen}` : null, f.quant].filter(Boolean);
   if (parts.length) return `try ${parts.join(' or ')}`;
   for (const quant of QUANT_CHOICES.slice(QUANT_CHOICES.indexOf(asked.quant))) {
-    const seqLen = shorter(asked.seqLen).find((s) => trainingBytes(c, quant, embeddings, { ...asked, seqLen: s }) <= budget);
+    const seqLen = shorter(asked.seqLen).find(
+      (s) => trainingBytes(c, quant, embeddings, { ...asked, seqLen: s }) <= budget,
+    );
     if (seqLen !== undefined) return `try ${quant} at seq ${seqLen}`;
   }
   return 'even int4 at seq 8 does not fit: pick a smaller model';
@@ -79,7 +92,13 @@ export function formatGiB(bytes: number): string {
  * Why `quant` cannot even be loaded within `budget` (its base alone exceeds it), naming what would fit; null when
  * it fits. Training needs more than the base, so the advice is for a default run (r16, batch 1, seq 512).
  */
-export function loadRefusal(c: ModelConfig, quant: QuantMode, embeddings: EmbeddingMode, budget: number | null, label: string): string | null {
+export function loadRefusal(
+  c: ModelConfig,
+  quant: QuantMode,
+  embeddings: EmbeddingMode,
+  budget: number | null,
+  label: string,
+): string | null {
   if (budget === null) return null;
   const base = estimateModelBytes(c, quant, 64, embeddings);
   if (base <= budget) return null;

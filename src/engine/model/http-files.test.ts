@@ -11,7 +11,9 @@ function server(opts: { ranges: boolean; spa?: boolean }) {
     const range = new Headers(init?.headers).get('range');
     calls.push(`${init?.method ?? 'GET'} ${url.split('/').pop()} ${range ?? ''}`.trim());
     if (!url.endsWith('/model.safetensors')) {
-      return opts.spa ? new Response('<!doctype html>', { headers: { 'content-type': 'text/html' } }) : new Response(null, { status: 404 });
+      return opts.spa
+        ? new Response('<!doctype html>', { headers: { 'content-type': 'text/html' } })
+        : new Response(null, { status: 404 });
     }
     if (init?.method === 'HEAD') return new Response(null, { headers: { 'content-length': '100' } });
     const m = /bytes=(\d+)-(\d*)/.exec(range ?? '');
@@ -40,15 +42,18 @@ describe('httpModelFiles', () => {
 
   it('stops pulling the body once the range is read', async () => {
     let pulled = 0;
-    const fetchFn = (async (_: RequestInfo | URL, init?: RequestInit) => init?.method === 'HEAD'
-      ? new Response(null, { headers: { 'content-length': '10000' } })
-      : new Response(new ReadableStream<Uint8Array>({
-      pull(c) {
-        pulled++;
-        c.enqueue(new Uint8Array(10).fill(pulled));
-        if (pulled === 1000) c.close();
-      },
-    }))) as typeof fetch;
+    const fetchFn = (async (_: RequestInfo | URL, init?: RequestInit) =>
+      init?.method === 'HEAD'
+        ? new Response(null, { headers: { 'content-length': '10000' } })
+        : new Response(
+            new ReadableStream<Uint8Array>({
+              pull(c) {
+                pulled++;
+                c.enqueue(new Uint8Array(10).fill(pulled));
+                if (pulled === 1000) c.close();
+              },
+            }),
+          )) as typeof fetch;
     const files = httpModelFiles('http://127.0.0.1/m/', ['model.safetensors'], 'm', fetchFn);
     expect([...(await files.read('model.safetensors', 15, 25))]).toEqual([2, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
     expect(pulled).toBeLessThan(10);
@@ -57,7 +62,9 @@ describe('httpModelFiles', () => {
   it('a NaN or negative Content-Length is not a size: the body is counted instead', async () => {
     for (const bad of ['abc', '-5', '1e3', '']) {
       const fetchFn = (async (_: RequestInfo | URL, init?: RequestInit) =>
-        init?.method === 'HEAD' ? new Response(null, { headers: { 'content-length': bad } }) : new Response(BODY.slice())) as typeof fetch;
+        init?.method === 'HEAD'
+          ? new Response(null, { headers: { 'content-length': bad } })
+          : new Response(BODY.slice())) as typeof fetch;
       const files = httpModelFiles('http://127.0.0.1/m/', ['model.safetensors'], 'm', fetchFn);
       expect(await files.size('model.safetensors'), bad).toBe(100);
     }

@@ -8,8 +8,13 @@
 import type { ModelFiles } from '../../spec/model-files';
 
 /** Files under `baseUrl` (absolute, ending in `/`). `fetchFn` defaults to the global fetch. */
-export function httpModelFiles(baseUrl: string, names: readonly string[], label: string, fetchFn: typeof fetch = fetch,
-  signal?: AbortSignal): ModelFiles {
+export function httpModelFiles(
+  baseUrl: string,
+  names: readonly string[],
+  label: string,
+  fetchFn: typeof fetch = fetch,
+  signal?: AbortSignal,
+): ModelFiles {
   const sizes = new Map<string, number | null>();
   const whole = new Map<string, Uint8Array>();
   const url = (name: string) => new URL(name, baseUrl).href;
@@ -65,7 +70,10 @@ export function httpModelFiles(baseUrl: string, names: readonly string[], label:
       const total = await size(name);
       const to = end ?? total ?? undefined;
       if (to !== undefined && to <= from) return new Uint8Array(0);
-      const res = await fetchFn(url(name), { headers: { Range: `bytes=${from}-${to === undefined ? '' : to - 1}` }, signal });
+      const res = await fetchFn(url(name), {
+        headers: { Range: `bytes=${from}-${to === undefined ? '' : to - 1}` },
+        signal,
+      });
       if (res.status === 206) return new Uint8Array(await res.arrayBuffer());
       if (!res.ok) throw fail(name, res.status);
       // 200: the server ignored Range and sends everything; keep only [from, to) and stop reading after it.
@@ -78,7 +86,12 @@ export function httpModelFiles(baseUrl: string, names: readonly string[], label:
  * Bytes [from, to) of a response body read as a stream (to = end when undefined), cancelling the rest; with
  * `countOnly` nothing is kept and `count` is the body's length. Memory: the range plus one chunk.
  */
-async function streamRange(res: Response, from: number, to: number | undefined, countOnly: boolean): Promise<{ bytes: Uint8Array; count: number }> {
+async function streamRange(
+  res: Response,
+  from: number,
+  to: number | undefined,
+  countOnly: boolean,
+): Promise<{ bytes: Uint8Array; count: number }> {
   if (!res.body) {
     const all = new Uint8Array(await res.arrayBuffer());
     return { bytes: countOnly ? new Uint8Array(0) : all.slice(from, to), count: all.byteLength };

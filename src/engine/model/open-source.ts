@@ -43,7 +43,8 @@ export async function openSource(source: ModelSource, job: JobContext): Promise<
       return { files, id: source.id, label: source.id, downloadedBytes: 0 };
     }
     case 'files': {
-      if (source.files.length === 0) throw new InvalidRequestError('Drop the model files (config.json, tokenizer.json, *.safetensors).');
+      if (source.files.length === 0)
+        throw new InvalidRequestError('Drop the model files (config.json, tokenizer.json, *.safetensors).');
       const name = source.name || 'local model';
       return { files: blobModelFiles(source.files, name), id: `local:${name}`, label: name, downloadedBytes: 0 };
     }
@@ -90,7 +91,10 @@ async function hubCache(job: JobContext): Promise<HubCache> {
  * Just config.json of a source, without downloading weights: built-in and dropped files read it in place; a hub
  * repo's is fetched alone from its `resolve` URL (the token, when given, only on this request).
  */
-export async function sourceConfigFiles(source: ModelSource, job: JobContext): Promise<{ files: ModelFiles; label: string }> {
+export async function sourceConfigFiles(
+  source: ModelSource,
+  job: JobContext,
+): Promise<{ files: ModelFiles; label: string }> {
   if (source.kind !== 'hub') {
     const opened = await openSource(source, job);
     return { files: opened.files, label: opened.label };
@@ -99,17 +103,23 @@ export async function sourceConfigFiles(source: ModelSource, job: JobContext): P
   const rev = source.revision?.trim() || revision || 'main';
   const base = `${(source.hubUrl ?? DEFAULT_HUB_URL).replace(/\/$/, '')}/${repo}/resolve/${encodeURIComponent(rev)}/`;
   const headers: Record<string, string> = source.token ? { Authorization: `Bearer ${source.token}` } : {};
-  const authed: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...headers, ...(init?.headers as Record<string, string>) } });
+  const authed: typeof fetch = (input, init) =>
+    fetch(input, { ...init, headers: { ...headers, ...(init?.headers as Record<string, string>) } });
   let res: Response;
   try {
     res = await authed(base + 'config.json', { signal: job.signal });
   } catch (e) {
-    throw new EngineError(`Could not reach ${source.hubUrl ?? DEFAULT_HUB_URL} (${(e as Error).message}). Check the connection.`);
+    throw new EngineError(
+      `Could not reach ${source.hubUrl ?? DEFAULT_HUB_URL} (${(e as Error).message}). Check the connection.`,
+    );
   }
   if (res.status === 401 || res.status === 403) {
-    throw new EngineError(`${repo} is gated or private: paste a Hugging Face read token and accept the model's licence on its page.`);
+    throw new EngineError(
+      `${repo} is gated or private: paste a Hugging Face read token and accept the model's licence on its page.`,
+    );
   }
-  if (res.status === 404) throw new EngineError(`${repo}@${rev}: no such repo, revision or config.json. Check the spelling.`);
+  if (res.status === 404)
+    throw new EngineError(`${repo}@${rev}: no such repo, revision or config.json. Check the spelling.`);
   if (!res.ok) throw new EngineError(`${repo}: the hub answered ${res.status}. Try again later.`);
   const bytes = new Uint8Array(await res.arrayBuffer());
   return { files: memoryFiles({ 'config.json': bytes }, `${repo}@${rev}`), label: `${repo}@${rev}` };

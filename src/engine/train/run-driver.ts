@@ -65,7 +65,11 @@ export class RunDriver implements RunController {
     try {
       const result = await trainer.run();
       await this.sampling;
-      if ((result.status === 'finished' || result.status === 'stopped') && this.lastSampled !== result.step && !job.signal.aborted) {
+      if (
+        (result.status === 'finished' || result.status === 'stopped') &&
+        this.lastSampled !== result.step &&
+        !job.signal.aborted
+      ) {
         this.status('sampling', result.step, null);
         await this.sample(result.step);
       }
@@ -80,9 +84,11 @@ export class RunDriver implements RunController {
   /** Appends the unsaved metric points and applies `patch` to the run record (writes stay in order). */
   flush(patch: Partial<Omit<RunRecord, 'id' | 'metrics'>> = {}): Promise<unknown> {
     const points = this.pending.splice(0);
-    this.writes = this.writes.then(() => updateRun(this.o.db, this.runId, patch, points)).catch((e: unknown) => {
-      this.o.job.log('warn', `could not update the run record: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    this.writes = this.writes
+      .then(() => updateRun(this.o.db, this.runId, patch, points))
+      .catch((e: unknown) => {
+        this.o.job.log('warn', `could not update the run record: ${e instanceof Error ? e.message : String(e)}`);
+      });
     return this.writes;
   }
 
@@ -167,7 +173,14 @@ export class RunDriver implements RunController {
     const { job, loaded, adapter, spec, promptFormat } = this.o;
     this.lastSampled = step;
     try {
-      await generateSamples(loaded, adapter, spec.samples, promptFormat, (s) => job.emit({ kind: 'trainSample', runId: this.runId, step, ...s }), job.signal);
+      await generateSamples(
+        loaded,
+        adapter,
+        spec.samples,
+        promptFormat,
+        (s) => job.emit({ kind: 'trainSample', runId: this.runId, step, ...s }),
+        job.signal,
+      );
     } catch (e) {
       job.log('warn', `sample generation at step ${step} failed: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -14,13 +14,22 @@ import type { StepMetrics } from '../../train/metrics';
 
 /** A fresh id for a run or an adapter: time-ordered, unique across tabs. */
 export function newId(prefix: string): string {
-  const rand = Math.floor(Math.random() * 36 ** 6).toString(36).padStart(6, '0');
+  const rand = Math.floor(Math.random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0');
   return `${prefix}-${Date.now().toString(36)}-${rand}`;
 }
 
 /** One step's metrics as the run record keeps them. */
 export function metricPoint(m: StepMetrics): MetricPoint {
-  const p: MetricPoint = { step: m.step, loss: m.loss, lr: m.lr, gradNorm: m.gradNorm, tokensPerSec: m.tokensPerSec, time: m.elapsedMs };
+  const p: MetricPoint = {
+    step: m.step,
+    loss: m.loss,
+    lr: m.lr,
+    gradNorm: m.gradNorm,
+    tokensPerSec: m.tokensPerSec,
+    time: m.elapsedMs,
+  };
   if (m.evalLoss !== undefined) p.evalLoss = m.evalLoss;
   return p;
 }
@@ -59,9 +68,12 @@ export function specOf(run: RunRecord): TrainRunSpec {
 export async function runToResume(db: StudioDb, runId: string, baseModel: string): Promise<RunRecord> {
   const run = await getRun(db, runId);
   if (!run) throw new InvalidRequestError(`No training run with id '${runId}'. It may have been deleted.`);
-  if (run.adapterId) throw new InvalidRequestError(`Run '${run.name}' already finished; its adapter is in the library.`);
+  if (run.adapterId)
+    throw new InvalidRequestError(`Run '${run.name}' already finished; its adapter is in the library.`);
   if (run.baseModel !== baseModel) {
-    throw new InvalidRequestError(`Run '${run.name}' trains on '${run.baseModel}', but '${baseModel}' is loaded. Load that model first, then resume.`);
+    throw new InvalidRequestError(
+      `Run '${run.name}' trains on '${run.baseModel}', but '${baseModel}' is loaded. Load that model first, then resume.`,
+    );
   }
   return run;
 }
@@ -77,7 +89,11 @@ export interface SavedAdapterInfo {
 }
 
 /** Exports `adapter` as PEFT files and stores it in the adapter library; returns the record. */
-export async function saveTrainedAdapter(db: StudioDb, adapter: LoraAdapter, info: SavedAdapterInfo): Promise<AdapterRecord> {
+export async function saveTrainedAdapter(
+  db: StudioDb,
+  adapter: LoraAdapter,
+  info: SavedAdapterInfo,
+): Promise<AdapterRecord> {
   const files = await exportPeft(adapter, { baseModel: info.baseModel });
   const config = JSON.parse(new TextDecoder().decode(files[ADAPTER_CONFIG_FILE])) as Record<string, unknown>;
   const targets = [...new Set([...adapter.modules.keys()].map((p) => p.slice(p.lastIndexOf('.') + 1)))];

@@ -42,13 +42,18 @@ export async function generateSamples(
   for (const [index, prompt] of settings.prompts.entries()) {
     if (signal?.aborted) return;
     const input = formatPrompt(format, prompt, loaded.tokenizer.hasChatTemplate);
-    const result = await generate(loaded.model, loaded.tokenizer, {
-      ...input,
-      maxNewTokens,
-      temperature: settings.temperature,
-      seed: settings.seed,
-      hook: adapter,
-    }, { signal });
+    const result = await generate(
+      loaded.model,
+      loaded.tokenizer,
+      {
+        ...input,
+        maxNewTokens,
+        temperature: settings.temperature,
+        seed: settings.seed,
+        hook: adapter,
+      },
+      { signal },
+    );
     onSample({ index, prompt, text: result.text });
   }
 }

@@ -41,7 +41,13 @@ export function storedPromptFormat(record: DatasetRecord, hasChatTemplate: boole
  * fits the model's vocabulary (caught here, not as a failed step with advice to resume). `hasChatTemplate`, whether
  * the base has a chat template, tells how records from before the prompt format was stored were rendered.
  */
-export async function trainingData(db: StudioDb, id: string, baseModel: string, vocab?: number, hasChatTemplate = false): Promise<TrainingData> {
+export async function trainingData(
+  db: StudioDb,
+  id: string,
+  baseModel: string,
+  vocab?: number,
+  hasChatTemplate = false,
+): Promise<TrainingData> {
   const stored = await loadStoredDataset(db, id);
   const { record } = stored;
   if (record.tokenizer && record.tokenizer !== baseModel) {
@@ -53,7 +59,10 @@ export async function trainingData(db: StudioDb, id: string, baseModel: string, 
   if (train.length === 0) throw new InvalidRequestError(`Dataset '${record.name}' has no training examples.`);
   const evalSet = fromCompact(stored.eval);
   const bad = vocab === undefined ? null : (findOutOfVocab(train, vocab) ?? findOutOfVocab(evalSet, vocab));
-  if (bad) throw new InvalidRequestError(outOfVocabMessage(bad, vocab!, `the tokenizer of dataset '${record.name}'`, `the model's config.json`));
+  if (bad)
+    throw new InvalidRequestError(
+      outOfVocabMessage(bad, vocab!, `the tokenizer of dataset '${record.name}'`, `the model's config.json`),
+    );
   return { name: record.name, train, eval: evalSet, promptFormat: storedPromptFormat(record, hasChatTemplate) };
 }
 

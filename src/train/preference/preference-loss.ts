@@ -51,7 +51,12 @@ function split(x: Tensor1D): [Tensor1D, Tensor1D] {
  * The micro-batch loss (scalar), differentiable in `policy`: per-row log-prob sums [2·pairs]; `reference` the same
  * with the adapter off (null for ORPO); `counts` the completion tokens per row. Caller owns the result.
  */
-export function preferenceLoss(spec: PreferenceSpec, policy: Tensor1D, reference: Tensor1D | null, counts: Float32Array): tf.Scalar {
+export function preferenceLoss(
+  spec: PreferenceSpec,
+  policy: Tensor1D,
+  reference: Tensor1D | null,
+  counts: Float32Array,
+): tf.Scalar {
   return tf.tidy(() => {
     const n = tf.tensor1d(counts).maximum(1);
     const [pc, pr] = split(averaged(spec) ? policy.div(n) : policy);
@@ -64,17 +69,30 @@ export function preferenceLoss(spec: PreferenceSpec, policy: Tensor1D, reference
     if (!reference) throw new Error('DPO needs the reference log-probabilities');
     const [rc, rr] = split(averaged(spec) ? reference.div(n) : reference);
     const logits = pc.sub(rc).sub(pr.sub(rr)); // [pairs]
-    const losses = spec.loss === 'ipo' ? logits.sub(1 / (2 * spec.beta)).square() : logSigmoid(logits.mul(spec.beta)).neg();
+    const losses =
+      spec.loss === 'ipo' ? logits.sub(1 / (2 * spec.beta)).square() : logSigmoid(logits.mul(spec.beta)).neg();
     return losses.mean() as tf.Scalar;
   });
 }
 
 /** TRL's logged metrics for one micro-batch, from the same per-row values (host arrays). */
-export function preferenceMetrics(spec: PreferenceSpec, policy: ArrayLike<number>, reference: ArrayLike<number> | null, counts: Float32Array): PreferenceMetrics {
+export function preferenceMetrics(
+  spec: PreferenceSpec,
+  policy: ArrayLike<number>,
+  reference: ArrayLike<number> | null,
+  counts: Float32Array,
+): PreferenceMetrics {
   const pairs = policy.length / 2;
   const avg = averaged(spec);
   const value = (x: ArrayLike<number>, row: number) => (avg ? x[row] / Math.max(1, counts[row]) : x[row]);
-  const m = { 'rewards/chosen': 0, 'rewards/rejected': 0, 'rewards/accuracies': 0, 'rewards/margins': 0, 'logps/chosen': 0, 'logps/rejected': 0 };
+  const m = {
+    'rewards/chosen': 0,
+    'rewards/rejected': 0,
+    'rewards/accuracies': 0,
+    'rewards/margins': 0,
+    'logps/chosen': 0,
+    'logps/rejected': 0,
+  };
   for (let p = 0; p < pairs; p++) {
     const [c, r] = [2 * p, 2 * p + 1];
     // ORPO's rewards are β·(average log-prob), DPO's β·(policy − reference).

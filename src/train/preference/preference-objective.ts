@@ -30,7 +30,9 @@ export function checkPreferenceData(c: TrainConfig, examples: readonly Tokenized
   const pairs = examples.filter(isPreferencePair).length;
   const method = (c.method ?? 'sft').toUpperCase();
   if (preferenceSpecOf(c) && pairs < examples.length) {
-    throw new Error(`${method} trains on preference pairs ({"prompt","chosen","rejected"}), but ${examples.length - pairs} of ${examples.length} examples are not pairs: pick a preference dataset or the SFT method`);
+    throw new Error(
+      `${method} trains on preference pairs ({"prompt","chosen","rejected"}), but ${examples.length - pairs} of ${examples.length} examples are not pairs: pick a preference dataset or the SFT method`,
+    );
   }
   if (!preferenceSpecOf(c) && pairs > 0 && pairs === examples.length) {
     throw new Error('this is a preference dataset (chosen/rejected pairs): train it with DPO or ORPO');
@@ -47,12 +49,18 @@ function rowKey(batch: LmBatch, row: number): string {
     h1 = Math.imul(h1 ^ v, 0x01000193);
     h2 = Math.imul(h2 ^ (v + t), 0x5bd1e995);
   }
-  for (const r of batch.predictRows) if (Math.floor(r / batch.seq) === row) h1 = Math.imul(h1 ^ (r % batch.seq), 0x01000193);
+  for (const r of batch.predictRows)
+    if (Math.floor(r / batch.seq) === row) h1 = Math.imul(h1 ^ (r % batch.seq), 0x01000193);
   return `${len}:${(h1 >>> 0).toString(36)}:${(h2 >>> 0).toString(36)}`;
 }
 
 /** Wraps the LoRA objective `sft` (same adapter, same gradient path) into DPO or ORPO. */
-export function preferenceObjective(model: CausalLm, adapter: LoraAdapter, sft: TrainObjective, spec: PreferenceSpec): TrainObjective {
+export function preferenceObjective(
+  model: CausalLm,
+  adapter: LoraAdapter,
+  sft: TrainObjective,
+  spec: PreferenceSpec,
+): TrainObjective {
   const referenceCache = new Map<string, number>();
   let metricSum: PreferenceMetrics | null = null;
   let metricBatches = 0;

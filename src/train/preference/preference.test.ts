@@ -38,7 +38,10 @@ interface Side {
 interface Golden {
   beta: number;
   pairs: Array<{ chosen: Side; rejected: Side }>;
-  preference: Record<'sigmoid' | 'ipo' | 'orpo', { loss: number; metrics: PreferenceMetrics & Record<string, number>; grads: Record<string, number[]> }>;
+  preference: Record<
+    'sigmoid' | 'ipo' | 'orpo',
+    { loss: number; metrics: PreferenceMetrics & Record<string, number>; grads: Record<string, number[]> }
+  >;
 }
 
 const golden = JSON.parse(readFileSync(path.join(DIR, 'golden.json'), 'utf8')) as Golden;
@@ -66,11 +69,17 @@ describe.each(['sigmoid', 'ipo', 'orpo'] as const)('preference loss vs PyTorch: 
     const want = golden.preference[name];
     const batch = makeBatch(pairs, { maxSeqLen: 64, bucket: 8 });
     for (const checkpointing of [false, true]) {
-      const objective = preferenceObjective(model, adapter, loraObjective(model, adapter, { checkpointing }), SPECS[name]);
+      const objective = preferenceObjective(
+        model,
+        adapter,
+        loraObjective(model, adapter, { checkpointing }),
+        SPECS[name],
+      );
       const step = await computeStepGradients(objective, [batch], 0);
       expect(Math.abs(step.loss - want.loss) / Math.max(1, Math.abs(want.loss))).toBeLessThan(1e-4);
       const metrics = objective.takeMetrics!()!;
-      for (const k of Object.keys(metrics) as (keyof PreferenceMetrics)[]) expect(metrics[k], k).toBeCloseTo(want.metrics[k], 4);
+      for (const k of Object.keys(metrics) as (keyof PreferenceMetrics)[])
+        expect(metrics[k], k).toBeCloseTo(want.metrics[k], 4);
       expect([...step.grads.keys()].sort()).toEqual(Object.keys(want.grads).sort());
       for (const [key, g] of Object.entries(want.grads)) {
         const got = step.grads.get(key)!.dataSync();
@@ -98,7 +107,12 @@ describe('DPO training', () => {
       const lora = { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, useDora };
       const adapter = LoraAdapter.create(lora, specs, new Rng(1), await doraRowNorms(lora, specs));
       const objective = preferenceObjective(model, adapter, loraObjective(model, adapter), SPECS.sigmoid);
-      const trainer = new Trainer({ objective, train: pairs, config: { ...DEFAULT_TRAIN_CONFIG, steps: 1, batchSize: 3, method: 'dpo' }, runId: 'ln2' });
+      const trainer = new Trainer({
+        objective,
+        train: pairs,
+        config: { ...DEFAULT_TRAIN_CONFIG, steps: 1, batchSize: 3, method: 'dpo' },
+        runId: 'ln2',
+      });
       const result = await trainer.run();
       expect(Math.abs(result.metrics[0].loss - Math.LN2)).toBeLessThan(1e-4);
       expect(result.metrics[0]['rewards/margins']).toBeCloseTo(0, 5);
@@ -114,12 +128,19 @@ describe('DPO training', () => {
     const rng = new Rng(5);
     const makePair = (): TokenizedExample => {
       const prompt = [1, ...Array.from({ length: 3 }, () => 3 + Math.floor(rng.nextFloat() * 30))];
-      const seq = (answer: number[]) => ({ ids: Int32Array.from([...prompt, ...answer]), lossMask: Uint8Array.from([...prompt.map(() => 0), 1, 1, 1]) });
+      const seq = (answer: number[]) => ({
+        ids: Int32Array.from([...prompt, ...answer]),
+        lossMask: Uint8Array.from([...prompt.map(() => 0), 1, 1, 1]),
+      });
       return pairExample(seq([40, 41, 2]), seq([50, 51, 2]));
     };
     const train = Array.from({ length: 16 }, makePair);
     const heldOut = makeBatch(Array.from({ length: 6 }, makePair), { maxSeqLen: 64, bucket: 1 });
-    const adapter = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0 }, specsOf(model.linears()), new Rng(2));
+    const adapter = LoraAdapter.create(
+      { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0 },
+      specsOf(model.linears()),
+      new Rng(2),
+    );
     const margin = async () => {
       const t = tf.tidy(() => rowLogProbSums(model, heldOut, adapter).sub(rowLogProbSums(model, heldOut, null)));
       const d = await t.data(); // policy − reference per row
@@ -130,14 +151,23 @@ describe('DPO training', () => {
     };
     expect(await margin()).toBeCloseTo(0, 5);
     const objective = preferenceObjective(model, adapter, loraObjective(model, adapter), SPECS.sigmoid);
-    const config = { ...DEFAULT_TRAIN_CONFIG, steps: 12, batchSize: 2, lr: 5e-3, schedule: 'constant' as const, method: 'dpo' as const };
+    const config = {
+      ...DEFAULT_TRAIN_CONFIG,
+      steps: 12,
+      batchSize: 2,
+      lr: 5e-3,
+      schedule: 'constant' as const,
+      method: 'dpo' as const,
+    };
     const trainer = new Trainer({ objective, train, config, runId: 'margin' });
     const result = await trainer.run();
     const after = await margin();
     expect(after).toBeGreaterThan(1); // measured in the commit message
     expect(result.metrics.at(-1)!.loss).toBeLessThan(Math.LN2);
     expect(rowLabelCounts(heldOut)[0]).toBe(3);
-    console.log(`held-out margin 0 → ${after.toFixed(3)}; loss ${result.metrics[0].loss.toFixed(4)} → ${result.metrics.at(-1)!.loss.toFixed(4)}`);
+    console.log(
+      `held-out margin 0 → ${after.toFixed(3)}; loss ${result.metrics[0].loss.toFixed(4)} → ${result.metrics.at(-1)!.loss.toFixed(4)}`,
+    );
     trainer.dispose();
     adapter.dispose();
     model.dispose();

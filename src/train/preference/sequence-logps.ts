@@ -55,7 +55,10 @@ export function rowLogProbSums(model: CausalLm, batch: LmBatch, hook: AdapterHoo
       parts.push(logp.mul(labels).sum(1) as Tensor1D); // [rows]
     }
     const perLabel = parts.length === 1 ? parts[0] : (tf.concat(parts) as Tensor1D); // [n]
-    const member = tf.oneHot(tf.tensor1d(labelRows(batch), 'int32'), batch.batch).toFloat().transpose(); // [batch, n]
+    const member = tf
+      .oneHot(tf.tensor1d(labelRows(batch), 'int32'), batch.batch)
+      .toFloat()
+      .transpose(); // [batch, n]
     return tf.matMul(member, perLabel.reshape([n, 1])).reshape([batch.batch]) as Tensor1D; // [batch]
   });
 }

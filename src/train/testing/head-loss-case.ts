@@ -23,7 +23,12 @@ export interface HeadLossComparison {
 }
 
 /** rows × hidden hidden states, a vocab × hidden head; `chunkValues` small enough for several (ragged) chunks. */
-export async function compareHeadLoss(rows: number, hidden: number, vocab: number, chunkValues: number): Promise<HeadLossComparison> {
+export async function compareHeadLoss(
+  rows: number,
+  hidden: number,
+  vocab: number,
+  chunkValues: number,
+): Promise<HeadLossComparison> {
   const rng = new Rng(5);
   const normal = (n: number, std: number) => Float32Array.from({ length: n }, () => rng.normal(0, std));
   const w = tf.tensor2d(normal(vocab * hidden, 0.5), [vocab, hidden]); // [vocab, hidden]

@@ -26,19 +26,42 @@ export interface StepMeasurement {
 /** One step of LoRA r`rank` all-linear at batch 1 × `seq` tokens (every position a label) over `files`. */
 export async function measureLoraStep(
   files: ModelFiles,
-  o: { quant: QuantMode; seq: number; embeddings: 'f32' | 'f16'; checkpointing: boolean; rank?: number; groupSize?: 32 | 64 },
+  o: {
+    quant: QuantMode;
+    seq: number;
+    embeddings: 'f32' | 'f16';
+    checkpointing: boolean;
+    rank?: number;
+    groupSize?: 32 | 64;
+  },
 ): Promise<StepMeasurement> {
   const lora = { ...DEFAULT_LORA_CONFIG, rank: o.rank ?? 16, alpha: 2 * (o.rank ?? 16) };
   const train = { ...DEFAULT_TRAIN_CONFIG, steps: 1, batchSize: 1, maxSeqLen: o.seq, bucket: 1, seed: 1 };
-  const example = { ids: Int32Array.from({ length: o.seq }, (_, t) => (t * 7 + 3) % 97), lossMask: new Uint8Array(o.seq).fill(1) };
+  const example = {
+    ids: Int32Array.from({ length: o.seq }, (_, t) => (t * 7 + 3) % 97),
+    lossMask: new Uint8Array(o.seq).fill(1),
+  };
   const groupSize = o.groupSize ?? 64;
   const { result, peak } = await withMemoryPeak(async () => {
     const factory = o.quant === 'f32' ? undefined : createLinearFactory(o.quant, { groupSize });
     const model = await loadModel(files, { linearFactory: factory, embeddings: o.embeddings });
     const adapter = LoraAdapter.create(lora, specsOf(model.linears()), seedStreams(1).init);
-    const trainer = new Trainer({ objective: loraObjective(model, adapter, { checkpointing: o.checkpointing }), train: [example], config: train, runId: 'measure' });
+    const trainer = new Trainer({
+      objective: loraObjective(model, adapter, { checkpointing: o.checkpointing }),
+      train: [example],
+      config: train,
+      runId: 'measure',
+    });
     try {
-      const estimate = estimateRunMemory(model, lora, { quant: o.quant, embeddings: o.embeddings, groupSize, train, longestExample: o.seq, checkpointing: o.checkpointing, backend: 'cpu' }).memory;
+      const estimate = estimateRunMemory(model, lora, {
+        quant: o.quant,
+        embeddings: o.embeddings,
+        groupSize,
+        train,
+        longestExample: o.seq,
+        checkpointing: o.checkpointing,
+        backend: 'cpu',
+      }).memory;
       const r = await trainer.run();
       return { estimate, loss: r.metrics[0].loss };
     } finally {

@@ -42,35 +42,82 @@ export function packedGemv(v: PackedView, x: Float32Array, xOffset: number, y: F
  * Node). Writes rows [0, 4⌊out/4⌋) and returns the first row left for the one-row path.
  */
 function quadsInt4(
-  v: PackedView, words: Int32Array, rowWords: number, groups: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number,
+  v: PackedView,
+  words: Int32Array,
+  rowWords: number,
+  groups: number,
+  x: Float32Array,
+  xOffset: number,
+  y: Float32Array,
+  yOffset: number,
 ): number {
   const g = v.groupSize;
   const wpg = g / 8;
   const sc = v.scales;
   const end = v.outFeatures - (v.outFeatures % 4);
   for (let o = 0; o < end; o += 4) {
-    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    let t0 = 0,
+      t1 = 0,
+      t2 = 0,
+      t3 = 0;
     for (let gi = 0; gi < groups; gi++) {
       const c0 = gi * g;
       const count = Math.min(g, v.inFeatures - c0);
       const w0 = o * rowWords + gi * wpg;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       if (count === g) {
         for (let k = 0, i = xOffset + c0; k < wpg; k++, i += 8) {
-          const a = words[w0 + k], b = words[w0 + rowWords + k], c = words[w0 + 2 * rowWords + k], d = words[w0 + 3 * rowWords + k];
-          const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3], x4 = x[i + 4], x5 = x[i + 5], x6 = x[i + 6], x7 = x[i + 7];
+          const a = words[w0 + k],
+            b = words[w0 + rowWords + k],
+            c = words[w0 + 2 * rowWords + k],
+            d = words[w0 + 3 * rowWords + k];
+          const x0 = x[i],
+            x1 = x[i + 1],
+            x2 = x[i + 2],
+            x3 = x[i + 3],
+            x4 = x[i + 4],
+            x5 = x[i + 5],
+            x6 = x[i + 6],
+            x7 = x[i + 7];
           s0 +=
-            ((a << 28) >> 28) * x0 + ((a << 24) >> 28) * x1 + ((a << 20) >> 28) * x2 + ((a << 16) >> 28) * x3 +
-            ((a << 12) >> 28) * x4 + ((a << 8) >> 28) * x5 + ((a << 4) >> 28) * x6 + (a >> 28) * x7;
+            ((a << 28) >> 28) * x0 +
+            ((a << 24) >> 28) * x1 +
+            ((a << 20) >> 28) * x2 +
+            ((a << 16) >> 28) * x3 +
+            ((a << 12) >> 28) * x4 +
+            ((a << 8) >> 28) * x5 +
+            ((a << 4) >> 28) * x6 +
+            (a >> 28) * x7;
           s1 +=
-            ((b << 28) >> 28) * x0 + ((b << 24) >> 28) * x1 + ((b << 20) >> 28) * x2 + ((b << 16) >> 28) * x3 +
-            ((b << 12) >> 28) * x4 + ((b << 8) >> 28) * x5 + ((b << 4) >> 28) * x6 + (b >> 28) * x7;
+            ((b << 28) >> 28) * x0 +
+            ((b << 24) >> 28) * x1 +
+            ((b << 20) >> 28) * x2 +
+            ((b << 16) >> 28) * x3 +
+            ((b << 12) >> 28) * x4 +
+            ((b << 8) >> 28) * x5 +
+            ((b << 4) >> 28) * x6 +
+            (b >> 28) * x7;
           s2 +=
-            ((c << 28) >> 28) * x0 + ((c << 24) >> 28) * x1 + ((c << 20) >> 28) * x2 + ((c << 16) >> 28) * x3 +
-            ((c << 12) >> 28) * x4 + ((c << 8) >> 28) * x5 + ((c << 4) >> 28) * x6 + (c >> 28) * x7;
+            ((c << 28) >> 28) * x0 +
+            ((c << 24) >> 28) * x1 +
+            ((c << 20) >> 28) * x2 +
+            ((c << 16) >> 28) * x3 +
+            ((c << 12) >> 28) * x4 +
+            ((c << 8) >> 28) * x5 +
+            ((c << 4) >> 28) * x6 +
+            (c >> 28) * x7;
           s3 +=
-            ((d << 28) >> 28) * x0 + ((d << 24) >> 28) * x1 + ((d << 20) >> 28) * x2 + ((d << 16) >> 28) * x3 +
-            ((d << 12) >> 28) * x4 + ((d << 8) >> 28) * x5 + ((d << 4) >> 28) * x6 + (d >> 28) * x7;
+            ((d << 28) >> 28) * x0 +
+            ((d << 24) >> 28) * x1 +
+            ((d << 20) >> 28) * x2 +
+            ((d << 16) >> 28) * x3 +
+            ((d << 12) >> 28) * x4 +
+            ((d << 8) >> 28) * x5 +
+            ((d << 4) >> 28) * x6 +
+            (d >> 28) * x7;
         }
       } else {
         // Ragged last group (inFeatures not a multiple of the group size): one row at a time.
@@ -94,7 +141,14 @@ function quadsInt4(
 
 /** `quadsInt4` for NF4 codes (16-entry level table instead of the sign extension): 1.0 → 0.62 ns/weight. */
 function quadsNf4(
-  v: PackedView, words: Int32Array, rowWords: number, groups: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number,
+  v: PackedView,
+  words: Int32Array,
+  rowWords: number,
+  groups: number,
+  x: Float32Array,
+  xOffset: number,
+  y: Float32Array,
+  yOffset: number,
 ): number {
   const g = v.groupSize;
   const wpg = g / 8;
@@ -102,28 +156,68 @@ function quadsNf4(
   const L = NF4;
   const end = v.outFeatures - (v.outFeatures % 4);
   for (let o = 0; o < end; o += 4) {
-    let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+    let t0 = 0,
+      t1 = 0,
+      t2 = 0,
+      t3 = 0;
     for (let gi = 0; gi < groups; gi++) {
       const c0 = gi * g;
       const count = Math.min(g, v.inFeatures - c0);
       const w0 = o * rowWords + gi * wpg;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let s0 = 0,
+        s1 = 0,
+        s2 = 0,
+        s3 = 0;
       if (count === g) {
         for (let k = 0, i = xOffset + c0; k < wpg; k++, i += 8) {
-          const a = words[w0 + k], b = words[w0 + rowWords + k], c = words[w0 + 2 * rowWords + k], d = words[w0 + 3 * rowWords + k];
-          const x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3], x4 = x[i + 4], x5 = x[i + 5], x6 = x[i + 6], x7 = x[i + 7];
+          const a = words[w0 + k],
+            b = words[w0 + rowWords + k],
+            c = words[w0 + 2 * rowWords + k],
+            d = words[w0 + 3 * rowWords + k];
+          const x0 = x[i],
+            x1 = x[i + 1],
+            x2 = x[i + 2],
+            x3 = x[i + 3],
+            x4 = x[i + 4],
+            x5 = x[i + 5],
+            x6 = x[i + 6],
+            x7 = x[i + 7];
           s0 +=
-            L[a & 15] * x0 + L[(a >>> 4) & 15] * x1 + L[(a >>> 8) & 15] * x2 + L[(a >>> 12) & 15] * x3 +
-            L[(a >>> 16) & 15] * x4 + L[(a >>> 20) & 15] * x5 + L[(a >>> 24) & 15] * x6 + L[a >>> 28] * x7;
+            L[a & 15] * x0 +
+            L[(a >>> 4) & 15] * x1 +
+            L[(a >>> 8) & 15] * x2 +
+            L[(a >>> 12) & 15] * x3 +
+            L[(a >>> 16) & 15] * x4 +
+            L[(a >>> 20) & 15] * x5 +
+            L[(a >>> 24) & 15] * x6 +
+            L[a >>> 28] * x7;
           s1 +=
-            L[b & 15] * x0 + L[(b >>> 4) & 15] * x1 + L[(b >>> 8) & 15] * x2 + L[(b >>> 12) & 15] * x3 +
-            L[(b >>> 16) & 15] * x4 + L[(b >>> 20) & 15] * x5 + L[(b >>> 24) & 15] * x6 + L[b >>> 28] * x7;
+            L[b & 15] * x0 +
+            L[(b >>> 4) & 15] * x1 +
+            L[(b >>> 8) & 15] * x2 +
+            L[(b >>> 12) & 15] * x3 +
+            L[(b >>> 16) & 15] * x4 +
+            L[(b >>> 20) & 15] * x5 +
+            L[(b >>> 24) & 15] * x6 +
+            L[b >>> 28] * x7;
           s2 +=
-            L[c & 15] * x0 + L[(c >>> 4) & 15] * x1 + L[(c >>> 8) & 15] * x2 + L[(c >>> 12) & 15] * x3 +
-            L[(c >>> 16) & 15] * x4 + L[(c >>> 20) & 15] * x5 + L[(c >>> 24) & 15] * x6 + L[c >>> 28] * x7;
+            L[c & 15] * x0 +
+            L[(c >>> 4) & 15] * x1 +
+            L[(c >>> 8) & 15] * x2 +
+            L[(c >>> 12) & 15] * x3 +
+            L[(c >>> 16) & 15] * x4 +
+            L[(c >>> 20) & 15] * x5 +
+            L[(c >>> 24) & 15] * x6 +
+            L[c >>> 28] * x7;
           s3 +=
-            L[d & 15] * x0 + L[(d >>> 4) & 15] * x1 + L[(d >>> 8) & 15] * x2 + L[(d >>> 12) & 15] * x3 +
-            L[(d >>> 16) & 15] * x4 + L[(d >>> 20) & 15] * x5 + L[(d >>> 24) & 15] * x6 + L[d >>> 28] * x7;
+            L[d & 15] * x0 +
+            L[(d >>> 4) & 15] * x1 +
+            L[(d >>> 8) & 15] * x2 +
+            L[(d >>> 12) & 15] * x3 +
+            L[(d >>> 16) & 15] * x4 +
+            L[(d >>> 20) & 15] * x5 +
+            L[(d >>> 24) & 15] * x6 +
+            L[d >>> 28] * x7;
         }
       } else {
         s0 = dotNf4(words, w0, count, x, xOffset + c0);
@@ -153,8 +247,14 @@ function dotInt4(words: Int32Array, w0: number, count: number, x: Float32Array, 
     const b = words[w];
     const i = xi + c;
     sum +=
-      ((b << 28) >> 28) * x[i] + ((b << 24) >> 28) * x[i + 1] + ((b << 20) >> 28) * x[i + 2] + ((b << 16) >> 28) * x[i + 3] +
-      ((b << 12) >> 28) * x[i + 4] + ((b << 8) >> 28) * x[i + 5] + ((b << 4) >> 28) * x[i + 6] + (b >> 28) * x[i + 7];
+      ((b << 28) >> 28) * x[i] +
+      ((b << 24) >> 28) * x[i + 1] +
+      ((b << 20) >> 28) * x[i + 2] +
+      ((b << 16) >> 28) * x[i + 3] +
+      ((b << 12) >> 28) * x[i + 4] +
+      ((b << 8) >> 28) * x[i + 5] +
+      ((b << 4) >> 28) * x[i + 6] +
+      (b >> 28) * x[i + 7];
   }
   for (let j = 0; c < count; c++, j++) sum += ((words[w] << (28 - 4 * j)) >> 28) * x[xi + c];
   return sum;
@@ -169,8 +269,14 @@ function dotNf4(words: Int32Array, w0: number, count: number, x: Float32Array, x
     const b = words[w];
     const i = xi + c;
     sum +=
-      NF4[b & 15] * x[i] + NF4[(b >>> 4) & 15] * x[i + 1] + NF4[(b >>> 8) & 15] * x[i + 2] + NF4[(b >>> 12) & 15] * x[i + 3] +
-      NF4[(b >>> 16) & 15] * x[i + 4] + NF4[(b >>> 20) & 15] * x[i + 5] + NF4[(b >>> 24) & 15] * x[i + 6] + NF4[b >>> 28] * x[i + 7];
+      NF4[b & 15] * x[i] +
+      NF4[(b >>> 4) & 15] * x[i + 1] +
+      NF4[(b >>> 8) & 15] * x[i + 2] +
+      NF4[(b >>> 12) & 15] * x[i + 3] +
+      NF4[(b >>> 16) & 15] * x[i + 4] +
+      NF4[(b >>> 20) & 15] * x[i + 5] +
+      NF4[(b >>> 24) & 15] * x[i + 6] +
+      NF4[b >>> 28] * x[i + 7];
   }
   for (let j = 0; c < count; c++, j++) sum += NF4[(words[w] >>> (4 * j)) & 15] * x[xi + c];
   return sum;

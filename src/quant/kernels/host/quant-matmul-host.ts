@@ -46,11 +46,18 @@ function packedView(io: HostIO, inputs: tf.NamedTensorInfoMap, a: QuantKernelAtt
 function batchMatMul(name: HostBackendName, backend: object, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
   const kernel = tf.getKernel('BatchMatMul', name);
   if (!kernel) throw new Error(`quant host kernel: no BatchMatMul kernel on ${name}`);
-  return kernel.kernelFunc({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+  return kernel.kernelFunc({
+    inputs: { a, b },
+    backend,
+    attrs: { transposeA: false, transposeB: false },
+  }) as tf.TensorInfo;
 }
 
 /** y [M, out] = x [M, in] · Wᵀ (+ bias). */
-function forward(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function forward(
+  name: HostBackendName,
+  args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
   const a = quantAttrs(args.attrs);
   const io = hostIO(args.backend);
   const x = need(args.inputs, 'x');
@@ -84,7 +91,10 @@ function forward(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap; b
 }
 
 /** dx [M, in] = dy [M, out] · W. */
-function inputGrad(name: HostBackendName, args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+function inputGrad(
+  name: HostBackendName,
+  args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap },
+): tf.TensorInfo {
   const a = quantAttrs(args.attrs);
   const io = hostIO(args.backend);
   const dy = need(args.inputs, 'dy');
@@ -131,11 +141,25 @@ function transposeInto(src: Float32Array, dst: Float32Array, rows: number, cols:
 }
 
 /** dst[c, col0 + r] = src[r, c] for src [rows, cols] and dst [cols, dstCols]. */
-function scatterTransposed(src: Float32Array, dst: Float32Array, rows: number, cols: number, dstCols: number, col0: number): void {
+function scatterTransposed(
+  src: Float32Array,
+  dst: Float32Array,
+  rows: number,
+  cols: number,
+  dstCols: number,
+  col0: number,
+): void {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[c * dstCols + col0 + r] = src[r * cols + c];
 }
 
-function sliceColumns(src: Float32Array, dst: Float32Array, rows: number, srcCols: number, c0: number, c1: number): void {
+function sliceColumns(
+  src: Float32Array,
+  dst: Float32Array,
+  rows: number,
+  srcCols: number,
+  c0: number,
+  c1: number,
+): void {
   for (let r = 0; r < rows; r++) dst.set(src.subarray(r * srcCols + c0, r * srcCols + c1), r * (c1 - c0));
 }
 

@@ -8,11 +8,18 @@ import { needInput } from './quant-matmul-webgpu';
 import { QuantTiledProgram } from './quant-tiled-webgpu';
 
 /** dx [M, in] = dy [M, out] · W. The caller (engine) owns the returned tensor. */
-export function quantMatMulInputGradWebGPU(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function quantMatMulInputGradWebGPU(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: object;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const a = quantAttrs(args.attrs);
   const backend = args.backend as WebGPUBackend;
   const dy = needInput(args.inputs, 'dy');
-  const weights = a.mode === 'f16' ? [needInput(args.inputs, 'words')] : [needInput(args.inputs, 'words'), needInput(args.inputs, 'scales')];
+  const weights =
+    a.mode === 'f16'
+      ? [needInput(args.inputs, 'words')]
+      : [needInput(args.inputs, 'words'), needInput(args.inputs, 'scales')];
   const l = packedLayout(a.mode, a.inFeatures, a.groupSize);
   const m = dy.shape[0];
   let program: WebGPUProgram;
@@ -24,7 +31,12 @@ export function quantMatMulInputGradWebGPU(args: { inputs: tf.NamedTensorInfoMap
     program = new QuantTiledProgram('inputGrad', a.mode, m, a.inFeatures, false);
     uniforms = [m, a.outFeatures, a.inFeatures, a.outFeatures, l.rowWords / 4, l.groupsPerRow, a.groupSize];
   }
-  return backend.runWebGPUProgram(program, [dy, ...weights], 'float32', uniforms.map((v) => ({ type: 'int32', data: [v] })));
+  return backend.runWebGPUProgram(
+    program,
+    [dy, ...weights],
+    'float32',
+    uniforms.map((v) => ({ type: 'int32', data: [v] })),
+  );
 }
 
 export const quantMatMulInputGradWebGPUConfig: tf.KernelConfig = {

@@ -14,12 +14,19 @@ export function needInput(inputs: tf.NamedTensorInfoMap, name: string): tf.Tenso
 }
 
 /** y [M, out] = x [M, in] · Wᵀ (+ bias). The caller (engine) owns the returned tensor. */
-export function quantMatMulWebGPU(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+export function quantMatMulWebGPU(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: object;
+  attrs?: tf.NamedAttrMap;
+}): tf.TensorInfo {
   const a = quantAttrs(args.attrs);
   const backend = args.backend as WebGPUBackend;
   const x = needInput(args.inputs, 'x');
   const bias = args.inputs.bias;
-  const weights = a.mode === 'f16' ? [needInput(args.inputs, 'words')] : [needInput(args.inputs, 'words'), needInput(args.inputs, 'scales')];
+  const weights =
+    a.mode === 'f16'
+      ? [needInput(args.inputs, 'words')]
+      : [needInput(args.inputs, 'words'), needInput(args.inputs, 'scales')];
   const inputs = [x, ...weights, ...(bias ? [bias] : [])];
   const l = packedLayout(a.mode, a.inFeatures, a.groupSize);
   const m = x.shape[0];
@@ -33,7 +40,12 @@ export function quantMatMulWebGPU(args: { inputs: tf.NamedTensorInfoMap; backend
     program = new QuantTiledProgram('forward', a.mode, m, a.outFeatures, !!bias);
     uniforms = [m, a.inFeatures, a.outFeatures, a.outFeatures, rowVec4s, l.groupsPerRow, a.groupSize];
   }
-  return backend.runWebGPUProgram(program, inputs, 'float32', uniforms.map((v) => ({ type: 'int32', data: [v] })));
+  return backend.runWebGPUProgram(
+    program,
+    inputs,
+    'float32',
+    uniforms.map((v) => ({ type: 'int32', data: [v] })),
+  );
 }
 
 export const quantMatMulWebGPUConfig: tf.KernelConfig = {
