@@ -2,15 +2,20 @@ import type { ModelFacts } from '../../../src/protocol/model-types';
 import { useStudio } from '../../store';
 import { formatBytes, formatCount, formatDuration } from '../../format';
 
-/** Facts of the loaded model, or of the inspected one before loading. */
+/**
+ * Facts of the model the user is looking at: the one inspected in the form when it is not the loaded one (the demo
+ * loads by itself, so a hub repo being chosen must not show the demo's facts), else the loaded one.
+ */
 export function ModelFactsCard() {
-  const info = useStudio((s) => s.model.info);
+  const loaded = useStudio((s) => s.model.info);
   const inspection = useStudio((s) => s.model.inspection);
-  const facts: ModelFacts | null = info?.facts ?? inspection?.facts ?? null;
+  const candidate = inspection && inspection.label !== loaded?.label ? inspection : null;
+  const info = candidate ? null : loaded;
+  const facts: ModelFacts | null = candidate?.facts ?? info?.facts ?? null;
   if (!facts) return null;
   return (
     <section className="card" aria-labelledby="model-facts-heading" data-testid="model-facts">
-      <h3 id="model-facts-heading">{info ? `Loaded: ${info.label}` : `About ${inspection?.label ?? 'this model'}`}</h3>
+      <h3 id="model-facts-heading">{info ? `Loaded: ${info.label}` : `About ${candidate?.label ?? 'this model'}`}</h3>
       <dl className="facts">
         <dt>Architecture</dt>
         <dd>
