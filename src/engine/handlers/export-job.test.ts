@@ -202,3 +202,11 @@ describe('exportJob', () => {
     );
   });
 });
+
+describe('exportJob, preference runs', () => {
+  it('a DPO run from the studio is refused with the CLI command that hands it over', async () => {
+    const datasetId = await prepare('whales dpo', {});
+    const dpo = { ...spec(datasetId), train: { ...spec(datasetId).train, method: 'dpo' as const } };
+    await expect(client.request('exportJob', { spec: dpo })).rejects.toThrow(/export-job --method dpo/);
+  });
+});

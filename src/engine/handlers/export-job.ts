@@ -74,6 +74,13 @@ export const exportJobHandler: HandlerSpec<'exportJob'> = {
       throw new InvalidRequestError('Export a job from a run, or from the Train form with a dataset chosen.');
     }
     if (!spec.datasetId) throw new InvalidRequestError('Choose a prepared dataset first.');
+    const method = spec.train.method ?? 'sft';
+    if (method !== 'sft') {
+      // The studio keeps preference pairs as tokens, not as the (prompt, chosen, rejected) text axolotl needs.
+      throw new InvalidRequestError(
+        `A ${method.toUpperCase()} run is handed off from its data files: run \`export-job --method ${method}\` in the CLI.`,
+      );
+    }
     const data = await trainingData(db, spec.datasetId, loaded.info.id, undefined, loaded.tokenizer.hasChatTemplate);
     const record = await getDataset(db, spec.datasetId);
     // What the Data section prepared it with (stored by the data handler as `info.options`).
