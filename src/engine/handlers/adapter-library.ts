@@ -3,6 +3,7 @@
  * duplicate, export as PEFT files and zip, import a PEFT folder or zip, and merge (concat or weighted SVD) into a
  * new saved adapter.
  */
+import { exactBuffer } from '../../util/exact-buffer';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft } from '../../lora/peft';
 import { unzipFiles, zipFolder } from '../../formats/zip';
 import { modelCard } from '../../export/model-card';
@@ -77,12 +78,6 @@ export function folderName(name: string): string {
       .replace(/[^\w.-]+/g, '-')
       .replace(/^-+|-+$/g, '') || 'adapter'
   );
-}
-
-function exactBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
-    ? bytes.buffer
-    : (bytes.slice().buffer as ArrayBuffer);
 }
 
 /** Saves `adapter` as a new library entry built from its PEFT export. */

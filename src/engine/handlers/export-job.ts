@@ -3,6 +3,7 @@
  * data is the stored dataset exactly as the studio tokenized, masked and split it, decoded back into
  * `input_output` segments (src/handoff/rendered-records.ts); the settings map as in the CLI's `export-job`.
  */
+import { exactBuffer } from '../../util/exact-buffer';
 import { defaultTemplate } from '../../data/template';
 import type { PrepareOptions } from '../../data/types';
 import { buildHandoffJob, HandoffError, zipJob } from '../../handoff/handoff-job';
@@ -16,12 +17,6 @@ import type { HandlerSpec } from '../job';
 import type { LoadedModel } from '../session';
 import { newId, specOf } from '../train/run-records';
 import { trainingData } from '../train/train-inputs';
-
-function exactBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? (bytes.buffer as ArrayBuffer)
-    : (bytes.slice().buffer as ArrayBuffer);
-}
 
 /** The hand-off spec of a studio run on the loaded base. */
 function handoffSpec(
