@@ -3,6 +3,7 @@
  * mapped onto axolotl's or TRL's. Plain JSON, tensor-free, so the studio, the worker and the CLI build it alike.
  */
 import type { LoraConfig } from '../spec/lora-config';
+import type { TextTokenizer } from '../tokenizer/types';
 import type { QuantMode } from '../spec/modules';
 import type { TrainConfig } from '../spec/train-config';
 
@@ -54,6 +55,16 @@ export interface HandoffSpec {
   preference: PreferenceSettings;
   render: RenderSettings;
   markers: TokenMarkers;
+}
+
+/** The special-token text `tok` uses: BOS, the first EOS, and whether BOS starts every encoded sequence. */
+export function tokenMarkers(tok: TextTokenizer): TokenMarkers {
+  const text = (id: number) => tok.decode([id], { skipSpecialTokens: false });
+  return {
+    bos: tok.bosTokenId !== null ? text(tok.bosTokenId) : undefined,
+    eos: tok.eosTokenIds.length ? text(tok.eosTokenIds[0]) : undefined,
+    addBos: tok.bosTokenId !== null && tok.encode('a')[0] === tok.bosTokenId,
+  };
 }
 
 /** The placeholder written where the hub id is unknown; `launch.sh` and `train_trl.py` refuse to run with it. */

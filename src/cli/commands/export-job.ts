@@ -18,7 +18,7 @@ import { readFileExamples } from '../../data/read-file';
 import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, templateError } from '../../data/template';
 import type { DatasetInput, FileSummary, NormalizedExample } from '../../data/types';
 import { buildHandoffJob, HandoffError, zipJob, type JobData } from '../../handoff/handoff-job';
-import { isHubId, type HandoffSpec, type TokenMarkers, type TrainMethod } from '../../handoff/job-spec';
+import { isHubId, tokenMarkers, type HandoffSpec, type TokenMarkers, type TrainMethod } from '../../handoff/job-spec';
 import { preferencePair } from '../../handoff/preference-records';
 import { readJson, type ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
@@ -54,13 +54,10 @@ async function baseFacts(flags: Flags): Promise<BaseFacts> {
   const tok = await loadTokenizer(files).catch((e: Error) => {
     throw new CliError(e.message);
   });
-  const bos = tok.bosTokenId !== null ? tok.decode([tok.bosTokenId], { skipSpecialTokens: false }) : undefined;
-  const eos = tok.eosTokenIds.length ? tok.decode([tok.eosTokenIds[0]], { skipSpecialTokens: false }) : undefined;
-  const addBos = tok.bosTokenId !== null && tok.encode('a')[0] === tok.bosTokenId;
   return {
     modelId: isHubId(named) ? named : null,
     hasChatTemplate: tok.hasChatTemplate,
-    markers: { bos, eos, addBos },
+    markers: tokenMarkers(tok),
   };
 }
 

@@ -7,7 +7,7 @@ import { exactBuffer } from '../../util/exact-buffer';
 import { defaultTemplate } from '../../data/template';
 import type { PrepareOptions } from '../../data/types';
 import { buildHandoffJob, HandoffError, zipJob } from '../../handoff/handoff-job';
-import { isHubId, type HandoffSpec } from '../../handoff/job-spec';
+import { isHubId, tokenMarkers, type HandoffSpec } from '../../handoff/job-spec';
 import { countRoundTripMismatches, renderedRecords } from '../../handoff/rendered-records';
 import type { ExportJobParams } from '../../protocol/handoff-types';
 import type { TrainRunSpec } from '../../spec/run-spec';
@@ -29,7 +29,6 @@ function handoffSpec(
   const given = params.modelId?.trim() || null;
   if (given !== null && !isHubId(given))
     throw new InvalidRequestError(`'${given}' is not a Hugging Face id (owner/name).`);
-  const tok = loaded.tokenizer;
   return {
     runId,
     modelId: given ?? (isHubId(loaded.info.id) ? loaded.info.id : null),
@@ -43,10 +42,7 @@ function handoffSpec(
     method: params.method ?? 'sft',
     preference: { beta: 0.1, loss: 'sigmoid' },
     render: { template: info.template, completionOnly: info.completionOnly, pack: info.pack, evalSplit: 0 },
-    markers: {
-      bos: tok.bosTokenId !== null ? tok.decode([tok.bosTokenId], { skipSpecialTokens: false }) : undefined,
-      eos: tok.eosTokenIds.length ? tok.decode([tok.eosTokenIds[0]], { skipSpecialTokens: false }) : undefined,
-    },
+    markers: tokenMarkers(loaded.tokenizer),
   };
 }
 
