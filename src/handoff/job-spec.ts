@@ -69,11 +69,3 @@ export function tokenMarkers(tok: TextTokenizer): TokenMarkers {
 
 /** The placeholder written where the hub id is unknown; `launch.sh` and `train_trl.py` refuse to run with it. */
 export const MODEL_ID_PLACEHOLDER = 'REPLACE_WITH_HF_MODEL_ID';
-
-/** A hub id as the Hub spells one: `owner/name`, no path tricks. */
-export function isHubId(s: string): boolean {
-  return (
-    /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s) &&
-    !s.split('/').some((p) => p === '.' || p === '..')
-  );
-}

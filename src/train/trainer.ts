@@ -24,13 +24,8 @@ import { loraPlusMultipliers } from './lora-plus';
 import { learningRate } from './schedule';
 import { totalSteps, validateTrainConfig, type TrainConfig } from '../spec/train-config';
 
-export {
-  seedStreams,
-  type TrainerEvent,
-  type TrainerOptions,
-  type TrainerStatus,
-  type TrainResult,
-} from './trainer-types';
+// The trainer's vocabulary, for importers of the trainer.
+export * from './trainer-types';
 
 const MAX_HALF_LR_RETRIES = 3;
 

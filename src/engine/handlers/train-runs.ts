@@ -10,6 +10,7 @@ import { deleteRun, getRun, listRuns } from '../../storage';
 import { estimateRunMemory, loraTrainable, sequenceLengths } from '../../train/run-estimate';
 import { totalSteps, validateTrainConfig } from '../../spec/train-config';
 import type { HandlerSpec } from '../job';
+import { storeHandler } from './store-handler';
 import { deviceBudget } from '../model/device-budget';
 import { activeRun } from '../train/active-runs';
 import { trainingData } from '../train/train-inputs';
@@ -71,12 +72,7 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
 };
 
 /** `listRuns`: every run, newest first, with its metric history. */
-export const listRunsHandler: HandlerSpec<'listRuns'> = {
-  gpu: false,
-  async run(_params, job) {
-    return listRuns(await job.state.db());
-  },
-};
+export const listRunsHandler = storeHandler<'listRuns'>((db) => listRuns(db));
 
 /** `getRun`: one run with its metric history. */
 export const getRunHandler: HandlerSpec<'getRun'> = {
