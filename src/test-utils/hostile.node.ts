@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { runCli } from '../cli/cli';
 import { modelFixtureDir } from './model-fixtures.node.js';
 import { captureOutput } from './run-cli';
@@ -118,4 +118,11 @@ export async function expectHostile(c: HostileCase): Promise<HostileResult> {
     expect(Object.fromEntries(snapshot(r.dir, c.mayWrite))).toEqual(Object.fromEntries(before));
   });
   return result!;
+}
+
+/** One test per case, named by the case, each run through {@link expectHostile}. Call inside a `describe`. */
+export function itRejectsEach(cases: readonly HostileCase[]): void {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    await expectHostile(c);
+  });
 }

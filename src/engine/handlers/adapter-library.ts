@@ -17,7 +17,8 @@ import { deleteAdapter, getAdapter, listAdapters, renameAdapter } from '../../st
 import type { AdapterRecord, RunRecord } from '../../spec/records';
 import { baseSpecs, openAdapter, readStoredAdapter } from '../adapters/open-adapter';
 import type { HandlerSpec, JobContext } from '../job';
-import { requireId, storeHandler } from './store-handler';
+import { requireId } from './request-checks';
+import { storeHandler } from './store-handler';
 
 /** `listAdapters`: metadata of every saved adapter, newest first. */
 export const listAdaptersHandler = storeHandler<'listAdapters'>((db) => listAdapters(db));

@@ -24,7 +24,8 @@ import { deleteDataset, listDatasets } from '../../storage';
 import { saveDataset } from '../data/dataset-store';
 import { tokenizerFor } from '../data/tokenizer-cache';
 import type { EngineHandlers, HandlerSpec, JobContext } from '../job';
-import { requireId, storeHandler } from './store-handler';
+import { requireId } from './request-checks';
+import { storeHandler } from './store-handler';
 import { RateMeter } from '../rate-meter';
 
 /** Records shown per file in the sample. */

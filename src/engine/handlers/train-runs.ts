@@ -10,6 +10,7 @@ import { deleteRun, getRun, listRuns } from '../../storage';
 import { estimateRunMemory, loraTrainable, sequenceLengths } from '../../train/run-estimate';
 import { totalSteps, validateTrainConfig } from '../../spec/train-config';
 import type { HandlerSpec } from '../job';
+import { requireOneOf } from './request-checks';
 import { storeHandler } from './store-handler';
 import { deviceBudget } from '../model/device-budget';
 import { activeRun } from '../train/active-runs';
@@ -19,8 +20,7 @@ import { trainingData } from '../train/train-inputs';
 export const trainControlHandler: HandlerSpec<'trainControl'> = {
   gpu: false,
   async run(params, job) {
-    if (!['pause', 'resume', 'stop'].includes(params.action))
-      throw new InvalidRequestError(`Unknown training action '${String(params.action)}'.`);
+    requireOneOf(params.action, ['pause', 'resume', 'stop'], 'training action');
     const run = activeRun(job.state);
     if (!run || run.runId !== params.runId) return { runId: params.runId, accepted: false };
     run.control(params.action);
