@@ -45,6 +45,23 @@ export function jsonl(records: readonly unknown[]): string {
   return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 }
 
+/**
+ * `count` two-turn chat records ("Say i." → "i."); the one at index `contextOnlyAt` opens with an assistant message,
+ * which is valid but context only: nothing to train on, a render problem on its line (`contextOnlyAt + 1`).
+ */
+export function chatRecordsWithContextOnly(count: number, contextOnlyAt: number): object[] {
+  return Array.from({ length: count }, (_, i) =>
+    i === contextOnlyAt
+      ? { messages: [{ role: 'assistant', content: 'Hello.' }] }
+      : {
+          messages: [
+            { role: 'user', content: `Say ${i}.` },
+            { role: 'assistant', content: `${i}.` },
+          ],
+        },
+  );
+}
+
 const require = createRequire(import.meta.url);
 
 function modelFile(pkg: string, name: string): object {
