@@ -19,6 +19,7 @@ import { quantAttrs, type QuantKernelAttrs } from '../names';
 import { dequantizeRowsInto, type PackedView } from './dequant-rows';
 import { packedGemv } from './packed-gemv';
 import { hostIO, type HostIO } from './host-io';
+import { wasmGemv } from '../wasm/wasm-gemv-host';
 
 /** Tuning of the host kernels; tests shrink `blockFloats` to exercise the multi-block path on tiny shapes. */
 export const hostKernelSettings = {
@@ -64,7 +65,10 @@ function forward(
   const bias = args.inputs.bias;
   const m = x.shape[0];
   const y = io.alloc([m, a.outFeatures]);
-  if (m <= hostKernelSettings.smallM) {
+  const inputs = { x, words: need(args.inputs, 'words'), scales: args.inputs.scales };
+  if (m <= hostKernelSettings.smallM && name === 'wasm' && wasmGemv(args.backend, a, inputs, y, io.alloc, io.dispose)) {
+    // Our SIMD kernels ran in place on the heap (int4, int8).
+  } else if (m <= hostKernelSettings.smallM) {
     const w = packedView(io, args.inputs, a);
     const xs = io.view(x) as Float32Array;
     const ys = io.view(y) as Float32Array;

@@ -1,0 +1,136 @@
+/**
+ * The WebAssembly text of our packed-base GEMV kernels (decode, M = 1), generated for the four builds we ship:
+ * linear memory shared or not (tfjs-backend-wasm's threaded build has a shared memory, the plain SIMD build does
+ * not, and an imported memory must match the declaration), and relaxed SIMD or plain SIMD (`f32x4.relaxed_madd`,
+ * fused where the CPU has FMA; plain `mul` + `add` where the browser lacks relaxed SIMD, e.g. Node 20).
+ *
+ * The kernels work in place on tfjs-wasm's memory: every argument is a byte offset into it. They follow the layout
+ * of `packed.ts` (row-major u32 words, rows padded with zero codes to whole groups, one f32 scale per group) and
+ * compute y[o] = Σ_g scale[o, g] · Σ_{c ∈ g} code[o, c] · x[c], the codes decoded to 16 signed 8-bit lanes,
+ * widened to i16 then i32 and converted to f32 (exact: codes are small integers), multiplied by x in f32 and
+ * summed in four independent accumulators per group (one dependency chain would wait on the adder's latency).
+ *
+ * `x` is not the activation row itself but a scratch copy `prepareX` lays out for the kernel:
+ * - int8: x in column order, zero past `inFeatures`;
+ * - int4: per 32-column block (16 bytes of codes), the 16 even columns then the 16 odd ones, because byte j holds
+ *   column 2j in its low nibble and 2j + 1 in its high nibble, and the two nibble vectors are decoded separately.
+ */
+
+/** Which build: memory shared (threaded tfjs) or not; relaxed SIMD or the plain-SIMD fallback. */
+export interface GemvBuild {
+  shared: boolean;
+  relaxed: boolean;
+}
+
+export const GEMV_BUILDS: readonly GemvBuild[] = [
+  { shared: false, relaxed: false },
+  { shared: false, relaxed: true },
+  { shared: true, relaxed: false },
+  { shared: true, relaxed: true },
+];
+
+/** `acc + a·b` as WAT: fused (relaxed) or mul then add. */
+function madd(relaxed: boolean, a: string, b: string, acc: string): string {
+  return relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${acc})` : `(f32x4.add ${acc} (f32x4.mul ${a} ${b}))`;
+}
+
+/** i32x4 lanes → f32x4 (exact for our code ranges). */
+const toF32 = (v: string): string => `(f32x4.convert_i32x4_s ${v})`;
+
+/**
+ * The four f32x4 products-accumulations of one signed i8x16 vector `v` against 16 floats of x at `$xp + off`:
+ * lanes 0–3, 4–7, 8–11, 12–15 into accumulators a0..a3.
+ */
+function accumulateI8x16(relaxed: boolean, v: string, off: number): string {
+  const lo = `(i16x8.extend_low_i8x16_s ${v})`;
+  const hi = `(i16x8.extend_high_i8x16_s ${v})`;
+  const parts = [
+    toF32(`(i32x4.extend_low_i16x8_s (local.get $lo16))`),
+    toF32(`(i32x4.extend_high_i16x8_s (local.get $lo16))`),
+    toF32(`(i32x4.extend_low_i16x8_s (local.get $hi16))`),
+    toF32(`(i32x4.extend_high_i16x8_s (local.get $hi16))`),
+  ];
+  const x = (k: number): string => `(v128.load offset=${off + 16 * k} (local.get $xp))`;
+  return [
+    `(local.set $lo16 ${lo})`,
+    `(local.set $hi16 ${hi})`,
+    ...parts.map((p, k) => `(local.set $a${k} ${madd(relaxed, p, x(k), `(local.get $a${k})`)})`),
+  ].join('\n          ');
+}
+
+/** The body of one 16-byte step of a group: int8 (16 codes) or int4 (32 codes). */
+function step(mode: 'int8' | 'int4', relaxed: boolean): string {
+  if (mode === 'int8') {
+    return [
+      `(local.set $v (v128.load (local.get $wp)))`,
+      accumulateI8x16(relaxed, '(local.get $v)', 0),
+      `(local.set $xp (i32.add (local.get $xp) (i32.const 64)))`,
+    ].join('\n          ');
+  }
+  return [
+    `(local.set $v (v128.load (local.get $wp)))`,
+    // Low nibbles sign-extended: shift left 4 then arithmetic right 4 in each byte; high nibbles: arithmetic right 4.
+    accumulateI8x16(relaxed, '(i8x16.shr_s (i8x16.shl (local.get $v) (i32.const 4)) (i32.const 4))', 0),
+    accumulateI8x16(relaxed, '(i8x16.shr_s (local.get $v) (i32.const 4))', 64),
+    `(local.set $xp (i32.add (local.get $xp) (i32.const 128)))`,
+  ].join('\n          ');
+}
+
+/**
+ * gemv_<mode>(w, scales, x, y, out, rowBytes, groups, groupBytes): for o in [0, out),
+ * y[o] = Σ_g scales[o·groups + g] · (codes of row o, group g) · x.
+ */
+function gemvFunc(mode: 'int8' | 'int4', relaxed: boolean): string {
+  return `
+  (func (export "gemv_${mode}")
+    (param $w i32) (param $s i32) (param $x i32) (param $y i32)
+    (param $out i32) (param $rowBytes i32) (param $groups i32) (param $groupBytes i32)
+    (local $o i32) (local $g i32) (local $wp i32) (local $wend i32) (local $xp i32) (local $sp i32)
+    (local $v v128) (local $lo16 v128) (local $hi16 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $row v128)
+    (block $rows_done
+      (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $o) (local.get $out)))
+        (local.set $wp (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $rowBytes))))
+        (local.set $sp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $o) (local.get $groups)) (i32.const 2))))
+        (local.set $xp (local.get $x))
+        (local.set $row (v128.const i32x4 0 0 0 0))
+        (local.set $g (i32.const 0))
+        (block $groups_done
+          (loop $group
+            (br_if $groups_done (i32.ge_u (local.get $g) (local.get $groups)))
+            (local.set $a0 (v128.const i32x4 0 0 0 0))
+            (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0))
+            (local.set $a3 (v128.const i32x4 0 0 0 0))
+            (local.set $wend (i32.add (local.get $wp) (local.get $groupBytes)))
+            (loop $steps
+          ${step(mode, relaxed)}
+              (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
+              (br_if $steps (i32.lt_u (local.get $wp) (local.get $wend))))
+            (local.set $row ${madd(
+              relaxed,
+              '(f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))',
+              '(f32x4.splat (f32.load (local.get $sp)))',
+              '(local.get $row)',
+            )})
+            (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br $group)))
+        (f32.store
+          (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2)))
+          (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $row)) (f32x4.extract_lane 1 (local.get $row)))
+            (f32.add (f32x4.extract_lane 2 (local.get $row)) (f32x4.extract_lane 3 (local.get $row)))))
+        (local.set $o (i32.add (local.get $o) (i32.const 1)))
+        (br $rows))))`;
+}
+
+/** The whole module for one build. */
+export function gemvWat(build: GemvBuild): string {
+  const memory = build.shared ? '(memory 1 65536 shared)' : '(memory 1)';
+  return `(module
+  (import "env" "memory" ${memory})${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}
+)
+`;
+}

@@ -1,0 +1,82 @@
+/**
+ * The decode path (M rows ≤ `smallM`) of QuantMatMul on the wasm backend through our SIMD kernels, in place on
+ * tfjs-wasm's heap: the packed words, scales and y are the tensors themselves, only x is re-laid out into one
+ * transient [paddedIn] tensor (a few KB). Returns false when the mode or the backend is not covered, and the
+ * caller runs the JS kernel instead.
+ */
+import type { tf } from '../../../backend/tf';
+import { heapOffset, readWasmInternals, type WasmBackendInternals } from '../../../backend/kernels/wasm-heap-views';
+import type { QuantKernelAttrs } from '../names';
+import { packedLayout } from '../../packed';
+import { gemvKernels, prepareX, type GemvKernels, type WasmGemvMode } from './gemv-wasm';
+
+/** Switch for tests and benches: false runs the JS kernel on wasm too. */
+export const wasmGemvSettings = {
+  enabled: true,
+  /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
+};
+
+interface WasmModuleMemory {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+/** tfjs-wasm's linear memory: `wasmMemory` on the threaded build, the exported `memory` on the others. */
+function backendMemory(b: WasmBackendInternals): WebAssembly.Memory | null {
+  const m = b.wasm as unknown as WasmModuleMemory;
+  const memory = m.wasmMemory ?? m.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/** The kernels bound to this backend's heap, or null (not tfjs-wasm 4.x, or no SIMD). */
+export function kernelsForBackend(backend: object): GemvKernels | null {
+  const b = readWasmInternals(backend);
+  const memory = b ? backendMemory(b) : null;
+  return memory ? gemvKernels(memory) : null;
+}
+
+/** y [m, out] = x [m, in] · Wᵀ through the wasm kernels; false (nothing written) when they do not apply. */
+export function wasmGemv(
+  backend: object,
+  a: QuantKernelAttrs,
+  inputs: { x: tf.TensorInfo; words: tf.TensorInfo; scales?: tf.TensorInfo },
+  y: tf.TensorInfo,
+  alloc: (shape: number[]) => tf.TensorInfo,
+  dispose: (t: tf.TensorInfo) => void,
+): boolean {
+  if (!wasmGemvSettings.enabled || (a.mode !== 'int4' && a.mode !== 'int8') || !inputs.scales) return false;
+  const b = readWasmInternals(backend);
+  const memory = b ? backendMemory(b) : null;
+  const kernels = memory ? gemvKernels(memory) : null;
+  if (!b || !memory || !kernels) return false;
+  const mode: WasmGemvMode = a.mode;
+  const l = packedLayout(mode, a.inFeatures, a.groupSize);
+  const m = inputs.x.shape[0];
+  const scratch = alloc([l.paddedIn]); // [paddedIn] x laid out for the kernel
+  try {
+    const heap = () => memory.buffer;
+    const xOff = heapOffset(b, inputs.x);
+    const sOff = heapOffset(b, scratch);
+    const gemv = mode === 'int4' ? kernels.gemv_int4 : kernels.gemv_int8;
+    const groupBytes = (a.groupSize / l.codesPerWord) * 4;
+    for (let r = 0; r < m; r++) {
+      // Views taken after the last allocation (the heap may have grown).
+      const xs = new Float32Array(heap(), xOff, m * a.inFeatures);
+      prepareX(mode, xs, r * a.inFeatures, a.inFeatures, new Float32Array(heap(), sOff, l.paddedIn), l.paddedIn);
+      gemv(
+        heapOffset(b, inputs.words),
+        heapOffset(b, inputs.scales),
+        sOff,
+        heapOffset(b, y) + r * a.outFeatures * 4,
+        a.outFeatures,
+        l.rowWords * 4,
+        l.groupsPerRow,
+        groupBytes,
+      );
+    }
+  } finally {
+    dispose(scratch);
+  }
+  wasmGemvSettings.calls++;
+  return true;
+}
