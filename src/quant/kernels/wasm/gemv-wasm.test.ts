@@ -9,7 +9,14 @@ import { maxRelError, randomUniform, randomWeight, refForward } from '../../synt
 import { QUANT_MATMUL } from '../names';
 import { registerQuantKernels } from '../register';
 import { generatedSource, GENERATED_FILE } from './assemble.node';
-import { gemvKernels, prepareX, relaxedSimdSupported, WASM_GEMV_MODES, type WasmGemvMode } from './gemv-wasm';
+import {
+  gemvKernels,
+  prepareX,
+  relaxedSimdSupported,
+  scratchFloats,
+  WASM_GEMV_MODES,
+  type WasmGemvMode,
+} from './gemv-wasm';
 import { kernelsForBackend, wasmGemvSettings } from './wasm-gemv-host';
 
 // Off every group: ragged last groups (in 33, 100, 200), odd row counts, each group size.
@@ -40,12 +47,13 @@ function runStandalone(
   const wOff = 16;
   const sOff = align(wOff + packed.words.byteLength);
   const xOff = align(sOff + packed.scales.byteLength);
-  const yOff = align(xOff + l.paddedIn * 4);
+  const floats = scratchFloats(mode, l.paddedIn, g);
+  const yOff = align(xOff + floats * 4);
   new Uint32Array(memory.buffer, wOff, packed.words.length).set(packed.words);
   new Float32Array(memory.buffer, sOff, packed.scales.length).set(packed.scales);
-  prepareX(mode, x, 0, inp, new Float32Array(memory.buffer, xOff, l.paddedIn), l.paddedIn);
+  prepareX(mode, x, 0, inp, new Float32Array(memory.buffer, xOff, floats), l.paddedIn, g);
   const gemv = mode === 'int4' ? k.gemv_int4 : k.gemv_int8;
-  gemv(wOff, sOff, xOff, yOff, out, l.rowWords * 4, l.groupsPerRow, (g / l.codesPerWord) * 4);
+  gemv(wOff, sOff, xOff, yOff, out, l.rowWords * 4, l.groupsPerRow, (g / l.codesPerWord) * 4, xOff + l.paddedIn * 4);
   const y = new Float32Array(memory.buffer, yOff, out).slice();
   return { y, ref: refForward(x, dequantize(packed), 1, inp, out) };
 }

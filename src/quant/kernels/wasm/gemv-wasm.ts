@@ -7,7 +7,7 @@
 import { GEMV_MODULES } from './gemv-modules.generated';
 
 /** One kernel: byte offsets of W's words, its scales, the laid-out x and y; then out, bytes per row, groups per
- * row and bytes per group. */
+ * row, bytes per group; last the int4 per-group corrections `prepareX` writes (unused by int8). */
 type GemvFn = (
   ...args: [
     w: number,
@@ -18,6 +18,7 @@ type GemvFn = (
     rowBytes: number,
     groups: number,
     groupBytes: number,
+    xs: number,
   ]
 ) => void;
 
@@ -74,9 +75,9 @@ export function gemvKernels(memory: WebAssembly.Memory, prefer?: 'relaxed' | 'si
 }
 
 /**
- * Lays x [inFeatures] out as the kernel reads it (see `gemv-wat.ts`), into `dst` [paddedIn]: int8 in column order,
- * int4 as even-then-odd columns per 32-column block; zero past `inFeatures` (padded codes are zero too, but 0 · NaN
- * garbage would not be).
+ * Lays x [inFeatures] out as the kernel reads it (see `gemv-wat.ts`), into `dst` [scratchFloats]: int8 in column
+ * order, int4 as even-then-odd columns per 32-column block followed by 2·Σ x per group; zero past `inFeatures`
+ * (padded codes are zero, but 0 · NaN garbage would not be).
  */
 export function prepareX(
   mode: WasmGemvMode,
@@ -85,6 +86,7 @@ export function prepareX(
   inFeatures: number,
   dst: Float32Array,
   paddedIn: number,
+  groupSize: number,
 ): void {
   if (mode === 'int8') {
     dst.set(x.subarray(xOffset, xOffset + inFeatures));
@@ -99,4 +101,14 @@ export function prepareX(
       dst[b + 16 + j] = odd < inFeatures ? x[xOffset + odd] : 0;
     }
   }
+  for (let g = 0; g * groupSize < paddedIn; g++) {
+    let sum = 0;
+    for (let c = g * groupSize; c < Math.min((g + 1) * groupSize, inFeatures); c++) sum += x[xOffset + c];
+    dst[paddedIn + g] = 2 * sum;
+  }
+}
+
+/** Floats of the scratch `prepareX` fills: x laid out, plus the int4 per-group corrections. */
+export function scratchFloats(mode: WasmGemvMode, paddedIn: number, groupSize: number): number {
+  return mode === 'int4' ? paddedIn + paddedIn / groupSize : paddedIn;
 }

@@ -13,7 +13,9 @@
  * `x` is not the activation row itself but a scratch copy `prepareX` lays out for the kernel:
  * - int8: x in column order, zero past `inFeatures`;
  * - int4: per 32-column block (16 bytes of codes), the 16 even columns then the 16 odd ones, because byte j holds
- *   column 2j in its low nibble and 2j + 1 in its high nibble, and the two nibble vectors are decoded separately.
+ *   column 2j in its low nibble and 2j + 1 in its high nibble, and the two nibble vectors are decoded separately;
+ *   then one float per group, 2·Σ x over the group, which the kernel subtracts in each of 4 lanes (it multiplies
+ *   x by the offset codes u = c + 8, and Σ c·x = Σ u·x − 8·Σ x).
  */
 
 /** Which build: memory shared (threaded tfjs) or not; relaxed SIMD or the plain-SIMD fallback. */
@@ -58,6 +60,8 @@ function accumulateI8x16(relaxed: boolean, v: string, off: number): string {
   ].join('\n          ');
 }
 
+const NIBBLE_MASK = '(v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)';
+
 /** The body of one 16-byte step of a group: int8 (16 codes) or int4 (32 codes). */
 function step(mode: 'int8' | 'int4', relaxed: boolean): string {
   if (mode === 'int8') {
@@ -69,23 +73,27 @@ function step(mode: 'int8' | 'int4', relaxed: boolean): string {
   }
   return [
     `(local.set $v (v128.load (local.get $wp)))`,
-    // Low nibbles sign-extended: shift left 4 then arithmetic right 4 in each byte; high nibbles: arithmetic right 4.
-    accumulateI8x16(relaxed, '(i8x16.shr_s (i8x16.shl (local.get $v) (i32.const 4)) (i32.const 4))', 0),
-    accumulateI8x16(relaxed, '(i8x16.shr_s (local.get $v) (i32.const 4))', 64),
+    // Flipping bit 3 of every nibble turns the two's-complement code c into u = c + 8 (0..15); the group's
+    // Σ u·x − 8·Σ x is applied at its end. Masks and a 16-bit shift then split the nibbles: x86 has no 8-bit
+    // shifts, and the i8x16 shifts of the signed decode cost V8 several instructions each.
+    `(local.set $v (v128.xor (local.get $v) (v128.const i32x4 0x88888888 0x88888888 0x88888888 0x88888888)))`,
+    accumulateI8x16(relaxed, `(v128.and (local.get $v) ${NIBBLE_MASK})`, 0),
+    accumulateI8x16(relaxed, `(v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) ${NIBBLE_MASK})`, 64),
     `(local.set $xp (i32.add (local.get $xp) (i32.const 128)))`,
   ].join('\n          ');
 }
 
 /**
- * gemv_<mode>(w, scales, x, y, out, rowBytes, groups, groupBytes): for o in [0, out),
+ * gemv_<mode>(w, scales, x, y, out, rowBytes, groups, groupBytes, xs): for o in [0, out), with `xs` the int4
+ * correction per group (2·Σ x over the group, see `prepareX`; unused by int8),
  * y[o] = Σ_g scales[o·groups + g] · (codes of row o, group g) · x.
  */
 function gemvFunc(mode: 'int8' | 'int4', relaxed: boolean): string {
   return `
   (func (export "gemv_${mode}")
     (param $w i32) (param $s i32) (param $x i32) (param $y i32)
-    (param $out i32) (param $rowBytes i32) (param $groups i32) (param $groupBytes i32)
-    (local $o i32) (local $g i32) (local $wp i32) (local $wend i32) (local $xp i32) (local $sp i32)
+    (param $out i32) (param $rowBytes i32) (param $groups i32) (param $groupBytes i32) (param $xs i32)
+    (local $cp i32) (local $o i32) (local $g i32) (local $wp i32) (local $wend i32) (local $xp i32) (local $sp i32)
     (local $v v128) (local $lo16 v128) (local $hi16 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $row v128)
     (block $rows_done
@@ -94,6 +102,7 @@ function gemvFunc(mode: 'int8' | 'int4', relaxed: boolean): string {
         (local.set $wp (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $rowBytes))))
         (local.set $sp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $o) (local.get $groups)) (i32.const 2))))
         (local.set $xp (local.get $x))
+        (local.set $cp (local.get $xs))
         (local.set $row (v128.const i32x4 0 0 0 0))
         (local.set $g (i32.const 0))
         (block $groups_done
@@ -110,11 +119,15 @@ function gemvFunc(mode: 'int8' | 'int4', relaxed: boolean): string {
               (br_if $steps (i32.lt_u (local.get $wp) (local.get $wend))))
             (local.set $row ${madd(
               relaxed,
-              '(f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))',
+              mode === 'int4'
+                ? // minus 2·Σx in each of the 4 lanes: 8·Σx over the group
+                  '(f32x4.sub (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))) (f32x4.splat (f32.load (local.get $cp))))'
+                : '(f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))',
               '(f32x4.splat (f32.load (local.get $sp)))',
               '(local.get $row)',
             )})
             (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
+            (local.set $cp (i32.add (local.get $cp) (i32.const 4)))
             (local.set $g (i32.add (local.get $g) (i32.const 1)))
             (br $group)))
         (f32.store

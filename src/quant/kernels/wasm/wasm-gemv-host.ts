@@ -8,7 +8,7 @@ import type { tf } from '../../../backend/tf';
 import { heapOffset, readWasmInternals, type WasmBackendInternals } from '../../../backend/kernels/wasm-heap-views';
 import type { QuantKernelAttrs } from '../names';
 import { packedLayout } from '../../packed';
-import { gemvKernels, prepareX, type GemvKernels, type WasmGemvMode } from './gemv-wasm';
+import { gemvKernels, prepareX, scratchFloats, type GemvKernels, type WasmGemvMode } from './gemv-wasm';
 
 /** Switch for tests and benches: false runs the JS kernel on wasm too. */
 export const wasmGemvSettings = {
@@ -52,7 +52,8 @@ export function wasmGemv(
   const mode: WasmGemvMode = a.mode;
   const l = packedLayout(mode, a.inFeatures, a.groupSize);
   const m = inputs.x.shape[0];
-  const scratch = alloc([l.paddedIn]); // [paddedIn] x laid out for the kernel
+  const floats = scratchFloats(mode, l.paddedIn, a.groupSize);
+  const scratch = alloc([floats]); // [floats] x laid out for the kernel (+ int4 group corrections)
   try {
     const heap = () => memory.buffer;
     const xOff = heapOffset(b, inputs.x);
@@ -62,7 +63,8 @@ export function wasmGemv(
     for (let r = 0; r < m; r++) {
       // Views taken after the last allocation (the heap may have grown).
       const xs = new Float32Array(heap(), xOff, m * a.inFeatures);
-      prepareX(mode, xs, r * a.inFeatures, a.inFeatures, new Float32Array(heap(), sOff, l.paddedIn), l.paddedIn);
+      const dst = new Float32Array(heap(), sOff, floats);
+      prepareX(mode, xs, r * a.inFeatures, a.inFeatures, dst, l.paddedIn, a.groupSize);
       gemv(
         heapOffset(b, inputs.words),
         heapOffset(b, inputs.scales),
@@ -72,6 +74,7 @@ export function wasmGemv(
         l.rowWords * 4,
         l.groupsPerRow,
         groupBytes,
+        sOff + l.paddedIn * 4,
       );
     }
   } finally {
