@@ -1,5 +1,5 @@
 // Our wasm SIMD GEMV kernels in the built engine worker (threaded tfjs-wasm: a shared heap, relaxed SIMD in
-// Chromium): an int4 and an int8 base decode greedily to the same text on wasm (our kernels, in place on the heap)
+// Chromium): an int4, an int8 and an nf4 base decode greedily to the same text on wasm (our kernels, in place on the heap)
 // as on the plain-JS cpu backend (the JS kernels), token for token.
 import { expect, test } from './fixtures';
 import { engineRequest, loadModelFiles, startEngineWorker } from './engine-worker';
@@ -8,7 +8,9 @@ import { tinyChatModelFiles } from './tiny-chat-model';
 // The tiny random Llama (hidden 32, one layer) loads in a second: the demo's 15 MB took ~30 s per load and backend.
 const tinyFiles = () => tinyChatModelFiles().map((f) => ({ name: f.name, base64: f.buffer.toString('base64') }));
 
-test('int4 and int8 greedy decode on wasm (our SIMD kernels) equals the cpu backend (JS kernels)', async ({ page }) => {
+test('int4, int8 and nf4 greedy decode on wasm (our SIMD kernels) equals the cpu backend (JS kernels)', async ({
+  page,
+}) => {
   test.setTimeout(180_000);
   await page.goto('/');
   await expect(page.getByTestId('engine-backend')).toHaveText(/wasm|webgpu/);
@@ -18,7 +20,7 @@ test('int4 and int8 greedy decode on wasm (our SIMD kernels) equals the cpu back
     await startEngineWorker(page);
     const report = await engineRequest(page, 'init', { preference: backend });
     expect(report.backend).toBe(backend);
-    for (const quant of ['int4', 'int8'] as const) {
+    for (const quant of ['int4', 'int8', 'nf4'] as const) {
       await loadModelFiles(page, 'tiny', tinyFiles(), quant, 'f32');
       const gen = await engineRequest(page, 'generate', {
         prompt: 'Once upon a time',
@@ -44,4 +46,5 @@ test('int4 and int8 greedy decode on wasm (our SIMD kernels) equals the cpu back
   }
   expect(texts['wasm-int4']).toBe(texts['cpu-int4']);
   expect(texts['wasm-int8']).toBe(texts['cpu-int8']);
+  expect(texts['wasm-nf4']).toBe(texts['cpu-nf4']);
 });

@@ -42,7 +42,7 @@ for (const [out, inp] of SHAPES) {
   const x = tf.tensor2d(randomUniform(inp, 2), [1, inp]);
   const wT = tf.tensor2d(wf, [out, inp]).transpose(); // [in, out]: the untransposed form XNNPACK serves
   const f32 = bestNsPerWeight(() => tf.matMul(x, wT), out * inp);
-  for (const mode of ['int4', 'int8'] as const) {
+  for (const mode of ['int4', 'int8', 'nf4'] as const) {
     const packed = quantize(wf, [out, inp], mode, 64);
     const l = packedLayout(mode, inp, 64);
     const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');

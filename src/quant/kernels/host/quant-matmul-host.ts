@@ -67,7 +67,7 @@ function forward(
   const y = io.alloc([m, a.outFeatures]);
   const inputs = { x, words: need(args.inputs, 'words'), scales: args.inputs.scales };
   if (m <= hostKernelSettings.smallM && name === 'wasm' && wasmGemv(args.backend, a, inputs, y, io.alloc, io.dispose)) {
-    // Our SIMD kernels ran in place on the heap (int4, int8).
+    // Our SIMD kernels ran in place on the heap (int4, int8, nf4).
   } else if (m <= hostKernelSettings.smallM) {
     const w = packedView(io, args.inputs, a);
     const xs = io.view(x) as Float32Array;

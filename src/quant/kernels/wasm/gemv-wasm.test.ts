@@ -52,7 +52,7 @@ function runStandalone(
   new Uint32Array(memory.buffer, wOff, packed.words.length).set(packed.words);
   new Float32Array(memory.buffer, sOff, packed.scales.length).set(packed.scales);
   prepareX(mode, x, 0, inp, new Float32Array(memory.buffer, xOff, floats), l.paddedIn, g);
-  const gemv = mode === 'int4' ? k.gemv_int4 : k.gemv_int8;
+  const gemv = k[`gemv_${mode}`];
   gemv(wOff, sOff, xOff, yOff, out, l.rowWords * 4, l.groupsPerRow, (g / l.codesPerWord) * 4, xOff + l.paddedIn * 4);
   const y = new Float32Array(memory.buffer, yOff, out).slice();
   return { y, ref: refForward(x, dequantize(packed), 1, inp, out) };

@@ -28,11 +28,12 @@ export interface GemvKernels {
   readonly flavour: 'relaxed' | 'simd';
   gemv_int8: GemvFn;
   gemv_int4: GemvFn;
+  gemv_nf4: GemvFn;
 }
 
-/** Modes the wasm kernels cover (nf4 and f16 stay on the JS path). */
-export type WasmGemvMode = 'int8' | 'int4';
-export const WASM_GEMV_MODES: readonly WasmGemvMode[] = ['int8', 'int4'];
+/** Modes the wasm kernels cover (f16 stays on the JS path). */
+export type WasmGemvMode = 'int8' | 'int4' | 'nf4';
+export const WASM_GEMV_MODES: readonly WasmGemvMode[] = ['int8', 'int4', 'nf4'];
 
 const loaded = new WeakMap<WebAssembly.Memory, GemvKernels | null>();
 
@@ -76,7 +77,7 @@ export function gemvKernels(memory: WebAssembly.Memory, prefer?: 'relaxed' | 'si
 
 /**
  * Lays x [inFeatures] out as the kernel reads it (see `gemv-wat.ts`), into `dst` [scratchFloats]: int8 in column
- * order, int4 as even-then-odd columns per 32-column block followed by 2·Σ x per group; zero past `inFeatures`
+ * order, int4/nf4 as even-then-odd columns per 32-column block, int4 followed by 2·Σ x per group; zero past `inFeatures`
  * (padded codes are zero, but 0 · NaN garbage would not be).
  */
 export function prepareX(
@@ -101,6 +102,7 @@ export function prepareX(
       dst[b + 16 + j] = odd < inFeatures ? x[xOffset + odd] : 0;
     }
   }
+  if (mode === 'nf4') return;
   for (let g = 0; g * groupSize < paddedIn; g++) {
     let sum = 0;
     for (let c = g * groupSize; c < Math.min((g + 1) * groupSize, inFeatures); c++) sum += x[xOffset + c];

@@ -17,6 +17,7 @@
  *   then one float per group, 2·Σ x over the group, which the kernel subtracts in each of 4 lanes (it multiplies
  *   x by the offset codes u = c + 8, and Σ c·x = Σ u·x − 8·Σ x).
  */
+import { NF4_LEVELS } from '../../levels';
 
 /** Which build: memory shared (threaded tfjs) or not; relaxed SIMD or the plain-SIMD fallback. */
 export interface GemvBuild {
@@ -60,10 +61,57 @@ function accumulateI8x16(relaxed: boolean, v: string, off: number): string {
   ].join('\n          ');
 }
 
+/** Modes with a kernel. */
+type KernelMode = 'int8' | 'int4' | 'nf4';
+
+/** Byte `b` (little-endian) of every NF4 level as f32, as a 16-lane table for `i8x16.swizzle`. */
+function nf4Plane(b: number): string {
+  const bytes = new Uint8Array(Float32Array.from(NF4_LEVELS).buffer);
+  return `(v128.const i8x16 ${Array.from({ length: 16 }, (_, k) => bytes[4 * k + b]).join(' ')})`;
+}
+
+/**
+ * NF4: the 16 nibble indices of `idx` looked up as f32 levels, exactly. One swizzle per byte plane of the f32
+ * table gives byte b of L[n] in every lane; two rounds of byte then 16-bit interleaves assemble lanes 0–3, 4–7,
+ * 8–11 and 12–15 as f32x4, multiplied by x at `$xp + off` into a0..a3.
+ */
+function accumulateNf4(relaxed: boolean, idx: string, off: number): string {
+  const seq = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+  const bytePairs = (half: number) =>
+    seq(8 * half, 8 * half + 8)
+      .flatMap((i) => [i, i + 16])
+      .join(' ');
+  const wordPairs = (half: number) =>
+    seq(4 * half, 4 * half + 4)
+      .flatMap((i) => [2 * i, 2 * i + 1, 2 * i + 16, 2 * i + 17])
+      .join(' ');
+  const x = (k: number): string => `(v128.load offset=${off + 16 * k} (local.get $xp))`;
+  const out: string[] = [`(local.set $n ${idx})`];
+  for (let b = 0; b < 4; b++) out.push(`(local.set $p${b} (i8x16.swizzle ${nf4Plane(b)} (local.get $n)))`);
+  for (let half = 0; half < 2; half++) {
+    out.push(`(local.set $q01 (i8x16.shuffle ${bytePairs(half)} (local.get $p0) (local.get $p1)))`);
+    out.push(`(local.set $q23 (i8x16.shuffle ${bytePairs(half)} (local.get $p2) (local.get $p3)))`);
+    for (let w = 0; w < 2; w++) {
+      const k = 2 * half + w;
+      const levels = `(i8x16.shuffle ${wordPairs(w)} (local.get $q01) (local.get $q23))`;
+      out.push(`(local.set $a${k} ${madd(relaxed, levels, x(k), `(local.get $a${k})`)})`);
+    }
+  }
+  return out.join('\n          ');
+}
+
 const NIBBLE_MASK = '(v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)';
 
 /** The body of one 16-byte step of a group: int8 (16 codes) or int4 (32 codes). */
-function step(mode: 'int8' | 'int4', relaxed: boolean): string {
+function step(mode: KernelMode, relaxed: boolean): string {
+  if (mode === 'nf4') {
+    return [
+      `(local.set $v (v128.load (local.get $wp)))`,
+      accumulateNf4(relaxed, `(v128.and (local.get $v) ${NIBBLE_MASK})`, 0),
+      accumulateNf4(relaxed, `(v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) ${NIBBLE_MASK})`, 64),
+      `(local.set $xp (i32.add (local.get $xp) (i32.const 128)))`,
+    ].join('\n          ');
+  }
   if (mode === 'int8') {
     return [
       `(local.set $v (v128.load (local.get $wp)))`,
@@ -88,13 +136,14 @@ function step(mode: 'int8' | 'int4', relaxed: boolean): string {
  * correction per group (2·Σ x over the group, see `prepareX`; unused by int8),
  * y[o] = Σ_g scales[o·groups + g] · (codes of row o, group g) · x.
  */
-function gemvFunc(mode: 'int8' | 'int4', relaxed: boolean): string {
+function gemvFunc(mode: KernelMode, relaxed: boolean): string {
   return `
   (func (export "gemv_${mode}")
     (param $w i32) (param $s i32) (param $x i32) (param $y i32)
     (param $out i32) (param $rowBytes i32) (param $groups i32) (param $groupBytes i32) (param $xs i32)
     (local $cp i32) (local $o i32) (local $g i32) (local $wp i32) (local $wend i32) (local $xp i32) (local $sp i32)
-    (local $v v128) (local $lo16 v128) (local $hi16 v128)
+    (local $v v128) (local $lo16 v128) (local $hi16 v128) (local $n v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $q01 v128) (local $q23 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $row v128)
     (block $rows_done
       (loop $rows
@@ -143,7 +192,7 @@ function gemvFunc(mode: 'int8' | 'int4', relaxed: boolean): string {
 export function gemvWat(build: GemvBuild): string {
   const memory = build.shared ? '(memory 1 65536 shared)' : '(memory 1)';
   return `(module
-  (import "env" "memory" ${memory})${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}
+  (import "env" "memory" ${memory})${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}
 )
 `;
 }

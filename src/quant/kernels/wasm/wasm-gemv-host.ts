@@ -44,7 +44,7 @@ export function wasmGemv(
   alloc: (shape: number[]) => tf.TensorInfo,
   dispose: (t: tf.TensorInfo) => void,
 ): boolean {
-  if (!wasmGemvSettings.enabled || (a.mode !== 'int4' && a.mode !== 'int8') || !inputs.scales) return false;
+  if (!wasmGemvSettings.enabled || a.mode === 'f16' || !inputs.scales) return false;
   const b = readWasmInternals(backend);
   const memory = b ? backendMemory(b) : null;
   const kernels = memory ? gemvKernels(memory) : null;
@@ -58,7 +58,7 @@ export function wasmGemv(
     const heap = () => memory.buffer;
     const xOff = heapOffset(b, inputs.x);
     const sOff = heapOffset(b, scratch);
-    const gemv = mode === 'int4' ? kernels.gemv_int4 : kernels.gemv_int8;
+    const gemv = kernels[`gemv_${mode}`];
     const groupBytes = (a.groupSize / l.codesPerWord) * 4;
     for (let r = 0; r < m; r++) {
       // Views taken after the last allocation (the heap may have grown).
