@@ -95,11 +95,12 @@ describe('QuantMatMul on the wasm backend runs the SIMD kernels for decode', () 
       for (const { out, inp, g } of SHAPES) {
         const packed = quantize(randomWeight(out * inp, seed), [out, inp], mode, g);
         const bias = randomUniform(out, seed + 2);
-        const xv = randomUniform(inp, seed++ + 1);
+        const m = seed % 2 ? 3 : 1; // a few rows (a multiplexed decode) go through the GEMV too
+        const xv = randomUniform(m * inp, seed++ + 1);
         const l = packedLayout(mode, inp, g);
         const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');
         const scales = tf.tensor2d(packed.scales, [out, l.groupsPerRow]);
-        const x = tf.tensor2d(xv, [1, inp]);
+        const x = tf.tensor2d(xv, [m, inp]);
         const b = tf.tensor1d(bias);
         const attrs = { mode, groupSize: g, inFeatures: inp, outFeatures: out };
         const run = () => tf.engine().runKernel(QUANT_MATMUL, { x, words, scales, bias: b }, attrs) as tf.Tensor;
@@ -109,7 +110,7 @@ describe('QuantMatMul on the wasm backend runs the SIMD kernels for decode', () 
         wasmGemvSettings.enabled = false;
         const yJs = run();
         wasmGemvSettings.enabled = true;
-        const ref = refForward(xv, dequantize(packed), 1, inp, out, bias);
+        const ref = refForward(xv, dequantize(packed), m, inp, out, bias);
         expect(maxRelError(ySimd.dataSync(), ref)).toBeLessThan(1e-5);
         expect(maxRelError(ySimd.dataSync(), yJs.dataSync())).toBeLessThan(1e-5);
         tf.dispose([words, scales, x, b, ySimd, yJs]);

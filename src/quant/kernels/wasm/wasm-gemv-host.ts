@@ -1,7 +1,7 @@
 /**
- * The decode path (M rows ≤ `smallM`) of QuantMatMul on the wasm backend through our SIMD kernels, in place on
- * tfjs-wasm's heap: the packed words, scales and y are the tensors themselves, only x is re-laid out into one
- * transient [paddedIn] tensor (a few KB). Returns false when the mode or the backend is not covered, and the
+ * The decode path (M ≤ `maxRows` rows, one GEMV each) of QuantMatMul on the wasm backend through our SIMD kernels,
+ * in place on tfjs-wasm's heap: the packed words, scales and y are the tensors themselves, only x is re-laid out
+ * into one transient tensor of a few KB. Returns false when the mode or the backend is not covered, and the
  * caller runs the JS kernel instead.
  */
 import type { tf } from '../../../backend/tf';
@@ -13,6 +13,12 @@ import { gemvKernels, prepareX, scratchFloats, type GemvKernels, type WasmGemvMo
 /** Switch for tests and benches: false runs the JS kernel on wasm too. */
 export const wasmGemvSettings = {
   enabled: true,
+  /**
+   * Rows up to which the forward runs one GEMV per row rather than decoding W into a block for XNNPACK. Measured
+   * (QuantMatMul through runKernel, Node wasm plain SIMD, SmolLM2-135M shapes, best of 5 on a loaded machine): int4/int8/nf4 at
+   * M = 2..8 took 0.1–3.0 ms as GEMVs against 1.0–6.4 ms on the block path, every shape and mode.
+   */
+  maxRows: 8,
   /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
 };
 
