@@ -32,7 +32,11 @@ async function withCoresSeenAs<T>(threads: number | undefined, init: () => Promi
   const nav = (globalThis as { navigator?: object }).navigator;
   if (!threads || threads <= 1 || !nav) return init();
   const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
-  Object.defineProperty(nav, 'hardwareConcurrency', { value: threads * 2, configurable: true });
+  try {
+    Object.defineProperty(nav, 'hardwareConcurrency', { value: threads * 2, configurable: true });
+  } catch {
+    return init(); // a navigator that refuses own properties: tfjs's half-the-cores pool, reported as such
+  }
   try {
     return await init();
   } finally {
