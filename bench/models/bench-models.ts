@@ -11,6 +11,7 @@ import type { LayerWeights, ModelWeights } from '../../src/model/weights';
 import type { BenchModelName } from '../core/types';
 import { loraParams } from '../core/flops';
 import { uniform } from '../core/random';
+import type { DemoShape } from '../../scripts/demo-model/demo-config';
 
 /** HF-style config.json of each bench model. */
 export const BENCH_MODEL_CONFIGS: Record<BenchModelName, Record<string, unknown>> = {
@@ -28,15 +29,7 @@ export const BENCH_MODEL_CONFIGS: Record<BenchModelName, Record<string, unknown>
   }),
 };
 
-function llama(s: {
-  hidden: number;
-  layers: number;
-  heads: number;
-  kvHeads: number;
-  intermediate: number;
-  vocab: number;
-  ropeTheta?: number;
-}) {
+function llama(s: Omit<DemoShape, 'context'> & { ropeTheta?: number }) {
   return {
     model_type: 'llama',
     architectures: ['LlamaForCausalLM'],

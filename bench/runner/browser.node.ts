@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { CHROMIUM_ARGS } from '../../playwright.config';
 import { BENCH_EVENT_HOOK, type BenchEvent } from '../core/protocol';
 import type { BenchOptions, BenchResult } from '../core/types';
 
@@ -19,15 +20,10 @@ export function hasHardwareGpu(): boolean {
   return fs.existsSync('/dev/nvidia0') || fs.existsSync('/dev/dri/renderD128');
 }
 
-/** Chromium flags: isolation from the network and updates, WebGPU on, Vulkan when a real GPU is present. */
+/** Chromium flags: the e2e ones (quiet, WebGPU on), eager memory measurement, Vulkan when a real GPU is present. */
 export function chromiumArgs(hardwareGpu: boolean): string[] {
   const args = [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--enable-unsafe-webgpu',
+    ...CHROMIUM_ARGS,
     // performance.measureUserAgentSpecificMemory() answers at once instead of waiting for a GC.
     '--enable-blink-features=ForceEagerMeasureMemory',
   ];
