@@ -5,40 +5,29 @@
  * walks a quarter of the rows; the 64 threads along x read 64 consecutive words of a row (coalesced). The four
  * row slices are then summed through workgroup memory. Dequantization happens in registers only.
  */
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { PackedMode } from '../../packed';
 import { codesPerWord } from '../../packed';
+import { QuantProgram } from './quant-program';
 import { decodeSnippet, weightVariableNames } from './quant-wgsl';
 
 const COLS = 64;
 const SLICES = 4;
 
-export class QuantGemvTProgram implements WebGPUProgram {
-  /** Inputs in binding order: dy, packed words, scales (not for f16). */
-  variableNames: string[];
-  /** All scalar: dy is read one value per row, words one u32 per thread. */
-  variableComponents: number[];
-  /** [1, in]. */
-  outputShape: number[];
-  /** Mode and group size. */
-  shaderKey: string;
-  /** Output dim 1 on x, dim 0 on y. */
-  dispatchLayout = { x: [1], y: [0] };
-  /** One workgroup per COLS packed words of a row. */
-  dispatch: [number, number, number];
-  /** x: packed word column; y: row slice. */
+/** All inputs scalar (dy one value per row, words one u32 per thread). Output [1, in]; shader key: mode. */
+export class QuantGemvTProgram extends QuantProgram {
+  /** x: packed word column (one workgroup per COLS words of a row); y: row slice. */
   workgroupSize: [number, number, number] = [COLS, SLICES, 1];
-  /** Runtime sizes. */
   uniforms = 'dimIn : i32, dimOut : i32, rowWords : i32, groupsPerRow : i32, groupSize : i32,';
-  private readonly mode: PackedMode;
 
   constructor(mode: PackedMode, inFeatures: number, rowWords: number) {
-    this.mode = mode;
-    this.variableNames = ['dy', ...weightVariableNames(mode)];
-    this.variableComponents = this.variableNames.map(() => 1);
-    this.outputShape = [1, inFeatures];
-    this.dispatch = [Math.ceil(rowWords / COLS), 1, 1];
-    this.shaderKey = `lsQuantGemvT_${mode}`;
+    const variableNames = ['dy', ...weightVariableNames(mode)];
+    super(mode, {
+      variableNames,
+      variableComponents: variableNames.map(() => 1),
+      outputShape: [1, inFeatures],
+      dispatch: [Math.ceil(rowWords / COLS), 1, 1],
+      shaderKey: `lsQuantGemvT_${mode}`,
+    });
   }
 
   getUserCode(): string {

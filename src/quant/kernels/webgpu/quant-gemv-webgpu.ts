@@ -9,9 +9,9 @@
  * The x rows are a compile-time count R (1, 2, 4 or 8 ≥ M): each decoded vec4 is reused for all R rows.
  * The weight is only ever decoded into registers.
  */
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { PackedMode } from '../../packed';
 import { codesPerWord } from '../../packed';
+import { QuantProgram } from './quant-program';
 import { decodeSnippet, weightVariableNames } from './quant-wgsl';
 
 const LANES = 32;
@@ -24,39 +24,30 @@ export function gemvRowsFor(m: number): number {
   return m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
 }
 
-export class QuantGemvProgram implements WebGPUProgram {
-  /** Inputs in binding order: x, packed words, scales (not for f16), bias (when present). */
-  variableNames: string[];
-  /** x is read as vec4<f32> when `in` is a multiple of 4; words always as vec4<i32>. */
-  variableComponents: number[];
-  /** [M, out]. */
-  outputShape: number[];
-  /** Everything baked into the WGSL: mode, row count R, x alignment, bias. */
-  shaderKey: string;
-  /** Output dim 1 on x, dim 0 on y (only used by tfjs's unused getOutputCoords helper). */
-  dispatchLayout = { x: [1], y: [0] };
-  /** One workgroup per ROWS_PER_WG output features. */
-  dispatch: [number, number, number];
-  /** x: lanes along `in`; y: output features of the workgroup. */
+/** x is read as vec4<f32> when `in` is a multiple of 4; words always as vec4<i32>. Output [M, out]. */
+export class QuantGemvProgram extends QuantProgram {
+  /** x: lanes along `in`; y: output features of the workgroup (one workgroup per ROWS_PER_WG of them). */
   workgroupSize: [number, number, number] = [LANES, ROWS_PER_WG, 1];
-  /** Runtime sizes, so one compiled pipeline serves every layer of the same mode. */
   uniforms = 'dimM : i32, dimIn : i32, dimOut : i32, rowVec4s : i32, groupsPerRow : i32, groupSize : i32,';
-  private readonly mode: PackedMode;
   private readonly rows: number;
   private readonly xAligned: boolean;
   private readonly hasBias: boolean;
 
   constructor(mode: PackedMode, m: number, inFeatures: number, outFeatures: number, hasBias: boolean) {
     if (m > GEMV_MAX_ROWS) throw new Error(`QuantGemvProgram: ${m} rows exceeds ${GEMV_MAX_ROWS}`);
-    this.mode = mode;
-    this.rows = gemvRowsFor(m);
-    this.xAligned = inFeatures % 4 === 0;
+    const rows = gemvRowsFor(m);
+    const xAligned = inFeatures % 4 === 0;
+    const variableNames = ['x', ...weightVariableNames(mode), ...(hasBias ? ['bias'] : [])];
+    super(mode, {
+      variableNames,
+      variableComponents: [xAligned ? 4 : 1, 4, ...variableNames.slice(2).map(() => 1)],
+      outputShape: [m, outFeatures],
+      dispatch: [Math.ceil(outFeatures / ROWS_PER_WG), 1, 1],
+      shaderKey: `lsQuantGemv_${mode}_${rows}_${xAligned}_${hasBias}`,
+    });
+    this.rows = rows;
+    this.xAligned = xAligned;
     this.hasBias = hasBias;
-    this.variableNames = ['x', ...weightVariableNames(mode), ...(hasBias ? ['bias'] : [])];
-    this.variableComponents = [this.xAligned ? 4 : 1, 4, ...this.variableNames.slice(2).map(() => 1)];
-    this.outputShape = [m, outFeatures];
-    this.dispatch = [Math.ceil(outFeatures / ROWS_PER_WG), 1, 1];
-    this.shaderKey = `lsQuantGemv_${mode}_${this.rows}_${this.xAligned}_${hasBias}`;
   }
 
   getUserCode(): string {

@@ -4,7 +4,7 @@ import type { tf } from '../../../backend/tf';
 import { packedLayout } from '../../packed';
 import { QUANT_MATMUL_INPUT_GRAD, quantAttrs } from '../names';
 import { QuantGemvTProgram } from './quant-gemv-t-webgpu';
-import { needInput } from './quant-matmul-webgpu';
+import { needInput, runQuantProgram, weightInputs } from './quant-matmul-webgpu';
 import { QuantTiledProgram } from './quant-tiled-webgpu';
 
 /** dx [M, in] = dy [M, out] · W. The caller (engine) owns the returned tensor. */
@@ -16,10 +16,7 @@ export function quantMatMulInputGradWebGPU(args: {
   const a = quantAttrs(args.attrs);
   const backend = args.backend as WebGPUBackend;
   const dy = needInput(args.inputs, 'dy');
-  const weights =
-    a.mode === 'f16'
-      ? [needInput(args.inputs, 'words')]
-      : [needInput(args.inputs, 'words'), needInput(args.inputs, 'scales')];
+  const weights = weightInputs(args.inputs, a.mode);
   const l = packedLayout(a.mode, a.inFeatures, a.groupSize);
   const m = dy.shape[0];
   let program: WebGPUProgram;
@@ -31,12 +28,7 @@ export function quantMatMulInputGradWebGPU(args: {
     program = new QuantTiledProgram('inputGrad', a.mode, m, a.inFeatures, false);
     uniforms = [m, a.outFeatures, a.inFeatures, a.outFeatures, l.rowWords / 4, l.groupsPerRow, a.groupSize];
   }
-  return backend.runWebGPUProgram(
-    program,
-    [dy, ...weights],
-    'float32',
-    uniforms.map((v) => ({ type: 'int32', data: [v] })),
-  );
+  return runQuantProgram(backend, program, [dy, ...weights], uniforms);
 }
 
 export const quantMatMulInputGradWebGPUConfig: tf.KernelConfig = {

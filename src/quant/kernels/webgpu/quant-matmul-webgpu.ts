@@ -1,7 +1,7 @@
 /** QuantMatMul on webgpu: GEMV for M ≤ 8 (decode, short prompts), the tiled program above. Tensor bookkeeping only. */
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { tf } from '../../../backend/tf';
-import { packedLayout } from '../../packed';
+import { packedLayout, type PackedMode } from '../../packed';
 import { QUANT_MATMUL, quantAttrs } from '../names';
 import { GEMV_MAX_ROWS, QuantGemvProgram } from './quant-gemv-webgpu';
 import { QuantTiledProgram } from './quant-tiled-webgpu';
@@ -11,6 +11,27 @@ export function needInput(inputs: tf.NamedTensorInfoMap, name: string): tf.Tenso
   const t = inputs[name];
   if (!t) throw new Error(`quant webgpu kernel: missing input '${name}'`);
   return t;
+}
+
+/** The packed weight's inputs in binding order: words, then scales (none for f16). */
+export function weightInputs(inputs: tf.NamedTensorInfoMap, mode: PackedMode): tf.TensorInfo[] {
+  const words = needInput(inputs, 'words');
+  return mode === 'f16' ? [words] : [words, needInput(inputs, 'scales')];
+}
+
+/** Runs a quant program to a float32 output; every quant program's uniforms are i32 sizes, in declaration order. */
+export function runQuantProgram(
+  backend: WebGPUBackend,
+  program: WebGPUProgram,
+  inputs: tf.TensorInfo[],
+  uniforms: number[],
+): tf.TensorInfo {
+  return backend.runWebGPUProgram(
+    program,
+    inputs,
+    'float32',
+    uniforms.map((v) => ({ type: 'int32', data: [v] })),
+  );
 }
 
 /** y [M, out] = x [M, in] · Wᵀ (+ bias). The caller (engine) owns the returned tensor. */
@@ -23,10 +44,7 @@ export function quantMatMulWebGPU(args: {
   const backend = args.backend as WebGPUBackend;
   const x = needInput(args.inputs, 'x');
   const bias = args.inputs.bias;
-  const weights =
-    a.mode === 'f16'
-      ? [needInput(args.inputs, 'words')]
-      : [needInput(args.inputs, 'words'), needInput(args.inputs, 'scales')];
+  const weights = weightInputs(args.inputs, a.mode);
   const inputs = [x, ...weights, ...(bias ? [bias] : [])];
   const l = packedLayout(a.mode, a.inFeatures, a.groupSize);
   const m = x.shape[0];
@@ -40,12 +58,7 @@ export function quantMatMulWebGPU(args: {
     program = new QuantTiledProgram('forward', a.mode, m, a.outFeatures, !!bias);
     uniforms = [m, a.inFeatures, a.outFeatures, a.outFeatures, rowVec4s, l.groupsPerRow, a.groupSize];
   }
-  return backend.runWebGPUProgram(
-    program,
-    inputs,
-    'float32',
-    uniforms.map((v) => ({ type: 'int32', data: [v] })),
-  );
+  return runQuantProgram(backend, program, inputs, uniforms);
 }
 
 export const quantMatMulWebGPUConfig: tf.KernelConfig = {

@@ -17,9 +17,9 @@
  * The weight tile is fetched as `vec4<u32>` and never exists as float outside workgroup memory. Packed rows are
  * padded to 32 columns, so a forward k-tile never reads past a row. Workgroup memory ≤ 14 KiB (+64 B NF4 table).
  */
-import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { PackedMode } from '../../packed';
 import { codesPerWord } from '../../packed';
+import { QuantProgram } from './quant-program';
 import { decodeSnippet, weightVariableNames } from './quant-wgsl';
 
 export const TILE_M = 32;
@@ -30,37 +30,27 @@ const THREADS = 128;
 
 export type TiledDirection = 'forward' | 'inputGrad';
 
-export class QuantTiledProgram implements WebGPUProgram {
-  /** Inputs in binding order: A (x or dy), packed words, scales (not for f16), bias (forward, when present). */
-  variableNames: string[];
-  /** A, scales and bias scalar; words as vec4<i32>. */
-  variableComponents: number[];
-  /** [M, N]. */
-  outputShape: number[];
-  /** Direction, mode, bias. */
-  shaderKey: string;
-  /** Output dim 1 (N) on x, dim 0 (M) on y. */
-  dispatchLayout = { x: [1], y: [0] };
-  /** One workgroup per TILE_M × TILE_N output tile. */
-  dispatch: [number, number, number];
-  /** 16 × 8 threads, 4 × 4 outputs each. */
+/** A (x or dy), scales and bias scalar; words as vec4<i32>. Output [M, N]; shader key: direction, mode, bias. */
+export class QuantTiledProgram extends QuantProgram {
+  /** 16 × 8 threads, 4 × 4 outputs each; one workgroup per TILE_M × TILE_N output tile. */
   workgroupSize: [number, number, number] = [TILE_N / 4, TILE_M / 4, 1];
-  /** Runtime sizes: one pipeline per (direction, mode, bias) whatever the layer. */
   uniforms = 'dimM : i32, dimK : i32, dimN : i32, dimOut : i32, rowVec4s : i32, groupsPerRow : i32, groupSize : i32,';
   private readonly direction: TiledDirection;
-  private readonly mode: PackedMode;
   private readonly hasBias: boolean;
 
   constructor(direction: TiledDirection, mode: PackedMode, m: number, n: number, hasBias: boolean) {
-    this.direction = direction;
-    this.mode = mode;
-    this.hasBias = hasBias && direction === 'forward';
+    const withBias = hasBias && direction === 'forward';
     const a = direction === 'forward' ? 'x' : 'dy';
-    this.variableNames = [a, ...weightVariableNames(mode), ...(this.hasBias ? ['bias'] : [])];
-    this.variableComponents = this.variableNames.map((name) => (name === 'words' ? 4 : 1));
-    this.outputShape = [m, n];
-    this.dispatch = [Math.ceil(n / TILE_N), Math.ceil(m / TILE_M), 1];
-    this.shaderKey = `lsQuantTiled_${direction}_${mode}_${this.hasBias}`;
+    const variableNames = [a, ...weightVariableNames(mode), ...(withBias ? ['bias'] : [])];
+    super(mode, {
+      variableNames,
+      variableComponents: variableNames.map((name) => (name === 'words' ? 4 : 1)),
+      outputShape: [m, n],
+      dispatch: [Math.ceil(n / TILE_N), Math.ceil(m / TILE_M), 1],
+      shaderKey: `lsQuantTiled_${direction}_${mode}_${withBias}`,
+    });
+    this.direction = direction;
+    this.hasBias = withBias;
   }
 
   getUserCode(): string {
