@@ -28,35 +28,22 @@ export function quantize(
 }
 
 /** int8: codes in [-127, 127], scale = absmax / 127. */
-export function quantizeInt8(
-  weight: Float32Array,
-  shape: Shape,
-  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
-): PackedWeight {
-  return quantizeGrouped(
-    weight,
-    shape,
-    'int8',
-    groupSize,
-    (absmax) => absmax / INT8_QMAX,
-    (v, inv) => clampRound(v * inv, INT8_QMAX),
-  );
-}
+export const quantizeInt8 = symmetricQuantizer('int8', INT8_QMAX);
 
 /** int4: codes in [-7, 7] (-8 unused, keeping zero exact and the range symmetric), scale = absmax / 7. */
-export function quantizeInt4(
-  weight: Float32Array,
-  shape: Shape,
-  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
-): PackedWeight {
-  return quantizeGrouped(
-    weight,
-    shape,
-    'int4',
-    groupSize,
-    (absmax) => absmax / INT4_QMAX,
-    (v, inv) => clampRound(v * inv, INT4_QMAX),
-  );
+export const quantizeInt4 = symmetricQuantizer('int4', INT4_QMAX);
+
+/** Symmetric integer codes in [-qmax, qmax] with scale = absmax / qmax (int8 and int4 differ only in qmax). */
+function symmetricQuantizer(mode: 'int8' | 'int4', qmax: number) {
+  return (weight: Float32Array, shape: Shape, groupSize: GroupSize = DEFAULT_GROUP_SIZE): PackedWeight =>
+    quantizeGrouped(
+      weight,
+      shape,
+      mode,
+      groupSize,
+      (absmax) => absmax / qmax,
+      (v, inv) => clampRound(v * inv, qmax),
+    );
 }
 
 /** NF4: scale = absmax of the group, code = index of the nearest NormalFloat level of w / absmax. */
