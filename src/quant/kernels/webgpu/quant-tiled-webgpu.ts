@@ -112,23 +112,9 @@ export class QuantTiledProgram extends QuantProgram {
         if (col0 + 48 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 48, v.w${bias(3)}); }
       }
 
-      fn main() {
-        initLut();
-        let m0 = i32(workgroupId.y) * ${TILE_M};
-        let n0 = i32(workgroupId.x) * ${TILE_N};
-        let tx = i32(localId.x);
-        let ty = i32(localId.y);
-        var acc0 = vec4<f32>(0.0); // row ty, columns tx + 16·j
-        var acc1 = vec4<f32>(0.0); // row ty + 8
-        var acc2 = vec4<f32>(0.0); // row ty + 16
-        var acc3 = vec4<f32>(0.0); // row ty + 24
-        let numTiles = (uniforms.dimK + ${TILE_K - 1}) / ${TILE_K};
-        for (var kt = 0; kt < numTiles; kt++) {
-          loadTileA(m0, kt * ${TILE_K}, i32(localIndex));
-          loadTileW(kt * ${TILE_K}, n0, i32(localIndex));
-          workgroupBarrier();
-          for (var k4 = 0; k4 < ${K4}; k4++) {
-            let b0 = tileW[tx][k4];
+      ${tiledMain(
+        'row ty, columns tx + 16·j',
+        `            let b0 = tileW[tx][k4];
             let b1 = tileW[tx + 16][k4];
             let b2 = tileW[tx + 32][k4];
             let b3 = tileW[tx + 48][k4];
@@ -140,14 +126,9 @@ export class QuantTiledProgram extends QuantProgram {
             acc1 += vec4<f32>(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
             acc2 += vec4<f32>(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
             acc3 += vec4<f32>(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
-          }
-          workgroupBarrier();
-        }
-        writeRow(m0 + ty, n0 + tx, acc0);
-        writeRow(m0 + ty + 8, n0 + tx, acc1);
-        writeRow(m0 + ty + 16, n0 + tx, acc2);
-        writeRow(m0 + ty + 24, n0 + tx, acc3);
-      }`;
+`,
+        'n0 + tx',
+      )}`;
   }
 
   /** B[k, n] = W[k0 + k, n0 + n]: TILE_K packed rows, a TILE_N-column strip of each, in natural order. */
@@ -183,23 +164,9 @@ export class QuantTiledProgram extends QuantProgram {
         if (col0 + 3 < uniforms.dimN) { setOutputAtIndex(row * uniforms.dimN + col0 + 3, v.w); }
       }
 
-      fn main() {
-        initLut();
-        let m0 = i32(workgroupId.y) * ${TILE_M};
-        let n0 = i32(workgroupId.x) * ${TILE_N};
-        let tx = i32(localId.x);
-        let ty = i32(localId.y);
-        var acc0 = vec4<f32>(0.0); // row ty, columns 4·tx .. 4·tx + 3
-        var acc1 = vec4<f32>(0.0); // row ty + 8
-        var acc2 = vec4<f32>(0.0); // row ty + 16
-        var acc3 = vec4<f32>(0.0); // row ty + 24
-        let numTiles = (uniforms.dimK + ${TILE_K - 1}) / ${TILE_K};
-        for (var kt = 0; kt < numTiles; kt++) {
-          loadTileA(m0, kt * ${TILE_K}, i32(localIndex));
-          loadTileW(kt * ${TILE_K}, n0, i32(localIndex));
-          workgroupBarrier();
-          for (var k4 = 0; k4 < ${K4}; k4++) {
-            let a0 = tileA[ty][k4];
+      ${tiledMain(
+        'row ty, columns 4·tx .. 4·tx + 3',
+        `            let a0 = tileA[ty][k4];
             let a1 = tileA[ty + 8][k4];
             let a2 = tileA[ty + 16][k4];
             let a3 = tileA[ty + 24][k4];
@@ -210,13 +177,39 @@ export class QuantTiledProgram extends QuantProgram {
               acc2 += a2[c] * b;
               acc3 += a3[c] * b;
             }
-          }
+`,
+        'n0 + tx * 4',
+      )}`;
+  }
+}
+
+/**
+ * The shared `main` of both directions: a 4 × 4 accumulator block per thread over the K tiles (tileA and tileW
+ * loaded, then `step` once per k4), written out by `writeRow` at column `col`.
+ */
+function tiledMain(acc0Note: string, step: string, col: string): string {
+  return `fn main() {
+        initLut();
+        let m0 = i32(workgroupId.y) * ${TILE_M};
+        let n0 = i32(workgroupId.x) * ${TILE_N};
+        let tx = i32(localId.x);
+        let ty = i32(localId.y);
+        var acc0 = vec4<f32>(0.0); // ${acc0Note}
+        var acc1 = vec4<f32>(0.0); // row ty + 8
+        var acc2 = vec4<f32>(0.0); // row ty + 16
+        var acc3 = vec4<f32>(0.0); // row ty + 24
+        let numTiles = (uniforms.dimK + ${TILE_K - 1}) / ${TILE_K};
+        for (var kt = 0; kt < numTiles; kt++) {
+          loadTileA(m0, kt * ${TILE_K}, i32(localIndex));
+          loadTileW(kt * ${TILE_K}, n0, i32(localIndex));
+          workgroupBarrier();
+          for (var k4 = 0; k4 < ${K4}; k4++) {
+${step}          }
           workgroupBarrier();
         }
-        writeRow(m0 + ty, n0 + tx * 4, acc0);
-        writeRow(m0 + ty + 8, n0 + tx * 4, acc1);
-        writeRow(m0 + ty + 16, n0 + tx * 4, acc2);
-        writeRow(m0 + ty + 24, n0 + tx * 4, acc3);
+        writeRow(m0 + ty, ${col}, acc0);
+        writeRow(m0 + ty + 8, ${col}, acc1);
+        writeRow(m0 + ty + 16, ${col}, acc2);
+        writeRow(m0 + ty + 24, ${col}, acc3);
       }`;
-  }
 }
