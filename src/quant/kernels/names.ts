@@ -31,3 +31,17 @@ export function quantAttrs(attrs: tf.NamedAttrMap | undefined): QuantKernelAttrs
     outFeatures: attrs.outFeatures as number,
   };
 }
+
+/** What tfjs hands every QuantMatMul / QuantMatMulInputGrad kernel function, on every backend. */
+export interface QuantKernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: object;
+  attrs?: tf.NamedAttrMap;
+}
+
+/** The named input, or a clear error when the caller left it out. */
+export function needInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`quant kernel: missing input '${name}'`);
+  return t;
+}

@@ -17,7 +17,7 @@
  * (`../wasm/`), 2–10× faster than both JS paths at M ≤ 8.
  */
 import { tf } from '../../../backend/tf';
-import { quantAttrs, type QuantKernelAttrs } from '../names';
+import { needInput, quantAttrs, type QuantKernelArgs, type QuantKernelAttrs } from '../names';
 import { dequantizeRowsInto, type PackedView } from './dequant-rows';
 import { packedGemv } from './packed-gemv';
 import { hostIO, type HostIO } from './host-io';
@@ -33,16 +33,9 @@ export const hostKernelSettings = {
 
 type HostBackendName = 'cpu' | 'wasm';
 
-/** The named input, or a clear error when the caller left it out. */
-function need(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (!t) throw new Error(`quant host kernel: missing input '${name}'`);
-  return t;
-}
-
 function packedView(io: HostIO, inputs: tf.NamedTensorInfoMap, a: QuantKernelAttrs): PackedView {
   const scales = inputs.scales ? (io.view(inputs.scales) as Float32Array) : new Float32Array(0);
-  return { ...a, words: io.view(need(inputs, 'words')) as Int32Array, scales };
+  return { ...a, words: io.view(needInput(inputs, 'words')) as Int32Array, scales };
 }
 
 /** a · b through the backend's own kernel, untransposed (the only form XNNPACK serves on wasm). */
@@ -57,17 +50,14 @@ function batchMatMul(name: HostBackendName, backend: object, a: tf.TensorInfo, b
 }
 
 /** y [M, out] = x [M, in] · Wᵀ (+ bias). */
-function forward(
-  name: HostBackendName,
-  args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap },
-): tf.TensorInfo {
+function forward(name: HostBackendName, args: QuantKernelArgs): tf.TensorInfo {
   const a = quantAttrs(args.attrs);
   const io = hostIO(args.backend);
-  const x = need(args.inputs, 'x');
+  const x = needInput(args.inputs, 'x');
   const bias = args.inputs.bias;
   const m = x.shape[0];
   const y = io.alloc([m, a.outFeatures]);
-  const inputs = { x, words: need(args.inputs, 'words'), scales: args.inputs.scales };
+  const inputs = { x, words: needInput(args.inputs, 'words'), scales: args.inputs.scales };
   if (m <= wasmGemvSettings.maxRows && name === 'wasm' && wasmGemv(args.backend, a, inputs, y, io.alloc, io.dispose)) {
     // Our SIMD kernels ran in place on the heap (int4, int8, nf4).
   } else if (m <= hostKernelSettings.smallM) {
@@ -97,13 +87,10 @@ function forward(
 }
 
 /** dx [M, in] = dy [M, out] · W. */
-function inputGrad(
-  name: HostBackendName,
-  args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap },
-): tf.TensorInfo {
+function inputGrad(name: HostBackendName, args: QuantKernelArgs): tf.TensorInfo {
   const a = quantAttrs(args.attrs);
   const io = hostIO(args.backend);
-  const dy = need(args.inputs, 'dy');
+  const dy = needInput(args.inputs, 'dy');
   const m = dy.shape[0];
   const dx = io.alloc([m, a.inFeatures]);
   (io.view(dx) as Float32Array).fill(0);

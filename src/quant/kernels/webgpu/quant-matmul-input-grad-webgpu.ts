@@ -2,17 +2,13 @@
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { tf } from '../../../backend/tf';
 import { packedLayout } from '../../packed';
-import { QUANT_MATMUL_INPUT_GRAD, quantAttrs } from '../names';
+import { needInput, QUANT_MATMUL_INPUT_GRAD, quantAttrs, type QuantKernelArgs } from '../names';
 import { QuantGemvTProgram } from './quant-gemv-t-webgpu';
-import { needInput, runQuantProgram, weightInputs } from './quant-matmul-webgpu';
+import { runQuantProgram, weightInputs } from './quant-matmul-webgpu';
 import { QuantTiledProgram } from './quant-tiled-webgpu';
 
 /** dx [M, in] = dy [M, out] · W. The caller (engine) owns the returned tensor. */
-export function quantMatMulInputGradWebGPU(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: object;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function quantMatMulInputGradWebGPU(args: QuantKernelArgs): tf.TensorInfo {
   const a = quantAttrs(args.attrs);
   const backend = args.backend as WebGPUBackend;
   const dy = needInput(args.inputs, 'dy');

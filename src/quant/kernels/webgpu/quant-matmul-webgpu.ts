@@ -2,16 +2,9 @@
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { tf } from '../../../backend/tf';
 import { packedLayout, type PackedMode } from '../../packed';
-import { QUANT_MATMUL, quantAttrs } from '../names';
+import { needInput, QUANT_MATMUL, quantAttrs, type QuantKernelArgs } from '../names';
 import { GEMV_MAX_ROWS, QuantGemvProgram } from './quant-gemv-webgpu';
 import { QuantTiledProgram } from './quant-tiled-webgpu';
-
-/** The named input, or a clear error. */
-export function needInput(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (!t) throw new Error(`quant webgpu kernel: missing input '${name}'`);
-  return t;
-}
 
 /** The packed weight's inputs in binding order: words, then scales (none for f16). */
 export function weightInputs(inputs: tf.NamedTensorInfoMap, mode: PackedMode): tf.TensorInfo[] {
@@ -35,11 +28,7 @@ export function runQuantProgram(
 }
 
 /** y [M, out] = x [M, in] · Wᵀ (+ bias). The caller (engine) owns the returned tensor. */
-export function quantMatMulWebGPU(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: object;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+export function quantMatMulWebGPU(args: QuantKernelArgs): tf.TensorInfo {
   const a = quantAttrs(args.attrs);
   const backend = args.backend as WebGPUBackend;
   const x = needInput(args.inputs, 'x');
