@@ -34,6 +34,29 @@ export function swapLastTwo(transpose: tf.KernelConfig, backend: tf.KernelBacken
 }
 
 /**
+ * `run(aT, bT)` on a and b with any requested transposes made real: aT [..., m, k], bT [..., k, n]. The copies are
+ * disposed afterwards (disposing a copied b also deletes the XNNPACK operator stock cached under its id).
+ */
+export function withUntransposed(
+  transpose: tf.KernelConfig,
+  backend: tf.KernelBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  run: (aT: tf.TensorInfo, bT: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo {
+  const aT = transposeA ? swapLastTwo(transpose, backend, a) : a; // [..., m, k]
+  const bT = transposeB ? swapLastTwo(transpose, backend, b) : b; // [..., k, n]
+  try {
+    return run(aT, bT);
+  } finally {
+    if (aT !== a) backend.disposeData(aT.dataId);
+    if (bT !== b) backend.disposeData(bT.dataId);
+  }
+}
+
+/**
  * Runs `a·b` (both already untransposed: a [..., m, k], b [..., k, n]) on XNNPACK into a new output
  * [...batchShape, m, n], which the caller owns.
  */
@@ -147,14 +170,9 @@ export function batchMatMulWasm(
         if (aKM !== a) internals.disposeData(aKM.dataId);
       }
     }
-    const aT = transposeA ? swapLastTwo(transpose, backend, a) : a; // [..., m, k]
-    const bT = transposeB ? swapLastTwo(transpose, backend, b) : b; // [..., k, n]
-    try {
-      return xnnBatchMatMul(internals, aT, bT, g, path === 'fold');
-    } finally {
-      if (aT !== a) internals.disposeData(aT.dataId);
-      if (bT !== b) internals.disposeData(bT.dataId);
-    }
+    return withUntransposed(transpose, backend, a, b, transposeA, transposeB, (aT, bT) =>
+      xnnBatchMatMul(internals, aT, bT, g, path === 'fold'),
+    );
   };
 }
 

@@ -10,7 +10,7 @@
  *   exactly tfjs's unfused definition.
  */
 import { tf } from '../tf';
-import { swapLastTwo } from './batch-mat-mul-wasm';
+import { withUntransposed } from './batch-mat-mul-wasm';
 
 interface FusedAttrs {
   transposeA: boolean;
@@ -88,16 +88,17 @@ export function fusedMatMulWasm(stock: tf.KernelConfig, transpose: tf.KernelConf
       return stock.kernelFunc(args);
     }
     if (!single) return unfused(backend, inputs, attrs);
-    const aT = attrs.transposeA ? swapLastTwo(transpose, backend, a) : a; // [1, m, k]
-    const bT = attrs.transposeB ? swapLastTwo(transpose, backend, b) : b; // [1, k, n]
-    try {
-      const untransposed = { ...attrs, transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap;
-      return stock.kernelFunc({ inputs: { ...args.inputs, a: aT, b: bT }, backend, attrs: untransposed });
-    } finally {
-      // Disposing the copied b also deletes the XNNPACK operator stock cached under its id.
-      if (aT !== a) backend.disposeData(aT.dataId);
-      if (bT !== b) backend.disposeData(bT.dataId);
-    }
+    const untransposed = { ...attrs, transposeA: false, transposeB: false } as unknown as tf.NamedAttrMap;
+    return withUntransposed(
+      transpose,
+      backend,
+      a,
+      b,
+      attrs.transposeA,
+      attrs.transposeB,
+      (aT, bT) =>
+        stock.kernelFunc({ inputs: { ...args.inputs, a: aT, b: bT }, backend, attrs: untransposed }) as tf.TensorInfo, // [1, m, n]
+    );
   };
 }
 
