@@ -5,9 +5,10 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { loadFixtureModel, openSection } from './helpers';
+import path from 'node:path';
+import { FIXTURE_MODEL, openSection } from './helpers';
 import { peftFiles } from './peft-fixture';
-import { shoot, SHIP_LOG } from './train-helpers';
+import { DEMO_PRESENT, openWithModel, shoot, SHIP_LOG } from './train-helpers';
 
 const SECTIONS = ['Model', 'Data', 'Train', 'Generate', 'Evaluate', 'Adapters'] as const;
 
@@ -26,11 +27,14 @@ async function seriousViolations(page: Page, rules?: string[]): Promise<string[]
     .flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')}: ${n.failureSummary ?? ''}`));
 }
 
-/** Opens the studio with the fixture model, one adapter in the library and a data file dropped (not prepared). */
+/** The built-in demo when this checkout has its weights (real tokens to look at), else the tiny fixture. */
+const MODEL_DIR = DEMO_PRESENT ? path.resolve('public/models/lorastudio-demo') : FIXTURE_MODEL;
+
+/** Opens the studio with a model, one adapter in the library and a data file dropped (not prepared). */
 async function studioWithContent(page: Page): Promise<void> {
-  await loadFixtureModel(page);
+  await openWithModel(page);
   await openSection(page, 'Adapters');
-  const folder = peftFiles(4, 11);
+  const folder = peftFiles(4, 11, MODEL_DIR);
   await page.getByLabel('Adapter files').setInputFiles([
     { name: 'adapter_config.json', mimeType: 'application/json', buffer: folder.config },
     { name: 'adapter_model.safetensors', mimeType: 'application/octet-stream', buffer: folder.weights },
