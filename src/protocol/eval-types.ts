@@ -81,5 +81,7 @@ export interface EvaluateResult {
   details: ExampleDetail[];
   predict: PredictOutcome | null;
   backend: string;
+  /** Whether the variants shared batches (multiplexed) or ran one at a time. */
+  batched: boolean;
   millis: number;
 }
