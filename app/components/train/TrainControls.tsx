@@ -1,5 +1,6 @@
 import { formatBytes, formatDuration } from '../../format';
 import { useStudio } from '../../store';
+import { exportRunReport } from '../../store/run-report';
 import { controlRun, startTraining } from '../../store/train-actions';
 import { isLive, type TrainRunView } from '../../store/train-slice';
 import { ErrorNote } from '../ErrorNote';
@@ -88,6 +89,8 @@ export function TrainControls() {
   const patchTrain = useStudio((s) => s.patchTrain);
   const problems = Object.values(useSettingsProblems());
   const live = isLive(run);
+  // A finished, stopped or stored run (Loss history) with a curve: its settings, metrics, charts and samples as a zip.
+  const hasSteps = useStudio((s) => s.train.seriesVersion >= 0 && s.train.series.length > 0);
   const paused = run?.status === 'paused';
   return (
     <div className="card train-controls">
@@ -118,6 +121,11 @@ export function TrainControls() {
       <ErrorNote message={error} onDismiss={() => patchTrain({ error: null })} testId="train-error" />
       {run ? <RunProgress run={run} /> : null}
       {run ? <Outcome run={run} /> : null}
+      {hasSteps && !live ? (
+        <button type="button" className="link-button" onClick={() => void exportRunReport()}>
+          Export run report
+        </button>
+      ) : null}
     </div>
   );
 }
