@@ -5,7 +5,9 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { unzipSync, zipSync } from 'fflate';
 import { FIXTURE_MODEL, openSection } from './helpers';
 import { peftFiles } from './peft-fixture';
 import { DEMO_PRESENT, openWithModel, shoot, SHIP_LOG } from './train-helpers';
@@ -143,4 +145,46 @@ test('Generate lines up side by side and runs the base once with no adapter; the
   await expect(page.getByTestId('output-adapters-stats')).toContainText('seed');
   await expect(page.getByTestId('output-base-stats')).toContainText('seed');
   await shoot(page, 'studio-generate-compare');
+});
+
+test('two runs compared on one loss chart; a stored run exports its report', async ({ page }) => {
+  await openWithModel(page);
+  await openSection(page, 'Adapters');
+  // Two adapters as a cluster sends them back: PEFT files plus trainer_state.json (each filed as a run with a curve).
+  const returned = (folder: string, losses: number[]) => {
+    const f = peftFiles(4, folder.length, MODEL_DIR);
+    const state = { log_history: losses.map((loss, i) => ({ step: i + 1, loss, learning_rate: 1e-4 })) };
+    return Buffer.from(
+      zipSync({
+        [`${folder}/adapter_config.json`]: new Uint8Array(f.config),
+        [`${folder}/adapter_model.safetensors`]: new Uint8Array(f.weights),
+        [`${folder}/trainer_state.json`]: new TextEncoder().encode(JSON.stringify(state)),
+      }),
+    );
+  };
+  for (const [name, losses] of [
+    ['run-a', [3, 2.5, 2, 1.5, 1.2, 1]],
+    ['run-bb', [3, 2.8, 2.6, 2.4]],
+  ] as const) {
+    await page
+      .getByLabel('Adapter files')
+      .setInputFiles({ name: `${name}.zip`, mimeType: 'application/zip', buffer: returned(name, [...losses]) });
+    await expect(page.getByTestId('adapters-notice')).toContainText(`Imported ${name}`);
+  }
+  await page.getByRole('button', { name: 'Loss history of run-a' }).click();
+  await expect(page.getByTestId('loss-summary')).toHaveAttribute('data-points', '6');
+  const picker = page.getByLabel('Compare with');
+  await picker.focus();
+  await expect(picker.locator('option', { hasText: '(4 steps)' })).toHaveCount(1);
+  await picker.selectOption({ label: 'imported run (cluster) (4 steps)' });
+  await expect(page.getByTestId('loss-summary')).toContainText('dashed: imported run (cluster)');
+  await expect(page.getByTestId('loss-chart').locator('.u-legend')).toContainText('imported run (cluster) (smoothed)');
+  await shoot(page, 'studio-train-compare');
+
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export run report' }).click();
+  const entries = unzipSync(new Uint8Array(readFileSync(await (await download).path())));
+  const folder = Object.keys(entries)[0].split('/')[0];
+  const csv = new TextDecoder().decode(entries[`${folder}/metrics.csv`]).trim().split('\n');
+  expect(csv.slice(1).map((l) => Number(l.split(',')[1]))).toEqual([3, 2.5, 2, 1.5, 1.2, 1]);
 });
