@@ -1,4 +1,5 @@
 import { formatBytes, formatDuration } from '../../format';
+import { requestSectionFocus } from '../../section-focus';
 import { useStudio } from '../../store';
 import { exportRunReport } from '../../store/run-report';
 import { controlRun, startTraining } from '../../store/train-actions';
@@ -74,7 +75,14 @@ function Outcome({ run }: { run: TrainRunView }) {
   return (
     <p className="ok-note" data-testid="train-saved">
       {run.message ?? `Finished ${run.step} steps.`} The adapter <strong>{run.name}</strong> is in the library.{' '}
-      <button type="button" className="link-button" onClick={() => setSection('generate')}>
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => {
+          requestSectionFocus();
+          setSection('generate');
+        }}
+      >
         Try it in Generate
       </button>
     </p>
