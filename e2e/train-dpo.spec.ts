@@ -42,7 +42,7 @@ test('DPO on the demo model with the sample preference pairs: first loss ln 2, t
     prompt: 'The',
     sampleTokens: 8,
   });
-  await page.getByLabel('Method', { exact: true }).selectOption('dpo');
+  await page.getByRole('combobox', { name: 'Method', exact: true }).selectOption('dpo');
   await page.getByLabel('β (DPO)').fill('0.1');
   await page.getByLabel('DPO loss').selectOption('sigmoid');
   await page.getByLabel('Warmup steps').fill('0');
