@@ -57,12 +57,10 @@ test('DPO on the demo model with the sample preference pairs: first loss ln 2, t
   expect(loss.last).toBeLessThan(loss.first);
   await expect(page.getByTestId('chart-margins')).toBeVisible();
   await expect(page.getByTestId('chart-accuracies')).toBeVisible();
-  test
-    .info()
-    .annotations.push({
-      type: 'measured',
-      description: `DPO on the demo: loss ${loss.first.toFixed(4)} → ${loss.last.toFixed(4)} in ${STEPS} steps`,
-    });
+  test.info().annotations.push({
+    type: 'measured',
+    description: `DPO on the demo: loss ${loss.first.toFixed(4)} → ${loss.last.toFixed(4)} in ${STEPS} steps`,
+  });
   console.log(test.info().annotations.at(-1)?.description);
   await shoot(page, 'train-dpo');
 });
