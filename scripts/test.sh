@@ -6,16 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # --- install what is missing -------------------------------------------------------------------------------------
-need_apt=()
-[ -x /usr/bin/chromium ] || need_apt+=(chromium)
-# No `grep -q`: its early exit SIGPIPEs ldconfig, which pipefail would report as "missing".
-ldconfig -p 2>/dev/null | grep libvulkan.so.1 >/dev/null || need_apt+=(libvulkan1)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "Installing ${need_apt[*]} with apt-get" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null \
-    || { echo "apt-get install ${need_apt[*]} failed" >&2; exit 1; }
-fi
+source scripts/system-deps.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # Browsers come from Debian; Playwright must never download its own.
   # `npm ci` refuses this lock: node-llama-cpp (llama.cpp as the judge of our GGUF exports) lists optional
