@@ -5,16 +5,8 @@
  * Figures are the fastest of 5 runs of back-to-back calls (the fastest is the least disturbed by a busy
  * neighbour on a shared machine).
  */
-import { initNodeBackend } from '../../src/backend/node';
-import { tf } from '../../src/backend/tf';
-import { batchMatMulWasm } from '../../src/backend/kernels/batch-mat-mul-wasm';
 import { type MatMulRoute } from '../../src/backend/kernels/matmul-route';
-import {
-  registerWasmKernelOverrides,
-  stockWasmKernel,
-  unregisterWasmKernelOverrides,
-} from '../../src/backend/kernels/register-wasm';
-import { timeOpRuns } from '../core/measure';
+import { perCallUs, restoreOverrides, startStockWasm, useKernel } from './wasm-matmul-harness';
 
 interface Shape {
   what: string;
@@ -24,23 +16,6 @@ interface Shape {
   b: number[];
   ta: boolean;
   tb: boolean;
-}
-
-/** Registers BatchMatMul for wasm as tfjs's kernel `stock`, or as ours with every product forced onto `route`. */
-function useKernel(stock: tf.KernelConfig, route: MatMulRoute | 'stock'): void {
-  const transpose = tf.getKernel('Transpose', 'wasm');
-  if (!transpose) throw new Error('wasm Transpose kernel missing');
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  const kernelFunc = route === 'stock' ? stock.kernelFunc : batchMatMulWasm(stock, transpose, () => route);
-  tf.registerKernel({ ...stock, kernelFunc });
-}
-
-async function perCallUs(s: Shape): Promise<number> {
-  const a = tf.randomUniform(s.a, -1, 1, 'float32', 1);
-  const b = tf.randomUniform(s.b, -1, 1, 'float32', 2);
-  const ms = await timeOpRuns({ warmup: 1, runs: 5 }, () => tf.matMul(a, b, s.ta, s.tb), 30, 2000);
-  tf.dispose([a, b]);
-  return Math.min(...ms) * 1000;
 }
 
 function shapes(): Shape[] {
@@ -82,26 +57,22 @@ function shapes(): Shape[] {
 }
 
 async function main(): Promise<void> {
-  if ((await initNodeBackend('wasm')) !== 'wasm') throw new Error('wasm backend did not start');
-  unregisterWasmKernelOverrides();
-  const stock = stockWasmKernel('BatchMatMul');
-  if (!stock) throw new Error('wasm BatchMatMul kernel missing');
+  const stock = await startStockWasm();
   console.log('| product | m·k·n per slice | stock µs | ours µs | stock ÷ ours |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const s of shapes()) {
     const route: MatMulRoute = s.route ?? (s.a.length > 2 ? 'slices' : 'fold');
     useKernel(stock, 'stock');
-    const before = await perCallUs(s);
+    const before = await perCallUs(s.a, s.b, s.ta, s.tb, 30);
     useKernel(stock, route);
-    const ours = await perCallUs(s);
+    const ours = await perCallUs(s.a, s.b, s.ta, s.tb, 30);
     const [m, k] = s.ta ? [s.a[s.a.length - 1], s.a[s.a.length - 2]] : s.a.slice(-2);
     const n = s.tb ? s.b[s.b.length - 2] : s.b[s.b.length - 1];
     console.log(
       `| ${s.what} | ${m * k * n} | ${before.toFixed(1)} | ${ours.toFixed(1)} | ${(before / ours).toFixed(2)}× |`,
     );
   }
-  useKernel(stock, 'stock');
-  registerWasmKernelOverrides();
+  restoreOverrides(stock);
 }
 
 await main();
