@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
 import { currentGpuDevice, initWebGpuBackend } from '../backend/webgpu';
 import { tinyModelFiles } from '../test-utils/tiny-model';
-import { nodeGpu } from '../test-utils/webgpu.node.js';
+import { cappedAdapter, nodeGpu } from '../test-utils/webgpu.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
 import { chunkedHeadNllSum } from '../train/head-loss';
 import { headOf } from '../train/loss';
@@ -23,13 +23,7 @@ const MIB = 2 ** 20;
 async function init128MiBDevice(): Promise<boolean> {
   const adapter = await (await nodeGpu()).requestAdapter();
   if (!adapter) return false;
-  const limits = { ...adapter.limits, maxStorageBufferBindingSize: 128 * MIB, maxBufferSize: 256 * MIB };
-  const capped = {
-    features: adapter.features,
-    info: adapter.info,
-    limits: new Proxy(adapter.limits, { get: (t, k) => (k in limits ? limits[k as keyof typeof limits] : undefined) }),
-    requestDevice: (d?: GPUDeviceDescriptor) => adapter.requestDevice(d),
-  } as unknown as GPUAdapter;
+  const capped = cappedAdapter(adapter, { maxStorageBufferBindingSize: 128 * MIB, maxBufferSize: 256 * MIB });
   await initWebGpuBackend(capped);
   return true;
 }

@@ -36,3 +36,19 @@ export function initNodeWebGpu(): Promise<boolean> {
   })();
   return ready.then(async (ok) => ok && (await tf.setBackend('webgpu')));
 }
+
+/**
+ * `adapter` as initWebGpuBackend sees it, with some limits lowered (e.g. maxStorageBufferBindingSize to 128 MiB,
+ * what many GPUs allow, where SwiftShader offers 1 GiB): the device it creates really enforces them.
+ */
+export function cappedAdapter(adapter: GPUAdapter, caps: Record<string, number>): GPUAdapter {
+  const limits = new Proxy(adapter.limits, {
+    get: (t, k: string) => (k in caps ? caps[k] : (t as unknown as Record<string, number>)[k]),
+  });
+  return {
+    features: adapter.features,
+    info: adapter.info,
+    limits,
+    requestDevice: (d?: GPUDeviceDescriptor) => adapter.requestDevice(d),
+  } as unknown as GPUAdapter;
+}
