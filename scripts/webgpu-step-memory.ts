@@ -8,7 +8,7 @@
  *   npx tsx scripts/webgpu-step-memory.ts [--submit 15] [--seq 128] [--embeddings f16]
  */
 import { tf } from '../src/backend/tf';
-import { measureLoraStep } from '../src/train/testing/measure-step';
+import { HEAD_DOMINATED_SHAPE, measureLoraStep } from '../src/train/testing/measure-step';
 import { tinyModelFiles } from '../src/test-utils/tiny-model';
 import { initNodeWebGpu } from '../src/test-utils/webgpu.node.js';
 
@@ -19,15 +19,8 @@ async function main(argv: string[]): Promise<void> {
   tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submit);
   const seq = Number(at('--seq', '128'));
   const embeddings = at('--embeddings', 'f16') as 'f32' | 'f16';
-  // memory-estimate.test.ts's head-dominated shape: the LM head (vocab 8192) sets the checkpointed step's peak.
   const files = tinyModelFiles('llama', {
-    overrides: {
-      hidden_size: 128,
-      intermediate_size: 320,
-      num_hidden_layers: 3,
-      num_key_value_heads: 1,
-      vocab_size: 8192,
-    },
+    overrides: HEAD_DOMINATED_SHAPE,
   });
   const m = await measureLoraStep(files, { quant: 'int4', seq, embeddings, checkpointing: true, groupSize: 32 });
   const est = m.estimate.totalBytes;
