@@ -1,6 +1,7 @@
 /** The studio frame: header with navigation, the open section, and the status bar. */
 import { useEffect } from 'react';
 import { SectionNav } from './components/SectionNav';
+import { SkipLink } from './components/SkipLink';
 import { StatusBar } from './components/StatusBar';
 import { ThemeToggle } from './components/ThemeToggle';
 import { useHashSection } from './hooks/use-hash-section';
@@ -18,6 +19,7 @@ export function App() {
   useEffect(() => watchModelBoot(), []);
   return (
     <div className="app">
+      <SkipLink />
       <header className="app-header">
         <h1 className="brand">LoRA Studio</h1>
         <SectionNav />

@@ -6,6 +6,9 @@ test('the engine worker reports wasm on a software WebGPU adapter (SwiftShader)'
   await expect(page.getByTestId('engine-backend')).toHaveText('wasm');
   await expect(page.getByTestId('engine-status')).toContainText('software WebGPU adapter');
   await expect(page.getByTestId('status-backend')).toContainText('wasm · SIMD');
+  // Every core computes: the thread count shown is the pool tfjs really started, navigator.hardwareConcurrency.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  await expect(page.getByTestId('status-backend')).toContainText(`${cores} thread${cores === 1 ? '' : 's'}`);
   // The worker fetched its wasm binary from our server (proves worker requests are observed too).
   expect(requests.some((u) => u.endsWith('.wasm'))).toBe(true);
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);

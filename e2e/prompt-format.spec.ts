@@ -2,7 +2,9 @@
 // way its dataset was. The Data section shows and chooses the prompt format (chat template, plain, custom) with
 // the token preview following; the run's samples say which format they use; the finished adapter opens in
 // Generate in that format. On wasm with the built-in demo (ChatML template), or the tiny fixture without one.
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
+import { unzipSync } from 'fflate';
 import { expect, test } from './fixtures';
 import { openSection } from './helpers';
 import { DEMO_PRESENT, fillTrainForm, openWithModel, shoot, SHIP_LOG } from './train-helpers';
@@ -77,6 +79,21 @@ test('the Data section chooses the prompt format; samples and Generate use it', 
   await page.getByRole('button', { name: 'Start training' }).click();
   await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout: 180_000 });
   await expect(page.getByTestId('sample-step')).toHaveCount(1);
+
+  // The finished run's report: settings, outcome and losses, every step's metrics, each chart as a PNG, the samples.
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export run report' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('format-run-report.zip');
+  const entries = unzipSync(new Uint8Array(readFileSync(await file.path())));
+  const report = new TextDecoder().decode(entries['format-run-report/report.md']);
+  expect(report).toContain('**Outcome:** finished, step 2 of 2');
+  expect(report).toContain('### Step 2, prompt 1');
+  const csv = new TextDecoder().decode(entries['format-run-report/metrics.csv']).trim().split('\n');
+  expect(csv[0]).toBe('step,loss,eval_loss,lr,grad_norm,tokens_per_sec');
+  expect(csv.map((l) => l.split(',')[0])).toEqual(['step', '1', '2']);
+  for (const chart of ['loss', 'lr', 'gradNorm', 'tokensPerSec'])
+    expect([...entries[`format-run-report/${chart}.png`].subarray(1, 4)], chart).toEqual([0x50, 0x4e, 0x47]);
 
   await page.getByRole('button', { name: 'Try it in Generate' }).click();
   await expect(page.getByRole('heading', { level: 2, name: 'Generate' })).toBeVisible();

@@ -17,7 +17,8 @@ const LINES = Array.from({ length: 8 }, (_, i) =>
 
 let hub: HubServer;
 test.beforeAll(async () => {
-  test.setTimeout(120_000);
+  // A clean clone generates ~1.2 GB of bf16 checkpoints here, beside the unit tests (scripts/test.sh).
+  test.setTimeout(300_000);
   const [smollm2, qwen] = await Promise.all([ensureRealShapes('smollm2-135m'), ensureRealShapes('qwen2.5-0.5b')]);
   hub = await startHubServer({ repos: { [MODELS.smollm2]: { dir: smollm2 }, [MODELS.qwen]: { dir: qwen } } });
 });

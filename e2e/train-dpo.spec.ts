@@ -42,7 +42,7 @@ test('DPO on the demo model with the sample preference pairs: first loss ln 2, t
     prompt: 'The',
     sampleTokens: 8,
   });
-  await page.getByLabel('Method', { exact: true }).selectOption('dpo');
+  await page.getByRole('combobox', { name: 'Method', exact: true }).selectOption('dpo');
   await page.getByLabel('β (DPO)').fill('0.1');
   await page.getByLabel('DPO loss').selectOption('sigmoid');
   await page.getByLabel('Warmup steps').fill('0');
@@ -57,12 +57,10 @@ test('DPO on the demo model with the sample preference pairs: first loss ln 2, t
   expect(loss.last).toBeLessThan(loss.first);
   await expect(page.getByTestId('chart-margins')).toBeVisible();
   await expect(page.getByTestId('chart-accuracies')).toBeVisible();
-  test
-    .info()
-    .annotations.push({
-      type: 'measured',
-      description: `DPO on the demo: loss ${loss.first.toFixed(4)} → ${loss.last.toFixed(4)} in ${STEPS} steps`,
-    });
+  test.info().annotations.push({
+    type: 'measured',
+    description: `DPO on the demo: loss ${loss.first.toFixed(4)} → ${loss.last.toFixed(4)} in ${STEPS} steps`,
+  });
   console.log(test.info().annotations.at(-1)?.description);
   await shoot(page, 'train-dpo');
 });

@@ -101,8 +101,14 @@ export async function lossRange(page: Page): Promise<{ points: number; first: nu
 /** Screenshot of the whole open section (the app scrolls inside <main>, so the viewport grows to fit it first). */
 export async function shoot(page: Page, name: string): Promise<void> {
   const size = page.viewportSize() ?? { width: 1280, height: 720 };
-  const height = await page.evaluate(() => document.querySelector('.app-main')?.scrollHeight ?? 0);
-  await page.setViewportSize({ width: size.width, height: Math.min(4000, Math.max(size.height, height + 120)) });
+  // The whole section: the main area's content plus the header and status bar (two and three rows at phone width).
+  const height = await page.evaluate(() =>
+    ['.app-main', '.app-header', '.status-bar'].reduce((h, sel) => {
+      const el = document.querySelector(sel);
+      return h + (el ? (sel === '.app-main' ? el.scrollHeight : el.getBoundingClientRect().height) : 0);
+    }, 0),
+  );
+  await page.setViewportSize({ width: size.width, height: Math.min(4000, Math.max(size.height, Math.ceil(height))) });
   await page.screenshot({ path: `e2e-artifacts/${name}.png` });
   await page.setViewportSize(size);
 }

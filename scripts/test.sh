@@ -6,16 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 # --- install what is missing -------------------------------------------------------------------------------------
-need_apt=()
-[ -x /usr/bin/chromium ] || need_apt+=(chromium)
-# No `grep -q`: its early exit SIGPIPEs ldconfig, which pipefail would report as "missing".
-ldconfig -p 2>/dev/null | grep libvulkan.so.1 >/dev/null || need_apt+=(libvulkan1)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "Installing ${need_apt[*]} with apt-get" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null \
-    || { echo "apt-get install ${need_apt[*]} failed" >&2; exit 1; }
-fi
+source scripts/system-deps.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # Browsers come from Debian; Playwright must never download its own.
   # `npm ci` refuses this lock: node-llama-cpp (llama.cpp as the judge of our GGUF exports) lists optional
@@ -30,7 +21,7 @@ fi
 export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_icd.json}"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 mkdir -p test-results e2e-artifacts
-rm -f test-results/vitest.json test-results/e2e.json
+rm -f test-results/vitest.json test-results/e2e.json test-results/e2e-real.json
 
 # --- lint and typecheck: each is one check in the summary -------------------------------------------------------
 npm run -s lint
@@ -38,18 +29,45 @@ lint_rc=$?
 npm run -s typecheck
 typecheck_rc=$?
 
+# --- build once for both e2e runs ----------------------------------------------------------------------------------
+build_rc=0
+npx vite build --logLevel warn || { echo "vite build failed" >&2; build_rc=1; }
+
+# --- real-size e2e, beside the unit tests --------------------------------------------------------------------------
+# The real-size spec (SmolLM2-135M and Qwen2.5-0.5B shapes on SwiftShader WebGPU, SmolLM2 on wasm) is one long
+# stretch of software-GPU work: run after everything else, it took 12.6 of CI's 29 minutes. It runs in its own
+# Playwright process (own port, report and output folder) beside the unit tests and the other e2e specs;
+# its log is printed when it ends. The bench suite `sizes` measures the larger shapes.
+REAL_SPEC=e2e/real-sizes.spec.ts
+real_pid=""
+if [ "$build_rc" -eq 0 ]; then
+  E2E_PORT=4320 E2E_JSON=test-results/e2e-real.json E2E_OUTPUT=test-results/e2e-real \
+    npx playwright test "$REAL_SPEC" >test-results/e2e-real.log 2>&1 &
+  real_pid=$!
+fi
+
 # --- unit tests ----------------------------------------------------------------------------------------------------
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 unit_rc=$?
 
-# --- e2e: build, then Playwright against `vite preview` ------------------------------------------------------------
-bash scripts/e2e.sh
-e2e_rc=$?
+# --- e2e: Playwright against `vite preview` (the real-size spec runs in the process above) --------------------------
+e2e_rc=$build_rc
+if [ "$build_rc" -eq 0 ]; then
+  E2E_IGNORE="**/real-sizes.spec.ts" npx playwright test
+  e2e_rc=$?
+fi
+real_rc=$build_rc
+if [ -n "$real_pid" ]; then
+  wait "$real_pid"
+  real_rc=$?
+  echo "--- real-size e2e ($REAL_SPEC) ---"
+  cat test-results/e2e-real.log
+fi
 
 # --- summary -------------------------------------------------------------------------------------------------------
-node --input-type=module - "$unit_rc" "$e2e_rc" "$lint_rc" "$typecheck_rc" <<'JS'
+node --input-type=module - "$unit_rc" "$e2e_rc" "$lint_rc" "$typecheck_rc" "$real_rc" <<'JS'
 import { existsSync, readFileSync } from 'node:fs';
-const [unitRc, e2eRc, lintRc, typecheckRc] = process.argv.slice(2).map(Number);
+const [unitRc, e2eRc, lintRc, typecheckRc, realRc] = process.argv.slice(2).map(Number);
 const read = (f) => (existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : null);
 let passed = 0, failed = 0;
 for (const [name, rc] of [['lint', lintRc], ['typecheck', typecheckRc]]) {
@@ -66,13 +84,15 @@ if (unit) {
   // A file that failed to load has no tests but still fails the run.
   failed += unit.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
 } else if (unitRc !== 0) failed += 1;
-const e2e = read('test-results/e2e.json');
-if (e2e) {
-  passed += e2e.stats.expected + e2e.stats.flaky;
-  failed += e2e.stats.unexpected;
-} else if (e2eRc !== 0) failed += 1;
+for (const [file, rc] of [['test-results/e2e.json', e2eRc], ['test-results/e2e-real.json', realRc]]) {
+  const e2e = read(file);
+  if (e2e) {
+    passed += e2e.stats.expected + e2e.stats.flaky;
+    failed += e2e.stats.unexpected;
+  } else if (rc !== 0) failed += 1;
+}
 // A non-zero exit with zero counted failures (crash, build error) still counts as one failure.
-if (failed === 0 && (unitRc !== 0 || e2eRc !== 0)) failed = 1;
+if (failed === 0 && (unitRc !== 0 || e2eRc !== 0 || realRc !== 0)) failed = 1;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
 JS

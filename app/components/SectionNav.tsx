@@ -2,6 +2,7 @@ import { useStudio } from '../store';
 import { selectSection } from '../store/selectors';
 import { SECTIONS } from '../store/ui-slice';
 import { SECTION_INFO } from '../sections/section-info';
+import { focusOpenSection, requestSectionFocus } from '../section-focus';
 
 /** The section tabs. */
 export function SectionNav() {
@@ -15,7 +16,12 @@ export function SectionNav() {
           href={`#${id}`}
           className="section-link"
           aria-current={id === current ? 'page' : undefined}
-          onClick={() => setSection(id)}
+          onClick={() => {
+            requestSectionFocus();
+            setSection(id);
+            // The same section again renders nothing new: focus it here.
+            if (id === current) focusOpenSection();
+          }}
         >
           {SECTION_INFO[id].title}
         </a>

@@ -20,6 +20,7 @@ import { SectionFrame } from './SectionFrame';
 export function EvaluateSection() {
   const error = useStudio((s) => s.evaluate.error);
   const patch = useStudio((s) => s.patchEvaluate);
+  const hasResult = useStudio((s) => s.evaluate.result !== null || s.evaluate.running);
   useEffect(() => {
     void refreshAdapters();
     void refreshDatasets();
@@ -33,6 +34,12 @@ export function EvaluateSection() {
         </div>
         <div className="col">
           <ErrorNote message={error} onDismiss={() => patch({ error: null })} testId="eval-error" />
+          {!hasResult && !error ? (
+            <p className="card muted" data-testid="eval-empty">
+              Results appear here: the loss and perplexity of each variant with a 95% interval, the hardest examples,
+              and each variant&apos;s answers beside the references.
+            </p>
+          ) : null}
           <EvalTable />
           <LossBars />
           <PredictGridView />

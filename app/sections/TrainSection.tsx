@@ -21,6 +21,8 @@ import { SectionFrame } from './SectionFrame';
 export function TrainSection() {
   // DPO/ORPO runs log TRL's rewards: their margin and accuracy get charts of their own.
   const rewards = useStudio((s) => s.train.seriesVersion >= 0 && s.train.series.hasRewards);
+  // Before the first step the small charts would be empty axes with made-up ranges: they appear with the first point.
+  const hasSteps = useStudio((s) => s.train.seriesVersion >= 0 && s.train.series.length > 0);
   useEffect(() => {
     void refreshDatasets();
     return watchTrainBoot();
@@ -41,13 +43,15 @@ export function TrainSection() {
       <div className="train-charts">
         <ViewingNote />
         <LossChart />
-        <div className="small-charts">
-          <SmallChart metric="lr" />
-          <SmallChart metric="gradNorm" />
-          <SmallChart metric="tokensPerSec" />
-          {rewards ? <SmallChart metric="margins" /> : null}
-          {rewards ? <SmallChart metric="accuracies" /> : null}
-        </div>
+        {hasSteps ? (
+          <div className="small-charts">
+            <SmallChart metric="lr" />
+            <SmallChart metric="gradNorm" />
+            <SmallChart metric="tokensPerSec" />
+            {rewards ? <SmallChart metric="margins" /> : null}
+            {rewards ? <SmallChart metric="accuracies" /> : null}
+          </div>
+        ) : null}
         <SampleTimeline />
       </div>
     </SectionFrame>

@@ -1,5 +1,5 @@
 /**
- * Adapters section actions: list, rename, duplicate, delete, download (a PEFT zip or the two files), import a
+ * Adapters section actions: list, rename, duplicate, delete, download (a PEFT zip), import a
  * PEFT folder or zip, merge. The worker builds the files; the page only wraps the returned buffers in Blobs.
  */
 import type { NamedBlob } from '../../src/protocol/model-types';
@@ -54,15 +54,14 @@ export function deleteAdapter(id: string): Promise<void> {
   });
 }
 
-/** Downloads the adapter as `<name>.zip` (a PEFT folder) or as its two files. */
-export function downloadAdapter(id: string, as: 'zip' | 'files'): Promise<void> {
+/**
+ * Downloads the adapter as one `<name>.zip` holding the PEFT folder `<name>/` (two loose files named
+ * adapter_config.json and adapter_model.safetensors collided in Downloads with the next adapter's).
+ */
+export function downloadAdapter(id: string): Promise<void> {
   return run('Preparing the download…', async () => {
     const out = await getEngine().request('exportAdapter', { id });
-    if (as === 'zip') saveBlob(new Blob([out.zip], { type: 'application/zip' }), `${out.folder}.zip`);
-    else {
-      saveBlob(new Blob([out.config], { type: 'application/json' }), 'adapter_config.json');
-      saveBlob(new Blob([out.weights], { type: 'application/octet-stream' }), 'adapter_model.safetensors');
-    }
+    saveBlob(new Blob([out.zip], { type: 'application/zip' }), `${out.folder}.zip`);
     return null;
   });
 }

@@ -24,14 +24,12 @@ export async function startEngine(): Promise<void> {
   engine.onStateChange((state, error) => {
     if (state === 'crashed') {
       // The dead worker's tensors are gone with it: no memory figure until the next one reports.
-      useStudio
-        .getState()
-        .patchEngine({
-          status: 'crashed',
-          backend: null,
-          memory: null,
-          error: error?.message ?? 'The engine stopped.',
-        });
+      useStudio.getState().patchEngine({
+        status: 'crashed',
+        backend: null,
+        memory: null,
+        error: error?.message ?? 'The engine stopped.',
+      });
       useStudio
         .getState()
         .pushLog('error', error?.detail ? `${error.message} (${error.detail})` : (error?.message ?? 'engine stopped'));
@@ -74,8 +72,13 @@ export async function refreshStatus(): Promise<void> {
   const engine = getEngine();
   if (engine.state !== 'ready') return;
   try {
-    const [env, storage] = await Promise.all([engine.request('env', {}), engine.request('storageEstimate', {})]);
-    useStudio.getState().patchEngine({ memory: env.memory, storage });
+    const [env, storage, summary] = await Promise.all([
+      engine.request('env', {}),
+      engine.request('storageEstimate', {}),
+      engine.request('storageSummary', {}),
+    ]);
+    const storedBytes = Object.values(summary).reduce((sum, kind) => sum + kind.bytes, 0);
+    useStudio.getState().patchEngine({ memory: env.memory, storage, storedBytes });
   } catch (e) {
     if (!(e instanceof EngineError)) throw e;
   }

@@ -24,6 +24,8 @@ export interface EngineSlice {
     /** Last memory counters: from the `env` poll and from the `memory` event sent after each GPU job and step. */
     memory: MemoryReport | null;
     storage: StorageEstimateResult | null;
+    /** Bytes of everything the studio stored (its own records' sizes): a floor for the browser's lagging usage. */
+    storedBytes: number | null;
     check: { running: boolean; result: MatmulCheckResult | null; error: string | null };
     log: LogLine[];
   };
@@ -45,6 +47,7 @@ export const createEngineSlice: StateCreator<StudioState, [['zustand/persist', u
     error: null,
     memory: null,
     storage: null,
+    storedBytes: null,
     check: { running: false, result: null, error: null },
     log: [],
   },

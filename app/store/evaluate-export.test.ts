@@ -38,6 +38,7 @@ const result: EvaluateResult = {
     millis: 5,
   },
   backend: 'wasm',
+  batched: true,
   millis: 10,
 };
 

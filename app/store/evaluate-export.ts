@@ -1,7 +1,8 @@
 /** The Evaluate section's exports: one CSV row / one JSON line per variant (the CLI `eval` line plus the grid). */
 import type { EvaluateResult } from '../../src/protocol/eval-types';
 
-function csvCell(v: unknown): string {
+/** One CSV field, quoted when it holds a comma, quote or newline. */
+export function csvCell(v: unknown): string {
   const s = v === null || v === undefined ? '' : String(v);
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -9,6 +9,7 @@ import { CancelledError } from '../../src/spec/errors';
 import type { GenerateParams } from '../../src/protocol/generate-types';
 import type { ChatMessage } from '../../src/tokenizer/types';
 import { getEngine } from '../engine';
+import { requestSectionFocus } from '../section-focus';
 import { useStudio } from './index';
 import { errorText } from './job-progress';
 import type { PaneId } from './generate-slice';
@@ -158,6 +159,15 @@ export function putAdapterInGenerate(id: string): void {
     state().patchGenerate({ mix: [...state().generate.mix, { id, weight: 1 }] });
   adoptAdapterFormat(id);
   syncMix(0);
+}
+
+/** "Use in Generate" from the library: the adapter alone in the mix (weight 1, its format), and Generate opens. */
+export function useInGenerate(id: string): void {
+  state().patchGenerate({ mix: [{ id, weight: 1 }] });
+  adoptAdapterFormat(id);
+  syncMix(0);
+  requestSectionFocus();
+  state().setSection('generate');
 }
 
 /**

@@ -54,11 +54,14 @@ export function selectMemoryDetail(s: StudioState): string {
   return lines.join('\n');
 }
 
-/** "1.2 GiB of 50 GiB" or null when the browser cannot tell. */
+/**
+ * "1.2 GiB of 50 GiB" or null when the browser cannot tell. The used figure is at least the bytes the studio knows
+ * it stored: Chromium's `storage.estimate()` counts IndexedDB writes late (it read "0 B" with 8 MiB stored).
+ */
 export function selectStorageLabel(s: StudioState): string | null {
   const st = s.engine.storage;
   if (!st || st.usageBytes === null || st.quotaBytes === null) return null;
-  return `${formatBytes(st.usageBytes)} of ${formatBytes(st.quotaBytes)}`;
+  return `${formatBytes(Math.max(st.usageBytes, s.engine.storedBytes ?? 0))} of ${formatBytes(st.quotaBytes)}`;
 }
 
 /**
@@ -89,12 +92,14 @@ const PANES: Record<PaneSet, PaneId[]> = {
 
 /**
  * The Generate section's panes (a string, so the store's equality check keeps renders narrow). The tuned pane is
- * the adapter of the training run going on when the user chose it, else the adapter mix.
+ * the adapter of the training run going on when the user chose it, else the adapter mix. Side by side with nothing
+ * to compare (no adapter in the mix, no run) is the base alone: two panes would generate the same text twice.
  */
 export function selectPaneSet(s: StudioState): PaneSet {
   const g = s.generate;
   const training = g.useTraining && selectLiveRun(s) !== null;
-  if (g.compare) return training ? 'base,training' : 'base,adapters';
+  const tuned = training || g.mix.length > 0;
+  if (g.compare && tuned) return training ? 'base,training' : 'base,adapters';
   if (training) return 'training';
   return g.mix.length > 0 ? 'adapters' : 'base';
 }

@@ -1,7 +1,15 @@
 // The Train section's state: engine events fold into the run view, the metric series and the sample timeline;
 // the chart data path (series → uPlot columns with smoothing and log scale) stays fast at 10 000+ points.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { hasEval, lossColumns, metricColumns, smooth, withAlpha, zeroBasedRange } from '../components/train/chart-data';
+import {
+  hasEval,
+  lossColumns,
+  lossColumnsWith,
+  metricColumns,
+  smooth,
+  withAlpha,
+  zeroBasedRange,
+} from '../components/train/chart-data';
 import { useStudio } from './index';
 import { MetricSeries } from './metric-series';
 import { applyPreset, DEFAULT_TRAIN_FORM } from '../../src/spec/presets';
@@ -124,6 +132,20 @@ describe('train slice', () => {
 });
 
 describe('chart data', () => {
+  it('compares two runs on the union of their steps, each smoothed along its own', () => {
+    const a = new MetricSeries();
+    a.reset([1, 2, 3].map((step) => ({ step, loss: 4 - step })));
+    const b = new MetricSeries();
+    b.reset([2, 4].map((step) => ({ step, loss: step })));
+    const [steps, raw, smoothed, evalLoss, other] = lossColumnsWith(a, b, 0, false);
+    expect(steps).toEqual([1, 2, 3, 4]);
+    expect(raw).toEqual([3, 2, 1, null]);
+    expect(smoothed).toEqual([3, 2, 1, null]);
+    expect(evalLoss).toEqual([null, null, null, null]);
+    expect(other).toEqual([null, 2, null, 4]);
+    expect(lossColumnsWith(a, b, 0.5, false)[4][3]).toBeCloseTo((0.25 * 2 + 0.5 * 4) / 0.75, 12);
+  });
+
   it('smooths like TensorBoard (debiased EMA) and skips non-finite values', () => {
     expect(smooth([1, 1, 1], 0.9)).toEqual([1, 1, 1].map(() => expect.closeTo(1, 12)));
     expect(smooth([2, 4], 0)).toEqual([2, 4]);

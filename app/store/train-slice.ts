@@ -71,6 +71,8 @@ export interface TrainSlice {
     /** Runs that stopped without finishing (reload, crash, lost GPU): offered for resuming. */
     unfinished: RunRecord[];
     chart: { smoothing: number; logScale: boolean };
+    /** Another stored run whose smoothed loss the chart draws beside this one ("Compare with"), or null. */
+    compare: { runId: string; name: string; series: MetricSeries } | null;
     error: string | null;
   };
   patchTrain(patch: Partial<TrainSlice['train']>): void;
@@ -125,6 +127,7 @@ export const createTrainSlice: StateCreator<StudioState, [['zustand/persist', un
     samples: [],
     unfinished: [],
     chart: { smoothing: 0.6, logScale: false },
+    compare: null,
     error: null,
   },
   patchTrain: (patch) => set((s) => ({ train: { ...s.train, ...patch } })),

@@ -37,7 +37,7 @@ export const USAGE = `npm run bench [-- options]
   --backend webgpu|wasm|cpu       backend to measure (default wasm)
   --model tiny|small|smollm2-135m random-weight model for train/generate/memory (default small)
   --quick                         fewer runs and smaller shapes (needed for SwiftShader WebGPU)
-  --suites peak,kernels,train,generate,memory,data,wasm-matmul,sizes   subset to run (default all)
+  --suites peak,kernels,train,generate,memory,data,wasm-matmul,sizes,peers   subset to run (default all but sizes and peers; peers runs in Node)
   --node                          run in Node instead of headless Chromium (cpu/wasm only)
   --out FILE                      result file (default bench/results/<date>-<backend>.json)
   --sizes smollm2-135m,qwen2.5-0.5b,…   real-shape models for the sizes suite (default: SmolLM2-135M/360M,
@@ -73,7 +73,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   let node = false;
   let verbose = false;
   let out: string | null = null;
-  let suites: SuiteName[] = SUITE_NAMES.filter((s) => s !== 'sizes');
+  let suites: SuiteName[] = SUITE_NAMES.filter((s) => s !== 'sizes' && s !== 'peers');
   let sizes: string[] | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -125,6 +125,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
+  // peers drives llama.cpp's native binary beside our engine: Node only.
+  if (suites.includes('peers')) node = true;
   if (node && backend === 'webgpu') throw new Error('--node runs cpu or wasm only; WebGPU is measured in Chromium');
   return { kind: 'run', backend, model, quick, suites, node, out, verbose, sizes };
 }

@@ -19,6 +19,8 @@ export interface BenchHost {
   tokenizerFiles(): Promise<{ label: string; tokenizerJson: object; tokenizerConfig: object }>;
   /** A generated checkpoint folder as `ModelFiles` (Node: the folder; Chromium: ranged HTTP reads of it). */
   modelFiles(ref: RealShapeRef): ModelFiles;
+  /** Suites only this host can run (Node: `peers`, which drives llama.cpp's native binary). */
+  readonly nodeSuites?: Partial<Record<SuiteName, Suite>>;
 }
 
 export interface SuiteContext {

@@ -112,6 +112,9 @@ describe('targets', () => {
     expect(unmeasured.map((c) => c.target)).toEqual([
       'int4/nf4 dequant-matmul ≥ 1× tfjs fp32 matMul at M=256',
       'decode with KV cache ≥ 20× faster than without, context 256',
+      'decode int4 ≥ 0.5× llama.cpp Q4_0 (1 thread each)',
+      'decode f32 ≥ 0.5× llama.cpp F32 (1 thread each)',
+      'decode int4 ≥ 1.5× our own f32',
     ]);
     expect(unmeasured.every((c) => c.pass === null)).toBe(true);
   });

@@ -15,6 +15,7 @@ const SUITE_TITLES: Record<(typeof SUITE_NAMES)[number], string> = {
   data: '6. Data (parse + tokenize)',
   'wasm-matmul': '7. wasm matMul override (tfjs kernel before, ours after)',
   sizes: '8. Real model sizes (published shapes, random weights)',
+  peers: '9. Peers (ours vs llama.cpp, one thread each, interleaved)',
 };
 
 /** 3 significant digits, without exponent for everyday magnitudes. */

@@ -72,6 +72,30 @@ const RULES: readonly TargetRule[] = [
     unit: '×',
     backends: ['webgpu', 'wasm', 'cpu'],
   },
+  {
+    target: 'decode int4 ≥ 0.5× llama.cpp Q4_0 (1 thread each)',
+    match: /^peers\/decode\/int4\/ratio$/,
+    comparator: '≥',
+    threshold: 0.5,
+    unit: '×',
+    backends: ['wasm'],
+  },
+  {
+    target: 'decode f32 ≥ 0.5× llama.cpp F32 (1 thread each)',
+    match: /^peers\/decode\/f32\/ratio$/,
+    comparator: '≥',
+    threshold: 0.5,
+    unit: '×',
+    backends: ['wasm'],
+  },
+  {
+    target: 'decode int4 ≥ 1.5× our own f32',
+    match: /^peers\/decode\/int4\/vs-ours-f32$/,
+    comparator: '≥',
+    threshold: 1.5,
+    unit: '×',
+    backends: ['wasm'],
+  },
 ];
 
 function check(rule: TargetRule, fig: Figure, backend: BackendName): TargetCheck {

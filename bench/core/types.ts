@@ -5,7 +5,17 @@
  */
 
 /** The six suites of issue 8, in the order they run, then the wasm matMul override's before/after. */
-export const SUITE_NAMES = ['peak', 'kernels', 'train', 'generate', 'memory', 'data', 'wasm-matmul', 'sizes'] as const;
+export const SUITE_NAMES = [
+  'peak',
+  'kernels',
+  'train',
+  'generate',
+  'memory',
+  'data',
+  'wasm-matmul',
+  'sizes',
+  'peers',
+] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';

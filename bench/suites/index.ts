@@ -24,10 +24,12 @@ export const SUITES: Record<SuiteName, Suite | null> = {
   data: runDataSuite,
   'wasm-matmul': runWasmMatMulSuite,
   sizes: runSizesSuite,
+  // Node only (llama.cpp through node-llama-cpp): the Node host supplies it, see `BenchHost.nodeSuites`.
+  peers: null,
 };
 
 /** Why a registry entry is null (an engine part the suite measures is not in the tree yet). */
-const MISSING_REASON: Partial<Record<SuiteName, string>> = {};
+const MISSING_REASON: Partial<Record<SuiteName, string>> = { peers: 'runs in Node only (bench --node)' };
 
 function makeContext(
   opts: BenchOptions,
@@ -70,7 +72,7 @@ export async function runSuites(
   const ctx = makeContext(opts, figures, skipped, emit, host);
   emit({ kind: 'device', device });
   for (const name of opts.suites) {
-    const suite = SUITES[name];
+    const suite = host.nodeSuites?.[name] ?? SUITES[name];
     if (!suite) {
       ctx.skip(name, 'whole suite', MISSING_REASON[name] ?? 'not available');
       continue;

@@ -3,6 +3,7 @@
  * The demo base model never saw JSON, so after a few minutes of LoRA training the change is visible at a glance
  * (braces, quoted keys, ISO dates) even where the copied values are still imperfect.
  */
+import { MONTHS } from '../../src/tokenizer/strftime';
 import { mulberry32 } from '../../src/util/rng';
 
 const SHIPS = [
@@ -77,20 +78,6 @@ const WINDS = [
   'W, squally',
   'SE, steady trades',
   'N, whole gale',
-];
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
 ];
 const NUMBER_WORDS = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'];
 

@@ -3,24 +3,13 @@
  * GPT-2 regex, then map each UTF-8 byte to a printable character so every string has a lossless token spelling
  * (space → "Ġ", newline → "Ċ").
  */
+import { bytesToUnicode } from '../../src/tokenizer/byte-vocab';
 
 /** The GPT-2 split pattern (what `ByteLevel { use_regex: true }` applies). */
 export const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
-/** byte → printable code point, GPT-2's `bytes_to_unicode`. Index = byte value. */
-export function bytesToUnicode(): string[] {
-  const printable: number[] = [];
-  for (let b = 0x21; b <= 0x7e; b++) printable.push(b);
-  for (let b = 0xa1; b <= 0xac; b++) printable.push(b);
-  for (let b = 0xae; b <= 0xff; b++) printable.push(b);
-  const map: string[] = new Array(256);
-  let next = 0;
-  for (let b = 0; b < 256; b++) {
-    if (printable.includes(b)) map[b] = String.fromCodePoint(b);
-    else map[b] = String.fromCodePoint(256 + next++);
-  }
-  return map;
-}
+// The GPT-2 byte table is the engine's own (src/tokenizer/byte-vocab.ts); re-exported for the scripts here.
+export { bytesToUnicode };
 
 const BYTE_CHARS = bytesToUnicode();
 const encoder = new TextEncoder();

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pretrainingCorpus } from '../datasets/corpus';
+import { byteLevelBpeModel } from '../../src/tokenizer/byte-vocab';
 import { bytesToUnicode, preTokenize } from './byte-level';
 import { learnMerges } from './bpe-trainer';
 
@@ -73,18 +74,7 @@ export function tokenizerJson(vocab: Record<string, number>, merges: string[]): 
       special_tokens: { [eot]: { id: eot, ids: [0], tokens: [eot] } },
     },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges,
-    },
+    model: byteLevelBpeModel(vocab, merges),
   };
 }
 

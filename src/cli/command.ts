@@ -35,6 +35,13 @@ export function flag(flags: Map<string, string[]>, name: string, fallback?: stri
   return v && v.length ? v[v.length - 1] : fallback;
 }
 
+/** The last value of `--name`; a `CliError` ("--name META is required") when it is missing, empty or bare. */
+export function requiredFlag(flags: Map<string, string[]>, name: string, meta: string): string {
+  const v = flag(flags, name);
+  if (!v || v === 'true') throw new CliError(`--${name} ${meta} is required`);
+  return v;
+}
+
 /** Error whose message is printed to stderr as-is (no stack): bad arguments, bad files. */
 export class CliError extends Error {
   override name = 'CliError';

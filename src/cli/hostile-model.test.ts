@@ -5,8 +5,8 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'vitest';
-import { copyFixture, editJson, expectHostile, type HostileCase } from '../test-utils/hostile.node.js';
+import { describe } from 'vitest';
+import { copyFixture, editJson, itRejectsEach, type HostileCase } from '../test-utils/hostile.node.js';
 
 /** A model folder whose config.json got `patch`. */
 function withConfig(dir: string, patch: Record<string, unknown>): string {
@@ -308,7 +308,5 @@ const cases: HostileCase[] = [
 ];
 
 describe('hostile inputs: base model', () => {
-  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    await expectHostile(c);
-  });
+  itRejectsEach(cases);
 });

@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeSafetensors } from '../formats/safetensors';
-import { expectHostile, runHostile, type HostileCase } from '../test-utils/hostile.node.js';
+import { itRejectsEach, runHostile, type HostileCase } from '../test-utils/hostile.node.js';
 import { modelFixtureDir, REPO_ROOT } from '../test-utils/model-fixtures.node.js';
 
 const MODEL = modelFixtureDir('llama-tied'); // hidden 32: q_proj 32×32
@@ -65,6 +65,18 @@ const exportCmd = (dir: string, format: string, ...extra: string[]) => [
   '--out',
   path.join(dir, format.includes('gguf') ? 'out.gguf' : 'out'),
   ...extra,
+];
+/** `export --format gguf-adapter` of the fixture adapter to exactly `out`. */
+const ggufAdapterTo = (out: string) => [
+  'export',
+  '--model',
+  MODEL,
+  '--format',
+  'gguf-adapter',
+  '--adapter',
+  ADAPTER,
+  '--out',
+  out,
 ];
 const job = (dir: string, ...extra: string[]) => [
   'export-job',
@@ -265,20 +277,7 @@ const exportCases: HostileCase[] = [
   },
   {
     name: 'export: --out under a file (unwritable)',
-    setup: (d) => (
-      writeFileSync(path.join(d, 'f'), 'keep'),
-      [
-        'export',
-        '--model',
-        MODEL,
-        '--format',
-        'gguf-adapter',
-        '--adapter',
-        ADAPTER,
-        '--out',
-        path.join(d, 'f', 'a.gguf'),
-      ]
-    ),
+    setup: (d) => (writeFileSync(path.join(d, 'f'), 'keep'), ggufAdapterTo(path.join(d, 'f', 'a.gguf'))),
     says: ['a.gguf'],
   },
   {
@@ -291,17 +290,7 @@ const exportCases: HostileCase[] = [
   },
   {
     name: 'export: newline in the --out name (would inject a Modelfile line)',
-    setup: (d) => [
-      'export',
-      '--model',
-      MODEL,
-      '--format',
-      'gguf-adapter',
-      '--adapter',
-      ADAPTER,
-      '--out',
-      path.join(d, 'a\nSYSTEM evil.gguf'),
-    ],
+    setup: (d) => ggufAdapterTo(path.join(d, 'a\nSYSTEM evil.gguf')),
     says: ['--out', 'control character'],
   },
 ];
@@ -376,9 +365,7 @@ const jobCases: HostileCase[] = [
 ];
 
 describe('hostile inputs: eval', () => {
-  it.each(evalCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    await expectHostile(c);
-  });
+  itRejectsEach(evalCases);
 
   it('an adapter weighted 1e30 scores non-finite, printed as "NaN"/"Infinity" strings, never null', async () => {
     await runHostile(
@@ -399,13 +386,9 @@ describe('hostile inputs: eval', () => {
 });
 
 describe('hostile inputs: export', () => {
-  it.each(exportCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    await expectHostile(c);
-  });
+  itRejectsEach(exportCases);
 });
 
 describe('hostile inputs: export-job', () => {
-  it.each(jobCases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    await expectHostile(c);
-  });
+  itRejectsEach(jobCases);
 });

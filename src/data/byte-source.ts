@@ -3,6 +3,7 @@
  * reader consumes the same thing whether the bytes came from memory, a `ReadableStream`, a Node stream or a File.
  */
 import type { DatasetInput } from './types';
+import { concatBytes } from '../util/concat-bytes';
 
 /** Chunk size used when slicing in-memory bytes, so progress and cancellation still happen on big buffers. */
 const SLICE_BYTES = 1 << 20;
@@ -86,11 +87,5 @@ export async function readAll(input: DatasetInput, onBytes?: ByteProgress, signa
     parts.push(c);
     total += c.byteLength;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
+  return concatBytes(parts, total);
 }

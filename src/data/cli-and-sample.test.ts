@@ -1,28 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { dataCommand } from '../cli/commands/data';
 import { modelFixtureDir } from '../test-utils/model-fixtures.node.js';
+import { runCommand } from '../test-utils/run-cli';
 import { sampleDataset } from './sample';
 import { chunkedInput, jsonl } from './test-inputs.node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'data-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function runCli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await dataCommand.run(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const runCli = (args: string[]) => runCommand(dataCommand, args);
 
 describe('data check (CLI)', () => {
   it('prints shape and counts, exits 0 for a clean file', async () => {

@@ -7,6 +7,7 @@
 import { FileProblem } from './problems';
 import { textGuard } from './sniff';
 import { decodeUtf8 } from './utf8';
+import { concatBytes } from '../util/concat-bytes';
 
 /** A line of a text file: decoded, or the reason it could not be. `line` is 1-based. */
 export type TextLine =
@@ -14,18 +15,6 @@ export type TextLine =
 
 /** Longest line we hold in memory; a longer one is almost always a binary or a minified single-line file. */
 export const MAX_LINE_BYTES = 256 << 20;
-
-/** Joins the pieces of a line that spans chunks (once, at its end: no quadratic re-copying of long lines). */
-function join(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function decodeLine(bytes: Uint8Array, line: number): TextLine {
   let end = bytes.length;
@@ -49,7 +38,7 @@ export async function* readLines(chunks: AsyncIterable<Uint8Array>, file: string
     let start = 0;
     for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
       const piece = chunk.subarray(start, nl);
-      const bytes = carry.length ? join([...carry, piece], carryBytes + piece.length) : piece;
+      const bytes = carry.length ? concatBytes([...carry, piece], carryBytes + piece.length) : piece;
       carry = [];
       carryBytes = 0;
       yield decodeLine(bytes, ++line);
@@ -64,5 +53,5 @@ export async function* readLines(chunks: AsyncIterable<Uint8Array>, file: string
       }
     }
   }
-  if (carryBytes > 0) yield decodeLine(join(carry, carryBytes), ++line);
+  if (carryBytes > 0) yield decodeLine(concatBytes(carry, carryBytes), ++line);
 }

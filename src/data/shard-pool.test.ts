@@ -10,7 +10,7 @@ import { prepareDataset } from './prepare';
 import { prepareShard } from './shard';
 import { compactShard, expandShard, positionTracker, prepareDatasetPooled } from './prepare-pooled';
 import { compactShardTransferables, runShards, type PoolProgress } from './shard-pool';
-import { jsonl, qwen3Tokenizer } from './test-inputs.node.js';
+import { chatRecordsWithContextOnly, jsonl, qwen3Tokenizer } from './test-inputs.node.js';
 import type { DatasetInput, PreparedDataset, PrepareOptions } from './types';
 
 const SAMPLES = ['melville.jsonl', 'sotu.jsonl', 'ship-log-json.jsonl', 'ship-log-chat.jsonl'];
@@ -90,16 +90,7 @@ describe('pooled tokenizing equals one worker', () => {
   });
 
   it("a render problem under 'fail': shards disagree, and the pooled pass still gives one pass's figures", async () => {
-    const chat = (i: number) => ({
-      messages: [
-        { role: 'user', content: `Say ${i}.` },
-        { role: 'assistant', content: `${i}.` },
-      ],
-    });
-    // Valid, but an assistant message opening a conversation is context: nothing to train on (a render problem).
-    const records = Array.from({ length: 24 }, (_, i) =>
-      i === 4 ? { messages: [{ role: 'assistant', content: 'Hello.' }] } : chat(i),
-    );
+    const records = chatRecordsWithContextOnly(24, 4);
     const inputs: DatasetInput[] = [{ name: 'c.jsonl', bytes: new TextEncoder().encode(jsonl(records)) }];
     const shards = await Promise.all([0, 1, 2].map((index) => prepareShard(inputs, tok, STUDIO, { index, count: 3 })));
     expect(shardsAgree(shards, STUDIO)).toBe(false);

@@ -92,15 +92,11 @@ export function trimCounters(c: ShardCounters): ShardCounters {
 }
 
 /** What the merge knows beyond the shards' counters. */
-export interface MergedCounts {
-  records: number;
+export interface MergedCounts extends Pick<
+  DatasetStats,
+  'records' | 'duplicates' | 'droppedDuplicates' | 'trainExamples' | 'evalExamples' | 'packedRows' | 'complete'
+> {
   kept: readonly TokenizedExample[];
-  duplicates: number;
-  droppedDuplicates: number;
-  trainExamples: number;
-  evalExamples: number;
-  packedRows: number;
-  complete: boolean;
 }
 
 /** Final statistics of a dataset from its shards' counters and the merged, kept examples. */

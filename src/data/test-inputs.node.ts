@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { sentencePieceJson } from '../test-utils/sentencepiece-json';
 import { createTokenizer } from '../tokenizer/load';
 import type { TextTokenizer } from '../tokenizer/types';
 import type { DatasetInput } from './types';
@@ -42,6 +43,23 @@ export function webStreamInput(name: string, content: string | Uint8Array, chunk
 /** JSON Lines text of `records`. */
 export function jsonl(records: readonly unknown[]): string {
   return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+}
+
+/**
+ * `count` two-turn chat records ("Say i." → "i."); the one at index `contextOnlyAt` opens with an assistant message,
+ * which is valid but context only: nothing to train on, a render problem on its line (`contextOnlyAt + 1`).
+ */
+export function chatRecordsWithContextOnly(count: number, contextOnlyAt: number): object[] {
+  return Array.from({ length: count }, (_, i) =>
+    i === contextOnlyAt
+      ? { messages: [{ role: 'assistant', content: 'Hello.' }] }
+      : {
+          messages: [
+            { role: 'user', content: `Say ${i}.` },
+            { role: 'assistant', content: `${i}.` },
+          ],
+        },
+  );
 }
 
 const require = createRequire(import.meta.url);
@@ -103,57 +121,7 @@ export function sentencePieceTokenizer(): TextTokenizer {
   for (let c = 33; c < 127; c++) vocab[String.fromCharCode(c)] = Object.keys(vocab).length;
   const merges = ['▁ P', 'a r', '▁P ar', 'i s', '▁Par is', 'P ar', 'Par is', '▁ H', '▁H i'];
   for (const m of merges) vocab[m.replace(' ', '')] = Object.keys(vocab).length;
-  const special = (id: number, content: string) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  });
-  const json = {
-    version: '1.0',
-    added_tokens: [special(0, '<unk>'), special(1, '<s>'), special(2, '</s>')],
-    normalizer: {
-      type: 'Sequence',
-      normalizers: [
-        { type: 'Prepend', prepend: '▁' },
-        { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
-      ],
-    },
-    pre_tokenizer: null,
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [
-        { SpecialToken: { id: '<s>', type_id: 0 } },
-        { Sequence: { id: 'A', type_id: 0 } },
-        { Sequence: { id: 'B', type_id: 1 } },
-      ],
-      special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
-    },
-    decoder: {
-      type: 'Sequence',
-      decoders: [
-        { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
-        { type: 'ByteFallback' },
-        { type: 'Fuse' },
-        { type: 'Strip', content: ' ', start: 1, stop: 0 },
-      ],
-    },
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: '<unk>',
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: true,
-      byte_fallback: true,
-      vocab,
-      merges,
-    },
-  };
+  const json = sentencePieceJson(vocab, merges);
   const chatTemplate =
     "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}" +
     "{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token }}{% endif %}{% endfor %}";

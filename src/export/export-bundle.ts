@@ -15,7 +15,7 @@ import { writeWholeFile } from './folder-sink';
 import { writeMergedHf } from './merged-hf';
 import { openMergedWeights } from './merged-weights';
 import { modelCard, type AdapterFacts } from './model-card';
-import { modelfile } from './modelfile';
+import { modelfile, type ModelfileInput } from './modelfile';
 import { exportFileNames } from './use-with';
 import { zipSink } from './zip-sink';
 import { BUNDLE_DTYPES, type BundleFormat } from './bundle-names';
@@ -58,6 +58,16 @@ export async function writeBundle(out: ByteSink, req: BundleRequest): Promise<vo
   }
   const zip = zipSink(out, names.stem);
   const card = (contents: string) => modelCard({ ...req.facts, contents });
+  /** The Ollama Modelfile for `from` (plus `adapter`) and the model card saying the zip holds `contents`. */
+  const ggufExtras = async (
+    gguf: Pick<ModelfileInput, 'stopTokens' | 'chatTemplate'>,
+    files: { from: string; adapter?: string },
+    contents: string,
+  ) => {
+    const paths = { from: `./${files.from}`, adapter: files.adapter && `./${files.adapter}` };
+    await writeWholeFile(zip, names.modelfile, modelfile({ ...paths, ...gguf }));
+    await writeWholeFile(zip, 'README.md', card(contents));
+  };
   if (req.format === 'merged') {
     const weights = await openMergedWeights(req.files, req.config, req.factors);
     await writeMergedHf(zip, req.files, weights, {
@@ -69,23 +79,10 @@ export async function writeBundle(out: ByteSink, req: BundleRequest): Promise<vo
     const f = await zip.file(names.adapterGguf);
     await writeGgufAdapter(f, req.config, req.factors, { type: req.dtype as AdapterGgufType, name: req.facts.name });
     await f.close();
-    const tok = await modelfileTokenFacts(req.files, req.config);
-    await writeWholeFile(
-      zip,
-      names.modelfile,
-      modelfile({
-        from: `./${names.baseGguf}`,
-        adapter: `./${names.adapterGguf}`,
-        stopTokens: tok.stopTokens,
-        chatTemplate: tok.chatTemplate,
-      }),
-    );
-    await writeWholeFile(
-      zip,
-      'README.md',
-      card(
-        `GGUF LoRA adapter (${req.dtype}) for llama.cpp and Ollama; ${names.baseGguf} is the base as a merged GGUF export with no adapter`,
-      ),
+    await ggufExtras(
+      await modelfileTokenFacts(req.files, req.config),
+      { from: names.baseGguf, adapter: names.adapterGguf },
+      `GGUF LoRA adapter (${req.dtype}) for llama.cpp and Ollama; ${names.baseGguf} is the base as a merged GGUF export with no adapter`,
     );
   } else {
     const f = await zip.file(names.mergedGguf);
@@ -96,19 +93,10 @@ export async function writeBundle(out: ByteSink, req: BundleRequest): Promise<vo
       onTensor: req.onTensor,
     });
     await f.close();
-    await writeWholeFile(
-      zip,
-      names.modelfile,
-      modelfile({
-        from: `./${names.mergedGguf}`,
-        stopTokens: tokenizer.stopTokens,
-        chatTemplate: tokenizer.chatTemplate,
-      }),
-    );
-    await writeWholeFile(
-      zip,
-      'README.md',
-      card(`the base with the adapter merged in, one GGUF (${req.dtype}) for llama.cpp, Ollama and LM Studio`),
+    await ggufExtras(
+      tokenizer,
+      { from: names.mergedGguf },
+      `the base with the adapter merged in, one GGUF (${req.dtype}) for llama.cpp, Ollama and LM Studio`,
     );
   }
   await zip.finish();

@@ -3,6 +3,7 @@
  * stream or a picked directory in the browser. Files are written one at a time, each streamed in chunks.
  */
 import type { ByteSink } from '../formats/gguf-writer';
+import { concatBytes } from '../util/concat-bytes';
 
 /** One file being written. */
 export interface FileWriter extends ByteSink {
@@ -33,14 +34,8 @@ export function memoryFolderSink(): FolderSink & { files: Map<string, Uint8Array
           chunks.push(chunk.slice());
         },
         async close() {
-          const size = chunks.reduce((a, c) => a + c.byteLength, 0);
-          const out = new Uint8Array(size);
-          let at = 0;
-          for (const c of chunks) {
-            out.set(c, at);
-            at += c.byteLength;
-          }
-          files.set(name, out);
+          // Each chunk was copied on write, so a single one can be kept as it is.
+          files.set(name, concatBytes(chunks));
         },
       };
     },

@@ -5,6 +5,7 @@
  * Each shard's header is computed from shapes alone, then its tensors stream in one at a time.
  */
 import { encodeFloats, type FloatDtype } from '../formats/safetensors-dtype';
+import { safetensorsHeaderBytes } from '../formats/safetensors-write';
 import type { ModelFiles } from '../spec/model-files';
 import { readJson } from '../spec/model-files';
 import { writeWholeFile, type FolderSink } from './folder-sink';
@@ -41,20 +42,10 @@ export interface MergedHfResult {
 
 type Entry = { name: string; shape: readonly number[]; bytes: number };
 
-/** The safetensors header for `entries` (8-byte length + JSON padded with spaces to a multiple of 8). */
+/** The safetensors header for `entries` laid out back to back, all of `dtype`, marked as PyTorch weights. */
 function safetensorsHeader(entries: readonly Entry[], dtype: FloatDtype): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: { format: 'pt' } };
-  let offset = 0;
-  for (const e of entries) {
-    header[e.name] = { dtype, shape: [...e.shape], data_offsets: [offset, offset + e.bytes] };
-    offset += e.bytes;
-  }
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil(json.byteLength / 8) * 8;
-  const out = new Uint8Array(8 + padded).fill(0x20, 8);
-  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
-  out.set(json, 8);
-  return out;
+  const layout = entries.map((e) => ({ name: e.name, dtype, shape: e.shape, byteLength: e.bytes }));
+  return safetensorsHeaderBytes(layout, { format: 'pt' });
 }
 
 /** Splits tensors into consecutive shards of at most `max` bytes (a larger tensor gets a shard of its own). */

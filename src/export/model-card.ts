@@ -2,6 +2,7 @@
  * The README.md model card inside every download: what the adapter is (base, dataset, hyper-parameters, final
  * losses) and how to load it in each tool, with the same commands as the studio's "Use it with…" panel.
  */
+import type { AdapterRecord } from '../spec/records';
 import { useWithCommands } from './use-with';
 
 export interface AdapterFacts {
@@ -15,6 +16,20 @@ export interface AdapterFacts {
   finalLoss: { train: number | null; eval: number | null } | null;
   /** What this download holds, e.g. "GGUF LoRA adapter (F16) for llama.cpp". */
   contents: string;
+}
+
+/** The card's facts about a stored adapter (all but what the download holds). */
+export function adapterFacts(record: AdapterRecord): Omit<AdapterFacts, 'contents'> {
+  return {
+    name: record.name,
+    baseModel: record.baseModel,
+    rank: record.rank,
+    alpha: record.alpha,
+    targets: record.targets,
+    useRslora: record.config.use_rslora === true,
+    dataset: record.dataset?.name ?? null,
+    finalLoss: record.finalLoss ?? null,
+  };
 }
 
 const num = (x: number | null | undefined) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(4) : '—');

@@ -53,10 +53,10 @@ function vllmRank(rank: number): number {
 }
 
 /**
- * The base as transformers/vLLM name it: the studio's ids are `org/name@revision` (hub), `local:<name>` (dropped
- * files: the user's own folder) or a built-in name.
+ * The base as transformers/vLLM/PEFT name it (`base_model_name_or_path`): the studio's ids are `org/name@revision`
+ * (hub: the repo id), `local:<name>` (dropped files: the user's own folder) or a built-in model's published name.
  */
-function baseName(baseModel: string | null): { id: string; revision: string | null } {
+export function baseName(baseModel: string | null): { id: string; revision: string | null } {
   if (!baseModel) return { id: '<base model id or folder>', revision: null };
   if (baseModel.startsWith('local:')) return { id: `./${baseModel.slice('local:'.length)}`, revision: null };
   const at = baseModel.lastIndexOf('@');

@@ -72,29 +72,26 @@ class Bytes {
     this.buf = next;
     this.view = new DataView(next.buffer);
   }
+  /** Appends `size` bytes that `set` writes at the given offset. */
+  private put(size: number, set: (view: DataView, at: number) => void): void {
+    this.grow(size);
+    set(this.view, this.length);
+    this.length += size;
+  }
   u8(v: number): void {
-    this.grow(1);
-    this.view.setUint8(this.length++, v);
+    this.put(1, (d, at) => d.setUint8(at, v));
   }
   u32(v: number): void {
-    this.grow(4);
-    this.view.setUint32(this.length, v, true);
-    this.length += 4;
+    this.put(4, (d, at) => d.setUint32(at, v, true));
   }
   i32(v: number): void {
-    this.grow(4);
-    this.view.setInt32(this.length, v, true);
-    this.length += 4;
+    this.put(4, (d, at) => d.setInt32(at, v, true));
   }
   f32(v: number): void {
-    this.grow(4);
-    this.view.setFloat32(this.length, v, true);
-    this.length += 4;
+    this.put(4, (d, at) => d.setFloat32(at, v, true));
   }
   u64(v: number): void {
-    this.grow(8);
-    this.view.setBigUint64(this.length, BigInt(v), true);
-    this.length += 8;
+    this.put(8, (d, at) => d.setBigUint64(at, BigInt(v), true));
   }
   string(s: string): void {
     const b = new TextEncoder().encode(s);

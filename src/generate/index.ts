@@ -12,12 +12,4 @@ export { minPFilter } from './min-p';
 export { applyRepetitionPenalty } from './repetition-penalty';
 export { sampleCategorical } from './categorical';
 export { argmax, softmax } from './softmax';
-export type {
-  FinishReason,
-  GenerateCallbacks,
-  GenerateRequest,
-  GenerateResult,
-  GenerationCache,
-  GenerationModel,
-  TokenEvent,
-} from './types';
+export type * from './types';

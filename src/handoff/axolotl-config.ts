@@ -3,7 +3,7 @@
  * axolotl's pydantic models declare (`fixtures/axolotl/config-keys.json` records them; a test holds us to it).
  * Settings axolotl cannot express come back as warnings, never dropped silently.
  */
-import { MODEL_ID_PLACEHOLDER, type HandoffSpec } from './job-spec';
+import { hfScheduler, MODEL_ID_PLACEHOLDER, optimizerArguments, type HandoffSpec } from './job-spec';
 import { datasetEntry, type JobDataKind } from './job-records';
 
 /** A config plus what could not be carried over. */
@@ -18,12 +18,6 @@ export const EVAL_FILE = 'data/eval.jsonl';
 export const DEEPSPEED_FILE = 'deepspeed/zero2.json';
 
 /** Our LR schedule names → transformers' `SchedulerType` (which axolotl passes through). */
-function scheduler(spec: HandoffSpec): string {
-  const s = spec.train.schedule;
-  if (s === 'constant') return spec.train.warmupSteps > 0 ? 'constant_with_warmup' : 'constant';
-  return s;
-}
-
 /** Base-model loading: nf4/int4 → QLoRA (bitsandbytes 4-bit), int8 → 8-bit, f16/f32 → plain LoRA. */
 function quantKeys(spec: HandoffSpec, warnings: string[]): Record<string, unknown> {
   switch (spec.quant) {
@@ -76,14 +70,8 @@ function trainKeys(spec: HandoffSpec, warnings: string[]): Record<string, unknow
   Object.assign(out, {
     optimizer: 'adamw_torch',
     learning_rate: t.lr,
-    lr_scheduler: scheduler(spec),
-    warmup_steps: t.warmupSteps,
-    weight_decay: t.adamw.weightDecay,
-    adam_beta1: t.adamw.beta1,
-    adam_beta2: t.adamw.beta2,
-    adam_epsilon: t.adamw.eps,
-    max_grad_norm: t.maxGradNorm,
-    seed: t.seed,
+    lr_scheduler: hfScheduler(t),
+    ...optimizerArguments(t),
   });
   if (t.evalEvery > 0) out.eval_steps = t.evalEvery;
   if (t.checkpointEvery > 0) out.save_steps = t.checkpointEvery;

@@ -70,10 +70,23 @@ export function tokenMarkers(tok: TextTokenizer): TokenMarkers {
 /** The placeholder written where the hub id is unknown; `launch.sh` and `train_trl.py` refuse to run with it. */
 export const MODEL_ID_PLACEHOLDER = 'REPLACE_WITH_HF_MODEL_ID';
 
-/** A hub id as the Hub spells one: `owner/name`, no path tricks. */
-export function isHubId(s: string): boolean {
-  return (
-    /^[A-Za-z0-9][A-Za-z0-9_.-]*\/[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(s) &&
-    !s.split('/').some((p) => p === '.' || p === '..')
-  );
+/** The schedule as transformers names it: a constant rate after warmup is `constant_with_warmup` there. */
+export function hfScheduler(t: TrainConfig): string {
+  return t.schedule === 'constant' && t.warmupSteps > 0 ? 'constant_with_warmup' : t.schedule;
+}
+
+/**
+ * Warmup, AdamW, clipping and seed under their transformers `TrainingArguments` names, which axolotl passes through
+ * as they are: one mapping for both job files.
+ */
+export function optimizerArguments(t: TrainConfig): Record<string, number> {
+  return {
+    warmup_steps: t.warmupSteps,
+    weight_decay: t.adamw.weightDecay,
+    adam_beta1: t.adamw.beta1,
+    adam_beta2: t.adamw.beta2,
+    adam_epsilon: t.adamw.eps,
+    max_grad_norm: t.maxGradNorm,
+    seed: t.seed,
+  };
 }

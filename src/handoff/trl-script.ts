@@ -5,7 +5,7 @@
 import type { HandoffSpec } from './job-spec';
 import type { JobDataKind } from './job-records';
 import { EVAL_FILE, TRAIN_FILE } from './axolotl-config';
-import { MODEL_ID_PLACEHOLDER } from './job-spec';
+import { hfScheduler, MODEL_ID_PLACEHOLDER, optimizerArguments } from './job-spec';
 import { RUN_MARKER_FILE } from './launch-files';
 
 /** Settings file `train_trl.py` reads. */
@@ -47,14 +47,8 @@ export function trlSettings(spec: HandoffSpec, kind: JobDataKind, hasEval: boole
       per_device_eval_batch_size: t.batchSize,
       gradient_accumulation_steps: t.gradAccum,
       learning_rate: t.lr,
-      lr_scheduler_type: t.schedule === 'constant' && t.warmupSteps > 0 ? 'constant_with_warmup' : t.schedule,
-      warmup_steps: t.warmupSteps,
-      weight_decay: t.adamw.weightDecay,
-      adam_beta1: t.adamw.beta1,
-      adam_beta2: t.adamw.beta2,
-      adam_epsilon: t.adamw.eps,
-      max_grad_norm: t.maxGradNorm,
-      seed: t.seed,
+      lr_scheduler_type: hfScheduler(t),
+      ...optimizerArguments(t),
       gradient_checkpointing: spec.checkpointing,
       logging_steps: 1,
       save_steps: t.checkpointEvery > 0 ? t.checkpointEvery : 500,

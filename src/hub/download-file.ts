@@ -7,6 +7,7 @@
 import { fileKey, type HubCache, type ManifestFile } from './cache';
 import { HubNetworkError, HubResponseError, HubStorageError, isAbortError } from '../spec/hub-errors';
 import { checkResponse, type HubRequest } from './http';
+import { concatBytes } from '../util/concat-bytes';
 
 /** Flush granularity: large enough for few cache writes, small enough to lose little on a drop. */
 const FLUSH_BYTES = 4 << 20;
@@ -99,7 +100,7 @@ async function pump(
   let fetched = 0;
   const flush = async (): Promise<void> => {
     if (pendingBytes === 0) return;
-    const block = concat(pending, pendingBytes);
+    const block = concatBytes(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
     try {
@@ -162,17 +163,6 @@ async function pump(
     );
   }
   return fetched;
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.byteLength;
-  }
-  return out;
 }
 
 function abortError(signal: AbortSignal | undefined): unknown {

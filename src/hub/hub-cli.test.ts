@@ -1,9 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer, type HubServer } from '../../scripts/hub-server';
 import { hubCommand } from '../cli/commands/hub';
+import { runCommand } from '../test-utils/run-cli';
 
 const FIXTURE = path.resolve(__dirname, '../../fixtures/models/llama-tied');
 let server: HubServer;
@@ -19,17 +20,7 @@ afterAll(async () => {
   rmSync(cache, { recursive: true, force: true });
 });
 
-async function run(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spyOut = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { code: await hubCommand.run(args), out };
-  } finally {
-    spyOut.mockRestore();
-    spyErr.mockRestore();
-  }
-}
+const run = (args: string[]) => runCommand(hubCommand, args);
 
 describe('cli hub', () => {
   it('downloads into a folder cache, lists, serves a --model folder, and removes', async () => {

@@ -24,10 +24,27 @@ export function checkRevision(revision: string, repo: string): string {
   return revision;
 }
 
+/** True when `repo` is `name` or `owner/name` with plain parts: safe as cache folder names. */
+export function isRepoId(repo: string): boolean {
+  const parts = repo.split('/');
+  return parts.length <= 2 && parts.every(isPlainSegment);
+}
+
+/** A part of a repo id as the Hub spells one: a letter or digit, then letters, digits, `_`, `.` or `-`. */
+const HUB_PART = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * True when `repo` is `owner/name` spelled as the Hub spells ids. Stricter than {@link isRepoId}: the hand-off job
+ * writes the id into a shell script and Python source, where quotes, `$` or spaces would change what runs.
+ */
+export function isHubId(repo: string): boolean {
+  const parts = repo.split('/');
+  return parts.length === 2 && isRepoId(repo) && parts.every((p) => HUB_PART.test(p));
+}
+
 /** Throws unless `repo` is `name` or `owner/name` with two plain parts. */
 export function checkRepoId(repo: string): string {
-  const parts = repo.split('/');
-  if (parts.length > 2 || !parts.every(isPlainSegment)) {
+  if (!isRepoId(repo)) {
     throw new HubError(
       `'${printable(repo)}' is not a model id; expected owner/name, e.g. HuggingFaceTB/SmolLM2-135M`,
       repo,

@@ -5,7 +5,7 @@ import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter } from './lora-adapter';
 import type { DecoderModel } from '../model/decoder-model';
 import { memoryFiles } from '../formats/memory-files';
-import { buildModel, linearSpecs, randomWeights, tinyConfig } from '../train/testing/tiny-model';
+import { buildModel, linearSpecs, randomAdapter, randomWeights, tinyConfig } from '../train/testing/tiny-model';
 import { Rng } from '../util/rng';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft, parseLoraKey } from './peft';
 import { encodeSafetensors, readSafetensorsHeader } from '../formats/safetensors';
@@ -22,13 +22,8 @@ beforeAll(async () => {
 afterAll(() => model.dispose());
 
 /** An adapter with random (non-zero) A and B. */
-async function trained(lora: Partial<LoraConfig>, seed = 1): Promise<LoraAdapter> {
-  const ad = LoraAdapter.create({ ...DEFAULT_LORA_CONFIG, dropout: 0, ...lora }, linears, new Rng(seed));
-  const rng = new Rng(seed + 1);
-  const w = await ad.weights();
-  for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.2);
-  ad.setWeights(w);
-  return ad;
+function trained(lora: Partial<LoraConfig>, seed = 1): Promise<LoraAdapter> {
+  return randomAdapter({ ...DEFAULT_LORA_CONFIG, dropout: 0, ...lora }, linears, seed);
 }
 
 function logits(ad: LoraAdapter | null): Float32Array {

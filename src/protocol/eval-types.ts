@@ -1,4 +1,5 @@
 /** Types of the `evaluate` request: score variants of the loaded base on a stored dataset, optionally a Predict grid (issue 17). */
+import type { VariantScore } from '../eval/evaluate';
 import type { FinishReason } from '../generate/types';
 import type { ActiveAdapter } from './generate-types';
 
@@ -27,13 +28,7 @@ export interface EvaluateParams {
 }
 
 /** One variant's figures (the CLI's JSON line). */
-export interface VariantSummary {
-  variant: string;
-  loss: number;
-  perplexity: number;
-  tokens: number;
-  examples: number;
-  ci95: [number, number];
+export interface VariantSummary extends Omit<VariantScore, 'perExample'> {
   /** Mean loss of each scored example, by example index. */
   exampleLosses: number[];
 }
@@ -81,5 +76,7 @@ export interface EvaluateResult {
   details: ExampleDetail[];
   predict: PredictOutcome | null;
   backend: string;
+  /** Whether the variants shared batches (multiplexed) or ran one at a time. */
+  batched: boolean;
   millis: number;
 }

@@ -1,7 +1,7 @@
 /**
  * The quantized base: packing (int8, int4, NF4, f16) with per-group scales, the reference decoder, the byte
- * format for caching, and the kernels that compute with weights that stay packed on the backend (WGSL on webgpu,
- * table-driven JS + BatchMatMul on cpu/wasm). The `Linear` layers built on them are src/model's
+ * format for caching, and the kernels that compute with weights that stay packed on the backend (WGSL on webgpu;
+ * on wasm our own SIMD GEMV for decode, `kernels/wasm/`; table-driven JS + BatchMatMul otherwise). The `Linear` layers built on them are src/model's
  * (`quant-linear.ts`, `linear-factory.ts`).
  */
 export { quantize, quantizeInt8, quantizeInt4, quantizeNf4, quantizeF16 } from './quantize';

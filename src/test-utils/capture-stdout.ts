@@ -1,15 +1,9 @@
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
+import { captureOutput } from './run-cli';
 
 /** Runs a CLI command in-process, expects exit code 0, and returns what it wrote to stdout. */
 export async function capture(run: () => Promise<number>): Promise<string> {
-  let out = '';
-  const so = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  try {
-    expect(await run()).toBe(0);
-  } finally {
-    so.mockRestore();
-  }
+  const { code, out } = await captureOutput(run);
+  expect(code).toBe(0);
   return out;
 }

@@ -21,6 +21,14 @@ export function servedClient(openDb: EngineDeps['openDb'] = null, handlers?: Par
   });
 }
 
+/** An in-process `LocalEngine` (no channel) with its own fake-indexeddb database, on wasm. */
+export async function localEngine(dbName: string): Promise<{ engine: LocalEngine; db: StudioDb }> {
+  const db = await openStudioDb({ name: `${dbName}-${Math.random()}` });
+  const engine = new LocalEngine(nodeEngineDeps(null, async () => db));
+  await engine.request('init', { preference: 'wasm' });
+  return { engine, db };
+}
+
 /** A served engine with its own fake-indexeddb database (the caller imports 'fake-indexeddb/auto'), on wasm. */
 export async function channelEngine(dbName: string): Promise<{ client: EngineClient; db: StudioDb }> {
   const db = await openStudioDb({ name: `${dbName}-${Math.random()}` });

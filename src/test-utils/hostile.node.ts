@@ -7,9 +7,10 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import { runCli } from '../cli/cli';
 import { modelFixtureDir } from './model-fixtures.node.js';
+import { captureOutput } from './run-cli';
 
 /** One row of a hostile-input table. */
 export interface HostileCase {
@@ -68,21 +69,7 @@ export async function runHostile(
   try {
     const argv = await c.setup(dir);
     const before = snapshot(dir, c.mayWrite);
-    let out = '';
-    let err = '';
-    const so = vi
-      .spyOn(process.stdout, 'write')
-      .mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-    const se = vi
-      .spyOn(process.stderr, 'write')
-      .mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-    let code: number;
-    try {
-      code = await runCli(argv);
-    } finally {
-      so.mockRestore();
-      se.mockRestore();
-    }
+    const { code, out, err } = await captureOutput(() => runCli(argv));
     check({ code, out, err, dir }, before);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -131,4 +118,11 @@ export async function expectHostile(c: HostileCase): Promise<HostileResult> {
     expect(Object.fromEntries(snapshot(r.dir, c.mayWrite))).toEqual(Object.fromEntries(before));
   });
   return result!;
+}
+
+/** One test per case, named by the case, each run through {@link expectHostile}. Call inside a `describe`. */
+export function itRejectsEach(cases: readonly HostileCase[]): void {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
+    await expectHostile(c);
+  });
 }

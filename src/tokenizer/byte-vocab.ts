@@ -34,17 +34,22 @@ export function byteLevelTokenizerJson(): object {
     pre_tokenizer: byteLevel,
     post_processor: byteLevel,
     decoder: byteLevel,
-    model: {
-      type: 'BPE',
-      dropout: null,
-      unk_token: null,
-      continuing_subword_prefix: null,
-      end_of_word_suffix: null,
-      fuse_unk: false,
-      byte_fallback: false,
-      ignore_merges: false,
-      vocab,
-      merges: [],
-    },
+    model: byteLevelBpeModel(vocab, []),
+  };
+}
+
+/** The `model` section of a byte-level BPE `tokenizer.json` (GPT-2 style: no unknown token, no byte fallback). */
+export function byteLevelBpeModel(vocab: Record<string, number>, merges: string[]): object {
+  return {
+    type: 'BPE',
+    dropout: null,
+    unk_token: null,
+    continuing_subword_prefix: null,
+    end_of_word_suffix: null,
+    fuse_unk: false,
+    byte_fallback: false,
+    ignore_merges: false,
+    vocab,
+    merges,
   };
 }

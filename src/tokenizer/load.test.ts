@@ -2,70 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { createTokenizer, loadTokenizer } from './load';
 import { memoryFiles } from '../formats/memory-files';
 import { strftime } from './strftime';
+import { sentencePieceJson } from '../test-utils/sentencepiece-json';
 
 /** A tiny SentencePiece-style BPE (Metaspace + byte fallback) with Llama-2 special tokens. */
-const tinyJson = {
-  version: '1.0',
-  added_tokens: [
-    { id: 0, content: '<unk>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
-    { id: 1, content: '<s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
-    { id: 2, content: '</s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
-  ],
-  normalizer: {
-    type: 'Sequence',
-    normalizers: [
-      { type: 'Prepend', prepend: '▁' },
-      { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
-    ],
+const tinyJson = sentencePieceJson(
+  {
+    '<unk>': 0,
+    '<s>': 1,
+    '</s>': 2,
+    '▁': 3,
+    h: 4,
+    i: 5,
+    '▁h': 6,
+    '▁hi': 7,
+    t: 8,
+    '▁t': 9,
+    here: 10,
+    e: 11,
+    r: 12,
+    he: 13,
+    her: 14,
   },
-  pre_tokenizer: null,
-  post_processor: {
-    type: 'TemplateProcessing',
-    single: [{ SpecialToken: { id: '<s>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-    pair: [
-      { SpecialToken: { id: '<s>', type_id: 0 } },
-      { Sequence: { id: 'A', type_id: 0 } },
-      { Sequence: { id: 'B', type_id: 1 } },
-    ],
-    special_tokens: { '<s>': { id: '<s>', ids: [1], tokens: ['<s>'] } },
-  },
-  decoder: {
-    type: 'Sequence',
-    decoders: [
-      { type: 'Replace', pattern: { String: '▁' }, content: ' ' },
-      { type: 'ByteFallback' },
-      { type: 'Fuse' },
-      { type: 'Strip', content: ' ', start: 1, stop: 0 },
-    ],
-  },
-  model: {
-    type: 'BPE',
-    dropout: null,
-    unk_token: '<unk>',
-    continuing_subword_prefix: null,
-    end_of_word_suffix: null,
-    fuse_unk: true,
-    byte_fallback: true,
-    vocab: {
-      '<unk>': 0,
-      '<s>': 1,
-      '</s>': 2,
-      '▁': 3,
-      h: 4,
-      i: 5,
-      '▁h': 6,
-      '▁hi': 7,
-      t: 8,
-      '▁t': 9,
-      here: 10,
-      e: 11,
-      r: 12,
-      he: 13,
-      her: 14,
-    },
-    merges: ['▁ h', '▁h i', '▁ t', 'h e', 'he r', 'her e'],
-  },
-};
+  ['▁ h', '▁h i', '▁ t', 'h e', 'he r', 'her e'],
+);
 const tinyConfig = {
   bos_token: { __type: 'AddedToken', content: '<s>' },
   eos_token: '</s>',

@@ -4,7 +4,8 @@
  * language; @huggingface/jinja's built-in uses the host locale for month names.
  */
 
-const MONTHS = [
+/** English month names, as the C locale spells them. */
+export const MONTHS = [
   'January',
   'February',
   'March',

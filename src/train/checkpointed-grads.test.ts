@@ -9,7 +9,7 @@ import { makeBatch } from './batch';
 import { computeStepGradients } from './grad-step';
 import { causalLmLossSum } from './loss';
 import { loraObjective } from './objective';
-import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
+import { buildModel, linearSpecs, randomAdapter, randomWeights, tinyConfig } from './testing/tiny-model';
 
 const config = tinyConfig({ layers: 4, hidden: 32, headDim: 8, intermediate: 64, vocab: 64 });
 let model: DecoderModel;
@@ -27,17 +27,8 @@ function examples(n: number, len: number) {
   }));
 }
 
-async function adapterWithB(dropout: number): Promise<LoraAdapter> {
-  const ad = LoraAdapter.create(
-    { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout },
-    linearSpecs(config),
-    new Rng(1),
-  );
-  const w = await ad.weights();
-  const rng = new Rng(2);
-  for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.2);
-  ad.setWeights(w);
-  return ad;
+function adapterWithB(dropout: number): Promise<LoraAdapter> {
+  return randomAdapter({ ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout }, linearSpecs(config), 1);
 }
 
 describe('activation checkpointing', () => {

@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
-import { LoraAdapter } from '../lora/lora-adapter';
-import { Rng } from '../util/rng';
 import { makeBatch } from './batch';
 import { headChunkRows } from './head-loss';
 import { causalLmLossSum } from './loss';
 import { compareHeadLoss } from './testing/head-loss-case';
-import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
+import { buildModel, linearSpecs, randomAdapter, randomWeights, tinyConfig } from './testing/tiny-model';
 
 describe.each(['cpu', 'wasm'] as const)('chunked LM head + cross-entropy (%s)', (backend) => {
   it('gives the unchunked loss and hidden-state gradient, with no [rows, vocab] block on the tape', async () => {
@@ -27,15 +25,12 @@ describe.each(['cpu', 'wasm'] as const)('chunked LM head + cross-entropy (%s)', 
     await initNodeBackend(backend);
     const c = tinyConfig({ vocab: 64 });
     const model = buildModel(c, randomWeights(c, 2));
-    const adapter = LoraAdapter.create(
+    const adapter = await randomAdapter(
       { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 },
       linearSpecs(c),
-      new Rng(3),
+      3,
+      0.3,
     );
-    const w = await adapter.weights();
-    const rng = new Rng(4);
-    for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.3);
-    adapter.setWeights(w);
     const ids = Array.from({ length: 40 }, (_, t) => (t * 11 + 3) % 64);
     const batch = makeBatch(
       [{ ids: Int32Array.from(ids), lossMask: Uint8Array.from(ids, (_, t) => (t > 4 ? 1 : 0)) }],

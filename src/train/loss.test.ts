@@ -2,12 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
-import { LoraAdapter } from '../lora/lora-adapter';
 import type { DecoderModel } from '../model/decoder-model';
-import { Rng } from '../util/rng';
 import { makeBatch } from './batch';
 import { causalLmLossSum } from './loss';
-import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
+import { buildModel, linearSpecs, randomAdapter, randomWeights, tinyConfig } from './testing/tiny-model';
 
 const config = tinyConfig();
 let model: DecoderModel;
@@ -87,12 +85,8 @@ describe('causal LM loss', () => {
 
   it('LoRA gradients match central finite differences for every module type (f32, dropout off)', async () => {
     const lora = { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 };
-    const adapter = LoraAdapter.create(lora, linearSpecs(config), new Rng(3));
     // Non-zero B so that gradients w.r.t. A are non-trivial too.
-    const w = await adapter.weights();
-    const rng = new Rng(4);
-    for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, 0.3);
-    adapter.setWeights(w);
+    const adapter = await randomAdapter(lora, linearSpecs(config), 3, 0.3);
     const batch = makeBatch([ex([1, 5, 9, 3, 7, 2, 11], [0, 0, 1, 1, 1, 1, 1])], { maxSeqLen: 16, bucket: 1 });
     const vars = adapter.variables();
     const list = [...vars.values()];

@@ -74,6 +74,18 @@ function setup(
   return { adapter, trainer, dispose };
 }
 
+/** An objective wrapper whose `n`-th loss (1-based, counting micro-batches) is multiplied by `factor` (NaN, ∞). */
+function poisonedAt(n: number, factor: number): (o: TrainObjective) => TrainObjective {
+  let calls = 0;
+  return (o) => ({
+    ...o,
+    lossSum(batch, training) {
+      const loss = o.lossSum(batch, training);
+      return ++calls === n ? (tf.tidy(() => loss.mul(factor)) as tf.Scalar) : loss;
+    },
+  });
+}
+
 describe('Trainer', () => {
   it('same seed and backend → identical loss curve; a different seed differs', async () => {
     const curve = async (seed: number) => {
@@ -133,17 +145,8 @@ describe('Trainer', () => {
   });
 
   it('NaN loss rolls back to the last good checkpoint and stops with a clear message', async () => {
-    let calls = 0;
-    const poison = (o: TrainObjective): TrainObjective => ({
-      ...o,
-      lossSum(batch, training) {
-        calls++;
-        const loss = o.lossSum(batch, training);
-        // Steps 1–3 are fine; the first micro-batch of step 4 yields NaN.
-        if (calls === 4) return tf.tidy(() => loss.mul(NaN) as tf.Scalar);
-        return loss;
-      },
-    });
+    // Steps 1–3 are fine; the first micro-batch of step 4 yields NaN.
+    const poison = poisonedAt(4, NaN);
     const { trainer, adapter, dispose } = setup({ steps: 6, checkpointEvery: 2 }, { objective: poison });
     const events: TrainerEvent[] = [];
     trainer.on((e) => events.push(e));
@@ -158,15 +161,7 @@ describe('Trainer', () => {
   });
 
   it('retry-at-half-LR rolls back and carries on', async () => {
-    let calls = 0;
-    const poison = (o: TrainObjective): TrainObjective => ({
-      ...o,
-      lossSum(batch, training) {
-        calls++;
-        const loss = o.lossSum(batch, training);
-        return calls === 3 ? (tf.tidy(() => loss.mul(Infinity)) as tf.Scalar) : loss;
-      },
-    });
+    const poison = poisonedAt(3, Infinity);
     const { trainer, dispose } = setup({ steps: 4, onNonFinite: 'retry-half-lr' }, { objective: poison });
     const r = await trainer.run();
     expect(r.status).toBe('finished');

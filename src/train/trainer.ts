@@ -24,13 +24,8 @@ import { loraPlusMultipliers } from './lora-plus';
 import { learningRate } from './schedule';
 import { totalSteps, validateTrainConfig, type TrainConfig } from '../spec/train-config';
 
-export {
-  seedStreams,
-  type TrainerEvent,
-  type TrainerOptions,
-  type TrainerStatus,
-  type TrainResult,
-} from './trainer-types';
+// The trainer's vocabulary, for importers of the trainer.
+export * from './trainer-types';
 
 const MAX_HALF_LR_RETRIES = 3;
 
@@ -212,8 +207,21 @@ export class Trainer {
 
   private async finish(status: 'finished' | 'stopped'): Promise<TrainResult> {
     if (this.lastGood?.step !== this.step) await this.saveCheckpoint();
-    this.setStatus(status);
-    return { status, step: this.step, totalSteps: this.totalSteps, metrics: this.metrics, truncated: this.truncated };
+    return this.end(status);
+  }
+
+  /** Ends the run with `status`: listeners hear it (with `message`), the caller gets the result. */
+  private end(status: TrainResult['status'], message?: string): TrainResult {
+    this.setStatus(status, message);
+    const result: TrainResult = {
+      status,
+      step: this.step,
+      totalSteps: this.totalSteps,
+      metrics: this.metrics,
+      truncated: this.truncated,
+    };
+    if (message !== undefined) result.message = message;
+    return result;
   }
 
   private nextMicroBatches(): LmBatch[] {
@@ -307,15 +315,7 @@ export class Trainer {
   private fail(e: Error): TrainResult {
     const good = this.lastGood?.step ?? 0;
     const message = `training stopped at step ${this.step + 1}: ${e.message}. The run can resume from its checkpoint at step ${good}.`;
-    this.setStatus('failed', message);
-    return {
-      status: 'failed',
-      step: this.step,
-      totalSteps: this.totalSteps,
-      metrics: this.metrics,
-      truncated: this.truncated,
-      message,
-    };
+    return this.end('failed', message);
   }
 
   /** Rolls back after a non-finite step; returns the final result when the run ends here. */
@@ -334,15 +334,7 @@ export class Trainer {
       this.lrScale = good.lrScale * Math.pow(0.5, this.retries);
       return null;
     }
-    this.setStatus('diverged', message);
-    return {
-      status: 'diverged',
-      step: this.step,
-      totalSteps: this.totalSteps,
-      metrics: this.metrics,
-      truncated: this.truncated,
-      message,
-    };
+    return this.end('diverged', message);
   }
 
   /** Frees the optimizer state (the objective's variables belong to the caller). */

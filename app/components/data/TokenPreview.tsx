@@ -35,8 +35,11 @@ export function TokenPreview() {
         p.ok ? (
           <figure key={i} className="token-card" data-testid="token-card">
             {/* The text scrolls in whole lines; the caption stays below it, never cut. */}
+            {/* A scroll box: focusable, so keyboard users can scroll it too (axe: scrollable-region-focusable). */}
             <div
               className="token-preview"
+              role="region"
+              tabIndex={0}
               aria-label={`Example ${i + 1}: ${p.lossTokens} of ${p.tokens.length} tokens carry loss`}
             >
               {p.rejectedAt === undefined ? (

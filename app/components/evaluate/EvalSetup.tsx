@@ -80,7 +80,7 @@ export function EvalSetup() {
           all variants in one pass
         </label>
       </div>
-      <div className="row-actions">
+      <div className="actions">
         <button
           type="button"
           className="primary"

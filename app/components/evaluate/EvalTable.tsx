@@ -14,7 +14,7 @@ export function EvalTable() {
         {r.dataset}{' '}
         <span className="muted small">
           {r.variants[0]?.examples ?? 0} examples, {r.variants[0]?.tokens ?? 0} loss tokens, {r.backend},{' '}
-          {(r.millis / 1000).toFixed(1)} s
+          {r.batched ? 'variants batched' : 'one variant at a time'}, {(r.millis / 1000).toFixed(1)} s
         </span>
       </h3>
       <div className="table-scroll">

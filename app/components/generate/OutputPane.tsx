@@ -25,6 +25,12 @@ export function OutputPane({ id }: { id: PaneId }) {
   // Asked for during a run and nothing streamed yet: it waits for the run's current step to end (a paused run
   // lets it through at once).
   const waiting = pane.running && pane.text === '' && live !== null && live.status !== 'paused';
+  const detail =
+    id === 'adapters'
+      ? names || 'no adapter selected: same as base'
+      : id === 'training' && live
+        ? `${live.name}, live`
+        : 'no adapter';
   const r = pane.result;
   const tokPerSec = r && r.decodeMs > 0 ? (r.newTokens / r.decodeMs) * 1000 : null;
   return (
@@ -34,13 +40,11 @@ export function OutputPane({ id }: { id: PaneId }) {
       data-testid={`output-${id}`}
       aria-busy={pane.running}
     >
-      <h3 id={`out-${id}-title`}>
-        {TITLES[id]}
-        {id === 'adapters' ? (
-          <span className="muted small"> {names || '(no adapter selected: same as base)'}</span>
-        ) : null}
-        {id === 'training' && live ? <span className="muted small"> {live.name}, live</span> : null}
-      </h3>
+      <h3 id={`out-${id}-title`}>{TITLES[id]}</h3>
+      {/* One line in every pane (cut with an ellipsis, whole in the tooltip), so side-by-side outputs line up. */}
+      <p className="muted small pane-detail" title={detail}>
+        {detail}
+      </p>
       {waiting ? (
         <p className="muted small" role="status" data-testid={`output-${id}-waiting`}>
           Queued behind training: starts{' '}

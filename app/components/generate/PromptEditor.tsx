@@ -1,5 +1,6 @@
 import { useStudio } from '../../store';
 import { clearChat, runGeneration, stopGeneration } from '../../store/generate-actions';
+import { selectLiveRun } from '../../store/selectors';
 import { PromptModePicker } from './PromptModePicker';
 
 /** The prompt (text or template mode) or the conversation and next message (chat mode), with Generate and Stop. */
@@ -9,6 +10,8 @@ export function PromptEditor() {
   const modelReady = useStudio((s) => s.model.info !== null);
   const patch = useStudio((s) => s.patchGenerate);
   const running = Object.values(g.panes).some((p) => p.running);
+  // Something to put beside the base: an adapter in the mix, or the run being trained (when chosen).
+  const tuned = useStudio((s) => s.generate.mix.length > 0 || (s.generate.useTraining && selectLiveRun(s) !== null));
   const chat = g.mode === 'chat' && hasChat;
   return (
     <fieldset className="card">
@@ -70,6 +73,11 @@ export function PromptEditor() {
           <input type="checkbox" checked={g.compare} onChange={(e) => patch({ compare: e.target.checked })} />
           Base and adapters side by side
         </label>
+        {g.compare && !tuned ? (
+          <span className="muted small" data-testid="gen-compare-note">
+            Tick an adapter in the mix to compare; the base runs alone.
+          </span>
+        ) : null}
         {!modelReady ? <span className="muted">Load a model in the Model section first.</span> : null}
       </div>
     </fieldset>

@@ -3,6 +3,7 @@ import { LINEAR_MODULE_NAMES } from '../../../src/spec/modules';
 import { useStudio } from '../../store';
 import { NumberField } from './NumberField';
 import { useFormEdit, useSettingsProblems } from './use-form-edit';
+import { SettingsGroup } from './SettingsGroup';
 
 /** LoRA settings: rank, alpha, dropout, target modules, rsLoRA, init. */
 export function LoraFields() {
@@ -16,14 +17,16 @@ export function LoraFields() {
   const problems = useSettingsProblems();
   const scale = loraScale(lora.rank, lora.alpha, lora.useRslora);
   return (
-    <details className="card form-group">
-      <summary>
-        LoRA{' '}
+    <SettingsGroup
+      id="group-lora"
+      title="LoRA"
+      summary={
         <span className="muted small">
           rank {lora.rank}, alpha {lora.alpha},{' '}
           {lora.targets === 'all-linear' ? 'all linear layers' : lora.targets.join(', ')}
         </span>
-      </summary>
+      }
+    >
       <div className="form-grid">
         <NumberField
           id="lora-rank"
@@ -82,6 +85,6 @@ export function LoraFields() {
           <option value="gaussian">Gaussian A, zero B</option>
         </select>
       </div>
-    </details>
+    </SettingsGroup>
   );
 }

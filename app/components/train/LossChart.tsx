@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import { useStudio } from '../../store';
-import { hasEval, lossColumns, withAlpha } from './chart-data';
+import { hasEval, lossColumns, lossColumnsWith, withAlpha } from './chart-data';
+import { CompareRunPicker } from './CompareRunPicker';
 import { cssVar, themedAxes, useDocumentTheme, useUplot } from './use-uplot';
 
 /** Train loss (raw and smoothed) and eval loss over steps; smoothing slider and log-scale toggle. */
@@ -9,6 +10,7 @@ export function LossChart() {
   const series = useStudio((s) => s.train.series);
   const version = useStudio((s) => s.train.seriesVersion);
   const { smoothing, logScale } = useStudio((s) => s.train.chart);
+  const compare = useStudio((s) => s.train.compare);
   const patchTrain = useStudio((s) => s.patchTrain);
   const theme = useDocumentTheme();
   const opts = useMemo<Omit<uPlot.Options, 'width' | 'height'>>(() => {
@@ -28,17 +30,27 @@ export function LossChart() {
           spanGaps: true,
           points: { show: true, size: 6, fill: evalColor },
         },
+        ...(compare
+          ? [{ label: `${compare.name} (smoothed)`, stroke: cssVar('--ok'), width: 2, dash: [6, 4], spanGaps: true }]
+          : []),
       ],
       axes: themedAxes('loss'),
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
     };
-  }, [logScale, theme]);
-  const ref = useUplot(opts, () => lossColumns(series, smoothing, logScale), `${version}:${smoothing}`, 280);
+  }, [logScale, theme, compare]);
+  const ref = useUplot(
+    opts,
+    () =>
+      compare ? lossColumnsWith(series, compare.series, smoothing, logScale) : lossColumns(series, smoothing, logScale),
+    `${version}:${smoothing}:${compare?.runId ?? ''}`,
+    280,
+  );
   const range = series.lossRange();
   const summary = range
     ? `${series.length.toLocaleString('en-US')} steps · loss ${range.first.toFixed(3)} → ${range.last.toFixed(3)}${hasEval(series) ? ' · eval loss shown' : ''}`
     : 'No steps yet.';
+  const comparing = compare ? ` · dashed: ${compare.name}` : '';
   return (
     <div className="card chart-card">
       <div className="chart-head">
@@ -63,6 +75,7 @@ export function LossChart() {
           />
           Log scale
         </label>
+        <CompareRunPicker />
       </div>
       <p
         className="muted small"
@@ -72,6 +85,7 @@ export function LossChart() {
         data-last-loss={range?.last}
       >
         {summary}
+        {comparing}
       </p>
       <div ref={ref} className="chart" role="img" aria-label={`Loss chart: ${summary}`} data-testid="loss-chart" />
     </div>

@@ -2,6 +2,7 @@ import { DEFAULT_BETA, type PreferenceLoss, type TrainMethod } from '../../../sr
 import { useStudio } from '../../store';
 import { NumberField } from './NumberField';
 import { useFormEdit } from './use-form-edit';
+import { SettingsGroup } from './SettingsGroup';
 
 const METHODS: { id: TrainMethod; label: string }[] = [
   { id: 'sft', label: 'SFT: learn the answers' },
@@ -21,15 +22,18 @@ export function MethodFields() {
   const method = train.method ?? 'sft';
   const ratio = train.loraPlusRatio ?? 1;
   return (
-    <details className="card form-group" open={method !== 'sft' || useDora || ratio !== 1}>
-      <summary>
-        Method{' '}
+    <SettingsGroup
+      id="group-method"
+      title="Method"
+      open={method !== 'sft' || useDora || ratio !== 1}
+      summary={
         <span className="muted small" data-testid="method-summary">
           {method.toUpperCase()}
           {useDora ? ' · DoRA' : ''}
           {ratio !== 1 ? ` · LoRA+ ×${ratio}` : ''}
         </span>
-      </summary>
+      }
+    >
       <div className="form-grid">
         <label htmlFor="train-method">Method</label>
         <select
@@ -86,6 +90,6 @@ export function MethodFields() {
           hint={ratio === 1 ? 'off' : `B learns at ${ratio}× the learning rate`}
         />
       </div>
-    </details>
+    </SettingsGroup>
   );
 }

@@ -2,6 +2,7 @@ import type { TrainConfig } from '../../../src/spec/train-config';
 import { useStudio } from '../../store';
 import { NumberField } from './NumberField';
 import { useFormEdit, useSettingsProblems } from './use-form-edit';
+import { SettingsGroup } from './SettingsGroup';
 
 /** Optimizer, schedule, length, batching, eval, checkpoints, seed and what to do on NaN. */
 export function OptimFields() {
@@ -10,14 +11,16 @@ export function OptimFields() {
   const problems = useSettingsProblems();
   const bySteps = train.steps !== null;
   return (
-    <details className="card form-group">
-      <summary>
-        Training{' '}
+    <SettingsGroup
+      id="group-training"
+      title="Training"
+      summary={
         <span className="muted small">
           {bySteps ? `${train.steps} steps` : `${train.epochs} epoch${train.epochs === 1 ? '' : 's'}`}, lr {train.lr},
           batch {train.batchSize}×{train.gradAccum}, {train.schedule}
         </span>
-      </summary>
+      }
+    >
       <div className="form-grid">
         <NumberField
           id="train-lr"
@@ -153,6 +156,6 @@ export function OptimFields() {
           <option value="retry-half-lr">Roll back, retry at half the learning rate</option>
         </select>
       </div>
-    </details>
+    </SettingsGroup>
   );
 }

@@ -3,6 +3,7 @@ import { useStudio } from '../../store';
 import { selectSampleFormat } from '../../store/selectors';
 import { NumberField } from './NumberField';
 import { useFormEdit } from './use-form-edit';
+import { SettingsGroup } from './SettingsGroup';
 
 /**
  * Prompts are separated by blank lines, so one prompt may span lines (a log entry, then "Record:"). Trailing
@@ -18,8 +19,7 @@ export function SampleFields() {
   const format = useStudio(selectSampleFormat);
   const edit = useFormEdit();
   return (
-    <details className="card form-group" open>
-      <summary>Sample generations</summary>
+    <SettingsGroup id="group-samples" title="Sample generations" open>
       <div className="form-grid">
         <label htmlFor="sample-prompts">Prompts (a blank line between two)</label>
         <textarea
@@ -62,6 +62,6 @@ export function SampleFields() {
           Prompts are rendered with {describePromptFormat(format)}, as the dataset was.
         </p>
       ) : null}
-    </details>
+    </SettingsGroup>
   );
 }

@@ -1,5 +1,7 @@
 import { formatBytes, formatDuration } from '../../format';
+import { requestSectionFocus } from '../../section-focus';
 import { useStudio } from '../../store';
+import { exportRunReport } from '../../store/run-report';
 import { controlRun, startTraining } from '../../store/train-actions';
 import { isLive, type TrainRunView } from '../../store/train-slice';
 import { ErrorNote } from '../ErrorNote';
@@ -73,7 +75,14 @@ function Outcome({ run }: { run: TrainRunView }) {
   return (
     <p className="ok-note" data-testid="train-saved">
       {run.message ?? `Finished ${run.step} steps.`} The adapter <strong>{run.name}</strong> is in the library.{' '}
-      <button type="button" className="link-button" onClick={() => setSection('generate')}>
+      <button
+        type="button"
+        className="link-button"
+        onClick={() => {
+          requestSectionFocus();
+          setSection('generate');
+        }}
+      >
         Try it in Generate
       </button>
     </p>
@@ -88,6 +97,8 @@ export function TrainControls() {
   const patchTrain = useStudio((s) => s.patchTrain);
   const problems = Object.values(useSettingsProblems());
   const live = isLive(run);
+  // A finished, stopped or stored run (Loss history) with a curve: its settings, metrics, charts and samples as a zip.
+  const hasSteps = useStudio((s) => s.train.seriesVersion >= 0 && s.train.series.length > 0);
   const paused = run?.status === 'paused';
   return (
     <div className="card train-controls">
@@ -118,6 +129,11 @@ export function TrainControls() {
       <ErrorNote message={error} onDismiss={() => patchTrain({ error: null })} testId="train-error" />
       {run ? <RunProgress run={run} /> : null}
       {run ? <Outcome run={run} /> : null}
+      {hasSteps && !live ? (
+        <button type="button" className="link-button" onClick={() => void exportRunReport()}>
+          Export run report
+        </button>
+      ) : null}
     </div>
   );
 }

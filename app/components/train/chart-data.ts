@@ -40,6 +40,21 @@ export function lossColumns(s: MetricSeries, smoothing: number, log: boolean): C
   return [s.step.slice(), forScale(s.loss, log), forScale(smooth(s.loss, smoothing), log), forScale(s.evalLoss, log)];
 }
 
+/**
+ * Loss columns with a second run's smoothed train loss beside them, on the union of both runs' steps (each run is
+ * smoothed along its own steps first; a step one run lacks is a gap in its columns).
+ */
+export function lossColumnsWith(s: MetricSeries, other: MetricSeries, smoothing: number, log: boolean): Columns {
+  const own = lossColumns(s, smoothing, log).slice(1) as (number | null)[][];
+  const otherSmooth = forScale(smooth(other.loss, smoothing), log);
+  const steps = [...new Set([...s.step, ...other.step])].sort((a, b) => a - b);
+  const onSteps = (from: readonly number[], col: readonly (number | null)[]) => {
+    const byStep = new Map(from.map((step, i) => [step, col[i]]));
+    return steps.map((step) => byStep.get(step) ?? null);
+  };
+  return [steps, ...own.map((col) => onSteps(s.step, col)), onSteps(other.step, otherSmooth)];
+}
+
 /** The per-step metrics a small chart can show. */
 export type SmallMetric = 'lr' | 'gradNorm' | 'tokensPerSec' | 'margins' | 'accuracies';
 

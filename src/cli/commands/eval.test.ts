@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
+import type { VariantScore } from '../../eval/evaluate';
+import { capture } from '../../test-utils/capture-stdout';
 import { CliError } from '../command';
 import { evalCommand } from './eval';
 
@@ -16,29 +18,14 @@ interface Golden {
   variants: Record<string, { loss: number; tokens: number; perExample: number[] }>;
 }
 
-interface Line {
-  variant: string;
-  loss: number;
-  perplexity: number;
-  tokens: number;
-  examples: number;
-  ci95: [number, number];
+/** One JSON line: a variant's figures, plus the Predict rows and metrics when asked for. */
+interface Line extends Omit<VariantScore, 'perExample'> {
   predictions?: Array<{ index: number; text: string; rougeL: number }>;
   metrics?: Record<string, number | null>;
 }
 
 async function runEval(args: string[]): Promise<Line[]> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    expect(await evalCommand.run(args)).toBe(0);
-  } finally {
-    spy.mockRestore();
-  }
+  const out = await capture(() => evalCommand.run(args));
   return out
     .trim()
     .split('\n')

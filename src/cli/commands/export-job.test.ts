@@ -3,8 +3,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { load, YAML11_SCHEMA } from 'js-yaml';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CliError } from '../command';
+import { runCommand } from '../../test-utils/run-cli';
 import { exportJobCommand } from './export-job';
 
 const root = path.resolve(__dirname, '../../..');
@@ -13,22 +14,7 @@ const chatData = path.join(root, 'public/datasets/ship-log-chat.jsonl');
 const dir = mkdtempSync(path.join(tmpdir(), 'export-job-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const so = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-  const se = vi
-    .spyOn(process.stderr, 'write')
-    .mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  try {
-    return { code: await exportJobCommand.run(args), out, err };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-  }
-}
+const run = (args: string[]) => runCommand(exportJobCommand, args);
 
 describe('export-job CLI', () => {
   it('writes the job for a hub id with the training flags mapped, plus a zip', async () => {

@@ -16,13 +16,14 @@ import { fileDatasetInput } from '../../data/node-input.node.js';
 import { formatProblems, ProblemLog } from '../../data/problems';
 import { readFileExamples } from '../../data/read-file';
 import { CHAT_TEMPLATE, DEFAULT_PROMPT_TEMPLATE, templateError } from '../../data/template';
-import type { DatasetInput, FileSummary, NormalizedExample } from '../../data/types';
+import type { DatasetInput, FileSummary, NormalizedExample, PrepareOptions } from '../../data/types';
 import { buildHandoffJob, HandoffError, zipJob, type JobData } from '../../handoff/handoff-job';
-import { isHubId, tokenMarkers, type HandoffSpec, type TokenMarkers, type TrainMethod } from '../../handoff/job-spec';
+import { tokenMarkers, type HandoffSpec, type TokenMarkers, type TrainMethod } from '../../handoff/job-spec';
+import { isHubId } from '../../hub/names';
 import { preferencePair } from '../../handoff/preference-records';
 import { readJson, type ModelFiles } from '../../spec/model-files';
 import { loadTokenizer } from '../../tokenizer/load';
-import { CliError, flag, parseFlags, refuseControlChars, type CliCommand } from '../command';
+import { CliError, flag, parseFlags, refuseControlChars, requiredFlag, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
 import { modelFolderFlag, quantFlags } from './score';
 import { loraConfigFromFlags, trainConfigFromFlags } from './train';
@@ -76,8 +77,7 @@ function positive(flags: Flags, name: string, fallback: number | null): number |
 }
 
 /** The run as a hand-off spec; `runId` is fresh unless `--run-id` names the studio run. */
-export function handoffSpecFromFlags(flags: Flags, facts: BaseFacts): HandoffSpec {
-  const data = datasetOptionsFromFlags(flags);
+export function handoffSpecFromFlags(flags: Flags, facts: BaseFacts, data: PrepareOptions): HandoffSpec {
   const template = data.template ?? (facts.hasChatTemplate ? CHAT_TEMPLATE : DEFAULT_PROMPT_TEMPLATE);
   const problem = templateError(template);
   if (problem) throw new CliError(`--template: ${problem}`);
@@ -103,8 +103,11 @@ export function handoffSpecFromFlags(flags: Flags, facts: BaseFacts): HandoffSpe
   };
 }
 
-async function readExamples(inputs: DatasetInput[], flags: Flags, log: ProblemLog): Promise<NormalizedExample[]> {
-  const mapping = datasetOptionsFromFlags(flags).mapping;
+async function readExamples(
+  inputs: DatasetInput[],
+  mapping: PrepareOptions['mapping'],
+  log: ProblemLog,
+): Promise<NormalizedExample[]> {
   const out: NormalizedExample[] = [];
   for (const input of inputs) {
     const summary: FileSummary = { file: input.name, format: null, mapping: null, records: 0, badRecords: 0 };
@@ -113,7 +116,7 @@ async function readExamples(inputs: DatasetInput[], flags: Flags, log: ProblemLo
   return out;
 }
 
-async function readData(flags: Flags, spec: HandoffSpec): Promise<JobData> {
+async function readData(flags: Flags, mapping: PrepareOptions['mapping'], spec: HandoffSpec): Promise<JobData> {
   const dataFiles = flags.get('data')?.filter((v) => v !== 'true') ?? [];
   if (dataFiles.length === 0) throw new CliError('--data FILE is required (repeat it for several files)');
   const inputs = await Promise.all(dataFiles.map((f) => fileDatasetInput(f))).catch((e: Error) => {
@@ -121,7 +124,7 @@ async function readData(flags: Flags, spec: HandoffSpec): Promise<JobData> {
   });
   const log = new ProblemLog();
   // The same detection and FILE:LINE problems as `train` and `data check`.
-  const examples = await readExamples(inputs, flags, log);
+  const examples = await readExamples(inputs, mapping, log);
   if (log.count > 0) {
     for (const line of formatProblems(log.problems, log.count)) process.stderr.write(`${line}\n`);
     if (!flags.has('skip-invalid'))
@@ -137,9 +140,14 @@ async function readData(flags: Flags, spec: HandoffSpec): Promise<JobData> {
   return pairs.length > 0 ? { kind: 'preference', pairs } : { kind: 'sft', examples };
 }
 
+/** `DIR.zip` beside the job folder `DIR` (a trailing separator dropped). */
+function zipPath(out: string): string {
+  return `${out.replace(/[\\/]+$/, '')}.zip`;
+}
+
 async function refuseExisting(out: string, zip: boolean): Promise<void> {
   refuseControlChars('out', out);
-  const zipFile = `${out.replace(/[\\/]+$/, '')}.zip`;
+  const zipFile = zipPath(out);
   if (zip && (await stat(zipFile).catch(() => null))?.isDirectory())
     throw new CliError(`--zip: ${zipFile} is a folder; move it or leave out --zip`);
   const info = await stat(out).catch(() => null);
@@ -178,11 +186,13 @@ export const exportJobCommand: CliCommand = {
   summary: 'write an axolotl / TRL job folder that runs this training on a GPU cluster',
   async run(argv) {
     const { flags } = parseFlags(argv);
-    const out = flag(flags, 'out');
-    if (!out || out === 'true') throw new CliError('--out DIR is required');
+    const out = requiredFlag(flags, 'out', 'DIR');
     await refuseExisting(out, flags.has('zip'));
-    const spec = handoffSpecFromFlags(flags, await baseFacts(flags));
-    const data = await readData(flags, spec);
+    // The dataset flags are parsed once: the template and split go into the spec, the mapping into the reader.
+    const facts = await baseFacts(flags);
+    const dataOptions = datasetOptionsFromFlags(flags);
+    const spec = handoffSpecFromFlags(flags, facts, dataOptions);
+    const data = await readData(flags, dataOptions.mapping, spec);
     let job;
     try {
       job = buildHandoffJob(spec, data);
@@ -191,7 +201,7 @@ export const exportJobCommand: CliCommand = {
       throw e;
     }
     for (const w of job.warnings) process.stderr.write(`warning: ${w}\n`);
-    const zip = flags.has('zip') ? `${out.replace(/[\\/]+$/, '')}.zip` : null;
+    const zip = flags.has('zip') ? zipPath(out) : null;
     await writeJob(out, job.files, zip === null ? null : { file: zip, bytes: () => zipJob(job, spec.runId) });
     const line = {
       out: path.resolve(out),

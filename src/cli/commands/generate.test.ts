@@ -1,11 +1,12 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../backend/node';
 import { generate } from '../../generate/generate';
 import { loadModel } from '../../model/load';
 import { folderFiles, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { runCommand } from '../../test-utils/run-cli';
 import { byteLevelTokenizerJson } from '../../tokenizer/byte-vocab';
 import { loadTokenizer } from '../../tokenizer/load';
 import { parseFlags } from '../command';
@@ -31,17 +32,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    const code = await generateCommand.run(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+  const { code, out, err } = await runCommand(generateCommand, args);
+  return { code, stdout: out, stderr: err };
 }
 
 describe('cli generate', () => {

@@ -1,21 +1,10 @@
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_FIXTURES, modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
+import { capture } from '../../test-utils/capture-stdout';
 import { inspectCommand, type InspectReport } from './inspect';
 
-async function inspect(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    expect(await inspectCommand.run(args)).toBe(0);
-    return out;
-  } finally {
-    spy.mockRestore();
-  }
-}
+const inspect = (args: string[]) => capture(() => inspectCommand.run(args));
 
 // Parameter counts published for these checkpoints (safetensors totals on their model pages).
 const PUBLISHED: Record<(typeof CONFIG_FIXTURES)[number], number> = {

@@ -16,7 +16,7 @@ import { mergeConcat, mergeSvd } from '../../lora/merge';
 import { loadModelConfig } from '../../model/config';
 import { layerLinearShapes } from '../../model/memory-estimate';
 import { linearPath } from '../../model/weights';
-import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { CliError, flag, parseFlags, requiredFlag, type CliCommand } from '../command';
 import { parseAdapterFlags } from './adapter-flags';
 import { asCliError, modelFolderFlag, warn } from './score';
 
@@ -36,8 +36,7 @@ export const mergeCommand: CliCommand = {
   summary: 'merge LoRA adapters (weighted) into one PEFT adapter by concatenation or SVD',
   async run(argv) {
     const { flags } = parseFlags(argv);
-    const out = flag(flags, 'out');
-    if (!out || out === 'true') throw new CliError('--out DIR is required');
+    const out = requiredFlag(flags, 'out', 'DIR');
     const method = flag(flags, 'method', 'cat');
     if (method !== 'cat' && method !== 'svd') throw new CliError(`--method must be cat or svd; got '${method}'`);
     const specs = parseAdapterFlags(flags);

@@ -3,23 +3,12 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { goldenLogProbs, modelFixtureDir, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
 import { maxAbsDiff, meanAbsDiff } from '../../test-utils/tolerance';
+import { runCommand } from '../../test-utils/run-cli';
 import { CliError } from '../command';
 import { scoreCommand } from './score';
 
-/** Runs `score` with `args`, returning its exit code and everything it wrote to stdout. */
-async function score(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    const code = await scoreCommand.run(args);
-    return { code, out };
-  } finally {
-    spy.mockRestore();
-  }
-}
+/** Runs `score` with `args`, returning its exit code and everything it wrote. */
+const score = (args: string[]) => runCommand(scoreCommand, args);
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -17,7 +17,7 @@ import { createLinearFactory } from '../../model/linear-factory';
 import type { GroupSize } from '../../quant/packed';
 import { loadTokenizer } from '../../tokenizer/load';
 import type { LoadedAdapters } from '../../lora/adapter-folders.node.js';
-import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { CliError, flag, parseFlags, requiredFlag, type CliCommand } from '../command';
 import { loadAdapterFlags, parseAdapterFlags } from './adapter-flags';
 
 const QUANT_MODES: readonly QuantMode[] = ['f32', 'f16', 'int8', 'int4', 'nf4'];
@@ -40,9 +40,7 @@ export function warn(message: string): void {
 
 /** `--model DIR`, required, opened as a ModelFiles. */
 export async function modelFolderFlag(flags: Map<string, string[]>): Promise<ModelFiles> {
-  const dir = flag(flags, 'model');
-  if (!dir || dir === 'true') throw new CliError('--model DIR is required');
-  return openModelFolder(dir).catch(asCliError);
+  return openModelFolder(requiredFlag(flags, 'model', 'DIR')).catch(asCliError);
 }
 
 /** `--quant` (default `fallback`) and `--group-size` → a LinearFactory (undefined = exact f32 DenseLinear). */

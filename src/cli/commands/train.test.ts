@@ -1,8 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { capture } from '../../test-utils/capture-stdout';
 import { runCommand } from '../../test-utils/run-cli';
 import { scoreCommand } from './score';
 import { trainCommand } from './train';
@@ -242,17 +243,9 @@ describe('train CLI', () => {
   it('score --adapter applies trained adapters, weighted and stacked', async () => {
     const a = path.join(dir, 'a'); // written by the first test
     const run = async (args: string[]) => {
-      let out = '';
-      const so = vi
-        .spyOn(process.stdout, 'write')
-        .mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
-      try {
-        expect(await scoreCommand.run(['--model', model, '--ids', '1,7,9,10,7,9', '--backend', 'cpu', ...args])).toBe(
-          0,
-        );
-      } finally {
-        so.mockRestore();
-      }
+      const out = await capture(() =>
+        scoreCommand.run(['--model', model, '--ids', '1,7,9,10,7,9', '--backend', 'cpu', ...args]),
+      );
       return (JSON.parse(out) as { logprobs: (number | null)[] }).logprobs.slice(1) as number[];
     };
     const base = await run([]);

@@ -54,7 +54,7 @@ import type { Trainer, TrainResult } from '../../train/trainer';
 import { defaultEmbeddings } from '../../engine/model/facts';
 import { estimateRunMemory } from '../../train/run-estimate';
 import { initBackendFlag } from '../backend-flag';
-import { CliError, flag, parseFlags, type CliCommand } from '../command';
+import { CliError, flag, parseFlags, requiredFlag, type CliCommand } from '../command';
 import { datasetOptionsFromFlags } from './data';
 import { asCliError, modelFolderFlag, quantFlags, warn } from './score';
 import { JsHeapPeak, trainSummary } from './train-summary';
@@ -387,8 +387,7 @@ export const trainCommand: CliCommand = {
   summary: 'train a LoRA adapter on a dataset; writes a PEFT folder, one JSON line per step',
   async run(argv) {
     const { flags } = parseFlags(argv);
-    const out = flag(flags, 'out');
-    if (!out || out === 'true') throw new CliError('--out DIR is required');
+    const out = requiredFlag(flags, 'out', 'DIR');
     const files = await modelFolderFlag(flags);
     const { mode, factory } = quantFlags(flags, 'f32');
     const modelConfig = await loadModelConfig(files).catch(asCliError);

@@ -18,6 +18,7 @@ import { readAll, type ByteProgress } from '../byte-source';
 import { FileProblem } from '../problems';
 import { hasParquetMagic } from '../sniff';
 import type { DatasetInput } from '../types';
+import { exactBuffer } from '../../util/exact-buffer';
 import type { ReadItem } from './read-item';
 
 /** What a top-level Parquet column holds, as far as datasets care. */
@@ -64,19 +65,14 @@ function typeName(t: SchemaTree): string {
   return `${kind}<${t.children.map((c) => `${c.element.name}: ${typeName(c)}`).join(', ')}>`;
 }
 
-function asyncBuffer(bytes: Uint8Array): AsyncBuffer {
-  const ab =
-    bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
-  return ab as ArrayBuffer;
-}
-
 function blobBuffer(blob: Blob): AsyncBuffer {
   return { byteLength: blob.size, slice: (start, end) => blob.slice(start, end).arrayBuffer() };
 }
 
 async function openFile(input: DatasetInput, onBytes?: ByteProgress, signal?: AbortSignal): Promise<AsyncBuffer> {
   if (input.blob) return blobBuffer(input.blob);
-  return asyncBuffer(await readAll(input, onBytes, signal));
+  // hyparquet reads the whole ArrayBuffer, so a view into a larger one must become exactly its bytes.
+  return exactBuffer(await readAll(input, onBytes, signal));
 }
 
 /** The columns we read, or a `FileProblem` explaining why the schema is unsupported. */

@@ -10,6 +10,7 @@ import { CancelledError } from '../../spec/errors';
 import type { PrepareDataParams } from '../../protocol/data-types';
 import type { ModelSource } from '../../protocol/model-types';
 import { openStudioDb, type StudioDb } from '../../storage';
+import { chatRecordsWithContextOnly, jsonl } from '../../data/test-inputs.node.js';
 import { fixtureFilesSource, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
 import { nodeEngineDeps } from '../deps.node.js';
 import { dataHandlers } from '../handlers/data';
@@ -106,17 +107,7 @@ describe('prepareOnPool (3 data-worker engines)', () => {
         blob: new Blob([readFileSync(path.join(qwenDir, name))]),
       })),
     };
-    const chat = (i: number) => ({
-      messages: [
-        { role: 'user', content: `Say ${i}.` },
-        { role: 'assistant', content: `${i}.` },
-      ],
-    });
-    // Valid, but an assistant message opening a conversation is context only: nothing to train on.
-    const records = Array.from({ length: 30 }, (_, i) =>
-      i === 7 ? { messages: [{ role: 'assistant', content: 'Hello.' }] } : chat(i),
-    );
-    const files = [{ name: 'chat.jsonl', blob: new Blob([records.map((r) => JSON.stringify(r)).join('\n') + '\n']) }];
+    const files = [{ name: 'chat.jsonl', blob: new Blob([jsonl(chatRecordsWithContextOnly(30, 7))]) }];
     const p: PrepareDataParams = { ...params('chat'), files, tokenizer: qwen, tokenizerId: 'qwen3' };
     const single = await prepareOnPool([clients[0]], p);
     const pooled = await prepareOnPool(clients, p);

@@ -7,6 +7,7 @@ import { EngineError, InvalidRequestError } from '../../spec/errors';
 import { openStudioDb, putAdapter, putCheckpoint, type StudioDb } from '../../storage';
 import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
+import { unzipSync } from 'fflate';
 
 let client: EngineClient | null = null;
 afterEach(() => client?.dispose());
@@ -49,6 +50,28 @@ describe('adapter requests', () => {
     await client.request('deleteAdapter', { id: 'a' });
     await expect(client.request('getAdapter', { id: 'a' })).rejects.toBeInstanceOf(InvalidRequestError);
     expect(await client.request('listAdapters', {})).toEqual([]);
+  });
+
+  it('downloads one zip named after the adapter; base_model_name_or_path names the base PEFT can load', async () => {
+    const { client, db } = await setup();
+    const cases: [string, string, string][] = [
+      ['HuggingFaceTB/SmolLM2-135M', 'HuggingFaceTB/SmolLM2-135M', 'hub'],
+      ['local:my-base', './my-base', 'dropped'],
+      ['lorastudio-demo', 'lorastudio-demo', 'demo'],
+    ];
+    for (const [baseModel, expected, name] of cases) {
+      const config = { peft_type: 'LORA', r: 4, base_model_name_or_path: '/home/someone/else' };
+      await putAdapter(db, { ...input(name, `${name} style`), baseModel, config }, new Uint8Array([1, 2, 3, 4]));
+      const out = await client.request('exportAdapter', { id: name });
+      expect(out.folder).toBe(`${name}-style`);
+      const entries = unzipSync(new Uint8Array(out.zip));
+      // One folder inside, named like the zip.
+      expect(Object.keys(entries).sort()).toEqual(
+        ['README.md', 'adapter_config.json', 'adapter_model.safetensors'].map((f) => `${name}-style/${f}`),
+      );
+      const inZip = JSON.parse(new TextDecoder().decode(entries[`${name}-style/adapter_config.json`]));
+      expect(inZip).toMatchObject({ base_model_name_or_path: expected, revision: null, r: 4 });
+    }
   });
 
   it('says clearly when the host has no storage', async () => {

@@ -6,7 +6,8 @@
 import { exactBuffer } from '../../util/exact-buffer';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft } from '../../lora/peft';
 import { unzipFiles, zipFolder } from '../../formats/zip';
-import { modelCard } from '../../export/model-card';
+import { adapterFacts, modelCard } from '../../export/model-card';
+import { baseName } from '../../export/use-with';
 import { mergeConcat, mergeSvd } from '../../lora/merge';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { memoryFiles } from '../../formats/memory-files';
@@ -17,25 +18,17 @@ import { deleteAdapter, getAdapter, listAdapters, renameAdapter } from '../../st
 import type { AdapterRecord, RunRecord } from '../../spec/records';
 import { baseSpecs, openAdapter, readStoredAdapter } from '../adapters/open-adapter';
 import type { HandlerSpec, JobContext } from '../job';
-
-function requireId(id: unknown): string {
-  if (typeof id !== 'string' || !id) throw new InvalidRequestError('An adapter id is required.');
-  return id;
-}
+import { requireId } from './request-checks';
+import { storeHandler } from './store-handler';
 
 /** `listAdapters`: metadata of every saved adapter, newest first. */
-export const listAdaptersHandler: HandlerSpec<'listAdapters'> = {
-  gpu: false,
-  async run(_params, job) {
-    return listAdapters(await job.state.db());
-  },
-};
+export const listAdaptersHandler = storeHandler<'listAdapters'>((db) => listAdapters(db));
 
 /** `getAdapter`: record plus `adapter_model.safetensors` bytes, transferred to the caller. */
 export const getAdapterHandler: HandlerSpec<'getAdapter'> = {
   gpu: false,
   async run(params, job) {
-    const id = requireId(params.id);
+    const id = requireId(params.id, 'adapter');
     const stored = await getAdapter(await job.state.db(), id);
     if (!stored) throw new InvalidRequestError(`No saved adapter with id '${id}'.`);
     // readPart returns a fresh, exactly-sized array: its buffer can be handed over without copying.
@@ -50,7 +43,7 @@ export const getAdapterHandler: HandlerSpec<'getAdapter'> = {
 export const renameAdapterHandler: HandlerSpec<'renameAdapter'> = {
   gpu: false,
   async run(params, job) {
-    return renameAdapter(await job.state.db(), requireId(params.id), String(params.name ?? ''));
+    return renameAdapter(await job.state.db(), requireId(params.id, 'adapter'), String(params.name ?? ''));
   },
 };
 
@@ -58,7 +51,7 @@ export const renameAdapterHandler: HandlerSpec<'renameAdapter'> = {
 export const deleteAdapterHandler: HandlerSpec<'deleteAdapter'> = {
   gpu: false,
   async run(params, job) {
-    const id = requireId(params.id);
+    const id = requireId(params.id, 'adapter');
     await deleteAdapter(await job.state.db(), id);
     // Free its tensors if generation had it open.
     job.state.session.dropAdapter(id);
@@ -121,16 +114,13 @@ export const exportAdapterHandler: HandlerSpec<'exportAdapter'> = {
   async run(params, job) {
     const { record, weights } = await readStoredAdapter(await job.state.db(), String(params.id));
     const folder = folderName(record.name);
-    const configBytes = new TextEncoder().encode(JSON.stringify(record.config, null, 2) + '\n');
+    // The base the library checked it against, named so PEFT can load it (an imported config's own path, or an
+    // id stored before, may name a folder on another machine or the studio's internal 'local:' id).
+    const base = baseName(record.baseModel);
+    const config = { ...record.config, base_model_name_or_path: base.id, revision: base.revision };
+    const configBytes = new TextEncoder().encode(JSON.stringify(config, null, 2) + '\n');
     const card = modelCard({
-      name: record.name,
-      baseModel: record.baseModel,
-      rank: record.rank,
-      alpha: record.alpha,
-      targets: record.targets,
-      useRslora: record.config.use_rslora === true,
-      dataset: record.dataset?.name ?? null,
-      finalLoss: record.finalLoss ?? null,
+      ...adapterFacts(record),
       contents: 'the PEFT adapter folder (adapter_config.json + adapter_model.safetensors)',
     });
     const zip = zipFolder(

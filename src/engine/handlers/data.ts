@@ -24,6 +24,8 @@ import { deleteDataset, listDatasets } from '../../storage';
 import { saveDataset } from '../data/dataset-store';
 import { tokenizerFor } from '../data/tokenizer-cache';
 import type { EngineHandlers, HandlerSpec, JobContext } from '../job';
+import { requireId } from './request-checks';
+import { storeHandler } from './store-handler';
 import { RateMeter } from '../rate-meter';
 
 /** Records shown per file in the sample. */
@@ -191,21 +193,13 @@ export const validateDataHandler: HandlerSpec<'validateData'> = {
   },
 };
 
-export const listDatasetsHandler: HandlerSpec<'listDatasets'> = {
-  gpu: false,
-  async run(_params, job) {
-    return listDatasets(await job.state.db());
-  },
-};
+export const listDatasetsHandler = storeHandler<'listDatasets'>((db) => listDatasets(db));
 
-export const deleteDatasetHandler: HandlerSpec<'deleteDataset'> = {
-  gpu: false,
-  async run(params, job) {
-    if (typeof params.id !== 'string' || !params.id) throw new InvalidRequestError('A dataset id is required.');
-    await deleteDataset(await job.state.db(), params.id);
-    return { id: params.id };
-  },
-};
+export const deleteDatasetHandler = storeHandler<'deleteDataset'>(async (db, params) => {
+  const id = requireId(params.id, 'dataset');
+  await deleteDataset(db, id);
+  return { id };
+});
 
 /** The requests the data worker serves. */
 type DataRequest =

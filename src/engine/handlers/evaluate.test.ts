@@ -6,10 +6,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluateParams } from '../../protocol/eval-types';
-import { openStudioDb, type StudioDb } from '../../storage';
 import { fixtureFilesSource, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
-import { nodeEngineDeps } from '../deps.node.js';
-import { LocalEngine } from '../local-engine';
+import { localEngine } from '../../test-utils/channel-engine.node.js';
+import type { LocalEngine } from '../local-engine';
 
 const EVAL = path.join(REPO_ROOT, 'fixtures', 'eval');
 const source = fixtureFilesSource('llama-tied');
@@ -20,16 +19,13 @@ const folderBlobs = (dir: string) =>
   readdirSync(dir).map((n) => ({ name: n, blob: new Blob([readFileSync(path.join(dir, n))]) }));
 
 let engine: LocalEngine;
-let db: StudioDb;
 let datasetId: string;
 let foreignId: string;
 let a: string;
 let b: string;
 
 beforeAll(async () => {
-  db = await openStudioDb({ name: `engine-evaluate-${Math.random()}` });
-  engine = new LocalEngine(nodeEngineDeps(null, async () => db));
-  await engine.request('init', { preference: 'wasm' });
+  ({ engine } = await localEngine('engine-evaluate'));
   const info = await engine.request('loadModel', { source, quant: 'f32' });
   const data = { name: 'data.jsonl', blob: new Blob([readFileSync(path.join(EVAL, 'data.jsonl'))]) };
   const prepare = (tokenizerId: string) =>

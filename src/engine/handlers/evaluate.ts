@@ -148,6 +148,7 @@ export const evaluateHandler: HandlerSpec<'evaluate'> = {
         details,
         predict,
         backend: tf.getBackend(),
+        batched,
         millis: performance.now() - started,
       };
     } catch (e) {

@@ -12,24 +12,17 @@ import { type LinearSpec } from '../../lora/config';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { LoraAdapter, type LoraModuleWeights } from '../../lora/lora-adapter';
 import { parseModelConfig } from '../../model/config';
-import { layerLinearShapes } from '../../model/memory-estimate';
-import { linearPath } from '../../model/weights';
 import { EngineClient } from '../../protocol/client';
 import { putAdapter, type StudioDb } from '../../storage';
 import { llamaCppLogProbs } from '../../test-utils/llama-cpp.node.js';
 import { REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
+import { configLinearSpecs } from '../../test-utils/linear-specs';
 import { Rng } from '../../util/rng';
 import { channelEngine } from '../../test-utils/channel-engine.node.js';
 
 const DEMO = path.join(REPO_ROOT, 'public/models/lorastudio-demo');
 const config = parseModelConfig(JSON.parse(readFileSync(path.join(DEMO, 'config.json'), 'utf8')));
-const specs: LinearSpec[] = Array.from({ length: config.layers }, (_, i) =>
-  layerLinearShapes(config).map((l) => ({
-    path: linearPath(i, l.name),
-    inFeatures: l.shape[1],
-    outFeatures: l.shape[0],
-  })),
-).flat();
+const specs: LinearSpec[] = configLinearSpecs(config);
 const ids = [0, 71, 433, 423, 1931, 3567, 101, 648, 50, 14, 985, 550];
 const work = tempDir('bundle');
 let client: EngineClient;

@@ -5,6 +5,7 @@
  * Blob built in pieces. A failure aborts the picked file's write, so no partial file is left.
  */
 import { bundleFileName, writeBundle, type BundleFormat } from '../../export/export-bundle';
+import { adapterFacts, type AdapterFacts } from '../../export/model-card';
 import type { ByteSink } from '../../formats/gguf-writer';
 import { stackFactors, type Stacked } from '../../lora/merge';
 import { InvalidRequestError } from '../../spec/errors';
@@ -48,15 +49,15 @@ export const exportBundleHandler: HandlerSpec<'exportBundle'> = {
     const format: BundleFormat = params.format === 'base-gguf' ? 'merged-gguf' : params.format;
     let factors: Map<string, Stacked> = new Map();
     let name = 'base';
-    let facts = {
+    let facts: Omit<AdapterFacts, 'contents'> = {
       name,
       baseModel: loaded.info.id,
       rank: 0,
       alpha: 0,
-      targets: [] as string[],
+      targets: [],
       useRslora: false,
-      dataset: null as string | null,
-      finalLoss: null as { train: number | null; eval: number | null } | null,
+      dataset: null,
+      finalLoss: null,
     };
     if (!base) {
       const { record } = await readStoredAdapter(await job.state.db(), params.id);
@@ -70,16 +71,7 @@ export const exportBundleHandler: HandlerSpec<'exportBundle'> = {
         { dora: 'fold' },
       );
       name = record.name;
-      facts = {
-        ...facts,
-        name,
-        rank: record.rank,
-        alpha: record.alpha,
-        targets: record.targets,
-        useRslora: record.config.use_rslora === true,
-        dataset: record.dataset?.name ?? null,
-        finalLoss: record.finalLoss ?? null,
-      };
+      facts = adapterFacts(record);
     }
     const zip = !(params.target && params.bare) && !base;
     const fileName = base ? 'base.gguf' : bundleFileName(name, format, zip);

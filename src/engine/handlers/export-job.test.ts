@@ -5,19 +5,17 @@ import { strFromU8, unzipSync } from 'fflate';
 import { load, YAML11_SCHEMA } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
-import { EngineClient } from '../../protocol/client';
+import type { EngineClient } from '../../protocol/client';
+import { channelEngine, servedClient } from '../../test-utils/channel-engine.node.js';
 import { InvalidRequestError } from '../../spec/errors';
 import type { TrainRunSpec } from '../../spec/run-spec';
-import { openStudioDb, putRun, type StudioDb } from '../../storage';
+import { putRun, type StudioDb } from '../../storage';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { folderFiles } from '../../model/folder-files.node.js';
 import { fixtureFilesSource, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
 import { loadTokenizer } from '../../tokenizer/load';
 import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
-import { nodeEngineDeps } from '../deps.node.js';
-import { LocalEngine } from '../local-engine';
-import { serveEngine } from '../serve';
 import { trainingData } from '../train/train-inputs';
 
 // The demo model: a byte-level BPE tokenizer (like Llama 3, Qwen, SmolLM), so decoded text re-tokenizes exactly.
@@ -68,15 +66,7 @@ const records = (text: string) =>
     .map((l) => JSON.parse(l) as { segments: { label: boolean; text: string }[] });
 
 beforeAll(async () => {
-  db = await openStudioDb({ name: `engine-export-job-${Math.random()}` });
-  client = new EngineClient({
-    connect: () => {
-      const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db)));
-      return port2;
-    },
-  });
-  await client.request('init', { preference: 'wasm' });
+  ({ client, db } = await channelEngine('engine-export-job'));
   modelId = (await client.request('loadModel', { source, quant: 'int8' })).id;
 }, 60_000);
 afterAll(() => client.dispose());
@@ -166,13 +156,7 @@ describe('exportJob', () => {
 
   it('a lossy tokenizer (<unk>) is named in a warning, with the count', async () => {
     const tiny = fixtureFilesSource('llama-tied');
-    const other = new EngineClient({
-      connect: () => {
-        const { port1, port2 } = new MessageChannel();
-        serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db)));
-        return port2;
-      },
-    });
+    const other = servedClient(async () => db);
     try {
       await other.request('init', { preference: 'wasm' });
       const id = (await other.request('loadModel', { source: tiny, quant: 'f32' })).id;

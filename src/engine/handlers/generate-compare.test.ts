@@ -5,20 +5,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateParams } from '../../protocol/generate-types';
-import { openStudioDb, type StudioDb } from '../../storage';
 import { fixtureFilesSource, REPO_ROOT } from '../../test-utils/model-fixtures.node.js';
-import { nodeEngineDeps } from '../deps.node.js';
-import { LocalEngine } from '../local-engine';
+import { localEngine } from '../../test-utils/channel-engine.node.js';
+import type { LocalEngine } from '../local-engine';
 
 const ADAPTER = path.join(REPO_ROOT, 'fixtures', 'eval', 'adapter-a');
 let engine: LocalEngine;
-let db: StudioDb;
 let adapterId: string;
 
 beforeAll(async () => {
-  db = await openStudioDb({ name: `engine-compare-${Math.random()}` });
-  engine = new LocalEngine(nodeEngineDeps(null, async () => db));
-  await engine.request('init', { preference: 'wasm' });
+  ({ engine } = await localEngine('engine-compare'));
   await engine.request('loadModel', { source: fixtureFilesSource('llama-tied'), quant: 'f32' });
   const files = readdirSync(ADAPTER).map((n) => ({ name: n, blob: new Blob([readFileSync(path.join(ADAPTER, n))]) }));
   adapterId = (await engine.request('importAdapter', { files, name: 'a' })).id;

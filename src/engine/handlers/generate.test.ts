@@ -11,25 +11,18 @@ import { type LinearSpec } from '../../lora/config';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { LoraAdapter, type LoraModuleWeights } from '../../lora/lora-adapter';
 import { parseModelConfig } from '../../model/config';
-import { layerLinearShapes } from '../../model/memory-estimate';
-import { linearPath } from '../../model/weights';
 import type { EngineClient } from '../../protocol/client';
 import type { GenerateParams } from '../../protocol/generate-types';
 import { putAdapter, type StudioDb } from '../../storage';
 import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
+import { configLinearSpecs } from '../../test-utils/linear-specs';
 import { Rng } from '../../util/rng';
 import { channelEngine } from '../../test-utils/channel-engine.node.js';
 
 const DIR = modelFixtureDir('llama-tied');
 const { files } = fixtureFilesSource('llama-tied');
 const config = parseModelConfig(JSON.parse(readFileSync(path.join(DIR, 'config.json'), 'utf8')));
-const specs: LinearSpec[] = Array.from({ length: config.layers }, (_, i) =>
-  layerLinearShapes(config).map((l) => ({
-    path: linearPath(i, l.name),
-    inFeatures: l.shape[1],
-    outFeatures: l.shape[0],
-  })),
-).flat();
+const specs: LinearSpec[] = configLinearSpecs(config);
 
 /** A rank-`rank` adapter with random A and B (B non-zero, so it changes the output), saved as `id`. */
 async function saveRandomAdapter(db: StudioDb, id: string, rank: number, seed: number): Promise<void> {

@@ -1,16 +1,12 @@
 import { BACKEND_PREFERENCES, selectBackend } from '../../backend/select';
-import { InvalidRequestError } from '../../spec/errors';
+import { requireOneOf } from './request-checks';
 import type { HandlerSpec } from '../job';
 
 /** `init`: selects the tensor backend the user prefers (or the best available) and records the report. */
 export const initHandler: HandlerSpec<'init'> = {
   gpu: true,
   async run(params, job) {
-    if (!BACKEND_PREFERENCES.includes(params.preference)) {
-      throw new InvalidRequestError(
-        `Unknown backend '${String(params.preference)}'; use one of ${BACKEND_PREFERENCES.join(', ')}.`,
-      );
-    }
+    requireOneOf(params.preference, BACKEND_PREFERENCES, 'backend');
     const { deps } = job.state;
     job.progress('backend', 0, 1);
     const report = await selectBackend({

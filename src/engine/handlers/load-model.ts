@@ -12,6 +12,7 @@ import { deviceBudget } from '../model/device-budget';
 import { loadRefusal } from '../model/fit';
 import { openSource, sourceConfigFiles } from '../model/open-source';
 import { RateMeter } from '../rate-meter';
+import { requireOneOf } from './request-checks';
 
 /**
  * `loadModel`: source → files (download) → config and tokenizer (parse) → weights streamed tensor by tensor,
@@ -21,11 +22,7 @@ import { RateMeter } from '../rate-meter';
 export const loadModelHandler: HandlerSpec<'loadModel'> = {
   gpu: true,
   async run(params, job) {
-    if (!QUANT_CHOICES.includes(params.quant)) {
-      throw new InvalidRequestError(
-        `Unknown quantization '${String(params.quant)}'; use one of ${QUANT_CHOICES.join(', ')}.`,
-      );
-    }
+    requireOneOf(params.quant, QUANT_CHOICES, 'quantization');
     const session = job.state.session;
     if (session.busyTraining)
       throw new InvalidRequestError('A training run is using the model. Stop it before loading another.');

@@ -11,14 +11,11 @@ import type { TrainRunSpec } from '../../spec/run-spec';
 import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
 import { LoraAdapter, type LoraModuleWeights } from '../../lora/lora-adapter';
 import { parseModelConfig } from '../../model/config';
-import { layerLinearShapes } from '../../model/memory-estimate';
-import { linearPath } from '../../model/weights';
-import { EngineClient } from '../../protocol/client';
-import { getRun, openStudioDb, putDataset, putRun, type StudioDb } from '../../storage';
+import type { EngineClient } from '../../protocol/client';
+import { channelEngine } from '../../test-utils/channel-engine.node.js';
+import { getRun, putDataset, putRun, type StudioDb } from '../../storage';
 import { fixtureFilesSource, modelFixtureDir } from '../../test-utils/model-fixtures.node.js';
-import { nodeEngineDeps } from '../deps.node.js';
-import { LocalEngine } from '../local-engine';
-import { serveEngine } from '../serve';
+import { configLinearSpecs } from '../../test-utils/linear-specs';
 
 const DIR = modelFixtureDir('llama-tied');
 /** The settings the studio run 'run-abc' was exported with. */
@@ -37,26 +34,12 @@ let db: StudioDb;
 let peft: Record<string, Uint8Array>;
 
 beforeAll(async () => {
-  db = await openStudioDb({ name: `engine-returned-${Math.random()}` });
-  client = new EngineClient({
-    connect: () => {
-      const { port1, port2 } = new MessageChannel();
-      serveEngine(port1, new LocalEngine(nodeEngineDeps(null, async () => db)));
-      return port2;
-    },
-  });
-  await client.request('init', { preference: 'wasm' });
+  ({ client, db } = await channelEngine('engine-returned'));
   await client.request('loadModel', {
     source: { kind: 'files', name: 'tiny', files: fixtureFilesSource('llama-tied').files },
     quant: 'f32',
   });
-  const specs = Array.from({ length: config.layers }, (_, i) =>
-    layerLinearShapes(config).map((l) => ({
-      path: linearPath(i, l.name),
-      inFeatures: l.shape[1],
-      outFeatures: l.shape[0],
-    })),
-  ).flat();
+  const specs = configLinearSpecs(config);
   const weights = new Map<string, LoraModuleWeights>(
     specs.map((s) => [
       s.path,

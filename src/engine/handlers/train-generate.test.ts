@@ -11,18 +11,16 @@ import type { GenerateOutcome, GenerateParams } from '../../protocol/generate-ty
 import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunResult } from '../../protocol/train-types';
 import type { TrainRunSpec } from '../../spec/run-spec';
-import { openStudioDb, type StudioDb } from '../../storage';
 import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
 import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
-import { nodeEngineDeps } from '../deps.node.js';
-import { LocalEngine } from '../local-engine';
+import { localEngine } from '../../test-utils/channel-engine.node.js';
+import type { LocalEngine } from '../local-engine';
 
 const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
 const STEPS = 16;
 
 let engine: LocalEngine;
-let db: StudioDb;
 let datasetId = '';
 
 /** Dropout on: a generation that drew from the run's dropout stream would change every later loss. */
@@ -64,9 +62,7 @@ interface Interleaved {
 }
 
 beforeAll(async () => {
-  db = await openStudioDb({ name: `engine-train-generate-${Math.random()}` });
-  engine = new LocalEngine(nodeEngineDeps(null, async () => db));
-  await engine.request('init', { preference: 'wasm' });
+  ({ engine } = await localEngine('engine-train-generate'));
   const info = await engine.request('loadModel', { source, quant: 'f32' });
   const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
   datasetId = (

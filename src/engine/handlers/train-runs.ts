@@ -10,6 +10,8 @@ import { deleteRun, getRun, listRuns } from '../../storage';
 import { estimateRunMemory, loraTrainable, sequenceLengths } from '../../train/run-estimate';
 import { totalSteps, validateTrainConfig } from '../../spec/train-config';
 import type { HandlerSpec } from '../job';
+import { requireOneOf } from './request-checks';
+import { storeHandler } from './store-handler';
 import { deviceBudget } from '../model/device-budget';
 import { activeRun } from '../train/active-runs';
 import { trainingData } from '../train/train-inputs';
@@ -18,8 +20,7 @@ import { trainingData } from '../train/train-inputs';
 export const trainControlHandler: HandlerSpec<'trainControl'> = {
   gpu: false,
   async run(params, job) {
-    if (!['pause', 'resume', 'stop'].includes(params.action))
-      throw new InvalidRequestError(`Unknown training action '${String(params.action)}'.`);
+    requireOneOf(params.action, ['pause', 'resume', 'stop'], 'training action');
     const run = activeRun(job.state);
     if (!run || run.runId !== params.runId) return { runId: params.runId, accepted: false };
     run.control(params.action);
@@ -71,12 +72,7 @@ export const estimateTrainingHandler: HandlerSpec<'estimateTraining'> = {
 };
 
 /** `listRuns`: every run, newest first, with its metric history. */
-export const listRunsHandler: HandlerSpec<'listRuns'> = {
-  gpu: false,
-  async run(_params, job) {
-    return listRuns(await job.state.db());
-  },
-};
+export const listRunsHandler = storeHandler<'listRuns'>((db) => listRuns(db));
 
 /** `getRun`: one run with its metric history. */
 export const getRunHandler: HandlerSpec<'getRun'> = {

@@ -6,6 +6,7 @@
  * Content-Length (NaN made every size check pass) is replaced by counting the body as it streams by.
  */
 import type { ModelFiles } from '../../spec/model-files';
+import { concatBytes } from '../../util/concat-bytes';
 
 /** Files under `baseUrl` (absolute, ending in `/`). `fetchFn` defaults to the global fetch. */
 export function httpModelFiles(
@@ -114,12 +115,5 @@ async function streamRange(
   } finally {
     await reader.cancel().catch(() => undefined);
   }
-  const total = parts.reduce((s, p) => s + p.byteLength, 0);
-  const bytes = new Uint8Array(total);
-  let k = 0;
-  for (const p of parts) {
-    bytes.set(p, k);
-    k += p.byteLength;
-  }
-  return { bytes, count: at };
+  return { bytes: concatBytes(parts), count: at };
 }

@@ -10,6 +10,8 @@ import { DenseLinear } from '../../model/dense-linear';
 import { LINEAR_MODULE_NAMES, type LinearModuleName } from '../../spec/modules';
 import { linearPath, type LayerWeights, type ModelWeights } from '../../model/weights';
 import type { LinearSpec } from '../../lora/config';
+import { LoraAdapter } from '../../lora/lora-adapter';
+import type { LoraConfig } from '../../spec/lora-config';
 import { Rng } from '../../util/rng';
 
 export interface NamedTensor {
@@ -129,4 +131,22 @@ export function buildModel(c: ModelConfig, w: ReadonlyMap<string, NamedTensor>):
     lmHead: c.tieWordEmbeddings ? null : mat('lm_head.weight'),
   };
   return new DecoderModel(c, weights);
+}
+
+/**
+ * A LoRA adapter over `specs` with A drawn from `seed` and B from N(0, std) under `seed + 1`: B non-zero, so the
+ * adapter changes the output and gradients with respect to A are non-trivial. The caller disposes it.
+ */
+export async function randomAdapter(
+  lora: LoraConfig,
+  specs: readonly LinearSpec[],
+  seed: number,
+  std = 0.2,
+): Promise<LoraAdapter> {
+  const adapter = LoraAdapter.create(lora, specs, new Rng(seed));
+  const w = await adapter.weights();
+  const rng = new Rng(seed + 1);
+  for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, std);
+  adapter.setWeights(w);
+  return adapter;
 }

@@ -13,12 +13,15 @@
  * ≈ 0.8 ms). From M = 2 the block path wins, the row path re-decoding W per row: on wasm int4 M = 8 3 ms vs
  * 45 ms, M = 64 21 ms vs 546 ms, M = 256 55 ms (tfjs `matMul(x, W, false, true)` in f32: 644 ms, because a
  * transposed matMul misses XNNPACK). Hence smallM = 1. Best of 5 on a loaded 2-core machine.
+ * On wasm, int8/int4/nf4 forwards of up to `wasmGemvSettings.maxRows` rows run our SIMD GEMV instead
+ * (`../wasm/`), 2–10× faster than both JS paths at M ≤ 8.
  */
 import { tf } from '../../../backend/tf';
 import { quantAttrs, type QuantKernelAttrs } from '../names';
 import { dequantizeRowsInto, type PackedView } from './dequant-rows';
 import { packedGemv } from './packed-gemv';
 import { hostIO, type HostIO } from './host-io';
+import { wasmGemv, wasmGemvSettings } from '../wasm/wasm-gemv-host';
 
 /** Tuning of the host kernels; tests shrink `blockFloats` to exercise the multi-block path on tiny shapes. */
 export const hostKernelSettings = {
@@ -64,7 +67,10 @@ function forward(
   const bias = args.inputs.bias;
   const m = x.shape[0];
   const y = io.alloc([m, a.outFeatures]);
-  if (m <= hostKernelSettings.smallM) {
+  const inputs = { x, words: need(args.inputs, 'words'), scales: args.inputs.scales };
+  if (m <= wasmGemvSettings.maxRows && name === 'wasm' && wasmGemv(args.backend, a, inputs, y, io.alloc, io.dispose)) {
+    // Our SIMD kernels ran in place on the heap (int4, int8, nf4).
+  } else if (m <= hostKernelSettings.smallM) {
     const w = packedView(io, args.inputs, a);
     const xs = io.view(x) as Float32Array;
     const ys = io.view(y) as Float32Array;

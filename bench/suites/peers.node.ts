@@ -1,0 +1,192 @@
+/**
+ * Suite `peers` (Node only): our decode against llama.cpp's on the same model, one thread each, interleaved run by
+ * run so both sides see the same machine load. llama.cpp is node-llama-cpp's prebuilt CPU binary reading GGUFs
+ * that our own exporter (src/export) writes from the same checkpoint: our int4 against its Q4_0, int8 against
+ * Q8_0, f32 against F32. Reported: decode tokens/s of each side (min/median/max), their ratio, and greedy
+ * agreement (the share of generated tokens equal to llama.cpp's, position by position, on the same prompt ids).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { getLlama, type Llama, type Token } from 'node-llama-cpp';
+import { writeFileAtomically } from '../../src/export/file-sink.node.js';
+import { writeGgufModel, type ModelGgufType } from '../../src/export/gguf-model';
+import { openMergedWeights } from '../../src/export/merged-weights';
+import { generate } from '../../src/generate';
+import type { QuantMode } from '../../src/model';
+import { loadModelConfig } from '../../src/model/config';
+import { folderFiles } from '../../src/model/folder-files.node.js';
+import { createLinearFactory } from '../../src/model/linear-factory';
+import { loadModel } from '../../src/model/load';
+import { loadTokenizer } from '../../src/tokenizer/load';
+import { figure, rate, type SuiteContext } from '../core/context';
+import { ratioOf, summarize, type Summary } from '../core/stats';
+import { wasmGemvSettings } from '../../src/quant/kernels/wasm/wasm-gemv-host';
+
+const DEMO_DIR = path.resolve('public/models/lorastudio-demo');
+const PROMPT = 'Call me Ishmael. Some years ago, never mind how long precisely, having little money in my purse';
+const PAIRS: Array<{ ours: QuantMode; peer: ModelGgufType }> = [
+  { ours: 'int4', peer: 'Q4_0' },
+  { ours: 'int8', peer: 'Q8_0' },
+  { ours: 'f32', peer: 'F32' },
+];
+
+/** llama.cpp greedy decode of `n` tokens after `prompt` on one thread; the decode time excludes the prompt. */
+async function peerDecode(
+  llama: Llama,
+  modelPath: string,
+  prompt: number[],
+  n: number,
+): Promise<{ ids: number[]; decodeMs: number }> {
+  const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
+  try {
+    const context = await model.createContext({ contextSize: 256, batchSize: 256, threads: 1 });
+    try {
+      const seq = context.getSequence();
+      const argmax = (logits: Map<number, number>): number => {
+        let best = -1;
+        let bestV = -Infinity;
+        for (const [tok, v] of logits) if (v > bestV || (v === bestV && tok < best)) [best, bestV] = [tok, v];
+        return best;
+      };
+      const first = await seq.controlledEvaluate(
+        prompt.map((id, i) =>
+          i === prompt.length - 1 ? [id as Token, { generateNext: { logits: true } }] : (id as Token),
+        ),
+      );
+      const ids = [argmax(first[first.length - 1]!.next.logits!)];
+      const t0 = performance.now();
+      while (ids.length < n) {
+        const res = await seq.controlledEvaluate([[ids[ids.length - 1] as Token, { generateNext: { logits: true } }]]);
+        ids.push(argmax(res[0]!.next.logits!));
+      }
+      return { ids, decodeMs: performance.now() - t0 };
+    } finally {
+      await context.dispose();
+    }
+  } finally {
+    await model.dispose();
+  }
+}
+
+function agreement(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  let same = 0;
+  for (let i = 0; i < n; i++) if (a[i] === b[i]) same++;
+  return same / n;
+}
+
+export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
+  const quick = ctx.opts.quick;
+  const runs = quick ? 3 : 5;
+  const newTokens = quick ? 24 : 48;
+  const files = folderFiles(DEMO_DIR);
+  const config = await loadModelConfig(files);
+  const tokenizer = await loadTokenizer(files);
+  const prompt = tokenizer.encode(PROMPT);
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never, progressLogs: false });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'peers-'));
+  const oursRates = new Map<QuantMode, Summary>();
+  try {
+    for (const { ours: mode, peer } of PAIRS) {
+      const gguf = path.join(work, `demo-${peer}.gguf`);
+      const weights = await openMergedWeights(files, config, new Map());
+      await writeFileAtomically(gguf, (sink) =>
+        writeGgufModel(sink, files, config, weights, { type: peer, name: 'demo' }),
+      );
+      const model = await loadModel(files, { linearFactory: createLinearFactory(mode) });
+      const request = { promptIds: prompt, maxNewTokens: newTokens, temperature: 0, seed: 1 };
+      const oursMs: number[] = [];
+      const jsMs: number[] = []; // int4/int8 with the JS kernel instead of our wasm SIMD one: what the kernel buys
+      const peerMs: number[] = [];
+      let oursIds: number[] = [];
+      let peerIds: number[] = [];
+      try {
+        // Interleaved: ours, llama.cpp, ours, … (plus one warm-up of each), so drifting load hits both sides alike.
+        for (let r = 0; r <= runs; r++) {
+          const g = await generate(model, tokenizer, request);
+          const p = await peerDecode(llama, gguf, prompt, g.newTokens);
+          if (mode !== 'f32') {
+            wasmGemvSettings.enabled = false;
+            try {
+              const js = await generate(model, tokenizer, { ...request, maxNewTokens: g.newTokens });
+              if (r > 0) jsMs.push(js.decodeMs);
+            } finally {
+              wasmGemvSettings.enabled = true;
+            }
+          }
+          if (r === 0) continue;
+          oursMs.push(g.decodeMs);
+          peerMs.push(p.decodeMs);
+          oursIds = g.ids;
+          peerIds = p.ids;
+        }
+      } finally {
+        model.dispose();
+      }
+      const steps = oursIds.length - 1; // the first token comes from the prompt pass on both sides
+      const oursRate = rate(oursMs, steps);
+      const peerRate = rate(peerMs, steps);
+      oursRates.set(mode, oursRate);
+      const note = `demo model, ${steps} decode steps after a ${prompt.length}-token prompt, 1 thread each`;
+      if (jsMs.length) {
+        const js = rate(jsMs, steps);
+        ctx.report(
+          figure(
+            'peers',
+            `peers/decode/${mode}/ours-js-kernel`,
+            `decode ours ${mode}, JS kernel`,
+            'tok/s',
+            js,
+            true,
+            note,
+          ),
+        );
+        ctx.report(
+          figure(
+            'peers',
+            `peers/decode/${mode}/simd-vs-js`,
+            `decode ${mode}: wasm SIMD kernel / JS kernel`,
+            '×',
+            ratioOf(oursRate, js),
+            true,
+          ),
+        );
+      }
+      ctx.report(figure('peers', `peers/decode/${mode}/ours`, `decode ours ${mode}`, 'tok/s', oursRate, true, note));
+      ctx.report(
+        figure('peers', `peers/decode/${mode}/llama.cpp`, `decode llama.cpp ${peer}`, 'tok/s', peerRate, true, note),
+      );
+      ctx.report(
+        figure(
+          'peers',
+          `peers/decode/${mode}/ratio`,
+          `decode ours ${mode} / llama.cpp ${peer}`,
+          '×',
+          ratioOf(oursRate, peerRate),
+          true,
+        ),
+      );
+      ctx.report(
+        figure(
+          'peers',
+          `peers/decode/${mode}/agreement`,
+          `greedy agreement ${mode} vs ${peer}`,
+          '%',
+          summarize([100 * agreement(oursIds, peerIds)]),
+          true,
+        ),
+      );
+    }
+    const int4 = oursRates.get('int4');
+    const f32 = oursRates.get('f32');
+    if (int4 && f32) {
+      ctx.report(
+        figure('peers', 'peers/decode/int4/vs-ours-f32', 'decode ours int4 / ours f32', '×', ratioOf(int4, f32), true),
+      );
+    }
+  } finally {
+    await llama.dispose();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

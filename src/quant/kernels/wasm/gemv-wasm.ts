@@ -1,0 +1,116 @@
+/**
+ * Loads our GEMV kernels (`gemv-wat.ts`, assembled into `gemv-modules.generated.ts`) against a given linear
+ * memory, normally tfjs-backend-wasm's own, so they read the packed weight, x and y where the tensors already are.
+ * The build is picked per memory: shared or not as the memory is, relaxed SIMD when the engine validates it, else
+ * plain SIMD; null when the engine has no SIMD at all (the JS kernels stay in charge).
+ */
+import { GEMV_MODULES } from './gemv-modules.generated';
+
+/** One kernel: byte offsets of W's words, its scales, the laid-out x and y; then out, bytes per row, groups per
+ * row, bytes per group; last the int4 per-group corrections `prepareX` writes (unused by int8). */
+type GemvFn = (
+  ...args: [
+    w: number,
+    s: number,
+    x: number,
+    y: number,
+    out: number,
+    rowBytes: number,
+    groups: number,
+    groupBytes: number,
+    xs: number,
+  ]
+) => void;
+
+/** What a loaded build exports. */
+export interface GemvKernels {
+  /** 'relaxed' or 'simd': which build is running. */
+  readonly flavour: 'relaxed' | 'simd';
+  gemv_int8: GemvFn;
+  gemv_int4: GemvFn;
+  gemv_nf4: GemvFn;
+}
+
+/** Modes the wasm kernels cover (f16 stays on the JS path). */
+export type WasmGemvMode = 'int8' | 'int4' | 'nf4';
+export const WASM_GEMV_MODES: readonly WasmGemvMode[] = ['int8', 'int4', 'nf4'];
+
+const loaded = new WeakMap<WebAssembly.Memory, GemvKernels | null>();
+
+function bytesOf(key: string): Uint8Array<ArrayBuffer> {
+  const b64 = GEMV_MODULES[key];
+  if (!b64) throw new Error(`wasm gemv: no module '${key}'`);
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+/** Whether this engine compiles the relaxed-SIMD build (Chromium 114+; not Node 20). */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(bytesOf('unshared-relaxed'));
+}
+
+/**
+ * The kernels bound to `memory` (instantiated once per memory), or null without SIMD. `prefer` forces a flavour
+ * (tests compare both where the engine has both).
+ */
+export function gemvKernels(memory: WebAssembly.Memory, prefer?: 'relaxed' | 'simd'): GemvKernels | null {
+  if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const flavours: Array<'relaxed' | 'simd'> = prefer ? [prefer] : ['relaxed', 'simd'];
+  let kernels: GemvKernels | null = null;
+  for (const flavour of flavours) {
+    const bytes = bytesOf(`${shared ? 'shared' : 'unshared'}-${flavour}`);
+    if (!WebAssembly.validate(bytes)) continue;
+    // Synchronous compile: the module is ~1 KB (browsers refuse sync compiles only above 4 KB on the main thread).
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    kernels = { flavour, ...(instance.exports as unknown as Omit<GemvKernels, 'flavour'>) };
+    break;
+  }
+  if (!prefer) {
+    loaded.set(memory, kernels);
+    // Which build runs, in the performance timeline (DevTools shows it; the e2e suite reads it in the worker).
+    performance.mark(
+      `lora-studio:wasm-gemv:${kernels ? `${shared ? 'shared' : 'unshared'}-${kernels.flavour}` : 'none'}`,
+    );
+  }
+  return kernels;
+}
+
+/**
+ * Lays x [inFeatures] out as the kernel reads it (see `gemv-wat.ts`), into `dst` [scratchFloats]: int8 in column
+ * order, int4/nf4 as even-then-odd columns per 32-column block, int4 followed by 2·Σ x per group; zero past `inFeatures`
+ * (padded codes are zero, but 0 · NaN garbage would not be).
+ */
+export function prepareX(
+  mode: WasmGemvMode,
+  x: Float32Array,
+  xOffset: number,
+  inFeatures: number,
+  dst: Float32Array,
+  paddedIn: number,
+  groupSize: number,
+): void {
+  if (mode === 'int8') {
+    dst.set(x.subarray(xOffset, xOffset + inFeatures));
+    dst.fill(0, inFeatures, paddedIn);
+    return;
+  }
+  for (let b = 0; b < paddedIn; b += 32) {
+    for (let j = 0; j < 16; j++) {
+      const even = b + 2 * j;
+      const odd = even + 1;
+      dst[b + j] = even < inFeatures ? x[xOffset + even] : 0;
+      dst[b + 16 + j] = odd < inFeatures ? x[xOffset + odd] : 0;
+    }
+  }
+  if (mode === 'nf4') return;
+  for (let g = 0; g * groupSize < paddedIn; g++) {
+    let sum = 0;
+    for (let c = g * groupSize; c < Math.min((g + 1) * groupSize, inFeatures); c++) sum += x[xOffset + c];
+    dst[paddedIn + g] = 2 * sum;
+  }
+}
+
+/** Floats of the scratch `prepareX` fills: x laid out, plus the int4 per-group corrections. */
+export function scratchFloats(mode: WasmGemvMode, paddedIn: number, groupSize: number): number {
+  return mode === 'int4' ? paddedIn + paddedIn / groupSize : paddedIn;
+}

@@ -1,0 +1,91 @@
+/**
+ * The decode path (M ≤ `maxRows` rows, one GEMV each) of QuantMatMul on the wasm backend through our SIMD kernels,
+ * in place on tfjs-wasm's heap: the packed words, scales and y are the tensors themselves, only x is re-laid out
+ * into one transient tensor of a few KB. Returns false when the mode or the backend is not covered, and the
+ * caller runs the JS kernel instead.
+ */
+import type { tf } from '../../../backend/tf';
+import { heapOffset, readWasmInternals, type WasmBackendInternals } from '../../../backend/kernels/wasm-heap-views';
+import type { QuantKernelAttrs } from '../names';
+import { packedLayout } from '../../packed';
+import { gemvKernels, prepareX, scratchFloats, type GemvKernels, type WasmGemvMode } from './gemv-wasm';
+
+/** Switch for tests and benches: false runs the JS kernel on wasm too. */
+export const wasmGemvSettings = {
+  enabled: true,
+  /**
+   * Rows up to which the forward runs one GEMV per row rather than decoding W into a block for XNNPACK. Measured
+   * (QuantMatMul through runKernel, Node wasm plain SIMD, SmolLM2-135M shapes, best of 5 on a loaded machine): int4/int8/nf4 at
+   * M = 2..8 took 0.1–3.0 ms as GEMVs against 1.0–6.4 ms on the block path, every shape and mode.
+   */
+  maxRows: 8,
+  /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
+};
+
+interface WasmModuleMemory {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+/** tfjs-wasm's linear memory: `wasmMemory` on the threaded build, the exported `memory` on the others. */
+function backendMemory(b: WasmBackendInternals): WebAssembly.Memory | null {
+  const m = b.wasm as unknown as WasmModuleMemory;
+  const memory = m.wasmMemory ?? m.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/** The kernels bound to this backend's heap, or null (not tfjs-wasm 4.x, or no SIMD). */
+export function kernelsForBackend(backend: object): GemvKernels | null {
+  const b = readWasmInternals(backend);
+  const memory = b ? backendMemory(b) : null;
+  return memory ? gemvKernels(memory) : null;
+}
+
+/** y [m, out] = x [m, in] · Wᵀ through the wasm kernels; false (nothing written) when they do not apply. */
+export function wasmGemv(
+  backend: object,
+  a: QuantKernelAttrs,
+  inputs: { x: tf.TensorInfo; words: tf.TensorInfo; scales?: tf.TensorInfo },
+  y: tf.TensorInfo,
+  alloc: (shape: number[]) => tf.TensorInfo,
+  dispose: (t: tf.TensorInfo) => void,
+): boolean {
+  if (!wasmGemvSettings.enabled || a.mode === 'f16' || !inputs.scales) return false;
+  const b = readWasmInternals(backend);
+  const memory = b ? backendMemory(b) : null;
+  const kernels = memory ? gemvKernels(memory) : null;
+  if (!b || !memory || !kernels) return false;
+  const mode: WasmGemvMode = a.mode;
+  const l = packedLayout(mode, a.inFeatures, a.groupSize);
+  const m = inputs.x.shape[0];
+  const floats = scratchFloats(mode, l.paddedIn, a.groupSize);
+  const scratch = alloc([floats]); // [floats] x laid out for the kernel (+ int4 group corrections)
+  try {
+    const heap = () => memory.buffer;
+    const xOff = heapOffset(b, inputs.x);
+    const sOff = heapOffset(b, scratch);
+    const gemv = kernels[`gemv_${mode}`];
+    const groupBytes = (a.groupSize / l.codesPerWord) * 4;
+    for (let r = 0; r < m; r++) {
+      // Views taken after the last allocation (the heap may have grown).
+      const xs = new Float32Array(heap(), xOff, m * a.inFeatures);
+      const dst = new Float32Array(heap(), sOff, floats);
+      prepareX(mode, xs, r * a.inFeatures, a.inFeatures, dst, l.paddedIn, a.groupSize);
+      gemv(
+        heapOffset(b, inputs.words),
+        heapOffset(b, inputs.scales),
+        sOff,
+        heapOffset(b, y) + r * a.outFeatures * 4,
+        a.outFeatures,
+        l.rowWords * 4,
+        l.groupsPerRow,
+        groupBytes,
+        sOff + l.paddedIn * 4,
+      );
+    }
+  } finally {
+    dispose(scratch);
+  }
+  wasmGemvSettings.calls++;
+  return true;
+}
