@@ -1,5 +1,6 @@
 // Adapter library requests through the real protocol (client ⇄ MessageChannel ⇄ worker side) on fake-indexeddb.
 import 'fake-indexeddb/auto';
+import { exportFileNames } from '../../export/use-with';
 import { afterEach, describe, expect, it } from 'vitest';
 import { servedClient } from '../../test-utils/channel-engine.node.js';
 import type { EngineClient } from '../../protocol/client';
@@ -59,11 +60,15 @@ describe('adapter requests', () => {
       ['local:my-base', './my-base', 'dropped'],
       ['lorastudio-demo', 'lorastudio-demo', 'demo'],
     ];
+    // Capitals and spaces: the zip's folder is still the one the commands name ("My Run" → my-run).
+    await putAdapter(db, input('caps', 'My Run'), new Uint8Array([1, 2, 3, 4]));
+    expect((await client.request('exportAdapter', { id: 'caps' })).folder).toBe('my-run');
     for (const [baseModel, expected, name] of cases) {
       const config = { peft_type: 'LORA', r: 4, base_model_name_or_path: '/home/someone/else' };
       await putAdapter(db, { ...input(name, `${name} style`), baseModel, config }, new Uint8Array([1, 2, 3, 4]));
       const out = await client.request('exportAdapter', { id: name });
       expect(out.folder).toBe(`${name}-style`);
+      expect(out.folder).toBe(exportFileNames(`${name} style`).peftFolder); // what "Use it with…" commands name
       const entries = unzipSync(new Uint8Array(out.zip));
       // One folder inside, named like the zip.
       expect(Object.keys(entries).sort()).toEqual(

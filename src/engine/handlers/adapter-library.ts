@@ -7,7 +7,7 @@ import { exactBuffer } from '../../util/exact-buffer';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft } from '../../lora/peft';
 import { unzipFiles, zipFolder } from '../../formats/zip';
 import { adapterFacts, modelCard } from '../../export/model-card';
-import { baseName } from '../../export/use-with';
+import { baseName, fileStem } from '../../export/use-with';
 import { mergeConcat, mergeSvd } from '../../lora/merge';
 import type { LoraAdapter } from '../../lora/lora-adapter';
 import { memoryFiles } from '../../formats/memory-files';
@@ -63,16 +63,6 @@ function newId(): string {
   return `ad-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** A file-system-safe folder name for an adapter. */
-export function folderName(name: string): string {
-  return (
-    name
-      .trim()
-      .replace(/[^\w.-]+/g, '-')
-      .replace(/^-+|-+$/g, '') || 'adapter'
-  );
-}
-
 /** Saves `adapter` as a new library entry built from its PEFT export. */
 async function saveNew(
   job: JobContext,
@@ -113,7 +103,8 @@ export const exportAdapterHandler: HandlerSpec<'exportAdapter'> = {
   gpu: false,
   async run(params, job) {
     const { record, weights } = await readStoredAdapter(await job.state.db(), String(params.id));
-    const folder = folderName(record.name);
+    // The stem the "Use it with…" commands name, so the unzipped folder is the one they point at.
+    const folder = fileStem(record.name);
     // The base the library checked it against, named so PEFT can load it (an imported config's own path, or an
     // id stored before, may name a folder on another machine or the studio's internal 'local:' id).
     const base = baseName(record.baseModel);
