@@ -12,6 +12,7 @@ import { KVCache } from './kv-cache';
 import type { AdapterHook, Linear } from './linear';
 import { countParameters } from './memory-estimate';
 import { matMulFrozenT } from './frozen-matmul';
+import { gatherTableRows, RowBlockMatrix, type FloatTable } from './row-blocks';
 import { sequenceLogProbs } from './log-probs';
 import { checkTokenIds } from './token-ids';
 import { RopeTables } from './rope';
@@ -158,7 +159,7 @@ export class DecoderModel {
     if (host) return hostEmbeddingRows(host.table, ids, this.config.hidden);
     const embed = this.weights.embed;
     if (!embed) throw new Error('model weights have neither an embedding tensor nor host embeddings');
-    return tf.tidy(() => tf.gather(embed, ids.flatten().toInt()) as Tensor2D);
+    return gatherTableRows(embed, ids);
   }
 
   /** Pre-norm decoder layer `i`: x + attn(norm(x)), then + mlp(norm(·)). [batch·seq, hidden] → same. Caller owns it. */
@@ -186,7 +187,8 @@ export class DecoderModel {
    * [hidden, vocab] runs its GEMM at full width, while x·headᵀ from [vocab, hidden] must run as (head·xᵀ)ᵀ with a
    * one-column right operand (the small bench model's 4096-token head: ~1 ms → ~0.15 ms per token, Node).
    */
-  private headProduct(rows: Tensor2D, head: Tensor2D): Tensor2D {
+  private headProduct(rows: Tensor2D, head: FloatTable): Tensor2D {
+    if (head instanceof RowBlockMatrix) return head.matMulT(rows); // [n, vocab], past one storage binding
     const headT = rows.shape[0] <= 4 ? this.decodeHead(head) : null;
     return headT ? tf.matMul(rows, headT) : matMulFrozenT(rows, head);
   }

@@ -4,7 +4,7 @@
  * but headers is read before the config and all shapes have been checked, and at most one tensor's bytes (plus
  * its f32 copy) are on the heap at a time.
  */
-import { tf, type Tensor1D, type Tensor2D } from '../backend/tf';
+import { tf, type Tensor1D } from '../backend/tf';
 import { readTensorF32 } from '../formats/safetensors';
 import { encodeFloats } from '../formats/safetensors-dtype';
 import { createLinearFactory } from './linear-factory';
@@ -23,6 +23,9 @@ import type { Linear, LinearFactory } from './linear';
 import { layerLinearShapes } from './memory-estimate';
 import type { ModelFiles } from '../spec/model-files';
 import { linearPath, type HostEmbeddings, type LayerWeights, type ModelWeights } from './weights';
+import { maxStorageBindingBytes } from '../quant/device-limits';
+import { packedByteSize } from '../quant/packed';
+import { blockedLinear, RowBlockMatrix, type FloatTable } from './row-blocks';
 
 /** Loading progress; `bytes*` count stored tensor bytes in the safetensors files. */
 export interface LoadProgress {
@@ -47,6 +50,11 @@ export interface LoadOptions {
   embeddings?: 'f32' | 'f16';
   /** Non-fatal problems (config.json's architectures vs model_type). */
   onWarning?(message: string): void;
+  /**
+   * Largest buffer one embedding / LM-head block may take; larger ones are split into row blocks (row-blocks.ts).
+   * Default: the device's storage-binding limit on WebGPU (128 MiB on many GPUs), no limit elsewhere.
+   */
+  maxBindingBytes?: number;
 }
 
 /** Loads a Llama-family checkpoint from `files`. The caller owns the model (`dispose()`). */
@@ -59,7 +67,7 @@ export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Prom
   validateCheckpoint(files, ckpt, expected);
   const reader = new TensorReader(files, ckpt, expected, opts);
   reader.report('config');
-  const created: { tensors: tf.Tensor[]; linears: Linear[] } = { tensors: [], linears: [] };
+  const created: Created = { tensors: [], linears: [] };
   try {
     const weights = await readWeights(config, reader, opts.linearFactory ?? denseLinearFactory, created);
     reader.report('done');
@@ -71,34 +79,51 @@ export async function loadModel(files: ModelFiles, opts: LoadOptions = {}): Prom
   }
 }
 
+/** What a failed load frees: tensors (or row-block tables) and Linears made so far. */
+interface Created {
+  tensors: { dispose(): void }[];
+  linears: Linear[];
+}
+
 async function readWeights(
   config: ModelConfig,
   reader: TensorReader,
   factory: LinearFactory,
-  created: { tensors: tf.Tensor[]; linears: Linear[] },
+  created: Created,
 ): Promise<ModelWeights> {
   const vector = async (name: string): Promise<Tensor1D> => {
     const t = tf.keep(tf.tensor1d(await reader.read(name)));
     created.tensors.push(t);
     return t;
   };
-  const matrix = async (name: string, shape: [number, number]): Promise<Tensor2D> => {
-    const t = tf.keep(tf.tensor2d(await reader.read(name), shape));
+  // Vocabulary-sized weights past one storage binding are kept as row blocks (row-blocks.ts).
+  const maxBytes = reader.maxBindingBytes;
+  const table = async (name: string, shape: [number, number]): Promise<FloatTable> => {
+    const t = RowBlockMatrix.upload(await reader.read(name), shape, maxBytes);
     created.tensors.push(t);
     return t;
   };
-  const compact = reader.embeddings === 'f16';
   const embedShape: [number, number] = [config.vocab, config.hidden];
+  const f16Head = (values: Float32Array): Linear =>
+    blockedLinear(
+      createLinearFactory('f16'),
+      'lm_head',
+      values,
+      embedShape,
+      packedByteSize([1, config.hidden], 'f16'),
+      maxBytes,
+    );
+  const compact = reader.embeddings === 'f16';
   let hostEmbeddings: HostEmbeddings | null = null;
-  let embed: Tensor2D | null = null;
+  let embed: FloatTable | null = null;
   if (compact) {
     const values = await reader.read('model.embed_tokens.weight');
     const table = new Uint16Array(encodeFloats(values, 'F16').buffer);
-    const head = config.tieWordEmbeddings ? createLinearFactory('f16')('lm_head', values, embedShape, null) : null;
+    const head = config.tieWordEmbeddings ? f16Head(values) : null;
     if (head) created.linears.push(head);
     hostEmbeddings = { table, head: head as Linear };
   } else {
-    embed = await matrix('model.embed_tokens.weight', embedShape);
+    embed = await table('model.embed_tokens.weight', embedShape);
   }
   const layers: LayerWeights[] = [];
   for (let i = 0; i < config.layers; i++) {
@@ -131,10 +156,10 @@ async function readWeights(
   }
   const norm = await vector('model.norm.weight');
   if (hostEmbeddings && !config.tieWordEmbeddings) {
-    hostEmbeddings.head = createLinearFactory('f16')('lm_head', await reader.read('lm_head.weight'), embedShape, null);
+    hostEmbeddings.head = f16Head(await reader.read('lm_head.weight'));
     created.linears.push(hostEmbeddings.head);
   }
-  const lmHead = config.tieWordEmbeddings || compact ? null : await matrix('lm_head.weight', embedShape);
+  const lmHead = config.tieWordEmbeddings || compact ? null : await table('lm_head.weight', embedShape);
   return { embed, layers, norm, lmHead, hostEmbeddings };
 }
 
@@ -145,6 +170,7 @@ class TensorReader {
   private readonly bytesTotal: number;
 
   readonly embeddings: 'f32' | 'f16';
+  readonly maxBindingBytes: number;
 
   constructor(
     private readonly files: ModelFiles,
@@ -153,6 +179,7 @@ class TensorReader {
     private readonly opts: LoadOptions,
   ) {
     this.embeddings = opts.embeddings ?? 'f32';
+    this.maxBindingBytes = opts.maxBindingBytes ?? maxStorageBindingBytes();
     this.bytesTotal = expected.reduce((a, e) => {
       const info = ckpt.locate(e.name)!.info;
       return a + (info.end - info.begin);

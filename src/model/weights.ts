@@ -4,6 +4,7 @@
  */
 import type { Tensor1D, Tensor2D } from '../backend/tf';
 import type { AdapterHook, Linear } from './linear';
+import type { FloatTable } from './row-blocks';
 
 export interface LayerWeights {
   inputNorm: Tensor1D; // [hidden]
@@ -28,17 +29,20 @@ export interface LayerWeights {
 export interface HostEmbeddings {
   /** [vocab, hidden] IEEE half bits, row-major. */
   table: Uint16Array;
-  /** LM head [vocab, hidden] (the embedding itself when tied), packed f16. */
+  /** LM head [vocab, hidden] (the embedding itself when tied), packed f16; row blocks past a storage binding. */
   head: Linear;
 }
 
 export interface ModelWeights {
-  /** [vocab, hidden] f32 on the backend; null when `hostEmbeddings` holds the embeddings. */
-  embed: Tensor2D | null;
+  /**
+   * [vocab, hidden] f32 on the backend (row blocks when larger than one storage binding, see row-blocks.ts); null
+   * when `hostEmbeddings` holds the embeddings.
+   */
+  embed: FloatTable | null;
   layers: LayerWeights[];
   norm: Tensor1D; // [hidden]
-  /** [vocab, hidden]; null when tied to `embed` (or when `hostEmbeddings` is set). */
-  lmHead: Tensor2D | null;
+  /** [vocab, hidden] (row blocks as `embed`); null when tied to `embed` (or when `hostEmbeddings` is set). */
+  lmHead: FloatTable | null;
   hostEmbeddings?: HostEmbeddings | null;
 }
 

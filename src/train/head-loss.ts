@@ -9,6 +9,7 @@
  * Costs one more head matMul per label row; the head itself is frozen (no gradient to its weight).
  */
 import { tf, type Tensor2D } from '../backend/tf';
+import { withEagerGpuRelease } from '../backend/gpu-release';
 
 /** Logit values per [rows, vocab] block: 4 Mi f32 = 16 MiB, whatever the vocabulary. */
 export const HEAD_CHUNK_VALUES = 1 << 22;
@@ -42,11 +43,13 @@ export function chunkedHeadNllSum(
     let sum = tf.scalar(0);
     for (let start = 0; start < n; start += rows) {
       const count = Math.min(rows, n - start);
-      const part = tf.tidy(() =>
-        chunkNll(
-          head(x.slice([start, 0], [count, -1])),
-          labels.subarray(start, start + count),
-          weights?.subarray(start, start + count),
+      const part = withEagerGpuRelease(() =>
+        tf.tidy(() =>
+          chunkNll(
+            head(x.slice([start, 0], [count, -1])),
+            labels.subarray(start, start + count),
+            weights?.subarray(start, start + count),
+          ),
         ),
       );
       const next = sum.add(part) as tf.Scalar;
@@ -68,14 +71,16 @@ export function chunkedHeadNllSum(
         for (let start = 0; start < n; start += rows) {
           const count = Math.min(rows, n - start);
           parts.push(
-            tf.tidy(() =>
-              chunkInputGradient(
-                head,
-                xs.slice([start, 0], [count, -1]),
-                labels.subarray(start, start + count),
-                vocab,
-                dy as tf.Scalar,
-                weights?.subarray(start, start + count),
+            withEagerGpuRelease(() =>
+              tf.tidy(() =>
+                chunkInputGradient(
+                  head,
+                  xs.slice([start, 0], [count, -1]),
+                  labels.subarray(start, start + count),
+                  vocab,
+                  dy as tf.Scalar,
+                  weights?.subarray(start, start + count),
+                ),
               ),
             ),
           );

@@ -3,7 +3,7 @@ import { initNodeBackend } from '../backend/node';
 import { parseModelConfig } from '../model/config';
 import { tinyModelFiles } from '../test-utils/tiny-model';
 import { estimateTrainingMemory, WASM_HEAP_FACTOR } from './memory-estimate';
-import { measureLoraStep } from './testing/measure-step';
+import { HEAD_DOMINATED_SHAPE, measureLoraStep } from './testing/measure-step';
 import { tinyConfig } from './testing/tiny-model';
 
 describe('training memory estimate', () => {
@@ -16,13 +16,7 @@ describe('training memory estimate', () => {
   ] as const)('is within 10 percent of the measured peak of a checkpointed step (%s, seq %i)', async (quant, seq) => {
     await initNodeBackend('cpu');
     const files = tinyModelFiles('llama', {
-      overrides: {
-        hidden_size: 128,
-        intermediate_size: 320,
-        num_hidden_layers: 3,
-        num_key_value_heads: 1,
-        vocab_size: 8192,
-      },
+      overrides: HEAD_DOMINATED_SHAPE,
     });
     const m = await measureLoraStep(files, { quant, seq, embeddings: 'f32', checkpointing: true, groupSize: 32 });
     expect(Number.isFinite(m.loss)).toBe(true);

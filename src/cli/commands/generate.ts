@@ -17,6 +17,7 @@ import type { DecoderModel } from '../../model/decoder-model';
 import type { QuantMode } from '../../spec/modules';
 import { loadModel } from '../../model/load';
 import { estimateKvCacheBytes, estimateModelBytes } from '../../model/memory-estimate';
+import { WASM_HEAP_FACTOR } from '../../train/memory-estimate';
 import { readJson, type ModelFiles } from '../../spec/model-files';
 import { ChatTemplateError } from '../../tokenizer/chat-template';
 import { loadTokenizer } from '../../tokenizer/load';
@@ -131,10 +132,20 @@ async function streamGeneration(
   }
 }
 
-/** What a generation should take: the base as stored plus the KV cache generate() allocates (prompt + new tokens). */
-function generationEstimate(model: DecoderModel, quant: QuantMode, r: GenerateResult, maxNewTokens: number): number {
+/**
+ * What a generation should take: the base as stored plus the KV cache generate() allocates (prompt + new tokens);
+ * on wasm the heap that holds them (WASM_HEAP_FACTOR, as training's estimate promises).
+ */
+function generationEstimate(
+  model: DecoderModel,
+  quant: QuantMode,
+  r: GenerateResult,
+  maxNewTokens: number,
+  backend: string,
+): number {
   const base = estimateModelBytes(model.config, quant, 64, model.hostByteSize() > 0 ? 'f16' : 'f32');
-  return base + estimateKvCacheBytes(model.config, 1, r.promptTokens + maxNewTokens);
+  const tensors = base + estimateKvCacheBytes(model.config, 1, r.promptTokens + maxNewTokens);
+  return backend === 'wasm' ? Math.round(WASM_HEAP_FACTOR * tensors) : tensors;
 }
 
 function stats(r: GenerateResult): string {
@@ -170,7 +181,7 @@ export const generateCommand: CliCommand = {
           const result = await streamGeneration(model, tokenizer, request);
           return {
             result,
-            estimate: generationEstimate(model, mode, result, request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS),
+            estimate: generationEstimate(model, mode, result, request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS, backend),
           };
         } finally {
           adapters?.dispose();

@@ -17,6 +17,18 @@ import { estimateRunMemory } from '../run-estimate';
 import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
 import { seedStreams, Trainer } from '../trainer';
 
+/**
+ * config.json overrides of a small model whose LM head (vocab 8192) sets the checkpointed step's peak, as a
+ * 50k–150k vocabulary does at real sizes (memory-estimate.test.ts, scripts/webgpu-step-memory.ts).
+ */
+export const HEAD_DOMINATED_SHAPE = {
+  hidden_size: 128,
+  intermediate_size: 320,
+  num_hidden_layers: 3,
+  num_key_value_heads: 1,
+  vocab_size: 8192,
+};
+
 export interface StepMeasurement {
   peak: MemoryPeak;
   estimate: TrainingMemory;
