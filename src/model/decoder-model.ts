@@ -12,7 +12,7 @@ import { KVCache } from './kv-cache';
 import type { AdapterHook, Linear } from './linear';
 import { countParameters } from './memory-estimate';
 import { matMulFrozenT } from './frozen-matmul';
-import { gatherTableRows, RowBlockMatrix, type FloatTable } from './row-blocks';
+import { RowBlockMatrix, type FloatTable } from './row-blocks';
 import { sequenceLogProbs } from './log-probs';
 import { checkTokenIds } from './token-ids';
 import { RopeTables } from './rope';
@@ -154,12 +154,15 @@ export class DecoderModel {
   private embedRows(ids: Tensor2D): Tensor2D {
     // Ids come from host arrays (their values stay on the host), so this read is free; WebGPU's gather would
     // turn an out-of-range id into a zero row instead of failing.
-    checkTokenIds(ids.dataSync(), this.config.vocab, 'embedding lookup');
+    const hostIds = ids.dataSync();
+    checkTokenIds(hostIds, this.config.vocab, 'embedding lookup');
     const host = this.weights.hostEmbeddings;
     if (host) return hostEmbeddingRows(host.table, ids, this.config.hidden);
     const embed = this.weights.embed;
     if (!embed) throw new Error('model weights have neither an embedding tensor nor host embeddings');
-    return gatherTableRows(embed, ids);
+    // Row blocks pick each id's block on the host, from the ids just read.
+    if (embed instanceof RowBlockMatrix) return embed.gatherRows(hostIds);
+    return tf.tidy(() => tf.gather(embed, ids.flatten().toInt()) as Tensor2D);
   }
 
   /** Pre-norm decoder layer `i`: x + attn(norm(x)), then + mlp(norm(·)). [batch·seq, hidden] → same. Caller owns it. */

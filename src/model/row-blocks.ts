@@ -95,14 +95,6 @@ export class RowBlockMatrix {
 /** An f32 table as the loader keeps it: one tensor, or row blocks when it exceeds a storage binding. */
 export type FloatTable = Tensor2D | RowBlockMatrix;
 
-/** Rows `ids` of `table` → [ids.length, cols]. Caller owns the result. */
-export function gatherTableRows(table: FloatTable, ids: Tensor2D | ArrayLike<number>): Tensor2D {
-  if (table instanceof RowBlockMatrix) return table.gatherRows(ids instanceof tf.Tensor ? ids.dataSync() : ids);
-  return tf.tidy(
-    () => tf.gather(table, ids instanceof tf.Tensor ? ids.flatten().toInt() : Array.from(ids)) as Tensor2D,
-  );
-}
-
 /**
  * A frozen Linear [out, in] built as row blocks (`out` split), each a Linear of its own from the same factory:
  * `apply` concatenates the blocks' outputs, its gradient w.r.t. x sums theirs. Used for the packed f16 LM head.

@@ -8,7 +8,7 @@ import { chunkedHeadNllSum } from '../train/head-loss';
 import { headOf } from '../train/loss';
 import type { DecoderModel } from './decoder-model';
 import { loadModel, type LoadOptions } from './load';
-import { gatherTableRows, RowBlockLinear, RowBlockMatrix } from './row-blocks';
+import { RowBlockLinear, RowBlockMatrix } from './row-blocks';
 import type { ModelWeights } from './weights';
 import { maxStorageBindingBytes } from '../quant/device-limits';
 import type { ModelFiles } from '../spec/model-files';
@@ -132,7 +132,7 @@ describe('row-blocked embeddings and LM head on a 128 MiB-binding WebGPU device'
     // Unsplit, the device refuses the binding (tfjs would go on with stale data; the error scope sees it).
     const whole = RowBlockMatrix.upload(values, [rows, cols], Infinity) as Tensor2D;
     device.pushErrorScope('validation');
-    const stale = gatherTableRows(whole, ids);
+    const stale = tf.gather(whole, ids);
     await stale.data();
     const refused = await device.popErrorScope();
     tf.dispose([whole, stale]);
@@ -142,7 +142,7 @@ describe('row-blocked embeddings and LM head on a 128 MiB-binding WebGPU device'
     expect(split).toBeInstanceOf(RowBlockMatrix);
     expect((split as RowBlockMatrix).blockCount).toBe(2);
     device.pushErrorScope('validation');
-    const got = gatherTableRows(split, ids);
+    const got = (split as RowBlockMatrix).gatherRows(ids);
     const data = await got.data();
     expect(await device.popErrorScope()).toBeNull();
     ids.forEach((id, r) => {
