@@ -34,11 +34,19 @@ function backendMemory(b: WasmBackendInternals): WebAssembly.Memory | null {
   return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
-/** The kernels bound to this backend's heap, or null (not tfjs-wasm 4.x, or no SIMD). */
-export function kernelsForBackend(backend: object): GemvKernels | null {
+/** The backend's internals, its heap and the kernels bound to that heap; null when any is missing. */
+function boundKernels(
+  backend: object,
+): { b: WasmBackendInternals; memory: WebAssembly.Memory; kernels: GemvKernels } | null {
   const b = readWasmInternals(backend);
   const memory = b ? backendMemory(b) : null;
-  return memory ? gemvKernels(memory) : null;
+  const kernels = memory ? gemvKernels(memory) : null;
+  return b && memory && kernels ? { b, memory, kernels } : null;
+}
+
+/** The kernels bound to this backend's heap, or null (not tfjs-wasm 4.x, or no SIMD). */
+export function kernelsForBackend(backend: object): GemvKernels | null {
+  return boundKernels(backend)?.kernels ?? null;
 }
 
 /** y [m, out] = x [m, in] · Wᵀ through the wasm kernels; false (nothing written) when they do not apply. */
@@ -51,10 +59,9 @@ export function wasmGemv(
   dispose: (t: tf.TensorInfo) => void,
 ): boolean {
   if (!wasmGemvSettings.enabled || a.mode === 'f16' || !inputs.scales) return false;
-  const b = readWasmInternals(backend);
-  const memory = b ? backendMemory(b) : null;
-  const kernels = memory ? gemvKernels(memory) : null;
-  if (!b || !memory || !kernels) return false;
+  const bound = boundKernels(backend);
+  if (!bound) return false;
+  const { b, memory, kernels } = bound;
   const mode: WasmGemvMode = a.mode;
   const l = packedLayout(mode, a.inFeatures, a.groupSize);
   const m = inputs.x.shape[0];
