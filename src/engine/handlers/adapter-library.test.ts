@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { servedClient } from '../../test-utils/channel-engine.node.js';
 import type { EngineClient } from '../../protocol/client';
 import { EngineError, InvalidRequestError } from '../../spec/errors';
-import { openStudioDb, putAdapter, putCheckpoint, type StudioDb } from '../../storage';
+import { openStudioDb, putAdapter, putCheckpoint, putRun, type StudioDb } from '../../storage';
 import { nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
 import { unzipSync } from 'fflate';
@@ -38,6 +38,19 @@ describe('adapter requests', () => {
     const { client, db } = await setup();
     await putAdapter(db, input('a', 'alpha'), new Uint8Array([1, 2, 3, 4]));
     await putCheckpoint(db, 'run', 3, new Uint8Array(10));
+    await putRun(db, {
+      id: 'run',
+      name: 'run',
+      createdAt: 1,
+      updatedAt: 1,
+      status: 'completed',
+      config: {},
+      baseModel: 'lorastudio-demo',
+      datasetId: null,
+      adapterId: null,
+      metrics: [],
+      error: null,
+    });
     expect((await client.request('listAdapters', {})).map((a) => a.name)).toEqual(['alpha']);
     const got = await client.request('getAdapter', { id: 'a' });
     expect(got.weights).toBeInstanceOf(ArrayBuffer);
@@ -46,6 +59,7 @@ describe('adapter requests', () => {
     expect(await client.request('storageSummary', {})).toMatchObject({
       adapters: { count: 1, bytes: 4 },
       checkpoints: { count: 1, bytes: 10 },
+      runs: { count: 1, bytes: 0 },
       models: { count: 0, bytes: 0 },
     });
     await client.request('deleteAdapter', { id: 'a' });

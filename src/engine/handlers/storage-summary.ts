@@ -6,10 +6,11 @@ export const storageSummaryHandler: HandlerSpec<'storageSummary'> = {
   gpu: false,
   async run(_params, job) {
     const db = await job.state.db();
-    const [adapters, datasets, runs, checkpoints, models] = await Promise.all([
+    // Runs are counted, not read: each holds its whole metric history, and the status bar asks every 5 s.
+    const [adapters, datasets, runCount, checkpoints, models] = await Promise.all([
       db.getAll('adapters'),
       db.getAll('datasets'),
-      db.getAll('runs'),
+      db.count('runs'),
       db.getAll('checkpoints'),
       db.getAll('models'),
     ]);
@@ -21,7 +22,7 @@ export const storageSummaryHandler: HandlerSpec<'storageSummary'> = {
       adapters: sum(adapters),
       datasets: sum(datasets),
       // Runs hold config and metrics only; their weight lives in checkpoints.
-      runs: { count: runs.length, bytes: 0 },
+      runs: { count: runCount, bytes: 0 },
       checkpoints: sum(checkpoints),
       models: sum(models),
     };
