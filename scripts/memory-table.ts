@@ -6,13 +6,13 @@
  * matters on wasm, whose heap only grows.
  *
  *   npx tsx scripts/memory-table.ts --backend wasm --models smollm2-135m --quants int8,int4,nf4 --seqs 256,512
- *     [--no-checkpointing] [--gpu system] [--out bench/results/memory-wasm.json]
+ *     [--no-checkpointing] [--no-generate] [--gpu system] [--out bench/results/memory-wasm.json]
  *
  * Prints one JSON line per row and, at the end, the Markdown table the README carries.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureRealShapes } from './real-shapes/real-shapes';
 
@@ -27,6 +27,9 @@ interface Row {
   ratio: number;
   loss: number;
   stepSeconds: number;
+  /** The exact train command line the row ran, and the machine's load while it ran (shared cores). */
+  command: string;
+  loadAverage: number[];
   train: Record<string, unknown>;
   generate: Record<string, unknown> | null;
 }
@@ -65,10 +68,11 @@ function measureRow(o: {
   checkpointing: boolean;
   data: string;
   extra: string[];
+  generate: boolean;
 }): Row {
   const common = ['--model', o.dir, '--quant', o.quant, '--backend', o.backend, ...o.extra];
   const out = mkdtempSync(path.join(tmpdir(), 'memory-table-'));
-  const t = cli([
+  const trainArgs = [
     'train',
     ...common,
     '--data',
@@ -86,7 +90,8 @@ function measureRow(o: {
     '--alpha',
     '32',
     ...(o.checkpointing ? [] : ['--no-checkpointing']),
-  ]);
+  ];
+  const t = cli(trainArgs);
   if (t.status !== 0)
     throw new Error(`train ${o.model} ${o.quant} ${o.seq} failed (${t.status}):\n${t.stderr.slice(-2000)}`);
   const lines = t.stdout
@@ -95,8 +100,10 @@ function measureRow(o: {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
   const step = lines[0];
   const summary = lines.at(-1)!;
-  const g = cli(['generate', ...common, '--prompt', 'The ship sailed', '--max-new-tokens', '4', '--stats']);
-  const generate = g.status === 0 ? lastJson(g.stderr) : null;
+  const g = o.generate
+    ? cli(['generate', ...common, '--prompt', 'The ship sailed', '--max-new-tokens', '4', '--stats'])
+    : null;
+  const generate = g?.status === 0 ? lastJson(g.stderr) : null;
   return {
     model: o.model,
     quant: o.quant,
@@ -108,6 +115,8 @@ function measureRow(o: {
     ratio: summary.ratio as number,
     loss: step.loss as number,
     stepSeconds: (step.elapsedMs as number) / 1000,
+    command: ['npx', 'tsx', 'src/cli/main.ts', ...trainArgs].join(' '),
+    loadAverage: loadavg().map((x) => +x.toFixed(2)),
     train: summary,
     generate,
   };
@@ -133,6 +142,8 @@ async function main(argv: string[]): Promise<void> {
   const quants = arg(argv, 'quants', 'int8,int4,nf4').split(',');
   const seqs = arg(argv, 'seqs', '256,512').split(',').map(Number);
   const checkpointing = !argv.includes('--no-checkpointing');
+  // Generation reloads the base (minutes at 0.5B+ on wasm): skip it where that row is already measured.
+  const generate = !argv.includes('--no-generate');
   const extra = argv.includes('--gpu') ? ['--gpu', arg(argv, 'gpu', 'swiftshader')] : [];
   const outFile = arg(argv, 'out', '');
   const data = writeData(mkdtempSync(path.join(tmpdir(), 'memory-data-')));
@@ -141,7 +152,7 @@ async function main(argv: string[]): Promise<void> {
     const dir = await ensureRealShapes(model);
     for (const quant of quants) {
       for (const seq of seqs) {
-        const row = measureRow({ model, dir, quant, seq, backend, checkpointing, data, extra });
+        const row = measureRow({ model, dir, quant, seq, backend, checkpointing, data, extra, generate });
         rows.push(row);
         process.stdout.write(JSON.stringify(row) + '\n');
         if (outFile) {

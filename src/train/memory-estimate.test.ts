@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
+import { readFileSync } from 'node:fs';
+import { loraParameters } from '../engine/model/fit';
 import { parseModelConfig } from '../model/config';
 import { tinyModelFiles } from '../test-utils/tiny-model';
 import { estimateTrainingMemory, WASM_HEAP_FACTOR } from './memory-estimate';
@@ -66,5 +68,45 @@ describe('training memory estimate', () => {
     expect(m.trainableBytes).toBe(4_884_480 * 16);
     expect(m.activationBytes).toBeGreaterThan(m.baseBytes);
     expect(m.totalBytes).toBe(m.baseBytes + m.trainableBytes + m.activationBytes);
+  });
+});
+
+// Peaks measured at SmolLM2-135M's published widths (hidden 576, 9/3 heads, intermediate 1536) with fewer layers
+// (and a smaller vocabulary where noted), one checkpointed int4 LoRA r16 all-linear step, batch 1, dropout 0.05:
+// `npx tsx scripts/webgpu-step-memory.ts --model smollm2-135m --layers N --seq S` on Dawn + SwiftShader (GPU buffer
+// bytes, f16 embeddings) and the same step on wasm (distinct tensor bytes, f32 embeddings). Raw results:
+// bench/results/2026-12-05-webgpu-layers-smollm2-135m.json. A real-width step takes 10–20 min on SwiftShader, too
+// slow for a unit test, so the test holds the estimate to these recorded measurements.
+describe('training memory estimate at SmolLM2-135M widths, against measured peaks', () => {
+  const published = JSON.parse(readFileSync('fixtures/configs/smollm2-135m/config.json', 'utf8')) as object;
+  const estimate = (backend: 'webgpu' | 'cpu', layers: number, seq: number, vocab: number) => {
+    const c = parseModelConfig({ ...published, num_hidden_layers: layers, vocab_size: vocab });
+    return estimateTrainingMemory(c, {
+      quant: 'int4',
+      embeddings: backend === 'webgpu' ? 'f16' : 'f32',
+      trainableParameters: loraParameters(c, 16),
+      batch: 1,
+      seqLen: seq,
+      checkpointing: true,
+      dropout: true,
+      backend,
+    }).totalBytes;
+  };
+
+  it.each([
+    // [layers, seq, vocab, measured GPU buffer bytes at the step's peak]
+    [1, 256, 8192, 118_436_408],
+    [1, 512, 49152, 294_118_968],
+  ])('WebGPU: %i layer(s), seq %i, vocab %i within 3%% of the GPU buffer peak', (layers, seq, vocab, measured) => {
+    const ratio = measured / estimate('webgpu', layers, seq, vocab);
+    expect(ratio).toBeGreaterThan(0.97);
+    expect(ratio).toBeLessThan(1.03);
+  });
+
+  it('wasm keeps its own (larger) layer tape: one layer, seq 512, vocab 8192 within 2% of its tensor peak', () => {
+    const measured = 305_386_800; // distinct tensor bytes on wasm (scripts/webgpu-step-memory.ts's step, wasm)
+    expect(measured / estimate('cpu', 1, 512, 8192)).toBeGreaterThan(0.98);
+    expect(measured / estimate('cpu', 1, 512, 8192)).toBeLessThan(1.02);
+    expect(estimate('webgpu', 1, 512, 8192)).toBeLessThan(0.9 * estimate('cpu', 1, 512, 8192));
   });
 });

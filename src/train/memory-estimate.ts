@@ -26,6 +26,15 @@ const PER_INTERMEDIATE = 25.3;
 const TAPE_SCALE = 0.91;
 /** Per layer, per attention score element (batch × heads × seq × seq). */
 const PER_SCORE = 8.1;
+/**
+ * The same two coefficients on WebGPU (GPU buffer bytes): tfjs-webgpu's kernels keep less of one layer's tape than
+ * wasm's at the same widths. Fitted to one checkpointed layer of SmolLM2-135M's widths on Dawn (int4, r16
+ * all-linear): 104 MB at seq 256 and 233 MB at seq 512 against 122 and 283 MB for wasm's coefficients, i.e.
+ * 5.1 rather than 8.1 floats per score and 0.81 rather than 0.91 of the width terms
+ * (bench/results/2026-12-05-webgpu-layers-smollm2-135m.json).
+ */
+const WEBGPU_TAPE_SCALE = 0.81;
+const WEBGPU_PER_SCORE = 5.1;
 /** [chunk, vocab] blocks alive at the LM head's peak: logits or softmax, one-hot (int and float), their difference. */
 const HEAD_BLOCKS = 4;
 /**
@@ -43,7 +52,10 @@ export interface TrainingMemoryInput {
   embeddings?: 'f32' | 'f16';
   /** Trainable parameters (`LoraAdapter.parameterCount()`). */
   trainableParameters: number;
-  /** The backend's measure: 'wasm' promises its heap (WASM_HEAP_FACTOR); others the tensor / GPU buffer bytes. */
+  /**
+   * The backend's measure: 'wasm' promises its heap (WASM_HEAP_FACTOR); others the tensor / GPU buffer bytes, with
+   * WebGPU's own layer-tape coefficients.
+   */
   backend?: string;
   /** Rows per micro-batch. */
   batch: number;
@@ -78,11 +90,12 @@ export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInpu
   const kv = c.kvHeads * c.headDim;
   // Dropout on all-linear targets: mask + masked input for q,k,v,gate,up (hidden wide), o (q wide), down (intermediate).
   const dropoutPerToken = input.dropout ? 2 * (5 * c.hidden + q + c.intermediate) : 0;
+  const webgpu = input.backend === 'webgpu';
   const perLayer =
-    TAPE_SCALE *
+    (webgpu ? WEBGPU_TAPE_SCALE : TAPE_SCALE) *
       tokens *
       (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) +
-    PER_SCORE * input.batch * c.heads * input.seqLen * input.seqLen;
+    (webgpu ? WEBGPU_PER_SCORE : PER_SCORE) * input.batch * c.heads * input.seqLen * input.seqLen;
   const head = HEAD_BLOCKS * Math.min(labels, headChunkRows(c.vocab)) * c.vocab;
   // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and the LM head's
   // chunk (they are never alive together); without it every layer's tape is alive when the head runs.

@@ -4,6 +4,7 @@
  * GPU buffer bytes on WebGPU).
  */
 import { withMemoryPeak, type MemoryPeak } from '../../backend/memory-probe';
+import { tf } from '../../backend/tf';
 import { specsOf } from '../../lora/config';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { LoraAdapter } from '../../lora/lora-adapter';
@@ -72,7 +73,8 @@ export async function measureLoraStep(
         train,
         longestExample: o.seq,
         checkpointing: o.checkpointing,
-        backend: 'cpu',
+        // The backend's tensor bytes (WebGPU's own layer tape; never the wasm heap factor: peaks here are tensors).
+        backend: tf.getBackend() === 'webgpu' ? 'webgpu' : 'cpu',
       }).memory;
       const r = await trainer.run();
       return { estimate, loss: r.metrics[0].loss };
