@@ -10,6 +10,17 @@ export const FIXTURE_MODEL_FILES = readdirSync(FIXTURE_MODEL)
   .filter((n) => n !== 'golden.json')
   .map((n) => path.join(FIXTURE_MODEL, n));
 
+/** Stores the studio's settings (as its persisted settings store writes them) before the page's first script runs. */
+export async function saveSettings(
+  page: Page,
+  settings: { theme: 'light' | 'dark'; backend: 'wasm' | 'webgpu' },
+): Promise<void> {
+  await page.addInitScript(
+    (s) => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: s }, version: 1 })),
+    settings,
+  );
+}
+
 /** Loads the fixture model through the Model section's "Local files" path (int8), and waits until it is ready. */
 export async function loadFixtureModel(page: Page): Promise<void> {
   await page.goto('/#model');
@@ -30,12 +41,7 @@ export async function loadLocalModelOnWebGpu(
   page: Page,
   files: Parameters<Locator['setInputFiles']>[0],
 ): Promise<void> {
-  await page.addInitScript(() =>
-    localStorage.setItem(
-      'lora-studio-settings',
-      JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 }),
-    ),
-  );
+  await saveSettings(page, { theme: 'light', backend: 'webgpu' });
   await page.goto('/#model');
   await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
   await page.getByRole('radio', { name: 'Local files' }).check();

@@ -8,6 +8,7 @@ import type { Page } from '@playwright/test';
 import { ensureRealShapes } from '../scripts/real-shapes/real-shapes';
 import { startHubServer, type HubServer } from '../scripts/hub-server';
 import { expect, test } from './fixtures';
+import { saveSettings } from './helpers';
 import { fillTrainForm, lossRange, prepareJsonlLines, shoot } from './train-helpers';
 
 const MODELS = { smollm2: 'HuggingFaceTB/SmolLM2-135M', qwen: 'Qwen/Qwen2.5-0.5B' } as const;
@@ -32,14 +33,7 @@ async function loadFromHub(
   quant: 'F32' | 'INT8',
   family: string,
 ): Promise<void> {
-  await page.addInitScript(
-    (b) =>
-      localStorage.setItem(
-        'lora-studio-settings',
-        JSON.stringify({ state: { settings: { theme: 'light', backend: b } }, version: 1 }),
-      ),
-    backend,
-  );
+  await saveSettings(page, { theme: 'light', backend });
   await page.goto('/#model');
   await expect(page.getByTestId('engine-backend')).toHaveText(backend);
   await page.getByRole('radio', { name: 'Hugging Face' }).check();
