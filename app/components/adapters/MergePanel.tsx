@@ -1,5 +1,11 @@
 import { useStudio } from '../../store';
 import { mergeSelected } from '../../store/adapters-actions';
+import { Segmented, type SegmentedOption } from '../Segmented';
+
+const METHODS: SegmentedOption<'cat' | 'svd'>[] = [
+  { value: 'cat', label: 'Concatenate (exact)' },
+  { value: 'svd', label: 'Weighted SVD' },
+];
 
 /** Merge the ticked adapters: concat (exact, ranks add up) or weighted SVD to a chosen rank. */
 export function MergePanel() {
@@ -29,26 +35,13 @@ export function MergePanel() {
       ))}
       <div className="form-grid">
         <span id="merge-method-label">Method</span>
-        <div className="segmented" role="radiogroup" aria-labelledby="merge-method-label">
-          <label className={merge.method === 'cat' ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="merge-method"
-              checked={merge.method === 'cat'}
-              onChange={() => set({ method: 'cat' })}
-            />
-            Concatenate (exact)
-          </label>
-          <label className={merge.method === 'svd' ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="merge-method"
-              checked={merge.method === 'svd'}
-              onChange={() => set({ method: 'svd' })}
-            />
-            Weighted SVD
-          </label>
-        </div>
+        <Segmented
+          name="merge-method"
+          labelledBy="merge-method-label"
+          options={METHODS}
+          value={merge.method}
+          onChange={(method) => set({ method })}
+        />
         {merge.method === 'svd' ? (
           <>
             <label htmlFor="merge-rank">Rank</label>

@@ -2,6 +2,13 @@ import { useStudio } from '../../store';
 import { cancelPrepare, prepareData, refreshPreviews } from '../../store/data-actions';
 import { ProgressBar } from '../ProgressBar';
 import { PromptFormatField } from './PromptFormatField';
+import { Segmented, type SegmentedOption } from '../Segmented';
+import type { ProblemPolicy } from '../../../src/data/types';
+
+const POLICIES: SegmentedOption<ProblemPolicy>[] = [
+  { value: 'fail', label: 'Stop and list them' },
+  { value: 'skip', label: 'Skip bad rows' },
+];
 
 /** Preparation options (what to do with bad rows, length, eval split) and the Prepare button with progress. */
 export function PrepareForm() {
@@ -17,26 +24,13 @@ export function PrepareForm() {
         <label htmlFor="data-name">Dataset name</label>
         <input id="data-name" value={data.name} onChange={(e) => patchData({ name: e.target.value })} />
         <span id="bad-rows-label">Bad records</span>
-        <div className="segmented" role="radiogroup" aria-labelledby="bad-rows-label">
-          <label className={options.policy === 'fail' ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="bad-rows"
-              checked={options.policy === 'fail'}
-              onChange={() => setOptions({ policy: 'fail' })}
-            />
-            Stop and list them
-          </label>
-          <label className={options.policy === 'skip' ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="bad-rows"
-              checked={options.policy === 'skip'}
-              onChange={() => setOptions({ policy: 'skip' })}
-            />
-            Skip bad rows
-          </label>
-        </div>
+        <Segmented
+          name="bad-rows"
+          labelledBy="bad-rows-label"
+          options={POLICIES}
+          value={options.policy}
+          onChange={(policy) => setOptions({ policy })}
+        />
         <label htmlFor="data-max-len">Max tokens per example</label>
         <input
           id="data-max-len"

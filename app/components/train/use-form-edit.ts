@@ -28,3 +28,39 @@ export function useSettingsProblems(): Record<string, string> {
     [lora, train],
   );
 }
+
+/** The keys of `T` whose values are plain numbers. */
+type NumberKey<T> = { [K in keyof T]-?: T[K] extends number ? K : never }[keyof T];
+
+/** `{ [key]: value }` as a patch of `T`. */
+function patchOf<T>(key: keyof T, value: T[keyof T]): Partial<T> {
+  const p: Partial<T> = {};
+  p[key] = value;
+  return p;
+}
+
+/**
+ * A NumberField's `value`, `error` and `onChange` for a number setting of the Train form, so a field states only its
+ * label and range: `<NumberField id="lora-rank" label="Rank" max={512} {...bind.lora('rank')} />`.
+ */
+export function useNumberBinding() {
+  const form = useStudio((s) => s.train.form);
+  const edit = useFormEdit();
+  const problems = useSettingsProblems();
+  return {
+    lora: (key: NumberKey<LoraConfig>) => ({
+      value: form.lora[key],
+      error: problems[`lora.${key}`],
+      onChange: (v: number) => edit.lora(patchOf<LoraConfig>(key, v)),
+    }),
+    train: (key: NumberKey<TrainConfig>) => ({
+      value: form.train[key],
+      error: problems[`train.${key}`],
+      onChange: (v: number) => edit.train(patchOf<TrainConfig>(key, v)),
+    }),
+    samples: (key: NumberKey<SampleSettings>) => ({
+      value: form.samples[key],
+      onChange: (v: number) => edit.samples(patchOf<SampleSettings>(key, v)),
+    }),
+  };
+}
