@@ -1,6 +1,8 @@
 import { useStudio } from '../../store';
 import { mergeSelected } from '../../store/adapters-actions';
 import { Segmented, type SegmentedOption } from '../Segmented';
+import { bindNumber } from '../bind-number';
+import { NumberField } from '../train/NumberField';
 
 const METHODS: SegmentedOption<'cat' | 'svd'>[] = [
   { value: 'cat', label: 'Concatenate (exact)' },
@@ -43,17 +45,7 @@ export function MergePanel() {
           onChange={(method) => set({ method })}
         />
         {merge.method === 'svd' ? (
-          <>
-            <label htmlFor="merge-rank">Rank</label>
-            <input
-              id="merge-rank"
-              type="number"
-              min={1}
-              max={256}
-              value={merge.rank}
-              onChange={(e) => set({ rank: Math.max(1, Math.trunc(Number(e.target.value) || 1)) })}
-            />
-          </>
+          <NumberField id="merge-rank" label="Rank" min={1} max={256} integer {...bindNumber(merge, 'rank', set)} />
         ) : null}
         <label htmlFor="merge-name">New adapter name</label>
         <input id="merge-name" value={merge.name} onChange={(e) => set({ name: e.target.value })} />

@@ -4,6 +4,8 @@ import { ProgressBar } from '../ProgressBar';
 import { PromptFormatField } from './PromptFormatField';
 import { Segmented, type SegmentedOption } from '../Segmented';
 import type { ProblemPolicy } from '../../../src/data/types';
+import { bindNumber } from '../bind-number';
+import { NumberField } from '../train/NumberField';
 
 const POLICIES: SegmentedOption<ProblemPolicy>[] = [
   { value: 'fail', label: 'Stop and list them' },
@@ -31,25 +33,22 @@ export function PrepareForm() {
           value={options.policy}
           onChange={(policy) => setOptions({ policy })}
         />
-        <label htmlFor="data-max-len">Max tokens per example</label>
-        <input
+        <NumberField
           id="data-max-len"
-          type="number"
+          label="Max tokens per example"
           min={16}
           max={32768}
           step={16}
-          value={options.maxSeqLen}
-          onChange={(e) => setOptions({ maxSeqLen: Math.max(16, Number(e.target.value) || 256) })}
+          integer
+          {...bindNumber(options, 'maxSeqLen', setOptions)}
         />
-        <label htmlFor="data-eval">Held out for evaluation</label>
-        <input
+        <NumberField
           id="data-eval"
-          type="number"
+          label="Held out for evaluation"
           min={0}
           max={0.5}
           step={0.05}
-          value={options.evalSplit}
-          onChange={(e) => setOptions({ evalSplit: Math.min(0.5, Math.max(0, Number(e.target.value) || 0)) })}
+          {...bindNumber(options, 'evalSplit', setOptions)}
         />
         <PromptFormatField />
         <label className="inline span-2" htmlFor="data-completion-only">

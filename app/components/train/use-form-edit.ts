@@ -5,6 +5,7 @@ import type { SampleSettings } from '../../../src/spec/run-spec';
 import { settingsProblems } from '../../../src/spec/run-spec';
 import type { TrainConfig } from '../../../src/spec/train-config';
 import { useStudio } from '../../store';
+import { bindNumber, type NumberKey } from '../bind-number';
 
 export function useFormEdit() {
   const setForm = useStudio((s) => s.setTrainForm);
@@ -29,16 +30,6 @@ export function useSettingsProblems(): Record<string, string> {
   );
 }
 
-/** The keys of `T` whose values are plain numbers. */
-type NumberKey<T> = { [K in keyof T]-?: T[K] extends number ? K : never }[keyof T];
-
-/** `{ [key]: value }` as a patch of `T`. */
-function patchOf<T>(key: keyof T, value: T[keyof T]): Partial<T> {
-  const p: Partial<T> = {};
-  p[key] = value;
-  return p;
-}
-
 /**
  * A NumberField's `value`, `error` and `onChange` for a number setting of the Train form, so a field states only its
  * label and range: `<NumberField id="lora-rank" label="Rank" max={512} {...bind.lora('rank')} />`.
@@ -49,18 +40,13 @@ export function useNumberBinding() {
   const problems = useSettingsProblems();
   return {
     lora: (key: NumberKey<LoraConfig>) => ({
-      value: form.lora[key],
+      ...bindNumber(form.lora, key, edit.lora),
       error: problems[`lora.${key}`],
-      onChange: (v: number) => edit.lora(patchOf<LoraConfig>(key, v)),
     }),
     train: (key: NumberKey<TrainConfig>) => ({
-      value: form.train[key],
+      ...bindNumber(form.train, key, edit.train),
       error: problems[`train.${key}`],
-      onChange: (v: number) => edit.train(patchOf<TrainConfig>(key, v)),
     }),
-    samples: (key: NumberKey<SampleSettings>) => ({
-      value: form.samples[key],
-      onChange: (v: number) => edit.samples(patchOf<SampleSettings>(key, v)),
-    }),
+    samples: (key: NumberKey<SampleSettings>) => bindNumber(form.samples, key, edit.samples),
   };
 }
