@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter } from './lora-adapter';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { memoryFiles } from '../formats/memory-files';
 import { cpuTinyModel, linearSpecs, randomAdapter, tinyConfig } from '../train/testing/tiny-model';
 import { Rng } from '../util/rng';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { Rng } from '../util/rng';
 import { makeBatch } from './batch';
 import { computeStepGradients } from './grad-step';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { makeBatch } from './batch';
 import { causalLmLossSum } from './loss';
 import { cpuTinyModel, linearSpecs, randomAdapter, tinyConfig } from './testing/tiny-model';

@@ -6,7 +6,7 @@ import { tf } from '../backend/tf';
 import type { TokenizedExample } from '../data/types';
 import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { decodeCheckpoint, encodeCheckpoint, MemoryCheckpointStore } from './checkpoint';
 import { FileCheckpointStore } from './checkpoint-store.node.js';
 import { loraObjective, type TrainObjective } from './objective';

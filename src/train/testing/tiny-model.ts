@@ -6,7 +6,7 @@
 import { initNodeBackend } from '../../backend/node';
 import { tf } from '../../backend/tf';
 import type { ModelConfig } from '../../model/config';
-import { DecoderModel } from '../../model/decoder-model';
+import { DecoderModel } from '../../model/llama';
 import { DenseLinear } from '../../model/dense-linear';
 import { LINEAR_MODULE_NAMES, type LinearModuleName } from '../../spec/modules';
 import { linearPath, type LayerWeights, type ModelWeights } from '../../model/weights';
