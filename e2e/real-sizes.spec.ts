@@ -9,7 +9,7 @@ import { ensureRealShapes } from '../scripts/real-shapes/real-shapes';
 import { startHubServer, type HubServer } from '../scripts/hub-server';
 import { expect, test } from './fixtures';
 import { saveSettings } from './helpers';
-import { fillTrainForm, lossRange, prepareJsonlLines, shoot } from './train-helpers';
+import { fillTrainForm, prepareJsonlLines, shoot, trainToFinish } from './train-helpers';
 
 const MODELS = { smollm2: 'HuggingFaceTB/SmolLM2-135M', qwen: 'Qwen/Qwen2.5-0.5B' } as const;
 const LINES = Array.from({ length: 8 }, (_, i) =>
@@ -67,11 +67,7 @@ async function trainTwoSteps(page: Page, name: string): Promise<void> {
     prompt: 'The whale',
     sampleTokens: 4,
   });
-  await page.getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('train-status')).toHaveText(/Training|Finished/);
-  await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout: 1_200_000 });
-  await expect(page.getByTestId('train-saved')).toContainText(name);
-  const loss = await lossRange(page);
+  const loss = await trainToFinish(page, name, 1_200_000);
   expect(loss.points).toBe(2);
   expect(Number.isFinite(loss.first) && Number.isFinite(loss.last)).toBe(true);
   // Random bf16 weights (std 0.02) predict nearly uniformly: the loss sits near ln(vocab).

@@ -114,6 +114,22 @@ export async function shoot(page: Page, name: string): Promise<void> {
   await page.setViewportSize(size);
 }
 
+/**
+ * Starts the run filled in on the Train form, waits until it has finished (within `timeout` ms) with its adapter
+ * `name` saved, and returns the range of its loss curve.
+ */
+export async function trainToFinish(
+  page: Page,
+  name: string,
+  timeout: number,
+): Promise<{ points: number; first: number; last: number }> {
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText(/Training|Finished/);
+  await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout });
+  await expect(page.getByTestId('train-saved')).toContainText(name);
+  return lossRange(page);
+}
+
 /** [out, in] of every LoRA target module of the model the journey trains (from its config.json). */
 export function targetShapes(): Record<string, [number, number]> {
   return fixtureShapes(DEMO_PRESENT ? path.resolve('public/models/lorastudio-demo') : FIXTURE_MODEL);
