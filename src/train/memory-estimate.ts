@@ -35,12 +35,6 @@ const PER_SCORE = 8.1;
  */
 const WEBGPU_TAPE_SCALE = 0.81;
 const WEBGPU_PER_SCORE = 5.1;
-/**
- * [tokens, hidden] buffers a checkpointed layer holds on WebGPU: its saved input, and one more that tfjs-webgpu
- * keeps as GPU buffer beyond the live tensors. Measured at SmolLM2-135M's widths, seq 512: GPU buffers grow 6.96 MB
- * per layer against 5.78 MB of tensors, exactly one 512 × 576 f32 buffer more (tensor bytes grow as estimated).
- */
-const WEBGPU_CHECKPOINT_BUFFERS = 2;
 /** [chunk, vocab] blocks alive at the LM head's peak: logits or softmax, one-hot (int and float), their difference. */
 const HEAD_BLOCKS = 4;
 /**
@@ -106,7 +100,7 @@ export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInpu
   // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and the LM head's
   // chunk (they are never alive together); without it every layer's tape is alive when the head runs.
   const activationFloats = input.checkpointing
-    ? (webgpu ? WEBGPU_CHECKPOINT_BUFFERS : 1) * c.layers * tokens * c.hidden + Math.max(perLayer, head)
+    ? c.layers * tokens * c.hidden + Math.max(perLayer, head)
     : c.layers * perLayer + head;
   const activationBytes = Math.round(4 * activationFloats);
   // weights + gradient + m + v (+ the accumulation buffer)
