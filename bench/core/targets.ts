@@ -96,6 +96,14 @@ const RULES: readonly TargetRule[] = [
     unit: '×',
     backends: ['wasm'],
   },
+  {
+    target: 'LoRA step (f32 and int4 base) ≥ 0.6× PyTorch + OpenBLAS f32 (1 thread each)',
+    match: /^peers\/train\/[\w.-]+\/(f32|int4)\/ratio$/,
+    comparator: '≥',
+    threshold: 0.6,
+    unit: '×',
+    backends: ['wasm'],
+  },
 ];
 
 function check(rule: TargetRule, fig: Figure, backend: BackendName): TargetCheck {

@@ -1,5 +1,6 @@
 /**
- * Suite `peers` (Node only): our decode against llama.cpp's on the same model, one thread each, interleaved run by
+ * Suite `peers` (Node only) = `peers-decode` + `peers-train` (./peers-train.node.ts, ours vs PyTorch).
+ * `peers-decode`: our decode against llama.cpp's on the same model, one thread each, interleaved run by
  * run so both sides see the same machine load. llama.cpp is node-llama-cpp's prebuilt CPU binary reading GGUFs
  * that our own exporter (src/export) writes from the same checkpoint: our int4 against its Q4_0, int8 against
  * Q8_0, f32 against F32. Reported: decode tokens/s of each side (min/median/max), their ratio, and greedy
@@ -22,6 +23,7 @@ import { loadTokenizer } from '../../src/tokenizer/load';
 import { figure, rate, type SuiteContext } from '../core/context';
 import { ratioOf, summarize, type Summary } from '../core/stats';
 import { wasmGemvSettings } from '../../src/quant/kernels/wasm/wasm-gemv-host';
+import { runTrainPeers } from './peers-train.node.js';
 
 const DEMO_DIR = path.resolve('public/models/lorastudio-demo');
 const PROMPT = 'Call me Ishmael. Some years ago, never mind how long precisely, having little money in my purse';
@@ -76,7 +78,7 @@ function agreement(a: readonly number[], b: readonly number[]): number {
   return same / n;
 }
 
-export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
+export async function runDecodePeers(ctx: SuiteContext): Promise<void> {
   const quick = ctx.opts.quick;
   const runs = quick ? 3 : 5;
   const newTokens = quick ? 24 : 48;
@@ -189,4 +191,9 @@ export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
     await llama.dispose();
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
+  await runDecodePeers(ctx);
+  await runTrainPeers(ctx);
 }
