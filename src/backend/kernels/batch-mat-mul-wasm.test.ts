@@ -4,7 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../node';
 import { tf } from '../tf';
 import { chooseMatMulRoute, matMulGeometry, operandBatchIndex, type MatMulRoute } from './matmul-route';
-import { registerWasmKernelOverrides, unregisterWasmKernelOverrides, wasmKernelOverridesActive } from './register-wasm';
+import {
+  registerWasmKernelOverrides,
+  unregisterWasmKernelOverrides,
+  wasmKernelOverridesActive,
+  withStockWasmKernels,
+} from './register-wasm';
 
 const REL_TOL = 1e-5;
 
@@ -39,16 +44,6 @@ function reference(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): Float6
     }
   }
   return out;
-}
-
-/** Runs `f` with tfjs's stock kernels, then restores ours. */
-function withStock<T>(f: () => T): T {
-  unregisterWasmKernelOverrides();
-  try {
-    return f();
-  } finally {
-    registerWasmKernelOverrides();
-  }
 }
 
 interface Case {
@@ -105,7 +100,7 @@ describe('wasm matMul overrides', () => {
     const a = tf.randomUniform(c.a, -1, 1, 'float32', 11);
     const b = tf.randomUniform(c.b, -1, 1, 'float32', 12);
     const ours = tf.matMul(a, b, c.ta, c.tb);
-    const stock = withStock(() => tf.matMul(a, b, c.ta, c.tb));
+    const stock = withStockWasmKernels(() => tf.matMul(a, b, c.ta, c.tb));
     expect(ours.shape).toEqual(stock.shape);
     const exact = reference(a, b, c.ta, c.tb);
     expect(relErr(ours.dataSync(), exact), `${label(c)} vs float64`).toBeLessThan(REL_TOL);
@@ -127,7 +122,7 @@ describe('wasm matMul overrides', () => {
       const w = tf.randomUniform([...g.batchShape, g.m, g.n], -1, 1, 'float32', 23); // weights a scalar loss
       const loss = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, c.ta, c.tb), w));
       const ours = tf.grads(loss)([a, b]);
-      const stock = withStock(() => tf.grads(loss)([a, b]));
+      const stock = withStockWasmKernels(() => tf.grads(loss)([a, b]));
       for (let i = 0; i < 2; i++) {
         expect(ours[i].shape).toEqual(stock[i].shape);
         expect(relErr(ours[i].dataSync(), stock[i].dataSync()), `${label(c)} d${'ab'[i]}`).toBeLessThan(REL_TOL);
