@@ -108,6 +108,31 @@ describe('wasm matMul overrides', () => {
     tf.dispose([a, b, ours, stock]);
   });
 
+  it.each([
+    { a: [1, 2, 2, 64], b: [1, 2, 37, 64], ta: false, tb: true }, // decode attention q·kᵀ
+    { a: [1, 2, 2, 37], b: [1, 2, 37, 64], ta: false, tb: false }, // its p·v
+    { a: [1, 3, 3, 19], b: [1, 3, 19, 30], ta: false, tb: false }, // odd k and n (scalar tails)
+    { a: [2, 1, 5, 33], b: [1, 3, 7, 33], ta: false, tb: true }, // batch dims broadcast both ways
+    { a: [1, 259], b: [77, 259], ta: false, tb: true }, // decode x·Wᵀ, k = 16·16 + 3
+    { a: [259, 1], b: [77, 259], ta: true, tb: true }, // the same row stored [k, 1]
+    { a: [7, 65], b: [65, 63], ta: false, tb: false }, // 7 rows, a fresh small b
+    { a: [3, 1], b: [5, 1], ta: false, tb: true }, // k = 1
+  ])("'rows' (our SIMD kernels) equals float64 and stock: %#", (c) => {
+    expect(chooseMatMulRoute(matMulGeometry(c.a, c.b, c.ta, c.tb), c.ta, c.tb, true), label(c)).toBe('rows');
+    const a = tf.randomUniform(c.a, -1, 1, 'float32', 41);
+    const b = tf.randomUniform(c.b, -1, 1, 'float32', 42);
+    const before = tf.memory().numTensors;
+    const ours = tf.matMul(a, b, c.ta, c.tb);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    const stock = withStockWasmKernels(() => tf.matMul(a, b, c.ta, c.tb));
+    expect(ours.shape).toEqual(stock.shape);
+    expect(relErr(ours.dataSync(), reference(a, b, c.ta, c.tb)), `${label(c)} vs float64`).toBeLessThan(REL_TOL);
+    const broadcastsBoth = c.a.length === 4 && c.a[0] !== c.b[0] && c.a[1] !== c.b[1];
+    if (!broadcastsBoth)
+      expect(relErr(ours.dataSync(), stock.dataSync()), `${label(c)} vs stock`).toBeLessThan(REL_TOL);
+    tf.dispose([a, b, ours, stock]);
+  });
+
   it('gives the same gradients as the stock kernels', () => {
     // tfjs-core's BatchMatMul gradient does not reduce broadcast batch dims (it throws on any kernel): equal batches only.
     const cases = CASES.filter((c) => {

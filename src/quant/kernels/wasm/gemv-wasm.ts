@@ -22,6 +22,9 @@ type GemvFn = (
   ]
 ) => void;
 
+/** An f32 product of few rows (`rows-matmul-wat.ts`): byte offsets of a, b and c, then m, k, n in elements. */
+type RowsMatMulFn = (a: number, b: number, c: number, m: number, k: number, n: number) => void;
+
 /** What a loaded build exports. */
 export interface GemvKernels {
   /** 'relaxed' or 'simd': which build is running. */
@@ -29,6 +32,10 @@ export interface GemvKernels {
   gemv_int8: GemvFn;
   gemv_int4: GemvFn;
   gemv_nf4: GemvFn;
+  /** c [m, n] = a [m, k] · b [n, k]ᵀ. */
+  mm_nt: RowsMatMulFn;
+  /** c [m, n] = a [m, k] · b [k, n]. */
+  mm_nn: RowsMatMulFn;
 }
 
 /** Modes the wasm kernels cover (f16 stays on the JS path). */
@@ -60,7 +67,7 @@ export function gemvKernels(memory: WebAssembly.Memory, prefer?: 'relaxed' | 'si
   for (const flavour of flavours) {
     const bytes = bytesOf(`${shared ? 'shared' : 'unshared'}-${flavour}`);
     if (!WebAssembly.validate(bytes)) continue;
-    // Synchronous compile: the module is ~1 KB (browsers refuse sync compiles only above 4 KB on the main thread).
+    // Synchronous compile: the module is ~3 KB (browsers refuse sync compiles only above 4 KB on the main thread).
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     kernels = { flavour, ...(instance.exports as unknown as Omit<GemvKernels, 'flavour'>) };
     break;

@@ -18,6 +18,7 @@
  *   x by the offset codes u = c + 8, and Σ c·x = Σ u·x − 8·Σ x).
  */
 import { NF4_LEVELS } from '../../levels';
+import { rowsMatMulWat } from './rows-matmul-wat';
 
 /** Which build: memory shared (threaded tfjs) or not; relaxed SIMD or the plain-SIMD fallback. */
 export interface GemvBuild {
@@ -188,11 +189,11 @@ function gemvFunc(mode: KernelMode, relaxed: boolean): string {
         (br $rows))))`;
 }
 
-/** The whole module for one build. */
+/** The whole module for one build: the three GEMVs and the f32 few-row products (`rows-matmul-wat.ts`). */
 export function gemvWat(build: GemvBuild): string {
   const memory = build.shared ? '(memory 1 65536 shared)' : '(memory 1)';
   return `(module
-  (import "env" "memory" ${memory})${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}
+  (import "env" "memory" ${memory})${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${rowsMatMulWat(build.relaxed)}
 )
 `;
 }
