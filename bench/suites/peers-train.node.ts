@@ -16,6 +16,7 @@ import { ratioOf } from '../core/stats';
 import type { BenchModelName } from '../core/types';
 import { benchModelConfig, buildModel, randomWeights } from '../models/bench-models';
 import { TORCH_PYTHON, TorchPeer } from '../peers/torch-peer.node.js';
+import { bestRatio } from './peers.node.js';
 import { loraStepper, TRAIN_ALPHA, TRAIN_RANK, TRAIN_SEQ } from './train';
 
 const MODES: readonly QuantMode[] = ['f32', 'int4'];
@@ -93,6 +94,9 @@ async function measureShape(ctx: SuiteContext, name: BenchModelName, seq: number
             ratioOf(oursRate, peerRate),
             true,
           ),
+        );
+        ctx.report(
+          bestRatio(`${key}/ratio-best`, `train step ${mode}, ${name}: best run ÷ best run`, oursRate, peerRate),
         );
       } finally {
         stepper.dispose();

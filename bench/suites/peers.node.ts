@@ -21,6 +21,7 @@ import { createLinearFactory } from '../../src/model/linear-factory';
 import { loadModel } from '../../src/model/load';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import { figure, rate, type SuiteContext } from '../core/context';
+import type { Figure } from '../core/types';
 import { ratioOf, summarize, type Summary } from '../core/stats';
 import { wasmGemvSettings } from '../../src/quant/kernels/wasm/wasm-gemv-host';
 import { runTrainPeers } from './peers-train.node.js';
@@ -69,6 +70,14 @@ async function peerDecode(
   } finally {
     await model.dispose();
   }
+}
+
+/**
+ * Fastest run ÷ fastest run of two rates: on a loaded shared machine the least disturbed run of each side is the
+ * steadiest estimate of what it can do (the medians moved 2–5× between runs minutes apart at load 12–15).
+ */
+export function bestRatio(key: string, label: string, ours: Summary, peer: Summary): Figure {
+  return figure('peers', key, label, '×', summarize([ours.max / peer.max]), true, 'max rate ÷ max rate');
 }
 
 function agreement(a: readonly number[], b: readonly number[]): number {
@@ -168,6 +177,9 @@ export async function runDecodePeers(ctx: SuiteContext): Promise<void> {
           ratioOf(oursRate, peerRate),
           true,
         ),
+      );
+      ctx.report(
+        bestRatio(`peers/decode/${mode}/ratio-best`, `decode ${mode}: best run ÷ best run`, oursRate, peerRate),
       );
       ctx.report(
         figure(

@@ -108,16 +108,18 @@ describe('wasm matMul overrides', () => {
     tf.dispose([a, b, ours, stock]);
   });
 
-  it.each([
-    { a: [1, 2, 2, 64], b: [1, 2, 37, 64], ta: false, tb: true }, // decode attention q·kᵀ
-    { a: [1, 2, 2, 37], b: [1, 2, 37, 64], ta: false, tb: false }, // its p·v
-    { a: [1, 3, 3, 19], b: [1, 3, 19, 30], ta: false, tb: false }, // odd k and n (scalar tails)
-    { a: [2, 1, 5, 33], b: [1, 3, 7, 33], ta: false, tb: true }, // batch dims broadcast both ways
-    { a: [1, 259], b: [77, 259], ta: false, tb: true }, // decode x·Wᵀ, k = 16·16 + 3
-    { a: [259, 1], b: [77, 259], ta: true, tb: true }, // the same row stored [k, 1]
-    { a: [7, 65], b: [65, 63], ta: false, tb: false }, // 7 rows, a fresh small b
-    { a: [3, 1], b: [5, 1], ta: false, tb: true }, // k = 1
-  ])("'rows' (our SIMD kernels) equals float64 and stock: %#", (c) => {
+  it.each(
+    [
+      { a: [1, 2, 2, 64], b: [1, 2, 37, 64], ta: false, tb: true }, // decode attention q·kᵀ
+      { a: [1, 2, 2, 37], b: [1, 2, 37, 64], ta: false, tb: false }, // its p·v
+      { a: [1, 3, 3, 19], b: [1, 3, 19, 30], ta: false, tb: false }, // odd k and n (scalar tails)
+      { a: [2, 1, 5, 33], b: [1, 3, 7, 33], ta: false, tb: true }, // batch dims broadcast both ways
+      { a: [1, 259], b: [77, 259], ta: false, tb: true }, // decode x·Wᵀ, k = 16·16 + 3
+      { a: [259, 1], b: [77, 259], ta: true, tb: true }, // the same row stored [k, 1]
+      { a: [7, 65], b: [65, 63], ta: false, tb: false }, // 7 rows, a fresh small b
+      { a: [3, 1], b: [5, 1], ta: false, tb: true }, // k = 1
+    ].map((c): Case => ({ ...c, route: 'rows' })),
+  )("'rows' (our SIMD kernels) equals float64 and stock: %#", (c) => {
     expect(chooseMatMulRoute(matMulGeometry(c.a, c.b, c.ta, c.tb), c.ta, c.tb, true), label(c)).toBe('rows');
     const a = tf.randomUniform(c.a, -1, 1, 'float32', 41);
     const b = tf.randomUniform(c.b, -1, 1, 'float32', 42);
