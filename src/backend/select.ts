@@ -7,8 +7,10 @@ import { tf } from './tf';
 import type { AdapterReport, BackendPreference, BackendReport } from './report';
 import { initWasmBackend, type WasmBinaryPaths } from './wasm';
 import { initWebGpuBackend, releaseWebGpu } from './webgpu';
+import { isSoftwareAdapter } from './adapter-kind';
 
 export { BACKEND_PREFERENCES } from './report';
+export { isSoftwareAdapter } from './adapter-kind';
 export type { AdapterReport, BackendName, BackendPreference, BackendReport } from './report';
 
 /** Environment the selection runs in; injectable so Node tests can pass the Dawn `GPU`. */
@@ -21,14 +23,6 @@ export interface SelectOptions {
   crossOriginIsolated?: boolean;
   /** Cap on wasm threads (default: hardware concurrency, at most 8). */
   threads?: number;
-}
-
-/** True when `info` describes a software (CPU-emulated) WebGPU adapter, with the sign that gave it away. */
-export function isSoftwareAdapter(info: GPUAdapterInfo, adapterFallbackFlag?: boolean): boolean {
-  if (adapterFallbackFlag === true) return true;
-  if ('isFallbackAdapter' in info && info.isFallbackAdapter === true) return true;
-  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
-  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/.test(text);
 }
 
 /** Reads what the UI needs from an adapter. */

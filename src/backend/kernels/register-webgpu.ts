@@ -1,13 +1,29 @@
 /**
- * Our replacements for tfjs-backend-webgpu kernels that misbehave on real devices. The package registers its own
- * kernels when it is imported, and tfjs's registry keeps the last registration, so this must run after that
- * import: {@link initWebGpuBackend} calls it right after loading the package, before any webgpu op runs.
+ * Our replacements for tfjs-backend-webgpu kernels: AddN (tfjs's binds more inputs than devices allow) and
+ * BatchMatMul (few-row products, see `batch-mat-mul-webgpu.ts`; it wraps tfjs's kernel for everything else). The
+ * package registers its own kernels when it is imported, and tfjs's registry keeps the last registration, so this
+ * must run after that import: {@link initWebGpuBackend} calls it right after loading the package, before any webgpu
+ * op runs.
  */
 import { tf } from '../tf';
 import { addNWebGpuConfig } from './add-n-webgpu';
+import { batchMatMulWebGpuConfig } from './batch-mat-mul-webgpu';
 
-/** Every override, one line each. */
+/** A registered wrapper and the stock config it falls back to. */
+interface Wrapper extends tf.KernelConfig {
+  stock: tf.KernelConfig;
+}
+
+/** Kernels replaced outright, one line each. */
 const OVERRIDES: tf.KernelConfig[] = [addNWebGpuConfig];
+
+/** Kernels wrapped around tfjs's own, one line each. */
+const WRAPPERS: Array<[kernelName: string, wrap: (stock: tf.KernelConfig) => tf.KernelConfig]> = [
+  [tf.BatchMatMul, batchMatMulWebGpuConfig],
+];
+
+const isWrapper = (config: tf.KernelConfig | undefined): config is Wrapper =>
+  config !== undefined && (config as Partial<Wrapper>).stock !== undefined;
 
 /** Installs the overrides for backend 'webgpu' (idempotent). Call after importing tfjs-backend-webgpu. */
 export function registerWebGpuKernelOverrides(): void {
@@ -16,5 +32,21 @@ export function registerWebGpuKernelOverrides(): void {
     if (current?.kernelFunc === config.kernelFunc) continue;
     if (current) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
+  }
+  for (const [name, wrap] of WRAPPERS) {
+    const current = tf.getKernel(name, 'webgpu');
+    if (!current || isWrapper(current)) continue;
+    tf.unregisterKernel(name, 'webgpu');
+    tf.registerKernel({ ...wrap(current), stock: current } as Wrapper);
+  }
+}
+
+/** Puts tfjs's own wrapped kernels back (for before/after measurements). */
+export function unregisterWebGpuKernelWrappers(): void {
+  for (const [name] of WRAPPERS) {
+    const current = tf.getKernel(name, 'webgpu');
+    if (!isWrapper(current)) continue;
+    tf.unregisterKernel(name, 'webgpu');
+    tf.registerKernel(current.stock);
   }
 }

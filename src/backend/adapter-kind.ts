@@ -1,0 +1,18 @@
+/**
+ * Whether a WebGPU adapter is software (a CPU emulating a GPU). Backend selection prefers wasm over such an adapter,
+ * and the kernels that must choose a parallel decomposition (see `kernels/small-rows-matmul-webgpu.ts`) size it by
+ * what the adapter computes on: a few CPU threads, or tens of thousands of GPU lanes.
+ */
+
+/** The parts of `GPUAdapterInfo` that give a software adapter away (tfjs's own AdapterInfo keeps two of them). */
+export type AdapterInfoLike = Partial<Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>> & {
+  isFallbackAdapter?: boolean;
+};
+
+/** True when `info` describes a software (CPU-emulated) WebGPU adapter, with the sign that gave it away. */
+export function isSoftwareAdapter(info: AdapterInfoLike, adapterFallbackFlag?: boolean): boolean {
+  if (adapterFallbackFlag === true) return true;
+  if (info.isFallbackAdapter === true) return true;
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
+  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/.test(text);
+}
