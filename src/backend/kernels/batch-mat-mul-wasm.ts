@@ -21,8 +21,7 @@ import {
   type MatMulRoute,
 } from './matmul-route';
 import { HeapViews, heapOffset, readWasmInternals, xnnMatMul, type WasmBackendInternals } from './wasm-heap-views';
-import { kernelsForBackend } from '../../quant/kernels/wasm/wasm-gemv-host';
-import type { GemvKernels } from '../../quant/kernels/wasm/gemv-wasm';
+import { rowsKernelsForBackend, type RowsMatMulKernels } from './rows-matmul-wasm';
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -113,7 +112,7 @@ function xnnBatchMatMul(
  */
 function rowsMatMul(
   backend: WasmBackendInternals,
-  kernels: GemvKernels,
+  kernels: RowsMatMulKernels,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   g: MatMulGeometry,
@@ -191,7 +190,7 @@ export function batchMatMulWasm(
     const internals = readWasmInternals(backend);
     if (!internals || a.dtype !== 'float32' || b.dtype !== 'float32') return stock.kernelFunc(args);
     const g = matMulGeometry(a.shape, b.shape, transposeA, transposeB);
-    const kernels = kernelsForBackend(backend);
+    const kernels = rowsKernelsForBackend(backend);
     const path = route(g, transposeA, transposeB, kernels !== null);
     if (path === 'stock') return stock.kernelFunc(args);
     if (path === 'rows' && kernels) return rowsMatMul(internals, kernels, a, b, g, transposeB);

@@ -1,7 +1,7 @@
 /**
- * WebAssembly text of two f32 products for few rows, assembled into the same modules as the GEMV kernels
- * (`gemv-wat.ts`) and run in place on tfjs-wasm's heap by the wasm `BatchMatMul` override's 'rows' route
- * (src/backend/kernels/batch-mat-mul-wasm.ts):
+ * WebAssembly text of two f32 products for few rows (assembled by src/quant/kernels/wasm/assemble.node.ts into
+ * `rows-matmul-modules.generated.ts`, loaded by `rows-matmul-wasm.ts`), run in place on tfjs-wasm's heap by the
+ * wasm `BatchMatMul` override's 'rows' route (`batch-mat-mul-wasm.ts`):
  * - `mm_nt(a, b, c, m, k, n)`: c [m, n] = a [m, k] · b [n, k]ᵀ — every output one dot product of two contiguous
  *   rows (a decode step's x·Wᵀ with W [out, in] as stored, attention's q·kᵀ against the cache). b's rows are the
  *   outer loop so each is read once, whatever m.
@@ -13,10 +13,7 @@
  * accumulators per dot; every argument a byte offset, sizes in elements, any k and n (scalar tails).
  */
 
-/** `acc + a·b` as WAT: fused (relaxed) or mul then add. */
-function madd(relaxed: boolean, a: string, b: string, acc: string): string {
-  return relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${acc})` : `(f32x4.add ${acc} (f32x4.mul ${a} ${b}))`;
-}
+import { madd, memoryImport, type WasmBuild } from './wasm-kernel-module';
 
 const ZERO = '(v128.const i32x4 0 0 0 0)';
 
@@ -131,7 +128,10 @@ function mmNn(relaxed: boolean): string {
         (br $rows))))`;
 }
 
-/** Both functions of one build, to splice into the kernels module. */
-export function rowsMatMulWat(relaxed: boolean): string {
-  return mmNt(relaxed) + mmNn(relaxed);
+/** The whole module for one build. */
+export function rowsMatMulWat(build: WasmBuild): string {
+  return `(module
+  ${memoryImport(build)}${mmNt(build.relaxed)}${mmNn(build.relaxed)}
+)
+`;
 }
