@@ -2,7 +2,7 @@
 // JSONL with 3 bad lines: three errors with line numbers, then "skip" stores the right number of examples.
 import { ARTIFACTS, expect, test } from './fixtures';
 import { loadFixtureModel, openSection } from './helpers';
-import { tinyChatModelFiles } from './tiny-chat-model';
+import { loadTinyChatModel } from './tiny-chat-model';
 
 test('a sample dataset: shape detected, tokens previewed, prepared and stored', async ({ page }) => {
   await loadFixtureModel(page);
@@ -77,13 +77,11 @@ test('0 usable examples: nothing is stored and the reason is the message', async
     JSON.stringify({ prompt: `A rather long question number ${i}, asked with many words?`, completion: ` ${i}.` });
   await loadFixtureModel(page);
   await openSection(page, 'Data');
-  await page
-    .getByLabel('Data files')
-    .setInputFiles({
-      name: 'long.jsonl',
-      mimeType: 'application/jsonl',
-      buffer: Buffer.from([1, 2, 3, 4].map(long).join('\n')),
-    });
+  await page.getByLabel('Data files').setInputFiles({
+    name: 'long.jsonl',
+    mimeType: 'application/jsonl',
+    buffer: Buffer.from([1, 2, 3, 4].map(long).join('\n')),
+  });
   await expect(page.getByTestId('data-shape')).toContainText('prompt/completion');
   await page.getByLabel('Max tokens per example').fill('16');
   await page.getByRole('button', { name: 'Prepare dataset' }).click();
@@ -104,12 +102,7 @@ test('the sample list links EFFECTS.md, served beside the samples', async ({ pag
 });
 
 test('a chat sample with a chat-template model: trains on the assistant turns only', async ({ page }) => {
-  await page.goto('/#model');
-  await expect(page.getByTestId('engine-backend')).toHaveText(/wasm|webgpu/);
-  await page.getByRole('radio', { name: 'Local files' }).check();
-  await page.getByLabel('Model files').setInputFiles(tinyChatModelFiles());
-  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
-  await expect(page.getByTestId('model-chat-template')).toContainText('chat mode available');
+  await loadTinyChatModel(page);
   await openSection(page, 'Data');
   await page.getByRole('button', { name: /Use sample dataset: Ship's log → JSON \(chat\)/ }).click();
   await expect(page.getByTestId('data-shape')).toContainText('chat');

@@ -3,7 +3,7 @@
 import { ARTIFACTS, expect, test } from './fixtures';
 import { loadFixtureModel, openSection } from './helpers';
 import { peftZip } from './peft-fixture';
-import { tinyChatModelFiles } from './tiny-chat-model';
+import { loadTinyChatModel } from './tiny-chat-model';
 
 test('base vs adapter with one seed; the mix weight applies live; text stays text', async ({ page }) => {
   await loadFixtureModel(page);
@@ -64,12 +64,7 @@ test('stop ends a long generation and keeps what was written', async ({ page }) 
 });
 
 test('chat mode with a model that has a chat template: the conversation grows turn by turn', async ({ page }) => {
-  await page.goto('/#model');
-  await expect(page.getByTestId('engine-backend')).toHaveText(/wasm|webgpu/);
-  await page.getByRole('radio', { name: 'Local files' }).check();
-  await page.getByLabel('Model files').setInputFiles(tinyChatModelFiles());
-  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
-  await expect(page.getByTestId('model-chat-template')).toContainText('chat mode available');
+  await loadTinyChatModel(page);
   await openSection(page, 'Generate');
   await page.getByRole('radio', { name: 'Chat' }).check();
   await page.getByLabel('Base and adapters side by side').uncheck();

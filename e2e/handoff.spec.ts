@@ -4,7 +4,7 @@
 import { strFromU8, unzipSync, zipSync } from 'fflate';
 import { load } from 'js-yaml';
 import { expect, test } from './fixtures';
-import { openSection } from './helpers';
+import { openSection, saveSettings } from './helpers';
 import { fillTrainForm, openWithModel, prepareShipLog, shoot } from './train-helpers';
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
@@ -15,12 +15,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
 
 test('hand-off: export the run as a job, then import what the cluster returns', async ({ page }) => {
   test.setTimeout(300_000);
-  await page.addInitScript(() =>
-    localStorage.setItem(
-      'lora-studio-settings',
-      JSON.stringify({ state: { settings: { theme: 'light', backend: 'wasm' } }, version: 1 }),
-    ),
-  );
+  await saveSettings(page, { theme: 'light', backend: 'wasm' });
   await openWithModel(page);
   await prepareShipLog(page, 128);
   await fillTrainForm(page, { steps: 4, name: 'ship log cluster', sampleEvery: 0, checkpointEvery: 0, seqLen: 64 });

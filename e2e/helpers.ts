@@ -10,41 +10,50 @@ export const FIXTURE_MODEL_FILES = readdirSync(FIXTURE_MODEL)
   .filter((n) => n !== 'golden.json')
   .map((n) => path.join(FIXTURE_MODEL, n));
 
-/** Loads the fixture model through the Model section's "Local files" path (int8), and waits until it is ready. */
-export async function loadFixtureModel(page: Page): Promise<void> {
-  await page.goto('/#model');
-  await expect(page.getByTestId('engine-backend')).toHaveText(/wasm|webgpu/);
-  await page.getByRole('radio', { name: 'Local files' }).check();
-  await page.getByLabel('Model files').setInputFiles(FIXTURE_MODEL_FILES);
-  await expect(page.getByTestId('model-facts')).toContainText('llama');
-  await page.getByRole('radio', { name: /^INT8/ }).check();
-  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
-  await expect(page.getByTestId('model-loaded')).toContainText('local model (INT8)');
+/** Stores the studio's settings (as its persisted settings store writes them) before the page's first script runs. */
+export async function saveSettings(
+  page: Page,
+  settings: { theme: 'light' | 'dark'; backend: 'wasm' | 'webgpu' },
+): Promise<void> {
+  await page.addInitScript(
+    (s) => localStorage.setItem('lora-studio-settings', JSON.stringify({ state: { settings: s }, version: 1 })),
+    settings,
+  );
 }
 
 /**
- * Opens the studio with WebGPU chosen in its saved settings and loads `files` through "Local files" as F32, checking
- * the engine stayed on WebGPU.
+ * Loads `files` through the Model section's "Local files" path as `quant` and waits until the model is ready; the
+ * engine's backend must match `backend` before and after the load.
  */
+async function loadLocalModel(
+  page: Page,
+  files: Parameters<Locator['setInputFiles']>[0],
+  quant: 'INT8' | 'F32',
+  backend: string | RegExp,
+): Promise<void> {
+  await page.goto('/#model');
+  await expect(page.getByTestId('engine-backend')).toHaveText(backend);
+  await page.getByRole('radio', { name: 'Local files' }).check();
+  await page.getByLabel('Model files').setInputFiles(files);
+  await expect(page.getByTestId('model-facts')).toContainText('llama');
+  await page.getByRole('radio', { name: new RegExp(`^${quant}`) }).check();
+  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
+  await expect(page.getByTestId('model-loaded')).toContainText(`local model (${quant})`);
+  await expect(page.getByTestId('engine-backend')).toHaveText(backend);
+}
+
+/** Loads the fixture model (int8) on whichever backend the studio chose. */
+export async function loadFixtureModel(page: Page): Promise<void> {
+  await loadLocalModel(page, FIXTURE_MODEL_FILES, 'INT8', /wasm|webgpu/);
+}
+
+/** Opens the studio with WebGPU chosen in its saved settings and loads `files` as F32, staying on WebGPU. */
 export async function loadLocalModelOnWebGpu(
   page: Page,
   files: Parameters<Locator['setInputFiles']>[0],
 ): Promise<void> {
-  await page.addInitScript(() =>
-    localStorage.setItem(
-      'lora-studio-settings',
-      JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 }),
-    ),
-  );
-  await page.goto('/#model');
-  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
-  await page.getByRole('radio', { name: 'Local files' }).check();
-  await page.getByLabel('Model files').setInputFiles(files);
-  await expect(page.getByTestId('model-facts')).toContainText('llama');
-  await page.getByRole('radio', { name: /^F32/ }).check();
-  await page.getByRole('button', { name: /Load (model|this model instead)/ }).click();
-  await expect(page.getByTestId('model-loaded')).toContainText('local model (F32)');
-  await expect(page.getByTestId('engine-backend')).toHaveText('webgpu');
+  await saveSettings(page, { theme: 'light', backend: 'webgpu' });
+  await loadLocalModel(page, files, 'F32', 'webgpu');
 }
 
 /** Opens a section by its navigation link. */

@@ -3,7 +3,7 @@
 // library → its download is a PEFT zip whose files parse and match the trained shapes. No request leaves
 // 127.0.0.1 (the `requests` fixture); a screenshot of every section lands in e2e-artifacts/.
 import { expect, test } from './fixtures';
-import { openSection } from './helpers';
+import { openSection, saveSettings } from './helpers';
 import { unzipSync } from 'fflate';
 import {
   fillTrainForm,
@@ -36,12 +36,7 @@ test('journey: train an adapter, watch it learn, and find it in the library afte
   requests,
 }) => {
   test.setTimeout(300_000);
-  await page.addInitScript(() =>
-    localStorage.setItem(
-      'lora-studio-settings',
-      JSON.stringify({ state: { settings: { theme: 'light', backend: 'wasm' } }, version: 1 }),
-    ),
-  );
+  await saveSettings(page, { theme: 'light', backend: 'wasm' });
   await openWithModel(page);
   await expect(page.getByTestId('engine-backend')).toHaveText(/wasm/);
   await shoot(page, 'journey-1-model');

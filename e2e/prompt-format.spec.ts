@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { unzipSync } from 'fflate';
 import { expect, test } from './fixtures';
-import { openSection } from './helpers';
+import { openSection, saveSettings } from './helpers';
 import { DEMO_PRESENT, fillTrainForm, openWithModel, shoot, SHIP_LOG } from './train-helpers';
 
 /** The open section at 1366 px in light and dark, and at phone width (390 px), for a person to look at. */
@@ -32,12 +32,7 @@ async function shootThemes(page: Page, name: string): Promise<void> {
 
 test('the Data section chooses the prompt format; samples and Generate use it', async ({ page }) => {
   test.setTimeout(240_000);
-  await page.addInitScript(() =>
-    localStorage.setItem(
-      'lora-studio-settings',
-      JSON.stringify({ state: { settings: { theme: 'light', backend: 'wasm' } }, version: 1 }),
-    ),
-  );
+  await saveSettings(page, { theme: 'light', backend: 'wasm' });
   await openWithModel(page);
   await openSection(page, 'Data');
   await page.getByLabel('Data files').setInputFiles(SHIP_LOG);

@@ -8,7 +8,8 @@ import type { Page } from '@playwright/test';
 import { ensureRealShapes } from '../scripts/real-shapes/real-shapes';
 import { startHubServer, type HubServer } from '../scripts/hub-server';
 import { expect, test } from './fixtures';
-import { fillTrainForm, lossRange, prepareJsonlLines, shoot } from './train-helpers';
+import { saveSettings } from './helpers';
+import { fillTrainForm, prepareJsonlLines, shoot, trainToFinish } from './train-helpers';
 
 const MODELS = { smollm2: 'HuggingFaceTB/SmolLM2-135M', qwen: 'Qwen/Qwen2.5-0.5B' } as const;
 const LINES = Array.from({ length: 8 }, (_, i) =>
@@ -32,14 +33,7 @@ async function loadFromHub(
   quant: 'F32' | 'INT8',
   family: string,
 ): Promise<void> {
-  await page.addInitScript(
-    (b) =>
-      localStorage.setItem(
-        'lora-studio-settings',
-        JSON.stringify({ state: { settings: { theme: 'light', backend: b } }, version: 1 }),
-      ),
-    backend,
-  );
+  await saveSettings(page, { theme: 'light', backend });
   await page.goto('/#model');
   await expect(page.getByTestId('engine-backend')).toHaveText(backend);
   await page.getByRole('radio', { name: 'Hugging Face' }).check();
@@ -73,11 +67,7 @@ async function trainTwoSteps(page: Page, name: string): Promise<void> {
     prompt: 'The whale',
     sampleTokens: 4,
   });
-  await page.getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('train-status')).toHaveText(/Training|Finished/);
-  await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout: 1_200_000 });
-  await expect(page.getByTestId('train-saved')).toContainText(name);
-  const loss = await lossRange(page);
+  const loss = await trainToFinish(page, name, 1_200_000);
   expect(loss.points).toBe(2);
   expect(Number.isFinite(loss.first) && Number.isFinite(loss.last)).toBe(true);
   // Random bf16 weights (std 0.02) predict nearly uniformly: the loss sits near ln(vocab).

@@ -2,7 +2,7 @@
 // own report within the label's rounding — on wasm, and on WebGPU where the GPU buffers show once the model ran.
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
-import { openSection } from './helpers';
+import { openSection, saveSettings } from './helpers';
 import { fillTrainForm, lossRange, openWithModel, prepareShipLog } from './train-helpers';
 
 const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
@@ -53,12 +53,7 @@ test('wasm: the loaded demo model shows its tensor bytes, as the engine reports 
 
 test('WebGPU: tensor bytes after the load, GPU buffer bytes once the model ran', async ({ page }) => {
   test.setTimeout(90_000);
-  await page.addInitScript(() =>
-    localStorage.setItem(
-      'lora-studio-settings',
-      JSON.stringify({ state: { settings: { theme: 'light', backend: 'webgpu' } }, version: 1 }),
-    ),
-  );
+  await saveSettings(page, { theme: 'light', backend: 'webgpu' });
   await openWithModel(page);
   await expect(page.getByTestId('status-backend')).toContainText('webgpu');
   await expect(page.getByTestId('status-memory')).toHaveText(LABEL, { timeout: 5_000 });

@@ -3,7 +3,7 @@
 // short run on the demo model (wasm) starts at DPO's exact first loss ln 2, lowers it, and charts the reward margin.
 import path from 'node:path';
 import { expect, test } from './fixtures';
-import { openSection } from './helpers';
+import { openSection, saveSettings } from './helpers';
 import { fillTrainForm, lossRange, openWithModel, shoot } from './train-helpers';
 
 const PAIRS = path.resolve('public/datasets/sea-preference.jsonl');
@@ -13,12 +13,7 @@ test('DPO on the demo model with the sample preference pairs: first loss ln 2, t
   page,
 }) => {
   test.setTimeout(300_000);
-  await page.addInitScript(() =>
-    localStorage.setItem(
-      'lora-studio-settings',
-      JSON.stringify({ state: { settings: { theme: 'dark', backend: 'wasm' } }, version: 1 }),
-    ),
-  );
+  await saveSettings(page, { theme: 'dark', backend: 'wasm' });
   await openWithModel(page);
 
   await openSection(page, 'Data');

@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect } from './fixtures';
-import { loadFixtureModel, openSection } from './helpers';
+import { FIXTURE_MODEL, loadFixtureModel, openSection } from './helpers';
+import { fixtureShapes } from './peft-fixture';
 
 /** The demo's weights are built by scripts/demo-model; a checkout without them trains the committed tiny fixture. */
 export const DEMO_PRESENT = existsSync(path.resolve('public/models/lorastudio-demo/model.safetensors'));
@@ -113,24 +114,25 @@ export async function shoot(page: Page, name: string): Promise<void> {
   await page.setViewportSize(size);
 }
 
+/**
+ * Starts the run filled in on the Train form, waits until it has finished (within `timeout` ms) with its adapter
+ * `name` saved, and returns the range of its loss curve.
+ */
+export async function trainToFinish(
+  page: Page,
+  name: string,
+  timeout: number,
+): Promise<{ points: number; first: number; last: number }> {
+  await page.getByRole('button', { name: 'Start training' }).click();
+  await expect(page.getByTestId('train-status')).toHaveText(/Training|Finished/);
+  await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout });
+  await expect(page.getByTestId('train-saved')).toContainText(name);
+  return lossRange(page);
+}
+
 /** [out, in] of every LoRA target module of the model the journey trains (from its config.json). */
 export function targetShapes(): Record<string, [number, number]> {
-  const dir = DEMO_PRESENT ? 'public/models/lorastudio-demo' : 'fixtures/models/llama-tied';
-  const c = JSON.parse(readFileSync(path.resolve(dir, 'config.json'), 'utf8')) as Record<string, number>;
-  const headDim = c.head_dim ?? c.hidden_size / c.num_attention_heads;
-  const q = c.num_attention_heads * headDim;
-  const kv = c.num_key_value_heads * headDim;
-  const h = c.hidden_size;
-  const i = c.intermediate_size;
-  return {
-    'self_attn.q_proj': [q, h],
-    'self_attn.k_proj': [kv, h],
-    'self_attn.v_proj': [kv, h],
-    'self_attn.o_proj': [h, q],
-    'mlp.gate_proj': [i, h],
-    'mlp.up_proj': [i, h],
-    'mlp.down_proj': [h, i],
-  };
+  return fixtureShapes(DEMO_PRESENT ? path.resolve('public/models/lorastudio-demo') : FIXTURE_MODEL);
 }
 
 /** Number of decoder layers of that model. */

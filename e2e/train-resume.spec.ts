@@ -2,19 +2,14 @@
 // unfinished run, and resuming continues from its last IndexedDB checkpoint (the loss curve keeps its history)
 // until the run finishes and saves its adapter.
 import { expect, test } from './fixtures';
-import { openSection } from './helpers';
+import { openSection, saveSettings } from './helpers';
 import { fillTrainForm, lossRange, openWithModel, prepareShipLog, shoot } from './train-helpers';
 
 const STEPS = 40;
 
 test('reload mid-run: the run resumes from its checkpoint and finishes', async ({ page }) => {
   test.setTimeout(300_000);
-  await page.addInitScript(() =>
-    localStorage.setItem(
-      'lora-studio-settings',
-      JSON.stringify({ state: { settings: { theme: 'dark', backend: 'wasm' } }, version: 1 }),
-    ),
-  );
+  await saveSettings(page, { theme: 'dark', backend: 'wasm' });
   await openWithModel(page);
   await prepareShipLog(page);
   await fillTrainForm(page, { steps: STEPS, name: 'ship log resumed', sampleEvery: 0, checkpointEvery: 5, lr: 2e-3 });

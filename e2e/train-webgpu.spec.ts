@@ -5,7 +5,7 @@
 // src/train/trainer.webgpu.test.ts (NF4, Dawn).
 import { expect, test } from './fixtures';
 import { FIXTURE_MODEL_FILES, loadLocalModelOnWebGpu } from './helpers';
-import { fillTrainForm, lossRange, prepareJsonlLines, shoot } from './train-helpers';
+import { fillTrainForm, prepareJsonlLines, shoot, trainToFinish } from './train-helpers';
 
 const STEPS = 4;
 const LINES = Array.from({ length: 24 }, (_, i) =>
@@ -30,11 +30,7 @@ test('a LoRA run trains on WebGPU (SwiftShader): loss falls, checkpoints, end sa
     prompt: 'Q1:',
     sampleTokens: 4,
   });
-  await page.getByRole('button', { name: 'Start training' }).click();
-  await expect(page.getByTestId('train-status')).toHaveText(/Training|Finished/);
-  await expect(page.getByTestId('train-status')).toHaveText('Finished', { timeout: 200_000 });
-  await expect(page.getByTestId('train-saved')).toContainText('webgpu yes');
-  const loss = await lossRange(page);
+  const loss = await trainToFinish(page, 'webgpu yes', 200_000);
   expect(loss.points).toBe(STEPS);
   expect(loss.last).toBeLessThan(loss.first * 0.8);
   await expect(page.getByTestId('train-checkpoint')).toHaveText(`checkpoint at step ${STEPS}`);

@@ -1,29 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import type { EvaluateResult } from '../../src/protocol/eval-types';
+import type { EvaluateResult, VariantSummary } from '../../src/protocol/eval-types';
 import { resultCsv, resultJsonl } from './evaluate-export';
+
+/** A variant scored over 2 examples and 10 loss tokens, its 95% interval loss ± 0.5. */
+function variant(name: string, loss: number, exampleLosses: number[]): VariantSummary {
+  return {
+    variant: name,
+    loss,
+    perplexity: Math.exp(loss),
+    tokens: 10,
+    examples: 2,
+    ci95: [loss - 0.5, loss + 0.5],
+    exampleLosses,
+  };
+}
 
 const result: EvaluateResult = {
   dataset: 'qa',
-  variants: [
-    {
-      variant: 'base',
-      loss: 2,
-      perplexity: Math.exp(2),
-      tokens: 10,
-      examples: 2,
-      ci95: [1.5, 2.5],
-      exampleLosses: [1.8, 2.2],
-    },
-    {
-      variant: 'tone, "warm"',
-      loss: 1,
-      perplexity: Math.exp(1),
-      tokens: 10,
-      examples: 2,
-      ci95: [0.5, 1.5],
-      exampleLosses: [0.9, 1.1],
-    },
-  ],
+  variants: [variant('base', 2, [1.8, 2.2]), variant('tone, "warm"', 1, [0.9, 1.1])],
   details: [],
   predict: {
     prompts: [{ index: 0, prompt: 'Q', reference: '{"a":1}' }],

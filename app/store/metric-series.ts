@@ -5,14 +5,10 @@
  * instead of copying arrays on every step; charts read the columns when the version changes.
  */
 
+import type { MetricPoint } from '../../src/spec/records';
+
 /** One point as the engine reports it (StepMetrics and the run record's MetricPoint both fit). */
-export interface SeriesPoint {
-  step: number;
-  loss: number;
-  evalLoss?: number;
-  lr?: number;
-  gradNorm?: number;
-  tokensPerSec?: number;
+export interface SeriesPoint extends Omit<MetricPoint, 'time'> {
   'rewards/margins'?: number;
   'rewards/accuracies'?: number;
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../src/backend/node';
 import { folderFiles } from '../../src/model/folder-files.node.js';
 import { loadModel } from '../../src/model/load';
-import type { DecoderModel } from '../../src/model/decoder-model';
+import type { DecoderModel } from '../../src/model/llama';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import type { TextTokenizer } from '../../src/tokenizer/types';
 import {

@@ -17,7 +17,7 @@ import { PRESETS, quickLearningRate } from '../../src/spec/presets';
 import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../src/spec/lora-config';
 import { AdapterStack } from '../../src/lora/adapter-stack';
 import type { LoraAdapter } from '../../src/lora/lora-adapter';
-import type { DecoderModel } from '../../src/model/decoder-model';
+import type { DecoderModel } from '../../src/model/llama';
 import type { AdapterHook } from '../../src/model/linear';
 import type { TextTokenizer } from '../../src/tokenizer/types';
 import { MemoryCheckpointStore } from '../../src/train/checkpoint';

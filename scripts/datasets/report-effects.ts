@@ -11,7 +11,7 @@ import { initNodeBackend } from '../../src/backend/node';
 import { flag, parseFlags } from '../../src/cli/command';
 import { folderFiles } from '../../src/model/folder-files.node.js';
 import { loadModel } from '../../src/model/load';
-import type { DecoderModel } from '../../src/model/decoder-model';
+import type { DecoderModel } from '../../src/model/llama';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import type { TextTokenizer } from '../../src/tokenizer/types';
 import {

@@ -6,7 +6,7 @@
  * ∂L/∂logits = softmax − onehot needs one softmax.
  */
 import { tf, type Tensor, type Tensor2D, type Tensor3D } from '../../src/backend/tf';
-import type { DecoderModel } from '../../src/model/decoder-model';
+import type { DecoderModel } from '../../src/model/llama';
 import type { LmBatch } from '../../src/train/batch';
 import type { TrainObjective } from '../../src/train/objective';
 

@@ -1,6 +1,6 @@
 /** Greedy continuation for the model card and the quality check (no sampling: the card must be reproducible). */
 import { tf } from '../../src/backend/tf';
-import type { DecoderModel } from '../../src/model/decoder-model';
+import type { DecoderModel } from '../../src/model/llama';
 import type { TextTokenizer } from '../../src/tokenizer/types';
 
 /** Appends `maxNew` argmax tokens to `prompt` (stopping at an EOS id); returns only the new text. */

@@ -3,7 +3,7 @@
  * the held-out token stream, each scored from its first token, exp(mean NLL). The unit test re-computes it on a
  * short slice to check the shipped weights still match the model card.
  */
-import type { DecoderModel } from '../../src/model/decoder-model';
+import type { DecoderModel } from '../../src/model/llama';
 import { makeBatch } from '../../src/train/batch';
 import { causalLmLossSum } from '../../src/train/loss';
 import { evalWindows } from './token-stream';

@@ -7,7 +7,7 @@
 import { tf, type Tensor2D } from '../../src/backend/tf';
 import { encodeSafetensors } from '../../src/formats/safetensors-write';
 import type { ModelConfig } from '../../src/model/config';
-import { DecoderModel } from '../../src/model/decoder-model';
+import { DecoderModel } from '../../src/model/llama';
 import { rowNorms } from '../../src/model/dense-linear';
 import type { Linear } from '../../src/model/linear';
 import { linearPath, type LayerWeights } from '../../src/model/weights';

@@ -7,15 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installNodeWebGpu, nodeEngineDeps } from '../engine/deps.node.js';
 import { coreHandlers } from '../engine/handlers';
 import { LocalEngine } from '../engine/local-engine';
-import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
 import { GpuError } from '../spec/errors';
 import type { EngineEvent, RequestKind } from '../protocol/messages';
 import type { TrainRunSpec } from '../spec/run-spec';
 import { openStudioDb } from '../storage';
 import { fixtureFilesSource } from '../test-utils/model-fixtures.node.js';
-import { DEFAULT_TRAIN_CONFIG } from '../spec/train-config';
 import { registerWebGpuKernelOverrides } from './kernels/register-webgpu';
 import { tf } from './tf';
+import { prepareDataset } from '../test-utils/channel-engine.node.js';
+import { tinyRunSpec } from '../test-utils/run-spec';
 
 const source = fixtureFilesSource('llama-tied');
 const jsonl = {
@@ -29,25 +29,11 @@ let engine: LocalEngine;
 let datasetId = '';
 let tfjsAddN: tf.KernelConfig;
 
-function spec(): TrainRunSpec {
-  return {
-    name: 'fault run',
-    datasetId,
-    // Every projection of both layers: 14 adapted modules, 28 gradients summed by one addN for the norm.
-    lora: { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0 },
-    train: {
-      ...DEFAULT_TRAIN_CONFIG,
-      steps: 1,
-      lr: 1e-2,
-      schedule: 'constant',
-      batchSize: 1,
-      maxSeqLen: 32,
-      seed: 1,
-      maxGradNorm: 1,
-    },
-    samples: { prompts: [], every: 0, maxNewTokens: 1, temperature: 0, seed: 0 },
-  };
-}
+// Every projection of both layers: 14 adapted modules, 28 gradients summed by one addN for the norm.
+const spec = (): TrainRunSpec => {
+  const train = { steps: 1, batchSize: 1, maxSeqLen: 32, seed: 1, maxGradNorm: 1 };
+  return tinyRunSpec('fault run', datasetId, { rank: 2, alpha: 4, dropout: 0 }, train);
+};
 
 beforeAll(async () => {
   // tfjs's own kernel, captured before initWebGpuBackend replaces it, to inject the historical fault.
@@ -58,14 +44,7 @@ beforeAll(async () => {
   engine = new LocalEngine(nodeEngineDeps(gpu, async () => db));
   expect((await engine.request('init', { preference: 'webgpu' })).backend).toBe('webgpu');
   const info = await engine.request('loadModel', { source, quant: 'f32', embeddings: 'f32' });
-  const prepared = await engine.request('prepareData', {
-    name: 'ab',
-    files: [jsonl],
-    tokenizer: source,
-    tokenizerId: info.id,
-    options: { evalSplit: 0, seed: 1 },
-  });
-  datasetId = prepared.datasetId!;
+  datasetId = await prepareDataset(engine, { name: 'ab', files: [jsonl], source, tokenizerId: info.id, evalSplit: 0 });
 }, 120_000);
 
 afterAll(() => {

@@ -51,6 +51,12 @@ function fillTensor(file: string, name: string, value: number): void {
 
 const score = (m: string, ids = '1,7,9,10') => ['score', '--model', m, '--ids', ids, '--backend', 'cpu'];
 const st = (m: string) => path.join(m, 'model.safetensors');
+/** Scores a copy of the fixture model after `edit` changed its folder `m`. */
+const scoreEdited = (d: string, edit: (m: string) => void) => {
+  const m = copyFixture(d);
+  edit(m);
+  return score(m);
+};
 
 const cases: HostileCase[] = [
   // config.json: numbers out of range would print NaN log-probs
@@ -108,21 +114,16 @@ const cases: HostileCase[] = [
   },
   {
     name: 'config.json not valid JSON',
-    setup: (d) => {
-      const m = copyFixture(d);
-      writeFileSync(path.join(m, 'config.json'), '{"model_type": "llama",');
-      return score(m);
-    },
+    setup: (d) => scoreEdited(d, (m) => writeFileSync(path.join(m, 'config.json'), '{"model_type": "llama",')),
     says: ['config.json', 'not valid JSON'],
   },
   {
     name: 'config.json is a folder',
-    setup: (d) => {
-      const m = copyFixture(d);
-      rmSync(path.join(m, 'config.json'));
-      mkdirSync(path.join(m, 'config.json'));
-      return score(m);
-    },
+    setup: (d) =>
+      scoreEdited(d, (m) => {
+        rmSync(path.join(m, 'config.json'));
+        mkdirSync(path.join(m, 'config.json'));
+      }),
     says: ['config.json'],
   },
   {
@@ -134,62 +135,44 @@ const cases: HostileCase[] = [
   // weights
   {
     name: 'NaN weights',
-    setup: (d) => {
-      const m = copyFixture(d);
-      fillTensor(st(m), 'model.norm.weight', NaN);
-      return score(m);
-    },
+    setup: (d) => scoreEdited(d, (m) => fillTensor(st(m), 'model.norm.weight', NaN)),
     says: ['model.norm.weight', 'NaN'],
   },
   {
     name: 'Infinity weights',
-    setup: (d) => {
-      const m = copyFixture(d);
-      fillTensor(st(m), 'model.layers.1.mlp.down_proj.weight', Infinity);
-      return score(m);
-    },
+    setup: (d) => scoreEdited(d, (m) => fillTensor(st(m), 'model.layers.1.mlp.down_proj.weight', Infinity)),
     says: ['down_proj', 'Infinity'],
   },
   {
     name: 'finite weights that overflow give no null log-probs',
-    setup: (d) => {
-      const m = copyFixture(d);
-      fillTensor(st(m), 'model.norm.weight', 3e38);
-      return score(m);
-    },
+    setup: (d) => scoreEdited(d, (m) => fillTensor(st(m), 'model.norm.weight', 3e38)),
     says: ['non-finite'],
   },
   // safetensors structure
   {
     name: 'overlapping data_offsets',
-    setup: (d) => {
-      const m = copyFixture(d);
-      rewriteHeader(st(m), (h) => {
-        // the last-stored of the two moves onto the first one's bytes
-        h['model.norm.weight'].data_offsets = [...h['model.layers.0.input_layernorm.weight'].data_offsets];
-      });
-      return score(m);
-    },
+    setup: (d) =>
+      scoreEdited(d, (m) => {
+        rewriteHeader(st(m), (h) => {
+          // the last-stored of the two moves onto the first one's bytes
+          h['model.norm.weight'].data_offsets = [...h['model.layers.0.input_layernorm.weight'].data_offsets];
+        });
+      }),
     says: ['model.safetensors', 'overlap'],
   },
   {
     name: 'a hole after the last tensor',
-    setup: (d) => {
-      const m = copyFixture(d);
-      rewriteHeader(st(m), () => undefined, 64);
-      return score(m);
-    },
+    setup: (d) => scoreEdited(d, (m) => rewriteHeader(st(m), () => undefined, 64)),
     says: ['model.safetensors', '64 bytes', 'not covered'],
   },
   {
     name: '64-bit header length is read exactly',
-    setup: (d) => {
-      const m = copyFixture(d);
-      const bytes = readFileSync(st(m));
-      bytes.writeBigUInt64LE(2n ** 63n + 1n, 0);
-      writeFileSync(st(m), bytes);
-      return score(m);
-    },
+    setup: (d) =>
+      scoreEdited(d, (m) => {
+        const bytes = readFileSync(st(m));
+        bytes.writeBigUInt64LE(2n ** 63n + 1n, 0);
+        writeFileSync(st(m), bytes);
+      }),
     says: ['9223372036854775809'],
   },
   {
@@ -218,32 +201,26 @@ const cases: HostileCase[] = [
   // families around them: truncation, wrong types, encodings
   {
     name: 'safetensors cut in half',
-    setup: (d) => {
-      const m = copyFixture(d);
-      const b = readFileSync(st(m));
-      writeFileSync(st(m), b.subarray(0, b.length >> 1));
-      return score(m);
-    },
+    setup: (d) =>
+      scoreEdited(d, (m) => {
+        const b = readFileSync(st(m));
+        writeFileSync(st(m), b.subarray(0, b.length >> 1));
+      }),
     says: ['model.safetensors', 'truncated'],
   },
   {
     name: 'safetensors header not JSON',
-    setup: (d) => {
-      const m = copyFixture(d);
-      const b = readFileSync(st(m));
-      b[8] = 0x21;
-      writeFileSync(st(m), b);
-      return score(m);
-    },
+    setup: (d) =>
+      scoreEdited(d, (m) => {
+        const b = readFileSync(st(m));
+        b[8] = 0x21;
+        writeFileSync(st(m), b);
+      }),
     says: ['model.safetensors', 'header is not valid JSON'],
   },
   {
     name: 'safetensors of 3 bytes',
-    setup: (d) => {
-      const m = copyFixture(d);
-      writeFileSync(st(m), 'abc');
-      return score(m);
-    },
+    setup: (d) => scoreEdited(d, (m) => writeFileSync(st(m), 'abc')),
     says: ['model.safetensors', 'too small'],
   },
   {
@@ -253,21 +230,19 @@ const cases: HostileCase[] = [
   },
   {
     name: 'config.json is an array',
-    setup: (d) => {
-      const m = copyFixture(d);
-      writeFileSync(path.join(m, 'config.json'), '[1]');
-      return score(m);
-    },
+    setup: (d) => scoreEdited(d, (m) => writeFileSync(path.join(m, 'config.json'), '[1]')),
     says: ['config.json', 'not a JSON object'],
   },
   {
     name: 'config.json in UTF-16',
-    setup: (d) => {
-      const m = copyFixture(d);
-      const t = readFileSync(path.join(m, 'config.json'), 'utf8');
-      writeFileSync(path.join(m, 'config.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(t, 'utf16le')]));
-      return score(m);
-    },
+    setup: (d) =>
+      scoreEdited(d, (m) => {
+        const t = readFileSync(path.join(m, 'config.json'), 'utf8');
+        writeFileSync(
+          path.join(m, 'config.json'),
+          Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(t, 'utf16le')]),
+        );
+      }),
     says: ['config.json', 'not valid JSON'],
   },
   {

@@ -6,7 +6,7 @@
  * in `adapters` (disposed on `dropAdapter`/`unload`). The `stack` only references adapters from `adapters`.
  * The train handler's own trainable adapter is not in `adapters` until it is saved and re-opened.
  */
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import type { ModelFiles } from '../spec/model-files';
 import type { LoraAdapter } from '../lora/lora-adapter';
 import { AdapterStack } from '../lora/adapter-stack';

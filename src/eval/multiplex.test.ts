@@ -9,7 +9,7 @@ import { tf } from '../backend/tf';
 import { generate } from '../generate/generate';
 import { loadAdapterStack, type LoadedAdapters } from '../lora/adapter-folders.node.js';
 import { specsOf } from '../lora/config';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { folderFiles } from '../model/folder-files.node.js';
 import { loadModel } from '../model/load';
 import { modelFixtureDir, REPO_ROOT } from '../test-utils/model-fixtures.node.js';

@@ -10,7 +10,7 @@ import { AdapterStack } from '../lora/adapter-stack';
 import { specsOf } from '../lora/config';
 import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import type { AdapterHook } from '../model/linear';
 import { byteLevelTokenizerJson } from '../tokenizer/byte-vocab';
 import { Rng } from '../util/rng';

@@ -12,7 +12,7 @@ import { initNodeBackend } from '../backend/node';
 import { stackFactors, type Stacked } from '../lora/merge';
 import type { LoraAdapter } from '../lora/lora-adapter';
 import { loadModelConfig, type ModelConfig } from '../model/config';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { loadModel } from '../model/load';
 import type { ModelFiles } from '../spec/model-files';
 import { folderFiles, REPO_ROOT } from '../test-utils/model-fixtures.node.js';

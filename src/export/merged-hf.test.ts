@@ -10,7 +10,7 @@ import { initNodeBackend } from '../backend/node';
 import { stackFactors } from '../lora/merge';
 import type { LoraAdapter } from '../lora/lora-adapter';
 import { loadModelConfig } from '../model/config';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { loadModel } from '../model/load';
 import { folderFiles, REPO_ROOT } from '../test-utils/model-fixtures.node.js';
 import { logProbGap, randomAdapter, stackOf, tempDir } from './export-fixtures.node.js';

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import type { AdapterHook } from '../model/linear';
 import { loadModel } from '../model/load';
 import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';

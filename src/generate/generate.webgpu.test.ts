@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { loadModel } from '../model/load';
 import { createLinearFactory } from '../model/linear-factory';
 import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';

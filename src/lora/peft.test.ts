@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter } from './lora-adapter';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { memoryFiles } from '../formats/memory-files';
-import { buildModel, linearSpecs, randomAdapter, randomWeights, tinyConfig } from '../train/testing/tiny-model';
+import { cpuTinyModel, linearSpecs, randomAdapter, tinyConfig } from '../train/testing/tiny-model';
 import { Rng } from '../util/rng';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, exportPeft, importPeft, parseLoraKey } from './peft';
 import { encodeSafetensors, readSafetensorsHeader } from '../formats/safetensors';
@@ -16,8 +15,7 @@ const linears = linearSpecs(config);
 let model: DecoderModel;
 
 beforeAll(async () => {
-  await initNodeBackend('cpu');
-  model = buildModel(config, randomWeights(config, 2));
+  model = await cpuTinyModel(config, 2);
 });
 afterAll(() => model.dispose());
 

@@ -6,6 +6,7 @@
  * sliding window) i − j < window. Positions count real tokens only (`cumsum(mask) − 1`), so right-padded rows give
  * the same positions as unpadded ones and left-padded rows start at 0 like HF `generate` does.
  */
+import type { Tensor2D } from '../backend/tf';
 
 /** Added to disallowed scores. Finite (not −∞) so a query that sees nothing yields a uniform row, never NaN. */
 export const MASKED_SCORE = -1e9;
@@ -65,4 +66,34 @@ export function buildPositions(
     }
   }
   return out;
+}
+
+/**
+ * A forward's `attentionMask` (1 = real token, 0 = padding; [batch, seq] for the new tokens or [batch, past + seq])
+ * as per-row 0/1 arrays over the new tokens, or null when nothing is padded. A tensor is read back synchronously.
+ */
+export function readAttentionMask(
+  mask: Tensor2D | ArrayLike<number>[] | null | undefined,
+  batch: number,
+  seq: number,
+  past: number,
+): Uint8Array[] | null {
+  if (!mask) return null;
+  const rows: ArrayLike<number>[] = Array.isArray(mask) ? mask : ((mask as Tensor2D).arraySync() as number[][]);
+  if (rows.length !== batch) throw new Error(`attentionMask has ${rows.length} rows, ids have ${batch}`);
+  let padded = false;
+  const out = rows.map((r, b) => {
+    if (r.length !== seq && r.length !== past + seq) {
+      throw new Error(`attentionMask row ${b} has length ${r.length}; expected ${seq} (new tokens) or ${past + seq}`);
+    }
+    const from = r.length === seq ? 0 : past;
+    const row = new Uint8Array(seq);
+    for (let t = 0; t < seq; t++) {
+      row[t] = r[from + t] ? 1 : 0;
+      if (!row[t]) padded = true;
+    }
+    return row;
+  });
+  // An all-ones mask changes nothing: skip the per-row positions and mask upload.
+  return padded ? out : null;
 }

@@ -5,7 +5,7 @@ import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { modelFixtureFiles } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
-import type { DecoderModel } from './decoder-model';
+import type { DecoderModel } from './llama';
 import { loadModel } from './load';
 
 /** Prefill `ids`, then one cached step with `next`: that step's logits [vocab]. */

@@ -3,7 +3,7 @@ import { initNodeBackend } from '../backend/node';
 import { tf, type Tensor2D } from '../backend/tf';
 import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
-import type { DecoderModel } from './decoder-model';
+import type { DecoderModel } from './llama';
 import type { AdapterHook } from './linear';
 import { loadModel } from './load';
 

@@ -4,7 +4,7 @@
  */
 export { parseModelConfig, loadModelConfig, ModelConfigError, SUPPORTED_FAMILIES } from './config';
 export type { ModelConfig, ModelFamily, RopeScaling } from './config';
-export { DecoderModel, type DecoderStages, type ForwardOptions } from './decoder-model';
+export { DecoderModel, type DecoderStages, type ForwardOptions } from './llama';
 export { sequenceLogProbs } from './log-probs';
 export { matMulFrozenT } from './frozen-matmul';
 export { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';

@@ -1,37 +1,57 @@
 /**
- * One Llama-family decoder layer, top to bottom (Llama 2/3, Mistral, Qwen2, Qwen3; SmolLM2 and TinyLlama are
- * Llama), as HF's `modeling_llama.py` writes it: RMSNorm, grouped-query self-attention, SwiGLU MLP, and the
- * pre-norm residual block that chains them. `decoder-model.ts` stacks these blocks between the embedding and the
- * LM head; the matmul kernels (batched-matmul.ts, frozen-matmul.ts) and the quantized linears stay apart.
+ * The Llama-family decoder, top to bottom (Llama 2/3, Mistral, Qwen2, Qwen3; SmolLM2 and TinyLlama are Llama), as
+ * HF's `modeling_llama.py` writes it and in the order nanoGPT's `model.py` reads:
  *
- * Attention, HF Llama semantics: q/k/v projections (optional bias), Qwen3's per-head RMSNorm on q and k, RoPE,
- * scaled dot product with an additive causal/padding mask, softmax in f32, o_proj. All heads are computed in one
- * batched matMul: the query heads that share a KV head are folded into the row axis
- * ([batch, kvHeads, group·seq, headDim]), so keys and values are never repeated in memory and there is no per-head
- * loop in JS. Head h uses KV head ⌊h / group⌋, as `repeat_kv` does.
+ *   RMSNorm → attention (q/k/v with optional biases, Qwen3's q/k norm, RoPE, grouped-query heads, causal/padding
+ *   mask, softmax, o_proj) → SwiGLU MLP → the pre-norm residual block → the model: token embedding → `layers` ×
+ *   block → final RMSNorm → LM head (tied to the embedding or separate).
+ *
+ * Every q/k/v/o/gate/up/down is a frozen `Linear` (dense, or quantized: quant-linear.ts) plus the optional adapter
+ * hook through which LoRA/DoRA add their deltas (src/lora). Kept apart, each one concept: the matmul kernels
+ * (batched-matmul.ts, frozen-matmul.ts), the RoPE tables (rope.ts), the mask and position ids (attention-mask.ts),
+ * the KV cache (kv-cache.ts), the embedding table's storages (embeddings.ts, row-blocks.ts) and loading (load.ts).
  */
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
+import { buildAttentionMask, buildPositions, readAttentionMask } from './attention-mask';
 import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
 import type { ModelConfig } from './config';
-import type { KVCache } from './kv-cache';
-import type { AdapterHook } from './linear';
-import { applyRope } from './rope';
-import { linearPath, project, type LayerWeights } from './weights';
+import { embedTokens } from './embeddings';
+import { matMulFrozenT } from './frozen-matmul';
+import { KVCache } from './kv-cache';
+import type { AdapterHook, Linear } from './linear';
+import { sequenceLogProbs } from './log-probs';
+import { countParameters } from './memory-estimate';
+import { applyRope, RopeTables } from './rope';
+import { RowBlockMatrix, type FloatTable } from './row-blocks';
+import {
+  disposeWeights,
+  linearPath,
+  linearsByPath,
+  project,
+  weightsByteSize,
+  type LayerWeights,
+  type ModelWeights,
+} from './weights';
+
+// ─── RMSNorm ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
 /**
  * RMSNorm as in HF `LlamaRMSNorm`: `weight * x / sqrt(mean(x²) + eps)` over the last axis, computed in f32 (our
  * tensors are f32 already, so there is no up/down cast to mirror). x: [..., dim], weight: [dim] → [..., dim].
  * Caller owns the result.
  */
-export function rmsNorm<T extends Tensor>(x: T, weight: Tensor1D, eps: number): T {
+function rmsNorm<T extends Tensor>(x: T, weight: Tensor1D, eps: number): T {
   return tf.tidy(() => {
     const variance = tf.mean(tf.square(x), -1, true); // [..., 1]
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight) as T;
   });
 }
 
+// ─── Attention ───────────────────────────────────────────────────────────────────────────────────────────────────
+
 /** Per-forward inputs shared by every layer. */
-export interface AttentionContext {
+interface AttentionContext {
+  config: ModelConfig;
   batch: number;
   seq: number;
   cos: Tensor4D; // [batch | 1, seq, 1, headDim]
@@ -39,60 +59,50 @@ export interface AttentionContext {
   /** rotate_half as a [headDim, headDim] matrix (owned by the model's RoPE tables). */
   rotation: Tensor2D;
   /**
-   * One new token per row (decoding): RoPE as [batch | 1, headDim, headDim] matrices (`RopeTables.matrices`), q's
-   * with the 1/√headDim score scale folded in. When set, cos/sin/rotation are not used: one matMul per q and k.
+   * One new token per row (decoding): RoPE as [batch | 1, headDim, headDim] matrices (`RopeTables.decodeMatrices`),
+   * q's with the 1/√headDim score scale folded in. When set, cos/sin/rotation are not used: one matMul per q and k.
    */
-  ropeMatrices?: { q: Tensor3D; k: Tensor3D } | null;
+  ropeMatrices: { q: Tensor3D; k: Tensor3D } | null;
   /** Additive mask [batch | 1, 1, seq, past + seq], or null when every key is visible. */
   mask: Tensor | null;
   hook: AdapterHook | null | undefined;
-  cache: KVCache | null | undefined;
+  cache: KVCache | null;
   /** Most attention scores (batch·heads·queries·keys) materialized at once; longer inputs go in query chunks. */
-  scoreBudget?: number;
+  scoreBudget: number;
 }
 
 /** Default `scoreBudget`: 32 M scores (128 MiB in f32, twice that with the softmax). */
-export const DEFAULT_SCORE_BUDGET = 1 << 25;
+const DEFAULT_SCORE_BUDGET = 1 << 25;
 
-/** Self-attention. x: [batch·seq, hidden] → [batch·seq, hidden]. Caller owns the result. */
-export function attention(
-  config: ModelConfig,
-  layer: LayerWeights,
-  index: number,
-  x: Tensor2D,
-  ctx: AttentionContext,
-): Tensor2D {
+/**
+ * Self-attention, HF Llama semantics. All heads are computed in one batched matMul: the query heads that share a KV
+ * head are folded into the row axis ([batch, kvHeads, group·seq, headDim]), so keys and values are never repeated in
+ * memory and there is no per-head loop in JS; head h uses KV head ⌊h / group⌋, as `repeat_kv` does.
+ * Biases (Qwen2's q/k/v) live in the projections' `Linear`s. x: [batch·seq, hidden] → [batch·seq, hidden]. Caller owns
+ * the result.
+ */
+function attention(layer: LayerWeights, i: number, x: Tensor2D, ctx: AttentionContext): Tensor2D {
   return tf.tidy(() => {
-    const { batch, seq } = ctx;
-    const { heads, kvHeads, headDim } = config;
-    let q = project(layer.q, linearPath(index, 'q_proj'), x, ctx.hook).reshape([
-      batch,
-      seq,
-      heads,
-      headDim,
-    ]) as Tensor4D;
-    let k = project(layer.k, linearPath(index, 'k_proj'), x, ctx.hook).reshape([
-      batch,
-      seq,
-      kvHeads,
-      headDim,
-    ]) as Tensor4D;
-    const v0 = project(layer.v, linearPath(index, 'v_proj'), x, ctx.hook).reshape([batch, seq, kvHeads, headDim]);
+    const { batch, seq, hook } = ctx;
+    const { heads, kvHeads, headDim, rmsNormEps } = ctx.config;
+    let q = project(layer.q, linearPath(i, 'q_proj'), x, hook).reshape([batch, seq, heads, headDim]) as Tensor4D;
+    let k = project(layer.k, linearPath(i, 'k_proj'), x, hook).reshape([batch, seq, kvHeads, headDim]) as Tensor4D;
+    const v = project(layer.v, linearPath(i, 'v_proj'), x, hook).reshape([batch, seq, kvHeads, headDim]) as Tensor4D;
     if (layer.qNorm && layer.kNorm) {
-      q = rmsNorm(q, layer.qNorm, config.rmsNormEps); // normalizes each head's [headDim] vector
-      k = rmsNorm(k, layer.kNorm, config.rmsNormEps);
+      q = rmsNorm(q, layer.qNorm, rmsNormEps); // Qwen3: normalizes each head's [headDim] vector
+      k = rmsNorm(k, layer.kNorm, rmsNormEps);
     }
     const byMatrix = ctx.ropeMatrices;
-    q = byMatrix ? rotateRows(q, byMatrix.q) : applyRope(q, ctx.cos, ctx.sin, ctx.rotation);
-    k = byMatrix ? rotateRows(k, byMatrix.k) : applyRope(k, ctx.cos, ctx.sin, ctx.rotation);
+    q = byMatrix ? rotateRows(q, byMatrix.q) : applyRope(q, ctx.cos, ctx.sin, ctx.rotation); // [batch, seq, heads, headDim]
+    k = byMatrix ? rotateRows(k, byMatrix.k) : applyRope(k, ctx.cos, ctx.sin, ctx.rotation); // [batch, seq, kvHeads, headDim]
     let keys = swapAxes12(k); // [batch, kvHeads, seq, headDim]
-    let values = swapAxes12(v0 as Tensor4D); // [batch, kvHeads, seq, headDim]
-    if (ctx.cache) ({ k: keys, v: values } = ctx.cache.append(index, keys, values)); // [batch, kvHeads, total, headDim]
+    let values = swapAxes12(v); // [batch, kvHeads, seq, headDim]
+    if (ctx.cache) ({ k: keys, v: values } = ctx.cache.append(i, keys, values)); // [batch, kvHeads, total, headDim]
     // Scale q before the product: seq·headDim multiplies instead of seq·total (the decode matrices hold it already).
     const qh = swapAxes12(byMatrix ? q : (tf.mul(q, 1 / Math.sqrt(headDim)) as Tensor4D)); // [batch, heads, seq, headDim]
-    const out = chunkedAttend(qh, keys, values, ctx.mask, ctx.scoreBudget ?? DEFAULT_SCORE_BUDGET); // [batch, heads, seq, headDim]
+    const out = chunkedAttend(qh, keys, values, ctx.mask, ctx.scoreBudget); // [batch, heads, seq, headDim]
     const merged = swapAxes12(out).reshape([batch * seq, heads * headDim]) as Tensor2D; // [batch·seq, heads·headDim]
-    return project(layer.o, linearPath(index, 'o_proj'), merged, ctx.hook); // [batch·seq, hidden]
+    return project(layer.o, linearPath(i, 'o_proj'), merged, hook); // [batch·seq, hidden]
   });
 }
 
@@ -160,13 +170,15 @@ function swapAxes12(x: Tensor4D): Tensor4D {
   return tf.transpose(x, [0, 2, 1, 3]);
 }
 
+// ─── MLP and the block ───────────────────────────────────────────────────────────────────────────────────────────
+
 /** SwiGLU feed-forward: down(silu(gate(x)) ⊙ up(x)), as in HF `LlamaMLP`. x: [rows, hidden] → [rows, hidden]. */
-export function mlp(layer: LayerWeights, index: number, x: Tensor2D, hook: AdapterHook | null | undefined): Tensor2D {
+function mlp(layer: LayerWeights, i: number, x: Tensor2D, hook: AdapterHook | null | undefined): Tensor2D {
   return tf.tidy(() => {
-    const gate = project(layer.gate, linearPath(index, 'gate_proj'), x, hook); // [rows, intermediate]
-    const up = project(layer.up, linearPath(index, 'up_proj'), x, hook); // [rows, intermediate]
+    const gate = project(layer.gate, linearPath(i, 'gate_proj'), x, hook); // [rows, intermediate]
+    const up = project(layer.up, linearPath(i, 'up_proj'), x, hook); // [rows, intermediate]
     const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as Tensor2D; // silu(gate) ⊙ up
-    return project(layer.down, linearPath(index, 'down_proj'), act, hook); // [rows, hidden]
+    return project(layer.down, linearPath(i, 'down_proj'), act, hook); // [rows, hidden]
   });
 }
 
@@ -174,16 +186,244 @@ export function mlp(layer: LayerWeights, index: number, x: Tensor2D, hook: Adapt
  * The pre-norm decoder layer (HF `LlamaDecoderLayer`): x + attn(norm(x)), then + mlp(norm(·)).
  * x: [batch·seq, hidden] → [batch·seq, hidden]. Caller owns the result.
  */
-export function decoderLayer(
-  config: ModelConfig,
-  layer: LayerWeights,
-  index: number,
-  x: Tensor2D,
-  ctx: AttentionContext,
-): Tensor2D {
+function decoderLayer(layer: LayerWeights, i: number, x: Tensor2D, ctx: AttentionContext): Tensor2D {
   return tf.tidy(() => {
-    const eps = config.rmsNormEps;
-    const h = tf.add(x, attention(config, layer, index, rmsNorm(x, layer.inputNorm, eps), ctx)) as Tensor2D; // [batch·seq, hidden]
-    return tf.add(h, mlp(layer, index, rmsNorm(h, layer.postAttentionNorm, eps), ctx.hook)) as Tensor2D; // [batch·seq, hidden]
+    const eps = ctx.config.rmsNormEps;
+    const h = tf.add(x, attention(layer, i, rmsNorm(x, layer.inputNorm, eps), ctx)) as Tensor2D; // [batch·seq, hidden]
+    return tf.add(h, mlp(layer, i, rmsNorm(h, layer.postAttentionNorm, eps), ctx.hook)) as Tensor2D; // [batch·seq, hidden]
   });
+}
+
+// ─── The model ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Options of `forward` / `hiddenStates`. */
+export interface ForwardOptions {
+  /** Adds LoRA (or any low-rank) deltas to the projections; gradients flow to the variables it uses. */
+  hook?: AdapterHook | null;
+  /** Incremental decoding: keys/values are appended to it and positions continue from `cache.length`. */
+  cache?: KVCache | null;
+  /**
+   * Padding mask, 1 = real token, 0 = padding: [batch, seq] for the new tokens (the cache remembers earlier ones)
+   * or [batch, cache.length + seq]. Padded positions never influence real ones, so a right-padded batch gives the
+   * same logits on its real tokens as each row alone. A tensor is read back synchronously; pass arrays to avoid it.
+   */
+  attentionMask?: Tensor2D | ArrayLike<number>[] | null;
+}
+
+/** `DecoderModel.stages`: the forward pass one layer at a time (rows are [batch·seq, hidden]). */
+export interface DecoderStages {
+  readonly layers: number;
+  /** Token embeddings [batch·seq, hidden]. */
+  embed(): Tensor2D;
+  /** Decoder layer `i`: [batch·seq, hidden] → [batch·seq, hidden]. */
+  layer(i: number, x: Tensor2D): Tensor2D;
+  /** The final RMSNorm, row-wise: [rows, hidden] → [rows, hidden] (rows may be any subset). */
+  finalNorm(x: Tensor2D): Tensor2D;
+  dispose(): void;
+}
+
+/** A loaded decoder. Create with `loadModel` (or `DecoderModel` over weights you built); free with `dispose()`. */
+export class DecoderModel {
+  /**
+   * Most attention scores (batch·heads·queries·keys) one layer materializes at once; longer inputs are attended in
+   * query chunks (exact). Lower it to trade speed for memory on long prompts.
+   */
+  maxAttentionScores = DEFAULT_SCORE_BUDGET;
+  /**
+   * Called before each decoder layer runs (forward, `stages().layer`, the backward pass's recomputation). The engine
+   * worker beats its liveness pulse here: a synchronous wasm training step sends no other message for minutes.
+   */
+  onLayer: ((layer: number) => void) | null = null;
+  /**
+   * Largest f32 LM head (vocab·hidden values) that gets a transposed copy for decoding on wasm (see `decodeHead`);
+   * 0 turns it off. The default (8 Mi values, 32 MiB) covers the demo model and small vocabularies, not 150k-token
+   * ones, where the copy and XNNPACK's packed copy of it would add ≥ 2× the head's bytes.
+   */
+  decodeHeadMaxValues = 8 * 1024 * 1024;
+  private readonly rope: RopeTables;
+  /** [hidden, vocab]: the LM head transposed for decoding on wasm, built on first use; null until then. */
+  private headT: Tensor2D | null = null;
+  private disposed = false;
+
+  constructor(
+    readonly config: ModelConfig,
+    private readonly weights: ModelWeights,
+  ) {
+    this.rope = new RopeTables(config);
+  }
+
+  /**
+   * ids: int32 [batch, seq] → logits [batch, seq, vocab]. Differentiable w.r.t. variables used by `opts.hook`.
+   * Caller owns the result.
+   */
+  forward(ids: Tensor2D, opts: ForwardOptions = {}): Tensor3D {
+    return tf.tidy(() => this.logits(this.hiddenStates(ids, opts))); // [batch, seq, vocab]
+  }
+
+  /** ids: int32 [batch, seq] → final-normed hidden states [batch, seq, hidden] (for chunked losses). Caller owns it. */
+  hiddenStates(ids: Tensor2D, opts: ForwardOptions = {}): Tensor3D {
+    this.assertAlive();
+    const [batch, seq] = ids.shape;
+    if (seq === 0) throw new Error('forward: empty sequence');
+    const cache = opts.cache ?? null;
+    cache?.check(batch, seq);
+    const past = cache?.length ?? 0;
+    const newMask = readAttentionMask(opts.attentionMask, batch, seq, past);
+    const keyMask = cache ? cache.keyMask(newMask, seq) : newMask;
+    const result = tf.tidy(() => {
+      const ctx = this.context(batch, seq, past, keyMask, opts);
+      let x = embedTokens(this.weights, ids, this.config.vocab, this.config.hidden); // [batch·seq, hidden]
+      for (let i = 0; i < this.config.layers; i++) x = this.layer(i, x, ctx); // [batch·seq, hidden]
+      x = rmsNorm(x, this.weights.norm, this.config.rmsNormEps); // [batch·seq, hidden]
+      return x.reshape([batch, seq, this.config.hidden]) as Tensor3D; // [batch, seq, hidden]
+    });
+    cache?.commit(seq, keyMask);
+    return result;
+  }
+
+  /** h: [batch, seq, hidden] → logits [batch, seq, vocab] through the (tied or separate) LM head. Caller owns it. */
+  logits(h: Tensor3D): Tensor3D {
+    return tf.tidy(() => {
+      const [batch, seq, hidden] = h.shape;
+      const rows = h.reshape([batch * seq, hidden]) as Tensor2D; // [batch·seq, hidden]
+      const host = this.weights.hostEmbeddings;
+      const head = this.weights.lmHead ?? this.weights.embed; // [vocab, hidden]
+      if (!host && !head) throw new Error('model weights have no LM head');
+      const out = host ? host.head.apply(rows) : this.headProduct(rows, head!); // [batch·seq, vocab]
+      return out.reshape([batch, seq, this.config.vocab]) as Tensor3D; // [batch, seq, vocab]
+    });
+  }
+
+  /**
+   * The forward pass split at layer boundaries, for activation checkpointing in src/train: `embed()` →
+   * `layer(i, x)` for each layer → `finalNorm(x)`. Each call is differentiable on its own, so a trainer can keep
+   * only the layer inputs and recompute one layer at a time in the backward pass. No KV cache. The caller owns
+   * every returned tensor and must `dispose()` the stages (RoPE slices, mask).
+   */
+  stages(ids: Tensor2D, opts: Pick<ForwardOptions, 'hook' | 'attentionMask'> = {}): DecoderStages {
+    this.assertAlive();
+    const [batch, seq] = ids.shape;
+    if (seq === 0) throw new Error('forward: empty sequence');
+    const keyMask = readAttentionMask(opts.attentionMask, batch, seq, 0);
+    const ctx = this.context(batch, seq, 0, keyMask, opts, false); // whole sequences: RoPE by cos/sin, no cache
+    const eps = this.config.rmsNormEps;
+    return {
+      layers: this.weights.layers.length,
+      embed: () => embedTokens(this.weights, ids, this.config.vocab, this.config.hidden), // [batch·seq, hidden]
+      layer: (i, x) => this.layer(i, x, ctx),
+      finalNorm: (x) => rmsNorm(x, this.weights.norm, eps),
+      dispose: () => tf.dispose(ctx.mask ? [ctx.cos, ctx.sin, ctx.mask] : [ctx.cos, ctx.sin]),
+    };
+  }
+
+  /** Decoder layer `i` (announced to `onLayer` first). [batch·seq, hidden] → same. Caller owns it. */
+  private layer(i: number, x: Tensor2D, ctx: AttentionContext): Tensor2D {
+    this.onLayer?.(i);
+    return decoderLayer(this.weights.layers[i], i, x, ctx);
+  }
+
+  /**
+   * RoPE, mask and options of one forward over `seq` new tokens after `past` cached ones; one new token per row
+   * rotates by matrices (`decodeRope`). The caller owns cos, sin, mask and the RoPE matrices.
+   */
+  private context(
+    batch: number,
+    seq: number,
+    past: number,
+    keyMask: Uint8Array[] | null,
+    opts: ForwardOptions,
+    decodeRope = seq === 1,
+  ): AttentionContext {
+    const positions = buildPositions(batch, seq, past, keyMask); // [batch·seq] or null: past .. past + seq − 1
+    const { cos, sin, rotation } = this.rope.forTokens(batch, seq, past, positions); // [batch | 1, seq, 1, headDim]
+    const m = buildAttentionMask({ batch, seq, past, keyMask, slidingWindow: this.config.slidingWindow });
+    const mask = m ? tf.tensor4d(m.data, [m.rows, 1, seq, past + seq]) : null; // [batch | 1, 1, seq, past + seq]
+    return {
+      config: this.config,
+      batch,
+      seq,
+      cos,
+      sin,
+      rotation,
+      ropeMatrices: decodeRope ? this.rope.decodeMatrices(positions ?? [past]) : null,
+      mask,
+      hook: opts.hook,
+      cache: opts.cache ?? null,
+      scoreBudget: this.maxAttentionScores,
+    };
+  }
+
+  /**
+   * rows [n, hidden] · head [vocab, hidden]ᵀ → [n, vocab], no gradient to the head. A decode step (n ≤ 4) on wasm
+   * uses the transposed copy: XNNPACK packs a matMul's right operand once per tensor and keeps it, so x·headᵀ from
+   * [hidden, vocab] runs its GEMM at full width, while x·headᵀ from [vocab, hidden] must run as (head·xᵀ)ᵀ with a
+   * one-column right operand (the small bench model's 4096-token head: ~1 ms → ~0.15 ms per token, Node).
+   */
+  private headProduct(rows: Tensor2D, head: FloatTable): Tensor2D {
+    if (head instanceof RowBlockMatrix) return head.matMulT(rows); // [n, vocab], past one storage binding
+    const headT = rows.shape[0] <= 4 ? this.decodeHead(head) : null;
+    return headT ? tf.matMul(rows, headT) : matMulFrozenT(rows, head); // [n, vocab]
+  }
+
+  /** The transposed head for decoding, built once; null off wasm or above `decodeHeadMaxValues`. */
+  private decodeHead(head: Tensor2D): Tensor2D | null {
+    if (this.headT) return this.headT;
+    if (tf.getBackend() !== 'wasm' || head.size > this.decodeHeadMaxValues) return null;
+    this.headT = tf.keep(tf.transpose(head) as Tensor2D); // [hidden, vocab], owned by the model
+    return this.headT;
+  }
+
+  /** A cache for `batch` rows and up to `maxLen` tokens in total (prompt + generated). Free with `cache.dispose()`. */
+  createCache(batch: number, maxLen: number): KVCache {
+    this.assertAlive();
+    return new KVCache(batch, maxLen, this.config.layers);
+  }
+
+  /**
+   * Natural-log probability of each `ids[i]` given `ids[0..i)`; entry 0 is null (nothing precedes it).
+   * Computed in one forward pass; `opts.hook` scores with an adapter.
+   */
+  async logProbs(ids: readonly number[], opts: { hook?: AdapterHook | null } = {}): Promise<(number | null)[]> {
+    return sequenceLogProbs(this, ids, opts.hook);
+  }
+
+  /** Every frozen projection by HF module path (`model.layers.0.self_attn.q_proj`). */
+  linears(): Map<string, Linear> {
+    return linearsByPath(this.weights);
+  }
+
+  /** Parameters of the checkpoint (weights + biases + norms; a tied LM head counted once). */
+  parameterCount(): number {
+    return countParameters(this.config);
+  }
+
+  /**
+   * Bytes the loaded weights occupy on the backend (linears as stored, float tensors at 4 bytes/value, a compact
+   * f16 LM head as packed); host-side embedding tables are reported by `hostByteSize()`.
+   */
+  byteSize(): number {
+    return weightsByteSize(this.weights);
+  }
+
+  /** Bytes held in host memory: the f16 embedding table of compact embeddings, else 0. */
+  hostByteSize(): number {
+    return this.weights.hostEmbeddings?.table.byteLength ?? 0;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.rope.dispose();
+    this.headT?.dispose();
+    this.headT = null;
+    disposeWeights(this.weights);
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new Error('model used after dispose()');
+  }
 }

@@ -17,7 +17,7 @@ import {
   type Checkpoint,
 } from './checkpoint';
 import { loadModelConfig, type ModelConfig } from './config';
-import { DecoderModel } from './decoder-model';
+import { DecoderModel } from './llama';
 import { denseLinearFactory } from './dense-linear';
 import type { Linear, LinearFactory } from './linear';
 import { layerLinearShapes } from './memory-estimate';

@@ -85,13 +85,8 @@ export function estimateModelMemory(
 }
 
 /** Device bytes of the frozen base in `mode`; see `estimateModelMemory` for the breakdown. */
-export function estimateModelBytes(
-  c: ModelConfig,
-  mode: QuantMode,
-  groupSize: GroupSize = 64,
-  embeddings: 'f32' | 'f16' = 'f32',
-): number {
-  return estimateModelMemory(c, mode, groupSize, embeddings).total;
+export function estimateModelBytes(...args: Parameters<typeof estimateModelMemory>): number {
+  return estimateModelMemory(...args).total;
 }
 
 /** Bytes of a KV cache for `batch` rows of `tokens` tokens (f32 keys and values, every layer). */

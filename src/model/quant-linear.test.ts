@@ -1,41 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
-import { dequantize } from '../quant/dequantize';
 import { hostKernelSettings } from '../quant/kernels/host/quant-matmul-host';
 import { createLinearFactory, createPackedLinear } from './linear-factory';
 import type { Linear } from './linear';
-import { PACKED_MODES, type PackedMode } from '../quant/packed';
+import { PACKED_MODES, type GroupSize } from '../quant/packed';
 import { QuantLinear } from './quant-linear';
+import { checkPackedLinear, expectNoLeakAcrossApplyAndGrad } from '../test-utils/packed-linear-check';
 import { quantize } from '../quant/quantize';
-import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from '../quant/synthetic';
+import { maxRelError, randomUniform, randomWeight, refForward } from '../quant/synthetic';
 
 // Shapes deliberately off every tile and group size: in 33/72/96 vs groups 32/64/128, out 17/40/80.
-const CASES: { out: number; inp: number; g: 32 | 64 | 128 }[] = [
+const CASES: { out: number; inp: number; g: GroupSize }[] = [
   { out: 17, inp: 33, g: 32 },
   { out: 40, inp: 72, g: 64 },
   { out: 80, inp: 96, g: 128 },
 ];
 const ROWS = [1, 3, 17];
-
-function checkLinear(mode: PackedMode, out: number, inp: number, g: 32 | 64 | 128, m: number, seed: number): void {
-  const w = randomWeight(out * inp, seed);
-  const bias = seed % 2 ? randomUniform(out, seed + 1) : null;
-  const packed = quantize(w, [out, inp], mode, g);
-  const ref = dequantize(packed);
-  const lin = new QuantLinear(packed, bias);
-  const xv = randomUniform(m * inp, seed + 2);
-  const dyv = randomUniform(m * out, seed + 3);
-  const x = tf.tensor2d(xv, [m, inp]);
-  const dy = tf.tensor2d(dyv, [m, out]);
-  const y = lin.apply(x);
-  const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(lin.apply(xx as tf.Tensor2D), dy)))(x);
-  expect(y.shape).toEqual([m, out]);
-  expect(maxRelError(y.dataSync(), refForward(xv, ref, m, inp, out, bias))).toBeLessThan(1e-5);
-  expect(maxRelError(dx.dataSync(), refInputGrad(dyv, ref, m, inp, out))).toBeLessThan(1e-5);
-  tf.dispose([x, dy, y, dx]);
-  lin.dispose();
-}
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`QuantLinear on ${backend}`, () => {
@@ -44,32 +25,29 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     for (const mode of PACKED_MODES) {
-      it(`${mode}: forward and input gradient match x·dequant(W)ᵀ and dy·dequant(W), M = ${ROWS.join('/')}`, () => {
+      it(`${mode}: forward and input gradient match x·dequant(W)ᵀ and dy·dequant(W), M = ${ROWS.join('/')}`, async () => {
         let seed = 11;
-        for (const { out, inp, g } of CASES) for (const m of ROWS) checkLinear(mode, out, inp, g, m, seed++);
+        for (const c of CASES)
+          for (const m of ROWS) {
+            const s = seed++;
+            await checkPackedLinear(mode, c, m, s, s % 2 === 1); // odd seeds add a bias
+          }
       });
     }
 
-    it('multi-block path (transient decoded blocks smaller than W) gives the same result', () => {
+    it('multi-block path (transient decoded blocks smaller than W) gives the same result', async () => {
       const saved = hostKernelSettings.blockFloats;
       hostKernelSettings.blockFloats = 96 * 7; // 7-row blocks of a [40, 72]/[80, 96] weight
       try {
-        checkLinear('int4', 40, 72, 64, 17, 5);
-        checkLinear('nf4', 80, 96, 32, 9, 6);
+        await checkPackedLinear('int4', { out: 40, inp: 72, g: 64 }, 17, 5, true);
+        await checkPackedLinear('nf4', { out: 80, inp: 96, g: 32 }, 9, 6, false);
       } finally {
         hostKernelSettings.blockFloats = saved;
       }
     });
 
     it('leaks no tensors across apply + grad', () => {
-      const lin = createLinearFactory('int8')('t', randomWeight(20 * 40, 1), [20, 40], null);
-      const x = tf.randomNormal([5, 40]) as tf.Tensor2D;
-      const before = tf.memory().numTensors;
-      tf.dispose(lin.apply(x));
-      tf.dispose(tf.grad((xx: tf.Tensor) => tf.sum(lin.apply(xx as tf.Tensor2D)))(x));
-      expect(tf.memory().numTensors).toBe(before);
-      tf.dispose(x);
-      lin.dispose();
+      expectNoLeakAcrossApplyAndGrad(createLinearFactory('int8')('t', randomWeight(20 * 40, 1), [20, 40], null), 5, 40);
     });
   });
 }

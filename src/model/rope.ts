@@ -3,7 +3,7 @@
  * [x1, x2] and rotated as (x1·cos − x2·sin, x2·cos + x1·sin), with frequency i shared by element i and i + d/2.
  * Checkpoints keep the HF q/k row order, so this (not the interleaved GPT-J form) is the one that matches them.
  */
-import { tf, type Tensor2D, type Tensor4D } from '../backend/tf';
+import { tf, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
 import type { ModelConfig, RopeScaling } from './config';
 import { matMulFrozenT } from './frozen-matmul';
 
@@ -87,6 +87,44 @@ export class RopeTables {
       }
     }
     return out;
+  }
+
+  /**
+   * cos/sin of the new tokens, [batch | 1, seq, 1, headDim] each (broadcast over heads): at `positions` (per row,
+   * [batch·seq], when padding shifts them) or at past .. past + seq − 1 for every row. Caller owns cos and sin; the
+   * rotation stays owned by the tables.
+   */
+  forTokens(
+    batch: number,
+    seq: number,
+    past: number,
+    positions: Int32Array | null,
+  ): { cos: Tensor4D; sin: Tensor4D; rotation: Tensor2D } {
+    const { cos: cosTable, sin: sinTable, rotation } = this.tables(past + seq);
+    const dim = 2 * this.inv.length;
+    const rows = tf.tidy(() => {
+      if (!positions) {
+        const cos = cosTable.slice([past, 0], [seq, dim]).reshape([1, seq, 1, dim]) as Tensor4D;
+        return { cos, sin: sinTable.slice([past, 0], [seq, dim]).reshape([1, seq, 1, dim]) as Tensor4D };
+      }
+      const pos = tf.tensor1d(positions, 'int32'); // [batch·seq]
+      const cos = tf.gather(cosTable, pos).reshape([batch, seq, 1, dim]) as Tensor4D;
+      return { cos, sin: tf.gather(sinTable, pos).reshape([batch, seq, 1, dim]) as Tensor4D };
+    });
+    return { ...rows, rotation };
+  }
+
+  /**
+   * RoPE of one new token per row at `positions` as [rows, headDim, headDim] matrices (one shared matrix when every
+   * row is at the same position), q's carrying the 1/√headDim score scale. Caller owns them.
+   */
+  decodeMatrices(positions: ArrayLike<number>): { q: Tensor3D; k: Tensor3D } {
+    const dim = 2 * this.inv.length;
+    const same = Array.prototype.every.call(positions, (p: number) => p === positions[0]);
+    const at = same ? [positions[0]] : positions;
+    const q = tf.tensor3d(this.matrices(at, 1 / Math.sqrt(dim)), [at.length, dim, dim]);
+    const k = tf.tensor3d(this.matrices(at), [at.length, dim, dim]);
+    return { q, k };
   }
 
   private grow(length: number): void {

@@ -6,7 +6,7 @@ import { cappedAdapter, nodeGpu } from '../test-utils/webgpu.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
 import { chunkedHeadNllSum } from '../train/head-loss';
 import { headOf } from '../train/loss';
-import type { DecoderModel } from './decoder-model';
+import type { DecoderModel } from './llama';
 import { loadModel, type LoadOptions } from './load';
 import { RowBlockLinear, RowBlockMatrix } from './row-blocks';
 import type { ModelWeights } from './weights';

@@ -3,6 +3,7 @@
  * (`model.layers.{i}.self_attn.q_proj.weight` → `layers[i].q`).
  */
 import type { Tensor1D, Tensor2D } from '../backend/tf';
+import { LINEAR_MODULE_NAMES } from '../spec/modules';
 import type { AdapterHook, Linear } from './linear';
 import type { FloatTable } from './row-blocks';
 
@@ -73,4 +74,35 @@ export function disposeWeights(w: ModelWeights): void {
     for (const t of [l.inputNorm, l.postAttentionNorm, l.qNorm, l.kNorm]) t?.dispose();
     for (const lin of [l.q, l.k, l.v, l.o, l.gate, l.up, l.down]) lin.dispose();
   }
+}
+
+/** Every frozen projection by HF module path (`model.layers.0.self_attn.q_proj`), layer by layer. */
+export function linearsByPath(w: ModelWeights): Map<string, Linear> {
+  const out = new Map<string, Linear>();
+  w.layers.forEach((l, i) => {
+    const byName = {
+      q_proj: l.q,
+      k_proj: l.k,
+      v_proj: l.v,
+      o_proj: l.o,
+      gate_proj: l.gate,
+      up_proj: l.up,
+      down_proj: l.down,
+    };
+    for (const name of LINEAR_MODULE_NAMES) out.set(linearPath(i, name), byName[name]);
+  });
+  return out;
+}
+
+/**
+ * Bytes `w` occupies on the backend: linears as stored, float tensors at 4 bytes/value, a compact f16 LM head as
+ * packed (the host-side embedding table is not counted).
+ */
+export function weightsByteSize(w: ModelWeights): number {
+  let floats = (w.embed?.size ?? 0) + w.norm.size + (w.lmHead?.size ?? 0);
+  for (const l of w.layers)
+    floats += l.inputNorm.size + l.postAttentionNorm.size + (l.qNorm?.size ?? 0) + (l.kNorm?.size ?? 0);
+  let bytes = floats * 4 + (w.hostEmbeddings?.head.byteSize ?? 0);
+  for (const lin of linearsByPath(w).values()) bytes += lin.byteSize;
+  return bytes;
 }

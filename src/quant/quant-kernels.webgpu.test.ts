@@ -8,12 +8,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../backend/tf';
 import { assertFitsDevice } from './device-limits';
-import { dequantize } from './dequantize';
-import { PACKED_MODES, type GroupSize, type PackedMode } from './packed';
+import { PACKED_MODES, type GroupSize } from './packed';
 import { QuantLinear } from '../model/quant-linear';
 import { quantize } from './quantize';
-import { maxRelError, randomUniform, randomWeight, refForward, refInputGrad } from './synthetic';
+import { randomWeight } from './synthetic';
 import { initDawnWebGpu } from './webgpu-dawn.node.js';
+import { checkPackedLinear, expectNoLeakAcrossApplyAndGrad } from '../test-utils/packed-linear-check';
 
 // Every mode runs every program variant: GEMV (R = 1, 2, 4, 8 rows) and tiled forward, with and without bias,
 // vec4-aligned and scalar x loads, column-GEMV and tiled input gradient; all three group sizes; M = 1, 2, 3, 8
@@ -25,34 +25,6 @@ const CASES: { out: number; inp: number; g: GroupSize; rows: number[]; bias: boo
   { out: 9, inp: 520, g: 64, rows: [1, 8, 17], bias: true }, // several GEMV-T workgroups (int8: 132 words > 64)
 ];
 
-async function check(
-  mode: PackedMode,
-  out: number,
-  inp: number,
-  g: GroupSize,
-  m: number,
-  seed: number,
-  withBias: boolean,
-): Promise<void> {
-  const w = randomWeight(out * inp, seed);
-  const bias = withBias ? randomUniform(out, seed + 1) : null;
-  const packed = quantize(w, [out, inp], mode, g);
-  const ref = dequantize(packed);
-  const lin = new QuantLinear(packed, bias);
-  const xv = randomUniform(m * inp, seed + 2);
-  const dyv = randomUniform(m * out, seed + 3);
-  const x = tf.tensor2d(xv, [m, inp]);
-  const dy = tf.tensor2d(dyv, [m, out]);
-  const y = lin.apply(x);
-  const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(lin.apply(xx as tf.Tensor2D), dy)))(x);
-  const label = `${mode} [${out}, ${inp}] g${g} M=${m}`;
-  expect(y.shape, label).toEqual([m, out]);
-  expect(maxRelError(await y.data(), refForward(xv, ref, m, inp, out, bias)), `forward ${label}`).toBeLessThan(1e-5);
-  expect(maxRelError(await dx.data(), refInputGrad(dyv, ref, m, inp, out)), `input grad ${label}`).toBeLessThan(1e-5);
-  tf.dispose([x, dy, y, dx]);
-  lin.dispose();
-}
-
 describe('quant WGSL kernels (webgpu via Dawn)', () => {
   beforeAll(async () => {
     const adapter = await initDawnWebGpu({ skipWorkgroupZeroInit: true });
@@ -62,20 +34,16 @@ describe('quant WGSL kernels (webgpu via Dawn)', () => {
   for (const mode of PACKED_MODES) {
     it(`${mode}: forward (GEMV, tiled) and input gradient (column GEMV, tiled) match the reference`, async () => {
       let seed = 100;
-      for (const { out, inp, g, rows, bias } of CASES)
-        for (const m of rows) await check(mode, out, inp, g, m, seed++, bias);
+      for (const c of CASES) for (const m of c.rows) await checkPackedLinear(mode, c, m, seed++, c.bias);
     }, 120_000);
   }
 
-  it('leaves no tensors behind', async () => {
-    const lin = new QuantLinear(quantize(randomWeight(20 * 40, 1), [20, 40], 'nf4', 32), null);
-    const x = tf.randomNormal([4, 40]) as tf.Tensor2D;
-    const before = tf.memory().numTensors;
-    tf.dispose(lin.apply(x));
-    tf.dispose(tf.grad((xx: tf.Tensor) => tf.sum(lin.apply(xx as tf.Tensor2D)))(x));
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose(x);
-    lin.dispose();
+  it('leaves no tensors behind', () => {
+    expectNoLeakAcrossApplyAndGrad(
+      new QuantLinear(quantize(randomWeight(20 * 40, 1), [20, 40], 'nf4', 32), null),
+      4,
+      40,
+    );
   });
 
   it('refuses a packed buffer larger than the device can bind, naming the weight', () => {

@@ -44,16 +44,16 @@ export function refForward(
   return y;
 }
 
-/** dx [m, in] = dy [m, out] · W, accumulated in float64. */
-export function refInputGrad(dy: Float32Array, w: Float32Array, m: number, inp: number, out: number): Float64Array {
-  const dx = new Float64Array(m * inp);
-  for (let r = 0; r < m; r++) {
-    for (let o = 0; o < out; o++) {
-      const g = dy[r * out + o];
-      for (let c = 0; c < inp; c++) dx[r * inp + c] += g * w[o * inp + c];
+/** Row-major float64 product [m, k]·[k, n] → [m, n]; dx [m, in] = dy [m, out] · W [out, in] is (dy, W, m, out, in). */
+export function referenceMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const av = a[i * k + p];
+      for (let j = 0; j < n; j++) out[i * n + j] += av * b[p * n + j];
     }
   }
-  return dx;
+  return out;
 }
 
 /** Largest |a - b| relative to the largest |b| (1 when b is all zeros): a scale-free kernel error. */

@@ -8,6 +8,8 @@ import type { EngineDeps, EngineHandlers } from '../engine/job';
 import { LocalEngine } from '../engine/local-engine';
 import { serveEngine } from '../engine/serve';
 import { EngineClient } from '../protocol/client';
+import type { Engine } from '../protocol/engine';
+import type { ModelSource, NamedBlob } from '../protocol/model-types';
 import { openStudioDb, type StudioDb } from '../storage';
 
 /** A client of a served `LocalEngine` with Node's deps (`openDb` for storage) and `handlers` (default: all). */
@@ -35,4 +37,23 @@ export async function channelEngine(dbName: string): Promise<{ client: EngineCli
   const client = servedClient(async () => db);
   await client.request('init', { preference: 'wasm' });
   return { client, db };
+}
+
+/**
+ * Prepares `files` as a stored dataset (seed 1, `evalSplit` held out) for the model `tokenizerId`, tokenized with the
+ * tokenizer of `source`; returns the dataset id.
+ */
+export async function prepareDataset(
+  engine: Pick<Engine, 'request'>,
+  p: { name: string; files: NamedBlob[]; source: ModelSource; tokenizerId: string; evalSplit: number },
+): Promise<string> {
+  const prepared = await engine.request('prepareData', {
+    name: p.name,
+    files: p.files,
+    tokenizer: p.source,
+    tokenizerId: p.tokenizerId,
+    options: { evalSplit: p.evalSplit, seed: 1 },
+  });
+  if (!prepared.datasetId) throw new Error(`dataset ${p.name} was not stored`);
+  return prepared.datasetId;
 }

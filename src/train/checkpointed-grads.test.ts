@@ -1,22 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { Rng } from '../util/rng';
 import { makeBatch } from './batch';
 import { computeStepGradients } from './grad-step';
 import { causalLmLossSum } from './loss';
 import { loraObjective } from './objective';
-import { buildModel, linearSpecs, randomAdapter, randomWeights, tinyConfig } from './testing/tiny-model';
+import { cpuTinyModel, linearSpecs, randomAdapter, tinyConfig } from './testing/tiny-model';
 
 const config = tinyConfig({ layers: 4, hidden: 32, headDim: 8, intermediate: 64, vocab: 64 });
 let model: DecoderModel;
 
 beforeAll(async () => {
-  await initNodeBackend('cpu');
-  model = buildModel(config, randomWeights(config, 21));
+  model = await cpuTinyModel(config, 21);
 });
 afterAll(() => model.dispose());
 

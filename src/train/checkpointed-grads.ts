@@ -8,7 +8,7 @@
  */
 import { tf, type Tensor2D } from '../backend/tf';
 import type { AdapterHook } from '../model/linear';
-import type { DecoderStages } from '../model/decoder-model';
+import type { DecoderStages } from '../model/llama';
 import type { Rng } from '../util/rng';
 import type { LmBatch } from './batch';
 import { chunkedHeadNllSum } from './head-loss';

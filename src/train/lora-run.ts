@@ -8,7 +8,7 @@ import { specsOf } from '../lora/config';
 import { type LoraConfig } from '../spec/lora-config';
 import { doraRowNorms } from '../lora/dora';
 import { LoraAdapter } from '../lora/lora-adapter';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import type { CheckpointStore } from './checkpoint';
 import { loraObjective, type TrainObjective } from './objective';
 import { checkPreferenceData, preferenceObjective, preferenceSpecOf } from './preference/preference-objective';

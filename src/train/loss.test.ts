@@ -1,18 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { DEFAULT_LORA_CONFIG } from '../spec/lora-config';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { makeBatch } from './batch';
 import { causalLmLossSum } from './loss';
-import { buildModel, linearSpecs, randomAdapter, randomWeights, tinyConfig } from './testing/tiny-model';
+import { cpuTinyModel, linearSpecs, randomAdapter, tinyConfig } from './testing/tiny-model';
 
 const config = tinyConfig();
 let model: DecoderModel;
 
 beforeAll(async () => {
-  await initNodeBackend('cpu');
-  model = buildModel(config, randomWeights(config, 1));
+  model = await cpuTinyModel(config, 1);
 });
 afterAll(() => model.dispose());
 

@@ -2,16 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import type { TokenizedExample } from '../data/types';
 import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../spec/lora-config';
 import { LoraAdapter } from '../lora/lora-adapter';
-import type { DecoderModel } from '../model/decoder-model';
+import type { DecoderModel } from '../model/llama';
 import { decodeCheckpoint, encodeCheckpoint, MemoryCheckpointStore } from './checkpoint';
 import { FileCheckpointStore } from './checkpoint-store.node.js';
 import { loraObjective, type TrainObjective } from './objective';
-import { buildModel, linearSpecs, randomWeights, tinyConfig } from './testing/tiny-model';
+import { cpuTinyModel, linearSpecs, tinyConfig } from './testing/tiny-model';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../spec/train-config';
 import { seedStreams, Trainer, type TrainerEvent } from './trainer';
 
@@ -19,8 +18,7 @@ const config = tinyConfig();
 let model: DecoderModel;
 
 beforeAll(async () => {
-  await initNodeBackend('cpu');
-  model = buildModel(config, randomWeights(config, 11));
+  model = await cpuTinyModel(config, 11);
 });
 afterAll(() => model.dispose());
 

@@ -1,5 +1,13 @@
 import { useStudio } from '../../store';
 import { mergeSelected } from '../../store/adapters-actions';
+import { Segmented, type SegmentedOption } from '../Segmented';
+import { bindNumber } from '../bind-number';
+import { NumberField } from '../train/NumberField';
+
+const METHODS: SegmentedOption<'cat' | 'svd'>[] = [
+  { value: 'cat', label: 'Concatenate (exact)' },
+  { value: 'svd', label: 'Weighted SVD' },
+];
 
 /** Merge the ticked adapters: concat (exact, ranks add up) or weighted SVD to a chosen rank. */
 export function MergePanel() {
@@ -29,38 +37,15 @@ export function MergePanel() {
       ))}
       <div className="form-grid">
         <span id="merge-method-label">Method</span>
-        <div className="segmented" role="radiogroup" aria-labelledby="merge-method-label">
-          <label className={merge.method === 'cat' ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="merge-method"
-              checked={merge.method === 'cat'}
-              onChange={() => set({ method: 'cat' })}
-            />
-            Concatenate (exact)
-          </label>
-          <label className={merge.method === 'svd' ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="merge-method"
-              checked={merge.method === 'svd'}
-              onChange={() => set({ method: 'svd' })}
-            />
-            Weighted SVD
-          </label>
-        </div>
+        <Segmented
+          name="merge-method"
+          labelledBy="merge-method-label"
+          options={METHODS}
+          value={merge.method}
+          onChange={(method) => set({ method })}
+        />
         {merge.method === 'svd' ? (
-          <>
-            <label htmlFor="merge-rank">Rank</label>
-            <input
-              id="merge-rank"
-              type="number"
-              min={1}
-              max={256}
-              value={merge.rank}
-              onChange={(e) => set({ rank: Math.max(1, Math.trunc(Number(e.target.value) || 1)) })}
-            />
-          </>
+          <NumberField id="merge-rank" label="Rank" min={1} max={256} integer {...bindNumber(merge, 'rank', set)} />
         ) : null}
         <label htmlFor="merge-name">New adapter name</label>
         <input id="merge-name" value={merge.name} onChange={(e) => set({ name: e.target.value })} />

@@ -2,6 +2,15 @@ import { useStudio } from '../../store';
 import { cancelPrepare, prepareData, refreshPreviews } from '../../store/data-actions';
 import { ProgressBar } from '../ProgressBar';
 import { PromptFormatField } from './PromptFormatField';
+import { Segmented, type SegmentedOption } from '../Segmented';
+import type { ProblemPolicy } from '../../../src/data/types';
+import { bindNumber } from '../bind-number';
+import { NumberField } from '../train/NumberField';
+
+const POLICIES: SegmentedOption<ProblemPolicy>[] = [
+  { value: 'fail', label: 'Stop and list them' },
+  { value: 'skip', label: 'Skip bad rows' },
+];
 
 /** Preparation options (what to do with bad rows, length, eval split) and the Prepare button with progress. */
 export function PrepareForm() {
@@ -17,45 +26,29 @@ export function PrepareForm() {
         <label htmlFor="data-name">Dataset name</label>
         <input id="data-name" value={data.name} onChange={(e) => patchData({ name: e.target.value })} />
         <span id="bad-rows-label">Bad records</span>
-        <div className="segmented" role="radiogroup" aria-labelledby="bad-rows-label">
-          <label className={options.policy === 'fail' ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="bad-rows"
-              checked={options.policy === 'fail'}
-              onChange={() => setOptions({ policy: 'fail' })}
-            />
-            Stop and list them
-          </label>
-          <label className={options.policy === 'skip' ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="bad-rows"
-              checked={options.policy === 'skip'}
-              onChange={() => setOptions({ policy: 'skip' })}
-            />
-            Skip bad rows
-          </label>
-        </div>
-        <label htmlFor="data-max-len">Max tokens per example</label>
-        <input
+        <Segmented
+          name="bad-rows"
+          labelledBy="bad-rows-label"
+          options={POLICIES}
+          value={options.policy}
+          onChange={(policy) => setOptions({ policy })}
+        />
+        <NumberField
           id="data-max-len"
-          type="number"
+          label="Max tokens per example"
           min={16}
           max={32768}
           step={16}
-          value={options.maxSeqLen}
-          onChange={(e) => setOptions({ maxSeqLen: Math.max(16, Number(e.target.value) || 256) })}
+          integer
+          {...bindNumber(options, 'maxSeqLen', setOptions)}
         />
-        <label htmlFor="data-eval">Held out for evaluation</label>
-        <input
+        <NumberField
           id="data-eval"
-          type="number"
+          label="Held out for evaluation"
           min={0}
           max={0.5}
           step={0.05}
-          value={options.evalSplit}
-          onChange={(e) => setOptions({ evalSplit: Math.min(0.5, Math.max(0, Number(e.target.value) || 0)) })}
+          {...bindNumber(options, 'evalSplit', setOptions)}
         />
         <PromptFormatField />
         <label className="inline span-2" htmlFor="data-completion-only">

@@ -1,5 +1,6 @@
 import { useStudio } from '../../store';
 import { cancelEvaluation, runEvaluation } from '../../store/evaluate-actions';
+import { bindNumber, type NumberKey } from '../bind-number';
 import { NumberField } from '../train/NumberField';
 
 /** Dataset, split, how to batch, the Predict grid settings, and Run. */
@@ -10,6 +11,7 @@ export function EvalSetup() {
   const datasetId = useStudio((s) => s.data.selectedDatasetId);
   const patchData = useStudio((s) => s.patchData);
   const hasModel = useStudio((s) => s.model.info !== null);
+  const num = (key: NumberKey<typeof e>) => bindNumber(e, key, patch);
   return (
     <fieldset className="card" data-testid="eval-setup">
       <legend>Data</legend>
@@ -34,41 +36,18 @@ export function EvalSetup() {
           <option value="eval">Held-out split</option>
           <option value="all">Every example</option>
         </select>
-        <NumberField
-          id="eval-max"
-          label="At most (0 = all)"
-          value={e.maxExamples}
-          min={0}
-          integer
-          onChange={(v) => patch({ maxExamples: v })}
-        />
+        <NumberField id="eval-max" label="At most (0 = all)" min={0} integer {...num('maxExamples')} />
         <NumberField
           id="eval-predict"
           label="Predict prompts (0 = none)"
-          value={e.predictCount}
           min={0}
           max={64}
           integer
-          onChange={(v) => patch({ predictCount: v })}
+          {...num('predictCount')}
         />
-        <NumberField
-          id="eval-new-tokens"
-          label="New tokens"
-          value={e.maxNewTokens}
-          min={1}
-          max={512}
-          integer
-          onChange={(v) => patch({ maxNewTokens: v })}
-        />
-        <NumberField
-          id="eval-temperature"
-          label="Temperature (0 = greedy)"
-          value={e.temperature}
-          min={0}
-          max={2}
-          onChange={(v) => patch({ temperature: v })}
-        />
-        <NumberField id="eval-seed" label="Seed" value={e.seed} min={0} integer onChange={(v) => patch({ seed: v })} />
+        <NumberField id="eval-new-tokens" label="New tokens" min={1} max={512} integer {...num('maxNewTokens')} />
+        <NumberField id="eval-temperature" label="Temperature (0 = greedy)" min={0} max={2} {...num('temperature')} />
+        <NumberField id="eval-seed" label="Seed" min={0} integer {...num('seed')} />
         <label htmlFor="eval-batched">Batching</label>
         <label className="inline">
           <input

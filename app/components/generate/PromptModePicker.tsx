@@ -2,11 +2,12 @@ import { describePromptFormat } from '../../../src/data/prompt-format';
 import { templateError } from '../../../src/data/template';
 import { useStudio } from '../../store';
 import type { PromptMode } from '../../store/generate-slice';
+import { Segmented, type SegmentedOption } from '../Segmented';
 
-const MODES: { mode: PromptMode; label: string; title: string }[] = [
-  { mode: 'text', label: 'Text', title: 'The prompt is continued as it is' },
-  { mode: 'chat', label: 'Chat', title: "A conversation in the model's chat template" },
-  { mode: 'template', label: 'Template', title: 'The prompt is filled into a prompt template' },
+const MODES: SegmentedOption<PromptMode>[] = [
+  { value: 'text', label: 'Text', title: 'The prompt is continued as it is' },
+  { value: 'chat', label: 'Chat', title: "A conversation in the model's chat template" },
+  { value: 'template', label: 'Template', title: 'The prompt is filled into a prompt template' },
 ];
 
 /**
@@ -23,27 +24,15 @@ export function PromptModePicker() {
   const error = shown === 'template' ? templateError(template) : null;
   return (
     <>
-      <div className="segmented" role="radiogroup" aria-label="Prompt mode">
-        {MODES.map((m) => {
-          const disabled = m.mode === 'chat' && !hasChat;
-          return (
-            <label
-              key={m.mode}
-              className={shown === m.mode ? 'selected' : undefined}
-              title={disabled ? 'This model has no chat template' : m.title}
-            >
-              <input
-                type="radio"
-                name="gen-mode"
-                checked={shown === m.mode}
-                disabled={disabled}
-                onChange={() => patch({ mode: m.mode, formatFrom: null })}
-              />
-              {m.label}
-            </label>
-          );
-        })}
-      </div>
+      <Segmented
+        name="gen-mode"
+        ariaLabel="Prompt mode"
+        options={MODES.map((m) =>
+          m.value === 'chat' && !hasChat ? { ...m, disabled: true, title: 'This model has no chat template' } : m,
+        )}
+        value={shown}
+        onChange={(mode) => patch({ mode, formatFrom: null })}
+      />
       {from ? (
         <p className="hint" data-testid="gen-format-note">
           Prompts go through {describePromptFormat(from.format)}, as <strong>{from.adapter}</strong> was trained.

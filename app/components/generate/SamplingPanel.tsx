@@ -1,6 +1,8 @@
 import type { SamplingControls } from '../../../src/protocol/generate-types';
 import { useStudio } from '../../store';
 import { DEFAULT_SAMPLING } from '../../store/generate-slice';
+import { bindNumber } from '../bind-number';
+import { NumberField } from '../train/NumberField';
 
 const FIELDS: { name: keyof SamplingControls; label: string; min: number; max: number; step: number; hint: string }[] =
   [
@@ -32,14 +34,13 @@ export function SamplingPanel() {
             onChange={(v) => setSampling({ [f.name]: v })}
           />
         ))}
-        <label htmlFor="gen-max">Max new tokens</label>
-        <input
+        <NumberField
           id="gen-max"
-          type="number"
+          label="Max new tokens"
           min={1}
           max={2048}
-          value={g.maxNewTokens}
-          onChange={(e) => patch({ maxNewTokens: Math.max(1, Number(e.target.value) || 1) })}
+          integer
+          {...bindNumber(g, 'maxNewTokens', patch)}
         />
         <label htmlFor="gen-seed">Seed</label>
         <span className="row">

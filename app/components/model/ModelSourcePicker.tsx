@@ -3,11 +3,12 @@ import { inspectSelected } from '../../store/model-actions';
 import type { ModelSourceKind } from '../../store/model-slice';
 import { formatBytes, formatCount } from '../../format';
 import { ModelDropZone } from './ModelDropZone';
+import { Segmented, type SegmentedOption } from '../Segmented';
 
-const KINDS: { id: ModelSourceKind; label: string }[] = [
-  { id: 'builtin', label: 'Built-in demo' },
-  { id: 'hub', label: 'Hugging Face' },
-  { id: 'files', label: 'Local files' },
+const KINDS: SegmentedOption<ModelSourceKind>[] = [
+  { value: 'builtin', label: 'Built-in demo' },
+  { value: 'hub', label: 'Hugging Face' },
+  { value: 'files', label: 'Local files' },
 ];
 
 /** Where the base model comes from: a built-in model, a Hugging Face repo, or files from disk. */
@@ -21,20 +22,13 @@ export function ModelSourcePicker() {
   return (
     <fieldset className="card source-picker">
       <legend>Base model</legend>
-      <div className="segmented" role="radiogroup" aria-label="Model source">
-        {KINDS.map((k) => (
-          <label key={k.id} className={model.sourceKind === k.id ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="model-source"
-              value={k.id}
-              checked={model.sourceKind === k.id}
-              onChange={() => choose(k.id)}
-            />
-            {k.label}
-          </label>
-        ))}
-      </div>
+      <Segmented
+        name="model-source"
+        ariaLabel="Model source"
+        options={KINDS}
+        value={model.sourceKind}
+        onChange={choose}
+      />
       {model.sourceKind === 'builtin' ? (
         <div className="field-stack">
           {model.builtins.map((b) => (

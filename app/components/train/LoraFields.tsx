@@ -2,19 +2,19 @@ import { loraScale, targetNames } from '../../../src/spec/lora-config';
 import { LINEAR_MODULE_NAMES } from '../../../src/spec/modules';
 import { useStudio } from '../../store';
 import { NumberField } from './NumberField';
-import { useFormEdit, useSettingsProblems } from './use-form-edit';
+import { useFormEdit, useNumberBinding } from './use-form-edit';
 import { SettingsGroup } from './SettingsGroup';
 
 /** LoRA settings: rank, alpha, dropout, target modules, rsLoRA, init. */
 export function LoraFields() {
   const lora = useStudio((s) => s.train.form.lora);
   const edit = useFormEdit();
+  const bind = useNumberBinding();
   const targets = targetNames(lora);
   const toggle = (name: string, on: boolean) => {
     const next = LINEAR_MODULE_NAMES.filter((n) => (n === name ? on : targets.includes(n)));
     edit.lora({ targets: next.length === LINEAR_MODULE_NAMES.length ? 'all-linear' : next });
   };
-  const problems = useSettingsProblems();
   const scale = loraScale(lora.rank, lora.alpha, lora.useRslora);
   return (
     <SettingsGroup
@@ -28,32 +28,15 @@ export function LoraFields() {
       }
     >
       <div className="form-grid">
-        <NumberField
-          id="lora-rank"
-          label="Rank"
-          value={lora.rank}
-          max={512}
-          error={problems['lora.rank']}
-          onChange={(rank) => edit.lora({ rank })}
-        />
+        <NumberField id="lora-rank" label="Rank" max={512} {...bind.lora('rank')} />
         <NumberField
           id="lora-alpha"
           label="Alpha"
-          value={lora.alpha}
           min={0.01}
-          onChange={(alpha) => edit.lora({ alpha })}
           hint={`scale ${scale.toFixed(3)}`}
-          error={problems['lora.alpha']}
+          {...bind.lora('alpha')}
         />
-        <NumberField
-          id="lora-dropout"
-          label="Dropout"
-          value={lora.dropout}
-          max={0.9}
-          step={0.05}
-          error={problems['lora.dropout']}
-          onChange={(dropout) => edit.lora({ dropout })}
-        />
+        <NumberField id="lora-dropout" label="Dropout" max={0.9} step={0.05} {...bind.lora('dropout')} />
         <span id="lora-targets-label">Target modules</span>
         <div className="target-list" role="group" aria-labelledby="lora-targets-label">
           {LINEAR_MODULE_NAMES.map((name) => (

@@ -1,13 +1,20 @@
 import type { TrainConfig } from '../../../src/spec/train-config';
 import { useStudio } from '../../store';
 import { NumberField } from './NumberField';
-import { useFormEdit, useSettingsProblems } from './use-form-edit';
+import { useFormEdit, useNumberBinding, useSettingsProblems } from './use-form-edit';
 import { SettingsGroup } from './SettingsGroup';
+import { Segmented, type SegmentedOption } from '../Segmented';
+
+const LENGTH_BY: SegmentedOption<'steps' | 'epochs'>[] = [
+  { value: 'steps', label: 'Steps' },
+  { value: 'epochs', label: 'Epochs' },
+];
 
 /** Optimizer, schedule, length, batching, eval, checkpoints, seed and what to do on NaN. */
 export function OptimFields() {
   const train = useStudio((s) => s.train.form.train);
   const edit = useFormEdit();
+  const bind = useNumberBinding();
   const problems = useSettingsProblems();
   const bySteps = train.steps !== null;
   return (
@@ -22,13 +29,7 @@ export function OptimFields() {
       }
     >
       <div className="form-grid">
-        <NumberField
-          id="train-lr"
-          label="Learning rate"
-          value={train.lr}
-          error={problems['train.lr']}
-          onChange={(lr) => edit.train({ lr })}
-        />
+        <NumberField id="train-lr" label="Learning rate" {...bind.train('lr')} />
         <label htmlFor="train-schedule">Schedule</label>
         <select
           id="train-schedule"
@@ -39,29 +40,15 @@ export function OptimFields() {
           <option value="linear">Linear decay</option>
           <option value="constant">Constant</option>
         </select>
-        <NumberField
-          id="train-warmup"
-          label="Warmup steps"
-          value={train.warmupSteps}
-          error={problems['train.warmupSteps']}
-          onChange={(warmupSteps) => edit.train({ warmupSteps })}
-        />
+        <NumberField id="train-warmup" label="Warmup steps" {...bind.train('warmupSteps')} />
         <span id="train-length-label">Length</span>
-        <div className="segmented" role="radiogroup" aria-labelledby="train-length-label">
-          <label className={bySteps ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="train-length"
-              checked={bySteps}
-              onChange={() => edit.train({ steps: train.steps ?? 100 })}
-            />
-            Steps
-          </label>
-          <label className={!bySteps ? 'selected' : undefined}>
-            <input type="radio" name="train-length" checked={!bySteps} onChange={() => edit.train({ steps: null })} />
-            Epochs
-          </label>
-        </div>
+        <Segmented
+          name="train-length"
+          labelledBy="train-length-label"
+          options={LENGTH_BY}
+          value={bySteps ? 'steps' : 'epochs'}
+          onChange={(by) => edit.train({ steps: by === 'steps' ? (train.steps ?? 100) : null })}
+        />
         {bySteps ? (
           <NumberField
             id="train-steps"
@@ -71,47 +58,12 @@ export function OptimFields() {
             onChange={(steps) => edit.train({ steps })}
           />
         ) : (
-          <NumberField
-            id="train-epochs"
-            label="Number of epochs"
-            value={train.epochs}
-            error={problems['train.epochs']}
-            onChange={(epochs) => edit.train({ epochs })}
-          />
+          <NumberField id="train-epochs" label="Number of epochs" {...bind.train('epochs')} />
         )}
-        <NumberField
-          id="train-batch"
-          label="Batch size"
-          value={train.batchSize}
-          max={256}
-          error={problems['train.batchSize']}
-          onChange={(batchSize) => edit.train({ batchSize })}
-        />
-        <NumberField
-          id="train-accum"
-          label="Gradient accumulation"
-          value={train.gradAccum}
-          max={256}
-          error={problems['train.gradAccum']}
-          onChange={(gradAccum) => edit.train({ gradAccum })}
-        />
-        <NumberField
-          id="train-seq"
-          label="Max sequence length"
-          value={train.maxSeqLen}
-          max={32768}
-          step={16}
-          error={problems['train.maxSeqLen']}
-          onChange={(maxSeqLen) => edit.train({ maxSeqLen })}
-        />
-        <NumberField
-          id="train-clip"
-          label="Gradient clipping (norm)"
-          value={train.maxGradNorm}
-          error={problems['train.maxGradNorm']}
-          onChange={(maxGradNorm) => edit.train({ maxGradNorm })}
-          hint="0 = off"
-        />
+        <NumberField id="train-batch" label="Batch size" max={256} {...bind.train('batchSize')} />
+        <NumberField id="train-accum" label="Gradient accumulation" max={256} {...bind.train('gradAccum')} />
+        <NumberField id="train-seq" label="Max sequence length" max={32768} step={16} {...bind.train('maxSeqLen')} />
+        <NumberField id="train-clip" label="Gradient clipping (norm)" hint="0 = off" {...bind.train('maxGradNorm')} />
         <NumberField
           id="train-wd"
           label="Weight decay"
@@ -123,29 +75,20 @@ export function OptimFields() {
         <NumberField
           id="train-eval-every"
           label="Eval every (steps)"
-          value={train.evalEvery}
           integer
           min={0}
-          onChange={(evalEvery) => edit.train({ evalEvery })}
           hint="0 = at the end; the held-out share is set in Data"
+          {...bind.train('evalEvery')}
         />
         <NumberField
           id="train-ckpt-every"
           label="Checkpoint every (steps)"
-          value={train.checkpointEvery}
           integer
           min={0}
-          onChange={(checkpointEvery) => edit.train({ checkpointEvery })}
           hint="also on pause and stop"
+          {...bind.train('checkpointEvery')}
         />
-        <NumberField
-          id="train-seed"
-          label="Seed"
-          value={train.seed}
-          integer
-          min={0}
-          onChange={(seed) => edit.train({ seed })}
-        />
+        <NumberField id="train-seed" label="Seed" integer min={0} {...bind.train('seed')} />
         <label htmlFor="train-nan">On NaN loss</label>
         <select
           id="train-nan"

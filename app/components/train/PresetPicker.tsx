@@ -1,5 +1,6 @@
 import { useStudio } from '../../store';
 import { applyPreset, PRESETS, type PresetId } from '../../../src/spec/presets';
+import { Segmented } from '../Segmented';
 
 /** Quick / balanced / thorough: one click sets every field (which stay editable). */
 export function PresetPicker() {
@@ -9,19 +10,15 @@ export function PresetPicker() {
   const ids = Object.keys(PRESETS) as PresetId[];
   return (
     <div className="preset-picker">
-      <div className="segmented" role="radiogroup" aria-label="Preset">
-        {ids.map((id) => (
-          <label key={id} className={preset === id ? 'selected' : undefined}>
-            <input
-              type="radio"
-              name="train-preset"
-              checked={preset === id}
-              onChange={() => setForm((f) => applyPreset(f, id, parameters))}
-            />
-            {PRESETS[id].label}
-          </label>
-        ))}
-      </div>
+      <Segmented
+        name="train-preset"
+        ariaLabel="Preset"
+        options={ids.map((id) => ({ value: id, label: PRESETS[id].label }))}
+        value={preset}
+        onChange={(id) => {
+          if (id !== 'custom') setForm((f) => applyPreset(f, id, parameters));
+        }}
+      />
       <p className="hint" data-testid="preset-description">
         {preset === 'custom' ? 'Custom settings (edited after choosing a preset).' : PRESETS[preset].description}
       </p>

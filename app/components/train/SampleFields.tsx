@@ -2,7 +2,7 @@ import { describePromptFormat } from '../../../src/data/prompt-format';
 import { useStudio } from '../../store';
 import { selectSampleFormat } from '../../store/selectors';
 import { NumberField } from './NumberField';
-import { useFormEdit } from './use-form-edit';
+import { useFormEdit, useNumberBinding } from './use-form-edit';
 import { SettingsGroup } from './SettingsGroup';
 
 /**
@@ -18,6 +18,7 @@ export function SampleFields() {
   const samples = useStudio((s) => s.train.form.samples);
   const format = useStudio(selectSampleFormat);
   const edit = useFormEdit();
+  const bind = useNumberBinding();
   return (
     <SettingsGroup id="group-samples" title="Sample generations" open>
       <div className="form-grid">
@@ -31,30 +32,27 @@ export function SampleFields() {
         <NumberField
           id="sample-every"
           label="Sample every (steps)"
-          value={samples.every}
           integer
           min={0}
-          onChange={(every) => edit.samples({ every })}
           hint="0 = only at the end"
+          {...bind.samples('every')}
         />
         <NumberField
           id="sample-tokens"
           label="Sample length (tokens)"
-          value={samples.maxNewTokens}
           integer
           min={1}
           max={256}
-          onChange={(maxNewTokens) => edit.samples({ maxNewTokens })}
+          {...bind.samples('maxNewTokens')}
         />
         <NumberField
           id="sample-temperature"
           label="Sample temperature"
-          value={samples.temperature}
           min={0}
           max={2}
           step={0.1}
-          onChange={(temperature) => edit.samples({ temperature })}
           hint="0 = greedy"
+          {...bind.samples('temperature')}
         />
       </div>
       {format ? (

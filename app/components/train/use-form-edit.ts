@@ -5,6 +5,7 @@ import type { SampleSettings } from '../../../src/spec/run-spec';
 import { settingsProblems } from '../../../src/spec/run-spec';
 import type { TrainConfig } from '../../../src/spec/train-config';
 import { useStudio } from '../../store';
+import { bindNumber, type NumberKey } from '../bind-number';
 
 export function useFormEdit() {
   const setForm = useStudio((s) => s.setTrainForm);
@@ -27,4 +28,25 @@ export function useSettingsProblems(): Record<string, string> {
     () => Object.fromEntries(settingsProblems({ lora, train }).map((p) => [p.field, p.message])),
     [lora, train],
   );
+}
+
+/**
+ * A NumberField's `value`, `error` and `onChange` for a number setting of the Train form, so a field states only its
+ * label and range: `<NumberField id="lora-rank" label="Rank" max={512} {...bind.lora('rank')} />`.
+ */
+export function useNumberBinding() {
+  const form = useStudio((s) => s.train.form);
+  const edit = useFormEdit();
+  const problems = useSettingsProblems();
+  return {
+    lora: (key: NumberKey<LoraConfig>) => ({
+      ...bindNumber(form.lora, key, edit.lora),
+      error: problems[`lora.${key}`],
+    }),
+    train: (key: NumberKey<TrainConfig>) => ({
+      ...bindNumber(form.train, key, edit.train),
+      error: problems[`train.${key}`],
+    }),
+    samples: (key: NumberKey<SampleSettings>) => bindNumber(form.samples, key, edit.samples),
+  };
 }

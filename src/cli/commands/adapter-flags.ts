@@ -5,7 +5,7 @@
 import { PeftFormatError } from '../../lora/peft';
 import { loadAdapterStack, type LoadedAdapters } from '../../lora/adapter-folders.node.js';
 import { specsOf } from '../../lora/config';
-import type { DecoderModel } from '../../model/decoder-model';
+import type { DecoderModel } from '../../model/llama';
 import { CliError } from '../command';
 
 /** One `--adapter DIR[:WEIGHT]` (weight defaults to 1 and may be negative). */

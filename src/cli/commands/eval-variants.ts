@@ -7,7 +7,7 @@ import { AdapterStack } from '../../lora/adapter-stack';
 import { openAdapterSource } from '../../lora/adapter-folders.node.js';
 import { specsOf } from '../../lora/config';
 import type { LoraAdapter } from '../../lora/lora-adapter';
-import type { DecoderModel } from '../../model/decoder-model';
+import type { DecoderModel } from '../../model/llama';
 import type { EvalVariant } from '../../eval/evaluate';
 import { CliError } from '../command';
 import { parseAdapterFlags, type AdapterSpec } from './adapter-flags';

@@ -13,7 +13,7 @@ import { generate } from '../../generate/generate';
 import { generationDefaults } from '../../generate/generation-config';
 import type { GenerateRequest, GenerateResult } from '../../generate/types';
 import { wasmHeapBytes, withMemoryPeak } from '../../backend/memory-probe';
-import type { DecoderModel } from '../../model/decoder-model';
+import type { DecoderModel } from '../../model/llama';
 import type { QuantMode } from '../../spec/modules';
 import { loadModel } from '../../model/load';
 import { estimateKvCacheBytes, estimateModelBytes } from '../../model/memory-estimate';

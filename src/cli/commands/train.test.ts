@@ -52,27 +52,18 @@ const common = [
   'constant',
 ];
 const withData = (file: string) => common.map((a, i) => (i === 3 ? path.join(dir, file) : a));
+/** `train` on `file` of the temp dir into its folder `out`, with `flags` as typed on a command line. */
+const trainOn = (file: string, out: string, flags: string) =>
+  train([...withData(file), '--out', path.join(dir, out), ...flags.split(' ')]);
 
 describe('train CLI', () => {
   it('prints one JSON object per step and writes a PEFT adapter folder', async () => {
     const out = path.join(dir, 'a');
-    const r = await train([
-      ...withData('data.jsonl'),
-      '--out',
-      out,
-      '--steps',
-      '4',
-      '--rank',
-      '4',
-      '--alpha',
-      '8',
-      '--targets',
-      'q_proj,v_proj',
-      '--eval-split',
-      '0.2',
-      '--eval-every',
-      '2',
-    ]);
+    const r = await trainOn(
+      'data.jsonl',
+      'a',
+      '--steps 4 --rank 4 --alpha 8 --targets q_proj,v_proj --eval-split 0.2 --eval-every 2',
+    );
     expect(r.code).toBe(0);
     const lines = steps(r.out);
     expect(lines.map((l) => l.step)).toEqual([1, 2, 3, 4]);
@@ -100,17 +91,7 @@ describe('train CLI', () => {
   });
 
   it('on the cpu backend the summary peak is the peak of live tensor bytes, base included', async () => {
-    const r = await train([
-      ...withData('data.jsonl'),
-      '--out',
-      path.join(dir, 'cpu'),
-      '--steps',
-      '1',
-      '--rank',
-      '2',
-      '--backend',
-      'cpu',
-    ]);
+    const r = await trainOn('data.jsonl', 'cpu', '--steps 1 --rank 2 --backend cpu');
     expect(r.code).toBe(0);
     const summary = jsonLines(r.out).at(-1)!;
     expect(summary).toMatchObject({
@@ -126,24 +107,11 @@ describe('train CLI', () => {
 
   it('--method dpo --dora --lora-plus-ratio: ln 2 first, TRL metrics per step, a DoRA PEFT folder', async () => {
     const out = path.join(dir, 'dpo');
-    const r = await train([
-      ...withData('pairs.jsonl'),
-      '--out',
-      out,
-      '--steps',
-      '3',
-      '--rank',
-      '2',
-      '--method',
+    const r = await trainOn(
+      'pairs.jsonl',
       'dpo',
-      '--beta',
-      '0.1',
-      '--loss',
-      'sigmoid',
-      '--dora',
-      '--lora-plus-ratio',
-      '4',
-    ]);
+      '--steps 3 --rank 2 --method dpo --beta 0.1 --loss sigmoid --dora --lora-plus-ratio 4',
+    );
     expect(r.code).toBe(0);
     const lines = r.out
       .trim()
@@ -168,60 +136,33 @@ describe('train CLI', () => {
     expect(lines[2]['rewards/margins']).toBeGreaterThan(lines[0]['rewards/margins']);
     const cfg = JSON.parse(await readFile(path.join(out, 'adapter_config.json'), 'utf8'));
     expect(cfg.use_dora).toBe(true);
-    const orpo = await train([
-      ...withData('pairs.jsonl'),
-      '--out',
-      path.join(dir, 'orpo'),
-      '--steps',
-      '1',
-      '--method',
-      'orpo',
-    ]);
+    const orpo = await trainOn('pairs.jsonl', 'orpo', '--steps 1 --method orpo');
     expect(orpo.code).toBe(0);
     expect((JSON.parse(orpo.out.split('\n')[0]) as Record<string, number>)['rewards/chosen']).toBeLessThan(0);
   });
 
   it('refuses a method that does not fit the data, and bad method flags', async () => {
-    await expect(
-      train([...withData('data.jsonl'), '--out', path.join(dir, 'x'), '--steps', '1', '--method', 'dpo']),
-    ).rejects.toThrow(/DPO trains on preference pairs/);
-    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'y'), '--steps', '1'])).rejects.toThrow(
-      /preference dataset.*DPO or ORPO/,
+    await expect(trainOn('data.jsonl', 'x', '--steps 1 --method dpo')).rejects.toThrow(
+      /DPO trains on preference pairs/,
     );
-    await expect(train([...withData('pairs.jsonl'), '--out', path.join(dir, 'z'), '--method', 'kto'])).rejects.toThrow(
-      /--method must be sft, dpo, orpo/,
+    await expect(trainOn('pairs.jsonl', 'y', '--steps 1')).rejects.toThrow(/preference dataset.*DPO or ORPO/);
+    await expect(trainOn('pairs.jsonl', 'z', '--method kto')).rejects.toThrow(/--method must be sft, dpo, orpo/);
+    await expect(trainOn('pairs.jsonl', 'z', '--method dpo --loss hinge')).rejects.toThrow(
+      /--loss must be sigmoid or ipo/,
     );
-    await expect(
-      train([...withData('pairs.jsonl'), '--out', path.join(dir, 'z'), '--method', 'dpo', '--loss', 'hinge']),
-    ).rejects.toThrow(/--loss must be sigmoid or ipo/);
   });
 
   it('stops before training on bad rows, printing FILE:LINE problems', async () => {
-    const r = await train([...withData('bad.jsonl'), '--out', path.join(dir, 'bad'), '--steps', '2']);
+    const r = await trainOn('bad.jsonl', 'bad', '--steps 2');
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     expect(r.err).toMatch(/bad\.jsonl:2: /);
-    const skipped = await train([
-      ...withData('bad.jsonl'),
-      '--out',
-      path.join(dir, 'skip'),
-      '--steps',
-      '1',
-      '--skip-invalid',
-    ]);
+    const skipped = await trainOn('bad.jsonl', 'skip', '--steps 1 --skip-invalid');
     expect(skipped.code).toBe(0);
   });
 
   it('nothing to train on says why: the templated prompt fills --seq-len', async () => {
-    const r = await train([
-      ...withData('data.jsonl'),
-      '--out',
-      path.join(dir, 'empty'),
-      '--steps',
-      '1',
-      '--seq-len',
-      '8',
-    ]);
+    const r = await trainOn('data.jsonl', 'empty', '--steps 1 --seq-len 8');
     expect(r.code).toBe(1);
     expect(r.out).toBe('');
     // The fixture has no chat template: 'hi ' in the default instruction template is 30+ byte tokens.
@@ -231,10 +172,9 @@ describe('train CLI', () => {
   });
 
   it('--resume continues the same loss curve from the checkpoint', async () => {
-    const straight = await train([...withData('data.jsonl'), '--out', path.join(dir, 's'), '--steps', '4']);
-    const out = path.join(dir, 'r');
-    const first = await train([...withData('data.jsonl'), '--out', out, '--steps', '2', '--checkpoint-every', '1']);
-    const second = await train([...withData('data.jsonl'), '--out', out, '--steps', '4', '--resume']);
+    const straight = await trainOn('data.jsonl', 's', '--steps 4');
+    const first = await trainOn('data.jsonl', 'r', '--steps 2 --checkpoint-every 1');
+    const second = await trainOn('data.jsonl', 'r', '--steps 4 --resume');
     expect(second.err).toMatch(/resuming at step 2 of 4/);
     const all = [...steps(first.out), ...steps(second.out)].map((l) => l.loss);
     expect(all).toEqual(steps(straight.out).map((l) => l.loss));

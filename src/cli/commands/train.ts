@@ -32,7 +32,7 @@ import { checkRankFits } from '../../lora/config';
 import { DEFAULT_LORA_CONFIG, loraConfigProblems, targetNames, type LoraConfig } from '../../spec/lora-config';
 import type { SpecProblem } from '../../spec/problems';
 import type { LoraAdapter } from '../../lora/lora-adapter';
-import type { DecoderModel } from '../../model/decoder-model';
+import type { DecoderModel } from '../../model/llama';
 import { loadModelConfig, type ModelConfig } from '../../model/config';
 import { layerLinearShapes } from '../../model/memory-estimate';
 import { loadModel } from '../../model/load';

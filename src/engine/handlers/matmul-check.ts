@@ -1,6 +1,7 @@
 import { tf } from '../../backend/tf';
 import { InvalidRequestError } from '../../spec/errors';
 import type { HandlerSpec } from '../job';
+import { referenceMatmul } from '../../quant/synthetic';
 import { mulberry32 } from '../../util/rng';
 
 const MAX_DIM = 512;
@@ -40,16 +41,4 @@ function dim(v: number | undefined, fallback: number, name: string): number {
     throw new InvalidRequestError(`matmulCheck: ${name} must be an integer in 1..${MAX_DIM}, got ${x}.`);
   }
   return x;
-}
-
-/** Row-major float64 product [m, k]·[k, n] → [m, n]. */
-export function referenceMatmul(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let p = 0; p < k; p++) {
-      const av = a[i * k + p];
-      for (let j = 0; j < n; j++) out[i * n + j] += av * b[p * n + j];
-    }
-  }
-  return out;
 }

@@ -17,6 +17,7 @@ import { JobEngine } from '../job-engine';
 import { memoryReport } from '../memory-report';
 import { EngineSession } from '../session';
 import { coreHandlers } from './index';
+import { prepareDataset } from '../../test-utils/channel-engine.node.js';
 
 /**
  * Stands in for a GPUDevice's error scopes: once armed, the next scope to close reports an out-of-memory error,
@@ -86,16 +87,16 @@ describe('memory faults', () => {
         Array.from({ length: 8 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abab' })).join('\n'),
       ]),
     };
-    const { datasetId } = await engine.request('prepareData', {
+    const datasetId = await prepareDataset(engine, {
       name: 'ab',
       files: [jsonl],
-      tokenizer: source,
+      source,
       tokenizerId: info.id,
-      options: { evalSplit: 0, seed: 1 },
+      evalSplit: 0,
     });
     const spec = {
       name: 'oom run',
-      datasetId: datasetId!,
+      datasetId,
       lora: { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0 },
       train: { ...DEFAULT_TRAIN_CONFIG, steps: 4, batchSize: 2, maxSeqLen: 16, checkpointEvery: 2, seed: 1 },
       samples: { prompts: [], every: 0, maxNewTokens: 1, temperature: 0, seed: 0 },

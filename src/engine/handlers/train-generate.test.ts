@@ -5,16 +5,15 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../backend/tf';
-import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { InvalidRequestError } from '../../spec/errors';
 import type { GenerateOutcome, GenerateParams } from '../../protocol/generate-types';
 import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunResult } from '../../protocol/train-types';
 import type { TrainRunSpec } from '../../spec/run-spec';
 import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
-import { localEngine } from '../../test-utils/channel-engine.node.js';
+import { localEngine, prepareDataset } from '../../test-utils/channel-engine.node.js';
 import type { LocalEngine } from '../local-engine';
+import { tinyRunSpec } from '../../test-utils/run-spec';
 
 const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
@@ -24,22 +23,10 @@ let engine: LocalEngine;
 let datasetId = '';
 
 /** Dropout on: a generation that drew from the run's dropout stream would change every later loss. */
-const spec = (name: string): TrainRunSpec => ({
-  name,
-  datasetId,
-  lora: { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0.1 },
-  train: {
-    ...DEFAULT_TRAIN_CONFIG,
-    steps: STEPS,
-    lr: 1e-2,
-    schedule: 'constant',
-    batchSize: 2,
-    maxSeqLen: 32,
-    seed: 3,
-    checkpointEvery: 0,
-  },
-  samples: { prompts: [], every: 0, maxNewTokens: 4, temperature: 0, seed: 0 },
-});
+const spec = (name: string): TrainRunSpec => {
+  const train = { steps: STEPS, batchSize: 2, maxSeqLen: 32, seed: 3, checkpointEvery: 0 };
+  return tinyRunSpec(name, datasetId, { rank: 4, alpha: 8, dropout: 0.1 }, train);
+};
 const ask = (use: GenerateParams['use']): GenerateParams => ({
   prompt: 'Q1:',
   maxNewTokens: 6,
@@ -65,15 +52,7 @@ beforeAll(async () => {
   ({ engine } = await localEngine('engine-train-generate'));
   const info = await engine.request('loadModel', { source, quant: 'f32' });
   const jsonl = { name: 'abc.jsonl', blob: new Blob([LINES.join('\n') + '\n']) };
-  datasetId = (
-    await engine.request('prepareData', {
-      name: 'abc',
-      files: [jsonl],
-      tokenizer: source,
-      tokenizerId: info.id,
-      options: { evalSplit: 0, seed: 1 },
-    })
-  ).datasetId!;
+  datasetId = await prepareDataset(engine, { name: 'abc', files: [jsonl], source, tokenizerId: info.id, evalSplit: 0 });
   // Generation keeps a small cache after its first run; take it before counting tensors.
   await engine.request('generate', ask('base'));
 }, 60_000);

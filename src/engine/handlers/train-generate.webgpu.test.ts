@@ -3,16 +3,16 @@
 // while the run goes on, and leaves the run's losses exactly as without it. The memory events report GPU buffers.
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import type { GenerateParams } from '../../protocol/generate-types';
 import type { MemoryReport } from '../../protocol/messages';
 import type { TrainRunResult } from '../../protocol/train-types';
 import type { TrainRunSpec } from '../../spec/run-spec';
 import { openStudioDb } from '../../storage';
 import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
 import { installNodeWebGpu, nodeEngineDeps } from '../deps.node.js';
 import { LocalEngine } from '../local-engine';
+import { prepareDataset } from '../../test-utils/channel-engine.node.js';
+import { tinyRunSpec } from '../../test-utils/run-spec';
 
 const source = fixtureFilesSource('llama-tied');
 const jsonl = {
@@ -27,22 +27,10 @@ let engine: LocalEngine;
 let datasetId = '';
 const memory: MemoryReport[] = [];
 
-const spec = (name: string): TrainRunSpec => ({
-  name,
-  datasetId,
-  lora: { ...DEFAULT_LORA_CONFIG, rank: 2, alpha: 4, dropout: 0.1 },
-  train: {
-    ...DEFAULT_TRAIN_CONFIG,
-    steps: STEPS,
-    lr: 1e-2,
-    schedule: 'constant',
-    batchSize: 1,
-    maxSeqLen: 16,
-    seed: 2,
-    checkpointEvery: 0,
-  },
-  samples: { prompts: [], every: 0, maxNewTokens: 1, temperature: 0, seed: 0 },
-});
+const spec = (name: string): TrainRunSpec => {
+  const train = { steps: STEPS, batchSize: 1, maxSeqLen: 16, seed: 2, checkpointEvery: 0 };
+  return tinyRunSpec(name, datasetId, { rank: 2, alpha: 4, dropout: 0.1 }, train);
+};
 const ask: GenerateParams = {
   prompt: 'Q1:',
   maxNewTokens: 3,
@@ -58,15 +46,7 @@ beforeAll(async () => {
   engine.subscribe((e) => void (e.kind === 'memory' && memory.push(e.memory)));
   expect((await engine.request('init', { preference: 'webgpu' })).backend).toBe('webgpu');
   const info = await engine.request('loadModel', { source, quant: 'nf4', embeddings: 'f32' });
-  datasetId = (
-    await engine.request('prepareData', {
-      name: 'ab',
-      files: [jsonl],
-      tokenizer: source,
-      tokenizerId: info.id,
-      options: { evalSplit: 0, seed: 1 },
-    })
-  ).datasetId!;
+  datasetId = await prepareDataset(engine, { name: 'ab', files: [jsonl], source, tokenizerId: info.id, evalSplit: 0 });
 }, 120_000);
 afterAll(() => engine.dispose());
 

@@ -3,15 +3,14 @@
 import 'fake-indexeddb/auto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PROMPT_TEMPLATE } from '../../data/template';
-import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import type { EngineClient } from '../../protocol/client';
 import { InvalidRequestError } from '../../spec/errors';
 import type { GenerateParams } from '../../protocol/generate-types';
 import type { EngineEvent } from '../../protocol/messages';
 import type { TrainRunSpec } from '../../spec/run-spec';
 import { fixtureFilesSource } from '../../test-utils/model-fixtures.node.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../spec/train-config';
-import { channelEngine } from '../../test-utils/channel-engine.node.js';
+import { channelEngine, prepareDataset } from '../../test-utils/channel-engine.node.js';
+import { tinyRunSpec } from '../../test-utils/run-spec';
 
 const source = fixtureFilesSource('llama-tied');
 const LINES = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Q${i % 4}:`, completion: ' abcabcabc' }));
@@ -23,35 +22,20 @@ let client: EngineClient;
 let datasetId = '';
 
 function spec(steps: number, extra: Partial<TrainRunSpec['train']> = {}, every = 0): TrainRunSpec {
-  return {
-    name: 'abc run',
-    datasetId,
-    lora: { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0 },
-    train: {
-      ...DEFAULT_TRAIN_CONFIG,
-      steps,
-      lr: 1e-2,
-      schedule: 'constant',
-      batchSize: 2,
-      maxSeqLen: 32,
-      seed: 1,
-      ...extra,
-    },
-    samples: { prompts: ['Q1:'], every, maxNewTokens: 4, temperature: 0, seed: 0 },
-  };
+  const train = { steps, batchSize: 2, maxSeqLen: 32, seed: 1, ...extra };
+  return tinyRunSpec('abc run', datasetId, { rank: 4, alpha: 8, dropout: 0 }, train, { prompts: ['Q1:'], every });
 }
 
 beforeAll(async () => {
   ({ client } = await channelEngine('engine-train'));
   const info = await client.request('loadModel', { source, quant: 'f32' });
-  const prepared = await client.request('prepareData', {
+  datasetId = await prepareDataset(client, {
     name: 'abc',
     files: [jsonl],
-    tokenizer: source,
+    source,
     tokenizerId: info.id,
-    options: { evalSplit: 0.25, seed: 1 },
+    evalSplit: 0.25,
   });
-  datasetId = prepared.datasetId!;
 }, 60_000);
 afterAll(() => client.dispose());
 

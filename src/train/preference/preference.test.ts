@@ -16,7 +16,7 @@ import { specsOf } from '../../lora/config';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
 import { doraRowNorms } from '../../lora/dora';
 import { LoraAdapter } from '../../lora/lora-adapter';
-import type { DecoderModel } from '../../model/decoder-model';
+import type { DecoderModel } from '../../model/llama';
 import { folderFiles } from '../../model/folder-files.node.js';
 import { loadModel } from '../../model/load';
 import { Rng } from '../../util/rng';

@@ -3,9 +3,10 @@
  * RNG, and a `DecoderModel` built from any `name → tensor` map (random, or read from a PyTorch fixture) with
  * f32 `DenseLinear` bases.
  */
+import { initNodeBackend } from '../../backend/node';
 import { tf } from '../../backend/tf';
 import type { ModelConfig } from '../../model/config';
-import { DecoderModel } from '../../model/decoder-model';
+import { DecoderModel } from '../../model/llama';
 import { DenseLinear } from '../../model/dense-linear';
 import { LINEAR_MODULE_NAMES, type LinearModuleName } from '../../spec/modules';
 import { linearPath, type LayerWeights, type ModelWeights } from '../../model/weights';
@@ -149,4 +150,10 @@ export async function randomAdapter(
   for (const m of w.values()) for (let i = 0; i < m.loraB.length; i++) m.loraB[i] = rng.normal(0, std);
   adapter.setWeights(w);
   return adapter;
+}
+
+/** Initialises the cpu backend and builds a random model of `config` from weights seeded with `seed`; the caller disposes it. */
+export async function cpuTinyModel(config: ModelConfig, seed: number): Promise<DecoderModel> {
+  await initNodeBackend('cpu');
+  return buildModel(config, randomWeights(config, seed));
 }
