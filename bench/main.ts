@@ -17,6 +17,7 @@ function optionsFromQuery(q: URLSearchParams): BenchOptions {
     quick: q.get('quick') === '1',
     suites: suites.length > 0 ? SUITE_NAMES.filter((s) => suites.includes(s)) : [...SUITE_NAMES],
     ...(q.has('realShapes') ? { realShapes: JSON.parse(q.get('realShapes')!) as BenchOptions['realShapes'] } : {}),
+    ...(q.has('threads') ? { threads: Number(q.get('threads')) } : {}),
   };
 }
 

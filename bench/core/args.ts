@@ -28,6 +28,8 @@ export type BenchCommand =
       verbose: boolean;
       /** Real-shape models for the `sizes` suite (names from scripts/real-shapes/catalog.ts); null = the default set. */
       sizes: string[] | null;
+      /** wasm threads in Chromium (default one per core); null = default. */
+      threads: number | null;
     }
   | { kind: 'compare'; a: string; b: string }
   | { kind: 'show'; file: string }
@@ -37,11 +39,13 @@ export const USAGE = `npm run bench [-- options]
   --backend webgpu|wasm|cpu       backend to measure (default wasm)
   --model tiny|small|smollm2-135m random-weight model for train/generate/memory (default small)
   --quick                         fewer runs and smaller shapes (needed for SwiftShader WebGPU)
-  --suites peak,kernels,train,generate,memory,data,wasm-matmul,sizes,peers   subset to run (default all but sizes and peers; peers runs in Node)
+  --suites peak,kernels,train,generate,memory,data,wasm-matmul,sizes,peers   subset to run (default all but sizes and peers;
+                                  peers runs in Node: peers-decode vs llama.cpp + peers-train vs PyTorch)
   --node                          run in Node instead of headless Chromium (cpu/wasm only)
   --out FILE                      result file (default bench/results/<date>-<backend>.json)
   --sizes smollm2-135m,qwen2.5-0.5b,…   real-shape models for the sizes suite (default: SmolLM2-135M/360M,
                                   Qwen2.5-0.5B, Qwen3-0.6B, Llama-3.2-1B; --quick: SmolLM2-135M, Qwen2.5-0.5B)
+  --threads N                     wasm in Chromium: start N threads instead of one per core (1-thread vs all-cores runs)
   --verbose                       echo the page's console
   --compare A.json B.json         print B relative to A for matching figures
   --show FILE.json                print the report of a result file again`;
@@ -73,8 +77,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   let node = false;
   let verbose = false;
   let out: string | null = null;
-  let suites: SuiteName[] = SUITE_NAMES.filter((s) => s !== 'sizes' && s !== 'peers');
+  let suites: SuiteName[] = SUITE_NAMES.filter((s) => s !== 'sizes' && !s.startsWith('peers'));
   let sizes: string[] | null = null;
+  let threads: number | null = null;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     switch (arg) {
@@ -103,6 +108,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
           .filter(Boolean);
         if (!sizes.length) throw new Error('--sizes needs a comma-separated list of real-shape model names');
         break;
+      case '--threads':
+        threads = Number(argv[++i]);
+        if (!Number.isInteger(threads) || threads < 1) throw new Error('--threads needs a whole number ≥ 1');
+        break;
       case '--out':
         out = argv[++i] ?? null;
         if (!out) throw new Error('--out needs a file path');
@@ -125,8 +134,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
         throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
-  // peers drives llama.cpp's native binary beside our engine: Node only.
-  if (suites.includes('peers')) node = true;
+  // peers drives llama.cpp's native binary and a PyTorch process beside our engine: Node only.
+  if (suites.some((s) => s.startsWith('peers'))) node = true;
   if (node && backend === 'webgpu') throw new Error('--node runs cpu or wasm only; WebGPU is measured in Chromium');
-  return { kind: 'run', backend, model, quick, suites, node, out, verbose, sizes };
+  if (threads !== null && (node || backend !== 'wasm')) {
+    throw new Error("--threads applies to wasm in Chromium only (Node's tfjs-wasm has no threads)");
+  }
+  return { kind: 'run', backend, model, quick, suites, node, out, verbose, sizes, threads };
 }

@@ -58,17 +58,18 @@ async function initWebGpu(): Promise<DeviceInfo> {
 
 /**
  * wasm as the studio starts it (src/backend/wasm.ts): SIMD, and a thread per logical core (max 8) when the page is
- * cross-origin isolated — the same choice as src/backend/select.ts, so the bench measures what users get. tfjs's
- * threaded build sizes its pthread pool at hardwareConcurrency / 2, so a 2-core machine still gets 1 thread; the
- * device label reports the count actually in use.
+ * cross-origin isolated — the same choice as src/backend/select.ts, so the bench measures what users get.
+ * `asked` (bench --threads N) overrides it, for the 1-thread vs all-cores comparison. The device label reports
+ * the count actually in use.
  */
-async function initWasm(): Promise<DeviceInfo> {
+async function initWasm(asked?: number): Promise<DeviceInfo> {
   const paths = {
     'tfjs-backend-wasm.wasm': wasmUrl,
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedUrl,
   };
-  const threads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 4)) : 1;
+  const all = globalThis.crossOriginIsolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 4)) : 1;
+  const threads = asked ?? all;
   const info = await initWasmBackend(paths, threads);
   if (!info) throw new Error('tfjs could not start the wasm backend');
   const label = `wasm${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'}, headless Chromium ${chromiumVersion()}`;
@@ -76,9 +77,9 @@ async function initWasm(): Promise<DeviceInfo> {
 }
 
 /** Starts `backend` in this worker and describes the device. Throws when that backend cannot start. */
-export async function initBrowserBackend(backend: BackendName): Promise<DeviceInfo> {
+export async function initBrowserBackend(backend: BackendName, threads?: number): Promise<DeviceInfo> {
   if (backend === 'webgpu') return initWebGpu();
-  if (backend === 'wasm') return initWasm();
+  if (backend === 'wasm') return initWasm(threads);
   if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not start the cpu backend');
   await tf.ready();
   return baseInfo(`tfjs cpu (plain JS), headless Chromium ${chromiumVersion()}`);

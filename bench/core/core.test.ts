@@ -115,8 +115,20 @@ describe('targets', () => {
       'decode int4 ≥ 0.5× llama.cpp Q4_0 (1 thread each)',
       'decode f32 ≥ 0.5× llama.cpp F32 (1 thread each)',
       'decode int4 ≥ 1.5× our own f32',
+      'LoRA step (f32 and int4 base) ≥ 0.6× PyTorch + OpenBLAS f32 (1 thread each)',
     ]);
     expect(unmeasured.every((c) => c.pass === null)).toBe(true);
+  });
+  it('checks the PyTorch training ratio of every model shape and base on wasm', () => {
+    const fig = (key: string, median: number) => ({ ...figures[0]!, key, median, min: median, max: median });
+    const checks = evaluateTargets({
+      backend: 'wasm',
+      figures: [fig('peers/train/small/int4/ratio', 0.7), fig('peers/train/smollm2-135m/f32/ratio', 0.2)],
+    }).filter((c) => c.figureKey.startsWith('peers/train'));
+    expect(checks.map((c) => [c.figureKey, c.pass])).toEqual([
+      ['peers/train/small/int4/ratio', true],
+      ['peers/train/smollm2-135m/f32/ratio', false],
+    ]);
   });
   it('a WebGPU-only target measured on wasm is informational (pass null)', () => {
     const check = evaluateTargets({ backend: 'wasm', figures }).find((c) => c.figureKey.startsWith('kernels/int4'));
@@ -212,5 +224,14 @@ describe('args', () => {
     expect(() => parseBenchArgs(['--compare', 'a.json'])).toThrow(/two result files/);
     expect(() => parseBenchArgs(['--node', '--backend', 'webgpu'])).toThrow(/cpu or wasm only/);
     expect(() => parseBenchArgs(['--frobnicate'])).toThrow(/unknown option/);
+    expect(() => parseBenchArgs(['--threads', '0'])).toThrow(/--threads needs a whole number/);
+    expect(() => parseBenchArgs(['--node', '--threads', '2'])).toThrow(/wasm in Chromium only/);
+  });
+  it('peers suites run in Node and are not in the default set; --threads is kept for Chromium', () => {
+    expect(parseBenchArgs([])).toMatchObject({ threads: null });
+    const run = parseBenchArgs([]);
+    expect(run.kind === 'run' && run.suites.some((s) => s.startsWith('peers'))).toBe(false);
+    expect(parseBenchArgs(['--suites', 'peers-train'])).toMatchObject({ node: true, suites: ['peers-train'] });
+    expect(parseBenchArgs(['--suites', 'train', '--threads', '1'])).toMatchObject({ node: false, threads: 1 });
   });
 });

@@ -15,7 +15,9 @@ const SUITE_TITLES: Record<(typeof SUITE_NAMES)[number], string> = {
   data: '6. Data (parse + tokenize)',
   'wasm-matmul': '7. wasm matMul override (tfjs kernel before, ours after)',
   sizes: '8. Real model sizes (published shapes, random weights)',
-  peers: '9. Peers (ours vs llama.cpp, one thread each, interleaved)',
+  peers: '9. Peers (ours vs llama.cpp and PyTorch, one thread each, interleaved)',
+  'peers-decode': '9a. Peers: decode (ours vs llama.cpp, one thread each, interleaved)',
+  'peers-train': '9b. Peers: LoRA step (ours vs PyTorch, one thread each, interleaved)',
 };
 
 /** 3 significant digits, without exponent for everyday magnitudes. */

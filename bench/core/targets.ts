@@ -74,7 +74,7 @@ const RULES: readonly TargetRule[] = [
   },
   {
     target: 'decode int4 ≥ 0.5× llama.cpp Q4_0 (1 thread each)',
-    match: /^peers\/decode\/int4\/ratio$/,
+    match: /^peers\/decode\/(smollm2-135m\/)?int4\/ratio$/,
     comparator: '≥',
     threshold: 0.5,
     unit: '×',
@@ -82,7 +82,7 @@ const RULES: readonly TargetRule[] = [
   },
   {
     target: 'decode f32 ≥ 0.5× llama.cpp F32 (1 thread each)',
-    match: /^peers\/decode\/f32\/ratio$/,
+    match: /^peers\/decode\/(smollm2-135m\/)?f32\/ratio$/,
     comparator: '≥',
     threshold: 0.5,
     unit: '×',
@@ -90,9 +90,17 @@ const RULES: readonly TargetRule[] = [
   },
   {
     target: 'decode int4 ≥ 1.5× our own f32',
-    match: /^peers\/decode\/int4\/vs-ours-f32$/,
+    match: /^peers\/decode\/(smollm2-135m\/)?int4\/vs-ours-f32$/,
     comparator: '≥',
     threshold: 1.5,
+    unit: '×',
+    backends: ['wasm'],
+  },
+  {
+    target: 'LoRA step (f32 and int4 base) ≥ 0.6× PyTorch + OpenBLAS f32 (1 thread each)',
+    match: /^peers\/train\/[\w.-]+\/(f32|int4)\/ratio$/,
+    comparator: '≥',
+    threshold: 0.6,
     unit: '×',
     backends: ['wasm'],
   },

@@ -15,6 +15,8 @@ export const SUITE_NAMES = [
   'wasm-matmul',
   'sizes',
   'peers',
+  'peers-decode',
+  'peers-train',
 ] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 
@@ -87,6 +89,8 @@ export interface BenchOptions {
   suites: SuiteName[];
   /** Real-shape checkpoints for the `sizes` suite, written by the runner (scripts/real-shapes) before it starts. */
   realShapes?: RealShapeRef[];
+  /** wasm in Chromium: XNNPACK threads to start with (default: one per core, max 8); Node is always 1. */
+  threads?: number;
 }
 
 /** One generated checkpoint folder: its catalog name, absolute path and file names. */

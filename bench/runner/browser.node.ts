@@ -50,6 +50,7 @@ function queryOf(opts: BenchOptions): string {
     suites: opts.suites.join(','),
   });
   if (opts.realShapes?.length) q.set('realShapes', JSON.stringify(opts.realShapes));
+  if (opts.threads) q.set('threads', String(opts.threads));
   return q.toString();
 }
 

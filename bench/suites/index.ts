@@ -24,12 +24,20 @@ export const SUITES: Record<SuiteName, Suite | null> = {
   data: runDataSuite,
   'wasm-matmul': runWasmMatMulSuite,
   sizes: runSizesSuite,
-  // Node only (llama.cpp through node-llama-cpp): the Node host supplies it, see `BenchHost.nodeSuites`.
+  // Node only (llama.cpp through node-llama-cpp, PyTorch as a child process): the Node host supplies them, see
+  // `BenchHost.nodeSuites`. `peers` is both halves.
   peers: null,
+  'peers-decode': null,
+  'peers-train': null,
 };
 
 /** Why a registry entry is null (an engine part the suite measures is not in the tree yet). */
-const MISSING_REASON: Partial<Record<SuiteName, string>> = { peers: 'runs in Node only (bench --node)' };
+const NODE_ONLY = 'runs in Node only (bench --node)';
+const MISSING_REASON: Partial<Record<SuiteName, string>> = {
+  peers: NODE_ONLY,
+  'peers-decode': NODE_ONLY,
+  'peers-train': NODE_ONLY,
+};
 
 function makeContext(
   opts: BenchOptions,

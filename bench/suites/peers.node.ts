@@ -1,5 +1,6 @@
 /**
- * Suite `peers` (Node only): our decode against llama.cpp's on the same model, one thread each, interleaved run by
+ * Suite `peers` (Node only) = `peers-decode` + `peers-train` (./peers-train.node.ts, ours vs PyTorch).
+ * `peers-decode`: our decode against llama.cpp's on the same model, one thread each, interleaved run by
  * run so both sides see the same machine load. llama.cpp is node-llama-cpp's prebuilt CPU binary reading GGUFs
  * that our own exporter (src/export) writes from the same checkpoint: our int4 against its Q4_0, int8 against
  * Q8_0, f32 against F32. Reported: decode tokens/s of each side (min/median/max), their ratio, and greedy
@@ -9,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { getLlama, type Llama, type Token } from 'node-llama-cpp';
+import { ensureRealShapes } from '../../scripts/real-shapes/real-shapes';
 import { writeFileAtomically } from '../../src/export/file-sink.node.js';
 import { writeGgufModel, type ModelGgufType } from '../../src/export/gguf-model';
 import { openMergedWeights } from '../../src/export/merged-weights';
@@ -20,8 +22,10 @@ import { createLinearFactory } from '../../src/model/linear-factory';
 import { loadModel } from '../../src/model/load';
 import { loadTokenizer } from '../../src/tokenizer/load';
 import { figure, rate, type SuiteContext } from '../core/context';
+import type { Figure } from '../core/types';
 import { ratioOf, summarize, type Summary } from '../core/stats';
 import { wasmGemvSettings } from '../../src/quant/kernels/wasm/wasm-gemv-host';
+import { runTrainPeers } from './peers-train.node.js';
 
 const DEMO_DIR = path.resolve('public/models/lorastudio-demo');
 const PROMPT = 'Call me Ishmael. Some years ago, never mind how long precisely, having little money in my purse';
@@ -30,6 +34,13 @@ const PAIRS: Array<{ ours: QuantMode; peer: ModelGgufType }> = [
   { ours: 'int8', peer: 'Q8_0' },
   { ours: 'f32', peer: 'F32' },
 ];
+
+/**
+ * llama.cpp picks the greedy token natively (temperature 0), as ours reads back one [vocab] row from the heap.
+ * Asking it for every logit instead builds a JS Map of the whole vocabulary per token (49152 entries at SmolLM2's
+ * vocabulary: measured 9.5 tok/s for Q4_0, Q8_0 and F32 alike), timing node-llama-cpp's marshalling, not llama.cpp.
+ */
+const GREEDY = { token: true, options: { temperature: 0 } } as const;
 
 /** llama.cpp greedy decode of `n` tokens after `prompt` on one thread; the decode time excludes the prompt. */
 async function peerDecode(
@@ -43,22 +54,18 @@ async function peerDecode(
     const context = await model.createContext({ contextSize: 256, batchSize: 256, threads: 1 });
     try {
       const seq = context.getSequence();
-      const argmax = (logits: Map<number, number>): number => {
-        let best = -1;
-        let bestV = -Infinity;
-        for (const [tok, v] of logits) if (v > bestV || (v === bestV && tok < best)) [best, bestV] = [tok, v];
-        return best;
+      const picked = (t: Token | null | undefined): number => {
+        if (t === undefined || t === null) throw new Error('llama.cpp returned no token');
+        return t;
       };
       const first = await seq.controlledEvaluate(
-        prompt.map((id, i) =>
-          i === prompt.length - 1 ? [id as Token, { generateNext: { logits: true } }] : (id as Token),
-        ),
+        prompt.map((id, i) => (i === prompt.length - 1 ? [id as Token, { generateNext: GREEDY }] : (id as Token))),
       );
-      const ids = [argmax(first[first.length - 1]!.next.logits!)];
+      const ids = [picked(first[first.length - 1]!.next.token)];
       const t0 = performance.now();
       while (ids.length < n) {
-        const res = await seq.controlledEvaluate([[ids[ids.length - 1] as Token, { generateNext: { logits: true } }]]);
-        ids.push(argmax(res[0]!.next.logits!));
+        const res = await seq.controlledEvaluate([[ids[ids.length - 1] as Token, { generateNext: GREEDY }]]);
+        ids.push(picked(res[0]!.next.token));
       }
       return { ids, decodeMs: performance.now() - t0 };
     } finally {
@@ -69,6 +76,14 @@ async function peerDecode(
   }
 }
 
+/**
+ * Fastest run ÷ fastest run of two rates: on a loaded shared machine the least disturbed run of each side is the
+ * steadiest estimate of what it can do (the medians moved 2–5× between runs minutes apart at load 12–15).
+ */
+export function bestRatio(key: string, label: string, ours: Summary, peer: Summary): Figure {
+  return figure('peers', key, label, '×', summarize([ours.max / peer.max]), true, 'max rate ÷ max rate');
+}
+
 function agreement(a: readonly number[], b: readonly number[]): number {
   const n = Math.min(a.length, b.length);
   let same = 0;
@@ -76,20 +91,57 @@ function agreement(a: readonly number[], b: readonly number[]): number {
   return same / n;
 }
 
-export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
-  const quick = ctx.opts.quick;
-  const runs = quick ? 3 : 5;
-  const newTokens = quick ? 24 : 48;
-  const files = folderFiles(DEMO_DIR);
+/** One model of the decode comparison: its checkpoint folder, the figure-key prefix and the run sizes. */
+interface DecodeModel {
+  label: string;
+  dir: string;
+  /** `peers/decode` for the demo (the keys the targets and earlier files use), `peers/decode/<name>` otherwise. */
+  key: string;
+  runs: number;
+  newTokens: number;
+  /** Also time our decode with the JS kernel (skipped where it would take minutes). */
+  jsKernel: boolean;
+}
+
+/** The demo model; without --quick also SmolLM2-135M's shapes (random bf16 weights from scripts/real-shapes). */
+async function decodeModels(quick: boolean): Promise<DecodeModel[]> {
+  const demo = { label: 'demo model', dir: DEMO_DIR, key: 'peers/decode', jsKernel: true };
+  if (quick) return [{ ...demo, runs: 3, newTokens: 24 }];
+  const smol = await ensureRealShapes('smollm2-135m');
+  return [
+    { ...demo, runs: 5, newTokens: 48 },
+    {
+      label: 'SmolLM2-135M shapes',
+      dir: smol,
+      key: 'peers/decode/smollm2-135m',
+      runs: 3,
+      newTokens: 16,
+      jsKernel: false,
+    },
+  ];
+}
+
+export async function runDecodePeers(ctx: SuiteContext): Promise<void> {
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never, progressLogs: false });
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'peers-'));
+  try {
+    for (const spec of await decodeModels(ctx.opts.quick)) await decodeModel(ctx, llama, work, spec);
+  } finally {
+    await llama.dispose();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: DecodeModel): Promise<void> {
+  const { runs, newTokens, key } = spec;
+  const files = folderFiles(spec.dir);
   const config = await loadModelConfig(files);
   const tokenizer = await loadTokenizer(files);
   const prompt = tokenizer.encode(PROMPT);
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never, progressLogs: false });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'peers-'));
   const oursRates = new Map<QuantMode, Summary>();
-  try {
+  {
     for (const { ours: mode, peer } of PAIRS) {
-      const gguf = path.join(work, `demo-${peer}.gguf`);
+      const gguf = path.join(work, `model-${peer}.gguf`);
       const weights = await openMergedWeights(files, config, new Map());
       await writeFileAtomically(gguf, (sink) =>
         writeGgufModel(sink, files, config, weights, { type: peer, name: 'demo' }),
@@ -106,7 +158,7 @@ export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
         for (let r = 0; r <= runs; r++) {
           const g = await generate(model, tokenizer, request);
           const p = await peerDecode(llama, gguf, prompt, g.newTokens);
-          if (mode !== 'f32') {
+          if (mode !== 'f32' && spec.jsKernel) {
             wasmGemvSettings.enabled = false;
             try {
               const js = await generate(model, tokenizer, { ...request, maxNewTokens: g.newTokens });
@@ -123,19 +175,20 @@ export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
         }
       } finally {
         model.dispose();
+        fs.rmSync(gguf, { force: true });
       }
       const steps = oursIds.length - 1; // the first token comes from the prompt pass on both sides
       const oursRate = rate(oursMs, steps);
       const peerRate = rate(peerMs, steps);
       oursRates.set(mode, oursRate);
-      const note = `demo model, ${steps} decode steps after a ${prompt.length}-token prompt, 1 thread each`;
+      const note = `${spec.label}, ${steps} decode steps after a ${prompt.length}-token prompt, 1 thread each`;
       if (jsMs.length) {
         const js = rate(jsMs, steps);
         ctx.report(
           figure(
             'peers',
-            `peers/decode/${mode}/ours-js-kernel`,
-            `decode ours ${mode}, JS kernel`,
+            `${key}/${mode}/ours-js-kernel`,
+            `decode ours ${mode}, JS kernel, ${spec.label}`,
             'tok/s',
             js,
             true,
@@ -145,33 +198,51 @@ export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
         ctx.report(
           figure(
             'peers',
-            `peers/decode/${mode}/simd-vs-js`,
-            `decode ${mode}: wasm SIMD kernel / JS kernel`,
+            `${key}/${mode}/simd-vs-js`,
+            `decode ${mode}: wasm SIMD kernel / JS kernel, ${spec.label}`,
             '×',
             ratioOf(oursRate, js),
             true,
           ),
         );
       }
-      ctx.report(figure('peers', `peers/decode/${mode}/ours`, `decode ours ${mode}`, 'tok/s', oursRate, true, note));
       ctx.report(
-        figure('peers', `peers/decode/${mode}/llama.cpp`, `decode llama.cpp ${peer}`, 'tok/s', peerRate, true, note),
+        figure('peers', `${key}/${mode}/ours`, `decode ours ${mode}, ${spec.label}`, 'tok/s', oursRate, true, note),
       );
       ctx.report(
         figure(
           'peers',
-          `peers/decode/${mode}/ratio`,
-          `decode ours ${mode} / llama.cpp ${peer}`,
+          `${key}/${mode}/llama.cpp`,
+          `decode llama.cpp ${peer}, ${spec.label}`,
+          'tok/s',
+          peerRate,
+          true,
+          note,
+        ),
+      );
+      ctx.report(
+        figure(
+          'peers',
+          `${key}/${mode}/ratio`,
+          `decode ours ${mode} / llama.cpp ${peer}, ${spec.label}`,
           '×',
           ratioOf(oursRate, peerRate),
           true,
         ),
       );
       ctx.report(
+        bestRatio(
+          `${key}/${mode}/ratio-best`,
+          `decode ${mode}: best run ÷ best run, ${spec.label}`,
+          oursRate,
+          peerRate,
+        ),
+      );
+      ctx.report(
         figure(
           'peers',
-          `peers/decode/${mode}/agreement`,
-          `greedy agreement ${mode} vs ${peer}`,
+          `${key}/${mode}/agreement`,
+          `greedy agreement ${mode} vs ${peer}, ${spec.label}`,
           '%',
           summarize([100 * agreement(oursIds, peerIds)]),
           true,
@@ -182,11 +253,20 @@ export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
     const f32 = oursRates.get('f32');
     if (int4 && f32) {
       ctx.report(
-        figure('peers', 'peers/decode/int4/vs-ours-f32', 'decode ours int4 / ours f32', '×', ratioOf(int4, f32), true),
+        figure(
+          'peers',
+          `${key}/int4/vs-ours-f32`,
+          `decode ours int4 / ours f32, ${spec.label}`,
+          '×',
+          ratioOf(int4, f32),
+          true,
+        ),
       );
     }
-  } finally {
-    await llama.dispose();
-    fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+export async function runPeersSuite(ctx: SuiteContext): Promise<void> {
+  await runDecodePeers(ctx);
+  await runTrainPeers(ctx);
 }

@@ -16,3 +16,20 @@ export function isSoftwareAdapter(info: AdapterInfoLike, adapterFallbackFlag?: b
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`.toLowerCase();
   return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/.test(text);
 }
+
+let forced: boolean | null = null;
+
+/**
+ * Makes kernels decompose as if the adapter were software (true) or hardware (false); null asks the adapter again.
+ * Tests and benches run both decompositions on one device with it.
+ */
+export function forceSoftwareAdapterKernels(value: boolean | null): void {
+  forced = value;
+}
+
+/** Whether kernels on `backend` (tfjs's WebGPUBackend, which keeps the adapter's vendor and architecture) should
+ * pick their software-adapter decomposition. */
+export function softwareAdapterKernels(backend: unknown): boolean {
+  if (forced !== null) return forced;
+  return isSoftwareAdapter((backend as { adapterInfo?: AdapterInfoLike }).adapterInfo ?? {});
+}

@@ -179,7 +179,9 @@ describe('logProbs', () => {
     const ids = [1, 5, 9, 200, 13, 7, 7, 64];
     const whole = await m.logProbs(ids);
     const chunked = await sequenceLogProbs(m, ids, null, 3 * m.config.vocab); // 3 rows per chunk
-    expect(maxAbsDiff(chunked, whole)).toBeLessThan(1e-6);
+    // On wasm a 3-row chunk's head product runs the few-row SIMD kernel and the 8-row pass XNNPACK: the same sums
+    // in another order, a few f32 ulps apart at log-probs of magnitude ~5.
+    expect(maxAbsDiff(chunked, whole)).toBeLessThan(5e-6);
     expect(await m.logProbs([3])).toEqual([null]);
     expect(await m.logProbs([])).toEqual([]);
     await expect(m.logProbs([1, 9999])).rejects.toThrow(/token id 9999 is outside the vocabulary \[0, 256\)/);

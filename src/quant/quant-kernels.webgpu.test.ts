@@ -2,10 +2,12 @@
  * The WGSL kernels against the plain-JS reference, on tfjs's webgpu backend in Node (Dawn + SwiftShader, ~1
  * GFLOP/s: tiny shapes). Shapes are off every tile (GEMV 8 rows × 32 lanes; tiled 32×64×32; GEMV-T 64 words)
  * and every group size; M ≤ 8 runs the GEMV program forward, M = 1 the column GEMV backward, larger M the
- * tiled ones. Workgroup memory is not
+ * tiled ones (a software adapter's barrier-free programs for M ≤ 8 are forced on in tests of their own). Workgroup memory is not
  * zero-initialized here (see `DawnOptions`), so a kernel reading a tile element it never wrote would fail.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { forceSoftwareAdapterKernels } from '../backend/adapter-kind';
 import { tf } from '../backend/tf';
 import { assertFitsDevice } from './device-limits';
 import { PACKED_MODES, type GroupSize } from './packed';
@@ -31,10 +33,26 @@ describe('quant WGSL kernels (webgpu via Dawn)', () => {
     expect(tf.getBackend(), `webgpu backend did not start on ${adapter}`).toBe('webgpu');
   }, 120_000);
 
+  afterEach(() => forceSoftwareAdapterKernels(null));
+
   for (const mode of PACKED_MODES) {
     it(`${mode}: forward (GEMV, tiled) and input gradient (column GEMV, tiled) match the reference`, async () => {
+      forceSoftwareAdapterKernels(false);
       let seed = 100;
       for (const c of CASES) for (const m of c.rows) await checkPackedLinear(mode, c, m, seed++, c.bias);
+    }, 120_000);
+
+    it(`${mode}: the software adapter's barrier-free programs (M ≤ 8, both directions) match the reference`, async () => {
+      forceSoftwareAdapterKernels(true);
+      const backend = tf.backend() as WebGPUBackend;
+      const spy = vi.spyOn(backend, 'runWebGPUProgram');
+      let seed = 200;
+      for (const c of CASES) for (const m of c.rows) await checkPackedLinear(mode, c, m, seed++, c.bias);
+      const keys = spy.mock.calls.map((call) => (call[0] as WebGPUProgram).shaderKey);
+      spy.mockRestore();
+      expect(keys.some((k) => k.startsWith(`lsQuantRows_${mode}_`))).toBe(true);
+      expect(keys.some((k) => k.startsWith(`lsQuantRowsT_${mode}_`))).toBe(true);
+      expect(keys.some((k) => k.startsWith('lsQuantGemv'))).toBe(false);
     }, 120_000);
   }
 

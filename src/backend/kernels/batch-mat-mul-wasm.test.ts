@@ -4,7 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../node';
 import { tf } from '../tf';
 import { chooseMatMulRoute, matMulGeometry, operandBatchIndex, type MatMulRoute } from './matmul-route';
-import { registerWasmKernelOverrides, unregisterWasmKernelOverrides, wasmKernelOverridesActive } from './register-wasm';
+import {
+  registerWasmKernelOverrides,
+  unregisterWasmKernelOverrides,
+  wasmKernelOverridesActive,
+  withStockWasmKernels,
+} from './register-wasm';
 
 const REL_TOL = 1e-5;
 
@@ -39,16 +44,6 @@ function reference(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): Float6
     }
   }
   return out;
-}
-
-/** Runs `f` with tfjs's stock kernels, then restores ours. */
-function withStock<T>(f: () => T): T {
-  unregisterWasmKernelOverrides();
-  try {
-    return f();
-  } finally {
-    registerWasmKernelOverrides();
-  }
 }
 
 interface Case {
@@ -105,11 +100,38 @@ describe('wasm matMul overrides', () => {
     const a = tf.randomUniform(c.a, -1, 1, 'float32', 11);
     const b = tf.randomUniform(c.b, -1, 1, 'float32', 12);
     const ours = tf.matMul(a, b, c.ta, c.tb);
-    const stock = withStock(() => tf.matMul(a, b, c.ta, c.tb));
+    const stock = withStockWasmKernels(() => tf.matMul(a, b, c.ta, c.tb));
     expect(ours.shape).toEqual(stock.shape);
     const exact = reference(a, b, c.ta, c.tb);
     expect(relErr(ours.dataSync(), exact), `${label(c)} vs float64`).toBeLessThan(REL_TOL);
     if (!c.stockWrong) expect(relErr(ours.dataSync(), stock.dataSync()), `${label(c)} vs stock`).toBeLessThan(REL_TOL);
+    tf.dispose([a, b, ours, stock]);
+  });
+
+  it.each(
+    [
+      { a: [1, 2, 2, 64], b: [1, 2, 37, 64], ta: false, tb: true }, // decode attention q·kᵀ
+      { a: [1, 2, 2, 37], b: [1, 2, 37, 64], ta: false, tb: false }, // its p·v
+      { a: [1, 3, 3, 19], b: [1, 3, 19, 30], ta: false, tb: false }, // odd k and n (scalar tails)
+      { a: [2, 1, 5, 33], b: [1, 3, 7, 33], ta: false, tb: true }, // batch dims broadcast both ways
+      { a: [1, 259], b: [77, 259], ta: false, tb: true }, // decode x·Wᵀ, k = 16·16 + 3
+      { a: [259, 1], b: [77, 259], ta: true, tb: true }, // the same row stored [k, 1]
+      { a: [7, 65], b: [65, 63], ta: false, tb: false }, // 7 rows, a fresh small b
+      { a: [3, 1], b: [5, 1], ta: false, tb: true }, // k = 1
+    ].map((c): Case => ({ ...c, route: 'rows' })),
+  )("'rows' (our SIMD kernels) equals float64 and stock: %#", (c) => {
+    expect(chooseMatMulRoute(matMulGeometry(c.a, c.b, c.ta, c.tb), c.ta, c.tb, true), label(c)).toBe('rows');
+    const a = tf.randomUniform(c.a, -1, 1, 'float32', 41);
+    const b = tf.randomUniform(c.b, -1, 1, 'float32', 42);
+    const before = tf.memory().numTensors;
+    const ours = tf.matMul(a, b, c.ta, c.tb);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    const stock = withStockWasmKernels(() => tf.matMul(a, b, c.ta, c.tb));
+    expect(ours.shape).toEqual(stock.shape);
+    expect(relErr(ours.dataSync(), reference(a, b, c.ta, c.tb)), `${label(c)} vs float64`).toBeLessThan(REL_TOL);
+    const broadcastsBoth = c.a.length === 4 && c.a[0] !== c.b[0] && c.a[1] !== c.b[1];
+    if (!broadcastsBoth)
+      expect(relErr(ours.dataSync(), stock.dataSync()), `${label(c)} vs stock`).toBeLessThan(REL_TOL);
     tf.dispose([a, b, ours, stock]);
   });
 
@@ -127,7 +149,7 @@ describe('wasm matMul overrides', () => {
       const w = tf.randomUniform([...g.batchShape, g.m, g.n], -1, 1, 'float32', 23); // weights a scalar loss
       const loss = (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, y, c.ta, c.tb), w));
       const ours = tf.grads(loss)([a, b]);
-      const stock = withStock(() => tf.grads(loss)([a, b]));
+      const stock = withStockWasmKernels(() => tf.grads(loss)([a, b]));
       for (let i = 0; i < 2; i++) {
         expect(ours[i].shape).toEqual(stock[i].shape);
         expect(relErr(ours[i].dataSync(), stock[i].dataSync()), `${label(c)} d${'ab'[i]}`).toBeLessThan(REL_TOL);

@@ -8,7 +8,8 @@
  * to XNNPACK through heap views: a single `b` lets the whole batch of `a` fold into rows (one call), a batched `b`
  * gives one call per output slice, broadcasting batch dims as tfjs does. A single x·Wᵀ with few rows is computed
  * as (W·xᵀ)ᵀ instead, so the big W is neither copied nor packed (XNNPACK packs its weight operand on every call).
- * Small products keep the stock kernel (`matmul-route.ts`). Results are the same sums in a different order: equal to the stock kernel within float32
+ * Products of few rows run our SIMD kernels on the operands as stored ('rows'); other small products keep the
+ * stock kernel (`matmul-route.ts`). Results are the same sums in a different order: equal to the stock kernel within float32
  * rounding (tests: 1e-5 relative).
  */
 import { tf } from '../tf';
@@ -20,6 +21,7 @@ import {
   type MatMulRoute,
 } from './matmul-route';
 import { HeapViews, heapOffset, readWasmInternals, xnnMatMul, type WasmBackendInternals } from './wasm-heap-views';
+import { rowsKernelsForBackend, type RowsMatMulKernels } from './rows-matmul-wasm';
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -104,8 +106,37 @@ function xnnBatchMatMul(
   }
 }
 
+/**
+ * a·b (or a·bᵀ with `transposeB`) for few rows through our SIMD kernels, one call per output batch slice on the
+ * operands as stored, into a new output [...batchShape, m, n] the caller owns. `a` transposed only when m = 1.
+ */
+function rowsMatMul(
+  backend: WasmBackendInternals,
+  kernels: RowsMatMulKernels,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  g: MatMulGeometry,
+  transposeB: boolean,
+): tf.TensorInfo {
+  const { m, k, n } = g;
+  const out = backend.makeOutput([...g.batchShape, m, n], 'float32');
+  const [aBase, bBase, outBase] = [heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out)];
+  const mm = transposeB ? kernels.mm_nt : kernels.mm_nn;
+  for (let i = 0; i < g.batch; i++) {
+    const ai = operandBatchIndex(i, g.batchShape, g.aBatchShape);
+    const bi = operandBatchIndex(i, g.batchShape, g.bBatchShape);
+    mm(aBase + 4 * ai * m * k, bBase + 4 * bi * k * n, outBase + 4 * i * m * n, m, k, n); // [m, k]·[k, n]
+  }
+  return out;
+}
+
 /** Picks the path of one product; {@link chooseMatMulRoute} unless a measurement forces one. */
-export type RoutePolicy = (g: MatMulGeometry, transposeA: boolean, transposeB: boolean) => MatMulRoute;
+export type RoutePolicy = (
+  g: MatMulGeometry,
+  transposeA: boolean,
+  transposeB: boolean,
+  direct?: boolean,
+) => MatMulRoute;
 
 /**
  * a·bᵀ for single matrices as (b·aᵀ)ᵀ: `b` [n, k] as stored is the row operand, `aT` [k, m] the weights, the
@@ -159,8 +190,10 @@ export function batchMatMulWasm(
     const internals = readWasmInternals(backend);
     if (!internals || a.dtype !== 'float32' || b.dtype !== 'float32') return stock.kernelFunc(args);
     const g = matMulGeometry(a.shape, b.shape, transposeA, transposeB);
-    const path = route(g, transposeA, transposeB);
+    const kernels = rowsKernelsForBackend(backend);
+    const path = route(g, transposeA, transposeB, kernels !== null);
     if (path === 'stock') return stock.kernelFunc(args);
+    if (path === 'rows' && kernels) return rowsMatMul(internals, kernels, a, b, g, transposeB);
     if (path === 'swap') {
       // a as [k, m]: already so when transposeA or when m = 1 (same bytes), else one copy; b stays as stored.
       const aKM = transposeA || g.m === 1 ? a : swapLastTwo(transpose, backend, a);

@@ -7,7 +7,7 @@
  */
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { tf } from '../tf';
-import { isSoftwareAdapter, type AdapterInfoLike } from '../adapter-kind';
+import { softwareAdapterKernels } from '../adapter-kind';
 import { matMulGeometry, type MatMulGeometry } from './matmul-route';
 import {
   SMALL_ROWS_COLS,
@@ -93,18 +93,13 @@ export function smallRowsMatMul(
   }
 }
 
-/** The adapter tfjs's backend runs on, as far as tfjs kept it (vendor, architecture). */
-function adapterOf(backend: WebGPUBackend): AdapterInfoLike {
-  return (backend as unknown as { adapterInfo?: AdapterInfoLike }).adapterInfo ?? {};
-}
-
 /** The override of `stock` (tfjs's BatchMatMul for webgpu). */
 export function batchMatMulWebGpuConfig(stock: tf.KernelConfig): tf.KernelConfig {
   const kernelFunc = (args: { inputs: tf.NamedTensorInfoMap; backend: WebGPUBackend; attrs: MatMulAttrs }) => {
     const { a, b } = args.inputs;
     if (a && b && a.dtype === 'float32' && b.dtype === 'float32') {
       const g = matMulGeometry(a.shape, b.shape, args.attrs.transposeA, args.attrs.transposeB);
-      const plan = smallRowsPlan(g, args.attrs, isSoftwareAdapter(adapterOf(args.backend)));
+      const plan = smallRowsPlan(g, args.attrs, softwareAdapterKernels(args.backend));
       if (plan) return smallRowsMatMul(args.backend, a, b, g, plan);
     }
     return stock.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]);

@@ -4,6 +4,7 @@ import {
   broadcastBatch,
   chooseMatMulRoute,
   matMulGeometry,
+  MAX_FRESH_B,
   MIN_FOLD_WORK,
   MIN_SLICE_ROWS,
   operandBatchIndex,
@@ -70,6 +71,21 @@ describe('chooseMatMulRoute', () => {
     expect(route([3, 2, 64], [3, 1024, 64], false, true)).toBe('stock'); // q·kᵀ, 2 query heads per KV head
     expect(route([3, 4, 1024], [3, 1024, 64], false, false)).toBe('stock'); // p·v
     expect(route([3, MIN_SLICE_ROWS, 64], [3, 1024, 64], false, true)).toBe('slices');
+  });
+
+  it("sends few rows to our SIMD kernels when they are loaded ('rows'), except a reused untransposed b", () => {
+    const direct = (a: number[], b: number[], ta: boolean, tb: boolean) =>
+      chooseMatMulRoute(matMulGeometry(a, b, ta, tb), ta, tb, true);
+    expect(direct([1, 2, 2, 64], [1, 2, 185, 64], false, true)).toBe('rows'); // decode attention q·kᵀ
+    expect(direct([1, 2, 2, 185], [1, 2, 185, 64], false, false)).toBe('rows'); // its p·v
+    expect(direct([1, 576], [1536, 576], false, true)).toBe('rows'); // decode x·Wᵀ, W as stored
+    expect(direct([576, 1], [1536, 576], true, true)).toBe('rows'); // m = 1: [k, 1] is the same row
+    expect(direct([4, 64], [64, 64], false, false)).toBe('rows'); // RoPE rotation: a fresh 64×64 b each step
+    expect(direct([1, 256], [256, 4096], false, false)).toBe('stock'); // the decode LM head: XNNPACK keeps it packed
+    expect(MAX_FRESH_B).toBeLessThan(256 * 4096);
+    expect(direct([64, 2], [64, 64], true, false)).toBe('fold'); // a transposed with m > 1: not a row block
+    expect(direct([3, MIN_SLICE_ROWS, 64], [3, 1024, 64], false, true)).toBe('slices'); // enough rows for XNNPACK
+    expect(direct([0, 8], [8, 8], false, true)).toBe('stock');
   });
 
   it('swaps operands of x·Wᵀ when that copies less than moving W into place', () => {

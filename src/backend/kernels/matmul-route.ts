@@ -45,7 +45,13 @@ export type MatMulRoute =
    * b (and copying it into place) for packing aᵀ and one output transpose: the way to go when m is small (a
    * decode step's x·Wᵀ has m = 1), see {@link foldCopies} and {@link swapCopies}.
    */
-  | 'swap';
+  | 'swap'
+  /**
+   * Few rows (m < {@link MIN_SLICE_ROWS}): our SIMD kernels (`mm_nt`/`mm_nn`, src/quant/kernels/wasm) straight on
+   * the heap, one call per batch slice, no copy and no packing — decode's x·Wᵀ, attention against the KV cache,
+   * RoPE's rotation of a few rows.
+   */
+  | 'rows';
 
 /**
  * Smallest m·k·n (per product) worth a copy of a transposed operand and an XNNPACK call. Measured with
@@ -67,6 +73,13 @@ export const MIN_SLICE_WORK = 16 * 16 * 16;
  * 0.5–1.05× at m = 4; slices wins from m = 8 (0.94–1.9×) and 3–5× at m = 16–32.
  */
 export const MIN_SLICE_ROWS = 8;
+
+/**
+ * Largest k·n of an untransposed, unbatched `b` that the 'rows' route takes from stock XNNPACK: stock packs b into
+ * an operator cached per tensor, which pays for a weight used again (the decode LM head, 1M values) but not for a
+ * fresh small b (RoPE's per-step rotation matrices, 64×64: 15 µs per call on stock, measured in the decode profile).
+ */
+export const MAX_FRESH_B = 1 << 16;
 
 const product = (dims: readonly number[]): number => dims.reduce((x, y) => x * y, 1);
 
@@ -152,12 +165,24 @@ export function swapCopies(g: MatMulGeometry, transposeA: boolean): number {
   return (transposeA ? 0 : g.m * g.k) + g.m * g.k + g.m * g.n;
 }
 
-/** Picks the path for one product (see {@link MatMulRoute}). */
-export function chooseMatMulRoute(g: MatMulGeometry, transposeA: boolean, transposeB: boolean): MatMulRoute {
+/**
+ * Picks the path for one product (see {@link MatMulRoute}). `direct`: our few-row kernels are loaded (false without
+ * wasm SIMD, or another tfjs version).
+ */
+export function chooseMatMulRoute(
+  g: MatMulGeometry,
+  transposeA: boolean,
+  transposeB: boolean,
+  direct = false,
+): MatMulRoute {
   const work = g.m * g.k * g.n;
   if (work === 0 || g.batch === 0) return 'stock';
+  const plain = !transposeA && !transposeB && g.aBatch === 1 && g.bBatch === 1;
+  // a stored [k, m] is a [m, k] row block only when m = 1.
+  const rowsFit = direct && g.m < MIN_SLICE_ROWS && (!transposeA || g.m === 1);
+  if (rowsFit && (!plain || g.k * g.n <= MAX_FRESH_B)) return 'rows';
   // Stock already runs these on XNNPACK: nothing to gain, and identical results.
-  if (!transposeA && !transposeB && g.aBatch === 1 && g.bBatch === 1) return 'stock';
+  if (plain) return 'stock';
   if (g.bBatch === 1) {
     if (work * g.batch < MIN_FOLD_WORK) return 'stock';
     const swap = transposeB && g.aBatch === 1 && swapCopies(g, transposeA) < foldCopies(g, transposeA, transposeB);

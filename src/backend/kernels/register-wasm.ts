@@ -1,5 +1,6 @@
 /**
- * Our wrappers around tfjs-backend-wasm kernels (fast transposed and batched matMuls, see `batch-mat-mul-wasm.ts`).
+ * Our wrappers around tfjs-backend-wasm kernels (fast transposed and batched matMuls, see `batch-mat-mul-wasm.ts`;
+ * Slice and SplitV without copying the whole input, see `slice-wasm.ts`).
  * The package registers its kernels when it is imported and tfjs's registry keeps one kernel per name, so this
  * runs after that import: `initWasmBackend` (browser, worker) and `initNodeBackend('wasm')` call it once the
  * backend is up. Each wrapper keeps the stock kernel it replaced, for its own fallbacks and for
@@ -8,6 +9,7 @@
 import { tf } from '../tf';
 import { batchMatMulWasmConfig } from './batch-mat-mul-wasm';
 import { fusedMatMulWasmConfig } from './fused-mat-mul-wasm';
+import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
 import { readWasmInternals } from './wasm-heap-views';
 
 /** A registered override and the stock config it wraps. */
@@ -21,6 +23,8 @@ type OverrideFactory = (stock: tf.KernelConfig, transpose: tf.KernelConfig) => t
 const FACTORIES: Array<[kernelName: string, make: OverrideFactory]> = [
   ['BatchMatMul', batchMatMulWasmConfig],
   ['_FusedMatMul', fusedMatMulWasmConfig],
+  ['Slice', sliceWasmConfig],
+  ['SplitV', splitVWasmConfig],
 ];
 
 const isOverride = (config: tf.KernelConfig | undefined): config is Override =>
@@ -51,6 +55,16 @@ export function unregisterWasmKernelOverrides(): void {
     if (!isOverride(current)) continue;
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(current.stock);
+  }
+}
+
+/** Runs `f` with tfjs's own wasm kernels, then registers ours again (tests and benches compare the two). */
+export function withStockWasmKernels<T>(f: () => T): T {
+  unregisterWasmKernelOverrides();
+  try {
+    return f();
+  } finally {
+    registerWasmKernelOverrides();
   }
 }
 

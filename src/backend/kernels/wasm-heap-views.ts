@@ -39,6 +39,18 @@ export function readWasmInternals(backend: unknown): WasmBackendInternals | null
   return b as WasmBackendInternals;
 }
 
+interface WasmModuleMemory {
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+/** tfjs-wasm's linear memory: `wasmMemory` on the threaded build, the exported `memory` on the others. */
+export function backendMemory(b: WasmBackendInternals): WebAssembly.Memory | null {
+  const m = b.wasm as unknown as WasmModuleMemory;
+  const memory = m.wasmMemory ?? m.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
 type CMatMul = (
   aId: number,
   aShape: Uint8Array,

@@ -4,6 +4,7 @@
  * The build is picked per memory: shared or not as the memory is, relaxed SIMD when the engine validates it, else
  * plain SIMD; null when the engine has no SIMD at all (the JS kernels stay in charge).
  */
+import { instantiateKernels, relaxedBuildValid, type WasmFlavour } from '../../../backend/kernels/wasm-kernel-module';
 import { GEMV_MODULES } from './gemv-modules.generated';
 
 /** One kernel: byte offsets of W's words, its scales, the laid-out x and y; then out, bytes per row, groups per
@@ -37,36 +38,22 @@ export const WASM_GEMV_MODES: readonly WasmGemvMode[] = ['int8', 'int4', 'nf4'];
 
 const loaded = new WeakMap<WebAssembly.Memory, GemvKernels | null>();
 
-function bytesOf(key: string): Uint8Array<ArrayBuffer> {
-  const b64 = GEMV_MODULES[key];
-  if (!b64) throw new Error(`wasm gemv: no module '${key}'`);
-  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-}
-
 /** Whether this engine compiles the relaxed-SIMD build (Chromium 114+; not Node 20). */
 export function relaxedSimdSupported(): boolean {
-  return WebAssembly.validate(bytesOf('unshared-relaxed'));
+  return relaxedBuildValid(GEMV_MODULES);
 }
 
 /**
  * The kernels bound to `memory` (instantiated once per memory), or null without SIMD. `prefer` forces a flavour
  * (tests compare both where the engine has both).
  */
-export function gemvKernels(memory: WebAssembly.Memory, prefer?: 'relaxed' | 'simd'): GemvKernels | null {
+export function gemvKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): GemvKernels | null {
   if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const flavours: Array<'relaxed' | 'simd'> = prefer ? [prefer] : ['relaxed', 'simd'];
-  let kernels: GemvKernels | null = null;
-  for (const flavour of flavours) {
-    const bytes = bytesOf(`${shared ? 'shared' : 'unshared'}-${flavour}`);
-    if (!WebAssembly.validate(bytes)) continue;
-    // Synchronous compile: the module is ~1 KB (browsers refuse sync compiles only above 4 KB on the main thread).
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    kernels = { flavour, ...(instance.exports as unknown as Omit<GemvKernels, 'flavour'>) };
-    break;
-  }
+  const built = instantiateKernels<Omit<GemvKernels, 'flavour'>>(GEMV_MODULES, memory, prefer);
+  const kernels: GemvKernels | null = built ? { flavour: built.flavour, ...built.exports } : null;
   if (!prefer) {
     loaded.set(memory, kernels);
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     // Which build runs, in the performance timeline (DevTools shows it; the e2e suite reads it in the worker).
     performance.mark(
       `lora-studio:wasm-gemv:${kernels ? `${shared ? 'shared' : 'unshared'}-${kernels.flavour}` : 'none'}`,

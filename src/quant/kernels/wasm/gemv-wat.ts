@@ -18,24 +18,7 @@
  *   x by the offset codes u = c + 8, and Σ c·x = Σ u·x − 8·Σ x).
  */
 import { NF4_LEVELS } from '../../levels';
-
-/** Which build: memory shared (threaded tfjs) or not; relaxed SIMD or the plain-SIMD fallback. */
-export interface GemvBuild {
-  shared: boolean;
-  relaxed: boolean;
-}
-
-export const GEMV_BUILDS: readonly GemvBuild[] = [
-  { shared: false, relaxed: false },
-  { shared: false, relaxed: true },
-  { shared: true, relaxed: false },
-  { shared: true, relaxed: true },
-];
-
-/** `acc + a·b` as WAT: fused (relaxed) or mul then add. */
-function madd(relaxed: boolean, a: string, b: string, acc: string): string {
-  return relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${acc})` : `(f32x4.add ${acc} (f32x4.mul ${a} ${b}))`;
-}
+import { madd, memoryImport, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
 
 /** i32x4 lanes → f32x4 (exact for our code ranges). */
 const toF32 = (v: string): string => `(f32x4.convert_i32x4_s ${v})`;
@@ -189,10 +172,9 @@ function gemvFunc(mode: KernelMode, relaxed: boolean): string {
 }
 
 /** The whole module for one build. */
-export function gemvWat(build: GemvBuild): string {
-  const memory = build.shared ? '(memory 1 65536 shared)' : '(memory 1)';
+export function gemvWat(build: WasmBuild): string {
   return `(module
-  (import "env" "memory" ${memory})${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}
+  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}
 )
 `;
 }

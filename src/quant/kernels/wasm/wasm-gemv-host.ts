@@ -5,7 +5,12 @@
  * caller runs the JS kernel instead.
  */
 import type { tf } from '../../../backend/tf';
-import { heapOffset, readWasmInternals, type WasmBackendInternals } from '../../../backend/kernels/wasm-heap-views';
+import {
+  backendMemory,
+  heapOffset,
+  readWasmInternals,
+  type WasmBackendInternals,
+} from '../../../backend/kernels/wasm-heap-views';
 import type { QuantKernelAttrs } from '../names';
 import { packedLayout } from '../../packed';
 import { gemvKernels, prepareX, scratchFloats, type GemvKernels, type WasmGemvMode } from './gemv-wasm';
@@ -21,18 +26,6 @@ export const wasmGemvSettings = {
   maxRows: 8,
   /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
 };
-
-interface WasmModuleMemory {
-  wasmMemory?: WebAssembly.Memory;
-  asm?: { memory?: WebAssembly.Memory };
-}
-
-/** tfjs-wasm's linear memory: `wasmMemory` on the threaded build, the exported `memory` on the others. */
-function backendMemory(b: WasmBackendInternals): WebAssembly.Memory | null {
-  const m = b.wasm as unknown as WasmModuleMemory;
-  const memory = m.wasmMemory ?? m.asm?.memory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
-}
 
 /** The backend's internals, its heap and the kernels bound to that heap; null when any is missing. */
 function boundKernels(

@@ -12,7 +12,7 @@
 import type { PackedMode } from '../../packed';
 import { codesPerWord } from '../../packed';
 import { QuantProgram } from './quant-program';
-import { decodeSnippet, weightVariableNames } from './quant-wgsl';
+import { decodeSnippet, loadXSnippet, weightVariableNames } from './quant-wgsl';
 
 const LANES = 32;
 const ROWS_PER_WG = 8;
@@ -53,18 +53,7 @@ export class QuantGemvProgram extends QuantProgram {
   getUserCode(): string {
     const vecCols = 4 * codesPerWord(this.mode);
     const wg = LANES * ROWS_PER_WG;
-    const loadX4 = this.xAligned
-      ? `fn loadX4(r : i32, col : i32) -> vec4<f32> {
-          if (r < uniforms.dimM && col < uniforms.dimIn) { return x[(r * uniforms.dimIn + col) / 4]; }
-          return vec4<f32>(0.0);
-        }`
-      : `fn loadX1(r : i32, col : i32) -> f32 {
-          if (r < uniforms.dimM && col < uniforms.dimIn) { return x[r * uniforms.dimIn + col]; }
-          return 0.0;
-        }
-        fn loadX4(r : i32, col : i32) -> vec4<f32> {
-          return vec4<f32>(loadX1(r, col), loadX1(r, col + 1), loadX1(r, col + 2), loadX1(r, col + 3));
-        }`;
+    const loadX4 = loadXSnippet(this.xAligned);
     return `
       ${decodeSnippet(this.mode)}
       ${loadX4}

@@ -1,10 +1,15 @@
-/** QuantMatMul on webgpu: GEMV for M ≤ 8 (decode, short prompts), the tiled program above. Tensor bookkeeping only. */
+/**
+ * QuantMatMul on webgpu: GEMV for M ≤ 8 (decode, short prompts; its barrier-free variant on a software adapter), the
+ * tiled program above. Tensor bookkeeping only.
+ */
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { tf } from '../../../backend/tf';
 import { packedLayout, type PackedMode } from '../../packed';
 import { needInput, QUANT_MATMUL, quantAttrs, type QuantKernelArgs } from '../names';
 import { GEMV_MAX_ROWS, QuantGemvProgram } from './quant-gemv-webgpu';
+import { QuantRowsProgram } from './quant-rows-webgpu';
 import { QuantTiledProgram } from './quant-tiled-webgpu';
+import { softwareAdapterKernels } from '../../../backend/adapter-kind';
 
 /** The packed weight's inputs in binding order: words, then scales (none for f16). */
 export function weightInputs(inputs: tf.NamedTensorInfoMap, mode: PackedMode): tf.TensorInfo[] {
@@ -41,7 +46,10 @@ export function quantMatMulWebGPU(args: QuantKernelArgs): tf.TensorInfo {
   let program: WebGPUProgram;
   let uniforms: number[];
   if (m <= GEMV_MAX_ROWS) {
-    program = new QuantGemvProgram(a.mode, m, a.inFeatures, a.outFeatures, !!bias);
+    // Same inputs and uniforms; a software adapter runs the barrier-free variant (quant-rows-webgpu.ts).
+    program = softwareAdapterKernels(backend)
+      ? new QuantRowsProgram(a.mode, m, a.inFeatures, a.outFeatures, !!bias)
+      : new QuantGemvProgram(a.mode, m, a.inFeatures, a.outFeatures, !!bias);
     uniforms = [m, a.inFeatures, a.outFeatures, rowVec4s, l.groupsPerRow, a.groupSize];
   } else {
     program = new QuantTiledProgram('forward', a.mode, m, a.outFeatures, !!bias);

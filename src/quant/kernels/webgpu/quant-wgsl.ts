@@ -89,3 +89,22 @@ export function decodeSnippet(mode: PackedMode): string {
 export function weightVariableNames(mode: PackedMode): string[] {
   return mode === 'f16' ? ['words'] : ['words', 'scales'];
 }
+
+/**
+ * `fn loadX4(r, col) -> vec4<f32>`: x[r, col .. col + 3] of the activation `x` [dimM, dimIn], zero past either
+ * bound (packed rows are padded past dimIn). Read as vec4s when dimIn is a multiple of 4 (`aligned`).
+ */
+export function loadXSnippet(aligned: boolean): string {
+  return aligned
+    ? `fn loadX4(r : i32, col : i32) -> vec4<f32> {
+          if (r < uniforms.dimM && col < uniforms.dimIn) { return x[(r * uniforms.dimIn + col) / 4]; }
+          return vec4<f32>(0.0);
+        }`
+    : `fn loadX1(r : i32, col : i32) -> f32 {
+          if (r < uniforms.dimM && col < uniforms.dimIn) { return x[r * uniforms.dimIn + col]; }
+          return 0.0;
+        }
+        fn loadX4(r : i32, col : i32) -> vec4<f32> {
+          return vec4<f32>(loadX1(r, col), loadX1(r, col + 1), loadX1(r, col + 2), loadX1(r, col + 3));
+        }`;
+}

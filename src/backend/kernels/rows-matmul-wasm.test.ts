@@ -1,0 +1,52 @@
+// The few-row f32 kernels on their own memory against a float64 reference: both products, every build this engine
+// compiles (plain SIMD everywhere, relaxed where validated), odd k and n (scalar tails), k = 1, and b much longer
+// than one cache line of rows.
+import { describe, expect, it } from 'vitest';
+import { ROWS_MATMUL_MODULES } from './rows-matmul-modules.generated';
+import { rowsMatMulKernels } from './rows-matmul-wasm';
+import { relaxedBuildValid } from './wasm-kernel-module';
+
+const SHAPES: Array<[m: number, k: number, n: number]> = [
+  [1, 64, 185],
+  [3, 64, 7],
+  [2, 17, 5],
+  [1, 259, 77],
+  [7, 33, 3],
+  [4, 1, 1],
+  [1, 3, 9],
+];
+
+describe('few-row f32 wasm kernels', () => {
+  const flavours = relaxedBuildValid(ROWS_MATMUL_MODULES) ? (['simd', 'relaxed'] as const) : (['simd'] as const);
+  for (const flavour of flavours) {
+    it(`mm_nt and mm_nn (${flavour}) equal a float64 reference`, () => {
+      const memory = new WebAssembly.Memory({ initial: 8 });
+      const k = rowsMatMulKernels(memory, flavour);
+      expect(k?.flavour).toBe(flavour);
+      const f = new Float32Array(memory.buffer);
+      const [A, B, C] = [0, 20000, 100000]; // float offsets of a, b, c
+      for (const [m, kk, n] of SHAPES) {
+        for (let i = 0; i < m * kk; i++) f[A + i] = Math.sin(i * 1.3);
+        for (let i = 0; i < n * kk; i++) f[B + i] = Math.cos(i * 0.7);
+        for (const nt of [true, false]) {
+          f.fill(Number.NaN, C, C + m * n);
+          (nt ? k!.mm_nt : k!.mm_nn)(4 * A, 4 * B, 4 * C, m, kk, n);
+          for (let i = 0; i < m; i++) {
+            for (let j = 0; j < n; j++) {
+              let s = 0;
+              for (let t = 0; t < kk; t++) s += f[A + i * kk + t] * f[B + (nt ? j * kk + t : t * n + j)];
+              expect(Math.abs(f[C + i * n + j] - s), `${nt ? 'nt' : 'nn'} [${m},${kk},${n}] (${i},${j})`).toBeLessThan(
+                1e-5 * (1 + Math.abs(s)),
+              );
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('binds once per memory', () => {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    expect(rowsMatMulKernels(memory)).toBe(rowsMatMulKernels(memory));
+  });
+});

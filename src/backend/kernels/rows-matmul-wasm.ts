@@ -1,0 +1,36 @@
+/**
+ * Loads the few-row f32 product kernels (`rows-matmul-wat.ts`, assembled into `rows-matmul-modules.generated.ts`)
+ * against tfjs-wasm's heap, once per memory; null without wasm SIMD (the override's other routes stay in charge).
+ */
+import { ROWS_MATMUL_MODULES } from './rows-matmul-modules.generated';
+import { backendMemory, readWasmInternals } from './wasm-heap-views';
+import { instantiateKernels, type WasmFlavour } from './wasm-kernel-module';
+
+/** An f32 product of few rows: byte offsets of a, b and c, then m, k, n in elements. */
+type RowsMatMulFn = (a: number, b: number, c: number, m: number, k: number, n: number) => void;
+
+export interface RowsMatMulKernels {
+  readonly flavour: WasmFlavour;
+  /** c [m, n] = a [m, k] · b [n, k]ᵀ. */
+  mm_nt: RowsMatMulFn;
+  /** c [m, n] = a [m, k] · b [k, n]. */
+  mm_nn: RowsMatMulFn;
+}
+
+const loaded = new WeakMap<WebAssembly.Memory, RowsMatMulKernels | null>();
+
+/** The kernels bound to `memory` (once per memory; `prefer` forces a flavour and is not cached), or null. */
+export function rowsMatMulKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): RowsMatMulKernels | null {
+  if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
+  const built = instantiateKernels<Omit<RowsMatMulKernels, 'flavour'>>(ROWS_MATMUL_MODULES, memory, prefer);
+  const kernels = built ? { flavour: built.flavour, ...built.exports } : null;
+  if (!prefer) loaded.set(memory, kernels);
+  return kernels;
+}
+
+/** The kernels bound to this wasm backend's heap, or null (not tfjs-wasm 4.x, or no SIMD). */
+export function rowsKernelsForBackend(backend: object): RowsMatMulKernels | null {
+  const b = readWasmInternals(backend);
+  const memory = b ? backendMemory(b) : null;
+  return memory ? rowsMatMulKernels(memory) : null;
+}
