@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<void> {
     if (!(await initNodeWebGpu())) throw new Error('no WebGPU adapter (Dawn)');
   } else if ((await initNodeBackend(backend as NodeBackendName)) !== backend) throw new Error(`no ${backend} backend`);
   const submit = Number(at('--submit', '15'));
-  tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submit);
+  if (backend === 'webgpu') tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', submit);
   const seq = Number(at('--seq', '128'));
   const embeddings = at('--embeddings', backend === 'webgpu' ? 'f16' : 'f32') as 'f32' | 'f16';
   const model = at('--model', '') || null;
