@@ -2,8 +2,8 @@
 // Qwen2.5-0.5B (scripts/real-shapes, generated into .cache on first use, a few seconds) download through the hub
 // loader from a local hub server (the real path: model API, Range requests, the browser cache), load on WebGPU
 // (SwiftShader here) or wasm, train a 2-step LoRA run at seq 8 (finite loss, adapter saved) and write a 4-token
-// end-of-run sample. Short sequences and an F32 base on WebGPU keep SwiftShader's share to minutes: tfjs's f32
-// matmul is ~10× faster there than our packed kernels at decode shapes, and real-GPU speed is the bench's job.
+// end-of-run sample. Short sequences keep SwiftShader's share to minutes: every product then has ≤ 16 rows and runs
+// our barrier-free few-row kernels (f32 base; the f16 LM head), and real-GPU speed is the bench's job.
 import type { Page } from '@playwright/test';
 import { ensureRealShapes } from '../scripts/real-shapes/real-shapes';
 import { startHubServer, type HubServer } from '../scripts/hub-server';

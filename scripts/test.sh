@@ -21,7 +21,7 @@ fi
 export VK_ICD_FILENAMES="${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_icd.json}"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 mkdir -p test-results e2e-artifacts
-rm -f test-results/vitest.json test-results/e2e.json test-results/e2e-real.json
+rm -f test-results/vitest.json test-results/e2e.json test-results/e2e-real.json test-results/e2e-side.json
 
 # --- lint and typecheck: each is one check in the summary -------------------------------------------------------
 npm run -s lint
@@ -33,35 +33,46 @@ typecheck_rc=$?
 build_rc=0
 npx vite build --logLevel warn || { echo "vite build failed" >&2; build_rc=1; }
 
-# --- real-size e2e, beside the unit tests --------------------------------------------------------------------------
-# The real-size spec (SmolLM2-135M and Qwen2.5-0.5B shapes on SwiftShader WebGPU, SmolLM2 on wasm) is one long
-# stretch of software-GPU work: run after everything else, it took 12.6 of CI's 29 minutes. It runs in its own
-# Playwright process (own port, report and output folder) beside the unit tests and the other e2e specs;
-# its log is printed when it ends. The bench suite `sizes` measures the larger shapes.
+# --- e2e in two processes, beside the unit tests -------------------------------------------------------------------
+# The real-size spec (SmolLM2-135M and Qwen2.5-0.5B shapes on SwiftShader WebGPU, SmolLM2 on wasm) runs in its own
+# Playwright process (own port, report and output folder) beside the unit tests, then the first half (shard 1/2) of
+# the other specs in the same process; the second half runs after the unit tests. Run one after the other, unit tests
+# and e2e took 20 minutes here; the two chains now end at about the same time. Their logs are printed when they end.
+# The bench suite `sizes` measures the larger shapes.
 REAL_SPEC=e2e/real-sizes.spec.ts
-real_pid=""
+SKIP_REAL="**/real-sizes.spec.ts"
+side_pid=""
 if [ "$build_rc" -eq 0 ]; then
-  E2E_PORT=4320 E2E_JSON=test-results/e2e-real.json E2E_OUTPUT=test-results/e2e-real \
-    npx playwright test "$REAL_SPEC" >test-results/e2e-real.log 2>&1 &
-  real_pid=$!
+  (
+    E2E_PORT=4320 E2E_JSON=test-results/e2e-real.json E2E_OUTPUT=test-results/e2e-real \
+      npx playwright test "$REAL_SPEC" >test-results/e2e-real.log 2>&1
+    real_rc=$?
+    E2E_PORT=4320 E2E_JSON=test-results/e2e-side.json E2E_OUTPUT=test-results/e2e-side E2E_IGNORE="$SKIP_REAL" \
+      npx playwright test --shard=1/2 >test-results/e2e-side.log 2>&1
+    side_rc=$?
+    [ "$real_rc" -eq 0 ] && [ "$side_rc" -eq 0 ]
+  ) &
+  side_pid=$!
 fi
 
 # --- unit tests ----------------------------------------------------------------------------------------------------
 npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 unit_rc=$?
 
-# --- e2e: Playwright against `vite preview` (the real-size spec runs in the process above) --------------------------
+# --- e2e: the second half of the specs, against `vite preview` ----------------------------------------------------
 e2e_rc=$build_rc
 if [ "$build_rc" -eq 0 ]; then
-  E2E_IGNORE="**/real-sizes.spec.ts" npx playwright test
+  E2E_IGNORE="$SKIP_REAL" npx playwright test --shard=2/2
   e2e_rc=$?
 fi
 real_rc=$build_rc
-if [ -n "$real_pid" ]; then
-  wait "$real_pid"
+if [ -n "$side_pid" ]; then
+  wait "$side_pid"
   real_rc=$?
   echo "--- real-size e2e ($REAL_SPEC) ---"
   cat test-results/e2e-real.log
+  echo "--- e2e, first half of the other specs ---"
+  cat test-results/e2e-side.log
 fi
 
 # --- summary -------------------------------------------------------------------------------------------------------
@@ -84,7 +95,11 @@ if (unit) {
   // A file that failed to load has no tests but still fails the run.
   failed += unit.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0).length;
 } else if (unitRc !== 0) failed += 1;
-for (const [file, rc] of [['test-results/e2e.json', e2eRc], ['test-results/e2e-real.json', realRc]]) {
+for (const [file, rc] of [
+  ['test-results/e2e.json', e2eRc],
+  ['test-results/e2e-real.json', realRc],
+  ['test-results/e2e-side.json', realRc],
+]) {
   const e2e = read(file);
   if (e2e) {
     passed += e2e.stats.expected + e2e.stats.flaky;
