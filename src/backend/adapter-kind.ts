@@ -27,9 +27,19 @@ export function forceSoftwareAdapterKernels(value: boolean | null): void {
   forced = value;
 }
 
-/** Whether kernels on `backend` (tfjs's WebGPUBackend, which keeps the adapter's vendor and architecture) should
- * pick their software-adapter decomposition. */
-export function softwareAdapterKernels(backend: unknown): boolean {
+/** Per backend object: the adapter never changes under it, and kernels ask on every product. */
+const softwareByBackend = new WeakMap<object, boolean>();
+
+/**
+ * Whether kernels on `backend` (tfjs's WebGPUBackend, which keeps the adapter's vendor and architecture) should
+ * pick their software-adapter decomposition.
+ */
+export function softwareAdapterKernels(backend: object): boolean {
   if (forced !== null) return forced;
-  return isSoftwareAdapter((backend as { adapterInfo?: AdapterInfoLike }).adapterInfo ?? {});
+  let software = softwareByBackend.get(backend);
+  if (software === undefined) {
+    software = isSoftwareAdapter((backend as { adapterInfo?: AdapterInfoLike }).adapterInfo ?? {});
+    softwareByBackend.set(backend, software);
+  }
+  return software;
 }

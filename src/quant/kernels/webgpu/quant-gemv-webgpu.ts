@@ -11,8 +11,8 @@
  */
 import type { PackedMode } from '../../packed';
 import { codesPerWord } from '../../packed';
-import { QuantProgram } from './quant-program';
-import { decodeSnippet, loadXSnippet, weightVariableNames } from './quant-wgsl';
+import { forwardInputs, QuantProgram } from './quant-program';
+import { decodeSnippet, loadXSnippet } from './quant-wgsl';
 
 const LANES = 32;
 const ROWS_PER_WG = 8;
@@ -36,11 +36,10 @@ export class QuantGemvProgram extends QuantProgram {
   constructor(mode: PackedMode, m: number, inFeatures: number, outFeatures: number, hasBias: boolean) {
     if (m > GEMV_MAX_ROWS) throw new Error(`QuantGemvProgram: ${m} rows exceeds ${GEMV_MAX_ROWS}`);
     const rows = gemvRowsFor(m);
-    const xAligned = inFeatures % 4 === 0;
-    const variableNames = ['x', ...weightVariableNames(mode), ...(hasBias ? ['bias'] : [])];
+    const { variableNames, variableComponents, xAligned } = forwardInputs(mode, inFeatures, hasBias);
     super(mode, {
       variableNames,
-      variableComponents: [xAligned ? 4 : 1, 4, ...variableNames.slice(2).map(() => 1)],
+      variableComponents,
       outputShape: [m, outFeatures],
       dispatch: [Math.ceil(outFeatures / ROWS_PER_WG), 1, 1],
       shaderKey: `lsQuantGemv_${mode}_${rows}_${xAligned}_${hasBias}`,

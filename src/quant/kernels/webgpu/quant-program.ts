@@ -5,6 +5,7 @@
  */
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import type { PackedMode } from '../../packed';
+import { weightVariableNames } from './quant-wgsl';
 
 export interface QuantProgramSpec {
   variableNames: string[];
@@ -42,4 +43,19 @@ export abstract class QuantProgram implements WebGPUProgram {
   }
 
   abstract getUserCode(): string;
+}
+
+/**
+ * Inputs of a forward program reading x [M, in]: x (as vec4s when `in` is a multiple of 4), the packed weight
+ * (words as vec4s), the bias when present.
+ */
+export function forwardInputs(
+  mode: PackedMode,
+  inFeatures: number,
+  hasBias: boolean,
+): { variableNames: string[]; variableComponents: number[]; xAligned: boolean } {
+  const xAligned = inFeatures % 4 === 0;
+  const variableNames = ['x', ...weightVariableNames(mode), ...(hasBias ? ['bias'] : [])];
+  const variableComponents = [xAligned ? 4 : 1, 4, ...variableNames.slice(2).map(() => 1)];
+  return { variableNames, variableComponents, xAligned };
 }

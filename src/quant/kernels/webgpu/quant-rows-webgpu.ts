@@ -17,7 +17,8 @@
  */
 import type { PackedMode } from '../../packed';
 import { codesPerWord } from '../../packed';
-import { QuantProgram } from './quant-program';
+import { gemvRowsFor } from './quant-gemv-webgpu';
+import { forwardInputs, QuantProgram } from './quant-program';
 import { decodeSnippet, loadXSnippet, weightVariableNames } from './quant-wgsl';
 
 /** Output features per forward invocation. */
@@ -27,10 +28,10 @@ const WORKGROUP = 64;
 /** Largest M these programs take (the row block lives in registers). */
 export const QUANT_ROWS_MAX = 8;
 
-/** The compiled row block for `m` rows: 1, 2, 4 or 8. */
+/** The compiled row block for `m` rows: 1, 2, 4 or 8, as the GEMV program compiles them. */
 function rowBlock(m: number): number {
   if (m > QUANT_ROWS_MAX) throw new Error(`quant rows program: ${m} rows exceeds ${QUANT_ROWS_MAX}`);
-  return m <= 1 ? 1 : m <= 2 ? 2 : m <= 4 ? 4 : 8;
+  return gemvRowsFor(m);
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -45,11 +46,10 @@ export class QuantRowsProgram extends QuantProgram {
 
   constructor(mode: PackedMode, m: number, inFeatures: number, outFeatures: number, hasBias: boolean) {
     const rows = rowBlock(m);
-    const xAligned = inFeatures % 4 === 0;
-    const variableNames = ['x', ...weightVariableNames(mode), ...(hasBias ? ['bias'] : [])];
+    const { variableNames, variableComponents, xAligned } = forwardInputs(mode, inFeatures, hasBias);
     super(mode, {
       variableNames,
-      variableComponents: [xAligned ? 4 : 1, 4, ...variableNames.slice(2).map(() => 1)],
+      variableComponents,
       outputShape: [m, outFeatures],
       dispatch: [Math.ceil(outFeatures / FEATURES / WORKGROUP), 1, 1],
       shaderKey: `lsQuantRows_${mode}_${rows}_${xAligned}_${hasBias}`,
