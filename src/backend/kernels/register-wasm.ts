@@ -11,11 +11,7 @@ import { batchMatMulWasmConfig } from './batch-mat-mul-wasm';
 import { fusedMatMulWasmConfig } from './fused-mat-mul-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
 import { readWasmInternals } from './wasm-heap-views';
-
-/** A registered override and the stock config it wraps. */
-interface Override extends tf.KernelConfig {
-  stock: tf.KernelConfig;
-}
+import { isKernelWrapper, unwrapKernels, wrapKernels } from './kernel-wrappers';
 
 type OverrideFactory = (stock: tf.KernelConfig, transpose: tf.KernelConfig) => tf.KernelConfig;
 
@@ -27,9 +23,6 @@ const FACTORIES: Array<[kernelName: string, make: OverrideFactory]> = [
   ['SplitV', splitVWasmConfig],
 ];
 
-const isOverride = (config: tf.KernelConfig | undefined): config is Override =>
-  config !== undefined && 'stock' in config && (config as Partial<Override>).stock !== undefined;
-
 /**
  * Installs the overrides for backend 'wasm' (idempotent). Returns false, changing nothing, when the wasm kernels
  * are not registered or the live wasm backend lacks the internals the overrides rely on (another tfjs version).
@@ -38,24 +31,19 @@ export function registerWasmKernelOverrides(): boolean {
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (!transpose) return false;
   if (tf.findBackend('wasm') && !readWasmInternals(tf.findBackend('wasm'))) return false;
-  for (const [name, make] of FACTORIES) {
-    const current = tf.getKernel(name, 'wasm');
-    if (!current || isOverride(current)) continue;
-    const override: Override = { ...make(current, transpose), stock: current };
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(override);
-  }
+  wrapKernels(
+    'wasm',
+    FACTORIES.map(([name, make]) => [name, (stock: tf.KernelConfig) => make(stock, transpose)] as const),
+  );
   return true;
 }
 
 /** Puts tfjs's own kernels back (for before/after measurements). */
 export function unregisterWasmKernelOverrides(): void {
-  for (const [name] of FACTORIES) {
-    const current = tf.getKernel(name, 'wasm');
-    if (!isOverride(current)) continue;
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(current.stock);
-  }
+  unwrapKernels(
+    'wasm',
+    FACTORIES.map(([name]) => name),
+  );
 }
 
 /** Runs `f` with tfjs's own wasm kernels, then registers ours again (tests and benches compare the two). */
@@ -70,11 +58,11 @@ export function withStockWasmKernels<T>(f: () => T): T {
 
 /** True while our wasm matMul overrides are registered. */
 export function wasmKernelOverridesActive(): boolean {
-  return FACTORIES.every(([name]) => isOverride(tf.getKernel(name, 'wasm')));
+  return FACTORIES.every(([name]) => isKernelWrapper(tf.getKernel(name, 'wasm')));
 }
 
 /** tfjs's own wasm kernel `name` (what an override wraps), whether or not the override is registered. */
 export function stockWasmKernel(name: string): tf.KernelConfig | undefined {
   const current = tf.getKernel(name, 'wasm');
-  return isOverride(current) ? current.stock : current;
+  return isKernelWrapper(current) ? current.stock : current;
 }

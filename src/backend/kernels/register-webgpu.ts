@@ -8,22 +8,13 @@
 import { tf } from '../tf';
 import { addNWebGpuConfig } from './add-n-webgpu';
 import { batchMatMulWebGpuConfig } from './batch-mat-mul-webgpu';
-
-/** A registered wrapper and the stock config it falls back to. */
-interface Wrapper extends tf.KernelConfig {
-  stock: tf.KernelConfig;
-}
+import { unwrapKernels, wrapKernels, type WrapKernel } from './kernel-wrappers';
 
 /** Kernels replaced outright, one line each. */
 const OVERRIDES: tf.KernelConfig[] = [addNWebGpuConfig];
 
 /** Kernels wrapped around tfjs's own, one line each. */
-const WRAPPERS: Array<[kernelName: string, wrap: (stock: tf.KernelConfig) => tf.KernelConfig]> = [
-  [tf.BatchMatMul, batchMatMulWebGpuConfig],
-];
-
-const isWrapper = (config: tf.KernelConfig | undefined): config is Wrapper =>
-  config !== undefined && (config as Partial<Wrapper>).stock !== undefined;
+const WRAPPERS: Array<[kernelName: string, wrap: WrapKernel]> = [[tf.BatchMatMul, batchMatMulWebGpuConfig]];
 
 /** Installs the overrides for backend 'webgpu' (idempotent). Call after importing tfjs-backend-webgpu. */
 export function registerWebGpuKernelOverrides(): void {
@@ -33,20 +24,13 @@ export function registerWebGpuKernelOverrides(): void {
     if (current) tf.unregisterKernel(config.kernelName, config.backendName);
     tf.registerKernel(config);
   }
-  for (const [name, wrap] of WRAPPERS) {
-    const current = tf.getKernel(name, 'webgpu');
-    if (!current || isWrapper(current)) continue;
-    tf.unregisterKernel(name, 'webgpu');
-    tf.registerKernel({ ...wrap(current), stock: current } as Wrapper);
-  }
+  wrapKernels('webgpu', WRAPPERS);
 }
 
 /** Puts tfjs's own wrapped kernels back (for before/after measurements). */
 export function unregisterWebGpuKernelWrappers(): void {
-  for (const [name] of WRAPPERS) {
-    const current = tf.getKernel(name, 'webgpu');
-    if (!isWrapper(current)) continue;
-    tf.unregisterKernel(name, 'webgpu');
-    tf.registerKernel(current.stock);
-  }
+  unwrapKernels(
+    'webgpu',
+    WRAPPERS.map(([name]) => name),
+  );
 }
