@@ -21,7 +21,7 @@ import { needInput, quantAttrs, type QuantKernelArgs, type QuantKernelAttrs } fr
 import { dequantizeRowsInto, type PackedView } from './dequant-rows';
 import { packedGemv } from './packed-gemv';
 import { hostIO, type HostIO } from './host-io';
-import { wasmGemv, wasmGemvSettings } from '../wasm/wasm-gemv-host';
+import { wasmGemv } from '../wasm/wasm-gemv-host';
 
 /** Tuning of the host kernels; tests shrink `blockFloats` to exercise the multi-block path on tiny shapes. */
 export const hostKernelSettings = {
@@ -58,7 +58,7 @@ function forward(name: HostBackendName, args: QuantKernelArgs): tf.TensorInfo {
   const m = x.shape[0];
   const y = io.alloc([m, a.outFeatures]);
   const inputs = { x, words: needInput(args.inputs, 'words'), scales: args.inputs.scales };
-  if (m <= wasmGemvSettings.maxRows && name === 'wasm' && wasmGemv(args.backend, a, inputs, y, io.alloc, io.dispose)) {
+  if (name === 'wasm' && wasmGemv(args.backend, a, inputs, y, io.alloc, io.dispose)) {
     // Our SIMD kernels ran in place on the heap (int4, int8, nf4).
   } else if (m <= hostKernelSettings.smallM) {
     const w = packedView(io, args.inputs, a);
