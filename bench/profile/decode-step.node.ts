@@ -73,7 +73,7 @@ async function profileMode(name: BenchModelName, mode: QuantMode, ctx: number): 
   console.log(
     `  profiled step (each kernel call: fastest of 8 steps): ${prof.kernels} kernels, ${prof.totalMs.toFixed(2)} ms outside custom-gradient scopes`,
   );
-  for (const [k, v] of prof.byKernel.slice(0, 20))
+  for (const [k, v] of prof.byKernel.slice(0, Number(arg("top", "20"))))
     console.log(`    ${k.padEnd(44)} ${v.calls.toString().padStart(4)} calls ${v.ms.toFixed(3)} ms`);
 }
 

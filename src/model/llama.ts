@@ -11,6 +11,8 @@
  * (batched-matmul.ts, frozen-matmul.ts), the RoPE tables (rope.ts), the mask and position ids (attention-mask.ts),
  * the KV cache (kv-cache.ts), the embedding table's storages (embeddings.ts, row-blocks.ts) and loading (load.ts).
  */
+import { inGeneration } from '../backend/generation-scope';
+import { fusedRmsNorm, fusedSwiGlu, generationOpsAvailable } from '../backend/kernels/generation-ops-wasm';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
 import { buildAttentionMask, buildPositions, readAttentionMask } from './attention-mask';
 import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
@@ -33,6 +35,14 @@ import {
   type ModelWeights,
 } from './weights';
 
+/**
+ * Generation on a backend with the fused ops (wasm): one kernel for RMSNorm and for SwiGLU instead of six and
+ * three (backend/kernels/generation-ops-wasm.ts). Never under a gradient tape, never outside generation.
+ */
+function fusedGenerationOps(): boolean {
+  return inGeneration() && !tf.engine().isTapeOn() && generationOpsAvailable();
+}
+
 // ─── RMSNorm ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
 /**
@@ -41,6 +51,7 @@ import {
  * Caller owns the result.
  */
 function rmsNorm<T extends Tensor>(x: T, weight: Tensor1D, eps: number): T {
+  if (fusedGenerationOps()) return fusedRmsNorm(x, weight, eps);
   return tf.tidy(() => {
     const variance = tf.mean(tf.square(x), -1, true); // [..., 1]
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight) as T;
@@ -177,7 +188,7 @@ function mlp(layer: LayerWeights, i: number, x: Tensor2D, hook: AdapterHook | nu
   return tf.tidy(() => {
     const gate = project(layer.gate, linearPath(i, 'gate_proj'), x, hook); // [rows, intermediate]
     const up = project(layer.up, linearPath(i, 'up_proj'), x, hook); // [rows, intermediate]
-    const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as Tensor2D; // silu(gate) ⊙ up
+    const act = fusedGenerationOps() ? fusedSwiGlu(gate, up) : (tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as Tensor2D); // silu(gate) ⊙ up
     return project(layer.down, linearPath(i, 'down_proj'), act, hook); // [rows, hidden]
   });
 }

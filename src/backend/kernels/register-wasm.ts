@@ -9,6 +9,7 @@
 import { tf } from '../tf';
 import { batchMatMulWasmConfig } from './batch-mat-mul-wasm';
 import { fusedMatMulWasmConfig } from './fused-mat-mul-wasm';
+import { registerGenerationOps } from './generation-ops-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
 import { readWasmInternals } from './wasm-heap-views';
 import { isKernelWrapper, unwrapKernels, wrapKernels } from './kernel-wrappers';
@@ -35,6 +36,7 @@ export function registerWasmKernelOverrides(): boolean {
     'wasm',
     FACTORIES.map(([name, make]) => [name, (stock: tf.KernelConfig) => make(stock, transpose)] as const),
   );
+  registerGenerationOps();
   return true;
 }
 

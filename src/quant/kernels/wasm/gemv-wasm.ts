@@ -161,17 +161,34 @@ export function prepareXq16(
   paddedIn: number,
   groupSize: number,
 ): void {
-  const [blockCols, planeShift, planeMask] = mode === 'int4' ? [32, 2, 3] : [16, 1, 1];
+  // Column c = block + planes·i + k of a word block goes to xq[block + 8k + i] (plane k, lane i).
+  const planes = mode === 'int4' ? 4 : 2;
+  const blockCols = 8 * planes;
   for (let g = 0, start = 0; start < paddedIn; g++, start += groupSize) {
     const end = Math.min(start + groupSize, inFeatures);
     let maxAbs = 0;
-    for (let c = start; c < end; c++) maxAbs = Math.max(maxAbs, Math.abs(x[xOffset + c]));
+    for (let c = start; c < end; c++) {
+      const a = Math.abs(x[xOffset + c]);
+      if (a > maxAbs || a !== a) maxAbs = a; // a NaN is kept: the group's scale must be NaN
+      if (maxAbs !== maxAbs) break;
+    }
     const toQ = maxAbs > 0 ? XQ_MAX / maxAbs : 0;
     xscale[g] = maxAbs / XQ_MAX;
-    for (let c = start; c < start + groupSize; c++) {
-      const r = c % blockCols; // column within its word block
-      const at = c - r + (r & planeMask) * 8 + (r >> planeShift);
-      xq[at] = c < end ? Math.round(x[xOffset + c] * toQ) : 0;
+    for (let block = start; block < start + groupSize; block += blockCols) {
+      if (block + blockCols <= end) {
+        for (let k = 0; k < planes; k++) {
+          const from = xOffset + block + k;
+          const to = block + 8 * k;
+          for (let i = 0; i < 8; i++) xq[to + i] = Math.round(x[from + planes * i] * toQ);
+        }
+        continue;
+      }
+      // The group's ragged end: zero past inFeatures (padded codes are zero, but 0 · garbage would not be)
+      for (let k = 0; k < planes; k++)
+        for (let i = 0; i < 8; i++) {
+          const c = block + planes * i + k;
+          xq[block + 8 * k + i] = c < end ? Math.round(x[xOffset + c] * toQ) : 0;
+        }
     }
   }
 }

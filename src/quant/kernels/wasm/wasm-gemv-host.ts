@@ -199,7 +199,9 @@ function callSplit(c: GemvCall, fn: keyof GemvKernels & `gemv_${string}`, args: 
   const { pool } = c.kernels;
   const out = args[4];
   if (!pool || out * c.a.inFeatures < kernelPoolSettings.minWeights) {
-    (c.kernels[fn] as (...a: number[]) => void)(...args);
+    // Positional, not spread: the common case stays a plain call into wasm.
+    const [w, s, x, y, o, rowBytes, groups, groupBytes, xs, xStride, xsStride, yStride] = args;
+    c.kernels[fn](w, s, x, y, o, rowBytes, groups, groupBytes, xs, xStride, xsStride, yStride);
     return;
   }
   const [w, s, x, y, , rowBytes, groups] = args;

@@ -1,0 +1,67 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { asGeneration } from '../generation-scope';
+import { initNodeBackend } from '../node';
+import { tf } from '../tf';
+import { loadModel } from '../../model/load';
+import { modelFixtureFiles } from '../../test-utils/model-fixtures.node.js';
+import { fusedRmsNorm, fusedSwiGlu, RMS_NORM, SWIGLU } from './generation-ops-wasm';
+
+const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let d = 0;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    d = Math.max(d, Math.abs(a[i] - b[i]));
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return d / m;
+};
+
+describe('fused generation ops on wasm', () => {
+  beforeAll(async () => {
+    expect(await initNodeBackend('wasm')).toBe('wasm');
+  });
+
+  it('RMSNorm over the last axis equals the composite ops (rank 2 and rank 4, like Qwen3 q/k norms)', () => {
+    for (const shape of [
+      [3, 96],
+      [1, 2, 3, 64],
+    ]) {
+      const x = tf.randomNormal(shape, 0, 2, 'float32', 1);
+      const w = tf.randomNormal([shape[shape.length - 1]], 1, 0.1, 'float32', 2) as tf.Tensor1D;
+      const composite = tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-6))), w);
+      const fused = fusedRmsNorm(x, w, 1e-6);
+      expect(fused.shape).toEqual(shape);
+      expect(maxRel(fused.dataSync(), composite.dataSync())).toBeLessThan(1e-6);
+      tf.dispose([x, w, composite, fused]);
+    }
+  });
+
+  it('SwiGLU equals silu(gate) ⊙ up', () => {
+    const gate = tf.randomNormal([2, 300], 0, 3, 'float32', 3) as tf.Tensor2D;
+    const up = tf.randomNormal([2, 300], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const composite = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up);
+    const fused = fusedSwiGlu(gate, up);
+    expect(maxRel(fused.dataSync(), composite.dataSync())).toBeLessThan(1e-6);
+    tf.dispose([gate, up, composite, fused]);
+  });
+
+  it('a model forward uses them inside generation only, with logits equal to the composite path', async () => {
+    const model = await loadModel(modelFixtureFiles('qwen3'));
+    const ids = () => tf.tensor2d([[3, 14, 15, 92, 65]], [1, 5], 'int32');
+    const kernelsOf = async (f: () => tf.Tensor) => {
+      let out: Float32Array = new Float32Array();
+      const p = await tf.profile(() => {
+        const t = f();
+        out = t.dataSync() as Float32Array;
+        return t;
+      });
+      return { names: new Set(p.kernels.map((k) => k.name)), out };
+    };
+    const inGen = await kernelsOf(() => asGeneration(() => model.forward(ids())));
+    const plain = await kernelsOf(() => model.forward(ids()));
+    expect(inGen.names.has(RMS_NORM) && inGen.names.has(SWIGLU)).toBe(true);
+    expect(plain.names.has(RMS_NORM) || plain.names.has(SWIGLU)).toBe(false);
+    expect(maxRel(inGen.out, plain.out)).toBeLessThan(1e-5);
+    model.dispose();
+  });
+});
