@@ -80,6 +80,7 @@ describe('wasm SIMD transpose', () => {
       [8, 13],
       [13, 8],
       [64, 33],
+      [37, 70],
     ]) {
       const [srcStride, dstStride] = [cols + 3, rows + 2];
       const src = randomUniform(rows * srcStride, rows * 31 + cols);
