@@ -1,6 +1,6 @@
 /**
  * ns per weight of one decode GEMV (M = 1) on the wasm backend at SmolLM2-135M's shapes: our SIMD kernels
- * (src/quant/kernels/wasm) against the JS kernel they replace and tfjs-wasm's f32 matMul (XNNPACK) on the same
+ * (src/quant/kernels/wasm; int8/int4 with x as 16-bit integers, 'q16', and in f32) against the JS kernel they replace and tfjs-wasm's f32 matMul (XNNPACK) on the same
  * weight in float. Best of 7 runs of 20 calls each (the machine is shared; the minimum is the least disturbed).
  * Run: `nice -n 19 npx tsx bench/profile/gemv-wasm.node.ts`.
  */
@@ -35,8 +35,8 @@ function bestNsPerWeight(fn: () => tf.Tensor, weights: number): number {
 await initNodeBackend('wasm');
 registerQuantKernels();
 console.log(`kernels: ${kernelsForBackend(tf.backend())?.flavour ?? 'none'}`);
-console.log('| shape | mode | SIMD kernel ns/w | JS kernel ns/w | tfjs f32 matMul ns/w |');
-console.log('|---|---|---|---|---|');
+console.log('| shape | mode | SIMD q16 ns/w | SIMD f32-x ns/w | JS kernel ns/w | tfjs f32 matMul ns/w |');
+console.log('|---|---|---|---|---|---|');
 for (const [out, inp] of SHAPES) {
   const wf = randomWeight(out * inp, 1);
   const x = tf.tensor2d(randomUniform(inp, 2), [1, inp]);
@@ -49,11 +49,17 @@ for (const [out, inp] of SHAPES) {
     const scales = tf.tensor2d(packed.scales, [out, l.groupsPerRow]);
     const attrs = { mode, groupSize: 64, inFeatures: inp, outFeatures: out };
     const run = () => tf.engine().runKernel(QUANT_MATMUL, { x, words, scales }, attrs) as tf.Tensor;
+    wasmGemvSettings.quantizeX = 'always';
     const simd = bestNsPerWeight(run, out * inp);
+    wasmGemvSettings.quantizeX = 'never';
+    const simdF32 = bestNsPerWeight(run, out * inp);
+    wasmGemvSettings.quantizeX = 'decode';
     wasmGemvSettings.enabled = false;
     const js = bestNsPerWeight(run, out * inp);
     wasmGemvSettings.enabled = true;
-    console.log(`| [${out}, ${inp}] | ${mode} | ${simd.toFixed(3)} | ${js.toFixed(3)} | ${f32.toFixed(3)} |`);
+    console.log(
+      `| [${out}, ${inp}] | ${mode} | ${simd.toFixed(3)} | ${simdF32.toFixed(3)} | ${js.toFixed(3)} | ${f32.toFixed(3)} |`,
+    );
     tf.dispose([words, scales]);
   }
   tf.dispose([x, wT]);

@@ -150,6 +150,7 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
       const request = { promptIds: prompt, maxNewTokens: newTokens, temperature: 0, seed: 1 };
       const oursMs: number[] = [];
       const jsMs: number[] = []; // int4/int8 with the JS kernel instead of our wasm SIMD one: what the kernel buys
+      const exactMs: number[] = []; // int4/int8 with x kept in f32 (quantizeX 'never'): what the integer dots buy
       const peerMs: number[] = [];
       let oursIds: number[] = [];
       let peerIds: number[] = [];
@@ -158,6 +159,15 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
         for (let r = 0; r <= runs; r++) {
           const g = await generate(model, tokenizer, request);
           const p = await peerDecode(llama, gguf, prompt, g.newTokens);
+          if (mode === 'int4' || mode === 'int8') {
+            wasmGemvSettings.quantizeX = 'never';
+            try {
+              const exact = await generate(model, tokenizer, { ...request, maxNewTokens: g.newTokens });
+              if (r > 0) exactMs.push(exact.decodeMs);
+            } finally {
+              wasmGemvSettings.quantizeX = 'decode';
+            }
+          }
           if (mode !== 'f32' && spec.jsKernel) {
             wasmGemvSettings.enabled = false;
             try {
@@ -202,6 +212,30 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
             `decode ${mode}: wasm SIMD kernel / JS kernel, ${spec.label}`,
             '×',
             ratioOf(oursRate, js),
+            true,
+          ),
+        );
+      }
+      if (exactMs.length) {
+        const exact = rate(exactMs, steps);
+        ctx.report(
+          figure(
+            'peers',
+            `${key}/${mode}/ours-f32-x`,
+            `decode ours ${mode}, x in f32, ${spec.label}`,
+            'tok/s',
+            exact,
+            true,
+            note,
+          ),
+        );
+        ctx.report(
+          figure(
+            'peers',
+            `${key}/${mode}/q16-vs-f32-x`,
+            `decode ${mode}: x as 16-bit integers / x in f32, ${spec.label}`,
+            '×',
+            ratioOf(oursRate, exact),
             true,
           ),
         );

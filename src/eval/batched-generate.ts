@@ -5,6 +5,7 @@
  * variant's adapter to its own rows, and each row samples with its own generator seeded alike, so a row's tokens
  * are those of the same prompt and variant generated alone (`generate`, used for `batched: false`).
  */
+import { asDecodeStep } from '../backend/decode-step';
 import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
 import { generate, yieldToEventLoop } from '../generate/generate';
 import { OutputTracker } from '../generate/output-tracker';
@@ -204,11 +205,13 @@ async function lastLogits(
   batch: number,
   opts: { cache: KVCache; hook: AdapterHook | null; attentionMask: Uint8Array[] | null },
 ): Promise<Float32Array> {
-  const last = tf.tidy(() => {
+  const step = () => {
     const h = model.hiddenStates(tf.tensor2d(ids, [batch, seq], 'int32'), opts); // [batch, seq, hidden]
     const pick = h.slice([0, seq - 1, 0], [batch, 1, -1]) as Tensor3D; // [batch, 1, hidden]
     return model.logits(pick); // [batch, 1, vocab]
-  });
+  };
+  // One new token per row against the cache: the kernels' decode form (see backend/decode-step.ts).
+  const last = seq === 1 ? asDecodeStep(() => tf.tidy(step)) : tf.tidy(step);
   const data = (await last.data()) as Float32Array;
   last.dispose();
   return data;

@@ -7,7 +7,10 @@ import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import type { DecoderModel } from '../model/llama';
 import type { AdapterHook } from '../model/linear';
+import { createLinearFactory } from '../model/linear-factory';
 import { loadModel } from '../model/load';
+import { registerQuantKernels } from '../quant/kernels/register';
+import { wasmGemvSettings } from '../quant/kernels/wasm/wasm-gemv-host';
 import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
 import { byteLevelTokenizerJson } from '../tokenizer/byte-vocab';
 import { createTokenizer, loadTokenizer } from '../tokenizer/load';
@@ -132,6 +135,33 @@ describe('generate with the KV cache', () => {
     expect(a.seed).toBe(42);
     expect(c.ids).not.toEqual(a.ids);
   });
+});
+
+describe('generate on a packed base (wasm)', () => {
+  it.each(['int4', 'int8'] as const)(
+    '%s: the cached steps, and only they, run the integer-dot GEMV; greedy tokens equal the exact path',
+    async (mode) => {
+      registerQuantKernels();
+      const model = await loadModel(modelFixtureFiles('qwen3'), {
+        linearFactory: createLinearFactory(mode, { groupSize: 64 }),
+      });
+      try {
+        const req = { prompt: 'The quick brown fox', maxNewTokens: 16 };
+        const [calls, quantized] = [wasmGemvSettings.calls, wasmGemvSettings.quantizedCalls];
+        const fast = await generate(model, tokenizer, req);
+        const perStep = model.config.layers * 7; // q, k, v, o, gate, up, down per layer
+        const steps = fast.ids.length - 1; // the first token comes from the prefill (19 rows: no GEMV)
+        expect(wasmGemvSettings.quantizedCalls - quantized).toBe(steps * perStep);
+        expect(wasmGemvSettings.calls - calls).toBe(steps * perStep);
+        wasmGemvSettings.quantizeX = 'never';
+        const exact = await generate(model, tokenizer, req);
+        wasmGemvSettings.quantizeX = 'decode';
+        expect(fast.ids).toEqual(exact.ids);
+      } finally {
+        model.dispose();
+      }
+    },
+  );
 });
 
 describe('generate stop conditions', () => {

@@ -3,6 +3,7 @@
  * feeds only the newest token. Only the last position's logits are read back, and every tensor made per step is
  * freed, so memory stays flat however long the output.
  */
+import { asDecodeStep } from '../backend/decode-step';
 import { tf, type Tensor3D } from '../backend/tf';
 import type { TextTokenizer } from '../tokenizer/types';
 import { Rng } from '../util/rng';
@@ -57,7 +58,7 @@ async function lastLogits<C extends GenerationCache>(
   allowed: number,
 ): Promise<Float32Array> {
   const vocab = model.config.vocab;
-  const last = tf.tidy(() => {
+  const step = () => {
     const input = tf.tensor2d(ids, [1, ids.length], 'int32'); // [1, seq]
     const opts = { cache, hook: request.hook ?? null };
     const pick = (t: Tensor3D) => t.slice([0, ids.length - 1, 0], [1, 1, -1]) as Tensor3D; // [1, 1, ·]
@@ -66,7 +67,9 @@ async function lastLogits<C extends GenerationCache>(
       return model.logits(pick(h)).reshape([vocab]); // [vocab]
     }
     return pick(model.forward(input, opts)).reshape([vocab]); // [vocab]
-  });
+  };
+  // One new token against the cache: the kernels' decode form (see backend/decode-step.ts).
+  const last = ids.length === 1 ? asDecodeStep(() => tf.tidy(step)) : tf.tidy(step);
   const data = (await last.data()) as Float32Array;
   last.dispose();
   // Ids past the tokenizer's vocabulary are padding rows of the embedding: they have no text, never sample them.

@@ -30,7 +30,7 @@ export const loadModelHandler: HandlerSpec<'loadModel'> = {
     const backend = tf.getBackend();
     const embeddings = params.embeddings ?? defaultEmbeddings(backend);
     const refuseIfTooLarge = (config: ModelConfig, label: string): void => {
-      const refusal = loadRefusal(config, params.quant, embeddings, deviceBudget().budgetBytes, label);
+      const refusal = loadRefusal(config, params.quant, { backend, embeddings }, deviceBudget().budgetBytes, label);
       if (refusal) throw new InvalidRequestError(refusal);
     };
     // A hub repo is sized from its config.json alone, before a single weight byte downloads.

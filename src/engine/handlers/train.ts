@@ -136,11 +136,12 @@ function outOfMemoryAt(step: number, e: GpuError, loaded: LoadedModel, spec: Tra
     batch: spec.train.batchSize,
     trainableParameters: loraParameters(config, spec.lora.rank),
   };
-  const needed = trainingBytes(config, quant, embeddings, shape);
-  const budget = deviceBudget().budgetBytes;
+  const { budgetBytes: budget, backend } = deviceBudget();
+  const target = { backend, embeddings };
+  const needed = trainingBytes(config, quant, target, shape);
   // The step evidently needs more than the device gave it, whatever the estimate said: advise settings that need
   // at most the budget and at most three quarters of this run's estimate.
-  const advice = fitAdvice(config, embeddings, Math.min(budget ?? Infinity, 0.75 * needed), { quant, ...shape });
+  const advice = fitAdvice(config, target, Math.min(budget ?? Infinity, 0.75 * needed), { quant, ...shape });
   const against = budget === null ? 'the device does not report its budget' : `device budget ${formatGiB(budget)}`;
   return new GpuError(
     'out-of-memory',

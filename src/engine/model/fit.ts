@@ -30,18 +30,28 @@ export function loraParameters(c: ModelConfig, rank = 16): number {
   return c.layers * layerLinearShapes(c).reduce((a, l) => a + rank * (l.shape[0] + l.shape[1]), 0);
 }
 
-/** Device bytes of a training step: the base as loaded (with `embeddings`) plus LoRA state and activations. */
-export function trainingBytes(c: ModelConfig, quant: QuantMode, embeddings: EmbeddingMode, t: TrainShape): number {
-  const m = estimateTrainingMemory(c, {
+/** Where the run computes and how its base stores embeddings: both change what a step holds. */
+export interface FitTarget {
+  /** tf backend name: 'wasm' promises heap bytes, 'webgpu' GPU buffer bytes with its own activation terms. */
+  backend: string;
+  embeddings: EmbeddingMode;
+}
+
+/**
+ * Device bytes of a training step on `target`: the base as loaded plus LoRA state and activations, the same
+ * figure the studio shows before a run (`estimateTrainingMemory` with the run's backend).
+ */
+export function trainingBytes(c: ModelConfig, quant: QuantMode, target: FitTarget, t: TrainShape): number {
+  return estimateTrainingMemory(c, {
     quant,
+    embeddings: target.embeddings,
+    backend: target.backend,
     trainableParameters: t.trainableParameters ?? loraParameters(c),
     batch: t.batch,
     seqLen: t.seqLen,
     checkpointing: true,
     dropout: true,
-  });
-  // estimateTrainingMemory sizes the base with f32 embeddings; swap in the base as this load stores it.
-  return m.totalBytes - m.baseBytes + estimateModelBytes(c, quant, 64, embeddings);
+  }).totalBytes;
 }
 
 /**
@@ -50,15 +60,14 @@ export function trainingBytes(c: ModelConfig, quant: QuantMode, embeddings: Embe
  */
 export function fittingSettings(
   c: ModelConfig,
-  embeddings: EmbeddingMode,
+  target: FitTarget,
   budget: number,
   asked: { quant: QuantMode } & TrainShape,
 ): {
   seqLen: number | null;
   quant: QuantMode | null;
 } {
-  const fits = (quant: QuantMode, seqLen: number) =>
-    trainingBytes(c, quant, embeddings, { ...asked, seqLen }) <= budget;
+  const fits = (quant: QuantMode, seqLen: number) => trainingBytes(c, quant, target, { ...asked, seqLen }) <= budget;
   const seqLen = shorter(asked.seqLen).find((s) => fits(asked.quant, s)) ?? null;
   const smaller = QUANT_CHOICES.slice(QUANT_CHOICES.indexOf(asked.quant) + 1);
   const quant = smaller.find((q) => fits(q, asked.seqLen)) ?? null;
@@ -68,16 +77,16 @@ export function fittingSettings(
 /** "try seq 256 or nf4" / "try nf4" / "try nf4 at seq 128" / "even int4 at seq 8 does not fit: pick a smaller model". */
 export function fitAdvice(
   c: ModelConfig,
-  embeddings: EmbeddingMode,
+  target: FitTarget,
   budget: number,
   asked: { quant: QuantMode } & TrainShape,
 ): string {
-  const f = fittingSettings(c, embeddings, budget, asked);
+  const f = fittingSettings(c, target, budget, asked);
   const parts = [f.seqLen !== null ? `seq ${f.seqLen}` : null, f.quant].filter(Boolean);
   if (parts.length) return `try ${parts.join(' or ')}`;
   for (const quant of QUANT_CHOICES.slice(QUANT_CHOICES.indexOf(asked.quant))) {
     const seqLen = shorter(asked.seqLen).find(
-      (s) => trainingBytes(c, quant, embeddings, { ...asked, seqLen: s }) <= budget,
+      (s) => trainingBytes(c, quant, target, { ...asked, seqLen: s }) <= budget,
     );
     if (seqLen !== undefined) return `try ${quant} at seq ${seqLen}`;
   }
@@ -95,13 +104,13 @@ export function formatGiB(bytes: number): string {
 export function loadRefusal(
   c: ModelConfig,
   quant: QuantMode,
-  embeddings: EmbeddingMode,
+  target: FitTarget,
   budget: number | null,
   label: string,
 ): string | null {
   if (budget === null) return null;
-  const base = estimateModelBytes(c, quant, 64, embeddings);
+  const base = estimateModelBytes(c, quant, 64, target.embeddings);
   if (base <= budget) return null;
-  const advice = fitAdvice(c, embeddings, budget, { quant, ...DEFAULT_TRAIN_SHAPE });
+  const advice = fitAdvice(c, target, budget, { quant, ...DEFAULT_TRAIN_SHAPE });
   return `${label} in ${quant.toUpperCase()} needs ≈ ${formatGiB(base)} before training, more than this device's budget of ${formatGiB(budget)}; ${advice}. Nothing was downloaded.`;
 }

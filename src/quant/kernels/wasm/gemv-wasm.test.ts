@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { asDecodeStep } from '../../../backend/decode-step';
 import { initNodeBackend } from '../../../backend/node';
 import { tf } from '../../../backend/tf';
 import { dequantize } from '../../dequantize';
@@ -11,7 +12,9 @@ import { registerQuantKernels } from '../register';
 import { generatedSource, KERNEL_MODULES } from './assemble.node';
 import {
   gemvKernels,
+  isQ16Mode,
   prepareX,
+  prepareXq16,
   relaxedSimdSupported,
   scratchFloats,
   WASM_GEMV_MODES,
@@ -28,7 +31,10 @@ const SHAPES: { out: number; inp: number; g: GroupSize }[] = [
   { out: 64, inp: 576, g: 64 },
 ];
 
-/** Runs the kernel on its own memory: weight, scales, laid-out x and y copied in at 16-byte-aligned offsets. */
+/**
+ * Runs a kernel on its own memory: weight, scales, laid-out x (and for `q16` its group scales) and y copied in at
+ * 16-byte-aligned offsets. `q16` runs the integer-dot kernel on x quantized by `prepareXq16`.
+ */
 function runStandalone(
   mode: WasmGemvMode,
   flavour: 'relaxed' | 'simd',
@@ -36,9 +42,10 @@ function runStandalone(
   inp: number,
   g: GroupSize,
   seed: number,
+  opts: { q16?: boolean; x?: Float32Array } = {},
 ) {
   const packed = quantize(randomWeight(out * inp, seed), [out, inp], mode, g);
-  const x = randomUniform(inp, seed + 1);
+  const x = opts.x ?? randomUniform(inp, seed + 1);
   const l = packedLayout(mode, inp, g);
   const memory = new WebAssembly.Memory({ initial: 64 });
   const k = gemvKernels(memory, flavour);
@@ -47,15 +54,23 @@ function runStandalone(
   const wOff = 16;
   const sOff = align(wOff + packed.words.byteLength);
   const xOff = align(sOff + packed.scales.byteLength);
-  const floats = scratchFloats(mode, l.paddedIn, g);
-  const yOff = align(xOff + floats * 4);
+  // q16: xq [paddedIn] i16, then the group scales; else the f32 layout, its int4 corrections at paddedIn
+  const tailOff = opts.q16 ? align(xOff + l.paddedIn * 2) : xOff + l.paddedIn * 4;
+  const yOff = align(opts.q16 ? tailOff + l.groupsPerRow * 4 : xOff + scratchFloats(mode, l.paddedIn, g) * 4);
   new Uint32Array(memory.buffer, wOff, packed.words.length).set(packed.words);
   new Float32Array(memory.buffer, sOff, packed.scales.length).set(packed.scales);
-  prepareX(mode, x, 0, inp, new Float32Array(memory.buffer, xOff, floats), l.paddedIn, g);
-  const gemv = k[`gemv_${mode}`];
-  gemv(wOff, sOff, xOff, yOff, out, l.rowWords * 4, l.groupsPerRow, (g / l.codesPerWord) * 4, xOff + l.paddedIn * 4);
+  const xq = new Int16Array(memory.buffer, xOff, l.paddedIn);
+  let gemv = k[`gemv_${mode}`];
+  if (opts.q16 && isQ16Mode(mode)) {
+    prepareXq16(mode, x, 0, inp, xq, new Float32Array(memory.buffer, tailOff, l.groupsPerRow), l.paddedIn, g);
+    gemv = k[`gemv_${mode}_q16`];
+  } else {
+    const floats = scratchFloats(mode, l.paddedIn, g);
+    prepareX(mode, x, 0, inp, new Float32Array(memory.buffer, xOff, floats), l.paddedIn, g);
+  }
+  gemv(wOff, sOff, xOff, yOff, out, l.rowWords * 4, l.groupsPerRow, (g / l.codesPerWord) * 4, tailOff);
   const y = new Float32Array(memory.buffer, yOff, out).slice();
-  return { y, ref: refForward(x, dequantize(packed), 1, inp, out) };
+  return { y, ref: refForward(x, dequantize(packed), 1, inp, out), xq: xq.slice() };
 }
 
 describe('wasm SIMD GEMV kernels', () => {
@@ -78,6 +93,36 @@ describe('wasm SIMD GEMV kernels', () => {
     }
   }
 
+  for (const mode of ['int8', 'int4'] as const) {
+    for (const flavour of flavours) {
+      it(`${mode} q16 (${flavour}): integer dots on 16-bit x are within 3·10⁻⁵ of x·dequant(W)ᵀ`, () => {
+        let seed = 11;
+        for (const { out, inp, g } of SHAPES) {
+          const { y, ref } = runStandalone(mode, flavour, out, inp, g, seed++, { q16: true });
+          expect(maxRelError(y, ref)).toBeLessThan(3e-5);
+        }
+      });
+    }
+
+    it(`${mode} q16: every column lands in its plane, at the extremes of the code and x ranges`, () => {
+      // x with one ±max per group, and the extreme codes (int8 ±127, int4 −8/7) from a weight of ±1 spikes.
+      const inp = 128;
+      const x = Float32Array.from({ length: inp }, (_, c) => (c % 37 === 0 ? -3 : c % 5) - 2);
+      const { y, ref, xq } = runStandalone(mode, 'simd', 7, inp, 64, 5, { q16: true, x });
+      expect(Math.max(...Array.from(xq, Math.abs))).toBe(32767);
+      expect(maxRelError(y, ref)).toBeLessThan(3e-5);
+    });
+
+    it(`${mode} q16: a NaN or ∞ in x reaches y, as the exact kernel's would`, () => {
+      for (const bad of [NaN, Infinity]) {
+        const x = randomUniform(100, 9);
+        x[70] = bad;
+        const { y } = runStandalone(mode, 'simd', 5, 100, 64, 8, { q16: true, x });
+        expect(Array.from(y).every((v) => !Number.isFinite(v))).toBe(true);
+      }
+    });
+  }
+
   it('a shared memory (tfjs threaded build) gets the shared build', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
     expect(gemvKernels(memory)?.flavour).toMatch(/relaxed|simd/);
@@ -91,32 +136,46 @@ describe('QuantMatMul on the wasm backend runs the SIMD kernels for decode', () 
   });
 
   for (const mode of WASM_GEMV_MODES) {
-    it(`${mode}: in place on tfjs-wasm's heap, equal to the JS kernel and the reference`, () => {
-      expect(kernelsForBackend(tf.backend())).not.toBeNull();
-      let seed = 40;
-      for (const { out, inp, g } of SHAPES) {
-        const packed = quantize(randomWeight(out * inp, seed), [out, inp], mode, g);
-        const bias = randomUniform(out, seed + 2);
-        const m = seed % 2 ? 3 : 1; // a few rows (a multiplexed decode) go through the GEMV too
-        const xv = randomUniform(m * inp, seed++ + 1);
-        const l = packedLayout(mode, inp, g);
-        const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');
-        const scales = tf.tensor2d(packed.scales, [out, l.groupsPerRow]);
-        const x = tf.tensor2d(xv, [m, inp]);
-        const b = tf.tensor1d(bias);
-        const attrs = { mode, groupSize: g, inFeatures: inp, outFeatures: out };
-        const run = () => tf.engine().runKernel(QUANT_MATMUL, { x, words, scales, bias: b }, attrs) as tf.Tensor;
-        const before = wasmGemvSettings.calls;
-        const ySimd = run();
-        expect(wasmGemvSettings.calls).toBe(before + 1);
-        wasmGemvSettings.enabled = false;
-        const yJs = run();
-        wasmGemvSettings.enabled = true;
-        const ref = refForward(xv, dequantize(packed), m, inp, out, bias);
-        expect(maxRelError(ySimd.dataSync(), ref)).toBeLessThan(1e-5);
-        expect(maxRelError(ySimd.dataSync(), yJs.dataSync())).toBeLessThan(1e-5);
-        tf.dispose([words, scales, x, b, ySimd, yJs]);
-      }
-    });
+    // [quantizeX setting, run as a decode step, whether x is quantized]
+    const cases: Array<[typeof wasmGemvSettings.quantizeX, boolean, boolean]> = [
+      ['decode', false, false],
+      ['decode', true, isQ16Mode(mode)],
+      ['always', false, isQ16Mode(mode)],
+      ['never', true, false],
+    ];
+    for (const [quantizeX, decodeStep, quantized] of cases) {
+      const where = `quantizeX '${quantizeX}'${decodeStep ? ' in a decode step' : ''}`;
+      it(`${mode} (${where}): x ${quantized ? 'as 16-bit integers' : 'in f32'}, in place on tfjs-wasm's heap, equal to the JS kernel and the reference`, () => {
+        wasmGemvSettings.quantizeX = quantizeX;
+        const tol = quantized ? 3e-5 : 1e-5;
+        expect(kernelsForBackend(tf.backend())).not.toBeNull();
+        let seed = 40;
+        for (const { out, inp, g } of SHAPES) {
+          const packed = quantize(randomWeight(out * inp, seed), [out, inp], mode, g);
+          const bias = randomUniform(out, seed + 2);
+          const m = seed % 2 ? 3 : 1; // a few rows (a multiplexed decode) go through the GEMV too
+          const xv = randomUniform(m * inp, seed++ + 1);
+          const l = packedLayout(mode, inp, g);
+          const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');
+          const scales = tf.tensor2d(packed.scales, [out, l.groupsPerRow]);
+          const x = tf.tensor2d(xv, [m, inp]);
+          const b = tf.tensor1d(bias);
+          const attrs = { mode, groupSize: g, inFeatures: inp, outFeatures: out };
+          const run = () => tf.engine().runKernel(QUANT_MATMUL, { x, words, scales, bias: b }, attrs) as tf.Tensor;
+          const [before, quantizedBefore] = [wasmGemvSettings.calls, wasmGemvSettings.quantizedCalls];
+          const ySimd = decodeStep ? asDecodeStep(run) : run();
+          expect(wasmGemvSettings.calls).toBe(before + 1);
+          expect(wasmGemvSettings.quantizedCalls).toBe(quantizedBefore + (quantized ? 1 : 0));
+          wasmGemvSettings.enabled = false;
+          const yJs = run();
+          wasmGemvSettings.enabled = true;
+          const ref = refForward(xv, dequantize(packed), m, inp, out, bias);
+          expect(maxRelError(ySimd.dataSync(), ref)).toBeLessThan(tol);
+          expect(maxRelError(ySimd.dataSync(), yJs.dataSync())).toBeLessThan(tol);
+          tf.dispose([words, scales, x, b, ySimd, yJs]);
+        }
+        wasmGemvSettings.quantizeX = 'decode';
+      });
+    }
   }
 });

@@ -30,6 +30,9 @@ export interface GemvKernels {
   gemv_int8: GemvFn;
   gemv_int4: GemvFn;
   gemv_nf4: GemvFn;
+  /** The integer-dot kernels (gemv-q16-wat.ts): x from `prepareXq16`, the last argument its group scales. */
+  gemv_int8_q16: GemvFn;
+  gemv_int4_q16: GemvFn;
 }
 
 /** Modes the wasm kernels cover (f16 stays on the JS path). */
@@ -100,4 +103,42 @@ export function prepareX(
 /** Floats of the scratch `prepareX` fills: x laid out, plus the int4 per-group corrections. */
 export function scratchFloats(mode: WasmGemvMode, paddedIn: number, groupSize: number): number {
   return mode === 'int4' ? paddedIn + paddedIn / groupSize : paddedIn;
+}
+
+/** Modes with an integer-dot kernel (nf4's levels are not integers). */
+export type Q16GemvMode = 'int8' | 'int4';
+export const isQ16Mode = (mode: WasmGemvMode): mode is Q16GemvMode => mode !== 'nf4';
+
+/** Largest |xq|: with |code| ≤ 127 and groups ≤ 128 columns a group's i32 sum stays below 2³¹. */
+const XQ_MAX = 32767;
+
+/**
+ * x [inFeatures] quantized per weight group to 16-bit integers for the integer-dot kernels: `xq` [paddedIn] laid
+ * out plane by plane per 16-byte word block (int8: 16 columns as [even | odd]; int4: 32 columns as
+ * [4i | 4i + 1 | 4i + 2 | 4i + 3], see gemv-q16-wat.ts), `xscale` [groups] with x ≈ xscale[g] · xq. Zero past
+ * `inFeatures`. A NaN or ±∞ in a group makes its scale non-finite, so it reaches y as the exact kernel's would.
+ */
+export function prepareXq16(
+  mode: Q16GemvMode,
+  x: Float32Array,
+  xOffset: number,
+  inFeatures: number,
+  xq: Int16Array,
+  xscale: Float32Array,
+  paddedIn: number,
+  groupSize: number,
+): void {
+  const [blockCols, planeShift, planeMask] = mode === 'int4' ? [32, 2, 3] : [16, 1, 1];
+  for (let g = 0, start = 0; start < paddedIn; g++, start += groupSize) {
+    const end = Math.min(start + groupSize, inFeatures);
+    let maxAbs = 0;
+    for (let c = start; c < end; c++) maxAbs = Math.max(maxAbs, Math.abs(x[xOffset + c]));
+    const toQ = maxAbs > 0 ? XQ_MAX / maxAbs : 0;
+    xscale[g] = maxAbs / XQ_MAX;
+    for (let c = start; c < start + groupSize; c++) {
+      const r = c % blockCols; // column within its word block
+      const at = c - r + (r & planeMask) * 8 + (r >> planeShift);
+      xq[at] = c < end ? Math.round(x[xOffset + c] * toQ) : 0;
+    }
+  }
 }

@@ -19,6 +19,8 @@
  */
 import { NF4_LEVELS } from '../../levels';
 import { madd, memoryImport, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
+import { gemvFrame } from './gemv-frame-wat';
+import { gemvQ16Func } from './gemv-q16-wat';
 
 /** i32x4 lanes → f32x4 (exact for our code ranges). */
 const toF32 = (v: string): string => `(f32x4.convert_i32x4_s ${v})`;
@@ -120,61 +122,28 @@ function step(mode: KernelMode, relaxed: boolean): string {
  * y[o] = Σ_g scales[o·groups + g] · (codes of row o, group g) · x.
  */
 function gemvFunc(mode: KernelMode, relaxed: boolean): string {
-  return `
-  (func (export "gemv_${mode}")
-    (param $w i32) (param $s i32) (param $x i32) (param $y i32)
-    (param $out i32) (param $rowBytes i32) (param $groups i32) (param $groupBytes i32) (param $xs i32)
-    (local $cp i32) (local $o i32) (local $g i32) (local $wp i32) (local $wend i32) (local $xp i32) (local $sp i32)
-    (local $v v128) (local $lo16 v128) (local $hi16 v128) (local $n v128)
+  const sum = '(f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))';
+  return gemvFrame({
+    name: `gemv_${mode}`,
+    locals: `(local $v v128) (local $lo16 v128) (local $hi16 v128) (local $n v128)
     (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $q01 v128) (local $q23 v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $row v128)
-    (block $rows_done
-      (loop $rows
-        (br_if $rows_done (i32.ge_u (local.get $o) (local.get $out)))
-        (local.set $wp (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $rowBytes))))
-        (local.set $sp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $o) (local.get $groups)) (i32.const 2))))
-        (local.set $xp (local.get $x))
-        (local.set $cp (local.get $xs))
-        (local.set $row (v128.const i32x4 0 0 0 0))
-        (local.set $g (i32.const 0))
-        (block $groups_done
-          (loop $group
-            (br_if $groups_done (i32.ge_u (local.get $g) (local.get $groups)))
-            (local.set $a0 (v128.const i32x4 0 0 0 0))
-            (local.set $a1 (v128.const i32x4 0 0 0 0))
-            (local.set $a2 (v128.const i32x4 0 0 0 0))
-            (local.set $a3 (v128.const i32x4 0 0 0 0))
-            (local.set $wend (i32.add (local.get $wp) (local.get $groupBytes)))
-            (loop $steps
-          ${step(mode, relaxed)}
-              (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
-              (br_if $steps (i32.lt_u (local.get $wp) (local.get $wend))))
-            (local.set $row ${madd(
-              relaxed,
-              mode === 'int4'
-                ? // minus 2·Σx in each of the 4 lanes: 8·Σx over the group
-                  '(f32x4.sub (f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3))) (f32x4.splat (f32.load (local.get $cp))))'
-                : '(f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))',
-              '(f32x4.splat (f32.load (local.get $sp)))',
-              '(local.get $row)',
-            )})
-            (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
-            (local.set $cp (i32.add (local.get $cp) (i32.const 4)))
-            (local.set $g (i32.add (local.get $g) (i32.const 1)))
-            (br $group)))
-        (f32.store
-          (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2)))
-          (f32.add
-            (f32.add (f32x4.extract_lane 0 (local.get $row)) (f32x4.extract_lane 1 (local.get $row)))
-            (f32.add (f32x4.extract_lane 2 (local.get $row)) (f32x4.extract_lane 3 (local.get $row)))))
-        (local.set $o (i32.add (local.get $o) (i32.const 1)))
-        (br $rows))))`;
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)`,
+    groupStart: [0, 1, 2, 3].map((k) => `(local.set $a${k} (v128.const i32x4 0 0 0 0))`).join('\n            '),
+    step: step(mode, relaxed),
+    fold: madd(
+      relaxed,
+      // int4: minus 2·Σx in each of the 4 lanes, 8·Σx over the group
+      mode === 'int4' ? `(f32x4.sub ${sum} (f32x4.splat (f32.load (local.get $cp))))` : sum,
+      '(f32x4.splat (f32.load (local.get $sp)))',
+      '(local.get $row)',
+    ),
+  });
 }
 
-/** The whole module for one build. */
+/** The whole module for one build: the exact f32 kernels and the 16-bit integer-dot ones (gemv-q16-wat.ts). */
 export function gemvWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}
+  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${gemvQ16Func('int8', build.relaxed)}${gemvQ16Func('int4', build.relaxed)}
 )
 `;
 }
