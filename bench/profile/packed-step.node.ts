@@ -3,7 +3,8 @@
  * (`wasmGemmSettings`, src/quant/kernels/wasm/wasm-gemm-host.ts) on ('new') and off ('old': the JS decode and
  * XNNPACK packing the decoded block in the input gradient), interleaved step by step: per round f32, new, old for
  * one packed mode, so the machine's load hits all three alike. The `peers` suite's step (`loraStepper`).
- * Prints and writes (with `--out`) tokens/s min/median/max per arm, new ÷ f32 and new ÷ old, and the load average.
+ * Prints and writes (with `--out X.json`, and X.md) tokens/s min/median/max per arm, new ÷ f32 and new ÷ old, and
+ * the load average.
  * Run: `nice -n 5 npx tsx bench/profile/packed-step.node.ts --model small --seq 256 [--modes int4,int8,nf4]
  * [--rounds 5] [--out bench/results/x.json]`.
  */
@@ -87,8 +88,26 @@ async function main(): Promise<void> {
   f32.dispose();
   f32Model.dispose();
   const out = arg('out', '');
-  if (out)
-    fs.writeFileSync(out, JSON.stringify({ when: new Date().toISOString(), node: process.version, results }, null, 2));
+  if (!out) return;
+  const when = new Date().toISOString();
+  fs.writeFileSync(out, JSON.stringify({ when, node: process.version, results }, null, 2) + '\n');
+  const md = [
+    `## Packed-base LoRA step, SIMD decode on (new) / off (old), interleaved with the f32 base — ${when}`,
+    '',
+    `wasm SIMD, 1 thread, Node ${process.version}, ${os.cpus().length} logical cores (shared); ${rounds} rounds after 1 warm-up;` +
+      ' tokens/s median (min–max).',
+    '',
+    '| model, seq | mode | f32 base | packed new | packed old | new ÷ f32 | new ÷ old | load avg |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...results.map(
+      (r) =>
+        `| ${r.model}, ${r.seq} | ${r.mode} | ${fmt(r.tokensPerS.f32, 1)} | ${fmt(r.tokensPerS.new, 1)} | ` +
+        `${fmt(r.tokensPerS.old, 1)} | ${fmt(r.newOverF32, 2)} | ${fmt(r.newOverOld, 2)} | ` +
+        `${r.loadBefore.toFixed(1)}→${r.loadAfter.toFixed(1)} |`,
+    ),
+    '',
+  ];
+  fs.writeFileSync(out.replace(/\.json$/, '') + '.md', md.join('\n'));
 }
 
 void main();
