@@ -67,6 +67,14 @@ describe('wasm SIMD decode of packed rows into f32', () => {
   }
 });
 
+describe('wasm many-row kernel builds', () => {
+  it('a shared memory (tfjs threaded build) gets the shared build, an unshared one the plain one', () => {
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    expect(dequantKernels(shared)).not.toBeNull();
+    expect(dequantKernels(new WebAssembly.Memory({ initial: 1 }))).not.toBeNull();
+  });
+});
+
 describe('wasm SIMD transpose', () => {
   it('transposes and accumulates strided sub-matrices of every ragged size', () => {
     const memory = new WebAssembly.Memory({ initial: 4 });
