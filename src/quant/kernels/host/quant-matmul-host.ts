@@ -79,7 +79,7 @@ function forward(name: HostBackendName, args: QuantKernelArgs): tf.TensorInfo {
     const ys = io.view(y) as Float32Array;
     for (let r = 0; r < m; r++) packedGemv(w, xs, r * a.inFeatures, ys, r * a.outFeatures);
   } else if (name === 'wasm' && wasmGemmForward(args.backend, a, inputs, y, gemmHost(name, args.backend, io))) {
-    // Our SIMD kernels decoded W into blocks for XNNPACK (int4, int8, nf4).
+    // Our SIMD kernels decoded W into blocks for XNNPACK (every packed mode).
   } else {
     // (W_block · xᵀ)ᵀ rather than x · W_blockᵀ: on wasm only an untransposed BatchMatMul reaches XNNPACK (the
     // transposed one is a naive loop, measured 184 ms vs 12 ms for [64, 576] · [1536, 576]ᵀ).

@@ -2,7 +2,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../../../backend/node';
 import { tf } from '../../../backend/tf';
 import { dequantize } from '../../dequantize';
-import { packedLayout, type GroupSize } from '../../packed';
+import { f16BitsToF32 } from '../../f16';
+import { PACKED_MODES, packedLayout, type GroupSize, type PackedMode } from '../../packed';
 import { quantize } from '../../quantize';
 import { maxRelError, randomUniform, randomWeight, referenceMatmul, refForward } from '../../synthetic';
 import { hostKernelSettings } from '../host/quant-matmul-host';
@@ -67,6 +68,25 @@ describe('wasm SIMD decode of packed rows into f32', () => {
   }
 });
 
+describe('wasm SIMD decode of f16', () => {
+  it('every one of the 65536 half patterns to its exact f32 (subnormals, ±0, ±∞, NaN)', () => {
+    const memory = new WebAssembly.Memory({ initial: 8 });
+    const k = dequantKernels(memory, 'simd');
+    if (!k) throw new Error('no SIMD');
+    const halves = new Uint16Array(memory.buffer, 16, 65536);
+    for (let h = 0; h < 65536; h++) halves[h] = h;
+    const dOff = 16 + 65536 * 2 + 4; // an unaligned destination
+    k.dequant_f16(16, dOff, 65536);
+    const got = new Float32Array(memory.buffer, dOff, 65536);
+    const wrong: number[] = [];
+    for (let h = 0; h < 65536; h++) {
+      const want = f16BitsToF32(h);
+      if (Number.isNaN(want) ? !Number.isNaN(got[h]) : !Object.is(got[h], want)) wrong.push(h);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
+
 describe('wasm many-row kernel builds', () => {
   it('a shared memory (tfjs threaded build) gets the shared build, an unshared one the plain one', () => {
     const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
@@ -126,14 +146,7 @@ describe('QuantMatMul and its input gradient on wasm decode W with the SIMD kern
   });
 
   /** y = x·Wᵀ + b and dx = dy·W through the kernels, against the float64 references and the JS decode path. */
-  function check(
-    mode: (typeof WASM_GEMV_MODES)[number],
-    out: number,
-    inp: number,
-    g: GroupSize,
-    m: number,
-    seed: number,
-  ) {
+  function check(mode: PackedMode, out: number, inp: number, g: GroupSize, m: number, seed: number) {
     const packed = quantize(randomWeight(out * inp, seed), [out, inp], mode, g);
     const w = dequantize(packed);
     const l = packedLayout(mode, inp, g);
@@ -141,12 +154,13 @@ describe('QuantMatMul and its input gradient on wasm decode W with the SIMD kern
     const dyv = randomUniform(m * out, seed + 2);
     const bias = randomUniform(out, seed + 3);
     const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');
-    const scales = tf.tensor2d(packed.scales, [out, l.groupsPerRow]);
+    const scales = mode === 'f16' ? undefined : tf.tensor2d(packed.scales, [out, l.groupsPerRow]); // f16: none
     const [x, dy, b] = [tf.tensor2d(xv, [m, inp]), tf.tensor2d(dyv, [m, out]), tf.tensor1d(bias)];
     const attrs = { mode, groupSize: g, inFeatures: inp, outFeatures: out };
     const run = () => {
-      const y = tf.engine().runKernel(QUANT_MATMUL, { x, words, scales, bias: b }, attrs) as tf.Tensor;
-      const dx = tf.engine().runKernel(QUANT_MATMUL_INPUT_GRAD, { dy, words, scales }, attrs) as tf.Tensor;
+      const packedInputs: tf.NamedTensorMap = scales ? { words, scales } : { words };
+      const y = tf.engine().runKernel(QUANT_MATMUL, { x, ...packedInputs, bias: b }, attrs) as tf.Tensor;
+      const dx = tf.engine().runKernel(QUANT_MATMUL_INPUT_GRAD, { dy, ...packedInputs }, attrs) as tf.Tensor;
       const got = { y: y.dataSync().slice(), dx: dx.dataSync().slice() };
       tf.dispose([y, dx]);
       return got;
@@ -162,10 +176,10 @@ describe('QuantMatMul and its input gradient on wasm decode W with the SIMD kern
     expect(maxRelError(simd.dx, referenceMatmul(dyv, w, m, out, inp)), what).toBeLessThan(1e-5);
     expect(maxRelError(simd.y, js.y), what).toBeLessThan(1e-5);
     expect(maxRelError(simd.dx, js.dx), what).toBeLessThan(1e-5);
-    tf.dispose([words, scales, x, dy, b]);
+    tf.dispose([words, x, dy, b, ...(scales ? [scales] : [])]);
   }
 
-  for (const mode of WASM_GEMV_MODES) {
+  for (const mode of PACKED_MODES) {
     it(`${mode}: equal to x·dequant(W)ᵀ + b and dy·dequant(W) for ragged groups, odd sizes, M = 9/64`, () => {
       let seed = 50;
       for (const { out, inp, g } of SHAPES) for (const m of [9, 64]) check(mode, out, inp, g, m, seed++);
@@ -178,19 +192,4 @@ describe('QuantMatMul and its input gradient on wasm decode W with the SIMD kern
       check(mode, 17, 33, 32, 11, 91);
     });
   }
-
-  it('leaves f16 to the JS kernels', () => {
-    const packed = quantize(randomWeight(8 * 40, 3), [8, 40], 'f16', 32);
-    const l = packedLayout('f16', 40, 32);
-    const words = tf.tensor2d(new Int32Array(packed.words.buffer), [8, l.rowWords], 'int32');
-    const x = tf.tensor2d(randomUniform(12 * 40, 4), [12, 40]);
-    const before = wasmGemmSettings.calls;
-    const attrs = { mode: 'f16', groupSize: 32, inFeatures: 40, outFeatures: 8 };
-    const y = tf.engine().runKernel(QUANT_MATMUL, { x, words }, attrs) as tf.Tensor;
-    expect(
-      maxRelError(y.dataSync(), refForward(x.dataSync() as Float32Array, dequantize(packed), 12, 40, 8)),
-    ).toBeLessThan(1e-5);
-    expect(wasmGemmSettings.calls).toBe(before);
-    tf.dispose([words, x, y]);
-  });
 });

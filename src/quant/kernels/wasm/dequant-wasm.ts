@@ -22,6 +22,8 @@ export interface DequantKernels {
   dequant_int8: DequantFn;
   dequant_int4: DequantFn;
   dequant_nf4: DequantFn;
+  /** f16 to f32: byte offsets of the halves and the output, then the count of halves (a multiple of 8). */
+  dequant_f16: (w: number, dst: number, halves: number) => void;
   transpose: TransposeFn;
   transpose_add: TransposeFn;
 }

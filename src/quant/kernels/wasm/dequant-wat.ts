@@ -8,6 +8,8 @@
  *   bit for bit. 16 bytes of codes per step: int8 widened i8 → i16 → i32 → f32; int4 nibbles split by mask and
  *   shift (x86 has no 8-bit shifts), interleaved back into column order, offset by −8; nf4 levels looked up with
  *   one `i8x16.swizzle` per byte plane of the f32 level table and reassembled into f32 lanes.
+ * - `dequant_f16(w, dst, halves)`: f16 (no scales; rows padded to 32 columns, so whole rows are contiguous
+ *   halves) to f32 exactly, by bit arithmetic (no f16 instructions in wasm SIMD).
  * - `transpose(src, dst, rows, cols, srcStride, dstStride)`: dst[c·dstStride + r] = src[r·srcStride + c], and
  *   `transpose_add` (+=): 4×4 tiles by eight shuffles in cache-sized bands, scalar edges. Strides in floats,
  *   addresses in bytes.
@@ -123,6 +125,44 @@ function dequantFunc(mode: DequantMode): string {
         (br $group))))`;
 }
 
+const i32x4 = (n: number): string => `(v128.const i32x4 ${n} ${n} ${n} ${n})`;
+
+/**
+ * Four halves (u32 lanes holding the 16 bits) `$h` to f32, exactly: sign apart, exponent and mantissa shifted
+ * into f32 position and scaled by 2^112 (the bias difference; right for normals and subnormals alike, a power-of-2
+ * product being exact), and the all-ones exponent (±∞, NaN) mapped to f32's all-ones exponent instead.
+ */
+function halvesToF32(h: string): string {
+  const em = `(i32x4.shl (v128.and ${h} ${i32x4(0x7fff)}) (i32.const 13))`;
+  return `(v128.or
+            (v128.bitselect
+              (v128.or ${em} ${i32x4(0x7f800000)})
+              (f32x4.mul ${em} (f32x4.splat (f32.const 0x1p112)))
+              (i32x4.eq (v128.and ${h} ${i32x4(0x7c00)}) ${i32x4(0x7c00)}))
+            (i32x4.shl (v128.and ${h} ${i32x4(0x8000)}) (i32.const 16)))`;
+}
+
+/** dequant_f16(w, dst, halves): `halves` (a multiple of 8) contiguous f16 values at `w` to f32 at `dst`. */
+function dequantF16Func(): string {
+  return `
+  (func (export "dequant_f16") (param $w i32) (param $dst i32) (param $halves i32)
+    (local $wp i32) (local $wend i32) (local $dp i32) (local $v v128) (local $h v128)
+    (local.set $wp (local.get $w))
+    (local.set $dp (local.get $dst))
+    (local.set $wend (i32.add (local.get $w) (i32.shl (local.get $halves) (i32.const 1))))
+    (block $done
+      (loop $steps
+        (br_if $done (i32.ge_u (local.get $wp) (local.get $wend)))
+        (local.set $v (v128.load (local.get $wp)))
+        (local.set $h (i32x4.extend_low_i16x8_u (local.get $v)))
+        (v128.store (local.get $dp) ${halvesToF32('(local.get $h)')})
+        (local.set $h (i32x4.extend_high_i16x8_u (local.get $v)))
+        (v128.store offset=16 (local.get $dp) ${halvesToF32('(local.get $h)')})
+        (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
+        (local.set $dp (i32.add (local.get $dp) (i32.const 32)))
+        (br $steps))))`;
+}
+
 /** Rows per band of the transpose: a band's source lines and the 4 destination rows it fills stay in L1. */
 const BAND = 32;
 
@@ -220,7 +260,12 @@ function transposeFunc(add: boolean): string {
 
 /** The whole module for one build. */
 export function dequantWat(build: WasmBuild): string {
-  const funcs = [...(['int8', 'int4', 'nf4'] as const).map(dequantFunc), transposeFunc(false), transposeFunc(true)];
+  const funcs = [
+    ...(['int8', 'int4', 'nf4'] as const).map(dequantFunc),
+    dequantF16Func(),
+    transposeFunc(false),
+    transposeFunc(true),
+  ];
   return `(module
   ${memoryImport(build)}${funcs.join('')}
 )

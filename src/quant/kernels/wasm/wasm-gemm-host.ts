@@ -8,7 +8,8 @@
  * weight operand cost 2.7 ms of packing on [64, 1536]·[1536, 576] (SmolLM2's gate/up input gradient), as much as the
  * product. So the input gradient runs as dxᵀ = Wᵀ·dyᵀ on W decoded transposed (rows decoded a chunk at a time into
  * a small scratch, then transposed into the block), the forward as yᵀ = W·xᵀ.
- * Returns false when the mode (f16) or the backend is not covered, and the caller runs the JS kernels.
+ * Every packed mode (int8, int4, nf4 with group scales; f16). Returns false when the backend is not covered (not
+ * tfjs-wasm 4.x, no SIMD) or the setting is off, and the caller runs the JS kernels.
  */
 import type { tf } from '../../../backend/tf';
 import { backendMemory, heapOffset, readWasmInternals } from '../../../backend/kernels/wasm-heap-views';
@@ -51,15 +52,21 @@ interface Bound {
 }
 
 function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales?: tf.TensorInfo): Bound | null {
-  if (!wasmGemmSettings.enabled || a.mode === 'f16' || !scales) return null;
+  if (!wasmGemmSettings.enabled || (a.mode !== 'f16' && !scales)) return null;
   const b = readWasmInternals(backend);
   const memory = b ? backendMemory(b) : null;
   const kernels = memory ? dequantKernels(memory) : null;
   if (!b || !memory || !kernels) return null;
   const l = packedLayout(a.mode, a.inFeatures, a.groupSize);
   const at = (t: tf.TensorInfo) => heapOffset(b, t);
-  const [w, s] = [at(words), at(scales)];
+  const w = at(words);
   const rowBytes = l.rowWords * 4;
+  if (a.mode === 'f16' || !scales) {
+    const decode = (row0: number, rows: number, dst: number) =>
+      kernels.dequant_f16(w + row0 * rowBytes, dst, rows * l.paddedIn);
+    return { kernels, memory, at, l, decode };
+  }
+  const s = at(scales);
   const groupBytes = (a.groupSize / l.codesPerWord) * 4;
   const dequant = kernels[`dequant_${a.mode}`];
   const decode = (row0: number, rows: number, dst: number) =>
