@@ -33,7 +33,15 @@ const loaded = new WeakMap<WebAssembly.Memory, DequantKernels | null>();
 /** The kernels bound to `memory` (instantiated once per memory), or null without SIMD. */
 export function dequantKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): DequantKernels | null {
   if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
-  const kernels = instantiateKernels<DequantKernels>(DEQUANT_MODULES, memory, prefer)?.exports ?? null;
-  if (!prefer) loaded.set(memory, kernels);
+  const built = instantiateKernels<DequantKernels>(DEQUANT_MODULES, memory, prefer);
+  const kernels = built?.exports ?? null;
+  if (!prefer) {
+    loaded.set(memory, kernels);
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    // Which build runs, in the performance timeline (DevTools shows it), as the GEMV loader marks its own.
+    performance.mark(
+      `lora-studio:wasm-dequant:${built ? `${shared ? 'shared' : 'unshared'}-${built.flavour}` : 'none'}`,
+    );
+  }
   return kernels;
 }
