@@ -114,6 +114,7 @@ describe('targets', () => {
       'decode with KV cache ≥ 20× faster than without, context 256',
       'decode int4 ≥ 0.5× llama.cpp Q4_0 (1 thread each)',
       'decode f32 ≥ 0.5× llama.cpp F32 (1 thread each)',
+      'prefill ≥ 0.5× llama.cpp (1 thread each)',
       'decode int4 ≥ 1.5× our own f32',
       'LoRA step (f32 and int4 base) ≥ 0.6× PyTorch + OpenBLAS f32 (1 thread each)',
     ]);

@@ -89,6 +89,14 @@ const RULES: readonly TargetRule[] = [
     backends: ['wasm'],
   },
   {
+    target: 'prefill ≥ 0.5× llama.cpp (1 thread each)',
+    match: /^peers\/decode\/(smollm2-135m\/)?(f32|int8|int4)\/prefill-ratio$/,
+    comparator: '≥',
+    threshold: 0.5,
+    unit: '×',
+    backends: ['wasm'],
+  },
+  {
     target: 'decode int4 ≥ 1.5× our own f32',
     match: /^peers\/decode\/(smollm2-135m\/)?int4\/vs-ours-f32$/,
     comparator: '≥',

@@ -5,7 +5,7 @@
  * re-run), their ratio, and a `tf.profile` of one cached step: kernel count and time per kernel name.
  * Run: `nice -n 19 npx tsx bench/profile/decode-step.node.ts [--model small] [--ctx 256] [--backend wasm|cpu]`.
  */
-import { asDecodeStep } from '../../src/backend/decode-step';
+import { asGeneration } from '../../src/backend/generation-scope';
 import { initNodeBackend, type NodeBackendName } from '../../src/backend/node';
 import { tf, type Tensor2D, type Tensor3D } from '../../src/backend/tf';
 import type { DecoderModel, QuantMode } from '../../src/model';
@@ -28,8 +28,8 @@ async function step(model: DecoderModel, ids: number[], cache: KVCache | null): 
     const last = h.slice([0, ids.length - 1, 0], [1, 1, -1]) as Tensor3D; // [1, 1, hidden]
     return model.logits(last).reshape([-1]).argMax(); // scalar
   };
-  // As generate() does: a one-token cached step is a decode step (int8/int4 GEMVs take x as 16-bit integers).
-  const next = cache && ids.length === 1 ? asDecodeStep(() => tf.tidy(run)) : tf.tidy(run);
+  // As generate() does: a generation forward (int8/int4 GEMVs take x as 16-bit integers).
+  const next = cache ? asGeneration(() => tf.tidy(run)) : tf.tidy(run);
   const id = (await next.data())[0];
   next.dispose();
   return id;

@@ -53,7 +53,7 @@ for (const [out, inp] of SHAPES) {
     const simd = bestNsPerWeight(run, out * inp);
     wasmGemvSettings.quantizeX = 'never';
     const simdF32 = bestNsPerWeight(run, out * inp);
-    wasmGemvSettings.quantizeX = 'decode';
+    wasmGemvSettings.quantizeX = 'generation';
     wasmGemvSettings.enabled = false;
     const js = bestNsPerWeight(run, out * inp);
     wasmGemvSettings.enabled = true;

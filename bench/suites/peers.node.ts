@@ -48,7 +48,7 @@ async function peerDecode(
   modelPath: string,
   prompt: number[],
   n: number,
-): Promise<{ ids: number[]; decodeMs: number }> {
+): Promise<{ ids: number[]; prefillMs: number; decodeMs: number }> {
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
   try {
     const context = await model.createContext({ contextSize: 256, batchSize: 256, threads: 1 });
@@ -58,16 +58,18 @@ async function peerDecode(
         if (t === undefined || t === null) throw new Error('llama.cpp returned no token');
         return t;
       };
+      const tp = performance.now();
       const first = await seq.controlledEvaluate(
         prompt.map((id, i) => (i === prompt.length - 1 ? [id as Token, { generateNext: GREEDY }] : (id as Token))),
       );
       const ids = [picked(first[first.length - 1]!.next.token)];
       const t0 = performance.now();
+      const prefillMs = t0 - tp;
       while (ids.length < n) {
         const res = await seq.controlledEvaluate([[ids[ids.length - 1] as Token, { generateNext: GREEDY }]]);
         ids.push(picked(res[0]!.next.token));
       }
-      return { ids, decodeMs: performance.now() - t0 };
+      return { ids, prefillMs, decodeMs: performance.now() - t0 };
     } finally {
       await context.dispose();
     }
@@ -152,6 +154,7 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
       const jsMs: number[] = []; // int4/int8 with the JS kernel instead of our wasm SIMD one: what the kernel buys
       const exactMs: number[] = []; // int4/int8 with x kept in f32 (quantizeX 'never'): what the integer dots buy
       const peerMs: number[] = [];
+      const [oursPrefillMs, peerPrefillMs]: number[][] = [[], []]; // the prompt pass, to its first token
       let oursIds: number[] = [];
       let peerIds: number[] = [];
       try {
@@ -165,7 +168,7 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
               const exact = await generate(model, tokenizer, { ...request, maxNewTokens: g.newTokens });
               if (r > 0) exactMs.push(exact.decodeMs);
             } finally {
-              wasmGemvSettings.quantizeX = 'decode';
+              wasmGemvSettings.quantizeX = 'generation';
             }
           }
           if (mode !== 'f32' && spec.jsKernel) {
@@ -180,6 +183,8 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
           if (r === 0) continue;
           oursMs.push(g.decodeMs);
           peerMs.push(p.decodeMs);
+          oursPrefillMs.push(g.prefillMs);
+          peerPrefillMs.push(p.prefillMs);
           oursIds = g.ids;
           peerIds = p.ids;
         }
@@ -191,6 +196,42 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
       const oursRate = rate(oursMs, steps);
       const peerRate = rate(peerMs, steps);
       oursRates.set(mode, oursRate);
+      // Prefill: the prompt's tokens ÷ the time to its first token, both sides (llama.cpp in one batch of 256).
+      const prefillNote = `${spec.label}, ${prompt.length}-token prompt, 1 thread each`;
+      const oursPrefill = rate(oursPrefillMs, prompt.length);
+      const peerPrefill = rate(peerPrefillMs, prompt.length);
+      ctx.report(
+        figure(
+          'peers',
+          `${key}/${mode}/prefill-ours`,
+          `prefill ours ${mode}, ${spec.label}`,
+          'tok/s',
+          oursPrefill,
+          true,
+          prefillNote,
+        ),
+      );
+      ctx.report(
+        figure(
+          'peers',
+          `${key}/${mode}/prefill-llama.cpp`,
+          `prefill llama.cpp ${peer}, ${spec.label}`,
+          'tok/s',
+          peerPrefill,
+          true,
+          prefillNote,
+        ),
+      );
+      ctx.report(
+        figure(
+          'peers',
+          `${key}/${mode}/prefill-ratio`,
+          `prefill ours ${mode} / llama.cpp ${peer}, ${spec.label}`,
+          '×',
+          ratioOf(oursPrefill, peerPrefill),
+          true,
+        ),
+      );
       const note = `${spec.label}, ${steps} decode steps after a ${prompt.length}-token prompt, 1 thread each`;
       if (jsMs.length) {
         const js = rate(jsMs, steps);

@@ -5,7 +5,7 @@
  * variant's adapter to its own rows, and each row samples with its own generator seeded alike, so a row's tokens
  * are those of the same prompt and variant generated alone (`generate`, used for `batched: false`).
  */
-import { asDecodeStep } from '../backend/decode-step';
+import { asGeneration } from '../backend/generation-scope';
 import { tf, type Tensor2D, type Tensor3D } from '../backend/tf';
 import { generate, yieldToEventLoop } from '../generate/generate';
 import { OutputTracker } from '../generate/output-tracker';
@@ -210,8 +210,8 @@ async function lastLogits(
     const pick = h.slice([0, seq - 1, 0], [batch, 1, -1]) as Tensor3D; // [batch, 1, hidden]
     return model.logits(pick); // [batch, 1, vocab]
   };
-  // One new token per row against the cache: the kernels' decode form (see backend/decode-step.ts).
-  const last = seq === 1 ? asDecodeStep(() => tf.tidy(step)) : tf.tidy(step);
+  // The kernels' generation form (see backend/generation-scope.ts).
+  const last = asGeneration(() => tf.tidy(step));
   const data = (await last.data()) as Float32Array;
   last.dispose();
   return data;

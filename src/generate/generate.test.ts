@@ -139,7 +139,7 @@ describe('generate with the KV cache', () => {
 
 describe('generate on a packed base (wasm)', () => {
   it.each(['int4', 'int8'] as const)(
-    '%s: the cached steps, and only they, run the integer-dot GEMV; greedy tokens equal the exact path',
+    '%s: generation runs the integer-dot GEMV (prompt and cached steps), scoring does not; greedy tokens equal the exact path',
     async (mode) => {
       registerQuantKernels();
       const model = await loadModel(modelFixtureFiles('qwen3'), {
@@ -150,12 +150,16 @@ describe('generate on a packed base (wasm)', () => {
         const [calls, quantized] = [wasmGemvSettings.calls, wasmGemvSettings.quantizedCalls];
         const fast = await generate(model, tokenizer, req);
         const perStep = model.config.layers * 7; // q, k, v, o, gate, up, down per layer
-        const steps = fast.ids.length - 1; // the first token comes from the prefill (19 rows: no GEMV)
-        expect(wasmGemvSettings.quantizedCalls - quantized).toBe(steps * perStep);
-        expect(wasmGemvSettings.calls - calls).toBe(steps * perStep);
+        const forwards = fast.ids.length; // the 19-token prompt pass, then one per later token
+        expect(wasmGemvSettings.quantizedCalls - quantized).toBe(forwards * perStep);
+        expect(wasmGemvSettings.calls - calls).toBe(forwards * perStep);
+        // A plain forward (what scoring runs) keeps x in f32: the GEMV path, none of it quantized.
+        const before = [wasmGemvSettings.calls, wasmGemvSettings.quantizedCalls];
+        tf.tidy(() => model.forward(tf.tensor2d([[1, 2, 3]], [1, 3], 'int32')));
+        expect([wasmGemvSettings.calls, wasmGemvSettings.quantizedCalls]).toEqual([before[0] + perStep, before[1]]);
         wasmGemvSettings.quantizeX = 'never';
         const exact = await generate(model, tokenizer, req);
-        wasmGemvSettings.quantizeX = 'decode';
+        wasmGemvSettings.quantizeX = 'generation';
         expect(fast.ids).toEqual(exact.ids);
       } finally {
         model.dispose();

@@ -3,7 +3,7 @@
  * feeds only the newest token. Only the last position's logits are read back, and every tensor made per step is
  * freed, so memory stays flat however long the output.
  */
-import { asDecodeStep } from '../backend/decode-step';
+import { asGeneration } from '../backend/generation-scope';
 import { tf, type Tensor3D } from '../backend/tf';
 import type { TextTokenizer } from '../tokenizer/types';
 import { Rng } from '../util/rng';
@@ -68,8 +68,8 @@ async function lastLogits<C extends GenerationCache>(
     }
     return pick(model.forward(input, opts)).reshape([vocab]); // [vocab]
   };
-  // One new token against the cache: the kernels' decode form (see backend/decode-step.ts).
-  const last = ids.length === 1 ? asDecodeStep(() => tf.tidy(step)) : tf.tidy(step);
+  // The kernels' generation form (see backend/generation-scope.ts).
+  const last = asGeneration(() => tf.tidy(step));
   const data = (await last.data()) as Float32Array;
   last.dispose();
   // Ids past the tokenizer's vocabulary are padding rows of the embedding: they have no text, never sample them.

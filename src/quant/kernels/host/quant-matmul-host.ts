@@ -16,14 +16,14 @@
  * On wasm, int8/int4/nf4 forwards of up to `wasmGemvSettings.maxRows` rows run our SIMD GEMV instead
  * (`../wasm/`), 2–10× faster than both JS paths at M ≤ 8; above that both directions decode W with our SIMD kernels
  * (`../wasm/wasm-gemm-host.ts`), the input gradient as (Wᵀ·dyᵀ)ᵀ so that XNNPACK never packs a decoded block
- * (int4 [1536, 576] at M = 64: forward 5.5 → 3.6 ms, input gradient 7.5 → 5.0 ms; f32 x·Wᵀ 4.2, dy·W 3.2 ms).
+ * (int4 [1536, 576] at M = 64: forward 5.5 → 3.3 ms, input gradient 7.5 → 3.6 ms; f32 x·Wᵀ 4.2, dy·W 3.2 ms).
  */
 import { tf } from '../../../backend/tf';
 import { needInput, quantAttrs, type QuantKernelArgs, type QuantKernelAttrs } from '../names';
 import { dequantizeRowsInto, type PackedView } from './dequant-rows';
 import { packedGemv } from './packed-gemv';
 import { hostIO, type HostIO } from './host-io';
-import { wasmGemv, wasmGemvSettings } from '../wasm/wasm-gemv-host';
+import { wasmGemv } from '../wasm/wasm-gemv-host';
 import { wasmGemmForward, wasmGemmInputGrad, type GemmHost } from '../wasm/wasm-gemm-host';
 
 /** Tuning of the host kernels; tests shrink `blockFloats` to exercise the multi-block path on tiny shapes. */
@@ -71,7 +71,7 @@ function forward(name: HostBackendName, args: QuantKernelArgs): tf.TensorInfo {
   const m = x.shape[0];
   const y = io.alloc([m, a.outFeatures]);
   const inputs = { x, words: needInput(args.inputs, 'words'), scales: args.inputs.scales };
-  if (m <= wasmGemvSettings.maxRows && name === 'wasm' && wasmGemv(args.backend, a, inputs, y, io.alloc, io.dispose)) {
+  if (name === 'wasm' && wasmGemv(args.backend, a, inputs, y, io.alloc, io.dispose)) {
     // Our SIMD kernels ran in place on the heap (int4, int8, nf4).
   } else if (m <= hostKernelSettings.smallM) {
     const w = packedView(io, args.inputs, a);

@@ -1,32 +1,56 @@
 /**
- * The loop frame every packed GEMV kernel shares (gemv-wat.ts, gemv-q16-wat.ts): for each output row o, walk its
- * groups; per group clear the accumulators, run 16-byte steps over the group's codes, then fold the group into
- * the row's f32x4 sum with its scale; store the row's horizontal sum in y[o]. Kernels differ only in their
- * locals, how a group starts, the step, and the group's fold.
+ * The loop frame every packed GEMV kernel shares (gemv-wat.ts, gemv-q16-wat.ts): for each output column o (a row
+ * of W), walk its groups; per group clear the accumulators, run 16-byte steps over the group's codes, then fold the
+ * group into each x row's f32x4 sum with its scale; store each sum's lanes, added, in y. Kernels differ only in
+ * their locals, how a group starts, the step, and the fold. A frame of R rows decodes each weight once for R rows
+ * of x (a multi-row GEMV, the small GEMM of prefill and batched decode).
  *
- * Parameters (all byte offsets into linear memory, or counts): w, s (scales), x (laid out by the kernel's
- * prepare), y, out, rowBytes, groups, groupBytes, xs (a per-group float the kernel reads at $cp).
+ * Parameters (byte offsets into linear memory, or counts): w, s (W's scales), x (laid out by the kernel's
+ * prepare), y, out, rowBytes, groups, groupBytes, xs (per-group floats the fold reads at $cp); for R > 1 also
+ * xStride, xsStride and yStride, the bytes between consecutive rows of x, xs and y (one-row kernels ignore them).
  */
 export interface GemvFrame {
   /** Exported name. */
   name: string;
+  /** Rows of x per call (1 to 4). */
+  rows: number;
   /** Extra `(local …)` declarations for the step and fold. */
   locals: string;
   /** Instructions at the start of each group (clear accumulators). */
   groupStart: string;
-  /** One 16-byte step: reads codes at $wp and x at $xp, advances $xp ($wp advances in the frame). */
+  /** One 16-byte step: codes at $wp, x row r at `xAt(r)`; advances $xp ($wp advances in the frame). */
   step: string;
-  /** The f32x4 value to set $row to at the end of a group ($sp: the group's scale, $cp: its xs float). */
-  fold: string;
+  /** The f32x4 value to set row r's sum to at the end of a group ($sp: the group's scale, `xsAt(r)`: its xs). */
+  fold: (r: number) => string;
 }
 
+const rowSums = (rows: number) => Array.from({ length: rows }, (_, r) => r);
+
+/** Address of x row r at the current step ($xp plus r row strides). */
+export const xAt = (r: number): string =>
+  r === 0 ? '(local.get $xp)' : `(i32.add (local.get $xp) (local.get $xr${r}))`;
+/** Address of row r's per-group float. */
+export const xsAt = (r: number): string =>
+  r === 0 ? '(local.get $cp)' : `(i32.add (local.get $cp) (local.get $cr${r}))`;
+
 export function gemvFrame(f: GemvFrame): string {
+  const rows = rowSums(f.rows);
+  const strides = rows.slice(1);
   return `
   (func (export "${f.name}")
     (param $w i32) (param $s i32) (param $x i32) (param $y i32)
     (param $out i32) (param $rowBytes i32) (param $groups i32) (param $groupBytes i32) (param $xs i32)
+    (param $xStride i32) (param $xsStride i32) (param $yStride i32)
     (local $cp i32) (local $o i32) (local $g i32) (local $wp i32) (local $wend i32) (local $xp i32) (local $sp i32)
-    (local $row v128) ${f.locals}
+    ${rows.map((r) => `(local $row${r} v128)`).join(' ')} ${strides.map((r) => `(local $xr${r} i32) (local $cr${r} i32) (local $yr${r} i32)`).join(' ')}
+    ${f.locals}
+    ${strides
+      .map(
+        (r) => `(local.set $xr${r} (i32.mul (local.get $xStride) (i32.const ${r})))
+    (local.set $cr${r} (i32.mul (local.get $xsStride) (i32.const ${r})))
+    (local.set $yr${r} (i32.mul (local.get $yStride) (i32.const ${r})))`,
+      )
+      .join('\n    ')}
     (block $rows_done
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $o) (local.get $out)))
@@ -34,7 +58,7 @@ export function gemvFrame(f: GemvFrame): string {
         (local.set $sp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $o) (local.get $groups)) (i32.const 2))))
         (local.set $xp (local.get $x))
         (local.set $cp (local.get $xs))
-        (local.set $row (v128.const i32x4 0 0 0 0))
+        ${rows.map((r) => `(local.set $row${r} (v128.const i32x4 0 0 0 0))`).join('\n        ')}
         (local.set $g (i32.const 0))
         (block $groups_done
           (loop $group
@@ -45,16 +69,21 @@ export function gemvFrame(f: GemvFrame): string {
           ${f.step}
               (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
               (br_if $steps (i32.lt_u (local.get $wp) (local.get $wend))))
-            (local.set $row ${f.fold})
+            ${rows.map((r) => `(local.set $row${r} ${f.fold(r)})`).join('\n            ')}
             (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
             (local.set $cp (i32.add (local.get $cp) (i32.const 4)))
             (local.set $g (i32.add (local.get $g) (i32.const 1)))
             (br $group)))
-        (f32.store
-          (i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2)))
-          (f32.add
-            (f32.add (f32x4.extract_lane 0 (local.get $row)) (f32x4.extract_lane 1 (local.get $row)))
-            (f32.add (f32x4.extract_lane 2 (local.get $row)) (f32x4.extract_lane 3 (local.get $row)))))
+        ${rows.map((r) => storeRow(r)).join('\n        ')}
         (local.set $o (i32.add (local.get $o) (i32.const 1)))
         (br $rows))))`;
+}
+
+/** y[r, o] = the lanes of row r's sum, added. */
+function storeRow(r: number): string {
+  const at = `(i32.add (local.get $y) (i32.shl (local.get $o) (i32.const 2)))`;
+  const lane = (k: number) => `(f32x4.extract_lane ${k} (local.get $row${r}))`;
+  return `(f32.store
+          ${r === 0 ? at : `(i32.add ${at} (local.get $yr${r}))`}
+          (f32.add (f32.add ${lane(0)} ${lane(1)}) (f32.add ${lane(2)} ${lane(3)})))`;
 }

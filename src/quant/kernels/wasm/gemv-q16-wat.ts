@@ -19,47 +19,53 @@
  * as [cols 4i | 4i + 1 | 4i + 2 | 4i + 3], eight i16 each.
  */
 import { madd } from '../../../backend/kernels/wasm-kernel-module';
-import { gemvFrame } from './gemv-frame-wat';
+import { gemvFrame, xAt, xsAt } from './gemv-frame-wat';
 
 export type Q16Mode = 'int8' | 'int4';
-
-/** The dot of 16-bit code lanes `codes` with eight xq at `$xp + off`, added to the group's i32 accumulator. */
-function dotInto(codes: string, off: number): string {
-  return `(local.set $acc (i32x4.add (local.get $acc) (i32x4.dot_i16x8_s ${codes} (v128.load offset=${off} (local.get $xp)))))`;
-}
 
 const shl = (by: number) => `(i16x8.shl (local.get $v) (i32.const ${by}))`;
 const sar = (v: string, by: number) => `(i16x8.shr_s ${v} (i32.const ${by}))`;
 
-/** The body of one 16-byte step of a group: int8 (16 codes, 32 bytes of xq) or int4 (32 codes, 64 bytes). */
-function step(mode: Q16Mode): string {
+/**
+ * The body of one 16-byte step of a group: int8 (16 codes, 32 bytes of xq per row) or int4 (32 codes, 64 bytes).
+ * Each plane of codes is extracted once and dotted with every row of x into that row's i32 accumulator.
+ */
+function step(mode: Q16Mode, rows: number): string {
   const planes =
     mode === 'int8'
       ? [sar(shl(8), 8), sar('(local.get $v)', 8)]
       : [sar(shl(12), 12), sar(shl(8), 12), sar(shl(4), 12), sar('(local.get $v)', 12)];
+  const dot = (r: number, k: number) =>
+    `(local.set $acc${r} (i32x4.add (local.get $acc${r}) (i32x4.dot_i16x8_s (local.get $p) (v128.load offset=${16 * k} ${xAt(r)}))))`;
   return [
     `(local.set $v (v128.load (local.get $wp)))`,
-    ...planes.map((p, k) => dotInto(p, 16 * k)),
+    ...planes.flatMap((p, k) => [`(local.set $p ${p})`, ...Array.from({ length: rows }, (_, r) => dot(r, k))]),
     `(local.set $xp (i32.add (local.get $xp) (i32.const ${16 * planes.length})))`,
   ].join('\n          ');
 }
 
+/** Rows of x one q16 kernel call takes: 1 to Q16_MAX_ROWS (the exports gemv_<mode>_q16_r<R>). */
+export const Q16_MAX_ROWS = 4;
+
 /**
- * gemv_<mode>_q16(w, scales, xq, y, out, rowBytes, groups, groupBytes, xscales): for o in [0, out),
- * y[o] = Σ_g scales[o·groups + g] · xscales[g] · (codes of row o, group g) · xq.
+ * gemv_<mode>_q16_r<R>(w, scales, xq, y, out, rowBytes, groups, groupBytes, xscales, xStride, xsStride, yStride):
+ * for o in [0, out) and each of the R rows r of x,
+ * y[r, o] = Σ_g scales[o·groups + g] · xscales[r, g] · (codes of W row o, group g) · xq[r].
  */
-export function gemvQ16Func(mode: Q16Mode, relaxed: boolean): string {
+export function gemvQ16Func(mode: Q16Mode, relaxed: boolean, rows: number): string {
+  const each = (f: (r: number) => string) => Array.from({ length: rows }, (_, r) => f(r)).join(' ');
   return gemvFrame({
-    name: `gemv_${mode}_q16`,
-    locals: '(local $v v128) (local $acc v128)',
-    groupStart: '(local.set $acc (v128.const i32x4 0 0 0 0))',
-    step: step(mode),
-    // $cp: the group's x scale
-    fold: madd(
-      relaxed,
-      '(f32x4.convert_i32x4_s (local.get $acc))',
-      '(f32x4.splat (f32.mul (f32.load (local.get $sp)) (f32.load (local.get $cp))))',
-      '(local.get $row)',
-    ),
+    name: `gemv_${mode}_q16_r${rows}`,
+    rows,
+    locals: `(local $v v128) (local $p v128) ${each((r) => `(local $acc${r} v128)`)}`,
+    groupStart: each((r) => `(local.set $acc${r} (v128.const i32x4 0 0 0 0))`),
+    step: step(mode, rows),
+    fold: (r) =>
+      madd(
+        relaxed,
+        `(f32x4.convert_i32x4_s (local.get $acc${r}))`,
+        `(f32x4.splat (f32.mul (f32.load (local.get $sp)) (f32.load ${xsAt(r)})))`,
+        `(local.get $row${r})`,
+      ),
   });
 }

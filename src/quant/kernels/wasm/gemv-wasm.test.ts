@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { asDecodeStep } from '../../../backend/decode-step';
+import { asGeneration } from '../../../backend/generation-scope';
 import { initNodeBackend } from '../../../backend/node';
 import { tf } from '../../../backend/tf';
 import { dequantize } from '../../dequantize';
@@ -63,7 +63,7 @@ function runStandalone(
   let gemv = k[`gemv_${mode}`];
   if (opts.q16 && isQ16Mode(mode)) {
     prepareXq16(mode, x, 0, inp, xq, new Float32Array(memory.buffer, tailOff, l.groupsPerRow), l.paddedIn, g);
-    gemv = k[`gemv_${mode}_q16`];
+    gemv = k[`gemv_${mode}_q16_r1`];
   } else {
     const floats = scratchFloats(mode, l.paddedIn, g);
     prepareX(mode, x, 0, inp, new Float32Array(memory.buffer, xOff, floats), l.paddedIn, g);
@@ -138,13 +138,13 @@ describe('QuantMatMul on the wasm backend runs the SIMD kernels for decode', () 
   for (const mode of WASM_GEMV_MODES) {
     // [quantizeX setting, run as a decode step, whether x is quantized]
     const cases: Array<[typeof wasmGemvSettings.quantizeX, boolean, boolean]> = [
-      ['decode', false, false],
-      ['decode', true, isQ16Mode(mode)],
+      ['generation', false, false],
+      ['generation', true, isQ16Mode(mode)],
       ['always', false, isQ16Mode(mode)],
       ['never', true, false],
     ];
-    for (const [quantizeX, decodeStep, quantized] of cases) {
-      const where = `quantizeX '${quantizeX}'${decodeStep ? ' in a decode step' : ''}`;
+    for (const [quantizeX, inGen, quantized] of cases) {
+      const where = `quantizeX '${quantizeX}'${inGen ? ' in generation' : ''}`;
       it(`${mode} (${where}): x ${quantized ? 'as 16-bit integers' : 'in f32'}, in place on tfjs-wasm's heap, equal to the JS kernel and the reference`, () => {
         wasmGemvSettings.quantizeX = quantizeX;
         const tol = quantized ? 3e-5 : 1e-5;
@@ -153,7 +153,9 @@ describe('QuantMatMul on the wasm backend runs the SIMD kernels for decode', () 
         for (const { out, inp, g } of SHAPES) {
           const packed = quantize(randomWeight(out * inp, seed), [out, inp], mode, g);
           const bias = randomUniform(out, seed + 2);
-          const m = seed % 2 ? 3 : 1; // a few rows (a multiplexed decode) go through the GEMV too
+          // A few rows (a multiplexed decode) go through the GEMV too: the integer-dot kernels take blocks of up to 4
+          // rows (7 = 4 + 3, 5 = 4 + 1), the f32-x one row at a time.
+          const m = [1, 3, 4, 7, 5][seed % 5];
           const xv = randomUniform(m * inp, seed++ + 1);
           const l = packedLayout(mode, inp, g);
           const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');
@@ -163,7 +165,7 @@ describe('QuantMatMul on the wasm backend runs the SIMD kernels for decode', () 
           const attrs = { mode, groupSize: g, inFeatures: inp, outFeatures: out };
           const run = () => tf.engine().runKernel(QUANT_MATMUL, { x, words, scales, bias: b }, attrs) as tf.Tensor;
           const [before, quantizedBefore] = [wasmGemvSettings.calls, wasmGemvSettings.quantizedCalls];
-          const ySimd = decodeStep ? asDecodeStep(run) : run();
+          const ySimd = inGen ? asGeneration(run) : run();
           expect(wasmGemvSettings.calls).toBe(before + 1);
           expect(wasmGemvSettings.quantizedCalls).toBe(quantizedBefore + (quantized ? 1 : 0));
           wasmGemvSettings.enabled = false;
@@ -174,7 +176,7 @@ describe('QuantMatMul on the wasm backend runs the SIMD kernels for decode', () 
           expect(maxRelError(ySimd.dataSync(), yJs.dataSync())).toBeLessThan(tol);
           tf.dispose([words, scales, x, b, ySimd, yJs]);
         }
-        wasmGemvSettings.quantizeX = 'decode';
+        wasmGemvSettings.quantizeX = 'generation';
       });
     }
   }

@@ -7,8 +7,11 @@
 import { instantiateKernels, relaxedBuildValid, type WasmFlavour } from '../../../backend/kernels/wasm-kernel-module';
 import { GEMV_MODULES } from './gemv-modules.generated';
 
-/** One kernel: byte offsets of W's words, its scales, the laid-out x and y; then out, bytes per row, groups per
- * row, bytes per group; last the int4 per-group corrections `prepareX` writes (unused by int8). */
+/**
+ * One kernel: byte offsets of W's words, its scales, the laid-out x and y; then out, bytes per row, groups per
+ * row, bytes per group; then the per-group floats (int4 corrections from `prepareX`, or x's scales from
+ * `prepareXq16`); multi-row kernels last take the bytes between rows of x, of those floats and of y.
+ */
 type GemvFn = (
   ...args: [
     w: number,
@@ -20,20 +23,23 @@ type GemvFn = (
     groups: number,
     groupBytes: number,
     xs: number,
+    xStride?: number,
+    xsStride?: number,
+    yStride?: number,
   ]
 ) => void;
 
+/** The integer-dot kernels' exports (gemv-q16-wat.ts), 1 to 4 rows of x per call. */
+export type Q16KernelName = `gemv_${Q16GemvMode}_q16_r${1 | 2 | 3 | 4}`;
+
 /** What a loaded build exports. */
-export interface GemvKernels {
+export type GemvKernels = {
   /** 'relaxed' or 'simd': which build is running. */
   readonly flavour: 'relaxed' | 'simd';
   gemv_int8: GemvFn;
   gemv_int4: GemvFn;
   gemv_nf4: GemvFn;
-  /** The integer-dot kernels (gemv-q16-wat.ts): x from `prepareXq16`, the last argument its group scales. */
-  gemv_int8_q16: GemvFn;
-  gemv_int4_q16: GemvFn;
-}
+} & Record<Q16KernelName, GemvFn>;
 
 /** Modes the wasm kernels cover (f16 stays on the JS path). */
 export type WasmGemvMode = 'int8' | 'int4' | 'nf4';

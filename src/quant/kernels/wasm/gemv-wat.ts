@@ -20,7 +20,7 @@
 import { NF4_LEVELS } from '../../levels';
 import { madd, memoryImport, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
 import { gemvFrame } from './gemv-frame-wat';
-import { gemvQ16Func } from './gemv-q16-wat';
+import { gemvQ16Func, Q16_MAX_ROWS } from './gemv-q16-wat';
 
 /** i32x4 lanes → f32x4 (exact for our code ranges). */
 const toF32 = (v: string): string => `(f32x4.convert_i32x4_s ${v})`;
@@ -125,25 +125,33 @@ function gemvFunc(mode: KernelMode, relaxed: boolean): string {
   const sum = '(f32x4.add (f32x4.add (local.get $a0) (local.get $a1)) (f32x4.add (local.get $a2) (local.get $a3)))';
   return gemvFrame({
     name: `gemv_${mode}`,
+    rows: 1,
     locals: `(local $v v128) (local $lo16 v128) (local $hi16 v128) (local $n v128)
     (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $q01 v128) (local $q23 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)`,
     groupStart: [0, 1, 2, 3].map((k) => `(local.set $a${k} (v128.const i32x4 0 0 0 0))`).join('\n            '),
     step: step(mode, relaxed),
-    fold: madd(
-      relaxed,
-      // int4: minus 2·Σx in each of the 4 lanes, 8·Σx over the group
-      mode === 'int4' ? `(f32x4.sub ${sum} (f32x4.splat (f32.load (local.get $cp))))` : sum,
-      '(f32x4.splat (f32.load (local.get $sp)))',
-      '(local.get $row)',
-    ),
+    fold: () =>
+      madd(
+        relaxed,
+        // int4: minus 2·Σx in each of the 4 lanes, 8·Σx over the group
+        mode === 'int4' ? `(f32x4.sub ${sum} (f32x4.splat (f32.load (local.get $cp))))` : sum,
+        '(f32x4.splat (f32.load (local.get $sp)))',
+        '(local.get $row0)',
+      ),
   });
+}
+
+/** The integer-dot kernels for 1 to Q16_MAX_ROWS rows of x, both modes. */
+function q16Funcs(relaxed: boolean): string {
+  const rows = Array.from({ length: Q16_MAX_ROWS }, (_, i) => i + 1);
+  return (['int8', 'int4'] as const).flatMap((mode) => rows.map((r) => gemvQ16Func(mode, relaxed, r))).join('');
 }
 
 /** The whole module for one build: the exact f32 kernels and the 16-bit integer-dot ones (gemv-q16-wat.ts). */
 export function gemvWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${gemvQ16Func('int8', build.relaxed)}${gemvQ16Func('int4', build.relaxed)}
+  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${q16Funcs(build.relaxed)}
 )
 `;
 }

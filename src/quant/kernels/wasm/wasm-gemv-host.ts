@@ -11,9 +11,9 @@ import {
   readWasmInternals,
   type WasmBackendInternals,
 } from '../../../backend/kernels/wasm-heap-views';
-import { inDecodeStep } from '../../../backend/decode-step';
+import { inGeneration } from '../../../backend/generation-scope';
 import type { QuantKernelAttrs } from '../names';
-import { packedLayout } from '../../packed';
+import { packedLayout, type PackedLayout } from '../../packed';
 import {
   gemvKernels,
   isQ16Mode,
@@ -21,8 +21,10 @@ import {
   prepareXq16,
   scratchFloats,
   type GemvKernels,
+  type Q16GemvMode,
   type WasmGemvMode,
 } from './gemv-wasm';
+import { Q16_MAX_ROWS } from './gemv-q16-wat';
 
 /** Switch for tests and benches: false runs the JS kernel on wasm too. */
 export const wasmGemvSettings = {
@@ -34,12 +36,18 @@ export const wasmGemvSettings = {
    */
   maxRows: 8,
   /**
+   * The same limit for the integer-dot kernels (x quantized, blocks of up to 4 rows of x). Measured
+   * (`bench/profile/gemv-rows-wasm.node.ts`, SmolLM2-135M's MLP shapes, Node, 1 thread): 2.4–4.4× faster than the
+   * exact path at M = 2..16, 1.7–2.9× at 32, 0.95–2.0× at 64 (int4 loses there to XNNPACK on decoded blocks).
+   */
+  quantizedMaxRows: 32,
+  /**
    * When int8/int4 GEMVs quantize x to 16-bit integers per weight group and run integer dot products (≤ 2.2·10⁻⁵
    * of the largest |y| off x·dequant(W)ᵀ, 2–3× faster; see gemv-q16-wat.ts) instead of keeping x in floats
-   * (x·dequant(W)ᵀ to float rounding): 'decode' inside a cached decode step only (backend/decode-step.ts),
+   * (x·dequant(W)ᵀ to float rounding): 'generation' inside a generation forward only (backend/generation-scope.ts),
    * 'always', or 'never'. nf4 always keeps x in floats.
    */
-  quantizeX: 'decode' as 'decode' | 'always' | 'never',
+  quantizeX: 'generation' as 'generation' | 'always' | 'never',
   /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
   /** Of those, the ones that quantized x (tests check the setting took). */ quantizedCalls: 0,
 };
@@ -59,7 +67,26 @@ export function kernelsForBackend(backend: object): GemvKernels | null {
   return boundKernels(backend)?.kernels ?? null;
 }
 
-/** y [m, out] = x [m, in] · Wᵀ through the wasm kernels; false (nothing written) when they do not apply. */
+/** Where the operands are in the heap, and the layout of W. */
+interface GemvCall {
+  b: WasmBackendInternals;
+  memory: WebAssembly.Memory;
+  kernels: GemvKernels;
+  a: QuantKernelAttrs;
+  l: PackedLayout;
+  m: number;
+  xOff: number;
+  wOff: number;
+  sOff: number;
+  yOff: number;
+  scratch: tf.TensorInfo;
+}
+
+/**
+ * y [m, out] = x [m, in] · Wᵀ through the wasm kernels; false (nothing written) when they do not apply: f16, no
+ * SIMD, not tfjs-wasm, or more rows than the chosen kernel's limit (`maxRows`, or `quantizedMaxRows` with x
+ * quantized), where the caller's block path is faster.
+ */
 export function wasmGemv(
   backend: object,
   a: QuantKernelAttrs,
@@ -69,52 +96,95 @@ export function wasmGemv(
   dispose: (t: tf.TensorInfo) => void,
 ): boolean {
   if (!wasmGemvSettings.enabled || a.mode === 'f16' || !inputs.scales) return false;
-  const bound = boundKernels(backend);
-  if (!bound) return false;
-  const { b, memory, kernels } = bound;
   const mode: WasmGemvMode = a.mode;
   const { quantizeX } = wasmGemvSettings;
   // The mode when x goes in as 16-bit integers, else null.
-  const q16 = isQ16Mode(mode) && (quantizeX === 'always' || (quantizeX === 'decode' && inDecodeStep())) ? mode : null;
-  const l = packedLayout(mode, a.inFeatures, a.groupSize);
+  const q16 =
+    isQ16Mode(mode) && (quantizeX === 'always' || (quantizeX === 'generation' && inGeneration())) ? mode : null;
   const m = inputs.x.shape[0];
-  // q16: xq [paddedIn] as i16 then one f32 scale per group; f32: x laid out (+ int4 group corrections)
-  const floats = q16 ? l.paddedIn / 2 + l.groupsPerRow : scratchFloats(mode, l.paddedIn, a.groupSize);
+  if (m > (q16 ? wasmGemvSettings.quantizedMaxRows : wasmGemvSettings.maxRows)) return false;
+  const bound = boundKernels(backend);
+  if (!bound) return false;
+  const l = packedLayout(mode, a.inFeatures, a.groupSize);
+  // q16: per row xq [paddedIn] as i16, then per row one f32 scale per group; f32: one row's x laid out (+ int4
+  // group corrections), reused row after row
+  const floats = q16 ? m * (l.paddedIn / 2 + l.groupsPerRow) : scratchFloats(mode, l.paddedIn, a.groupSize);
   const scratch = alloc([floats]);
   try {
-    const heap = () => memory.buffer;
-    const xOff = heapOffset(b, inputs.x);
-    const sOff = heapOffset(b, scratch);
-    const gemv = q16 ? kernels[`gemv_${q16}_q16`] : kernels[`gemv_${mode}`];
-    const groupBytes = (a.groupSize / l.codesPerWord) * 4;
-    const tailOff = sOff + (q16 ? l.paddedIn * 2 : l.paddedIn * 4); // the group scales or corrections
-    for (let r = 0; r < m; r++) {
-      // Views taken after the last allocation (the heap may have grown).
-      const xs = new Float32Array(heap(), xOff, m * a.inFeatures);
-      if (q16) {
-        const xq = new Int16Array(heap(), sOff, l.paddedIn);
-        const xscale = new Float32Array(heap(), tailOff, l.groupsPerRow);
-        prepareXq16(q16, xs, r * a.inFeatures, a.inFeatures, xq, xscale, l.paddedIn, a.groupSize);
-      } else {
-        const dst = new Float32Array(heap(), sOff, floats);
-        prepareX(mode, xs, r * a.inFeatures, a.inFeatures, dst, l.paddedIn, a.groupSize);
-      }
-      gemv(
-        heapOffset(b, inputs.words),
-        heapOffset(b, inputs.scales),
-        sOff,
-        heapOffset(b, y) + r * a.outFeatures * 4,
-        a.outFeatures,
-        l.rowWords * 4,
-        l.groupsPerRow,
-        groupBytes,
-        tailOff,
-      );
-    }
+    const { b } = bound;
+    const call: GemvCall = {
+      ...bound,
+      a,
+      l,
+      m,
+      scratch,
+      xOff: heapOffset(b, inputs.x),
+      wOff: heapOffset(b, inputs.words),
+      sOff: heapOffset(b, inputs.scales),
+      yOff: heapOffset(b, y),
+    };
+    if (q16) runQuantizedX(call, q16);
+    else runFloatX(call, mode);
   } finally {
     dispose(scratch);
   }
   wasmGemvSettings.calls++;
   if (q16) wasmGemvSettings.quantizedCalls++;
   return true;
+}
+
+/** x quantized row by row, then the multi-row integer-dot kernels over blocks of up to Q16_MAX_ROWS rows. */
+function runQuantizedX(c: GemvCall, mode: Q16GemvMode): void {
+  const { a, l, m } = c;
+  const scratchOff = heapOffset(c.b, c.scratch);
+  const xStride = l.paddedIn * 2;
+  const xsStride = l.groupsPerRow * 4;
+  const xsOff = scratchOff + m * xStride; // [m, groups] x's scales after [m, paddedIn] xq
+  const xs = new Float32Array(c.memory.buffer, c.xOff, m * a.inFeatures);
+  for (let r = 0; r < m; r++) {
+    const xq = new Int16Array(c.memory.buffer, scratchOff + r * xStride, l.paddedIn);
+    const xscale = new Float32Array(c.memory.buffer, xsOff + r * xsStride, l.groupsPerRow);
+    prepareXq16(mode, xs, r * a.inFeatures, a.inFeatures, xq, xscale, l.paddedIn, a.groupSize);
+  }
+  const groupBytes = (a.groupSize / l.codesPerWord) * 4;
+  for (let r = 0; r < m; r += Q16_MAX_ROWS) {
+    const rows = Math.min(Q16_MAX_ROWS, m - r) as 1 | 2 | 3 | 4;
+    c.kernels[`gemv_${mode}_q16_r${rows}`](
+      c.wOff,
+      c.sOff,
+      scratchOff + r * xStride,
+      c.yOff + r * a.outFeatures * 4,
+      a.outFeatures,
+      l.rowWords * 4,
+      l.groupsPerRow,
+      groupBytes,
+      xsOff + r * xsStride,
+      xStride,
+      xsStride,
+      a.outFeatures * 4,
+    );
+  }
+}
+
+/** One GEMV per row with x in f32, laid out afresh for each row in the one-row scratch. */
+function runFloatX(c: GemvCall, mode: WasmGemvMode): void {
+  const { a, l, m } = c;
+  const scratchOff = heapOffset(c.b, c.scratch);
+  const floats = scratchFloats(mode, l.paddedIn, a.groupSize);
+  const xs = new Float32Array(c.memory.buffer, c.xOff, m * a.inFeatures);
+  const dst = new Float32Array(c.memory.buffer, scratchOff, floats);
+  for (let r = 0; r < m; r++) {
+    prepareX(mode, xs, r * a.inFeatures, a.inFeatures, dst, l.paddedIn, a.groupSize);
+    c.kernels[`gemv_${mode}`](
+      c.wOff,
+      c.sOff,
+      scratchOff,
+      c.yOff + r * a.outFeatures * 4,
+      a.outFeatures,
+      l.rowWords * 4,
+      l.groupsPerRow,
+      (a.groupSize / l.codesPerWord) * 4,
+      scratchOff + l.paddedIn * 4,
+    );
+  }
 }
