@@ -109,9 +109,8 @@ function inputGrad(name: HostBackendName, args: QuantKernelArgs): tf.TensorInfo 
   const m = dy.shape[0];
   const dx = io.alloc([m, a.inFeatures]);
   const inputs = { dy, words: needInput(args.inputs, 'words'), scales: args.inputs.scales };
-  if (m > hostKernelSettings.smallM && name === 'wasm') {
-    if (wasmGemmInputGrad(args.backend, a, inputs, dx, gemmHost(name, args.backend, io))) return dx;
-  }
+  // On wasm every row count: even at M = 1, XNNPACK on W decoded by our kernels beats the JS row-by-row decode.
+  if (name === 'wasm' && wasmGemmInputGrad(args.backend, a, inputs, dx, gemmHost(name, args.backend, io))) return dx;
   (io.view(dx) as Float32Array).fill(0);
   if (m <= hostKernelSettings.smallM) {
     const w = packedView(io, args.inputs, a);

@@ -185,6 +185,27 @@ describe('QuantMatMul and its input gradient on wasm decode W with the SIMD kern
       for (const { out, inp, g } of SHAPES) for (const m of [9, 64]) check(mode, out, inp, g, m, seed++);
     });
 
+    it(`${mode}: the input gradient of a single row (M = 1) runs the SIMD path too`, () => {
+      for (const [out, inp, g, seed] of [
+        [40, 100, 64, 70],
+        [17, 33, 32, 71],
+      ] as const) {
+        const packed = quantize(randomWeight(out * inp, seed), [out, inp], mode, g);
+        const l = packedLayout(mode, inp, g);
+        const dyv = randomUniform(out, seed + 1);
+        const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');
+        const inputs: tf.NamedTensorMap = { dy: tf.tensor2d(dyv, [1, out]), words };
+        if (mode !== 'f16') inputs.scales = tf.tensor2d(packed.scales, [out, l.groupsPerRow]);
+        const attrs = { mode, groupSize: g, inFeatures: inp, outFeatures: out };
+        const before = wasmGemmSettings.calls;
+        const dx = tf.engine().runKernel(QUANT_MATMUL_INPUT_GRAD, inputs, attrs) as tf.Tensor;
+        expect(wasmGemmSettings.calls).toBe(before + 1);
+        const ref = referenceMatmul(dyv, dequantize(packed), 1, out, inp);
+        expect(maxRelError(dx.dataSync(), ref), `${mode} [${out}, ${inp}]`).toBeLessThan(1e-5);
+        tf.dispose([dx, ...Object.values(inputs)]);
+      }
+    });
+
     it(`${mode}: several blocks and decode chunks (blockFloats and chunkRows shrunk) give the same result`, () => {
       hostKernelSettings.blockFloats = 7 * 200; // 7-row forward blocks, 7-column gradient blocks of [40, 100]
       wasmGemmSettings.chunkRows = 3; // ragged chunks inside each gradient block
