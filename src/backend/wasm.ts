@@ -2,6 +2,7 @@
  * wasm backend set-up (XNNPACK, SIMD; threads when the page is cross-origin isolated). The caller says where the
  * .wasm binaries are served: the worker passes Vite `?url` imports, Node passes the package's dist folder.
  */
+import { kernelPoolSettings } from './kernels/kernel-pool';
 import { registerWasmKernelOverrides } from './kernels/register-wasm';
 import { tf } from './tf';
 
@@ -61,5 +62,7 @@ export async function initWasmBackend(paths: string | WasmBinaryPaths, threads?:
   // Transposed and batched matMuls on XNNPACK (stock wasm runs them in a scalar loop).
   registerWasmKernelOverrides();
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+  // Our own kernels compute on as many threads as XNNPACK does (backend/kernels/kernel-pool.ts).
+  kernelPoolSettings.threads = wasm.getThreadsCount();
   return { simd, threads: wasm.getThreadsCount() };
 }

@@ -56,14 +56,14 @@ export function instantiateKernels<T>(
   modules: Record<string, string>,
   memory: WebAssembly.Memory,
   prefer?: WasmFlavour,
-): { flavour: WasmFlavour; exports: T } | null {
+): { flavour: WasmFlavour; exports: T; bytes: Uint8Array } | null {
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   for (const flavour of prefer ? [prefer] : (['relaxed', 'simd'] as const)) {
     const bytes = bytesOf(modules, buildKey({ shared, relaxed: flavour === 'relaxed' }));
     if (!WebAssembly.validate(bytes)) continue;
     // Synchronous compile: the modules are a few KB (browsers refuse sync compiles only above 4 KB on the main thread).
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    return { flavour, exports: instance.exports as unknown as T };
+    return { flavour, exports: instance.exports as unknown as T, bytes };
   }
   return null;
 }

@@ -20,9 +20,11 @@ export interface HeadLossComparison {
   chunkedPeak: number;
   /** One [rows, vocab] f32 block, for scale. */
   logitsBytes: number;
+  /** Head products the chunked loss + gradient ran (each call of the head function, forward or under tf.grad). */
+  chunkedHeadCalls: number;
 }
 
-/** rows × hidden hidden states, a vocab × hidden head; `chunkValues` small enough for several (ragged) chunks. */
+/** rows × hidden hidden states, a vocab × hidden head, in chunks of `chunkValues` logits (one or several, ragged). */
 export async function compareHeadLoss(
   rows: number,
   hidden: number,
@@ -43,7 +45,9 @@ export async function compareHeadLoss(
       return out;
     });
   const whole = await run(() => tokenNllSum(head(hv), labels));
-  const chunked = await run(() => chunkedHeadNllSum(head, hv, labels, vocab, chunkValues));
+  let chunkedHeadCalls = 0;
+  const counted = (x: Tensor2D) => (chunkedHeadCalls++, head(x));
+  const chunked = await run(() => chunkedHeadNllSum(counted, hv, labels, vocab, chunkValues));
   tf.dispose([w, hv]);
   let maxDiff = 0;
   let maxGrad = 0;
@@ -57,5 +61,6 @@ export async function compareHeadLoss(
     wholePeak: whole.peak.tensorBytes,
     chunkedPeak: chunked.peak.tensorBytes,
     logitsBytes: 4 * rows * vocab,
+    chunkedHeadCalls,
   };
 }

@@ -6,6 +6,12 @@
  */
 import { instantiateKernels, relaxedBuildValid, type WasmFlavour } from '../../../backend/kernels/wasm-kernel-module';
 import { GEMV_MODULES } from './gemv-modules.generated';
+import {
+  browserWorkerSpawner,
+  KernelPool,
+  kernelPoolSettings,
+  type WorkerSpawner,
+} from '../../../backend/kernels/kernel-pool';
 
 /**
  * One kernel: byte offsets of W's words, its scales, the laid-out x and y; then out, bytes per row, groups per
@@ -36,6 +42,8 @@ export type Q16KernelName = `gemv_${Q16GemvMode}_q16_r${1 | 2 | 3 | 4}`;
 export type GemvKernels = {
   /** 'relaxed' or 'simd': which build is running. */
   readonly flavour: 'relaxed' | 'simd';
+  /** Threads beside the caller running the same build on the same (shared) memory; null: the caller alone. */
+  readonly pool: KernelPool | null;
   gemv_int8: GemvFn;
   gemv_int4: GemvFn;
   gemv_nf4: GemvFn;
@@ -54,19 +62,38 @@ export function relaxedSimdSupported(): boolean {
 
 /**
  * The kernels bound to `memory` (instantiated once per memory), or null without SIMD. `prefer` forces a flavour
- * (tests compare both where the engine has both).
+ * (tests compare both where the engine has both). On a shared memory with `kernelPoolSettings` enabled at
+ * threads > 1 and a way to start workers (`spawn`, default the browser's Worker) they come with a pool of
+ * threads − 1 workers.
  */
-export function gemvKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): GemvKernels | null {
+export function gemvKernels(
+  memory: WebAssembly.Memory,
+  prefer?: WasmFlavour,
+  pool: { threads: number; spawn: WorkerSpawner | null } = {
+    threads: kernelPoolSettings.enabled ? kernelPoolSettings.threads : 1,
+    spawn: browserWorkerSpawner(),
+  },
+): GemvKernels | null {
   if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
-  const built = instantiateKernels<Omit<GemvKernels, 'flavour'>>(GEMV_MODULES, memory, prefer);
-  const kernels: GemvKernels | null = built ? { flavour: built.flavour, ...built.exports } : null;
+  const built = instantiateKernels<Omit<GemvKernels, 'flavour' | 'pool'>>(GEMV_MODULES, memory, prefer);
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  let kernels: GemvKernels | null = null;
+  if (built) {
+    const exports = built.exports as unknown as WebAssembly.Exports;
+    const names = Object.keys(exports).filter((n) => typeof exports[n] === 'function');
+    const threads = shared && pool.spawn ? pool.threads : 1;
+    const kernelPool =
+      threads > 1 && pool.spawn ? new KernelPool(memory, built.bytes, exports, names, threads - 1, pool.spawn) : null;
+    kernels = { flavour: built.flavour, pool: kernelPool, ...built.exports };
+  }
   if (!prefer) {
     loaded.set(memory, kernels);
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    // Which build runs, in the performance timeline (DevTools shows it; the e2e suite reads it in the worker).
+    // Which build runs and on how many threads, in the performance timeline (DevTools shows it; the e2e suite
+    // reads it in the worker).
     performance.mark(
       `lora-studio:wasm-gemv:${kernels ? `${shared ? 'shared' : 'unshared'}-${kernels.flavour}` : 'none'}`,
     );
+    performance.mark(`lora-studio:kernel-threads:${kernels?.pool?.threads ?? 1}`);
   }
   return kernels;
 }

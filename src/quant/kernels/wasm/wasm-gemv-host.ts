@@ -12,6 +12,7 @@ import {
   type WasmBackendInternals,
 } from '../../../backend/kernels/wasm-heap-views';
 import { inGeneration } from '../../../backend/generation-scope';
+import { kernelPoolSettings, splitRange } from '../../../backend/kernels/kernel-pool';
 import type { QuantKernelAttrs } from '../names';
 import { packedLayout, type PackedLayout } from '../../packed';
 import {
@@ -149,7 +150,7 @@ function runQuantizedX(c: GemvCall, mode: Q16GemvMode): void {
   const groupBytes = (a.groupSize / l.codesPerWord) * 4;
   for (let r = 0; r < m; r += Q16_MAX_ROWS) {
     const rows = Math.min(Q16_MAX_ROWS, m - r) as 1 | 2 | 3 | 4;
-    c.kernels[`gemv_${mode}_q16_r${rows}`](
+    callSplit(c, `gemv_${mode}_q16_r${rows}`, [
       c.wOff,
       c.sOff,
       scratchOff + r * xStride,
@@ -162,7 +163,7 @@ function runQuantizedX(c: GemvCall, mode: Q16GemvMode): void {
       xStride,
       xsStride,
       a.outFeatures * 4,
-    );
+    ]);
   }
 }
 
@@ -175,7 +176,7 @@ function runFloatX(c: GemvCall, mode: WasmGemvMode): void {
   const dst = new Float32Array(c.memory.buffer, scratchOff, floats);
   for (let r = 0; r < m; r++) {
     prepareX(mode, xs, r * a.inFeatures, a.inFeatures, dst, l.paddedIn, a.groupSize);
-    c.kernels[`gemv_${mode}`](
+    callSplit(c, `gemv_${mode}`, [
       c.wOff,
       c.sOff,
       scratchOff,
@@ -185,6 +186,27 @@ function runFloatX(c: GemvCall, mode: WasmGemvMode): void {
       l.groupsPerRow,
       (a.groupSize / l.codesPerWord) * 4,
       scratchOff + l.paddedIn * 4,
-    );
+    ]);
   }
+}
+
+/**
+ * One kernel call, its output columns split across the pool's threads when W is big enough to pay for it
+ * (`kernelPoolSettings.minWeights`): each slice is the same kernel on rows [o0, o1) of W, its scales and columns
+ * of y (args: w, s, x, y, out, rowBytes, groups, …).
+ */
+function callSplit(c: GemvCall, fn: keyof GemvKernels & `gemv_${string}`, args: number[]): void {
+  const { pool } = c.kernels;
+  const out = args[4];
+  if (!pool || out * c.a.inFeatures < kernelPoolSettings.minWeights) {
+    (c.kernels[fn] as (...a: number[]) => void)(...args);
+    return;
+  }
+  const [w, s, x, y, , rowBytes, groups] = args;
+  pool.run(
+    splitRange(out, pool.threads).map(([o0, o1]) => ({
+      fn,
+      args: [w + o0 * rowBytes, s + o0 * groups * 4, x, y + o0 * 4, o1 - o0, ...args.slice(5)],
+    })),
+  );
 }
