@@ -14,7 +14,9 @@
  * 45 ms, M = 64 21 ms vs 546 ms, M = 256 55 ms (tfjs `matMul(x, W, false, true)` in f32: 644 ms, because a
  * transposed matMul misses XNNPACK). Hence smallM = 1. Best of 5 on a loaded 2-core machine.
  * On wasm, int8/int4/nf4 forwards of up to `wasmGemvSettings.maxRows` rows run our SIMD GEMV instead
- * (`../wasm/`), 2–10× faster than both JS paths at M ≤ 8.
+ * (`../wasm/`), 2–10× faster than both JS paths at M ≤ 8; above that both directions decode W with our SIMD kernels
+ * (`../wasm/wasm-gemm-host.ts`), the input gradient as (Wᵀ·dyᵀ)ᵀ so that XNNPACK never packs a decoded block
+ * (int4 [1536, 576] at M = 64: forward 5.5 → 3.3 ms, input gradient 7.5 → 3.6 ms; f32 x·Wᵀ 4.2, dy·W 3.2 ms).
  */
 import { tf } from '../../../backend/tf';
 import { needInput, quantAttrs, type QuantKernelArgs, type QuantKernelAttrs } from '../names';
@@ -22,6 +24,7 @@ import { dequantizeRowsInto, type PackedView } from './dequant-rows';
 import { packedGemv } from './packed-gemv';
 import { hostIO, type HostIO } from './host-io';
 import { wasmGemv } from '../wasm/wasm-gemv-host';
+import { wasmGemmForward, wasmGemmInputGrad, type GemmHost } from '../wasm/wasm-gemm-host';
 
 /** Tuning of the host kernels; tests shrink `blockFloats` to exercise the multi-block path on tiny shapes. */
 export const hostKernelSettings = {
@@ -49,6 +52,16 @@ function batchMatMul(name: HostBackendName, backend: object, a: tf.TensorInfo, b
   }) as tf.TensorInfo;
 }
 
+/** What the wasm many-row kernels need from this host. */
+function gemmHost(name: HostBackendName, backend: object, io: HostIO): GemmHost {
+  return {
+    alloc: io.alloc,
+    dispose: io.dispose,
+    matMul: (a, b) => batchMatMul(name, backend, a, b),
+    blockFloats: hostKernelSettings.blockFloats,
+  };
+}
+
 /** y [M, out] = x [M, in] · Wᵀ (+ bias). */
 function forward(name: HostBackendName, args: QuantKernelArgs): tf.TensorInfo {
   const a = quantAttrs(args.attrs);
@@ -65,6 +78,8 @@ function forward(name: HostBackendName, args: QuantKernelArgs): tf.TensorInfo {
     const xs = io.view(x) as Float32Array;
     const ys = io.view(y) as Float32Array;
     for (let r = 0; r < m; r++) packedGemv(w, xs, r * a.inFeatures, ys, r * a.outFeatures);
+  } else if (name === 'wasm' && wasmGemmForward(args.backend, a, inputs, y, gemmHost(name, args.backend, io))) {
+    // Our SIMD kernels decoded W into blocks for XNNPACK (every packed mode).
   } else {
     // (W_block · xᵀ)ᵀ rather than x · W_blockᵀ: on wasm only an untransposed BatchMatMul reaches XNNPACK (the
     // transposed one is a naive loop, measured 184 ms vs 12 ms for [64, 576] · [1536, 576]ᵀ).
@@ -93,6 +108,9 @@ function inputGrad(name: HostBackendName, args: QuantKernelArgs): tf.TensorInfo 
   const dy = needInput(args.inputs, 'dy');
   const m = dy.shape[0];
   const dx = io.alloc([m, a.inFeatures]);
+  const inputs = { dy, words: needInput(args.inputs, 'words'), scales: args.inputs.scales };
+  // On wasm every row count: even at M = 1, XNNPACK on W decoded by our kernels beats the JS row-by-row decode.
+  if (name === 'wasm' && wasmGemmInputGrad(args.backend, a, inputs, dx, gemmHost(name, args.backend, io))) return dx;
   (io.view(dx) as Float32Array).fill(0);
   if (m <= hostKernelSettings.smallM) {
     const w = packedView(io, args.inputs, a);

@@ -2,7 +2,8 @@
  * Assembles our wasm kernels' WAT with wabt, the kept npm assembler, into the base64 module files the runtime
  * loads, so vite, tsx and vitest load plain TypeScript and never need wabt (1.5 MB of Emscripten) at run time:
  * the packed-base GEMVs (`gemv-wat.ts` → `gemv-modules.generated.ts`) and the few-row f32 products
- * (src/backend/kernels/rows-matmul-wat.ts → `rows-matmul-modules.generated.ts` beside it). `gemv-wasm.test.ts`
+ * (src/backend/kernels/rows-matmul-wat.ts → `rows-matmul-modules.generated.ts` beside it), the many-row decode of W
+ * into f32 blocks and its transposes (`dequant-wat.ts` → `dequant-modules.generated.ts`). `gemv-wasm.test.ts`
  * re-assembles and compares, so the committed files cannot drift from their sources.
  * Regenerate: `npx tsx src/quant/kernels/wasm/assemble.node.ts`.
  */
@@ -12,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { rowsMatMulWat } from '../../../backend/kernels/rows-matmul-wat';
 import { buildKey, WASM_BUILDS, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
+import { dequantWat } from './dequant-wat';
 import { gemvWat } from './gemv-wat';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -39,6 +41,13 @@ export const KERNEL_MODULES: readonly KernelModuleSpec[] = [
     what: 'The few-row f32 matmul modules',
     from: 'src/backend/kernels/rows-matmul-wat.ts',
     wat: rowsMatMulWat,
+  },
+  {
+    file: path.join(here, 'dequant-modules.generated.ts'),
+    constName: 'DEQUANT_MODULES',
+    what: 'The packed-base decode and transpose modules (many-row products)',
+    from: 'dequant-wat.ts',
+    wat: dequantWat,
   },
 ];
 
