@@ -13,7 +13,7 @@
  * ≈ 0.8 ms). From M = 2 the block path wins, the row path re-decoding W per row: on wasm int4 M = 8 3 ms vs
  * 45 ms, M = 64 21 ms vs 546 ms, M = 256 55 ms (tfjs `matMul(x, W, false, true)` in f32: 644 ms, because a
  * transposed matMul misses XNNPACK). Hence smallM = 1. Best of 5 on a loaded 2-core machine.
- * On wasm, int8/int4/nf4 forwards of up to `wasmGemvSettings.maxRows` rows run our SIMD GEMV instead
+ * On wasm, int8/int4/nf4 forwards of up to `wasmGemvSettings.maxRows[mode]` rows run our SIMD GEMV instead
  * (`../wasm/`), 2–10× faster than both JS paths at M ≤ 8; above that both directions decode W with our SIMD kernels
  * (`../wasm/wasm-gemm-host.ts`), the input gradient as (Wᵀ·dyᵀ)ᵀ so that XNNPACK never packs a decoded block
  * (int4 [1536, 576] at M = 64: forward 5.5 → 3.3 ms, input gradient 7.5 → 3.6 ms; f32 x·Wᵀ 4.2, dy·W 3.2 ms).

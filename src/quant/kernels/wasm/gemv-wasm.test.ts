@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asGeneration } from '../../../backend/generation-scope';
 import { initNodeBackend } from '../../../backend/node';
 import { tf } from '../../../backend/tf';
@@ -130,9 +130,16 @@ describe('wasm SIMD GEMV kernels', () => {
 });
 
 describe('QuantMatMul on the wasm backend runs the SIMD kernels for decode', () => {
+  const limits = { ...wasmGemvSettings.maxRows };
   beforeAll(async () => {
     expect(await initNodeBackend('wasm')).toBe('wasm');
     registerQuantKernels();
+    // Every row count below goes through the GEMV with x in f32 too (the product picks the block path from 3–5
+    // rows; dequant-wasm.test.ts covers that one).
+    wasmGemvSettings.maxRows = { int8: 8, int4: 8, nf4: 8 };
+  });
+  afterAll(() => {
+    wasmGemvSettings.maxRows = limits;
   });
 
   for (const mode of WASM_GEMV_MODES) {

@@ -31,17 +31,19 @@ import { Q16_MAX_ROWS } from './gemv-q16-wat';
 export const wasmGemvSettings = {
   enabled: true,
   /**
-   * Rows up to which the forward runs one GEMV per row rather than decoding W into a block for XNNPACK. Measured
-   * (QuantMatMul through runKernel, Node wasm plain SIMD, SmolLM2-135M shapes, best of 5 on a loaded machine): int4/int8/nf4 at
-   * M = 2..8 took 0.1–3.0 ms as GEMVs against 1.0–6.4 ms on the block path, every shape and mode.
+   * Rows up to which the forward (x in f32) runs one GEMV per row rather than decoding W into blocks for XNNPACK
+   * (wasm-gemm-host.ts). Since that decode is a SIMD kernel too, the block path wins from M = 4 for int4/nf4 and
+   * M = 8 for int8 (QuantMatMul through runKernel, SmolLM2-135M shapes, Node, 1 thread: int4 [1536, 576] at M = 4
+   * 0.89 ms against 1.36; bench/README.md, "packed base's many-row products").
    */
-  maxRows: 8,
+  maxRows: { int8: 4, int4: 2, nf4: 2 } as Record<WasmGemvMode, number>,
   /**
    * The same limit for the integer-dot kernels (x quantized, blocks of up to 4 rows of x). Measured
-   * (`bench/profile/gemv-rows-wasm.node.ts`, SmolLM2-135M's MLP shapes, Node, 1 thread): 2.4–4.4× faster than the
-   * exact path at M = 2..16, 1.7–2.9× at 32, 0.95–2.0× at 64 (int4 loses there to XNNPACK on decoded blocks).
+   * (`bench/profile/gemv-rows-wasm.node.ts`, SmolLM2-135M's MLP shapes, Node, 1 thread) against the exact path
+   * (the f32-x GEMV, then the SIMD-decoded blocks): 1.7–3.2× faster at M = 1..8, 1.15–1.6× at 16, 0.90–1.47×
+   * at 32 (int4 [576, 1536] loses there).
    */
-  quantizedMaxRows: 32,
+  quantizedMaxRows: 16,
   /**
    * When int8/int4 GEMVs quantize x to 16-bit integers per weight group and run integer dot products (≤ 2.2·10⁻⁵
    * of the largest |y| off x·dequant(W)ᵀ, 2–3× faster; see gemv-q16-wat.ts) instead of keeping x in floats
@@ -103,7 +105,7 @@ export function wasmGemv(
   const q16 =
     isQ16Mode(mode) && (quantizeX === 'always' || (quantizeX === 'generation' && inGeneration())) ? mode : null;
   const m = inputs.x.shape[0];
-  if (m > (q16 ? wasmGemvSettings.quantizedMaxRows : wasmGemvSettings.maxRows)) return false;
+  if (m > (q16 ? wasmGemvSettings.quantizedMaxRows : wasmGemvSettings.maxRows[mode])) return false;
   const bound = boundKernels(backend);
   if (!bound) return false;
   const l = packedLayout(mode, a.inFeatures, a.groupSize);
