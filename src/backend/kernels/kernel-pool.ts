@@ -14,8 +14,10 @@
 /**
  * Threads our kernels may compute on: set from the wasm backend's own pool size when it starts (`initWasmBackend`),
  * 1 (no pool) in Node, where tfjs-wasm has no threads. `minWeights`: the smallest product worth splitting.
- * `enabled`: off by default until it measures faster (bench/profile/gemv-pool.node.ts): on a machine with no idle
- * core a split call waits for the OS to schedule the worker (measured 0.07–0.86× at load 2.5 on 2 cores).
+ * `enabled` is off: measured alone (`bench/profile/gemv-pool.node.ts`, int4 GEMV, 2 threads against 1) a split
+ * call is 1.55–1.98× faster with a free core, but in Chromium's engine worker beside tfjs's own pthread pool a
+ * 2-thread decode ran at 99–181 tok/s with it against 259–443 without (`bench -- --suites generate --quick
+ * --threads 2`, `small`, 2-core machine at load 1.7–3.3): three spinning threads on two cores.
  */
 export const kernelPoolSettings = { enabled: false, threads: 1, minWeights: 1 << 17 };
 
