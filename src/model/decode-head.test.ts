@@ -5,14 +5,18 @@ import { initNodeBackend } from '../backend/node';
 import { tf } from '../backend/tf';
 import { modelFixtureFiles } from '../test-utils/model-fixtures.node.js';
 import { maxAbsDiff } from '../test-utils/tolerance';
+import { asGeneration } from '../backend/generation-scope';
+import { decodeHeadCopyBytes } from './decode-head';
+import { createLinearFactory } from './linear-factory';
 import type { DecoderModel } from './llama';
 import { loadModel } from './load';
 
 /** Prefill `ids`, then one cached step with `next`: that step's logits [vocab]. */
-async function stepLogits(m: DecoderModel, ids: number[], next: number): Promise<Float32Array> {
+async function stepLogits(m: DecoderModel, ids: number[], next: number, generating = false): Promise<Float32Array> {
   const cache = m.createCache(1, ids.length + 1);
-  tf.tidy(() => void m.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { cache }));
-  const out = tf.tidy(() => m.forward(tf.tensor2d([[next]], [1, 1], 'int32'), { cache }));
+  const run = <T>(f: () => T) => (generating ? asGeneration(f) : f());
+  run(() => tf.tidy(() => void m.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { cache })));
+  const out = run(() => tf.tidy(() => m.forward(tf.tensor2d([[next]], [1, 1], 'int32'), { cache })));
   const data = (await out.data()) as Float32Array;
   out.dispose();
   cache.dispose();
@@ -42,4 +46,41 @@ describe('decode LM head (wasm)', () => {
       expect(tf.memory().numTensors).toBe(base);
     });
   }
+
+  it('over a packed base, generation reads an int8 copy of a large head: logits within int8 rounding, built once, freed before training', async () => {
+    const base = tf.memory().numTensors;
+    const m = await loadModel(modelFixtureFiles('llama-tied'), { linearFactory: createLinearFactory('int4') });
+    m.decodeHeadMaxValues = 0; // every head counts as large here
+    const ids = [1, 5, 77, 31, 2];
+    const exact = await stepLogits(m, ids, 9); // outside generation: the f32 head
+    const loaded = tf.memory().numTensors;
+    const fast = await stepLogits(m, ids, 9, true);
+    expect(tf.memory().numTensors).toBe(loaded + 2); // the int8 head's codes and scales, kept
+    const scale = Math.max(...Array.from(exact, Math.abs));
+    expect(maxAbsDiff(fast, exact) / scale).toBeLessThan(1e-2);
+    expect(maxAbsDiff(fast, exact) / scale).toBeGreaterThan(0); // it really is another head
+    await stepLogits(m, ids, 9, true);
+    expect(tf.memory().numTensors).toBe(loaded + 2); // built once
+    expect(await stepLogits(m, ids, 9)).toEqual(exact); // scoring keeps the f32 head
+    m.releaseDecodeCopies();
+    expect(tf.memory().numTensors).toBe(loaded);
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(base);
+  });
+
+  it('an f32 base generates with its f32 head', async () => {
+    const m = await loadModel(modelFixtureFiles('llama-tied'));
+    m.decodeHeadMaxValues = 0;
+    const ids = [1, 5, 77, 31, 2];
+    // Generation's fused norms sum in another order (≈1e-7), the head is the same f32 one.
+    expect(maxAbsDiff(await stepLogits(m, ids, 9, true), await stepLogits(m, ids, 9))).toBeLessThan(1e-5);
+    m.dispose();
+  });
+
+  it('the generation estimate counts the copy the backend will hold', () => {
+    expect(decodeHeadCopyBytes(49152, 576, true, 'wasm', 'f32')).toBe(49152 * (576 + 9 * 4)); // int8 + a scale per 64
+    expect(decodeHeadCopyBytes(4096, 256, false, 'wasm', 'f32')).toBe(4 * 4096 * 256); // the transposed f32 copy
+    expect(decodeHeadCopyBytes(49152, 576, false, 'wasm', 'f32')).toBe(0);
+    expect(decodeHeadCopyBytes(49152, 576, true, 'webgpu', 'f16')).toBe(0);
+  });
 });

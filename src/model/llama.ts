@@ -19,6 +19,8 @@ import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
 import type { ModelConfig } from './config';
 import { embedTokens } from './embeddings';
 import { matMulFrozenT } from './frozen-matmul';
+import { buildDecodeHead, DECODE_HEAD_MAX_VALUES } from './decode-head';
+import { QuantLinear } from './quant-linear';
 import { KVCache } from './kv-cache';
 import type { AdapterHook, Linear } from './linear';
 import { sequenceLogProbs } from './log-probs';
@@ -233,6 +235,9 @@ export interface DecoderStages {
   dispose(): void;
 }
 
+/** Rows (one per sequence in generation) up to which the int8 decode head serves the LM head. */
+const MAX_DECODE_ROWS = 16;
+
 /** A loaded decoder. Create with `loadModel` (or `DecoderModel` over weights you built); free with `dispose()`. */
 export class DecoderModel {
   /**
@@ -250,10 +255,12 @@ export class DecoderModel {
    * 0 turns it off. The default (8 Mi values, 32 MiB) covers the demo model and small vocabularies, not 150k-token
    * ones, where the copy and XNNPACK's packed copy of it would add ≥ 2× the head's bytes.
    */
-  decodeHeadMaxValues = 8 * 1024 * 1024;
+  decodeHeadMaxValues = DECODE_HEAD_MAX_VALUES;
   private readonly rope: RopeTables;
   /** [hidden, vocab]: the LM head transposed for decoding on wasm, built on first use; null until then. */
   private headT: Tensor2D | null = null;
+  /** The int8 head for generation on wasm over a packed base (decode-head.ts), built on first use. */
+  private headQ: QuantLinear | null = null;
   private disposed = false;
 
   constructor(
@@ -372,8 +379,30 @@ export class DecoderModel {
    */
   private headProduct(rows: Tensor2D, head: FloatTable): Tensor2D {
     if (head instanceof RowBlockMatrix) return head.matMulT(rows); // [n, vocab], past one storage binding
+    const headQ = rows.shape[0] <= MAX_DECODE_ROWS ? this.quantizedDecodeHead(head) : null;
+    if (headQ) return headQ.apply(rows); // [n, vocab]
     const headT = rows.shape[0] <= 4 ? this.decodeHead(head) : null;
     return headT ? tf.matMul(rows, headT) : matMulFrozenT(rows, head); // [n, vocab]
+  }
+
+  /**
+   * The int8 head (decode-head.ts) when generating on wasm over a packed base with a head too large for the
+   * transposed f32 copy; built once, dropped by `releaseDecodeCopies`; null otherwise.
+   */
+  private quantizedDecodeHead(head: Tensor2D): QuantLinear | null {
+    if (this.headQ) return inGeneration() ? this.headQ : null;
+    if (!inGeneration() || tf.getBackend() !== 'wasm' || head.size <= this.decodeHeadMaxValues) return null;
+    if (!(this.weights.layers[0]?.q instanceof QuantLinear)) return null; // an f32 base decodes with its f32 head
+    this.headQ = buildDecodeHead(head);
+    return this.headQ;
+  }
+
+  /** Frees the decode-only copies of the head (before training, whose estimate does not hold them). */
+  releaseDecodeCopies(): void {
+    this.headT?.dispose();
+    this.headQ?.dispose();
+    this.headT = null;
+    this.headQ = null;
   }
 
   /** The transposed head for decoding, built once; null off wasm or above `decodeHeadMaxValues`. */
@@ -429,8 +458,7 @@ export class DecoderModel {
     if (this.disposed) return;
     this.disposed = true;
     this.rope.dispose();
-    this.headT?.dispose();
-    this.headT = null;
+    this.releaseDecodeCopies();
     disposeWeights(this.weights);
   }
 

@@ -16,6 +16,7 @@ import { wasmHeapBytes, withMemoryPeak } from '../../backend/memory-probe';
 import type { DecoderModel } from '../../model/llama';
 import type { QuantMode } from '../../spec/modules';
 import { loadModel } from '../../model/load';
+import { decodeHeadCopyBytes } from '../../model/decode-head';
 import { estimateKvCacheBytes, estimateModelBytes } from '../../model/memory-estimate';
 import { WASM_HEAP_FACTOR } from '../../train/memory-estimate';
 import { readJson, type ModelFiles } from '../../spec/model-files';
@@ -133,8 +134,9 @@ async function streamGeneration(
 }
 
 /**
- * What a generation should take: the base as stored plus the KV cache generate() allocates (prompt + new tokens);
- * on wasm the heap that holds them (WASM_HEAP_FACTOR, as training's estimate promises).
+ * What a generation should take: the base as stored plus the KV cache generate() allocates (prompt + new tokens)
+ * and the head's decode copy (model/decode-head.ts); on wasm the heap that holds them (WASM_HEAP_FACTOR, as
+ * training's estimate promises).
  */
 function generationEstimate(
   model: DecoderModel,
@@ -143,8 +145,12 @@ function generationEstimate(
   maxNewTokens: number,
   backend: string,
 ): number {
-  const base = estimateModelBytes(model.config, quant, 64, model.hostByteSize() > 0 ? 'f16' : 'f32');
-  const tensors = base + estimateKvCacheBytes(model.config, 1, r.promptTokens + maxNewTokens);
+  const embeddings = model.hostByteSize() > 0 ? 'f16' : 'f32';
+  const { vocab, hidden } = model.config;
+  const tensors =
+    estimateModelBytes(model.config, quant, 64, embeddings) +
+    estimateKvCacheBytes(model.config, 1, r.promptTokens + maxNewTokens) +
+    decodeHeadCopyBytes(vocab, hidden, quant !== 'f32', backend, embeddings);
   return backend === 'wasm' ? Math.round(WASM_HEAP_FACTOR * tensors) : tensors;
 }
 

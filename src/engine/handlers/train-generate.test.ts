@@ -118,8 +118,10 @@ describe('generate during training', () => {
     const lossesA = await losses(a);
     expect(lossesA).toHaveLength(STEPS);
     expect(lossesA).toEqual(await losses(b));
-    // Every tensor a generation or a run made was freed (the saved adapters live in IndexedDB, not on the device).
-    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    // Every tensor a generation or a run made was freed (the saved adapters live in IndexedDB, not on the device),
+    // and one more: the transposed LM head the first generation built for decoding on wasm, which a run drops when
+    // it starts (it is not in the training estimate; the guests' generations during run a built it again).
+    expect(tf.memory().numTensors).toBe(tensorsBefore - 1);
   }, 120_000);
 
   it('the live adapter is the one being trained: it differs from the base, and needs a run', async () => {

@@ -38,6 +38,8 @@ export const trainHandler: HandlerSpec<'train'> = {
     );
     const record = run ?? (await createRunRecord(db, spec, loaded.info.id));
     session.busyTraining = true;
+    // The decode-only head copies are not in the training estimate; generation between steps builds them again.
+    loaded.model.releaseDecodeCopies();
     let lora: LoraRun | null = null;
     let unregister = () => undefined as unknown;
     let gpuFault: GpuError | null = null;

@@ -1,0 +1,58 @@
+/**
+ * An int8 copy of a large f32 LM head for generation on wasm over a packed base. A decode step reads the whole
+ * head: SmolLM2-135M's tied 49 152 × 576 f32 table is 113 MB per token (3.8 ms of a 16.5 ms int4 step), Qwen2.5's
+ * 151 936 × 896 is 545 MB. As int8 (one scale per 64 columns) it is a quarter of that, and the integer-dot GEMV
+ * reads it with x as 16-bit integers (quant/kernels/wasm/gemv-q16-wat.ts) — llama.cpp's trade too (its Q4_0 models
+ * carry a quantized output matrix). Only generation uses it (`DecoderModel.headProduct`); scoring and training keep
+ * the f32 head. Costs 26% of the head's bytes while it exists: `estimateDecodeHeadBytes` counts it in the
+ * generation estimate, and the model drops it before training (`releaseDecodeCopies`).
+ */
+import { tf, type Tensor2D } from '../backend/tf';
+import { packedByteSize, type PackedWeight } from '../quant/packed';
+import { quantize } from '../quant/quantize';
+import { QuantLinear } from './quant-linear';
+
+/** Head rows quantized per block: 8192 rows of a 2048-wide head is 64 MiB of floats read back at a time. */
+const BLOCK_VALUES = 16 * 1024 * 1024;
+
+/** The int8 head, quantized block of rows by block of rows from the f32 table [vocab, hidden]. Caller disposes. */
+export function buildDecodeHead(head: Tensor2D): QuantLinear {
+  const [vocab, hidden] = head.shape;
+  const rows = Math.max(1, Math.floor(BLOCK_VALUES / hidden));
+  const parts: PackedWeight[] = [];
+  for (let r0 = 0; r0 < vocab; r0 += rows) {
+    const n = Math.min(rows, vocab - r0);
+    const block = tf.tidy(() => head.slice([r0, 0], [n, hidden]));
+    parts.push(quantize(block.dataSync() as Float32Array, [n, hidden], 'int8', 64));
+    block.dispose();
+  }
+  const words = new Uint32Array(parts.reduce((a, p) => a + p.words.length, 0));
+  const scales = new Float32Array(parts.reduce((a, p) => a + p.scales.length, 0));
+  let [w, s] = [0, 0];
+  for (const p of parts) {
+    // Rows are independent and row-major in both arrays, so the blocks' packings concatenate.
+    words.set(p.words, w);
+    scales.set(p.scales, s);
+    [w, s] = [w + p.words.length, s + p.scales.length];
+  }
+  return new QuantLinear({ mode: 'int8', outFeatures: vocab, inFeatures: hidden, groupSize: 64, words, scales }, null);
+}
+
+/** `DecoderModel.decodeHeadMaxValues`' default: heads up to this many values get the transposed f32 copy instead. */
+export const DECODE_HEAD_MAX_VALUES = 8 * 1024 * 1024;
+
+/**
+ * Bytes generation on `backend` adds for the head's decode copy: on wasm with an f32 table, the transposed f32 copy
+ * of a small head, or this int8 copy of a large one over a packed base; nothing elsewhere.
+ */
+export function decodeHeadCopyBytes(
+  vocab: number,
+  hidden: number,
+  packedBase: boolean,
+  backend: string,
+  embeddings: 'f32' | 'f16',
+): number {
+  if (backend !== 'wasm' || embeddings !== 'f32') return 0;
+  if (vocab * hidden <= DECODE_HEAD_MAX_VALUES) return 4 * vocab * hidden;
+  return packedBase ? packedByteSize([vocab, hidden], 'int8', 64) : 0;
+}
