@@ -12,8 +12,11 @@ import { packedByteSize, type PackedWeight } from '../quant/packed';
 import { quantize } from '../quant/quantize';
 import { QuantLinear } from './quant-linear';
 
-/** Head rows quantized per block: 8192 rows of a 2048-wide head is 64 MiB of floats read back at a time. */
-const BLOCK_VALUES = 16 * 1024 * 1024;
+/**
+ * Head values quantized per block (4 MiB of floats read back at a time): the block is a transient tensor beside
+ * the model, so it stays small against the estimate (a 64 MiB block showed as +36 MB in SmolLM2's peak).
+ */
+const BLOCK_VALUES = 1024 * 1024;
 
 /** The int8 head, quantized block of rows by block of rows from the f32 table [vocab, hidden]. Caller disposes. */
 export function buildDecodeHead(head: Tensor2D): QuantLinear {
