@@ -1,5 +1,11 @@
 /**
- * An int8 copy of a large f32 LM head for generation on wasm over a packed base. A decode step reads the whole
+ * Decode-only copies of the f32 LM head on wasm, built on first use and owned by the model (`DecodeHeadCopies`):
+ *
+ * - **Small heads** (≤ `DECODE_HEAD_MAX_VALUES`), any base, any forward of ≤ 4 rows: the head transposed. XNNPACK
+ *   packs a matMul's right operand once per tensor and keeps it, so x·headᵀ from [hidden, vocab] runs its GEMM at
+ *   full width, while from [vocab, hidden] it must run as (head·xᵀ)ᵀ with a one-column right operand (the small
+ *   bench model's 4096-token head: ~1 ms → ~0.15 ms per token, Node).
+ * - **Large heads** in generation over a packed base: an int8 copy. A decode step reads the whole
  * head: SmolLM2-135M's tied 49 152 × 576 f32 table is 113 MB per token (3.8 ms of a 16.5 ms int4 step), Qwen2.5's
  * 151 936 × 896 is 545 MB. As int8 (one scale per 64 columns) it is a quarter of that, and the integer-dot GEMV
  * reads it with x as 16-bit integers (quant/kernels/wasm/gemv-q16-wat.ts) — llama.cpp's trade too (its Q4_0 models
@@ -7,6 +13,7 @@
  * the f32 head. Costs 26% of the head's bytes while it exists: `estimateDecodeHeadBytes` counts it in the
  * generation estimate, and the model drops it before training (`releaseDecodeCopies`).
  */
+import { inGeneration } from '../backend/generation-scope';
 import { tf, type Tensor2D } from '../backend/tf';
 import { packedByteSize, type PackedWeight } from '../quant/packed';
 import { quantize } from '../quant/quantize';
@@ -58,4 +65,41 @@ export function decodeHeadCopyBytes(
   if (backend !== 'wasm' || embeddings !== 'f32') return 0;
   if (vocab * hidden <= DECODE_HEAD_MAX_VALUES) return 4 * vocab * hidden;
   return packedBase ? packedByteSize([vocab, hidden], 'int8', 64) : 0;
+}
+
+/** Rows (one per sequence in generation) up to which the int8 copy serves the head. */
+const MAX_QUANTIZED_ROWS = 16;
+/** Rows up to which the transposed copy serves the head (a decode step, a few multiplexed rows). */
+const MAX_TRANSPOSED_ROWS = 4;
+
+/** The copies one model holds; `product` builds the one a forward needs, `release` frees both. */
+export class DecodeHeadCopies {
+  /** [hidden, vocab]: the small head transposed. */
+  private transposed: Tensor2D | null = null;
+  /** The large head as int8. */
+  private quantized: QuantLinear | null = null;
+
+  /**
+   * rows [n, hidden] · head [vocab, hidden]ᵀ through a copy, when one applies (wasm; see the file comment); null
+   * when the caller should run the frozen product on the f32 head.
+   */
+  product(rows: Tensor2D, head: Tensor2D, maxTransposedValues: number, packedBase: boolean): Tensor2D | null {
+    if (tf.getBackend() !== 'wasm') return null;
+    const n = rows.shape[0];
+    if (head.size <= maxTransposedValues) {
+      if (n > MAX_TRANSPOSED_ROWS) return null;
+      if (!this.transposed) this.transposed = tf.keep(tf.transpose(head) as Tensor2D); // [hidden, vocab]
+      return tf.matMul(rows, this.transposed) as Tensor2D; // [n, vocab]
+    }
+    if (!packedBase || n > MAX_QUANTIZED_ROWS || !inGeneration()) return null; // an f32 base keeps its f32 head
+    this.quantized ??= buildDecodeHead(head);
+    return this.quantized.apply(rows); // [n, vocab]
+  }
+
+  release(): void {
+    this.transposed?.dispose();
+    this.quantized?.dispose();
+    this.transposed = null;
+    this.quantized = null;
+  }
 }

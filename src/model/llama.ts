@@ -19,7 +19,7 @@ import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
 import type { ModelConfig } from './config';
 import { embedTokens } from './embeddings';
 import { matMulFrozenT } from './frozen-matmul';
-import { buildDecodeHead, DECODE_HEAD_MAX_VALUES } from './decode-head';
+import { DECODE_HEAD_MAX_VALUES, DecodeHeadCopies } from './decode-head';
 import { QuantLinear } from './quant-linear';
 import { KVCache } from './kv-cache';
 import type { AdapterHook, Linear } from './linear';
@@ -235,9 +235,6 @@ export interface DecoderStages {
   dispose(): void;
 }
 
-/** Rows (one per sequence in generation) up to which the int8 decode head serves the LM head. */
-const MAX_DECODE_ROWS = 16;
-
 /** A loaded decoder. Create with `loadModel` (or `DecoderModel` over weights you built); free with `dispose()`. */
 export class DecoderModel {
   /**
@@ -251,16 +248,14 @@ export class DecoderModel {
    */
   onLayer: ((layer: number) => void) | null = null;
   /**
-   * Largest f32 LM head (vocab·hidden values) that gets a transposed copy for decoding on wasm (see `decodeHead`);
+   * Largest f32 LM head (vocab·hidden values) that gets a transposed copy for decoding on wasm (decode-head.ts);
    * 0 turns it off. The default (8 Mi values, 32 MiB) covers the demo model and small vocabularies, not 150k-token
    * ones, where the copy and XNNPACK's packed copy of it would add ≥ 2× the head's bytes.
    */
   decodeHeadMaxValues = DECODE_HEAD_MAX_VALUES;
   private readonly rope: RopeTables;
-  /** [hidden, vocab]: the LM head transposed for decoding on wasm, built on first use; null until then. */
-  private headT: Tensor2D | null = null;
-  /** The int8 head for generation on wasm over a packed base (decode-head.ts), built on first use. */
-  private headQ: QuantLinear | null = null;
+  /** Decode-only copies of the LM head on wasm (decode-head.ts), built on first use. */
+  private readonly headCopies = new DecodeHeadCopies();
   private disposed = false;
 
   constructor(
@@ -371,46 +366,16 @@ export class DecoderModel {
     };
   }
 
-  /**
-   * rows [n, hidden] · head [vocab, hidden]ᵀ → [n, vocab], no gradient to the head. A decode step (n ≤ 4) on wasm
-   * uses the transposed copy: XNNPACK packs a matMul's right operand once per tensor and keeps it, so x·headᵀ from
-   * [hidden, vocab] runs its GEMM at full width, while x·headᵀ from [vocab, hidden] must run as (head·xᵀ)ᵀ with a
-   * one-column right operand (the small bench model's 4096-token head: ~1 ms → ~0.15 ms per token, Node).
-   */
+  /** rows [n, hidden] · head [vocab, hidden]ᵀ → [n, vocab], no gradient to the head. */
   private headProduct(rows: Tensor2D, head: FloatTable): Tensor2D {
     if (head instanceof RowBlockMatrix) return head.matMulT(rows); // [n, vocab], past one storage binding
-    const headQ = rows.shape[0] <= MAX_DECODE_ROWS ? this.quantizedDecodeHead(head) : null;
-    if (headQ) return headQ.apply(rows); // [n, vocab]
-    const headT = rows.shape[0] <= 4 ? this.decodeHead(head) : null;
-    return headT ? tf.matMul(rows, headT) : matMulFrozenT(rows, head); // [n, vocab]
-  }
-
-  /**
-   * The int8 head (decode-head.ts) when generating on wasm over a packed base with a head too large for the
-   * transposed f32 copy; built once, dropped by `releaseDecodeCopies`; null otherwise.
-   */
-  private quantizedDecodeHead(head: Tensor2D): QuantLinear | null {
-    if (this.headQ) return inGeneration() ? this.headQ : null;
-    if (!inGeneration() || tf.getBackend() !== 'wasm' || head.size <= this.decodeHeadMaxValues) return null;
-    if (!(this.weights.layers[0]?.q instanceof QuantLinear)) return null; // an f32 base decodes with its f32 head
-    this.headQ = buildDecodeHead(head);
-    return this.headQ;
+    const packedBase = this.weights.layers[0]?.q instanceof QuantLinear;
+    return this.headCopies.product(rows, head, this.decodeHeadMaxValues, packedBase) ?? matMulFrozenT(rows, head);
   }
 
   /** Frees the decode-only copies of the head (before training, whose estimate does not hold them). */
   releaseDecodeCopies(): void {
-    this.headT?.dispose();
-    this.headQ?.dispose();
-    this.headT = null;
-    this.headQ = null;
-  }
-
-  /** The transposed head for decoding, built once; null off wasm or above `decodeHeadMaxValues`. */
-  private decodeHead(head: Tensor2D): Tensor2D | null {
-    if (this.headT) return this.headT;
-    if (tf.getBackend() !== 'wasm' || head.size > this.decodeHeadMaxValues) return null;
-    this.headT = tf.keep(tf.transpose(head) as Tensor2D); // [hidden, vocab], owned by the model
-    return this.headT;
+    this.headCopies.release();
   }
 
   /** A cache for `batch` rows and up to `maxLen` tokens in total (prompt + generated). Free with `cache.dispose()`. */

@@ -1,7 +1,8 @@
 /**
- * The decode path (M ≤ `maxRows` rows, one GEMV each) of QuantMatMul on the wasm backend through our SIMD kernels,
- * in place on tfjs-wasm's heap: the packed words, scales and y are the tensors themselves, only x is re-laid out
- * into one transient tensor of a few KB. Returns false when the mode or the backend is not covered, and the
+ * The few-row path of QuantMatMul on the wasm backend through our SIMD GEMVs (M ≤ `maxRows[mode]` with x in f32,
+ * one GEMV per row; in generation M ≤ `quantizedMaxRows` with x as 16-bit integers, up to 4 rows per call), in
+ * place on tfjs-wasm's heap: the packed words, scales and y are the tensors themselves, only x is re-laid out into
+ * one transient tensor of a few KB per row. Returns false when the mode or the backend is not covered, and the
  * caller runs the JS kernel instead.
  */
 import type { tf } from '../../../backend/tf';
