@@ -64,6 +64,10 @@ describe('decode LM head (wasm)', () => {
     expect(await stepLogits(m, ids, 9)).toEqual(exact); // scoring keeps the f32 head
     m.releaseDecodeCopies();
     expect(tf.memory().numTensors).toBe(loaded);
+    m.decodeCopies = false; // as during a training run: generation reads the f32 head, builds nothing
+    const during = await stepLogits(m, ids, 9, true);
+    expect(tf.memory().numTensors).toBe(loaded);
+    expect(maxAbsDiff(during, exact) / scale).toBeLessThan(1e-5);
     m.dispose();
     expect(tf.memory().numTensors).toBe(base);
   });

@@ -253,6 +253,8 @@ export class DecoderModel {
    * ones, where the copy and XNNPACK's packed copy of it would add ≥ 2× the head's bytes.
    */
   decodeHeadMaxValues = DECODE_HEAD_MAX_VALUES;
+  /** Whether the LM head may build its decode-only copies (decode-head.ts); a training run turns it off. */
+  decodeCopies = true;
   private readonly rope: RopeTables;
   /** Decode-only copies of the LM head on wasm (decode-head.ts), built on first use. */
   private readonly headCopies = new DecodeHeadCopies();
@@ -370,7 +372,8 @@ export class DecoderModel {
   private headProduct(rows: Tensor2D, head: FloatTable): Tensor2D {
     if (head instanceof RowBlockMatrix) return head.matMulT(rows); // [n, vocab], past one storage binding
     const packedBase = this.weights.layers[0]?.q instanceof QuantLinear;
-    return this.headCopies.product(rows, head, this.decodeHeadMaxValues, packedBase) ?? matMulFrozenT(rows, head);
+    const copy = this.decodeCopies && this.headCopies.product(rows, head, this.decodeHeadMaxValues, packedBase);
+    return copy || matMulFrozenT(rows, head); // [n, vocab]
   }
 
   /** Frees the decode-only copies of the head (before training, whose estimate does not hold them). */

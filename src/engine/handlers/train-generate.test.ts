@@ -120,7 +120,7 @@ describe('generate during training', () => {
     expect(lossesA).toEqual(await losses(b));
     // Every tensor a generation or a run made was freed (the saved adapters live in IndexedDB, not on the device),
     // and one more: the transposed LM head the first generation built for decoding on wasm, which a run drops when
-    // it starts (it is not in the training estimate; the guests' generations during run a built it again).
+    // it starts and does not rebuild while it lasts (it is not in the training estimate).
     expect(tf.memory().numTensors).toBe(tensorsBefore - 1);
   }, 120_000);
 

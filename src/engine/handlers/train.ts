@@ -38,8 +38,10 @@ export const trainHandler: HandlerSpec<'train'> = {
     );
     const record = run ?? (await createRunRecord(db, spec, loaded.info.id));
     session.busyTraining = true;
-    // The decode-only head copies are not in the training estimate; generation between steps builds them again.
+    // The decode-only head copies are not in the training estimate: none while the run lasts, even for the
+    // generations asked for between its steps (they read the f32 head).
     loaded.model.releaseDecodeCopies();
+    loaded.model.decodeCopies = false;
     let lora: LoraRun | null = null;
     let unregister = () => undefined as unknown;
     let gpuFault: GpuError | null = null;
@@ -121,6 +123,7 @@ export const trainHandler: HandlerSpec<'train'> = {
       await boundary.close();
       unregister();
       lora?.dispose();
+      loaded.model.decodeCopies = true;
       session.busyTraining = false;
     }
   },
