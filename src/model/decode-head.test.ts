@@ -67,7 +67,9 @@ describe('decode LM head (wasm)', () => {
     m.decodeCopies = false; // as during a training run: generation reads the f32 head, builds nothing
     const during = await stepLogits(m, ids, 9, true);
     expect(tf.memory().numTensors).toBe(loaded);
-    expect(maxAbsDiff(during, exact) / scale).toBeLessThan(1e-5);
+    // Only the layers' generation kernels (x as 16-bit integers) move it, far less than the int8 head did.
+    expect(maxAbsDiff(during, exact) / scale).toBeLessThan(1e-3);
+    expect(maxAbsDiff(during, exact)).toBeLessThan(maxAbsDiff(fast, exact) / 4);
     m.dispose();
     expect(tf.memory().numTensors).toBe(base);
   });
