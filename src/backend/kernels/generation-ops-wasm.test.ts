@@ -4,17 +4,8 @@ import { initNodeBackend } from '../node';
 import { tf } from '../tf';
 import { loadModel } from '../../model/load';
 import { modelFixtureFiles } from '../../test-utils/model-fixtures.node.js';
+import { maxRelError } from '../../quant/synthetic';
 import { fusedRmsNorm, fusedSwiGlu, RMS_NORM, SWIGLU } from './generation-ops-wasm';
-
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
-  }
-  return d / m;
-};
 
 describe('fused generation ops on wasm', () => {
   beforeAll(async () => {
@@ -31,7 +22,7 @@ describe('fused generation ops on wasm', () => {
       const composite = tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), 1e-6))), w);
       const fused = fusedRmsNorm(x, w, 1e-6);
       expect(fused.shape).toEqual(shape);
-      expect(maxRel(fused.dataSync(), composite.dataSync())).toBeLessThan(1e-6);
+      expect(maxRelError(fused.dataSync(), composite.dataSync())).toBeLessThan(1e-6);
       tf.dispose([x, w, composite, fused]);
     }
   });
@@ -41,7 +32,7 @@ describe('fused generation ops on wasm', () => {
     const up = tf.randomNormal([2, 300], 0, 1, 'float32', 4) as tf.Tensor2D;
     const composite = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up);
     const fused = fusedSwiGlu(gate, up);
-    expect(maxRel(fused.dataSync(), composite.dataSync())).toBeLessThan(1e-6);
+    expect(maxRelError(fused.dataSync(), composite.dataSync())).toBeLessThan(1e-6);
     tf.dispose([gate, up, composite, fused]);
   });
 
@@ -61,7 +52,7 @@ describe('fused generation ops on wasm', () => {
     const plain = await kernelsOf(() => model.forward(ids()));
     expect(inGen.names.has(RMS_NORM) && inGen.names.has(SWIGLU)).toBe(true);
     expect(plain.names.has(RMS_NORM) || plain.names.has(SWIGLU)).toBe(false);
-    expect(maxRel(inGen.out, plain.out)).toBeLessThan(1e-5);
+    expect(maxRelError(inGen.out, plain.out)).toBeLessThan(1e-5);
     model.dispose();
   });
 });

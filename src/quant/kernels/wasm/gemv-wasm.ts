@@ -69,12 +69,14 @@ export function relaxedSimdSupported(): boolean {
 export function gemvKernels(
   memory: WebAssembly.Memory,
   prefer?: WasmFlavour,
-  pool: { threads: number; spawn: WorkerSpawner | null } = {
-    threads: kernelPoolSettings.enabled ? kernelPoolSettings.threads : 1,
-    spawn: browserWorkerSpawner(),
-  },
+  poolOptions?: { threads: number; spawn: WorkerSpawner | null },
 ): GemvKernels | null {
   if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
+  // Resolved past the cache: every GEMV call asks for its memory's kernels, and only the first builds them.
+  const pool = poolOptions ?? {
+    threads: kernelPoolSettings.enabled ? kernelPoolSettings.threads : 1,
+    spawn: browserWorkerSpawner(),
+  };
   const built = instantiateKernels<Omit<GemvKernels, 'flavour' | 'pool'>>(GEMV_MODULES, memory, prefer);
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   let kernels: GemvKernels | null = null;
