@@ -3,10 +3,12 @@
  * an f32 base, a KV cache holding `ctx − 1` tokens, one new token. Prints the median wall time of a cached step
  * (forward + LM head on the last row + one read-back, as `generate` does), of an uncached step (the whole context
  * re-run), their ratio, and a `tf.profile` of one cached step: kernel count and time per kernel name.
- * Run: `nice -n 19 npx tsx bench/profile/decode-step.node.ts [--model small] [--ctx 256] [--backend wasm|cpu]`.
+ * Run: `nice -n 19 npx tsx bench/profile/decode-step.node.ts [--model small] [--ctx 256] [--backend wasm|cpu]
+ *   [--relaxed-simd]` (the relaxed-SIMD kernels Chromium runs).
  */
 import { asGeneration } from '../../src/backend/generation-scope';
 import { initNodeBackend, type NodeBackendName } from '../../src/backend/node';
+import { enableRelaxedSimd } from '../../src/quant/kernels/wasm/relaxed-simd.node.js';
 import { tf, type Tensor2D, type Tensor3D } from '../../src/backend/tf';
 import type { DecoderModel, QuantMode } from '../../src/model';
 import type { KVCache } from '../../src/model/kv-cache';
@@ -73,7 +75,7 @@ async function profileMode(name: BenchModelName, mode: QuantMode, ctx: number): 
   console.log(
     `  profiled step (each kernel call: fastest of 8 steps): ${prof.kernels} kernels, ${prof.totalMs.toFixed(2)} ms outside custom-gradient scopes`,
   );
-  for (const [k, v] of prof.byKernel.slice(0, Number(arg("top", "20"))))
+  for (const [k, v] of prof.byKernel.slice(0, Number(arg('top', '20'))))
     console.log(`    ${k.padEnd(44)} ${v.calls.toString().padStart(4)} calls ${v.ms.toFixed(3)} ms`);
 }
 
@@ -112,6 +114,7 @@ async function profileSteps(
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--relaxed-simd') && !enableRelaxedSimd()) throw new Error('no relaxed SIMD');
   const backend = await initNodeBackend(arg('backend', 'wasm') as NodeBackendName);
   const name = arg('model', 'small') as BenchModelName;
   const ctx = Number(arg('ctx', '256'));

@@ -45,11 +45,11 @@ async function main(): Promise<void> {
     );
     const tail = [l.rowWords * 4, l.groupsPerRow, 32, xsOff, 0, 0, out * 4];
     const slices = splitRange(out, 2).map(([o0, o1]) => ({
-      fn: 'gemv_int4_q16_r1',
+      fn: 'gemv_int4_q16_g64_r1',
       args: [wOff + o0 * l.rowWords * 4, sOff + o0 * l.groupsPerRow * 4, xOff, yOff + o0 * 4, o1 - o0, ...tail],
     }));
     const one = () =>
-      k.gemv_int4_q16_r1(
+      k.gemv_int4_q16_g64_r1(
         wOff,
         sOff,
         xOff,

@@ -4,6 +4,7 @@
  * under test.
  */
 import { mulberry32 as rng } from '../util/rng';
+import type { GroupSize } from './packed';
 
 export { rng };
 
@@ -67,3 +68,15 @@ export function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number 
   }
   return maxDiff / (maxRef || 1);
 }
+
+/**
+ * GEMV shapes that hit every edge of the packed kernels: ragged last groups (33, 100, 200 columns against groups of
+ * 32/64/128), odd output counts, each group size, and one real width (576).
+ */
+export const RAGGED_GEMV_SHAPES: readonly { out: number; inp: number; g: GroupSize }[] = [
+  { out: 1, inp: 32, g: 32 },
+  { out: 17, inp: 33, g: 32 },
+  { out: 40, inp: 100, g: 64 },
+  { out: 9, inp: 200, g: 128 },
+  { out: 64, inp: 576, g: 64 },
+];

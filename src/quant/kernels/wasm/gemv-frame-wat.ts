@@ -22,6 +22,11 @@ export interface GemvFrame {
   step: string;
   /** The f32x4 value to set row r's sum to at the end of a group ($sp: the group's scale, `xsAt(r)`: its xs). */
   fold: (r: number) => string;
+  /**
+   * Steps per group when the kernel is built for one group size: the steps are emitted in a row, with no loop
+   * (groupBytes must then be 16 · stepsPerGroup). Without it the steps loop to groupBytes.
+   */
+  stepsPerGroup?: number;
 }
 
 const rowSums = (rows: number) => Array.from({ length: rows }, (_, r) => r);
@@ -64,11 +69,7 @@ export function gemvFrame(f: GemvFrame): string {
           (loop $group
             (br_if $groups_done (i32.ge_u (local.get $g) (local.get $groups)))
             ${f.groupStart}
-            (local.set $wend (i32.add (local.get $wp) (local.get $groupBytes)))
-            (loop $steps
-          ${f.step}
-              (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
-              (br_if $steps (i32.lt_u (local.get $wp) (local.get $wend))))
+            ${f.stepsPerGroup ? unrolledSteps(f.step, f.stepsPerGroup) : loopedSteps(f.step)}
             ${rows.map((r) => `(local.set $row${r} ${f.fold(r)})`).join('\n            ')}
             (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
             (local.set $cp (i32.add (local.get $cp) (i32.const 4)))
@@ -77,6 +78,21 @@ export function gemvFrame(f: GemvFrame): string {
         ${rows.map((r) => storeRow(r)).join('\n        ')}
         (local.set $o (i32.add (local.get $o) (i32.const 1)))
         (br $rows))))`;
+}
+
+/** A group's steps as a loop over groupBytes. */
+function loopedSteps(step: string): string {
+  return `(local.set $wend (i32.add (local.get $wp) (local.get $groupBytes)))
+            (loop $steps
+          ${step}
+              (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
+              (br_if $steps (i32.lt_u (local.get $wp) (local.get $wend))))`;
+}
+
+/** A group's `count` steps in a row. */
+function unrolledSteps(step: string, count: number): string {
+  const advance = `(local.set $wp (i32.add (local.get $wp) (i32.const 16)))`;
+  return Array.from({ length: count }, () => `${step}\n          ${advance}`).join('\n          ');
 }
 
 /** y[r, o] = the lanes of row r's sum, added. */

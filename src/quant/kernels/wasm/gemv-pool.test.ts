@@ -44,7 +44,7 @@ describe('GEMV kernels across a pool of worker threads', () => {
           const xs = new Float32Array(heap, xsOff + r * l.groupsPerRow * 4, l.groupsPerRow);
           prepareXq16(mode, x, r * inp, inp, xq, xs, l.paddedIn, g);
         }
-        const fn = `gemv_${mode}_q16_r${rows}` as const;
+        const fn = `gemv_${mode}_q16_g${g}_r${rows}` as const;
         const tail = [
           l.rowWords * 4,
           l.groupsPerRow,

@@ -19,6 +19,7 @@
  * as [cols 4i | 4i + 1 | 4i + 2 | 4i + 3], eight i16 each.
  */
 import { madd } from '../../../backend/kernels/wasm-kernel-module';
+import type { GroupSize } from '../../packed';
 import { gemvFrame, xAt, xsAt } from './gemv-frame-wat';
 
 export type Q16Mode = 'int8' | 'int4';
@@ -52,10 +53,11 @@ export const Q16_MAX_ROWS = 4;
  * for o in [0, out) and each of the R rows r of x,
  * y[r, o] = Σ_g scales[o·groups + g] · xscales[r, g] · (codes of W row o, group g) · xq[r].
  */
-export function gemvQ16Func(mode: Q16Mode, relaxed: boolean, rows: number): string {
+export function gemvQ16Func(mode: Q16Mode, relaxed: boolean, rows: number, groupSize: GroupSize): string {
   const each = (f: (r: number) => string) => Array.from({ length: rows }, (_, r) => f(r)).join(' ');
   return gemvFrame({
-    name: `gemv_${mode}_q16_r${rows}`,
+    name: `gemv_${mode}_q16_g${groupSize}_r${rows}`,
+    stepsPerGroup: groupSize / (mode === 'int8' ? 16 : 32),
     rows,
     locals: `(local $v v128) (local $p v128) ${each((r) => `(local $acc${r} v128)`)}`,
     groupStart: each((r) => `(local.set $acc${r} (v128.const i32x4 0 0 0 0))`),

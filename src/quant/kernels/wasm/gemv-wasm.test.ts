@@ -6,7 +6,7 @@ import { tf } from '../../../backend/tf';
 import { dequantize } from '../../dequantize';
 import { packedLayout, type GroupSize } from '../../packed';
 import { quantize } from '../../quantize';
-import { maxRelError, randomUniform, randomWeight, refForward } from '../../synthetic';
+import { maxRelError, RAGGED_GEMV_SHAPES, randomUniform, randomWeight, refForward } from '../../synthetic';
 import { QUANT_MATMUL } from '../names';
 import { registerQuantKernels } from '../register';
 import { generatedSource, KERNEL_MODULES } from './assemble.node';
@@ -22,14 +22,7 @@ import {
 } from './gemv-wasm';
 import { kernelsForBackend, wasmGemvSettings } from './wasm-gemv-host';
 
-// Off every group: ragged last groups (in 33, 100, 200), odd row counts, each group size.
-const SHAPES: { out: number; inp: number; g: GroupSize }[] = [
-  { out: 1, inp: 32, g: 32 },
-  { out: 17, inp: 33, g: 32 },
-  { out: 40, inp: 100, g: 64 },
-  { out: 9, inp: 200, g: 128 },
-  { out: 64, inp: 576, g: 64 },
-];
+const SHAPES = RAGGED_GEMV_SHAPES;
 
 /**
  * Runs a kernel on its own memory: weight, scales, laid-out x (and for `q16` its group scales) and y copied in at
@@ -63,7 +56,7 @@ function runStandalone(
   let gemv = k[`gemv_${mode}`];
   if (opts.q16 && isQ16Mode(mode)) {
     prepareXq16(mode, x, 0, inp, xq, new Float32Array(memory.buffer, tailOff, l.groupsPerRow), l.paddedIn, g);
-    gemv = k[`gemv_${mode}_q16_r1`];
+    gemv = k[`gemv_${mode}_q16_g${g}_r1`];
   } else {
     const floats = scratchFloats(mode, l.paddedIn, g);
     prepareX(mode, x, 0, inp, new Float32Array(memory.buffer, xOff, floats), l.paddedIn, g);

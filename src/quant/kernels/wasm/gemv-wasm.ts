@@ -6,6 +6,8 @@
  */
 import { instantiateKernels, relaxedBuildValid, type WasmFlavour } from '../../../backend/kernels/wasm-kernel-module';
 import { GEMV_MODULES } from './gemv-modules.generated';
+import { Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
+import type { GroupSize } from '../../packed';
 import {
   browserWorkerSpawner,
   KernelPool,
@@ -36,7 +38,9 @@ type GemvFn = (
 ) => void;
 
 /** The integer-dot kernels' exports (gemv-q16-wat.ts), 1 to 4 rows of x per call. */
-export type Q16KernelName = `gemv_${Q16GemvMode}_q16_r${1 | 2 | 3 | 4}`;
+export type Q16KernelName = `gemv_${Q16GemvMode}_q16_g${GroupSize}_r${1 | 2 | 3 | 4}`;
+/** The relaxed builds' 8-bit integer-dot int4 kernels (gemv-q8-wat.ts), 1 to 4 rows of x per call. */
+export type Q8KernelName = `gemv_int4_q8_g${GroupSize}_r${1 | 2 | 3 | 4}`;
 
 /** What a loaded build exports. */
 export type GemvKernels = {
@@ -47,7 +51,8 @@ export type GemvKernels = {
   gemv_int8: GemvFn;
   gemv_int4: GemvFn;
   gemv_nf4: GemvFn;
-} & Record<Q16KernelName, GemvFn>;
+} & Record<Q16KernelName, GemvFn> &
+  Partial<Record<Q8KernelName, GemvFn>>;
 
 /** Modes the wasm kernels cover (f16 stays on the JS path). */
 export type WasmGemvMode = 'int8' | 'int4' | 'nf4';
@@ -144,14 +149,27 @@ export function scratchFloats(mode: WasmGemvMode, paddedIn: number, groupSize: n
 export type Q16GemvMode = 'int8' | 'int4';
 export const isQ16Mode = (mode: WasmGemvMode): mode is Q16GemvMode => mode !== 'nf4';
 
+/** max |x[i]| over [from, to); NaN when one is NaN (the group's scale must then be NaN). */
+function largestAbs(x: Float32Array, from: number, to: number): number {
+  let maxAbs = 0;
+  for (let i = from; i < to; i++) {
+    const a = Math.abs(x[i]);
+    if (a > maxAbs || a !== a) maxAbs = a;
+    if (maxAbs !== maxAbs) break;
+  }
+  return maxAbs;
+}
+
 /** Largest |xq|: with |code| ≤ 127 and groups ≤ 128 columns a group's i32 sum stays below 2³¹. */
 const XQ_MAX = 32767;
+/** Largest |xq| of the 8-bit kernels (symmetric, as llama.cpp's Q8_0). */
+const XQ8_MAX = 127;
 
 /**
  * x [inFeatures] quantized per weight group to 16-bit integers for the integer-dot kernels: `xq` [paddedIn] laid
  * out plane by plane per 16-byte word block (int8: 16 columns as [even | odd]; int4: 32 columns as
  * [4i | 4i + 1 | 4i + 2 | 4i + 3], see gemv-q16-wat.ts), `xscale` [groups] with x ≈ xscale[g] · xq. Zero past
- * `inFeatures`. A NaN or ±∞ in a group makes its scale non-finite, so it reaches y as the exact kernel's would.
+ * `inFeatures`. `xqAt` and `xscaleAt` (elements) place both inside larger arrays, e.g. views of a whole heap. A NaN or ±∞ in a group makes its scale non-finite, so it reaches y as the exact kernel's would.
  */
 export function prepareXq16(
   mode: Q16GemvMode,
@@ -162,25 +180,22 @@ export function prepareXq16(
   xscale: Float32Array,
   paddedIn: number,
   groupSize: number,
+  xqAt = 0,
+  xscaleAt = 0,
 ): void {
   // Column c = block + planes·i + k of a word block goes to xq[block + 8k + i] (plane k, lane i).
   const planes = mode === 'int4' ? 4 : 2;
   const blockCols = 8 * planes;
   for (let g = 0, start = 0; start < paddedIn; g++, start += groupSize) {
     const end = Math.min(start + groupSize, inFeatures);
-    let maxAbs = 0;
-    for (let c = start; c < end; c++) {
-      const a = Math.abs(x[xOffset + c]);
-      if (a > maxAbs || a !== a) maxAbs = a; // a NaN is kept: the group's scale must be NaN
-      if (maxAbs !== maxAbs) break;
-    }
+    const maxAbs = largestAbs(x, xOffset + start, xOffset + end);
     const toQ = maxAbs > 0 ? XQ_MAX / maxAbs : 0;
-    xscale[g] = maxAbs / XQ_MAX;
+    xscale[xscaleAt + g] = maxAbs / XQ_MAX;
     for (let block = start; block < start + groupSize; block += blockCols) {
       if (block + blockCols <= end) {
         for (let k = 0; k < planes; k++) {
           const from = xOffset + block + k;
-          const to = block + 8 * k;
+          const to = xqAt + block + 8 * k;
           for (let i = 0; i < 8; i++) xq[to + i] = Math.round(x[from + planes * i] * toQ);
         }
         continue;
@@ -189,8 +204,60 @@ export function prepareXq16(
       for (let k = 0; k < planes; k++)
         for (let i = 0; i < 8; i++) {
           const c = block + planes * i + k;
-          xq[block + 8 * k + i] = c < end ? Math.round(x[xOffset + c] * toQ) : 0;
+          xq[xqAt + block + 8 * k + i] = c < end ? Math.round(x[xOffset + c] * toQ) : 0;
         }
     }
+  }
+}
+
+/** Bytes of one row of x laid out for the 8-bit kernels: per group the 16-byte header, then the group's columns. */
+export function xq8RowBytes(paddedIn: number, groupSize: number): number {
+  return (paddedIn / groupSize) * (Q8_GROUP_HEADER_BYTES + groupSize);
+}
+
+/**
+ * x [inFeatures] quantized per weight group to 8-bit integers for the relaxed int4 kernels (gemv-q8-wat.ts): into
+ * `xq` (a row of `xq8RowBytes`, 4-byte aligned; `xqWords` is the same memory as i32) per group the header
+ * [−8·Σxq, 0, 0, 0] as i32 then the columns per 32-column block as [16 even | 16 odd] i8; `xscale` [groups] with
+ * x ≈ xscale[g] · xq. Zero past `inFeatures`. `xqAt` (bytes, a multiple of 16) and `xscaleAt` (elements) place
+ * both inside larger arrays, e.g. views of a whole heap. A NaN or ±∞ in a group makes its scale non-finite, so it reaches y
+ * as the exact kernel's would.
+ */
+export function prepareXq8(
+  x: Float32Array,
+  xOffset: number,
+  inFeatures: number,
+  xq: Int8Array,
+  xqWords: Int32Array,
+  xscale: Float32Array,
+  paddedIn: number,
+  groupSize: number,
+  xqAt = 0,
+  xscaleAt = 0,
+): void {
+  const groupBytes = Q8_GROUP_HEADER_BYTES + groupSize;
+  for (let g = 0, start = 0; start < paddedIn; g++, start += groupSize) {
+    const end = Math.min(start + groupSize, inFeatures);
+    const maxAbs = largestAbs(x, xOffset + start, xOffset + end);
+    const toQ = maxAbs > 0 ? XQ8_MAX / maxAbs : 0;
+    xscale[xscaleAt + g] = maxAbs / XQ8_MAX;
+    const at = xqAt + g * groupBytes + Q8_GROUP_HEADER_BYTES;
+    let sum = 0;
+    for (let block = start; block < start + groupSize; block += 32) {
+      const to = at + (block - start);
+      for (let j = 0; j < 16; j++) {
+        const even = block + 2 * j;
+        const qe = even < end ? Math.round(x[xOffset + even] * toQ) : 0;
+        const qo = even + 1 < end ? Math.round(x[xOffset + even + 1] * toQ) : 0;
+        xq[to + j] = qe;
+        xq[to + 16 + j] = qo;
+        sum += qe + qo;
+      }
+    }
+    const header = (xqAt + g * groupBytes) >> 2;
+    xqWords[header] = -8 * (sum | 0);
+    xqWords[header + 1] = 0;
+    xqWords[header + 2] = 0;
+    xqWords[header + 3] = 0;
   }
 }

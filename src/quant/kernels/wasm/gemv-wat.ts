@@ -21,6 +21,8 @@ import { NF4_LEVELS } from '../../levels';
 import { madd, memoryImport, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
 import { gemvFrame } from './gemv-frame-wat';
 import { gemvQ16Func, Q16_MAX_ROWS } from './gemv-q16-wat';
+import { q8Funcs } from './gemv-q8-wat';
+import { GROUP_SIZES } from '../../packed';
 
 /** i32x4 lanes → f32x4 (exact for our code ranges). */
 const toF32 = (v: string): string => `(f32x4.convert_i32x4_s ${v})`;
@@ -145,13 +147,18 @@ function gemvFunc(mode: KernelMode, relaxed: boolean): string {
 /** The integer-dot kernels for 1 to Q16_MAX_ROWS rows of x, both modes. */
 function q16Funcs(relaxed: boolean): string {
   const rows = Array.from({ length: Q16_MAX_ROWS }, (_, i) => i + 1);
-  return (['int8', 'int4'] as const).flatMap((mode) => rows.map((r) => gemvQ16Func(mode, relaxed, r))).join('');
+  return (['int8', 'int4'] as const)
+    .flatMap((mode) => GROUP_SIZES.flatMap((g) => rows.map((r) => gemvQ16Func(mode, relaxed, r, g))))
+    .join('');
 }
 
-/** The whole module for one build: the exact f32 kernels and the 16-bit integer-dot ones (gemv-q16-wat.ts). */
+/**
+ * The whole module for one build: the exact f32 kernels, the 16-bit integer-dot ones (gemv-q16-wat.ts) and, in
+ * relaxed builds, the int4 8-bit integer-dot ones (gemv-q8-wat.ts).
+ */
 export function gemvWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${q16Funcs(build.relaxed)}
+  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${q16Funcs(build.relaxed)}${build.relaxed ? q8Funcs() : ''}
 )
 `;
 }

@@ -6,6 +6,7 @@
  * caller runs the JS kernel instead.
  */
 import type { tf } from '../../../backend/tf';
+import { heapArrays, heapScratch, type HeapArrays } from '../../../backend/kernels/heap-scratch';
 import {
   backendMemory,
   heapOffset,
@@ -21,12 +22,15 @@ import {
   isQ16Mode,
   prepareX,
   prepareXq16,
+  prepareXq8,
   scratchFloats,
+  xq8RowBytes,
   type GemvKernels,
   type Q16GemvMode,
   type WasmGemvMode,
 } from './gemv-wasm';
 import { Q16_MAX_ROWS } from './gemv-q16-wat';
+import { Q8_MAX_ROWS } from './gemv-q8-wat';
 
 /** Switch for tests and benches: false runs the JS kernel on wasm too. */
 export const wasmGemvSettings = {
@@ -52,8 +56,16 @@ export const wasmGemvSettings = {
    * 'always', or 'never'. nf4 always keeps x in floats.
    */
   quantizeX: 'generation' as 'generation' | 'always' | 'never',
+  /**
+   * Whether a quantized-x int4 GEMV takes x as 8-bit integers where the relaxed-SIMD build runs (Chromium 114+):
+   * llama.cpp's Q4_0 × Q8_0 rounding (1 part in 254 of a group's largest |x|) for 16 multiply-adds per
+   * instruction (gemv-q8-wat.ts), 1.35× the 16-bit kernel's speed (SmolLM2-135M shapes, Node with relaxed SIMD).
+   * Off: the 16-bit kernel everywhere.
+   */
+  int4X8: true,
   /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
   /** Of those, the ones that quantized x (tests check the setting took). */ quantizedCalls: 0,
+  /** Of those, the ones with x as 8-bit integers (relaxed SIMD, int4). */ x8Calls: 0,
 };
 
 /** The backend's internals, its heap and the kernels bound to that heap; null when any is missing. */
@@ -73,9 +85,8 @@ export function kernelsForBackend(backend: object): GemvKernels | null {
 
 /** Where the operands are in the heap, and the layout of W. */
 interface GemvCall {
-  b: WasmBackendInternals;
-  memory: WebAssembly.Memory;
   kernels: GemvKernels;
+  heap: HeapArrays;
   a: QuantKernelAttrs;
   l: PackedLayout;
   m: number;
@@ -83,13 +94,15 @@ interface GemvCall {
   wOff: number;
   sOff: number;
   yOff: number;
-  scratch: tf.TensorInfo;
+  /** Byte offset of the call's scratch (x laid out or quantized). */
+  scratchOff: number;
 }
 
 /**
  * y [m, out] = x [m, in] · Wᵀ through the wasm kernels; false (nothing written) when they do not apply: f16, no
  * SIMD, not tfjs-wasm, or more rows than the chosen kernel's limit (`maxRows`, or `quantizedMaxRows` with x
- * quantized), where the caller's block path is faster.
+ * quantized), where the caller's block path is faster. The scratch is the backend's persistent region
+ * (heap-scratch.ts), or a transient tensor from `alloc` where the backend exposes no allocator.
  */
 export function wasmGemv(
   backend: object,
@@ -110,53 +123,93 @@ export function wasmGemv(
   const bound = boundKernels(backend);
   if (!bound) return false;
   const l = packedLayout(mode, a.inFeatures, a.groupSize);
-  // q16: per row xq [paddedIn] as i16, then per row one f32 scale per group; f32: one row's x laid out (+ int4
-  // group corrections), reused row after row
-  const floats = q16 ? m * (l.paddedIn / 2 + l.groupsPerRow) : scratchFloats(mode, l.paddedIn, a.groupSize);
-  const scratch = alloc([floats]);
+  const x8 = q16 === 'int4' && wasmGemvSettings.int4X8 && bound.kernels.gemv_int4_q8_g32_r1 !== undefined;
+  // x8: per row the 8-bit layout (xq8RowBytes), then per row one f32 scale per group; q16: the same with xq
+  // [paddedIn] as i16; f32: one row's x laid out (+ int4 group corrections), reused row after row
+  const floats = x8
+    ? m * (xq8RowBytes(l.paddedIn, a.groupSize) / 4 + l.groupsPerRow)
+    : q16
+      ? m * (l.paddedIn / 2 + l.groupsPerRow)
+      : scratchFloats(mode, l.paddedIn, a.groupSize);
+  const { b, memory, kernels } = bound;
+  const region = heapScratch(b, floats * 4);
+  const scratch = region === null ? alloc([floats]) : null;
   try {
-    const { b } = bound;
     const call: GemvCall = {
-      ...bound,
+      kernels,
+      // After the last allocation of the call: growing the heap replaces its buffer
+      heap: heapArrays(memory),
       a,
       l,
       m,
-      scratch,
+      scratchOff: region ?? heapOffset(b, scratch!),
       xOff: heapOffset(b, inputs.x),
       wOff: heapOffset(b, inputs.words),
       sOff: heapOffset(b, inputs.scales),
       yOff: heapOffset(b, y),
     };
-    if (q16) runQuantizedX(call, q16);
+    if (x8) runX8(call);
+    else if (q16) runQuantizedX(call, q16);
     else runFloatX(call, mode);
   } finally {
-    dispose(scratch);
+    if (scratch) dispose(scratch);
   }
   wasmGemvSettings.calls++;
   if (q16) wasmGemvSettings.quantizedCalls++;
+  if (x8) wasmGemvSettings.x8Calls++;
   return true;
+}
+
+/** int4 with x as 8-bit integers row by row, then the relaxed kernels over blocks of up to Q8_MAX_ROWS rows. */
+function runX8(c: GemvCall): void {
+  const { a, l, m, scratchOff, heap } = c;
+  const xStride = xq8RowBytes(l.paddedIn, a.groupSize);
+  const xsStride = l.groupsPerRow * 4;
+  const xsOff = scratchOff + m * xStride; // [m, groups] x's scales after [m] laid-out rows
+  for (let r = 0; r < m; r++) {
+    const xAt = c.xOff / 4 + r * a.inFeatures;
+    const xqAt = scratchOff + r * xStride;
+    const xsAt = (xsOff + r * xsStride) / 4;
+    prepareXq8(heap.f32, xAt, a.inFeatures, heap.i8, heap.i32, heap.f32, l.paddedIn, a.groupSize, xqAt, xsAt);
+  }
+  callRowBlocks(c, Q8_MAX_ROWS, (rows) => `gemv_int4_q8_g${a.groupSize}_r${rows}`, xStride, xsOff, xsStride);
 }
 
 /** x quantized row by row, then the multi-row integer-dot kernels over blocks of up to Q16_MAX_ROWS rows. */
 function runQuantizedX(c: GemvCall, mode: Q16GemvMode): void {
-  const { a, l, m } = c;
-  const scratchOff = heapOffset(c.b, c.scratch);
+  const { a, l, m, scratchOff, heap } = c;
   const xStride = l.paddedIn * 2;
   const xsStride = l.groupsPerRow * 4;
   const xsOff = scratchOff + m * xStride; // [m, groups] x's scales after [m, paddedIn] xq
-  const xs = new Float32Array(c.memory.buffer, c.xOff, m * a.inFeatures);
   for (let r = 0; r < m; r++) {
-    const xq = new Int16Array(c.memory.buffer, scratchOff + r * xStride, l.paddedIn);
-    const xscale = new Float32Array(c.memory.buffer, xsOff + r * xsStride, l.groupsPerRow);
-    prepareXq16(mode, xs, r * a.inFeatures, a.inFeatures, xq, xscale, l.paddedIn, a.groupSize);
+    const xAt = c.xOff / 4 + r * a.inFeatures;
+    const xqAt = (scratchOff + r * xStride) / 2;
+    const xsAt = (xsOff + r * xsStride) / 4;
+    prepareXq16(mode, heap.f32, xAt, a.inFeatures, heap.i16, heap.f32, l.paddedIn, a.groupSize, xqAt, xsAt);
   }
+  callRowBlocks(c, Q16_MAX_ROWS, (rows) => `gemv_${mode}_q16_g${a.groupSize}_r${rows}`, xStride, xsOff, xsStride);
+}
+
+/**
+ * The multi-row kernels over x's rows in blocks of up to `maxRows` (x laid out at the scratch's start, `xStride`
+ * bytes per row; x's group scales at `xsOff`, `xsStride` bytes per row).
+ */
+function callRowBlocks(
+  c: GemvCall,
+  maxRows: number,
+  kernel: (rows: 1 | 2 | 3 | 4) => keyof GemvKernels & `gemv_${string}`,
+  xStride: number,
+  xsOff: number,
+  xsStride: number,
+): void {
+  const { a, l, m } = c;
   const groupBytes = (a.groupSize / l.codesPerWord) * 4;
-  for (let r = 0; r < m; r += Q16_MAX_ROWS) {
-    const rows = Math.min(Q16_MAX_ROWS, m - r) as 1 | 2 | 3 | 4;
-    callSplit(c, `gemv_${mode}_q16_r${rows}`, [
+  for (let r = 0; r < m; r += maxRows) {
+    const rows = Math.min(maxRows, m - r) as 1 | 2 | 3 | 4;
+    callSplit(c, kernel(rows), [
       c.wOff,
       c.sOff,
-      scratchOff + r * xStride,
+      c.scratchOff + r * xStride,
       c.yOff + r * a.outFeatures * 4,
       a.outFeatures,
       l.rowWords * 4,
@@ -172,11 +225,10 @@ function runQuantizedX(c: GemvCall, mode: Q16GemvMode): void {
 
 /** One GEMV per row with x in f32, laid out afresh for each row in the one-row scratch. */
 function runFloatX(c: GemvCall, mode: WasmGemvMode): void {
-  const { a, l, m } = c;
-  const scratchOff = heapOffset(c.b, c.scratch);
+  const { a, l, m, scratchOff } = c;
   const floats = scratchFloats(mode, l.paddedIn, a.groupSize);
-  const xs = new Float32Array(c.memory.buffer, c.xOff, m * a.inFeatures);
-  const dst = new Float32Array(c.memory.buffer, scratchOff, floats);
+  const xs = c.heap.f32.subarray(c.xOff / 4, c.xOff / 4 + m * a.inFeatures);
+  const dst = c.heap.f32.subarray(scratchOff / 4, scratchOff / 4 + floats);
   for (let r = 0; r < m; r++) {
     prepareX(mode, xs, r * a.inFeatures, a.inFeatures, dst, l.paddedIn, a.groupSize);
     callSplit(c, `gemv_${mode}`, [
@@ -204,7 +256,9 @@ function callSplit(c: GemvCall, fn: keyof GemvKernels & `gemv_${string}`, args: 
   if (!pool || out * c.a.inFeatures < kernelPoolSettings.minWeights) {
     // Positional, not spread: the common case stays a plain call into wasm.
     const [w, s, x, y, o, rowBytes, groups, groupBytes, xs, xStride, xsStride, yStride] = args;
-    c.kernels[fn](w, s, x, y, o, rowBytes, groups, groupBytes, xs, xStride, xsStride, yStride);
+    const kernel = c.kernels[fn];
+    if (!kernel) throw new Error(`wasm GEMV: this build has no kernel '${fn}'`);
+    kernel(w, s, x, y, o, rowBytes, groups, groupBytes, xs, xStride, xsStride, yStride);
     return;
   }
   const [w, s, x, y, , rowBytes, groups] = args;

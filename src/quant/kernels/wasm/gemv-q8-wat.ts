@@ -1,0 +1,81 @@
+/**
+ * The relaxed-SIMD integer-dot GEMV for an int4 base (decode and small prefill blocks, 1 to 4 rows of x), the way
+ * llama.cpp's Q4_0 × Q8_0 dot runs on AVX2: x is quantized per weight group to 8-bit integers (`prepareXq8` in
+ * gemv-wasm.ts), the codes are taken as unsigned nibbles u = q + 8 (one xor with 0x88 flips each nibble's sign bit),
+ * and `i32x4.relaxed_dot_i8x16_i7x16_add_s` (x86: pmaddubsw, pmaddwd, paddd) does 16 multiply-adds per instruction
+ * into exact 32-bit sums:
+ *
+ *   y[o] = Σ_g scale[o, g] · xscale[g] · (Σ_{c ∈ g} u[o, c] · xq[c] − 8 · Σ_{c ∈ g} xq[c])
+ *
+ * The relaxed dot is deterministic only when its second operand is in 0..127: the nibbles are 0..15. Its pairwise
+ * 16-bit sums cannot saturate (2 · 127 · 15 = 3810). The − 8·Σxq term comes with x: `prepareXq8` writes, before
+ * each group's codes, 16 bytes [−8·Σxq, 0, 0, 0] as i32 that the group's accumulator starts from.
+ *
+ * Why only in generation, and only where relaxed SIMD exists (Chromium 114+): x rounds at 1 part in 254 of its
+ * group's largest |x| (the 16-bit kernels in gemv-q16-wat.ts round at 1 in 65534), the same rounding llama.cpp
+ * applies to every activation; plain SIMD has no 8-bit dot product, so there this kernel would not be faster.
+ *
+ * Layout: per 16-byte word (32 columns) byte j holds column 2j in its low nibble and 2j + 1 in its high one; xq
+ * per word is [16 even columns | 16 odd columns] as i8, so the masked low nibbles meet the even half and the
+ * shifted high nibbles the odd half.
+ */
+import { madd } from '../../../backend/kernels/wasm-kernel-module';
+import { GROUP_SIZES, type GroupSize } from '../../packed';
+import { gemvFrame, xAt, xsAt } from './gemv-frame-wat';
+
+const NIBBLE_MASK = '(v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)';
+const SIGN_FLIP = '(v128.const i32x4 0x88888888 0x88888888 0x88888888 0x88888888)';
+
+/** Bytes of x per group before its codes: the i32x4 the group's accumulator starts from. */
+export const Q8_GROUP_HEADER_BYTES = 16;
+
+/** Rows of x one call takes: 1 to Q8_MAX_ROWS (the exports gemv_int4_q8_r<R>). */
+export const Q8_MAX_ROWS = 4;
+
+/** One 16-byte step (32 codes): both nibble planes dotted with every row of x. */
+function step(rows: number): string {
+  const dot = (r: number, plane: string, off: number) =>
+    `(local.set $acc${r} (i16x8.add (local.get $acc${r}) (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=${off} ${xAt(r)}) ${plane})))`;
+  const each = (f: (r: number) => string) => Array.from({ length: rows }, (_, r) => f(r));
+  return [
+    `(local.set $v (v128.xor (v128.load (local.get $wp)) ${SIGN_FLIP}))`,
+    `(local.set $lo (v128.and (local.get $v) ${NIBBLE_MASK}))`,
+    `(local.set $hi (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) ${NIBBLE_MASK}))`,
+    ...each((r) => dot(r, '(local.get $lo)', 0)),
+    ...each((r) => dot(r, '(local.get $hi)', 16)),
+    `(local.set $xp (i32.add (local.get $xp) (i32.const 32)))`,
+  ].join('\n          ');
+}
+
+/**
+ * gemv_int4_q8_r<R>(w, scales, xq, y, out, rowBytes, groups, groupBytes, xscales, xStride, xsStride, yStride):
+ * the frame's parameters (gemv-frame-wat.ts); xq row r holds, per group, the 16-byte header then the group's codes'
+ * x as i8. Relaxed builds only.
+ */
+export function gemvQ8Func(rows: number, groupSize: GroupSize): string {
+  const each = (f: (r: number) => string) => Array.from({ length: rows }, (_, r) => f(r)).join(' ');
+  return gemvFrame({
+    name: `gemv_int4_q8_g${groupSize}_r${rows}`,
+    stepsPerGroup: groupSize / 32,
+    rows,
+    locals: `(local $v v128) (local $lo v128) (local $hi v128) ${each((r) => `(local $acc${r} v128) (local $c${r} v128)`)}`,
+    groupStart: [
+      each((r) => `(local.set $c${r} (v128.load ${xAt(r)})) (local.set $acc${r} (v128.const i32x4 0 0 0 0))`),
+      `(local.set $xp (i32.add (local.get $xp) (i32.const ${Q8_GROUP_HEADER_BYTES})))`,
+    ].join('\n            '),
+    step: step(rows),
+    fold: (r) =>
+      madd(
+        true,
+        `(f32x4.convert_i32x4_s (i32x4.add (local.get $c${r}) (i32x4.extadd_pairwise_i16x8_s (local.get $acc${r}))))`,
+        `(f32x4.splat (f32.mul (f32.load (local.get $sp)) (f32.load ${xsAt(r)})))`,
+        `(local.get $row${r})`,
+      ),
+  });
+}
+
+/** Every group size's and row count's kernel (each group's steps unrolled), for the relaxed builds' modules. */
+export function q8Funcs(): string {
+  const rows = Array.from({ length: Q8_MAX_ROWS }, (_, i) => i + 1);
+  return GROUP_SIZES.flatMap((g) => rows.map((r) => gemvQ8Func(r, g))).join('');
+}

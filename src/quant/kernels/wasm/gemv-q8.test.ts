@@ -1,0 +1,182 @@
+// The relaxed-SIMD int4 kernels with x as 8-bit integers (gemv-q8-wat.ts). Node 20's V8 has relaxed SIMD behind a
+// flag (Chromium ships it); vitest runs each test file in its own process, so turning it on here reaches no other file.
+import v8 from 'node:v8';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asGeneration } from '../../../backend/generation-scope';
+import { initNodeBackend } from '../../../backend/node';
+import { tf } from '../../../backend/tf';
+import { dequantize } from '../../dequantize';
+import { packedLayout, type GroupSize } from '../../packed';
+import { quantize } from '../../quantize';
+import { maxRelError, RAGGED_GEMV_SHAPES, randomUniform, randomWeight, refForward } from '../../synthetic';
+import { QUANT_MATMUL } from '../names';
+import { registerQuantKernels } from '../register';
+import { gemvKernels, prepareXq8, relaxedSimdSupported, xq8RowBytes } from './gemv-wasm';
+import { Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
+import { kernelsForBackend, wasmGemvSettings } from './wasm-gemv-host';
+
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const SHAPES = RAGGED_GEMV_SHAPES;
+
+/** x as the kernel sees it: each group's 8-bit codes times the group's scale (what `prepareXq8` rounded x to). */
+function roundedX(xq: Int8Array, xscale: Float32Array, inp: number, paddedIn: number, g: number): Float32Array {
+  const x = new Float32Array(inp);
+  for (let c = 0; c < inp; c++) {
+    const group = Math.floor(c / g);
+    const within = c % g;
+    const block = within - (within % 32);
+    const j = (within % 32) >> 1;
+    const at = group * (Q8_GROUP_HEADER_BYTES + g) + Q8_GROUP_HEADER_BYTES + block + (within % 2) * 16 + j;
+    x[c] = xq[at] * xscale[group];
+  }
+  void paddedIn;
+  return x;
+}
+
+/** `rows` rows of x through gemv_int4_q8_g<g>_r<rows> on its own memory; y and the references. */
+function runStandalone(out: number, inp: number, g: GroupSize, rows: 1 | 2 | 3 | 4, seed: number, xIn?: Float32Array) {
+  const packed = quantize(randomWeight(out * inp, seed), [out, inp], 'int4', g);
+  const x = xIn ?? randomUniform(rows * inp, seed + 1);
+  const l = packedLayout('int4', inp, g);
+  const memory = new WebAssembly.Memory({ initial: 64 });
+  const k = gemvKernels(memory, 'relaxed');
+  const kernel = k?.[`gemv_int4_q8_g${g}_r${rows}`];
+  if (!kernel) throw new Error('no relaxed q8 kernel');
+  const align = (n: number) => Math.ceil(n / 16) * 16;
+  const xStride = xq8RowBytes(l.paddedIn, g);
+  const wOff = 16;
+  const sOff = align(wOff + packed.words.byteLength);
+  const xOff = align(sOff + packed.scales.byteLength);
+  const xsOff = align(xOff + rows * xStride);
+  const yOff = align(xsOff + rows * l.groupsPerRow * 4);
+  new Uint32Array(memory.buffer, wOff, packed.words.length).set(packed.words);
+  new Float32Array(memory.buffer, sOff, packed.scales.length).set(packed.scales);
+  const seen = new Float32Array(rows * inp);
+  for (let r = 0; r < rows; r++) {
+    const at = xOff + r * xStride;
+    const xq = new Int8Array(memory.buffer, at, xStride);
+    const xscale = new Float32Array(memory.buffer, xsOff + r * l.groupsPerRow * 4, l.groupsPerRow);
+    prepareXq8(x, r * inp, inp, xq, new Int32Array(memory.buffer, at, xStride / 4), xscale, l.paddedIn, g);
+    seen.set(roundedX(xq, xscale, inp, l.paddedIn, g), r * inp);
+  }
+  const groupBytes = (g / l.codesPerWord) * 4;
+  kernel(
+    wOff,
+    sOff,
+    xOff,
+    yOff,
+    out,
+    l.rowWords * 4,
+    l.groupsPerRow,
+    groupBytes,
+    xsOff,
+    xStride,
+    l.groupsPerRow * 4,
+    out * 4,
+  );
+  const w = dequantize(packed);
+  // The most x's rounding can move y[r, o]: Σ_c |w[o, c]| · half a step of c's group
+  const bound = new Float64Array(rows * out);
+  for (let r = 0; r < rows; r++) {
+    const step = Array.from({ length: l.groupsPerRow }, (_, grp) => {
+      let max = 0;
+      for (let c = grp * g; c < Math.min((grp + 1) * g, inp); c++) max = Math.max(max, Math.abs(x[r * inp + c]));
+      return (0.5 * max) / 127;
+    });
+    for (let o = 0; o < out; o++)
+      for (let c = 0; c < inp; c++) bound[r * out + o] += Math.abs(w[o * inp + c]) * step[Math.floor(c / g)];
+  }
+  return {
+    bound,
+    y: new Float32Array(memory.buffer, yOff, rows * out).slice(),
+    exact: refForward(x, w, rows, inp, out),
+    ofRounded: refForward(seen, w, rows, inp, out),
+    x,
+    seen,
+  };
+}
+
+describe('int4 GEMV with x as 8-bit integers (relaxed SIMD)', () => {
+  it('this engine runs the relaxed build, which exports the kernels', () => {
+    expect(relaxedSimdSupported()).toBe(true);
+    expect(gemvKernels(new WebAssembly.Memory({ initial: 1 }), 'simd')?.gemv_int4_q8_g64_r1).toBeUndefined();
+  });
+
+  for (const rows of [1, 2, 3, 4] as const) {
+    it(`${rows} row(s): y = round8(x)·dequant(W)ᵀ to float rounding, within x's rounding bound of x·dequant(W)ᵀ`, () => {
+      let seed = 21;
+      for (const { out, inp, g } of SHAPES) {
+        const { y, exact, ofRounded, bound } = runStandalone(out, inp, g, rows, seed++);
+        expect(maxRelError(y, ofRounded)).toBeLessThan(2e-6);
+        for (let i = 0; i < y.length; i++)
+          expect(Math.abs(y[i] - exact[i])).toBeLessThanOrEqual(bound[i] * 1.001 + 1e-6);
+        // Relative to the largest |y|: under 0.5% at 64 outputs, up to 2% at one or a few
+        expect(maxRelError(y, exact)).toBeLessThan(3e-2);
+      }
+    });
+  }
+
+  it('x rounds to within half a step of 1/127 of its group’s largest |x|; extreme codes and x are exact', () => {
+    // One ±max per group and the extreme codes (−8 and 7, from ±1 spikes in W).
+    const inp = 256;
+    const x = Float32Array.from({ length: inp }, (_, c) => (c % 37 === 0 ? -3 : (c % 5) - 2 + c / 1000));
+    const { y, ofRounded, seen } = runStandalone(7, inp, 64, 1, 5, x);
+    for (let g = 0; g < inp / 64; g++) {
+      let max = 0;
+      for (let c = 64 * g; c < 64 * (g + 1); c++) max = Math.max(max, Math.abs(x[c]));
+      for (let c = 64 * g; c < 64 * (g + 1); c++)
+        expect(Math.abs(seen[c] - x[c])).toBeLessThanOrEqual((0.5 * max) / 127 + 1e-7);
+    }
+    expect(maxRelError(y, ofRounded)).toBeLessThan(2e-6);
+  });
+
+  it('a NaN or ∞ in x reaches y, as the exact kernel’s would', () => {
+    for (const bad of [NaN, Infinity]) {
+      const x = randomUniform(100, 9);
+      x[70] = bad;
+      const { y } = runStandalone(5, 100, 64, 1, 8, x);
+      expect(Array.from(y).every((v) => !Number.isFinite(v))).toBe(true);
+    }
+  });
+});
+
+describe('QuantMatMul on the wasm backend with relaxed SIMD', () => {
+  beforeAll(async () => {
+    expect(await initNodeBackend('wasm')).toBe('wasm');
+    registerQuantKernels();
+  });
+  afterAll(() => {
+    wasmGemvSettings.int4X8 = true;
+  });
+
+  for (const [int4X8, inGen] of [
+    [true, true],
+    [true, false],
+    [false, true],
+  ] as const) {
+    const what = inGen ? (int4X8 ? 'x as 8-bit integers' : 'x as 16-bit integers') : 'x in f32';
+    it(`int4 ${inGen ? 'in generation' : 'outside generation'}, int4X8 ${int4X8}: ${what}, in place on tfjs-wasm's heap`, () => {
+      wasmGemvSettings.int4X8 = int4X8;
+      expect(kernelsForBackend(tf.backend())?.flavour).toBe('relaxed');
+      let seed = 60;
+      for (const { out, inp, g } of SHAPES) {
+        const packed = quantize(randomWeight(out * inp, seed), [out, inp], 'int4', g);
+        const m = [1, 3, 4, 7, 5][seed % 5];
+        const xv = randomUniform(m * inp, seed++ + 1);
+        const l = packedLayout('int4', inp, g);
+        const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');
+        const scales = tf.tensor2d(packed.scales, [out, l.groupsPerRow]);
+        const x = tf.tensor2d(xv, [m, inp]);
+        const attrs = { mode: 'int4', groupSize: g, inFeatures: inp, outFeatures: out };
+        const run = () => tf.engine().runKernel(QUANT_MATMUL, { x, words, scales }, attrs) as tf.Tensor;
+        const before = wasmGemvSettings.x8Calls;
+        const y = inGen ? asGeneration(run) : run();
+        expect(wasmGemvSettings.x8Calls - before).toBe(int4X8 && inGen ? 1 : 0);
+        const ref = refForward(xv, dequantize(packed), m, inp, out);
+        expect(maxRelError(y.dataSync(), ref)).toBeLessThan(int4X8 && inGen ? 3e-2 : 3e-5);
+        tf.dispose([words, scales, x, y]);
+      }
+    });
+  }
+});
