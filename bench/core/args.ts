@@ -30,6 +30,8 @@ export type BenchCommand =
       sizes: string[] | null;
       /** wasm threads in Chromium (default one per core); null = default. */
       threads: number | null;
+      /** wasm in Node: our kernels' relaxed-SIMD build (as in Chromium) or plain SIMD. */
+      simd: 'relaxed' | 'plain';
     }
   | { kind: 'compare'; a: string; b: string }
   | { kind: 'show'; file: string }
@@ -46,6 +48,8 @@ export const USAGE = `npm run bench [-- options]
   --sizes smollm2-135m,qwen2.5-0.5b,…   real-shape models for the sizes suite (default: SmolLM2-135M/360M,
                                   Qwen2.5-0.5B, Qwen3-0.6B, Llama-3.2-1B; --quick: SmolLM2-135M, Qwen2.5-0.5B)
   --threads N                     wasm in Chromium: start N threads instead of one per core (1-thread vs all-cores runs)
+  --simd relaxed|plain            wasm in Node: our kernels' relaxed-SIMD build, as Chromium runs them (default), or
+                                  plain SIMD, Node 20's default (relaxed SIMD is behind a V8 flag there)
   --verbose                       echo the page's console
   --compare A.json B.json         print B relative to A for matching figures
   --show FILE.json                print the report of a result file again`;
@@ -80,6 +84,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   let suites: SuiteName[] = SUITE_NAMES.filter((s) => s !== 'sizes' && !s.startsWith('peers'));
   let sizes: string[] | null = null;
   let threads: number | null = null;
+  let simd: 'relaxed' | 'plain' = 'relaxed';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     switch (arg) {
@@ -112,6 +117,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
         threads = Number(argv[++i]);
         if (!Number.isInteger(threads) || threads < 1) throw new Error('--threads needs a whole number ≥ 1');
         break;
+      case '--simd':
+        simd = oneOf(argv[++i], ['relaxed', 'plain'] as const, arg);
+        break;
       case '--out':
         out = argv[++i] ?? null;
         if (!out) throw new Error('--out needs a file path');
@@ -140,5 +148,5 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   if (threads !== null && (node || backend !== 'wasm')) {
     throw new Error("--threads applies to wasm in Chromium only (Node's tfjs-wasm has no threads)");
   }
-  return { kind: 'run', backend, model, quick, suites, node, out, verbose, sizes, threads };
+  return { kind: 'run', backend, model, quick, suites, node, out, verbose, sizes, threads, simd };
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { initNodeBackend } from '../../src/backend/node';
+import { enableRelaxedSimd } from '../../src/quant/kernels/wasm/relaxed-simd.node.js';
 import { tf } from '../../src/backend/tf';
 import type { BenchHost } from '../core/context';
 import { folderFiles } from '../../src/model/folder-files.node.js';
@@ -43,12 +44,15 @@ export const nodeHost: BenchHost = {
 
 export async function runInNode(opts: BenchOptions, onEvent: (e: BenchEvent) => void): Promise<BenchResult> {
   if (opts.backend === 'webgpu') throw new Error('--node measures cpu or wasm only');
+  // Before the first kernel module loads: the build is picked once per heap.
+  const relaxed = opts.backend === 'wasm' && opts.simd !== 'plain' && enableRelaxedSimd();
+  if (opts.backend === 'wasm' && opts.simd !== 'plain' && !relaxed) throw new Error('this Node has no relaxed SIMD');
   const got = await initNodeBackend(opts.backend);
   if (got !== opts.backend) throw new Error(`asked for ${opts.backend}, Node could only start ${got}`);
   const simd = got === 'wasm' ? Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) : false;
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const device: DeviceInfo = {
-    label: `${got === 'wasm' ? `wasm${simd ? ' SIMD' : ''}, 1 thread` : 'tfjs cpu (plain JS)'} in Node ${process.version} on ${cpu}`,
+    label: `${got === 'wasm' ? `wasm${simd ? (relaxed ? ' relaxed SIMD (our kernels; as Chromium)' : ' SIMD') : ''}, 1 thread` : 'tfjs cpu (plain JS)'} in Node ${process.version} on ${cpu}`,
     userAgent: `node ${process.version}`,
     hardwareConcurrency: os.cpus().length,
     crossOriginIsolated: false,

@@ -25,6 +25,7 @@ import { figure, rate, type SuiteContext } from '../core/context';
 import type { Figure } from '../core/types';
 import { ratioOf, summarize, type Summary } from '../core/stats';
 import { wasmGemvSettings } from '../../src/quant/kernels/wasm/wasm-gemv-host';
+import { relaxedSimdSupported } from '../../src/quant/kernels/wasm/gemv-wasm';
 import { runTrainPeers } from './peers-train.node.js';
 
 const DEMO_DIR = path.resolve('public/models/lorastudio-demo');
@@ -140,6 +141,8 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
   const config = await loadModelConfig(files);
   const tokenizer = await loadTokenizer(files);
   const prompt = tokenizer.encode(PROMPT);
+  // Which build of our kernels runs (the bench's --simd): relaxed where Chromium would run it.
+  const relaxed = relaxedSimdSupported();
   const oursRates = new Map<QuantMode, Summary>();
   {
     for (const { ours: mode, peer } of PAIRS) {
@@ -153,6 +156,7 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
       const oursMs: number[] = [];
       const jsMs: number[] = []; // int4/int8 with the JS kernel instead of our wasm SIMD one: what the kernel buys
       const exactMs: number[] = []; // int4/int8 with x kept in f32 (quantizeX 'never'): what the integer dots buy
+      const x16Ms: number[] = []; // int4 with x as 16-bit integers where the relaxed build would take 8: what 8 buys
       const peerMs: number[] = [];
       const [oursPrefillMs, peerPrefillMs]: number[][] = [[], []]; // the prompt pass, to its first token
       let oursIds: number[] = [];
@@ -169,6 +173,15 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
               if (r > 0) exactMs.push(exact.decodeMs);
             } finally {
               wasmGemvSettings.quantizeX = 'generation';
+            }
+          }
+          if (mode === 'int4' && relaxed) {
+            wasmGemvSettings.int4X8 = false;
+            try {
+              const x16 = await generate(model, tokenizer, { ...request, maxNewTokens: g.newTokens });
+              if (r > 0) x16Ms.push(x16.decodeMs);
+            } finally {
+              wasmGemvSettings.int4X8 = true;
             }
           }
           if (mode !== 'f32' && spec.jsKernel) {
@@ -274,9 +287,33 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
           figure(
             'peers',
             `${key}/${mode}/q16-vs-f32-x`,
-            `decode ${mode}: x as 16-bit integers / x in f32, ${spec.label}`,
+            `decode ${mode}: x as ${mode === 'int4' && relaxed ? 8 : 16}-bit integers / x in f32, ${spec.label}`,
             '×',
             ratioOf(oursRate, exact),
+            true,
+          ),
+        );
+      }
+      if (x16Ms.length) {
+        const x16 = rate(x16Ms, steps);
+        ctx.report(
+          figure(
+            'peers',
+            `${key}/${mode}/ours-x16`,
+            `decode ours ${mode}, x as 16-bit, ${spec.label}`,
+            'tok/s',
+            x16,
+            true,
+            note,
+          ),
+        );
+        ctx.report(
+          figure(
+            'peers',
+            `${key}/${mode}/x8-vs-x16`,
+            `decode ${mode}: x as 8-bit (relaxed SIMD) / 16-bit integers, ${spec.label}`,
+            '×',
+            ratioOf(oursRate, x16),
             true,
           ),
         );

@@ -130,9 +130,12 @@ describe('QuantMatMul on the wasm backend runs the SIMD kernels for decode', () 
     // Every row count below goes through the GEMV with x in f32 too (the product picks the block path from 3–5
     // rows; dequant-wasm.test.ts covers that one).
     wasmGemvSettings.maxRows = { int8: 8, int4: 8, nf4: 8 };
+    // Where relaxed SIMD runs, int4 would take x as 8-bit integers: gemv-q8.test.ts covers that path.
+    wasmGemvSettings.int4X8 = false;
   });
   afterAll(() => {
     wasmGemvSettings.maxRows = limits;
+    wasmGemvSettings.int4X8 = true;
   });
 
   for (const mode of WASM_GEMV_MODES) {
