@@ -4,10 +4,14 @@
  * (forward + LM head on the last row + one read-back, as `generate` does), of an uncached step (the whole context
  * re-run), their ratio, and a `tf.profile` of one cached step: kernel count and time per kernel name.
  * Run: `nice -n 19 npx tsx bench/profile/decode-step.node.ts [--model small] [--ctx 256] [--backend wasm|cpu]
- *   [--relaxed-simd]` (the relaxed-SIMD kernels Chromium runs).
+ *   [--relaxed-simd]` (the relaxed-SIMD kernels Chromium runs) `[--no-decode-attention]` (the composite ops)
+ *   `[--lora R]` (a rank-R all-linear adapter applied in every step).
  */
+import { randomAdapter } from '../../src/export/export-fixtures.node.js';
+import type { LoraAdapter } from '../../src/lora/lora-adapter';
 import { asGeneration } from '../../src/backend/generation-scope';
 import { initNodeBackend, type NodeBackendName } from '../../src/backend/node';
+import { decodeAttentionSettings } from '../../src/backend/kernels/decode-attention-wasm';
 import { enableRelaxedSimd } from '../../src/quant/kernels/wasm/relaxed-simd.node.js';
 import { tf, type Tensor2D, type Tensor3D } from '../../src/backend/tf';
 import type { DecoderModel, QuantMode } from '../../src/model';
@@ -26,7 +30,7 @@ function arg(name: string, fallback: string): string {
 async function step(model: DecoderModel, ids: number[], cache: KVCache | null): Promise<number> {
   const run = () => {
     const input = tf.tensor2d(Int32Array.from(ids), [1, ids.length], 'int32') as Tensor2D; // [1, seq]
-    const h = model.hiddenStates(input, { cache }); // [1, seq, hidden]
+    const h = model.hiddenStates(input, { cache, hook: adapter }); // [1, seq, hidden]
     const last = h.slice([0, ids.length - 1, 0], [1, 1, -1]) as Tensor3D; // [1, 1, hidden]
     return model.logits(last).reshape([-1]).argMax(); // scalar
   };
@@ -36,6 +40,9 @@ async function step(model: DecoderModel, ids: number[], cache: KVCache | null): 
   next.dispose();
   return id;
 }
+
+/** `--lora R`: a rank-R adapter on every projection (random B), applied in every step. */
+let adapter: LoraAdapter | null = null;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fastest = (xs: number[]): number => Math.min(...xs);
@@ -54,6 +61,9 @@ async function timeSteps(runs: number, body: () => Promise<void>): Promise<{ med
 async function profileMode(name: BenchModelName, mode: QuantMode, ctx: number): Promise<void> {
   const c = benchModelConfig(name);
   const model = buildModel(c, randomWeights(c), createLinearFactory(mode));
+  const rank = Number(arg('lora', '0'));
+  adapter?.dispose();
+  adapter = rank ? await randomAdapter(model, 1, { rank, alpha: 2 * rank, targets: 'all-linear' }, 0.02) : null;
   const prompt = Array.from(randomIds(ctx - 1, c.vocab, ctx));
   const steps = 24;
   const cache = model.createCache(1, ctx + steps + 16);
@@ -115,6 +125,7 @@ async function profileSteps(
 
 async function main(): Promise<void> {
   if (process.argv.includes('--relaxed-simd') && !enableRelaxedSimd()) throw new Error('no relaxed SIMD');
+  if (process.argv.includes('--no-decode-attention')) decodeAttentionSettings.enabled = false;
   const backend = await initNodeBackend(arg('backend', 'wasm') as NodeBackendName);
   const name = arg('model', 'small') as BenchModelName;
   const ctx = Number(arg('ctx', '256'));

@@ -5,7 +5,7 @@
  * own or dispose them.
  */
 import { tf, type Tensor2D } from '../backend/tf';
-import type { AdapterHook, BaseOutput } from '../model/linear';
+import type { AdapterHook, BaseOutput, LowRankTerm } from '../model/linear';
 import type { LoraAdapter } from './lora-adapter';
 
 export interface StackEntry {
@@ -42,6 +42,17 @@ export class AdapterStack implements AdapterHook {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  lowRankTerms(path: string): LowRankTerm[] | null {
+    const terms: LowRankTerm[] = [];
+    for (const { adapter, weight } of this.entries.values()) {
+      if (weight === 0) continue;
+      const own = adapter.lowRankTerms(path, weight);
+      if (own === null) return null;
+      terms.push(...own);
+    }
+    return terms;
   }
 
   /** Σ of each adapter's delta; DoRA adapters each rescale the same base output (exact for one DoRA adapter). */

@@ -6,7 +6,7 @@
  * a trainable magnitude [out] and the delta is DoRA's (`dora.ts`).
  */
 import { tf, type Tensor2D } from '../backend/tf';
-import type { AdapterHook, BaseOutput } from '../model/linear';
+import type { AdapterHook, BaseOutput, LowRankTerm } from '../model/linear';
 import type { Rng } from '../util/rng';
 import { checkRankFits, isTargeted, moduleSettings, type LinearSpec, type ModuleSettings } from './config';
 import { validateLoraConfig, type LoraConfig } from '../spec/lora-config';
@@ -148,6 +148,14 @@ export class LoraAdapter implements AdapterHook {
 
   delta(path: string, x: Tensor2D, base?: BaseOutput): Tensor2D | null {
     return this.weightedDelta(path, x, 1, base);
+  }
+
+  lowRankTerms(path: string, weight = 1): LowRankTerm[] | null {
+    const m = this.modules.get(path);
+    if (!m) return [];
+    const dropping = this.training && this.config.dropout > 0 && this.dropoutRng !== null;
+    if (m.dora || dropping) return null;
+    return [{ a: m.loraA, b: m.loraB, scale: m.scale * weight }];
   }
 
   /**

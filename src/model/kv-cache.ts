@@ -49,6 +49,25 @@ export class KVCache {
     return { k: fullK, v: fullV };
   }
 
+  /** Layer `layer`'s keys and values so far ([batch, kvHeads, length, headDim], owned by the cache), or null. */
+  past(layer: number): { k: Tensor4D; v: Tensor4D } | null {
+    const k = this.keys[layer];
+    const v = this.values[layer];
+    return k && v ? { k, v } : null;
+  }
+
+  /**
+   * Stores `k`/`v` ([batch, kvHeads, length + seq, headDim], the past with this step's appended, built by the
+   * caller, e.g. the wasm decode-attention op) as layer `layer`'s history; the cache keeps them and frees the past.
+   */
+  replace(layer: number, k: Tensor4D, v: Tensor4D): void {
+    const [prevK, prevV] = [this.keys[layer], this.values[layer]];
+    this.keys[layer] = tf.keep(k);
+    this.values[layer] = tf.keep(v);
+    prevK?.dispose();
+    prevV?.dispose();
+  }
+
   /** Padding of [0, length + seq) given the new tokens' mask (null = all real); null when nothing is padding. */
   keyMask(newMask: Uint8Array[] | null, seq: number): Uint8Array[] | null {
     if (!newMask && !this.padding) return null;

@@ -42,6 +42,19 @@ export interface AdapterHook {
    * the frozen layer and its output on `x`, which DoRA needs; plain LoRA ignores it.
    */
   delta(path: string, x: Tensor2D, base?: BaseOutput): Tensor2D | null;
+  /**
+   * The delta for `path` when it is exactly Σ scale · (x·Aᵀ)·Bᵀ over these terms (plain LoRA, no dropout, no
+   * DoRA), so generation may run each term as one fused op; [] when no adapter targets `path`; null when the delta
+   * is anything else (then `delta` is the only way). Optional: hooks without it always go through `delta`.
+   */
+  lowRankTerms?(path: string): LowRankTerm[] | null;
+}
+
+/** One low-rank term of an adapter delta: scale · (x·Aᵀ)·Bᵀ with a [rank, in] and b [out, rank]. */
+export interface LowRankTerm {
+  a: Tensor2D;
+  b: Tensor2D;
+  scale: number;
 }
 
 /** Builds the base `Linear` for one checkpoint weight: dense or packed (`linear-factory.ts`). */

@@ -13,6 +13,7 @@
  */
 import { inGeneration } from '../backend/generation-scope';
 import { fusedRmsNorm, fusedSwiGlu, generationOpsAvailable } from '../backend/kernels/generation-ops-wasm';
+import { decodeAttentionAvailable, fusedDecodeAttention } from '../backend/kernels/decode-attention-wasm';
 import { tf, type Tensor, type Tensor1D, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
 import { buildAttentionMask, buildPositions, readAttentionMask } from './attention-mask';
 import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
@@ -98,6 +99,7 @@ function attention(layer: LayerWeights, i: number, x: Tensor2D, ctx: AttentionCo
   return tf.tidy(() => {
     const { batch, seq, hook } = ctx;
     const { heads, kvHeads, headDim, rmsNormEps } = ctx.config;
+    if (fusedDecode(ctx)) return decodeAttention(layer, i, x, ctx);
     let q = project(layer.q, linearPath(i, 'q_proj'), x, hook).reshape([batch, seq, heads, headDim]) as Tensor4D;
     let k = project(layer.k, linearPath(i, 'k_proj'), x, hook).reshape([batch, seq, kvHeads, headDim]) as Tensor4D;
     const v = project(layer.v, linearPath(i, 'v_proj'), x, hook).reshape([batch, seq, kvHeads, headDim]) as Tensor4D;
@@ -117,6 +119,44 @@ function attention(layer: LayerWeights, i: number, x: Tensor2D, ctx: AttentionCo
     const merged = swapAxes12(out).reshape([batch * seq, heads * headDim]) as Tensor2D; // [batch·seq, heads·headDim]
     return project(layer.o, linearPath(i, 'o_proj'), merged, hook); // [batch·seq, hidden]
   });
+}
+
+/**
+ * Whether this forward's attention runs as the wasm decode op: generation with a cache, one row, one new token,
+ * no mask, RoPE by one shared pair of matrices.
+ */
+function fusedDecode(ctx: AttentionContext): boolean {
+  const m = ctx.ropeMatrices;
+  return (
+    ctx.cache !== null &&
+    ctx.batch === 1 &&
+    ctx.seq === 1 &&
+    ctx.mask === null &&
+    m !== null &&
+    m.q.shape[0] === 1 &&
+    fusedGenerationOps() &&
+    decodeAttentionAvailable()
+  );
+}
+
+/** `attention` for one token of one row through the wasm decode op; the cache keeps the op's keys and values. */
+function decodeAttention(layer: LayerWeights, i: number, x: Tensor2D, ctx: AttentionContext): Tensor2D {
+  const { hook, config, cache, ropeMatrices } = ctx;
+  const { heads, kvHeads, headDim, rmsNormEps } = config;
+  let q: Tensor = project(layer.q, linearPath(i, 'q_proj'), x, hook); // [1, heads·headDim]
+  let k: Tensor = project(layer.k, linearPath(i, 'k_proj'), x, hook); // [1, kvHeads·headDim]
+  const v = project(layer.v, linearPath(i, 'v_proj'), x, hook); // [1, kvHeads·headDim]
+  if (layer.qNorm && layer.kNorm) {
+    q = rmsNorm(q.reshape([heads, headDim]), layer.qNorm, rmsNormEps); // [heads, headDim]
+    k = rmsNorm(k.reshape([kvHeads, headDim]), layer.kNorm, rmsNormEps); // [kvHeads, headDim]
+  }
+  const { out, keys, values } = fusedDecodeAttention(
+    { q, k, v, mq: ropeMatrices!.q, mk: ropeMatrices!.k },
+    cache!.past(i),
+    { heads, kvHeads, headDim },
+  ); // out [1, heads·headDim]; keys, values [1, kvHeads, total, headDim]
+  cache!.replace(i, keys, values);
+  return project(layer.o, linearPath(i, 'o_proj'), out, hook); // [1, hidden]
 }
 
 /**

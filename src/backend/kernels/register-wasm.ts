@@ -10,6 +10,8 @@ import { tf } from '../tf';
 import { batchMatMulWasmConfig } from './batch-mat-mul-wasm';
 import { fusedMatMulWasmConfig } from './fused-mat-mul-wasm';
 import { registerGenerationOps } from './generation-ops-wasm';
+import { registerDecodeAttention } from './decode-attention-wasm';
+import { registerLowRankAdd } from './low-rank-add-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
 import { readWasmInternals } from './wasm-heap-views';
 import { isKernelWrapper, unwrapKernels, wrapKernels } from './kernel-wrappers';
@@ -37,6 +39,8 @@ export function registerWasmKernelOverrides(): boolean {
     FACTORIES.map(([name, make]) => [name, (stock: tf.KernelConfig) => make(stock, transpose)] as const),
   );
   registerGenerationOps();
+  registerDecodeAttention();
+  registerLowRankAdd();
   return true;
 }
 
