@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { rowsMatMulWat } from '../../../backend/kernels/rows-matmul-wat';
+import { swigluWat } from '../../../backend/kernels/swiglu-wat';
 import { buildKey, WASM_BUILDS, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
 import { dequantWat } from './dequant-wat';
 import { gemvWat } from './gemv-wat';
@@ -41,6 +42,13 @@ export const KERNEL_MODULES: readonly KernelModuleSpec[] = [
     what: 'The few-row f32 matmul modules',
     from: 'src/backend/kernels/rows-matmul-wat.ts',
     wat: rowsMatMulWat,
+  },
+  {
+    file: path.resolve(here, '../../../backend/kernels/swiglu-modules.generated.ts'),
+    constName: 'SWIGLU_MODULES',
+    what: "Generation's SwiGLU module",
+    from: 'src/backend/kernels/swiglu-wat.ts',
+    wat: swigluWat,
   },
   {
     file: path.join(here, 'dequant-modules.generated.ts'),
