@@ -17,7 +17,7 @@ describe('decode attention as one wasm op', () => {
 
   it('equals RoPE, the cache append and grouped softmax attention done op by op (GQA, with and without a past)', () => {
     const [heads, kvHeads, hd] = [6, 2, 16];
-    for (const past of [0, 1, 7]) {
+    for (const past of [0, 1, 7, 30]) {
       const q = tf.randomNormal([1, heads * hd], 0, 1, 'float32', 1);
       const k = tf.randomNormal([1, kvHeads * hd], 0, 1, 'float32', 2);
       const v = tf.randomNormal([1, kvHeads * hd], 0, 1, 'float32', 3);

@@ -14,9 +14,10 @@
  * headDim], and the cache's past keys and values [1, kvHeads, past, headDim] (absent at the first token). Outputs
  * out [1, heads·headDim] (the merged heads o_proj takes), and the new keys and values [1, kvHeads, past + 1,
  * headDim] the cache keeps. Inside generation only (no gradient, no mask): f32 sums in another order than tfjs's
- * (within float rounding), softmax in f64.
+ * (within float rounding), softmax's exponentials in SIMD (about 1 ulp).
  */
 import { tf } from '../tf';
+import { generationMath, type GenerationMath } from './generation-math-wasm';
 import { heapArrays, heapScratch } from './heap-scratch';
 import { rowsMatMulKernels } from './rows-matmul-wasm';
 import { backendMemory, heapOffset, readWasmInternals } from './wasm-heap-views';
@@ -72,6 +73,7 @@ const decodeAttentionConfig: tf.KernelConfig = {
     const krOff = qrOff + 4 * heads * hd;
     const sOff = krOff + 4 * kvHeads * hd;
     const f32 = heapArrays(memory).f32;
+    const math = generationMath(backend);
     const at = (t: tf.TensorInfo) => heapOffset(b, t);
     mm.mm_nn(at(q), at(mq), qrOff, heads, hd, hd); // q' = q · Mq
     mm.mm_nn(at(k), at(mk), krOff, kvHeads, hd, hd); // k' = k · Mk
@@ -89,7 +91,7 @@ const decodeAttentionConfig: tf.KernelConfig = {
       // scores [group, total] = q'[heads of g] · keys[g]ᵀ, softmax per row, then out[heads of g] = p · values[g]
       const qRows = qrOff + 4 * g * group * hd;
       mm.mm_nt(qRows, 4 * (keysAt + dst), sOff, group, hd, total);
-      softmaxRows(f32, sOff / 4, group, total);
+      softmaxRows(f32, math, sOff, group, total);
       mm.mm_nn(sOff, 4 * (valuesAt + dst), at(out) + 4 * g * group * hd, group, total, hd);
     }
     if (!marked) performance.mark('lora-studio:decode-attention'); // once: the e2e suite reads it in the worker
@@ -98,14 +100,17 @@ const decodeAttentionConfig: tf.KernelConfig = {
   },
 };
 
-/** Softmax of each of `rows` rows of `n` floats at `from`, in place (max-shifted, summed in f64). */
-function softmaxRows(f32: Float32Array, from: number, rows: number, n: number): void {
+/**
+ * Softmax of each of `rows` rows of `n` floats at byte offset `from`, in place: max-shifted exponentials four lanes
+ * at a time (generation-math-wat.ts) where they load, the tail and the normalisation here.
+ */
+function softmaxRows(f32: Float32Array, math: GenerationMath | null, from: number, rows: number, n: number): void {
   for (let r = 0; r < rows; r++) {
-    const row = from + r * n;
+    const row = from / 4 + r * n;
     let max = -Infinity;
     for (let i = 0; i < n; i++) if (f32[row + i] > max) max = f32[row + i];
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
+    let sum = math ? math.exp_shift_sum(4 * row, n, max) : 0;
+    for (let i = math ? n - (n % 4) : 0; i < n; i++) {
       const e = Math.exp(f32[row + i] - max);
       f32[row + i] = e;
       sum += e;

@@ -4,16 +4,15 @@
  * - `LoraStudioRmsNorm`: weight · x / sqrt(mean(x²) + eps) over the last axis, one kernel instead of six
  *   (Square, Mean, Add, Rsqrt, Multiply, Multiply);
  * - `LoraStudioSwiGlu`: silu(gate) ⊙ up, one instead of three (Sigmoid, Multiply, Multiply), four lanes at a time
- *   in wasm (swiglu-wat.ts: a polynomial e^x within ~1 ulp).
+ *   in wasm (generation-math-wat.ts: a polynomial e^x within ~1 ulp).
  * They run inside generation only (`src/model/llama.ts` asks `generationOpsAvailable()` and
  * `backend/generation-scope.ts`), have no gradient, and sum in a different order than tfjs's Mean (within float
  * rounding, ~1e-7): scoring and training keep the composite ops, whose values the PyTorch goldens hold.
  * Written over heap views like slice-wasm.ts: the output is allocated first, because a heap growth detaches views.
  */
 import { tf } from '../tf';
-import { SWIGLU_MODULES } from './swiglu-modules.generated';
-import { backendMemory, heapOffset, readWasmInternals } from './wasm-heap-views';
-import { instantiateKernels } from './wasm-kernel-module';
+import { generationMath } from './generation-math-wasm';
+import { heapOffset, readWasmInternals } from './wasm-heap-views';
 
 export const RMS_NORM = 'LoraStudioRmsNorm';
 export const SWIGLU = 'LoraStudioSwiGlu';
@@ -63,8 +62,8 @@ const swiGluConfig: tf.KernelConfig = {
     const gs = b.typedArrayFromHeap(gate) as Float32Array;
     const us = b.typedArrayFromHeap(up) as Float32Array;
     const ys = b.typedArrayFromHeap(out) as Float32Array;
-    // Four lanes at a time in wasm (swiglu-wat.ts) where it loads; the tail, or everything without SIMD, here.
-    const simd = swigluKernel(backend);
+    // Four lanes at a time in wasm (generation-math-wat.ts) where it loads; the tail, or everything without SIMD, here.
+    const simd = generationMath(backend)?.swiglu;
     const wasInternals = readWasmInternals(backend);
     let from = 0;
     if (simd && wasInternals) {
@@ -78,21 +77,6 @@ const swiGluConfig: tf.KernelConfig = {
     return out;
   },
 };
-
-const swigluLoaded = new WeakMap<WebAssembly.Memory, SwigluFn | null>();
-type SwigluFn = (gate: number, up: number, out: number, count: number) => void;
-
-/** The SIMD SwiGLU bound to this backend's heap (once per heap), or null (not tfjs-wasm 4.x, or no SIMD). */
-function swigluKernel(backend: object): SwigluFn | null {
-  const b = readWasmInternals(backend);
-  const memory = b ? backendMemory(b) : null;
-  if (!memory) return null;
-  if (!swigluLoaded.has(memory)) {
-    const built = instantiateKernels<{ swiglu: SwigluFn }>(SWIGLU_MODULES, memory);
-    swigluLoaded.set(memory, built ? built.exports.swiglu : null);
-  }
-  return swigluLoaded.get(memory) ?? null;
-}
 
 /** Registers both for 'wasm' (idempotent). */
 export function registerGenerationOps(): void {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { rowsMatMulWat } from '../../../backend/kernels/rows-matmul-wat';
-import { swigluWat } from '../../../backend/kernels/swiglu-wat';
+import { generationMathWat } from '../../../backend/kernels/generation-math-wat';
 import { buildKey, WASM_BUILDS, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
 import { dequantWat } from './dequant-wat';
 import { gemvWat } from './gemv-wat';
@@ -44,11 +44,11 @@ export const KERNEL_MODULES: readonly KernelModuleSpec[] = [
     wat: rowsMatMulWat,
   },
   {
-    file: path.resolve(here, '../../../backend/kernels/swiglu-modules.generated.ts'),
-    constName: 'SWIGLU_MODULES',
+    file: path.resolve(here, '../../../backend/kernels/generation-math-modules.generated.ts'),
+    constName: 'GENERATION_MATH_MODULES',
     what: "Generation's SwiGLU module",
-    from: 'src/backend/kernels/swiglu-wat.ts',
-    wat: swigluWat,
+    from: 'src/backend/kernels/generation-math-wat.ts',
+    wat: generationMathWat,
   },
   {
     file: path.join(here, 'dequant-modules.generated.ts'),

@@ -1,0 +1,27 @@
+/**
+ * Loads generation's SIMD exponentials (`generation-math-wat.ts`, assembled into
+ * `generation-math-modules.generated.ts`) against tfjs-wasm's heap, once per heap; null without wasm SIMD (callers
+ * then compute in JS).
+ */
+import { GENERATION_MATH_MODULES } from './generation-math-modules.generated';
+import { backendMemory, readWasmInternals } from './wasm-heap-views';
+import { instantiateKernels } from './wasm-kernel-module';
+
+export interface GenerationMath {
+  /** out = silu(gate) ⊙ up over the first count − count mod 4 floats (byte offsets). */
+  swiglu(gate: number, up: number, out: number, count: number): void;
+  /** p[i] = e^(p[i] − shift) over the first count − count mod 4 floats at byte offset p; returns their sum. */
+  exp_shift_sum(p: number, count: number, shift: number): number;
+}
+
+const loaded = new WeakMap<WebAssembly.Memory, GenerationMath | null>();
+
+/** The kernels bound to this wasm backend's heap, or null (not tfjs-wasm 4.x, or no SIMD). */
+export function generationMath(backend: object): GenerationMath | null {
+  const b = readWasmInternals(backend);
+  const memory = b ? backendMemory(b) : null;
+  if (!memory) return null;
+  if (!loaded.has(memory))
+    loaded.set(memory, instantiateKernels<GenerationMath>(GENERATION_MATH_MODULES, memory)?.exports ?? null);
+  return loaded.get(memory) ?? null;
+}
