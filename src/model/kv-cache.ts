@@ -1,8 +1,9 @@
 /**
  * Key/value cache for incremental decoding: per layer, the rotated keys and the values of every token seen so far,
  * [batch, kvHeads, length, headDim], plus each row's padding history so later steps keep masking padded keys.
- * Tensors are immutable in tfjs, so each step concatenates; the cache owns (keeps) its tensors and frees the
- * previous ones, whatever `tf.tidy` the forward runs in.
+ * Tensors are immutable in tfjs, so each step of the composite path concatenates; the wasm decode-attention op
+ * instead writes each token into spare rows of its buffers (`past`, `growTo`, `replace`). The cache owns (keeps)
+ * its tensors and frees the previous ones, whatever `tf.tidy` the forward runs in.
  */
 import { tf, type Tensor4D } from '../backend/tf';
 
@@ -38,18 +39,33 @@ export class KVCache {
    * [batch, kvHeads, length + seq, headDim]. The returned tensors belong to the cache.
    */
   append(layer: number, k: Tensor4D, v: Tensor4D): { k: Tensor4D; v: Tensor4D } {
-    const prevK = this.keys[layer];
-    const prevV = this.values[layer];
+    const prevK = this.filled(this.keys[layer]);
+    const prevV = this.filled(this.values[layer]);
     const fullK = tf.keep(prevK ? (tf.concat([prevK, k], 2) as Tensor4D) : k.clone());
     const fullV = tf.keep(prevV ? (tf.concat([prevV, v], 2) as Tensor4D) : v.clone());
-    prevK?.dispose();
-    prevV?.dispose();
+    for (const [held, used] of [
+      [this.keys[layer], prevK],
+      [this.values[layer], prevV],
+    ] as const) {
+      if (used && used !== held) used.dispose();
+      held?.dispose();
+    }
     this.keys[layer] = fullK;
     this.values[layer] = fullV;
     return { k: fullK, v: fullV };
   }
 
-  /** Layer `layer`'s keys and values so far ([batch, kvHeads, length, headDim], owned by the cache), or null. */
+  /** `t` cut to the `length` tokens it holds (a buffer grown in place has spare rows; the cut is a new tensor). */
+  private filled(t: Tensor4D | null): Tensor4D | null {
+    if (!t || t.shape[2] === this.length) return t;
+    const [b, h, , d] = t.shape;
+    return t.slice([0, 0, 0, 0], [b, h, this.length, d]);
+  }
+
+  /**
+   * Layer `layer`'s buffers ([batch, kvHeads, rows, headDim], owned by the cache; the first `length` rows hold
+   * keys and values, rows ≥ length when a step wrote in place), or null before the first token.
+   */
   past(layer: number): { k: Tensor4D; v: Tensor4D } | null {
     const k = this.keys[layer];
     const v = this.values[layer];
@@ -57,8 +73,16 @@ export class KVCache {
   }
 
   /**
-   * Stores `k`/`v` ([batch, kvHeads, length + seq, headDim], the past with this step's appended, built by the
-   * caller, e.g. the wasm decode-attention op) as layer `layer`'s history; the cache keeps them and frees the past.
+   * Rows to give layer buffers that must grow to take `seq` more tokens in place: double, at least 64, never past
+   * `maxLen` (the generation estimate counts the cache at maxLen tokens).
+   */
+  growTo(seq: number): number {
+    return Math.min(this.maxLen, Math.max(this.length + seq, 2 * this.length, 64));
+  }
+
+  /**
+   * Stores `k`/`v` ([batch, kvHeads, rows ≥ length + seq, headDim], built by the caller, e.g. the wasm decode
+   * attention op growing the cache) as layer `layer`'s buffers; the cache keeps them and frees the old ones.
    */
   replace(layer: number, k: Tensor4D, v: Tensor4D): void {
     const [prevK, prevV] = [this.keys[layer], this.values[layer]];

@@ -150,12 +150,14 @@ function decodeAttention(layer: LayerWeights, i: number, x: Tensor2D, ctx: Atten
     q = rmsNorm(q.reshape([heads, headDim]), layer.qNorm, rmsNormEps); // [heads, headDim]
     k = rmsNorm(k.reshape([kvHeads, headDim]), layer.kNorm, rmsNormEps); // [kvHeads, headDim]
   }
-  const { out, keys, values } = fusedDecodeAttention(
-    { q, k, v, mq: ropeMatrices!.q, mk: ropeMatrices!.k },
-    cache!.past(i),
-    { heads, kvHeads, headDim },
-  ); // out [1, heads·headDim]; keys, values [1, kvHeads, total, headDim]
-  cache!.replace(i, keys, values);
+  const { out, grown } = fusedDecodeAttention({ q, k, v, mq: ropeMatrices!.q, mk: ropeMatrices!.k }, cache!.past(i), {
+    heads,
+    kvHeads,
+    headDim,
+    past: cache!.length,
+    capacity: cache!.growTo(1),
+  }); // out [1, heads·headDim]; the token's key and value went into the cache's buffers, or into grown ones
+  if (grown) cache!.replace(i, grown.keys, grown.values);
   return project(layer.o, linearPath(i, 'o_proj'), out, hook); // [1, hidden]
 }
 

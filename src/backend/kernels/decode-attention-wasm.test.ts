@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../node';
+import { asGeneration } from '../generation-scope';
 import { tf } from '../tf';
 import { cachedGreedyDecode } from '../../test-utils/cached-decode';
 import { loadModel } from '../../model/load';
@@ -15,20 +16,32 @@ describe('decode attention as one wasm op', () => {
     decodeAttentionSettings.enabled = true;
   });
 
-  it('equals RoPE, the cache append and grouped softmax attention done op by op (GQA, with and without a past)', () => {
+  it('equals RoPE, the cache append and grouped softmax attention done op by op (GQA; no past, a full past that grows, spare rows written in place)', () => {
     const [heads, kvHeads, hd] = [6, 2, 16];
-    for (const past of [0, 1, 7, 30]) {
+    // [past tokens, rows of the past buffers (their capacity), rows to grow to]
+    const cases: Array<[number, number, number]> = [
+      [0, 0, 64],
+      [1, 1, 64],
+      [7, 7, 9],
+      [30, 40, 80],
+    ];
+    for (const [past, rows, capacity] of cases) {
       const q = tf.randomNormal([1, heads * hd], 0, 1, 'float32', 1);
       const k = tf.randomNormal([1, kvHeads * hd], 0, 1, 'float32', 2);
       const v = tf.randomNormal([1, kvHeads * hd], 0, 1, 'float32', 3);
       const mq = tf.randomNormal([1, hd, hd], 0, 0.3, 'float32', 4) as tf.Tensor3D;
       const mk = tf.randomNormal([1, hd, hd], 0, 0.3, 'float32', 5) as tf.Tensor3D;
-      const pk = past ? (tf.randomNormal([1, kvHeads, past, hd], 0, 1, 'float32', 6) as tf.Tensor4D) : null;
-      const pv = past ? (tf.randomNormal([1, kvHeads, past, hd], 0, 1, 'float32', 7) as tf.Tensor4D) : null;
-      const fused = fusedDecodeAttention({ q, k, v, mq, mk }, pk && pv ? { k: pk, v: pv } : null, {
+      const bufK = rows ? (tf.randomNormal([1, kvHeads, rows, hd], 0, 1, 'float32', 6) as tf.Tensor4D) : null;
+      const bufV = rows ? (tf.randomNormal([1, kvHeads, rows, hd], 0, 1, 'float32', 7) as tf.Tensor4D) : null;
+      // What the buffers hold before the op: the past, and what the reference appends to
+      const pk = bufK ? bufK.slice([0, 0, 0, 0], [1, kvHeads, past, hd]) : null;
+      const pv = bufV ? bufV.slice([0, 0, 0, 0], [1, kvHeads, past, hd]) : null;
+      const fused = fusedDecodeAttention({ q, k, v, mq, mk }, bufK && bufV ? { k: bufK, v: bufV } : null, {
         heads,
         kvHeads,
         headDim: hd,
+        past,
+        capacity,
       });
       // Reference, op by op
       const qr = tf.matMul(q.reshape([heads, hd]), mq.reshape([hd, hd])); // [heads, hd]
@@ -41,13 +54,40 @@ describe('decode attention as one wasm op', () => {
       const scores = tf.matMul(qg, keys.reshape([kvHeads, past + 1, hd]), false, true); // [kvHeads, group, total]
       const ref = tf.matMul(tf.softmax(scores, -1), values.reshape([kvHeads, past + 1, hd])).reshape([1, heads * hd]);
       expect(fused.out.shape).toEqual([1, heads * hd]);
-      expect(fused.keys.shape).toEqual([1, kvHeads, past + 1, hd]);
       expect(maxRelError(fused.out.dataSync(), ref.dataSync())).toBeLessThan(1e-5);
-      expect(maxRelError(fused.keys.dataSync(), keys.dataSync())).toBeLessThan(1e-6);
-      expect(Array.from(fused.values.dataSync())).toEqual(Array.from(values.dataSync())); // copied, not computed
-      tf.dispose([q, k, v, mq, mk, qr, kr, vr, keys, values, qg, scores, ref, fused.out, fused.keys, fused.values]);
-      tf.dispose([pk, pv].filter((t): t is tf.Tensor4D => t !== null));
+      // The token landed in spare rows of the old buffers, or in new ones of `capacity` rows with the past copied
+      expect(fused.grown === null).toBe(past < rows);
+      const heldK = fused.grown ? fused.grown.keys : bufK!;
+      const heldV = fused.grown ? fused.grown.values : bufV!;
+      expect(heldK.shape).toEqual([1, kvHeads, fused.grown ? capacity : rows, hd]);
+      const filledK = heldK.slice([0, 0, 0, 0], [1, kvHeads, past + 1, hd]);
+      const filledV = heldV.slice([0, 0, 0, 0], [1, kvHeads, past + 1, hd]);
+      expect(maxRelError(filledK.dataSync(), keys.dataSync())).toBeLessThan(1e-6);
+      expect(Array.from(filledV.dataSync())).toEqual(Array.from(values.dataSync())); // copied, not computed
+      tf.dispose([q, k, v, mq, mk, qr, kr, vr, keys, values, qg, scores, ref, fused.out, filledK, filledV]);
+      if (fused.grown) tf.dispose([fused.grown.keys, fused.grown.values]);
+      tf.dispose([bufK, bufV, pk, pv].filter((t): t is tf.Tensor4D => t !== null));
     }
+  });
+
+  it('a cache grown in place by the op still serves a later many-token forward (the composite path cuts its spare rows)', async () => {
+    const m = await loadModel(modelFixtureFiles('qwen2'));
+    const run = async (fused: boolean) => {
+      decodeAttentionSettings.enabled = fused;
+      const cache = m.createCache(1, 16);
+      const forward = (ids: number[]) =>
+        asGeneration(() => tf.tidy(() => m.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), { cache })));
+      for (const ids of [[3, 14], [15], [92]]) forward(ids).dispose(); // prompt, then two decode steps
+      const after = forward([65, 35, 89]); // three tokens at once: the composite path on the same cache
+      const out = (await after.data()) as Float32Array;
+      after.dispose();
+      cache.dispose();
+      return out;
+    };
+    const viaOp = await run(true);
+    const composite = await run(false);
+    expect(maxRelError(viaOp, composite)).toBeLessThan(1e-5);
+    m.dispose();
   });
 
   // llama (MHA, tied), qwen2 (q/k/v biases), qwen3 (per-head q/k norms), llama3 RoPE scaling

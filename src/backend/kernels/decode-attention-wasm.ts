@@ -11,9 +11,11 @@
  *   out[h] = softmax(q'[h] · keys[g]ᵀ) · values[g]                  g = ⌊h / group⌋, as HF's repeat_kv
  *
  * Inputs q [1, heads·headDim] (any shape of that size), k and v [1, kvHeads·headDim], Mq and Mk [1, headDim,
- * headDim], and the cache's past keys and values [1, kvHeads, past, headDim] (absent at the first token). Outputs
- * out [1, heads·headDim] (the merged heads o_proj takes), and the new keys and values [1, kvHeads, past + 1,
- * headDim] the cache keeps. Inside generation only (no gradient, no mask): f32 sums in another order than tfjs's
+ * headDim], and the cache's buffers [1, kvHeads, rows, headDim] whose first `past` rows hold keys and values
+ * (absent at the first token). The cache grows in place: while rows > past this token's key and value are written
+ * into row `past` of those buffers (no copy of the past, the composite path's concat copies it all every step);
+ * otherwise the op allocates buffers of `capacity` rows, copies the past over and outputs them too. Output out [1,
+ * heads·headDim] (the merged heads o_proj takes). Inside generation only (no gradient, no mask): f32 sums in another order than tfjs's
  * (within float rounding), softmax's exponentials in SIMD (about 1 ulp).
  */
 import { tf } from '../tf';
@@ -31,6 +33,10 @@ export interface DecodeAttentionAttrs {
   heads: number;
   kvHeads: number;
   headDim: number;
+  /** Tokens already in the cache (rows of the past buffers that hold keys). */
+  past: number;
+  /** Rows to allocate when the past buffers are full or absent (≥ past + 1). */
+  capacity: number;
 }
 
 function need(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
@@ -47,7 +53,7 @@ const decodeAttentionConfig: tf.KernelConfig = {
   kernelName: DECODE_ATTENTION,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const { heads, kvHeads, headDim: hd } = attrs as unknown as DecodeAttentionAttrs;
+    const { heads, kvHeads, headDim: hd, past, capacity } = attrs as unknown as DecodeAttentionAttrs;
     const b = readWasmInternals(backend);
     const memory = b ? backendMemory(b) : null;
     const mm = memory ? rowsMatMulKernels(memory) : null;
@@ -55,18 +61,24 @@ const decodeAttentionConfig: tf.KernelConfig = {
     const [q, k, v, mq, mk] = ['q', 'k', 'v', 'mq', 'mk'].map((n) => need(inputs, n));
     const pastK = inputs.pastK ?? null;
     const pastV = inputs.pastV ?? null;
-    const past = pastK ? pastK.shape[2] : 0;
+    const rows = pastK ? pastK.shape[2] : 0; // the past buffers' rows (their capacity)
     const total = past + 1;
     const group = heads / kvHeads;
     if (size(q) !== heads * hd || size(k) !== kvHeads * hd || size(v) !== kvHeads * hd)
       throw new Error('decode attention: q, k or v has the wrong size for one token of one row');
     if (size(mq) !== hd * hd || size(mk) !== hd * hd) throw new Error('decode attention: RoPE matrices must be shared');
-    if (pastK && (!pastV || size(pastK) !== kvHeads * past * hd || size(pastV) !== kvHeads * past * hd))
+    if (pastK && (!pastV || size(pastK) !== kvHeads * rows * hd || size(pastV) !== size(pastK) || past > rows))
       throw new Error('decode attention: past keys and values disagree');
+    if (!pastK && past > 0) throw new Error('decode attention: a past without its keys');
+    // Room for this token in the past buffers: write it in place. Else new buffers of `capacity` rows.
+    const inPlace = pastK !== null && pastV !== null && past < rows;
+    const cap = inPlace ? rows : capacity;
+    if (cap < total) throw new Error(`decode attention: capacity ${cap} < ${total} tokens`);
     // Outputs, then scratch, then views: an allocation may grow the heap, which replaces its buffer.
     const out = b.makeOutput([1, heads * hd], 'float32');
-    const keys = b.makeOutput([1, kvHeads, total, hd], 'float32');
-    const values = b.makeOutput([1, kvHeads, total, hd], 'float32');
+    const grown = inPlace ? null : [0, 1].map(() => b.makeOutput([1, kvHeads, cap, hd], 'float32'));
+    const keys = grown ? grown[0] : pastK!;
+    const values = grown ? grown[1] : pastV!;
     // Scratch: q' [heads, hd], k' [kvHeads, hd], one KV head's scores [group, total]
     const qrOff = heapScratch(b, 4 * (heads * hd + kvHeads * hd + group * total));
     if (qrOff === null) throw new Error('decode attention: the wasm heap has no allocator');
@@ -78,17 +90,17 @@ const decodeAttentionConfig: tf.KernelConfig = {
     mm.mm_nn(at(q), at(mq), qrOff, heads, hd, hd); // q' = q · Mq
     mm.mm_nn(at(k), at(mk), krOff, kvHeads, hd, hd); // k' = k · Mk
     const [keysAt, valuesAt, vAt] = [at(keys) / 4, at(values) / 4, at(v) / 4];
-    const [pastKAt, pastVAt] = [pastK ? at(pastK) / 4 : 0, pastV ? at(pastV) / 4 : 0];
-    const headFloats = total * hd;
+    const headFloats = cap * hd; // a KV head's rows in the buffers this step reads
     for (let g = 0; g < kvHeads; g++) {
       const dst = g * headFloats;
-      if (past) {
-        f32.copyWithin(keysAt + dst, pastKAt + g * past * hd, pastKAt + (g + 1) * past * hd);
-        f32.copyWithin(valuesAt + dst, pastVAt + g * past * hd, pastVAt + (g + 1) * past * hd);
+      if (grown && past) {
+        const [fromK, fromV] = [at(pastK!) / 4 + g * rows * hd, at(pastV!) / 4 + g * rows * hd];
+        f32.copyWithin(keysAt + dst, fromK, fromK + past * hd);
+        f32.copyWithin(valuesAt + dst, fromV, fromV + past * hd);
       }
       f32.copyWithin(keysAt + dst + past * hd, krOff / 4 + g * hd, krOff / 4 + (g + 1) * hd);
       f32.copyWithin(valuesAt + dst + past * hd, vAt + g * hd, vAt + (g + 1) * hd);
-      // scores [group, total] = q'[heads of g] · keys[g]ᵀ, softmax per row, then out[heads of g] = p · values[g]
+      // scores [group, total] = q'[heads of g] · keys[g, :total]ᵀ, softmax per row, then out[heads of g] = p · values
       const qRows = qrOff + 4 * g * group * hd;
       mm.mm_nt(qRows, 4 * (keysAt + dst), sOff, group, hd, total);
       softmaxRows(f32, math, sOff, group, total);
@@ -96,7 +108,7 @@ const decodeAttentionConfig: tf.KernelConfig = {
     }
     if (!marked) performance.mark('lora-studio:decode-attention'); // once: the e2e suite reads it in the worker
     marked = true;
-    return [out, keys, values];
+    return grown ? [out, ...grown] : [out];
   },
 };
 
@@ -135,15 +147,18 @@ export function decodeAttentionAvailable(): boolean {
 }
 
 /**
- * The op: q [.., heads·hd], k/v [.., kvHeads·hd], RoPE matrices [1, hd, hd], the cache's past keys/values or null
- * → the merged heads [1, heads·hd] and the new keys/values [1, kvHeads, past + 1, hd]. No gradient.
+ * The op: q [.., heads·hd], k/v [.., kvHeads·hd], RoPE matrices [1, hd, hd], the cache's buffers (rows ≥
+ * `attrs.past`, keys in the first `past`) or null → the merged heads [1, heads·hd], and new buffers of
+ * `attrs.capacity` rows when the token did not fit in the old ones (else it was written into them, in place).
+ * No gradient.
  */
 export function fusedDecodeAttention(
   x: { q: tf.Tensor; k: tf.Tensor; v: tf.Tensor; mq: tf.Tensor3D; mk: tf.Tensor3D },
   past: { k: tf.Tensor4D; v: tf.Tensor4D } | null,
   attrs: DecodeAttentionAttrs,
-): { out: tf.Tensor2D; keys: tf.Tensor4D; values: tf.Tensor4D } {
+): { out: tf.Tensor2D; grown: { keys: tf.Tensor4D; values: tf.Tensor4D } | null } {
   const inputs: tf.NamedTensorMap = { ...x, ...(past ? { pastK: past.k, pastV: past.v } : {}) };
-  const [out, keys, values] = tf.engine().runKernel(DECODE_ATTENTION, inputs, { ...attrs }) as tf.Tensor[];
-  return { out: out as tf.Tensor2D, keys: keys as tf.Tensor4D, values: values as tf.Tensor4D };
+  const outs = tf.engine().runKernel(DECODE_ATTENTION, inputs, { ...attrs }) as tf.Tensor[];
+  const grown = outs.length === 3 ? { keys: outs[1] as tf.Tensor4D, values: outs[2] as tf.Tensor4D } : null;
+  return { out: outs[0] as tf.Tensor2D, grown };
 }
