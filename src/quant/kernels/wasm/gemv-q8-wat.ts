@@ -79,3 +79,67 @@ export function q8Funcs(): string {
   const rows = Array.from({ length: Q8_MAX_ROWS }, (_, i) => i + 1);
   return GROUP_SIZES.flatMap((g) => rows.map((r) => gemvQ8Func(r, g))).join('');
 }
+
+/**
+ * prepare_x8(x, xq, xscales, groups, groupSize): `prepareXq8` (gemv-wasm.ts) for whole groups, four lanes at a
+ * time — in JS it cost as much as the GEMV it feeds at decode sizes. Per group: the largest |x| (NaN-propagating,
+ * as the JS), xscale = max / 127, xq = nearest(x · 127 / max) (ties to even; the JS rounds them up), the header
+ * [−8·Σxq, 0, 0, 0], then per 32 columns the 16 even and the 16 odd columns' codes. Byte offsets; x's groups must be
+ * whole (inFeatures a multiple of groupSize: the caller checks).
+ */
+export function prepareX8Func(): string {
+  const lanes = (v: string) =>
+    `(f32.max (f32.max (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.max (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
+  const q = (k: number) =>
+    `(i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=${16 * k} (local.get $xp)) (local.get $toQ))))`;
+  const codes = Array.from({ length: 8 }, (_, k) => `(local.set $c${k} ${q(k)})`).join('\n          ');
+  const sum = Array.from(
+    { length: 8 },
+    (_, k) => `(local.set $sum (i32x4.add (local.get $sum) (local.get $c${k})))`,
+  ).join('\n          ');
+  const even = Array.from({ length: 16 }, (_, i) => 2 * i).join(' ');
+  const odd = Array.from({ length: 16 }, (_, i) => 2 * i + 1).join(' ');
+  return `
+  (func (export "prepare_x8") (param $x i32) (param $xq i32) (param $xs i32) (param $groups i32) (param $groupSize i32)
+    (local $g i32) (local $xp i32) (local $end i32) (local $max v128) (local $m f32) (local $toQ v128) (local $sum v128)
+    (local $lo v128) (local $hi v128) (local $out i32)
+    ${Array.from({ length: 8 }, (_, k) => `(local $c${k} v128)`).join(' ')}
+    (block $groups_done (loop $group
+      (br_if $groups_done (i32.ge_u (local.get $g) (local.get $groups)))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $groupSize) (i32.const 2))))
+      (local.set $max (v128.const i32x4 0 0 0 0))
+      (local.set $xp (local.get $x))
+      (block $m_done (loop $m_each
+        (br_if $m_done (i32.ge_u (local.get $xp) (local.get $end)))
+        (local.set $max (f32x4.max (local.get $max) (f32x4.abs (v128.load (local.get $xp)))))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+        (br $m_each)))
+      (local.set $m ${lanes('(local.get $max)')})
+      (f32.store (local.get $xs) (f32.div (local.get $m) (f32.const 127)))
+      (local.set $toQ (f32x4.splat (select (f32.div (f32.const 127) (local.get $m)) (f32.const 0)
+        (f32.gt (local.get $m) (f32.const 0)))))
+      (local.set $sum (v128.const i32x4 0 0 0 0))
+      (local.set $xp (local.get $x))
+      (local.set $out (i32.add (local.get $xq) (i32.const ${Q8_GROUP_HEADER_BYTES})))
+      (block $b_done (loop $block
+        (br_if $b_done (i32.ge_u (local.get $xp) (local.get $end)))
+          ${codes}
+          ${sum}
+          (local.set $lo (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $c0) (local.get $c1))
+            (i16x8.narrow_i32x4_s (local.get $c2) (local.get $c3))))
+          (local.set $hi (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $c4) (local.get $c5))
+            (i16x8.narrow_i32x4_s (local.get $c6) (local.get $c7))))
+          (v128.store (local.get $out) (i8x16.shuffle ${even} (local.get $lo) (local.get $hi)))
+          (v128.store offset=16 (local.get $out) (i8x16.shuffle ${odd} (local.get $lo) (local.get $hi)))
+        (local.set $out (i32.add (local.get $out) (i32.const 32)))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 128)))
+        (br $block)))
+      (v128.store (local.get $xq) (i32x4.replace_lane 0 (v128.const i32x4 0 0 0 0) (i32.mul (i32.const -8)
+        (i32.add (i32.add (i32x4.extract_lane 0 (local.get $sum)) (i32x4.extract_lane 1 (local.get $sum)))
+          (i32.add (i32x4.extract_lane 2 (local.get $sum)) (i32x4.extract_lane 3 (local.get $sum)))))))
+      (local.set $x (local.get $end))
+      (local.set $xq (local.get $out))
+      (local.set $xs (i32.add (local.get $xs) (i32.const 4)))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br $group))))`;
+}

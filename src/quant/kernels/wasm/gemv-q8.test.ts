@@ -131,6 +131,45 @@ describe('int4 GEMV with x as 8-bit integers (relaxed SIMD)', () => {
     expect(maxRelError(y, ofRounded)).toBeLessThan(2e-6);
   });
 
+  it('the SIMD layout kernel writes what prepareXq8 writes (codes within one step at rounding ties), for whole groups', () => {
+    for (const [inp, g] of [
+      [576, 64],
+      [256, 128],
+      [96, 32],
+    ] as const) {
+      const l = packedLayout('int4', inp, g);
+      const rowBytes = xq8RowBytes(l.paddedIn, g);
+      const memory = new WebAssembly.Memory({ initial: 4 });
+      const k = gemvKernels(memory, 'relaxed')!;
+      const x = randomUniform(inp, inp + g);
+      x[5] = 0;
+      const [xOff, simdOff, simdScales] = [64, 64 + 4 * inp + 64, 64 + 4 * inp + 64 + rowBytes + 64];
+      new Float32Array(memory.buffer, xOff, inp).set(x);
+      k.prepare_x8(xOff, simdOff, simdScales, l.groupsPerRow, g);
+      const jsBytes = new ArrayBuffer(rowBytes);
+      const jsScales = new Float32Array(l.groupsPerRow);
+      prepareXq8(x, 0, inp, new Int8Array(jsBytes), new Int32Array(jsBytes), jsScales, l.paddedIn, g);
+      const simdScale = new Float32Array(memory.buffer, simdScales, l.groupsPerRow);
+      for (let i = 0; i < l.groupsPerRow; i++)
+        expect(Math.abs(simdScale[i] - jsScales[i])).toBeLessThanOrEqual(1e-7 * jsScales[i]);
+      const simdCodes = new Int8Array(memory.buffer, simdOff, rowBytes);
+      const jsCodes = new Int8Array(jsBytes);
+      let differ = 0;
+      for (let grp = 0; grp < l.groupsPerRow; grp++) {
+        const at = grp * (Q8_GROUP_HEADER_BYTES + g);
+        for (let i = at + Q8_GROUP_HEADER_BYTES; i < at + Q8_GROUP_HEADER_BYTES + g; i++) {
+          expect(Math.abs(simdCodes[i] - jsCodes[i])).toBeLessThanOrEqual(1);
+          if (simdCodes[i] !== jsCodes[i]) differ++;
+        }
+        // The header: −8 · the codes' sum, as written
+        let sum = 0;
+        for (let i = at + Q8_GROUP_HEADER_BYTES; i < at + Q8_GROUP_HEADER_BYTES + g; i++) sum += simdCodes[i];
+        expect(Array.from(new Int32Array(memory.buffer, simdOff + at, 4))).toEqual([-8 * sum, 0, 0, 0]);
+      }
+      expect(differ).toBeLessThanOrEqual(2);
+    }
+  });
+
   it('a NaN or ∞ in x reaches y, as the exact kernel’s would', () => {
     for (const bad of [NaN, Infinity]) {
       const x = randomUniform(100, 9);

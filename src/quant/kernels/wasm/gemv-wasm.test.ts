@@ -68,7 +68,12 @@ function runStandalone(
 
 describe('wasm SIMD GEMV kernels', () => {
   it('the committed modules are exactly what their WAT sources assemble to (regenerated with wabt)', async () => {
-    expect(KERNEL_MODULES.map((m) => m.constName)).toEqual(['GEMV_MODULES', 'ROWS_MATMUL_MODULES', 'GENERATION_MATH_MODULES', 'DEQUANT_MODULES']);
+    expect(KERNEL_MODULES.map((m) => m.constName)).toEqual([
+      'GEMV_MODULES',
+      'ROWS_MATMUL_MODULES',
+      'GENERATION_MATH_MODULES',
+      'DEQUANT_MODULES',
+    ]);
     for (const spec of KERNEL_MODULES)
       expect(fs.readFileSync(spec.file, 'utf8'), spec.from).toBe(await generatedSource(spec));
   });

@@ -51,6 +51,8 @@ export type GemvKernels = {
   gemv_int8: GemvFn;
   gemv_int4: GemvFn;
   gemv_nf4: GemvFn;
+  /** x laid out for the 8-bit kernels, whole groups only (gemv-q8-wat.ts `prepareX8Func`). */
+  prepare_x8: (x: number, xq: number, xscales: number, groups: number, groupSize: number) => void;
 } & Record<Q16KernelName, GemvFn> &
   Partial<Record<Q8KernelName, GemvFn>>;
 

@@ -69,6 +69,8 @@ export const wasmGemvSettings = {
    * multiply-add), so a prompt of up to 128 tokens prefills through them too.
    */
   x8MaxRows: 128,
+  /** Lay x out for the 8-bit kernels in wasm SIMD where its groups are whole (false: always the JS `prepareXq8`). */
+  simdPrepareX: true,
   /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
   /** Of those, the ones that quantized x (tests check the setting took). */ quantizedCalls: 0,
   /** Of those, the ones with x as 8-bit integers (relaxed SIMD, int4). */ x8Calls: 0,
@@ -179,9 +181,15 @@ function runX8(c: GemvCall): void {
   const xStride = xq8RowBytes(l.paddedIn, a.groupSize);
   const xsStride = l.groupsPerRow * 4;
   const xsOff = scratchOff + m * xStride; // [m, groups] x's scales after [m] laid-out rows
+  // Whole groups: the SIMD layout kernel (the JS one costs as much as the GEMV at decode sizes)
+  const simd = a.inFeatures % a.groupSize === 0 && wasmGemvSettings.simdPrepareX;
   for (let r = 0; r < m; r++) {
-    const xAt = c.xOff / 4 + r * a.inFeatures;
     const xqAt = scratchOff + r * xStride;
+    if (simd) {
+      c.kernels.prepare_x8(c.xOff + 4 * r * a.inFeatures, xqAt, xsOff + r * xsStride, l.groupsPerRow, a.groupSize);
+      continue;
+    }
+    const xAt = c.xOff / 4 + r * a.inFeatures;
     const xsAt = (xsOff + r * xsStride) / 4;
     prepareXq8(heap.f32, xAt, a.inFeatures, heap.i8, heap.i32, heap.f32, l.paddedIn, a.groupSize, xqAt, xsAt);
   }
