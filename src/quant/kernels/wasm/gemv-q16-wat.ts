@@ -71,3 +71,75 @@ export function gemvQ16Func(mode: Q16Mode, relaxed: boolean, rows: number, group
       ),
   });
 }
+
+/**
+ * prepare_x16_<mode>(x, xq, xscales, groups, groupSize): `prepareXq16` (gemv-wasm.ts) for whole groups, four lanes
+ * at a time: per group the largest |x| (NaN-propagating), xscale = max / 32767, xq = nearest(x · 32767 / max)
+ * (ties to even), laid out plane by plane per word block as the kernels read it (int8: 16 columns as [even | odd];
+ * int4: 32 columns as [4i | 4i + 1 | 4i + 2 | 4i + 3]). Byte offsets; whole groups only (the caller checks).
+ */
+export function prepareX16Func(mode: Q16Mode): string {
+  const cols = mode === 'int8' ? 16 : 32;
+  const vecs = cols / 4; // f32x4 loads per block
+  const q = (k: number) =>
+    `(i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=${16 * k} (local.get $xp)) (local.get $toQ))))`;
+  // i16 vectors of 8 consecutive columns each: h0 = cols 0..7, h1 = 8..15, …
+  const halves = Array.from(
+    { length: vecs / 2 },
+    (_, h) => `(local.set $h${h} (i16x8.narrow_i32x4_s ${q(2 * h)} ${q(2 * h + 1)}))`,
+  ).join('\n          ');
+  /** i8x16.shuffle lane bytes picking i16 lanes `lanes` (0..15 across two operands). */
+  const pick = (lanes: number[]) => lanes.flatMap((l) => [2 * l, 2 * l + 1]).join(' ');
+  let stores: string;
+  if (mode === 'int8') {
+    // plane 0: cols 0, 2, …, 14; plane 1: cols 1, 3, …, 15 (h0 holds 0..7, h1 8..15)
+    const even = pick([0, 2, 4, 6, 8, 10, 12, 14]);
+    const odd = pick([1, 3, 5, 7, 9, 11, 13, 15]);
+    stores = `(v128.store (local.get $out) (i8x16.shuffle ${even} (local.get $h0) (local.get $h1)))
+          (v128.store offset=16 (local.get $out) (i8x16.shuffle ${odd} (local.get $h0) (local.get $h1)))`;
+  } else {
+    // plane k: cols 4i + k, i = 0..7 — four from (h0, h1) = cols 0..15, four from (h2, h3) = cols 16..31
+    stores = [0, 1, 2, 3]
+      .map((k) => {
+        const fromLow = pick([k, 4 + k, 8 + k, 12 + k, k, 4 + k, 8 + k, 12 + k]);
+        const both = pick([0, 1, 2, 3, 8, 9, 10, 11]);
+        return `(v128.store offset=${16 * k} (local.get $out) (i8x16.shuffle ${both}
+            (i8x16.shuffle ${fromLow} (local.get $h0) (local.get $h1))
+            (i8x16.shuffle ${fromLow} (local.get $h2) (local.get $h3))))`;
+      })
+      .join('\n          ');
+  }
+  const lanes = (v: string) =>
+    `(f32.max (f32.max (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.max (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
+  return `
+  (func (export "prepare_x16_${mode}") (param $x i32) (param $xq i32) (param $xs i32) (param $groups i32) (param $groupSize i32)
+    (local $g i32) (local $xp i32) (local $end i32) (local $max v128) (local $m f32) (local $toQ v128) (local $out i32)
+    ${Array.from({ length: vecs / 2 }, (_, h) => `(local $h${h} v128)`).join(' ')}
+    (local.set $out (local.get $xq))
+    (block $groups_done (loop $group
+      (br_if $groups_done (i32.ge_u (local.get $g) (local.get $groups)))
+      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $groupSize) (i32.const 2))))
+      (local.set $max (v128.const i32x4 0 0 0 0))
+      (local.set $xp (local.get $x))
+      (block $m_done (loop $m_each
+        (br_if $m_done (i32.ge_u (local.get $xp) (local.get $end)))
+        (local.set $max (f32x4.max (local.get $max) (f32x4.abs (v128.load (local.get $xp)))))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+        (br $m_each)))
+      (local.set $m ${lanes('(local.get $max)')})
+      (f32.store (local.get $xs) (f32.div (local.get $m) (f32.const 32767)))
+      (local.set $toQ (f32x4.splat (select (f32.div (f32.const 32767) (local.get $m)) (f32.const 0)
+        (f32.gt (local.get $m) (f32.const 0)))))
+      (local.set $xp (local.get $x))
+      (block $b_done (loop $block
+        (br_if $b_done (i32.ge_u (local.get $xp) (local.get $end)))
+          ${halves}
+          ${stores}
+        (local.set $out (i32.add (local.get $out) (i32.const ${2 * cols})))
+        (local.set $xp (i32.add (local.get $xp) (i32.const ${4 * cols})))
+        (br $block)))
+      (local.set $x (local.get $end))
+      (local.set $xs (i32.add (local.get $xs) (i32.const 4)))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br $group))))`;
+}

@@ -121,6 +121,37 @@ describe('wasm SIMD GEMV kernels', () => {
     });
   }
 
+  for (const mode of ['int8', 'int4'] as const) {
+    it(`${mode}: the SIMD 16-bit layout kernel writes what prepareXq16 writes (within one step at rounding ties)`, () => {
+      for (const [inp, g] of [
+        [576, 64],
+        [256, 128],
+        [96, 32],
+      ] as const) {
+        const l = packedLayout(mode, inp, g);
+        const memory = new WebAssembly.Memory({ initial: 4 });
+        const k = gemvKernels(memory, 'simd')!;
+        const x = randomUniform(inp, inp + g);
+        const [xOff, xqOff, xsOff] = [64, 64 + 4 * inp + 64, 64 + 4 * inp + 64 + 2 * l.paddedIn + 64];
+        new Float32Array(memory.buffer, xOff, inp).set(x);
+        k[`prepare_x16_${mode}`](xOff, xqOff, xsOff, l.groupsPerRow, g);
+        const jsCodes = new Int16Array(l.paddedIn);
+        const jsScales = new Float32Array(l.groupsPerRow);
+        prepareXq16(mode, x, 0, inp, jsCodes, jsScales, l.paddedIn, g);
+        const scales = new Float32Array(memory.buffer, xsOff, l.groupsPerRow);
+        for (let i = 0; i < l.groupsPerRow; i++)
+          expect(Math.abs(scales[i] - jsScales[i])).toBeLessThanOrEqual(1e-7 * jsScales[i]);
+        const codes = new Int16Array(memory.buffer, xqOff, l.paddedIn);
+        let differ = 0;
+        for (let i = 0; i < l.paddedIn; i++) {
+          expect(Math.abs(codes[i] - jsCodes[i]), `column slot ${i}`).toBeLessThanOrEqual(1);
+          if (codes[i] !== jsCodes[i]) differ++;
+        }
+        expect(differ).toBeLessThanOrEqual(2);
+      }
+    });
+  }
+
   it('a shared memory (tfjs threaded build) gets the shared build', () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
     expect(gemvKernels(memory)?.flavour).toMatch(/relaxed|simd/);

@@ -37,6 +37,9 @@ type GemvFn = (
   ]
 ) => void;
 
+/** A SIMD layout of x: byte offsets of x, the laid-out codes and the group scales, then groups and group size. */
+type PrepareFn = (x: number, xq: number, xscales: number, groups: number, groupSize: number) => void;
+
 /** The integer-dot kernels' exports (gemv-q16-wat.ts), 1 to 4 rows of x per call. */
 export type Q16KernelName = `gemv_${Q16GemvMode}_q16_g${GroupSize}_r${1 | 2 | 3 | 4}`;
 /** The relaxed builds' 8-bit integer-dot int4 kernels (gemv-q8-wat.ts), 1 to 4 rows of x per call. */
@@ -52,7 +55,10 @@ export type GemvKernels = {
   gemv_int4: GemvFn;
   gemv_nf4: GemvFn;
   /** x laid out for the 8-bit kernels, whole groups only (gemv-q8-wat.ts `prepareX8Func`). */
-  prepare_x8: (x: number, xq: number, xscales: number, groups: number, groupSize: number) => void;
+  prepare_x8: PrepareFn;
+  /** x laid out for the 16-bit kernels, whole groups only (gemv-q16-wat.ts `prepareX16Func`). */
+  prepare_x16_int8: PrepareFn;
+  prepare_x16_int4: PrepareFn;
 } & Record<Q16KernelName, GemvFn> &
   Partial<Record<Q8KernelName, GemvFn>>;
 

@@ -20,7 +20,7 @@
 import { NF4_LEVELS } from '../../levels';
 import { madd, memoryImport, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
 import { gemvFrame } from './gemv-frame-wat';
-import { gemvQ16Func, Q16_MAX_ROWS } from './gemv-q16-wat';
+import { gemvQ16Func, prepareX16Func, Q16_MAX_ROWS } from './gemv-q16-wat';
 import { prepareX8Func, q8Funcs } from './gemv-q8-wat';
 import { GROUP_SIZES } from '../../packed';
 
@@ -158,7 +158,7 @@ function q16Funcs(relaxed: boolean): string {
  */
 export function gemvWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${q16Funcs(build.relaxed)}${build.relaxed ? q8Funcs() : ''}${prepareX8Func()}
+  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${q16Funcs(build.relaxed)}${build.relaxed ? q8Funcs() : ''}${prepareX8Func()}${prepareX16Func('int8')}${prepareX16Func('int4')}
 )
 `;
 }

@@ -69,7 +69,7 @@ export const wasmGemvSettings = {
    * multiply-add), so a prompt of up to 128 tokens prefills through them too.
    */
   x8MaxRows: 128,
-  /** Lay x out for the 8-bit kernels in wasm SIMD where its groups are whole (false: always the JS `prepareXq8`). */
+  /** Lay x out for the integer-dot kernels in wasm SIMD where its groups are whole (false: the JS `prepareXq8/16`). */
   simdPrepareX: true,
   /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
   /** Of those, the ones that quantized x (tests check the setting took). */ quantizedCalls: 0,
@@ -202,7 +202,13 @@ function runQuantizedX(c: GemvCall, mode: Q16GemvMode): void {
   const xStride = l.paddedIn * 2;
   const xsStride = l.groupsPerRow * 4;
   const xsOff = scratchOff + m * xStride; // [m, groups] x's scales after [m, paddedIn] xq
+  const simd = a.inFeatures % a.groupSize === 0 && wasmGemvSettings.simdPrepareX;
   for (let r = 0; r < m; r++) {
+    if (simd) {
+      const [x, xq, xs] = [c.xOff + 4 * r * a.inFeatures, scratchOff + r * xStride, xsOff + r * xsStride];
+      c.kernels[`prepare_x16_${mode}`](x, xq, xs, l.groupsPerRow, a.groupSize);
+      continue;
+    }
     const xAt = c.xOff / 4 + r * a.inFeatures;
     const xqAt = (scratchOff + r * xStride) / 2;
     const xsAt = (xsOff + r * xsStride) / 4;
