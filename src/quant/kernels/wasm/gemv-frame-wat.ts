@@ -103,3 +103,24 @@ function storeRow(r: number): string {
           ${r === 0 ? at : `(i32.add ${at} (local.get $yr${r}))`}
           (f32.add (f32.add ${lane(0)} ${lane(1)}) (f32.add ${lane(2)} ${lane(3)})))`;
 }
+
+/**
+ * The start of one group in the SIMD layouts of x (`prepare_x8`, `prepare_x16_*`): $end past the group's floats at
+ * $x, $m their largest |x| (NaN-propagating, as the JS layouts), the group's scale m / qMax stored at $xs, and
+ * $toQ = qMax / m (0 for an all-zero or NaN group) splatted. Needs locals $end, $xp (i32), $max, $toQ (v128), $m (f32).
+ */
+export function groupScaleWat(qMax: number): string {
+  const lane = (k: number) => `(f32x4.extract_lane ${k} (local.get $max))`;
+  return `(local.set $end (i32.add (local.get $x) (i32.shl (local.get $groupSize) (i32.const 2))))
+      (local.set $max (v128.const i32x4 0 0 0 0))
+      (local.set $xp (local.get $x))
+      (block $m_done (loop $m_each
+        (br_if $m_done (i32.ge_u (local.get $xp) (local.get $end)))
+        (local.set $max (f32x4.max (local.get $max) (f32x4.abs (v128.load (local.get $xp)))))
+        (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+        (br $m_each)))
+      (local.set $m (f32.max (f32.max ${lane(0)} ${lane(1)}) (f32.max ${lane(2)} ${lane(3)})))
+      (f32.store (local.get $xs) (f32.div (local.get $m) (f32.const ${qMax})))
+      (local.set $toQ (f32x4.splat (select (f32.div (f32.const ${qMax}) (local.get $m)) (f32.const 0)
+        (f32.gt (local.get $m) (f32.const 0)))))`;
+}

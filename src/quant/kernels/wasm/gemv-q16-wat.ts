@@ -20,7 +20,7 @@
  */
 import { madd } from '../../../backend/kernels/wasm-kernel-module';
 import type { GroupSize } from '../../packed';
-import { gemvFrame, xAt, xsAt } from './gemv-frame-wat';
+import { gemvFrame, groupScaleWat, xAt, xsAt } from './gemv-frame-wat';
 
 export type Q16Mode = 'int8' | 'int4';
 
@@ -109,8 +109,6 @@ export function prepareX16Func(mode: Q16Mode): string {
       })
       .join('\n          ');
   }
-  const lanes = (v: string) =>
-    `(f32.max (f32.max (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.max (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
   return `
   (func (export "prepare_x16_${mode}") (param $x i32) (param $xq i32) (param $xs i32) (param $groups i32) (param $groupSize i32)
     (local $g i32) (local $xp i32) (local $end i32) (local $max v128) (local $m f32) (local $toQ v128) (local $out i32)
@@ -118,18 +116,7 @@ export function prepareX16Func(mode: Q16Mode): string {
     (local.set $out (local.get $xq))
     (block $groups_done (loop $group
       (br_if $groups_done (i32.ge_u (local.get $g) (local.get $groups)))
-      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $groupSize) (i32.const 2))))
-      (local.set $max (v128.const i32x4 0 0 0 0))
-      (local.set $xp (local.get $x))
-      (block $m_done (loop $m_each
-        (br_if $m_done (i32.ge_u (local.get $xp) (local.get $end)))
-        (local.set $max (f32x4.max (local.get $max) (f32x4.abs (v128.load (local.get $xp)))))
-        (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
-        (br $m_each)))
-      (local.set $m ${lanes('(local.get $max)')})
-      (f32.store (local.get $xs) (f32.div (local.get $m) (f32.const 32767)))
-      (local.set $toQ (f32x4.splat (select (f32.div (f32.const 32767) (local.get $m)) (f32.const 0)
-        (f32.gt (local.get $m) (f32.const 0)))))
+      ${groupScaleWat(32767)}
       (local.set $xp (local.get $x))
       (block $b_done (loop $block
         (br_if $b_done (i32.ge_u (local.get $xp) (local.get $end)))

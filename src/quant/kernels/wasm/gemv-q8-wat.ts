@@ -21,7 +21,7 @@
  */
 import { madd } from '../../../backend/kernels/wasm-kernel-module';
 import { GROUP_SIZES, type GroupSize } from '../../packed';
-import { gemvFrame, xAt, xsAt } from './gemv-frame-wat';
+import { gemvFrame, groupScaleWat, xAt, xsAt } from './gemv-frame-wat';
 
 const NIBBLE_MASK = '(v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)';
 const SIGN_FLIP = '(v128.const i32x4 0x88888888 0x88888888 0x88888888 0x88888888)';
@@ -88,8 +88,6 @@ export function q8Funcs(): string {
  * whole (inFeatures a multiple of groupSize: the caller checks).
  */
 export function prepareX8Func(): string {
-  const lanes = (v: string) =>
-    `(f32.max (f32.max (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.max (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
   const q = (k: number) =>
     `(i32x4.trunc_sat_f32x4_s (f32x4.nearest (f32x4.mul (v128.load offset=${16 * k} (local.get $xp)) (local.get $toQ))))`;
   const codes = Array.from({ length: 8 }, (_, k) => `(local.set $c${k} ${q(k)})`).join('\n          ');
@@ -106,18 +104,7 @@ export function prepareX8Func(): string {
     ${Array.from({ length: 8 }, (_, k) => `(local $c${k} v128)`).join(' ')}
     (block $groups_done (loop $group
       (br_if $groups_done (i32.ge_u (local.get $g) (local.get $groups)))
-      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $groupSize) (i32.const 2))))
-      (local.set $max (v128.const i32x4 0 0 0 0))
-      (local.set $xp (local.get $x))
-      (block $m_done (loop $m_each
-        (br_if $m_done (i32.ge_u (local.get $xp) (local.get $end)))
-        (local.set $max (f32x4.max (local.get $max) (f32x4.abs (v128.load (local.get $xp)))))
-        (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
-        (br $m_each)))
-      (local.set $m ${lanes('(local.get $max)')})
-      (f32.store (local.get $xs) (f32.div (local.get $m) (f32.const 127)))
-      (local.set $toQ (f32x4.splat (select (f32.div (f32.const 127) (local.get $m)) (f32.const 0)
-        (f32.gt (local.get $m) (f32.const 0)))))
+      ${groupScaleWat(127)}
       (local.set $sum (v128.const i32x4 0 0 0 0))
       (local.set $xp (local.get $x))
       (local.set $out (i32.add (local.get $xq) (i32.const ${Q8_GROUP_HEADER_BYTES})))
