@@ -16,7 +16,7 @@ import { ratioOf } from '../core/stats';
 import type { BenchModelName } from '../core/types';
 import { benchModelConfig, buildModel, randomWeights } from '../models/bench-models';
 import { TORCH_PYTHON, TorchPeer } from '../peers/torch-peer.node.js';
-import { bestRatio } from './peers.node.js';
+import { bestRatio } from './peers-decode-figures';
 import { loraStepper, TRAIN_ALPHA, TRAIN_RANK, TRAIN_SEQ } from './train';
 
 const MODES: readonly QuantMode[] = ['f32', 'int4'];

@@ -21,12 +21,12 @@ import { folderFiles } from '../../src/model/folder-files.node.js';
 import { createLinearFactory } from '../../src/model/linear-factory';
 import { loadModel } from '../../src/model/load';
 import { loadTokenizer } from '../../src/tokenizer/load';
-import { figure, rate, type SuiteContext } from '../core/context';
-import type { Figure } from '../core/types';
-import { ratioOf, summarize, type Summary } from '../core/stats';
+import { figure, type SuiteContext } from '../core/context';
+import { ratioOf, type Summary } from '../core/stats';
 import { wasmGemvSettings } from '../../src/quant/kernels/wasm/wasm-gemv-host';
 import { relaxedSimdSupported } from '../../src/quant/kernels/wasm/gemv-wasm';
 import { runTrainPeers } from './peers-train.node.js';
+import { reportDecodePair } from './peers-decode-figures';
 
 const DEMO_DIR = path.resolve('public/models/lorastudio-demo');
 const PROMPT = 'Call me Ishmael. Some years ago, never mind how long precisely, having little money in my purse';
@@ -77,21 +77,6 @@ async function peerDecode(
   } finally {
     await model.dispose();
   }
-}
-
-/**
- * Fastest run ÷ fastest run of two rates: on a loaded shared machine the least disturbed run of each side is the
- * steadiest estimate of what it can do (the medians moved 2–5× between runs minutes apart at load 12–15).
- */
-export function bestRatio(key: string, label: string, ours: Summary, peer: Summary): Figure {
-  return figure('peers', key, label, '×', summarize([ours.max / peer.max]), true, 'max rate ÷ max rate');
-}
-
-function agreement(a: readonly number[], b: readonly number[]): number {
-  const n = Math.min(a.length, b.length);
-  let same = 0;
-  for (let i = 0; i < n; i++) if (a[i] === b[i]) same++;
-  return same / n;
 }
 
 /** One model of the decode comparison: its checkpoint folder, the figure-key prefix and the run sizes. */
@@ -205,160 +190,21 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
         model.dispose();
         fs.rmSync(gguf, { force: true });
       }
-      const steps = oursIds.length - 1; // the first token comes from the prompt pass on both sides
-      const oursRate = rate(oursMs, steps);
-      const peerRate = rate(peerMs, steps);
-      oursRates.set(mode, oursRate);
-      // Prefill: the prompt's tokens ÷ the time to its first token, both sides (llama.cpp in one batch of 256).
-      const prefillNote = `${spec.label}, ${prompt.length}-token prompt, 1 thread each`;
-      const oursPrefill = rate(oursPrefillMs, prompt.length);
-      const peerPrefill = rate(peerPrefillMs, prompt.length);
-      ctx.report(
-        figure(
-          'peers',
-          `${key}/${mode}/prefill-ours`,
-          `prefill ours ${mode}, ${spec.label}`,
-          'tok/s',
-          oursPrefill,
-          true,
-          prefillNote,
-        ),
-      );
-      ctx.report(
-        figure(
-          'peers',
-          `${key}/${mode}/prefill-llama.cpp`,
-          `prefill llama.cpp ${peer}, ${spec.label}`,
-          'tok/s',
-          peerPrefill,
-          true,
-          prefillNote,
-        ),
-      );
-      ctx.report(
-        figure(
-          'peers',
-          `${key}/${mode}/prefill-ratio`,
-          `prefill ours ${mode} / llama.cpp ${peer}, ${spec.label}`,
-          '×',
-          ratioOf(oursPrefill, peerPrefill),
-          true,
-        ),
-      );
-      const note = `${spec.label}, ${steps} decode steps after a ${prompt.length}-token prompt, 1 thread each`;
-      if (jsMs.length) {
-        const js = rate(jsMs, steps);
-        ctx.report(
-          figure(
-            'peers',
-            `${key}/${mode}/ours-js-kernel`,
-            `decode ours ${mode}, JS kernel, ${spec.label}`,
-            'tok/s',
-            js,
-            true,
-            note,
-          ),
-        );
-        ctx.report(
-          figure(
-            'peers',
-            `${key}/${mode}/simd-vs-js`,
-            `decode ${mode}: wasm SIMD kernel / JS kernel, ${spec.label}`,
-            '×',
-            ratioOf(oursRate, js),
-            true,
-          ),
-        );
-      }
-      if (exactMs.length) {
-        const exact = rate(exactMs, steps);
-        ctx.report(
-          figure(
-            'peers',
-            `${key}/${mode}/ours-f32-x`,
-            `decode ours ${mode}, x in f32, ${spec.label}`,
-            'tok/s',
-            exact,
-            true,
-            note,
-          ),
-        );
-        ctx.report(
-          figure(
-            'peers',
-            `${key}/${mode}/q16-vs-f32-x`,
-            `decode ${mode}: x as ${mode === 'int4' && relaxed ? 8 : 16}-bit integers / x in f32, ${spec.label}`,
-            '×',
-            ratioOf(oursRate, exact),
-            true,
-          ),
-        );
-      }
-      if (x16Ms.length) {
-        const x16 = rate(x16Ms, steps);
-        ctx.report(
-          figure(
-            'peers',
-            `${key}/${mode}/ours-x16`,
-            `decode ours ${mode}, x as 16-bit, ${spec.label}`,
-            'tok/s',
-            x16,
-            true,
-            note,
-          ),
-        );
-        ctx.report(
-          figure(
-            'peers',
-            `${key}/${mode}/x8-vs-x16`,
-            `decode ${mode}: x as 8-bit (relaxed SIMD) / 16-bit integers, ${spec.label}`,
-            '×',
-            ratioOf(oursRate, x16),
-            true,
-          ),
-        );
-      }
-      ctx.report(
-        figure('peers', `${key}/${mode}/ours`, `decode ours ${mode}, ${spec.label}`, 'tok/s', oursRate, true, note),
-      );
-      ctx.report(
-        figure(
-          'peers',
-          `${key}/${mode}/llama.cpp`,
-          `decode llama.cpp ${peer}, ${spec.label}`,
-          'tok/s',
-          peerRate,
-          true,
-          note,
-        ),
-      );
-      ctx.report(
-        figure(
-          'peers',
-          `${key}/${mode}/ratio`,
-          `decode ours ${mode} / llama.cpp ${peer}, ${spec.label}`,
-          '×',
-          ratioOf(oursRate, peerRate),
-          true,
-        ),
-      );
-      ctx.report(
-        bestRatio(
-          `${key}/${mode}/ratio-best`,
-          `decode ${mode}: best run ÷ best run, ${spec.label}`,
-          oursRate,
-          peerRate,
-        ),
-      );
-      ctx.report(
-        figure(
-          'peers',
-          `${key}/${mode}/agreement`,
-          `greedy agreement ${mode} vs ${peer}, ${spec.label}`,
-          '%',
-          summarize([100 * agreement(oursIds, peerIds)]),
-          true,
-        ),
+      oursRates.set(
+        mode,
+        reportDecodePair(ctx, spec, mode, peer, {
+          oursIds,
+          peerIds,
+          oursMs,
+          peerMs,
+          oursPrefillMs,
+          peerPrefillMs,
+          jsMs,
+          exactMs,
+          x16Ms,
+          relaxed,
+          promptTokens: prompt.length,
+        }),
       );
     }
     const int4 = oursRates.get('int4');
