@@ -1,0 +1,27 @@
+/**
+ * RMSNorm as the decoder uses it (`llama.ts`, `attention.ts`), and the switch to generation's fused ops on wasm.
+ */
+import { inGeneration } from '../backend/generation-scope';
+import { fusedRmsNorm, generationOpsAvailable } from '../backend/kernels/generation-ops-wasm';
+import { tf, type Tensor, type Tensor1D } from '../backend/tf';
+
+/**
+ * Generation on a backend with the fused ops (wasm): one kernel for RMSNorm and for SwiGLU instead of six and
+ * three (backend/kernels/generation-ops-wasm.ts). Never under a gradient tape, never outside generation.
+ */
+export function fusedGenerationOps(): boolean {
+  return inGeneration() && !tf.engine().isTapeOn() && generationOpsAvailable();
+}
+
+/**
+ * RMSNorm as in HF `LlamaRMSNorm`: `weight * x / sqrt(mean(x²) + eps)` over the last axis, computed in f32 (our
+ * tensors are f32 already, so there is no up/down cast to mirror). x: [..., dim], weight: [dim] → [..., dim].
+ * Caller owns the result.
+ */
+export function rmsNorm<T extends Tensor>(x: T, weight: Tensor1D, eps: number): T {
+  if (fusedGenerationOps()) return fusedRmsNorm(x, weight, eps);
+  return tf.tidy(() => {
+    const variance = tf.mean(tf.square(x), -1, true); // [..., 1]
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, eps))), weight) as T;
+  });
+}
