@@ -21,8 +21,9 @@
 import { tf } from '../tf';
 import { generationMath, type GenerationMath } from './generation-math-wasm';
 import { heapArrays, heapScratch } from './heap-scratch';
-import { rowsMatMulKernels } from './rows-matmul-wasm';
-import { backendMemory, heapOffset, readWasmInternals } from './wasm-heap-views';
+import { boundRowsKernels, rowsKernelsForBackend } from './rows-matmul-wasm';
+import { opInput } from './generation-ops-wasm';
+import { heapOffset } from './wasm-heap-views';
 
 export const DECODE_ATTENTION = 'LoraStudioDecodeAttention';
 
@@ -39,12 +40,6 @@ export interface DecodeAttentionAttrs {
   capacity: number;
 }
 
-function need(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (!t) throw new Error(`decode attention: missing input '${name}'`);
-  return t;
-}
-
 let marked = false;
 
 const size = (t: tf.TensorInfo): number => t.shape.reduce((a, d) => a * d, 1);
@@ -54,11 +49,10 @@ const decodeAttentionConfig: tf.KernelConfig = {
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { heads, kvHeads, headDim: hd, past, capacity } = attrs as unknown as DecodeAttentionAttrs;
-    const b = readWasmInternals(backend);
-    const memory = b ? backendMemory(b) : null;
-    const mm = memory ? rowsMatMulKernels(memory) : null;
-    if (!b || !memory || !mm) throw new Error('decode attention: needs tfjs-wasm with SIMD');
-    const [q, k, v, mq, mk] = ['q', 'k', 'v', 'mq', 'mk'].map((n) => need(inputs, n));
+    const bound = boundRowsKernels(backend);
+    if (!bound) throw new Error('decode attention: needs tfjs-wasm with SIMD');
+    const { b, memory, kernels: mm } = bound;
+    const [q, k, v, mq, mk] = ['q', 'k', 'v', 'mq', 'mk'].map((n) => opInput(inputs, n, 'decode attention'));
     const pastK = inputs.pastK ?? null;
     const pastV = inputs.pastV ?? null;
     const rows = pastK ? pastK.shape[2] : 0; // the past buffers' rows (their capacity)
@@ -141,9 +135,7 @@ export function registerDecodeAttention(): void {
 export function decodeAttentionAvailable(): boolean {
   if (!decodeAttentionSettings.enabled) return false;
   if (tf.getKernel(DECODE_ATTENTION, tf.getBackend()) === undefined) return false;
-  const b = readWasmInternals(tf.backend());
-  const memory = b ? backendMemory(b) : null;
-  return memory !== null && rowsMatMulKernels(memory) !== null;
+  return rowsKernelsForBackend(tf.backend()) !== null;
 }
 
 /**

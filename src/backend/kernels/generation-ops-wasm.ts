@@ -22,11 +22,14 @@ interface HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
 }
 
-const input = (inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo => {
+/** Input `name` of a generation op's kernel call (`op` names the op in the error). */
+export function opInput(inputs: tf.NamedTensorInfoMap, name: string, op = 'generation op'): tf.TensorInfo {
   const t = inputs[name];
-  if (!t) throw new Error(`generation op: missing input '${name}'`);
+  if (!t) throw new Error(`${op}: missing input '${name}'`);
   return t;
-};
+}
+
+const input = (inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo => opInput(inputs, name);
 
 const rmsNormConfig: tf.KernelConfig = {
   kernelName: RMS_NORM,
@@ -64,10 +67,10 @@ const swiGluConfig: tf.KernelConfig = {
     const ys = b.typedArrayFromHeap(out) as Float32Array;
     // Four lanes at a time in wasm (generation-math-wat.ts) where it loads; the tail, or everything without SIMD, here.
     const simd = generationMath(backend)?.swiglu;
-    const wasInternals = readWasmInternals(backend);
+    const internals = readWasmInternals(backend);
     let from = 0;
-    if (simd && wasInternals) {
-      simd(heapOffset(wasInternals, gate), heapOffset(wasInternals, up), heapOffset(wasInternals, out), gs.length);
+    if (simd && internals) {
+      simd(heapOffset(internals, gate), heapOffset(internals, up), heapOffset(internals, out), gs.length);
       from = gs.length - (gs.length % 4);
     }
     for (let i = from; i < gs.length; i++) {

@@ -11,30 +11,24 @@
  */
 import { tf } from '../tf';
 import { heapArrays, heapScratch } from './heap-scratch';
-import { rowsMatMulKernels } from './rows-matmul-wasm';
-import { backendMemory, heapOffset, readWasmInternals } from './wasm-heap-views';
+import { boundRowsKernels, rowsKernelsForBackend } from './rows-matmul-wasm';
+import { opInput } from './generation-ops-wasm';
+import { heapOffset } from './wasm-heap-views';
 
 export const LOW_RANK_ADD = 'LoraStudioLowRankAdd';
 
 /** Switch for tests and benches: false keeps the composite ops in generation too. */
 export const lowRankAddSettings = { enabled: true };
 
-function need(inputs: tf.NamedTensorInfoMap, name: string): tf.TensorInfo {
-  const t = inputs[name];
-  if (!t) throw new Error(`low-rank add: missing input '${name}'`);
-  return t;
-}
-
 const lowRankAddConfig: tf.KernelConfig = {
   kernelName: LOW_RANK_ADD,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }) => {
     const { scale } = attrs as unknown as { scale: number };
-    const b = readWasmInternals(backend);
-    const memory = b ? backendMemory(b) : null;
-    const mm = memory ? rowsMatMulKernels(memory) : null;
-    if (!b || !memory || !mm) throw new Error('low-rank add: needs tfjs-wasm with SIMD');
-    const [y, x, a, bm] = ['y', 'x', 'a', 'b'].map((n) => need(inputs, n));
+    const bound = boundRowsKernels(backend);
+    if (!bound) throw new Error('low-rank add: needs tfjs-wasm with SIMD');
+    const { b, memory, kernels: mm } = bound;
+    const [y, x, a, bm] = ['y', 'x', 'a', 'b'].map((n) => opInput(inputs, n, 'low-rank add'));
     const [rows, out] = y.shape;
     const [rank, inp] = a.shape;
     if (x.shape[0] !== rows || x.shape[1] !== inp || bm.shape[0] !== out || bm.shape[1] !== rank)
@@ -61,9 +55,7 @@ export function registerLowRankAdd(): void {
 /** Whether the active backend runs the op (tfjs-wasm with SIMD). */
 export function lowRankAddAvailable(): boolean {
   if (!lowRankAddSettings.enabled || tf.getKernel(LOW_RANK_ADD, tf.getBackend()) === undefined) return false;
-  const b = readWasmInternals(tf.backend());
-  const memory = b ? backendMemory(b) : null;
-  return memory !== null && rowsMatMulKernels(memory) !== null;
+  return rowsKernelsForBackend(tf.backend()) !== null;
 }
 
 /** y [rows, out] + scale · (x [rows, in] · a [rank, in]ᵀ) · b [out, rank]ᵀ → [rows, out]. No gradient. */

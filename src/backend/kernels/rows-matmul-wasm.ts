@@ -3,7 +3,7 @@
  * against tfjs-wasm's heap, once per memory; null without wasm SIMD (the override's other routes stay in charge).
  */
 import { ROWS_MATMUL_MODULES } from './rows-matmul-modules.generated';
-import { backendMemory, readWasmInternals } from './wasm-heap-views';
+import { backendMemory, readWasmInternals, type WasmBackendInternals } from './wasm-heap-views';
 import { instantiateKernels, type WasmFlavour } from './wasm-kernel-module';
 
 /** An f32 product of few rows: byte offsets of a, b and c, then m, k, n in elements. */
@@ -28,9 +28,17 @@ export function rowsMatMulKernels(memory: WebAssembly.Memory, prefer?: WasmFlavo
   return kernels;
 }
 
-/** The kernels bound to this wasm backend's heap, or null (not tfjs-wasm 4.x, or no SIMD). */
-export function rowsKernelsForBackend(backend: object): RowsMatMulKernels | null {
+/** The wasm backend's internals, its heap and the kernels bound to it; null when any is missing. */
+export function boundRowsKernels(
+  backend: object,
+): { b: WasmBackendInternals; memory: WebAssembly.Memory; kernels: RowsMatMulKernels } | null {
   const b = readWasmInternals(backend);
   const memory = b ? backendMemory(b) : null;
-  return memory ? rowsMatMulKernels(memory) : null;
+  const kernels = memory ? rowsMatMulKernels(memory) : null;
+  return b && memory && kernels ? { b, memory, kernels } : null;
+}
+
+/** The kernels bound to this wasm backend's heap, or null (not tfjs-wasm 4.x, or no SIMD). */
+export function rowsKernelsForBackend(backend: object): RowsMatMulKernels | null {
+  return boundRowsKernels(backend)?.kernels ?? null;
 }

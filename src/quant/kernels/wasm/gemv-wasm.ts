@@ -157,15 +157,20 @@ export function scratchFloats(mode: WasmGemvMode, paddedIn: number, groupSize: n
 export type Q16GemvMode = 'int8' | 'int4';
 export const isQ16Mode = (mode: WasmGemvMode): mode is Q16GemvMode => mode !== 'nf4';
 
-/** max |x[i]| over [from, to); NaN when one is NaN (the group's scale must then be NaN). */
-function largestAbs(x: Float32Array, from: number, to: number): number {
+/**
+ * One group's scale for x quantized to ±`qMax`: writes max |x[from..to)| / qMax at `scales[at]` and returns the
+ * factor qMax / max that takes x to codes (0 for an all-zero group). A NaN in x makes the scale NaN and the factor
+ * 0, so the NaN reaches y through the scale.
+ */
+function groupScale(x: Float32Array, from: number, to: number, qMax: number, scales: Float32Array, at: number): number {
   let maxAbs = 0;
   for (let i = from; i < to; i++) {
     const a = Math.abs(x[i]);
     if (a > maxAbs || a !== a) maxAbs = a;
     if (maxAbs !== maxAbs) break;
   }
-  return maxAbs;
+  scales[at] = maxAbs / qMax;
+  return maxAbs > 0 ? qMax / maxAbs : 0;
 }
 
 /** Largest |xq|: with |code| ≤ 127 and groups ≤ 128 columns a group's i32 sum stays below 2³¹. */
@@ -196,9 +201,7 @@ export function prepareXq16(
   const blockCols = 8 * planes;
   for (let g = 0, start = 0; start < paddedIn; g++, start += groupSize) {
     const end = Math.min(start + groupSize, inFeatures);
-    const maxAbs = largestAbs(x, xOffset + start, xOffset + end);
-    const toQ = maxAbs > 0 ? XQ_MAX / maxAbs : 0;
-    xscale[xscaleAt + g] = maxAbs / XQ_MAX;
+    const toQ = groupScale(x, xOffset + start, xOffset + end, XQ_MAX, xscale, xscaleAt + g);
     for (let block = start; block < start + groupSize; block += blockCols) {
       if (block + blockCols <= end) {
         for (let k = 0; k < planes; k++) {
@@ -246,9 +249,7 @@ export function prepareXq8(
   const groupBytes = Q8_GROUP_HEADER_BYTES + groupSize;
   for (let g = 0, start = 0; start < paddedIn; g++, start += groupSize) {
     const end = Math.min(start + groupSize, inFeatures);
-    const maxAbs = largestAbs(x, xOffset + start, xOffset + end);
-    const toQ = maxAbs > 0 ? XQ8_MAX / maxAbs : 0;
-    xscale[xscaleAt + g] = maxAbs / XQ8_MAX;
+    const toQ = groupScale(x, xOffset + start, xOffset + end, XQ8_MAX, xscale, xscaleAt + g);
     const at = xqAt + g * groupBytes + Q8_GROUP_HEADER_BYTES;
     let sum = 0;
     for (let block = start; block < start + groupSize; block += 32) {

@@ -1,9 +1,9 @@
 /**
  * The few-row path of QuantMatMul on the wasm backend through our SIMD GEMVs (M ≤ `maxRows[mode]` with x in f32,
- * one GEMV per row; in generation M ≤ `quantizedMaxRows` with x as 16-bit integers, up to 4 rows per call), in
- * place on tfjs-wasm's heap: the packed words, scales and y are the tensors themselves, only x is re-laid out into
- * one transient tensor of a few KB per row. Returns false when the mode or the backend is not covered, and the
- * caller runs the JS kernel instead.
+ * one GEMV per row; in generation x as integers, up to 4 rows per call: 8-bit for int4 where relaxed SIMD runs,
+ * M ≤ `x8MaxRows`, else 16-bit, M ≤ `quantizedMaxRows`), in place on tfjs-wasm's heap: the packed words, scales and
+ * y are the tensors themselves, only x is re-laid out, into the backend's scratch region (heap-scratch.ts). Returns
+ * false when the mode or the backend is not covered, and the caller runs the JS kernel instead.
  */
 import type { tf } from '../../../backend/tf';
 import { heapArrays, heapScratch, type HeapArrays } from '../../../backend/kernels/heap-scratch';
@@ -127,8 +127,6 @@ export function wasmGemv(
   const q16 =
     isQ16Mode(mode) && (quantizeX === 'always' || (quantizeX === 'generation' && inGeneration())) ? mode : null;
   const m = inputs.x.shape[0];
-  if (m > Math.max(wasmGemvSettings.x8MaxRows, wasmGemvSettings.quantizedMaxRows, wasmGemvSettings.maxRows[mode]))
-    return false;
   const bound = boundKernels(backend);
   if (!bound) return false;
   const x8 = q16 === 'int4' && wasmGemvSettings.int4X8 && bound.kernels.gemv_int4_q8_g32_r1 !== undefined;
@@ -163,8 +161,7 @@ export function wasmGemv(
       sOff: heapOffset(b, inputs.scales),
       yOff: heapOffset(b, y),
     };
-    if (x8) runX8(call);
-    else if (q16) runQuantizedX(call, q16);
+    if (q16) runIntegerX(call, q16, x8);
     else runFloatX(call, mode);
   } finally {
     if (scratch) dispose(scratch);
@@ -175,68 +172,37 @@ export function wasmGemv(
   return true;
 }
 
-/** int4 with x as 8-bit integers row by row, then the relaxed kernels over blocks of up to Q8_MAX_ROWS rows. */
-function runX8(c: GemvCall): void {
-  const { a, l, m, scratchOff, heap } = c;
-  const xStride = xq8RowBytes(l.paddedIn, a.groupSize);
-  const xsStride = l.groupsPerRow * 4;
-  const xsOff = scratchOff + m * xStride; // [m, groups] x's scales after [m] laid-out rows
-  // Whole groups: the SIMD layout kernel (the JS one costs as much as the GEMV at decode sizes)
-  const simd = a.inFeatures % a.groupSize === 0 && wasmGemvSettings.simdPrepareX;
-  for (let r = 0; r < m; r++) {
-    const xqAt = scratchOff + r * xStride;
-    if (simd) {
-      c.kernels.prepare_x8(c.xOff + 4 * r * a.inFeatures, xqAt, xsOff + r * xsStride, l.groupsPerRow, a.groupSize);
-      continue;
-    }
-    const xAt = c.xOff / 4 + r * a.inFeatures;
-    const xsAt = (xsOff + r * xsStride) / 4;
-    prepareXq8(heap.f32, xAt, a.inFeatures, heap.i8, heap.i32, heap.f32, l.paddedIn, a.groupSize, xqAt, xsAt);
-  }
-  callRowBlocks(c, Q8_MAX_ROWS, (rows) => `gemv_int4_q8_g${a.groupSize}_r${rows}`, xStride, xsOff, xsStride);
-}
-
-/** x quantized row by row, then the multi-row integer-dot kernels over blocks of up to Q16_MAX_ROWS rows. */
-function runQuantizedX(c: GemvCall, mode: Q16GemvMode): void {
-  const { a, l, m, scratchOff, heap } = c;
-  const xStride = l.paddedIn * 2;
-  const xsStride = l.groupsPerRow * 4;
-  const xsOff = scratchOff + m * xStride; // [m, groups] x's scales after [m, paddedIn] xq
-  const simd = a.inFeatures % a.groupSize === 0 && wasmGemvSettings.simdPrepareX;
-  for (let r = 0; r < m; r++) {
-    if (simd) {
-      const [x, xq, xs] = [c.xOff + 4 * r * a.inFeatures, scratchOff + r * xStride, xsOff + r * xsStride];
-      c.kernels[`prepare_x16_${mode}`](x, xq, xs, l.groupsPerRow, a.groupSize);
-      continue;
-    }
-    const xAt = c.xOff / 4 + r * a.inFeatures;
-    const xqAt = (scratchOff + r * xStride) / 2;
-    const xsAt = (xsOff + r * xsStride) / 4;
-    prepareXq16(mode, heap.f32, xAt, a.inFeatures, heap.i16, heap.f32, l.paddedIn, a.groupSize, xqAt, xsAt);
-  }
-  callRowBlocks(c, Q16_MAX_ROWS, (rows) => `gemv_${mode}_q16_g${a.groupSize}_r${rows}`, xStride, xsOff, xsStride);
-}
-
 /**
- * The multi-row kernels over x's rows in blocks of up to `maxRows` (x laid out at the scratch's start, `xStride`
- * bytes per row; x's group scales at `xsOff`, `xsStride` bytes per row).
+ * x quantized row by row — as 8-bit integers for the relaxed int4 kernels (`x8`), else as 16-bit ones — laid out by
+ * our SIMD kernel where x's groups are whole (the JS layouts cost as much as the GEMV at decode sizes), then the
+ * multi-row integer-dot kernels over blocks of up to 4 rows.
  */
-function callRowBlocks(
-  c: GemvCall,
-  maxRows: number,
-  kernel: (rows: 1 | 2 | 3 | 4) => keyof GemvKernels & `gemv_${string}`,
-  xStride: number,
-  xsOff: number,
-  xsStride: number,
-): void {
-  const { a, l, m } = c;
-  const groupBytes = (a.groupSize / l.codesPerWord) * 4;
+function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
+  const { a, l, m, scratchOff, heap } = c;
+  const g = a.groupSize;
+  const xStride = x8 ? xq8RowBytes(l.paddedIn, g) : l.paddedIn * 2;
+  const xsStride = l.groupsPerRow * 4;
+  const xsOff = scratchOff + m * xStride; // [m, groups] x's scales after the [m] laid-out rows
+  const simd = a.inFeatures % g === 0 && wasmGemvSettings.simdPrepareX;
+  const prepare = x8 ? c.kernels.prepare_x8 : c.kernels[`prepare_x16_${mode}`];
+  for (let r = 0; r < m; r++) {
+    // Byte offsets of row r's x, its laid-out codes and its group scales
+    const xAt = c.xOff + 4 * r * a.inFeatures;
+    const xqAt = scratchOff + r * xStride;
+    const xsAt = xsOff + r * xsStride;
+    if (simd) prepare(xAt, xqAt, xsAt, l.groupsPerRow, g);
+    else if (x8)
+      prepareXq8(heap.f32, xAt / 4, a.inFeatures, heap.i8, heap.i32, heap.f32, l.paddedIn, g, xqAt, xsAt / 4);
+    else prepareXq16(mode, heap.f32, xAt / 4, a.inFeatures, heap.i16, heap.f32, l.paddedIn, g, xqAt / 2, xsAt / 4);
+  }
+  const groupBytes = (g / l.codesPerWord) * 4;
+  const maxRows = x8 ? Q8_MAX_ROWS : Q16_MAX_ROWS;
   for (let r = 0; r < m; r += maxRows) {
     const rows = Math.min(maxRows, m - r) as 1 | 2 | 3 | 4;
-    callSplit(c, kernel(rows), [
+    callSplit(c, x8 ? `gemv_int4_q8_g${g}_r${rows}` : `gemv_${mode}_q16_g${g}_r${rows}`, [
       c.wOff,
       c.sOff,
-      c.scratchOff + r * xStride,
+      scratchOff + r * xStride,
       c.yOff + r * a.outFeatures * 4,
       a.outFeatures,
       l.rowWords * 4,
