@@ -39,19 +39,15 @@ export class KVCache {
    * [batch, kvHeads, length + seq, headDim]. The returned tensors belong to the cache.
    */
   append(layer: number, k: Tensor4D, v: Tensor4D): { k: Tensor4D; v: Tensor4D } {
-    const prevK = this.filled(this.keys[layer]);
-    const prevV = this.filled(this.values[layer]);
-    const fullK = tf.keep(prevK ? (tf.concat([prevK, k], 2) as Tensor4D) : k.clone());
-    const fullV = tf.keep(prevV ? (tf.concat([prevV, v], 2) as Tensor4D) : v.clone());
-    for (const [held, used] of [
-      [this.keys[layer], prevK],
-      [this.values[layer], prevV],
-    ] as const) {
-      if (used && used !== held) used.dispose();
-      held?.dispose();
-    }
-    this.keys[layer] = fullK;
-    this.values[layer] = fullV;
+    const [heldK, heldV] = [this.keys[layer], this.values[layer]];
+    const prevK = this.filled(heldK);
+    const prevV = this.filled(heldV);
+    const fullK = prevK ? (tf.concat([prevK, k], 2) as Tensor4D) : k.clone();
+    const fullV = prevV ? (tf.concat([prevV, v], 2) as Tensor4D) : v.clone();
+    // The cuts of buffers grown in place are ours; `replace` frees the buffers themselves
+    if (prevK !== heldK) prevK?.dispose();
+    if (prevV !== heldV) prevV?.dispose();
+    this.replace(layer, fullK, fullV);
     return { k: fullK, v: fullV };
   }
 

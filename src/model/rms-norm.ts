@@ -1,7 +1,7 @@
 /**
  * RMSNorm as the decoder uses it (`llama.ts`, `attention.ts`), and the switch to generation's fused ops on wasm.
  */
-import { inGeneration } from '../backend/generation-scope';
+import { untapedGeneration } from '../backend/generation-scope';
 import { fusedRmsNorm, generationOpsAvailable } from '../backend/kernels/generation-ops-wasm';
 import { tf, type Tensor, type Tensor1D } from '../backend/tf';
 
@@ -10,7 +10,7 @@ import { tf, type Tensor, type Tensor1D } from '../backend/tf';
  * three (backend/kernels/generation-ops-wasm.ts). Never under a gradient tape, never outside generation.
  */
 export function fusedGenerationOps(): boolean {
-  return inGeneration() && !tf.engine().isTapeOn() && generationOpsAvailable();
+  return untapedGeneration() && generationOpsAvailable();
 }
 
 /**

@@ -2,9 +2,9 @@
  * The loaded tensors of a decoder, named after the checkpoint so loading is a one-to-one map
  * (`model.layers.{i}.self_attn.q_proj.weight` → `layers[i].q`).
  */
-import { inGeneration } from '../backend/generation-scope';
+import { untapedGeneration } from '../backend/generation-scope';
 import { fusedLowRankAdd, lowRankAddAvailable } from '../backend/kernels/low-rank-add-wasm';
-import { tf, type Tensor1D, type Tensor2D } from '../backend/tf';
+import type { Tensor1D, Tensor2D } from '../backend/tf';
 import { LINEAR_MODULE_NAMES } from '../spec/modules';
 import type { AdapterHook, Linear } from './linear';
 import type { FloatTable } from './row-blocks';
@@ -58,7 +58,8 @@ export function linearPath(i: number, name: string): string {
 /** `base.apply(x)` plus the hook's low-rank delta for `path`: x [rows, in] → [rows, out]. Caller owns the result. */
 export function project(base: Linear, path: string, x: Tensor2D, hook: AdapterHook | null | undefined): Tensor2D {
   const y = base.apply(x);
-  const terms = hook && fusedLowRank() ? (hook.lowRankTerms?.(path) ?? null) : null;
+  // In generation on wasm a plain LoRA delta runs as one fused op per term (low-rank-add-wasm.ts)
+  const terms = hook && untapedGeneration() && lowRankAddAvailable() ? (hook.lowRankTerms?.(path) ?? null) : null;
   if (terms) return terms.reduce((acc, t) => swap(acc, fusedLowRankAdd(acc, x, t.a, t.b, t.scale)), y);
   const delta = hook?.delta(path, x, { linear: base, y });
   if (!delta) return y;
@@ -66,14 +67,6 @@ export function project(base: Linear, path: string, x: Tensor2D, hook: AdapterHo
   y.dispose();
   delta.dispose();
   return out;
-}
-
-/**
- * Whether adapter deltas run as the fused wasm op (low-rank-add-wasm.ts): in generation, with no gradient tape,
- * where the backend has it.
- */
-function fusedLowRank(): boolean {
-  return inGeneration() && !tf.engine().isTapeOn() && lowRankAddAvailable();
 }
 
 /** `next`, disposing `prev` (a running sum's previous value). */
