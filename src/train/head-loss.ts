@@ -4,10 +4,11 @@
  *
  * tfjs's tape keeps what each op saves for its gradient until the whole backward pass is done, so chunking the
  * forward alone (as the loss did before) still leaves every chunk's logits alive at the peak. Here one custom
- * gradient covers head + loss: the forward keeps only the input rows [n, hidden]; the backward recomputes each
- * chunk's logits, turns them into softmax − one-hot and pushes that through the head's input gradient at once.
- * Costs one more head matMul per label row; the head itself is frozen (no gradient to its weight). When every
- * label fits one chunk, the forward keeps that chunk's gradient instead (`singleChunkNllSum`).
+ * gradient covers head + loss, and its forward already takes each chunk's gradient with respect to the rows: the
+ * chunk's logits once forward, softmax − one-hot, then the head's input gradient on a tape of the chunk's own
+ * (`chunkNllAndGrad`). The forward keeps only that gradient [n, hidden] for the backward, which scales it by dy.
+ * So the head runs as PyTorch runs it, one product forward and one backward per label row, and no [chunk, vocab]
+ * block outlives its chunk. The head itself is frozen (no gradient to its weight).
  */
 import { tf, type Tensor2D } from '../backend/tf';
 import { withEagerGpuRelease } from '../backend/gpu-release';
@@ -40,95 +41,96 @@ export function chunkedHeadNllSum(
   const n = h.shape[0];
   if (labels.length !== n) throw new Error(`chunkedHeadNllSum: ${n} rows but ${labels.length} labels`);
   const rows = headChunkRows(vocab, chunkValues);
-  const forward = (x: Tensor2D): tf.Scalar => {
+  const chunks = Array.from({ length: Math.ceil(n / rows) }, (_, i) => {
+    const start = i * rows;
+    const count = Math.min(rows, n - start);
+    return {
+      start,
+      count,
+      labels: labels.subarray(start, start + count),
+      weights: weights?.subarray(start, start + count),
+    };
+  });
+  // No gradient recorded (evaluation): the loss alone.
+  if (!tf.engine().isTapeOn()) {
     let sum = tf.scalar(0);
-    for (let start = 0; start < n; start += rows) {
-      const count = Math.min(rows, n - start);
+    for (const c of chunks) {
       const part = withEagerGpuRelease(() =>
-        tf.tidy(() =>
-          chunkNll(
-            head(x.slice([start, 0], [count, -1])),
-            labels.subarray(start, start + count),
-            weights?.subarray(start, start + count),
-          ),
-        ),
+        tf.tidy(() => chunkNll(head(h.slice([c.start, 0], [c.count, -1])), c.labels, c.weights)),
       );
       const next = sum.add(part) as tf.Scalar;
       tf.dispose([sum, part]);
       sum = next;
     }
     return sum;
-  };
-  // No gradient recorded (evaluation): the forward alone.
-  if (!tf.engine().isTapeOn()) return forward(h);
-  if (n <= rows) return singleChunkNllSum(head, h, labels, vocab, weights);
+  }
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const x = args[0] as Tensor2D;
-    (args[1] as tf.GradSaveFunc)([x]);
-    return {
-      value: forward(x),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const xs = saved[0] as Tensor2D;
-        const parts: Tensor2D[] = [];
-        for (let start = 0; start < n; start += rows) {
-          const count = Math.min(rows, n - start);
-          parts.push(
-            withEagerGpuRelease(() =>
-              tf.tidy(() => {
-                const chunk = xs.slice([start, 0], [count, -1]); // [count, hidden]
-                const at = (a?: Float32Array) => a?.subarray(start, start + count);
-                const g = logitsGradient(head(chunk), labels.subarray(start, start + count), vocab, at(weights));
-                return headInputGradient(head, chunk, g.mul(dy) as Tensor2D);
-              }),
-            ),
-          );
-        }
-        const g = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as Tensor2D); // [n, hidden]
-        if (parts.length > 1) tf.dispose(parts);
-        return g;
-      },
-    };
+    let sum = tf.scalar(0);
+    const grads: Tensor2D[] = [];
+    for (const c of chunks) {
+      const [part, grad] = withEagerGpuRelease(() =>
+        chunkNllAndGrad(head, x.slice([c.start, 0], [c.count, -1]) as Tensor2D, c.labels, vocab, c.weights),
+      );
+      const next = sum.add(part) as tf.Scalar;
+      tf.dispose([sum, part]);
+      sum = next;
+      grads.push(grad); // [count, hidden]
+    }
+    const dx = grads.length === 1 ? grads[0] : (tf.concat(grads, 0) as Tensor2D); // [n, hidden]
+    if (grads.length > 1) tf.dispose(grads);
+    (args[1] as tf.GradSaveFunc)([dx]);
+    return { value: sum, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => saved[0].mul(dy) };
   });
   return op(h) as tf.Scalar;
 }
 
 /**
- * All labels in one chunk: the forward computes the logits once and keeps their gradient (softmax − one-hot,
- * [n, vocab], one chunk's worth) for the backward instead of the rows, so the backward does not run the head again
- * to recompute them (3 head products per step instead of 4). The kept block is freed when the backward has used
- * it, which is the first thing the backward does (the head is the last op of the forward), so no layer's tape
- * is ever alive beside it and the step's peak is what the chunked path's backward already reaches.
+ * One chunk's Σ wᵢ·NLLᵢ and its gradient with respect to the rows [r, hidden], on a tape of its own: the head runs
+ * once forward, the loss op keeps softmax − one-hot (its input's gradient) instead of the logits, and the head's
+ * backward takes that block straight to the rows. Callable inside another op's forward, where tfjs records nothing
+ * (`withOwnTape`). Caller owns both.
  */
-function singleChunkNllSum(
+function chunkNllAndGrad(
   head: HeadFn,
-  h: Tensor2D,
+  rows: Tensor2D,
   labels: Int32Array,
   vocab: number,
   weights?: Float32Array,
-): tf.Scalar {
-  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const x = args[0] as Tensor2D;
-    const [value, dLogits] = withEagerGpuRelease(() =>
-      tf.tidy(() => {
-        const logits = head(x); // [n, vocab]
-        // Its own scope, so logSumExp's [n, vocab] temporaries are gone before the gradient's are made.
-        const nll = tf.tidy(() => chunkNll(logits, labels, weights));
-        return [nll, logitsGradient(logits, labels, vocab, weights)] as const;
-      }),
-    );
-    (args[1] as tf.GradSaveFunc)([x, dLogits]);
-    return {
-      value,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dx = tf.tidy(() => headInputGradient(head, saved[0] as Tensor2D, saved[1].mul(dy) as Tensor2D)); // [n, hidden]
-        // The engine frees saved tensors when the whole backward is done; this block is done with now, before
-        // the layers' backward (and their recomputation) runs.
-        saved[1].dispose();
-        return dx;
-      },
-    };
+): [tf.Scalar, Tensor2D] {
+  const nll = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const logits = args[0] as Tensor2D; // [r, vocab]
+    const value = tf.tidy(() => chunkNll(logits, labels, weights));
+    (args[1] as tf.GradSaveFunc)([logitsGradient(logits, labels, vocab, weights)]); // frees the logits
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => saved[0].mul(dy) };
   });
-  return op(h) as tf.Scalar;
+  return withOwnTape(() => {
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => nll(head(x as Tensor2D)) as tf.Scalar)(rows);
+    return [value, grad as Tensor2D];
+  });
+}
+
+/**
+ * Runs `fn` with a tape of its own, as if no gradient were being recorded around it: inside a custom gradient's
+ * forward tfjs records nothing (its kernel depth is 1) and shares the outer tape, and a finished inner `tf.grad`
+ * would clear that outer tape. The engine's three tape fields are put back afterwards.
+ */
+function withOwnTape<T>(fn: () => T): T {
+  const state = (tf.engine() as unknown as { state: TapeState }).state;
+  const outer = { activeTape: state.activeTape, gradientDepth: state.gradientDepth, kernelDepth: state.kernelDepth };
+  Object.assign(state, { activeTape: null, gradientDepth: 0, kernelDepth: 0 });
+  try {
+    return fn();
+  } finally {
+    Object.assign(state, outer);
+  }
+}
+
+/** The fields of tfjs's engine state that say whether, and onto what, kernels are recorded. */
+interface TapeState {
+  activeTape: unknown;
+  gradientDepth: number;
+  kernelDepth: number;
 }
 
 /** Σ wᵢ·(logSumExp(row) − row[label]) of one chunk (w = 1 when absent): logits [r, vocab] → scalar. */
@@ -154,20 +156,4 @@ function logitsGradient(logits: Tensor2D, labels: Int32Array, vocab: number, wei
   const weighted = diff.mul(tf.tensor2d(weights, [weights.length, 1])) as Tensor2D; // [r, vocab]
   diff.dispose();
   return weighted;
-}
-
-/**
- * dLogits [r, vocab] → d rows [r, hidden] through the head's own gradient (a frozen matMul's, or a packed f16
- * head's kernel). This runs inside the outer backward pass, where tfjs's engine has no tape open: `tf.grad` opens
- * its own and, when done, clears `activeTape` — the field the outer pass still needs for its own clean-up — so the
- * outer tape is put back afterwards.
- */
-function headInputGradient(head: HeadFn, rows: Tensor2D, dLogits: Tensor2D): Tensor2D {
-  const state = (tf.engine() as unknown as { state: { activeTape: unknown } }).state;
-  const outer = state.activeTape;
-  try {
-    return tf.grad((x: tf.Tensor) => head(x as Tensor2D))(rows, dLogits) as Tensor2D;
-  } finally {
-    state.activeTape = outer;
-  }
 }

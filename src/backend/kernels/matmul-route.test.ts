@@ -88,11 +88,14 @@ describe('chooseMatMulRoute', () => {
     expect(direct([0, 8], [8, 8], false, true)).toBe('stock');
   });
 
-  it('swaps operands of x·Wᵀ when that copies less than moving W into place', () => {
-    expect(route([1, 576], [1536, 576], false, true)).toBe('swap'); // decode: copies 2·576 + 1536 vs 2·576·1536
+  it('swaps operands of x·Wᵀ when XNNPACK then packs less (its packing costs ~8 of our transposes per float)', () => {
+    expect(route([1, 576], [1536, 576], false, true)).toBe('swap'); // decode: packs 576 floats instead of 576·1536
     expect(route([256, 576], [16, 576], false, true)).toBe('fold'); // LoRA down: A is tiny
     expect(route([576, 1], [1536, 576], true, true)).toBe('swap');
     expect(route([1, 576], [576, 1536], false, false)).toBe('stock');
     expect(route([2, 1, 576], [1536, 576], false, true)).toBe('fold'); // a batch: fold (no swap across a batch)
+    // The LM head's input gradient as dxᵀ = Wᵀ·dyᵀ on a 7281-row block of W: moving W's block into place (4.2M
+    // floats) and packing dyᵀ (459K) beats packing W's block, though it copies more floats.
+    expect(route([7281, 576], [63, 7281], true, true)).toBe('fold');
   });
 });

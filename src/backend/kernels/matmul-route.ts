@@ -43,7 +43,7 @@ export type MatMulRoute =
    * Single matrices with `transposeB`: computes (a·bᵀ)ᵀ = b·aᵀ, where b as stored is already the row operand, then
    * transposes the [n, m] result. XNNPACK packs (copies) its weight operand on every call, so this trades packing
    * b (and copying it into place) for packing aᵀ and one output transpose: the way to go when m is small (a
-   * decode step's x·Wᵀ has m = 1), see {@link foldCopies} and {@link swapCopies}.
+   * decode step's x·Wᵀ has m = 1), see {@link foldCost} and {@link swapCost}.
    */
   | 'swap'
   /**
@@ -155,14 +155,21 @@ export function operandBatchIndex(
   return flat;
 }
 
-/** Floats copied by 'fold' on one product: operands moved into place, then `b` packed by XNNPACK. */
-export function foldCopies(g: MatMulGeometry, transposeA: boolean, transposeB: boolean): number {
-  return (transposeA ? g.m * g.k : 0) + (transposeB ? g.n * g.k : 0) + g.k * g.n;
+/**
+ * What XNNPACK's packing of one float of its weight operand costs against one float of our transposes
+ * (`transpose-wat.ts`): packing runs at ~2.7–3.3 ns per float, measured with a fresh against a cached b
+ * ([256, 768] to [7281, 576], Node wasm, 1 thread); our banded transpose at ~0.2–0.4 ns.
+ */
+export const PACK_COST = 8;
+
+/** Cost of 'fold' on one product, in transposed floats: operands moved into place, then `b` packed by XNNPACK. */
+export function foldCost(g: MatMulGeometry, transposeA: boolean, transposeB: boolean): number {
+  return (transposeA ? g.m * g.k : 0) + (transposeB ? g.n * g.k : 0) + PACK_COST * g.k * g.n;
 }
 
-/** Floats copied by 'swap' (needs `transposeB`): `a` moved to [k, m] unless already so, packed, the output transposed. */
-export function swapCopies(g: MatMulGeometry, transposeA: boolean): number {
-  return (transposeA ? 0 : g.m * g.k) + g.m * g.k + g.m * g.n;
+/** Cost of 'swap' (needs `transposeB`): `a` moved to [k, m] unless already so, packed, the output transposed. */
+export function swapCost(g: MatMulGeometry, transposeA: boolean): number {
+  return (transposeA ? 0 : g.m * g.k) + PACK_COST * g.m * g.k + g.m * g.n;
 }
 
 /**
@@ -185,7 +192,7 @@ export function chooseMatMulRoute(
   if (plain) return 'stock';
   if (g.bBatch === 1) {
     if (work * g.batch < MIN_FOLD_WORK) return 'stock';
-    const swap = transposeB && g.aBatch === 1 && swapCopies(g, transposeA) < foldCopies(g, transposeA, transposeB);
+    const swap = transposeB && g.aBatch === 1 && swapCost(g, transposeA) < foldCost(g, transposeA, transposeB);
     return swap ? 'swap' : 'fold';
   }
   return work >= MIN_SLICE_WORK && g.m >= MIN_SLICE_ROWS ? 'slices' : 'stock';

@@ -13,6 +13,7 @@ import { registerGenerationOps } from './generation-ops-wasm';
 import { registerDecodeAttention } from './decode-attention-wasm';
 import { registerLowRankAdd } from './low-rank-add-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
+import { identityWasmConfig } from './identity-wasm';
 import { readWasmInternals } from './wasm-heap-views';
 import { isKernelWrapper, unwrapKernels, wrapKernels } from './kernel-wrappers';
 
@@ -24,6 +25,7 @@ const FACTORIES: Array<[kernelName: string, make: OverrideFactory]> = [
   ['_FusedMatMul', fusedMatMulWasmConfig],
   ['Slice', sliceWasmConfig],
   ['SplitV', splitVWasmConfig],
+  ['Identity', identityWasmConfig],
 ];
 
 /**

@@ -15,6 +15,8 @@ export interface RowsMatMulKernels {
   mm_nt: RowsMatMulFn;
   /** c [m, n] = a [m, k] · b [k, n]. */
   mm_nn: RowsMatMulFn;
+  /** dst[c·dstStride + r] = src[r·srcStride + c] for r < rows, c < cols: byte offsets, strides in floats. */
+  transpose: (src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number) => void;
 }
 
 const loaded = new WeakMap<WebAssembly.Memory, RowsMatMulKernels | null>();

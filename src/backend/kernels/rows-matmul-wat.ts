@@ -7,12 +7,15 @@
  *   outer loop so each is read once, whatever m.
  * - `mm_nn(a, b, c, m, k, n)`: c [m, n] = a [m, k] · b [k, n] — each output row accumulated as Σ_t a[i, t]·b[t, :]
  *   (attention's p·v, RoPE's rotation of a few rows).
+ * - `transpose(src, dst, rows, cols, srcStride, dstStride)` (`transpose-wat.ts`): the override's re-layout of a
+ *   transposed operand or a swapped product, in place of tfjs's Transpose kernel.
  * tfjs-wasm runs these shapes either through its scalar loop (transposed or batched operands: 3–4 ns per multiply-
  * add measured on decode attention) or through XNNPACK after packing b on every call (a fresh b, or the 'swap'
  * route's (W·xᵀ)ᵀ at ~0.5 ns per weight); here there is no copy and no packing. Sums in f32, 4 independent
  * accumulators per dot; every argument a byte offset, sizes in elements, any k and n (scalar tails).
  */
 
+import { transposeFunc } from './transpose-wat';
 import { madd, memoryImport, type WasmBuild } from './wasm-kernel-module';
 
 const ZERO = '(v128.const i32x4 0 0 0 0)';
@@ -131,7 +134,7 @@ function mmNn(relaxed: boolean): string {
 /** The whole module for one build. */
 export function rowsMatMulWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${mmNt(build.relaxed)}${mmNn(build.relaxed)}
+  ${memoryImport(build)}${mmNt(build.relaxed)}${mmNn(build.relaxed)}${transposeFunc(false)}
 )
 `;
 }

@@ -20,7 +20,7 @@ export interface HeadLossComparison {
   chunkedPeak: number;
   /** One [rows, vocab] f32 block, for scale. */
   logitsBytes: number;
-  /** Head products the chunked loss + gradient ran (each call of the head function, forward or under tf.grad). */
+  /** Calls of the head function by the chunked loss + gradient (each a forward product; its backward is the other). */
   chunkedHeadCalls: number;
 }
 
