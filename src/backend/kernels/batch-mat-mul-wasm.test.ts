@@ -1,9 +1,11 @@
 // The wasm BatchMatMul/_FusedMatMul overrides against tfjs's own kernels and a float64 reference: every route
-// (fold, slices, stock fallback), both transpose flags, batched and broadcast batch dims, gradients, no leaks.
-import { beforeAll, describe, expect, it } from 'vitest';
+// (fold, swap, slices, rows, stock fallback; our GEMM switched off), both transpose flags, batched and broadcast batch dims, gradients, no leaks.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initNodeBackend } from '../node';
 import { tf } from '../tf';
-import { chooseMatMulRoute, matMulGeometry, operandBatchIndex, type MatMulRoute } from './matmul-route';
+import { caseLabel, relErr, referenceMatMul as reference, type MatMulCase } from '../../test-utils/matmul-reference';
+import { gemmSettings } from './gemm-matmul-wasm';
+import { chooseMatMulRoute, matMulGeometry, type MatMulRoute } from './matmul-route';
 import {
   registerWasmKernelOverrides,
   unregisterWasmKernelOverrides,
@@ -13,53 +15,13 @@ import {
 
 const REL_TOL = 1e-5;
 
-/** ‖x − y‖∞ / ‖y‖∞: the kernels sum in different orders, so element-wise relative error means nothing near 0. */
-function relErr(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  expect(x.length).toBe(y.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < y.length; i++) {
-    diff = Math.max(diff, Math.abs(x[i] - y[i]));
-    scale = Math.max(scale, Math.abs(y[i]));
-  }
-  return diff / scale;
-}
-
-/** a·b in float64 on plain arrays, any batch broadcasting, straight from the definition. */
-function reference(a: tf.Tensor, b: tf.Tensor, ta: boolean, tb: boolean): Float64Array {
-  const g = matMulGeometry(a.shape, b.shape, ta, tb);
-  const av = a.dataSync();
-  const bv = b.dataSync();
-  const out = new Float64Array(g.batch * g.m * g.n);
-  for (let i = 0; i < g.batch; i++) {
-    const ao = operandBatchIndex(i, g.batchShape, g.aBatchShape) * g.m * g.k;
-    const bo = operandBatchIndex(i, g.batchShape, g.bBatchShape) * g.k * g.n;
-    for (let r = 0; r < g.m; r++) {
-      for (let c = 0; c < g.n; c++) {
-        let s = 0;
-        for (let j = 0; j < g.k; j++)
-          s += av[ao + (ta ? j * g.m + r : r * g.k + j)] * bv[bo + (tb ? c * g.k + j : j * g.n + c)];
-        out[(i * g.m + r) * g.n + c] = s;
-      }
-    }
-  }
-  return out;
-}
-
-interface Case {
-  a: number[];
-  b: number[];
-  ta: boolean;
-  tb: boolean;
-  route: MatMulRoute;
-  /** tfjs-backend-wasm 4.22's own kernel fills only max(batchA, batchB) slices when both sides broadcast. */
-  stockWrong?: boolean;
-}
+type Case = MatMulCase & { route: MatMulRoute };
 
 const CASES: Case[] = [
   { a: [96, 80], b: [72, 80], ta: false, tb: true, route: 'fold' }, // x·Wᵀ (LoRA down)
   { a: [80, 96], b: [80, 72], ta: true, tb: false, route: 'fold' }, // xᵀ·dy (weight gradient)
-  { a: [80, 96], b: [72, 80], ta: true, tb: true, route: 'swap' }, // (b·a)ᵀ: no operand copy at all
+  { a: [80, 96], b: [72, 80], ta: true, tb: true, route: 'fold' }, // packing bᵀ (k·n) is cheaper than a (m·k)
+  { a: [80, 16], b: [72, 80], ta: true, tb: true, route: 'swap' }, // (b·a)ᵀ: no operand copy at all
   { a: [1, 96], b: [72, 96], ta: false, tb: true, route: 'swap' }, // decode x·Wᵀ: W stays as stored
   { a: [6, 96], b: [80, 96], ta: false, tb: true, route: 'swap' },
   { a: [1, 6, 96], b: [1, 80, 96], ta: false, tb: true, route: 'swap' },
@@ -79,13 +41,21 @@ const CASES: Case[] = [
   { a: [64, 48], b: [48, 40], ta: false, tb: false, route: 'stock' }, // already on XNNPACK
 ];
 
-const label = (c: Case): string => `[${c.a}]${c.ta ? 'ᵀ' : ''}·[${c.b}]${c.tb ? 'ᵀ' : ''}`;
+const label = caseLabel;
 
 beforeAll(async () => {
   expect(await initNodeBackend('wasm')).toBe('wasm');
 });
 
 describe('wasm matMul overrides', () => {
+  // These cases check the XNNPACK routes; gemm-matmul-wasm.test.ts checks our GEMM on the same products.
+  beforeAll(() => {
+    gemmSettings.enabled = false;
+  });
+  afterAll(() => {
+    gemmSettings.enabled = true;
+  });
+
   it('are registered by initNodeBackend and can be removed and restored', () => {
     expect(wasmKernelOverridesActive()).toBe(true);
     unregisterWasmKernelOverrides();

@@ -21,37 +21,13 @@ import {
   type MatMulRoute,
 } from './matmul-route';
 import { HeapViews, heapOffset, readWasmInternals, xnnMatMul, type WasmBackendInternals } from './wasm-heap-views';
-import { boundRowsKernels, rowsKernelsForBackend, type RowsMatMulKernels } from './rows-matmul-wasm';
+import { rowsKernelsForBackend, type RowsMatMulKernels } from './rows-matmul-wasm';
+import { swapLastTwo } from './swap-last-two';
+import { gemmMatMul, gemmRuns } from './gemm-matmul-wasm';
 
 interface MatMulAttrs {
   transposeA: boolean;
   transposeB: boolean;
-}
-
-/**
- * Swaps the last two axes of `x` into a new tensor the caller disposes: float32 through our SIMD transpose
- * (`transpose-wat.ts`, one call per batch slice, ~0.2 ns per element), anything else or without SIMD through
- * `transpose` (tfjs-wasm's Transpose kernel, an index loop at ~6 ns per element).
- */
-/** Whether float32 transposes take our SIMD kernel; benches switch it off to time tfjs's beside it. */
-export const swapSettings = { simd: true };
-
-export function swapLastTwo(transpose: tf.KernelConfig, backend: tf.KernelBackend, x: tf.TensorInfo): tf.TensorInfo {
-  const rank = x.shape.length;
-  const bound = swapSettings.simd && x.dtype === 'float32' ? boundRowsKernels(backend) : null;
-  if (bound) {
-    const [rows, cols] = x.shape.slice(-2);
-    const slices = x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
-    const out = bound.b.makeOutput([...x.shape.slice(0, -2), cols, rows], 'float32'); // [..., cols, rows]
-    const [src, dst] = [heapOffset(bound.b, x), heapOffset(bound.b, out)];
-    for (let i = 0; i < slices; i++) {
-      const at = 4 * i * rows * cols;
-      bound.kernels.transpose(src + at, dst + at, rows, cols, cols, rows);
-    }
-    return out;
-  }
-  const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
-  return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
 }
 
 /**
@@ -155,6 +131,7 @@ export type RoutePolicy = (
   transposeA: boolean,
   transposeB: boolean,
   direct?: boolean,
+  gemm?: boolean,
 ) => MatMulRoute;
 
 /**
@@ -210,9 +187,10 @@ export function batchMatMulWasm(
     if (!internals || a.dtype !== 'float32' || b.dtype !== 'float32') return stock.kernelFunc(args);
     const g = matMulGeometry(a.shape, b.shape, transposeA, transposeB);
     const kernels = rowsKernelsForBackend(backend);
-    const path = route(g, transposeA, transposeB, kernels !== null);
+    const path = route(g, transposeA, transposeB, kernels !== null, gemmRuns());
     if (path === 'stock') return stock.kernelFunc(args);
     if (path === 'rows' && kernels) return rowsMatMul(internals, kernels, a, b, g, transposeB);
+    if (path === 'gemm' && kernels) return gemmMatMul(internals, kernels, transpose, a, b, g, transposeA, transposeB);
     if (path === 'swap') {
       // a as [k, m]: already so when transposeA or when m = 1 (same bytes), else one copy; b stays as stored.
       const aKM = transposeA || g.m === 1 ? a : swapLastTwo(transpose, backend, a);

@@ -15,6 +15,24 @@ export interface RowsMatMulKernels {
   mm_nt: RowsMatMulFn;
   /** c [m, n] = a [m, k] · b [k, n]. */
   mm_nn: RowsMatMulFn;
+  /** c [m, n] = a [m, k] · b [k, n] for many rows, 4 × 8 register tiles; byte offsets, then m, k, n, the row
+   * strides of a, b and c in floats, 16-byte-aligned scratch for k × 8 floats (k × n with `rowsOuter` = 1: a's
+   * tiles outside, for an a bigger than b). */
+  gemm_nn: (
+    ...args: [
+      a: number,
+      b: number,
+      c: number,
+      m: number,
+      k: number,
+      n: number,
+      lda: number,
+      ldb: number,
+      ldc: number,
+      pack: number,
+      rowsOuter: number,
+    ]
+  ) => void;
   /** dst[c·dstStride + r] = src[r·srcStride + c] for r < rows, c < cols: byte offsets, strides in floats. */
   transpose: (src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number) => void;
 }

@@ -7,6 +7,7 @@
  *   outer loop so each is read once, whatever m.
  * - `mm_nn(a, b, c, m, k, n)`: c [m, n] = a [m, k] · b [k, n] — each output row accumulated as Σ_t a[i, t]·b[t, :]
  *   (attention's p·v, RoPE's rotation of a few rows).
+ * - `gemm_nn(a, b, c, m, k, n, lda, ldb, ldc)` (`gemm-wat.ts`): many rows, the override's 'gemm' route.
  * - `transpose(src, dst, rows, cols, srcStride, dstStride)` (`transpose-wat.ts`): the override's re-layout of a
  *   transposed operand or a swapped product, in place of tfjs's Transpose kernel.
  * tfjs-wasm runs these shapes either through its scalar loop (transposed or batched operands: 3–4 ns per multiply-
@@ -15,6 +16,7 @@
  * accumulators per dot; every argument a byte offset, sizes in elements, any k and n (scalar tails).
  */
 
+import { gemmFuncs } from './gemm-wat';
 import { transposeFunc } from './transpose-wat';
 import { madd, memoryImport, type WasmBuild } from './wasm-kernel-module';
 
@@ -134,7 +136,7 @@ function mmNn(relaxed: boolean): string {
 /** The whole module for one build. */
 export function rowsMatMulWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${mmNt(build.relaxed)}${mmNn(build.relaxed)}${transposeFunc(false)}
+  ${memoryImport(build)}${mmNt(build.relaxed)}${mmNn(build.relaxed)}${transposeFunc(false)}${gemmFuncs()}
 )
 `;
 }

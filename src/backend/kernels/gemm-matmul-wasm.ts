@@ -1,0 +1,109 @@
+/**
+ * The wasm `BatchMatMul` override's 'gemm' route: our 4 × 8-tile GEMM (`gemm-wat.ts`) on the operands where they
+ * lie in tfjs-wasm's heap, one call per output batch slice (broadcasting batch dims as tfjs does). Transposed
+ * operands are moved into place by our SIMD transpose first; a big transposed `b` (x·Wᵀ with W [out, in] as
+ * stored) is not moved: the product runs as (b·aᵀ)ᵀ, W as the row operand, and only the activations and the
+ * output are transposed. Nothing is packed or cached per tensor (XNNPACK keeps a packed copy of every weight it
+ * multiplied), and the result is the same sum in the same order as XNNPACK's (equal in the tests).
+ */
+import { tf } from '../tf';
+import { heapScratch } from './heap-scratch';
+import { kernelPoolSettings } from './kernel-pool';
+import { operandBatchIndex, type MatMulGeometry } from './matmul-route';
+import type { RowsMatMulKernels } from './rows-matmul-wasm';
+import { swapLastTwo } from './swap-last-two';
+import { heapOffset, type WasmBackendInternals } from './wasm-heap-views';
+
+/**
+ * Whether the 'gemm' route runs. Our GEMM computes on one thread; with an XNNPACK pool of several
+ * (`kernelPoolSettings.threads`, a cross-origin-isolated page) XNNPACK's threads win and the route is off.
+ */
+export const gemmSettings = { enabled: true };
+
+/** Whether our GEMM takes many-row products now: switched on, and XNNPACK computes on one thread. */
+export function gemmRuns(): boolean {
+  return gemmSettings.enabled && kernelPoolSettings.threads <= 1;
+}
+
+/**
+ * c [m, n] = a [m, k] · b [k, n] on byte offsets in `backend`'s heap with row strides in floats, the bigger operand
+ * read once (gemm-wat.ts: a's tiles outside when a is the bigger, with all of b packed).
+ */
+export function gemmInPlace(
+  backend: WasmBackendInternals,
+  kernels: RowsMatMulKernels,
+  at: { a: number; b: number; c: number },
+  dims: { m: number; k: number; n: number; lda: number; ldb: number; ldc: number },
+): void {
+  const { m, k, n } = dims;
+  const rowsOuter = m * k > k * n;
+  const pack = heapScratch(backend, Math.max(16, 4 * k * (rowsOuter ? n + 3 : 8)));
+  if (pack === null) throw new Error('wasm gemm: the backend exposes no heap allocator');
+  kernels.gemm_nn(at.a, at.b, at.c, m, k, n, dims.lda, dims.ldb, dims.ldc, pack, rowsOuter ? 1 : 0);
+}
+
+/** out [...batch, m, n] = a [...batch, m, k] · b [...batch, k, n] (untransposed), slice by slice. */
+function gemmSlices(
+  backend: WasmBackendInternals,
+  kernels: RowsMatMulKernels,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  out: tf.TensorInfo,
+  g: MatMulGeometry,
+  dims: { m: number; k: number; n: number },
+): void {
+  const { m, k, n } = dims;
+  const [aBase, bBase, outBase] = [heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out)];
+  for (let i = 0; i < g.batch; i++) {
+    const ai = operandBatchIndex(i, g.batchShape, g.aBatchShape);
+    const bi = operandBatchIndex(i, g.batchShape, g.bBatchShape);
+    const at = { a: aBase + 4 * ai * m * k, b: bBase + 4 * bi * k * n, c: outBase + 4 * i * m * n };
+    gemmInPlace(backend, kernels, at, { m, k, n, lda: k, ldb: n, ldc: n });
+  }
+}
+
+/** Whether x·bᵀ should run as (b·xᵀ)ᵀ: moving b [n, k] into place would copy more than x and the product. */
+export function gemmSwaps(g: MatMulGeometry, transposeA: boolean, transposeB: boolean): boolean {
+  return transposeB && g.bBatch === 1 && g.n * g.k > (transposeA ? 0 : g.m * g.k) + g.m * g.n;
+}
+
+/** a·b with the transpose flags, as a new output [...batchShape, m, n] the caller owns. */
+export function gemmMatMul(
+  backend: WasmBackendInternals,
+  kernels: RowsMatMulKernels,
+  transpose: tf.KernelConfig,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  g: MatMulGeometry,
+  transposeA: boolean,
+  transposeB: boolean,
+): tf.TensorInfo {
+  const kb = backend as unknown as tf.KernelBackend;
+  const { m, k, n } = g;
+  const made: tf.TensorInfo[] = [];
+  const moved = (x: tf.TensorInfo) => (made.push(swapLastTwo(transpose, kb, x)), made[made.length - 1]);
+  try {
+    if (gemmSwaps(g, transposeA, transposeB)) {
+      // (a·bᵀ)ᵀ = b·aᵀ: b [n, k] as stored, aᵀ [..., k, m] (a as stored when transposeA).
+      const aKM = transposeA ? a : moved(a);
+      const productShape = [...g.batchShape, n, m];
+      const product = backend.makeOutput(productShape, 'float32'); // [..., n, m]
+      made.push(product);
+      const swapped: MatMulGeometry = { ...g, m: n, n: m, aBatchShape: g.bBatchShape, bBatchShape: g.aBatchShape };
+      gemmSlices(backend, kernels, b, aKM, product, swapped, { m: n, k, n: m });
+      return swapLastTwo(transpose, kb, product); // [..., m, n]
+    }
+    const aMK = transposeA ? moved(a) : a; // [..., m, k]
+    const bKN = transposeB ? moved(b) : b; // [..., k, n]
+    const out = backend.makeOutput([...g.batchShape, m, n], 'float32');
+    try {
+      gemmSlices(backend, kernels, aMK, bKN, out, g, { m, k, n });
+    } catch (e) {
+      backend.disposeData(out.dataId);
+      throw e;
+    }
+    return out;
+  } finally {
+    for (const t of made) backend.disposeData(t.dataId);
+  }
+}
