@@ -7,12 +7,15 @@
  * operand: XNNPACK packs (copies, reorders) its weight operand on every call, and a fresh [out, in] block as the
  * weight operand cost 2.7 ms of packing on [64, 1536]·[1536, 576] (SmolLM2's gate/up input gradient), as much as the
  * product. So the input gradient runs as dxᵀ = Wᵀ·dyᵀ on W decoded transposed (rows decoded a chunk at a time into
- * a small scratch, then transposed into the block), the forward as yᵀ = W·xᵀ.
+ * a small scratch, then transposed into the block), the forward as yᵀ = W·xᵀ. Where our own GEMM runs (one thread)
+ * and W fits one block, the input gradient is dy·W on the decoded block as it lies (`directInputGrad`).
  * Every packed mode (int8, int4, nf4 with group scales; f16). Returns false when the backend is not covered (not
  * tfjs-wasm 4.x, no SIMD) or the setting is off, and the caller runs the JS kernels.
  */
 import type { tf } from '../../../backend/tf';
 import { backendMemory, heapOffset, readWasmInternals } from '../../../backend/kernels/wasm-heap-views';
+import { gemmInPlace, gemmRuns } from '../../../backend/kernels/gemm-matmul-wasm';
+import { boundRowsKernels } from '../../../backend/kernels/rows-matmul-wasm';
 import { packedLayout, type PackedLayout } from '../../packed';
 import type { QuantKernelAttrs } from '../names';
 import { dequantKernels, type DequantKernels } from './dequant-wasm';
@@ -27,6 +30,8 @@ export const wasmGemmSettings = {
    * rows, which share cache sets); [576, 1536] at M = 64 and [768, 256] at M = 256 within 2% for every choice.
    */
   chunkRows: 64,
+  /** Whether the input gradient may run as dy·W on the whole decoded W with our GEMM (`directInputGrad`). */
+  direct: true,
   /** Products run by these kernels (tests check the path ran). */
   calls: 0,
 };
@@ -108,6 +113,32 @@ export function wasmGemmForward(
   return true;
 }
 
+/**
+ * dx = dy · W with W decoded whole into one block and our GEMM on it as stored (one thread, see
+ * `gemm-matmul-wasm.ts`): no transposes of W, dy or the product. False when our GEMM does not run here.
+ */
+function directInputGrad(
+  backend: object,
+  k: Bound,
+  dy: tf.TensorInfo,
+  dx: tf.TensorInfo,
+  dims: { m: number; inp: number; out: number; p: number },
+  host: GemmHost,
+): boolean {
+  const bound = gemmRuns() ? boundRowsKernels(backend) : null;
+  if (!bound) return false;
+  const { m, inp, out, p } = dims;
+  const w = host.alloc([out, p]); // [out, paddedIn], transient
+  try {
+    k.decode(0, out, k.at(w));
+    const at = { a: k.at(dy), b: k.at(w), c: k.at(dx) };
+    gemmInPlace(bound.b, bound.kernels, at, { m, k: out, n: inp, lda: out, ldb: p, ldc: inp }); // [M, out]·[out, in]
+  } finally {
+    host.dispose(w);
+  }
+  return true;
+}
+
 /** dx [M, in] = dy [M, out] · W into `dx` (fully written); false (nothing written) when the kernels do not apply. */
 export function wasmGemmInputGrad(
   backend: object,
@@ -120,6 +151,14 @@ export function wasmGemmInputGrad(
   if (!k) return false;
   const m = inputs.dy.shape[0];
   const [inp, out, p] = [a.inFeatures, a.outFeatures, k.l.paddedIn];
+  if (
+    wasmGemmSettings.direct &&
+    out * p <= host.blockFloats &&
+    directInputGrad(backend, k, inputs.dy, dx, { m, inp, out, p }, host)
+  ) {
+    wasmGemmSettings.calls++;
+    return true;
+  }
   const rowsPerBlock = Math.max(1, Math.floor(host.blockFloats / inp));
   const chunkRows = Math.min(wasmGemmSettings.chunkRows, rowsPerBlock);
   const scratch = host.alloc([chunkRows, p]); // [chunk, paddedIn] decoded rows before their transpose
