@@ -6,6 +6,7 @@
  */
 import { tf } from '../backend/tf';
 import { DEFAULT_ADAMW, type AdamWConfig } from '../spec/train-config';
+import { fusedAdamW, fusedAdamWAvailable } from '../backend/kernels/adamw-wasm';
 
 /** One parameter and its two moments; the moments are owned by the optimizer. */
 interface Slot {
@@ -55,6 +56,16 @@ export class AdamW {
       if (!g) continue;
       const lr = stepLr * (this.lrMultipliers.get(name) ?? 1);
       tf.tidy(() => {
+        if (fusedAdamWAvailable()) {
+          // One kernel (wasm): the same f32 operations in the same order as below.
+          const decay = weightDecay > 0 ? 1 - lr * weightDecay : 1;
+          const scalars = { beta1, beta2, eps, decay, sqrtBc2: Math.sqrt(bc2), stepSize: lr / bc1 };
+          const [p, m, v] = fusedAdamW(slot.param, slot.m, slot.v, g, scalars);
+          slot.m.assign(m);
+          slot.v.assign(v);
+          slot.param.assign(p);
+          return;
+        }
         const m = slot.m.mul(beta1).add(g.mul(1 - beta1));
         const v = slot.v.mul(beta2).add(g.square().mul(1 - beta2));
         const decayed = weightDecay > 0 ? slot.param.mul(1 - lr * weightDecay) : slot.param;

@@ -5,8 +5,8 @@
  * 16-byte-aligned scratch for k × 8 floats, or k × n with `rowsOuter` (see {@link gemmFuncs}).
  *
  * Register tiles of 4 rows × 8 columns: per step of k, two vectors of b's row, one splat of a per row, eight
- * multiply-adds, so eight accumulators + two of b + one splat stay in x64's 16 vector registers (6 × 8, XNNPACK's
- * wasm tile, spills under V8 and measured half as fast). Column panels outside, row tiles inside: a panel of b
+ * multiply-adds, so eight accumulators + two of b + one splat stay in x64's 16 vector registers (a 6 × 8 tile spills
+ * under V8 and measured half as fast). Column panels outside, row tiles inside: a panel of b
  * (k × 32 bytes, copied aligned into `pack`) stays in L1 while the rows of a stream past it, or the other way
  * round when a is the bigger operand. Measured alone (Node 20, 1 thread): 44–51 GFLOP/s at SmolLM2's training shapes, where
  * XNNPACK in tfjs-wasm reaches 35–38 with its weight operand already packed. Sums in f32, multiply then add (no

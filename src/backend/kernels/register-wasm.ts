@@ -12,6 +12,7 @@ import { fusedMatMulWasmConfig } from './fused-mat-mul-wasm';
 import { registerGenerationOps } from './generation-ops-wasm';
 import { registerDecodeAttention } from './decode-attention-wasm';
 import { registerLowRankAdd } from './low-rank-add-wasm';
+import { registerAdamW } from './adamw-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
 import { identityWasmConfig } from './identity-wasm';
 import { readWasmInternals } from './wasm-heap-views';
@@ -43,6 +44,7 @@ export function registerWasmKernelOverrides(): boolean {
   registerGenerationOps();
   registerDecodeAttention();
   registerLowRankAdd();
+  registerAdamW();
   return true;
 }
 

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { rowsMatMulWat } from '../../../backend/kernels/rows-matmul-wat';
 import { generationMathWat } from '../../../backend/kernels/generation-math-wat';
+import { adamwWat } from '../../../backend/kernels/adamw-wat';
 import { buildKey, WASM_BUILDS, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
 import { dequantWat } from './dequant-wat';
 import { gemvWat } from './gemv-wat';
@@ -42,6 +43,13 @@ export const KERNEL_MODULES: readonly KernelModuleSpec[] = [
     what: 'The few-row f32 matmul modules',
     from: 'src/backend/kernels/rows-matmul-wat.ts',
     wat: rowsMatMulWat,
+  },
+  {
+    file: path.resolve(here, '../../../backend/kernels/adamw-modules.generated.ts'),
+    constName: 'ADAMW_MODULES',
+    what: "The optimizer's fused AdamW update",
+    from: 'src/backend/kernels/adamw-wat.ts',
+    wat: adamwWat,
   },
   {
     file: path.resolve(here, '../../../backend/kernels/generation-math-modules.generated.ts'),
