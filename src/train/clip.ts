@@ -3,11 +3,14 @@
  * all gradients scaled by `maxNorm / (norm + 1e-6)` when the norm exceeds `maxNorm`.
  */
 import { tf } from '../backend/tf';
+import { wasmSumOfSquares } from '../backend/kernels/sum-squares-wasm';
 
 /** L2 norm over all tensors in `grads` (async readback of one scalar). */
 export async function globalNorm(grads: Iterable<tf.Tensor>): Promise<number> {
   const list = [...grads];
   if (list.length === 0) return 0;
+  const onHeap = wasmSumOfSquares(list); // wasm: one pass over the heap instead of 2 kernels per gradient
+  if (onHeap !== null) return Math.sqrt(onHeap);
   const norm = tf.tidy(() => tf.addN(list.map((g) => g.square().sum())).sqrt()); // scalar, disposed here
   const value = (await norm.data())[0];
   norm.dispose();
