@@ -71,6 +71,7 @@ describe('wasm SIMD GEMV kernels', () => {
     expect(KERNEL_MODULES.map((m) => m.constName)).toEqual([
       'GEMV_MODULES',
       'ROWS_MATMUL_MODULES',
+      'ADAMW_MODULES',
       'GENERATION_MATH_MODULES',
       'DEQUANT_MODULES',
     ]);
