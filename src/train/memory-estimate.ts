@@ -7,9 +7,9 @@
  * tfjs keeps what each op saves for its gradient until the backward pass: activations dominate. One layer's tape
  * is modelled as floats per token per unit of each width (the weights of an earlier fit over many small shapes)
  * times TAPE_SCALE, plus PER_SCORE per attention score; TAPE_SCALE and PER_SCORE are refitted (issue 12) to the
- * distinct-buffer peaks of SmolLM2-135M's real widths at seq 256 and 512 (README has the table). Small shapes whose
- * layer tape dominates come out 15–20% high with them; where the LM head dominates, its HEAD_BLOCKS [chunk, vocab]
- * blocks (head-loss.ts) hold within a few % (memory-estimate.test.ts re-measures those).
+ * distinct-buffer peaks of SmolLM2-135M's real widths at seq 256 and 512 (README has the table). Where the LM head
+ * dominates, its HEAD_BLOCKS [chunk, vocab] blocks (head-loss.ts) hold within a few % (memory-estimate.test.ts
+ * re-measures those).
  */
 import type { ModelConfig } from '../model/config';
 import type { QuantMode } from '../spec/modules';
@@ -22,28 +22,26 @@ const PER_HIDDEN = 62.7;
 const PER_Q = 32.8;
 const PER_KV = 33.1;
 const PER_INTERMEDIATE = 25.3;
-/** Scale of the width terms above, measured in distinct buffers. */
-const TAPE_SCALE = 0.91;
-/** Per layer, per attention score element (batch × heads × seq × seq). */
-const PER_SCORE = 8.1;
 /**
- * The same two coefficients on WebGPU (GPU buffer bytes): tfjs-webgpu's kernels keep less of one layer's tape than
- * wasm's at the same widths. Fitted to one checkpointed layer of SmolLM2-135M's widths on Dawn (int4, r16
- * all-linear): 104 MB at seq 256 and 233 MB at seq 512 against 122 and 283 MB for wasm's coefficients, i.e.
- * 5.1 rather than 8.1 floats per score and 0.81 rather than 0.91 of the width terms
- * (bench/results/2026-12-05-webgpu-layers-smollm2-135m.json).
+ * Scale of the width terms above and floats kept per attention score, in distinct buffers, the same on every
+ * backend. Fitted to one checkpointed layer of SmolLM2-135M's widths on Dawn (int4, r16 all-linear): 104 MB at seq
+ * 256 and 233 MB at seq 512 (bench/results/2026-12-05-webgpu-layers-smollm2-135m.json). wasm's tape used to be
+ * larger (0.91 and 8.1) only because tfjs-wasm's Identity copied every tensor the tape saves; it shares them now
+ * (backend/kernels/identity-wasm.ts), and the whole SmolLM2-135M step on wasm (int4/int8, seq 256/512) measures
+ * within 0.3% of these coefficients' tensor estimate (bench/results/2026-12-05-wasm-memory-smollm2-135m-s8.json).
  */
-const WEBGPU_TAPE_SCALE = 0.81;
-const WEBGPU_PER_SCORE = 5.1;
+const TAPE_SCALE = 0.81;
+const PER_SCORE = 5.1;
 /** [chunk, vocab] blocks alive at the LM head's peak: logits or softmax, one-hot (int and float), their difference. */
 const HEAD_BLOCKS = 4;
 /**
  * wasm heap ÷ distinct tensor bytes at a step's peak: the heap only grows, so freed buffers between differently
- * sized tensors, XNNPACK's packed operands and transposed copies stay as heap. Measured 1.04 (SmolLM2-135M int4,
- * seq 256), 1.10 (int8, 256), 1.21 (int4, 512) and 1.13 (a 4-token generation): the middle of that range keeps
- * every measured row within 10% (1.10 had int4/512 at 655 MiB measured against 596 MiB promised).
+ * sized tensors and our kernels' scratch stay as heap, and it grows in steps (SmolLM2-135M's int4 and int8 steps at
+ * seq 512 both ended at exactly 585 498 624 bytes). Measured with shared clones and our one-thread GEMM (no XNNPACK
+ * packed copies): 1.09 (SmolLM2-135M int4, seq 256), 1.15 (int8, 256), 1.13 (int4, 512), 1.03 (int8, 512), and
+ * 1.15 / 1.10 for 4-token generations (int4 / int8). 1.10 keeps every row within 7%; 1.15 put int8/512 at 0.89.
  */
-export const WASM_HEAP_FACTOR = 1.15;
+export const WASM_HEAP_FACTOR = 1.1;
 
 export interface TrainingMemoryInput {
   quant: QuantMode;
@@ -53,8 +51,7 @@ export interface TrainingMemoryInput {
   /** Trainable parameters (`LoraAdapter.parameterCount()`). */
   trainableParameters: number;
   /**
-   * The backend's measure: 'wasm' promises its heap (WASM_HEAP_FACTOR); others the tensor / GPU buffer bytes, with
-   * WebGPU's own layer-tape coefficients.
+   * The backend's measure: 'wasm' promises its heap (WASM_HEAP_FACTOR); others the tensor / GPU buffer bytes.
    */
   backend?: string;
   /** Rows per micro-batch. */
@@ -90,12 +87,11 @@ export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInpu
   const kv = c.kvHeads * c.headDim;
   // Dropout on all-linear targets: mask + masked input for q,k,v,gate,up (hidden wide), o (q wide), down (intermediate).
   const dropoutPerToken = input.dropout ? 2 * (5 * c.hidden + q + c.intermediate) : 0;
-  const webgpu = input.backend === 'webgpu';
   const perLayer =
-    (webgpu ? WEBGPU_TAPE_SCALE : TAPE_SCALE) *
+    TAPE_SCALE *
       tokens *
       (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) +
-    (webgpu ? WEBGPU_PER_SCORE : PER_SCORE) * input.batch * c.heads * input.seqLen * input.seqLen;
+    PER_SCORE * input.batch * c.heads * input.seqLen * input.seqLen;
   const head = HEAD_BLOCKS * Math.min(labels, headChunkRows(c.vocab)) * c.vocab;
   // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and the LM head's
   // chunk (they are never alive together); without it every layer's tape is alive when the head runs.

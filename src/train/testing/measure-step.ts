@@ -73,7 +73,7 @@ export async function measureLoraStep(
         train,
         longestExample: o.seq,
         checkpointing: o.checkpointing,
-        // The backend's tensor bytes (WebGPU's own layer tape; never the wasm heap factor: peaks here are tensors).
+        // The backend's tensor bytes (never the wasm heap factor: peaks here are tensors).
         backend: tf.getBackend() === 'webgpu' ? 'webgpu' : 'cpu',
       }).memory;
       const r = await trainer.run();
