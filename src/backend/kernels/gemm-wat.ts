@@ -8,8 +8,9 @@
  * multiply-adds, so eight accumulators + two of b + one splat stay in x64's 16 vector registers (a 6 × 8 tile spills
  * under V8 and measured half as fast). Column panels outside, row tiles inside: a panel of b
  * (k × 32 bytes, copied aligned into `pack`) stays in L1 while the rows of a stream past it, or the other way
- * round when a is the bigger operand. Measured alone (Node 20, 1 thread): 44–51 GFLOP/s at SmolLM2's training shapes, where
- * XNNPACK in tfjs-wasm reaches 35–38 with its weight operand already packed. Sums in f32, multiply then add (no
+ * round when a is the bigger operand. Measured (Node 20, 1 thread) at SmolLM2's training shapes: 39–44 GFLOP/s in
+ * place on tfjs-wasm's heap (44–51 for the bare tile loop on packed data), where XNNPACK in tfjs-wasm reaches 34–43
+ * with its weight operand already packed. Sums in f32, multiply then add (no
  * fused multiply-add: it measured no faster here and keeps the rounding of the plain-SIMD build).
  * Ragged edges: 1–3 leftover rows take the same tiles with fewer rows, 4 leftover columns a 4-wide tile, the last
  * 1–3 columns a 4-wide tile on a zero-padded panel that stores only its real columns (a scalar loop there took 85
