@@ -4,12 +4,13 @@
  * loop 8–30× slower. Training is full of those: the LoRA delta x·Aᵀ·Bᵀ, every weight gradient (xᵀ·dy), every input
  * gradient (dy·W), attention's q·kᵀ and its gradients.
  *
- * Here a transposed operand is copied into place once (tfjs's Transpose kernel, ~1 GB/s), then each product goes
+ * Here a transposed operand is copied into place once (`swap-last-two.ts`: our SIMD transpose), then each product goes
  * to XNNPACK through heap views: a single `b` lets the whole batch of `a` fold into rows (one call), a batched `b`
  * gives one call per output slice, broadcasting batch dims as tfjs does. A single x·Wᵀ with few rows is computed
  * as (W·xᵀ)ᵀ instead, so the big W is neither copied nor packed (XNNPACK packs its weight operand on every call).
- * Products of few rows run our SIMD kernels on the operands as stored ('rows'); other small products keep the
- * stock kernel (`matmul-route.ts`). Results are the same sums in a different order: equal to the stock kernel within float32
+ * Products of few rows run our SIMD kernels on the operands as stored ('rows'), and of many rows, while XNNPACK
+ * computes on one thread, our GEMM ('gemm', `gemm-matmul-wasm.ts`); other small products keep the stock kernel
+ * (`matmul-route.ts`). Results are the same sums in a different order: equal to the stock kernel within float32
  * rounding (tests: 1e-5 relative).
  */
 import { tf } from '../tf';

@@ -10,12 +10,9 @@ import { heapOffset } from './wasm-heap-views';
  * (`transpose-wat.ts`, one call per batch slice, ~0.2 ns per element), anything else or without SIMD through
  * `transpose` (tfjs-wasm's Transpose kernel, an index loop at ~6 ns per element).
  */
-/** Whether float32 transposes take our SIMD kernel; benches switch it off to time tfjs's beside it. */
-export const swapSettings = { simd: true };
-
 export function swapLastTwo(transpose: tf.KernelConfig, backend: tf.KernelBackend, x: tf.TensorInfo): tf.TensorInfo {
   const rank = x.shape.length;
-  const bound = swapSettings.simd && x.dtype === 'float32' ? boundRowsKernels(backend) : null;
+  const bound = x.dtype === 'float32' ? boundRowsKernels(backend) : null;
   if (bound) {
     const [rows, cols] = x.shape.slice(-2);
     const slices = x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
