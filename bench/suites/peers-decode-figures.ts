@@ -92,78 +92,37 @@ export function reportDecodePair(
     ),
   );
   const note = `${spec.label}, ${steps} decode steps after a ${t.promptTokens}-token prompt, 1 thread each`;
-  if (t.jsMs.length) {
-    const js = rate(t.jsMs, steps);
+  // One kernel option timed beside the default path: its rate, then the default path's rate over it.
+  const variant = (ms: number[], id: string, label: string, ratioId: string, ratioLabel: string) => {
+    if (!ms.length) return;
+    const r = rate(ms, steps);
+    ctx.report(figure('peers', `${key}/${mode}/${id}`, `${label}, ${spec.label}`, 'tok/s', r, true, note));
     ctx.report(
-      figure(
-        'peers',
-        `${key}/${mode}/ours-js-kernel`,
-        `decode ours ${mode}, JS kernel, ${spec.label}`,
-        'tok/s',
-        js,
-        true,
-        note,
-      ),
+      figure('peers', `${key}/${mode}/${ratioId}`, `${ratioLabel}, ${spec.label}`, '×', ratioOf(oursRate, r), true),
     );
-    ctx.report(
-      figure(
-        'peers',
-        `${key}/${mode}/simd-vs-js`,
-        `decode ${mode}: wasm SIMD kernel / JS kernel, ${spec.label}`,
-        '×',
-        ratioOf(oursRate, js),
-        true,
-      ),
-    );
-  }
-  if (t.exactMs.length) {
-    const exact = rate(t.exactMs, steps);
-    ctx.report(
-      figure(
-        'peers',
-        `${key}/${mode}/ours-f32-x`,
-        `decode ours ${mode}, x in f32, ${spec.label}`,
-        'tok/s',
-        exact,
-        true,
-        note,
-      ),
-    );
-    ctx.report(
-      figure(
-        'peers',
-        `${key}/${mode}/q16-vs-f32-x`,
-        `decode ${mode}: x as ${mode === 'int4' && t.relaxed ? 8 : 16}-bit integers / x in f32, ${spec.label}`,
-        '×',
-        ratioOf(oursRate, exact),
-        true,
-      ),
-    );
-  }
-  if (t.x16Ms.length) {
-    const x16 = rate(t.x16Ms, steps);
-    ctx.report(
-      figure(
-        'peers',
-        `${key}/${mode}/ours-x16`,
-        `decode ours ${mode}, x as 16-bit, ${spec.label}`,
-        'tok/s',
-        x16,
-        true,
-        note,
-      ),
-    );
-    ctx.report(
-      figure(
-        'peers',
-        `${key}/${mode}/x8-vs-x16`,
-        `decode ${mode}: x as 8-bit (relaxed SIMD) / 16-bit integers, ${spec.label}`,
-        '×',
-        ratioOf(oursRate, x16),
-        true,
-      ),
-    );
-  }
+  };
+  variant(
+    t.jsMs,
+    'ours-js-kernel',
+    `decode ours ${mode}, JS kernel`,
+    'simd-vs-js',
+    `decode ${mode}: wasm SIMD kernel / JS kernel`,
+  );
+  const xBits = mode === 'int4' && t.relaxed ? 8 : 16;
+  variant(
+    t.exactMs,
+    'ours-f32-x',
+    `decode ours ${mode}, x in f32`,
+    'q16-vs-f32-x',
+    `decode ${mode}: x as ${xBits}-bit integers / x in f32`,
+  );
+  variant(
+    t.x16Ms,
+    'ours-x16',
+    `decode ours ${mode}, x as 16-bit`,
+    'x8-vs-x16',
+    `decode ${mode}: x as 8-bit (relaxed SIMD) / 16-bit integers`,
+  );
   ctx.report(
     figure('peers', `${key}/${mode}/ours`, `decode ours ${mode}, ${spec.label}`, 'tok/s', oursRate, true, note),
   );
