@@ -30,8 +30,6 @@ export const wasmGemmSettings = {
    * rows, which share cache sets); [576, 1536] at M = 64 and [768, 256] at M = 256 within 2% for every choice.
    */
   chunkRows: 64,
-  /** Whether the input gradient may run as dy·W on the whole decoded W with our GEMM (`directInputGrad`). */
-  direct: true,
   /** Products run by these kernels (tests check the path ran). */
   calls: 0,
 };
@@ -151,11 +149,7 @@ export function wasmGemmInputGrad(
   if (!k) return false;
   const m = inputs.dy.shape[0];
   const [inp, out, p] = [a.inFeatures, a.outFeatures, k.l.paddedIn];
-  if (
-    wasmGemmSettings.direct &&
-    out * p <= host.blockFloats &&
-    directInputGrad(backend, k, inputs.dy, dx, { m, inp, out, p }, host)
-  ) {
+  if (out * p <= host.blockFloats && directInputGrad(backend, k, inputs.dy, dx, { m, inp, out, p }, host)) {
     wasmGemmSettings.calls++;
     return true;
   }
