@@ -23,35 +23,12 @@ import {
 } from './matmul-route';
 import { HeapViews, heapOffset, readWasmInternals, xnnMatMul, type WasmBackendInternals } from './wasm-heap-views';
 import { rowsKernelsForBackend, type RowsMatMulKernels } from './rows-matmul-wasm';
-import { swapLastTwo } from './swap-last-two';
+import { swapLastTwo, withUntransposed } from './swap-last-two';
 import { gemmMatMul, gemmRuns } from './gemm-matmul-wasm';
 
 interface MatMulAttrs {
   transposeA: boolean;
   transposeB: boolean;
-}
-
-/**
- * `run(aT, bT)` on a and b with any requested transposes made real: aT [..., m, k], bT [..., k, n]. The copies are
- * disposed afterwards (disposing a copied b also deletes the XNNPACK operator stock cached under its id).
- */
-export function withUntransposed(
-  transpose: tf.KernelConfig,
-  backend: tf.KernelBackend,
-  a: tf.TensorInfo,
-  b: tf.TensorInfo,
-  transposeA: boolean,
-  transposeB: boolean,
-  run: (aT: tf.TensorInfo, bT: tf.TensorInfo) => tf.TensorInfo,
-): tf.TensorInfo {
-  const aT = transposeA ? swapLastTwo(transpose, backend, a) : a; // [..., m, k]
-  const bT = transposeB ? swapLastTwo(transpose, backend, b) : b; // [..., k, n]
-  try {
-    return run(aT, bT);
-  } finally {
-    if (aT !== a) backend.disposeData(aT.dataId);
-    if (bT !== b) backend.disposeData(bT.dataId);
-  }
 }
 
 /**

@@ -10,7 +10,7 @@
  *   exactly tfjs's unfused definition.
  */
 import { tf } from '../tf';
-import { withUntransposed } from './batch-mat-mul-wasm';
+import { withUntransposed } from './swap-last-two';
 
 interface FusedAttrs {
   transposeA: boolean;

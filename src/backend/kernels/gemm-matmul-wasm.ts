@@ -11,7 +11,7 @@ import { heapScratch } from './heap-scratch';
 import { kernelPoolSettings } from './kernel-pool';
 import { operandBatchIndex, type MatMulGeometry } from './matmul-route';
 import type { RowsMatMulKernels } from './rows-matmul-wasm';
-import { swapLastTwo } from './swap-last-two';
+import { swapLastTwo, withUntransposed } from './swap-last-two';
 import { heapOffset, type WasmBackendInternals } from './wasm-heap-views';
 
 /**
@@ -80,30 +80,27 @@ export function gemmMatMul(
 ): tf.TensorInfo {
   const kb = backend as unknown as tf.KernelBackend;
   const { m, k, n } = g;
-  const made: tf.TensorInfo[] = [];
-  const moved = (x: tf.TensorInfo) => (made.push(swapLastTwo(transpose, kb, x)), made[made.length - 1]);
+  if (!gemmSwaps(g, transposeA, transposeB)) {
+    return withUntransposed(transpose, kb, a, b, transposeA, transposeB, (aMK, bKN) => {
+      const out = backend.makeOutput([...g.batchShape, m, n], 'float32'); // aMK [..., m, k] · bKN [..., k, n]
+      try {
+        gemmSlices(backend, kernels, aMK, bKN, out, g, { m, k, n });
+      } catch (e) {
+        backend.disposeData(out.dataId);
+        throw e;
+      }
+      return out;
+    });
+  }
+  // (a·bᵀ)ᵀ = b·aᵀ: b [n, k] as stored, aᵀ [..., k, m] (a as stored when transposeA).
+  const aKM = transposeA ? a : swapLastTwo(transpose, kb, a);
+  const product = backend.makeOutput([...g.batchShape, n, m], 'float32'); // [..., n, m]
   try {
-    if (gemmSwaps(g, transposeA, transposeB)) {
-      // (a·bᵀ)ᵀ = b·aᵀ: b [n, k] as stored, aᵀ [..., k, m] (a as stored when transposeA).
-      const aKM = transposeA ? a : moved(a);
-      const productShape = [...g.batchShape, n, m];
-      const product = backend.makeOutput(productShape, 'float32'); // [..., n, m]
-      made.push(product);
-      const swapped: MatMulGeometry = { ...g, m: n, n: m, aBatchShape: g.bBatchShape, bBatchShape: g.aBatchShape };
-      gemmSlices(backend, kernels, b, aKM, product, swapped, { m: n, k, n: m });
-      return swapLastTwo(transpose, kb, product); // [..., m, n]
-    }
-    const aMK = transposeA ? moved(a) : a; // [..., m, k]
-    const bKN = transposeB ? moved(b) : b; // [..., k, n]
-    const out = backend.makeOutput([...g.batchShape, m, n], 'float32');
-    try {
-      gemmSlices(backend, kernels, aMK, bKN, out, g, { m, k, n });
-    } catch (e) {
-      backend.disposeData(out.dataId);
-      throw e;
-    }
-    return out;
+    const swapped: MatMulGeometry = { ...g, m: n, n: m, aBatchShape: g.bBatchShape, bBatchShape: g.aBatchShape };
+    gemmSlices(backend, kernels, b, aKM, product, swapped, { m: n, k, n: m });
+    return swapLastTwo(transpose, kb, product); // [..., m, n]
   } finally {
-    for (const t of made) backend.disposeData(t.dataId);
+    if (aKM !== a) backend.disposeData(aKM.dataId);
+    backend.disposeData(product.dataId);
   }
 }

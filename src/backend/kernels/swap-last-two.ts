@@ -1,5 +1,6 @@
 /**
- * The wasm matMul override's re-layout of an operand or a product: the last two axes swapped into a new tensor.
+ * The wasm matMul override's re-layout of an operand or a product: the last two axes swapped into a new tensor, and
+ * a product run on its operands with their transpose flags made real (both the XNNPACK and the 'gemm' routes).
  */
 import { tf } from '../tf';
 import { boundRowsKernels } from './rows-matmul-wasm';
@@ -26,4 +27,27 @@ export function swapLastTwo(transpose: tf.KernelConfig, backend: tf.KernelBacken
   }
   const perm = [...Array(rank - 2).keys(), rank - 1, rank - 2];
   return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+}
+
+/**
+ * `run(aT, bT)` on a and b with any requested transposes made real: aT [..., m, k], bT [..., k, n]. The copies are
+ * disposed afterwards (disposing a copied b also deletes the XNNPACK operator stock cached under its id).
+ */
+export function withUntransposed(
+  transpose: tf.KernelConfig,
+  backend: tf.KernelBackend,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  run: (aT: tf.TensorInfo, bT: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo {
+  const aT = transposeA ? swapLastTwo(transpose, backend, a) : a; // [..., m, k]
+  const bT = transposeB ? swapLastTwo(transpose, backend, b) : b; // [..., k, n]
+  try {
+    return run(aT, bT);
+  } finally {
+    if (aT !== a) backend.disposeData(aT.dataId);
+    if (bT !== b) backend.disposeData(bT.dataId);
+  }
 }
