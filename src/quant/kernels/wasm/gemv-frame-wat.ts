@@ -43,9 +43,7 @@ export function gemvFrame(f: GemvFrame): string {
   const strides = rows.slice(1);
   return `
   (func (export "${f.name}")
-    (param $w i32) (param $s i32) (param $x i32) (param $y i32)
-    (param $out i32) (param $rowBytes i32) (param $groups i32) (param $groupBytes i32) (param $xs i32)
-    (param $xStride i32) (param $xsStride i32) (param $yStride i32)
+    ${gemvParams('$xs')}
     (local $cp i32) (local $o i32) (local $g i32) (local $wp i32) (local $wend i32) (local $xp i32) (local $sp i32)
     ${rows.map((r) => `(local $row${r} v128)`).join(' ')} ${strides.map((r) => `(local $xr${r} i32) (local $cr${r} i32) (local $yr${r} i32)`).join(' ')}
     ${f.locals}
@@ -59,10 +57,7 @@ export function gemvFrame(f: GemvFrame): string {
     (block $rows_done
       (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $o) (local.get $out)))
-        (local.set $wp (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $rowBytes))))
-        (local.set $sp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $o) (local.get $groups)) (i32.const 2))))
-        (local.set $xp (local.get $x))
-        (local.set $cp (local.get $xs))
+        ${columnStart('$xs')}
         ${rows.map((r) => `(local.set $row${r} (v128.const i32x4 0 0 0 0))`).join('\n        ')}
         (local.set $g (i32.const 0))
         (block $groups_done
@@ -78,6 +73,24 @@ export function gemvFrame(f: GemvFrame): string {
         ${rows.map((r) => storeRow(r)).join('\n        ')}
         (local.set $o (i32.add (local.get $o) (i32.const 1)))
         (br $rows))))`;
+}
+
+/** Every GEMV kernel's parameters (see `gemvFrame`), the per-group argument named `perGroup`. */
+export function gemvParams(perGroup: string): string {
+  return `(param $w i32) (param $s i32) (param $x i32) (param $y i32)
+    (param $out i32) (param $rowBytes i32) (param $groups i32) (param $groupBytes i32) (param ${perGroup} i32)
+    (param $xStride i32) (param $xsStride i32) (param $yStride i32)`;
+}
+
+/**
+ * The start of output column $o: $wp and $sp at its row of W and of the scales, $xp at x, $cp at `perGroup` (the
+ * per-group floats or table the fold reads).
+ */
+export function columnStart(perGroup: string): string {
+  return `(local.set $wp (i32.add (local.get $w) (i32.mul (local.get $o) (local.get $rowBytes))))
+        (local.set $sp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $o) (local.get $groups)) (i32.const 2))))
+        (local.set $xp (local.get $x))
+        (local.set $cp (local.get ${perGroup}))`;
 }
 
 /** A group's steps as a loop over groupBytes. */

@@ -11,7 +11,14 @@ import { quantize } from '../../quantize';
 import { maxRelError, RAGGED_GEMV_SHAPES, randomUniform, randomWeight, refForward } from '../../synthetic';
 import { QUANT_MATMUL } from '../names';
 import { registerQuantKernels } from '../register';
-import { gemvKernels, prepareXq8, relaxedSimdSupported, xq8RowBytes } from './gemv-wasm';
+import {
+  gemvKernels,
+  prepareXq8,
+  q8LanesTable,
+  relaxedSimdSupported,
+  xq8RowBytes,
+  type Q8KernelName,
+} from './gemv-wasm';
 import { Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
 import { kernelsForBackend, wasmGemvSettings } from './wasm-gemv-host';
 
@@ -35,13 +42,22 @@ function roundedX(xq: Int8Array, xscale: Float32Array, inp: number, paddedIn: nu
 }
 
 /** `rows` rows of x through gemv_int4_q8_g<g>_r<rows> on its own memory; y and the references. */
-function runStandalone(out: number, inp: number, g: GroupSize, rows: 1 | 2 | 3 | 4, seed: number, xIn?: Float32Array) {
+function runStandalone(
+  out: number,
+  inp: number,
+  g: GroupSize,
+  rows: 1 | 2 | 3 | 4,
+  seed: number,
+  xIn?: Float32Array,
+  lanes = false,
+) {
   const packed = quantize(randomWeight(out * inp, seed), [out, inp], 'int4', g);
   const x = xIn ?? randomUniform(rows * inp, seed + 1);
   const l = packedLayout('int4', inp, g);
   const memory = new WebAssembly.Memory({ initial: 64 });
   const k = gemvKernels(memory, 'relaxed');
-  const kernel = k?.[`gemv_int4_q8_g${g}_r${rows}`];
+  const name: Q8KernelName = lanes ? `gemv_int4_q8_g${g}_r4l` : `gemv_int4_q8_g${g}_r${rows}`;
+  const kernel = k?.[name];
   if (!kernel) throw new Error('no relaxed q8 kernel');
   const align = (n: number) => Math.ceil(n / 16) * 16;
   const xStride = xq8RowBytes(l.paddedIn, g);
@@ -50,6 +66,7 @@ function runStandalone(out: number, inp: number, g: GroupSize, rows: 1 | 2 | 3 |
   const xOff = align(sOff + packed.scales.byteLength);
   const xsOff = align(xOff + rows * xStride);
   const yOff = align(xsOff + rows * l.groupsPerRow * 4);
+  const tableOff = align(yOff + rows * out * 4); // the lane-fold kernel's table
   new Uint32Array(memory.buffer, wOff, packed.words.length).set(packed.words);
   new Float32Array(memory.buffer, sOff, packed.scales.length).set(packed.scales);
   const seen = new Float32Array(rows * inp);
@@ -61,6 +78,10 @@ function runStandalone(out: number, inp: number, g: GroupSize, rows: 1 | 2 | 3 |
     seen.set(roundedX(xq, xscale, inp, l.paddedIn, g), r * inp);
   }
   const groupBytes = (g / l.codesPerWord) * 4;
+  if (lanes) {
+    const heap = { f32: new Float32Array(memory.buffer), i32: new Int32Array(memory.buffer) };
+    q8LanesTable(heap, { xqAt: xOff, xStride, xscaleAt: xsOff / 4 }, l.groupsPerRow, g, tableOff);
+  }
   kernel(
     wOff,
     sOff,
@@ -70,7 +91,7 @@ function runStandalone(out: number, inp: number, g: GroupSize, rows: 1 | 2 | 3 |
     l.rowWords * 4,
     l.groupsPerRow,
     groupBytes,
-    xsOff,
+    lanes ? tableOff : xsOff,
     xStride,
     l.groupsPerRow * 4,
     out * 4,
@@ -116,6 +137,19 @@ describe('int4 GEMV with x as 8-bit integers (relaxed SIMD)', () => {
       }
     });
   }
+
+  it('4 rows, one fold per group for all 4 (r4l): the same y as the 4-row kernel to float rounding', () => {
+    let seed = 41;
+    for (const { out, inp, g } of SHAPES) {
+      const x = randomUniform(4 * inp, seed + 100);
+      const lanes = runStandalone(out, inp, g, 4, seed, x, true);
+      const perRow = runStandalone(out, inp, g, 4, seed++, x);
+      expect(maxRelError(lanes.y, lanes.ofRounded)).toBeLessThan(2e-6);
+      expect(maxRelError(lanes.y, perRow.y)).toBeLessThan(2e-6);
+      for (let i = 0; i < lanes.y.length; i++)
+        expect(Math.abs(lanes.y[i] - lanes.exact[i])).toBeLessThanOrEqual(lanes.bound[i] * 1.001 + 1e-6);
+    }
+  });
 
   it('x rounds to within half a step of 1/127 of its group’s largest |x|; extreme codes and x are exact', () => {
     // One ±max per group and the extreme codes (−8 and 7, from ±1 spikes in W).
@@ -187,6 +221,31 @@ describe('QuantMatMul on the wasm backend with relaxed SIMD', () => {
   });
   afterAll(() => {
     wasmGemvSettings.int4X8 = true;
+    wasmGemvSettings.x8Lanes = true;
+  });
+
+  it('9 rows in generation: the lane-fold kernel on the two blocks of 4, the 1-row kernel on the last; y as with the per-row fold', () => {
+    let seed = 80;
+    for (const { out, inp, g } of SHAPES) {
+      const packed = quantize(randomWeight(out * inp, seed), [out, inp], 'int4', g);
+      const l = packedLayout('int4', inp, g);
+      const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');
+      const scales = tf.tensor2d(packed.scales, [out, l.groupsPerRow]);
+      const x = tf.tensor2d(randomUniform(9 * inp, seed++ + 1), [9, inp]);
+      const attrs = { mode: 'int4', groupSize: g, inFeatures: inp, outFeatures: out };
+      const run = (lanes: boolean) => {
+        wasmGemvSettings.x8Lanes = lanes;
+        const y = asGeneration(() => tf.engine().runKernel(QUANT_MATMUL, { x, words, scales }, attrs) as tf.Tensor);
+        const v = y.dataSync().slice();
+        y.dispose();
+        return v;
+      };
+      const [calls, blocks] = [wasmGemvSettings.x8Calls, wasmGemvSettings.x8LaneBlocks];
+      expect(maxRelError(run(true), run(false))).toBeLessThan(2e-6);
+      expect(wasmGemvSettings.x8Calls - calls).toBe(2);
+      expect(wasmGemvSettings.x8LaneBlocks - blocks).toBe(2);
+      tf.dispose([words, scales, x]);
+    }
   });
 
   for (const [int4X8, inGen] of [

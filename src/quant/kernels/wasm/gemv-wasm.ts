@@ -7,6 +7,7 @@
 import { instantiateKernels, relaxedBuildValid, type WasmFlavour } from '../../../backend/kernels/wasm-kernel-module';
 import { GEMV_MODULES } from './gemv-modules.generated';
 import { Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
+import { Q8_LANE_ROWS, Q8_LANE_TABLE_BYTES } from './gemv-q8-lanes-wat';
 import type { GroupSize } from '../../packed';
 import {
   browserWorkerSpawner,
@@ -43,7 +44,7 @@ type PrepareFn = (x: number, xq: number, xscales: number, groups: number, groupS
 /** The integer-dot kernels' exports (gemv-q16-wat.ts), 1 to 4 rows of x per call. */
 export type Q16KernelName = `gemv_${Q16GemvMode}_q16_g${GroupSize}_r${1 | 2 | 3 | 4}`;
 /** The relaxed builds' 8-bit integer-dot int4 kernels (gemv-q8-wat.ts), 1 to 4 rows of x per call. */
-export type Q8KernelName = `gemv_int4_q8_g${GroupSize}_r${1 | 2 | 3 | 4}`;
+export type Q8KernelName = `gemv_int4_q8_g${GroupSize}_r${1 | 2 | 3 | 4}` | `gemv_int4_q8_g${GroupSize}_r4l`;
 
 /** What a loaded build exports. */
 export type GemvKernels = {
@@ -234,6 +235,35 @@ export function xq8RowBytes(paddedIn: number, groupSize: number): number {
  * both inside larger arrays, e.g. views of a whole heap. A NaN or ±∞ in a group makes its scale non-finite, so it reaches y
  * as the exact kernel's would.
  */
+/** Floats of scratch the lane-fold table needs past the scales (one block's table plus 16-byte alignment). */
+export function q8LanesTableFloats(m: number, groups: number): number {
+  return m >= Q8_LANE_ROWS ? (groups * Q8_LANE_TABLE_BYTES) / 4 + 4 : 0;
+}
+
+/**
+ * The fold table of the 4-row lane-fold kernel (gemv-q8-lanes-wat.ts) for rows r0..r0+3 of x, from their
+ * `prepareXq8` layouts at `xqAt + r · xStride` (bytes) and scales at `xscaleAt + r · groups` (elements): per group
+ * [4 × xscale as f32, 4 × −8·Σxq as i32] at `tableAt` (bytes, a multiple of 16).
+ */
+export function q8LanesTable(
+  heap: { f32: Float32Array; i32: Int32Array },
+  rows: { xqAt: number; xStride: number; xscaleAt: number },
+  groups: number,
+  groupSize: number,
+  tableAt: number,
+): void {
+  const groupBytes = Q8_GROUP_HEADER_BYTES + groupSize;
+  const t = tableAt >> 2;
+  for (let r = 0; r < Q8_LANE_ROWS; r++) {
+    const xs = rows.xscaleAt + r * groups;
+    const header = (rows.xqAt + r * rows.xStride) >> 2;
+    for (let g = 0; g < groups; g++) {
+      heap.f32[t + 8 * g + r] = heap.f32[xs + g];
+      heap.i32[t + 8 * g + 4 + r] = heap.i32[header + (g * groupBytes) / 4];
+    }
+  }
+}
+
 export function prepareXq8(
   x: Float32Array,
   xOffset: number,

@@ -22,6 +22,7 @@ import { madd, memoryImport, type WasmBuild } from '../../../backend/kernels/was
 import { gemvFrame } from './gemv-frame-wat';
 import { gemvQ16Func, prepareX16Func, Q16_MAX_ROWS } from './gemv-q16-wat';
 import { prepareX8Func, q8Funcs } from './gemv-q8-wat';
+import { q8LanesFuncs } from './gemv-q8-lanes-wat';
 import { GROUP_SIZES } from '../../packed';
 
 /** i32x4 lanes → f32x4 (exact for our code ranges). */
@@ -158,7 +159,7 @@ function q16Funcs(relaxed: boolean): string {
  */
 export function gemvWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${q16Funcs(build.relaxed)}${build.relaxed ? q8Funcs() : ''}${prepareX8Func()}${prepareX16Func('int8')}${prepareX16Func('int4')}
+  ${memoryImport(build)}${gemvFunc('int8', build.relaxed)}${gemvFunc('int4', build.relaxed)}${gemvFunc('nf4', build.relaxed)}${q16Funcs(build.relaxed)}${build.relaxed ? q8Funcs() + q8LanesFuncs() : ''}${prepareX8Func()}${prepareX16Func('int8')}${prepareX16Func('int4')}
 )
 `;
 }

@@ -25,12 +25,15 @@ import {
   prepareXq8,
   scratchFloats,
   xq8RowBytes,
+  q8LanesTable,
+  q8LanesTableFloats,
   type GemvKernels,
   type Q16GemvMode,
   type WasmGemvMode,
 } from './gemv-wasm';
 import { Q16_MAX_ROWS } from './gemv-q16-wat';
 import { Q8_MAX_ROWS } from './gemv-q8-wat';
+import { Q8_LANE_ROWS } from './gemv-q8-lanes-wat';
 
 /** Switch for tests and benches: false runs the JS kernel on wasm too. */
 export const wasmGemvSettings = {
@@ -69,11 +72,17 @@ export const wasmGemvSettings = {
    * multiply-add), so a prompt of up to 128 tokens prefills through them too.
    */
   x8MaxRows: 128,
+  /**
+   * Blocks of 4 rows with x as 8-bit integers run the kernel that folds each group once for all 4 rows
+   * (gemv-q8-lanes-wat.ts) instead of once per row.
+   */
+  x8Lanes: true,
   /** Lay x out for the integer-dot kernels in wasm SIMD where its groups are whole (false: the JS `prepareXq8/16`). */
   simdPrepareX: true,
   /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
   /** Of those, the ones that quantized x (tests check the setting took). */ quantizedCalls: 0,
   /** Of those, the ones with x as 8-bit integers (relaxed SIMD, int4). */ x8Calls: 0,
+  /** Blocks of 4 rows run by the lane-fold kernel (tests check it ran). */ x8LaneBlocks: 0,
 };
 
 /** The backend's internals, its heap and the kernels bound to that heap; null when any is missing. */
@@ -140,7 +149,7 @@ export function wasmGemv(
   // x8: per row the 8-bit layout (xq8RowBytes), then per row one f32 scale per group; q16: the same with xq
   // [paddedIn] as i16; f32: one row's x laid out (+ int4 group corrections), reused row after row
   const floats = x8
-    ? m * (xq8RowBytes(l.paddedIn, a.groupSize) / 4 + l.groupsPerRow)
+    ? m * (xq8RowBytes(l.paddedIn, a.groupSize) / 4 + l.groupsPerRow) + q8LanesTableFloats(m, l.groupsPerRow)
     : q16
       ? m * (l.paddedIn / 2 + l.groupsPerRow)
       : scratchFloats(mode, l.paddedIn, a.groupSize);
@@ -197,8 +206,30 @@ function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
   }
   const groupBytes = (g / l.codesPerWord) * 4;
   const maxRows = x8 ? Q8_MAX_ROWS : Q16_MAX_ROWS;
+  // Past the scales, 16-byte aligned: the lane-fold kernel's table for one block of 4 rows, rewritten per block
+  const tableOff = Math.ceil((xsOff + m * xsStride) / 16) * 16;
   for (let r = 0; r < m; r += maxRows) {
     const rows = Math.min(maxRows, m - r) as 1 | 2 | 3 | 4;
+    if (x8 && rows === Q8_LANE_ROWS && wasmGemvSettings.x8Lanes) {
+      const xqAt = scratchOff + r * xStride;
+      q8LanesTable(heap, { xqAt, xStride, xscaleAt: (xsOff + r * xsStride) / 4 }, l.groupsPerRow, g, tableOff);
+      callSplit(c, `gemv_int4_q8_g${g}_r4l`, [
+        c.wOff,
+        c.sOff,
+        xqAt,
+        c.yOff + r * a.outFeatures * 4,
+        a.outFeatures,
+        l.rowWords * 4,
+        l.groupsPerRow,
+        groupBytes,
+        tableOff,
+        xStride,
+        0,
+        a.outFeatures * 4,
+      ]);
+      wasmGemvSettings.x8LaneBlocks++;
+      continue;
+    }
     callSplit(c, x8 ? `gemv_int4_q8_g${g}_r${rows}` : `gemv_${mode}_q16_g${g}_r${rows}`, [
       c.wOff,
       c.sOff,
