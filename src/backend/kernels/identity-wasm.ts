@@ -12,15 +12,33 @@ interface RefCountingBackend {
   incRef(dataId: object): void;
 }
 
+/** x's buffer under a new tensor, one more reference counted. */
+function shared(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const x = args.inputs.x as tf.TensorInfo;
+  (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 export function identityWasmConfig(stock: tf.KernelConfig): tf.KernelConfig {
   return {
     kernelName: 'Identity',
     backendName: 'wasm',
+    kernelFunc: (args) => ((args.inputs.x as tf.TensorInfo).dtype === 'string' ? stock.kernelFunc(args) : shared(args)),
+  };
+}
+
+/**
+ * `Cast` to the dtype x already has, without a copy (tfjs-backend-wasm copies): tfjs's own gradients cast their
+ * saved inputs to float32 (Multiply's, for one), 931 copies per SmolLM2-135M LoRA step. Other casts: the stock kernel.
+ */
+export function castWasmConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Cast',
+    backendName: 'wasm',
     kernelFunc: (args) => {
       const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return stock.kernelFunc(args);
-      (args.backend as unknown as RefCountingBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+      const same = x.dtype === (args.attrs as { dtype?: string } | undefined)?.dtype && x.dtype !== 'string';
+      return same ? shared(args) : stock.kernelFunc(args);
     },
   };
 }

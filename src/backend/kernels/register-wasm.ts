@@ -14,7 +14,7 @@ import { registerDecodeAttention } from './decode-attention-wasm';
 import { registerLowRankAdd } from './low-rank-add-wasm';
 import { registerAdamW } from './adamw-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
-import { identityWasmConfig } from './identity-wasm';
+import { castWasmConfig, identityWasmConfig } from './identity-wasm';
 import { readWasmInternals } from './wasm-heap-views';
 import { isKernelWrapper, unwrapKernels, wrapKernels } from './kernel-wrappers';
 
@@ -27,6 +27,7 @@ const FACTORIES: Array<[kernelName: string, make: OverrideFactory]> = [
   ['Slice', sliceWasmConfig],
   ['SplitV', splitVWasmConfig],
   ['Identity', identityWasmConfig],
+  ['Cast', castWasmConfig],
 ];
 
 /**
