@@ -224,6 +224,34 @@ describe('QuantMatMul on the wasm backend with relaxed SIMD', () => {
     wasmGemvSettings.x8Lanes = true;
   });
 
+  it('a prompt longer than x8MaxRows runs through the 8-bit kernels a chunk of rows at a time: 300 rows equal their three 100-row slices', () => {
+    const [out, inp, g] = [40, 192, 64] as const;
+    const packed = quantize(randomWeight(out * inp, 90), [out, inp], 'int4', g);
+    const l = packedLayout('int4', inp, g);
+    const words = tf.tensor2d(new Int32Array(packed.words.buffer), [out, l.rowWords], 'int32');
+    const scales = tf.tensor2d(packed.scales, [out, l.groupsPerRow]);
+    const xv = randomUniform(300 * inp, 91);
+    const attrs = { mode: 'int4', groupSize: g, inFeatures: inp, outFeatures: out };
+    const run = (x: tf.Tensor) => {
+      const y = asGeneration(() => tf.engine().runKernel(QUANT_MATMUL, { x, words, scales }, attrs) as tf.Tensor);
+      const v = y.dataSync().slice();
+      y.dispose();
+      return v;
+    };
+    const [calls, blocks] = [wasmGemvSettings.x8Calls, wasmGemvSettings.x8LaneBlocks];
+    const x = tf.tensor2d(xv, [300, inp]);
+    const whole = run(x);
+    expect(wasmGemvSettings.x8Calls - calls).toBe(1);
+    expect(wasmGemvSettings.x8LaneBlocks - blocks).toBe(75);
+    for (let k = 0; k < 3; k++) {
+      const slice = tf.tensor2d(xv.subarray(k * 100 * inp, (k + 1) * 100 * inp), [100, inp]);
+      expect(Array.from(whole.subarray(k * 100 * out, (k + 1) * 100 * out))).toEqual(Array.from(run(slice)));
+      slice.dispose();
+    }
+    expect(maxRelError(whole, refForward(xv, dequantize(packed), 300, inp, out))).toBeLessThan(3e-2);
+    tf.dispose([words, scales, x]);
+  });
+
   it('9 rows in generation: the lane-fold kernel on the two blocks of 4, the 1-row kernel on the last; y as with the per-row fold', () => {
     let seed = 80;
     for (const { out, inp, g } of SHAPES) {

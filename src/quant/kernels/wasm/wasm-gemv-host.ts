@@ -67,9 +67,10 @@ export const wasmGemvSettings = {
    */
   int4X8: true,
   /**
-   * `quantizedMaxRows` for the 8-bit kernels: measured (`gemv-rows-wasm.node.ts` with relaxed SIMD, SmolLM2-135M's
-   * MLP shapes) against the exact path, 1.5–1.0× faster at M = 32..128 (0.041–0.059 against 0.057–0.062 ns per
-   * multiply-add), so a prompt of up to 128 tokens prefills through them too.
+   * Rows of x the 8-bit kernels take per call; more rows run as several calls, so a prompt of any length prefills
+   * through them (the scratch holds this many rows). With the 4-row lane-fold kernel they run at 0.027–0.040 ns per
+   * multiply-add at M = 128..512 against the exact path's 0.053–0.073, 1.8–2.4× (SmolLM2-135M's MLP shapes, Node
+   * with relaxed SIMD, one thread).
    */
   x8MaxRows: 128,
   /**
@@ -144,12 +145,14 @@ export function wasmGemv(
     : q16
       ? wasmGemvSettings.quantizedMaxRows
       : wasmGemvSettings.maxRows[mode];
-  if (m > limit) return false;
+  // The 8-bit kernels take any number of rows, `limit` at a time (the scratch holds that many); the others stop there
+  if (m > limit && !x8) return false;
+  const chunk = Math.min(m, limit);
   const l = packedLayout(mode, a.inFeatures, a.groupSize);
   // x8: per row the 8-bit layout (xq8RowBytes), then per row one f32 scale per group; q16: the same with xq
   // [paddedIn] as i16; f32: one row's x laid out (+ int4 group corrections), reused row after row
   const floats = x8
-    ? m * (xq8RowBytes(l.paddedIn, a.groupSize) / 4 + l.groupsPerRow) + q8LanesTableFloats(m, l.groupsPerRow)
+    ? chunk * (xq8RowBytes(l.paddedIn, a.groupSize) / 4 + l.groupsPerRow) + q8LanesTableFloats(chunk, l.groupsPerRow)
     : q16
       ? m * (l.paddedIn / 2 + l.groupsPerRow)
       : scratchFloats(mode, l.paddedIn, a.groupSize);
@@ -170,8 +173,13 @@ export function wasmGemv(
       sOff: heapOffset(b, inputs.scales),
       yOff: heapOffset(b, y),
     };
-    if (q16) runIntegerX(call, q16, x8);
-    else runFloatX(call, mode);
+    if (!q16) runFloatX(call, mode);
+    // Rows [r0, r0 + chunk) of x and y at a time
+    for (let r0 = 0; q16 && r0 < m; r0 += chunk) {
+      const rows = Math.min(chunk, m - r0);
+      const at = { xOff: call.xOff + 4 * r0 * a.inFeatures, yOff: call.yOff + 4 * r0 * a.outFeatures };
+      runIntegerX({ ...call, ...at, m: rows }, q16, x8);
+    }
   } finally {
     if (scratch) dispose(scratch);
   }
