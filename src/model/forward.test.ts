@@ -6,6 +6,7 @@ import { maxAbsDiff } from '../test-utils/tolerance';
 import type { DecoderModel } from './llama';
 import type { AdapterHook } from './linear';
 import { loadModel } from './load';
+import { causalChunkSettings } from './attention';
 
 const models = new Map<ModelFixture, DecoderModel>();
 async function model(name: ModelFixture): Promise<DecoderModel> {
@@ -219,6 +220,41 @@ describe('long inputs', () => {
       tf.dispose([w, input]);
     }
   });
+});
+
+describe('causal query chunks outside gradients (prefill, scoring)', () => {
+  for (const name of ['qwen3', 'mistral'] as ModelFixture[]) {
+    it(`${name}: chunks that skip the masked keys give one pass's logits on real tokens: padded batch, and a prefill after cached tokens`, async () => {
+      const m = await model(name);
+      const V = m.config.vocab;
+      const row = (n: number, seed: number) => Array.from({ length: n }, (_, t) => (t * 37 + seed * 11 + 1) % V);
+      const ids = [row(40, 1), [0, 0, 0, ...row(37, 2)]];
+      const mask = [ids[0].map(() => 1), ids[1].map((_, t) => (t < 3 ? 0 : 1))];
+      const run = async () => {
+        const all = tf.tidy(() => m.forward(tf.tensor2d(ids, [2, 40], 'int32'), { attentionMask: mask }));
+        const cache = m.createCache(1, 48);
+        tf.tidy(() => m.forward(tf.tensor2d([ids[0].slice(0, 10)], [1, 10], 'int32'), { cache }));
+        const after = tf.tidy(() => m.forward(tf.tensor2d([ids[0].slice(10)], [1, 30], 'int32'), { cache }));
+        cache.dispose();
+        const out = { all: (await all.data()) as Float32Array, after: (await after.data()) as Float32Array };
+        tf.dispose([all, after]);
+        return out;
+      };
+      causalChunkSettings.rows = Infinity;
+      const whole = await run();
+      causalChunkSettings.rows = 8; // 5 chunks of 40 rows, 3 (then a rest of 6) of the 30 after the cache
+      try {
+        const chunked = await run();
+        // Real tokens only: a padding query sees no key at all, and its uniform softmax spans the keys it was given
+        expect(maxAbsDiff(chunked.all.subarray(0, 40 * V), whole.all.subarray(0, 40 * V))).toBeLessThan(1e-5);
+        expect(maxAbsDiff(chunked.all.subarray(43 * V), whole.all.subarray(43 * V))).toBeLessThan(1e-5);
+        expect(maxAbsDiff(chunked.after, whole.after)).toBeLessThan(1e-5);
+        expect(maxAbsDiff(chunked.after, whole.all.subarray(10 * V, 40 * V))).toBeLessThan(1e-4);
+      } finally {
+        causalChunkSettings.rows = 128;
+      }
+    });
+  }
 });
 
 describe('embedding lookup checks ids on the host (#13: WebGPU gather returns zeros for a bad id)', () => {
