@@ -143,7 +143,7 @@ function chunkNll(logits: Tensor2D, labels: Int32Array, weights?: Float32Array):
 /**
  * Σ wᵢ·(logSumExp(row) − row[label]) from the logits and their softmax p: the largest p of a row is exp(0)/Σexp(x −
  * max) = 1/Σ, so logSumExp = max − log(max p), with max p ≥ 1/vocab (no underflow). The gradient needs p anyway,
- * and tfjs-wasm's Exp is a scalar loop: an SmolLM2 chunk's logSumExp took 21 ms of a 1.4 s step, its softmax (XNNPACK)
+ * and tfjs-wasm's Exp is a scalar loop: a SmolLM2 chunk's logSumExp took 21 ms of a 1.4 s step, its softmax (XNNPACK)
  * 2.7 ms. logits, p [r, vocab] → scalar (neither disposed).
  */
 function nllOfSoftmax(logits: Tensor2D, p: Tensor2D, labels: Int32Array, weights?: Float32Array): tf.Scalar {

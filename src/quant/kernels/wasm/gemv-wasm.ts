@@ -43,7 +43,10 @@ type PrepareFn = (x: number, xq: number, xscales: number, groups: number, groupS
 
 /** The integer-dot kernels' exports (gemv-q16-wat.ts), 1 to 4 rows of x per call. */
 export type Q16KernelName = `gemv_${Q16GemvMode}_q16_g${GroupSize}_r${1 | 2 | 3 | 4}`;
-/** The relaxed builds' 8-bit integer-dot int4 kernels (gemv-q8-wat.ts), 1 to 4 rows of x per call. */
+/**
+ * The relaxed builds' 8-bit integer-dot int4 kernels: 1 to 4 rows of x per call (gemv-q8-wat.ts), and 4 rows with
+ * one fold per group for all 4 (`r4l`, gemv-q8-lanes-wat.ts).
+ */
 export type Q8KernelName = `gemv_int4_q8_g${GroupSize}_r${1 | 2 | 3 | 4}` | `gemv_int4_q8_g${GroupSize}_r4l`;
 
 /** What a loaded build exports. */
@@ -227,14 +230,6 @@ export function xq8RowBytes(paddedIn: number, groupSize: number): number {
   return (paddedIn / groupSize) * (Q8_GROUP_HEADER_BYTES + groupSize);
 }
 
-/**
- * x [inFeatures] quantized per weight group to 8-bit integers for the relaxed int4 kernels (gemv-q8-wat.ts): into
- * `xq` (a row of `xq8RowBytes`, 4-byte aligned; `xqWords` is the same memory as i32) per group the header
- * [−8·Σxq, 0, 0, 0] as i32 then the columns per 32-column block as [16 even | 16 odd] i8; `xscale` [groups] with
- * x ≈ xscale[g] · xq. Zero past `inFeatures`. `xqAt` (bytes, a multiple of 16) and `xscaleAt` (elements) place
- * both inside larger arrays, e.g. views of a whole heap. A NaN or ±∞ in a group makes its scale non-finite, so it reaches y
- * as the exact kernel's would.
- */
 /** Floats of scratch the lane-fold table needs past the scales (one block's table plus 16-byte alignment). */
 export function q8LanesTableFloats(m: number, groups: number): number {
   return m >= Q8_LANE_ROWS ? (groups * Q8_LANE_TABLE_BYTES) / 4 + 4 : 0;
@@ -264,6 +259,14 @@ export function q8LanesTable(
   }
 }
 
+/**
+ * x [inFeatures] quantized per weight group to 8-bit integers for the relaxed int4 kernels (gemv-q8-wat.ts): into
+ * `xq` (a row of `xq8RowBytes`, 4-byte aligned; `xqWords` is the same memory as i32) per group the header
+ * [−8·Σxq, 0, 0, 0] as i32 then the columns per 32-column block as [16 even | 16 odd] i8; `xscale` [groups] with
+ * x ≈ xscale[g] · xq. Zero past `inFeatures`. `xqAt` (bytes, a multiple of 16) and `xscaleAt` (elements) place
+ * both inside larger arrays, e.g. views of a whole heap. A NaN or ±∞ in a group makes its scale non-finite, so it reaches y
+ * as the exact kernel's would.
+ */
 export function prepareXq8(
   x: Float32Array,
   xOffset: number,
