@@ -12,6 +12,8 @@ export interface GenerationMath {
   swiglu(gate: number, up: number, out: number, count: number): void;
   /** p[i] = e^(p[i] − shift) over the first count − count mod 4 floats at byte offset p; returns their sum. */
   exp_shift_sum(p: number, count: number, shift: number): number;
+  /** y = RMSNorm(x)·w over `rows` rows of `dim` floats, dim a multiple of 4 (byte offsets; see the WAT). */
+  rms_norm(x: number, w: number, y: number, rows: number, dim: number, eps: number): void;
 }
 
 const loaded = new WeakMap<WebAssembly.Memory, GenerationMath | null>();

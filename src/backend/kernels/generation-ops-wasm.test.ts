@@ -27,6 +27,28 @@ describe('fused generation ops on wasm', () => {
     }
   });
 
+  it('RMSNorm in wasm SIMD rounds as the JS loop does (float64 sum of squares): equal to it, rows of 96 and 576, and 30 (JS)', () => {
+    for (const [rows, dim] of [
+      [3, 96],
+      [5, 576],
+      [2, 30],
+    ]) {
+      const x = tf.randomNormal([rows, dim], 0, 3, 'float32', 3);
+      const w = tf.randomNormal([dim], 1, 0.2, 'float32', 4) as tf.Tensor1D;
+      const [xs, ws] = [x.dataSync() as Float32Array, w.dataSync() as Float32Array];
+      const want = new Float32Array(rows * dim);
+      for (let r = 0; r < rows; r++) {
+        let sum = 0;
+        for (let i = 0; i < dim; i++) sum += xs[r * dim + i] * xs[r * dim + i];
+        const inv = Math.fround(1 / Math.sqrt(Math.fround(Math.fround(sum / dim) + 1e-5)));
+        for (let i = 0; i < dim; i++) want[r * dim + i] = Math.fround(xs[r * dim + i] * inv) * ws[i];
+      }
+      const fused = fusedRmsNorm(x, w, 1e-5);
+      expect(maxRelError(fused.dataSync(), want)).toBeLessThan(1e-7);
+      tf.dispose([x, w, fused]);
+    }
+  });
+
   it('SwiGLU (SIMD, polynomial e^x) is within float rounding of silu(gate) ⊙ up, extremes and a ragged tail included', () => {
     const g = [-200, -88.5, -88, -30, -1e-3, 0, 1e-3, 0.7, 30, 88, 88.5, 200, -5, 5, 2.5];
     const gate = tf.tensor2d(g, [1, g.length]);

@@ -44,6 +44,13 @@ const rmsNormConfig: tf.KernelConfig = {
     const ws = b.typedArrayFromHeap(w) as Float32Array;
     const ys = b.typedArrayFromHeap(out) as Float32Array;
     const dim = x.shape[x.shape.length - 1];
+    // In wasm SIMD where it loads and rows are whole vectors (bit-equal to the loop below but for the sum's order)
+    const simd = dim % 4 === 0 ? generationMath(backend)?.rms_norm : undefined;
+    const internals = readWasmInternals(backend);
+    if (simd && internals) {
+      simd(heapOffset(internals, x), heapOffset(internals, w), heapOffset(internals, out), xs.length / dim, dim, eps);
+      return out;
+    }
     for (let row = 0; row < xs.length; row += dim) {
       let sum = 0;
       for (let i = 0; i < dim; i++) sum += xs[row + i] * xs[row + i];
