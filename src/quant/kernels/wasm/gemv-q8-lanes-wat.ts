@@ -16,11 +16,8 @@
  */
 import { madd } from '../../../backend/kernels/wasm-kernel-module';
 import { GROUP_SIZES, type GroupSize } from '../../packed';
-import { columnStart, gemvParams } from './gemv-frame-wat';
-import { Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
-
-const NIBBLE_MASK = '(v128.const i32x4 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f 0x0f0f0f0f)';
-const SIGN_FLIP = '(v128.const i32x4 0x88888888 0x88888888 0x88888888 0x88888888)';
+import { columnStart, gemvParams, xAt } from './gemv-frame-wat';
+import { DECODE_NIBBLES, Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
 
 /** Rows of x one call of the lane-fold kernel takes. */
 export const Q8_LANE_ROWS = 4;
@@ -41,17 +38,13 @@ function pairSums(a: string, b: string): string {
 
 /** One 16-byte step (32 codes) against the 4 rows of x; `first`: the group's first step sets the sums. */
 function step(first: boolean): string {
-  const x = (r: number, off: number) =>
-    `(v128.load offset=${off} ${r === 0 ? '(local.get $xp)' : `(i32.add (local.get $xp) (local.get $xr${r}))`})`;
   const dot = (r: number, plane: string, off: number, set: boolean) => {
-    const d = `(i16x8.relaxed_dot_i8x16_i7x16_s ${x(r, off)} ${plane})`;
+    const d = `(i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=${off} ${xAt(r)}) ${plane})`;
     return `(local.set $acc${r} ${set ? d : `(i16x8.add (local.get $acc${r}) ${d})`})`;
   };
   const rows = Array.from({ length: Q8_LANE_ROWS }, (_, r) => r);
   return [
-    `(local.set $v (v128.xor (v128.load (local.get $wp)) ${SIGN_FLIP}))`,
-    `(local.set $lo (v128.and (local.get $v) ${NIBBLE_MASK}))`,
-    `(local.set $hi (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) ${NIBBLE_MASK}))`,
+    ...DECODE_NIBBLES,
     ...rows.map((r) => dot(r, '(local.get $lo)', 0, first)),
     ...rows.map((r) => dot(r, '(local.get $hi)', 16, false)),
     `(local.set $xp (i32.add (local.get $xp) (i32.const 32)))`,

@@ -32,15 +32,20 @@ export const Q8_GROUP_HEADER_BYTES = 16;
 /** Rows of x one call takes: 1 to Q8_MAX_ROWS (the exports gemv_int4_q8_r<R>). */
 export const Q8_MAX_ROWS = 4;
 
+/** 16 bytes of codes at $wp as unsigned nibbles u = q + 8: $lo the even columns', $hi the odd columns'. */
+export const DECODE_NIBBLES: readonly string[] = [
+  `(local.set $v (v128.xor (v128.load (local.get $wp)) ${SIGN_FLIP}))`,
+  `(local.set $lo (v128.and (local.get $v) ${NIBBLE_MASK}))`,
+  `(local.set $hi (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) ${NIBBLE_MASK}))`,
+];
+
 /** One 16-byte step (32 codes): both nibble planes dotted with every row of x. */
 function step(rows: number): string {
   const dot = (r: number, plane: string, off: number) =>
     `(local.set $acc${r} (i16x8.add (local.get $acc${r}) (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=${off} ${xAt(r)}) ${plane})))`;
   const each = (f: (r: number) => string) => Array.from({ length: rows }, (_, r) => f(r));
   return [
-    `(local.set $v (v128.xor (v128.load (local.get $wp)) ${SIGN_FLIP}))`,
-    `(local.set $lo (v128.and (local.get $v) ${NIBBLE_MASK}))`,
-    `(local.set $hi (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) ${NIBBLE_MASK}))`,
+    ...DECODE_NIBBLES,
     ...each((r) => dot(r, '(local.get $lo)', 0)),
     ...each((r) => dot(r, '(local.get $hi)', 16)),
     `(local.set $xp (i32.add (local.get $xp) (i32.const 32)))`,
