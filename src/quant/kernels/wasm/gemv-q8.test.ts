@@ -41,7 +41,7 @@ function roundedX(xq: Int8Array, xscale: Float32Array, inp: number, paddedIn: nu
   return x;
 }
 
-/** `rows` rows of x through gemv_int4_q8_g<g>_r<rows> on its own memory; y and the references. */
+/** `rows` rows of x through gemv_int4_q8_g<g>_r<rows> (`lanes`: the 4-row lane-fold r4l) on its own memory; y and the references. */
 function runStandalone(
   out: number,
   inp: number,
