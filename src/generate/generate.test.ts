@@ -330,3 +330,35 @@ describe('generate inputs', () => {
     expect(Math.max(...result.ids)).toBeLessThan(128);
   });
 });
+
+describe('greedy picks on the device, the host decides what it cannot', () => {
+  /** A model whose logits are `rows[i]` at step i (whatever the input), through forward only. */
+  const scripted = (rows: number[][]) => {
+    let step = 0;
+    return {
+      config: { vocab: rows[0].length, maxPositionEmbeddings: 64 },
+      createCache: () => ({ dispose: () => undefined }),
+      forward: (ids: tf.Tensor2D) =>
+        tf
+          .tensor3d(rows[Math.min(step++, rows.length - 1)], [1, 1, rows[0].length])
+          .tile([1, ids.shape[1], 1]) as tf.Tensor3D,
+    };
+  };
+
+  it('the first of tied maxima; a NaN among finite logits goes to the host argmax (NaN as masked); ids past the tokenizer never', async () => {
+    const rows = [
+      [0, 5, 5, 1, ...new Array(256).fill(-1), 9], // tie at 1 and 2; id 260 lies past the tokenizer's 256
+      [NaN, 2, 7, 7, ...new Array(257).fill(0)], // a NaN: the device's max is not finite, the host picks 2
+      [3, ...new Array(260).fill(-1)],
+    ];
+    const out = await generate(scripted(rows), tokenizer, { promptIds: [1], maxNewTokens: 3, temperature: 0 });
+    expect(out.ids).toEqual([1, 2, 0]);
+  });
+
+  it('every logit NaN or −∞ fails as the host argmax does', async () => {
+    const rows = [[NaN, -Infinity, ...new Array(259).fill(NaN)]];
+    await expect(generate(scripted(rows), tokenizer, { promptIds: [1], maxNewTokens: 1 })).rejects.toThrow(
+      /nothing can be sampled/,
+    );
+  });
+});

@@ -49,14 +49,19 @@ function validate(request: GenerateRequest, ids: number[], vocab: number, maxPos
   }
 }
 
-/** Runs `ids` through the model (appending to `cache`) and reads back the last position's logits [vocab]. */
-async function lastLogits<C extends GenerationCache>(
+/**
+ * Runs `ids` through the model (appending to `cache`) and picks the next token from the last position's logits.
+ * Greedy without a repetition penalty reads back only the argmax and its logit (8 bytes instead of the [vocab] row:
+ * 600 KB per token at a 152k vocabulary, a GPU→CPU copy and a large allocation per token); the whole row is read
+ * when sampling needs it, or when that logit is not finite (NaN/±∞: the host's argmax decides, as before).
+ */
+async function nextToken<C extends GenerationCache>(
   model: GenerationModel<C>,
   ids: number[],
   cache: C,
   request: GenerateRequest,
-  allowed: number,
-): Promise<Float32Array> {
+  context: { allowed: number; ids: number[]; rng: Rng },
+): Promise<number> {
   const vocab = model.config.vocab;
   const step = () => {
     const input = tf.tensor2d(ids, [1, ids.length], 'int32'); // [1, seq]
@@ -68,13 +73,30 @@ async function lastLogits<C extends GenerationCache>(
     }
     return pick(model.forward(input, opts)).reshape([vocab]); // [vocab]
   };
+  const greedy = (request.temperature ?? 0) <= 0 && (request.repetitionPenalty ?? 1) === 1;
   // The kernels' generation form (see backend/generation-scope.ts).
-  const last = asGeneration(() => tf.tidy(step));
-  const data = (await last.data()) as Float32Array;
-  last.dispose();
-  // Ids past the tokenizer's vocabulary are padding rows of the embedding: they have no text, never sample them.
-  if (allowed < vocab) data.fill(-Infinity, allowed);
-  return data;
+  const [last, best] = asGeneration(() =>
+    tf.tidy((): tf.Tensor[] => {
+      const logits = step(); // [vocab]
+      if (!greedy) return [logits];
+      // Ids past the tokenizer's vocabulary are padding rows of the embedding: never picked
+      const seen = context.allowed < vocab ? logits.slice([0], [context.allowed]) : logits; // [allowed]
+      const id = seen.argMax().toFloat().reshape([1]); // [1] (tfjs-webgpu's argMax of a vector is [1], not a scalar)
+      return [logits, tf.concat([id, seen.max().reshape([1])])]; // [vocab], [2]: id and its logit
+    }),
+  );
+  try {
+    if (best) {
+      const [id, value] = (await best.data()) as Float32Array;
+      best.dispose();
+      if (Number.isFinite(value)) return id;
+    }
+    const data = (await last.data()) as Float32Array;
+    if (context.allowed < vocab) data.fill(-Infinity, context.allowed);
+    return sampleToken(data, context.ids, request, context.rng);
+  } finally {
+    last.dispose();
+  }
 }
 
 /** Resolves after queued macrotasks (worker messages) had their turn; setImmediate in Node, a MessageChannel elsewhere. */
@@ -117,7 +139,8 @@ export async function generate<C extends GenerationCache>(
   const t0 = performance.now();
   let t1 = t0;
   try {
-    let logits = await lastLogits(model, prompt, cache, request, allowed);
+    const sampling = { allowed, ids: context, rng };
+    let id = await nextToken(model, prompt, cache, request, sampling);
     t1 = performance.now();
     for (;;) {
       // An abort during a forward pass still samples from the logits it produced, so the held-back text is
@@ -127,7 +150,6 @@ export async function generate<C extends GenerationCache>(
         finishReason = 'aborted';
         break;
       }
-      const id = sampleToken(logits, context, request, rng);
       context.push(id);
       const { text, finish } = output.add(id, aborted);
       callbacks.onToken?.({ id, text, index: output.ids.length - 1 });
@@ -137,7 +159,7 @@ export async function generate<C extends GenerationCache>(
       }
       // wasm/cpu reads resolve as microtasks: yield so a stop, a cancel or a new adapter weight can arrive.
       await yieldToEventLoop();
-      logits = await lastLogits(model, [id], cache, request, allowed);
+      id = await nextToken(model, [id], cache, request, sampling);
     }
   } finally {
     cache.dispose();

@@ -13,6 +13,8 @@ import { initNodeWebGpu } from '../test-utils/webgpu.node.js';
 import { byteLevelTokenizerJson } from '../tokenizer/byte-vocab';
 import { createTokenizer } from '../tokenizer/load';
 import { generate } from './generate';
+import { GpuWorkCounter, gpuWorkDelta } from '../backend/gpu-work';
+import { currentGpuDevice } from '../backend/webgpu';
 
 const tokenizer = createTokenizer(byteLevelTokenizerJson(), {});
 const loaded: DecoderModel[] = [];
@@ -74,6 +76,40 @@ describe('generate on webgpu', () => {
     expect(result.ids).toEqual(reference);
     expect(new Set(counts.slice(1)).size).toBe(1);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('greedy reads back 8 bytes a token (the argmax and its logit), sampling the [vocab] row', async () => {
+    const model = loaded[1] ?? (await load('qwen3', 'int4'));
+    const counter = new GpuWorkCounter(currentGpuDevice()!);
+    try {
+      const readBytes = async (request: { temperature?: number; topK?: number; seed?: number }) => {
+        const perToken: number[] = [];
+        let before = counter.snapshot();
+        await generate(
+          model,
+          tokenizer,
+          { prompt: 'Hi GPU', maxNewTokens: 4, ...request },
+          {
+            onToken: () => {
+              const now = counter.snapshot();
+              perToken.push(gpuWorkDelta(before, now).readbackBytes);
+              before = now;
+            },
+          },
+        );
+        return perToken;
+      };
+      // The first token's interval holds the prefill; each later one a cached step
+      expect((await readBytes({})).slice(1)).toEqual([8, 8, 8]);
+      const vocabBytes = model.config.vocab * 4;
+      expect((await readBytes({ temperature: 0.8, topK: 20, seed: 3 })).slice(1)).toEqual([
+        vocabBytes,
+        vocabBytes,
+        vocabBytes,
+      ]);
+    } finally {
+      counter.dispose();
+    }
   });
 
   it('samples reproducibly per seed on the GPU', async () => {
