@@ -1,7 +1,7 @@
 /**
  * Autoregressive generation with a KV cache: the prompt goes through the model once (prefill), then each step
- * feeds only the newest token. Only the last position's logits are read back, and every tensor made per step is
- * freed, so memory stays flat however long the output.
+ * feeds only the newest token. Only the last position's logits are read back (greedy: only their argmax and its
+ * logit), and every tensor made per step is freed, so memory stays flat however long the output.
  */
 import { asGeneration } from '../backend/generation-scope';
 import { tf, type Tensor3D } from '../backend/tf';
