@@ -7,7 +7,7 @@ import { asGeneration } from '../backend/generation-scope';
 import { tf, type Tensor3D } from '../backend/tf';
 import type { TextTokenizer } from '../tokenizer/types';
 import { Rng } from '../util/rng';
-import { sampleToken, validateSamplingParams } from './sampler';
+import { picksRawArgmax, sampleToken, validateSamplingParams } from './sampler';
 import { OutputTracker } from './output-tracker';
 import type {
   FinishReason,
@@ -73,7 +73,7 @@ async function nextToken<C extends GenerationCache>(
     }
     return pick(model.forward(input, opts)).reshape([vocab]); // [vocab]
   };
-  const greedy = (request.temperature ?? 0) <= 0 && (request.repetitionPenalty ?? 1) === 1;
+  const greedy = picksRawArgmax(request);
   // The kernels' generation form (see backend/generation-scope.ts).
   const [last, best] = asGeneration(() =>
     tf.tidy((): tf.Tensor[] => {
@@ -88,14 +88,13 @@ async function nextToken<C extends GenerationCache>(
   try {
     if (best) {
       const [id, value] = (await best.data()) as Float32Array;
-      best.dispose();
       if (Number.isFinite(value)) return id;
     }
     const data = (await last.data()) as Float32Array;
     if (context.allowed < vocab) data.fill(-Infinity, context.allowed);
     return sampleToken(data, context.ids, request, context.rng);
   } finally {
-    last.dispose();
+    tf.dispose(best ? [last, best] : [last]);
   }
 }
 

@@ -41,6 +41,14 @@ export function validateSamplingParams(p: SamplingParams): void {
 }
 
 /**
+ * Whether `sampleToken` picks the argmax of the logits as they are (greedy, no repetition penalty): then a caller may
+ * take that argmax where the logits live (generate.ts does, on the device).
+ */
+export function picksRawArgmax(params: SamplingParams): boolean {
+  return (params.temperature ?? 0) <= 0 && (params.repetitionPenalty ?? 1) === 1;
+}
+
+/**
  * Picks the next token. `contextIds` (prompt + generated so far) feeds the repetition penalty; `rng` is only
  * consumed when sampling (temperature > 0), so greedy runs leave a shared generator untouched.
  */
