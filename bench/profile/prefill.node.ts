@@ -2,7 +2,7 @@
  * One prompt's prefill on wasm (Node, 1 thread) as `generate` runs it: a real-shape checkpoint (scripts/real-shapes,
  * default smollm2-135m), `--tokens` prompt ids through the model into a KV cache inside generation, the LM head on
  * the last row, one read-back. Prints per base mode the wall time (min / median of `--runs`) and a `tf.profile` of
- * one run by kernel name (matMuls by operand shapes). With `--ab causal` or `--ab lanes` each timed run alternates
+ * one run by kernel name (matMuls by operand shapes, `kernel-table.ts`). With `--ab causal` or `--ab lanes` each timed run alternates
  * the causal query chunks (src/model/attention.ts) or the 4-row lane-fold kernel (`wasmGemvSettings.x8Lanes`) off
  * and on, and both are printed.
  * Run: `npx tsx bench/profile/prefill.node.ts [--model smollm2-135m] [--modes int4,int8,f32] [--tokens 512]
@@ -19,6 +19,7 @@ import { loadModel } from '../../src/model/load';
 import { enableRelaxedSimd } from '../../src/quant/kernels/wasm/relaxed-simd.node.js';
 import { wasmGemvSettings } from '../../src/quant/kernels/wasm/wasm-gemv-host';
 import { ensureRealShapes } from '../../scripts/real-shapes/real-shapes';
+import { kernelTable, printKernelTable } from './kernel-table';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -77,16 +78,7 @@ async function main(): Promise<void> {
     if (ab) setSwitch(ab, true);
     const line = arms.map((on, k) => `${ab ? `${ab} ${on ? 'on' : 'off'}: ` : ''}${fmt(ms[k])}`).join('; ');
     console.log(`\n${name} ${mode}, ${tokens}-token prompt: ${line}`);
-    const info = await tf.profile(() => prefill(model, ids));
-    const sums = new Map<string, { calls: number; ms: number }>();
-    for (const k of info.kernels) {
-      const key =
-        k.name === 'BatchMatMul' ? `${k.name} ${k.inputShapes.map((s) => `[${s.join(',')}]`).join('·')}` : k.name;
-      const e = sums.get(key) ?? { calls: 0, ms: 0 };
-      sums.set(key, { calls: e.calls + 1, ms: e.ms + Number(await k.kernelTimeMs) });
-    }
-    for (const [k, v] of [...sums].sort((a, b) => b[1].ms - a[1].ms).slice(0, 12))
-      console.log(`  ${k.padEnd(48)} ${String(v.calls).padStart(4)} calls ${v.ms.toFixed(1).padStart(8)} ms`);
+    printKernelTable((await kernelTable(() => prefill(model, ids))).rows, 12);
     model.dispose();
   }
 }

@@ -7,22 +7,17 @@
  * Run: `nice -n 19 npx tsx bench/profile/train-step.node.ts [--model smollm2-135m] [--seq 64] [--modes f32,int4]`.
  */
 import { initNodeBackend } from '../../src/backend/node';
-import { tf } from '../../src/backend/tf';
 import type { QuantMode } from '../../src/model';
 import { createLinearFactory } from '../../src/model/linear-factory';
 import type { BenchModelName } from '../core/types';
 import { benchModelConfig, buildModel, randomWeights } from '../models/bench-models';
 import { loraStepper } from '../suites/train';
+import { kernelTable, printKernelTable } from './kernel-table';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
-
-const label = (k: { name: string; inputShapes: number[][] }): string =>
-  k.name === 'BatchMatMul' || k.name === '_FusedMatMul'
-    ? `${k.name} ${k.inputShapes.map((s) => `[${s.join(',')}]`).join('·')}`
-    : k.name;
 
 async function main(): Promise<void> {
   await initNodeBackend('wasm');
@@ -37,15 +32,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     await stepper.step();
     const wallMs = performance.now() - t0;
-    const info = await tf.profile(() => stepper.step());
-    const sums = new Map<string, { calls: number; ms: number }>();
-    for (const k of info.kernels) {
-      const e = sums.get(label(k)) ?? { calls: 0, ms: 0 };
-      sums.set(label(k), { calls: e.calls + 1, ms: e.ms + Number(await k.kernelTimeMs) });
-    }
-    console.log(`\n${name} ${mode} seq ${seq}: step ${wallMs.toFixed(0)} ms, ${info.kernels.length} kernels profiled`);
-    for (const [k, v] of [...sums].sort((a, b) => b[1].ms - a[1].ms).slice(0, 24))
-      console.log(`  ${k.padEnd(64)} ${String(v.calls).padStart(5)} calls ${v.ms.toFixed(1).padStart(8)} ms`);
+    const { kernels, rows } = await kernelTable(() => stepper.step());
+    console.log(`\n${name} ${mode} seq ${seq}: step ${wallMs.toFixed(0)} ms, ${kernels} kernels profiled`);
+    printKernelTable(rows, 24);
     stepper.dispose();
     model.dispose();
   }
