@@ -218,40 +218,27 @@ function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
   const tableOff = Math.ceil((xsOff + m * xsStride) / 16) * 16;
   for (let r = 0; r < m; r += maxRows) {
     const rows = Math.min(maxRows, m - r) as 1 | 2 | 3 | 4;
-    if (x8 && rows === Q8_LANE_ROWS && wasmGemvSettings.x8Lanes) {
-      const xqAt = scratchOff + r * xStride;
-      q8LanesTable(heap, { xqAt, xStride, xscaleAt: (xsOff + r * xsStride) / 4 }, l.groupsPerRow, g, tableOff);
-      callSplit(c, `gemv_int4_q8_g${g}_r4l`, [
-        c.wOff,
-        c.sOff,
-        xqAt,
-        c.yOff + r * a.outFeatures * 4,
-        a.outFeatures,
-        l.rowWords * 4,
-        l.groupsPerRow,
-        groupBytes,
-        tableOff,
-        xStride,
-        0,
-        a.outFeatures * 4,
-      ]);
-      wasmGemvSettings.x8LaneBlocks++;
-      continue;
-    }
-    callSplit(c, x8 ? `gemv_int4_q8_g${g}_r${rows}` : `gemv_${mode}_q16_g${g}_r${rows}`, [
+    const xqAt = scratchOff + r * xStride;
+    const xsAt = xsOff + r * xsStride;
+    // A block of 4 rows with 8-bit x folds each group once for all 4, reading the table instead of x's scales
+    const lanes = x8 && rows === Q8_LANE_ROWS && wasmGemvSettings.x8Lanes;
+    if (lanes) q8LanesTable(heap, { xqAt, xStride, xscaleAt: xsAt / 4 }, l.groupsPerRow, g, tableOff);
+    const kernel = lanes ? (`r4l` as const) : (`r${rows}` as const);
+    callSplit(c, x8 ? `gemv_int4_q8_g${g}_${kernel}` : `gemv_${mode}_q16_g${g}_r${rows}`, [
       c.wOff,
       c.sOff,
-      scratchOff + r * xStride,
+      xqAt,
       c.yOff + r * a.outFeatures * 4,
       a.outFeatures,
       l.rowWords * 4,
       l.groupsPerRow,
       groupBytes,
-      xsOff + r * xsStride,
+      lanes ? tableOff : xsAt,
       xStride,
       xsStride,
       a.outFeatures * 4,
     ]);
+    if (lanes) wasmGemvSettings.x8LaneBlocks++;
   }
 }
 
