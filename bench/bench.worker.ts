@@ -57,7 +57,7 @@ self.onmessage = async (e: MessageEvent<BenchRequest>) => {
     return;
   }
   try {
-    const device = await initBrowserBackend(e.data.opts.backend, e.data.opts.threads);
+    const device = await initBrowserBackend(e.data.opts.backend, e.data.opts.threads, e.data.opts.threadPool);
     post({ kind: 'log', message: `backend ${e.data.opts.backend}: ${device.label}` });
     const result = await runSuites(e.data.opts, device, post, host);
     post({ kind: 'done', result });

@@ -18,6 +18,7 @@ function optionsFromQuery(q: URLSearchParams): BenchOptions {
     suites: suites.length > 0 ? SUITE_NAMES.filter((s) => suites.includes(s)) : [...SUITE_NAMES],
     ...(q.has('realShapes') ? { realShapes: JSON.parse(q.get('realShapes')!) as BenchOptions['realShapes'] } : {}),
     ...(q.has('threads') ? { threads: Number(q.get('threads')) } : {}),
+    ...(q.has('threadPool') ? { threadPool: q.get('threadPool') === 'xnnpack' ? 'xnnpack' : 'ours' } : {}),
   };
 }
 

@@ -88,6 +88,7 @@ function defaultOut(result: BenchResult): string {
 async function run(cmd: Extract<BenchCommand, { kind: 'run' }>): Promise<void> {
   const opts: BenchOptions = { backend: cmd.backend, model: cmd.model, quick: cmd.quick, suites: cmd.suites };
   if (cmd.threads !== null) opts.threads = cmd.threads;
+  if (cmd.threadPool !== null) opts.threadPool = cmd.threadPool;
   opts.simd = cmd.simd;
   if (cmd.suites.includes('sizes')) opts.realShapes = await realShapeRefs(cmd.sizes ?? defaultSizes(cmd.quick));
   console.error(

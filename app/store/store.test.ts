@@ -19,7 +19,7 @@ const wasmReport: BackendReport = {
   reason: 'r',
   adapter: null,
   crossOriginIsolated: true,
-  wasm: { simd: true, threads: 4 },
+  wasm: { simd: true, threads: 4, pool: 'ours' },
   threads: 4,
   attempts: [],
 };

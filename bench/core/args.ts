@@ -30,6 +30,8 @@ export type BenchCommand =
       sizes: string[] | null;
       /** wasm threads in Chromium (default one per core); null = default. */
       threads: number | null;
+      /** wasm in Chromium: whose pool spreads the threads (src/backend/wasm.ts); null = the studio's default. */
+      threadPool: 'ours' | 'xnnpack' | null;
       /** wasm in Node: our kernels' relaxed-SIMD build (as in Chromium) or plain SIMD. */
       simd: 'relaxed' | 'plain';
     }
@@ -48,6 +50,8 @@ export const USAGE = `npm run bench [-- options]
   --sizes smollm2-135m,qwen2.5-0.5b,…   real-shape models for the sizes suite (default: SmolLM2-135M/360M,
                                   Qwen2.5-0.5B, Qwen3-0.6B, Llama-3.2-1B; --quick: SmolLM2-135M, Qwen2.5-0.5B)
   --threads N                     wasm in Chromium: start N threads instead of one per core (1-thread vs all-cores runs)
+  --thread-pool ours|xnnpack      wasm in Chromium: whose pool spreads the threads (default ours, as the studio):
+                                  our kernels on our workers with XNNPACK on one thread, or XNNPACK's pthreads
   --simd relaxed|plain            wasm in Node: our kernels' relaxed-SIMD build, as Chromium runs them (default), or
                                   plain SIMD, Node 20's default (relaxed SIMD is behind a V8 flag there)
   --verbose                       echo the page's console
@@ -84,6 +88,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   let suites: SuiteName[] = SUITE_NAMES.filter((s) => s !== 'sizes' && !s.startsWith('peers'));
   let sizes: string[] | null = null;
   let threads: number | null = null;
+  let threadPool: 'ours' | 'xnnpack' | null = null;
   let simd: 'relaxed' | 'plain' = 'relaxed';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -117,6 +122,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
         threads = Number(argv[++i]);
         if (!Number.isInteger(threads) || threads < 1) throw new Error('--threads needs a whole number ≥ 1');
         break;
+      case '--thread-pool':
+        threadPool = oneOf(argv[++i], ['ours', 'xnnpack'] as const, arg);
+        break;
       case '--simd':
         simd = oneOf(argv[++i], ['relaxed', 'plain'] as const, arg);
         break;
@@ -148,5 +156,5 @@ export function parseBenchArgs(argv: readonly string[]): BenchCommand {
   if (threads !== null && (node || backend !== 'wasm')) {
     throw new Error("--threads applies to wasm in Chromium only (Node's tfjs-wasm has no threads)");
   }
-  return { kind: 'run', backend, model, quick, suites, node, out, verbose, sizes, threads, simd };
+  return { kind: 'run', backend, model, quick, suites, node, out, verbose, sizes, threads, threadPool, simd };
 }

@@ -7,7 +7,7 @@ import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?u
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { tf } from '../../src/backend/tf';
-import { initWasmBackend } from '../../src/backend/wasm';
+import { initWasmBackend, wasmThreadSettings, type WasmThreadPool } from '../../src/backend/wasm';
 import { initWebGpuBackend } from '../../src/backend/webgpu';
 import type { BackendName, DeviceInfo } from './types';
 
@@ -62,7 +62,7 @@ async function initWebGpu(): Promise<DeviceInfo> {
  * `asked` (bench --threads N) overrides it, for the 1-thread vs all-cores comparison. The device label reports
  * the count actually in use.
  */
-async function initWasm(asked?: number): Promise<DeviceInfo> {
+async function initWasm(asked?: number, pool?: WasmThreadPool): Promise<DeviceInfo> {
   const paths = {
     'tfjs-backend-wasm.wasm': wasmUrl,
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
@@ -70,16 +70,21 @@ async function initWasm(asked?: number): Promise<DeviceInfo> {
   };
   const all = globalThis.crossOriginIsolated ? Math.max(1, Math.min(8, navigator.hardwareConcurrency || 4)) : 1;
   const threads = asked ?? all;
+  if (pool) wasmThreadSettings.pool = pool;
   const info = await initWasmBackend(paths, threads);
   if (!info) throw new Error('tfjs could not start the wasm backend');
-  const label = `wasm${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'}, headless Chromium ${chromiumVersion()}`;
+  const label = `wasm${info.simd ? ' SIMD' : ''}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${info.threads > 1 ? ` (${info.pool === 'ours' ? 'our kernel pool' : 'XNNPACK pool'})` : ''}, headless Chromium ${chromiumVersion()}`;
   return { ...baseInfo(label), wasm: { threads: info.threads, simd: info.simd } };
 }
 
 /** Starts `backend` in this worker and describes the device. Throws when that backend cannot start. */
-export async function initBrowserBackend(backend: BackendName, threads?: number): Promise<DeviceInfo> {
+export async function initBrowserBackend(
+  backend: BackendName,
+  threads?: number,
+  pool?: WasmThreadPool,
+): Promise<DeviceInfo> {
   if (backend === 'webgpu') return initWebGpu();
-  if (backend === 'wasm') return initWasm(threads);
+  if (backend === 'wasm') return initWasm(threads, pool);
   if (!(await tf.setBackend('cpu'))) throw new Error('tfjs could not start the cpu backend');
   await tf.ready();
   return baseInfo(`tfjs cpu (plain JS), headless Chromium ${chromiumVersion()}`);

@@ -91,6 +91,8 @@ export interface BenchOptions {
   realShapes?: RealShapeRef[];
   /** wasm in Chromium: XNNPACK threads to start with (default: one per core, max 8); Node is always 1. */
   threads?: number;
+  /** wasm in Chromium: whose pool spreads the threads (src/backend/wasm.ts `wasmThreadSettings`). */
+  threadPool?: 'ours' | 'xnnpack';
   /** wasm in Node: our kernels' relaxed-SIMD build, as Chromium runs them (default), or plain SIMD. */
   simd?: 'relaxed' | 'plain';
 }

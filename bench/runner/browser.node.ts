@@ -51,6 +51,7 @@ function queryOf(opts: BenchOptions): string {
   });
   if (opts.realShapes?.length) q.set('realShapes', JSON.stringify(opts.realShapes));
   if (opts.threads) q.set('threads', String(opts.threads));
+  if (opts.threadPool) q.set('threadPool', opts.threadPool);
   return q.toString();
 }
 

@@ -2,8 +2,11 @@
  * wasm backend set-up (XNNPACK, SIMD; threads when the page is cross-origin isolated). The caller says where the
  * .wasm binaries are served: the worker passes Vite `?url` imports, Node passes the package's dist folder.
  */
-import { kernelPoolSettings } from './kernels/kernel-pool';
+import { kernelPoolSettings, startKernelPools } from './kernels/kernel-pool';
+// Registers the GEMM's pool (the packed GEMV registers its own when the quant kernels are imported).
+import './kernels/rows-matmul-wasm';
 import { registerWasmKernelOverrides } from './kernels/register-wasm';
+import { backendMemory, readWasmInternals } from './kernels/wasm-heap-views';
 import { tf } from './tf';
 
 /** The three binaries tfjs-backend-wasm picks from, by file name. */
@@ -16,9 +19,21 @@ export type WasmBinaryPaths = {
 /** What the wasm backend ended up using. */
 export interface WasmInfo {
   simd: boolean;
-  /** XNNPACK threads actually in use (1 without cross-origin isolation). */
+  /** Threads the backend computes on (1 without cross-origin isolation): our pool's, or XNNPACK's. */
   threads: number;
+  /** Whose pool spreads the work over the threads (`wasmThreadSettings`). */
+  pool: WasmThreadPool;
 }
+
+/**
+ * Whose threads use the cores: 'ours' runs tfjs-wasm's threaded build with XNNPACK on the calling thread and splits
+ * our own kernels (GEMM, packed GEMV) across our kernel pool (`kernels/kernel-pool.ts`); 'xnnpack' gives the threads
+ * to XNNPACK's pthread pool and keeps our kernels on one. The two do not mix: each pool's threads spin between
+ * jobs, and beside each other they fought over the cores (kernel-pool.ts). See bench/README.md for the measurement
+ * that chose the default.
+ */
+export type WasmThreadPool = 'ours' | 'xnnpack';
+export const wasmThreadSettings: { pool: WasmThreadPool } = { pool: 'ours' };
 
 let pathsSet = false;
 
@@ -56,13 +71,24 @@ export async function initWasmBackend(paths: string | WasmBinaryPaths, threads?:
     wasm.setWasmPaths(paths);
     pathsSet = true;
   }
-  if (threads !== undefined && threads > 0) wasm.setThreadsCount(threads);
-  if (!(await withCoresSeenAs(threads, () => tf.setBackend('wasm')))) return null;
+  const ours = wasmThreadSettings.pool === 'ours' && threads !== undefined && threads > 1;
+  if (threads !== undefined && threads > 0) wasm.setThreadsCount(ours ? 1 : threads);
+  if (!(await withCoresSeenAs(ours ? 1 : threads, () => tf.setBackend('wasm')))) return null;
   await tf.ready();
   // Transposed and batched matMuls on XNNPACK (stock wasm runs them in a scalar loop).
   registerWasmKernelOverrides();
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  // Our own kernels compute on as many threads as XNNPACK does (backend/kernels/kernel-pool.ts).
-  kernelPoolSettings.threads = wasm.getThreadsCount();
-  return { simd, threads: wasm.getThreadsCount() };
+  const xnnThreads = wasm.getThreadsCount();
+  // Our pool needs the threaded build's shared memory (a cross-origin-isolated page).
+  const internals = readWasmInternals(tf.backend());
+  const memory = internals ? backendMemory(internals) : null;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory?.buffer instanceof SharedArrayBuffer;
+  if (ours && shared) {
+    Object.assign(kernelPoolSettings, { enabled: true, threads, xnnThreads });
+    // Workers start only when this thread's event loop turns: start them now, not inside a training loop.
+    if (memory) await startKernelPools(memory);
+    return { simd, threads, pool: 'ours' };
+  }
+  Object.assign(kernelPoolSettings, { enabled: false, threads: xnnThreads, xnnThreads });
+  return { simd, threads: xnnThreads, pool: 'xnnpack' };
 }

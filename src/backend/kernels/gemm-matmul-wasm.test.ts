@@ -38,7 +38,7 @@ beforeAll(async () => {
 
 afterEach(() => {
   gemmSettings.enabled = true;
-  kernelPoolSettings.threads = 1;
+  kernelPoolSettings.xnnThreads = 1;
 });
 
 describe("wasm matMul 'gemm' route", () => {
@@ -91,7 +91,7 @@ describe("wasm matMul 'gemm' route", () => {
     const a = tf.randomUniform([64, 96], -1, 1, 'float32', 71);
     const b = tf.randomUniform([96, 72], -1, 1, 'float32', 72);
     const viaGemm = tf.matMul(a, b);
-    kernelPoolSettings.threads = 2;
+    kernelPoolSettings.xnnThreads = 2;
     const viaXnn = tf.matMul(a, b);
     expect(relErr(viaGemm.dataSync(), viaXnn.dataSync())).toBeLessThan(REL_TOL);
     tf.dispose([a, b, viaGemm, viaXnn]);

@@ -8,26 +8,29 @@
  */
 import { tf } from '../tf';
 import { heapScratch } from './heap-scratch';
-import { kernelPoolSettings } from './kernel-pool';
+import { kernelPoolSettings, splitRange } from './kernel-pool';
 import { operandBatchIndex, type MatMulGeometry } from './matmul-route';
 import type { RowsMatMulKernels } from './rows-matmul-wasm';
 import { swapLastTwo, withUntransposed } from './swap-last-two';
 import { heapOffset, type WasmBackendInternals } from './wasm-heap-views';
 
 /**
- * Whether the 'gemm' route runs. Our GEMM computes on one thread; with an XNNPACK pool of several
- * (`kernelPoolSettings.threads`, a cross-origin-isolated page) XNNPACK's threads win and the route is off.
+ * Whether the 'gemm' route runs, and the smallest product (multiply-adds) split across our kernel pool's threads.
+ * Our GEMM computes on our pool (`kernelPoolSettings`); where XNNPACK has a pool of several threads instead
+ * (`xnnThreads` > 1) XNNPACK's threads win and the route is off.
  */
-export const gemmSettings = { enabled: true };
+export const gemmSettings = { enabled: true, minSplitMacs: 1 << 21 };
 
 /** Whether our GEMM takes many-row products now: switched on, and XNNPACK computes on one thread. */
 export function gemmRuns(): boolean {
-  return gemmSettings.enabled && kernelPoolSettings.threads <= 1;
+  return gemmSettings.enabled && kernelPoolSettings.xnnThreads <= 1;
 }
 
 /**
  * c [m, n] = a [m, k] · b [k, n] on byte offsets in `backend`'s heap with row strides in floats, the bigger operand
- * read once (gemm-wat.ts: a's tiles outside when a is the bigger, with all of b packed).
+ * read once (gemm-wat.ts: a's tiles outside when a is the bigger, with all of b packed). With a kernel pool and a
+ * product worth it, the bigger operand's rows (a's, or b's columns) are split across the threads, each slice with
+ * its own packing scratch: the same sums in the same order as one call.
  */
 export function gemmInPlace(
   backend: WasmBackendInternals,
@@ -35,11 +38,30 @@ export function gemmInPlace(
   at: { a: number; b: number; c: number },
   dims: { m: number; k: number; n: number; lda: number; ldb: number; ldc: number },
 ): void {
-  const { m, k, n } = dims;
+  const { m, k, n, lda, ldb, ldc } = dims;
   const rowsOuter = m * k > k * n;
-  const pack = heapScratch(backend, Math.max(16, 4 * k * (rowsOuter ? n + 3 : 8)));
+  const packBytes = Math.ceil(Math.max(16, 4 * k * (rowsOuter ? n + 3 : 8)) / 16) * 16;
+  const { pool } = kernels;
+  // Slices on whole tiles (4 rows of a, 8 columns of b), so no slice computes a ragged tile one call would not.
+  const tiles = rowsOuter ? Math.ceil(m / 4) : Math.ceil(n / 8);
+  const parts = pool && m * k * n >= gemmSettings.minSplitMacs ? Math.min(pool.threads, tiles) : 1;
+  const pack = heapScratch(backend, packBytes * parts);
   if (pack === null) throw new Error('wasm gemm: the backend exposes no heap allocator');
-  kernels.gemm_nn(at.a, at.b, at.c, m, k, n, dims.lda, dims.ldb, dims.ldc, pack, rowsOuter ? 1 : 0);
+  if (parts <= 1 || !pool) {
+    kernels.gemm_nn(at.a, at.b, at.c, m, k, n, lda, ldb, ldc, pack, rowsOuter ? 1 : 0);
+    return;
+  }
+  const [tile, size] = rowsOuter ? [4, m] : [8, n];
+  pool.run(
+    splitRange(tiles, parts).map(([t0, t1], i) => {
+      const [s0, s1] = [t0 * tile, Math.min(size, t1 * tile)];
+      const [a, b, c] = rowsOuter
+        ? [at.a + 4 * s0 * lda, at.b, at.c + 4 * s0 * ldc]
+        : [at.a, at.b + 4 * s0, at.c + 4 * s0];
+      const [sm, sn] = rowsOuter ? [s1 - s0, n] : [m, s1 - s0];
+      return { fn: 'gemm_nn', args: [a, b, c, sm, k, sn, lda, ldb, ldc, pack + i * packBytes, rowsOuter ? 1 : 0] };
+    }),
+  );
 }
 
 /** out [...batch, m, n] = a [...batch, m, k] · b [...batch, k, n] (untransposed), slice by slice. */

@@ -12,14 +12,64 @@
  */
 
 /**
- * Threads our kernels may compute on: set from the wasm backend's own pool size when it starts (`initWasmBackend`),
- * 1 (no pool) in Node, where tfjs-wasm has no threads. `minWeights`: the smallest product worth splitting.
- * `enabled` is off: measured alone (`bench/profile/gemv-pool.node.ts`, int4 GEMV, 2 threads against 1) a split
- * call is 1.55–1.98× faster with a free core, but in Chromium's engine worker beside tfjs's own pthread pool a
- * 2-thread decode ran at 99–181 tok/s with it against 259–443 without (`bench -- --suites generate --quick
- * --threads 2`, `small`, 2-core machine at load 1.7–3.3): three spinning threads on two cores.
+ * Threads our kernels may compute on, and how many XNNPACK computes on (`xnnThreads`), both set when the wasm
+ * backend starts (`initWasmBackend`); 1 and 1 in Node, where tfjs-wasm has no threads. `minWeights`: the smallest
+ * product worth splitting. Two ways to use the cores (`src/backend/wasm.ts`):
+ * - XNNPACK's pool (`enabled` off, `xnnThreads` = threads): tfjs's matMuls on its pthreads, our kernels on one.
+ *   Beside tfjs's spinning pthreads our pool lost: a 2-thread decode ran at 99–181 tok/s with it against 259–443
+ *   without (`bench -- --suites generate --quick --threads 2`, `small`, 2-core machine at load 1.7–3.3).
+ * - Our pool (`enabled` on, `xnnThreads` 1): XNNPACK on the calling thread, and our GEMM, GEMV and transposes split
+ *   across our workers, which sleep between bursts instead of competing with tfjs's.
  */
-export const kernelPoolSettings = { enabled: false, threads: 1, minWeights: 1 << 17 };
+export const kernelPoolSettings = { enabled: false, threads: 1, xnnThreads: 1, minWeights: 1 << 17 };
+
+/**
+ * A pool of `threads` − 1 workers for a kernel module instantiated on `memory` (`bytes`, the caller's instance
+ * `exports`), or null where it cannot or should not run: an unshared memory, no way to start workers, or fewer than
+ * 2 threads. `options` default to `kernelPoolSettings` and the browser's Worker.
+ */
+export function kernelPoolFor(
+  memory: WebAssembly.Memory,
+  bytes: Uint8Array,
+  exports: WebAssembly.Exports,
+  options?: { threads: number; spawn: WorkerSpawner | null },
+): KernelPool | null {
+  const { threads, spawn } = options ?? {
+    threads: kernelPoolSettings.enabled ? kernelPoolSettings.threads : 1,
+    spawn: browserWorkerSpawner(),
+  };
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  if (!shared || !spawn || threads < 2) return null;
+  const names = Object.keys(exports).filter((n) => typeof exports[n] === 'function');
+  return new KernelPool(memory, bytes, exports, names, threads - 1, spawn);
+}
+
+/**
+ * Builders of the kernel modules that run on a pool, each registered by its module when imported: given the
+ * backend's memory, it instantiates the module's kernels (with their pool) and returns the pool.
+ */
+const poolStarters = new Set<(memory: WebAssembly.Memory) => KernelPool | null>();
+
+/** Registers a module's pool builder, for {@link startKernelPools}. */
+export function addKernelPoolStarter(start: (memory: WebAssembly.Memory) => KernelPool | null): void {
+  poolStarters.add(start);
+}
+
+/**
+ * Starts every registered module's pool on `memory` and waits, yielding to the event loop, until their workers
+ * have compiled (at most `timeoutMs`). A browser starts a worker's thread only when its parent's event loop turns,
+ * and the engine's training and generation loops await promises without a task between them: a pool first built
+ * inside one never came up (bench: 0 slices on workers in a whole train run). Returns the pools that are ready.
+ */
+export async function startKernelPools(memory: WebAssembly.Memory, timeoutMs = 5000): Promise<number> {
+  const pools = [...poolStarters].map((start) => start(memory)).filter((p): p is KernelPool => p !== null);
+  const until = Date.now() + timeoutMs;
+  while (pools.some((p) => !p.ready) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  const ready = pools.filter((p) => p.ready);
+  // In the performance timeline (the e2e suite reads it in the engine worker): pools up, threads each.
+  performance.mark(`lora-studio:kernel-pools-ready:${ready.length}x${ready[0]?.threads ?? 1}`);
+  return ready.length;
+}
 
 /** Starts a worker running `source` (a classic script) and returns a handle to it. */
 export type WorkerSpawner = (source: string) => { postMessage(message: unknown): void; terminate(): void };

@@ -10,9 +10,9 @@ import { Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
 import { Q8_LANE_ROWS, Q8_LANE_TABLE_BYTES } from './gemv-q8-lanes-wat';
 import type { GroupSize } from '../../packed';
 import {
-  browserWorkerSpawner,
-  KernelPool,
-  kernelPoolSettings,
+  addKernelPoolStarter,
+  kernelPoolFor,
+  type KernelPool,
   type WorkerSpawner,
 } from '../../../backend/kernels/kernel-pool';
 
@@ -89,22 +89,15 @@ export function gemvKernels(
   poolOptions?: { threads: number; spawn: WorkerSpawner | null },
 ): GemvKernels | null {
   if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
-  // Resolved past the cache: every GEMV call asks for its memory's kernels, and only the first builds them.
-  const pool = poolOptions ?? {
-    threads: kernelPoolSettings.enabled ? kernelPoolSettings.threads : 1,
-    spawn: browserWorkerSpawner(),
-  };
   const built = instantiateKernels<Omit<GemvKernels, 'flavour' | 'pool'>>(GEMV_MODULES, memory, prefer);
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  let kernels: GemvKernels | null = null;
-  if (built) {
-    const exports = built.exports as unknown as WebAssembly.Exports;
-    const names = Object.keys(exports).filter((n) => typeof exports[n] === 'function');
-    const threads = shared && pool.spawn ? pool.threads : 1;
-    const kernelPool =
-      threads > 1 && pool.spawn ? new KernelPool(memory, built.bytes, exports, names, threads - 1, pool.spawn) : null;
-    kernels = { flavour: built.flavour, pool: kernelPool, ...built.exports };
-  }
+  const kernels: GemvKernels | null = built
+    ? {
+        flavour: built.flavour,
+        pool: kernelPoolFor(memory, built.bytes, built.exports as unknown as WebAssembly.Exports, poolOptions),
+        ...built.exports,
+      }
+    : null;
   if (!prefer) {
     loaded.set(memory, kernels);
     // Which build runs and on how many threads, in the performance timeline (DevTools shows it; the e2e suite
@@ -116,6 +109,8 @@ export function gemvKernels(
   }
   return kernels;
 }
+
+addKernelPoolStarter((memory) => gemvKernels(memory)?.pool ?? null);
 
 /**
  * Lays x [inFeatures] out as the kernel reads it (see `gemv-wat.ts`), into `dst` [scratchFloats]: int8 in column
