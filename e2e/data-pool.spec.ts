@@ -48,12 +48,10 @@ test('a sample prepared on 4 data workers gives the same figures as on one', asy
   expect(pooled.stats).toContain('Examples');
   expect(pooled.stats).toBe(single.stats);
   expect(pooled.histogram).toBe(single.histogram);
-  test
-    .info()
-    .annotations.push({
-      type: 'timing',
-      description: `1 core: ${single.preparedWith}; 8 cores: ${pooled.preparedWith}`,
-    });
+  test.info().annotations.push({
+    type: 'timing',
+    description: `1 core: ${single.preparedWith}; 8 cores: ${pooled.preparedWith}`,
+  });
   await four.getByTestId('data-stats').scrollIntoViewIfNeeded();
   await four.screenshot({ path: `${ARTIFACTS}/data-pool.png` });
   // Both stored (one IndexedDB for the context): two library rows, same examples, tokenizer and stored size.
@@ -90,10 +88,8 @@ test('cancelling a pooled preparation stops it; the pool prepares again afterwar
   await expect(page.getByTestId('data-stats')).toContainText('Stored', { timeout: 90_000 });
   await expect(page.getByTestId('data-example-count')).toContainText(/^20,000 \(/);
   await expect(page.getByTestId('data-prepared-with')).toContainText('on 4 data workers');
-  test
-    .info()
-    .annotations.push({
-      type: 'timing',
-      description: `20,000 records: ${await page.getByTestId('data-prepared-with').textContent()}`,
-    });
+  test.info().annotations.push({
+    type: 'timing',
+    description: `20,000 records: ${await page.getByTestId('data-prepared-with').textContent()}`,
+  });
 });

@@ -40,15 +40,15 @@ test('int4, int8 and nf4 greedy decode on wasm (our SIMD kernels) equals the cpu
         performance
           .getEntriesByType('mark')
           .map((m) => m.name)
-          .filter((n) => n.includes('wasm-gemv') || n.includes('decode-attention') || n.includes('kernel-pools')),
+          .filter((n) => n.includes('wasm-gemv') || n.includes('decode-attention') || n.includes('kernel-pool-ready')),
       );
-      // With several cores our kernel pools (GEMM, packed GEMV) came up beside the engine, one thread per core:
+      // With several cores our kernel pools (GEMM and transposes, packed GEMV, packed decode) came up beside the engine, one thread per core:
       // a pool first built inside a generation loop never did (its workers wait for the event loop to turn).
       const cores = await page.evaluate(() => Math.min(8, navigator.hardwareConcurrency));
       // …the int4 decode took x as 8-bit integers (relaxed dot products), and attention ran as one op per layer
       expect([...marks].sort()).toEqual([
         'lora-studio:decode-attention',
-        ...(cores > 1 ? [`lora-studio:kernel-pools-ready:2x${cores}`] : []),
+        ...(cores > 1 ? [`lora-studio:kernel-pool-ready:3x${cores}`] : []),
         'lora-studio:wasm-gemv:shared-relaxed',
         'lora-studio:wasm-gemv:x8',
       ]);

@@ -5,6 +5,7 @@
  * Run: `npx tsx bench/profile/gemv-pool.node.ts` (needs an idle second core to mean anything).
  */
 import { splitRange } from '../../src/backend/kernels/kernel-pool';
+import { startKernelPool } from '../../src/backend/kernels/kernel-pool-start';
 import { nodeWorkerSpawner } from '../../src/backend/kernels/node-worker-spawner.node.js';
 import { packedLayout } from '../../src/quant/packed';
 import { quantize } from '../../src/quant/quantize';
@@ -20,9 +21,9 @@ const SHAPES: Array<[number, number]> = [
 
 async function main(): Promise<void> {
   const memory = new WebAssembly.Memory({ initial: 2048, maximum: 4096, shared: true });
-  const k = gemvKernels(memory, undefined, { threads: 2, spawn: nodeWorkerSpawner }) as GemvKernels;
+  const k = gemvKernels(memory) as GemvKernels;
+  const started = await startKernelPool(memory, { threads: 2, spawn: nodeWorkerSpawner });
   const pool = k.pool!;
-  while (!pool.ready) await new Promise((r) => setTimeout(r, 10));
   console.log('| shape [out, in] | 1 thread µs | 2 threads µs | speed-up |');
   console.log('|---|---|---|---|');
   for (const [out, inp] of SHAPES) {
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
       `| [${out}, ${inp}] | ${best[0].toFixed(1)} | ${best[1].toFixed(1)} | ${(best[0] / best[1]).toFixed(2)}× |`,
     );
   }
-  pool.dispose();
+  started?.dispose();
 }
 
 void main();

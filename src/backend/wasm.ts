@@ -2,7 +2,8 @@
  * wasm backend set-up (XNNPACK, SIMD; threads when the page is cross-origin isolated). The caller says where the
  * .wasm binaries are served: the worker passes Vite `?url` imports, Node passes the package's dist folder.
  */
-import { kernelPoolSettings, startKernelPools } from './kernels/kernel-pool';
+import { kernelPoolSettings } from './kernels/kernel-pool';
+import { startKernelPool } from './kernels/kernel-pool-start';
 // Registers the GEMM's pool (the packed GEMV registers its own when the quant kernels are imported).
 import './kernels/rows-matmul-wasm';
 import { registerWasmKernelOverrides } from './kernels/register-wasm';
@@ -86,7 +87,7 @@ export async function initWasmBackend(paths: string | WasmBinaryPaths, threads?:
   if (ours && shared) {
     Object.assign(kernelPoolSettings, { enabled: true, threads, xnnThreads });
     // Workers start only when this thread's event loop turns: start them now, not inside a training loop.
-    if (memory) await startKernelPools(memory);
+    if (memory) await startKernelPool(memory);
     return { simd, threads, pool: 'ours' };
   }
   Object.assign(kernelPoolSettings, { enabled: false, threads: xnnThreads, xnnThreads });

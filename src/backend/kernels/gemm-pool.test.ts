@@ -3,15 +3,16 @@
  * tfjs-wasm's threaded build with XNNPACK on one thread: slices on whole tiles, each with its own packing scratch,
  * the result bit-identical to one call and equal to a float64 product.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { pooledMemory } from '../../test-utils/kernel-pool-memory.node.js';
 import { gemmInPlace, gemmSettings } from './gemm-matmul-wasm';
+import { startKernelPool } from './kernel-pool-start';
 import { nodeWorkerSpawner } from './node-worker-spawner.node.js';
 import { rowsMatMulKernels, type RowsMatMulKernels } from './rows-matmul-wasm';
 import type { WasmBackendInternals } from './wasm-heap-views';
 
-const memory = new WebAssembly.Memory({ initial: 512, maximum: 1024, shared: true });
-const kernels = rowsMatMulKernels(memory, undefined, { threads: 3, spawn: nodeWorkerSpawner }) as RowsMatMulKernels;
-afterAll(() => kernels.pool?.dispose());
+const memory = pooledMemory(512);
+const kernels = rowsMatMulKernels(memory) as RowsMatMulKernels;
 afterEach(() => {
   gemmSettings.minSplitMacs = 1 << 21;
 });
@@ -19,11 +20,6 @@ afterEach(() => {
 /** A backend whose heap allocator hands out the top of the shared memory (all `heapScratch` needs). */
 const SCRATCH = 24 << 20;
 const backend = { wasm: { _malloc: () => SCRATCH, _free: () => undefined } } as unknown as WasmBackendInternals;
-
-async function untilReady(): Promise<void> {
-  for (let i = 0; i < 500 && !kernels.pool?.ready; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(kernels.pool?.ready).toBe(true);
-}
 
 /** Fills `count` floats at byte offset `at` with values in [-1, 1) from `seed`. */
 function fill(at: number, count: number, seed: number): Float32Array {
@@ -39,12 +35,9 @@ function fill(at: number, count: number, seed: number): Float32Array {
 describe('our GEMM across a pool of worker threads', () => {
   it('a shared memory gets a pool of threads − 1 workers; an unshared one none', async () => {
     expect(kernels.pool?.threads).toBe(3);
-    await untilReady();
-    const unshared = rowsMatMulKernels(new WebAssembly.Memory({ initial: 1 }), undefined, {
-      threads: 4,
-      spawn: nodeWorkerSpawner,
-    });
-    expect(unshared?.pool).toBeNull();
+    const unshared = new WebAssembly.Memory({ initial: 1 });
+    expect(await startKernelPool(unshared, { threads: 4, spawn: nodeWorkerSpawner })).toBeNull();
+    expect(rowsMatMulKernels(unshared)?.pool).toBeNull();
   });
 
   // a bigger than b: rows of a split (b packed whole by each slice); b bigger: columns of b split.
@@ -54,7 +47,6 @@ describe('our GEMM across a pool of worker threads', () => {
     { m: 13, k: 37, n: 301 },
     { m: 64, k: 96, n: 72 },
   ])('$m×$k·$k×$n: the split equals one call bit for bit, and float64', async ({ m, k, n }) => {
-    await untilReady();
     const [aAt, bAt, oneAt, splitAt] = [1 << 16, 4 << 20, 8 << 20, 12 << 20];
     const a = fill(aAt, m * k, 3);
     const b = fill(bAt, k * n, 4);
@@ -76,7 +68,6 @@ describe('our GEMM across a pool of worker threads', () => {
   });
 
   it('a product below the split size runs as one call on the calling thread', async () => {
-    await untilReady();
     const before = kernels.pool!.workerSlices;
     fill(1 << 16, 64 * 32, 5);
     fill(4 << 20, 32 * 16, 6);

@@ -1,8 +1,9 @@
 /**
- * Our wasm kernels across several threads: worker threads that instantiate the same kernel module on the same
- * shared linear memory (tfjs-backend-wasm's threaded build, where XNNPACK already computes on a pthread pool), so
- * a kernel call can be split into slices that run at once, each in place on the tensors. Without it our kernels
- * ran on the calling thread only while the other cores idled (issue 18).
+ * Our wasm kernels across several threads: worker threads that instantiate the same kernel modules on the same
+ * shared linear memory (tfjs-backend-wasm's threaded build), so a kernel call can be split into slices that run at
+ * once, each in place on the tensors. Without it our kernels ran on the calling thread only while the other cores
+ * idled (issue 18). One pool serves every module (GEMM, packed GEMV, packed decode): with a pool per module, the
+ * idle pools' workers spun beside the busy one's, three threads on two cores (a SmolLM2 int4 step at half speed).
  *
  * The caller blocks until every slice is done (tfjs kernels are synchronous): jobs go through a SharedArrayBuffer
  * control block and `Atomics`, not messages. Workers spin briefly after each job before they sleep, because a
@@ -13,63 +14,22 @@
 
 /**
  * Threads our kernels may compute on, and how many XNNPACK computes on (`xnnThreads`), both set when the wasm
- * backend starts (`initWasmBackend`); 1 and 1 in Node, where tfjs-wasm has no threads. `minWeights`: the smallest
- * product worth splitting. Two ways to use the cores (`src/backend/wasm.ts`):
+ * backend starts (`initWasmBackend`); 1 and 1 in Node, where tfjs-wasm has no threads. Two ways to use the cores
+ * (`src/backend/wasm.ts`):
  * - XNNPACK's pool (`enabled` off, `xnnThreads` = threads): tfjs's matMuls on its pthreads, our kernels on one.
- *   Beside tfjs's spinning pthreads our pool lost: a 2-thread decode ran at 99–181 tok/s with it against 259–443
- *   without (`bench -- --suites generate --quick --threads 2`, `small`, 2-core machine at load 1.7–3.3).
- * - Our pool (`enabled` on, `xnnThreads` 1): XNNPACK on the calling thread, and our GEMM, GEMV and transposes split
- *   across our workers, which sleep between bursts instead of competing with tfjs's.
+ * - Our pool (`enabled` on, `xnnThreads` 1): XNNPACK on the calling thread; our GEMM, packed GEMV, packed decode
+ *   and transposes split across our workers.
+ * `minWeights`: the smallest packed GEMV worth splitting (at 2^17 the `small` model's 256 × 768 products split, and
+ * its decode fell from ~500 to ~200 tok/s on 2 threads: a split costs more than such a product); `minFloats`: the
+ * smallest decode or transpose (floats written).
  */
-export const kernelPoolSettings = { enabled: false, threads: 1, xnnThreads: 1, minWeights: 1 << 17 };
-
-/**
- * A pool of `threads` − 1 workers for a kernel module instantiated on `memory` (`bytes`, the caller's instance
- * `exports`), or null where it cannot or should not run: an unshared memory, no way to start workers, or fewer than
- * 2 threads. `options` default to `kernelPoolSettings` and the browser's Worker.
- */
-export function kernelPoolFor(
-  memory: WebAssembly.Memory,
-  bytes: Uint8Array,
-  exports: WebAssembly.Exports,
-  options?: { threads: number; spawn: WorkerSpawner | null },
-): KernelPool | null {
-  const { threads, spawn } = options ?? {
-    threads: kernelPoolSettings.enabled ? kernelPoolSettings.threads : 1,
-    spawn: browserWorkerSpawner(),
-  };
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  if (!shared || !spawn || threads < 2) return null;
-  const names = Object.keys(exports).filter((n) => typeof exports[n] === 'function');
-  return new KernelPool(memory, bytes, exports, names, threads - 1, spawn);
-}
-
-/**
- * Builders of the kernel modules that run on a pool, each registered by its module when imported: given the
- * backend's memory, it instantiates the module's kernels (with their pool) and returns the pool.
- */
-const poolStarters = new Set<(memory: WebAssembly.Memory) => KernelPool | null>();
-
-/** Registers a module's pool builder, for {@link startKernelPools}. */
-export function addKernelPoolStarter(start: (memory: WebAssembly.Memory) => KernelPool | null): void {
-  poolStarters.add(start);
-}
-
-/**
- * Starts every registered module's pool on `memory` and waits, yielding to the event loop, until their workers
- * have compiled (at most `timeoutMs`). A browser starts a worker's thread only when its parent's event loop turns,
- * and the engine's training and generation loops await promises without a task between them: a pool first built
- * inside one never came up (bench: 0 slices on workers in a whole train run). Returns the pools that are ready.
- */
-export async function startKernelPools(memory: WebAssembly.Memory, timeoutMs = 5000): Promise<number> {
-  const pools = [...poolStarters].map((start) => start(memory)).filter((p): p is KernelPool => p !== null);
-  const until = Date.now() + timeoutMs;
-  while (pools.some((p) => !p.ready) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
-  const ready = pools.filter((p) => p.ready);
-  // In the performance timeline (the e2e suite reads it in the engine worker): pools up, threads each.
-  performance.mark(`lora-studio:kernel-pools-ready:${ready.length}x${ready[0]?.threads ?? 1}`);
-  return ready.length;
-}
+export const kernelPoolSettings = {
+  enabled: false,
+  threads: 1,
+  xnnThreads: 1,
+  minWeights: 1 << 19,
+  minFloats: 1 << 16,
+};
 
 /** Starts a worker running `source` (a classic script) and returns a handle to it. */
 export type WorkerSpawner = (source: string) => { postMessage(message: unknown): void; terminate(): void };
@@ -83,15 +43,22 @@ const HEADER = 4;
 /** A slot: [kernel index (−1: none), argument count, arguments…]. */
 const SLOT = 16;
 const MAX_ARGS = SLOT - 2;
-/** Spins of a waiting thread before it sleeps on the futex. */
-const SPINS = 20000;
+/**
+ * Spins of a waiting thread before it sleeps on the futex (~1–2 ms). A training step runs other kernels for a
+ * few hundred µs between two split products, and a worker woken from the futex came back ~280 µs late on average
+ * (Chromium, SmolLM2 step: the caller waited 564 ms for its workers over 2000 products with 20000 spins), which
+ * took the whole gain of the second thread.
+ */
+const SPINS = 400000;
 
-/** The worker's script: instantiate the module on the shared memory, then run slices until told to stop. */
+/** The worker's script: instantiate the modules on the shared memory, then run slices until told to stop. */
 const WORKER_SOURCE = `
-const start = ({ memory, bytes, ctrl: sab, slot, names }) => {
+const start = ({ memory, modules, ctrl: sab, slot }) => {
   const ctrl = new Int32Array(sab);
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-  const fns = names.map((n) => exports[n]);
+  const fns = modules.flatMap(({ bytes, names }) => {
+    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+    return names.map((n) => exports[n]);
+  });
   Atomics.add(ctrl, ${READY}, 1);
   Atomics.notify(ctrl, ${READY});
   const base = ${HEADER} + ${SLOT} * slot;
@@ -117,34 +84,63 @@ export interface KernelSlice {
   args: readonly number[];
 }
 
+/** A module the pool runs: its bytes (the build the caller instantiated) and the caller's instance's exports. */
+export interface PoolModuleBuild {
+  bytes: Uint8Array;
+  exports: WebAssembly.Exports;
+}
+
+/** What a module's kernels see of the pool: slices named by that module's exports. */
+export interface ModulePool {
+  readonly threads: number;
+  readonly ready: boolean;
+  /** Slices run on workers (the whole pool's), for tests and benches. */
+  readonly workerSlices: number;
+  run(slices: readonly KernelSlice[]): void;
+}
+
 export class KernelPool {
   private readonly ctrl: Int32Array;
-  private readonly fns: Array<(...args: number[]) => void>;
-  private readonly index: Map<string, number>;
+  private readonly fns: Array<(...args: number[]) => void> = [];
+  /** Per module, export name → index into `fns` (the workers build the same order). */
+  private readonly indices: Array<Map<string, number>> = [];
   private readonly workers: Array<{ terminate(): void }>;
   /** Slices run on workers, for tests and benches. */
   workerSlices = 0;
 
-  /**
-   * `workers` threads beside the caller, each instantiating `bytes` on `memory` (shared) as `local` is; `local` is
-   * the caller's own instance of the same module, whose exports `names` lists.
-   */
-  constructor(
-    memory: WebAssembly.Memory,
-    bytes: Uint8Array,
-    local: WebAssembly.Exports,
-    names: readonly string[],
-    workers: number,
-    spawn: WorkerSpawner,
-  ) {
+  /** `workers` threads beside the caller, each instantiating every module's bytes on `memory` (shared). */
+  constructor(memory: WebAssembly.Memory, modules: readonly PoolModuleBuild[], workers: number, spawn: WorkerSpawner) {
     this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (HEADER + SLOT * workers)));
-    this.index = new Map(names.map((n, i) => [n, i]));
-    this.fns = names.map((n) => local[n] as (...args: number[]) => void);
+    const sent = modules.map(({ bytes, exports }) => {
+      const names = Object.keys(exports).filter((n) => typeof exports[n] === 'function');
+      this.indices.push(new Map(names.map((n, i) => [n, this.fns.length + i])));
+      this.fns.push(...names.map((n) => exports[n] as (...args: number[]) => void));
+      return { bytes, names };
+    });
     this.workers = Array.from({ length: workers }, (_, slot) => {
       const w = spawn(WORKER_SOURCE);
-      w.postMessage({ memory, bytes, ctrl: this.ctrl.buffer, slot, names: [...names] });
+      w.postMessage({ memory, modules: sent, ctrl: this.ctrl.buffer, slot });
       return w;
     });
+  }
+
+  /** The pool as module `i` (in constructor order) sees it. */
+  module(i: number): ModulePool {
+    const index = this.indices[i];
+    if (!index) throw new Error(`kernel pool: no module ${i}`);
+    const pool = this as KernelPool;
+    return {
+      get threads() {
+        return pool.threads;
+      },
+      get ready() {
+        return pool.ready;
+      },
+      get workerSlices() {
+        return pool.workerSlices;
+      },
+      run: (slices) => pool.runIndexed(slices, index),
+    };
   }
 
   /** Threads a call can use: the caller plus the workers. */
@@ -158,11 +154,16 @@ export class KernelPool {
   }
 
   /** Runs the slices (at most `threads`), the first on the calling thread, and returns when all are done. */
-  run(slices: readonly KernelSlice[]): void {
+  private runIndexed(slices: readonly KernelSlice[], index: Map<string, number>): void {
     if (slices.length > this.threads)
       throw new Error(`kernel pool: ${slices.length} slices for ${this.threads} threads`);
+    const at = (s: KernelSlice) => {
+      const i = index.get(s.fn);
+      if (i === undefined) throw new Error(`kernel pool: the module has no export '${s.fn}'`);
+      return i;
+    };
     if (slices.length <= 1 || !this.ready || !canBlock()) {
-      for (const s of slices) this.call(s);
+      for (const s of slices) this.fns[at(s)](...s.args);
       return;
     }
     const ctrl = this.ctrl;
@@ -174,14 +175,14 @@ export class KernelPool {
         return;
       }
       if (s.args.length > MAX_ARGS) throw new Error(`kernel pool: ${s.fn} has more than ${MAX_ARGS} arguments`);
-      ctrl[base] = this.indexOf(s.fn);
+      ctrl[base] = at(s);
       ctrl[base + 1] = s.args.length;
       ctrl.set(s.args, base + 2);
     });
     Atomics.store(ctrl, DONE, 0);
     Atomics.add(ctrl, SEQ, 1);
     Atomics.notify(ctrl, SEQ);
-    this.call(slices[0]);
+    this.fns[at(slices[0])](...slices[0].args);
     for (let spins = 0, done = Atomics.load(ctrl, DONE); done < this.workers.length; done = Atomics.load(ctrl, DONE))
       if (++spins > SPINS) Atomics.wait(ctrl, DONE, done);
     this.workerSlices += slices.length - 1;
@@ -194,16 +195,6 @@ export class KernelPool {
     Atomics.notify(this.ctrl, SEQ);
     for (const w of this.workers) w.terminate();
     this.workers.length = 0;
-  }
-
-  private call(s: KernelSlice): void {
-    this.fns[this.indexOf(s.fn)](...s.args);
-  }
-
-  private indexOf(fn: string): number {
-    const i = this.index.get(fn);
-    if (i === undefined) throw new Error(`kernel pool: the module has no export '${fn}'`);
-    return i;
   }
 }
 
@@ -236,4 +227,24 @@ export function browserWorkerSpawner(): WorkerSpawner | null {
 export function splitRange(n: number, parts: number): Array<[number, number]> {
   const count = Math.max(1, Math.min(parts, n));
   return Array.from({ length: count }, (_, k) => [Math.floor((n * k) / count), Math.floor((n * (k + 1)) / count)]);
+}
+
+/**
+ * Runs the kernel `fn` (`local`, the caller's instance of it) on rows [0, rows), split into contiguous row slices
+ * across `pool` when `floats` (what the call writes) reaches `kernelPoolSettings.minFloats`; `args(r0, r1)` gives a
+ * slice's arguments. For kernels whose rows are independent (decodes, transposes): the same result either way.
+ */
+export function runRows(
+  pool: ModulePool | null,
+  fn: string,
+  local: (...args: number[]) => void,
+  rows: number,
+  floats: number,
+  args: (r0: number, r1: number) => number[],
+): void {
+  if (!pool || rows < 2 || floats < kernelPoolSettings.minFloats) {
+    local(...args(0, rows));
+    return;
+  }
+  pool.run(splitRange(rows, pool.threads).map(([r0, r1]) => ({ fn, args: args(r0, r1) })));
 }

@@ -4,7 +4,8 @@
  */
 import { ROWS_MATMUL_MODULES } from './rows-matmul-modules.generated';
 import { backendMemory, readWasmInternals, type WasmBackendInternals } from './wasm-heap-views';
-import { addKernelPoolStarter, kernelPoolFor, type KernelPool, type WorkerSpawner } from './kernel-pool';
+import type { ModulePool, PoolModuleBuild } from './kernel-pool';
+import { addPoolModule } from './kernel-pool-start';
 import { instantiateKernels, type WasmFlavour } from './wasm-kernel-module';
 
 /** An f32 product of few rows: byte offsets of a, b and c, then m, k, n in elements. */
@@ -12,8 +13,10 @@ type RowsMatMulFn = (a: number, b: number, c: number, m: number, k: number, n: n
 
 export interface RowsMatMulKernels {
   readonly flavour: WasmFlavour;
-  /** Workers running this module on the same memory (`kernel-pool.ts`), or null: the caller's thread only. */
-  readonly pool: KernelPool | null;
+  /** The kernel pool's threads for this module (`kernel-pool-start.ts`), or null: the caller's thread only. */
+  pool: ModulePool | null;
+  /** The build instantiated, for the pool's workers. */
+  readonly build: PoolModuleBuild;
   /** c [m, n] = a [m, k] · b [n, k]ᵀ. */
   mm_nt: RowsMatMulFn;
   /** c [m, n] = a [m, k] · b [k, n]. */
@@ -42,24 +45,16 @@ export interface RowsMatMulKernels {
 
 const loaded = new WeakMap<WebAssembly.Memory, RowsMatMulKernels | null>();
 
-/**
- * The kernels bound to `memory` (once per memory; `prefer` forces a flavour and is not cached), or null. On a shared
- * memory with `kernelPoolSettings` enabled (or `poolOptions`) they come with a pool of threads − 1 workers.
- */
-export function rowsMatMulKernels(
-  memory: WebAssembly.Memory,
-  prefer?: WasmFlavour,
-  poolOptions?: { threads: number; spawn: WorkerSpawner | null },
-): RowsMatMulKernels | null {
+/** The kernels bound to `memory` (once per memory; `prefer` forces a flavour and is not cached), or null. */
+export function rowsMatMulKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): RowsMatMulKernels | null {
   if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
-  const built = instantiateKernels<Omit<RowsMatMulKernels, 'flavour' | 'pool'>>(ROWS_MATMUL_MODULES, memory, prefer);
-  const kernels = built
-    ? {
-        flavour: built.flavour,
-        pool: kernelPoolFor(memory, built.bytes, built.exports as unknown as WebAssembly.Exports, poolOptions),
-        ...built.exports,
-      }
-    : null;
+  const built = instantiateKernels<Omit<RowsMatMulKernels, 'flavour' | 'pool' | 'build'>>(
+    ROWS_MATMUL_MODULES,
+    memory,
+    prefer,
+  );
+  const build = built && { bytes: built.bytes, exports: built.exports as unknown as WebAssembly.Exports };
+  const kernels = built && build ? { flavour: built.flavour, pool: null, build, ...built.exports } : null;
   if (!prefer) loaded.set(memory, kernels);
   return kernels;
 }
@@ -79,4 +74,7 @@ export function rowsKernelsForBackend(backend: object): RowsMatMulKernels | null
   return boundRowsKernels(backend)?.kernels ?? null;
 }
 
-addKernelPoolStarter((memory) => rowsMatMulKernels(memory)?.pool ?? null);
+addPoolModule((memory) => {
+  const k = rowsMatMulKernels(memory);
+  return k && { ...k.build, attach: (pool) => (k.pool = pool) };
+});

@@ -3,6 +3,8 @@
  * memory, normally tfjs-backend-wasm's own, so they decode W and re-lay operands out where the tensors already are.
  * Null when the engine has no SIMD (the JS kernels stay in charge).
  */
+import type { ModulePool, PoolModuleBuild } from '../../../backend/kernels/kernel-pool';
+import { addPoolModule } from '../../../backend/kernels/kernel-pool-start';
 import { instantiateKernels, type WasmFlavour } from '../../../backend/kernels/wasm-kernel-module';
 import { DEQUANT_MODULES } from './dequant-modules.generated';
 
@@ -26,6 +28,10 @@ export interface DequantKernels {
   dequant_f16: (w: number, dst: number, halves: number) => void;
   transpose: TransposeFn;
   transpose_add: TransposeFn;
+  /** The kernel pool's threads for this module (`kernel-pool-start.ts`), or null: the caller's thread only. */
+  pool: ModulePool | null;
+  /** The build instantiated, for the pool's workers. */
+  readonly build: PoolModuleBuild;
 }
 
 const loaded = new WeakMap<WebAssembly.Memory, DequantKernels | null>();
@@ -33,8 +39,14 @@ const loaded = new WeakMap<WebAssembly.Memory, DequantKernels | null>();
 /** The kernels bound to `memory` (instantiated once per memory), or null without SIMD. */
 export function dequantKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): DequantKernels | null {
   if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
-  const built = instantiateKernels<DequantKernels>(DEQUANT_MODULES, memory, prefer);
-  const kernels = built?.exports ?? null;
+  const built = instantiateKernels<Omit<DequantKernels, 'pool' | 'build'>>(DEQUANT_MODULES, memory, prefer);
+  const kernels = built
+    ? {
+        ...built.exports,
+        pool: null,
+        build: { bytes: built.bytes, exports: built.exports as unknown as WebAssembly.Exports },
+      }
+    : null;
   if (!prefer) {
     loaded.set(memory, kernels);
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
@@ -45,3 +57,8 @@ export function dequantKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour)
   }
   return kernels;
 }
+
+addPoolModule((memory) => {
+  const k = dequantKernels(memory);
+  return k && { ...k.build, attach: (pool) => (k.pool = pool) };
+});

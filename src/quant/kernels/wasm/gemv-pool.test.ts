@@ -2,33 +2,27 @@
  * Our GEMV kernels split across worker threads on one shared memory (backend/kernels/kernel-pool.ts), as they run
  * in the browser beside tfjs-wasm's threaded build: every slice in place, the result bit-identical to one thread.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { splitRange } from '../../../backend/kernels/kernel-pool';
+import { pooledMemory } from '../../../test-utils/kernel-pool-memory.node.js';
+import { startKernelPool } from '../../../backend/kernels/kernel-pool-start';
 import { nodeWorkerSpawner } from '../../../backend/kernels/node-worker-spawner.node.js';
 import { packedLayout } from '../../packed';
 import { quantize } from '../../quantize';
 import { randomUniform, randomWeight } from '../../synthetic';
 import { gemvKernels, prepareX, prepareXq16, scratchFloats, type GemvKernels } from './gemv-wasm';
 
-const memory = new WebAssembly.Memory({ initial: 256, maximum: 1024, shared: true });
-const kernels = gemvKernels(memory, undefined, { threads: 3, spawn: nodeWorkerSpawner }) as GemvKernels;
-afterAll(() => kernels.pool?.dispose());
-
-async function untilReady(): Promise<void> {
-  for (let i = 0; i < 500 && !kernels.pool?.ready; i++) await new Promise((r) => setTimeout(r, 10));
-  expect(kernels.pool?.ready).toBe(true);
-}
+const memory = pooledMemory(256);
+const kernels = gemvKernels(memory) as GemvKernels;
 
 describe('GEMV kernels across a pool of worker threads', () => {
   it('a shared memory gets a pool of threads − 1 workers, which compile the same build', async () => {
     expect(kernels.pool?.threads).toBe(3);
-    await untilReady();
   });
 
   for (const mode of ['int4', 'int8'] as const) {
     for (const rows of [1, 4] as const) {
       it(`${mode}, x quantized, ${rows} row(s): three slices of W's rows give exactly the one-thread y`, async () => {
-        await untilReady();
         const [out, inp, g] = [301, 200, 64] as const; // odd out: uneven slices
         const packed = quantize(randomWeight(out * inp, 7), [out, inp], mode, g);
         const l = packedLayout(mode, inp, g);
@@ -72,7 +66,6 @@ describe('GEMV kernels across a pool of worker threads', () => {
   }
 
   it('nf4 with x in f32: the same split, the same y', async () => {
-    await untilReady();
     const [out, inp, g] = [130, 96, 32] as const;
     const packed = quantize(randomWeight(out * inp, 9), [out, inp], 'nf4', g);
     const l = packedLayout('nf4', inp, g);
@@ -105,8 +98,9 @@ describe('GEMV kernels across a pool of worker threads', () => {
     ]);
   });
 
-  it('an unshared memory (tfjs-wasm without threads, Node) gets no pool', () => {
-    const k = gemvKernels(new WebAssembly.Memory({ initial: 1 }), undefined, { threads: 4, spawn: nodeWorkerSpawner });
-    expect(k?.pool).toBeNull();
+  it('an unshared memory (tfjs-wasm without threads, Node) gets no pool', async () => {
+    const unshared = new WebAssembly.Memory({ initial: 1 });
+    expect(await startKernelPool(unshared, { threads: 4, spawn: nodeWorkerSpawner })).toBeNull();
+    expect(gemvKernels(unshared)?.pool).toBeNull();
   });
 });

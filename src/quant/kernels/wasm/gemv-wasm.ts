@@ -9,12 +9,8 @@ import { GEMV_MODULES } from './gemv-modules.generated';
 import { Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
 import { Q8_LANE_ROWS, Q8_LANE_TABLE_BYTES } from './gemv-q8-lanes-wat';
 import type { GroupSize } from '../../packed';
-import {
-  addKernelPoolStarter,
-  kernelPoolFor,
-  type KernelPool,
-  type WorkerSpawner,
-} from '../../../backend/kernels/kernel-pool';
+import type { ModulePool, PoolModuleBuild } from '../../../backend/kernels/kernel-pool';
+import { addPoolModule } from '../../../backend/kernels/kernel-pool-start';
 
 /**
  * One kernel: byte offsets of W's words, its scales, the laid-out x and y; then out, bytes per row, groups per
@@ -53,8 +49,10 @@ export type Q8KernelName = `gemv_int4_q8_g${GroupSize}_r${1 | 2 | 3 | 4}` | `gem
 export type GemvKernels = {
   /** 'relaxed' or 'simd': which build is running. */
   readonly flavour: 'relaxed' | 'simd';
-  /** Threads beside the caller running the same build on the same (shared) memory; null: the caller alone. */
-  readonly pool: KernelPool | null;
+  /** The kernel pool's threads for this module (`kernel-pool-start.ts`); null: the caller alone. */
+  pool: ModulePool | null;
+  /** The build instantiated, for the pool's workers. */
+  readonly build: PoolModuleBuild;
   gemv_int8: GemvFn;
   gemv_int4: GemvFn;
   gemv_nf4: GemvFn;
@@ -77,40 +75,35 @@ export function relaxedSimdSupported(): boolean {
   return relaxedBuildValid(GEMV_MODULES);
 }
 
-/**
- * The kernels bound to `memory` (instantiated once per memory), or null without SIMD. `prefer` forces a flavour
- * (tests compare both where the engine has both). On a shared memory with `kernelPoolSettings` enabled at
- * threads > 1 and a way to start workers (`spawn`, default the browser's Worker) they come with a pool of
- * threads − 1 workers.
- */
-export function gemvKernels(
-  memory: WebAssembly.Memory,
-  prefer?: WasmFlavour,
-  poolOptions?: { threads: number; spawn: WorkerSpawner | null },
-): GemvKernels | null {
+/** The kernels bound to `memory` (instantiated once per memory), or null without SIMD. `prefer` forces a flavour
+ * (tests compare both where the engine has both). */
+export function gemvKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): GemvKernels | null {
   if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
-  const built = instantiateKernels<Omit<GemvKernels, 'flavour' | 'pool'>>(GEMV_MODULES, memory, prefer);
+  const built = instantiateKernels<Omit<GemvKernels, 'flavour' | 'pool' | 'build'>>(GEMV_MODULES, memory, prefer);
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const kernels: GemvKernels | null = built
     ? {
         flavour: built.flavour,
-        pool: kernelPoolFor(memory, built.bytes, built.exports as unknown as WebAssembly.Exports, poolOptions),
+        pool: null,
+        build: { bytes: built.bytes, exports: built.exports as unknown as WebAssembly.Exports },
         ...built.exports,
       }
     : null;
   if (!prefer) {
     loaded.set(memory, kernels);
-    // Which build runs and on how many threads, in the performance timeline (DevTools shows it; the e2e suite
+    // Which build runs, in the performance timeline (DevTools shows it; the e2e suite
     // reads it in the worker).
     performance.mark(
       `lora-studio:wasm-gemv:${kernels ? `${shared ? 'shared' : 'unshared'}-${kernels.flavour}` : 'none'}`,
     );
-    performance.mark(`lora-studio:kernel-threads:${kernels?.pool?.threads ?? 1}`);
   }
   return kernels;
 }
 
-addKernelPoolStarter((memory) => gemvKernels(memory)?.pool ?? null);
+addPoolModule((memory) => {
+  const k = gemvKernels(memory);
+  return k && { ...k.build, attach: (pool) => (k.pool = pool) };
+});
 
 /**
  * Lays x [inFeatures] out as the kernel reads it (see `gemv-wat.ts`), into `dst` [scratchFloats]: int8 in column

@@ -15,6 +15,7 @@
 import type { tf } from '../../../backend/tf';
 import { backendMemory, heapOffset, readWasmInternals } from '../../../backend/kernels/wasm-heap-views';
 import { gemmInPlace, gemmRuns } from '../../../backend/kernels/gemm-matmul-wasm';
+import { runRows } from '../../../backend/kernels/kernel-pool';
 import { boundRowsKernels } from '../../../backend/kernels/rows-matmul-wasm';
 import { packedLayout, type PackedLayout } from '../../packed';
 import type { QuantKernelAttrs } from '../names';
@@ -52,6 +53,23 @@ interface Bound {
   l: PackedLayout;
   /** dequant(row0, rows, dst): rows [row0, row0 + rows) of W as f32 [rows, paddedIn] at byte offset dst. */
   decode(row0: number, rows: number, dst: number): void;
+  /** The kernels' `transpose`, split by rows across the pool (same arguments). */
+  transpose: Transpose;
+}
+
+type Transpose = (src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number) => void;
+
+/** `kernels[fn]` (transpose or transpose_add) with its rows split across the kernels' pool when big enough. */
+export function transposer(kernels: DequantKernels, fn: 'transpose' | 'transpose_add'): Transpose {
+  return (src, dst, rows, cols, srcStride, dstStride) =>
+    runRows(kernels.pool, fn, kernels[fn], rows, rows * cols, (r0, r1) => [
+      src + 4 * r0 * srcStride,
+      dst + 4 * r0,
+      r1 - r0,
+      cols,
+      srcStride,
+      dstStride,
+    ]);
 }
 
 function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales?: tf.TensorInfo): Bound | null {
@@ -64,17 +82,31 @@ function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales
   const at = (t: tf.TensorInfo) => heapOffset(b, t);
   const w = at(words);
   const rowBytes = l.rowWords * 4;
+  const p = l.paddedIn;
+  // Rows decode independently: split across the kernel pool's threads when there are enough of them.
   if (a.mode === 'f16' || !scales) {
     const decode = (row0: number, rows: number, dst: number) =>
-      kernels.dequant_f16(w + row0 * rowBytes, dst, rows * l.paddedIn);
-    return { kernels, memory, at, l, decode };
+      runRows(kernels.pool, 'dequant_f16', kernels.dequant_f16, rows, rows * p, (r0, r1) => [
+        w + (row0 + r0) * rowBytes,
+        dst + r0 * p * 4,
+        (r1 - r0) * p,
+      ]);
+    return { kernels, memory, at, l, decode, transpose: transposer(kernels, 'transpose') };
   }
   const s = at(scales);
   const groupBytes = (a.groupSize / l.codesPerWord) * 4;
-  const dequant = kernels[`dequant_${a.mode}`];
+  const fn = `dequant_${a.mode}` as const;
   const decode = (row0: number, rows: number, dst: number) =>
-    dequant(w + row0 * rowBytes, s + row0 * l.groupsPerRow * 4, dst, rows, rowBytes, l.groupsPerRow, groupBytes);
-  return { kernels, memory, at, l, decode };
+    runRows(kernels.pool, fn, kernels[fn], rows, rows * p, (r0, r1) => [
+      w + (row0 + r0) * rowBytes,
+      s + (row0 + r0) * l.groupsPerRow * 4,
+      dst + r0 * p * 4,
+      r1 - r0,
+      rowBytes,
+      l.groupsPerRow,
+      groupBytes,
+    ]);
+  return { kernels, memory, at, l, decode, transpose: transposer(kernels, 'transpose') };
 }
 
 /** y [M, out] = x [M, in] · Wᵀ (no bias) into `y`; false (nothing written) when the kernels do not apply. */
@@ -92,7 +124,7 @@ export function wasmGemmForward(
   // xᵀ [paddedIn, M], zero rows past `in` against W's zero padded columns (0·garbage could be NaN).
   const xT = host.alloc([p, m]);
   new Float32Array(k.memory.buffer, k.at(xT) + a.inFeatures * m * 4, (p - a.inFeatures) * m).fill(0);
-  k.kernels.transpose(k.at(inputs.x), k.at(xT), m, a.inFeatures, a.inFeatures, m);
+  k.transpose(k.at(inputs.x), k.at(xT), m, a.inFeatures, a.inFeatures, m);
   const rowsPerBlock = Math.max(1, Math.floor(host.blockFloats / p));
   try {
     for (let o0 = 0; o0 < a.outFeatures; o0 += rowsPerBlock) {
@@ -101,7 +133,7 @@ export function wasmGemmForward(
       k.decode(o0, rows, k.at(w));
       const part = host.matMul(w, xT); // [block, M] = W_block · xᵀ
       host.dispose(w);
-      k.kernels.transpose(k.at(part), k.at(y) + o0 * 4, rows, m, m, a.outFeatures); // y[:, o0:o0+rows]
+      k.transpose(k.at(part), k.at(y) + o0 * 4, rows, m, m, a.outFeatures); // y[:, o0:o0+rows]
       host.dispose(part);
     }
   } finally {
@@ -161,16 +193,16 @@ export function wasmGemmInputGrad(
       const rows = Math.min(rowsPerBlock, out - o0);
       const wT = host.alloc([inp, rows]); // [in, block] = W_blockᵀ, transient
       const dyT = host.alloc([rows, m]); // [block, M] = dy[:, o0:o0+rows]ᵀ, transient
-      k.kernels.transpose(k.at(inputs.dy) + o0 * 4, k.at(dyT), m, rows, out, m);
+      k.transpose(k.at(inputs.dy) + o0 * 4, k.at(dyT), m, rows, out, m);
       for (let c0 = 0; c0 < rows; c0 += chunkRows) {
         const n = Math.min(chunkRows, rows - c0);
         k.decode(o0 + c0, n, k.at(scratch));
-        k.kernels.transpose(k.at(scratch), k.at(wT) + c0 * 4, n, inp, p, rows);
+        k.transpose(k.at(scratch), k.at(wT) + c0 * 4, n, inp, p, rows);
       }
       const part = host.matMul(wT, dyT); // [in, M] = W_blockᵀ · dy_blockᵀ
       host.dispose(wT);
       host.dispose(dyT);
-      const put = o0 === 0 ? k.kernels.transpose : k.kernels.transpose_add;
+      const put = o0 === 0 ? k.transpose : transposer(k.kernels, 'transpose_add');
       put(k.at(part), k.at(dx), inp, m, m, inp);
       host.dispose(part);
     }
