@@ -53,9 +53,10 @@ export type MatMulRoute =
    */
   | 'rows'
   /**
-   * Many rows (m ≥ {@link MIN_SLICE_ROWS}, n ≥ {@link MIN_GEMM_COLUMNS}) on one thread: our 4 × 8-tile GEMM
-   * (`gemm-wat.ts`) on the operands in place, transposed ones moved by our SIMD transpose — 39–45 GFLOP/s at the
-   * training shapes against XNNPACK's 35–37 with a cached weight and 22–31 with one it packs per call.
+   * Many rows (m ≥ {@link MIN_SLICE_ROWS}, n ≥ {@link MIN_GEMM_COLUMNS}) while XNNPACK has one thread: our 4 × 8-tile
+   * GEMM (`gemm-wat.ts`, split across our kernel pool's threads where there are several) on the operands in place,
+   * transposed ones moved by our SIMD transpose — 39–45 GFLOP/s a thread at the training shapes against XNNPACK's
+   * 35–37 with a cached weight and 22–31 with one it packs per call.
    */
   | 'gemm';
 
@@ -183,7 +184,7 @@ export function swapCost(g: MatMulGeometry, transposeA: boolean): number {
 
 /**
  * Picks the path for one product (see {@link MatMulRoute}). `direct`: our kernels are loaded (false without wasm
- * SIMD, or another tfjs version); `gemm`: our GEMM may run (one thread).
+ * SIMD, or another tfjs version); `gemm`: our GEMM may run (XNNPACK on one thread).
  */
 export function chooseMatMulRoute(
   g: MatMulGeometry,

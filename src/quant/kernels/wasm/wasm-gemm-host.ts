@@ -7,7 +7,7 @@
  * operand: XNNPACK packs (copies, reorders) its weight operand on every call, and a fresh [out, in] block as the
  * weight operand cost 2.7 ms of packing on [64, 1536]·[1536, 576] (SmolLM2's gate/up input gradient), as much as the
  * product. So the input gradient runs as dxᵀ = Wᵀ·dyᵀ on W decoded transposed (rows decoded a chunk at a time into
- * a small scratch, then transposed into the block), the forward as yᵀ = W·xᵀ. Where our own GEMM runs (one thread)
+ * a small scratch, then transposed into the block), the forward as yᵀ = W·xᵀ. Where our own GEMM runs (XNNPACK on one thread)
  * and W fits one block, the input gradient is dy·W on the decoded block as it lies (`directInputGrad`).
  * Every packed mode (int8, int4, nf4 with group scales; f16). Returns false when the backend is not covered (not
  * tfjs-wasm 4.x, no SIMD) or the setting is off, and the caller runs the JS kernels.
@@ -144,7 +144,7 @@ export function wasmGemmForward(
 }
 
 /**
- * dx = dy · W with W decoded whole into one block and our GEMM on it as stored (one thread, see
+ * dx = dy · W with W decoded whole into one block and our GEMM on it as stored (XNNPACK on one thread, see
  * `gemm-matmul-wasm.ts`): no transposes of W, dy or the product. False when our GEMM does not run here.
  */
 function directInputGrad(
