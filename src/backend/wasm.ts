@@ -87,8 +87,9 @@ export async function initWasmBackend(paths: string | WasmBinaryPaths, threads?:
   if (ours && shared) {
     Object.assign(kernelPoolSettings, { enabled: true, threads, xnnThreads });
     // Workers start only when this thread's event loop turns: start them now, not inside a training loop.
-    if (memory) await startKernelPool(memory);
-    return { simd, threads, pool: 'ours' };
+    const pool = memory ? await startKernelPool(memory) : null;
+    // The count the kernels really compute on (the status bar shows it): 1 while the workers have not come up.
+    return { simd, threads: pool?.ready ? pool.threads : 1, pool: 'ours' };
   }
   Object.assign(kernelPoolSettings, { enabled: false, threads: xnnThreads, xnnThreads });
   return { simd, threads: xnnThreads, pool: 'xnnpack' };
