@@ -248,3 +248,29 @@ export function runRows(
   }
   pool.run(splitRange(rows, pool.threads).map(([r0, r1]) => ({ fn, args: args(r0, r1) })));
 }
+
+/** A transpose kernel: dst[c·dstStride + r] = src[r·srcStride + c] (or +=); byte offsets, strides in floats. */
+export type TransposeFn = (
+  src: number,
+  dst: number,
+  rows: number,
+  cols: number,
+  srcStride: number,
+  dstStride: number,
+) => void;
+
+/**
+ * The transpose export `fn` (`local`, the caller's instance of it) with its source rows split across `pool` when it
+ * writes enough floats: a slice of the source's rows is a slice of the destination's columns.
+ */
+export function splitTranspose(pool: ModulePool | null, fn: string, local: TransposeFn): TransposeFn {
+  return (src, dst, rows, cols, srcStride, dstStride) =>
+    runRows(pool, fn, local, rows, rows * cols, (r0, r1) => [
+      src + 4 * r0 * srcStride,
+      dst + 4 * r0,
+      r1 - r0,
+      cols,
+      srcStride,
+      dstStride,
+    ]);
+}

@@ -4,7 +4,7 @@
  */
 import { tf } from '../tf';
 import { boundRowsKernels } from './rows-matmul-wasm';
-import { runRows } from './kernel-pool';
+import { splitTranspose } from './kernel-pool';
 import { heapOffset } from './wasm-heap-views';
 
 /**
@@ -20,18 +20,10 @@ export function swapLastTwo(transpose: tf.KernelConfig, backend: tf.KernelBacken
     const slices = x.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     const out = bound.b.makeOutput([...x.shape.slice(0, -2), cols, rows], 'float32'); // [..., cols, rows]
     const [src, dst] = [heapOffset(bound.b, x), heapOffset(bound.b, out)];
-    const { pool, transpose: local } = bound.kernels;
+    const move = splitTranspose(bound.kernels.pool, 'transpose', bound.kernels.transpose);
     for (let i = 0; i < slices; i++) {
       const at = 4 * i * rows * cols;
-      // Rows of x to columns of out: a slice of x's rows is a slice of out's columns.
-      runRows(pool, 'transpose', local, rows, rows * cols, (r0, r1) => [
-        src + at + 4 * r0 * cols,
-        dst + at + 4 * r0,
-        r1 - r0,
-        cols,
-        cols,
-        rows,
-      ]);
+      move(src + at, dst + at, rows, cols, cols, rows);
     }
     return out;
   }

@@ -75,8 +75,10 @@ export function relaxedSimdSupported(): boolean {
   return relaxedBuildValid(GEMV_MODULES);
 }
 
-/** The kernels bound to `memory` (instantiated once per memory), or null without SIMD. `prefer` forces a flavour
- * (tests compare both where the engine has both). */
+/**
+ * The kernels bound to `memory` (instantiated once per memory), or null without SIMD. `prefer` forces a flavour
+ * (tests compare both where the engine has both). The kernel pool attaches itself when it starts.
+ */
 export function gemvKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): GemvKernels | null {
   if (!prefer && loaded.has(memory)) return loaded.get(memory) ?? null;
   const built = instantiateKernels<Omit<GemvKernels, 'flavour' | 'pool' | 'build'>>(GEMV_MODULES, memory, prefer);
@@ -91,8 +93,7 @@ export function gemvKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): G
     : null;
   if (!prefer) {
     loaded.set(memory, kernels);
-    // Which build runs, in the performance timeline (DevTools shows it; the e2e suite
-    // reads it in the worker).
+    // Which build runs, in the performance timeline (DevTools shows it; the e2e suite reads it in the worker).
     performance.mark(
       `lora-studio:wasm-gemv:${kernels ? `${shared ? 'shared' : 'unshared'}-${kernels.flavour}` : 'none'}`,
     );

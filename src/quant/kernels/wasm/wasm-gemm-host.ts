@@ -7,15 +7,15 @@
  * operand: XNNPACK packs (copies, reorders) its weight operand on every call, and a fresh [out, in] block as the
  * weight operand cost 2.7 ms of packing on [64, 1536]·[1536, 576] (SmolLM2's gate/up input gradient), as much as the
  * product. So the input gradient runs as dxᵀ = Wᵀ·dyᵀ on W decoded transposed (rows decoded a chunk at a time into
- * a small scratch, then transposed into the block), the forward as yᵀ = W·xᵀ. Where our own GEMM runs (XNNPACK on one thread)
- * and W fits one block, the input gradient is dy·W on the decoded block as it lies (`directInputGrad`).
+ * a small scratch, then transposed into the block), the forward as yᵀ = W·xᵀ. Where our own GEMM runs (XNNPACK on
+ * one thread) and W fits one block, the input gradient is dy·W on the decoded block as it lies (`directInputGrad`).
  * Every packed mode (int8, int4, nf4 with group scales; f16). Returns false when the backend is not covered (not
  * tfjs-wasm 4.x, no SIMD) or the setting is off, and the caller runs the JS kernels.
  */
 import type { tf } from '../../../backend/tf';
 import { backendMemory, heapOffset, readWasmInternals } from '../../../backend/kernels/wasm-heap-views';
 import { gemmInPlace, gemmRuns } from '../../../backend/kernels/gemm-matmul-wasm';
-import { runRows } from '../../../backend/kernels/kernel-pool';
+import { runRows, splitTranspose, type TransposeFn } from '../../../backend/kernels/kernel-pool';
 import { boundRowsKernels } from '../../../backend/kernels/rows-matmul-wasm';
 import { packedLayout, type PackedLayout } from '../../packed';
 import type { QuantKernelAttrs } from '../names';
@@ -54,22 +54,12 @@ interface Bound {
   /** dequant(row0, rows, dst): rows [row0, row0 + rows) of W as f32 [rows, paddedIn] at byte offset dst. */
   decode(row0: number, rows: number, dst: number): void;
   /** The kernels' `transpose`, split by rows across the pool (same arguments). */
-  transpose: Transpose;
+  transpose: TransposeFn;
 }
 
-type Transpose = (src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number) => void;
-
 /** `kernels[fn]` (transpose or transpose_add) with its rows split across the kernels' pool when big enough. */
-export function transposer(kernels: DequantKernels, fn: 'transpose' | 'transpose_add'): Transpose {
-  return (src, dst, rows, cols, srcStride, dstStride) =>
-    runRows(kernels.pool, fn, kernels[fn], rows, rows * cols, (r0, r1) => [
-      src + 4 * r0 * srcStride,
-      dst + 4 * r0,
-      r1 - r0,
-      cols,
-      srcStride,
-      dstStride,
-    ]);
+export function transposer(kernels: DequantKernels, fn: 'transpose' | 'transpose_add'): TransposeFn {
+  return splitTranspose(kernels.pool, fn, kernels[fn]);
 }
 
 function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales?: tf.TensorInfo): Bound | null {
