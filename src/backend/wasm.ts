@@ -80,16 +80,15 @@ export async function initWasmBackend(paths: string | WasmBinaryPaths, threads?:
   registerWasmKernelOverrides();
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const xnnThreads = wasm.getThreadsCount();
-  // Our pool needs the threaded build's shared memory (a cross-origin-isolated page).
   const internals = readWasmInternals(tf.backend());
   const memory = internals ? backendMemory(internals) : null;
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory?.buffer instanceof SharedArrayBuffer;
-  if (ours && shared) {
+  if (ours && memory) {
     Object.assign(kernelPoolSettings, { enabled: true, threads, xnnThreads });
-    // Workers start only when this thread's event loop turns: start them now, not inside a training loop.
-    const pool = memory ? await startKernelPool(memory) : null;
+    // Workers start only when this thread's event loop turns: start them now, not inside a training loop. No pool
+    // without the threaded build's shared memory (a page that is not cross-origin isolated) or a way to start workers.
+    const pool = await startKernelPool(memory);
     // The count the kernels really compute on (the status bar shows it): 1 while the workers have not come up.
-    return { simd, threads: pool?.ready ? pool.threads : 1, pool: 'ours' };
+    if (pool) return { simd, threads: pool.ready ? pool.threads : 1, pool: 'ours' };
   }
   Object.assign(kernelPoolSettings, { enabled: false, threads: xnnThreads, xnnThreads });
   return { simd, threads: xnnThreads, pool: 'xnnpack' };

@@ -1,6 +1,6 @@
 /**
  * Starting the kernel pool (`kernel-pool.ts`) with every module that runs on it. Each module registers itself when
- * imported (`addPoolModule`); the wasm backend starts the pool once its memory exists (`initWasmBackend`), and the
+ * imported (`addPoolKernels`); the wasm backend starts the pool once its memory exists (`initWasmBackend`), and the
  * modules' kernels then split their calls across it.
  *
  * The pool has to be started there, not on first use: a browser starts a worker's thread only when its parent's
@@ -16,17 +16,21 @@ import {
   type WorkerSpawner,
 } from './kernel-pool';
 
-/** A module on the pool: its build on a memory, and where its kernels take their view of the pool. */
-export interface PoolModule extends PoolModuleBuild {
-  attach(pool: ModulePool): void;
+/** A module's kernels on one memory, as the pool needs them: the build to send its workers, and their view of it. */
+export interface PoolKernels {
+  readonly build: PoolModuleBuild;
+  pool: ModulePool | null;
 }
 
-const sources: Array<(memory: WebAssembly.Memory) => PoolModule | null> = [];
+const sources: Array<(memory: WebAssembly.Memory) => PoolKernels | null> = [];
 const started = new WeakMap<WebAssembly.Memory, KernelPool>();
 
-/** Registers a module: `source` builds (or finds) its kernels on a memory; null where it has none. */
-export function addPoolModule(source: (memory: WebAssembly.Memory) => PoolModule | null): void {
-  if (!sources.includes(source)) sources.push(source);
+/**
+ * Registers a module: `kernelsFor` builds (or finds, cached per memory) its kernels on a memory, null where it has
+ * none; the pool, once started, is set as their `pool`.
+ */
+export function addPoolKernels(kernelsFor: (memory: WebAssembly.Memory) => PoolKernels | null): void {
+  if (!sources.includes(kernelsFor)) sources.push(kernelsFor);
 }
 
 /**
@@ -48,10 +52,15 @@ export async function startKernelPool(
   };
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   if (!shared || !spawn || threads < 2) return null;
-  const modules = sources.map((source) => source(memory)).filter((m): m is PoolModule => m !== null);
-  const pool = new KernelPool(memory, modules, threads - 1, spawn);
+  const modules = sources.map((kernelsFor) => kernelsFor(memory)).filter((k): k is PoolKernels => k !== null);
+  const pool = new KernelPool(
+    memory,
+    modules.map((k) => k.build),
+    threads - 1,
+    spawn,
+  );
   started.set(memory, pool);
-  modules.forEach((m, i) => m.attach(pool.module(i)));
+  modules.forEach((k, i) => (k.pool = pool.module(i)));
   const until = Date.now() + timeoutMs;
   while (!pool.ready && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
   // In the performance timeline (the e2e suite reads it in the engine worker): modules on the pool, threads.

@@ -5,7 +5,7 @@
 import { ROWS_MATMUL_MODULES } from './rows-matmul-modules.generated';
 import { backendMemory, readWasmInternals, type WasmBackendInternals } from './wasm-heap-views';
 import type { ModulePool, PoolModuleBuild } from './kernel-pool';
-import { addPoolModule } from './kernel-pool-start';
+import { addPoolKernels } from './kernel-pool-start';
 import { instantiateKernels, type WasmFlavour } from './wasm-kernel-module';
 
 /** An f32 product of few rows: byte offsets of a, b and c, then m, k, n in elements. */
@@ -74,7 +74,4 @@ export function rowsKernelsForBackend(backend: object): RowsMatMulKernels | null
   return boundRowsKernels(backend)?.kernels ?? null;
 }
 
-addPoolModule((memory) => {
-  const k = rowsMatMulKernels(memory);
-  return k && { ...k.build, attach: (pool) => (k.pool = pool) };
-});
+addPoolKernels((memory) => rowsMatMulKernels(memory));

@@ -4,7 +4,7 @@
  * Null when the engine has no SIMD (the JS kernels stay in charge).
  */
 import type { ModulePool, PoolModuleBuild } from '../../../backend/kernels/kernel-pool';
-import { addPoolModule } from '../../../backend/kernels/kernel-pool-start';
+import { addPoolKernels } from '../../../backend/kernels/kernel-pool-start';
 import { instantiateKernels, type WasmFlavour } from '../../../backend/kernels/wasm-kernel-module';
 import { DEQUANT_MODULES } from './dequant-modules.generated';
 
@@ -58,7 +58,4 @@ export function dequantKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour)
   return kernels;
 }
 
-addPoolModule((memory) => {
-  const k = dequantKernels(memory);
-  return k && { ...k.build, attach: (pool) => (k.pool = pool) };
-});
+addPoolKernels((memory) => dequantKernels(memory));

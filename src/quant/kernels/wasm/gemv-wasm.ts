@@ -10,7 +10,7 @@ import { Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
 import { Q8_LANE_ROWS, Q8_LANE_TABLE_BYTES } from './gemv-q8-lanes-wat';
 import type { GroupSize } from '../../packed';
 import type { ModulePool, PoolModuleBuild } from '../../../backend/kernels/kernel-pool';
-import { addPoolModule } from '../../../backend/kernels/kernel-pool-start';
+import { addPoolKernels } from '../../../backend/kernels/kernel-pool-start';
 
 /**
  * One kernel: byte offsets of W's words, its scales, the laid-out x and y; then out, bytes per row, groups per
@@ -101,10 +101,7 @@ export function gemvKernels(memory: WebAssembly.Memory, prefer?: WasmFlavour): G
   return kernels;
 }
 
-addPoolModule((memory) => {
-  const k = gemvKernels(memory);
-  return k && { ...k.build, attach: (pool) => (k.pool = pool) };
-});
+addPoolKernels((memory) => gemvKernels(memory));
 
 /**
  * Lays x [inFeatures] out as the kernel reads it (see `gemv-wat.ts`), into `dst` [scratchFloats]: int8 in column
