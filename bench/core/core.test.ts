@@ -110,6 +110,7 @@ describe('targets', () => {
     expect(byKey.get('memory/base-bytes/nf4/vs-f32')?.pass).toBe(true);
     const unmeasured = checks.filter((c) => c.value === null);
     expect(unmeasured.map((c) => c.target)).toEqual([
+      'LoRA step on every core ≥ 1.6× one thread (our pool, interleaved)',
       'int4/nf4 dequant-matmul ≥ 1× tfjs fp32 matMul at M=256',
       'decode with KV cache ≥ 20× faster than without, context 256',
       'decode int4 ≥ 0.5× llama.cpp Q4_0 (1 thread each)',
@@ -129,6 +130,17 @@ describe('targets', () => {
     expect(checks.map((c) => [c.figureKey, c.pass])).toEqual([
       ['peers/train/small/int4/ratio', true],
       ['peers/train/smollm2-135m/f32/ratio', false],
+    ]);
+  });
+  it("checks the threads speedup of every base's batch-1 step on wasm", () => {
+    const fig = (key: string, median: number) => ({ ...figures[0]!, key, median, min: median, max: median, unit: '×' });
+    const checks = evaluateTargets({
+      backend: 'wasm',
+      figures: [fig('train/f32/b1/threads-speedup', 1.7), fig('train/int4/b1/threads-speedup', 1.2)],
+    }).filter((c) => c.figureKey.endsWith('threads-speedup'));
+    expect(checks.map((c) => [c.figureKey, c.pass])).toEqual([
+      ['train/f32/b1/threads-speedup', true],
+      ['train/int4/b1/threads-speedup', false],
     ]);
   });
   it('a WebGPU-only target measured on wasm is informational (pass null)', () => {

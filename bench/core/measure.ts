@@ -37,6 +37,33 @@ export async function timeRuns(plan: RunPlan, body: () => Promise<void>): Promis
 }
 
 /**
+ * Runs `body` under two settings in one process, interleaved pair by pair (A B, B A, A B, …, so a drift in the
+ * machine's speed weighs on both sides alike), after `plan.warmup` warm-up runs under each; `set(side)` switches
+ * before a run. Returns the timed durations (ms) of each side, pair i being `a[i]`, `b[i]`.
+ */
+export async function timeInterleaved(
+  plan: RunPlan,
+  set: (side: 'a' | 'b') => void,
+  body: () => Promise<void>,
+): Promise<{ a: number[]; b: number[] }> {
+  const out = { a: [] as number[], b: [] as number[] };
+  for (let i = 0; i < plan.warmup; i++)
+    for (const side of ['a', 'b'] as const) {
+      set(side);
+      await body();
+    }
+  for (let i = 0; i < plan.runs; i++)
+    for (const side of i % 2 ? (['b', 'a'] as const) : (['a', 'b'] as const)) {
+      set(side);
+      const t0 = performance.now();
+      await body();
+      out[side].push(performance.now() - t0);
+    }
+  set('a');
+  return out;
+}
+
+/**
  * Times a tensor op that may be too small to time alone (a decode GEMV is ~1 MFLOP): runs it `inner` times
  * back to back and syncs once, so launch overhead is amortized the way it is in a real decode loop. `inner` is
  * calibrated from one call so a timed run lasts about `targetMs`. Returns per-call durations (ms).

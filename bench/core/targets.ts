@@ -41,6 +41,14 @@ const RULES: readonly TargetRule[] = [
     backends: ['wasm', 'webgpu'],
   },
   {
+    target: 'LoRA step on every core ≥ 1.6× one thread (our pool, interleaved)',
+    match: /^train\/(f32|f16|int8|int4|nf4)\/b1\/threads-speedup$/,
+    comparator: '≥',
+    threshold: 1.6,
+    unit: '×',
+    backends: ['wasm'],
+  },
+  {
     target: 'int4/nf4 dequant-matmul ≥ 3× tfjs fp32 matMul at M=1',
     match: /^kernels\/(int4|nf4)\/\d+x\d+\/M1\/forward\/vs-f32$/,
     comparator: '≥',

@@ -6,6 +6,7 @@
  * suite 1; then the naive plain-tfjs peer (bench/naive) and our speed-up over it.
  */
 import { tf } from '../../src/backend/tf';
+import { kernelPoolSettings } from '../../src/backend/kernels/kernel-pool';
 import { LoraAdapter } from '../../src/lora/lora-adapter';
 import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../src/spec/lora-config';
 import type { DecoderModel, ModelConfig, QuantMode } from '../../src/model';
@@ -17,7 +18,7 @@ import { loraObjective } from '../../src/train/objective';
 import { Rng } from '../../src/util/rng';
 import { exact, figure, rate, scaleSummary, type SuiteContext } from '../core/context';
 import { backendMfu } from '../core/flops';
-import { runPlan, syncTensor, timeRuns } from '../core/measure';
+import { runPlan, syncTensor, timeInterleaved, timeRuns } from '../core/measure';
 import { randomIds } from '../core/random';
 import { ratioOf, summarize, type Summary } from '../core/stats';
 import { NaiveLoraLlama } from '../naive/naive-lora';
@@ -140,6 +141,43 @@ async function reportProfile(ctx: SuiteContext, name: string, batch: number, ste
   }
 }
 
+/** Whether our kernel pool computes on several threads here (wasm in Chromium, `--thread-pool ours`). */
+function poolSplits(ctx: SuiteContext): boolean {
+  return ctx.opts.backend === 'wasm' && kernelPoolSettings.enabled && kernelPoolSettings.threads > 1;
+}
+
+/**
+ * The step timed on every thread of our pool and on the calling thread alone (`kernelPoolSettings.split` off: the
+ * 1-thread build's calls), alternated step by step in this page: the pool's gain without the ±20% that separate
+ * 1- and 2-thread runs moved by on this machine (bench/README, session 10). Reports the 1-thread rate and the
+ * per-pair speedup; returns the all-threads durations.
+ */
+async function timeThreadsInterleaved(
+  ctx: SuiteContext,
+  what: string,
+  key: string,
+  tokens: number,
+  step: () => Promise<void>,
+): Promise<number[]> {
+  const pairs = { warmup: 1, runs: 4 };
+  const { a, b } = await timeInterleaved(pairs, (side) => (kernelPoolSettings.split = side === 'a'), step);
+  const threads = kernelPoolSettings.threads;
+  ctx.report(
+    figure(
+      'train',
+      `${key}/one-thread/tokens-per-s`,
+      `${what}: tokens/s on 1 thread (interleaved)`,
+      'tok/s',
+      rate(b, tokens),
+      true,
+    ),
+  );
+  const speedup = summarize(a.map((ms, i) => b[i] / ms));
+  const label = `${what}: ${threads} threads ÷ 1 thread, per interleaved pair`;
+  ctx.report(figure('train', `${key}/threads-speedup`, label, '×', speedup, true));
+  return a;
+}
+
 async function measureOurs(
   ctx: SuiteContext,
   c: ModelConfig,
@@ -154,7 +192,16 @@ async function measureOurs(
     for (const batch of batches) {
       const stepper = loraStepper(model, batch, seq);
       try {
-        const ms = await timeRuns(runPlan(ctx.opts.quick, true), () => stepper.step());
+        const plan = runPlan(ctx.opts.quick, true);
+        const ms = poolSplits(ctx)
+          ? await timeThreadsInterleaved(
+              ctx,
+              `${mode} base, batch ${batch}×${seq}`,
+              `train/${mode}/b${batch}`,
+              stepper.tokens,
+              () => stepper.step(),
+            )
+          : await timeRuns(plan, () => stepper.step());
         out.set(batch, reportStep(ctx, mode, batch, ms, stepper.tokens, c, seq));
         if (mode === 'f32' || mode === 'int4') await reportProfile(ctx, mode, batch, () => stepper.step());
       } finally {

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pooledMemory } from '../../test-utils/kernel-pool-memory.node.js';
 import { gemmInPlace, gemmSettings } from './gemm-matmul-wasm';
+import { kernelPoolSettings } from './kernel-pool';
 import { startKernelPool } from './kernel-pool-start';
 import { nodeWorkerSpawner } from './node-worker-spawner.node.js';
 import { rowsMatMulKernels, type RowsMatMulKernels } from './rows-matmul-wasm';
@@ -15,6 +16,7 @@ const memory = pooledMemory(512);
 const kernels = rowsMatMulKernels(memory) as RowsMatMulKernels;
 afterEach(() => {
   gemmSettings.minSplitMacs = 1 << 21;
+  kernelPoolSettings.split = true;
 });
 
 /** A backend whose heap allocator hands out the top of the shared memory (all `heapScratch` needs). */
@@ -78,5 +80,26 @@ describe('our GEMM across a pool of worker threads', () => {
       { m: 64, k: 32, n: 16, lda: 32, ldb: 16, ldc: 16 },
     );
     expect(kernels.pool!.workerSlices).toBe(before);
+  });
+
+  it('with `split` off a started pool shows 1 thread and runs a big product on the caller, the same sums', () => {
+    const [aAt, bAt, oneAt, offAt] = [1 << 16, 4 << 20, 8 << 20, 12 << 20];
+    const [m, k, n] = [96, 64, 40];
+    fill(aAt, m * k, 7);
+    fill(bAt, k * n, 8);
+    const dims = { m, k, n, lda: k, ldb: n, ldc: n };
+    gemmSettings.minSplitMacs = Number.POSITIVE_INFINITY;
+    gemmInPlace(backend, kernels, { a: aAt, b: bAt, c: oneAt }, dims);
+    gemmSettings.minSplitMacs = 0;
+    kernelPoolSettings.split = false;
+    expect(kernels.pool?.threads).toBe(1);
+    const before = kernels.pool!.workerSlices;
+    gemmInPlace(backend, kernels, { a: aAt, b: bAt, c: offAt }, dims);
+    expect(kernels.pool!.workerSlices).toBe(before);
+    expect(Array.from(new Float32Array(memory.buffer, offAt, m * n))).toEqual(
+      Array.from(new Float32Array(memory.buffer, oneAt, m * n)),
+    );
+    kernelPoolSettings.split = true;
+    expect(kernels.pool?.threads).toBe(3);
   });
 });

@@ -21,7 +21,9 @@
  *   and transposes split across our workers.
  * `minWeights`: the smallest packed GEMV worth splitting (at 2^17 the `small` model's 256 × 768 products split, and
  * its decode fell from ~500 to ~200 tok/s on 2 threads: a split costs more than such a product); `minFloats`: the
- * smallest decode or transpose (floats written).
+ * smallest decode or transpose (floats written). `split` off keeps a started pool's work on the calling thread (its
+ * modules see 1 thread, so every call runs as the 1-thread build runs it): the bench alternates it step by step to
+ * measure the pool's gain in one page, interleaved, instead of across two noisy runs.
  */
 export const kernelPoolSettings = {
   enabled: false,
@@ -29,6 +31,7 @@ export const kernelPoolSettings = {
   xnnThreads: 1,
   minWeights: 1 << 19,
   minFloats: 1 << 16,
+  split: true,
 };
 
 /** Starts a worker running `source` (a classic script) and returns a handle to it. */
@@ -131,7 +134,7 @@ export class KernelPool {
     const pool = this as KernelPool;
     return {
       get threads() {
-        return pool.threads;
+        return kernelPoolSettings.split ? pool.threads : 1;
       },
       get ready() {
         return pool.ready;
@@ -162,7 +165,7 @@ export class KernelPool {
       if (i === undefined) throw new Error(`kernel pool: the module has no export '${s.fn}'`);
       return i;
     };
-    if (slices.length <= 1 || !this.ready || !canBlock()) {
+    if (slices.length <= 1 || !this.ready || !kernelPoolSettings.split || !canBlock()) {
       for (const s of slices) this.fns[at(s)](...s.args);
       return;
     }
