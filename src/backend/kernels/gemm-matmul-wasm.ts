@@ -8,7 +8,7 @@
  */
 import { tf } from '../tf';
 import { heapScratch } from './heap-scratch';
-import { kernelPoolSettings, splitRange } from './kernel-pool';
+import { chunkCount, kernelPoolSettings, splitRange } from './kernel-pool';
 import { operandBatchIndex, type MatMulGeometry } from './matmul-route';
 import type { RowsMatMulKernels } from './rows-matmul-wasm';
 import { swapLastTwo, withUntransposed } from './swap-last-two';
@@ -29,8 +29,9 @@ export function gemmRuns(): boolean {
 /**
  * c [m, n] = a [m, k] · b [k, n] on byte offsets in `backend`'s heap with row strides in floats, the bigger operand
  * read once (gemm-wat.ts: a's tiles outside when a is the bigger, with all of b packed). With a kernel pool and a
- * product worth it, the bigger operand's rows (a's, or b's columns) are split across the threads, each slice with
- * its own packing scratch: the same sums in the same order as one call.
+ * product worth it, the bigger operand's rows (a's, or b's columns) are cut into chunks on whole tiles that the
+ * threads take as they come free: with a's rows, b is packed once and every chunk reads that copy; with b's
+ * columns, each chunk packs its own panels. The same sums in the same order as one call.
  */
 export function gemmInPlace(
   backend: WasmBackendInternals,
@@ -42,15 +43,18 @@ export function gemmInPlace(
   const rowsOuter = m * k > k * n;
   const packBytes = Math.ceil(Math.max(16, 4 * k * (rowsOuter ? n + 3 : 8)) / 16) * 16;
   const { pool } = kernels;
-  // Slices on whole tiles (4 rows of a, 8 columns of b), so no slice computes a ragged tile one call would not.
+  // Chunks on whole tiles (4 rows of a, 8 columns of b), so no chunk computes a ragged tile one call would not.
   const tiles = rowsOuter ? Math.ceil(m / 4) : Math.ceil(n / 8);
-  const parts = pool && m * k * n >= gemmSettings.minSplitMacs ? Math.min(pool.threads, tiles) : 1;
-  const pack = heapScratch(backend, packBytes * parts);
+  const macs = m * k * n;
+  const split = pool !== null && macs >= gemmSettings.minSplitMacs;
+  const parts = split ? chunkCount(pool, tiles, macs, gemmSettings.minSplitMacs / 2) : 1;
+  const pack = heapScratch(backend, packBytes * (rowsOuter ? 1 : parts));
   if (pack === null) throw new Error('wasm gemm: the backend exposes no heap allocator');
   if (parts <= 1 || !pool) {
     kernels.gemm_nn(at.a, at.b, at.c, m, k, n, lda, ldb, ldc, pack, rowsOuter ? 1 : 0);
     return;
   }
+  if (rowsOuter) kernels.gemm_nn(at.a, at.b, at.c, 0, k, n, lda, ldb, ldc, pack, 1); // no rows: packs b only
   const [tile, size] = rowsOuter ? [4, m] : [8, n];
   pool.run(
     splitRange(tiles, parts).map(([t0, t1], i) => {
@@ -59,7 +63,8 @@ export function gemmInPlace(
         ? [at.a + 4 * s0 * lda, at.b, at.c + 4 * s0 * ldc]
         : [at.a, at.b + 4 * s0, at.c + 4 * s0];
       const [sm, sn] = rowsOuter ? [s1 - s0, n] : [m, s1 - s0];
-      return { fn: 'gemm_nn', args: [a, b, c, sm, k, sn, lda, ldb, ldc, pack + i * packBytes, rowsOuter ? 1 : 0] };
+      const [scratch, flags] = rowsOuter ? [pack, 3] : [pack + i * packBytes, 0]; // 3: rows outer, b packed
+      return { fn: 'gemm_nn', args: [a, b, c, sm, k, sn, lda, ldb, ldc, scratch, flags] };
     }),
   );
 }

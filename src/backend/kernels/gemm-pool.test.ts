@@ -1,6 +1,6 @@
 /**
  * Our GEMM split across the kernel pool's worker threads on one shared memory, as it runs in the browser beside
- * tfjs-wasm's threaded build with XNNPACK on one thread: slices on whole tiles, each with its own packing scratch,
+ * tfjs-wasm's threaded build with XNNPACK on one thread: chunks on whole tiles (b packed once, or per chunk),
  * the result bit-identical to one call and equal to a float64 product.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,9 +56,10 @@ describe('our GEMM across a pool of worker threads', () => {
     gemmSettings.minSplitMacs = Number.POSITIVE_INFINITY;
     gemmInPlace(backend, kernels, { a: aAt, b: bAt, c: oneAt }, dims);
     gemmSettings.minSplitMacs = 0;
-    const before = kernels.pool!.workerSlices;
+    const [before, chunksBefore] = [kernels.pool!.workerSlices, kernels.pool!.chunksRun];
     gemmInPlace(backend, kernels, { a: aAt, b: bAt, c: splitAt }, dims);
-    expect(kernels.pool!.workerSlices - before).toBe(2);
+    expect(kernels.pool!.chunksRun - chunksBefore).toBeGreaterThanOrEqual(3); // cut into chunks, at least one a thread
+    expect(kernels.pool!.workerSlices - before).toBeLessThanOrEqual(kernels.pool!.chunksRun - chunksBefore);
     const one = new Float32Array(memory.buffer, oneAt, m * n).slice();
     expect(Array.from(new Float32Array(memory.buffer, splitAt, m * n))).toEqual(Array.from(one));
     for (let i = 0; i < m; i += 7)
@@ -70,7 +71,7 @@ describe('our GEMM across a pool of worker threads', () => {
   });
 
   it('a product below the split size runs as one call on the calling thread', async () => {
-    const before = kernels.pool!.workerSlices;
+    const [before, chunksBefore] = [kernels.pool!.workerSlices, kernels.pool!.chunksRun];
     fill(1 << 16, 64 * 32, 5);
     fill(4 << 20, 32 * 16, 6);
     gemmInPlace(
@@ -80,6 +81,7 @@ describe('our GEMM across a pool of worker threads', () => {
       { m: 64, k: 32, n: 16, lda: 32, ldb: 16, ldc: 16 },
     );
     expect(kernels.pool!.workerSlices).toBe(before);
+    expect(kernels.pool!.chunksRun).toBe(chunksBefore);
   });
 
   it('with `split` off a started pool shows 1 thread and runs a big product on the caller, the same sums', () => {
@@ -93,9 +95,10 @@ describe('our GEMM across a pool of worker threads', () => {
     gemmSettings.minSplitMacs = 0;
     kernelPoolSettings.split = false;
     expect(kernels.pool?.threads).toBe(1);
-    const before = kernels.pool!.workerSlices;
+    const [before, chunksBefore] = [kernels.pool!.workerSlices, kernels.pool!.chunksRun];
     gemmInPlace(backend, kernels, { a: aAt, b: bAt, c: offAt }, dims);
     expect(kernels.pool!.workerSlices).toBe(before);
+    expect(kernels.pool!.chunksRun).toBe(chunksBefore);
     expect(Array.from(new Float32Array(memory.buffer, offAt, m * n))).toEqual(
       Array.from(new Float32Array(memory.buffer, oneAt, m * n)),
     );

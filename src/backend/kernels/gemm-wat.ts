@@ -1,8 +1,9 @@
 /**
- * WebAssembly text of an f32 GEMM for many rows, `gemm_nn(a, b, c, m, k, n, lda, ldb, ldc, pack, rowsOuter)`:
+ * WebAssembly text of an f32 GEMM for many rows, `gemm_nn(a, b, c, m, k, n, lda, ldb, ldc, pack, flags)`:
  * c [m, n] = a [m, k] · b [k, n], every operand row-major with its own row stride (in floats), byte offsets, run in
  * place on tfjs-wasm's heap by the wasm `BatchMatMul` override's 'gemm' route (`batch-mat-mul-wasm.ts`); `pack` is
- * 16-byte-aligned scratch for k × 8 floats, or k × n with `rowsOuter` (see {@link gemmFuncs}).
+ * 16-byte-aligned scratch for k × 8 floats, or k × n with `rowsOuter` (flags bit 0; bit 1: b is packed there
+ * already, see {@link gemmFuncs}).
  *
  * Register tiles of 4 rows × 8 columns: per step of k, two vectors of b's row, one splat of a per row, eight
  * multiply-adds, so eight accumulators + two of b + one splat stay in x64's 16 vector registers (a 6 × 8 tile spills
@@ -162,7 +163,8 @@ function packFunc(): string {
  *   L1 while the 4-row tiles of a stream past it, so b is read once;
  * - a bigger (`rowsOuter`: (W·xᵀ)ᵀ, W as a): all of b packed into `pack` first (k × n floats, n rounded up to 4),
  *   then each 4-row tile of a stays in L1 while every panel passes, so a is read once (a 113 MB LM head streamed
- *   once per panel from memory took 157 ms instead of XNNPACK's 105).
+ *   once per panel from memory took 157 ms instead of XNNPACK's 105). With `prepacked` (flags bit 1) the packing is
+ *   skipped: a call with m = 0 packs b once, and the row chunks a kernel pool runs all read that one copy.
  */
 export function gemmFuncs(): string {
   const tiles = ROWS.flatMap((rows) =>
@@ -180,23 +182,25 @@ export function gemmFuncs(): string {
   return `${tiles}${tileDispatch()}${panelFuncs()}${packFunc()}
   (func (export "gemm_nn")
     (param $a i32) (param $b i32) (param $c i32) (param $m i32) (param $k i32) (param $n i32)
-    (param $lda i32) (param $ldb i32) (param $ldc i32) (param $pack i32) (param $rowsOuter i32)
+    (param $lda i32) (param $ldb i32) (param $ldc i32) (param $pack i32) (param $flags i32)
     (local $row i32) (local $rows i32) (local $col i32) (local $pp i32) (local $width i32)
     (local.set $lda (i32.shl (local.get $lda) (i32.const 2)))
     (local.set $ldb (i32.shl (local.get $ldb) (i32.const 2)))
     (local.set $ldc (i32.shl (local.get $ldc) (i32.const 2)))
-    (if (local.get $rowsOuter)
+    (if (i32.and (local.get $flags) (i32.const 1))
       (then
-        ;; every panel of b, one after another
+        ;; every panel of b, one after another (unless packed there already)
         (local.set $pp (local.get $pack))
-        (block $packed
-          (loop $pack_all
-            (br_if $packed (i32.ge_u (local.get $col) (local.get $n)))
-            ${nextWidth}
-            ${packAt('(local.get $pp)')}
-            (local.set $pp (i32.add (local.get $pp) (call $panel_bytes (local.get $k) (local.get $width))))
-            (local.set $col (i32.add (local.get $col) (local.get $width)))
-            (br $pack_all)))
+        (if (i32.eqz (i32.and (local.get $flags) (i32.const 2)))
+          (then
+            (block $packed
+              (loop $pack_all
+                (br_if $packed (i32.ge_u (local.get $col) (local.get $n)))
+                ${nextWidth}
+                ${packAt('(local.get $pp)')}
+                (local.set $pp (i32.add (local.get $pp) (call $panel_bytes (local.get $k) (local.get $width))))
+                (local.set $col (i32.add (local.get $col) (local.get $width)))
+                (br $pack_all)))))
         (block $rows_done
           (loop $row_tiles
             (br_if $rows_done (i32.ge_u (local.get $row) (local.get $m)))

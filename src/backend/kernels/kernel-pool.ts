@@ -37,26 +37,37 @@ export const kernelPoolSettings = {
 /** Starts a worker running `source` (a classic script) and returns a handle to it. */
 export type WorkerSpawner = (source: string) => { postMessage(message: unknown): void; terminate(): void };
 
-// ctrl layout (Int32): [job sequence, slices done, workers ready, stop, then one slot per worker]
+// ctrl layout (Int32): [job sequence, chunks done, workers ready, stop, next chunk, chunks, -, -, then a slot per chunk]
 const SEQ = 0;
 const DONE = 1;
 const READY = 2;
 const STOP = 3;
-const HEADER = 4;
-/** A slot: [kernel index (−1: none), argument count, arguments…]. */
+const NEXT = 4;
+const CHUNKS = 5;
+const HEADER = 8;
+/** A slot: [kernel index, argument count, arguments…]. */
 const SLOT = 16;
 const MAX_ARGS = SLOT - 2;
+/** Most chunks one call may be cut into. */
+export const MAX_CHUNKS = 64;
+/** `next chunk` between jobs: a worker that comes late to a finished job takes nothing. */
+const CLOSED = 1 << 30;
 /**
  * Spins of a waiting thread before it sleeps on the futex (~1–2 ms). A training step runs other kernels for a
  * few hundred µs between two split products, and a worker woken from the futex came back ~280 µs late on average
  * (Chromium, SmolLM2 step: the caller waited 564 ms for its workers over 2000 products with 20000 spins), which
- * took the whole gain of the second thread.
+ * took the whole gain of the second thread. Spinning ten times longer (4M) made the step slower: the spinning
+ * worker held the core the browser's own threads (GC, compiler) wanted.
  */
 const SPINS = 400000;
 
-/** The worker's script: instantiate the modules on the shared memory, then run slices until told to stop. */
+/**
+ * The worker's script: instantiate the modules on the shared memory, then take chunks of each job until none is
+ * left, until told to stop. `next chunk` is re-read after every take: a worker that finishes one job's last chunk
+ * as the caller opens the next takes that job's chunks with its own count.
+ */
 const WORKER_SOURCE = `
-const start = ({ memory, modules, ctrl: sab, slot }) => {
+const start = ({ memory, modules, ctrl: sab }) => {
   const ctrl = new Int32Array(sab);
   const fns = modules.flatMap(({ bytes, names }) => {
     const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
@@ -64,17 +75,17 @@ const start = ({ memory, modules, ctrl: sab, slot }) => {
   });
   Atomics.add(ctrl, ${READY}, 1);
   Atomics.notify(ctrl, ${READY});
-  const base = ${HEADER} + ${SLOT} * slot;
   let seen = Atomics.load(ctrl, ${SEQ});
   for (;;) {
     for (let spins = 0; Atomics.load(ctrl, ${SEQ}) === seen; spins++)
       if (spins > ${SPINS}) Atomics.wait(ctrl, ${SEQ}, seen);
     seen = Atomics.load(ctrl, ${SEQ});
     if (Atomics.load(ctrl, ${STOP})) return;
-    const f = ctrl[base];
-    if (f >= 0) fns[f](...ctrl.subarray(base + 2, base + 2 + ctrl[base + 1]));
-    Atomics.add(ctrl, ${DONE}, 1);
-    Atomics.notify(ctrl, ${DONE});
+    for (let i = Atomics.add(ctrl, ${NEXT}, 1); i < Atomics.load(ctrl, ${CHUNKS}); i = Atomics.add(ctrl, ${NEXT}, 1)) {
+      const base = ${HEADER} + ${SLOT} * i;
+      fns[ctrl[base]](...ctrl.subarray(base + 2, base + 2 + ctrl[base + 1]));
+      if (Atomics.add(ctrl, ${DONE}, 1) + 1 >= Atomics.load(ctrl, ${CHUNKS})) Atomics.notify(ctrl, ${DONE});
+    }
   }
 };
 if (typeof self !== 'undefined' && typeof self.postMessage === 'function') self.onmessage = (e) => start(e.data);
@@ -99,6 +110,8 @@ export interface ModulePool {
   readonly ready: boolean;
   /** Slices run on workers (the whole pool's), for tests and benches. */
   readonly workerSlices: number;
+  /** Chunks of split calls run by any thread (the whole pool's), for tests and benches. */
+  readonly chunksRun: number;
   run(slices: readonly KernelSlice[]): void;
 }
 
@@ -110,19 +123,22 @@ export class KernelPool {
   private readonly workers: Array<{ terminate(): void }>;
   /** Slices run on workers, for tests and benches. */
   workerSlices = 0;
+  /** Chunks of split calls run by any thread, for tests and benches. */
+  chunksRun = 0;
 
   /** `workers` threads beside the caller, each instantiating every module's bytes on `memory` (shared). */
   constructor(memory: WebAssembly.Memory, modules: readonly PoolModuleBuild[], workers: number, spawn: WorkerSpawner) {
-    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (HEADER + SLOT * workers)));
+    this.ctrl = new Int32Array(new SharedArrayBuffer(4 * (HEADER + SLOT * MAX_CHUNKS)));
+    this.ctrl[NEXT] = CLOSED;
     const sent = modules.map(({ bytes, exports }) => {
       const names = Object.keys(exports).filter((n) => typeof exports[n] === 'function');
       this.indices.push(new Map(names.map((n, i) => [n, this.fns.length + i])));
       this.fns.push(...names.map((n) => exports[n] as (...args: number[]) => void));
       return { bytes, names };
     });
-    this.workers = Array.from({ length: workers }, (_, slot) => {
+    this.workers = Array.from({ length: workers }, () => {
       const w = spawn(WORKER_SOURCE);
-      w.postMessage({ memory, modules: sent, ctrl: this.ctrl.buffer, slot });
+      w.postMessage({ memory, modules: sent, ctrl: this.ctrl.buffer });
       return w;
     });
   }
@@ -142,6 +158,9 @@ export class KernelPool {
       get workerSlices() {
         return pool.workerSlices;
       },
+      get chunksRun() {
+        return pool.chunksRun;
+      },
       run: (slices) => pool.runIndexed(slices, index),
     };
   }
@@ -156,10 +175,14 @@ export class KernelPool {
     return Atomics.load(this.ctrl, READY) === this.workers.length;
   }
 
-  /** Runs the slices (at most `threads`), the first on the calling thread, and returns when all are done. */
+  /**
+   * Runs the slices (at most {@link MAX_CHUNKS}) as chunks of one job and returns when all are done. The caller and
+   * the workers each take the next chunk until none is left, so a worker that wakes late, or runs slower than the
+   * caller (its core shared with the browser's own threads, its inputs in the caller's cache), takes fewer: with
+   * one slice per thread the caller waited 17–30% of its own slice time for its worker even on products issued
+   * back to back (Chromium, SmolLM2 LoRA step, 2 threads).
+   */
   private runIndexed(slices: readonly KernelSlice[], index: Map<string, number>): void {
-    if (slices.length > this.threads)
-      throw new Error(`kernel pool: ${slices.length} slices for ${this.threads} threads`);
     const at = (s: KernelSlice) => {
       const i = index.get(s.fn);
       if (i === undefined) throw new Error(`kernel pool: the module has no export '${s.fn}'`);
@@ -169,26 +192,35 @@ export class KernelPool {
       for (const s of slices) this.fns[at(s)](...s.args);
       return;
     }
+    const n = slices.length;
+    if (n > MAX_CHUNKS) throw new Error(`kernel pool: ${n} slices, at most ${MAX_CHUNKS}`);
     const ctrl = this.ctrl;
-    this.workers.forEach((_, k) => {
-      const base = HEADER + SLOT * k;
-      const s = slices[k + 1];
-      if (!s) {
-        ctrl[base] = -1;
-        return;
-      }
+    slices.forEach((s, i) => {
       if (s.args.length > MAX_ARGS) throw new Error(`kernel pool: ${s.fn} has more than ${MAX_ARGS} arguments`);
+      const base = HEADER + SLOT * i;
       ctrl[base] = at(s);
       ctrl[base + 1] = s.args.length;
       ctrl.set(s.args, base + 2);
     });
+    // The table and counts are in place before `next chunk` opens the job: a worker still looping from the last
+    // job can take a chunk of this one the moment it opens.
+    Atomics.store(ctrl, CHUNKS, n);
     Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, NEXT, 0);
     Atomics.add(ctrl, SEQ, 1);
     Atomics.notify(ctrl, SEQ);
-    this.fns[at(slices[0])](...slices[0].args);
-    for (let spins = 0, done = Atomics.load(ctrl, DONE); done < this.workers.length; done = Atomics.load(ctrl, DONE))
+    let own = 0;
+    for (let i = Atomics.add(ctrl, NEXT, 1); i < n; i = Atomics.add(ctrl, NEXT, 1)) {
+      const s = slices[i];
+      this.fns[at(s)](...s.args);
+      Atomics.add(ctrl, DONE, 1);
+      own++;
+    }
+    for (let spins = 0, done = Atomics.load(ctrl, DONE); done < n; done = Atomics.load(ctrl, DONE))
       if (++spins > SPINS) Atomics.wait(ctrl, DONE, done);
-    this.workerSlices += slices.length - 1;
+    Atomics.store(ctrl, NEXT, CLOSED);
+    this.workerSlices += n - own;
+    this.chunksRun += n;
   }
 
   /** Stops and ends the workers. */
@@ -224,6 +256,19 @@ export function browserWorkerSpawner(): WorkerSpawner | null {
   };
 }
 
+/** Chunks per thread a split call is cut into: whoever is free takes the next one. */
+export const CHUNKS_PER_THREAD = 4;
+
+/**
+ * How many chunks to cut a call of `units` independent units (rows, tiles) and `work` (any measure) into on
+ * `pool`: `CHUNKS_PER_THREAD` per thread, fewer where a chunk would hold under `minWork`, never fewer than the
+ * threads (the caller decided the call is worth splitting) nor more than the units.
+ */
+export function chunkCount(pool: ModulePool, units: number, work: number, minWork: number): number {
+  const byWork = Math.max(pool.threads, Math.floor(work / Math.max(1, minWork)));
+  return Math.max(1, Math.min(units, MAX_CHUNKS, pool.threads * CHUNKS_PER_THREAD, byWork));
+}
+
 /**
  * Contiguous slices of [0, n) for `parts` threads, none empty: [start, end) pairs. Threads past n get none.
  */
@@ -233,7 +278,7 @@ export function splitRange(n: number, parts: number): Array<[number, number]> {
 }
 
 /**
- * Runs the kernel `fn` (`local`, the caller's instance of it) on rows [0, rows), split into contiguous row slices
+ * Runs the kernel `fn` (`local`, the caller's instance of it) on rows [0, rows), cut into contiguous row chunks
  * across `pool` when `floats` (what the call writes) reaches `kernelPoolSettings.minFloats`; `args(r0, r1)` gives a
  * slice's arguments. For kernels whose rows are independent (decodes, transposes): the same result either way.
  */
@@ -249,7 +294,8 @@ export function runRows(
     local(...args(0, rows));
     return;
   }
-  pool.run(splitRange(rows, pool.threads).map(([r0, r1]) => ({ fn, args: args(r0, r1) })));
+  const parts = chunkCount(pool, rows, floats, kernelPoolSettings.minFloats / 2);
+  pool.run(splitRange(rows, parts).map(([r0, r1]) => ({ fn, args: args(r0, r1) })));
 }
 
 /** A transpose kernel: dst[c·dstStride + r] = src[r·srcStride + c] (or +=); byte offsets, strides in floats. */

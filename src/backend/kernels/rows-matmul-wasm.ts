@@ -22,8 +22,8 @@ export interface RowsMatMulKernels {
   /** c [m, n] = a [m, k] · b [k, n]. */
   mm_nn: RowsMatMulFn;
   /** c [m, n] = a [m, k] · b [k, n] for many rows, 4 × 8 register tiles; byte offsets, then m, k, n, the row
-   * strides of a, b and c in floats, 16-byte-aligned scratch for k × 8 floats (k × n with `rowsOuter` = 1: a's
-   * tiles outside, for an a bigger than b). */
+   * strides of a, b and c in floats, 16-byte-aligned scratch for k × 8 floats (k × n with flags bit 0, rowsOuter:
+   * a's tiles outside, for an a bigger than b; bit 1 with it: b is packed in the scratch already). */
   gemm_nn: (
     ...args: [
       a: number,
@@ -36,7 +36,7 @@ export interface RowsMatMulKernels {
       ldb: number,
       ldc: number,
       pack: number,
-      rowsOuter: number,
+      flags: number,
     ]
   ) => void;
   /** dst[c·dstStride + r] = src[r·srcStride + c] for r < rows, c < cols: byte offsets, strides in floats. */

@@ -14,7 +14,7 @@ import {
   type WasmBackendInternals,
 } from '../../../backend/kernels/wasm-heap-views';
 import { inGeneration } from '../../../backend/generation-scope';
-import { kernelPoolSettings, splitRange } from '../../../backend/kernels/kernel-pool';
+import { chunkCount, kernelPoolSettings, splitRange } from '../../../backend/kernels/kernel-pool';
 import type { QuantKernelAttrs } from '../names';
 import { packedLayout, type PackedLayout } from '../../packed';
 import {
@@ -265,8 +265,8 @@ function runFloatX(c: GemvCall, mode: WasmGemvMode): void {
 }
 
 /**
- * One kernel call, its output columns split across the pool's threads when W is big enough to pay for it
- * (`kernelPoolSettings.minWeights`): each slice is the same kernel on rows [o0, o1) of W, its scales and columns
+ * One kernel call, its output columns cut into chunks across the pool's threads when W is big enough to pay for
+ * it (`kernelPoolSettings.minWeights`): each chunk is the same kernel on rows [o0, o1) of W, its scales and columns
  * of y (args: w, s, x, y, out, rowBytes, groups, …).
  */
 function callSplit(c: GemvCall, fn: keyof GemvKernels & `gemv_${string}`, args: number[]): void {
@@ -282,7 +282,7 @@ function callSplit(c: GemvCall, fn: keyof GemvKernels & `gemv_${string}`, args: 
   }
   const [w, s, x, y, , rowBytes, groups] = args;
   pool.run(
-    splitRange(out, pool.threads).map(([o0, o1]) => ({
+    splitRange(out, chunkCount(pool, out, out * c.a.inFeatures, kernelPoolSettings.minWeights / 2)).map(([o0, o1]) => ({
       fn,
       args: [w + o0 * rowBytes, s + o0 * groups * 4, x, y + o0 * 4, o1 - o0, ...args.slice(5)],
     })),
