@@ -32,7 +32,7 @@ let view: ModulePool;
 
 beforeAll(async () => {
   const wabt = await wabtInit();
-  const bytes = wabt.parseWat('pool-test.wat', WAT, { threads: true }).toBinary({}).buffer;
+  const bytes = wabt.parseWat('pool-test.wat', WAT, { threads: true }).toBinary({}).buffer as Uint8Array<ArrayBuffer>;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
   pool = new KernelPool(memory, [{ bytes, exports: instance.exports }], 2, nodeWorkerSpawner);
   const until = Date.now() + 5000;

@@ -1,11 +1,11 @@
 /**
  * Our wasm kernels across several threads: worker threads that instantiate the same kernel modules on the same
- * shared linear memory (tfjs-backend-wasm's threaded build), so a kernel call can be split into slices that run at
+ * shared linear memory (tfjs-backend-wasm's threaded build), so a kernel call can be cut into chunks that run at
  * once, each in place on the tensors. Without it our kernels ran on the calling thread only while the other cores
  * idled (issue 18). One pool serves every module (GEMM, packed GEMV, packed decode): with a pool per module, the
  * idle pools' workers spun beside the busy one's, three threads on two cores (a SmolLM2 int4 step at half speed).
  *
- * The caller blocks until every slice is done (tfjs kernels are synchronous): jobs go through a SharedArrayBuffer
+ * The caller blocks until every chunk is done (tfjs kernels are synchronous): jobs go through a SharedArrayBuffer
  * control block and `Atomics`, not messages. Workers spin briefly after each job before they sleep, because a
  * decode step issues a kernel every few tens of µs and a futex wake costs about as much as a small slice (llama.cpp
  * and OpenMP pools do the same). Blocking needs `Atomics.wait`, which a browser's main thread lacks; there, and
@@ -17,11 +17,11 @@
  * backend starts (`initWasmBackend`); 1 and 1 in Node, where tfjs-wasm has no threads. Two ways to use the cores
  * (`src/backend/wasm.ts`):
  * - XNNPACK's pool (`enabled` off, `xnnThreads` = threads): tfjs's matMuls on its pthreads, our kernels on one.
- * - Our pool (`enabled` on, `xnnThreads` 1): XNNPACK on the calling thread; our GEMM, packed GEMV, packed decode
- *   and transposes split across our workers.
+ * - Our pool (`enabled` on, `xnnThreads` 1): XNNPACK on the calling thread; our GEMM, packed GEMV and packed
+ *   decode split across our workers (transposes stay on the caller: memory-bound, they ran slower split).
  * `minWeights`: the smallest packed GEMV worth splitting (at 2^17 the `small` model's 256 × 768 products split, and
  * its decode fell from ~500 to ~200 tok/s on 2 threads: a split costs more than such a product); `minFloats`: the
- * smallest decode or transpose (floats written). `split` off keeps a started pool's work on the calling thread (its
+ * smallest decode (floats written). `split` off keeps a started pool's work on the calling thread (its
  * modules see 1 thread, so every call runs as the 1-thread build runs it): the bench alternates it step by step to
  * measure the pool's gain in one page, interleaved, instead of across two noisy runs.
  */
@@ -183,6 +183,22 @@ export class KernelPool {
    * back to back (Chromium, SmolLM2 LoRA step, 2 threads).
    */
   private runIndexed(slices: readonly KernelSlice[], index: Map<string, number>): void {
+    const g = globalThis as unknown as { __pt?: Record<string, number> };
+    const t0 = performance.now();
+    try {
+      this.runIndexed2(slices, index);
+    } finally {
+      if (g.__pt) {
+        const k =
+          (kernelPoolSettings.split ? 'on ' : 'off ') +
+          slices[0].fn +
+          (slices[0].fn === 'gemm_nn' ? ' ' + slices[0].args[10] : '');
+        g.__pt[k] = (g.__pt[k] ?? 0) + performance.now() - t0;
+      }
+    }
+  }
+
+  private runIndexed2(slices: readonly KernelSlice[], index: Map<string, number>): void {
     const at = (s: KernelSlice) => {
       const i = index.get(s.fn);
       if (i === undefined) throw new Error(`kernel pool: the module has no export '${s.fn}'`);
@@ -307,19 +323,3 @@ export type TransposeFn = (
   srcStride: number,
   dstStride: number,
 ) => void;
-
-/**
- * The transpose export `fn` (`local`, the caller's instance of it) with its source rows split across `pool` when it
- * writes enough floats: a slice of the source's rows is a slice of the destination's columns.
- */
-export function splitTranspose(pool: ModulePool | null, fn: string, local: TransposeFn): TransposeFn {
-  return (src, dst, rows, cols, srcStride, dstStride) =>
-    runRows(pool, fn, local, rows, rows * cols, (r0, r1) => [
-      src + 4 * r0 * srcStride,
-      dst + 4 * r0,
-      r1 - r0,
-      cols,
-      srcStride,
-      dstStride,
-    ]);
-}

@@ -1,7 +1,6 @@
 /**
- * The packed weights' decode and the transposes of the many-row path split by rows across the kernel pool's worker
- * threads on one shared memory (`runRows`): every mode's decode and both transposes equal one call bit for bit, and
- * small calls stay on the calling thread.
+ * The packed weights' decode for the many-row path cut by rows across the kernel pool's worker threads on one shared
+ * memory (`runRows`): every mode's decode equals one call bit for bit, and small calls stay on the calling thread.
  */
 import { describe, expect, it } from 'vitest';
 import { kernelPoolSettings, runRows } from '../../../backend/kernels/kernel-pool';
@@ -9,9 +8,8 @@ import { pooledMemory } from '../../../test-utils/kernel-pool-memory.node.js';
 import { dequantize } from '../../dequantize';
 import { packedLayout } from '../../packed';
 import { quantize } from '../../quantize';
-import { randomUniform, randomWeight } from '../../synthetic';
+import { randomWeight } from '../../synthetic';
 import { dequantKernels, type DequantKernels } from './dequant-wasm';
-import { transposer } from './wasm-gemm-host';
 
 const memory = pooledMemory(512);
 const kernels = dequantKernels(memory) as DequantKernels;
@@ -46,32 +44,6 @@ describe('packed decode and transposes across a pool of worker threads', () => {
       expect(floats(splitAt, out * l.paddedIn)).toEqual(one);
       const ref = dequantize(packed);
       for (let r = 0; r < out; r += 37) expect(one[r * l.paddedIn + 5]).toBeCloseTo(ref[r * inp + 5], 6);
-    });
-  }
-
-  for (const fn of ['transpose', 'transpose_add'] as const) {
-    it(`${fn}: rows in chunks across three threads (the many-row path's transposer) equal one call, with both strides`, () => {
-      const [rows, cols, srcStride, dstStride] = [131, 70, 72, 140];
-      const [src, one, split] = [1 << 16, 2 << 20, 4 << 20];
-      new Float32Array(memory.buffer, src, rows * srcStride).set(randomUniform(rows * srcStride, 12));
-      const start = randomUniform(cols * dstStride, 13); // transpose_add adds onto it
-      new Float32Array(memory.buffer, one, cols * dstStride).set(start);
-      new Float32Array(memory.buffer, split, cols * dstStride).set(start);
-      kernels[fn](src, one, rows, cols, srcStride, dstStride);
-      const [before, chunksBefore] = [kernels.pool!.workerSlices, kernels.pool!.chunksRun];
-      kernelPoolSettings.minFloats = 0;
-      try {
-        transposer(kernels, fn)(src, split, rows, cols, srcStride, dstStride);
-      } finally {
-        kernelPoolSettings.minFloats = 1 << 16;
-      }
-      expect(kernels.pool!.chunksRun - chunksBefore).toBeGreaterThanOrEqual(3); // cut into chunks, at least one a thread
-      expect(kernels.pool!.workerSlices - before).toBeLessThanOrEqual(kernels.pool!.chunksRun - chunksBefore);
-      expect(floats(split, cols * dstStride)).toEqual(floats(one, cols * dstStride));
-      const s = new Float32Array(memory.buffer, src, rows * srcStride);
-      const o = new Float32Array(memory.buffer, one, cols * dstStride);
-      const base = fn === 'transpose_add' ? start[3 * dstStride + 7] : 0;
-      expect(o[3 * dstStride + 7]).toBeCloseTo(base + s[7 * srcStride + 3], 6);
     });
   }
 

@@ -15,7 +15,7 @@
 import type { tf } from '../../../backend/tf';
 import { backendMemory, heapOffset, readWasmInternals } from '../../../backend/kernels/wasm-heap-views';
 import { gemmInPlace, gemmRuns } from '../../../backend/kernels/gemm-matmul-wasm';
-import { runRows, splitTranspose, type TransposeFn } from '../../../backend/kernels/kernel-pool';
+import { runRows, type TransposeFn } from '../../../backend/kernels/kernel-pool';
 import { boundRowsKernels } from '../../../backend/kernels/rows-matmul-wasm';
 import { packedLayout, type PackedLayout } from '../../packed';
 import type { QuantKernelAttrs } from '../names';
@@ -53,13 +53,8 @@ interface Bound {
   l: PackedLayout;
   /** dequant(row0, rows, dst): rows [row0, row0 + rows) of W as f32 [rows, paddedIn] at byte offset dst. */
   decode(row0: number, rows: number, dst: number): void;
-  /** The kernels' `transpose`, split by rows across the pool (same arguments). */
+  /** The kernels' `transpose`, on the calling thread (memory-bound: split across the pool it ran slower). */
   transpose: TransposeFn;
-}
-
-/** `kernels[fn]` (transpose or transpose_add) with its rows split across the kernels' pool when big enough. */
-export function transposer(kernels: DequantKernels, fn: 'transpose' | 'transpose_add'): TransposeFn {
-  return splitTranspose(kernels.pool, fn, kernels[fn]);
 }
 
 function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales?: tf.TensorInfo): Bound | null {
@@ -81,7 +76,7 @@ function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales
         dst + r0 * p * 4,
         (r1 - r0) * p,
       ]);
-    return { kernels, memory, at, l, decode, transpose: transposer(kernels, 'transpose') };
+    return { kernels, memory, at, l, decode, transpose: kernels.transpose };
   }
   const s = at(scales);
   const groupBytes = (a.groupSize / l.codesPerWord) * 4;
@@ -96,7 +91,7 @@ function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales
       l.groupsPerRow,
       groupBytes,
     ]);
-  return { kernels, memory, at, l, decode, transpose: transposer(kernels, 'transpose') };
+  return { kernels, memory, at, l, decode, transpose: kernels.transpose };
 }
 
 /** y [M, out] = x [M, in] · Wᵀ (no bias) into `y`; false (nothing written) when the kernels do not apply. */
@@ -192,7 +187,7 @@ export function wasmGemmInputGrad(
       const part = host.matMul(wT, dyT); // [in, M] = W_blockᵀ · dy_blockᵀ
       host.dispose(wT);
       host.dispose(dyT);
-      const put = o0 === 0 ? k.transpose : transposer(k.kernels, 'transpose_add');
+      const put = o0 === 0 ? k.transpose : k.kernels.transpose_add;
       put(k.at(part), k.at(dx), inp, m, m, inp);
       host.dispose(part);
     }
