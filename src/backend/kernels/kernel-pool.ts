@@ -63,8 +63,8 @@ const SPINS = 400000;
 
 /**
  * The worker's script: instantiate the modules on the shared memory, then take chunks of each job until none is
- * left, until told to stop. `next chunk` is re-read after every take: a worker that finishes one job's last chunk
- * as the caller opens the next takes that job's chunks with its own count.
+ * left, until told to stop. The chunk count is re-read after every take: a worker that finishes one job's last
+ * chunk just as the caller opens the next takes that job's chunks against that job's count.
  */
 const WORKER_SOURCE = `
 const start = ({ memory, modules, ctrl: sab }) => {
@@ -183,22 +183,6 @@ export class KernelPool {
    * back to back (Chromium, SmolLM2 LoRA step, 2 threads).
    */
   private runIndexed(slices: readonly KernelSlice[], index: Map<string, number>): void {
-    const g = globalThis as unknown as { __pt?: Record<string, number> };
-    const t0 = performance.now();
-    try {
-      this.runIndexed2(slices, index);
-    } finally {
-      if (g.__pt) {
-        const k =
-          (kernelPoolSettings.split ? 'on ' : 'off ') +
-          slices[0].fn +
-          (slices[0].fn === 'gemm_nn' ? ' ' + slices[0].args[10] : '');
-        g.__pt[k] = (g.__pt[k] ?? 0) + performance.now() - t0;
-      }
-    }
-  }
-
-  private runIndexed2(slices: readonly KernelSlice[], index: Map<string, number>): void {
     const at = (s: KernelSlice) => {
       const i = index.get(s.fn);
       if (i === undefined) throw new Error(`kernel pool: the module has no export '${s.fn}'`);
