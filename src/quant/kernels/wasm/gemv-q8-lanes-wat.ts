@@ -36,10 +36,19 @@ function pairSums(a: string, b: string): string {
   return `(i32x4.add ${shuffle32([0, 1, 4, 5], a, b)} ${shuffle32([2, 3, 6, 7], a, b)})`;
 }
 
-/** One 16-byte step (32 codes) against the 4 rows of x; `first`: the group's first step sets the sums. */
-function step(first: boolean): string {
+/**
+ * One 16-byte step (32 codes) against the 4 rows of x; `first`: the group's first step sets the sums. `dotAdd`:
+ * the sums are i32x4 accumulated by `i32x4.relaxed_dot_i8x16_i7x16_add_s` (one instruction per 16 products, where
+ * the engine has it as such: AVX-VNNI's vpdpbusd, ARM's sdot) instead of i16x8 dots and adds widened at the fold.
+ */
+function step(first: boolean, dotAdd: boolean): string {
   const dot = (r: number, plane: string, off: number, set: boolean) => {
-    const d = `(i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=${off} ${xAt(r)}) ${plane})`;
+    const x = `(v128.load offset=${off} ${xAt(r)})`;
+    if (dotAdd) {
+      const acc = set ? '(v128.const i32x4 0 0 0 0)' : `(local.get $acc${r})`;
+      return `(local.set $acc${r} (i32x4.relaxed_dot_i8x16_i7x16_add_s ${x} ${plane} ${acc}))`;
+    }
+    const d = `(i16x8.relaxed_dot_i8x16_i7x16_s ${x} ${plane})`;
     return `(local.set $acc${r} ${set ? d : `(i16x8.add (local.get $acc${r}) ${d})`})`;
   };
   const rows = Array.from({ length: Q8_LANE_ROWS }, (_, r) => r);
@@ -53,8 +62,9 @@ function step(first: boolean): string {
 }
 
 /** The group's fold: the 4 rows' exact dots as lanes, corrected, scaled, added into $sum. */
-function fold(): string {
-  const wide = (r: number) => `(i32x4.extadd_pairwise_i16x8_s (local.get $acc${r}))`;
+function fold(dotAdd: boolean): string {
+  const wide = (r: number) =>
+    dotAdd ? `(local.get $acc${r})` : `(i32x4.extadd_pairwise_i16x8_s (local.get $acc${r}))`;
   const dots = `(i32x4.add ${shuffle32([0, 2, 4, 6], '(local.get $ab)', '(local.get $cd)')} ${shuffle32([1, 3, 5, 7], '(local.get $ab)', '(local.get $cd)')})`;
   return [
     `(local.set $ab ${pairSums(wide(0), wide(1))})`,
@@ -71,15 +81,17 @@ function fold(): string {
 /**
  * gemv_int4_q8_g<G>_r4l(w, scales, xq, y, out, rowBytes, groups, groupBytes, table, xStride, xsStride, yStride):
  * y[r, o] for the 4 rows of x at xq (xStride bytes apart, `prepare_x8` layouts) and every output column o < out;
- * `table` the fold table (Q8_LANE_TABLE_BYTES per group); xsStride is not read. Relaxed builds only.
+ * `table` the fold table (Q8_LANE_TABLE_BYTES per group); xsStride is not read. Relaxed builds only. `_r4d`: the
+ * same with `dotAdd` sums — the same exact integers, so the same y bit for bit where the engine computes the
+ * instruction right (Node 20's V8 returns twice the dot; `q8-dot-add-choice.ts` checks before it is used).
  */
-export function gemvQ8LanesFunc(groupSize: GroupSize): string {
+export function gemvQ8LanesFunc(groupSize: GroupSize, dotAdd = false): string {
   const steps = groupSize / 32;
   const rows = Array.from({ length: Q8_LANE_ROWS }, (_, r) => r);
   const store = (r: number) =>
     `(f32.store ${r === 0 ? '(local.get $yp)' : `(i32.add (local.get $yp) (local.get $yr${r}))`} (f32x4.extract_lane ${r} (local.get $sum)))`;
   return `
-  (func (export "gemv_int4_q8_g${groupSize}_r4l")
+  (func (export "gemv_int4_q8_g${groupSize}_${dotAdd ? 'r4d' : 'r4l'}")
     ${gemvParams('$table')}
     (local $o i32) (local $g i32) (local $wp i32) (local $xp i32) (local $sp i32) (local $cp i32) (local $yp i32)
     (local $sum v128) (local $v v128) (local $lo v128) (local $hi v128) (local $ab v128) (local $cd v128)
@@ -106,8 +118,8 @@ export function gemvQ8LanesFunc(groupSize: GroupSize): string {
           (loop $group
             (br_if $groups_done (i32.ge_u (local.get $g) (local.get $groups)))
             (local.set $xp (i32.add (local.get $xp) (i32.const ${Q8_GROUP_HEADER_BYTES})))
-            ${Array.from({ length: steps }, (_, k) => step(k === 0)).join('\n            ')}
-            ${fold()}
+            ${Array.from({ length: steps }, (_, k) => step(k === 0, dotAdd)).join('\n            ')}
+            ${fold(dotAdd)}
             (local.set $sp (i32.add (local.get $sp) (i32.const 4)))
             (local.set $cp (i32.add (local.get $cp) (i32.const 32)))
             (local.set $g (i32.add (local.get $g) (i32.const 1)))
@@ -118,7 +130,7 @@ export function gemvQ8LanesFunc(groupSize: GroupSize): string {
         (br $cols))))`;
 }
 
-/** The lane-fold kernel for every group size, for the relaxed builds' modules. */
+/** The lane-fold kernel for every group size, both sums, for the relaxed builds' modules. */
 export function q8LanesFuncs(): string {
-  return GROUP_SIZES.map((g) => gemvQ8LanesFunc(g)).join('');
+  return GROUP_SIZES.map((g) => gemvQ8LanesFunc(g) + gemvQ8LanesFunc(g, true)).join('');
 }

@@ -17,10 +17,12 @@ import {
   q8LanesTable,
   relaxedSimdSupported,
   xq8RowBytes,
+  type GemvKernels,
   type Q8KernelName,
 } from './gemv-wasm';
 import { Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
 import { kernelsForBackend, wasmGemvSettings } from './wasm-gemv-host';
+import { probeQ8DotAdd, useQ8DotAdd } from './q8-dot-add-choice';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
@@ -41,7 +43,7 @@ function roundedX(xq: Int8Array, xscale: Float32Array, inp: number, paddedIn: nu
   return x;
 }
 
-/** `rows` rows of x through gemv_int4_q8_g<g>_r<rows> (`lanes`: the 4-row lane-fold r4l) on its own memory; y and the references. */
+/** `rows` rows of x through gemv_int4_q8_g<g>_r<rows> (`lanes`: a 4-row lane-fold kernel, r4l or r4d) on its own memory; y and the references. */
 function runStandalone(
   out: number,
   inp: number,
@@ -49,14 +51,14 @@ function runStandalone(
   rows: 1 | 2 | 3 | 4,
   seed: number,
   xIn?: Float32Array,
-  lanes = false,
+  lanes: false | 'r4l' | 'r4d' = false,
 ) {
   const packed = quantize(randomWeight(out * inp, seed), [out, inp], 'int4', g);
   const x = xIn ?? randomUniform(rows * inp, seed + 1);
   const l = packedLayout('int4', inp, g);
   const memory = new WebAssembly.Memory({ initial: 64 });
   const k = gemvKernels(memory, 'relaxed');
-  const name: Q8KernelName = lanes ? `gemv_int4_q8_g${g}_r4l` : `gemv_int4_q8_g${g}_r${rows}`;
+  const name: Q8KernelName = lanes ? `gemv_int4_q8_g${g}_${lanes}` : `gemv_int4_q8_g${g}_r${rows}`;
   const kernel = k?.[name];
   if (!kernel) throw new Error('no relaxed q8 kernel');
   const align = (n: number) => Math.ceil(n / 16) * 16;
@@ -142,13 +144,59 @@ describe('int4 GEMV with x as 8-bit integers (relaxed SIMD)', () => {
     let seed = 41;
     for (const { out, inp, g } of SHAPES) {
       const x = randomUniform(4 * inp, seed + 100);
-      const lanes = runStandalone(out, inp, g, 4, seed, x, true);
+      const lanes = runStandalone(out, inp, g, 4, seed, x, 'r4l');
       const perRow = runStandalone(out, inp, g, 4, seed++, x);
       expect(maxRelError(lanes.y, lanes.ofRounded)).toBeLessThan(2e-6);
       expect(maxRelError(lanes.y, perRow.y)).toBeLessThan(2e-6);
       for (let i = 0; i < lanes.y.length; i++)
         expect(Math.abs(lanes.y[i] - lanes.exact[i])).toBeLessThanOrEqual(lanes.bound[i] * 1.001 + 1e-6);
     }
+  });
+
+  it('4 rows with i32 dot-add sums (r4d): bit for bit r4l where the engine computes the dot-add right, and the probe says which', () => {
+    let seed = 61;
+    const same = SHAPES.map(({ out, inp, g }) => {
+      const x = randomUniform(4 * inp, seed + 100);
+      const [l, d] = [runStandalone(out, inp, g, 4, seed, x, 'r4l'), runStandalone(out, inp, g, 4, seed++, x, 'r4d')];
+      return l.y.every((v, i) => Object.is(v, d.y[i]));
+    });
+    const probe = probeQ8DotAdd();
+    // Node 20's V8 doubles the dot-add (probe.exact false, every shape differs); Chromium 156 computes it exactly.
+    expect(same).toEqual(SHAPES.map(() => probe.exact));
+    expect(!useQ8DotAdd() || probe.exact).toBe(true);
+  });
+
+  it('the probe takes r4d only where its y equals r4l and it runs at least 5% faster', () => {
+    const spin = (ms: number) => {
+      for (const end = performance.now() + ms; performance.now() < end;);
+    };
+    type Kernel = (...a: number[]) => void;
+    /** The relaxed build on the probe's memory, its two lane kernels replaced by `make(r4l, memory)`'s. */
+    const bind =
+      (make: (r4l: Kernel, m: WebAssembly.Memory) => { r4l: Kernel; r4d: Kernel }) => (m: WebAssembly.Memory) => {
+        const k = gemvKernels(m, 'relaxed')!;
+        const { r4l, r4d } = make(k.gemv_int4_q8_g64_r4l as Kernel, m);
+        return { gemv_int4_q8_g64_r4l: r4l, gemv_int4_q8_g64_r4d: r4d } as Partial<GemvKernels>;
+      };
+    const slowed =
+      (f: Kernel): Kernel =>
+      (...a) => {
+        f(...a);
+        spin(0.05);
+      };
+    expect(probeQ8DotAdd(bind((f) => ({ r4l: slowed(f), r4d: f }))).chosen).toBe(true);
+    expect(probeQ8DotAdd(bind((f) => ({ r4l: f, r4d: slowed(f) }))).chosen).toBe(false);
+    const offByOne =
+      (f: Kernel, m: WebAssembly.Memory): Kernel =>
+      (...a) => {
+        f(...a);
+        new Float32Array(m.buffer, a[3], 1)[0] += 1; // one y wrong: a dot-add computed wrong
+      };
+    expect(probeQ8DotAdd(bind((f, m) => ({ r4l: slowed(f), r4d: offByOne(f, m) })))).toMatchObject({
+      exact: false,
+      chosen: false,
+    });
+    expect(probeQ8DotAdd(() => null)).toMatchObject({ exact: false, chosen: false }); // no relaxed build
   });
 
   it('x rounds to within half a step of 1/127 of its group’s largest |x|; extreme codes and x are exact', () => {

@@ -34,6 +34,7 @@ import {
 import { Q16_MAX_ROWS } from './gemv-q16-wat';
 import { Q8_MAX_ROWS } from './gemv-q8-wat';
 import { Q8_LANE_ROWS } from './gemv-q8-lanes-wat';
+import { useQ8DotAdd } from './q8-dot-add-choice';
 
 /** Switch for tests and benches: false runs the JS kernel on wasm too. */
 export const wasmGemvSettings = {
@@ -78,6 +79,11 @@ export const wasmGemvSettings = {
    * (gemv-q8-lanes-wat.ts) instead of once per row.
    */
   x8Lanes: true,
+  /**
+   * Whether those 4-row blocks sum with i32 dot-adds (`r4d`) instead of i16 dots (`r4l`): 'probe' decides once per
+   * engine (`q8-dot-add-choice.ts`: used only where exact and faster); true/false force it (tests).
+   */
+  x8DotAdd: 'probe' as 'probe' | boolean,
   /** Lay x out for the integer-dot kernels in wasm SIMD where its groups are whole (false: the JS `prepareXq8/16`). */
   simdPrepareX: true,
   /** GEMVs run by the wasm kernels (tests check the path ran). */ calls: 0,
@@ -223,7 +229,8 @@ function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
     // A block of 4 rows with 8-bit x folds each group once for all 4, reading the table instead of x's scales
     const lanes = x8 && rows === Q8_LANE_ROWS && wasmGemvSettings.x8Lanes;
     if (lanes) q8LanesTable(heap, { xqAt, xStride, xscaleAt: xsAt / 4 }, l.groupsPerRow, g, tableOff);
-    const kernel = lanes ? (`r4l` as const) : (`r${rows}` as const);
+    const dotAdd = lanes && (wasmGemvSettings.x8DotAdd === 'probe' ? useQ8DotAdd() : wasmGemvSettings.x8DotAdd);
+    const kernel = lanes ? (dotAdd ? ('r4d' as const) : ('r4l' as const)) : (`r${rows}` as const);
     callSplit(c, x8 ? `gemv_int4_q8_g${g}_${kernel}` : `gemv_${mode}_q16_g${g}_r${rows}`, [
       c.wOff,
       c.sOff,
