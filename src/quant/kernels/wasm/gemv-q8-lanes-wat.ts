@@ -81,7 +81,7 @@ function fold(dotAdd: boolean): string {
 /**
  * gemv_int4_q8_g<G>_r4l(w, scales, xq, y, out, rowBytes, groups, groupBytes, table, xStride, xsStride, yStride):
  * y[r, o] for the 4 rows of x at xq (xStride bytes apart, `prepare_x8` layouts) and every output column o < out;
- * `table` the fold table (Q8_LANE_TABLE_BYTES per group); xsStride is not read. Relaxed builds only. `_r4d`: the
+ * `table` the fold table (Q8_LANE_TABLE_BYTES per group); xsStride is not read. Relaxed builds only. `_r4ld`: the
  * same with `dotAdd` sums — the same exact integers, so the same y bit for bit where the engine computes the
  * instruction right (Node 20's V8 returns twice the dot; `q8-dot-add-choice.ts` checks before it is used).
  */
@@ -91,7 +91,7 @@ export function gemvQ8LanesFunc(groupSize: GroupSize, dotAdd = false): string {
   const store = (r: number) =>
     `(f32.store ${r === 0 ? '(local.get $yp)' : `(i32.add (local.get $yp) (local.get $yr${r}))`} (f32x4.extract_lane ${r} (local.get $sum)))`;
   return `
-  (func (export "gemv_int4_q8_g${groupSize}_${dotAdd ? 'r4d' : 'r4l'}")
+  (func (export "gemv_int4_q8_g${groupSize}_${dotAdd ? 'r4ld' : 'r4l'}")
     ${gemvParams('$table')}
     (local $o i32) (local $g i32) (local $wp i32) (local $xp i32) (local $sp i32) (local $cp i32) (local $yp i32)
     (local $sum v128) (local $v v128) (local $lo v128) (local $hi v128) (local $ab v128) (local $cd v128)

@@ -39,10 +39,17 @@ export const DECODE_NIBBLES: readonly string[] = [
   `(local.set $hi (v128.and (i16x8.shr_u (local.get $v) (i32.const 4)) ${NIBBLE_MASK}))`,
 ];
 
-/** One 16-byte step (32 codes): both nibble planes dotted with every row of x. */
-function step(rows: number): string {
-  const dot = (r: number, plane: string, off: number) =>
-    `(local.set $acc${r} (i16x8.add (local.get $acc${r}) (i16x8.relaxed_dot_i8x16_i7x16_s (v128.load offset=${off} ${xAt(r)}) ${plane})))`;
+/**
+ * One 16-byte step (32 codes): both nibble planes dotted with every row of x; `dotAdd`: into i32x4 sums by
+ * `i32x4.relaxed_dot_i8x16_i7x16_add_s` instead of i16x8 sums widened at the fold (see q8-dot-add-choice.ts).
+ */
+function step(rows: number, dotAdd: boolean): string {
+  const dot = (r: number, plane: string, off: number) => {
+    const x = `(v128.load offset=${off} ${xAt(r)})`;
+    return dotAdd
+      ? `(local.set $acc${r} (i32x4.relaxed_dot_i8x16_i7x16_add_s ${x} ${plane} (local.get $acc${r})))`
+      : `(local.set $acc${r} (i16x8.add (local.get $acc${r}) (i16x8.relaxed_dot_i8x16_i7x16_s ${x} ${plane})))`;
+  };
   const each = (f: (r: number) => string) => Array.from({ length: rows }, (_, r) => f(r));
   return [
     ...DECODE_NIBBLES,
@@ -55,12 +62,15 @@ function step(rows: number): string {
 /**
  * gemv_int4_q8_r<R>(w, scales, xq, y, out, rowBytes, groups, groupBytes, xscales, xStride, xsStride, yStride):
  * the frame's parameters (gemv-frame-wat.ts); xq row r holds, per group, the 16-byte header then the group's codes'
- * x as i8. Relaxed builds only.
+ * x as i8. Relaxed builds only. `_r<R>d`: the same with i32 dot-add sums (the same y bit for bit where the engine
+ * computes the instruction right).
  */
-export function gemvQ8Func(rows: number, groupSize: GroupSize): string {
+export function gemvQ8Func(rows: number, groupSize: GroupSize, dotAdd = false): string {
   const each = (f: (r: number) => string) => Array.from({ length: rows }, (_, r) => f(r)).join(' ');
+  const sums = (r: number) =>
+    dotAdd ? `(local.get $acc${r})` : `(i32x4.extadd_pairwise_i16x8_s (local.get $acc${r}))`;
   return gemvFrame({
-    name: `gemv_int4_q8_g${groupSize}_r${rows}`,
+    name: `gemv_int4_q8_g${groupSize}_r${rows}${dotAdd ? 'd' : ''}`,
     // Unrolled, the multi-row kernels spill (TurboFan hoists every load): 4 rows 0.036 against 0.029 ns per MAC looped
     stepsPerGroup: rows === 1 ? groupSize / 32 : undefined,
     rows,
@@ -69,12 +79,12 @@ export function gemvQ8Func(rows: number, groupSize: GroupSize): string {
       each((r) => `(local.set $acc${r} (v128.const i32x4 0 0 0 0))`),
       `(local.set $xp (i32.add (local.get $xp) (i32.const ${Q8_GROUP_HEADER_BYTES})))`,
     ].join('\n            '),
-    step: step(rows),
+    step: step(rows, dotAdd),
     fold: (r) =>
       madd(
         true,
         // The group's header, read back behind $xp (held in a register it crowds the multi-row kernels into spills)
-        `(f32x4.convert_i32x4_s (i32x4.add (v128.load (i32.sub ${xAt(r)} (i32.const ${Q8_GROUP_HEADER_BYTES + groupSize}))) (i32x4.extadd_pairwise_i16x8_s (local.get $acc${r}))))`,
+        `(f32x4.convert_i32x4_s (i32x4.add (v128.load (i32.sub ${xAt(r)} (i32.const ${Q8_GROUP_HEADER_BYTES + groupSize}))) ${sums(r)}))`,
         `(f32x4.splat (f32.mul (f32.load (local.get $sp)) (f32.load ${xsAt(r)})))`,
         `(local.get $row${r})`,
       ),
@@ -84,7 +94,7 @@ export function gemvQ8Func(rows: number, groupSize: GroupSize): string {
 /** Every group size's and row count's kernel (each group's steps unrolled), for the relaxed builds' modules. */
 export function q8Funcs(): string {
   const rows = Array.from({ length: Q8_MAX_ROWS }, (_, i) => i + 1);
-  return GROUP_SIZES.flatMap((g) => rows.map((r) => gemvQ8Func(r, g))).join('');
+  return GROUP_SIZES.flatMap((g) => rows.flatMap((r) => [gemvQ8Func(r, g), gemvQ8Func(r, g, true)])).join('');
 }
 
 /**

@@ -41,10 +41,13 @@ type PrepareFn = (x: number, xq: number, xscales: number, groups: number, groupS
 export type Q16KernelName = `gemv_${Q16GemvMode}_q16_g${GroupSize}_r${1 | 2 | 3 | 4}`;
 /**
  * The relaxed builds' 8-bit integer-dot int4 kernels: 1 to 4 rows of x per call (gemv-q8-wat.ts), and 4 rows with
- * one fold per group for all 4 (`r4l`, and `r4d` with i32 dot-add sums: gemv-q8-lanes-wat.ts).
+ * one fold per group for all 4 (`r4l`, gemv-q8-lanes-wat.ts); each also with i32 dot-add sums (`r<R>d`, `r4ld`).
  */
 export type Q8KernelName =
-  `gemv_int4_q8_g${GroupSize}_r${1 | 2 | 3 | 4}` | `gemv_int4_q8_g${GroupSize}_r4l` | `gemv_int4_q8_g${GroupSize}_r4d`;
+  | `gemv_int4_q8_g${GroupSize}_r${1 | 2 | 3 | 4}`
+  | `gemv_int4_q8_g${GroupSize}_r${1 | 2 | 3 | 4}d`
+  | `gemv_int4_q8_g${GroupSize}_r4l`
+  | `gemv_int4_q8_g${GroupSize}_r4ld`;
 
 /** What a loaded build exports. */
 export type GemvKernels = {

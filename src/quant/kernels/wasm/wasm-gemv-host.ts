@@ -80,7 +80,7 @@ export const wasmGemvSettings = {
    */
   x8Lanes: true,
   /**
-   * Whether those 4-row blocks sum with i32 dot-adds (`r4d`) instead of i16 dots (`r4l`): 'probe' decides once per
+   * Whether the 8-bit kernels sum with i32 dot-adds (`r4ld`, `r<R>d`) instead of i16 dots: 'probe' decides once per
    * engine (`q8-dot-add-choice.ts`: used only where exact and faster); true/false force it (tests).
    */
   x8DotAdd: 'probe' as 'probe' | boolean,
@@ -229,8 +229,8 @@ function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
     // A block of 4 rows with 8-bit x folds each group once for all 4, reading the table instead of x's scales
     const lanes = x8 && rows === Q8_LANE_ROWS && wasmGemvSettings.x8Lanes;
     if (lanes) q8LanesTable(heap, { xqAt, xStride, xscaleAt: xsAt / 4 }, l.groupsPerRow, g, tableOff);
-    const dotAdd = lanes && (wasmGemvSettings.x8DotAdd === 'probe' ? useQ8DotAdd() : wasmGemvSettings.x8DotAdd);
-    const kernel = lanes ? (dotAdd ? ('r4d' as const) : ('r4l' as const)) : (`r${rows}` as const);
+    const dotAdd = x8 && (wasmGemvSettings.x8DotAdd === 'probe' ? useQ8DotAdd() : wasmGemvSettings.x8DotAdd);
+    const kernel = lanes ? (dotAdd ? ('r4ld' as const) : ('r4l' as const)) : (`r${rows}${dotAdd ? 'd' : ''}` as const);
     callSplit(c, x8 ? `gemv_int4_q8_g${g}_${kernel}` : `gemv_${mode}_q16_g${g}_r${rows}`, [
       c.wOff,
       c.sOff,
