@@ -2,8 +2,9 @@
  * The relaxed-SIMD integer-dot GEMV for an int4 base (decode and small prefill blocks, 1 to 4 rows of x), the way
  * llama.cpp's Q4_0 × Q8_0 dot runs on AVX2: x is quantized per weight group to 8-bit integers (`prepareXq8` in
  * gemv-wasm.ts), the codes are taken as unsigned nibbles u = q + 8 (one xor with 0x88 flips each nibble's sign bit),
- * and `i32x4.relaxed_dot_i8x16_i7x16_add_s` (x86: pmaddubsw, pmaddwd, paddd) does 16 multiply-adds per instruction
- * into exact 32-bit sums:
+ * and `i16x8.relaxed_dot_i8x16_i7x16_s` (x86: pmaddubsw) does 16 multiply-adds per instruction into 16-bit pair
+ * sums, added and widened to exact 32-bit sums at each group's fold — or, in the `r<R>d` forms, where the engine
+ * runs it right and faster (`q8-dot-add-choice.ts`), `i32x4.relaxed_dot_i8x16_i7x16_add_s` straight into them:
  *
  *   y[o] = Σ_g scale[o, g] · xscale[g] · (Σ_{c ∈ g} u[o, c] · xq[c] − 8 · Σ_{c ∈ g} xq[c])
  *
