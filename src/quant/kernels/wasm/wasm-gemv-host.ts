@@ -81,7 +81,7 @@ export const wasmGemvSettings = {
   x8Lanes: true,
   /**
    * Whether the 8-bit kernels sum with i32 dot-adds (`r4ld`, `r<R>d`) instead of i16 dots: 'probe' decides once per
-   * engine (`q8-dot-add-choice.ts`: used only where exact and faster); true/false force it (tests).
+   * engine (`q8-dot-add-choice.ts`: used only where exact and faster); true/false force it (A/B runs).
    */
   x8DotAdd: 'probe' as 'probe' | boolean,
   /** Lay x out for the integer-dot kernels in wasm SIMD where its groups are whole (false: the JS `prepareXq8/16`). */
