@@ -297,13 +297,3 @@ export function runRows(
   const parts = chunkCount(pool, rows, floats, kernelPoolSettings.minFloats / 2);
   pool.run(splitRange(rows, parts).map(([r0, r1]) => ({ fn, args: args(r0, r1) })));
 }
-
-/** A transpose kernel: dst[c·dstStride + r] = src[r·srcStride + c] (or +=); byte offsets, strides in floats. */
-export type TransposeFn = (
-  src: number,
-  dst: number,
-  rows: number,
-  cols: number,
-  srcStride: number,
-  dstStride: number,
-) => void;

@@ -15,7 +15,7 @@
 import type { tf } from '../../../backend/tf';
 import { backendMemory, heapOffset, readWasmInternals } from '../../../backend/kernels/wasm-heap-views';
 import { gemmInPlace, gemmRuns } from '../../../backend/kernels/gemm-matmul-wasm';
-import { runRows, type TransposeFn } from '../../../backend/kernels/kernel-pool';
+import { runRows } from '../../../backend/kernels/kernel-pool';
 import { boundRowsKernels } from '../../../backend/kernels/rows-matmul-wasm';
 import { packedLayout, type PackedLayout } from '../../packed';
 import type { QuantKernelAttrs } from '../names';
@@ -53,8 +53,6 @@ interface Bound {
   l: PackedLayout;
   /** dequant(row0, rows, dst): rows [row0, row0 + rows) of W as f32 [rows, paddedIn] at byte offset dst. */
   decode(row0: number, rows: number, dst: number): void;
-  /** The kernels' `transpose`, on the calling thread (memory-bound: split across the pool it ran slower). */
-  transpose: TransposeFn;
 }
 
 function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales?: tf.TensorInfo): Bound | null {
@@ -76,7 +74,7 @@ function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales
         dst + r0 * p * 4,
         (r1 - r0) * p,
       ]);
-    return { kernels, memory, at, l, decode, transpose: kernels.transpose };
+    return { kernels, memory, at, l, decode };
   }
   const s = at(scales);
   const groupBytes = (a.groupSize / l.codesPerWord) * 4;
@@ -91,7 +89,7 @@ function bind(backend: object, a: QuantKernelAttrs, words: tf.TensorInfo, scales
       l.groupsPerRow,
       groupBytes,
     ]);
-  return { kernels, memory, at, l, decode, transpose: kernels.transpose };
+  return { kernels, memory, at, l, decode };
 }
 
 /** y [M, out] = x [M, in] · Wᵀ (no bias) into `y`; false (nothing written) when the kernels do not apply. */
@@ -109,7 +107,7 @@ export function wasmGemmForward(
   // xᵀ [paddedIn, M], zero rows past `in` against W's zero padded columns (0·garbage could be NaN).
   const xT = host.alloc([p, m]);
   new Float32Array(k.memory.buffer, k.at(xT) + a.inFeatures * m * 4, (p - a.inFeatures) * m).fill(0);
-  k.transpose(k.at(inputs.x), k.at(xT), m, a.inFeatures, a.inFeatures, m);
+  k.kernels.transpose(k.at(inputs.x), k.at(xT), m, a.inFeatures, a.inFeatures, m);
   const rowsPerBlock = Math.max(1, Math.floor(host.blockFloats / p));
   try {
     for (let o0 = 0; o0 < a.outFeatures; o0 += rowsPerBlock) {
@@ -118,7 +116,7 @@ export function wasmGemmForward(
       k.decode(o0, rows, k.at(w));
       const part = host.matMul(w, xT); // [block, M] = W_block · xᵀ
       host.dispose(w);
-      k.transpose(k.at(part), k.at(y) + o0 * 4, rows, m, m, a.outFeatures); // y[:, o0:o0+rows]
+      k.kernels.transpose(k.at(part), k.at(y) + o0 * 4, rows, m, m, a.outFeatures); // y[:, o0:o0+rows]
       host.dispose(part);
     }
   } finally {
@@ -178,16 +176,16 @@ export function wasmGemmInputGrad(
       const rows = Math.min(rowsPerBlock, out - o0);
       const wT = host.alloc([inp, rows]); // [in, block] = W_blockᵀ, transient
       const dyT = host.alloc([rows, m]); // [block, M] = dy[:, o0:o0+rows]ᵀ, transient
-      k.transpose(k.at(inputs.dy) + o0 * 4, k.at(dyT), m, rows, out, m);
+      k.kernels.transpose(k.at(inputs.dy) + o0 * 4, k.at(dyT), m, rows, out, m);
       for (let c0 = 0; c0 < rows; c0 += chunkRows) {
         const n = Math.min(chunkRows, rows - c0);
         k.decode(o0 + c0, n, k.at(scratch));
-        k.transpose(k.at(scratch), k.at(wT) + c0 * 4, n, inp, p, rows);
+        k.kernels.transpose(k.at(scratch), k.at(wT) + c0 * 4, n, inp, p, rows);
       }
       const part = host.matMul(wT, dyT); // [in, M] = W_blockᵀ · dy_blockᵀ
       host.dispose(wT);
       host.dispose(dyT);
-      const put = o0 === 0 ? k.transpose : k.kernels.transpose_add;
+      const put = o0 === 0 ? k.kernels.transpose : k.kernels.transpose_add;
       put(k.at(part), k.at(dx), inp, m, m, inp);
       host.dispose(part);
     }
