@@ -222,6 +222,8 @@ function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
   const maxRows = x8 ? Q8_MAX_ROWS : Q16_MAX_ROWS;
   // Past the scales, 16-byte aligned: the lane-fold kernel's table for one block of 4 rows, rewritten per block
   const tableOff = Math.ceil((xsOff + m * xsStride) / 16) * 16;
+  // The 8-bit kernels' dot-add forms where this engine runs them right and faster (the same y either way)
+  const dotAdd = x8 && (wasmGemvSettings.x8DotAdd === 'probe' ? useQ8DotAdd() : wasmGemvSettings.x8DotAdd);
   for (let r = 0; r < m; r += maxRows) {
     const rows = Math.min(maxRows, m - r) as 1 | 2 | 3 | 4;
     const xqAt = scratchOff + r * xStride;
@@ -229,7 +231,6 @@ function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
     // A block of 4 rows with 8-bit x folds each group once for all 4, reading the table instead of x's scales
     const lanes = x8 && rows === Q8_LANE_ROWS && wasmGemvSettings.x8Lanes;
     if (lanes) q8LanesTable(heap, { xqAt, xStride, xscaleAt: xsAt / 4 }, l.groupsPerRow, g, tableOff);
-    const dotAdd = x8 && (wasmGemvSettings.x8DotAdd === 'probe' ? useQ8DotAdd() : wasmGemvSettings.x8DotAdd);
     const kernel = lanes ? (dotAdd ? ('r4ld' as const) : ('r4l' as const)) : (`r${rows}${dotAdd ? 'd' : ''}` as const);
     callSplit(c, x8 ? `gemv_int4_q8_g${g}_${kernel}` : `gemv_${mode}_q16_g${g}_r${rows}`, [
       c.wOff,
