@@ -192,7 +192,6 @@ async function measureOurs(
     for (const batch of batches) {
       const stepper = loraStepper(model, batch, seq);
       try {
-        const plan = runPlan(ctx.opts.quick, true);
         const ms = poolSplits(ctx)
           ? await timeThreadsInterleaved(
               ctx,
@@ -201,7 +200,7 @@ async function measureOurs(
               stepper.tokens,
               () => stepper.step(),
             )
-          : await timeRuns(plan, () => stepper.step());
+          : await timeRuns(runPlan(ctx.opts.quick, true), () => stepper.step());
         out.set(batch, reportStep(ctx, mode, batch, ms, stepper.tokens, c, seq));
         if (mode === 'f32' || mode === 'int4') await reportProfile(ctx, mode, batch, () => stepper.step());
       } finally {
