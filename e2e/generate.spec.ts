@@ -45,7 +45,6 @@ test('base vs adapter with one seed; the mix weight applies live; text stays tex
   // Weight 0 on the only adapter: the "with adapters" side now writes exactly what the base writes.
   await page.getByLabel('Weight of style').fill('0');
   await expect(page.getByText('0.00')).toBeVisible();
-  await page.waitForTimeout(300);
   await page.getByRole('button', { name: 'Generate' }).click();
   await expect(page.getByTestId('output-adapters-stats')).toContainText('seed 42');
   expect(await tuned.textContent()).toBe(baseText);

@@ -101,6 +101,9 @@ async function runPanesTogether(ids: PaneId[], messages: ChatMessage[] | null): 
 
 /** Runs the playground: base and adapters side by side (same prompt and seed), or the one that applies. */
 export async function runGeneration(): Promise<void> {
+  // A slider moved just before the click goes to the engine first (the engine applies mix changes before the
+  // generations asked for after them).
+  flushMix();
   for (const c of controllers.values()) c.abort();
   controllers = new Map();
   const g = state().generate;
@@ -195,11 +198,19 @@ export function setMixWeight(id: string, weight: number): void {
 /** Sends the mix to the engine (after `delayMs`, coalescing slider moves). */
 export function syncMix(delayMs = 0): void {
   if (mixTimer) clearTimeout(mixTimer);
-  mixTimer = setTimeout(() => {
-    mixTimer = null;
-    void getEngine()
-      .request('setActiveAdapters', { adapters: state().generate.mix })
-      .then(() => state().patchGenerate({ mixError: null }))
-      .catch((e: unknown) => state().patchGenerate({ mixError: errorText(e) }));
-  }, delayMs);
+  mixTimer = setTimeout(sendMix, delayMs);
+}
+
+/** Sends a mix change still waiting for its delay now. */
+function flushMix(): void {
+  if (mixTimer) sendMix();
+}
+
+function sendMix(): void {
+  if (mixTimer) clearTimeout(mixTimer);
+  mixTimer = null;
+  void getEngine()
+    .request('setActiveAdapters', { adapters: state().generate.mix })
+    .then(() => state().patchGenerate({ mixError: null }))
+    .catch((e: unknown) => state().patchGenerate({ mixError: errorText(e) }));
 }

@@ -43,6 +43,12 @@ export class EngineSession {
   readonly generationStops = new Set<AbortController>();
   /** True while a training run holds the model (other model-changing requests wait or refuse). */
   busyTraining = false;
+  /**
+   * The last mix change asked for (`setActiveAdapters`), settled or not. Changes open adapters from storage, so
+   * they take a while: they apply one after another in the order they came, and a request that reads the stack
+   * waits for the ones that came before it (else a Generate clicked just after ticking an adapter ran without it).
+   */
+  private mixChanges: Promise<unknown> = Promise.resolve();
 
   /** `liveness`: beaten before every decoder layer of the loaded model (see liveness.ts). */
   constructor(private readonly liveness: Liveness | null = null) {}
@@ -55,6 +61,18 @@ export class EngineSession {
   requireModel(): LoadedModel {
     if (!this.current) throw new NoModelError();
     return this.current;
+  }
+
+  /** Runs `change` once every earlier mix change has run; resolves or rejects as it does. */
+  changeMix<T>(change: () => Promise<T>): Promise<T> {
+    const next = this.mixChanges.then(change);
+    this.mixChanges = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves once every mix change asked for so far has been applied (or has failed). */
+  mixApplied(): Promise<unknown> {
+    return this.mixChanges;
   }
 
   /** Installs a freshly loaded model, releasing the previous one and every adapter built for it. */

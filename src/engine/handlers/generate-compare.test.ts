@@ -10,6 +10,7 @@ import { localEngine } from '../../test-utils/channel-engine.node.js';
 import type { LocalEngine } from '../local-engine';
 
 const ADAPTER = path.join(REPO_ROOT, 'fixtures', 'eval', 'adapter-a');
+const ADAPTER_B = path.join(REPO_ROOT, 'fixtures', 'eval', 'adapter-b');
 let engine: LocalEngine;
 let adapterId: string;
 
@@ -55,6 +56,30 @@ describe('generateCompare', () => {
     const both = await engine.request('generateCompare', { ...ask(0.8), uses: ['base', 'adapters'] });
     expect(both[1].text).toBe(both[0].text);
     await engine.request('setActiveAdapters', { adapters: [{ id: adapterId, weight: 1 }] });
+  });
+
+  it('mix changes apply in the order sent, and a generation waits for the ones sent before it', async () => {
+    const files = readdirSync(ADAPTER_B).map((n) => ({
+      name: n,
+      blob: new Blob([readFileSync(path.join(ADAPTER_B, n))]),
+    }));
+    const b = (await engine.request('importAdapter', { files, name: 'b' })).id;
+    // Opening b from storage takes a while; the compare comes right behind the change, as a quick click would.
+    const change = engine.request('setActiveAdapters', { adapters: [{ id: b, weight: 1 }] });
+    const [, withB] = await engine.request('generateCompare', { ...ask(0), uses: ['base', 'adapters'] });
+    expect(withB.adapters).toEqual([{ id: b, weight: 1 }]);
+    await change;
+    const alone = await engine.request('generate', { ...ask(0), use: 'adapters' });
+    expect(withB.text).toBe(alone.text);
+
+    // Changes apply in the order sent: the last one wins even when an earlier one has an adapter still to open.
+    const c = (await engine.request('importAdapter', { files, name: 'c' })).id;
+    await Promise.all([
+      engine.request('setActiveAdapters', { adapters: [{ id: c, weight: 1 }] }),
+      engine.request('setActiveAdapters', { adapters: [{ id: adapterId, weight: 1 }] }),
+    ]);
+    const after = await engine.request('generate', { ...ask(0), maxNewTokens: 1, use: 'adapters' });
+    expect(after.adapters).toEqual([{ id: adapterId, weight: 1 }]);
   });
 
   it('renders the prompt in the given format, as generate does (an adapter trained on templated prompts)', async () => {

@@ -23,6 +23,7 @@ export const generateCompareHandler: HandlerSpec<'generateCompare'> = {
       throw new InvalidRequestError('This model has no chat template: use plain text mode.');
     const uses = params.uses ?? [];
     if (uses.length === 0) throw new InvalidRequestError('Say which outputs to generate (base, adapters, training).');
+    if (uses.includes('adapters')) await job.state.session.mixApplied();
     const stack = job.state.session.stack;
     const hookOf = (use: (typeof uses)[number]): AdapterHook | null =>
       use === 'training' ? trainingAdapter(job.state) : use === 'adapters' && stack.size > 0 ? stack : null;

@@ -25,6 +25,7 @@ export const generateHandler: HandlerSpec<'generate'> = {
     if (params.messages && !loaded.tokenizer.hasChatTemplate) {
       throw new InvalidRequestError('This model has no chat template: use plain text mode.');
     }
+    if (params.use === 'adapters') await job.state.session.mixApplied();
     const stack = job.state.session.stack;
     const training = params.use === 'training' ? trainingAdapter(job.state) : null;
     const hook = training ?? (params.use === 'adapters' && stack.size > 0 ? stack : null);
@@ -103,7 +104,8 @@ export function trainingAdapter(state: EngineState): LoraAdapter {
 /**
  * `setActiveAdapters`: the mix `generate` applies. Adapters not yet on the device are opened from storage;
  * ones left out are removed from the stack (kept open for a quick return). Not a GPU-queue job, so a weight
- * change reaches a generation that is running.
+ * change reaches a generation that is running; changes apply in the order they came, and a generation, compare
+ * or score with the adapters that is asked for after one waits until it has applied.
  */
 export const setActiveAdaptersHandler: HandlerSpec<'setActiveAdapters'> = {
   gpu: false,
@@ -112,13 +114,15 @@ export const setActiveAdaptersHandler: HandlerSpec<'setActiveAdapters'> = {
     const wanted: ActiveAdapter[] = (params.adapters ?? []).filter(
       (a) => typeof a.id === 'string' && Number.isFinite(a.weight),
     );
-    for (const a of wanted) {
-      const adapter = await openAdapter(session, () => job.state.db(), a.id);
-      if (session.stack.list().some((e) => e.id === a.id)) session.stack.setWeight(a.id, a.weight);
-      else session.stack.set(a.id, adapter, a.weight);
-    }
-    for (const e of session.stack.list()) if (!wanted.some((a) => a.id === e.id)) session.stack.remove(e.id);
-    return session.stack.list().map((e) => ({ id: e.id, weight: e.weight }));
+    return session.changeMix(async () => {
+      for (const a of wanted) {
+        const adapter = await openAdapter(session, () => job.state.db(), a.id);
+        if (session.stack.list().some((e) => e.id === a.id)) session.stack.setWeight(a.id, a.weight);
+        else session.stack.set(a.id, adapter, a.weight);
+      }
+      for (const e of session.stack.list()) if (!wanted.some((a) => a.id === e.id)) session.stack.remove(e.id);
+      return session.stack.list().map((e) => ({ id: e.id, weight: e.weight }));
+    });
   },
 };
 

@@ -28,6 +28,7 @@ export const scoreHandler: HandlerSpec<'score'> = {
   async run(params, job) {
     const loaded = job.state.session.requireModel();
     const ids = idsOf(params, loaded);
+    if (params.use === 'adapters') await job.state.session.mixApplied();
     const stack = job.state.session.stack;
     const hook = params.use === 'adapters' && stack.size > 0 ? stack : null;
     const started = performance.now();
