@@ -4,6 +4,7 @@
  * token's attention per layer in one kernel inside generation.
  */
 import { decodeAttentionAvailable, fusedDecodeAttention } from '../backend/kernels/decode-attention-wasm';
+import { fusedRope, ropeKernelAvailable } from '../backend/kernels/rope-wasm';
 import { tf, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D } from '../backend/tf';
 import { batchedMatMul, batchedMatMulTransposeB } from './batched-matmul';
 import type { ModelConfig } from './config';
@@ -57,14 +58,24 @@ export function attention(layer: LayerWeights, i: number, x: Tensor2D, ctx: Atte
       q = rmsNorm(q, layer.qNorm, rmsNormEps); // Qwen3: normalizes each head's [headDim] vector
       k = rmsNorm(k, layer.kNorm, rmsNormEps);
     }
+    // Scale q before the product: seq·headDim multiplies instead of seq·total (the decode matrices hold it already,
+    // the one-kernel RoPE applies it in the same pass).
+    const scale = 1 / Math.sqrt(headDim);
     const byMatrix = ctx.ropeMatrices;
-    q = byMatrix ? rotateRows(q, byMatrix.q) : applyRope(q, ctx.cos, ctx.sin, ctx.rotation); // [batch, seq, heads, headDim]
-    k = byMatrix ? rotateRows(k, byMatrix.k) : applyRope(k, ctx.cos, ctx.sin, ctx.rotation); // [batch, seq, kvHeads, headDim]
+    if (byMatrix) {
+      q = rotateRows(q, byMatrix.q); // [batch, seq, heads, headDim], scaled
+      k = rotateRows(k, byMatrix.k); // [batch, seq, kvHeads, headDim]
+    } else if (ropeKernelAvailable()) {
+      q = fusedRope(q, ctx.cos, ctx.sin, scale); // [batch, seq, heads, headDim], scaled
+      k = fusedRope(k, ctx.cos, ctx.sin); // [batch, seq, kvHeads, headDim]
+    } else {
+      q = tf.mul(applyRope(q, ctx.cos, ctx.sin, ctx.rotation), scale); // [batch, seq, heads, headDim], scaled
+      k = applyRope(k, ctx.cos, ctx.sin, ctx.rotation); // [batch, seq, kvHeads, headDim]
+    }
     let keys = swapAxes12(k); // [batch, kvHeads, seq, headDim]
     let values = swapAxes12(v); // [batch, kvHeads, seq, headDim]
     if (ctx.cache) ({ k: keys, v: values } = ctx.cache.append(i, keys, values)); // [batch, kvHeads, total, headDim]
-    // Scale q before the product: seq·headDim multiplies instead of seq·total (the decode matrices hold it already).
-    const qh = swapAxes12(byMatrix ? q : (tf.mul(q, 1 / Math.sqrt(headDim)) as Tensor4D)); // [batch, heads, seq, headDim]
+    const qh = swapAxes12(q); // [batch, heads, seq, headDim]
     const out = chunkedAttend(qh, keys, values, ctx.mask, ctx.scoreBudget); // [batch, heads, seq, headDim]
     const merged = swapAxes12(out).reshape([batch * seq, heads * headDim]) as Tensor2D; // [batch·seq, heads·headDim]
     return project(layer.o, linearPath(i, 'o_proj'), merged, hook); // [batch·seq, hidden]

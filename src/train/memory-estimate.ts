@@ -32,6 +32,12 @@ const PER_INTERMEDIATE = 25.3;
  */
 const TAPE_SCALE = 0.81;
 const PER_SCORE = 5.1;
+/**
+ * Floats per token and unit of q + kv width that the composite RoPE's tape keeps and the one-kernel RoPE's does not
+ * (backend/kernels/rope-wasm.ts, on wasm): measured on one SmolLM2-wide layer (q 576, kv 192, int4, checkpointed)
+ * on wasm as 2.56, 5.11 and 10.22 MB less at seq 128, 256 and 512, 19 968 bytes a token.
+ */
+const ONE_KERNEL_ROPE_SAVING = 6.5;
 /** [chunk, vocab] blocks alive at the LM head's peak: logits or softmax, one-hot (int and float), their difference. */
 const HEAD_BLOCKS = 4;
 /**
@@ -66,6 +72,8 @@ export interface TrainingMemoryInput {
   checkpointing?: boolean;
   /** LoRA dropout > 0: every adapted module keeps a mask and a masked copy of its input. */
   dropout?: boolean;
+  /** RoPE runs as one kernel (`ropeKernelAvailable()`): default where `backend` is 'wasm'. */
+  oneKernelRope?: boolean;
 }
 
 export interface TrainingMemory {
@@ -87,10 +95,12 @@ export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInpu
   const kv = c.kvHeads * c.headDim;
   // Dropout on all-linear targets: mask + masked input for q,k,v,gate,up (hidden wide), o (q wide), down (intermediate).
   const dropoutPerToken = input.dropout ? 2 * (5 * c.hidden + q + c.intermediate) : 0;
+  const ropeSaving = (input.oneKernelRope ?? input.backend === 'wasm') ? ONE_KERNEL_ROPE_SAVING * (q + kv) : 0;
   const perLayer =
     TAPE_SCALE *
       tokens *
-      (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) +
+      (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) -
+    tokens * ropeSaving +
     PER_SCORE * input.batch * c.heads * input.seqLen * input.seqLen;
   const head = HEAD_BLOCKS * Math.min(labels, headChunkRows(c.vocab)) * c.vocab;
   // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and the LM head's

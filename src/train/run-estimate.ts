@@ -62,6 +62,8 @@ export interface RunEstimateInput {
   checkpointing: boolean;
   /** The backend the run computes on ('wasm' promises heap bytes, see `estimateTrainingMemory`). */
   backend: string;
+  /** RoPE as one kernel (default: on wasm), see `estimateTrainingMemory`. */
+  oneKernelRope?: boolean;
 }
 
 /** Peak memory of one training step of `lora` on `base` with these settings. */
@@ -85,6 +87,7 @@ export function estimateRunMemory(
     checkpointing: o.checkpointing,
     dropout: lora.dropout > 0,
     backend: o.backend,
+    oneKernelRope: o.oneKernelRope,
   });
   return { memory, seqLen, trainableParameters: trainable };
 }

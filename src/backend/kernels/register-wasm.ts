@@ -13,6 +13,7 @@ import { registerGenerationOps } from './generation-ops-wasm';
 import { registerDecodeAttention } from './decode-attention-wasm';
 import { registerLowRankAdd } from './low-rank-add-wasm';
 import { registerAdamW } from './adamw-wasm';
+import { registerRope } from './rope-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
 import { castWasmConfig, identityWasmConfig } from './identity-wasm';
 import { readWasmInternals } from './wasm-heap-views';
@@ -46,6 +47,7 @@ export function registerWasmKernelOverrides(): boolean {
   registerDecodeAttention();
   registerLowRankAdd();
   registerAdamW();
+  registerRope();
   return true;
 }
 

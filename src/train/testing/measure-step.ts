@@ -4,6 +4,7 @@
  * GPU buffer bytes on WebGPU).
  */
 import { withMemoryPeak, type MemoryPeak } from '../../backend/memory-probe';
+import { ropeKernelAvailable } from '../../backend/kernels/rope-wasm';
 import { tf } from '../../backend/tf';
 import { specsOf } from '../../lora/config';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
@@ -75,6 +76,7 @@ export async function measureLoraStep(
         checkpointing: o.checkpointing,
         // The backend's tensor bytes (never the wasm heap factor: peaks here are tensors).
         backend: tf.getBackend() === 'webgpu' ? 'webgpu' : 'cpu',
+        oneKernelRope: ropeKernelAvailable(),
       }).memory;
       const r = await trainer.run();
       return { estimate, loss: r.metrics[0].loss };
