@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerWasmKernelOverrides } from './kernels/register-wasm';
+import { lightenMultiplyGradient } from './multiply-gradient';
 import { lightenSavedTensors } from './saved-tensors';
 import { tf } from './tf';
 
@@ -19,6 +20,7 @@ export async function initNodeBackend(name: NodeBackendName = 'wasm'): Promise<N
   // which the CLI would otherwise print into its output.
   tf.enableProdMode();
   lightenSavedTensors();
+  lightenMultiplyGradient();
   if (name === 'wasm') {
     try {
       const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
