@@ -1,7 +1,7 @@
 /**
  * The CLI's command registry and its one error path: a user error (bad flag, bad file, bad config) prints one
- * line `error: …` and exits 1; anything else is a bug and prints its stack. `main.ts` only calls {@link runCli},
- * so tests run the exact same path in-process.
+ * line `error: …` and exits 1; anything else is a bug and prints its stack. `main.ts` only turns relaxed SIMD on and
+ * calls {@link runCli}, so tests run the same path in-process.
  */
 import { HubError } from '../spec/hub-errors';
 import { CheckpointError } from '../model/checkpoint';

@@ -2,6 +2,7 @@ import { BACKEND_PREFERENCES, type BackendPreference } from '../../backend/repor
 import { tf } from '../../backend/tf';
 import { installNodeWebGpu, nodeEngineDeps } from '../../engine/deps.node.js';
 import { LocalEngine } from '../../engine/local-engine';
+import { relaxedSimdSupported } from '../../quant/kernels/wasm/gemv-wasm';
 import { CliError, flag, parseFlags, type CliCommand } from '../command';
 
 function isPreference(v: string): v is BackendPreference {
@@ -30,6 +31,8 @@ export const envCommand: CliCommand = {
       node: process.version,
       threads: report.threads,
       simd: report.wasm?.simd ?? null,
+      // Our kernels' build on wasm: relaxed SIMD (as Chromium runs them) or plain SIMD
+      relaxedSimd: report.backend === 'wasm' ? relaxedSimdSupported() : null,
       adapter: report.adapter
         ? `${report.adapter.vendor} ${report.adapter.architecture} ${report.adapter.description}`.trim()
         : null,
