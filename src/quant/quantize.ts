@@ -27,32 +27,20 @@ export function quantize(
   }
 }
 
-/** int8: codes in [-127, 127], scale = absmax / 127. */
-export function quantizeInt8(
-  weight: Float32Array,
-  shape: Shape,
-  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
-): PackedWeight {
-  return quantizeGrouped(weight, shape, 'int8', groupSize);
+/** Packs [out, in] weights as one of the scaled modes. */
+function groupedQuantizer(mode: 'int8' | 'int4' | 'nf4') {
+  return (weight: Float32Array, shape: Shape, groupSize: GroupSize = DEFAULT_GROUP_SIZE): PackedWeight =>
+    quantizeGrouped(weight, shape, mode, groupSize);
 }
+
+/** int8: codes in [-127, 127], scale = absmax / 127. */
+export const quantizeInt8 = groupedQuantizer('int8');
 
 /** int4: codes in [-7, 7] (-8 unused, keeping zero exact and the range symmetric), scale = absmax / 7. */
-export function quantizeInt4(
-  weight: Float32Array,
-  shape: Shape,
-  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
-): PackedWeight {
-  return quantizeGrouped(weight, shape, 'int4', groupSize);
-}
+export const quantizeInt4 = groupedQuantizer('int4');
 
 /** NF4: scale = absmax of the group, code = index of the nearest NormalFloat level of w / absmax. */
-export function quantizeNf4(
-  weight: Float32Array,
-  shape: Shape,
-  groupSize: GroupSize = DEFAULT_GROUP_SIZE,
-): PackedWeight {
-  return quantizeGrouped(weight, shape, 'nf4', groupSize);
-}
+export const quantizeNf4 = groupedQuantizer('nf4');
 
 /** f16: half floats 2 per word (round to nearest even, saturating at ±65504; NaN/±Inf rejected); no scales. */
 export function quantizeF16(
