@@ -25,7 +25,7 @@ const MODES: readonly QuantMode[] = ['f32', 'int4'];
 function trainShapes(quick: boolean): Array<{ model: BenchModelName; seq: number; runs: number }> {
   return [
     { model: 'small', seq: TRAIN_SEQ, runs: quick ? 3 : 5 },
-    { model: 'smollm2-135m', seq: quick ? 32 : 64, runs: quick ? 2 : 3 },
+    { model: 'smollm2-135m', seq: quick ? 32 : 64, runs: quick ? 2 : 5 },
   ];
 }
 
