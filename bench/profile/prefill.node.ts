@@ -2,11 +2,11 @@
  * One prompt's prefill on wasm (Node, 1 thread) as `generate` runs it: a real-shape checkpoint (scripts/real-shapes,
  * default smollm2-135m), `--tokens` prompt ids through the model into a KV cache inside generation, the LM head on
  * the last row, one read-back. Prints per base mode the wall time (min / median of `--runs`) and a `tf.profile` of
- * one run by kernel name (matMuls by operand shapes, `kernel-table.ts`). With `--ab causal` or `--ab lanes` each timed run alternates
- * the causal query chunks (src/model/attention.ts) or the 4-row lane-fold kernel (`wasmGemvSettings.x8Lanes`) off
- * and on, and both are printed.
+ * one run by kernel name (matMuls by operand shapes, `kernel-table.ts`). With `--ab causal`, `lanes` or `rope` each timed run alternates
+ * the causal query chunks (src/model/attention.ts), the 4-row lane-fold kernel (`wasmGemvSettings.x8Lanes`) or the
+ * one-kernel RoPE (`ropeKernelSettings`) off and on, and both are printed.
  * Run: `npx tsx bench/profile/prefill.node.ts [--model smollm2-135m] [--modes int4,int8,f32] [--tokens 512]
- *   [--runs 5] [--relaxed-simd] [--ab causal|lanes]`.
+ *   [--runs 5] [--relaxed-simd] [--ab causal|lanes|rope]`.
  */
 import { asGeneration } from '../../src/backend/generation-scope';
 import { initNodeBackend } from '../../src/backend/node';
@@ -16,6 +16,7 @@ import { causalChunkSettings } from '../../src/model/attention';
 import { folderFiles } from '../../src/model/folder-files.node.js';
 import { createLinearFactory } from '../../src/model/linear-factory';
 import { loadModel } from '../../src/model/load';
+import { ropeKernelSettings } from '../../src/backend/kernels/rope-wasm';
 import { enableRelaxedSimd } from '../../src/quant/kernels/wasm/relaxed-simd.node.js';
 import { wasmGemvSettings } from '../../src/quant/kernels/wasm/wasm-gemv-host';
 import { ensureRealShapes } from '../../scripts/real-shapes/real-shapes';
@@ -46,6 +47,7 @@ async function prefill(model: DecoderModel, ids: Int32Array): Promise<void> {
 function setSwitch(which: string, on: boolean): void {
   if (which === 'causal') causalChunkSettings.rows = on ? 128 : Infinity;
   if (which === 'lanes') wasmGemvSettings.x8Lanes = on;
+  if (which === 'rope') ropeKernelSettings.enabled = on;
 }
 
 const fmt = (ms: number[]) => {

@@ -1,5 +1,5 @@
 /**
- * Loads generation's SIMD exponentials (`generation-math-wat.ts`, assembled into
+ * Loads generation's SIMD exponentials (and RoPE, which training runs too) (`generation-math-wat.ts`, assembled into
  * `generation-math-modules.generated.ts`) against tfjs-wasm's heap, once per heap; null without wasm SIMD (callers
  * then compute in JS).
  */
@@ -14,6 +14,19 @@ export interface GenerationMath {
   exp_shift_sum(p: number, count: number, shift: number): number;
   /** y = RMSNorm(x)·w over `rows` rows of `dim` floats, dim a multiple of 4 (byte offsets; see the WAT). */
   rms_norm(x: number, w: number, y: number, rows: number, dim: number, eps: number): void;
+  /** RoPE of `rows` token rows of `heads` vectors of `dim` floats (dim a multiple of 8; see rope-wasm.ts). */
+  rope_rows(
+    x: number,
+    cos: number,
+    sin: number,
+    y: number,
+    rows: number,
+    heads: number,
+    dim: number,
+    pre: number,
+    post: number,
+    sign: number,
+  ): void;
 }
 
 const loaded = new WeakMap<WebAssembly.Memory, GenerationMath | null>();

@@ -109,10 +109,57 @@ function rmsNorm(): string {
       (br $row))))`;
 }
 
+/**
+ * `rope_rows(x, cos, sin, y, rows, heads, dim, pre, post, sign)`: rope-wasm.ts's `ropeRows` for `rows` token rows
+ * of `heads` vectors of `dim` floats (dim a multiple of 8), one cos/sin row of `dim` floats per token row: per pair
+ * of halves lo, hi (scaled by `pre` first), y_lo = lo·c + (−hi)·(sign·s), y_hi = hi·c + lo·(sign·s), then times
+ * `post`. The same f32 products and sums, in the same order, as the JS; a factor of 1 leaves a value as it is, so
+ * the JS's skipped multiplies and these agree bit for bit.
+ */
+function ropeRows(): string {
+  return `
+  (func (export "rope_rows") (param $x i32) (param $cos i32) (param $sin i32) (param $y i32) (param $rows i32)
+    (param $heads i32) (param $dim i32) (param $pre f32) (param $post f32) (param $sign f32)
+    (local $r i32) (local $h i32) (local $j i32) (local $half i32) (local $at i32) (local $t i32)
+    (local $lo v128) (local $hi v128) (local $c v128) (local $s v128) (local $vpre v128) (local $vpost v128)
+    (local.set $half (i32.shl (local.get $dim) (i32.const 1))) ;; bytes of half a vector
+    (local.set $vpre (f32x4.splat (local.get $pre)))
+    (local.set $vpost (f32x4.splat (local.get $post)))
+    (block $rows_done (loop $row
+      (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $h (i32.const 0))
+      (block $heads_done (loop $head
+        (br_if $heads_done (i32.ge_u (local.get $h) (local.get $heads)))
+        (local.set $j (i32.const 0))
+        (block $pairs_done (loop $pair
+          (br_if $pairs_done (i32.ge_u (local.get $j) (local.get $half)))
+          (local.set $at (i32.add (local.get $x) (local.get $j)))
+          (local.set $t (i32.add (local.get $cos) (local.get $j)))
+          (local.set $lo (f32x4.mul (v128.load (local.get $at)) (local.get $vpre)))
+          (local.set $hi (f32x4.mul (v128.load (i32.add (local.get $at) (local.get $half))) (local.get $vpre)))
+          (local.set $c (v128.load (local.get $t)))
+          (local.set $s (f32x4.mul (v128.load (i32.add (local.get $sin) (local.get $j))) (f32x4.splat (local.get $sign))))
+          (local.set $at (i32.add (local.get $y) (local.get $j)))
+          (v128.store (local.get $at) (f32x4.mul (f32x4.add (f32x4.mul (local.get $lo) (local.get $c))
+            (f32x4.mul (f32x4.neg (local.get $hi)) (local.get $s))) (local.get $vpost)))
+          (v128.store (i32.add (local.get $at) (local.get $half)) (f32x4.mul (f32x4.add
+            (f32x4.mul (local.get $hi) (local.get $c)) (f32x4.mul (local.get $lo) (local.get $s))) (local.get $vpost)))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $pair)))
+        (local.set $x (i32.add (local.get $x) (i32.shl (local.get $dim) (i32.const 2))))
+        (local.set $y (i32.add (local.get $y) (i32.shl (local.get $dim) (i32.const 2))))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $head)))
+      (local.set $cos (i32.add (local.get $cos) (i32.shl (local.get $dim) (i32.const 2))))
+      (local.set $sin (i32.add (local.get $sin) (i32.shl (local.get $dim) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row))))`;
+}
+
 /** The whole module for one build (no relaxed instructions: both builds are the same code). */
 export function generationMathWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${swiglu()}${expShiftSum()}${rmsNorm()}
+  ${memoryImport(build)}${swiglu()}${expShiftSum()}${rmsNorm()}${ropeRows()}
 )
 `;
 }

@@ -7,6 +7,8 @@
  * rotate-half products alone were 5% of the time (a [450, 64] · [64, 64] product per layer, far below the sizes the
  * GEMM is fast at). Here it is one pass over x.
  *
+ * In wasm SIMD (`rope_rows`, generation-math-wat.ts) where headDim is a multiple of 8, else the JS loop below.
+ *
  * Values: the composite's, bit for bit. Each output is (x_j·cos_j ± x_{j∓d/2}·sin_j), each product rounded to f32,
  * then the sum rounded (JS computes in f64, and rounding a product or sum of two f32s to f64 and then to f32 equals
  * rounding it to f32 once), then times `scale` and rounded where scale ≠ 1. The gradient of that with respect to x
@@ -17,7 +19,9 @@
  * (the gradient: scale first, then rotate by −sin). Output like x.
  */
 import { tf } from '../tf';
+import { generationMath } from './generation-math-wasm';
 import { opInput } from './generation-ops-wasm';
+import { heapOffset, readWasmInternals } from './wasm-heap-views';
 
 export const ROPE = 'LoraStudioRope';
 
@@ -97,6 +101,32 @@ const ropeConfig: tf.KernelConfig = {
     )
       throw new Error(`RoPE: shapes x ${x.shape}, cos ${cos.shape}, sin ${sin.shape} disagree`);
     const out = b.makeOutput(x.shape, 'float32'); // before the views: an allocation may grow (detach) the heap
+    const { scale, inverse } = attrs as unknown as RopeAttrs;
+    // In wasm SIMD where it loads and the halves are whole vectors (the same values as the loop, bit for bit)
+    const simd = dim % 8 === 0 ? generationMath(backend)?.rope_rows : undefined;
+    const internals = readWasmInternals(backend);
+    if (simd && internals) {
+      const [xAt, cosAt, sinAt, yAt] = [x, cos, sin, out].map((t) => heapOffset(internals, t));
+      const heads = x.shape[2];
+      const f32Scale = Math.fround(scale);
+      for (let i = 0; i < batch; i++) {
+        const table = (tableBatch === 1 ? 0 : i) * seq * dim * 4;
+        const rows = i * seq * heads * dim * 4;
+        simd(
+          xAt + rows,
+          cosAt + table,
+          sinAt + table,
+          yAt + rows,
+          seq,
+          heads,
+          dim,
+          inverse ? f32Scale : 1,
+          inverse ? 1 : f32Scale,
+          inverse ? -1 : 1,
+        );
+      }
+      return out;
+    }
     ropeRows(
       b.typedArrayFromHeap(x) as Float32Array,
       b.typedArrayFromHeap(cos) as Float32Array,
@@ -104,7 +134,7 @@ const ropeConfig: tf.KernelConfig = {
       b.typedArrayFromHeap(out) as Float32Array,
       x.shape,
       tableBatch,
-      attrs as unknown as RopeAttrs,
+      { scale, inverse },
     );
     return out;
   },
