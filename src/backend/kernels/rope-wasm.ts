@@ -39,7 +39,8 @@ interface RopeAttrs {
 }
 
 /**
- * RoPE of `x` into `y` (same layout): per row (batch, seq) one cos/sin row (`tableRow`) for all of its heads.
+ * RoPE of `x` into `y` (same layout): per token row (batch, seq) one cos/sin row, shared by its heads (one table
+ * row set for every batch row when `tableBatch` is 1).
  * `inverse` rotates by −sin after scaling (the gradient); otherwise scales after rotating.
  */
 export function ropeRows(
