@@ -43,7 +43,7 @@ interface RopeAttrs {
  * row set for every batch row when `tableBatch` is 1).
  * `inverse` rotates by −sin after scaling (the gradient); otherwise scales after rotating.
  */
-export function ropeRows(
+function ropeRows(
   x: Float32Array,
   cos: Float32Array,
   sin: Float32Array,
