@@ -17,7 +17,7 @@
 import { madd } from '../../../backend/kernels/wasm-kernel-module';
 import { GROUP_SIZES, type GroupSize } from '../../packed';
 import { columnStart, gemvParams, xAt } from './gemv-frame-wat';
-import { DECODE_NIBBLES, Q8_GROUP_HEADER_BYTES } from './gemv-q8-wat';
+import { DECODE_NIBBLES, Q8_GROUP_HEADER_BYTES, q8DotInto, q8Sums } from './gemv-q8-wat';
 
 /** Rows of x one call of the lane-fold kernel takes. */
 export const Q8_LANE_ROWS = 4;
@@ -42,15 +42,8 @@ function pairSums(a: string, b: string): string {
  * the engine has it as such: AVX-VNNI's vpdpbusd, ARM's sdot) instead of i16x8 dots and adds widened at the fold.
  */
 function step(first: boolean, dotAdd: boolean): string {
-  const dot = (r: number, plane: string, off: number, set: boolean) => {
-    const x = `(v128.load offset=${off} ${xAt(r)})`;
-    if (dotAdd) {
-      const acc = set ? '(v128.const i32x4 0 0 0 0)' : `(local.get $acc${r})`;
-      return `(local.set $acc${r} (i32x4.relaxed_dot_i8x16_i7x16_add_s ${x} ${plane} ${acc}))`;
-    }
-    const d = `(i16x8.relaxed_dot_i8x16_i7x16_s ${x} ${plane})`;
-    return `(local.set $acc${r} ${set ? d : `(i16x8.add (local.get $acc${r}) ${d})`})`;
-  };
+  const dot = (r: number, plane: string, off: number, set: boolean) =>
+    q8DotInto(`$acc${r}`, `(v128.load offset=${off} ${xAt(r)})`, plane, dotAdd, set);
   const rows = Array.from({ length: Q8_LANE_ROWS }, (_, r) => r);
   return [
     ...DECODE_NIBBLES,
@@ -63,8 +56,7 @@ function step(first: boolean, dotAdd: boolean): string {
 
 /** The group's fold: the 4 rows' exact dots as lanes, corrected, scaled, added into $sum. */
 function fold(dotAdd: boolean): string {
-  const wide = (r: number) =>
-    dotAdd ? `(local.get $acc${r})` : `(i32x4.extadd_pairwise_i16x8_s (local.get $acc${r}))`;
+  const wide = (r: number) => q8Sums(`$acc${r}`, dotAdd);
   const dots = `(i32x4.add ${shuffle32([0, 2, 4, 6], '(local.get $ab)', '(local.get $cd)')} ${shuffle32([1, 3, 5, 7], '(local.get $ab)', '(local.get $cd)')})`;
   return [
     `(local.set $ab ${pairSums(wide(0), wide(1))})`,

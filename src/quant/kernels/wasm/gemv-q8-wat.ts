@@ -41,16 +41,28 @@ export const DECODE_NIBBLES: readonly string[] = [
 ];
 
 /**
- * One 16-byte step (32 codes): both nibble planes dotted with every row of x; `dotAdd`: into i32x4 sums by
- * `i32x4.relaxed_dot_i8x16_i7x16_add_s` instead of i16x8 sums widened at the fold (see q8-dot-add-choice.ts).
+ * The 16 products of x's codes and a nibble plane added into `acc` (`set`: `acc` starts from them): by
+ * `i32x4.relaxed_dot_i8x16_i7x16_add_s` into i32x4 sums (`dotAdd`, see q8-dot-add-choice.ts), else by an i16x8 dot
+ * and add into 16-bit pair sums that `q8Sums` widens at the fold.
  */
+export function q8DotInto(acc: string, x: string, plane: string, dotAdd: boolean, set = false): string {
+  if (dotAdd) {
+    const from = set ? '(v128.const i32x4 0 0 0 0)' : `(local.get ${acc})`;
+    return `(local.set ${acc} (i32x4.relaxed_dot_i8x16_i7x16_add_s ${x} ${plane} ${from}))`;
+  }
+  const d = `(i16x8.relaxed_dot_i8x16_i7x16_s ${x} ${plane})`;
+  return `(local.set ${acc} ${set ? d : `(i16x8.add (local.get ${acc}) ${d})`})`;
+}
+
+/** The exact i32x4 sums `q8DotInto` built in `acc`: as they are (`dotAdd`), or its i16 pairs widened. */
+export function q8Sums(acc: string, dotAdd: boolean): string {
+  return dotAdd ? `(local.get ${acc})` : `(i32x4.extadd_pairwise_i16x8_s (local.get ${acc}))`;
+}
+
+/** One 16-byte step (32 codes): both nibble planes dotted with every row of x (`q8DotInto`). */
 function step(rows: number, dotAdd: boolean): string {
-  const dot = (r: number, plane: string, off: number) => {
-    const x = `(v128.load offset=${off} ${xAt(r)})`;
-    return dotAdd
-      ? `(local.set $acc${r} (i32x4.relaxed_dot_i8x16_i7x16_add_s ${x} ${plane} (local.get $acc${r})))`
-      : `(local.set $acc${r} (i16x8.add (local.get $acc${r}) (i16x8.relaxed_dot_i8x16_i7x16_s ${x} ${plane})))`;
-  };
+  const dot = (r: number, plane: string, off: number) =>
+    q8DotInto(`$acc${r}`, `(v128.load offset=${off} ${xAt(r)})`, plane, dotAdd);
   const each = (f: (r: number) => string) => Array.from({ length: rows }, (_, r) => f(r));
   return [
     ...DECODE_NIBBLES,
@@ -68,8 +80,6 @@ function step(rows: number, dotAdd: boolean): string {
  */
 export function gemvQ8Func(rows: number, groupSize: GroupSize, dotAdd = false): string {
   const each = (f: (r: number) => string) => Array.from({ length: rows }, (_, r) => f(r)).join(' ');
-  const sums = (r: number) =>
-    dotAdd ? `(local.get $acc${r})` : `(i32x4.extadd_pairwise_i16x8_s (local.get $acc${r}))`;
   return gemvFrame({
     name: `gemv_int4_q8_g${groupSize}_r${rows}${dotAdd ? 'd' : ''}`,
     // Unrolled, the multi-row kernels spill (TurboFan hoists every load): 4 rows 0.036 against 0.029 ns per MAC looped
@@ -85,7 +95,7 @@ export function gemvQ8Func(rows: number, groupSize: GroupSize, dotAdd = false): 
       madd(
         true,
         // The group's header, read back behind $xp (held in a register it crowds the multi-row kernels into spills)
-        `(f32x4.convert_i32x4_s (i32x4.add (v128.load (i32.sub ${xAt(r)} (i32.const ${Q8_GROUP_HEADER_BYTES + groupSize}))) ${sums(r)}))`,
+        `(f32x4.convert_i32x4_s (i32x4.add (v128.load (i32.sub ${xAt(r)} (i32.const ${Q8_GROUP_HEADER_BYTES + groupSize}))) ${q8Sums(`$acc${r}`, dotAdd)}))`,
         `(f32x4.splat (f32.mul (f32.load (local.get $sp)) (f32.load ${xsAt(r)})))`,
         `(local.get $row${r})`,
       ),
