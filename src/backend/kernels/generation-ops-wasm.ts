@@ -12,15 +12,10 @@
  */
 import { tf } from '../tf';
 import { generationMath } from './generation-math-wasm';
-import { heapOffset, readWasmInternals } from './wasm-heap-views';
+import { heapOffset, readWasmInternals, type HeapBackend } from './wasm-heap-views';
 
 export const RMS_NORM = 'LoraStudioRmsNorm';
 export const SWIGLU = 'LoraStudioSwiGlu';
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-}
 
 /** Input `name` of a generation op's kernel call (`op` names the op in the error). */
 export function opInput(inputs: tf.NamedTensorInfoMap, name: string, op = 'generation op'): tf.TensorInfo {

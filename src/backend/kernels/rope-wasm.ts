@@ -21,17 +21,12 @@
 import { tf } from '../tf';
 import { generationMath } from './generation-math-wasm';
 import { opInput } from './generation-ops-wasm';
-import { heapOffset, readWasmInternals } from './wasm-heap-views';
+import { heapOffset, readWasmInternals, type HeapBackend } from './wasm-heap-views';
 
 export const ROPE = 'LoraStudioRope';
 
 /** Switch for tests and benches: false keeps the composite ops. */
 export const ropeKernelSettings = { enabled: true };
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-}
 
 interface RopeAttrs {
   scale: number;

@@ -9,11 +9,7 @@
  * the stock kernel.
  */
 import { tf } from '../tf';
-
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-}
+import type { HeapBackend } from './wasm-heap-views';
 
 /**
  * Copies the box `begin`/`size` of x (row-major, `shape`) into `out`, one `set` per contiguous run: the trailing

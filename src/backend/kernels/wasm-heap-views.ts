@@ -30,6 +30,12 @@ export interface WasmBackendInternals {
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
+/** The part of tfjs-wasm's backend a kernel written over heap views uses: allocate its output, view a tensor. */
+export interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
+}
+
 /** `backend` as the wasm internals, or null when it does not look like tfjs-backend-wasm 4.x. */
 export function readWasmInternals(backend: unknown): WasmBackendInternals | null {
   const b = backend as Partial<WasmBackendInternals> | null;
