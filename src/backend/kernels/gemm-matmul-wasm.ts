@@ -4,7 +4,8 @@
  * operands are moved into place by our SIMD transpose first; a big transposed `b` (x·Wᵀ with W [out, in] as
  * stored) is not moved: the product runs as (b·aᵀ)ᵀ, W as the row operand, and only the activations and the
  * output are transposed. Nothing is packed or cached per tensor (XNNPACK keeps a packed copy of every weight it
- * multiplied), and the result is the same sum in the same order as XNNPACK's (equal in the tests).
+ * multiplied). The sums run in the same order as XNNPACK's: on the plain-SIMD build the result equals XNNPACK's,
+ * on the relaxed build (fused multiply-adds, gemm-wat.ts) it is rounded once a step instead of twice.
  */
 import { tf } from '../tf';
 import { heapScratch } from './heap-scratch';

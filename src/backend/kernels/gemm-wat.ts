@@ -11,12 +11,18 @@
  * (k × 32 bytes, copied aligned into `pack`) stays in L1 while the rows of a stream past it, or the other way
  * round when a is the bigger operand. Measured (Node 20, 1 thread) at SmolLM2's training shapes: 39–44 GFLOP/s in
  * place on tfjs-wasm's heap (44–51 for the bare tile loop on packed data), where XNNPACK in tfjs-wasm reaches 34–43
- * with its weight operand already packed. Sums in f32, multiply then add (no
- * fused multiply-add: it measured no faster here and keeps the rounding of the plain-SIMD build).
+ * with its weight operand already packed. Sums in f32 over k in order: on the relaxed-SIMD build (Chromium; the
+ * CLI and benches in Node) as fused multiply-adds, one rounding a step, on the plain-SIMD build as a multiply then an
+ * add. A step's 8 multiply-adds as 16 instructions left the loop bound by instruction issue (~31 instructions a
+ * step of 32 products); fused, the same loop ran 1.12–1.15× faster with the machine quiet and 1.24–1.36× with
+ * its other tenants busy (interleaved, 1 thread, SmolLM2's training shapes and its LM head; Node 20 on a 2-core
+ * AMD EPYC). Unrolling k measured 0.7×: V8 hoisted every load of the unrolled steps to the top and spilled.
  * Ragged edges: 1–3 leftover rows take the same tiles with fewer rows, 4 leftover columns a 4-wide tile, the last
  * 1–3 columns a 4-wide tile on a zero-padded panel that stores only its real columns (a scalar loop there took 85
  * ms of a 143 ms LM-head product at 63 columns).
  */
+
+import { madd } from './wasm-kernel-module';
 
 const ZERO = '(v128.const i32x4 0 0 0 0)';
 const ROWS = [4, 3, 2, 1] as const;
@@ -28,7 +34,7 @@ type TileWidth = 8 | 4 | 'part';
  * `$tile_{rows}_{width}(a, b, c, k, lda, ldb, ldc, cols)`: c [rows, width] = a [rows, k] · b [k, width], b a packed
  * panel; strides in bytes; `cols` used by 'part' tiles only.
  */
-function tileFunc(rows: number, width: TileWidth): string {
+function tileFunc(rows: number, width: TileWidth, relaxed: boolean): string {
   const vectors = width === 8 ? 2 : 1;
   const rowIdx = Array.from({ length: rows }, (_, i) => i);
   const vecIdx = Array.from({ length: vectors }, (_, j) => j);
@@ -45,7 +51,7 @@ function tileFunc(rows: number, width: TileWidth): string {
         `(local.set $x (v128.load32_splat (local.get $a${i})))`,
         ...vecIdx.map(
           (j) =>
-            `(local.set ${acc(i, j)} (f32x4.add (local.get ${acc(i, j)}) (f32x4.mul (local.get $x) (local.get $b${j}))))`,
+            `(local.set ${acc(i, j)} ${madd(relaxed, '(local.get $x)', `(local.get $b${j})`, `(local.get ${acc(i, j)})`)})`,
         ),
         `(local.set $a${i} (i32.add (local.get $a${i}) (i32.const 4)))`,
       ].join(' '),
@@ -166,9 +172,9 @@ function packFunc(): string {
  *   once per panel from memory took 157 ms instead of XNNPACK's 105). With `prepacked` (flags bit 1) the packing is
  *   skipped: a call with m = 0 packs b once, and the row chunks a kernel pool runs all read that one copy.
  */
-export function gemmFuncs(): string {
+export function gemmFuncs(relaxed: boolean): string {
   const tiles = ROWS.flatMap((rows) =>
-    (['8', '4', 'part'] as const).map((w) => tileFunc(rows, w === 'part' ? w : (Number(w) as 8 | 4))),
+    (['8', '4', 'part'] as const).map((w) => tileFunc(rows, w === 'part' ? w : (Number(w) as 8 | 4), relaxed)),
   ).join('');
   const rowsOf = `(select (i32.const 4) (i32.sub (local.get $m) (local.get $row)) (i32.ge_u (i32.sub (local.get $m) (local.get $row)) (i32.const 4)))`;
   const nextWidth = `(local.set $width (call $panel_width (i32.sub (local.get $n) (local.get $col))))`;

@@ -1,10 +1,13 @@
-// The few-row f32 kernels on their own memory against a float64 reference: both products, every build this engine
-// compiles (plain SIMD everywhere, relaxed where validated), odd k and n (scalar tails), k = 1, and b much longer
-// than one cache line of rows.
+// The f32 product kernels on their own memory against a float64 reference: both few-row products and the many-row
+// GEMM, both builds (plain SIMD, and relaxed with V8's flag set here as the CLI sets it), odd k and n (scalar
+// tails), k = 1, and b much longer than one cache line of rows.
+import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { ROWS_MATMUL_MODULES } from './rows-matmul-modules.generated';
 import { rowsMatMulKernels } from './rows-matmul-wasm';
 import { relaxedBuildValid } from './wasm-kernel-module';
+
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const SHAPES: Array<[m: number, k: number, n: number]> = [
   [1, 64, 185],
@@ -44,6 +47,47 @@ describe('few-row f32 wasm kernels', () => {
       }
     });
   }
+
+  // gemm_nn's two loop orders (a's tiles outside when a is the bigger), ragged rows (1–3) and columns (4-wide
+  // panels, 1–3-column tails), and k not a multiple of anything; the relaxed build's fused multiply-adds round once
+  // a step, the plain build's twice, and both stay within the reference's tolerance.
+  const GEMM_SHAPES: Array<[m: number, k: number, n: number]> = [
+    [64, 96, 72],
+    [13, 37, 31],
+    [10, 37, 14],
+    [67, 1, 63],
+    [150, 40, 11],
+    [301, 29, 63],
+  ];
+  for (const flavour of flavours) {
+    it(`gemm_nn (${flavour}) equals a float64 reference in both loop orders`, () => {
+      const memory = new WebAssembly.Memory({ initial: 16 });
+      const k = rowsMatMulKernels(memory, flavour);
+      expect(k?.flavour).toBe(flavour);
+      const f = new Float32Array(memory.buffer);
+      const [A, B, C, PACK] = [0, 40000, 80000, 120000]; // float offsets of a, b, c and the packing scratch
+      for (const [m, kk, n] of GEMM_SHAPES) {
+        for (let i = 0; i < m * kk; i++) f[A + i] = Math.sin(i * 1.3);
+        for (let i = 0; i < kk * n; i++) f[B + i] = Math.cos(i * 0.7);
+        f.fill(Number.NaN, C, C + m * n);
+        const rowsOuter = m * kk > kk * n ? 1 : 0;
+        k!.gemm_nn(4 * A, 4 * B, 4 * C, m, kk, n, kk, n, n, 4 * PACK, rowsOuter);
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            let s = 0;
+            for (let t = 0; t < kk; t++) s += f[A + i * kk + t] * f[B + t * n + j];
+            expect(Math.abs(f[C + i * n + j] - s), `[${m},${kk},${n}] (${i},${j})`).toBeLessThan(
+              1e-5 * (1 + Math.abs(s)),
+            );
+          }
+        }
+      }
+    });
+  }
+
+  it('runs both builds here (the relaxed one behind V8’s flag)', () => {
+    expect(flavours).toEqual(['simd', 'relaxed']);
+  });
 
   it('binds once per memory', () => {
     const memory = new WebAssembly.Memory({ initial: 1 });

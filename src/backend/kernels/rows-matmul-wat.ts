@@ -136,7 +136,7 @@ function mmNn(relaxed: boolean): string {
 /** The whole module for one build. */
 export function rowsMatMulWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${mmNt(build.relaxed)}${mmNn(build.relaxed)}${transposeFunc(false)}${gemmFuncs()}
+  ${memoryImport(build)}${mmNt(build.relaxed)}${mmNn(build.relaxed)}${transposeFunc(false)}${gemmFuncs(build.relaxed)}
 )
 `;
 }
