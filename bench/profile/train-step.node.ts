@@ -4,7 +4,7 @@
  * (`loraStepper`). Prints the step's wall time and `tf.profile`'s kernel times per kernel name (BatchMatMul split
  * by operand shapes, the products that cost what). Kernel times nest ('unnamed scope' and the packed kernels are
  * timed around the kernels they run), so the lines overlap.
- * Run: `nice -n 19 npx tsx bench/profile/train-step.node.ts [--model smollm2-135m] [--seq 64] [--modes f32,int4]`.
+ * Run: `nice -n 19 npx tsx bench/profile/train-step.node.ts [--model smollm2-135m] [--seq 64] [--modes f32,int4] [--relaxed-simd]`.
  */
 import { initNodeBackend } from '../../src/backend/node';
 import type { QuantMode } from '../../src/model';
@@ -12,6 +12,7 @@ import { createLinearFactory } from '../../src/model/linear-factory';
 import type { BenchModelName } from '../core/types';
 import { benchModelConfig, buildModel, randomWeights } from '../models/bench-models';
 import { loraStepper } from '../suites/train';
+import { enableRelaxedSimd } from '../../src/quant/kernels/wasm/relaxed-simd.node.js';
 import { kernelTable, printKernelTable } from './kernel-table';
 
 function arg(name: string, fallback: string): string {
@@ -20,6 +21,8 @@ function arg(name: string, fallback: string): string {
 }
 
 async function main(): Promise<void> {
+  // Our kernels' relaxed-SIMD build, as Chromium and the `peers` bench run them (Node 20 has it behind a flag)
+  if (process.argv.includes('--relaxed-simd') && !enableRelaxedSimd()) throw new Error('no relaxed SIMD here');
   await initNodeBackend('wasm');
   const name = arg('model', 'smollm2-135m') as BenchModelName;
   const seq = Number(arg('seq', '64'));
