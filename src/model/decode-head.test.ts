@@ -48,16 +48,16 @@ describe('decode LM head (wasm)', () => {
     });
   }
 
-  it('over a packed base, generation reads an int8 copy of a large head: logits within int8 rounding, built once, freed before training', async () => {
+  it('over a packed base, generation reads an int8 copy of the head, small or large: logits within int8 rounding, built once, freed before training', async () => {
     const base = tf.memory().numTensors;
     // The layers with x as 16-bit integers, so the head's rounding is what shows (where relaxed SIMD runs, int4
     // layers would take x as 8-bit integers: gemv-q8.test.ts)
     wasmGemvSettings.int4X8 = false;
     const m = await loadModel(modelFixtureFiles('llama-tied'), { linearFactory: createLinearFactory('int4') });
-    m.decodeHeadMaxValues = 0; // every head counts as large here
+    expect(m.config.vocab * m.config.hidden).toBeLessThanOrEqual(m.decodeHeadMaxValues); // a small head
     const ids = [1, 5, 77, 31, 2];
-    const exact = await stepLogits(m, ids, 9); // outside generation: the f32 head
-    const loaded = tf.memory().numTensors;
+    const exact = await stepLogits(m, ids, 9); // outside generation: the f32 head (its transposed copy: small)
+    const loaded = tf.memory().numTensors; // with that copy
     const fast = await stepLogits(m, ids, 9, true);
     expect(tf.memory().numTensors).toBe(loaded + 2); // the int8 head's codes and scales, kept
     const scale = Math.max(...Array.from(exact, Math.abs));
@@ -67,10 +67,10 @@ describe('decode LM head (wasm)', () => {
     expect(tf.memory().numTensors).toBe(loaded + 2); // built once
     expect(await stepLogits(m, ids, 9)).toEqual(exact); // scoring keeps the f32 head
     m.releaseDecodeCopies();
-    expect(tf.memory().numTensors).toBe(loaded);
+    expect(tf.memory().numTensors).toBe(loaded - 1); // both copies gone: the int8 one and the transposed one
     m.decodeCopies = false; // as during a training run: generation reads the f32 head, builds nothing
     const during = await stepLogits(m, ids, 9, true);
-    expect(tf.memory().numTensors).toBe(loaded);
+    expect(tf.memory().numTensors).toBe(loaded - 1);
     // Only the layers' generation kernels (x as 16-bit integers) move it, far less than the int8 head did.
     expect(maxAbsDiff(during, exact) / scale).toBeLessThan(1e-3);
     expect(maxAbsDiff(during, exact)).toBeLessThan(maxAbsDiff(fast, exact) / 4);
@@ -91,6 +91,7 @@ describe('decode LM head (wasm)', () => {
   it('the generation estimate counts the copy the backend will hold', () => {
     expect(decodeHeadCopyBytes(49152, 576, true, 'wasm', 'f32')).toBe(49152 * (576 + 9 * 4)); // int8 + a scale per 64
     expect(decodeHeadCopyBytes(4096, 256, false, 'wasm', 'f32')).toBe(4 * 4096 * 256); // the transposed f32 copy
+    expect(decodeHeadCopyBytes(4096, 256, true, 'wasm', 'f32')).toBe(4096 * (256 + 4 * 4)); // int8 over a packed base
     expect(decodeHeadCopyBytes(49152, 576, false, 'wasm', 'f32')).toBe(0);
     expect(decodeHeadCopyBytes(49152, 576, true, 'webgpu', 'f16')).toBe(0);
   });

@@ -1,17 +1,19 @@
 /**
  * Decode-only copies of the f32 LM head on wasm, built on first use and owned by the model (`DecodeHeadCopies`):
  *
- * - **Small heads** (≤ `DECODE_HEAD_MAX_VALUES`), any base, any forward of ≤ 4 rows: the head transposed. XNNPACK
- *   packs a matMul's right operand once per tensor and keeps it, so x·headᵀ from [hidden, vocab] runs its GEMM at
- *   full width, while from [vocab, hidden] it must run as (head·xᵀ)ᵀ with a one-column right operand (the small
- *   bench model's 4096-token head: ~1 ms → ~0.15 ms per token, Node).
- * - **Large heads** in generation over a packed base: an int8 copy. A decode step reads the whole
- * head: SmolLM2-135M's tied 49 152 × 576 f32 table is 113 MB per token (3.8 ms of a 16.5 ms int4 step), Qwen2.5's
- * 151 936 × 896 is 545 MB. As int8 (one scale per 64 columns) it is a quarter of that, and the integer-dot GEMV
- * reads it with x as 16-bit integers (quant/kernels/wasm/gemv-q16-wat.ts) — llama.cpp's trade too (its Q4_0 models
- * carry a quantized output matrix). Only generation uses it (`DecoderModel.headProduct`); scoring and training keep
- * the f32 head. Costs 26% of the head's bytes while it exists: `estimateDecodeHeadBytes` counts it in the
- * generation estimate, and the model drops it before training (`releaseDecodeCopies`).
+ * - **Generation over a packed base**, any head: an int8 copy. A decode step reads the whole head: SmolLM2-135M's
+ *   tied 49 152 × 576 f32 table is 113 MB per token (3.8 ms of a 16.5 ms int4 step), Qwen2.5's 151 936 × 896 is
+ *   545 MB. As int8 (one scale per 64 columns) it is a quarter of that, and the integer-dot GEMV reads it with x as
+ *   16-bit integers (quant/kernels/wasm/gemv-q16-wat.ts) — llama.cpp's trade too (its Q4_0 models carry a quantized
+ *   output matrix). Small heads too: the demo model's 4096 × 256 head took 0.15–0.18 ms of a ~1 ms int4 decode
+ *   step as the transposed f32 copy below, as much as its four layers' int4 products. Only generation uses it
+ *   (`DecoderModel.headProduct`); scoring and training keep the f32 head. Costs 26% of the head's bytes while it
+ *   exists: `decodeHeadCopyBytes` counts it in the generation estimate, and the model drops it before training
+ *   (`releaseDecodeCopies`).
+ * - **Small heads** (≤ `DECODE_HEAD_MAX_VALUES`) otherwise (an f32 base, or outside generation), any forward of ≤ 4
+ *   rows: the head transposed. XNNPACK packs a matMul's right operand once per tensor and keeps it, so x·headᵀ from
+ *   [hidden, vocab] runs its GEMM at full width, while from [vocab, hidden] it must run as (head·xᵀ)ᵀ with a
+ *   one-column right operand (the small bench model's 4096-token head: ~1 ms → ~0.15 ms per token, Node).
  */
 import { inGeneration } from '../backend/generation-scope';
 import { tf, type Tensor2D } from '../backend/tf';
@@ -63,8 +65,8 @@ export function decodeHeadCopyBytes(
   embeddings: 'f32' | 'f16',
 ): number {
   if (backend !== 'wasm' || embeddings !== 'f32') return 0;
-  if (vocab * hidden <= DECODE_HEAD_MAX_VALUES) return 4 * vocab * hidden;
-  return packedBase ? packedByteSize([vocab, hidden], 'int8', 64) : 0;
+  if (packedBase) return packedByteSize([vocab, hidden], 'int8', 64);
+  return vocab * hidden <= DECODE_HEAD_MAX_VALUES ? 4 * vocab * hidden : 0;
 }
 
 /** Rows (one per sequence in generation) up to which the int8 copy serves the head. */
@@ -86,14 +88,14 @@ export class DecodeHeadCopies {
   product(rows: Tensor2D, head: Tensor2D, maxTransposedValues: number, packedBase: boolean): Tensor2D | null {
     if (tf.getBackend() !== 'wasm') return null;
     const n = rows.shape[0];
-    if (head.size <= maxTransposedValues) {
-      if (n > MAX_TRANSPOSED_ROWS) return null;
-      if (!this.transposed) this.transposed = tf.keep(tf.transpose(head) as Tensor2D); // [hidden, vocab]
-      return tf.matMul(rows, this.transposed) as Tensor2D; // [n, vocab]
+    if (packedBase && inGeneration() && n <= MAX_QUANTIZED_ROWS) {
+      this.quantized ??= buildDecodeHead(head);
+      return this.quantized.apply(rows); // [n, vocab]
     }
-    if (!packedBase || n > MAX_QUANTIZED_ROWS || !inGeneration()) return null; // an f32 base keeps its f32 head
-    this.quantized ??= buildDecodeHead(head);
-    return this.quantized.apply(rows); // [n, vocab]
+    // An f32 base keeps its f32 head: transposed where small, as stored where large
+    if (head.size > maxTransposedValues || n > MAX_TRANSPOSED_ROWS) return null;
+    if (!this.transposed) this.transposed = tf.keep(tf.transpose(head) as Tensor2D); // [hidden, vocab]
+    return tf.matMul(rows, this.transposed) as Tensor2D; // [n, vocab]
   }
 
   release(): void {
