@@ -103,18 +103,26 @@ function loopedSteps(step: string): string {
 }
 
 /**
- * A group's `count` steps in a row. With several rows of x (`split`), each step after the first sits behind a
- * branch that is always taken ($out > 0 inside the column loop) but that V8 cannot see through: as one block,
- * TurboFan issues all of a group's loads of x before any arithmetic and spills what the registers cannot hold (see
- * gemv-q8-lanes-wat.ts' `afterBranch`). Measured (interleaved, Node 20, SmolLM2's [1536, 576]): the 4-row 16-bit
+ * `body` behind a branch that is always taken ($out > 0 inside the column loop) but that V8 cannot see through,
+ * for a group's steps after its first. Without it a group's steps are one block, and TurboFan issues all of the
+ * group's loads of x first before any arithmetic, holding them in registers: in the 4-row lane kernel
+ * (gemv-q8-lanes-wat.ts, 16 loads at group size 64) 5 spilled to the stack and came back, and the group's f32 sum
+ * with them, ~130 instructions a group; behind the branch each step's loads sit beside its dots (~100, no spills).
+ */
+export function afterBranch(body: string): string {
+  return `(if (local.get $out) (then
+            ${body}))`;
+}
+
+/**
+ * A group's `count` steps in a row; with several rows of x (`split`) each after the first `afterBranch`. Measured
+ * (interleaved, Node 20, AMD EPYC, SmolLM2's [1536, 576]): the 4-row lane kernel 1.07–1.14×, the 4-row 16-bit
  * kernels 1.46× (int8) and 1.19× (int4) faster; one row has no such pressure (0.93–1.0×), so it stays one block.
  */
 function unrolledSteps(step: string, count: number, split: boolean): string {
   const advance = `(local.set $wp (i32.add (local.get $wp) (i32.const 16)))`;
   return Array.from({ length: count }, (_, k) =>
-    k === 0 || !split
-      ? `${step}\n          ${advance}`
-      : `(if (local.get $out) (then\n          ${step}\n          ${advance}))`,
+    k === 0 || !split ? `${step}\n          ${advance}` : afterBranch(`${step}\n          ${advance}`),
   ).join('\n          ');
 }
 

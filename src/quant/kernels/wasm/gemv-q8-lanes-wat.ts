@@ -16,7 +16,7 @@
  */
 import { madd } from '../../../backend/kernels/wasm-kernel-module';
 import { GROUP_SIZES, type GroupSize } from '../../packed';
-import { columnStart, gemvParams, xAt } from './gemv-frame-wat';
+import { afterBranch, columnStart, gemvParams, xAt } from './gemv-frame-wat';
 import { DECODE_NIBBLES, Q8_GROUP_HEADER_BYTES, q8DotInto, q8Sums } from './gemv-q8-wat';
 
 /** Rows of x one call of the lane-fold kernel takes. */
@@ -52,18 +52,6 @@ function step(first: boolean, dotAdd: boolean): string {
     `(local.set $xp (i32.add (local.get $xp) (i32.const 32)))`,
     `(local.set $wp (i32.add (local.get $wp) (i32.const 16)))`,
   ].join('\n            ');
-}
-
-/**
- * `body` behind a branch that is always taken ($out > 0 inside the column loop) but that V8 cannot see through.
- * Without it a group's steps are one block, and TurboFan issues all of the group's loads of x first (16 at group
- * size 64) before any dot, holding them in registers: 5 spilled to the stack and came back, and the group's f32 sum
- * with them, ~130 instructions a group. Behind the branch each step's loads sit beside its dots (~100, no spills):
- * the kernel ran 1.07–1.14× faster at SmolLM2's prefill shapes (interleaved, Node 20, AMD EPYC).
- */
-function afterBranch(body: string): string {
-  return `(if (local.get $out) (then
-            ${body}))`;
 }
 
 /** The group's fold: the 4 rows' exact dots as lanes, corrected, scaled, added into $sum. */
