@@ -43,14 +43,14 @@ function agreement(a: readonly number[], b: readonly number[]): number {
   return same / n;
 }
 
-/** Reports the pair's figures; returns our decode rate (for int4 ÷ our f32). */
+/** Reports the pair's figures. */
 export function reportDecodePair(
   ctx: SuiteContext,
   spec: { label: string; key: string },
   mode: QuantMode,
   peer: ModelGgufType,
   t: DecodePairTimings,
-): Summary {
+): void {
   const { key } = spec;
   const steps = t.oursIds.length - 1; // the first token comes from the prompt pass on both sides
   const oursRate = rate(t.oursMs, steps);
@@ -160,5 +160,4 @@ export function reportDecodePair(
       true,
     ),
   );
-  return oursRate;
 }
