@@ -19,6 +19,36 @@ const SHAPES: Array<[m: number, k: number, n: number]> = [
   [1, 3, 9],
 ];
 
+/** Float offsets of a product's operands and result in the test's memory. */
+interface At {
+  A: number;
+  B: number;
+  C: number;
+}
+
+/** a [m, k] and the k·n floats of b, at their offsets, with the test's values. */
+function fillOperands(f: Float32Array, at: At, m: number, kk: number, n: number): void {
+  for (let i = 0; i < m * kk; i++) f[at.A + i] = Math.sin(i * 1.3);
+  for (let i = 0; i < n * kk; i++) f[at.B + i] = Math.cos(i * 0.7);
+}
+
+/** c [m, n] equals Σ_t a[i, t]·b[bAt(t, j)], summed in float64, within 1e-5 of 1 + |sum|. */
+function expectReference(
+  f: Float32Array,
+  at: At,
+  [m, kk, n]: readonly [number, number, number],
+  bAt: (t: number, j: number) => number,
+  label: string,
+): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < kk; t++) s += f[at.A + i * kk + t] * f[at.B + bAt(t, j)];
+      expect(Math.abs(f[at.C + i * n + j] - s), `${label} (${i},${j})`).toBeLessThan(1e-5 * (1 + Math.abs(s)));
+    }
+  }
+}
+
 describe('few-row f32 wasm kernels', () => {
   const flavours = relaxedBuildValid(ROWS_MATMUL_MODULES) ? (['simd', 'relaxed'] as const) : (['simd'] as const);
   for (const flavour of flavours) {
@@ -29,20 +59,12 @@ describe('few-row f32 wasm kernels', () => {
       const f = new Float32Array(memory.buffer);
       const [A, B, C] = [0, 20000, 100000]; // float offsets of a, b, c
       for (const [m, kk, n] of SHAPES) {
-        for (let i = 0; i < m * kk; i++) f[A + i] = Math.sin(i * 1.3);
-        for (let i = 0; i < n * kk; i++) f[B + i] = Math.cos(i * 0.7);
+        fillOperands(f, { A, B, C }, m, kk, n);
         for (const nt of [true, false]) {
           f.fill(Number.NaN, C, C + m * n);
           (nt ? k!.mm_nt : k!.mm_nn)(4 * A, 4 * B, 4 * C, m, kk, n);
-          for (let i = 0; i < m; i++) {
-            for (let j = 0; j < n; j++) {
-              let s = 0;
-              for (let t = 0; t < kk; t++) s += f[A + i * kk + t] * f[B + (nt ? j * kk + t : t * n + j)];
-              expect(Math.abs(f[C + i * n + j] - s), `${nt ? 'nt' : 'nn'} [${m},${kk},${n}] (${i},${j})`).toBeLessThan(
-                1e-5 * (1 + Math.abs(s)),
-              );
-            }
-          }
+          const bAt = nt ? (t: number, j: number) => j * kk + t : (t: number, j: number) => t * n + j;
+          expectReference(f, { A, B, C }, [m, kk, n], bAt, `${nt ? 'nt' : 'nn'} [${m},${kk},${n}]`);
         }
       }
     });
@@ -67,20 +89,11 @@ describe('few-row f32 wasm kernels', () => {
       const f = new Float32Array(memory.buffer);
       const [A, B, C, PACK] = [0, 40000, 80000, 120000]; // float offsets of a, b, c and the packing scratch
       for (const [m, kk, n] of GEMM_SHAPES) {
-        for (let i = 0; i < m * kk; i++) f[A + i] = Math.sin(i * 1.3);
-        for (let i = 0; i < kk * n; i++) f[B + i] = Math.cos(i * 0.7);
+        fillOperands(f, { A, B, C }, m, kk, n);
         f.fill(Number.NaN, C, C + m * n);
         const rowsOuter = m * kk > kk * n ? 1 : 0;
         k!.gemm_nn(4 * A, 4 * B, 4 * C, m, kk, n, kk, n, n, 4 * PACK, rowsOuter);
-        for (let i = 0; i < m; i++) {
-          for (let j = 0; j < n; j++) {
-            let s = 0;
-            for (let t = 0; t < kk; t++) s += f[A + i * kk + t] * f[B + t * n + j];
-            expect(Math.abs(f[C + i * n + j] - s), `[${m},${kk},${n}] (${i},${j})`).toBeLessThan(
-              1e-5 * (1 + Math.abs(s)),
-            );
-          }
-        }
+        expectReference(f, { A, B, C }, [m, kk, n], (t, j) => t * n + j, `[${m},${kk},${n}]`);
       }
     });
   }
