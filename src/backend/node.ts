@@ -6,8 +6,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { registerWasmKernelOverrides } from './kernels/register-wasm';
-import { lightenMultiplyGradient } from './multiply-gradient';
-import { lightenSavedTensors } from './saved-tensors';
+import { lightenGradients } from './lighter-gradients';
 import { tf } from './tf';
 
 export type NodeBackendName = 'wasm' | 'cpu';
@@ -19,8 +18,7 @@ export async function initNodeBackend(name: NodeBackendName = 'wasm'): Promise<N
   // Production mode silences tfjs's console banners ("Hi, looks like you are running TensorFlow.js in Node.js"),
   // which the CLI would otherwise print into its output.
   tf.enableProdMode();
-  lightenSavedTensors();
-  lightenMultiplyGradient();
+  lightenGradients();
   if (name === 'wasm') {
     try {
       const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');

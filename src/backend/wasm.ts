@@ -7,8 +7,7 @@ import { startKernelPool } from './kernels/kernel-pool-start';
 // Registers the GEMM's pool (the packed GEMV registers its own when the quant kernels are imported).
 import './kernels/rows-matmul-wasm';
 import { registerWasmKernelOverrides } from './kernels/register-wasm';
-import { lightenMultiplyGradient } from './multiply-gradient';
-import { lightenSavedTensors } from './saved-tensors';
+import { lightenGradients } from './lighter-gradients';
 import { backendMemory, readWasmInternals } from './kernels/wasm-heap-views';
 import { tf } from './tf';
 
@@ -80,8 +79,7 @@ export async function initWasmBackend(paths: string | WasmBinaryPaths, threads?:
   await tf.ready();
   // Transposed and batched matMuls on XNNPACK (stock wasm runs them in a scalar loop).
   registerWasmKernelOverrides();
-  lightenSavedTensors();
-  lightenMultiplyGradient();
+  lightenGradients();
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const xnnThreads = wasm.getThreadsCount();
   const internals = readWasmInternals(tf.backend());

@@ -3,8 +3,7 @@
  * `GPUDevice` to watch for faults, ask for the adapter's full limits and shader-f16, and can report what we got.
  * Our WGSL kernels (src/quant) run on the same device through {@link currentGpuDevice}.
  */
-import { lightenMultiplyGradient } from './multiply-gradient';
-import { lightenSavedTensors } from './saved-tensors';
+import { lightenGradients } from './lighter-gradients';
 import { tf } from './tf';
 import { GpuWatch } from './gpu-watch';
 import { registerWebGpuKernelOverrides } from './kernels/register-webgpu';
@@ -40,8 +39,7 @@ export async function initWebGpuBackend(adapter: GPUAdapter): Promise<GPUDevice>
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   // After the package's own registrations, which would otherwise win.
   registerWebGpuKernelOverrides();
-  lightenSavedTensors();
-  lightenMultiplyGradient();
+  lightenGradients();
   const requiredFeatures: GPUFeatureName[] = [];
   for (const f of ['shader-f16', 'timestamp-query'] as const) {
     if (adapter.features.has(f)) requiredFeatures.push(f);
