@@ -8,6 +8,8 @@
 import { tf, type Tensor2D } from '../backend/tf';
 import type { AdapterHook, BaseOutput, LowRankTerm } from '../model/linear';
 import type { Rng } from '../util/rng';
+import { dropoutKeep, dropoutMaskFromSeed, dropoutSeed, dropoutThreshold } from '../util/dropout-stream';
+import { fusedLoraDelta, loraDeltaAvailable } from '../backend/kernels/lora-delta-wasm';
 import { checkRankFits, isTargeted, moduleSettings, type LinearSpec, type ModuleSettings } from './config';
 import { validateLoraConfig, type LoraConfig } from '../spec/lora-config';
 import { baseProductOf, doraDelta, magnitudeScale, type DoraParts } from './dora';
@@ -45,27 +47,11 @@ function initialA(config: LoraConfig, rank: number, inFeatures: number, rng: Rng
 }
 
 /**
- * Inverted-dropout mask like nn.Dropout (keep with probability 1−p, kept values scaled by 1/(1−p)). The elements
- * come from a local xorshift128 stream seeded by four draws of `rng`, ~5× faster than one `rng` call per element
- * (a step of a 30-layer model draws ~10⁸ of them) and exactly as reproducible from the run's dropout state.
+ * Inverted-dropout mask like nn.Dropout (keep with probability 1−p, kept values scaled by 1/(1−p)), seeded by 16
+ * draws of `rng`: the same mask the one-kernel wasm path makes from the same draws (src/util/dropout-stream.ts).
  */
 export function dropoutMask(n: number, p: number, rng: Rng): Float32Array {
-  const mask = new Float32Array(n);
-  const threshold = p * 4294967296;
-  const keep = 1 / (1 - p);
-  let a = rng.next() | 0;
-  let b = rng.next() | 0;
-  let c = rng.next() | 0;
-  let d = rng.next() | 1; // never the all-zero state
-  for (let i = 0; i < n; i++) {
-    const t = a ^ (a << 11);
-    a = b;
-    b = c;
-    c = d;
-    d = d ^ (d >>> 19) ^ (t ^ (t >>> 8));
-    mask[i] = d >>> 0 < threshold ? 0 : keep;
-  }
-  return mask;
+  return dropoutMaskFromSeed(n, p, dropoutSeed(rng));
 }
 
 export class LoraAdapter implements AdapterHook {
@@ -175,6 +161,21 @@ export class LoraAdapter implements AdapterHook {
       const delta = doraDelta(g, baseProductOf(base.linear, base.y, x, input), up, m.scale); // [rows, out]
       return (weight === 1 ? delta : delta.mul(weight)) as Tensor2D;
     });
+  }
+
+  /**
+   * `base.y` + this module's delta as one op (lora-delta-wasm.ts) where the backend runs it: plain LoRA (not DoRA)
+   * on wasm; null otherwise. Draws the same dropout seed as `delta`, so both give the same mask.
+   */
+  addDelta(path: string, x: Tensor2D, base: BaseOutput): Tensor2D | null {
+    const m = this.modules.get(path);
+    if (!m || m.dora || !loraDeltaAvailable()) return null;
+    const p = this.config.dropout;
+    const rng = this.training && p > 0 ? this.dropoutRng : null;
+    const dropout = rng
+      ? { threshold: dropoutThreshold(p), keep: dropoutKeep(p), seed: dropoutSeed(rng) }
+      : { threshold: 0, keep: 1, seed: [] };
+    return fusedLoraDelta(base.y, x, m.loraA, m.loraB, { scale: m.scale, ...dropout });
   }
 
   private dropped(x: Tensor2D): Tensor2D {

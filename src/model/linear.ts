@@ -48,6 +48,11 @@ export interface AdapterHook {
    * is anything else (then `delta` is the only way). Optional: hooks without it always go through `delta`.
    */
   lowRankTerms?(path: string): LowRankTerm[] | null;
+  /**
+   * `base.y` plus the delta for `path` as one op, where the hook and the backend have one (plain LoRA on wasm);
+   * null otherwise (then `delta`). Optional. The caller still owns `base.y`.
+   */
+  addDelta?(path: string, x: Tensor2D, base: BaseOutput): Tensor2D | null;
 }
 
 /** One low-rank term of an adapter delta: scale · (x·Aᵀ)·Bᵀ with a [rank, in] and b [out, rank]. */

@@ -61,6 +61,8 @@ export function project(base: Linear, path: string, x: Tensor2D, hook: AdapterHo
   // In generation on wasm a plain LoRA delta runs as one fused op per term (low-rank-add-wasm.ts)
   const terms = hook && untapedGeneration() && lowRankAddAvailable() ? (hook.lowRankTerms?.(path) ?? null) : null;
   if (terms) return terms.reduce((acc, t) => swap(acc, fusedLowRankAdd(acc, x, t.a, t.b, t.scale)), y);
+  const summed = hook?.addDelta?.(path, x, { linear: base, y });
+  if (summed) return swap(y, summed);
   const delta = hook?.delta(path, x, { linear: base, y });
   if (!delta) return y;
   const out = y.add(delta) as Tensor2D;

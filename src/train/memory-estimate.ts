@@ -38,6 +38,16 @@ const PER_SCORE = 5.1;
  * on wasm as 2.56, 5.11 and 10.22 MB less at seq 128, 256 and 512, 19 968 bytes a token.
  */
 const ONE_KERNEL_ROPE_SAVING = 6.5;
+/**
+ * Floats per token that the one-op LoRA path (backend/kernels/lora-delta-wasm.ts, plain LoRA on wasm) keeps less than
+ * the composite, per unit of the adapted modules' output widths (q + 2·kv + 2·hidden + 2·intermediate, all-linear)
+ * and, with dropout, per unit of their input widths (5·hidden + q + intermediate): the composite's scaled product,
+ * mask and masked copy and what their gradients held at the peak. Measured on one checkpointed int4 layer (r16) on
+ * wasm, the same at seq 256 and 512: at SmolLM2's widths 83 840 bytes a token less without dropout and 143 744 with
+ * 0.05 (4.04 and 3.00 per unit), at hidden 256 / q 256 / kv 128 / intermediate 1024 50 048 and 80 768 (4.07, 3.00).
+ */
+const ONE_OP_LORA_SAVING_PER_OUTPUT = 4.05;
+const ONE_OP_LORA_SAVING_PER_DROPPED_INPUT = 3.0;
 /** [chunk, vocab] blocks alive at the LM head's peak: logits or softmax, one-hot (int and float), their difference. */
 const HEAD_BLOCKS = 4;
 /**
@@ -74,6 +84,8 @@ export interface TrainingMemoryInput {
   dropout?: boolean;
   /** RoPE runs as one kernel (`ropeKernelAvailable()`): default where `backend` is 'wasm'. */
   oneKernelRope?: boolean;
+  /** Each LoRA module runs as one op (`loraDeltaAvailable()`, not DoRA): default where `backend` is 'wasm'. */
+  oneOpLora?: boolean;
 }
 
 export interface TrainingMemory {
@@ -96,11 +108,16 @@ export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInpu
   // Dropout on all-linear targets: mask + masked input for q,k,v,gate,up (hidden wide), o (q wide), down (intermediate).
   const dropoutPerToken = input.dropout ? 2 * (5 * c.hidden + q + c.intermediate) : 0;
   const ropeSaving = (input.oneKernelRope ?? input.backend === 'wasm') ? ONE_KERNEL_ROPE_SAVING * (q + kv) : 0;
+  const loraSaving =
+    (input.oneOpLora ?? input.backend === 'wasm')
+      ? ONE_OP_LORA_SAVING_PER_OUTPUT * (q + 2 * kv + 2 * c.hidden + 2 * c.intermediate) +
+        (input.dropout ? ONE_OP_LORA_SAVING_PER_DROPPED_INPUT * (5 * c.hidden + q + c.intermediate) : 0)
+      : 0;
   const perLayer =
     TAPE_SCALE *
       tokens *
       (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) -
-    tokens * ropeSaving +
+    tokens * (ropeSaving + loraSaving) +
     PER_SCORE * input.batch * c.heads * input.seqLen * input.seqLen;
   const head = HEAD_BLOCKS * Math.min(labels, headChunkRows(c.vocab)) * c.vocab;
   // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and the LM head's

@@ -64,6 +64,8 @@ export interface RunEstimateInput {
   backend: string;
   /** RoPE as one kernel (default: on wasm), see `estimateTrainingMemory`. */
   oneKernelRope?: boolean;
+  /** Each LoRA module as one op (default: on wasm; never for DoRA), see `estimateTrainingMemory`. */
+  oneOpLora?: boolean;
 }
 
 /** Peak memory of one training step of `lora` on `base` with these settings. */
@@ -88,6 +90,7 @@ export function estimateRunMemory(
     dropout: lora.dropout > 0,
     backend: o.backend,
     oneKernelRope: o.oneKernelRope,
+    oneOpLora: lora.useDora ? false : o.oneOpLora,
   });
   return { memory, seqLen, trainableParameters: trainable };
 }

@@ -14,6 +14,7 @@ import { registerDecodeAttention } from './decode-attention-wasm';
 import { registerLowRankAdd } from './low-rank-add-wasm';
 import { registerAdamW } from './adamw-wasm';
 import { registerRope } from './rope-wasm';
+import { registerLoraDelta } from './lora-delta-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
 import { castWasmConfig, identityWasmConfig } from './identity-wasm';
 import { readWasmInternals } from './wasm-heap-views';
@@ -48,6 +49,7 @@ export function registerWasmKernelOverrides(): boolean {
   registerLowRankAdd();
   registerAdamW();
   registerRope();
+  registerLoraDelta();
   return true;
 }
 

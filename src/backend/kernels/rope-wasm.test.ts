@@ -6,12 +6,7 @@ import { initNodeBackend } from '../node';
 import { tf, type Tensor4D } from '../tf';
 import { applyRope, RopeTables } from '../../model/rope';
 import { fusedRope, ropeKernelAvailable, ropeKernelSettings } from './rope-wasm';
-import { modelFixtureFiles } from '../../test-utils/model-fixtures.node.js';
-import { loadModel } from '../../model/load';
-import { specsOf } from '../../lora/config';
-import { LoraAdapter } from '../../lora/lora-adapter';
-import { DEFAULT_LORA_CONFIG, type LoraConfig } from '../../spec/lora-config';
-import { Rng } from '../../util/rng';
+import { loraModelCase } from '../../test-utils/lora-model-grads';
 
 beforeAll(async () => {
   await initNodeBackend('wasm');
@@ -66,21 +61,7 @@ describe('LoraStudioRope', () => {
     });
 
   it('a model: LoRA loss and gradients unchanged, with fewer kernels', async () => {
-    const model = await loadModel(modelFixtureFiles('llama-tied'));
-    const config: LoraConfig = { ...DEFAULT_LORA_CONFIG, rank: 4, alpha: 8, dropout: 0 };
-    const adapter = LoraAdapter.create(config, specsOf(model.linears()), new Rng(3));
-    let seed = 20;
-    for (const v of adapter.variables().values()) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', seed++));
-    const ids = tf.tensor2d([[1, 5, 9, 2, 7, 3, 4, 8]], undefined, 'int32');
-    const run = async () => {
-      const { value, grads } = tf.variableGrads(
-        () => tf.mean(tf.square(model.forward(ids as tf.Tensor2D, { hook: adapter }))) as tf.Scalar,
-        [...adapter.variables().values()],
-      );
-      const out = { loss: await value.data(), grads: await Promise.all(Object.values(grads).map((g) => g.data())) };
-      tf.dispose([value, ...Object.values(grads)]);
-      return out;
-    };
+    const { model, adapter, run, dispose } = await loraModelCase(0);
     const kernelCount = async () => (await tf.profile(run)).kernels.length;
     const fused = await run();
     const fusedKernels = await kernelCount();
@@ -92,8 +73,6 @@ describe('LoraStudioRope', () => {
     expect(fused.grads.map((g) => Array.from(g))).toEqual(composite.grads.map((g) => Array.from(g)));
     // Per layer q and k: one kernel forward and one backward each, for ~12 composite ones.
     expect(compositeKernels - fusedKernels).toBeGreaterThanOrEqual(10 * model.config.layers);
-    adapter.dispose();
-    model.dispose();
-    ids.dispose();
+    dispose();
   });
 });

@@ -5,6 +5,7 @@
  */
 import { withMemoryPeak, type MemoryPeak } from '../../backend/memory-probe';
 import { ropeKernelAvailable } from '../../backend/kernels/rope-wasm';
+import { loraDeltaAvailable } from '../../backend/kernels/lora-delta-wasm';
 import { tf } from '../../backend/tf';
 import { specsOf } from '../../lora/config';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
@@ -47,9 +48,16 @@ export async function measureLoraStep(
     checkpointing: boolean;
     rank?: number;
     groupSize?: 32 | 64;
+    /** LoRA dropout (default: DEFAULT_LORA_CONFIG's). */
+    dropout?: number;
   },
 ): Promise<StepMeasurement> {
-  const lora = { ...DEFAULT_LORA_CONFIG, rank: o.rank ?? 16, alpha: 2 * (o.rank ?? 16) };
+  const lora = {
+    ...DEFAULT_LORA_CONFIG,
+    rank: o.rank ?? 16,
+    alpha: 2 * (o.rank ?? 16),
+    dropout: o.dropout ?? DEFAULT_LORA_CONFIG.dropout,
+  };
   const train = { ...DEFAULT_TRAIN_CONFIG, steps: 1, batchSize: 1, maxSeqLen: o.seq, bucket: 1, seed: 1 };
   const example = {
     ids: Int32Array.from({ length: o.seq }, (_, t) => (t * 7 + 3) % 97),
@@ -77,6 +85,7 @@ export async function measureLoraStep(
         // The backend's tensor bytes (never the wasm heap factor: peaks here are tensors).
         backend: tf.getBackend() === 'webgpu' ? 'webgpu' : 'cpu',
         oneKernelRope: ropeKernelAvailable(),
+        oneOpLora: loraDeltaAvailable(),
       }).memory;
       const r = await trainer.run();
       return { estimate, loss: r.metrics[0].loss };

@@ -14,6 +14,7 @@ import wabtInit from 'wabt';
 import { rowsMatMulWat } from '../../../backend/kernels/rows-matmul-wat';
 import { generationMathWat } from '../../../backend/kernels/generation-math-wat';
 import { adamwWat } from '../../../backend/kernels/adamw-wat';
+import { loraPathWat } from '../../../backend/kernels/lora-path-wat';
 import { buildKey, WASM_BUILDS, type WasmBuild } from '../../../backend/kernels/wasm-kernel-module';
 import { dequantWat } from './dequant-wat';
 import { gemvWat } from './gemv-wat';
@@ -50,6 +51,13 @@ export const KERNEL_MODULES: readonly KernelModuleSpec[] = [
     what: "The optimizer's fused AdamW update",
     from: 'src/backend/kernels/adamw-wat.ts',
     wat: adamwWat,
+  },
+  {
+    file: path.resolve(here, '../../../backend/kernels/lora-path-modules.generated.ts'),
+    constName: 'LORA_PATH_MODULES',
+    what: "The one-kernel LoRA path's dropout and add passes",
+    from: 'src/backend/kernels/lora-path-wat.ts',
+    wat: loraPathWat,
   },
   {
     file: path.resolve(here, '../../../backend/kernels/generation-math-modules.generated.ts'),

@@ -1,0 +1,256 @@
+/**
+ * A LoRA module's whole training path as one op on the wasm backend (`LoraStudioLoraDelta`):
+ * y + scale · (dropout(x)·Aᵀ)·Bᵀ, with its gradient as one op per input (`LoraStudioLoraDeltaGrad`).
+ *
+ * Composed of tfjs ops a module is a mask upload, a dropout multiply, two products, a scale and an add, and in the
+ * backward pass their gradients: ~15 kernels with the engine's JS around each (tape node, saved-tensor bookkeeping,
+ * output tracking), and a mask made by a JS loop. A SmolLM2-135M step has 210 such modules: ~3000 of its ~7700
+ * kernels, and the masks alone were ~60 ms of a ~1.6 s step (Node, one thread), all on the engine thread that a
+ * second core does not speed up. Here the products run on the registered BatchMatMul (our routes: GEMM, few-row
+ * kernels, the kernel pool's threads) called straight on the heap, and the mask is made in wasm SIMD
+ * (`dropout_mul`, lora-path-wat.ts) from a seed of 16 words (src/util/dropout-stream.ts, which makes the same mask
+ * in JS). The backward pass regenerates the mask from that seed instead of keeping it: the tape keeps x (shared by
+ * the modules reading the same input), A and B, where the composite kept a mask and a masked copy per module.
+ *
+ * Values: the composite's up to float rounding (the scale is applied to x·Aᵀ before the second product, and the
+ * products sum in our kernels' order).
+ *
+ * Forward inputs y [rows, out], x [rows, in], a [rank, in], b [out, rank]; attrs `scale`, `threshold` and `keep`
+ * (dropout-stream.ts; threshold 0: no dropout) and `seed` (16 words, or none). Output [rows, out].
+ * Gradient op: inputs dy [rows, out], x, a, b; the same attrs and `which` ('x' | 'a' | 'b'), output that input's
+ * gradient: dx = ((s·dy·B)·A) ⊙ mask, dA = (s·dy·B)ᵀ·(x ⊙ mask), dB = (s·dyᵀ)·((x ⊙ mask)·Aᵀ). Each recomputes what it
+ * shares with the others (s·dy·B for dx and dA): tfjs calls each input's gradient in its own scope, and an input
+ * off the gradient's path (x at the first layer) is never asked for.
+ */
+import { tf } from '../tf';
+import { DROPOUT_LANES, DROPOUT_SEED_WORDS } from '../../util/dropout-stream';
+import { opInput } from './generation-ops-wasm';
+import { heapArrays, heapScratch } from './heap-scratch';
+import { LORA_PATH_MODULES } from './lora-path-modules.generated';
+import { rowsKernelsForBackend } from './rows-matmul-wasm';
+import { swapLastTwo } from './swap-last-two';
+import { backendMemory, heapOffset, readWasmInternals, type WasmBackendInternals } from './wasm-heap-views';
+import { instantiateKernels } from './wasm-kernel-module';
+
+export const LORA_DELTA = 'LoraStudioLoraDelta';
+export const LORA_DELTA_GRAD = 'LoraStudioLoraDeltaGrad';
+
+/** Switch for tests and benches: false keeps the composite ops. */
+export const loraDeltaSettings = { enabled: true };
+
+/** The op's attributes: the module's scale and its dropout (see dropout-stream.ts). */
+export interface LoraDeltaAttrs {
+  scale: number;
+  /** ⌈p·2³²⌉ as a signed word; 0: no dropout. */
+  threshold: number;
+  /** 1/(1−p) as f32. */
+  keep: number;
+  /** 16 seed words (empty without dropout). */
+  seed: number[];
+}
+
+interface LoraPathKernels {
+  dropout_mul(src: number, dst: number, vectors: number, state: number, threshold: number, keep: number): void;
+  add_to(y: number, t: number, count: number): void;
+}
+
+const loaded = new WeakMap<WebAssembly.Memory, LoraPathKernels | null>();
+
+function loraPathKernels(memory: WebAssembly.Memory): LoraPathKernels | null {
+  if (!loaded.has(memory))
+    loaded.set(memory, instantiateKernels<LoraPathKernels>(LORA_PATH_MODULES, memory)?.exports ?? null);
+  return loaded.get(memory) ?? null;
+}
+
+/** What one call works with: the backend's internals, its heap, our element-wise passes and the matMul kernel. */
+interface Bound {
+  b: WasmBackendInternals;
+  memory: WebAssembly.Memory;
+  path: LoraPathKernels;
+  backend: tf.KernelBackend;
+}
+
+function bind(backend: tf.KernelBackend): Bound {
+  const b = readWasmInternals(backend);
+  const memory = b ? backendMemory(b) : null;
+  const path = memory ? loraPathKernels(memory) : null;
+  if (!b || !memory || !path) throw new Error('LoRA path op: needs tfjs-wasm 4.x with SIMD');
+  return { b, memory, path, backend };
+}
+
+/** `t` seen as one batch slice [1, ...shape] (the same data), as BatchMatMul takes it. */
+const asBatch = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, shape: [1, ...t.shape], dtype: t.dtype });
+
+/** a·b through the registered BatchMatMul (our routes), as a new [1, m, n] the caller disposes. */
+function product(k: Bound, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean) {
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (!matMul) throw new Error('LoRA path op: no wasm BatchMatMul');
+  const inputs = { a: a.shape.length === 2 ? asBatch(a) : a, b: b.shape.length === 2 ? asBatch(b) : b };
+  return matMul.kernelFunc({ inputs, backend: k.backend, attrs: { transposeA, transposeB } }) as tf.TensorInfo;
+}
+
+/** t *= s in place (t small: rows × rank). */
+function scaleInPlace(k: Bound, t: tf.TensorInfo, s: number): void {
+  if (s === 1) return;
+  const f32 = heapArrays(k.memory).f32;
+  const at = heapOffset(k.b, t) / 4;
+  const n = t.shape.reduce((p, d) => p * d, 1);
+  for (let i = at; i < at + n; i++) f32[i] = Math.fround(f32[i] * s);
+}
+
+/**
+ * dst = src ⊙ mask over `n` floats, the mask from `attrs.seed` (dropout-stream.ts): whole vectors in wasm, the last
+ * n mod 4 in JS from the lane state the kernel writes back.
+ */
+function applyMask(k: Bound, src: number, dst: number, n: number, attrs: LoraDeltaAttrs): void {
+  const state = heapScratch(k.b, 4 * DROPOUT_SEED_WORDS);
+  if (state === null) throw new Error('LoRA path op: the wasm heap has no allocator');
+  heapArrays(k.memory).i32.set(attrs.seed, state / 4);
+  const vectors = Math.floor(n / DROPOUT_LANES);
+  k.path.dropout_mul(src, dst, vectors, state, attrs.threshold, attrs.keep);
+  const { f32, i32: words } = heapArrays(k.memory);
+  for (let lane = 0; lane < n % DROPOUT_LANES; lane++) {
+    const word = (w: number) => words[state / 4 + w * DROPOUT_LANES + lane];
+    const [a, d] = [word(0), word(3)];
+    const t = a ^ (a << 11);
+    const next = d ^ (d >>> 19) ^ (t ^ (t >>> 8));
+    const i = vectors * DROPOUT_LANES + lane;
+    const kept = next >>> 0 < attrs.threshold >>> 0 ? 0 : attrs.keep;
+    f32[dst / 4 + i] = Math.fround(f32[src / 4 + i] * kept);
+  }
+}
+
+/** x ⊙ mask as a new tensor the caller disposes, or x itself without dropout. */
+function dropped(k: Bound, x: tf.TensorInfo, attrs: LoraDeltaAttrs): tf.TensorInfo {
+  if (attrs.threshold === 0) return x;
+  const out = k.b.makeOutput(x.shape, 'float32'); // before the offsets: an allocation may move the heap
+  applyMask(k, heapOffset(k.b, x), heapOffset(k.b, out), x.shape[0] * x.shape[1], attrs);
+  return out;
+}
+
+/** Runs `f`, then disposes the temporaries (TensorInfos this call made) whatever happens. */
+function withTemporaries<T>(k: Bound, f: (temp: (t: tf.TensorInfo) => tf.TensorInfo) => T): T {
+  const made: tf.TensorInfo[] = [];
+  try {
+    return f((t) => {
+      made.push(t);
+      return t;
+    });
+  } finally {
+    for (const t of made) k.b.disposeData(t.dataId);
+  }
+}
+
+function checkShapes(op: string, x: tf.TensorInfo, a: tf.TensorInfo, b: tf.TensorInfo, yOrDy: tf.TensorInfo): void {
+  const [rows, inp] = x.shape;
+  const [rank, aIn] = a.shape;
+  const [out, bRank] = b.shape;
+  if (
+    x.shape.length !== 2 ||
+    aIn !== inp ||
+    bRank !== rank ||
+    yOrDy.shape.length !== 2 ||
+    yOrDy.shape[0] !== rows ||
+    yOrDy.shape[1] !== out ||
+    [x, a, b, yOrDy].some((t) => t.dtype !== 'float32')
+  )
+    throw new Error(`${op}: shapes x ${x.shape}, A ${a.shape}, B ${b.shape}, y ${yOrDy.shape} disagree`);
+}
+
+/** [1, m, n] seen as [m, n]. */
+const asMatrix = (t: tf.TensorInfo): tf.TensorInfo => ({ dataId: t.dataId, shape: t.shape.slice(-2), dtype: t.dtype });
+
+const loraDeltaConfig: tf.KernelConfig = {
+  kernelName: LORA_DELTA,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const k = bind(backend as tf.KernelBackend);
+    const [y, x, a, b] = ['y', 'x', 'a', 'b'].map((n) => opInput(inputs, n, 'LoRA delta'));
+    checkShapes('LoRA delta', x, a, b, y);
+    const s = attrs as unknown as LoraDeltaAttrs;
+    return withTemporaries(k, (temp) => {
+      const xm = dropped(k, x, s);
+      if (xm !== x) temp(xm);
+      const h = temp(product(k, xm, a, false, true)); // [1, rows, rank]
+      scaleInPlace(k, h, s.scale);
+      const out = product(k, h, b, false, true); // [1, rows, out] = (s·h)·Bᵀ
+      k.path.add_to(heapOffset(k.b, y), heapOffset(k.b, out), y.shape[0] * y.shape[1]);
+      return asMatrix(out);
+    });
+  },
+};
+
+const loraDeltaGradConfig: tf.KernelConfig = {
+  kernelName: LORA_DELTA_GRAD,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend, attrs }) => {
+    const k = bind(backend as tf.KernelBackend);
+    const [dy, x, a, b] = ['dy', 'x', 'a', 'b'].map((n) => opInput(inputs, n, 'LoRA delta gradient'));
+    checkShapes('LoRA delta gradient', x, a, b, dy);
+    const s = attrs as unknown as LoraDeltaAttrs & { which: 'x' | 'a' | 'b' };
+    return withTemporaries(k, (temp) => {
+      /** s·dy·B [1, rows, rank]. */
+      const scaledDyB = () => {
+        const g = temp(product(k, dy, b, false, false));
+        scaleInPlace(k, g, s.scale);
+        return g;
+      };
+      if (s.which === 'x') {
+        const dx = product(k, scaledDyB(), a, false, false); // [1, rows, in]
+        if (s.threshold !== 0) {
+          const at = heapOffset(k.b, dx);
+          applyMask(k, at, at, x.shape[0] * x.shape[1], s);
+        }
+        return asMatrix(dx);
+      }
+      const xm = dropped(k, x, s);
+      if (xm !== x) temp(xm);
+      if (s.which === 'a') return asMatrix(product(k, scaledDyB(), xm, true, false)); // [rank, in]
+      const h = temp(product(k, xm, a, false, true)); // [1, rows, rank]
+      scaleInPlace(k, h, s.scale);
+      const dbT = temp(product(k, h, dy, true, false)); // [1, rank, out] = (s·h)ᵀ·dy
+      const transpose = tf.getKernel('Transpose', 'wasm');
+      if (!transpose) throw new Error('LoRA delta gradient: no wasm Transpose');
+      return asMatrix(swapLastTwo(transpose, k.backend, dbT)); // [out, rank]
+    });
+  },
+};
+
+const loraDeltaGradient: tf.GradConfig = {
+  kernelName: LORA_DELTA,
+  inputsToSave: ['x', 'a', 'b'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, a, b] = saved;
+    const d = dy as tf.Tensor;
+    const grad = (which: 'x' | 'a' | 'b') => () =>
+      tf.engine().runKernel(LORA_DELTA_GRAD, { dy: d, x, a, b }, { ...attrs, which }) as tf.Tensor;
+    // y's gradient is dy itself, as a new tensor on the same data (as tfjs's Add gradient gives it)
+    return { y: () => tf.reshape(d, d.shape), x: grad('x'), a: grad('a'), b: grad('b') };
+  },
+};
+
+/** Registers both ops for 'wasm' and the gradient (idempotent). */
+export function registerLoraDelta(): void {
+  if (!tf.getKernel(LORA_DELTA, 'wasm')) tf.registerKernel(loraDeltaConfig);
+  if (!tf.getKernel(LORA_DELTA_GRAD, 'wasm')) tf.registerKernel(loraDeltaGradConfig);
+  if (!tf.getGradient(LORA_DELTA)) tf.registerGradient(loraDeltaGradient);
+}
+
+/** Whether the active backend runs a LoRA module as one op (tfjs-wasm with SIMD, our kernels loaded). */
+export function loraDeltaAvailable(): boolean {
+  if (!loraDeltaSettings.enabled || tf.getKernel(LORA_DELTA, tf.getBackend()) === undefined) return false;
+  const b = readWasmInternals(tf.backend());
+  const memory = b ? backendMemory(b) : null;
+  return memory !== null && loraPathKernels(memory) !== null && rowsKernelsForBackend(tf.backend()) !== null;
+}
+
+/** y [rows, out] + scale · dropout(x [rows, in]) · a [rank, in]ᵀ · b [out, rank]ᵀ → [rows, out], differentiable. */
+export function fusedLoraDelta(
+  y: tf.Tensor2D,
+  x: tf.Tensor2D,
+  a: tf.Tensor2D,
+  b: tf.Tensor2D,
+  attrs: LoraDeltaAttrs,
+): tf.Tensor2D {
+  return tf.engine().runKernel(LORA_DELTA, { y, x, a, b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
