@@ -47,7 +47,7 @@ function initialA(config: LoraConfig, rank: number, inFeatures: number, rng: Rng
 }
 
 /**
- * Inverted-dropout mask like nn.Dropout (keep with probability 1−p, kept values scaled by 1/(1−p)), seeded by 16
+ * Inverted-dropout mask like nn.Dropout (keep with probability 1−p, kept values scaled by 1/(1−p)), seeded by 32
  * draws of `rng`: the same mask the one-kernel wasm path makes from the same draws (src/util/dropout-stream.ts).
  */
 export function dropoutMask(n: number, p: number, rng: Rng): Float32Array {

@@ -1,7 +1,7 @@
 /**
- * The random stream behind LoRA dropout masks: four xorshift128 streams side by side, element i of a mask taking
- * lane i mod 4 at step ⌊i/4⌋, so that one 128-bit SIMD step (`dropout_mul`, backend/kernels/lora-path-wat.ts) makes
- * four mask values at once and the JS below makes the same ones. A mask is seeded by 16 draws of the run's `Rng`
+ * The random stream behind LoRA dropout masks: eight xorshift128 streams side by side, element i of a mask taking
+ * lane i mod 8 at step ⌊i/8⌋, so that two 128-bit SIMD steps (`dropout_mul`, backend/kernels/lora-path-wat.ts) make
+ * eight mask values at once and the JS below makes the same ones. A mask is seeded by 32 draws of the run's `Rng`
  * (each lane's four words), so it replays exactly from the run's dropout state, on every backend: the one-kernel
  * LoRA path on wasm regenerates a module's mask from its seed in the backward pass instead of keeping it.
  *
@@ -10,16 +10,21 @@
  */
 import type { Rng } from './rng';
 
-/** Lanes side by side (one v128 of i32 words). */
-export const DROPOUT_LANES = 4;
+/** Lanes side by side: two sets of four (a v128 of i32 words each). */
+export const DROPOUT_LANES = 8;
 
-/** Seed words of a mask: xorshift128's a, b, c, d, each as 4 lanes (the layout the wasm kernel loads). */
+/** Seed words of a mask: per set of four lanes, xorshift128's a, b, c, d as 4 lanes each (the layout the wasm loads). */
 export const DROPOUT_SEED_WORDS = 4 * DROPOUT_LANES;
 
-/** A mask's seed: 16 draws of `rng` as signed 32-bit words, lane-major per state word; each lane's d made odd. */
+/** Index in a seed of state word `word` (0–3: a, b, c, d) of lane `lane`. */
+export function seedWordAt(lane: number, word: number): number {
+  return 16 * (lane >> 2) + 4 * word + (lane & 3);
+}
+
+/** A mask's seed: 32 draws of `rng` as signed 32-bit words ({@link seedWordAt}'s layout); each lane's d made odd. */
 export function dropoutSeed(rng: Rng): number[] {
   const seed = Array.from({ length: DROPOUT_SEED_WORDS }, () => rng.next() | 0);
-  for (let lane = 0; lane < DROPOUT_LANES; lane++) seed[3 * DROPOUT_LANES + lane] |= 1; // never the all-zero state
+  for (let lane = 0; lane < DROPOUT_LANES; lane++) seed[seedWordAt(lane, 3)] |= 1; // never the all-zero state
   return seed;
 }
 
@@ -41,10 +46,7 @@ export function dropoutMaskFromSeed(n: number, p: number, seed: readonly number[
   const threshold = dropoutThreshold(p) >>> 0;
   const keep = dropoutKeep(p);
   for (let lane = 0; lane < DROPOUT_LANES; lane++) {
-    let a = seed[lane];
-    let b = seed[DROPOUT_LANES + lane];
-    let c = seed[2 * DROPOUT_LANES + lane];
-    let d = seed[3 * DROPOUT_LANES + lane];
+    let [a, b, c, d] = [0, 1, 2, 3].map((w) => seed[seedWordAt(lane, w)]);
     for (let i = lane; i < n; i += DROPOUT_LANES) {
       const t = a ^ (a << 11);
       a = b;

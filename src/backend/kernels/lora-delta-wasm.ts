@@ -8,7 +8,7 @@
  * kernels, and the masks alone were ~60 ms of a ~1.6 s step (Node, one thread), all on the engine thread that a
  * second core does not speed up. Here the products run on the registered BatchMatMul (our routes: GEMM, few-row
  * kernels, the kernel pool's threads) called straight on the heap, and the mask is made in wasm SIMD
- * (`dropout_mul`, lora-path-wat.ts) from a seed of 16 words (src/util/dropout-stream.ts, which makes the same mask
+ * (`dropout_mul`, lora-path-wat.ts) from a seed of 32 words (src/util/dropout-stream.ts, which makes the same mask
  * in JS). The backward pass regenerates the mask from that seed instead of keeping it: the tape keeps x (shared by
  * the modules reading the same input), A and B, where the composite kept a mask and a masked copy per module.
  *
@@ -16,14 +16,14 @@
  * products sum in our kernels' order).
  *
  * Forward inputs y [rows, out], x [rows, in], a [rank, in], b [out, rank]; attrs `scale`, `threshold` and `keep`
- * (dropout-stream.ts; threshold 0: no dropout) and `seed` (16 words, or none). Output [rows, out].
+ * (dropout-stream.ts; threshold 0: no dropout) and `seed` (32 words, or none). Output [rows, out].
  * Gradient op: inputs dy [rows, out], x, a, b; the same attrs and `which` ('x' | 'a' | 'b'), output that input's
  * gradient: dx = ((s·dy·B)·A) ⊙ mask, dA = (s·dy·B)ᵀ·(x ⊙ mask), dB = (s·dyᵀ)·((x ⊙ mask)·Aᵀ). Each recomputes what it
  * shares with the others (s·dy·B for dx and dA): tfjs calls each input's gradient in its own scope, and an input
  * off the gradient's path (x at the first layer) is never asked for.
  */
 import { tf } from '../tf';
-import { DROPOUT_LANES, DROPOUT_SEED_WORDS } from '../../util/dropout-stream';
+import { DROPOUT_LANES, DROPOUT_SEED_WORDS, seedWordAt } from '../../util/dropout-stream';
 import { opInput } from './generation-ops-wasm';
 import { heapArrays, heapScratch } from './heap-scratch';
 import { LORA_PATH_MODULES } from './lora-path-modules.generated';
@@ -45,12 +45,12 @@ export interface LoraDeltaAttrs {
   threshold: number;
   /** 1/(1−p) as f32. */
   keep: number;
-  /** 16 seed words (empty without dropout). */
+  /** 32 seed words (empty without dropout). */
   seed: number[];
 }
 
 interface LoraPathKernels {
-  dropout_mul(src: number, dst: number, vectors: number, state: number, threshold: number, keep: number): void;
+  dropout_mul(src: number, dst: number, groups: number, state: number, threshold: number, keep: number): void;
   add_to(y: number, t: number, count: number): void;
 }
 
@@ -99,22 +99,22 @@ function scaleInPlace(k: Bound, t: tf.TensorInfo, s: number): void {
 }
 
 /**
- * dst = src ⊙ mask over `n` floats, the mask from `attrs.seed` (dropout-stream.ts): whole vectors in wasm, the last
- * n mod 4 in JS from the lane state the kernel writes back.
+ * dst = src ⊙ mask over `n` floats, the mask from `attrs.seed` (dropout-stream.ts): whole groups of 8 in wasm, the
+ * last n mod 8 in JS from the lane state the kernel writes back.
  */
 function applyMask(k: Bound, src: number, dst: number, n: number, attrs: LoraDeltaAttrs): void {
   const state = heapScratch(k.b, 4 * DROPOUT_SEED_WORDS);
   if (state === null) throw new Error('LoRA path op: the wasm heap has no allocator');
   heapArrays(k.memory).i32.set(attrs.seed, state / 4);
-  const vectors = Math.floor(n / DROPOUT_LANES);
-  k.path.dropout_mul(src, dst, vectors, state, attrs.threshold, attrs.keep);
+  const groups = Math.floor(n / DROPOUT_LANES);
+  k.path.dropout_mul(src, dst, groups, state, attrs.threshold, attrs.keep);
   const { f32, i32: words } = heapArrays(k.memory);
   for (let lane = 0; lane < n % DROPOUT_LANES; lane++) {
-    const word = (w: number) => words[state / 4 + w * DROPOUT_LANES + lane];
+    const word = (w: number) => words[state / 4 + seedWordAt(lane, w)];
     const [a, d] = [word(0), word(3)];
     const t = a ^ (a << 11);
     const next = d ^ (d >>> 19) ^ (t ^ (t >>> 8));
-    const i = vectors * DROPOUT_LANES + lane;
+    const i = groups * DROPOUT_LANES + lane;
     const kept = next >>> 0 < attrs.threshold >>> 0 ? 0 : attrs.keep;
     f32[dst / 4 + i] = Math.fround(f32[src / 4 + i] * kept);
   }
