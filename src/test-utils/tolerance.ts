@@ -30,3 +30,18 @@ export function meanAbsDiff(a: ArrayLike<number | null>, b: ArrayLike<number | n
   }
   return n ? sum / n : 0;
 }
+
+/**
+ * Largest |got[i] − want[i]| over the largest |want[i]|: for sums of many products, whose rounding error scales
+ * with the terms rather than with each result (one near zero after cancellation is as exact as the others).
+ */
+export function errorOverLargest(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) throw new Error(`length ${got.length} ≠ ${want.length}`);
+  let [worst, size] = [0, 0];
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    worst = Number.isNaN(d) ? Infinity : Math.max(worst, d);
+    size = Math.max(size, Math.abs(want[i]));
+  }
+  return worst / Math.max(size, 1e-30);
+}

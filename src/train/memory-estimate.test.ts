@@ -41,9 +41,9 @@ describe('training memory estimate', () => {
   it('promises the wasm heap: tensor bytes times WASM_HEAP_FACTOR', () => {
     const c = tinyConfig({ hidden: 64, intermediate: 128, layers: 2, heads: 4, kvHeads: 2, headDim: 16, vocab: 512 });
     const o = { quant: 'int4' as const, trainableParameters: 1000, batch: 1, seqLen: 64, checkpointing: true };
-    // The same tensors (wasm runs RoPE and each LoRA module as one kernel, whose tapes are smaller), times the heap
+    // The same tensors (wasm runs RoPE, each LoRA module and RMSNorm as one kernel, whose tapes are smaller), times the heap
     // factor.
-    const cpu = estimateTrainingMemory(c, { ...o, oneKernelRope: true, oneOpLora: true });
+    const cpu = estimateTrainingMemory(c, { ...o, oneKernelRope: true, oneOpLora: true, oneOpRmsNorm: true });
     const wasm = estimateTrainingMemory(c, { ...o, backend: 'wasm' });
     expect(cpu.totalBytes).toBe(cpu.baseBytes + cpu.trainableBytes + cpu.activationBytes);
     expect(wasm.totalBytes).toBe(Math.round(WASM_HEAP_FACTOR * cpu.totalBytes));

@@ -48,6 +48,14 @@ const ONE_KERNEL_ROPE_SAVING = 6.5;
  */
 const ONE_OP_LORA_SAVING_PER_OUTPUT = 4.05;
 const ONE_OP_LORA_SAVING_PER_DROPPED_INPUT = 3.0;
+/**
+ * Floats per token and unit of hidden width that the one-op RMSNorm (backend/kernels/rms-norm-wasm.ts, on wasm: a
+ * layer's two norms) keeps less than the composite, measured on one checkpointed int4 layer (r16, dropout 0.05,
+ * LoRA as one op): at SmolLM2's widths 25 384 bytes a token less at seq 256 and 512 (11.0 per unit). At hidden 256
+ * / intermediate 1024 it saved less, 3.5 per unit at seq 512 (the composite's temporaries set the peak at the
+ * wider layer only), so there this estimate is ~5% under the tensors it measures, inside the wasm heap factor.
+ */
+const ONE_OP_RMS_NORM_SAVING = 11.0;
 /** [chunk, vocab] blocks alive at the LM head's peak: logits or softmax, one-hot (int and float), their difference. */
 const HEAD_BLOCKS = 4;
 /**
@@ -86,6 +94,8 @@ export interface TrainingMemoryInput {
   oneKernelRope?: boolean;
   /** Each LoRA module runs as one op (`loraDeltaAvailable()`, not DoRA): default where `backend` is 'wasm'. */
   oneOpLora?: boolean;
+  /** RMSNorm runs as one op (`rmsNormKernelAvailable()`): default where `backend` is 'wasm'. */
+  oneOpRmsNorm?: boolean;
 }
 
 export interface TrainingMemory {
@@ -113,11 +123,12 @@ export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInpu
       ? ONE_OP_LORA_SAVING_PER_OUTPUT * (q + 2 * kv + 2 * c.hidden + 2 * c.intermediate) +
         (input.dropout ? ONE_OP_LORA_SAVING_PER_DROPPED_INPUT * (5 * c.hidden + q + c.intermediate) : 0)
       : 0;
+  const normSaving = (input.oneOpRmsNorm ?? input.backend === 'wasm') ? ONE_OP_RMS_NORM_SAVING * c.hidden : 0;
   const perLayer =
     TAPE_SCALE *
       tokens *
       (PER_HIDDEN * c.hidden + PER_Q * q + PER_KV * kv + PER_INTERMEDIATE * c.intermediate + dropoutPerToken) -
-    tokens * (ropeSaving + loraSaving) +
+    tokens * (ropeSaving + loraSaving + normSaving) +
     PER_SCORE * input.batch * c.heads * input.seqLen * input.seqLen;
   const head = HEAD_BLOCKS * Math.min(labels, headChunkRows(c.vocab)) * c.vocab;
   // Checkpointing keeps one [tokens, hidden] input per layer plus the larger of one layer's tape and the LM head's

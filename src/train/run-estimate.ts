@@ -66,6 +66,8 @@ export interface RunEstimateInput {
   oneKernelRope?: boolean;
   /** Each LoRA module as one op (default: on wasm; never for DoRA), see `estimateTrainingMemory`. */
   oneOpLora?: boolean;
+  /** RMSNorm as one op (default: on wasm), see `estimateTrainingMemory`. */
+  oneOpRmsNorm?: boolean;
 }
 
 /** Peak memory of one training step of `lora` on `base` with these settings. */
@@ -91,6 +93,7 @@ export function estimateRunMemory(
     backend: o.backend,
     oneKernelRope: o.oneKernelRope,
     oneOpLora: lora.useDora ? false : o.oneOpLora,
+    oneOpRmsNorm: o.oneOpRmsNorm,
   });
   return { memory, seqLen, trainableParameters: trainable };
 }

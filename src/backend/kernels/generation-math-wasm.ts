@@ -14,6 +14,8 @@ export interface GenerationMath {
   exp_shift_sum(p: number, count: number, shift: number): number;
   /** y = RMSNorm(x)·w over `rows` rows of `dim` floats, dim a multiple of 4 (byte offsets; see the WAT). */
   rms_norm(x: number, w: number, y: number, rows: number, dim: number, eps: number): void;
+  /** dx of RMSNorm(x)·w for dy, rows as `rms_norm`'s (rms-norm-wat.ts). */
+  rms_norm_grad(x: number, w: number, dy: number, dx: number, rows: number, dim: number, eps: number): void;
   /** RoPE of `rows` token rows of `heads` vectors of `dim` floats (dim a multiple of 8; see rope-wasm.ts). */
   rope_rows(
     x: number,

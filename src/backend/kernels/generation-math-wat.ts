@@ -8,9 +8,11 @@
  * - `swiglu(gate, up, out, n)`: silu(g)·u = g·u / (1 + e^(−g)) (past ±88 silu is g·u or 0 to f32 precision);
  * - `exp_shift_sum(p, n, shift) → Σ`: p[i] = e^(p[i] − shift) in place, and their sum (softmax's numerators).
  *
- * Both cover the first n − n mod 4 elements; the caller finishes the tail. Beside them RMSNorm's rows (`rmsNorm`).
+ * Both cover the first n − n mod 4 elements; the caller finishes the tail. Beside them RMSNorm's rows and its
+ * gradient (rms-norm-wat.ts) and RoPE's (`ropeRows`).
  */
 import { memoryImport, type WasmBuild } from './wasm-kernel-module';
+import { rmsNormFunc, rmsNormGradFunc } from './rms-norm-wat';
 
 const splat = (v: number) => `(f32x4.splat (f32.const ${v}))`;
 
@@ -64,52 +66,6 @@ function expShiftSum(): string {
 }
 
 /**
- * `rms_norm(x, w, y, rows, dim, eps)`: per row of x [rows, dim] (dim a multiple of 4), y = fround(x · inv) · w with
- * inv = 1 / √(Σx² / dim + eps), rounded as generation-ops-wasm.ts's JS rounds it: the squares summed in float64
- * (two f64x2 lanes pairs), then Σ / dim, + eps and 1 / √ each rounded to f32.
- */
-function rmsNorm(): string {
-  const high = Array.from({ length: 16 }, (_, i) => 8 + (i % 8)).join(' ');
-  return `
-  (func (export "rms_norm") (param $x i32) (param $w i32) (param $y i32) (param $rows i32) (param $dim i32) (param $eps f64)
-    (local $r i32) (local $p i32) (local $end i32) (local $q i32) (local $v v128) (local $lo v128) (local $hi v128)
-    (local $a v128) (local $b v128) (local $sum f64) (local $inv v128)
-    (block $rows_done (loop $row
-      (br_if $rows_done (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $end (i32.add (local.get $x) (i32.shl (local.get $dim) (i32.const 2))))
-      (local.set $a (v128.const i32x4 0 0 0 0))
-      (local.set $b (v128.const i32x4 0 0 0 0))
-      (local.set $p (local.get $x))
-      (block $sq_done (loop $sq
-        (br_if $sq_done (i32.ge_u (local.get $p) (local.get $end)))
-        (local.set $v (v128.load (local.get $p)))
-        (local.set $lo (f64x2.promote_low_f32x4 (local.get $v)))
-        (local.set $hi (f64x2.promote_low_f32x4 (i8x16.shuffle ${high} (local.get $v) (local.get $v))))
-        (local.set $a (f64x2.add (local.get $a) (f64x2.mul (local.get $lo) (local.get $lo))))
-        (local.set $b (f64x2.add (local.get $b) (f64x2.mul (local.get $hi) (local.get $hi))))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (br $sq)))
-      (local.set $sum (f64.add (f64.add (f64x2.extract_lane 0 (local.get $a)) (f64x2.extract_lane 1 (local.get $a)))
-        (f64.add (f64x2.extract_lane 0 (local.get $b)) (f64x2.extract_lane 1 (local.get $b)))))
-      (local.set $inv (f32x4.splat (f32.demote_f64 (f64.div (f64.const 1) (f64.sqrt (f64.promote_f32
-        (f32.demote_f64 (f64.add (f64.promote_f32 (f32.demote_f64 (f64.div (local.get $sum)
-          (f64.convert_i32_u (local.get $dim))))) (local.get $eps)))))))))
-      (local.set $p (local.get $x))
-      (local.set $q (local.get $w))
-      (block $out_done (loop $out
-        (br_if $out_done (i32.ge_u (local.get $p) (local.get $end)))
-        (v128.store (local.get $y) (f32x4.mul (f32x4.mul (v128.load (local.get $p)) (local.get $inv))
-          (v128.load (local.get $q))))
-        (local.set $p (i32.add (local.get $p) (i32.const 16)))
-        (local.set $q (i32.add (local.get $q) (i32.const 16)))
-        (local.set $y (i32.add (local.get $y) (i32.const 16)))
-        (br $out)))
-      (local.set $x (local.get $end))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $row))))`;
-}
-
-/**
  * `rope_rows(x, cos, sin, y, rows, heads, dim, pre, post, sign)`: rope-wasm.ts's `ropeRows` for `rows` token rows
  * of `heads` vectors of `dim` floats (dim a multiple of 8), one cos/sin row of `dim` floats per token row: per pair
  * of halves lo, hi (scaled by `pre` first), y_lo = lo·c + (−hi)·(sign·s), y_hi = hi·c + lo·(sign·s), then times
@@ -159,7 +115,7 @@ function ropeRows(): string {
 /** The whole module for one build (no relaxed instructions: both builds are the same code). */
 export function generationMathWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${swiglu()}${expShiftSum()}${rmsNorm()}${ropeRows()}
+  ${memoryImport(build)}${swiglu()}${expShiftSum()}${rmsNormFunc()}${rmsNormGradFunc()}${ropeRows()}
 )
 `;
 }

@@ -9,6 +9,7 @@ import { fusedLoraDelta, loraDeltaAvailable, loraDeltaSettings, type LoraDeltaAt
 import { dropoutKeep, dropoutMaskFromSeed, dropoutSeed, dropoutThreshold } from '../../util/dropout-stream';
 import { Rng } from '../../util/rng';
 import { loraModelCase } from '../../test-utils/lora-model-grads';
+import { errorOverLargest } from '../../test-utils/tolerance';
 
 beforeAll(async () => {
   await initNodeBackend('wasm');
@@ -39,16 +40,6 @@ async function valueAndGrads(op: Op, inputs: tf.Tensor2D[], w: tf.Tensor) {
   return result;
 }
 
-/** Largest |got − want| over the largest |want| (sums of many products: the error scales with the terms). */
-function maxRelError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  let [worst, size] = [0, 0];
-  for (let i = 0; i < want.length; i++) {
-    worst = Math.max(worst, Math.abs(got[i] - want[i]));
-    size = Math.max(size, Math.abs(want[i]));
-  }
-  return worst / Math.max(size, 1e-30);
-}
-
 describe('LoraStudioLoraDelta', () => {
   it('is registered on wasm', () => {
     expect(loraDeltaAvailable()).toBe(true);
@@ -74,9 +65,9 @@ describe('LoraStudioLoraDelta', () => {
       const w = tf.randomNormal([rows, out], 0, 1, 'float32', 20);
       const fused = await valueAndGrads((y, x, a, b) => fusedLoraDelta(y, x, a, b, attrs), inputs, w);
       const want = await valueAndGrads(composite(attrs, p), inputs, w);
-      expect(maxRelError(fused.out, want.out)).toBeLessThan(1e-5);
+      expect(errorOverLargest(fused.out, want.out)).toBeLessThan(1e-5);
       for (const [i, name] of ['y', 'x', 'A', 'B'].entries())
-        expect(maxRelError(fused.grads[i], want.grads[i]), name).toBeLessThan(1e-5);
+        expect(errorOverLargest(fused.grads[i], want.grads[i]), name).toBeLessThan(1e-5);
       tf.dispose([...inputs, w]);
     });
 
@@ -109,9 +100,9 @@ describe('LoraStudioLoraDelta', () => {
     loraDeltaSettings.enabled = false;
     const want = await run();
     const compositeKernels = await kernelCount();
-    expect(maxRelError(fused.loss, want.loss)).toBeLessThan(1e-5);
+    expect(errorOverLargest(fused.loss, want.loss)).toBeLessThan(1e-5);
     expect(fused.grads.length).toBe(adapter.variables().size);
-    for (const [i, g] of fused.grads.entries()) expect(maxRelError(g, want.grads[i])).toBeLessThan(1e-5);
+    for (const [i, g] of fused.grads.entries()) expect(errorOverLargest(g, want.grads[i])).toBeLessThan(1e-5);
     // Per adapted module (7 a layer): one op forward and three backward plus dy's reshape, where the composite ran
     // ~13 (mask upload, dropout, two products, scale, add, and their gradients): 109 fewer on this 2-layer model.
     expect(compositeKernels - fusedKernels).toBeGreaterThanOrEqual(7 * 7 * model.config.layers);

@@ -15,6 +15,7 @@ import { registerLowRankAdd } from './low-rank-add-wasm';
 import { registerAdamW } from './adamw-wasm';
 import { registerRope } from './rope-wasm';
 import { registerLoraDelta } from './lora-delta-wasm';
+import { registerRmsNorm } from './rms-norm-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
 import { castWasmConfig, identityWasmConfig } from './identity-wasm';
 import { readWasmInternals } from './wasm-heap-views';
@@ -50,6 +51,7 @@ export function registerWasmKernelOverrides(): boolean {
   registerAdamW();
   registerRope();
   registerLoraDelta();
+  registerRmsNorm();
   return true;
 }
 

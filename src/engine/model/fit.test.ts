@@ -26,13 +26,14 @@ describe('will it fit: the estimate of the backend the run computes on', () => {
       });
       expect(trainingBytes(c, 'int4', target, RUN)).toBe(shown.totalBytes);
     }
-    // wasm promises its heap: the tensors (RoPE and each LoRA module as one kernel) times the heap factor
+    // wasm promises its heap: the tensors (RoPE, each LoRA module and RMSNorm as one op) times the heap factor
     const tensors = estimateTrainingMemory(c, {
       quant: 'int4',
       embeddings: 'f32',
       backend: 'cpu',
       oneKernelRope: true,
       oneOpLora: true,
+      oneOpRmsNorm: true,
       trainableParameters: loraParameters(c, 16),
       ...RUN,
       checkpointing: true,

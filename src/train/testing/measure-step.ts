@@ -6,6 +6,7 @@
 import { withMemoryPeak, type MemoryPeak } from '../../backend/memory-probe';
 import { ropeKernelAvailable } from '../../backend/kernels/rope-wasm';
 import { loraDeltaAvailable } from '../../backend/kernels/lora-delta-wasm';
+import { rmsNormKernelAvailable } from '../../backend/kernels/rms-norm-wasm';
 import { tf } from '../../backend/tf';
 import { specsOf } from '../../lora/config';
 import { DEFAULT_LORA_CONFIG } from '../../spec/lora-config';
@@ -86,6 +87,7 @@ export async function measureLoraStep(
         backend: tf.getBackend() === 'webgpu' ? 'webgpu' : 'cpu',
         oneKernelRope: ropeKernelAvailable(),
         oneOpLora: loraDeltaAvailable(),
+        oneOpRmsNorm: rmsNormKernelAvailable(),
       }).memory;
       const r = await trainer.run();
       return { estimate, loss: r.metrics[0].loss };
