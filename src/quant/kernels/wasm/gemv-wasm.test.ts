@@ -72,6 +72,7 @@ describe('wasm SIMD GEMV kernels', () => {
       'GEMV_MODULES',
       'ROWS_MATMUL_MODULES',
       'ADAMW_MODULES',
+      'LORA_PATH_MODULES',
       'GENERATION_MATH_MODULES',
       'DEQUANT_MODULES',
     ]);
