@@ -71,6 +71,30 @@ describe('LoraStudioLoraDelta', () => {
       tf.dispose([...inputs, w]);
     });
 
+  it('computes the gradients in one op, and frees those a backward pass never took at the next one', async () => {
+    const shapes: Array<[number, number]> = [
+      [8, 12],
+      [8, 16],
+      [4, 16],
+      [12, 4],
+    ];
+    const [y, x, a, b] = shapes.map((shape, i) => tf.randomNormal(shape, 0, 1, 'float32', 30 + i) as tf.Tensor2D);
+    const attrs: LoraDeltaAttrs = { scale: 2, threshold: 0, keep: 1, seed: [] };
+    const loss = (t: tf.Tensor) => tf.sum(fusedLoraDelta(y, t as tf.Tensor2D, a, b, attrs));
+    const before = tf.memory().numTensors;
+    const kernels = (await tf.profile(() => tf.dispose(tf.grads((...t: tf.Tensor[]) => loss(t[0]))([x])))).kernels;
+    expect(kernels.filter((k) => k.name === 'LoraStudioLoraDeltaGrad')).toHaveLength(1);
+    // Only dx was asked for: dA and dB wait for the next backward pass, which frees them.
+    expect(tf.memory().numTensors).toBe(before + 2);
+    const all = tf.grads((...t: tf.Tensor[]) => {
+      const [tx, ta, tb] = t as tf.Tensor2D[];
+      return tf.sum(fusedLoraDelta(y, tx, ta, tb, attrs));
+    });
+    tf.dispose(all([x, a, b]));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([y, x, a, b]);
+  });
+
   it("drops exactly the composite's elements: x = 1, A and B picking single columns", async () => {
     const [rows, inp, p] = [5, 11, 0.5];
     const seed = dropoutSeed(new Rng(4));

@@ -17,10 +17,9 @@
  *
  * Forward inputs y [rows, out], x [rows, in], a [rank, in], b [out, rank]; attrs `scale`, `threshold` and `keep`
  * (dropout-stream.ts; threshold 0: no dropout) and `seed` (32 words, or none). Output [rows, out].
- * Gradient op: inputs dy [rows, out], x, a, b; the same attrs and `which` ('x' | 'a' | 'b'), output that input's
- * gradient: dx = ((s·dy·B)·A) ⊙ mask, dA = (s·dy·B)ᵀ·(x ⊙ mask), dB = (s·dyᵀ)·((x ⊙ mask)·Aᵀ). Each recomputes what it
- * shares with the others (s·dy·B for dx and dA): tfjs calls each input's gradient in its own scope, and an input
- * off the gradient's path (x at the first layer) is never asked for.
+ * Gradient op: inputs dy [rows, out], x, a, b; the same attrs and `withX`; outputs dx (with `withX`), dA and dB:
+ * dx = ((s·dy·B)·A) ⊙ mask, dA = (s·dy·B)ᵀ·(x ⊙ mask), dB = (s·dyᵀ)·((x ⊙ mask)·Aᵀ), sharing s·dy·B and x ⊙ mask. Without
+ * `withX` (x off the gradient's path: the first layer's inputs) dx is not computed.
  */
 import { tf } from '../tf';
 import { DROPOUT_LANES, DROPOUT_SEED_WORDS, seedWordAt } from '../../util/dropout-stream';
@@ -187,45 +186,67 @@ const loraDeltaGradConfig: tf.KernelConfig = {
     const k = bind(backend as tf.KernelBackend);
     const [dy, x, a, b] = ['dy', 'x', 'a', 'b'].map((n) => opInput(inputs, n, 'LoRA delta gradient'));
     checkShapes('LoRA delta gradient', x, a, b, dy);
-    const s = attrs as unknown as LoraDeltaAttrs & { which: 'x' | 'a' | 'b' };
-    return withTemporaries(k, (temp) => {
-      /** s·dy·B [1, rows, rank]. */
-      const scaledDyB = () => {
-        const g = temp(product(k, dy, b, false, false));
-        scaleInPlace(k, g, s.scale);
-        return g;
-      };
-      if (s.which === 'x') {
-        const dx = product(k, scaledDyB(), a, false, false); // [1, rows, in]
-        if (s.threshold !== 0) {
-          const at = heapOffset(k.b, dx);
-          applyMask(k, at, at, x.shape[0] * x.shape[1], s);
+    const s = attrs as unknown as LoraDeltaAttrs & { withX: boolean };
+    const transpose = tf.getKernel('Transpose', 'wasm');
+    if (!transpose) throw new Error('LoRA delta gradient: no wasm Transpose');
+    const outs: tf.TensorInfo[] = [];
+    try {
+      return withTemporaries(k, (temp) => {
+        const xm = dropped(k, x, s);
+        if (xm !== x) temp(xm);
+        const g = temp(product(k, dy, b, false, false)); // [1, rows, rank]
+        scaleInPlace(k, g, s.scale); // s·dy·B
+        if (s.withX) {
+          const dx = outs[outs.push(product(k, g, a, false, false)) - 1]; // [1, rows, in]
+          if (s.threshold !== 0) applyMask(k, heapOffset(k.b, dx), heapOffset(k.b, dx), x.shape[0] * x.shape[1], s);
         }
-        return asMatrix(dx);
-      }
-      const xm = dropped(k, x, s);
-      if (xm !== x) temp(xm);
-      if (s.which === 'a') return asMatrix(product(k, scaledDyB(), xm, true, false)); // [rank, in]
-      const h = temp(product(k, xm, a, false, true)); // [1, rows, rank]
-      scaleInPlace(k, h, s.scale);
-      const dbT = temp(product(k, h, dy, true, false)); // [1, rank, out] = (s·h)ᵀ·dy
-      const transpose = tf.getKernel('Transpose', 'wasm');
-      if (!transpose) throw new Error('LoRA delta gradient: no wasm Transpose');
-      return asMatrix(swapLastTwo(transpose, k.backend, dbT)); // [out, rank]
-    });
+        outs.push(product(k, g, xm, true, false)); // dA [1, rank, in]
+        const h = temp(product(k, xm, a, false, true)); // [1, rows, rank]
+        scaleInPlace(k, h, s.scale);
+        const dbT = temp(product(k, h, dy, true, false)); // [1, rank, out] = (s·h)ᵀ·dy
+        outs.push(swapLastTwo(transpose, k.backend, dbT)); // dB [1, out, rank]
+        return outs.map(asMatrix);
+      });
+    } catch (e) {
+      for (const t of outs) k.b.disposeData(t.dataId);
+      throw e;
+    }
   },
 };
+
+/**
+ * Gradients one backward node computed that its later closures have not taken yet (kept from the closure's scope).
+ * tfjs asks for a node's input gradients one closure at a time, each in its own scope, in input order (y, x, a, b):
+ * the first closure runs the one gradient op for all of them and keeps the others for the next closures. A node
+ * whose later closures never come (an input off the gradient's path) leaves them here, disposed when the next node
+ * starts.
+ */
+const unclaimed = new Set<tf.Tensor>();
 
 const loraDeltaGradient: tf.GradConfig = {
   kernelName: LORA_DELTA,
   inputsToSave: ['x', 'a', 'b'],
   gradFunc: (dy, saved, attrs) => {
+    tf.dispose([...unclaimed]);
+    unclaimed.clear();
     const [x, a, b] = saved;
     const d = dy as tf.Tensor;
-    const grad = (which: 'x' | 'a' | 'b') => () =>
-      tf.engine().runKernel(LORA_DELTA_GRAD, { dy: d, x, a, b }, { ...attrs, which }) as tf.Tensor;
+    let parts: Map<string, tf.Tensor> | null = null;
+    const take = (which: 'x' | 'a' | 'b') => () => {
+      if (!parts) {
+        // x's closure comes before a's and b's when x is on the gradient's path at all; first, it asks for dx too
+        const withX = which === 'x';
+        const outs = tf.engine().runKernel(LORA_DELTA_GRAD, { dy: d, x, a, b }, { ...attrs, withX }) as tf.Tensor[];
+        parts = new Map((withX ? ['x', 'a', 'b'] : ['a', 'b']).map((n, i) => [n, outs[i]]));
+        for (const [n, t] of parts) if (n !== which) unclaimed.add(tf.keep(t));
+      }
+      const t = parts.get(which);
+      if (!t) throw new Error(`LoRA delta gradient: ${which} asked for after the gradients were computed without it`);
+      unclaimed.delete(t);
+      return t;
+    };
     // y's gradient is dy itself, as a new tensor on the same data (as tfjs's Add gradient gives it)
-    return { y: () => tf.reshape(d, d.shape), x: grad('x'), a: grad('a'), b: grad('b') };
+    return { y: () => tf.reshape(d, d.shape), x: take('x'), a: take('a'), b: take('b') };
   },
 };
 
