@@ -8,7 +8,8 @@ import { makeBatch } from './batch';
 import { computeStepGradients } from './grad-step';
 import { causalLmLossSum } from './loss';
 import { loraObjective } from './objective';
-import { cpuTinyModel, linearSpecs, randomAdapter, tinyConfig } from './testing/tiny-model';
+import { buildModel, cpuTinyModel, linearSpecs, randomAdapter, randomWeights, tinyConfig } from './testing/tiny-model';
+import { initNodeBackend } from '../backend/node';
 
 const config = tinyConfig({ layers: 4, hidden: 32, headDim: 8, intermediate: 64, vocab: 64 });
 let model: DecoderModel;
@@ -47,6 +48,21 @@ describe('activation checkpointing', () => {
   });
 
   it('gives the taped loss and gradients, dropout masks included, and leaves the dropout stream where the taped pass does', async () => {
+    await sameGradients(model);
+  });
+
+  it('on wasm too, where each LoRA module and RMSNorm run as one op with their own gradients', async () => {
+    await initNodeBackend('wasm');
+    const onWasm = buildModel(config, randomWeights(config, 21));
+    try {
+      await sameGradients(onWasm);
+    } finally {
+      onWasm.dispose();
+      await initNodeBackend('cpu');
+    }
+  });
+
+  async function sameGradients(model: DecoderModel) {
     const ad = await adapterWithB(0.2);
     const batches = [
       makeBatch(examples(3, 12), { maxSeqLen: 16, bucket: 8 }),
@@ -75,7 +91,7 @@ describe('activation checkpointing', () => {
     }
     for (const t of [...plain.grads.values(), ...ckpt.grads.values()]) t.dispose();
     ad.dispose();
-  });
+  }
 
   it('needs far less memory than one taped pass', async () => {
     const ad = await adapterWithB(0);
