@@ -53,7 +53,8 @@ const ONE_OP_LORA_SAVING_PER_DROPPED_INPUT = 3.0;
  * layer's two norms) keeps less than the composite, measured on one checkpointed int4 layer (r16, dropout 0.05,
  * LoRA as one op): at SmolLM2's widths 25 384 bytes a token less at seq 256 and 512 (11.0 per unit). At hidden 256
  * / intermediate 1024 it saved less, 3.5 per unit at seq 512 (the composite's temporaries set the peak at the
- * wider layer only), so there this estimate is ~5% under the tensors it measures, inside the wasm heap factor.
+ * wider layer only), so at that toy width the measured tensors come out ~5% above this estimate (the composite's
+ * estimate held them exactly).
  */
 const ONE_OP_RMS_NORM_SAVING = 11.0;
 /** [chunk, vocab] blocks alive at the LM head's peak: logits or softmax, one-hot (int and float), their difference. */

@@ -5,7 +5,8 @@
  * wasm (generation-math-wat.ts: a polynomial e^x within ~1 ulp). It runs inside generation only (`src/model/llama.ts`
  * asks `generationOpsAvailable()` and `backend/generation-scope.ts`) and has no gradient. RMSNorm, fused here first,
  * has its own file now that training runs it too (rms-norm-wasm.ts).
- * Written over heap views like slice-wasm.ts: the output is allocated first, because a heap growth detaches views. */
+ * Written over heap views like slice-wasm.ts: the output is allocated first, because a heap growth detaches views.
+ */
 import { tf } from '../tf';
 import { generationMath } from './generation-math-wasm';
 import { heapOffset, readWasmInternals, type HeapBackend } from './wasm-heap-views';

@@ -1,9 +1,9 @@
 /**
  * A LoRA module's whole training path as one op on the wasm backend (`LoraStudioLoraDelta`):
- * y + scale · (dropout(x)·Aᵀ)·Bᵀ, with its gradient as one op per input (`LoraStudioLoraDeltaGrad`).
+ * y + scale · (dropout(x)·Aᵀ)·Bᵀ, with its gradients for x, A and B as one more op (`LoraStudioLoraDeltaGrad`).
  *
  * Composed of tfjs ops a module is a mask upload, a dropout multiply, two products, a scale and an add, and in the
- * backward pass their gradients: ~15 kernels with the engine's JS around each (tape node, saved-tensor bookkeeping,
+ * backward pass their gradients: ~13 kernels with the engine's JS around each (tape node, saved-tensor bookkeeping,
  * output tracking), and a mask made by a JS loop. A SmolLM2-135M step has 210 such modules: ~3000 of its ~7700
  * kernels, and the masks alone were ~60 ms of a ~1.6 s step (Node, one thread), all on the engine thread that a
  * second core does not speed up. Here the products run on the registered BatchMatMul (our routes: GEMM, few-row
