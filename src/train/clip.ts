@@ -4,6 +4,7 @@
  */
 import { tf } from '../backend/tf';
 import { wasmSumOfSquares } from '../backend/kernels/sum-squares-wasm';
+import { scaleAll } from '../backend/kernels/scale-all-wasm';
 
 /** L2 norm over all tensors in `grads` (async readback of one scalar). */
 export async function globalNorm(grads: Iterable<tf.Tensor>): Promise<number> {
@@ -28,10 +29,10 @@ export async function clipByGlobalNorm(
   const norm = await globalNorm(grads.values());
   if (!(maxNorm > 0) || !Number.isFinite(norm) || norm <= maxNorm) return { grads, norm };
   const factor = maxNorm / (norm + 1e-6);
-  const out = new Map<string, tf.Tensor>();
-  for (const [name, g] of grads) {
-    out.set(name, g.mul(factor));
-    g.dispose();
-  }
-  return { grads: out, norm };
+  const names = [...grads.keys()];
+  const inputs = [...grads.values()];
+  // wasm: one op for every gradient (scale-all-wasm.ts), the same f32 products as one Multiply each
+  const scaled = scaleAll(inputs, factor) ?? inputs.map((g) => g.mul(factor));
+  for (const g of inputs) g.dispose();
+  return { grads: new Map(names.map((n, i) => [n, scaled[i]])), norm };
 }

@@ -48,14 +48,17 @@ export interface LoraDeltaAttrs {
   seed: number[];
 }
 
-interface LoraPathKernels {
+/** The element-wise passes of lora-path-wat.ts. */
+export interface LoraPathKernels {
   dropout_mul(src: number, dst: number, groups: number, state: number, threshold: number, keep: number): void;
   add_to(y: number, t: number, count: number): void;
+  scale_to(src: number, dst: number, count: number, s: number): void;
 }
 
 const loaded = new WeakMap<WebAssembly.Memory, LoraPathKernels | null>();
 
-function loraPathKernels(memory: WebAssembly.Memory): LoraPathKernels | null {
+/** lora-path-wat.ts's module on `memory` (once per heap), or null without wasm SIMD. */
+export function loraPathKernels(memory: WebAssembly.Memory): LoraPathKernels | null {
   if (!loaded.has(memory))
     loaded.set(memory, instantiateKernels<LoraPathKernels>(LORA_PATH_MODULES, memory)?.exports ?? null);
   return loaded.get(memory) ?? null;

@@ -6,7 +6,8 @@
  *   same values): each set's words a, b, c, d as four v128 at `state` (set 1 64 bytes on), written back when done;
  *   0 where the word is below `threshold` (unsigned), `keep` elsewhere. `src` may be `dst`. Two sets because one
  *   set's step is a chain of three dependent operations: with one, the loop ran at ~0.5 ns a float.
- * - `add_to(y, t, count)`: t += y over `count` floats (four lanes, then a scalar tail).
+ * - `add_to(y, t, count)`: t += y over `count` floats (four lanes, then a scalar tail);
+ * - `scale_to(src, dst, count, s)`: dst = src · s over `count` floats (gradient clipping's scale, scale-all-wasm.ts).
  * Byte offsets throughout. Neither has a relaxed form: both builds are the same code.
  */
 import { memoryImport, type WasmBuild } from './wasm-kernel-module';
@@ -77,10 +78,33 @@ function addToFunc(): string {
         (br $tail))))`;
 }
 
+function scaleToFunc(): string {
+  return `
+  (func (export "scale_to") (param $src i32) (param $dst i32) (param $count i32) (param $s f32)
+    (local $end i32) (local $vs v128)
+    (local.set $vs (f32x4.splat (local.get $s)))
+    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $vec_done
+      (loop $vec
+        (br_if $vec_done (i32.ge_u (local.get $src) (local.get $end)))
+        (v128.store (local.get $dst) (f32x4.mul (v128.load (local.get $src)) (local.get $vs)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $vec)))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $src) (local.get $end)))
+        (f32.store (local.get $dst) (f32.mul (f32.load (local.get $src)) (local.get $s)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br $tail))))`;
+}
+
 /** The whole module for one build. */
 export function loraPathWat(build: WasmBuild): string {
   return `(module
-  ${memoryImport(build)}${dropoutMulFunc()}${addToFunc()}
+  ${memoryImport(build)}${dropoutMulFunc()}${addToFunc()}${scaleToFunc()}
 )
 `;
 }

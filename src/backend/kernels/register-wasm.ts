@@ -16,6 +16,7 @@ import { registerAdamW } from './adamw-wasm';
 import { registerRope } from './rope-wasm';
 import { registerLoraDelta } from './lora-delta-wasm';
 import { registerRmsNorm } from './rms-norm-wasm';
+import { registerScaleAll } from './scale-all-wasm';
 import { sliceWasmConfig, splitVWasmConfig } from './slice-wasm';
 import { castWasmConfig, identityWasmConfig } from './identity-wasm';
 import { readWasmInternals } from './wasm-heap-views';
@@ -52,6 +53,7 @@ export function registerWasmKernelOverrides(): boolean {
   registerRope();
   registerLoraDelta();
   registerRmsNorm();
+  registerScaleAll();
   return true;
 }
 
