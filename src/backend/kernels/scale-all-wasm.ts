@@ -1,7 +1,7 @@
 /**
  * Many float32 tensors times one factor as one op on the wasm backend (`LoraStudioScaleAll`): gradient clipping's
  * scale of every gradient (train/clip.ts). As tfjs ops it was one Multiply per gradient — 420 for a SmolLM2-135M
- * LoRA, each with the engine's JS around it, which in Chromium costs more than the multiply itself — on the thread
+ * LoRA, each with the engine's JS around it (dearer in Chromium than in Node, bench/README Session 14) — on the thread
  * a second core does not help. Here one kernel makes every output in wasm SIMD (`scale_to`, lora-path-wat.ts): the
  * same f32 product as Multiply, bit for bit.
  *
