@@ -56,49 +56,51 @@ function dropoutMulFunc(): string {
     ${each((name, offset) => `(v128.store offset=${offset} (local.get $state) ${v(name)})`)})`;
 }
 
-function addToFunc(): string {
+/**
+ * The loop of an element-wise pass over `count` floats: four lanes a step, then a scalar tail. `end` is the pointer
+ * the bound is taken from; `pointers` advance together (in that order) by 16 bytes a step, then by 4.
+ */
+function lanesThenTail(end: string, pointers: readonly string[], vector: string, scalar: string): string {
+  const advance = (bytes: number) =>
+    pointers.map((q) => `(local.set ${q} (i32.add (local.get ${q}) (i32.const ${bytes})))`).join('\n        ');
   return `
-  (func (export "add_to") (param $y i32) (param $t i32) (param $count i32)
-    (local $end i32)
-    (local.set $end (i32.add (local.get $t) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (local.set $end (i32.add (local.get ${end}) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
     (block $vec_done
       (loop $vec
-        (br_if $vec_done (i32.ge_u (local.get $t) (local.get $end)))
-        (v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (v128.load (local.get $y))))
-        (local.set $y (i32.add (local.get $y) (i32.const 16)))
-        (local.set $t (i32.add (local.get $t) (i32.const 16)))
+        (br_if $vec_done (i32.ge_u (local.get ${end}) (local.get $end)))
+        ${vector}
+        ${advance(16)}
         (br $vec)))
     (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
     (block $tail_done
       (loop $tail
-        (br_if $tail_done (i32.ge_u (local.get $t) (local.get $end)))
-        (f32.store (local.get $t) (f32.add (f32.load (local.get $t)) (f32.load (local.get $y))))
-        (local.set $y (i32.add (local.get $y) (i32.const 4)))
-        (local.set $t (i32.add (local.get $t) (i32.const 4)))
-        (br $tail))))`;
+        (br_if $tail_done (i32.ge_u (local.get ${end}) (local.get $end)))
+        ${scalar}
+        ${advance(4)}
+        (br $tail)))`;
+}
+
+function addToFunc(): string {
+  return `
+  (func (export "add_to") (param $y i32) (param $t i32) (param $count i32)
+    (local $end i32)${lanesThenTail(
+      '$t',
+      ['$y', '$t'],
+      '(v128.store (local.get $t) (f32x4.add (v128.load (local.get $t)) (v128.load (local.get $y))))',
+      '(f32.store (local.get $t) (f32.add (f32.load (local.get $t)) (f32.load (local.get $y))))',
+    )})`;
 }
 
 function scaleToFunc(): string {
   return `
   (func (export "scale_to") (param $src i32) (param $dst i32) (param $count i32) (param $s f32)
     (local $end i32) (local $vs v128)
-    (local.set $vs (f32x4.splat (local.get $s)))
-    (local.set $end (i32.add (local.get $src) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
-    (block $vec_done
-      (loop $vec
-        (br_if $vec_done (i32.ge_u (local.get $src) (local.get $end)))
-        (v128.store (local.get $dst) (f32x4.mul (v128.load (local.get $src)) (local.get $vs)))
-        (local.set $src (i32.add (local.get $src) (i32.const 16)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-        (br $vec)))
-    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
-    (block $tail_done
-      (loop $tail
-        (br_if $tail_done (i32.ge_u (local.get $src) (local.get $end)))
-        (f32.store (local.get $dst) (f32.mul (f32.load (local.get $src)) (local.get $s)))
-        (local.set $src (i32.add (local.get $src) (i32.const 4)))
-        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-        (br $tail))))`;
+    (local.set $vs (f32x4.splat (local.get $s)))${lanesThenTail(
+      '$src',
+      ['$src', '$dst'],
+      '(v128.store (local.get $dst) (f32x4.mul (v128.load (local.get $src)) (local.get $vs)))',
+      '(f32.store (local.get $dst) (f32.mul (f32.load (local.get $src)) (local.get $s)))',
+    )})`;
 }
 
 /** The whole module for one build. */
