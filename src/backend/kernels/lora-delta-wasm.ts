@@ -25,11 +25,10 @@ import { tf } from '../tf';
 import { DROPOUT_LANES, DROPOUT_SEED_WORDS, seedWordAt } from '../../util/dropout-stream';
 import { opInput } from './generation-ops-wasm';
 import { heapArrays, heapScratch } from './heap-scratch';
-import { LORA_PATH_MODULES } from './lora-path-modules.generated';
+import { loraPathOn, type LoraPathOnHeap } from './lora-path-wasm';
 import { rowsKernelsForBackend } from './rows-matmul-wasm';
 import { swapLastTwo } from './swap-last-two';
-import { backendMemory, heapOffset, readWasmInternals, type WasmBackendInternals } from './wasm-heap-views';
-import { instantiateKernels } from './wasm-kernel-module';
+import { heapOffset } from './wasm-heap-views';
 
 export const LORA_DELTA = 'LoraStudioLoraDelta';
 export const LORA_DELTA_GRAD = 'LoraStudioLoraDeltaGrad';
@@ -48,36 +47,15 @@ export interface LoraDeltaAttrs {
   seed: number[];
 }
 
-/** The element-wise passes of lora-path-wat.ts. */
-export interface LoraPathKernels {
-  dropout_mul(src: number, dst: number, groups: number, state: number, threshold: number, keep: number): void;
-  add_to(y: number, t: number, count: number): void;
-  scale_to(src: number, dst: number, count: number, s: number): void;
-}
-
-const loaded = new WeakMap<WebAssembly.Memory, LoraPathKernels | null>();
-
-/** lora-path-wat.ts's module on `memory` (once per heap), or null without wasm SIMD. */
-export function loraPathKernels(memory: WebAssembly.Memory): LoraPathKernels | null {
-  if (!loaded.has(memory))
-    loaded.set(memory, instantiateKernels<LoraPathKernels>(LORA_PATH_MODULES, memory)?.exports ?? null);
-  return loaded.get(memory) ?? null;
-}
-
-/** What one call works with: the backend's internals, its heap, our element-wise passes and the matMul kernel. */
-interface Bound {
-  b: WasmBackendInternals;
-  memory: WebAssembly.Memory;
-  path: LoraPathKernels;
+/** What one call works with: the backend's internals, its heap, our element-wise passes, the backend itself. */
+interface Bound extends LoraPathOnHeap {
   backend: tf.KernelBackend;
 }
 
 function bind(backend: tf.KernelBackend): Bound {
-  const b = readWasmInternals(backend);
-  const memory = b ? backendMemory(b) : null;
-  const path = memory ? loraPathKernels(memory) : null;
-  if (!b || !memory || !path) throw new Error('LoRA path op: needs tfjs-wasm 4.x with SIMD');
-  return { b, memory, path, backend };
+  const onHeap = loraPathOn(backend);
+  if (!onHeap) throw new Error('LoRA path op: needs tfjs-wasm 4.x with SIMD');
+  return { ...onHeap, backend };
 }
 
 /** `t` seen as one batch slice [1, ...shape] (the same data), as BatchMatMul takes it. */
@@ -263,9 +241,7 @@ export function registerLoraDelta(): void {
 /** Whether the active backend runs a LoRA module as one op (tfjs-wasm with SIMD, our kernels loaded). */
 export function loraDeltaAvailable(): boolean {
   if (!loraDeltaSettings.enabled || tf.getKernel(LORA_DELTA, tf.getBackend()) === undefined) return false;
-  const b = readWasmInternals(tf.backend());
-  const memory = b ? backendMemory(b) : null;
-  return memory !== null && loraPathKernels(memory) !== null && rowsKernelsForBackend(tf.backend()) !== null;
+  return loraPathOn(tf.backend()) !== null && rowsKernelsForBackend(tf.backend()) !== null;
 }
 
 /** y [rows, out] + scale · dropout(x [rows, in]) · a [rank, in]ᵀ · b [out, rank]ᵀ → [rows, out], differentiable. */

@@ -8,8 +8,8 @@
  * Inputs: the tensors as an array (as AddN takes them); attr `factor`. Outputs: one per input, same shape.
  */
 import { tf } from '../tf';
-import { loraPathKernels } from './lora-delta-wasm';
-import { backendMemory, heapOffset, readWasmInternals } from './wasm-heap-views';
+import { loraPathOn } from './lora-path-wasm';
+import { heapOffset } from './wasm-heap-views';
 
 export const SCALE_ALL = 'LoraStudioScaleAll';
 
@@ -17,10 +17,9 @@ const scaleAllConfig: tf.KernelConfig = {
   kernelName: SCALE_ALL,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend, attrs }) => {
-    const b = readWasmInternals(backend);
-    const memory = b ? backendMemory(b) : null;
-    const path = memory ? loraPathKernels(memory) : null;
-    if (!b || !path) throw new Error('scale-all: needs tfjs-wasm 4.x with SIMD');
+    const onHeap = loraPathOn(backend);
+    if (!onHeap) throw new Error('scale-all: needs tfjs-wasm 4.x with SIMD');
+    const { b, path } = onHeap;
     const factor = Math.fround((attrs as { factor: number }).factor);
     return (Object.values(inputs) as tf.TensorInfo[]).map((t) => {
       const out = b.makeOutput(t.shape, 'float32'); // before the offsets: an allocation may move the heap
@@ -43,8 +42,6 @@ export function registerScaleAll(): void {
 /** Each of `tensors` (float32) times `factor` as new tensors the caller owns, in one op on wasm; null elsewhere. */
 export function scaleAll(tensors: readonly tf.Tensor[], factor: number): tf.Tensor[] | null {
   if (tf.getKernel(SCALE_ALL, tf.getBackend()) === undefined || tensors.some((t) => t.dtype !== 'float32')) return null;
-  const b = readWasmInternals(tf.backend());
-  const memory = b ? backendMemory(b) : null;
-  if (!memory || !loraPathKernels(memory) || tensors.length === 0) return null;
+  if (!loraPathOn(tf.backend()) || tensors.length === 0) return null;
   return tf.engine().runKernel(SCALE_ALL, tensors as unknown as tf.NamedTensorMap, { factor }) as tf.Tensor[];
 }
