@@ -28,6 +28,12 @@ export function dropoutSeed(rng: Rng): number[] {
   return seed;
 }
 
+/** A lane's next d word: xorshift128's step from the lane's a and d (its b and c only shift down to a and b). */
+export function nextDropoutWord(a: number, d: number): number {
+  const t = a ^ (a << 11);
+  return d ^ (d >>> 19) ^ (t ^ (t >>> 8));
+}
+
 /** ⌈p·2³²⌉ as a signed 32-bit word (compared unsigned), for p in [0, 1). */
 export function dropoutThreshold(p: number): number {
   if (!(p >= 0 && p < 1)) throw new Error(`dropout must be in [0, 1), got ${p}`);
@@ -48,11 +54,11 @@ export function dropoutMaskFromSeed(n: number, p: number, seed: readonly number[
   for (let lane = 0; lane < DROPOUT_LANES; lane++) {
     let [a, b, c, d] = [0, 1, 2, 3].map((w) => seed[seedWordAt(lane, w)]);
     for (let i = lane; i < n; i += DROPOUT_LANES) {
-      const t = a ^ (a << 11);
+      const next = nextDropoutWord(a, d);
       a = b;
       b = c;
       c = d;
-      d = d ^ (d >>> 19) ^ (t ^ (t >>> 8));
+      d = next;
       mask[i] = d >>> 0 < threshold ? 0 : keep;
     }
   }

@@ -22,7 +22,7 @@
  * `withX` (x off the gradient's path: the first layer's inputs) dx is not computed.
  */
 import { tf } from '../tf';
-import { DROPOUT_LANES, DROPOUT_SEED_WORDS, seedWordAt } from '../../util/dropout-stream';
+import { DROPOUT_LANES, DROPOUT_SEED_WORDS, nextDropoutWord, seedWordAt } from '../../util/dropout-stream';
 import { opInput } from './generation-ops-wasm';
 import { heapArrays, heapScratch } from './heap-scratch';
 import { loraPathOn, type LoraPathOnHeap } from './lora-path-wasm';
@@ -91,9 +91,7 @@ function applyMask(k: Bound, src: number, dst: number, n: number, attrs: LoraDel
   const { f32, i32: words } = heapArrays(k.memory);
   for (let lane = 0; lane < n % DROPOUT_LANES; lane++) {
     const word = (w: number) => words[state / 4 + seedWordAt(lane, w)];
-    const [a, d] = [word(0), word(3)];
-    const t = a ^ (a << 11);
-    const next = d ^ (d >>> 19) ^ (t ^ (t >>> 8));
+    const next = nextDropoutWord(word(0), word(3));
     const i = groups * DROPOUT_LANES + lane;
     const kept = next >>> 0 < attrs.threshold >>> 0 ? 0 : attrs.keep;
     f32[dst / 4 + i] = Math.fround(f32[src / 4 + i] * kept);
