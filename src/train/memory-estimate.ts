@@ -118,13 +118,14 @@ export function estimateTrainingMemory(c: ModelConfig, input: TrainingMemoryInpu
   const kv = c.kvHeads * c.headDim;
   // Dropout on all-linear targets: mask + masked input for q,k,v,gate,up (hidden wide), o (q wide), down (intermediate).
   const dropoutPerToken = input.dropout ? 2 * (5 * c.hidden + q + c.intermediate) : 0;
-  const ropeSaving = (input.oneKernelRope ?? input.backend === 'wasm') ? ONE_KERNEL_ROPE_SAVING * (q + kv) : 0;
-  const loraSaving =
-    (input.oneOpLora ?? input.backend === 'wasm')
-      ? ONE_OP_LORA_SAVING_PER_OUTPUT * (q + 2 * kv + 2 * c.hidden + 2 * c.intermediate) +
-        (input.dropout ? ONE_OP_LORA_SAVING_PER_DROPPED_INPUT * (5 * c.hidden + q + c.intermediate) : 0)
-      : 0;
-  const normSaving = (input.oneOpRmsNorm ?? input.backend === 'wasm') ? ONE_OP_RMS_NORM_SAVING * c.hidden : 0;
+  // Each one-op kernel (RoPE, the LoRA path, RMSNorm) runs where asked, by default on wasm, where it is registered
+  const oneOp = (asked: boolean | undefined) => asked ?? input.backend === 'wasm';
+  const ropeSaving = oneOp(input.oneKernelRope) ? ONE_KERNEL_ROPE_SAVING * (q + kv) : 0;
+  const loraSaving = oneOp(input.oneOpLora)
+    ? ONE_OP_LORA_SAVING_PER_OUTPUT * (q + 2 * kv + 2 * c.hidden + 2 * c.intermediate) +
+      (input.dropout ? ONE_OP_LORA_SAVING_PER_DROPPED_INPUT * (5 * c.hidden + q + c.intermediate) : 0)
+    : 0;
+  const normSaving = oneOp(input.oneOpRmsNorm) ? ONE_OP_RMS_NORM_SAVING * c.hidden : 0;
   const perLayer =
     TAPE_SCALE *
       tokens *
