@@ -23,10 +23,18 @@ function forward(x: Tensor2D, w: Tensor2D): Tensor2D {
 const WASM_PACK_BLOCK_VALUES = 1 << 22;
 
 /**
+ * Values per row block of that gradient: 2 MiB of f32. Each block's product reads all of dy's block for every
+ * 8-column panel of W, so a block of dy that stays in a 1 MiB L2 is read from there: SmolLM2's head gradient at 63
+ * rows took 87–88 ms in blocks of 2^19 values against 96–98 in blocks of 2^22 and 121–126 unblocked (Node wasm, 1
+ * thread, our GEMM, alternated); at 255 rows 325 against 330. 2^18 was slower again (99).
+ */
+const WASM_GRADIENT_BLOCK_VALUES = 1 << 19;
+
+/**
  * dx = dy · W: dy [rows, out], w [out, in] → [rows, in]. On wasm, tfjs hands an untransposed product to XNNPACK,
  * which packs `b` (here W) into an operator cached under W's id for as long as W lives: for an f32 LM head that is
  * a second head-sized copy in the wasm heap after the first backward pass (113 MB at SmolLM2's 49k × 576, 544 MB at
- * Qwen2.5's 152k × 896), which only grows. A big W is therefore multiplied in row blocks of at most 16 MiB, each a
+ * Qwen2.5's 152k × 896), which only grows. A W over 16 MiB is therefore multiplied in row blocks of 2 MiB, each a
  * fresh slice, as dxᵀ = Σ W_bᵀ · dy_bᵀ: our wasm matMul moves the block into place (a SIMD transpose, ~0.3 ns per
  * float) and XNNPACK packs only dy_bᵀ, where dy_b · W_b had it pack the whole block on every step (~3 ns per float;
  * 28 → 17 ms per SmolLM2 block at 64 rows, measured). The same sum, blocked along `out`.
@@ -34,7 +42,7 @@ const WASM_PACK_BLOCK_VALUES = 1 << 22;
 function inputGradient(dy: Tensor2D, w: Tensor2D): Tensor2D {
   if (tf.getBackend() !== 'wasm' || w.size <= WASM_PACK_BLOCK_VALUES) return tf.matMul(dy, w); // [rows, in]
   const [out, inp] = w.shape;
-  const block = Math.max(1, Math.floor(WASM_PACK_BLOCK_VALUES / inp));
+  const block = Math.max(1, Math.floor(WASM_GRADIENT_BLOCK_VALUES / inp));
   let acc: Tensor2D | null = null; // dxᵀ [in, rows]
   for (let start = 0; start < out; start += block) {
     const size = Math.min(block, out - start);
