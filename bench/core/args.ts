@@ -44,7 +44,8 @@ export const USAGE = `npm run bench [-- options]
   --model tiny|small|smollm2-135m random-weight model for train/generate/memory (default small)
   --quick                         fewer runs and smaller shapes (needed for SwiftShader WebGPU)
   --suites peak,kernels,train,generate,memory,data,wasm-matmul,sizes,peers   subset to run (default all but sizes and peers;
-                                  peers runs in Node: peers-decode vs llama.cpp + peers-train vs PyTorch)
+                                  peers runs in Node: peers-decode vs llama.cpp + peers-train vs PyTorch;
+                                  peers-threads: the peers on 2 threads ÷ 1, beside the train suite's threads-speedup)
   --node                          run in Node instead of headless Chromium (cpu/wasm only)
   --out FILE                      result file (default bench/results/<date>-<backend>.json)
   --sizes smollm2-135m,qwen2.5-0.5b,…   real-shape models for the sizes suite (default: SmolLM2-135M/360M,

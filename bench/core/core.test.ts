@@ -243,6 +243,7 @@ describe('args', () => {
     const run = parseBenchArgs([]);
     expect(run.kind === 'run' && run.suites.some((s) => s.startsWith('peers'))).toBe(false);
     expect(parseBenchArgs(['--suites', 'peers-train'])).toMatchObject({ node: true, suites: ['peers-train'] });
+    expect(parseBenchArgs(['--suites', 'peers-threads'])).toMatchObject({ node: true, suites: ['peers-threads'] });
     expect(parseBenchArgs(['--suites', 'train', '--threads', '1'])).toMatchObject({ node: false, threads: 1 });
   });
 });

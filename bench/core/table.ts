@@ -18,6 +18,7 @@ const SUITE_TITLES: Record<(typeof SUITE_NAMES)[number], string> = {
   peers: '9. Peers (ours vs llama.cpp and PyTorch, one thread each, interleaved)',
   'peers-decode': '9a. Peers: decode (ours vs llama.cpp, one thread each, interleaved)',
   'peers-train': '9b. Peers: LoRA step (ours vs PyTorch, one thread each, interleaved)',
+  'peers-threads': '9c. Peers on 2 threads ÷ 1 (PyTorch, llama.cpp; alternated run by run)',
 };
 
 /** 3 significant digits, without exponent for everyday magnitudes. */

@@ -17,6 +17,7 @@ export const SUITE_NAMES = [
   'peers',
   'peers-decode',
   'peers-train',
+  'peers-threads',
 ] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
 

@@ -26,6 +26,8 @@ export interface TorchPeerShape {
   rank: number;
   alpha: number;
   dropout: number;
+  /** Threads for torch, OpenMP and OpenBLAS (default 1). */
+  threads?: number;
 }
 
 export class TorchPeer {
@@ -48,10 +50,9 @@ export class TorchPeer {
       ['alpha', s.alpha],
       ['dropout', s.dropout],
       ['rope-theta', c.ropeTheta],
+      ['threads', s.threads ?? 1],
     ];
-    this.proc = spawn(TORCH_PYTHON, [SCRIPT, ...args.flatMap(([k, v]) => [`--${k}`, String(v)])], {
-      env: { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' },
-    });
+    this.proc = spawn(TORCH_PYTHON, [SCRIPT, ...args.flatMap(([k, v]) => [`--${k}`, String(v)])]);
     this.proc.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
     this.lines = readline.createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
   }

@@ -3,7 +3,7 @@
 One LoRA optimizer step at a time on a Llama-shaped model with random f32 weights: r-rank LoRA on every linear
 (q, k, v, o, gate, up, down), dropout on the LoRA input, causal-LM cross-entropy over every position, backward
 into A/B only, gradient-norm clipping at 1.0, AdamW on A/B. The same step our `loraStepper` (bench/suites/train.ts)
-runs, on one thread (torch.set_num_threads(1), OMP/OpenBLAS threads 1).
+runs, on one thread (torch.set_num_threads(1), OMP/OpenBLAS threads 1) unless `--threads` says more.
 
 Driven over stdin/stdout so the Node suite can interleave it run by run with our own step:
   stdin  "info"  -> stdout one JSON line: torch version, threads, the BLAS library mapped into this process
@@ -18,13 +18,15 @@ import os
 import sys
 import time
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# Threads before torch loads: OpenMP and OpenBLAS size their pools when the library starts.
+THREADS = int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 1
+os.environ["OMP_NUM_THREADS"] = str(THREADS)
+os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-torch.set_num_threads(1)
+torch.set_num_threads(THREADS)
 
 
 class LoraLinear(torch.nn.Module):
@@ -117,6 +119,7 @@ def main():
     p.add_argument("--alpha", type=float, default=32)
     p.add_argument("--dropout", type=float, default=0.05)
     p.add_argument("--rope-theta", type=float, default=10000)
+    p.add_argument("--threads", type=int, default=1)  # read above, before torch loaded
     a = p.parse_args()
     torch.manual_seed(1)
     model = Model(a)

@@ -32,6 +32,7 @@ export const nodeHost: BenchHost = {
     peers: async (ctx) => (await import('../suites/peers.node.js')).runPeersSuite(ctx),
     'peers-decode': async (ctx) => (await import('../suites/peers.node.js')).runDecodePeers(ctx),
     'peers-train': async (ctx) => (await import('../suites/peers-train.node.js')).runTrainPeers(ctx),
+    'peers-threads': async (ctx) => (await import('../suites/peers-threads.node.js')).runThreadsPeers(ctx),
   },
   async tokenizerFiles() {
     return {

@@ -29,6 +29,7 @@ export const SUITES: Record<SuiteName, Suite | null> = {
   peers: null,
   'peers-decode': null,
   'peers-train': null,
+  'peers-threads': null,
 };
 
 /** Why a registry entry is null (an engine part the suite measures is not in the tree yet). */
@@ -37,6 +38,7 @@ const MISSING_REASON: Partial<Record<SuiteName, string>> = {
   peers: NODE_ONLY,
   'peers-decode': NODE_ONLY,
   'peers-train': NODE_ONLY,
+  'peers-threads': NODE_ONLY,
 };
 
 function makeContext(

@@ -29,7 +29,8 @@ import { runTrainPeers } from './peers-train.node.js';
 import { reportDecodePair } from './peers-decode-figures';
 
 const DEMO_DIR = path.resolve('public/models/lorastudio-demo');
-const PROMPT = 'Call me Ishmael. Some years ago, never mind how long precisely, having little money in my purse';
+export const PEER_PROMPT =
+  'Call me Ishmael. Some years ago, never mind how long precisely, having little money in my purse';
 const PAIRS: Array<{ ours: QuantMode; peer: ModelGgufType }> = [
   { ours: 'int4', peer: 'Q4_0' },
   { ours: 'int8', peer: 'Q8_0' },
@@ -43,16 +44,17 @@ const PAIRS: Array<{ ours: QuantMode; peer: ModelGgufType }> = [
  */
 const GREEDY = { token: true, options: { temperature: 0 } } as const;
 
-/** llama.cpp greedy decode of `n` tokens after `prompt` on one thread; the decode time excludes the prompt. */
-async function peerDecode(
+/** llama.cpp greedy decode of `n` tokens after `prompt` on `threads` threads; the decode time excludes the prompt. */
+export async function peerDecode(
   llama: Llama,
   modelPath: string,
   prompt: number[],
   n: number,
+  threads = 1,
 ): Promise<{ ids: number[]; prefillMs: number; decodeMs: number }> {
   const model = await llama.loadModel({ modelPath, gpuLayers: 0 });
   try {
-    const context = await model.createContext({ contextSize: 256, batchSize: 256, threads: 1 });
+    const context = await model.createContext({ contextSize: 256, batchSize: 256, threads });
     try {
       const seq = context.getSequence();
       const picked = (t: Token | null | undefined): number => {
@@ -126,7 +128,7 @@ async function decodeModel(ctx: SuiteContext, llama: Llama, work: string, spec: 
   const files = folderFiles(spec.dir);
   const config = await loadModelConfig(files);
   const tokenizer = await loadTokenizer(files);
-  const prompt = tokenizer.encode(PROMPT);
+  const prompt = tokenizer.encode(PEER_PROMPT);
   // Which build of our kernels runs (the bench's --simd): relaxed where Chromium would run it.
   const relaxed = relaxedSimdSupported();
   {
