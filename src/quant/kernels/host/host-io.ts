@@ -27,8 +27,19 @@ export interface HostIO {
   dispose(t: tf.TensorInfo): void;
 }
 
-/** HostIO for a cpu or wasm backend instance. */
+const made = new WeakMap<object, HostIO>();
+
+/**
+ * HostIO for a cpu or wasm backend instance, made once per backend: a decode step calls the packed kernels ~30
+ * times at the demo's widths, where three fresh closures a call showed in its profile.
+ */
 export function hostIO(backend: object): HostIO {
+  let io = made.get(backend);
+  if (!io) made.set(backend, (io = makeHostIO(backend)));
+  return io;
+}
+
+function makeHostIO(backend: object): HostIO {
   if ('typedArrayFromHeap' in backend) {
     const b = backend as WasmLike;
     return {

@@ -181,10 +181,12 @@ export function wasmGemv(
     };
     if (!q16) runFloatX(call, mode);
     // Rows [r0, r0 + chunk) of x and y at a time
+    const [xOff, yOff] = [call.xOff, call.yOff];
     for (let r0 = 0; q16 && r0 < m; r0 += chunk) {
-      const rows = Math.min(chunk, m - r0);
-      const at = { xOff: call.xOff + 4 * r0 * a.inFeatures, yOff: call.yOff + 4 * r0 * a.outFeatures };
-      runIntegerX({ ...call, ...at, m: rows }, q16, x8);
+      call.m = Math.min(chunk, m - r0);
+      call.xOff = xOff + 4 * r0 * a.inFeatures;
+      call.yOff = yOff + 4 * r0 * a.outFeatures;
+      runIntegerX(call, q16, x8);
     }
   } finally {
     if (scratch) dispose(scratch);
@@ -231,8 +233,8 @@ function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
     // A block of 4 rows with 8-bit x folds each group once for all 4, reading the table instead of x's scales
     const lanes = x8 && rows === Q8_LANE_ROWS && wasmGemvSettings.x8Lanes;
     if (lanes) q8LanesTable(heap, { xqAt, xStride, xscaleAt: xsAt / 4 }, l.groupsPerRow, g, tableOff);
-    const kernel = lanes ? (dotAdd ? ('r4ld' as const) : ('r4l' as const)) : (`r${rows}${dotAdd ? 'd' : ''}` as const);
-    callSplit(c, x8 ? `gemv_int4_q8_g${g}_${kernel}` : `gemv_${mode}_q16_g${g}_r${rows}`, [
+    const fn = x8 ? q8KernelName(g, rows, dotAdd, lanes) : q16KernelName(mode, g, rows);
+    callSplit(c, fn, [
       c.wOff,
       c.sOff,
       xqAt,
@@ -248,6 +250,32 @@ function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
     ]);
     if (lanes) wasmGemvSettings.x8LaneBlocks++;
   }
+}
+
+/**
+ * Export names of the integer-dot kernels, built once each and found by a number: a name built per call is a fresh
+ * string that V8 hashes again at every lookup of the kernel by it (runIntegerX was ~5% of an int4 decode step's
+ * samples at the demo's widths, where each step makes ~30 calls).
+ */
+const kernelNames = new Map<number, GemvKernelName>();
+
+/** The 8-bit kernel for a block of `rows` (the lane-fold one for 4 rows with `lanes`), i16 sums or dot-adds. */
+function q8KernelName(g: number, rows: number, dotAdd: boolean, lanes: boolean): GemvKernelName {
+  const key = 4 * (8 * g + rows) + (dotAdd ? 1 : 0) + (lanes ? 2 : 0);
+  const name = kernelNames.get(key);
+  if (name !== undefined) return name;
+  const variant = (lanes ? 'r4l' : `r${rows}`) + (dotAdd ? 'd' : '');
+  kernelNames.set(key, `gemv_int4_q8_g${g}_${variant}` as GemvKernelName);
+  return kernelNames.get(key)!;
+}
+
+/** The 16-bit kernel of `mode` for a block of `rows`. */
+function q16KernelName(mode: Q16GemvMode, g: number, rows: number): GemvKernelName {
+  const key = -1 - (4 * (8 * g + rows) + (mode === 'int4' ? 1 : 0)); // negative: apart from the 8-bit keys
+  const name = kernelNames.get(key);
+  if (name !== undefined) return name;
+  kernelNames.set(key, `gemv_${mode}_q16_g${g}_r${rows}` as GemvKernelName);
+  return kernelNames.get(key)!;
 }
 
 /** One GEMV per row with x in f32, laid out afresh for each row in the one-row scratch. */
@@ -277,7 +305,9 @@ function runFloatX(c: GemvCall, mode: WasmGemvMode): void {
  * it (`kernelPoolSettings.minWeights`): each chunk is the same kernel on rows [o0, o1) of W, its scales and columns
  * of y (args: w, s, x, y, out, rowBytes, groups, …).
  */
-function callSplit(c: GemvCall, fn: keyof GemvKernels & `gemv_${string}`, args: number[]): void {
+type GemvKernelName = keyof GemvKernels & `gemv_${string}`;
+
+function callSplit(c: GemvCall, fn: GemvKernelName, args: number[]): void {
   const { pool } = c.kernels;
   const out = args[4];
   if (!pool || out * c.a.inFeatures < kernelPoolSettings.minWeights) {
