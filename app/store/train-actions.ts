@@ -73,15 +73,13 @@ export async function resumeRun(runId: string): Promise<void> {
   // The form shows the settings the run trains with (it is locked while the run goes on).
   const spec: TrainRunSpec | undefined = record?.config?.spec;
   if (spec?.lora && spec.train && spec.samples) {
-    useStudio
-      .getState()
-      .setTrainForm(() => ({
-        preset: 'custom',
-        name: spec.name,
-        lora: spec.lora,
-        train: spec.train,
-        samples: spec.samples,
-      }));
+    useStudio.getState().setTrainForm(() => ({
+      preset: 'custom',
+      name: spec.name,
+      lora: spec.lora,
+      train: spec.train,
+      samples: spec.samples,
+    }));
     useStudio.getState().patchData({ selectedDatasetId: spec.datasetId });
   }
   await runRequest({ resumeRunId: runId }, record?.name ?? 'run', false);
