@@ -35,6 +35,7 @@ import { Q16_MAX_ROWS } from './gemv-q16-wat';
 import { Q8_MAX_ROWS } from './gemv-q8-wat';
 import { Q8_LANE_ROWS } from './gemv-q8-lanes-wat';
 import { useQ8DotAdd } from './q8-dot-add-choice';
+import { q16KernelName, q8KernelName, type GemvKernelName } from './gemv-kernel-names';
 
 /** Switch for tests and benches: false runs the JS kernel on wasm too. */
 export const wasmGemvSettings = {
@@ -252,32 +253,6 @@ function runIntegerX(c: GemvCall, mode: Q16GemvMode, x8: boolean): void {
   }
 }
 
-/**
- * Export names of the integer-dot kernels, built once each and found by a number: a name built per call is a fresh
- * string that V8 hashes again at every lookup of the kernel by it (runIntegerX was ~5% of an int4 decode step's
- * samples at the demo's widths, where each step makes ~30 calls).
- */
-const kernelNames = new Map<number, GemvKernelName>();
-
-/** The 8-bit kernel for a block of `rows` (the lane-fold one for 4 rows with `lanes`), i16 sums or dot-adds. */
-function q8KernelName(g: number, rows: number, dotAdd: boolean, lanes: boolean): GemvKernelName {
-  const key = 4 * (8 * g + rows) + (dotAdd ? 1 : 0) + (lanes ? 2 : 0);
-  const name = kernelNames.get(key);
-  if (name !== undefined) return name;
-  const variant = (lanes ? 'r4l' : `r${rows}`) + (dotAdd ? 'd' : '');
-  kernelNames.set(key, `gemv_int4_q8_g${g}_${variant}` as GemvKernelName);
-  return kernelNames.get(key)!;
-}
-
-/** The 16-bit kernel of `mode` for a block of `rows`. */
-function q16KernelName(mode: Q16GemvMode, g: number, rows: number): GemvKernelName {
-  const key = -1 - (4 * (8 * g + rows) + (mode === 'int4' ? 1 : 0)); // negative: apart from the 8-bit keys
-  const name = kernelNames.get(key);
-  if (name !== undefined) return name;
-  kernelNames.set(key, `gemv_${mode}_q16_g${g}_r${rows}` as GemvKernelName);
-  return kernelNames.get(key)!;
-}
-
 /** One GEMV per row with x in f32, laid out afresh for each row in the one-row scratch. */
 function runFloatX(c: GemvCall, mode: WasmGemvMode): void {
   const { a, l, m, scratchOff } = c;
@@ -305,8 +280,6 @@ function runFloatX(c: GemvCall, mode: WasmGemvMode): void {
  * it (`kernelPoolSettings.minWeights`): each chunk is the same kernel on rows [o0, o1) of W, its scales and columns
  * of y (args: w, s, x, y, out, rowBytes, groups, …).
  */
-type GemvKernelName = keyof GemvKernels & `gemv_${string}`;
-
 function callSplit(c: GemvCall, fn: GemvKernelName, args: number[]): void {
   const { pool } = c.kernels;
   const out = args[4];
