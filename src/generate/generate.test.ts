@@ -14,7 +14,7 @@ import { wasmGemvSettings } from '../quant/kernels/wasm/wasm-gemv-host';
 import { modelFixtureFiles, type ModelFixture } from '../test-utils/model-fixtures.node.js';
 import { byteLevelTokenizerJson } from '../tokenizer/byte-vocab';
 import { createTokenizer, loadTokenizer } from '../tokenizer/load';
-import { generate, promptIds } from './generate';
+import { generate, messageChannelYield, promptIds } from './generate';
 import type { TokenEvent } from './types';
 
 const tokenizer = createTokenizer(byteLevelTokenizerJson(), {});
@@ -361,5 +361,17 @@ describe('greedy picks on the device, the host decides what it cannot', () => {
     await expect(generate(scripted(rows), tokenizer, { promptIds: [1], maxNewTokens: 1 })).rejects.toThrow(
       /nothing can be sampled/,
     );
+  });
+});
+
+describe("messageChannelYield (the browser worker's yield between tokens)", () => {
+  it('resumes callers in the order they yielded, through one kept channel, hop after hop', async () => {
+    const order: number[] = [];
+    let settled = false;
+    const first = messageChannelYield().then(() => (settled = true));
+    expect(settled).toBe(false); // a macrotask hop, not a microtask
+    await Promise.all([first, ...[1, 2, 3].map((i) => messageChannelYield().then(() => order.push(i)))]);
+    expect(order).toEqual([1, 2, 3]);
+    for (let i = 0; i < 100; i++) await messageChannelYield();
   });
 });
