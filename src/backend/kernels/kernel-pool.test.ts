@@ -56,14 +56,15 @@ describe('the kernel pool', () => {
   });
 
   it('two chunks of one call run at the same time on two threads', () => {
-    // Each chunk waits for the other to start: on one thread the first would give up after its spins.
+    // Each chunk waits for the other to start: on one thread the first would give up after its spins. 2e9 spins
+    // (seconds) because on a 2-core machine running other test files a worker once came later than 2e8 (~0.3 s).
     const [a, b] = [1024, 1040];
     for (let round = 0; round < 5; round++) {
       i32().fill(0, 256, 270);
       const workerBefore = pool.workerSlices;
       view.run([
-        { fn: 'meet', args: [a, b, 2e8] },
-        { fn: 'meet', args: [b, a, 2e8] },
+        { fn: 'meet', args: [a, b, 2e9] },
+        { fn: 'meet', args: [b, a, 2e9] },
       ]);
       expect([i32()[a / 4 + 1], i32()[b / 4 + 1]]).toEqual([1, 1]);
       expect(pool.workerSlices - workerBefore).toBeGreaterThanOrEqual(1);
