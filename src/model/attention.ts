@@ -19,13 +19,14 @@ export interface AttentionContext {
   config: ModelConfig;
   batch: number;
   seq: number;
-  cos: Tensor4D; // [batch | 1, seq, 1, headDim]
-  sin: Tensor4D; // [batch | 1, seq, 1, headDim]
-  /** rotate_half as a [headDim, headDim] matrix (owned by the model's RoPE tables). */
-  rotation: Tensor2D;
+  /**
+   * RoPE by the tables' rows for these tokens: cos and sin [batch | 1, seq, 1, headDim], and rotate_half as a
+   * [headDim, headDim] matrix (owned by the model's RoPE tables). Null when `ropeMatrices` is set.
+   */
+  ropeRows: { cos: Tensor4D; sin: Tensor4D; rotation: Tensor2D } | null;
   /**
    * One new token per row (decoding): RoPE as [batch | 1, headDim, headDim] matrices (`RopeTables.decodeMatrices`),
-   * q's with the 1/√headDim score scale folded in. When set, cos/sin/rotation are not used: one matMul per q and k.
+   * q's with the 1/√headDim score scale folded in: one matMul per q and k, and no rows sliced from the tables.
    */
   ropeMatrices: { q: Tensor3D; k: Tensor3D } | null;
   /** Additive mask [batch | 1, 1, seq, past + seq], or null when every key is visible. */
@@ -61,16 +62,18 @@ export function attention(layer: LayerWeights, i: number, x: Tensor2D, ctx: Atte
     // Scale q before the product: seq·headDim multiplies instead of seq·total (the decode matrices hold it already,
     // the one-kernel RoPE applies it in the same pass).
     const scale = 1 / Math.sqrt(headDim);
-    const byMatrix = ctx.ropeMatrices;
+    const { ropeMatrices: byMatrix, ropeRows: rows } = ctx;
     if (byMatrix) {
       q = rotateRows(q, byMatrix.q); // [batch, seq, heads, headDim], scaled
       k = rotateRows(k, byMatrix.k); // [batch, seq, kvHeads, headDim]
+    } else if (!rows) {
+      throw new Error('attention: no RoPE rows or matrices for this forward');
     } else if (ropeKernelAvailable()) {
-      q = fusedRope(q, ctx.cos, ctx.sin, scale); // [batch, seq, heads, headDim], scaled
-      k = fusedRope(k, ctx.cos, ctx.sin); // [batch, seq, kvHeads, headDim]
+      q = fusedRope(q, rows.cos, rows.sin, scale); // [batch, seq, heads, headDim], scaled
+      k = fusedRope(k, rows.cos, rows.sin); // [batch, seq, kvHeads, headDim]
     } else {
-      q = tf.mul(applyRope(q, ctx.cos, ctx.sin, ctx.rotation), scale); // [batch, seq, heads, headDim], scaled
-      k = applyRope(k, ctx.cos, ctx.sin, ctx.rotation); // [batch, seq, kvHeads, headDim]
+      q = tf.mul(applyRope(q, rows.cos, rows.sin, rows.rotation), scale); // [batch, seq, heads, headDim], scaled
+      k = applyRope(k, rows.cos, rows.sin, rows.rotation); // [batch, seq, kvHeads, headDim]
     }
     let keys = swapAxes12(k); // [batch, kvHeads, seq, headDim]
     let values = swapAxes12(v); // [batch, kvHeads, seq, headDim]

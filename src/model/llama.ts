@@ -182,7 +182,8 @@ export class DecoderModel {
       embed: () => embedTokens(this.weights, ids, this.config.vocab, this.config.hidden), // [batch·seq, hidden]
       layer: (i, x) => this.layer(i, x, ctx),
       finalNorm: (x) => rmsNorm(x, this.weights.norm, eps),
-      dispose: () => tf.dispose(ctx.mask ? [ctx.cos, ctx.sin, ctx.mask] : [ctx.cos, ctx.sin]),
+      dispose: () =>
+        tf.dispose([ctx.ropeRows?.cos, ctx.ropeRows?.sin, ctx.mask].filter((t) => t !== null && t !== undefined)),
     };
   }
 
@@ -205,16 +206,15 @@ export class DecoderModel {
     decodeRope = seq === 1,
   ): AttentionContext {
     const positions = buildPositions(batch, seq, past, keyMask); // [batch·seq] or null: past .. past + seq − 1
-    const { cos, sin, rotation } = this.rope.forTokens(batch, seq, past, positions); // [batch | 1, seq, 1, headDim]
+    // Decoding rotates by matrices: the tables' rows (two slices and reshapes a step) would go unused
+    const ropeRows = decodeRope ? null : this.rope.forTokens(batch, seq, past, positions); // [batch | 1, seq, 1, headDim]
     const m = buildAttentionMask({ batch, seq, past, keyMask, slidingWindow: this.config.slidingWindow });
     const mask = m ? tf.tensor4d(m.data, [m.rows, 1, seq, past + seq]) : null; // [batch | 1, 1, seq, past + seq]
     return {
       config: this.config,
       batch,
       seq,
-      cos,
-      sin,
-      rotation,
+      ropeRows,
       ropeMatrices: decodeRope ? this.rope.decodeMatrices(positions ?? [past]) : null,
       mask,
       hook: opts.hook,
