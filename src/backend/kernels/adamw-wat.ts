@@ -7,7 +7,7 @@
  *   m' = m·b1 + g·(1−b1);  v' = v·b2 + (g·g)·(1−b2);  p' = p·decay − (m' / (√v' / √bc2 + eps))·stepSize
  * (decay = 1 − lr·wd, or exactly 1 without weight decay). Four lanes at a time, then a scalar tail.
  */
-import { memoryImport, type WasmBuild } from './wasm-kernel-module';
+import { lanesThenTail, memoryImport, type WasmBuild } from './wasm-kernel-module';
 
 /** The update of one element (or four lanes) in WAT, `t` the type prefix (f32 or f32x4), `at` the load/store. */
 function update(t: 'f32' | 'f32x4', s: (name: string) => string): string {
@@ -30,8 +30,6 @@ function update(t: 'f32' | 'f32x4', s: (name: string) => string): string {
 const POINTERS = ['$p', '$m', '$v', '$g', '$po', '$mo', '$vo'];
 
 function adamwFunc(): string {
-  const advance = (bytes: number) =>
-    POINTERS.map((q) => `(local.set ${q} (i32.add (local.get ${q}) (i32.const ${bytes})))`).join(' ');
   const splat = (name: string, param: string) => `(local.set $x${name} (f32x4.splat (local.get ${param})))`;
   const vec = (name: string) => (['m', 'v'].includes(name) ? `$x${name}` : `(local.get $x${name})`);
   const one = (name: string) => (['m', 'v'].includes(name) ? `$s${name}` : `(local.get $${name})`);
@@ -44,21 +42,12 @@ function adamwFunc(): string {
     (local $xm v128) (local $xv v128) (local $xb1 v128) (local $xc1 v128) (local $xb2 v128) (local $xc2 v128)
     (local $xdecay v128) (local $xsq v128) (local $xeps v128) (local $xstep v128)
     ${splat('b1', '$b1')} ${splat('c1', '$c1')} ${splat('b2', '$b2')} ${splat('c2', '$c2')}
-    ${splat('decay', '$decay')} ${splat('sq', '$sq')} ${splat('eps', '$eps')} ${splat('step', '$step')}
-    (local.set $end (i32.add (local.get $p) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
-    (block $vec_done
-      (loop $vec
-        (br_if $vec_done (i32.ge_u (local.get $p) (local.get $end)))
-        ${update('f32x4', vec)}
-        ${advance(16)}
-        (br $vec)))
-    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
-    (block $tail_done
-      (loop $tail
-        (br_if $tail_done (i32.ge_u (local.get $p) (local.get $end)))
-        ${update('f32', one)}
-        ${advance(4)}
-        (br $tail))))`;
+    ${splat('decay', '$decay')} ${splat('sq', '$sq')} ${splat('eps', '$eps')} ${splat('step', '$step')}${lanesThenTail(
+      '$p',
+      POINTERS,
+      update('f32x4', vec),
+      update('f32', one),
+    )})`;
 }
 
 /** The whole module for one build (the update has no relaxed form: the two builds are the same code). */

@@ -10,7 +10,7 @@
  * - `scale_to(src, dst, count, s)`: dst = src · s over `count` floats (gradient clipping's scale, scale-all-wasm.ts).
  * Byte offsets throughout. Neither has a relaxed form: both builds are the same code.
  */
-import { memoryImport, type WasmBuild } from './wasm-kernel-module';
+import { lanesThenTail, memoryImport, type WasmBuild } from './wasm-kernel-module';
 
 const v = (name: string) => `(local.get $${name})`;
 
@@ -54,30 +54,6 @@ function dropoutMulFunc(): string {
         (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
         (br $next)))
     ${each((name, offset) => `(v128.store offset=${offset} (local.get $state) ${v(name)})`)})`;
-}
-
-/**
- * The loop of an element-wise pass over `count` floats: four lanes a step, then a scalar tail. `end` is the pointer
- * the bound is taken from; `pointers` advance together (in that order) by 16 bytes a step, then by 4.
- */
-function lanesThenTail(end: string, pointers: readonly string[], vector: string, scalar: string): string {
-  const advance = (bytes: number) =>
-    pointers.map((q) => `(local.set ${q} (i32.add (local.get ${q}) (i32.const ${bytes})))`).join('\n        ');
-  return `
-    (local.set $end (i32.add (local.get ${end}) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
-    (block $vec_done
-      (loop $vec
-        (br_if $vec_done (i32.ge_u (local.get ${end}) (local.get $end)))
-        ${vector}
-        ${advance(16)}
-        (br $vec)))
-    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
-    (block $tail_done
-      (loop $tail
-        (br_if $tail_done (i32.ge_u (local.get ${end}) (local.get $end)))
-        ${scalar}
-        ${advance(4)}
-        (br $tail)))`;
 }
 
 function addToFunc(): string {

@@ -36,6 +36,31 @@ export function madd(relaxed: boolean, a: string, b: string, acc: string): strin
   return relaxed ? `(f32x4.relaxed_madd ${a} ${b} ${acc})` : `(f32x4.add ${acc} (f32x4.mul ${a} ${b}))`;
 }
 
+/**
+ * The loop of an element-wise pass over `count` floats (the function's `$count` param; it declares `$end` as i32):
+ * four lanes a step, then a scalar tail. `end` is the pointer the bound is taken from; `pointers` advance together
+ * (in that order) by 16 bytes a step, then by 4. Used by the LoRA path's passes and AdamW's update.
+ */
+export function lanesThenTail(end: string, pointers: readonly string[], vector: string, scalar: string): string {
+  const advance = (bytes: number) =>
+    pointers.map((q) => `(local.set ${q} (i32.add (local.get ${q}) (i32.const ${bytes})))`).join('\n        ');
+  return `
+    (local.set $end (i32.add (local.get ${end}) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $vec_done
+      (loop $vec
+        (br_if $vec_done (i32.ge_u (local.get ${end}) (local.get $end)))
+        ${vector}
+        ${advance(16)}
+        (br $vec)))
+    (local.set $end (i32.add (local.get $end) (i32.shl (i32.and (local.get $count) (i32.const 3)) (i32.const 2))))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get ${end}) (local.get $end)))
+        ${scalar}
+        ${advance(4)}
+        (br $tail)))`;
+}
+
 function bytesOf(modules: Record<string, string>, key: string): Uint8Array<ArrayBuffer> {
   const b64 = modules[key];
   if (!b64) throw new Error(`wasm kernels: no module '${key}'`);
