@@ -182,8 +182,7 @@ export class DecoderModel {
       embed: () => embedTokens(this.weights, ids, this.config.vocab, this.config.hidden), // [batch·seq, hidden]
       layer: (i, x) => this.layer(i, x, ctx),
       finalNorm: (x) => rmsNorm(x, this.weights.norm, eps),
-      dispose: () =>
-        tf.dispose([ctx.ropeRows?.cos, ctx.ropeRows?.sin, ctx.mask].filter((t) => t !== null && t !== undefined)),
+      dispose: () => tf.dispose([ctx.ropeRows?.cos, ctx.ropeRows?.sin, ctx.mask ?? undefined]), // tf.dispose skips undefined
     };
   }
 
